@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { createRequire as __guardrailCreateRequire } from 'node:module'; const require = __guardrailCreateRequire(import.meta.url);
+import {
+  UsageError
+} from "./chunks/chunk-UAQTYODG.js";
+
+// src/cli/main.ts
+var commands = {
+  replay: () => import("./chunks/replay-DC263HQJ.js")
+};
+async function main(argv) {
+  const [name, ...rest] = argv;
+  const load = name ? commands[name] : void 0;
+  if (!load) {
+    const all = await Promise.all(Object.values(commands).map((l) => l()));
+    console.error(`usage:
+${all.map((c) => `  ${c.usage}`).join("\n")}`);
+    return name === "--help" || name === "-h" ? 0 : 2;
+  }
+  const command = await load();
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`guardrail ${name}: ${err.message}
+usage: ${command.usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`guardrail: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+);

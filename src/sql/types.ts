@@ -1,0 +1,79 @@
+// Types shared by the analyzers, the policy and everything that reports findings.
+// Pure: no I/O may be imported into src/sql.
+
+export type Dialect = 'postgres' | 'mysql';
+
+export type Severity = 'info' | 'warn' | 'risk' | 'critical';
+
+export type Category = 'destructive' | 'privilege' | 'opaque' | 'exfiltration' | 'lock-heavy' | 'mass-change';
+
+/** Stable rule identifier, e.g. `destructive/drop-table`. Documented in docs/rules.md. */
+export type RuleId = string;
+
+export interface Location {
+  line: number;
+  column: number;
+}
+
+export interface Finding {
+  rule: RuleId;
+  category: Category;
+  severity: Severity;
+  /** Qualified names of the objects touched, lower-cased unless quoted, e.g. `public.users`. */
+  objects: string[];
+  message: string;
+  location?: Location;
+}
+
+export interface StatementAnalysis {
+  /** The statement's own text (one statement of a multi-statement string). */
+  text: string;
+  /** Offset of `text` in the analyzed input, in characters. */
+  offset: number;
+  findings: Finding[];
+  readOnly: boolean;
+  opaque: boolean;
+  /** Canonical form: whitespace and comments dropped, literals, identifiers and order kept. */
+  canonical: string;
+  /** sha256 hex of `canonical`: what an approval binds to. */
+  hash: string;
+}
+
+export interface Analysis {
+  /** All findings of all statements, in order. */
+  findings: Finding[];
+  readOnly: boolean;
+  opaque: boolean;
+  canonical: string;
+  hash: string;
+  /** One entry per statement the server will execute separately. */
+  statements: StatementAnalysis[];
+}
+
+/** Session state the analyzer needs and that changes as the session runs. */
+export interface AnalysisContext {
+  dialect: Dialect;
+  /** MySQL: the current sql_mode (ANSI_QUOTES, NO_BACKSLASH_ESCAPES change lexing). */
+  sqlMode?: string;
+  /** Postgres: standard_conforming_strings (off makes backslash an escape in '…'). */
+  standardConformingStrings?: boolean;
+  /** Bodies of functions created earlier in this session or looked up in the catalog. */
+  functions?: FunctionResolver;
+}
+
+export interface FunctionBody {
+  schema: string;
+  name: string;
+  language: string;
+  body: string;
+  securityDefiner: boolean;
+}
+
+/**
+ * Supplies the bodies of user functions a statement calls. The session remembers functions
+ * created on it; the gateway adds a catalog lookup on a side connection. Synchronous lookups
+ * come from a cache that the gateway fills before analysis (see `prefetch`).
+ */
+export interface FunctionResolver {
+  lookup(name: string, schema?: string): FunctionBody | undefined;
+}

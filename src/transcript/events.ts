@@ -1,0 +1,66 @@
+// The transcript's event vocabulary. Every line of a transcript is one TranscriptEvent plus the
+// envelope fields the recorder adds (seq, ts, conn, prev). Values are redacted before they get here.
+
+export interface Envelope {
+  seq: number;
+  /** ISO-8601 time with milliseconds. */
+  ts: string;
+  /** Connection id within the gateway run; 0 for gateway-level events. */
+  conn: number;
+  /** sha256 hex of the previous line's exact bytes; 64 zeros for the first line. */
+  prev: string;
+}
+
+export type TranscriptEvent =
+  | { type: 'gateway.start'; dialect: string; upstream: string; mode: string; version: string }
+  | { type: 'gateway.stop'; reason: string }
+  | { type: 'session.start'; user: string; database: string; application?: string; client: string }
+  | { type: 'session.end'; reason: string; statements: number }
+  | {
+      type: 'statement';
+      id: string;
+      text: string;
+      via: 'simple' | 'extended' | 'prepared' | 'copy';
+      hash: string;
+      inTransaction: boolean;
+      params?: unknown[];
+    }
+  | {
+      type: 'verdict';
+      id: string;
+      action: 'allow' | 'review' | 'deny';
+      rules: string[];
+      findings: { rule: string; severity: string; message: string; objects: string[] }[];
+      enforced: boolean;
+    }
+  | {
+      type: 'approval.requested';
+      id: string;
+      requestId: string;
+      channel: string;
+      url?: string;
+      deadline: string;
+    }
+  | {
+      type: 'approval.decided';
+      id: string;
+      requestId: string;
+      outcome: 'approved' | 'denied' | 'timeout' | 'error';
+      by: string[];
+      reason?: string;
+      url?: string;
+    }
+  | {
+      type: 'result';
+      id: string;
+      tag?: string;
+      rows?: number;
+      durationMs: number;
+      error?: { code: string; message: string };
+    }
+  | { type: 'rows'; id: string; columns: string[]; sample: unknown[][]; truncated: boolean; masked: string[] }
+  | { type: 'notice'; severity: string; code: string; message: string }
+  | { type: 'impact'; id: string; estimate: Record<string, unknown> }
+  | { type: 'error'; message: string; code?: string };
+
+export type TranscriptLine = Envelope & TranscriptEvent;
