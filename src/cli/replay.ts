@@ -1,11 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readTranscript } from '../transcript/read.js';
+import { renderHtml } from '../transcript/render-html.js';
+import { renderText } from '../transcript/render-text.js';
 import { verifyTranscript } from '../transcript/verify.js';
 import { parse, UsageError } from './args.js';
 
-export const usage = 'guardrail replay [--verify] FILE';
+export const usage = 'guardrail replay FILE [--verify] [--html OUT] [--color|--no-color]';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { verify: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, {
+    verify: { type: 'boolean' },
+    html: { type: 'string' },
+    color: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+  });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('replay takes exactly one transcript file');
   let text: string;
@@ -15,12 +23,33 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`guardrail replay: cannot read ${file}: ${(err as Error).message}`);
     return 2;
   }
-  if (!values.verify) throw new UsageError('only --verify is available so far');
-  const result = verifyTranscript(text);
-  if (result.ok) {
-    console.log(`${file}: ${result.lines} lines, hash chain intact`);
-    return 0;
+  const verified = verifyTranscript(text);
+  if (values.verify) {
+    if (verified.ok) {
+      const tail = verified.complete
+        ? 'ends with gateway.stop'
+        : 'no gateway.stop at the end (the run was cut short)';
+      console.log(`${file}: ${verified.lines} lines, hash chain intact, ${tail}`);
+      return 0;
+    }
+    console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
+    return 1;
   }
-  console.error(`${file}: hash chain broken at line ${result.brokenAt}: ${result.reason}`);
-  return 1;
+  const { lines, partialTail } = readTranscript(text);
+  if (values.html) {
+    writeFileSync(
+      values.html,
+      renderHtml(lines, { title: `guardrail transcript ${file}`, verify: verified }),
+    );
+    console.log(`wrote ${values.html}`);
+    return verified.ok ? 0 : 1;
+  }
+  const color = values['no-color']
+    ? false
+    : (values.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR));
+  process.stdout.write(renderText(lines, { color }));
+  if (partialTail) console.error(`${file}: the last line is incomplete (the writer stopped mid-line)`);
+  if (!verified.ok)
+    console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
+  return verified.ok ? 0 : 1;
 }

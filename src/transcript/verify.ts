@@ -3,6 +3,8 @@ import { GENESIS, lineHash } from './recorder.js';
 export interface VerifyResult {
   ok: boolean;
   lines: number;
+  /** The last line is `gateway.stop`: nothing was cut off the end (a chain alone cannot show that). */
+  complete?: boolean;
   /** 1-based line number of the first line that breaks the chain. */
   brokenAt?: number;
   reason?: string;
@@ -17,9 +19,10 @@ export function verifyTranscript(text: string): VerifyResult {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   let prev = GENESIS;
+  let last: { type?: unknown } = {};
   for (const [i, line] of lines.entries()) {
     const n = i + 1;
-    let parsed: { seq?: unknown; prev?: unknown };
+    let parsed: { seq?: unknown; prev?: unknown; type?: unknown };
     try {
       parsed = JSON.parse(line);
     } catch {
@@ -42,6 +45,7 @@ export function verifyTranscript(text: string): VerifyResult {
       };
     }
     prev = lineHash(line);
+    last = parsed;
   }
-  return { ok: true, lines: lines.length };
+  return { ok: true, lines: lines.length, complete: last.type === 'gateway.stop' };
 }

@@ -35,7 +35,7 @@ describe('transcript hash chain', () => {
     const { path, lines } = recorded();
     expect(lines).toHaveLength(5);
     expect(lines.map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(verifyTranscript(readFileSync(path, 'utf8'))).toEqual({ ok: true, lines: 5 });
+    expect(verifyTranscript(readFileSync(path, 'utf8'))).toEqual({ ok: true, lines: 5, complete: false });
   });
 
   it('finds a changed line at the line after it', () => {

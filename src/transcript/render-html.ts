@@ -1,0 +1,106 @@
+import type { TranscriptLine } from './events.js';
+import { type StatementView, statementsOf } from './read.js';
+import type { VerifyResult } from './verify.js';
+
+const esc = (s: unknown): string =>
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+const safeUrl = (u: string): string | undefined => (/^https?:\/\//i.test(u) ? u : undefined);
+
+function waterfall(statements: StatementView[]): string {
+  if (statements.length === 0) return '<p>No statements.</p>';
+  const t0 = Date.parse(statements[0]!.startedAt);
+  const ends = statements.map((s) => (s.result ? Date.parse(s.result.endedAt) : Date.parse(s.startedAt)));
+  const span = Math.max(1, Math.max(...ends) - t0);
+  const bars = statements.map((s, i) => {
+    const left = ((Date.parse(s.startedAt) - t0) / span) * 100;
+    const width = Math.max(0.3, ((ends[i]! - Date.parse(s.startedAt)) / span) * 100);
+    const label = `${s.id} ${s.result ? `${s.result.durationMs.toFixed(1)} ms` : 'no result'}`;
+    return `<div class="wf-row"><span class="wf-label">${esc(s.id)}</span><span class="wf-track"><span class="wf-bar ${esc(s.action ?? 'allow')}" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%" title="${esc(label)}"></span></span></div>`;
+  });
+  return `<div class="waterfall">${bars.join('')}</div>`;
+}
+
+function sample(s: StatementView): string {
+  if (!s.sample) return '';
+  const head = s.sample.columns
+    .map(
+      (c) =>
+        `<th>${esc(c)}${s.sample!.masked.includes(c) ? ' <span class="masked-col">masked</span>' : ''}</th>`,
+    )
+    .join('');
+  const rows = s.sample.rows
+    .map((r) => `<tr>${r.map((v) => `<td>${v === null ? '<i>NULL</i>' : esc(v)}</td>`).join('')}</tr>`)
+    .join('');
+  const note = s.sample.truncated ? '<p class="dim">sample truncated</p>' : '';
+  return `<details><summary>rows sample</summary><table class="sample"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${note}</details>`;
+}
+
+function statementCard(s: StatementView): string {
+  const findings = s.findings
+    .map(
+      (f) =>
+        `<li><code>${esc(f.rule)}</code> <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.message)}</li>`,
+    )
+    .join('');
+  let approval = '';
+  if (s.approval) {
+    const url = s.approval.url ? safeUrl(s.approval.url) : undefined;
+    const link = url ? ` <a href="${esc(url)}">comment</a>` : '';
+    const by = s.approval.by.length ? ` by ${esc(s.approval.by.join(', '))}` : '';
+    approval = `<p class="approval ${esc(s.approval.outcome)}">approval <code>${esc(s.approval.requestId)}</code>: ${esc(s.approval.outcome)}${by} at ${esc(s.approval.decidedAt)}${link}${s.approval.reason ? ` — ${esc(s.approval.reason)}` : ''}</p>`;
+  }
+  const r = s.result;
+  const result = r
+    ? r.error
+      ? `<p class="error">error ${esc(r.error.code)}: ${esc(r.error.message)} (${r.durationMs.toFixed(1)} ms)</p>`
+      : `<p>${esc(r.tag ?? 'ok')}${r.rows !== undefined ? ` — ${r.rows} rows` : ''} (${r.durationMs.toFixed(1)} ms)</p>`
+    : '<p class="dim">no result recorded</p>';
+  return `<article class="stmt" data-action="${esc(s.action ?? 'allow')}" data-search="${esc(`${s.text} ${s.rules.join(' ')}`.toLowerCase())}">
+<header><span class="badge ${esc(s.action ?? 'allow')}">${esc(s.action ?? 'allow')}</span> <b>${esc(s.id)}</b> conn ${s.conn} · ${esc(s.via)} · ${esc(s.startedAt)} · <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
+<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ''}${approval}${result}${sample(s)}</article>`;
+}
+
+const style = `body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1f2328;background:#fff}
+h1{font-size:1.3rem}pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap}
+.badge{padding:.1rem .45rem;border-radius:.3rem;color:#fff;font-size:.8rem;text-transform:uppercase}
+.badge.allow{background:#1a7f37}.badge.review{background:#9a6700}.badge.deny{background:#cf222e}
+.stmt{border:1px solid #d0d7de;border-radius:.4rem;padding:.6rem .8rem;margin:.6rem 0}
+.error{color:#cf222e}.dim{color:#656d76}.sev.critical,.sev.risk{color:#cf222e}.sev.warn{color:#9a6700}
+.waterfall{border:1px solid #d0d7de;padding:.4rem;max-height:22rem;overflow:auto}
+.wf-row{display:flex;align-items:center;height:1.1rem}.wf-label{width:4rem;font-size:.75rem}
+.wf-track{position:relative;flex:1;height:.6rem;background:#f6f8fa}
+.wf-bar{position:absolute;top:0;height:100%;background:#1a7f37}.wf-bar.review{background:#9a6700}.wf-bar.deny{background:#cf222e}
+.sample{border-collapse:collapse}.sample td,.sample th{border:1px solid #d0d7de;padding:.1rem .4rem}
+.masked-col{font-size:.7rem;color:#9a6700}#search{width:100%;padding:.4rem;font-size:1rem}
+.summary span{margin-right:1rem}.verify.bad{color:#cf222e}.verify.ok{color:#1a7f37}`;
+
+const script = `const q=document.getElementById('search'),f=document.getElementById('filter');
+function apply(){const t=q.value.toLowerCase(),a=f.value;let n=0;for(const e of document.querySelectorAll('.stmt')){
+const show=e.dataset.search.includes(t)&&(a===''||e.dataset.action===a);e.hidden=!show;if(show)n++}
+document.getElementById('shown').textContent=n}q.addEventListener('input',apply);f.addEventListener('change',apply);apply();`;
+
+/** A self-contained HTML page (no external resources) for a transcript. */
+export function renderHtml(lines: TranscriptLine[], opts: { title: string; verify: VerifyResult }): string {
+  const statements = statementsOf(lines);
+  const count = (a: string) => statements.filter((s) => (s.action ?? 'allow') === a).length;
+  const start = lines.find((l) => l.type === 'gateway.start');
+  const v = opts.verify;
+  const verify = v.ok
+    ? `<span class="verify ok">hash chain intact (${v.lines} lines)</span>`
+    : `<span class="verify bad">hash chain BROKEN at line ${v.brokenAt}: ${esc(v.reason)}</span>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(opts.title)}</title><style>${style}</style></head>
+<body><h1>${esc(opts.title)}</h1>
+<p class="summary">${start && start.type === 'gateway.start' ? `<span>${esc(start.dialect)} → ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ''}<span>${statements.length} statements</span><span>${count('allow')} allowed</span><span>${count('review')} reviewed</span><span>${count('deny')} denied</span>${verify}</p>
+<h2>Timing</h2>${waterfall(statements)}
+<h2>Statements (<span id="shown">${statements.length}</span>)</h2>
+<p><input id="search" type="search" placeholder="Search statements and rule ids"> <select id="filter"><option value="">all verdicts</option><option value="allow">allow</option><option value="review">review</option><option value="deny">deny</option></select></p>
+${statements.map(statementCard).join('\n')}
+<script>${script}</script></body></html>
+`;
+}
