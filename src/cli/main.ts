@@ -10,6 +10,7 @@ interface Command {
 
 const commands: Record<string, () => Promise<Command>> = {
   replay: () => import('./replay.js'),
+  broker: () => import('./broker.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -34,3 +34,17 @@ export interface CredentialProvider {
   acquire(ctx: JobContext): Promise<Lease>;
   revoke(lease: Lease): Promise<void>;
 }
+
+/** The broker's answer to POST /v1/credentials (docs/broker.md); shared by the broker and its client. */
+export interface BrokerCredentials {
+  lease_id: string;
+  dialect: Lease['dialect'];
+  username: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+  expires_at: string;
+  /** Secret: authorises DELETE /v1/credentials/{lease_id}. */
+  revocation_token: string;
+}
