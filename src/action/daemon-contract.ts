@@ -1,0 +1,89 @@
+// The contract between the action (main.ts/post.ts) and the gateway daemon (dist/daemon.js).
+// main.ts writes a DaemonConfig to `<runDir>/config.json` and starts
+// `node dist/daemon.js --config <runDir>/config.json` detached. The daemon, once it listens,
+// writes a ReadyInfo to `readyPath` atomically (write `<readyPath>.tmp`, then rename). A daemon
+// that cannot start writes its reason to stderr (daemon.log) and exits non-zero without writing
+// readyPath. On SIGTERM to its process group it stops accepting, ends open sessions, records
+// `gateway.stop`, closes the transcript (fsync) and exits 0.
+// Types only and a validator, so the gateway can import this module without pulling in the action.
+import type { JobInfo } from '../approvals/types.js';
+import type { Lease } from '../credentials/types.js';
+import type { Mode } from '../policy/types.js';
+import type { Dialect } from '../sql/types.js';
+
+/** Fixed names inside the run directory (a private 0700 directory under RUNNER_TEMP). */
+export const RUN_FILES = {
+  config: 'config.json',
+  ready: 'ready.json',
+  log: 'daemon.log',
+  transcript: 'transcript.jsonl',
+  html: 'transcript.html',
+} as const;
+
+export interface DaemonConfig {
+  version: 1;
+  dialect: Dialect;
+  mode: Mode;
+  /** Where the job's clients connect. Loopback; port 0 lets the daemon pick a free port. */
+  listen: { host: string; port: number };
+  /** The real database, as the `upstream` input named it. */
+  upstream: { host: string; port: number; database: string };
+  /** Upstream credentials acquired by main.ts; secret, which is why the file is 0600. */
+  lease: Lease;
+  /** Absolute path of the policy file; null means the built-in default policy. */
+  policyPath: string | null;
+  /** Overrides the policy's approval timeout (the `approval-timeout` input), in ms. */
+  approvalTimeoutMs?: number;
+  /** For the GitHub approval channel; absent: review verdicts are refused (fail closed). */
+  githubToken?: string;
+  /** Statement hashes approved before the migration started (batch approval). */
+  preapproved: string[];
+  job: JobInfo;
+  /** Absolute paths, inside the run directory. */
+  transcriptPath: string;
+  readyPath: string;
+}
+
+/** What the daemon writes to readyPath once it accepts connections. */
+export interface ReadyInfo {
+  /** The daemon's own pid: a stale file from another process is never taken for readiness. */
+  pid: number;
+  /** Connection URL for the job's clients, e.g. postgres://u:p@127.0.0.1:5433/app. */
+  url: string;
+  host: string;
+  port: number;
+  /** The gateway's per-job login for clients (not the upstream lease). */
+  user: string;
+  password: string;
+  database: string;
+  /** Loopback HTTP control endpoint, when the daemon has one. */
+  controlPort?: number;
+}
+
+function isPort(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
+}
+
+/** Checks a parsed ready.json; the message names the first bad field, never a value. */
+export function parseReady(value: unknown): ReadyInfo {
+  const r = value as Record<string, unknown>;
+  if (typeof r !== 'object' || r === null) throw new Error('ready file is not a JSON object');
+  if (!Number.isInteger(r.pid) || (r.pid as number) <= 0) throw new Error('ready file: pid is missing');
+  for (const key of ['url', 'host', 'user', 'password', 'database'] as const) {
+    if (typeof r[key] !== 'string' || r[key] === '') throw new Error(`ready file: ${key} is missing`);
+  }
+  if (!isPort(r.port)) throw new Error('ready file: port is not a TCP port');
+  if (r.controlPort !== undefined && !isPort(r.controlPort)) {
+    throw new Error('ready file: controlPort is not a TCP port');
+  }
+  return {
+    pid: r.pid as number,
+    url: r.url as string,
+    host: r.host as string,
+    port: r.port as number,
+    user: r.user as string,
+    password: r.password as string,
+    database: r.database as string,
+    ...(r.controlPort !== undefined ? { controlPort: r.controlPort as number } : {}),
+  };
+}

@@ -1,0 +1,49 @@
+// Publishes the gateway's connection details to later steps: step outputs, and optionally the
+// conventional environment variables of each client family. The password is masked first, so no
+// later line of the log can show it.
+import * as core from '@actions/core';
+import type { Dialect } from '../sql/types.js';
+import type { ReadyInfo } from './daemon-contract.js';
+
+/** The variables clients of `dialect` read by default (libpq, mysql/mariadb CLI, most ORMs). */
+export function connectionEnv(ready: ReadyInfo, dialect: Dialect): Record<string, string> {
+  const common = { DATABASE_URL: ready.url };
+  if (dialect === 'postgres') {
+    return {
+      ...common,
+      PGHOST: ready.host,
+      PGPORT: String(ready.port),
+      PGUSER: ready.user,
+      PGPASSWORD: ready.password,
+      PGDATABASE: ready.database,
+    };
+  }
+  return {
+    ...common,
+    MYSQL_HOST: ready.host,
+    MYSQL_TCP_PORT: String(ready.port),
+    MYSQL_USER: ready.user,
+    MYSQL_PWD: ready.password,
+    MYSQL_DATABASE: ready.database,
+  };
+}
+
+export function publishConnection(
+  ready: ReadyInfo,
+  dialect: Dialect,
+  options: { exportEnv: boolean; transcriptPath: string },
+): void {
+  core.setSecret(ready.password);
+  const encoded = encodeURIComponent(ready.password);
+  if (encoded !== ready.password) core.setSecret(encoded);
+  core.setOutput('url', ready.url);
+  core.setOutput('host', ready.host);
+  core.setOutput('port', String(ready.port));
+  core.setOutput('user', ready.user);
+  core.setOutput('password', ready.password);
+  core.setOutput('transcript-path', options.transcriptPath);
+  if (options.exportEnv) {
+    for (const [name, value] of Object.entries(connectionEnv(ready, dialect)))
+      core.exportVariable(name, value);
+  }
+}
