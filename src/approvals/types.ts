@@ -35,6 +35,14 @@ export interface ApprovalRequest {
 
 export type ApprovalDecision = 'approved' | 'denied' | 'timeout' | 'error';
 
+/** A command that was seen and did not count, with the reason people are shown. */
+export interface IgnoredCommand {
+  login: string;
+  verb: 'approve' | 'deny';
+  reason: string;
+  url?: string;
+}
+
 export interface ApprovalOutcome {
   decision: ApprovalDecision;
   /** Logins whose comments decided it. */
@@ -43,6 +51,13 @@ export interface ApprovalOutcome {
   /** Link to the comment that carries the request. */
   url?: string;
   decidedAt: string;
+  /**
+   * The statement hashes this outcome approves: every hash of the request when approved,
+   * empty otherwise. The caller runs a statement only if its hash is listed here.
+   */
+  hashes?: string[];
+  /** Commands seen for this request that did not count, and why. */
+  ignored?: IgnoredCommand[];
 }
 
 export interface ApprovalChannel {

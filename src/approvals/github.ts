@@ -1,0 +1,474 @@
+// The GitHub approval channel: asks on the run's pull request (or a tracking issue), waits for
+// `/guardrail approve|deny <id>` comments, and fails closed on timeout, abort or an API that
+// cannot be reached. request() never rejects.
+import { readFileSync } from 'node:fs';
+import type { ApprovalPolicy, RepoPermission } from '../policy/types.js';
+import { CommentFeed, type RateLimit } from './feed.js';
+import { createClient, type GitHubClient, statusOf } from './octokit.js';
+import { marker, renderComment } from './render.js';
+import { type Tally, tally } from './tally.js';
+import { type Repo, resolveTarget, type Target, trackingIssue } from './target.js';
+import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
+
+export interface GitHubChannelOptions {
+  token: string;
+  policy: ApprovalPolicy;
+  /** `owner/name`; defaults to the request's job repository. */
+  repository?: string;
+  /** Defaults to GITHUB_API_URL, then https://api.github.com. */
+  baseUrl?: string;
+  /** The triggering event's webhook payload; defaults to GITHUB_EVENT_PATH. */
+  eventPath?: string;
+  /** Between polls of the comment thread. Default 7 s. */
+  pollIntervalMs?: number;
+  /** Bound on one API operation, retries included; a hanging request counts as a failure. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Backoff unit of retried 5xx and network errors. Default 1 s. */
+  retryBaseMs?: number;
+  /** Failed polls in a row after which the request fails (deny). Default 10. */
+  maxConsecutiveFailures?: number;
+  throttleId?: string;
+  log?: (message: string) => void;
+}
+
+/** Calls left in the rate-limit budget that polling leaves for the decision itself. */
+const RATE_RESERVE = 5;
+
+class DeadlineReached extends Error {}
+
+interface PostedComment {
+  id: number;
+  html_url: string;
+  created_at: string;
+}
+
+/** How far back a lost POST is looked for; only this run's request can carry its marker. */
+const LOOKBACK_MS = 60 * 60_000;
+const POST_ATTEMPTS = 3;
+
+const REACTION = { approve: '+1', deny: '-1', ignored: 'eyes' } as const;
+
+function levelOf(data: {
+  permission?: string;
+  role_name?: string;
+  user?: { permissions?: Record<string, boolean | undefined> } | null;
+}): RepoPermission | 'none' {
+  const p = data.user?.permissions;
+  if (p) {
+    if (p.admin) return 'admin';
+    if (p.maintain) return 'maintain';
+    if (p.push) return 'write';
+    if (p.triage) return 'triage';
+    if (p.pull) return 'read';
+    return 'none';
+  }
+  // Without the booleans, role_name knows maintain and triage; legacy `permission` does not.
+  const role = data.role_name ?? data.permission;
+  return role === 'admin' || role === 'maintain' || role === 'write' || role === 'triage' || role === 'read'
+    ? role
+    : 'none';
+}
+
+/** The run's actor, and on a re-run the person who re-ran it (GITHUB_TRIGGERING_ACTOR). */
+function actorsOf(request: ApprovalRequest): string[] {
+  const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
+  return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a): a is string => !!a);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function readEvent(path: string | undefined): unknown {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export class GitHubChannel implements ApprovalChannel {
+  readonly name = 'github';
+  private readonly octokit: GitHubClient;
+  private readonly log: (message: string) => void;
+  private readonly tracking = new Map<string, Promise<Target>>();
+
+  constructor(private readonly options: GitHubChannelOptions) {
+    if (!options.token) throw new Error('the GitHub approval channel needs a token');
+    this.log = (message) => (options.log ?? ((m) => process.stderr.write(`${m}\n`)))(this.scrub(message));
+    this.octokit = createClient(options.token, {
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.throttleId ? { throttleId: options.throttleId } : {}),
+      log: this.log,
+    });
+  }
+
+  /** Whatever an error says, the token never leaves this object. */
+  private scrub(text: string): string {
+    return text.split(this.options.token).join('***');
+  }
+
+  private errorText(err: unknown): string {
+    const status = statusOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    return this.scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message);
+  }
+
+  async request(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {
+    try {
+      return await this.run(request, signal);
+    } catch (err) {
+      return this.failed(err, 'approval channel failed', signal);
+    }
+  }
+
+  private outcome(
+    decision: ApprovalOutcome['decision'],
+    fields: { by?: string[]; reason?: string; url?: string; hashes?: string[]; ignored?: IgnoredCommand[] },
+  ): ApprovalOutcome {
+    return {
+      decision,
+      by: fields.by ?? [],
+      decidedAt: new Date().toISOString(),
+      hashes: decision === 'approved' ? (fields.hashes ?? []) : [],
+      ...(fields.reason ? { reason: fields.reason } : {}),
+      ...(fields.url ? { url: fields.url } : {}),
+      ...(fields.ignored?.length ? { ignored: fields.ignored } : {}),
+    };
+  }
+
+  private aborted(
+    signal: AbortSignal,
+    fields: { url?: string; ignored?: IgnoredCommand[] } = {},
+  ): ApprovalOutcome {
+    const why = signal.reason instanceof Error ? signal.reason.message : 'the request was withdrawn';
+    return this.outcome('denied', { reason: `aborted: ${why}`, ...fields });
+  }
+
+  /** The outcome of a request that ended before it could be decided. */
+  private failed(err: unknown, what: string, signal: AbortSignal): ApprovalOutcome {
+    if (signal.aborted) return this.aborted(signal);
+    if (err instanceof DeadlineReached)
+      return this.outcome('timeout', { reason: `${what} before the deadline` });
+    return this.outcome('error', { reason: `${what}: ${this.errorText(err)}` });
+  }
+
+  /** Runs one API operation, bounded by the request timeout, the deadline and the abort signal. */
+  private async call<T>(
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<T> {
+    const budget = Math.min(this.options.requestTimeoutMs ?? 60_000, deadline - Date.now());
+    if (budget <= 0) throw new DeadlineReached('deadline reached');
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(budget)]);
+    return new Promise<T>((resolve, reject) => {
+      const stop = () =>
+        reject(
+          signal.aborted
+            ? new Error('aborted')
+            : Date.now() >= deadline
+              ? new DeadlineReached('deadline reached')
+              : new Error(`GitHub did not answer within ${budget} ms`),
+        );
+      bounded.addEventListener('abort', stop, { once: true });
+      fn(bounded)
+        .then(resolve, reject)
+        .finally(() => bounded.removeEventListener('abort', stop));
+    });
+  }
+
+  private repo(request: ApprovalRequest): Repo {
+    const full = this.options.repository ?? request.job.repository;
+    const [owner, repo, extra] = full.split('/');
+    if (!owner || !repo || extra !== undefined) throw new Error(`not a repository name: ${full}`);
+    return { owner, repo };
+  }
+
+  private trackingIssue(repo: Repo, request: ApprovalRequest, signal: AbortSignal): Promise<Target> {
+    // One lookup per workflow and channel, so concurrent requests do not open two issues.
+    const key = `${repo.owner}/${repo.repo}:${request.job.workflow}`;
+    let found = this.tracking.get(key);
+    if (!found) {
+      found = trackingIssue(this.octokit, repo, request.job, signal);
+      found.catch(() => this.tracking.delete(key));
+      this.tracking.set(key, found);
+    }
+    return found;
+  }
+
+  private async permissionOf(
+    repo: Repo,
+    login: string,
+    signal: AbortSignal,
+  ): Promise<RepoPermission | 'none'> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+        ...repo,
+        username: login,
+        request: { signal },
+      });
+      return levelOf(data);
+    } catch (err) {
+      if (statusOf(err) === 404) return 'none';
+      throw err;
+    }
+  }
+
+  private async react(repo: Repo, commentId: number, content: '+1' | '-1' | 'eyes', signal: AbortSignal) {
+    try {
+      await this.octokit.rest.reactions.createForIssueComment({
+        ...repo,
+        comment_id: commentId,
+        content,
+        request: { signal, retries: 0 },
+      });
+    } catch (err) {
+      this.log(`could not react to comment ${commentId}: ${this.errorText(err)}`);
+    }
+  }
+
+  /** Marks every newly seen command: counted approvals +1, counted denials -1, ignored ones eyes. */
+  private async markSeen(repo: Repo, t: Tally, seen: Set<number>, signal: AbortSignal): Promise<void> {
+    const marks: [number, '+1' | '-1' | 'eyes'][] = [
+      ...t.approvals.map((v): [number, '+1'] => [v.commentId, REACTION.approve]),
+      ...t.denials.map((v): [number, '-1'] => [v.commentId, REACTION.deny]),
+      ...t.ignored.map((i): [number, 'eyes'] => [i.commentId, REACTION.ignored]),
+    ];
+    for (const [id, content] of marks) {
+      if (seen.has(id) || signal.aborted) continue;
+      seen.add(id);
+      await this.react(repo, id, content, signal);
+    }
+  }
+
+  /**
+   * Posts the request comment exactly once. POST is not idempotent, so the retry plugin does
+   * not repeat it: after a failure whose answer may have been lost, the marker is looked for
+   * first, and only a comment that is not there is posted again.
+   */
+  private async post(
+    repo: Repo,
+    issue: number,
+    id: string,
+    body: string,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<PostedComment> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { data } = await this.call(
+          (s) =>
+            this.octokit.rest.issues.createComment({
+              ...repo,
+              issue_number: issue,
+              body,
+              request: { signal: s, retries: 0 },
+            }),
+          signal,
+          deadline,
+        );
+        return data;
+      } catch (err) {
+        const status = statusOf(err);
+        const refused = status !== undefined && status >= 400 && status < 500;
+        if (refused || signal.aborted || err instanceof DeadlineReached || attempt >= POST_ATTEMPTS)
+          throw err;
+        this.log(
+          `posting approval ${id} failed (${this.errorText(err)}); looking for it before trying again`,
+        );
+        const found = await this.call((s) => this.findPosted(repo, issue, id, s), signal, deadline).catch(
+          () => undefined,
+        );
+        if (found) return found;
+        await sleep((this.options.retryBaseMs ?? 1000) * attempt * attempt, signal);
+      }
+    }
+  }
+
+  private async findPosted(repo: Repo, issue: number, id: string, signal: AbortSignal) {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...repo,
+      issue_number: issue,
+      since: new Date(Date.now() - LOOKBACK_MS).toISOString(),
+      per_page: 100,
+      request: { signal },
+    });
+    return comments.find((c) => c.body?.startsWith(marker(id)));
+  }
+
+  private async run(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {
+    const { policy } = this.options;
+    const deadline = Math.min(request.deadline.getTime(), Date.now() + policy.timeoutMs);
+    const effective = { ...request, deadline: new Date(deadline) };
+    if (signal.aborted) return this.aborted(signal);
+    const repo = this.repo(request);
+
+    let target: Target;
+    try {
+      target = await this.call(
+        (s) =>
+          resolveTarget(
+            this.octokit,
+            repo,
+            request.job,
+            readEvent(this.options.eventPath ?? process.env.GITHUB_EVENT_PATH),
+            s,
+            () => this.trackingIssue(repo, request, s),
+          ),
+        signal,
+        deadline,
+      );
+    } catch (err) {
+      return this.failed(err, 'could not find a pull request or issue to ask on', signal);
+    }
+
+    let comment: PostedComment;
+    try {
+      comment = await this.post(
+        repo,
+        target.number,
+        request.id,
+        renderComment(effective, { policy, now: new Date() }),
+        signal,
+        deadline,
+      );
+    } catch (err) {
+      return this.failed(err, 'could not post the approval request', signal);
+    }
+    this.log(`approval ${request.id} requested: ${comment.html_url}`);
+
+    const outcome = await this.wait(request, repo, target, comment, deadline, signal);
+    await this.finish(repo, comment.id, effective, outcome);
+    return outcome;
+  }
+
+  private async wait(
+    request: ApprovalRequest,
+    repo: Repo,
+    target: Target,
+    comment: PostedComment,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<ApprovalOutcome> {
+    const { policy } = this.options;
+    const interval = this.options.pollIntervalMs ?? 7_000;
+    const maxFailures = this.options.maxConsecutiveFailures ?? 10;
+    // Creation time on GitHub's clock: a local clock that runs ahead would drop real approvals.
+    const feed = new CommentFeed(this.octokit, repo, target.number, comment.created_at);
+    const seen = new Set<number>();
+    const url = comment.html_url;
+    let latest: Tally | undefined;
+    let failures = 0;
+    let lastError = '';
+    let pauseUntil = 0;
+    let unjudged = false;
+    const ignored = () => latest?.ignored.map(({ commentId: _, ...rest }) => rest);
+
+    for (;;) {
+      await sleep(Math.min(Math.max(interval, pauseUntil - Date.now()), deadline - Date.now()), signal);
+      if (signal.aborted) return this.aborted(signal, { url, ignored: ignored() });
+      try {
+        const read = await this.call((s) => feed.read(s), signal, deadline);
+        failures = 0;
+        pauseUntil = this.pauseFor(read.rate);
+        unjudged ||= read.changed;
+        // Judging costs calls (permissions, reactions); with the budget spent, judge after the reset.
+        if (unjudged && pauseUntil <= Date.now()) {
+          const t = await this.call(
+            (s) =>
+              tally({
+                requestId: request.id,
+                requestCommentId: comment.id,
+                since: comment.created_at,
+                comments: read.comments,
+                policy,
+                actors: actorsOf(request),
+                ...(target.author ? { author: target.author } : {}),
+                permissionOf: (login) => this.permissionOf(repo, login, s),
+              }),
+            signal,
+            deadline,
+          );
+          latest = t;
+          unjudged = false;
+          await this.markSeen(repo, t, seen, signal);
+          if (t.decision === 'denied') {
+            const first = t.denials[0]!;
+            return this.outcome('denied', {
+              by: [...new Set(t.denials.map((v) => v.login))],
+              reason: first.reason ?? `denied by ${first.login}`,
+              url,
+              ignored: ignored(),
+            });
+          }
+          if (t.decision === 'approved') {
+            return this.outcome('approved', {
+              by: [...new Set(t.approvals.map((v) => v.login))],
+              url,
+              hashes: request.statements.map((s) => s.hash),
+              ignored: ignored(),
+            });
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof DeadlineReached) && !signal.aborted) {
+          failures++;
+          lastError = this.errorText(err);
+          this.log(`approval ${request.id}: polling failed (${failures} in a row): ${lastError}`);
+          if (failures >= maxFailures) {
+            return this.outcome('error', {
+              reason: `GitHub API unreachable: ${lastError}`,
+              url,
+              ignored: ignored(),
+            });
+          }
+        }
+      }
+      if (Date.now() >= deadline && !signal.aborted) {
+        return failures > 0
+          ? this.outcome('error', {
+              reason: `GitHub API unreachable until the deadline: ${lastError}`,
+              url,
+              ignored: ignored(),
+            })
+          : this.outcome('timeout', { reason: 'no decision before the deadline', url, ignored: ignored() });
+      }
+    }
+  }
+
+  /** When the budget is nearly spent, wait for its reset instead of spending the rest. */
+  private pauseFor(rate: RateLimit): number {
+    if (rate.remaining === undefined || rate.resetAt === undefined || rate.remaining > RATE_RESERVE) return 0;
+    this.log(
+      `GitHub rate limit nearly spent (${rate.remaining} left): polling resumes at ${new Date(rate.resetAt).toISOString()}`,
+    );
+    return rate.resetAt + 1000;
+  }
+
+  /** Best effort: the outcome stands whether or not the comment can be updated. */
+  private async finish(repo: Repo, commentId: number, request: ApprovalRequest, outcome: ApprovalOutcome) {
+    const body = renderComment(request, { policy: this.options.policy, now: new Date(), outcome });
+    try {
+      await this.octokit.rest.issues.updateComment({
+        ...repo,
+        comment_id: commentId,
+        body,
+        request: { signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000), retries: 1 },
+      });
+    } catch (err) {
+      this.log(`could not record the outcome on comment ${commentId}: ${this.errorText(err)}`);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommands } from '../../src/approvals/commands.js';
+
+describe('parseCommands', () => {
+  it('reads approve and deny on lines of their own, verb in any case', () => {
+    expect(parseCommands('looks fine\n/guardrail APPROVE gr-1a2b3c4d\n')).toEqual([
+      { verb: 'approve', id: 'gr-1a2b3c4d' },
+    ]);
+    expect(parseCommands('/guardrail Deny gr-1a2b3c4d  drops the wrong table ')).toEqual([
+      { verb: 'deny', id: 'gr-1a2b3c4d', reason: 'drops the wrong table' },
+    ]);
+    expect(parseCommands('  /guardrail deny gr-1\r\n/guardrail approve gr-2')).toEqual([
+      { verb: 'deny', id: 'gr-1' },
+      { verb: 'approve', id: 'gr-2' },
+    ]);
+  });
+
+  it('keeps the id exactly as typed', () => {
+    expect(parseCommands('/guardrail approve GR-1A2B')).toEqual([{ verb: 'approve', id: 'GR-1A2B' }]);
+  });
+
+  it('ignores commands inside sentences, quotes and code blocks', () => {
+    const body = [
+      'please /guardrail approve gr-1',
+      '> /guardrail approve gr-2',
+      '```',
+      '/guardrail approve gr-3',
+      '```',
+      '````md',
+      '```',
+      '/guardrail approve gr-4',
+      '````',
+      '`/guardrail approve gr-5`',
+      '/guardrail approve gr-6 because',
+      '/guardrail approve',
+      '/guardrailapprove gr-7',
+      '/guardrail merge gr-8',
+    ].join('\n');
+    expect(parseCommands(body)).toEqual([]);
+  });
+
+  it('caps a deny reason', () => {
+    const [cmd] = parseCommands(`/guardrail deny gr-1 ${'x'.repeat(2000)}`);
+    expect(cmd?.reason?.length).toBe(500);
+  });
+});
