@@ -239,6 +239,12 @@ export class Session {
     } finally {
       clearTimeout(timer);
     }
+    // An approval binds to the statement hashes it was asked for: a channel that answers
+    // "approved" without naming every hash of this statement has not approved this statement.
+    const approvedHashes = new Set(outcome.hashes ?? []);
+    if (outcome.decision === 'approved' && !analysis.statements.every((s) => approvedHashes.has(s.hash))) {
+      outcome = { ...outcome, decision: 'error', reason: 'the approval does not name this statement hash' };
+    }
     this.record({
       type: 'approval.decided',
       id: statement.id,
@@ -247,6 +253,9 @@ export class Session {
       by: outcome.by,
       ...(outcome.reason ? { reason: outcome.reason } : {}),
       ...(outcome.url ? { url: outcome.url } : {}),
+      ...(outcome.ignored?.length
+        ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) }
+        : {}),
     });
     if (outcome.decision === 'approved') return { forward: true, statement, verdict, analysis };
     const why =

@@ -49,6 +49,8 @@ export type TranscriptEvent =
       by: string[];
       reason?: string;
       url?: string;
+      /** Commands that did not count, and why (wrong permission, self-approval, edited …). */
+      ignored?: { login: string; verb: string; reason: string }[];
     }
   | {
       type: 'result';
