@@ -1,0 +1,100 @@
+// The masking API the gateways call. `compileMasking` validates the policy's masking section once
+// (at gateway start: an invalid section stops the gateway) and binds the detectors and the column
+// rules to every redaction and row-masking function.
+import type { Dialect } from '../sql/types.js';
+import { ColumnMatcher, ColumnResolverCache } from './columns.js';
+import { ValueDetectors } from './detectors.js';
+import { type MessageContext, redactMessage } from './message.js';
+import { type MysqlColumn, type MysqlColumnPlan, mysqlColumnPlan, type TableRef } from './mysql-plan.js';
+import { redactParams } from './params.js';
+import {
+  type LineageCatalog,
+  type LineageResult,
+  maskedOutputs,
+  type StatementLineage,
+} from './pg-lineage.js';
+import { type PgField, type PgRowPlan, pgRowPlan } from './pg-row-plan.js';
+import { type MaskPlan, maskPlan, maskSampleRow, type PlanColumn } from './plan.js';
+import { redactStatement, type StatementRedactionOptions } from './statement.js';
+import { DEFAULT_REPLACEMENT, type MaskingConfig } from './types.js';
+
+export { ColumnMatcher, ColumnResolverCache } from './columns.js';
+export { ValueDetectors, validateCustomPattern } from './detectors.js';
+export type { MysqlColumn, MysqlColumnPlan, TableRef } from './mysql-plan.js';
+export { maskMysqlBinaryRow, maskMysqlTextRow } from './mysql-rows.js';
+export type {
+  CatalogRelation,
+  LineageCatalog,
+  LineageResult,
+  OutputColumn,
+  StatementLineage,
+} from './pg-lineage.js';
+export type { PgField, PgRowPlan } from './pg-row-plan.js';
+export {
+  type CopyCsvFormat,
+  type CopyTextFormat,
+  maskCopyCsv,
+  maskCopyText,
+  maskDataRow,
+} from './pg-rows.js';
+export {
+  KEEP,
+  type MaskPlan,
+  maskPlan,
+  mysqlTextLike,
+  type PlanColumn,
+  pgTextLike,
+  REPLACE,
+  TO_NULL,
+} from './plan.js';
+export * from './types.js';
+
+export interface Masking {
+  readonly config: MaskingConfig;
+  readonly matcher: ColumnMatcher;
+  readonly detectors: ValueDetectors;
+  /** A fresh (tableOid, attnum) cache bound to this policy's rules; one per gateway, cleared after DDL. */
+  resolverCache(): ColumnResolverCache;
+  redactStatement(text: string, dialect: Dialect, opts?: StatementRedactionOptions): string;
+  redactParams(params: readonly unknown[]): unknown[];
+  redactMessage(text: string, ctx?: MessageContext): string;
+  redactValue(text: string): string;
+  plan(columns: readonly PlanColumn[]): MaskPlan;
+  maskSampleRow(values: readonly unknown[], plan: MaskPlan): unknown[];
+  maskedOutputs(sql: string, catalog: LineageCatalog): LineageResult;
+  pgRowPlan(fields: readonly PgField[], lineage: StatementLineage, cache: ColumnResolverCache): PgRowPlan;
+  mysqlColumnPlan(
+    columns: readonly MysqlColumn[],
+    referencedTables: readonly TableRef[],
+    columnsOf?: (schema: string, table: string) => readonly string[] | undefined,
+  ): MysqlColumnPlan;
+}
+
+/** Throws MaskingConfigError for unknown detectors, unsafe custom patterns or bad column patterns. */
+export function compileMasking(config: Partial<MaskingConfig> = {}): Masking {
+  const full: MaskingConfig = {
+    columns: config.columns ?? [],
+    onWire: config.onWire ?? false,
+    replacement: config.replacement ?? DEFAULT_REPLACEMENT,
+    ...(config.detectors ? { detectors: config.detectors } : {}),
+    ...(config.custom ? { custom: config.custom } : {}),
+  };
+  const matcher = new ColumnMatcher(full.columns);
+  const detectors = new ValueDetectors({ detectors: full.detectors, custom: full.custom });
+  return {
+    config: full,
+    matcher,
+    detectors,
+    resolverCache: () => new ColumnResolverCache(matcher),
+    redactStatement: (text, dialect, opts) => redactStatement(text, dialect, detectors, opts),
+    redactParams: (params) => redactParams(params, detectors),
+    redactMessage: (text, ctx) => redactMessage(text, detectors, matcher, ctx),
+    redactValue: (text) => detectors.redact(text),
+    plan: (columns) => maskPlan(columns, full.replacement),
+    maskSampleRow: (values, plan) => maskSampleRow(values, plan, detectors),
+    maskedOutputs: (sql, catalog) => maskedOutputs(sql, matcher, catalog),
+    pgRowPlan: (fields, lineage, cache) => pgRowPlan(fields, lineage, cache, full.replacement),
+    mysqlColumnPlan: (columns, referencedTables, columnsOf) =>
+      mysqlColumnPlan(columns, matcher, referencedTables, columnsOf),
+  };
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { compileMasking } from '../../src/masking/index.js';
+import { UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
+
+const m = compileMasking({ columns: ['public.users.email', '*.ssn'] });
+const pg = (sql: string) => m.redactStatement(sql, 'postgres');
+const my = (sql: string, sqlMode?: string) => m.redactStatement(sql, 'mysql', sqlMode ? { sqlMode } : {});
+
+describe('redactStatement (postgres)', () => {
+  it.each([
+    ["CREATE ROLE app LOGIN PASSWORD 'hunter2'", "CREATE ROLE app LOGIN PASSWORD '[redacted]'"],
+    [
+      "ALTER ROLE app WITH ENCRYPTED PASSWORD 'SCRAM-SHA-256$4096:abc' VALID UNTIL '2030-01-01'",
+      "ALTER ROLE app WITH ENCRYPTED PASSWORD '[redacted]' VALID UNTIL '2030-01-01'",
+    ],
+    ["ALTER USER bob PASSWORD E'it\\'s'", "ALTER USER bob PASSWORD '[redacted]'"],
+    ['CREATE USER x WITH PASSWORD $p$dollar$p$', "CREATE USER x WITH PASSWORD '[redacted]'"],
+    [
+      "SELECT dblink_connect('c1', 'host=db user=u password=s3cret dbname=app')",
+      "SELECT dblink_connect('c1', 'host=db user=u password=[redacted:credential-field] dbname=app')",
+    ],
+    [
+      "SELECT * FROM dblink('postgresql://u:s3cret@db/app', 'SELECT 1') AS t(x int)",
+      "SELECT * FROM dblink('postgresql://u:[redacted:credential-field]@db/app', 'SELECT 1') AS t(x int)",
+    ],
+    [
+      "SELECT dblink_exec('dbname=x password=pw1', 'DROP TABLE t')",
+      "SELECT dblink_exec('dbname=x password=[redacted:credential-field]', 'DROP TABLE t')",
+    ],
+    [
+      "CREATE USER MAPPING FOR app SERVER remote OPTIONS (user 'app', password 'pw2')",
+      "CREATE USER MAPPING FOR app SERVER remote OPTIONS (user 'app', password '[redacted]')",
+    ],
+    [
+      "ALTER USER MAPPING FOR app SERVER remote OPTIONS (SET password 'pw3')",
+      "ALTER USER MAPPING FOR app SERVER remote OPTIONS (SET password '[redacted]')",
+    ],
+    [
+      "CREATE SUBSCRIPTION s CONNECTION 'host=p password=pw4' PUBLICATION p",
+      "CREATE SUBSCRIPTION s CONNECTION 'host=p password=[redacted:credential-field]' PUBLICATION p",
+    ],
+    [
+      "SELECT set_config('app.api_token', 'tok-123', false), set_config('app.tenant', 'acme', false)",
+      "SELECT set_config('app.api_token', '[redacted]', false), set_config('app.tenant', 'acme', false)",
+    ],
+    [
+      "SELECT pg_catalog.set_config('my.secret', 'x', true)",
+      "SELECT pg_catalog.set_config('my.secret', '[redacted]', true)",
+    ],
+    [
+      "SET app.secret_key = 'abc'; SET search_path TO 'public'",
+      "SET app.secret_key = '[redacted]'; SET search_path TO 'public'",
+    ],
+    ["SET SESSION my.password TO 'abc'", "SET SESSION my.password TO '[redacted]'"],
+    [
+      "INSERT INTO users (name, password_hash, note) VALUES ('bob', crypt('pw9', gen_salt('bf')), 'x'), ('eve', '$2b$10$abc', 'y') ON CONFLICT (name) DO UPDATE SET password_hash = 'z'",
+      "INSERT INTO users (name, password_hash, note) VALUES ('bob', crypt('[redacted]', gen_salt('[redacted]')), 'x'), ('eve', '[redacted]', 'y') ON CONFLICT (name) DO UPDATE SET password_hash = '[redacted]'",
+    ],
+    ["INSERT INTO t VALUES ('bob', 'pw')", "INSERT INTO t VALUES ('bob', 'pw')"],
+  ])('%s', (sql, expected) => {
+    expect(pg(sql)).toBe(expected);
+  });
+
+  it('runs the detectors over literals, comments and numbers, and keeps the rest', () => {
+    expect(
+      pg("SELECT 'alice@example.com', 4111111111111111 /* ssn 123-45-6789 */ -- bob@example.com\nFROM t"),
+    ).toBe(
+      "SELECT '[redacted:email]', [redacted:credit-card] /* ssn [redacted:us-ssn] */ -- [redacted:email]\nFROM t",
+    );
+    expect(pg('SELECT id, name FROM users WHERE id = 42')).toBe('SELECT id, name FROM users WHERE id = 42');
+  });
+
+  it('maps scanner byte offsets to characters in non-ASCII text', () => {
+    expect(pg("SELECT 'héllo ✓ 😀', 'x@example.com'; ALTER ROLE r PASSWORD 'pässwörd'")).toBe(
+      "SELECT 'héllo ✓ 😀', '[redacted:email]'; ALTER ROLE r PASSWORD '[redacted]'",
+    );
+  });
+
+  it('withholds everything after the first quote when the text cannot be scanned', () => {
+    expect(pg("ALTER ROLE x PASSWORD 'unterminated")).toBe(
+      'ALTER ROLE x PASSWORD [redacted: unterminated literal or comment]',
+    );
+  });
+});
+
+describe('redactStatement (mysql)', () => {
+  it.each([
+    ["CREATE USER 'bob'@'%' IDENTIFIED BY 'pw1'", "CREATE USER 'bob'@'%' IDENTIFIED BY '[redacted]'"],
+    [
+      "ALTER USER bob IDENTIFIED BY PASSWORD '*94BDCEBE19083CE2A1F959FD02F964C7AF4CFC29'",
+      "ALTER USER bob IDENTIFIED BY PASSWORD '[redacted]'",
+    ],
+    [
+      "CREATE USER a IDENTIFIED WITH mysql_native_password BY 'pw2' REQUIRE SSL COMMENT 'ci user'",
+      "CREATE USER a IDENTIFIED WITH mysql_native_password BY '[redacted]' REQUIRE SSL COMMENT 'ci user'",
+    ],
+    [
+      "CREATE USER a IDENTIFIED VIA ed25519 USING PASSWORD('pw3') OR unix_socket, b IDENTIFIED BY 'pw4'",
+      "CREATE USER a IDENTIFIED VIA ed25519 USING PASSWORD('[redacted]') OR unix_socket, b IDENTIFIED BY '[redacted]'",
+    ],
+    [
+      "GRANT ALL ON db.* TO 'u'@'h' IDENTIFIED BY 'pw5'",
+      "GRANT ALL ON db.* TO 'u'@'h' IDENTIFIED BY '[redacted]'",
+    ],
+    ["SET PASSWORD = 'pw6'", "SET PASSWORD = '[redacted]'"],
+    ["SET PASSWORD FOR 'bob'@'%' = PASSWORD('pw7')", "SET PASSWORD FOR 'bob'@'%' = PASSWORD('[redacted]')"],
+    ['SET @api_token = "tok", @other = \'visible\'', "SET @api_token = '[redacted]', @other = 'visible'"],
+    [
+      "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (USER 'u', PASSWORD 'pw8', HOST 'h')",
+      "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (USER 'u', PASSWORD '[redacted]', HOST 'h')",
+    ],
+  ])('%s', (sql, expected) => {
+    expect(my(sql)).toBe(expected);
+  });
+
+  it('treats executable comments as code and ordinary comments as text', () => {
+    expect(my("/*!80000 CREATE USER x IDENTIFIED BY 'pw' */ SELECT 1 # mail a@example.com")).toBe(
+      "/*!80000 CREATE USER x IDENTIFIED BY '[redacted]' */ SELECT 1 # mail [redacted:email]",
+    );
+  });
+
+  it('follows backslash escapes unless NO_BACKSLASH_ESCAPES, and double quotes unless ANSI_QUOTES', () => {
+    expect(my("SELECT 'it\\'s a@example.com'")).toBe("SELECT 'it\\'s [redacted:email]'");
+    // Without backslash escapes the first literal ends at the backslash-quote and a second one follows.
+    expect(my("SELECT 'x\\', 'b@example.com'", 'NO_BACKSLASH_ESCAPES')).toBe(
+      "SELECT 'x\\', '[redacted:email]'",
+    );
+    expect(my('SELECT "c@example.com" FROM t')).toBe('SELECT "[redacted:email]" FROM t');
+    expect(my('SELECT "c@example.com" FROM t', 'ANSI_QUOTES')).toBe('SELECT "c@example.com" FROM t');
+  });
+
+  it('redacts under every lexing when the session sql_mode is unknown', () => {
+    expect(my('CREATE USER x IDENTIFIED BY "pw"', 'ANSI_QUOTES')).toBe('CREATE USER x IDENTIFIED BY "pw"');
+    expect(my('CREATE USER x IDENTIFIED BY "pw"', UNKNOWN_SQL_MODE)).toBe(
+      "CREATE USER x IDENTIFIED BY '[redacted]'",
+    );
+  });
+
+  it('withholds the rest of an unterminated literal', () => {
+    expect(my("CREATE USER x IDENTIFIED BY 'pw")).toBe(
+      'CREATE USER x IDENTIFIED BY [redacted: unterminated literal or comment]',
+    );
+  });
+});
