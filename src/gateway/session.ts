@@ -56,9 +56,11 @@ export interface GatewayContext {
   approvalTimeoutMs: number;
   job?: JobInfo;
   database: { name: string; host: string; role: string };
-  /** Masks secrets in statement text and parameters before they are recorded. */
-  redact: (text: string) => string;
+  /** Masks secrets in statement text before it is recorded (MySQL lexing needs the session's sql_mode). */
+  redact: (text: string, ctx?: AnalysisContext) => string;
   redactParams?: (params: unknown[]) => unknown[];
+  /** Masks values in server error and notice texts (`Key (email)=(…) already exists`). */
+  redactMessage?: (text: string) => string;
 }
 
 let nextStatement = 0;
@@ -134,7 +136,7 @@ export class Session {
     this.record({
       type: 'statement',
       id: statement.id,
-      text: this.gateway.redact(text),
+      text: this.gateway.redact(text, this.analysisContext),
       via,
       hash: analysis.hash,
       inTransaction: statement.inTransaction,
@@ -219,7 +221,7 @@ export class Session {
           id,
           batch: false,
           statements: analysis.statements.map((s) => ({
-            text: this.gateway.redact(s.text),
+            text: this.gateway.redact(s.text, this.analysisContext),
             hash: s.hash,
             findings: s.findings,
           })),
@@ -300,11 +302,21 @@ export class Session {
     id: string,
     result: { tag?: string; rows?: number; durationMs: number; error?: { code: string; message: string } },
   ): void {
-    this.record({ type: 'result', id, ...result });
+    const { error } = result;
+    this.record({
+      type: 'result',
+      id,
+      ...result,
+      ...(error ? { error: { code: error.code, message: this.redactMessage(error.message) } } : {}),
+    });
+  }
+
+  private redactMessage(text: string): string {
+    return (this.gateway.redactMessage ?? this.gateway.redact)(text);
   }
 
   notice(severity: string, code: string, message: string): void {
-    this.record({ type: 'notice', severity, code, message: this.gateway.redact(message) });
+    this.record({ type: 'notice', severity, code, message: this.redactMessage(message) });
   }
 
   end(reason: string): void {
