@@ -10,7 +10,10 @@ interface Command {
 
 const commands: Record<string, () => Promise<Command>> = {
   replay: () => import('./replay.js'),
+  check: () => import('./check.js'),
   broker: () => import('./broker.js'),
+  demo: () => import('./demo.js'),
+  proxy: () => import('./proxy.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -57,8 +57,25 @@ export interface AnalysisContext {
   sqlMode?: string;
   /** Postgres: standard_conforming_strings (off makes backslash an escape in '…'). */
   standardConformingStrings?: boolean;
-  /** Bodies of functions created earlier in this session or looked up in the catalog. */
+  /** Bodies of user functions looked up in the catalog (filled by the gateway before analysis). */
   functions?: FunctionResolver;
+  /**
+   * What the analyzer learned from earlier statements of this session (functions and tables it
+   * created, statements it prepared). Created on first use; keep one per session.
+   */
+  memory?: SessionMemory;
+  /** Statements longer than this (characters) are not parsed but reported opaque. Default 1 MiB. */
+  maxStatementLength?: number;
+}
+
+/** Mutable per-session state the analyzer keeps between statements. */
+export interface SessionMemory {
+  /** Functions created in this session, by lower-cased name (all overloads, newest last). */
+  functions: Map<string, FunctionBody[]>;
+  /** SQL-level prepared statements: name → findings of their body. */
+  prepared: Map<string, Finding[]>;
+  /** Tables created in this session (qualified and bare names): lock-heavy rules do not apply. */
+  tables: Set<string>;
 }
 
 export interface FunctionBody {
@@ -67,6 +84,8 @@ export interface FunctionBody {
   language: string;
   body: string;
   securityDefiner: boolean;
+  /** The complete CREATE FUNCTION statement (as pg_get_functiondef returns it), when known. */
+  definition?: string;
 }
 
 /**
@@ -76,4 +95,6 @@ export interface FunctionBody {
  */
 export interface FunctionResolver {
   lookup(name: string, schema?: string): FunctionBody | undefined;
+  /** All overloads of `name`; preferred over `lookup` when present. */
+  lookupAll?(name: string, schema?: string): FunctionBody[];
 }

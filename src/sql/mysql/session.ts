@@ -1,0 +1,65 @@
+// Per-session MySQL state that changes what later statements mean: the sql_mode (lexing), the
+// current schema (USE) and SQL-level prepared statements (PREPARE … FROM / EXECUTE). The gateway
+// keeps one MysqlSessionState per client connection and replaces it with `analysis.after` once
+// the analysed input has run.
+import type { AnalysisContext } from '../types.js';
+import { Lexer } from './lexer.js';
+import { nextStatement } from './split.js';
+import { lexFlags, type SqlModeChange, sqlModeAfter } from './sql-mode.js';
+import { isWord, readName } from './tokens.js';
+
+export interface PreparedStatement {
+  /** The statement text; undefined when it came from a variable or expression (opaque). */
+  text?: string;
+  /** The sql_mode it was prepared under (the server lexed it then). */
+  sqlMode?: string;
+}
+
+export interface MysqlSessionState {
+  /** sql_mode; UNKNOWN_SQL_MODE when it could not be followed. */
+  sqlMode?: string;
+  /** Current schema (USE db, COM_INIT_DB). */
+  schema?: string;
+  /** SQL-level prepared statements by lower-cased name. */
+  prepared: ReadonlyMap<string, PreparedStatement>;
+  /** Procedures and functions created in this session: lower-cased name → body text. */
+  routines: ReadonlyMap<string, string>;
+}
+
+/** AnalysisContext plus the MySQL session state (prepared statements, schema). */
+export interface MysqlAnalysisContext extends AnalysisContext {
+  mysql?: Partial<Omit<MysqlSessionState, 'sqlMode'>>;
+}
+
+/**
+ * The session after an analysed input has run. `sqlModeChanged` tells the gateway that the
+ * input set sql_mode: if the server reports an error for any statement of the input, the
+ * later statements did not run, so the gateway must fall back to UNKNOWN_SQL_MODE (or re-read
+ * @@sql_mode) instead of trusting `sqlMode`.
+ */
+export interface MysqlSessionAfter extends MysqlSessionState {
+  sqlModeChanged: boolean;
+}
+
+function firstStatement(text: string, sqlMode: string | undefined) {
+  try {
+    return nextStatement(new Lexer(text, lexFlags(sqlMode)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sql_mode after one statement (text) runs; `unknown` when it cannot be told statically. */
+export function sqlModeChangeOf(statementText: string, currentMode: string | undefined): SqlModeChange {
+  const st = firstStatement(statementText, currentMode);
+  if (!st) return { kind: 'unchanged' };
+  return sqlModeAfter(st.tokens, currentMode);
+}
+
+/** The schema selected by `USE db`, or undefined if the statement is not a USE. */
+export function useSchemaOf(statementText: string, currentMode?: string): string | undefined {
+  const st = firstStatement(statementText, currentMode);
+  if (!st || !isWord(st.tokens[0], 'USE')) return undefined;
+  const name = readName(st.tokens, 1);
+  return name && name.next === st.tokens.length ? name.name : undefined;
+}

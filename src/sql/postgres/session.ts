@@ -1,0 +1,181 @@
+// The session-dependent half of Postgres analysis: applies each statement's effects in order
+// against the session's memory (functions and tables created, statements prepared) and the
+// catalog resolver, turning calls into findings from the called function's body.
+import { locationOf } from '../canonical.js';
+import { finding } from '../rules.js';
+import type { AnalysisContext, Finding, FunctionBody, SessionMemory } from '../types.js';
+import type { CoreStatement } from './core.js';
+import { type Effect, type Pending, Walker } from './walker.js';
+
+const MAX_CALL_DEPTH = 8;
+
+export function newSessionMemory(): SessionMemory {
+  return { functions: new Map(), prepared: new Map(), tables: new Set() };
+}
+
+function bare(name: string): string {
+  return name.split('.').pop() ?? name;
+}
+
+export interface BodyCache {
+  get(key: string): { pending: Pending[]; effects: Effect[] } | undefined;
+  set(key: string, value: { pending: Pending[]; effects: Effect[] }): void;
+}
+
+/** Findings and effects of a function body, as if the body ran at offset 0. */
+function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+  const key = `${fn.language}\0${fn.definition ?? ''}\0${fn.body}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const walker = new Walker({ sql: fn.definition ?? fn.body, anchor: 0, depth: 1 });
+  walker.functionBody(fn, 0);
+  const value = { pending: walker.findings, effects: walker.effects };
+  cache.set(key, value);
+  return value;
+}
+
+export class SessionJudge {
+  readonly memory: SessionMemory;
+
+  constructor(
+    private readonly ctx: AnalysisContext,
+    private readonly text: string,
+    private readonly bodies: BodyCache,
+  ) {
+    this.memory = ctx.memory ??= newSessionMemory();
+  }
+
+  private toFinding(p: Pending, at: number | undefined, prefix = ''): Finding {
+    return finding(p.rule, p.objects, prefix + p.message, locationOf(this.text, at ?? p.at));
+  }
+
+  /** Findings of one statement after its effects; updates the session memory. */
+  judge(stmt: CoreStatement): Finding[] {
+    const out = stmt.pending.map((p) => this.toFinding(p, undefined));
+    this.apply(stmt.effects, out, undefined, '', 0, new Set());
+    return out;
+  }
+
+  private apply(
+    effects: Effect[],
+    out: Finding[],
+    callAt: number | undefined,
+    prefix: string,
+    depth: number,
+    visiting: Set<string>,
+  ): void {
+    const { memory } = this;
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'call':
+          this.call(e.name, e.schema, callAt ?? e.at, out, prefix, depth, visiting);
+          break;
+        case 'unless-created':
+          if (!memory.tables.has(e.table)) out.push(this.toFinding(e.finding, callAt, prefix));
+          break;
+        case 'table':
+          // Only top-level statements create tables for the session's later statements to use.
+          if (callAt === undefined) {
+            memory.tables.add(e.name);
+            memory.tables.add(bare(e.name));
+          }
+          break;
+        case 'function':
+          if (callAt === undefined) {
+            const key = e.fn.name.toLowerCase();
+            memory.functions.set(key, [...(memory.functions.get(key) ?? []), e.fn]);
+          }
+          break;
+        case 'prepare':
+          if (callAt === undefined)
+            memory.prepared.set(
+              e.name,
+              e.findings.map((p) => this.toFinding(p, undefined)),
+            );
+          break;
+        case 'execute': {
+          const at = callAt ?? e.at;
+          const prepared = callAt === undefined ? memory.prepared.get(e.name) : undefined;
+          if (prepared) {
+            for (const f of prepared)
+              out.push({
+                ...f,
+                message: `${prefix}EXECUTE ${e.name}: ${f.message}`,
+                location: locationOf(this.text, at),
+              });
+          } else {
+            out.push(
+              finding(
+                'opaque/dynamic-sql',
+                [e.name],
+                `${prefix}EXECUTE ${e.name} runs a statement prepared outside what was analysed`,
+                locationOf(this.text, at),
+              ),
+            );
+          }
+          break;
+        }
+        case 'deallocate':
+          if (callAt === undefined) {
+            if (e.name === undefined) memory.prepared.clear();
+            else memory.prepared.delete(e.name);
+          }
+          break;
+        case 'scs-off':
+          // Only ever made stricter here; the gateway reports the server's actual value.
+          if (callAt === undefined) this.ctx.standardConformingStrings = false;
+          break;
+      }
+    }
+  }
+
+  private call(
+    name: string,
+    schema: string | undefined,
+    at: number,
+    out: Finding[],
+    prefix: string,
+    depth: number,
+    visiting: Set<string>,
+  ): void {
+    const bodies = this.bodiesOf(name, schema);
+    if (bodies.length === 0) return;
+    const label = `${schema ? `${schema}.` : ''}${name}`;
+    if (visiting.has(label)) return;
+    if (depth >= MAX_CALL_DEPTH) {
+      out.push(
+        finding(
+          'opaque/dynamic-sql',
+          [label],
+          `${prefix}calls through ${label}() nest too deeply to analyse`,
+          locationOf(this.text, at),
+        ),
+      );
+      return;
+    }
+    visiting.add(label);
+    for (const fn of bodies) {
+      const body = bodyOf(fn, this.bodies);
+      const inner = `${prefix}via ${label}(): `;
+      for (const p of body.pending) out.push(this.toFinding(p, at, inner));
+      this.apply(body.effects, out, at, inner, depth + 1, visiting);
+    }
+    visiting.delete(label);
+  }
+
+  private bodiesOf(name: string, schema: string | undefined): FunctionBody[] {
+    const created = (this.memory.functions.get(name) ?? []).filter(
+      (f) => schema === undefined || f.schema === '' || f.schema === schema,
+    );
+    const resolver = this.ctx.functions;
+    let catalog: FunctionBody[] = [];
+    if (resolver) {
+      if (resolver.lookupAll) catalog = resolver.lookupAll(name, schema);
+      else {
+        const one = resolver.lookup(name, schema);
+        if (one) catalog = [one];
+      }
+    }
+    return [...created, ...catalog];
+  }
+}

@@ -1,0 +1,1052 @@
+// Walks a libpg-query parse tree, every node of it, and collects findings and session effects.
+// The walk is generic (every key of every object is visited), and handlers fire on node types
+// they know, so a statement nested anywhere — a CTE, COPY (query), a rule action, a PREPARE
+// body, EXPLAIN ANALYZE, a trigger — is judged like a top-level one. Code the server runs
+// later or builds at run time (DO blocks, function bodies, EXECUTE strings, query_to_xml) is
+// parsed and walked too; what cannot be resolved is reported opaque.
+import type { KnownRuleId } from '../rules.js';
+import type { FunctionBody } from '../types.js';
+import {
+  DANGEROUS_FUNCTIONS,
+  IDENTITY_SETTINGS,
+  NON_REWRITING_DEFAULTS,
+  QUERY_STRING_FUNCTIONS,
+  RISKY_EXTENSIONS,
+} from './builtins.js';
+import { constantString, type LiteralTracker, truth } from './constant.js';
+import {
+  asList,
+  asNode,
+  contains,
+  defElems,
+  defFlag,
+  defString,
+  nameList,
+  objectName,
+  rangeVarName,
+  roleName,
+  str,
+  unwrap,
+} from './nodes.js';
+import { byteToCharMapper, type PgNode, parsePlpgsql, parseSql, type RawStatement } from './parser.js';
+
+/** A finding before its location is turned into line and column: `at` is a character offset. */
+export interface Pending {
+  rule: KnownRuleId;
+  objects: string[];
+  message: string;
+  at: number;
+}
+
+/** What a statement does to the session, applied in order after the walk. */
+export type Effect =
+  | { kind: 'call'; name: string; schema?: string; at: number }
+  | { kind: 'function'; fn: FunctionBody }
+  | { kind: 'table'; name: string }
+  | { kind: 'unless-created'; table: string; finding: Pending }
+  | { kind: 'prepare'; name: string; findings: Pending[] }
+  | { kind: 'execute'; name: string; at: number }
+  | { kind: 'deallocate'; name?: string }
+  | { kind: 'scs-off' };
+
+const MAX_DEPTH = 8;
+
+const DROP_RULES: Record<string, KnownRuleId> = {
+  OBJECT_TABLE: 'destructive/drop-table',
+  OBJECT_FOREIGN_TABLE: 'destructive/drop-table',
+  OBJECT_VIEW: 'destructive/drop-view',
+  OBJECT_MATVIEW: 'destructive/drop-view',
+  OBJECT_FUNCTION: 'destructive/drop-function',
+  OBJECT_PROCEDURE: 'destructive/drop-function',
+  OBJECT_ROUTINE: 'destructive/drop-function',
+  OBJECT_AGGREGATE: 'destructive/drop-function',
+  OBJECT_TYPE: 'destructive/drop-type',
+  OBJECT_DOMAIN: 'destructive/drop-type',
+  OBJECT_SEQUENCE: 'destructive/drop-sequence',
+  OBJECT_INDEX: 'destructive/drop-index',
+  OBJECT_SCHEMA: 'destructive/drop-schema',
+};
+
+const READ_ONLY_TYPES = new Set([
+  'SelectStmt',
+  'ExplainStmt',
+  'VariableShowStmt',
+  'VariableSetStmt',
+  'TransactionStmt',
+  'DeclareCursorStmt',
+  'FetchStmt',
+  'ClosePortalStmt',
+  'ListenStmt',
+  'UnlistenStmt',
+  'DiscardStmt',
+]);
+const WRITE_NODES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'intoClause', 'lockingClause'];
+
+/** Whether a top-level statement reads only (no writes, no locks, no DDL). */
+export function isReadOnly(stmt: PgNode): boolean {
+  const u = unwrap(stmt);
+  if (!u || !READ_ONLY_TYPES.has(u[0])) return false;
+  if (u[0] === 'ExplainStmt') {
+    // Plain EXPLAIN only plans its statement; EXPLAIN ANALYZE runs it.
+    return defFlag(defElems(u[1].options), 'analyze') ? isReadOnly(asNode(u[1].query) ?? {}) : true;
+  }
+  return !WRITE_NODES.some((t) => contains(u[1], t));
+}
+
+function dollarQuote(body: string): string {
+  let tag = '$gr$';
+  for (let i = 0; body.includes(tag); i++) tag = `$gr${i}$`;
+  return `${tag}${body}${tag}`;
+}
+
+type Handler = (w: Walker, n: PgNode) => boolean | undefined;
+
+export interface WalkerOptions {
+  /** The text the tree was parsed from. */
+  sql: string;
+  /** Nested walks report every finding at this offset of the outer text. */
+  anchor?: number;
+  depth?: number;
+}
+
+export class Walker implements LiteralTracker {
+  readonly findings: Pending[] = [];
+  readonly effects: Effect[] = [];
+  literalSensitive = false;
+  private planOnly = 0;
+  private stmtAt = 0;
+  private stmtText = '';
+  private readonly toChar: (byte: number) => number;
+  readonly sql: string;
+  readonly anchor: number | undefined;
+  readonly depth: number;
+
+  constructor(opts: WalkerOptions) {
+    this.sql = opts.sql;
+    this.anchor = opts.anchor;
+    this.depth = opts.depth ?? 0;
+    this.toChar = byteToCharMapper(opts.sql);
+  }
+
+  /** Walks one parsed statement; returns its character range in `sql`. */
+  statement(raw: RawStatement): { start: number; end: number } {
+    const start = this.toChar(raw.stmt_location ?? 0);
+    const end = raw.stmt_len ? this.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : this.sql.length;
+    this.stmtText = this.sql.slice(start, end);
+    this.stmtAt = this.anchor ?? start;
+    this.visit(raw.stmt);
+    return { start, end };
+  }
+
+  at(node?: PgNode): number {
+    if (this.anchor !== undefined) return this.anchor;
+    const loc = node?.location;
+    return typeof loc === 'number' && loc >= 0 ? this.toChar(loc) : this.stmtAt;
+  }
+
+  add(rule: KnownRuleId, objects: string[], message: string, at: number): void {
+    this.findings.push({ rule, objects: objects.filter(Boolean), message, at });
+  }
+
+  visit(node: unknown): void {
+    if (Array.isArray(node)) {
+      for (const item of node) this.visit(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      const handler = HANDLERS[key];
+      if (handler && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        if (this.planOnly > 0 && !PLAN_TIME.has(key)) {
+          this.visit(value);
+          continue;
+        }
+        if (handler(this, value as PgNode) === false) continue;
+      }
+      this.visit(value);
+    }
+  }
+
+  /** Walks `node` knowing it is only planned, not executed (plain EXPLAIN). */
+  planned(node: unknown): void {
+    this.planOnly++;
+    try {
+      this.visit(node);
+    } finally {
+      this.planOnly--;
+    }
+  }
+
+  /** Analyses SQL text the server will run (an EXECUTE string, a function body, …). */
+  nestedSql(sql: string, at: number, what: string): void {
+    if (this.depth >= MAX_DEPTH) {
+      this.add('opaque/dynamic-sql', [], `${what} is nested too deeply to analyse`, at);
+      return;
+    }
+    let stmts: RawStatement[];
+    try {
+      stmts = parseSql(sql);
+    } catch (err) {
+      this.add('opaque/unparseable', [], `${what} cannot be parsed: ${(err as Error).message}`, at);
+      return;
+    }
+    const child = new Walker({ sql, anchor: at, depth: this.depth + 1 });
+    for (const raw of stmts) child.statement(raw);
+    this.absorb(child);
+  }
+
+  private absorb(child: Walker): void {
+    this.findings.push(...child.findings);
+    this.effects.push(...child.effects);
+    if (child.literalSensitive) this.literalSensitive = true;
+  }
+
+  /** Walks PL/pgSQL: `source` is a complete DO or CREATE FUNCTION statement. */
+  plpgsql(source: string, at: number, what: string): void {
+    if (this.depth >= MAX_DEPTH) {
+      this.add('opaque/dynamic-sql', [], `${what} is nested too deeply to analyse`, at);
+      return;
+    }
+    let tree: unknown;
+    try {
+      tree = parsePlpgsql(source);
+    } catch (err) {
+      this.add('opaque/unparseable', [], `${what} cannot be parsed: ${(err as Error).message}`, at);
+      return;
+    }
+    const funcs = asList(asNode(tree)?.plpgsql_funcs);
+    if (funcs.length === 0) {
+      this.add('opaque/unparseable', [], `${what} has no PL/pgSQL body the parser could read`, at);
+      return;
+    }
+    this.plpgsqlNode(funcs, '', '', at, what);
+  }
+
+  private plpgsqlNode(node: unknown, parentType: string, key: string, at: number, what: string): void {
+    if (Array.isArray(node)) {
+      for (const item of node) this.plpgsqlNode(item, parentType, key, at, what);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'PLpgSQL_expr') this.plpgsqlExpr(asNode(v) ?? {}, parentType, key, at, what);
+      else if (k.startsWith('PLpgSQL_')) this.plpgsqlNode(v, k, '', at, what);
+      else this.plpgsqlNode(v, parentType, k, at, what);
+    }
+  }
+
+  private plpgsqlExpr(expr: PgNode, parentType: string, key: string, at: number, what: string): void {
+    const query = str(expr.query) ?? '';
+    const dynamic =
+      key === 'dynquery' ||
+      (key === 'query' &&
+        (parentType === 'PLpgSQL_stmt_dynexecute' || parentType === 'PLpgSQL_stmt_dynfors'));
+    if (dynamic) {
+      this.dynamicSql(query, at, `EXECUTE in ${what}`);
+      return;
+    }
+    const mode = typeof expr.parseMode === 'number' ? expr.parseMode : 0;
+    if (mode === 0) this.nestedSql(query, at, `a statement in ${what}`);
+    else if (mode === 2) this.nestedSql(`SELECT ${query}`, at, `an expression in ${what}`);
+    else {
+      // Assignment: `target := expression` (or `=`); the target is a variable, not SQL.
+      const m = /:=|=/.exec(query);
+      this.nestedSql(
+        `SELECT ${m ? query.slice(m.index + m[0].length) : query}`,
+        at,
+        `an assignment in ${what}`,
+      );
+    }
+  }
+
+  /** EXECUTE of an expression: a constant string is analysed as SQL, anything else is opaque. */
+  private dynamicSql(expression: string, at: number, what: string): void {
+    let stmts: RawStatement[];
+    try {
+      stmts = parseSql(`SELECT ${expression}`);
+    } catch (err) {
+      this.add('opaque/unparseable', [], `${what} cannot be parsed: ${(err as Error).message}`, at);
+      return;
+    }
+    const select = asNode(asNode(stmts[0]?.stmt)?.SelectStmt);
+    const target = asNode(asNode(asList(select?.targetList)[0])?.ResTarget);
+    this.literalSensitive = true;
+    const sql = stmts.length === 1 ? constantString(target?.val, this) : undefined;
+    if (sql !== undefined) this.nestedSql(sql, at, `${what} (a constant string)`);
+    else this.add('opaque/dynamic-sql', [], `${what} runs SQL computed at run time`, at);
+    // The expression itself runs too (EXECUTE f() calls f).
+    this.nestedSql(`SELECT ${expression}`, at, what);
+  }
+
+  /** Judges a function's body as the code a call runs. */
+  functionBody(fn: FunctionBody, at: number): void {
+    const language = fn.language.toLowerCase();
+    const what = `function ${fn.schema ? `${fn.schema}.` : ''}${fn.name}()`;
+    if (language === 'plpgsql') {
+      this.plpgsql(
+        fn.definition ??
+          `CREATE FUNCTION guardrail_body() RETURNS void LANGUAGE plpgsql AS ${dollarQuote(fn.body)}`,
+        at,
+        what,
+      );
+    } else if (language === 'sql') {
+      const atomic = fn.definition ? this.atomicBody(fn.definition) : undefined;
+      if (atomic !== undefined) {
+        const child = new Walker({ sql: fn.definition!, anchor: at, depth: this.depth + 1 });
+        child.visit(atomic);
+        this.absorb(child);
+      } else this.nestedSql(fn.body, at, `the body of ${what}`);
+    } else if (language !== 'internal' && language !== 'c') {
+      this.add(
+        'opaque/procedural-language',
+        [fn.name],
+        `${what} is written in ${language} and cannot be analysed`,
+        at,
+      );
+    }
+  }
+
+  /** Judges the body of a function being replaced, as if called here. */
+  replacedBody(fn: FunctionBody, at: number): void {
+    const child = new Walker({ sql: fn.definition ?? fn.body, anchor: at, depth: this.depth + 1 });
+    child.functionBody(fn, at);
+    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from triggers): `;
+    for (const p of child.findings) this.findings.push({ ...p, message: prefix + p.message });
+    // Only what the body does when it runs; its own definitions are not the session's.
+    for (const e of child.effects) if (e.kind === 'call' || e.kind === 'unless-created') this.effects.push(e);
+  }
+
+  private atomicBody(definition: string): unknown {
+    try {
+      const stmt = asNode(asNode(parseSql(definition)[0]?.stmt)?.CreateFunctionStmt);
+      return stmt?.sql_body;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get statementText(): string {
+    return this.stmtText;
+  }
+
+  /** Location of a statement node: its target relation when it has one, else the statement. */
+  stmtLocation(n: PgNode): number {
+    return this.at(asNode(n.relation) ?? undefined);
+  }
+}
+
+/** Handlers that still apply under plain EXPLAIN: planning can call functions, nothing else runs. */
+const PLAN_TIME = new Set(['FuncCall']);
+
+/** Functions an operator, aggregate or cast runs whenever it is used. */
+const DEFINITION_FUNCTIONS = new Set([
+  'function',
+  'procedure',
+  'sfunc',
+  'finalfunc',
+  'combinefunc',
+  'serialfunc',
+  'deserialfunc',
+  'msfunc',
+  'minvfunc',
+  'mfinalfunc',
+]);
+
+function callEffect(w: Walker, qualified: string, at: number): void {
+  const parts = qualified.split('.');
+  const name = (parts.pop() ?? '').toLowerCase();
+  const schema = parts.pop();
+  w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at });
+}
+
+/** Writing the system catalogs (pg_authid, pg_proc, …) edits roles and code directly. */
+function catalogWrite(w: Walker, n: PgNode, verb: string): void {
+  const rv = asNode(n.relation);
+  const schema = str(rv?.schemaname);
+  const rel = str(rv?.relname) ?? '';
+  if (schema === 'pg_catalog' || (schema === undefined && rel.startsWith('pg_'))) {
+    w.add(
+      'privilege/catalog-write',
+      [rangeVarName(rv)],
+      `${verb} on system catalog ${rel}`,
+      w.stmtLocation(n),
+    );
+  }
+}
+
+function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
+  catalogWrite(w, n, verb);
+  const table = rangeVarName(n.relation);
+  const where = n.whereClause;
+  if (where === undefined) {
+    w.add(rule, [table], `${verb} ${table} without WHERE changes every row`, w.stmtLocation(n));
+  } else if (truth(where, w) === true) {
+    w.add(
+      rule,
+      [table],
+      `${verb} ${table} with a WHERE that is always true changes every row`,
+      w.stmtLocation(n),
+    );
+  }
+}
+
+function dropMessage(kind: string, names: string[], n: PgNode): string {
+  const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (drops dependent objects too)' : '';
+  return `DROP ${kind} ${names.join(', ')}${cascade}`;
+}
+
+function alterTable(w: Walker, n: PgNode): void {
+  const table = rangeVarName(n.relation);
+  const at = w.stmtLocation(n);
+  for (const item of asList(n.cmds)) {
+    const cmd = asNode(asNode(item)?.AlterTableCmd);
+    if (!cmd) continue;
+    const col = str(cmd.name) ?? '';
+    const column = col ? `${table}.${col}` : table;
+    const def = unwrap(cmd.def);
+    switch (cmd.subtype) {
+      case 'AT_DropColumn':
+        w.add(
+          'destructive/drop-column',
+          [column],
+          `ALTER TABLE ${table} DROP COLUMN ${col} loses its data`,
+          at,
+        );
+        break;
+      case 'AT_DropConstraint':
+        w.add('destructive/drop-constraint', [table], `ALTER TABLE ${table} DROP CONSTRAINT ${col}`, at);
+        break;
+      case 'AT_DropNotNull':
+        w.add(
+          'destructive/drop-not-null',
+          [column],
+          `ALTER TABLE ${table} ALTER COLUMN ${col} DROP NOT NULL`,
+          at,
+        );
+        break;
+      case 'AT_AlterColumnType':
+        lockEffect(
+          w,
+          'lock-heavy/alter-column-type',
+          table,
+          `ALTER COLUMN ${col} TYPE rewrites ${table} under an ACCESS EXCLUSIVE lock`,
+          at,
+        );
+        break;
+      case 'AT_SetNotNull':
+        lockEffect(
+          w,
+          'lock-heavy/add-not-null',
+          table,
+          `SET NOT NULL on ${column} scans ${table} under lock`,
+          at,
+        );
+        break;
+      case 'AT_AddConstraint':
+        if (def?.[0] === 'Constraint') constraint(w, def[1], table, at);
+        break;
+      case 'AT_AddColumn':
+        if (def?.[0] === 'ColumnDef') addColumn(w, def[1], table, at);
+        break;
+      case 'AT_DetachPartition':
+      case 'AT_DetachPartitionFinalize': {
+        const part = rangeVarName(asNode(asNode(def?.[1] ?? {})?.name));
+        w.add(
+          'destructive/drop-partition',
+          [part || table],
+          `ALTER TABLE ${table} DETACH PARTITION ${part}`,
+          at,
+        );
+        break;
+      }
+      case 'AT_ChangeOwner':
+        w.add('privilege/owner-change', [table], `ALTER ${table} OWNER TO ${roleName(cmd.newowner)}`, at);
+        break;
+      case 'AT_DisableRowSecurity':
+      case 'AT_NoForceRowSecurity':
+        w.add('privilege/row-security', [table], `row level security weakened on ${table}`, at);
+        break;
+      case 'AT_SetTableSpace':
+      case 'AT_SetLogged':
+      case 'AT_SetUnLogged':
+      case 'AT_SetAccessMethod':
+        lockEffect(
+          w,
+          'lock-heavy/table-rewrite',
+          table,
+          `${String(cmd.subtype).slice(3)} rewrites ${table}`,
+          at,
+        );
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function lockEffect(w: Walker, rule: KnownRuleId, table: string, message: string, at: number): void {
+  w.effects.push({ kind: 'unless-created', table, finding: { rule, objects: [table], message, at } });
+}
+
+function constraint(w: Walker, c: PgNode, table: string, at: number): void {
+  const notValid = c.skip_validation === true;
+  const name = str(c.conname) ?? '';
+  switch (c.contype) {
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_PRIMARY':
+    case 'CONSTR_EXCLUSION':
+      if (!c.indexname)
+        lockEffect(
+          w,
+          'lock-heavy/add-unique',
+          table,
+          `ADD ${name || 'UNIQUE/PRIMARY KEY'} builds an index on ${table} under lock (build it CONCURRENTLY, then ADD … USING INDEX)`,
+          at,
+        );
+      break;
+    case 'CONSTR_FOREIGN':
+      if (!notValid)
+        lockEffect(
+          w,
+          'lock-heavy/add-foreign-key',
+          table,
+          `ADD FOREIGN KEY ${name} validates ${table} under lock (add NOT VALID, then VALIDATE)`,
+          at,
+        );
+      break;
+    case 'CONSTR_CHECK':
+      if (!notValid)
+        lockEffect(
+          w,
+          'lock-heavy/add-check',
+          table,
+          `ADD CHECK ${name} scans ${table} under lock (add NOT VALID, then VALIDATE)`,
+          at,
+        );
+      break;
+    case 'CONSTR_NOTNULL':
+      if (!notValid)
+        lockEffect(w, 'lock-heavy/add-not-null', table, `ADD NOT NULL scans ${table} under lock`, at);
+      break;
+    default:
+      break;
+  }
+}
+
+function addColumn(w: Walker, col: PgNode, table: string, at: number): void {
+  const type = nameList(asNode(col.typeName)?.names).toLowerCase();
+  const name = `${table}.${str(col.colname) ?? ''}`;
+  let rewrite = /(^|\.)(small|big)?serial[248]?$/.test(type);
+  for (const item of asList(col.constraints)) {
+    const c = asNode(asNode(item)?.Constraint);
+    if (!c) continue;
+    if (c.contype === 'CONSTR_DEFAULT') {
+      const calls = collectCalls(c.raw_expr);
+      if (calls.some((f) => !NON_REWRITING_DEFAULTS.has(f))) rewrite = true;
+    }
+    if (c.contype === 'CONSTR_GENERATED' || c.contype === 'CONSTR_IDENTITY') rewrite = true;
+    if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE')
+      lockEffect(
+        w,
+        'lock-heavy/add-unique',
+        table,
+        `ADD COLUMN ${name} with a unique index builds it under lock`,
+        at,
+      );
+  }
+  if (rewrite)
+    lockEffect(
+      w,
+      'lock-heavy/table-rewrite',
+      table,
+      `ADD COLUMN ${name} with a volatile or generated value rewrites ${table}`,
+      at,
+    );
+}
+
+function collectCalls(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const x of node) collectCalls(x, out);
+  else if (node !== null && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'FuncCall') out.push(nameList(asNode(v)?.funcname).toLowerCase().split('.').pop() ?? '');
+      collectCalls(v, out);
+    }
+  }
+  return out;
+}
+
+function funcCall(w: Walker, n: PgNode): void {
+  const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
+  const name = (parts[parts.length - 1] ?? '').toLowerCase();
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  const at = w.at(n);
+  const args = asList(n.args);
+  const rule = DANGEROUS_FUNCTIONS.get(name);
+  if (rule) w.add(rule, [name], `calls ${name}()`, at);
+  if (name === 'set_config') {
+    const setting = constantString(args[0], w);
+    const identity = setting === undefined ? undefined : IDENTITY_SETTINGS.get(setting.trim().toLowerCase());
+    if (identity)
+      w.add(identity, [setting!], `set_config('${setting}', …) changes the session's identity`, at);
+    else if (setting === undefined)
+      w.add('opaque/dynamic-sql', [], 'set_config() with a computed setting name may change the role', at);
+  }
+  if (QUERY_STRING_FUNCTIONS.has(name)) {
+    const sql = constantString(args[0], w);
+    if (sql !== undefined) w.nestedSql(sql, at, `the query of ${name}()`);
+    else w.add('opaque/dynamic-sql', [], `${name}() runs SQL computed at run time`, at);
+  }
+  w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at });
+}
+
+const HANDLERS: Record<string, Handler> = {
+  FuncCall(w, n) {
+    funcCall(w, n);
+    return undefined;
+  },
+  CallStmt(w, n) {
+    const fc = asNode(n.funccall);
+    if (fc && !fc.FuncCall) {
+      funcCall(w, fc);
+      w.visit(fc.args);
+      return false;
+    }
+    return undefined;
+  },
+  DeleteStmt(w, n) {
+    if (!asNode(n.whereClause)?.CurrentOfExpr)
+      whereRule(w, n, 'destructive/delete-without-where', 'DELETE FROM');
+    return undefined;
+  },
+  UpdateStmt(w, n) {
+    if (!asNode(n.whereClause)?.CurrentOfExpr) whereRule(w, n, 'destructive/update-without-where', 'UPDATE');
+    return undefined;
+  },
+  InsertStmt(w, n) {
+    catalogWrite(w, n, 'INSERT');
+    return undefined;
+  },
+  MergeStmt(w, n) {
+    catalogWrite(w, n, 'MERGE');
+    const table = rangeVarName(n.relation);
+    for (const c of asList(n.mergeWhenClauses)) {
+      if (asNode(asNode(c)?.MergeWhenClause)?.commandType === 'CMD_DELETE') {
+        w.add(
+          'destructive/merge-delete',
+          [table],
+          `MERGE INTO ${table} … THEN DELETE deletes rows`,
+          w.stmtLocation(n),
+        );
+        break;
+      }
+    }
+    return undefined;
+  },
+  TruncateStmt(w, n) {
+    const tables = asList(n.relations).map(rangeVarName);
+    const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
+    w.add(
+      'destructive/truncate',
+      tables,
+      `TRUNCATE ${tables.join(', ')}${cascade} removes every row`,
+      w.at(asNode(asNode(asList(n.relations)[0])?.RangeVar)),
+    );
+    return undefined;
+  },
+  DropStmt(w, n) {
+    const type = String(n.removeType ?? '');
+    const names = asList(n.objects).map(objectName);
+    const rule = DROP_RULES[type] ?? 'destructive/drop-other';
+    const kind = type.replace('OBJECT_', '').replace(/_/g, ' ');
+    w.add(rule, names, dropMessage(kind, names, n), w.at());
+    return undefined;
+  },
+  DropdbStmt(w, n) {
+    const db = str(n.dbname) ?? '';
+    w.add('destructive/drop-database', [db], `DROP DATABASE ${db}`, w.at());
+    return undefined;
+  },
+  DropOwnedStmt(w, n) {
+    const roles = asList(n.roles).map(roleName);
+    w.add(
+      'destructive/drop-other',
+      roles,
+      `DROP OWNED BY ${roles.join(', ')} drops everything they own`,
+      w.at(),
+    );
+    return undefined;
+  },
+  DropTableSpaceStmt(w, n) {
+    w.add('destructive/drop-other', [str(n.tablespacename) ?? ''], 'DROP TABLESPACE', w.at());
+    return undefined;
+  },
+  DropSubscriptionStmt(w, n) {
+    w.add('destructive/drop-other', [str(n.subname) ?? ''], 'DROP SUBSCRIPTION', w.at());
+    return undefined;
+  },
+  AlterTableStmt(w, n) {
+    alterTable(w, n);
+    return undefined;
+  },
+  IndexStmt(w, n) {
+    const table = rangeVarName(n.relation);
+    // ON ONLY a partitioned parent builds nothing (inh is false, hence absent).
+    if (!n.concurrent && asNode(n.relation)?.inh === true) {
+      lockEffect(
+        w,
+        'lock-heavy/blocking-index',
+        table,
+        `CREATE INDEX on ${table} without CONCURRENTLY blocks writes while it builds`,
+        w.stmtLocation(n),
+      );
+    }
+    return undefined;
+  },
+  ReindexStmt(w, n) {
+    if (!defFlag(defElems(n.params), 'concurrently')) {
+      const target = n.relation ? rangeVarName(n.relation) : (str(n.name) ?? '');
+      w.add(
+        'lock-heavy/blocking-index',
+        [target],
+        `REINDEX ${target} without CONCURRENTLY blocks writes`,
+        w.stmtLocation(n),
+      );
+    }
+    return undefined;
+  },
+  ClusterStmt(w, n) {
+    const table = rangeVarName(n.relation);
+    lockEffect(
+      w,
+      'lock-heavy/table-rewrite',
+      table,
+      `CLUSTER rewrites ${table || 'every clustered table'} under an ACCESS EXCLUSIVE lock`,
+      w.stmtLocation(n),
+    );
+    return undefined;
+  },
+  VacuumStmt(w, n) {
+    if (n.is_vacuumcmd && defFlag(defElems(n.options), 'full')) {
+      const tables = asList(n.rels).map((r) => rangeVarName(asNode(asNode(r)?.VacuumRelation)?.relation));
+      w.add(
+        'lock-heavy/table-rewrite',
+        tables,
+        `VACUUM FULL rewrites ${tables.join(', ') || 'every table'} under an ACCESS EXCLUSIVE lock`,
+        w.at(),
+      );
+    }
+    return undefined;
+  },
+  CreateStmt(w, n) {
+    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(n.relation) });
+    return undefined;
+  },
+  CreateTableAsStmt(w, n) {
+    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(asNode(n.into)?.rel) });
+    return undefined;
+  },
+  SelectStmt(w, n) {
+    const into = asNode(n.intoClause);
+    if (into) w.effects.push({ kind: 'table', name: rangeVarName(into.rel) });
+    return undefined;
+  },
+  CopyStmt(w, n) {
+    const table = n.relation ? rangeVarName(n.relation) : '(query)';
+    const file = str(n.filename);
+    const dir = n.is_from ? 'FROM' : 'TO';
+    if (n.is_program) {
+      w.literalSensitive = true;
+      w.add(
+        'exfiltration/copy-program',
+        [table],
+        `COPY ${table} ${dir} PROGRAM runs a shell command on the database host`,
+        w.stmtLocation(n),
+      );
+    } else if (file !== undefined) {
+      w.literalSensitive = true;
+      w.add(
+        'exfiltration/server-file',
+        [table],
+        `COPY ${table} ${dir} '${file}' accesses a file on the database host`,
+        w.stmtLocation(n),
+      );
+    }
+    return undefined;
+  },
+  ExplainStmt(w, n) {
+    if (defFlag(defElems(n.options), 'analyze')) return undefined;
+    w.planned(n.query);
+    return false;
+  },
+  VariableSetStmt(w, n) {
+    const name = String(n.name ?? '').toLowerCase();
+    if (n.kind !== 'VAR_SET_VALUE') return undefined;
+    const value = asList(n.args)
+      .map((a) => str(asNode(asNode(asNode(a)?.A_Const)?.sval)?.sval) ?? '')
+      .join(',');
+    if (name === 'role') {
+      w.literalSensitive = true;
+      if (value.toLowerCase() !== 'none') w.add('privilege/set-role', [value], `SET ROLE ${value}`, w.at(n));
+    } else if (name === 'session_authorization') {
+      w.add('privilege/session-authorization', [value], `SET SESSION AUTHORIZATION ${value}`, w.at(n));
+    } else if (name === 'standard_conforming_strings') {
+      w.literalSensitive = true;
+      if (!['on', 'true', 'yes', '1'].includes(value.toLowerCase())) w.effects.push({ kind: 'scs-off' });
+    }
+    return undefined;
+  },
+  GrantStmt(w, n) {
+    const objects = asList(n.objects).map(objectName);
+    const grantees = asList(n.grantees).map(roleName);
+    const verb = n.is_grant ? 'GRANT' : 'REVOKE';
+    w.add(
+      n.is_grant ? 'privilege/grant' : 'privilege/revoke',
+      objects,
+      `${verb} on ${objects.join(', ') || String(n.objtype ?? '')} ${n.is_grant ? 'to' : 'from'} ${grantees.join(', ')}`,
+      w.at(),
+    );
+    return undefined;
+  },
+  GrantRoleStmt(w, n) {
+    const roles = asList(n.granted_roles).map((r) => str(asNode(asNode(r)?.AccessPriv)?.priv_name) ?? '');
+    const grantees = asList(n.grantee_roles).map(roleName);
+    const verb = n.is_grant ? 'GRANT' : 'REVOKE';
+    w.add(
+      n.is_grant ? 'privilege/grant' : 'privilege/revoke',
+      roles,
+      `${verb} role ${roles.join(', ')} ${n.is_grant ? 'to' : 'from'} ${grantees.join(', ')}`,
+      w.at(),
+    );
+    return undefined;
+  },
+  CreateRoleStmt(w, n) {
+    w.add('privilege/role-change', [str(n.role) ?? ''], `CREATE ROLE ${str(n.role) ?? ''}`, w.at());
+    return undefined;
+  },
+  AlterRoleStmt(w, n) {
+    const role = roleName(n.role);
+    w.add('privilege/role-change', [role], `ALTER ROLE ${role}`, w.at());
+    return undefined;
+  },
+  AlterRoleSetStmt(w, n) {
+    const role = roleName(n.role);
+    w.add('privilege/role-change', [role], `ALTER ROLE ${role} SET …`, w.at());
+    return undefined;
+  },
+  DropRoleStmt(w, n) {
+    const roles = asList(n.roles).map(roleName);
+    w.add('privilege/role-change', roles, `DROP ROLE ${roles.join(', ')}`, w.at());
+    return undefined;
+  },
+  RenameStmt(w, n) {
+    if (n.renameType === 'OBJECT_ROLE')
+      w.add(
+        'privilege/role-change',
+        [str(n.subname) ?? ''],
+        `ALTER ROLE ${str(n.subname) ?? ''} RENAME`,
+        w.at(),
+      );
+    return undefined;
+  },
+  AlterDatabaseSetStmt(w, n) {
+    // `setstmt` is a bare VariableSetStmt: judge it as one (ALTER DATABASE … SET role = …).
+    w.visit({ VariableSetStmt: n.setstmt });
+    return false;
+  },
+  AlterDefaultPrivilegesStmt(w) {
+    w.add(
+      'privilege/default-privileges',
+      [],
+      'ALTER DEFAULT PRIVILEGES changes the rights on future objects',
+      w.at(),
+    );
+    return false;
+  },
+  AlterOwnerStmt(w, n) {
+    const name = objectName(n.object);
+    w.add('privilege/owner-change', [name], `ALTER … ${name} OWNER TO ${roleName(n.newowner)}`, w.at());
+    return undefined;
+  },
+  ReassignOwnedStmt(w, n) {
+    const roles = asList(n.roles).map(roleName);
+    w.add(
+      'privilege/owner-change',
+      roles,
+      `REASSIGN OWNED BY ${roles.join(', ')} TO ${roleName(n.newrole)}`,
+      w.at(),
+    );
+    return undefined;
+  },
+  AlterFunctionStmt(w, n) {
+    const name = nameList(asNode(n.func)?.objname);
+    if (defFlag(defElems(n.actions), 'security'))
+      w.add(
+        'privilege/security-definer',
+        [name],
+        `ALTER FUNCTION ${name} SECURITY DEFINER runs it with its owner's rights`,
+        w.at(),
+      );
+    return undefined;
+  },
+  CreateFunctionStmt(w, n) {
+    const opts = defElems(n.options);
+    const full = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
+    const name = full[full.length - 1] ?? '';
+    const schema = full.length > 1 ? (full[full.length - 2] ?? '') : '';
+    const language = (defString(opts.get('language')) ?? (n.sql_body ? 'sql' : 'sql')).toLowerCase();
+    const securityDefiner = defFlag(opts, 'security');
+    if (securityDefiner)
+      w.add(
+        'privilege/security-definer',
+        [full.join('.')],
+        `${full.join('.')}() is SECURITY DEFINER: it runs with its owner's rights`,
+        w.at(),
+      );
+    w.literalSensitive = true;
+    const fn: FunctionBody = {
+      schema,
+      name,
+      language,
+      body: defString(opts.get('as')) ?? '',
+      securityDefiner,
+      definition: w.statementText,
+    };
+    w.effects.push({ kind: 'function', fn });
+    if (language === 'c' || language === 'internal') {
+      // Native code: an internal-language wrapper can rename pg_read_file & co.
+      w.add(
+        'opaque/procedural-language',
+        [full.join('.')],
+        `${full.join('.')}() is native (${language}) code`,
+        w.at(),
+      );
+    } else if (n.replace) {
+      // OR REPLACE may swap the body of a function already wired to triggers, defaults or
+      // views, which then runs without any call we would see: judge the body now.
+      w.replacedBody(fn, w.at());
+    }
+    // The body runs when the function is called: it is judged at the call. Its SET clauses
+    // (SET role = …) apply to every call: judge them now.
+    w.visit(asList(n.options).filter((o) => asNode(asNode(o)?.DefElem)?.defname === 'set'));
+    return false;
+  },
+  DoStmt(w, n) {
+    const opts = defElems(n.args);
+    const language = (defString(opts.get('language')) ?? 'plpgsql').toLowerCase();
+    const body = defString(opts.get('as')) ?? '';
+    w.literalSensitive = true;
+    const at = w.at();
+    if (language === 'plpgsql') w.plpgsql(`DO ${dollarQuote(body)}`, at, 'DO block');
+    else w.add('opaque/procedural-language', [], `DO block in ${language} cannot be analysed`, at);
+    return false;
+  },
+  CreateTrigStmt(w, n) {
+    const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
+    const name = (parts[parts.length - 1] ?? '').toLowerCase();
+    const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+    // The trigger runs the function on later statements: judge its body now.
+    w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at: w.stmtLocation(n) });
+    return undefined;
+  },
+  DefineStmt(w, n) {
+    for (const [name, arg] of defElems(n.definition)) {
+      if (DEFINITION_FUNCTIONS.has(name)) callEffect(w, objectName(arg), w.at());
+    }
+    return undefined;
+  },
+  CreateCastStmt(w, n) {
+    const fn = nameList(asNode(n.func)?.objname);
+    if (fn) callEffect(w, fn, w.at());
+    return undefined;
+  },
+  CreateSubscriptionStmt(w, n) {
+    w.add(
+      'exfiltration/remote-exec',
+      [str(n.subname) ?? ''],
+      'CREATE SUBSCRIPTION connects to another server',
+      w.at(),
+    );
+    return undefined;
+  },
+  CreateEventTrigStmt(w, n) {
+    const name = nameList(n.funcname).toLowerCase().split('.').pop() ?? '';
+    w.effects.push({ kind: 'call', name, at: w.at() });
+    return undefined;
+  },
+  PrepareStmt(w, n) {
+    const before = w.findings.length;
+    w.visit(n.query);
+    w.effects.push({ kind: 'prepare', name: str(n.name) ?? '', findings: w.findings.slice(before) });
+    return false;
+  },
+  ExecuteStmt(w, n) {
+    w.effects.push({ kind: 'execute', name: str(n.name) ?? '', at: w.at() });
+    return undefined;
+  },
+  DeallocateStmt(w, n) {
+    w.effects.push(n.isall ? { kind: 'deallocate' } : { kind: 'deallocate', name: str(n.name) ?? '' });
+    return undefined;
+  },
+  CreateExtensionStmt(w, n) {
+    const ext = str(n.extname) ?? '';
+    const rule = RISKY_EXTENSIONS.get(ext.toLowerCase());
+    if (rule) w.add(rule, [ext], `CREATE EXTENSION ${ext}`, w.at());
+    return undefined;
+  },
+  CreatePLangStmt(w, n) {
+    const lang = str(n.plname) ?? '';
+    if (n.pltrusted !== true)
+      w.add('opaque/procedural-language', [lang], `CREATE LANGUAGE ${lang} (untrusted)`, w.at());
+    return undefined;
+  },
+  CreateForeignServerStmt(w, n) {
+    const fdw = str(n.fdwname) ?? '';
+    w.add(
+      fdw === 'file_fdw' ? 'exfiltration/server-file' : 'exfiltration/remote-exec',
+      [str(n.servername) ?? ''],
+      `CREATE SERVER … FOREIGN DATA WRAPPER ${fdw}`,
+      w.at(),
+    );
+    return undefined;
+  },
+  CreateUserMappingStmt(w, n) {
+    w.add(
+      'exfiltration/remote-exec',
+      [str(n.servername) ?? ''],
+      'CREATE USER MAPPING stores credentials for a foreign server',
+      w.at(),
+    );
+    return undefined;
+  },
+  AlterUserMappingStmt(w, n) {
+    w.add(
+      'exfiltration/remote-exec',
+      [str(n.servername) ?? ''],
+      'ALTER USER MAPPING changes credentials for a foreign server',
+      w.at(),
+    );
+    return undefined;
+  },
+  ImportForeignSchemaStmt(w, n) {
+    w.add(
+      'exfiltration/remote-exec',
+      [str(n.server_name) ?? ''],
+      'IMPORT FOREIGN SCHEMA links remote tables',
+      w.at(),
+    );
+    return undefined;
+  },
+  AlterSystemStmt(w) {
+    w.add('exfiltration/admin-function', [], 'ALTER SYSTEM changes the server configuration', w.at());
+    return false;
+  },
+  LoadStmt(w, n) {
+    w.add(
+      'exfiltration/admin-function',
+      [str(n.filename) ?? ''],
+      'LOAD loads a shared library into the server',
+      w.at(),
+    );
+    return undefined;
+  },
+};
