@@ -2,9 +2,14 @@
 // BENCHMARKS.md, leaving the sections of suites that were not run as they were.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { benchAnalysis, renderAnalysisBench } from './analysis.js';
 import { benchPgbench } from './pgbench.js';
 
 const suites: Record<string, { title: string; run: () => Promise<string> }> = {
+  analysis: {
+    title: 'Statement analysis speed',
+    run: async () => renderAnalysisBench(await benchAnalysis()),
+  },
   pgbench: {
     title: 'PostgreSQL proxy overhead (pgbench)',
     run: () =>
