@@ -3,7 +3,7 @@
 // level), where BEGIN … END, IF … END IF, CASE … END and loops nest. A wrong guess only ever
 // makes pieces unparseable (opaque) or keeps tokens in a body that is analysed too: every token
 // is analysed somewhere.
-import { LexError, type Lexer, type Token } from './lexer.js';
+import type { Lexer, Token } from './lexer.js';
 import { isPunct, isWord } from './tokens.js';
 
 export interface RawStatement {
