@@ -5,12 +5,13 @@ import { renderText } from '../transcript/render-text.js';
 import { verifyTranscript } from '../transcript/verify.js';
 import { parse, UsageError } from './args.js';
 
-export const usage = 'guardrail replay FILE [--verify] [--html OUT] [--color|--no-color]';
+export const usage = 'guardrail replay FILE [--verify] [--html OUT] [--against URL] [--color|--no-color]';
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     verify: { type: 'boolean' },
     html: { type: 'string' },
+    against: { type: 'string' },
     color: { type: 'boolean' },
     'no-color': { type: 'boolean' },
   });
@@ -36,6 +37,12 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const { lines, partialTail } = readTranscript(text);
+  if (values.against) {
+    if (!verified.ok)
+      console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
+    const { replayCommand } = await import('./replay-against.js');
+    return replayCommand(lines, values.against, file);
+  }
   if (values.html) {
     writeFileSync(
       values.html,

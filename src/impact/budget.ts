@@ -1,0 +1,52 @@
+// One time budget per estimate: every probe gets at most what is left of it, so the whole
+// estimate ends within the budget (plus one round trip) however slow the database is.
+
+export class DeadlineReached extends Error {
+  constructor() {
+    super('time budget used up before this probe');
+  }
+}
+
+export class Budget {
+  private readonly deadline: number;
+
+  constructor(
+    totalMs: number,
+    private readonly probeMaxMs: number,
+  ) {
+    this.deadline = Date.now() + totalMs;
+  }
+
+  /** Milliseconds the next probe may run; throws when nothing is left. */
+  nextProbeMs(): number {
+    const left = Math.floor(Math.min(this.deadline - Date.now(), this.probeMaxMs));
+    if (left < 1) throw new DeadlineReached();
+    return left;
+  }
+}
+
+/** Why a probe failed, in words fit for a comment (database errors carry their SQLSTATE). */
+export function probeFailure(err: unknown): string {
+  if (err instanceof DeadlineReached) return err.message;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' || typeof e.code === 'number' ? `${e.code}: ` : '';
+  return `${code}${String(e.message ?? err)}`;
+}
+
+const busy = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs `fn` when no other estimate is using `connection`. A probe is several round trips
+ * (begin, settings, query, rollback); two estimates interleaved on one connection would run
+ * inside each other's transactions. Callers must not use the connection for anything else
+ * while an estimate runs on it.
+ */
+export function exclusive<T>(connection: object, fn: () => Promise<T>): Promise<T> {
+  const before = busy.get(connection) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  busy.set(
+    connection,
+    mine.catch(() => undefined),
+  );
+  return mine;
+}

@@ -1,0 +1,11 @@
+// Impact estimates: what a risky statement would change, measured on a read-only side connection.
+export {
+  impactRecord,
+  type MassChangeThreshold,
+  massChange,
+  massChangeFinding,
+  touchedRows,
+} from './mass-change.js';
+export { estimateMysql, type MysqlQueryable } from './mysql.js';
+export { estimatePostgres, type PgQueryable } from './postgres.js';
+export type { Dependents, EstimateOptions, ImpactEstimate, ImpactKind, Unavailable } from './types.js';

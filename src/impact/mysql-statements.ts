@@ -1,0 +1,245 @@
+// Which tables a MySQL / MariaDB statement touches and how, read from the analyzer's lexer
+// tokens (so executable comments and sql_mode quoting are seen as the server sees them), and the
+// read-only COUNT that matches a single-table DELETE / UPDATE.
+import { type Token, tokenize } from '../sql/mysql/lexer.js';
+import { lexFlags } from '../sql/mysql/sql-mode.js';
+import { isPunct, isWord, readName } from '../sql/mysql/tokens.js';
+import type { Finding } from '../sql/types.js';
+
+export interface MyName {
+  schema?: string;
+  name: string;
+}
+
+/** A SELECT over the rows a DELETE / UPDATE reads, cut from the statement's text. */
+export interface MySelect {
+  /** The table references (FROM … without the keyword). */
+  from: string;
+  where?: string;
+  /** The statement's placeholder values the SELECT uses: params.slice(from, to). */
+  params: { from: number; to: number };
+  /** LIMIT n of the statement: the write touches at most this many rows. */
+  limit?: number;
+}
+
+export type MyTarget =
+  | { kind: 'drop-table' | 'truncate'; table: MyName }
+  | {
+      kind: 'delete' | 'update';
+      table: MyName;
+      /** The target as EXPLAIN names it (its alias when it has one). */
+      label: string;
+      /** Absent when the statement's shape was not recognised: nothing can be measured. */
+      select?: MySelect;
+      /** One table only: count(*) of the SELECT is the rows the write touches. */
+      single: boolean;
+    }
+  | { kind: 'drop-column'; table: MyName; column: string }
+  | { kind: 'lock'; table: MyName; lockLevel: string; columns: string[] };
+
+export type MyRowWise = Extract<MyTarget, { kind: 'delete' | 'update' }>;
+export const isRowWise = (t: MyTarget): t is MyRowWise => t.kind === 'delete' || t.kind === 'update';
+
+export function myName(dotted: string): MyName {
+  const i = dotted.indexOf('.');
+  return i < 0 ? { name: dotted } : { schema: dotted.slice(0, i), name: dotted.slice(i + 1) };
+}
+
+export const myDisplay = (n: MyName) => (n.schema ? `${n.schema}.${n.name}` : n.name);
+
+/** Top-level tokens: parentheses and everything inside them dropped. */
+function topLevel(tokens: Token[]): Token[] {
+  let depth = 0;
+  const out: Token[] = [];
+  for (const t of tokens) {
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    else if (depth === 0) out.push(t);
+  }
+  return out;
+}
+
+// What a table-copying ALTER costs in MySQL / MariaDB online DDL terms (manual: "Online DDL
+// Operations"): a column type change or table rebuild copies the table and blocks writes.
+const MYSQL_LOCKS: Record<string, string> = {
+  'lock-heavy/alter-column-type': 'SHARED (ALGORITHM=COPY: writes blocked while the table is copied)',
+  'lock-heavy/table-rewrite': 'SHARED (ALGORITHM=COPY: writes blocked while the table is copied)',
+};
+const MYSQL_DEFAULT_LOCK =
+  'exclusive metadata lock at start and end; in between as the online DDL algorithm allows';
+
+function alteredTable(tokens: Token[]): MyName | undefined {
+  const at = tokens.findIndex((t) => isWord(t, 'TABLE', 'ON'));
+  const n = at < 0 ? undefined : readName(tokens, at + 1);
+  return n ? myName(n.name) : undefined;
+}
+
+export function mysqlTargets(text: string, findings: Finding[], sqlMode: string | undefined): MyTarget[] {
+  const tokens = tokenize(text, lexFlags(sqlMode)).filter((t) => !isPunct(t, ';'));
+  const out: MyTarget[] = [];
+  const first = tokens[0]?.upper;
+  // A write that is not measured would pass a row threshold unchecked: an unrecognised shape
+  // (WITH … DELETE, odd syntax) still yields an estimate, with nothing measured.
+  const write = topLevel(tokens).find((t) => isWord(t, 'DELETE', 'UPDATE'));
+  if (first === 'DELETE' || first === 'UPDATE' || (first === 'WITH' && write)) {
+    const kind = (first === 'WITH' ? write?.upper : first) === 'DELETE' ? 'delete' : 'update';
+    const found =
+      first === 'WITH'
+        ? undefined
+        : kind === 'delete'
+          ? deleteShape(text, tokens)
+          : updateShape(text, tokens);
+    out.push(
+      found ? { kind, ...found } : { kind, table: { name: '(not recognised)' }, label: '', single: false },
+    );
+    return out;
+  }
+  const lockFindings: string[] = [];
+  for (const f of findings) {
+    if (f.rule === 'destructive/drop-table' || f.rule === 'destructive/truncate')
+      for (const o of f.objects)
+        out.push({ kind: f.rule === 'destructive/truncate' ? 'truncate' : 'drop-table', table: myName(o) });
+    else if (f.rule === 'destructive/drop-column') {
+      const table = alteredTable(tokens);
+      const prefix = table ? `${myDisplay(table)}.` : undefined;
+      for (const o of f.objects)
+        if (table && prefix && o.startsWith(prefix))
+          out.push({ kind: 'drop-column', table, column: o.slice(prefix.length) });
+    } else if (f.category === 'lock-heavy') lockFindings.push(f.rule);
+  }
+  const table = lockFindings.length ? alteredTable(tokens) : undefined;
+  if (table) {
+    const lockLevel = lockFindings.map((r) => MYSQL_LOCKS[r]).find(Boolean) ?? MYSQL_DEFAULT_LOCK;
+    out.push({ kind: 'lock', table, lockLevel, columns: [] });
+  }
+  return out;
+}
+
+const params = (toks: Token[]) => toks.filter((t) => t.kind === 'param').length;
+
+const NOT_ALIAS = new Set([
+  'ON',
+  'USING',
+  'JOIN',
+  'INNER',
+  'CROSS',
+  'LEFT',
+  'RIGHT',
+  'NATURAL',
+  'STRAIGHT_JOIN',
+  'OUTER',
+  'WHERE',
+  'SET',
+  'PARTITION',
+  'USE',
+  'FORCE',
+  'IGNORE',
+  'ORDER',
+  'LIMIT',
+  'RETURNING',
+]);
+
+/** Tables and aliases of a table-reference list between top-level tokens `from` and `to`. */
+function references(top: Token[], from: number, to: number): { name: MyName; alias: string }[] {
+  const out: { name: MyName; alias: string }[] = [];
+  for (let i = from; i < to; i++) {
+    if (i !== from && !isPunct(top[i - 1], ',') && !isWord(top[i - 1], 'JOIN', 'STRAIGHT_JOIN')) continue;
+    const n = readName(top, i);
+    if (!n) continue;
+    let j = n.next;
+    if (isWord(top[j], 'PARTITION')) j++;
+    if (isWord(top[j], 'AS')) j++;
+    const a = top[j];
+    const alias =
+      a && j < to && (a.kind === 'qident' || (a.kind === 'word' && !NOT_ALIAS.has(a.upper)))
+        ? a.value
+        : undefined;
+    const name = myName(n.name);
+    out.push({ name, alias: alias ?? name.name });
+  }
+  return out;
+}
+
+/** The SELECT over the rows a write reads: table references from..to, then WHERE up to ORDER/LIMIT. */
+function selectOf(text: string, tokens: Token[], top: Token[], from: number, to: number): MySelect {
+  const whereAt = top.findIndex((t, i) => i >= to && isWord(t, 'WHERE'));
+  const stopAt = top.findIndex((t, i) => i >= to && isWord(t, 'ORDER', 'LIMIT', 'RETURNING'));
+  const stop = stopAt >= 0 ? top[stopAt]!.start : text.length;
+  const limitAt = top.findIndex((t, i) => i >= to && isWord(t, 'LIMIT'));
+  const limitTok = limitAt >= 0 ? top[limitAt + 1] : undefined;
+  const fromText = text.slice(top[from - 1]!.end, to < top.length ? top[to]!.start : text.length);
+  const whereTok = whereAt >= 0 ? top[whereAt] : undefined;
+  const whereText = whereTok ? text.slice(whereTok.end, stop) : undefined;
+  const before = whereTok ? params(tokens.filter((t) => t.start < whereTok.start)) : 0;
+  const inWhere = whereTok ? params(tokens.filter((t) => t.start > whereTok.start && t.start < stop)) : 0;
+  return {
+    from: fromText.trim(),
+    ...(whereText ? { where: whereText.trim().replace(/;\s*$/, '') } : {}),
+    params: { from: before, to: before + inWhere },
+    ...(limitTok?.kind === 'number' ? { limit: Number(limitTok.text) } : {}),
+  };
+}
+
+const end = (top: Token[], from: number, ...words: string[]) => {
+  const i = top.findIndex((t, j) => j >= from && isWord(t, ...words));
+  return i < 0 ? top.length : i;
+};
+
+function deleteShape(text: string, tokens: Token[]): Shape | undefined {
+  const top = topLevel(tokens);
+  let i = 1;
+  while (isWord(top[i], 'LOW_PRIORITY', 'QUICK', 'IGNORE')) i++;
+  const targetsAt = isWord(top[i], 'FROM') ? i + 1 : i;
+  const target = readName(top, targetsAt);
+  if (!target) return undefined;
+  const using = end(top, targetsAt, 'USING');
+  const fromKw = targetsAt === i ? end(top, targetsAt, 'FROM') : top.length;
+  const refsAt = using < top.length ? using + 1 : fromKw < top.length ? fromKw + 1 : targetsAt;
+  const refsEnd = end(top, refsAt, 'WHERE', 'ORDER', 'LIMIT', 'RETURNING');
+  const refs = references(top, refsAt, refsEnd);
+  const single =
+    refsAt === targetsAt && refs.length === 1 && !top.slice(refsAt, refsEnd).some((t) => isPunct(t, ','));
+  return shape(text, tokens, top, refsAt, refsEnd, refs, myName(target.name), single);
+}
+
+function updateShape(text: string, tokens: Token[]): Shape | undefined {
+  const top = topLevel(tokens);
+  let i = 1;
+  while (isWord(top[i], 'LOW_PRIORITY', 'IGNORE')) i++;
+  const set = end(top, i, 'SET');
+  if (set === top.length) return undefined;
+  const refs = references(top, i, set);
+  const first = refs[0];
+  if (!first) return undefined;
+  const single = refs.length === 1 && !top.slice(i, set).some((t) => isWord(t, 'JOIN') || isPunct(t, ','));
+  return shape(text, tokens, top, i, set, refs, first.name, single);
+}
+
+interface Shape {
+  table: MyName;
+  label: string;
+  select: MySelect;
+  single: boolean;
+}
+
+function shape(
+  text: string,
+  tokens: Token[],
+  top: Token[],
+  from: number,
+  to: number,
+  refs: { name: MyName; alias: string }[],
+  target: MyName,
+  single: boolean,
+): Shape {
+  // A multi-table DELETE names its targets by alias: find the table behind it.
+  const hit =
+    refs.find((r) => r.alias === target.name && !target.schema) ??
+    refs.find((r) => myDisplay(r.name) === myDisplay(target));
+  return {
+    table: hit?.name ?? target,
+    label: hit?.alias ?? target.name,
+    select: selectOf(text, tokens, top, from, to),
+    single,
+  };
+}

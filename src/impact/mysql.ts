@@ -1,0 +1,289 @@
+// Impact estimates on a MySQL / MariaDB side connection. Every probe runs in its own
+// START TRANSACTION READ ONLY with a statement time limit (MariaDB max_statement_time, MySQL
+// max_execution_time) and 1-second lock waits (the smallest the servers accept), so an estimate
+// can neither write nor wait long behind the migration's locks. Session settings are restored.
+import type { Analysis } from '../sql/types.js';
+import { Budget, exclusive, probeFailure } from './budget.js';
+import {
+  isRowWise,
+  type MyName,
+  type MyRowWise,
+  type MyTarget,
+  myDisplay,
+  mysqlTargets,
+} from './mysql-statements.js';
+import type { Dependents, EstimateOptions, ImpactEstimate, Unavailable } from './types.js';
+
+/** What the estimator needs of a connection: mysql2/promise's `Connection` fits. */
+export interface MysqlQueryable {
+  // biome-ignore lint/suspicious/noExplicitAny: mysql2's overloaded query() signature
+  query(sql: string, values?: any): Promise<[any, unknown]>;
+}
+
+type Row = Record<string, unknown>;
+const DEFAULT_EXACT_BELOW = 1_000_000;
+
+class MyProbe {
+  constructor(
+    private readonly conn: MysqlQueryable,
+    private readonly budget: Budget,
+    private readonly mariadb: boolean,
+  ) {}
+
+  async rows(sql: string, values?: unknown[]): Promise<Row[]> {
+    const ms = this.budget.nextProbeMs();
+    await this.conn.query(
+      this.mariadb
+        ? `SET SESSION max_statement_time = ${ms / 1000}`
+        : `SET SESSION max_execution_time = ${ms}`,
+    );
+    await this.conn.query('START TRANSACTION READ ONLY');
+    try {
+      const [rows] = await this.conn.query(sql, values);
+      return rows as Row[];
+    } finally {
+      await this.conn.query('ROLLBACK');
+    }
+  }
+
+  async part<T>(
+    part: Unavailable['part'],
+    into: ImpactEstimate,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      into.unavailable.push({ part, reason: probeFailure(err) });
+      return undefined;
+    }
+  }
+}
+
+const quoteIdent = (s: string) => `\`${s.replace(/`/g, '``')}\``;
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+interface Table {
+  schema: string;
+  name: string;
+  rows: number;
+  bytes: number;
+}
+
+async function resolve(p: MyProbe, t: MyName, database: string | undefined): Promise<Table | undefined> {
+  const schema = t.schema ?? database;
+  if (!schema) return undefined;
+  const [r] = await p.rows(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, TABLE_ROWS AS r, DATA_LENGTH + INDEX_LENGTH AS b
+       FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+    [schema, t.name],
+  );
+  return r
+    ? { schema: String(r.s), name: String(r.n), rows: Number(r.r ?? 0), bytes: Number(r.b ?? 0) }
+    : undefined;
+}
+
+const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+
+/** Matches the table's name as a whole word (or backquoted) in a definition's text. */
+function mentions(t: Table): (text: unknown) => boolean {
+  const name = t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(^|[^A-Za-z0-9_$])\`?${name}\`?($|[^A-Za-z0-9_$])`, 'i');
+  return (text) => typeof text === 'string' && re.test(text);
+}
+
+async function views(p: MyProbe, t: Table, notes: string[]): Promise<string[]> {
+  try {
+    const rows = await p.rows(
+      `SELECT VIEW_SCHEMA AS s, VIEW_NAME AS n FROM information_schema.VIEW_TABLE_USAGE
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1, 2`,
+      [t.schema, t.name],
+    );
+    return rows.map((r) => `${r.s}.${r.n}`);
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== 1109) throw err; // 1109: unknown table (MariaDB)
+  }
+  notes.push('views found by the table name in their definitions (no VIEW_TABLE_USAGE on this server)');
+  const rows = await p.rows(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, VIEW_DEFINITION AS d FROM information_schema.VIEWS
+      WHERE VIEW_DEFINITION LIKE ? ORDER BY 1, 2`,
+    [`%${likeEscape(t.name)}%`],
+  );
+  const hit = mentions(t);
+  return rows.filter((r) => hit(r.d)).map((r) => `${r.s}.${r.n}`);
+}
+
+async function dependents(p: MyProbe, t: Table, notes: string[]): Promise<Dependents> {
+  const v = await views(p, t, notes);
+  const fks = await p.rows(
+    `SELECT CONSTRAINT_NAME AS c, CONSTRAINT_SCHEMA AS s, TABLE_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS
+      WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?
+        AND NOT (CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?) ORDER BY 2, 3, 1`,
+    [t.schema, t.name, t.schema, t.name],
+  );
+  const triggers = await p.rows(
+    `SELECT TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n FROM information_schema.TRIGGERS
+      WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY 1, 2`,
+    [t.schema, t.name],
+  );
+  const routines = await p.rows(
+    `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_TYPE AS k, ROUTINE_DEFINITION AS d
+       FROM information_schema.ROUTINES WHERE ROUTINE_DEFINITION LIKE ? ORDER BY 1, 2`,
+    [`%${likeEscape(t.name)}%`],
+  );
+  const hit = mentions(t);
+  notes.push('routines found by the table name in their bodies (only bodies this account may read)');
+  return {
+    views: v,
+    foreignKeys: fks.map((r) => `${r.c} on ${r.s}.${r.n}`),
+    functions: routines.filter((r) => hit(r.d)).map((r) => `${r.s}.${r.n} (${String(r.k).toLowerCase()})`),
+    triggers: triggers.map((r) => `${r.s}.${r.n}`),
+  };
+}
+
+async function exactCount(
+  p: MyProbe,
+  e: ImpactEstimate,
+  sql: string,
+  values?: unknown[],
+): Promise<number | undefined> {
+  return p.part('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.n));
+}
+
+async function tableWide(
+  p: MyProbe,
+  t: Exclude<MyTarget, MyRowWise>,
+  database: string | undefined,
+  exactBelow: number,
+): Promise<ImpactEstimate> {
+  const e: ImpactEstimate = { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  const table = await p.part('table', e, () => resolve(p, t.table, database));
+  if (!table) {
+    if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
+    return e;
+  }
+  e.table = `${table.schema}.${table.name}`;
+  e.bytes = table.bytes;
+  e.rowsEstimated = table.rows;
+  e.notes.push(
+    'row estimate from information_schema.TABLES (InnoDB samples: it can be off by tens of percent)',
+  );
+  if (t.kind === 'lock') {
+    e.lockLevel = t.lockLevel;
+    return e;
+  }
+  if (t.kind === 'drop-column') {
+    e.column = t.column;
+    const n = await p.part('nonNull', e, async () =>
+      Number((await p.rows(`SELECT count(${quoteIdent(t.column)}) AS n FROM ${qualified(table)}`))[0]?.n),
+    );
+    if (n !== undefined) e.nonNull = n;
+    return e;
+  }
+  e.lockLevel = 'exclusive metadata lock';
+  if (table.rows < exactBelow) {
+    const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${qualified(table)}`);
+    if (n !== undefined) e.rowsExact = n;
+  } else e.notes.push(`not counted exactly: estimated ${table.rows} rows or more`);
+  const deps = await p.part('dependents', e, () => dependents(p, table, e.notes));
+  if (deps) e.dependents = deps;
+  return e;
+}
+
+async function rowWise(
+  p: MyProbe,
+  t: MyRowWise,
+  database: string | undefined,
+  params: unknown[] | undefined,
+): Promise<ImpactEstimate> {
+  const e: ImpactEstimate = { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  const table = await p.part('table', e, () => resolve(p, t.table, database));
+  if (table) {
+    e.table = `${table.schema}.${table.name}`;
+    e.bytes = table.bytes;
+    e.tableRows = table.rows;
+  }
+  // MariaDB refuses EXPLAIN DELETE / UPDATE in a read-only transaction, and EXPLAIN of a write
+  // may evaluate constant subqueries: so the plan is of the equivalent SELECT, read-only.
+  const sel = t.select;
+  if (!sel) {
+    e.unavailable.push({ part: 'rows', reason: 'statement shape not recognised' });
+    return e;
+  }
+  const where = sel.where ? ` WHERE ${sel.where}` : '';
+  const values = params?.slice(sel.params.from, sel.params.to);
+  const planned = await p.part('rows', e, async () => {
+    const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
+    const own = rows.find((r) => r.table === t.label) ?? rows[0];
+    if (own?.rows === null || own?.rows === undefined) return undefined;
+    const filtered = own.filtered === undefined || own.filtered === null ? 100 : Number(own.filtered);
+    return Math.round((Number(own.rows) * filtered) / 100);
+  });
+  if (planned !== undefined)
+    e.rowsEstimated = sel.limit !== undefined ? Math.min(planned, sel.limit) : planned;
+  if (!t.single) {
+    e.unavailable.push({
+      part: 'rowsExact',
+      reason: 'multi-table statement: only the EXPLAIN estimate is made',
+    });
+    return e;
+  }
+  const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${sel.from}${where}`, values);
+  if (n !== undefined) e.rowsExact = sel.limit !== undefined ? Math.min(n, sel.limit) : n;
+  return e;
+}
+
+interface SessionLimits {
+  version: string;
+  database: string | undefined;
+  restore: string;
+}
+
+async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
+  const [[r]] = (await conn.query(
+    'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw',
+  )) as [Row[], unknown];
+  const version = String(r?.v);
+  const mariadb = /mariadb/i.test(version);
+  const [[t]] = (await conn.query(
+    mariadb ? 'SELECT @@SESSION.max_statement_time AS t' : 'SELECT @@SESSION.max_execution_time AS t',
+  )) as [Row[], unknown];
+  await conn.query('SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1');
+  const timeVar = mariadb ? 'max_statement_time' : 'max_execution_time';
+  return {
+    version,
+    database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
+    restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}, ${timeVar} = ${Number(t?.t)}`,
+  };
+}
+
+/**
+ * Estimates what `statementText` (one statement) would change, without changing anything.
+ * Returns one estimate per table and operation; parts that could not be produced in time are
+ * listed in `unavailable`.
+ */
+export async function estimateMysql(
+  conn: MysqlQueryable,
+  statementText: string,
+  analysis: Analysis,
+  opts: EstimateOptions,
+): Promise<ImpactEstimate[]> {
+  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
+  if (targets.length === 0) return [];
+  // Time spent waiting for another estimate on this connection counts against the budget.
+  const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2000);
+  return exclusive(conn, async () => {
+    const limits = await enterLimits(conn);
+    try {
+      const p = new MyProbe(conn, budget, /mariadb/i.test(limits.version));
+      const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
+      const out: ImpactEstimate[] = [];
+      for (const t of targets)
+        if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+        else out.push(await tableWide(p, t, limits.database, exactBelow));
+      return out;
+    } finally {
+      await conn.query(limits.restore);
+    }
+  });
+}

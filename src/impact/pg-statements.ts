@@ -1,0 +1,228 @@
+// Which tables a Postgres statement touches and how, read from the real parser's tree, and the
+// read-only COUNT that matches a DELETE / UPDATE. libpg-query 18 has no deparser, so the count is
+// assembled from slices of the statement's own text, cut at top-level keywords found by the
+// server's lexer; the result is parsed again and must be a single SELECT, or no count is made.
+import { scanSync } from 'libpg-query';
+import { type PgNode, parseSql } from '../sql/postgres/parser.js';
+
+export interface PgName {
+  schema?: string;
+  name: string;
+}
+
+export type PgTarget = { statement: number; table: PgName } & (
+  | { kind: 'drop-table' | 'truncate' }
+  | { kind: 'delete' | 'update'; text: string; count: { sql: string } | { reason: string } }
+  | { kind: 'drop-column'; column: string; lockLevel: string }
+  | { kind: 'lock'; lockLevel: string; columns: string[] }
+);
+
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** The name as SQL, every part quoted: the parser already folded case. */
+export function pgQualified(n: PgName): string {
+  return n.schema ? `${quoteIdent(n.schema)}.${quoteIdent(n.name)}` : quoteIdent(n.name);
+}
+
+export function pgDisplay(n: PgName): string {
+  return n.schema ? `${n.schema}.${n.name}` : n.name;
+}
+
+// Lock strengths in the order of the Postgres manual's table-level lock modes (13.3.1).
+const LOCKS = ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+const strongest = (a: string, b: string) => (LOCKS.indexOf(a) >= LOCKS.indexOf(b) ? a : b);
+
+// ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (manual: ALTER TABLE, "Notes").
+const ALTER_LOCKS: Record<string, string> = {
+  AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
+  AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
+  AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
+  AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigUser: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
+};
+
+function alterLock(cmd: PgNode): string {
+  if (cmd.subtype === 'AT_AddConstraint') {
+    const c = (cmd.def as { Constraint?: { contype?: string } } | undefined)?.Constraint;
+    return c?.contype === 'CONSTR_FOREIGN' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+  }
+  if (cmd.subtype === 'AT_DetachPartition' && (cmd.def as PgNode | undefined)?.PartitionCmd)
+    return ((cmd.def as { PartitionCmd: { concurrent?: boolean } }).PartitionCmd.concurrent ?? false)
+      ? 'SHARE UPDATE EXCLUSIVE'
+      : 'ACCESS EXCLUSIVE';
+  return ALTER_LOCKS[String(cmd.subtype)] ?? 'ACCESS EXCLUSIVE';
+}
+
+const rangeVar = (rv: PgNode): PgName => ({
+  ...(typeof rv.schemaname === 'string' ? { schema: rv.schemaname } : {}),
+  name: String(rv.relname),
+});
+
+function listName(node: PgNode): PgName | undefined {
+  const items = ((node.List as { items?: PgNode[] } | undefined)?.items ?? []).map(
+    (i) => (i.String as { sval: string }).sval,
+  );
+  if (items.length === 1) return { name: items[0]! };
+  if (items.length === 2) return { schema: items[0]!, name: items[1]! };
+  return undefined; // database.schema.table: not this database's to estimate
+}
+
+/**
+ * The estimable parts of each statement in `text`. `lockHeavy(i)` says whether the analyzer found
+ * a lock-heavy rule in statement i; ALTER TABLE gets a lock estimate only then.
+ */
+export function pgTargets(text: string, lockHeavy: (statement: number) => boolean): PgTarget[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const out: PgTarget[] = [];
+  for (const [statement, raw] of parseSql(text).entries()) {
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+    const own = bytes.subarray(start, end).toString('utf8').trim();
+    const [type, node] = Object.entries(raw.stmt)[0] as [string, PgNode];
+    switch (type) {
+      case 'DropStmt':
+        if (node.removeType !== 'OBJECT_TABLE') break;
+        for (const o of (node.objects as PgNode[]) ?? []) {
+          const table = listName(o);
+          if (table) out.push({ statement, kind: 'drop-table', table });
+        }
+        break;
+      case 'TruncateStmt':
+        for (const r of (node.relations as PgNode[]) ?? [])
+          out.push({ statement, kind: 'truncate', table: rangeVar(r.RangeVar as PgNode) });
+        break;
+      case 'DeleteStmt':
+      case 'UpdateStmt': {
+        const kind = type === 'DeleteStmt' ? 'delete' : 'update';
+        out.push({
+          statement,
+          kind,
+          table: rangeVar(node.relation as PgNode),
+          text: own,
+          count: pgCountQuery(own, kind, node),
+        });
+        break;
+      }
+      case 'AlterTableStmt': {
+        if (node.objtype !== 'OBJECT_TABLE') break;
+        const table = rangeVar(node.relation as PgNode);
+        const cmds = ((node.cmds as PgNode[]) ?? []).map((c) => c.AlterTableCmd as PgNode);
+        let lock: string | undefined;
+        const columns: string[] = [];
+        for (const cmd of cmds) {
+          if (cmd.subtype === 'AT_DropColumn' && typeof cmd.name === 'string') {
+            out.push({
+              statement,
+              kind: 'drop-column',
+              table,
+              column: cmd.name,
+              lockLevel: 'ACCESS EXCLUSIVE',
+            });
+            continue;
+          }
+          lock = lock ? strongest(lock, alterLock(cmd)) : alterLock(cmd);
+          if (typeof cmd.name === 'string') columns.push(cmd.name);
+        }
+        if (lock && lockHeavy(statement))
+          out.push({ statement, kind: 'lock', table, lockLevel: lock, columns });
+        break;
+      }
+      case 'IndexStmt':
+        out.push({
+          statement,
+          kind: 'lock',
+          table: rangeVar(node.relation as PgNode),
+          lockLevel: node.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE',
+          columns: [],
+        });
+        break;
+    }
+  }
+  return out;
+}
+
+interface Tok {
+  start: number;
+  end: number;
+  word: string;
+}
+
+/** Top-level (parenthesis depth 0) tokens of a statement, keywords upper-cased. */
+function topLevel(text: string): { toks: Tok[]; bytes: Buffer } {
+  const bytes = Buffer.from(text, 'utf8');
+  const toks: Tok[] = [];
+  let depth = 0;
+  for (const t of scanSync(text).tokens as {
+    start: number;
+    end: number;
+    text: string;
+    tokenName: string;
+    keywordKind: number;
+  }[]) {
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0)
+      toks.push({ start: t.start, end: t.end, word: t.keywordKind ? t.text.toUpperCase() : t.text });
+  }
+  return { toks, bytes };
+}
+
+/**
+ * `SELECT count(*)` over the rows a DELETE / UPDATE would touch, keeping its $n placeholders.
+ * With USING / FROM, a target row counts once however many joined rows match, as the write
+ * itself would treat it: hence EXISTS rather than a join.
+ */
+export function pgCountQuery(
+  text: string,
+  kind: 'delete' | 'update',
+  node: PgNode,
+): { sql: string } | { reason: string } {
+  if (node.withClause) return { reason: 'statement has a WITH clause: only the planner estimate is made' };
+  if ((node.whereClause as PgNode | undefined)?.CurrentOfExpr)
+    return { reason: 'WHERE CURRENT OF a cursor cannot be counted separately' };
+  const { toks, bytes } = topLevel(text);
+  const slice = (from: number, to: number) => bytes.subarray(from, to).toString('utf8').trim();
+  const find = (word: string, from: number) => toks.findIndex((t, i) => i >= from && t.word === word);
+  const head = kind === 'delete' ? find('FROM', find('DELETE', 0)) : find('UPDATE', 0);
+  if (head < 0) return { reason: 'statement shape not recognised' };
+  // The statement ends at RETURNING, a semicolon or the end of the text.
+  const stops = ['RETURNING', ';'].map((w) => find(w, head + 1)).filter((i) => i > 0);
+  const end = stops.length ? Math.min(...stops) : toks.length;
+  const at = (word: string, from: number) => {
+    const i = find(word, from);
+    return i > 0 && i < end ? i : -1;
+  };
+  const startOf = (i: number) => (i < toks.length ? toks[i]!.start : bytes.length);
+  const set = kind === 'update' ? at('SET', head + 1) : -1;
+  if (kind === 'update' && set < 0) return { reason: 'statement shape not recognised' };
+  const where = at('WHERE', head + 1);
+  const join = at(kind === 'delete' ? 'USING' : 'FROM', kind === 'update' ? set + 1 : head + 1);
+  const joinBeforeWhere = join > 0 && (where < 0 || join < where) ? join : -1;
+  const targetEnd = kind === 'update' ? set : joinBeforeWhere > 0 ? joinBeforeWhere : where > 0 ? where : end;
+  const target = slice(toks[head]!.end, startOf(targetEnd));
+  const whereText = where > 0 ? slice(toks[where]!.end, startOf(end)) : undefined;
+  const joined =
+    joinBeforeWhere > 0 ? slice(toks[joinBeforeWhere]!.end, startOf(where > 0 ? where : end)) : undefined;
+  let sql: string;
+  if (joined)
+    sql = `SELECT count(*) FROM ${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ''})`;
+  else sql = `SELECT count(*) FROM ${target}${whereText ? ` WHERE ${whereText}` : ''}`;
+  const failed = { reason: 'the count query could not be built from the statement text' };
+  try {
+    const check = parseSql(sql);
+    return check.length === 1 && check[0]!.stmt.SelectStmt ? { sql } : failed;
+  } catch {
+    return failed;
+  }
+}

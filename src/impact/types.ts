@@ -1,0 +1,59 @@
+// What an impact estimate reports. Plain JSON so it can go into an approval comment
+// (ApprovalStatement.impact) and the transcript's `impact` event unchanged.
+
+export type ImpactKind = 'drop-table' | 'truncate' | 'delete' | 'update' | 'drop-column' | 'lock';
+
+export interface Dependents {
+  views: string[];
+  /** `constraint on referencing_table`. */
+  foreignKeys: string[];
+  functions: string[];
+  triggers: string[];
+}
+
+/** A part of the estimate that could not be produced, and why (timeout, lock, missing catalog). */
+export interface Unavailable {
+  part: 'rows' | 'rowsExact' | 'bytes' | 'dependents' | 'nonNull' | 'table';
+  reason: string;
+}
+
+export interface ImpactEstimate {
+  kind: ImpactKind;
+  /** Qualified table name as the database resolved it (the statement's spelling when unresolved). */
+  table: string;
+  /** DROP COLUMN and column type changes: the column. */
+  column?: string;
+  /**
+   * Rows the statement touches according to the planner / table statistics. For DROP COLUMN, the
+   * table's rows. Absent when unavailable (see `unavailable`).
+   */
+  rowsEstimated?: number;
+  /** Counted, not estimated: only present when the count finished within the time bound. */
+  rowsExact?: number;
+  /** DELETE / UPDATE: the table's estimated total rows, for percentage thresholds. */
+  tableRows?: number;
+  /** DROP COLUMN: counted non-null values of the column. */
+  nonNull?: number;
+  /** Table size on disk including indexes and TOAST. */
+  bytes?: number;
+  dependents?: Dependents;
+  /** The lock the statement takes on the table (Postgres lock mode names; MySQL a description). */
+  lockLevel?: string;
+  notes: string[];
+  unavailable: Unavailable[];
+}
+
+export interface EstimateOptions {
+  /** Total time budget for all probes of this statement, in milliseconds. */
+  timeoutMs: number;
+  /** Count rows exactly only when the estimate is below this (default 1,000,000). */
+  exactBelow?: number;
+  /** Upper bound for any one probe query (default 2000 ms; never more than what is left). */
+  statementTimeoutMs?: number;
+  /** Lock wait bound for each probe (default 200 ms). */
+  lockTimeoutMs?: number;
+  /** Values of the statement's placeholders ($1 / ?) when it came through the extended protocol. */
+  params?: unknown[];
+  /** MySQL: the session's sql_mode, which decides how the statement is lexed. */
+  sqlMode?: string;
+}

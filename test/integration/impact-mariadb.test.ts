@@ -1,0 +1,182 @@
+// Impact estimates against a real MariaDB: counts and sizes match what the server reports,
+// dependents are found (without VIEW_TABLE_USAGE, which MariaDB lacks), the side connection
+// cannot write, time and lock limits bound the probes, and session settings are restored.
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateMysql, type ImpactEstimate } from '../../src/impact/index.js';
+import { analyze, loadAnalyzers } from '../../src/sql/analyze.js';
+import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+
+let db: MariaDbServer;
+let side: mysql.Connection;
+let admin: mysql.Connection;
+const ORDERS = 20_000;
+
+beforeAll(async () => {
+  await loadAnalyzers();
+  db = await startMariaDb();
+  admin = await db.connect({ multipleStatements: true });
+  await admin.query(`
+    CREATE TABLE customers (id int PRIMARY KEY, name varchar(40) NOT NULL, banned bool NOT NULL DEFAULT 0) ENGINE=InnoDB;
+    INSERT INTO customers SELECT seq, CONCAT('c', seq), seq % 10 = 0 FROM seq_1_to_500;
+    CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, qty int NOT NULL, status varchar(20) NOT NULL,
+                         note varchar(40), weight int, FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB;
+    INSERT INTO orders SELECT seq, 1 + seq % 500, seq % 13, IF(seq % 7 = 0, 'cancelled', 'open'),
+                              IF(seq % 3 = 0, CONCAT('n', seq), NULL), NULL FROM seq_1_to_${ORDERS};
+    CREATE TABLE order_items (id int AUTO_INCREMENT PRIMARY KEY, order_id int,
+                              CONSTRAINT items_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE) ENGINE=InnoDB;
+    INSERT INTO order_items (order_id) SELECT 1 + seq % 100 FROM seq_1_to_300;
+    CREATE VIEW open_orders AS SELECT id, qty FROM orders WHERE status = 'open';
+    CREATE TRIGGER orders_stamp BEFORE UPDATE ON orders FOR EACH ROW SET NEW.weight = NEW.weight;
+    CREATE FUNCTION open_count() RETURNS int READS SQL DATA RETURN (SELECT count(*) FROM orders WHERE status = 'open');
+    CREATE TABLE audit (id int) ENGINE=InnoDB;
+    CREATE FUNCTION audited(i int) RETURNS bool MODIFIES SQL DATA BEGIN INSERT INTO audit VALUES (i); RETURN 1; END;
+    ANALYZE TABLE customers, orders, order_items;
+  `);
+  side = await db.connect();
+});
+
+afterAll(async () => {
+  await side?.end();
+  await admin?.end();
+  await db?.stop();
+});
+
+const estimate = (sql: string, opts: Partial<Parameters<typeof estimateMysql>[3]> = {}) =>
+  estimateMysql(side, sql, analyze(sql, { dialect: 'mysql' }), { timeoutMs: 10_000, ...opts });
+
+const count = async (sql: string, params?: unknown[]) => {
+  const [rows] = (await admin.query(sql, params)) as [Record<string, unknown>[], unknown];
+  return Number(Object.values(rows[0]!)[0]);
+};
+
+async function affected(sql: string, params?: unknown[]): Promise<number> {
+  await admin.query('START TRANSACTION');
+  try {
+    const [r] = (await admin.query(sql, params)) as [{ affectedRows: number }, unknown];
+    return r.affectedRows;
+  } finally {
+    await admin.query('ROLLBACK');
+  }
+}
+
+const within = (estimated: number | undefined, actual: number, fraction: number) => {
+  expect(estimated).toBeDefined();
+  expect(Math.abs(estimated! - actual)).toBeLessThanOrEqual(actual * fraction);
+};
+
+describe('DROP TABLE and TRUNCATE', () => {
+  it('reports rows, size and dependents, and drops nothing', async () => {
+    const [e] = await estimate('DROP TABLE orders');
+    expect(e).toMatchObject({ kind: 'drop-table', table: 'app.orders' });
+    expect(e!.rowsExact).toBe(ORDERS);
+    within(e!.rowsEstimated, ORDERS, 0.2);
+    expect(e!.bytes).toBe(
+      await count(
+        `SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'app' AND TABLE_NAME = 'orders'`,
+      ),
+    );
+    expect(e!.bytes).toBeGreaterThan(0);
+    expect(e!.dependents).toEqual({
+      views: ['app.open_orders'],
+      foreignKeys: ['items_order on app.order_items'],
+      functions: ['app.open_count (function)'],
+      triggers: ['app.orders_stamp'],
+    });
+    expect(e!.unavailable).toEqual([]);
+    expect(await count('SELECT count(*) FROM orders')).toBe(ORDERS);
+  });
+
+  it('skips the exact count above the threshold', async () => {
+    const [e] = (await estimate('TRUNCATE TABLE app.customers', { exactBelow: 100 })) as [ImpactEstimate];
+    expect(e).toMatchObject({ kind: 'truncate', table: 'app.customers' });
+    expect(e.rowsExact).toBeUndefined();
+    expect(e.dependents?.foreignKeys).toEqual([expect.stringMatching(/ on app\.orders$/)]);
+  });
+});
+
+describe('DELETE and UPDATE', () => {
+  it.each([
+    ["DELETE FROM orders WHERE status = 'cancelled'", undefined],
+    ['DELETE FROM orders WHERE qty > ?', [7]],
+    ['DELETE FROM orders WHERE qty > ? ORDER BY id LIMIT 100', [2]],
+    ['UPDATE orders SET weight = ?, note = ? WHERE note IS NULL AND qty < ?', [5, 'x', 3]],
+    ['UPDATE orders SET weight = 1', undefined],
+  ])('%s: exact count equals the rows the write affects', async (sql, params) => {
+    const [e] = await estimate(sql, params ? { params } : {});
+    const actual = await affected(sql, params);
+    expect(actual).toBeGreaterThan(0);
+    expect(e).toMatchObject({ table: 'app.orders', rowsExact: actual, unavailable: [] });
+    expect(e!.rowsEstimated).toBeGreaterThan(0);
+    expect(await count('SELECT count(*) FROM orders')).toBe(ORDERS);
+  });
+
+  it('gives only the EXPLAIN estimate for a multi-table write', async () => {
+    const [e] = await estimate(
+      'DELETE o FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.banned',
+    );
+    expect(e!.rowsEstimated).toBeGreaterThan(0);
+    expect(e!.rowsExact).toBeUndefined();
+    expect(e!.unavailable).toEqual([{ part: 'rowsExact', reason: expect.stringMatching(/multi-table/) }]);
+  });
+
+  it('runs the probes read-only: a write hidden in the WHERE clause fails and writes nothing', async () => {
+    const [e] = await estimate('DELETE FROM orders WHERE audited(id)');
+    expect(e!.rowsExact).toBeUndefined();
+    // MariaDB refuses even the EXPLAIN of a SELECT that calls a data-modifying function here.
+    const readOnly = expect.stringMatching(/read only transaction/i);
+    expect(e!.unavailable).toEqual([
+      { part: 'rows', reason: readOnly },
+      { part: 'rowsExact', reason: readOnly },
+    ]);
+    expect(await count('SELECT count(*) FROM audit')).toBe(0);
+  });
+
+  it('a statement time limit bounds a slow count', async () => {
+    const [e] = await estimate('DELETE FROM orders WHERE SLEEP(0.01) = 0', { statementTimeoutMs: 300 });
+    expect(e!.rowsEstimated).toBeGreaterThan(0);
+    expect(e!.unavailable).toEqual([
+      { part: 'rowsExact', reason: expect.stringMatching(/max_statement_time/) },
+    ]);
+  });
+
+  it('does not wait behind the migration, and restores the session settings', async () => {
+    const before = await side.query(
+      'SELECT @@innodb_lock_wait_timeout a, @@lock_wait_timeout b, @@max_statement_time c',
+    );
+    const holder = await db.connect();
+    try {
+      await holder.query('LOCK TABLES orders WRITE');
+      const [e] = await estimate('DELETE FROM orders WHERE id < 10');
+      expect(e!.rowsExact).toBeUndefined();
+      expect(e!.unavailable.find((u) => u.part === 'rowsExact')?.reason).toMatch(/Lock wait timeout/);
+    } finally {
+      await holder.query('UNLOCK TABLES');
+      await holder.end();
+    }
+    expect(
+      (
+        await side.query('SELECT @@innodb_lock_wait_timeout a, @@lock_wait_timeout b, @@max_statement_time c')
+      )[0],
+    ).toEqual(before[0]);
+  });
+});
+
+describe('DROP COLUMN and lock-heavy DDL', () => {
+  it('counts the non-null values a DROP COLUMN loses', async () => {
+    const [e] = await estimate('ALTER TABLE orders DROP COLUMN note');
+    expect(e).toMatchObject({ kind: 'drop-column', table: 'app.orders', column: 'note' });
+    expect(e!.nonNull).toBe(Math.floor(ORDERS / 3));
+    expect(e!.nonNull).toBe(await count('SELECT count(note) FROM orders'));
+  });
+
+  it('names the lock and size of a table-copying ALTER', async () => {
+    const [e] = await estimate('ALTER TABLE orders MODIFY qty bigint NOT NULL');
+    expect(e).toMatchObject({
+      kind: 'lock',
+      table: 'app.orders',
+      lockLevel: expect.stringMatching(/^SHARED/),
+    });
+    expect(e!.bytes).toBeGreaterThan(0);
+  });
+});
