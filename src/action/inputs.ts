@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as core from '@actions/core';
+import { UPSTREAM_SSL_MODES, type UpstreamSslMode } from '../gateway/daemon-contract.js';
 import { DEFAULT_POLICY_PATH } from '../policy/defaults.js';
 import { parseDuration } from '../policy/parse.js';
 import type { Mode } from '../policy/types.js';
@@ -26,7 +27,10 @@ export interface Upstream {
 export interface ActionInputs {
   database: Dialect;
   upstream: Upstream;
+  upstreamSslMode: UpstreamSslMode;
   credentials: CredentialsInput;
+  /** What the broker binding or Vault role is looked up by; default the upstream database. */
+  target: string;
   /** OIDC audience; empty for static credentials. */
   audience: string;
   /** `explicit`: named by the `policy` input, so a missing file is an error, not the default policy. */
@@ -288,7 +292,17 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
     if (typeof parsed === 'string') problems.push(`upstream: ${parsed}`);
     else upstream = parsed;
   }
+  const upstreamSslMode = oneOf(
+    'upstream-sslmode',
+    src.get('upstream-sslmode') || 'prefer',
+    UPSTREAM_SSL_MODES,
+    problems,
+  );
   const credentials = readCredentials(src, database, upstream, problems);
+  const target = src.get('target');
+  if (target && credentials?.kind === 'static') {
+    problems.push('target: only used with credentials broker or vault');
+  }
 
   let audience = src.get('audience');
   if (credentials?.kind === 'static' && audience) {
@@ -359,7 +373,9 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
   return {
     database: database!,
     upstream: upstream!,
+    upstreamSslMode: upstreamSslMode!,
     credentials: credentials!,
+    target: target || upstream!.database,
     audience,
     policy,
     mode: mode!,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
+import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
 import { readTranscript } from '../transcript/read.js';
 import { renderHtml } from '../transcript/render-html.js';
 import { type VerifyResult, verifyTranscript } from '../transcript/verify.js';
@@ -16,7 +17,6 @@ import {
   type UploadedTranscript,
   uploadTranscript,
 } from './artifact.js';
-import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import {
   type Launched,
   launchDaemon,
@@ -172,7 +172,8 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
       } catch (err) {
         fail('uploading the transcript', err);
       }
-    } else if (config) {
+    } else if (config && opts.daemonPid) {
+      // A daemon was started; without one (main failed before it) there is nothing to record.
       report.problems.push(`no transcript was written (${transcriptPath})`);
     }
 

@@ -2,8 +2,8 @@
 // conventional environment variables of each client family. The password is masked first, so no
 // later line of the log can show it.
 import * as core from '@actions/core';
+import type { ReadyInfo } from '../gateway/daemon-contract.js';
 import type { Dialect } from '../sql/types.js';
-import type { ReadyInfo } from './daemon-contract.js';
 
 /** The variables clients of `dialect` read by default (libpq, mysql/mariadb CLI, most ORMs). */
 export function connectionEnv(ready: ReadyInfo, dialect: Dialect): Record<string, string> {

@@ -3,13 +3,25 @@
 // command, the action's daemon and the demo all start a gateway through here, so all three
 // judge statements the same way.
 import type { ApprovalChannel, JobInfo } from '../approvals/types.js';
+import {
+  estimateMysql,
+  estimatePostgres,
+  type ImpactEstimate,
+  impactRecord,
+  massChangeFinding,
+} from '../impact/index.js';
 import { compileMasking, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
-import { analyze, loadAnalyzers } from '../sql/analyze.js';
+import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
-import type { GatewayContext } from './session.js';
+import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
+import type { GatewayContext, ImpactEstimator } from './session.js';
+import type { MysqlSide, PgSide } from './side-connection.js';
+
+/** How long an impact estimate may take before the statement goes on with what it has. */
+const IMPACT_TIMEOUT_MS = 3_000;
 
 export interface ContextOptions {
   dialect: Dialect;
@@ -22,6 +34,25 @@ export interface ContextOptions {
   preapproved?: Iterable<string>;
   job?: JobInfo;
   database: { name: string; host: string; role: string };
+  /**
+   * A side connection to the upstream (see side-connection.ts). With it the gateway reads the
+   * bodies of called functions (Postgres) and estimates impact; without it, statements calling
+   * existing user functions are judged by name only and no estimates are made.
+   */
+  side?: { dialect: 'postgres'; connection: PgSide } | { dialect: 'mysql'; connection: MysqlSide };
+}
+
+function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
+  const threshold = { rows: policy.massChangeThreshold };
+  return async (text, analysis, ctx) => {
+    const opts = { timeoutMs: IMPACT_TIMEOUT_MS, ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}) };
+    const estimates: ImpactEstimate[] =
+      side.dialect === 'postgres'
+        ? await estimatePostgres(side.connection, text, analysis, opts)
+        : await estimateMysql(side.connection, text, analysis, opts);
+    const finding = massChangeFinding(estimates, threshold);
+    return { record: impactRecord(estimates), ...(finding ? { finding } : {}) };
+  };
 }
 
 export async function createGatewayContext(
@@ -46,5 +77,9 @@ export async function createGatewayContext(
     redactParams: (params) => masking.redactParams(params),
     redactMessage: (text) => masking.redactMessage(text),
     masking,
+    ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
+    ...(opts.side?.dialect === 'postgres'
+      ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
+      : {}),
   };
 }

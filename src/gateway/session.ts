@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ApprovalChannel, ApprovalOutcome, JobInfo } from '../approvals/types.js';
 import type { Mode, Verdict } from '../policy/types.js';
-import type { Analysis, AnalysisContext, Dialect, Finding } from '../sql/types.js';
+import { finding } from '../sql/rules.js';
+import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 
@@ -40,6 +41,29 @@ export interface Judgement {
 }
 
 export type Analyzer = (text: string, ctx: AnalysisContext) => Analysis;
+
+/** Bodies of existing user functions, read from the catalog before a statement that calls them is analysed. */
+export interface FunctionCatalog extends FunctionResolver {
+  /** Whether any of these calls is not in the cache (then `prefetch` must run first). */
+  needs(calls: readonly { name: string; schema?: string }[]): boolean;
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  prefetch(calls: readonly { name: string; schema?: string }[]): Promise<void>;
+  invalidate(): void;
+}
+
+export interface ImpactResult {
+  /** What the estimate found, for the transcript and the approval comment. */
+  record: Record<string, unknown>;
+  /** `mass-change/rows`, when the estimate crosses the policy's threshold. */
+  finding?: Finding;
+}
+
+/** Estimates what a statement would touch, on a read-only side connection with its own deadline. */
+export type ImpactEstimator = (
+  text: string,
+  analysis: Analysis,
+  ctx: AnalysisContext,
+) => Promise<ImpactResult>;
 export type Decider = (analysis: Analysis, statement: Statement) => Verdict;
 
 /** Everything a gateway run shares across its sessions. */
@@ -59,6 +83,11 @@ export interface GatewayContext {
   /** Masks secrets in statement text before it is recorded (MySQL lexing needs the session's sql_mode). */
   redact: (text: string, ctx?: AnalysisContext) => string;
   redactParams?: (params: unknown[]) => unknown[];
+  /** Postgres: the catalog of user functions (side connection) and the analyzer's list of calls. */
+  functions?: FunctionCatalog;
+  calledFunctions?: (text: string, ctx: AnalysisContext) => { name: string; schema?: string }[];
+  /** Impact estimates for reviewed statements and for UPDATE/DELETE (the mass-change rule). */
+  impact?: ImpactEstimator;
   /** Masks values in server error and notice texts (`Key (email)=(…) already exists`). */
   redactMessage?: (text: string) => string;
 }
@@ -71,6 +100,14 @@ function statementId(): string {
 
 export function requestId(): string {
   return `gr-${randomBytes(4).toString('hex')}`;
+}
+
+/** UPDATE, DELETE or MERGE anywhere in the input: the statements the mass-change rule estimates. */
+function writesRows(analysis: Analysis): boolean {
+  return (
+    !analysis.readOnly &&
+    analysis.statements.some((s) => /^(?:with\b|update\b|delete\b|merge\b)/i.test(s.canonical))
+  );
 }
 
 function rulesOf(findings: Finding[]): string {
@@ -86,7 +123,10 @@ export class Session {
     readonly gateway: GatewayContext,
     readonly info: SessionInfo,
   ) {
-    this.analysisContext = { dialect: gateway.dialect };
+    this.analysisContext = {
+      dialect: gateway.dialect,
+      ...(gateway.functions ? { functions: gateway.functions } : {}),
+    };
     this.record({
       type: 'session.start',
       user: info.user,
@@ -101,16 +141,16 @@ export class Session {
   }
 
   /**
-   * Judges one statement. Returns synchronously when no human is involved (the hot path),
-   * and a promise when the statement must wait for an approval. Never throws for bad SQL:
-   * the analyzer reports it as opaque and the policy decides.
+   * Judges one statement. Returns synchronously when nothing has to be fetched and no human is
+   * involved (the hot path), and a promise when function bodies must be read from the catalog,
+   * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
+   * SQL: the analyzer reports it as opaque and the policy decides.
    */
   inspect(
     text: string,
     via: Via,
     opts: { params?: unknown[]; inTransaction?: boolean } = {},
   ): Judgement | Promise<Judgement> {
-    const { recorder } = this.gateway;
     const statement: Statement = {
       id: statementId(),
       dialect: this.gateway.dialect,
@@ -121,14 +161,38 @@ export class Session {
       ...(opts.params ? { params: opts.params } : {}),
     };
     this.statements++;
+    const { recorder, functions, calledFunctions } = this.gateway;
     if (recorder.failed) {
       // Nothing may run unrecorded.
       return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
     }
+    if (functions && calledFunctions) {
+      let calls: { name: string; schema?: string }[];
+      try {
+        calls = calledFunctions(text, this.analysisContext);
+      } catch (err) {
+        return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
+      }
+      if (calls.length > 0 && functions.needs(calls)) {
+        return functions.prefetch(calls).then(
+          () => this.judge(statement, opts.params),
+          (err: Error) =>
+            this.refuse(
+              statement,
+              undefined,
+              `the bodies of the functions it calls could not be read: ${err.message}`,
+            ),
+        );
+      }
+    }
+    return this.judge(statement, opts.params);
+  }
+
+  private judge(statement: Statement, params: unknown[] | undefined): Judgement | Promise<Judgement> {
     let analysis: Analysis;
     let verdict: Verdict;
     try {
-      analysis = this.gateway.analyze(text, this.analysisContext);
+      analysis = this.gateway.analyze(statement.text, this.analysisContext);
       verdict = this.gateway.decide(analysis, statement);
     } catch (err) {
       return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
@@ -136,14 +200,60 @@ export class Session {
     this.record({
       type: 'statement',
       id: statement.id,
-      text: this.gateway.redact(text, this.analysisContext),
-      via,
+      text: this.gateway.redact(statement.text, this.analysisContext),
+      via: statement.via,
       hash: analysis.hash,
       inTransaction: statement.inTransaction,
-      ...(opts.params
-        ? { params: this.gateway.redactParams?.(opts.params) ?? opts.params.map(() => '[param]') }
-        : {}),
+      ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
     });
+    // A function created or replaced may change what a later call does, in any session.
+    if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    const { impact } = this.gateway;
+    if (impact && (verdict.action === 'review' || writesRows(analysis))) {
+      return this.estimate(impact, statement, analysis).then((estimate) => {
+        if (!estimate.finding) return this.conclude(statement, analysis, verdict, estimate.record);
+        const findings = [...analysis.findings, estimate.finding];
+        const widened: Analysis = { ...analysis, findings, readOnly: false };
+        let reverdict: Verdict;
+        try {
+          reverdict = this.gateway.decide(widened, statement);
+        } catch (err) {
+          return this.refuse(statement, widened, `statement could not be judged: ${(err as Error).message}`);
+        }
+        return this.conclude(statement, widened, reverdict, estimate.record);
+      });
+    }
+    return this.conclude(statement, analysis, verdict, undefined);
+  }
+
+  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
+  private async estimate(
+    impact: ImpactEstimator,
+    statement: Statement,
+    analysis: Analysis,
+  ): Promise<ImpactResult> {
+    let result: ImpactResult;
+    try {
+      result = await impact(statement.text, analysis, this.analysisContext);
+    } catch (err) {
+      const message = `impact estimate failed: ${(err as Error).message}`;
+      result = writesRows(analysis)
+        ? {
+            record: { error: message },
+            finding: finding('mass-change/rows', [], `rows affected unknown (${message})`),
+          }
+        : { record: { error: message } };
+    }
+    this.record({ type: 'impact', id: statement.id, estimate: result.record });
+    return result;
+  }
+
+  private conclude(
+    statement: Statement,
+    analysis: Analysis,
+    verdict: Verdict,
+    impact: Record<string, unknown> | undefined,
+  ): Judgement | Promise<Judgement> {
     const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
     const reasons = verdict.action === 'allow' ? [] : verdict.reasons;
     const all = [...reasons, ...(verdict.warnings ?? [])];
@@ -169,10 +279,7 @@ export class Session {
         verdict,
       );
     }
-    if (
-      analysis.statements.length > 0 &&
-      analysis.statements.every((s) => this.gateway.preapproved.has(s.hash))
-    ) {
+    if (this.preapproved(statement, analysis)) {
       this.record({
         type: 'approval.decided',
         id: statement.id,
@@ -182,13 +289,39 @@ export class Session {
       });
       return { forward: true, statement, verdict, analysis };
     }
-    return this.awaitApproval(statement, analysis, verdict);
+    return this.awaitApproval(statement, analysis, verdict, impact);
+  }
+
+  /**
+   * Batch pre-approval covers a statement when every part of it that needs review on its own
+   * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
+   * their own need no approval.
+   */
+  private preapproved(statement: Statement, analysis: Analysis): boolean {
+    const { preapproved, decide } = this.gateway;
+    if (preapproved.size === 0) return false;
+    const needing = analysis.statements.filter(
+      (s) =>
+        decide(
+          {
+            findings: s.findings,
+            readOnly: s.readOnly,
+            opaque: s.opaque,
+            canonical: s.canonical,
+            hash: s.hash,
+            statements: [s],
+          },
+          statement,
+        ).action !== 'allow',
+    );
+    return needing.length > 0 && needing.every((s) => preapproved.has(s.hash));
   }
 
   private async awaitApproval(
     statement: Statement,
     analysis: Analysis,
     verdict: Extract<Verdict, { action: 'review' }>,
+    impact: Record<string, unknown> | undefined,
   ): Promise<Judgement> {
     const channel = this.gateway.approvals;
     const id = requestId();
@@ -224,6 +357,7 @@ export class Session {
             text: this.gateway.redact(s.text, this.analysisContext),
             hash: s.hash,
             findings: s.findings,
+            ...(impact ? { impact } : {}),
           })),
           database: { dialect: this.gateway.dialect, ...this.gateway.database },
           job: this.gateway.job ?? localJob(),

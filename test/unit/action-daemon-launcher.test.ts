@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DaemonConfig } from '../../src/action/daemon-contract.js';
+import type { DaemonConfig } from '../../src/gateway/daemon-contract.js';
 import {
   isRunning,
   launchDaemon,

@@ -40,6 +40,8 @@ describe('readInputs: accepted inputs', () => {
     expect(inputs).toEqual({
       database: 'postgres',
       upstream: { host: 'db.internal', port: 5432, database: 'app' },
+      upstreamSslMode: 'prefer',
+      target: 'app',
       credentials: { kind: 'broker', url: 'https://broker.example.com' },
       audience: 'https://broker.example.com',
       policy: { path: join(workspace, '.github/guardrail.yml'), exists: false, explicit: false },

@@ -3,7 +3,8 @@
 // awaits `prefetch(calledFunctions(text, ctx))` before analysing, then the analyzer's lookups
 // are answered from this cache. Built-ins (pg_catalog) and C/internal functions (extension
 // code installed by a superuser) are not returned: the analyzer knows the dangerous ones by name.
-import type { FunctionBody, FunctionResolver } from '../../sql/types.js';
+import type { FunctionBody } from '../../sql/types.js';
+import type { FunctionCatalog } from '../session.js';
 
 /** What we need of a node-postgres Client or Pool. */
 export interface Queryable {
@@ -43,7 +44,7 @@ export interface FunctionCatalogOptions {
   now?: () => number;
 }
 
-export class PostgresFunctionCatalog implements FunctionResolver {
+export class PostgresFunctionCatalog implements FunctionCatalog {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
   private readonly maxNames: number;
@@ -61,6 +62,10 @@ export class PostgresFunctionCatalog implements FunctionResolver {
   private fresh(name: string): Entry | undefined {
     const e = this.entries.get(name);
     return e && this.now() - e.fetchedAt <= this.ttlMs ? e : undefined;
+  }
+
+  needs(calls: readonly { name: string }[]): boolean {
+    return calls.some((c) => !this.fresh(c.name.toLowerCase()));
   }
 
   /**

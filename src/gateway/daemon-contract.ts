@@ -5,11 +5,15 @@
 // that cannot start writes its reason to stderr (daemon.log) and exits non-zero without writing
 // readyPath. On SIGTERM to its process group it stops accepting, ends open sessions, records
 // `gateway.stop`, closes the transcript (fsync) and exits 0.
-// Types only and a validator, so the gateway can import this module without pulling in the action.
+// Types and a validator only: the action imports this module from the gateway, never the reverse.
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
 import type { Mode } from '../policy/types.js';
 import type { Dialect } from '../sql/types.js';
+
+/** libpq's sslmode names; the MySQL gateway maps them to its ssl-mode. */
+export const UPSTREAM_SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type UpstreamSslMode = (typeof UPSTREAM_SSL_MODES)[number];
 
 /** Fixed names inside the run directory (a private 0700 directory under RUNNER_TEMP). */
 export const RUN_FILES = {
@@ -26,8 +30,8 @@ export interface DaemonConfig {
   mode: Mode;
   /** Where the job's clients connect. Loopback; port 0 lets the daemon pick a free port. */
   listen: { host: string; port: number };
-  /** The real database, as the `upstream` input named it. */
-  upstream: { host: string; port: number; database: string };
+  /** The real database, as the `upstream` input named it, and how to use TLS to it. */
+  upstream: { host: string; port: number; database: string; sslmode?: UpstreamSslMode };
   /** Upstream credentials acquired by main.ts; secret, which is why the file is 0600. */
   lease: Lease;
   /** Absolute path of the policy file; null means the built-in default policy. */

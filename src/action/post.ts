@@ -1,0 +1,45 @@
+// The action's post step, which the runner runs whether the job succeeded, failed or was
+// cancelled: stop the gateway, revoke the credentials, write the job summary and upload the
+// transcript. Every part runs even when another failed; any failure fails this step.
+import * as core from '@actions/core';
+import { revokerFor } from './credentials.js';
+import { finishRun } from './lifecycle.js';
+import { loadRunState } from './state.js';
+
+async function run(): Promise<void> {
+  const state = loadRunState();
+  if (!state.runDir) {
+    core.info('guardrail: the main step started nothing, so there is nothing to clean up.');
+    return;
+  }
+  const env = process.env;
+  const report = await finishRun(
+    {
+      runDir: state.runDir,
+      ...(state.daemonPid ? { daemonPid: state.daemonPid } : {}),
+      naming: {
+        job: env.GITHUB_JOB ?? 'job',
+        runId: env.GITHUB_RUN_ID ?? '0',
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        transcriptName: core.getInput('transcript-name'),
+      },
+    },
+    {
+      revoke: state.provider
+        ? revokerFor(state.provider)
+        : async () => {
+            throw new Error('the main step saved no credential settings to revoke with');
+          },
+    },
+  );
+  if (report.stopped?.wasRunning) core.info('guardrail: the gateway stopped.');
+  if (report.revoked) core.info('guardrail: the database credentials were revoked.');
+  if (report.artifact) core.info(`guardrail: transcript uploaded as artifact ${report.artifact.name}.`);
+  for (const problem of report.problems) core.error(problem);
+  if (report.problems.length > 0)
+    core.setFailed(`guardrail post step: ${report.problems.length} problem(s), see above`);
+}
+
+run().catch((err: unknown) => {
+  core.setFailed(err instanceof Error ? err.message : String(err));
+});

@@ -1,0 +1,178 @@
+// The gateway daemon the action starts detached: `node dist/daemon.js --config <runDir>/config.json`.
+// It outlives the main step, serves the job's clients until the post step sends SIGTERM, and keeps
+// the daemon contract (daemon-contract.ts). Its stdout and stderr go to daemon.log, which post may
+// show, so nothing it prints may carry a secret: messages are scrubbed of every secret it holds.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { GitHubChannel } from '../approvals/github.js';
+import { defaultPolicy, loadPolicy } from '../policy/index.js';
+import type { Policy } from '../policy/types.js';
+import { FileRecorder } from '../transcript/recorder.js';
+import { createGatewayContext } from './context.js';
+import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
+import { startMysqlGateway } from './mysql/gateway.js';
+import { startPostgresGateway } from './postgres/server.js';
+
+const VERSION = 'guardrail-daemon/1';
+
+/** Everything this process knows that must not reach daemon.log. */
+const secrets: string[] = [];
+
+function scrub(text: string): string {
+  let out = text;
+  for (const s of secrets) {
+    if (!s) continue;
+    out = out.split(s).join('***').split(encodeURIComponent(s)).join('***');
+  }
+  return out;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
+}
+
+interface RunningGateway {
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  close(reason?: string): Promise<void>;
+}
+
+function configPathFrom(argv: string[]): string {
+  const i = argv.indexOf('--config');
+  const path = i >= 0 ? argv[i + 1] : undefined;
+  if (!path) throw new Error('usage: daemon.js --config <run dir>/config.json');
+  return path;
+}
+
+function readConfig(path: string): DaemonConfig {
+  const config = JSON.parse(readFileSync(path, 'utf8')) as DaemonConfig;
+  if (config.version !== 1) throw new Error(`${path}: unsupported config version ${String(config.version)}`);
+  if (config.dialect !== 'postgres' && config.dialect !== 'mysql') {
+    throw new Error(`${path}: dialect must be postgres or mysql`);
+  }
+  for (const key of ['transcriptPath', 'readyPath'] as const) {
+    if (typeof config[key] !== 'string' || !config[key]) throw new Error(`${path}: ${key} is missing`);
+  }
+  if (!config.lease?.username || !config.lease.host) throw new Error(`${path}: the lease is incomplete`);
+  return config;
+}
+
+function mysqlUpstreamUrl(config: DaemonConfig): string {
+  const { lease } = config;
+  const host = lease.host.includes(':') ? `[${lease.host}]` : lease.host;
+  const query = config.upstream.sslmode ? `?ssl-mode=${encodeURIComponent(config.upstream.sslmode)}` : '';
+  return `mysql://${encodeURIComponent(lease.username)}:${encodeURIComponent(lease.password)}@${host}:${lease.port}/${encodeURIComponent(lease.database)}${query}`;
+}
+
+async function startGateway(
+  config: DaemonConfig,
+  policy: Policy,
+  recorder: FileRecorder,
+): Promise<RunningGateway> {
+  const { lease } = config;
+  const context = await createGatewayContext({
+    dialect: config.dialect,
+    policy,
+    recorder,
+    mode: config.mode,
+    // Without a token there is no one to ask: review verdicts are refused (fail closed).
+    ...(config.githubToken
+      ? {
+          approvals: new GitHubChannel({
+            token: config.githubToken,
+            policy: policy.approvals,
+            log: (m) => process.stderr.write(`${m}\n`),
+          }),
+        }
+      : {}),
+    ...(config.approvalTimeoutMs ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
+    preapproved: config.preapproved,
+    job: config.job,
+    database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username },
+  });
+  const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
+  if (config.dialect === 'postgres') {
+    return startPostgresGateway({
+      upstream: {
+        host: lease.host,
+        port: lease.port,
+        user: lease.username,
+        password: lease.password,
+        database: lease.database,
+        ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
+      },
+      context,
+      ...listen,
+    });
+  }
+  return startMysqlGateway({ upstream: mysqlUpstreamUrl(config), context, ...listen });
+}
+
+/** ready.json appears whole or not at all: the launcher polls for it. */
+function writeReady(path: string, ready: ReadyInfo): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(ready), { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(configPathFrom(process.argv.slice(2)));
+  secrets.push(config.lease.password, config.githubToken ?? '');
+  const policy = config.policyPath ? loadPolicy(config.policyPath) : defaultPolicy();
+  const recorder = new FileRecorder(config.transcriptPath);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, policy, recorder);
+  } catch (err) {
+    recorder.record(0, {
+      type: 'error',
+      message: scrub(`the gateway did not start: ${(err as Error).message}`),
+    });
+    recorder.close();
+    throw err;
+  }
+  secrets.push(gateway.password);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    gateway
+      .close(`${signal} from the post step`)
+      .then(() => {
+        recorder.close();
+        log(`stopped on ${signal}`);
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        log(`error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  writeReady(config.readyPath, {
+    pid: process.pid,
+    url: gateway.url,
+    host: gateway.host,
+    port: gateway.port,
+    user: gateway.user,
+    password: gateway.password,
+    database: gateway.database,
+  });
+  log(`${config.dialect} gateway listening on ${gateway.host}:${gateway.port}, mode ${config.mode}`);
+}
+
+// Node's default report of a crash prints the error as is; this one scrubs it first.
+process.on('uncaughtException', (err) => {
+  log(`crashed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
+
+main().catch((err: unknown) => {
+  log(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
