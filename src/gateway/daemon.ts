@@ -11,6 +11,7 @@ import { createGatewayContext } from './context.js';
 import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { startPostgresGateway } from './postgres/server.js';
+import { mysqlSide, postgresSide } from './side-connection.js';
 
 const VERSION = 'guardrail-daemon/1';
 
@@ -73,7 +74,20 @@ async function startGateway(
   recorder: FileRecorder,
 ): Promise<RunningGateway> {
   const { lease } = config;
+  const pgUpstream = {
+    host: lease.host,
+    port: lease.port,
+    user: lease.username,
+    password: lease.password,
+    database: lease.database,
+    ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
+  };
+  const side =
+    config.dialect === 'postgres'
+      ? ({ dialect: 'postgres', connection: postgresSide(pgUpstream) } as const)
+      : ({ dialect: 'mysql', connection: mysqlSide(mysqlUpstreamUrl(config)) } as const);
   const context = await createGatewayContext({
+    side,
     dialect: config.dialect,
     policy,
     recorder,
@@ -95,20 +109,26 @@ async function startGateway(
   });
   const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
   if (config.dialect === 'postgres') {
-    return startPostgresGateway({
-      upstream: {
-        host: lease.host,
-        port: lease.port,
-        user: lease.username,
-        password: lease.password,
-        database: lease.database,
-        ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
-      },
-      context,
-      ...listen,
-    });
+    return withSide(
+      await startPostgresGateway({ upstream: pgUpstream, context, ...listen }),
+      side.connection,
+    );
   }
-  return startMysqlGateway({ upstream: mysqlUpstreamUrl(config), context, ...listen });
+  return withSide(
+    await startMysqlGateway({ upstream: mysqlUpstreamUrl(config), context, ...listen }),
+    side.connection,
+  );
+}
+
+/** Closing the gateway closes its side connection too. */
+function withSide(gateway: RunningGateway, side: { close(): Promise<void> }): RunningGateway {
+  const close = gateway.close.bind(gateway);
+  return Object.assign(gateway, {
+    close: async (reason?: string) => {
+      await close(reason);
+      await side.close();
+    },
+  });
 }
 
 /** ready.json appears whole or not at all: the launcher polls for it. */

@@ -1,0 +1,99 @@
+// The session's side-connection features against a real PostgreSQL: bodies of user functions
+// that already exist are read from the catalog before a call is judged, and UPDATE/DELETE get
+// an impact estimate that turns a mass change into a review.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayContext } from '../../src/gateway/context.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { postgresSide } from '../../src/gateway/side-connection.js';
+import { defaultPolicy } from '../../src/policy/index.js';
+import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { type PgServer, startPostgres } from '../support/pg-server.js';
+
+let server: PgServer;
+let gateway: PostgresGateway;
+let side: ReturnType<typeof postgresSide>;
+const recorder = new MemoryRecorder();
+
+beforeAll(async () => {
+  server = await startPostgres();
+  await server.query(`
+    CREATE TABLE audit (id int);
+    INSERT INTO audit SELECT generate_series(1, 10);
+    CREATE TABLE big (id int PRIMARY KEY, v int);
+    INSERT INTO big SELECT g, 0 FROM generate_series(1, 2000) g;
+    ANALYZE big;
+    CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM audit; END $$;
+    CREATE FUNCTION harmless() RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int FROM audit $$;`);
+  side = postgresSide(server.url());
+  const context = await createGatewayContext({
+    dialect: 'postgres',
+    policy: defaultPolicy(),
+    recorder,
+    database: { name: 'postgres', host: server.host, role: server.user },
+    side: { dialect: 'postgres', connection: side },
+  });
+  gateway = await startPostgresGateway({ upstream: server.url(), context });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await side?.close();
+  await server?.stop();
+});
+
+async function client(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: gateway.url });
+  await c.connect();
+  return c;
+}
+
+const auditRows = async () =>
+  Number((await server.query<{ n: string }>('SELECT count(*) AS n FROM audit'))[0]!.n);
+
+describe('function bodies from the catalog', () => {
+  it('judges a call to an existing function by its body and refuses it', async () => {
+    const c = await client();
+    try {
+      await expect(c.query('SELECT purge()')).rejects.toThrow(/destructive\/delete-without-where/);
+      expect(await auditRows()).toBe(10);
+      expect((await c.query('SELECT harmless() AS n')).rows[0].n).toBe(10);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('sees a function another session created after a call found nothing', async () => {
+    const a = await client();
+    const b = await client();
+    try {
+      await expect(a.query('SELECT wipe_later()')).rejects.toThrow(/does not exist/);
+      await b.query(
+        `CREATE FUNCTION wipe_later() RETURNS void LANGUAGE sql AS $$ DELETE FROM audit WHERE true $$`,
+      );
+      await expect(a.query('SELECT wipe_later()')).rejects.toThrow(/guardrail/);
+      expect(await auditRows()).toBe(10);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+});
+
+describe('impact estimates', () => {
+  it('holds an UPDATE estimated above the threshold and lets a small one through', async () => {
+    const c = await client();
+    try {
+      await expect(c.query('UPDATE big SET v = v + 1 WHERE id > 0')).rejects.toThrow(/mass-change\/rows/);
+      const changed = await server.query<{ n: string }>('SELECT count(*) AS n FROM big WHERE v <> 0');
+      expect(Number(changed[0]!.n)).toBe(0);
+      const small = await c.query('UPDATE big SET v = 7 WHERE id = 5');
+      expect(small.rowCount).toBe(1);
+    } finally {
+      await c.end();
+    }
+    const impacts = recorder.lines.filter((l) => l.type === 'impact');
+    expect(impacts.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(impacts)).toMatch(/update public\.big|update big/);
+  });
+});
