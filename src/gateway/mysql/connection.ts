@@ -1,0 +1,679 @@
+// One client connection in the command phase: client packets are read whole, judged by the
+// session and forwarded as their original bytes; the server's answers stream back through the
+// scanner, followed by the response tracker so the next command waits for the end of the
+// previous answer. Commands are handled one at a time (pipelined ones wait in the assembler).
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
+import { UNKNOWN_SQL_MODE } from '../../sql/mysql/analyze.js';
+import type { Analysis } from '../../sql/types.js';
+import type { Judgement, Session, Via } from '../session.js';
+import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
+import {
+  errPayload,
+  frame,
+  okPayload,
+  type Packet,
+  type PacketAssembler,
+  PacketScanner,
+  PacketTooLarge,
+  ProtocolError,
+  Route,
+  type ScanSink,
+} from './codec.js';
+import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
+import { decodeExecuteParams, type ParamState } from './params.js';
+import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
+import { UpstreamError } from './upstream.js';
+
+/**
+ * Inputs after which the server's sql_mode or schema may differ in ways the text does not
+ * show (dynamic SQL), or, for analyzers without session effects, in any way: the gateway then
+ * reads both from the server again before the next command.
+ */
+const DYNAMIC_SQL = /\bexecute\b/i;
+const MAY_CHANGE_SESSION = /sql_mode|\buse\b|\bexecute\b/i;
+/** SET NAMES, SET CHARACTER SET, SET character_set_client: the analyzer does not follow these. */
+const MAY_CHANGE_CHARSET = /\bnames\b|character[\s_]+set|\bcharset\b/i;
+/**
+ * Client character sets in which a multibyte character can end in an ASCII byte such as `\`
+ * or `'` (0xBF5C is one GBK character): the server would split such text differently from a
+ * UTF-8 reading of it, so non-ASCII statements are refused while one of these is in force.
+ */
+const SPLITTING_CHARSETS = new Set(['big5', 'cp932', 'gbk', 'sjis', 'gb18030']);
+/** Client bytes buffered while a command is in flight before the client is paused. */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+const ER_TABLEACCESS_DENIED = 1142;
+const ER_UNKNOWN_COM = 1047;
+const ER_NOT_SUPPORTED = 1235;
+const ER_UNKNOWN_STMT = 1243;
+const ER_MALFORMED = 1835;
+const ER_NET_PACKET_TOO_LARGE = 1153;
+const ER_NET_PACKETS_OUT_OF_ORDER = 1156;
+const CR_SERVER_LOST = 2013;
+
+interface InFlight {
+  started: number;
+  statementId?: string;
+  /** Runs when the answer is complete (after it was forwarded). */
+  after?: (t: ResponseTracker) => void;
+  refresh?: boolean;
+  /** The gateway's own query: nothing is forwarded to the client. */
+  internal?: (t: ResponseTracker) => void;
+  /** The client already got an answer from the gateway; the server's is dropped. */
+  discard?: boolean;
+  /** Sequence id of the last packet seen, for an error if the database goes away. */
+  lastSeq: number;
+  /** The text and analysis of what runs; session effects apply once the answer is complete. */
+  text?: string;
+  analysis?: Analysis;
+}
+
+interface PreparedStatement {
+  text: string;
+  params: ParamState;
+}
+
+export interface ConnectionOptions {
+  capabilities: number;
+  status: number;
+  /** Character set of the client's login (COM_CHANGE_USER may not change it). */
+  charset: number;
+  /** The gateway's credentials and the greeting's scramble, for COM_CHANGE_USER. */
+  credentials: { user: string; password: string };
+  scramble: Buffer;
+}
+
+export class MysqlConnection implements ScanSink {
+  private readonly scanner = new PacketScanner(this);
+  private tracker: ResponseTracker | undefined;
+  private current: InFlight | undefined;
+  private ended: { t: ResponseTracker; cur: InFlight } | undefined;
+  private busy = false;
+  private pumping = false;
+  private closed = false;
+  private status: number;
+  private readonly deprecateEof: boolean;
+  private readonly sessionTrack: boolean;
+  private readonly statements = new Map<number, PreparedStatement>();
+  private readonly opts: ConnectionOptions;
+  /** character_set_client, as last read from the server. */
+  private charset = '';
+  /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
+  private lastPrepared: number | undefined;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly clientPackets: PacketAssembler,
+    readonly session: Session,
+    opts: ConnectionOptions,
+    private readonly onClose: () => void,
+  ) {
+    this.opts = opts;
+    this.status = opts.status;
+    this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
+    this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
+  }
+
+  /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
+  async start(okSeq: number): Promise<void> {
+    this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
+    this.upstream.on('drain', () => this.flow());
+    this.upstream.on('error', () => {});
+    this.upstream.on('close', () => this.upstreamClosed());
+    this.client.on('error', () => {});
+    this.client.on('close', () => this.close('client disconnected'));
+    this.client.on('drain', () => {
+      if (!this.closed) this.upstream.resume();
+    });
+    try {
+      await this.refreshSessionState();
+    } catch (err) {
+      this.fatal(okSeq, `guardrail: cannot read the session's sql_mode: ${(err as Error).message}`);
+      return;
+    }
+    if (this.closed) return;
+    this.busy = false;
+    this.client.write(frame(okPayload(this.status, this.sessionTrack), okSeq).bytes);
+    this.client.on('data', (chunk: Buffer) => {
+      this.clientPackets.push(chunk);
+      this.pump();
+    });
+    this.client.resume();
+    this.pump();
+  }
+
+  private get inTransaction(): boolean {
+    return (this.status & Status.IN_TRANS) !== 0;
+  }
+
+  // ---- server → client ------------------------------------------------------------------------
+
+  private fromUpstream(chunk: Buffer): void {
+    if (this.closed) return;
+    let out: Buffer[];
+    try {
+      out = this.scanner.push(chunk);
+    } catch (err) {
+      this.fatal(
+        this.current ? this.current.lastSeq + 1 : 1,
+        `guardrail: bad answer from the database: ${(err as Error).message}`,
+      );
+      return;
+    }
+    if (out.length > 0) {
+      this.client.cork();
+      for (const b of out) this.client.write(b);
+      this.client.uncork();
+      if (this.client.writableNeedDrain) this.upstream.pause();
+    }
+    const ended = this.ended;
+    if (ended) {
+      this.ended = undefined;
+      try {
+        this.finish(ended.t, ended.cur);
+      } catch (err) {
+        this.fatal(0, `guardrail: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  packet(buf: Buffer, off: number, peek: number, len: number, seq: number, continuation: boolean): Route {
+    const cur = this.current;
+    const t = this.tracker;
+    if (!t || !cur) return Route.Forward;
+    if (continuation) return cur.internal || cur.discard ? Route.Drop : Route.Forward;
+    cur.lastSeq = seq;
+    t.packet(buf, off, peek, len);
+    if (t.localInfile) {
+      // Only possible from a server that ignores the missing CLIENT_LOCAL_FILES: answer with
+      // an empty file so it reads nothing, and tell the client.
+      t.localInfile = false;
+      this.upstream.write(frame(Buffer.alloc(0), seq + 1).bytes);
+      if (!cur.internal && !cur.discard) {
+        this.scanner.inject(
+          frame(
+            errPayload({
+              code: ER_TABLEACCESS_DENIED,
+              sqlState: '42000',
+              message: 'guardrail: the database asked to read a client file (LOAD DATA LOCAL); refused',
+            }),
+            seq,
+          ).bytes,
+        );
+      }
+      cur.discard = true;
+      return Route.Drop;
+    }
+    if (t.done) {
+      this.ended = { t, cur };
+      this.tracker = undefined;
+      this.current = undefined;
+    }
+    return cur.internal || cur.discard ? Route.Drop : Route.Forward;
+  }
+
+  private finish(t: ResponseTracker, cur: InFlight): void {
+    if (t.status >= 0) this.status = t.status;
+    if (cur.internal) {
+      cur.internal(t);
+      return;
+    }
+    if (cur.statementId) {
+      const e = t.error;
+      this.session.result(cur.statementId, {
+        tag: t.kind === 'prepare' ? 'PREPARE' : t.resultSets > 0 ? 'RESULTSET' : 'OK',
+        rows: t.resultSets > 0 ? t.rows : t.affected,
+        durationMs: performance.now() - cur.started,
+        ...(e
+          ? { error: { code: e.sqlState, message: this.session.gateway.redact(`${e.code}: ${e.message}`) } }
+          : {}),
+      });
+    }
+    cur.after?.(t);
+    if (
+      cur.analysis &&
+      cur.text !== undefined &&
+      this.applySessionEffects(cur.analysis, cur.text, t.error !== undefined)
+    )
+      cur.refresh = true;
+    if (cur.refresh) {
+      this.refreshSessionState().then(
+        () => this.next(),
+        (err) => this.fatal(0, `guardrail: cannot read the session's sql_mode: ${(err as Error).message}`),
+      );
+    } else this.next();
+  }
+
+  private get context(): MysqlAnalysisContext {
+    return this.session.analysisContext as MysqlAnalysisContext;
+  }
+
+  /**
+   * Carries the session effects of what ran forward: the MySQL analyzer's view (SQL-level
+   * prepared statements, routines created here, the schema), and whether sql_mode or schema
+   * must be read from the server again. The server is asked whenever sql_mode may have changed,
+   * rather than trusting the analyzer's reading of a SET, and when a failing input may have
+   * stopped before a USE or SET it contained.
+   */
+  private applySessionEffects(analysis: Analysis, text: string, failed: boolean): boolean {
+    const after = (analysis as Partial<MysqlAnalysis>).after;
+    const charset = MAY_CHANGE_CHARSET.test(text);
+    if (!after) return charset || MAY_CHANGE_SESSION.test(text);
+    const schemaBefore = this.context.mysql?.schema;
+    const schema = after.schema ?? schemaBefore;
+    this.context.mysql = {
+      prepared: after.prepared,
+      routines: after.routines,
+      ...(schema ? { schema } : {}),
+    };
+    if (schema) this.session.info.database = schema;
+    const modeChanged = after.sqlModeChanged || after.sqlMode === UNKNOWN_SQL_MODE;
+    return charset || modeChanged || DYNAMIC_SQL.test(text) || (failed && schema !== schemaBefore);
+  }
+
+  /** Runs a query of the gateway's own on the client's connection, between its commands. */
+  private internal(payload: Buffer, kind: ResponseKind, keepRows = false): Promise<ResponseTracker> {
+    return new Promise((resolve, reject) => {
+      this.busy = true;
+      this.tracker = new ResponseTracker(kind, this.deprecateEof, keepRows);
+      this.current = {
+        started: performance.now(),
+        lastSeq: 0,
+        internal: (t) => {
+          if (t.error) reject(new UpstreamError(t.error.code, t.error.sqlState, t.error.message));
+          else resolve(t);
+        },
+      };
+      this.upstream.write(frame(payload, 0).bytes);
+    });
+  }
+
+  private async query(sql: string): Promise<(string | null)[][]> {
+    const t = await this.internal(
+      Buffer.concat([Buffer.from([Com.QUERY]), Buffer.from(sql, 'utf8')]),
+      'results',
+      true,
+    );
+    return (t.kept ?? []).map(textRow);
+  }
+
+  private async refreshSessionState(): Promise<void> {
+    const [row] = await this.query('SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client');
+    if (!row) throw new ProtocolError('no row for @@sql_mode');
+    this.context.sqlMode = row[0] ?? '';
+    this.charset = (row[2] ?? '').toLowerCase();
+    this.session.info.database = row[1] ?? '';
+    this.context.mysql = {
+      ...this.context.mysql,
+      ...(row[1] ? { schema: row[1] } : {}),
+    };
+  }
+
+  // ---- client → server ------------------------------------------------------------------------
+
+  private next(): void {
+    this.busy = false;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.busy && !this.closed) {
+        let p: Packet | undefined;
+        try {
+          p = this.clientPackets.next();
+        } catch (err) {
+          const code = err instanceof PacketTooLarge ? ER_NET_PACKET_TOO_LARGE : ER_MALFORMED;
+          this.fatal(1, `guardrail: ${(err as Error).message}`, code);
+          return;
+        }
+        if (!p) break;
+        try {
+          this.command(p);
+        } catch (err) {
+          // A bug must not take the gateway down with it; this connection cannot go on.
+          this.fatal(p.lastSeq + 1, `guardrail: internal error: ${(err as Error).message}`);
+          return;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.flow();
+  }
+
+  private flow(): void {
+    if (this.closed) return;
+    const hold = this.upstream.writableNeedDrain || (this.busy && this.clientPackets.buffered > HIGH_WATER);
+    if (hold && !this.client.isPaused()) this.client.pause();
+    else if (!hold && this.client.isPaused()) this.client.resume();
+  }
+
+  private reply(p: Packet, code: number, sqlState: string, message: string): void {
+    this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
+  }
+
+  private forward(p: Packet, kind: ResponseKind, cur: Omit<InFlight, 'started' | 'lastSeq'> = {}): void {
+    this.busy = true;
+    this.tracker = new ResponseTracker(kind, this.deprecateEof);
+    this.current = { started: performance.now(), lastSeq: p.lastSeq, ...cur };
+    this.upstream.write(p.raw);
+  }
+
+  private judge(
+    p: Packet,
+    text: string,
+    via: Via,
+    params: unknown[] | undefined,
+    allow: (j: Judgement) => void,
+  ): void {
+    this.busy = true;
+    const decide = (j: Judgement) => {
+      if (this.closed) return;
+      if (j.forward) allow(j);
+      else this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+    };
+    let j: Judgement | Promise<Judgement>;
+    try {
+      j = this.session.inspect(text, via, {
+        inTransaction: this.inTransaction,
+        ...(params ? { params } : {}),
+      });
+    } catch (err) {
+      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      return;
+    }
+    if (j instanceof Promise)
+      j.then(decide, (err: Error) =>
+        this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+      );
+    else decide(j);
+  }
+
+  private refuse(p: Packet, message: string, statementId?: string): void {
+    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
+    if (statementId) this.session.result(statementId, { durationMs: 0, error: { code: '42000', message } });
+    this.next();
+  }
+
+  private command(p: Packet): void {
+    const payload = p.payload;
+    if (p.seq !== 0) {
+      this.fatal(p.lastSeq + 1, 'guardrail: packets out of order', ER_NET_PACKETS_OUT_OF_ORDER);
+      return;
+    }
+    if (payload.length === 0) {
+      this.reply(p, ER_MALFORMED, '08S01', 'guardrail: empty command packet');
+      return;
+    }
+    const cmd = payload[0]!;
+    if ((cmd === Com.QUERY || cmd === Com.STMT_PREPARE) && this.unreadable(payload)) {
+      const message = `guardrail: statements with non-ASCII bytes are refused while character_set_client is ${this.charset}: the gateway cannot read them the way the server splits them (use utf8mb4)`;
+      this.session.notice('error', '42000', message);
+      this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
+      return;
+    }
+    switch (cmd) {
+      case Com.QUERY: {
+        const text = payload.toString('utf8', 1);
+        this.judge(p, text, 'simple', undefined, (j) =>
+          this.forward(p, 'results', { statementId: j.statement.id, text, analysis: j.analysis }),
+        );
+        return;
+      }
+      case Com.STMT_PREPARE: {
+        const text = payload.toString('utf8', 1);
+        // Until this prepare succeeds, "the last prepared statement" names nothing runnable.
+        this.lastPrepared = undefined;
+        this.judge(p, text, 'prepared', undefined, (j) =>
+          this.forward(p, 'prepare', {
+            statementId: j.statement.id,
+            after: (t) => {
+              this.lastPrepared = t.prepared?.statementId;
+              if (t.prepared)
+                this.statements.set(t.prepared.statementId, {
+                  text,
+                  params: { count: t.prepared.params, longData: new Map() },
+                });
+            },
+          }),
+        );
+        return;
+      }
+      case Com.STMT_EXECUTE:
+        this.execute(p);
+        return;
+      case Com.STMT_SEND_LONG_DATA:
+      case Com.STMT_CLOSE: {
+        const stmt = this.statementOf(p);
+        if (!stmt) return; // Neither has a response, so an unknown id is ignored as the server would.
+        if (cmd === Com.STMT_CLOSE) this.statements.delete(stmt.id);
+        else if (payload.length >= 7) {
+          const param = payload.readUInt16LE(5);
+          stmt.s.params.longData.set(param, (stmt.s.params.longData.get(param) ?? 0) + payload.length - 7);
+        }
+        this.upstream.write(p.raw);
+        this.flow();
+        return;
+      }
+      case Com.STMT_RESET: {
+        const stmt = this.statementOf(p);
+        if (!stmt) {
+          this.reply(
+            p,
+            ER_UNKNOWN_STMT,
+            'HY000',
+            'Unknown prepared statement handler given to mysqld_stmt_reset',
+          );
+          return;
+        }
+        stmt.s.params.longData.clear();
+        this.forward(p, 'single');
+        return;
+      }
+      case Com.STMT_FETCH:
+        this.forward(p, 'fetch');
+        return;
+      case Com.INIT_DB: {
+        const db = payload.toString('utf8', 1);
+        this.judge(p, `USE \`${db.replace(/`/g, '``')}\``, 'simple', undefined, (j) =>
+          this.forward(p, 'single', { statementId: j.statement.id, refresh: true }),
+        );
+        return;
+      }
+      case Com.RESET_CONNECTION:
+        this.forward(p, 'single', {
+          refresh: true,
+          after: (t) => {
+            if (t.error) return;
+            this.statements.clear();
+            this.lastPrepared = undefined;
+            // The server forgot the session's SQL-level prepared statements too.
+            if (this.context.mysql) this.context.mysql = { ...this.context.mysql, prepared: new Map() };
+          },
+        });
+        return;
+      case Com.PING:
+      case Com.STATISTICS:
+      case Com.SET_OPTION:
+        this.forward(p, 'single');
+        return;
+      case Com.FIELD_LIST:
+        this.forward(p, 'field-list');
+        return;
+      case Com.QUIT:
+        this.upstream.end(p.raw);
+        this.close('client quit');
+        return;
+      case Com.CHANGE_USER:
+        this.changeUser(p);
+        return;
+      default:
+        this.reply(
+          p,
+          ER_UNKNOWN_COM,
+          '08S01',
+          `guardrail: command 0x${cmd.toString(16).padStart(2, '0')} is not supported`,
+        );
+    }
+  }
+
+  /**
+   * Re-authenticates against the gateway's credentials, then resets the database session
+   * (COM_RESET_CONNECTION, and COM_INIT_DB for the requested schema) as a change of user would.
+   */
+  private changeUser(p: Packet): void {
+    let c: ChangeUser;
+    try {
+      c = parseChangeUser(p.payload, this.opts.capabilities);
+    } catch (err) {
+      this.reply(p, ER_MALFORMED, '08S01', `guardrail: malformed COM_CHANGE_USER: ${(err as Error).message}`);
+      return;
+    }
+    const ok = verifyChangeUser(c, this.opts.credentials, this.opts.scramble);
+    if (ok === undefined || (c.charset !== undefined && c.charset !== this.opts.charset)) {
+      this.reply(
+        p,
+        ER_NOT_SUPPORTED,
+        '42000',
+        ok === undefined
+          ? `guardrail: COM_CHANGE_USER with ${c.plugin} is not supported; open a new connection instead`
+          : 'guardrail: COM_CHANGE_USER with another character set is not supported; open a new connection instead',
+      );
+      return;
+    }
+    if (!ok) {
+      this.reply(p, 1045, '28000', `Access denied for user '${c.user}' (using password: YES)`);
+      return;
+    }
+    this.busy = true;
+    const run = async () => {
+      await this.internal(Buffer.from([Com.RESET_CONNECTION]), 'single');
+      this.statements.clear();
+      this.lastPrepared = undefined;
+      this.context.mysql = { prepared: new Map(), routines: this.context.mysql?.routines ?? new Map() };
+      if (c.database)
+        await this.internal(
+          Buffer.concat([Buffer.from([Com.INIT_DB]), Buffer.from(c.database, 'utf8')]),
+          'single',
+        );
+      await this.refreshSessionState();
+    };
+    run().then(
+      () => {
+        if (this.closed) return;
+        this.session.notice(
+          'info',
+          '00000',
+          `COM_CHANGE_USER: session reset${c.database ? `, schema ${c.database}` : ''}`,
+        );
+        let seq = p.lastSeq + 1;
+        if (c.plugin === CACHING_SHA2) seq = this.writeClient(Buffer.from([0x01, 0x03]), seq);
+        this.writeClient(okPayload(this.status, this.sessionTrack), seq);
+        this.next();
+      },
+      (err: Error) => {
+        if (err instanceof UpstreamError) {
+          // The session was reset but the schema could not be selected: the client learns why.
+          this.reply(p, err.code, err.sqlState, err.message);
+          this.next();
+        } else this.fatal(p.lastSeq + 1, `guardrail: COM_CHANGE_USER failed: ${err.message}`);
+      },
+    );
+  }
+
+  private writeClient(payload: Buffer, seq: number): number {
+    const { bytes, next } = frame(payload, seq);
+    this.client.write(bytes);
+    return next;
+  }
+
+  private unreadable(payload: Buffer): boolean {
+    if (!SPLITTING_CHARSETS.has(this.charset)) return false;
+    for (let i = 1; i < payload.length; i++) if (payload[i]! >= 0x80) return true;
+    return false;
+  }
+
+  /** Resolves the statement id of a COM_STMT_* packet (0xFFFFFFFF: the last prepared). */
+  private statementOf(p: Packet): { id: number; s: PreparedStatement } | undefined {
+    if (p.payload.length < 5) return undefined;
+    let id: number | undefined = p.payload.readUInt32LE(1);
+    if (id === 0xffffffff) id = this.lastPrepared;
+    const s = id === undefined ? undefined : this.statements.get(id);
+    return s && id !== undefined ? { id, s } : undefined;
+  }
+
+  private execute(p: Packet): void {
+    const stmt = this.statementOf(p);
+    if (!stmt) {
+      // Every statement the server knows was prepared through the gateway; an unknown id (or
+      // "the last prepared" after a refused or failed prepare) must not reach it.
+      this.reply(
+        p,
+        ER_UNKNOWN_STMT,
+        'HY000',
+        'guardrail: unknown prepared statement handler given to COM_STMT_EXECUTE',
+      );
+      return;
+    }
+    let params: unknown[];
+    try {
+      if (p.payload.length < 10) throw new ProtocolError('packet too short');
+      params = decodeExecuteParams(p.payload, stmt.s.params);
+    } catch (err) {
+      this.reply(
+        p,
+        ER_MALFORMED,
+        '08S01',
+        `guardrail: malformed COM_STMT_EXECUTE: ${(err as Error).message}`,
+      );
+      return;
+    } finally {
+      stmt.s.params.longData.clear();
+    }
+    const text = stmt.s.text;
+    this.judge(p, text, 'prepared', params, (j) =>
+      this.forward(p, 'results', { statementId: j.statement.id, text, analysis: j.analysis }),
+    );
+  }
+
+  // ---- endings --------------------------------------------------------------------------------
+
+  private upstreamClosed(): void {
+    if (this.closed) return;
+    if (this.busy && this.current && !this.current.internal && !this.current.discard)
+      this.client.end(
+        frame(
+          errPayload({
+            code: CR_SERVER_LOST,
+            sqlState: 'HY000',
+            message: 'guardrail: lost the connection to the database',
+          }),
+          this.current.lastSeq + 1,
+        ).bytes,
+      );
+    this.close('database closed the connection');
+  }
+
+  /** Tells the client why and closes: for states the connection cannot recover from. */
+  private fatal(seq: number, message: string, code = CR_SERVER_LOST): void {
+    if (this.closed) return;
+    this.client.end(frame(errPayload({ code, sqlState: '08S01', message }), seq).bytes);
+    this.close(message);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.end(reason);
+    if (!this.client.writableEnded) this.client.end();
+    setTimeout(() => this.client.destroy(), 1_000).unref();
+    this.upstream.destroy();
+    this.onClose();
+  }
+}

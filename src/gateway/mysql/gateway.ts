@@ -1,0 +1,238 @@
+// startMysqlGateway: a listener that terminates MySQL/MariaDB client logins with per-run
+// credentials, logs in to the real database for each client, and passes every statement
+// through the session pipeline before it reaches the database.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { type GatewayContext, Session } from '../session.js';
+import { ConnectionClosed, PacketChannel } from './channel.js';
+import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
+import { frame, ProtocolError } from './codec.js';
+import { MysqlConnection } from './connection.js';
+import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
+import { generateKeys, selfSignedCertificate } from './gateway-tls.js';
+import { loginUpstream, UpstreamError } from './upstream.js';
+import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
+
+export interface MysqlGatewayOptions {
+  /** mysql://user:password@host:port/database?ssl-mode=…&ssl-ca=… */
+  upstream: string;
+  context: GatewayContext;
+  host?: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  /** Credentials clients must use; random per run when absent. */
+  user?: string;
+  password?: string;
+  /** Largest client packet accepted (default 64 MiB); larger ones end the connection with an error. */
+  maxPacketBytes?: number;
+  /** Plugin announced to clients (default caching_sha2_password; both are accepted). */
+  authPlugin?: ClientAuthPlugin;
+  /** Make caching_sha2_password clients use the full exchange (TLS cleartext or RSA). */
+  sha2FullAuth?: boolean;
+  /** TLS offered to clients: a key and certificate, false for none, absent for self-signed. */
+  tls?: { key: string; cert: string } | false;
+  /** Time allowed for each step of a login, in ms (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Written to the transcript's gateway.start line. */
+  version?: string;
+}
+
+export interface MysqlGateway {
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The upstream database clients land in unless they choose one. */
+  database: string;
+  /** PEM certificate clients can verify the gateway's TLS with (self-signed unless configured). */
+  certificate?: string;
+  /** Why clients are not offered TLS, when they are not. */
+  tlsUnavailable?: string;
+  /** Open client connections. */
+  connections(): number;
+  close(reason?: string): Promise<void>;
+}
+
+const FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;
+const CR_CONNECTION_ERROR = 2002;
+
+export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<MysqlGateway> {
+  const upstream = parseUpstreamUrl(opts.upstream);
+  const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const maxPacketBytes = opts.maxPacketBytes ?? 64 * 1024 * 1024;
+  const user = opts.user ?? 'guardrail';
+  const password = opts.password ?? randomBytes(18).toString('base64url');
+  const keys = await generateKeys();
+  let tls: SecureContext | undefined;
+  let certificate: string | undefined;
+  let tlsUnavailable: string | undefined;
+  if (opts.tls) {
+    tls = createSecureContext(opts.tls);
+    certificate = opts.tls.cert;
+  } else if (opts.tls === undefined) {
+    try {
+      certificate = await selfSignedCertificate(keys.privatePem);
+      tls = createSecureContext({ key: keys.privatePem, cert: certificate });
+    } catch (err) {
+      tlsUnavailable = `no certificate: ${(err as Error).message}`;
+    }
+  } else tlsUnavailable = 'disabled by configuration';
+
+  // Log in once before listening: bad upstream credentials fail the start, and the greeting
+  // tells which capabilities and version to announce to clients.
+  const probe = await loginUpstream(upstream, {
+    capabilities: PROXIED_CAPS,
+    timeoutMs,
+    maxPayload: maxPacketBytes,
+    ...(upstream.database ? { database: upstream.database } : {}),
+  });
+  probe.socket.end(frame(Buffer.from([Com.QUIT]), 0).bytes);
+  const { greeting } = probe;
+
+  const authConfig = {
+    user,
+    password,
+    plugin: opts.authPlugin ?? CACHING_SHA2,
+    sha2FullAuth: opts.sha2FullAuth ?? false,
+    ...(tls ? { tls } : {}),
+    rsa: { publicPem: keys.publicPem, privateKey: keys.privateKey },
+    serverVersion: greeting.serverVersion,
+    capabilities: (PROXIED_CAPS & greeting.capabilities) >>> 0,
+    charset: greeting.charset,
+    status: greeting.status,
+  };
+
+  let nextConn = 0;
+  const sockets = new Set<Socket>();
+  const connections = new Set<MysqlConnection>();
+  const ctx = opts.context;
+
+  async function serve(socket: Socket): Promise<void> {
+    const conn = ++nextConn;
+    socket.setNoDelay(true);
+    const ch = new PacketChannel(socket, maxPacketBytes, 'the client', timeoutMs);
+    let login: Awaited<ReturnType<typeof authenticateClient>>;
+    try {
+      login = await authenticateClient(ch, authConfig, conn);
+    } catch (err) {
+      if (err instanceof AccessDenied) ch.writeErr(err.seq, 1045, '28000', err.message);
+      else if (err instanceof ProtocolError && !(err instanceof ConnectionClosed) && !ch.socket.destroyed)
+        // The client's packets did not make sense; its next packet would have had id 2.
+        ch.writeErr(2, 1043, '08S01', `guardrail: bad handshake: ${err.message}`);
+      ch.detach();
+      ch.socket.end();
+      setTimeout(() => ch.socket.destroy(), 1_000).unref();
+      return;
+    }
+    const r = login.response;
+    const application = r.attributes.program_name ?? r.attributes._client_name;
+    const session = new Session(ctx, {
+      conn,
+      user: r.user,
+      database: r.database ?? upstream.database ?? '',
+      ...(application ? { application } : {}),
+      client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+    });
+    let up: Awaited<ReturnType<typeof loginUpstream>>;
+    try {
+      up = await loginUpstream(upstream, {
+        capabilities: login.capabilities,
+        charset: r.charset,
+        maxPacket: r.maxPacket,
+        timeoutMs,
+        maxPayload: maxPacketBytes,
+        ...((r.database ?? upstream.database) ? { database: r.database ?? upstream.database } : {}),
+      });
+      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
+        throw new Error('the database no longer offers the capabilities announced to the client');
+    } catch (err) {
+      const e =
+        err instanceof UpstreamError
+          ? err
+          : new UpstreamError(
+              CR_CONNECTION_ERROR,
+              'HY000',
+              `guardrail: cannot log in to the database: ${(err as Error).message}`,
+            );
+      ch.writeErr(login.seq, e.code, e.sqlState, e.message);
+      ch.detach();
+      ch.socket.end();
+      session.end(`database login failed: ${e.message}`);
+      return;
+    }
+    ch.detach();
+    // Nothing may be read (and lost) until the connection listens; it resumes the socket.
+    ch.socket.pause();
+    if (!sockets.has(socket)) {
+      up.socket.destroy();
+      session.end('gateway closed');
+      return;
+    }
+    const c = new MysqlConnection(
+      ch.socket,
+      up.socket,
+      ch.assembler,
+      session,
+      {
+        capabilities: login.capabilities,
+        status: up.status,
+        charset: r.charset,
+        credentials: { user, password },
+        scramble: login.scramble,
+      },
+      () => connections.delete(c),
+    );
+    connections.add(c);
+    await c.start(login.seq);
+  }
+
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    serve(socket).catch(() => socket.destroy());
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  ctx.recorder.record(0, {
+    type: 'gateway.start',
+    dialect: 'mysql',
+    upstream: describeUpstream(upstream),
+    mode: ctx.mode,
+    version: opts.version ?? 'dev',
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const db = upstream.database ? `/${encodeURIComponent(upstream.database)}` : '';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${urlHost}:${port}${db}`,
+    host,
+    port,
+    user,
+    password,
+    database: upstream.database ?? '',
+    ...(certificate ? { certificate } : {}),
+    ...(tlsUnavailable ? { tlsUnavailable } : {}),
+    connections: () => sockets.size,
+    close(reason = 'gateway stopped') {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const c of connections) c.close(reason);
+        for (const s of sockets) s.destroy();
+        await stopped;
+        // Let the connections' close handlers record their session.end first.
+        await new Promise((r) => setImmediate(r));
+        ctx.recorder.record(0, { type: 'gateway.stop', reason });
+        ctx.recorder.flush();
+      })();
+      return closing;
+    },
+  };
+}
