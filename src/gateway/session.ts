@@ -293,6 +293,35 @@ export class Session {
   }
 
   /**
+   * Records one execution of a statement judged when it was prepared: the text cannot change
+   * between prepare and execute, so it is not judged (or put to a reviewer) again; the
+   * parameters are recorded. Refuses only when the transcript can no longer be written.
+   */
+  execute(prepared: Judgement, params?: unknown[]): Judgement {
+    const statement: Statement = {
+      ...prepared.statement,
+      id: statementId(),
+      via: 'prepared',
+      ...(params ? { params } : {}),
+    };
+    this.statements++;
+    const { recorder } = this.gateway;
+    if (recorder.failed)
+      return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
+    this.record({
+      type: 'statement',
+      id: statement.id,
+      text: this.gateway.redact(statement.text, this.analysisContext),
+      via: 'prepared',
+      hash: prepared.analysis.hash,
+      inTransaction: statement.inTransaction,
+      preparedAs: prepared.statement.id,
+      ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
+    });
+    return { ...prepared, statement };
+  }
+
+  /**
    * Batch pre-approval covers a statement when every part of it that needs review on its own
    * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
    * their own need no approval.

@@ -24,6 +24,8 @@ export type TranscriptEvent =
       hash: string;
       inTransaction: boolean;
       params?: unknown[];
+      /** An execution of a statement judged at prepare time: the id of that judgement. */
+      preparedAs?: string;
     }
   | {
       type: 'verdict';

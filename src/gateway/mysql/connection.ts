@@ -72,6 +72,8 @@ interface InFlight {
 
 interface PreparedStatement {
   text: string;
+  /** The judgement made at prepare time; executions are recorded against it. */
+  judgement: Judgement;
   params: ParamState;
 }
 
@@ -438,6 +440,7 @@ export class MysqlConnection implements ScanSink {
               if (t.prepared)
                 this.statements.set(t.prepared.statementId, {
                   text,
+                  judgement: j,
                   params: { count: t.prepared.params, longData: new Map() },
                 });
             },
@@ -636,10 +639,13 @@ export class MysqlConnection implements ScanSink {
     } finally {
       stmt.s.params.longData.clear();
     }
-    const text = stmt.s.text;
-    this.judge(p, text, 'prepared', params, (j) =>
-      this.forward(p, 'results', { statementId: j.statement.id, text, analysis: j.analysis }),
-    );
+    // Judged at prepare time: each execution is recorded with its parameters, not judged again.
+    const j = this.session.execute(stmt.s.judgement, params);
+    if (!j.forward) {
+      this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      return;
+    }
+    this.forward(p, 'results', { statementId: j.statement.id, text: stmt.s.text, analysis: j.analysis });
   }
 
   // ---- endings --------------------------------------------------------------------------------
