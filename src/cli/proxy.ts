@@ -1,0 +1,102 @@
+// `guardrail proxy`: runs the Postgres gateway in the foreground, for local use and for CI jobs
+// that manage the process themselves. Prints one connection URL; stops on SIGINT/SIGTERM.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerminalChannel } from '../approvals/terminal.js';
+import { createGatewayContext } from '../gateway/context.js';
+import { parseUpstreamUrl } from '../gateway/postgres/options.js';
+import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { defaultPolicy, loadPolicy } from '../policy/index.js';
+import { FileRecorder } from '../transcript/recorder.js';
+import { parse, UsageError } from './args.js';
+
+export const usage =
+  'guardrail proxy --upstream postgres://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]';
+
+function listenAddress(value: string | undefined): { host: string; port: number } {
+  if (!value) return { host: '127.0.0.1', port: 0 };
+  const colon = value.lastIndexOf(':');
+  const host = colon > 0 ? value.slice(0, colon).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(colon >= 0 ? value.slice(colon + 1) : value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--listen: invalid port in ${value}`);
+  return { host, port };
+}
+
+export interface RunningProxy {
+  url: string;
+  transcript: string;
+  stop(reason: string): Promise<void>;
+}
+
+/** Parses the arguments, starts the gateway and prints its URL; `run` then waits for a signal. */
+export async function startProxy(argv: string[]): Promise<RunningProxy> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      upstream: { type: 'string' },
+      listen: { type: 'string' },
+      'socket-dir': { type: 'string' },
+      transcript: { type: 'string' },
+      policy: { type: 'string' },
+    },
+    false,
+  );
+  if (positionals.length > 0) throw new UsageError('proxy takes no positional arguments');
+  if (!values.upstream) throw new UsageError('--upstream is required');
+  let upstream: ReturnType<typeof parseUpstreamUrl>;
+  try {
+    upstream = parseUpstreamUrl(values.upstream);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { host, port } = listenAddress(values.listen);
+  const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
+  const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
+  const recorder = new FileRecorder(transcript);
+  try {
+    const context = await createGatewayContext({
+      dialect: 'postgres',
+      policy,
+      recorder,
+      approvals: new TerminalChannel(),
+      database: { name: upstream.database, host: `${upstream.host}:${upstream.port}`, role: upstream.user },
+    });
+    const gateway = await startPostgresGateway({
+      upstream,
+      context,
+      host,
+      port,
+      ...(values['socket-dir'] ? { unixSocketDir: values['socket-dir'] } : {}),
+      version: 'guardrail-cli',
+    });
+    console.log(gateway.url);
+    console.error(
+      `guardrail proxy: forwarding to ${upstream.host}:${upstream.port}/${upstream.database}; transcript ${transcript}`,
+    );
+    return {
+      url: gateway.url,
+      transcript,
+      async stop(reason) {
+        try {
+          await gateway.close(reason);
+        } finally {
+          recorder.close();
+        }
+      },
+    };
+  } catch (err) {
+    recorder.close();
+    throw err;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const proxy = await startProxy(argv);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await proxy.stop(`${signal} received`);
+  return 0;
+}

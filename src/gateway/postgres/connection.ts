@@ -1,0 +1,243 @@
+// One client connection: start-up and authentication, the upstream connection, then the two
+// framed byte streams with back-pressure in both directions.
+import type { Socket } from 'node:net';
+import { type GatewayContext, Session } from '../session.js';
+import type { CancelKeys } from './cancel.js';
+import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
+import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
+import { Framer } from './framer.js';
+import { Frontend } from './frontend.js';
+import type { UpstreamConfig } from './options.js';
+import { MessageReader, ProtocolError } from './reader.js';
+import { Prepared, Replies } from './replies.js';
+import { readStartup } from './startup.js';
+import { asSetStatement, startupSettings } from './startup-settings.js';
+import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
+
+export interface ConnectionSettings {
+  context: GatewayContext;
+  upstream: UpstreamConfig;
+  clientAuth: ClientAuthMethod;
+  credentials: GatewayCredentials;
+  maxMessageBytes: number;
+  startupTimeoutMs: number;
+  cancels: CancelKeys;
+}
+
+// Which message types must arrive whole: all but the bulk data ones.
+const CLIENT_WHOLE = new Uint8Array(256).fill(1);
+CLIENT_WHOLE[T.copyData] = 0;
+const SERVER_WHOLE = new Uint8Array(256).fill(1);
+SERVER_WHOLE[T.dataRow] = 0;
+SERVER_WHOLE[T.copyData] = 0;
+
+function fatal(socket: Socket, code: string, message: string): void {
+  if (!socket.destroyed) socket.end(errorResponse(code, message, 'FATAL'));
+}
+
+export async function serveClient(client: Socket, conn: number, s: ConnectionSettings): Promise<void> {
+  client.setNoDelay(true);
+  client.on('error', () => client.destroy());
+  const reader = new MessageReader(client, s.maxMessageBytes);
+  const timer = setTimeout(() => {
+    fatal(client, '08006', 'start-up and authentication took too long');
+    client.destroy();
+  }, s.startupTimeoutMs);
+  let session: Session | undefined;
+  try {
+    const startup = await readStartup(reader, client);
+    if (startup.kind === 'cancel') {
+      const target = s.cancels.lookup(startup.pid, startup.secret);
+      client.end();
+      if (target) await sendCancel(s.upstream, target.pid, target.secret).catch(() => undefined);
+      return;
+    }
+    const { params } = startup;
+    const user = params.user ?? '';
+    const database = params.database || user;
+    if (params.replication && params.replication !== 'false')
+      throw new ProtocolError('replication connections are not allowed through the gateway', '28000');
+    await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
+    if (database !== s.upstream.database)
+      throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, '3D000');
+    session = new Session(s.context, {
+      conn,
+      user,
+      database,
+      client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : 'unix',
+      ...(params.application_name ? { application: params.application_name } : {}),
+    });
+    const settings = startupSettings(params);
+    const forwarded = { ...settings.plain };
+    for (const setting of settings.judged) {
+      const j = await session.inspect(asSetStatement(setting), 'simple');
+      if (!j.forward) throw new ProtocolError(j.refusal ?? 'start-up setting refused', '42501');
+      session.result(j.statement.id, { tag: 'SET', durationMs: 0 });
+      forwarded[setting.name] = setting.value;
+    }
+    let upstream: Awaited<ReturnType<typeof connectUpstream>>;
+    try {
+      upstream = await connectUpstream(s.upstream, forwarded, Math.max(s.maxMessageBytes, 1 << 20));
+    } catch (err) {
+      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.code : '08001';
+      throw new ProtocolError(`upstream: ${(err as Error).message}`, code);
+    }
+    clearTimeout(timer);
+    if (client.destroyed) {
+      upstream.socket.destroy();
+      session.end('client left during start-up');
+      return;
+    }
+    const leftover = reader.detach();
+    const keys = s.cancels.register(upstream.pid, upstream.secret);
+    const link = new Link(client, upstream.socket, session, s, () => s.cancels.release(keys.pid));
+    link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
+  } catch (err) {
+    clearTimeout(timer);
+    reader.detach();
+    const e = err instanceof ProtocolError ? err : new ProtocolError((err as Error).message, 'XX000');
+    fatal(client, e.code, e.message);
+    try {
+      session?.end(`start-up failed: ${e.message}`);
+    } catch {
+      // The transcript has failed; the client already has its error.
+    }
+  }
+}
+
+/** The established proxy: client and server streams, each framed, with flow control. */
+class Link {
+  private readonly replies: Replies;
+  private readonly fromClient: Framer;
+  private readonly fromServer: Framer;
+  private held = false;
+  private pressed = false;
+  private terminating = false;
+  private closed = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly server: Socket,
+    private readonly session: Session,
+    s: ConnectionSettings,
+    private readonly onClose: () => void,
+  ) {
+    const prepared = new Prepared();
+    this.replies = new Replies(session, prepared);
+    const frontend = new Frontend(session, this.replies, prepared, {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message, code) => this.fail(code, message, 'protocol error'),
+      terminate: () => {
+        this.terminating = true;
+      },
+    });
+    this.fromClient = new Framer({
+      whole: CLIENT_WHOLE,
+      maxMessageBytes: s.maxMessageBytes,
+      message: (type, buf, start, end) => frontend.message(type, buf, start, end),
+      out: (buf) => this.toServer(buf),
+      fail: (message, code) => this.fail(code, message, 'protocol error'),
+    });
+    this.fromServer = new Framer({
+      whole: SERVER_WHOLE,
+      maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
+      message: (type, buf, start, end) => this.replies.message(type, buf, start, end),
+      out: (buf) => this.toClient(buf),
+      fail: (message, code) => this.fail(code, `upstream sent ${message}`, 'upstream protocol error'),
+    });
+  }
+
+  /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
+  start(greeting: Buffer[], leftover: Buffer): void {
+    const { client, server } = this;
+    for (const m of greeting) this.replies.message(m[0]!, m, 0, m.length);
+    client.write(Buffer.concat(greeting));
+    client.on('data', (chunk: Buffer) => {
+      server.cork();
+      this.guard(() => this.fromClient.push(chunk));
+      server.uncork();
+      // Terminate is forwarded with whatever preceded it in the chunk, then the link closes.
+      if (this.terminating) this.close('client terminated');
+    });
+    server.on('data', (chunk: Buffer) => {
+      client.cork();
+      this.guard(() => this.fromServer.push(chunk));
+      client.uncork();
+    });
+    server.on('drain', () => {
+      this.pressed = false;
+      this.flow();
+    });
+    client.on('drain', () => server.resume());
+    client.on('end', () => this.close('client closed the connection'));
+    client.on('close', () => this.close('client closed the connection'));
+    server.on('error', (err) =>
+      this.fail('08006', `upstream connection failed: ${err.message}`, 'upstream lost'),
+    );
+    server.on('end', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
+    server.on('close', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
+    if (leftover.length > 0) this.guard(() => this.fromClient.push(leftover));
+  }
+
+  /** Anything thrown on the data path (e.g. the transcript failing) ends this connection only. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail('XX000', `gateway error: ${(err as Error).message}`, 'gateway error');
+    }
+  }
+
+  private flow(): void {
+    if (this.closed) return;
+    if (this.held || this.pressed) this.client.pause();
+    else this.client.resume();
+  }
+
+  private toServer(buf: Buffer): void {
+    if (this.closed) return;
+    if (!this.server.write(buf)) {
+      this.pressed = true;
+      this.client.pause();
+    }
+  }
+
+  private toClient(buf: Buffer): void {
+    if (this.closed) return;
+    if (!this.client.write(buf)) this.server.pause();
+  }
+
+  private fail(code: string, message: string, reason: string): void {
+    if (this.closed) return;
+    fatal(this.client, code, message);
+    this.close(`${reason}: ${message}`);
+  }
+
+  private close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    try {
+      this.replies.abandon(reason);
+      this.session.end(reason);
+    } catch {
+      // The transcript has failed: the session refuses every statement; closing must still work.
+    }
+    if (!this.server.destroyed) this.server.end(terminateMessage);
+    if (!this.client.destroyed) this.client.end();
+    setTimeout(() => {
+      this.server.destroy();
+      this.client.destroy();
+    }, 1000).unref();
+  }
+}

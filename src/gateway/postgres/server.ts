@@ -1,0 +1,128 @@
+// The Postgres gateway: listens on loopback (and optionally a Unix socket), authenticates
+// clients with per-run credentials, and proxies each connection to the upstream database.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { GatewayContext } from '../session.js';
+import { CancelKeys } from './cancel.js';
+import type { ClientAuthMethod } from './client-auth.js';
+import { serveClient } from './connection.js';
+import { describeUpstream, type UpstreamOptions, upstreamConfig } from './options.js';
+import { scramVerifier } from './scram-server.js';
+
+export interface PostgresGatewayOptions {
+  /** postgres://user:password@host:port/db?sslmode=…&sslrootcert=…, or the parts. */
+  upstream: string | UpstreamOptions;
+  context: GatewayContext;
+  /** Listen address (default 127.0.0.1) and port (default 0: any free port). */
+  host?: string;
+  port?: number;
+  /** Also listen on `<dir>/.s.PGSQL.<port>`, where libpq looks for `host=<dir>`. */
+  unixSocketDir?: string;
+  /** How clients authenticate to the gateway (default scram-sha-256). */
+  clientAuth?: ClientAuthMethod;
+  /** The gateway's own credentials; random per run when absent. */
+  user?: string;
+  password?: string;
+  /** Largest client message the gateway decodes (default 32 MiB). */
+  maxMessageBytes?: number;
+  startupTimeoutMs?: number;
+  /** Written to the transcript's gateway.start line. */
+  version?: string;
+}
+
+export interface PostgresGateway {
+  /** A connection URL with the per-run credentials and the upstream database. */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  unixSocket?: string;
+  /** Open client connections. */
+  connections(): number;
+  close(reason?: string): Promise<void>;
+}
+
+function listen(server: Server, target: { host: string; port: number } | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (typeof target === 'string') server.listen(target, done);
+    else server.listen(target.port, target.host, done);
+  });
+}
+
+export async function startPostgresGateway(options: PostgresGatewayOptions): Promise<PostgresGateway> {
+  const upstream = upstreamConfig(options.upstream);
+  const user = options.user ?? 'guardrail';
+  const password = options.password ?? randomBytes(18).toString('base64url');
+  const host = options.host ?? '127.0.0.1';
+  const { context } = options;
+  const settings = {
+    context,
+    upstream,
+    clientAuth: options.clientAuth ?? 'scram-sha-256',
+    credentials: { user, password, verifier: scramVerifier(password) },
+    maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
+    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    cancels: new CancelKeys(),
+  };
+  const sockets = new Set<Socket>();
+  let nextConn = 0;
+  const accept = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveClient(socket, ++nextConn, settings).catch(() => socket.destroy());
+  };
+  const servers: Server[] = [];
+  const tcp = createServer({ noDelay: true }, accept);
+  await listen(tcp, { host, port: options.port ?? 0 });
+  servers.push(tcp);
+  const address = tcp.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let unixSocket: string | undefined;
+  if (options.unixSocketDir) {
+    unixSocket = join(options.unixSocketDir, `.s.PGSQL.${port}`);
+    rmSync(unixSocket, { force: true });
+    const local = createServer(accept);
+    await listen(local, unixSocket);
+    servers.push(local);
+  }
+  context.recorder.record(0, {
+    type: 'gateway.start',
+    dialect: 'postgres',
+    upstream: describeUpstream(upstream),
+    mode: context.mode,
+    version: options.version ?? 'dev',
+  });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${urlHost}:${port}/${encodeURIComponent(upstream.database)}?sslmode=disable`,
+    host,
+    port,
+    user,
+    password,
+    database: upstream.database,
+    ...(unixSocket ? { unixSocket } : {}),
+    connections: () => sockets.size,
+    close(reason = 'gateway stopped') {
+      closed ??= (async () => {
+        const stopped = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+        for (const s of sockets) s.destroy();
+        await Promise.all(stopped);
+        // Let the connections' close handlers record their session.end first.
+        await new Promise((r) => setImmediate(r));
+        context.recorder.record(0, { type: 'gateway.stop', reason });
+        context.recorder.flush();
+      })();
+      return closed;
+    },
+  };
+}

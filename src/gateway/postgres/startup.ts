@@ -1,0 +1,53 @@
+// The client's first packets: SSLRequest and GSSENCRequest (declined: the gateway listens on
+// loopback or a Unix socket), CancelRequest, and the StartupMessage with its parameters.
+import type { Socket } from 'node:net';
+import {
+  CANCEL_REQUEST,
+  GSSENC_REQUEST,
+  negotiateProtocolVersion,
+  readCString,
+  SSL_REQUEST,
+} from './codec.js';
+import { type MessageReader, ProtocolError } from './reader.js';
+
+export type Startup =
+  | { kind: 'cancel'; pid: number; secret: number }
+  | { kind: 'startup'; params: Record<string, string> };
+
+export async function readStartup(reader: MessageReader, socket: Socket): Promise<Startup> {
+  for (;;) {
+    if ((await reader.peek()) === 0x16)
+      throw new ProtocolError('direct TLS is not supported by the gateway: connect with sslmode=disable');
+    const packet = await reader.packet();
+    const code = packet.readInt32BE(4);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      socket.write('N');
+      continue;
+    }
+    if (code === CANCEL_REQUEST) {
+      if (packet.length < 16) throw new ProtocolError('malformed CancelRequest');
+      return { kind: 'cancel', pid: packet.readInt32BE(8), secret: packet.readInt32BE(12) };
+    }
+    const major = code >>> 16;
+    const minor = code & 0xffff;
+    if (major !== 3)
+      throw new ProtocolError(
+        `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`,
+        '0A000',
+      );
+    const params: Record<string, string> = {};
+    const unrecognized: string[] = [];
+    let pos = 8;
+    while (pos < packet.length && packet[pos] !== 0) {
+      const key = readCString(packet, pos, packet.length);
+      if (key.next < 0) throw new ProtocolError('malformed StartupMessage');
+      const value = readCString(packet, key.next, packet.length);
+      if (value.next < 0) throw new ProtocolError('malformed StartupMessage');
+      if (key.value.startsWith('_pq_.')) unrecognized.push(key.value);
+      else params[key.value] = value.value;
+      pos = value.next;
+    }
+    if (minor > 0 || unrecognized.length > 0) socket.write(negotiateProtocolVersion(0, unrecognized));
+    return { kind: 'startup', params };
+  }
+}
