@@ -3,7 +3,6 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DaemonConfig } from '../../src/gateway/daemon-contract.js';
 import {
   isRunning,
   launchDaemon,
@@ -12,6 +11,7 @@ import {
   stopDaemon,
   writeDaemonConfig,
 } from '../../src/action/daemon-launcher.js';
+import type { DaemonConfig } from '../../src/gateway/daemon-contract.js';
 import { reapTracked } from '../support/runner.js';
 
 // A stand-in for dist/daemon.js that keeps the contract: listens, writes ready.json atomically,
