@@ -35,7 +35,8 @@ export interface ActionInputs {
   audience: string;
   /** `explicit`: named by the `policy` input, so a missing file is an error, not the default policy. */
   policy: { path: string; exists: boolean; explicit: boolean };
-  mode: Mode;
+  /** Absent: the policy file's `mode` decides (enforce when the file names none). */
+  mode?: Mode;
   githubToken?: string;
   migrations: string[];
   approvalTimeoutMs?: number;
@@ -321,12 +322,10 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
     );
   }
 
-  const mode = oneOf(
-    'mode',
-    src.get('mode') || 'enforce',
-    ['enforce', 'audit', 'dry-run'] as const,
-    problems,
-  );
+  const modeText = src.get('mode');
+  const mode = modeText
+    ? oneOf('mode', modeText, ['enforce', 'audit', 'dry-run'] as const, problems)
+    : undefined;
 
   const migrations = src
     .get('migrations')
@@ -378,7 +377,7 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
     target: target || upstream!.database,
     audience,
     policy,
-    mode: mode!,
+    ...(mode ? { mode } : {}),
     ...(token ? { githubToken: token } : {}),
     migrations,
     ...(approvalTimeoutMs ? { approvalTimeoutMs } : {}),

@@ -58,7 +58,7 @@ async function run(): Promise<void> {
   const config: DaemonConfig = {
     version: 1,
     dialect: inputs.database,
-    mode: inputs.mode,
+    mode: inputs.mode ?? policy.mode,
     listen: { host: '127.0.0.1', port: inputs.listenPort },
     upstream: { ...inputs.upstream, sslmode: inputs.upstreamSslMode },
     lease,

@@ -310,8 +310,8 @@ export class GitHubChannel implements ApprovalChannel {
 
   private async run(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {
     const { policy } = this.options;
-    const deadline = Math.min(request.deadline.getTime(), Date.now() + policy.timeoutMs);
-    const effective = { ...request, deadline: new Date(deadline) };
+    // The caller sets the deadline (the action's approval-timeout, else the policy's timeout).
+    const deadline = request.deadline.getTime();
     if (signal.aborted) return this.aborted(signal);
     const repo = this.repo(request);
 
@@ -340,7 +340,7 @@ export class GitHubChannel implements ApprovalChannel {
         repo,
         target.number,
         request.id,
-        renderComment(effective, { policy, now: new Date() }),
+        renderComment(request, { policy, now: new Date() }),
         signal,
         deadline,
       );
@@ -350,7 +350,7 @@ export class GitHubChannel implements ApprovalChannel {
     this.log(`approval ${request.id} requested: ${comment.html_url}`);
 
     const outcome = await this.wait(request, repo, target, comment, deadline, signal);
-    await this.finish(repo, comment.id, effective, outcome);
+    await this.finish(repo, comment.id, request, outcome);
     return outcome;
   }
 

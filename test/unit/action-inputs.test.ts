@@ -45,7 +45,6 @@ describe('readInputs: accepted inputs', () => {
       credentials: { kind: 'broker', url: 'https://broker.example.com' },
       audience: 'https://broker.example.com',
       policy: { path: join(workspace, '.github/guardrail.yml'), exists: false, explicit: false },
-      mode: 'enforce',
       githubToken: 'ghs_secret',
       migrations: ['db/*.sql', 'migrations/**/*.js'],
       listenPort: 0,
