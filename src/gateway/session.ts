@@ -117,6 +117,8 @@ function rulesOf(findings: Finding[]): string {
 export class Session {
   private statements = 0;
   private ended = false;
+  /** Approval waits in flight: ending the session aborts them, so their comments say so. */
+  private readonly waiting = new Set<AbortController>();
   readonly analysisContext: AnalysisContext;
 
   constructor(
@@ -372,6 +374,7 @@ export class Session {
     });
     this.gateway.recorder.flush();
     const abort = new AbortController();
+    this.waiting.add(abort);
     const timer = setTimeout(
       () => abort.abort(new Error('approval timed out')),
       this.gateway.approvalTimeoutMs + 1_000,
@@ -403,6 +406,7 @@ export class Session {
       };
     } finally {
       clearTimeout(timer);
+      this.waiting.delete(abort);
     }
     // An approval binds to the statement hashes it was asked for: a channel that answers
     // "approved" without naming every hash of this statement has not approved this statement.
@@ -485,6 +489,7 @@ export class Session {
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    for (const abort of this.waiting) abort.abort(new Error(`the session ended: ${reason}`));
     this.record({ type: 'session.end', reason, statements: this.statements });
   }
 }
