@@ -7,6 +7,7 @@ import type { ApprovalChannel, ApprovalRequest, ApprovalStatement, JobInfo } fro
 import { type CheckResult, checkFiles } from '../cli/check.js';
 import { requestId } from '../gateway/session.js';
 import { compileMasking } from '../masking/index.js';
+import { decide } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
 import type { Dialect } from '../sql/types.js';
 
@@ -118,12 +119,19 @@ export async function preapprove(opts: PreapproveOptions): Promise<Preapproval> 
   const masking = compileMasking(opts.policy.masking);
   const byHash = new Map<string, ApprovalStatement>();
   for (const s of check.statements) {
-    if (s.verdict.action !== 'review' || byHash.has(s.hash)) continue;
-    byHash.set(s.hash, {
-      text: masking.redactStatement(s.text, opts.dialect),
-      hash: s.hash,
-      findings: s.findings,
-    });
+    if (byHash.has(s.hash)) continue;
+    // The gateway does not read `-- guardrail:allow` comments: a suppressed finding still holds
+    // the statement at run time, so it goes to the reviewers here, with the author's reason.
+    const findings = [
+      ...s.findings,
+      ...s.suppressed.map(({ reason, ...f }) => ({
+        ...f,
+        message: `${f.message} (suppressed in the file: ${reason})`,
+      })),
+    ];
+    const runtime = decide({ findings }, opts.policy);
+    if (runtime.action !== 'review') continue;
+    byHash.set(s.hash, { text: masking.redactStatement(s.text, opts.dialect), hash: s.hash, findings });
   }
   opts.log.info(
     `checked ${check.files.length} migration files, ${check.statements.length} statements: ${byHash.size} need approval`,
