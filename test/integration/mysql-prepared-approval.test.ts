@@ -56,12 +56,12 @@ it('asks once at prepare time and records every execution with its parameters', 
   });
   try {
     // REPLACE is destructive/replace: it needs a review under the default policy.
-    for (const [id, v] of [
+    const rows: [number, number][] = [
       [1, 10],
       [2, 20],
       [9, 90],
-    ])
-      await c.execute('REPLACE INTO items (id, v) VALUES (?, ?)', [id, v]);
+    ];
+    for (const row of rows) await c.execute('REPLACE INTO items (id, v) VALUES (?, ?)', row);
   } finally {
     await c.end();
   }

@@ -310,6 +310,8 @@ export class PacketAssembler {
 export enum Route {
   Forward = 0,
   Drop = 1,
+  /** Gather the whole physical packet and hand it to `captured`, which says what to emit instead. */
+  Capture = 2,
 }
 
 export interface ScanSink {
@@ -326,6 +328,8 @@ export interface ScanSink {
     seq: number,
     continuation: boolean,
   ): Route;
+  /** The payload of a packet routed to Capture, whole; returns the bytes to emit in its place. */
+  captured?(payload: Buffer, seq: number): Buffer | undefined;
 }
 
 export const PEEK = 1024;
@@ -334,7 +338,8 @@ export const PEEK = 1024;
  * Streams packets of the result direction without copying them: the sink sees each header
  * and up to PEEK payload bytes (a view into the chunk when the packet is whole in it), decides
  * to forward or drop, and forwarded bytes leave as slices of the original chunks, one batch
- * per chunk. Only a header that straddles two chunks is copied, into a reused buffer.
+ * per chunk. Only a header that straddles two chunks is copied, into a reused buffer. Packets
+ * the sink captures (to rewrite them) are copied whole before the sink sees them again.
  */
 export class PacketScanner {
   private head = Buffer.allocUnsafe(4 + PEEK);
@@ -345,6 +350,8 @@ export class PacketScanner {
   private out: Buffer[] = [];
   private rangeStart = -1;
   private chunk: Buffer = Buffer.alloc(0);
+  /** The packet being captured: its payload so far and its sequence id. */
+  private capture: { payload: Buffer; filled: number; seq: number } | undefined;
 
   constructor(private readonly sink: ScanSink) {}
 
@@ -373,9 +380,13 @@ export class PacketScanner {
     while (i < n) {
       if (this.remaining > 0) {
         const k = Math.min(this.remaining, n - i);
-        if (this.forwardRest) this.extend(i, i + k);
+        if (this.capture) {
+          chunk.copy(this.capture.payload, this.capture.filled, i, i + k);
+          this.capture.filled += k;
+        } else if (this.forwardRest) this.extend(i, i + k);
         this.remaining -= k;
         i += k;
+        if (this.remaining === 0 && this.capture) this.deliverCapture();
         continue;
       }
       if (this.headLen === 0 && n - i >= 4) {
@@ -385,9 +396,11 @@ export class PacketScanner {
           const route = this.decide(chunk, i + 4, need, len, chunk[i + 3]!);
           const take = Math.min(4 + len, n - i);
           if (route === Route.Forward) this.extend(i, i + take);
+          else if (route === Route.Capture) this.startCapture(chunk, i + 4, take - 4, len, chunk[i + 3]!);
           this.remaining = 4 + len - take;
           this.forwardRest = route === Route.Forward;
           i += take;
+          if (this.remaining === 0 && this.capture) this.deliverCapture();
           continue;
         }
       }
@@ -412,13 +425,27 @@ export class PacketScanner {
       if (route === Route.Forward) {
         this.closeRange(this.pendingEnd);
         this.out.push(Buffer.from(this.head.subarray(0, this.headLen)));
-      }
+      } else if (route === Route.Capture) this.startCapture(this.head, 4, need, len, this.head[3]!);
       this.remaining = len - need;
       this.forwardRest = route === Route.Forward;
       this.headLen = 0;
+      if (this.remaining === 0 && this.capture) this.deliverCapture();
     }
     this.closeRange(this.pendingEnd);
     return this.out;
+  }
+
+  private startCapture(buf: Buffer, off: number, have: number, len: number, seq: number): void {
+    const payload = Buffer.allocUnsafe(len);
+    buf.copy(payload, 0, off, off + have);
+    this.capture = { payload, filled: have, seq };
+  }
+
+  private deliverCapture(): void {
+    const c = this.capture!;
+    this.capture = undefined;
+    const bytes = this.sink.captured?.(c.payload, c.seq);
+    if (bytes && bytes.length > 0) this.inject(bytes);
   }
 
   private decide(buf: Buffer, off: number, peek: number, len: number, seq: number): Route {
@@ -439,6 +466,6 @@ export class PacketScanner {
 
   /** True between packets: nothing partial is buffered or owed. */
   get idle(): boolean {
-    return this.remaining === 0 && this.headLen === 0;
+    return this.remaining === 0 && this.headLen === 0 && !this.capture;
   }
 }

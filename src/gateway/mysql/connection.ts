@@ -2,8 +2,11 @@
 // session and forwarded as their original bytes; the server's answers stream back through the
 // scanner, followed by the response tracker so the next command waits for the end of the
 // previous answer. Commands are handled one at a time (pipelined ones wait in the assembler).
+// Result sets pass a ResultMasker on the way: the transcript's row sample, and with on-wire
+// masking the rewritten rows and redacted errors (result-masking.ts).
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Masking } from '../../masking/index.js';
 import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import { UNKNOWN_SQL_MODE } from '../../sql/mysql/analyze.js';
 import type { Analysis } from '../../sql/types.js';
@@ -22,8 +25,10 @@ import {
   type ScanSink,
 } from './codec.js';
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
+import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
+import { ResultMasker, type ResultPlan } from './result-masking.js';
 import { UpstreamError } from './upstream.js';
 
 /**
@@ -35,6 +40,9 @@ const DYNAMIC_SQL = /\bexecute\b/i;
 const MAY_CHANGE_SESSION = /sql_mode|\buse\b|\bexecute\b/i;
 /** SET NAMES, SET CHARACTER SET, SET character_set_client: the analyzer does not follow these. */
 const MAY_CHANGE_CHARSET = /\bnames\b|character[\s_]+set|\bcharset\b/i;
+/** Statements after which tables, views and routines are as they were (the masking catalog stays valid). */
+const KEEPS_CATALOG =
+  /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
 /**
  * Client character sets in which a multibyte character can end in an ASCII byte such as `\`
  * or `'` (0xBF5C is one GBK character): the server would split such text differently from a
@@ -68,6 +76,8 @@ interface InFlight {
   /** The text and analysis of what runs; session effects apply once the answer is complete. */
   text?: string;
   analysis?: Analysis;
+  /** Samples the rows for the transcript and masks what the client receives. */
+  masker?: ResultMasker;
 }
 
 interface PreparedStatement {
@@ -75,6 +85,8 @@ interface PreparedStatement {
   /** The judgement made at prepare time; executions are recorded against it. */
   judgement: Judgement;
   params: ParamState;
+  /** A cursor left open by the last execution: rows come through COM_STMT_FETCH with this plan. */
+  cursor?: { plan: ResultPlan; statementId: string };
 }
 
 export interface ConnectionOptions {
@@ -85,6 +97,9 @@ export interface ConnectionOptions {
   /** The gateway's credentials and the greeting's scramble, for COM_CHANGE_USER. */
   credentials: { user: string; password: string };
   scramble: Buffer;
+  masking: Masking;
+  /** Present when the policy has column rules: where result columns come from. */
+  catalog?: MysqlMaskingCatalog;
 }
 
 export class MysqlConnection implements ScanSink {
@@ -104,6 +119,8 @@ export class MysqlConnection implements ScanSink {
   private charset = '';
   /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
   private lastPrepared: number | undefined;
+  /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
+  private capturing: ResultMasker | undefined;
 
   constructor(
     private readonly client: Socket,
@@ -186,7 +203,7 @@ export class MysqlConnection implements ScanSink {
     const cur = this.current;
     const t = this.tracker;
     if (!t || !cur) return Route.Forward;
-    if (continuation) return cur.internal || cur.discard ? Route.Drop : Route.Forward;
+    if (continuation) return dropping(cur) ? Route.Drop : Route.Forward;
     cur.lastSeq = seq;
     t.packet(buf, off, peek, len);
     if (t.localInfile) {
@@ -214,7 +231,17 @@ export class MysqlConnection implements ScanSink {
       this.tracker = undefined;
       this.current = undefined;
     }
-    return cur.internal || cur.discard ? Route.Drop : Route.Forward;
+    if (dropping(cur)) return Route.Drop;
+    if (!cur.masker) return Route.Forward;
+    const route = cur.masker.route(t, buf, off, peek, len, seq);
+    if (route === Route.Capture) this.capturing = cur.masker;
+    return route;
+  }
+
+  captured(payload: Buffer, seq: number): Buffer | undefined {
+    const m = this.capturing;
+    this.capturing = undefined;
+    return m ? m.captured(payload, seq) : frame(payload, seq).bytes;
   }
 
   private finish(t: ResponseTracker, cur: InFlight): void {
@@ -223,17 +250,23 @@ export class MysqlConnection implements ScanSink {
       cur.internal(t);
       return;
     }
+    cur.masker?.close();
     if (cur.statementId) {
       const e = t.error;
+      const withheld = cur.masker?.withheld;
       this.session.result(cur.statementId, {
         tag: t.kind === 'prepare' ? 'PREPARE' : t.resultSets > 0 ? 'RESULTSET' : 'OK',
         rows: t.resultSets > 0 ? t.rows : t.affected,
         durationMs: performance.now() - cur.started,
-        ...(e
-          ? { error: { code: e.sqlState, message: this.session.gateway.redact(`${e.code}: ${e.message}`) } }
-          : {}),
+        ...(withheld
+          ? { error: { code: '42000', message: `guardrail: result withheld: ${withheld}` } }
+          : e
+            ? { error: { code: e.sqlState, message: this.session.gateway.redact(`${e.code}: ${e.message}`) } }
+            : {}),
       });
     }
+    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
+      this.opts.catalog.invalidate();
     cur.after?.(t);
     if (
       cur.analysis &&
@@ -363,8 +396,50 @@ export class MysqlConnection implements ScanSink {
   private forward(p: Packet, kind: ResponseKind, cur: Omit<InFlight, 'started' | 'lastSeq'> = {}): void {
     this.busy = true;
     this.tracker = new ResponseTracker(kind, this.deprecateEof);
-    this.current = { started: performance.now(), lastSeq: p.lastSeq, ...cur };
+    // The client's copy of a database error is redacted on the wire, whatever the command.
+    const masker = cur.masker ?? (this.opts.masking.config.onWire ? this.masker(false) : undefined);
+    this.current = { started: performance.now(), lastSeq: p.lastSeq, ...cur, ...(masker ? { masker } : {}) };
     this.upstream.write(p.raw);
+  }
+
+  private masker(
+    binary: boolean,
+    statementId?: string,
+    sources?: StatementSources,
+    cursor?: ResultPlan,
+  ): ResultMasker {
+    const { recorder } = this.session.gateway;
+    const conn = this.session.info.conn;
+    return new ResultMasker({
+      masking: this.opts.masking,
+      binary,
+      ...(sources ? { sources } : {}),
+      ...(statementId ? { statementId } : {}),
+      ...(cursor ? { cursor } : {}),
+      record: (e) => recorder.record(conn, e),
+      inject: (b) => this.scanner.inject(b),
+    });
+  }
+
+  /**
+   * Where the statement's result columns may come from, when the policy has column rules:
+   * from the catalog cache, or after a lookup on the side connection (the command waits).
+   */
+  private withSources(text: string, go: (sources: StatementSources | undefined) => void): void {
+    const { catalog } = this.opts;
+    if (!catalog) {
+      go(undefined);
+      return;
+    }
+    const s = catalog.sources(text, this.context.mysql?.schema ?? '', this.context.sqlMode ?? '');
+    if (!(s instanceof Promise)) {
+      go(s);
+      return;
+    }
+    this.busy = true;
+    s.then((r) => {
+      if (!this.closed) go(r);
+    });
   }
 
   private judge(
@@ -424,7 +499,14 @@ export class MysqlConnection implements ScanSink {
       case Com.QUERY: {
         const text = payload.toString('utf8', 1);
         this.judge(p, text, 'simple', undefined, (j) =>
-          this.forward(p, 'results', { statementId: j.statement.id, text, analysis: j.analysis }),
+          this.withSources(text, (sources) =>
+            this.forward(p, 'results', {
+              statementId: j.statement.id,
+              text,
+              analysis: j.analysis,
+              masker: this.masker(false, j.statement.id, sources),
+            }),
+          ),
         );
         return;
       }
@@ -480,7 +562,7 @@ export class MysqlConnection implements ScanSink {
         return;
       }
       case Com.STMT_FETCH:
-        this.forward(p, 'fetch');
+        this.fetch(p);
         return;
       case Com.INIT_DB: {
         const db = payload.toString('utf8', 1);
@@ -645,7 +727,39 @@ export class MysqlConnection implements ScanSink {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
       return;
     }
-    this.forward(p, 'results', { statementId: j.statement.id, text: stmt.s.text, analysis: j.analysis });
+    this.withSources(stmt.s.text, (sources) => {
+      const masker = this.masker(true, j.statement.id, sources);
+      this.forward(p, 'results', {
+        statementId: j.statement.id,
+        text: stmt.s.text,
+        analysis: j.analysis,
+        masker,
+        after: (t) => {
+          if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
+            stmt.s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+          else delete stmt.s.cursor;
+        },
+      });
+    });
+  }
+
+  /** Rows of an open cursor: masked with the plan of the execution that opened it. */
+  private fetch(p: Packet): void {
+    const cursor = this.statementOf(p)?.s.cursor;
+    if (!cursor && this.opts.catalog && this.opts.masking.config.onWire) {
+      this.reply(
+        p,
+        ER_TABLEACCESS_DENIED,
+        '42000',
+        'guardrail: COM_STMT_FETCH without a cursor the gateway has a masking plan for',
+      );
+      return;
+    }
+    this.forward(
+      p,
+      'fetch',
+      cursor ? { masker: this.masker(true, cursor.statementId, undefined, cursor.plan) } : {},
+    );
   }
 
   // ---- endings --------------------------------------------------------------------------------
@@ -682,4 +796,12 @@ export class MysqlConnection implements ScanSink {
     this.upstream.destroy();
     this.onClose();
   }
+}
+
+function dropping(cur: InFlight): boolean {
+  return cur.internal !== undefined || cur.discard === true || cur.masker?.withheld !== undefined;
+}
+
+function mayChangeCatalog(analysis: Analysis): boolean {
+  return analysis.statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
 }

@@ -4,20 +4,32 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { compileMasking, type Masking } from '../../masking/index.js';
 import { type GatewayContext, Session } from '../session.js';
+import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { ConnectionClosed, PacketChannel } from './channel.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
 import { frame, ProtocolError } from './codec.js';
 import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { generateKeys, selfSignedCertificate } from './gateway-tls.js';
+import { MysqlMaskingCatalog } from './masking-catalog.js';
 import { loginUpstream, UpstreamError } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
 
 export interface MysqlGatewayOptions {
   /** mysql://user:password@host:port/database?ssl-mode=…&ssl-ca=… */
   upstream: string;
-  context: GatewayContext;
+  /**
+   * `masking` (createGatewayContext returns it): the policy's column rules, detectors and
+   * on-wire setting. Without it the transcript's row samples still go through every detector.
+   */
+  context: GatewayContext & { masking?: Masking };
+  /**
+   * Where column rules look up tables, views and routines (information_schema). Default: a
+   * connection of the gateway's own with the upstream credentials, opened when first needed.
+   */
+  catalog?: MysqlSide;
   host?: string;
   /** 0 (default): any free port. */
   port?: number;
@@ -108,6 +120,12 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
   const sockets = new Set<Socket>();
   const connections = new Set<MysqlConnection>();
   const ctx = opts.context;
+  const masking = ctx.masking ?? compileMasking();
+  // Column rules need the catalog; without them no result column is ever looked up.
+  const rules = !masking.matcher.empty;
+  const ownSide = rules && !opts.catalog ? mysqlSide(opts.upstream) : undefined;
+  const catalogSide = opts.catalog ?? ownSide;
+  const catalog = rules && catalogSide ? new MysqlMaskingCatalog(catalogSide) : undefined;
 
   async function serve(socket: Socket): Promise<void> {
     const conn = ++nextConn;
@@ -181,6 +199,8 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         charset: r.charset,
         credentials: { user, password },
         scramble: login.scramble,
+        masking,
+        ...(catalog ? { catalog } : {}),
       },
       () => connections.delete(c),
     );
@@ -229,6 +249,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         await stopped;
         // Let the connections' close handlers record their session.end first.
         await new Promise((r) => setImmediate(r));
+        await ownSide?.close();
         ctx.recorder.record(0, { type: 'gateway.stop', reason });
         ctx.recorder.flush();
       })();
