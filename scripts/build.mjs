@@ -1,17 +1,18 @@
 // Bundles every entry point that exists into dist/. The action runs dist/ without node_modules,
 // so everything is bundled, and the libpg-query WebAssembly file is copied next to the bundles
 // (its loader looks for it beside the importing script).
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const entries = {
+const entryPoints = {
   main: 'src/action/main.ts',
   post: 'src/action/post.ts',
   daemon: 'src/gateway/daemon.ts',
   cli: 'src/cli/main.ts',
 };
-const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
-mkdirSync('dist', { recursive: true });
+// Chunk names carry content hashes: start empty so no stale chunk outlives a rebuild.
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
 
 await build({
   entryPoints,
