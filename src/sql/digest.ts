@@ -7,6 +7,11 @@
 // comments, backticks and backslash escapes for MySQL). When it meets something it cannot lex
 // with certainty (an unterminated literal or comment) it returns undefined and callers fall
 // back to the real parser.
+// It runs for every statement whose shape is cached, so it allocates no string per token: it
+// writes the digest and the canonical form as character codes into scratch buffers and makes
+// one string of each at the end. The per-token canonical strings (`tokens`) are only split out
+// by `lex`, for callers that need them.
+import { canonicalOf } from './canonical.js';
 import type { Dialect } from './types.js';
 
 export interface LexOptions {
@@ -17,10 +22,12 @@ export interface LexOptions {
   sqlMode?: string;
 }
 
-export interface Lexed {
+export interface Scanned {
   digest: string;
-  /** Canonical text of every token, in order (join with ' ' for the canonical form). */
-  tokens: string[];
+  /** The canonical form of the whole text: every token's canonical text, joined by ' '. */
+  canonical: string;
+  /** Offset in `canonical` of every token's canonical text. */
+  canonicalStarts: number[];
   /** Start offset (in characters) of every token, in order. */
   starts: number[];
   /** End offset of every token. */
@@ -31,14 +38,27 @@ export interface Lexed {
   backslashInPlainString: boolean;
 }
 
-const PG_OP_CHARS = '~!@#^&|`?+-*/%<>=';
-const PG_OP_SPECIAL = '~!@#^&|`?%';
+export interface Lexed extends Scanned {
+  /** Canonical text of every token, in order (join with ' ' for the canonical form). */
+  tokens: string[];
+}
 
+/** Postgres operator characters, and those that let an operator end in `+` or `-`. */
+const PG_OP = new Uint8Array(128);
+for (const c of '~!@#^&|`?+-*/%<>=') PG_OP[c.charCodeAt(0)] = 1;
+for (const c of '~!@#^&|`?%') PG_OP[c.charCodeAt(0)] = 2;
+
+function isPgOp(c: number): boolean {
+  return c < 128 && PG_OP[c] !== 0;
+}
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+function isHexOrUnderscore(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 95;
 }
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
@@ -47,21 +67,83 @@ function isIdentChar(c: number): boolean {
   return isIdentStart(c) || isDigit(c) || c === 36;
 }
 
-const UPPER = /[A-Z]/;
+/** How a token is written: its source text, its source text with A–Z lower-cased (the servers
+ * fold ASCII letters only), or its source text in the canonical form and `?` in the digest. */
+enum Kind {
+  Verbatim,
+  Word,
+  Literal,
+}
 
-function lowerAscii(s: string): string {
-  return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+const QUESTION = 63;
+const SPACE = 32;
+
+/**
+ * Character codes of the canonical form and the digest. They are written one byte a character
+ * first, which makes one-byte strings (they hash faster); a token beyond Latin-1 (rare) makes
+ * the lexer start again with two bytes a character.
+ */
+class Output {
+  readonly canonical: Uint8Array | Uint16Array;
+  readonly digest: Uint8Array | Uint16Array;
+  /** The same memory as bytes, to decode from. */
+  private readonly bytes: [Buffer, Buffer];
+
+  constructor(
+    readonly wide: boolean,
+    chars: number,
+  ) {
+    this.canonical = wide ? new Uint16Array(chars) : new Uint8Array(chars);
+    this.digest = wide ? new Uint16Array(chars) : new Uint8Array(chars);
+    this.bytes = [Buffer.from(this.canonical.buffer), Buffer.from(this.digest.buffer)];
+  }
+
+  canonicalString(length: number): string {
+    return this.decode(this.canonical, this.bytes[0], length);
+  }
+
+  digestString(length: number): string {
+    return this.decode(this.digest, this.bytes[1], length);
+  }
+
+  private decode(codes: Uint8Array | Uint16Array, bytes: Buffer, length: number): string {
+    if (!this.wide) return bytes.toString('latin1', 0, length);
+    if (littleEndian) return bytes.toString('utf16le', 0, length * 2);
+    let out = '';
+    for (let i = 0; i < length; i += 4096) {
+      out += String.fromCharCode.apply(null, Array.from(codes.subarray(i, Math.min(length, i + 4096))));
+    }
+    return out;
+  }
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Scratch reused by every lexing pass; texts too long for it get buffers of their own. */
+const SCRATCH_CHARS = 64 * 1024;
+const scratch: { narrow?: Output; wide?: Output } = {};
+
+function output(textLength: number, wide: boolean): Output {
+  // Every token adds at most one separator and no more characters than its source text.
+  const need = 2 * textLength + 2;
+  if (need > SCRATCH_CHARS) return new Output(wide, need);
+  if (wide) return (scratch.wide ??= new Output(true, SCRATCH_CHARS));
+  return (scratch.narrow ??= new Output(false, SCRATCH_CHARS));
 }
 
 class Lexer {
   private i = 0;
   private readonly n: number;
-  readonly digest: string[] = [];
-  readonly canonical: string[] = [];
+  private readonly out: Output;
+  private canonicalLength = 0;
+  private digestLength = 0;
+  readonly canonicalStarts: number[] = [];
   readonly starts: number[] = [];
   readonly ends: number[] = [];
   readonly semicolons: number[] = [];
   backslashInPlainString = false;
+  /** A token has a character beyond Latin-1 and the output is one byte a character. */
+  beyondLatin1 = false;
   private execComment = 0;
   private readonly pg: boolean;
   private readonly backslash: boolean;
@@ -70,21 +152,59 @@ class Lexer {
   constructor(
     private readonly s: string,
     opts: LexOptions,
+    wide: boolean,
   ) {
     this.n = s.length;
+    this.out = output(s.length, wide);
     this.pg = opts.dialect === 'postgres';
-    const mode = (opts.sqlMode ?? '').toUpperCase();
+    const mode = this.pg ? '' : (opts.sqlMode ?? '').toUpperCase();
     this.backslash = this.pg
       ? opts.standardConformingStrings === false
       : !mode.includes('NO_BACKSLASH_ESCAPES');
     this.ansiQuotes = !this.pg && mode.includes('ANSI_QUOTES');
   }
 
-  private push(start: number, end: number, canonical: string, digest: string): void {
+  private push(start: number, end: number, kind: Kind): void {
+    const { canonical, digest } = this.out;
+    let c = this.canonicalLength;
+    let d = this.digestLength;
+    if (this.starts.length > 0) {
+      canonical[c++] = SPACE;
+      digest[d++] = SPACE;
+    }
+    this.canonicalStarts.push(c);
+    const s = this.s;
+    let bits = 0;
+    if (kind === Kind.Literal) {
+      for (let k = start; k < end; k++) {
+        const code = s.charCodeAt(k);
+        bits |= code;
+        canonical[c++] = code;
+      }
+      digest[d++] = QUESTION;
+    } else {
+      const fold = kind === Kind.Word ? 32 : 0;
+      for (let k = start; k < end; k++) {
+        const code = s.charCodeAt(k);
+        bits |= code;
+        const folded = code >= 65 && code <= 90 ? code + fold : code;
+        canonical[c++] = folded;
+        digest[d++] = folded;
+      }
+    }
+    if (bits > 0xff && !this.out.wide) this.beyondLatin1 = true;
+    this.canonicalLength = c;
+    this.digestLength = d;
     this.starts.push(start);
     this.ends.push(end);
-    this.canonical.push(canonical);
-    this.digest.push(digest);
+  }
+
+  get canonical(): string {
+    return this.out.canonicalString(this.canonicalLength);
+  }
+
+  get digest(): string {
+    return this.out.digestString(this.digestLength);
   }
 
   /** Returns false when the text cannot be lexed with certainty. */
@@ -92,10 +212,17 @@ class Lexer {
     const s = this.s;
     while (this.i < this.n) {
       const c = s.charCodeAt(this.i);
-      const next = this.i + 1 < this.n ? s.charCodeAt(this.i + 1) : 0;
+      // Spaces and words first: they are most of any text, and no other branch takes them.
       if (isSpace(c)) {
         this.i++;
-      } else if (c === 45 && next === 45 && (this.pg || this.mysqlDashComment())) {
+        continue;
+      }
+      if (isIdentStart(c)) {
+        if (!this.word()) return false;
+        continue;
+      }
+      const next = this.i + 1 < this.n ? s.charCodeAt(this.i + 1) : 0;
+      if (c === 45 && next === 45 && (this.pg || this.mysqlDashComment())) {
         this.lineComment();
       } else if (c === 35 && !this.pg) {
         this.lineComment();
@@ -103,7 +230,7 @@ class Lexer {
         if (!this.blockComment()) return false;
       } else if (c === 42 && next === 47 && this.execComment > 0) {
         this.execComment--;
-        this.push(this.i, this.i + 2, '*/', '*/');
+        this.push(this.i, this.i + 2, Kind.Verbatim);
         this.i += 2;
       } else if (c === 39) {
         if (!this.quoted(this.i, this.i, 39, this.backslash, true)) return false;
@@ -117,13 +244,11 @@ class Lexer {
         if (!this.dollar()) return false;
       } else if (isDigit(c) || (c === 46 && isDigit(next))) {
         this.number();
-      } else if (isIdentStart(c)) {
-        if (!this.word()) return false;
       } else if (c === 64 && !this.pg) {
         this.mysqlVariable();
       } else if (c === 59) {
         if (this.execComment === 0) this.semicolons.push(this.starts.length);
-        this.push(this.i, this.i + 1, ';', ';');
+        this.push(this.i, this.i + 1, Kind.Verbatim);
         this.i++;
       } else {
         this.operator();
@@ -149,8 +274,7 @@ class Lexer {
       const start = this.i;
       let j = this.i + (s[this.i + 2] === 'M' ? 4 : 3);
       while (j < this.n && isDigit(s.charCodeAt(j))) j++;
-      const marker = s.slice(start, j);
-      this.push(start, j, marker, marker);
+      this.push(start, j, Kind.Verbatim);
       this.execComment++;
       this.i = j;
       return true;
@@ -200,8 +324,7 @@ class Lexer {
       } else j++;
     }
     j++;
-    const text = s.slice(start, j);
-    this.push(start, j, text, '?');
+    this.push(start, j, Kind.Literal);
     this.i = j;
     return true;
   }
@@ -215,10 +338,11 @@ class Lexer {
     let k = from;
     let newline = false;
     while (k < this.n && isSpace(s.charCodeAt(k))) {
-      if (s[k] === '\n' || s[k] === '\r') newline = true;
+      const c = s.charCodeAt(k);
+      if (c === 10 || c === 13) newline = true;
       k++;
     }
-    return newline && s[k] === "'" ? k : -1;
+    return newline && s.charCodeAt(k) === 39 ? k : -1;
   }
 
   private quotedIdent(start: number, quote: number): boolean {
@@ -232,8 +356,7 @@ class Lexer {
       } else j++;
     }
     j++;
-    const text = s.slice(start, j);
-    this.push(start, j, text, text);
+    this.push(start, j, Kind.Verbatim);
     this.i = j;
     return true;
   }
@@ -244,8 +367,7 @@ class Lexer {
     let j = this.i + 1;
     if (isDigit(s.charCodeAt(j))) {
       while (j < this.n && isDigit(s.charCodeAt(j))) j++;
-      const text = s.slice(start, j);
-      this.push(start, j, text, text);
+      this.push(start, j, Kind.Verbatim);
       this.i = j;
       return true;
     }
@@ -264,8 +386,7 @@ class Lexer {
     const close = s.indexOf(tag, j + 1);
     if (close < 0) return false;
     const end = close + tag.length;
-    const text = s.slice(start, end);
-    this.push(start, end, text, '?');
+    this.push(start, end, Kind.Literal);
     this.i = end;
     return true;
   }
@@ -274,60 +395,63 @@ class Lexer {
     const s = this.s;
     const start = this.i;
     let j = this.i;
-    const c1 = s[j + 1];
-    if (s[j] === '0' && c1 !== undefined && 'xXoObB'.includes(c1) && this.pg) {
+    const c1 = s.charCodeAt(j + 1) | 32;
+    if (s.charCodeAt(j) === 48 && (c1 === 120 || c1 === 111 || c1 === 98) && this.pg) {
+      // 0x…, 0o…, 0b…
       j += 2;
-      while (j < this.n && /[0-9a-fA-F_]/.test(s[j]!)) j++;
+      while (j < this.n && isHexOrUnderscore(s.charCodeAt(j))) j++;
     } else {
-      while (j < this.n && (isDigit(s.charCodeAt(j)) || s[j] === '_')) j++;
-      if (s[j] === '.' && s[j + 1] !== '.') {
-        j++;
-        while (j < this.n && (isDigit(s.charCodeAt(j)) || s[j] === '_')) j++;
-      }
-      if ((s[j] === 'e' || s[j] === 'E') && /[0-9]|[+-][0-9]/.test(s.slice(j + 1, j + 3))) {
-        j += 2;
-        while (j < this.n && (isDigit(s.charCodeAt(j)) || s[j] === '_')) j++;
+      j = this.digits(j);
+      if (s.charCodeAt(j) === 46 && s.charCodeAt(j + 1) !== 46) j = this.digits(j + 1);
+      if ((s.charCodeAt(j) | 32) === 101) {
+        const sign = s.charCodeAt(j + 1);
+        if (isDigit(sign)) j = this.digits(j + 1);
+        else if ((sign === 43 || sign === 45) && isDigit(s.charCodeAt(j + 2))) j = this.digits(j + 2);
       }
     }
-    const text = s.slice(start, j);
-    this.push(start, j, text, '?');
+    this.push(start, j, Kind.Literal);
     this.i = j;
+  }
+
+  private digits(from: number): number {
+    let j = from;
+    while (j < this.n && (isDigit(this.s.charCodeAt(j)) || this.s.charCodeAt(j) === 95)) j++;
+    return j;
   }
 
   private word(): boolean {
     const s = this.s;
     const start = this.i;
-    const c = s[this.i]!;
-    const next = s[this.i + 1];
+    const c = s.charCodeAt(start);
+    const lower = c | 32;
+    const next = s.charCodeAt(start + 1);
     // Literal prefixes: E'…' B'…' X'…' N'…' and U&'…' / U&"…" (Postgres); X'…' B'…' N'…' (MySQL).
-    if (next === "'" && 'eEbBxXnN'.includes(c)) {
-      if (this.pg && (c === 'n' || c === 'N')) {
+    if (next === 39 && (lower === 101 || lower === 98 || lower === 120 || lower === 110)) {
+      if (this.pg && lower === 110) {
         // N'…' is the keyword NCHAR then a plain string (as the server lexes it).
-        this.push(start, start + 1, 'n', 'n');
+        this.push(start, start + 1, Kind.Word);
         return this.quoted(start + 1, start + 1, 39, this.backslash, true);
       }
-      const escapes = this.pg ? c === 'e' || c === 'E' : this.backslash;
+      const escapes = this.pg ? lower === 101 : this.backslash;
       // Postgres bit strings (B'…', X'…') end at the first quote: no '' inside.
-      const doubling = !this.pg || c === 'e' || c === 'E';
-      return this.quoted(start, this.i + 1, 39, escapes, false, doubling);
+      const doubling = !this.pg || lower === 101;
+      return this.quoted(start, start + 1, 39, escapes, false, doubling);
     }
-    if ((c === 'u' || c === 'U') && next === '&' && this.pg) {
-      const q = s[this.i + 2];
-      if (q === "'") return this.quoted(start, this.i + 2, 39, false, false);
-      if (q === '"') {
+    if (lower === 117 && next === 38 && this.pg) {
+      const q = s.charCodeAt(start + 2);
+      if (q === 39) return this.quoted(start, start + 2, 39, false, false);
+      if (q === 34) {
         this.i += 2;
         return this.quotedIdent(start, 34);
       }
     }
-    let j = this.i;
+    let j = start;
     while (j < this.n && isIdentChar(s.charCodeAt(j))) j++;
-    const text = s.slice(start, j);
-    if (!this.pg && text.startsWith('_') && s[j] === "'") {
+    if (!this.pg && c === 95 && s.charCodeAt(j) === 39) {
       // MySQL charset introducer: _utf8mb4'…'
       return this.quoted(start, j, 39, this.backslash, false);
     }
-    const lower = lowerAscii(text);
-    this.push(start, j, lower, lower);
+    this.push(start, j, Kind.Word);
     this.i = j;
     return true;
   }
@@ -336,61 +460,77 @@ class Lexer {
     const s = this.s;
     const start = this.i;
     let j = this.i + 1;
-    if (s[j] === '@') j++;
-    while (j < this.n && (isIdentChar(s.charCodeAt(j)) || s[j] === '.')) j++;
-    const lower = lowerAscii(s.slice(start, j));
-    this.push(start, j, lower, lower);
+    if (s.charCodeAt(j) === 64) j++;
+    while (j < this.n && (isIdentChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
+    this.push(start, j, Kind.Word);
     this.i = j;
   }
 
   private operator(): void {
     const s = this.s;
     const start = this.i;
-    const c = s[start]!;
-    if (this.pg && PG_OP_CHARS.includes(c)) {
+    if (this.pg && isPgOp(s.charCodeAt(start))) {
       let j = start;
-      while (j < this.n && PG_OP_CHARS.includes(s[j]!)) {
-        if ((s[j] === '/' && s[j + 1] === '*') || (s[j] === '-' && s[j + 1] === '-')) break;
+      while (j < this.n && isPgOp(s.charCodeAt(j))) {
+        const c = s.charCodeAt(j);
+        const after = s.charCodeAt(j + 1);
+        if ((c === 47 && after === 42) || (c === 45 && after === 45)) break;
         j++;
       }
       let len = Math.max(j - start, 1);
-      const last = s[start + len - 1];
-      if (len > 1 && (last === '+' || last === '-')) {
+      const last = s.charCodeAt(start + len - 1);
+      if (len > 1 && (last === 43 || last === 45)) {
         let special = false;
-        for (let k = start; k < start + len - 1; k++) if (PG_OP_SPECIAL.includes(s[k]!)) special = true;
+        for (let k = start; k < start + len - 1; k++) if (PG_OP[s.charCodeAt(k)] === 2) special = true;
         if (!special) {
-          do len--;
-          while (len > 1 && (s[start + len - 1] === '+' || s[start + len - 1] === '-'));
+          let end = s.charCodeAt(start + len - 1);
+          do {
+            len--;
+            end = s.charCodeAt(start + len - 1);
+          } while (len > 1 && (end === 43 || end === 45));
         }
       }
-      const text = s.slice(start, start + len);
-      this.push(start, start + len, text, text);
+      this.push(start, start + len, Kind.Verbatim);
       this.i = start + len;
       return;
     }
-    const two = s.slice(start, start + 2);
-    const three = s.slice(start, start + 3);
-    const len = [':=', '::', '..'].includes(two) && this.pg ? 2 : this.mysqlOperatorLength(two, three);
-    const text = s.slice(start, start + len);
-    this.push(start, start + len, text, text);
+    const len = this.pg ? this.pgPunctuationLength(start) : this.mysqlOperatorLength(start);
+    this.push(start, start + len, Kind.Verbatim);
     this.i = start + len;
   }
 
-  private mysqlOperatorLength(two: string, three: string): number {
-    if (this.pg) return 1;
+  /** `:=`, `::` and `..` are one token; any other punctuation is one character. */
+  private pgPunctuationLength(start: number): number {
+    const c = this.s.charCodeAt(start);
+    const next = this.s.charCodeAt(start + 1);
+    return (c === 58 && (next === 61 || next === 58)) || (c === 46 && next === 46) ? 2 : 1;
+  }
+
+  private mysqlOperatorLength(start: number): number {
+    const two = this.s.slice(start, start + 2);
+    const three = this.s.slice(start, start + 3);
     if (three === '<=>' || three === '->>') return 3;
     if (['<=', '>=', '<>', '!=', '||', '&&', ':=', '->', '<<', '>>'].includes(two)) return 2;
     return 1;
   }
 }
 
-/** Lexes `text`; undefined when it cannot be lexed with certainty (unterminated literal or comment). */
-export function lex(text: string, opts: LexOptions): Lexed | undefined {
-  const lexer = new Lexer(text, opts);
-  if (!lexer.run()) return undefined;
+/**
+ * Lexes `text` into the digest, the canonical form and token offsets; undefined when it cannot
+ * be lexed with certainty (unterminated literal or comment).
+ */
+export function scan(text: string, opts: LexOptions): Scanned | undefined {
+  let lexer = new Lexer(text, opts, false);
+  let lexable = lexer.run();
+  if (lexer.beyondLatin1) {
+    lexer = new Lexer(text, opts, true);
+    lexable = lexer.run();
+  }
+  if (!lexable) return undefined;
   return {
-    digest: lexer.digest.join(' '),
-    tokens: lexer.canonical,
+    digest: lexer.digest,
+    canonical: lexer.canonical,
+    canonicalStarts: lexer.canonicalStarts,
     starts: lexer.starts,
     ends: lexer.ends,
     semicolons: lexer.semicolons,
@@ -398,7 +538,21 @@ export function lex(text: string, opts: LexOptions): Lexed | undefined {
   };
 }
 
+/** `scanned` with each token's canonical text split out. */
+export function withTokens(scanned: Scanned): Lexed {
+  const n = scanned.canonicalStarts.length;
+  const tokens = new Array<string>(n);
+  for (let i = 0; i < n; i++) tokens[i] = canonicalOf(scanned, i, i + 1);
+  return { ...scanned, tokens };
+}
+
+/** Lexes `text`; undefined when it cannot be lexed with certainty (unterminated literal or comment). */
+export function lex(text: string, opts: LexOptions): Lexed | undefined {
+  const scanned = scan(text, opts);
+  return scanned && withTokens(scanned);
+}
+
 /** The digest alone (literals replaced by `?`): the key of the shape cache. */
 export function digest(text: string, opts: LexOptions): string | undefined {
-  return lex(text, opts)?.digest;
+  return scan(text, opts)?.digest;
 }

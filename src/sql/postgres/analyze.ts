@@ -7,11 +7,15 @@
 //     new text's tokens;
 //  3. full parse with libpg-query.
 // The canonical form and hash always come from the real text (the lexing pass yields them).
+// A shape hit without findings or session effects (every `pgbench -S` statement, most ORM
+// reads) is rebuilt on each call rather than kept in the exact-text cache: rebuilding costs
+// about as much as the lookup it would save, while caching every unique text fills the cache
+// with entries that are never hit and keeps the garbage collector busy moving them.
 
 import { Lru } from '../cache.js';
 import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
-import { type Lexed, lex } from '../digest.js';
-import type { Analysis, AnalysisContext, StatementAnalysis } from '../types.js';
+import { type Scanned, scan, withTokens } from '../digest.js';
+import type { Analysis, AnalysisContext, Finding, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
 import { canonicalFromScan } from './parser.js';
 import { SessionJudge } from './session.js';
@@ -29,8 +33,8 @@ interface ExactEntry {
   core: Core;
   statements: Canon[];
   whole: Canon;
-  /** Prebuilt (frozen) analysis when no statement has findings or session effects. */
-  pure: Analysis | undefined;
+  /** No statement has findings or session effects: the analysis needs no session judgement. */
+  pure: boolean;
 }
 
 interface Caches {
@@ -45,13 +49,36 @@ const caches: Record<'on' | 'off', Caches> = {
 };
 const bodies = new Lru<string, { pending: Pending[]; effects: Effect[] }>(2_000);
 
-/** Empties every cache (tests and benchmarks measure cold paths with it). */
+/**
+ * The last entry rebuilt from a shape and not kept in the exact-text cache: the gateway asks
+ * `calledFunctions` and then `analyze` about the same text, and the second must not redo the work.
+ */
+let lastRebuilt: { text: string; scs: boolean; entry: ExactEntry } | undefined;
+
+/** How inputs were analysed since the caches were last cleared. */
+export interface AnalysisCacheStats {
+  exactHits: number;
+  shapeHits: number;
+  parses: number;
+}
+
+const stats: AnalysisCacheStats = { exactHits: 0, shapeHits: 0, parses: 0 };
+
+export function analysisCacheStats(): AnalysisCacheStats {
+  return { ...stats };
+}
+
+/** Empties every cache and zeroes the statistics (tests and benchmarks measure cold paths). */
 export function clearAnalysisCaches(): void {
   for (const c of Object.values(caches)) {
     c.exact.clear();
     c.shapes.clear();
   }
   bodies.clear();
+  lastRebuilt = undefined;
+  stats.exactHits = 0;
+  stats.shapeHits = 0;
+  stats.parses = 0;
 }
 
 function mapCore(
@@ -80,8 +107,9 @@ function mapCore(
       (s): CoreStatement => ({
         start: start(s.start),
         end: end(s.end),
-        pending: s.pending.map(pending),
-        effects: s.effects.map(effect),
+        // Cores are never changed once built, so empty lists are shared rather than copied.
+        pending: s.pending.length === 0 ? s.pending : s.pending.map(pending),
+        effects: s.effects.length === 0 ? s.effects : s.effects.map(effect),
         readOnly: s.readOnly,
       }),
     ),
@@ -89,7 +117,7 @@ function mapCore(
 }
 
 /** Positions → token indexes, so the result fits any text of the same shape. */
-function toShape(core: Core, lexed: Lexed): Core {
+function toShape(core: Core, lexed: Scanned): Core {
   return mapCore(
     core,
     (o) => firstTokenAtOrAfter(lexed, o),
@@ -98,7 +126,7 @@ function toShape(core: Core, lexed: Lexed): Core {
   );
 }
 
-function fromShape(shape: Core, lexed: Lexed): Core {
+function fromShape(shape: Core, lexed: Scanned): Core {
   const n = lexed.starts.length;
   return mapCore(
     shape,
@@ -120,7 +148,11 @@ function scanCanonical(text: string): string {
   }
 }
 
-function makeEntry(core: Core, lexed: Lexed | undefined, text: string): ExactEntry {
+function isPure(core: Core): boolean {
+  return core.statements.every((s) => s.pending.length === 0 && s.effects.length === 0);
+}
+
+function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactEntry {
   const statements = core.statements.map((s) =>
     canon(
       lexed
@@ -128,43 +160,40 @@ function makeEntry(core: Core, lexed: Lexed | undefined, text: string): ExactEnt
         : scanCanonical(text.slice(s.start, s.end)),
     ),
   );
-  const wholeText = lexed ? lexed.tokens.join(' ') : scanCanonical(text);
+  const wholeText = lexed ? lexed.canonical : scanCanonical(text);
   // A single statement is usually the whole input: hash it once.
   const only = statements.length === 1 ? statements[0]! : undefined;
   const whole = only && only.canonical === wholeText ? only : canon(wholeText);
-  const entry: ExactEntry = { core, statements, whole, pure: undefined };
-  if (core.statements.every((s) => s.pending.length === 0 && s.effects.length === 0)) {
-    entry.pure = deepFreeze(build(entry, text, undefined));
-  }
-  return entry;
+  return { core, statements, whole, pure: isPure(core) };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function build(entry: ExactEntry, text: string, ctx: AnalysisContext | undefined): Analysis {
-  const judge = ctx ? new SessionJudge(ctx, text, bodies) : undefined;
+function build(entry: ExactEntry, text: string, ctx: AnalysisContext): Analysis {
+  // A pure entry needs no judge (and must not create the session memory as a side effect).
+  const judge = entry.pure ? undefined : new SessionJudge(ctx, text, bodies);
+  const all: Finding[] = [];
+  let readOnly = true;
+  let opaque = false;
   const statements = entry.core.statements.map((s, i): StatementAnalysis => {
     const findings = judge ? judge.judge(s) : [];
+    const stmtOpaque = findings.some((f) => f.category === 'opaque');
+    for (const f of findings) all.push(f);
+    const stmtReadOnly = s.readOnly && findings.length === 0;
+    readOnly &&= stmtReadOnly;
+    opaque ||= stmtOpaque;
     return {
       text: text.slice(s.start, s.end),
       offset: s.start,
       findings,
-      readOnly: s.readOnly && findings.length === 0,
-      opaque: findings.some((f) => f.category === 'opaque'),
+      readOnly: stmtReadOnly,
+      opaque: stmtOpaque,
       canonical: entry.statements[i]!.canonical,
       hash: entry.statements[i]!.hash,
     };
   });
   return {
-    findings: statements.flatMap((s) => s.findings),
-    readOnly: statements.every((s) => s.readOnly),
-    opaque: statements.some((s) => s.opaque),
+    findings: all,
+    readOnly,
+    opaque,
     canonical: entry.whole.canonical,
     hash: entry.whole.hash,
     statements,
@@ -178,27 +207,39 @@ function postgresEntry(text: string, ctx: AnalysisContext): ExactEntry {
     // Not lexed, not parsed, not cached: bounded work for any size.
     const core = postgresCore(text, { lexed: undefined, standardConformingStrings: scs, maxLength });
     const raw = { canonical: '', hash: sha256(text) };
-    return { core, statements: [raw], whole: raw, pure: undefined };
+    return { core, statements: [raw], whole: raw, pure: isPure(core) };
   }
   const cache = caches[scs ? 'on' : 'off'];
-  const hit = cache.exact.get(text);
-  if (hit) return hit;
-  const lexed = lex(text, { dialect: 'postgres', standardConformingStrings: scs });
-  let core: Core | undefined;
-  const shape = lexed ? cache.shapes.get(lexed.digest) : undefined;
-  if (shape && lexed) core = fromShape(shape, lexed);
-  else {
-    core = postgresCore(text, { lexed, standardConformingStrings: scs, maxLength });
-    if (lexed && !core.literalSensitive) cache.shapes.set(lexed.digest, toShape(core, lexed));
+  const hit =
+    lastRebuilt?.text === text && lastRebuilt.scs === scs ? lastRebuilt.entry : cache.exact.get(text);
+  if (hit) {
+    stats.exactHits++;
+    return hit;
   }
-  const entry = makeEntry(core, lexed, text);
+  const scanned = scan(text, { dialect: 'postgres', standardConformingStrings: scs });
+  const shape = scanned ? cache.shapes.get(scanned.digest) : undefined;
+  if (shape && scanned) {
+    stats.shapeHits++;
+    const entry = makeEntry(fromShape(shape, scanned), scanned, text);
+    if (!entry.pure && text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
+    else lastRebuilt = { text, scs, entry };
+    return entry;
+  }
+  stats.parses++;
+  const core = postgresCore(text, {
+    lexed: scanned && withTokens(scanned),
+    standardConformingStrings: scs,
+    maxLength,
+  });
+  if (scanned && !core.literalSensitive) cache.shapes.set(scanned.digest, toShape(core, scanned));
+  const entry = makeEntry(core, scanned, text);
   if (text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
   return entry;
 }
 
+/** Analyses one Postgres input. The result is a new object on every call, never shared. */
 export function analyzePostgres(text: string, ctx: AnalysisContext): Analysis {
-  const entry = postgresEntry(text, ctx);
-  return entry.pure ?? build(entry, text, ctx);
+  return build(postgresEntry(text, ctx), text, ctx);
 }
 
 /**

@@ -788,6 +788,8 @@ const HANDLERS: Record<string, Handler> = {
       w.literalSensitive = true;
       if (value.toLowerCase() !== 'none') w.add('privilege/set-role', [value], `SET ROLE ${value}`, w.at(n));
     } else if (name === 'session_authorization') {
+      // The user may be a string literal ('postgres'): the finding's object is its value.
+      w.literalSensitive = true;
       w.add('privilege/session-authorization', [value], `SET SESSION AUTHORIZATION ${value}`, w.at(n));
     } else if (name === 'standard_conforming_strings') {
       w.literalSensitive = true;
@@ -1041,6 +1043,8 @@ const HANDLERS: Record<string, Handler> = {
     return false;
   },
   LoadStmt(w, n) {
+    // The file name is a string literal: the finding's object is its value.
+    w.literalSensitive = true;
     w.add(
       'exfiltration/admin-function',
       [str(n.filename) ?? ''],
