@@ -158,4 +158,19 @@ describe('Postgres shape cache', () => {
     clearAnalysisCaches();
     expect(a).toEqual(analyze(text, true));
   });
+
+  it('reuses the shape of a write whose WHERE compares a column with a literal', () => {
+    clearAnalysisCaches();
+    const update = (aid: number, delta: number) =>
+      `UPDATE pgbench_accounts SET abalance = abalance + ${delta} WHERE aid = ${aid}`;
+    analyze(update(1, 5), true);
+    for (let i = 2; i < 12; i++) analyze(update(i, i * 3), true);
+    expect(analysisCacheStats()).toEqual({ exactHits: 0, shapeHits: 10, parses: 1 });
+    // A WHERE made of literals alone is still judged by its values.
+    const rules = (sql: string) => analyze(sql, true).findings.map((f) => f.rule);
+    expect(rules('DELETE FROM t WHERE 1 = 2')).toEqual([]);
+    expect(rules('DELETE FROM t WHERE 1 = 1')).toContain('destructive/delete-without-where');
+    expect(rules('DELETE FROM t WHERE 7 = id OR 2 = 2')).toContain('destructive/delete-without-where');
+    expect(rules('DELETE FROM t WHERE 7 = id OR 2 = 3')).toEqual([]);
+  });
 });

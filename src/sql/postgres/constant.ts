@@ -74,6 +74,8 @@ export function constantValue(node: unknown, track: LiteralTracker): Value | und
     }
     case 'A_Expr': {
       if (n.kind !== 'AEXPR_OP') return undefined;
+      // `aid = 7` is not constant whatever the 7 is: read no literal unless both sides could be.
+      if (!couldBeConstant(n.rexpr) || (n.lexpr !== undefined && !couldBeConstant(n.lexpr))) return undefined;
       const op = nameList(n.name);
       const r = constantValue(n.rexpr, track);
       if (!r) return undefined;
@@ -153,9 +155,45 @@ function compare(op: string, l: Value, r: Value): boolean | undefined {
   }
 }
 
+/**
+ * Whether an expression's shape allows a constant value, judged without reading any literal:
+ * a column, parameter or non-folding call anywhere makes it depend on rows, whatever the literals.
+ */
+function couldBeConstant(node: unknown): boolean {
+  const u = unwrap(node);
+  if (!u) return false;
+  const [type, n] = u;
+  switch (type) {
+    case 'ColumnRef':
+    case 'ParamRef':
+    case 'SubLink':
+      return false;
+    case 'TypeCast':
+      return couldBeConstant(n.arg);
+    case 'A_Expr':
+      return (
+        n.kind === 'AEXPR_OP' &&
+        couldBeConstant(n.rexpr) &&
+        (n.lexpr === undefined || couldBeConstant(n.lexpr))
+      );
+    case 'FuncCall':
+      return (
+        nameList(n.funcname)
+          .toLowerCase()
+          .replace(/^pg_catalog\./, '') === 'concat' && asList(n.args).every(couldBeConstant)
+      );
+    default:
+      return true;
+  }
+}
+
 /** Both sides are the same expression, free of function calls (which may be volatile). */
 function sameDeterministic(a: unknown, b: unknown, track: LiteralTracker): boolean {
   if (a === undefined) return false;
+  // Different kinds of node (a column against a literal) differ whatever the literal's value.
+  const ua = unwrap(a);
+  const ub = unwrap(b);
+  if (!ua || !ub || ua[0] !== ub[0]) return false;
   const json = JSON.stringify(a);
   // Comparing trees that hold constants compares the constants' values.
   if (json.includes('"A_Const"')) track.literalSensitive = true;
