@@ -15,7 +15,7 @@ import {
 } from './pg-lineage.js';
 import { type PgField, type PgRowPlan, pgRowPlan } from './pg-row-plan.js';
 import { type MaskPlan, maskPlan, maskSampleRow, type PlanColumn } from './plan.js';
-import { redactStatement, type StatementRedactionOptions } from './statement.js';
+import { type StatementRedactionOptions, StatementRedactor } from './statement.js';
 import { DEFAULT_REPLACEMENT, type MaskingConfig } from './types.js';
 
 export { ColumnMatcher, ColumnResolverCache } from './columns.js';
@@ -81,12 +81,13 @@ export function compileMasking(config: Partial<MaskingConfig> = {}): Masking {
   };
   const matcher = new ColumnMatcher(full.columns);
   const detectors = new ValueDetectors({ detectors: full.detectors, custom: full.custom });
+  const statements = new StatementRedactor(detectors);
   return {
     config: full,
     matcher,
     detectors,
     resolverCache: () => new ColumnResolverCache(matcher),
-    redactStatement: (text, dialect, opts) => redactStatement(text, dialect, detectors, opts),
+    redactStatement: (text, dialect, opts) => statements.redact(text, dialect, opts),
     redactParams: (params) => redactParams(params, detectors),
     redactMessage: (text, ctx) => redactMessage(text, detectors, matcher, ctx),
     redactValue: (text) => detectors.redact(text),

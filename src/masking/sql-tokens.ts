@@ -37,8 +37,10 @@ function byteToChar(text: string): (byte: number) => number {
   return (b) => map[b] ?? text.length;
 }
 
-/** Throws when the text cannot be scanned (an unterminated literal or comment). */
+/** Throws when the text cannot be scanned (an unterminated literal or comment, a NUL). */
 export function tokenizePostgres(text: string): Token[] {
+  // The scanner reads a C string: it would stop at a NUL and leave the rest unscanned.
+  if (text.includes('\0')) throw new Error('NUL in statement text');
   const toChar = byteToChar(text);
   return scanSync(text).tokens.map((t) => {
     const start = toChar(t.start);
@@ -66,8 +68,10 @@ export function tokenizeMysql(text: string, sqlMode = ''): Token[] {
   const out: Token[] = [];
   let at = 0;
   const gap = (end: number) => {
-    if (/\S/.test(text.slice(at, end)))
-      out.push({ kind: 'comment', start: at, end, value: text.slice(at, end) });
+    if (at === end) return;
+    NON_SPACE.lastIndex = at;
+    const next = NON_SPACE.exec(text);
+    if (next && next.index < end) out.push({ kind: 'comment', start: at, end, value: text.slice(at, end) });
   };
   for (const t of tokenize(text, lexFlags(sqlMode))) {
     gap(t.start);
@@ -77,6 +81,8 @@ export function tokenizeMysql(text: string, sqlMode = ''): Token[] {
   gap(text.length);
   return out;
 }
+
+const NON_SPACE = /\S/g;
 
 const MYSQL_KIND: Record<MysqlToken['kind'], TokenKind> = {
   word: 'word',
