@@ -4,6 +4,7 @@
 // even when an earlier one failed, and reports every failure.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReportCommentResult } from '../approvals/report.js';
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
 import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
@@ -25,8 +26,9 @@ import {
   writeDaemonConfig,
 } from './daemon-launcher.js';
 import { publishConnection } from './outputs.js';
+import { isDryRun, postReport, renderReport } from './report.js';
 import { saveDaemonPid, saveReady } from './state.js';
-import { renderSummary, writeSummary } from './summary.js';
+import { renderSummary, SUMMARY_LIMIT_BYTES, writeSummary } from './summary.js';
 
 /** The job as the runner describes it in GITHUB_* variables. */
 export function jobInfoFromEnv(env: NodeJS.ProcessEnv = process.env): JobInfo {
@@ -78,6 +80,8 @@ export interface FinishOptions {
   naming: ArtifactNaming;
   stopTimeoutMs?: number;
   retentionDays?: number;
+  /** The triggering event's webhook payload: the dry-run report's pull request comes from it. */
+  eventPayload?: unknown;
 }
 
 export interface FinishDeps {
@@ -92,6 +96,8 @@ export interface FinishReport {
   verify?: VerifyResult;
   artifact?: UploadedTranscript;
   summaryWritten: boolean;
+  /** Dry runs: what became of the report comment on the pull request. */
+  reportComment?: ReportCommentResult;
   /** Every part that failed, as a sentence; post.ts fails the step when this is not empty. */
   problems: string[];
 }
@@ -178,29 +184,50 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
     }
 
     if (config) {
+      const secrets = [ready?.password, config.lease?.password, config.githubToken].filter(
+        (s): s is string => !!s,
+      );
+      let dryRun = '';
+      if (isDryRun(lines, config.mode)) {
+        try {
+          dryRun = renderReport({ lines, dialect: config.dialect, job: config.job, secrets });
+        } catch (err) {
+          fail('rendering the dry-run report', err);
+        }
+      }
       try {
-        const secrets = [ready?.password, config.lease?.password, config.githubToken].filter(
-          (s): s is string => !!s,
-        );
-        await writeSummary(
-          renderSummary({
-            lines,
-            verify: report.verify ?? { ok: false, lines: 0, brokenAt: 1, reason: 'no transcript' },
-            standingCredential: config.lease?.standing ?? false,
-            secrets,
-            ...(report.artifact
-              ? {
-                  artifact: {
-                    name: report.artifact.name,
-                    ...(report.artifact.id !== undefined ? { id: report.artifact.id } : {}),
-                  },
-                }
-              : {}),
-          }),
-        );
+        const summary = renderSummary({
+          lines,
+          // The dry-run report is appended: both share the step's summary limit.
+          maxBytes: SUMMARY_LIMIT_BYTES - Buffer.byteLength(dryRun),
+          verify: report.verify ?? { ok: false, lines: 0, brokenAt: 1, reason: 'no transcript' },
+          standingCredential: config.lease?.standing ?? false,
+          secrets,
+          ...(report.artifact
+            ? {
+                artifact: {
+                  name: report.artifact.name,
+                  ...(report.artifact.id !== undefined ? { id: report.artifact.id } : {}),
+                },
+              }
+            : {}),
+        });
+        await writeSummary(dryRun ? `${summary}\n${dryRun}` : summary);
         report.summaryWritten = true;
       } catch (err) {
         fail('writing the job summary', err);
+      }
+      if (dryRun) {
+        try {
+          report.reportComment = await postReport({
+            job: config.job,
+            report: dryRun,
+            payload: opts.eventPayload,
+            ...(config.githubToken ? { token: config.githubToken } : {}),
+          });
+        } catch (err) {
+          fail('posting the dry-run report on the pull request', err);
+        }
       }
     }
   } finally {

@@ -2,6 +2,7 @@
 // cancelled: stop the gateway, revoke the credentials, write the job summary and upload the
 // transcript. Every part runs even when another failed; any failure fails this step.
 import * as core from '@actions/core';
+import { context } from '@actions/github';
 import { revokerFor } from './credentials.js';
 import { finishRun } from './lifecycle.js';
 import { loadRunState } from './state.js';
@@ -23,6 +24,7 @@ async function run(): Promise<void> {
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
         transcriptName: core.getInput('transcript-name'),
       },
+      eventPayload: context.payload,
     },
     {
       revoke: state.provider
@@ -35,6 +37,10 @@ async function run(): Promise<void> {
   if (report.stopped?.wasRunning) core.info('guardrail: the gateway stopped.');
   if (report.revoked) core.info('guardrail: the database credentials were revoked.');
   if (report.artifact) core.info(`guardrail: transcript uploaded as artifact ${report.artifact.name}.`);
+  const comment = report.reportComment;
+  if (comment?.action === 'skipped') core.info(`guardrail: no dry-run report comment: ${comment.reason}.`);
+  else if (comment)
+    core.info(`guardrail: dry-run report ${comment.action} on #${comment.pr}: ${comment.url}`);
   for (const problem of report.problems) core.error(problem);
   if (report.problems.length > 0)
     core.setFailed(`guardrail post step: ${report.problems.length} problem(s), see above`);

@@ -31,8 +31,14 @@ type StatementRow = StatementView & {
 };
 
 /** Escapes for HTML and for every character markdown or GitHub could act on. */
-function escapeText(text: string): string {
+export function escapeText(text: string): string {
   return text.replace(/[&<>"'`*_[\]()#!|~\\@:{}+=-]|\n|\r/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Replaces every known secret with ***, longest first so no secret's tail survives another's. */
+export function redactor(secrets: string[]): (text: string) => string {
+  const sorted = secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return (text) => sorted.reduce((t, s) => t.replaceAll(s, '***'), text);
 }
 
 function safeUrl(url: string | undefined): string | undefined {
@@ -114,8 +120,7 @@ function outcomeLabel(s: StatementRow): string {
 }
 
 export function renderSummary(input: SummaryInput): string {
-  const secrets = input.secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-  const redact = (text: string): string => secrets.reduce((t, s) => t.replaceAll(s, '***'), text);
+  const redact = redactor(input.secrets);
   const t = (text: string): string => escapeText(redact(text));
   const out = new Budget(input.maxBytes ?? SUMMARY_LIMIT_BYTES);
   const { start, statements, masked, errors } = collect(input.lines);

@@ -106,3 +106,151 @@ export function statementsOf(lines: TranscriptLine[]): StatementView[] {
   }
   return [...byKey.values()];
 }
+
+/** One table's share of an `impact` event, as far as the recorded JSON holds well-typed fields. */
+export interface ImpactFigure {
+  /** The estimator's key, e.g. `delete public.orders`. */
+  key: string;
+  kind?: string;
+  table?: string;
+  column?: string;
+  rowsEstimated?: number;
+  rowsExact?: number;
+  tableRows?: number;
+  nonNull?: number;
+  bytes?: number;
+  lockLevel?: string;
+  dependents?: { views: string[]; foreignKeys: string[]; functions: string[]; triggers: string[] };
+  notes: string[];
+  unavailable: { part: string; reason: string }[];
+}
+
+export interface ImpactView {
+  figures: ImpactFigure[];
+  /** The estimate failed as a whole (the gateway records `{ error }`). */
+  error?: string;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+function figureOf(key: string, value: Record<string, unknown>): ImpactFigure {
+  const d = value.dependents;
+  const dependents = d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined;
+  const unavailable = Array.isArray(value.unavailable)
+    ? value.unavailable.flatMap((u) => {
+        const part = str((u as Record<string, unknown> | null)?.part);
+        const reason = str((u as Record<string, unknown> | null)?.reason);
+        return part ? [{ part, reason: reason ?? '' }] : [];
+      })
+    : [];
+  const figure: ImpactFigure = { key, notes: strings(value.notes), unavailable };
+  for (const k of ['kind', 'table', 'column', 'lockLevel'] as const) {
+    const v = str(value[k]);
+    if (v !== undefined) figure[k] = v;
+  }
+  for (const k of ['rowsEstimated', 'rowsExact', 'tableRows', 'nonNull', 'bytes'] as const) {
+    const v = num(value[k]);
+    if (v !== undefined) figure[k] = v;
+  }
+  if (dependents) {
+    figure.dependents = {
+      views: strings(dependents.views),
+      foreignKeys: strings(dependents.foreignKeys),
+      functions: strings(dependents.functions),
+      triggers: strings(dependents.triggers),
+    };
+  }
+  return figure;
+}
+
+/**
+ * Reads a statement's `impact` record: one entry per table estimated, or `{ error }`. The
+ * transcript is input like any other, so fields of the wrong type are left out, not trusted.
+ */
+export function impactOf(record: Record<string, unknown> | undefined): ImpactView | undefined {
+  if (!record) return undefined;
+  const view: ImpactView = { figures: [] };
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'error' && typeof value === 'string') view.error = value;
+    else if (value && typeof value === 'object' && !Array.isArray(value))
+      view.figures.push(figureOf(key, value as Record<string, unknown>));
+  }
+  return view;
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function size(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** Rows a figure says the statement touches, in words: `~1,200 estimated, 1,187 exact`. */
+export function rowsText(f: ImpactFigure): string | undefined {
+  const parts = [
+    f.rowsEstimated !== undefined ? `~${count(f.rowsEstimated)} estimated` : undefined,
+    f.rowsExact !== undefined ? `${count(f.rowsExact)} exact` : undefined,
+  ].filter(Boolean);
+  if (parts.length > 0) return parts.join(', ');
+  const missing = f.unavailable.find((u) => u.part === 'rows' || u.part === 'rowsExact');
+  return missing ? `unavailable (${missing.reason})` : undefined;
+}
+
+/** The table a figure is about: its rows, non-null values of the column, size on disk. */
+export function tableText(f: ImpactFigure): string | undefined {
+  const parts = [
+    f.tableRows !== undefined ? `~${count(f.tableRows)} rows` : undefined,
+    f.nonNull !== undefined ? `${count(f.nonNull)} non-null in ${f.column ?? 'the column'}` : undefined,
+    f.bytes !== undefined ? size(f.bytes) : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/** What depends on the table, grouped: `views v1, v2; foreign keys fk on t`. */
+export function dependentsText(f: ImpactFigure): string | undefined {
+  const d = f.dependents;
+  if (!d) return undefined;
+  const groups = [
+    ['views', d.views],
+    ['foreign keys', d.foreignKeys],
+    ['functions', d.functions],
+    ['triggers', d.triggers],
+  ] as const;
+  const parts = groups
+    .filter(([, names]) => names.length > 0)
+    .map(([label, names]) => `${label} ${names.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'none';
+}
+
+/** One line per figure for timelines and pages: key, rows, lock, table, dependents, gaps, notes. */
+export function impactLines(view: ImpactView): string[] {
+  if (view.error) return [`estimate failed: ${view.error}`];
+  return view.figures.map((f) => {
+    const rows = rowsText(f);
+    const table = tableText(f);
+    const deps = dependentsText(f);
+    const gaps = f.unavailable
+      .filter((u) => u.part !== 'rows' && u.part !== 'rowsExact')
+      .map((u) => `${u.part} unavailable (${u.reason})`);
+    return [
+      f.key,
+      rows ? `rows ${rows}` : undefined,
+      f.lockLevel ? `lock ${f.lockLevel}` : undefined,
+      table ? `table ${table}` : undefined,
+      deps ? `dependents: ${deps}` : undefined,
+      ...gaps,
+      ...f.notes,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  });
+}

@@ -1,5 +1,5 @@
 import type { TranscriptLine } from './events.js';
-import { type StatementView, statementsOf } from './read.js';
+import { impactLines, impactOf, type StatementView, statementsOf } from './read.js';
 import type { VerifyResult } from './verify.js';
 
 const esc = (s: unknown): string =>
@@ -39,6 +39,14 @@ function sample(s: StatementView): string {
   return `<details><summary>rows sample</summary><table class="sample"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${note}</details>`;
 }
 
+function impact(s: StatementView): string {
+  const view = impactOf(s.impact);
+  const lines = view ? impactLines(view) : [];
+  if (lines.length === 0) return '';
+  const items = lines.map((line) => `<li>${esc(line)}</li>`).join('');
+  return `<div class="impact${view?.error ? ' error' : ''}">impact estimate<ul>${items}</ul></div>`;
+}
+
 function statementCard(s: StatementView): string {
   const findings = s.findings
     .map(
@@ -61,7 +69,7 @@ function statementCard(s: StatementView): string {
     : '<p class="dim">no result recorded</p>';
   return `<article class="stmt" data-action="${esc(s.action ?? 'allow')}" data-search="${esc(`${s.text} ${s.rules.join(' ')}`.toLowerCase())}">
 <header><span class="badge ${esc(s.action ?? 'allow')}">${esc(s.action ?? 'allow')}</span> <b>${esc(s.id)}</b> conn ${s.conn} · ${esc(s.via)} · ${esc(s.startedAt)} · <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
-<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ''}${approval}${result}${sample(s)}</article>`;
+<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ''}${impact(s)}${approval}${result}${sample(s)}</article>`;
 }
 
 const style = `body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1f2328;background:#fff}
@@ -76,7 +84,7 @@ h1{font-size:1.3rem}pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-spa
 .wf-bar{position:absolute;top:0;height:100%;background:#1a7f37}.wf-bar.review{background:#9a6700}.wf-bar.deny{background:#cf222e}
 .sample{border-collapse:collapse}.sample td,.sample th{border:1px solid #d0d7de;padding:.1rem .4rem}
 .masked-col{font-size:.7rem;color:#9a6700}#search{width:100%;padding:.4rem;font-size:1rem}
-.summary span{margin-right:1rem}.verify.bad{color:#cf222e}.verify.ok{color:#1a7f37}`;
+.impact{font-size:.9rem}.impact ul{margin:.2rem 0}.summary span{margin-right:1rem}.verify.bad{color:#cf222e}.verify.ok{color:#1a7f37}`;
 
 const script = `const q=document.getElementById('search'),f=document.getElementById('filter');
 function apply(){const t=q.value.toLowerCase(),a=f.value;let n=0;for(const e of document.querySelectorAll('.stmt')){

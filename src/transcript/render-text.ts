@@ -1,5 +1,5 @@
 import type { TranscriptLine } from './events.js';
-import { statementsOf } from './read.js';
+import { impactLines, impactOf, statementsOf } from './read.js';
 
 const codes = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;
 type Style = keyof typeof codes;
@@ -34,6 +34,8 @@ export function renderText(lines: TranscriptLine[], opts: { color: boolean }): s
       out.push(
         `    ${paint(f.severity === 'critical' || f.severity === 'risk' ? 'red' : 'yellow', f.rule)}: ${f.message}`,
       );
+    const impact = impactOf(s.impact);
+    if (impact) for (const line of impactLines(impact)) out.push(`    impact ${line}`);
     if (s.approval) {
       const who = s.approval.by.length ? ` by ${s.approval.by.join(', ')}` : '';
       const link = s.approval.url ? ` ${s.approval.url}` : '';

@@ -1,0 +1,157 @@
+// The dry-run report comment: one comment per workflow and job on the run's pull request, found
+// again by a hidden marker and edited in place, so every push updates the same comment.
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClient, type GitHubClient, statusOf } from './octokit.js';
+import { pullRequestOfCommit, pullRequestOfEvent, type Repo, type Target } from './target.js';
+import type { JobInfo } from './types.js';
+
+/** GitHub refuses comment bodies longer than this many characters. */
+export const COMMENT_LIMIT = 65_536;
+
+/** Associations whose comments are trusted to carry our marker: they can write to the repository. */
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+const ATTEMPTS = 3;
+
+export function reportMarker(job: Pick<JobInfo, 'workflow' | 'job'>): string {
+  return `<!-- guardrail:report:${encodeURIComponent(job.workflow)}/${encodeURIComponent(job.job)} -->`;
+}
+
+export interface ReportCommentOptions {
+  token: string;
+  job: JobInfo;
+  /** The report in markdown, without the marker. */
+  body: string;
+  /** Defaults to GITHUB_API_URL, then https://api.github.com. */
+  baseUrl?: string;
+  /** The triggering event's webhook payload (`github.context.payload` on a runner). */
+  payload: unknown;
+  /** Bound on the whole operation, retries included. Default 60 s. */
+  timeoutMs?: number;
+  retryBaseMs?: number;
+  /** Clients sharing an id share write spacing (GitHub's secondary limits are per token). */
+  throttleId?: string;
+  log?: (message: string) => void;
+}
+
+export type ReportCommentResult =
+  | { action: 'created' | 'updated'; pr: number; commentId: number; url: string }
+  | { action: 'skipped'; reason: string };
+
+interface PullRequestPayload {
+  pull_request?: { head?: { repo?: { full_name?: unknown } | null } };
+}
+
+/**
+ * The pull request the run reports on: the event's for `pull_request`, the open one containing the
+ * pushed commit for `push`. Other events have no pull request of their own and get no comment.
+ */
+async function pullRequestOfRun(
+  octokit: GitHubClient,
+  repo: Repo,
+  job: JobInfo,
+  payload: unknown,
+  signal: AbortSignal,
+): Promise<Target | string> {
+  const fromEvent = pullRequestOfEvent(job.eventName, payload);
+  if (fromEvent) {
+    const head = (payload as PullRequestPayload).pull_request?.head?.repo?.full_name;
+    // A fork's pull request runs with a read-only token: the comment would be refused.
+    if (typeof head === 'string' && head !== job.repository)
+      return `the pull request comes from the fork ${head}`;
+    return fromEvent;
+  }
+  if (job.eventName === 'push' && job.sha) {
+    return (
+      (await pullRequestOfCommit(octokit, repo, job.sha, signal)) ??
+      `no open pull request contains ${job.sha.slice(0, 12)}`
+    );
+  }
+  return `a ${job.eventName || 'run without an event'} has no pull request`;
+}
+
+async function findReport(
+  octokit: GitHubClient,
+  repo: Repo,
+  pr: number,
+  marker: string,
+  signal: AbortSignal,
+) {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repo,
+    issue_number: pr,
+    per_page: 100,
+    request: { signal },
+  });
+  // Anyone can write the marker into a comment; only ours, or a writer's, is taken for ours.
+  return comments
+    .filter(
+      (c) =>
+        c.body?.startsWith(marker) &&
+        (c.user?.type === 'Bot' || TRUSTED_ASSOCIATIONS.has(c.author_association)),
+    )
+    .sort((a, b) => a.id - b.id)[0];
+}
+
+/**
+ * Edits the run's report comment, or posts it when there is none. A POST whose answer is lost is
+ * not repeated blindly: the next attempt looks for the marker first and edits what it finds.
+ * Throws on failure, with the token removed from the message.
+ */
+export async function upsertReportComment(opts: ReportCommentOptions): Promise<ReportCommentResult> {
+  const scrub = (text: string) => text.split(opts.token).join('***');
+  const log = (m: string) => opts.log?.(scrub(m));
+  const marker = reportMarker(opts.job);
+  const body = `${marker}\n${opts.body}`;
+  if (body.length > COMMENT_LIMIT)
+    throw new Error(`the report has ${body.length} characters, over GitHub's ${COMMENT_LIMIT}`);
+  const [owner, name, extra] = opts.job.repository.split('/');
+  if (!owner || !name || extra !== undefined)
+    throw new Error(`not a repository name: ${opts.job.repository}`);
+  const repo = { owner, repo: name };
+  const octokit = createClient(opts.token, {
+    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
+    ...(opts.throttleId ? { throttleId: opts.throttleId } : {}),
+    log,
+  });
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+  try {
+    const target = await pullRequestOfRun(octokit, repo, opts.job, opts.payload, signal);
+    if (typeof target === 'string') return { action: 'skipped', reason: target };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const found = await findReport(octokit, repo, target.number, marker, signal);
+        if (found) {
+          const { data } = await octokit.rest.issues.updateComment({
+            ...repo,
+            comment_id: found.id,
+            body,
+            request: { signal },
+          });
+          return { action: 'updated', pr: target.number, commentId: data.id, url: data.html_url };
+        }
+        const { data } = await octokit.rest.issues.createComment({
+          ...repo,
+          issue_number: target.number,
+          body,
+          request: { signal, retries: 0 },
+        });
+        return { action: 'created', pr: target.number, commentId: data.id, url: data.html_url };
+      } catch (err) {
+        const status = statusOf(err);
+        const refused = status !== undefined && status >= 400 && status < 500;
+        if (refused || signal.aborted || attempt >= ATTEMPTS) throw err;
+        log(`the report comment failed (${(err as Error).message}); trying again`);
+        await delay((opts.retryBaseMs ?? 1000) * attempt * attempt, undefined, { signal });
+      }
+    }
+  } catch (err) {
+    const status = statusOf(err);
+    const message = signal.aborted
+      ? `GitHub did not answer within ${opts.timeoutMs ?? 60_000} ms`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+    throw new Error(scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message));
+  }
+}
