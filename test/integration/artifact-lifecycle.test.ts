@@ -54,7 +54,7 @@ try {
   core.setSecret(lease.password);
   await startGateway(
     runDir,
-    { version: 1, dialect: inputs.database, mode: inputs.mode, listen: { host: '127.0.0.1', port: inputs.listenPort },
+    { version: 1, dialect: inputs.database, mode: inputs.mode ?? 'enforce', listen: { host: '127.0.0.1', port: inputs.listenPort },
       upstream: inputs.upstream, lease, policyPath: null, preapproved: [], job: jobInfoFromEnv(),
       transcriptPath: paths.transcript, readyPath: paths.ready, githubToken: inputs.githubToken },
     { script: process.env.FAKE_DAEMON, exportEnv: inputs.exportEnv },
