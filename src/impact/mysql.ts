@@ -156,7 +156,14 @@ async function tableWide(
   database: string | undefined,
   exactBelow: number,
 ): Promise<ImpactEstimate> {
-  const e: ImpactEstimate = { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  const e: ImpactEstimate = {
+    kind: t.kind,
+    table: myDisplay(t.table),
+    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+    lockLevel: 'InnoDB row locks on the rows scanned',
+    notes: [],
+    unavailable: [],
+  };
   const table = await p.part('table', e, () => resolve(p, t.table, database));
   if (!table) {
     if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
@@ -196,7 +203,14 @@ async function rowWise(
   database: string | undefined,
   params: unknown[] | undefined,
 ): Promise<ImpactEstimate> {
-  const e: ImpactEstimate = { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  const e: ImpactEstimate = {
+    kind: t.kind,
+    table: myDisplay(t.table),
+    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+    lockLevel: 'InnoDB row locks on the rows scanned',
+    notes: [],
+    unavailable: [],
+  };
   const table = await p.part('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;

@@ -121,6 +121,8 @@ async function exactCount(p: PgProbe, e: ImpactEstimate, sql: string, values: un
 
 async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<ImpactEstimate> {
   const e = blank(t.kind, t.table);
+  // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
+  e.lockLevel = 'ROW EXCLUSIVE';
   const rel = await p.part('table', e, () => relation(p, t.table));
   if (!rel) {
     if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
@@ -176,6 +178,8 @@ async function rowWise(
   params: unknown[] | undefined,
 ): Promise<ImpactEstimate> {
   const e = blank(t.kind, t.table);
+  // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
+  e.lockLevel = 'ROW EXCLUSIVE';
   const rel = await p.part('table', e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;

@@ -106,7 +106,12 @@ describe('DELETE and UPDATE', () => {
     const [e] = await estimate(sql, params ? { params } : {});
     const actual = await affected(sql, params);
     expect(actual).toBeGreaterThan(0);
-    expect(e).toMatchObject({ table: 'app.orders', rowsExact: actual, unavailable: [] });
+    expect(e).toMatchObject({
+      table: 'app.orders',
+      rowsExact: actual,
+      lockLevel: expect.stringContaining('row locks'),
+      unavailable: [],
+    });
     expect(e!.rowsEstimated).toBeGreaterThan(0);
     expect(await count('SELECT count(*) FROM orders')).toBe(ORDERS);
   });

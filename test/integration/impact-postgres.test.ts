@@ -114,7 +114,12 @@ describe('DELETE and UPDATE', () => {
     const [e] = await estimate(sql, params ? { params } : {});
     const actual = await affected(sql, params);
     expect(actual).toBeGreaterThan(0);
-    expect(e).toMatchObject({ table: 'public.orders', rowsExact: actual, unavailable: [] });
+    expect(e).toMatchObject({
+      table: 'public.orders',
+      rowsExact: actual,
+      lockLevel: 'ROW EXCLUSIVE',
+      unavailable: [],
+    });
     expect(e!.rowsEstimated).toBeGreaterThan(0);
     within(e!.tableRows, ORDERS, 0.2);
     expect(await count('SELECT count(*) FROM orders')).toBe(before);
