@@ -6,6 +6,7 @@ import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { parse, UsageError } from './args.js';
@@ -54,11 +55,13 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
   const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
   const recorder = new FileRecorder(transcript);
+  const side = postgresSide(upstream);
   try {
     const context = await createGatewayContext({
       dialect: 'postgres',
       policy,
       recorder,
+      side: { dialect: 'postgres', connection: side },
       approvals: new TerminalChannel(),
       database: { name: upstream.database, host: `${upstream.host}:${upstream.port}`, role: upstream.user },
     });
@@ -69,6 +72,8 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
       port,
       ...(values['socket-dir'] ? { unixSocketDir: values['socket-dir'] } : {}),
       version: 'guardrail-cli',
+      masking: context.masking,
+      catalog: side,
     });
     console.log(gateway.url);
     console.error(
@@ -81,11 +86,13 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
         try {
           await gateway.close(reason);
         } finally {
+          await side.close();
           recorder.close();
         }
       },
     };
   } catch (err) {
+    await side.close();
     recorder.close();
     throw err;
   }

@@ -110,7 +110,13 @@ async function startGateway(
   const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
   if (config.dialect === 'postgres') {
     return withSide(
-      await startPostgresGateway({ upstream: pgUpstream, context, ...listen }),
+      await startPostgresGateway({
+        upstream: pgUpstream,
+        context,
+        masking: context.masking,
+        ...(side.dialect === 'postgres' ? { catalog: side.connection } : {}),
+        ...listen,
+      }),
       side.connection,
     );
   }

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Disposition, DROP, FORWARD, Framer, STOP } from '../../src/gateway/postgres/framer.js';
+import {
+  type Disposition,
+  DROP,
+  FORWARD,
+  Framer,
+  MUST_WHOLE,
+  PREFER_WHOLE,
+  STOP,
+} from '../../src/gateway/postgres/framer.js';
 
 const WHOLE = new Uint8Array(256).fill(1);
 WHOLE['D'.charCodeAt(0)] = 0;
@@ -110,5 +118,48 @@ describe('Framer', () => {
     const big = message('Q', new Uint8Array(100));
     expect(run([big.subarray(0, 7)], () => FORWARD, 50).error).toContain('exceeds');
     expect(run([message('D', new Uint8Array(100))], () => FORWARD, 50).error).toBeUndefined();
+  });
+
+  it('hands PREFER_WHOLE messages over whole unless over the cap; a handler can require the next ones whole', () => {
+    const small = message('D', new Uint8Array(10));
+    const big = message('D', new Uint8Array(100));
+    const input = Buffer.concat([
+      small,
+      big,
+      message('D', new Uint8Array(20)),
+      message('C', Buffer.from('x\0')),
+    ]);
+    for (const cuts of [[], [3], [9, 30, 120], [1, 2, 3, 4, 5, 6, 7, 8]]) {
+      for (const then of [PREFER_WHOLE, MUST_WHOLE]) {
+        const whole = new Uint8Array(256).fill(1);
+        whole['D'.charCodeAt(0)] = PREFER_WHOLE;
+        const seen: number[] = [];
+        const out: Buffer[] = [];
+        let error: string | undefined;
+        const framer = new Framer({
+          whole,
+          maxMessageBytes: 50,
+          message: (type, _buf, start, end) => {
+            seen.push(end - start);
+            if (type === 0x44) whole[0x44] = then;
+            return FORWARD;
+          },
+          out: (b) => out.push(Buffer.from(b)),
+          fail: (m) => {
+            error = m;
+          },
+        });
+        for (const c of chunks(input, cuts)) framer.push(c);
+        if (then === PREFER_WHOLE) {
+          // The oversized row went through undecoded; everything else was seen whole.
+          expect(error).toBeUndefined();
+          expect(seen).toEqual([15, 25, 7]);
+          expect(Buffer.concat(out).equals(input)).toBe(true);
+        } else {
+          expect(seen).toEqual([15]);
+          expect(error).toContain('exceeds');
+        }
+      }
+    }
   });
 });

@@ -20,6 +20,8 @@ export const T = {
   functionCall: 0x46, // F
   copyData: 0x64, // d
   copyDone: 0x63, // c
+  copyOutResponse: 0x48, // H (backend)
+  copyInResponse: 0x47, // G
   copyFail: 0x66, // f
   password: 0x70, // p
   auth: 0x52, // R
@@ -68,11 +70,24 @@ export interface ErrorFields {
   severity: string;
   code: string;
   message: string;
+  detail?: string;
 }
 
 export function errorResponse(code: string, text: string, severity = 'ERROR'): Buffer {
+  return fieldsMessage(T.error, code, text, severity);
+}
+
+export function noticeResponse(code: string, text: string, severity = 'NOTICE'): Buffer {
+  return fieldsMessage(T.notice, code, text, severity);
+}
+
+export function commandComplete(tag: string): Buffer {
+  return message(T.commandComplete, cstr(tag));
+}
+
+function fieldsMessage(type: number, code: string, text: string, severity: string): Buffer {
   return message(
-    T.error,
+    type,
     Buffer.concat([
       cstr(`S${severity}`),
       cstr(`V${severity}`),
@@ -159,7 +174,9 @@ export function readErrorFields(buf: Buffer, start: number, end: number): ErrorF
       fields.severity = value; // V, S
     else if (key === 0x43)
       fields.code = value; // C
-    else if (key === 0x4d) fields.message = value; // M
+    else if (key === 0x4d)
+      fields.message = value; // M
+    else if (key === 0x44) fields.detail = value; // D
     pos = next;
   }
   return fields;

@@ -1,12 +1,15 @@
 // One client connection: start-up and authentication, the upstream connection, then the two
 // framed byte streams with back-pressure in both directions.
 import type { Socket } from 'node:net';
+import type { Masking } from '../../masking/index.js';
 import { type GatewayContext, Session } from '../session.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
-import { Framer } from './framer.js';
+import { DryRun } from './dry-run.js';
+import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
+import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { UpstreamConfig } from './options.js';
 import { MessageReader, ProtocolError } from './reader.js';
 import { Prepared, Replies } from './replies.js';
@@ -22,6 +25,8 @@ export interface ConnectionSettings {
   maxMessageBytes: number;
   startupTimeoutMs: number;
   cancels: CancelKeys;
+  /** Result masking and the transcript's row samples; `catalog` when the policy has column rules. */
+  masking?: { masking: Masking; catalog?: MaskingCatalog };
 }
 
 // Which message types must arrive whole: all but the bulk data ones.
@@ -90,7 +95,10 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
     }
     const leftover = reader.detach();
     const keys = s.cancels.register(upstream.pid, upstream.secret);
-    const link = new Link(client, upstream.socket, session, s, () => s.cancels.release(keys.pid));
+    const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
+    const link = new Link(client, upstream.socket, session, s, pathChanged, () =>
+      s.cancels.release(keys.pid),
+    );
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
     clearTimeout(timer);
@@ -112,6 +120,9 @@ class Link {
   private readonly fromServer: Framer;
   private held = false;
   private pressed = false;
+  /** The server stream waits for a catalog read (result masking). */
+  private serverHeld = false;
+  private readonly serverWhole = SERVER_WHOLE.slice();
   private terminating = false;
   private closed = false;
 
@@ -120,38 +131,84 @@ class Link {
     private readonly server: Socket,
     private readonly session: Session,
     s: ConnectionSettings,
+    pathChanged: boolean,
     private readonly onClose: () => void,
   ) {
     const prepared = new Prepared();
-    this.replies = new Replies(session, prepared);
-    const frontend = new Frontend(session, this.replies, prepared, {
-      send: (buf) => this.toServer(buf),
-      hold: () => {
-        this.held = true;
-        this.flow();
+    const dryRun = session.gateway.mode === 'dry-run' ? new DryRun() : undefined;
+    let frontend: Frontend | undefined;
+    this.replies = new Replies(
+      session,
+      prepared,
+      s.masking
+        ? {
+            ...s.masking,
+            hooks: {
+              toClient: (buf) => this.toClient(buf),
+              resumeServer: () => {
+                if (this.closed) return;
+                this.serverHeld = false;
+                this.guard(() => this.fromServer.resume());
+                if (!this.fromServer.held && !this.closed) this.server.resume();
+              },
+              setWhole: (type, mode) => {
+                this.serverWhole[type] = mode;
+              },
+              fatal: (message) => this.fail('XX000', message, 'gateway error'),
+            },
+          }
+        : undefined,
+      dryRun
+        ? {
+            run: dryRun,
+            resumeClient: () => frontend?.batchDone(),
+          }
+        : undefined,
+    );
+    frontend = new Frontend(
+      session,
+      this.replies,
+      prepared,
+      {
+        send: (buf) => this.toServer(buf),
+        hold: () => {
+          this.held = true;
+          this.fromClient.pause();
+          this.flow();
+        },
+        release: () => {
+          if (this.closed) return;
+          this.held = false;
+          this.guard(() => this.fromClient.resume());
+          this.flow();
+        },
+        fatal: (message, code) => this.fail(code, message, 'protocol error'),
+        terminate: () => {
+          this.terminating = true;
+        },
       },
-      release: () => {
-        if (this.closed) return;
-        this.held = false;
-        this.guard(() => this.fromClient.resume());
-        this.flow();
-      },
-      fatal: (message, code) => this.fail(code, message, 'protocol error'),
-      terminate: () => {
-        this.terminating = true;
-      },
-    });
+      s.masking ? { ...(s.masking.catalog ? { catalog: s.masking.catalog } : {}), pathChanged } : undefined,
+      dryRun,
+    );
+    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end) => frontend.message(type, buf, start, end),
+      message: (type, buf, start, end) => relay.message(type, buf, start, end),
       out: (buf) => this.toServer(buf),
       fail: (message, code) => this.fail(code, message, 'protocol error'),
     });
     this.fromServer = new Framer({
-      whole: SERVER_WHOLE,
+      whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end) => this.replies.message(type, buf, start, end),
+      message: (type, buf, start, end) => {
+        const d = this.replies.message(type, buf, start, end);
+        if (d === STOP) {
+          this.serverHeld = true;
+          this.server.pause();
+        }
+        return d;
+      },
       out: (buf) => this.toClient(buf),
       fail: (message, code) => this.fail(code, `upstream sent ${message}`, 'upstream protocol error'),
     });
@@ -178,7 +235,9 @@ class Link {
       this.pressed = false;
       this.flow();
     });
-    client.on('drain', () => server.resume());
+    client.on('drain', () => {
+      if (!this.serverHeld) server.resume();
+    });
     client.on('end', () => this.close('client closed the connection'));
     client.on('close', () => this.close('client closed the connection'));
     server.on('error', (err) =>

@@ -10,8 +10,16 @@ export const DROP = 1;
 export const STOP = 2;
 export type Disposition = typeof FORWARD | typeof DROP | typeof STOP | Buffer;
 
+/** `whole` values: stream through, arrive whole, or arrive whole unless over the size limit. */
+export const STREAM = 0;
+export const MUST_WHOLE = 1;
+export const PREFER_WHOLE = 2;
+
 export interface FramerHooks {
-  /** Types whose messages must be decoded (arrive whole); others stream through. */
+  /**
+   * Per message type, STREAM, MUST_WHOLE or PREFER_WHOLE (see above). Read at each message
+   * header, so a handler may change it for the messages that follow.
+   */
   whole: Uint8Array;
   maxMessageBytes: number;
   message(type: number, buf: Buffer, start: number, end: number): Disposition;
@@ -39,6 +47,11 @@ export class Framer {
     if (this.dead) return;
     if (this.stopped) this.backlog.push(chunk);
     else this.scan(chunk);
+  }
+
+  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
+  pause(): void {
+    this.stopped = true;
   }
 
   resume(): void {
@@ -127,8 +140,14 @@ export class Framer {
         continue;
       }
       if (total > hooks.maxMessageBytes) {
-        this.tooBig(total);
-        return;
+        if (hooks.whole[type] !== PREFER_WHOLE) {
+          this.tooBig(total);
+          return;
+        }
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
       }
       if (len - pos >= total) {
         const d = hooks.message(type, chunk, pos, pos + total);
@@ -170,8 +189,13 @@ export class Framer {
       return true;
     }
     if (total > this.hooks.maxMessageBytes) {
-      this.tooBig(total);
-      return false;
+      if (this.hooks.whole[type] !== PREFER_WHOLE) {
+        this.tooBig(total);
+        return false;
+      }
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
     }
     this.body = Buffer.allocUnsafe(total);
     head.copy(this.body, 0);

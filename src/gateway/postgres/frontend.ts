@@ -6,20 +6,26 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
+import type { LineageResult } from '../../masking/index.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
+import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
+import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import {
   BIND,
   CLOSE,
   DESCRIBE,
   EXECUTE,
+  INTERNAL,
   PARSE,
   type Prepared,
   QUERY,
   type Replies,
+  type StatementFacts,
   SYNC,
 } from './replies.js';
+import { bindResultFormats } from './result-messages.js';
 
 export const FAILING_SQL = 'guardrail refused this statement';
 const REFUSED = '42501';
@@ -29,7 +35,7 @@ const PARAM_PREVIEW = 1024;
 export interface FrontendHooks {
   /** Sends bytes to the server (used when a held statement is decided). */
   send(buf: Buffer): void;
-  /** Stops reading the client: a statement waits for approval. */
+  /** Stops reading the client (also the rest of the chunk being read): a statement waits. */
   hold(): void;
   /** Resumes reading the client and processing what queued behind the held statement. */
   release(): void;
@@ -40,15 +46,90 @@ export interface FrontendHooks {
 export class Frontend {
   /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
   private discarding = false;
+  /** The session may have changed its search path or role (see changesSessionPath). */
+  private pathChanged: boolean;
 
   constructor(
     private readonly session: Session,
     private readonly replies: Replies,
     private readonly prepared: Prepared,
     private readonly hooks: FrontendHooks,
-  ) {}
+    /**
+     * Result masking: `facts` are recorded per statement; `catalog` when column rules exist;
+     * `pathChanged` when start-up settings changed the search path or role.
+     */
+    private readonly masking?: { catalog?: MaskingCatalog; pathChanged?: boolean },
+    private readonly dryRun?: DryRun,
+  ) {
+    this.pathChanged = masking?.pathChanged === true;
+  }
+
+  /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
+  private holds = 0;
+  private awaitingReady = false;
+
+  private block(): void {
+    if (this.holds++ === 0) this.hooks.hold();
+  }
+
+  private unblock(): void {
+    if (--this.holds === 0) this.hooks.release();
+  }
+
+  /** Dry run: the batch's ReadyForQuery, or a CopyInResponse, went to the client. */
+  batchDone(): void {
+    if (!this.awaitingReady) return;
+    this.awaitingReady = false;
+    this.unblock();
+  }
+
+  /**
+   * Dry run: the gateway's own SQL goes before the first message of a batch (see dry-run.ts);
+   * its replies are expected before the message's own.
+   */
+  private openBatch(): Buffer | undefined {
+    const prefix = this.dryRun?.batchPrefix();
+    if (prefix) this.replies.expect(INTERNAL);
+    return prefix;
+  }
+
+  /** Dry run: the message that ends a batch is the last read until the batch's ReadyForQuery is out. */
+  private endBatch(): void {
+    this.awaitingReady = true;
+    this.block();
+  }
 
   message(type: number, buf: Buffer, start: number, end: number): Disposition {
+    if (!this.dryRun) return this.relay(type, buf, start, end);
+    switch (type) {
+      case T.query:
+      case T.parse:
+      case T.copyData:
+      case T.flush:
+        return this.relay(type, buf, start, end);
+      case T.terminate:
+        this.hooks.terminate();
+        // A dry run's transaction ends rolled back, whatever the client did.
+        return Buffer.concat([DRY_RUN_ROLLBACK, buf.subarray(start, end)]);
+      case T.copyDone:
+      case T.copyFail:
+        // The end of COPY FROM STDIN data: nothing more is read until the batch has ended.
+        if (!this.replies.copyIn) return FORWARD;
+        this.endBatch();
+        return buf.subarray(start, end);
+      default: {
+        const prefix = this.openBatch();
+        const d = this.relay(type, buf, start, end);
+        // A refused fast-path call is answered as a Query: it ends its batch like a Sync.
+        if (type === T.sync || type === T.functionCall) this.endBatch();
+        const body = d === FORWARD ? buf.subarray(start, end) : d;
+        if (typeof body === 'number') return prefix ?? body;
+        return prefix ? Buffer.concat([prefix, body]) : body;
+      }
+    }
+  }
+
+  private relay(type: number, buf: Buffer, start: number, end: number): Disposition {
     if (type === T.sync) {
       this.discarding = false;
       this.replies.expect(SYNC);
@@ -69,19 +150,45 @@ export class Frontend {
         const portal = readCString(buf, start + 5, end);
         const stmt = readCString(buf, portal.next, end);
         if (stmt.next < 0) return this.malformed('Bind');
-        this.prepared.portals.set(portal.value, this.prepared.statements.get(stmt.value));
+        let formats: number[] = [];
+        if (this.masking) {
+          try {
+            formats = bindResultFormats(buf, start, end);
+          } catch {
+            return this.malformed('Bind');
+          }
+        }
+        this.prepared.portals.set(portal.value, {
+          statement: this.prepared.statements.get(stmt.value),
+          formats,
+        });
         this.replies.expect(BIND);
         return FORWARD;
       }
       case T.execute: {
         const portal = readCString(buf, start + 5, end);
         if (portal.next < 0) return this.malformed('Execute');
-        this.replies.expect(EXECUTE, this.prepared.portals.get(portal.value));
+        const p = this.prepared.portals.get(portal.value);
+        const s = p?.statement;
+        this.replies.expect(EXECUTE, s?.id, undefined, {
+          ...(p ? { portal: p } : {}),
+          ...(s?.lineage ? { lineage: s.lineage } : {}),
+          ...(s?.texts ? { texts: s.texts } : {}),
+          ...(s?.changesCatalog ? { changesCatalog: true } : {}),
+          ...(s?.steps ? { steps: s.steps } : {}),
+        });
         return FORWARD;
       }
-      case T.describe:
-        this.replies.expect(DESCRIBE);
+      case T.describe: {
+        const name = readCString(buf, start + 6, end);
+        if (name.next < 0) return this.malformed('Describe');
+        const target =
+          buf[start + 5] === 0x53
+            ? this.prepared.statements.get(name.value)
+            : this.prepared.portals.get(name.value);
+        this.replies.expect(DESCRIBE, undefined, undefined, target ? { describes: target } : {});
         return FORWARD;
+      }
       case T.close: {
         const name = readCString(buf, start + 6, end);
         if (name.next < 0) return this.malformed('Close');
@@ -118,13 +225,27 @@ export class Frontend {
     const text = readCString(buf, start + 5, end);
     if (text.next < 0) return this.malformed('Query');
     const via: Via = COPY.test(text.value) ? 'copy' : 'simple';
-    return this.judge(text.value, via, undefined, buf, start, end, (j) => {
-      if (j.forward) {
-        this.replies.expect(QUERY, j.statement.id);
-        return FORWARD;
+    return this.judge(text.value, via, undefined, buf, start, end, (j, facts) => {
+      if (!this.dryRun) {
+        if (j.forward) {
+          this.replies.expect(QUERY, j.statement.id, undefined, facts);
+          return FORWARD;
+        }
+        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        return queryMessage(FAILING_SQL);
       }
-      this.replies.expect(QUERY, j.statement.id, this.refuse(j));
-      return queryMessage(FAILING_SQL);
+      const prefix = this.openBatch();
+      let out: Buffer;
+      if (j.forward) {
+        const plan = this.dryRun.rewrite(j.analysis.statements.map((st) => st.text));
+        this.replies.expect(QUERY, j.statement.id, undefined, { ...facts, steps: plan.steps });
+        out = plan.sql === undefined ? buf.subarray(start, end) : queryMessage(plan.sql);
+      } else {
+        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        out = queryMessage(FAILING_SQL);
+      }
+      this.endBatch();
+      return prefix ? Buffer.concat([prefix, out]) : out;
     });
   }
 
@@ -134,16 +255,26 @@ export class Frontend {
     if (name.next < 0 || text.next < 0) return this.malformed('Parse');
     const via: Via = COPY.test(text.value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
     const params = nextBindParams(buf, end, name.value);
-    return this.judge(text.value, via, params, buf, start, end, (j) => {
+    return this.judge(text.value, via, params, buf, start, end, (j, facts) => {
+      const prefix = this.openBatch();
+      let out: Buffer | typeof FORWARD;
       if (j.forward) {
-        this.prepared.statements.set(name.value, j.statement.id);
+        const step = this.dryRun?.step(text.value);
+        this.prepared.statements.set(name.value, {
+          id: j.statement.id,
+          ...facts,
+          ...(step ? { steps: [step] } : {}),
+        });
         this.replies.expect(PARSE, j.statement.id);
-        return FORWARD;
+        out = step?.sql === undefined ? FORWARD : parseMessage(name.value, step.sql);
+      } else {
+        if (name.value === '') this.prepared.statements.delete('');
+        this.discarding = true;
+        this.replies.expect(PARSE, j.statement.id, this.refuse(j));
+        out = parseMessage('', FAILING_SQL);
       }
-      if (name.value === '') this.prepared.statements.delete('');
-      this.discarding = true;
-      this.replies.expect(PARSE, j.statement.id, this.refuse(j));
-      return parseMessage('', FAILING_SQL);
+      if (!prefix) return out;
+      return Buffer.concat([prefix, out === FORWARD ? buf.subarray(start, end) : out]);
     });
   }
 
@@ -157,7 +288,11 @@ export class Frontend {
     return errorResponse(REFUSED, message);
   }
 
-  /** Judges a statement; a pending approval holds it and everything the client sent after it. */
+  /**
+   * Judges a statement, then (when it may run and masking is on) works out its lineage; a
+   * statement whose lineage cannot be established is refused. A pending approval or catalog read
+   * holds it and everything the client sent after it.
+   */
   private judge(
     text: string,
     via: Via,
@@ -165,30 +300,66 @@ export class Frontend {
     buf: Buffer,
     start: number,
     end: number,
-    decided: (j: Judgement) => Disposition,
+    decided: (j: Judgement, facts: StatementFacts) => Disposition,
   ): Disposition {
-    const j = this.session.inspect(text, via, {
+    const inspected = this.session.inspect(text, via, {
       inTransaction: this.replies.inTransaction,
       ...(params ? { params } : {}),
     });
-    if (!(j instanceof Promise)) return decided(j);
+    const j =
+      inspected instanceof Promise
+        ? inspected.then((x) => this.withFacts(text, x))
+        : this.withFacts(text, inspected);
+    if (!(j instanceof Promise)) return decided(j[0], j[1]);
     const original = buf.subarray(start, end);
-    this.hooks.hold();
+    this.block();
     j.then(
-      (judgement) => {
+      ([judgement, facts]) => {
         try {
-          const d = decided(judgement);
+          const d = decided(judgement, facts);
           if (d === FORWARD) this.hooks.send(original);
           else if (typeof d !== 'number') this.hooks.send(d);
         } catch (err) {
           this.hooks.fatal(`gateway error: ${(err as Error).message}`, 'XX000');
           return;
         }
-        this.hooks.release();
+        this.unblock();
       },
       (err: Error) => this.hooks.fatal(`statement could not be judged: ${err.message}`, 'XX000'),
     );
     return STOP;
+  }
+
+  private withFacts(
+    text: string,
+    j: Judgement,
+  ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> {
+    if (!j.forward || !this.masking) return [j, {}];
+    const texts = j.analysis.statements.map((s) => s.text);
+    const { catalog } = this.masking;
+    if (!catalog) return [j, { texts }];
+    const ddl = texts.length === 0 || texts.some(changesCatalog);
+    const facts: StatementFacts = { texts, ...(ddl ? { changesCatalog: true } : {}) };
+    const withLineage = (l: LineageResult): [Judgement, StatementFacts] =>
+      l.refuse
+        ? [
+            { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
+            facts,
+          ]
+        : [j, { ...facts, lineage: l.statements }];
+    // Without reports from the server, a changed search path or role ($user) cannot be followed.
+    if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
+    const { searchPath } = this.replies;
+    const l = catalog.lineage(text, {
+      strict: this.replies.unseenDdl || ddl,
+      ...(searchPath !== undefined ? { searchPath } : {}),
+      pathUnknown: this.pathChanged && (searchPath === undefined || searchPath.includes('$user')),
+    });
+    return l instanceof Promise
+      ? l.then(withLineage, (err: Error) =>
+          withLineage({ refuse: true, reason: `the masking catalog could not be read: ${err.message}` }),
+        )
+      : withLineage(l);
   }
 }
 

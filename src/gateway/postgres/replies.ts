@@ -2,9 +2,22 @@
 // order, so that each CommandComplete or ErrorResponse is attributed to the statement it belongs
 // to, even when a client pipelines many statements before reading anything.
 import { performance } from 'node:perf_hooks';
+import type { StatementLineage } from '../../masking/index.js';
 import type { Session } from '../session.js';
-import { readCString, readErrorFields, rowsOfTag, T } from './codec.js';
+import {
+  commandComplete,
+  noticeResponse,
+  readCString,
+  readErrorFields,
+  readyForQuery,
+  rowsOfTag,
+  T,
+} from './codec.js';
+import { type DryRun, SKIPPED_CODE, SKIPPED_TAG, type Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
+import type { MaskingCatalog } from './masking-catalog.js';
+import { type Portal, type ResultEntry, ResultMasker, type ResultMasking } from './result-masking.js';
+import { type ResultFields, readRowDescription } from './result-messages.js';
 
 export const QUERY = 0;
 export const PARSE = 1;
@@ -13,9 +26,29 @@ export const DESCRIBE = 3;
 export const EXECUTE = 4;
 export const CLOSE = 5;
 export const SYNC = 6;
-export type ReplyKind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+/** SQL the gateway runs for itself (dry run): no reply of it reaches the client. */
+export const INTERNAL = 7;
+export type ReplyKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
-interface Entry {
+/** What result masking knows of a statement before it runs. */
+export interface StatementFacts {
+  /** One entry per statement of the string (Parse: one); absent when no masking rule exists. */
+  lineage?: (StatementLineage | undefined)[];
+  /** The statements' own texts, to read COPY options from. */
+  texts?: string[];
+  /** Running it may change the catalog: masking's caches are dropped when it ends. */
+  changesCatalog?: boolean;
+  /** Dry run: how each statement is run and answered. */
+  steps?: Step[];
+}
+
+export interface PreparedStatement extends StatementFacts {
+  id: string;
+  /** Its RowDescription, from a Describe of the statement. */
+  described?: ResultFields;
+}
+
+interface Entry extends StatementFacts, ResultEntry {
   kind: ReplyKind;
   /** Session statement id whose result this reply completes. */
   stmt: string | undefined;
@@ -25,12 +58,28 @@ interface Entry {
   tag: string | undefined;
   rows: number | undefined;
   error: { code: string; message: string } | undefined;
+  /** QUERY: which statement of the string is answering now. */
+  index: number;
+  /** DESCRIBE: what the RowDescription describes. */
+  describes?: PreparedStatement | Portal;
+}
+
+/** Dry run: the plan, and the Frontend, which waits for each batch to end before reading on. */
+export interface DryRunReplies {
+  run: DryRun;
+  /** The batch's ReadyForQuery went out, or the server waits for COPY data: read the client again. */
+  resumeClient(): void;
+}
+
+/** A portal of a statement prepared in this session. */
+export interface PreparedPortal extends Portal {
+  statement: PreparedStatement | undefined;
 }
 
 /** Named statements and portals, to know which statement an Execute runs. */
 export class Prepared {
-  readonly statements = new Map<string, string>();
-  readonly portals = new Map<string, string | undefined>();
+  readonly statements = new Map<string, PreparedStatement>();
+  readonly portals = new Map<string, PreparedPortal>();
 
   clear(): void {
     this.statements.clear();
@@ -43,11 +92,24 @@ export class Replies {
   private head = 0;
   /** Transaction status of the last ReadyForQuery: I, T or E. */
   txStatus = 0x49;
+  /** DDL ran in this session that the side connection may not see yet (not committed). */
+  unseenDdl = false;
+  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
+  searchPath: string | undefined;
+  /** The server is reading COPY data from the client. */
+  copyIn = false;
+  private readonly results: ResultMasker | undefined;
+  private readonly catalog: MaskingCatalog | undefined;
 
   constructor(
     private readonly session: Session,
     private readonly prepared: Prepared,
-  ) {}
+    masking?: ResultMasking,
+    private readonly dry?: DryRunReplies,
+  ) {
+    this.results = masking ? new ResultMasker(session, masking) : undefined;
+    this.catalog = masking?.catalog;
+  }
 
   get inTransaction(): boolean {
     return this.txStatus !== 0x49;
@@ -57,7 +119,7 @@ export class Replies {
     return this.queue.length - this.head;
   }
 
-  expect(kind: ReplyKind, stmt?: string, refusal?: Buffer): void {
+  expect(kind: ReplyKind, stmt?: string, refusal?: Buffer, extra?: Partial<Entry>): void {
     this.queue.push({
       kind,
       stmt,
@@ -66,7 +128,10 @@ export class Replies {
       tag: undefined,
       rows: undefined,
       error: undefined,
+      index: 0,
+      ...extra,
     });
+    if (extra?.changesCatalog) this.unseenDdl = true;
   }
 
   private peek(): Entry | undefined {
@@ -85,7 +150,9 @@ export class Replies {
   }
 
   private finish(e: Entry): void {
-    if (!e.stmt || e.refusal) return;
+    if (e.refusal) return;
+    if (e.changesCatalog) this.catalog?.invalidate();
+    if (!e.stmt) return;
     this.session.result(e.stmt, {
       durationMs: Math.round((performance.now() - e.started) * 1000) / 1000,
       ...(e.tag !== undefined ? { tag: e.tag } : {}),
@@ -96,13 +163,31 @@ export class Replies {
 
   /** Handles one server message; returns what to send the client. */
   message(type: number, buf: Buffer, start: number, end: number): Disposition {
+    if (this.dry && this.peek()?.kind === INTERNAL) return this.internal(type, buf, start, end);
     switch (type) {
+      case T.dataRow:
+        return this.results ? this.rows(buf, start, end) : FORWARD;
+      case T.copyData:
+        return this.results ? this.results.copyData(this.peek(), buf, start, end) : FORWARD;
+      case T.copyDone:
+        return this.results?.withheld ? DROP : FORWARD;
       case T.commandComplete:
       case T.emptyQuery:
       case T.portalSuspended: {
         const tag = type === T.commandComplete ? readCString(buf, start + 5, end).value : undefined;
         const e = this.peek();
+        const withheld = this.results?.end(e) === true;
         if (e && (e.kind === EXECUTE || e.kind === QUERY)) {
+          e.index++;
+          if (withheld) {
+            if (e.kind === EXECUTE) this.finish(this.shift()!);
+            return DROP;
+          }
+          const step = e.steps?.[e.kind === QUERY ? e.index - 1 : 0];
+          if (step && tag !== undefined) {
+            this.dry?.run.completed(step);
+            if (step.tag !== undefined) return this.answered(e, step);
+          }
           if (tag !== undefined) {
             e.tag = tag;
             const rows = rowsOfTag(tag);
@@ -118,50 +203,109 @@ export class Replies {
       case T.closeComplete:
         this.shift();
         return FORWARD;
-      case T.rowDescription:
+      case T.rowDescription: {
+        const e = this.peek();
+        if (e?.kind === DESCRIBE) {
+          this.shift();
+          if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end);
+          return FORWARD;
+        }
+        if (this.results && e && (e.kind === QUERY || e.kind === EXECUTE))
+          return this.results.rowDescription(e, buf, start, end);
+        return FORWARD;
+      }
       case T.noData:
         if (this.peek()?.kind === DESCRIBE) this.shift();
         return FORWARD;
-      case T.error:
-        return this.error(buf, start, end);
+      case T.copyOutResponse: {
+        const e = this.peek();
+        if (this.results && e && (e.kind === QUERY || e.kind === EXECUTE))
+          return this.results.copyOut(e, buf, start);
+        return FORWARD;
+      }
+      case T.error: {
+        // A withheld result already got its error: the client gets one per statement.
+        const withheld = this.results?.end(this.peek()) === true;
+        const d = this.error(buf, start, end);
+        return withheld ? DROP : d;
+      }
       case T.ready:
-        this.ready(buf[start + 5]!);
+        this.results?.end(undefined);
+        this.copyIn = false;
+        return this.ready(buf[start + 5]!);
+      case T.copyInResponse:
+        this.copyIn = true;
+        this.dry?.resumeClient();
         return FORWARD;
       case T.parameterStatus: {
         const name = readCString(buf, start + 5, end);
         if (name.value === 'standard_conforming_strings')
           this.session.analysisContext.standardConformingStrings =
             readCString(buf, name.next, end).value === 'on';
+        else if (name.value === 'search_path') this.searchPath = readCString(buf, name.next, end).value;
         return FORWARD;
       }
       case T.notice: {
         const f = readErrorFields(buf, start + 5, end);
-        this.session.notice(f.severity, f.code, f.message);
-        return FORWARD;
+        this.session.notice(f.severity, f.code, withDetail(f));
+        return this.results ? this.results.serverMessage(buf, start, end) : FORWARD;
       }
       default:
         return FORWARD;
     }
   }
 
+  /** A dry-run step the gateway answers itself: its tag (and notice) instead of the server's. */
+  private answered(e: Entry, step: Step): Disposition {
+    e.tag = step.skipped ? SKIPPED_TAG : step.tag;
+    let out = commandComplete(step.tag!);
+    if (step.notice) {
+      const { severity, code, message } = step.notice;
+      this.session.notice(severity, step.skipped ? SKIPPED_CODE : code, message);
+      out = Buffer.concat([noticeResponse(code, message, severity), out]);
+    }
+    if (e.kind === EXECUTE) this.finish(this.shift()!);
+    return out;
+  }
+
+  /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
+  private internal(type: number, buf: Buffer, start: number, end: number): Disposition {
+    if (type === T.error) {
+      const f = readErrorFields(buf, start + 5, end);
+      this.session.notice(
+        f.severity,
+        f.code,
+        `guardrail dry run: the gateway's own statement failed: ${f.message}`,
+      );
+    } else if (type === T.ready) this.shift();
+    return DROP;
+  }
+
+  private rows(buf: Buffer, start: number, end: number): Disposition {
+    const e = this.peek();
+    if (!e || (e.kind !== QUERY && e.kind !== EXECUTE)) return FORWARD;
+    return this.results!.dataRow(e, buf, start, end);
+  }
+
   private error(buf: Buffer, start: number, end: number): Disposition {
     const e = this.peek();
-    if (!e) return FORWARD;
+    const pass = this.results ? this.results.serverMessage(buf, start, end) : FORWARD;
+    if (!e) return pass;
     if (e.kind === QUERY) {
       if (e.refusal) return this.replace(e);
       const f = readErrorFields(buf, start + 5, end);
-      e.error = { code: f.code, message: f.message };
-      return FORWARD;
+      e.error = { code: f.code, message: withDetail(f) };
+      return pass;
     }
-    if (e.kind === SYNC) return FORWARD;
+    if (e.kind === SYNC) return pass;
     // The server now skips everything up to the next Sync: those entries get no reply, and the
     // statements among them are recorded as not run.
     const first = this.shift()!;
     const f = readErrorFields(buf, start + 5, end);
-    let out: Disposition = FORWARD;
+    let out: Disposition = pass;
     if (first.refusal) out = this.replace(first);
-    else if (first.stmt) {
-      first.error = { code: f.code, message: f.message };
+    else {
+      first.error = { code: f.code, message: withDetail(f) };
       this.finish(first);
     }
     const skipped = { code: f.code, message: 'not run: an earlier message of the same pipeline failed' };
@@ -182,15 +326,20 @@ export class Replies {
     return refusal.length > 0 ? refusal : DROP;
   }
 
-  private ready(status: number): void {
+  private ready(upstream: number): Disposition {
+    if (upstream === 0x49 && this.pending <= 1) this.unseenDdl = false;
+    const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY) {
         this.finish(e);
-        return;
+        break;
       }
-      if (e.kind === SYNC) return;
+      if (e.kind === SYNC) break;
     }
+    if (!this.dry) return FORWARD;
+    this.dry.resumeClient();
+    return status === upstream ? FORWARD : readyForQuery(status);
   }
 
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
@@ -202,4 +351,8 @@ export class Replies {
       }
     }
   }
+}
+
+function withDetail(f: { message: string; detail?: string }): string {
+  return f.detail ? `${f.message}\nDETAIL: ${f.detail}` : f.message;
 }

@@ -4,10 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Masking } from '../../masking/index.js';
 import type { GatewayContext } from '../session.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
 import { serveClient } from './connection.js';
+import { MaskingCatalog, type Queryable } from './masking-catalog.js';
 import { describeUpstream, type UpstreamOptions, upstreamConfig } from './options.js';
 import { scramVerifier } from './scram-server.js';
 
@@ -30,6 +32,13 @@ export interface PostgresGatewayOptions {
   startupTimeoutMs?: number;
   /** Written to the transcript's gateway.start line. */
   version?: string;
+  /**
+   * The policy's masking (createGatewayContext returns it): result rows are sampled into the
+   * transcript through it, and masked on the wire when `on-wire` is set.
+   */
+  masking?: Masking;
+  /** Where column rules look up the catalog: the gateway's side connection. Required with column rules. */
+  catalog?: Queryable;
 }
 
 export interface PostgresGateway {
@@ -63,7 +72,10 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
   const user = options.user ?? 'guardrail';
   const password = options.password ?? randomBytes(18).toString('base64url');
   const host = options.host ?? '127.0.0.1';
-  const { context } = options;
+  const { context, masking } = options;
+  const rules = masking && !masking.matcher.empty;
+  if (rules && !options.catalog)
+    throw new Error('masking.columns needs a side connection to the upstream for catalog lookups');
   const settings = {
     context,
     upstream,
@@ -72,6 +84,14 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     cancels: new CancelKeys(),
+    ...(masking
+      ? {
+          masking: {
+            masking,
+            ...(rules && options.catalog ? { catalog: new MaskingCatalog(masking, options.catalog) } : {}),
+          },
+        }
+      : {}),
   };
   const sockets = new Set<Socket>();
   let nextConn = 0;

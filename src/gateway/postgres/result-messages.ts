@@ -1,0 +1,179 @@
+// Decoding what result masking needs from server messages: RowDescription fields, the COPY
+// format of a CopyOutResponse and of the COPY statement, DataRow values for the transcript's
+// sample, and ErrorResponse/NoticeResponse fields rewritten with their values redacted.
+import {
+  type CopyCsvFormat,
+  type CopyTextFormat,
+  type Masking,
+  MaskingError,
+  type PgField,
+  pgTextLike,
+} from '../../masking/index.js';
+import { parseSync } from '../../masking/pg-wasm.js';
+import { readCString } from './codec.js';
+
+export interface ResultFields {
+  names: string[];
+  fields: PgField[];
+  /** Per column: 0 text, 1 binary. */
+  formats: number[];
+}
+
+/** RowDescription body: Int16 count, then per field name, table OID, attnum, type OID, typlen, typmod, format. */
+export function readRowDescription(buf: Buffer, start: number, end: number): ResultFields {
+  const n = buf.readInt16BE(start + 5);
+  let pos = start + 7;
+  const out: ResultFields = { names: [], fields: [], formats: [] };
+  for (let i = 0; i < n; i++) {
+    const name = readCString(buf, pos, end);
+    if (name.next < 0 || name.next + 18 > end) throw new MaskingError('malformed RowDescription');
+    pos = name.next;
+    out.names.push(name.value);
+    out.fields.push({
+      tableOid: buf.readUInt32BE(pos),
+      attnum: buf.readInt16BE(pos + 4),
+      typeOid: buf.readUInt32BE(pos + 6),
+    });
+    out.formats.push(buf.readInt16BE(pos + 16));
+    pos += 18;
+  }
+  return out;
+}
+
+/** Result format codes of a Bind: none (all text), one (for all) or one per column. */
+export function bindResultFormats(buf: Buffer, start: number, end: number): number[] {
+  const portal = readCString(buf, start + 5, end);
+  const stmt = readCString(buf, portal.next, end);
+  let p = stmt.next;
+  const nFormats = buf.readInt16BE(p);
+  p += 2 + nFormats * 2;
+  const nParams = buf.readInt16BE(p);
+  p += 2;
+  for (let i = 0; i < nParams; i++) {
+    const len = buf.readInt32BE(p);
+    p += 4 + Math.max(len, 0);
+  }
+  const n = buf.readInt16BE(p);
+  p += 2;
+  const formats: number[] = [];
+  for (let i = 0; i < n; i++) formats.push(buf.readInt16BE(p + i * 2));
+  return formats;
+}
+
+export function formatOf(formats: readonly number[], i: number): number {
+  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0);
+}
+
+export type CopyFormat =
+  | { kind: 'text'; text: CopyTextFormat; header: boolean }
+  | { kind: 'csv'; csv: CopyCsvFormat; header: boolean }
+  | { kind: 'binary' };
+
+/** The format options of a COPY … TO STDOUT statement, from its parse tree. */
+export function copyFormat(sql: string): CopyFormat {
+  const stmts = (parseSync(sql).stmts ?? []) as { stmt?: Record<string, unknown> }[];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean) as
+    | {
+        options?: {
+          DefElem: { defname: string; arg?: Record<string, { sval?: string; boolval?: unknown }> };
+        }[];
+      }
+    | undefined;
+  if (!copy) throw new MaskingError('the COPY statement could not be read');
+  const opts: Record<string, string | true> = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : undefined;
+    opts[d.defname] = arg?.sval ?? (arg && 'boolval' in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === 'string' ? opts.format.toLowerCase() : 'text';
+  const header = opts.header !== undefined && opts.header !== 'false' && opts.header !== 'off';
+  if (format === 'binary') return { kind: 'binary' };
+  const str = (k: string) => (typeof opts[k] === 'string' ? { [k]: opts[k] as string } : {});
+  if (format === 'csv')
+    return {
+      kind: 'csv',
+      header,
+      csv: { ...str('delimiter'), ...str('quote'), ...str('escape'), ...str('null') },
+    };
+  if (format === 'text') return { kind: 'text', header, text: { ...str('delimiter'), ...str('null') } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
+}
+
+const SAMPLE_CHARS = 256;
+
+/** One DataRow as readable values for the transcript (before masking and detectors). */
+export function sampleValues(row: Buffer, fields: ResultFields | undefined, n: number): unknown[] {
+  const values: unknown[] = [];
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const len = row.readInt32BE(pos);
+    pos += 4;
+    if (len < 0) {
+      values.push(null);
+      continue;
+    }
+    const binary = fields ? formatOf(fields.formats, i) === 1 : false;
+    const type = fields?.fields[i]?.typeOid ?? 0;
+    values.push(
+      binary && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString('utf8', pos, pos + len),
+    );
+    pos += len;
+  }
+  return values;
+}
+
+function binaryValue(row: Buffer, pos: number, len: number, type: number): unknown {
+  if (type === 16 && len === 1) return row[pos] === 1;
+  if (type === 21 && len === 2) return row.readInt16BE(pos);
+  if (type === 23 && len === 4) return row.readInt32BE(pos);
+  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
+  return `<binary ${len} bytes>`;
+}
+
+/** Cuts sample strings after the detectors have seen them whole. */
+export function cutSample(values: unknown[]): unknown[] {
+  return values.map((v) =>
+    typeof v === 'string' && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}…` : v,
+  );
+}
+
+// ErrorResponse/NoticeResponse fields that can quote row values: message, detail, hint, context.
+const VALUE_FIELDS = new Set([0x4d, 0x44, 0x48, 0x57]);
+
+/** Rewrites an ErrorResponse or NoticeResponse with its value-bearing fields redacted. */
+export function redactFields(buf: Buffer, start: number, end: number, masking: Masking): Buffer {
+  const fields: [number, string][] = [];
+  let pos = start + 5;
+  while (pos < end && buf[pos] !== 0) {
+    const { value, next } = readCString(buf, pos + 1, end);
+    if (next < 0) throw new MaskingError('malformed error fields');
+    fields.push([buf[pos]!, value]);
+    pos = next;
+  }
+  const schema = fields.find(([k]) => k === 0x73)?.[1];
+  const table = fields.find(([k]) => k === 0x74)?.[1];
+  const ctx = { ...(schema ? { schema } : {}), ...(table ? { table } : {}) };
+  const body = Buffer.concat([
+    ...fields.map(([k, v]) =>
+      Buffer.concat([
+        Buffer.from([k]),
+        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`),
+      ]),
+    ),
+    Buffer.from([0]),
+  ]);
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = buf[start]!;
+  out.writeInt32BE(body.length + 4, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+/** A CopyData message around `data`. */
+export function copyData(data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + data.length);
+  out[0] = 0x64;
+  out.writeInt32BE(data.length + 4, 1);
+  data.copy(out, 5);
+  return out;
+}
