@@ -15,12 +15,11 @@ import {
   upsertReportComment,
 } from '../approvals/report.js';
 import type { JobInfo } from '../approvals/types.js';
-import type { TranscriptLine } from '../transcript/events.js';
+import { SKIPPED_CODE, type TranscriptLine } from '../transcript/events.js';
 import { impactOf, rowsText, type StatementView, statementsOf } from '../transcript/read.js';
 import { escapeText, redactor } from './summary.js';
 
-export const SKIPPED_NOTICE = 'dry-run-skipped';
-const SKIPPED_TAG = /^SKIPPED\b/i;
+const SKIPPED = /^SKIPPED\b/i;
 /** Room for the closing tag and the note about statements left out. */
 const RESERVE_CHARS = 1_000;
 const STATEMENT_MAX = 1_000;
@@ -68,14 +67,14 @@ function collect(lines: TranscriptLine[]) {
     else if (l.type === 'notice' && String(l.code).startsWith('dry-run')) {
       const named = (l as { id?: unknown }).id;
       const id = typeof named === 'string' ? named : latest.get(l.conn);
-      const row = l.code === SKIPPED_NOTICE && id !== undefined ? rows.get(`${l.conn}/${id}`) : undefined;
+      const row = l.code === SKIPPED_CODE && id !== undefined ? rows.get(`${l.conn}/${id}`) : undefined;
       if (row) row.skipped = String(l.message);
       else notes.push(`${l.code}: ${l.message}`);
     }
   }
   for (const row of rows.values()) {
     const tag = row.view.result?.tag;
-    if (row.skipped === undefined && tag && SKIPPED_TAG.test(tag)) row.skipped = tag;
+    if (row.skipped === undefined && tag && SKIPPED.test(tag)) row.skipped = tag;
   }
   return { start, rows: [...rows.values()], notes, errors };
 }

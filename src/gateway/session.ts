@@ -38,6 +38,12 @@ export interface Judgement {
   analysis: Analysis;
   /** Set when `forward` is false: the message the client gets (rule ids and the reason). */
   refusal?: string;
+  /**
+   * A MySQL dry run: not forwarded, yet not refused either. The engine answers success and
+   * records the statement as skipped, so the migration tool goes on and every later statement
+   * is analysed and estimated too.
+   */
+  skip?: string;
 }
 
 export type Analyzer = (text: string, ctx: AnalysisContext) => Analysis;
@@ -272,7 +278,11 @@ export class Session {
       })),
       enforced,
     });
-    if (verdict.action === 'allow' || !enforced) return { forward: true, statement, verdict, analysis };
+    if (verdict.action === 'allow' || !enforced) {
+      return this.gateway.mode === 'dry-run'
+        ? this.dryRun(statement, verdict, analysis, statement.via === 'prepared')
+        : { forward: true, statement, verdict, analysis };
+    }
     if (verdict.action === 'deny') {
       return this.refuse(
         statement,
@@ -281,6 +291,8 @@ export class Session {
         verdict,
       );
     }
+    if (this.gateway.mode === 'dry-run' && (this.gateway.dialect === 'mysql' || this.dryRunMayRun(verdict)))
+      return this.dryRun(statement, verdict, analysis, statement.via === 'prepared');
     if (this.preapproved(statement, analysis)) {
       this.record({
         type: 'approval.decided',
@@ -292,6 +304,37 @@ export class Session {
       return { forward: true, statement, verdict, analysis };
     }
     return this.awaitApproval(statement, analysis, verdict, impact);
+  }
+
+  /**
+   * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
+   * review runs without waiting: the report then shows its real effect. Not what the analyzer
+   * could not see into, nor what reaches outside the database: neither would be rolled back.
+   */
+  private dryRunMayRun(verdict: Verdict): boolean {
+    return (
+      verdict.action !== 'allow' &&
+      !verdict.reasons.some((f) => f.category === 'opaque' || f.category === 'exfiltration')
+    );
+  }
+
+  /**
+   * MySQL commits DDL implicitly, so a dry run there executes nothing that writes: the statement
+   * is analysed (and estimated) only. Reads run, so migration tools that look before they write
+   * still work.
+   */
+  private dryRun(statement: Statement, verdict: Verdict, analysis: Analysis, preparing: boolean): Judgement {
+    // Preparing runs nothing; each execution of the prepared statement comes back here.
+    const runs =
+      this.gateway.dialect !== 'mysql' || preparing || (analysis.readOnly && verdict.action === 'allow');
+    if (runs) return { forward: true, statement, verdict, analysis };
+    return {
+      forward: false,
+      statement,
+      verdict,
+      analysis,
+      skip: 'guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)',
+    };
   }
 
   /**
@@ -320,7 +363,10 @@ export class Session {
       preparedAs: prepared.statement.id,
       ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
     });
-    return { ...prepared, statement };
+    const judged = { ...prepared, statement };
+    return this.gateway.mode === 'dry-run' && prepared.forward
+      ? this.dryRun(statement, prepared.verdict, prepared.analysis, false)
+      : judged;
   }
 
   /**

@@ -68,3 +68,8 @@ export type TranscriptEvent =
   | { type: 'error'; message: string; code?: string };
 
 export type TranscriptLine = Envelope & TranscriptEvent;
+
+/** The `result` tag of a statement a dry run did not execute. */
+export const SKIPPED_TAG = 'SKIPPED (dry run)';
+/** The `notice` code that says why a dry run did not execute a statement. */
+export const SKIPPED_CODE = 'dry-run-skipped';

@@ -37,6 +37,8 @@ beforeAll(async () => {
   gw = await gatewayFor(server, {
     rules: [{ pattern: /^drop\s+table\b/i, rule: 'destructive/drop-table', action: 'review' }],
     approvals: channel,
+    // The session sets the deadline the channel waits for.
+    approvalTimeoutMs: 6_000,
   });
 });
 

@@ -25,7 +25,11 @@ export interface TestGateway extends PostgresGateway {
 
 export async function gatewayFor(
   server: PgServer,
-  opts: { rules?: TestRule[]; approvals?: ApprovalChannel } & Partial<PostgresGatewayOptions> = {},
+  opts: {
+    rules?: TestRule[];
+    approvals?: ApprovalChannel;
+    approvalTimeoutMs?: number;
+  } & Partial<PostgresGatewayOptions> = {},
 ): Promise<TestGateway> {
   const transcriptPath = join(mkdtempSync(join(tmpdir(), 'guardrail-gw-')), 'transcript.jsonl');
   const recorder = new FileRecorder(transcriptPath);
@@ -33,6 +37,7 @@ export async function gatewayFor(
     recorder,
     ...(opts.rules ? { rules: opts.rules } : {}),
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
+    ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
   });
   const gw = await startPostgresGateway({ upstream: server.url(), context, ...opts });
   return {

@@ -1,8 +1,9 @@
 // The dry-run report renderer, from synthetic transcripts recorded the way the gateway records them.
 import { describe, expect, it } from 'vitest';
-import { isDryRun, renderReport, SKIPPED_NOTICE } from '../../src/action/report.js';
+import { isDryRun, renderReport } from '../../src/action/report.js';
 import { COMMENT_LIMIT, reportMarker } from '../../src/approvals/report.js';
 import type { JobInfo } from '../../src/approvals/types.js';
+import { SKIPPED_CODE } from '../../src/transcript/events.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 
 const SECRET = 'lease-pw-5ecret-9f8e7d';
@@ -116,7 +117,7 @@ function dryRun(dialect: 'postgres' | 'mysql'): MemoryRecorder {
   r.record(1, {
     type: 'notice',
     severity: 'warning',
-    code: SKIPPED_NOTICE,
+    code: SKIPPED_CODE,
     message: 'CREATE INDEX CONCURRENTLY cannot run inside a transaction',
   });
 

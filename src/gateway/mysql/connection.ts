@@ -10,6 +10,7 @@ import type { Masking } from '../../masking/index.js';
 import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import { UNKNOWN_SQL_MODE } from '../../sql/mysql/analyze.js';
 import type { Analysis } from '../../sql/types.js';
+import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import {
@@ -453,6 +454,7 @@ export class MysqlConnection implements ScanSink {
     const decide = (j: Judgement) => {
       if (this.closed) return;
       if (j.forward) allow(j);
+      else if (j.skip) this.skipped(p, j);
       else this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
     };
     let j: Judgement | Promise<Judgement>;
@@ -470,6 +472,14 @@ export class MysqlConnection implements ScanSink {
         this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
       );
     else decide(j);
+  }
+
+  /** A dry run answers a write it does not execute with OK, so the migration tool goes on. */
+  private skipped(p: Packet, j: Judgement): void {
+    this.session.notice('note', SKIPPED_CODE, j.skip ?? 'skipped by the dry run');
+    this.session.result(j.statement.id, { tag: SKIPPED_TAG, durationMs: 0 });
+    this.client.write(frame(okPayload(this.status, this.sessionTrack), p.lastSeq + 1).bytes);
+    this.next();
   }
 
   private refuse(p: Packet, message: string, statementId?: string): void {
@@ -723,6 +733,10 @@ export class MysqlConnection implements ScanSink {
     }
     // Judged at prepare time: each execution is recorded with its parameters, not judged again.
     const j = this.session.execute(stmt.s.judgement, params);
+    if (j.skip) {
+      this.skipped(p, j);
+      return;
+    }
     if (!j.forward) {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
       return;

@@ -34,8 +34,7 @@ export interface Step {
   depth?: 0 | 1;
 }
 
-export const SKIPPED_TAG = 'SKIPPED (dry run)';
-export const SKIPPED_CODE = 'dry-run-skipped';
+export { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 
 // Runs nothing and returns only a CommandComplete, whose tag the gateway replaces.
 const NO_OP = 'DO $guardrail$BEGIN END$guardrail$';
