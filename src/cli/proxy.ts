@@ -1,18 +1,20 @@
-// `guardrail proxy`: runs the Postgres gateway in the foreground, for local use and for CI jobs
+// `guardrail proxy`: runs the Postgres or MySQL gateway in the foreground, for local use and for CI jobs
 // that manage the process themselves. Prints one connection URL; stops on SIGINT/SIGTERM.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
+import { startMysqlGateway } from '../gateway/mysql/gateway.js';
+import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
-import { postgresSide } from '../gateway/side-connection.js';
+import { mysqlSide, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { parse, UsageError } from './args.js';
 
 export const usage =
-  'guardrail proxy --upstream postgres://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]';
+  'guardrail proxy --upstream postgres://…|mysql://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]';
 
 function listenAddress(value: string | undefined): { host: string; port: number } {
   if (!value) return { host: '127.0.0.1', port: 0 };
@@ -45,56 +47,92 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   );
   if (positionals.length > 0) throw new UsageError('proxy takes no positional arguments');
   if (!values.upstream) throw new UsageError('--upstream is required');
-  let upstream: ReturnType<typeof parseUpstreamUrl>;
-  try {
-    upstream = parseUpstreamUrl(values.upstream);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
   const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
   const recorder = new FileRecorder(transcript);
-  const side = postgresSide(upstream);
+  const common = { policy, recorder, approvals: new TerminalChannel() };
+  const listen = { host, port, version: 'guardrail-cli' };
+  const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
+  if (isMysql && values['socket-dir']) throw new UsageError('--socket-dir is for PostgreSQL upstreams');
+  let started: {
+    gateway: { url: string; close(reason?: string): Promise<void> };
+    side: { close(): Promise<void> };
+    target: string;
+  };
   try {
-    const context = await createGatewayContext({
-      dialect: 'postgres',
-      policy,
-      recorder,
-      side: { dialect: 'postgres', connection: side },
-      approvals: new TerminalChannel(),
-      database: { name: upstream.database, host: `${upstream.host}:${upstream.port}`, role: upstream.user },
-    });
-    const gateway = await startPostgresGateway({
-      upstream,
-      context,
-      host,
-      port,
-      ...(values['socket-dir'] ? { unixSocketDir: values['socket-dir'] } : {}),
-      version: 'guardrail-cli',
-      masking: context.masking,
-      catalog: side,
-    });
-    console.log(gateway.url);
-    console.error(
-      `guardrail proxy: forwarding to ${upstream.host}:${upstream.port}/${upstream.database}; transcript ${transcript}`,
-    );
-    return {
-      url: gateway.url,
-      transcript,
-      async stop(reason) {
-        try {
-          await gateway.close(reason);
-        } finally {
-          await side.close();
-          recorder.close();
-        }
-      },
-    };
+    if (isMysql) {
+      const upstream = parseWith(parseMysqlUrl, values.upstream);
+      const side = mysqlSide(values.upstream);
+      const context = await createGatewayContext({
+        ...common,
+        dialect: 'mysql',
+        side: { dialect: 'mysql', connection: side },
+        database: {
+          name: upstream.database ?? '',
+          host: `${upstream.host}:${upstream.port}`,
+          role: upstream.user,
+        },
+      });
+      const gateway = await startMysqlGateway({
+        upstream: values.upstream,
+        context,
+        catalog: side,
+        ...listen,
+      }).catch(async (err: unknown) => {
+        await side.close();
+        throw err;
+      });
+      started = { gateway, side, target: `${upstream.host}:${upstream.port}/${upstream.database ?? ''}` };
+    } else {
+      const upstream = parseWith(parseUpstreamUrl, values.upstream);
+      const side = postgresSide(upstream);
+      const context = await createGatewayContext({
+        ...common,
+        dialect: 'postgres',
+        side: { dialect: 'postgres', connection: side },
+        database: { name: upstream.database, host: `${upstream.host}:${upstream.port}`, role: upstream.user },
+      });
+      const gateway = await startPostgresGateway({
+        upstream,
+        context,
+        ...listen,
+        ...(values['socket-dir'] ? { unixSocketDir: values['socket-dir'] } : {}),
+        masking: context.masking,
+        catalog: side,
+      }).catch(async (err: unknown) => {
+        await side.close();
+        throw err;
+      });
+      started = { gateway, side, target: `${upstream.host}:${upstream.port}/${upstream.database}` };
+    }
   } catch (err) {
-    await side.close();
     recorder.close();
     throw err;
+  }
+  const { gateway, side, target } = started;
+  console.log(gateway.url);
+  console.error(`guardrail proxy: forwarding to ${target}; transcript ${transcript}`);
+  return {
+    url: gateway.url,
+    transcript,
+    async stop(reason) {
+      try {
+        await gateway.close(reason);
+      } finally {
+        await side.close();
+        recorder.close();
+      }
+    },
+  };
+}
+
+/** A bad upstream URL is a usage error, reported with the usage text. */
+function parseWith<T>(parser: (url: string) => T, url: string): T {
+  try {
+    return parser(url);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 

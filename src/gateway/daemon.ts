@@ -7,7 +7,7 @@ import { GitHubChannel } from '../approvals/github.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
 import { FileRecorder } from '../transcript/recorder.js';
-import { createGatewayContext } from './context.js';
+import { type ContextOptions, createGatewayContext } from './context.js';
 import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { startPostgresGateway } from './postgres/server.js';
@@ -74,56 +74,54 @@ async function startGateway(
   recorder: FileRecorder,
 ): Promise<RunningGateway> {
   const { lease } = config;
-  const pgUpstream = {
-    host: lease.host,
-    port: lease.port,
-    user: lease.username,
-    password: lease.password,
-    database: lease.database,
-    ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
-  };
-  const side =
-    config.dialect === 'postgres'
-      ? ({ dialect: 'postgres', connection: postgresSide(pgUpstream) } as const)
-      : ({ dialect: 'mysql', connection: mysqlSide(mysqlUpstreamUrl(config)) } as const);
-  const context = await createGatewayContext({
-    side,
-    dialect: config.dialect,
-    policy,
-    recorder,
-    mode: config.mode,
-    // Without a token there is no one to ask: review verdicts are refused (fail closed).
-    ...(config.githubToken
-      ? {
-          approvals: new GitHubChannel({
-            token: config.githubToken,
-            policy: policy.approvals,
-            log: (m) => process.stderr.write(`${m}\n`),
-          }),
-        }
-      : {}),
-    ...(config.approvalTimeoutMs ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
-    preapproved: config.preapproved,
-    job: config.job,
-    database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username },
-  });
+  const contextWith = (side: NonNullable<ContextOptions['side']>) =>
+    createGatewayContext({
+      side,
+      dialect: config.dialect,
+      policy,
+      recorder,
+      mode: config.mode,
+      // Without a token there is no one to ask: review verdicts are refused (fail closed).
+      ...(config.githubToken
+        ? {
+            approvals: new GitHubChannel({
+              token: config.githubToken,
+              policy: policy.approvals,
+              log: (m) => process.stderr.write(`${m}\n`),
+            }),
+          }
+        : {}),
+      ...(config.approvalTimeoutMs ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
+      preapproved: config.preapproved,
+      job: config.job,
+      database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username },
+    });
   const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
+  // One side connection per run: function bodies, impact estimates and masking lineage share it.
   if (config.dialect === 'postgres') {
-    return withSide(
-      await startPostgresGateway({
-        upstream: pgUpstream,
-        context,
-        masking: context.masking,
-        ...(side.dialect === 'postgres' ? { catalog: side.connection } : {}),
-        ...listen,
-      }),
-      side.connection,
-    );
+    const upstream = {
+      host: lease.host,
+      port: lease.port,
+      user: lease.username,
+      password: lease.password,
+      database: lease.database,
+      ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
+    };
+    const connection = postgresSide(upstream);
+    const context = await contextWith({ dialect: 'postgres', connection });
+    const gateway = await startPostgresGateway({
+      upstream,
+      context,
+      masking: context.masking,
+      catalog: connection,
+      ...listen,
+    });
+    return withSide(gateway, connection);
   }
-  return withSide(
-    await startMysqlGateway({ upstream: mysqlUpstreamUrl(config), context, ...listen }),
-    side.connection,
-  );
+  const upstream = mysqlUpstreamUrl(config);
+  const connection = mysqlSide(upstream);
+  const context = await contextWith({ dialect: 'mysql', connection });
+  return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 
 /** Closing the gateway closes its side connection too. */
