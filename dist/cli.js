@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-import { createRequire as __guardrailCreateRequire } from 'node:module'; const require = __guardrailCreateRequire(import.meta.url);
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   UsageError
-} from "./chunks/chunk-UAQTYODG.js";
+} from "./chunk-5YNDTKBO.js";
+import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./chunks/replay-DC263HQJ.js")
+  replay: () => import("./replay-EHZUC2OH.js"),
+  check: () => import("./check-RORN6TXW.js"),
+  broker: () => import("./broker-F4S43ETN.js"),
+  demo: () => import("./demo-GAB3K6TY.js"),
+  proxy: () => import("./proxy-PCG3SQGQ.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

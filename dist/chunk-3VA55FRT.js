@@ -1,0 +1,3602 @@
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  MaskingError,
+  Session,
+  compileMasking,
+  import_libpg_query,
+  maskCopyCsv,
+  maskCopyText,
+  maskDataRow,
+  pgTextLike
+} from "./chunk-DDF4JUR4.js";
+import {
+  SKIPPED_CODE,
+  SKIPPED_TAG
+} from "./chunk-P2SUOEAU.js";
+import {
+  analyze,
+  calledFunctions,
+  decide,
+  isPunct,
+  isWord,
+  lexFlags,
+  loadAnalyzers,
+  loadPostgresParser,
+  parseSql,
+  readName,
+  require_wasm,
+  tokenize
+} from "./chunk-4P35NYIU.js";
+import {
+  __toESM
+} from "./chunk-JYUWKEP5.js";
+
+// src/impact/mass-change.ts
+function touchedRows(e) {
+  return e.rowsExact ?? e.rowsEstimated;
+}
+function massChange(e, threshold) {
+  if (e.kind !== "delete" && e.kind !== "update") return false;
+  if (threshold.rows === void 0 && threshold.percent === void 0) return false;
+  const rows = touchedRows(e);
+  if (rows === void 0) return true;
+  if (threshold.rows !== void 0 && rows > threshold.rows) return true;
+  if (threshold.percent !== void 0) {
+    if (e.tableRows === void 0) return true;
+    const percent = e.tableRows > 0 ? rows / e.tableRows * 100 : rows > 0 ? Number.POSITIVE_INFINITY : 0;
+    if (percent > threshold.percent) return true;
+  }
+  return false;
+}
+function massChangeFinding(estimates, threshold) {
+  const hits = estimates.filter((e) => massChange(e, threshold));
+  if (hits.length === 0) return void 0;
+  const what = hits.map((e) => {
+    const rows = touchedRows(e);
+    const how = e.rowsExact !== void 0 ? "counted" : "estimated";
+    return `${e.kind.toUpperCase()} on ${e.table}: ${rows === void 0 ? "row count unavailable" : `${rows} rows ${how}`}`;
+  }).join("; ");
+  const limits = [
+    threshold.rows !== void 0 ? `${threshold.rows} rows` : void 0,
+    threshold.percent !== void 0 ? `${threshold.percent}% of the table` : void 0
+  ].filter(Boolean).join(" or ");
+  return {
+    rule: "mass-change/rows",
+    category: "mass-change",
+    severity: "risk",
+    objects: hits.map((e) => e.table),
+    message: `${what} (threshold ${limits})`
+  };
+}
+function impactRecord(estimates) {
+  return Object.fromEntries(
+    estimates.map((e) => [`${e.kind} ${e.table}${e.column ? `.${e.column}` : ""}`, e])
+  );
+}
+
+// src/impact/budget.ts
+var DeadlineReached = class extends Error {
+  constructor() {
+    super("time budget used up before this probe");
+  }
+};
+var Budget = class {
+  constructor(totalMs, probeMaxMs) {
+    this.probeMaxMs = probeMaxMs;
+    this.deadline = Date.now() + totalMs;
+  }
+  probeMaxMs;
+  deadline;
+  /** Milliseconds the next probe may run; throws when nothing is left. */
+  nextProbeMs() {
+    const left = Math.floor(Math.min(this.deadline - Date.now(), this.probeMaxMs));
+    if (left < 1) throw new DeadlineReached();
+    return left;
+  }
+};
+function probeFailure(err) {
+  if (err instanceof DeadlineReached) return err.message;
+  const e = err;
+  const code = typeof e.code === "string" || typeof e.code === "number" ? `${e.code}: ` : "";
+  return `${code}${String(e.message ?? err)}`;
+}
+var busy = /* @__PURE__ */ new WeakMap();
+function exclusive(connection, fn) {
+  const before = busy.get(connection) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  busy.set(
+    connection,
+    mine.catch(() => void 0)
+  );
+  return mine;
+}
+
+// src/impact/mysql-statements.ts
+var isRowWise = (t) => t.kind === "delete" || t.kind === "update";
+function myName(dotted) {
+  const i = dotted.indexOf(".");
+  return i < 0 ? { name: dotted } : { schema: dotted.slice(0, i), name: dotted.slice(i + 1) };
+}
+var myDisplay = (n) => n.schema ? `${n.schema}.${n.name}` : n.name;
+function topLevel(tokens) {
+  let depth = 0;
+  const out = [];
+  for (const t of tokens) {
+    if (isPunct(t, "(")) depth++;
+    else if (isPunct(t, ")")) depth--;
+    else if (depth === 0) out.push(t);
+  }
+  return out;
+}
+var MYSQL_LOCKS = {
+  "lock-heavy/alter-column-type": "SHARED (ALGORITHM=COPY: writes blocked while the table is copied)",
+  "lock-heavy/table-rewrite": "SHARED (ALGORITHM=COPY: writes blocked while the table is copied)"
+};
+var MYSQL_DEFAULT_LOCK = "exclusive metadata lock at start and end; in between as the online DDL algorithm allows";
+function alteredTable(tokens) {
+  const at = tokens.findIndex((t) => isWord(t, "TABLE", "ON"));
+  const n = at < 0 ? void 0 : readName(tokens, at + 1);
+  return n ? myName(n.name) : void 0;
+}
+function mysqlTargets(text, findings, sqlMode) {
+  const tokens = tokenize(text, lexFlags(sqlMode)).filter((t) => !isPunct(t, ";"));
+  const out = [];
+  const first = tokens[0]?.upper;
+  const write = topLevel(tokens).find((t) => isWord(t, "DELETE", "UPDATE"));
+  if (first === "DELETE" || first === "UPDATE" || first === "WITH" && write) {
+    const kind = (first === "WITH" ? write?.upper : first) === "DELETE" ? "delete" : "update";
+    const found = first === "WITH" ? void 0 : kind === "delete" ? deleteShape(text, tokens) : updateShape(text, tokens);
+    out.push(
+      found ? { kind, ...found } : { kind, table: { name: "(not recognised)" }, label: "", single: false }
+    );
+    return out;
+  }
+  const lockFindings = [];
+  for (const f of findings) {
+    if (f.rule === "destructive/drop-table" || f.rule === "destructive/truncate")
+      for (const o of f.objects)
+        out.push({ kind: f.rule === "destructive/truncate" ? "truncate" : "drop-table", table: myName(o) });
+    else if (f.rule === "destructive/drop-column") {
+      const table2 = alteredTable(tokens);
+      const prefix = table2 ? `${myDisplay(table2)}.` : void 0;
+      for (const o of f.objects)
+        if (table2 && prefix && o.startsWith(prefix))
+          out.push({ kind: "drop-column", table: table2, column: o.slice(prefix.length) });
+    } else if (f.category === "lock-heavy") lockFindings.push(f.rule);
+  }
+  const table = lockFindings.length ? alteredTable(tokens) : void 0;
+  if (table) {
+    const lockLevel = lockFindings.map((r) => MYSQL_LOCKS[r]).find(Boolean) ?? MYSQL_DEFAULT_LOCK;
+    out.push({ kind: "lock", table, lockLevel, columns: [] });
+  }
+  return out;
+}
+var params = (toks) => toks.filter((t) => t.kind === "param").length;
+var NOT_ALIAS = /* @__PURE__ */ new Set([
+  "ON",
+  "USING",
+  "JOIN",
+  "INNER",
+  "CROSS",
+  "LEFT",
+  "RIGHT",
+  "NATURAL",
+  "STRAIGHT_JOIN",
+  "OUTER",
+  "WHERE",
+  "SET",
+  "PARTITION",
+  "USE",
+  "FORCE",
+  "IGNORE",
+  "ORDER",
+  "LIMIT",
+  "RETURNING"
+]);
+function references(top, from, to) {
+  const out = [];
+  for (let i = from; i < to; i++) {
+    if (i !== from && !isPunct(top[i - 1], ",") && !isWord(top[i - 1], "JOIN", "STRAIGHT_JOIN")) continue;
+    const n = readName(top, i);
+    if (!n) continue;
+    let j = n.next;
+    if (isWord(top[j], "PARTITION")) j++;
+    if (isWord(top[j], "AS")) j++;
+    const a = top[j];
+    const alias = a && j < to && (a.kind === "qident" || a.kind === "word" && !NOT_ALIAS.has(a.upper)) ? a.value : void 0;
+    const name = myName(n.name);
+    out.push({ name, alias: alias ?? name.name });
+  }
+  return out;
+}
+function selectOf(text, tokens, top, from, to) {
+  const whereAt = top.findIndex((t, i) => i >= to && isWord(t, "WHERE"));
+  const stopAt = top.findIndex((t, i) => i >= to && isWord(t, "ORDER", "LIMIT", "RETURNING"));
+  const stop = stopAt >= 0 ? top[stopAt].start : text.length;
+  const limitAt = top.findIndex((t, i) => i >= to && isWord(t, "LIMIT"));
+  const limitTok = limitAt >= 0 ? top[limitAt + 1] : void 0;
+  const fromText = text.slice(top[from - 1].end, to < top.length ? top[to].start : text.length);
+  const whereTok = whereAt >= 0 ? top[whereAt] : void 0;
+  const whereText = whereTok ? text.slice(whereTok.end, stop) : void 0;
+  const before = whereTok ? params(tokens.filter((t) => t.start < whereTok.start)) : 0;
+  const inWhere = whereTok ? params(tokens.filter((t) => t.start > whereTok.start && t.start < stop)) : 0;
+  return {
+    from: fromText.trim(),
+    ...whereText ? { where: whereText.trim().replace(/;\s*$/, "") } : {},
+    params: { from: before, to: before + inWhere },
+    ...limitTok?.kind === "number" ? { limit: Number(limitTok.text) } : {}
+  };
+}
+var end = (top, from, ...words) => {
+  const i = top.findIndex((t, j) => j >= from && isWord(t, ...words));
+  return i < 0 ? top.length : i;
+};
+function deleteShape(text, tokens) {
+  const top = topLevel(tokens);
+  let i = 1;
+  while (isWord(top[i], "LOW_PRIORITY", "QUICK", "IGNORE")) i++;
+  const targetsAt = isWord(top[i], "FROM") ? i + 1 : i;
+  const target = readName(top, targetsAt);
+  if (!target) return void 0;
+  const using = end(top, targetsAt, "USING");
+  const fromKw = targetsAt === i ? end(top, targetsAt, "FROM") : top.length;
+  const refsAt = using < top.length ? using + 1 : fromKw < top.length ? fromKw + 1 : targetsAt;
+  const refsEnd = end(top, refsAt, "WHERE", "ORDER", "LIMIT", "RETURNING");
+  const refs = references(top, refsAt, refsEnd);
+  const single = refsAt === targetsAt && refs.length === 1 && !top.slice(refsAt, refsEnd).some((t) => isPunct(t, ","));
+  return shape(text, tokens, top, refsAt, refsEnd, refs, myName(target.name), single);
+}
+function updateShape(text, tokens) {
+  const top = topLevel(tokens);
+  let i = 1;
+  while (isWord(top[i], "LOW_PRIORITY", "IGNORE")) i++;
+  const set = end(top, i, "SET");
+  if (set === top.length) return void 0;
+  const refs = references(top, i, set);
+  const first = refs[0];
+  if (!first) return void 0;
+  const single = refs.length === 1 && !top.slice(i, set).some((t) => isWord(t, "JOIN") || isPunct(t, ","));
+  return shape(text, tokens, top, i, set, refs, first.name, single);
+}
+function shape(text, tokens, top, from, to, refs, target, single) {
+  const hit = refs.find((r) => r.alias === target.name && !target.schema) ?? refs.find((r) => myDisplay(r.name) === myDisplay(target));
+  return {
+    table: hit?.name ?? target,
+    label: hit?.alias ?? target.name,
+    select: selectOf(text, tokens, top, from, to),
+    single
+  };
+}
+
+// src/impact/mysql.ts
+var DEFAULT_EXACT_BELOW = 1e6;
+var MyProbe = class {
+  constructor(conn, budget, mariadb) {
+    this.conn = conn;
+    this.budget = budget;
+    this.mariadb = mariadb;
+  }
+  conn;
+  budget;
+  mariadb;
+  async rows(sql, values) {
+    const ms = this.budget.nextProbeMs();
+    await this.conn.query(
+      this.mariadb ? `SET SESSION max_statement_time = ${ms / 1e3}` : `SET SESSION max_execution_time = ${ms}`
+    );
+    await this.conn.query("START TRANSACTION READ ONLY");
+    try {
+      const [rows] = await this.conn.query(sql, values);
+      return rows;
+    } finally {
+      await this.conn.query("ROLLBACK");
+    }
+  }
+  async part(part, into, fn) {
+    try {
+      return await fn();
+    } catch (err) {
+      into.unavailable.push({ part, reason: probeFailure(err) });
+      return void 0;
+    }
+  }
+};
+var quoteIdent = (s) => `\`${s.replace(/`/g, "``")}\``;
+var likeEscape = (s) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+async function resolve(p, t, database) {
+  const schema = t.schema ?? database;
+  if (!schema) return void 0;
+  const [r] = await p.rows(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, TABLE_ROWS AS r, DATA_LENGTH + INDEX_LENGTH AS b
+       FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+    [schema, t.name]
+  );
+  return r ? { schema: String(r.s), name: String(r.n), rows: Number(r.r ?? 0), bytes: Number(r.b ?? 0) } : void 0;
+}
+var qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+function mentions(t) {
+  const name = t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`(^|[^A-Za-z0-9_$])\`?${name}\`?($|[^A-Za-z0-9_$])`, "i");
+  return (text) => typeof text === "string" && re.test(text);
+}
+async function views(p, t, notes) {
+  try {
+    const rows2 = await p.rows(
+      `SELECT VIEW_SCHEMA AS s, VIEW_NAME AS n FROM information_schema.VIEW_TABLE_USAGE
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1, 2`,
+      [t.schema, t.name]
+    );
+    return rows2.map((r) => `${r.s}.${r.n}`);
+  } catch (err) {
+    if (err.errno !== 1109) throw err;
+  }
+  notes.push("views found by the table name in their definitions (no VIEW_TABLE_USAGE on this server)");
+  const rows = await p.rows(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, VIEW_DEFINITION AS d FROM information_schema.VIEWS
+      WHERE VIEW_DEFINITION LIKE ? ORDER BY 1, 2`,
+    [`%${likeEscape(t.name)}%`]
+  );
+  const hit = mentions(t);
+  return rows.filter((r) => hit(r.d)).map((r) => `${r.s}.${r.n}`);
+}
+async function dependents(p, t, notes) {
+  const v = await views(p, t, notes);
+  const fks = await p.rows(
+    `SELECT CONSTRAINT_NAME AS c, CONSTRAINT_SCHEMA AS s, TABLE_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS
+      WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?
+        AND NOT (CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?) ORDER BY 2, 3, 1`,
+    [t.schema, t.name, t.schema, t.name]
+  );
+  const triggers = await p.rows(
+    `SELECT TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n FROM information_schema.TRIGGERS
+      WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY 1, 2`,
+    [t.schema, t.name]
+  );
+  const routines = await p.rows(
+    `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_TYPE AS k, ROUTINE_DEFINITION AS d
+       FROM information_schema.ROUTINES WHERE ROUTINE_DEFINITION LIKE ? ORDER BY 1, 2`,
+    [`%${likeEscape(t.name)}%`]
+  );
+  const hit = mentions(t);
+  notes.push("routines found by the table name in their bodies (only bodies this account may read)");
+  return {
+    views: v,
+    foreignKeys: fks.map((r) => `${r.c} on ${r.s}.${r.n}`),
+    functions: routines.filter((r) => hit(r.d)).map((r) => `${r.s}.${r.n} (${String(r.k).toLowerCase()})`),
+    triggers: triggers.map((r) => `${r.s}.${r.n}`)
+  };
+}
+async function exactCount(p, e, sql, values) {
+  return p.part("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.n));
+}
+async function tableWide(p, t, database, exactBelow) {
+  const e = {
+    kind: t.kind,
+    table: myDisplay(t.table),
+    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+    lockLevel: "InnoDB row locks on the rows scanned",
+    notes: [],
+    unavailable: []
+  };
+  const table = await p.part("table", e, () => resolve(p, t.table, database));
+  if (!table) {
+    if (!e.unavailable.length) e.unavailable.push({ part: "table", reason: "no such table (yet)" });
+    return e;
+  }
+  e.table = `${table.schema}.${table.name}`;
+  e.bytes = table.bytes;
+  e.rowsEstimated = table.rows;
+  e.notes.push(
+    "row estimate from information_schema.TABLES (InnoDB samples: it can be off by tens of percent)"
+  );
+  if (t.kind === "lock") {
+    e.lockLevel = t.lockLevel;
+    return e;
+  }
+  if (t.kind === "drop-column") {
+    e.column = t.column;
+    const n = await p.part(
+      "nonNull",
+      e,
+      async () => Number((await p.rows(`SELECT count(${quoteIdent(t.column)}) AS n FROM ${qualified(table)}`))[0]?.n)
+    );
+    if (n !== void 0) e.nonNull = n;
+    return e;
+  }
+  e.lockLevel = "exclusive metadata lock";
+  if (table.rows < exactBelow) {
+    const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${qualified(table)}`);
+    if (n !== void 0) e.rowsExact = n;
+  } else e.notes.push(`not counted exactly: estimated ${table.rows} rows or more`);
+  const deps = await p.part("dependents", e, () => dependents(p, table, e.notes));
+  if (deps) e.dependents = deps;
+  return e;
+}
+async function rowWise(p, t, database, params2) {
+  const e = {
+    kind: t.kind,
+    table: myDisplay(t.table),
+    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+    lockLevel: "InnoDB row locks on the rows scanned",
+    notes: [],
+    unavailable: []
+  };
+  const table = await p.part("table", e, () => resolve(p, t.table, database));
+  if (table) {
+    e.table = `${table.schema}.${table.name}`;
+    e.bytes = table.bytes;
+    e.tableRows = table.rows;
+  }
+  const sel = t.select;
+  if (!sel) {
+    e.unavailable.push({ part: "rows", reason: "statement shape not recognised" });
+    return e;
+  }
+  const where = sel.where ? ` WHERE ${sel.where}` : "";
+  const values = params2?.slice(sel.params.from, sel.params.to);
+  const planned = await p.part("rows", e, async () => {
+    const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
+    const own = rows.find((r) => r.table === t.label) ?? rows[0];
+    if (own?.rows === null || own?.rows === void 0) return void 0;
+    const filtered = own.filtered === void 0 || own.filtered === null ? 100 : Number(own.filtered);
+    return Math.round(Number(own.rows) * filtered / 100);
+  });
+  if (planned !== void 0)
+    e.rowsEstimated = sel.limit !== void 0 ? Math.min(planned, sel.limit) : planned;
+  if (!t.single) {
+    e.unavailable.push({
+      part: "rowsExact",
+      reason: "multi-table statement: only the EXPLAIN estimate is made"
+    });
+    return e;
+  }
+  const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${sel.from}${where}`, values);
+  if (n !== void 0) e.rowsExact = sel.limit !== void 0 ? Math.min(n, sel.limit) : n;
+  return e;
+}
+async function enterLimits(conn) {
+  const [[r]] = await conn.query(
+    "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw"
+  );
+  const version = String(r?.v);
+  const mariadb = /mariadb/i.test(version);
+  const [[t]] = await conn.query(
+    mariadb ? "SELECT @@SESSION.max_statement_time AS t" : "SELECT @@SESSION.max_execution_time AS t"
+  );
+  await conn.query("SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1");
+  const timeVar = mariadb ? "max_statement_time" : "max_execution_time";
+  return {
+    version,
+    database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
+    restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}, ${timeVar} = ${Number(t?.t)}`
+  };
+}
+async function estimateMysql(conn, statementText, analysis, opts) {
+  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
+  if (targets.length === 0) return [];
+  const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
+  return exclusive(conn, async () => {
+    const limits = await enterLimits(conn);
+    try {
+      const p = new MyProbe(conn, budget, /mariadb/i.test(limits.version));
+      const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
+      const out = [];
+      for (const t of targets)
+        if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+        else out.push(await tableWide(p, t, limits.database, exactBelow));
+      return out;
+    } finally {
+      await conn.query(limits.restore);
+    }
+  });
+}
+
+// src/impact/pg-statements.ts
+var import_libpg_query2 = __toESM(require_wasm(), 1);
+var quoteIdent2 = (s) => `"${s.replace(/"/g, '""')}"`;
+function pgQualified(n) {
+  return n.schema ? `${quoteIdent2(n.schema)}.${quoteIdent2(n.name)}` : quoteIdent2(n.name);
+}
+function pgDisplay(n) {
+  return n.schema ? `${n.schema}.${n.name}` : n.name;
+}
+var LOCKS = ["SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
+var strongest = (a, b) => LOCKS.indexOf(a) >= LOCKS.indexOf(b) ? a : b;
+var ALTER_LOCKS = {
+  AT_SetStatistics: "SHARE UPDATE EXCLUSIVE",
+  AT_SetOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_ResetOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_ValidateConstraint: "SHARE UPDATE EXCLUSIVE",
+  AT_ClusterOn: "SHARE UPDATE EXCLUSIVE",
+  AT_DropCluster: "SHARE UPDATE EXCLUSIVE",
+  AT_SetRelOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_ResetRelOptions: "SHARE UPDATE EXCLUSIVE",
+  AT_AttachPartition: "SHARE UPDATE EXCLUSIVE",
+  AT_EnableTrig: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrig: "SHARE ROW EXCLUSIVE",
+  AT_EnableTrigAll: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrigAll: "SHARE ROW EXCLUSIVE",
+  AT_EnableTrigUser: "SHARE ROW EXCLUSIVE",
+  AT_DisableTrigUser: "SHARE ROW EXCLUSIVE"
+};
+function alterLock(cmd) {
+  if (cmd.subtype === "AT_AddConstraint") {
+    const c = cmd.def?.Constraint;
+    return c?.contype === "CONSTR_FOREIGN" ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE";
+  }
+  if (cmd.subtype === "AT_DetachPartition" && cmd.def?.PartitionCmd)
+    return cmd.def.PartitionCmd.concurrent ?? false ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE";
+  return ALTER_LOCKS[String(cmd.subtype)] ?? "ACCESS EXCLUSIVE";
+}
+var rangeVar = (rv) => ({
+  ...typeof rv.schemaname === "string" ? { schema: rv.schemaname } : {},
+  name: String(rv.relname)
+});
+function listName(node) {
+  const items = (node.List?.items ?? []).map(
+    (i) => i.String.sval
+  );
+  if (items.length === 1) return { name: items[0] };
+  if (items.length === 2) return { schema: items[0], name: items[1] };
+  return void 0;
+}
+function pgTargets(text, lockHeavy) {
+  const bytes = Buffer.from(text, "utf8");
+  const out = [];
+  for (const [statement, raw] of parseSql(text).entries()) {
+    const start = raw.stmt_location ?? 0;
+    const end2 = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+    const own = bytes.subarray(start, end2).toString("utf8").trim();
+    const [type, node] = Object.entries(raw.stmt)[0];
+    switch (type) {
+      case "DropStmt":
+        if (node.removeType !== "OBJECT_TABLE") break;
+        for (const o of node.objects ?? []) {
+          const table = listName(o);
+          if (table) out.push({ statement, kind: "drop-table", table });
+        }
+        break;
+      case "TruncateStmt":
+        for (const r of node.relations ?? [])
+          out.push({ statement, kind: "truncate", table: rangeVar(r.RangeVar) });
+        break;
+      case "DeleteStmt":
+      case "UpdateStmt": {
+        const kind = type === "DeleteStmt" ? "delete" : "update";
+        out.push({
+          statement,
+          kind,
+          table: rangeVar(node.relation),
+          text: own,
+          count: pgCountQuery(own, kind, node)
+        });
+        break;
+      }
+      case "AlterTableStmt": {
+        if (node.objtype !== "OBJECT_TABLE") break;
+        const table = rangeVar(node.relation);
+        const cmds = (node.cmds ?? []).map((c) => c.AlterTableCmd);
+        let lock;
+        const columns = [];
+        for (const cmd of cmds) {
+          if (cmd.subtype === "AT_DropColumn" && typeof cmd.name === "string") {
+            out.push({
+              statement,
+              kind: "drop-column",
+              table,
+              column: cmd.name,
+              lockLevel: "ACCESS EXCLUSIVE"
+            });
+            continue;
+          }
+          lock = lock ? strongest(lock, alterLock(cmd)) : alterLock(cmd);
+          if (typeof cmd.name === "string") columns.push(cmd.name);
+        }
+        if (lock && lockHeavy(statement))
+          out.push({ statement, kind: "lock", table, lockLevel: lock, columns });
+        break;
+      }
+      case "IndexStmt":
+        out.push({
+          statement,
+          kind: "lock",
+          table: rangeVar(node.relation),
+          lockLevel: node.concurrent ? "SHARE UPDATE EXCLUSIVE" : "SHARE",
+          columns: []
+        });
+        break;
+    }
+  }
+  return out;
+}
+function topLevel2(text) {
+  const bytes = Buffer.from(text, "utf8");
+  const toks = [];
+  let depth = 0;
+  for (const t of (0, import_libpg_query2.scanSync)(text).tokens) {
+    if (t.tokenName === "SQL_COMMENT" || t.tokenName === "C_COMMENT") continue;
+    if (t.text === "(" || t.text === "[") depth++;
+    else if (t.text === ")" || t.text === "]") depth--;
+    else if (depth === 0)
+      toks.push({ start: t.start, end: t.end, word: t.keywordKind ? t.text.toUpperCase() : t.text });
+  }
+  return { toks, bytes };
+}
+function pgCountQuery(text, kind, node) {
+  if (node.withClause) return { reason: "statement has a WITH clause: only the planner estimate is made" };
+  if (node.whereClause?.CurrentOfExpr)
+    return { reason: "WHERE CURRENT OF a cursor cannot be counted separately" };
+  const { toks, bytes } = topLevel2(text);
+  const slice = (from, to) => bytes.subarray(from, to).toString("utf8").trim();
+  const find = (word, from) => toks.findIndex((t, i) => i >= from && t.word === word);
+  const head = kind === "delete" ? find("FROM", find("DELETE", 0)) : find("UPDATE", 0);
+  if (head < 0) return { reason: "statement shape not recognised" };
+  const stops = ["RETURNING", ";"].map((w) => find(w, head + 1)).filter((i) => i > 0);
+  const end2 = stops.length ? Math.min(...stops) : toks.length;
+  const at = (word, from) => {
+    const i = find(word, from);
+    return i > 0 && i < end2 ? i : -1;
+  };
+  const startOf = (i) => i < toks.length ? toks[i].start : bytes.length;
+  const set = kind === "update" ? at("SET", head + 1) : -1;
+  if (kind === "update" && set < 0) return { reason: "statement shape not recognised" };
+  const where = at("WHERE", head + 1);
+  const join3 = at(kind === "delete" ? "USING" : "FROM", kind === "update" ? set + 1 : head + 1);
+  const joinBeforeWhere = join3 > 0 && (where < 0 || join3 < where) ? join3 : -1;
+  const targetEnd = kind === "update" ? set : joinBeforeWhere > 0 ? joinBeforeWhere : where > 0 ? where : end2;
+  const target = slice(toks[head].end, startOf(targetEnd));
+  const whereText = where > 0 ? slice(toks[where].end, startOf(end2)) : void 0;
+  const joined = joinBeforeWhere > 0 ? slice(toks[joinBeforeWhere].end, startOf(where > 0 ? where : end2)) : void 0;
+  let sql;
+  if (joined)
+    sql = `SELECT count(*) FROM ${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ""})`;
+  else sql = `SELECT count(*) FROM ${target}${whereText ? ` WHERE ${whereText}` : ""}`;
+  const failed2 = { reason: "the count query could not be built from the statement text" };
+  try {
+    const check = parseSql(sql);
+    return check.length === 1 && check[0].stmt.SelectStmt ? { sql } : failed2;
+  } catch {
+    return failed2;
+  }
+}
+
+// src/impact/postgres.ts
+var DEFAULT_EXACT_BELOW2 = 1e6;
+var PgProbe = class {
+  constructor(client, budget, lockTimeoutMs) {
+    this.client = client;
+    this.budget = budget;
+    this.lockTimeoutMs = lockTimeoutMs;
+  }
+  client;
+  budget;
+  lockTimeoutMs;
+  async rows(sql, values) {
+    const ms = this.budget.nextProbeMs();
+    await this.client.query(
+      `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}`
+    );
+    try {
+      return (await this.client.query(sql, values)).rows;
+    } finally {
+      await this.client.query("ROLLBACK");
+    }
+  }
+  /** Runs `fn`; on failure records the part as unavailable and returns undefined. */
+  async part(part, into, fn) {
+    try {
+      return await fn();
+    } catch (err) {
+      into.unavailable.push({ part, reason: probeFailure(err) });
+      return void 0;
+    }
+  }
+};
+async function relation(p, t) {
+  const [r] = await p.rows(
+    `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
+            pg_total_relation_size(c.oid)::int8 AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = to_regclass($1)`,
+    [pgQualified(t)]
+  );
+  return r ? {
+    oid: Number(r.oid),
+    name: String(r.name),
+    relname: String(r.relname),
+    reltuples: Number(r.reltuples),
+    bytes: Number(r.bytes)
+  } : void 0;
+}
+async function dependents2(p, rel) {
+  const col = (rows) => rows.map((r) => String(r.name));
+  const views2 = await p.rows(
+    `SELECT DISTINCT v.oid::regclass::text AS name
+       FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjid = $1 AND v.oid <> $1 ORDER BY 1`,
+    [rel.oid]
+  );
+  const fks = await p.rows(
+    `SELECT format('%I on %s', conname, conrelid::regclass::text) AS name FROM pg_constraint
+      WHERE contype = 'f' AND confrelid = $1 AND conrelid <> $1 ORDER BY 1`,
+    [rel.oid]
+  );
+  const triggers = await p.rows(
+    `SELECT format('%I (%s)', tgname, tgfoid::regprocedure::text) AS name FROM pg_trigger
+      WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1`,
+    [rel.oid]
+  );
+  const word = `\\m${rel.relname.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`)}\\M`;
+  const functions = await p.rows(
+    `SELECT DISTINCT p.oid::regprocedure::text AS name
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND (p.oid IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass
+                          AND refclassid = 'pg_class'::regclass AND refobjid = $1)
+             OR p.prosrc ~* $2)
+      ORDER BY 1`,
+    [rel.oid, word]
+  );
+  return { views: col(views2), foreignKeys: col(fks), functions: col(functions), triggers: col(triggers) };
+}
+function blank(kind, table) {
+  return { kind, table: pgDisplay(table), notes: [], unavailable: [] };
+}
+async function exactCount2(p, e, sql, values) {
+  const n = await p.part("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.count));
+  if (n !== void 0) e.rowsExact = n;
+}
+async function tableWide2(p, t, exactBelow) {
+  const e = blank(t.kind, t.table);
+  e.lockLevel = "ROW EXCLUSIVE";
+  const rel = await p.part("table", e, () => relation(p, t.table));
+  if (!rel) {
+    if (!e.unavailable.length) e.unavailable.push({ part: "table", reason: "no such table (yet)" });
+    return e;
+  }
+  e.table = rel.name;
+  e.bytes = rel.bytes;
+  if (rel.reltuples >= 0) e.rowsEstimated = Math.round(rel.reltuples);
+  else e.notes.push("the table was never analyzed: no planner estimate");
+  if (t.kind === "drop-column") {
+    e.column = t.column;
+    e.lockLevel = t.lockLevel;
+    const n = await p.part(
+      "nonNull",
+      e,
+      async () => Number(
+        (await p.rows(`SELECT count(${pgQualified({ name: t.column })}) AS count FROM ${rel.name}`))[0]?.count
+      )
+    );
+    if (n !== void 0) e.nonNull = n;
+    return e;
+  }
+  if (t.kind === "lock") {
+    e.lockLevel = t.lockLevel;
+    if (t.columns.length === 1) e.column = t.columns[0];
+    return e;
+  }
+  e.lockLevel = "ACCESS EXCLUSIVE";
+  if (rel.reltuples < exactBelow)
+    await exactCount2(p, e, `SELECT count(*) AS count FROM ${rel.name}`, void 0);
+  else e.notes.push(`not counted exactly: estimated ${Math.round(rel.reltuples)} rows or more`);
+  const deps = await p.part("dependents", e, () => dependents2(p, rel));
+  if (deps) e.dependents = deps;
+  return e;
+}
+function modifiedRows(plan) {
+  const node = plan;
+  if (node["Node Type"] === "ModifyTable") {
+    const child = node.Plans?.[0];
+    return child?.["Plan Rows"];
+  }
+  for (const c of node.Plans ?? []) {
+    const n = modifiedRows(c);
+    if (n !== void 0) return n;
+  }
+  return void 0;
+}
+async function rowWise2(p, t, params2) {
+  const e = blank(t.kind, t.table);
+  e.lockLevel = "ROW EXCLUSIVE";
+  const rel = await p.part("table", e, () => relation(p, t.table));
+  if (rel) {
+    e.table = rel.name;
+    e.bytes = rel.bytes;
+    if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
+  }
+  const planned = await p.part("rows", e, async () => {
+    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
+    const doc = r?.["QUERY PLAN"];
+    const json = typeof doc === "string" ? JSON.parse(doc) : doc;
+    return modifiedRows(json[0]?.Plan);
+  });
+  if (planned !== void 0) e.rowsEstimated = planned;
+  if ("reason" in t.count) e.unavailable.push({ part: "rowsExact", reason: t.count.reason });
+  else await exactCount2(p, e, t.count.sql, params2);
+  return e;
+}
+async function estimatePostgres(client, statementText, analysis, opts) {
+  const lockHeavy = (i) => (analysis.statements[i]?.findings ?? analysis.findings).some((f) => f.category === "lock-heavy");
+  await loadPostgresParser();
+  const targets = pgTargets(statementText, lockHeavy);
+  if (targets.length === 0) return [];
+  const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
+  return exclusive(client, async () => {
+    const p = new PgProbe(client, budget, opts.lockTimeoutMs ?? 200);
+    const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW2;
+    const out = [];
+    for (const t of targets)
+      out.push(
+        t.kind === "delete" || t.kind === "update" ? await rowWise2(p, t, opts.params) : await tableWide2(p, t, exactBelow)
+      );
+    return out;
+  });
+}
+
+// src/gateway/postgres/function-catalog.ts
+var QUERY = `
+SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language, p.prosrc AS body,
+       p.prosecdef AS secdef,
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+ WHERE lower(p.proname) = ANY($1::text[])
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND l.lanname NOT IN ('internal', 'c')`;
+var PostgresFunctionCatalog = class {
+  constructor(db, opts = {}) {
+    this.db = db;
+    this.ttlMs = opts.ttlMs ?? 6e4;
+    this.maxNames = opts.maxNames ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  db;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxNames;
+  now;
+  fresh(name) {
+    const e = this.entries.get(name);
+    return e && this.now() - e.fetchedAt <= this.ttlMs ? e : void 0;
+  }
+  needs(calls) {
+    return calls.some((c) => !this.fresh(c.name.toLowerCase()));
+  }
+  /**
+   * Loads the bodies of `calls` not cached yet. Rejects when the catalog cannot be read: the
+   * caller must then refuse the statement (a call it cannot see into is not judged).
+   */
+  async prefetch(calls) {
+    const missing = [...new Set(calls.map((c) => c.name.toLowerCase()))].filter((n) => !this.fresh(n));
+    if (missing.length === 0) return;
+    const { rows } = await this.db.query(QUERY, [missing]);
+    const fetchedAt = this.now();
+    const found = new Map(missing.map((n) => [n, []]));
+    for (const raw of rows) {
+      const key = raw.name.toLowerCase();
+      found.get(key)?.push({
+        schema: raw.schema,
+        name: raw.name,
+        language: raw.language,
+        body: raw.body ?? "",
+        securityDefiner: raw.secdef,
+        ...raw.definition ? { definition: raw.definition } : {}
+      });
+    }
+    for (const [name, bodies] of found) {
+      this.entries.delete(name);
+      this.entries.set(name, { bodies, fetchedAt });
+    }
+    while (this.entries.size > this.maxNames) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  lookupAll(name, schema) {
+    const bodies = this.entries.get(name.toLowerCase())?.bodies ?? [];
+    return schema === void 0 ? bodies : bodies.filter((b) => b.schema === schema);
+  }
+  lookup(name, schema) {
+    return this.lookupAll(name, schema)[0];
+  }
+  /** Forgets everything (after DDL that may have replaced functions). */
+  invalidate() {
+    this.entries.clear();
+  }
+};
+
+// src/gateway/context.ts
+var IMPACT_TIMEOUT_MS = 3e3;
+function estimator(side, policy) {
+  const threshold = { rows: policy.massChangeThreshold };
+  return async (text, analysis, ctx) => {
+    const opts = { timeoutMs: IMPACT_TIMEOUT_MS, ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {} };
+    const estimates = side.dialect === "postgres" ? await estimatePostgres(side.connection, text, analysis, opts) : await estimateMysql(side.connection, text, analysis, opts);
+    const finding = massChangeFinding(estimates, threshold);
+    return { record: impactRecord(estimates), ...finding ? { finding } : {} };
+  };
+}
+async function createGatewayContext(opts) {
+  await loadAnalyzers();
+  const { policy, dialect } = opts;
+  const masking = compileMasking(policy.masking);
+  return {
+    dialect,
+    mode: opts.mode ?? policy.mode,
+    analyze,
+    decide: (analysis) => decide(analysis, policy),
+    recorder: opts.recorder,
+    ...opts.approvals ? { approvals: opts.approvals } : {},
+    preapproved: new Set(opts.preapproved ?? []),
+    approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
+    ...opts.job ? { job: opts.job } : {},
+    database: opts.database,
+    redact: (text, ctx) => masking.redactStatement(text, dialect, ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
+    redactParams: (params2) => masking.redactParams(params2),
+    redactMessage: (text) => masking.redactMessage(text),
+    masking,
+    ...opts.side ? { impact: estimator(opts.side, policy) } : {},
+    ...opts.side?.dialect === "postgres" ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions } : {}
+  };
+}
+
+// src/gateway/postgres/options.ts
+import { readFileSync } from "node:fs";
+var SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+function parseUpstreamUrl(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error("upstream is not a valid postgres:// URL");
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
+    throw new Error(`upstream URL must start with postgres://, not ${u.protocol}//`);
+  const q = u.searchParams;
+  const hostParam = q.get("host");
+  const sslmode = q.get("sslmode") ?? void 0;
+  const opts = {
+    host: decodeURIComponent(u.hostname) || "localhost",
+    port: u.port ? Number(u.port) : 5432,
+    user: decodeURIComponent(u.username) || q.get("user") || "postgres",
+    database: decodeURIComponent(u.pathname.slice(1)) || q.get("dbname") || "postgres"
+  };
+  if (hostParam?.startsWith("/")) opts.socketDir = hostParam;
+  const password = u.password ? decodeURIComponent(u.password) : q.get("password");
+  if (password) opts.password = password;
+  if (sslmode) opts.sslmode = sslmode;
+  const rootcert = q.get("sslrootcert");
+  if (rootcert) opts.sslrootcert = rootcert;
+  return opts;
+}
+function upstreamConfig(input) {
+  const o = typeof input === "string" ? parseUpstreamUrl(input) : input;
+  const sslmode = o.sslmode ?? "prefer";
+  if (!SSL_MODES.includes(sslmode))
+    throw new Error(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(", ")}`);
+  if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
+    throw new Error(`invalid upstream port ${o.port}`);
+  let ca;
+  if (o.sslrootcert) {
+    try {
+      ca = readFileSync(o.sslrootcert, "utf8");
+    } catch (err) {
+      throw new Error(`cannot read sslrootcert ${o.sslrootcert}: ${err.message}`);
+    }
+  }
+  return {
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    database: o.database,
+    sslmode,
+    ...o.socketDir ? { socketDir: o.socketDir } : {},
+    ...o.password !== void 0 ? { password: o.password } : {},
+    ...ca ? { ca } : {}
+  };
+}
+function describeUpstream(c) {
+  return `${c.socketDir ?? c.host}:${c.port}/${c.database}`;
+}
+
+// src/gateway/postgres/server.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join as join2 } from "node:path";
+
+// src/gateway/postgres/cancel.ts
+import { randomInt } from "node:crypto";
+var CancelKeys = class {
+  byPid = /* @__PURE__ */ new Map();
+  register(upstreamPid, upstreamSecret) {
+    let pid;
+    do
+      pid = randomInt(1, 2147483647);
+    while (this.byPid.has(pid));
+    const secret = randomInt(-2147483648, 2147483647);
+    this.byPid.set(pid, { secret, pid: upstreamPid, upstreamSecret });
+    return { pid, secret };
+  }
+  release(pid) {
+    this.byPid.delete(pid);
+  }
+  /** The upstream backend's pid and secret for a gateway key pair, if it is one. */
+  lookup(pid, secret) {
+    const t = this.byPid.get(pid);
+    return t && t.secret === secret ? { pid: t.pid, secret: t.upstreamSecret } : void 0;
+  }
+};
+
+// src/gateway/postgres/client-auth.ts
+import { createHash as createHash2, randomBytes as randomBytes2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+
+// src/gateway/postgres/codec.ts
+var PROTOCOL_3_0 = 196608;
+var SSL_REQUEST = 80877103;
+var GSSENC_REQUEST = 80877104;
+var CANCEL_REQUEST = 80877102;
+var T = {
+  query: 81,
+  // Q
+  parse: 80,
+  // P
+  bind: 66,
+  // B
+  execute: 69,
+  // E (frontend)
+  describe: 68,
+  // D (frontend)
+  close: 67,
+  // C (frontend)
+  flush: 72,
+  // H (frontend)
+  sync: 83,
+  // S (frontend)
+  terminate: 88,
+  // X
+  functionCall: 70,
+  // F
+  copyData: 100,
+  // d
+  copyDone: 99,
+  // c
+  copyOutResponse: 72,
+  // H (backend)
+  copyInResponse: 71,
+  // G
+  copyFail: 102,
+  // f
+  password: 112,
+  // p
+  auth: 82,
+  // R
+  parameterStatus: 83,
+  // S (backend)
+  backendKey: 75,
+  // K
+  ready: 90,
+  // Z
+  error: 69,
+  // E (backend)
+  notice: 78,
+  // N
+  commandComplete: 67,
+  // C (backend)
+  emptyQuery: 73,
+  // I
+  portalSuspended: 115,
+  // s
+  parseComplete: 49,
+  // 1
+  bindComplete: 50,
+  // 2
+  closeComplete: 51,
+  // 3
+  noData: 110,
+  // n
+  rowDescription: 84,
+  // T
+  dataRow: 68,
+  // D (backend)
+  negotiate: 118
+  // v
+};
+function message(type, body2) {
+  const out = Buffer.allocUnsafe(5 + body2.length);
+  out[0] = type;
+  out.writeInt32BE(body2.length + 4, 1);
+  body2.copy(out, 5);
+  return out;
+}
+function cstr(s) {
+  return Buffer.from(`${s}\0`, "utf8");
+}
+function int32(n) {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt32BE(n, 0);
+  return b;
+}
+function int16(n) {
+  const b = Buffer.allocUnsafe(2);
+  b.writeInt16BE(n, 0);
+  return b;
+}
+function errorResponse(code, text, severity = "ERROR") {
+  return fieldsMessage(T.error, code, text, severity);
+}
+function noticeResponse(code, text, severity = "NOTICE") {
+  return fieldsMessage(T.notice, code, text, severity);
+}
+function commandComplete(tag) {
+  return message(T.commandComplete, cstr(tag));
+}
+function fieldsMessage(type, code, text, severity) {
+  return message(
+    type,
+    Buffer.concat([
+      cstr(`S${severity}`),
+      cstr(`V${severity}`),
+      cstr(`C${code}`),
+      cstr(`M${text}`),
+      Buffer.from([0])
+    ])
+  );
+}
+function readyForQuery(status) {
+  return message(T.ready, Buffer.from([status]));
+}
+function authRequest(code, extra = Buffer.alloc(0)) {
+  return message(T.auth, Buffer.concat([int32(code), extra]));
+}
+function backendKeyData(pid, secret) {
+  return message(T.backendKey, Buffer.concat([int32(pid), int32(secret)]));
+}
+function negotiateProtocolVersion(minor, unrecognized) {
+  return message(
+    T.negotiate,
+    Buffer.concat([int32(PROTOCOL_3_0 + minor), int32(unrecognized.length), ...unrecognized.map(cstr)])
+  );
+}
+function queryMessage(text) {
+  return message(T.query, cstr(text));
+}
+function parseMessage(name, text) {
+  return message(T.parse, Buffer.concat([cstr(name), cstr(text), int16(0)]));
+}
+function passwordMessage(data) {
+  return message(T.password, typeof data === "string" ? cstr(data) : data);
+}
+function saslInitialResponse(mechanism, data) {
+  return message(T.password, Buffer.concat([cstr(mechanism), int32(data.length), data]));
+}
+var terminateMessage = Buffer.from([T.terminate, 0, 0, 0, 4]);
+function packet(body2) {
+  return Buffer.concat([int32(body2.length + 4), body2]);
+}
+function sslRequest() {
+  return packet(int32(SSL_REQUEST));
+}
+function cancelRequest(pid, secret) {
+  return packet(Buffer.concat([int32(CANCEL_REQUEST), int32(pid), int32(secret)]));
+}
+function startupMessage(params2) {
+  const parts = [int32(PROTOCOL_3_0)];
+  for (const [k, v] of Object.entries(params2)) parts.push(cstr(k), cstr(v));
+  parts.push(Buffer.from([0]));
+  return packet(Buffer.concat(parts));
+}
+function readCString(buf, pos, end2) {
+  const nul = buf.indexOf(0, pos);
+  if (nul < 0 || nul >= end2) return { value: "", next: -1 };
+  return { value: buf.toString("utf8", pos, nul), next: nul + 1 };
+}
+function readErrorFields(buf, start, end2) {
+  const fields = { severity: "", code: "", message: "" };
+  let pos = start;
+  while (pos < end2 && buf[pos] !== 0) {
+    const key = buf[pos];
+    const { value, next } = readCString(buf, pos + 1, end2);
+    if (next < 0) break;
+    if (key === 86 || key === 83 && !fields.severity)
+      fields.severity = value;
+    else if (key === 67)
+      fields.code = value;
+    else if (key === 77)
+      fields.message = value;
+    else if (key === 68) fields.detail = value;
+    pos = next;
+  }
+  return fields;
+}
+function rowsOfTag(tag) {
+  const space = tag.lastIndexOf(" ");
+  if (space < 0) return void 0;
+  const n = Number(tag.slice(space + 1));
+  return Number.isInteger(n) ? n : void 0;
+}
+
+// src/gateway/postgres/reader.ts
+var ProtocolError = class extends Error {
+  constructor(message2, code = "08P01") {
+    super(message2);
+    this.code = code;
+  }
+  code;
+};
+var MessageReader = class {
+  constructor(socket, maxBytes) {
+    this.socket = socket;
+    this.maxBytes = maxBytes;
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("close", this.onEnd);
+    socket.on("error", this.onError);
+  }
+  socket;
+  maxBytes;
+  buf = Buffer.alloc(0);
+  wake = null;
+  closed = null;
+  onData = (d) => {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    this.notify();
+  };
+  onEnd = () => {
+    this.closed ??= new ProtocolError("connection closed during start-up", "08006");
+    this.notify();
+  };
+  onError = (err) => {
+    this.closed ??= new ProtocolError(`connection failed during start-up: ${err.message}`, "08006");
+    this.notify();
+  };
+  notify() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+  async need(n) {
+    while (this.buf.length < n) {
+      if (this.closed) throw this.closed;
+      await new Promise((resolve2) => {
+        this.wake = resolve2;
+      });
+    }
+  }
+  take(n) {
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+  async byte() {
+    await this.need(1);
+    return this.take(1)[0];
+  }
+  /** The first byte without consuming it (to spot a TLS ClientHello). */
+  async peek() {
+    await this.need(1);
+    return this.buf[0];
+  }
+  /** A start-up packet (no type byte): the whole packet including its length word. */
+  async packet() {
+    await this.need(4);
+    const length = this.buf.readInt32BE(0);
+    if (length < 8 || length > 1e4) throw new ProtocolError(`invalid start-up packet length ${length}`);
+    await this.need(length);
+    return this.take(length);
+  }
+  /** A typed message: its type and body (without the 5-byte header). */
+  async message() {
+    await this.need(5);
+    const type = this.buf[0];
+    const length = this.buf.readInt32BE(1);
+    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
+    if (length + 1 > this.maxBytes)
+      throw new ProtocolError(
+        `message of ${length + 1} bytes exceeds the limit of ${this.maxBytes}`,
+        "54000"
+      );
+    await this.need(length + 1);
+    const msg = this.take(length + 1);
+    return { type, body: msg.subarray(5) };
+  }
+  /** Stops listening and returns bytes that arrived beyond what was read. */
+  detach() {
+    this.socket.off("data", this.onData);
+    this.socket.off("end", this.onEnd);
+    this.socket.off("close", this.onEnd);
+    this.socket.off("error", this.onError);
+    const rest = this.buf;
+    this.buf = Buffer.alloc(0);
+    return rest;
+  }
+};
+
+// src/gateway/postgres/scram.ts
+import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
+var MECHANISM = "SCRAM-SHA-256";
+function hmac(key, text) {
+  return createHmac("sha256", key).update(text).digest();
+}
+function sha256(data) {
+  return createHash("sha256").update(data).digest();
+}
+function xor(a, b) {
+  const out = Buffer.allocUnsafe(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ (b[i] ?? 0);
+  return out;
+}
+function saltedPassword(password, salt, iterations) {
+  return pbkdf2Sync(password.normalize("NFKC"), salt, iterations, 32, "sha256");
+}
+function keysOf(salted) {
+  const clientKey = hmac(salted, "Client Key");
+  return { clientKey, storedKey: sha256(clientKey), serverKey: hmac(salted, "Server Key") };
+}
+function attributes(text) {
+  const out = /* @__PURE__ */ new Map();
+  for (const part of text.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq === 1) out.set(part[0], part.slice(2));
+  }
+  return out;
+}
+
+// src/gateway/postgres/scram-server.ts
+import { randomBytes, timingSafeEqual } from "node:crypto";
+function scramVerifier(password, iterations = 4096) {
+  const salt = randomBytes(16);
+  const { storedKey, serverKey } = keysOf(saltedPassword(password, salt, iterations));
+  return { salt, iterations, storedKey, serverKey };
+}
+var ScramServer = class {
+  constructor(verifier) {
+    this.verifier = verifier;
+  }
+  verifier;
+  clientFirstBare = "";
+  serverFirst = "";
+  nonce = "";
+  gs2Header = "";
+  /** Takes client-first-message, returns server-first-message. */
+  first(clientFirst) {
+    const gs2 = clientFirst.match(/^([nyp])(=[^,]*)?,[^,]*,/);
+    if (!gs2) throw new Error("malformed SCRAM client-first-message");
+    if (gs2[1] === "p") throw new Error("SCRAM channel binding is not supported by the gateway");
+    this.gs2Header = gs2[0];
+    this.clientFirstBare = clientFirst.slice(gs2[0].length);
+    const clientNonce = attributes(this.clientFirstBare).get("r");
+    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw new Error("malformed SCRAM nonce");
+    this.nonce = clientNonce + randomBytes(18).toString("base64");
+    this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString("base64")},i=${this.verifier.iterations}`;
+    return this.serverFirst;
+  }
+  /** Takes client-final-message; returns server-final-message, or undefined when the proof is wrong. */
+  final(clientFinal) {
+    const attrs = attributes(clientFinal);
+    const proof = attrs.get("p");
+    if (attrs.get("r") !== this.nonce || !proof) throw new Error("malformed SCRAM client-final-message");
+    if (attrs.get("c") !== Buffer.from(this.gs2Header).toString("base64"))
+      throw new Error("SCRAM channel-binding attribute does not match the client-first-message");
+    const withoutProof = clientFinal.slice(0, clientFinal.lastIndexOf(",p="));
+    const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
+    const signature = hmac(this.verifier.storedKey, authMessage);
+    const proofBytes = Buffer.from(proof, "base64");
+    if (proofBytes.length !== signature.length) return void 0;
+    const clientKey = xor(proofBytes, signature);
+    if (!timingSafeEqual(sha256(clientKey), this.verifier.storedKey)) return void 0;
+    return `v=${hmac(this.verifier.serverKey, authMessage).toString("base64")}`;
+  }
+};
+
+// src/gateway/postgres/client-auth.ts
+function failed(user) {
+  return new ProtocolError(`password authentication failed for user "${user}"`, "28P01");
+}
+function same(a, b) {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual2(x, y);
+}
+async function passwordReply(reader) {
+  const { type, body: body2 } = await reader.message();
+  if (type !== T.password) throw new ProtocolError(`expected a password message, got 0x${type.toString(16)}`);
+  return body2;
+}
+async function authenticateClient(reader, socket, method, creds, user) {
+  const userOk = same(user, creds.user);
+  if (method === "password") {
+    socket.write(authRequest(3));
+    const given = readCString(await passwordReply(reader), 0, Number.MAX_SAFE_INTEGER).value;
+    if (!same(given, creds.password) || !userOk) throw failed(user);
+  } else if (method === "md5") {
+    const salt = randomBytes2(4);
+    socket.write(authRequest(5, salt));
+    const given = readCString(await passwordReply(reader), 0, Number.MAX_SAFE_INTEGER).value;
+    const inner = createHash2("md5").update(creds.password + user).digest("hex");
+    const want = `md5${createHash2("md5").update(Buffer.concat([Buffer.from(inner), salt])).digest("hex")}`;
+    if (!same(given, want) || !userOk) throw failed(user);
+  } else {
+    socket.write(authRequest(10, Buffer.from(`${MECHANISM}\0\0`)));
+    const initial = await passwordReply(reader);
+    const mech = readCString(initial, 0, initial.length);
+    if (mech.next < 0 || mech.value !== MECHANISM || mech.next + 4 > initial.length)
+      throw new ProtocolError("expected SASLInitialResponse for SCRAM-SHA-256", "28000");
+    const server = new ScramServer(creds.verifier);
+    let serverFirst;
+    try {
+      serverFirst = server.first(initial.toString("utf8", mech.next + 4));
+    } catch (err) {
+      throw new ProtocolError(err.message, "28000");
+    }
+    socket.write(authRequest(11, Buffer.from(serverFirst)));
+    const final = (await passwordReply(reader)).toString("utf8");
+    let serverFinal;
+    try {
+      serverFinal = server.final(final);
+    } catch (err) {
+      throw new ProtocolError(err.message, "28000");
+    }
+    if (!serverFinal || !userOk) throw failed(user);
+    socket.write(authRequest(12, Buffer.from(serverFinal)));
+  }
+  socket.write(authRequest(0));
+}
+
+// src/gateway/postgres/dry-run.ts
+var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
+var BEGIN = /^(?:begin|start\s+transaction)\b/i;
+var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
+var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
+var OUTSIDE_TRANSACTION = [
+  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
+  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
+  [
+    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
+    "REINDEX"
+  ],
+  [/^vacuum\b/i, "VACUUM"],
+  [/^create\s+database\b/i, "CREATE DATABASE"],
+  [/^drop\s+database\b/i, "DROP DATABASE"],
+  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
+  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
+  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
+  [/^alter\s+system\b/i, "ALTER SYSTEM"],
+  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
+  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
+  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
+  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
+  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
+  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
+  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
+  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
+  [/^discard\s+all\b/i, "DISCARD ALL"]
+];
+function body(text) {
+  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+}
+function firstLine(text) {
+  const line = body(text).split("\n")[0].trim();
+  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
+}
+var DryRun = class {
+  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
+  depth = 0;
+  /** Depth as planned so far in the current batch (statements are planned before they run). */
+  planned = 0;
+  /** The client's block has failed (it sees E until it rolls back). */
+  failed = false;
+  opened = false;
+  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
+  autoPending;
+  batchOpen = false;
+  /**
+   * Called before each client message that starts or continues a batch: at the start of one,
+   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
+   */
+  batchPrefix() {
+    if (this.batchOpen) return void 0;
+    this.batchOpen = true;
+    this.planned = this.depth;
+    const sql = [];
+    if (!this.opened) {
+      sql.push("BEGIN");
+      this.opened = true;
+    }
+    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
+    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
+    this.autoPending = void 0;
+    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
+    return sql.length ? queryMessage(sql.join("; ")) : void 0;
+  }
+  /** Plans one client statement of the current batch. */
+  step(text) {
+    const b = body(text);
+    if (BEGIN.test(b)) {
+      if (this.planned === 1)
+        return {
+          sql: NO_OP,
+          tag: "BEGIN",
+          notice: {
+            severity: "WARNING",
+            code: "25001",
+            message: "there is already a transaction in progress"
+          }
+        };
+      this.planned = 1;
+      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
+    }
+    const commit = COMMIT.test(b);
+    if (commit || ROLLBACK.test(b)) {
+      const tag = commit ? "COMMIT" : "ROLLBACK";
+      if (this.planned === 0)
+        return {
+          sql: NO_OP,
+          tag,
+          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
+        };
+      this.planned = 0;
+      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
+      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
+    }
+    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
+      if (pattern.test(b)) {
+        return {
+          sql: NO_OP,
+          tag,
+          skipped: true,
+          notice: {
+            severity: "NOTICE",
+            code: "01000",
+            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
+          }
+        };
+      }
+    }
+    return {};
+  }
+  /** A step completed on the server. */
+  completed(step) {
+    if (step?.depth !== void 0) {
+      this.depth = step.depth;
+      if (step.depth === 0) this.failed = false;
+    }
+  }
+  /**
+   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
+   * client sees, and notes what the next batch must do first.
+   */
+  batchEnded(upstream) {
+    if (!this.batchOpen) return upstream;
+    this.batchOpen = false;
+    if (this.depth === 0) {
+      this.autoPending = upstream === 69 ? "failed" : "ok";
+      return 73;
+    }
+    this.failed = upstream === 69;
+    return upstream;
+  }
+  /** The statements of a client Query, rewritten; undefined when all run as written. */
+  rewrite(texts) {
+    const steps = texts.map((t) => this.step(t));
+    const changed = steps.some((s) => s.sql !== void 0);
+    return {
+      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
+      steps
+    };
+  }
+};
+var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
+
+// src/gateway/postgres/framer.ts
+var FORWARD = 0;
+var DROP = 1;
+var STOP = 2;
+var STREAM = 0;
+var MUST_WHOLE = 1;
+var PREFER_WHOLE = 2;
+var Framer = class {
+  constructor(hooks) {
+    this.hooks = hooks;
+  }
+  hooks;
+  head = Buffer.alloc(5);
+  headLen = 0;
+  body = null;
+  bodyLen = 0;
+  passLeft = 0;
+  backlog = [];
+  stopped = false;
+  dead = false;
+  get held() {
+    return this.stopped;
+  }
+  push(chunk) {
+    if (this.dead) return;
+    if (this.stopped) this.backlog.push(chunk);
+    else this.scan(chunk);
+  }
+  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
+  pause() {
+    this.stopped = true;
+  }
+  resume() {
+    this.stopped = false;
+    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
+  }
+  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
+  get backlogBytes() {
+    let n = 0;
+    for (const b of this.backlog) n += b.length;
+    return n;
+  }
+  die(message2, code = "08P01") {
+    this.dead = true;
+    this.backlog = [];
+    this.hooks.fail(message2, code);
+  }
+  emit(chunk, from, to) {
+    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+  }
+  /** Applies a disposition; returns false when the framer must stop. */
+  apply(d) {
+    if (typeof d !== "number") this.hooks.out(d);
+    else if (d === STOP) this.stopped = true;
+    return !this.stopped && !this.dead;
+  }
+  scan(chunk) {
+    const { hooks } = this;
+    const len = chunk.length;
+    let pos = 0;
+    let from = 0;
+    while (pos < len) {
+      if (this.passLeft > 0) {
+        const n = Math.min(this.passLeft, len - pos);
+        this.passLeft -= n;
+        pos += n;
+        continue;
+      }
+      if (this.body) {
+        const n = Math.min(this.body.length - this.bodyLen, len - pos);
+        chunk.copy(this.body, this.bodyLen, pos, pos + n);
+        this.bodyLen += n;
+        pos += n;
+        from = pos;
+        if (this.bodyLen < this.body.length) return;
+        if (!this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      if (this.headLen > 0 || len - pos < 5) {
+        this.emit(chunk, from, pos);
+        const n = Math.min(5 - this.headLen, len - pos);
+        chunk.copy(this.head, this.headLen, pos, pos + n);
+        this.headLen += n;
+        pos += n;
+        from = pos;
+        if (this.headLen < 5) return;
+        this.headLen = 0;
+        if (!this.begin()) return;
+        const assembling = this.body;
+        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      const type = chunk[pos];
+      const length = chunk.readInt32BE(pos + 1);
+      if (length < 4) {
+        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+        return;
+      }
+      const total = length + 1;
+      if (hooks.whole[type] === 0) {
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (total > hooks.maxMessageBytes) {
+        if (hooks.whole[type] !== PREFER_WHOLE) {
+          this.tooBig(total);
+          return;
+        }
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (len - pos >= total) {
+        const d = hooks.message(type, chunk, pos, pos + total);
+        if (d === FORWARD) {
+          pos += total;
+          continue;
+        }
+        this.emit(chunk, from, pos);
+        pos += total;
+        from = pos;
+        if (!this.apply(d)) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      this.emit(chunk, from, pos);
+      this.body = Buffer.allocUnsafe(total);
+      chunk.copy(this.body, 0, pos, len);
+      this.bodyLen = len - pos;
+      return;
+    }
+    this.emit(chunk, from, pos);
+  }
+  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
+  begin() {
+    const { head } = this;
+    const type = head[0];
+    const length = head.readInt32BE(1);
+    if (length < 4) {
+      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+      return false;
+    }
+    const total = length + 1;
+    if (this.hooks.whole[type] === 0) {
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    if (total > this.hooks.maxMessageBytes) {
+      if (this.hooks.whole[type] !== PREFER_WHOLE) {
+        this.tooBig(total);
+        return false;
+      }
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    this.body = Buffer.allocUnsafe(total);
+    head.copy(this.body, 0);
+    this.bodyLen = 5;
+    return true;
+  }
+  /** Hands over the assembled message; returns false when the framer must stop. */
+  finishBody() {
+    const msg = this.body;
+    this.body = null;
+    const d = this.hooks.message(msg[0], msg, 0, msg.length);
+    return this.apply(d === FORWARD ? msg : d);
+  }
+  tooBig(total) {
+    this.die(
+      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
+      "54000"
+    );
+  }
+  park(chunk, pos) {
+    if (this.dead) return;
+    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
+  }
+};
+
+// src/gateway/postgres/masking-catalog.ts
+var RELATIONS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS def,
+       array(SELECT a.attname::text FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols,
+       array(SELECT a.attnum::int FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS nums
+  FROM jsonb_to_recordset($1) AS q(s text, r text)
+  JOIN pg_namespace n ON n.nspname = q.s
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.r
+ WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')`;
+var FUNCTIONS_SQL = `
+SELECT q.s AS schema, q.f AS name,
+       EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE p.proname = q.f AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND (q.s = '' OR n.nspname = q.s)) AS user_defined
+  FROM jsonb_to_recordset($1) AS q(s text, f text)`;
+var ATTRIBUTES_SQL = `
+SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS table, a.attname AS column
+  FROM jsonb_to_recordset($1) AS q(o int8, a int)
+  LEFT JOIN pg_attribute a ON a.attrelid = q.o::oid AND a.attnum = q.a AND NOT a.attisdropped
+  LEFT JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`;
+var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
+var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE = "$guardrail_catalog$";
+var MAX_ROUNDS = 8;
+var LINEAGE_CACHE = 512;
+var UNSEEN = { kind: "view", columns: [] };
+function schemasOf(setting, user) {
+  const schemas = [];
+  for (const m of setting.matchAll(/\s*("(?:[^"]|"")*"|[^,]+?)\s*(?:,|$)/g)) {
+    const raw = m[1];
+    if (!raw) continue;
+    const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.toLowerCase();
+    schemas.push(name === "$user" ? user : name);
+  }
+  return schemas.includes("pg_catalog") ? schemas : ["pg_catalog", ...schemas];
+}
+var MaskingCatalog = class {
+  constructor(masking, db) {
+    this.masking = masking;
+    this.db = db;
+    this.origins = masking.resolverCache();
+  }
+  masking;
+  db;
+  origins;
+  relations = /* @__PURE__ */ new Map();
+  functions = /* @__PURE__ */ new Map();
+  lineages = /* @__PURE__ */ new Map();
+  /** The role's default search path (current_schemas(true) on the side connection) and name. */
+  defaults;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  invalidate() {
+    this.generation++;
+    this.relations.clear();
+    this.functions.clear();
+    this.lineages.clear();
+    this.defaults = void 0;
+    this.origins.invalidate();
+  }
+  /**
+   * Lineage of every statement of `sql` in `session`'s state; a promise only when the catalog
+   * must be read first.
+   */
+  lineage(sql, session = {}) {
+    const cacheable = !session.strict && !session.pathUnknown;
+    const key = `${session.searchPath ?? ""}\0${sql}`;
+    const known = cacheable ? this.lineages.get(key) : void 0;
+    if (known) return known;
+    const first = this.attempt(sql, session);
+    if ("result" in first) return this.remember(cacheable, key, first.result);
+    return this.fetchAndRetry(sql, session, first.misses, 1).then((r) => this.remember(cacheable, key, r));
+  }
+  remember(cacheable, key, result) {
+    if (!cacheable) return result;
+    if (this.lineages.size >= LINEAGE_CACHE) this.lineages.clear();
+    this.lineages.set(key, result);
+    return result;
+  }
+  async fetchAndRetry(sql, session, misses, round) {
+    await this.fetch(misses);
+    const next = this.attempt(sql, session);
+    if ("result" in next) return next.result;
+    if (round >= MAX_ROUNDS)
+      return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
+    return this.fetchAndRetry(sql, session, next.misses, round + 1);
+  }
+  /** The schemas unqualified names resolve in: the session's reported search_path, else the role's default. */
+  pathOf(session) {
+    if (!this.defaults) return void 0;
+    return session.searchPath === void 0 ? this.defaults.path : schemasOf(session.searchPath, this.defaults.user);
+  }
+  attempt(sql, session) {
+    const misses = { relations: /* @__PURE__ */ new Set(), functions: /* @__PURE__ */ new Set(), path: false };
+    const path = this.pathOf(session);
+    const strict = session.strict === true;
+    let pathUsed = false;
+    const self = this;
+    const catalog = {
+      get searchPath() {
+        pathUsed = true;
+        if (path) return path;
+        misses.path = true;
+        return [];
+      },
+      relation(schema, name) {
+        const key = `${schema}.${name}`;
+        const r = self.relations.get(key);
+        if (r === void 0) misses.relations.add(JSON.stringify([schema, name]));
+        if (r === null && strict) {
+          const later = path?.includes(schema) ? path.slice(path.indexOf(schema) + 1) : [];
+          if (later.some((s) => self.relations.get(`${s}.${name}`) !== null)) {
+            for (const s of later)
+              if (!self.relations.has(`${s}.${name}`)) misses.relations.add(JSON.stringify([s, name]));
+            return void 0;
+          }
+          return UNSEEN;
+        }
+        return r ?? void 0;
+      },
+      isUserFunction(name, schema) {
+        const key = `${schema ?? ""}.${name}`;
+        const f = self.functions.get(key);
+        if (f === void 0) misses.functions.add(JSON.stringify([schema ?? "", name]));
+        return f ?? false;
+      }
+    };
+    const result = this.masking.maskedOutputs(sql, catalog);
+    if (misses.path || misses.relations.size > 0 || misses.functions.size > 0) return { misses };
+    if (pathUsed && session.pathUnknown && !result.refuse) {
+      return {
+        result: {
+          refuse: true,
+          reason: "the session changed its search_path (or role) and the server does not report it: qualify relation names with their schema"
+        }
+      };
+    }
+    return { result };
+  }
+  async fetch(misses) {
+    const generation = this.generation;
+    const pairs = (set) => [...set].map((s) => JSON.parse(s));
+    const [path, relations, functions] = await Promise.all([
+      misses.path ? this.read(DEFAULTS_SQL) : void 0,
+      misses.relations.size ? this.read(
+        RELATIONS_SQL,
+        pairs(misses.relations).map(([s, r]) => ({ s, r }))
+      ) : void 0,
+      misses.functions.size ? this.read(
+        FUNCTIONS_SQL,
+        pairs(misses.functions).map(([s, f]) => ({ s, f }))
+      ) : void 0
+    ]);
+    if (generation !== this.generation) return;
+    if (path?.[0]) this.defaults = { path: path[0].path, user: path[0].user };
+    for (const key of misses.relations) {
+      const [schema, name] = JSON.parse(key);
+      this.relations.set(`${schema}.${name}`, null);
+    }
+    for (const r of relations ?? []) {
+      const schema = r.schema;
+      const table = r.name;
+      const cols = r.cols;
+      const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
+      this.relations.set(`${schema}.${table}`, {
+        kind,
+        columns: cols,
+        ...typeof r.def === "string" ? { definition: r.def } : {}
+      });
+      const oid = Number(r.oid);
+      r.nums.forEach((attnum, i) => {
+        this.origins.set(oid, attnum, { schema, table, column: cols[i] });
+      });
+    }
+    for (const r of functions ?? []) {
+      this.functions.set(`${r.schema}.${r.name}`, r.user_defined === true);
+    }
+  }
+  /**
+   * Runs one catalog query under LIMITS, its input ($1) inlined as a dollar-quoted jsonb literal:
+   * parameters would need the extended protocol, which takes one statement only.
+   */
+  async read(sql, input) {
+    const json = JSON.stringify(input ?? null);
+    if (json.includes(QUOTE)) throw new Error("a name in the statement cannot be looked up in the catalog");
+    const text = LIMITS + sql.replace("$1", `${QUOTE}${json}${QUOTE}::jsonb`);
+    const results = await this.db.query(text);
+    return (Array.isArray(results) ? results.at(-1) : results).rows;
+  }
+  /** Fills the origin cache for the (table OID, attnum) pairs a RowDescription named. */
+  async resolve(missing) {
+    const generation = this.generation;
+    const rows = await this.read(
+      ATTRIBUTES_SQL,
+      missing.map((m) => ({ o: m.tableOid, a: m.attnum }))
+    );
+    if (generation !== this.generation) return;
+    for (const r of rows) {
+      this.origins.set(
+        Number(r.oid),
+        Number(r.attnum),
+        r.column == null ? null : { schema: r.schema, table: r.table, column: r.column }
+      );
+    }
+  }
+};
+var CATALOG_NEUTRAL = /^(?:select|insert|update|delete|merge|copy|values|table|with|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|prepare|execute|deallocate|listen|unlisten|notify|lock|declare|discard|checkpoint|analyze|vacuum|reset|set\s+(?!search_path|schema|role|session))\b/i;
+function changesCatalog(text) {
+  const body2 = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "").replace(/^\(+\s*/, "");
+  return !CATALOG_NEUTRAL.test(body2);
+}
+var SESSION_PATH = /search_path|\brole\b|session_authorization|session\s+authorization|\bdiscard\b|\breset\s+all\b/i;
+function changesSessionPath(text) {
+  return SESSION_PATH.test(text);
+}
+
+// src/gateway/postgres/replies.ts
+import { performance } from "node:perf_hooks";
+
+// src/gateway/postgres/result-messages.ts
+function readRowDescription(buf, start, end2) {
+  const n = buf.readInt16BE(start + 5);
+  let pos = start + 7;
+  const out = { names: [], fields: [], formats: [] };
+  for (let i = 0; i < n; i++) {
+    const name = readCString(buf, pos, end2);
+    if (name.next < 0 || name.next + 18 > end2) throw new MaskingError("malformed RowDescription");
+    pos = name.next;
+    out.names.push(name.value);
+    out.fields.push({
+      tableOid: buf.readUInt32BE(pos),
+      attnum: buf.readInt16BE(pos + 4),
+      typeOid: buf.readUInt32BE(pos + 6)
+    });
+    out.formats.push(buf.readInt16BE(pos + 16));
+    pos += 18;
+  }
+  return out;
+}
+function bindResultFormats(buf, start, end2) {
+  const portal = readCString(buf, start + 5, end2);
+  const stmt = readCString(buf, portal.next, end2);
+  let p = stmt.next;
+  const nFormats = buf.readInt16BE(p);
+  p += 2 + nFormats * 2;
+  const nParams = buf.readInt16BE(p);
+  p += 2;
+  for (let i = 0; i < nParams; i++) {
+    const len = buf.readInt32BE(p);
+    p += 4 + Math.max(len, 0);
+  }
+  const n = buf.readInt16BE(p);
+  p += 2;
+  const formats = [];
+  for (let i = 0; i < n; i++) formats.push(buf.readInt16BE(p + i * 2));
+  return formats;
+}
+function formatOf(formats, i) {
+  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
+}
+function copyFormat(sql) {
+  const stmts = (0, import_libpg_query.parseSync)(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
+}
+var SAMPLE_CHARS = 256;
+function sampleValues(row, fields, n) {
+  const values = [];
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const len = row.readInt32BE(pos);
+    pos += 4;
+    if (len < 0) {
+      values.push(null);
+      continue;
+    }
+    const binary = fields ? formatOf(fields.formats, i) === 1 : false;
+    const type = fields?.fields[i]?.typeOid ?? 0;
+    values.push(
+      binary && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString("utf8", pos, pos + len)
+    );
+    pos += len;
+  }
+  return values;
+}
+function binaryValue(row, pos, len, type) {
+  if (type === 16 && len === 1) return row[pos] === 1;
+  if (type === 21 && len === 2) return row.readInt16BE(pos);
+  if (type === 23 && len === 4) return row.readInt32BE(pos);
+  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
+  return `<binary ${len} bytes>`;
+}
+function cutSample(values) {
+  return values.map(
+    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
+  );
+}
+var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
+function redactFields(buf, start, end2, masking) {
+  const fields = [];
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const { value, next } = readCString(buf, pos + 1, end2);
+    if (next < 0) throw new MaskingError("malformed error fields");
+    fields.push([buf[pos], value]);
+    pos = next;
+  }
+  const schema = fields.find(([k]) => k === 115)?.[1];
+  const table = fields.find(([k]) => k === 116)?.[1];
+  const ctx = { ...schema ? { schema } : {}, ...table ? { table } : {} };
+  const body2 = Buffer.concat([
+    ...fields.map(
+      ([k, v]) => Buffer.concat([
+        Buffer.from([k]),
+        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`)
+      ])
+    ),
+    Buffer.from([0])
+  ]);
+  const out = Buffer.allocUnsafe(5 + body2.length);
+  out[0] = buf[start];
+  out.writeInt32BE(body2.length + 4, 1);
+  body2.copy(out, 5);
+  return out;
+}
+function copyData(data) {
+  const out = Buffer.allocUnsafe(5 + data.length);
+  out[0] = 100;
+  out.writeInt32BE(data.length + 4, 1);
+  data.copy(out, 5);
+  return out;
+}
+
+// src/gateway/postgres/result-masking.ts
+var SAMPLE_ROWS = 5;
+var MASKING_REFUSED = "42501";
+var ResultMasker = class {
+  constructor(session, m) {
+    this.session = session;
+    this.m = m;
+    this.rowMode = m.catalog && m.masking.config.onWire ? MUST_WHOLE : PREFER_WHOLE;
+    this.rowsArrive(this.rowMode);
+  }
+  session;
+  m;
+  current;
+  /** How DataRow and CopyData arrive between results. */
+  rowMode;
+  rowsArrive(mode) {
+    this.m.hooks.setWhole(T.dataRow, mode);
+    this.m.hooks.setWhole(T.copyData, mode);
+  }
+  /** The current result was withheld: the rest of it is dropped. */
+  get withheld() {
+    return this.current?.withheld === true;
+  }
+  /** An ErrorResponse or NoticeResponse, its values redacted when masking is on the wire. */
+  serverMessage(buf, start, end2) {
+    return this.onWire ? redactFields(buf, start, end2, this.m.masking) : FORWARD;
+  }
+  get onWire() {
+    return this.m.masking.config.onWire;
+  }
+  /** A RowDescription of `e`'s result. */
+  rowDescription(e, buf, start, end2) {
+    return this.begin(e, buf.subarray(start, end2), readRowDescription(buf, start, end2));
+  }
+  /**
+   * A result set starts: works out its mask plan (reading the catalog first if it must). `row`
+   * is the first DataRow when the result had no RowDescription of its own (an Execute).
+   */
+  begin(e, description, fields, row) {
+    const planned = this.plan(e, fields, row?.readInt16BE(5));
+    if (!(planned instanceof Promise)) {
+      const d = this.started(e, description, fields, planned);
+      return row && d === DROP ? this.row(e, row) : d;
+    }
+    const original = description ? Buffer.from(description) : void 0;
+    const first = row ? Buffer.from(row) : void 0;
+    const hooks = this.m.hooks;
+    planned.catch((err) => `the masking catalog could not be read: ${err.message}`).then((p) => {
+      const d = this.started(e, original, fields, p);
+      if (typeof d !== "number") hooks.toClient(d);
+      else if (d === FORWARD && original) hooks.toClient(original);
+      if (first && !this.current?.withheld) {
+        const out = this.row(e, first);
+        if (out === FORWARD) hooks.toClient(first);
+        else if (typeof out !== "number") hooks.toClient(out);
+      }
+      hooks.resumeServer();
+    }).catch((err) => hooks.fatal(`gateway error: ${err.message}`));
+    return STOP;
+  }
+  /** Returns the disposition of the RowDescription (DROP when there is none: an Execute's rows). */
+  started(e, description, fields, planned) {
+    if (typeof planned === "string") return this.withhold(e, fields?.names ?? [], planned);
+    const wire = this.onWire && planned.masksAny;
+    this.current = {
+      names: fields?.names ?? [],
+      fields,
+      plan: planned,
+      wire,
+      sample: [],
+      truncated: false,
+      withheld: false
+    };
+    this.rowsArrive(wire ? MUST_WHOLE : PREFER_WHOLE);
+    return description ? FORWARD : DROP;
+  }
+  withhold(e, names, reason) {
+    const message2 = `guardrail: masking withheld this result: ${reason}`;
+    e.error = { code: MASKING_REFUSED, message: message2 };
+    this.current = {
+      names,
+      fields: void 0,
+      plan: this.m.masking.plan([]),
+      wire: false,
+      sample: [],
+      truncated: false,
+      withheld: true
+    };
+    this.rowsArrive(MUST_WHOLE);
+    return errorResponse(MASKING_REFUSED, message2);
+  }
+  /** The mask plan of a result: from its fields and the statement's lineage. */
+  plan(e, fields, width, round = 0) {
+    const { masking, catalog } = this.m;
+    const lineage = e.lineage?.[e.index ?? 0];
+    const n = fields?.fields.length ?? width ?? 0;
+    if (!catalog) return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+    if (!lineage) return "the statement has no lineage";
+    if (!fields) {
+      if (lineage.anyMasked || lineage.exact && lineage.columns.length !== n)
+        return "the result was not described, so its masked columns cannot be typed";
+      return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+    }
+    const p = masking.pgRowPlan(fields.fields, lineage, catalog.origins);
+    if (p.kind === "plan") return p.plan;
+    if (p.kind === "refuse") return p.reason;
+    if (round >= 3) return "the origins of its columns could not be read from the catalog";
+    return catalog.resolve(p.missing).then(() => this.plan(e, fields, width, round + 1));
+  }
+  /** A DataRow of `e`'s result (the first one starts the result when there was no RowDescription). */
+  dataRow(e, buf, start, end2) {
+    const row = start === 0 && end2 === buf.length ? buf : buf.subarray(start, end2);
+    if (!this.current) return this.begin(e, void 0, described(e.portal), row);
+    return this.row(e, row);
+  }
+  row(e, row) {
+    const r = this.current;
+    if (r.withheld) return DROP;
+    try {
+      if (r.sample.length < SAMPLE_ROWS) {
+        const values = sampleValues(row, r.fields, row.readInt16BE(5));
+        r.sample.push(cutSample(this.m.masking.maskSampleRow(values, r.plan)));
+      } else {
+        r.truncated = true;
+        if (!r.wire) this.rowsArrive(STREAM);
+      }
+      if (!r.wire) return FORWARD;
+      const out = maskDataRow(row, r.plan);
+      return out === row ? FORWARD : out;
+    } catch (err) {
+      if (!(err instanceof MaskingError || err instanceof RangeError)) throw err;
+      return this.withhold(e, r.names, err.message);
+    }
+  }
+  /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
+  copyOut(e, buf, start) {
+    const binary = buf[start + 5] === 1;
+    const n = buf.readInt16BE(start + 6);
+    const masked = this.copyMasked(e, n);
+    if (typeof masked === "string") return this.withhold(e, [], masked);
+    const plan = this.m.masking.plan(masked.map((m) => ({ masked: m, textLike: true })));
+    if (binary && plan.masksAny) return this.withhold(e, [], "COPY in binary format cannot be masked");
+    let copy;
+    try {
+      copy = binary ? { kind: "binary" } : copyFormat(e.texts?.[e.index ?? 0] ?? "");
+    } catch (err) {
+      if (plan.masksAny) return this.withhold(e, [], err.message);
+    }
+    const sampled = copy !== void 0 && copy.kind !== "binary";
+    const wire = this.onWire && plan.masksAny;
+    const lineage = e.lineage?.[e.index ?? 0];
+    this.current = {
+      names: lineage?.exact ? lineage.columns.map((c) => c.name) : [],
+      fields: void 0,
+      plan,
+      wire,
+      sample: [],
+      truncated: !sampled,
+      withheld: false,
+      ...copy ? { copy, copyHeader: copy.kind !== "binary" && copy.header } : {}
+    };
+    this.rowsArrive(wire ? MUST_WHOLE : sampled ? PREFER_WHOLE : STREAM);
+    return FORWARD;
+  }
+  /** Which COPY columns are masked: from lineage alone, since COPY sends no RowDescription. */
+  copyMasked(e, n) {
+    const none = Array.from({ length: n }, () => false);
+    if (!this.m.catalog) return none;
+    const lineage = e.lineage?.[e.index ?? 0];
+    if (!lineage) return "the statement has no lineage";
+    if (!lineage.exact) return none;
+    if (lineage.columns.length !== n)
+      return `COPY sends ${n} columns but the statement's lineage has ${lineage.columns.length}`;
+    return lineage.columns.map((c) => c.masked);
+  }
+  /** A CopyData of a COPY … TO STDOUT result. */
+  copyData(e, buf, start, end2) {
+    const r = this.current;
+    if (!r) return FORWARD;
+    if (r.withheld) return DROP;
+    const copy = r.copy;
+    if (!copy || copy.kind === "binary") return FORWARD;
+    if (r.copyHeader) {
+      r.copyHeader = false;
+      return FORWARD;
+    }
+    const data = buf.subarray(start + 5, end2);
+    try {
+      const needSample = r.sample.length < SAMPLE_ROWS;
+      if (!needSample) {
+        r.truncated = true;
+        if (!r.wire) this.rowsArrive(STREAM);
+      }
+      if (!needSample && !r.wire) return FORWARD;
+      const masked = copy.kind === "text" ? maskCopyText(data, r.plan, copy.text) : maskCopyCsv(data, r.plan, copy.csv);
+      if (needSample) {
+        const line = this.m.masking.redactValue(masked.toString("utf8").replace(/\r?\n$/, ""));
+        r.sample.push(cutSample([line]));
+      }
+      return r.wire && masked !== data ? copyData(masked) : FORWARD;
+    } catch (err) {
+      if (!(err instanceof MaskingError)) throw err;
+      return this.withhold(e ?? {}, r.names, err.message);
+    }
+  }
+  /** The result set ended: its sample goes to the transcript. Returns whether it was withheld. */
+  end(e) {
+    const r = this.current;
+    if (!r) return false;
+    this.current = void 0;
+    this.rowsArrive(this.rowMode);
+    if (!r.withheld && e?.stmt && !e.refusal) {
+      this.session.gateway.recorder.record(this.session.info.conn, {
+        type: "rows",
+        id: e.stmt,
+        columns: r.copy ? ["COPY row"] : r.names,
+        sample: r.sample,
+        truncated: r.truncated,
+        masked: r.names.filter((_, i) => r.plan.actions[i] !== 0)
+      });
+    }
+    return r.withheld;
+  }
+};
+function described(portal) {
+  if (!portal) return void 0;
+  const d = portal.described ?? portal.statement?.described;
+  if (!d) return void 0;
+  return portal.described ? d : { ...d, formats: portal.formats };
+}
+
+// src/gateway/postgres/replies.ts
+var QUERY2 = 0;
+var PARSE = 1;
+var BIND = 2;
+var DESCRIBE = 3;
+var EXECUTE = 4;
+var CLOSE = 5;
+var SYNC = 6;
+var INTERNAL = 7;
+var Prepared = class {
+  statements = /* @__PURE__ */ new Map();
+  portals = /* @__PURE__ */ new Map();
+  clear() {
+    this.statements.clear();
+    this.portals.clear();
+  }
+};
+var Replies = class {
+  constructor(session, prepared, masking, dry) {
+    this.session = session;
+    this.prepared = prepared;
+    this.dry = dry;
+    this.results = masking ? new ResultMasker(session, masking) : void 0;
+    this.catalog = masking?.catalog;
+  }
+  session;
+  prepared;
+  dry;
+  queue = [];
+  head = 0;
+  /** Transaction status of the last ReadyForQuery: I, T or E. */
+  txStatus = 73;
+  /** DDL ran in this session that the side connection may not see yet (not committed). */
+  unseenDdl = false;
+  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
+  searchPath;
+  /** The server is reading COPY data from the client. */
+  copyIn = false;
+  results;
+  catalog;
+  get inTransaction() {
+    return this.txStatus !== 73;
+  }
+  get pending() {
+    return this.queue.length - this.head;
+  }
+  expect(kind, stmt, refusal, extra) {
+    this.queue.push({
+      kind,
+      stmt,
+      refusal,
+      started: performance.now(),
+      tag: void 0,
+      rows: void 0,
+      error: void 0,
+      index: 0,
+      ...extra
+    });
+    if (extra?.changesCatalog) this.unseenDdl = true;
+  }
+  peek() {
+    return this.queue[this.head];
+  }
+  shift() {
+    const e = this.queue[this.head];
+    if (!e) return void 0;
+    this.queue[this.head++] = void 0;
+    if (this.head > 256 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return e;
+  }
+  finish(e) {
+    if (e.refusal) return;
+    if (e.changesCatalog) this.catalog?.invalidate();
+    if (!e.stmt) return;
+    this.session.result(e.stmt, {
+      durationMs: Math.round((performance.now() - e.started) * 1e3) / 1e3,
+      ...e.tag !== void 0 ? { tag: e.tag } : {},
+      ...e.rows !== void 0 ? { rows: e.rows } : {},
+      ...e.error ? { error: e.error } : {}
+    });
+  }
+  /** Handles one server message; returns what to send the client. */
+  message(type, buf, start, end2) {
+    if (this.dry && this.peek()?.kind === INTERNAL) return this.internal(type, buf, start, end2);
+    switch (type) {
+      case T.dataRow:
+        return this.results ? this.rows(buf, start, end2) : FORWARD;
+      case T.copyData:
+        return this.results ? this.results.copyData(this.peek(), buf, start, end2) : FORWARD;
+      case T.copyDone:
+        return this.results?.withheld ? DROP : FORWARD;
+      case T.commandComplete:
+      case T.emptyQuery:
+      case T.portalSuspended: {
+        const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
+        const e = this.peek();
+        const withheld = this.results?.end(e) === true;
+        if (e && (e.kind === EXECUTE || e.kind === QUERY2)) {
+          e.index++;
+          if (withheld) {
+            if (e.kind === EXECUTE) this.finish(this.shift());
+            return DROP;
+          }
+          const step = e.steps?.[e.kind === QUERY2 ? e.index - 1 : 0];
+          if (step && tag !== void 0) {
+            this.dry?.run.completed(step);
+            if (step.tag !== void 0) return this.answered(e, step);
+          }
+          if (tag !== void 0) {
+            e.tag = tag;
+            const rows = rowsOfTag(tag);
+            if (rows !== void 0) e.rows = (e.kind === QUERY2 ? e.rows ?? 0 : 0) + rows;
+          } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
+          if (e.kind === EXECUTE) this.finish(this.shift());
+        }
+        if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
+        return FORWARD;
+      }
+      case T.parseComplete:
+      case T.bindComplete:
+      case T.closeComplete:
+        this.shift();
+        return FORWARD;
+      case T.rowDescription: {
+        const e = this.peek();
+        if (e?.kind === DESCRIBE) {
+          this.shift();
+          if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
+          return FORWARD;
+        }
+        if (this.results && e && (e.kind === QUERY2 || e.kind === EXECUTE))
+          return this.results.rowDescription(e, buf, start, end2);
+        return FORWARD;
+      }
+      case T.noData:
+        if (this.peek()?.kind === DESCRIBE) this.shift();
+        return FORWARD;
+      case T.copyOutResponse: {
+        const e = this.peek();
+        if (this.results && e && (e.kind === QUERY2 || e.kind === EXECUTE))
+          return this.results.copyOut(e, buf, start);
+        return FORWARD;
+      }
+      case T.error: {
+        const withheld = this.results?.end(this.peek()) === true;
+        const d = this.error(buf, start, end2);
+        return withheld ? DROP : d;
+      }
+      case T.ready:
+        this.results?.end(void 0);
+        this.copyIn = false;
+        return this.ready(buf[start + 5]);
+      case T.copyInResponse:
+        this.copyIn = true;
+        this.dry?.resumeClient();
+        return FORWARD;
+      case T.parameterStatus: {
+        const name = readCString(buf, start + 5, end2);
+        if (name.value === "standard_conforming_strings")
+          this.session.analysisContext.standardConformingStrings = readCString(buf, name.next, end2).value === "on";
+        else if (name.value === "search_path") this.searchPath = readCString(buf, name.next, end2).value;
+        return FORWARD;
+      }
+      case T.notice: {
+        const f = readErrorFields(buf, start + 5, end2);
+        this.session.notice(f.severity, f.code, withDetail(f));
+        return this.results ? this.results.serverMessage(buf, start, end2) : FORWARD;
+      }
+      default:
+        return FORWARD;
+    }
+  }
+  /** A dry-run step the gateway answers itself: its tag (and notice) instead of the server's. */
+  answered(e, step) {
+    e.tag = step.skipped ? SKIPPED_TAG : step.tag;
+    let out = commandComplete(step.tag);
+    if (step.notice) {
+      const { severity, code, message: message2 } = step.notice;
+      this.session.notice(severity, step.skipped ? SKIPPED_CODE : code, message2);
+      out = Buffer.concat([noticeResponse(code, message2, severity), out]);
+    }
+    if (e.kind === EXECUTE) this.finish(this.shift());
+    return out;
+  }
+  /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
+  internal(type, buf, start, end2) {
+    if (type === T.error) {
+      const f = readErrorFields(buf, start + 5, end2);
+      this.session.notice(
+        f.severity,
+        f.code,
+        `guardrail dry run: the gateway's own statement failed: ${f.message}`
+      );
+    } else if (type === T.ready) this.shift();
+    return DROP;
+  }
+  rows(buf, start, end2) {
+    const e = this.peek();
+    if (!e || e.kind !== QUERY2 && e.kind !== EXECUTE) return FORWARD;
+    return this.results.dataRow(e, buf, start, end2);
+  }
+  error(buf, start, end2) {
+    const e = this.peek();
+    const pass = this.results ? this.results.serverMessage(buf, start, end2) : FORWARD;
+    if (!e) return pass;
+    if (e.kind === QUERY2) {
+      if (e.refusal) return this.replace(e);
+      const f2 = readErrorFields(buf, start + 5, end2);
+      e.error = { code: f2.code, message: withDetail(f2) };
+      return pass;
+    }
+    if (e.kind === SYNC) return pass;
+    const first = this.shift();
+    const f = readErrorFields(buf, start + 5, end2);
+    let out = pass;
+    if (first.refusal) out = this.replace(first);
+    else {
+      first.error = { code: f.code, message: withDetail(f) };
+      this.finish(first);
+    }
+    const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
+    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY2; next = this.peek()) {
+      const e2 = this.shift();
+      if (e2.kind === EXECUTE || e2.kind === PARSE) {
+        e2.error = skipped;
+        this.finish(e2);
+      }
+    }
+    return out;
+  }
+  replace(e) {
+    const refusal = e.refusal;
+    e.refusal = void 0;
+    e.stmt = void 0;
+    return refusal.length > 0 ? refusal : DROP;
+  }
+  ready(upstream) {
+    if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
+    const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
+    this.txStatus = status;
+    for (let e = this.shift(); e; e = this.shift()) {
+      if (e.kind === QUERY2) {
+        this.finish(e);
+        break;
+      }
+      if (e.kind === SYNC) break;
+    }
+    if (!this.dry) return FORWARD;
+    this.dry.resumeClient();
+    return status === upstream ? FORWARD : readyForQuery(status);
+  }
+  /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
+  abandon(reason) {
+    for (let e = this.shift(); e; e = this.shift()) {
+      if (e.kind === QUERY2 || e.kind === EXECUTE) {
+        e.error = { code: "08006", message: reason };
+        this.finish(e);
+      }
+    }
+  }
+};
+function withDetail(f) {
+  return f.detail ? `${f.message}
+DETAIL: ${f.detail}` : f.message;
+}
+
+// src/gateway/postgres/frontend.ts
+var FAILING_SQL = "guardrail refused this statement";
+var REFUSED = "42501";
+var COPY = /^\s*copy\b/i;
+var PARAM_PREVIEW = 1024;
+var Frontend = class {
+  constructor(session, replies, prepared, hooks, masking, dryRun) {
+    this.session = session;
+    this.replies = replies;
+    this.prepared = prepared;
+    this.hooks = hooks;
+    this.masking = masking;
+    this.dryRun = dryRun;
+    this.pathChanged = masking?.pathChanged === true;
+  }
+  session;
+  replies;
+  prepared;
+  hooks;
+  masking;
+  dryRun;
+  /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
+  discarding = false;
+  /** The session may have changed its search path or role (see changesSessionPath). */
+  pathChanged;
+  /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
+  holds = 0;
+  awaitingReady = false;
+  block() {
+    if (this.holds++ === 0) this.hooks.hold();
+  }
+  unblock() {
+    if (--this.holds === 0) this.hooks.release();
+  }
+  /** Dry run: the batch's ReadyForQuery, or a CopyInResponse, went to the client. */
+  batchDone() {
+    if (!this.awaitingReady) return;
+    this.awaitingReady = false;
+    this.unblock();
+  }
+  /**
+   * Dry run: the gateway's own SQL goes before the first message of a batch (see dry-run.ts);
+   * its replies are expected before the message's own.
+   */
+  openBatch() {
+    const prefix = this.dryRun?.batchPrefix();
+    if (prefix) this.replies.expect(INTERNAL);
+    return prefix;
+  }
+  /** Dry run: the message that ends a batch is the last read until the batch's ReadyForQuery is out. */
+  endBatch() {
+    this.awaitingReady = true;
+    this.block();
+  }
+  message(type, buf, start, end2) {
+    if (!this.dryRun) return this.relay(type, buf, start, end2);
+    switch (type) {
+      case T.query:
+      case T.parse:
+      case T.copyData:
+      case T.flush:
+        return this.relay(type, buf, start, end2);
+      case T.terminate:
+        this.hooks.terminate();
+        return Buffer.concat([DRY_RUN_ROLLBACK, buf.subarray(start, end2)]);
+      case T.copyDone:
+      case T.copyFail:
+        if (!this.replies.copyIn) return FORWARD;
+        this.endBatch();
+        return buf.subarray(start, end2);
+      default: {
+        const prefix = this.openBatch();
+        const d = this.relay(type, buf, start, end2);
+        if (type === T.sync || type === T.functionCall) this.endBatch();
+        const body2 = d === FORWARD ? buf.subarray(start, end2) : d;
+        if (typeof body2 === "number") return prefix ?? body2;
+        return prefix ? Buffer.concat([prefix, body2]) : body2;
+      }
+    }
+  }
+  relay(type, buf, start, end2) {
+    if (type === T.sync) {
+      this.discarding = false;
+      this.replies.expect(SYNC);
+      return FORWARD;
+    }
+    if (type === T.flush) return FORWARD;
+    if (type === T.terminate) {
+      this.hooks.terminate();
+      return FORWARD;
+    }
+    if (this.discarding) return DROP;
+    switch (type) {
+      case T.query:
+        return this.query(buf, start, end2);
+      case T.parse:
+        return this.parse(buf, start, end2);
+      case T.bind: {
+        const portal = readCString(buf, start + 5, end2);
+        const stmt = readCString(buf, portal.next, end2);
+        if (stmt.next < 0) return this.malformed("Bind");
+        let formats = [];
+        if (this.masking) {
+          try {
+            formats = bindResultFormats(buf, start, end2);
+          } catch {
+            return this.malformed("Bind");
+          }
+        }
+        this.prepared.portals.set(portal.value, {
+          statement: this.prepared.statements.get(stmt.value),
+          formats
+        });
+        this.replies.expect(BIND);
+        return FORWARD;
+      }
+      case T.execute: {
+        const portal = readCString(buf, start + 5, end2);
+        if (portal.next < 0) return this.malformed("Execute");
+        const p = this.prepared.portals.get(portal.value);
+        const s = p?.statement;
+        this.replies.expect(EXECUTE, s?.id, void 0, {
+          ...p ? { portal: p } : {},
+          ...s?.lineage ? { lineage: s.lineage } : {},
+          ...s?.texts ? { texts: s.texts } : {},
+          ...s?.changesCatalog ? { changesCatalog: true } : {},
+          ...s?.steps ? { steps: s.steps } : {}
+        });
+        return FORWARD;
+      }
+      case T.describe: {
+        const name = readCString(buf, start + 6, end2);
+        if (name.next < 0) return this.malformed("Describe");
+        const target = buf[start + 5] === 83 ? this.prepared.statements.get(name.value) : this.prepared.portals.get(name.value);
+        this.replies.expect(DESCRIBE, void 0, void 0, target ? { describes: target } : {});
+        return FORWARD;
+      }
+      case T.close: {
+        const name = readCString(buf, start + 6, end2);
+        if (name.next < 0) return this.malformed("Close");
+        if (buf[start + 5] === 83) this.prepared.statements.delete(name.value);
+        else this.prepared.portals.delete(name.value);
+        this.replies.expect(CLOSE);
+        return FORWARD;
+      }
+      case T.copyData:
+      case T.copyDone:
+      case T.copyFail:
+        return FORWARD;
+      case T.functionCall:
+        this.session.notice("ERROR", REFUSED, "fast-path function call refused");
+        this.replies.expect(
+          QUERY2,
+          void 0,
+          errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
+        );
+        return queryMessage(FAILING_SQL);
+      default:
+        this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, "08P01");
+        return DROP;
+    }
+  }
+  malformed(what) {
+    this.hooks.fatal(`malformed ${what} message`, "08P01");
+    return DROP;
+  }
+  query(buf, start, end2) {
+    const text = readCString(buf, start + 5, end2);
+    if (text.next < 0) return this.malformed("Query");
+    const via = COPY.test(text.value) ? "copy" : "simple";
+    return this.judge(text.value, via, void 0, buf, start, end2, (j, facts) => {
+      if (!this.dryRun) {
+        if (j.forward) {
+          this.replies.expect(QUERY2, j.statement.id, void 0, facts);
+          return FORWARD;
+        }
+        this.replies.expect(QUERY2, j.statement.id, this.refuse(j));
+        return queryMessage(FAILING_SQL);
+      }
+      const prefix = this.openBatch();
+      let out;
+      if (j.forward) {
+        const plan = this.dryRun.rewrite(j.analysis.statements.map((st) => st.text));
+        this.replies.expect(QUERY2, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
+      } else {
+        this.replies.expect(QUERY2, j.statement.id, this.refuse(j));
+        out = queryMessage(FAILING_SQL);
+      }
+      this.endBatch();
+      return prefix ? Buffer.concat([prefix, out]) : out;
+    });
+  }
+  parse(buf, start, end2) {
+    const name = readCString(buf, start + 5, end2);
+    const text = readCString(buf, name.next, end2);
+    if (name.next < 0 || text.next < 0) return this.malformed("Parse");
+    const via = COPY.test(text.value) ? "copy" : name.value === "" ? "extended" : "prepared";
+    const params2 = nextBindParams(buf, end2, name.value);
+    return this.judge(text.value, via, params2, buf, start, end2, (j, facts) => {
+      const prefix = this.openBatch();
+      let out;
+      if (j.forward) {
+        const step = this.dryRun?.step(text.value);
+        this.prepared.statements.set(name.value, {
+          id: j.statement.id,
+          ...facts,
+          ...step ? { steps: [step] } : {}
+        });
+        this.replies.expect(PARSE, j.statement.id);
+        out = step?.sql === void 0 ? FORWARD : parseMessage(name.value, step.sql);
+      } else {
+        if (name.value === "") this.prepared.statements.delete("");
+        this.discarding = true;
+        this.replies.expect(PARSE, j.statement.id, this.refuse(j));
+        out = parseMessage("", FAILING_SQL);
+      }
+      if (!prefix) return out;
+      return Buffer.concat([prefix, out === FORWARD ? buf.subarray(start, end2) : out]);
+    });
+  }
+  refuse(j) {
+    const message2 = j.refusal ?? "guardrail: statement refused";
+    try {
+      this.session.result(j.statement.id, { durationMs: 0, error: { code: REFUSED, message: message2 } });
+    } catch {
+    }
+    return errorResponse(REFUSED, message2);
+  }
+  /**
+   * Judges a statement, then (when it may run and masking is on) works out its lineage; a
+   * statement whose lineage cannot be established is refused. A pending approval or catalog read
+   * holds it and everything the client sent after it.
+   */
+  judge(text, via, params2, buf, start, end2, decided) {
+    const inspected = this.session.inspect(text, via, {
+      inTransaction: this.replies.inTransaction,
+      ...params2 ? { params: params2 } : {}
+    });
+    const j = inspected instanceof Promise ? inspected.then((x) => this.withFacts(text, x)) : this.withFacts(text, inspected);
+    if (!(j instanceof Promise)) return decided(j[0], j[1]);
+    const original = buf.subarray(start, end2);
+    this.block();
+    j.then(
+      ([judgement, facts]) => {
+        try {
+          const d = decided(judgement, facts);
+          if (d === FORWARD) this.hooks.send(original);
+          else if (typeof d !== "number") this.hooks.send(d);
+        } catch (err) {
+          this.hooks.fatal(`gateway error: ${err.message}`, "XX000");
+          return;
+        }
+        this.unblock();
+      },
+      (err) => this.hooks.fatal(`statement could not be judged: ${err.message}`, "XX000")
+    );
+    return STOP;
+  }
+  withFacts(text, j) {
+    if (!j.forward || !this.masking) return [j, {}];
+    const texts = j.analysis.statements.map((s) => s.text);
+    const { catalog } = this.masking;
+    if (!catalog) return [j, { texts }];
+    const ddl = texts.length === 0 || texts.some(changesCatalog);
+    const facts = { texts, ...ddl ? { changesCatalog: true } : {} };
+    const withLineage = (l2) => l2.refuse ? [
+      { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l2.reason}` },
+      facts
+    ] : [j, { ...facts, lineage: l2.statements }];
+    if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
+    const { searchPath } = this.replies;
+    const l = catalog.lineage(text, {
+      strict: this.replies.unseenDdl || ddl,
+      ...searchPath !== void 0 ? { searchPath } : {},
+      pathUnknown: this.pathChanged && (searchPath === void 0 || searchPath.includes("$user"))
+    });
+    return l instanceof Promise ? l.then(
+      withLineage,
+      (err) => withLineage({ refuse: true, reason: `the masking catalog could not be read: ${err.message}` })
+    ) : withLineage(l);
+  }
+};
+function nextBindParams(buf, pos, statement) {
+  if (pos + 5 > buf.length || buf[pos] !== T.bind) return void 0;
+  const end2 = pos + 1 + buf.readInt32BE(pos + 1);
+  if (end2 > buf.length) return void 0;
+  const portal = readCString(buf, pos + 5, end2);
+  const stmt = readCString(buf, portal.next, end2);
+  if (portal.next < 0 || stmt.next < 0 || stmt.value !== statement) return void 0;
+  let p = stmt.next;
+  if (p + 2 > end2) return void 0;
+  const nFormats = buf.readInt16BE(p);
+  p += 2;
+  const formats = [];
+  for (let i = 0; i < nFormats; i++, p += 2) {
+    if (p + 2 > end2) return void 0;
+    formats.push(buf.readInt16BE(p));
+  }
+  if (p + 2 > end2) return void 0;
+  const n = buf.readInt16BE(p);
+  p += 2;
+  const params2 = [];
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > end2) return void 0;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    if (len === -1) {
+      params2.push(null);
+      continue;
+    }
+    if (len < 0 || p + len > end2) return void 0;
+    const format = nFormats === 0 ? 0 : nFormats === 1 ? formats[0] : formats[i];
+    if (format === 1) params2.push(`<binary ${len} bytes>`);
+    else {
+      const text = buf.toString("utf8", p, p + Math.min(len, PARAM_PREVIEW * 4));
+      params2.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}\u2026` : text);
+    }
+    p += len;
+  }
+  return params2;
+}
+
+// src/gateway/postgres/startup.ts
+async function readStartup(reader, socket) {
+  for (; ; ) {
+    if (await reader.peek() === 22)
+      throw new ProtocolError("direct TLS is not supported by the gateway: connect with sslmode=disable");
+    const packet2 = await reader.packet();
+    const code = packet2.readInt32BE(4);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      socket.write("N");
+      continue;
+    }
+    if (code === CANCEL_REQUEST) {
+      if (packet2.length < 16) throw new ProtocolError("malformed CancelRequest");
+      return { kind: "cancel", pid: packet2.readInt32BE(8), secret: packet2.readInt32BE(12) };
+    }
+    const major = code >>> 16;
+    const minor = code & 65535;
+    if (major !== 3)
+      throw new ProtocolError(
+        `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`,
+        "0A000"
+      );
+    const params2 = {};
+    const unrecognized = [];
+    let pos = 8;
+    while (pos < packet2.length && packet2[pos] !== 0) {
+      const key = readCString(packet2, pos, packet2.length);
+      if (key.next < 0) throw new ProtocolError("malformed StartupMessage");
+      const value = readCString(packet2, key.next, packet2.length);
+      if (value.next < 0) throw new ProtocolError("malformed StartupMessage");
+      if (key.value.startsWith("_pq_.")) unrecognized.push(key.value);
+      else params2[key.value] = value.value;
+      pos = value.next;
+    }
+    if (minor > 0 || unrecognized.length > 0) socket.write(negotiateProtocolVersion(0, unrecognized));
+    return { kind: "startup", params: params2 };
+  }
+}
+
+// src/gateway/postgres/startup-settings.ts
+var PLAIN = /* @__PURE__ */ new Set([
+  "application_name",
+  "client_encoding",
+  "datestyle",
+  "timezone",
+  "intervalstyle",
+  "extra_float_digits",
+  "search_path",
+  "standard_conforming_strings",
+  "bytea_output",
+  "lc_messages"
+]);
+var OWN = /* @__PURE__ */ new Set(["user", "database", "replication"]);
+function splitOptions(options) {
+  const words = [];
+  let word = "";
+  for (let i = 0; i < options.length; i++) {
+    const c = options[i];
+    if (c === "\\" && i + 1 < options.length) word += options[++i];
+    else if (/\s/.test(c)) {
+      if (word) words.push(word);
+      word = "";
+    } else word += c;
+  }
+  if (word) words.push(word);
+  return words;
+}
+function optionSettings(options) {
+  const words = splitOptions(options);
+  const out = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const pair = w === "-c" ? words[++i] : w.startsWith("--") ? w.slice(2) : w.startsWith("-c") ? w.slice(2) : void 0;
+    const eq = pair?.indexOf("=") ?? -1;
+    if (!pair || eq <= 0)
+      throw new ProtocolError(`start-up option "${w}" is not allowed through the gateway`, "42501");
+    out.push({ name: pair.slice(0, eq).replaceAll("-", "_"), value: pair.slice(eq + 1) });
+  }
+  return out;
+}
+function startupSettings(params2) {
+  const plain = {};
+  const judged = [];
+  for (const [name, value] of Object.entries(params2)) {
+    if (OWN.has(name)) continue;
+    if (name === "options") judged.push(...optionSettings(value));
+    else if (PLAIN.has(name.toLowerCase())) plain[name] = value;
+    else judged.push({ name, value });
+  }
+  return { plain, judged };
+}
+function asSetStatement({ name, value }) {
+  const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+  return `SET ${ident} = '${value.replaceAll("'", "''")}'`;
+}
+
+// src/gateway/postgres/upstream.ts
+import { createHash as createHash3 } from "node:crypto";
+import { isIP, connect as netConnect } from "node:net";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+
+// src/gateway/postgres/scram-client.ts
+import { randomBytes as randomBytes3, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+var saltedCache = /* @__PURE__ */ new Map();
+var ScramClient = class {
+  constructor(password) {
+    this.password = password;
+  }
+  password;
+  clientNonce = randomBytes3(18).toString("base64");
+  clientFirstBare = `n=*,r=${this.clientNonce}`;
+  expectedServerSignature;
+  first() {
+    return `n,,${this.clientFirstBare}`;
+  }
+  /** Takes server-first-message, returns client-final-message. */
+  final(serverFirst) {
+    const attrs = attributes(serverFirst);
+    const nonce = attrs.get("r");
+    const salt = attrs.get("s");
+    const iterations = Number(attrs.get("i"));
+    if (!nonce?.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length)
+      throw new Error("upstream SCRAM server nonce is invalid");
+    if (!salt || !Number.isInteger(iterations) || iterations < 1)
+      throw new Error("upstream SCRAM server-first-message is malformed");
+    const key = `${salt}:${iterations}:${this.password}`;
+    let salted = saltedCache.get(key);
+    if (!salted) {
+      salted = saltedPassword(this.password, Buffer.from(salt, "base64"), iterations);
+      if (saltedCache.size > 64) saltedCache.clear();
+      saltedCache.set(key, salted);
+    }
+    const { clientKey, storedKey, serverKey } = keysOf(salted);
+    const withoutProof = `c=biws,r=${nonce}`;
+    const authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
+    const proof = xor(clientKey, hmac(storedKey, authMessage));
+    this.expectedServerSignature = hmac(serverKey, authMessage);
+    return `${withoutProof},p=${proof.toString("base64")}`;
+  }
+  /** Checks server-final-message: the server proves it knows the password too. */
+  verify(serverFinal) {
+    const v = attributes(serverFinal).get("v");
+    const got = v ? Buffer.from(v, "base64") : Buffer.alloc(0);
+    const want = this.expectedServerSignature;
+    if (!want || got.length !== want.length || !timingSafeEqual3(got, want))
+      throw new Error("upstream SCRAM server signature does not match");
+  }
+};
+
+// src/gateway/postgres/upstream.ts
+var UpstreamError = class extends Error {
+  constructor(message2, code) {
+    super(message2);
+    this.code = code;
+  }
+  code;
+};
+function rawConnect(cfg) {
+  return new Promise((resolve2, reject) => {
+    const socket = cfg.socketDir ? netConnect(join(cfg.socketDir, `.s.PGSQL.${cfg.port}`)) : netConnect({ host: cfg.host, port: cfg.port });
+    socket.setNoDelay(true);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve2(socket);
+    });
+    socket.once("error", reject);
+  });
+}
+async function negotiateTls(cfg, socket) {
+  if (cfg.sslmode === "disable" || cfg.socketDir) return socket;
+  socket.write(sslRequest());
+  const reader = new MessageReader(socket, 1);
+  const answer = await reader.byte();
+  const extra = reader.detach();
+  if (answer === 78) {
+    if (cfg.sslmode === "prefer") return socket;
+    throw new ProtocolError(`upstream does not support TLS but sslmode is ${cfg.sslmode}`, "08004");
+  }
+  if (answer !== 83 || extra.length > 0)
+    throw new ProtocolError("upstream answered SSLRequest incorrectly");
+  const verify = cfg.sslmode === "verify-ca" || cfg.sslmode === "verify-full";
+  return new Promise((resolve2, reject) => {
+    const tls = tlsConnect({
+      socket,
+      // The name checked against the certificate; SNI takes host names only.
+      host: cfg.host,
+      ...isIP(cfg.host) ? {} : { servername: cfg.host },
+      rejectUnauthorized: verify,
+      ...cfg.ca ? { ca: cfg.ca } : {},
+      ...cfg.sslmode === "verify-ca" ? { checkServerIdentity: () => void 0 } : {}
+    });
+    tls.once("secureConnect", () => {
+      tls.off("error", reject);
+      resolve2(tls);
+    });
+    tls.once("error", (err) => reject(new ProtocolError(`upstream TLS failed: ${err.message}`, "08006")));
+  });
+}
+function md5Hex(data) {
+  return createHash3("md5").update(data).digest("hex");
+}
+function requirePassword(cfg) {
+  if (cfg.password === void 0)
+    throw new ProtocolError("upstream asks for a password but none is configured", "28P01");
+  return cfg.password;
+}
+async function connectUpstream(cfg, params2, maxMessageBytes) {
+  const socket = await negotiateTls(cfg, await rawConnect(cfg));
+  try {
+    return await startUp(cfg, socket, params2, maxMessageBytes);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+async function startUp(cfg, socket, params2, maxMessageBytes) {
+  const reader = new MessageReader(socket, maxMessageBytes);
+  socket.write(startupMessage({ ...params2, user: cfg.user, database: cfg.database }));
+  let scram;
+  let pid = 0;
+  let secret = 0;
+  const greeting = [];
+  for (; ; ) {
+    const { type, body: body2 } = await reader.message();
+    if (type === T.error) {
+      const f = readErrorFields(body2, 0, body2.length);
+      throw new UpstreamError(f.message, f.code);
+    }
+    if (type === T.auth) {
+      const code = body2.readInt32BE(0);
+      if (code === 0) continue;
+      if (code === 3) socket.write(passwordMessage(requirePassword(cfg)));
+      else if (code === 5) {
+        const inner = md5Hex(requirePassword(cfg) + cfg.user);
+        socket.write(
+          passwordMessage(`md5${md5Hex(Buffer.concat([Buffer.from(inner), body2.subarray(4, 8)]))}`)
+        );
+      } else if (code === 10) {
+        const mechanisms = body2.toString("utf8", 4).split("\0");
+        if (!mechanisms.includes(MECHANISM))
+          throw new ProtocolError(`upstream offers no supported SASL mechanism (${mechanisms.join(" ")})`);
+        scram = new ScramClient(requirePassword(cfg));
+        socket.write(saslInitialResponse(MECHANISM, Buffer.from(scram.first())));
+      } else if (code === 11 && scram) {
+        socket.write(passwordMessage(Buffer.from(scram.final(body2.toString("utf8", 4)))));
+      } else if (code === 12 && scram) {
+        scram.verify(body2.toString("utf8", 4));
+      } else
+        throw new ProtocolError(`upstream asks for an unsupported authentication method (${code})`, "28000");
+      continue;
+    }
+    if (type === T.backendKey) {
+      pid = body2.readInt32BE(0);
+      secret = body2.readInt32BE(4);
+    } else if (type === T.parameterStatus || type === T.notice) {
+      greeting.push(withHeader(type, body2));
+    } else if (type === T.ready) {
+      const rest = reader.detach();
+      if (rest.length > 0) throw new ProtocolError("upstream sent data after ReadyForQuery during start-up");
+      return { socket, pid, secret, greeting, ready: withHeader(type, body2) };
+    } else if (type === T.negotiate) {
+    } else {
+      throw new ProtocolError(`unexpected message 0x${type.toString(16)} from upstream during start-up`);
+    }
+  }
+}
+function withHeader(type, body2) {
+  const out = Buffer.allocUnsafe(body2.length + 5);
+  out[0] = type;
+  out.writeInt32BE(body2.length + 4, 1);
+  body2.copy(out, 5);
+  return out;
+}
+async function sendCancel(cfg, pid, secret) {
+  const socket = await rawConnect(cfg);
+  await new Promise((resolve2) => {
+    socket.end(cancelRequest(pid, secret));
+    socket.on("close", () => resolve2());
+    socket.on("error", () => resolve2());
+    socket.resume();
+  });
+}
+
+// src/gateway/postgres/connection.ts
+var CLIENT_WHOLE = new Uint8Array(256).fill(1);
+CLIENT_WHOLE[T.copyData] = 0;
+var SERVER_WHOLE = new Uint8Array(256).fill(1);
+SERVER_WHOLE[T.dataRow] = 0;
+SERVER_WHOLE[T.copyData] = 0;
+function fatal(socket, code, message2) {
+  if (!socket.destroyed) socket.end(errorResponse(code, message2, "FATAL"));
+}
+async function serveClient(client, conn, s) {
+  client.setNoDelay(true);
+  client.on("error", () => client.destroy());
+  const reader = new MessageReader(client, s.maxMessageBytes);
+  const timer = setTimeout(() => {
+    fatal(client, "08006", "start-up and authentication took too long");
+    client.destroy();
+  }, s.startupTimeoutMs);
+  let session;
+  try {
+    const startup = await readStartup(reader, client);
+    if (startup.kind === "cancel") {
+      const target = s.cancels.lookup(startup.pid, startup.secret);
+      client.end();
+      if (target) await sendCancel(s.upstream, target.pid, target.secret).catch(() => void 0);
+      return;
+    }
+    const { params: params2 } = startup;
+    const user = params2.user ?? "";
+    const database = params2.database || user;
+    if (params2.replication && params2.replication !== "false")
+      throw new ProtocolError("replication connections are not allowed through the gateway", "28000");
+    await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
+    if (database !== s.upstream.database)
+      throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, "3D000");
+    session = new Session(s.context, {
+      conn,
+      user,
+      database,
+      client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : "unix",
+      ...params2.application_name ? { application: params2.application_name } : {}
+    });
+    const settings = startupSettings(params2);
+    const forwarded = { ...settings.plain };
+    for (const setting of settings.judged) {
+      const j = await session.inspect(asSetStatement(setting), "simple");
+      if (!j.forward) throw new ProtocolError(j.refusal ?? "start-up setting refused", "42501");
+      session.result(j.statement.id, { tag: "SET", durationMs: 0 });
+      forwarded[setting.name] = setting.value;
+    }
+    let upstream;
+    try {
+      upstream = await connectUpstream(s.upstream, forwarded, Math.max(s.maxMessageBytes, 1 << 20));
+    } catch (err) {
+      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.code : "08001";
+      throw new ProtocolError(`upstream: ${err.message}`, code);
+    }
+    clearTimeout(timer);
+    if (client.destroyed) {
+      upstream.socket.destroy();
+      session.end("client left during start-up");
+      return;
+    }
+    const leftover = reader.detach();
+    const keys = s.cancels.register(upstream.pid, upstream.secret);
+    const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
+    const link = new Link(
+      client,
+      upstream.socket,
+      session,
+      s,
+      pathChanged,
+      () => s.cancels.release(keys.pid)
+    );
+    link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
+  } catch (err) {
+    clearTimeout(timer);
+    reader.detach();
+    const e = err instanceof ProtocolError ? err : new ProtocolError(err.message, "XX000");
+    fatal(client, e.code, e.message);
+    try {
+      session?.end(`start-up failed: ${e.message}`);
+    } catch {
+    }
+  }
+}
+var Link = class {
+  constructor(client, server, session, s, pathChanged, onClose) {
+    this.client = client;
+    this.server = server;
+    this.session = session;
+    this.onClose = onClose;
+    const prepared = new Prepared();
+    const dryRun = session.gateway.mode === "dry-run" ? new DryRun() : void 0;
+    let frontend;
+    this.replies = new Replies(
+      session,
+      prepared,
+      s.masking ? {
+        ...s.masking,
+        hooks: {
+          toClient: (buf) => this.toClient(buf),
+          resumeServer: () => {
+            if (this.closed) return;
+            this.serverHeld = false;
+            this.guard(() => this.fromServer.resume());
+            if (!this.fromServer.held && !this.closed) this.server.resume();
+          },
+          setWhole: (type, mode) => {
+            this.serverWhole[type] = mode;
+          },
+          fatal: (message2) => this.fail("XX000", message2, "gateway error")
+        }
+      } : void 0,
+      dryRun ? {
+        run: dryRun,
+        resumeClient: () => frontend?.batchDone()
+      } : void 0
+    );
+    frontend = new Frontend(
+      session,
+      this.replies,
+      prepared,
+      {
+        send: (buf) => this.toServer(buf),
+        hold: () => {
+          this.held = true;
+          this.fromClient.pause();
+          this.flow();
+        },
+        release: () => {
+          if (this.closed) return;
+          this.held = false;
+          this.guard(() => this.fromClient.resume());
+          this.flow();
+        },
+        fatal: (message2, code) => this.fail(code, message2, "protocol error"),
+        terminate: () => {
+          this.terminating = true;
+        }
+      },
+      s.masking ? { ...s.masking.catalog ? { catalog: s.masking.catalog } : {}, pathChanged } : void 0,
+      dryRun
+    );
+    const relay = frontend;
+    this.fromClient = new Framer({
+      whole: CLIENT_WHOLE,
+      maxMessageBytes: s.maxMessageBytes,
+      message: (type, buf, start, end2) => relay.message(type, buf, start, end2),
+      out: (buf) => this.toServer(buf),
+      fail: (message2, code) => this.fail(code, message2, "protocol error")
+    });
+    this.fromServer = new Framer({
+      whole: this.serverWhole,
+      maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
+      message: (type, buf, start, end2) => {
+        const d = this.replies.message(type, buf, start, end2);
+        if (d === STOP) {
+          this.serverHeld = true;
+          this.server.pause();
+        }
+        return d;
+      },
+      out: (buf) => this.toClient(buf),
+      fail: (message2, code) => this.fail(code, `upstream sent ${message2}`, "upstream protocol error")
+    });
+  }
+  client;
+  server;
+  session;
+  onClose;
+  replies;
+  fromClient;
+  fromServer;
+  held = false;
+  pressed = false;
+  /** The server stream waits for a catalog read (result masking). */
+  serverHeld = false;
+  serverWhole = SERVER_WHOLE.slice();
+  terminating = false;
+  closed = false;
+  /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
+  start(greeting, leftover) {
+    const { client, server } = this;
+    for (const m of greeting) this.replies.message(m[0], m, 0, m.length);
+    client.write(Buffer.concat(greeting));
+    client.on("data", (chunk) => {
+      server.cork();
+      this.guard(() => this.fromClient.push(chunk));
+      server.uncork();
+      if (this.terminating) this.close("client terminated");
+    });
+    server.on("data", (chunk) => {
+      client.cork();
+      this.guard(() => this.fromServer.push(chunk));
+      client.uncork();
+    });
+    server.on("drain", () => {
+      this.pressed = false;
+      this.flow();
+    });
+    client.on("drain", () => {
+      if (!this.serverHeld) server.resume();
+    });
+    client.on("end", () => this.close("client closed the connection"));
+    client.on("close", () => this.close("client closed the connection"));
+    server.on(
+      "error",
+      (err) => this.fail("08006", `upstream connection failed: ${err.message}`, "upstream lost")
+    );
+    server.on("end", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
+    server.on("close", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
+    if (leftover.length > 0) this.guard(() => this.fromClient.push(leftover));
+  }
+  /** Anything thrown on the data path (e.g. the transcript failing) ends this connection only. */
+  guard(fn) {
+    try {
+      fn();
+    } catch (err) {
+      this.fail("XX000", `gateway error: ${err.message}`, "gateway error");
+    }
+  }
+  flow() {
+    if (this.closed) return;
+    if (this.held || this.pressed) this.client.pause();
+    else this.client.resume();
+  }
+  toServer(buf) {
+    if (this.closed) return;
+    if (!this.server.write(buf)) {
+      this.pressed = true;
+      this.client.pause();
+    }
+  }
+  toClient(buf) {
+    if (this.closed) return;
+    if (!this.client.write(buf)) this.server.pause();
+  }
+  fail(code, message2, reason) {
+    if (this.closed) return;
+    fatal(this.client, code, message2);
+    this.close(`${reason}: ${message2}`);
+  }
+  close(reason) {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    try {
+      this.replies.abandon(reason);
+      this.session.end(reason);
+    } catch {
+    }
+    if (!this.server.destroyed) this.server.end(terminateMessage);
+    if (!this.client.destroyed) this.client.end();
+    setTimeout(() => {
+      this.server.destroy();
+      this.client.destroy();
+    }, 1e3).unref();
+  }
+};
+
+// src/gateway/postgres/server.ts
+function listen(server, target) {
+  return new Promise((resolve2, reject) => {
+    server.once("error", reject);
+    const done = () => {
+      server.off("error", reject);
+      resolve2();
+    };
+    if (typeof target === "string") server.listen(target, done);
+    else server.listen(target.port, target.host, done);
+  });
+}
+async function startPostgresGateway(options) {
+  const upstream = upstreamConfig(options.upstream);
+  const user = options.user ?? "guardrail";
+  const password = options.password ?? randomBytes4(18).toString("base64url");
+  const host = options.host ?? "127.0.0.1";
+  const { context, masking } = options;
+  const rules = masking && !masking.matcher.empty;
+  if (rules && !options.catalog)
+    throw new Error("masking.columns needs a side connection to the upstream for catalog lookups");
+  const settings = {
+    context,
+    upstream,
+    clientAuth: options.clientAuth ?? "scram-sha-256",
+    credentials: { user, password, verifier: scramVerifier(password) },
+    maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
+    startupTimeoutMs: options.startupTimeoutMs ?? 3e4,
+    cancels: new CancelKeys(),
+    ...masking ? {
+      masking: {
+        masking,
+        ...rules && options.catalog ? { catalog: new MaskingCatalog(masking, options.catalog) } : {}
+      }
+    } : {}
+  };
+  const sockets = /* @__PURE__ */ new Set();
+  let nextConn = 0;
+  const accept = (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    serveClient(socket, ++nextConn, settings).catch(() => socket.destroy());
+  };
+  const servers = [];
+  const tcp = createServer({ noDelay: true }, accept);
+  await listen(tcp, { host, port: options.port ?? 0 });
+  servers.push(tcp);
+  const address = tcp.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  let unixSocket;
+  if (options.unixSocketDir) {
+    unixSocket = join2(options.unixSocketDir, `.s.PGSQL.${port}`);
+    rmSync(unixSocket, { force: true });
+    const local = createServer(accept);
+    await listen(local, unixSocket);
+    servers.push(local);
+  }
+  context.recorder.record(0, {
+    type: "gateway.start",
+    dialect: "postgres",
+    upstream: describeUpstream(upstream),
+    mode: context.mode,
+    version: options.version ?? "dev"
+  });
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  let closed;
+  return {
+    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${urlHost}:${port}/${encodeURIComponent(upstream.database)}?sslmode=disable`,
+    host,
+    port,
+    user,
+    password,
+    database: upstream.database,
+    ...unixSocket ? { unixSocket } : {},
+    connections: () => sockets.size,
+    close(reason = "gateway stopped") {
+      closed ??= (async () => {
+        const stopped = servers.map((s) => new Promise((r) => s.close(() => r())));
+        for (const s of sockets) s.destroy();
+        await Promise.all(stopped);
+        await new Promise((r) => setImmediate(r));
+        context.recorder.record(0, { type: "gateway.stop", reason });
+        context.recorder.flush();
+      })();
+      return closed;
+    }
+  };
+}
+
+export {
+  createGatewayContext,
+  parseUpstreamUrl,
+  upstreamConfig,
+  startPostgresGateway
+};

@@ -1,0 +1,309 @@
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  GENESIS,
+  lineHash
+} from "./chunk-C256NEPS.js";
+
+// src/transcript/read.ts
+function readTranscript(text) {
+  const raw = text.split("\n");
+  if (raw.at(-1) === "") raw.pop();
+  const lines = [];
+  for (const [i, line] of raw.entries()) {
+    try {
+      lines.push(JSON.parse(line));
+    } catch (err) {
+      if (i === raw.length - 1) return { lines, partialTail: true };
+      throw new Error(`line ${i + 1} is not valid JSON: ${err.message}`);
+    }
+  }
+  return { lines, partialTail: false };
+}
+function statementsOf(lines) {
+  const byKey = /* @__PURE__ */ new Map();
+  const key = (conn, id) => `${conn}/${id}`;
+  for (const l of lines) {
+    if (l.type === "statement") {
+      byKey.set(key(l.conn, l.id), {
+        conn: l.conn,
+        id: l.id,
+        text: l.text,
+        via: l.via,
+        hash: l.hash,
+        startedAt: l.ts,
+        rules: [],
+        findings: [],
+        ...l.params ? { params: l.params } : {}
+      });
+      continue;
+    }
+    if (!("id" in l)) continue;
+    const s = byKey.get(key(l.conn, l.id));
+    if (!s) continue;
+    switch (l.type) {
+      case "verdict":
+        s.action = l.action;
+        s.rules = l.rules;
+        s.findings = l.findings;
+        break;
+      case "approval.decided":
+        s.approval = {
+          requestId: l.requestId,
+          outcome: l.outcome,
+          by: l.by,
+          decidedAt: l.ts,
+          ...l.url ? { url: l.url } : {},
+          ...l.reason ? { reason: l.reason } : {}
+        };
+        break;
+      case "result":
+        s.result = {
+          durationMs: l.durationMs,
+          endedAt: l.ts,
+          ...l.tag !== void 0 ? { tag: l.tag } : {},
+          ...l.rows !== void 0 ? { rows: l.rows } : {},
+          ...l.error ? { error: l.error } : {}
+        };
+        break;
+      case "rows":
+        s.sample = { columns: l.columns, rows: l.sample, masked: l.masked, truncated: l.truncated };
+        break;
+      case "impact":
+        s.impact = l.estimate;
+        break;
+    }
+  }
+  return [...byKey.values()];
+}
+var num = (v) => typeof v === "number" && Number.isFinite(v) ? v : void 0;
+var str = (v) => typeof v === "string" ? v : void 0;
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+function figureOf(key, value) {
+  const d = value.dependents;
+  const dependents = d && typeof d === "object" ? d : void 0;
+  const unavailable = Array.isArray(value.unavailable) ? value.unavailable.flatMap((u) => {
+    const part = str(u?.part);
+    const reason = str(u?.reason);
+    return part ? [{ part, reason: reason ?? "" }] : [];
+  }) : [];
+  const figure = { key, notes: strings(value.notes), unavailable };
+  for (const k of ["kind", "table", "column", "lockLevel"]) {
+    const v = str(value[k]);
+    if (v !== void 0) figure[k] = v;
+  }
+  for (const k of ["rowsEstimated", "rowsExact", "tableRows", "nonNull", "bytes"]) {
+    const v = num(value[k]);
+    if (v !== void 0) figure[k] = v;
+  }
+  if (dependents) {
+    figure.dependents = {
+      views: strings(dependents.views),
+      foreignKeys: strings(dependents.foreignKeys),
+      functions: strings(dependents.functions),
+      triggers: strings(dependents.triggers)
+    };
+  }
+  return figure;
+}
+function impactOf(record) {
+  if (!record) return void 0;
+  const view = { figures: [] };
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "error" && typeof value === "string") view.error = value;
+    else if (value && typeof value === "object" && !Array.isArray(value))
+      view.figures.push(figureOf(key, value));
+  }
+  return view;
+}
+var count = (n) => Math.round(n).toLocaleString("en-US");
+function size(bytes) {
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+function rowsText(f) {
+  const parts = [
+    f.rowsEstimated !== void 0 ? `~${count(f.rowsEstimated)} estimated` : void 0,
+    f.rowsExact !== void 0 ? `${count(f.rowsExact)} exact` : void 0
+  ].filter(Boolean);
+  if (parts.length > 0) return parts.join(", ");
+  const missing = f.unavailable.find((u) => u.part === "rows" || u.part === "rowsExact");
+  return missing ? `unavailable (${missing.reason})` : void 0;
+}
+function tableText(f) {
+  const parts = [
+    f.tableRows !== void 0 ? `~${count(f.tableRows)} rows` : void 0,
+    f.nonNull !== void 0 ? `${count(f.nonNull)} non-null in ${f.column ?? "the column"}` : void 0,
+    f.bytes !== void 0 ? size(f.bytes) : void 0
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(", ") : void 0;
+}
+function dependentsText(f) {
+  const d = f.dependents;
+  if (!d) return void 0;
+  const groups = [
+    ["views", d.views],
+    ["foreign keys", d.foreignKeys],
+    ["functions", d.functions],
+    ["triggers", d.triggers]
+  ];
+  const parts = groups.filter(([, names]) => names.length > 0).map(([label, names]) => `${label} ${names.join(", ")}`);
+  return parts.length > 0 ? parts.join("; ") : "none";
+}
+function impactLines(view) {
+  if (view.error) return [`estimate failed: ${view.error}`];
+  return view.figures.map((f) => {
+    const rows = rowsText(f);
+    const table = tableText(f);
+    const deps = dependentsText(f);
+    const gaps = f.unavailable.filter((u) => u.part !== "rows" && u.part !== "rowsExact").map((u) => `${u.part} unavailable (${u.reason})`);
+    return [
+      f.key,
+      rows ? `rows ${rows}` : void 0,
+      f.lockLevel ? `lock ${f.lockLevel}` : void 0,
+      table ? `table ${table}` : void 0,
+      deps ? `dependents: ${deps}` : void 0,
+      ...gaps,
+      ...f.notes
+    ].filter(Boolean).join(" \xB7 ");
+  });
+}
+
+// src/transcript/render-html.ts
+var esc = (s) => String(s).replace(
+  /[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]
+);
+var safeUrl = (u) => /^https?:\/\//i.test(u) ? u : void 0;
+function waterfall(statements) {
+  if (statements.length === 0) return "<p>No statements.</p>";
+  const t0 = Date.parse(statements[0].startedAt);
+  const ends = statements.map((s) => s.result ? Date.parse(s.result.endedAt) : Date.parse(s.startedAt));
+  const span = Math.max(1, Math.max(...ends) - t0);
+  const bars = statements.map((s, i) => {
+    const left = (Date.parse(s.startedAt) - t0) / span * 100;
+    const width = Math.max(0.3, (ends[i] - Date.parse(s.startedAt)) / span * 100);
+    const label = `${s.id} ${s.result ? `${s.result.durationMs.toFixed(1)} ms` : "no result"}`;
+    return `<div class="wf-row"><span class="wf-label">${esc(s.id)}</span><span class="wf-track"><span class="wf-bar ${esc(s.action ?? "allow")}" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%" title="${esc(label)}"></span></span></div>`;
+  });
+  return `<div class="waterfall">${bars.join("")}</div>`;
+}
+function sample(s) {
+  if (!s.sample) return "";
+  const head = s.sample.columns.map(
+    (c) => `<th>${esc(c)}${s.sample.masked.includes(c) ? ' <span class="masked-col">masked</span>' : ""}</th>`
+  ).join("");
+  const rows = s.sample.rows.map((r) => `<tr>${r.map((v) => `<td>${v === null ? "<i>NULL</i>" : esc(v)}</td>`).join("")}</tr>`).join("");
+  const note = s.sample.truncated ? '<p class="dim">sample truncated</p>' : "";
+  return `<details><summary>rows sample</summary><table class="sample"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${note}</details>`;
+}
+function impact(s) {
+  const view = impactOf(s.impact);
+  const lines = view ? impactLines(view) : [];
+  if (lines.length === 0) return "";
+  const items = lines.map((line) => `<li>${esc(line)}</li>`).join("");
+  return `<div class="impact${view?.error ? " error" : ""}">impact estimate<ul>${items}</ul></div>`;
+}
+function statementCard(s) {
+  const findings = s.findings.map(
+    (f) => `<li><code>${esc(f.rule)}</code> <span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.message)}</li>`
+  ).join("");
+  let approval = "";
+  if (s.approval) {
+    const url = s.approval.url ? safeUrl(s.approval.url) : void 0;
+    const link = url ? ` <a href="${esc(url)}">comment</a>` : "";
+    const by = s.approval.by.length ? ` by ${esc(s.approval.by.join(", "))}` : "";
+    approval = `<p class="approval ${esc(s.approval.outcome)}">approval <code>${esc(s.approval.requestId)}</code>: ${esc(s.approval.outcome)}${by} at ${esc(s.approval.decidedAt)}${link}${s.approval.reason ? ` \u2014 ${esc(s.approval.reason)}` : ""}</p>`;
+  }
+  const r = s.result;
+  const result = r ? r.error ? `<p class="error">error ${esc(r.error.code)}: ${esc(r.error.message)} (${r.durationMs.toFixed(1)} ms)</p>` : `<p>${esc(r.tag ?? "ok")}${r.rows !== void 0 ? ` \u2014 ${r.rows} rows` : ""} (${r.durationMs.toFixed(1)} ms)</p>` : '<p class="dim">no result recorded</p>';
+  return `<article class="stmt" data-action="${esc(s.action ?? "allow")}" data-search="${esc(`${s.text} ${s.rules.join(" ")}`.toLowerCase())}">
+<header><span class="badge ${esc(s.action ?? "allow")}">${esc(s.action ?? "allow")}</span> <b>${esc(s.id)}</b> conn ${s.conn} \xB7 ${esc(s.via)} \xB7 ${esc(s.startedAt)} \xB7 <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
+<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ""}${impact(s)}${approval}${result}${sample(s)}</article>`;
+}
+var style = `body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1f2328;background:#fff}
+h1{font-size:1.3rem}pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap}
+.badge{padding:.1rem .45rem;border-radius:.3rem;color:#fff;font-size:.8rem;text-transform:uppercase}
+.badge.allow{background:#1a7f37}.badge.review{background:#9a6700}.badge.deny{background:#cf222e}
+.stmt{border:1px solid #d0d7de;border-radius:.4rem;padding:.6rem .8rem;margin:.6rem 0}
+.error{color:#cf222e}.dim{color:#656d76}.sev.critical,.sev.risk{color:#cf222e}.sev.warn{color:#9a6700}
+.waterfall{border:1px solid #d0d7de;padding:.4rem;max-height:22rem;overflow:auto}
+.wf-row{display:flex;align-items:center;height:1.1rem}.wf-label{width:4rem;font-size:.75rem}
+.wf-track{position:relative;flex:1;height:.6rem;background:#f6f8fa}
+.wf-bar{position:absolute;top:0;height:100%;background:#1a7f37}.wf-bar.review{background:#9a6700}.wf-bar.deny{background:#cf222e}
+.sample{border-collapse:collapse}.sample td,.sample th{border:1px solid #d0d7de;padding:.1rem .4rem}
+.masked-col{font-size:.7rem;color:#9a6700}#search{width:100%;padding:.4rem;font-size:1rem}
+.impact{font-size:.9rem}.impact ul{margin:.2rem 0}.summary span{margin-right:1rem}.verify.bad{color:#cf222e}.verify.ok{color:#1a7f37}`;
+var script = `const q=document.getElementById('search'),f=document.getElementById('filter');
+function apply(){const t=q.value.toLowerCase(),a=f.value;let n=0;for(const e of document.querySelectorAll('.stmt')){
+const show=e.dataset.search.includes(t)&&(a===''||e.dataset.action===a);e.hidden=!show;if(show)n++}
+document.getElementById('shown').textContent=n}q.addEventListener('input',apply);f.addEventListener('change',apply);apply();`;
+function renderHtml(lines, opts) {
+  const statements = statementsOf(lines);
+  const count2 = (a) => statements.filter((s) => (s.action ?? "allow") === a).length;
+  const start = lines.find((l) => l.type === "gateway.start");
+  const v = opts.verify;
+  const verify = v.ok ? `<span class="verify ok">hash chain intact (${v.lines} lines)</span>` : `<span class="verify bad">hash chain BROKEN at line ${v.brokenAt}: ${esc(v.reason)}</span>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(opts.title)}</title><style>${style}</style></head>
+<body><h1>${esc(opts.title)}</h1>
+<p class="summary">${start && start.type === "gateway.start" ? `<span>${esc(start.dialect)} \u2192 ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ""}<span>${statements.length} statements</span><span>${count2("allow")} allowed</span><span>${count2("review")} reviewed</span><span>${count2("deny")} denied</span>${verify}</p>
+<h2>Timing</h2>${waterfall(statements)}
+<h2>Statements (<span id="shown">${statements.length}</span>)</h2>
+<p><input id="search" type="search" placeholder="Search statements and rule ids"> <select id="filter"><option value="">all verdicts</option><option value="allow">allow</option><option value="review">review</option><option value="deny">deny</option></select></p>
+${statements.map(statementCard).join("\n")}
+<script>${script}</script></body></html>
+`;
+}
+
+// src/transcript/verify.ts
+function verifyTranscript(text) {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  let prev = GENESIS;
+  let last = {};
+  for (const [i, line] of lines.entries()) {
+    const n = i + 1;
+    let parsed;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return { ok: false, lines: lines.length, brokenAt: n, reason: "not valid JSON" };
+    }
+    if (parsed.seq !== n) {
+      return {
+        ok: false,
+        lines: lines.length,
+        brokenAt: n,
+        reason: `expected seq ${n}, found ${String(parsed.seq)}`
+      };
+    }
+    if (parsed.prev !== prev) {
+      return {
+        ok: false,
+        lines: lines.length,
+        brokenAt: n,
+        reason: "prev does not match the hash of the line before (a line was changed, removed or moved)"
+      };
+    }
+    prev = lineHash(line);
+    last = parsed;
+  }
+  return { ok: true, lines: lines.length, complete: last.type === "gateway.stop" };
+}
+
+export {
+  readTranscript,
+  statementsOf,
+  impactOf,
+  rowsText,
+  impactLines,
+  renderHtml,
+  verifyTranscript
+};

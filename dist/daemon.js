@@ -1,0 +1,180 @@
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  mysqlSide,
+  postgresSide,
+  startMysqlGateway
+} from "./chunk-L6S4F7IF.js";
+import {
+  createGatewayContext,
+  startPostgresGateway
+} from "./chunk-3VA55FRT.js";
+import {
+  GitHubChannel
+} from "./chunk-QR2TDKUN.js";
+import "./chunk-DDF4JUR4.js";
+import "./chunk-CY3A22DR.js";
+import "./chunk-P2SUOEAU.js";
+import {
+  defaultPolicy,
+  loadPolicy
+} from "./chunk-4P35NYIU.js";
+import {
+  FileRecorder
+} from "./chunk-C256NEPS.js";
+import "./chunk-D7K4HSHE.js";
+import "./chunk-OQKJRLL7.js";
+import "./chunk-6FSE7YLN.js";
+import "./chunk-JYUWKEP5.js";
+
+// src/gateway/daemon.ts
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+var VERSION = "guardrail-daemon/1";
+var secrets = [];
+function scrub(text) {
+  let out = text;
+  for (const s of secrets) {
+    if (!s) continue;
+    out = out.split(s).join("***").split(encodeURIComponent(s)).join("***");
+  }
+  return out;
+}
+function log(message) {
+  process.stderr.write(`${(/* @__PURE__ */ new Date()).toISOString()} ${scrub(message)}
+`);
+}
+function configPathFrom(argv) {
+  const i = argv.indexOf("--config");
+  const path = i >= 0 ? argv[i + 1] : void 0;
+  if (!path) throw new Error("usage: daemon.js --config <run dir>/config.json");
+  return path;
+}
+function readConfig(path) {
+  const config = JSON.parse(readFileSync(path, "utf8"));
+  if (config.version !== 1) throw new Error(`${path}: unsupported config version ${String(config.version)}`);
+  if (config.dialect !== "postgres" && config.dialect !== "mysql") {
+    throw new Error(`${path}: dialect must be postgres or mysql`);
+  }
+  for (const key of ["transcriptPath", "readyPath"]) {
+    if (typeof config[key] !== "string" || !config[key]) throw new Error(`${path}: ${key} is missing`);
+  }
+  if (!config.lease?.username || !config.lease.host) throw new Error(`${path}: the lease is incomplete`);
+  return config;
+}
+function mysqlUpstreamUrl(config) {
+  const { lease } = config;
+  const host = lease.host.includes(":") ? `[${lease.host}]` : lease.host;
+  const query = config.upstream.sslmode ? `?ssl-mode=${encodeURIComponent(config.upstream.sslmode)}` : "";
+  return `mysql://${encodeURIComponent(lease.username)}:${encodeURIComponent(lease.password)}@${host}:${lease.port}/${encodeURIComponent(lease.database)}${query}`;
+}
+async function startGateway(config, policy, recorder) {
+  const { lease } = config;
+  const contextWith = (side) => createGatewayContext({
+    side,
+    dialect: config.dialect,
+    policy,
+    recorder,
+    mode: config.mode,
+    // Without a token there is no one to ask: review verdicts are refused (fail closed).
+    ...config.githubToken ? {
+      approvals: new GitHubChannel({
+        token: config.githubToken,
+        policy: policy.approvals,
+        log: (m) => process.stderr.write(`${m}
+`)
+      })
+    } : {},
+    ...config.approvalTimeoutMs ? { approvalTimeoutMs: config.approvalTimeoutMs } : {},
+    preapproved: config.preapproved,
+    job: config.job,
+    database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username }
+  });
+  const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
+  if (config.dialect === "postgres") {
+    const upstream2 = {
+      host: lease.host,
+      port: lease.port,
+      user: lease.username,
+      password: lease.password,
+      database: lease.database,
+      ...config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}
+    };
+    const connection2 = postgresSide(upstream2);
+    const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
+    const gateway = await startPostgresGateway({
+      upstream: upstream2,
+      context: context2,
+      masking: context2.masking,
+      catalog: connection2,
+      ...listen
+    });
+    return withSide(gateway, connection2);
+  }
+  const upstream = mysqlUpstreamUrl(config);
+  const connection = mysqlSide(upstream);
+  const context = await contextWith({ dialect: "mysql", connection });
+  return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
+}
+function withSide(gateway, side) {
+  const close = gateway.close.bind(gateway);
+  return Object.assign(gateway, {
+    close: async (reason) => {
+      await close(reason);
+      await side.close();
+    }
+  });
+}
+function writeReady(path, ready) {
+  writeFileSync(`${path}.tmp`, JSON.stringify(ready), { mode: 384 });
+  renameSync(`${path}.tmp`, path);
+}
+async function main() {
+  const config = readConfig(configPathFrom(process.argv.slice(2)));
+  secrets.push(config.lease.password, config.githubToken ?? "");
+  const policy = config.policyPath ? loadPolicy(config.policyPath) : defaultPolicy();
+  const recorder = new FileRecorder(config.transcriptPath);
+  let gateway;
+  try {
+    gateway = await startGateway(config, policy, recorder);
+  } catch (err) {
+    recorder.record(0, {
+      type: "error",
+      message: scrub(`the gateway did not start: ${err.message}`)
+    });
+    recorder.close();
+    throw err;
+  }
+  secrets.push(gateway.password);
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.close(`${signal} from the post step`).then(() => {
+      recorder.close();
+      log(`stopped on ${signal}`);
+      process.exit(0);
+    }).catch((err) => {
+      log(`error while stopping: ${err.message}`);
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  writeReady(config.readyPath, {
+    pid: process.pid,
+    url: gateway.url,
+    host: gateway.host,
+    port: gateway.port,
+    user: gateway.user,
+    password: gateway.password,
+    database: gateway.database
+  });
+  log(`${config.dialect} gateway listening on ${gateway.host}:${gateway.port}, mode ${config.mode}`);
+}
+process.on("uncaughtException", (err) => {
+  log(`crashed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
+main().catch((err) => {
+  log(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
