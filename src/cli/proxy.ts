@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
+import type { GatewayHandle } from '../gateway/handle.js';
 import { startMysqlGateway } from '../gateway/mysql/gateway.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
@@ -56,7 +57,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
   if (isMysql && values['socket-dir']) throw new UsageError('--socket-dir is for PostgreSQL upstreams');
   let started: {
-    gateway: { url: string; close(reason?: string): Promise<void> };
+    gateway: GatewayHandle;
     side: { close(): Promise<void> };
     target: string;
   };

@@ -6,10 +6,12 @@
 // readyPath. On SIGTERM to its process group it stops accepting, ends open sessions, records
 // `gateway.stop`, closes the transcript (fsync) and exits 0.
 // Types and a validator only: the action imports this module from the gateway, never the reverse.
+
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
 import type { Mode } from '../policy/types.js';
 import type { Dialect } from '../sql/types.js';
+import type { GatewayHandle } from './handle.js';
 
 /** libpq's sslmode names; the MySQL gateway maps them to its ssl-mode. */
 export const UPSTREAM_SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -49,17 +51,10 @@ export interface DaemonConfig {
 }
 
 /** What the daemon writes to readyPath once it accepts connections. */
-export interface ReadyInfo {
+export interface ReadyInfo
+  extends Pick<GatewayHandle, 'url' | 'host' | 'port' | 'user' | 'password' | 'database'> {
   /** The daemon's own pid: a stale file from another process is never taken for readiness. */
   pid: number;
-  /** Connection URL for the job's clients, e.g. postgres://u:p@127.0.0.1:5433/app. */
-  url: string;
-  host: string;
-  port: number;
-  /** The gateway's per-job login for clients (not the upstream lease). */
-  user: string;
-  password: string;
-  database: string;
   /** Loopback HTTP control endpoint, when the daemon has one. */
   controlPort?: number;
 }

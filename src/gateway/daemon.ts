@@ -9,6 +9,7 @@ import type { Policy } from '../policy/types.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
+import type { GatewayHandle } from './handle.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { startPostgresGateway } from './postgres/server.js';
 import { mysqlSide, postgresSide } from './side-connection.js';
@@ -29,16 +30,6 @@ function scrub(text: string): string {
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
-}
-
-interface RunningGateway {
-  url: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  close(reason?: string): Promise<void>;
 }
 
 function configPathFrom(argv: string[]): string {
@@ -72,7 +63,7 @@ async function startGateway(
   config: DaemonConfig,
   policy: Policy,
   recorder: FileRecorder,
-): Promise<RunningGateway> {
+): Promise<GatewayHandle> {
   const { lease } = config;
   const contextWith = (side: NonNullable<ContextOptions['side']>) =>
     createGatewayContext({
@@ -125,7 +116,7 @@ async function startGateway(
 }
 
 /** Closing the gateway closes its side connection too. */
-function withSide(gateway: RunningGateway, side: { close(): Promise<void> }): RunningGateway {
+function withSide(gateway: GatewayHandle, side: { close(): Promise<void> }): GatewayHandle {
   const close = gateway.close.bind(gateway);
   return Object.assign(gateway, {
     close: async (reason?: string) => {
@@ -146,7 +137,7 @@ async function main(): Promise<void> {
   secrets.push(config.lease.password, config.githubToken ?? '');
   const policy = config.policyPath ? loadPolicy(config.policyPath) : defaultPolicy();
   const recorder = new FileRecorder(config.transcriptPath);
-  let gateway: RunningGateway;
+  let gateway: GatewayHandle;
   try {
     gateway = await startGateway(config, policy, recorder);
   } catch (err) {

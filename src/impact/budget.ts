@@ -1,3 +1,4 @@
+import type { ImpactEstimate, Unavailable } from './types.js';
 // One time budget per estimate: every probe gets at most what is left of it, so the whole
 // estimate ends within the budget (plus one round trip) however slow the database is.
 
@@ -25,8 +26,25 @@ export class Budget {
   }
 }
 
+/**
+ * Runs one part of an estimate. A failure marks that part unavailable, with the reason, instead
+ * of failing the whole estimate: a reviewer still sees what could be measured.
+ */
+export async function attempt<T>(
+  part: Unavailable['part'],
+  into: ImpactEstimate,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    into.unavailable.push({ part, reason: probeFailure(err) });
+    return undefined;
+  }
+}
+
 /** Why a probe failed, in words fit for a comment (database errors carry their SQLSTATE). */
-export function probeFailure(err: unknown): string {
+function probeFailure(err: unknown): string {
   if (err instanceof DeadlineReached) return err.message;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' || typeof e.code === 'number' ? `${e.code}: ` : '';

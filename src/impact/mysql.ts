@@ -3,7 +3,7 @@
 // max_execution_time) and 1-second lock waits (the smallest the servers accept), so an estimate
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
 import type { Analysis } from '../sql/types.js';
-import { Budget, exclusive, probeFailure } from './budget.js';
+import { attempt, Budget, exclusive } from './budget.js';
 import {
   isRowWise,
   type MyName,
@@ -12,7 +12,7 @@ import {
   myDisplay,
   mysqlTargets,
 } from './mysql-statements.js';
-import type { Dependents, EstimateOptions, ImpactEstimate, Unavailable } from './types.js';
+import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
 
 /** What the estimator needs of a connection: mysql2/promise's `Connection` fits. */
 export interface MysqlQueryable {
@@ -43,19 +43,6 @@ class MyProbe {
       return rows as Row[];
     } finally {
       await this.conn.query('ROLLBACK');
-    }
-  }
-
-  async part<T>(
-    part: Unavailable['part'],
-    into: ImpactEstimate,
-    fn: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (err) {
-      into.unavailable.push({ part, reason: probeFailure(err) });
-      return undefined;
     }
   }
 }
@@ -147,7 +134,7 @@ async function exactCount(
   sql: string,
   values?: unknown[],
 ): Promise<number | undefined> {
-  return p.part('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.n));
+  return attempt('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.n));
 }
 
 async function tableWide(
@@ -164,7 +151,7 @@ async function tableWide(
     notes: [],
     unavailable: [],
   };
-  const table = await p.part('table', e, () => resolve(p, t.table, database));
+  const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (!table) {
     if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
     return e;
@@ -181,7 +168,7 @@ async function tableWide(
   }
   if (t.kind === 'drop-column') {
     e.column = t.column;
-    const n = await p.part('nonNull', e, async () =>
+    const n = await attempt('nonNull', e, async () =>
       Number((await p.rows(`SELECT count(${quoteIdent(t.column)}) AS n FROM ${qualified(table)}`))[0]?.n),
     );
     if (n !== undefined) e.nonNull = n;
@@ -192,7 +179,7 @@ async function tableWide(
     const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${qualified(table)}`);
     if (n !== undefined) e.rowsExact = n;
   } else e.notes.push(`not counted exactly: estimated ${table.rows} rows or more`);
-  const deps = await p.part('dependents', e, () => dependents(p, table, e.notes));
+  const deps = await attempt('dependents', e, () => dependents(p, table, e.notes));
   if (deps) e.dependents = deps;
   return e;
 }
@@ -211,7 +198,7 @@ async function rowWise(
     notes: [],
     unavailable: [],
   };
-  const table = await p.part('table', e, () => resolve(p, t.table, database));
+  const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
@@ -226,7 +213,7 @@ async function rowWise(
   }
   const where = sel.where ? ` WHERE ${sel.where}` : '';
   const values = params?.slice(sel.params.from, sel.params.to);
-  const planned = await p.part('rows', e, async () => {
+  const planned = await attempt('rows', e, async () => {
     const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
     const own = rows.find((r) => r.table === t.label) ?? rows[0];
     if (own?.rows === null || own?.rows === undefined) return undefined;

@@ -3,9 +3,9 @@
 // write nor wait behind the migration's locks, and ends within its budget.
 import { loadPostgresParser } from '../sql/postgres/parser.js';
 import type { Analysis } from '../sql/types.js';
-import { Budget, exclusive, probeFailure } from './budget.js';
+import { attempt, Budget, exclusive } from './budget.js';
 import { type PgName, type PgTarget, pgDisplay, pgQualified, pgTargets } from './pg-statements.js';
-import type { Dependents, EstimateOptions, ImpactEstimate, Unavailable } from './types.js';
+import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
 
 /** What the estimator needs of a client: node-postgres' `Client` and `PoolClient` fit. */
 export interface PgQueryable {
@@ -30,20 +30,6 @@ class PgProbe {
       return (await this.client.query(sql, values)).rows;
     } finally {
       await this.client.query('ROLLBACK');
-    }
-  }
-
-  /** Runs `fn`; on failure records the part as unavailable and returns undefined. */
-  async part<T>(
-    part: Unavailable['part'],
-    into: ImpactEstimate,
-    fn: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (err) {
-      into.unavailable.push({ part, reason: probeFailure(err) });
-      return undefined;
     }
   }
 }
@@ -115,7 +101,7 @@ function blank(kind: ImpactEstimate['kind'], table: PgName): ImpactEstimate {
 }
 
 async function exactCount(p: PgProbe, e: ImpactEstimate, sql: string, values: unknown[] | undefined) {
-  const n = await p.part('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.count));
+  const n = await attempt('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.count));
   if (n !== undefined) e.rowsExact = n;
 }
 
@@ -123,7 +109,7 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
-  const rel = await p.part('table', e, () => relation(p, t.table));
+  const rel = await attempt('table', e, () => relation(p, t.table));
   if (!rel) {
     if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
     return e;
@@ -135,7 +121,7 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   if (t.kind === 'drop-column') {
     e.column = t.column;
     e.lockLevel = t.lockLevel;
-    const n = await p.part('nonNull', e, async () =>
+    const n = await attempt('nonNull', e, async () =>
       Number(
         (await p.rows(`SELECT count(${pgQualified({ name: t.column })}) AS count FROM ${rel.name}`))[0]
           ?.count,
@@ -153,7 +139,7 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   if (rel.reltuples < exactBelow)
     await exactCount(p, e, `SELECT count(*) AS count FROM ${rel.name}`, undefined);
   else e.notes.push(`not counted exactly: estimated ${Math.round(rel.reltuples)} rows or more`);
-  const deps = await p.part('dependents', e, () => dependents(p, rel));
+  const deps = await attempt('dependents', e, () => dependents(p, rel));
   if (deps) e.dependents = deps;
   return e;
 }
@@ -180,14 +166,14 @@ async function rowWise(
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
-  const rel = await p.part('table', e, () => relation(p, t.table));
+  const rel = await attempt('table', e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
   }
   // EXPLAIN without ANALYZE plans the write and never runs it.
-  const planned = await p.part('rows', e, async () => {
+  const planned = await attempt('rows', e, async () => {
     const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params);
     const doc = r?.['QUERY PLAN'];
     const json = (typeof doc === 'string' ? JSON.parse(doc) : doc) as { Plan: unknown }[];

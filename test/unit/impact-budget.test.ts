@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Budget, DeadlineReached, exclusive, probeFailure } from '../../src/impact/budget.js';
+import { attempt, Budget, DeadlineReached, exclusive } from '../../src/impact/budget.js';
+import type { ImpactEstimate } from '../../src/impact/types.js';
 
 describe('exclusive', () => {
   it('runs estimates on one connection one after another, even when one fails', async () => {
@@ -34,10 +35,19 @@ describe('Budget', () => {
     expect(() => new Budget(0, 2000).nextProbeMs()).toThrow(DeadlineReached);
   });
 
-  it('describes database errors with their code', () => {
-    expect(probeFailure(Object.assign(new Error('canceling statement'), { code: '57014' }))).toBe(
-      '57014: canceling statement',
-    );
-    expect(probeFailure(new DeadlineReached())).toMatch(/time budget/);
+  it('marks a failed part unavailable with the database error and its code, and goes on', async () => {
+    const e: ImpactEstimate = { kind: 'delete', table: 't', notes: [], unavailable: [] };
+    const failed = await attempt('rowsExact', e, async () => {
+      throw Object.assign(new Error('canceling statement'), { code: '57014' });
+    });
+    expect(failed).toBeUndefined();
+    expect(await attempt('table', e, async () => 7)).toBe(7);
+    await attempt('bytes', e, async () => {
+      throw new DeadlineReached();
+    });
+    expect(e.unavailable).toEqual([
+      { part: 'rowsExact', reason: '57014: canceling statement' },
+      { part: 'bytes', reason: expect.stringMatching(/time budget/) },
+    ]);
   });
 });

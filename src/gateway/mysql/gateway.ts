@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { compileMasking, type Masking } from '../../masking/index.js';
+import type { GatewayHandle } from '../handle.js';
 import { type GatewayContext, Session } from '../session.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { ConnectionClosed, PacketChannel } from './channel.js';
@@ -50,21 +51,11 @@ export interface MysqlGatewayOptions {
   version?: string;
 }
 
-export interface MysqlGateway {
-  url: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  /** The upstream database clients land in unless they choose one. */
-  database: string;
+export interface MysqlGateway extends GatewayHandle {
   /** PEM certificate clients can verify the gateway's TLS with (self-signed unless configured). */
   certificate?: string;
   /** Why clients are not offered TLS, when they are not. */
   tlsUnavailable?: string;
-  /** Open client connections. */
-  connections(): number;
-  close(reason?: string): Promise<void>;
 }
 
 const FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;

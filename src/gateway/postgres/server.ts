@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Masking } from '../../masking/index.js';
+import type { GatewayHandle } from '../handle.js';
 import type { GatewayContext } from '../session.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
@@ -41,18 +42,8 @@ export interface PostgresGatewayOptions {
   catalog?: Queryable;
 }
 
-export interface PostgresGateway {
-  /** A connection URL with the per-run credentials and the upstream database. */
-  url: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+export interface PostgresGateway extends GatewayHandle {
   unixSocket?: string;
-  /** Open client connections. */
-  connections(): number;
-  close(reason?: string): Promise<void>;
 }
 
 function listen(server: Server, target: { host: string; port: number } | string): Promise<void> {
