@@ -1,39 +1,72 @@
 // Postgres proxy overhead: pgbench -S through direct, pgbouncer (session pooling), a bare Node
-// relay, and the gateway with inspection and the transcript on — alternating rounds in one run,
-// because only ratios measured side by side mean anything on a noisy two-core machine.
+// relay, the gateway with analysis and the transcript on, and the gateway with analysis off —
+// alternating rounds in one run, because only ratios measured side by side mean anything on a
+// noisy two-core machine. Each gateway runs in its own process so its CPU and RSS can be read.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
-import { cpuSeconds, rssMiB, startProcess, stopProcess } from './proc.js';
+import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
+import { cpuSeconds, ioSyscalls, rssMiB, startProcess, stopProcess } from './proc.js';
 
-interface Target {
+export interface Target {
   name: string;
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+  /** The proxy's process, for CPU and RSS; absent for direct. */
   pid?: number;
+  /** A Node process: its socket reads and writes show in /proc/PID/io. */
+  node?: boolean;
 }
 
 interface Run {
   tps: number;
   latencyMs: number;
+  transactions: number;
 }
 
-function pgbench(t: Target, args: string[]): Run {
-  const r = spawnSync('pgbench', ['-h', t.host, '-p', String(t.port), '-U', t.user, ...args, t.database], {
+const MODES = ['simple', 'prepared'] as const;
+type Protocol = (typeof MODES)[number];
+
+function runPgbench(t: Target, args: string[]) {
+  return spawnSync('pgbench', ['-h', t.host, '-p', String(t.port), '-U', t.user, ...args, t.database], {
     env: { ...process.env, PGPASSWORD: t.password, PGSSLMODE: 'disable' },
     encoding: 'utf8',
   });
+}
+
+/** `pgbench -i -s SCALE`: the pgbench tables, scale × 100,000 rows in pgbench_accounts. */
+export function pgbenchInit(t: Target, scale: number): void {
+  const r = runPgbench(t, ['-i', '-s', String(scale), '-q']);
+  if (r.status !== 0) throw new Error(`pgbench -i against ${t.name} failed:\n${r.stderr}`);
+}
+
+export function pgbench(t: Target, args: string[]): Run {
+  const r = runPgbench(t, args);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout)?.[1];
   const lat = /latency average = ([\d.]+) ms/.exec(r.stdout)?.[1];
-  if (r.status !== 0 || !tps || !lat)
+  const count = /number of transactions actually processed: (\d+)/.exec(r.stdout)?.[1];
+  if (r.status !== 0 || !tps || !lat || !count)
     throw new Error(`pgbench against ${t.name} failed:\n${r.stdout}\n${r.stderr}`);
-  return { tps: Number(tps), latencyMs: Number(lat) };
+  return { tps: Number(tps), latencyMs: Number(lat), transactions: Number(count) };
+}
+
+export function gatewayTarget(name: string, gw: GatewayProcess): Target {
+  return {
+    name,
+    host: gw.host,
+    port: gw.port,
+    user: gw.user,
+    password: gw.password,
+    database: gw.database,
+    pid: gw.pid,
+    node: true,
+  };
 }
 
 async function startPgbouncer(
@@ -48,15 +81,16 @@ async function startPgbouncer(
     ini,
     `[databases]\npostgres = host=127.0.0.1 port=${pg.port} dbname=postgres\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = ${users}\npool_mode = session\nmax_client_conn = 200\ndefault_pool_size = 20\nlogfile = ${join(dir, 'pgbouncer.log')}\npidfile = ${join(dir, 'pgbouncer.pid')}\n`,
   );
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  for (const f of [dir, ini, users]) chownSync(f, uid, gid);
-  const { child } = await startProcess(
-    'pgbouncer',
-    ['-v', ini],
-    /process up|listening on/,
-    process.getuid?.() === 0 ? { uid, gid } : {},
-  );
+  // pgbouncer refuses to run as root.
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+        gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+      }
+    : undefined;
+  if (owner) for (const f of [dir, ini, users]) chownSync(f, owner.uid, owner.gid);
+  const { child } = await startProcess('pgbouncer', [ini], /process up|listening on/, owner ?? {});
   return {
     target: {
       name: 'pgbouncer',
@@ -76,6 +110,34 @@ export interface PgbenchOptions {
   seconds: number;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+/** Where a gateway (analysis on) spends its time under the rounds' load, one protocol. */
+async function profilePgbench(pg: PgServer, dir: string, mode: Protocol, seconds: number): Promise<string> {
+  const config = {
+    dialect: 'postgres' as const,
+    upstream: pg.url(),
+    transcript: join(dir, `profiled-${mode}.jsonl`),
+    analysis: true,
+  };
+  const body = await profileGateway(config, dir, seconds, (gw) =>
+    pgbench(gatewayTarget('profiled gateway', gw), [
+      '-S',
+      '-n',
+      '-c',
+      '8',
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      '-M',
+      mode,
+    ]),
+  );
+  return `#### Profile, ${mode} protocol (\`pgbench -S -n -c 8 -j 2 -T ${seconds} -M ${mode}\`)\n\n${body}`;
+}
+
 export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
   const pg = await startPostgres({ flavor: 'embedded' });
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-bench-'));
@@ -89,7 +151,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       password: pg.password,
       database: 'postgres',
     };
-    pgbench(direct, ['-i', '-s', '10', '-q']);
+    pgbenchInit(direct, 10);
     const bouncer = await startPgbouncer(pg, dir);
     stops.push(bouncer.stop);
 
@@ -100,91 +162,140 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       /ready/,
     );
     stops.push(() => stopProcess(relay.child));
-    const relayTarget: Target = { ...direct, name: 'node relay', port: relayPort, pid: relay.child.pid! };
-
-    const gw = await startProcess(
-      process.execPath,
-      [
-        'dist/cli.js',
-        'proxy',
-        '--upstream',
-        pg.url(),
-        '--listen',
-        '127.0.0.1:0',
-        '--transcript',
-        join(dir, 'transcript.jsonl'),
-      ],
-      /postgres(?:ql)?:\/\/([^:]+):([^@]+)@([\d.]+):(\d+)\/(\S+)/,
-    );
-    stops.push(() => stopProcess(gw.child));
-    const [, gu, gp, gh, gport, gdb] = gw.match;
-    const gateway: Target = {
-      name: 'gateway',
-      user: decodeURIComponent(gu!),
-      password: decodeURIComponent(gp!),
-      host: gh!,
-      port: Number(gport),
-      database: gdb!.replace(/\?.*$/, ''),
-      pid: gw.child.pid!,
+    const relayTarget: Target = {
+      ...direct,
+      name: 'node relay',
+      port: relayPort,
+      pid: relay.child.pid!,
+      node: true,
     };
 
-    const targets = [direct, bouncer.target, relayTarget, gateway];
-    const modes = ['simple', 'prepared'] as const;
+    const gwOn = await startGatewayProcess({
+      dialect: 'postgres',
+      upstream: pg.url(),
+      transcript: join(dir, 'gateway.jsonl'),
+      analysis: true,
+    });
+    stops.push(gwOn.stop);
+    const gwOff = await startGatewayProcess({
+      dialect: 'postgres',
+      upstream: pg.url(),
+      transcript: join(dir, 'gateway-no-analysis.jsonl'),
+      analysis: false,
+    });
+    stops.push(gwOff.stop);
+    const gateway = gatewayTarget('gateway', gwOn);
+    const noAnalysis = gatewayTarget('gateway, analysis off', gwOff);
+
+    const targets = [direct, bouncer.target, relayTarget, gateway, noAnalysis];
     const results = new Map<string, number[]>();
-    const cpu = new Map<string, number>();
-    let gatewayPeak = 0;
+    const cpu = new Map<string, { cpu: number; wall: number }>();
+    const syscalls = new Map<string, { calls: number; transactions: number }>();
     for (let round = 0; round < opts.rounds; round++) {
-      for (const mode of modes) {
+      for (const mode of MODES) {
         // Rotate the order each round so no target always runs on a warmer or cooler machine.
         const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
         for (const t of order) {
-          const before = t.pid ? cpuSeconds(t.pid) : 0;
-          const run = pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', String(opts.seconds), '-M', mode]);
-          if (t.pid)
-            cpu.set(`${t.name}/${mode}`, (cpu.get(`${t.name}/${mode}`) ?? 0) + (cpuSeconds(t.pid) - before));
           const key = `${t.name}/${mode}`;
+          const before = t.pid ? cpuSeconds(t.pid) : 0;
+          const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
+          const t0 = process.hrtime.bigint();
+          const run = pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', String(opts.seconds), '-M', mode]);
+          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+          if (t.pid) {
+            const c = cpu.get(key) ?? { cpu: 0, wall: 0 };
+            cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
+          }
+          if (ioBefore) {
+            const io = ioSyscalls(t.pid!);
+            const s = syscalls.get(key) ?? { calls: 0, transactions: 0 };
+            syscalls.set(key, {
+              calls: s.calls + io.reads - ioBefore.reads + io.writes - ioBefore.writes,
+              transactions: s.transactions + run.transactions,
+            });
+          }
           results.set(key, [...(results.get(key) ?? []), run.tps]);
-          console.log(`round ${round + 1} ${mode.padEnd(8)} ${t.name.padEnd(10)} ${run.tps.toFixed(0)} tps`);
+          console.log(`round ${round + 1} ${mode.padEnd(8)} ${t.name.padEnd(22)} ${run.tps.toFixed(0)} tps`);
         }
       }
-      gatewayPeak = Math.max(gatewayPeak, rssMiB(gateway.pid!).peak);
     }
-    const latency = new Map<string, number>();
-    for (const t of targets)
-      latency.set(
-        t.name,
-        pgbench(t, ['-S', '-n', '-c', '1', '-T', String(Math.max(3, opts.seconds / 2)), '-M', 'prepared'])
-          .latencyMs,
-      );
+    const peak = new Map(
+      [bouncer.target, relayTarget, gateway, noAnalysis].map((t) => [t.name, rssMiB(t.pid!).peak]),
+    );
 
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const tps = (name: string, mode: string) => median(results.get(`${name}/${mode}`)!);
-    const rows = modes.flatMap((mode) =>
+    // One client: the latency each hop adds, alternating targets per protocol.
+    const oneClientSeconds = Math.max(3, Math.round(opts.seconds / 2));
+    const latency = new Map<string, number>();
+    for (const mode of MODES)
+      for (const t of targets) {
+        const ms = pgbench(t, ['-S', '-n', '-c', '1', '-T', String(oneClientSeconds), '-M', mode]).latencyMs;
+        latency.set(`${t.name}/${mode}`, ms);
+        console.log(`one client ${mode.padEnd(8)} ${t.name.padEnd(22)} ${ms.toFixed(3)} ms`);
+      }
+
+    const tps = (name: string, mode: Protocol) => median(results.get(`${name}/${mode}`)!);
+    const rows = MODES.flatMap((mode) =>
       targets.map((t) => {
         const v = tps(t.name, mode);
         const c = cpu.get(`${t.name}/${mode}`);
-        const cpuShare = c !== undefined ? `${((c / (opts.rounds * opts.seconds)) * 100).toFixed(0)} %` : '—';
-        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${(v / tps('direct', mode)).toFixed(2)} | ${(v / tps('pgbouncer', mode)).toFixed(2)} | ${(v / tps('node relay', mode)).toFixed(2)} | ${cpuShare} |`;
+        const cpuShare = c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—';
+        const io = syscalls.get(`${t.name}/${mode}`);
+        const perTx = io ? (io.calls / io.transactions).toFixed(1) : '—';
+        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${ratio(v, tps('direct', mode))} | ${ratio(v, tps('pgbouncer', mode))} | ${ratio(v, tps('node relay', mode))} | ${cpuShare} | ${perTx} |`;
       }),
     );
-    const lat = targets.map(
-      (t) =>
-        `| ${t.name} | ${latency.get(t.name)!.toFixed(3)} | ${((latency.get(t.name)! - latency.get('direct')!) * 1000).toFixed(0)} |`,
-    );
+    const lat = targets.map((t) => {
+      const cells = MODES.map((mode) => {
+        const ms = latency.get(`${t.name}/${mode}`)!;
+        return `${ms.toFixed(3)} | ${((ms - latency.get(`direct/${mode}`)!) * 1000).toFixed(0)}`;
+      });
+      return `| ${t.name} | ${cells.join(' | ')} |`;
+    });
+
+    const verdicts = MODES.map((mode) => {
+      const vsBouncer = tps('gateway', mode) / tps('pgbouncer', mode);
+      const analysisCost = 1 - tps('gateway', mode) / tps('gateway, analysis off', mode);
+      return {
+        mode,
+        vsBouncer,
+        analysisCost,
+        line: `- ${mode}: gateway ${vsBouncer.toFixed(2)}× pgbouncer (target ≥ 0.90: ${vsBouncer >= 0.9 ? 'met' : 'missed'}); analysis costs ${(analysisCost * 100).toFixed(1)} % of the gateway's TPS without it (target ≤ 5 %: ${analysisCost <= 0.05 ? 'met' : 'missed'}); the bare relay reaches ${ratio(tps('node relay', mode), tps('pgbouncer', mode))}× pgbouncer and the gateway ${ratio(tps('gateway', mode), tps('node relay', mode))}× the relay.`,
+      };
+    });
+    const missed = verdicts.filter((v) => v.vsBouncer < 0.9).map((v) => v.mode);
+    const profiles: string[] = [];
+    for (const mode of missed)
+      profiles.push(await profilePgbench(pg, dir, mode, Math.max(5, Math.round(opts.seconds / 2))));
+
     return [
-      `PostgreSQL ${pg.version} (embedded), pgbench scale 10, \`pgbench -S -c 8 -j 2 -T ${opts.seconds}\`, ${opts.rounds} alternating rounds per protocol, median TPS. The gateway runs \`guardrail proxy\` with the default policy, analysis and the transcript on. The node relay is a bare socket relay: the ceiling of one Node process here.`,
+      `PostgreSQL ${pg.version} (embedded), pgbench scale 10, \`pgbench -S -n -c 8 -j 2 -T ${opts.seconds} -M simple|prepared\`, ${opts.rounds} alternating rounds per protocol (target order rotated each round), median TPS. Client, proxies and database share the machine's cores, so a proxy's CPU is taken from the database and the client.`,
       '',
-      '| protocol | target | TPS | ÷ direct | ÷ pgbouncer | ÷ node relay | process CPU |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+      '- **gateway**: `startPostgresGateway` + `createGatewayContext` with the default policy, a side connection (as the daemon runs it), analysis and the hash-chained transcript on, in its own Node process (bench/gateway-process.ts).',
+      '- **gateway, analysis off**: the same process with an analyzer that allows everything without looking: protocol handling and the transcript only.',
+      '- **node relay**: a bare socket relay (bench/relay.ts): the ceiling of one Node process here.',
+      '- **pgbouncer**: session pooling, scram-sha-256.',
+      '- System calls per transaction come from /proc/PID/io (syscr + syscw) of the Node processes; a proxy that forwards each request and each reply in one write each makes 4 per transaction (2 reads, 2 writes).',
+      '',
+      '| protocol | target | TPS | ÷ direct | ÷ pgbouncer | ÷ node relay | process CPU (% of one core) | socket read+write syscalls per transaction |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
       '',
-      `One client (\`-c 1 -M prepared\`): average latency and the latency each target adds to direct.`,
+      `One client (\`pgbench -S -n -c 1 -T ${oneClientSeconds}\`): average latency and the latency each target adds to direct.`,
       '',
-      '| target | latency ms | added µs |',
-      '| --- | ---: | ---: |',
+      '| target | simple ms | simple added µs | prepared ms | prepared added µs |',
+      '| --- | ---: | ---: | ---: | ---: |',
       ...lat,
       '',
-      `Gateway peak RSS: ${gatewayPeak.toFixed(0)} MiB.`,
+      `Peak RSS (VmHWM) after all rounds: ${[...peak.entries()].map(([n, v]) => `${n} ${v.toFixed(0)} MiB`).join(', ')}.`,
+      '',
+      ...verdicts.map((v) => v.line),
+      ...(missed.length
+        ? [
+            '',
+            `Target missed (${missed.join(', ')}). The relay ÷ pgbouncer ratio is what one Node process costs before any inspection; gateway, analysis off ÷ relay is what the gateway's protocol handling and transcript cost; gateway ÷ gateway, analysis off is what analysis costs. Where the gateway process spends its time:`,
+            ...profiles.flatMap((p) => ['', p]),
+          ]
+        : []),
     ].join('\n');
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});

@@ -16,7 +16,10 @@ export function rssMiB(pid: number): { now: number; peak: number } {
   return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-/** Starts a long-running process and resolves when a line of its stdout matches `ready`. */
+/**
+ * Starts a long-running process and resolves when its output (stdout or stderr: pgbouncer logs
+ * to stderr) matches `ready`. Output after that is drained and dropped.
+ */
 export function startProcess(
   cmd: string,
   args: string[],
@@ -26,21 +29,26 @@ export function startProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let out = '';
+    let started = false;
     const onData = (d: Buffer) => {
+      if (started) return;
       out += d.toString();
       const m = ready.exec(out);
       if (m) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
+        started = true;
         resolve({ child, match: m });
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', onData);
     child.once('exit', (code) =>
       reject(new Error(`${cmd} exited with ${code} before it was ready:\n${out}`)),
     );
-    setTimeout(() => reject(new Error(`${cmd} not ready after 30 s:\n${out}`)), 30_000).unref();
+    setTimeout(() => {
+      if (started) return;
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} not ready after 30 s:\n${out}`));
+    }, 30_000).unref();
   });
 }
 
@@ -50,4 +58,15 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * read(2)/write(2)-family system calls a process has made so far (/proc/PID/io syscr, syscw).
+ * Node's sockets use read/write/writev, so this counts a Node proxy's socket I/O; pgbouncer's
+ * recv/send are not counted.
+ */
+export function ioSyscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const n = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(io)?.[1] ?? 0);
+  return { reads: n('syscr'), writes: n('syscw') };
 }

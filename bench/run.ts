@@ -1,9 +1,15 @@
 // `npm run bench [-- SUITE…]`: runs the benchmark suites and rewrites their sections of
 // BENCHMARKS.md, leaving the sections of suites that were not run as they were.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { build } from 'esbuild';
 import { benchAnalysis, renderAnalysisBench } from './analysis.js';
+import { benchMasking } from './masking.js';
 import { benchPgbench } from './pgbench.js';
+import { benchSysbench } from './sysbench.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 
 const suites: Record<string, { title: string; run: () => Promise<string> }> = {
   analysis: {
@@ -12,18 +18,36 @@ const suites: Record<string, { title: string; run: () => Promise<string> }> = {
   },
   pgbench: {
     title: 'PostgreSQL proxy overhead (pgbench)',
+    run: () => benchPgbench({ rounds, seconds }),
+  },
+  sysbench: {
+    title: 'MySQL proxy overhead (sysbench)',
+    // 4 targets × 2 tests × 2 protocols per round: shorter runs keep the suite near 8 minutes.
     run: () =>
-      benchPgbench({
-        rounds: Number(process.env.BENCH_ROUNDS ?? 3),
-        seconds: Number(process.env.BENCH_SECONDS ?? 20),
+      benchSysbench({
+        rounds,
+        seconds: Number(process.env.BENCH_SYSBENCH_SECONDS ?? Math.max(5, Math.round(seconds / 2))),
       }),
+  },
+  masking: {
+    title: 'Masking a large result',
+    run: () => benchMasking({ rounds }),
   },
 };
 
-function replaceSection(doc: string, name: string, title: string, body: string): string {
+/** What the numbers were measured on; the load average shows how much else was running. */
+function machine(loadBefore: number): string {
+  const cpu = cpus();
+  return (
+    process.env.BENCH_MACHINE ??
+    `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}; 1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after the suite`
+  );
+}
+
+function replaceSection(doc: string, name: string, title: string, body: string, loadBefore: number): string {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  const section = `${start}\n## ${title}\n\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${process.env.BENCH_MACHINE ?? '2 cores'}); \`npm run bench -- ${name}\`._\n\n${body}\n${end}`;
+  const section = `${start}\n## ${title}\n\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; \`npm run bench -- ${name}\`. Machine: ${machine(loadBefore)}._\n\n${body}\n${end}`;
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
   return i >= 0 && j > i
@@ -44,6 +68,23 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
+// The gateway process, transpiled module by module rather than bundled, so a CPU profile names
+// the source file of every frame.
+rmSync('.cache/gw', { recursive: true, force: true });
+await build({
+  entryPoints: [
+    'bench/gateway-process.ts',
+    ...readdirSync('src', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `src/${f}`),
+  ],
+  outdir: '.cache/gw',
+  outbase: '.',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
 const file = 'BENCHMARKS.md';
 let doc = existsSync(file)
   ? readFileSync(file, 'utf8')
@@ -51,7 +92,8 @@ let doc = existsSync(file)
 for (const n of names) {
   const suite = suites[n]!;
   console.log(`== ${suite.title}`);
-  doc = replaceSection(doc, n, suite.title, await suite.run());
+  const loadBefore = loadavg()[0]!;
+  doc = replaceSection(doc, n, suite.title, await suite.run(), loadBefore);
   writeFileSync(file, doc);
 }
 console.log(`wrote ${file}`);

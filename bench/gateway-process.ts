@@ -1,0 +1,101 @@
+// One gateway in its own process, so a benchmark can read its CPU time and peak RSS from /proc
+// apart from the client's and the database's. Started by bench/gateway.ts as
+// `node .cache/gateway-process.mjs '<GatewayProcessConfig JSON>'`; prints `ready <url>` on
+// stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
+import { createGatewayContext } from '../src/gateway/context.js';
+import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
+import { startPostgresGateway } from '../src/gateway/postgres/server.js';
+import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
+import { defaultPolicy, loadPolicy } from '../src/policy/index.js';
+import type { MaskingPolicy } from '../src/policy/types.js';
+import type { Analysis } from '../src/sql/types.js';
+import { FileRecorder } from '../src/transcript/recorder.js';
+
+export interface GatewayProcessConfig {
+  dialect: 'postgres' | 'mysql';
+  /** postgres://… or mysql://… with the database's own credentials. */
+  upstream: string;
+  transcript: string;
+  /**
+   * false: every statement gets the same allow-everything analysis, so the run measures the
+   * gateway's protocol handling and transcript without the cost of analysis.
+   */
+  analysis: boolean;
+  /** A policy file; the default policy when absent. */
+  policy?: string;
+  /** Merged over the policy's `masking:` section. */
+  masking?: Partial<MaskingPolicy>;
+  /** MySQL: the login plugin announced to clients. */
+  authPlugin?: 'mysql_native_password' | 'caching_sha2_password';
+}
+
+/** What an analyzer that judges nothing returns: one read-only statement, no findings. */
+function allowEverything(text: string): Analysis {
+  const statement = {
+    text,
+    offset: 0,
+    findings: [],
+    readOnly: true,
+    opaque: false,
+    canonical: text,
+    hash: '0',
+  };
+  return { findings: [], readOnly: true, opaque: false, canonical: text, hash: '0', statements: [statement] };
+}
+
+const config = JSON.parse(process.argv[2] ?? '') as GatewayProcessConfig;
+const base = config.policy ? loadPolicy(config.policy) : defaultPolicy();
+const policy = { ...base, masking: { ...base.masking, ...config.masking } };
+const recorder = new FileRecorder(config.transcript);
+const upstreamUrl = new URL(config.upstream);
+// As in the daemon: one side connection, for function bodies and impact estimates (part of
+// analysis) and for the masking catalog (part of result handling, kept with analysis off).
+const side =
+  config.dialect === 'postgres'
+    ? ({ dialect: 'postgres', connection: postgresSide(config.upstream) } as const)
+    : ({ dialect: 'mysql', connection: mysqlSide(config.upstream) } as const);
+const built = await createGatewayContext({
+  dialect: config.dialect,
+  policy,
+  recorder,
+  ...(config.analysis ? { side } : {}),
+  database: {
+    name: upstreamUrl.pathname.slice(1),
+    host: upstreamUrl.host,
+    role: decodeURIComponent(upstreamUrl.username),
+  },
+});
+const context: typeof built = config.analysis
+  ? built
+  : {
+      ...built,
+      analyze: allowEverything,
+      decide: () => ({ action: 'allow' }),
+    };
+const gateway =
+  config.dialect === 'postgres'
+    ? await startPostgresGateway({
+        upstream: config.upstream,
+        context,
+        masking: built.masking,
+        ...(side.dialect === 'postgres' ? { catalog: side.connection } : {}),
+        version: 'bench',
+      })
+    : await startMysqlGateway({
+        upstream: config.upstream,
+        context,
+        tls: false,
+        version: 'bench',
+        ...(config.authPlugin ? { authPlugin: config.authPlugin } : {}),
+      });
+console.log(`ready ${gateway.url}`);
+
+const stop = async () => {
+  await gateway.close('benchmark done');
+  await side.connection.close();
+  recorder.close();
+  // A normal exit, so `node --cpu-prof` writes its profile.
+  process.exit(0);
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

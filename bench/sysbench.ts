@@ -1,0 +1,235 @@
+// MySQL proxy overhead: sysbench oltp_point_select and oltp_read_only against MariaDB, direct
+// and through the MySQL gateway (analysis and transcript on, its own process), text protocol
+// (--db-ps-mode=disable) and binary prepared statements (auto), alternating rounds in one run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMariaDb } from '../test/support/mariadb-server.js';
+import { freePort } from '../test/support/ports.js';
+import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
+import { cpuSeconds, ioSyscalls, rssMiB, startProcess, stopProcess } from './proc.js';
+
+interface Target {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  pid?: number;
+}
+
+interface Run {
+  tps: number;
+  qps: number;
+  latencyMs: number;
+  queries: number;
+}
+
+const TESTS = ['oltp_point_select', 'oltp_read_only'] as const;
+const PS_MODES = ['disable', 'auto'] as const;
+const TABLES = 4;
+const TABLE_SIZE = 10_000;
+
+function sysbench(t: Target, test: string, command: 'prepare' | 'run', extra: string[]): Run {
+  const r = spawnSync(
+    'sysbench',
+    [
+      test,
+      '--db-driver=mysql',
+      `--mysql-host=${t.host}`,
+      `--mysql-port=${t.port}`,
+      `--mysql-user=${t.user}`,
+      `--mysql-password=${t.password}`,
+      `--mysql-db=${t.database}`,
+      `--tables=${TABLES}`,
+      `--table-size=${TABLE_SIZE}`,
+      ...extra,
+      command,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0)
+    throw new Error(`sysbench ${command} against ${t.name} failed:\n${r.stdout}\n${r.stderr}`);
+  if (command === 'prepare') return { tps: 0, qps: 0, latencyMs: 0, queries: 0 };
+  const tps = /transactions:\s+\d+\s+\(([\d.]+) per sec\.\)/.exec(r.stdout)?.[1];
+  const q = /queries:\s+(\d+)\s+\(([\d.]+) per sec\.\)/.exec(r.stdout);
+  const lat = /avg:\s+([\d.]+)/.exec(r.stdout)?.[1];
+  if (!tps || !q || !lat) throw new Error(`unexpected sysbench output from ${t.name}:\n${r.stdout}`);
+  return { tps: Number(tps), qps: Number(q[2]), latencyMs: Number(lat), queries: Number(q[1]) };
+}
+
+export interface SysbenchOptions {
+  rounds: number;
+  seconds: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
+  const db = await startMariaDb();
+  const dir = mkdtempSync(join(tmpdir(), 'guardrail-sysbench-'));
+  const gateways: GatewayProcess[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const version = await db.admin<{ v: string }[]>('SELECT VERSION() AS v');
+    const direct: Target = {
+      name: 'direct',
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: db.database,
+    };
+    sysbench(direct, 'oltp_read_only', 'prepare', ['--threads=4']);
+    const start = async (name: string, analysis: boolean) => {
+      const gw = await startGatewayProcess({
+        dialect: 'mysql',
+        upstream: db.url(),
+        transcript: join(dir, `${name}.jsonl`),
+        analysis,
+        authPlugin: 'mysql_native_password',
+      });
+      gateways.push(gw);
+      return gw;
+    };
+    const target = (name: string, gw: GatewayProcess): Target => ({
+      name,
+      host: gw.host,
+      port: gw.port,
+      user: gw.user,
+      password: gw.password,
+      database: db.database,
+      pid: gw.pid,
+    });
+    const gw = await start('gateway', true);
+    const gateway = target('gateway', gw);
+    const noAnalysis = target('gateway, analysis off', await start('analysis-off', false));
+    const relayPort = await freePort();
+    const relay = await startProcess(
+      process.execPath,
+      ['.cache/relay.mjs', String(relayPort), db.host, String(db.port)],
+      /ready/,
+    );
+    stops.push(() => stopProcess(relay.child));
+    const relayTarget: Target = { ...direct, name: 'node relay', port: relayPort, pid: relay.child.pid! };
+    const targets = [direct, relayTarget, gateway, noAnalysis];
+    const runs = new Map<string, Run[]>();
+    const cpu = new Map<string, { cpu: number; wall: number }>();
+    const syscalls = new Map<string, { calls: number; queries: number }>();
+    for (let round = 0; round < opts.rounds; round++)
+      for (const test of TESTS)
+        for (const ps of PS_MODES) {
+          const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+          for (const t of order) {
+            const key = `${test}/${ps}/${t.name}`;
+            const before = t.pid ? cpuSeconds(t.pid) : 0;
+            const ioBefore = t.pid ? ioSyscalls(t.pid) : undefined;
+            const t0 = process.hrtime.bigint();
+            const run = sysbench(t, test, 'run', [
+              '--threads=8',
+              `--time=${opts.seconds}`,
+              `--db-ps-mode=${ps}`,
+              '--report-interval=0',
+            ]);
+            const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+            if (t.pid) {
+              const c = cpu.get(key) ?? { cpu: 0, wall: 0 };
+              cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
+            }
+            if (ioBefore) {
+              const io = ioSyscalls(t.pid!);
+              const s = syscalls.get(key) ?? { calls: 0, queries: 0 };
+              syscalls.set(key, {
+                calls: s.calls + io.reads - ioBefore.reads + io.writes - ioBefore.writes,
+                queries: s.queries + run.queries,
+              });
+            }
+            runs.set(key, [...(runs.get(key) ?? []), run]);
+            console.log(
+              `round ${round + 1} ${test.padEnd(17)} ps=${ps.padEnd(7)} ${t.name.padEnd(8)} ${run.tps.toFixed(0)} tps ${run.latencyMs.toFixed(2)} ms`,
+            );
+          }
+        }
+    const peak = rssMiB(gw.pid).peak;
+    const peakOff = rssMiB(noAnalysis.pid!).peak;
+
+    const rows: string[] = [];
+    // Where the gateway's time goes, when it misses: one profiled run of the worst case.
+    const verdicts: { test: string; ps: string; ratio: number; line: string }[] = [];
+    const profileIfMissed = async (vs: { test: string; ps: string; ratio: number }[]) => {
+      const worst = [...vs].sort((a, b) => a.ratio - b.ratio)[0];
+      if (!worst || worst.ratio >= 0.8) return [];
+      const profSeconds = Math.max(5, opts.seconds);
+      const body = await profileGateway(
+        {
+          dialect: 'mysql',
+          upstream: db.url(),
+          transcript: join(dir, 'profiled.jsonl'),
+          analysis: true,
+          authPlugin: 'mysql_native_password',
+        },
+        dir,
+        profSeconds,
+        (gw) =>
+          sysbench(target('profiled', gw), worst.test, 'run', [
+            '--threads=8',
+            `--time=${profSeconds}`,
+            `--db-ps-mode=${worst.ps}`,
+          ]),
+      );
+      return [
+        '',
+        `#### Profile of the worst case (${worst.test}, ps-mode=${worst.ps}, ${profSeconds} s)`,
+        '',
+        body,
+      ];
+    };
+    for (const test of TESTS)
+      for (const ps of PS_MODES) {
+        const tpsOf = (n: string) => median(runs.get(`${test}/${ps}/${n}`)!.map((r) => r.tps));
+        const latOf = (n: string) => median(runs.get(`${test}/${ps}/${n}`)!.map((r) => r.latencyMs));
+        const qpsOf = (n: string) => median(runs.get(`${test}/${ps}/${n}`)!.map((r) => r.qps));
+        for (const t of targets) {
+          const c = cpu.get(`${test}/${ps}/${t.name}`);
+          const io = syscalls.get(`${test}/${ps}/${t.name}`);
+          rows.push(
+            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—'} | ${io ? (io.calls / io.queries).toFixed(1) : '—'} |`,
+          );
+        }
+        const r = tpsOf('gateway') / tpsOf('direct');
+        verdicts.push({
+          test,
+          ps,
+          ratio: r,
+          line: `${test} ps-mode=${ps} ${r.toFixed(2)}× (${r >= 0.8 ? 'met' : 'missed'})`,
+        });
+      }
+    return [
+      `MariaDB ${version[0]?.v} (test/support/mariadb-server.ts), sysbench ${spawnSync(
+        'sysbench',
+        ['--version'],
+        { encoding: 'utf8' },
+      )
+        .stdout.trim()
+        .replace(
+          /^sysbench /,
+          '',
+        )}, ${TABLES} tables × ${TABLE_SIZE.toLocaleString('en')} rows. \`sysbench TEST --threads=8 --time=${opts.seconds} --db-ps-mode=disable|auto run\`, ${opts.rounds} rounds with the targets alternating (order rotated each round), median of each. The gateway is \`startMysqlGateway\` + \`createGatewayContext\` with the default policy, a side connection, analysis and the transcript on, in its own Node process; clients log in with mysql_native_password, no TLS. \`disable\` sends text queries (COM_QUERY); \`auto\` uses binary prepared statements (COM_STMT_PREPARE/EXECUTE).`,
+      '',
+      'System calls per query come from /proc/PID/io (syscr + syscw) of the Node processes; forwarding each query and its reply in one write each makes 4 per query (2 reads, 2 writes). **node relay** is a bare socket relay in one Node process (bench/relay.ts): the ceiling of a Node proxy here. **gateway, analysis off** is the same gateway process with an analyzer that allows everything without looking: what the protocol handling and the transcript cost alone.',
+      '',
+      '| test | ps-mode | target | TPS | QPS | ÷ direct | avg latency ms | added µs | process CPU (% of one core) | socket read+write syscalls per query |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...rows,
+      '',
+      `Peak RSS (VmHWM): gateway ${peak.toFixed(0)} MiB, gateway with analysis off ${peakOff.toFixed(0)} MiB, node relay ${rssMiB(relayTarget.pid!).peak.toFixed(0)} MiB. Target gateway ≥ 0.80× direct: ${verdicts.map((v) => v.line).join('; ')}.`,
+      ...(await profileIfMissed(verdicts)),
+    ].join('\n');
+  } finally {
+    for (const stop of [...gateways.map((g) => g.stop), ...stops]) await stop().catch(() => {});
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
