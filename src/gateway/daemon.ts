@@ -52,6 +52,17 @@ function readConfig(path: string): DaemonConfig {
   return config;
 }
 
+/**
+ * Later steps of the job run as the same user and could read the run directory. Only this
+ * process needs the database password; post revokes with the lease's revocation data. So the
+ * file keeps everything but the password once it has been read.
+ */
+function forgetUpstreamPassword(path: string, config: DaemonConfig): void {
+  const kept = { ...config, lease: { ...config.lease, password: '' } };
+  writeFileSync(`${path}.tmp`, JSON.stringify(kept), { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
 function mysqlUpstreamUrl(config: DaemonConfig): string {
   const { lease } = config;
   const host = lease.host.includes(':') ? `[${lease.host}]` : lease.host;
@@ -133,8 +144,10 @@ function writeReady(path: string, ready: ReadyInfo): void {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig(configPathFrom(process.argv.slice(2)));
+  const configPath = configPathFrom(process.argv.slice(2));
+  const config = readConfig(configPath);
   secrets.push(config.lease.password, config.githubToken ?? '');
+  forgetUpstreamPassword(configPath, config);
   const policy = config.policyPath ? loadPolicy(config.policyPath) : defaultPolicy();
   const recorder = new FileRecorder(config.transcriptPath);
   let gateway: GatewayHandle;

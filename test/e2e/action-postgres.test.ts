@@ -2,7 +2,7 @@
 // real migration: credentials from the broker (OIDC issuer emulated), approvals through the GitHub
 // API emulator, the transcript uploaded to the artifact service emulator, a real PostgreSQL behind
 // the gateway and real clients (psql, node-pg-migrate) in front of it.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../src/action/daemon-launcher.js';
@@ -154,6 +154,9 @@ describe('the action around a migration (dist/main.js, dist/post.js)', () => {
       expect(ask.body).toContain('destructive/drop-table');
       // Still held: nothing has reached the database.
       expect(await tableRows(world.db, 'approve', 'customers')).toBe(25);
+      // Later steps could read the run directory: the daemon has dropped the database password from it.
+      const runConfig = JSON.parse(readFileSync(join(main.state['run-dir']!, 'config.json'), 'utf8'));
+      expect(runConfig.lease).toMatchObject({ password: '' });
       s.gh.addComment(s.pr, { login: 'alice', body: `/guardrail approve ${id}` });
       const done = await psql.exited;
       expect(done.code, done.output).toBe(0);
