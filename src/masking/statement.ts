@@ -71,7 +71,15 @@ export class StatementRedactor {
 
   redact(text: string, dialect: Dialect, opts: StatementRedactionOptions = {}): string {
     // MySQL's lexer is JavaScript and costs about what a cache miss costs: no cache there.
-    if (dialect === 'mysql') return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === 'mysql') {
+      if (
+        withoutLiterals(text) &&
+        !this.detectors.mayFindInParts(text) &&
+        !CREDENTIAL_FIELDS.mayFindInParts(text)
+      )
+        return text;
+      return redactScanned(text, dialect, this.detectors, opts, filtered);
+    }
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -82,6 +90,27 @@ export class StatementRedactor {
     return out;
   }
 }
+
+/**
+ * Whether MySQL text has no string literal and no comment under any sql_mode: printable ASCII
+ * (plus tab and line breaks) without quotes, backticks, `$`, `#`, `--` or `/*`. Its tokens are
+ * then words, numbers and punctuation (or the lexer fails and nothing is cut off), and the
+ * redactor can change only what a detector finds in a part of it.
+ */
+function withoutLiterals(text: string): boolean {
+  let prev = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c > 126 || PLAIN_EXCLUDED[c] === 1) return false;
+    // -- and /*
+    if ((c === 45 && prev === 45) || (c === 42 && prev === 47)) return false;
+    prev = c;
+  }
+  return true;
+}
+
+const PLAIN_EXCLUDED = new Uint8Array(128);
+for (const ch of `'"\`$#`) PLAIN_EXCLUDED[ch.charCodeAt(0)] = 1;
 
 /**
  * The real scanner (libpg-query, or the MySQL analyzer's lexer) and every detector rule over

@@ -1,14 +1,27 @@
 // The analyzer entry point: dispatches by dialect. Postgres results are cached (exact text, then
-// statement shape; see postgres/analyze.ts). MySQL results depend on the session state passed in
-// `ctx.mysql` (user variables, prepared statements), so they are not cached here.
-import { analyzeMysql } from './mysql/analyze.js';
-import { analyzePostgres } from './postgres/analyze.js';
+// statement shape; see postgres/analyze.ts). MySQL results are cached by exact text and the
+// session state they can depend on, only when the analyzer says they depend on nothing else.
+import { Lru } from './cache.js';
+import { analyzeMysql, type MysqlAnalysis } from './mysql/analyze.js';
+import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
+import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './postgres/analyze.js';
 import { loadPostgresParser } from './postgres/parser.js';
 import type { Analysis, AnalysisContext } from './types.js';
 
-export { analyzePostgres, calledFunctions, clearAnalysisCaches } from './postgres/analyze.js';
+export { analyzePostgres, calledFunctions } from './postgres/analyze.js';
 export { loadPostgresParser } from './postgres/parser.js';
 export { newSessionMemory } from './postgres/session.js';
+
+/** Texts longer than this are analysed but not kept in the MySQL cache. */
+const MYSQL_CACHE_MAX_TEXT = 16 * 1024;
+const mysqlCache = new Lru<string, MysqlAnalysis>(10_000);
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** Empties every analysis cache (tests and benchmarks measure cold paths). */
+export function clearAnalysisCaches(): void {
+  clearPostgresCaches();
+  mysqlCache.clear();
+}
 
 /** Loads the parsers (libpg-query's WebAssembly). Await once before the first `analyze`. */
 export async function loadAnalyzers(): Promise<void> {
@@ -21,5 +34,63 @@ export async function loadAnalyzers(): Promise<void> {
  * analysis may be shared between calls and frozen: copy it before changing it.
  */
 export function analyze(text: string, ctx: AnalysisContext): Analysis {
-  return ctx.dialect === 'mysql' ? analyzeMysql(text, ctx) : analyzePostgres(text, ctx);
+  return ctx.dialect === 'mysql' ? analyzeMysqlCached(text, ctx) : analyzePostgres(text, ctx);
+}
+
+/**
+ * What a MySQL result can depend on besides the text when the analyzer flags it neither
+ * literal- nor session-sensitive: the sql_mode (lexing), the current schema (writes to the
+ * `mysql` schema), whether routines or a function catalog exist (stored function calls are
+ * followed only then), and the parse cap.
+ */
+function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
+  const m = ctx.mysql;
+  const resolver = ctx.functions !== undefined || (m?.routines !== undefined && m.routines.size > 0);
+  const schema = m?.schema === undefined ? '-' : `+${m.schema}`;
+  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${ctx.maxStatementLength ?? ''}\0${text}`;
+}
+
+/**
+ * The analysis of an input that left the session as it was (the analyzer says so): the session
+ * state after it is the caller's own, carried over.
+ */
+function carriedOver(ctx: MysqlAnalysisContext): MysqlSessionAfter {
+  const m = ctx.mysql;
+  const after: MysqlSessionAfter = {
+    prepared: m?.prepared ?? EMPTY,
+    routines: m?.routines ?? EMPTY,
+    sqlModeChanged: false,
+  };
+  if (ctx.sqlMode !== undefined) after.sqlMode = ctx.sqlMode;
+  if (m?.schema !== undefined) after.schema = m.schema;
+  return after;
+}
+
+function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnalysis {
+  if (text.length > MYSQL_CACHE_MAX_TEXT) return analyzeMysql(text, ctx);
+  const key = mysqlKey(text, ctx);
+  const hit = mysqlCache.get(key);
+  if (hit) return withAfter(hit, carriedOver(ctx));
+  const analysis = analyzeMysql(text, ctx);
+  if (!analysis.literalSensitive && !analysis.sessionSensitive && !analysis.changesSession) {
+    // Kept without this session's state (its maps would stay alive for as long as the entry).
+    mysqlCache.set(key, withAfter(analysis, carriedOver({ dialect: 'mysql' })));
+  }
+  return analysis;
+}
+
+/** A fresh result object: callers may keep or extend it without touching the cached one. */
+function withAfter(a: MysqlAnalysis, after: MysqlSessionAfter): MysqlAnalysis {
+  return {
+    findings: a.findings,
+    readOnly: a.readOnly,
+    opaque: a.opaque,
+    canonical: a.canonical,
+    hash: a.hash,
+    statements: a.statements,
+    after,
+    literalSensitive: a.literalSensitive,
+    sessionSensitive: a.sessionSensitive,
+    changesSession: a.changesSession,
+  };
 }

@@ -45,6 +45,12 @@ export interface MysqlAnalysis extends Analysis {
    * A cache must key on that state too, or not keep the result.
    */
   sessionSensitive: boolean;
+  /**
+   * The input changes the session state (PREPARE, DEALLOCATE, USE, CREATE PROCEDURE / FUNCTION,
+   * sql_mode, or what an EXECUTE or CALL ran): `after` is not the context's state carried over,
+   * so a cache must not reuse it for another session.
+   */
+  changesSession: boolean;
 }
 
 interface ModeState {
@@ -59,7 +65,13 @@ interface Env {
   routines: Map<string, string>;
   schema: string | undefined;
   depth: number;
-  shared: { forks: number; literalSensitive: boolean; sessionSensitive: boolean; modeChanged: boolean };
+  shared: {
+    forks: number;
+    literalSensitive: boolean;
+    sessionSensitive: boolean;
+    modeChanged: boolean;
+    changesSession: boolean;
+  };
 }
 
 interface Run {
@@ -277,6 +289,7 @@ function nested(sql: string, what: string, ms: ModeState, env: Env, acc: Acc, as
   }
   // What EXECUTE / CALL did to the session (PREPARE inside a procedure) stays in the session.
   for (const [k, v] of inner.prepared) env.prepared.set(k, v);
+  env.shared.changesSession = true;
   for (const s of statements) {
     for (const f of s.findings)
       acc.findings.push({
@@ -314,6 +327,7 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
     const name = t1.value.toLowerCase();
     const body = stringOperand(tokens.slice(3));
     env.shared.literalSensitive = true;
+    env.shared.changesSession = true;
     if (body === undefined) {
       env.prepared.set(name, {});
       add(
@@ -359,6 +373,7 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
   }
   if (isWord(t0, 'DEALLOCATE', 'DROP') && isWord(t1, 'PREPARE') && tokens[2]) {
     env.prepared.delete(tokens[2].value.toLowerCase());
+    env.shared.changesSession = true;
     acc.readOnly = true;
     return;
   }
@@ -400,6 +415,7 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
   if (isWord(t0, 'USE')) {
     const n = readName(tokens, 1);
     if (n) env.schema = n.name;
+    env.shared.changesSession = true;
   }
   judgeSimple(tokens, ms, env, acc);
 }
@@ -557,8 +573,10 @@ function judgeCompound(tokens: readonly Token[], ms: ModeState, env: Env, acc: A
     judgeBody(body, ms, cloneEnv(env, env.depth + 1), sub);
     for (const f of sub.findings) acc.findings.push({ ...f, message: `${what}: ${f.message}` });
     if (sub.opaque) acc.opaque = true;
-    if (parts.name && (parts.kind === 'PROCEDURE' || parts.kind === 'FUNCTION'))
+    if (parts.name && (parts.kind === 'PROCEDURE' || parts.kind === 'FUNCTION')) {
       env.routines.set(parts.name.toLowerCase(), bodyText(body));
+      env.shared.changesSession = true;
+    }
   }
 }
 
@@ -594,6 +612,16 @@ function mergeRuns(
   runs: Run[],
   _ctx: MysqlAnalysisContext,
 ): { statements: StatementAnalysis[]; after: MysqlSessionAfter; shared: Env['shared'] } {
+  if (runs.length === 1) {
+    // One lexing (the sql_mode was known throughout): its statements are in order and its
+    // session state is the state after the input.
+    const { statements, mode, env } = runs[0]!;
+    return {
+      statements,
+      shared: env.shared,
+      after: sessionAfter(mode, env.schema, env.prepared, env.routines, env.shared.modeChanged),
+    };
+  }
   const seen = new Set<string>();
   const statements: StatementAnalysis[] = [];
   for (const r of runs)
@@ -621,14 +649,21 @@ function mergeRuns(
   return {
     statements,
     shared: first.env.shared,
-    after: {
-      ...(sqlMode !== undefined ? { sqlMode } : {}),
-      ...(schema !== undefined ? { schema } : {}),
-      prepared,
-      routines,
-      sqlModeChanged: first.env.shared.modeChanged,
-    },
+    after: sessionAfter(sqlMode, schema, prepared, routines, first.env.shared.modeChanged),
   };
+}
+
+function sessionAfter(
+  sqlMode: string | undefined,
+  schema: string | undefined,
+  prepared: ReadonlyMap<string, PreparedStatement>,
+  routines: ReadonlyMap<string, string>,
+  sqlModeChanged: boolean,
+): MysqlSessionAfter {
+  const after: MysqlSessionAfter = { prepared, routines, sqlModeChanged };
+  if (sqlMode !== undefined) after.sqlMode = sqlMode;
+  if (schema !== undefined) after.schema = schema;
+  return after;
 }
 
 function newEnv(ctx: MysqlAnalysisContext): Env {
@@ -638,19 +673,27 @@ function newEnv(ctx: MysqlAnalysisContext): Env {
     routines: new Map(ctx.mysql?.routines ?? []),
     schema: ctx.mysql?.schema,
     depth: 0,
-    shared: { forks: 0, literalSensitive: false, sessionSensitive: false, modeChanged: false },
+    shared: {
+      forks: 0,
+      literalSensitive: false,
+      sessionSensitive: false,
+      modeChanged: false,
+      changesSession: false,
+    },
   };
 }
 
 function assemble(statements: StatementAnalysis[]): Analysis {
   const findings: Finding[] = statements.flatMap((s) => s.findings);
   const canonical = statements.map((s) => s.canonical).join(' ;\n');
+  // One statement: its canonical form is the whole input's, already hashed.
+  const only = statements.length === 1 ? statements[0]! : undefined;
   return {
     findings,
     readOnly: statements.every((s) => s.readOnly),
     opaque: statements.some((s) => s.opaque),
     canonical,
-    hash: sha256(canonical),
+    hash: only && only.hash !== '' ? only.hash : sha256(canonical),
     statements,
   };
 }
@@ -663,14 +706,23 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
     ? fork(text, start, env)
     : runFrom(text, start, modeState(ctx.sqlMode), env);
   const merged = mergeRuns(runs, ctx);
+  const base = assemble(merged.statements);
+  // Spelled out rather than spread: building the result by spreading costs more than analysing
+  // a short statement.
   return {
-    ...assemble(merged.statements),
+    findings: base.findings,
+    readOnly: base.readOnly,
+    opaque: base.opaque,
+    canonical: base.canonical,
+    hash: base.hash,
+    statements: base.statements,
     after: merged.after,
     literalSensitive: merged.shared.literalSensitive,
     sessionSensitive:
       merged.shared.sessionSensitive ||
       isUnknownMode(ctx.sqlMode) ||
       Object.values(lexFlags(ctx.sqlMode)).some(Boolean),
+    changesSession: merged.shared.changesSession || merged.shared.modeChanged,
   };
 }
 
@@ -683,6 +735,7 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
   let current: MysqlAnalysisContext = ctx;
   let literalSensitive = false;
   let sessionSensitive = false;
+  let changesSession = false;
   let after: MysqlSessionAfter | undefined;
   let pos = 0;
   let delimiter = ';';
@@ -699,6 +752,7 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
     }
     literalSensitive ||= part.literalSensitive;
     sessionSensitive ||= part.sessionSensitive;
+    changesSession ||= part.changesSession;
     after = {
       ...part.after,
       sqlModeChanged: (after?.sqlModeChanged ?? false) || part.after.sqlModeChanged,
@@ -722,6 +776,7 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
     },
     literalSensitive,
     sessionSensitive,
+    changesSession,
   };
 }
 

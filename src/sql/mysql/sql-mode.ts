@@ -19,7 +19,18 @@ export function isUnknownMode(mode: string | undefined): boolean {
   return mode === UNKNOWN_SQL_MODE;
 }
 
-export function lexFlags(mode: string | undefined): LexFlags {
+// A session keeps one mode for many statements, and every statement asks for its flags more
+// than once: the last answer is kept (frozen, as it is shared).
+let last: { mode: string | undefined; flags: Readonly<LexFlags> } | undefined;
+
+export function lexFlags(mode: string | undefined): Readonly<LexFlags> {
+  if (last !== undefined && last.mode === mode) return last.flags;
+  const flags = Object.freeze(parseLexFlags(mode));
+  last = { mode, flags };
+  return flags;
+}
+
+function parseLexFlags(mode: string | undefined): LexFlags {
   const parts = (mode ?? '').toUpperCase().split(',');
   let ansiQuotes = false;
   let noBackslashEscapes = false;

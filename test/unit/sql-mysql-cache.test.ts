@@ -1,0 +1,130 @@
+// The MySQL analysis cache in src/sql/analyze.ts: a result served from it must be what a cold
+// analysis gives, and inputs whose result depends on the session must never be served from it.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { analyze, clearAnalysisCaches } from '../../src/sql/analyze.js';
+import { analyzeMysql, type MysqlAnalysis } from '../../src/sql/mysql/analyze.js';
+import type { MysqlAnalysisContext } from '../../src/sql/mysql/session.js';
+import { corpus } from '../fixtures/mysql/corpus.js';
+
+const rules = (a: { findings: { rule: string }[] }) => a.findings.map((f) => f.rule);
+
+/** Runs each input through `analyze` and carries the session forward the way the gateway does. */
+class Session {
+  readonly ctx: MysqlAnalysisContext;
+
+  /** The gateway reads the session's sql_mode when the client connects. */
+  constructor(sqlMode = '') {
+    this.ctx = { dialect: 'mysql', sqlMode };
+  }
+
+  run(text: string): MysqlAnalysis {
+    const a = analyze(text, this.ctx) as MysqlAnalysis;
+    const { after } = a;
+    this.ctx.mysql = {
+      prepared: after.prepared,
+      routines: after.routines,
+      ...(after.schema !== undefined ? { schema: after.schema } : {}),
+    };
+    if (after.sqlMode !== undefined) this.ctx.sqlMode = after.sqlMode;
+    return a;
+  }
+}
+
+beforeEach(() => clearAnalysisCaches());
+
+describe('MySQL analysis cache', () => {
+  it('gives the cold result for every corpus input analysed twice', () => {
+    let reused = 0;
+    for (const c of corpus) {
+      const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', ...(c.mode ? { sqlMode: c.mode } : {}) });
+      const cold = analyzeMysql(c.sql, ctx());
+      const first = analyze(c.sql, ctx());
+      const second = analyze(c.sql, ctx());
+      expect(first, c.sql).toEqual(cold);
+      expect(second, c.sql).toEqual(cold);
+      if (second !== first && second.statements === first.statements) reused++;
+    }
+    // The corpus has plenty of plain statements: the cache must actually serve some.
+    expect(reused).toBeGreaterThan(20);
+  });
+
+  it('gives the cold result when the session carries prepared statements, routines and a schema', () => {
+    const ctx: MysqlAnalysisContext = {
+      dialect: 'mysql',
+      sqlMode: 'STRICT_TRANS_TABLES',
+      mysql: {
+        prepared: new Map([['st', { text: 'DROP TABLE t' }]]),
+        routines: new Map([['p', 'DELETE FROM t']]),
+        schema: 'app',
+      },
+    };
+    for (const c of corpus) {
+      if (c.mode) continue;
+      analyze(c.sql, ctx);
+      expect(analyze(c.sql, ctx), c.sql).toEqual(analyzeMysql(c.sql, ctx));
+    }
+  });
+
+  it('returns a fresh object whose session state is the caller’s', () => {
+    const text = 'SELECT c FROM sbtest1 WHERE id = 7';
+    const first: MysqlAnalysisContext = { dialect: 'mysql', mysql: { schema: 'app' } };
+    const a = analyze(text, first) as MysqlAnalysis;
+    const prepared = new Map([['st', { text: 'SELECT 1' }]]);
+    const second: MysqlAnalysisContext = { dialect: 'mysql', mysql: { prepared, schema: 'app' } };
+    const b = analyze(text, second) as MysqlAnalysis;
+    // Served from the cache, in an object of its own.
+    expect(b.statements).toBe(a.statements);
+    expect(b).not.toBe(a);
+    expect(b.after.prepared.get('st')).toEqual({ text: 'SELECT 1' });
+    expect(b.after.schema).toBe('app');
+    expect(a.after.prepared.size).toBe(0);
+    expect(b).toEqual(analyzeMysql(text, second));
+  });
+
+  it('does not reuse what a PREPARE put in the session for a later EXECUTE', () => {
+    const s = new Session();
+    s.run("PREPARE st FROM 'SELECT 1'");
+    expect(rules(s.run('EXECUTE st'))).toEqual([]);
+    s.run("PREPARE st FROM 'DROP TABLE t'");
+    expect(rules(s.run('EXECUTE st'))).toContain('destructive/drop-table');
+    // And the other way round, for the same texts again.
+    s.run("PREPARE st FROM 'SELECT 1'");
+    expect(rules(s.run('EXECUTE st'))).toEqual([]);
+  });
+
+  it('does not carry one session’s prepared statements or schema into another', () => {
+    const a = new Session();
+    const b = new Session();
+    a.run("PREPARE st FROM 'DROP TABLE t'");
+    expect(rules(a.run('EXECUTE st'))).toContain('destructive/drop-table');
+    expect(rules(b.run('EXECUTE st'))).toEqual(['opaque/dynamic-sql']);
+
+    a.run('USE mysql');
+    b.run('USE app');
+    expect(rules(a.run('INSERT INTO user VALUES (1)'))).toContain('privilege/catalog-write');
+    expect(rules(b.run('INSERT INTO user VALUES (1)'))).not.toContain('privilege/catalog-write');
+  });
+
+  it('follows DEALLOCATE, procedures and sql_mode changes in each session', () => {
+    const a = new Session();
+    const b = new Session();
+    b.run('DEALLOCATE PREPARE st');
+    a.run("PREPARE st FROM 'DROP TABLE t'");
+    a.run('DEALLOCATE PREPARE st');
+    expect(rules(a.run('EXECUTE st'))).toEqual(['opaque/dynamic-sql']);
+
+    a.run('CREATE PROCEDURE p() BEGIN DROP TABLE t; END');
+    expect(rules(a.run('CALL p()'))).toContain('destructive/drop-table');
+    expect(rules(b.run('CALL p()'))).not.toContain('destructive/drop-table');
+
+    // Under NO_BACKSLASH_ESCAPES the backslash does not escape the quote: the string ends
+    // there and the DROP after it is a statement of its own.
+    const text = "SELECT 'a\\'; DROP TABLE t; -- '";
+    const c = new Session();
+    const d = new Session();
+    expect(rules(c.run(text))).toEqual([]);
+    c.run("SET sql_mode = 'NO_BACKSLASH_ESCAPES'");
+    expect(rules(c.run(text))).toContain('destructive/drop-table');
+    expect(rules(d.run(text))).toEqual([]);
+  });
+});
