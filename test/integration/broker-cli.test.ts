@@ -7,17 +7,14 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProvider } from '../../src/credentials/broker-client.js';
-import { type OidcIssuer, restoreEnv, startOidcIssuer } from '../support/oidc-issuer.js';
+import { type OidcIssuer, startOidcIssuer, useRunnerToken } from '../support/oidc-issuer.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
 let db: PgServer;
 let issuer: OidcIssuer;
 let dir: string;
 const cli = join('.cache', `broker-cli-${process.pid}.mjs`);
-const savedEnv = {
-  url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
-  token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
-};
+let restoreRunnerToken: (() => void) | undefined;
 
 beforeAll(async () => {
   mkdirSync('.cache', { recursive: true });
@@ -37,13 +34,11 @@ beforeAll(async () => {
   ]).then(([d, i]) => [d, i] as const);
   await db.query('CREATE ROLE app_migrator NOLOGIN');
   dir = mkdtempSync(join(tmpdir(), 'guardrail-broker-cli-'));
-  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = issuer.requestUrl;
-  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = issuer.requestToken;
+  restoreRunnerToken = useRunnerToken(issuer);
 });
 
 afterAll(async () => {
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_URL', savedEnv.url);
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', savedEnv.token);
+  restoreRunnerToken?.();
   rmSync(cli, { force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
   await Promise.all([db?.stop(), issuer?.close()]);

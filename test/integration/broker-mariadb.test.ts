@@ -7,17 +7,14 @@ import { BrokerProvider } from '../../src/credentials/broker-client.js';
 import type { JobContext, Lease } from '../../src/credentials/types.js';
 import { type BrokerHarness, captureOutput, startBrokerHarness } from '../support/broker-harness.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
-import { type OidcIssuer, restoreEnv, startOidcIssuer } from '../support/oidc-issuer.js';
+import { type OidcIssuer, startOidcIssuer, useRunnerToken } from '../support/oidc-issuer.js';
 
 let db: MariaDbServer;
 let issuer: OidcIssuer;
 let harness: BrokerHarness;
 let output: ReturnType<typeof captureOutput>;
 const passwords: string[] = [];
-const savedEnv = {
-  url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
-  token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
-};
+let restoreRunnerToken: (() => void) | undefined;
 
 const ctx: JobContext = {
   repository: 'octo-org/app',
@@ -74,8 +71,7 @@ beforeAll(async () => {
   await admin.query('CREATE ROLE shop_migrator');
   await admin.query('GRANT ALL PRIVILEGES ON app.* TO shop_migrator');
   await admin.end();
-  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = issuer.requestUrl;
-  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = issuer.requestToken;
+  restoreRunnerToken = useRunnerToken(issuer);
   harness = await startBrokerHarness(yaml(issuer.issuer), {
     ADMIN_DSN: db.url(),
     REVOKE_KEY: 'maria-key-0123456789',
@@ -84,8 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   output?.stop();
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_URL', savedEnv.url);
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', savedEnv.token);
+  restoreRunnerToken?.();
   await harness?.close();
   await Promise.all([db?.stop(), issuer?.close()]);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProvider } from '../../src/credentials/broker-client.js';
 import type { JobContext, Lease } from '../../src/credentials/types.js';
 import { type BrokerHarness, captureOutput, startBrokerHarness } from '../support/broker-harness.js';
-import { type OidcIssuer, restoreEnv, startOidcIssuer } from '../support/oidc-issuer.js';
+import { type OidcIssuer, startOidcIssuer, useRunnerToken } from '../support/oidc-issuer.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { makeTestCa, type TestCa } from '../support/tls.js';
 import { gatewayFor } from './pg-harness.js';
@@ -18,10 +18,7 @@ let harness: BrokerHarness;
 let ca: TestCa;
 let output: ReturnType<typeof captureOutput>;
 const passwords: string[] = [];
-const savedEnv = {
-  url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
-  token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
-};
+let restoreRunnerToken: (() => void) | undefined;
 
 const ctx: JobContext = {
   repository: 'octo-org/app',
@@ -91,8 +88,7 @@ describe.each(['embedded', 'system'] as const)('broker with PostgreSQL (%s)', (f
       CREATE SCHEMA app AUTHORIZATION app_owner;
       GRANT USAGE, CREATE ON SCHEMA app TO app_migrator;
     `);
-    process.env.ACTIONS_ID_TOKEN_REQUEST_URL = issuer.requestUrl;
-    process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = issuer.requestToken;
+    restoreRunnerToken = useRunnerToken(issuer);
     ca = makeTestCa();
     harness = await startBrokerHarness(yaml(issuer.issuer), {
       ADMIN_DSN: db.url(),
@@ -102,8 +98,7 @@ describe.each(['embedded', 'system'] as const)('broker with PostgreSQL (%s)', (f
 
   afterAll(async () => {
     output?.stop();
-    restoreEnv('ACTIONS_ID_TOKEN_REQUEST_URL', savedEnv.url);
-    restoreEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', savedEnv.token);
+    restoreRunnerToken?.();
     await harness?.close();
     await Promise.all([db?.stop(), issuer?.close()]);
     if (ca) rmSync(ca.dir, { recursive: true, force: true });

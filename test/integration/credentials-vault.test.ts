@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext, Lease } from '../../src/credentials/types.js';
 import { VaultProvider, type VaultProviderOptions } from '../../src/credentials/vault.js';
 import { captureOutput } from '../support/broker-harness.js';
-import { type OidcIssuer, restoreEnv, startOidcIssuer } from '../support/oidc-issuer.js';
+import { type OidcIssuer, startOidcIssuer, useRunnerToken } from '../support/oidc-issuer.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { startVaultEmulator, type VaultEmulator } from '../support/vault-emulator.js';
 
@@ -14,10 +14,7 @@ let issuer: OidcIssuer;
 let vault: VaultEmulator;
 let strictVault: VaultEmulator;
 let output: ReturnType<typeof captureOutput>;
-const savedEnv = {
-  url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
-  token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
-};
+let restoreRunnerToken: (() => void) | undefined;
 
 const ctx: JobContext = {
   repository: 'octo-org/app',
@@ -73,14 +70,12 @@ beforeAll(async () => {
       allowLeaseRevoke,
     });
   [vault, strictVault] = await Promise.all([emulator(true), emulator(false)]);
-  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = issuer.requestUrl;
-  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = issuer.requestToken;
+  restoreRunnerToken = useRunnerToken(issuer);
 });
 
 afterAll(async () => {
   output?.stop();
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_URL', savedEnv.url);
-  restoreEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', savedEnv.token);
+  restoreRunnerToken?.();
   await Promise.all([vault?.close(), strictVault?.close()]);
   await Promise.all([db?.stop(), issuer?.close()]);
 });

@@ -200,6 +200,23 @@ export async function startOidcIssuer(opts: { audience?: string } = {}): Promise
 }
 
 /** Puts an environment variable back as it was (unset when it was unset). */
+/**
+ * Points the runner's OIDC request variables (what core.getIDToken reads) at the issuer, as the
+ * runner does for a job with `id-token: write`. Returns what puts the previous values back.
+ */
+export function useRunnerToken(issuer: { requestUrl: string; requestToken: string }): () => void {
+  const saved = {
+    url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
+    token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+  };
+  process.env.ACTIONS_ID_TOKEN_REQUEST_URL = issuer.requestUrl;
+  process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = issuer.requestToken;
+  return () => {
+    restoreEnv('ACTIONS_ID_TOKEN_REQUEST_URL', saved.url);
+    restoreEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', saved.token);
+  };
+}
+
 export function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
