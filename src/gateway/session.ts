@@ -98,6 +98,10 @@ export interface GatewayContext {
   redactMessage?: (text: string) => string;
 }
 
+type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
+type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
+const NO_FINDINGS: readonly Finding[] = [];
+
 let nextStatement = 0;
 
 function statementId(): string {
@@ -166,8 +170,8 @@ export class Session {
       via,
       session: this.info,
       inTransaction: opts.inTransaction ?? false,
-      ...(opts.params ? { params: opts.params } : {}),
     };
+    if (opts.params) statement.params = opts.params;
     this.statements++;
     const { recorder, functions, calledFunctions } = this.gateway;
     if (recorder.failed) {
@@ -205,15 +209,16 @@ export class Session {
     } catch (err) {
       return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
     }
-    this.record({
+    const recorded: StatementEvent = {
       type: 'statement',
       id: statement.id,
       text: this.gateway.redact(statement.text, this.analysisContext),
       via: statement.via,
       hash: analysis.hash,
       inTransaction: statement.inTransaction,
-      ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
-    });
+    };
+    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => '[param]');
+    this.record(recorded);
     // A function created or replaced may change what a later call does, in any session.
     if (!analysis.readOnly) this.gateway.functions?.invalidate();
     const { impact } = this.gateway;
@@ -263,8 +268,13 @@ export class Session {
     impact: Record<string, unknown> | undefined,
   ): Judgement | Promise<Judgement> {
     const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
-    const reasons = verdict.action === 'allow' ? [] : verdict.reasons;
-    const all = [...reasons, ...(verdict.warnings ?? [])];
+    const warnings = verdict.warnings ?? NO_FINDINGS;
+    const all =
+      verdict.action === 'allow'
+        ? warnings
+        : warnings.length === 0
+          ? verdict.reasons
+          : [...verdict.reasons, ...warnings];
     this.record({
       type: 'verdict',
       id: statement.id,
@@ -516,12 +526,9 @@ export class Session {
     result: { tag?: string; rows?: number; durationMs: number; error?: { code: string; message: string } },
   ): void {
     const { error } = result;
-    this.record({
-      type: 'result',
-      id,
-      ...result,
-      ...(error ? { error: { code: error.code, message: this.redactMessage(error.message) } } : {}),
-    });
+    const recorded: ResultEvent = { type: 'result', id, ...result };
+    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
+    this.record(recorded);
   }
 
   private redactMessage(text: string): string {

@@ -113,6 +113,46 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
   }
 }
 
+/**
+ * What framing one chunk sends to a socket, written once the chunk is done: a single piece (the
+ * usual case: every message of the chunk passed unchanged) as one plain write, several corked
+ * together. Writes made while a chunk is framed queue behind its pieces, so order is kept.
+ */
+class Outbox {
+  private readonly pieces: Buffer[] = [];
+  private open = false;
+
+  constructor(
+    private readonly socket: Socket,
+    /** The socket's buffer is full: stop reading what feeds it. */
+    private readonly full: () => void,
+  ) {}
+
+  begin(): void {
+    this.open = true;
+  }
+
+  send(buf: Buffer): void {
+    if (this.open) this.pieces.push(buf);
+    else if (!this.socket.write(buf)) this.full();
+  }
+
+  end(): void {
+    this.open = false;
+    const { pieces, socket } = this;
+    if (pieces.length === 0) return;
+    let room = true;
+    if (pieces.length === 1) room = socket.write(pieces[0]!);
+    else {
+      socket.cork();
+      for (const piece of pieces) room = socket.write(piece) && room;
+      socket.uncork();
+    }
+    pieces.length = 0;
+    if (!room) this.full();
+  }
+}
+
 /** The established proxy: client and server streams, each framed, with flow control. */
 class Link {
   private readonly replies: Replies;
@@ -125,6 +165,8 @@ class Link {
   private readonly serverWhole = SERVER_WHOLE.slice();
   private terminating = false;
   private closed = false;
+  private readonly serverOut: Outbox;
+  private readonly clientOut: Outbox;
 
   constructor(
     private readonly client: Socket,
@@ -134,6 +176,11 @@ class Link {
     pathChanged: boolean,
     private readonly onClose: () => void,
   ) {
+    this.serverOut = new Outbox(server, () => {
+      this.pressed = true;
+      this.client.pause();
+    });
+    this.clientOut = new Outbox(client, () => this.server.pause());
     const prepared = new Prepared();
     const dryRun = session.gateway.mode === 'dry-run' ? new DryRun() : undefined;
     let frontend: Frontend | undefined;
@@ -220,16 +267,16 @@ class Link {
     for (const m of greeting) this.replies.message(m[0]!, m, 0, m.length);
     client.write(Buffer.concat(greeting));
     client.on('data', (chunk: Buffer) => {
-      server.cork();
-      this.guard(() => this.fromClient.push(chunk));
-      server.uncork();
+      this.serverOut.begin();
+      this.push(this.fromClient, chunk);
+      this.serverOut.end();
       // Terminate is forwarded with whatever preceded it in the chunk, then the link closes.
       if (this.terminating) this.close('client terminated');
     });
     server.on('data', (chunk: Buffer) => {
-      client.cork();
-      this.guard(() => this.fromServer.push(chunk));
-      client.uncork();
+      this.clientOut.begin();
+      this.push(this.fromServer, chunk);
+      this.clientOut.end();
     });
     server.on('drain', () => {
       this.pressed = false;
@@ -245,7 +292,16 @@ class Link {
     );
     server.on('end', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
     server.on('close', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
-    if (leftover.length > 0) this.guard(() => this.fromClient.push(leftover));
+    if (leftover.length > 0) this.push(this.fromClient, leftover);
+  }
+
+  /** Frames a chunk; anything thrown (e.g. the transcript failing) ends this connection only. */
+  private push(framer: Framer, chunk: Buffer): void {
+    try {
+      framer.push(chunk);
+    } catch (err) {
+      this.fail('XX000', `gateway error: ${(err as Error).message}`, 'gateway error');
+    }
   }
 
   /** Anything thrown on the data path (e.g. the transcript failing) ends this connection only. */
@@ -264,26 +320,26 @@ class Link {
   }
 
   private toServer(buf: Buffer): void {
-    if (this.closed) return;
-    if (!this.server.write(buf)) {
-      this.pressed = true;
-      this.client.pause();
-    }
+    if (!this.closed) this.serverOut.send(buf);
   }
 
   private toClient(buf: Buffer): void {
-    if (this.closed) return;
-    if (!this.client.write(buf)) this.server.pause();
+    if (!this.closed) this.clientOut.send(buf);
   }
 
   private fail(code: string, message: string, reason: string): void {
     if (this.closed) return;
+    // What the chunk being framed sent before the failure goes first, as it would have alone.
+    this.serverOut.end();
+    this.clientOut.end();
     fatal(this.client, code, message);
     this.close(`${reason}: ${message}`);
   }
 
   private close(reason: string): void {
     if (this.closed) return;
+    this.serverOut.end();
+    this.clientOut.end();
     this.closed = true;
     this.onClose();
     try {

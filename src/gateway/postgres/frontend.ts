@@ -31,6 +31,8 @@ export const FAILING_SQL = 'guardrail refused this statement';
 const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
 const PARAM_PREVIEW = 1024;
+/** What is known of a statement when masking is off or it does not run (never modified). */
+const NO_FACTS: StatementFacts = Object.freeze({});
 
 export interface FrontendHooks {
   /** Sends bytes to the server (used when a held statement is decided). */
@@ -170,13 +172,7 @@ export class Frontend {
         if (portal.next < 0) return this.malformed('Execute');
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, undefined, {
-          ...(p ? { portal: p } : {}),
-          ...(s?.lineage ? { lineage: s.lineage } : {}),
-          ...(s?.texts ? { texts: s.texts } : {}),
-          ...(s?.changesCatalog ? { changesCatalog: true } : {}),
-          ...(s?.steps ? { steps: s.steps } : {}),
-        });
+        this.replies.expect(EXECUTE, s?.id, undefined, s, p);
         return FORWARD;
       }
       case T.describe: {
@@ -186,7 +182,7 @@ export class Frontend {
           buf[start + 5] === 0x53
             ? this.prepared.statements.get(name.value)
             : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, undefined, undefined, target ? { describes: target } : {});
+        this.replies.expect(DESCRIBE, undefined, undefined, undefined, undefined, target);
         return FORWARD;
       }
       case T.close: {
@@ -302,10 +298,7 @@ export class Frontend {
     end: number,
     decided: (j: Judgement, facts: StatementFacts) => Disposition,
   ): Disposition {
-    const inspected = this.session.inspect(text, via, {
-      inTransaction: this.replies.inTransaction,
-      ...(params ? { params } : {}),
-    });
+    const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params });
     const j =
       inspected instanceof Promise
         ? inspected.then((x) => this.withFacts(text, x))
@@ -334,7 +327,7 @@ export class Frontend {
     text: string,
     j: Judgement,
   ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> {
-    if (!j.forward || !this.masking) return [j, {}];
+    if (!j.forward || !this.masking) return [j, NO_FACTS];
     const texts = j.analysis.statements.map((s) => s.text);
     const { catalog } = this.masking;
     if (!catalog) return [j, { texts }];

@@ -48,20 +48,48 @@ export interface PreparedStatement extends StatementFacts {
   described?: ResultFields;
 }
 
-interface Entry extends StatementFacts, ResultEntry {
-  kind: ReplyKind;
+/**
+ * One expected reply. A class with every field set in the constructor, so all entries share one
+ * shape and the reply path's property reads stay monomorphic.
+ */
+class Entry implements StatementFacts, ResultEntry {
   /** Session statement id whose result this reply completes. */
   stmt: string | undefined;
   /** For a refused statement: the ErrorResponse the client gets instead of the server's. */
   refusal: Buffer | undefined;
-  started: number;
-  tag: string | undefined;
-  rows: number | undefined;
-  error: { code: string; message: string } | undefined;
+  /** When a statement's reply was expected (0 for replies that complete no statement). */
+  readonly started: number;
+  tag: string | undefined = undefined;
+  rows: number | undefined = undefined;
+  error: { code: string; message: string } | undefined = undefined;
   /** QUERY: which statement of the string is answering now. */
-  index: number;
+  index = 0;
+  readonly lineage: (StatementLineage | undefined)[] | undefined;
+  readonly texts: string[] | undefined;
+  readonly changesCatalog: boolean | undefined;
+  readonly steps: Step[] | undefined;
+  readonly portal: Portal | undefined;
   /** DESCRIBE: what the RowDescription describes. */
-  describes?: PreparedStatement | Portal;
+  readonly describes: PreparedStatement | Portal | undefined;
+
+  constructor(
+    readonly kind: ReplyKind,
+    stmt: string | undefined,
+    refusal: Buffer | undefined,
+    facts: StatementFacts | undefined,
+    portal: Portal | undefined,
+    describes: PreparedStatement | Portal | undefined,
+  ) {
+    this.stmt = stmt;
+    this.refusal = refusal;
+    this.started = stmt === undefined ? 0 : performance.now();
+    this.lineage = facts?.lineage;
+    this.texts = facts?.texts;
+    this.changesCatalog = facts?.changesCatalog;
+    this.steps = facts?.steps;
+    this.portal = portal;
+    this.describes = describes;
+  }
 }
 
 /** Dry run: the plan, and the Frontend, which waits for each batch to end before reading on. */
@@ -119,19 +147,20 @@ export class Replies {
     return this.queue.length - this.head;
   }
 
-  expect(kind: ReplyKind, stmt?: string, refusal?: Buffer, extra?: Partial<Entry>): void {
-    this.queue.push({
-      kind,
-      stmt,
-      refusal,
-      started: performance.now(),
-      tag: undefined,
-      rows: undefined,
-      error: undefined,
-      index: 0,
-      ...extra,
-    });
-    if (extra?.changesCatalog) this.unseenDdl = true;
+  /**
+   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
+   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
+   */
+  expect(
+    kind: ReplyKind,
+    stmt?: string,
+    refusal?: Buffer,
+    facts?: StatementFacts,
+    portal?: Portal,
+    describes?: PreparedStatement | Portal,
+  ): void {
+    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
+    if (facts?.changesCatalog) this.unseenDdl = true;
   }
 
   private peek(): Entry | undefined {
@@ -153,12 +182,13 @@ export class Replies {
     if (e.refusal) return;
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
-    this.session.result(e.stmt, {
+    const result: Parameters<Session['result']>[1] = {
       durationMs: Math.round((performance.now() - e.started) * 1000) / 1000,
-      ...(e.tag !== undefined ? { tag: e.tag } : {}),
-      ...(e.rows !== undefined ? { rows: e.rows } : {}),
-      ...(e.error ? { error: e.error } : {}),
-    });
+    };
+    if (e.tag !== undefined) result.tag = e.tag;
+    if (e.rows !== undefined) result.rows = e.rows;
+    if (e.error) result.error = e.error;
+    this.session.result(e.stmt, result);
   }
 
   /** Handles one server message; returns what to send the client. */

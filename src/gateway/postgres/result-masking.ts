@@ -85,6 +85,8 @@ export class ResultMasker {
   private current: Result | undefined;
   /** How DataRow and CopyData arrive between results. */
   private readonly rowMode: number;
+  /** Plans that mask no column, by width: most results of a session without column rules share one. */
+  private readonly unmasked: MaskPlan[] = [];
 
   constructor(
     private readonly session: Session,
@@ -201,19 +203,29 @@ export class ResultMasker {
     const { masking, catalog } = this.m;
     const lineage = e.lineage?.[e.index ?? 0];
     const n = fields?.fields.length ?? width ?? 0;
-    if (!catalog) return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+    if (!catalog) return this.unmaskedPlan(n);
     if (!lineage) return 'the statement has no lineage';
     if (!fields) {
       // Rows without a description (an Execute of a statement never described): lineage alone.
       if (lineage.anyMasked || (lineage.exact && lineage.columns.length !== n))
         return 'the result was not described, so its masked columns cannot be typed';
-      return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+      return this.unmaskedPlan(n);
     }
     const p = masking.pgRowPlan(fields.fields, lineage, catalog.origins);
     if (p.kind === 'plan') return p.plan;
     if (p.kind === 'refuse') return p.reason;
     if (round >= 3) return 'the origins of its columns could not be read from the catalog';
     return catalog.resolve(p.missing).then(() => this.plan(e, fields, width, round + 1));
+  }
+
+  private unmaskedPlan(n: number): MaskPlan {
+    let plan = this.unmasked[n];
+    if (!plan) {
+      plan = this.m.masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+      // Widths come from the server (up to 1,664 columns): the cache stays small.
+      if (n >= 0 && n <= 1664) this.unmasked[n] = plan;
+    }
+    return plan;
   }
 
   /** A DataRow of `e`'s result (the first one starts the result when there was no RowDescription). */

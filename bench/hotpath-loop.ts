@@ -1,0 +1,221 @@
+// The Postgres gateway's JavaScript cost per round trip without sockets, databases or other
+// processes: pgbench -S's messages (simple Query, or Bind/Execute/Sync of a prepared statement)
+// and the server's replies to them are pushed through the same Framer → Frontend → Session →
+// Replies → transcript path a connection uses, in a loop, and the process's CPU time per round
+// trip is read. On a shared machine this moves far less than a proxied pgbench run, so it is the
+// figure to compare before and after a hot-path change:
+// `node scripts/run-ts.mjs bench/hotpath-loop.ts [ROUND_TRIPS] [REPEATS]`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGatewayContext } from '../src/gateway/context.js';
+import {
+  commandComplete,
+  parseMessage,
+  queryMessage,
+  readyForQuery,
+  T,
+} from '../src/gateway/postgres/codec.js';
+import { Framer } from '../src/gateway/postgres/framer.js';
+import { Frontend } from '../src/gateway/postgres/frontend.js';
+import { Prepared, Replies } from '../src/gateway/postgres/replies.js';
+import { Session } from '../src/gateway/session.js';
+import { defaultPolicy } from '../src/policy/index.js';
+import type { Analysis } from '../src/sql/types.js';
+import { FileRecorder } from '../src/transcript/recorder.js';
+
+const roundTrips = Number(process.argv[2] ?? 50_000);
+const repeats = Number(process.argv[3] ?? 5);
+const flushEvery = Number(process.env.HOTPATH_FLUSH_EVERY ?? 1);
+
+function msg(type: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(5);
+  head[0] = type;
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+const int16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+// pgbench -S: one int4 column of one row.
+const rowDescription = msg(
+  T.rowDescription,
+  int16(1),
+  cstr('abalance'),
+  int32(16_400),
+  int16(3),
+  int32(23),
+  int16(4),
+  int32(-1),
+  int16(0),
+);
+const dataRow = msg(T.dataRow, int16(1), int32(1), Buffer.from('0'));
+const done = commandComplete('SELECT 1');
+const ready = readyForQuery(0x49);
+const simpleRequest = (aid: number) =>
+  queryMessage(`SELECT abalance FROM pgbench_accounts WHERE aid = ${aid};`);
+const simpleReply = Buffer.concat([rowDescription, dataRow, done, ready]);
+const prepare = Buffer.concat([
+  parseMessage('P0_1', 'SELECT abalance FROM pgbench_accounts WHERE aid = $1;'),
+  msg(T.sync),
+]);
+const prepareReply = Buffer.concat([msg(T.parseComplete), ready]);
+const preparedRequest = (aid: number) =>
+  Buffer.concat([
+    msg(
+      T.bind,
+      cstr(''),
+      cstr('P0_1'),
+      int16(0),
+      int16(1),
+      int32(String(aid).length),
+      Buffer.from(String(aid)),
+      int16(0),
+    ),
+    msg(T.execute, cstr(''), int32(0)),
+    msg(T.sync),
+  ]);
+const preparedReply = Buffer.concat([msg(T.bindComplete), dataRow, done, ready]);
+
+function allowEverything(text: string): Analysis {
+  const statement = {
+    text,
+    offset: 0,
+    findings: [],
+    readOnly: true,
+    opaque: false,
+    canonical: text,
+    hash: '0',
+  };
+  return { findings: [], readOnly: true, opaque: false, canonical: text, hash: '0', statements: [statement] };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'guardrail-hotpath-loop-'));
+
+async function measure(
+  analysis: boolean,
+  mode: 'simple' | 'prepared',
+): Promise<{ user: number; system: number }> {
+  const recorder = new FileRecorder(join(dir, `${analysis}-${mode}.jsonl`));
+  const built = await createGatewayContext({
+    dialect: 'postgres',
+    policy: defaultPolicy(),
+    recorder,
+    database: { name: 'postgres', host: 'localhost', role: 'postgres' },
+  });
+  const context = analysis
+    ? built
+    : { ...built, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
+  const session = new Session(context, { conn: 1, user: 'postgres', database: 'postgres', client: 'bench' });
+  const prepared = new Prepared();
+  const serverWhole = new Uint8Array(256).fill(1);
+  serverWhole[T.dataRow] = 0;
+  serverWhole[T.copyData] = 0;
+  let bytes = 0;
+  const replies = new Replies(session, prepared, {
+    masking: built.masking,
+    hooks: {
+      toClient: (b) => {
+        bytes += b.length;
+      },
+      resumeServer: () => {},
+      setWhole: (type, mode) => {
+        serverWhole[type] = mode;
+      },
+      fatal: (m) => {
+        throw new Error(m);
+      },
+    },
+  });
+  const fail = (m: string) => {
+    throw new Error(m);
+  };
+  const frontend = new Frontend(
+    session,
+    replies,
+    prepared,
+    { send: () => {}, hold: fail.bind(null, 'held'), release: () => {}, fatal: fail, terminate: () => {} },
+    { pathChanged: false },
+  );
+  const clientWhole = new Uint8Array(256).fill(1);
+  clientWhole[T.copyData] = 0;
+  const fromClient = new Framer({
+    whole: clientWhole,
+    maxMessageBytes: 1 << 20,
+    message: (type, buf, start, end) => frontend.message(type, buf, start, end),
+    out: (b) => {
+      bytes += b.length;
+    },
+    fail,
+  });
+  const fromServer = new Framer({
+    whole: serverWhole,
+    maxMessageBytes: 1 << 20,
+    message: (type, buf, start, end) => replies.message(type, buf, start, end),
+    out: (b) => {
+      bytes += b.length;
+    },
+    fail,
+  });
+  if (mode === 'prepared') {
+    fromClient.push(prepare);
+    fromServer.push(prepareReply);
+  }
+  // Requests are built before the clock starts: the client's work is not the gateway's.
+  const requests = Array.from({ length: 1000 }, (_, i) =>
+    mode === 'simple' ? simpleRequest(i + 1) : preparedRequest(i + 1),
+  );
+  const reply = mode === 'simple' ? simpleReply : preparedReply;
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      fromClient.push(requests[i % requests.length]!);
+      fromServer.push(reply);
+      // One event-loop turn per round trip in the proxy: the transcript is written once per turn.
+      // HOTPATH_FLUSH_EVERY=N writes it every N round trips instead, to price that write.
+      if ((i + 1) % flushEvery === 0) recorder.flush();
+    }
+  };
+  run(Math.min(roundTrips, 5_000)); // warm-up: JIT and caches
+  const before = process.cpuUsage();
+  run(roundTrips);
+  const used = process.cpuUsage(before);
+  session.end('done');
+  recorder.close();
+  if (bytes === 0) throw new Error('nothing was relayed');
+  return { user: used.user / roundTrips, system: used.system / roundTrips };
+}
+
+const results = new Map<string, { user: number; system: number }[]>();
+try {
+  for (let r = 0; r < repeats; r++)
+    for (const analysis of [false, true])
+      for (const mode of ['simple', 'prepared'] as const) {
+        const key = `${analysis ? 'gateway' : 'analysis off'} ${mode}`;
+        const m = await measure(analysis, mode);
+        results.set(key, [...(results.get(key) ?? []), m]);
+      }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  `${roundTrips} round trips × ${repeats} repeats; median µs of CPU per round trip (user + system):`,
+);
+for (const [key, ms] of results) {
+  const user = median(ms.map((m) => m.user));
+  const system = median(ms.map((m) => m.system));
+  const total = median(ms.map((m) => m.user + m.system));
+  console.log(
+    `  ${key.padEnd(22)} ${total.toFixed(2)}  (user ${user.toFixed(2)}, system ${system.toFixed(2)})`,
+  );
+}
