@@ -36,6 +36,11 @@ export const RULES = {
   'destructive/replace': rule('destructive', 'risk', 'MySQL REPLACE (deletes the conflicting row)'),
   'destructive/drop-partition': rule('destructive', 'risk', 'DROP / DETACH PARTITION'),
   'destructive/truncate-partition': rule('destructive', 'risk', 'MySQL ALTER TABLE … TRUNCATE PARTITION'),
+  'destructive/disable-integrity': rule(
+    'destructive',
+    'risk',
+    'foreign-key checks or triggers switched off (session_replication_role, DISABLE TRIGGER, FOREIGN_KEY_CHECKS=0)',
+  ),
   'privilege/grant': rule('privilege', 'risk', 'GRANT of privileges or role membership'),
   'privilege/revoke': rule('privilege', 'risk', 'REVOKE of privileges or role membership'),
   'privilege/role-change': rule('privilege', 'risk', 'CREATE / ALTER / DROP ROLE or USER'),

@@ -84,7 +84,7 @@ export function compoundParts(tokens: readonly Token[]): CompoundParts {
     return { ...base, body: tokens.slice(start), ok: start < tokens.length };
   }
   // EVENT: … DO body
-  const doAt = tokens.findIndex((t, i) => i > name.next && isWord(t, 'DO'));
+  const doAt = tokens.findIndex((t, i) => i >= name.next && isWord(t, 'DO'));
   if (doAt < 0) return { ...base, body: [], ok: isWord(t0, 'ALTER') };
   return { ...base, body: tokens.slice(doAt + 1), ok: doAt + 1 < tokens.length };
 }

@@ -91,7 +91,22 @@ const ADMIN_LEADERS = new Set([
   'RESTART',
 ]);
 // Session variables whose change needs administrative rights (binary log, replication).
-const ADMIN_SESSION_VARS = new Set(['SQL_LOG_BIN', 'GTID_NEXT', 'PSEUDO_THREAD_ID', 'WSREP_ON']);
+// Session variables only an administrator may set: they hide the session from the logs
+// (sql_log_off), or change what and how replicas receive (binlog, GTID, Galera).
+const ADMIN_SESSION_VARS = new Set([
+  'SQL_LOG_BIN',
+  'SQL_LOG_OFF',
+  'GTID_NEXT',
+  'GTID_DOMAIN_ID',
+  'GTID_SEQ_NO',
+  'SERVER_ID',
+  'PSEUDO_THREAD_ID',
+  'PSEUDO_SLAVE_MODE',
+  'SKIP_REPLICATION',
+  'BINLOG_FORMAT',
+  'WSREP_ON',
+  'WSREP_OSU_METHOD',
+]);
 
 export function classifyTokens(tokens: readonly Token[]): TokenClassification {
   const findings: RawFinding[] = [];
@@ -288,6 +303,25 @@ function listEnd(tokens: readonly Token[], i: number): number {
   }
 }
 
+/** Session switches that, when off, let in rows that break keys or constraints. */
+const INTEGRITY_CHECKS = new Set(['FOREIGN_KEY_CHECKS', 'UNIQUE_CHECKS', 'CHECK_CONSTRAINT_CHECKS']);
+/** Values that leave such a check on; anything else (0, OFF, a variable) may switch it off. */
+const CHECKS_ON = new Set(['1', 'ON', 'TRUE', 'DEFAULT']);
+
+/** `<integrity check> = <value>` at `i`, with a value that may switch the check off. */
+function switchesOffChecks(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i]!;
+  const name =
+    t.kind === 'sysvar' ? t.value.replace(/^(session|local)\./i, '') : t.kind === 'word' ? t.value : '';
+  if (!INTEGRITY_CHECKS.has(name.toUpperCase())) return false;
+  const op = tokens[i + 1]?.text;
+  if (op !== '=' && op !== ':=') return false;
+  const value = tokens[i + 2];
+  const end = tokens[i + 3];
+  const plain = end === undefined || isPunct(end, ',') || isWord(end, 'FOR');
+  return !(plain && value !== undefined && CHECKS_ON.has(value.value.toUpperCase()));
+}
+
 function classifySet(tokens: readonly Token[], add: Add): boolean {
   const t1 = tokens[1];
   if (isWord(t1, 'ROLE')) {
@@ -310,7 +344,13 @@ function classifySet(tokens: readonly Token[], add: Add): boolean {
     add('exfiltration/admin-function', [], `SET ${t1!.upper} changes server-wide settings`);
     return false;
   }
-  for (const t of tokens) {
+  for (const [i, t] of tokens.entries()) {
+    if (switchesOffChecks(tokens, i))
+      add(
+        'destructive/disable-integrity',
+        [],
+        `${t.value} = ${tokens[i + 2]?.text ?? ''} stops enforcing it`,
+      );
     if (isWord(t, 'GLOBAL', 'PERSIST', 'PERSIST_ONLY')) {
       add('exfiltration/admin-function', [], `SET ${t.upper} changes server-wide settings`);
       return false;
@@ -534,6 +574,10 @@ function classifyAlterTable(tokens: readonly Token[], at: number, add: Add): boo
     }
     if (w === 'ALGORITHM' && spec.some((t) => isWord(t, 'COPY'))) {
       add('lock-heavy/table-rewrite', objects, 'ALGORITHM=COPY rebuilds the table under lock');
+      continue;
+    }
+    if (w === 'ENGINE' && spec.some((t) => t.value.toUpperCase() === 'BLACKHOLE')) {
+      add('destructive/truncate', objects, 'ALTER TABLE … ENGINE=BLACKHOLE discards every row');
       continue;
     }
     if (

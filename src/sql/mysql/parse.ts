@@ -106,15 +106,56 @@ function evaluate(e: unknown): Value {
       // node-sql-parser reads `NOT (x)` as a call of a function named NOT.
       const parts = (x.name as { name?: Array<{ value?: string }> } | undefined)?.name;
       const args = (x.args as { value?: unknown[] } | undefined)?.value;
-      if (parts?.length === 1 && String(parts[0]?.value).toUpperCase() === 'NOT' && args?.length === 1) {
+      const fn = parts?.length === 1 ? String(parts[0]?.value).toUpperCase() : '';
+      if (fn === 'NOT' && args?.length === 1) {
         const t = truth(evaluate(args[0]));
         return t === undefined ? UNKNOWN : { known: true, value: t === null ? null : t ? 0 : 1 };
       }
+      if ((fn === 'COALESCE' || fn === 'IFNULL') && args) return firstNonNull(args);
+      if (fn === 'IF' && args?.length === 3) {
+        const t = truth(evaluate(args[0]));
+        return t === undefined ? UNKNOWN : evaluate(t ? args[1] : args[2]);
+      }
+      if (fn === 'EXISTS' && args?.length === 1) {
+        // EXISTS (SELECT <constants>) with no FROM has its one row.
+        const sel = (args[0] as { ast?: Ast } | undefined)?.ast;
+        return sel && fromless(sel) ? { known: true, value: 1 } : UNKNOWN;
+      }
       return UNKNOWN;
     }
-    default:
+    case 'case': {
+      if (x.expr) return UNKNOWN;
+      for (const arm of (x.args ?? []) as Ast[]) {
+        if (arm.type === 'else') return evaluate(arm.result);
+        const t = truth(evaluate(arm.cond));
+        if (t === undefined) return UNKNOWN;
+        if (t) return evaluate(arm.result);
+      }
+      return { known: true, value: null };
+    }
+    default: {
+      // A parenthesised scalar subquery with no FROM: `(SELECT 1)` is its one column.
+      const sel = x.ast as Ast | undefined;
+      const columns = sel?.columns as Array<{ expr?: unknown }> | undefined;
+      if (sel && fromless(sel) && Array.isArray(columns) && columns.length === 1)
+        return evaluate(columns[0]?.expr);
       return UNKNOWN;
+    }
   }
+}
+
+function fromless(sel: Ast): boolean {
+  const limit = (sel.limit as { value?: unknown[] } | null | undefined)?.value ?? [];
+  return sel.type === 'select' && !sel.from && !sel.where && !sel.having && limit.length === 0;
+}
+
+function firstNonNull(args: unknown[]): Value {
+  for (const a of args) {
+    const v = evaluate(a);
+    if (!v.known) return UNKNOWN;
+    if (v.value !== null) return v;
+  }
+  return { known: true, value: null };
 }
 
 function binary(x: Ast): Value {
@@ -154,6 +195,12 @@ function binary(x: Ast): Value {
     const [v, a, b] = [num(l.value), num(lo.value), num(hi.value)];
     if (v === null || a === null || b === null) return { known: true, value: null };
     return { known: true, value: (op === 'BETWEEN') === (v >= a && v <= b) ? 1 : 0 };
+  }
+  if (op === 'LIKE') {
+    // LIKE '%' matches every non-NULL value.
+    const pattern = evaluate(right);
+    if (pattern.known && typeof pattern.value === 'string' && /^%+$/.test(pattern.value))
+      return { known: true, value: 1 };
   }
   if (op === 'XOR') {
     const l = truth(evaluate(left));

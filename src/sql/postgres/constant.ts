@@ -111,11 +111,40 @@ export function constantValue(node: unknown, track: LiteralTracker): Value | und
       }
       return { t: 'str', v: out };
     }
-    default: {
-      const b = truth(node, track);
-      return b === undefined ? undefined : { t: 'bool', v: b };
+    case 'CoalesceExpr':
+      return firstNonNull(asList(n.args), track);
+    case 'CaseExpr': {
+      // Only the searched form (CASE WHEN cond THEN …): its branch is known when the conditions are.
+      if (n.arg !== undefined) return undefined;
+      for (const item of asList(n.args)) {
+        const when = asNode(asNode(item)?.CaseWhen);
+        const hit = truth(when?.expr, track);
+        if (hit === undefined) return undefined;
+        if (hit) return constantValue(when?.result, track);
+      }
+      return n.defresult === undefined ? { t: 'null' } : constantValue(n.defresult, track);
+    }
+    case 'SubLink': {
+      // `(SELECT true)`: a scalar subquery over no table is its one expression.
+      if (n.subLinkType !== 'EXPR_SUBLINK') break;
+      const sel = asNode(asNode(n.subselect)?.SelectStmt);
+      const targets = asList(sel?.targetList);
+      if (!sel || sel.fromClause || sel.whereClause || sel.havingClause || targets.length !== 1)
+        return undefined;
+      return constantValue(asNode(asNode(targets[0])?.ResTarget)?.val, track);
     }
   }
+  const b = truth(node, track);
+  return b === undefined ? undefined : { t: 'bool', v: b };
+}
+
+function firstNonNull(args: unknown[], track: LiteralTracker): Value | undefined {
+  for (const a of args) {
+    const v = constantValue(a, track);
+    if (!v) return undefined;
+    if (v.t !== 'null') return v;
+  }
+  return { t: 'null' };
 }
 
 function display(v: Value): string {
@@ -170,6 +199,8 @@ function couldBeConstant(node: unknown): boolean {
       return false;
     case 'TypeCast':
       return couldBeConstant(n.arg);
+    case 'CoalesceExpr':
+      return asList(n.args).every(couldBeConstant);
     case 'A_Expr':
       return (
         n.kind === 'AEXPR_OP' &&
@@ -207,7 +238,10 @@ export function truth(node: unknown, track: LiteralTracker): boolean | undefined
   const [type, n] = u;
   switch (type) {
     case 'A_Const':
-    case 'TypeCast': {
+    case 'TypeCast':
+    case 'FuncCall':
+    case 'CoalesceExpr':
+    case 'CaseExpr': {
       const v = constantValue(node, track);
       if (!v) return undefined;
       if (v.t === 'bool') return v.v;
@@ -294,6 +328,10 @@ export function truth(node: unknown, track: LiteralTracker): boolean | undefined
       }
     }
     case 'SubLink': {
+      if (n.subLinkType === 'EXPR_SUBLINK') {
+        const v = constantValue(node, track);
+        return v?.t === 'bool' ? v.v : v?.t === 'null' ? false : undefined;
+      }
       if (n.subLinkType !== 'EXISTS_SUBLINK') return undefined;
       const sel = asNode(asNode(n.subselect)?.SelectStmt);
       if (sel && !sel.fromClause && !sel.whereClause && !sel.havingClause && !sel.limitCount) return true;

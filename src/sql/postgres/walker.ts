@@ -395,6 +395,13 @@ function dropMessage(kind: string, names: string[], n: PgNode): string {
   return `DROP ${kind} ${names.join(', ')}${cascade}`;
 }
 
+/** Whether an expression reads any column (a `USING` that reads none discards the old values). */
+function readsColumn(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsColumn);
+  if (typeof node !== 'object' || node === null) return false;
+  return Object.entries(node).some(([k, v]) => k === 'ColumnRef' || readsColumn(v));
+}
+
 function alterTable(w: Walker, n: PgNode): void {
   const table = rangeVarName(n.relation);
   const at = w.stmtLocation(n);
@@ -425,6 +432,18 @@ function alterTable(w: Walker, n: PgNode): void {
         );
         break;
       case 'AT_AlterColumnType':
+        if (
+          def?.[0] === 'ColumnDef' &&
+          def[1].raw_default !== undefined &&
+          !readsColumn(def[1].raw_default)
+        ) {
+          w.add(
+            'destructive/drop-column',
+            [column],
+            `ALTER COLUMN ${col} TYPE … USING an expression of no column replaces every value of ${column}`,
+            at,
+          );
+        }
         lockEffect(
           w,
           'lock-heavy/alter-column-type',
@@ -461,6 +480,20 @@ function alterTable(w: Walker, n: PgNode): void {
       }
       case 'AT_ChangeOwner':
         w.add('privilege/owner-change', [table], `ALTER ${table} OWNER TO ${roleName(cmd.newowner)}`, at);
+        break;
+      case 'AT_DisableTrig':
+      case 'AT_DisableTrigAll':
+      case 'AT_DisableTrigUser':
+      case 'AT_DisableRule':
+      // ENABLE REPLICA fires only under session_replication_role = replica: off for everyone else.
+      case 'AT_EnableReplicaTrig':
+      case 'AT_EnableReplicaRule':
+        w.add(
+          'destructive/disable-integrity',
+          [table],
+          `ALTER TABLE ${table} ${String(cmd.subtype).slice(3)} ${col || 'ALL'} stops it firing`,
+          at,
+        );
         break;
       case 'AT_DisableRowSecurity':
       case 'AT_NoForceRowSecurity':
@@ -575,6 +608,16 @@ function collectCalls(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** Any role but `origin` stops foreign-key and ordinary triggers from firing. */
+function replicationRole(w: Walker, value: string, at: number): void {
+  w.add(
+    'destructive/disable-integrity',
+    [],
+    `session_replication_role = ${value} switches off foreign-key checks and triggers`,
+    at,
+  );
+}
+
 function funcCall(w: Walker, n: PgNode): void {
   const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
   const name = (parts[parts.length - 1] ?? '').toLowerCase();
@@ -588,7 +631,10 @@ function funcCall(w: Walker, n: PgNode): void {
     const identity = setting === undefined ? undefined : IDENTITY_SETTINGS.get(setting.trim().toLowerCase());
     if (identity)
       w.add(identity, [setting!], `set_config('${setting}', …) changes the session's identity`, at);
-    else if (setting === undefined)
+    else if (setting?.trim().toLowerCase() === 'session_replication_role') {
+      const value = constantString(args[1], w);
+      if (value?.trim().toLowerCase() !== 'origin') replicationRole(w, value ?? '(computed)', at);
+    } else if (setting === undefined)
       w.add('opaque/dynamic-sql', [], 'set_config() with a computed setting name may change the role', at);
   }
   if (QUERY_STRING_FUNCTIONS.has(name)) {
@@ -791,6 +837,9 @@ const HANDLERS: Record<string, Handler> = {
       // The user may be a string literal ('postgres'): the finding's object is its value.
       w.literalSensitive = true;
       w.add('privilege/session-authorization', [value], `SET SESSION AUTHORIZATION ${value}`, w.at(n));
+    } else if (name === 'session_replication_role') {
+      w.literalSensitive = true;
+      if (value.toLowerCase() !== 'origin') replicationRole(w, value, w.at(n));
     } else if (name === 'standard_conforming_strings') {
       w.literalSensitive = true;
       if (!['on', 'true', 'yes', '1'].includes(value.toLowerCase())) w.effects.push({ kind: 'scs-off' });
@@ -968,6 +1017,17 @@ const HANDLERS: Record<string, Handler> = {
       'CREATE SUBSCRIPTION connects to another server',
       w.at(),
     );
+    return undefined;
+  },
+  AlterEventTrigStmt(w, n) {
+    // 'D' disables, 'R' leaves it firing only under session_replication_role = replica.
+    if (n.tgenabled === 'D' || n.tgenabled === 'R')
+      w.add(
+        'destructive/disable-integrity',
+        [str(n.trigname) ?? ''],
+        `ALTER EVENT TRIGGER ${str(n.trigname) ?? ''} stops it firing`,
+        w.at(),
+      );
     return undefined;
   },
   CreateEventTrigStmt(w, n) {
