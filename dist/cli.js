@@ -7,11 +7,11 @@ import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./replay-EHZUC2OH.js"),
-  check: () => import("./check-RORN6TXW.js"),
+  replay: () => import("./replay-GDOQ7F5H.js"),
+  check: () => import("./check-HBFKTNBP.js"),
   broker: () => import("./broker-F4S43ETN.js"),
-  demo: () => import("./demo-GAB3K6TY.js"),
-  proxy: () => import("./proxy-PCG3SQGQ.js")
+  demo: () => import("./demo-ALSLDNCQ.js"),
+  proxy: () => import("./proxy-4X4OLHTS.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

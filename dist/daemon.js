@@ -3,24 +3,24 @@ import {
   mysqlSide,
   postgresSide,
   startMysqlGateway
-} from "./chunk-L6S4F7IF.js";
+} from "./chunk-WQG6OQTH.js";
 import {
   createGatewayContext,
   startPostgresGateway
-} from "./chunk-3VA55FRT.js";
+} from "./chunk-6WCI4G6X.js";
 import {
   GitHubChannel
 } from "./chunk-QR2TDKUN.js";
-import "./chunk-DDF4JUR4.js";
+import "./chunk-XTGUFUXL.js";
 import "./chunk-CY3A22DR.js";
 import "./chunk-P2SUOEAU.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   FileRecorder
-} from "./chunk-C256NEPS.js";
+} from "./chunk-ZEY4OZOF.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-OQKJRLL7.js";
 import "./chunk-6FSE7YLN.js";
@@ -59,6 +59,11 @@ function readConfig(path) {
   }
   if (!config.lease?.username || !config.lease.host) throw new Error(`${path}: the lease is incomplete`);
   return config;
+}
+function forgetUpstreamPassword(path, config) {
+  const kept = { ...config, lease: { ...config.lease, password: "" } };
+  writeFileSync(`${path}.tmp`, JSON.stringify(kept), { mode: 384 });
+  renameSync(`${path}.tmp`, path);
 }
 function mysqlUpstreamUrl(config) {
   const { lease } = config;
@@ -128,8 +133,10 @@ function writeReady(path, ready) {
   renameSync(`${path}.tmp`, path);
 }
 async function main() {
-  const config = readConfig(configPathFrom(process.argv.slice(2)));
+  const configPath = configPathFrom(process.argv.slice(2));
+  const config = readConfig(configPath);
   secrets.push(config.lease.password, config.githubToken ?? "");
+  forgetUpstreamPassword(configPath, config);
   const policy = config.policyPath ? loadPolicy(config.policyPath) : defaultPolicy();
   const recorder = new FileRecorder(config.transcriptPath);
   let gateway;

@@ -17,28 +17,28 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-SUXRZ3SZ.js";
+} from "./chunk-PYDKC2N7.js";
 import {
   GitHubChannel
 } from "./chunk-QR2TDKUN.js";
 import {
   compileMasking,
   requestId
-} from "./chunk-DDF4JUR4.js";
+} from "./chunk-XTGUFUXL.js";
 import "./chunk-CY3A22DR.js";
 import "./chunk-P2SUOEAU.js";
 import {
   checkFiles
-} from "./chunk-7R7ZO45X.js";
+} from "./chunk-ZZX7G6YO.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   loadPolicy,
   parseDuration
-} from "./chunk-4P35NYIU.js";
-import "./chunk-TVTAAXNN.js";
-import "./chunk-C256NEPS.js";
+} from "./chunk-LNVDS2YT.js";
+import "./chunk-I7UCHJ77.js";
+import "./chunk-ZEY4OZOF.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -7,13 +7,13 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-SUXRZ3SZ.js";
+} from "./chunk-PYDKC2N7.js";
 import {
   context
 } from "./chunk-CY3A22DR.js";
 import "./chunk-P2SUOEAU.js";
-import "./chunk-TVTAAXNN.js";
-import "./chunk-C256NEPS.js";
+import "./chunk-I7UCHJ77.js";
+import "./chunk-ZEY4OZOF.js";
 import "./chunk-JYUWKEP5.js";
 
 // src/action/post.ts

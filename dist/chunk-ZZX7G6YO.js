@@ -13,7 +13,7 @@ import {
   loadPolicy,
   locationOf,
   verdictLevel
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   UsageError,
   parse

@@ -6,8 +6,8 @@ import {
   run,
   toSarif,
   usage
-} from "./chunk-7R7ZO45X.js";
-import "./chunk-4P35NYIU.js";
+} from "./chunk-ZZX7G6YO.js";
+import "./chunk-LNVDS2YT.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

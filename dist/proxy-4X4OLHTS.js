@@ -4,23 +4,23 @@ import {
   parseUpstreamUrl,
   postgresSide,
   startMysqlGateway
-} from "./chunk-L6S4F7IF.js";
+} from "./chunk-WQG6OQTH.js";
 import {
   createGatewayContext,
   parseUpstreamUrl as parseUpstreamUrl2,
   startPostgresGateway
-} from "./chunk-3VA55FRT.js";
-import "./chunk-DDF4JUR4.js";
+} from "./chunk-6WCI4G6X.js";
+import "./chunk-XTGUFUXL.js";
 import {
   renderPlain
 } from "./chunk-P2SUOEAU.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   FileRecorder
-} from "./chunk-C256NEPS.js";
+} from "./chunk-ZEY4OZOF.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-OQKJRLL7.js";
 import "./chunk-6FSE7YLN.js";

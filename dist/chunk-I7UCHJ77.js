@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   GENESIS,
   lineHash
-} from "./chunk-C256NEPS.js";
+} from "./chunk-ZEY4OZOF.js";
 
 // src/transcript/read.ts
 function readTranscript(text) {

@@ -8,7 +8,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-DDF4JUR4.js";
+} from "./chunk-XTGUFUXL.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -26,7 +26,7 @@ import {
   readName,
   require_wasm,
   tokenize
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";
@@ -94,6 +94,14 @@ var Budget = class {
     return left;
   }
 };
+async function attempt(part, into, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    into.unavailable.push({ part, reason: probeFailure(err) });
+    return void 0;
+  }
+}
 function probeFailure(err) {
   if (err instanceof DeadlineReached) return err.message;
   const e = err;
@@ -292,14 +300,6 @@ var MyProbe = class {
       await this.conn.query("ROLLBACK");
     }
   }
-  async part(part, into, fn) {
-    try {
-      return await fn();
-    } catch (err) {
-      into.unavailable.push({ part, reason: probeFailure(err) });
-      return void 0;
-    }
-  }
 };
 var quoteIdent = (s) => `\`${s.replace(/`/g, "``")}\``;
 var likeEscape = (s) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -367,7 +367,7 @@ async function dependents(p, t, notes) {
   };
 }
 async function exactCount(p, e, sql, values) {
-  return p.part("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.n));
+  return attempt("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.n));
 }
 async function tableWide(p, t, database, exactBelow) {
   const e = {
@@ -378,7 +378,7 @@ async function tableWide(p, t, database, exactBelow) {
     notes: [],
     unavailable: []
   };
-  const table = await p.part("table", e, () => resolve(p, t.table, database));
+  const table = await attempt("table", e, () => resolve(p, t.table, database));
   if (!table) {
     if (!e.unavailable.length) e.unavailable.push({ part: "table", reason: "no such table (yet)" });
     return e;
@@ -395,7 +395,7 @@ async function tableWide(p, t, database, exactBelow) {
   }
   if (t.kind === "drop-column") {
     e.column = t.column;
-    const n = await p.part(
+    const n = await attempt(
       "nonNull",
       e,
       async () => Number((await p.rows(`SELECT count(${quoteIdent(t.column)}) AS n FROM ${qualified(table)}`))[0]?.n)
@@ -408,7 +408,7 @@ async function tableWide(p, t, database, exactBelow) {
     const n = await exactCount(p, e, `SELECT count(*) AS n FROM ${qualified(table)}`);
     if (n !== void 0) e.rowsExact = n;
   } else e.notes.push(`not counted exactly: estimated ${table.rows} rows or more`);
-  const deps = await p.part("dependents", e, () => dependents(p, table, e.notes));
+  const deps = await attempt("dependents", e, () => dependents(p, table, e.notes));
   if (deps) e.dependents = deps;
   return e;
 }
@@ -421,7 +421,7 @@ async function rowWise(p, t, database, params2) {
     notes: [],
     unavailable: []
   };
-  const table = await p.part("table", e, () => resolve(p, t.table, database));
+  const table = await attempt("table", e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
@@ -434,7 +434,7 @@ async function rowWise(p, t, database, params2) {
   }
   const where = sel.where ? ` WHERE ${sel.where}` : "";
   const values = params2?.slice(sel.params.from, sel.params.to);
-  const planned = await p.part("rows", e, async () => {
+  const planned = await attempt("rows", e, async () => {
     const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
     const own = rows.find((r) => r.table === t.label) ?? rows[0];
     if (own?.rows === null || own?.rows === void 0) return void 0;
@@ -682,15 +682,6 @@ var PgProbe = class {
       await this.client.query("ROLLBACK");
     }
   }
-  /** Runs `fn`; on failure records the part as unavailable and returns undefined. */
-  async part(part, into, fn) {
-    try {
-      return await fn();
-    } catch (err) {
-      into.unavailable.push({ part, reason: probeFailure(err) });
-      return void 0;
-    }
-  }
 };
 async function relation(p, t) {
   const [r] = await p.rows(
@@ -744,13 +735,13 @@ function blank(kind, table) {
   return { kind, table: pgDisplay(table), notes: [], unavailable: [] };
 }
 async function exactCount2(p, e, sql, values) {
-  const n = await p.part("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.count));
+  const n = await attempt("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.count));
   if (n !== void 0) e.rowsExact = n;
 }
 async function tableWide2(p, t, exactBelow) {
   const e = blank(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
-  const rel = await p.part("table", e, () => relation(p, t.table));
+  const rel = await attempt("table", e, () => relation(p, t.table));
   if (!rel) {
     if (!e.unavailable.length) e.unavailable.push({ part: "table", reason: "no such table (yet)" });
     return e;
@@ -762,7 +753,7 @@ async function tableWide2(p, t, exactBelow) {
   if (t.kind === "drop-column") {
     e.column = t.column;
     e.lockLevel = t.lockLevel;
-    const n = await p.part(
+    const n = await attempt(
       "nonNull",
       e,
       async () => Number(
@@ -781,7 +772,7 @@ async function tableWide2(p, t, exactBelow) {
   if (rel.reltuples < exactBelow)
     await exactCount2(p, e, `SELECT count(*) AS count FROM ${rel.name}`, void 0);
   else e.notes.push(`not counted exactly: estimated ${Math.round(rel.reltuples)} rows or more`);
-  const deps = await p.part("dependents", e, () => dependents2(p, rel));
+  const deps = await attempt("dependents", e, () => dependents2(p, rel));
   if (deps) e.dependents = deps;
   return e;
 }
@@ -800,13 +791,13 @@ function modifiedRows(plan) {
 async function rowWise2(p, t, params2) {
   const e = blank(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
-  const rel = await p.part("table", e, () => relation(p, t.table));
+  const rel = await attempt("table", e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
   }
-  const planned = await p.part("rows", e, async () => {
+  const planned = await attempt("rows", e, async () => {
     const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
     const doc = r?.["QUERY PLAN"];
     const json = typeof doc === "string" ? JSON.parse(doc) : doc;
@@ -2153,6 +2144,8 @@ var ResultMasker = class {
   current;
   /** How DataRow and CopyData arrive between results. */
   rowMode;
+  /** Plans that mask no column, by width: most results of a session without column rules share one. */
+  unmasked = [];
   rowsArrive(mode) {
     this.m.hooks.setWhole(T.dataRow, mode);
     this.m.hooks.setWhole(T.copyData, mode);
@@ -2234,18 +2227,26 @@ var ResultMasker = class {
     const { masking, catalog } = this.m;
     const lineage = e.lineage?.[e.index ?? 0];
     const n = fields?.fields.length ?? width ?? 0;
-    if (!catalog) return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+    if (!catalog) return this.unmaskedPlan(n);
     if (!lineage) return "the statement has no lineage";
     if (!fields) {
       if (lineage.anyMasked || lineage.exact && lineage.columns.length !== n)
         return "the result was not described, so its masked columns cannot be typed";
-      return masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+      return this.unmaskedPlan(n);
     }
     const p = masking.pgRowPlan(fields.fields, lineage, catalog.origins);
     if (p.kind === "plan") return p.plan;
     if (p.kind === "refuse") return p.reason;
     if (round >= 3) return "the origins of its columns could not be read from the catalog";
     return catalog.resolve(p.missing).then(() => this.plan(e, fields, width, round + 1));
+  }
+  unmaskedPlan(n) {
+    let plan = this.unmasked[n];
+    if (!plan) {
+      plan = this.m.masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+      if (n >= 0 && n <= 1664) this.unmasked[n] = plan;
+    }
+    return plan;
   }
   /** A DataRow of `e`'s result (the first one starts the result when there was no RowDescription). */
   dataRow(e, buf, start, end2) {
@@ -2378,6 +2379,39 @@ var EXECUTE = 4;
 var CLOSE = 5;
 var SYNC = 6;
 var INTERNAL = 7;
+var Entry = class {
+  constructor(kind, stmt, refusal, facts, portal, describes) {
+    this.kind = kind;
+    this.stmt = stmt;
+    this.refusal = refusal;
+    this.started = stmt === void 0 ? 0 : performance.now();
+    this.lineage = facts?.lineage;
+    this.texts = facts?.texts;
+    this.changesCatalog = facts?.changesCatalog;
+    this.steps = facts?.steps;
+    this.portal = portal;
+    this.describes = describes;
+  }
+  kind;
+  /** Session statement id whose result this reply completes. */
+  stmt;
+  /** For a refused statement: the ErrorResponse the client gets instead of the server's. */
+  refusal;
+  /** When a statement's reply was expected (0 for replies that complete no statement). */
+  started;
+  tag = void 0;
+  rows = void 0;
+  error = void 0;
+  /** QUERY: which statement of the string is answering now. */
+  index = 0;
+  lineage;
+  texts;
+  changesCatalog;
+  steps;
+  portal;
+  /** DESCRIBE: what the RowDescription describes. */
+  describes;
+};
 var Prepared = class {
   statements = /* @__PURE__ */ new Map();
   portals = /* @__PURE__ */ new Map();
@@ -2415,19 +2449,13 @@ var Replies = class {
   get pending() {
     return this.queue.length - this.head;
   }
-  expect(kind, stmt, refusal, extra) {
-    this.queue.push({
-      kind,
-      stmt,
-      refusal,
-      started: performance.now(),
-      tag: void 0,
-      rows: void 0,
-      error: void 0,
-      index: 0,
-      ...extra
-    });
-    if (extra?.changesCatalog) this.unseenDdl = true;
+  /**
+   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
+   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
+   */
+  expect(kind, stmt, refusal, facts, portal, describes) {
+    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
+    if (facts?.changesCatalog) this.unseenDdl = true;
   }
   peek() {
     return this.queue[this.head];
@@ -2446,12 +2474,13 @@ var Replies = class {
     if (e.refusal) return;
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
-    this.session.result(e.stmt, {
-      durationMs: Math.round((performance.now() - e.started) * 1e3) / 1e3,
-      ...e.tag !== void 0 ? { tag: e.tag } : {},
-      ...e.rows !== void 0 ? { rows: e.rows } : {},
-      ...e.error ? { error: e.error } : {}
-    });
+    const result = {
+      durationMs: Math.round((performance.now() - e.started) * 1e3) / 1e3
+    };
+    if (e.tag !== void 0) result.tag = e.tag;
+    if (e.rows !== void 0) result.rows = e.rows;
+    if (e.error) result.error = e.error;
+    this.session.result(e.stmt, result);
   }
   /** Handles one server message; returns what to send the client. */
   message(type, buf, start, end2) {
@@ -2643,6 +2672,7 @@ var FAILING_SQL = "guardrail refused this statement";
 var REFUSED = "42501";
 var COPY = /^\s*copy\b/i;
 var PARAM_PREVIEW = 1024;
+var NO_FACTS = Object.freeze({});
 var Frontend = class {
   constructor(session, replies, prepared, hooks, masking, dryRun) {
     this.session = session;
@@ -2759,20 +2789,14 @@ var Frontend = class {
         if (portal.next < 0) return this.malformed("Execute");
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, void 0, {
-          ...p ? { portal: p } : {},
-          ...s?.lineage ? { lineage: s.lineage } : {},
-          ...s?.texts ? { texts: s.texts } : {},
-          ...s?.changesCatalog ? { changesCatalog: true } : {},
-          ...s?.steps ? { steps: s.steps } : {}
-        });
+        this.replies.expect(EXECUTE, s?.id, void 0, s, p);
         return FORWARD;
       }
       case T.describe: {
         const name = readCString(buf, start + 6, end2);
         if (name.next < 0) return this.malformed("Describe");
         const target = buf[start + 5] === 83 ? this.prepared.statements.get(name.value) : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, void 0, void 0, target ? { describes: target } : {});
+        this.replies.expect(DESCRIBE, void 0, void 0, void 0, void 0, target);
         return FORWARD;
       }
       case T.close: {
@@ -2873,10 +2897,7 @@ var Frontend = class {
    * holds it and everything the client sent after it.
    */
   judge(text, via, params2, buf, start, end2, decided) {
-    const inspected = this.session.inspect(text, via, {
-      inTransaction: this.replies.inTransaction,
-      ...params2 ? { params: params2 } : {}
-    });
+    const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params: params2 });
     const j = inspected instanceof Promise ? inspected.then((x) => this.withFacts(text, x)) : this.withFacts(text, inspected);
     if (!(j instanceof Promise)) return decided(j[0], j[1]);
     const original = buf.subarray(start, end2);
@@ -2898,7 +2919,7 @@ var Frontend = class {
     return STOP;
   }
   withFacts(text, j) {
-    if (!j.forward || !this.masking) return [j, {}];
+    if (!j.forward || !this.masking) return [j, NO_FACTS];
     const texts = j.analysis.statements.map((s) => s.text);
     const { catalog } = this.masking;
     if (!catalog) return [j, { texts }];
@@ -3330,12 +3351,48 @@ async function serveClient(client, conn, s) {
     }
   }
 }
+var Outbox = class {
+  constructor(socket, full) {
+    this.socket = socket;
+    this.full = full;
+  }
+  socket;
+  full;
+  pieces = [];
+  open = false;
+  begin() {
+    this.open = true;
+  }
+  send(buf) {
+    if (this.open) this.pieces.push(buf);
+    else if (!this.socket.write(buf)) this.full();
+  }
+  end() {
+    this.open = false;
+    const { pieces, socket } = this;
+    if (pieces.length === 0) return;
+    let room = true;
+    if (pieces.length === 1) room = socket.write(pieces[0]);
+    else {
+      socket.cork();
+      for (const piece of pieces) room = socket.write(piece) && room;
+      socket.uncork();
+    }
+    pieces.length = 0;
+    if (!room) this.full();
+  }
+};
 var Link = class {
   constructor(client, server, session, s, pathChanged, onClose) {
     this.client = client;
     this.server = server;
     this.session = session;
     this.onClose = onClose;
+    this.serverOut = new Outbox(server, () => {
+      this.pressed = true;
+      this.client.pause();
+    });
+    this.clientOut = new Outbox(client, () => this.server.pause());
     const prepared = new Prepared();
     const dryRun = session.gateway.mode === "dry-run" ? new DryRun() : void 0;
     let frontend;
@@ -3425,21 +3482,23 @@ var Link = class {
   serverWhole = SERVER_WHOLE.slice();
   terminating = false;
   closed = false;
+  serverOut;
+  clientOut;
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
   start(greeting, leftover) {
     const { client, server } = this;
     for (const m of greeting) this.replies.message(m[0], m, 0, m.length);
     client.write(Buffer.concat(greeting));
     client.on("data", (chunk) => {
-      server.cork();
-      this.guard(() => this.fromClient.push(chunk));
-      server.uncork();
+      this.serverOut.begin();
+      this.push(this.fromClient, chunk);
+      this.serverOut.end();
       if (this.terminating) this.close("client terminated");
     });
     server.on("data", (chunk) => {
-      client.cork();
-      this.guard(() => this.fromServer.push(chunk));
-      client.uncork();
+      this.clientOut.begin();
+      this.push(this.fromServer, chunk);
+      this.clientOut.end();
     });
     server.on("drain", () => {
       this.pressed = false;
@@ -3456,7 +3515,15 @@ var Link = class {
     );
     server.on("end", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
     server.on("close", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
-    if (leftover.length > 0) this.guard(() => this.fromClient.push(leftover));
+    if (leftover.length > 0) this.push(this.fromClient, leftover);
+  }
+  /** Frames a chunk; anything thrown (e.g. the transcript failing) ends this connection only. */
+  push(framer, chunk) {
+    try {
+      framer.push(chunk);
+    } catch (err) {
+      this.fail("XX000", `gateway error: ${err.message}`, "gateway error");
+    }
   }
   /** Anything thrown on the data path (e.g. the transcript failing) ends this connection only. */
   guard(fn) {
@@ -3472,23 +3539,22 @@ var Link = class {
     else this.client.resume();
   }
   toServer(buf) {
-    if (this.closed) return;
-    if (!this.server.write(buf)) {
-      this.pressed = true;
-      this.client.pause();
-    }
+    if (!this.closed) this.serverOut.send(buf);
   }
   toClient(buf) {
-    if (this.closed) return;
-    if (!this.client.write(buf)) this.server.pause();
+    if (!this.closed) this.clientOut.send(buf);
   }
   fail(code, message2, reason) {
     if (this.closed) return;
+    this.serverOut.end();
+    this.clientOut.end();
     fatal(this.client, code, message2);
     this.close(`${reason}: ${message2}`);
   }
   close(reason) {
     if (this.closed) return;
+    this.serverOut.end();
+    this.clientOut.end();
     this.closed = true;
     this.onClose();
     try {

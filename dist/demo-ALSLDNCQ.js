@@ -2,22 +2,22 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   createGatewayContext,
   startPostgresGateway
-} from "./chunk-3VA55FRT.js";
-import "./chunk-DDF4JUR4.js";
+} from "./chunk-6WCI4G6X.js";
+import "./chunk-XTGUFUXL.js";
 import {
   renderComment
 } from "./chunk-P2SUOEAU.js";
 import {
   defaultPolicy
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   readTranscript,
   renderHtml,
   verifyTranscript
-} from "./chunk-TVTAAXNN.js";
+} from "./chunk-I7UCHJ77.js";
 import {
   FileRecorder
-} from "./chunk-C256NEPS.js";
+} from "./chunk-ZEY4OZOF.js";
 import "./chunk-D7K4HSHE.js";
 import {
   esm_default

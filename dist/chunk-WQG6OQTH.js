@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   upstreamConfig
-} from "./chunk-3VA55FRT.js";
+} from "./chunk-6WCI4G6X.js";
 import {
   MaskingError,
   Session,
@@ -9,7 +9,7 @@ import {
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   mysqlTextLike
-} from "./chunk-DDF4JUR4.js";
+} from "./chunk-XTGUFUXL.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -21,7 +21,7 @@ import {
   isUnknownMode,
   lexFlags,
   tokenize
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   require_promise
 } from "./chunk-OQKJRLL7.js";

@@ -6,8 +6,8 @@ import {
   renderHtml,
   statementsOf,
   verifyTranscript
-} from "./chunk-TVTAAXNN.js";
-import "./chunk-C256NEPS.js";
+} from "./chunk-I7UCHJ77.js";
+import "./chunk-ZEY4OZOF.js";
 import {
   UsageError,
   parse

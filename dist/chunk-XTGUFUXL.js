@@ -6,13 +6,14 @@ import {
   lexFlags,
   require_wasm,
   tokenize
-} from "./chunk-4P35NYIU.js";
+} from "./chunk-LNVDS2YT.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";
 
 // src/gateway/session.ts
 import { randomBytes } from "node:crypto";
+var NO_FINDINGS = [];
 var nextStatement = 0;
 function statementId() {
   return `s${(++nextStatement).toString(36)}`;
@@ -65,9 +66,9 @@ var Session = class {
       text,
       via,
       session: this.info,
-      inTransaction: opts.inTransaction ?? false,
-      ...opts.params ? { params: opts.params } : {}
+      inTransaction: opts.inTransaction ?? false
     };
+    if (opts.params) statement.params = opts.params;
     this.statements++;
     const { recorder, functions, calledFunctions } = this.gateway;
     if (recorder.failed) {
@@ -102,15 +103,16 @@ var Session = class {
     } catch (err) {
       return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
     }
-    this.record({
+    const recorded = {
       type: "statement",
       id: statement.id,
       text: this.gateway.redact(statement.text, this.analysisContext),
       via: statement.via,
       hash: analysis.hash,
-      inTransaction: statement.inTransaction,
-      ...params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => "[param]") } : {}
-    });
+      inTransaction: statement.inTransaction
+    };
+    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => "[param]");
+    this.record(recorded);
     if (!analysis.readOnly) this.gateway.functions?.invalidate();
     const { impact } = this.gateway;
     if (impact && (verdict.action === "review" || writesRows(analysis))) {
@@ -146,8 +148,8 @@ var Session = class {
   }
   conclude(statement, analysis, verdict, impact) {
     const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
-    const reasons = verdict.action === "allow" ? [] : verdict.reasons;
-    const all = [...reasons, ...verdict.warnings ?? []];
+    const warnings = verdict.warnings ?? NO_FINDINGS;
+    const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
     this.record({
       type: "verdict",
       id: statement.id,
@@ -360,12 +362,9 @@ var Session = class {
   /** Records how a forwarded (or refused) statement ended. */
   result(id, result2) {
     const { error } = result2;
-    this.record({
-      type: "result",
-      id,
-      ...result2,
-      ...error ? { error: { code: error.code, message: this.redactMessage(error.message) } } : {}
-    });
+    const recorded = { type: "result", id, ...result2 };
+    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
+    this.record(recorded);
   }
   redactMessage(text) {
     return (this.gateway.redactMessage ?? this.gateway.redact)(text);
@@ -746,8 +745,7 @@ var BUILT_IN = {
 };
 var HINTS = {
   email: { caseSensitive: "@" },
-  // Every alternative of the card rule has at least 13 digits.
-  "credit-card": { digits: 13 },
+  "credit-card": { shape: cardShaped },
   "us-ssn": { caseSensitive: "\\d{3}-\\d{2}-\\d{4}" },
   iban: { caseInsensitive: "[A-Z]{2}\\d{2}" },
   jwt: { caseSensitive: "ey[A-Za-z0-9_-]{8}" },
@@ -763,17 +761,33 @@ var HINTS = {
     caseInsensitive: `:\\/\\/|(?:pass(?:word|wd)|pwd|secret|api[_-]?key|token)["']?\\s{0,4}[=:]`
   }
 };
+function cardShaped(text) {
+  let run = 0;
+  let prev = -1;
+  let prev2 = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 13) return true;
+      continue;
+    }
+    if (run === 0) {
+      prev = prev2 = -1;
+      continue;
+    }
+    if (prev2 >= 4 && (prev === 4 || prev === 6) && run >= 4) return true;
+    const next = text.charCodeAt(i + 1);
+    if ((c === 32 || c === 45) && next >= 48 && next <= 57) {
+      prev2 = prev;
+      prev = run;
+    } else prev = prev2 = -1;
+    run = 0;
+  }
+  return run > 0 && prev2 >= 4 && (prev === 4 || prev === 6) && run >= 4;
+}
 function hintRegex(parts, flags) {
   const present = parts.filter((p) => p !== void 0);
   return present.length ? new RegExp(present.join("|"), flags) : void 0;
-}
-function digitCount(text) {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
 }
 var PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ ){0,4})PRIVATE KEY( BLOCK)?-----/g;
 function findPrivateKeys(text, out) {
@@ -859,7 +873,7 @@ var ValueDetectors = class {
   hasCustom;
   hintCaseSensitive;
   hintCaseInsensitive;
-  hintDigits;
+  hintShapes;
   /** Custom patterns without the global flag: `test` must not depend on a previous `exec`. */
   customHints;
   constructor(config = {}) {
@@ -882,6 +896,7 @@ var ValueDetectors = class {
       }))
     ];
     const hints = enabled.map((n) => HINTS[n]);
+    this.hintShapes = hints.flatMap((h) => h.shape ? [h.shape] : []);
     this.hintCaseSensitive = hintRegex(
       hints.map((h) => h.caseSensitive),
       ""
@@ -890,7 +905,6 @@ var ValueDetectors = class {
       hints.map((h) => h.caseInsensitive),
       "i"
     );
-    this.hintDigits = Math.min(...hints.map((h) => h.digits ?? Number.POSITIVE_INFINITY));
     this.customHints = this.detectors.filter((d) => d.windowed).map((d) => new RegExp(d.rules[0].re.source));
   }
   /**
@@ -900,9 +914,17 @@ var ValueDetectors = class {
   mayFind(text) {
     if (text.length > MAX_SCANNED_VALUE || this.hasCustom && text.length > MAX_CUSTOM_SCANNED) return true;
     if (this.hintCaseSensitive?.test(text) || this.hintCaseInsensitive?.test(text)) return true;
-    if (this.hintDigits <= text.length && digitCount(text) >= this.hintDigits) return true;
+    if (this.hintShapes.some((shape) => shape(text))) return true;
     if (this.customHints.length === 0) return false;
     return text.length > WINDOW || this.customHints.some((re) => re.test(text));
+  }
+  /**
+   * False only when no rule can match in `text` nor in any part of it (a token of a statement):
+   * the built-in hints have no anchors or lookarounds (and a card shape in a part is one in the
+   * whole), so a part matches one only if the whole text does. Custom patterns may have them, so with any the answer is true.
+   */
+  mayFindInParts(text) {
+    return this.hasCustom || this.mayFind(text);
   }
   /** Sorted, non-overlapping spans of everything detected in `text`. */
   find(text) {
@@ -1964,7 +1986,11 @@ var StatementRedactor = class {
   detectors;
   cache = new TextCache();
   redact(text, dialect, opts = {}) {
-    if (dialect === "mysql") return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === "mysql") {
+      if (withoutLiterals(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
+        return text;
+      return redactScanned(text, dialect, this.detectors, opts, filtered);
+    }
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -1975,6 +2001,18 @@ var StatementRedactor = class {
     return out;
   }
 };
+function withoutLiterals(text) {
+  let prev = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c > 126 || PLAIN_EXCLUDED[c] === 1) return false;
+    if (c === 45 && prev === 45 || c === 42 && prev === 47) return false;
+    prev = c;
+  }
+  return true;
+}
+var PLAIN_EXCLUDED = new Uint8Array(128);
+for (const ch of `'"\`$#`) PLAIN_EXCLUDED[ch.charCodeAt(0)] = 1;
 function redactScanned(text, dialect, detectors, opts, redact) {
   if (dialect === "mysql" && isUnknownMode(opts.sqlMode)) {
     return ALL_LEX_MODES.reduce(
