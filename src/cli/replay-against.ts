@@ -52,17 +52,21 @@ const REDACTION = /\[masked\]|\[redacted(?::[^\]]*)?\]|\[param\]|\[binary \d+ by
 /** The forwarded statements, in the order the gateway released them to the database. */
 export function plan(lines: TranscriptLine[]): { planned: Planned[]; refused: number } {
   const byKey = new Map<string, Planned & { forwarded: boolean }>();
+  const executed = new Set<Planned>();
   const key = (conn: number, id: string) => `${conn}/${id}`;
   for (const l of lines) {
     if (l.type === 'statement') {
+      // An execution of a prepared statement was judged with its prepare: it runs when that ran.
+      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : undefined;
+      if (parent) executed.add(parent);
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
         text: l.text,
         via: l.via,
         ...(l.params ? { params: l.params } : {}),
-        releasedAt: Number.POSITIVE_INFINITY,
-        forwarded: false,
+        releasedAt: parent?.forwarded ? l.seq : Number.POSITIVE_INFINITY,
+        forwarded: parent?.forwarded ?? false,
       });
       continue;
     }
@@ -83,7 +87,8 @@ export function plan(lines: TranscriptLine[]): { planned: Planned[]; refused: nu
       };
     }
   }
-  const all = [...byKey.values()];
+  // A prepare whose executions were recorded is replayed through them (they carry the parameters).
+  const all = [...byKey.values()].filter((s) => !executed.has(s));
   const planned = all
     .filter((s) => s.forwarded)
     .sort((a, b) => a.releasedAt - b.releasedAt)

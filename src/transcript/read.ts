@@ -55,6 +55,8 @@ export function statementsOf(lines: TranscriptLine[]): StatementView[] {
   const key = (conn: number, id: string) => `${conn}/${id}`;
   for (const l of lines) {
     if (l.type === 'statement') {
+      // An execution of a prepared statement carries the verdict and approval of its prepare.
+      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : undefined;
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
@@ -62,8 +64,10 @@ export function statementsOf(lines: TranscriptLine[]): StatementView[] {
         via: l.via,
         hash: l.hash,
         startedAt: l.ts,
-        rules: [],
-        findings: [],
+        rules: parent?.rules ?? [],
+        findings: parent?.findings ?? [],
+        ...(parent?.action ? { action: parent.action } : {}),
+        ...(parent?.approval ? { approval: parent.approval } : {}),
         ...(l.params ? { params: l.params } : {}),
       });
       continue;
