@@ -7,10 +7,10 @@ import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./replay-GDOQ7F5H.js"),
+  replay: () => import("./replay-QNNFAOHQ.js"),
   check: () => import("./check-HBFKTNBP.js"),
   broker: () => import("./broker-F4S43ETN.js"),
-  demo: () => import("./demo-ALSLDNCQ.js"),
+  demo: () => import("./demo-MRK4CLGM.js"),
   proxy: () => import("./proxy-4X4OLHTS.js")
 };
 async function main(argv) {

@@ -17,7 +17,7 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-PYDKC2N7.js";
+} from "./chunk-2CRBIF5K.js";
 import {
   GitHubChannel
 } from "./chunk-QR2TDKUN.js";
@@ -37,7 +37,7 @@ import {
   loadPolicy,
   parseDuration
 } from "./chunk-LNVDS2YT.js";
-import "./chunk-I7UCHJ77.js";
+import "./chunk-CRWHOR7M.js";
 import "./chunk-ZEY4OZOF.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";

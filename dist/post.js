@@ -7,12 +7,12 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-PYDKC2N7.js";
+} from "./chunk-2CRBIF5K.js";
 import {
   context
 } from "./chunk-CY3A22DR.js";
 import "./chunk-P2SUOEAU.js";
-import "./chunk-I7UCHJ77.js";
+import "./chunk-CRWHOR7M.js";
 import "./chunk-ZEY4OZOF.js";
 import "./chunk-JYUWKEP5.js";
 

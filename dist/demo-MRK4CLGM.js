@@ -14,7 +14,7 @@ import {
   readTranscript,
   renderHtml,
   verifyTranscript
-} from "./chunk-I7UCHJ77.js";
+} from "./chunk-CRWHOR7M.js";
 import {
   FileRecorder
 } from "./chunk-ZEY4OZOF.js";

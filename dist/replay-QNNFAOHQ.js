@@ -6,7 +6,7 @@ import {
   renderHtml,
   statementsOf,
   verifyTranscript
-} from "./chunk-I7UCHJ77.js";
+} from "./chunk-CRWHOR7M.js";
 import "./chunk-ZEY4OZOF.js";
 import {
   UsageError,
@@ -111,7 +111,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-EHEICLDA.js");
+    const { replayCommand } = await import("./replay-against-RCHIEINR.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -24,6 +24,7 @@ function statementsOf(lines) {
   const key = (conn, id) => `${conn}/${id}`;
   for (const l of lines) {
     if (l.type === "statement") {
+      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : void 0;
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
@@ -31,8 +32,10 @@ function statementsOf(lines) {
         via: l.via,
         hash: l.hash,
         startedAt: l.ts,
-        rules: [],
-        findings: [],
+        rules: parent?.rules ?? [],
+        findings: parent?.findings ?? [],
+        ...parent?.action ? { action: parent.action } : {},
+        ...parent?.approval ? { approval: parent.approval } : {},
         ...l.params ? { params: l.params } : {}
       });
       continue;

@@ -14,17 +14,20 @@ var import_promise = __toESM(require_promise(), 1);
 var REDACTION = /\[masked\]|\[redacted(?::[^\]]*)?\]|\[param\]|\[binary \d+ bytes\]/;
 function plan(lines) {
   const byKey = /* @__PURE__ */ new Map();
+  const executed = /* @__PURE__ */ new Set();
   const key = (conn, id) => `${conn}/${id}`;
   for (const l of lines) {
     if (l.type === "statement") {
+      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : void 0;
+      if (parent) executed.add(parent);
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
         text: l.text,
         via: l.via,
         ...l.params ? { params: l.params } : {},
-        releasedAt: Number.POSITIVE_INFINITY,
-        forwarded: false
+        releasedAt: parent?.forwarded ? l.seq : Number.POSITIVE_INFINITY,
+        forwarded: parent?.forwarded ?? false
       });
       continue;
     }
@@ -45,7 +48,7 @@ function plan(lines) {
       };
     }
   }
-  const all = [...byKey.values()];
+  const all = [...byKey.values()].filter((s) => !executed.has(s));
   const planned = all.filter((s) => s.forwarded).sort((a, b) => a.releasedAt - b.releasedAt).map(({ forwarded: _, ...s }) => s);
   return { planned, refused: all.length - planned.length };
 }
