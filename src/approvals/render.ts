@@ -3,6 +3,7 @@
 // cannot change the comment's structure, hide the marker, or mention people.
 
 import type { ApprovalPolicy } from '../policy/types.js';
+import { impactLines, impactOf } from '../transcript/read.js';
 import { commandFor } from './commands.js';
 import type { ApprovalOutcome, ApprovalRequest, ApprovalStatement, JobInfo } from './types.js';
 
@@ -10,6 +11,12 @@ import type { ApprovalOutcome, ApprovalRequest, ApprovalStatement, JobInfo } fro
 const BODY_BUDGET = 60_000;
 const STATEMENT_CAP = 4_000;
 const STATEMENT_FLOOR = 300;
+
+/** An impact estimate in words a reviewer reads (rows, lock, size, dependents), not raw JSON. */
+function impactText(impact: Record<string, unknown> | undefined): string[] {
+  const view = impactOf(impact);
+  return view ? impactLines(view) : [];
+}
 
 export function marker(id: string): string {
   return `<!-- guardrail:request:${id} -->`;
@@ -80,9 +87,9 @@ function statementSection(s: ApprovalStatement, cap: number, title: string): str
   for (const f of s.findings)
     lines.push(`- \`${escapeRule(f.rule)}\` (${f.severity}): ${escapeInline(f.message)}`);
   lines.push('', '**Impact estimate**', '');
-  const impact = s.impact ? Object.entries(s.impact) : [];
+  const impact = impactText(s.impact);
   if (impact.length === 0) lines.push('- no estimate');
-  for (const [k, v] of impact) lines.push(`- ${escapeInline(k)}: ${inlineCode(JSON.stringify(v) ?? 'null')}`);
+  for (const line of impact) lines.push(`- ${escapeInline(line)}`);
   return lines.join('\n');
 }
 
@@ -246,7 +253,8 @@ export function renderPlain(request: ApprovalRequest, now: Date): string {
     if (note) lines.push(`  (${note})`);
     for (const f of s.findings)
       lines.push(`  - ${f.rule} (${f.severity}): ${f.message.replace(/\s+/g, ' ')}`);
-    lines.push(s.impact ? `  impact: ${JSON.stringify(s.impact)}` : '  impact: no estimate');
+    const impact = impactText(s.impact);
+    lines.push(...(impact.length ? impact.map((l) => `  impact: ${l}`) : ['  impact: no estimate']));
   }
   lines.push('', `deadline: ${request.deadline.toISOString()} (${relative(request.deadline, now)})`);
   return `${printable(lines.join('\n'))}\n`;

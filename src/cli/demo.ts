@@ -13,6 +13,7 @@ import { renderComment } from '../approvals/render.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, JobInfo } from '../approvals/types.js';
 import { createGatewayContext } from '../gateway/context.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy } from '../policy/defaults.js';
 import type { ApprovalPolicy } from '../policy/types.js';
 import { readTranscript } from '../transcript/read.js';
@@ -153,6 +154,16 @@ export async function run(argv: string[]): Promise<number> {
     const policy = defaultPolicy();
     const recorder = new FileRecorder(transcriptPath);
     const approvals = new DemoApprovals(values.approve === true, policy.approvals, print, s);
+    const upstream = {
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: DATABASE,
+      sslmode: 'disable' as const,
+    };
+    // The side connection gives the reviewer an impact estimate, as the action's daemon does.
+    const side = postgresSide(upstream);
     const context = await createGatewayContext({
       dialect: 'postgres',
       policy,
@@ -160,17 +171,13 @@ export async function run(argv: string[]): Promise<number> {
       approvals,
       job: DEMO_JOB,
       database: { name: DATABASE, host: `${db.host}:${db.port}`, role: db.user },
+      side: { dialect: 'postgres', connection: side },
     });
     const gateway = await startPostgresGateway({
-      upstream: {
-        host: db.host,
-        port: db.port,
-        user: db.user,
-        password: db.password,
-        database: DATABASE,
-        sslmode: 'disable',
-      },
+      upstream,
       context,
+      masking: context.masking,
+      catalog: side,
       version: 'demo',
     });
     print(
@@ -202,6 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     } finally {
       await client.end();
       await gateway.close('demo finished');
+      await side.close();
       recorder.close();
     }
     print();

@@ -66,10 +66,25 @@ describe('renderComment', () => {
 
   it('fills the impact section when an estimate exists', () => {
     const r = request();
-    r.statements[0]!.impact = { rows: 120000, dependents: ['v_users'] };
+    r.statements[0]!.impact = {
+      'delete public.users': {
+        kind: 'delete',
+        table: 'public.users',
+        rowsEstimated: 120000,
+        rowsExact: 118250,
+        lockLevel: 'ROW EXCLUSIVE',
+        dependents: { views: ['v_users'], foreignKeys: [], functions: [], triggers: [] },
+        notes: [],
+        unavailable: [],
+      },
+    };
     const body = renderComment(r, { policy: defaultPolicy().approvals, now });
-    expect(body).toContain('- rows: `120000`');
+    const line = body.split('\n').find((l) => l.startsWith('- delete public.users'));
+    expect(line).toMatch(/118,?250 exact/);
+    expect(line).toContain('lock ROW EXCLUSIVE');
+    expect(line).toContain('dependents: views v\\_users');
     expect(body).not.toContain('no estimate');
+    expect(body).not.toContain('{"kind"');
   });
 
   it('keeps a statement with backtick fences inside its code block', () => {
