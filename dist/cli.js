@@ -7,11 +7,11 @@ import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./replay-QNNFAOHQ.js"),
+  replay: () => import("./replay-YQVKLQF6.js"),
   check: () => import("./check-HBFKTNBP.js"),
-  broker: () => import("./broker-F4S43ETN.js"),
-  demo: () => import("./demo-MRK4CLGM.js"),
-  proxy: () => import("./proxy-4X4OLHTS.js")
+  broker: () => import("./broker-OLXSXYTN.js"),
+  demo: () => import("./demo-ULQULYMD.js"),
+  proxy: () => import("./proxy-K4AZY67K.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

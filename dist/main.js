@@ -17,16 +17,16 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-2CRBIF5K.js";
+} from "./chunk-HQJER6CG.js";
 import {
   GitHubChannel
-} from "./chunk-QR2TDKUN.js";
+} from "./chunk-YCEIT4EW.js";
 import {
   compileMasking,
   requestId
 } from "./chunk-XTGUFUXL.js";
-import "./chunk-CY3A22DR.js";
-import "./chunk-P2SUOEAU.js";
+import "./chunk-4FX7BU5Q.js";
+import "./chunk-O4ZFBKZ4.js";
 import {
   checkFiles
 } from "./chunk-ZZX7G6YO.js";
@@ -37,8 +37,8 @@ import {
   loadPolicy,
   parseDuration
 } from "./chunk-LNVDS2YT.js";
-import "./chunk-CRWHOR7M.js";
-import "./chunk-ZEY4OZOF.js";
+import "./chunk-I2BUWJSF.js";
+import "./chunk-KAXL6ERV.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -7,13 +7,13 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-2CRBIF5K.js";
+} from "./chunk-HQJER6CG.js";
 import {
   context
-} from "./chunk-CY3A22DR.js";
-import "./chunk-P2SUOEAU.js";
-import "./chunk-CRWHOR7M.js";
-import "./chunk-ZEY4OZOF.js";
+} from "./chunk-4FX7BU5Q.js";
+import "./chunk-O4ZFBKZ4.js";
+import "./chunk-I2BUWJSF.js";
+import "./chunk-KAXL6ERV.js";
 import "./chunk-JYUWKEP5.js";
 
 // src/action/post.ts

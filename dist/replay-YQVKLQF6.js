@@ -1,13 +1,14 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  renderHtml,
+  verifyTranscript
+} from "./chunk-I2BUWJSF.js";
+import {
   impactLines,
   impactOf,
   readTranscript,
-  renderHtml,
-  statementsOf,
-  verifyTranscript
-} from "./chunk-CRWHOR7M.js";
-import "./chunk-ZEY4OZOF.js";
+  statementsOf
+} from "./chunk-KAXL6ERV.js";
 import {
   UsageError,
   parse
@@ -111,7 +112,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-RCHIEINR.js");
+    const { replayCommand } = await import("./replay-against-A7P4QBFO.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

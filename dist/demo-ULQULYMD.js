@@ -1,27 +1,28 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   createGatewayContext,
+  postgresSide,
   startPostgresGateway
-} from "./chunk-6WCI4G6X.js";
+} from "./chunk-YG3LHIRF.js";
 import "./chunk-XTGUFUXL.js";
 import {
   renderComment
-} from "./chunk-P2SUOEAU.js";
+} from "./chunk-O4ZFBKZ4.js";
 import {
   defaultPolicy
 } from "./chunk-LNVDS2YT.js";
 import {
-  readTranscript,
   renderHtml,
   verifyTranscript
-} from "./chunk-CRWHOR7M.js";
+} from "./chunk-I2BUWJSF.js";
 import {
-  FileRecorder
-} from "./chunk-ZEY4OZOF.js";
+  FileRecorder,
+  readTranscript
+} from "./chunk-KAXL6ERV.js";
 import "./chunk-D7K4HSHE.js";
 import {
   esm_default
-} from "./chunk-6FSE7YLN.js";
+} from "./chunk-IFOOGZBA.js";
 import {
   parse
 } from "./chunk-5YNDTKBO.js";
@@ -269,24 +270,29 @@ async function run(argv) {
     const policy = defaultPolicy();
     const recorder = new FileRecorder(transcriptPath);
     const approvals = new DemoApprovals(values.approve === true, policy.approvals, print, s);
+    const upstream = {
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: DATABASE,
+      sslmode: "disable"
+    };
+    const side = postgresSide(upstream);
     const context = await createGatewayContext({
       dialect: "postgres",
       policy,
       recorder,
       approvals,
       job: DEMO_JOB,
-      database: { name: DATABASE, host: `${db.host}:${db.port}`, role: db.user }
+      database: { name: DATABASE, host: `${db.host}:${db.port}`, role: db.user },
+      side: { dialect: "postgres", connection: side }
     });
     const gateway = await startPostgresGateway({
-      upstream: {
-        host: db.host,
-        port: db.port,
-        user: db.user,
-        password: db.password,
-        database: DATABASE,
-        sslmode: "disable"
-      },
+      upstream,
       context,
+      masking: context.masking,
+      catalog: side,
       version: "demo"
     });
     print(
@@ -315,6 +321,7 @@ async function run(argv) {
     } finally {
       await client.end();
       await gateway.close("demo finished");
+      await side.close();
       recorder.close();
     }
     print();

@@ -1,7 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  upstreamConfig
-} from "./chunk-6WCI4G6X.js";
+  describeUpstream,
+  mysqlSide,
+  parseUpstreamUrl
+} from "./chunk-YG3LHIRF.js";
 import {
   MaskingError,
   Session,
@@ -13,7 +15,7 @@ import {
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-P2SUOEAU.js";
+} from "./chunk-O4ZFBKZ4.js";
 import {
   ALL_LEX_MODES,
   RESERVED,
@@ -22,157 +24,6 @@ import {
   lexFlags,
   tokenize
 } from "./chunk-LNVDS2YT.js";
-import {
-  require_promise
-} from "./chunk-OQKJRLL7.js";
-import {
-  esm_default
-} from "./chunk-6FSE7YLN.js";
-import {
-  __toESM
-} from "./chunk-JYUWKEP5.js";
-
-// src/gateway/mysql/upstream-url.ts
-import { readFileSync } from "node:fs";
-var MODES = {
-  disable: "disable",
-  disabled: "disable",
-  prefer: "prefer",
-  preferred: "prefer",
-  require: "require",
-  required: "require",
-  "verify-ca": "verify-ca",
-  verify_ca: "verify-ca",
-  "verify-full": "verify-full",
-  "verify-identity": "verify-full",
-  verify_identity: "verify-full"
-};
-function parseUpstreamUrl(text2) {
-  let url;
-  try {
-    url = new URL(text2);
-  } catch {
-    throw new Error("upstream is not a URL: expected mysql://user:password@host:port/database");
-  }
-  if (url.protocol !== "mysql:" && url.protocol !== "mariadb:")
-    throw new Error(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`);
-  if (!url.hostname) throw new Error("upstream URL has no host");
-  if (!url.username) throw new Error("upstream URL has no user");
-  const q = url.searchParams;
-  const rawMode = (q.get("ssl-mode") ?? q.get("sslmode") ?? "prefer").toLowerCase();
-  const sslMode = MODES[rawMode];
-  if (!sslMode)
-    throw new Error(`unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`);
-  const caPath = q.get("ssl-ca") ?? q.get("sslrootcert");
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  const config = {
-    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: url.port ? Number(url.port) : 3306,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    sslMode,
-    ...database ? { database } : {}
-  };
-  if (caPath) config.ca = readFileSync(caPath, "utf8");
-  if ((sslMode === "verify-ca" || sslMode === "verify-full") && !config.ca)
-    throw new Error(`ssl-mode=${sslMode} needs ssl-ca=<file>`);
-  const keyPath = q.get("server-public-key-path");
-  if (keyPath) config.serverPublicKey = readFileSync(keyPath, "utf8");
-  return config;
-}
-function describeUpstream(c) {
-  return `${c.host}:${c.port}/${c.database ?? ""}`;
-}
-
-// src/gateway/side-connection.ts
-var import_promise = __toESM(require_promise(), 1);
-function tlsFor(mode, ca) {
-  switch (mode) {
-    case "disable":
-    case "prefer":
-      return void 0;
-    case "require":
-      return { rejectUnauthorized: false };
-    case "verify-ca":
-      return { ...ca ? { ca } : {}, checkServerIdentity: () => void 0 };
-    case "verify-full":
-      return ca ? { ca } : {};
-  }
-}
-function postgresSide(upstream) {
-  const c = upstreamConfig(upstream);
-  let client;
-  const open = () => {
-    const ssl = tlsFor(c.sslmode, c.ca);
-    const next = new esm_default.Client({
-      host: c.socketDir ?? c.host,
-      port: c.port,
-      user: c.user,
-      database: c.database,
-      application_name: "guardrail side connection",
-      ...c.password !== void 0 ? { password: c.password } : {},
-      ...ssl ? { ssl } : {}
-    });
-    next.on("error", () => {
-      client = void 0;
-    });
-    return next.connect().then(() => next);
-  };
-  return {
-    async query(text2, values) {
-      client ??= open();
-      try {
-        const conn = await client;
-        return await conn.query(text2, values);
-      } catch (err) {
-        if (!(err instanceof esm_default.DatabaseError)) client = void 0;
-        throw err;
-      }
-    },
-    async close() {
-      const conn = await client?.catch(() => void 0);
-      client = void 0;
-      await conn?.end().catch(() => {
-      });
-    }
-  };
-}
-function mysqlSide(upstream) {
-  const c = parseUpstreamUrl(upstream);
-  let conn;
-  const open = async () => {
-    const ssl = tlsFor(c.sslMode, c.ca);
-    const next = await import_promise.default.createConnection({
-      host: c.host,
-      port: c.port,
-      user: c.user,
-      password: c.password,
-      ...c.database ? { database: c.database } : {},
-      ...ssl ? { ssl } : {}
-    });
-    next.on("error", () => {
-      conn = void 0;
-    });
-    return next;
-  };
-  return {
-    async query(sql, values) {
-      conn ??= open();
-      try {
-        return await (await conn).query(sql, values);
-      } catch (err) {
-        if (!("sqlState" in err)) conn = void 0;
-        throw err;
-      }
-    },
-    async close() {
-      const c2 = await conn?.catch(() => void 0);
-      conn = void 0;
-      await c2?.end().catch(() => {
-      });
-    }
-  };
-}
 
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -2892,8 +2743,5 @@ async function startMysqlGateway(opts) {
 }
 
 export {
-  parseUpstreamUrl,
-  postgresSide,
-  mysqlSide,
   startMysqlGateway
 };

@@ -1,4 +1,8 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  impactLines,
+  impactOf
+} from "./chunk-KAXL6ERV.js";
 
 // src/approvals/commands.ts
 var COMMAND = /^\/guardrail[ \t]+(approve|deny)[ \t]+(\S+)(?:[ \t]+(\S.*?))?[ \t]*$/i;
@@ -34,6 +38,10 @@ function commandFor(verb, id) {
 var BODY_BUDGET = 6e4;
 var STATEMENT_CAP = 4e3;
 var STATEMENT_FLOOR = 300;
+function impactText(impact) {
+  const view = impactOf(impact);
+  return view ? impactLines(view) : [];
+}
 function marker(id) {
   return `<!-- guardrail:request:${id} -->`;
 }
@@ -85,9 +93,9 @@ function statementSection(s, cap, title) {
   for (const f of s.findings)
     lines.push(`- \`${escapeRule(f.rule)}\` (${f.severity}): ${escapeInline(f.message)}`);
   lines.push("", "**Impact estimate**", "");
-  const impact = s.impact ? Object.entries(s.impact) : [];
+  const impact = impactText(s.impact);
   if (impact.length === 0) lines.push("- no estimate");
-  for (const [k, v] of impact) lines.push(`- ${escapeInline(k)}: ${inlineCode(JSON.stringify(v) ?? "null")}`);
+  for (const line of impact) lines.push(`- ${escapeInline(line)}`);
   return lines.join("\n");
 }
 function escapeRule(rule) {
@@ -221,7 +229,8 @@ function renderPlain(request, now) {
     if (note) lines.push(`  (${note})`);
     for (const f of s.findings)
       lines.push(`  - ${f.rule} (${f.severity}): ${f.message.replace(/\s+/g, " ")}`);
-    lines.push(s.impact ? `  impact: ${JSON.stringify(s.impact)}` : "  impact: no estimate");
+    const impact = impactText(s.impact);
+    lines.push(...impact.length ? impact.map((l) => `  impact: ${l}`) : ["  impact: no estimate"]);
   }
   lines.push("", `deadline: ${request.deadline.toISOString()} (${relative(request.deadline, now)})`);
   return `${printable(lines.join("\n"))}

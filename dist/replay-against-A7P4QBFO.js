@@ -1,10 +1,8 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  esm_default,
   require_promise
-} from "./chunk-OQKJRLL7.js";
-import {
-  esm_default
-} from "./chunk-6FSE7YLN.js";
+} from "./chunk-IFOOGZBA.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";

@@ -1,181 +1,11 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   GENESIS,
-  lineHash
-} from "./chunk-ZEY4OZOF.js";
-
-// src/transcript/read.ts
-function readTranscript(text) {
-  const raw = text.split("\n");
-  if (raw.at(-1) === "") raw.pop();
-  const lines = [];
-  for (const [i, line] of raw.entries()) {
-    try {
-      lines.push(JSON.parse(line));
-    } catch (err) {
-      if (i === raw.length - 1) return { lines, partialTail: true };
-      throw new Error(`line ${i + 1} is not valid JSON: ${err.message}`);
-    }
-  }
-  return { lines, partialTail: false };
-}
-function statementsOf(lines) {
-  const byKey = /* @__PURE__ */ new Map();
-  const key = (conn, id) => `${conn}/${id}`;
-  for (const l of lines) {
-    if (l.type === "statement") {
-      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : void 0;
-      byKey.set(key(l.conn, l.id), {
-        conn: l.conn,
-        id: l.id,
-        text: l.text,
-        via: l.via,
-        hash: l.hash,
-        startedAt: l.ts,
-        rules: parent?.rules ?? [],
-        findings: parent?.findings ?? [],
-        ...parent?.action ? { action: parent.action } : {},
-        ...parent?.approval ? { approval: parent.approval } : {},
-        ...l.params ? { params: l.params } : {}
-      });
-      continue;
-    }
-    if (!("id" in l)) continue;
-    const s = byKey.get(key(l.conn, l.id));
-    if (!s) continue;
-    switch (l.type) {
-      case "verdict":
-        s.action = l.action;
-        s.rules = l.rules;
-        s.findings = l.findings;
-        break;
-      case "approval.decided":
-        s.approval = {
-          requestId: l.requestId,
-          outcome: l.outcome,
-          by: l.by,
-          decidedAt: l.ts,
-          ...l.url ? { url: l.url } : {},
-          ...l.reason ? { reason: l.reason } : {}
-        };
-        break;
-      case "result":
-        s.result = {
-          durationMs: l.durationMs,
-          endedAt: l.ts,
-          ...l.tag !== void 0 ? { tag: l.tag } : {},
-          ...l.rows !== void 0 ? { rows: l.rows } : {},
-          ...l.error ? { error: l.error } : {}
-        };
-        break;
-      case "rows":
-        s.sample = { columns: l.columns, rows: l.sample, masked: l.masked, truncated: l.truncated };
-        break;
-      case "impact":
-        s.impact = l.estimate;
-        break;
-    }
-  }
-  return [...byKey.values()];
-}
-var num = (v) => typeof v === "number" && Number.isFinite(v) ? v : void 0;
-var str = (v) => typeof v === "string" ? v : void 0;
-var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-function figureOf(key, value) {
-  const d = value.dependents;
-  const dependents = d && typeof d === "object" ? d : void 0;
-  const unavailable = Array.isArray(value.unavailable) ? value.unavailable.flatMap((u) => {
-    const part = str(u?.part);
-    const reason = str(u?.reason);
-    return part ? [{ part, reason: reason ?? "" }] : [];
-  }) : [];
-  const figure = { key, notes: strings(value.notes), unavailable };
-  for (const k of ["kind", "table", "column", "lockLevel"]) {
-    const v = str(value[k]);
-    if (v !== void 0) figure[k] = v;
-  }
-  for (const k of ["rowsEstimated", "rowsExact", "tableRows", "nonNull", "bytes"]) {
-    const v = num(value[k]);
-    if (v !== void 0) figure[k] = v;
-  }
-  if (dependents) {
-    figure.dependents = {
-      views: strings(dependents.views),
-      foreignKeys: strings(dependents.foreignKeys),
-      functions: strings(dependents.functions),
-      triggers: strings(dependents.triggers)
-    };
-  }
-  return figure;
-}
-function impactOf(record) {
-  if (!record) return void 0;
-  const view = { figures: [] };
-  for (const [key, value] of Object.entries(record)) {
-    if (key === "error" && typeof value === "string") view.error = value;
-    else if (value && typeof value === "object" && !Array.isArray(value))
-      view.figures.push(figureOf(key, value));
-  }
-  return view;
-}
-var count = (n) => Math.round(n).toLocaleString("en-US");
-function size(bytes) {
-  const units = ["bytes", "kB", "MB", "GB", "TB"];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
-}
-function rowsText(f) {
-  const parts = [
-    f.rowsEstimated !== void 0 ? `~${count(f.rowsEstimated)} estimated` : void 0,
-    f.rowsExact !== void 0 ? `${count(f.rowsExact)} exact` : void 0
-  ].filter(Boolean);
-  if (parts.length > 0) return parts.join(", ");
-  const missing = f.unavailable.find((u) => u.part === "rows" || u.part === "rowsExact");
-  return missing ? `unavailable (${missing.reason})` : void 0;
-}
-function tableText(f) {
-  const parts = [
-    f.tableRows !== void 0 ? `~${count(f.tableRows)} rows` : void 0,
-    f.nonNull !== void 0 ? `${count(f.nonNull)} non-null in ${f.column ?? "the column"}` : void 0,
-    f.bytes !== void 0 ? size(f.bytes) : void 0
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(", ") : void 0;
-}
-function dependentsText(f) {
-  const d = f.dependents;
-  if (!d) return void 0;
-  const groups = [
-    ["views", d.views],
-    ["foreign keys", d.foreignKeys],
-    ["functions", d.functions],
-    ["triggers", d.triggers]
-  ];
-  const parts = groups.filter(([, names]) => names.length > 0).map(([label, names]) => `${label} ${names.join(", ")}`);
-  return parts.length > 0 ? parts.join("; ") : "none";
-}
-function impactLines(view) {
-  if (view.error) return [`estimate failed: ${view.error}`];
-  return view.figures.map((f) => {
-    const rows = rowsText(f);
-    const table = tableText(f);
-    const deps = dependentsText(f);
-    const gaps = f.unavailable.filter((u) => u.part !== "rows" && u.part !== "rowsExact").map((u) => `${u.part} unavailable (${u.reason})`);
-    return [
-      f.key,
-      rows ? `rows ${rows}` : void 0,
-      f.lockLevel ? `lock ${f.lockLevel}` : void 0,
-      table ? `table ${table}` : void 0,
-      deps ? `dependents: ${deps}` : void 0,
-      ...gaps,
-      ...f.notes
-    ].filter(Boolean).join(" \xB7 ");
-  });
-}
+  impactLines,
+  impactOf,
+  lineHash,
+  statementsOf
+} from "./chunk-KAXL6ERV.js";
 
 // src/transcript/render-html.ts
 var esc = (s) => String(s).replace(
@@ -248,7 +78,7 @@ const show=e.dataset.search.includes(t)&&(a===''||e.dataset.action===a);e.hidden
 document.getElementById('shown').textContent=n}q.addEventListener('input',apply);f.addEventListener('change',apply);apply();`;
 function renderHtml(lines, opts) {
   const statements = statementsOf(lines);
-  const count2 = (a) => statements.filter((s) => (s.action ?? "allow") === a).length;
+  const count = (a) => statements.filter((s) => (s.action ?? "allow") === a).length;
   const start = lines.find((l) => l.type === "gateway.start");
   const v = opts.verify;
   const verify = v.ok ? `<span class="verify ok">hash chain intact (${v.lines} lines)</span>` : `<span class="verify bad">hash chain BROKEN at line ${v.brokenAt}: ${esc(v.reason)}</span>`;
@@ -256,7 +86,7 @@ function renderHtml(lines, opts) {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)}</title><style>${style}</style></head>
 <body><h1>${esc(opts.title)}</h1>
-<p class="summary">${start && start.type === "gateway.start" ? `<span>${esc(start.dialect)} \u2192 ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ""}<span>${statements.length} statements</span><span>${count2("allow")} allowed</span><span>${count2("review")} reviewed</span><span>${count2("deny")} denied</span>${verify}</p>
+<p class="summary">${start && start.type === "gateway.start" ? `<span>${esc(start.dialect)} \u2192 ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ""}<span>${statements.length} statements</span><span>${count("allow")} allowed</span><span>${count("review")} reviewed</span><span>${count("deny")} denied</span>${verify}</p>
 <h2>Timing</h2>${waterfall(statements)}
 <h2>Statements (<span id="shown">${statements.length}</span>)</h2>
 <p><input id="search" type="search" placeholder="Search statements and rule ids"> <select id="filter"><option value="">all verdicts</option><option value="allow">allow</option><option value="review">review</option><option value="deny">deny</option></select></p>
@@ -302,11 +132,6 @@ function verifyTranscript(text) {
 }
 
 export {
-  readTranscript,
-  statementsOf,
-  impactOf,
-  rowsText,
-  impactLines,
   renderHtml,
   verifyTranscript
 };

@@ -3,11 +3,9 @@ import {
   require_dist
 } from "./chunk-D7K4HSHE.js";
 import {
+  esm_default,
   require_promise
-} from "./chunk-OQKJRLL7.js";
-import {
-  esm_default
-} from "./chunk-6FSE7YLN.js";
+} from "./chunk-IFOOGZBA.js";
 import {
   UsageError,
   parse

@@ -1,29 +1,28 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  mysqlSide,
-  parseUpstreamUrl,
-  postgresSide,
   startMysqlGateway
-} from "./chunk-WQG6OQTH.js";
+} from "./chunk-XBM4PTGV.js";
 import {
   createGatewayContext,
-  parseUpstreamUrl as parseUpstreamUrl2,
+  mysqlSide,
+  parseUpstreamUrl,
+  parseUpstreamUrl2,
+  postgresSide,
   startPostgresGateway
-} from "./chunk-6WCI4G6X.js";
+} from "./chunk-YG3LHIRF.js";
 import "./chunk-XTGUFUXL.js";
 import {
   renderPlain
-} from "./chunk-P2SUOEAU.js";
+} from "./chunk-O4ZFBKZ4.js";
 import {
   defaultPolicy,
   loadPolicy
 } from "./chunk-LNVDS2YT.js";
 import {
   FileRecorder
-} from "./chunk-ZEY4OZOF.js";
+} from "./chunk-KAXL6ERV.js";
 import "./chunk-D7K4HSHE.js";
-import "./chunk-OQKJRLL7.js";
-import "./chunk-6FSE7YLN.js";
+import "./chunk-IFOOGZBA.js";
 import {
   UsageError,
   parse

@@ -4,12 +4,12 @@ import {
   resolveTarget,
   statusOf,
   trackingIssue
-} from "./chunk-CY3A22DR.js";
+} from "./chunk-4FX7BU5Q.js";
 import {
   marker,
   parseCommands,
   renderComment
-} from "./chunk-P2SUOEAU.js";
+} from "./chunk-O4ZFBKZ4.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";

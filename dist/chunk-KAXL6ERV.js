@@ -1,0 +1,260 @@
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+
+// src/transcript/read.ts
+function readTranscript(text) {
+  const raw = text.split("\n");
+  if (raw.at(-1) === "") raw.pop();
+  const lines = [];
+  for (const [i, line] of raw.entries()) {
+    try {
+      lines.push(JSON.parse(line));
+    } catch (err) {
+      if (i === raw.length - 1) return { lines, partialTail: true };
+      throw new Error(`line ${i + 1} is not valid JSON: ${err.message}`);
+    }
+  }
+  return { lines, partialTail: false };
+}
+function statementsOf(lines) {
+  const byKey = /* @__PURE__ */ new Map();
+  const key = (conn, id) => `${conn}/${id}`;
+  for (const l of lines) {
+    if (l.type === "statement") {
+      const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : void 0;
+      byKey.set(key(l.conn, l.id), {
+        conn: l.conn,
+        id: l.id,
+        text: l.text,
+        via: l.via,
+        hash: l.hash,
+        startedAt: l.ts,
+        rules: parent?.rules ?? [],
+        findings: parent?.findings ?? [],
+        ...parent?.action ? { action: parent.action } : {},
+        ...parent?.approval ? { approval: parent.approval } : {},
+        ...l.params ? { params: l.params } : {}
+      });
+      continue;
+    }
+    if (!("id" in l)) continue;
+    const s = byKey.get(key(l.conn, l.id));
+    if (!s) continue;
+    switch (l.type) {
+      case "verdict":
+        s.action = l.action;
+        s.rules = l.rules;
+        s.findings = l.findings;
+        break;
+      case "approval.decided":
+        s.approval = {
+          requestId: l.requestId,
+          outcome: l.outcome,
+          by: l.by,
+          decidedAt: l.ts,
+          ...l.url ? { url: l.url } : {},
+          ...l.reason ? { reason: l.reason } : {}
+        };
+        break;
+      case "result":
+        s.result = {
+          durationMs: l.durationMs,
+          endedAt: l.ts,
+          ...l.tag !== void 0 ? { tag: l.tag } : {},
+          ...l.rows !== void 0 ? { rows: l.rows } : {},
+          ...l.error ? { error: l.error } : {}
+        };
+        break;
+      case "rows":
+        s.sample = { columns: l.columns, rows: l.sample, masked: l.masked, truncated: l.truncated };
+        break;
+      case "impact":
+        s.impact = l.estimate;
+        break;
+    }
+  }
+  return [...byKey.values()];
+}
+var num = (v) => typeof v === "number" && Number.isFinite(v) ? v : void 0;
+var str = (v) => typeof v === "string" ? v : void 0;
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+function figureOf(key, value) {
+  const d = value.dependents;
+  const dependents = d && typeof d === "object" ? d : void 0;
+  const unavailable = Array.isArray(value.unavailable) ? value.unavailable.flatMap((u) => {
+    const part = str(u?.part);
+    const reason = str(u?.reason);
+    return part ? [{ part, reason: reason ?? "" }] : [];
+  }) : [];
+  const figure = { key, notes: strings(value.notes), unavailable };
+  for (const k of ["kind", "table", "column", "lockLevel"]) {
+    const v = str(value[k]);
+    if (v !== void 0) figure[k] = v;
+  }
+  for (const k of ["rowsEstimated", "rowsExact", "tableRows", "nonNull", "bytes"]) {
+    const v = num(value[k]);
+    if (v !== void 0) figure[k] = v;
+  }
+  if (dependents) {
+    figure.dependents = {
+      views: strings(dependents.views),
+      foreignKeys: strings(dependents.foreignKeys),
+      functions: strings(dependents.functions),
+      triggers: strings(dependents.triggers)
+    };
+  }
+  return figure;
+}
+function impactOf(record) {
+  if (!record) return void 0;
+  const view = { figures: [] };
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "error" && typeof value === "string") view.error = value;
+    else if (value && typeof value === "object" && !Array.isArray(value))
+      view.figures.push(figureOf(key, value));
+  }
+  return view;
+}
+var count = (n) => Math.round(n).toLocaleString("en-US");
+function size(bytes) {
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+function rowsText(f) {
+  const parts = [
+    f.rowsEstimated !== void 0 ? `~${count(f.rowsEstimated)} estimated` : void 0,
+    f.rowsExact !== void 0 ? `${count(f.rowsExact)} exact` : void 0
+  ].filter(Boolean);
+  if (parts.length > 0) return parts.join(", ");
+  const missing = f.unavailable.find((u) => u.part === "rows" || u.part === "rowsExact");
+  return missing ? `unavailable (${missing.reason})` : void 0;
+}
+function tableText(f) {
+  const parts = [
+    f.tableRows !== void 0 ? `~${count(f.tableRows)} rows` : void 0,
+    f.nonNull !== void 0 ? `${count(f.nonNull)} non-null in ${f.column ?? "the column"}` : void 0,
+    f.bytes !== void 0 ? size(f.bytes) : void 0
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(", ") : void 0;
+}
+function dependentsText(f) {
+  const d = f.dependents;
+  if (!d) return void 0;
+  const groups = [
+    ["views", d.views],
+    ["foreign keys", d.foreignKeys],
+    ["functions", d.functions],
+    ["triggers", d.triggers]
+  ];
+  const parts = groups.filter(([, names]) => names.length > 0).map(([label, names]) => `${label} ${names.join(", ")}`);
+  return parts.length > 0 ? parts.join("; ") : "none";
+}
+function impactLines(view) {
+  if (view.error) return [`estimate failed: ${view.error}`];
+  return view.figures.map((f) => {
+    const rows = rowsText(f);
+    const table = tableText(f);
+    const deps = dependentsText(f);
+    const gaps = f.unavailable.filter((u) => u.part !== "rows" && u.part !== "rowsExact").map((u) => `${u.part} unavailable (${u.reason})`);
+    return [
+      f.key,
+      rows ? `rows ${rows}` : void 0,
+      f.lockLevel ? `lock ${f.lockLevel}` : void 0,
+      table ? `table ${table}` : void 0,
+      deps ? `dependents: ${deps}` : void 0,
+      ...gaps,
+      ...f.notes
+    ].filter(Boolean).join(" \xB7 ");
+  });
+}
+
+// src/transcript/recorder.ts
+import * as crypto from "node:crypto";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+var GENESIS = "0".repeat(64);
+var oneShot = crypto.hash;
+var lineHash = oneShot ? (line) => oneShot("sha256", line, "hex") : (line) => crypto.createHash("sha256").update(line).digest("hex");
+function lineOf(seq, ts, conn, prev, event) {
+  const body = JSON.stringify(event);
+  const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)},"prev":"${prev}"`;
+  return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
+}
+var FileRecorder = class {
+  constructor(path, now) {
+    this.path = path;
+    this.now = now;
+    this.fd = openSync(path, "a", 384);
+  }
+  path;
+  now;
+  fd;
+  seq = 0;
+  prev = GENESIS;
+  pending = [];
+  scheduled = false;
+  /** The clock's last millisecond and its ISO form: most lines share it with the line before. */
+  lastMs = Number.NaN;
+  lastTs = "";
+  failed;
+  timestamp() {
+    if (this.now) return this.now().toISOString();
+    const ms = Date.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTs = new Date(ms).toISOString();
+    }
+    return this.lastTs;
+  }
+  record(conn, event) {
+    if (this.failed) throw this.failed;
+    const line = lineOf(++this.seq, this.timestamp(), conn, this.prev, event);
+    this.prev = lineHash(line);
+    this.pending.push(line);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flushQuietly());
+    }
+  }
+  flush() {
+    this.scheduled = false;
+    if (this.pending.length === 0 || this.fd < 0) return;
+    const data = `${this.pending.join("\n")}
+`;
+    this.pending = [];
+    try {
+      writeSync(this.fd, data);
+    } catch (err) {
+      this.failed = new Error(`transcript ${this.path} cannot be written: ${err.message}`);
+      throw this.failed;
+    }
+  }
+  flushQuietly() {
+    try {
+      this.flush();
+    } catch {
+    }
+  }
+  close() {
+    if (this.fd < 0) return;
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+};
+
+export {
+  readTranscript,
+  statementsOf,
+  impactOf,
+  rowsText,
+  impactLines,
+  GENESIS,
+  lineHash,
+  FileRecorder
+};
