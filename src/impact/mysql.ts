@@ -137,20 +137,17 @@ async function exactCount(
   return attempt('rowsExact', e, async () => Number((await p.rows(sql, values))[0]?.n));
 }
 
+function blank(t: MyTarget): ImpactEstimate {
+  return { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+}
+
 async function tableWide(
   p: MyProbe,
   t: Exclude<MyTarget, MyRowWise>,
   database: string | undefined,
   exactBelow: number,
 ): Promise<ImpactEstimate> {
-  const e: ImpactEstimate = {
-    kind: t.kind,
-    table: myDisplay(t.table),
-    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-    lockLevel: 'InnoDB row locks on the rows scanned',
-    notes: [],
-    unavailable: [],
-  };
+  const e = blank(t);
   const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (!table) {
     if (!e.unavailable.length) e.unavailable.push({ part: 'table', reason: 'no such table (yet)' });
@@ -190,14 +187,9 @@ async function rowWise(
   database: string | undefined,
   params: unknown[] | undefined,
 ): Promise<ImpactEstimate> {
-  const e: ImpactEstimate = {
-    kind: t.kind,
-    table: myDisplay(t.table),
-    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-    lockLevel: 'InnoDB row locks on the rows scanned',
-    notes: [],
-    unavailable: [],
-  };
+  const e = blank(t);
+  // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+  e.lockLevel = 'InnoDB row locks on the rows scanned';
   const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
