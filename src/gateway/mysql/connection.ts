@@ -262,7 +262,8 @@ export class MysqlConnection implements ScanSink {
         ...(withheld
           ? { error: { code: '42000', message: `guardrail: result withheld: ${withheld}` } }
           : e
-            ? { error: { code: e.sqlState, message: this.session.gateway.redact(`${e.code}: ${e.message}`) } }
+            ? // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
+              { error: { code: e.sqlState, message: `${e.code}: ${e.message}` } }
             : {}),
       });
     }
