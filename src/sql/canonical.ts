@@ -1,17 +1,14 @@
 // The canonical form of a statement (what an approval binds to) and small text helpers.
 // Canonical: tokens joined by single spaces, comments and whitespace dropped, unquoted words
 // lower-cased, literals, quoted identifiers and order kept. Its sha256 is the statement hash.
-import * as crypto from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Scanned } from './digest.js';
 import type { Location } from './types.js';
 
-// The one-shot `crypto.hash` (Node ≥ 20.12) costs a third of createHash/update/digest, and a
-// statement whose shape is cached spends much of its time hashing.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-export const sha256: (text: string) => string = oneShot
-  ? (text) => oneShot('sha256', text, 'hex')
-  : (text) => crypto.createHash('sha256').update(text).digest('hex');
+/** sha256 hex; the one-shot `crypto.hash` costs a third of createHash/update/digest. */
+export function sha256(text: string): string {
+  return hash('sha256', text, 'hex');
+}
 
 /** Index of the first token starting at or after `offset`. */
 export function firstTokenAtOrAfter(lexed: Pick<Scanned, 'starts'>, offset: number): number {

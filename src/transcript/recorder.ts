@@ -1,16 +1,13 @@
-import * as crypto from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { TranscriptEvent, TranscriptLine } from './events.js';
 
 export const GENESIS = '0'.repeat(64);
 
-// The one-shot `crypto.hash` (Node ≥ 20.12) costs a third of createHash/update/digest; every
-// line of the transcript is hashed once on the gateway's hot path.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-export const lineHash: (line: string) => string = oneShot
-  ? (line) => oneShot('sha256', line, 'hex')
-  : (line) => crypto.createHash('sha256').update(line).digest('hex');
+/** sha256 hex of a line: every line is hashed once, on the gateway's hot path (one-shot hash). */
+export function lineHash(line: string): string {
+  return hash('sha256', line, 'hex');
+}
 
 /**
  * The JSON line of an event: an object whose keys are seq, ts, conn and prev, then the event's

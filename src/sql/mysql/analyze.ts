@@ -3,6 +3,8 @@
 // statement's tokens are classified, and node-sql-parser reads the canonical text where the
 // token rules are not enough (WHERE clauses) or to confirm that a statement is understood.
 // Whatever nobody understands is opaque. Fail closed throughout.
+
+import { sha256 } from '../canonical.js';
 import { finding, type KnownRuleId } from '../rules.js';
 import type { Analysis, Finding, Location, StatementAnalysis } from '../types.js';
 import { bodyFragments, compoundParts } from './body.js';
@@ -19,7 +21,7 @@ import {
   sqlModeAfter,
   UNKNOWN_SQL_MODE,
 } from './sql-mode.js';
-import { canonicalText, isPunct, isWord, readAccount, readName, sha256 } from './tokens.js';
+import { canonicalText, isPunct, isWord, readAccount, readName } from './tokens.js';
 
 /**
  * Statements longer than this (canonical characters) are not given to node-sql-parser, which

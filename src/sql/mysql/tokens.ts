@@ -1,5 +1,4 @@
 // Small readers over a statement's token list, shared by the classifiers.
-import { createHash } from 'node:crypto';
 import { RESERVED } from './keywords.js';
 import type { Token } from './lexer.js';
 
@@ -168,8 +167,4 @@ export function canonicalText(tokens: readonly Token[], upperWords = false): str
     parts.push(canonicalToken(t, prev, tokens[i + 1], upperWords));
   }
   return parts.join(' ');
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
