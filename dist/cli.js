@@ -7,11 +7,11 @@ import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./replay-YQVKLQF6.js"),
-  check: () => import("./check-HBFKTNBP.js"),
+  replay: () => import("./replay-MARSF6Q3.js"),
+  check: () => import("./check-ACUZLUVG.js"),
   broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-ULQULYMD.js"),
-  proxy: () => import("./proxy-K4AZY67K.js")
+  demo: () => import("./demo-TYQR4P33.js"),
+  proxy: () => import("./proxy-C37OZBOE.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

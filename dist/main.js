@@ -17,28 +17,28 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-HQJER6CG.js";
+} from "./chunk-LJANF7YB.js";
 import {
   GitHubChannel
-} from "./chunk-YCEIT4EW.js";
+} from "./chunk-QHXMTQ4U.js";
 import {
   compileMasking,
   requestId
-} from "./chunk-XTGUFUXL.js";
-import "./chunk-4FX7BU5Q.js";
-import "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UZ2T7YRO.js";
+import "./chunk-7WRKT7BM.js";
+import "./chunk-UYFDF5II.js";
 import {
   checkFiles
-} from "./chunk-ZZX7G6YO.js";
+} from "./chunk-JUIEWMFS.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   loadPolicy,
   parseDuration
-} from "./chunk-LNVDS2YT.js";
-import "./chunk-I2BUWJSF.js";
-import "./chunk-KAXL6ERV.js";
+} from "./chunk-JY5ZM2YC.js";
+import "./chunk-7LWZHHL4.js";
+import "./chunk-U4D3EOLA.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

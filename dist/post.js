@@ -7,13 +7,13 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-HQJER6CG.js";
+} from "./chunk-LJANF7YB.js";
 import {
   context
-} from "./chunk-4FX7BU5Q.js";
-import "./chunk-O4ZFBKZ4.js";
-import "./chunk-I2BUWJSF.js";
-import "./chunk-KAXL6ERV.js";
+} from "./chunk-7WRKT7BM.js";
+import "./chunk-UYFDF5II.js";
+import "./chunk-7LWZHHL4.js";
+import "./chunk-U4D3EOLA.js";
 import "./chunk-JYUWKEP5.js";
 
 // src/action/post.ts

@@ -174,11 +174,12 @@ function impactLines(view) {
 }
 
 // src/transcript/recorder.ts
-import * as crypto from "node:crypto";
+import { hash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 var GENESIS = "0".repeat(64);
-var oneShot = crypto.hash;
-var lineHash = oneShot ? (line) => oneShot("sha256", line, "hex") : (line) => crypto.createHash("sha256").update(line).digest("hex");
+function lineHash(line) {
+  return hash("sha256", line, "hex");
+}
 function lineOf(seq, ts, conn, prev, event) {
   const body = JSON.stringify(event);
   const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)},"prev":"${prev}"`;

@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-I2BUWJSF.js";
+} from "./chunk-7LWZHHL4.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-KAXL6ERV.js";
+} from "./chunk-U4D3EOLA.js";
 import {
   UsageError,
   parse

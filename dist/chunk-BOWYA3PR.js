@@ -8,11 +8,11 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-XTGUFUXL.js";
+} from "./chunk-UZ2T7YRO.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UYFDF5II.js";
 import {
   analyze,
   calledFunctions,
@@ -26,7 +26,7 @@ import {
   readName,
   require_wasm,
   tokenize
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 import {
   esm_default,
   require_promise
@@ -373,15 +373,11 @@ async function dependents(p, t, notes) {
 async function exactCount(p, e, sql, values) {
   return attempt("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.n));
 }
+function blank(t) {
+  return { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+}
 async function tableWide(p, t, database, exactBelow) {
-  const e = {
-    kind: t.kind,
-    table: myDisplay(t.table),
-    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-    lockLevel: "InnoDB row locks on the rows scanned",
-    notes: [],
-    unavailable: []
-  };
+  const e = blank(t);
   const table = await attempt("table", e, () => resolve(p, t.table, database));
   if (!table) {
     if (!e.unavailable.length) e.unavailable.push({ part: "table", reason: "no such table (yet)" });
@@ -417,14 +413,8 @@ async function tableWide(p, t, database, exactBelow) {
   return e;
 }
 async function rowWise(p, t, database, params2) {
-  const e = {
-    kind: t.kind,
-    table: myDisplay(t.table),
-    // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-    lockLevel: "InnoDB row locks on the rows scanned",
-    notes: [],
-    unavailable: []
-  };
+  const e = blank(t);
+  e.lockLevel = "InnoDB row locks on the rows scanned";
   const table = await attempt("table", e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
@@ -735,7 +725,7 @@ async function dependents2(p, rel) {
   );
   return { views: col(views2), foreignKeys: col(fks), functions: col(functions), triggers: col(triggers) };
 }
-function blank(kind, table) {
+function blank2(kind, table) {
   return { kind, table: pgDisplay(table), notes: [], unavailable: [] };
 }
 async function exactCount2(p, e, sql, values) {
@@ -743,7 +733,7 @@ async function exactCount2(p, e, sql, values) {
   if (n !== void 0) e.rowsExact = n;
 }
 async function tableWide2(p, t, exactBelow) {
-  const e = blank(t.kind, t.table);
+  const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
   const rel = await attempt("table", e, () => relation(p, t.table));
   if (!rel) {
@@ -793,7 +783,7 @@ function modifiedRows(plan) {
   return void 0;
 }
 async function rowWise2(p, t, params2) {
-  const e = blank(t.kind, t.table);
+  const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
   const rel = await attempt("table", e, () => relation(p, t.table));
   if (rel) {

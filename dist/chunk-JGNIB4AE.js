@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-YG3LHIRF.js";
+} from "./chunk-BOWYA3PR.js";
 import {
   MaskingError,
   Session,
@@ -11,11 +11,11 @@ import {
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   mysqlTextLike
-} from "./chunk-XTGUFUXL.js";
+} from "./chunk-UZ2T7YRO.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UYFDF5II.js";
 import {
   ALL_LEX_MODES,
   RESERVED,
@@ -23,7 +23,7 @@ import {
   isUnknownMode,
   lexFlags,
   tokenize
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -1834,7 +1834,10 @@ var MysqlConnection = class {
         tag: t.kind === "prepare" ? "PREPARE" : t.resultSets > 0 ? "RESULTSET" : "OK",
         rows: t.resultSets > 0 ? t.rows : t.affected,
         durationMs: performance.now() - cur.started,
-        ...withheld ? { error: { code: "42000", message: `guardrail: result withheld: ${withheld}` } } : e ? { error: { code: e.sqlState, message: this.session.gateway.redact(`${e.code}: ${e.message}`) } } : {}
+        ...withheld ? { error: { code: "42000", message: `guardrail: result withheld: ${withheld}` } } : e ? (
+          // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
+          { error: { code: e.sqlState, message: `${e.code}: ${e.message}` } }
+        ) : {}
       });
     }
     if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))

@@ -6,8 +6,8 @@ import {
   run,
   toSarif,
   usage
-} from "./chunk-ZZX7G6YO.js";
-import "./chunk-LNVDS2YT.js";
+} from "./chunk-JUIEWMFS.js";
+import "./chunk-JY5ZM2YC.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -13,7 +13,7 @@ import {
   loadPolicy,
   locationOf,
   verdictLevel
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 import {
   UsageError,
   parse

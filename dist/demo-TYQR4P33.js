@@ -3,22 +3,22 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-YG3LHIRF.js";
-import "./chunk-XTGUFUXL.js";
+} from "./chunk-BOWYA3PR.js";
+import "./chunk-UZ2T7YRO.js";
 import {
   renderComment
-} from "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UYFDF5II.js";
 import {
   defaultPolicy
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-I2BUWJSF.js";
+} from "./chunk-7LWZHHL4.js";
 import {
   FileRecorder,
   readTranscript
-} from "./chunk-KAXL6ERV.js";
+} from "./chunk-U4D3EOLA.js";
 import "./chunk-D7K4HSHE.js";
 import {
   esm_default

@@ -6,7 +6,7 @@ import {
   lexFlags,
   require_wasm,
   tokenize
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";

@@ -5,7 +5,7 @@ import {
   impactOf,
   lineHash,
   statementsOf
-} from "./chunk-KAXL6ERV.js";
+} from "./chunk-U4D3EOLA.js";
 
 // src/transcript/render-html.ts
 var esc = (s) => String(s).replace(

@@ -4,12 +4,12 @@ import {
   resolveTarget,
   statusOf,
   trackingIssue
-} from "./chunk-4FX7BU5Q.js";
+} from "./chunk-7WRKT7BM.js";
 import {
   marker,
   parseCommands,
   renderComment
-} from "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UYFDF5II.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-XBM4PTGV.js";
+} from "./chunk-JGNIB4AE.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,18 +9,18 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-YG3LHIRF.js";
-import "./chunk-XTGUFUXL.js";
+} from "./chunk-BOWYA3PR.js";
+import "./chunk-UZ2T7YRO.js";
 import {
   renderPlain
-} from "./chunk-O4ZFBKZ4.js";
+} from "./chunk-UYFDF5II.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-LNVDS2YT.js";
+} from "./chunk-JY5ZM2YC.js";
 import {
   FileRecorder
-} from "./chunk-KAXL6ERV.js";
+} from "./chunk-U4D3EOLA.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-IFOOGZBA.js";
 import {
