@@ -34,8 +34,6 @@ export interface Step {
   depth?: 0 | 1;
 }
 
-export { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
-
 // Runs nothing and returns only a CommandComplete, whose tag the gateway replaces.
 const NO_OP = 'DO $guardrail$BEGIN END$guardrail$';
 

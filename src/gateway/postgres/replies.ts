@@ -3,6 +3,7 @@
 // to, even when a client pipelines many statements before reading anything.
 import { performance } from 'node:perf_hooks';
 import type { StatementLineage } from '../../masking/index.js';
+import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 import type { Session } from '../session.js';
 import {
   commandComplete,
@@ -13,7 +14,7 @@ import {
   rowsOfTag,
   T,
 } from './codec.js';
-import { type DryRun, SKIPPED_CODE, SKIPPED_TAG, type Step } from './dry-run.js';
+import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import { type Portal, type ResultEntry, ResultMasker, type ResultMasking } from './result-masking.js';
