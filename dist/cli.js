@@ -10,8 +10,8 @@ var commands = {
   replay: () => import("./replay-MARSF6Q3.js"),
   check: () => import("./check-ACUZLUVG.js"),
   broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-TYQR4P33.js"),
-  proxy: () => import("./proxy-C37OZBOE.js")
+  demo: () => import("./demo-URKOVKSR.js"),
+  proxy: () => import("./proxy-VKVHJL2V.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

@@ -1,13 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-JGNIB4AE.js";
+} from "./chunk-MZKCTVWJ.js";
 import {
   createGatewayContext,
   mysqlSide,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOWYA3PR.js";
+} from "./chunk-NO2GNDBX.js";
 import {
   GitHubChannel
 } from "./chunk-QHXMTQ4U.js";

@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-BOWYA3PR.js";
+} from "./chunk-NO2GNDBX.js";
 import {
   MaskingError,
   Session,

@@ -3,7 +3,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOWYA3PR.js";
+} from "./chunk-NO2GNDBX.js";
 import "./chunk-UZ2T7YRO.js";
 import {
   renderComment

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-JGNIB4AE.js";
+} from "./chunk-MZKCTVWJ.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,7 +9,7 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOWYA3PR.js";
+} from "./chunk-NO2GNDBX.js";
 import "./chunk-UZ2T7YRO.js";
 import {
   renderPlain
