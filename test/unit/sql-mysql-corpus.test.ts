@@ -35,6 +35,7 @@ describe('MySQL corpus', () => {
     // mass-change/rows needs a dry run against the database and is not static analysis.
     const mysqlRules = [
       'destructive/delete-without-where',
+      'destructive/disable-integrity',
       'destructive/drop-column',
       'destructive/drop-constraint',
       'destructive/drop-database',
@@ -46,6 +47,7 @@ describe('MySQL corpus', () => {
       'destructive/drop-table',
       'destructive/drop-view',
       'destructive/replace',
+      'destructive/sequence-reset',
       'destructive/truncate',
       'destructive/truncate-partition',
       'destructive/update-without-where',

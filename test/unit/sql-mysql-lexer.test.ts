@@ -151,6 +151,38 @@ describe('MySQL lexer: comments', () => {
     expect(drop?.value).toBe('DROP');
     expect(table).toMatchObject({ value: 'TABLE', spaced: true });
   });
+
+  it('keeps optimizer hints as the tokens of the next token, lexed in the current mode', () => {
+    const tokens = tokenize(
+      'INSERT /*+ SET_VAR(x = "a)") */ /*+ BKA(t) */ INTO t /* SET_VAR(y=0) */ VALUES',
+      ANSI,
+    );
+    expect(kinds(tokens)).toEqual(['word:INSERT', 'word:INTO', 'word:t', 'word:VALUES']);
+    expect(kinds(tokens[1]!.hint!)).toEqual([
+      'word:SET_VAR',
+      'punct:(',
+      'word:x',
+      'op:=',
+      'qident:a)',
+      'punct:)',
+      'word:BKA',
+      'punct:(',
+      'word:t',
+      'punct:)',
+    ]);
+    expect(tokens.filter((t) => t.hint).length).toBe(1);
+    expect(tokenize("SELECT /*+ SET_VAR(a = 'x) */ 1", DEFAULT)[1]).toMatchObject({ value: '1' });
+  });
+
+  it('binds the hash to the hints, which the server runs', () => {
+    const hash = (sql: string) => analyzeMysql(sql, { dialect: 'mysql' }).hash;
+    const plain = hash('INSERT INTO t VALUES (1)');
+    expect(hash('INSERT /* note */ INTO t VALUES (1)')).toBe(plain);
+    expect(hash('INSERT /*+ SET_VAR(foreign_key_checks=0) */ INTO t VALUES (1)')).not.toBe(plain);
+    expect(hash('INSERT /*+ SET_VAR(foreign_key_checks = 0)  */ INTO t VALUES (1)')).toBe(
+      hash('INSERT /*+SET_VAR(foreign_key_checks=0)*/ INTO t VALUES (1)'),
+    );
+  });
 });
 
 describe('MySQL statement splitting', () => {

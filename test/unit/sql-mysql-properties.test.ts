@@ -30,12 +30,16 @@ function flipCase(word: string, mask: number): string {
   return out;
 }
 
-/** Rebuilds `tokens` with the given separators between them and words in another case. */
+/**
+ * Rebuilds `tokens` with the given separators between them and words in another case. Optimizer
+ * hints are code and stay (a comment inside one would end it, so their words are only spaced).
+ */
 function respell(tokens: Token[], seps: string[], mask: number): string {
   let out = '';
   tokens.forEach((t, i) => {
     // 'user'@'host' must stay glued: a space would make the host a user variable.
     if (i > 0) out += t.kind === 'var' && !t.spaced ? '' : seps[i % seps.length]!;
+    if (t.hint) out += `/*+ ${respell(t.hint, [' '], mask + i)} */ `;
     out += t.kind === 'word' ? flipCase(t.text, mask + i) : t.text;
   });
   return out;

@@ -173,4 +173,19 @@ describe('Postgres shape cache', () => {
     expect(rules('DELETE FROM t WHERE 7 = id OR 2 = 2')).toContain('destructive/delete-without-where');
     expect(rules('DELETE FROM t WHERE 7 = id OR 2 = 3')).toEqual([]);
   });
+
+  it('judges a WHERE that only parameters decide by its shape, and literals beside them by value', () => {
+    const rules = (sql: string) => analyze(sql, true).findings.map((f) => f.rule);
+    clearAnalysisCaches();
+    expect(rules('DELETE FROM t WHERE $1 = 1 OR id = 2')).toEqual(['destructive/delete-without-where']);
+    expect(rules('DELETE FROM t WHERE $1 = 70 OR id = 9')).toEqual(['destructive/delete-without-where']);
+    expect(rules('DELETE FROM t WHERE id = $1')).toEqual([]);
+    expect(rules('DELETE FROM t WHERE id = $2')).toEqual([]);
+    expect(analysisCacheStats()).toEqual({ exactHits: 0, shapeHits: 1, parses: 3 });
+    clearAnalysisCaches();
+    expect(rules('DELETE FROM t WHERE 1 = 1 AND $1')).toEqual(['destructive/delete-without-where']);
+    expect(rules('DELETE FROM t WHERE 1 = 2 AND $1')).toEqual([]);
+    expect(rules('DELETE FROM t WHERE 3 = 3 AND $1')).toEqual(['destructive/delete-without-where']);
+    expect(analysisCacheStats().shapeHits).toBe(0);
+  });
 });

@@ -10,7 +10,7 @@ import type { Analysis, Finding, Location, StatementAnalysis } from '../types.js
 import { bodyFragments, compoundParts } from './body.js';
 import { classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
-import { matchesEveryRow, parseStatement, targetTables } from './parse.js';
+import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter, PreparedStatement } from './session.js';
 import { nextStatement, type RawStatement, startsCompound } from './split.js';
 import {
@@ -526,13 +526,18 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   for (const ast of asts) {
     if (ast.type !== 'delete' && ast.type !== 'update') continue;
     if (ast.where) env.shared.literalSensitive = true;
-    if (matchesEveryRow(ast.where)) {
+    const why = matchesEveryRow(ast.where)
+      ? `${ast.where ? 'with a WHERE that is always true' : 'without WHERE'} changes every row`
+      : placeholderTautology(ast.where)
+        ? 'with a WHERE that placeholders alone can make true may change every row'
+        : undefined;
+    if (why) {
       const del = ast.type === 'delete';
       add(
         acc,
         del ? 'destructive/delete-without-where' : 'destructive/update-without-where',
         targetTables(ast).map((name) => spelling(tokens, name)),
-        `${del ? 'DELETE' : 'UPDATE'} ${ast.where ? 'with a WHERE that is always true' : 'without WHERE'} changes every row`,
+        `${del ? 'DELETE' : 'UPDATE'} ${why}`,
       );
     }
   }

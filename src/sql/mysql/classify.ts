@@ -44,6 +44,7 @@ export function scanAnywhere(tokens: readonly Token[]): RawFinding[] {
   const out: RawFinding[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (t.hint) hintFindings(t.hint, out);
     if (t.kind !== 'word') continue;
     const next = tokens[i + 1];
     if (isPunct(next, '(')) {
@@ -52,6 +53,12 @@ export function scanAnywhere(tokens: readonly Token[]): RawFinding[] {
           rule: 'exfiltration/server-file',
           objects: [],
           message: `${t.upper}() reads a file on the server`,
+        });
+      else if (t.upper === 'SETVAL')
+        out.push({
+          rule: 'destructive/sequence-reset',
+          objects: [],
+          message: 'SETVAL() moves a sequence: values it hands out again collide with existing keys',
         });
       else if (EXEC_FUNCTIONS.has(t.upper))
         out.push({
@@ -193,6 +200,12 @@ export function classifyTokens(tokens: readonly Token[]): TokenClassification {
       return { findings, understood: classifyAlterTable(tokens, tableAt + 1, add) };
     if (tokens.some((t) => isWord(t, 'DEFINER')))
       add('privilege/security-definer', [], 'DEFINER = makes the object run with another account’s rights');
+    if (isWord(t1, 'SEQUENCE') && tokens.some((t) => isWord(t, 'RESTART')))
+      add(
+        'destructive/sequence-reset',
+        readNameList(tokens, skipIfExists(tokens, 2)),
+        'ALTER SEQUENCE … RESTART: values it hands out again collide with existing keys',
+      );
     return classified();
   }
   if (lead === 'DELETE' || lead === 'UPDATE') {
@@ -308,18 +321,51 @@ const INTEGRITY_CHECKS = new Set(['FOREIGN_KEY_CHECKS', 'UNIQUE_CHECKS', 'CHECK_
 /** Values that leave such a check on; anything else (0, OFF, a variable) may switch it off. */
 const CHECKS_ON = new Set(['1', 'ON', 'TRUE', 'DEFAULT']);
 
+/** The session variable a token names (`x`, `@@session.x`), upper-cased; '' for other tokens. */
+function sessionVar(t: Token): string {
+  if (t.kind === 'sysvar') return t.value.replace(/^(session|local)\./i, '').toUpperCase();
+  return t.kind === 'word' ? t.upper : '';
+}
+
 /** `<integrity check> = <value>` at `i`, with a value that may switch the check off. */
 function switchesOffChecks(tokens: readonly Token[], i: number): boolean {
-  const t = tokens[i]!;
-  const name =
-    t.kind === 'sysvar' ? t.value.replace(/^(session|local)\./i, '') : t.kind === 'word' ? t.value : '';
-  if (!INTEGRITY_CHECKS.has(name.toUpperCase())) return false;
+  if (!INTEGRITY_CHECKS.has(sessionVar(tokens[i]!))) return false;
   const op = tokens[i + 1]?.text;
   if (op !== '=' && op !== ':=') return false;
   const value = tokens[i + 2];
   const end = tokens[i + 3];
   const plain = end === undefined || isPunct(end, ',') || isWord(end, 'FOR');
   return !(plain && value !== undefined && CHECKS_ON.has(value.value.toUpperCase()));
+}
+
+/**
+ * Optimizer hints: `SET_VAR(name = value)` holds while the statement runs, so it is judged like
+ * `SET name = value` (the server ignores variables it does not allow there: fail closed).
+ */
+function hintFindings(hint: readonly Token[], out: RawFinding[]): void {
+  for (let i = 0; i + 1 < hint.length; i++) {
+    if (!isWord(hint[i], 'SET_VAR') || !isPunct(hint[i + 1], '(')) continue;
+    let end = i + 2;
+    for (let depth = 1; end < hint.length; end++) {
+      if (isPunct(hint[end], '(')) depth++;
+      else if (isPunct(hint[end], ')') && --depth === 0) break;
+    }
+    const setting = hint.slice(i + 2, end);
+    const name = setting[0];
+    if (!name) continue;
+    if (switchesOffChecks(setting, 0))
+      out.push({
+        rule: 'destructive/disable-integrity',
+        objects: [],
+        message: `hint SET_VAR(${name.value} = ${setting[2]?.text ?? ''}) stops enforcing it for the statement`,
+      });
+    if (ADMIN_SESSION_VARS.has(sessionVar(name)))
+      out.push({
+        rule: 'exfiltration/admin-function',
+        objects: [name.value],
+        message: `hint SET_VAR(${name.value}) needs administrative rights`,
+      });
+  }
 }
 
 function classifySet(tokens: readonly Token[], add: Add): boolean {
@@ -359,11 +405,7 @@ function classifySet(tokens: readonly Token[], add: Add): boolean {
       add('exfiltration/admin-function', [t.value], 'SET @@global changes server-wide settings');
       return false;
     }
-    if (
-      (t.kind === 'word' && ADMIN_SESSION_VARS.has(t.upper)) ||
-      (t.kind === 'sysvar' &&
-        ADMIN_SESSION_VARS.has(t.value.replace(/^(session|local)\./i, '').toUpperCase()))
-    ) {
+    if (ADMIN_SESSION_VARS.has(sessionVar(t))) {
       add('exfiltration/admin-function', [t.value], `${t.value} needs administrative rights`);
       return false;
     }

@@ -31,6 +31,11 @@ export interface Token {
   prefix?: string;
   /** The token came from inside an executable comment. */
   executable?: boolean;
+  /**
+   * Tokens of the optimizer hint comments (`/*+ …`) just before this one. MySQL 8 runs them:
+   * `SET_VAR(foreign_key_checks = 0)` switches a check off for the statement.
+   */
+  hint?: Token[];
 }
 
 export class LexError extends Error {
@@ -98,6 +103,7 @@ export class Lexer {
   pos: number;
   private inExecutable: boolean;
   private sawGap = false;
+  private hint: Token[] | undefined;
   /** Executable comments seen so far. */
   executableComments = 0;
 
@@ -167,6 +173,7 @@ export class Lexer {
         }
         const close = s.indexOf('*/', p);
         if (close < 0) throw new LexError('unterminated comment', start);
+        if (s.charCodeAt(p) === 43 /* + */) this.hintTokens(p + 1, close);
         this.pos = close + 2;
         this.sawGap = true;
         continue;
@@ -179,6 +186,18 @@ export class Lexer {
       }
       return true;
     }
+  }
+
+  private hintTokens(from: number, to: number): void {
+    const lx = new Lexer(this.src.slice(0, to), this.flags, { pos: from, inExecutable: false });
+    const tokens = this.hint ?? [];
+    try {
+      for (let t = lx.next(); t; t = lx.next()) tokens.push(t);
+    } catch (err) {
+      // The server ignores a hint it cannot read, with a warning.
+      if (!(err instanceof LexError)) throw err;
+    }
+    this.hint = tokens;
   }
 
   private skipLine(): void {
@@ -232,11 +251,13 @@ export class Lexer {
 
   next(): Token | undefined {
     this.sawGap = false;
+    this.hint = undefined;
     if (!this.skipTrivia()) return undefined;
     const s = this.src;
     const start = this.pos;
     const spaced = this.sawGap;
     const executable = this.inExecutable || undefined;
+    const hint = this.hint;
     const c = s.charCodeAt(start);
     const make = (kind: TokenKind, end: number, value: string, extra: Partial<Token> = {}): Token => {
       this.pos = end;
@@ -250,6 +271,7 @@ export class Lexer {
         end,
         spaced,
         ...(executable ? { executable } : {}),
+        ...(hint ? { hint } : {}),
         ...extra,
       };
     };

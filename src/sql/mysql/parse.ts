@@ -256,6 +256,78 @@ export function matchesEveryRow(where: unknown): boolean {
   return truth(evaluate(where)) === true;
 }
 
+/** Whether a subtree reads a column, and whether it holds a `?` placeholder. */
+function references(e: unknown, out = { column: false, param: false }): { column: boolean; param: boolean } {
+  if (Array.isArray(e)) {
+    for (const x of e) if (!(out.column && out.param)) references(x, out);
+  } else if (e !== null && typeof e === 'object') {
+    const x = e as Ast;
+    if (x.type === 'column_ref') out.column = true;
+    else if (x.type === 'origin' && x.value === '?') out.param = true;
+    for (const v of Object.values(x)) if (!(out.column && out.param)) references(v, out);
+  }
+  return out;
+}
+
+interface Reach {
+  /** Some placeholder values make the condition true for every row. */
+  allTrue: boolean;
+  /** Some placeholder values make it false (or NULL) for every row. */
+  allFalse: boolean;
+}
+
+const EITHER: Reach = { allTrue: true, allFalse: true };
+
+function negated(r: Reach): Reach {
+  return { allTrue: r.allFalse, allFalse: r.allTrue };
+}
+
+function reach(e: unknown, refs = references(e)): Reach {
+  const x = (refs.param && e && typeof e === 'object' ? e : {}) as Ast;
+  const op = String(x.operator ?? '').toUpperCase();
+  if (x.type === 'binary_expr' && ['AND', '&&', 'OR', '||', 'XOR'].includes(op)) {
+    const l = reach(x.left);
+    const r = reach(x.right);
+    if (op === 'XOR')
+      return {
+        allTrue: (l.allTrue && r.allFalse) || (l.allFalse && r.allTrue),
+        allFalse: (l.allTrue && r.allTrue) || (l.allFalse && r.allFalse),
+      };
+    const and = op === 'AND' || op === '&&';
+    return {
+      allTrue: and ? l.allTrue && r.allTrue : l.allTrue || r.allTrue,
+      allFalse: and ? l.allFalse || r.allFalse : l.allFalse && r.allFalse,
+    };
+  }
+  if (x.type === 'unary_expr' && (op === 'NOT' || op === '!')) return negated(reach(x.expr));
+  const args = (x.args as { value?: unknown[] } | undefined)?.value;
+  const fn = (x.name as { name?: Array<{ value?: string }> } | undefined)?.name;
+  // node-sql-parser reads `NOT (x)` as a call of a function named NOT.
+  if (
+    x.type === 'function' &&
+    fn?.length === 1 &&
+    String(fn[0]?.value).toUpperCase() === 'NOT' &&
+    args?.length === 1
+  )
+    return negated(reach(args[0]));
+  const list = x.type === 'expr_list' ? x.value : undefined;
+  if (Array.isArray(list) && list.length === 1) return reach(list[0]);
+  // Any other part that reads placeholders and no column has one value for every row, which is
+  // unknown until the statement runs.
+  if (refs.param && !refs.column) return EITHER;
+  const t = truth(evaluate(e));
+  return { allTrue: t === true, allFalse: t === false || t === null };
+}
+
+/**
+ * Whether `?` placeholders alone can make the WHERE true for every row (`?`, `? = 1`,
+ * `? IS NULL OR id = ?`): their values are unknown when the statement is judged.
+ */
+export function placeholderTautology(where: unknown): boolean {
+  const refs = references(where);
+  return refs.param && reach(where, refs).allTrue;
+}
+
 /** Tables named by a DELETE / UPDATE AST, as db.table. */
 export function targetTables(ast: Ast): string[] {
   const list = (ast.table ?? []) as Array<{ db?: string | null; table?: string }>;

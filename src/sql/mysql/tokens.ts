@@ -144,10 +144,11 @@ export function canonicalToken(
 }
 
 /**
- * Canonical text of a statement: comments and whitespace gone, executable-comment content kept,
- * reserved words upper-cased, identifiers and literals kept. With `upperWords` (every unquoted
- * word upper-cased: node-sql-parser matches some keywords case-sensitively) it is what the parser
- * reads, so the parser sees exactly the tokens our lexer found, whatever the sql_mode.
+ * Canonical text of a statement: comments and whitespace gone, executable-comment content and
+ * optimizer hints kept, reserved words upper-cased, identifiers and literals kept. With
+ * `upperWords` (every unquoted word upper-cased: node-sql-parser matches some keywords
+ * case-sensitively) it is what the parser reads, so the parser sees exactly the tokens our lexer
+ * found, whatever the sql_mode.
  */
 export function canonicalText(tokens: readonly Token[], upperWords = false): string {
   const parts: string[] = [];
@@ -164,6 +165,9 @@ export function canonicalText(tokens: readonly Token[], upperWords = false): str
       parts[parts.length - 1] += `@${quoteString(t.value)}`;
       continue;
     }
+    // Hints are code the server runs, so they are part of what an approval binds to; the
+    // parser's text leaves them out (they change settings, not what the statement is).
+    if (t.hint && !upperWords) parts.push(`/*+ ${canonicalText(t.hint)} */`);
     parts.push(canonicalToken(t, prev, tokens[i + 1], upperWords));
   }
   return parts.join(' ');

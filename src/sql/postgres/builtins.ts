@@ -26,6 +26,8 @@ export const DANGEROUS_FUNCTIONS: ReadonlyMap<string, KnownRuleId> = new Map([
     'pg_logdir_ls',
   ]),
   ...group('exfiltration/large-object', ['lo_import', 'lo_export']),
+  // Moves a sequence, back as easily as forward: later inserts collide with existing keys.
+  ...group('destructive/sequence-reset', ['setval']),
   // Deletes a large object for good (no table row, no DROP: nothing else would show it).
   ...group('destructive/drop-other', ['lo_unlink']),
   ...group('exfiltration/remote-exec', [

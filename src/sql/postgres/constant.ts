@@ -362,3 +362,97 @@ export function constantString(node: unknown, track: LiteralTracker): string | u
   const v = constantValue(node, track);
   return v?.t === 'str' ? v.v : undefined;
 }
+
+/** Whether a subtree reads a column, and whether it holds a bound parameter (`$1`). */
+function references(
+  node: unknown,
+  out = { column: false, param: false },
+): { column: boolean; param: boolean } {
+  if (node === null || typeof node !== 'object') return out;
+  if (Array.isArray(node)) {
+    for (const x of node) if (!(out.column && out.param)) references(x, out);
+    return out;
+  }
+  for (const k in node) {
+    if (out.column && out.param) break;
+    if (k === 'ColumnRef') out.column = true;
+    else if (k === 'ParamRef') out.param = true;
+    references((node as Record<string, unknown>)[k], out);
+  }
+  return out;
+}
+
+interface Reach {
+  /** Some parameter values make the condition true for every row. */
+  allTrue: boolean;
+  /** Some parameter values make it false for every row. */
+  allFalse: boolean;
+}
+
+const EITHER: Reach = { allTrue: true, allFalse: true };
+const NEITHER: Reach = { allTrue: false, allFalse: false };
+
+/**
+ * What parameter values can make of a condition. Only the flags in `need` are computed (the
+ * others may read false), so an AND stops at its first part that cannot be true for every row.
+ * `known`: the condition's `truth`, when the caller has it already.
+ */
+function reach(
+  node: unknown,
+  track: LiteralTracker,
+  need: Reach,
+  refs = references(node),
+  known: { truth: boolean | undefined } | undefined = undefined,
+): Reach {
+  const u = refs.param ? unwrap(node) : undefined;
+  if (u?.[0] === 'BoolExpr') {
+    const args = asList(u[1].args);
+    if (u[1].boolop === 'NOT_EXPR') {
+      const inner = args[0] === undefined ? NEITHER : reach(args[0], track, negate(need));
+      return negate(inner);
+    }
+    const and = u[1].boolop === 'AND_EXPR';
+    // AND: true for every row when each part is, false when one is; OR the other way round.
+    let every = true;
+    let some = false;
+    for (const a of args) {
+      const r = reach(a, track, need);
+      every &&= and ? r.allTrue : r.allFalse;
+      some ||= and ? r.allFalse : r.allTrue;
+      const wantEvery = and ? need.allTrue : need.allFalse;
+      const wantSome = and ? need.allFalse : need.allTrue;
+      if ((!wantEvery || !every) && (!wantSome || some)) break;
+    }
+    return and ? { allTrue: every, allFalse: some } : { allTrue: some, allFalse: every };
+  }
+  if (u?.[0] === 'BooleanTest') {
+    const test = u[1].booltesttype;
+    if (test === 'IS_TRUE' || test === 'IS_NOT_FALSE') return reach(u[1].arg, track, need);
+    if (test === 'IS_FALSE' || test === 'IS_NOT_TRUE') return negate(reach(u[1].arg, track, negate(need)));
+  }
+  // Any other part that reads parameters and no column has one value for every row, which is
+  // unknown until the statement runs.
+  if (refs.param && !refs.column) return EITHER;
+  const t = known ? known.truth : truth(node, track);
+  return { allTrue: t === true, allFalse: t === false };
+}
+
+function negate(r: Reach): Reach {
+  return { allTrue: r.allFalse, allFalse: r.allTrue };
+}
+
+/**
+ * Whether bound parameters alone can make the condition true for every row (`$1`, `$1 = 1`,
+ * `$1 IS NULL OR id = $1`): the values are unknown when the statement is judged. Decided from
+ * the tree's shape (and literals only where `truth` reads them), so a shape-cached verdict holds.
+ * `known` is the condition's `truth`, which the caller has computed.
+ */
+export function parameterTautology(
+  node: unknown,
+  known: boolean | undefined,
+  track: LiteralTracker,
+): boolean {
+  if (known === false) return false;
+  const refs = references(node);
+  return refs.param && reach(node, track, { allTrue: true, allFalse: false }, refs, { truth: known }).allTrue;
+}

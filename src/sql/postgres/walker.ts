@@ -13,7 +13,7 @@ import {
   QUERY_STRING_FUNCTIONS,
   RISKY_EXTENSIONS,
 } from './builtins.js';
-import { constantString, type LiteralTracker, truth } from './constant.js';
+import { constantString, type LiteralTracker, parameterTautology, truth } from './constant.js';
 import {
   asList,
   asNode,
@@ -65,6 +65,8 @@ const DROP_RULES: Record<string, KnownRuleId> = {
   OBJECT_SEQUENCE: 'destructive/drop-sequence',
   OBJECT_INDEX: 'destructive/drop-index',
   OBJECT_SCHEMA: 'destructive/drop-schema',
+  // A restrictive policy narrows what the others let through: dropping one widens access.
+  OBJECT_POLICY: 'privilege/row-security',
 };
 
 const READ_ONLY_TYPES = new Set([
@@ -378,13 +380,21 @@ function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void 
   catalogWrite(w, n, verb);
   const table = rangeVarName(n.relation);
   const where = n.whereClause;
+  const always = where === undefined ? undefined : truth(where, w);
   if (where === undefined) {
     w.add(rule, [table], `${verb} ${table} without WHERE changes every row`, w.stmtLocation(n));
-  } else if (truth(where, w) === true) {
+  } else if (always === true) {
     w.add(
       rule,
       [table],
       `${verb} ${table} with a WHERE that is always true changes every row`,
+      w.stmtLocation(n),
+    );
+  } else if (parameterTautology(where, always, w)) {
+    w.add(
+      rule,
+      [table],
+      `${verb} ${table} with a WHERE that bound parameters alone can make true may change every row`,
       w.stmtLocation(n),
     );
   }
@@ -467,6 +477,25 @@ function alterTable(w: Walker, n: PgNode): void {
       case 'AT_AddColumn':
         if (def?.[0] === 'ColumnDef') addColumn(w, def[1], table, at);
         break;
+      case 'AT_DropInherit': {
+        const parent = rangeVarName(def?.[1]);
+        w.add(
+          'destructive/drop-partition',
+          [table],
+          `ALTER TABLE ${table} NO INHERIT ${parent}: its rows disappear from ${parent}`,
+          at,
+        );
+        break;
+      }
+      case 'AT_SetIdentity':
+        if (def?.[0] === 'List' && defElems(def[1].items).has('restart'))
+          w.add(
+            'destructive/sequence-reset',
+            [column],
+            `ALTER TABLE ${table} ALTER COLUMN ${col} RESTART moves the identity sequence`,
+            at,
+          );
+        break;
       case 'AT_DetachPartition':
       case 'AT_DetachPartitionFinalize': {
         const part = rangeVarName(asNode(asNode(def?.[1] ?? {})?.name));
@@ -503,6 +532,16 @@ function alterTable(w: Walker, n: PgNode): void {
       case 'AT_SetLogged':
       case 'AT_SetUnLogged':
       case 'AT_SetAccessMethod':
+        if (cmd.subtype === 'AT_SetUnLogged')
+          // Unlogged: emptied after a crash and never sent to replicas. A table created in this
+          // session holds nothing yet, as if created UNLOGGED.
+          lockEffect(
+            w,
+            'destructive/disable-integrity',
+            table,
+            `SET UNLOGGED: ${table} is emptied after a crash and no longer replicated`,
+            at,
+          );
         lockEffect(
           w,
           'lock-heavy/table-rewrite',
@@ -618,6 +657,36 @@ function replicationRole(w: Walker, value: string, at: number): void {
   );
 }
 
+/**
+ * A schema searched before pg_catalog can shadow built-in functions, operators and types with its
+ * own (`lower`, `=`): every later statement of the session, and of functions it calls, runs them.
+ * Left out, pg_catalog is searched first; pg_temp never supplies functions or operators.
+ */
+function searchPath(w: Walker, schemas: string[] | undefined, at: number): void {
+  if (schemas === undefined) {
+    w.add('privilege/search-path', [], "set_config('search_path', …) with a computed value", at);
+    return;
+  }
+  const before = schemas
+    .slice(0, Math.max(schemas.indexOf('pg_catalog'), 0))
+    .filter((s) => s !== '' && !s.startsWith('pg_temp'));
+  if (before.length > 0)
+    w.add(
+      'privilege/search-path',
+      before,
+      `search_path puts ${before.join(', ')} before pg_catalog: they can shadow built-in functions`,
+      at,
+    );
+}
+
+/** A search_path value as set_config reads it: a comma-separated list of (quoted) names. */
+function pathList(value: string): string[] {
+  return value.split(',').map((part) => {
+    const s = part.trim();
+    return s.startsWith('"') && s.endsWith('"') && s.length > 1 ? s.slice(1, -1) : s.toLowerCase();
+  });
+}
+
 function funcCall(w: Walker, n: PgNode): void {
   const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
   const name = (parts[parts.length - 1] ?? '').toLowerCase();
@@ -634,6 +703,9 @@ function funcCall(w: Walker, n: PgNode): void {
     else if (setting?.trim().toLowerCase() === 'session_replication_role') {
       const value = constantString(args[1], w);
       if (value?.trim().toLowerCase() !== 'origin') replicationRole(w, value ?? '(computed)', at);
+    } else if (setting?.trim().toLowerCase() === 'search_path') {
+      const value = constantString(args[1], w);
+      searchPath(w, value === undefined ? undefined : pathList(value), at);
     } else if (setting === undefined)
       w.add('opaque/dynamic-sql', [], 'set_config() with a computed setting name may change the role', at);
   }
@@ -840,6 +912,13 @@ const HANDLERS: Record<string, Handler> = {
     } else if (name === 'session_replication_role') {
       w.literalSensitive = true;
       if (value.toLowerCase() !== 'origin') replicationRole(w, value, w.at(n));
+    } else if (name === 'search_path') {
+      w.literalSensitive = true;
+      searchPath(
+        w,
+        asList(n.args).map((a) => str(asNode(asNode(asNode(a)?.A_Const)?.sval)?.sval) ?? ''),
+        w.at(n),
+      );
     } else if (name === 'standard_conforming_strings') {
       w.literalSensitive = true;
       if (!['on', 'true', 'yes', '1'].includes(value.toLowerCase())) w.effects.push({ kind: 'scs-off' });
@@ -1008,6 +1087,57 @@ const HANDLERS: Record<string, Handler> = {
   CreateCastStmt(w, n) {
     const fn = nameList(asNode(n.func)?.objname);
     if (fn) callEffect(w, fn, w.at());
+    return undefined;
+  },
+  AlterSeqStmt(w, n) {
+    if (defElems(n.options).has('restart')) {
+      const seq = rangeVarName(n.sequence);
+      w.add(
+        'destructive/sequence-reset',
+        [seq],
+        `ALTER SEQUENCE ${seq} RESTART: values it hands out again collide with existing keys`,
+        w.at(asNode(n.sequence)),
+      );
+    }
+    return undefined;
+  },
+  RuleStmt(w, n) {
+    // Its actions are walked like any statement; replacing a rule also removes the old one,
+    // which may have been what protected the table (ON DELETE DO INSTEAD NOTHING).
+    if (n.replace) {
+      const table = rangeVarName(n.relation);
+      w.add(
+        'destructive/drop-other',
+        [`${table}.${str(n.rulename) ?? ''}`],
+        `CREATE OR REPLACE RULE ${str(n.rulename) ?? ''} ON ${table} may replace a rule that protects it`,
+        w.stmtLocation(n),
+      );
+    }
+    return undefined;
+  },
+  CreatePolicyStmt(w, n) {
+    // Permissive policies are OR-ed: one that is always true opens the table to its roles.
+    const open =
+      n.permissive === true && [n.qual, n.with_check].some((e) => e !== undefined && truth(e, w) === true);
+    if (open) {
+      const table = rangeVarName(n.table);
+      w.add(
+        'privilege/row-security',
+        [table],
+        `CREATE POLICY ${str(n.policy_name) ?? ''} on ${table} lets every row through`,
+        w.at(asNode(n.table)),
+      );
+    }
+    return undefined;
+  },
+  AlterPolicyStmt(w, n) {
+    const table = rangeVarName(n.table);
+    w.add(
+      'privilege/row-security',
+      [table],
+      `ALTER POLICY ${str(n.policy_name) ?? ''} on ${table} changes which rows or roles it admits`,
+      w.at(asNode(n.table)),
+    );
     return undefined;
   },
   CreateSubscriptionStmt(w, n) {
