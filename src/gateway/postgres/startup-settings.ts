@@ -12,7 +12,6 @@ const PLAIN = new Set([
   'timezone',
   'intervalstyle',
   'extra_float_digits',
-  'search_path',
   'standard_conforming_strings',
   'bytea_output',
   'lc_messages',
@@ -71,8 +70,14 @@ export function startupSettings(params: Record<string, string>): StartupSettings
   return { plain, judged };
 }
 
-/** The SET statement a start-up setting amounts to, as the policy will see it. */
+/**
+ * The statement a start-up setting amounts to, as the policy will see it. A start-up value is
+ * the setting's raw text, which for search_path is a list (`evil,pg_catalog` is two schemas,
+ * where `SET search_path = 'evil,pg_catalog'` would be one): set_config reads it the same way.
+ */
 export function asSetStatement({ name, value }: { name: string; value: string }): string {
+  const literal = `'${value.replaceAll("'", "''")}'`;
+  if (name.toLowerCase() === 'search_path') return `SELECT set_config('search_path', ${literal}, false)`;
   const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-  return `SET ${ident} = '${value.replaceAll("'", "''")}'`;
+  return `SET ${ident} = ${literal}`;
 }
