@@ -526,7 +526,13 @@ export class Session {
     result: { tag?: string; rows?: number; durationMs: number; error?: { code: string; message: string } },
   ): void {
     const { error } = result;
-    const recorded: ResultEvent = { type: 'result', id, ...result };
+    // Microseconds are all a duration means here; a double's 16 digits only lengthen the line.
+    const recorded: ResultEvent = {
+      type: 'result',
+      id,
+      ...result,
+      durationMs: Math.round(result.durationMs * 1000) / 1000,
+    };
     if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
     this.record(recorded);
   }

@@ -128,15 +128,9 @@ export function loginCapabilities(capabilities: number, database: string | undef
 }
 
 /** `capabilities` as returned by loginCapabilities. */
-export function handshakeResponsePayload(h: {
-  capabilities: number;
-  maxPacket: number;
-  charset: number;
-  user: string;
-  authResponse: Buffer;
-  database?: string;
-  plugin: string;
-}): Buffer {
+export function handshakeResponsePayload(
+  h: Omit<HandshakeResponse, 'attributes' | 'plugin'> & { plugin: string },
+): Buffer {
   const w = new Writer()
     .u32(h.capabilities)
     .u32(h.maxPacket)

@@ -184,7 +184,7 @@ export class Replies {
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
     const result: Parameters<Session['result']>[1] = {
-      durationMs: Math.round((performance.now() - e.started) * 1000) / 1000,
+      durationMs: performance.now() - e.started,
     };
     if (e.tag !== undefined) result.tag = e.tag;
     if (e.rows !== undefined) result.rows = e.rows;
