@@ -1,16 +1,19 @@
-// The Postgres gateway's CPU per round trip, for before/after comparisons of hot-path changes:
-// `node scripts/run-ts.mjs bench/hotpath.ts [ROUNDS] [SECONDS]`. Runs pgbench -S (simple and
-// prepared) through a gateway process with analysis on and off and prints the gateway's CPU
-// time and read/write system calls per transaction. CPU per transaction, not throughput, is the
-// figure to compare: it moves far less than wall time when other jobs share the machine.
+// A gateway's CPU per round trip, for before/after comparisons of hot-path changes:
+// `node scripts/run-ts.mjs bench/hotpath.ts [ROUNDS] [SECONDS] [postgres|mysql]`. Runs pgbench -S
+// (simple and prepared), or sysbench oltp_point_select (text and binary protocol), through a
+// gateway process with analysis on and off and prints the gateway's CPU time and read/write
+// system calls per transaction. CPU per transaction, not throughput, is the figure to compare:
+// it moves far less than wall time when other jobs share the machine.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { startMariaDb } from '../test/support/mariadb-server.js';
 import { startPostgres } from '../test/support/pg-server.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
-import { gatewayTarget, pgbench, pgbenchInit, type Target } from './pgbench.js';
+import { pgbench, pgbenchInit } from './pgbench.js';
 import { ioSyscalls, startProcess, stopProcess } from './proc.js';
+import { sysbench } from './sysbench.js';
 
 /** User and system CPU seconds a process has used so far (/proc/PID/stat utime, stime). */
 function cpuTimes(pid: number): { user: number; system: number } {
@@ -21,6 +24,7 @@ function cpuTimes(pid: number): { user: number; system: number } {
 
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 5);
+const dialect = process.argv[4] === 'mysql' ? 'mysql' : 'postgres';
 // Its own output folder, so a concurrent `npm run bench` rebuilding .cache/gw is not disturbed.
 const outdir = '.cache/hotpath';
 rmSync(outdir, { recursive: true, force: true });
@@ -39,26 +43,59 @@ await build({
   logLevel: 'warning',
 });
 
-const pg = await startPostgres({ flavor: 'embedded' });
+interface Login {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** Runs one mode's load against `t` for `seconds`; returns the transactions (point selects) it ran. */
+type Load = (t: Login & { name: string }, mode: string, seconds: number) => number;
+
+const server =
+  dialect === 'postgres'
+    ? await (async () => {
+        const pg = await startPostgres({ flavor: 'embedded' });
+        const direct = {
+          name: 'direct',
+          host: '127.0.0.1',
+          port: pg.port,
+          user: 'postgres',
+          password: pg.password,
+          database: 'postgres',
+        };
+        pgbenchInit(direct, 1);
+        const load: Load = (t, mode, s) =>
+          pgbench(t, ['-S', '-n', '-c', '4', '-j', '2', '-M', mode, '-T', String(s)]).transactions;
+        return { url: pg.url(), stop: () => pg.stop(), modes: ['simple', 'prepared'], load };
+      })()
+    : await (async () => {
+        const db = await startMariaDb();
+        const direct = { name: 'direct', ...db };
+        sysbench(direct, 'oltp_point_select', 'prepare', ['--threads=4']);
+        const load: Load = (t, mode, s) =>
+          sysbench(t, 'oltp_point_select', 'run', [
+            '--threads=4',
+            `--time=${s}`,
+            `--db-ps-mode=${mode}`,
+            '--report-interval=0',
+          ]).queries;
+        return { url: db.url(), stop: () => db.stop(), modes: ['disable', 'auto'], load };
+      })();
+
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-hotpath-'));
 try {
-  const direct: Target = {
-    name: 'direct',
-    host: '127.0.0.1',
-    port: pg.port,
-    user: 'postgres',
-    password: pg.password,
-    database: 'postgres',
-  };
-  pgbenchInit(direct, 1);
   const results = new Map<string, { cpu: number[]; user: number[]; sys: number[] }>();
   for (let round = 0; round < rounds; round++) {
     for (const analysis of [false, true]) {
       const config: GatewayProcessConfig = {
-        dialect: 'postgres',
-        upstream: pg.url(),
+        dialect,
+        upstream: server.url,
         transcript: join(dir, `transcript-${round}-${analysis}.jsonl`),
         analysis,
+        ...(dialect === 'mysql' ? { authPlugin: 'mysql_native_password' as const } : {}),
       };
       const { child, match } = await startProcess(
         process.execPath,
@@ -72,23 +109,19 @@ try {
       );
       try {
         const url = new URL(match[1]!);
-        const t = gatewayTarget('gateway', {
-          url,
-          user: decodeURIComponent(url.username),
-          password: decodeURIComponent(url.password),
+        const t = {
+          name: 'gateway',
           host: url.hostname,
           port: Number(url.port),
+          user: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
           database: decodeURIComponent(url.pathname.slice(1)),
-          pid: child.pid!,
-          child,
-          stop: () => stopProcess(child),
-        });
-        for (const mode of ['simple', 'prepared']) {
-          const args = ['-S', '-n', '-c', '4', '-j', '2', '-M', mode];
-          pgbench(t, [...args, '-T', '1']); // warm-up: JIT and caches
+        };
+        for (const mode of server.modes) {
+          server.load(t, mode, 1); // warm-up: JIT and caches
           const cpu0 = cpuTimes(child.pid!);
           const io0 = ioSyscalls(child.pid!);
-          const run = pgbench(t, [...args, '-T', String(seconds)]);
+          const transactions = server.load(t, mode, seconds);
           const cpu1 = cpuTimes(child.pid!);
           const user = cpu1.user - cpu0.user;
           const cpu = user + cpu1.system - cpu0.system;
@@ -96,12 +129,12 @@ try {
           const sys = io.reads + io.writes - io0.reads - io0.writes;
           const key = `${analysis ? 'gateway' : 'analysis off'} ${mode}`;
           const r = results.get(key) ?? { cpu: [], user: [], sys: [] };
-          r.cpu.push((cpu / run.transactions) * 1e6);
-          r.user.push((user / run.transactions) * 1e6);
-          r.sys.push(sys / run.transactions);
+          r.cpu.push((cpu / transactions) * 1e6);
+          r.user.push((user / transactions) * 1e6);
+          r.sys.push(sys / transactions);
           results.set(key, r);
           console.log(
-            `round ${round + 1} ${key}: ${((cpu / run.transactions) * 1e6).toFixed(1)} µs CPU (${((user / run.transactions) * 1e6).toFixed(1)} user), ${(sys / run.transactions).toFixed(2)} syscalls per transaction (${run.tps.toFixed(0)} tps)`,
+            `round ${round + 1} ${key}: ${((cpu / transactions) * 1e6).toFixed(1)} µs CPU (${((user / transactions) * 1e6).toFixed(1)} user), ${(sys / transactions).toFixed(2)} syscalls per transaction (${(transactions / seconds).toFixed(0)} tps)`,
           );
         }
       } finally {
@@ -116,6 +149,6 @@ try {
       `  ${key.padEnd(22)} ${median(r.cpu).toFixed(1)} µs CPU (${median(r.user).toFixed(1)} user)  ${median(r.sys).toFixed(2)} syscalls`,
     );
 } finally {
-  await pg.stop();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, startProcess, stopProcess } from './proc.js';
+import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, stopProcess } from './proc.js';
 
 export interface Target {
   name: string;
@@ -188,6 +188,10 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
     const noAnalysis = gatewayTarget('gateway, analysis off', gwOff);
 
     const targets = [direct, bouncer.target, relayTarget, gateway, noAnalysis];
+    // Warm-up (JIT, caches), then nothing may still be compiling when the first round starts.
+    for (const t of targets)
+      for (const mode of MODES) pgbench(t, ['-S', '-n', '-c', '2', '-M', mode, '-T', '2']);
+    await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const results = new Map<string, number[]>();
     const cpu = new Map<string, { cpu: number; wall: number }>();
     const syscalls = new Map<string, { calls: number; transactions: number }>();

@@ -70,3 +70,20 @@ export function ioSyscalls(pid: number): { reads: number; writes: number } {
   const n = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(io)?.[1] ?? 0);
   return { reads: n('syscr'), writes: n('syscw') };
 }
+
+/**
+ * Waits until these processes are idle (under 2 % of a core over half a second): a gateway
+ * that just started goes on compiling libpg-query's WebAssembly in background threads for
+ * seconds, which would be charged to whichever target is measured first.
+ */
+export async function settle(pids: number[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const before = pids.map(cpuSeconds);
+    await new Promise((r) => setTimeout(r, 500));
+    const busy = pids.some((pid, i) => cpuSeconds(pid) - before[i]! > 0.01);
+    if (!busy) return;
+    if (Date.now() > deadline)
+      throw new Error(`processes ${pids.join(', ')} still busy after ${timeoutMs} ms`);
+  }
+}

@@ -1,14 +1,15 @@
 // MySQL proxy overhead: sysbench oltp_point_select and oltp_read_only against MariaDB, direct
 // and through the MySQL gateway (analysis and transcript on, its own process), text protocol
 // (--db-ps-mode=disable) and binary prepared statements (auto), alternating rounds in one run.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, startProcess, stopProcess } from './proc.js';
+import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, stopProcess } from './proc.js';
 
 interface Target {
   name: string;
@@ -18,6 +19,8 @@ interface Target {
   password: string;
   database: string;
   pid?: number;
+  /** A Node process: its socket reads and writes show in /proc/PID/io (HAProxy's recv/send do not). */
+  node?: boolean;
 }
 
 interface Run {
@@ -32,7 +35,7 @@ const PS_MODES = ['disable', 'auto'] as const;
 const TABLES = 4;
 const TABLE_SIZE = 10_000;
 
-function sysbench(t: Target, test: string, command: 'prepare' | 'run', extra: string[]): Run {
+export function sysbench(t: Target, test: string, command: 'prepare' | 'run', extra: string[]): Run {
   const r = spawnSync(
     'sysbench',
     [
@@ -63,6 +66,40 @@ function sysbench(t: Target, test: string, command: 'prepare' | 'run', extra: st
 export interface SysbenchOptions {
   rounds: number;
   seconds: number;
+}
+
+/**
+ * HAProxy in TCP mode (layer 4: it parses nothing): what a mature proxy written in C costs on
+ * this machine, against which the bare Node relay and the gateway can be read.
+ */
+async function startHaproxy(dir: string, upstream: { host: string; port: number }) {
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    `global\n  maxconn 1000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 120s\n  timeout server 120s\nlisten mysql\n  bind 127.0.0.1:${port}\n  server db ${upstream.host}:${upstream.port}\n`,
+  );
+  // -db: stay in the foreground (the benchmark stops it); it prints nothing once it listens.
+  const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`haproxy -c failed:\n${check.stdout}${check.stderr}`);
+  const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { port, child };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after 10 s`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,6 +139,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
       password: gw.password,
       database: db.database,
       pid: gw.pid,
+      node: true,
     });
     const gw = await start('gateway', true);
     const gateway = target('gateway', gw);
@@ -113,8 +151,22 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
       /ready/,
     );
     stops.push(() => stopProcess(relay.child));
-    const relayTarget: Target = { ...direct, name: 'node relay', port: relayPort, pid: relay.child.pid! };
-    const targets = [direct, relayTarget, gateway, noAnalysis];
+    const relayTarget: Target = {
+      ...direct,
+      name: 'node relay',
+      port: relayPort,
+      pid: relay.child.pid!,
+      node: true,
+    };
+    const haproxy = await startHaproxy(dir, db);
+    stops.push(() => stopProcess(haproxy.child));
+    const haproxyTarget: Target = { ...direct, name: 'haproxy', port: haproxy.port, pid: haproxy.child.pid! };
+    const targets = [direct, haproxyTarget, relayTarget, gateway, noAnalysis];
+    // Warm-up (JIT, caches, the tables in the buffer pool), then nothing may still be compiling.
+    for (const t of targets)
+      for (const ps of PS_MODES)
+        sysbench(t, 'oltp_read_only', 'run', ['--threads=2', '--time=2', `--db-ps-mode=${ps}`]);
+    await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const runs = new Map<string, Run[]>();
     const cpu = new Map<string, { cpu: number; wall: number }>();
     const syscalls = new Map<string, { calls: number; queries: number }>();
@@ -125,7 +177,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
           for (const t of order) {
             const key = `${test}/${ps}/${t.name}`;
             const before = t.pid ? cpuSeconds(t.pid) : 0;
-            const ioBefore = t.pid ? ioSyscalls(t.pid) : undefined;
+            const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
             const t0 = process.hrtime.bigint();
             const run = sysbench(t, test, 'run', [
               '--threads=8',
@@ -151,6 +203,21 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
               `round ${round + 1} ${test.padEnd(17)} ps=${ps.padEnd(7)} ${t.name.padEnd(8)} ${run.tps.toFixed(0)} tps ${run.latencyMs.toFixed(2)} ms`,
             );
           }
+        }
+    // Latency at one client, where nothing waits for a core: 1 / QPS is the round trip, to the µs
+    // (sysbench's own average is rounded to 10 µs).
+    const single = new Map<string, number[]>();
+    for (let round = 0; round < opts.rounds; round++)
+      for (const ps of PS_MODES)
+        for (const t of targets.map((_, i) => targets[(i + round) % targets.length]!)) {
+          const run = sysbench(t, 'oltp_point_select', 'run', [
+            '--threads=1',
+            `--time=${Math.max(3, Math.round(opts.seconds / 2))}`,
+            `--db-ps-mode=${ps}`,
+            '--report-interval=0',
+          ]);
+          const key = `${ps}/${t.name}`;
+          single.set(key, [...(single.get(key) ?? []), 1e6 / run.qps]);
         }
     const peak = rssMiB(gw.pid).peak;
     const peakOff = rssMiB(noAnalysis.pid!).peak;
@@ -195,7 +262,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
           const c = cpu.get(`${test}/${ps}/${t.name}`);
           const io = syscalls.get(`${test}/${ps}/${t.name}`);
           rows.push(
-            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—'} | ${io ? (io.calls / io.queries).toFixed(1) : '—'} |`,
+            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${(tpsOf(t.name) / tpsOf('haproxy')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—'} | ${io ? (io.calls / io.queries).toFixed(1) : '—'} |`,
           );
         }
         const r = tpsOf('gateway') / tpsOf('direct');
@@ -203,7 +270,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
           test,
           ps,
           ratio: r,
-          line: `${test} ps-mode=${ps} ${r.toFixed(2)}× (${r >= 0.8 ? 'met' : 'missed'})`,
+          line: `${test} ps-mode=${ps} ${r.toFixed(2)}× (${r >= 0.8 ? 'met' : 'missed'}; HAProxy ${(tpsOf('haproxy') / tpsOf('direct')).toFixed(2)}×, the Node relay ${(tpsOf('node relay') / tpsOf('direct')).toFixed(2)}×, the gateway ${(tpsOf('gateway') / tpsOf('haproxy')).toFixed(2)}× HAProxy)`,
         });
       }
     return [
@@ -218,11 +285,23 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
           '',
         )}, ${TABLES} tables × ${TABLE_SIZE.toLocaleString('en')} rows. \`sysbench TEST --threads=8 --time=${opts.seconds} --db-ps-mode=disable|auto run\`, ${opts.rounds} rounds with the targets alternating (order rotated each round), median of each. The gateway is \`startMysqlGateway\` + \`createGatewayContext\` with the default policy, a side connection, analysis and the transcript on, in its own Node process; clients log in with mysql_native_password, no TLS. \`disable\` sends text queries (COM_QUERY); \`auto\` uses binary prepared statements (COM_STMT_PREPARE/EXECUTE).`,
       '',
-      'System calls per query come from /proc/PID/io (syscr + syscw) of the Node processes; forwarding each query and its reply in one write each makes 4 per query (2 reads, 2 writes). **node relay** is a bare socket relay in one Node process (bench/relay.ts): the ceiling of a Node proxy here. **gateway, analysis off** is the same gateway process with an analyzer that allows everything without looking: what the protocol handling and the transcript cost alone.',
+      'System calls per query come from /proc/PID/io (syscr + syscw) of the Node processes; forwarding each query and its reply in one write each makes 4 per query (2 reads, 2 writes). **haproxy** is HAProxy in TCP mode (layer 4, no parsing; a Debian package): what any proxy in the path costs on these two cores. **node relay** is a bare socket relay in one Node process (bench/relay.ts): the ceiling of a Node proxy here. **gateway, analysis off** is the same gateway process with an analyzer that allows everything without looking: what the protocol handling and the transcript cost alone.',
       '',
-      '| test | ps-mode | target | TPS | QPS | ÷ direct | avg latency ms | added µs | process CPU (% of one core) | socket read+write syscalls per query |',
-      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| test | ps-mode | target | TPS | QPS | ÷ direct | ÷ haproxy | avg latency ms | added µs | process CPU (% of one core) | socket read+write syscalls per query |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
+      '',
+      `Round trip at one client (\`oltp_point_select --threads=1\`, µs per query from its QPS, median of ${opts.rounds}), where no process waits for a core:`,
+      '',
+      '| ps-mode | target | µs per query | added µs |',
+      '| --- | --- | ---: | ---: |',
+      ...PS_MODES.flatMap((ps) =>
+        targets.map((t) => {
+          const us = median(single.get(`${ps}/${t.name}`)!);
+          const base = median(single.get(`${ps}/direct`)!);
+          return `| ${ps} | ${t.name} | ${us.toFixed(0)} | ${(us - base).toFixed(0)} |`;
+        }),
+      ),
       '',
       `Peak RSS (VmHWM): gateway ${peak.toFixed(0)} MiB, gateway with analysis off ${peakOff.toFixed(0)} MiB, node relay ${rssMiB(relayTarget.pid!).peak.toFixed(0)} MiB. Target gateway ≥ 0.80× direct: ${verdicts.map((v) => v.line).join('; ')}.`,
       ...(await profileIfMissed(verdicts)),
