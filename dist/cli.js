@@ -7,11 +7,11 @@ import "./chunk-JYUWKEP5.js";
 
 // src/cli/main.ts
 var commands = {
-  replay: () => import("./replay-MARSF6Q3.js"),
-  check: () => import("./check-ACUZLUVG.js"),
+  replay: () => import("./replay-3P3GGS5V.js"),
+  check: () => import("./check-VGEJJMV7.js"),
   broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-URKOVKSR.js"),
-  proxy: () => import("./proxy-VKVHJL2V.js")
+  demo: () => import("./demo-KKYKL2KG.js"),
+  proxy: () => import("./proxy-EWUIHCD7.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

@@ -1,26 +1,26 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-MZKCTVWJ.js";
+} from "./chunk-R72TCP6Q.js";
 import {
   createGatewayContext,
   mysqlSide,
   postgresSide,
   startPostgresGateway
-} from "./chunk-NO2GNDBX.js";
+} from "./chunk-CV5F4RLY.js";
 import {
   GitHubChannel
-} from "./chunk-QHXMTQ4U.js";
-import "./chunk-UZ2T7YRO.js";
-import "./chunk-7WRKT7BM.js";
-import "./chunk-UYFDF5II.js";
+} from "./chunk-NNFAAFQV.js";
+import "./chunk-SDZYWTJR.js";
+import "./chunk-BOUO4VP6.js";
+import "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   FileRecorder
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-IFOOGZBA.js";
 import "./chunk-JYUWKEP5.js";

@@ -17,28 +17,28 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-LJANF7YB.js";
+} from "./chunk-SILIPE6J.js";
 import {
   GitHubChannel
-} from "./chunk-QHXMTQ4U.js";
+} from "./chunk-NNFAAFQV.js";
 import {
   compileMasking,
   requestId
-} from "./chunk-UZ2T7YRO.js";
-import "./chunk-7WRKT7BM.js";
-import "./chunk-UYFDF5II.js";
+} from "./chunk-SDZYWTJR.js";
+import "./chunk-BOUO4VP6.js";
+import "./chunk-ZCNM5CIL.js";
 import {
   checkFiles
-} from "./chunk-JUIEWMFS.js";
+} from "./chunk-XCF2BATR.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   loadPolicy,
   parseDuration
-} from "./chunk-JY5ZM2YC.js";
-import "./chunk-7LWZHHL4.js";
-import "./chunk-U4D3EOLA.js";
+} from "./chunk-FKCSTVTL.js";
+import "./chunk-5DUNQABF.js";
+import "./chunk-UFPKOEU3.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -7,13 +7,13 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-LJANF7YB.js";
+} from "./chunk-SILIPE6J.js";
 import {
   context
-} from "./chunk-7WRKT7BM.js";
-import "./chunk-UYFDF5II.js";
-import "./chunk-7LWZHHL4.js";
-import "./chunk-U4D3EOLA.js";
+} from "./chunk-BOUO4VP6.js";
+import "./chunk-ZCNM5CIL.js";
+import "./chunk-5DUNQABF.js";
+import "./chunk-UFPKOEU3.js";
 import "./chunk-JYUWKEP5.js";
 
 // src/action/post.ts

@@ -3,22 +3,22 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-NO2GNDBX.js";
-import "./chunk-UZ2T7YRO.js";
+} from "./chunk-CV5F4RLY.js";
+import "./chunk-SDZYWTJR.js";
 import {
   renderComment
-} from "./chunk-UYFDF5II.js";
+} from "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-7LWZHHL4.js";
+} from "./chunk-5DUNQABF.js";
 import {
   FileRecorder,
   readTranscript
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 import "./chunk-D7K4HSHE.js";
 import {
   esm_default

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   impactLines,
   impactOf
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 
 // src/approvals/commands.ts
 var COMMAND = /^\/guardrail[ \t]+(approve|deny)[ \t]+(\S+)(?:[ \t]+(\S.*?))?[ \t]*$/i;

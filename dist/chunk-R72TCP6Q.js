@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-NO2GNDBX.js";
+} from "./chunk-CV5F4RLY.js";
 import {
   MaskingError,
   Session,
@@ -11,11 +11,11 @@ import {
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   mysqlTextLike
-} from "./chunk-UZ2T7YRO.js";
+} from "./chunk-SDZYWTJR.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-UYFDF5II.js";
+} from "./chunk-ZCNM5CIL.js";
 import {
   ALL_LEX_MODES,
   RESERVED,
@@ -23,7 +23,7 @@ import {
   isUnknownMode,
   lexFlags,
   tokenize
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";

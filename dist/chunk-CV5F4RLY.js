@@ -8,11 +8,11 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-UZ2T7YRO.js";
+} from "./chunk-SDZYWTJR.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-UYFDF5II.js";
+} from "./chunk-ZCNM5CIL.js";
 import {
   analyze,
   calledFunctions,
@@ -26,7 +26,7 @@ import {
   readName,
   require_wasm,
   tokenize
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   esm_default,
   require_promise
@@ -2611,7 +2611,7 @@ var Replies = class {
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
     const result = {
-      durationMs: Math.round((performance.now() - e.started) * 1e3) / 1e3
+      durationMs: performance.now() - e.started
     };
     if (e.tag !== void 0) result.tag = e.tag;
     if (e.rows !== void 0) result.rows = e.rows;
@@ -3165,7 +3165,6 @@ var PLAIN = /* @__PURE__ */ new Set([
   "timezone",
   "intervalstyle",
   "extra_float_digits",
-  "search_path",
   "standard_conforming_strings",
   "bytea_output",
   "lc_messages"
@@ -3210,8 +3209,10 @@ function startupSettings(params2) {
   return { plain, judged };
 }
 function asSetStatement({ name, value }) {
+  const literal = `'${value.replaceAll("'", "''")}'`;
+  if (name.toLowerCase() === "search_path") return `SELECT set_config('search_path', ${literal}, false)`;
   const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-  return `SET ${ident} = '${value.replaceAll("'", "''")}'`;
+  return `SET ${ident} = ${literal}`;
 }
 
 // src/gateway/postgres/upstream.ts

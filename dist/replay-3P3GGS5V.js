@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-7LWZHHL4.js";
+} from "./chunk-5DUNQABF.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 import {
   UsageError,
   parse

@@ -6,7 +6,7 @@ import {
   lexFlags,
   require_wasm,
   tokenize
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";
@@ -362,7 +362,12 @@ var Session = class {
   /** Records how a forwarded (or refused) statement ended. */
   result(id, result2) {
     const { error } = result2;
-    const recorded = { type: "result", id, ...result2 };
+    const recorded = {
+      type: "result",
+      id,
+      ...result2,
+      durationMs: Math.round(result2.durationMs * 1e3) / 1e3
+    };
     if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
     this.record(recorded);
   }

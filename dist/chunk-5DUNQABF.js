@@ -5,7 +5,7 @@ import {
   impactOf,
   lineHash,
   statementsOf
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 
 // src/transcript/render-html.ts
 var esc = (s) => String(s).replace(

@@ -185,6 +185,7 @@ function lineOf(seq, ts, conn, prev, event) {
   const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)},"prev":"${prev}"`;
   return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
 }
+var FLUSH_DELAY_MS = 1;
 var FileRecorder = class {
   constructor(path, now) {
     this.path = path;
@@ -218,7 +219,7 @@ var FileRecorder = class {
     this.pending.push(line);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flushQuietly());
+      setTimeout(() => this.flushQuietly(), FLUSH_DELAY_MS);
     }
   }
   flush() {

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-MZKCTVWJ.js";
+} from "./chunk-R72TCP6Q.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,18 +9,18 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-NO2GNDBX.js";
-import "./chunk-UZ2T7YRO.js";
+} from "./chunk-CV5F4RLY.js";
+import "./chunk-SDZYWTJR.js";
 import {
   renderPlain
-} from "./chunk-UYFDF5II.js";
+} from "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   FileRecorder
-} from "./chunk-U4D3EOLA.js";
+} from "./chunk-UFPKOEU3.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-IFOOGZBA.js";
 import {

@@ -4,12 +4,12 @@ import {
   resolveTarget,
   statusOf,
   trackingIssue
-} from "./chunk-7WRKT7BM.js";
+} from "./chunk-BOUO4VP6.js";
 import {
   marker,
   parseCommands,
   renderComment
-} from "./chunk-UYFDF5II.js";
+} from "./chunk-ZCNM5CIL.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";

@@ -6,8 +6,8 @@ import {
   run,
   toSarif,
   usage
-} from "./chunk-JUIEWMFS.js";
-import "./chunk-JY5ZM2YC.js";
+} from "./chunk-XCF2BATR.js";
+import "./chunk-FKCSTVTL.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -13,7 +13,7 @@ import {
   loadPolicy,
   locationOf,
   verdictLevel
-} from "./chunk-JY5ZM2YC.js";
+} from "./chunk-FKCSTVTL.js";
 import {
   UsageError,
   parse
