@@ -9,6 +9,7 @@ import {
   type ImpactEstimate,
   impactRecord,
   massChangeFinding,
+  ValuesPending,
 } from '../impact/index.js';
 import { compileMasking, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
@@ -44,12 +45,25 @@ export interface ContextOptions {
 
 function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
   const threshold = { rows: policy.massChangeThreshold };
-  return async (text, analysis, ctx) => {
-    const opts = { timeoutMs: IMPACT_TIMEOUT_MS, ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}) };
-    const estimates: ImpactEstimate[] =
-      side.dialect === 'postgres'
-        ? await estimatePostgres(side.connection, text, analysis, opts)
-        : await estimateMysql(side.connection, text, analysis, opts);
+  return async (text, analysis, ctx, values) => {
+    const opts = {
+      timeoutMs: IMPACT_TIMEOUT_MS,
+      ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
+      ...(values ? { params: values } : {}),
+    };
+    let estimates: ImpactEstimate[];
+    try {
+      estimates =
+        side.dialect === 'postgres'
+          ? await estimatePostgres(side.connection, text, analysis, opts)
+          : await estimateMysql(side.connection, text, analysis, opts);
+    } catch (err) {
+      if (!(err instanceof ValuesPending)) throw err;
+      return {
+        record: { pending: 'placeholders: estimated at each execution, with its values' },
+        pending: true,
+      };
+    }
     const finding = massChangeFinding(estimates, threshold);
     return { record: impactRecord(estimates), ...(finding ? { finding } : {}) };
   };

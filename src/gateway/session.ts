@@ -38,6 +38,8 @@ export interface Judgement {
   analysis: Analysis;
   /** Set when `forward` is false: the message the client gets (rule ids and the reason). */
   refusal?: string;
+  /** Prepared with placeholders the impact estimate needs values for: each execution is estimated. */
+  estimateEachExecution?: boolean;
   /**
    * A MySQL dry run: not forwarded, yet not refused either. The engine answers success and
    * records the statement as skipped, so the migration tool goes on and every later statement
@@ -62,13 +64,19 @@ export interface ImpactResult {
   record: Record<string, unknown>;
   /** `mass-change/rows`, when the estimate crosses the policy's threshold. */
   finding?: Finding;
+  /** It needs the placeholders' values: each execution of the prepared statement is estimated. */
+  pending?: boolean;
 }
 
-/** Estimates what a statement would touch, on a read-only side connection with its own deadline. */
+/**
+ * Estimates what a statement would touch, on a read-only side connection with its own deadline.
+ * `values`: the placeholders' values, exactly as an execution bound them.
+ */
 export type ImpactEstimator = (
   text: string,
   analysis: Analysis,
   ctx: AnalysisContext,
+  values?: unknown[],
 ) => Promise<ImpactResult>;
 export type Decider = (analysis: Analysis, statement: Statement) => Verdict;
 
@@ -223,20 +231,45 @@ export class Session {
     if (!analysis.readOnly) this.gateway.functions?.invalidate();
     const { impact } = this.gateway;
     if (impact && (verdict.action === 'review' || writesRows(analysis))) {
-      return this.estimate(impact, statement, analysis).then((estimate) => {
-        if (!estimate.finding) return this.conclude(statement, analysis, verdict, estimate.record);
-        const findings = [...analysis.findings, estimate.finding];
-        const widened: Analysis = { ...analysis, findings, readOnly: false };
-        let reverdict: Verdict;
-        try {
-          reverdict = this.gateway.decide(widened, statement);
-        } catch (err) {
-          return this.refuse(statement, widened, `statement could not be judged: ${(err as Error).message}`);
-        }
-        return this.conclude(statement, widened, reverdict, estimate.record);
+      const preparing = statement.via === 'prepared';
+      return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
+        // Values come with each execution of a prepared statement, which is estimated then.
+        if (estimate.pending && preparing)
+          return Promise.resolve(this.conclude(statement, analysis, verdict, estimate.record, true)).then(
+            (j): Judgement => (j.forward ? { ...j, estimateEachExecution: true } : j),
+          );
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
       });
     }
-    return this.conclude(statement, analysis, verdict, undefined);
+    return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
+  }
+
+  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
+  private concludeEstimated(
+    statement: Statement,
+    analysis: Analysis,
+    verdict: Verdict,
+    estimate: ImpactResult,
+    preparing: boolean,
+  ): Judgement | Promise<Judgement> {
+    // Pending here means values were due and could not be had: the threshold cannot be checked.
+    const massChange = estimate.pending
+      ? finding(
+          'mass-change/rows',
+          [],
+          'rows affected unknown (the placeholder values could not be read exactly)',
+        )
+      : estimate.finding;
+    if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
+    const findings = [...analysis.findings, massChange];
+    const widened: Analysis = { ...analysis, findings, readOnly: false };
+    let reverdict: Verdict;
+    try {
+      reverdict = this.gateway.decide(widened, statement);
+    } catch (err) {
+      return this.refuse(statement, widened, `statement could not be judged: ${(err as Error).message}`);
+    }
+    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
   }
 
   /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
@@ -244,10 +277,11 @@ export class Session {
     impact: ImpactEstimator,
     statement: Statement,
     analysis: Analysis,
+    values: unknown[] | undefined,
   ): Promise<ImpactResult> {
     let result: ImpactResult;
     try {
-      result = await impact(statement.text, analysis, this.analysisContext);
+      result = await impact(statement.text, analysis, this.analysisContext, values);
     } catch (err) {
       const message = `impact estimate failed: ${(err as Error).message}`;
       result = writesRows(analysis)
@@ -261,11 +295,13 @@ export class Session {
     return result;
   }
 
+  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
   private conclude(
     statement: Statement,
     analysis: Analysis,
     verdict: Verdict,
     impact: Record<string, unknown> | undefined,
+    preparing: boolean,
   ): Judgement | Promise<Judgement> {
     const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
     const warnings = verdict.warnings ?? NO_FINDINGS;
@@ -290,7 +326,7 @@ export class Session {
     });
     if (verdict.action === 'allow' || !enforced) {
       return this.gateway.mode === 'dry-run'
-        ? this.dryRun(statement, verdict, analysis, statement.via === 'prepared')
+        ? this.dryRun(statement, verdict, analysis, preparing)
         : { forward: true, statement, verdict, analysis };
     }
     if (verdict.action === 'deny') {
@@ -302,7 +338,7 @@ export class Session {
       );
     }
     if (this.gateway.mode === 'dry-run' && (this.gateway.dialect === 'mysql' || this.dryRunMayRun(verdict)))
-      return this.dryRun(statement, verdict, analysis, statement.via === 'prepared');
+      return this.dryRun(statement, verdict, analysis, preparing);
     if (this.preapproved(statement, analysis)) {
       this.record({
         type: 'approval.decided',
@@ -350,9 +386,11 @@ export class Session {
   /**
    * Records one execution of a statement judged when it was prepared: the text cannot change
    * between prepare and execute, so it is not judged (or put to a reviewer) again; the
-   * parameters are recorded. Refuses only when the transcript can no longer be written.
+   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
+   * through the mass-change rule when the prepare-time estimate needed the values (then a
+   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
    */
-  execute(prepared: Judgement, params?: unknown[]): Judgement {
+  execute(prepared: Judgement, params?: unknown[], exact = true): Judgement | Promise<Judgement> {
     const statement: Statement = {
       ...prepared.statement,
       id: statementId(),
@@ -373,6 +411,11 @@ export class Session {
       preparedAs: prepared.statement.id,
       ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
     });
+    const { impact } = this.gateway;
+    if (prepared.estimateEachExecution && impact)
+      return this.estimate(impact, statement, prepared.analysis, exact ? params : undefined).then(
+        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false),
+      );
     const judged = { ...prepared, statement };
     return this.gateway.mode === 'dry-run' && prepared.forward
       ? this.dryRun(statement, prepared.verdict, prepared.analysis, false)

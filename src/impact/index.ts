@@ -8,4 +8,11 @@ export {
 } from './mass-change.js';
 export { estimateMysql, type MysqlQueryable } from './mysql.js';
 export { estimatePostgres, type PgQueryable } from './postgres.js';
-export type { Dependents, EstimateOptions, ImpactEstimate, ImpactKind, Unavailable } from './types.js';
+export {
+  type Dependents,
+  type EstimateOptions,
+  type ImpactEstimate,
+  type ImpactKind,
+  type Unavailable,
+  ValuesPending,
+} from './types.js';

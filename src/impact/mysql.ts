@@ -12,7 +12,7 @@ import {
   myDisplay,
   mysqlTargets,
 } from './mysql-statements.js';
-import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
+import { type Dependents, type EstimateOptions, type ImpactEstimate, ValuesPending } from './types.js';
 
 /** What the estimator needs of a connection: mysql2/promise's `Connection` fits. */
 export interface MysqlQueryable {
@@ -263,6 +263,11 @@ export async function estimateMysql(
 ): Promise<ImpactEstimate[]> {
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
   if (targets.length === 0) return [];
+  if (
+    !opts.params &&
+    targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from)
+  )
+    throw new ValuesPending();
   // Time spent waiting for another estimate on this connection counts against the budget.
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2000);
   return exclusive(conn, async () => {

@@ -12,7 +12,13 @@ export interface PgName {
 
 export type PgTarget = { statement: number; table: PgName } & (
   | { kind: 'drop-table' | 'truncate' }
-  | { kind: 'delete' | 'update'; text: string; count: { sql: string } | { reason: string } }
+  | {
+      kind: 'delete' | 'update';
+      text: string;
+      count: { sql: string } | { reason: string };
+      /** The highest placeholder number ($n) in the statement; 0 without placeholders. */
+      params: number;
+    }
   | { kind: 'drop-column'; column: string; lockLevel: string }
   | { kind: 'lock'; lockLevel: string; columns: string[] }
 );
@@ -110,6 +116,7 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           table: rangeVar(node.relation as PgNode),
           text: own,
           count: pgCountQuery(own, kind, node),
+          params: highestParam(node),
         });
         break;
       }
@@ -149,6 +156,17 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
     }
   }
   return out;
+}
+
+/** The highest `$n` in a parse tree. */
+function highestParam(node: unknown): number {
+  if (node === null || typeof node !== 'object') return 0;
+  let max = 0;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'ParamRef') max = Math.max(max, Number((v as { number?: number }).number ?? 0));
+    max = Math.max(max, highestParam(v));
+  }
+  return max;
 }
 
 interface Tok {

@@ -13,6 +13,8 @@ export interface PgQueryable {
 }
 
 const DEFAULT_EXACT_BELOW = 1_000_000;
+/** The side connection's own prepared statement for generic plans (never a client's: its own session). */
+const PROBE_STATEMENT = 'guardrail_impact_probe';
 
 class PgProbe {
   constructor(
@@ -22,14 +24,37 @@ class PgProbe {
   ) {}
 
   async rows(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
-    const ms = this.budget.nextProbeMs();
-    await this.client.query(
-      `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}`,
-    );
+    await this.begin();
     try {
       return (await this.client.query(sql, values)).rows;
     } finally {
       await this.client.query('ROLLBACK');
+    }
+  }
+
+  private async begin(extra = ''): Promise<void> {
+    const ms = this.budget.nextProbeMs();
+    await this.client.query(
+      `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`,
+    );
+  }
+
+  /**
+   * The plan of a statement whose placeholders have no values yet (a prepared statement judged
+   * when it is prepared): the planner's generic plan, made for any value, as the server's plan
+   * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
+   */
+  async genericPlan(text: string, params: number): Promise<Record<string, unknown>[]> {
+    await this.begin('; SET LOCAL plan_cache_mode = force_generic_plan');
+    let prepared = false;
+    try {
+      await this.client.query(`PREPARE ${PROBE_STATEMENT} AS ${text}`);
+      prepared = true;
+      const nulls = Array.from({ length: params }, () => 'NULL').join(', ');
+      return (await this.client.query(`EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls})`)).rows;
+    } finally {
+      await this.client.query('ROLLBACK');
+      if (prepared) await this.client.query(`DEALLOCATE ${PROBE_STATEMENT}`);
     }
   }
 }
@@ -172,16 +197,23 @@ async function rowWise(
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
   }
+  // Placeholders without values (judged at Parse, before any Bind): the generic plan's estimate,
+  // and no count, which would need the values.
+  const generic = t.params > 0 && params === undefined;
   // EXPLAIN without ANALYZE plans the write and never runs it.
   const planned = await attempt('rows', e, async () => {
-    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params);
+    const [r] = generic
+      ? await p.genericPlan(t.text, t.params)
+      : await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params);
     const doc = r?.['QUERY PLAN'];
     const json = (typeof doc === 'string' ? JSON.parse(doc) : doc) as { Plan: unknown }[];
     return modifiedRows(json[0]?.Plan);
   });
   if (planned !== undefined) e.rowsEstimated = planned;
   if ('reason' in t.count) e.unavailable.push({ part: 'rowsExact', reason: t.count.reason });
-  else await exactCount(p, e, t.count.sql, params);
+  else if (generic) {
+    e.notes.push("placeholders are bound at execution: the planner's generic estimate, not a count");
+  } else await exactCount(p, e, t.count.sql, params);
   return e;
 }
 

@@ -43,6 +43,16 @@ export interface ImpactEstimate {
   unavailable: Unavailable[];
 }
 
+/**
+ * A row-wise statement whose WHERE has placeholders (`?`) and no values for them: a MySQL server
+ * cannot plan it for "any value", so it is estimated at each execution, with that execution's values.
+ */
+export class ValuesPending extends Error {
+  constructor() {
+    super('the statement has placeholders and no values for them yet');
+  }
+}
+
 export interface EstimateOptions {
   /** Total time budget for all probes of this statement, in milliseconds. */
   timeoutMs: number;
@@ -52,7 +62,7 @@ export interface EstimateOptions {
   statementTimeoutMs?: number;
   /** Lock wait bound for each probe (default 200 ms). */
   lockTimeoutMs?: number;
-  /** Values of the statement's placeholders ($1 / ?) when it came through the extended protocol. */
+  /** Values of the statement's placeholders (MySQL `?`), exactly as an execution bound them. */
   params?: unknown[];
   /** MySQL: the session's sql_mode, which decides how the statement is lexed. */
   sqlMode?: string;

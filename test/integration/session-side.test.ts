@@ -96,4 +96,29 @@ describe('impact estimates', () => {
     expect(impacts.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(impacts)).toMatch(/update public\.big|update big/);
   });
+  // Drivers bind values (node-postgres, JDBC, pgbench -M prepared): the Parse is judged before
+  // the values exist, so the estimate is the planner's generic plan, made for any value.
+  it('estimates statements with placeholders from the generic plan, unnamed and named', async () => {
+    const c = await client();
+    try {
+      const one = await c.query('UPDATE big SET v = $1 WHERE id = $2', [3, 9]);
+      expect(one.rowCount).toBe(1);
+      const named = { name: 'bump', text: 'UPDATE big SET v = v + 1 WHERE id = $1' };
+      expect((await c.query({ ...named, values: [10] })).rowCount).toBe(1);
+      expect((await c.query({ ...named, values: [11] })).rowCount).toBe(1);
+      // Every row has v = 0 but a few, so the generic plan expects most of the table for `v = $1`.
+      await expect(c.query('DELETE FROM big WHERE v = $1', [0])).rejects.toThrow(/mass-change\/rows/);
+      expect(Number((await server.query<{ n: string }>('SELECT count(*) AS n FROM big'))[0]!.n)).toBe(2000);
+    } finally {
+      await c.end();
+    }
+    const generic = recorder.lines.filter(
+      (l) => l.type === 'impact' && JSON.stringify(l).includes('generic estimate'),
+    );
+    expect(generic.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(generic)).not.toMatch(/there is no parameter/);
+    // The side connection's own prepared statement does not outlive the estimate.
+    const left = await side.query('SELECT count(*) AS n FROM pg_prepared_statements');
+    expect(Number(left.rows[0]!.n)).toBe(0);
+  });
 });

@@ -717,7 +717,7 @@ export class MysqlConnection implements ScanSink {
       );
       return;
     }
-    let params: unknown[];
+    let params: { values: unknown[]; exact: boolean };
     try {
       if (p.payload.length < 10) throw new ProtocolError('packet too short');
       params = decodeExecuteParams(p.payload, stmt.s.params);
@@ -732,8 +732,29 @@ export class MysqlConnection implements ScanSink {
     } finally {
       stmt.s.params.longData.clear();
     }
-    // Judged at prepare time: each execution is recorded with its parameters, not judged again.
-    const j = this.session.execute(stmt.s.judgement, params);
+    // Judged at prepare time: each execution is recorded with its parameters, not judged again
+    // (only estimated, when the mass-change rule needs the values).
+    let j: Judgement | Promise<Judgement>;
+    try {
+      j = this.session.execute(stmt.s.judgement, params.values, params.exact);
+    } catch (err) {
+      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      return;
+    }
+    if (!(j instanceof Promise)) {
+      this.executeJudged(p, stmt.s, j);
+      return;
+    }
+    this.busy = true;
+    j.then(
+      (judged) => {
+        if (!this.closed) this.executeJudged(p, stmt.s, judged);
+      },
+      (err: Error) => this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+    );
+  }
+
+  private executeJudged(p: Packet, s: PreparedStatement, j: Judgement): void {
     if (j.skip) {
       this.skipped(p, j);
       return;
@@ -742,17 +763,17 @@ export class MysqlConnection implements ScanSink {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
       return;
     }
-    this.withSources(stmt.s.text, (sources) => {
+    this.withSources(s.text, (sources) => {
       const masker = this.masker(true, j.statement.id, sources);
       this.forward(p, 'results', {
         statementId: j.statement.id,
-        text: stmt.s.text,
+        text: s.text,
         analysis: j.analysis,
         masker,
         after: (t) => {
           if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-            stmt.s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-          else delete stmt.s.cursor;
+            s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+          else delete s.cursor;
         },
       });
     });

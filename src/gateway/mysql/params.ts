@@ -14,11 +14,17 @@ export interface ParamState {
   longData: Map<number, number>;
 }
 
-function text(b: Buffer): string {
+/** Cleared when a value is shown other than as bound (hex, cut, long data). */
+interface Exactness {
+  exact: boolean;
+}
+
+function text(b: Buffer, x: Exactness): string {
   const s = b.toString('utf8');
   // Binary values are recorded as hex so that the transcript stays valid, readable JSON.
   const printable = !s.includes('\uFFFD') && !/[\0-\x08\x0e-\x1f]/.test(s);
   const shown = printable ? s : `0x${b.toString('hex')}`;
+  if (!printable || shown.length > MAX_TEXT) x.exact = false;
   return shown.length > MAX_TEXT ? `${shown.slice(0, MAX_TEXT)}…(${b.length} bytes)` : shown;
 }
 
@@ -45,7 +51,7 @@ function temporal(r: Reader, type: number): string {
   return `${date} ${time}${us ? `.${pad(us, 6)}` : ''}`;
 }
 
-function value(r: Reader, type: number, unsigned: boolean): unknown {
+function value(r: Reader, type: number, unsigned: boolean, x: Exactness): unknown {
   switch (type) {
     case 0x06:
       return null;
@@ -79,19 +85,25 @@ function value(r: Reader, type: number, unsigned: boolean): unknown {
       return temporal(r, type);
     default: {
       const b = r.lenencBytes();
-      return b === null ? null : text(b);
+      return b === null ? null : text(b, x);
     }
   }
 }
 
 /**
- * Returns the parameter values and updates `state.types`. Throws ProtocolError on a packet that
- * does not match the statement's parameter count: such an execute is refused, not forwarded.
+ * Returns the parameter values and updates `state.types`; `exact` is false when a value is
+ * shown otherwise than as bound (binary as hex, cut at 1,024 characters, sent as long data).
+ * Throws ProtocolError on a packet that does not match the statement's parameter count: such
+ * an execute is refused, not forwarded.
  */
-export function decodeExecuteParams(payload: Buffer, state: ParamState): unknown[] {
+export function decodeExecuteParams(
+  payload: Buffer,
+  state: ParamState,
+): { values: unknown[]; exact: boolean } {
   const r = new Reader(payload, 10);
   const n = state.count;
-  if (n === 0) return [];
+  const x: Exactness = { exact: true };
+  if (n === 0) return { values: [], exact: true };
   const bitmap = r.bytes((n + 7) >> 3);
   const bound = r.u8();
   if (bound === 1) state.types = Buffer.from(r.bytes(2 * n));
@@ -101,8 +113,10 @@ export function decodeExecuteParams(payload: Buffer, state: ParamState): unknown
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (bitmap[i >> 3]! & (1 << (i & 7))) out[i] = null;
-    else if (state.longData.has(i)) out[i] = `[long data, ${state.longData.get(i)} bytes]`;
-    else out[i] = value(r, types[2 * i]!, (types[2 * i + 1]! & 0x80) !== 0);
+    else if (state.longData.has(i)) {
+      out[i] = `[long data, ${state.longData.get(i)} bytes]`;
+      x.exact = false;
+    } else out[i] = value(r, types[2 * i]!, (types[2 * i + 1]! & 0x80) !== 0, x);
   }
-  return out;
+  return { values: out, exact: x.exact };
 }
