@@ -20,6 +20,16 @@ export interface MySelect {
   params: { from: number; to: number };
   /** LIMIT n of the statement: the write touches at most this many rows. */
   limit?: number;
+  /** Columns of the target the WHERE sets equal to one value (see `pinnedColumns`). */
+  pinned: Pinned[];
+}
+
+/** `col = value` in a WHERE made only of such comparisons joined by AND. */
+export interface Pinned {
+  column: string;
+  /** A number or string literal, or the statement's placeholder number `param` (from 0). */
+  value: 'number' | 'string' | 'param';
+  param?: number;
 }
 
 export type MyTarget =
@@ -177,7 +187,54 @@ function selectOf(text: string, tokens: Token[], top: Token[], from: number, to:
     ...(whereText ? { where: whereText.trim().replace(/;\s*$/, '') } : {}),
     params: { from: before, to: before + inWhere },
     ...(limitTok?.kind === 'number' ? { limit: Number(limitTok.text) } : {}),
+    pinned: whereTok
+      ? pinnedColumns(
+          tokens.filter((t) => t.start > whereTok.start && t.start < stop && !isPunct(t, ';')),
+          before,
+        )
+      : [],
   };
+}
+
+/**
+ * The columns a WHERE fixes, when it is nothing but `col = value` comparisons joined by AND: a
+ * literal (a string without introducer or prefix, whose comparison takes the column's collation),
+ * or a placeholder. Anything else (OR, parentheses, functions, COLLATE) pins nothing.
+ */
+function pinnedColumns(where: Token[], paramsBefore: number): Pinned[] {
+  const out: Pinned[] = [];
+  let param = paramsBefore;
+  let i = 0;
+  const value = (t: Token | undefined): Pinned['value'] | undefined =>
+    t?.kind === 'number'
+      ? 'number'
+      : t?.kind === 'string' && !t.prefix
+        ? 'string'
+        : t?.kind === 'param'
+          ? 'param'
+          : undefined;
+  while (i < where.length) {
+    const col = where[i];
+    if (col?.kind !== 'word' && col?.kind !== 'qident') return [];
+    let name = col.value;
+    let j = i + 1;
+    // `t.col`: the qualifier is the only table of a single-table write, or it fails on the server.
+    if (isPunct(where[j], '.')) {
+      const c = where[j + 1];
+      if (c?.kind !== 'word' && c?.kind !== 'qident') return [];
+      name = c.value;
+      j += 2;
+    }
+    if (where[j]?.kind !== 'op' || where[j]!.text !== '=') return [];
+    const v = value(where[j + 1]);
+    if (!v) return [];
+    out.push(v === 'param' ? { column: name, value: v, param: param++ } : { column: name, value: v });
+    i = j + 2;
+    if (i === where.length) return out;
+    if (!isWord(where[i], 'AND')) return [];
+    i++;
+  }
+  return [];
 }
 
 const end = (top: Token[], from: number, ...words: string[]) => {

@@ -11,6 +11,7 @@ import {
   type MyTarget,
   myDisplay,
   mysqlTargets,
+  type Pinned,
 } from './mysql-statements.js';
 import { type Dependents, type EstimateOptions, type ImpactEstimate, ValuesPending } from './types.js';
 
@@ -23,6 +24,11 @@ export interface MysqlQueryable {
 type Row = Record<string, unknown>;
 const DEFAULT_EXACT_BELOW = 1_000_000;
 
+/**
+ * Probes run inside the estimate's one READ ONLY transaction (a statement error in MySQL ends
+ * the statement, not the transaction), each bounded by its own time limit, set in the statement
+ * itself so that a probe is one round trip. Every probe is a SELECT or EXPLAIN SELECT.
+ */
 class MyProbe {
   constructor(
     private readonly conn: MysqlQueryable,
@@ -32,18 +38,11 @@ class MyProbe {
 
   async rows(sql: string, values?: unknown[]): Promise<Row[]> {
     const ms = this.budget.nextProbeMs();
-    await this.conn.query(
-      this.mariadb
-        ? `SET SESSION max_statement_time = ${ms / 1000}`
-        : `SET SESSION max_execution_time = ${ms}`,
-    );
-    await this.conn.query('START TRANSACTION READ ONLY');
-    try {
-      const [rows] = await this.conn.query(sql, values);
-      return rows as Row[];
-    } finally {
-      await this.conn.query('ROLLBACK');
-    }
+    const bounded = this.mariadb
+      ? `SET STATEMENT max_statement_time = ${ms / 1000} FOR ${sql}`
+      : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
+    const [rows] = await this.conn.query(bounded, values);
+    return rows as Row[];
   }
 }
 
@@ -68,6 +67,54 @@ async function resolve(p: MyProbe, t: MyName, database: string | undefined): Pro
   return r
     ? { schema: String(r.s), name: String(r.n), rows: Number(r.r ?? 0), bytes: Number(r.b ?? 0) }
     : undefined;
+}
+
+// Column types a number or a string is compared with exactly, as the unique index compares
+// them: a number with a number, a string in the column's own collation. A string compared with
+// a number column (or a number with a string column) is converted per row, which can match many.
+const NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'year']);
+const TEXTUAL = new Set(['char', 'varchar', 'binary', 'varbinary', 'enum']);
+
+/**
+ * The unique key the WHERE fixes in full, if any: every column of a unique index (no prefix,
+ * no expression) is pinned to a value of the kind its type compares exactly.
+ */
+async function pinnedKey(
+  p: MyProbe,
+  t: Table,
+  pinned: Pinned[],
+  params: unknown[] | undefined,
+): Promise<string[] | undefined> {
+  const kind = (pin: Pinned) => {
+    const v = pin.value === 'param' ? params?.[pin.param!] : undefined;
+    if (pin.value === 'number' || typeof v === 'number') return NUMERIC;
+    if (pin.value === 'string' || typeof v === 'string') return TEXTUAL;
+    return undefined;
+  };
+  const find = (column: unknown) =>
+    pinned.find((x) => x.column.toLowerCase() === String(column).toLowerCase());
+  // Two plain lookups: MariaDB answers a join of information_schema tables by reading them whole.
+  const rows = await p.rows(
+    `SELECT INDEX_NAME AS i, COLUMN_NAME AS c, SUB_PART AS p FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [t.schema, t.name],
+  );
+  const indexes = new Map<string, Row[]>();
+  for (const r of rows) indexes.set(String(r.i), [...(indexes.get(String(r.i)) ?? []), r]);
+  const candidates = [...indexes.values()].filter((parts) =>
+    parts.every((r) => r.c !== null && r.p === null && find(r.c) !== undefined),
+  );
+  if (candidates.length === 0) return undefined;
+  const types = new Map(
+    (
+      await p.rows(
+        'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        [t.schema, t.name],
+      )
+    ).map((r) => [String(r.c).toLowerCase(), String(r.t).toLowerCase()]),
+  );
+  const exact = (r: Row) => kind(find(r.c)!)?.has(types.get(String(r.c).toLowerCase()) ?? '') === true;
+  return candidates.find((parts) => parts.every(exact))?.map((r) => String(r.c));
 }
 
 const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -195,6 +242,15 @@ async function rowWise(
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
     e.tableRows = table.rows;
+    // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
+    const pinned = t.single ? t.select?.pinned : undefined;
+    // Without the catalog's answer the statement is planned and counted as any other.
+    const key = pinned?.length ? await pinnedKey(p, table, pinned, params).catch(() => undefined) : undefined;
+    if (key) {
+      e.rowsEstimated = 1;
+      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+      return e;
+    }
   }
   // MariaDB refuses EXPLAIN DELETE / UPDATE in a read-only transaction, and EXPLAIN of a write
   // may evaluate constant subqueries: so the plan is of the equivalent SELECT, read-only.
@@ -227,27 +283,32 @@ async function rowWise(
 }
 
 interface SessionLimits {
-  version: string;
+  mariadb: boolean;
   database: string | undefined;
   restore: string;
 }
 
+/**
+ * What the connection is (server, schema) and its lock waits, read once per connection: between
+ * estimates they are restored to these, and nothing else of ours changes them.
+ */
+const sessions = new WeakMap<MysqlQueryable, SessionLimits>();
+
 async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
-  const [[r]] = (await conn.query(
-    'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw',
-  )) as [Row[], unknown];
-  const version = String(r?.v);
-  const mariadb = /mariadb/i.test(version);
-  const [[t]] = (await conn.query(
-    mariadb ? 'SELECT @@SESSION.max_statement_time AS t' : 'SELECT @@SESSION.max_execution_time AS t',
-  )) as [Row[], unknown];
+  let limits = sessions.get(conn);
+  if (!limits) {
+    const [[r]] = (await conn.query(
+      'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw',
+    )) as [Row[], unknown];
+    limits = {
+      mariadb: /mariadb/i.test(String(r?.v)),
+      database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
+      restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`,
+    };
+    sessions.set(conn, limits);
+  }
   await conn.query('SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1');
-  const timeVar = mariadb ? 'max_statement_time' : 'max_execution_time';
-  return {
-    version,
-    database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
-    restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}, ${timeVar} = ${Number(t?.t)}`,
-  };
+  return limits;
 }
 
 /**
@@ -273,13 +334,18 @@ export async function estimateMysql(
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
-      const p = new MyProbe(conn, budget, /mariadb/i.test(limits.version));
-      const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
-      const out: ImpactEstimate[] = [];
-      for (const t of targets)
-        if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
-        else out.push(await tableWide(p, t, limits.database, exactBelow));
-      return out;
+      await conn.query('START TRANSACTION READ ONLY');
+      try {
+        const p = new MyProbe(conn, budget, limits.mariadb);
+        const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
+        const out: ImpactEstimate[] = [];
+        for (const t of targets)
+          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+          else out.push(await tableWide(p, t, limits.database, exactBelow));
+        return out;
+      } finally {
+        await conn.query('ROLLBACK');
+      }
     } finally {
       await conn.query(limits.restore);
     }

@@ -18,6 +18,12 @@ export type PgTarget = { statement: number; table: PgName } & (
       count: { sql: string } | { reason: string };
       /** The highest placeholder number ($n) in the statement; 0 without placeholders. */
       params: number;
+      /**
+       * Columns of the target the WHERE fixes to one value (`col = 5`, `col = $1`, ANDed at its
+       * top level), when the statement has no WITH, FROM or USING; with ONLY, `only` is set.
+       */
+      pinned: string[];
+      only: boolean;
     }
   | { kind: 'drop-column'; column: string; lockLevel: string }
   | { kind: 'lock'; lockLevel: string; columns: string[] }
@@ -117,6 +123,8 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           text: own,
           count: pgCountQuery(own, kind, node),
           params: highestParam(node),
+          pinned: pinnedColumns(node),
+          only: (node.relation as PgNode).inh !== true,
         });
         break;
       }
@@ -154,6 +162,50 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
         });
         break;
     }
+  }
+  return out;
+}
+
+/** A value that is the same for every row: a constant or a placeholder, perhaps cast. */
+function rowInvariant(node: PgNode | undefined): boolean {
+  if (!node) return false;
+  if (node.A_Const || node.ParamRef) return true;
+  const cast = node.TypeCast as PgNode | undefined;
+  return cast !== undefined && rowInvariant(cast.arg as PgNode | undefined);
+}
+
+/**
+ * The target's columns a DELETE / UPDATE's WHERE sets equal to a row-invariant value in a
+ * top-level conjunct. A bare column (no COLLATE) of the target, by its name or alias; volatile
+ * calls (`id = random()`) are not row-invariant and do not count.
+ */
+function pinnedColumns(node: PgNode): string[] {
+  if (node.withClause || (node.fromClause as unknown[] | undefined)?.length) return [];
+  if ((node.usingClause as unknown[] | undefined)?.length) return [];
+  const rel = node.relation as PgNode;
+  const names = new Set([String(rel.relname), String((rel.alias as PgNode | undefined)?.aliasname ?? '')]);
+  const where = node.whereClause as PgNode | undefined;
+  if (!where) return [];
+  const and = where.BoolExpr as PgNode | undefined;
+  const conjuncts = (and?.boolop === 'AND_EXPR' ? (and.args as PgNode[]) : [where]).map(
+    (c) => c.A_Expr as PgNode | undefined,
+  );
+  const column = (n: PgNode | undefined): string | undefined => {
+    const fields = ((n?.ColumnRef as PgNode | undefined)?.fields as PgNode[] | undefined)?.map(
+      (f) => (f.String as { sval?: string } | undefined)?.sval,
+    );
+    if (!fields || fields.some((f) => f === undefined)) return undefined;
+    if (fields.length === 1) return fields[0];
+    return fields.length === 2 && names.has(fields[0]!) ? fields[1] : undefined;
+  };
+  const out: string[] = [];
+  for (const e of conjuncts) {
+    const op = (e?.name as PgNode[] | undefined)?.map((n) => (n.String as { sval?: string }).sval);
+    if (e?.kind !== 'AEXPR_OP' || op?.length !== 1 || op[0] !== '=') continue;
+    const l = e.lexpr as PgNode | undefined;
+    const r = e.rexpr as PgNode | undefined;
+    const col = rowInvariant(r) ? column(l) : rowInvariant(l) ? column(r) : undefined;
+    if (col !== undefined) out.push(col);
   }
   return out;
 }

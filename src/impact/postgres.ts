@@ -23,20 +23,36 @@ class PgProbe {
     private readonly lockTimeoutMs: number,
   ) {}
 
+  /**
+   * One probe in one round trip: the transaction, its limits, the query and the rollback go as
+   * one simple-protocol string, so catalog probes inline their literals. A failing query leaves
+   * the transaction aborted, so it is rolled back on its own. With bound values (the extended
+   * protocol takes one statement) it costs three round trips.
+   */
   async rows(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
-    await this.begin();
-    try {
-      return (await this.client.query(sql, values)).rows;
-    } finally {
-      await this.client.query('ROLLBACK');
+    if (values) {
+      await this.client.query(this.begin());
+      try {
+        return (await this.client.query(sql, values)).rows;
+      } finally {
+        await this.client.query('ROLLBACK');
+      }
     }
+    // The newline ends a `--` comment the statement may end with.
+    const results = (await this.client
+      .query(`${this.begin()}; ${sql}\n; ROLLBACK`)
+      .catch(async (err: unknown) => {
+        await this.client.query('ROLLBACK');
+        throw err;
+      })) as unknown as { rows: Record<string, unknown>[] }[];
+    if (!Array.isArray(results) || results.length !== 5)
+      throw new Error('the probe did not run as one statement between BEGIN and ROLLBACK');
+    return results[3]!.rows;
   }
 
-  private async begin(extra = ''): Promise<void> {
+  private begin(extra = ''): string {
     const ms = this.budget.nextProbeMs();
-    await this.client.query(
-      `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`,
-    );
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`;
   }
 
   /**
@@ -45,19 +61,29 @@ class PgProbe {
    * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
    */
   async genericPlan(text: string, params: number): Promise<Record<string, unknown>[]> {
-    await this.begin('; SET LOCAL plan_cache_mode = force_generic_plan');
-    let prepared = false;
-    try {
-      await this.client.query(`PREPARE ${PROBE_STATEMENT} AS ${text}`);
-      prepared = true;
-      const nulls = Array.from({ length: params }, () => 'NULL').join(', ');
-      return (await this.client.query(`EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls})`)).rows;
-    } finally {
-      await this.client.query('ROLLBACK');
-      if (prepared) await this.client.query(`DEALLOCATE ${PROBE_STATEMENT}`);
-    }
+    const fail = (cleanup: string) => async (err: unknown) => {
+      await this.client.query(cleanup);
+      throw err;
+    };
+    await this.client
+      .query(
+        `${this.begin('; SET LOCAL plan_cache_mode = force_generic_plan')}; PREPARE ${PROBE_STATEMENT} AS ${text}\n`,
+      )
+      .catch(fail('ROLLBACK'));
+    const nulls = Array.from({ length: params }, () => 'NULL').join(', ');
+    const results = (await this.client
+      .query(
+        `EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls}); ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`,
+      )
+      .catch(fail(`ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`))) as unknown as {
+      rows: Record<string, unknown>[];
+    }[];
+    return results[0]!.rows;
   }
 }
+
+/** A string literal that means the same whatever standard_conforming_strings is. */
+const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 interface Relation {
   oid: number;
@@ -65,25 +91,59 @@ interface Relation {
   relname: string;
   reltuples: number;
   bytes: number;
+  /** Key columns of each valid unique index without predicate or expressions (when asked for). */
+  uniqueKeys: string[][];
+  /** A plain table that other tables inherit from: an UPDATE without ONLY reaches them too. */
+  inherited: boolean;
 }
 
-async function relation(p: PgProbe, t: PgName): Promise<Relation | undefined> {
+/**
+ * Unique keys from pg_index rows (`[indkey, indcollation, indnkeyatts]`) and the table's
+ * columns (`attnum → [attname, attcollation]`): the key columns of each index, when each is
+ * compared in the column's own collation (an index in another collation is unique in that one only).
+ */
+function uniqueKeys(
+  indexes: [number[], string[], number][],
+  cols: Record<string, [string, string]>,
+): string[][] {
+  const out: string[][] = [];
+  for (const [keys, collations, nkey] of indexes) {
+    const names = keys.slice(0, nkey).map((attnum, i) => {
+      const col = cols[String(attnum)];
+      return col && String(col[1]) === String(collations[i]) ? col[0] : undefined;
+    });
+    if (names.every((n) => n !== undefined)) out.push(names as string[]);
+  }
+  return out;
+}
+
+/** The table; with `keys`, also its unique keys (for a write whose WHERE may fix one). */
+async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation | undefined> {
   const [r] = await p.rows(
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
-            pg_total_relation_size(c.oid)::int8 AS bytes
+            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited${
+              keys
+                ? `,
+            (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
+              WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS indexes,
+            (SELECT json_object_agg(a.attnum, json_build_array(a.attname, a.attcollation)) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols`
+                : ''
+            }
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid = to_regclass($1)`,
-    [pgQualified(t)],
+      WHERE c.oid = to_regclass(${literal(pgQualified(t))})`,
   );
-  return r
-    ? {
-        oid: Number(r.oid),
-        name: String(r.name),
-        relname: String(r.relname),
-        reltuples: Number(r.reltuples),
-        bytes: Number(r.bytes),
-      }
-    : undefined;
+  if (!r) return undefined;
+  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return {
+    oid: Number(r.oid),
+    name: String(r.name),
+    relname: String(r.relname),
+    reltuples: Number(r.reltuples),
+    bytes: Number(r.bytes),
+    uniqueKeys: keys ? uniqueKeys(json(r.indexes) ?? [], json(r.cols) ?? {}) : [],
+    inherited: r.inherited === true,
+  };
 }
 
 async function dependents(p: PgProbe, rel: Relation): Promise<Dependents> {
@@ -92,18 +152,15 @@ async function dependents(p: PgProbe, rel: Relation): Promise<Dependents> {
     `SELECT DISTINCT v.oid::regclass::text AS name
        FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
       WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-        AND d.refobjid = $1 AND v.oid <> $1 ORDER BY 1`,
-    [rel.oid],
+        AND d.refobjid = ${rel.oid} AND v.oid <> ${rel.oid} ORDER BY 1`,
   );
   const fks = await p.rows(
     `SELECT format('%I on %s', conname, conrelid::regclass::text) AS name FROM pg_constraint
-      WHERE contype = 'f' AND confrelid = $1 AND conrelid <> $1 ORDER BY 1`,
-    [rel.oid],
+      WHERE contype = 'f' AND confrelid = ${rel.oid} AND conrelid <> ${rel.oid} ORDER BY 1`,
   );
   const triggers = await p.rows(
     `SELECT format('%I (%s)', tgname, tgfoid::regprocedure::text) AS name FROM pg_trigger
-      WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1`,
-    [rel.oid],
+      WHERE tgrelid = ${rel.oid} AND NOT tgisinternal ORDER BY 1`,
   );
   // Only SQL-standard bodies and signatures record dependencies; PL/pgSQL bodies are text, so
   // they are searched for the table's name as a word (which can over-report).
@@ -113,10 +170,9 @@ async function dependents(p: PgProbe, rel: Relation): Promise<Dependents> {
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND (p.oid IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass
-                          AND refclassid = 'pg_class'::regclass AND refobjid = $1)
-             OR p.prosrc ~* $2)
+                          AND refclassid = 'pg_class'::regclass AND refobjid = ${rel.oid})
+             OR p.prosrc ~* ${literal(word)})
       ORDER BY 1`,
-    [rel.oid, word],
   );
   return { views: col(views), foreignKeys: col(fks), functions: col(functions), triggers: col(triggers) };
 }
@@ -191,11 +247,20 @@ async function rowWise(
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
-  const rel = await attempt('table', e, () => relation(p, t.table));
+  const rel = await attempt('table', e, () => relation(p, t.table, t.pinned.length > 0));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
+    // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count,
+    // which spares the by-key writes of a backfill their probes.
+    const key =
+      rel.inherited && !t.only ? undefined : rel.uniqueKeys.find((k) => k.every((c) => t.pinned.includes(c)));
+    if (key) {
+      e.rowsEstimated = 1;
+      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+      return e;
+    }
   }
   // Placeholders without values (judged at Parse, before any Bind): the generic plan's estimate,
   // and no count, which would need the values.

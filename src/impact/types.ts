@@ -62,7 +62,10 @@ export interface EstimateOptions {
   statementTimeoutMs?: number;
   /** Lock wait bound for each probe (default 200 ms). */
   lockTimeoutMs?: number;
-  /** Values of the statement's placeholders (MySQL `?`), exactly as an execution bound them. */
+  /**
+   * Values of the statement's placeholders, exactly as an execution bound them. The gateway has
+   * them for MySQL executions; Postgres statements are judged at Parse, before values exist.
+   */
   params?: unknown[];
   /** MySQL: the session's sql_mode, which decides how the statement is lexed. */
   sqlMode?: string;

@@ -116,6 +116,34 @@ describe('DELETE and UPDATE', () => {
     expect(await count('SELECT count(*) FROM orders')).toBe(ORDERS);
   });
 
+  it('skips the probes when the WHERE fixes a whole unique key, and only then', async () => {
+    await admin.query(`
+      CREATE TABLE keyed (id int PRIMARY KEY, a int, b int, code varchar(20), tag varchar(20), n varchar(10),
+                          UNIQUE (a, b), UNIQUE (code(3)), UNIQUE (n)) ENGINE=InnoDB;
+      INSERT INTO keyed SELECT seq, seq % 3, seq, CONCAT(seq, 'code'), 't', CONCAT('0', seq) FROM seq_1_to_10;`);
+    for (const [sql, params] of [
+      ['UPDATE keyed SET b = b WHERE id = 4', undefined],
+      ['DELETE FROM keyed WHERE `b` = ? AND keyed.a = ?', [4, 1]],
+      ["DELETE FROM keyed WHERE n = '04'", undefined],
+    ] as const) {
+      const [e] = await estimate(sql, params ? { params: [...params] } : {});
+      expect(e).toMatchObject({ rowsEstimated: 1, unavailable: [] });
+      expect(e!.rowsExact).toBeUndefined();
+      expect(e!.notes.join(' ')).toMatch(/at most one row: the WHERE fixes every column of a unique key/);
+    }
+    // Half a key, a prefix-unique column, or a string column compared with a number (each row's
+    // '04' and '4' both equal 4): the rows are counted.
+    expect((await estimate('UPDATE keyed SET b = b WHERE a = 1'))[0]).toMatchObject({ rowsExact: 4 });
+    expect((await estimate("UPDATE keyed SET b = b WHERE code = '1code'"))[0]).toMatchObject({
+      rowsExact: 1,
+    });
+    await admin.query("INSERT INTO keyed VALUES (11, 9, 9, 'x11', 't', '4')");
+    expect((await estimate('DELETE FROM keyed WHERE n = ?', { params: [4] }))[0]).toMatchObject({
+      rowsExact: 2,
+    });
+    expect(await affected('DELETE FROM keyed WHERE n = 4')).toBe(2);
+  });
+
   it('gives only the EXPLAIN estimate for a multi-table write', async () => {
     const [e] = await estimate(
       'DELETE o FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.banned',

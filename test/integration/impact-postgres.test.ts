@@ -125,6 +125,35 @@ describe('DELETE and UPDATE', () => {
     expect(await count('SELECT count(*) FROM orders')).toBe(before);
   });
 
+  it('skips the probes when the WHERE fixes a whole unique key, and only then', async () => {
+    await admin.query(`
+      CREATE TABLE keyed (id int PRIMARY KEY, a int, b int, code text, UNIQUE (a, b));
+      CREATE UNIQUE INDEX keyed_code_late ON keyed (code) WHERE id > 100;
+      ALTER TABLE keyed ADD COLUMN tag text;
+      CREATE UNIQUE INDEX keyed_tag_c ON keyed (tag COLLATE "C");
+      INSERT INTO keyed SELECT g, g % 3, g, 'k' || (g % 2), 't' || g FROM generate_series(1, 10) g;
+      CREATE TABLE keyed_child (LIKE keyed) INHERITS (keyed);
+      INSERT INTO keyed_child VALUES (1, 9, 9, 'child', 'c');
+      ANALYZE keyed, keyed_child;`);
+    const one = async (sql: string) => (await estimate(sql))[0]!;
+    for (const sql of [
+      'UPDATE ONLY keyed SET b = b WHERE id = 4',
+      'DELETE FROM ONLY keyed WHERE b = $1 AND a = 2',
+    ]) {
+      const e = await one(sql);
+      expect(e.rowsEstimated).toBe(1);
+      expect(e.rowsExact).toBeUndefined();
+      expect(e.notes.join(' ')).toMatch(/at most one row: the WHERE fixes every column of a unique key/);
+    }
+    // Half a key, a partial unique index, an index unique in another collation than the
+    // comparison's, or a parent whose child tables the write also reaches: the rows are counted.
+    expect(await one("UPDATE ONLY keyed SET b = b WHERE tag = 't3'")).toMatchObject({ rowsExact: 1 });
+    expect(await one('UPDATE ONLY keyed SET b = b WHERE a = 1')).toMatchObject({ rowsExact: 4 });
+    expect(await one("UPDATE ONLY keyed SET b = b WHERE code = 'k1'")).toMatchObject({ rowsExact: 5 });
+    expect(await one('UPDATE keyed SET b = b WHERE id = 1')).toMatchObject({ rowsExact: 2 });
+    expect(await affected('UPDATE keyed SET b = b WHERE id = 1')).toBe(2);
+  });
+
   it('answers concurrent estimates on one side connection correctly', async () => {
     const sqls = [
       'DELETE FROM orders WHERE qty = 1',

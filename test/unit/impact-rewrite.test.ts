@@ -50,6 +50,23 @@ describe('Postgres count rewrite', () => {
     expect(pgCount('UPDATE t SET a = 1 WHERE CURRENT OF c')).toHaveProperty('reason');
   });
 
+  it.each([
+    ['UPDATE t SET a = 1 WHERE id = $1', ['id'], false],
+    ["DELETE FROM ONLY s.t AS x WHERE x.k = '5'::int AND 7 = z AND x.q > 3", ['k', 'z'], true],
+    ['UPDATE t SET a = 1 WHERE t.id = 5 AND other.id = 6', ['id'], false],
+    // Not row-invariant, not a bare column of the target, or not a plain conjunct: nothing pinned.
+    ['DELETE FROM t WHERE id = (random() * 10)::int', [], false],
+    ['DELETE FROM t WHERE id = k', [], false],
+    ['DELETE FROM t WHERE id = 1 OR id = 2', [], false],
+    ['DELETE FROM t WHERE id COLLATE "C" = $1', [], false],
+    ['DELETE FROM t USING u WHERE id = 1', [], false],
+    ['UPDATE t SET a = 1 FROM u WHERE id = 1', [], false],
+    ['WITH x AS (SELECT 1) DELETE FROM t WHERE id = 1', [], false],
+  ])('%s pins %j (ONLY: %s)', (sql, pinned, only) => {
+    const [t] = pgTargets(sql, () => false);
+    expect(t).toMatchObject({ pinned, only });
+  });
+
   it('cuts each statement of a multi-statement string from its own text', () => {
     const ts = pgTargets('SELECT 1; DELETE FROM a WHERE x = 1; TRUNCATE b, s.c', () => false);
     expect(ts.map((t) => [t.kind, t.table])).toEqual([
@@ -86,20 +103,59 @@ const my = (sql: string) =>
 
 describe('MySQL targets and the SELECT behind a write', () => {
   it.each([
-    ['DELETE FROM orders WHERE id > ?', { from: 'orders', where: 'id > ?', params: { from: 0, to: 1 } }],
+    [
+      'DELETE FROM orders WHERE id > ?',
+      { from: 'orders', where: 'id > ?', params: { from: 0, to: 1 }, pinned: [] },
+    ],
     [
       'DELETE LOW_PRIORITY FROM app.orders AS o WHERE note = "a where" ORDER BY id LIMIT 10',
-      { from: 'app.orders AS o', where: 'note = "a where"', params: { from: 0, to: 0 }, limit: 10 },
+      {
+        from: 'app.orders AS o',
+        where: 'note = "a where"',
+        params: { from: 0, to: 0 },
+        limit: 10,
+        pinned: [{ column: 'note', value: 'string' }],
+      },
     ],
     [
       'UPDATE orders SET qty = ?, note = ? WHERE id IN (SELECT id FROM x WHERE y = ?) LIMIT 5',
-      { from: 'orders', where: 'id IN (SELECT id FROM x WHERE y = ?)', params: { from: 2, to: 3 }, limit: 5 },
+      {
+        from: 'orders',
+        where: 'id IN (SELECT id FROM x WHERE y = ?)',
+        params: { from: 2, to: 3 },
+        limit: 5,
+        pinned: [],
+      },
     ],
-    ['UPDATE `orders` SET qty = 1;', { from: '`orders`', params: { from: 0, to: 0 } }],
+    ['UPDATE `orders` SET qty = 1;', { from: '`orders`', params: { from: 0, to: 0 }, pinned: [] }],
   ])('%s', (stmt, select) => {
     expect(my(stmt)).toEqual([
       expect.objectContaining({ table: expect.objectContaining({ name: 'orders' }), single: true, select }),
     ]);
+  });
+
+  it.each([
+    ['UPDATE t SET a = ? WHERE id = ?', [{ column: 'id', value: 'param', param: 1 }]],
+    [
+      "DELETE FROM t WHERE t.`k` = 'x' AND id = 5",
+      [
+        { column: 'k', value: 'string' },
+        { column: 'id', value: 'number' },
+      ],
+    ],
+    // Only a WHERE made of nothing else pins: BETWEEN … AND …, OR and unary minus are not read.
+    ['DELETE FROM t WHERE id = 5 OR id = 6', []],
+    ['DELETE FROM t WHERE id = 5 AND n = -1', []],
+    ['DELETE FROM t WHERE id = 5 AND n BETWEEN 1 AND 3', []],
+    ['DELETE FROM t WHERE (id = 5)', []],
+    ["DELETE FROM t WHERE k = _latin1'x'", []],
+    ["DELETE FROM t WHERE k = 'x' COLLATE utf8mb4_bin", []],
+    ['DELETE FROM t WHERE id = 5 + 0', []],
+    ['DELETE FROM t WHERE id = k', []],
+    ['DELETE FROM t WHERE id <=> 5', []],
+  ])('%s pins %j', (stmt, pinned) => {
+    const [t] = my(stmt);
+    expect(t && 'select' in t ? t.select?.pinned : undefined).toEqual(pinned);
   });
 
   it.each([
