@@ -1,17 +1,17 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-R72TCP6Q.js";
+} from "./chunk-L3VIJ57K.js";
 import {
   createGatewayContext,
   mysqlSide,
   postgresSide,
   startPostgresGateway
-} from "./chunk-CV5F4RLY.js";
+} from "./chunk-VGEBJYFK.js";
 import {
   GitHubChannel
 } from "./chunk-NNFAAFQV.js";
-import "./chunk-SDZYWTJR.js";
+import "./chunk-DXYWV3XX.js";
 import "./chunk-BOUO4VP6.js";
 import "./chunk-ZCNM5CIL.js";
 import {

@@ -24,7 +24,7 @@ import {
 import {
   compileMasking,
   requestId
-} from "./chunk-SDZYWTJR.js";
+} from "./chunk-DXYWV3XX.js";
 import "./chunk-BOUO4VP6.js";
 import "./chunk-ZCNM5CIL.js";
 import {

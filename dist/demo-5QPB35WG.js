@@ -3,8 +3,8 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-CV5F4RLY.js";
-import "./chunk-SDZYWTJR.js";
+} from "./chunk-VGEBJYFK.js";
+import "./chunk-DXYWV3XX.js";
 import {
   renderComment
 } from "./chunk-ZCNM5CIL.js";

@@ -116,26 +116,40 @@ var Session = class {
     if (!analysis.readOnly) this.gateway.functions?.invalidate();
     const { impact } = this.gateway;
     if (impact && (verdict.action === "review" || writesRows(analysis))) {
-      return this.estimate(impact, statement, analysis).then((estimate) => {
-        if (!estimate.finding) return this.conclude(statement, analysis, verdict, estimate.record);
-        const findings = [...analysis.findings, estimate.finding];
-        const widened = { ...analysis, findings, readOnly: false };
-        let reverdict;
-        try {
-          reverdict = this.gateway.decide(widened, statement);
-        } catch (err) {
-          return this.refuse(statement, widened, `statement could not be judged: ${err.message}`);
-        }
-        return this.conclude(statement, widened, reverdict, estimate.record);
+      const preparing = statement.via === "prepared";
+      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
+        if (estimate.pending && preparing)
+          return Promise.resolve(this.conclude(statement, analysis, verdict, estimate.record, true)).then(
+            (j) => j.forward ? { ...j, estimateEachExecution: true } : j
+          );
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
       });
     }
-    return this.conclude(statement, analysis, verdict, void 0);
+    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
+  }
+  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
+  concludeEstimated(statement, analysis, verdict, estimate, preparing) {
+    const massChange = estimate.pending ? finding(
+      "mass-change/rows",
+      [],
+      "rows affected unknown (the placeholder values could not be read exactly)"
+    ) : estimate.finding;
+    if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
+    const findings = [...analysis.findings, massChange];
+    const widened = { ...analysis, findings, readOnly: false };
+    let reverdict;
+    try {
+      reverdict = this.gateway.decide(widened, statement);
+    } catch (err) {
+      return this.refuse(statement, widened, `statement could not be judged: ${err.message}`);
+    }
+    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
   }
   /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
-  async estimate(impact, statement, analysis) {
+  async estimate(impact, statement, analysis, values) {
     let result2;
     try {
-      result2 = await impact(statement.text, analysis, this.analysisContext);
+      result2 = await impact(statement.text, analysis, this.analysisContext, values);
     } catch (err) {
       const message = `impact estimate failed: ${err.message}`;
       result2 = writesRows(analysis) ? {
@@ -146,7 +160,8 @@ var Session = class {
     this.record({ type: "impact", id: statement.id, estimate: result2.record });
     return result2;
   }
-  conclude(statement, analysis, verdict, impact) {
+  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
+  conclude(statement, analysis, verdict, impact, preparing) {
     const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
     const warnings = verdict.warnings ?? NO_FINDINGS;
     const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
@@ -164,7 +179,7 @@ var Session = class {
       enforced
     });
     if (verdict.action === "allow" || !enforced) {
-      return this.gateway.mode === "dry-run" ? this.dryRun(statement, verdict, analysis, statement.via === "prepared") : { forward: true, statement, verdict, analysis };
+      return this.gateway.mode === "dry-run" ? this.dryRun(statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
     }
     if (verdict.action === "deny") {
       return this.refuse(
@@ -175,7 +190,7 @@ var Session = class {
       );
     }
     if (this.gateway.mode === "dry-run" && (this.gateway.dialect === "mysql" || this.dryRunMayRun(verdict)))
-      return this.dryRun(statement, verdict, analysis, statement.via === "prepared");
+      return this.dryRun(statement, verdict, analysis, preparing);
     if (this.preapproved(statement, analysis)) {
       this.record({
         type: "approval.decided",
@@ -215,9 +230,11 @@ var Session = class {
   /**
    * Records one execution of a statement judged when it was prepared: the text cannot change
    * between prepare and execute, so it is not judged (or put to a reviewer) again; the
-   * parameters are recorded. Refuses only when the transcript can no longer be written.
+   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
+   * through the mass-change rule when the prepare-time estimate needed the values (then a
+   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
    */
-  execute(prepared, params) {
+  execute(prepared, params, exact = true) {
     const statement = {
       ...prepared.statement,
       id: statementId(),
@@ -238,6 +255,11 @@ var Session = class {
       preparedAs: prepared.statement.id,
       ...params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => "[param]") } : {}
     });
+    const { impact } = this.gateway;
+    if (prepared.estimateEachExecution && impact)
+      return this.estimate(impact, statement, prepared.analysis, exact ? params : void 0).then(
+        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false)
+      );
     const judged = { ...prepared, statement };
     return this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : judged;
   }

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-R72TCP6Q.js";
+} from "./chunk-L3VIJ57K.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,8 +9,8 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-CV5F4RLY.js";
-import "./chunk-SDZYWTJR.js";
+} from "./chunk-VGEBJYFK.js";
+import "./chunk-DXYWV3XX.js";
 import {
   renderPlain
 } from "./chunk-ZCNM5CIL.js";

@@ -8,7 +8,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-SDZYWTJR.js";
+} from "./chunk-DXYWV3XX.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -236,8 +236,39 @@ function selectOf(text, tokens, top, from, to) {
     from: fromText.trim(),
     ...whereText ? { where: whereText.trim().replace(/;\s*$/, "") } : {},
     params: { from: before, to: before + inWhere },
-    ...limitTok?.kind === "number" ? { limit: Number(limitTok.text) } : {}
+    ...limitTok?.kind === "number" ? { limit: Number(limitTok.text) } : {},
+    pinned: whereTok ? pinnedColumns(
+      tokens.filter((t) => t.start > whereTok.start && t.start < stop && !isPunct(t, ";")),
+      before
+    ) : []
   };
+}
+function pinnedColumns(where, paramsBefore) {
+  const out = [];
+  let param = paramsBefore;
+  let i = 0;
+  const value = (t) => t?.kind === "number" ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
+  while (i < where.length) {
+    const col = where[i];
+    if (col?.kind !== "word" && col?.kind !== "qident") return [];
+    let name = col.value;
+    let j = i + 1;
+    if (isPunct(where[j], ".")) {
+      const c = where[j + 1];
+      if (c?.kind !== "word" && c?.kind !== "qident") return [];
+      name = c.value;
+      j += 2;
+    }
+    if (where[j]?.kind !== "op" || where[j].text !== "=") return [];
+    const v = value(where[j + 1]);
+    if (!v) return [];
+    out.push(v === "param" ? { column: name, value: v, param: param++ } : { column: name, value: v });
+    i = j + 2;
+    if (i === where.length) return out;
+    if (!isWord(where[i], "AND")) return [];
+    i++;
+  }
+  return [];
 }
 var end = (top, from, ...words) => {
   const i = top.findIndex((t, j) => j >= from && isWord(t, ...words));
@@ -280,6 +311,13 @@ function shape(text, tokens, top, from, to, refs, target, single) {
   };
 }
 
+// src/impact/types.ts
+var ValuesPending = class extends Error {
+  constructor() {
+    super("the statement has placeholders and no values for them yet");
+  }
+};
+
 // src/impact/mysql.ts
 var DEFAULT_EXACT_BELOW = 1e6;
 var MyProbe = class {
@@ -293,16 +331,9 @@ var MyProbe = class {
   mariadb;
   async rows(sql, values) {
     const ms = this.budget.nextProbeMs();
-    await this.conn.query(
-      this.mariadb ? `SET SESSION max_statement_time = ${ms / 1e3}` : `SET SESSION max_execution_time = ${ms}`
-    );
-    await this.conn.query("START TRANSACTION READ ONLY");
-    try {
-      const [rows] = await this.conn.query(sql, values);
-      return rows;
-    } finally {
-      await this.conn.query("ROLLBACK");
-    }
+    const bounded = this.mariadb ? `SET STATEMENT max_statement_time = ${ms / 1e3} FOR ${sql}` : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
+    const [rows] = await this.conn.query(bounded, values);
+    return rows;
   }
 };
 var quoteIdent = (s) => `\`${s.replace(/`/g, "``")}\``;
@@ -316,6 +347,36 @@ async function resolve(p, t, database) {
     [schema, t.name]
   );
   return r ? { schema: String(r.s), name: String(r.n), rows: Number(r.r ?? 0), bytes: Number(r.b ?? 0) } : void 0;
+}
+var NUMERIC = /* @__PURE__ */ new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "year"]);
+var TEXTUAL = /* @__PURE__ */ new Set(["char", "varchar", "binary", "varbinary", "enum"]);
+async function pinnedKey(p, t, pinned, params2) {
+  const kind = (pin) => {
+    const v = pin.value === "param" ? params2?.[pin.param] : void 0;
+    if (pin.value === "number" || typeof v === "number") return NUMERIC;
+    if (pin.value === "string" || typeof v === "string") return TEXTUAL;
+    return void 0;
+  };
+  const find = (column) => pinned.find((x) => x.column.toLowerCase() === String(column).toLowerCase());
+  const rows = await p.rows(
+    `SELECT INDEX_NAME AS i, COLUMN_NAME AS c, SUB_PART AS p FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [t.schema, t.name]
+  );
+  const indexes = /* @__PURE__ */ new Map();
+  for (const r of rows) indexes.set(String(r.i), [...indexes.get(String(r.i)) ?? [], r]);
+  const candidates = [...indexes.values()].filter(
+    (parts) => parts.every((r) => r.c !== null && r.p === null && find(r.c) !== void 0)
+  );
+  if (candidates.length === 0) return void 0;
+  const types = new Map(
+    (await p.rows(
+      "SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+      [t.schema, t.name]
+    )).map((r) => [String(r.c).toLowerCase(), String(r.t).toLowerCase()])
+  );
+  const exact = (r) => kind(find(r.c))?.has(types.get(String(r.c).toLowerCase()) ?? "") === true;
+  return candidates.find((parts) => parts.every(exact))?.map((r) => String(r.c));
 }
 var qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 function mentions(t) {
@@ -420,6 +481,13 @@ async function rowWise(p, t, database, params2) {
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
     e.tableRows = table.rows;
+    const pinned = t.single ? t.select?.pinned : void 0;
+    const key = pinned?.length ? await pinnedKey(p, table, pinned, params2).catch(() => void 0) : void 0;
+    if (key) {
+      e.rowsEstimated = 1;
+      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
+      return e;
+    }
   }
   const sel = t.select;
   if (!sel) {
@@ -448,37 +516,44 @@ async function rowWise(p, t, database, params2) {
   if (n !== void 0) e.rowsExact = sel.limit !== void 0 ? Math.min(n, sel.limit) : n;
   return e;
 }
+var sessions = /* @__PURE__ */ new WeakMap();
 async function enterLimits(conn) {
-  const [[r]] = await conn.query(
-    "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw"
-  );
-  const version = String(r?.v);
-  const mariadb = /mariadb/i.test(version);
-  const [[t]] = await conn.query(
-    mariadb ? "SELECT @@SESSION.max_statement_time AS t" : "SELECT @@SESSION.max_execution_time AS t"
-  );
+  let limits = sessions.get(conn);
+  if (!limits) {
+    const [[r]] = await conn.query(
+      "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw"
+    );
+    limits = {
+      mariadb: /mariadb/i.test(String(r?.v)),
+      database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
+      restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`
+    };
+    sessions.set(conn, limits);
+  }
   await conn.query("SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1");
-  const timeVar = mariadb ? "max_statement_time" : "max_execution_time";
-  return {
-    version,
-    database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
-    restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}, ${timeVar} = ${Number(t?.t)}`
-  };
+  return limits;
 }
 async function estimateMysql(conn, statementText, analysis, opts) {
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
   if (targets.length === 0) return [];
+  if (!opts.params && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
+    throw new ValuesPending();
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
-      const p = new MyProbe(conn, budget, /mariadb/i.test(limits.version));
-      const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
-      const out = [];
-      for (const t of targets)
-        if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
-        else out.push(await tableWide(p, t, limits.database, exactBelow));
-      return out;
+      await conn.query("START TRANSACTION READ ONLY");
+      try {
+        const p = new MyProbe(conn, budget, limits.mariadb);
+        const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
+        const out = [];
+        for (const t of targets)
+          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+          else out.push(await tableWide(p, t, limits.database, exactBelow));
+        return out;
+      } finally {
+        await conn.query("ROLLBACK");
+      }
     } finally {
       await conn.query(limits.restore);
     }
@@ -562,7 +637,10 @@ function pgTargets(text, lockHeavy) {
           kind,
           table: rangeVar(node.relation),
           text: own,
-          count: pgCountQuery(own, kind, node)
+          count: pgCountQuery(own, kind, node),
+          params: highestParam(node),
+          pinned: pinnedColumns2(node),
+          only: node.relation.inh !== true
         });
         break;
       }
@@ -602,6 +680,51 @@ function pgTargets(text, lockHeavy) {
     }
   }
   return out;
+}
+function rowInvariant(node) {
+  if (!node) return false;
+  if (node.A_Const || node.ParamRef) return true;
+  const cast = node.TypeCast;
+  return cast !== void 0 && rowInvariant(cast.arg);
+}
+function pinnedColumns2(node) {
+  if (node.withClause || node.fromClause?.length) return [];
+  if (node.usingClause?.length) return [];
+  const rel = node.relation;
+  const names = /* @__PURE__ */ new Set([String(rel.relname), String(rel.alias?.aliasname ?? "")]);
+  const where = node.whereClause;
+  if (!where) return [];
+  const and = where.BoolExpr;
+  const conjuncts = (and?.boolop === "AND_EXPR" ? and.args : [where]).map(
+    (c) => c.A_Expr
+  );
+  const column = (n) => {
+    const fields = n?.ColumnRef?.fields?.map(
+      (f) => f.String?.sval
+    );
+    if (!fields || fields.some((f) => f === void 0)) return void 0;
+    if (fields.length === 1) return fields[0];
+    return fields.length === 2 && names.has(fields[0]) ? fields[1] : void 0;
+  };
+  const out = [];
+  for (const e of conjuncts) {
+    const op = e?.name?.map((n) => n.String.sval);
+    if (e?.kind !== "AEXPR_OP" || op?.length !== 1 || op[0] !== "=") continue;
+    const l = e.lexpr;
+    const r = e.rexpr;
+    const col = rowInvariant(r) ? column(l) : rowInvariant(l) ? column(r) : void 0;
+    if (col !== void 0) out.push(col);
+  }
+  return out;
+}
+function highestParam(node) {
+  if (node === null || typeof node !== "object") return 0;
+  let max = 0;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "ParamRef") max = Math.max(max, Number(v.number ?? 0));
+    max = Math.max(max, highestParam(v));
+  }
+  return max;
 }
 function topLevel2(text) {
   const bytes = Buffer.from(text, "utf8");
@@ -656,6 +779,7 @@ function pgCountQuery(text, kind, node) {
 
 // src/impact/postgres.ts
 var DEFAULT_EXACT_BELOW2 = 1e6;
+var PROBE_STATEMENT = "guardrail_impact_probe";
 var PgProbe = class {
   constructor(client, budget, lockTimeoutMs) {
     this.client = client;
@@ -665,33 +789,89 @@ var PgProbe = class {
   client;
   budget;
   lockTimeoutMs;
+  /**
+   * One probe in one round trip: the transaction, its limits, the query and the rollback go as
+   * one simple-protocol string, so catalog probes inline their literals. A failing query leaves
+   * the transaction aborted, so it is rolled back on its own. With bound values (the extended
+   * protocol takes one statement) it costs three round trips.
+   */
   async rows(sql, values) {
-    const ms = this.budget.nextProbeMs();
-    await this.client.query(
-      `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}`
-    );
-    try {
-      return (await this.client.query(sql, values)).rows;
-    } finally {
-      await this.client.query("ROLLBACK");
+    if (values) {
+      await this.client.query(this.begin());
+      try {
+        return (await this.client.query(sql, values)).rows;
+      } finally {
+        await this.client.query("ROLLBACK");
+      }
     }
+    const results = await this.client.query(`${this.begin()}; ${sql}
+; ROLLBACK`).catch(async (err) => {
+      await this.client.query("ROLLBACK");
+      throw err;
+    });
+    if (!Array.isArray(results) || results.length !== 5)
+      throw new Error("the probe did not run as one statement between BEGIN and ROLLBACK");
+    return results[3].rows;
+  }
+  begin(extra = "") {
+    const ms = this.budget.nextProbeMs();
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`;
+  }
+  /**
+   * The plan of a statement whose placeholders have no values yet (a prepared statement judged
+   * when it is prepared): the planner's generic plan, made for any value, as the server's plan
+   * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
+   */
+  async genericPlan(text, params2) {
+    const fail = (cleanup) => async (err) => {
+      await this.client.query(cleanup);
+      throw err;
+    };
+    await this.client.query(
+      `${this.begin("; SET LOCAL plan_cache_mode = force_generic_plan")}; PREPARE ${PROBE_STATEMENT} AS ${text}
+`
+    ).catch(fail("ROLLBACK"));
+    const nulls = Array.from({ length: params2 }, () => "NULL").join(", ");
+    const results = await this.client.query(
+      `EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls}); ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`
+    ).catch(fail(`ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`));
+    return results[0].rows;
   }
 };
-async function relation(p, t) {
+var literal = (s) => `E'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+function uniqueKeys(indexes, cols) {
+  const out = [];
+  for (const [keys, collations, nkey] of indexes) {
+    const names = keys.slice(0, nkey).map((attnum, i) => {
+      const col = cols[String(attnum)];
+      return col && String(col[1]) === String(collations[i]) ? col[0] : void 0;
+    });
+    if (names.every((n) => n !== void 0)) out.push(names);
+  }
+  return out;
+}
+async function relation(p, t, keys = false) {
   const [r] = await p.rows(
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
-            pg_total_relation_size(c.oid)::int8 AS bytes
+            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited${keys ? `,
+            (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
+              WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS indexes,
+            (SELECT json_object_agg(a.attnum, json_build_array(a.attname, a.attcollation)) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols` : ""}
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid = to_regclass($1)`,
-    [pgQualified(t)]
+      WHERE c.oid = to_regclass(${literal(pgQualified(t))})`
   );
-  return r ? {
+  if (!r) return void 0;
+  const json = (v) => typeof v === "string" ? JSON.parse(v) : v;
+  return {
     oid: Number(r.oid),
     name: String(r.name),
     relname: String(r.relname),
     reltuples: Number(r.reltuples),
-    bytes: Number(r.bytes)
-  } : void 0;
+    bytes: Number(r.bytes),
+    uniqueKeys: keys ? uniqueKeys(json(r.indexes) ?? [], json(r.cols) ?? {}) : [],
+    inherited: r.inherited === true
+  };
 }
 async function dependents2(p, rel) {
   const col = (rows) => rows.map((r) => String(r.name));
@@ -699,18 +879,15 @@ async function dependents2(p, rel) {
     `SELECT DISTINCT v.oid::regclass::text AS name
        FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
       WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-        AND d.refobjid = $1 AND v.oid <> $1 ORDER BY 1`,
-    [rel.oid]
+        AND d.refobjid = ${rel.oid} AND v.oid <> ${rel.oid} ORDER BY 1`
   );
   const fks = await p.rows(
     `SELECT format('%I on %s', conname, conrelid::regclass::text) AS name FROM pg_constraint
-      WHERE contype = 'f' AND confrelid = $1 AND conrelid <> $1 ORDER BY 1`,
-    [rel.oid]
+      WHERE contype = 'f' AND confrelid = ${rel.oid} AND conrelid <> ${rel.oid} ORDER BY 1`
   );
   const triggers = await p.rows(
     `SELECT format('%I (%s)', tgname, tgfoid::regprocedure::text) AS name FROM pg_trigger
-      WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1`,
-    [rel.oid]
+      WHERE tgrelid = ${rel.oid} AND NOT tgisinternal ORDER BY 1`
   );
   const word = `\\m${rel.relname.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`)}\\M`;
   const functions = await p.rows(
@@ -718,10 +895,9 @@ async function dependents2(p, rel) {
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND (p.oid IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass
-                          AND refclassid = 'pg_class'::regclass AND refobjid = $1)
-             OR p.prosrc ~* $2)
-      ORDER BY 1`,
-    [rel.oid, word]
+                          AND refclassid = 'pg_class'::regclass AND refobjid = ${rel.oid})
+             OR p.prosrc ~* ${literal(word)})
+      ORDER BY 1`
   );
   return { views: col(views2), foreignKeys: col(fks), functions: col(functions), triggers: col(triggers) };
 }
@@ -785,21 +961,30 @@ function modifiedRows(plan) {
 async function rowWise2(p, t, params2) {
   const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
-  const rel = await attempt("table", e, () => relation(p, t.table));
+  const rel = await attempt("table", e, () => relation(p, t.table, t.pinned.length > 0));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
+    const key = rel.inherited && !t.only ? void 0 : rel.uniqueKeys.find((k) => k.every((c) => t.pinned.includes(c)));
+    if (key) {
+      e.rowsEstimated = 1;
+      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
+      return e;
+    }
   }
+  const generic = t.params > 0 && params2 === void 0;
   const planned = await attempt("rows", e, async () => {
-    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
+    const [r] = generic ? await p.genericPlan(t.text, t.params) : await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
     const doc = r?.["QUERY PLAN"];
     const json = typeof doc === "string" ? JSON.parse(doc) : doc;
     return modifiedRows(json[0]?.Plan);
   });
   if (planned !== void 0) e.rowsEstimated = planned;
   if ("reason" in t.count) e.unavailable.push({ part: "rowsExact", reason: t.count.reason });
-  else await exactCount2(p, e, t.count.sql, params2);
+  else if (generic) {
+    e.notes.push("placeholders are bound at execution: the planner's generic estimate, not a count");
+  } else await exactCount2(p, e, t.count.sql, params2);
   return e;
 }
 async function estimatePostgres(client, statementText, analysis, opts) {
@@ -898,9 +1083,22 @@ var PostgresFunctionCatalog = class {
 var IMPACT_TIMEOUT_MS = 3e3;
 function estimator(side, policy) {
   const threshold = { rows: policy.massChangeThreshold };
-  return async (text, analysis, ctx) => {
-    const opts = { timeoutMs: IMPACT_TIMEOUT_MS, ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {} };
-    const estimates = side.dialect === "postgres" ? await estimatePostgres(side.connection, text, analysis, opts) : await estimateMysql(side.connection, text, analysis, opts);
+  return async (text, analysis, ctx, values) => {
+    const opts = {
+      timeoutMs: IMPACT_TIMEOUT_MS,
+      ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
+      ...values ? { params: values } : {}
+    };
+    let estimates;
+    try {
+      estimates = side.dialect === "postgres" ? await estimatePostgres(side.connection, text, analysis, opts) : await estimateMysql(side.connection, text, analysis, opts);
+    } catch (err) {
+      if (!(err instanceof ValuesPending)) throw err;
+      return {
+        record: { pending: "placeholders: estimated at each execution, with its values" },
+        pending: true
+      };
+    }
     const finding = massChangeFinding(estimates, threshold);
     return { record: impactRecord(estimates), ...finding ? { finding } : {} };
   };
@@ -3209,10 +3407,10 @@ function startupSettings(params2) {
   return { plain, judged };
 }
 function asSetStatement({ name, value }) {
-  const literal = `'${value.replaceAll("'", "''")}'`;
-  if (name.toLowerCase() === "search_path") return `SELECT set_config('search_path', ${literal}, false)`;
+  const literal2 = `'${value.replaceAll("'", "''")}'`;
+  if (name.toLowerCase() === "search_path") return `SELECT set_config('search_path', ${literal2}, false)`;
   const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-  return `SET ${ident} = ${literal}`;
+  return `SET ${ident} = ${literal2}`;
 }
 
 // src/gateway/postgres/upstream.ts

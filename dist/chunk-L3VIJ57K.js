@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-CV5F4RLY.js";
+} from "./chunk-VGEBJYFK.js";
 import {
   MaskingError,
   Session,
@@ -11,7 +11,7 @@ import {
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   mysqlTextLike
-} from "./chunk-SDZYWTJR.js";
+} from "./chunk-DXYWV3XX.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -869,10 +869,11 @@ function verifyChangeUser(c, creds, scramble) {
 
 // src/gateway/mysql/params.ts
 var MAX_TEXT = 1024;
-function text(b) {
+function text(b, x) {
   const s = b.toString("utf8");
   const printable = !s.includes("\uFFFD") && !/[\0-\x08\x0e-\x1f]/.test(s);
   const shown = printable ? s : `0x${b.toString("hex")}`;
+  if (!printable || shown.length > MAX_TEXT) x.exact = false;
   return shown.length > MAX_TEXT ? `${shown.slice(0, MAX_TEXT)}\u2026(${b.length} bytes)` : shown;
 }
 var pad = (n, w = 2) => String(n).padStart(w, "0");
@@ -896,7 +897,7 @@ function temporal(r, type) {
   const us = len >= 11 ? v.u32() : 0;
   return `${date} ${time}${us ? `.${pad(us, 6)}` : ""}`;
 }
-function value(r, type, unsigned) {
+function value(r, type, unsigned, x) {
   switch (type) {
     case 6:
       return null;
@@ -928,14 +929,15 @@ function value(r, type, unsigned) {
       return temporal(r, type);
     default: {
       const b = r.lenencBytes();
-      return b === null ? null : text(b);
+      return b === null ? null : text(b, x);
     }
   }
 }
 function decodeExecuteParams(payload, state) {
   const r = new Reader(payload, 10);
   const n = state.count;
-  if (n === 0) return [];
+  const x = { exact: true };
+  if (n === 0) return { values: [], exact: true };
   const bitmap = r.bytes(n + 7 >> 3);
   const bound = r.u8();
   if (bound === 1) state.types = Buffer.from(r.bytes(2 * n));
@@ -945,10 +947,12 @@ function decodeExecuteParams(payload, state) {
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
     if (bitmap[i >> 3] & 1 << (i & 7)) out[i] = null;
-    else if (state.longData.has(i)) out[i] = `[long data, ${state.longData.get(i)} bytes]`;
-    else out[i] = value(r, types[2 * i], (types[2 * i + 1] & 128) !== 0);
+    else if (state.longData.has(i)) {
+      out[i] = `[long data, ${state.longData.get(i)} bytes]`;
+      x.exact = false;
+    } else out[i] = value(r, types[2 * i], (types[2 * i + 1] & 128) !== 0, x);
   }
-  return out;
+  return { values: out, exact: x.exact };
 }
 
 // src/gateway/mysql/responses.ts
@@ -2273,7 +2277,26 @@ var MysqlConnection = class {
     } finally {
       stmt.s.params.longData.clear();
     }
-    const j = this.session.execute(stmt.s.judgement, params);
+    let j;
+    try {
+      j = this.session.execute(stmt.s.judgement, params.values, params.exact);
+    } catch (err) {
+      this.refuse(p, `guardrail: statement could not be judged: ${err.message}`);
+      return;
+    }
+    if (!(j instanceof Promise)) {
+      this.executeJudged(p, stmt.s, j);
+      return;
+    }
+    this.busy = true;
+    j.then(
+      (judged) => {
+        if (!this.closed) this.executeJudged(p, stmt.s, judged);
+      },
+      (err) => this.refuse(p, `guardrail: statement could not be judged: ${err.message}`)
+    );
+  }
+  executeJudged(p, s, j) {
     if (j.skip) {
       this.skipped(p, j);
       return;
@@ -2282,17 +2305,17 @@ var MysqlConnection = class {
       this.refuse(p, j.refusal ?? "guardrail: refused", j.statement.id);
       return;
     }
-    this.withSources(stmt.s.text, (sources) => {
+    this.withSources(s.text, (sources) => {
       const masker = this.masker(true, j.statement.id, sources);
       this.forward(p, "results", {
         statementId: j.statement.id,
-        text: stmt.s.text,
+        text: s.text,
         analysis: j.analysis,
         masker,
         after: (t) => {
           if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-            stmt.s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-          else delete stmt.s.cursor;
+            s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+          else delete s.cursor;
         }
       });
     });
