@@ -7,6 +7,7 @@ import { benchAnalysis, renderAnalysisBench } from './analysis.js';
 import { benchMasking } from './masking.js';
 import { benchPgbench } from './pgbench.js';
 import { benchSysbench } from './sysbench.js';
+import { benchWrites } from './writes.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -28,6 +29,10 @@ const suites: Record<string, { title: string; run: () => Promise<string> }> = {
         rounds,
         seconds: Number(process.env.BENCH_SYSBENCH_SECONDS ?? Math.max(5, Math.round(seconds / 2))),
       }),
+  },
+  writes: {
+    title: 'What the mass-change estimate adds to a write',
+    run: () => benchWrites({ rounds, seconds: Number(process.env.BENCH_WRITES_SECONDS ?? 5) }),
   },
   masking: {
     title: 'Masking a large result',

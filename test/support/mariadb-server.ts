@@ -45,8 +45,12 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   const root = mkdtempSync(join(tmpdir(), 'guardrail-maria-'));
   chmodSync(root, 0o777);
   const dataDir = join(root, 'data');
+  // Its own temporary directory: servers bootstrapped at once in one TMPDIR were seen to trip
+  // over each other's temporary tables.
+  const tmpDir = join(root, 'tmp');
   mkdirSync(dataDir);
-  if (account) chownSync(dataDir, account.uid, account.gid);
+  mkdirSync(tmpDir);
+  if (account) for (const d of [dataDir, tmpDir]) chownSync(d, account.uid, account.gid);
   const socket = join(root, 'mysqld.sock');
   const userOpt = account ? [`--user=${account.name}`] : [];
 
@@ -55,6 +59,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      `--tmpdir=${tmpDir}`,
       ...userOpt,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
@@ -78,6 +83,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      `--tmpdir=${tmpDir}`,
       `--socket=${socket}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
