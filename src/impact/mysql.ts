@@ -81,7 +81,8 @@ const TEXTUAL = new Set(['char', 'varchar', 'binary', 'varbinary', 'enum']);
  */
 async function pinnedKey(
   p: MyProbe,
-  t: Table,
+  schema: string,
+  name: string,
   pinned: Pinned[],
   params: unknown[] | undefined,
 ): Promise<string[] | undefined> {
@@ -93,28 +94,26 @@ async function pinnedKey(
   };
   const find = (column: unknown) =>
     pinned.find((x) => x.column.toLowerCase() === String(column).toLowerCase());
-  // Two plain lookups: MariaDB answers a join of information_schema tables by reading them whole.
+  // The type as a subquery: MariaDB answers a join of information_schema tables by reading
+  // every table's columns, and this one lookup per key column by name.
   const rows = await p.rows(
-    `SELECT INDEX_NAME AS i, COLUMN_NAME AS c, SUB_PART AS p FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
-    [t.schema, t.name],
+    `SELECT s.INDEX_NAME AS i, s.COLUMN_NAME AS c, s.SUB_PART AS p,
+            (SELECT DATA_TYPE FROM information_schema.COLUMNS
+              WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = s.COLUMN_NAME) AS t
+       FROM information_schema.STATISTICS s
+      WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0
+      ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX`,
+    [schema, name, schema, name],
   );
   const indexes = new Map<string, Row[]>();
   for (const r of rows) indexes.set(String(r.i), [...(indexes.get(String(r.i)) ?? []), r]);
-  const candidates = [...indexes.values()].filter((parts) =>
-    parts.every((r) => r.c !== null && r.p === null && find(r.c) !== undefined),
-  );
-  if (candidates.length === 0) return undefined;
-  const types = new Map(
-    (
-      await p.rows(
-        'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-        [t.schema, t.name],
-      )
-    ).map((r) => [String(r.c).toLowerCase(), String(r.t).toLowerCase()]),
-  );
-  const exact = (r: Row) => kind(find(r.c)!)?.has(types.get(String(r.c).toLowerCase()) ?? '') === true;
-  return candidates.find((parts) => parts.every(exact))?.map((r) => String(r.c));
+  const exact = (r: Row) => {
+    const pin = find(r.c);
+    return (
+      r.c !== null && r.p === null && pin !== undefined && kind(pin)?.has(String(r.t).toLowerCase()) === true
+    );
+  };
+  return [...indexes.values()].find((parts) => parts.every(exact))?.map((r) => String(r.c));
 }
 
 const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -237,20 +236,25 @@ async function rowWise(
   const e = blank(t);
   // InnoDB locks every row (and gap) the statement scans, not only those it changes.
   e.lockLevel = 'InnoDB row locks on the rows scanned';
+  // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
+  // Without the catalog's answer the statement is planned and counted as any other.
+  const pinned = t.single ? t.select?.pinned : undefined;
+  const schema = t.table.schema ?? database;
+  const key =
+    pinned?.length && schema
+      ? await pinnedKey(p, schema, t.table.name, pinned, params).catch(() => undefined)
+      : undefined;
+  if (key) {
+    e.table = `${schema}.${t.table.name}`;
+    e.rowsEstimated = 1;
+    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+    return e;
+  }
   const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
     e.tableRows = table.rows;
-    // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
-    const pinned = t.single ? t.select?.pinned : undefined;
-    // Without the catalog's answer the statement is planned and counted as any other.
-    const key = pinned?.length ? await pinnedKey(p, table, pinned, params).catch(() => undefined) : undefined;
-    if (key) {
-      e.rowsEstimated = 1;
-      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-      return e;
-    }
   }
   // MariaDB refuses EXPLAIN DELETE / UPDATE in a read-only transaction, and EXPLAIN of a write
   // may evaluate constant subqueries: so the plan is of the equivalent SELECT, read-only.
