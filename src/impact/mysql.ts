@@ -4,6 +4,7 @@
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
+import { CatalogCache, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import {
   isRowWise,
   type MyName,
@@ -31,7 +32,7 @@ const DEFAULT_EXACT_BELOW = 1_000_000;
  */
 class MyProbe {
   constructor(
-    private readonly conn: MysqlQueryable,
+    readonly conn: MysqlQueryable,
     private readonly budget: Budget,
     private readonly mariadb: boolean,
   ) {}
@@ -75,25 +76,12 @@ async function resolve(p: MyProbe, t: MyName, database: string | undefined): Pro
 const NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'year']);
 const TEXTUAL = new Set(['char', 'varchar', 'binary', 'varbinary', 'enum']);
 
-/**
- * The unique key the WHERE fixes in full, if any: every column of a unique index (no prefix,
- * no expression) is pinned to a value of the kind its type compares exactly.
- */
-async function pinnedKey(
-  p: MyProbe,
-  schema: string,
-  name: string,
-  pinned: Pinned[],
-  params: unknown[] | undefined,
-): Promise<string[] | undefined> {
-  const kind = (pin: Pinned) => {
-    const v = pin.value === 'param' ? params?.[pin.param!] : undefined;
-    if (pin.value === 'number' || typeof v === 'number') return NUMERIC;
-    if (pin.value === 'string' || typeof v === 'string') return TEXTUAL;
-    return undefined;
-  };
-  const find = (column: unknown) =>
-    pinned.find((x) => x.column.toLowerCase() === String(column).toLowerCase());
+/** A unique index whose every part is a whole column (no prefix, no expression), with its types. */
+type UniqueIndex = { column: string; type: string }[];
+
+const uniqueIndexes = new CatalogCache<UniqueIndex[]>(UNIQUE_KEYS_TTL_MS);
+
+async function readUniqueIndexes(p: MyProbe, schema: string, name: string): Promise<UniqueIndex[]> {
   // The type as a subquery: MariaDB answers a join of information_schema tables by reading
   // every table's columns, and this one lookup per key column by name.
   const rows = await p.rows(
@@ -107,13 +95,57 @@ async function pinnedKey(
   );
   const indexes = new Map<string, Row[]>();
   for (const r of rows) indexes.set(String(r.i), [...(indexes.get(String(r.i)) ?? []), r]);
-  const exact = (r: Row) => {
-    const pin = find(r.c);
-    return (
-      r.c !== null && r.p === null && pin !== undefined && kind(pin)?.has(String(r.t).toLowerCase()) === true
-    );
+  return [...indexes.values()]
+    .filter((parts) => parts.every((r) => r.c !== null && r.p === null && r.t !== null))
+    .map((parts) => parts.map((r) => ({ column: String(r.c), type: String(r.t).toLowerCase() })));
+}
+
+/**
+ * The unique key the WHERE fixes in full, if any: every column of the index is pinned to a
+ * value of the kind its type compares exactly.
+ */
+function pinnedKey(
+  indexes: UniqueIndex[],
+  pinned: Pinned[],
+  params: unknown[] | undefined,
+): string[] | undefined {
+  const kind = (pin: Pinned) => {
+    const v = pin.value === 'param' ? params?.[pin.param!] : undefined;
+    if (pin.value === 'number' || typeof v === 'number') return NUMERIC;
+    if (pin.value === 'string' || typeof v === 'string') return TEXTUAL;
+    return undefined;
   };
-  return [...indexes.values()].find((parts) => parts.every(exact))?.map((r) => String(r.c));
+  const exact = ({ column, type }: { column: string; type: string }) => {
+    const pin = pinned.find((x) => x.column.toLowerCase() === column.toLowerCase());
+    return pin !== undefined && kind(pin)?.has(type) === true;
+  };
+  return indexes.find((index) => index.every(exact))?.map((c) => c.column);
+}
+
+/** The estimate of a write that fixes a unique key: one row at most, nothing to plan or count. */
+function oneRow(t: MyRowWise, schema: string, key: string[]): ImpactEstimate {
+  const e = blank(t);
+  e.lockLevel = 'InnoDB row locks on the rows scanned';
+  e.table = `${schema}.${t.table.name}`;
+  e.rowsEstimated = 1;
+  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+  return e;
+}
+
+/** What a by-key write is, from its table's unique keys read a moment ago, without a round trip. */
+function cachedOneRow(
+  conn: MysqlQueryable,
+  t: MyTarget,
+  database: string | undefined,
+  params: unknown[] | undefined,
+): ImpactEstimate | undefined {
+  if (!isRowWise(t) || !t.single) return undefined;
+  const pinned = t.select?.pinned;
+  const schema = t.table.schema ?? database;
+  if (!pinned?.length || !schema) return undefined;
+  const indexes = uniqueIndexes.get(conn, `${schema}.${t.table.name}`);
+  const key = indexes && pinnedKey(indexes, pinned, params);
+  return key ? oneRow(t, schema, key) : undefined;
 }
 
 const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -233,23 +265,19 @@ async function rowWise(
   database: string | undefined,
   params: unknown[] | undefined,
 ): Promise<ImpactEstimate> {
-  const e = blank(t);
-  // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-  e.lockLevel = 'InnoDB row locks on the rows scanned';
   // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
   // Without the catalog's answer the statement is planned and counted as any other.
   const pinned = t.single ? t.select?.pinned : undefined;
   const schema = t.table.schema ?? database;
-  const key =
-    pinned?.length && schema
-      ? await pinnedKey(p, schema, t.table.name, pinned, params).catch(() => undefined)
-      : undefined;
-  if (key) {
-    e.table = `${schema}.${t.table.name}`;
-    e.rowsEstimated = 1;
-    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-    return e;
+  if (pinned?.length && schema) {
+    const indexes = await readUniqueIndexes(p, schema, t.table.name).catch(() => undefined);
+    if (indexes) uniqueIndexes.set(p.conn, `${schema}.${t.table.name}`, indexes);
+    const key = indexes && pinnedKey(indexes, pinned, params);
+    if (key) return oneRow(t, schema, key);
   }
+  const e = blank(t);
+  // InnoDB locks every row (and gap) the statement scans, not only those it changes.
+  e.lockLevel = 'InnoDB row locks on the rows scanned';
   const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
@@ -333,6 +361,9 @@ export async function estimateMysql(
     targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from)
   )
     throw new ValuesPending();
+  // By-key writes whose table's unique keys were read a moment ago need no round trip.
+  const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
+  if (quick.every((e) => e !== undefined)) return quick;
   // Time spent waiting for another estimate on this connection counts against the budget.
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2000);
   return exclusive(conn, async () => {

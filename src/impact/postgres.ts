@@ -4,6 +4,7 @@
 import { loadPostgresParser } from '../sql/postgres/parser.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
+import { CatalogCache, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import { type PgName, type PgTarget, pgDisplay, pgQualified, pgTargets } from './pg-statements.js';
 import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
 
@@ -13,12 +14,20 @@ export interface PgQueryable {
 }
 
 const DEFAULT_EXACT_BELOW = 1_000_000;
+
+/** A table's unique keys, for writes whose WHERE may fix one (see `rowWise`). */
+interface KeyFacts {
+  name: string;
+  keys: string[][];
+  inherited: boolean;
+}
+const keyFacts = new CatalogCache<KeyFacts>(UNIQUE_KEYS_TTL_MS);
 /** The side connection's own prepared statement for generic plans (never a client's: its own session). */
 const PROBE_STATEMENT = 'guardrail_impact_probe';
 
 class PgProbe {
   constructor(
-    private readonly client: PgQueryable,
+    readonly client: PgQueryable,
     private readonly budget: Budget,
     private readonly lockTimeoutMs: number,
   ) {}
@@ -247,20 +256,35 @@ async function rowWise(
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
-  const rel = await attempt('table', e, () => relation(p, t.table, t.pinned.length > 0));
+  // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count,
+  // which spares the by-key writes of a backfill their probes (the keys are cached briefly).
+  const cacheKey = pgQualified(t.table);
+  let facts = t.pinned.length ? keyFacts.get(p.client, cacheKey) : undefined;
+  const cached = facts !== undefined;
+  let rel: Relation | undefined;
+  if (!cached) {
+    rel = await attempt('table', e, () => relation(p, t.table, t.pinned.length > 0));
+    if (rel && t.pinned.length) {
+      facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
+      keyFacts.set(p.client, cacheKey, facts);
+    }
+  }
+  const key =
+    facts && !(facts.inherited && !t.only)
+      ? facts.keys.find((k) => k.every((c) => t.pinned.includes(c)))
+      : undefined;
+  if (facts && key) {
+    e.table = facts.name;
+    e.rowsEstimated = 1;
+    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+    return e;
+  }
+  // Keys from the cache that fix nothing: the table itself is still to be read.
+  if (cached) rel = await attempt('table', e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
-    // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count,
-    // which spares the by-key writes of a backfill their probes.
-    const key =
-      rel.inherited && !t.only ? undefined : rel.uniqueKeys.find((k) => k.every((c) => t.pinned.includes(c)));
-    if (key) {
-      e.rowsEstimated = 1;
-      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-      return e;
-    }
   }
   // Placeholders without values (judged at Parse, before any Bind): the generic plan's estimate,
   // and no count, which would need the values.

@@ -142,6 +142,31 @@ describe('DELETE and UPDATE', () => {
       rowsExact: 2,
     });
     expect(await affected('DELETE FROM keyed WHERE n = 4')).toBe(2);
+    // A backfill's next by-key writes are judged from the keys just read: no round trip.
+    let queries = 0;
+    const counting = {
+      query: (sql: string, values?: unknown[]) => {
+        queries++;
+        return side.query(sql, values);
+      },
+    };
+    const byKey = 'UPDATE keyed SET b = b WHERE id = ?';
+    for (const id of [1, 2, 3])
+      await estimateMysql(counting, byKey, analyze(byKey, { dialect: 'mysql' }), {
+        timeoutMs: 10_000,
+        params: [id],
+      });
+    const first = queries;
+    expect(first).toBeGreaterThan(0);
+    expect(
+      (
+        await estimateMysql(counting, byKey, analyze(byKey, { dialect: 'mysql' }), {
+          timeoutMs: 10_000,
+          params: [4],
+        })
+      )[0],
+    ).toMatchObject({ rowsEstimated: 1 });
+    expect(queries).toBe(first);
   });
 
   it('gives only the EXPLAIN estimate for a multi-table write', async () => {

@@ -152,6 +152,20 @@ describe('DELETE and UPDATE', () => {
     expect(await one("UPDATE ONLY keyed SET b = b WHERE code = 'k1'")).toMatchObject({ rowsExact: 5 });
     expect(await one('UPDATE keyed SET b = b WHERE id = 1')).toMatchObject({ rowsExact: 2 });
     expect(await affected('UPDATE keyed SET b = b WHERE id = 1')).toBe(2);
+    // A backfill's next by-key writes are judged from the keys just read: no round trip.
+    let queries = 0;
+    const counting = {
+      query: (text: string, values?: unknown[]) => {
+        queries++;
+        return side.query(text, values);
+      },
+    };
+    const byKey = (id: number) => `UPDATE ONLY keyed SET b = b WHERE id = ${id}`;
+    for (const id of [1, 2, 3])
+      await estimatePostgres(counting, byKey(id), analyze(byKey(id), { dialect: 'postgres' }), {
+        timeoutMs: 10_000,
+      });
+    expect(queries).toBe(1);
   });
 
   it('answers concurrent estimates on one side connection correctly', async () => {
