@@ -123,6 +123,31 @@ function exclusive(connection, fn) {
   return mine;
 }
 
+// src/impact/catalog-cache.ts
+var CatalogCache = class {
+  constructor(ttlMs, now = Date.now) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
+  ttlMs;
+  now;
+  byConnection = /* @__PURE__ */ new WeakMap();
+  get(connection, key) {
+    const hit = this.byConnection.get(connection)?.get(key);
+    return hit && this.now() - hit.at < this.ttlMs ? hit.value : void 0;
+  }
+  set(connection, key, value) {
+    let entries = this.byConnection.get(connection);
+    if (!entries) {
+      entries = /* @__PURE__ */ new Map();
+      this.byConnection.set(connection, entries);
+    }
+    for (const [k, e] of entries) if (this.now() - e.at >= this.ttlMs) entries.delete(k);
+    entries.set(key, { at: this.now(), value });
+  }
+};
+var UNIQUE_KEYS_TTL_MS = 1e3;
+
 // src/impact/mysql-statements.ts
 var isRowWise = (t) => t.kind === "delete" || t.kind === "update";
 function myName(dotted) {
@@ -350,33 +375,50 @@ async function resolve(p, t, database) {
 }
 var NUMERIC = /* @__PURE__ */ new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "year"]);
 var TEXTUAL = /* @__PURE__ */ new Set(["char", "varchar", "binary", "varbinary", "enum"]);
-async function pinnedKey(p, t, pinned, params2) {
+var uniqueIndexes = new CatalogCache(UNIQUE_KEYS_TTL_MS);
+async function readUniqueIndexes(p, schema, name) {
+  const rows = await p.rows(
+    `SELECT s.INDEX_NAME AS i, s.COLUMN_NAME AS c, s.SUB_PART AS p,
+            (SELECT DATA_TYPE FROM information_schema.COLUMNS
+              WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = s.COLUMN_NAME) AS t
+       FROM information_schema.STATISTICS s
+      WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0
+      ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX`,
+    [schema, name, schema, name]
+  );
+  const indexes = /* @__PURE__ */ new Map();
+  for (const r of rows) indexes.set(String(r.i), [...indexes.get(String(r.i)) ?? [], r]);
+  return [...indexes.values()].filter((parts) => parts.every((r) => r.c !== null && r.p === null && r.t !== null)).map((parts) => parts.map((r) => ({ column: String(r.c), type: String(r.t).toLowerCase() })));
+}
+function pinnedKey(indexes, pinned, params2) {
   const kind = (pin) => {
     const v = pin.value === "param" ? params2?.[pin.param] : void 0;
     if (pin.value === "number" || typeof v === "number") return NUMERIC;
     if (pin.value === "string" || typeof v === "string") return TEXTUAL;
     return void 0;
   };
-  const find = (column) => pinned.find((x) => x.column.toLowerCase() === String(column).toLowerCase());
-  const rows = await p.rows(
-    `SELECT INDEX_NAME AS i, COLUMN_NAME AS c, SUB_PART AS p FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
-    [t.schema, t.name]
-  );
-  const indexes = /* @__PURE__ */ new Map();
-  for (const r of rows) indexes.set(String(r.i), [...indexes.get(String(r.i)) ?? [], r]);
-  const candidates = [...indexes.values()].filter(
-    (parts) => parts.every((r) => r.c !== null && r.p === null && find(r.c) !== void 0)
-  );
-  if (candidates.length === 0) return void 0;
-  const types = new Map(
-    (await p.rows(
-      "SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-      [t.schema, t.name]
-    )).map((r) => [String(r.c).toLowerCase(), String(r.t).toLowerCase()])
-  );
-  const exact = (r) => kind(find(r.c))?.has(types.get(String(r.c).toLowerCase()) ?? "") === true;
-  return candidates.find((parts) => parts.every(exact))?.map((r) => String(r.c));
+  const exact = ({ column, type }) => {
+    const pin = pinned.find((x) => x.column.toLowerCase() === column.toLowerCase());
+    return pin !== void 0 && kind(pin)?.has(type) === true;
+  };
+  return indexes.find((index) => index.every(exact))?.map((c) => c.column);
+}
+function oneRow(t, schema, key) {
+  const e = blank(t);
+  e.lockLevel = "InnoDB row locks on the rows scanned";
+  e.table = `${schema}.${t.table.name}`;
+  e.rowsEstimated = 1;
+  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
+  return e;
+}
+function cachedOneRow(conn, t, database, params2) {
+  if (!isRowWise(t) || !t.single) return void 0;
+  const pinned = t.select?.pinned;
+  const schema = t.table.schema ?? database;
+  if (!pinned?.length || !schema) return void 0;
+  const indexes = uniqueIndexes.get(conn, `${schema}.${t.table.name}`);
+  const key = indexes && pinnedKey(indexes, pinned, params2);
+  return key ? oneRow(t, schema, key) : void 0;
 }
 var qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 function mentions(t) {
@@ -474,6 +516,14 @@ async function tableWide(p, t, database, exactBelow) {
   return e;
 }
 async function rowWise(p, t, database, params2) {
+  const pinned = t.single ? t.select?.pinned : void 0;
+  const schema = t.table.schema ?? database;
+  if (pinned?.length && schema) {
+    const indexes = await readUniqueIndexes(p, schema, t.table.name).catch(() => void 0);
+    if (indexes) uniqueIndexes.set(p.conn, `${schema}.${t.table.name}`, indexes);
+    const key = indexes && pinnedKey(indexes, pinned, params2);
+    if (key) return oneRow(t, schema, key);
+  }
   const e = blank(t);
   e.lockLevel = "InnoDB row locks on the rows scanned";
   const table = await attempt("table", e, () => resolve(p, t.table, database));
@@ -481,13 +531,6 @@ async function rowWise(p, t, database, params2) {
     e.table = `${table.schema}.${table.name}`;
     e.bytes = table.bytes;
     e.tableRows = table.rows;
-    const pinned = t.single ? t.select?.pinned : void 0;
-    const key = pinned?.length ? await pinnedKey(p, table, pinned, params2).catch(() => void 0) : void 0;
-    if (key) {
-      e.rowsEstimated = 1;
-      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
-      return e;
-    }
   }
   const sel = t.select;
   if (!sel) {
@@ -538,6 +581,8 @@ async function estimateMysql(conn, statementText, analysis, opts) {
   if (targets.length === 0) return [];
   if (!opts.params && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
     throw new ValuesPending();
+  const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
+  if (quick.every((e) => e !== void 0)) return quick;
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
@@ -779,6 +824,7 @@ function pgCountQuery(text, kind, node) {
 
 // src/impact/postgres.ts
 var DEFAULT_EXACT_BELOW2 = 1e6;
+var keyFacts = new CatalogCache(UNIQUE_KEYS_TTL_MS);
 var PROBE_STATEMENT = "guardrail_impact_probe";
 var PgProbe = class {
   constructor(client, budget, lockTimeoutMs) {
@@ -961,17 +1007,29 @@ function modifiedRows(plan) {
 async function rowWise2(p, t, params2) {
   const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
-  const rel = await attempt("table", e, () => relation(p, t.table, t.pinned.length > 0));
+  const cacheKey = pgQualified(t.table);
+  let facts = t.pinned.length ? keyFacts.get(p.client, cacheKey) : void 0;
+  const cached = facts !== void 0;
+  let rel;
+  if (!cached) {
+    rel = await attempt("table", e, () => relation(p, t.table, t.pinned.length > 0));
+    if (rel && t.pinned.length) {
+      facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
+      keyFacts.set(p.client, cacheKey, facts);
+    }
+  }
+  const key = facts && !(facts.inherited && !t.only) ? facts.keys.find((k) => k.every((c) => t.pinned.includes(c))) : void 0;
+  if (facts && key) {
+    e.table = facts.name;
+    e.rowsEstimated = 1;
+    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
+    return e;
+  }
+  if (cached) rel = await attempt("table", e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
-    const key = rel.inherited && !t.only ? void 0 : rel.uniqueKeys.find((k) => k.every((c) => t.pinned.includes(c)));
-    if (key) {
-      e.rowsEstimated = 1;
-      e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
-      return e;
-    }
   }
   const generic = t.params > 0 && params2 === void 0;
   const planned = await attempt("rows", e, async () => {

@@ -3,7 +3,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-VGEBJYFK.js";
+} from "./chunk-3YCW7SQN.js";
 import "./chunk-DXYWV3XX.js";
 import {
   renderComment

@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-VGEBJYFK.js";
+} from "./chunk-3YCW7SQN.js";
 import {
   MaskingError,
   Session,

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-L3VIJ57K.js";
+} from "./chunk-GL52V2L3.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,7 +9,7 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-VGEBJYFK.js";
+} from "./chunk-3YCW7SQN.js";
 import "./chunk-DXYWV3XX.js";
 import {
   renderPlain
