@@ -27,7 +27,7 @@ export interface MySelect {
 /** `col = value` in a WHERE made only of such comparisons joined by AND. */
 export interface Pinned {
   column: string;
-  /** A number or string literal, or the statement's placeholder number `param` (from 0). */
+  /** An integer or string literal, or the statement's placeholder number `param` (from 0). */
   value: 'number' | 'string' | 'param';
   param?: number;
 }
@@ -206,7 +206,7 @@ function pinnedColumns(where: Token[], paramsBefore: number): Pinned[] {
   let param = paramsBefore;
   let i = 0;
   const value = (t: Token | undefined): Pinned['value'] | undefined =>
-    t?.kind === 'number'
+    t?.kind === 'number' && /^\d+$/.test(t.text)
       ? 'number'
       : t?.kind === 'string' && !t.prefix
         ? 'string'

@@ -109,9 +109,10 @@ function pinnedKey(
   pinned: Pinned[],
   params: unknown[] | undefined,
 ): string[] | undefined {
+  // Integers only: a float is compared as a double, and doubles cannot tell big integers apart.
   const kind = (pin: Pinned) => {
     const v = pin.value === 'param' ? params?.[pin.param!] : undefined;
-    if (pin.value === 'number' || typeof v === 'number') return NUMERIC;
+    if (pin.value === 'number' || Number.isSafeInteger(v)) return NUMERIC;
     if (pin.value === 'string' || typeof v === 'string') return TEXTUAL;
     return undefined;
   };

@@ -100,7 +100,10 @@ interface Relation {
   relname: string;
   reltuples: number;
   bytes: number;
-  /** Key columns of each valid unique index without predicate or expressions (when asked for). */
+  /**
+   * Key columns of each valid unique index without predicate or expressions (when asked for);
+   * not deferrable, since a deferred check lets duplicates stand until commit.
+   */
   uniqueKeys: string[][];
   /** A plain table that other tables inherit from: an UPDATE without ONLY reaches them too. */
   inherited: boolean;
@@ -134,7 +137,8 @@ async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation |
               keys
                 ? `,
             (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
-              WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS indexes,
+              WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL
+                AND i.indexprs IS NULL) AS indexes,
             (SELECT json_object_agg(a.attnum, json_build_array(a.attname, a.attcollation)) FROM pg_attribute a
               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols`
                 : ''

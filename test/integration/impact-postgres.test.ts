@@ -129,7 +129,7 @@ describe('DELETE and UPDATE', () => {
     await admin.query(`
       CREATE TABLE keyed (id int PRIMARY KEY, a int, b int, code text, UNIQUE (a, b));
       CREATE UNIQUE INDEX keyed_code_late ON keyed (code) WHERE id > 100;
-      ALTER TABLE keyed ADD COLUMN tag text;
+      ALTER TABLE keyed ADD COLUMN tag text, ADD COLUMN late int UNIQUE DEFERRABLE INITIALLY DEFERRED;
       CREATE UNIQUE INDEX keyed_tag_c ON keyed (tag COLLATE "C");
       INSERT INTO keyed SELECT g, g % 3, g, 'k' || (g % 2), 't' || g FROM generate_series(1, 10) g;
       CREATE TABLE keyed_child (LIKE keyed) INHERITS (keyed);
@@ -148,6 +148,8 @@ describe('DELETE and UPDATE', () => {
     // Half a key, a partial unique index, an index unique in another collation than the
     // comparison's, or a parent whose child tables the write also reaches: the rows are counted.
     expect(await one("UPDATE ONLY keyed SET b = b WHERE tag = 't3'")).toMatchObject({ rowsExact: 1 });
+    // A deferred unique check lets duplicates stand until the transaction commits.
+    expect(await one('UPDATE ONLY keyed SET b = b WHERE late = 3')).toMatchObject({ rowsExact: 0 });
     expect(await one('UPDATE ONLY keyed SET b = b WHERE a = 1')).toMatchObject({ rowsExact: 4 });
     expect(await one("UPDATE ONLY keyed SET b = b WHERE code = 'k1'")).toMatchObject({ rowsExact: 5 });
     expect(await one('UPDATE keyed SET b = b WHERE id = 1')).toMatchObject({ rowsExact: 2 });

@@ -146,6 +146,7 @@ describe('MySQL targets and the SELECT behind a write', () => {
     // Only a WHERE made of nothing else pins: BETWEEN … AND …, OR and unary minus are not read.
     ['DELETE FROM t WHERE id = 5 OR id = 6', []],
     ['DELETE FROM t WHERE id = 5 AND n = -1', []],
+    ['DELETE FROM t WHERE id = 1e0', []],
     ['DELETE FROM t WHERE id = 5 AND n BETWEEN 1 AND 3', []],
     ['DELETE FROM t WHERE (id = 5)', []],
     ["DELETE FROM t WHERE k = _latin1'x'", []],
