@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { startPostgres } from '../test/support/pg-server.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
-import { pgbench, pgbenchInit } from './pgbench.js';
+import { directTarget, pgbench, pgbenchInit } from './pgbench.js';
 import { ioSyscalls, startProcess, stopProcess } from './proc.js';
 import { sysbench } from './sysbench.js';
 
@@ -58,14 +58,7 @@ const server =
   dialect === 'postgres'
     ? await (async () => {
         const pg = await startPostgres({ flavor: 'embedded' });
-        const direct = {
-          name: 'direct',
-          host: '127.0.0.1',
-          port: pg.port,
-          user: 'postgres',
-          password: pg.password,
-          database: 'postgres',
-        };
+        const direct = directTarget(pg);
         pgbenchInit(direct, 1);
         const load: Load = (t, mode, s) =>
           pgbench(t, ['-S', '-n', '-c', '4', '-j', '2', '-M', mode, '-T', String(s)]).transactions;

@@ -10,7 +10,7 @@ import { startPostgres } from '../test/support/pg-server.js';
 import { startGatewayProcess } from './gateway.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import type { Target } from './pgbench.js';
-import { gatewayTarget, pgbenchInit } from './pgbench.js';
+import { directTarget, gatewayTarget, pgbenchInit } from './pgbench.js';
 import { cpuSeconds, rssMiB } from './proc.js';
 
 const MASKED_COLUMN = 'public.pgbench_accounts.filler';
@@ -60,14 +60,7 @@ export async function benchMasking(opts: MaskingOptions): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-masking-'));
   const stops: (() => Promise<void>)[] = [];
   try {
-    const direct: Target = {
-      name: 'direct',
-      host: '127.0.0.1',
-      port: pg.port,
-      user: 'postgres',
-      password: pg.password,
-      database: 'postgres',
-    };
+    const direct = directTarget(pg);
     pgbenchInit(direct, 10);
     const sample = 'SELECT filler FROM pgbench_accounts WHERE aid = 1';
     const plain = psql(direct, sample).stdout;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, stopProcess } from './proc.js';
+import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
 
 export interface Target {
   name: string;
@@ -54,6 +54,18 @@ export function pgbench(t: Target, args: string[]): Run {
   if (r.status !== 0 || !tps || !lat || !count)
     throw new Error(`pgbench against ${t.name} failed:\n${r.stdout}\n${r.stderr}`);
   return { tps: Number(tps), latencyMs: Number(lat), transactions: Number(count) };
+}
+
+/** The embedded server itself, as its superuser. */
+export function directTarget(pg: PgServer): Target {
+  return {
+    name: 'direct',
+    host: '127.0.0.1',
+    port: pg.port,
+    user: 'postgres',
+    password: pg.password,
+    database: 'postgres',
+  };
 }
 
 export function gatewayTarget(name: string, gw: GatewayProcess): Target {
@@ -143,30 +155,18 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-bench-'));
   const stops: (() => Promise<void>)[] = [];
   try {
-    const direct: Target = {
-      name: 'direct',
-      host: '127.0.0.1',
-      port: pg.port,
-      user: 'postgres',
-      password: pg.password,
-      database: 'postgres',
-    };
+    const direct = directTarget(pg);
     pgbenchInit(direct, 10);
     const bouncer = await startPgbouncer(pg, dir);
     stops.push(bouncer.stop);
 
-    const relayPort = await freePort();
-    const relay = await startProcess(
-      process.execPath,
-      ['.cache/relay.mjs', String(relayPort), '127.0.0.1', String(pg.port)],
-      /ready/,
-    );
-    stops.push(() => stopProcess(relay.child));
+    const relay = await startRelay('127.0.0.1', pg.port);
+    stops.push(relay.stop);
     const relayTarget: Target = {
       ...direct,
       name: 'node relay',
-      port: relayPort,
-      pid: relay.child.pid!,
+      port: relay.port,
+      pid: relay.pid,
       node: true,
     };
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { freePort } from '../test/support/ports.js';
 
 /** CPU seconds (user+system) a process has used so far, from /proc. */
 export function cpuSeconds(pid: number): number {
@@ -86,4 +87,18 @@ export async function settle(pids: number[], timeoutMs = 60_000): Promise<void> 
     if (Date.now() > deadline)
       throw new Error(`processes ${pids.join(', ')} still busy after ${timeoutMs} ms`);
   }
+}
+
+/** bench/relay.ts (bundled to .cache/relay.mjs by bench/run.ts) in front of an upstream, on a free port. */
+export async function startRelay(
+  upHost: string,
+  upPort: number,
+): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const { child } = await startProcess(
+    process.execPath,
+    ['.cache/relay.mjs', String(port), upHost, String(upPort)],
+    /ready/,
+  );
+  return { port, pid: child.pid!, stop: () => stopProcess(child) };
 }

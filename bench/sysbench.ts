@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, stopProcess } from './proc.js';
+import { cpuSeconds, ioSyscalls, rssMiB, settle, startRelay, stopProcess } from './proc.js';
 
 interface Target {
   name: string;
@@ -144,18 +144,13 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
     const gw = await start('gateway', true);
     const gateway = target('gateway', gw);
     const noAnalysis = target('gateway, analysis off', await start('analysis-off', false));
-    const relayPort = await freePort();
-    const relay = await startProcess(
-      process.execPath,
-      ['.cache/relay.mjs', String(relayPort), db.host, String(db.port)],
-      /ready/,
-    );
-    stops.push(() => stopProcess(relay.child));
+    const relay = await startRelay(db.host, db.port);
+    stops.push(relay.stop);
     const relayTarget: Target = {
       ...direct,
       name: 'node relay',
-      port: relayPort,
-      pid: relay.child.pid!,
+      port: relay.port,
+      pid: relay.pid,
       node: true,
     };
     const haproxy = await startHaproxy(dir, db);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { startPostgres } from '../test/support/pg-server.js';
 import { startGatewayProcess } from './gateway.js';
-import { gatewayTarget, pgbench, pgbenchInit, type Target } from './pgbench.js';
+import { directTarget, gatewayTarget, pgbench, pgbenchInit, type Target } from './pgbench.js';
 import { settle } from './proc.js';
 import { sysbench } from './sysbench.js';
 
@@ -35,14 +35,7 @@ export async function benchWrites(opts: WritesOptions): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-writes-'));
   const stops: (() => Promise<void>)[] = [];
   try {
-    const pgDirect: Target = {
-      name: 'direct',
-      host: '127.0.0.1',
-      port: pg.port,
-      user: 'postgres',
-      password: pg.password,
-      database: 'postgres',
-    };
+    const pgDirect = directTarget(pg);
     pgbenchInit(pgDirect, 1);
     const myDirect: Target = { name: 'direct', ...db };
     sysbench(myDirect, 'oltp_update_index', 'prepare', []);

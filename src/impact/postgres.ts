@@ -238,6 +238,19 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   return e;
 }
 
+/** The estimate of a write whose WHERE fixes a whole unique key: one row at most. */
+function oneRow(t: RowWise, facts: KeyFacts): ImpactEstimate | undefined {
+  if (facts.inherited && !t.only) return undefined;
+  const key = facts.keys.find((k) => k.every((c) => t.pinned.includes(c)));
+  if (!key) return undefined;
+  const e = blank(t.kind, t.table);
+  e.lockLevel = 'ROW EXCLUSIVE';
+  e.table = facts.name;
+  e.rowsEstimated = 1;
+  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
+  return e;
+}
+
 /** The row estimate of the ModifyTable node's input in an EXPLAIN (FORMAT JSON) plan. */
 function modifiedRows(plan: unknown): number | undefined {
   const node = plan as { 'Node Type'?: string; 'Plan Rows'?: number; Plans?: unknown[] };
@@ -252,11 +265,9 @@ function modifiedRows(plan: unknown): number | undefined {
   return undefined;
 }
 
-async function rowWise(
-  p: PgProbe,
-  t: Extract<PgTarget, { kind: 'delete' | 'update' }>,
-  params: unknown[] | undefined,
-): Promise<ImpactEstimate> {
+type RowWise = Extract<PgTarget, { kind: 'delete' | 'update' }>;
+
+async function rowWise(p: PgProbe, t: RowWise, params: unknown[] | undefined): Promise<ImpactEstimate> {
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
@@ -273,16 +284,8 @@ async function rowWise(
       keyFacts.set(p.client, cacheKey, facts);
     }
   }
-  const key =
-    facts && !(facts.inherited && !t.only)
-      ? facts.keys.find((k) => k.every((c) => t.pinned.includes(c)))
-      : undefined;
-  if (facts && key) {
-    e.table = facts.name;
-    e.rowsEstimated = 1;
-    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-    return e;
-  }
+  const one = facts && oneRow(t, facts);
+  if (one) return one;
   // Keys from the cache that fix nothing: the table itself is still to be read.
   if (cached) rel = await attempt('table', e, () => relation(p, t.table));
   if (rel) {
@@ -325,6 +328,14 @@ export async function estimatePostgres(
   await loadPostgresParser();
   const targets = pgTargets(statementText, lockHeavy);
   if (targets.length === 0) return [];
+  // By-key writes whose table's unique keys were read a moment ago need no round trip, nor to
+  // wait for another session's estimate on the connection.
+  const quick = targets.map((t) => {
+    if ((t.kind !== 'delete' && t.kind !== 'update') || !t.pinned.length) return undefined;
+    const facts = keyFacts.get(client, pgQualified(t.table));
+    return facts && oneRow(t, facts);
+  });
+  if (quick.every((e) => e !== undefined)) return quick;
   // Time spent waiting for another estimate on this connection counts against the budget.
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2000);
   return exclusive(client, async () => {
