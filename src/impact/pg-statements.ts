@@ -116,12 +116,17 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
       case 'DeleteStmt':
       case 'UpdateStmt': {
         const kind = type === 'DeleteStmt' ? 'delete' : 'update';
+        let count: ReturnType<typeof pgCountQuery> | undefined;
         out.push({
           statement,
           kind,
           table: rangeVar(node.relation as PgNode),
           text: own,
-          count: pgCountQuery(own, kind, node),
+          // Built when asked for: a write that fixes a unique key is never counted.
+          get count() {
+            count ??= pgCountQuery(own, kind, node);
+            return count;
+          },
           params: highestParam(node),
           pinned: pinnedColumns(node),
           only: (node.relation as PgNode).inh !== true,
