@@ -10,8 +10,8 @@ var commands = {
   replay: () => import("./replay-3P3GGS5V.js"),
   check: () => import("./check-VGEJJMV7.js"),
   broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-OQBVUKSX.js"),
-  proxy: () => import("./proxy-7LSLFK4V.js")
+  demo: () => import("./demo-LFOOCMU3.js"),
+  proxy: () => import("./proxy-AUIW2ALR.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

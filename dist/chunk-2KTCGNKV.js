@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-3YCW7SQN.js";
+} from "./chunk-4LWIQ2SL.js";
 import {
   MaskingError,
   Session,

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-GL52V2L3.js";
+} from "./chunk-2KTCGNKV.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,7 +9,7 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-3YCW7SQN.js";
+} from "./chunk-4LWIQ2SL.js";
 import "./chunk-DXYWV3XX.js";
 import {
   renderPlain

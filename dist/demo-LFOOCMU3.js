@@ -3,7 +3,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-3YCW7SQN.js";
+} from "./chunk-4LWIQ2SL.js";
 import "./chunk-DXYWV3XX.js";
 import {
   renderComment

@@ -272,7 +272,7 @@ function pinnedColumns(where, paramsBefore) {
   const out = [];
   let param = paramsBefore;
   let i = 0;
-  const value = (t) => t?.kind === "number" ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
+  const value = (t) => t?.kind === "number" && /^\d+$/.test(t.text) ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
   while (i < where.length) {
     const col = where[i];
     if (col?.kind !== "word" && col?.kind !== "qident") return [];
@@ -393,7 +393,7 @@ async function readUniqueIndexes(p, schema, name) {
 function pinnedKey(indexes, pinned, params2) {
   const kind = (pin) => {
     const v = pin.value === "param" ? params2?.[pin.param] : void 0;
-    if (pin.value === "number" || typeof v === "number") return NUMERIC;
+    if (pin.value === "number" || Number.isSafeInteger(v)) return NUMERIC;
     if (pin.value === "string" || typeof v === "string") return TEXTUAL;
     return void 0;
   };
@@ -677,12 +677,17 @@ function pgTargets(text, lockHeavy) {
       case "DeleteStmt":
       case "UpdateStmt": {
         const kind = type === "DeleteStmt" ? "delete" : "update";
+        let count;
         out.push({
           statement,
           kind,
           table: rangeVar(node.relation),
           text: own,
-          count: pgCountQuery(own, kind, node),
+          // Built when asked for: a write that fixes a unique key is never counted.
+          get count() {
+            count ??= pgCountQuery(own, kind, node);
+            return count;
+          },
           params: highestParam(node),
           pinned: pinnedColumns2(node),
           only: node.relation.inh !== true
@@ -901,7 +906,8 @@ async function relation(p, t, keys = false) {
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
             pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited${keys ? `,
             (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
-              WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS indexes,
+              WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL
+                AND i.indexprs IS NULL) AS indexes,
             (SELECT json_object_agg(a.attnum, json_build_array(a.attname, a.attcollation)) FROM pg_attribute a
               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols` : ""}
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -992,6 +998,17 @@ async function tableWide2(p, t, exactBelow) {
   if (deps) e.dependents = deps;
   return e;
 }
+function oneRow2(t, facts) {
+  if (facts.inherited && !t.only) return void 0;
+  const key = facts.keys.find((k) => k.every((c) => t.pinned.includes(c)));
+  if (!key) return void 0;
+  const e = blank2(t.kind, t.table);
+  e.lockLevel = "ROW EXCLUSIVE";
+  e.table = facts.name;
+  e.rowsEstimated = 1;
+  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
+  return e;
+}
 function modifiedRows(plan) {
   const node = plan;
   if (node["Node Type"] === "ModifyTable") {
@@ -1018,13 +1035,8 @@ async function rowWise2(p, t, params2) {
       keyFacts.set(p.client, cacheKey, facts);
     }
   }
-  const key = facts && !(facts.inherited && !t.only) ? facts.keys.find((k) => k.every((c) => t.pinned.includes(c))) : void 0;
-  if (facts && key) {
-    e.table = facts.name;
-    e.rowsEstimated = 1;
-    e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
-    return e;
-  }
+  const one = facts && oneRow2(t, facts);
+  if (one) return one;
   if (cached) rel = await attempt("table", e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
@@ -1050,6 +1062,12 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   await loadPostgresParser();
   const targets = pgTargets(statementText, lockHeavy);
   if (targets.length === 0) return [];
+  const quick = targets.map((t) => {
+    if (t.kind !== "delete" && t.kind !== "update" || !t.pinned.length) return void 0;
+    const facts = keyFacts.get(client, pgQualified(t.table));
+    return facts && oneRow2(t, facts);
+  });
+  if (quick.every((e) => e !== void 0)) return quick;
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
   return exclusive(client, async () => {
     const p = new PgProbe(client, budget, opts.lockTimeoutMs ?? 200);
