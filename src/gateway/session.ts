@@ -217,31 +217,32 @@ export class Session {
     } catch (err) {
       return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
     }
-    const recorded: StatementEvent = {
-      type: 'statement',
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash: analysis.hash,
-      inTransaction: statement.inTransaction,
-    };
-    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => '[param]');
-    this.record(recorded);
+    this.recordStatement(statement, analysis.hash, params);
     // A function created or replaced may change what a later call does, in any session.
     if (!analysis.readOnly) this.gateway.functions?.invalidate();
     const { impact } = this.gateway;
     if (impact && (verdict.action === 'review' || writesRows(analysis))) {
       const preparing = statement.via === 'prepared';
-      return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
-        // Values come with each execution of a prepared statement, which is estimated then.
-        if (estimate.pending && preparing)
-          return Promise.resolve(this.conclude(statement, analysis, verdict, estimate.record, true)).then(
-            (j): Judgement => (j.forward ? { ...j, estimateEachExecution: true } : j),
-          );
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
-      });
+      return this.estimate(impact, statement, analysis, undefined).then((estimate) =>
+        this.concludeEstimated(statement, analysis, verdict, estimate, preparing),
+      );
     }
     return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
+  }
+
+  /** The statement line: its text and parameters redacted. */
+  private recordStatement(statement: Statement, hash: string, params?: unknown[], preparedAs?: string): void {
+    const recorded: StatementEvent = {
+      type: 'statement',
+      id: statement.id,
+      text: this.gateway.redact(statement.text, this.analysisContext),
+      via: statement.via,
+      hash,
+      inTransaction: statement.inTransaction,
+    };
+    if (preparedAs) recorded.preparedAs = preparedAs;
+    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => '[param]');
+    this.record(recorded);
   }
 
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
@@ -252,6 +253,12 @@ export class Session {
     estimate: ImpactResult,
     preparing: boolean,
   ): Judgement | Promise<Judgement> {
+    // Values come with each execution of a prepared statement, which is estimated then.
+    if (estimate.pending && preparing) {
+      const mark = (j: Judgement): Judgement => (j.forward ? { ...j, estimateEachExecution: true } : j);
+      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
+      return j instanceof Promise ? j.then(mark) : mark(j);
+    }
     // Pending here means values were due and could not be had: the threshold cannot be checked.
     const massChange = estimate.pending
       ? finding(
@@ -401,16 +408,7 @@ export class Session {
     const { recorder } = this.gateway;
     if (recorder.failed)
       return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
-    this.record({
-      type: 'statement',
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: 'prepared',
-      hash: prepared.analysis.hash,
-      inTransaction: statement.inTransaction,
-      preparedAs: prepared.statement.id,
-      ...(params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => '[param]') } : {}),
-    });
+    this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
     const { impact } = this.gateway;
     if (prepared.estimateEachExecution && impact)
       return this.estimate(impact, statement, prepared.analysis, exact ? params : undefined).then(
