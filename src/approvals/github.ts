@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import type { ApprovalPolicy, RepoPermission } from '../policy/types.js';
 import { CommentFeed, type RateLimit } from './feed.js';
-import { createClient, type GitHubClient, statusOf } from './octokit.js';
+import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
 import { marker, renderComment } from './render.js';
 import { type Tally, tally } from './tally.js';
-import { type Repo, resolveTarget, type Target, trackingIssue } from './target.js';
+import { type Repo, repoOf, resolveTarget, type Target, trackingIssue } from './target.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
 
 export interface GitHubChannelOptions {
@@ -105,7 +105,8 @@ export class GitHubChannel implements ApprovalChannel {
 
   constructor(private readonly options: GitHubChannelOptions) {
     if (!options.token) throw new Error('the GitHub approval channel needs a token');
-    this.log = (message) => (options.log ?? ((m) => process.stderr.write(`${m}\n`)))(this.scrub(message));
+    this.log = (message) =>
+      (options.log ?? ((m) => process.stderr.write(`${m}\n`)))(scrub(message, options.token));
     this.octokit = createClient(options.token, {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
@@ -115,14 +116,8 @@ export class GitHubChannel implements ApprovalChannel {
   }
 
   /** Whatever an error says, the token never leaves this object. */
-  private scrub(text: string): string {
-    return text.split(this.options.token).join('***');
-  }
-
   private errorText(err: unknown): string {
-    const status = statusOf(err);
-    const message = err instanceof Error ? err.message : String(err);
-    return this.scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message);
+    return errorText(err, this.options.token);
   }
 
   async request(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {
@@ -190,10 +185,7 @@ export class GitHubChannel implements ApprovalChannel {
   }
 
   private repo(request: ApprovalRequest): Repo {
-    const full = this.options.repository ?? request.job.repository;
-    const [owner, repo, extra] = full.split('/');
-    if (!owner || !repo || extra !== undefined) throw new Error(`not a repository name: ${full}`);
-    return { owner, repo };
+    return repoOf(this.options.repository ?? request.job.repository);
   }
 
   private trackingIssue(repo: Repo, request: ApprovalRequest, signal: AbortSignal): Promise<Target> {

@@ -65,3 +65,15 @@ export function statusOf(err: unknown): number | undefined {
   const status = (err as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
 }
+
+/** Whatever a text says, the token never leaves with it. */
+export function scrub(text: string, token: string): string {
+  return text.split(token).join('***');
+}
+
+/** An API error in words (with its HTTP status), the token removed. */
+export function errorText(err: unknown, token: string): string {
+  const status = statusOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message, token);
+}

@@ -1,8 +1,8 @@
 // The dry-run report comment: one comment per workflow and job on the run's pull request, found
 // again by a hidden marker and edited in place, so every push updates the same comment.
 import { setTimeout as delay } from 'node:timers/promises';
-import { createClient, type GitHubClient, statusOf } from './octokit.js';
-import { pullRequestOfCommit, pullRequestOfEvent, type Repo, type Target } from './target.js';
+import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
+import { pullRequestOfCommit, pullRequestOfEvent, type Repo, repoOf, type Target } from './target.js';
 import type { JobInfo } from './types.js';
 
 /** GitHub refuses comment bodies longer than this many characters. */
@@ -98,16 +98,12 @@ async function findReport(
  * Throws on failure, with the token removed from the message.
  */
 export async function upsertReportComment(opts: ReportCommentOptions): Promise<ReportCommentResult> {
-  const scrub = (text: string) => text.split(opts.token).join('***');
-  const log = (m: string) => opts.log?.(scrub(m));
+  const log = (m: string) => opts.log?.(scrub(m, opts.token));
   const marker = reportMarker(opts.job);
   const body = `${marker}\n${opts.body}`;
   if (body.length > COMMENT_LIMIT)
     throw new Error(`the report has ${body.length} characters, over GitHub's ${COMMENT_LIMIT}`);
-  const [owner, name, extra] = opts.job.repository.split('/');
-  if (!owner || !name || extra !== undefined)
-    throw new Error(`not a repository name: ${opts.job.repository}`);
-  const repo = { owner, repo: name };
+  const repo = repoOf(opts.job.repository);
   const octokit = createClient(opts.token, {
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
     ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
@@ -146,12 +142,10 @@ export async function upsertReportComment(opts: ReportCommentOptions): Promise<R
       }
     }
   } catch (err) {
-    const status = statusOf(err);
-    const message = signal.aborted
-      ? `GitHub did not answer within ${opts.timeoutMs ?? 60_000} ms`
-      : err instanceof Error
-        ? err.message
-        : String(err);
-    throw new Error(scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message));
+    throw new Error(
+      signal.aborted
+        ? `GitHub did not answer within ${opts.timeoutMs ?? 60_000} ms`
+        : errorText(err, opts.token),
+    );
   }
 }

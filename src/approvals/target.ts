@@ -18,6 +18,13 @@ export interface Repo {
 
 export const TRACKING_LABEL = 'guardrail';
 
+/** `owner/name` as the REST API's owner and repo parameters. */
+export function repoOf(full: string): Repo {
+  const [owner, repo, extra] = full.split('/');
+  if (!owner || !repo || extra !== undefined) throw new Error(`not a repository name: ${full}`);
+  return { owner, repo };
+}
+
 const COMMIT_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch']);
 
 export function trackingMarker(workflow: string): string {
