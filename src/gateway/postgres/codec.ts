@@ -42,7 +42,8 @@ export const T = {
   negotiate: 0x76, // v
 } as const;
 
-function message(type: number, body: Buffer): Buffer {
+/** A typed message around `body`. */
+export function message(type: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = type;
   out.writeInt32BE(body.length + 4, 1);

@@ -25,7 +25,7 @@ import {
   type StatementFacts,
   SYNC,
 } from './replies.js';
-import { bindResultFormats } from './result-messages.js';
+import { bindResultFormats, formatOf } from './result-messages.js';
 
 export const FAILING_SQL = 'guardrail refused this statement';
 const REFUSED = '42501';
@@ -155,7 +155,7 @@ export class Frontend {
         let formats: number[] = [];
         if (this.masking) {
           try {
-            formats = bindResultFormats(buf, start, end);
+            formats = bindResultFormats(buf, stmt.next);
           } catch {
             return this.malformed('Bind');
           }
@@ -390,8 +390,7 @@ function nextBindParams(buf: Buffer, pos: number, statement: string): unknown[] 
       continue;
     }
     if (len < 0 || p + len > end) return undefined;
-    const format = nFormats === 0 ? 0 : nFormats === 1 ? formats[0] : formats[i];
-    if (format === 1) params.push(`<binary ${len} bytes>`);
+    if (formatOf(formats, i) === 1) params.push(`<binary ${len} bytes>`);
     else {
       const text = buf.toString('utf8', p, p + Math.min(len, PARAM_PREVIEW * 4));
       params.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}…` : text);

@@ -72,7 +72,7 @@ export interface LineageSession {
 }
 
 /** The schemas of a search_path setting, as current_schemas(true) lists them (temp schema aside). */
-export function schemasOf(setting: string, user: string): string[] {
+function schemasOf(setting: string, user: string): string[] {
   const schemas: string[] = [];
   for (const m of setting.matchAll(/\s*("(?:[^"]|"")*"|[^,]+?)\s*(?:,|$)/g)) {
     const raw = m[1]!;

@@ -10,7 +10,7 @@ import {
   pgTextLike,
 } from '../../masking/index.js';
 import { parseSync } from '../../masking/pg-wasm.js';
-import { readCString } from './codec.js';
+import { message, readCString, T } from './codec.js';
 
 export interface ResultFields {
   names: string[];
@@ -40,11 +40,12 @@ export function readRowDescription(buf: Buffer, start: number, end: number): Res
   return out;
 }
 
-/** Result format codes of a Bind: none (all text), one (for all) or one per column. */
-export function bindResultFormats(buf: Buffer, start: number, end: number): number[] {
-  const portal = readCString(buf, start + 5, end);
-  const stmt = readCString(buf, portal.next, end);
-  let p = stmt.next;
+/**
+ * Result format codes of a Bind: none (all text), one (for all) or one per column. `pos` is the
+ * offset just after the Bind's statement name.
+ */
+export function bindResultFormats(buf: Buffer, pos: number): number[] {
+  let p = pos;
   const nFormats = buf.readInt16BE(p);
   p += 2 + nFormats * 2;
   const nParams = buf.readInt16BE(p);
@@ -162,18 +163,10 @@ export function redactFields(buf: Buffer, start: number, end: number, masking: M
     ),
     Buffer.from([0]),
   ]);
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out[0] = buf[start]!;
-  out.writeInt32BE(body.length + 4, 1);
-  body.copy(out, 5);
-  return out;
+  return message(buf[start]!, body);
 }
 
 /** A CopyData message around `data`. */
 export function copyData(data: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + data.length);
-  out[0] = 0x64;
-  out.writeInt32BE(data.length + 4, 1);
-  data.copy(out, 5);
-  return out;
+  return message(T.copyData, data);
 }
