@@ -27,15 +27,23 @@ export interface StatementSources {
   opaque?: string;
 }
 
-type CatalogObject =
-  | { kind: 'table'; schema: string; name: string; columns: string[] }
-  | { kind: 'view' | 'routine'; schema: string; name: string; definition: string; sqlMode: string };
-
 /** Names a statement (and the definitions it reaches) may use, plus what the scan could not follow. */
 interface Scan {
   names: Map<string, { schema: string; name: string }>;
   opaque?: string;
 }
+
+type CatalogObject =
+  | { kind: 'table'; schema: string; name: string; columns: string[] }
+  | {
+      kind: 'view' | 'routine';
+      schema: string;
+      name: string;
+      definition: string;
+      sqlMode: string;
+      /** The definition's own scan, made once while the object is cached. */
+      scan?: Scan;
+    };
 
 const MAX_NAMES = 2_000;
 const MAX_CACHE = 20_000;
@@ -149,8 +157,13 @@ export class MysqlMaskingCatalog {
             scan.opaque ??= `the definition of ${o.kind} ${o.schema}.${o.name} cannot be read`;
             continue;
           }
+          if (!o.scan) {
+            o.scan = { names: new Map() };
+            scanText(o.definition, o.schema, o.sqlMode, o.scan);
+          }
           const before = scan.names.size;
-          scanText(o.definition, o.schema, o.sqlMode, scan);
+          for (const [nk, v] of o.scan.names) scan.names.set(nk, v);
+          if (o.scan.opaque) scan.opaque ??= o.scan.opaque;
           if (scan.names.size !== before) grew = true;
         }
       }

@@ -27,6 +27,8 @@ const ER_TABLEACCESS_DENIED = 1142;
 /** What a result set's columns become: on the wire (absent: unchanged) and in the sample. */
 export interface ResultPlan {
   cols: ColumnDef[];
+  /** The columns' protocol types, once per result set (binary rows are rewritten by type). */
+  types: number[];
   wire?: MaskPlan;
   sample: MaskPlan;
   masked: string[];
@@ -89,15 +91,19 @@ function decide(masking: Masking, cols: readonly ColumnDef[], sources: Statement
  * still masks the sample: each column is judged alone, and the ones that cannot be cleared are
  * masked.
  */
-export function planResult(
+function planResult(
   masking: Masking,
   cols: ColumnDef[],
   sources: StatementSources | undefined,
 ): ResultPlan | { refuse: string; sample: ResultPlan } {
   const build = (masked: readonly boolean[], wire: boolean): ResultPlan => {
-    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i]!, textLike: mysqlTextLike(c.type) })));
+    const types = cols.map((c) => c.type);
+    const plan = masking.plan(
+      types.map((type, i) => ({ masked: masked[i]!, textLike: mysqlTextLike(type) })),
+    );
     return {
       cols,
+      types,
       sample: plan,
       ...(wire && plan.masksAny ? { wire: plan } : {}),
       masked: cols.filter((_, i) => masked[i]).map((c) => c.name),
@@ -189,30 +195,14 @@ export class ResultMasker {
    */
   route(t: ResponseTracker, buf: Buffer, off: number, peek: number, len: number, seq: number): Route {
     const before = this.before;
-    before.phase ??= t.kind === 'fetch' ? 'rows' : 'first';
-    const phase = before.phase;
-    const rows = before.rows;
-    const resultSets = before.resultSets;
+    const phase = before.phase ?? (t.kind === 'fetch' ? 'rows' : 'first');
+    const rowsBefore = before.rows;
+    const setsBefore = before.resultSets;
     const failed = before.failed;
     before.phase = t.phase;
     before.rows = t.rows;
     before.resultSets = t.resultSets;
     before.failed = t.error !== undefined;
-    return this.routeAfter(t, phase, rows, resultSets, failed, buf, off, peek, len, seq);
-  }
-
-  private routeAfter(
-    t: ResponseTracker,
-    phase: ResponseTracker['phase'],
-    rowsBefore: number,
-    setsBefore: number,
-    failed: boolean,
-    buf: Buffer,
-    off: number,
-    peek: number,
-    len: number,
-    seq: number,
-  ): Route {
     if (!failed && t.error) {
       this.endSet();
       return this.onWire ? Route.Capture : Route.Forward;
@@ -285,11 +275,7 @@ export class ResultMasker {
     if (!wire) return frame(payload, seq).bytes;
     try {
       const masked = this.o.binary
-        ? maskMysqlBinaryRow(
-            payload,
-            wire,
-            set.cols.map((c) => c.type),
-          )
+        ? maskMysqlBinaryRow(payload, wire, set.plan.types)
         : maskMysqlTextRow(payload, wire);
       return frame(masked, seq).bytes;
     } catch (err) {
