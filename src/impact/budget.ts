@@ -1,6 +1,6 @@
-import type { ImpactEstimate, Unavailable } from './types.js';
 // One time budget per estimate: every probe gets at most what is left of it, so the whole
 // estimate ends within the budget (plus one round trip) however slow the database is.
+import type { ImpactEstimate, Unavailable } from './types.js';
 
 export class DeadlineReached extends Error {
   constructor() {
@@ -54,9 +54,10 @@ function probeFailure(err: unknown): string {
 const busy = new WeakMap<object, Promise<unknown>>();
 
 /**
- * Runs `fn` when no other estimate is using `connection`. A probe is several round trips
- * (begin, settings, query, rollback); two estimates interleaved on one connection would run
- * inside each other's transactions. Callers must not use the connection for anything else
+ * Runs `fn` when no other estimate is using `connection`. An estimate is several round trips
+ * inside transactions (one around all of MySQL's probes; Postgres probes with bound values or a
+ * generic plan span several); two estimates interleaved on one connection would run inside each
+ * other's transactions. Callers must not use the connection for anything else
  * while an estimate runs on it.
  */
 export function exclusive<T>(connection: object, fn: () => Promise<T>): Promise<T> {

@@ -2,6 +2,8 @@
 // and table, for a short time. A backfill sends thousands of by-key writes a second; asking the
 // catalog for each would cost a round trip apiece. The facts may then be up to `ttlMs` old,
 // which is no worse than the estimate itself: rows change between it and the write too.
+import type { ImpactEstimate, ImpactKind } from './types.js';
+
 export class CatalogCache<V> {
   private readonly byConnection = new WeakMap<object, Map<string, { at: number; value: V }>>();
 
@@ -29,3 +31,20 @@ export class CatalogCache<V> {
 
 /** How long a table's unique keys are taken as read. */
 export const UNIQUE_KEYS_TTL_MS = 1_000;
+
+/** The estimate of a write whose WHERE fixes every column of a unique key: one row at most. */
+export function oneRowEstimate(
+  kind: ImpactKind,
+  table: string,
+  lockLevel: string,
+  key: string[],
+): ImpactEstimate {
+  return {
+    kind,
+    table,
+    notes: [`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`],
+    unavailable: [],
+    lockLevel,
+    rowsEstimated: 1,
+  };
+}

@@ -4,7 +4,7 @@
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
-import { CatalogCache, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
+import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import {
   isRowWise,
   type MyName,
@@ -123,15 +123,16 @@ function pinnedKey(
   return indexes.find((index) => index.every(exact))?.map((c) => c.column);
 }
 
-/** The estimate of a write that fixes a unique key: one row at most, nothing to plan or count. */
-function oneRow(t: MyRowWise, schema: string, key: string[]): ImpactEstimate {
-  const e = blank(t);
-  e.lockLevel = 'InnoDB row locks on the rows scanned';
-  e.table = `${schema}.${t.table.name}`;
-  e.rowsEstimated = 1;
-  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-  return e;
+/** A single-table write whose WHERE pins columns: where its unique keys are looked up. */
+function pinnedWrite(t: MyTarget, database: string | undefined) {
+  if (!isRowWise(t) || !t.single) return undefined;
+  const pinned = t.select?.pinned;
+  const schema = t.table.schema ?? database;
+  return pinned?.length && schema ? { pinned, schema, table: `${schema}.${t.table.name}` } : undefined;
 }
+
+/** InnoDB locks every row (and gap) the statement scans, not only those it changes. */
+const ROW_LOCKS = 'InnoDB row locks on the rows scanned';
 
 /** What a by-key write is, from its table's unique keys read a moment ago, without a round trip. */
 function cachedOneRow(
@@ -140,13 +141,11 @@ function cachedOneRow(
   database: string | undefined,
   params: unknown[] | undefined,
 ): ImpactEstimate | undefined {
-  if (!isRowWise(t) || !t.single) return undefined;
-  const pinned = t.select?.pinned;
-  const schema = t.table.schema ?? database;
-  if (!pinned?.length || !schema) return undefined;
-  const indexes = uniqueIndexes.get(conn, `${schema}.${t.table.name}`);
-  const key = indexes && pinnedKey(indexes, pinned, params);
-  return key ? oneRow(t, schema, key) : undefined;
+  const w = pinnedWrite(t, database);
+  if (!w) return undefined;
+  const indexes = uniqueIndexes.get(conn, w.table);
+  const key = indexes && pinnedKey(indexes, w.pinned, params);
+  return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
 }
 
 const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -268,17 +267,19 @@ async function rowWise(
 ): Promise<ImpactEstimate> {
   // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
   // Without the catalog's answer the statement is planned and counted as any other.
-  const pinned = t.single ? t.select?.pinned : undefined;
-  const schema = t.table.schema ?? database;
-  if (pinned?.length && schema) {
-    const indexes = await readUniqueIndexes(p, schema, t.table.name).catch(() => undefined);
-    if (indexes) uniqueIndexes.set(p.conn, `${schema}.${t.table.name}`, indexes);
-    const key = indexes && pinnedKey(indexes, pinned, params);
-    if (key) return oneRow(t, schema, key);
+  const w = pinnedWrite(t, database);
+  if (w) {
+    // Keys read a moment ago that this WHERE does not fix in full are not read again.
+    let indexes = uniqueIndexes.get(p.conn, w.table);
+    if (!indexes) {
+      indexes = await readUniqueIndexes(p, w.schema, t.table.name).catch(() => undefined);
+      if (indexes) uniqueIndexes.set(p.conn, w.table, indexes);
+    }
+    const key = indexes && pinnedKey(indexes, w.pinned, params);
+    if (key) return oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
   }
   const e = blank(t);
-  // InnoDB locks every row (and gap) the statement scans, not only those it changes.
-  e.lockLevel = 'InnoDB row locks on the rows scanned';
+  e.lockLevel = ROW_LOCKS;
   const table = await attempt('table', e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;

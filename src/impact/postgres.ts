@@ -4,7 +4,7 @@
 import { loadPostgresParser } from '../sql/postgres/parser.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
-import { CatalogCache, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
+import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import { type PgName, type PgTarget, pgDisplay, pgQualified, pgTargets } from './pg-statements.js';
 import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
 
@@ -242,13 +242,7 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
 function oneRow(t: RowWise, facts: KeyFacts): ImpactEstimate | undefined {
   if (facts.inherited && !t.only) return undefined;
   const key = facts.keys.find((k) => k.every((c) => t.pinned.includes(c)));
-  if (!key) return undefined;
-  const e = blank(t.kind, t.table);
-  e.lockLevel = 'ROW EXCLUSIVE';
-  e.table = facts.name;
-  e.rowsEstimated = 1;
-  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(', ')})`);
-  return e;
+  return key && oneRowEstimate(t.kind, facts.name, 'ROW EXCLUSIVE', key);
 }
 
 /** The row estimate of the ModifyTable node's input in an EXPLAIN (FORMAT JSON) plan. */
@@ -274,20 +268,18 @@ async function rowWise(p: PgProbe, t: RowWise, params: unknown[] | undefined): P
   // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count,
   // which spares the by-key writes of a backfill their probes (the keys are cached briefly).
   const cacheKey = pgQualified(t.table);
-  let facts = t.pinned.length ? keyFacts.get(p.client, cacheKey) : undefined;
-  const cached = facts !== undefined;
-  let rel: Relation | undefined;
-  if (!cached) {
-    rel = await attempt('table', e, () => relation(p, t.table, t.pinned.length > 0));
-    if (rel && t.pinned.length) {
-      facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
-      keyFacts.set(p.client, cacheKey, facts);
-    }
+  const cached = t.pinned.length ? keyFacts.get(p.client, cacheKey) : undefined;
+  const fromCache = cached && oneRow(t, cached);
+  if (fromCache) return fromCache;
+  // The table, and its unique keys when the WHERE pins columns and the cache has none.
+  const withKeys = t.pinned.length > 0 && !cached;
+  const rel = await attempt('table', e, () => relation(p, t.table, withKeys));
+  if (rel && withKeys) {
+    const facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
+    keyFacts.set(p.client, cacheKey, facts);
+    const one = oneRow(t, facts);
+    if (one) return one;
   }
-  const one = facts && oneRow(t, facts);
-  if (one) return one;
-  // Keys from the cache that fix nothing: the table itself is still to be read.
-  if (cached) rel = await attempt('table', e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;

@@ -2,7 +2,7 @@
 // statement shape; see postgres/analyze.ts). MySQL results are cached by exact text and the
 // session state they can depend on, only when the analyzer says they depend on nothing else.
 import { Lru } from './cache.js';
-import { analyzeMysql, type MysqlAnalysis } from './mysql/analyze.js';
+import { analyzeMysql, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
 import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './postgres/analyze.js';
 import { loadPostgresParser } from './postgres/parser.js';
@@ -56,14 +56,7 @@ function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
  */
 function carriedOver(ctx: MysqlAnalysisContext): MysqlSessionAfter {
   const m = ctx.mysql;
-  const after: MysqlSessionAfter = {
-    prepared: m?.prepared ?? EMPTY,
-    routines: m?.routines ?? EMPTY,
-    sqlModeChanged: false,
-  };
-  if (ctx.sqlMode !== undefined) after.sqlMode = ctx.sqlMode;
-  if (m?.schema !== undefined) after.schema = m.schema;
-  return after;
+  return sessionAfter(ctx.sqlMode, m?.schema, m?.prepared ?? EMPTY, m?.routines ?? EMPTY, false);
 }
 
 function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnalysis {

@@ -660,7 +660,8 @@ function mergeRuns(
   };
 }
 
-function sessionAfter(
+/** The session state after an input, as `MysqlSessionAfter` spells it (unset parts left out). */
+export function sessionAfter(
   sqlMode: string | undefined,
   schema: string | undefined,
   prepared: ReadonlyMap<string, PreparedStatement>,

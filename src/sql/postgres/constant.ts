@@ -364,7 +364,7 @@ export function constantString(node: unknown, track: LiteralTracker): string | u
 }
 
 /** Whether a subtree reads a column, and whether it holds a bound parameter (`$1`). */
-function references(
+export function references(
   node: unknown,
   out = { column: false, param: false },
 ): { column: boolean; param: boolean } {

@@ -13,7 +13,7 @@ import {
   QUERY_STRING_FUNCTIONS,
   RISKY_EXTENSIONS,
 } from './builtins.js';
-import { constantString, type LiteralTracker, parameterTautology, truth } from './constant.js';
+import { constantString, type LiteralTracker, parameterTautology, references, truth } from './constant.js';
 import {
   asList,
   asNode,
@@ -405,13 +405,6 @@ function dropMessage(kind: string, names: string[], n: PgNode): string {
   return `DROP ${kind} ${names.join(', ')}${cascade}`;
 }
 
-/** Whether an expression reads any column (a `USING` that reads none discards the old values). */
-function readsColumn(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(readsColumn);
-  if (typeof node !== 'object' || node === null) return false;
-  return Object.entries(node).some(([k, v]) => k === 'ColumnRef' || readsColumn(v));
-}
-
 function alterTable(w: Walker, n: PgNode): void {
   const table = rangeVarName(n.relation);
   const at = w.stmtLocation(n);
@@ -445,7 +438,8 @@ function alterTable(w: Walker, n: PgNode): void {
         if (
           def?.[0] === 'ColumnDef' &&
           def[1].raw_default !== undefined &&
-          !readsColumn(def[1].raw_default)
+          // A `USING` that reads no column discards the old values.
+          !references(def[1].raw_default).column
         ) {
           w.add(
             'destructive/drop-column',
@@ -697,13 +691,14 @@ function funcCall(w: Walker, n: PgNode): void {
   if (rule) w.add(rule, [name], `calls ${name}()`, at);
   if (name === 'set_config') {
     const setting = constantString(args[0], w);
-    const identity = setting === undefined ? undefined : IDENTITY_SETTINGS.get(setting.trim().toLowerCase());
+    const key = setting?.trim().toLowerCase();
+    const identity = key === undefined ? undefined : IDENTITY_SETTINGS.get(key);
     if (identity)
       w.add(identity, [setting!], `set_config('${setting}', …) changes the session's identity`, at);
-    else if (setting?.trim().toLowerCase() === 'session_replication_role') {
+    else if (key === 'session_replication_role') {
       const value = constantString(args[1], w);
       if (value?.trim().toLowerCase() !== 'origin') replicationRole(w, value ?? '(computed)', at);
-    } else if (setting?.trim().toLowerCase() === 'search_path') {
+    } else if (key === 'search_path') {
       const value = constantString(args[1], w);
       searchPath(w, value === undefined ? undefined : pathList(value), at);
     } else if (setting === undefined)
