@@ -1,6 +1,7 @@
 // Secrets inside statement text, redacted before the text is recorded or shown to an approver.
 // Works on tokens, so a literal is always replaced whole and the statement stays readable:
 // CREATE ROLE x PASSWORD '[redacted]'.
+import { Lru } from '../sql/cache.js';
 import { ALL_LEX_MODES, isUnknownMode } from '../sql/mysql/sql-mode.js';
 import type { Dialect } from '../sql/types.js';
 import { CREDENTIAL_FIELDS, type ValueDetectors } from './detectors.js';
@@ -31,33 +32,10 @@ const filtered: Redact = (d, text) => d.redact(text);
 const unfiltered: Redact = (d, text) => d.redactScanned(text);
 
 // Postgres texts the fast tokenizer leaves to the real scanner (tens to hundreds of µs each)
-// are cached by exact text: ORMs, pools and migration tools repeat them. Two generations of at most GENERATION entries each, texts of
-// at most MAX_CACHED_TEXT characters: a hit in the older generation moves up, and when the newer
-// one is full the older is dropped whole. (An LRU built on Map delete + set rehashes a full map
-// on every insertion.)
+// are cached by exact text: ORMs, pools and migration tools repeat them. At most 2 × GENERATION
+// texts (sql/cache.ts's two generations) of at most MAX_CACHED_TEXT characters each.
 const GENERATION = 2048;
 const MAX_CACHED_TEXT = 1024;
-
-class TextCache {
-  private young = new Map<string, string>();
-  private old = new Map<string, string>();
-
-  get(key: string): string | undefined {
-    const hit = this.young.get(key);
-    if (hit !== undefined) return hit;
-    const older = this.old.get(key);
-    if (older !== undefined) this.set(key, older);
-    return older;
-  }
-
-  set(key: string, value: string): void {
-    if (this.young.size >= GENERATION) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, value);
-  }
-}
 
 /**
  * Statement redaction bound to one policy's detectors. Gives exactly what
@@ -65,7 +43,7 @@ class TextCache {
  * the detectors' `mayFind` shortcut, and a cache of what libpg-query's scanner led to.
  */
 export class StatementRedactor {
-  private readonly cache = new TextCache();
+  private readonly cache = new Lru<string, string>(GENERATION);
 
   constructor(private readonly detectors: ValueDetectors) {}
 

@@ -210,7 +210,7 @@ export function rowsText(f: ImpactFigure): string | undefined {
 }
 
 /** The table a figure is about: its rows, non-null values of the column, size on disk. */
-export function tableText(f: ImpactFigure): string | undefined {
+function tableText(f: ImpactFigure): string | undefined {
   const parts = [
     f.tableRows !== undefined ? `~${count(f.tableRows)} rows` : undefined,
     f.nonNull !== undefined ? `${count(f.nonNull)} non-null in ${f.column ?? 'the column'}` : undefined,
@@ -220,7 +220,7 @@ export function tableText(f: ImpactFigure): string | undefined {
 }
 
 /** What depends on the table, grouped: `views v1, v2; foreign keys fk on t`. */
-export function dependentsText(f: ImpactFigure): string | undefined {
+function dependentsText(f: ImpactFigure): string | undefined {
   const d = f.dependents;
   if (!d) return undefined;
   const groups = [
