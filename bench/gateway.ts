@@ -1,15 +1,40 @@
-// Starts bench/gateway-process.ts (bundled to .cache/ by bench/run.ts) and hands back what a
+// Starts bench/gateway-process.ts (built into .cache/gw by bench/run.ts) and hands back what a
 // suite needs: the URL's parts for the client, and the pid for CPU and RSS readings.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import { perfAvailable, recordPerf, renderPerf, summarisePerf } from './perf.js';
 import { startProcess, stopProcess } from './proc.js';
 import { renderProfile, summariseProfile } from './profile.js';
 
-/** Transpiled module by module (not bundled) so a CPU profile names the source files. */
-export const GATEWAY_SCRIPT = '.cache/gw/bench/gateway-process.js';
+/** Where bench/run.ts builds the gateway process (`buildGatewayProcess('.cache/gw')`). */
+const GATEWAY_SCRIPT = '.cache/gw/bench/gateway-process.js';
+
+/**
+ * Transpiles bench/gateway-process.ts and src/ into `outdir` (emptied first) module by module
+ * rather than bundled, so a CPU profile names the source file of every frame. Returns the
+ * script to start.
+ */
+export async function buildGatewayProcess(outdir: string): Promise<string> {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: [
+      'bench/gateway-process.ts',
+      ...readdirSync('src', { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `src/${f}`),
+    ],
+    outdir,
+    outbase: '.',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return join(outdir, 'bench/gateway-process.js');
+}
 
 export interface GatewayProcess {
   url: URL;
@@ -25,7 +50,7 @@ export interface GatewayProcess {
 
 export async function startGatewayProcess(
   config: GatewayProcessConfig,
-  opts: { cpuProfDir?: string; perfMap?: boolean } = {},
+  opts: { cpuProfDir?: string; perfMap?: boolean; script?: string } = {},
 ): Promise<GatewayProcess> {
   const node = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
@@ -33,7 +58,7 @@ export async function startGatewayProcess(
   ];
   const { child, match } = await startProcess(
     process.execPath,
-    [...node, GATEWAY_SCRIPT, JSON.stringify(config)],
+    [...node, opts.script ?? GATEWAY_SCRIPT, JSON.stringify(config)],
     /^ready (\S+)$/m,
   );
   const url = new URL(match[1]!);

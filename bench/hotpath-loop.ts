@@ -23,6 +23,7 @@ import { Session } from '../src/gateway/session.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { Analysis } from '../src/sql/types.js';
 import { FileRecorder } from '../src/transcript/recorder.js';
+import { median } from './stats.js';
 
 const roundTrips = Number(process.argv[2] ?? 50_000);
 const repeats = Number(process.argv[3] ?? 5);
@@ -207,7 +208,6 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `${roundTrips} round trips × ${repeats} repeats; median µs of CPU per round trip (user + system):`,
 );

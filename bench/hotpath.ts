@@ -4,55 +4,26 @@
 // gateway process with analysis on and off and prints the gateway's CPU time and read/write
 // system calls per transaction. CPU per transaction, not throughput, is the figure to compare:
 // it moves far less than wall time when other jobs share the machine.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { startPostgres } from '../test/support/pg-server.js';
+import { buildGatewayProcess, startGatewayProcess } from './gateway.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
-import { directTarget, pgbench, pgbenchInit } from './pgbench.js';
-import { ioSyscalls, startProcess, stopProcess } from './proc.js';
+import { directTarget, gatewayTarget, pgbench, pgbenchInit, type Target } from './pgbench.js';
+import { cpuTimes, ioSyscalls } from './proc.js';
+import { median } from './stats.js';
 import { sysbench } from './sysbench.js';
-
-/** User and system CPU seconds a process has used so far (/proc/PID/stat utime, stime). */
-function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-}
 
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 5);
 const dialect = process.argv[4] === 'mysql' ? 'mysql' : 'postgres';
 // Its own output folder, so a concurrent `npm run bench` rebuilding .cache/gw is not disturbed.
-const outdir = '.cache/hotpath';
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [
-    'bench/gateway-process.ts',
-    ...readdirSync('src', { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => `src/${f}`),
-  ],
-  outdir,
-  outbase: '.',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-
-interface Login {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
+const script = await buildGatewayProcess('.cache/hotpath');
 
 /** Runs one mode's load against `t` for `seconds`; returns the transactions (point selects) it ran. */
-type Load = (t: Login & { name: string }, mode: string, seconds: number) => number;
+type Load = (t: Target, mode: string, seconds: number) => number;
 
 const server =
   dialect === 'postgres'
@@ -90,35 +61,22 @@ try {
         analysis,
         ...(dialect === 'mysql' ? { authPlugin: 'mysql_native_password' as const } : {}),
       };
-      const { child, match } = await startProcess(
-        process.execPath,
-        [
-          // HOTPATH_PROF=DIR: V8 CPU profiles of the gateways, to see what the CPU is spent on.
-          ...(process.env.HOTPATH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOTPATH_PROF}`] : []),
-          join(outdir, 'bench/gateway-process.js'),
-          JSON.stringify(config),
-        ],
-        /^ready (\S+)$/m,
-      );
+      const gw = await startGatewayProcess(config, {
+        script,
+        // HOTPATH_PROF=DIR: V8 CPU profiles of the gateways, to see what the CPU is spent on.
+        ...(process.env.HOTPATH_PROF ? { cpuProfDir: process.env.HOTPATH_PROF } : {}),
+      });
       try {
-        const url = new URL(match[1]!);
-        const t = {
-          name: 'gateway',
-          host: url.hostname,
-          port: Number(url.port),
-          user: decodeURIComponent(url.username),
-          password: decodeURIComponent(url.password),
-          database: decodeURIComponent(url.pathname.slice(1)),
-        };
+        const t = gatewayTarget('gateway', gw);
         for (const mode of server.modes) {
           server.load(t, mode, 1); // warm-up: JIT and caches
-          const cpu0 = cpuTimes(child.pid!);
-          const io0 = ioSyscalls(child.pid!);
+          const cpu0 = cpuTimes(gw.pid);
+          const io0 = ioSyscalls(gw.pid);
           const transactions = server.load(t, mode, seconds);
-          const cpu1 = cpuTimes(child.pid!);
+          const cpu1 = cpuTimes(gw.pid);
           const user = cpu1.user - cpu0.user;
           const cpu = user + cpu1.system - cpu0.system;
-          const io = ioSyscalls(child.pid!);
+          const io = ioSyscalls(gw.pid);
           const sys = io.reads + io.writes - io0.reads - io0.writes;
           const key = `${analysis ? 'gateway' : 'analysis off'} ${mode}`;
           const r = results.get(key) ?? { cpu: [], user: [], sys: [] };
@@ -131,11 +89,10 @@ try {
           );
         }
       } finally {
-        await stopProcess(child);
+        await gw.stop();
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log('\nmedian per transaction:');
   for (const [key, r] of results)
     console.log(

@@ -12,6 +12,7 @@ import type { GatewayProcessConfig } from './gateway-process.js';
 import type { Target } from './pgbench.js';
 import { directTarget, gatewayTarget, pgbenchInit } from './pgbench.js';
 import { cpuSeconds, rssMiB } from './proc.js';
+import { median, rotated } from './stats.js';
 
 const MASKED_COLUMN = 'public.pgbench_accounts.filler';
 const SIZES = [
@@ -52,8 +53,6 @@ function psql(t: Target, sql: string, out?: string): { seconds: number; stdout: 
 export interface MaskingOptions {
   rounds: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchMasking(opts: MaskingOptions): Promise<string> {
   const pg = await startPostgres({ flavor: 'embedded' });
@@ -97,8 +96,7 @@ export async function benchMasking(opts: MaskingOptions): Promise<string> {
       const times = new Map<string, number[]>();
       const cpu = new Map<string, number>();
       for (let round = 0; round < opts.rounds; round++) {
-        const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-        for (const t of order) {
+        for (const t of rotated(targets, round)) {
           const before = t.pid ? cpuSeconds(t.pid) : 0;
           const { seconds } = psql(t, size.sql, '/dev/null');
           if (t.pid) cpu.set(t.name, (cpu.get(t.name) ?? 0) + cpuSeconds(t.pid) - before);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
+import { ProcessUsage, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
+import { median, rotated } from './stats.js';
 
 export interface Target {
   name: string;
@@ -20,7 +21,7 @@ export interface Target {
   database: string;
   /** The proxy's process, for CPU and RSS; absent for direct. */
   pid?: number;
-  /** A Node process: its socket reads and writes show in /proc/PID/io. */
+  /** A Node process: its socket reads and writes show in /proc/PID/io (pgbouncer's and HAProxy's recv/send do not). */
   node?: boolean;
 }
 
@@ -122,7 +123,6 @@ export interface PgbenchOptions {
   seconds: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 /** Where a gateway (analysis on) spends its time under the rounds' load, one protocol. */
@@ -193,31 +193,18 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       for (const mode of MODES) pgbench(t, ['-S', '-n', '-c', '2', '-M', mode, '-T', '2']);
     await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const results = new Map<string, number[]>();
-    const cpu = new Map<string, { cpu: number; wall: number }>();
-    const syscalls = new Map<string, { calls: number; transactions: number }>();
+    const usage = new ProcessUsage();
     for (let round = 0; round < opts.rounds; round++) {
       for (const mode of MODES) {
         // Rotate the order each round so no target always runs on a warmer or cooler machine.
-        const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-        for (const t of order) {
+        for (const t of rotated(targets, round)) {
           const key = `${t.name}/${mode}`;
-          const before = t.pid ? cpuSeconds(t.pid) : 0;
-          const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
-          const t0 = process.hrtime.bigint();
-          const run = pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', String(opts.seconds), '-M', mode]);
-          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-          if (t.pid) {
-            const c = cpu.get(key) ?? { cpu: 0, wall: 0 };
-            cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
-          }
-          if (ioBefore) {
-            const io = ioSyscalls(t.pid!);
-            const s = syscalls.get(key) ?? { calls: 0, transactions: 0 };
-            syscalls.set(key, {
-              calls: s.calls + io.reads - ioBefore.reads + io.writes - ioBefore.writes,
-              transactions: s.transactions + run.transactions,
-            });
-          }
+          const run = usage.measure(
+            key,
+            t,
+            () => pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', String(opts.seconds), '-M', mode]),
+            (r) => r.transactions,
+          );
           results.set(key, [...(results.get(key) ?? []), run.tps]);
           console.log(`round ${round + 1} ${mode.padEnd(8)} ${t.name.padEnd(22)} ${run.tps.toFixed(0)} tps`);
         }
@@ -241,11 +228,8 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
     const rows = MODES.flatMap((mode) =>
       targets.map((t) => {
         const v = tps(t.name, mode);
-        const c = cpu.get(`${t.name}/${mode}`);
-        const cpuShare = c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—';
-        const io = syscalls.get(`${t.name}/${mode}`);
-        const perTx = io ? (io.calls / io.transactions).toFixed(1) : '—';
-        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${ratio(v, tps('direct', mode))} | ${ratio(v, tps('pgbouncer', mode))} | ${ratio(v, tps('node relay', mode))} | ${cpuShare} | ${perTx} |`;
+        const key = `${t.name}/${mode}`;
+        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${ratio(v, tps('direct', mode))} | ${ratio(v, tps('pgbouncer', mode))} | ${ratio(v, tps('node relay', mode))} | ${usage.cpuShare(key)} | ${usage.syscallsPerUnit(key)} |`;
       }),
     );
     const lat = targets.map((t) => {

@@ -2,12 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../test/support/ports.js';
 
-/** CPU seconds (user+system) a process has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
+/** User and system CPU seconds a process has used so far (/proc/PID/stat utime, stime). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+/** CPU seconds (user+system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /** Resident set size now and at its peak, in MiB. */
@@ -101,4 +106,48 @@ export async function startRelay(
     /ready/,
   );
   return { port, pid: child.pid!, stop: () => stopProcess(child) };
+}
+
+/**
+ * What targets' processes use while a load runs against them, summed per key over the rounds:
+ * CPU time against wall time, and for a Node process (`node`) its socket read+write system calls
+ * per unit of work (transactions, queries).
+ */
+export class ProcessUsage {
+  private readonly cpu = new Map<string, { cpu: number; wall: number }>();
+  private readonly syscalls = new Map<string, { calls: number; units: number }>();
+
+  /** Runs `load` and adds to `key` what `t`'s process used meanwhile; `units` counts the work done. */
+  measure<R>(key: string, t: { pid?: number; node?: boolean }, load: () => R, units: (r: R) => number): R {
+    const before = t.pid ? cpuSeconds(t.pid) : 0;
+    const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
+    const t0 = process.hrtime.bigint();
+    const result = load();
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (t.pid) {
+      const c = this.cpu.get(key) ?? { cpu: 0, wall: 0 };
+      this.cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
+    }
+    if (ioBefore) {
+      const io = ioSyscalls(t.pid!);
+      const s = this.syscalls.get(key) ?? { calls: 0, units: 0 };
+      this.syscalls.set(key, {
+        calls: s.calls + io.reads - ioBefore.reads + io.writes - ioBefore.writes,
+        units: s.units + units(result),
+      });
+    }
+    return result;
+  }
+
+  /** `42 %` of one core, or — for a target without a process. */
+  cpuShare(key: string): string {
+    const c = this.cpu.get(key);
+    return c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—';
+  }
+
+  /** Socket system calls per unit of work, or — for a target that is not a Node process. */
+  syscallsPerUnit(key: string): string {
+    const io = this.syscalls.get(key);
+    return io ? (io.calls / io.units).toFixed(1) : '—';
+  }
 }

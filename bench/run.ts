@@ -1,9 +1,10 @@
 // `npm run bench [-- SUITE…]`: runs the benchmark suites and rewrites their sections of
 // BENCHMARKS.md, leaving the sections of suites that were not run as they were.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { build } from 'esbuild';
 import { benchAnalysis, renderAnalysisBench } from './analysis.js';
+import { buildGatewayProcess } from './gateway.js';
 import { benchMasking } from './masking.js';
 import { benchPgbench } from './pgbench.js';
 import { benchSysbench } from './sysbench.js';
@@ -73,23 +74,7 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
-// The gateway process, transpiled module by module rather than bundled, so a CPU profile names
-// the source file of every frame.
-rmSync('.cache/gw', { recursive: true, force: true });
-await build({
-  entryPoints: [
-    'bench/gateway-process.ts',
-    ...readdirSync('src', { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => `src/${f}`),
-  ],
-  outdir: '.cache/gw',
-  outbase: '.',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
+await buildGatewayProcess('.cache/gw');
 const file = 'BENCHMARKS.md';
 let doc = existsSync(file)
   ? readFileSync(file, 'utf8')

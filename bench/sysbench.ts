@@ -9,19 +9,9 @@ import { join } from 'node:path';
 import { startMariaDb } from '../test/support/mariadb-server.js';
 import { freePort } from '../test/support/ports.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
-import { cpuSeconds, ioSyscalls, rssMiB, settle, startRelay, stopProcess } from './proc.js';
-
-interface Target {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  pid?: number;
-  /** A Node process: its socket reads and writes show in /proc/PID/io (HAProxy's recv/send do not). */
-  node?: boolean;
-}
+import { gatewayTarget, type Target } from './pgbench.js';
+import { ProcessUsage, rssMiB, settle, startRelay, stopProcess } from './proc.js';
+import { median, rotated } from './stats.js';
 
 interface Run {
   tps: number;
@@ -102,8 +92,6 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on 127.0.0.1:${port} after 10 s`);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
   const db = await startMariaDb();
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-sysbench-'));
@@ -131,19 +119,9 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
       gateways.push(gw);
       return gw;
     };
-    const target = (name: string, gw: GatewayProcess): Target => ({
-      name,
-      host: gw.host,
-      port: gw.port,
-      user: gw.user,
-      password: gw.password,
-      database: db.database,
-      pid: gw.pid,
-      node: true,
-    });
     const gw = await start('gateway', true);
-    const gateway = target('gateway', gw);
-    const noAnalysis = target('gateway, analysis off', await start('analysis-off', false));
+    const gateway = gatewayTarget('gateway', gw);
+    const noAnalysis = gatewayTarget('gateway, analysis off', await start('analysis-off', false));
     const relay = await startRelay(db.host, db.port);
     stops.push(relay.stop);
     const relayTarget: Target = {
@@ -163,36 +141,24 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
         sysbench(t, 'oltp_read_only', 'run', ['--threads=2', '--time=2', `--db-ps-mode=${ps}`]);
     await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const runs = new Map<string, Run[]>();
-    const cpu = new Map<string, { cpu: number; wall: number }>();
-    const syscalls = new Map<string, { calls: number; queries: number }>();
+    const usage = new ProcessUsage();
     for (let round = 0; round < opts.rounds; round++)
       for (const test of TESTS)
         for (const ps of PS_MODES) {
-          const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-          for (const t of order) {
+          for (const t of rotated(targets, round)) {
             const key = `${test}/${ps}/${t.name}`;
-            const before = t.pid ? cpuSeconds(t.pid) : 0;
-            const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
-            const t0 = process.hrtime.bigint();
-            const run = sysbench(t, test, 'run', [
-              '--threads=8',
-              `--time=${opts.seconds}`,
-              `--db-ps-mode=${ps}`,
-              '--report-interval=0',
-            ]);
-            const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-            if (t.pid) {
-              const c = cpu.get(key) ?? { cpu: 0, wall: 0 };
-              cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
-            }
-            if (ioBefore) {
-              const io = ioSyscalls(t.pid!);
-              const s = syscalls.get(key) ?? { calls: 0, queries: 0 };
-              syscalls.set(key, {
-                calls: s.calls + io.reads - ioBefore.reads + io.writes - ioBefore.writes,
-                queries: s.queries + run.queries,
-              });
-            }
+            const run = usage.measure(
+              key,
+              t,
+              () =>
+                sysbench(t, test, 'run', [
+                  '--threads=8',
+                  `--time=${opts.seconds}`,
+                  `--db-ps-mode=${ps}`,
+                  '--report-interval=0',
+                ]),
+              (r) => r.queries,
+            );
             runs.set(key, [...(runs.get(key) ?? []), run]);
             console.log(
               `round ${round + 1} ${test.padEnd(17)} ps=${ps.padEnd(7)} ${t.name.padEnd(8)} ${run.tps.toFixed(0)} tps ${run.latencyMs.toFixed(2)} ms`,
@@ -204,7 +170,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
     const single = new Map<string, number[]>();
     for (let round = 0; round < opts.rounds; round++)
       for (const ps of PS_MODES)
-        for (const t of targets.map((_, i) => targets[(i + round) % targets.length]!)) {
+        for (const t of rotated(targets, round)) {
           const run = sysbench(t, 'oltp_point_select', 'run', [
             '--threads=1',
             `--time=${Math.max(3, Math.round(opts.seconds / 2))}`,
@@ -235,7 +201,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
         dir,
         profSeconds,
         (gw) =>
-          sysbench(target('profiled', gw), worst.test, 'run', [
+          sysbench(gatewayTarget('profiled', gw), worst.test, 'run', [
             '--threads=8',
             `--time=${profSeconds}`,
             `--db-ps-mode=${worst.ps}`,
@@ -254,10 +220,9 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
         const latOf = (n: string) => median(runs.get(`${test}/${ps}/${n}`)!.map((r) => r.latencyMs));
         const qpsOf = (n: string) => median(runs.get(`${test}/${ps}/${n}`)!.map((r) => r.qps));
         for (const t of targets) {
-          const c = cpu.get(`${test}/${ps}/${t.name}`);
-          const io = syscalls.get(`${test}/${ps}/${t.name}`);
+          const key = `${test}/${ps}/${t.name}`;
           rows.push(
-            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${(tpsOf(t.name) / tpsOf('haproxy')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—'} | ${io ? (io.calls / io.queries).toFixed(1) : '—'} |`,
+            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${(tpsOf(t.name) / tpsOf('haproxy')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${usage.cpuShare(key)} | ${usage.syscallsPerUnit(key)} |`,
           );
         }
         const r = tpsOf('gateway') / tpsOf('direct');

@@ -12,6 +12,7 @@ import { startPostgres } from '../test/support/pg-server.js';
 import { startGatewayProcess } from './gateway.js';
 import { directTarget, gatewayTarget, pgbench, pgbenchInit, type Target } from './pgbench.js';
 import { settle } from './proc.js';
+import { median } from './stats.js';
 import { sysbench } from './sysbench.js';
 
 export interface WritesOptions {
@@ -26,8 +27,6 @@ interface Case {
   /** Milliseconds per statement against `t`, over a run of `seconds`. */
   run: (t: Target, seconds: number) => number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchWrites(opts: WritesOptions): Promise<string> {
   const pg = await startPostgres({ flavor: 'embedded' });
