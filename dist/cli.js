@@ -8,10 +8,10 @@ import "./chunk-JYUWKEP5.js";
 // src/cli/main.ts
 var commands = {
   replay: () => import("./replay-3P3GGS5V.js"),
-  check: () => import("./check-VGEJJMV7.js"),
+  check: () => import("./check-S5DGOMB4.js"),
   broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-LFOOCMU3.js"),
-  proxy: () => import("./proxy-AUIW2ALR.js")
+  demo: () => import("./demo-B5B6IN3C.js"),
+  proxy: () => import("./proxy-LPZ4MM34.js")
 };
 async function main(argv) {
   const [name, ...rest] = argv;

@@ -1,23 +1,23 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-2KTCGNKV.js";
+} from "./chunk-NV5BZUGN.js";
 import {
   createGatewayContext,
   mysqlSide,
   postgresSide,
   startPostgresGateway
-} from "./chunk-4LWIQ2SL.js";
+} from "./chunk-2QJEPSFG.js";
 import {
   GitHubChannel
-} from "./chunk-NNFAAFQV.js";
-import "./chunk-DXYWV3XX.js";
-import "./chunk-BOUO4VP6.js";
+} from "./chunk-HWPV6B7A.js";
+import "./chunk-R4FDCV5H.js";
+import "./chunk-LK5F3IY5.js";
 import "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   FileRecorder
 } from "./chunk-UFPKOEU3.js";

@@ -17,26 +17,26 @@ import {
   startGateway,
   warning,
   writeDaemonConfig
-} from "./chunk-SILIPE6J.js";
+} from "./chunk-UEFALDC3.js";
 import {
   GitHubChannel
-} from "./chunk-NNFAAFQV.js";
+} from "./chunk-HWPV6B7A.js";
 import {
   compileMasking,
   requestId
-} from "./chunk-DXYWV3XX.js";
-import "./chunk-BOUO4VP6.js";
+} from "./chunk-R4FDCV5H.js";
+import "./chunk-LK5F3IY5.js";
 import "./chunk-ZCNM5CIL.js";
 import {
   checkFiles
-} from "./chunk-XCF2BATR.js";
+} from "./chunk-PMHPVCUL.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   loadPolicy,
   parseDuration
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import "./chunk-5DUNQABF.js";
 import "./chunk-UFPKOEU3.js";
 import "./chunk-D7K4HSHE.js";

@@ -7,10 +7,10 @@ import {
   loadRunState,
   revokerFor,
   setFailed
-} from "./chunk-SILIPE6J.js";
+} from "./chunk-UEFALDC3.js";
 import {
   context
-} from "./chunk-BOUO4VP6.js";
+} from "./chunk-LK5F3IY5.js";
 import "./chunk-ZCNM5CIL.js";
 import "./chunk-5DUNQABF.js";
 import "./chunk-UFPKOEU3.js";

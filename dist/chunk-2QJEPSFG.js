@@ -8,7 +8,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-DXYWV3XX.js";
+} from "./chunk-R4FDCV5H.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -26,7 +26,7 @@ import {
   readName,
   require_wasm,
   tokenize
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   esm_default,
   require_promise
@@ -147,6 +147,16 @@ var CatalogCache = class {
   }
 };
 var UNIQUE_KEYS_TTL_MS = 1e3;
+function oneRowEstimate(kind, table, lockLevel, key) {
+  return {
+    kind,
+    table,
+    notes: [`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`],
+    unavailable: [],
+    lockLevel,
+    rowsEstimated: 1
+  };
+}
 
 // src/impact/mysql-statements.ts
 var isRowWise = (t) => t.kind === "delete" || t.kind === "update";
@@ -403,22 +413,19 @@ function pinnedKey(indexes, pinned, params2) {
   };
   return indexes.find((index) => index.every(exact))?.map((c) => c.column);
 }
-function oneRow(t, schema, key) {
-  const e = blank(t);
-  e.lockLevel = "InnoDB row locks on the rows scanned";
-  e.table = `${schema}.${t.table.name}`;
-  e.rowsEstimated = 1;
-  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
-  return e;
-}
-function cachedOneRow(conn, t, database, params2) {
+function pinnedWrite(t, database) {
   if (!isRowWise(t) || !t.single) return void 0;
   const pinned = t.select?.pinned;
   const schema = t.table.schema ?? database;
-  if (!pinned?.length || !schema) return void 0;
-  const indexes = uniqueIndexes.get(conn, `${schema}.${t.table.name}`);
-  const key = indexes && pinnedKey(indexes, pinned, params2);
-  return key ? oneRow(t, schema, key) : void 0;
+  return pinned?.length && schema ? { pinned, schema, table: `${schema}.${t.table.name}` } : void 0;
+}
+var ROW_LOCKS = "InnoDB row locks on the rows scanned";
+function cachedOneRow(conn, t, database, params2) {
+  const w = pinnedWrite(t, database);
+  if (!w) return void 0;
+  const indexes = uniqueIndexes.get(conn, w.table);
+  const key = indexes && pinnedKey(indexes, w.pinned, params2);
+  return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
 }
 var qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
 function mentions(t) {
@@ -516,16 +523,18 @@ async function tableWide(p, t, database, exactBelow) {
   return e;
 }
 async function rowWise(p, t, database, params2) {
-  const pinned = t.single ? t.select?.pinned : void 0;
-  const schema = t.table.schema ?? database;
-  if (pinned?.length && schema) {
-    const indexes = await readUniqueIndexes(p, schema, t.table.name).catch(() => void 0);
-    if (indexes) uniqueIndexes.set(p.conn, `${schema}.${t.table.name}`, indexes);
-    const key = indexes && pinnedKey(indexes, pinned, params2);
-    if (key) return oneRow(t, schema, key);
+  const w = pinnedWrite(t, database);
+  if (w) {
+    let indexes = uniqueIndexes.get(p.conn, w.table);
+    if (!indexes) {
+      indexes = await readUniqueIndexes(p, w.schema, t.table.name).catch(() => void 0);
+      if (indexes) uniqueIndexes.set(p.conn, w.table, indexes);
+    }
+    const key = indexes && pinnedKey(indexes, w.pinned, params2);
+    if (key) return oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
   }
   const e = blank(t);
-  e.lockLevel = "InnoDB row locks on the rows scanned";
+  e.lockLevel = ROW_LOCKS;
   const table = await attempt("table", e, () => resolve(p, t.table, database));
   if (table) {
     e.table = `${table.schema}.${table.name}`;
@@ -998,16 +1007,10 @@ async function tableWide2(p, t, exactBelow) {
   if (deps) e.dependents = deps;
   return e;
 }
-function oneRow2(t, facts) {
+function oneRow(t, facts) {
   if (facts.inherited && !t.only) return void 0;
   const key = facts.keys.find((k) => k.every((c) => t.pinned.includes(c)));
-  if (!key) return void 0;
-  const e = blank2(t.kind, t.table);
-  e.lockLevel = "ROW EXCLUSIVE";
-  e.table = facts.name;
-  e.rowsEstimated = 1;
-  e.notes.push(`at most one row: the WHERE fixes every column of a unique key (${key.join(", ")})`);
-  return e;
+  return key && oneRowEstimate(t.kind, facts.name, "ROW EXCLUSIVE", key);
 }
 function modifiedRows(plan) {
   const node = plan;
@@ -1025,19 +1028,17 @@ async function rowWise2(p, t, params2) {
   const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
   const cacheKey = pgQualified(t.table);
-  let facts = t.pinned.length ? keyFacts.get(p.client, cacheKey) : void 0;
-  const cached = facts !== void 0;
-  let rel;
-  if (!cached) {
-    rel = await attempt("table", e, () => relation(p, t.table, t.pinned.length > 0));
-    if (rel && t.pinned.length) {
-      facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
-      keyFacts.set(p.client, cacheKey, facts);
-    }
+  const cached = t.pinned.length ? keyFacts.get(p.client, cacheKey) : void 0;
+  const fromCache = cached && oneRow(t, cached);
+  if (fromCache) return fromCache;
+  const withKeys = t.pinned.length > 0 && !cached;
+  const rel = await attempt("table", e, () => relation(p, t.table, withKeys));
+  if (rel && withKeys) {
+    const facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
+    keyFacts.set(p.client, cacheKey, facts);
+    const one = oneRow(t, facts);
+    if (one) return one;
   }
-  const one = facts && oneRow2(t, facts);
-  if (one) return one;
-  if (cached) rel = await attempt("table", e, () => relation(p, t.table));
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
@@ -1065,7 +1066,7 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   const quick = targets.map((t) => {
     if (t.kind !== "delete" && t.kind !== "update" || !t.pinned.length) return void 0;
     const facts = keyFacts.get(client, pgQualified(t.table));
-    return facts && oneRow2(t, facts);
+    return facts && oneRow(t, facts);
   });
   if (quick.every((e) => e !== void 0)) return quick;
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
@@ -2428,10 +2429,8 @@ function readRowDescription(buf, start, end2) {
   }
   return out;
 }
-function bindResultFormats(buf, start, end2) {
-  const portal = readCString(buf, start + 5, end2);
-  const stmt = readCString(buf, portal.next, end2);
-  let p = stmt.next;
+function bindResultFormats(buf, pos) {
+  let p = pos;
   const nFormats = buf.readInt16BE(p);
   p += 2 + nFormats * 2;
   const nParams = buf.readInt16BE(p);
@@ -2525,18 +2524,10 @@ function redactFields(buf, start, end2, masking) {
     ),
     Buffer.from([0])
   ]);
-  const out = Buffer.allocUnsafe(5 + body2.length);
-  out[0] = buf[start];
-  out.writeInt32BE(body2.length + 4, 1);
-  body2.copy(out, 5);
-  return out;
+  return message(buf[start], body2);
 }
 function copyData(data) {
-  const out = Buffer.allocUnsafe(5 + data.length);
-  out[0] = 100;
-  out.writeInt32BE(data.length + 4, 1);
-  data.copy(out, 5);
-  return out;
+  return message(T.copyData, data);
 }
 
 // src/gateway/postgres/result-masking.ts
@@ -3182,7 +3173,7 @@ var Frontend = class {
         let formats = [];
         if (this.masking) {
           try {
-            formats = bindResultFormats(buf, start, end2);
+            formats = bindResultFormats(buf, stmt.next);
           } catch {
             return this.malformed("Bind");
           }
@@ -3381,8 +3372,7 @@ function nextBindParams(buf, pos, statement) {
       continue;
     }
     if (len < 0 || p + len > end2) return void 0;
-    const format = nFormats === 0 ? 0 : nFormats === 1 ? formats[0] : formats[i];
-    if (format === 1) params2.push(`<binary ${len} bytes>`);
+    if (formatOf(formats, i) === 1) params2.push(`<binary ${len} bytes>`);
     else {
       const text = buf.toString("utf8", p, p + Math.min(len, PARAM_PREVIEW * 4));
       params2.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}\u2026` : text);

@@ -1,10 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   createClient,
+  errorText,
+  repoOf,
   resolveTarget,
+  scrub,
   statusOf,
   trackingIssue
-} from "./chunk-BOUO4VP6.js";
+} from "./chunk-LK5F3IY5.js";
 import {
   marker,
   parseCommands,
@@ -208,7 +211,7 @@ var GitHubChannel = class {
     this.options = options;
     if (!options.token) throw new Error("the GitHub approval channel needs a token");
     this.log = (message) => (options.log ?? ((m) => process.stderr.write(`${m}
-`)))(this.scrub(message));
+`)))(scrub(message, options.token));
     this.octokit = createClient(options.token, {
       ...options.baseUrl ? { baseUrl: options.baseUrl } : {},
       ...options.retryBaseMs !== void 0 ? { retryBaseMs: options.retryBaseMs } : {},
@@ -222,13 +225,8 @@ var GitHubChannel = class {
   log;
   tracking = /* @__PURE__ */ new Map();
   /** Whatever an error says, the token never leaves this object. */
-  scrub(text) {
-    return text.split(this.options.token).join("***");
-  }
   errorText(err) {
-    const status = statusOf(err);
-    const message = err instanceof Error ? err.message : String(err);
-    return this.scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message);
+    return errorText(err, this.options.token);
   }
   async request(request, signal) {
     try {
@@ -273,10 +271,7 @@ var GitHubChannel = class {
     });
   }
   repo(request) {
-    const full = this.options.repository ?? request.job.repository;
-    const [owner, repo, extra] = full.split("/");
-    if (!owner || !repo || extra !== void 0) throw new Error(`not a repository name: ${full}`);
-    return { owner, repo };
+    return repoOf(this.options.repository ?? request.job.repository);
   }
   trackingIssue(repo, request, signal) {
     const key = `${repo.owner}/${repo.repo}:${request.job.workflow}`;

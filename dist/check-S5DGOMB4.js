@@ -6,8 +6,8 @@ import {
   run,
   toSarif,
   usage
-} from "./chunk-XCF2BATR.js";
-import "./chunk-FKCSTVTL.js";
+} from "./chunk-PMHPVCUL.js";
+import "./chunk-E6F2STDG.js";
 import "./chunk-D7K4HSHE.js";
 import "./chunk-5YNDTKBO.js";
 import "./chunk-JYUWKEP5.js";

@@ -13,7 +13,7 @@ import {
   loadPolicy,
   locationOf,
   verdictLevel
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   UsageError,
   parse

@@ -1,12 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   ALL_LEX_MODES,
+  Lru,
   finding,
   isUnknownMode,
   lexFlags,
   require_wasm,
   tokenize
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   __toESM
 } from "./chunk-JYUWKEP5.js";
@@ -103,32 +104,38 @@ var Session = class {
     } catch (err) {
       return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
     }
+    this.recordStatement(statement, analysis.hash, params);
+    if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    const { impact } = this.gateway;
+    if (impact && (verdict.action === "review" || writesRows(analysis))) {
+      const preparing = statement.via === "prepared";
+      return this.estimate(impact, statement, analysis, void 0).then(
+        (estimate) => this.concludeEstimated(statement, analysis, verdict, estimate, preparing)
+      );
+    }
+    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
+  }
+  /** The statement line: its text and parameters redacted. */
+  recordStatement(statement, hash, params, preparedAs) {
     const recorded = {
       type: "statement",
       id: statement.id,
       text: this.gateway.redact(statement.text, this.analysisContext),
       via: statement.via,
-      hash: analysis.hash,
+      hash,
       inTransaction: statement.inTransaction
     };
+    if (preparedAs) recorded.preparedAs = preparedAs;
     if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => "[param]");
     this.record(recorded);
-    if (!analysis.readOnly) this.gateway.functions?.invalidate();
-    const { impact } = this.gateway;
-    if (impact && (verdict.action === "review" || writesRows(analysis))) {
-      const preparing = statement.via === "prepared";
-      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
-        if (estimate.pending && preparing)
-          return Promise.resolve(this.conclude(statement, analysis, verdict, estimate.record, true)).then(
-            (j) => j.forward ? { ...j, estimateEachExecution: true } : j
-          );
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
-      });
-    }
-    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
   }
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
   concludeEstimated(statement, analysis, verdict, estimate, preparing) {
+    if (estimate.pending && preparing) {
+      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
+      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
+      return j instanceof Promise ? j.then(mark) : mark(j);
+    }
     const massChange = estimate.pending ? finding(
       "mass-change/rows",
       [],
@@ -245,16 +252,7 @@ var Session = class {
     const { recorder } = this.gateway;
     if (recorder.failed)
       return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
-    this.record({
-      type: "statement",
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: "prepared",
-      hash: prepared.analysis.hash,
-      inTransaction: statement.inTransaction,
-      preparedAs: prepared.statement.id,
-      ...params ? { params: this.gateway.redactParams?.(params) ?? params.map(() => "[param]") } : {}
-    });
+    this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
     const { impact } = this.gateway;
     if (prepared.estimateEachExecution && impact)
       return this.estimate(impact, statement, prepared.analysis, exact ? params : void 0).then(
@@ -1988,30 +1986,12 @@ var AFTER_IDENTIFIED = /* @__PURE__ */ new Set(["comment", "attribute", "require
 var filtered = (d, text) => d.redact(text);
 var GENERATION = 2048;
 var MAX_CACHED_TEXT = 1024;
-var TextCache = class {
-  young = /* @__PURE__ */ new Map();
-  old = /* @__PURE__ */ new Map();
-  get(key2) {
-    const hit = this.young.get(key2);
-    if (hit !== void 0) return hit;
-    const older = this.old.get(key2);
-    if (older !== void 0) this.set(key2, older);
-    return older;
-  }
-  set(key2, value) {
-    if (this.young.size >= GENERATION) {
-      this.old = this.young;
-      this.young = /* @__PURE__ */ new Map();
-    }
-    this.young.set(key2, value);
-  }
-};
 var StatementRedactor = class {
   constructor(detectors) {
     this.detectors = detectors;
   }
   detectors;
-  cache = new TextCache();
+  cache = new Lru(GENERATION);
   redact(text, dialect, opts = {}) {
     if (dialect === "mysql") {
       if (withoutLiterals(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))

@@ -3,7 +3,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-4LWIQ2SL.js";
+} from "./chunk-2QJEPSFG.js";
 import {
   MaskingError,
   Session,
@@ -11,7 +11,7 @@ import {
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   mysqlTextLike
-} from "./chunk-DXYWV3XX.js";
+} from "./chunk-R4FDCV5H.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -23,7 +23,7 @@ import {
   isUnknownMode,
   lexFlags,
   tokenize
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -1231,9 +1231,13 @@ function decide(masking, cols, sources) {
 }
 function planResult(masking, cols, sources) {
   const build = (masked, wire) => {
-    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i], textLike: mysqlTextLike(c.type) })));
+    const types = cols.map((c) => c.type);
+    const plan = masking.plan(
+      types.map((type, i) => ({ masked: masked[i], textLike: mysqlTextLike(type) }))
+    );
     return {
       cols,
+      types,
       sample: plan,
       ...wire && plan.masksAny ? { wire: plan } : {},
       masked: cols.filter((_, i) => masked[i]).map((c) => c.name)
@@ -1287,18 +1291,14 @@ var ResultMasker = class {
    */
   route(t, buf, off, peek, len, seq) {
     const before = this.before;
-    before.phase ??= t.kind === "fetch" ? "rows" : "first";
-    const phase = before.phase;
-    const rows = before.rows;
-    const resultSets = before.resultSets;
+    const phase = before.phase ?? (t.kind === "fetch" ? "rows" : "first");
+    const rowsBefore = before.rows;
+    const setsBefore = before.resultSets;
     const failed = before.failed;
     before.phase = t.phase;
     before.rows = t.rows;
     before.resultSets = t.resultSets;
     before.failed = t.error !== void 0;
-    return this.routeAfter(t, phase, rows, resultSets, failed, buf, off, peek, len, seq);
-  }
-  routeAfter(t, phase, rowsBefore, setsBefore, failed, buf, off, peek, len, seq) {
     if (!failed && t.error) {
       this.endSet();
       return this.onWire ? 2 /* Capture */ : 0 /* Forward */;
@@ -1367,11 +1367,7 @@ var ResultMasker = class {
     const wire = set.plan.wire;
     if (!wire) return frame(payload, seq).bytes;
     try {
-      const masked = this.o.binary ? maskMysqlBinaryRow(
-        payload,
-        wire,
-        set.cols.map((c) => c.type)
-      ) : maskMysqlTextRow(payload, wire);
+      const masked = this.o.binary ? maskMysqlBinaryRow(payload, wire, set.plan.types) : maskMysqlTextRow(payload, wire);
       return frame(masked, seq).bytes;
     } catch (err) {
       if (!(err instanceof MaskingError)) throw err;
@@ -2520,8 +2516,13 @@ var MysqlMaskingCatalog = class {
             scan.opaque ??= `the definition of ${o.kind} ${o.schema}.${o.name} cannot be read`;
             continue;
           }
+          if (!o.scan) {
+            o.scan = { names: /* @__PURE__ */ new Map() };
+            scanText(o.definition, o.schema, o.sqlMode, o.scan);
+          }
           const before = scan.names.size;
-          scanText(o.definition, o.schema, o.sqlMode, scan);
+          for (const [nk, v] of o.scan.names) scan.names.set(nk, v);
+          if (o.scan.opaque) scan.opaque ??= o.scan.opaque;
           if (scan.names.size !== before) grew = true;
         }
       }

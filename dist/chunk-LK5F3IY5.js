@@ -25720,9 +25720,22 @@ function statusOf(err) {
   const status = err?.status;
   return typeof status === "number" ? status : void 0;
 }
+function scrub(text, token) {
+  return text.split(token).join("***");
+}
+function errorText(err, token) {
+  const status = statusOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return scrub(status && !message.includes(String(status)) ? `${status} ${message}` : message, token);
+}
 
 // src/approvals/target.ts
 var TRACKING_LABEL = "guardrail";
+function repoOf(full) {
+  const [owner, repo, extra] = full.split("/");
+  if (!owner || !repo || extra !== void 0) throw new Error(`not a repository name: ${full}`);
+  return { owner, repo };
+}
 var COMMIT_EVENTS = /* @__PURE__ */ new Set(["push", "schedule", "workflow_dispatch"]);
 function trackingMarker(workflow) {
   return `<!-- guardrail:tracking:${encodeURIComponent(workflow)} -->`;
@@ -25789,6 +25802,9 @@ export {
   retry,
   createClient,
   statusOf,
+  scrub,
+  errorText,
+  repoOf,
   pullRequestOfEvent,
   pullRequestOfCommit,
   trackingIssue,

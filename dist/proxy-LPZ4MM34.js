@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-2KTCGNKV.js";
+} from "./chunk-NV5BZUGN.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -9,15 +9,15 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-4LWIQ2SL.js";
-import "./chunk-DXYWV3XX.js";
+} from "./chunk-2QJEPSFG.js";
+import "./chunk-R4FDCV5H.js";
 import {
   renderPlain
 } from "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy,
   loadPolicy
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   FileRecorder
 } from "./chunk-UFPKOEU3.js";

@@ -3,14 +3,14 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-4LWIQ2SL.js";
-import "./chunk-DXYWV3XX.js";
+} from "./chunk-2QJEPSFG.js";
+import "./chunk-R4FDCV5H.js";
 import {
   renderComment
 } from "./chunk-ZCNM5CIL.js";
 import {
   defaultPolicy
-} from "./chunk-FKCSTVTL.js";
+} from "./chunk-E6F2STDG.js";
 import {
   renderHtml,
   verifyTranscript
