@@ -4,17 +4,30 @@ import { AuditLog, auditSink } from '../broker/audit.js';
 import { Broker } from '../broker/broker.js';
 import { ConfigError, loadBrokerConfig } from '../broker/config.js';
 import { createBrokerServer } from '../broker/server.js';
-import { parse, UsageError } from './args.js';
+import { command, parse, UsageError } from './args.js';
 
-export const usage = 'guardrail broker --config broker.yml [--sweep-once]';
+export const spec = command({
+  name: 'broker',
+  summary: 'run the credential broker: job OIDC tokens in, short-lived database logins out',
+  description: [
+    'Serves the broker API next to your databases, sweeping expired login roles as it goes,',
+    'until SIGINT or SIGTERM. The configuration names the listener, the OIDC issuer, the',
+    'databases with their admin connections and the bindings from repositories to targets',
+    '(docs/broker.md). Exit code 2: the configuration is invalid (file, line and key are named).',
+  ],
+  options: {
+    config: { type: 'string', value: 'FILE', description: 'broker configuration (YAML); required' },
+    'sweep-once': { type: 'boolean', description: 'drop expired login roles once and exit, without serving' },
+  },
+  examples: [
+    { args: '--config broker.yml' },
+    { args: '--config broker.yml --sweep-once', note: 'from cron, when the broker is not running' },
+  ],
+});
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { config: { type: 'string' }, 'sweep-once': { type: 'boolean' } },
-    false,
-  );
-  if (!values.config || positionals.length) throw new UsageError('broker needs --config FILE');
+  const { values } = parse(argv, spec);
+  if (!values.config) throw new UsageError('--config FILE is required');
   let config: ReturnType<typeof loadBrokerConfig>;
   try {
     config = loadBrokerConfig(values.config);

@@ -16,10 +16,46 @@ import { analyzeMysqlScript, type MysqlAnalysisContext } from '../sql/mysql/anal
 import { analyzePostgres } from '../sql/postgres/analyze.js';
 import { isRuleId, RULES } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, StatementAnalysis } from '../sql/types.js';
-import { parse, UsageError } from './args.js';
+import { command, parse, UsageError } from './args.js';
 
-export const usage =
-  'guardrail check [--dialect postgres|mysql] [--policy FILE] [--format text|json|sarif] [--fail-on deny|review|warn|never] PATH...';
+export const spec = command({
+  name: 'check',
+  summary: "judge migration files with the gateway's parser and policy, before anything connects",
+  positionals: 'PATH...',
+  description: [
+    'Reads .sql files (directories are walked in migration order: Flyway V1__, numbered, then R__),',
+    'analyses them as one session and judges every statement with the policy. A comment',
+    '`-- guardrail:allow <rule> <reason>` suppresses that rule for the next statement.',
+    'Exit code: 1 when a statement is at or above --fail-on or a suppression is invalid;',
+    '2 when a file or the policy cannot be read.',
+  ],
+  options: {
+    dialect: {
+      type: 'string',
+      value: 'postgres|mysql',
+      description: "SQL dialect of the files; without it, the policy's `dialect`, else postgres",
+    },
+    policy: {
+      type: 'string',
+      value: 'FILE',
+      description: 'policy file; without it, .github/guardrail.yml if it exists, else the built-in policy',
+    },
+    format: { type: 'string', value: 'text|json|sarif', default: 'text', description: 'output format' },
+    'fail-on': {
+      type: 'string',
+      value: 'deny|review|warn|never',
+      default: 'review',
+      description: 'exit 1 when a statement gets this action or a stronger one',
+    },
+  },
+  examples: [
+    { args: 'examples/migrations' },
+    {
+      args: '--format sarif --fail-on never migrations/ > guardrail.sarif',
+      note: 'a report for code scanning',
+    },
+  ],
+});
 
 export interface Suppression {
   rule: string;
@@ -408,12 +444,7 @@ export function toSarif(result: CheckResult, policy: Policy, cwd: string): unkno
 const FAIL_ON = ['deny', 'review', 'warn', 'never'] as const;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    dialect: { type: 'string' },
-    policy: { type: 'string' },
-    format: { type: 'string', default: 'text' },
-    'fail-on': { type: 'string', default: 'review' },
-  });
+  const { values, positionals } = parse(argv, spec);
   if (positionals.length === 0) throw new UsageError('name at least one migration file or directory');
   if (values.dialect !== undefined && values.dialect !== 'postgres' && values.dialect !== 'mysql') {
     throw new UsageError(`--dialect must be postgres or mysql, not ${values.dialect}`);

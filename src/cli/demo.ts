@@ -20,10 +20,36 @@ import { readTranscript } from '../transcript/read.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { renderHtml } from '../transcript/render-html.js';
 import { verifyTranscript } from '../transcript/verify.js';
-import { parse } from './args.js';
+import { command, parse, selfCommand } from './args.js';
 import { type DemoPostgres, startDemoPostgres } from './demo-postgres.js';
 
-export const usage = 'guardrail demo [--approve] [--out DIR] [--no-color]';
+export const spec = command({
+  name: 'demo',
+  summary: 'a throwaway PostgreSQL, the gateway and three migrations; the third is held for approval',
+  description: [
+    'Starts an embedded PostgreSQL with a sample shop, puts the gateway in front of it with the',
+    'built-in policy and runs examples/migrations through it with a real client. The third',
+    'migration drops the wrong table: the gateway holds it, shows the pull-request comment it',
+    'would post, and a stand-in reviewer denies it. Exit code 0 when the DROP was refused (or,',
+    'with --approve, approved) and the transcript verifies.',
+  ],
+  options: {
+    approve: { type: 'boolean', description: 'the stand-in reviewer approves the DROP instead' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the transcript and HTML replay go (default: a new temporary directory)',
+    },
+    'no-color': {
+      type: 'boolean',
+      description: 'no colours (also when stdout is not a terminal or NO_COLOR is set)',
+    },
+  },
+  examples: [
+    { args: '' },
+    { args: '--approve --out demo-out', note: 'the approved path, output kept in ./demo-out' },
+  ],
+});
 
 const DATABASE = 'shop';
 const REVIEWER = 'demo-reviewer';
@@ -125,11 +151,7 @@ function describeResult(result: pg.QueryResult | pg.QueryResult[]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(
-    argv,
-    { approve: { type: 'boolean' }, out: { type: 'string' }, 'no-color': { type: 'boolean' } },
-    false,
-  );
+  const { values } = parse(argv, spec);
   const s = style(!values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR);
   const print = (text = '') => process.stdout.write(`${text}\n`);
   const started = Date.now();
@@ -231,7 +253,7 @@ export async function run(argv: string[]): Promise<number> {
       `  transcript:   ${transcriptPath} ${s.dim(`(${verify.lines} events, hash chain ${verify.ok ? 'intact' : 'BROKEN'})`)}`,
     );
     print(`  HTML replay:  ${htmlPath}`);
-    print(`  verify it:    guardrail replay ${transcriptPath} --verify`);
+    print(`  verify it:    ${selfCommand()} replay ${transcriptPath} --verify`);
     print();
     print(
       s.dim(

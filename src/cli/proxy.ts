@@ -12,10 +12,50 @@ import { startPostgresGateway } from '../gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
-import { parse, UsageError } from './args.js';
+import { command, parse, UsageError } from './args.js';
+import { LoggingRecorder, NoApprover, terminalAvailable } from './proxy-log.js';
 
-export const usage =
-  'guardrail proxy --upstream postgres://…|mysql://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]';
+export const spec = command({
+  name: 'proxy',
+  summary: 'run the PostgreSQL or MySQL/MariaDB gateway in the foreground, with a terminal approver',
+  description: [
+    'Listens on --listen, prints its connection URL on stdout, and forwards to --upstream what the',
+    'policy allows; the dialect follows the URL scheme. Statements that need review are asked on',
+    'the terminal; without a terminal (in the background, in CI) nobody can approve, so every',
+    'review is denied, as the start-up line says. Impact estimates (mass-change/rows) use a',
+    'read-only side connection to the upstream. Every event goes to the transcript; refused and',
+    'held statements are also logged on stderr. Stops on SIGINT or SIGTERM.',
+  ],
+  options: {
+    upstream: {
+      type: 'string',
+      value: 'URL',
+      description: 'the database: postgres://USER[:PASSWORD]@HOST:PORT/DB or mysql://… (required)',
+    },
+    listen: {
+      type: 'string',
+      value: 'HOST:PORT',
+      default: '127.0.0.1:0',
+      description: 'where clients connect; port 0 picks a free one',
+    },
+    'socket-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'also listen on a Unix socket in DIR, as PostgreSQL does (PostgreSQL upstreams only)',
+    },
+    transcript: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'where the transcript is written (default: guardrail-proxy-PID.jsonl in the temporary directory)',
+    },
+    policy: { type: 'string', value: 'FILE', description: 'policy file (default: the built-in policy)' },
+  },
+  examples: [
+    { args: '--upstream postgres://app@127.0.0.1:5432/app --listen 127.0.0.1:6432' },
+    { args: '--upstream mysql://root@127.0.0.1:3306/shop --policy .github/guardrail.yml' },
+  ],
+});
 
 function listenAddress(value: string | undefined): { host: string; port: number } {
   if (!value) return { host: '127.0.0.1', port: 0 };
@@ -35,24 +75,17 @@ export interface RunningProxy {
 
 /** Parses the arguments, starts the gateway and prints its URL; `run` then waits for a signal. */
 export async function startProxy(argv: string[]): Promise<RunningProxy> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      upstream: { type: 'string' },
-      listen: { type: 'string' },
-      'socket-dir': { type: 'string' },
-      transcript: { type: 'string' },
-      policy: { type: 'string' },
-    },
-    false,
-  );
-  if (positionals.length > 0) throw new UsageError('proxy takes no positional arguments');
-  if (!values.upstream) throw new UsageError('--upstream is required');
+  const { values } = parse(argv, spec);
+  if (!values.upstream) throw new UsageError('--upstream URL is required');
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
   const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
-  const recorder = new FileRecorder(transcript);
-  const common = { policy, recorder, approvals: new TerminalChannel() };
+  const log = (line: string) => console.error(`guardrail proxy: ${line}`);
+  const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
+  // Decided once, and said at start-up: a proxy in the background must not deny in silence.
+  const terminal = terminalAvailable();
+  const approvals = terminal ? new TerminalChannel() : new NoApprover();
+  const common = { policy, recorder, approvals };
   const listen = { host, port, version: 'guardrail-cli' };
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
   if (isMysql && values['socket-dir']) throw new UsageError('--socket-dir is for PostgreSQL upstreams');
@@ -113,7 +146,12 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   }
   const { gateway, side, target } = started;
   console.log(gateway.url);
-  console.error(`guardrail proxy: forwarding to ${target}; transcript ${transcript}`);
+  log(`forwarding to ${target}; transcript ${transcript}`);
+  log(
+    terminal
+      ? 'reviews: statements held for review are asked on this terminal (type yes to approve)'
+      : 'reviews: none possible, there is no terminal to ask on: every statement held for review is denied',
+  );
   return {
     url: gateway.url,
     transcript,

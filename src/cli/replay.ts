@@ -3,18 +3,41 @@ import { readTranscript } from '../transcript/read.js';
 import { renderHtml } from '../transcript/render-html.js';
 import { renderText } from '../transcript/render-text.js';
 import { verifyTranscript } from '../transcript/verify.js';
-import { parse, UsageError } from './args.js';
+import { command, parse, UsageError } from './args.js';
 
-export const usage = 'guardrail replay FILE [--verify] [--html OUT] [--against URL] [--color|--no-color]';
+export const spec = command({
+  name: 'replay',
+  summary: 'show a transcript as a timeline, check its hash chain, render it as HTML, or re-run it',
+  positionals: 'FILE',
+  description: [
+    'FILE is a transcript (JSON Lines) written by the action, `guardrail proxy` or the demo.',
+    'Without options it prints the timeline. Exit code: 1 when the hash chain is broken or',
+    '--against found a divergence; 2 when the file cannot be read.',
+  ],
+  options: {
+    verify: {
+      type: 'boolean',
+      description: 'check the hash chain and that the run ended with gateway.stop, print nothing else',
+    },
+    html: { type: 'string', value: 'OUT', description: 'write a self-contained HTML replay to OUT' },
+    against: {
+      type: 'string',
+      value: 'URL',
+      description:
+        'run the forwarded statements against a scratch database (postgres:// or mysql://) and report differences',
+    },
+    color: { type: 'boolean', description: 'colour the timeline (default: when stdout is a terminal)' },
+    'no-color': { type: 'boolean', description: 'never colour the timeline' },
+  },
+  examples: [
+    { args: 'transcript.jsonl --verify' },
+    { args: 'transcript.jsonl --html replay.html' },
+    { args: 'transcript.jsonl --against postgres://postgres@127.0.0.1:5432/scratch' },
+  ],
+});
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    verify: { type: 'boolean' },
-    html: { type: 'string' },
-    against: { type: 'string' },
-    color: { type: 'boolean' },
-    'no-color': { type: 'boolean' },
-  });
+  const { values, positionals } = parse(argv, spec);
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('replay takes exactly one transcript file');
   let text: string;

@@ -526,7 +526,10 @@ export class Session {
     if (outcome.decision === 'approved') return { forward: true, statement, verdict, analysis };
     const why =
       outcome.decision === 'denied'
-        ? `denied by ${outcome.by.join(', ') || 'a reviewer'}${outcome.reason ? `: ${outcome.reason}` : ''}`
+        ? // Nobody named: the channel itself said no (no approver reachable); its reason says why.
+          outcome.by.length
+          ? `denied by ${outcome.by.join(', ')}${outcome.reason ? `: ${outcome.reason}` : ''}`
+          : `denied: ${outcome.reason ?? 'no reason given'}`
         : outcome.decision === 'timeout'
           ? 'no approval before the deadline'
           : `approval failed: ${outcome.reason ?? 'unknown error'}`;

@@ -69,8 +69,11 @@ describe('guardrail demo', () => {
     });
     expect(t.lines.some((l) => l.type === 'result' && l.tag === 'DROP TABLE')).toBe(false);
     expect(existsSync(t.path.replace(/\.jsonl$/, '.html'))).toBe(true);
-    expect(out).toContain(`guardrail replay ${t.path} --verify`);
-    const replay = await runCli(['replay', t.path, '--verify']);
+    // Run from another directory with `node …/cli.js`, the demo prints a command that works
+    // there (not a bare `guardrail`, which is not on the PATH of a clone); run it as printed.
+    const printed = /verify it: +(.+)$/m.exec(out)?.[1] ?? '';
+    expect(printed).toBe(`node ${CLI} replay ${t.path} --verify`);
+    const replay = await runCli(printed.split(' ').slice(2));
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain('hash chain intact');
   }, 60_000);

@@ -1,11 +1,13 @@
-// `guardrail proxy` with the real analyzer and the default policy in front of a real server.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+// `guardrail proxy` with the real analyzer and the default policy in front of a real server, in
+// the test process and as a background process without a terminal.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningProxy, startProxy } from '../../src/cli/proxy.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
+import { buildCli } from '../support/cli-build.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
 let server: PgServer;
@@ -66,5 +68,54 @@ describe('guardrail proxy', () => {
     expect(verifyTranscript(text).ok).toBe(true);
     expect(text).not.toContain(server.password);
     expect(text).toContain('"action":"deny"');
+  });
+});
+
+describe('guardrail proxy in the background', () => {
+  it('says at start-up that nobody can approve, logs each held statement, and tells the client why', async () => {
+    const cli = await buildCli();
+    const dir = mkdtempSync(join(tmpdir(), 'guardrail-proxy-bg-'));
+    // setsid: a new session without a controlling terminal, stdin not a terminal either.
+    const child = spawn(
+      'setsid',
+      [process.execPath, cli, 'proxy', '--upstream', server.url(), '--transcript', join(dir, 't.jsonl')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.once('exit', res));
+    try {
+      while (!stdout.includes('\n')) {
+        if (child.exitCode !== null) throw new Error(`proxy exited: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(stderr).toContain(
+        'guardrail proxy: reviews: none possible, there is no terminal to ask on: every statement held for review is denied',
+      );
+      const url = stdout.trim();
+      await psql(server.url(), 'create table if not exists kept (id int)');
+      const out = await psql(url, 'drop table kept');
+      expect(out).toMatch(
+        /ERROR: {2}guardrail: held for approval gr-[0-9a-f]{8} \(destructive\/drop-table\) and not run: denied: no approver is available to this proxy \(it has no terminal to ask on\)\. Run `guardrail proxy` in a terminal to approve at its prompt, or allow the rule in a policy file \(--policy FILE\)/,
+      );
+      expect(out).not.toContain('denied by');
+      expect(stderr).toContain(
+        'guardrail proxy: [conn 1] held for review (destructive/drop-table): drop table kept',
+      );
+      expect(stderr).toMatch(
+        /guardrail proxy: \[conn 1\] gr-[0-9a-f]{8} \(destructive\/drop-table\): denied: no approver is available/,
+      );
+      // The server says the table is still there.
+      expect(await psql(server.url(), "select to_regclass('public.kept') is not null")).toBe('t\n');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    rmSync(dirname(cli), { recursive: true, force: true });
   });
 });
