@@ -5,10 +5,10 @@
 // `checkFiles` is also what the action uses to pre-approve a batch of statements.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { decide, verdictLevel } from '../policy/decide.js';
+import { actionFor, decide, overrideFor, verdictLevel } from '../policy/decide.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy } from '../policy/defaults.js';
 import { loadPolicy, PolicyError } from '../policy/parse.js';
-import type { Action, Policy, Verdict } from '../policy/types.js';
+import type { Action, Override, Policy, Verdict } from '../policy/types.js';
 import { loadAnalyzers } from '../sql/analyze.js';
 import { locationOf } from '../sql/canonical.js';
 import { lex } from '../sql/digest.js';
@@ -16,6 +16,7 @@ import { analyzeMysqlScript, type MysqlAnalysisContext } from '../sql/mysql/anal
 import { analyzePostgres } from '../sql/postgres/analyze.js';
 import { isRuleId, RULES } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, StatementAnalysis } from '../sql/types.js';
+import { plural } from '../transcript/words.js';
 import { command, parse, UsageError } from './args.js';
 
 export const spec = command({
@@ -335,6 +336,24 @@ function findingAction(f: Finding, policy: Policy): Action {
   return verdictLevel(decide({ findings: [f] }, policy));
 }
 
+function describeOverride(o: Override, policy: Policy): string {
+  const where = o.line !== undefined && policy.source ? `${policy.source}:${o.line}` : 'the policy';
+  const match = [
+    o.rule !== undefined ? `rule ${o.rule}` : '',
+    o.category !== undefined ? `category ${o.category}` : '',
+    o.objects !== undefined ? `objects ${o.objects.join(', ')}` : '',
+  ].filter(Boolean);
+  return `override at ${where}${match.length ? ` (${match.join(', ')})` : ''}`;
+}
+
+/** For a finding the policy lets through without a word: what let it through. */
+function allowedBy(f: Finding, policy: Policy): string | undefined {
+  if (actionFor(f, policy) !== 'allow') return undefined;
+  const o = overrideFor(f, policy);
+  if (o) return describeOverride(o, policy);
+  return Object.hasOwn(policy.rules, f.rule) ? `rules.${f.rule}: allow` : `categories.${f.category}: allow`;
+}
+
 function position(f: Finding, s: CheckedStatement): { line: number; column: number } {
   return f.location ?? { line: s.line, column: s.column };
 }
@@ -345,9 +364,13 @@ function renderText(result: CheckResult, policy: Policy, cwd: string, github: bo
     const file = relative(cwd, s.file) || s.file;
     for (const f of s.findings) {
       const { line, column } = position(f, s);
-      lines.push(`${file}:${line}:${column} ${f.rule} ${f.message}`);
+      const allowed = allowedBy(f, policy);
+      lines.push(
+        `${file}:${line}:${column} ${f.rule}${allowed ? ` allowed by ${allowed}:` : ''} ${f.message}`,
+      );
       if (github) {
-        const level = LEVELS[findingAction(f, policy)] >= LEVELS.review ? 'error' : 'warning';
+        const action = findingAction(f, policy);
+        const level = allowed ? 'notice' : LEVELS[action] >= LEVELS.review ? 'error' : 'warning';
         lines.push(
           `::${level} file=${escapeProperty(file)},line=${line},col=${column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`,
         );
@@ -370,8 +393,12 @@ function renderText(result: CheckResult, policy: Policy, cwd: string, github: bo
     if (level !== 'allow') counts[level]++;
   }
   const suppressed = result.statements.reduce((n, s) => n + s.suppressed.length, 0);
+  const allowed = result.statements.reduce(
+    (n, s) => n + s.findings.filter((f) => allowedBy(f, policy) !== undefined).length,
+    0,
+  );
   lines.push(
-    `${result.files.length} files, ${result.statements.length} statements: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${suppressed} findings suppressed`,
+    `${plural(result.files.length, 'file')}, ${plural(result.statements.length, 'statement')}: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${plural(allowed, 'finding')} allowed by the policy, ${plural(suppressed, 'finding')} suppressed`,
   );
   return lines.join('\n');
 }

@@ -16,9 +16,14 @@ function overrideMatches(o: Override, f: Finding): boolean {
   return true;
 }
 
+/** The override that decides a finding (the first that matches), if any. */
+export function overrideFor(f: Finding, policy: Policy): Override | undefined {
+  return policy.overrides.find((o) => overrideMatches(o, f));
+}
+
 /** The action the policy assigns to one finding. */
 export function actionFor(f: Finding, policy: Policy): Action {
-  const override = policy.overrides.find((o) => overrideMatches(o, f));
+  const override = overrideFor(f, policy);
   const byRule = Object.hasOwn(policy.rules, f.rule) ? policy.rules[f.rule] : undefined;
   const action =
     override?.action ??

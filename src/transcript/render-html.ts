@@ -1,6 +1,7 @@
 import type { TranscriptLine } from './events.js';
 import { impactLines, impactOf, type StatementView, statementsOf } from './read.js';
 import type { VerifyResult } from './verify.js';
+import { plural } from './words.js';
 
 const esc = (s: unknown): string =>
   String(s).replace(
@@ -91,10 +92,36 @@ function apply(){const t=q.value.toLowerCase(),a=f.value;let n=0;for(const e of 
 const show=e.dataset.search.includes(t)&&(a===''||e.dataset.action===a);e.hidden=!show;if(show)n++}
 document.getElementById('shown').textContent=n}q.addEventListener('input',apply);f.addEventListener('change',apply);apply();`;
 
+type Outcome = 'allowed' | 'approved' | 'refused' | 'denied' | 'undecided';
+
+/**
+ * What became of a statement: allowed by the policy, approved or refused after review, denied by
+ * the policy, or held with no decision recorded (still waiting, or review not enforced).
+ */
+function outcomeOf(s: StatementView): Outcome {
+  if (s.action === 'deny') return 'denied';
+  if (s.approval) return s.approval.outcome === 'approved' ? 'approved' : 'refused';
+  return s.action === 'review' ? 'undecided' : 'allowed';
+}
+
+const OUTCOMES: { key: Outcome; label: string; always: boolean }[] = [
+  { key: 'allowed', label: 'allowed', always: true },
+  { key: 'approved', label: 'approved', always: true },
+  { key: 'refused', label: 'refused after review', always: true },
+  { key: 'denied', label: 'denied by policy', always: true },
+  { key: 'undecided', label: 'held without a decision', always: false },
+];
+
+function countOutcomes(statements: StatementView[]): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { allowed: 0, approved: 0, refused: 0, denied: 0, undecided: 0 };
+  for (const s of statements) counts[outcomeOf(s)]++;
+  return counts;
+}
+
 /** A self-contained HTML page (no external resources) for a transcript. */
 export function renderHtml(lines: TranscriptLine[], opts: { title: string; verify: VerifyResult }): string {
   const statements = statementsOf(lines);
-  const count = (a: string) => statements.filter((s) => (s.action ?? 'allow') === a).length;
+  const outcomes = countOutcomes(statements);
   const start = lines.find((l) => l.type === 'gateway.start');
   const v = opts.verify;
   const verify = v.ok
@@ -104,7 +131,11 @@ export function renderHtml(lines: TranscriptLine[], opts: { title: string; verif
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)}</title><style>${style}</style></head>
 <body><h1>${esc(opts.title)}</h1>
-<p class="summary">${start && start.type === 'gateway.start' ? `<span>${esc(start.dialect)} → ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ''}<span>${statements.length} statements</span><span>${count('allow')} allowed</span><span>${count('review')} reviewed</span><span>${count('deny')} denied</span>${verify}</p>
+<p class="summary">${start && start.type === 'gateway.start' ? `<span>${esc(start.dialect)} → ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ''}<span>${plural(statements.length, 'statement')}</span>${OUTCOMES.filter(
+    (o) => o.always || outcomes[o.key] > 0,
+  )
+    .map((o) => `<span>${outcomes[o.key]} ${o.label}</span>`)
+    .join('')}${verify}</p>
 <h2>Timing</h2>${waterfall(statements)}
 <h2>Statements (<span id="shown">${statements.length}</span>)</h2>
 <p><input id="search" type="search" placeholder="Search statements and rule ids"> <select id="filter"><option value="">all verdicts</option><option value="allow">allow</option><option value="review">review</option><option value="deny">deny</option></select></p>

@@ -1,24 +1,20 @@
 import type { TranscriptLine } from './events.js';
-import { impactLines, impactOf, statementsOf } from './read.js';
+import { impactLines, impactOf, type StatementView, statementsOf } from './read.js';
+import { plural } from './words.js';
 
 const codes = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;
 type Style = keyof typeof codes;
 
-/** A terminal timeline of a transcript: one block per statement, in the order they started. */
+/**
+ * A terminal timeline of a transcript in the order it was recorded: session starts and ends,
+ * and one block per statement where it started (the block gathers its verdict, approval and result).
+ */
 export function renderText(lines: TranscriptLine[], opts: { color: boolean }): string {
   const paint = (style: Style, s: string) => (opts.color ? `\x1b[${codes[style]}m${s}\x1b[0m` : s);
   const out: string[] = [];
   const start = lines[0] ? Date.parse(lines[0].ts) : 0;
   const at = (ts: string) => `+${((Date.parse(ts) - start) / 1000).toFixed(3)}s`;
-  for (const l of lines) {
-    if (l.type === 'gateway.start')
-      out.push(paint('bold', `gateway ${l.dialect} → ${l.upstream} (mode ${l.mode}, ${l.version})`));
-    if (l.type === 'session.start')
-      out.push(
-        paint('dim', `${at(l.ts)} [conn ${l.conn}] session: ${l.user}@${l.database} from ${l.client}`),
-      );
-  }
-  for (const s of statementsOf(lines)) {
+  const block = (s: StatementView) => {
     const verdict =
       s.action === 'deny'
         ? paint('red', 'DENY')
@@ -47,7 +43,7 @@ export function renderText(lines: TranscriptLine[], opts: { color: boolean }): s
       const r = s.result;
       const what = r.error
         ? paint('red', `error ${r.error.code}: ${r.error.message}`)
-        : `${r.tag ?? 'ok'}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}`;
+        : `${r.tag ?? 'ok'}${r.rows !== undefined ? ` (${plural(r.rows, 'row')})` : ''}`;
       out.push(`    → ${what} in ${r.durationMs.toFixed(1)} ms`);
     } else {
       out.push(paint('dim', '    → no result recorded (connection ended or job stopped)'));
@@ -59,13 +55,28 @@ export function renderText(lines: TranscriptLine[], opts: { color: boolean }): s
       for (const row of s.sample.rows)
         out.push(`      ${row.map((v) => (v === null ? 'NULL' : String(v))).join(' | ')}`);
     }
-  }
+  };
+  const statements = new Map(statementsOf(lines).map((s) => [`${s.conn}/${s.id}`, s]));
   for (const l of lines) {
-    if (l.type === 'session.end')
+    if (l.type === 'gateway.start')
+      out.push(paint('bold', `gateway ${l.dialect} → ${l.upstream} (mode ${l.mode}, ${l.version})`));
+    else if (l.type === 'session.start')
       out.push(
-        paint('dim', `${at(l.ts)} [conn ${l.conn}] session ended: ${l.reason} (${l.statements} statements)`),
+        paint('dim', `${at(l.ts)} [conn ${l.conn}] session: ${l.user}@${l.database} from ${l.client}`),
       );
-    if (l.type === 'gateway.stop') out.push(paint('bold', `${at(l.ts)} gateway stopped: ${l.reason}`));
+    else if (l.type === 'statement') {
+      const key = `${l.conn}/${l.id}`;
+      const s = statements.get(key);
+      statements.delete(key);
+      if (s) block(s);
+    } else if (l.type === 'session.end')
+      out.push(
+        paint(
+          'dim',
+          `${at(l.ts)} [conn ${l.conn}] session ended: ${l.reason} (${plural(l.statements, 'statement')})`,
+        ),
+      );
+    else if (l.type === 'gateway.stop') out.push(paint('bold', `${at(l.ts)} gateway stopped: ${l.reason}`));
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkFiles, migrationFiles, run, toSarif } from '../../src/cli/check.js';
 import { defaultPolicy, parsePolicy } from '../../src/policy/index.js';
@@ -134,9 +136,41 @@ describe('guardrail check command', () => {
       `${join(M, 'flyway/V2__cleanup.sql')}:4:1 destructive/drop-table suppressed: legacy table, archived in TICKET-12`,
     );
     expect(out).toMatch(
-      /5 files, \d+ statements: 0 denied, 2 need review, 1 with warnings, 2 findings suppressed$/,
+      /5 files, \d+ statements: 0 denied, 2 need review, 1 with warnings, 0 findings allowed by the policy, 2 findings suppressed$/,
     );
     expect(out).not.toContain('::error');
+  });
+
+  it('marks a finding an override allowed, naming the override, and counts in English', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guardrail-check-allowed-'));
+    const policy = join(dir, 'guardrail.yml');
+    writeFileSync(
+      policy,
+      'version: 1\noverrides:\n  - rule: destructive/drop-table\n    objects: ["tmp_*"]\n    action: allow\n',
+    );
+    const file = join(dir, 'V1__drop.sql');
+    writeFileSync(file, 'DROP TABLE tmp_import;\n');
+    const allowed = await cli(['--policy', policy, file]);
+    expect(allowed.code).toBe(0);
+    const shown = relative(process.cwd(), file);
+    const [finding] = allowed.out.split('\n').filter((l) => l.includes('destructive/drop-table'));
+    expect(finding).toContain(
+      `${shown}:1:1 destructive/drop-table allowed by override at ${policy}:3 (rule destructive/drop-table, objects tmp_*): `,
+    );
+    expect(allowed.out).toMatch(
+      /^1 file, 1 statement: 0 denied, 0 need review, 0 with warnings, 1 finding allowed by the policy, 0 findings suppressed$/m,
+    );
+    const annotated = await cli(['--policy', policy, file], { GITHUB_ACTIONS: 'true' });
+    expect(annotated.out).toContain(`::notice file=${shown},line=1,col=1,title=destructive/drop-table::`);
+
+    // The same statement on another table is held, and printed without the mark.
+    writeFileSync(file, 'DROP TABLE customers;\n');
+    const held = await cli(['--policy', policy, file]);
+    expect(held.code).toBe(1);
+    const head = `${shown}:1:1 destructive/drop-table `;
+    const line = held.out.split('\n').find((l) => l.startsWith(head));
+    expect(line?.slice(head.length)).toMatch(/^(?!allowed)\S/);
+    expect(held.out).toContain('0 findings allowed by the policy');
   });
 
   it('emits GitHub annotations under Actions', async () => {

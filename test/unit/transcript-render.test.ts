@@ -114,6 +114,93 @@ describe('transcript rendering', () => {
     expect(html.match(/class="stmt"/g)).toHaveLength(2);
   });
 
+  it('prints the timeline in the order it was recorded, sessions and statements interleaved', () => {
+    const r = new MemoryRecorder();
+    r.record(0, {
+      type: 'gateway.start',
+      dialect: 'postgres',
+      upstream: 'db:5432/app',
+      mode: 'enforce',
+      version: 't',
+    });
+    const statement = (conn: number, id: string, text: string) => {
+      r.record(conn, {
+        type: 'statement',
+        id,
+        text,
+        via: 'simple',
+        hash: 'c'.repeat(64),
+        inTransaction: false,
+      });
+      r.record(conn, { type: 'verdict', id, action: 'allow', rules: [], findings: [], enforced: true });
+      r.record(conn, { type: 'result', id, tag: 'SELECT 1', rows: 1, durationMs: 1 });
+    };
+    r.record(1, { type: 'session.start', user: 'ci', database: 'app', client: 'a' });
+    statement(1, 's1', 'SELECT 1 AS first');
+    r.record(1, { type: 'session.end', reason: 'client closed', statements: 1 });
+    r.record(2, { type: 'session.start', user: 'ci', database: 'app', client: 'b' });
+    statement(2, 's1', 'SELECT 2 AS second');
+    statement(2, 's2', 'SELECT 3 AS third');
+    r.record(2, { type: 'session.end', reason: 'client closed', statements: 2 });
+    r.record(0, { type: 'gateway.stop', reason: 'SIGTERM' });
+    const text = renderText(r.lines, { color: false });
+    const order = [
+      'gateway postgres',
+      '[conn 1] session: ci@app from a',
+      'SELECT 1 AS first',
+      '[conn 1] session ended: client closed (1 statement)',
+      '[conn 2] session: ci@app from b',
+      'SELECT 2 AS second',
+      'SELECT 3 AS third',
+      '[conn 2] session ended: client closed (2 statements)',
+      'gateway stopped: SIGTERM',
+    ].map((needle) => text.indexOf(needle));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(text).toContain('→ SELECT 1 (1 row) in 1.0 ms');
+    expect(text).not.toContain('1 rows');
+  });
+
+  it('counts statements in the page header by outcome', () => {
+    const r = new MemoryRecorder();
+    const held = (
+      id: string,
+      action: 'allow' | 'review' | 'deny',
+      outcome?: 'approved' | 'denied' | 'timeout',
+    ) => {
+      r.record(1, {
+        type: 'statement',
+        id,
+        text: id,
+        via: 'simple',
+        hash: 'd'.repeat(64),
+        inTransaction: false,
+      });
+      r.record(1, { type: 'verdict', id, action, rules: [], findings: [], enforced: true });
+      if (outcome) r.record(1, { type: 'approval.decided', id, requestId: `gr-${id}`, outcome, by: [] });
+    };
+    held('a1', 'allow');
+    held('a2', 'allow');
+    held('p1', 'review', 'approved');
+    held('r1', 'review', 'denied');
+    held('r2', 'review', 'timeout');
+    held('d1', 'deny');
+    const text = `${r.lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
+    const html = renderHtml(r.lines, { title: 't', verify: verifyTranscript(text) });
+    const summary = /<p class="summary">(.*?)<\/p>/.exec(html)?.[1] ?? '';
+    expect(summary.match(/<span>[^<]*<\/span>/g)).toEqual([
+      '<span>6 statements</span>',
+      '<span>2 allowed</span>',
+      '<span>1 approved</span>',
+      '<span>2 refused after review</span>',
+      '<span>1 denied by policy</span>',
+    ]);
+    held('w1', 'review');
+    expect(renderHtml(r.lines, { title: 't', verify: verifyTranscript(text) })).toContain(
+      '<span>1 held without a decision</span>',
+    );
+  });
+
   it('drops a torn last line but rejects damage in the middle', () => {
     const text = sampleRun()
       .map((l) => JSON.stringify(l))
