@@ -141,7 +141,8 @@ export function classifyTokens(tokens: readonly Token[]): TokenClassification {
   if (lead === 'DROP') return { findings, understood: classifyDrop(tokens, add) };
   if (lead === 'TRUNCATE') {
     const i = isWord(t1, 'TABLE') ? 2 : 1;
-    add('destructive/truncate', readNameList(tokens, i), 'TRUNCATE removes every row');
+    const names = readNameList(tokens, i);
+    add('destructive/truncate', names, `${naming('TRUNCATE', names)} removes every row`);
     return classified();
   }
   if (lead === 'REPLACE') {
@@ -265,12 +266,18 @@ const DROP_RULES: Record<string, KnownRuleId> = {
   LOGFILE: 'destructive/drop-other',
 };
 
+/** A message that names what the statement acts on, as the Postgres findings do: `DROP TABLE shop.users`. */
+function naming(head: string, names: string[]): string {
+  return names.length ? `${head} ${names.join(', ')}` : head;
+}
+
 function classifyDrop(tokens: readonly Token[], add: Add): boolean {
   let i = 1;
   const t1 = tokens[1];
   if (isWord(t1, 'PREPARE')) return true;
   if (isWord(t1, 'USER', 'ROLE')) {
-    add('privilege/role-change', accounts(tokens, skipIfExists(tokens, 2)), `DROP ${t1!.upper}`);
+    const names = accounts(tokens, skipIfExists(tokens, 2));
+    add('privilege/role-change', names, naming(`DROP ${t1!.upper}`, names));
     return false;
   }
   if (isWord(t1, 'TEMPORARY') && isWord(tokens[2], 'TABLE')) {
@@ -290,12 +297,12 @@ function classifyDrop(tokens: readonly Token[], add: Add): boolean {
     add(
       'destructive/drop-index',
       [table && index ? `${table.name}.${index.name}` : (index?.name ?? '')].filter(Boolean),
-      'DROP INDEX',
+      `${naming('DROP INDEX', index ? [index.name] : [])}${table ? ` ON ${table.name}` : ''}`,
     );
     return false;
   }
   const names = readNameList(tokens, nameAt);
-  add(rule ?? 'destructive/drop-other', names, `DROP ${what}`);
+  add(rule ?? 'destructive/drop-other', names, naming(`DROP ${what}`, names));
   // DROP <kind> [IF EXISTS] a, b [RESTRICT | CASCADE] is read completely from the tokens.
   let end = nameAt;
   while (end < tokens.length && !isWord(tokens[end], 'RESTRICT', 'CASCADE')) end++;
