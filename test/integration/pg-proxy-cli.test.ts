@@ -89,6 +89,9 @@ describe('guardrail proxy in the background', () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((res) => child.once('exit', res));
+    const logged = async (pattern: RegExp) => {
+      for (let i = 0; i < 250 && !pattern.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
+    };
     try {
       while (!stdout.includes('\n')) {
         if (child.exitCode !== null) throw new Error(`proxy exited: ${stderr}`);
@@ -104,6 +107,8 @@ describe('guardrail proxy in the background', () => {
         /ERROR: {2}guardrail: held for approval gr-[0-9a-f]{8} \(destructive\/drop-table\) and not run: denied: no approver is available to this proxy \(it has no terminal to ask on\)\. Run `guardrail proxy` in a terminal to approve at its prompt, or allow the rule in a policy file \(--policy FILE\)/,
       );
       expect(out).not.toContain('denied by');
+      // The log line is written before the client's error; give the pipe time to deliver it.
+      await logged(/\): denied: no approver/);
       expect(stderr).toContain(
         'guardrail proxy: [conn 1] held for review (destructive/drop-table): drop table kept',
       );
@@ -112,6 +117,16 @@ describe('guardrail proxy in the background', () => {
       );
       // The server says the table is still there.
       expect(await psql(server.url(), "select to_regclass('public.kept') is not null")).toBe('t\n');
+
+      // The proxy estimates impact on its side connection: a large UPDATE is held as a mass change.
+      await psql(server.url(), 'insert into kept select generate_series(1, 1500)', 'analyze kept');
+      const mass = await psql(url, 'update kept set id = id + 1 where id > 0');
+      expect(mass).toMatch(/held for approval gr-[0-9a-f]{8} \(mass-change\/rows\)/);
+      await logged(/mass-change\/rows\): denied/);
+      expect(stderr).toContain(
+        'held for review (mass-change/rows): update kept set id = id + 1 where id > 0',
+      );
+      expect(await psql(server.url(), 'select max(id) from kept')).toBe('1500\n');
     } finally {
       child.kill('SIGTERM');
     }
