@@ -4,6 +4,7 @@ import { AuditLog, auditSink } from '../broker/audit.js';
 import { Broker } from '../broker/broker.js';
 import { ConfigError, loadBrokerConfig } from '../broker/config.js';
 import { createBrokerServer } from '../broker/server.js';
+import { plural } from '../transcript/words.js';
 import { command, parse, UsageError } from './args.js';
 
 export const spec = command({
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const broker = new Broker(config, { audit: new AuditLog(auditSink(config.audit)) });
   if (values['sweep-once']) {
     const swept = await broker.sweep();
-    console.error(`guardrail broker: swept ${swept.length} expired login role(s)`);
+    console.error(`guardrail broker: swept ${plural(swept.length, 'expired login role')}`);
     await broker.close();
     return 0;
   }

@@ -258,7 +258,7 @@ export async function run(argv: string[]): Promise<number> {
     print(
       s.dim(
         `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. ${
-          values.approve ? '' : 'Run it again with --approve to see an approved DROP go through. '
+          values.approve ? '' : `Run \`${selfCommand()} demo --approve\` to see an approved DROP go through. `
         }In CI, the same gateway runs as a GitHub Action step: see README.md.`,
       ),
     );

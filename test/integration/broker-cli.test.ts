@@ -1,37 +1,23 @@
 // `guardrail broker --config broker.yml` as a process: reads the config (admin DSN from the
 // environment), serves, sweeps on start, stops cleanly on SIGTERM; a bad config exits 2.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProvider } from '../../src/credentials/broker-client.js';
+import { buildCli } from '../support/cli-build.js';
 import { type OidcIssuer, startOidcIssuer, useRunnerToken } from '../support/oidc-issuer.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
 let db: PgServer;
 let issuer: OidcIssuer;
 let dir: string;
-const cli = join('.cache', `broker-cli-${process.pid}.mjs`);
+let cli: string;
 let restoreRunnerToken: (() => void) | undefined;
 
 beforeAll(async () => {
-  mkdirSync('.cache', { recursive: true });
-  [db, issuer] = await Promise.all([
-    startPostgres(),
-    startOidcIssuer(),
-    build({
-      entryPoints: ['src/cli/main.ts'],
-      outfile: cli,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'warning',
-    }),
-  ]).then(([d, i]) => [d, i] as const);
+  [db, issuer, cli] = await Promise.all([startPostgres(), startOidcIssuer(), buildCli()]);
   await db.query('CREATE ROLE app_migrator NOLOGIN');
   dir = mkdtempSync(join(tmpdir(), 'guardrail-broker-cli-'));
   restoreRunnerToken = useRunnerToken(issuer);
@@ -39,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreRunnerToken?.();
-  rmSync(cli, { force: true });
+  if (cli) rmSync(dirname(cli), { recursive: true, force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
   await Promise.all([db?.stop(), issuer?.close()]);
 });
@@ -122,7 +108,7 @@ describe('guardrail broker', () => {
       env: { ...process.env, GUARDRAIL_TEST_ADMIN_DSN: db.url() },
       encoding: 'utf8',
     });
-    expect(r.stderr).toContain('swept 1 expired login role(s)');
+    expect(r.stderr).toContain('swept 1 expired login role\n');
     expect(r.status).toBe(0);
     const left = await db.query<{ rolname: string }>(
       "SELECT rolname FROM pg_roles WHERE rolname LIKE 'gr\\_%' ORDER BY 1",
