@@ -1,8 +1,9 @@
-// Runs a TypeScript entry (bench scripts) by bundling it to .cache/ first; Node 20 cannot strip types.
+// Runs a TypeScript entry (bench scripts, provisioning) by bundling it to .cache/ first; Node 20
+// cannot strip types.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { build } from 'esbuild';
+import { bundleTs } from './bundle-ts.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
@@ -11,15 +12,6 @@ if (!entry) {
 }
 mkdirSync('.cache', { recursive: true });
 const outfile = `.cache/${basename(entry, '.ts')}.mjs`;
-await build({
-  entryPoints: [entry],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-});
+await bundleTs(entry, outfile);
 const run = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

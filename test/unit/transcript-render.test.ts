@@ -6,7 +6,8 @@ import { renderHtml } from '../../src/transcript/render-html.js';
 import { renderText } from '../../src/transcript/render-text.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
-function sampleRun(): TranscriptLine[] {
+/** A recorder whose transcript has begun with gateway.start. */
+function started(): MemoryRecorder {
   const r = new MemoryRecorder();
   r.record(0, {
     type: 'gateway.start',
@@ -15,6 +16,11 @@ function sampleRun(): TranscriptLine[] {
     mode: 'enforce',
     version: 't',
   });
+  return r;
+}
+
+function sampleRun(): TranscriptLine[] {
+  const r = started();
   r.record(1, { type: 'session.start', user: 'ci', database: 'app', client: '127.0.0.1:5000' });
   r.record(1, {
     type: 'statement',
@@ -115,14 +121,7 @@ describe('transcript rendering', () => {
   });
 
   it('prints the timeline in the order it was recorded, sessions and statements interleaved', () => {
-    const r = new MemoryRecorder();
-    r.record(0, {
-      type: 'gateway.start',
-      dialect: 'postgres',
-      upstream: 'db:5432/app',
-      mode: 'enforce',
-      version: 't',
-    });
+    const r = started();
     const statement = (conn: number, id: string, text: string) => {
       r.record(conn, {
         type: 'statement',
