@@ -38,7 +38,7 @@ export const TEST_NEEDS: Need[] = [
   { pkg: 'python3-pymysql', why: `PyMySQL for ${SYSTEM_PYTHON}`, probe: { python: 'pymysql' } },
   {
     pkg: 'python3-cryptography',
-    why: "PyMySQL's caching_sha2_password exchange",
+    why: "PyMySQL's RSA password exchange without TLS (caching_sha2_password)",
     probe: { python: 'cryptography' },
   },
   { pkg: 'chromium', why: 'headless rendering of the HTML replay', probe: cmd('chromium') },
@@ -126,6 +126,16 @@ function describe(needs: Need[]): string[] {
   });
 }
 
+/** Where Debian puts servers' binaries; a user's PATH often lacks them. */
+const SBIN = ['/usr/sbin', '/sbin'];
+
+/** The directory outside PATH that holds a missing command, when it is installed after all. */
+function offPath(n: Need, env: ProbeEnv): string | undefined {
+  const probe = n.probe;
+  if (!('command' in probe)) return undefined;
+  return SBIN.find((d) => existsSync(join(env.root, d, probe.command)));
+}
+
 /**
  * Meets the needs or says exactly what to do. Returns true when everything is there (after
  * installing what was missing, if this host can).
@@ -133,6 +143,20 @@ function describe(needs: Need[]): string[] {
 export function provision(needs: Need[], env: ProbeEnv, host: Host, purpose: string): boolean {
   const absent = missing(needs, env);
   if (absent.length === 0) return true;
+  const hidden = absent.flatMap((n) => {
+    const dir = offPath(n, env);
+    return dir ? [{ n, dir }] : [];
+  });
+  if (hidden.length > 0) {
+    // Installed, but the tests start them by name: installing again would not help.
+    for (const { n, dir } of hidden)
+      host.log(
+        `${purpose}: ${'command' in n.probe ? n.probe.command : n.pkg} is in ${dir}, which is not on PATH`,
+      );
+    const dirs = [...new Set(hidden.map((h) => h.dir))].join(':');
+    host.log(`Nothing was run. Add it to PATH, then run it again:\n  export PATH="$PATH:${dirs}"`);
+    return false;
+  }
   const packages = packagesOf(absent);
   if (!host.canInstall) {
     host.log(`${purpose} needs Debian packages that are not installed:`);

@@ -157,6 +157,19 @@ describe('provision', () => {
     expect(log.at(-1)).toBe(`npm test: installed ${packages.join(' ')}`);
   });
 
+  it('says so when a server binary is installed but its directory is not on PATH', () => {
+    const env = { ...fakeMachine(['mariadbd']), python: [SYSTEM_PYTHON] };
+    mkdirSync(join(env.root, 'usr/sbin'), { recursive: true });
+    stub(join(env.root, 'usr/sbin'), 'mariadbd');
+    const { host, log, calls } = recordingHost(true);
+    expect(provision(TEST_NEEDS, env, host, 'npm test')).toBe(false);
+    expect(calls).toEqual([]);
+    expect(log).toEqual([
+      'npm test: mariadbd is in /usr/sbin, which is not on PATH',
+      'Nothing was run. Add it to PATH, then run it again:\n  export PATH="$PATH:/usr/sbin"',
+    ]);
+  });
+
   it('fails when apt-get fails or the install did not provide the tool', () => {
     const env = fakeMachine(['chromium']);
     const lines: string[] = [];
