@@ -5,12 +5,15 @@
 // installed when this runs as root on Debian; otherwise it stops before any test runs and prints
 // the one command that installs them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** How a need is checked: a command that must run, a module the system Python imports, a file. */
-export type Probe = { command: string; args: string[] } | { python: string } | { dir: string; file: string };
+/**
+ * How a need is checked: a command that must run (or, without args, be an executable on PATH),
+ * a module the system Python imports, a file.
+ */
+export type Probe = { command: string; args?: string[] } | { python: string } | { dir: string; file: string };
 
 export interface Need {
   /** The Debian package that provides it. */
@@ -32,7 +35,12 @@ export const TEST_NEEDS: Need[] = [
   { pkg: 'postgresql-client', why: 'psql and pgbench as real clients', probe: cmd('psql') },
   { pkg: 'postgresql-client', why: 'psql and pgbench as real clients', probe: cmd('pgbench') },
   { pkg: 'mariadb-server', why: 'the MariaDB server the tests start', probe: cmd('mariadbd') },
-  { pkg: 'mariadb-server', why: 'the MariaDB server the tests start', probe: cmd('mariadb-install-db') },
+  // Its --version fails unless run as root, so it is only looked up.
+  {
+    pkg: 'mariadb-server',
+    why: 'the MariaDB server the tests start',
+    probe: { command: 'mariadb-install-db' },
+  },
   { pkg: 'mariadb-client', why: 'the mariadb CLI as a real client', probe: cmd('mariadb') },
   { pkg: 'python3-psycopg2', why: `psycopg2 for ${SYSTEM_PYTHON}`, probe: { python: 'psycopg2' } },
   { pkg: 'python3-pymysql', why: `PyMySQL for ${SYSTEM_PYTHON}`, probe: { python: 'pymysql' } },
@@ -67,13 +75,26 @@ export function systemProbeEnv(): ProbeEnv {
   return { path: process.env.PATH ?? '/usr/bin:/bin', python: [SYSTEM_PYTHON], root: '/' };
 }
 
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function present(probe: Probe, env: ProbeEnv): boolean {
   if ('dir' in probe) {
     const dir = join(env.root, probe.dir);
     return existsSync(dir) && readdirSync(dir).some((v) => existsSync(join(dir, v, probe.file)));
   }
+  if ('command' in probe && !probe.args)
+    return env.path.split(':').some((d) => d !== '' && isExecutable(join(d, probe.command)));
   const [file, ...args] =
-    'python' in probe ? [...env.python, '-c', `import ${probe.python}`] : [probe.command, ...probe.args];
+    'python' in probe
+      ? [...env.python, '-c', `import ${probe.python}`]
+      : [probe.command, ...(probe.args ?? [])];
   const r = spawnSync(file!, args, {
     env: { ...process.env, PATH: env.path },
     stdio: 'ignore',

@@ -90,10 +90,13 @@ describe('the needs of the tests', () => {
       'python3-cryptography',
       'chromium',
     ]);
-    // A command that is there but fails (a wrapper without its binary) is missing too.
+    // A command that is there but fails (a wrapper without its binary) is missing too, and so is
+    // a file that is looked up only (mariadb-install-db) when it is not executable.
     stub(env.path, 'openssl', 1);
+    chmodSync(join(env.path, 'mariadb-install-db'), 0o644);
     expect(packagesOf(missing(TEST_NEEDS, { ...env, python: [SYSTEM_PYTHON] }))).toEqual([
       'postgresql-client',
+      'mariadb-server',
       'chromium',
       'openssl',
     ]);
