@@ -150,7 +150,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   log(
     terminal
       ? 'reviews: statements held for review are asked on this terminal (type yes to approve)'
-      : 'reviews: none possible, there is no terminal to ask on: every statement held for review is denied',
+      : 'reviews: no terminal to ask on, so nobody can approve; every statement held for review is denied',
   );
   return {
     url: gateway.url,

@@ -17,7 +17,7 @@ export const spec = command({
   options: {
     verify: {
       type: 'boolean',
-      description: 'check the hash chain and that the run ended with gateway.stop, print nothing else',
+      description: 'only check the hash chain, and that the run ended with gateway.stop',
     },
     html: { type: 'string', value: 'OUT', description: 'write a self-contained HTML replay to OUT' },
     against: {

@@ -98,7 +98,7 @@ describe('guardrail proxy in the background', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(stderr).toContain(
-        'guardrail proxy: reviews: none possible, there is no terminal to ask on: every statement held for review is denied',
+        'guardrail proxy: reviews: no terminal to ask on, so nobody can approve; every statement held for review is denied',
       );
       const url = stdout.trim();
       await psql(server.url(), 'create table if not exists kept (id int)');
