@@ -7,21 +7,25 @@ import type { ApprovalChannel, ApprovalOutcome } from '../approvals/types.js';
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 
-/** Why a background proxy refuses what needs review, and what to do about it: the client sees it. */
-export const NO_APPROVER =
-  'no approver is available to this proxy (it has no terminal to ask on). ' +
-  'Run `guardrail proxy` in a terminal to approve at its prompt, ' +
-  'or allow the rule in a policy file (--policy FILE)';
-
 /** The approval channel of a proxy without a terminal: nobody can be asked, so every review is denied. */
 export class NoApprover implements ApprovalChannel {
   readonly name = 'none';
+  /** Why, and what to do about it: the client's error carries it. */
+  private readonly reason: string;
+
+  /** @param self how the user starts guardrail where they are (`npx guardrail`, …). */
+  constructor(self: string) {
+    this.reason =
+      'no approver is available to this proxy (it has no terminal to ask on). ' +
+      `Run \`${self} proxy\` in a terminal to approve at its prompt, ` +
+      'or allow the rule in a policy file (--policy FILE)';
+  }
 
   async request(): Promise<ApprovalOutcome> {
     return {
       decision: 'denied',
       by: [],
-      reason: NO_APPROVER,
+      reason: this.reason,
       decidedAt: new Date().toISOString(),
       hashes: [],
     };

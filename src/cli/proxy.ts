@@ -12,7 +12,7 @@ import { startPostgresGateway } from '../gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
-import { command, parse, UsageError } from './args.js';
+import { command, parse, selfCommand, UsageError } from './args.js';
 import { LoggingRecorder, NoApprover, terminalAvailable } from './proxy-log.js';
 
 export const spec = command({
@@ -84,7 +84,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
   // Decided once, and said at start-up: a proxy in the background must not deny in silence.
   const terminal = terminalAvailable();
-  const approvals = terminal ? new TerminalChannel() : new NoApprover();
+  const approvals = terminal ? new TerminalChannel() : new NoApprover(selfCommand());
   const common = { policy, recorder, approvals };
   const listen = { host, port, version: 'guardrail-cli' };
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);

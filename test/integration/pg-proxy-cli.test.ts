@@ -3,7 +3,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningProxy, startProxy } from '../../src/cli/proxy.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
@@ -97,6 +97,7 @@ describe('guardrail proxy in the background', () => {
         if (child.exitCode !== null) throw new Error(`proxy exited: ${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
+      await logged(/reviews: /);
       expect(stderr).toContain(
         'guardrail proxy: reviews: no terminal to ask on, so nobody can approve; every statement held for review is denied',
       );
@@ -104,7 +105,11 @@ describe('guardrail proxy in the background', () => {
       await psql(server.url(), 'create table if not exists kept (id int)');
       const out = await psql(url, 'drop table kept');
       expect(out).toMatch(
-        /ERROR: {2}guardrail: held for approval gr-[0-9a-f]{8} \(destructive\/drop-table\) and not run: denied: no approver is available to this proxy \(it has no terminal to ask on\)\. Run `guardrail proxy` in a terminal to approve at its prompt, or allow the rule in a policy file \(--policy FILE\)/,
+        /ERROR: {2}guardrail: held for approval gr-[0-9a-f]{8} \(destructive\/drop-table\) and not run: denied: no approver is available to this proxy \(it has no terminal to ask on\)\./,
+      );
+      // What to do, with the command as this user starts it.
+      expect(out).toContain(
+        `Run \`node ${relative(process.cwd(), cli)} proxy\` in a terminal to approve at its prompt, or allow the rule in a policy file (--policy FILE)`,
       );
       expect(out).not.toContain('denied by');
       // The log line is written before the client's error; give the pipe time to deliver it.
