@@ -138,7 +138,7 @@ export function systemHost(env: ProbeEnv): Host {
   };
 }
 
-function describe(needs: Need[]): string[] {
+function listNeeds(needs: Need[]): string[] {
   const width = Math.max(...needs.map((n) => n.pkg.length));
   return needs.map((n) => {
     const probe = n.probe;
@@ -181,7 +181,7 @@ export function provision(needs: Need[], env: ProbeEnv, host: Host, purpose: str
   const packages = packagesOf(absent);
   if (!host.canInstall) {
     host.log(`${purpose} needs Debian packages that are not installed:`);
-    for (const line of describe(absent)) host.log(line);
+    for (const line of listNeeds(absent)) host.log(line);
     host.log('Nothing was run. Install them (as root, or with sudo), then run it again:');
     host.log(
       `  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`,
@@ -190,7 +190,7 @@ export function provision(needs: Need[], env: ProbeEnv, host: Host, purpose: str
     return false;
   }
   host.log(`${purpose}: installing ${packages.join(' ')}`);
-  for (const line of describe(absent)) host.log(line);
+  for (const line of listNeeds(absent)) host.log(line);
   for (const args of [
     ['update', '-qq'],
     ['install', '-y', '-qq', '--no-install-recommends', ...packages],
@@ -204,7 +204,7 @@ export function provision(needs: Need[], env: ProbeEnv, host: Host, purpose: str
   const still = missing(absent, env);
   if (still.length > 0) {
     host.log(`${purpose}: still missing after the install:`);
-    for (const line of describe(still)) host.log(line);
+    for (const line of listNeeds(still)) host.log(line);
     return false;
   }
   host.log(`${purpose}: installed ${packages.join(' ')}`);
