@@ -96,6 +96,7 @@ async function publish(
     baseUrl: gh.url,
     retryBaseMs: 10,
     timeoutMs: 20_000,
+    pullRequestLagMs: 300,
     // Each test its own write spacing, as each job has its own token.
     throttleId: randomBytes(6).toString('hex'),
     log: (m) => logs.push(m),
