@@ -186,9 +186,9 @@ async function committersOf(octokit: GitHubClient, repo: Repo, pr: number, signa
   return [...logins];
 }
 
-/** The author of a pull request known only by number; undefined when GitHub names no user. */
+/** The author of a pull request known only by number (a pull request is an issue too); undefined when GitHub names no user. */
 async function authorOf(octokit: GitHubClient, repo: Repo, pr: number, signal: AbortSignal) {
-  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr, request: { signal } });
+  const { data } = await octokit.rest.issues.get({ ...repo, issue_number: pr, request: { signal } });
   return data.user?.login;
 }
 
