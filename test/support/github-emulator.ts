@@ -124,6 +124,8 @@ export interface LoggedRequest {
   path: string;
   query: string;
   status: number | 'hung' | 'refused' | 'lost';
+  /** What was answered, for the contract test; absent when nothing was. */
+  response?: { headers: Record<string, string>; body: string; conditional: boolean };
 }
 
 interface Fault {
@@ -810,14 +812,24 @@ export class GitHubEmulator {
       res.socket?.destroy();
       return;
     }
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status });
-    if (res.destroyed) return;
+    if (res.destroyed) {
+      this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status });
+      return;
+    }
     const json = status === 304 ? '' : JSON.stringify(body);
-    res.writeHead(status, {
+    const headers = {
       ...(status === 304 ? {} : { 'content-type': 'application/json; charset=utf-8' }),
       ...this.rateHeaders(),
       ...extra,
+    };
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.search,
+      status,
+      response: { headers, body: json, conditional: req.headers['if-none-match'] !== undefined },
     });
+    res.writeHead(status, headers);
     res.end(json);
   }
 
