@@ -9,6 +9,7 @@ import { identityOf } from './identity.js';
 import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
 import { levelOf } from './permission.js';
 import { marker, renderComment } from './render.js';
+import { sleep } from './sleep.js';
 import { bodyHash, type IssueComment, type Tally, tally } from './tally.js';
 import { type Repo, repoOf, resolveTarget, type Target, trackingIssue } from './target.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
@@ -70,19 +71,6 @@ const REACTION = { approve: '+1', deny: '-1', ignored: 'eyes' } as const;
 function actorsOf(request: ApprovalRequest): string[] {
   const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
   return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a): a is string => !!a);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -306,7 +294,8 @@ export class GitHubChannel implements ApprovalChannel {
           signal,
           deadline,
         );
-        return { ...data, written: bodyHash(body) };
+        // GitHub's copy of the body is the reference: what it stored is what people read.
+        return { ...data, written: bodyHash(data.body ?? body) };
       } catch (err) {
         const status = statusOf(err);
         const refused = status !== undefined && status >= 400 && status < 500;
@@ -315,19 +304,17 @@ export class GitHubChannel implements ApprovalChannel {
         this.log(
           `posting approval ${id} failed (${this.errorText(err)}); looking for it before trying again`,
         );
-        const found = await this.call(
-          (s) => this.findPosted(repo, issue, id, body, s),
-          signal,
-          deadline,
-        ).catch(() => undefined);
-        if (found) return { ...found, written: bodyHash(body) };
+        const found = await this.call((s) => this.findPosted(repo, issue, id, s), signal, deadline).catch(
+          () => undefined,
+        );
+        if (found) return { ...found, written: bodyHash(found.body) };
         await sleep((this.options.retryBaseMs ?? 1000) * attempt * attempt, signal);
       }
     }
   }
 
-  /** The comment a lost POST created: exactly the body written, by the token's own identity. */
-  private async findPosted(repo: Repo, issue: number, id: string, body: string, signal: AbortSignal) {
+  /** The comment a lost POST created: the request's marker, written by the token's own identity. */
+  private async findPosted(repo: Repo, issue: number, id: string, signal: AbortSignal) {
     const me = (await this.whoAmI(signal)).toLowerCase();
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
       ...repo,
@@ -336,9 +323,7 @@ export class GitHubChannel implements ApprovalChannel {
       per_page: 100,
       request: { signal },
     });
-    return comments.find(
-      (c) => c.body?.startsWith(marker(id)) && c.body === body && c.user?.login.toLowerCase() === me,
-    );
+    return comments.find((c) => c.body?.startsWith(marker(id)) && c.user?.login.toLowerCase() === me);
   }
 
   private async run(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {

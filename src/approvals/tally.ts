@@ -75,9 +75,10 @@ function sameLogin(a: string | undefined, b: string): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
+/** sha256 of a comment body, line endings aside (GitHub may store CRLF for LF). */
 export function bodyHash(body: string | null | undefined): string {
   return createHash('sha256')
-    .update(body ?? '')
+    .update((body ?? '').replace(/\r\n/g, '\n'))
     .digest('hex');
 }
 

@@ -5,6 +5,7 @@
 import type { GitHubClient } from './octokit.js';
 import { statusOf } from './octokit.js';
 import { escapeInline } from './render.js';
+import { sleep } from './sleep.js';
 import type { JobInfo } from './types.js';
 
 export interface Target {
@@ -113,19 +114,6 @@ export interface LookupTiming {
   lagMs: number;
   /** First wait between asks; doubles each time. */
   baseMs: number;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

@@ -11,8 +11,7 @@ import { getOctokit } from '@actions/github';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/approvals/octokit.js';
 import { upsertReportComment } from '../../src/approvals/report.js';
-import type { JobInfo } from '../../src/approvals/types.js';
-import { approve, issueOf, never, SHA, setup } from '../support/approval-channel.js';
+import { approve, issueOf, jobOf, never, SHA, setup } from '../support/approval-channel.js';
 import {
   GitHubEmulator as Emulator,
   type GitHubEmulator,
@@ -131,19 +130,6 @@ function holdToDescription(gh: GitHubEmulator): void {
   expect([...new Set(problems)]).toEqual([]);
 }
 
-const job = (gh: GitHubEmulator, eventName: string): JobInfo => ({
-  repository: gh.repository,
-  serverUrl: 'https://github.com',
-  runId: '1',
-  runAttempt: '1',
-  job: 'migrate',
-  workflow: 'Deploy',
-  ref: 'refs/heads/main',
-  sha: SHA,
-  actor: 'job-actor',
-  eventName,
-});
-
 describe('the GitHub emulator answers as GitHub’s description says', () => {
   it('finds the endpoints the production code calls', () => {
     expect(endpoints.map((e) => `${e.method} ${e.route}`).sort()).toEqual(
@@ -191,7 +177,7 @@ describe('the GitHub emulator answers as GitHub’s description says', () => {
       people: { [SHA]: { author: 'pr-author', committer: null } },
     });
     t.gh.mergePullRequest(pr.number, 'ae'.padEnd(40, '7'));
-    const req = t.request({ job: { ...job(t.gh, 'push'), sha: 'ae'.padEnd(40, '7') } });
+    const req = t.request({ job: { ...jobOf(t.gh, 'push'), sha: 'ae'.padEnd(40, '7') } });
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
     t.gh.addComment(pr.number, { login: 'alice', body: approve(req) });
@@ -263,7 +249,7 @@ describe('the GitHub emulator answers as GitHub’s description says', () => {
     for (let i = 0; i < 2; i++) {
       await upsertReportComment({
         token: gh.token,
-        job: job(gh, 'push'),
+        job: jobOf(gh, 'push'),
         body: `report ${i}`,
         baseUrl: gh.url,
         payload: {},

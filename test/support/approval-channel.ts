@@ -9,7 +9,12 @@ import type { ExpectStatic } from 'vitest';
 import { commandFor, requestHash } from '../../src/approvals/commands.js';
 import { GitHubChannel } from '../../src/approvals/github.js';
 import { marker } from '../../src/approvals/render.js';
-import type { ApprovalOutcome, ApprovalRequest, ApprovalStatement } from '../../src/approvals/types.js';
+import type {
+  ApprovalOutcome,
+  ApprovalRequest,
+  ApprovalStatement,
+  JobInfo,
+} from '../../src/approvals/types.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import type { ApprovalPolicy } from '../../src/policy/types.js';
 import { type Behaviour, type GhComment, type GhIssue, GitHubEmulator } from './github-emulator.js';
@@ -92,18 +97,7 @@ export async function setup(opts: Setup = {}) {
     batch: false,
     statements: [dropTable],
     database: { dialect: 'postgres', name: 'app', host: 'db.internal:5432', role: 'gr_job_42' },
-    job: {
-      repository: gh.repository,
-      serverUrl: 'https://github.com',
-      runId: '4242',
-      runAttempt: '1',
-      job: 'migrate',
-      workflow: 'Deploy',
-      ref: 'refs/heads/main',
-      sha: SHA,
-      actor: 'job-actor',
-      eventName: event,
-    },
+    job: jobOf(gh, event),
     deadline: new Date(Date.now() + 8_000),
     ...over,
   });
@@ -146,6 +140,22 @@ export async function setup(opts: Setup = {}) {
 }
 
 export const never = () => new AbortController().signal;
+
+/** The run the requests come from: workflow Deploy, job migrate, on SHA, started by job-actor. */
+export function jobOf(gh: GitHubEmulator, eventName: string): JobInfo {
+  return {
+    repository: gh.repository,
+    serverUrl: 'https://github.com',
+    runId: '4242',
+    runAttempt: '1',
+    job: 'migrate',
+    workflow: 'Deploy',
+    ref: 'refs/heads/main',
+    sha: SHA,
+    actor: 'job-actor',
+    eventName,
+  };
+}
 
 /** The approval command exactly as the request comment tells people to type it. */
 export function approve(req: ApprovalRequest): string {
