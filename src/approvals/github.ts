@@ -10,7 +10,7 @@ import { createClient, errorText, type GitHubClient, scrub, statusOf } from './o
 import { levelOf } from './permission.js';
 import { marker, renderComment } from './render.js';
 import { sleep } from './sleep.js';
-import { bodyHash, type IssueComment, type Tally, tally } from './tally.js';
+import { approvalsNeeded, bodyHash, type IssueComment, type Tally, tally } from './tally.js';
 import { type Repo, repoOf, resolveTarget, type Target, trackingIssue } from './target.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
 
@@ -338,7 +338,16 @@ export class GitHubChannel implements ApprovalChannel {
     } catch (err) {
       return this.failed(err, 'could not find a pull request or issue to ask on', signal);
     }
-    if (target.authorUnknown) this.log(`approval ${request.id}: author unknown (${target.authorUnknown})`);
+    if (target.authorUnknown) {
+      this.log(`approval ${request.id}: author unknown (${target.authorUnknown})`);
+      const { approvers } = this.options.policy;
+      const needed = approvalsNeeded(this.options.policy, true);
+      // The policy's approvers list cannot supply the extra approver: refused without asking.
+      if (approvers && approvers.length < needed)
+        return this.outcome('denied', {
+          reason: `the change's author is unknown (${target.authorUnknown}), so ${needed} distinct approvers are needed, but the policy lists only ${approvers.length}`,
+        });
+    }
 
     const voided: { url: string; reason: string }[] = [];
     for (;;) {

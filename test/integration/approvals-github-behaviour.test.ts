@@ -81,6 +81,20 @@ describe.concurrent('the pull request behind a run (issue 22 items 1, 2, 4; issu
     await t.gh.close();
   });
 
+  it('refuses at once when the author is unknown and the approvers list cannot supply one more', async ({
+    expect,
+  }) => {
+    const t = await setup({ event: 'schedule', policy: { approvers: ['alice'], required: 1 } });
+    t.gh.pushToDefaultBranch(SHA);
+    const outcome = await t.channel().request(t.request(), never());
+    expect(outcome).toMatchObject({ decision: 'denied', hashes: [] });
+    expect(outcome.reason).toMatch(
+      /author is unknown .*, so 2 distinct approvers are needed, but the policy lists only 1$/,
+    );
+    expect(t.gh.comments).toEqual([]);
+    await t.gh.close();
+  });
+
   it('takes the author of a pull request whose author account is gone for unknown', async ({ expect }) => {
     const t = await setup({ event: 'push' });
     const pr = t.gh.addPullRequest({ author: null, headSha: SHA });
