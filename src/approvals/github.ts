@@ -384,7 +384,7 @@ export class GitHubChannel implements ApprovalChannel {
         continue;
       }
       const outcome = { ...waited, ...voidedOf(voided) };
-      await this.finish(repo, comment, request, target, outcome);
+      await this.finish(repo, comment, renderComment(request, { ...this.context(target, notice), outcome }));
       return outcome;
     }
   }
@@ -537,14 +537,7 @@ export class GitHubChannel implements ApprovalChannel {
    * Best effort: the outcome stands whether or not the comment can be updated. A comment someone
    * else has edited since it was read is left as it is: rewriting it would erase the evidence.
    */
-  private async finish(
-    repo: Repo,
-    comment: PostedComment,
-    request: ApprovalRequest,
-    target: Target,
-    outcome: ApprovalOutcome,
-  ) {
-    const body = renderComment(request, { ...this.context(target), outcome });
+  private async finish(repo: Repo, comment: PostedComment, body: string) {
     const signal = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
     try {
       const { data } = await this.octokit.rest.issues.getComment({

@@ -282,6 +282,7 @@ describe.concurrent('comments and their times (issue 22 items 6, 9; issue 15)', 
       // The forged comment is left as the evidence it is; the new one carries the outcome.
       expect(asked.body).toBe(forged);
       expect(again.body).toContain('> **Approved** by @carol');
+      expect(again.body).toContain(`The earlier request comment ${asked.html_url}`);
       await t.gh.close();
     },
   );

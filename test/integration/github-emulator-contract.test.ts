@@ -222,7 +222,7 @@ describe('the GitHub emulator answers as GitHub’s description says', () => {
     await t.gh.close();
   });
 
-  it('issues disabled: 410 for new issues and for an issue’s comments', async () => {
+  it('issues disabled: 410 for new issues and for an issue’s comments; 422 for an empty comment', async () => {
     const t = await setup({ event: 'workflow_dispatch', behaviour: { issuesDisabled: true } });
     const issue = t.gh.addIssue({ title: 'from before issues were turned off' });
     expect((await t.channel().request(t.request(), never())).decision).toBe('error');
@@ -235,6 +235,12 @@ describe('the GitHub emulator answers as GitHub’s description says', () => {
     });
     await expect(octokit.rest.issues.get({ ...repo, issue_number: issue.number })).rejects.toMatchObject({
       status: 410,
+    });
+    const pr = t.gh.addPullRequest({ author: 'pr-author', headSha: SHA });
+    await expect(
+      octokit.rest.issues.createComment({ ...repo, issue_number: pr.number, body: '' }),
+    ).rejects.toMatchObject({
+      status: 422,
     });
     expect(t.gh.count('POST', /\/issues$/, 410)).toBe(1);
     holdToDescription(t.gh);

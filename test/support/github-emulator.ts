@@ -966,6 +966,9 @@ export class GitHubEmulator {
     /** With issues disabled, only pull requests keep their conversation. */
     const disabled = (issue: GhIssue) => this.behaviour.issuesDisabled && !issue.pull_request;
     const location = (url: string) => ({ location: url });
+    /** GitHub's validation-error shape: a message and where to read about it. */
+    const invalid = (message: string) =>
+      this.send(res, req, 422, { message, documentation_url: 'https://docs.github.com/rest', errors: [] });
     let m: RegExpExecArray | null;
 
     if ((m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
@@ -976,9 +979,9 @@ export class GitHubEmulator {
       if (method === 'POST') {
         const body = await this.readBody(req);
         if (typeof body.body !== 'string' || body.body.length === 0) {
-          return this.send(res, req, 422, { message: 'Validation Failed' });
+          return invalid('Validation Failed');
         }
-        if (body.body.length > 65_536) return this.send(res, req, 422, { message: 'Body is too long' });
+        if (body.body.length > 65_536) return invalid('Body is too long');
         charge();
         const comment = this.newComment(number, this.self, body.body, this.now());
         return this.send(res, req, 201, comment, location(comment.url));
@@ -1003,7 +1006,7 @@ export class GitHubEmulator {
       if (!comment) return this.send(res, req, 404, { message: 'Not Found' });
       if (method === 'PATCH') {
         const body = await this.readBody(req);
-        if (typeof body.body !== 'string') return this.send(res, req, 422, { message: 'Validation Failed' });
+        if (typeof body.body !== 'string') return invalid('Validation Failed');
         comment.body = body.body;
         comment.updated_at = this.stamp();
         charge();
@@ -1018,7 +1021,7 @@ export class GitHubEmulator {
         return this.send(res, req, 404, { message: 'Not Found' });
       const body = await this.readBody(req);
       if (typeof body.content !== 'string' || !REACTIONS.has(body.content)) {
-        return this.send(res, req, 422, { message: 'Validation Failed' });
+        return invalid('Validation Failed');
       }
       const reaction: GhReaction = { id: this.nextId++, commentId, content: body.content, user: this.self };
       this.reactions.push(reaction);
@@ -1116,8 +1119,7 @@ export class GitHubEmulator {
       if (method === 'POST') {
         if (this.behaviour.issuesDisabled) return gone();
         const body = await this.readBody(req);
-        if (typeof body.title !== 'string' || !body.title)
-          return this.send(res, req, 422, { message: 'Validation Failed' });
+        if (typeof body.title !== 'string' || !body.title) return invalid('Validation Failed');
         // Without push access GitHub drops the labels and says nothing.
         const labels =
           Array.isArray(body.labels) && this.behaviour.tokenCanPush ? body.labels.map(String) : [];
