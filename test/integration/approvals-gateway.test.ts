@@ -26,7 +26,7 @@ beforeAll(async () => {
   const channel = new GitHubChannel({
     token: gh.token,
     repository: gh.repository,
-    policy: { ...defaultPolicy().approvals, timeoutMs: 6_000 },
+    policy: { ...defaultPolicy().approvals, timeoutMs: 10_000 },
     baseUrl: gh.url,
     eventPath: join(dir, 'no-event.json'),
     pollIntervalMs: 50,
@@ -38,8 +38,8 @@ beforeAll(async () => {
   gw = await gatewayFor(server, {
     rules: [{ pattern: /^drop\s+table\b/i, rule: 'destructive/drop-table', action: 'review' }],
     approvals: channel,
-    // The session sets the deadline the channel waits for.
-    approvalTimeoutMs: 6_000,
+    // The session sets the deadline the channel waits for: room for a re-posted request.
+    approvalTimeoutMs: 10_000,
   });
 });
 
@@ -106,6 +106,37 @@ describe('approvals through the Postgres gateway', () => {
     expect(comment.body).toContain('> **Approved** by @alice, @carol');
     const decided = gw.transcript().find((l) => l.type === 'approval.decided' && l.requestId === id);
     expect(decided).toMatchObject({ outcome: 'approved', by: ['alice', 'carol'], url: comment.html_url });
+  });
+
+  it('records a request comment someone else edited as void, asks again, and runs only once approved there', async () => {
+    await server.query('create table forged_ask(id int)');
+    const run = psql('DROP TABLE forged_ask;\n');
+    const { comment, id } = await requestFor('DROP TABLE forged_ask');
+    const command = /^\/guardrail approve \S+ [0-9a-f]{12}$/m.exec(comment.body)![0];
+    // The statement shown is swapped for a harmless one, and approved there: that does not count.
+    gh.editComment(comment.id, comment.body.replace('DROP TABLE forged_ask', 'SELECT 1'));
+    gh.addComment(issueOf(comment), { login: 'alice', body: command });
+    gh.addComment(issueOf(comment), { login: 'carol', body: command });
+    let again: GhComment | undefined;
+    while (!again) {
+      again = gh.comments.find(
+        (c) => c.id > comment.id && c.body?.includes(`<!-- guardrail:request:${id} -->`),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await tableExists('forged_ask')).toBe(true);
+    gh.addComment(issueOf(again), { login: 'alice', body: command });
+    gh.addComment(issueOf(again), { login: 'carol', body: command });
+    const { status } = await run;
+    expect(status).toBe(0);
+    expect(await tableExists('forged_ask')).toBe(false);
+    const decided = gw.transcript().find((l) => l.type === 'approval.decided' && l.requestId === id);
+    expect(decided).toMatchObject({
+      outcome: 'approved',
+      url: again.html_url,
+      voided: [{ url: comment.html_url, reason: 'was edited by someone other than guardrail' }],
+    });
+    expect(comment.body).toContain('SELECT 1');
   });
 
   it('keeps the table when the request is denied, and the session goes on', async () => {
