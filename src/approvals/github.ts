@@ -1,6 +1,7 @@
 // The GitHub approval channel: asks on the run's pull request (or a tracking issue), waits for
-// `/guardrail approve|deny <id>` comments, and fails closed on timeout, abort or an API that
-// cannot be reached. request() never rejects.
+// `/guardrail approve <id> <hash>` or `/guardrail deny <id>` comments, keeps its own request
+// comment under watch (an edited one is void and asked again), and fails closed on timeout, abort
+// or an API that cannot be reached. request() never rejects.
 import { readFileSync } from 'node:fs';
 import type { ApprovalPolicy, RepoPermission } from '../policy/types.js';
 import { requestHash } from './commands.js';
