@@ -128,7 +128,8 @@ export async function pullRequestsOfCommit(
   signal: AbortSignal,
   timing: LookupTiming,
 ): Promise<CommitPullRequest[]> {
-  const until = Date.now() + timing.lagMs;
+  // The window opens at the first empty answer: a slow first answer does not use it up.
+  let until: number | undefined;
   for (let wait = timing.baseMs; ; wait *= 2) {
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
       ...repo,
@@ -136,6 +137,7 @@ export async function pullRequestsOfCommit(
       per_page: 100,
       request: { signal },
     });
+    until ??= Date.now() + timing.lagMs;
     if (data.length > 0 || Date.now() + wait > until || signal.aborted) {
       return data
         .map((pr): CommitPullRequest => {

@@ -98,7 +98,8 @@ export async function setup(opts: Setup = {}) {
     statements: [dropTable],
     database: { dialect: 'postgres', name: 'app', host: 'db.internal:5432', role: 'gr_job_42' },
     job: jobOf(gh, event),
-    deadline: new Date(Date.now() + 8_000),
+    // Generous: tests that end in an approval do not wait for it; those about timeouts set their own.
+    deadline: new Date(Date.now() + 15_000),
     ...over,
   });
 
@@ -119,15 +120,22 @@ export async function setup(opts: Setup = {}) {
     }
   };
 
-  /** Resolves once the channel has read the thread with `comment` in it. */
+  /**
+   * Resolves once the channel has read the thread with `comment` in it, and judged that read: two
+   * more reads have completed, so one began after the comment existed, and the poll loop judges a
+   * read before it starts the next.
+   */
   const seen = async (comment: GhComment) => {
     const issue = comment.issue_url.split('/').at(-1);
     const reads = () =>
       gh.requests.filter(
-        (r) => r.method === 'GET' && r.path.endsWith(`/issues/${issue}/comments`) && r.status === 200,
+        (r) =>
+          r.method === 'GET' &&
+          r.path.endsWith(`/issues/${issue}/comments`) &&
+          (r.status === 200 || r.status === 304),
       ).length;
     const before = reads();
-    while (reads() <= before) await new Promise((r) => setTimeout(r, 10));
+    while (reads() < before + 2) await new Promise((r) => setTimeout(r, 10));
   };
 
   const checkNoSecrets = (expect: ExpectStatic, outcome: ApprovalOutcome) => {
