@@ -150,7 +150,7 @@ describe.concurrent('who may approve (issue 22 items 3, 7)', () => {
       /every GitHub account/,
     );
     const t = await setup({ behaviour: { publicRepo: true }, policy: { permission: 'read' } });
-    const req = t.request({ deadline: new Date(Date.now() + 2_500) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
     t.gh.addComment(t.pr!.number, { login: 'mallory', body: approve(req) });
@@ -239,7 +239,7 @@ describe.concurrent('comments and their times (issue 22 items 6, 9; issue 15)', 
 
   it('ignores a comment edited into an approval within its first second', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 3_000) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
     const c = t.gh.addComment(t.pr!.number, { login: 'alice', body: 'checking the backup first' });
@@ -289,7 +289,7 @@ describe.concurrent('comments and their times (issue 22 items 6, 9; issue 15)', 
 
   it('counts an approval only with the statement hash the request shows', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 3_000) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     expect(asked.body).toContain(`the statement hash \`${dropTable.hash.slice(0, 12)}\``);

@@ -78,7 +78,7 @@ describe.concurrent('GitHub approval channel', () => {
 
   it.for(rejected)('does not count an approval by %s', async ([, vote, reason], { expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 2_500) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     vote(t, req);
@@ -103,7 +103,7 @@ describe.concurrent('GitHub approval channel', () => {
 
   it('ignores an approval for another request id', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 2_500) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     const other = t.gh.addComment(t.pr!.number, { login: 'alice', body: '/guardrail approve gr-00000000' });
@@ -160,7 +160,7 @@ describe.concurrent('GitHub approval channel', () => {
 
   it('times out into a deny, polling with ETags that mostly answer 304', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 1_200) });
+    const req = t.request({ deadline: new Date(Date.now() + 2_000) });
     const outcome = await t.channel().request(req, never());
     expect(outcome).toMatchObject({ decision: 'timeout', by: [], hashes: [] });
     expect(t.gh.findComment(marker(req.id))!.body).toContain('> **Timed out** at ');
