@@ -38,16 +38,27 @@ function rateOf(headers: Headers): RateLimit {
   };
 }
 
+/**
+ * GitHub's `since` returns comments updated strictly after it, to the second: a comment written in
+ * the same second as the request would never be returned. Ask from one second before.
+ */
+export function sinceBefore(createdAt: string): string {
+  return new Date(Date.parse(createdAt) - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export class CommentFeed {
   private pages: Page[] = [];
+  private readonly since: string;
 
   constructor(
     private readonly octokit: GitHubClient,
     private readonly repo: Repo,
     private readonly issue: number,
-    /** GitHub's `since` filters on the update time; the caller still checks creation times. */
-    private readonly since: string,
-  ) {}
+    /** Creation time of the request; the caller still checks each comment's own times. */
+    createdAt: string,
+  ) {
+    this.since = sinceBefore(createdAt);
+  }
 
   async read(signal: AbortSignal): Promise<FeedRead> {
     let changed = false;
@@ -84,6 +95,9 @@ export class CommentFeed {
     }
     if (pages.length !== this.pages.length) changed = true;
     this.pages = pages;
-    return { changed, comments: pages.flatMap((p) => p.items), rate };
+    // A comment edited between two page reads moves to a later page: keep each comment once.
+    const byId = new Map<number, IssueComment>();
+    for (const c of pages.flatMap((p) => p.items)) byId.set(c.id, c);
+    return { changed, comments: [...byId.values()], rate };
   }
 }

@@ -1,12 +1,17 @@
 // The GitHub approval channel: asks on the run's pull request (or a tracking issue), waits for
-// `/guardrail approve|deny <id>` comments, and fails closed on timeout, abort or an API that
-// cannot be reached. request() never rejects.
+// `/guardrail approve <id> <hash>` or `/guardrail deny <id>` comments, keeps its own request
+// comment under watch (an edited one is void and asked again), and fails closed on timeout, abort
+// or an API that cannot be reached. request() never rejects.
 import { readFileSync } from 'node:fs';
 import type { ApprovalPolicy, RepoPermission } from '../policy/types.js';
+import { requestHash } from './commands.js';
 import { CommentFeed, type RateLimit } from './feed.js';
+import { identityOf } from './identity.js';
 import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
+import { levelOf } from './permission.js';
 import { marker, renderComment } from './render.js';
-import { type Tally, tally } from './tally.js';
+import { sleep } from './sleep.js';
+import { approvalsNeeded, bodyHash, type IssueComment, type Tally, tally } from './tally.js';
 import { type Repo, repoOf, resolveTarget, type Target, trackingIssue } from './target.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
 
@@ -27,6 +32,16 @@ export interface GitHubChannelOptions {
   retryBaseMs?: number;
   /** Failed polls in a row after which the request fails (deny). Default 10. */
   maxConsecutiveFailures?: number;
+  /**
+   * How long an empty "pull requests of this commit" answer is asked again (GitHub links commits
+   * to pull requests in the background) before the author counts as unknown. Default 15 s.
+   */
+  pullRequestLagMs?: number;
+  /**
+   * The login the token acts as, when GET /user cannot tell (an installation token): by default
+   * `github-actions[bot]`, the identity of GITHUB_TOKEN.
+   */
+  identity?: string;
   throttleId?: string;
   log?: (message: string) => void;
 }
@@ -40,7 +55,12 @@ interface PostedComment {
   id: number;
   html_url: string;
   created_at: string;
+  /** sha256 of the body the gateway wrote: any other body is someone else's edit. */
+  written: string;
 }
+
+/** Request comments re-posted after someone edited them, before the request fails instead. */
+const MAX_REPOSTS = 3;
 
 /** How far back a lost POST is looked for; only this run's request can carry its marker. */
 const LOOKBACK_MS = 60 * 60_000;
@@ -48,44 +68,27 @@ const POST_ATTEMPTS = 3;
 
 const REACTION = { approve: '+1', deny: '-1', ignored: 'eyes' } as const;
 
-function levelOf(data: {
-  permission?: string;
-  role_name?: string;
-  user?: { permissions?: Record<string, boolean | undefined> } | null;
-}): RepoPermission | 'none' {
-  const p = data.user?.permissions;
-  if (p) {
-    if (p.admin) return 'admin';
-    if (p.maintain) return 'maintain';
-    if (p.push) return 'write';
-    if (p.triage) return 'triage';
-    if (p.pull) return 'read';
-    return 'none';
-  }
-  // Without the booleans, role_name knows maintain and triage; legacy `permission` does not.
-  const role = data.role_name ?? data.permission;
-  return role === 'admin' || role === 'maintain' || role === 'write' || role === 'triage' || role === 'read'
-    ? role
-    : 'none';
-}
-
 /** The run's actor, and on a re-run the person who re-ran it (GITHUB_TRIGGERING_ACTOR). */
 function actorsOf(request: ApprovalRequest): string[] {
   const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
   return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a): a is string => !!a);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * Why the request comment can no longer be trusted, if it cannot: someone else edited it (its
+ * update time moved, or its body is not what the gateway wrote, which also catches an edit within
+ * the same second) or deleted it.
+ */
+function tamperingOf(comments: IssueComment[], posted: PostedComment): string | undefined {
+  const now = comments.find((c) => c.id === posted.id);
+  if (!now) return 'was deleted';
+  if (now.updated_at !== now.created_at || bodyHash(now.body) !== posted.written)
+    return 'was edited by someone other than guardrail';
+  return undefined;
+}
+
+function voidedOf(voided: { url: string; reason: string }[]): Pick<ApprovalOutcome, 'voided'> {
+  return voided.length ? { voided: [...voided] } : {};
 }
 
 function readEvent(path: string | undefined): unknown {
@@ -102,6 +105,8 @@ export class GitHubChannel implements ApprovalChannel {
   private readonly octokit: GitHubClient;
   private readonly log: (message: string) => void;
   private readonly tracking = new Map<string, Promise<Target>>();
+  private target: Promise<Target> | undefined;
+  private identity: Promise<string> | undefined;
 
   constructor(private readonly options: GitHubChannelOptions) {
     if (!options.token) throw new Error('the GitHub approval channel needs a token');
@@ -130,7 +135,14 @@ export class GitHubChannel implements ApprovalChannel {
 
   private outcome(
     decision: ApprovalOutcome['decision'],
-    fields: { by?: string[]; reason?: string; url?: string; hashes?: string[]; ignored?: IgnoredCommand[] },
+    fields: {
+      by?: string[];
+      reason?: string;
+      url?: string;
+      hashes?: string[];
+      ignored?: IgnoredCommand[];
+      voided?: ApprovalOutcome['voided'];
+    },
   ): ApprovalOutcome {
     return {
       decision,
@@ -140,6 +152,7 @@ export class GitHubChannel implements ApprovalChannel {
       ...(fields.reason ? { reason: fields.reason } : {}),
       ...(fields.url ? { url: fields.url } : {}),
       ...(fields.ignored?.length ? { ignored: fields.ignored } : {}),
+      ...(fields.voided?.length ? { voided: fields.voided } : {}),
     };
   }
 
@@ -184,6 +197,17 @@ export class GitHubChannel implements ApprovalChannel {
     });
   }
 
+  /** Who the token acts as: the report, tracking issue and request comments are known by it. */
+  private whoAmI(signal: AbortSignal): Promise<string> {
+    if (!this.identity) {
+      this.identity = identityOf(this.octokit, signal, this.options.identity);
+      this.identity.catch(() => {
+        this.identity = undefined;
+      });
+    }
+    return this.identity;
+  }
+
   private repo(request: ApprovalRequest): Repo {
     return repoOf(this.options.repository ?? request.job.repository);
   }
@@ -193,7 +217,7 @@ export class GitHubChannel implements ApprovalChannel {
     const key = `${repo.owner}/${repo.repo}:${request.job.workflow}`;
     let found = this.tracking.get(key);
     if (!found) {
-      found = trackingIssue(this.octokit, repo, request.job, signal);
+      found = trackingIssue(this.octokit, repo, request.job, () => this.whoAmI(signal), signal);
       found.catch(() => this.tracking.delete(key));
       this.tracking.set(key, found);
     }
@@ -271,7 +295,8 @@ export class GitHubChannel implements ApprovalChannel {
           signal,
           deadline,
         );
-        return data;
+        // GitHub's copy of the body is the reference: what it stored is what people read.
+        return { ...data, written: bodyHash(data.body ?? body) };
       } catch (err) {
         const status = statusOf(err);
         const refused = status !== undefined && status >= 400 && status < 500;
@@ -283,13 +308,15 @@ export class GitHubChannel implements ApprovalChannel {
         const found = await this.call((s) => this.findPosted(repo, issue, id, s), signal, deadline).catch(
           () => undefined,
         );
-        if (found) return found;
+        if (found) return { ...found, written: bodyHash(found.body) };
         await sleep((this.options.retryBaseMs ?? 1000) * attempt * attempt, signal);
       }
     }
   }
 
+  /** The comment a lost POST created: the request's marker, written by the token's own identity. */
   private async findPosted(repo: Repo, issue: number, id: string, signal: AbortSignal) {
+    const me = (await this.whoAmI(signal)).toLowerCase();
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
       ...repo,
       issue_number: issue,
@@ -297,11 +324,10 @@ export class GitHubChannel implements ApprovalChannel {
       per_page: 100,
       request: { signal },
     });
-    return comments.find((c) => c.body?.startsWith(marker(id)));
+    return comments.find((c) => c.body?.startsWith(marker(id)) && c.user?.login.toLowerCase() === me);
   }
 
   private async run(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalOutcome> {
-    const { policy } = this.options;
     // The caller sets the deadline (the action's approval-timeout, else the policy's timeout).
     const deadline = request.deadline.getTime();
     if (signal.aborted) return this.aborted(signal);
@@ -309,41 +335,90 @@ export class GitHubChannel implements ApprovalChannel {
 
     let target: Target;
     try {
-      target = await this.call(
-        (s) =>
-          resolveTarget(
-            this.octokit,
-            repo,
-            request.job,
-            readEvent(this.options.eventPath ?? process.env.GITHUB_EVENT_PATH),
-            s,
-            () => this.trackingIssue(repo, request, s),
-          ),
-        signal,
-        deadline,
-      );
+      target = await this.call((s) => this.targetOf(repo, request, s), signal, deadline);
     } catch (err) {
       return this.failed(err, 'could not find a pull request or issue to ask on', signal);
     }
-
-    let comment: PostedComment;
-    try {
-      comment = await this.post(
-        repo,
-        target.number,
-        request.id,
-        renderComment(request, { policy, now: new Date() }),
-        signal,
-        deadline,
-      );
-    } catch (err) {
-      return this.failed(err, 'could not post the approval request', signal);
+    if (target.authorUnknown) {
+      this.log(`approval ${request.id}: author unknown (${target.authorUnknown})`);
+      const { approvers } = this.options.policy;
+      const needed = approvalsNeeded(this.options.policy, true);
+      // The policy's approvers list cannot supply the extra approver: refused without asking.
+      if (approvers && approvers.length < needed)
+        return this.outcome('denied', {
+          reason: `the change's author is unknown (${target.authorUnknown}), so ${needed} distinct approvers are needed, but the policy lists only ${approvers.length}`,
+        });
     }
-    this.log(`approval ${request.id} requested: ${comment.html_url}`);
 
-    const outcome = await this.wait(request, repo, target, comment, deadline, signal);
-    await this.finish(repo, comment.id, request, outcome);
-    return outcome;
+    const voided: { url: string; reason: string }[] = [];
+    for (;;) {
+      let comment: PostedComment;
+      const notice = voided.length
+        ? `The earlier request comment ${voided.at(-1)!.url} was changed by someone other than guardrail: it is void, and decisions on it do not count. Decide here.`
+        : undefined;
+      try {
+        comment = await this.post(
+          repo,
+          target.number,
+          request.id,
+          renderComment(request, this.context(target, notice)),
+          signal,
+          deadline,
+        );
+      } catch (err) {
+        return { ...this.failed(err, 'could not post the approval request', signal), ...voidedOf(voided) };
+      }
+      this.log(`approval ${request.id} requested: ${comment.html_url}`);
+
+      const waited = await this.wait(request, repo, target, comment, deadline, signal);
+      if ('tampered' in waited) {
+        voided.push({ url: comment.html_url, reason: waited.tampered });
+        this.log(
+          `approval ${request.id}: request comment ${comment.html_url} ${waited.tampered}; it is void`,
+        );
+        if (voided.length > MAX_REPOSTS) {
+          return this.outcome('denied', {
+            reason: `the request comment was changed by someone else ${voided.length} times`,
+            ...voidedOf(voided),
+          });
+        }
+        continue;
+      }
+      const outcome = { ...waited, ...voidedOf(voided) };
+      await this.finish(repo, comment, renderComment(request, { ...this.context(target, notice), outcome }));
+      return outcome;
+    }
+  }
+
+  private context(target: Target, notice?: string) {
+    return {
+      policy: this.options.policy,
+      now: new Date(),
+      ...(target.authorUnknown ? { authorUnknown: target.authorUnknown } : {}),
+      ...(notice ? { notice } : {}),
+    };
+  }
+
+  /** One target per channel: a run has one event and one commit, and the lookups cost calls. */
+  private targetOf(repo: Repo, request: ApprovalRequest, signal: AbortSignal): Promise<Target> {
+    if (!this.target) {
+      this.target = resolveTarget({
+        octokit: this.octokit,
+        repo,
+        job: request.job,
+        payload: readEvent(this.options.eventPath ?? process.env.GITHUB_EVENT_PATH),
+        signal,
+        timing: {
+          lagMs: this.options.pullRequestLagMs ?? 15_000,
+          baseMs: Math.min(1000, this.options.retryBaseMs ?? 1000),
+        },
+        tracking: () => this.trackingIssue(repo, request, signal),
+      });
+      this.target.catch(() => {
+        this.target = undefined;
+      });
+    }
+    return this.target;
   }
 
   private async wait(
@@ -353,13 +428,15 @@ export class GitHubChannel implements ApprovalChannel {
     comment: PostedComment,
     deadline: number,
     signal: AbortSignal,
-  ): Promise<ApprovalOutcome> {
+  ): Promise<ApprovalOutcome | { tampered: string }> {
     const { policy } = this.options;
     const interval = this.options.pollIntervalMs ?? 7_000;
     const maxFailures = this.options.maxConsecutiveFailures ?? 10;
     // Creation time on GitHub's clock: a local clock that runs ahead would drop real approvals.
     const feed = new CommentFeed(this.octokit, repo, target.number, comment.created_at);
     const seen = new Set<number>();
+    const bodies = new Map<number, string>();
+    const hash = requestHash(request);
     const url = comment.html_url;
     let latest: Tally | undefined;
     let failures = 0;
@@ -376,18 +453,26 @@ export class GitHubChannel implements ApprovalChannel {
         failures = 0;
         pauseUntil = this.pauseFor(read.rate);
         unjudged ||= read.changed;
+        if (read.changed) {
+          const tampered = tamperingOf(read.comments, comment);
+          if (tampered) return { tampered };
+        }
         // Judging costs calls (permissions, reactions); with the budget spent, judge after the reset.
         if (unjudged && pauseUntil <= Date.now()) {
           const t = await this.call(
             (s) =>
               tally({
                 requestId: request.id,
+                requestHash: hash,
                 requestCommentId: comment.id,
                 since: comment.created_at,
                 comments: read.comments,
                 policy,
                 actors: actorsOf(request),
                 ...(target.author ? { author: target.author } : {}),
+                contributors: target.contributors,
+                ...(target.authorUnknown ? { authorUnknown: target.authorUnknown } : {}),
+                bodies,
                 permissionOf: (login) => this.permissionOf(repo, login, s),
               }),
             signal,
@@ -449,18 +534,31 @@ export class GitHubChannel implements ApprovalChannel {
     return rate.resetAt + 1000;
   }
 
-  /** Best effort: the outcome stands whether or not the comment can be updated. */
-  private async finish(repo: Repo, commentId: number, request: ApprovalRequest, outcome: ApprovalOutcome) {
-    const body = renderComment(request, { policy: this.options.policy, now: new Date(), outcome });
+  /**
+   * Best effort: the outcome stands whether or not the comment can be updated. A comment someone
+   * else has edited since it was read is left as it is: rewriting it would erase the evidence.
+   */
+  private async finish(repo: Repo, comment: PostedComment, body: string) {
+    const signal = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
     try {
+      const { data } = await this.octokit.rest.issues.getComment({
+        ...repo,
+        comment_id: comment.id,
+        request: { signal },
+      });
+      const tampered = tamperingOf([data], comment);
+      if (tampered) {
+        this.log(`not recording the outcome on ${comment.html_url}: it ${tampered}`);
+        return;
+      }
       await this.octokit.rest.issues.updateComment({
         ...repo,
-        comment_id: commentId,
+        comment_id: comment.id,
         body,
-        request: { signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000), retries: 1 },
+        request: { signal, retries: 1 },
       });
     } catch (err) {
-      this.log(`could not record the outcome on comment ${commentId}: ${this.errorText(err)}`);
+      this.log(`could not record the outcome on comment ${comment.id}: ${this.errorText(err)}`);
     }
   }
 }

@@ -4,7 +4,8 @@
 
 import type { ApprovalPolicy } from '../policy/types.js';
 import { impactLines, impactOf } from '../transcript/read.js';
-import { commandFor } from './commands.js';
+import { commandFor, requestHash, SHORT_HASH } from './commands.js';
+import { approvalsNeeded } from './tally.js';
 import type { ApprovalOutcome, ApprovalRequest, ApprovalStatement, JobInfo } from './types.js';
 
 /** GitHub rejects comment bodies over 65,536 characters; stay well below. */
@@ -175,10 +176,14 @@ export interface RenderContext {
   policy: ApprovalPolicy;
   now: Date;
   outcome?: ApprovalOutcome;
+  /** Set when the change's author could not be determined, saying why. */
+  authorUnknown?: string;
+  /** Shown above the request, e.g. why an earlier request comment is void. */
+  notice?: string;
 }
 
-function whoMayDecide(policy: ApprovalPolicy): string {
-  const n = Math.max(1, policy.required);
+function whoMayDecide(policy: ApprovalPolicy, authorUnknown: string | undefined): string[] {
+  const n = approvalsNeeded(policy, authorUnknown !== undefined);
   const parts = [
     n === 1
       ? `an approval from a person with ${policy.permission} permission`
@@ -186,26 +191,37 @@ function whoMayDecide(policy: ApprovalPolicy): string {
   ];
   if (policy.approvers?.length)
     parts.push(`listed as approvers (${policy.approvers.map(escapeInline).join(', ')})`);
-  if (!policy.allowSelfApproval) parts.push('other than the workflow actor and the pull request author');
-  return `Needs ${parts.join(', ')}. Commands count only in new, unedited comments; one deny from such a person wins.`;
+  if (!policy.allowSelfApproval)
+    parts.push('other than the workflow actor and the pull request’s author and committers');
+  const lines = [
+    `Needs ${parts.join(', ')}. Commands count only in new, unedited comments; one deny from such a person wins.`,
+  ];
+  if (authorUnknown && !policy.allowSelfApproval)
+    lines.push(
+      '',
+      `**The author of this change is unknown** (${escapeInline(authorUnknown)}): whoever wrote it could approve it, so it needs one approver more than the policy's ${Math.max(1, policy.required)}.`,
+    );
+  return lines;
 }
 
 function decideLines(request: ApprovalRequest, ctx: RenderContext): string[] {
   const deadline = request.deadline.toISOString();
   // Once decided, the commands and the countdown would only mislead.
   if (ctx.outcome) return [`Request id: ${inlineCode(request.id)}. Deadline was ${deadline}.`];
+  const hash = requestHash(request);
+  const what = request.batch || request.statements.length > 1 ? 'the batch hash' : 'the statement hash';
   return [
     `Request id: ${inlineCode(request.id)}. Deadline: ${deadline} (${relative(request.deadline, ctx.now)}).`,
     '',
-    whoMayDecide(ctx.policy),
+    ...whoMayDecide(ctx.policy, ctx.authorUnknown),
     '',
-    'To approve, comment on a line of its own:',
+    `To approve, comment on a line of its own: the request id, then ${what} ${inlineCode(hash.slice(0, SHORT_HASH))} (its first ${SHORT_HASH} digits), so that what you approve is exactly what runs:`,
     '',
-    fenced(commandFor('approve', request.id)),
+    fenced(commandFor('approve', request.id, hash)),
     '',
     'To deny:',
     '',
-    fenced(commandFor('deny', request.id)),
+    fenced(commandFor('deny', request.id, hash)),
   ];
 }
 
@@ -218,6 +234,7 @@ export function renderComment(request: ApprovalRequest, ctx: RenderContext): str
     `### guardrail: ${what} needs approval (${inlineCode(request.id)})`,
     '',
     ...(ctx.outcome ? [...outcomeLines(ctx.outcome), ''] : []),
+    ...(ctx.notice ? [`> ${escapeInline(ctx.notice)}`, ''] : []),
     '| | |',
     '|---|---|',
     `| Job | [${escapeInline(job.job)}](${runUrl(job)}) |`,

@@ -1,15 +1,14 @@
 // The dry-run report comment: one comment per workflow and job on the run's pull request, found
 // again by a hidden marker and edited in place, so every push updates the same comment.
 import { setTimeout as delay } from 'node:timers/promises';
+import { identityOf } from './identity.js';
 import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
-import { pullRequestOfCommit, pullRequestOfEvent, type Repo, repoOf, type Target } from './target.js';
+import { pullRequestOfEvent, pullRequestsOfCommit, type Repo, repoOf } from './target.js';
 import type { JobInfo } from './types.js';
 
 /** GitHub refuses comment bodies longer than this many characters. */
 export const COMMENT_LIMIT = 65_536;
 
-/** Associations whose comments are trusted to carry our marker: they can write to the repository. */
-const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 const ATTEMPTS = 3;
 
 export function reportMarker(job: Pick<JobInfo, 'workflow' | 'job'>): string {
@@ -30,6 +29,10 @@ export interface ReportCommentOptions {
   retryBaseMs?: number;
   /** Clients sharing an id share write spacing (GitHub's secondary limits are per token). */
   throttleId?: string;
+  /** The login the token acts as when GET /user cannot tell; default `github-actions[bot]`. */
+  identity?: string;
+  /** How long GitHub is given to link a pushed commit to its pull request. Default 5 s. */
+  pullRequestLagMs?: number;
   log?: (message: string) => void;
 }
 
@@ -42,8 +45,9 @@ interface PullRequestPayload {
 }
 
 /**
- * The pull request the run reports on: the event's for `pull_request`, the open one containing the
- * pushed commit for `push`. Other events have no pull request of their own and get no comment.
+ * The pull request the run reports on: the one the event names (pull_request,
+ * pull_request_target, merge_group, …), the open one containing the pushed commit for `push`.
+ * Other events have no pull request of their own and get no comment.
  */
 async function pullRequestOfRun(
   octokit: GitHubClient,
@@ -51,20 +55,22 @@ async function pullRequestOfRun(
   job: JobInfo,
   payload: unknown,
   signal: AbortSignal,
-): Promise<Target | string> {
+  lagMs: number,
+): Promise<{ number: number } | string> {
   const fromEvent = pullRequestOfEvent(job.eventName, payload);
   if (fromEvent) {
     const head = (payload as PullRequestPayload).pull_request?.head?.repo?.full_name;
-    // A fork's pull request runs with a read-only token: the comment would be refused.
-    if (typeof head === 'string' && head !== job.repository)
+    // A fork's pull_request run has a read-only token: the comment would be refused.
+    if (job.eventName === 'pull_request' && typeof head === 'string' && head !== job.repository)
       return `the pull request comes from the fork ${head}`;
     return fromEvent;
   }
   if (job.eventName === 'push' && job.sha) {
-    return (
-      (await pullRequestOfCommit(octokit, repo, job.sha, signal)) ??
-      `no open pull request contains ${job.sha.slice(0, 12)}`
-    );
+    const prs = await pullRequestsOfCommit(octokit, repo, job.sha, signal, {
+      lagMs,
+      baseMs: Math.min(1000, lagMs),
+    });
+    return prs.find((p) => p.state === 'open') ?? `no open pull request contains ${job.sha.slice(0, 12)}`;
   }
   return `a ${job.eventName || 'run without an event'} has no pull request`;
 }
@@ -74,6 +80,7 @@ async function findReport(
   repo: Repo,
   pr: number,
   marker: string,
+  me: string,
   signal: AbortSignal,
 ) {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
@@ -82,13 +89,9 @@ async function findReport(
     per_page: 100,
     request: { signal },
   });
-  // Anyone can write the marker into a comment; only ours, or a writer's, is taken for ours.
+  // Anyone can write the marker into a comment: only the token's own identity's is ours.
   return comments
-    .filter(
-      (c) =>
-        c.body?.startsWith(marker) &&
-        (c.user?.type === 'Bot' || TRUSTED_ASSOCIATIONS.has(c.author_association)),
-    )
+    .filter((c) => c.body?.startsWith(marker) && c.user?.login.toLowerCase() === me.toLowerCase())
     .sort((a, b) => a.id - b.id)[0];
 }
 
@@ -112,11 +115,19 @@ export async function upsertReportComment(opts: ReportCommentOptions): Promise<R
   });
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
   try {
-    const target = await pullRequestOfRun(octokit, repo, opts.job, opts.payload, signal);
+    const target = await pullRequestOfRun(
+      octokit,
+      repo,
+      opts.job,
+      opts.payload,
+      signal,
+      opts.pullRequestLagMs ?? 5_000,
+    );
     if (typeof target === 'string') return { action: 'skipped', reason: target };
+    const me = await identityOf(octokit, signal, opts.identity);
     for (let attempt = 1; ; attempt++) {
       try {
-        const found = await findReport(octokit, repo, target.number, marker, signal);
+        const found = await findReport(octokit, repo, target.number, marker, me, signal);
         if (found) {
           const { data } = await octokit.rest.issues.updateComment({
             ...repo,

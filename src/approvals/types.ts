@@ -58,6 +58,11 @@ export interface ApprovalOutcome {
   hashes?: string[];
   /** Commands seen for this request that did not count, and why. */
   ignored?: IgnoredCommand[];
+  /**
+   * Request comments someone other than the gateway edited (or deleted): void, left as evidence,
+   * and asked again in a new comment. Decisions made on them do not count.
+   */
+  voided?: { url: string; reason: string }[];
 }
 
 export interface ApprovalChannel {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { commandFor, requestHash } from '../approvals/commands.js';
 import { renderComment } from '../approvals/render.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, JobInfo } from '../approvals/types.js';
 import { createGatewayContext } from '../gateway/context.js';
@@ -97,7 +98,11 @@ class DemoApprovals implements ApprovalChannel {
     this.print(this.s.dim(`     ${'─'.repeat(72)}`));
     const hashes = request.statements.map((st) => st.hash);
     if (this.approve) {
-      this.print(this.s.green(`  ✔  @${REVIEWER} comments: /guardrail approve ${request.id}`));
+      this.print(
+        this.s.green(
+          `  ✔  @${REVIEWER} comments: ${commandFor('approve', request.id, requestHash(request))}`,
+        ),
+      );
       return { decision: 'approved', by: [REVIEWER], decidedAt: new Date().toISOString(), hashes };
     }
     this.print(this.s.red(`  ✖  @${REVIEWER} comments: /guardrail deny ${request.id} wrong table`));

@@ -522,6 +522,7 @@ export class Session {
       ...(outcome.ignored?.length
         ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) }
         : {}),
+      ...(outcome.voided?.length ? { voided: outcome.voided } : {}),
     });
     if (outcome.decision === 'approved') return { forward: true, statement, verdict, analysis };
     const why =

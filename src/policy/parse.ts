@@ -173,6 +173,12 @@ function parseApprovals(r: Reader, node: Node | null, policy: Policy): void {
     switch (k) {
       case 'permission':
         a.permission = r.oneOf(v, key, PERMISSIONS);
+        if (a.permission === 'read' || a.permission === 'triage')
+          r.fail(
+            v,
+            key,
+            `${a.permission} cannot approve: on a public repository every GitHub account has read permission (and triage is a reader's role), so anyone could approve; use write, maintain or admin`,
+          );
         break;
       case 'approvers':
         a.approvers = r.strings(v, key);

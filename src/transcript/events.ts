@@ -53,6 +53,8 @@ export type TranscriptEvent =
       url?: string;
       /** Commands that did not count, and why (wrong permission, self-approval, edited …). */
       ignored?: { login: string; verb: string; reason: string }[];
+      /** Request comments someone else edited or deleted: void, and asked again. */
+      voided?: { url: string; reason: string }[];
     }
   | {
       type: 'result';

@@ -10,6 +10,7 @@ import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type RunResult, reapTracked } from '../support/runner.js';
 import { startVaultEmulator } from '../support/vault-emulator.js';
 import {
+  approvalCommand,
   daemonLog,
   loginRoles,
   maskedValues,
@@ -157,7 +158,7 @@ describe('the action around a migration (dist/main.js, dist/post.js)', () => {
       // Later steps could read the run directory: the daemon has dropped the database password from it.
       const runConfig = JSON.parse(readFileSync(join(main.state['run-dir']!, 'config.json'), 'utf8'));
       expect(runConfig.lease).toMatchObject({ password: '' });
-      s.gh.addComment(s.pr, { login: 'alice', body: `/guardrail approve ${id}` });
+      s.gh.addComment(s.pr, { login: 'alice', body: approvalCommand(s.gh, id) });
       const done = await psql.exited;
       expect(done.code, done.output).toBe(0);
       expect(done.output).toContain('DROP TABLE');
@@ -267,7 +268,7 @@ describe('the action around a migration (dist/main.js, dist/post.js)', () => {
       const ask = s.gh.findComment(`<!-- guardrail:request:${id} -->`)!;
       expect(ask.body).toContain('a batch of 1 statement needs approval');
       expect(ask.body).toContain('DROP TABLE customers');
-      s.gh.addComment(s.pr, { login: 'alice', body: `/guardrail approve ${id}` });
+      s.gh.addComment(s.pr, { login: 'alice', body: approvalCommand(s.gh, id) });
       const main = await pending;
       expect(main.code, rawLog(main)).toBe(0);
       expect(main.stdout).toContain('approved by alice');

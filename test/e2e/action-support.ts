@@ -151,6 +151,14 @@ export function runPost(s: Scenario, main: RunResult): Promise<RunResult> {
 }
 
 /** The ids of the approval requests posted on the pull request, in order; waits for the `n`th. */
+/** The approval command exactly as the request comment shows it: request id and statement hash. */
+export function approvalCommand(gh: GitHubEmulator, id: string): string {
+  const body = gh.findComment(`<!-- guardrail:request:${id} -->`)?.body ?? '';
+  const line = body.split('\n').find((l) => l.startsWith(`/guardrail approve ${id} `));
+  if (!line) throw new Error(`the request ${id} shows no approval command`);
+  return line;
+}
+
 export async function waitForRequest(
   gh: GitHubEmulator,
   pr: number,

@@ -53,7 +53,7 @@ describe('guardrail demo', () => {
     expect(out).toContain(`│ <!-- guardrail:request:${id} -->`);
     expect(out).toContain('│ DROP TABLE customers CASCADE');
     expect(out).toContain('destructive/drop-table');
-    expect(out).toContain(`│ /guardrail approve ${id}`);
+    expect(out).toMatch(new RegExp(`│ /guardrail approve ${id} [0-9a-f]{12}\\n`));
     expect(out).toContain(`/guardrail deny ${id} wrong table`);
     expect(out).toContain('SQLSTATE 42501');
     expect(out).toContain(
@@ -80,7 +80,7 @@ describe('guardrail demo', () => {
 
   it('with --approve, the DROP goes through and the table is gone', async () => {
     const out = (await runCli(['demo', '--approve'])).stdout;
-    expect(out).toMatch(/✔ {2}@demo-reviewer comments: \/guardrail approve gr-[0-9a-f]{8}/);
+    expect(out).toMatch(/✔ {2}@demo-reviewer comments: \/guardrail approve gr-[0-9a-f]{8} [0-9a-f]{12}/);
     expect(out).toContain('customers: the table is gone');
     expect(out).not.toContain('SQLSTATE 42501');
     const t = transcriptOf(out);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubChannel } from '../../src/approvals/github.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
+import { issueOf } from '../support/approval-channel.js';
 import { type GhComment, GitHubEmulator } from '../support/github-emulator.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { gatewayFor, type TestGateway } from './pg-harness.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const channel = new GitHubChannel({
     token: gh.token,
     repository: gh.repository,
-    policy: { ...defaultPolicy().approvals, timeoutMs: 6_000 },
+    policy: { ...defaultPolicy().approvals, timeoutMs: 10_000 },
     baseUrl: gh.url,
     eventPath: join(dir, 'no-event.json'),
     pollIntervalMs: 50,
@@ -37,8 +38,8 @@ beforeAll(async () => {
   gw = await gatewayFor(server, {
     rules: [{ pattern: /^drop\s+table\b/i, rule: 'destructive/drop-table', action: 'review' }],
     approvals: channel,
-    // The session sets the deadline the channel waits for.
-    approvalTimeoutMs: 6_000,
+    // The session sets the deadline the channel waits for: room for a re-posted request.
+    approvalTimeoutMs: 10_000,
   });
 });
 
@@ -82,10 +83,6 @@ async function requestFor(text: string): Promise<{ comment: GhComment; id: strin
   }
 }
 
-function issueOf(comment: GhComment): number {
-  return Number(/\/issues\/(\d+)$/.exec(comment.issue_url)![1]);
-}
-
 describe('approvals through the Postgres gateway', () => {
   it('holds DROP TABLE until an approving comment arrives, then runs it', async () => {
     await server.query('create table approve_me(id int)');
@@ -94,15 +91,52 @@ describe('approvals through the Postgres gateway', () => {
     expect(comment.body).toContain('destructive/drop-table');
     // Held: the request is open and the table is still there.
     expect(await tableExists('approve_me')).toBe(true);
-    gh.addComment(issueOf(comment), { login: 'alice', body: `/guardrail approve ${id}` });
+    // The command as the request shows it: id and statement hash.
+    const command = /^\/guardrail approve \S+ [0-9a-f]{12}$/m.exec(comment.body)![0];
+    expect(command.startsWith(`/guardrail approve ${id} `)).toBe(true);
+    // The run has no pull request, so its author is unknown: one approver more than the policy's one.
+    expect(comment.body).toContain('**The author of this change is unknown**');
+    gh.addComment(issueOf(comment), { login: 'alice', body: command });
+    gh.addComment(issueOf(comment), { login: 'carol', body: command });
     const { out, status } = await run;
     expect(status).toBe(0);
     expect(out).toContain('after drop');
     expect(out).not.toContain('ERROR');
     expect(await tableExists('approve_me')).toBe(false);
-    expect(comment.body).toContain('> **Approved** by @alice');
+    expect(comment.body).toContain('> **Approved** by @alice, @carol');
     const decided = gw.transcript().find((l) => l.type === 'approval.decided' && l.requestId === id);
-    expect(decided).toMatchObject({ outcome: 'approved', by: ['alice'], url: comment.html_url });
+    expect(decided).toMatchObject({ outcome: 'approved', by: ['alice', 'carol'], url: comment.html_url });
+  });
+
+  it('records a request comment someone else edited as void, asks again, and runs only once approved there', async () => {
+    await server.query('create table forged_ask(id int)');
+    const run = psql('DROP TABLE forged_ask;\n');
+    const { comment, id } = await requestFor('DROP TABLE forged_ask');
+    const command = /^\/guardrail approve \S+ [0-9a-f]{12}$/m.exec(comment.body)![0];
+    // The statement shown is swapped for a harmless one, and approved there: that does not count.
+    gh.editComment(comment.id, comment.body.replace('DROP TABLE forged_ask', 'SELECT 1'));
+    gh.addComment(issueOf(comment), { login: 'alice', body: command });
+    gh.addComment(issueOf(comment), { login: 'carol', body: command });
+    let again: GhComment | undefined;
+    while (!again) {
+      again = gh.comments.find(
+        (c) => c.id > comment.id && c.body?.includes(`<!-- guardrail:request:${id} -->`),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await tableExists('forged_ask')).toBe(true);
+    gh.addComment(issueOf(again), { login: 'alice', body: command });
+    gh.addComment(issueOf(again), { login: 'carol', body: command });
+    const { status } = await run;
+    expect(status).toBe(0);
+    expect(await tableExists('forged_ask')).toBe(false);
+    const decided = gw.transcript().find((l) => l.type === 'approval.decided' && l.requestId === id);
+    expect(decided).toMatchObject({
+      outcome: 'approved',
+      url: again.html_url,
+      voided: [{ url: comment.html_url, reason: 'was edited by someone other than guardrail' }],
+    });
+    expect(comment.body).toContain('SELECT 1');
   });
 
   it('keeps the table when the request is denied, and the session goes on', async () => {

@@ -1,131 +1,11 @@
 // The GitHub approval channel against the GitHub emulator: real Octokit (with the retry and
 // throttling plugins) over real HTTP. Each test has its own emulator, so they run concurrently.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, type ExpectStatic, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { GitHubChannel } from '../../src/approvals/github.js';
 import { marker } from '../../src/approvals/render.js';
-import type { ApprovalOutcome, ApprovalRequest, ApprovalStatement } from '../../src/approvals/types.js';
-import { defaultPolicy } from '../../src/policy/defaults.js';
-import type { ApprovalPolicy } from '../../src/policy/types.js';
-import { type GhComment, GitHubEmulator } from '../support/github-emulator.js';
-
-const SHA = 'c0ffee'.padEnd(40, '0');
-const dropTable: ApprovalStatement = {
-  text: 'DROP TABLE public.users',
-  hash: 'd'.repeat(64),
-  findings: [
-    {
-      rule: 'destructive/drop-table',
-      category: 'destructive',
-      severity: 'critical',
-      objects: ['public.users'],
-      message: 'drops table public.users',
-    },
-  ],
-};
-
-type Event = 'pull_request' | 'push' | 'workflow_dispatch' | 'schedule';
-
-interface Setup {
-  event?: Event;
-  policy?: Partial<ApprovalPolicy>;
-  clockSkewMs?: number;
-  /** For push-like events: whether an open PR contains the commit. */
-  prForCommit?: boolean;
-  maxConsecutiveFailures?: number;
-  /** Long enough by default for the throttling plugin's spacing of writes (up to 3 s). */
-  requestTimeoutMs?: number;
-}
-
-async function setup(opts: Setup = {}) {
-  const gh = await GitHubEmulator.start({ clockSkewMs: opts.clockSkewMs ?? 0 });
-  const event = opts.event ?? 'pull_request';
-  const pr =
-    event === 'pull_request' || opts.prForCommit
-      ? gh.addPullRequest({ author: 'pr-author', headSha: SHA })
-      : undefined;
-  gh.setPermission('alice', 'maintain');
-  gh.setPermission('carol', 'write');
-  gh.setPermission('bob', 'read');
-  gh.setPermission('pr-author', 'admin');
-  gh.setPermission('job-actor', 'admin');
-  const dir = mkdtempSync(join(tmpdir(), 'gr-event-'));
-  const eventPath = join(dir, 'event.json');
-  writeFileSync(
-    eventPath,
-    JSON.stringify(
-      event === 'pull_request' && pr
-        ? { pull_request: { number: pr.number, user: { login: 'pr-author' } } }
-        : { ref: 'refs/heads/main' },
-    ),
-  );
-  const logs: string[] = [];
-  const policy: ApprovalPolicy = { ...defaultPolicy().approvals, ...opts.policy };
-  const channel = () =>
-    new GitHubChannel({
-      token: gh.token,
-      policy,
-      baseUrl: gh.url,
-      eventPath,
-      pollIntervalMs: 50,
-      requestTimeoutMs: opts.requestTimeoutMs ?? 6_000,
-      retryBaseMs: 20,
-      maxConsecutiveFailures: opts.maxConsecutiveFailures ?? 10,
-      throttleId: randomBytes(6).toString('hex'),
-      log: (m) => logs.push(m),
-    });
-
-  const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
-    id: `gr-${randomBytes(4).toString('hex')}`,
-    batch: false,
-    statements: [dropTable],
-    database: { dialect: 'postgres', name: 'app', host: 'db.internal:5432', role: 'gr_job_42' },
-    job: {
-      repository: gh.repository,
-      serverUrl: 'https://github.com',
-      runId: '4242',
-      runAttempt: '1',
-      job: 'migrate',
-      workflow: 'Deploy',
-      ref: 'refs/heads/main',
-      sha: SHA,
-      actor: 'job-actor',
-      eventName: event,
-    },
-    deadline: new Date(Date.now() + 8_000),
-    ...over,
-  });
-
-  /** The request comment, once the channel has posted it; fails if the request ends first. */
-  const posted = async (id: string, pending?: Promise<ApprovalOutcome>): Promise<GhComment> => {
-    let ended: ApprovalOutcome | undefined;
-    pending?.then((o) => {
-      ended = o;
-    });
-    for (;;) {
-      const c = gh.findComment(marker(id));
-      if (c) return c;
-      if (ended)
-        throw new Error(
-          `request ended before its comment was posted: ${JSON.stringify(ended)}; log: ${logs.join(' | ')}`,
-        );
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-
-  const checkNoSecrets = (expect: ExpectStatic, outcome: ApprovalOutcome) => {
-    for (const c of gh.comments) expect(c.body).not.toContain(gh.token);
-    for (const l of logs) expect(l).not.toContain(gh.token);
-    expect(JSON.stringify(outcome)).not.toContain(gh.token);
-  };
-
-  return { gh, pr, channel, request, posted, logs, checkNoSecrets, policy };
-}
-
-const never = () => new AbortController().signal;
+import type { ApprovalRequest } from '../../src/approvals/types.js';
+import { approve, type ChannelSetup, dropTable, never, SHA, setup } from '../support/approval-channel.js';
 
 describe.concurrent('GitHub approval channel', () => {
   it('approves on a maintainer’s command and records it on the comment', async ({ expect }) => {
@@ -137,9 +17,12 @@ describe.concurrent('GitHub approval channel', () => {
     expect(asked.body).toContain('DROP TABLE public.users');
     expect(asked.body).toContain(dropTable.hash);
     expect(asked.body).toContain('https://github.com/octo-org/app/actions/runs/4242/attempts/1');
+    expect(asked.body).toContain(
+      `\`\`\`\n/guardrail approve ${req.id} ${dropTable.hash.slice(0, 12)}\n\`\`\``,
+    );
     const vote = t.gh.addComment(t.pr!.number, {
       login: 'alice',
-      body: `LGTM\n/guardrail approve ${req.id}`,
+      body: `LGTM\n${approve(req)}`,
     });
     const outcome = await pending;
     expect(outcome).toMatchObject({
@@ -155,53 +38,50 @@ describe.concurrent('GitHub approval channel', () => {
     await t.gh.close();
   });
 
-  const rejected: [string, (t: Awaited<ReturnType<typeof setup>>, id: string) => void, string | undefined][] =
+  const rejected: [string, (t: ChannelSetup, req: ApprovalRequest) => void, string | undefined][] = [
     [
-      [
-        'the PR author',
-        (t, id) => t.gh.addComment(t.pr!.number, { login: 'pr-author', body: `/guardrail approve ${id}` }),
-        'pull request author',
-      ],
-      [
-        'the workflow actor',
-        (t, id) => t.gh.addComment(t.pr!.number, { login: 'job-actor', body: `/guardrail approve ${id}` }),
-        'workflow actor',
-      ],
-      [
-        'a read-only user',
-        (t, id) => t.gh.addComment(t.pr!.number, { login: 'bob', body: `/guardrail approve ${id}` }),
-        'read permission',
-      ],
-      [
-        'a bot',
-        (t, id) =>
-          t.gh.addComment(t.pr!.number, { login: 'renovate[bot]', body: `/guardrail approve ${id}` }),
-        'bot account',
-      ],
-      [
-        'an edited comment',
-        (t, id) =>
-          t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${id}`, edit: true }),
-        'edited comment',
-      ],
-      [
-        'a comment older than the request',
-        (t, id) =>
-          t.gh.addComment(t.pr!.number, {
-            login: 'alice',
-            body: `/guardrail approve ${id}`,
-            createdAt: t.gh.now() - 60_000,
-          }),
-        undefined,
-      ],
-    ];
+      'the PR author',
+      (t, req) => t.gh.addComment(t.pr!.number, { login: 'pr-author', body: approve(req) }),
+      'pull request author',
+    ],
+    [
+      'the workflow actor',
+      (t, req) => t.gh.addComment(t.pr!.number, { login: 'job-actor', body: approve(req) }),
+      'workflow actor',
+    ],
+    [
+      'a read-only user',
+      (t, req) => t.gh.addComment(t.pr!.number, { login: 'bob', body: approve(req) }),
+      'read permission',
+    ],
+    [
+      'a bot',
+      (t, req) => t.gh.addComment(t.pr!.number, { login: 'renovate[bot]', body: approve(req) }),
+      'bot account',
+    ],
+    [
+      'an edited comment',
+      (t, req) => t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req), edit: true }),
+      'edited comment',
+    ],
+    [
+      'a comment older than the request',
+      (t, req) =>
+        t.gh.addComment(t.pr!.number, {
+          login: 'alice',
+          body: approve(req),
+          createdAt: t.gh.now() - 60_000,
+        }),
+      undefined,
+    ],
+  ];
 
   it.for(rejected)('does not count an approval by %s', async ([, vote, reason], { expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 2_500) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
-    vote(t, req.id);
+    vote(t, req);
     const outcome = await pending;
     expect(outcome.decision).toBe('timeout');
     expect(outcome.hashes).toEqual([]);
@@ -223,7 +103,7 @@ describe.concurrent('GitHub approval channel', () => {
 
   it('ignores an approval for another request id', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 2_500) });
+    const req = t.request({ deadline: new Date(Date.now() + 4_000) });
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     const other = t.gh.addComment(t.pr!.number, { login: 'alice', body: '/guardrail approve gr-00000000' });
@@ -241,12 +121,12 @@ describe.concurrent('GitHub approval channel', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
-    const first = t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    const first = t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     // The first approval is seen (reacted to) while the request still waits.
     while (t.gh.reactionsOn(first.id).length === 0) await new Promise((r) => setTimeout(r, 20));
     expect(asked.body).not.toContain('**Approved**');
-    t.gh.addComment(t.pr!.number, { login: 'carol', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'carol', body: approve(req) });
     const outcome = await pending;
     expect(outcome).toMatchObject({ decision: 'approved', by: ['alice', 'carol'] });
     expect(asked.body).toContain('> **Approved** by @alice, @carol');
@@ -258,12 +138,12 @@ describe.concurrent('GitHub approval channel', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const deny = t.gh.addComment(t.pr!.number, {
       login: 'carol',
       body: `/guardrail deny ${req.id} users is still read by the billing job`,
     });
-    t.gh.addComment(t.pr!.number, { login: 'bob', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'bob', body: approve(req) });
     const outcome = await pending;
     expect(outcome).toMatchObject({
       decision: 'denied',
@@ -280,7 +160,7 @@ describe.concurrent('GitHub approval channel', () => {
 
   it('times out into a deny, polling with ETags that mostly answer 304', async ({ expect }) => {
     const t = await setup();
-    const req = t.request({ deadline: new Date(Date.now() + 1_200) });
+    const req = t.request({ deadline: new Date(Date.now() + 2_000) });
     const outcome = await t.channel().request(req, never());
     expect(outcome).toMatchObject({ decision: 'timeout', by: [], hashes: [] });
     expect(t.gh.findComment(marker(req.id))!.body).toContain('> **Timed out** at ');
@@ -302,7 +182,7 @@ describe.concurrent('GitHub approval channel', () => {
     const asked = await t.posted(req.id, pending);
     expect(asked.body).toContain('a batch of 3 statements needs approval');
     for (const s of statements) expect(asked.body).toContain(s.hash);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.hashes).toEqual(statements.map((s) => s.hash));
     await t.gh.close();
@@ -316,7 +196,7 @@ describe.concurrent('GitHub approval channel', () => {
     // Let the first page be cached with its ETag, then grow the thread past it.
     while (t.gh.notModified === 0) await new Promise((r) => setTimeout(r, 10));
     for (let i = 0; i < 130; i++) t.gh.addComment(t.pr!.number, { login: 'bob', body: `chatter ${i}` });
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('approved');
     expect(t.gh.requests.some((r) => r.path.endsWith('/comments') && r.query.includes('page=2'))).toBe(true);
@@ -329,7 +209,7 @@ describe.concurrent('GitHub approval channel', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     expect((await pending).decision).toBe('approved');
     await t.gh.close();
   });
@@ -359,7 +239,7 @@ describe.concurrent('GitHub approval channel under faults', () => {
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     t.gh.failNext(2, 500, (m, p) => m === 'GET' && p.includes('/collaborators/'));
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('approved');
     expect(asked.body).toContain('**Approved** by @alice');
@@ -375,10 +255,10 @@ describe.concurrent('GitHub approval channel under faults', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome).toMatchObject({ decision: 'approved', url: asked.html_url });
-    expect(t.gh.requests[0]).toMatchObject({ method: 'POST', status: 'lost' });
+    expect(t.gh.requests.find((r) => r.method === 'POST')).toMatchObject({ status: 'lost' });
     expect(t.gh.comments.filter((c) => c.body.includes(marker(req.id)))).toHaveLength(1);
     expect(asked.body).toContain('> **Approved** by @alice');
     await t.gh.close();
@@ -386,14 +266,14 @@ describe.concurrent('GitHub approval channel under faults', () => {
 
   it('waits out a 429 with retry-after', async ({ expect }) => {
     const t = await setup();
-    t.gh.secondaryLimitNext(1, 429);
+    t.gh.secondaryLimitNext(1, 429, (m) => m === 'POST');
     const req = t.request();
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('approved');
-    expect(t.gh.requests[0]).toMatchObject({ method: 'POST', status: 429 });
+    expect(t.gh.requests.find((r) => r.method === 'POST')).toMatchObject({ status: 429 });
     expect(t.gh.count('POST', /\/issues\/\d+\/comments$/, 201)).toBe(1);
     expect(t.logs.some((l) => l.includes('secondary rate limit') && l.includes('retrying after 1s'))).toBe(
       true,
@@ -407,7 +287,7 @@ describe.concurrent('GitHub approval channel under faults', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('approved');
     expect(t.gh.requests.some((r) => r.status === 'hung')).toBe(true);
@@ -421,7 +301,7 @@ describe.concurrent('GitHub approval channel under faults', () => {
     const pending = t.channel().request(req, never());
     const asked = await t.posted(req.id, pending);
     await t.gh.setDown(true);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('error');
     expect(outcome.reason).toMatch(/^GitHub API unreachable: /);
@@ -448,10 +328,10 @@ describe.concurrent('GitHub approval channel under faults', () => {
 
   it('denies when the request cannot even be posted', async ({ expect }) => {
     const t = await setup();
-    await t.gh.setDown(true);
+    t.gh.failNext(20, 503, (m, p) => m === 'POST' || p.endsWith('/comments'));
     const outcome = await t.channel().request(t.request(), never());
     expect(outcome.decision).toBe('error');
-    expect(outcome.reason).toMatch(/^could not post the approval request: /);
+    expect(outcome.reason).toMatch(/^could not post the approval request: 503/);
     expect(t.gh.comments).toEqual([]);
     await t.gh.close();
   });
@@ -480,7 +360,7 @@ describe.concurrent('GitHub approval channel under faults', () => {
     const req = t.request();
     const pending = t.channel().request(req, never());
     await t.posted(req.id, pending);
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome.decision).toBe('approved');
     expect(t.gh.rateLimited).toBe(0);
@@ -503,8 +383,8 @@ describe.concurrent('where the request is asked', () => {
     const asked = await t.posted(req.id, pending);
     expect(asked.issue_url).toMatch(new RegExp(`/issues/${t.pr!.number}$`));
     expect(t.gh.count('GET', new RegExp(`/commits/${SHA}/pulls$`))).toBe(1);
-    t.gh.addComment(t.pr!.number, { login: 'pr-author', body: `/guardrail approve ${req.id}` });
-    t.gh.addComment(t.pr!.number, { login: 'alice', body: `/guardrail approve ${req.id}` });
+    t.gh.addComment(t.pr!.number, { login: 'pr-author', body: approve(req) });
+    t.gh.addComment(t.pr!.number, { login: 'alice', body: approve(req) });
     const outcome = await pending;
     expect(outcome).toMatchObject({ decision: 'approved', by: ['alice'] });
     expect(outcome.ignored).toEqual([
@@ -523,7 +403,10 @@ describe.concurrent('where the request is asked', () => {
       const pending = channel.request(req, never());
       const asked = await t.posted(req.id, pending);
       const issue = Number(/\/issues\/(\d+)$/.exec(asked.issue_url)![1]);
-      t.gh.addComment(issue, { login: 'alice', body: `/guardrail approve ${req.id}` });
+      // No pull request: the author is unknown, so one approver more than the policy's one.
+      expect(asked.body).toContain('**The author of this change is unknown**');
+      t.gh.addComment(issue, { login: 'alice', body: approve(req) });
+      t.gh.addComment(issue, { login: 'carol', body: approve(req) });
       expect((await pending).decision).toBe('approved');
       return issue;
     };

@@ -96,6 +96,7 @@ async function publish(
     baseUrl: gh.url,
     retryBaseMs: 10,
     timeoutMs: 20_000,
+    pullRequestLagMs: 300,
     // Each test its own write spacing, as each job has its own token.
     throttleId: randomBytes(6).toString('hex'),
     log: (m) => logs.push(m),
@@ -236,6 +237,56 @@ describe.concurrent('the dry-run report comment', () => {
         action: 'updated',
         commentId: (result as { commentId: number }).commentId,
       });
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('takes no marker comment for its own but one its token wrote: not a member’s, not another bot’s', async ({
+    expect,
+  }) => {
+    const gh = await GitHubEmulator.start();
+    try {
+      const pr = gh.addPullRequest({ author: 'pr-author', headSha: SHA }).number;
+      const job = jobFor(gh, 'pull_request');
+      // An organisation member (author_association MEMBER) and some app's bot plant the marker.
+      gh.setPermission('org-member', 'admin');
+      const planted = [
+        gh.addComment(pr, { login: 'org-member', body: `${reportMarker(job)}\nnothing to see` }),
+        gh.addComment(pr, { login: 'other-app[bot]', body: `${reportMarker(job)}\nall clear` }),
+      ];
+      expect(planted[0]!.author_association).toBe('MEMBER');
+      const { result } = await publish(gh, job, payloadFor(gh, 'pull_request', pr));
+      expect(result).toMatchObject({ action: 'created' });
+      expect(planted.map((c) => c.body)).toEqual([
+        `${reportMarker(job)}\nnothing to see`,
+        `${reportMarker(job)}\nall clear`,
+      ]);
+      const ours = gh.commentsOn(pr).at(-1)!;
+      expect(ours.user?.login).toBe('github-actions[bot]');
+      // GITHUB_TOKEN cannot read GET /user: the channel asked, got 403, and took github-actions[bot].
+      expect(gh.count('GET', /^\/user$/, 403)).toBe(1);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('knows its comment by the login of a personal token (GET /user)', async ({ expect }) => {
+    const gh = await GitHubEmulator.start({
+      behaviour: { identity: { kind: 'user', login: 'release-robot' } },
+    });
+    try {
+      const pr = gh.addPullRequest({ author: 'pr-author', headSha: SHA }).number;
+      const job = jobFor(gh, 'pull_request');
+      const first = await publish(gh, job, payloadFor(gh, 'pull_request', pr));
+      expect(first.result).toMatchObject({ action: 'created' });
+      expect(gh.commentsOn(pr)[0]!.user?.login).toBe('release-robot');
+      const again = await publish(gh, job, payloadFor(gh, 'pull_request', pr));
+      expect(again.result).toMatchObject({
+        action: 'updated',
+        commentId: (first.result as { commentId: number }).commentId,
+      });
+      expect(gh.commentsOn(pr)).toHaveLength(1);
     } finally {
       await gh.close();
     }

@@ -1,20 +1,43 @@
 // A GitHub REST emulator for the approval channel: a real node:http server that answers with
 // the JSON shapes of GitHub's public API (issue comments, reactions, collaborator permission,
-// pull requests of a commit, issues), ETags and 304s, x-ratelimit-* headers and a primary
-// rate-limit budget, and faults tests switch on: 5xx, secondary limits with retry-after,
-// requests that never answer, a server that is down.
+// pull requests of a commit and their commits, issues, the token's user), ETags and 304s,
+// x-ratelimit-* headers and a primary rate-limit budget. Every answer is held to GitHub's own
+// OpenAPI description by test/integration/github-emulator-contract.test.ts.
+//
+// GitHub's documented behaviours, each switchable per test through `behaviour` or the state a
+// test creates: commits on the default branch list only their merged pull request, other commits
+// only open ones; links from commits to pull requests appear after an indexing lag; any account
+// reads a public repository; a repository with issues disabled answers 410; labels are dropped
+// when the token cannot push; `since` means updated strictly after, to the second; deleted
+// accounts are `user: null`; comments without text have no `body`; the permission flags may
+// leave out maintain and triage; custom roles. And faults: 5xx, secondary limits with
+// retry-after, requests that never answer, answers that are lost, a server that is down.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export type Role = 'read' | 'triage' | 'write' | 'maintain' | 'admin' | 'none';
 
+/** GitHub's simple-user. */
 export interface GhUser {
   login: string;
   id: number;
   node_id: string;
   type: 'User' | 'Bot';
   site_admin: boolean;
+  avatar_url: string;
+  gravatar_id: string | null;
+  url: string;
+  html_url: string;
+  followers_url: string;
+  following_url: string;
+  gists_url: string;
+  starred_url: string;
+  subscriptions_url: string;
+  organizations_url: string;
+  repos_url: string;
+  events_url: string;
+  received_events_url: string;
 }
 
 export interface GhComment {
@@ -23,11 +46,29 @@ export interface GhComment {
   url: string;
   html_url: string;
   issue_url: string;
+  /** GitHub leaves `body` out of a comment that has none. */
   body: string;
-  user: GhUser;
+  /** null: the author's account was deleted. */
+  user: GhUser | null;
   created_at: string;
   updated_at: string;
   author_association: string;
+}
+
+export interface GhLabel {
+  id: number;
+  node_id: string;
+  url: string;
+  name: string;
+  description: string | null;
+  color: string;
+  default: boolean;
+}
+
+/** The author and committer GitHub ties to a commit (null: no GitHub account matches). */
+export interface GhCommitPeople {
+  author?: string | null;
+  committer?: string | null;
 }
 
 export interface GhIssue {
@@ -36,15 +77,39 @@ export interface GhIssue {
   title: string;
   body: string;
   state: 'open' | 'closed';
-  labels: { id: number; name: string }[];
-  user: GhUser;
+  labels: GhLabel[];
+  user: GhUser | null;
   html_url: string;
   created_at: string;
   updated_at: string;
+  closed_at: string | null;
   pull_request?: { url: string; html_url: string };
   /** Pull requests only. */
   head?: { sha: string; ref: string };
   commits?: string[];
+  merged_at?: string | null;
+  merge_commit_sha?: string | null;
+}
+
+/** GitHub's documented behaviours a test may switch. */
+export interface Behaviour {
+  /** The next this-many `GET …/commits/{sha}/pulls` answer `[]`: GitHub has not linked the commit yet. */
+  pullsIndexLag: number;
+  /** A public repository: every account gets `200 read` from the collaborator-permission endpoint. */
+  publicRepo: boolean;
+  /** Issues are turned off: issue endpoints answer 410 (pull requests keep their comments). */
+  issuesDisabled: boolean;
+  /** Without push access GitHub silently drops the labels of a new issue. */
+  tokenCanPush: boolean;
+  /** `since` returns comments updated strictly after it, compared to the second (GitHub's way). */
+  strictSince: boolean;
+  /** Leave `maintain` and `triage` out of `user.permissions` (the description requires only the others). */
+  onlyRequiredFlags: boolean;
+  /**
+   * Who the token is: an installation token (GITHUB_TOKEN, an App; GET /user answers 403) acting
+   * as `github-actions[bot]` or an app's bot, or a person's token.
+   */
+  identity: { kind: 'installation'; login: string } | { kind: 'user'; login: string };
 }
 
 export interface GhReaction {
@@ -59,6 +124,8 @@ export interface LoggedRequest {
   path: string;
   query: string;
   status: number | 'hung' | 'refused' | 'lost';
+  /** What was answered, for the contract test; absent when nothing was. */
+  response?: { headers: Record<string, string>; body: string; conditional: boolean };
 }
 
 interface Fault {
@@ -76,7 +143,10 @@ export interface EmulatorOptions {
   token?: string;
   /** The server clock runs this far from the local one (negative: behind). */
   clockSkewMs?: number;
+  behaviour?: Partial<Behaviour>;
 }
+
+const BASE_ROLES = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
 
 export class GitHubEmulator {
   readonly owner: string;
@@ -98,18 +168,33 @@ export class GitHubEmulator {
   private readonly hung = new Set<ServerResponse>();
   private readonly lost = new WeakSet<ServerResponse>();
   private readonly users = new Map<string, GhUser>();
-  private readonly roles = new Map<string, Role>();
+  private readonly roles = new Map<string, { base: Role; name: string }>();
+  /** Commits on the default branch: their pull-request list is the merged one only. */
+  readonly defaultBranch = new Set<string>();
+  private readonly people = new Map<string, GhCommitPeople>();
+  behaviour: Behaviour;
   private faults: Fault[] = [];
   private nextId = 1000;
   private nextNumber = 1;
   private budget = { limit: 5000, remaining: 5000, resetAt: Date.now() + 3_600_000, windowMs: 3_600_000 };
   readonly bot: GhUser;
+  private pullsAsked = 0;
 
   private constructor(options: EmulatorOptions) {
     this.owner = options.owner ?? 'octo-org';
     this.repo = options.repo ?? 'app';
     this.token = options.token ?? 'ghs_emulatorTokenDoNotLeak0123456789';
     this.clockSkewMs = options.clockSkewMs ?? 0;
+    this.behaviour = {
+      pullsIndexLag: 0,
+      publicRepo: false,
+      issuesDisabled: false,
+      tokenCanPush: true,
+      strictSince: true,
+      onlyRequiredFlags: false,
+      identity: { kind: 'installation', login: 'github-actions[bot]' },
+      ...options.behaviour,
+    };
     this.bot = this.user('github-actions[bot]', 'Bot');
     this.server = this.makeServer();
   }
@@ -199,34 +284,99 @@ export class GitHubEmulator {
     let u = this.users.get(key);
     if (!u) {
       const id = this.nextId++;
-      u = { login, id, node_id: `U_${id}`, type, site_admin: false };
+      const api = `https://api.github.com/users/${encodeURIComponent(login)}`;
+      u = {
+        login,
+        id,
+        node_id: `U_${id}`,
+        type,
+        site_admin: false,
+        avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+        gravatar_id: '',
+        url: api,
+        html_url: `https://github.com/${encodeURIComponent(login)}`,
+        followers_url: `${api}/followers`,
+        following_url: `${api}/following{/other_user}`,
+        gists_url: `${api}/gists{/gist_id}`,
+        starred_url: `${api}/starred{/owner}{/repo}`,
+        subscriptions_url: `${api}/subscriptions`,
+        organizations_url: `${api}/orgs`,
+        repos_url: `${api}/repos`,
+        events_url: `${api}/events{/privacy}`,
+        received_events_url: `${api}/received_events`,
+      };
       this.users.set(key, u);
     }
     return u;
   }
 
-  setPermission(login: string, role: Role): void {
+  /** Who the token acts as: what its comments, issues and reactions are written by. */
+  get self(): GhUser {
+    return this.user(this.behaviour.identity.login);
+  }
+
+  /**
+   * A collaborator's role. `customRole` names a custom repository role built on `role`: GitHub
+   * reports its name as role_name and its base role in the flags and the legacy permission.
+   */
+  setPermission(login: string, role: Role, customRole?: string): void {
     this.user(login);
-    this.roles.set(login.toLowerCase(), role);
+    this.roles.set(login.toLowerCase(), { base: role, name: customRole ?? role });
   }
 
   // ---- state tests create ----
 
+  /**
+   * A pull request; `author: null` is one whose author's account is gone. `people` names who
+   * GitHub ties to each commit as author and committer (default: the PR's author).
+   */
   addPullRequest(opts: {
-    author: string;
+    author: string | null;
     headSha: string;
     commits?: string[];
     state?: 'open' | 'closed';
+    people?: Record<string, GhCommitPeople>;
   }): GhIssue {
-    const pr = this.newIssue(`PR by ${opts.author}`, '', this.user(opts.author), []);
+    const pr = this.newIssue(
+      `PR by ${opts.author ?? 'a deleted account'}`,
+      '',
+      opts.author === null ? null : this.user(opts.author),
+      [],
+    );
     pr.state = opts.state ?? 'open';
     pr.head = { sha: opts.headSha, ref: `feature-${pr.number}` };
     pr.commits = opts.commits ?? [opts.headSha];
+    pr.merged_at = null;
+    pr.merge_commit_sha = null;
+    for (const sha of pr.commits)
+      this.people.set(sha, opts.people?.[sha] ?? { author: opts.author, committer: opts.author });
     pr.pull_request = {
       url: `${this.url}/repos/${this.repository}/pulls/${pr.number}`,
       html_url: `https://github.com/${this.repository}/pull/${pr.number}`,
     };
     return pr;
+  }
+
+  /**
+   * Merges a pull request: closed, `merged_at` set, its commits and the merge commit on the
+   * default branch, where GitHub then lists only this merged pull request for them.
+   */
+  mergePullRequest(number: number, mergeSha: string): GhIssue {
+    const pr = this.issues.get(number);
+    if (!pr?.pull_request) throw new Error(`#${number} is not a pull request`);
+    const at = this.stamp();
+    pr.state = 'closed';
+    pr.closed_at = at;
+    pr.merged_at = at;
+    pr.merge_commit_sha = mergeSha;
+    pr.updated_at = at;
+    for (const sha of [...(pr.commits ?? []), mergeSha]) this.defaultBranch.add(sha);
+    return pr;
+  }
+
+  /** A commit pushed straight to the default branch, with no pull request. */
+  pushToDefaultBranch(sha: string): void {
+    this.defaultBranch.add(sha);
   }
 
   addIssue(opts: { title: string; body?: string; labels?: string[]; author?: string }): GhIssue {
@@ -235,20 +385,45 @@ export class GitHubEmulator {
 
   closeIssue(number: number): void {
     const issue = this.issues.get(number);
-    if (issue) issue.state = 'closed';
+    if (issue) {
+      issue.state = 'closed';
+      issue.closed_at = this.stamp();
+    }
   }
 
   /**
    * A comment as a person writes it. `edit` makes it an edited comment (the body given is the
-   * edited text); `createdAt` back-dates it.
+   * edited text); `createdAt` back-dates it; `login: null` is a deleted account; `body:
+   * undefined` a comment GitHub answers without a body.
    */
   addComment(
     issue: number,
-    opts: { login: string; body: string; type?: 'User' | 'Bot'; edit?: boolean; createdAt?: number },
+    opts: {
+      login: string | null;
+      body: string | undefined;
+      type?: 'User' | 'Bot';
+      edit?: boolean;
+      createdAt?: number;
+    },
   ): GhComment {
     const created = opts.createdAt ?? this.now();
-    const comment = this.newComment(issue, this.user(opts.login, opts.type), opts.body, created);
+    const user = opts.login === null ? null : this.user(opts.login, opts.type);
+    const comment = this.newComment(issue, user, opts.body, created);
     if (opts.edit) comment.updated_at = this.stamp(created + 2000);
+    return comment;
+  }
+
+  /**
+   * Someone edits a comment, as anyone with write access may. GitHub moves `updated_at` to the
+   * edit's time, which within the first second of the comment is still `created_at`.
+   */
+  editComment(id: number, body: string, opts: { sameSecond?: boolean } = {}): GhComment {
+    const comment = this.comments.find((c) => c.id === id);
+    if (!comment) throw new Error(`no comment ${id}`);
+    comment.body = body;
+    comment.updated_at = opts.sameSecond
+      ? comment.created_at
+      : this.stamp(Math.max(this.now(), Date.parse(comment.created_at) + 1000));
     return comment;
   }
 
@@ -278,9 +453,14 @@ export class GitHubEmulator {
     for (let i = 0; i < n; i++) this.faults.push({ kind: 'status', status, ...(match ? { match } : {}) });
   }
 
-  /** The next request answers a secondary rate limit with `retry-after`. */
-  secondaryLimitNext(retryAfterSeconds: number, status: 403 | 429 = 429): void {
-    this.faults.push({ kind: 'secondary', status, retryAfter: retryAfterSeconds });
+  /** The next request (matching `match`, if given) answers a secondary rate limit with `retry-after`. */
+  secondaryLimitNext(retryAfterSeconds: number, status: 403 | 429 = 429, match?: Fault['match']): void {
+    this.faults.push({
+      kind: 'secondary',
+      status,
+      retryAfter: retryAfterSeconds,
+      ...(match ? { match } : {}),
+    });
   }
 
   /** The next `n` requests (matching `match`) never get an answer. */
@@ -305,7 +485,7 @@ export class GitHubEmulator {
 
   // ---- HTTP ----
 
-  private newIssue(title: string, body: string, user: GhUser, labels: string[]): GhIssue {
+  private newIssue(title: string, body: string, user: GhUser | null, labels: string[]): GhIssue {
     const number = this.nextNumber++;
     const at = this.stamp();
     const issue: GhIssue = {
@@ -314,26 +494,43 @@ export class GitHubEmulator {
       title,
       body,
       state: 'open',
-      labels: labels.map((name) => ({ id: this.nextId++, name })),
+      labels: labels.map((name) => {
+        const id = this.nextId++;
+        return {
+          id,
+          node_id: `LA_${id}`,
+          url: `${this.url}/repos/${this.repository}/labels/${encodeURIComponent(name)}`,
+          name,
+          description: null,
+          color: 'ededed',
+          default: false,
+        };
+      }),
       user,
       html_url: `https://github.com/${this.repository}/issues/${number}`,
       created_at: at,
       updated_at: at,
+      closed_at: null,
     };
     this.issues.set(number, issue);
     return issue;
   }
 
-  private newComment(issue: number, user: GhUser, body: string, createdMs: number): GhComment {
+  private newComment(
+    issue: number,
+    user: GhUser | null,
+    body: string | undefined,
+    createdMs: number,
+  ): GhComment {
     const id = this.nextId++;
-    const role = this.roles.get(user.login.toLowerCase());
-    const comment: GhComment = {
+    const role = user ? this.roles.get(user.login.toLowerCase())?.base : undefined;
+    const comment = {
       id,
       node_id: `IC_${id}`,
       url: `${this.url}/repos/${this.repository}/issues/comments/${id}`,
       html_url: `https://github.com/${this.repository}/issues/${issue}#issuecomment-${id}`,
       issue_url: `${this.url}/repos/${this.repository}/issues/${issue}`,
-      body,
+      ...(body === undefined ? {} : { body }),
       user,
       created_at: this.stamp(createdMs),
       updated_at: this.stamp(createdMs),
@@ -343,9 +540,249 @@ export class GitHubEmulator {
           : role && role !== 'none'
             ? 'COLLABORATOR'
             : 'NONE',
-    };
+    } as GhComment;
     this.comments.push(comment);
     return comment;
+  }
+
+  /** GitHub's issue object (pull requests are issues too). */
+  private issueJson(i: GhIssue): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.repository}/issues/${i.number}`;
+    return {
+      id: i.id,
+      node_id: `I_${i.id}`,
+      url: api,
+      repository_url: `${this.url}/repos/${this.repository}`,
+      labels_url: `${api}/labels{/name}`,
+      comments_url: `${api}/comments`,
+      events_url: `${api}/events`,
+      html_url: i.html_url,
+      number: i.number,
+      state: i.state,
+      title: i.title,
+      body: i.body,
+      user: i.user,
+      labels: i.labels,
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      locked: false,
+      comments: this.commentsOn(i.number).length,
+      created_at: i.created_at,
+      updated_at: i.updated_at,
+      closed_at: i.closed_at,
+      author_association: 'NONE',
+      ...(i.pull_request
+        ? {
+            pull_request: {
+              ...i.pull_request,
+              diff_url: `${i.pull_request.html_url}.diff`,
+              patch_url: `${i.pull_request.html_url}.patch`,
+              merged_at: i.merged_at ?? null,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** GitHub's repository object, as pull requests name their head and base. */
+  private repositoryJson(): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.repository}`;
+    const urls = Object.fromEntries(
+      [
+        ['archive', '/{archive_format}{/ref}'],
+        ['assignees', '/assignees{/user}'],
+        ['blobs', '/git/blobs{/sha}'],
+        ['branches', '/branches{/branch}'],
+        ['collaborators', '/collaborators{/collaborator}'],
+        ['comments', '/comments{/number}'],
+        ['commits', '/commits{/sha}'],
+        ['compare', '/compare/{base}...{head}'],
+        ['contents', '/contents/{+path}'],
+        ['contributors', '/contributors'],
+        ['deployments', '/deployments'],
+        ['downloads', '/downloads'],
+        ['events', '/events'],
+        ['forks', '/forks'],
+        ['git_commits', '/git/commits{/sha}'],
+        ['git_refs', '/git/refs{/sha}'],
+        ['git_tags', '/git/tags{/sha}'],
+        ['hooks', '/hooks'],
+        ['issue_comment', '/issues/comments{/number}'],
+        ['issue_events', '/issues/events{/number}'],
+        ['issues', '/issues{/number}'],
+        ['keys', '/keys{/key_id}'],
+        ['labels', '/labels{/name}'],
+        ['languages', '/languages'],
+        ['merges', '/merges'],
+        ['milestones', '/milestones{/number}'],
+        ['notifications', '/notifications{?since,all,participating}'],
+        ['pulls', '/pulls{/number}'],
+        ['releases', '/releases{/id}'],
+        ['stargazers', '/stargazers'],
+        ['statuses', '/statuses/{sha}'],
+        ['subscribers', '/subscribers'],
+        ['subscription', '/subscription'],
+        ['tags', '/tags'],
+        ['teams', '/teams'],
+        ['trees', '/git/trees{/sha}'],
+      ].map(([k, suffix]) => [`${k}_url`, `${api}${suffix}`]),
+    );
+    const html = `https://github.com/${this.repository}`;
+    return {
+      id: 1,
+      node_id: 'R_1',
+      name: this.repo,
+      full_name: this.repository,
+      owner: this.user(this.owner),
+      private: !this.behaviour.publicRepo,
+      html_url: html,
+      description: null,
+      fork: false,
+      url: api,
+      ...urls,
+      clone_url: `${html}.git`,
+      git_url: `git://github.com/${this.repository}.git`,
+      ssh_url: `git@github.com:${this.repository}.git`,
+      svn_url: html,
+      mirror_url: null,
+      homepage: null,
+      language: null,
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers: 0,
+      watchers_count: 0,
+      size: 0,
+      default_branch: 'main',
+      open_issues: 0,
+      open_issues_count: 0,
+      has_issues: !this.behaviour.issuesDisabled,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_downloads: false,
+      archived: false,
+      disabled: false,
+      license: null,
+      pushed_at: null,
+      created_at: null,
+      updated_at: null,
+    };
+  }
+
+  /** GitHub's pull-request-simple, as the pull requests of a commit are listed. */
+  private pullJson(p: GhIssue): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.repository}`;
+    const self = p.pull_request!.url;
+    const repo = this.repositoryJson();
+    const owner = this.user(this.owner);
+    const link = (href: string) => ({ href });
+    return {
+      url: self,
+      id: p.id,
+      node_id: `PR_${p.id}`,
+      html_url: p.pull_request!.html_url,
+      diff_url: `${p.pull_request!.html_url}.diff`,
+      patch_url: `${p.pull_request!.html_url}.patch`,
+      issue_url: `${api}/issues/${p.number}`,
+      commits_url: `${self}/commits`,
+      review_comments_url: `${self}/comments`,
+      review_comment_url: `${api}/pulls/comments{/number}`,
+      comments_url: `${api}/issues/${p.number}/comments`,
+      statuses_url: `${api}/statuses/${p.head!.sha}`,
+      number: p.number,
+      state: p.state,
+      locked: false,
+      title: p.title,
+      user: p.user,
+      body: p.body || null,
+      labels: p.labels,
+      milestone: null,
+      active_lock_reason: null,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+      closed_at: p.closed_at,
+      merged_at: p.merged_at ?? null,
+      merge_commit_sha: p.merge_commit_sha ?? null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      head: { label: `${this.owner}:${p.head!.ref}`, ref: p.head!.ref, sha: p.head!.sha, user: owner, repo },
+      base: { label: `${this.owner}:main`, ref: 'main', sha: '0'.repeat(40), user: owner, repo },
+      _links: {
+        self: link(self),
+        html: link(p.pull_request!.html_url),
+        issue: link(`${api}/issues/${p.number}`),
+        comments: link(`${api}/issues/${p.number}/comments`),
+        review_comments: link(`${self}/comments`),
+        review_comment: link(`${api}/pulls/comments{/number}`),
+        commits: link(`${self}/commits`),
+        statuses: link(`${api}/statuses/${p.head!.sha}`),
+      },
+      author_association: 'CONTRIBUTOR',
+      auto_merge: null,
+      draft: false,
+    };
+  }
+
+  /** GitHub's commit object, as a pull request's commits are listed. */
+  private commitJson(sha: string): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.repository}`;
+    const who = this.people.get(sha) ?? {};
+    const person = (login: string | null | undefined) => (login ? this.user(login) : null);
+    const git = (login: string | null | undefined) => ({
+      name: login ?? 'Someone Without An Account',
+      email: `${login ?? 'nobody'}@example.com`,
+      date: this.stamp(),
+    });
+    return {
+      url: `${api}/commits/${sha}`,
+      sha,
+      node_id: `C_${sha.slice(0, 12)}`,
+      html_url: `https://github.com/${this.repository}/commit/${sha}`,
+      comments_url: `${api}/commits/${sha}/comments`,
+      commit: {
+        url: `${api}/git/commits/${sha}`,
+        author: git(who.author),
+        committer: git(who.committer),
+        message: `commit ${sha.slice(0, 7)}`,
+        comment_count: 0,
+        tree: { sha: 'f'.repeat(40), url: `${api}/git/trees/${'f'.repeat(40)}` },
+      },
+      author: person(who.author),
+      committer: person(who.committer),
+      parents: [],
+    };
+  }
+
+  /** GitHub's private-user: what GET /user answers a person's token. */
+  private privateUser(u: GhUser): Record<string, unknown> {
+    const at = this.stamp(Date.parse('2020-01-01T00:00:00Z'));
+    return {
+      ...u,
+      name: null,
+      company: null,
+      blog: '',
+      location: null,
+      email: null,
+      hireable: null,
+      bio: null,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: at,
+      updated_at: at,
+      private_gists: 0,
+      total_private_repos: 0,
+      owned_private_repos: 0,
+      disk_usage: 0,
+      collaborators: 0,
+      two_factor_authentication: true,
+      user_view_type: 'private',
+    };
   }
 
   private rateHeaders(): Record<string, string> {
@@ -375,14 +812,24 @@ export class GitHubEmulator {
       res.socket?.destroy();
       return;
     }
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status });
-    if (res.destroyed) return;
+    if (res.destroyed) {
+      this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, status });
+      return;
+    }
     const json = status === 304 ? '' : JSON.stringify(body);
-    res.writeHead(status, {
+    const headers = {
       ...(status === 304 ? {} : { 'content-type': 'application/json; charset=utf-8' }),
       ...this.rateHeaders(),
       ...extra,
+    };
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.search,
+      status,
+      response: { headers, body: json, conditional: req.headers['if-none-match'] !== undefined },
     });
+    res.writeHead(status, headers);
     res.end(json);
   }
 
@@ -490,34 +937,64 @@ export class GitHubEmulator {
       return;
     }
 
+    const charge = () => {
+      this.budget.remaining = Math.max(0, this.budget.remaining - 1);
+    };
+    if (path === '/user' && method === 'GET') {
+      if (this.behaviour.identity.kind === 'installation') {
+        return this.send(res, req, 403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+          status: '403',
+        });
+      }
+      return this.sendCacheable(res, req, this.privateUser(this.self));
+    }
+
     const repoPrefix = `/repos/${this.owner}/${this.repo}`;
     if (!path.startsWith(`${repoPrefix}/`)) {
       this.send(res, req, 404, { message: 'Not Found' });
       return;
     }
     const rest = path.slice(repoPrefix.length);
-    const charge = () => {
-      this.budget.remaining = Math.max(0, this.budget.remaining - 1);
-    };
+    const gone = () =>
+      this.send(res, req, 410, {
+        message: 'Issues are disabled for this repo',
+        documentation_url: 'https://docs.github.com/v3/issues/',
+        status: '410',
+      });
+    /** With issues disabled, only pull requests keep their conversation. */
+    const disabled = (issue: GhIssue) => this.behaviour.issuesDisabled && !issue.pull_request;
+    const location = (url: string) => ({ location: url });
+    /** GitHub's validation-error shape: a message and where to read about it. */
+    const invalid = (message: string) =>
+      this.send(res, req, 422, { message, documentation_url: 'https://docs.github.com/rest', errors: [] });
     let m: RegExpExecArray | null;
 
     if ((m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
       const number = Number(m[1]);
-      if (!this.issues.has(number)) return this.send(res, req, 404, { message: 'Not Found' });
+      const issue = this.issues.get(number);
+      if (!issue) return this.send(res, req, 404, { message: 'Not Found' });
+      if (disabled(issue)) return gone();
       if (method === 'POST') {
         const body = await this.readBody(req);
         if (typeof body.body !== 'string' || body.body.length === 0) {
-          return this.send(res, req, 422, { message: 'Validation Failed' });
+          return invalid('Validation Failed');
         }
-        if (body.body.length > 65_536) return this.send(res, req, 422, { message: 'Body is too long' });
+        if (body.body.length > 65_536) return invalid('Body is too long');
         charge();
-        return this.send(res, req, 201, this.newComment(number, this.bot, body.body, this.now()));
+        const comment = this.newComment(number, this.self, body.body, this.now());
+        return this.send(res, req, 201, comment, location(comment.url));
       }
       if (method === 'GET') {
         const since = url.searchParams.get('since');
-        const sinceMs = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
+        // GitHub compares whole seconds and returns only what was updated after `since`.
+        const sinceS = since ? Math.floor(Date.parse(since) / 1000) : Number.NEGATIVE_INFINITY;
         const list = this.commentsOn(number)
-          .filter((c) => Date.parse(c.updated_at) >= sinceMs)
+          .filter((c) => {
+            const updated = Math.floor(Date.parse(c.updated_at) / 1000);
+            return this.behaviour.strictSince ? updated > sinceS : updated >= sinceS;
+          })
           .sort((a, b) => a.id - b.id);
         const { body, link } = this.page(url, list);
         return this.sendCacheable(res, req, body, link ? { link } : {});
@@ -529,7 +1006,7 @@ export class GitHubEmulator {
       if (!comment) return this.send(res, req, 404, { message: 'Not Found' });
       if (method === 'PATCH') {
         const body = await this.readBody(req);
-        if (typeof body.body !== 'string') return this.send(res, req, 422, { message: 'Validation Failed' });
+        if (typeof body.body !== 'string') return invalid('Validation Failed');
         comment.body = body.body;
         comment.updated_at = this.stamp();
         charge();
@@ -544,15 +1021,15 @@ export class GitHubEmulator {
         return this.send(res, req, 404, { message: 'Not Found' });
       const body = await this.readBody(req);
       if (typeof body.content !== 'string' || !REACTIONS.has(body.content)) {
-        return this.send(res, req, 422, { message: 'Validation Failed' });
+        return invalid('Validation Failed');
       }
-      const reaction: GhReaction = { id: this.nextId++, commentId, content: body.content, user: this.bot };
+      const reaction: GhReaction = { id: this.nextId++, commentId, content: body.content, user: this.self };
       this.reactions.push(reaction);
       charge();
       return this.send(res, req, 201, {
         id: reaction.id,
         node_id: `REA_${reaction.id}`,
-        user: this.bot,
+        user: this.self,
         content: reaction.content,
         created_at: this.stamp(),
       });
@@ -560,11 +1037,14 @@ export class GitHubEmulator {
 
     if ((m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest)) && method === 'GET') {
       const login = decodeURIComponent(m[1]!);
-      const role = this.roles.get(login.toLowerCase());
-      if (role === undefined) return this.send(res, req, 404, { message: 'Not Found' });
+      // On a public repository every account reads: GitHub answers 200 read, not 404.
+      const held =
+        this.roles.get(login.toLowerCase()) ??
+        (this.behaviour.publicRepo ? { base: 'read', name: 'read' } : undefined);
+      if (held === undefined) return this.send(res, req, 404, { message: 'Not Found' });
+      const role = held.base;
       const at = (r: Role) =>
-        ['read', 'triage', 'write', 'maintain', 'admin'].indexOf(role) >=
-          ['read', 'triage', 'write', 'maintain', 'admin'].indexOf(r) && role !== 'none';
+        role !== 'none' && BASE_ROLES.indexOf(role) >= BASE_ROLES.indexOf(r as (typeof BASE_ROLES)[number]);
       const legacy =
         role === 'admin'
           ? 'admin'
@@ -573,67 +1053,80 @@ export class GitHubEmulator {
             : role === 'none'
               ? 'none'
               : 'read';
-      const user = this.user(login);
+      const flags: Record<string, boolean> = { admin: at('admin'), push: at('write'), pull: at('read') };
+      if (!this.behaviour.onlyRequiredFlags)
+        Object.assign(flags, { maintain: at('maintain'), triage: at('triage') });
       charge();
       return this.send(res, req, 200, {
         permission: legacy,
-        role_name: role,
-        user: {
-          ...user,
-          permissions: {
-            admin: at('admin'),
-            maintain: at('maintain'),
-            push: at('write'),
-            triage: at('triage'),
-            pull: at('read'),
-          },
-          role_name: role,
-        },
+        role_name: held.name,
+        user: { ...this.user(login), permissions: flags, role_name: held.name },
       });
     }
 
     if ((m = /^\/commits\/([0-9a-f]{7,40})\/pulls$/.exec(rest)) && method === 'GET') {
       const sha = m[1]!;
-      const prs = [...this.issues.values()].filter(
-        (i) => i.pull_request && i.commits?.some((c) => c.startsWith(sha)),
-      );
       charge();
+      // GitHub links commits to pull requests in the background: at first the list is empty.
+      if (this.pullsAsked++ < this.behaviour.pullsIndexLag) return this.send(res, req, 200, []);
+      const onDefault = [...this.defaultBranch].some((c) => c.startsWith(sha));
+      const prs = [...this.issues.values()].filter(
+        (i) =>
+          i.pull_request &&
+          (i.commits?.some((c) => c.startsWith(sha)) || i.merge_commit_sha?.startsWith(sha)) &&
+          // The default branch lists the merged pull request that brought the commit, others open ones.
+          (onDefault ? !!i.merged_at : i.state === 'open'),
+      );
       return this.send(
         res,
         req,
         200,
-        prs.map((p) => ({
-          id: p.id,
-          number: p.number,
-          state: p.state,
-          title: p.title,
-          user: p.user,
-          html_url: p.pull_request!.html_url,
-          head: p.head,
-          base: { ref: 'main', sha: '0'.repeat(40) },
-        })),
+        prs.map((p) => this.pullJson(p)),
       );
+    }
+
+    if ((m = /^\/pulls\/(\d+)\/commits$/.exec(rest)) && method === 'GET') {
+      const pr = this.issues.get(Number(m[1]));
+      if (!pr?.pull_request) return this.send(res, req, 404, { message: 'Not Found' });
+      const { body, link } = this.page(
+        url,
+        (pr.commits ?? []).map((sha) => this.commitJson(sha)),
+      );
+      return this.sendCacheable(res, req, body, link ? { link } : {});
+    }
+
+    if ((m = /^\/issues\/(\d+)$/.exec(rest)) && method === 'GET') {
+      const issue = this.issues.get(Number(m[1]));
+      if (!issue) return this.send(res, req, 404, { message: 'Not Found' });
+      if (disabled(issue)) return gone();
+      return this.sendCacheable(res, req, this.issueJson(issue));
     }
 
     if (rest === '/issues') {
       if (method === 'GET') {
         const state = url.searchParams.get('state') ?? 'open';
         const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const asc = url.searchParams.get('direction') === 'asc';
         const list = [...this.issues.values()]
+          .filter((i) => !disabled(i))
           .filter((i) => state === 'all' || i.state === state)
           .filter((i) => labels.every((l) => i.labels.some((x) => x.name === l)))
-          .sort((a, b) => b.number - a.number)
-          .map(({ head: _h, commits: _c, ...shown }) => shown);
+          .sort((a, b) => (asc ? a.number - b.number : b.number - a.number))
+          .map((i) => this.issueJson(i));
         const { body, link } = this.page(url, list);
         return this.sendCacheable(res, req, body, link ? { link } : {});
       }
       if (method === 'POST') {
+        if (this.behaviour.issuesDisabled) return gone();
         const body = await this.readBody(req);
-        if (typeof body.title !== 'string' || !body.title)
-          return this.send(res, req, 422, { message: 'Validation Failed' });
-        const labels = Array.isArray(body.labels) ? body.labels.map(String) : [];
+        if (typeof body.title !== 'string' || !body.title) return invalid('Validation Failed');
+        // Without push access GitHub drops the labels and says nothing.
+        const labels =
+          Array.isArray(body.labels) && this.behaviour.tokenCanPush ? body.labels.map(String) : [];
         charge();
-        return this.send(res, req, 201, this.newIssue(body.title, String(body.body ?? ''), this.bot, labels));
+        const issue = this.newIssue(body.title, String(body.body ?? ''), this.self, labels);
+        const json = this.issueJson(issue);
+        return this.send(res, req, 201, json, location(String(json.url)));
       }
     }
 

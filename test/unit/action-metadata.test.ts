@@ -177,6 +177,16 @@ describe('example workflows', () => {
         }
       });
 
+      it('grants what approvals need where the action runs: comments, pull requests, tracking issue', () => {
+        for (const [name, job] of jobs) {
+          if (!(job.steps ?? []).some((s) => s.uses?.startsWith('org/guardrail-action@'))) continue;
+          const granted = job.permissions ?? wf.permissions;
+          // Requests go on the run's pull request (also a merged one) or on a tracking issue.
+          expect(granted?.['pull-requests'], `${file} ${name}`).toBe('write');
+          expect(granted?.issues, `${file} ${name}`).toBe('write');
+        }
+      });
+
       it('never expands event or dispatch inputs inside a run script', () => {
         for (const step of steps) {
           if (step.run) expect(step.run, file).not.toMatch(/\$\{\{\s*(inputs|github\.event)\./);

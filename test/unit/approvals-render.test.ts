@@ -59,7 +59,8 @@ describe('renderComment', () => {
     expect(body).toContain(hash);
     expect(body).toContain('`destructive/drop-table` (critical): drops table public.users');
     expect(body).toContain('- no estimate');
-    expect(body).toContain('```\n/guardrail approve gr-0badcafe\n```');
+    expect(body).toContain(`\`\`\`\n/guardrail approve gr-0badcafe ${hash.slice(0, 12)}\n\`\`\``);
+    expect(body).toContain(`the statement hash \`${hash.slice(0, 12)}\``);
     expect(body).toContain('/guardrail deny gr-0badcafe');
     expect(body).toContain('2026-01-01T00:30:00.000Z (in 30 minutes)');
   });

@@ -118,6 +118,12 @@ describe('policy file', () => {
     expect(error('approvals:\n  permission: owner\n')).toMatch(
       /^\.github\/guardrail\.yml:2: approvals\.permission: must be one of/,
     );
+    expect(error('approvals:\n  permission: read\n')).toMatch(
+      /^\.github\/guardrail\.yml:2: approvals\.permission: read cannot approve: on a public repository every GitHub account has read permission/,
+    );
+    expect(error('approvals:\n  permission: triage\n')).toMatch(
+      /approvals\.permission: triage cannot approve/,
+    );
     expect(error('approvals:\n  approvers: [alice]\n  required: 2\n')).toMatch(
       /:2: approvals\.required: needs 2 approvers/,
     );
