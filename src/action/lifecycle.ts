@@ -25,7 +25,7 @@ import {
   stopDaemon,
   writeDaemonConfig,
 } from './daemon-launcher.js';
-import { publishConnection } from './outputs.js';
+import { publishConnection, publishTranscriptHead } from './outputs.js';
 import { isDryRun, postReport, renderReport } from './report.js';
 import { saveDaemonPid, saveReady } from './state.js';
 import { renderSummary, SUMMARY_LIMIT_BYTES, writeSummary } from './summary.js';
@@ -150,6 +150,7 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
       try {
         const text = readFileSync(transcriptPath, 'utf8');
         report.verify = verifyTranscript(text);
+        if (report.verify.head) publishTranscriptHead(report.verify.head, report.verify.lines);
         if (!report.verify.ok) {
           report.problems.push(
             `the transcript's hash chain is broken at line ${report.verify.brokenAt}: ${report.verify.reason}`,

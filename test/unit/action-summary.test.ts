@@ -180,6 +180,26 @@ describe('renderSummary', () => {
     expect(md).toContain('> upstream&#58; upstream connection lost');
   });
 
+  it('publishes the head of the chain and how to check a copy against it, only when the chain is intact', () => {
+    const verify = verifyTranscript(jsonl(r));
+    expect(verify.head).toMatch(/^[0-9a-f]{64}$/);
+    expect(section(md, 'Transcript')).toContain(
+      `Head: <code>${verify.head}</code> at line ${r.lines.length}.`,
+    );
+    expect(section(md, 'Transcript')).toContain(
+      `&#45;&#45;verify &#45;&#45;head ${verify.head} &#45;&#45;lines ${r.lines.length}`,
+    );
+    const lines = jsonl(r).split('\n');
+    lines[2] = lines[2]!.replace('SELECT email', 'SELECT name');
+    const broken = renderSummary({
+      lines: r.lines,
+      verify: verifyTranscript(lines.join('\n')),
+      standingCredential: false,
+      secrets: [],
+    });
+    expect(broken).not.toContain('Head:');
+  });
+
   it('shows every statement with its result', () => {
     const all = section(md, 'Statements');
     expect(all).toContain('SELECT 3, 3 rows');
