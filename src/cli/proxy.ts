@@ -9,13 +9,13 @@ import { startMysqlGateway } from '../gateway/mysql/gateway.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
-import { mysqlSide, postgresSide } from '../gateway/side-connection.js';
+import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { parse, UsageError } from './args.js';
 
 export const usage =
-  'guardrail proxy --upstream postgres://…|mysql://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]';
+  'guardrail proxy --upstream postgres://…|mysql://… [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE] [--max-connections N]';
 
 function listenAddress(value: string | undefined): { host: string; port: number } {
   if (!value) return { host: '127.0.0.1', port: 0 };
@@ -26,6 +26,8 @@ function listenAddress(value: string | undefined): { host: string; port: number 
     throw new UsageError(`--listen: invalid port in ${value}`);
   return { host, port };
 }
+
+const warn = (message: string) => console.error(`guardrail proxy: ${message}`);
 
 export interface RunningProxy {
   url: string;
@@ -43,6 +45,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
       'socket-dir': { type: 'string' },
       transcript: { type: 'string' },
       policy: { type: 'string' },
+      'max-connections': { type: 'string' },
     },
     false,
   );
@@ -53,7 +56,10 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
   const recorder = new FileRecorder(transcript);
   const common = { policy, recorder, approvals: new TerminalChannel() };
-  const listen = { host, port, version: 'guardrail-cli' };
+  const cap = values['max-connections'];
+  if (cap !== undefined && !/^[1-9]\d{0,4}$/.test(cap))
+    throw new UsageError('--max-connections takes a number of client connections, 1 or more');
+  const listen = { host, port, version: 'guardrail-cli', ...(cap ? { maxClients: Number(cap) } : {}) };
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
   if (isMysql && values['socket-dir']) throw new UsageError('--socket-dir is for PostgreSQL upstreams');
   let started: {
@@ -65,6 +71,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
     if (isMysql) {
       const upstream = parseWith(parseMysqlUrl, values.upstream);
       const side = mysqlSide(values.upstream);
+      await openSideEarly(side, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: 'mysql',
@@ -88,6 +95,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
     } else {
       const upstream = parseWith(parseUpstreamUrl, values.upstream);
       const side = postgresSide(upstream);
+      await openSideEarly(side, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: 'postgres',

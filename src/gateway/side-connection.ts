@@ -173,3 +173,17 @@ export function mysqlSide(upstream: string): MysqlSide {
     close: () => side.close(),
   };
 }
+
+/**
+ * Opens a side connection before the gateway accepts clients, so its upstream slot is taken
+ * before theirs (the client cap leaves room for it). A failure is reported, not fatal: the
+ * connection reopens when a statement needs it.
+ */
+export async function openSideEarly(
+  side: { query(sql: string): Promise<unknown> },
+  report: (message: string) => void,
+): Promise<void> {
+  await side.query('SELECT 1').catch((err: unknown) => {
+    report(`the side connection could not be opened yet: ${(err as Error).message}`);
+  });
+}
