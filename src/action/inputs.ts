@@ -376,6 +376,10 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
   }
 
   const exportEnv = parseBoolean('export-env', src.get('export-env') || 'false', problems);
+  // Read by the post step; checked here so a typo fails the job before anything starts.
+  const attest = src.get('attest') || 'auto';
+  if (!['auto', 'true', 'false'].includes(attest))
+    problems.push(`attest: '${attest}' is not auto, true or false`);
 
   if (problems.length > 0) throw new InputError(problems);
   return {

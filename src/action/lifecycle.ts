@@ -18,6 +18,7 @@ import {
   type UploadedTranscript,
   uploadTranscript,
 } from './artifact.js';
+import type { Attester, TranscriptAttestation } from './attest.js';
 import {
   type Launched,
   launchDaemon,
@@ -82,18 +83,23 @@ export interface FinishOptions {
   retentionDays?: number;
   /** The triggering event's webhook payload: the dry-run report's pull request comes from it. */
   eventPayload?: unknown;
+  /** Sign the transcript's digest with the job's identity (a GitHub artifact attestation). */
+  attest?: boolean;
 }
 
 export interface FinishDeps {
   /** Gives the upstream lease back (the credential provider's revoke). */
   revoke(lease: Lease): Promise<void>;
   uploader?: ArtifactUploader;
+  attester?: Attester;
 }
 
 export interface FinishReport {
   stopped?: Stopped;
   revoked: boolean;
   verify?: VerifyResult;
+  /** The transcript's attestation, or why there is none (a warning, not a problem). */
+  attestation?: TranscriptAttestation | { error: string };
   artifact?: UploadedTranscript;
   summaryWritten: boolean;
   /** Dry runs: what became of the report comment on the pull request. */
@@ -171,6 +177,19 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
       } catch (err) {
         fail('reading the transcript', err);
       }
+      if (opts.attest && report.verify) {
+        try {
+          // Loaded only here: the signing stack is large and main.ts shares this module.
+          const { attestTranscript } = await import('./attest.js');
+          report.attestation = await attestTranscript(opts.runDir, {
+            token: config?.githubToken,
+            verify: report.verify,
+            ...(deps.attester ? { attester: deps.attester } : {}),
+          });
+        } catch (err) {
+          report.attestation = { error: err instanceof Error ? err.message : String(err) };
+        }
+      }
       try {
         report.artifact = await uploadTranscript(opts.runDir, artifactName(opts.naming), {
           ...(opts.retentionDays ? { retentionDays: opts.retentionDays } : {}),
@@ -204,6 +223,7 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
           verify: report.verify ?? { ok: false, lines: 0, brokenAt: 1, reason: 'no transcript' },
           standingCredential: config.lease?.standing ?? false,
           secrets,
+          ...(report.attestation ? { attestation: report.attestation } : {}),
           ...(report.artifact
             ? {
                 artifact: {

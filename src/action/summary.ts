@@ -20,6 +20,8 @@ export interface SummaryInput {
   /** Values that must never be shown (gateway and lease passwords, tokens). */
   secrets: string[];
   artifact?: { name: string; id?: number };
+  /** The transcript's attestation, or why there is none. */
+  attestation?: { digest: string; id?: string; logIndex?: string } | { error: string };
   maxBytes?: number;
 }
 
@@ -246,7 +248,18 @@ function transcriptSection(input: SummaryInput, t: (text: string) => string): st
     v.ok && v.head
       ? `\n\nHead: <code>${v.head}</code> at line ${v.lines}. Check a downloaded copy against it with <code>guardrail replay transcript.jsonl &#45;&#45;verify &#45;&#45;head ${v.head} &#45;&#45;lines ${v.lines}</code>.`
       : '';
-  return `### Transcript\n\n${check}${artifact}${head}\n\n`;
+  return `### Transcript\n\n${check}${artifact}${head}${attestationText(input.attestation, t)}\n\n`;
+}
+
+function attestationText(a: SummaryInput['attestation'], t: (text: string) => string): string {
+  if (!a) return '';
+  if ('error' in a)
+    return `\n\n> [!WARNING]\n> The transcript was not attested (signed with this job's identity): ${t(a.error)}. It was still uploaded; check it against the head above.`;
+  const where = [
+    a.id ? `attestation ${t(a.id)}` : undefined,
+    a.logIndex ? `Rekor log index ${t(a.logIndex)}` : undefined,
+  ].filter(Boolean);
+  return `\n\nAttested with this job's identity${where.length > 0 ? ` (${where.join(', ')})` : ''}: sha256 <code>${t(a.digest)}</code>. Check a copy with <code>gh attestation verify transcript.jsonl &#45;R ${t(process.env.GITHUB_REPOSITORY ?? 'owner/repo')}</code>.`;
 }
 
 /** Appends to GITHUB_STEP_SUMMARY. */

@@ -273,6 +273,11 @@ describe('readInputs: every bad value is refused with a message naming the input
     ],
     ['max-connections not a number', { ...broker, 'max-connections': '5O' }, /^max-connections: '5O'/],
     [
+      'attest neither auto, true nor false',
+      { ...broker, attest: 'yes' },
+      /^attest: 'yes' is not auto, true or false$/,
+    ],
+    [
       'transcript-name with a slash',
       { ...broker, 'transcript-name': 'a/b' },
       /^transcript-name: must not contain "\/"/,

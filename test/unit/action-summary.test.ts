@@ -200,6 +200,27 @@ describe('renderSummary', () => {
     expect(broken).not.toContain('Head:');
   });
 
+  it('says whether the transcript was attested, and why not, escaping what the signer said', () => {
+    const input = {
+      lines: r.lines,
+      verify: verifyTranscript(jsonl(r)),
+      standingCredential: false,
+      secrets: [],
+    };
+    const signed = renderSummary({
+      ...input,
+      attestation: { digest: 'ab'.repeat(32), id: '7', logIndex: '12' },
+    });
+    expect(section(signed, 'Transcript')).toContain(
+      `Attested with this job's identity (attestation 7, Rekor log index 12): sha256 <code>${'ab'.repeat(32)}</code>`,
+    );
+    const failed = renderSummary({ ...input, attestation: { error: 'Fulcio said <b>no</b>' } });
+    expect(section(failed, 'Transcript')).toContain(
+      "> The transcript was not attested (signed with this job's identity): Fulcio said &#60;b&#62;no&#60;/b&#62;.",
+    );
+    expect(renderSummary(input)).not.toContain('attested');
+  });
+
   it('shows every statement with its result', () => {
     const all = section(md, 'Statements');
     expect(all).toContain('SELECT 3, 3 rows');
