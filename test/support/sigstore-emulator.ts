@@ -170,23 +170,27 @@ function makeCa(dir: string) {
     f('tls.csr'),
   );
   writeFileSync(f('tls.ext'), `subjectAltName = DNS:${FULCIO_HOST}, DNS:${REKOR_HOST}\n`);
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    f('tls.csr'),
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    f('tls.ext'),
-    '-out',
-    f('tls.crt'),
-  );
+  /** Signs a request with the CA for a day; `extra` options go before the CA's. */
+  const signCsr = (csr: string, ext: string, out: string, ...extra: string[]) =>
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      ...extra,
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      ext,
+      '-out',
+      out,
+    );
+  signCsr(f('tls.csr'), f('tls.ext'), f('tls.crt'));
   // Signing certificates carry the requester's public key: a throwaway request supplies the rest.
   ssl(
     'req',
@@ -222,25 +226,7 @@ function makeCa(dir: string) {
           '',
         ].join('\n'),
       );
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        f('stub.csr'),
-        '-force_pubkey',
-        f(`pub-${n}.pem`),
-        '-CA',
-        f('ca.crt'),
-        '-CAkey',
-        f('ca.key'),
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-extfile',
-        f(`leaf-${n}.ext`),
-        '-out',
-        f(`leaf-${n}.crt`),
-      );
+      signCsr(f('stub.csr'), f(`leaf-${n}.ext`), f(`leaf-${n}.crt`), '-force_pubkey', f(`pub-${n}.pem`));
       return readFileSync(f(`leaf-${n}.crt`), 'utf8');
     },
   };
