@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 
 /** Files that go into the artifact, in this order, when they exist in the run directory. */
-export const TRANSCRIPT_FILES = ['transcript.jsonl', 'transcript.html'] as const;
+export const TRANSCRIPT_FILES = ['transcript.jsonl', 'transcript.html', 'transcript.sigstore.json'] as const;
 
 export interface ArtifactNaming {
   /** The `transcript-name` input; empty for the default prefix. */

@@ -1,10 +1,12 @@
 // Reads and validates every input of action.yml before anything starts. All problems are
 // reported together, each naming the input and what is accepted. Secret inputs are masked as
 // soon as they are read and never appear in a message.
+
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { UPSTREAM_SSL_MODES, type UpstreamSslMode } from '../gateway/daemon-contract.js';
+import { DEFAULT_MAX_CLIENTS } from '../gateway/handle.js';
 import { DEFAULT_POLICY_PATH } from '../policy/defaults.js';
 import { parseDuration } from '../policy/parse.js';
 import type { Mode } from '../policy/types.js';
@@ -42,6 +44,8 @@ export interface ActionInputs {
   approvalTimeoutMs?: number;
   /** 0: any free port. */
   listenPort: number;
+  /** Client connections the gateway serves at once. */
+  maxConnections: number;
   transcriptName?: string;
   exportEnv: boolean;
 }
@@ -358,6 +362,11 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
   if (listenPort === undefined)
     problems.push(`listen-port: '${portText}' is not 0 or a port between 1 and 65535`);
 
+  const capText = src.get('max-connections') || String(DEFAULT_MAX_CLIENTS);
+  const maxConnections = /^\d{1,5}$/.test(capText) ? Number(capText) : 0;
+  if (maxConnections < 1 || maxConnections > 10_000)
+    problems.push(`max-connections: '${capText}' is not a number of connections between 1 and 10000`);
+
   const transcriptName = src.get('transcript-name') || undefined;
   const badChar = ARTIFACT_NAME_FORBIDDEN.find((c) => transcriptName?.includes(c));
   if (badChar) {
@@ -367,6 +376,10 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
   }
 
   const exportEnv = parseBoolean('export-env', src.get('export-env') || 'false', problems);
+  // Read by the post step; checked here so a typo fails the job before anything starts.
+  const attest = src.get('attest') || 'auto';
+  if (!['auto', 'true', 'false'].includes(attest))
+    problems.push(`attest: '${attest}' is not auto, true or false`);
 
   if (problems.length > 0) throw new InputError(problems);
   return {
@@ -382,6 +395,7 @@ export function readInputs(src: InputSource = actionInputSource()): ActionInputs
     migrations,
     ...(approvalTimeoutMs ? { approvalTimeoutMs } : {}),
     listenPort: listenPort!,
+    maxConnections,
     ...(transcriptName ? { transcriptName } : {}),
     exportEnv: exportEnv!,
   };

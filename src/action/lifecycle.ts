@@ -18,6 +18,7 @@ import {
   type UploadedTranscript,
   uploadTranscript,
 } from './artifact.js';
+import type { Attester, TranscriptAttestation } from './attest.js';
 import {
   type Launched,
   launchDaemon,
@@ -25,7 +26,7 @@ import {
   stopDaemon,
   writeDaemonConfig,
 } from './daemon-launcher.js';
-import { publishConnection } from './outputs.js';
+import { publishConnection, publishTranscriptHead } from './outputs.js';
 import { isDryRun, postReport, renderReport } from './report.js';
 import { saveDaemonPid, saveReady } from './state.js';
 import { renderSummary, SUMMARY_LIMIT_BYTES, writeSummary } from './summary.js';
@@ -82,18 +83,23 @@ export interface FinishOptions {
   retentionDays?: number;
   /** The triggering event's webhook payload: the dry-run report's pull request comes from it. */
   eventPayload?: unknown;
+  /** Sign the transcript's digest with the job's identity (a GitHub artifact attestation). */
+  attest?: boolean;
 }
 
 export interface FinishDeps {
   /** Gives the upstream lease back (the credential provider's revoke). */
   revoke(lease: Lease): Promise<void>;
   uploader?: ArtifactUploader;
+  attester?: Attester;
 }
 
 export interface FinishReport {
   stopped?: Stopped;
   revoked: boolean;
   verify?: VerifyResult;
+  /** The transcript's attestation, or why there is none (a warning, not a problem). */
+  attestation?: TranscriptAttestation | { error: string };
   artifact?: UploadedTranscript;
   summaryWritten: boolean;
   /** Dry runs: what became of the report comment on the pull request. */
@@ -150,6 +156,7 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
       try {
         const text = readFileSync(transcriptPath, 'utf8');
         report.verify = verifyTranscript(text);
+        if (report.verify.head) publishTranscriptHead(report.verify.head, report.verify.lines);
         if (!report.verify.ok) {
           report.problems.push(
             `the transcript's hash chain is broken at line ${report.verify.brokenAt}: ${report.verify.reason}`,
@@ -169,6 +176,19 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
         }
       } catch (err) {
         fail('reading the transcript', err);
+      }
+      if (opts.attest && report.verify) {
+        try {
+          // Loaded only here: the signing stack is large and main.ts shares this module.
+          const { attestTranscript } = await import('./attest.js');
+          report.attestation = await attestTranscript(opts.runDir, {
+            token: config?.githubToken,
+            verify: report.verify,
+            ...(deps.attester ? { attester: deps.attester } : {}),
+          });
+        } catch (err) {
+          report.attestation = { error: err instanceof Error ? err.message : String(err) };
+        }
       }
       try {
         report.artifact = await uploadTranscript(opts.runDir, artifactName(opts.naming), {
@@ -203,6 +223,7 @@ export async function finishRun(opts: FinishOptions, deps: FinishDeps): Promise<
           verify: report.verify ?? { ok: false, lines: 0, brokenAt: 1, reason: 'no transcript' },
           standingCredential: config.lease?.standing ?? false,
           secrets,
+          ...(report.attestation ? { attestation: report.attestation } : {}),
           ...(report.artifact
             ? {
                 artifact: {

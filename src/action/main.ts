@@ -59,7 +59,7 @@ async function run(): Promise<void> {
     version: 1,
     dialect: inputs.database,
     mode: inputs.mode ?? policy.mode,
-    listen: { host: '127.0.0.1', port: inputs.listenPort },
+    listen: { host: '127.0.0.1', port: inputs.listenPort, maxClients: inputs.maxConnections },
     upstream: { ...inputs.upstream, sslmode: inputs.upstreamSslMode },
     lease,
     policyPath: inputs.policy.exists ? inputs.policy.path : null,

@@ -47,3 +47,13 @@ export function publishConnection(
       core.exportVariable(name, value);
   }
 }
+
+/**
+ * Publishes the transcript's end where the artifact cannot change it: the log and step outputs
+ * (the job summary shows it too). `guardrail replay --verify --head` checks a copy against it.
+ */
+export function publishTranscriptHead(head: string, lines: number): void {
+  core.setOutput('transcript-head', head);
+  core.setOutput('transcript-lines', String(lines));
+  core.info(`guardrail: transcript head ${head} at line ${lines}`);
+}

@@ -25,6 +25,7 @@ async function run(): Promise<void> {
         transcriptName: core.getInput('transcript-name'),
       },
       eventPayload: context.payload,
+      attest: shouldAttest(core.getInput('attest'), env),
     },
     {
       revoke: state.provider
@@ -36,6 +37,13 @@ async function run(): Promise<void> {
   );
   if (report.stopped?.wasRunning) core.info('guardrail: the gateway stopped.');
   if (report.revoked) core.info('guardrail: the database credentials were revoked.');
+  const attested = report.attestation;
+  if (attested && 'error' in attested)
+    core.warning(`guardrail: the transcript was not attested: ${attested.error}`);
+  else if (attested)
+    core.info(
+      `guardrail: transcript sha256 ${attested.digest} attested${attested.id ? ` (attestation ${attested.id})` : ''}.`,
+    );
   if (report.artifact) core.info(`guardrail: transcript uploaded as artifact ${report.artifact.name}.`);
   const comment = report.reportComment;
   if (comment?.action === 'skipped') core.info(`guardrail: no dry-run report comment: ${comment.reason}.`);
@@ -44,6 +52,15 @@ async function run(): Promise<void> {
   for (const problem of report.problems) core.error(problem);
   if (report.problems.length > 0)
     core.setFailed(`guardrail post step: ${report.problems.length} problem(s), see above`);
+}
+
+/**
+ * The `attest` input: `true`, `false`, or `auto` (default): when the job may ask for an OIDC token
+ * (`permissions: id-token: write`), which keyless signing needs.
+ */
+function shouldAttest(input: string, env: NodeJS.ProcessEnv): boolean {
+  if (input === 'true' || input === 'false') return input === 'true';
+  return !!env.ACTIONS_ID_TOKEN_REQUEST_URL;
 }
 
 run().catch((err: unknown) => {

@@ -20,6 +20,8 @@ export interface SummaryInput {
   /** Values that must never be shown (gateway and lease passwords, tokens). */
   secrets: string[];
   artifact?: { name: string; id?: number };
+  /** The transcript's attestation, or why there is none. */
+  attestation?: { digest: string; id?: string; logIndex?: string } | { error: string };
   maxBytes?: number;
 }
 
@@ -175,6 +177,9 @@ export function renderSummary(input: SummaryInput): string {
     if (shown < rows.length) out.force(`${rows.length - shown} more rows of this table are not shown.\n\n`);
   };
 
+  // Before the tables, so the budget cannot leave it out: this page is where the head is published.
+  out.add(transcriptSection(input, t));
+
   table('Blocked statements', blocked, false);
 
   const approvals = statements.filter((s) => s.requested || s.approval);
@@ -219,10 +224,6 @@ export function renderSummary(input: SummaryInput): string {
 
   if (masked.length > 0) out.add(`### Masked columns\n\n${masked.map((c) => t(c)).join(', ')}\n\n`);
 
-  out.add(
-    `### Transcript\n\n${input.verify.ok ? `Hash chain intact, ${input.verify.lines} lines.` : `Hash chain broken at line ${input.verify.brokenAt}.`}${input.artifact ? ` Uploaded as artifact <code>${t(input.artifact.name)}</code>${input.artifact.id !== undefined ? ` (id ${input.artifact.id})` : ''}.` : ' Not uploaded.'}\n\n`,
-  );
-
   table('Statements', statements, true);
   if (out.exhausted) {
     out.force(
@@ -230,6 +231,35 @@ export function renderSummary(input: SummaryInput): string {
     );
   }
   return redact(out.parts.join(''));
+}
+
+/**
+ * The transcript's check, where it was uploaded, and its head: the hash of the last line and the
+ * line count, published here because the artifact cannot change a job summary. `guardrail replay
+ * --verify --head` proves against it that nothing was cut off or replaced at the end.
+ */
+function transcriptSection(input: SummaryInput, t: (text: string) => string): string {
+  const v = input.verify;
+  const check = v.ok ? `Hash chain intact, ${v.lines} lines.` : `Hash chain broken at line ${v.brokenAt}.`;
+  const artifact = input.artifact
+    ? ` Uploaded as artifact <code>${t(input.artifact.name)}</code>${input.artifact.id !== undefined ? ` (id ${input.artifact.id})` : ''}.`
+    : ' Not uploaded.';
+  const head =
+    v.ok && v.head
+      ? `\n\nHead: <code>${v.head}</code> at line ${v.lines}. Check a downloaded copy against it with <code>guardrail replay transcript.jsonl &#45;&#45;verify &#45;&#45;head ${v.head} &#45;&#45;lines ${v.lines}</code>.`
+      : '';
+  return `### Transcript\n\n${check}${artifact}${head}${attestationText(input.attestation, t)}\n\n`;
+}
+
+function attestationText(a: SummaryInput['attestation'], t: (text: string) => string): string {
+  if (!a) return '';
+  if ('error' in a)
+    return `\n\n> [!WARNING]\n> The transcript was not attested (signed with this job's identity): ${t(a.error)}. It was still uploaded; check it against the head above.`;
+  const where = [
+    a.id ? `attestation ${t(a.id)}` : undefined,
+    a.logIndex ? `Rekor log index ${t(a.logIndex)}` : undefined,
+  ].filter(Boolean);
+  return `\n\nAttested with this job's identity${where.length > 0 ? ` (${where.join(', ')})` : ''}: sha256 <code>${t(a.digest)}</code>. Check a copy with <code>gh attestation verify transcript.jsonl &#45;R ${t(process.env.GITHUB_REPOSITORY ?? 'owner/repo')}</code>.`;
 }
 
 /** Appends to GITHUB_STEP_SUMMARY. */

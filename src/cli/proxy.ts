@@ -9,7 +9,7 @@ import { startMysqlGateway } from '../gateway/mysql/gateway.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
-import { mysqlSide, postgresSide } from '../gateway/side-connection.js';
+import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy, loadPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { command, parse, selfCommand, UsageError } from './args.js';
@@ -50,6 +50,12 @@ export const spec = command({
         'where the transcript is written (default: guardrail-proxy-PID.jsonl in the temporary directory)',
     },
     policy: { type: 'string', value: 'FILE', description: 'policy file (default: the built-in policy)' },
+    'max-connections': {
+      type: 'string',
+      value: 'N',
+      default: '50',
+      description: 'most client connections at once; more are refused (FATAL 53300 / ERR 1040)',
+    },
   },
   examples: [
     { args: '--upstream postgres://app@127.0.0.1:5432/app --listen 127.0.0.1:6432' },
@@ -66,6 +72,8 @@ function listenAddress(value: string | undefined): { host: string; port: number 
     throw new UsageError(`--listen: invalid port in ${value}`);
   return { host, port };
 }
+
+const warn = (message: string) => console.error(`guardrail proxy: ${message}`);
 
 export interface RunningProxy {
   url: string;
@@ -86,7 +94,10 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   const terminal = terminalAvailable();
   const approvals = terminal ? new TerminalChannel() : new NoApprover(selfCommand());
   const common = { policy, recorder, approvals };
-  const listen = { host, port, version: 'guardrail-cli' };
+  const cap = values['max-connections'];
+  if (cap !== undefined && !/^[1-9]\d{0,4}$/.test(cap))
+    throw new UsageError('--max-connections takes a number of client connections, 1 or more');
+  const listen = { host, port, version: 'guardrail-cli', ...(cap ? { maxClients: Number(cap) } : {}) };
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
   if (isMysql && values['socket-dir']) throw new UsageError('--socket-dir is for PostgreSQL upstreams');
   let started: {
@@ -98,6 +109,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
     if (isMysql) {
       const upstream = parseWith(parseMysqlUrl, values.upstream);
       const side = mysqlSide(values.upstream);
+      await openSideEarly(side, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: 'mysql',
@@ -121,6 +133,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
     } else {
       const upstream = parseWith(parseUpstreamUrl, values.upstream);
       const side = postgresSide(upstream);
+      await openSideEarly(side, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: 'postgres',

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readTranscript } from '../transcript/read.js';
 import { renderHtml } from '../transcript/render-html.js';
 import { renderText } from '../transcript/render-text.js';
-import { verifyTranscript } from '../transcript/verify.js';
+import { type PublishedHead, verifyTranscript } from '../transcript/verify.js';
 import { command, parse, UsageError } from './args.js';
 
 export const spec = command({
@@ -19,6 +19,17 @@ export const spec = command({
       type: 'boolean',
       description: 'only check the hash chain, and that the run ended with gateway.stop',
     },
+    head: {
+      type: 'string',
+      value: 'HASH',
+      description:
+        'with --verify: the head hash the post step published; proves the copy was not cut short or extended',
+    },
+    lines: {
+      type: 'string',
+      value: 'N',
+      description: 'with --verify: the line count the post step published',
+    },
     html: { type: 'string', value: 'OUT', description: 'write a self-contained HTML replay to OUT' },
     against: {
       type: 'string',
@@ -31,6 +42,7 @@ export const spec = command({
   },
   examples: [
     { args: 'transcript.jsonl --verify' },
+    { args: 'transcript.jsonl --verify --head 3f1c…e9 --lines 42' },
     { args: 'transcript.jsonl --html replay.html' },
     { args: 'transcript.jsonl --against postgres://postgres@127.0.0.1:5432/scratch' },
   ],
@@ -47,16 +59,26 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`guardrail replay: cannot read ${file}: ${(err as Error).message}`);
     return 2;
   }
-  const verified = verifyTranscript(text);
+  const published = publishedHead(values.head, values.lines);
+  if ((published.head || published.lines !== undefined) && !values.verify)
+    throw new UsageError('--head and --lines go with --verify');
+  const verified = verifyTranscript(text, published);
   if (values.verify) {
     if (verified.ok) {
       const tail = verified.complete
         ? 'ends with gateway.stop'
         : 'no gateway.stop at the end (the run was cut short)';
-      console.log(`${file}: ${verified.lines} lines, hash chain intact, ${tail}`);
+      const end = published.head
+        ? ', ends at the published head'
+        : ' (its end is unproven: pass --head from the job summary to check it)';
+      console.log(`${file}: ${verified.lines} lines, hash chain intact, ${tail}${end}`);
       return 0;
     }
-    console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
+    console.error(
+      verified.endMismatch
+        ? `${file}: does not end where the job published: ${verified.reason}`
+        : `${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`,
+    );
     return 1;
   }
   const { lines, partialTail } = readTranscript(text);
@@ -82,4 +104,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!verified.ok)
     console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
   return verified.ok ? 0 : 1;
+}
+
+/** The end the post step published (job summary, step output, log), as given on the command line. */
+function publishedHead(head: string | undefined, lines: string | undefined): PublishedHead {
+  if (head !== undefined && !/^[0-9a-fA-F]{64}$/.test(head))
+    throw new UsageError('--head takes the 64 hex digits of the transcript head from the job summary');
+  if (lines !== undefined && !/^\d+$/.test(lines))
+    throw new UsageError('--lines takes the line count from the job summary');
+  return { ...(head ? { head } : {}), ...(lines !== undefined ? { lines: Number(lines) } : {}) };
 }

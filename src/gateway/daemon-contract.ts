@@ -30,8 +30,11 @@ export interface DaemonConfig {
   version: 1;
   dialect: Dialect;
   mode: Mode;
-  /** Where the job's clients connect. Loopback; port 0 lets the daemon pick a free port. */
-  listen: { host: string; port: number };
+  /**
+   * Where the job's clients connect. Loopback; port 0 lets the daemon pick a free port.
+   * `maxClients`: client connections served at once (the `max-connections` input).
+   */
+  listen: { host: string; port: number; maxClients?: number };
   /** The real database, as the `upstream` input named it, and how to use TLS to it. */
   upstream: { host: string; port: number; database: string; sslmode?: UpstreamSslMode };
   /** Upstream credentials acquired by main.ts; secret, which is why the file is 0600. */

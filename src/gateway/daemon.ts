@@ -12,7 +12,7 @@ import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { startPostgresGateway } from './postgres/server.js';
-import { mysqlSide, postgresSide } from './side-connection.js';
+import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
 
 const VERSION = 'guardrail-daemon/1';
 
@@ -70,6 +70,8 @@ function mysqlUpstreamUrl(config: DaemonConfig): string {
   return `mysql://${encodeURIComponent(lease.username)}:${encodeURIComponent(lease.password)}@${host}:${lease.port}/${encodeURIComponent(lease.database)}${query}`;
 }
 
+const warn = (message: string) => process.stderr.write(`guardrail: ${message}\n`);
+
 async function startGateway(
   config: DaemonConfig,
   policy: Policy,
@@ -98,7 +100,12 @@ async function startGateway(
       job: config.job,
       database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username },
     });
-  const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
+  const listen = {
+    host: config.listen.host,
+    port: config.listen.port,
+    ...(config.listen.maxClients ? { maxClients: config.listen.maxClients } : {}),
+    version: VERSION,
+  };
   // One side connection per run: function bodies, impact estimates and masking lineage share it.
   if (config.dialect === 'postgres') {
     const upstream = {
@@ -110,6 +117,7 @@ async function startGateway(
       ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
     };
     const connection = postgresSide(upstream);
+    await openSideEarly(connection, warn);
     const context = await contextWith({ dialect: 'postgres', connection });
     const gateway = await startPostgresGateway({
       upstream,
@@ -122,6 +130,7 @@ async function startGateway(
   }
   const upstream = mysqlUpstreamUrl(config);
   const connection = mysqlSide(upstream);
+  await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: 'mysql', connection });
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }

@@ -1,3 +1,16 @@
+/**
+ * Client connections a gateway serves at once unless configured otherwise. Each takes an upstream
+ * connection, so the cap keeps a runaway job (a pool sized for production, a connection leak)
+ * from exhausting the upstream's slots — well under the usual max_connections of 100 or 151,
+ * leaving room for the side connection and everyone else.
+ */
+export const DEFAULT_MAX_CLIENTS = 50;
+
+/** The client refused because the gateway serves its maximum of clients already. */
+export function tooManyClients(max: number): string {
+  return `guardrail: too many clients (the gateway serves at most ${max} connections at once; raise max-connections or use fewer)`;
+}
+
 /** What every protocol engine returns once it listens: how clients reach it, and how to stop it. */
 export interface GatewayHandle {
   /** A connection URL with the per-run credentials that any client can use as is. */

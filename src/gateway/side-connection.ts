@@ -1,7 +1,8 @@
 // One extra upstream connection per gateway run, for the questions the gateway asks the
-// database itself: bodies of called functions, impact estimates, masking lineage. It opens on
-// first use and reopens after a failure, so a dropped side connection costs one refused or
-// reviewed statement rather than the rest of the job.
+// database itself: bodies of called functions, impact estimates, masking lineage. It reopens
+// after a failure with backoff, so a dropped side connection (killed, or refused because the
+// upstream was out of connection slots) costs the statements judged while it is down — they fail
+// closed — rather than the rest of the job.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -24,6 +25,86 @@ function tlsFor(mode: Mode, ca: string | undefined): TlsOptions | undefined {
   }
 }
 
+/** First and longest pause between attempts to reopen a side connection that could not be opened. */
+export const SIDE_RETRY_MS = { first: 100, max: 5_000 };
+
+/**
+ * One connection, reopened when it breaks. While an attempt to open it has failed and the next is
+ * not yet due, every use is refused at once (the caller fails closed) with the reason; the pause
+ * doubles with each failed attempt, so an upstream out of slots is not hammered.
+ */
+class Reconnecting<C> {
+  private conn: Promise<C> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private lastError: Error | undefined;
+
+  constructor(
+    private readonly link: {
+      /** Opens a connection; `lost` is to be called when it breaks while idle. */
+      open(lost: () => void): Promise<C>;
+      /** The error of a use means the connection itself is gone (not just the statement failed). */
+      broken(err: unknown): boolean;
+      end(conn: C): Promise<void>;
+    },
+  ) {}
+
+  async use<R>(fn: (conn: C) => Promise<R>): Promise<R> {
+    const pending = this.connection();
+    const conn = await pending;
+    try {
+      return await fn(conn);
+    } catch (err) {
+      if (this.link.broken(err)) this.drop(pending);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.conn;
+    this.conn = undefined;
+    const conn = await pending?.catch(() => undefined);
+    if (conn) await this.link.end(conn).catch(() => {});
+  }
+
+  private connection(): Promise<C> {
+    if (this.conn) return this.conn;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      return Promise.reject(
+        new Error(
+          `the side connection to the upstream is down (${this.lastError?.message}); the next attempt is in ${wait} ms`,
+        ),
+      );
+    }
+    const attempt: Promise<C> = this.link
+      .open(() => this.drop(attempt))
+      .then(
+        (conn) => {
+          this.failures = 0;
+          return conn;
+        },
+        (err: unknown) => {
+          this.failures++;
+          this.lastError = err instanceof Error ? err : new Error(String(err));
+          this.retryAt =
+            Date.now() + Math.min(SIDE_RETRY_MS.first * 2 ** (this.failures - 1), SIDE_RETRY_MS.max);
+          this.drop(attempt);
+          throw err;
+        },
+      );
+    this.conn = attempt;
+    return attempt;
+  }
+
+  /** Forgets `which` if it is still the current connection (a newer one is left alone). */
+  private drop(which: Promise<C>): void {
+    if (this.conn !== which) return;
+    this.conn = undefined;
+    which.then((c) => this.link.end(c)).catch(() => {});
+  }
+}
+
 export interface PgSide {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   close(): Promise<void>;
@@ -31,40 +112,31 @@ export interface PgSide {
 
 export function postgresSide(upstream: string | UpstreamOptions): PgSide {
   const c = upstreamConfig(upstream);
-  let client: Promise<pg.Client> | undefined;
-  const open = () => {
-    const ssl = tlsFor(c.sslmode, c.ca);
-    const next = new pg.Client({
-      host: c.socketDir ?? c.host,
-      port: c.port,
-      user: c.user,
-      database: c.database,
-      application_name: 'guardrail side connection',
-      ...(c.password !== undefined ? { password: c.password } : {}),
-      ...(ssl ? { ssl } : {}),
-    });
-    next.on('error', () => {
-      client = undefined;
-    });
-    return next.connect().then(() => next);
-  };
+  const side = new Reconnecting<pg.Client>({
+    async open(lost) {
+      const ssl = tlsFor(c.sslmode, c.ca);
+      const next = new pg.Client({
+        host: c.socketDir ?? c.host,
+        port: c.port,
+        user: c.user,
+        database: c.database,
+        application_name: 'guardrail side connection',
+        ...(c.password !== undefined ? { password: c.password } : {}),
+        ...(ssl ? { ssl } : {}),
+      });
+      next.on('error', lost);
+      next.on('end', lost);
+      await next.connect();
+      return next;
+    },
+    // A statement's own error leaves the connection usable; anything else, or a FATAL (the
+    // backend was terminated), does not.
+    broken: (err) => !(err instanceof pg.DatabaseError) || err.severity === 'FATAL',
+    end: (conn) => conn.end(),
+  });
   return {
-    async query(text, values) {
-      client ??= open();
-      try {
-        const conn = await client;
-        return await conn.query(text, values);
-      } catch (err) {
-        // A broken connection is replaced on the next call; the error still reaches the caller.
-        if (!(err instanceof pg.DatabaseError)) client = undefined;
-        throw err;
-      }
-    },
-    async close() {
-      const conn = await client?.catch(() => undefined);
-      client = undefined;
-      await conn?.end().catch(() => {});
-    },
+    query: (text, values) => side.use((conn) => conn.query(text, values)),
+    close: () => side.close(),
   };
 }
 
@@ -76,37 +148,42 @@ export interface MysqlSide {
 
 export function mysqlSide(upstream: string): MysqlSide {
   const c = parseMysqlUrl(upstream);
-  let conn: Promise<mysql.Connection> | undefined;
-  const open = async () => {
-    // mysql2 hands these options to tls.connect; its type only names a subset of them.
-    const ssl = tlsFor(c.sslMode, c.ca) as mysql.SslOptions | undefined;
-    const next = await mysql.createConnection({
-      host: c.host,
-      port: c.port,
-      user: c.user,
-      password: c.password,
-      ...(c.database ? { database: c.database } : {}),
-      ...(ssl ? { ssl } : {}),
-    });
-    next.on('error', () => {
-      conn = undefined;
-    });
-    return next;
-  };
+  const side = new Reconnecting<mysql.Connection>({
+    async open(lost) {
+      // mysql2 hands these options to tls.connect; its type only names a subset of them.
+      const ssl = tlsFor(c.sslMode, c.ca) as mysql.SslOptions | undefined;
+      const next = await mysql.createConnection({
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        password: c.password,
+        ...(c.database ? { database: c.database } : {}),
+        ...(ssl ? { ssl } : {}),
+      });
+      next.on('error', lost);
+      next.on('end', lost);
+      return next;
+    },
+    // mysql2 marks errors that end the connection (lost, killed) as fatal.
+    broken: (err) => !('sqlState' in (err as object)) || (err as { fatal?: boolean }).fatal === true,
+    end: (conn) => conn.end(),
+  });
   return {
-    async query(sql, values) {
-      conn ??= open();
-      try {
-        return await (await conn).query(sql, values);
-      } catch (err) {
-        if (!('sqlState' in (err as object))) conn = undefined;
-        throw err;
-      }
-    },
-    async close() {
-      const c2 = await conn?.catch(() => undefined);
-      conn = undefined;
-      await c2?.end().catch(() => {});
-    },
+    query: (sql, values) => side.use((conn) => conn.query(sql, values)),
+    close: () => side.close(),
   };
+}
+
+/**
+ * Opens a side connection before the gateway accepts clients, so its upstream slot is taken
+ * before theirs (the client cap leaves room for it). A failure is reported, not fatal: the
+ * connection reopens when a statement needs it.
+ */
+export async function openSideEarly(
+  side: { query(sql: string): Promise<unknown> },
+  report: (message: string) => void,
+): Promise<void> {
+  await side.query('SELECT 1').catch((err: unknown) => {
+    report(`the side connection could not be opened yet: ${(err as Error).message}`);
+  });
 }

@@ -2,6 +2,7 @@
 // real migration: credentials from the broker (OIDC issuer emulated), approvals through the GitHub
 // API emulator, the transcript uploaded to the artifact service emulator, a real PostgreSQL behind
 // the gateway and real clients (psql, node-pg-migrate) in front of it.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { type RunResult, reapTracked } from '../support/runner.js';
 import { startVaultEmulator } from '../support/vault-emulator.js';
 import {
   approvalCommand,
+  DIST,
   daemonLog,
   loginRoles,
   maskedValues,
@@ -89,6 +91,59 @@ function expectNoSecrets(s: Scenario, main: RunResult, post: RunResult, extra: s
       );
     }
   }
+}
+
+/** `guardrail replay` from the committed bundle, on a copy of the transcript written to `text`. */
+async function replayVerify(s: Scenario, text: string, args: string[]) {
+  const file = join(s.job.workspace, `copy-${Math.random().toString(36).slice(2)}.jsonl`);
+  writeFileSync(file, text);
+  return startClient(
+    process.execPath,
+    [join(DIST, 'cli.js'), 'replay', file, '--verify', ...args],
+    {},
+    s.job.workspace,
+  ).exited;
+}
+
+/**
+ * The post step publishes the chain's head where the artifact cannot change it (step output,
+ * summary, log), and `guardrail replay --verify --head` then catches the tampering the chain alone
+ * passes: a copy cut short, and one cut short with a gateway.stop forged onto it.
+ */
+async function expectPublishedHead(s: Scenario, post: RunResult, jsonl: string): Promise<void> {
+  const lines = jsonl.trimEnd().split('\n');
+  const head = post.outputs['transcript-head']!;
+  expect(head).toBe(createHash('sha256').update(lines.at(-1)!).digest('hex'));
+  expect(post.outputs['transcript-lines']).toBe(String(lines.length));
+  expect(post.summary).toContain(`Head: <code>${head}</code> at line ${lines.length}.`);
+  expect(post.stdout).toContain(`guardrail: transcript head ${head} at line ${lines.length}`);
+
+  const intact = await replayVerify(s, jsonl, ['--head', head, '--lines', String(lines.length)]);
+  expect(intact.code, intact.output).toBe(0);
+  expect(intact.output).toContain('hash chain intact, ends with gateway.stop, ends at the published head');
+
+  const cut = `${lines.slice(0, -2).join('\n')}\n`;
+  expect(verifyTranscript(cut).ok).toBe(true);
+  const truncated = await replayVerify(s, cut, ['--head', head]);
+  expect(truncated.code).toBe(1);
+  expect(truncated.output).toMatch(
+    /does not end where the job published: the last line does not hash to the published head/,
+  );
+
+  const kept = lines.slice(0, -2);
+  const stop = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+  const forged = JSON.stringify({
+    ...stop,
+    seq: kept.length + 1,
+    prev: createHash('sha256').update(kept.at(-1)!).digest('hex'),
+  });
+  const forgedText = `${[...kept, forged].join('\n')}\n`;
+  expect(verifyTranscript(forgedText)).toMatchObject({ ok: true, complete: true });
+  const caught = await replayVerify(s, forgedText, ['--head', head, '--lines', String(lines.length)]);
+  expect(caught.code).toBe(1);
+  expect(caught.output).toContain(
+    `the transcript has ${kept.length + 1} lines but the published end is at line ${lines.length}: lines were cut off the end`,
+  );
 }
 
 async function expectRevoked(s: Scenario, post: RunResult, before: string[]): Promise<void> {
@@ -184,6 +239,7 @@ describe('the action around a migration (dist/main.js, dist/post.js)', () => {
       expect(html).toContain('<!doctype html>');
       expect(post.summary).toContain('### Approvals');
       expect(post.summary).toContain('alice');
+      await expectPublishedHead(s, post, jsonl);
       expectNoSecrets(s, main, post, [done.output]);
     } finally {
       await s.close();

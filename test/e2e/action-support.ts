@@ -117,6 +117,8 @@ export async function startScenario(
       audience: 'guardrail-broker',
       'github-token': gh.token,
       'approval-timeout': '2m',
+      // Signing needs Sigstore (emulated only where a test starts it: action-attestation.test.ts).
+      attest: 'false',
       ...inputs,
     },
     env: {

@@ -156,7 +156,8 @@ describe('main and post around a detached daemon', () => {
     const name = `lifecycle-${main.job.job}-${main.job.runAttempt}`;
     const files = emulator.files(name);
     const jsonl = files.get('transcript.jsonl')!.toString('utf8');
-    expect(verifyTranscript(jsonl)).toEqual({ ok: true, lines: 4, complete: true });
+    expect(verifyTranscript(jsonl)).toMatchObject({ ok: true, lines: 4, complete: true });
+    expect(post.summary).toContain(`Head: <code>${verifyTranscript(jsonl).head}</code> at line 4.`);
     expect(JSON.parse(jsonl.trimEnd().split('\n').at(-1)!)).toMatchObject({ type: 'gateway.stop' });
     expect(files.get('transcript.html')!.toString('utf8')).toContain('<!doctype html>');
 
@@ -194,7 +195,7 @@ describe('main and post around a detached daemon', () => {
       .files(`lifecycle-${main.job.job}-${main.job.runAttempt}`)
       .get('transcript.jsonl')!
       .toString('utf8');
-    expect(verifyTranscript(jsonl)).toEqual({ ok: true, lines: 1, complete: false });
+    expect(verifyTranscript(jsonl)).toMatchObject({ ok: true, lines: 1, complete: false });
     expect(post.summary).toContain('Hash chain intact, 1 lines.');
     expect(post.summary).toContain('> The transcript ends without gateway.stop');
   });

@@ -14,7 +14,8 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   server = await startPostgres();
-  gw = await gatewayFor(server);
+  // Above the default cap of 50 clients: this test holds 100 open at once.
+  gw = await gatewayFor(server, { maxClients: 100 });
 });
 
 afterAll(async () => {

@@ -154,6 +154,8 @@ export class GitHubEmulator {
   readonly token: string;
   readonly issues = new Map<number, GhIssue>();
   readonly comments: GhComment[] = [];
+  /** Sigstore bundles stored through the artifact attestations API, in order (id = index + 1). */
+  readonly attestations: unknown[] = [];
   readonly reactions: GhReaction[] = [];
   readonly requests: LoggedRequest[] = [];
   /** Conditional requests answered 304. */
@@ -1130,6 +1132,27 @@ export class GitHubEmulator {
       }
     }
 
+    if (rest === '/attestations' && method === 'POST') return this.createAttestation(req, res, charge);
+
     this.send(res, req, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+
+  /** POST /repos/{owner}/{repo}/attestations: stores a Sigstore bundle, answers its id. */
+  private async createAttestation(
+    req: IncomingMessage,
+    res: ServerResponse,
+    charge: () => void,
+  ): Promise<void> {
+    const body = await this.readBody(req);
+    const bundle = body.bundle as { mediaType?: unknown } | undefined;
+    if (
+      !bundle ||
+      typeof bundle.mediaType !== 'string' ||
+      !bundle.mediaType.startsWith('application/vnd.dev.sigstore.bundle')
+    )
+      return this.send(res, req, 422, { message: 'Validation Failed' });
+    charge();
+    this.attestations.push(bundle);
+    this.send(res, req, 201, { id: this.attestations.length });
   }
 }

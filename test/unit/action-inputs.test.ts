@@ -48,6 +48,7 @@ describe('readInputs: accepted inputs', () => {
       githubToken: 'ghs_secret',
       migrations: ['db/*.sql', 'migrations/**/*.js'],
       listenPort: 0,
+      maxConnections: 50,
       exportEnv: false,
     });
   });
@@ -96,6 +97,7 @@ describe('readInputs: accepted inputs', () => {
       mode: 'dry-run',
       'approval-timeout': '1h30m',
       'listen-port': '6543',
+      'max-connections': '20',
       'transcript-name': 'nightly',
       'export-env': 'TRUE',
       'broker-ca': 'ca.pem',
@@ -105,6 +107,7 @@ describe('readInputs: accepted inputs', () => {
     writeFileSync(join(workspace, 'ca.pem'), CA);
     const inputs = readInputs(src);
     expect(inputs).toMatchObject({
+      maxConnections: 20,
       audience: 'guardrail',
       policy: { path: join(workspace, 'ci/policy.yml'), exists: true, explicit: true },
       mode: 'dry-run',
@@ -263,6 +266,17 @@ describe('readInputs: every bad value is refused with a message naming the input
       /^listen-port: '70000' is not 0 or a port between 1 and 65535$/,
     ],
     ['listen-port not a number', { ...broker, 'listen-port': '54x' }, /^listen-port: '54x'/],
+    [
+      'max-connections of none',
+      { ...broker, 'max-connections': '0' },
+      /^max-connections: '0' is not a number of connections between 1 and 10000$/,
+    ],
+    ['max-connections not a number', { ...broker, 'max-connections': '5O' }, /^max-connections: '5O'/],
+    [
+      'attest neither auto, true nor false',
+      { ...broker, attest: 'yes' },
+      /^attest: 'yes' is not auto, true or false$/,
+    ],
     [
       'transcript-name with a slash',
       { ...broker, 'transcript-name': 'a/b' },

@@ -67,6 +67,8 @@ describe('action.yml', () => {
       'host',
       'password',
       'port',
+      'transcript-head',
+      'transcript-lines',
       'transcript-path',
       'url',
       'user',

@@ -180,6 +180,47 @@ describe('renderSummary', () => {
     expect(md).toContain('> upstream&#58; upstream connection lost');
   });
 
+  it('publishes the head of the chain and how to check a copy against it, only when the chain is intact', () => {
+    const verify = verifyTranscript(jsonl(r));
+    expect(verify.head).toMatch(/^[0-9a-f]{64}$/);
+    expect(section(md, 'Transcript')).toContain(
+      `Head: <code>${verify.head}</code> at line ${r.lines.length}.`,
+    );
+    expect(section(md, 'Transcript')).toContain(
+      `&#45;&#45;verify &#45;&#45;head ${verify.head} &#45;&#45;lines ${r.lines.length}`,
+    );
+    const lines = jsonl(r).split('\n');
+    lines[2] = lines[2]!.replace('SELECT email', 'SELECT name');
+    const broken = renderSummary({
+      lines: r.lines,
+      verify: verifyTranscript(lines.join('\n')),
+      standingCredential: false,
+      secrets: [],
+    });
+    expect(broken).not.toContain('Head:');
+  });
+
+  it('says whether the transcript was attested, and why not, escaping what the signer said', () => {
+    const input = {
+      lines: r.lines,
+      verify: verifyTranscript(jsonl(r)),
+      standingCredential: false,
+      secrets: [],
+    };
+    const signed = renderSummary({
+      ...input,
+      attestation: { digest: 'ab'.repeat(32), id: '7', logIndex: '12' },
+    });
+    expect(section(signed, 'Transcript')).toContain(
+      `Attested with this job's identity (attestation 7, Rekor log index 12): sha256 <code>${'ab'.repeat(32)}</code>`,
+    );
+    const failed = renderSummary({ ...input, attestation: { error: 'Fulcio said <b>no</b>' } });
+    expect(section(failed, 'Transcript')).toContain(
+      "> The transcript was not attested (signed with this job's identity): Fulcio said &#60;b&#62;no&#60;/b&#62;.",
+    );
+    expect(renderSummary(input)).not.toContain('attested');
+  });
+
   it('shows every statement with its result', () => {
     const all = section(md, 'Statements');
     expect(all).toContain('SELECT 3, 3 rows');

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { compileMasking, type Masking } from '../../masking/index.js';
-import type { GatewayHandle } from '../handle.js';
+import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import { type GatewayContext, Session } from '../session.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { ConnectionClosed, PacketChannel } from './channel.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
-import { frame, ProtocolError } from './codec.js';
+import { errPayload, frame, ProtocolError } from './codec.js';
 import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { generateKeys, selfSignedCertificate } from './gateway-tls.js';
@@ -34,6 +34,8 @@ export interface MysqlGatewayOptions {
   host?: string;
   /** 0 (default): any free port. */
   port?: number;
+  /** Client connections served at once; more are refused with ER_CON_COUNT_ERROR 1040 (default 50). */
+  maxClients?: number;
   /** Credentials clients must use; random per run when absent. */
   user?: string;
   password?: string;
@@ -60,6 +62,7 @@ export interface MysqlGateway extends GatewayHandle {
 
 const FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;
 const CR_CONNECTION_ERROR = 2002;
+const ER_CON_COUNT_ERROR = 1040;
 
 export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<MysqlGateway> {
   const upstream = parseUpstreamUrl(opts.upstream);
@@ -199,10 +202,21 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     await c.start(login.seq);
   }
 
+  const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const refusal = frame(
+    errPayload({ code: ER_CON_COUNT_ERROR, sqlState: '08004', message: tooManyClients(maxClients) }),
+    0,
+  ).bytes;
   const server = createServer((socket) => {
+    socket.on('error', () => {});
+    // As the server does: the error instead of the handshake, before the client says anything.
+    if (sockets.size >= maxClients) {
+      socket.end(refusal);
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
     serve(socket).catch(() => socket.destroy());
   });
   const host = opts.host ?? '127.0.0.1';

@@ -25,6 +25,8 @@ export interface ConnectionSettings {
   maxMessageBytes: number;
   startupTimeoutMs: number;
   cancels: CancelKeys;
+  /** Set when the gateway is full: the client is refused after its start-up (cancels still pass). */
+  refuse?: string;
   /** Result masking and the transcript's row samples; `catalog` when the policy has column rules. */
   masking?: { masking: Masking; catalog?: MaskingCatalog };
 }
@@ -57,6 +59,7 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
       if (target) await sendCancel(s.upstream, target.pid, target.secret).catch(() => undefined);
       return;
     }
+    if (s.refuse) throw new ProtocolError(s.refuse, '53300');
     const { params } = startup;
     const user = params.user ?? '';
     const database = params.database || user;

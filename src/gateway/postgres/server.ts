@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Masking } from '../../masking/index.js';
-import type { GatewayHandle } from '../handle.js';
+import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import type { GatewayContext } from '../session.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
@@ -31,6 +31,8 @@ export interface PostgresGatewayOptions {
   /** Largest client message the gateway decodes (default 32 MiB). */
   maxMessageBytes?: number;
   startupTimeoutMs?: number;
+  /** Client connections served at once; more are refused with FATAL 53300 (default 50). */
+  maxClients?: number;
   /** Written to the transcript's gateway.start line. */
   version?: string;
   /**
@@ -86,10 +88,19 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
   };
   const sockets = new Set<Socket>();
   let nextConn = 0;
+  const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const refusing = { ...settings, refuse: tooManyClients(maxClients) };
+  /** Admitted clients; a refused one is not counted, so refusals cannot keep others out. */
+  let clients = 0;
   const accept = (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serveClient(socket, ++nextConn, settings).catch(() => socket.destroy());
+    const admitted = clients < maxClients;
+    if (admitted) clients++;
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (admitted) clients--;
+    });
+    serveClient(socket, ++nextConn, admitted ? settings : refusing).catch(() => socket.destroy());
   };
   const servers: Server[] = [];
   const tcp = createServer({ noDelay: true }, accept);
