@@ -35,7 +35,6 @@ export const RULES = {
   'destructive/delete-without-where': rule('destructive', 'risk', 'DELETE without a (non-trivial) WHERE'),
   'destructive/update-without-where': rule('destructive', 'risk', 'UPDATE without a (non-trivial) WHERE'),
   'destructive/drop-constraint': rule('destructive', 'risk', 'ALTER TABLE … DROP CONSTRAINT'),
-  'destructive/drop-not-null': rule('destructive', 'risk', 'ALTER COLUMN … DROP NOT NULL'),
   'destructive/merge-delete': rule('destructive', 'risk', 'MERGE … WHEN MATCHED THEN DELETE'),
   'destructive/replace': rule('destructive', 'risk', 'MySQL REPLACE (deletes the conflicting row)'),
   'destructive/drop-partition': rule('destructive', 'risk', 'DROP / DETACH PARTITION, NO INHERIT'),

@@ -76,6 +76,11 @@ export interface SessionMemory {
   prepared: Map<string, Finding[]>;
   /** Tables created in this session (qualified and bare names): lock-heavy rules do not apply. */
   tables: Set<string>;
+  /**
+   * Triggers created in this session: table (qualified and bare names) → the functions they run.
+   * A later write to the table runs them, and is judged with their bodies.
+   */
+  triggers?: Map<string, { name: string; schema?: string }[]>;
 }
 
 export interface FunctionBody {

@@ -48,12 +48,20 @@ describe('Postgres analysis: session memory', () => {
     const session = ctx({
       functions: { lookup: () => undefined, lookupAll: (n) => (n === 'on_insert' ? [fn] : []) },
     });
-    const a = analyzePostgres(
+    // Creating the trigger runs nothing; the write that fires it runs the body.
+    const created = analyzePostgres(
       'CREATE TRIGGER t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.on_insert()',
       session,
     );
+    expect(created.findings).toEqual([]);
+    expect(calledFunctions('INSERT INTO app.t VALUES (1)', session)).toEqual([
+      { name: 'on_insert', schema: 'app' },
+    ]);
+    const a = analyzePostgres('INSERT INTO app.t VALUES (1)', session);
     expect(a.findings.map((f) => f.rule)).toEqual(['destructive/delete-without-where']);
-    expect(a.findings[0]?.message).toContain('via app.on_insert()');
+    expect(a.findings[0]?.message).toContain('trigger on app.t: via app.on_insert()');
+    // Another session never created that trigger: its writes run nothing of it.
+    expect(analyzePostgres('INSERT INTO app.t VALUES (1)', ctx()).findings).toEqual([]);
   });
 
   it('stops at recursive functions', () => {
