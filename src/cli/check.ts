@@ -1,6 +1,9 @@
 // `guardrail check`: static analysis of migration files before anything connects.
-// Files are analysed in migration order as one session (a table created by V1 is new for V2),
-// each statement is judged by the policy, and inline `-- guardrail:allow <rule> <reason>`
+// Files are analysed in migration order. With `--base REF` the files present at REF are applied
+// history (they define the schema) and the files the change adds or edits are judged as one
+// session on top of it; without it each file is a session of its own, earlier files its history
+// (see src/sql/migration/judge.ts). Each statement is judged by the policy, and inline
+// `-- guardrail:allow <rule> <reason>`
 // comments suppress a rule for the next statement (or the statement on the same line).
 // `checkFiles` is also what the action uses to pre-approve a batch of statements.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,14 +15,16 @@ import type { Action, Policy, Verdict } from '../policy/types.js';
 import { loadAnalyzers } from '../sql/analyze.js';
 import { locationOf } from '../sql/canonical.js';
 import { lex } from '../sql/digest.js';
+import { MigrationJudge } from '../sql/migration/judge.js';
 import { analyzeMysqlScript, type MysqlAnalysisContext } from '../sql/mysql/analyze.js';
 import { analyzePostgres } from '../sql/postgres/analyze.js';
 import { isRuleId, RULES } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, StatementAnalysis } from '../sql/types.js';
 import { parse, UsageError } from './args.js';
+import { BaseRefError, readBase } from './check-history.js';
 
 export const usage =
-  'guardrail check [--dialect postgres|mysql] [--policy FILE] [--format text|json|sarif] [--fail-on deny|review|warn|never] PATH...';
+  'guardrail check [--dialect postgres|mysql] [--policy FILE] [--format text|json|sarif] [--fail-on deny|review|warn|never] [--base REF] PATH...';
 
 export interface Suppression {
   rule: string;
@@ -56,6 +61,8 @@ export interface CheckResult {
 export interface CheckOptions {
   dialect?: Dialect;
   policy?: Policy;
+  /** A git ref whose migration files are applied history: only files added or changed since are judged. */
+  base?: string;
 }
 
 /** Read errors: the command exits 2. */
@@ -212,22 +219,52 @@ function locate(text: string, statements: StatementAnalysis[]): Located[] {
   });
 }
 
-/** Checks migration files: one session across all of them, in migration order. */
+function readMigration(file: string): string {
+  try {
+    return upPart(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CheckReadError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The files to judge; with `base`, the history files are applied to `judge` first. */
+function judgedFiles(paths: string[], base: string | undefined, judge: MigrationJudge): string[] {
+  const files = migrationFiles(paths);
+  if (base === undefined) return files;
+  let history: ReturnType<typeof readBase>;
+  try {
+    history = readBase(paths, base);
+  } catch (err) {
+    if (err instanceof BaseRefError) throw new CheckReadError(err.message);
+    throw err;
+  }
+  try {
+    for (const file of migrationFiles(history.paths)) judge.history(readMigration(file));
+    return files.filter((f) => history.isChanged(f));
+  } finally {
+    history.dispose();
+  }
+}
+
+/** Checks migration files in migration order (sessions: see the head of this file). */
 export async function checkFiles(paths: string[], opts: CheckOptions = {}): Promise<CheckResult> {
   await loadAnalyzers();
   const policy = opts.policy ?? defaultPolicy();
   const dialect = opts.dialect ?? policy.dialect ?? 'postgres';
-  const files = migrationFiles(paths);
+  const judge = new MigrationJudge({ dialect, dataChanges: true });
+  const files = judgedFiles(paths, opts.base, judge);
   const result: CheckResult = { dialect, files, statements: [], problems: [] };
-  const pgCtx: AnalysisContext = { dialect: 'postgres' };
+  let pgCtx: AnalysisContext = { dialect: 'postgres' };
   let myCtx: MysqlAnalysisContext = { dialect: 'mysql' };
   for (const file of files) {
-    let text: string;
-    try {
-      text = upPart(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new CheckReadError(`cannot read ${file}: ${(err as Error).message}`);
+    const text = readMigration(file);
+    if (opts.base === undefined) {
+      // Each file its own session: what earlier files created is not new here.
+      pgCtx = { dialect: 'postgres' };
+      myCtx = { dialect: 'mysql' };
+      judge.newChange();
     }
+    const sqlMode = myCtx.sqlMode;
     let statements: StatementAnalysis[];
     if (dialect === 'postgres') statements = analyzePostgresFile(text, pgCtx);
     else {
@@ -239,6 +276,7 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
         mysql: a.after,
       };
     }
+    statements = judge.judge({ text, statements, ...(sqlMode !== undefined ? { sqlMode } : {}) });
     const located = locate(text, statements);
     const suppressions = suppressionsOf(file, text, result.problems);
     const used = new Set<Suppression>();
@@ -411,6 +449,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     dialect: { type: 'string' },
     policy: { type: 'string' },
+    base: { type: 'string' },
     format: { type: 'string', default: 'text' },
     'fail-on': { type: 'string', default: 'review' },
   });
@@ -441,6 +480,7 @@ export async function run(argv: string[]): Promise<number> {
     result = await checkFiles(positionals, {
       policy,
       ...(values.dialect ? { dialect: values.dialect as Dialect } : {}),
+      ...(values.base ? { base: values.base } : {}),
     });
   } catch (err) {
     if (err instanceof CheckReadError) {
