@@ -42,6 +42,11 @@ export interface CheckedStatement {
   findings: Finding[];
   suppressed: (Finding & { reason: string })[];
   verdict: Verdict;
+  /**
+   * What the gateway's analyzer alone reports, when the schema judgement changed it (the gateway
+   * sees one statement or input at a time and may hold a statement the check let through).
+   */
+  gateway?: Finding[];
 }
 
 export interface CheckProblem {
@@ -276,12 +281,14 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
         mysql: a.after,
       };
     }
+    const analyzed = statements;
     statements = judge.judge({ text, statements, ...(sqlMode !== undefined ? { sqlMode } : {}) });
     const located = locate(text, statements);
     const suppressions = suppressionsOf(file, text, result.problems);
     const used = new Set<Suppression>();
-    for (const l of located) {
+    for (const [i, l] of located.entries()) {
       const mine = suppressions.filter((s) => targetOf(s, located) === l);
+      const atRunTime = analyzed[i]!.findings;
       const findings: Finding[] = [];
       const suppressed: CheckedStatement['suppressed'] = [];
       for (const f of l.statement.findings) {
@@ -300,6 +307,7 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
         findings,
         suppressed,
         verdict: decide({ findings }, policy),
+        ...(atRunTime !== l.statement.findings ? { gateway: atRunTime } : {}),
       });
     }
     for (const s of suppressions) {
