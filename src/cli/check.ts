@@ -75,9 +75,9 @@ export class CheckReadError extends Error {}
 
 // --- migration files and their order -------------------------------------------------------
 
-/** Down/undo migrations are not part of the up run. */
+/** Down/undo migrations are not part of the up run (diesel keeps them as `<dir>/down.sql`). */
 function isDownFile(name: string): boolean {
-  return /\.down\.sql$/i.test(name) || /^U\d/.test(name);
+  return /(^|\.)down\.sql$/i.test(name) || /^U\d/.test(name);
 }
 
 interface OrderKey {
