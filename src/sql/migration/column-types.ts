@@ -136,7 +136,12 @@ export function columnType(
     return { family: 'time', text, precision: mods[0] ?? (dialect === 'mysql' ? 0 : 6) };
   if (n === 'json' || n === 'jsonb') return { family: 'json', text };
   if (n === 'uuid') return { family: 'uuid', text };
-  if (n === 'enum') return { family: 'enum', text, ...(extra.labels ? { labels: extra.labels } : {}) };
+  if (n === 'enum') {
+    const labels = extra.labels;
+    return labels
+      ? { family: 'enum', text: `enum(${labels.map((l) => `'${l}'`).join(',')})`, labels }
+      : { family: 'enum', text };
+  }
   return { family: 'other', text };
 }
 

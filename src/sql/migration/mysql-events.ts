@@ -43,12 +43,8 @@ function readType(tokens: readonly Token[], i: number): ColumnType | undefined {
     }
     j++;
   }
-  const unsigned = isWord(tokens[j], 'UNSIGNED') || (isWord(tokens[j], 'SIGNED') ? false : undefined);
-  if (name === 'enum')
-    return {
-      ...columnType('enum', [], 'mysql', { labels }),
-      text: `enum(${labels.map((l) => `'${l}'`).join(',')})`,
-    };
+  const unsigned = isWord(tokens[j], 'UNSIGNED');
+  if (name === 'enum') return columnType('enum', [], 'mysql', { labels });
   if (name === 'set') return columnType(`set(${labels.join(',')})`, [], 'mysql');
   return columnType(name, mods, 'mysql', unsigned ? { unsigned: true } : {});
 }
