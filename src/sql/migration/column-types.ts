@@ -30,6 +30,8 @@ export interface ColumnType {
   unsigned?: boolean;
   /** enum: its labels (undefined when the labels are not known). */
   labels?: string[];
+  /** The column definition says NOT NULL (or PRIMARY KEY); not part of the type's comparison. */
+  notNull?: boolean;
 }
 
 export type TypeChange = 'same' | 'narrowing' | 'widening' | 'unknown';

@@ -100,7 +100,18 @@ export class MigrationJudge {
     if (retypes.length > 0) {
       const lockFinding = findings.find((f) => f.rule === 'lock-heavy/alter-column-type');
       findings = findings.filter((f) => f.rule !== 'lock-heavy/alter-column-type');
-      for (const e of retypes) findings = [...findings, ...this.typeChange(e, at(lockFinding))];
+      for (const e of retypes) {
+        findings = [...findings, ...this.typeChange(e, at(lockFinding))];
+        // MySQL MODIFY restates NOT NULL; on a column that already is, nothing is checked.
+        if (e.type.notNull && this.columns.get(e.table)?.get(e.column)?.notNull) {
+          const column = `${e.table}.${e.column}`;
+          findings = findings.filter(
+            (f) =>
+              f.rule !== 'lock-heavy/add-not-null' ||
+              !f.objects.every((o) => o.toLowerCase().endsWith(column)),
+          );
+        }
+      }
     }
     // Drops of objects new to the change, or recreated later in this input.
     const drop = events.find((e) => e.kind === 'drop');

@@ -22,6 +22,19 @@ const NOT_COLUMNS = new Set([
   'SYSTEM',
 ]);
 
+/** The type at `i` of a column definition, with whether the definition says NOT NULL or PRIMARY KEY. */
+function readColumn(def: readonly Token[], i: number): ColumnType | undefined {
+  const type = readType(def, i);
+  if (!type) return undefined;
+  const notNull = def.some(
+    (t, k) =>
+      k > i &&
+      ((isWord(t, 'NOT') && isWord(def[k + 1], 'NULL')) ||
+        (isWord(t, 'PRIMARY') && isWord(def[k + 1], 'KEY'))),
+  );
+  return notNull ? { ...type, notNull } : type;
+}
+
 /** The column type starting at `i`: `VARCHAR(40)`, `DECIMAL(10,2) UNSIGNED`, `ENUM('a','b')`, `DOUBLE PRECISION`. */
 function readType(tokens: readonly Token[], i: number): ColumnType | undefined {
   const t = tokens[i];
@@ -68,7 +81,7 @@ function createTable(tokens: readonly Token[], out: SchemaEvent[]): void {
       indexOrConstraint(def, 0, table, out);
       continue;
     }
-    const type = readType(def, 1);
+    const type = readColumn(def, 1);
     if (type) columns.push([d0.value.toLowerCase(), type]);
   }
   out.push({ kind: 'table', table, columns });
@@ -116,14 +129,14 @@ function alterTable(tokens: readonly Token[], at: number, out: SchemaEvent[]): v
         indexOrConstraint(spec, colAt, table, out);
       else {
         const col = readName(spec, skipIfExists(spec, colAt));
-        const type = col && readType(spec, col.next);
+        const type = col && readColumn(spec, col.next);
         if (col && type) out.push({ kind: 'column', table, column: col.name.toLowerCase(), type });
       }
     } else if (w === 'MODIFY' || w === 'CHANGE') {
       const col = readName(spec, skipIfExists(spec, colAt));
       if (!col) continue;
       const renamed = w === 'CHANGE' ? readName(spec, col.next) : undefined;
-      const type = readType(spec, renamed ? renamed.next : col.next);
+      const type = readColumn(spec, renamed ? renamed.next : col.next);
       if (type)
         out.push({
           kind: 'retype',
