@@ -31,6 +31,8 @@ export interface MigrationJudgeOptions {
   dialect: Dialect;
   /** Report DELETE / UPDATE with a WHERE on existing tables (static checks; at run time the row estimate decides). */
   dataChanges?: boolean;
+  /** Judge type changes by the old type (default true; off where no schema is known). */
+  types?: boolean;
 }
 
 /** One input's statements with the sql_mode each was lexed under (MySQL). */
@@ -97,7 +99,7 @@ export class MigrationJudge {
     const at = (f: Finding | undefined) => f?.location ?? locationOf(input.text, s.offset);
     // Type changes: the analyzer's lock warnings are replaced by what the old type tells.
     const retypes = events.filter((e) => e.kind === 'retype');
-    if (retypes.length > 0) {
+    if (retypes.length > 0 && this.opts.types !== false) {
       const lockFinding = findings.find((f) => f.rule === 'lock-heavy/alter-column-type');
       findings = findings.filter((f) => f.rule !== 'lock-heavy/alter-column-type');
       for (const e of retypes) {
@@ -274,4 +276,9 @@ export class MigrationJudge {
     }
     return cols;
   }
+}
+
+/** Rules whose findings the schema judgement of one input can change. */
+export function inputJudgementMatters(findings: readonly Finding[]): boolean {
+  return findings.some((f) => RECREATABLE.has(f.rule) || f.category === 'lock-heavy');
 }
