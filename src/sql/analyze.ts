@@ -36,16 +36,24 @@ export async function loadAnalyzers(): Promise<void> {
  */
 export function analyze(text: string, ctx: AnalysisContext): Analysis {
   const a = ctx.dialect === 'mysql' ? analyzeMysqlCached(text, ctx) : analyzePostgres(text, ctx);
-  return a.statements.length > 1 && inputJudgementMatters(a.findings) ? withinInput(a, text, ctx) : a;
+  const judged =
+    (a.statements.length > 1 && inputJudgementMatters(a.findings)) ||
+    (ctx.columns !== undefined && a.findings.some((f) => f.rule === 'lock-heavy/alter-column-type'));
+  return judged ? withinInput(a, text, ctx) : a;
 }
 
 /**
  * What the input's own statements say about each other: a DROP VIEW (index, trigger, function,
  * constraint) that a later statement recreates, or of an object an earlier one created, and (MySQL)
- * lock warnings on a table it created. Types are left to `guardrail check`, which knows the schema.
+ * lock warnings on a table it created. Type changes are judged by the old type when the gateway
+ * read the table's columns from the catalog (`ctx.columns`); otherwise left as the analyzer says.
  */
 function withinInput<A extends Analysis>(a: A, text: string, ctx: AnalysisContext): A {
-  const judge = new MigrationJudge({ dialect: ctx.dialect, types: false });
+  const judge = new MigrationJudge({
+    dialect: ctx.dialect,
+    types: ctx.columns !== undefined,
+    ...(ctx.columns ? { catalog: ctx.columns } : {}),
+  });
   const statements = judge.judge({
     text,
     statements: a.statements,

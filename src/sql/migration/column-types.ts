@@ -32,6 +32,8 @@ export interface ColumnType {
   labels?: string[];
   /** The column definition says NOT NULL (or PRIMARY KEY); not part of the type's comparison. */
   notNull?: boolean;
+  /** Equal for two spellings of one type (`int(11)` and `integer`, `decimal` and `decimal(10,0)`). */
+  key?: string;
 }
 
 export type TypeChange = 'same' | 'narrowing' | 'widening' | 'unknown';
@@ -62,6 +64,12 @@ const SQL_NAMES: Record<string, string> = {
   float4: 'real',
   float8: 'double precision',
   bool: 'boolean',
+  serial: 'integer',
+  serial4: 'integer',
+  bigserial: 'bigint',
+  serial8: 'bigint',
+  smallserial: 'smallint',
+  serial2: 'smallint',
   bpchar: 'char',
   varbit: 'bit varying',
 };
@@ -90,6 +98,38 @@ export function columnType(
   extra: { unsigned?: boolean; labels?: string[]; array?: boolean } = {},
 ): ColumnType {
   const n = name.toLowerCase().replace(/^pg_catalog\./, '');
+  const t = classify(n, mods, dialect, extra);
+  // Integers: a display width (`int(11)`) is no part of the type.
+  if (t.family === 'int') t.text = `${SQL_NAMES[n] ?? n}${extra.unsigned ? ' unsigned' : ''}`;
+  const named = ['string', 'binary', 'timestamp', 'time', 'json'].includes(t.family);
+  const base = t.family === 'other' ? t.text : named ? (SAME_NAMES[n] ?? n) : '';
+  t.key = [
+    t.family,
+    base,
+    t.size,
+    t.precision,
+    t.scale,
+    t.unsigned ? 'u' : '',
+    t.labels?.join('\u0001'),
+  ].join('|');
+  return t;
+}
+
+/** Names of one type: what decides a string or time type besides its size. */
+const SAME_NAMES: Record<string, string> = {
+  'character varying': 'varchar',
+  nvarchar: 'varchar',
+  character: 'char',
+  bpchar: 'char',
+  nchar: 'char',
+};
+
+function classify(
+  n: string,
+  mods: number[],
+  dialect: 'postgres' | 'mysql',
+  extra: { unsigned?: boolean; labels?: string[]; array?: boolean },
+): ColumnType {
   const text = `${SQL_NAMES[n] ?? n}${mods.length ? `(${mods.join(',')})` : ''}${extra.unsigned ? ' unsigned' : ''}${extra.array ? '[]' : ''}`;
   if (extra.array) return { family: 'other', text };
   const u = extra.unsigned ? { unsigned: true } : {};
@@ -177,7 +217,7 @@ const lenLess = (a: number | undefined, b: number | undefined) =>
 
 /** Whether changing a column from `from` to `to` keeps every value it can hold. */
 export function compareTypes(from: ColumnType, to: ColumnType): TypeChange {
-  if (from.text === to.text) return 'same';
+  if ((from.key ?? from.text) === (to.key ?? to.text)) return 'same';
   const f = from.family;
   const t = to.family;
   if (f === 'other' || t === 'other') return 'unknown';

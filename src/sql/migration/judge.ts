@@ -12,7 +12,7 @@
 // Pure: callers read the files and decide what is history.
 import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
-import type { Dialect, Finding, StatementAnalysis } from '../types.js';
+import type { AnalysisContext, ColumnResolver, Dialect, Finding, StatementAnalysis } from '../types.js';
 import { type ColumnType, compareTypes } from './column-types.js';
 import { bareName, type SchemaEvent } from './events.js';
 import { mysqlEvents, mysqlScriptEvents } from './mysql-events.js';
@@ -33,6 +33,8 @@ export interface MigrationJudgeOptions {
   dataChanges?: boolean;
   /** Judge type changes by the old type (default true; off where no schema is known). */
   types?: boolean;
+  /** Column types of tables the migration did not define, from the live catalog. */
+  catalog?: ColumnResolver;
 }
 
 /** One input's statements with the sql_mode each was lexed under (MySQL). */
@@ -105,7 +107,7 @@ export class MigrationJudge {
       for (const e of retypes) {
         findings = [...findings, ...this.typeChange(e, at(lockFinding))];
         // MySQL MODIFY restates NOT NULL; on a column that already is, nothing is checked.
-        if (e.type.notNull && this.columns.get(e.table)?.get(e.column)?.notNull) {
+        if (e.type.notNull && this.known(e.table, e.column)?.notNull) {
           const column = `${e.table}.${e.column}`;
           findings = findings.filter(
             (f) =>
@@ -170,6 +172,11 @@ export class MigrationJudge {
     return findings;
   }
 
+  /** The type a column has now: from the migration's own statements, else the catalog's. */
+  private known(table: string, column: string): ColumnType | undefined {
+    return this.columns.get(table)?.get(column) ?? this.opts.catalog?.columnsOf(table)?.get(column);
+  }
+
   /** `t` or `t.column` names a table this change created. */
   private isNewTable(object: string): boolean {
     const parts = object.toLowerCase().split('.');
@@ -184,7 +191,7 @@ export class MigrationJudge {
     location: { line: number; column: number },
   ): Finding[] {
     if (this.newTables.has(e.table)) return [];
-    const old = this.columns.get(e.table)?.get(e.column);
+    const old = this.known(e.table, e.column);
     const column = `${e.table}.${e.column}`;
     const lock = (detail: string) =>
       finding(
@@ -281,4 +288,16 @@ export class MigrationJudge {
 /** Rules whose findings the schema judgement of one input can change. */
 export function inputJudgementMatters(findings: readonly Finding[]): boolean {
   return findings.some((f) => RECREATABLE.has(f.rule) || f.category === 'lock-heavy');
+}
+
+/**
+ * Tables whose column types a statement changes (ALTER COLUMN TYPE, MODIFY, CHANGE): what the
+ * gateway reads from the catalog before analysing it. A cheap look at the text first: most
+ * statements are never parsed here.
+ */
+export function retypedTables(text: string, ctx: Pick<AnalysisContext, 'dialect' | 'sqlMode'>): string[] {
+  if (!/\balter\b/i.test(text) || !/\b(type|modify|change)\b/i.test(text)) return [];
+  const events =
+    ctx.dialect === 'postgres' ? postgresEvents(text, () => undefined) : mysqlScriptEvents(text, ctx.sqlMode);
+  return [...new Set(events.flatMap((e) => (e.kind === 'retype' ? [e.table] : [])))];
 }
