@@ -157,6 +157,26 @@ describe('Postgres analysis: limits, locations, statements', () => {
   });
 });
 
+describe('Postgres analysis: messages', () => {
+  it('names subcommands and object kinds as SQL writes them, not as the parser does', () => {
+    const messages = (sql: string) => analyzePostgres(sql, ctx()).findings.map((f) => f.message);
+    expect(messages('ALTER TABLE users DISABLE TRIGGER USER')).toEqual([
+      'ALTER TABLE users DISABLE TRIGGER USER stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users DISABLE TRIGGER ALL')).toEqual([
+      'ALTER TABLE users DISABLE TRIGGER ALL stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users ENABLE REPLICA TRIGGER audit')).toEqual([
+      'ALTER TABLE users ENABLE REPLICA TRIGGER audit stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users SET TABLESPACE fast')).toEqual(['SET TABLESPACE rewrites users']);
+    expect(messages('DROP MATERIALIZED VIEW totals')).toEqual(['DROP MATERIALIZED VIEW totals']);
+    expect(messages('DROP TEXT SEARCH CONFIGURATION english_app')).toEqual([
+      'DROP TEXT SEARCH CONFIGURATION english_app',
+    ]);
+  });
+});
+
 describe('Postgres analysis: caches', () => {
   it('does not reuse a shape result that depends on a literal', () => {
     clearAnalysisCaches();
