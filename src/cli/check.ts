@@ -232,8 +232,8 @@ function readMigration(file: string): string {
   }
 }
 
-/** The files to judge; with `base`, the history files are applied to `judge` first. */
-function judgedFiles(paths: string[], base: string | undefined, judge: MigrationJudge): string[] {
+/** The files to judge; with `base`, the history files' texts are given to `learn` first. */
+function judgedFiles(paths: string[], base: string | undefined, learn: (text: string) => void): string[] {
   const files = migrationFiles(paths);
   if (base === undefined) return files;
   let history: ReturnType<typeof readBase>;
@@ -244,11 +244,30 @@ function judgedFiles(paths: string[], base: string | undefined, judge: Migration
     throw err;
   }
   try {
-    for (const file of migrationFiles(history.paths)) judge.history(readMigration(file));
+    for (const file of migrationFiles(history.paths)) learn(readMigration(file));
     return files.filter((f) => history.isChanged(f));
   } finally {
     history.dispose();
   }
+}
+
+/**
+ * A new session after earlier files: the functions, triggers (Postgres) and routines (MySQL) they
+ * defined exist and are followed when called or fired; tables they created are not new.
+ */
+function nextSession(pg: AnalysisContext, my: MysqlAnalysisContext): [AnalysisContext, MysqlAnalysisContext] {
+  const m = pg.memory;
+  const memory = m && {
+    functions: m.functions,
+    prepared: new Map(),
+    tables: new Set<string>(),
+    ...(m.triggers ? { triggers: m.triggers } : {}),
+  };
+  const routines = my.mysql?.routines;
+  return [
+    { dialect: 'postgres', ...(memory ? { memory } : {}) },
+    { dialect: 'mysql', ...(routines ? { mysql: { routines } } : {}) },
+  ];
 }
 
 /** Checks migration files in migration order (sessions: see the head of this file). */
@@ -257,16 +276,21 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
   const policy = opts.policy ?? defaultPolicy();
   const dialect = opts.dialect ?? policy.dialect ?? 'postgres';
   const judge = new MigrationJudge({ dialect, dataChanges: true });
-  const files = judgedFiles(paths, opts.base, judge);
-  const result: CheckResult = { dialect, files, statements: [], problems: [] };
   let pgCtx: AnalysisContext = { dialect: 'postgres' };
   let myCtx: MysqlAnalysisContext = { dialect: 'mysql' };
+  const files = judgedFiles(paths, opts.base, (text) => {
+    // Applied history: its schema, functions and triggers exist; its findings are not reported.
+    judge.history(text, myCtx.sqlMode);
+    if (dialect === 'postgres') analyzePostgres(text, pgCtx);
+    else myCtx = { ...myCtx, mysql: analyzeMysqlScript(text, myCtx).after };
+  });
+  if (opts.base !== undefined) [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
+  const result: CheckResult = { dialect, files, statements: [], problems: [] };
   for (const file of files) {
     const text = readMigration(file);
     if (opts.base === undefined) {
-      // Each file its own session: what earlier files created is not new here.
-      pgCtx = { dialect: 'postgres' };
-      myCtx = { dialect: 'mysql' };
+      // Each file its own session: what earlier files created exists, and is not new here.
+      [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
       judge.newChange();
     }
     const sqlMode = myCtx.sqlMode;

@@ -120,6 +120,43 @@ describe('guardrail check --base', () => {
     await expect(checkFiles([outside], { base: 'main' })).rejects.toThrow(/git rev-parse/);
   });
 
+  it('functions and triggers of applied files exist: a call or a write in a new file runs their bodies', async () => {
+    git('checkout', '-q', '-b', 'fn-base', 'main');
+    const fnDir = join(repo, 'db', 'fn');
+    mkdirSync(fnDir);
+    writeFileSync(
+      join(fnDir, '1_fn.sql'),
+      [
+        'CREATE TABLE audit (id int);',
+        'CREATE TABLE orders (id int, total numeric);',
+        'CREATE FUNCTION purge_audit() RETURNS void LANGUAGE sql AS $$ DELETE FROM audit $$;',
+        'CREATE FUNCTION orders_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE audit SET id = id + 1; RETURN NEW; END $$;',
+        'CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION orders_audit();',
+        '',
+      ].join('\n'),
+    );
+    git('add', '.');
+    git('commit', '-q', '-m', 'fn applied');
+    git('checkout', '-q', '-b', 'fn-pr');
+    writeFileSync(join(fnDir, '2_use.sql'), 'SELECT purge_audit();\nINSERT INTO orders VALUES (1, 10);\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'fn pr');
+    const expected = [
+      ['2_use.sql', 1, ['destructive/delete-without-where']],
+      ['2_use.sql', 2, ['destructive/update-without-where']],
+    ];
+    const withBase = await checkFiles([fnDir], { base: 'fn-base' });
+    expect(
+      withBase.statements.map((s) => [s.file.slice(fnDir.length + 1), s.line, s.findings.map((f) => f.rule)]),
+    ).toEqual(expected);
+    // The applied file itself reports nothing: creating a function or trigger runs neither.
+    const each = await checkFiles([fnDir]);
+    expect(
+      each.statements.map((s) => [s.file.slice(fnDir.length + 1), s.line, s.findings.map((f) => f.rule)]),
+    ).toEqual([...[1, 2, 3, 4, 5].map((line) => ['1_fn.sql', line, []]), ...expected]);
+    git('checkout', '-q', 'feature');
+  });
+
   it('a directory new in the change has no history: all of it is judged', async () => {
     git('checkout', '-q', '-b', 'newdir', 'main');
     const fresh = join(repo, 'db', 'other');
