@@ -52,7 +52,7 @@ const PG: Shapes = {
       ];
     if (r < 0.62)
       return [
-        `CREATE OR REPLACE FUNCTION ${t}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.created_at := now();\n    UPDATE ${t}_stats SET n = n + 1;\n    RETURN NEW;\nEND\n$$;`,
+        `CREATE OR REPLACE FUNCTION ${t}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.created_at := now();\n    UPDATE ${t}_stats SET n = n + 1 WHERE table_name = '${t}';\n    RETURN NEW;\nEND\n$$;`,
         `DROP TRIGGER IF EXISTS ${t}_touch ON ${t};`,
         `CREATE TRIGGER ${t}_touch BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${t}_touch();`,
       ];
