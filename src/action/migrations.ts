@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ApprovalChannel, ApprovalRequest, ApprovalStatement, JobInfo } from '../approvals/types.js';
-import { type CheckResult, checkFiles } from '../cli/check.js';
+import { CheckBaseError, type CheckResult, checkFiles } from '../cli/check.js';
 import { requestId } from '../gateway/session.js';
 import { compileMasking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
@@ -109,12 +109,21 @@ export interface Preapproval {
 
 export class BatchNotApproved extends Error {}
 
+/** Checks against the base when one is given; a base git cannot read means every file is judged. */
+async function checkAgainstBase(opts: PreapproveOptions): Promise<CheckResult> {
+  const common = { dialect: opts.dialect, policy: opts.policy };
+  if (!opts.base) return checkFiles(opts.paths, common);
+  try {
+    return await checkFiles(opts.paths, { ...common, base: opts.base });
+  } catch (err) {
+    if (!(err instanceof CheckBaseError)) throw err;
+    opts.log.warning(`migrations: cannot read the base ${opts.base} (${err.message}); every file is judged`);
+    return checkFiles(opts.paths, common);
+  }
+}
+
 export async function preapprove(opts: PreapproveOptions): Promise<Preapproval> {
-  const check = await checkFiles(opts.paths, {
-    dialect: opts.dialect,
-    policy: opts.policy,
-    ...(opts.base ? { base: opts.base } : {}),
-  });
+  const check = await checkAgainstBase(opts);
   const where = (s: CheckResult['statements'][number]) => `${s.file}:${s.line}`;
   for (const p of check.problems) opts.log.warning(`${p.file}:${p.line}: ${p.message}`);
   for (const s of check.statements.filter((x) => x.verdict.action === 'deny')) {

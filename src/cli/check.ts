@@ -73,6 +73,9 @@ export interface CheckOptions {
 /** Read errors: the command exits 2. */
 export class CheckReadError extends Error {}
 
+/** The `--base` ref or the git history behind it cannot be read. */
+export class CheckBaseError extends CheckReadError {}
+
 // --- migration files and their order -------------------------------------------------------
 
 /** Down/undo migrations are not part of the up run (diesel keeps them as `<dir>/down.sql`). */
@@ -240,7 +243,7 @@ function judgedFiles(paths: string[], base: string | undefined, learn: (text: st
   try {
     history = readBase(paths, base);
   } catch (err) {
-    if (err instanceof BaseRefError) throw new CheckReadError(err.message);
+    if (err instanceof BaseRefError) throw new CheckBaseError(err.message);
     throw err;
   }
   try {
