@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { benchAnalysis, renderAnalysisBench } from './analysis.js';
 import { buildGatewayProcess } from './gateway.js';
 import { benchMasking } from './masking.js';
+import { benchMigrations, renderMigrationsBench } from './migrations.js';
 import { benchPgbench } from './pgbench.js';
 import { benchSysbench } from './sysbench.js';
 import { benchWrites } from './writes.js';
@@ -38,6 +39,13 @@ const suites: Record<string, { title: string; run: () => Promise<string> }> = {
   masking: {
     title: 'Masking a large result',
     run: () => benchMasking({ rounds }),
+  },
+  migrations: {
+    title: 'Real migrations: `guardrail check` over a migration directory',
+    run: async () =>
+      renderMigrationsBench(
+        await benchMigrations({ files: Number(process.env.BENCH_MIGRATION_FILES ?? 400) }),
+      ),
   },
 };
 

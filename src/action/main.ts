@@ -12,6 +12,7 @@ import type { Lease } from '../credentials/types.js';
 import type { DaemonConfig } from '../gateway/daemon-contract.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy, loadPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
+import { pullRequestBase } from './base-ref.js';
 import { providerConfig, savedProvider } from './credentials.js';
 import { makeRunDir, runPaths, writeDaemonConfig } from './daemon-launcher.js';
 import { type ActionInputs, readInputs } from './inputs.js';
@@ -104,8 +105,10 @@ async function preapproveMigrations(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const base = pullRequestBase({ env: process.env, cwd: workspace, log: core });
     const result = await preapprove({
       paths,
+      ...(base ? { base } : {}),
       dialect: inputs.database,
       policy,
       ...(inputs.githubToken

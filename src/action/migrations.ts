@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ApprovalChannel, ApprovalRequest, ApprovalStatement, JobInfo } from '../approvals/types.js';
-import { type CheckResult, checkFiles } from '../cli/check.js';
+import { CheckBaseError, type CheckResult, checkFiles } from '../cli/check.js';
 import { requestId } from '../gateway/session.js';
 import { compileMasking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
@@ -87,6 +87,8 @@ export function expandMigrations(globs: string[], workspace: string): ExpandedMi
 
 export interface PreapproveOptions {
   paths: string[];
+  /** A git ref whose migration files are already applied (the pull request's base). */
+  base?: string;
   dialect: Dialect;
   policy: Policy;
   /** Absent: nobody can be asked, so statements that need review will be refused at run time. */
@@ -107,8 +109,21 @@ export interface Preapproval {
 
 export class BatchNotApproved extends Error {}
 
+/** Checks against the base when one is given; a base git cannot read means every file is judged. */
+async function checkAgainstBase(opts: PreapproveOptions): Promise<CheckResult> {
+  const common = { dialect: opts.dialect, policy: opts.policy };
+  if (!opts.base) return checkFiles(opts.paths, common);
+  try {
+    return await checkFiles(opts.paths, { ...common, base: opts.base });
+  } catch (err) {
+    if (!(err instanceof CheckBaseError)) throw err;
+    opts.log.warning(`migrations: cannot read the base ${opts.base} (${err.message}); every file is judged`);
+    return checkFiles(opts.paths, common);
+  }
+}
+
 export async function preapprove(opts: PreapproveOptions): Promise<Preapproval> {
-  const check = await checkFiles(opts.paths, { dialect: opts.dialect, policy: opts.policy });
+  const check = await checkAgainstBase(opts);
   const where = (s: CheckResult['statements'][number]) => `${s.file}:${s.line}`;
   for (const p of check.problems) opts.log.warning(`${p.file}:${p.line}: ${p.message}`);
   for (const s of check.statements.filter((x) => x.verdict.action === 'deny')) {
@@ -122,12 +137,17 @@ export async function preapprove(opts: PreapproveOptions): Promise<Preapproval> 
     if (byHash.has(s.hash)) continue;
     // The gateway does not read `-- guardrail:allow` comments: a suppressed finding still holds
     // the statement at run time, so it goes to the reviewers here, with the author's reason.
+    // Nor does it know the migration's history: what its analyzer alone would hold is asked too.
+    const seen = new Set([...s.findings, ...s.suppressed].map((f) => `${f.rule}\0${f.message}`));
     const findings = [
       ...s.findings,
       ...s.suppressed.map(({ reason, ...f }) => ({
         ...f,
         message: `${f.message} (suppressed in the file: ${reason})`,
       })),
+      ...(s.gateway ?? [])
+        .filter((f) => !seen.has(`${f.rule}\0${f.message}`))
+        .map((f) => ({ ...f, message: `${f.message} (as the gateway judges it alone)` })),
     ];
     const runtime = decide({ findings }, opts.policy);
     if (runtime.action !== 'review') continue;

@@ -1,6 +1,9 @@
 // `guardrail check`: static analysis of migration files before anything connects.
-// Files are analysed in migration order as one session (a table created by V1 is new for V2),
-// each statement is judged by the policy, and inline `-- guardrail:allow <rule> <reason>`
+// Files are analysed in migration order. With `--base REF` the files present at REF are applied
+// history (they define the schema) and the files the change adds or edits are judged as one
+// session on top of it; without it each file is a session of its own, earlier files its history
+// (see src/sql/migration/judge.ts). Each statement is judged by the policy, and inline
+// `-- guardrail:allow <rule> <reason>`
 // comments suppress a rule for the next statement (or the statement on the same line).
 // `checkFiles` is also what the action uses to pre-approve a batch of statements.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,20 +15,24 @@ import type { Action, Override, Policy, Verdict } from '../policy/types.js';
 import { loadAnalyzers } from '../sql/analyze.js';
 import { locationOf } from '../sql/canonical.js';
 import { lex } from '../sql/digest.js';
+import { MigrationJudge } from '../sql/migration/judge.js';
 import { analyzeMysqlScript, type MysqlAnalysisContext } from '../sql/mysql/analyze.js';
 import { analyzePostgres } from '../sql/postgres/analyze.js';
 import { isRuleId, RULES } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, StatementAnalysis } from '../sql/types.js';
 import { plural } from '../transcript/words.js';
 import { command, parse, UsageError } from './args.js';
+import { BaseRefError, readBase } from './check-history.js';
 
 export const spec = command({
   name: 'check',
   summary: "judge migration files with the gateway's parser and policy, before anything connects",
   positionals: 'PATH...',
   description: [
-    'Reads .sql files (directories are walked in migration order: Flyway V1__, numbered, then R__),',
-    'analyses them as one session and judges every statement with the policy. A comment',
+    'Reads .sql files (directories are walked in migration order: Flyway V1__, numbered, then R__)',
+    'and judges every statement with the policy. With --base REF the files present at REF (read',
+    'from git) are applied history and only the files added or changed since are judged, as one',
+    'session; without it each file is its own session, earlier files its history. A comment',
     '`-- guardrail:allow <rule> <reason>` suppresses that rule for the next statement.',
     'Exit code: 1 when a statement is at or above --fail-on or a suppression is invalid;',
     '2 when a file or the policy cannot be read.',
@@ -48,9 +55,15 @@ export const spec = command({
       default: 'review',
       description: 'exit 1 when a statement gets this action or a stronger one',
     },
+    base: {
+      type: 'string',
+      value: 'REF',
+      description: 'a git ref whose migration files are already applied: they define the schema',
+    },
   },
   examples: [
     { args: 'examples/migrations' },
+    { args: '--base origin/main migrations/', note: 'judge only what this branch adds' },
     {
       args: '--format sarif --fail-on never migrations/ > guardrail.sarif',
       note: 'a report for code scanning',
@@ -74,6 +87,11 @@ export interface CheckedStatement {
   findings: Finding[];
   suppressed: (Finding & { reason: string })[];
   verdict: Verdict;
+  /**
+   * What the gateway's analyzer alone reports, when the schema judgement changed it (the gateway
+   * sees one statement or input at a time and may hold a statement the check let through).
+   */
+  gateway?: Finding[];
 }
 
 export interface CheckProblem {
@@ -93,16 +111,21 @@ export interface CheckResult {
 export interface CheckOptions {
   dialect?: Dialect;
   policy?: Policy;
+  /** A git ref whose migration files are applied history: only files added or changed since are judged. */
+  base?: string;
 }
 
 /** Read errors: the command exits 2. */
 export class CheckReadError extends Error {}
 
+/** The `--base` ref or the git history behind it cannot be read. */
+export class CheckBaseError extends CheckReadError {}
+
 // --- migration files and their order -------------------------------------------------------
 
-/** Down/undo migrations are not part of the up run. */
+/** Down/undo migrations are not part of the up run (diesel keeps them as `<dir>/down.sql`). */
 function isDownFile(name: string): boolean {
-  return /\.down\.sql$/i.test(name) || /^U\d/.test(name);
+  return /(^|\.)down\.sql$/i.test(name) || /^U\d/.test(name);
 }
 
 interface OrderKey {
@@ -249,22 +272,76 @@ function locate(text: string, statements: StatementAnalysis[]): Located[] {
   });
 }
 
-/** Checks migration files: one session across all of them, in migration order. */
+function readMigration(file: string): string {
+  try {
+    return upPart(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CheckReadError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The files to judge; with `base`, the history files' texts are given to `learn` first. */
+function judgedFiles(paths: string[], base: string | undefined, learn: (text: string) => void): string[] {
+  const files = migrationFiles(paths);
+  if (base === undefined) return files;
+  let history: ReturnType<typeof readBase>;
+  try {
+    history = readBase(paths, base);
+  } catch (err) {
+    if (err instanceof BaseRefError) throw new CheckBaseError(err.message);
+    throw err;
+  }
+  try {
+    for (const file of migrationFiles(history.paths)) learn(readMigration(file));
+    return files.filter((f) => history.isChanged(f));
+  } finally {
+    history.dispose();
+  }
+}
+
+/**
+ * A new session after earlier files: the functions, triggers (Postgres) and routines (MySQL) they
+ * defined exist and are followed when called or fired; tables they created are not new.
+ */
+function nextSession(pg: AnalysisContext, my: MysqlAnalysisContext): [AnalysisContext, MysqlAnalysisContext] {
+  const m = pg.memory;
+  const memory = m && {
+    functions: m.functions,
+    prepared: new Map(),
+    tables: new Set<string>(),
+    ...(m.triggers ? { triggers: m.triggers } : {}),
+  };
+  const routines = my.mysql?.routines;
+  return [
+    { dialect: 'postgres', ...(memory ? { memory } : {}) },
+    { dialect: 'mysql', ...(routines ? { mysql: { routines } } : {}) },
+  ];
+}
+
+/** Checks migration files in migration order (sessions: see the head of this file). */
 export async function checkFiles(paths: string[], opts: CheckOptions = {}): Promise<CheckResult> {
   await loadAnalyzers();
   const policy = opts.policy ?? defaultPolicy();
   const dialect = opts.dialect ?? policy.dialect ?? 'postgres';
-  const files = migrationFiles(paths);
-  const result: CheckResult = { dialect, files, statements: [], problems: [] };
-  const pgCtx: AnalysisContext = { dialect: 'postgres' };
+  const judge = new MigrationJudge({ dialect, dataChanges: true });
+  let pgCtx: AnalysisContext = { dialect: 'postgres' };
   let myCtx: MysqlAnalysisContext = { dialect: 'mysql' };
+  const files = judgedFiles(paths, opts.base, (text) => {
+    // Applied history: its schema, functions and triggers exist; its findings are not reported.
+    judge.history(text, myCtx.sqlMode);
+    if (dialect === 'postgres') analyzePostgres(text, pgCtx);
+    else myCtx = { ...myCtx, mysql: analyzeMysqlScript(text, myCtx).after };
+  });
+  if (opts.base !== undefined) [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
+  const result: CheckResult = { dialect, files, statements: [], problems: [] };
   for (const file of files) {
-    let text: string;
-    try {
-      text = upPart(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new CheckReadError(`cannot read ${file}: ${(err as Error).message}`);
+    const text = readMigration(file);
+    if (opts.base === undefined) {
+      // Each file its own session: what earlier files created exists, and is not new here.
+      [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
+      judge.newChange();
     }
+    const sqlMode = myCtx.sqlMode;
     let statements: StatementAnalysis[];
     if (dialect === 'postgres') statements = analyzePostgresFile(text, pgCtx);
     else {
@@ -276,11 +353,14 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
         mysql: a.after,
       };
     }
+    const analyzed = statements;
+    statements = judge.judge({ text, statements, ...(sqlMode !== undefined ? { sqlMode } : {}) });
     const located = locate(text, statements);
     const suppressions = suppressionsOf(file, text, result.problems);
     const used = new Set<Suppression>();
-    for (const l of located) {
+    for (const [i, l] of located.entries()) {
       const mine = suppressions.filter((s) => targetOf(s, located) === l);
+      const atRunTime = analyzed[i]!.findings;
       const findings: Finding[] = [];
       const suppressed: CheckedStatement['suppressed'] = [];
       for (const f of l.statement.findings) {
@@ -299,6 +379,7 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
         findings,
         suppressed,
         verdict: decide({ findings }, policy),
+        ...(atRunTime !== l.statement.findings ? { gateway: atRunTime } : {}),
       });
     }
     for (const s of suppressions) {
@@ -499,6 +580,7 @@ export async function run(argv: string[]): Promise<number> {
     result = await checkFiles(positionals, {
       policy,
       ...(values.dialect ? { dialect: values.dialect as Dialect } : {}),
+      ...(values.base ? { base: values.base } : {}),
     });
   } catch (err) {
     if (err instanceof CheckReadError) {

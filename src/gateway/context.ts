@@ -17,6 +17,7 @@ import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
+import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
@@ -94,6 +95,16 @@ export async function createGatewayContext(
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
     ...(opts.side?.dialect === 'postgres'
       ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
+      : {}),
+    ...(opts.side
+      ? {
+          columns: new ColumnCatalog(
+            dialect,
+            opts.side.dialect === 'postgres'
+              ? postgresColumnQuery(opts.side.connection)
+              : mysqlColumnQuery(opts.side.connection),
+          ),
+        }
       : {}),
   };
 }

@@ -8,6 +8,7 @@ import { finding } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
+import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
 
 export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
 
@@ -100,6 +101,8 @@ export interface GatewayContext {
   /** Postgres: the catalog of user functions (side connection) and the analyzer's list of calls. */
   functions?: FunctionCatalog;
   calledFunctions?: (text: string, ctx: AnalysisContext) => { name: string; schema?: string }[];
+  /** Column types of tables whose type a statement changes (side connection). */
+  columns?: ColumnCatalog;
   /** Impact estimates for reviewed statements and for UPDATE/DELETE (the mass-change rule). */
   impact?: ImpactEstimator;
   /** Masks values in server error and notice texts (`Key (email)=(…) already exists`). */
@@ -138,14 +141,18 @@ export class Session {
   /** Approval waits in flight: ending the session aborts them, so their comments say so. */
   private readonly waiting = new Set<AbortController>();
   readonly analysisContext: AnalysisContext;
+  private readonly columns: SessionColumns | undefined;
 
   constructor(
     readonly gateway: GatewayContext,
     readonly info: SessionInfo,
   ) {
+    this.columns =
+      gateway.columns && new SessionColumns(gateway.columns, gateway.dialect, () => this.analysisContext);
     this.analysisContext = {
       dialect: gateway.dialect,
       ...(gateway.functions ? { functions: gateway.functions } : {}),
+      ...(this.columns ? { columns: this.columns } : {}),
     };
     this.record({
       type: 'session.start',
@@ -195,7 +202,7 @@ export class Session {
       }
       if (calls.length > 0 && functions.needs(calls)) {
         return functions.prefetch(calls).then(
-          () => this.judge(statement, opts.params),
+          () => this.judgeWithColumns(statement, opts.params),
           (err: Error) =>
             this.refuse(
               statement,
@@ -205,7 +212,17 @@ export class Session {
         );
       }
     }
-    return this.judge(statement, opts.params);
+    return this.judgeWithColumns(statement, opts.params);
+  }
+
+  /** Reads the old column types a type change is judged by, then judges. */
+  private judgeWithColumns(
+    statement: Statement,
+    params: unknown[] | undefined,
+  ): Judgement | Promise<Judgement> {
+    const tables = this.columns?.wanted(statement.text) ?? [];
+    if (tables.length === 0) return this.judge(statement, params);
+    return this.columns!.prefetch(tables).then(() => this.judge(statement, params));
   }
 
   private judge(statement: Statement, params: unknown[] | undefined): Judgement | Promise<Judgement> {
@@ -217,6 +234,7 @@ export class Session {
     } catch (err) {
       return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
     }
+    this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
     this.recordStatement(statement, analysis.hash, params);
     // A function created or replaced may change what a later call does, in any session.
     if (!analysis.readOnly) this.gateway.functions?.invalidate();

@@ -1,7 +1,7 @@
 // Findings + policy → verdict. The strongest action across findings wins:
 // deny > review > warn (allowed, with warnings) > allow.
 import type { Analysis, Finding } from '../sql/types.js';
-import { DEFAULT_CATEGORY_ACTIONS } from './defaults.js';
+import { DEFAULT_CATEGORY_ACTIONS, DEFAULT_RULE_ACTIONS } from './defaults.js';
 import { objectMatches } from './patterns.js';
 import type { Action, Override, Policy, Verdict } from './types.js';
 
@@ -28,6 +28,7 @@ export function actionFor(f: Finding, policy: Policy): Action {
   const action =
     override?.action ??
     byRule ??
+    DEFAULT_RULE_ACTIONS[f.rule] ??
     policy.categories[f.category] ??
     DEFAULT_CATEGORY_ACTIONS[f.category] ??
     'allow';

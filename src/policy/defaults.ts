@@ -10,6 +10,15 @@ export const DEFAULT_CATEGORY_ACTIONS: Readonly<Record<Category, Action>> = {
   'mass-change': 'review',
 };
 
+/**
+ * Rules whose default differs from their category's: a policy's `rules:` or `overrides:` entry
+ * changes them, a category setting does not (a recreated view is not a destructive DROP).
+ */
+export const DEFAULT_RULE_ACTIONS: Readonly<Record<string, Action>> = {
+  'destructive/drop-recreated': 'warn',
+  'mass-change/data-change': 'warn',
+};
+
 export const DEFAULT_POLICY_PATH = '.github/guardrail.yml';
 
 /** The policy in force when there is no policy file. */

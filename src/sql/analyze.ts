@@ -2,6 +2,7 @@
 // statement shape; see postgres/analyze.ts). MySQL results are cached by exact text and the
 // session state they can depend on, only when the analyzer says they depend on nothing else.
 import { Lru } from './cache.js';
+import { inputJudgementMatters, MigrationJudge } from './migration/judge.js';
 import { analyzeMysql, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
 import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './postgres/analyze.js';
@@ -34,7 +35,32 @@ export async function loadAnalyzers(): Promise<void> {
  * analysis may be shared between calls and frozen: copy it before changing it.
  */
 export function analyze(text: string, ctx: AnalysisContext): Analysis {
-  return ctx.dialect === 'mysql' ? analyzeMysqlCached(text, ctx) : analyzePostgres(text, ctx);
+  const a = ctx.dialect === 'mysql' ? analyzeMysqlCached(text, ctx) : analyzePostgres(text, ctx);
+  const judged =
+    (a.statements.length > 1 && inputJudgementMatters(a.findings)) ||
+    (ctx.columns !== undefined && a.findings.some((f) => f.rule === 'lock-heavy/alter-column-type'));
+  return judged ? withinInput(a, text, ctx) : a;
+}
+
+/**
+ * What the input's own statements say about each other: a DROP VIEW (index, trigger, function,
+ * constraint) that a later statement recreates, or of an object an earlier one created, and (MySQL)
+ * lock warnings on a table it created. Type changes are judged by the old type when the gateway
+ * read the table's columns from the catalog (`ctx.columns`); otherwise left as the analyzer says.
+ */
+function withinInput<A extends Analysis>(a: A, text: string, ctx: AnalysisContext): A {
+  const judge = new MigrationJudge({
+    dialect: ctx.dialect,
+    types: ctx.columns !== undefined,
+    ...(ctx.columns ? { catalog: ctx.columns } : {}),
+  });
+  const statements = judge.judge({
+    text,
+    statements: a.statements,
+    ...(ctx.sqlMode !== undefined ? { sqlMode: ctx.sqlMode } : {}),
+  });
+  if (statements.every((s, i) => s === a.statements[i])) return a;
+  return { ...a, statements, findings: statements.flatMap((s) => s.findings) };
 }
 
 /**

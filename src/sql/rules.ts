@@ -35,7 +35,16 @@ export const RULES = {
   'destructive/delete-without-where': rule('destructive', 'risk', 'DELETE without a (non-trivial) WHERE'),
   'destructive/update-without-where': rule('destructive', 'risk', 'UPDATE without a (non-trivial) WHERE'),
   'destructive/drop-constraint': rule('destructive', 'risk', 'ALTER TABLE … DROP CONSTRAINT'),
-  'destructive/drop-not-null': rule('destructive', 'risk', 'ALTER COLUMN … DROP NOT NULL'),
+  'destructive/narrowing-type': rule(
+    'destructive',
+    'risk',
+    'column type change that can truncate, round or reject existing values (old type known)',
+  ),
+  'destructive/drop-recreated': rule(
+    'destructive',
+    'warn',
+    'DROP of a view, index, trigger, function or constraint the same migration recreates',
+  ),
   'destructive/merge-delete': rule('destructive', 'risk', 'MERGE … WHEN MATCHED THEN DELETE'),
   'destructive/replace': rule('destructive', 'risk', 'MySQL REPLACE (deletes the conflicting row)'),
   'destructive/drop-partition': rule('destructive', 'risk', 'DROP / DETACH PARTITION, NO INHERIT'),
@@ -84,6 +93,11 @@ export const RULES = {
   'lock-heavy/add-foreign-key': rule('lock-heavy', 'warn', 'ADD FOREIGN KEY without NOT VALID'),
   'lock-heavy/add-check': rule('lock-heavy', 'warn', 'ADD CHECK without NOT VALID'),
   'lock-heavy/table-rewrite': rule('lock-heavy', 'warn', 'VACUUM FULL, CLUSTER, other table rewrites'),
+  'mass-change/data-change': rule(
+    'mass-change',
+    'warn',
+    'DELETE / UPDATE with a WHERE on an existing table in a migration (static check)',
+  ),
   'mass-change/rows': rule('mass-change', 'risk', 'UPDATE / DELETE estimated above the row threshold'),
 } satisfies Record<string, RuleInfo>;
 

@@ -1,5 +1,6 @@
 // Types shared by the analyzers, the policy and everything that reports findings.
 // Pure: no I/O may be imported into src/sql.
+import type { ColumnType } from './migration/column-types.js';
 
 export type Dialect = 'postgres' | 'mysql';
 
@@ -59,6 +60,8 @@ export interface AnalysisContext {
   standardConformingStrings?: boolean;
   /** Bodies of user functions looked up in the catalog (filled by the gateway before analysis). */
   functions?: FunctionResolver;
+  /** Column types of existing tables from the catalog (filled before a type change is analysed). */
+  columns?: ColumnResolver;
   /**
    * What the analyzer learned from earlier statements of this session (functions and tables it
    * created, statements it prepared). Created on first use; keep one per session.
@@ -76,6 +79,11 @@ export interface SessionMemory {
   prepared: Map<string, Finding[]>;
   /** Tables created in this session (qualified and bare names): lock-heavy rules do not apply. */
   tables: Set<string>;
+  /**
+   * Triggers created in this session: table (qualified and bare names) → the functions they run.
+   * A later write to the table runs them, and is judged with their bodies.
+   */
+  triggers?: Map<string, { name: string; schema?: string }[]>;
 }
 
 export interface FunctionBody {
@@ -97,4 +105,9 @@ export interface FunctionResolver {
   lookup(name: string, schema?: string): FunctionBody | undefined;
   /** All overloads of `name`; preferred over `lookup` when present. */
   lookupAll?(name: string, schema?: string): FunctionBody[];
+}
+
+/** Column types of existing tables (bare, lower-cased names), from the catalog. */
+export interface ColumnResolver {
+  columnsOf(table: string): ReadonlyMap<string, ColumnType> | undefined;
 }

@@ -5,6 +5,23 @@ import { finding, type KnownRuleId } from '../../src/sql/rules.js';
 const f = (rule: KnownRuleId, ...objects: string[]) => finding(rule, objects, rule);
 
 describe('decide', () => {
+  it('rules with their own default (recreated drops, data changes in migrations) warn unless the policy names them', () => {
+    const recreated = finding('destructive/drop-recreated', ['v'], 'DROP VIEW v: recreated on line 2');
+    const data = finding('mass-change/data-change', ['t'], 'DELETE FROM t … WHERE');
+    expect(actionFor(recreated, defaultPolicy())).toBe('warn');
+    expect(actionFor(data, defaultPolicy())).toBe('warn');
+    // A category setting does not reach them; a rules: entry or an override does.
+    const strict = parsePolicy('categories:\n  destructive: deny\n  mass-change: deny\n', 'p.yml');
+    expect(actionFor(recreated, strict)).toBe('warn');
+    const byRule = parsePolicy('rules:\n  mass-change/data-change: review\n', 'p.yml');
+    expect(actionFor(data, byRule)).toBe('review');
+    const byOverride = parsePolicy(
+      'overrides:\n  - rule: destructive/drop-recreated\n    action: review\n',
+      'p.yml',
+    );
+    expect(actionFor(recreated, byOverride)).toBe('review');
+  });
+
   it('applies the default actions per category', () => {
     const p = defaultPolicy();
     expect(actionFor(f('destructive/drop-table', 'users'), p)).toBe('review');

@@ -48,12 +48,20 @@ describe('Postgres analysis: session memory', () => {
     const session = ctx({
       functions: { lookup: () => undefined, lookupAll: (n) => (n === 'on_insert' ? [fn] : []) },
     });
-    const a = analyzePostgres(
+    // Creating the trigger runs nothing; the write that fires it runs the body.
+    const created = analyzePostgres(
       'CREATE TRIGGER t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.on_insert()',
       session,
     );
+    expect(created.findings).toEqual([]);
+    expect(calledFunctions('INSERT INTO app.t VALUES (1)', session)).toEqual([
+      { name: 'on_insert', schema: 'app' },
+    ]);
+    const a = analyzePostgres('INSERT INTO app.t VALUES (1)', session);
     expect(a.findings.map((f) => f.rule)).toEqual(['destructive/delete-without-where']);
-    expect(a.findings[0]?.message).toContain('via app.on_insert()');
+    expect(a.findings[0]?.message).toContain('trigger on app.t: via app.on_insert()');
+    // Another session never created that trigger: its writes run nothing of it.
+    expect(analyzePostgres('INSERT INTO app.t VALUES (1)', ctx()).findings).toEqual([]);
   });
 
   it('stops at recursive functions', () => {
@@ -146,6 +154,26 @@ describe('Postgres analysis: limits, locations, statements', () => {
       ctx(),
     );
     expect(calls).toEqual([{ name: 'f', schema: 'app' }, { name: 'g' }, { name: 'h' }]);
+  });
+});
+
+describe('Postgres analysis: messages', () => {
+  it('names subcommands and object kinds as SQL writes them, not as the parser does', () => {
+    const messages = (sql: string) => analyzePostgres(sql, ctx()).findings.map((f) => f.message);
+    expect(messages('ALTER TABLE users DISABLE TRIGGER USER')).toEqual([
+      'ALTER TABLE users DISABLE TRIGGER USER stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users DISABLE TRIGGER ALL')).toEqual([
+      'ALTER TABLE users DISABLE TRIGGER ALL stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users ENABLE REPLICA TRIGGER audit')).toEqual([
+      'ALTER TABLE users ENABLE REPLICA TRIGGER audit stops it firing',
+    ]);
+    expect(messages('ALTER TABLE users SET TABLESPACE fast')).toEqual(['SET TABLESPACE rewrites users']);
+    expect(messages('DROP MATERIALIZED VIEW totals')).toEqual(['DROP MATERIALIZED VIEW totals']);
+    expect(messages('DROP TEXT SEARCH CONFIGURATION english_app')).toEqual([
+      'DROP TEXT SEARCH CONFIGURATION english_app',
+    ]);
   });
 });
 

@@ -4,6 +4,7 @@
 // They only ADD findings; `understood` marks the few shapes that are provably harmless or fully
 // classified, which are the only unparseable statements that are not also reported as opaque.
 import type { KnownRuleId } from '../rules.js';
+import { isAlterDatabase, isCreateIndex, isDropIndex, isDropTemporary, isSequence } from './ddl-shapes.js';
 import type { Token } from './lexer.js';
 import {
   isPunct,
@@ -207,6 +208,12 @@ export function classifyTokens(tokens: readonly Token[]): TokenClassification {
         readNameList(tokens, skipIfExists(tokens, 2)),
         'ALTER SEQUENCE … RESTART: values it hands out again collide with existing keys',
       );
+    // A view's query runs nothing when it is defined (DEFINER is reported above).
+    const view = tokens.findIndex((t) => isWord(t, 'VIEW'));
+    const viewName = view > 0 ? readName(tokens, view + 1) : undefined;
+    const after = viewName ? tokens[viewName.next] : undefined;
+    if (isWord(after, 'AS') || isPunct(after, '(')) return understood();
+    if (isAlterDatabase(tokens) || isSequence(tokens)) return understood();
     return classified();
   }
   if (lead === 'DELETE' || lead === 'UPDATE') {
@@ -282,7 +289,7 @@ function classifyDrop(tokens: readonly Token[], add: Add): boolean {
   }
   if (isWord(t1, 'TEMPORARY') && isWord(tokens[2], 'TABLE')) {
     // Only ever drops this session's temporary tables.
-    return false;
+    return isDropTemporary(tokens);
   }
   if (isWord(t1, 'ONLINE', 'OFFLINE')) i++;
   if (isWord(tokens[i], 'PACKAGE') && isWord(tokens[i + 1], 'BODY')) i++;
@@ -299,7 +306,7 @@ function classifyDrop(tokens: readonly Token[], add: Add): boolean {
       [table && index ? `${table.name}.${index.name}` : (index?.name ?? '')].filter(Boolean),
       `${naming('DROP INDEX', index ? [index.name] : [])}${table ? ` ON ${table.name}` : ''}`,
     );
-    return false;
+    return isDropIndex(tokens, nameAt);
   }
   const names = readNameList(tokens, nameAt);
   add(rule ?? 'destructive/drop-other', names, naming(`DROP ${what}`, names));
@@ -497,6 +504,7 @@ function classifyCreate(tokens: readonly Token[], add: Add): boolean {
     return !selects && definer < 0;
   }
   if (kind === 'DATABASE' || kind === 'SCHEMA') return true;
+  if (isSequence(tokens)) return true;
   if (kind === 'INDEX' && isWord(tokens[kindAt - 1], 'UNIQUE')) {
     const on = tokens.findIndex((t) => isWord(t, 'ON'));
     const table = on >= 0 ? readName(tokens, on + 1) : undefined;
@@ -506,7 +514,7 @@ function classifyCreate(tokens: readonly Token[], add: Add): boolean {
       'CREATE UNIQUE INDEX checks every row under lock',
     );
   }
-  return false;
+  return kind === 'INDEX' && isCreateIndex(tokens);
 }
 
 function literalInsert(tokens: readonly Token[]): boolean {

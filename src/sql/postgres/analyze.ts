@@ -92,6 +92,7 @@ function mapCore(
     switch (e.kind) {
       case 'call':
       case 'execute':
+      case 'write':
         return { ...e, at: at(e.at) };
       case 'unless-created':
         return { ...e, finding: pending(e.finding) };
@@ -148,8 +149,12 @@ function scanCanonical(text: string): string {
   }
 }
 
+/**
+ * No findings and no session effects. A write is pure too: it matters only to a session that
+ * created triggers, and `build` judges it then.
+ */
 function isPure(core: Core): boolean {
-  return core.statements.every((s) => s.pending.length === 0 && s.effects.length === 0);
+  return core.statements.every((s) => s.pending.length === 0 && s.effects.every((e) => e.kind === 'write'));
 }
 
 function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactEntry {
@@ -169,7 +174,7 @@ function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactE
 
 function build(entry: ExactEntry, text: string, ctx: AnalysisContext): Analysis {
   // A pure entry needs no judge (and must not create the session memory as a side effect).
-  const judge = entry.pure ? undefined : new SessionJudge(ctx, text, bodies);
+  const judge = entry.pure && !ctx.memory?.triggers?.size ? undefined : new SessionJudge(ctx, text, bodies);
   const all: Finding[] = [];
   let readOnly = true;
   let opaque = false;
@@ -243,18 +248,24 @@ export function analyzePostgres(text: string, ctx: AnalysisContext): Analysis {
 }
 
 /**
- * Functions a Postgres statement calls (directly, or as a trigger it creates), so the gateway
- * can prefetch their bodies from the catalog before `analyze`.
+ * Functions a Postgres statement calls (directly, as a trigger it creates, or through triggers
+ * the session created on a table it writes), so the gateway can prefetch their bodies from the
+ * catalog before `analyze`.
  */
 export function calledFunctions(text: string, ctx: AnalysisContext): { name: string; schema?: string }[] {
   const seen = new Map<string, { name: string; schema?: string }>();
+  const note = (fn: { name: string; schema?: string }) =>
+    seen.set(
+      `${fn.schema ?? ''}.${fn.name}`,
+      fn.schema ? { name: fn.name, schema: fn.schema } : { name: fn.name },
+    );
+  const triggers = ctx.memory?.triggers;
   for (const s of postgresEntry(text, ctx).core.statements) {
     for (const e of s.effects) {
-      if (e.kind === 'call')
-        seen.set(
-          `${e.schema ?? ''}.${e.name}`,
-          e.schema ? { name: e.name, schema: e.schema } : { name: e.name },
-        );
+      if (e.kind === 'call' || e.kind === 'trigger') note(e);
+      else if (e.kind === 'write' && triggers)
+        for (const fn of triggers.get(e.table) ?? triggers.get(e.table.split('.').pop() ?? '') ?? [])
+          note(fn);
     }
   }
   return [...seen.values()];

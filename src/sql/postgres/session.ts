@@ -70,6 +70,26 @@ export class SessionJudge {
         case 'call':
           this.call(e.name, e.schema, callAt ?? e.at, out, prefix, depth, visiting);
           break;
+        case 'trigger':
+          if (callAt === undefined) {
+            const triggers = (memory.triggers ??= new Map());
+            const fn = e.schema ? { name: e.name, schema: e.schema } : { name: e.name };
+            for (const key of new Set([e.table, bare(e.table)]))
+              triggers.set(key, [...(triggers.get(key) ?? []), fn]);
+          }
+          break;
+        case 'write':
+          for (const fn of memory.triggers?.get(e.table) ?? memory.triggers?.get(bare(e.table)) ?? [])
+            this.call(
+              fn.name,
+              fn.schema,
+              callAt ?? e.at,
+              out,
+              `${prefix}trigger on ${e.table}: `,
+              depth,
+              visiting,
+            );
+          break;
         case 'unless-created':
           if (!memory.tables.has(e.table)) out.push(this.toFinding(e.finding, callAt, prefix));
           break;

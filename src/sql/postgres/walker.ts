@@ -41,6 +41,10 @@ export interface Pending {
 /** What a statement does to the session, applied in order after the walk. */
 export type Effect =
   | { kind: 'call'; name: string; schema?: string; at: number }
+  /** CREATE TRIGGER: later writes to `table` run the function. */
+  | { kind: 'trigger'; table: string; name: string; schema?: string }
+  /** A write to `table`: fires the triggers this session created on it. */
+  | { kind: 'write'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
   | { kind: 'table'; name: string }
   | { kind: 'unless-created'; table: string; finding: Pending }
@@ -67,6 +71,22 @@ const DROP_RULES: Record<string, KnownRuleId> = {
   OBJECT_SCHEMA: 'destructive/drop-schema',
   // A restrictive policy narrows what the others let through: dropping one widens access.
   OBJECT_POLICY: 'privilege/row-security',
+};
+
+/** Object kinds whose SQL spelling differs from the parser's name (DROP <kind> …). */
+const DROP_KIND_SQL: Record<string, string> = {
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_FOREIGN_SERVER: 'SERVER',
+  OBJECT_FDW: 'FOREIGN DATA WRAPPER',
+  OBJECT_OPCLASS: 'OPERATOR CLASS',
+  OBJECT_OPFAMILY: 'OPERATOR FAMILY',
+  OBJECT_STATISTIC_EXT: 'STATISTICS',
+  OBJECT_TSCONFIGURATION: 'TEXT SEARCH CONFIGURATION',
+  OBJECT_TSDICTIONARY: 'TEXT SEARCH DICTIONARY',
+  OBJECT_TSPARSER: 'TEXT SEARCH PARSER',
+  OBJECT_TSTEMPLATE: 'TEXT SEARCH TEMPLATE',
+  OBJECT_TABCONSTRAINT: 'CONSTRAINT',
+  OBJECT_LARGEOBJECT: 'LARGE OBJECT',
 };
 
 const READ_ONLY_TYPES = new Set([
@@ -312,7 +332,7 @@ export class Walker implements LiteralTracker {
   replacedBody(fn: FunctionBody, at: number): void {
     const child = new Walker({ sql: fn.definition ?? fn.body, anchor: at, depth: this.depth + 1 });
     child.functionBody(fn, at);
-    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from triggers): `;
+    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from defaults or views): `;
     for (const p of child.findings) this.findings.push({ ...p, message: prefix + p.message });
     // Only what the body does when it runs; its own definitions are not the session's.
     for (const e of child.effects) if (e.kind === 'call' || e.kind === 'unless-created') this.effects.push(e);
@@ -354,6 +374,15 @@ const DEFINITION_FUNCTIONS = new Set([
   'mfinalfunc',
 ]);
 
+/**
+ * `RETURNS trigger`: runs only when a table trigger fires, on a write that is judged then.
+ * (Event-trigger functions fire on DDL, which is not followed: they stay judged on replacement.)
+ */
+function returnsTrigger(n: PgNode): boolean {
+  const type = nameList(asNode(n.returnType)?.names).toLowerCase();
+  return type === 'trigger' || type === 'pg_catalog.trigger';
+}
+
 function callEffect(w: Walker, qualified: string, at: number): void {
   const parts = qualified.split('.');
   const name = (parts.pop() ?? '').toLowerCase();
@@ -376,9 +405,15 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
   }
 }
 
+/** A write to a table: triggers the session created on it run (see SessionJudge). */
+function writes(w: Walker, table: string, at: number): void {
+  if (table) w.effects.push({ kind: 'write', table, at });
+}
+
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
   catalogWrite(w, n, verb);
   const table = rangeVarName(n.relation);
+  writes(w, table, w.stmtLocation(n));
   const where = n.whereClause;
   const always = where === undefined ? undefined : truth(where, w);
   if (where === undefined) {
@@ -425,14 +460,6 @@ function alterTable(w: Walker, n: PgNode): void {
         break;
       case 'AT_DropConstraint':
         w.add('destructive/drop-constraint', [table], `ALTER TABLE ${table} DROP CONSTRAINT ${col}`, at);
-        break;
-      case 'AT_DropNotNull':
-        w.add(
-          'destructive/drop-not-null',
-          [column],
-          `ALTER TABLE ${table} ALTER COLUMN ${col} DROP NOT NULL`,
-          at,
-        );
         break;
       case 'AT_AlterColumnType':
         if (
@@ -514,7 +541,7 @@ function alterTable(w: Walker, n: PgNode): void {
         w.add(
           'destructive/disable-integrity',
           [table],
-          `ALTER TABLE ${table} ${String(cmd.subtype).slice(3)} ${col || 'ALL'} stops it firing`,
+          `ALTER TABLE ${table} ${SUBCOMMAND_SQL[String(cmd.subtype)]}${col ? ` ${col}` : ''} stops it firing`,
           at,
         );
         break;
@@ -540,7 +567,7 @@ function alterTable(w: Walker, n: PgNode): void {
           w,
           'lock-heavy/table-rewrite',
           table,
-          `${String(cmd.subtype).slice(3)} rewrites ${table}`,
+          `${SUBCOMMAND_SQL[String(cmd.subtype)]} rewrites ${table}`,
           at,
         );
         break;
@@ -549,6 +576,20 @@ function alterTable(w: Walker, n: PgNode): void {
     }
   }
 }
+
+/** ALTER TABLE subcommands as written in SQL (the parser's names are not). */
+const SUBCOMMAND_SQL: Record<string, string> = {
+  AT_DisableTrig: 'DISABLE TRIGGER',
+  AT_DisableTrigAll: 'DISABLE TRIGGER ALL',
+  AT_DisableTrigUser: 'DISABLE TRIGGER USER',
+  AT_DisableRule: 'DISABLE RULE',
+  AT_EnableReplicaTrig: 'ENABLE REPLICA TRIGGER',
+  AT_EnableReplicaRule: 'ENABLE REPLICA RULE',
+  AT_SetTableSpace: 'SET TABLESPACE',
+  AT_SetLogged: 'SET LOGGED',
+  AT_SetUnLogged: 'SET UNLOGGED',
+  AT_SetAccessMethod: 'SET ACCESS METHOD',
+};
 
 function lockEffect(w: Walker, rule: KnownRuleId, table: string, message: string, at: number): void {
   w.effects.push({ kind: 'unless-created', table, finding: { rule, objects: [table], message, at } });
@@ -737,11 +778,13 @@ const HANDLERS: Record<string, Handler> = {
   },
   InsertStmt(w, n) {
     catalogWrite(w, n, 'INSERT');
+    writes(w, rangeVarName(n.relation), w.stmtLocation(n));
     return undefined;
   },
   MergeStmt(w, n) {
     catalogWrite(w, n, 'MERGE');
     const table = rangeVarName(n.relation);
+    writes(w, table, w.stmtLocation(n));
     for (const c of asList(n.mergeWhenClauses)) {
       if (asNode(asNode(c)?.MergeWhenClause)?.commandType === 'CMD_DELETE') {
         w.add(
@@ -757,6 +800,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   TruncateStmt(w, n) {
     const tables = asList(n.relations).map(rangeVarName);
+    for (const t of tables) writes(w, t, w.at());
     const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
     w.add(
       'destructive/truncate',
@@ -770,7 +814,7 @@ const HANDLERS: Record<string, Handler> = {
     const type = String(n.removeType ?? '');
     const names = asList(n.objects).map(objectName);
     const rule = DROP_RULES[type] ?? 'destructive/drop-other';
-    const kind = type.replace('OBJECT_', '').replace(/_/g, ' ');
+    const kind = DROP_KIND_SQL[type] ?? type.replace('OBJECT_', '').replace(/_/g, ' ');
     w.add(rule, names, dropMessage(kind, names, n), w.at());
     return undefined;
   },
@@ -867,6 +911,7 @@ const HANDLERS: Record<string, Handler> = {
     const table = n.relation ? rangeVarName(n.relation) : '(query)';
     const file = str(n.filename);
     const dir = n.is_from ? 'FROM' : 'TO';
+    if (n.is_from) writes(w, table, w.stmtLocation(n));
     if (n.is_program) {
       w.literalSensitive = true;
       w.add(
@@ -1045,9 +1090,10 @@ const HANDLERS: Record<string, Handler> = {
         `${full.join('.')}() is native (${language}) code`,
         w.at(),
       );
-    } else if (n.replace) {
-      // OR REPLACE may swap the body of a function already wired to triggers, defaults or
-      // views, which then runs without any call we would see: judge the body now.
+    } else if (n.replace && !returnsTrigger(n)) {
+      // OR REPLACE may swap the body of a function already wired to defaults or views, which
+      // then runs without any call we would see: judge the body now. A trigger function runs
+      // only when its triggers fire, on later writes, and is judged there.
       w.replacedBody(fn, w.at());
     }
     // The body runs when the function is called: it is judged at the call. Its SET clauses
@@ -1069,8 +1115,8 @@ const HANDLERS: Record<string, Handler> = {
     const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
     const name = (parts[parts.length - 1] ?? '').toLowerCase();
     const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
-    // The trigger runs the function on later statements: judge its body now.
-    w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at: w.stmtLocation(n) });
+    // The trigger runs the function on later writes to its table: judged there, not here.
+    w.effects.push({ kind: 'trigger', table: rangeVarName(n.relation), name, ...(schema ? { schema } : {}) });
     return undefined;
   },
   DefineStmt(w, n) {
