@@ -15,6 +15,7 @@ import { compileMasking, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
+import { sessionBodies } from '../sql/postgres/purity.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
@@ -50,6 +51,7 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
       ...(values ? { params: values } : {}),
+      bodies: sessionBodies(ctx.memory, ctx.functions),
     };
     let estimates: ImpactEstimate[];
     try {

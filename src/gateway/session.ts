@@ -218,15 +218,22 @@ export class Session {
       return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
     }
     this.recordStatement(statement, analysis.hash, params);
-    // A function created or replaced may change what a later call does, in any session.
-    if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    // A function created or replaced may change what a later call does, in any session. The
+    // cache is dropped once the estimate (which proves calls from it) is done, before the
+    // statement runs.
+    const invalidate = () => {
+      if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    };
     const { impact } = this.gateway;
-    if (impact && (verdict.action === 'review' || writesRows(analysis))) {
+    // A denied statement is never estimated: the estimate would evaluate what was just refused.
+    if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
       const preparing = statement.via === 'prepared';
-      return this.estimate(impact, statement, analysis, undefined).then((estimate) =>
-        this.concludeEstimated(statement, analysis, verdict, estimate, preparing),
-      );
+      return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
+        invalidate();
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+      });
     }
+    invalidate();
     return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
   }
 

@@ -23,7 +23,7 @@ export interface BodyCache {
 }
 
 /** Findings and effects of a function body, as if the body ran at offset 0. */
-function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+export function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
   const key = `${fn.language}\0${fn.definition ?? ''}\0${fn.body}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -139,8 +139,21 @@ export class SessionJudge {
     visiting: Set<string>,
   ): void {
     const bodies = this.bodiesOf(name, schema);
-    if (bodies.length === 0) return;
     const label = `${schema ? `${schema}.` : ''}${name}`;
+    if (bodies.length === 0) {
+      // The catalog stopped before this name (its bound on round trips): not seen, not allowed.
+      const { functions } = this.ctx;
+      if (functions?.known && !functions.known(name))
+        out.push(
+          finding(
+            'opaque/dynamic-sql',
+            [label],
+            `${prefix}calls ${label}(), which the catalog was not read for (too many nested calls)`,
+            locationOf(this.text, at),
+          ),
+        );
+      return;
+    }
     if (visiting.has(label)) return;
     if (depth >= MAX_CALL_DEPTH) {
       out.push(

@@ -29,6 +29,7 @@ import {
   unwrap,
 } from './nodes.js';
 import { byteToCharMapper, type PgNode, parsePlpgsql, parseSql, type RawStatement } from './parser.js';
+import { PURE_EXTENSIONS } from './pure-builtins.js';
 
 /** A finding before its location is turned into line and column: `at` is a character offset. */
 export interface Pending {
@@ -238,27 +239,10 @@ export class Walker implements LiteralTracker {
   }
 
   private plpgsqlExpr(expr: PgNode, parentType: string, key: string, at: number, what: string): void {
-    const query = str(expr.query) ?? '';
-    const dynamic =
-      key === 'dynquery' ||
-      (key === 'query' &&
-        (parentType === 'PLpgSQL_stmt_dynexecute' || parentType === 'PLpgSQL_stmt_dynfors'));
-    if (dynamic) {
-      this.dynamicSql(query, at, `EXECUTE in ${what}`);
-      return;
-    }
-    const mode = typeof expr.parseMode === 'number' ? expr.parseMode : 0;
-    if (mode === 0) this.nestedSql(query, at, `a statement in ${what}`);
-    else if (mode === 2) this.nestedSql(`SELECT ${query}`, at, `an expression in ${what}`);
-    else {
-      // Assignment: `target := expression` (or `=`); the target is a variable, not SQL.
-      const m = /:=|=/.exec(query);
-      this.nestedSql(
-        `SELECT ${m ? query.slice(m.index + m[0].length) : query}`,
-        at,
-        `an assignment in ${what}`,
-      );
-    }
+    const sql = plpgsqlSql(expr, parentType, key);
+    if (sql.dynamic) this.dynamicSql(sql.text, at, `EXECUTE in ${what}`);
+    else if (sql.kind === 'statement') this.nestedSql(sql.text, at, `a statement in ${what}`);
+    else this.nestedSql(sql.text, at, `an ${sql.kind} in ${what}`);
   }
 
   /** EXECUTE of an expression: a constant string is analysed as SQL, anything else is opaque. */
@@ -305,6 +289,14 @@ export class Walker implements LiteralTracker {
         `${what} is written in ${language} and cannot be analysed`,
         at,
       );
+    } else if (!(fn.extension && PURE_EXTENSIONS.has(fn.extension)) && !DANGEROUS_FUNCTIONS.has(fn.name)) {
+      // Native code has no body to read: only the known extensions' functions are trusted.
+      this.add(
+        'opaque/procedural-language',
+        [fn.name],
+        `${what} is native (${language}) code${fn.extension ? ` of extension ${fn.extension}` : ''}, outside the known extensions`,
+        at,
+      );
     }
   }
 
@@ -335,6 +327,36 @@ export class Walker implements LiteralTracker {
   stmtLocation(n: PgNode): number {
     return this.at(asNode(n.relation) ?? undefined);
   }
+}
+
+/**
+ * The SQL a PL/pgSQL expression runs, as the server plans it: a statement as written, an
+ * expression or an assignment's right-hand side as `SELECT …`; EXECUTE's argument is `dynamic`
+ * (its text is the expression that computes the SQL).
+ */
+export function plpgsqlSql(
+  expr: PgNode,
+  parentType: string,
+  key: string,
+):
+  | { dynamic: true; text: string }
+  | { dynamic: false; kind: 'statement' | 'expression' | 'assignment'; text: string } {
+  const query = str(expr.query) ?? '';
+  if (
+    key === 'dynquery' ||
+    (key === 'query' && (parentType === 'PLpgSQL_stmt_dynexecute' || parentType === 'PLpgSQL_stmt_dynfors'))
+  )
+    return { dynamic: true, text: query };
+  const mode = typeof expr.parseMode === 'number' ? expr.parseMode : 0;
+  if (mode === 0) return { dynamic: false, kind: 'statement', text: query };
+  if (mode === 2) return { dynamic: false, kind: 'expression', text: `SELECT ${query}` };
+  // Assignment: `target := expression` (or `=`); the target is a variable, not SQL.
+  const m = /:=|=/.exec(query);
+  return {
+    dynamic: false,
+    kind: 'assignment',
+    text: `SELECT ${m ? query.slice(m.index + m[0].length) : query}`,
+  };
 }
 
 /** Handlers that still apply under plain EXPLAIN: planning can call functions, nothing else runs. */
