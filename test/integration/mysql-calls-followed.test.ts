@@ -1,0 +1,76 @@
+// The MySQL side of "the estimate never runs what is being judged", on a real MariaDB through
+// the gateway with a side connection: a stored function in a DELETE's WHERE is not evaluated by
+// the estimate (GET_LOCK outlives a READ ONLY transaction, so a taken lock would show), and the
+// statement is held because its row count is unknown. A WHERE of built-ins is still counted.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createGatewayContext } from '../../src/gateway/context.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { mysqlSide } from '../../src/gateway/side-connection.js';
+import { defaultPolicy } from '../../src/policy/index.js';
+import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+
+let db: MariaDbServer;
+let gateway: MysqlGateway;
+let side: ReturnType<typeof mysqlSide>;
+const recorder = new MemoryRecorder();
+
+beforeAll(async () => {
+  db = await startMariaDb();
+  await db.admin(
+    `CREATE TABLE app.t (id int PRIMARY KEY);
+     INSERT INTO app.t SELECT seq FROM app.seq_1_to_10;
+     CREATE FUNCTION app.locker() RETURNS int NOT DETERMINISTIC RETURN GET_LOCK('guardrail_t', 0)`,
+  );
+  side = mysqlSide(db.url());
+  const context = await createGatewayContext({
+    dialect: 'mysql',
+    policy: defaultPolicy(),
+    recorder,
+    database: { name: 'app', host: db.host, role: db.user },
+    side: { dialect: 'mysql', connection: side },
+  });
+  gateway = await startMysqlGateway({ upstream: db.url(), context });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await side?.close();
+  await db?.stop();
+});
+
+const connect = () =>
+  db.connect({
+    host: gateway.host,
+    port: gateway.port,
+    user: gateway.user,
+    password: gateway.password,
+    ssl: undefined,
+  });
+const rows = async () => Number((await db.admin<{ n: number }[]>('SELECT count(*) AS n FROM app.t'))[0]!.n);
+
+it('holds a DELETE calling a stored function, which the estimate never evaluated', async () => {
+  const c = await connect();
+  try {
+    await expect(c.query('DELETE FROM t WHERE id > locker()')).rejects.toThrow(/mass-change\/rows/);
+  } finally {
+    await c.end();
+  }
+  const lock = await db.admin<{ who: number | null }[]>("SELECT IS_USED_LOCK('guardrail_t') AS who");
+  expect(lock[0]!.who).toBeNull();
+  expect(await rows()).toBe(10);
+  const impacts = JSON.stringify(recorder.lines.filter((l) => l.type === 'impact'));
+  expect(impacts).toMatch(/not evaluated: locker\(\) is not known to be free of side effects/);
+});
+
+it('still counts a WHERE made of built-ins and lets the small DELETE through', async () => {
+  const c = await connect();
+  try {
+    const [r] = await c.query("DELETE FROM t WHERE id > LENGTH('abcdefg')");
+    expect((r as { affectedRows: number }).affectedRows).toBe(3);
+  } finally {
+    await c.end();
+  }
+  expect(await rows()).toBe(7);
+  expect(JSON.stringify(recorder.lines.filter((l) => l.type === 'impact'))).toMatch(/"rowsExact":3/);
+});
