@@ -40,6 +40,8 @@ beforeAll(async () => {
     CREATE FUNCTION outer_fn() RETURNS void LANGUAGE sql AS $$ SELECT helper_fn() $$;
     CREATE FUNCTION trig_fn() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM outer_fn(); RETURN NEW; END $$;
+    CREATE FUNCTION wipe_text() RETURNS text LANGUAGE plpgsql AS $$
+      BEGIN DROP TABLE keepme; RETURN 'a b'; END $$;
     -- A chain longer than the catalog's bound on round trips, harmless at every level.
     CREATE FUNCTION c5() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
     CREATE FUNCTION c4() RETURNS int LANGUAGE sql AS $$ SELECT c5() $$;
@@ -180,6 +182,37 @@ describe('calls behind calls are followed to a fixed point', () => {
       await c.query('CREATE TEMP TABLE scratch (i int)');
       await expect(c.query('SELECT outer_ok()')).rejects.toThrow(/destructive\/drop-table/);
       expect(await rows("SELECT count(*) AS n FROM pg_class WHERE relname = 'keepme'")).toBe(1);
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+describe('built-ins that run SQL text', () => {
+  it.each([
+    "SELECT * FROM ts_stat('SELECT to_tsvector(wipe_text())')",
+    "SELECT ts_rewrite('a'::tsquery, 'SELECT to_tsquery(wipe_text()), to_tsquery(''b'')')",
+    "SELECT query_to_xml('SELECT wipe_text()', true, false, '')",
+  ])('holds %s; the table stays', async (text) => {
+    const c = await client();
+    try {
+      await expect(c.query(text)).rejects.toThrow(/destructive\/drop-table/);
+      expect(await rows("SELECT count(*) AS n FROM pg_class WHERE relname = 'keepme'")).toBe(1);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('holds a query computed at run time, and allows a constant one that only reads', async () => {
+    const c = await client();
+    try {
+      await expect(c.query("SELECT * FROM ts_stat(current_setting('application_name'))")).rejects.toThrow(
+        /opaque\/dynamic-sql.*ts_stat\(\) runs SQL computed at run time/,
+      );
+      const ok = await c.query(
+        "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', ''a b'')') ORDER BY word",
+      );
+      expect(ok.rows.map((r) => r.word)).toEqual(['a', 'b']);
     } finally {
       await c.end();
     }

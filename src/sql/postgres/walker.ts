@@ -10,8 +10,8 @@ import {
   DANGEROUS_FUNCTIONS,
   IDENTITY_SETTINGS,
   NON_REWRITING_DEFAULTS,
-  QUERY_STRING_FUNCTIONS,
   RISKY_EXTENSIONS,
+  sqlTextArguments,
 } from './builtins.js';
 import { constantString, type LiteralTracker, parameterTautology, references, truth } from './constant.js';
 import {
@@ -703,6 +703,12 @@ function pathList(value: string): string[] {
   });
 }
 
+/** `true` / `false` as written (a boolean argument tells overloads of dblink apart). */
+function isBooleanConstant(node: unknown): boolean {
+  const c = asNode(asNode(node)?.A_Const);
+  return c?.boolval !== undefined;
+}
+
 function funcCall(w: Walker, n: PgNode): void {
   const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
   const name = (parts[parts.length - 1] ?? '').toLowerCase();
@@ -726,11 +732,15 @@ function funcCall(w: Walker, n: PgNode): void {
     } else if (setting === undefined)
       w.add('opaque/dynamic-sql', [], 'set_config() with a computed setting name may change the role', at);
   }
-  if (QUERY_STRING_FUNCTIONS.has(name)) {
-    const sql = constantString(args[0], w);
-    if (sql !== undefined) w.nestedSql(sql, at, `the query of ${name}()`);
-    else w.add('opaque/dynamic-sql', [], `${name}() runs SQL computed at run time`, at);
-  }
+  const sqlArgs = sqlTextArguments(name, args.length, (i) => isBooleanConstant(args[i]));
+  if (sqlArgs === 'assembled')
+    w.add('opaque/dynamic-sql', [], `${name}() runs a query assembled from its arguments`, at);
+  else
+    for (const i of sqlArgs ?? []) {
+      const sql = constantString(args[i], w);
+      if (sql !== undefined) w.nestedSql(sql, at, `the query of ${name}()`);
+      else w.add('opaque/dynamic-sql', [], `${name}() runs SQL computed at run time`, at);
+    }
   w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at });
 }
 
