@@ -15,9 +15,11 @@ import { compileMasking, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
+import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
 import { sessionBodies } from '../sql/postgres/purity.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
+import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
@@ -96,6 +98,11 @@ export async function createGatewayContext(
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
     ...(opts.side?.dialect === 'postgres'
       ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
-      : {}),
+      : opts.side?.dialect === 'mysql'
+        ? {
+            functions: new MysqlFunctionCatalog(opts.side.connection),
+            calledFunctions: mysqlCalledFunctions,
+          }
+        : {}),
   };
 }

@@ -20,7 +20,11 @@ beforeAll(async () => {
   await db.admin(
     `CREATE TABLE app.t (id int PRIMARY KEY);
      INSERT INTO app.t SELECT seq FROM app.seq_1_to_10;
-     CREATE FUNCTION app.locker() RETURNS int NOT DETERMINISTIC RETURN GET_LOCK('guardrail_t', 0)`,
+     CREATE FUNCTION app.locker() RETURNS int NOT DETERMINISTIC RETURN GET_LOCK('guardrail_t', 0);
+     CREATE FUNCTION app.purge_fn() RETURNS int MODIFIES SQL DATA BEGIN DELETE FROM app.t; RETURN 1; END;
+     CREATE PROCEDURE app.wipe() DELETE FROM app.t;
+     CREATE FUNCTION app.outer_fn() RETURNS int MODIFIES SQL DATA BEGIN CALL app.wipe(); RETURN 1; END;
+     CREATE FUNCTION app.reader() RETURNS int READS SQL DATA RETURN (SELECT COUNT(*) FROM app.t)`,
   );
   side = mysqlSide(db.url());
   const context = await createGatewayContext({
@@ -61,6 +65,29 @@ it('holds a DELETE calling a stored function, which the estimate never evaluated
   expect(await rows()).toBe(10);
   const impacts = JSON.stringify(recorder.lines.filter((l) => l.type === 'impact'));
   expect(impacts).toMatch(/not evaluated: locker\(\) is not known to be free of side effects/);
+});
+
+it.each(['SELECT purge_fn()', 'SELECT app.purge_fn()', 'SELECT outer_fn()', 'CALL app.wipe()'])(
+  'follows %s into the stored routines it reaches and holds it; no row is deleted',
+  async (text) => {
+    const c = await connect();
+    try {
+      await expect(c.query(text)).rejects.toThrow(/destructive\/delete-without-where/);
+    } finally {
+      await c.end();
+    }
+    expect(await rows()).toBe(10);
+  },
+);
+
+it('lets a stored function that only reads run', async () => {
+  const c = await connect();
+  try {
+    const [r] = await c.query('SELECT reader() AS n');
+    expect(Number((r as { n: number }[])[0]!.n)).toBe(10);
+  } finally {
+    await c.end();
+  }
 });
 
 it('still counts a WHERE made of built-ins and lets the small DELETE through', async () => {

@@ -35,7 +35,7 @@ export const MYSQL_PURE_FUNCTIONS: ReadonlySet<string> = new Set(
 );
 
 /** Words that a parenthesis may follow without being a call. */
-const NOT_CALLS: ReadonlySet<string> = new Set(
+export const NOT_CALLS: ReadonlySet<string> = new Set(
   words(`IN EXISTS AND OR NOT XOR ANY ALL SOME USING INDEX KEY PARTITION ON WHERE FROM JOIN SELECT AS
     LIKE BETWEEN IS CASE WHEN THEN ELSE INTERVAL BINARY DISTINCT ROW ESCAPE REGEXP RLIKE DIV FOR
     LATERAL UNION MATCH AGAINST OVER WITH STRAIGHT_JOIN FORCE USE IGNORE`),
