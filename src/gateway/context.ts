@@ -47,7 +47,12 @@ export interface ContextOptions {
 }
 
 function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
-  const threshold = { rows: policy.massChangeThreshold };
+  const threshold = {
+    rows: policy.massChangeThreshold,
+    ...(policy.massChangeShare > 0
+      ? { percent: policy.massChangeShare, minTableRows: policy.massChangeMinTableRows }
+      : {}),
+  };
   return async (text, analysis, ctx, values) => {
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,

@@ -23,6 +23,9 @@ beforeAll(async () => {
     CREATE TABLE t (id int PRIMARY KEY);
     INSERT INTO t SELECT generate_series(1, 10);
     CREATE TABLE keepme (id int);
+    CREATE TABLE victim (id int PRIMARY KEY);
+    INSERT INTO victim SELECT generate_series(1, 10);
+    ANALYZE victim;
     -- Terminates the session named 'bystander' when evaluated.
     CREATE FUNCTION evil() RETURNS int LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bystander';
@@ -216,5 +219,24 @@ describe('built-ins that run SQL text', () => {
     } finally {
       await c.end();
     }
+  });
+});
+
+describe('a mass change is also a share of the table', () => {
+  it('holds a DELETE of every row of a 10-row table, and lets a small share through', async () => {
+    const c = await client();
+    try {
+      await expect(c.query('DELETE FROM victim WHERE id IN (SELECT id FROM victim)')).rejects.toThrow(
+        /mass-change\/rows.*50% of a table over 5 rows/,
+      );
+      expect(await rows('SELECT count(*) AS n FROM victim')).toBe(10);
+      await c.query('BEGIN');
+      expect((await c.query('DELETE FROM victim WHERE id < 3')).rowCount).toBe(2);
+      expect((await c.query('DELETE FROM victim WHERE id = 5')).rowCount).toBe(1);
+      await c.query('ROLLBACK');
+    } finally {
+      await c.end();
+    }
+    expect(await rows('SELECT count(*) AS n FROM victim')).toBe(10);
   });
 });
