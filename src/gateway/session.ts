@@ -120,12 +120,16 @@ export function requestId(): string {
   return `gr-${randomBytes(4).toString('hex')}`;
 }
 
-/** UPDATE, DELETE or MERGE anywhere in the input: the statements the mass-change rule estimates. */
+/**
+ * Statements that change rows in place, the ones the mass-change rule estimates: UPDATE, DELETE,
+ * MERGE, REPLACE, an upsert, ALTER COLUMN … TYPE … USING (in the canonical form: keywords in
+ * lower case, comments gone; a literal that happens to match only costs an estimate).
+ */
+const ROW_CHANGES =
+  /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
+
 function writesRows(analysis: Analysis): boolean {
-  return (
-    !analysis.readOnly &&
-    analysis.statements.some((s) => /^(?:with\b|update\b|delete\b|merge\b)/i.test(s.canonical))
-  );
+  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
 }
 
 function rulesOf(findings: Finding[]): string {

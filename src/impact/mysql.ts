@@ -143,7 +143,7 @@ function cachedOneRow(
   params: unknown[] | undefined,
 ): ImpactEstimate | undefined {
   const w = pinnedWrite(t, database);
-  if (!w) return undefined;
+  if (!w || !isRowWise(t)) return undefined;
   const indexes = uniqueIndexes.get(conn, w.table);
   const key = indexes && pinnedKey(indexes, w.pinned, params);
   return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
@@ -217,12 +217,53 @@ async function exactCount(
 }
 
 function blank(t: MyTarget): ImpactEstimate {
-  return { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  return {
+    kind: t.kind === 'upsert' ? 'update' : t.kind,
+    table: myDisplay(t.table),
+    notes: [],
+    unavailable: [],
+  };
+}
+
+/** REPLACE / ON DUPLICATE KEY UPDATE: it changes at most the rows it writes, of the table's rows. */
+async function upsert(
+  p: MyProbe,
+  t: Extract<MyTarget, { kind: 'upsert' }>,
+  database: string | undefined,
+  params: unknown[] | undefined,
+  sqlMode: string | undefined,
+): Promise<ImpactEstimate> {
+  const e = blank(t);
+  e.lockLevel = ROW_LOCKS;
+  e.notes.push('REPLACE / ON DUPLICATE KEY UPDATE: at most the rows it writes are changed');
+  const table = await attempt('table', e, () => resolve(p, t.table, database));
+  if (table) {
+    e.table = `${table.schema}.${table.name}`;
+    e.bytes = table.bytes;
+    e.tableRows = table.rows;
+  }
+  if (t.values !== undefined) {
+    e.rowsExact = t.values;
+    return e;
+  }
+  if (t.source === undefined) {
+    e.unavailable.push({ part: 'rows', reason: 'statement shape not recognised' });
+    return e;
+  }
+  const unsafe = await attempt('rows', e, () => notEvaluable(p, t.source!, sqlMode));
+  if (unsafe === undefined) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
+    return e;
+  }
+  const n = await exactCount(p, e, `SELECT count(*) AS n FROM (${t.source}) AS guardrail_source`, params);
+  if (n !== undefined) e.rowsExact = n;
+  return e;
 }
 
 async function tableWide(
   p: MyProbe,
-  t: Exclude<MyTarget, MyRowWise>,
+  t: Exclude<MyTarget, MyRowWise | { kind: 'upsert' }>,
   database: string | undefined,
   exactBelow: number,
 ): Promise<ImpactEstimate> {
@@ -403,6 +444,8 @@ export async function estimateMysql(
         const out: ImpactEstimate[] = [];
         for (const t of targets)
           if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params, opts.sqlMode));
+          else if (t.kind === 'upsert')
+            out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
           else out.push(await tableWide(p, t, limits.database, exactBelow));
         return out;
       } finally {

@@ -209,7 +209,7 @@ async function exactCount(p: PgProbe, e: ImpactEstimate, sql: string, values: un
 }
 
 async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<ImpactEstimate> {
-  const e = blank(t.kind, t.table);
+  const e = blank(t.kind === 'rewrite' ? 'update' : t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
   const rel = await attempt('table', e, () => relation(p, t.table));
@@ -236,6 +236,16 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   if (t.kind === 'lock') {
     e.lockLevel = t.lockLevel;
     if (t.columns.length === 1) e.column = t.columns[0]!;
+    return e;
+  }
+  if (t.kind === 'rewrite') {
+    // Every row gets the USING expression's value: an UPDATE of the whole table.
+    e.column = t.column;
+    e.lockLevel = 'ACCESS EXCLUSIVE';
+    if (e.rowsEstimated !== undefined) e.tableRows = e.rowsEstimated;
+    e.notes.push(`ALTER COLUMN ${t.column} TYPE … USING computes every row's value again`);
+    if (rel.plain && rel.reltuples < exactBelow)
+      await exactCount(p, e, `SELECT count(*) AS count FROM ${rel.name}`, undefined);
     return e;
   }
   e.lockLevel = 'ACCESS EXCLUSIVE';

@@ -223,6 +223,41 @@ describe('built-ins that run SQL text', () => {
 });
 
 describe('a mass change is also a share of the table', () => {
+  it.each([
+    'INSERT INTO victim SELECT id FROM victim ON CONFLICT (id) DO UPDATE SET id = excluded.id',
+    'MERGE INTO victim v USING victim s ON v.id = s.id WHEN MATCHED THEN UPDATE SET id = s.id',
+    'MERGE INTO victim v USING victim s ON v.id = s.id WHEN MATCHED THEN DELETE',
+    'ALTER TABLE victim ALTER COLUMN id TYPE bigint USING id * 2',
+  ])('estimates %s like an UPDATE and holds it', async (text) => {
+    const c = await client();
+    try {
+      await expect(c.query(text)).rejects.toThrow(/mass-change\/rows/);
+    } finally {
+      await c.end();
+    }
+    expect(await rows('SELECT sum(id) AS n FROM victim')).toBe(55);
+    expect(
+      await rows(
+        "SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'victim'::regclass AND atttypid = 'int4'::regtype",
+      ),
+    ).toBe(1);
+  });
+
+  it('lets an upsert of one row through', async () => {
+    const c = await client();
+    try {
+      const r = await c.query(
+        'INSERT INTO victim VALUES (3) ON CONFLICT (id) DO UPDATE SET id = excluded.id',
+      );
+      expect(r.rowCount).toBe(1);
+    } finally {
+      await c.end();
+    }
+    expect(JSON.stringify(recorder.lines.filter((l) => l.type === 'impact'))).toMatch(
+      /an upsert is estimated by the planner only/,
+    );
+  });
+
   it('holds a DELETE of every row of a 10-row table, and lets a small share through', async () => {
     const c = await client();
     try {

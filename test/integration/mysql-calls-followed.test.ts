@@ -20,6 +20,9 @@ beforeAll(async () => {
   await db.admin(
     `CREATE TABLE app.t (id int PRIMARY KEY);
      INSERT INTO app.t SELECT seq FROM app.seq_1_to_10;
+     CREATE TABLE app.u (id int PRIMARY KEY, v int NOT NULL DEFAULT 0);
+     INSERT INTO app.u (id) SELECT seq FROM app.seq_1_to_10;
+     ANALYZE TABLE app.u;
      CREATE FUNCTION app.locker() RETURNS int NOT DETERMINISTIC RETURN GET_LOCK('guardrail_t', 0);
      CREATE FUNCTION app.purge_fn() RETURNS int MODIFIES SQL DATA BEGIN DELETE FROM app.t; RETURN 1; END;
      CREATE PROCEDURE app.wipe() DELETE FROM app.t;
@@ -100,4 +103,30 @@ it('still counts a WHERE made of built-ins and lets the small DELETE through', a
   }
   expect(await rows()).toBe(7);
   expect(JSON.stringify(recorder.lines.filter((l) => l.type === 'impact'))).toMatch(/"rowsExact":3/);
+});
+
+it.each([
+  'REPLACE INTO u (id, v) SELECT id, 1 FROM u',
+  'INSERT INTO u (id) SELECT id FROM u ON DUPLICATE KEY UPDATE v = 1',
+])('estimates %s like an UPDATE of every row and holds it', async (text) => {
+  const c = await connect();
+  try {
+    await expect(c.query(text)).rejects.toThrow(/mass-change\/rows/);
+  } finally {
+    await c.end();
+  }
+  const changed = await db.admin<{ n: number }[]>('SELECT count(*) AS n FROM app.u WHERE v <> 0');
+  expect(Number(changed[0]!.n)).toBe(0);
+});
+
+it('lets an upsert of one row through', async () => {
+  const c = await connect();
+  try {
+    const [r] = await c.query('INSERT INTO u (id) VALUES (3) ON DUPLICATE KEY UPDATE v = 1');
+    expect((r as { affectedRows: number }).affectedRows).toBe(2);
+  } finally {
+    await c.end();
+  }
+  const changed = await db.admin<{ n: number }[]>('SELECT count(*) AS n FROM app.u WHERE v <> 0');
+  expect(Number(changed[0]!.n)).toBe(1);
 });
