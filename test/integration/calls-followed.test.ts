@@ -275,3 +275,30 @@ describe('a mass change is also a share of the table', () => {
     expect(await rows('SELECT count(*) AS n FROM victim')).toBe(10);
   });
 });
+
+describe('renames', () => {
+  it('holds a rename of an existing table or column, and allows one of a table this session created', async () => {
+    const c = await client();
+    try {
+      await expect(c.query('ALTER TABLE keepme RENAME TO keepme_old')).rejects.toThrow(/destructive\/rename/);
+      await expect(c.query('ALTER TABLE keepme RENAME COLUMN id TO ident')).rejects.toThrow(
+        /destructive\/rename/,
+      );
+      await c.query('CREATE TABLE fresh (a int)');
+      await c.query('ALTER TABLE fresh RENAME COLUMN a TO b');
+      await c.query('ALTER TABLE fresh RENAME TO fresh2');
+    } finally {
+      await c.end();
+    }
+    expect(
+      await rows(
+        "SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'keepme'::regclass AND attname = 'id'",
+      ),
+    ).toBe(1);
+    expect(
+      await rows(
+        "SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'fresh2'::regclass AND attname = 'b'",
+      ),
+    ).toBe(1);
+  });
+});

@@ -130,3 +130,23 @@ it('lets an upsert of one row through', async () => {
   const changed = await db.admin<{ n: number }[]>('SELECT count(*) AS n FROM app.u WHERE v <> 0');
   expect(Number(changed[0]!.n)).toBe(1);
 });
+
+it('holds RENAME TABLE of an existing table, and allows one of a table this session created', async () => {
+  const c = await connect();
+  try {
+    await expect(c.query('RENAME TABLE u TO u_old')).rejects.toThrow(/destructive\/rename/);
+    await expect(c.query('ALTER TABLE u RENAME COLUMN v TO w')).rejects.toThrow(/destructive\/rename/);
+    await c.query('CREATE TABLE fresh (a int)');
+    await c.query('RENAME TABLE fresh TO fresh2');
+  } finally {
+    await c.end();
+  }
+  const names = await db.admin<{ n: string }[]>(
+    "SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'app' AND TABLE_NAME IN ('u', 'u_old', 'fresh2') ORDER BY 1",
+  );
+  expect(names.map((r) => r.n)).toEqual(['fresh2', 'u']);
+  const cols = await db.admin<{ n: string }[]>(
+    "SELECT COLUMN_NAME AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'app' AND TABLE_NAME = 'u' ORDER BY 1",
+  );
+  expect(cols.map((r) => r.n)).toEqual(['id', 'v']);
+});

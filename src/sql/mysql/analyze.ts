@@ -492,8 +492,31 @@ function catalogWrites(tokens: readonly Token[], env: Env): string[] {
   return [...hits];
 }
 
+/**
+ * Tables created earlier in the session have no readers yet: renaming one is no finding. CREATE
+ * TABLE is remembered (in the session's memory, so the analysis is not cached), and a rename
+ * consults it.
+ */
+function createdTables(cls: ReturnType<typeof classifyTokens>, tokens: readonly Token[], env: Env) {
+  const tables = (env.ctx.memory ??= { functions: new Map(), prepared: new Map(), tables: new Set() }).tables;
+  const at = tokens.findIndex((t, i) => i < 3 && isWord(t, 'TABLE'));
+  if (isWord(tokens[0], 'CREATE') && at > 0) {
+    const n = readName(tokens, isWord(tokens[at + 1], 'IF') ? at + 4 : at + 1);
+    if (n) tables.add(n.name.toLowerCase());
+    env.shared.changesSession = true;
+  }
+  if (!cls.findings.some((f) => f.rule === 'destructive/rename')) return cls;
+  env.shared.sessionSensitive = true;
+  const created = (o: string) =>
+    [...tables].some((t) => o.toLowerCase() === t || o.toLowerCase().startsWith(`${t}.`));
+  return {
+    ...cls,
+    findings: cls.findings.filter((f) => f.rule !== 'destructive/rename' || !f.objects.every(created)),
+  };
+}
+
 function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc): void {
-  const cls = classifyTokens(tokens);
+  const cls = createdTables(classifyTokens(tokens), tokens, env);
   const lead = tokens[0]!;
   acc.findings.push(...scanAnywhere(tokens));
   const system = catalogWrites(tokens, env);

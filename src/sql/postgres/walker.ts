@@ -359,6 +359,15 @@ export function plpgsqlSql(
   };
 }
 
+/** Renames whose old name running code reads (a table's, a view's, a column's). */
+const RENAMED: Record<string, string> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+  OBJECT_FOREIGN_TABLE: 'foreign table',
+  OBJECT_COLUMN: 'column',
+};
+
 /** Handlers that still apply under plain EXPLAIN: planning can call functions, nothing else runs. */
 const PLAN_TIME = new Set(['FuncCall']);
 
@@ -996,6 +1005,23 @@ const HANDLERS: Record<string, Handler> = {
     return undefined;
   },
   RenameStmt(w, n) {
+    const what = RENAMED[String(n.renameType)];
+    if (what) {
+      // Every reader of the old name breaks at once; a table this session created has none yet.
+      const table = rangeVarName(n.relation);
+      const column = what === 'column' ? (str(n.subname) ?? '') : undefined;
+      const name = column === undefined ? table : `${table}.${column}`;
+      w.effects.push({
+        kind: 'unless-created',
+        table,
+        finding: {
+          rule: 'destructive/rename',
+          objects: [name],
+          message: `renames ${what} ${name} to ${str(n.newname) ?? ''}: whatever uses the old name fails`,
+          at: w.stmtLocation(n),
+        },
+      });
+    }
     if (n.renameType === 'OBJECT_ROLE')
       w.add(
         'privilege/role-change',
