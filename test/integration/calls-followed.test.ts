@@ -5,16 +5,14 @@
 // lock taken, the table still there.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { postgresSide } from '../../src/gateway/side-connection.js';
-import { defaultPolicy } from '../../src/policy/index.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
+import { postgresWithSide, type WithSide } from '../support/side-gateway.js';
 
 let server: PgServer;
 let gateway: PostgresGateway;
-let side: ReturnType<typeof postgresSide>;
+let withSide: WithSide<PostgresGateway> | undefined;
 const recorder = new MemoryRecorder();
 
 beforeAll(async () => {
@@ -52,20 +50,12 @@ beforeAll(async () => {
     CREATE FUNCTION c2() RETURNS int LANGUAGE sql AS $$ SELECT c3() $$;
     CREATE FUNCTION c1() RETURNS int LANGUAGE sql AS $$ SELECT c2() $$;
     CREATE FUNCTION c0() RETURNS int LANGUAGE sql AS $$ SELECT c1() $$;`);
-  side = postgresSide(server.url());
-  const context = await createGatewayContext({
-    dialect: 'postgres',
-    policy: defaultPolicy(),
-    recorder,
-    database: { name: 'postgres', host: server.host, role: server.user },
-    side: { dialect: 'postgres', connection: side },
-  });
-  gateway = await startPostgresGateway({ upstream: server.url(), context });
+  withSide = await postgresWithSide(server, recorder);
+  gateway = withSide.gateway;
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  await side?.close();
+  await withSide?.close();
   await server?.stop();
 });
 

@@ -3,16 +3,14 @@
 // the estimate (GET_LOCK outlives a READ ONLY transaction, so a taken lock would show), and the
 // statement is held because its row count is unknown. A WHERE of built-ins is still counted.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { mysqlSide } from '../../src/gateway/side-connection.js';
-import { defaultPolicy } from '../../src/policy/index.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+import { mysqlWithSide, type WithSide } from '../support/side-gateway.js';
 
 let db: MariaDbServer;
 let gateway: MysqlGateway;
-let side: ReturnType<typeof mysqlSide>;
+let withSide: WithSide<MysqlGateway> | undefined;
 const recorder = new MemoryRecorder();
 
 beforeAll(async () => {
@@ -29,20 +27,12 @@ beforeAll(async () => {
      CREATE FUNCTION app.outer_fn() RETURNS int MODIFIES SQL DATA BEGIN CALL app.wipe(); RETURN 1; END;
      CREATE FUNCTION app.reader() RETURNS int READS SQL DATA RETURN (SELECT COUNT(*) FROM app.t)`,
   );
-  side = mysqlSide(db.url());
-  const context = await createGatewayContext({
-    dialect: 'mysql',
-    policy: defaultPolicy(),
-    recorder,
-    database: { name: 'app', host: db.host, role: db.user },
-    side: { dialect: 'mysql', connection: side },
-  });
-  gateway = await startMysqlGateway({ upstream: db.url(), context });
+  withSide = await mysqlWithSide(db, recorder);
+  gateway = withSide.gateway;
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  await side?.close();
+  await withSide?.close();
   await db?.stop();
 });
 
