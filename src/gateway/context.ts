@@ -16,7 +16,7 @@ import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
 import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
-import { sessionBodies } from '../sql/postgres/purity.js';
+import { sessionBodies } from '../sql/postgres/session.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';

@@ -3,7 +3,8 @@
 // write nor wait behind the migration's locks, and ends within its budget.
 import { createHash } from 'node:crypto';
 import { loadPostgresParser } from '../sql/postgres/parser.js';
-import { type BodiesOf, evaluation } from '../sql/postgres/purity.js';
+import { evaluation } from '../sql/postgres/purity.js';
+import type { BodiesOf } from '../sql/postgres/session.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';

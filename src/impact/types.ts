@@ -1,6 +1,6 @@
 // What an impact estimate reports. Plain JSON so it can go into an approval comment
 // (ApprovalStatement.impact) and the transcript's `impact` event unchanged.
-import type { BodiesOf } from '../sql/postgres/purity.js';
+import type { BodiesOf } from '../sql/postgres/session.js';
 
 export type ImpactKind = 'drop-table' | 'truncate' | 'delete' | 'update' | 'drop-column' | 'lock';
 

@@ -6,11 +6,12 @@
 // of user functions, is an allowlisted built-in or a user function proved to do nothing but read
 // and compute. What only the catalog can tell (user-defined operators and types, views, row
 // security) is returned for the estimator to check on the side connection before it evaluates.
-import type { FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
+import type { FunctionBody } from '../types.js';
 import { asList, asNode, contains, nameList, str } from './nodes.js';
 import { type PgNode, parsePlpgsql, parseSql } from './parser.js';
 import { PURE_BUILTINS, PURE_EXTENSIONS } from './pure-builtins.js';
-import { isReadOnly, plpgsqlSql } from './walker.js';
+import type { BodiesOf } from './session.js';
+import { isReadOnly, plpgsqlSql, WRITE_NODES } from './walker.js';
 
 /** How deep user functions may call each other before the proof gives up (unsafe). */
 const MAX_DEPTH = 8;
@@ -41,24 +42,6 @@ export interface Evaluation {
    * bodies for the name (another connection may have replaced one since it was read).
    */
   proved: { name: string; body: string }[];
-}
-
-/** User functions by name, as the session created them or the catalog holds them. */
-export type BodiesOf = (name: string, schema: string | undefined) => FunctionBody[];
-
-export function sessionBodies(
-  memory: SessionMemory | undefined,
-  resolver: FunctionResolver | undefined,
-): BodiesOf {
-  return (name, schema) => {
-    const created = (memory?.functions.get(name) ?? []).filter(
-      (f) => schema === undefined || f.schema === '' || f.schema === schema,
-    );
-    const catalog = resolver?.lookupAll
-      ? resolver.lookupAll(name, schema)
-      : [resolver?.lookup(name, schema)].filter((f): f is FunctionBody => f !== undefined);
-    return [...created, ...catalog];
-  };
 }
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -200,7 +183,8 @@ class Check {
       this.statements(fn.body, depth, true);
       return;
     }
-    if (WRITES.some((w) => contains(atomic, w))) throw new Unsafe('a function it calls does more than read');
+    if (WRITE_NODES.some((w) => contains(atomic, w)))
+      throw new Unsafe('a function it calls does more than read');
     this.node(atomic, depth, new Set());
   }
 
@@ -238,8 +222,6 @@ class Check {
 }
 
 class Unsafe extends Error {}
-
-const WRITES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'intoClause', 'lockingClause'];
 
 /** CTE names anywhere in the statement: a FROM naming one reads no relation. */
 function ctes(stmt: PgNode): Set<string> {

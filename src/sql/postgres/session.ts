@@ -3,7 +3,7 @@
 // catalog resolver, turning calls into findings from the called function's body.
 import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
-import type { AnalysisContext, Finding, FunctionBody, SessionMemory } from '../types.js';
+import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
@@ -177,18 +177,24 @@ export class SessionJudge {
   }
 
   private bodiesOf(name: string, schema: string | undefined): FunctionBody[] {
-    const created = (this.memory.functions.get(name) ?? []).filter(
+    return sessionBodies(this.memory, this.ctx.functions)(name, schema);
+  }
+}
+
+/** User functions by name, as the session created them or the catalog holds them. */
+export type BodiesOf = (name: string, schema: string | undefined) => FunctionBody[];
+
+export function sessionBodies(
+  memory: SessionMemory | undefined,
+  resolver: FunctionResolver | undefined,
+): BodiesOf {
+  return (name, schema) => {
+    const created = (memory?.functions.get(name) ?? []).filter(
       (f) => schema === undefined || f.schema === '' || f.schema === schema,
     );
-    const resolver = this.ctx.functions;
-    let catalog: FunctionBody[] = [];
-    if (resolver) {
-      if (resolver.lookupAll) catalog = resolver.lookupAll(name, schema);
-      else {
-        const one = resolver.lookup(name, schema);
-        if (one) catalog = [one];
-      }
-    }
+    const catalog = resolver?.lookupAll
+      ? resolver.lookupAll(name, schema)
+      : [resolver?.lookup(name, schema)].filter((f): f is FunctionBody => f !== undefined);
     return [...created, ...catalog];
-  }
+  };
 }

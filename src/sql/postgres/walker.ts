@@ -83,7 +83,14 @@ const READ_ONLY_TYPES = new Set([
   'UnlistenStmt',
   'DiscardStmt',
 ]);
-const WRITE_NODES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'intoClause', 'lockingClause'];
+export const WRITE_NODES = [
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'MergeStmt',
+  'intoClause',
+  'lockingClause',
+];
 
 /** Whether a top-level statement reads only (no writes, no locks, no DDL). */
 export function isReadOnly(stmt: PgNode): boolean {
