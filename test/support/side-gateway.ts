@@ -3,15 +3,15 @@
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
+import { type MysqlSide, mysqlSide, type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import type { MariaDbServer } from './mariadb-server.js';
 import type { PgServer } from './pg-server.js';
 
-export interface WithSide<G> {
+export interface WithSide<G, S = PgSide | MysqlSide> {
   gateway: G;
-  side: { close(): Promise<void> };
+  side: S;
   /** Closes the gateway, then the side connection. */
   close(): Promise<void>;
 }
@@ -24,7 +24,7 @@ async function closeBoth(gateway: { close(): Promise<void> }, side: { close(): P
 export async function postgresWithSide(
   server: PgServer,
   recorder: Recorder,
-): Promise<WithSide<PostgresGateway>> {
+): Promise<WithSide<PostgresGateway, PgSide>> {
   const side = postgresSide(server.url());
   const context = await createGatewayContext({
     dialect: 'postgres',
@@ -37,7 +37,10 @@ export async function postgresWithSide(
   return { gateway, side, close: () => closeBoth(gateway, side) };
 }
 
-export async function mysqlWithSide(db: MariaDbServer, recorder: Recorder): Promise<WithSide<MysqlGateway>> {
+export async function mysqlWithSide(
+  db: MariaDbServer,
+  recorder: Recorder,
+): Promise<WithSide<MysqlGateway, MysqlSide>> {
   const side = mysqlSide(db.url());
   const context = await createGatewayContext({
     dialect: 'mysql',
