@@ -53,5 +53,5 @@ export const PURE_BUILTINS: ReadonlySet<string> = new Set([
  */
 export const PURE_EXTENSIONS: ReadonlySet<string> = new Set(
   names(`pgcrypto uuid-ossp pg_trgm citext hstore fuzzystrmatch unaccent intarray ltree cube
-    earthdistance btree_gin btree_gist isn seg`),
+    earthdistance btree_gin btree_gist isn seg postgis vector`),
 );
