@@ -41,6 +41,8 @@ beforeAll(async () => {
     CREATE FUNCTION outer_fn() RETURNS void LANGUAGE sql AS $$ SELECT helper_fn() $$;
     CREATE FUNCTION trig_fn() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM outer_fn(); RETURN NEW; END $$;
+    -- Native code under a new name (here a harmless built-in; it could as well be a dangerous one).
+    CREATE FUNCTION my_now() RETURNS timestamptz LANGUAGE internal STABLE AS 'now';
     CREATE FUNCTION wipe_text() RETURNS text LANGUAGE plpgsql AS $$
       BEGIN DROP TABLE keepme; RETURN 'a b'; END $$;
     -- A chain longer than the catalog's bound on round trips, harmless at every level.
@@ -156,6 +158,18 @@ describe('calls behind calls are followed to a fixed point', () => {
     try {
       await expect(c.query('SELECT c0()')).rejects.toThrow(/opaque\/dynamic-sql.*catalog was not read/);
       expect((await c.query('SELECT c3() AS v')).rows[0].v).toBe(1);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('treats an existing native function outside the known extensions as opaque', async () => {
+    const c = await client();
+    try {
+      await expect(c.query('SELECT my_now()')).rejects.toThrow(
+        /opaque\/procedural-language.*native \(internal\) code/,
+      );
+      expect((await c.query('SELECT now() IS NOT NULL AS ok')).rows[0].ok).toBe(true);
     } finally {
       await c.end();
     }
