@@ -15,9 +15,12 @@ import { compileMasking, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
+import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
+import { sessionBodies } from '../sql/postgres/session.js';
 import type { Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
+import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
@@ -45,12 +48,18 @@ export interface ContextOptions {
 }
 
 function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
-  const threshold = { rows: policy.massChangeThreshold };
+  const threshold = {
+    rows: policy.massChangeThreshold,
+    ...(policy.massChangeShare > 0
+      ? { percent: policy.massChangeShare, minTableRows: policy.massChangeMinTableRows }
+      : {}),
+  };
   return async (text, analysis, ctx, values) => {
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
       ...(values ? { params: values } : {}),
+      bodies: sessionBodies(ctx.memory, ctx.functions),
     };
     let estimates: ImpactEstimate[];
     try {
@@ -95,7 +104,12 @@ export async function createGatewayContext(
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
     ...(opts.side?.dialect === 'postgres'
       ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
-      : {}),
+      : opts.side?.dialect === 'mysql'
+        ? {
+            functions: new MysqlFunctionCatalog(opts.side.connection),
+            calledFunctions: mysqlCalledFunctions,
+          }
+        : {}),
     ...(opts.side
       ? {
           columns: new ColumnCatalog(

@@ -123,12 +123,16 @@ export function requestId(): string {
   return `gr-${randomBytes(4).toString('hex')}`;
 }
 
-/** UPDATE, DELETE or MERGE anywhere in the input: the statements the mass-change rule estimates. */
+/**
+ * Statements that change rows in place, the ones the mass-change rule estimates: UPDATE, DELETE,
+ * MERGE, REPLACE, an upsert, ALTER COLUMN … TYPE … USING (in the canonical form: keywords in
+ * lower case, comments gone; a literal that happens to match only costs an estimate).
+ */
+const ROW_CHANGES =
+  /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
+
 function writesRows(analysis: Analysis): boolean {
-  return (
-    !analysis.readOnly &&
-    analysis.statements.some((s) => /^(?:with\b|update\b|delete\b|merge\b)/i.test(s.canonical))
-  );
+  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
 }
 
 function rulesOf(findings: Finding[]): string {
@@ -236,15 +240,22 @@ export class Session {
     }
     this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
     this.recordStatement(statement, analysis.hash, params);
-    // A function created or replaced may change what a later call does, in any session.
-    if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    // A function created or replaced may change what a later call does, in any session. The
+    // cache is dropped once the estimate (which proves calls from it) is done, before the
+    // statement runs.
+    const invalidate = () => {
+      if (!analysis.readOnly) this.gateway.functions?.invalidate();
+    };
     const { impact } = this.gateway;
-    if (impact && (verdict.action === 'review' || writesRows(analysis))) {
+    // A denied statement is never estimated: the estimate would evaluate what was just refused.
+    if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
       const preparing = statement.via === 'prepared';
-      return this.estimate(impact, statement, analysis, undefined).then((estimate) =>
-        this.concludeEstimated(statement, analysis, verdict, estimate, preparing),
-      );
+      return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
+        invalidate();
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+      });
     }
+    invalidate();
     return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
   }
 

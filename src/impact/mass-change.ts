@@ -5,8 +5,13 @@ import type { ImpactEstimate } from './types.js';
 export interface MassChangeThreshold {
   /** Fires above this many rows. */
   rows?: number;
-  /** Fires above this percentage of the table's rows. */
+  /**
+   * Fires at this percentage of the table's rows or more (`DELETE … WHERE id IN (SELECT id FROM
+   * t)` on a small table), for tables of more than `minTableRows` rows.
+   */
   percent?: number;
+  /** The percentage applies only to tables with more rows than this (default 0). */
+  minTableRows?: number;
 }
 
 /** The rows an estimate says the write touches: counted when counted, else the planner's guess. */
@@ -16,7 +21,8 @@ export function touchedRows(e: ImpactEstimate): number | undefined {
 
 /**
  * Whether `mass-change/rows` fires for this estimate. An UPDATE / DELETE with no row figure at
- * all fires too: a threshold that cannot be checked is not a pass (fail closed).
+ * all fires too: a threshold that cannot be checked is not a pass (fail closed). A table whose
+ * size is unknown (never analysed) is judged by the row threshold alone.
  */
 export function massChange(e: ImpactEstimate, threshold: MassChangeThreshold): boolean {
   if (e.kind !== 'delete' && e.kind !== 'update') return false;
@@ -24,11 +30,11 @@ export function massChange(e: ImpactEstimate, threshold: MassChangeThreshold): b
   const rows = touchedRows(e);
   if (rows === undefined) return true;
   if (threshold.rows !== undefined && rows > threshold.rows) return true;
-  if (threshold.percent !== undefined) {
-    if (e.tableRows === undefined) return true;
-    // Stale statistics can claim an empty table: any touched row is then over every percentage.
-    const percent = e.tableRows > 0 ? (rows / e.tableRows) * 100 : rows > 0 ? Number.POSITIVE_INFINITY : 0;
-    if (percent > threshold.percent) return true;
+  if (threshold.percent !== undefined && e.tableRows !== undefined) {
+    // Stale statistics can claim fewer rows than the write touches: the table has at least those.
+    const size = Math.max(e.tableRows, rows);
+    if (size > (threshold.minTableRows ?? 0) && size > 0 && (rows / size) * 100 >= threshold.percent)
+      return true;
   }
   return false;
 }
@@ -49,7 +55,9 @@ export function massChangeFinding(
     .join('; ');
   const limits = [
     threshold.rows !== undefined ? `${threshold.rows} rows` : undefined,
-    threshold.percent !== undefined ? `${threshold.percent}% of the table` : undefined,
+    threshold.percent !== undefined
+      ? `${threshold.percent}% of a table over ${threshold.minTableRows ?? 0} rows`
+      : undefined,
   ]
     .filter(Boolean)
     .join(' or ');

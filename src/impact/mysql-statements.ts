@@ -45,6 +45,11 @@ export type MyTarget =
       single: boolean;
     }
   | { kind: 'drop-column'; table: MyName; column: string }
+  /**
+   * REPLACE, or INSERT … ON DUPLICATE KEY UPDATE: it changes at most as many existing rows as it
+   * writes: `values` rows of a VALUES list, or the rows of the SELECT `source`.
+   */
+  | { kind: 'upsert'; table: MyName; values?: number; source?: string; params: number }
   | { kind: 'lock'; table: MyName; lockLevel: string; columns: string[] };
 
 export type MyRowWise = Extract<MyTarget, { kind: 'delete' | 'update' }>;
@@ -104,6 +109,8 @@ export function mysqlTargets(text: string, findings: Finding[], sqlMode: string 
     );
     return out;
   }
+  const upsert = upsertTarget(text, tokens);
+  if (upsert) return [upsert];
   const lockFindings: string[] = [];
   for (const f of findings) {
     if (f.rule === 'destructive/drop-table' || f.rule === 'destructive/truncate')
@@ -299,4 +306,34 @@ function shape(
     select: selectOf(text, tokens, top, from, to),
     single,
   };
+}
+
+/** REPLACE … or INSERT … ON DUPLICATE KEY UPDATE: the table and what it writes. */
+function upsertTarget(text: string, tokens: Token[]): MyTarget | undefined {
+  const top = topLevel(tokens);
+  const replace = isWord(top[0], 'REPLACE');
+  const duplicate = top.some((t, i) => isWord(t, 'DUPLICATE') && isWord(top[i - 1], 'ON'));
+  if (!replace && !(isWord(top[0], 'INSERT') && duplicate)) return undefined;
+  const into = top.findIndex((t) => isWord(t, 'INTO'));
+  const n = readName(top, into >= 0 ? into + 1 : 1);
+  if (!n) return undefined;
+  const table = myName(n.name);
+  const params = tokens.filter((t) => t.kind === 'param').length;
+  const values = top.findIndex((t) => isWord(t, 'VALUES', 'VALUE'));
+  if (values >= 0) {
+    // Each row is one parenthesised group: count the groups at the top level after VALUES.
+    let rows = 0;
+    let depth = 0;
+    for (const t of tokens.filter((t) => t.start > top[values]!.start)) {
+      if (isPunct(t, '(') && depth++ === 0) rows++;
+      else if (isPunct(t, ')')) depth--;
+      else if (depth === 0 && isWord(t, 'ON', 'AS')) break;
+    }
+    return { kind: 'upsert', table, values: rows, params };
+  }
+  const select = top.findIndex((t) => isWord(t, 'SELECT'));
+  if (select < 0) return { kind: 'upsert', table, params };
+  const end = top.findIndex((t, i) => i > select && isWord(t, 'ON') && isWord(top[i + 1], 'DUPLICATE'));
+  const source = text.slice(top[select]!.start, end >= 0 ? top[end]!.start : text.length).trim();
+  return { kind: 'upsert', table, source: source.replace(/;\s*$/, ''), params };
 }

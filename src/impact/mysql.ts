@@ -2,6 +2,7 @@
 // START TRANSACTION READ ONLY with a statement time limit (MariaDB max_statement_time, MySQL
 // max_execution_time) and 1-second lock waits (the smallest the servers accept), so an estimate
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
+import { mysqlEvaluation } from '../sql/mysql/purity.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
@@ -142,7 +143,7 @@ function cachedOneRow(
   params: unknown[] | undefined,
 ): ImpactEstimate | undefined {
   const w = pinnedWrite(t, database);
-  if (!w) return undefined;
+  if (!w || !isRowWise(t)) return undefined;
   const indexes = uniqueIndexes.get(conn, w.table);
   const key = indexes && pinnedKey(indexes, w.pinned, params);
   return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
@@ -216,12 +217,53 @@ async function exactCount(
 }
 
 function blank(t: MyTarget): ImpactEstimate {
-  return { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  return {
+    kind: t.kind === 'upsert' ? 'update' : t.kind,
+    table: myDisplay(t.table),
+    notes: [],
+    unavailable: [],
+  };
+}
+
+/** REPLACE / ON DUPLICATE KEY UPDATE: it changes at most the rows it writes, of the table's rows. */
+async function upsert(
+  p: MyProbe,
+  t: Extract<MyTarget, { kind: 'upsert' }>,
+  database: string | undefined,
+  params: unknown[] | undefined,
+  sqlMode: string | undefined,
+): Promise<ImpactEstimate> {
+  const e = blank(t);
+  e.lockLevel = ROW_LOCKS;
+  e.notes.push('REPLACE / ON DUPLICATE KEY UPDATE: at most the rows it writes are changed');
+  const table = await attempt('table', e, () => resolve(p, t.table, database));
+  if (table) {
+    e.table = `${table.schema}.${table.name}`;
+    e.bytes = table.bytes;
+    e.tableRows = table.rows;
+  }
+  if (t.values !== undefined) {
+    e.rowsExact = t.values;
+    return e;
+  }
+  if (t.source === undefined) {
+    e.unavailable.push({ part: 'rows', reason: 'statement shape not recognised' });
+    return e;
+  }
+  const unsafe = await attempt('rows', e, () => notEvaluable(p, t.source!, sqlMode));
+  if (unsafe === undefined) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
+    return e;
+  }
+  const n = await exactCount(p, e, `SELECT count(*) AS n FROM (${t.source}) AS guardrail_source`, params);
+  if (n !== undefined) e.rowsExact = n;
+  return e;
 }
 
 async function tableWide(
   p: MyProbe,
-  t: Exclude<MyTarget, MyRowWise>,
+  t: Exclude<MyTarget, MyRowWise | { kind: 'upsert' }>,
   database: string | undefined,
   exactBelow: number,
 ): Promise<ImpactEstimate> {
@@ -259,11 +301,26 @@ async function tableWide(
   return e;
 }
 
+/** Why evaluating `sql` could run more than reads, or null when it cannot. */
+async function notEvaluable(p: MyProbe, sql: string, sqlMode: string | undefined): Promise<string | null> {
+  const check = mysqlEvaluation(sql, sqlMode);
+  if (check.unsafe) return check.unsafe;
+  if (check.names.length === 0) return null;
+  const [r] = await p.rows(
+    `SELECT GROUP_CONCAT(DISTINCT TABLE_NAME) AS v FROM information_schema.TABLES
+      WHERE TABLE_TYPE = 'VIEW' AND TABLE_NAME IN (${check.names.map(() => '?').join(', ')})
+        AND TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys')`,
+    check.names,
+  );
+  return r?.v ? `${String(r.v)} is a view (it evaluates its own expressions)` : null;
+}
+
 async function rowWise(
   p: MyProbe,
   t: MyRowWise,
   database: string | undefined,
   params: unknown[] | undefined,
+  sqlMode: string | undefined,
 ): Promise<ImpactEstimate> {
   // A WHERE that fixes a whole unique key reaches one row at most: nothing to plan or count.
   // Without the catalog's answer the statement is planned and counted as any other.
@@ -294,6 +351,15 @@ async function rowWise(
     return e;
   }
   const where = sel.where ? ` WHERE ${sel.where}` : '';
+  // Planning and counting evaluate the WHERE: never what is being judged (a stored function
+  // may take a lock or sleep, which a READ ONLY transaction does not stop). Unproved, the rows
+  // are unknown (and the mass-change rule fires).
+  const unsafe = await attempt('rows', e, () => notEvaluable(p, `${sel.from}${where}`, sqlMode));
+  if (unsafe === undefined) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
+    return e;
+  }
   const values = params?.slice(sel.params.from, sel.params.to);
   const planned = await attempt('rows', e, async () => {
     const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
@@ -377,7 +443,9 @@ export async function estimateMysql(
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out: ImpactEstimate[] = [];
         for (const t of targets)
-          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params, opts.sqlMode));
+          else if (t.kind === 'upsert')
+            out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
           else out.push(await tableWide(p, t, limits.database, exactBelow));
         return out;
       } finally {

@@ -26,6 +26,8 @@ export type PgTarget = { statement: number; table: PgName } & (
       only: boolean;
     }
   | { kind: 'drop-column'; column: string; lockLevel: string }
+  /** ALTER COLUMN … TYPE … USING: every row's value is computed again, as an UPDATE of all rows. */
+  | { kind: 'rewrite'; column: string }
   | { kind: 'lock'; lockLevel: string; columns: string[] }
 );
 
@@ -133,6 +135,27 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
         });
         break;
       }
+      case 'InsertStmt':
+      case 'MergeStmt': {
+        // An upsert or a MERGE that updates or deletes matched rows: a mass change with no WHERE
+        // to count, so the planner's estimate of the rows it writes (at most) is the figure.
+        const clauses = ((node.mergeWhenClauses as PgNode[] | undefined) ?? []).map(
+          (c) => (c.MergeWhenClause as PgNode | undefined)?.commandType,
+        );
+        const upsert = (node.onConflictClause as PgNode | undefined)?.action === 'ONCONFLICT_UPDATE';
+        if (!upsert && !clauses.some((c) => c === 'CMD_UPDATE' || c === 'CMD_DELETE')) break;
+        out.push({
+          statement,
+          kind: clauses.includes('CMD_DELETE') ? 'delete' : 'update',
+          table: rangeVar(node.relation as PgNode),
+          text: own,
+          count: { reason: `${upsert ? 'an upsert' : 'MERGE'} is estimated by the planner only` },
+          params: highestParam(node),
+          pinned: [],
+          only: false,
+        });
+        break;
+      }
       case 'AlterTableStmt': {
         if (node.objtype !== 'OBJECT_TABLE') break;
         const table = rangeVar(node.relation as PgNode);
@@ -140,6 +163,10 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
         let lock: string | undefined;
         const columns: string[] = [];
         for (const cmd of cmds) {
+          const using = (cmd.def as { ColumnDef?: { raw_default?: unknown } } | undefined)?.ColumnDef
+            ?.raw_default;
+          if (cmd.subtype === 'AT_AlterColumnType' && using && typeof cmd.name === 'string')
+            out.push({ statement, kind: 'rewrite', table, column: cmd.name });
           if (cmd.subtype === 'AT_DropColumn' && typeof cmd.name === 'string') {
             out.push({
               statement,

@@ -1,7 +1,10 @@
 // Impact estimates on a Postgres side connection. Every probe runs in its own READ ONLY
 // transaction with statement_timeout and lock_timeout set locally, so an estimate can neither
 // write nor wait behind the migration's locks, and ends within its budget.
+import { createHash } from 'node:crypto';
 import { loadPostgresParser } from '../sql/postgres/parser.js';
+import { evaluation } from '../sql/postgres/purity.js';
+import type { BodiesOf } from '../sql/postgres/session.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
@@ -14,6 +17,7 @@ export interface PgQueryable {
 }
 
 const DEFAULT_EXACT_BELOW = 1_000_000;
+const noBodies: BodiesOf = () => [];
 
 /** A table's unique keys, for writes whose WHERE may fix one (see `rowWise`). */
 interface KeyFacts {
@@ -54,14 +58,16 @@ class PgProbe {
         await this.client.query('ROLLBACK');
         throw err;
       })) as unknown as { rows: Record<string, unknown>[] }[];
-    if (!Array.isArray(results) || results.length !== 5)
+    if (!Array.isArray(results) || results.length !== 6)
       throw new Error('the probe did not run as one statement between BEGIN and ROLLBACK');
-    return results[3]!.rows;
+    return results[4]!.rows;
   }
 
   private begin(extra = ''): string {
     const ms = this.budget.nextProbeMs();
-    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`;
+    // row_security off: a query that a policy would filter fails instead of evaluating the
+    // policy's expressions (which may call anything).
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off${extra}`;
   }
 
   /**
@@ -107,6 +113,8 @@ interface Relation {
   uniqueKeys: string[][];
   /** A plain table that other tables inherit from: an UPDATE without ONLY reaches them too. */
   inherited: boolean;
+  /** A table of this database's own (not a foreign table, whose scan runs on another server). */
+  plain: boolean;
 }
 
 /**
@@ -133,7 +141,8 @@ function uniqueKeys(
 async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation | undefined> {
   const [r] = await p.rows(
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
-            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited${
+            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited,
+            c.relkind IN ('r', 'p') AS plain${
               keys
                 ? `,
             (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
@@ -156,6 +165,7 @@ async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation |
     bytes: Number(r.bytes),
     uniqueKeys: keys ? uniqueKeys(json(r.indexes) ?? [], json(r.cols) ?? {}) : [],
     inherited: r.inherited === true,
+    plain: r.plain === true,
   };
 }
 
@@ -200,7 +210,7 @@ async function exactCount(p: PgProbe, e: ImpactEstimate, sql: string, values: un
 }
 
 async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<ImpactEstimate> {
-  const e = blank(t.kind, t.table);
+  const e = blank(t.kind === 'rewrite' ? 'update' : t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
   const rel = await attempt('table', e, () => relation(p, t.table));
@@ -212,7 +222,7 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
   e.bytes = rel.bytes;
   if (rel.reltuples >= 0) e.rowsEstimated = Math.round(rel.reltuples);
   else e.notes.push('the table was never analyzed: no planner estimate');
-  if (t.kind === 'drop-column') {
+  if (t.kind === 'drop-column' && rel.plain) {
     e.column = t.column;
     e.lockLevel = t.lockLevel;
     const n = await attempt('nonNull', e, async () =>
@@ -229,8 +239,19 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
     if (t.columns.length === 1) e.column = t.columns[0]!;
     return e;
   }
+  if (t.kind === 'rewrite') {
+    // Every row gets the USING expression's value: an UPDATE of the whole table.
+    e.column = t.column;
+    e.lockLevel = 'ACCESS EXCLUSIVE';
+    if (e.rowsEstimated !== undefined) e.tableRows = e.rowsEstimated;
+    e.notes.push(`ALTER COLUMN ${t.column} TYPE … USING computes every row's value again`);
+    if (rel.plain && rel.reltuples < exactBelow)
+      await exactCount(p, e, `SELECT count(*) AS count FROM ${rel.name}`, undefined);
+    return e;
+  }
   e.lockLevel = 'ACCESS EXCLUSIVE';
-  if (rel.reltuples < exactBelow)
+  if (!rel.plain) e.notes.push('not counted: not a plain table');
+  else if (rel.reltuples < exactBelow)
     await exactCount(p, e, `SELECT count(*) AS count FROM ${rel.name}`, undefined);
   else e.notes.push(`not counted exactly: estimated ${Math.round(rel.reltuples)} rows or more`);
   const deps = await attempt('dependents', e, () => dependents(p, rel));
@@ -261,7 +282,63 @@ function modifiedRows(plan: unknown): number | undefined {
 
 type RowWise = Extract<PgTarget, { kind: 'delete' | 'update' }>;
 
-async function rowWise(p: PgProbe, t: RowWise, params: unknown[] | undefined): Promise<ImpactEstimate> {
+const textArray = (items: string[]) =>
+  items.length ? `ARRAY[${items.map(literal).join(', ')}]::text[]` : 'ARRAY[]::text[]';
+
+/**
+ * Why planning or counting `text` could run more than reads, or null when it cannot: the
+ * analyzer's proof over the call graph, then what only the catalog knows (user-defined operators,
+ * types and overloads of the built-ins relied on; relations that are not plain tables).
+ */
+async function notEvaluable(p: PgProbe, text: string, bodies: BodiesOf): Promise<string | null> {
+  const check = evaluation(text, bodies);
+  if (check.unsafe) return check.unsafe;
+  const named = (table: string, name: string, where: string, items: string[]) =>
+    items.length
+      ? `(SELECT string_agg(DISTINCT ${name}::text, ', ') FROM pg_catalog.${table}
+           WHERE ${name} = ANY(${textArray(items)}) AND ${where})`
+      : 'NULL';
+  const user = (table: string, name: string, ns: string, items: string[]) =>
+    named(
+      table,
+      name,
+      `${ns} NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
+      items,
+    );
+  const names = [...new Set(check.proved.map((f) => f.name))];
+  const hashes = check.proved.map((f) => createHash('md5').update(`${f.name}:${f.body}`).digest('hex'));
+  const replaced = names.length
+    ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
+         WHERE lower(p.proname) = ANY(${textArray(names)})
+           AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+           AND md5(lower(p.proname) || ':' || p.prosrc) <> ALL(${textArray(hashes)}))`
+    : 'NULL';
+  const [r] = await p.rows(
+    `SELECT ${replaced} AS replaced,
+            ${user('pg_operator', 'oprname', 'oprnamespace', check.operators)} AS operators,
+            ${user('pg_type', 'typname', 'typnamespace', check.types)} AS types,
+            ${user('pg_proc', 'proname', 'pronamespace', check.builtins)} AS functions,
+            ${named('pg_proc', 'proname', "pronamespace = 'pg_catalog'::regnamespace", check.unlisted)} AS builtins,
+            (SELECT string_agg(r, ', ') FROM unnest(${textArray(check.relations)}) r
+              WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                 WHERE c.oid = pg_catalog.to_regclass(r) AND c.relkind IN ('r', 'p', 'm'))) AS relations`,
+  );
+  if (r?.replaced) return `${r.replaced} changed since its body was proved`;
+  if (r?.operators) return `user-defined operators ${r.operators} are not proved free of side effects`;
+  if (r?.types) return `user-defined types ${r.types} may run checks or functions`;
+  if (r?.functions)
+    return `user-defined functions named ${r.functions} may be called instead of the built-ins`;
+  if (r?.builtins) return `built-in functions named ${r.builtins} may be called instead of the proved ones`;
+  if (r?.relations) return `${r.relations} is not a plain table (a view or foreign table evaluates more)`;
+  return null;
+}
+
+async function rowWise(
+  p: PgProbe,
+  t: RowWise,
+  params: unknown[] | undefined,
+  bodies: BodiesOf,
+): Promise<ImpactEstimate> {
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
@@ -284,6 +361,14 @@ async function rowWise(p: PgProbe, t: RowWise, params: unknown[] | undefined): P
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
+  }
+  // Planning folds immutable calls and counting evaluates the WHERE: neither may run what is
+  // being judged. Unproved, the rows are unknown (and the mass-change rule fires).
+  const unsafe = await attempt('rows', e, () => notEvaluable(p, t.text, bodies));
+  if (unsafe === undefined) return e; // the check itself failed: nothing is evaluated unchecked
+  if (unsafe !== null) {
+    e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
+    return e;
   }
   // Placeholders without values (judged at Parse, before any Bind): the generic plan's estimate,
   // and no count, which would need the values.
@@ -337,7 +422,7 @@ export async function estimatePostgres(
     for (const t of targets)
       out.push(
         t.kind === 'delete' || t.kind === 'update'
-          ? await rowWise(p, t, opts.params)
+          ? await rowWise(p, t, opts.params, opts.bodies ?? noBodies)
           : await tableWide(p, t, exactBelow),
       );
     return out;

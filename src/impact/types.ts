@@ -1,5 +1,6 @@
 // What an impact estimate reports. Plain JSON so it can go into an approval comment
 // (ApprovalStatement.impact) and the transcript's `impact` event unchanged.
+import type { BodiesOf } from '../sql/postgres/session.js';
 
 export type ImpactKind = 'drop-table' | 'truncate' | 'delete' | 'update' | 'drop-column' | 'lock';
 
@@ -69,4 +70,10 @@ export interface EstimateOptions {
   params?: unknown[];
   /** MySQL: the session's sql_mode, which decides how the statement is lexed. */
   sqlMode?: string;
+  /**
+   * Postgres: bodies of the user functions the statement may reach (the session's and the
+   * catalog's), to prove that planning and counting it runs nothing but reads. Without it only
+   * allowlisted built-ins are evaluated.
+   */
+  bodies?: BodiesOf;
 }

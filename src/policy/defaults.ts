@@ -31,5 +31,7 @@ export function defaultPolicy(): Policy {
     approvals: { permission: 'write', required: 1, allowSelfApproval: false, timeoutMs: 30 * 60_000 },
     masking: { columns: [], custom: [], onWire: false, replacement: '[masked]' },
     massChangeThreshold: 1000,
+    massChangeShare: 50,
+    massChangeMinTableRows: 5,
   };
 }

@@ -336,13 +336,24 @@ export function parsePolicy(text: string, fileName: string): Policy {
         break;
       case 'mass-change':
         for (const [mk, mkn, mv] of r.entries(v, k)) {
-          if (mk !== 'threshold')
-            r.fail(mkn, `mass-change.${mk}`, `unknown key${didYouMean(mk, ['threshold'])}`);
-          const n = r.scalar(mv, 'mass-change.threshold');
-          if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-            r.fail(mv, 'mass-change.threshold', 'must be an integer >= 1');
-          }
-          policy.massChangeThreshold = n as number;
+          const n = r.scalar(mv, `mass-change.${mk}`);
+          const integer = typeof n === 'number' && Number.isInteger(n);
+          if (mk === 'threshold') {
+            if (!integer || n < 1) r.fail(mv, 'mass-change.threshold', 'must be an integer >= 1');
+            policy.massChangeThreshold = n as number;
+          } else if (mk === 'share') {
+            if (typeof n !== 'number' || n < 0 || n > 100)
+              r.fail(mv, 'mass-change.share', 'must be a percentage from 0 (off) to 100');
+            policy.massChangeShare = n as number;
+          } else if (mk === 'min-table-rows') {
+            if (!integer || n < 0) r.fail(mv, 'mass-change.min-table-rows', 'must be an integer >= 0');
+            policy.massChangeMinTableRows = n as number;
+          } else
+            r.fail(
+              mkn,
+              `mass-change.${mk}`,
+              `unknown key${didYouMean(mk, ['threshold', 'share', 'min-table-rows'])}`,
+            );
         }
         break;
       default:

@@ -55,6 +55,10 @@ export interface Policy {
   masking: MaskingPolicy;
   /** `mass-change/rows` fires for UPDATE/DELETE estimated above this many rows. */
   massChangeThreshold: number;
+  /** … or estimated to touch at least this percentage of a table (0 turns it off). */
+  massChangeShare: number;
+  /** … of more than this many rows. */
+  massChangeMinTableRows: number;
   /** File the policy came from, when it came from one. */
   source?: string;
 }

@@ -32,6 +32,7 @@ export const RULES = {
   ),
   'destructive/truncate': rule('destructive', 'risk', 'TRUNCATE'),
   'destructive/drop-column': rule('destructive', 'risk', 'ALTER TABLE … DROP COLUMN'),
+  'destructive/rename': rule('destructive', 'risk', 'renaming an existing table, view or column'),
   'destructive/delete-without-where': rule('destructive', 'risk', 'DELETE without a (non-trivial) WHERE'),
   'destructive/update-without-where': rule('destructive', 'risk', 'UPDATE without a (non-trivial) WHERE'),
   'destructive/drop-constraint': rule('destructive', 'risk', 'ALTER TABLE … DROP CONSTRAINT'),

@@ -94,6 +94,8 @@ export interface FunctionBody {
   securityDefiner: boolean;
   /** The complete CREATE FUNCTION statement (as pg_get_functiondef returns it), when known. */
   definition?: string;
+  /** The extension the function belongs to (native functions are judged by their extension). */
+  extension?: string;
 }
 
 /**
@@ -105,6 +107,11 @@ export interface FunctionResolver {
   lookup(name: string, schema?: string): FunctionBody | undefined;
   /** All overloads of `name`; preferred over `lookup` when present. */
   lookupAll?(name: string, schema?: string): FunctionBody[];
+  /**
+   * Whether the catalog was asked about `name` (found or not). A call the catalog never answered
+   * for (its bound on round trips was reached) is opaque. Absent: no catalog, calls judged by name.
+   */
+  known?(name: string): boolean;
 }
 
 /** Column types of existing tables (bare, lower-cased names), from the catalog. */

@@ -3,16 +3,14 @@
 // each execution, with that execution's values, and only an execution over the threshold is
 // refused. Executed with mysql2's execute(), i.e. COM_STMT_PREPARE / COM_STMT_EXECUTE.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { mysqlSide } from '../../src/gateway/side-connection.js';
-import { defaultPolicy } from '../../src/policy/index.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+import { mysqlWithSide } from '../support/side-gateway.js';
 
 let db: MariaDbServer;
 let gateway: MysqlGateway;
-let side: ReturnType<typeof mysqlSide>;
+let close: (() => Promise<void>) | undefined;
 const recorder = new MemoryRecorder();
 
 beforeAll(async () => {
@@ -23,20 +21,11 @@ beforeAll(async () => {
      INSERT INTO app.events SELECT seq, IF(seq <= 1500, 1, 2), 0 FROM app.seq_1_to_1510;
      ANALYZE TABLE app.events`,
   );
-  side = mysqlSide(db.url());
-  const context = await createGatewayContext({
-    dialect: 'mysql',
-    policy: defaultPolicy(),
-    recorder,
-    database: { name: 'app', host: db.host, role: db.user },
-    side: { dialect: 'mysql', connection: side },
-  });
-  gateway = await startMysqlGateway({ upstream: db.url(), context });
+  ({ gateway, close } = await mysqlWithSide(db, recorder));
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  await side?.close();
+  await close?.();
   await db?.stop();
 });
 

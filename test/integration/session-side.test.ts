@@ -3,16 +3,15 @@
 // an impact estimate that turns a mass change into a review.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { postgresSide } from '../../src/gateway/side-connection.js';
-import { defaultPolicy } from '../../src/policy/index.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
+import { postgresWithSide } from '../support/side-gateway.js';
 
 let server: PgServer;
 let gateway: PostgresGateway;
-let side: ReturnType<typeof postgresSide>;
+let side: Awaited<ReturnType<typeof postgresWithSide>>['side'];
+let close: (() => Promise<void>) | undefined;
 const recorder = new MemoryRecorder();
 
 beforeAll(async () => {
@@ -25,20 +24,11 @@ beforeAll(async () => {
     ANALYZE big;
     CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM audit; END $$;
     CREATE FUNCTION harmless() RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int FROM audit $$;`);
-  side = postgresSide(server.url());
-  const context = await createGatewayContext({
-    dialect: 'postgres',
-    policy: defaultPolicy(),
-    recorder,
-    database: { name: 'postgres', host: server.host, role: server.user },
-    side: { dialect: 'postgres', connection: side },
-  });
-  gateway = await startPostgresGateway({ upstream: server.url(), context });
+  ({ gateway, side, close } = await postgresWithSide(server, recorder));
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  await side?.close();
+  await close?.();
   await server?.stop();
 });
 

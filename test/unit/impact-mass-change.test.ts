@@ -20,13 +20,27 @@ describe('massChange', () => {
 
   it('checks a percentage of the table', () => {
     expect(massChange(est({ rowsExact: 30, tableRows: 100 }), { percent: 25 })).toBe(true);
+    expect(massChange(est({ rowsExact: 25, tableRows: 100 }), { percent: 25 })).toBe(true);
     expect(massChange(est({ rowsExact: 20, tableRows: 100 }), { percent: 25 })).toBe(false);
     expect(massChange(est({ rowsExact: 3, tableRows: 0 }), { percent: 25 })).toBe(true);
   });
 
+  it('applies the share only to tables of more than a handful of rows', () => {
+    const policy = { rows: 1000, percent: 50, minTableRows: 5 };
+    expect(massChange(est({ rowsExact: 10, tableRows: 10 }), policy)).toBe(true);
+    expect(massChange(est({ rowsExact: 5, tableRows: 10 }), policy)).toBe(true);
+    expect(massChange(est({ rowsExact: 4, tableRows: 10 }), policy)).toBe(false);
+    expect(massChange(est({ rowsExact: 5, tableRows: 5 }), policy)).toBe(false);
+    expect(massChange(est({ rowsExact: 1, tableRows: 1 }), policy)).toBe(false);
+    // Stale statistics: the table has at least the rows the write touches.
+    expect(massChange(est({ rowsExact: 8, tableRows: 3 }), policy)).toBe(true);
+  });
+
   it('fails closed when the figure is missing, and ignores non-row-wise estimates', () => {
     expect(massChange(est({}), { rows: 100 })).toBe(true);
-    expect(massChange(est({ rowsExact: 5 }), { percent: 10 })).toBe(true);
+    // A table never analysed has no size: the share cannot be judged, the row threshold is.
+    expect(massChange(est({ rowsExact: 5 }), { percent: 10 })).toBe(false);
+    expect(massChange(est({ rowsExact: 5000 }), { rows: 1000, percent: 10 })).toBe(true);
     expect(massChange(est({ kind: 'truncate', rowsExact: 1e9 }), { rows: 1 })).toBe(false);
     expect(massChange(est({ rowsExact: 1e9 }), {})).toBe(false);
   });

@@ -56,6 +56,8 @@ describe('policy file', () => {
         "  replacement: '***'",
         'mass-change:',
         '  threshold: 500',
+        '  share: 75',
+        '  min-table-rows: 20',
       ].join('\n'),
       F,
     );
@@ -84,6 +86,15 @@ describe('policy file', () => {
       replacement: '***',
     });
     expect(p.massChangeThreshold).toBe(500);
+    expect(p.massChangeShare).toBe(75);
+    expect(p.massChangeMinTableRows).toBe(20);
+  });
+
+  it('checks the mass-change share and table size', () => {
+    expect(() => parsePolicy('mass-change:\n  share: 150', F)).toThrow(/mass-change.share.*percentage/);
+    expect(() => parsePolicy('mass-change:\n  min-table-rows: -1', F)).toThrow(/min-table-rows.*>= 0/);
+    expect(() => parsePolicy('mass-change:\n  shares: 5', F)).toThrow(/did you mean/);
+    expect(parsePolicy('mass-change:\n  share: 0', F).massChangeShare).toBe(0);
   });
 
   it('gives the defaults for an empty file', () => {

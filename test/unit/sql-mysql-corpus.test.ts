@@ -46,6 +46,7 @@ describe('MySQL corpus', () => {
       'destructive/drop-sequence',
       'destructive/drop-table',
       'destructive/drop-view',
+      'destructive/rename',
       'destructive/replace',
       'destructive/sequence-reset',
       'destructive/truncate',

@@ -8,6 +8,7 @@ import { sha256 } from '../canonical.js';
 import { finding, type KnownRuleId } from '../rules.js';
 import type { Analysis, Finding, Location, StatementAnalysis } from '../types.js';
 import { bodyFragments, compoundParts } from './body.js';
+import { routineAt } from './calls.js';
 import { classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
@@ -386,7 +387,7 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
     if (!parseStatement(canonicalText(tokens, true)).ok)
       add(acc, 'opaque/unparseable', [], 'the SQL parser cannot read this CALL statement');
     const routine = name ? routineBody(name.name, ms, env) : undefined;
-    if (routine === undefined)
+    if (routine?.body === undefined)
       add(acc, 'opaque/dynamic-sql', name ? [name.name] : [], 'CALL of a procedure whose body is not known');
     else nested(routine.body, `CALL ${name!.name}`, routine.ms, env, acc, true);
     return;
@@ -422,8 +423,8 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
   judgeSimple(tokens, ms, env, acc);
 }
 
-/** A routine's body and how to lex it. */
-function routineBody(name: string, ms: ModeState, env: Env): { body: string; ms: ModeState } | undefined {
+/** A routine's body and how to lex it; `body` undefined when the catalog hides it. */
+function routineBody(name: string, ms: ModeState, env: Env): { body?: string; ms: ModeState } | undefined {
   env.shared.sessionSensitive = true;
   const local = env.routines.get(name.toLowerCase());
   // Bodies remembered from this session are stored in canonical form, written for default lexing.
@@ -433,20 +434,23 @@ function routineBody(name: string, ms: ModeState, env: Env): { body: string; ms:
     dot >= 0
       ? env.ctx.functions?.lookup(name.slice(dot + 1), name.slice(0, dot))
       : env.ctx.functions?.lookup(name, env.schema);
-  return fn ? { body: fn.body, ms } : undefined;
+  if (!fn) return undefined;
+  return fn.language === 'hidden' ? { ms } : { body: fn.body, ms };
 }
 
 /** Stored functions called from expressions: their bodies run too. */
 function calledFunctions(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc): void {
   if (env.routines.size === 0 && !env.ctx.functions) return;
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if ((t.kind !== 'word' && t.kind !== 'qident') || !isPunct(tokens[i + 1], '(')) continue;
-    if (isPunct(tokens[i - 1], '.')) continue;
-    const n = readName(tokens, i);
-    const name = n?.name ?? t.value;
+    const call = routineAt(tokens, i);
+    if (!call) continue;
+    const name = call.schema ? `${call.schema}.${call.name}` : call.name;
     const routine = routineBody(name, ms, env);
-    if (routine !== undefined) nested(routine.body, `function ${name}`, routine.ms, env, acc, true);
+    const unread = routine === undefined && env.ctx.functions?.known?.(call.name) === false;
+    if (routine?.body === undefined) {
+      if (routine || unread)
+        add(acc, 'opaque/dynamic-sql', [name], `function ${name}: its body cannot be read`);
+    } else nested(routine.body, `function ${name}`, routine.ms, env, acc, true);
   }
 }
 
@@ -488,8 +492,31 @@ function catalogWrites(tokens: readonly Token[], env: Env): string[] {
   return [...hits];
 }
 
+/**
+ * Tables created earlier in the session have no readers yet: renaming one is no finding. CREATE
+ * TABLE is remembered (in the session's memory, so the analysis is not cached), and a rename
+ * consults it.
+ */
+function createdTables(cls: ReturnType<typeof classifyTokens>, tokens: readonly Token[], env: Env) {
+  const tables = (env.ctx.memory ??= { functions: new Map(), prepared: new Map(), tables: new Set() }).tables;
+  const at = tokens.findIndex((t, i) => i < 3 && isWord(t, 'TABLE'));
+  if (isWord(tokens[0], 'CREATE') && at > 0) {
+    const n = readName(tokens, isWord(tokens[at + 1], 'IF') ? at + 4 : at + 1);
+    if (n) tables.add(n.name.toLowerCase());
+    env.shared.changesSession = true;
+  }
+  if (!cls.findings.some((f) => f.rule === 'destructive/rename')) return cls;
+  env.shared.sessionSensitive = true;
+  const created = (o: string) =>
+    [...tables].some((t) => o.toLowerCase() === t || o.toLowerCase().startsWith(`${t}.`));
+  return {
+    ...cls,
+    findings: cls.findings.filter((f) => f.rule !== 'destructive/rename' || !f.objects.every(created)),
+  };
+}
+
 function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc): void {
-  const cls = classifyTokens(tokens);
+  const cls = createdTables(classifyTokens(tokens), tokens, env);
   const lead = tokens[0]!;
   acc.findings.push(...scanAnywhere(tokens));
   const system = catalogWrites(tokens, env);

@@ -164,6 +164,16 @@ export function classifyTokens(tokens: readonly Token[]): TokenClassification {
     add('privilege/revoke', [], 'REVOKE changes privileges');
     return classified();
   }
+  if (lead === 'RENAME' && isWord(t1, 'TABLE', 'TABLES')) {
+    // RENAME TABLE a TO b, c TO d: each old name, which every reader uses, disappears.
+    const old: string[] = [];
+    for (const part of splitTopLevel(tokens.slice(2))) {
+      const n = readName(part, 0);
+      if (n) old.push(n.name);
+    }
+    add('destructive/rename', old, `RENAME TABLE ${old.join(', ')}: whatever uses the old names fails`);
+    return classified();
+  }
   if (lead === 'RENAME' && isWord(t1, 'USER')) {
     add('privilege/role-change', accounts(tokens, 2), 'RENAME USER');
     return classified();
@@ -621,9 +631,27 @@ function classifyAlterTable(tokens: readonly Token[], at: number, add: Add): boo
       add('destructive/truncate-partition', objects, 'ALTER TABLE … TRUNCATE PARTITION deletes its rows');
       continue;
     }
+    if (w === 'RENAME' && !isWord(s1, 'INDEX', 'KEY')) {
+      // RENAME [TO|AS] new, RENAME COLUMN a TO b: the old name's readers break.
+      const column = isWord(s1, 'COLUMN') ? readName(spec, 2)?.name : undefined;
+      const name = column === undefined ? (table?.name ?? '') : qualify(column);
+      add(
+        'destructive/rename',
+        [name],
+        `ALTER TABLE … RENAME ${column === undefined ? 'table' : 'column'} ${name}`,
+      );
+      continue;
+    }
     if (w === 'MODIFY' || w === 'CHANGE') {
       const colAt = isWord(s1, 'COLUMN') ? 2 : 1;
       const n = readName(spec, skipIfExists(spec, colAt));
+      const renamed = w === 'CHANGE' && n ? readName(spec, n.next) : undefined;
+      if (n && renamed && renamed.name.toLowerCase() !== n.name.toLowerCase())
+        add(
+          'destructive/rename',
+          [qualify(n.name)],
+          `ALTER TABLE … CHANGE renames column ${qualify(n.name)}`,
+        );
       add('lock-heavy/alter-column-type', [qualify(n?.name)], `ALTER TABLE … ${w} may rebuild the table`);
       if (spec.some((t, k) => isWord(t, 'NOT') && isWord(spec[k + 1], 'NULL')))
         add('lock-heavy/add-not-null', [qualify(n?.name)], 'NOT NULL on an existing column checks every row');

@@ -15,10 +15,10 @@
 import { Lru } from '../cache.js';
 import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
 import { type Scanned, scan, withTokens } from '../digest.js';
-import type { Analysis, AnalysisContext, Finding, StatementAnalysis } from '../types.js';
+import type { Analysis, AnalysisContext, Finding, FunctionBody, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
 import { canonicalFromScan } from './parser.js';
-import { SessionJudge } from './session.js';
+import { bodyOf, SessionJudge } from './session.js';
 import type { Effect, Pending } from './walker.js';
 
 /** Texts longer than this are analysed but not kept in the exact-text cache. */
@@ -247,26 +247,58 @@ export function analyzePostgres(text: string, ctx: AnalysisContext): Analysis {
   return build(postgresEntry(text, ctx), text, ctx);
 }
 
+type Call = { name: string; schema?: string };
+
+function note(seen: Map<string, Call>, fn: Call): void {
+  seen.set(
+    `${fn.schema ?? ''}.${fn.name}`,
+    fn.schema ? { name: fn.name, schema: fn.schema } : { name: fn.name },
+  );
+}
+
+function addCalls(effects: readonly Effect[], seen: Map<string, Call>): void {
+  for (const e of effects) if (e.kind === 'call' || e.kind === 'trigger') note(seen, e);
+}
+
 /**
- * Functions a Postgres statement calls (directly, as a trigger it creates, or through triggers
- * the session created on a table it writes), so the gateway can prefetch their bodies from the
- * catalog before `analyze`.
+ * Functions a Postgres statement calls (directly, as a trigger it creates, through triggers the
+ * session created on a table it writes, or through the bodies of functions this session
+ * created), so the gateway can prefetch their bodies from the catalog before `analyze`; the
+ * catalog follows the calls inside the bodies it fetches.
  */
-export function calledFunctions(text: string, ctx: AnalysisContext): { name: string; schema?: string }[] {
-  const seen = new Map<string, { name: string; schema?: string }>();
-  const note = (fn: { name: string; schema?: string }) =>
-    seen.set(
-      `${fn.schema ?? ''}.${fn.name}`,
-      fn.schema ? { name: fn.name, schema: fn.schema } : { name: fn.name },
-    );
+export function calledFunctions(text: string, ctx: AnalysisContext): Call[] {
+  const seen = new Map<string, Call>();
   const triggers = ctx.memory?.triggers;
   for (const s of postgresEntry(text, ctx).core.statements) {
-    for (const e of s.effects) {
-      if (e.kind === 'call' || e.kind === 'trigger') note(e);
-      else if (e.kind === 'write' && triggers)
-        for (const fn of triggers.get(e.table) ?? triggers.get(e.table.split('.').pop() ?? '') ?? [])
-          note(fn);
+    addCalls(s.effects, seen);
+    if (triggers)
+      for (const e of s.effects)
+        if (e.kind === 'write')
+          for (const fn of triggers.get(e.table) ?? triggers.get(e.table.split('.').pop() ?? '') ?? [])
+            note(seen, fn);
+  }
+  const created = ctx.memory?.functions;
+  if (created && created.size > 0) {
+    // Bounded by the session's own functions: each is expanded once.
+    const expanded = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const call of [...seen.values()]) {
+        if (expanded.has(call.name)) continue;
+        expanded.add(call.name);
+        for (const fn of created.get(call.name) ?? []) {
+          addCalls(bodyOf(fn, bodies).effects, seen);
+          grew = true;
+        }
+      }
     }
   }
+  return [...seen.values()];
+}
+
+/** The functions a function's body calls directly (the catalog's next round). */
+export function functionCalls(fn: FunctionBody): Call[] {
+  const seen = new Map<string, Call>();
+  addCalls(bodyOf(fn, bodies).effects, seen);
   return [...seen.values()];
 }

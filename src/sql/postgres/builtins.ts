@@ -72,12 +72,51 @@ export const IDENTITY_SETTINGS: ReadonlyMap<string, KnownRuleId> = new Map([
   ['session_authorization', 'privilege/session-authorization'],
 ]);
 
-/** Functions that run the SQL text of their first argument. */
-export const QUERY_STRING_FUNCTIONS: ReadonlySet<string> = new Set([
-  'query_to_xml',
-  'query_to_xmlschema',
-  'query_to_xml_and_xmlschema',
-]);
+/**
+ * Built-ins and contrib functions that execute SQL text given to them (found in the server's
+ * source by what reaches SPI or a remote connection with an argument's text): the positions of
+ * the arguments holding it, for a call with `count` arguments of which `bool(i)` says whether
+ * argument i is a boolean constant; `assembled` when the query is built from pieces of several
+ * arguments (table name, columns, a WHERE), which cannot be judged as one statement. cursor_to_xml
+ * and table_to_xml are not here: they read an open cursor or a table, and run no new text.
+ */
+export function sqlTextArguments(
+  name: string,
+  count: number,
+  bool: (i: number) => boolean,
+): number[] | 'assembled' | undefined {
+  switch (name) {
+    case 'query_to_xml':
+    case 'query_to_xmlschema':
+    case 'query_to_xml_and_xmlschema':
+    case 'ts_stat':
+      return [0];
+    case 'ts_rewrite':
+      // ts_rewrite(tsquery, text): the text is a SELECT of (target, substitute) pairs; the
+      // three-tsquery form runs nothing.
+      return count === 2 ? [1] : undefined;
+    case 'crosstab':
+    case 'crosstab2':
+    case 'crosstab3':
+    case 'crosstab4':
+      // tablefunc: the source SQL, and in crosstab(text, text) the category SQL.
+      return count >= 2 && !bool(1) ? [0, 1] : [0];
+    case 'dblink':
+    case 'dblink_exec':
+      // (sql), (sql, fail_on_error), (connection, sql[, fail_on_error]).
+      return count === 1 || (count === 2 && bool(1)) ? [0] : [1];
+    case 'dblink_send_query':
+      return [1];
+    case 'dblink_open':
+      // (cursor, sql[, fail]), (connection, cursor, sql[, fail]).
+      return count === 2 || (count === 3 && bool(2)) ? [1] : [2];
+    case 'connectby':
+    case 'xpath_table':
+      return 'assembled';
+    default:
+      return undefined;
+  }
+}
 
 export const RISKY_EXTENSIONS: ReadonlyMap<string, KnownRuleId> = new Map([
   ['dblink', 'exfiltration/remote-exec'],

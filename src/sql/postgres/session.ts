@@ -3,11 +3,21 @@
 // catalog resolver, turning calls into findings from the called function's body.
 import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
-import type { AnalysisContext, Finding, FunctionBody, SessionMemory } from '../types.js';
+import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
 const MAX_CALL_DEPTH = 8;
+
+/** Rules about the rows a write touches: a trigger function's are judged when a write fires it. */
+const ROW_SCOPED = new Set([
+  'destructive/update-without-where',
+  'destructive/delete-without-where',
+  'destructive/merge-delete',
+  'destructive/replace',
+  'mass-change/rows',
+  'mass-change/data-change',
+]);
 
 export function newSessionMemory(): SessionMemory {
   return { functions: new Map(), prepared: new Map(), tables: new Set() };
@@ -23,7 +33,7 @@ export interface BodyCache {
 }
 
 /** Findings and effects of a function body, as if the body ran at offset 0. */
-function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+export function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
   const key = `${fn.language}\0${fn.definition ?? ''}\0${fn.body}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -76,6 +86,12 @@ export class SessionJudge {
             const fn = e.schema ? { name: e.name, schema: e.schema } : { name: e.name };
             for (const key of new Set([e.table, bare(e.table)]))
               triggers.set(key, [...(triggers.get(key) ?? []), fn]);
+            // Once created, the trigger fires on every later write by anyone, not only on this
+            // session's (which are judged whole at the write): what its function can do beyond
+            // the written rows (drop, truncate, grant, run SQL text, …) is judged now.
+            const fired: Finding[] = [];
+            this.call(e.name, e.schema, e.at, fired, `trigger on ${e.table}: `, depth, visiting);
+            for (const f of fired) if (!ROW_SCOPED.has(f.rule) && f.category !== 'lock-heavy') out.push(f);
           }
           break;
         case 'write':
@@ -159,8 +175,21 @@ export class SessionJudge {
     visiting: Set<string>,
   ): void {
     const bodies = this.bodiesOf(name, schema);
-    if (bodies.length === 0) return;
     const label = `${schema ? `${schema}.` : ''}${name}`;
+    if (bodies.length === 0) {
+      // The catalog stopped before this name (its bound on round trips): not seen, not allowed.
+      const { functions } = this.ctx;
+      if (functions?.known && !functions.known(name))
+        out.push(
+          finding(
+            'opaque/dynamic-sql',
+            [label],
+            `${prefix}calls ${label}(), which the catalog was not read for (too many nested calls)`,
+            locationOf(this.text, at),
+          ),
+        );
+      return;
+    }
     if (visiting.has(label)) return;
     if (depth >= MAX_CALL_DEPTH) {
       out.push(
@@ -184,18 +213,24 @@ export class SessionJudge {
   }
 
   private bodiesOf(name: string, schema: string | undefined): FunctionBody[] {
-    const created = (this.memory.functions.get(name) ?? []).filter(
+    return sessionBodies(this.memory, this.ctx.functions)(name, schema);
+  }
+}
+
+/** User functions by name, as the session created them or the catalog holds them. */
+export type BodiesOf = (name: string, schema: string | undefined) => FunctionBody[];
+
+export function sessionBodies(
+  memory: SessionMemory | undefined,
+  resolver: FunctionResolver | undefined,
+): BodiesOf {
+  return (name, schema) => {
+    const created = (memory?.functions.get(name) ?? []).filter(
       (f) => schema === undefined || f.schema === '' || f.schema === schema,
     );
-    const resolver = this.ctx.functions;
-    let catalog: FunctionBody[] = [];
-    if (resolver) {
-      if (resolver.lookupAll) catalog = resolver.lookupAll(name, schema);
-      else {
-        const one = resolver.lookup(name, schema);
-        if (one) catalog = [one];
-      }
-    }
+    const catalog = resolver?.lookupAll
+      ? resolver.lookupAll(name, schema)
+      : [resolver?.lookup(name, schema)].filter((f): f is FunctionBody => f !== undefined);
     return [...created, ...catalog];
-  }
+  };
 }

@@ -10,8 +10,8 @@ import {
   DANGEROUS_FUNCTIONS,
   IDENTITY_SETTINGS,
   NON_REWRITING_DEFAULTS,
-  QUERY_STRING_FUNCTIONS,
   RISKY_EXTENSIONS,
+  sqlTextArguments,
 } from './builtins.js';
 import { constantString, type LiteralTracker, parameterTautology, references, truth } from './constant.js';
 import {
@@ -29,6 +29,7 @@ import {
   unwrap,
 } from './nodes.js';
 import { byteToCharMapper, type PgNode, parsePlpgsql, parseSql, type RawStatement } from './parser.js';
+import { PURE_EXTENSIONS } from './pure-builtins.js';
 
 /** A finding before its location is turned into line and column: `at` is a character offset. */
 export interface Pending {
@@ -42,7 +43,7 @@ export interface Pending {
 export type Effect =
   | { kind: 'call'; name: string; schema?: string; at: number }
   /** CREATE TRIGGER: later writes to `table` run the function. */
-  | { kind: 'trigger'; table: string; name: string; schema?: string }
+  | { kind: 'trigger'; table: string; name: string; schema?: string; at: number }
   /** A write to `table`: fires the triggers this session created on it. */
   | { kind: 'write'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
@@ -102,7 +103,14 @@ const READ_ONLY_TYPES = new Set([
   'UnlistenStmt',
   'DiscardStmt',
 ]);
-const WRITE_NODES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'intoClause', 'lockingClause'];
+export const WRITE_NODES = [
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'MergeStmt',
+  'intoClause',
+  'lockingClause',
+];
 
 /** Whether a top-level statement reads only (no writes, no locks, no DDL). */
 export function isReadOnly(stmt: PgNode): boolean {
@@ -258,27 +266,10 @@ export class Walker implements LiteralTracker {
   }
 
   private plpgsqlExpr(expr: PgNode, parentType: string, key: string, at: number, what: string): void {
-    const query = str(expr.query) ?? '';
-    const dynamic =
-      key === 'dynquery' ||
-      (key === 'query' &&
-        (parentType === 'PLpgSQL_stmt_dynexecute' || parentType === 'PLpgSQL_stmt_dynfors'));
-    if (dynamic) {
-      this.dynamicSql(query, at, `EXECUTE in ${what}`);
-      return;
-    }
-    const mode = typeof expr.parseMode === 'number' ? expr.parseMode : 0;
-    if (mode === 0) this.nestedSql(query, at, `a statement in ${what}`);
-    else if (mode === 2) this.nestedSql(`SELECT ${query}`, at, `an expression in ${what}`);
-    else {
-      // Assignment: `target := expression` (or `=`); the target is a variable, not SQL.
-      const m = /:=|=/.exec(query);
-      this.nestedSql(
-        `SELECT ${m ? query.slice(m.index + m[0].length) : query}`,
-        at,
-        `an assignment in ${what}`,
-      );
-    }
+    const sql = plpgsqlSql(expr, parentType, key);
+    if (sql.dynamic) this.dynamicSql(sql.text, at, `EXECUTE in ${what}`);
+    else if (sql.kind === 'statement') this.nestedSql(sql.text, at, `a statement in ${what}`);
+    else this.nestedSql(sql.text, at, `an ${sql.kind} in ${what}`);
   }
 
   /** EXECUTE of an expression: a constant string is analysed as SQL, anything else is opaque. */
@@ -325,6 +316,14 @@ export class Walker implements LiteralTracker {
         `${what} is written in ${language} and cannot be analysed`,
         at,
       );
+    } else if (!(fn.extension && PURE_EXTENSIONS.has(fn.extension)) && !DANGEROUS_FUNCTIONS.has(fn.name)) {
+      // Native code has no body to read: only the known extensions' functions are trusted.
+      this.add(
+        'opaque/procedural-language',
+        [fn.name],
+        `${what} is native (${language}) code${fn.extension ? ` of extension ${fn.extension}` : ''}, outside the known extensions`,
+        at,
+      );
     }
   }
 
@@ -356,6 +355,45 @@ export class Walker implements LiteralTracker {
     return this.at(asNode(n.relation) ?? undefined);
   }
 }
+
+/**
+ * The SQL a PL/pgSQL expression runs, as the server plans it: a statement as written, an
+ * expression or an assignment's right-hand side as `SELECT …`; EXECUTE's argument is `dynamic`
+ * (its text is the expression that computes the SQL).
+ */
+export function plpgsqlSql(
+  expr: PgNode,
+  parentType: string,
+  key: string,
+):
+  | { dynamic: true; text: string }
+  | { dynamic: false; kind: 'statement' | 'expression' | 'assignment'; text: string } {
+  const query = str(expr.query) ?? '';
+  if (
+    key === 'dynquery' ||
+    (key === 'query' && (parentType === 'PLpgSQL_stmt_dynexecute' || parentType === 'PLpgSQL_stmt_dynfors'))
+  )
+    return { dynamic: true, text: query };
+  const mode = typeof expr.parseMode === 'number' ? expr.parseMode : 0;
+  if (mode === 0) return { dynamic: false, kind: 'statement', text: query };
+  if (mode === 2) return { dynamic: false, kind: 'expression', text: `SELECT ${query}` };
+  // Assignment: `target := expression` (or `=`); the target is a variable, not SQL.
+  const m = /:=|=/.exec(query);
+  return {
+    dynamic: false,
+    kind: 'assignment',
+    text: `SELECT ${m ? query.slice(m.index + m[0].length) : query}`,
+  };
+}
+
+/** Renames whose old name running code reads (a table's, a view's, a column's). */
+const RENAMED: Record<string, string> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+  OBJECT_FOREIGN_TABLE: 'foreign table',
+  OBJECT_COLUMN: 'column',
+};
 
 /** Handlers that still apply under plain EXPLAIN: planning can call functions, nothing else runs. */
 const PLAN_TIME = new Set(['FuncCall']);
@@ -722,6 +760,12 @@ function pathList(value: string): string[] {
   });
 }
 
+/** `true` / `false` as written (a boolean argument tells overloads of dblink apart). */
+function isBooleanConstant(node: unknown): boolean {
+  const c = asNode(asNode(node)?.A_Const);
+  return c?.boolval !== undefined;
+}
+
 function funcCall(w: Walker, n: PgNode): void {
   const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
   const name = (parts[parts.length - 1] ?? '').toLowerCase();
@@ -745,11 +789,15 @@ function funcCall(w: Walker, n: PgNode): void {
     } else if (setting === undefined)
       w.add('opaque/dynamic-sql', [], 'set_config() with a computed setting name may change the role', at);
   }
-  if (QUERY_STRING_FUNCTIONS.has(name)) {
-    const sql = constantString(args[0], w);
-    if (sql !== undefined) w.nestedSql(sql, at, `the query of ${name}()`);
-    else w.add('opaque/dynamic-sql', [], `${name}() runs SQL computed at run time`, at);
-  }
+  const sqlArgs = sqlTextArguments(name, args.length, (i) => isBooleanConstant(args[i]));
+  if (sqlArgs === 'assembled')
+    w.add('opaque/dynamic-sql', [], `${name}() runs a query assembled from its arguments`, at);
+  else
+    for (const i of sqlArgs ?? []) {
+      const sql = constantString(args[i], w);
+      if (sql !== undefined) w.nestedSql(sql, at, `the query of ${name}()`);
+      else w.add('opaque/dynamic-sql', [], `${name}() runs SQL computed at run time`, at);
+    }
   w.effects.push({ kind: 'call', name, ...(schema ? { schema } : {}), at });
 }
 
@@ -1009,6 +1057,23 @@ const HANDLERS: Record<string, Handler> = {
     return undefined;
   },
   RenameStmt(w, n) {
+    const what = RENAMED[String(n.renameType)];
+    if (what) {
+      // Every reader of the old name breaks at once; a table this session created has none yet.
+      const table = rangeVarName(n.relation);
+      const column = what === 'column' ? (str(n.subname) ?? '') : undefined;
+      const name = column === undefined ? table : `${table}.${column}`;
+      w.effects.push({
+        kind: 'unless-created',
+        table,
+        finding: {
+          rule: 'destructive/rename',
+          objects: [name],
+          message: `renames ${what} ${name} to ${str(n.newname) ?? ''}: whatever uses the old name fails`,
+          at: w.stmtLocation(n),
+        },
+      });
+    }
     if (n.renameType === 'OBJECT_ROLE')
       w.add(
         'privilege/role-change',
@@ -1115,8 +1180,15 @@ const HANDLERS: Record<string, Handler> = {
     const parts = asList(n.funcname).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? '');
     const name = (parts[parts.length - 1] ?? '').toLowerCase();
     const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
-    // The trigger runs the function on later writes to its table: judged there, not here.
-    w.effects.push({ kind: 'trigger', table: rangeVarName(n.relation), name, ...(schema ? { schema } : {}) });
+    // The trigger runs the function on later writes to its table: row-scoped rules are judged
+    // there; what the function can do to the schema is judged here (session.ts).
+    w.effects.push({
+      kind: 'trigger',
+      table: rangeVarName(n.relation),
+      name,
+      ...(schema ? { schema } : {}),
+      at: w.at(),
+    });
     return undefined;
   },
   DefineStmt(w, n) {
