@@ -121,10 +121,6 @@ export class SessionJudge {
             else memory.prepared.delete(e.name);
           }
           break;
-        case 'scs-off':
-          // Only ever made stricter here; the gateway reports the server's actual value.
-          if (callAt === undefined) this.ctx.standardConformingStrings = false;
-          break;
       }
     }
   }
