@@ -220,7 +220,10 @@ function postgresEntry(
     return hit;
   }
   const scanned = scan(text, { dialect: 'postgres', standardConformingStrings: scs });
-  const shape = scanned ? cache.shapes.get(scanned.digest) : undefined;
+  // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
+  // (see postgresCore); a shape built from a text without one must not stand in for it.
+  const readable = scanned && (scs || !scanned.backslashInPlainString);
+  const shape = readable ? cache.shapes.get(scanned.digest) : undefined;
   if (shape && scanned) {
     stats.shapeHits++;
     const entry = makeEntry(fromShape(shape, scanned), scanned, text);
