@@ -90,6 +90,7 @@ const UNEXACT: Readonly<Record<string, ReadonlySet<number>>> = {
   // GB18030-2005 (Postgres 15–18) against iconv-lite's GB18030-2022 swaps.
   GB18030: new Set([0xa3a0, 0xa8bc, 0x8135f437]),
   EUC_CN: new Set([0xa1a4, 0xa1aa]),
+  EUC_JP: new Set([0x8fa2c3]),
 };
 
 const eucByte = (c: number | undefined): boolean => c !== undefined && c >= 0xa1 && c <= 0xfe;
