@@ -307,9 +307,8 @@ export class Frontend {
     if (held !== undefined) return held;
     const value = this.text(QUERY, buf, start + 5, nul);
     if (typeof value !== 'string') return value;
-    const text = { value };
-    const via: Via = COPY.test(text.value) ? 'copy' : 'simple';
-    return this.judge(text.value, via, undefined, buf, start, end, (j, facts) => {
+    const via: Via = COPY.test(value) ? 'copy' : 'simple';
+    return this.judge(value, via, undefined, buf, start, end, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
           this.replies.expect(QUERY, j.statement.id, undefined, facts);
@@ -320,12 +319,12 @@ export class Frontend {
       }
       const prefix = this.openBatch();
       let out: Buffer;
-      if (j.forward) {
-        const plan = this.dryRun.rewrite(j.analysis.statements.map((st) => st.text));
+      const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : undefined;
+      if (plan && (plan.sql === undefined || this.readsBack(plan.sql))) {
         this.replies.expect(QUERY, j.statement.id, undefined, { ...facts, steps: plan.steps });
         out = plan.sql === undefined ? buf.subarray(start, end) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -341,14 +340,13 @@ export class Frontend {
     if (held !== undefined) return held;
     const value = this.text(PARSE, buf, name.next, nul);
     if (typeof value !== 'string') return value;
-    const text = { value };
-    const via: Via = COPY.test(text.value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
+    const via: Via = COPY.test(value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
     const params = nextBindParams(buf, end, name.value);
-    return this.judge(text.value, via, params, buf, start, end, (j, facts) => {
+    return this.judge(value, via, params, buf, start, end, (j, facts) => {
       const prefix = this.openBatch();
       let out: Buffer | typeof FORWARD;
-      if (j.forward) {
-        const step = this.dryRun?.step(text.value);
+      const step = j.forward ? this.dryRun?.step(value) : undefined;
+      if (j.forward && (step?.sql === undefined || this.readsBack(step.sql))) {
         this.prepared.statements.set(name.value, {
           id: j.statement.id,
           ...facts,
@@ -359,12 +357,31 @@ export class Frontend {
       } else {
         if (name.value === '') this.prepared.statements.delete('');
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j));
+        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
         out = parseMessage('', FAILING_SQL);
       }
       if (!prefix) return out;
       return Buffer.concat([prefix, out === FORWARD ? buf.subarray(start, end) : out]);
     });
+  }
+
+  /**
+   * Whether SQL the gateway writes itself (a dry run's rewrite, sent as UTF-8) reads back as the
+   * same text under the session's client encoding: otherwise the server would run something else.
+   */
+  private readsBack(sql: string): boolean {
+    const bytes = Buffer.from(sql, 'utf8');
+    const d = this.replies.state.decode(bytes, 0, bytes.length);
+    return 'text' in d && d.text === sql;
+  }
+
+  private unencodable(j: Judgement): Judgement {
+    const encoding = this.replies.state.clientEncoding;
+    return {
+      ...j,
+      forward: false,
+      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+    };
   }
 
   private refuse(j: Judgement): Buffer {
