@@ -45,53 +45,71 @@ export interface WireClient {
   close(): void;
 }
 
-export async function wireClient(opts: {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  params?: Record<string, string>;
-}): Promise<WireClient> {
-  const socket: Socket = connect({ host: opts.host, port: opts.port });
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buf: Buffer = Buffer.alloc(0);
-  let wake: (() => void) | undefined;
-  let ended = false;
-  socket.on('data', (d: Buffer) => {
-    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-    wake?.();
-  });
-  socket.on('close', () => {
-    ended = true;
-    wake?.();
-  });
-  socket.on('error', () => undefined);
-  const next = async (deadline: number): Promise<{ type: string; body: Buffer }> => {
+/** Reads typed messages from a socket as they arrive. */
+export class MessageStream {
+  private buf: Buffer = Buffer.alloc(0);
+  private wake: (() => void) | undefined;
+  ended = false;
+
+  constructor(socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  /** What arrived and was not read as a message. */
+  get rest(): Buffer {
+    return this.buf;
+  }
+
+  async next(deadline = Number.POSITIVE_INFINITY): Promise<{ type: string; body: Buffer }> {
     for (;;) {
+      const { buf } = this;
       if (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
         const len = 1 + buf.readInt32BE(1);
-        const m = { type: String.fromCharCode(buf[0]!), body: buf.subarray(5, len) };
-        buf = buf.subarray(len);
-        return m;
+        this.buf = buf.subarray(len);
+        return { type: String.fromCharCode(buf[0]!), body: buf.subarray(5, len) };
       }
-      if (ended) throw new Error('connection closed');
+      if (this.ended) throw new Error('connection closed');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('no reply in time');
       await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        wake = () => {
+        const t = Number.isFinite(left) ? setTimeout(r, left) : undefined;
+        this.wake = () => {
           clearTimeout(t);
           r();
         };
       });
     }
-  };
-  const params = { user: opts.user, database: opts.database, ...opts.params };
+  }
+}
+
+export async function connectSocket(host: string, port: number): Promise<Socket> {
+  const socket = connect({ host, port });
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+/**
+ * Sends the start-up message and answers SCRAM-SHA-256 until ReadyForQuery; returns the
+ * ParameterStatus values the server reported.
+ */
+export async function startSession(
+  socket: Socket,
+  stream: MessageStream,
+  password: string,
+  params: Record<string, string>,
+): Promise<Record<string, string>> {
   const startup = Buffer.concat([
     Buffer.from([0, 0, 0, 0, 0, 3, 0, 0]),
     ...Object.entries(params).map(([k, v]) => Buffer.from(`${k}\0${v}\0`)),
@@ -99,11 +117,11 @@ export async function wireClient(opts: {
   ]);
   startup.writeInt32BE(startup.length, 0);
   socket.write(startup);
-  const scram = new ScramClient(opts.password);
+  const scram = new ScramClient(password);
   const parameters: Record<string, string> = {};
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const m = await next(deadline);
+    const m = await stream.next(deadline);
     if (m.type === 'E') {
       socket.destroy();
       throw new Error(`start-up failed: ${m.body.toString('latin1')}`);
@@ -112,7 +130,7 @@ export async function wireClient(opts: {
       const [k, v] = m.body.toString('latin1').split('\0');
       parameters[k!] = v!;
     }
-    if (m.type === 'Z') break;
+    if (m.type === 'Z') return parameters;
     if (m.type !== 'R') continue;
     const code = m.body.readInt32BE(0);
     if (code === 10) {
@@ -123,6 +141,23 @@ export async function wireClient(opts: {
     } else if (code === 11) socket.write(frame('p', Buffer.from(scram.final(m.body.toString('utf8', 4)))));
     else if (code === 12) scram.verify(m.body.toString('utf8', 4));
   }
+}
+
+export async function wireClient(opts: {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  params?: Record<string, string>;
+}): Promise<WireClient> {
+  const socket = await connectSocket(opts.host, opts.port);
+  const stream = new MessageStream(socket);
+  const parameters = await startSession(socket, stream, opts.password, {
+    user: opts.user,
+    database: opts.database,
+    ...opts.params,
+  });
   return {
     parameters,
     send: (...messages) => socket.write(Buffer.concat(messages)),
@@ -130,7 +165,7 @@ export async function wireClient(opts: {
       const out: Reply = { types: '', errors: [], parameters: {} };
       const until = Date.now() + timeoutMs;
       for (let ready = 0; ready < n; ) {
-        const m = await next(until);
+        const m = await stream.next(until);
         out.types += m.type;
         if (m.type === 'E')
           out.errors.push(m.body.toString('latin1').match(/C([0-9A-Z]{5})\0/)?.[1] ?? '?????');
