@@ -142,14 +142,6 @@ function isAscii(b: Buffer, start: number, end: number): boolean {
   return asciiOnly(b.subarray(start, end));
 }
 
-/** Whether the client-only encoding may hide an ASCII byte inside a multibyte character. */
-export function asciiUnsafe(encoding: string): boolean {
-  return MULTIBYTE[encoding.toUpperCase()]?.asciiUnsafe === true;
-}
-
-/** The Postgres encodings whose bytes can hide ASCII: every reading the server could apply to a message. */
-export const ASCII_UNSAFE_ENCODINGS: readonly string[] = Object.keys(MULTIBYTE).filter(asciiUnsafe);
-
 function hex(b: Buffer, at: number, len: number): string {
   return [...b.subarray(at, at + len)].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ');
 }
@@ -263,17 +255,10 @@ function decodeMultibyte(b: Buffer, start: number, end: number, encoding: string
 
 /**
  * Decodes the bytes `b[start, end)` of a Query or Parse as the server will read them, given the
- * session's client_encoding and server_encoding (Postgres' canonical names).
+ * session's client_encoding and server_encoding (Postgres' canonical names, upper case, as
+ * ParameterStatus reports them).
  */
-export function decode(
-  b: Buffer,
-  start: number,
-  end: number,
-  clientEncoding: string,
-  serverEncoding: string,
-): Decoded {
-  const client = clientEncoding.toUpperCase();
-  const server = serverEncoding.toUpperCase();
+export function decode(b: Buffer, start: number, end: number, client: string, server: string): Decoded {
   // Every Postgres encoding, client-only ones included, reads bytes below 0x80 as ASCII.
   if (isAscii(b, start, end)) return { text: b.toString('latin1', start, end) };
   if (server === 'SQL_ASCII') {
