@@ -23,19 +23,24 @@ let server: PgServer;
 let gw: PostgresGateway;
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-pg-state-'));
 
+/** The gateway as the action runs it by default: enforce, default policy, no approval channel. */
+async function enforcing(db: PgServer): Promise<PostgresGateway> {
+  const context = await createGatewayContext({
+    dialect: 'postgres',
+    policy: defaultPolicy(),
+    recorder: new MemoryRecorder(),
+    database: { name: db.database, host: db.host, role: db.user },
+  });
+  return startPostgresGateway({ upstream: db.url(), context });
+}
+
 beforeAll(async () => {
   server = await startPostgres();
   await server.query(`
     CREATE TABLE t (id int, v text);
     CREATE FUNCTION flip() RETURNS text LANGUAGE sql AS $$ SELECT set_config('standard_conforming_strings', 'off', false) $$;
   `);
-  const context = await createGatewayContext({
-    dialect: 'postgres',
-    policy: defaultPolicy(),
-    recorder: new MemoryRecorder(),
-    database: { name: server.database, host: server.host, role: server.user },
-  });
-  gw = await startPostgresGateway({ upstream: server.url(), context });
+  gw = await enforcing(server);
 });
 
 afterAll(async () => {
@@ -341,5 +346,63 @@ describe('ordinary clients keep working', () => {
     expect(r.stdout.trim()).toBe('True');
     expect(await server.query('SELECT v FROM t WHERE id = 2')).toEqual([{ v: '表示\\' }]);
     await server.query('DELETE FROM t');
+  });
+});
+
+describe('pg_dump output restores through the gateway unchanged', () => {
+  // pg_dump must match the server's major version: the system's PostgreSQL serves this part.
+  let system: PgServer;
+  let systemGw: PostgresGateway;
+  const rows = 'SELECT id, v FROM src.notes ORDER BY id';
+
+  beforeAll(async () => {
+    system = await startPostgres({ flavor: 'system' });
+    systemGw = await enforcing(system);
+  });
+
+  afterAll(async () => {
+    await systemGw?.close();
+    await system?.stop();
+  });
+
+  it.each(['UTF8', 'SJIS'])('a plain-format dump in %s, restored with psql', async (encoding) => {
+    await system.query(`
+      DROP SCHEMA IF EXISTS src CASCADE;
+      CREATE SCHEMA src;
+      CREATE TABLE src.notes (id int PRIMARY KEY, v text NOT NULL);
+      INSERT INTO src.notes VALUES (1, E'back\\\\slash'), (2, 'it''s'), (3, '表示 ソフト'), (4, E'tab\\there \\\\ end');
+      COMMENT ON TABLE src.notes IS '表\\ notes';
+    `);
+    const before = await system.query(rows);
+    const file = join(dir, `dump-${encoding}.sql`);
+    const env = { PGPASSWORD: system.password };
+    const dump = await run(
+      join(system.binDir, 'pg_dump'),
+      [
+        '-h',
+        system.host,
+        '-p',
+        String(system.port),
+        '-U',
+        system.user,
+        '-n',
+        'src',
+        '--no-owner',
+        `--encoding=${encoding}`,
+        '-f',
+        file,
+        system.database,
+      ],
+      env,
+    );
+    expect(dump.stderr).toBe('');
+    await system.query('DROP SCHEMA src CASCADE');
+    const restore = await run('psql', [systemGw.url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], {});
+    expect(restore.stderr).toBe('');
+    expect(restore.code).toBe(0);
+    expect(await system.query(rows)).toEqual(before);
+    expect(await system.query("SELECT obj_description('src.notes'::regclass) AS c")).toEqual([
+      { c: '表\\ notes' },
+    ]);
   });
 });
