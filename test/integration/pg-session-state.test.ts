@@ -236,6 +236,22 @@ describe('standard_conforming_strings changed where the gateway cannot see it', 
     expect(r.errors).toEqual(['42501']);
   });
 
+  it('a DO block and a function body read when standard_conforming_strings is off', async () => {
+    const body = "BEGIN PERFORM 'x\\'' ; DROP TABLE canary; -- '; END";
+    // Created while on (its body reads as one PERFORM), called once the server reports off.
+    const created = await attempt(
+      {},
+      [
+        `CREATE FUNCTION sneaky() RETURNS void LANGUAGE plpgsql AS $$ ${body} $$`,
+        'SET standard_conforming_strings = off',
+      ],
+      [wire.query(`DO $$ ${body} $$`), wire.query('SELECT sneaky()')],
+      2,
+    );
+    expect(created.errors).toEqual(['42501', '42501']);
+    await server.query('DROP FUNCTION sneaky()');
+  });
+
   it('set_config earlier in the same extended-protocol batch', async () => {
     const r = await attempt(
       {},

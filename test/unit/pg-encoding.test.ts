@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encodingDecidesStructure, readingDependsOnState } from '../../src/sql/postgres/encoding.js';
+import { decode, readingDependsOnState } from '../../src/sql/postgres/encoding.js';
 
 const b = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -58,14 +58,5 @@ describe('which bytes depend on the session state', () => {
     expect(readingDependsOnState(b("SELECT 'a'; DROP TABLE t"), 0, 24)).toBe(false);
     expect(readingDependsOnState(b("SELECT 'a\\'"), 0, 11)).toBe(true);
     expect(readingDependsOnState(b("SELECT '", [0xc3, 0xa9], "'"), 0, 11)).toBe(true);
-  });
-
-  it('knows when the client encoding decides where a quote or backslash stands', () => {
-    const at = (buf: Buffer) => encodingDecidesStructure(buf, 0, buf.length);
-    expect(at(b("SELECT '", [0x95, 0x5c], "'"))).toBe(true);
-    // 中 then a quote: BIG5 pairs the last byte of 中 with the quote.
-    expect(at(b("SELECT '", [0xe4, 0xb8, 0xad], "'"))).toBe(true);
-    expect(at(b("SELECT '", [0xc3, 0xa9], " '"))).toBe(false);
-    expect(at(b('SELECT 1'))).toBe(false);
   });
 });

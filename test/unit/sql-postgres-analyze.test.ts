@@ -95,6 +95,11 @@ describe('Postgres analysis: session memory', () => {
     expect(rules("SELECT 'x\\'' ; DROP TABLE users; -- '", session)).toEqual(['opaque/unparseable']);
     expect(rules("SELECT E'x\\'' ; DROP TABLE users; -- '", session)).toEqual(['destructive/drop-table']);
     expect(rules("SELECT 'plain'", session)).toEqual([]);
+    // Nested code is read by the server under the same setting: a backslash in it is unreadable.
+    expect(rules("DO $$ BEGIN PERFORM 'x\\'' ; DROP TABLE users; -- '; END $$", session)).toEqual([
+      'opaque/unparseable',
+    ]);
+    expect(rules("DO $$ BEGIN PERFORM 'x'; END $$", session)).toEqual([]);
     // While an unanswered message may have changed it, the stricter reading applies.
     state.parameter('standard_conforming_strings', 'on');
     state.unsettled = true;

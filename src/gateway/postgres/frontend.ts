@@ -7,7 +7,7 @@
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
 import type { LineageResult } from '../../masking/index.js';
-import { encodingDecidesStructure, readingDependsOnState } from '../../sql/postgres/encoding.js';
+import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -258,8 +258,9 @@ export class Frontend {
 
   /**
    * Judged under every state the unanswered messages could have left: standard_conforming_strings
-   * off (the analyzer then treats a backslash in a plain string as unreadable) and any client
-   * encoding; when the encoding decides where a quote or backslash stands, it is refused.
+   * off (the analyzer then treats a backslash in a plain string or in nested code as unreadable).
+   * The client encoding cannot be tried the same way (every encoding reads high bytes as other
+   * characters), so text with a high byte is refused until the state is confirmed.
    */
   private judgeUnsettled(
     kind: typeof QUERY | typeof PARSE,
@@ -268,11 +269,11 @@ export class Frontend {
     to: number,
   ): Disposition | undefined {
     this.replies.state.unsettled = true;
-    if (!encodingDecidesStructure(buf, from, to)) return undefined;
+    if (!highBytes(buf, from, to)) return undefined;
     return this.unreadable(
       kind,
       '0A000',
-      'guardrail: an earlier message of this pipeline may have changed client_encoding, and these bytes read differently in another encoding; send them after a Sync',
+      'guardrail: an earlier message of this batch may have changed client_encoding, so text with non-ASCII bytes cannot be read until the server confirms it; send it after a Sync',
     );
   }
 

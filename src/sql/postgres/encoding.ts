@@ -142,10 +142,6 @@ function isAscii(b: Buffer, start: number, end: number): boolean {
   return asciiOnly(b.subarray(start, end));
 }
 
-function hex(b: Buffer, at: number, len: number): string {
-  return [...b.subarray(at, at + len)].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ');
-}
-
 /**
  * Whether the reading of these bytes can depend on session settings: a high byte (the client
  * encoding decides what it is, and in a client-only encoding, what follows it) or a backslash
@@ -153,30 +149,16 @@ function hex(b: Buffer, at: number, len: number): string {
  */
 export function readingDependsOnState(b: Buffer, start: number, end: number): boolean {
   const slash = b.indexOf(0x5c, start);
-  return (slash >= 0 && slash < end) || !isAscii(b, start, end);
+  return (slash >= 0 && slash < end) || highBytes(b, start, end);
 }
 
-/**
- * Whether some client-only encoding would read an ASCII byte of these bytes as the second byte of
- * a character: then which encoding is in force decides where quotes and backslashes are. A
- * reading the server would refuse (invalid bytes) is no reading.
- */
-export function encodingDecidesStructure(b: Buffer, start: number, end: number): boolean {
-  if (isAscii(b, start, end)) return false;
-  for (const spec of Object.values(MULTIBYTE)) {
-    if (!spec.asciiUnsafe) continue;
-    for (let i = start; i < end; ) {
-      if (b[i]! < 0x80) {
-        i++;
-        continue;
-      }
-      const len = spec.length(b, i, end);
-      if (len < 0) break;
-      for (let k = 1; k < len; k++) if (b[i + k]! < 0x80) return true;
-      i += len;
-    }
-  }
-  return false;
+/** A byte of 0x80 or more: what it reads as depends on the client encoding. */
+export function highBytes(b: Buffer, start: number, end: number): boolean {
+  return !isAscii(b, start, end);
+}
+
+function hex(b: Buffer, at: number, len: number): string {
+  return [...b.subarray(at, at + len)].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ');
 }
 
 function badBytes(b: Buffer, at: number, encoding: string): Decoded {
