@@ -10,6 +10,7 @@
 // test/integration/pg-fuzz-oracle.test.ts (fixed seed) and bench/fuzz-postgres.ts (soak).
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from './pg-server.js';
@@ -45,6 +46,7 @@ ${CANARIES.map((c) => `CREATE TABLE ${c} (id int);`).join('\n')}
 CREATE TABLE t (id int, v text);
 CREATE FUNCTION flip() RETURNS text LANGUAGE sql AS $$ SELECT set_config('standard_conforming_strings', 'off', false) $$;
 CREATE FUNCTION flip_encoding(e text) RETURNS text LANGUAGE sql AS $$ SELECT set_config('client_encoding', e, false) $$;
+CREATE FUNCTION sneaky() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM 'x\\'' ; DROP TABLE canary_1; -- '; END $$;
 `;
 
 /** A recorder that keeps nothing: the oracle is the server's log, not the transcript. */
@@ -168,6 +170,14 @@ class Generator {
       ['SELECT 1'],
       ["SELECT 'x' -- ", b, `\n; ${drop}`],
       ["SELECT '", b, `\\\\'; ${drop}`],
+      ["DO $$ BEGIN PERFORM '", b, `\\'' ; ${drop}; -- '; END $$`],
+      [
+        "CREATE OR REPLACE FUNCTION fz() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM '",
+        b,
+        `\\'' ; ${drop}; -- '; END $$`,
+      ],
+      ['SELECT fz()'],
+      ['SELECT sneaky()'],
     ];
     return bytes(this.pick(templates));
   }
@@ -261,12 +271,18 @@ export async function startPgFuzz(): Promise<PgFuzz> {
   await server.query(SETUP);
   const allowed = new Set<string>();
   const counts = { allowed: 0 };
+  // As in the action: a side connection reads the bodies of called functions (and estimates).
+  const side: PgSide = postgresSide(server.url());
   const context = await createGatewayContext({
     dialect: 'postgres',
     policy: defaultPolicy(),
     recorder: discard,
     database: { name: server.database, host: server.host, role: server.user },
+    side: { dialect: 'postgres', connection: side },
   });
+  // Impact estimates only ever add findings (mass-change, for UPDATE/DELETE, which the generator
+  // does not send): without them each refused statement is not also planned on the side connection.
+  delete context.impact;
   const decide = context.decide;
   context.decide = (analysis, statement) => {
     const verdict = decide(analysis, statement);
@@ -381,6 +397,7 @@ export async function startPgFuzz(): Promise<PgFuzz> {
     },
     async stop() {
       await gateway.close();
+      await side.close();
       await server.stop();
     },
   };
