@@ -37,11 +37,6 @@ export class PostgresSessionState {
     return this.scs && !this.unsettled;
   }
 
-  /** The last reported value, whatever the message being judged may assume. */
-  get reportedStandardConformingStrings(): boolean {
-    return this.scs;
-  }
-
   /** A ParameterStatus from the server. */
   parameter(name: string, value: string): void {
     switch (name) {
