@@ -158,6 +158,8 @@ export class Replies {
    */
   get batchClosed(): boolean {
     const last = this.queue[this.queue.length - 1];
+    // While the server reads COPY data it answers nothing until the client's CopyDone.
+    if (this.copyIn) return false;
     return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC;
   }
 
