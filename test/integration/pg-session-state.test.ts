@@ -95,14 +95,21 @@ describe('a multibyte character whose second byte is a backslash', () => {
   ];
 
   it.each(cases)(
-    '%s from the start-up packet, SET and set_config pipelined ahead',
+    '%s from the start-up packet (parameter and options), SET and set_config pipelined ahead',
     async (encoding, lead) => {
       const attack = wire.query(bytes("SELECT E'", [lead, 0x5c], "' ; DROP TABLE canary; --'"));
-      const a = await connect({ client_encoding: encoding });
-      a.send(attack);
-      const r1 = await a.replies(1);
-      expect(r1.errors.length).toBe(1);
-      a.close();
+      const startups: Record<string, string>[] = [
+        { client_encoding: encoding },
+        { options: `-c client_encoding=${encoding}` },
+      ];
+      for (const params of startups) {
+        const a = await connect(params);
+        expect(a.parameters.client_encoding).toBe(encoding);
+        a.send(attack);
+        const r1 = await a.replies(1);
+        expect(r1.errors.length).toBe(1);
+        a.close();
+      }
       // The switch is made in the same write, by SET and by set_config.
       for (const change of [
         `SET client_encoding = '${encoding}'`,
