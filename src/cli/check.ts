@@ -241,7 +241,10 @@ function analyzePostgresFile(text: string, ctx: AnalysisContext): StatementAnaly
     whole.statements.length === 1 &&
     whole.findings.some((f) => f.rule === 'opaque/unparseable' || f.rule === 'opaque/oversized');
   const lexed = broken
-    ? lex(text, { dialect: 'postgres', standardConformingStrings: ctx.standardConformingStrings !== false })
+    ? lex(text, {
+        dialect: 'postgres',
+        standardConformingStrings: ctx.postgres?.standardConformingStrings !== false,
+      })
     : undefined;
   if (!lexed || lexed.semicolons.length === 0) return whole.statements;
   const out: StatementAnalysis[] = [];

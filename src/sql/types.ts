@@ -1,6 +1,7 @@
 // Types shared by the analyzers, the policy and everything that reports findings.
 // Pure: no I/O may be imported into src/sql.
 import type { ColumnType } from './migration/column-types.js';
+import type { PostgresSessionState } from './postgres/state.js';
 
 export type Dialect = 'postgres' | 'mysql';
 
@@ -56,8 +57,11 @@ export interface AnalysisContext {
   dialect: Dialect;
   /** MySQL: the current sql_mode (ANSI_QUOTES, NO_BACKSLASH_ESCAPES change lexing). */
   sqlMode?: string;
-  /** Postgres: standard_conforming_strings (off makes backslash an escape in '…'). */
-  standardConformingStrings?: boolean;
+  /**
+   * Postgres: the settings the server confirmed for this session (standard_conforming_strings,
+   * client_encoding, …). Only the protocol engine writes it; absent, the defaults apply.
+   */
+  postgres?: PostgresSessionState;
   /** Bodies of user functions looked up in the catalog (filled by the gateway before analysis). */
   functions?: FunctionResolver;
   /** Column types of existing tables from the catalog (filled before a type change is analysed). */

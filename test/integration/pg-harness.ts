@@ -1,12 +1,11 @@
 // Shared set-up for the Postgres gateway suites: a real server, a gateway in front of it with
 // the test rule set, and a transcript file that each suite can verify.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ApprovalChannel } from '../../src/approvals/types.js';
-import { ScramClient } from '../../src/gateway/postgres/scram-client.js';
 import {
   type PostgresGateway,
   type PostgresGatewayOptions,
@@ -15,6 +14,7 @@ import {
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
 import type { PgServer } from '../support/pg-server.js';
+import { connectSocket, frame, MessageStream, startSession } from '../support/pg-wire.js';
 import { type TestRule, testGatewayContext } from '../support/simple-analyzer.js';
 
 export interface TestGateway extends PostgresGateway {
@@ -72,16 +72,7 @@ export interface RawClient {
   closed(): Promise<Buffer>;
 }
 
-export function frame(type: string, ...parts: (string | Buffer | number[])[]): Buffer {
-  const body = Buffer.concat(
-    parts.map((p) => (typeof p === 'string' ? Buffer.from(`${p}\0`) : Array.isArray(p) ? Buffer.from(p) : p)),
-  );
-  const out = Buffer.alloc(5 + body.length);
-  out.write(type, 0, 'latin1');
-  out.writeInt32BE(body.length + 4, 1);
-  body.copy(out, 5);
-  return out;
-}
+export { frame };
 
 export const msg = {
   query: (sql: string) => frame('Q', sql),
@@ -94,59 +85,9 @@ export const msg = {
 };
 
 export async function rawClient(gw: PostgresGateway): Promise<RawClient> {
-  const socket = connect({ host: gw.host, port: gw.port });
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buf = Buffer.alloc(0);
-  let wake: (() => void) | undefined;
-  let ended = false;
-  socket.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    wake?.();
-  });
-  socket.on('close', () => {
-    ended = true;
-    wake?.();
-  });
-  socket.on('error', () => undefined);
-  const next = async (): Promise<{ type: string; body: Buffer }> => {
-    for (;;) {
-      if (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
-        const len = 1 + buf.readInt32BE(1);
-        const m = { type: String.fromCharCode(buf[0]!), body: buf.subarray(5, len) };
-        buf = buf.subarray(len);
-        return m;
-      }
-      if (ended) throw new Error('connection closed');
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-    }
-  };
-  const startup = Buffer.concat([
-    Buffer.from([0, 0, 0, 0, 0, 3, 0, 0]),
-    Buffer.from(`user\0${gw.user}\0database\0${gw.database}\0\0`),
-  ]);
-  startup.writeInt32BE(startup.length, 0);
-  socket.write(startup);
-  const scram = new ScramClient(gw.password);
-  for (;;) {
-    const m = await next();
-    if (m.type === 'E') throw new Error(`start-up failed: ${m.body.toString('latin1')}`);
-    if (m.type === 'Z') break;
-    if (m.type !== 'R') continue;
-    const code = m.body.readInt32BE(0);
-    if (code === 10) {
-      const first = Buffer.from(scram.first());
-      const len = Buffer.alloc(4);
-      len.writeInt32BE(first.length);
-      socket.write(frame('p', 'SCRAM-SHA-256', len, first));
-    } else if (code === 11) socket.write(frame('p', Buffer.from(scram.final(m.body.toString('utf8', 4)))));
-    else if (code === 12) scram.verify(m.body.toString('utf8', 4));
-  }
+  const socket = await connectSocket(gw.host, gw.port);
+  const stream = new MessageStream(socket);
+  await startSession(socket, stream, gw.password, { user: gw.user, database: gw.database });
   return {
     socket,
     send: (...messages) => socket.write(Buffer.concat(messages)),
@@ -154,7 +95,7 @@ export async function rawClient(gw: PostgresGateway): Promise<RawClient> {
       let types = '';
       const errors: string[] = [];
       for (;;) {
-        const m = await next();
+        const m = await stream.next();
         types += m.type;
         if (m.type === 'E') {
           const code = m.body.toString('latin1').match(/C([0-9A-Z]{5})\0/);
@@ -165,7 +106,7 @@ export async function rawClient(gw: PostgresGateway): Promise<RawClient> {
     },
     closed() {
       return new Promise((resolve) => {
-        const check = () => (ended ? resolve(buf) : setTimeout(check, 10));
+        const check = () => (stream.ended ? resolve(stream.rest) : setTimeout(check, 10));
         check();
       });
     },

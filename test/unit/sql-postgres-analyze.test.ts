@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzePostgres, calledFunctions, clearAnalysisCaches } from '../../src/sql/postgres/analyze.js';
 import { canonicalFromScan, loadPostgresParser } from '../../src/sql/postgres/parser.js';
+import { postgresState } from '../../src/sql/postgres/state.js';
 import type { AnalysisContext, FunctionBody } from '../../src/sql/types.js';
 import { POSTGRES_CORPUS } from '../fixtures/postgres-corpus.js';
 
@@ -90,15 +91,36 @@ describe('Postgres analysis: session memory', () => {
     expect(rules('EXECUTE q', session)).toEqual([]);
   });
 
-  it('treats strings as opaque once standard_conforming_strings is off', () => {
-    const session = ctx();
+  it('treats strings as opaque while standard_conforming_strings is off, as the server reports it', () => {
+    const state = postgresState();
+    const session = ctx({ postgres: state });
     expect(rules("SELECT 'a\\'", session)).toEqual([]);
+    // A SET the analyzer reads changes nothing: only the server's report does.
     rules('SET standard_conforming_strings = off', session);
-    expect(session.standardConformingStrings).toBe(false);
+    expect(state.standardConformingStrings).toBe(true);
+    state.parameter('standard_conforming_strings', 'off');
     // Off, the server reads 'x\'' ; DROP … as a string then a DROP; the parser would not.
     expect(rules("SELECT 'x\\'' ; DROP TABLE users; -- '", session)).toEqual(['opaque/unparseable']);
     expect(rules("SELECT E'x\\'' ; DROP TABLE users; -- '", session)).toEqual(['destructive/drop-table']);
     expect(rules("SELECT 'plain'", session)).toEqual([]);
+    // Nested code is read by the server under the same setting: a backslash in it is unreadable.
+    expect(rules("DO $$ BEGIN PERFORM 'x\\'' ; DROP TABLE users; -- '; END $$", session)).toEqual([
+      'opaque/unparseable',
+    ]);
+    expect(rules("DO $$ BEGIN PERFORM 'x'; END $$", session)).toEqual([]);
+    // While an unanswered message may have changed it, the stricter reading applies.
+    state.parameter('standard_conforming_strings', 'on');
+    state.unsettled = true;
+    expect(rules("SELECT 'x\\'' ; DROP TABLE users; -- '", session)).toEqual(['opaque/unparseable']);
+    state.unsettled = false;
+    expect(rules("SELECT 'x\\'' ; DROP TABLE users; -- '", session)).toEqual([]);
+  });
+
+  it('reads a whole input strictly when a statement in it turns standard_conforming_strings off', () => {
+    const session = ctx();
+    const text = "SET standard_conforming_strings = off; SELECT 'x\\'' ; DROP TABLE users; -- '";
+    expect(rules(text, session)).toEqual(['opaque/unparseable']);
+    expect(session.postgres).toBeUndefined();
   });
 });
 

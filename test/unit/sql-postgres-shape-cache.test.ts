@@ -11,6 +11,7 @@ import {
   clearAnalysisCaches,
 } from '../../src/sql/postgres/analyze.js';
 import { canonicalFromScan, loadPostgresParser } from '../../src/sql/postgres/parser.js';
+import { postgresState } from '../../src/sql/postgres/state.js';
 import type { Analysis, AnalysisContext } from '../../src/sql/types.js';
 import { POSTGRES_CORPUS } from '../fixtures/postgres-corpus.js';
 
@@ -55,7 +56,10 @@ function vary(sql: string, seed: number): string | undefined {
 }
 
 function analyze(sql: string, standardConformingStrings: boolean): Analysis {
-  const ctx: AnalysisContext = { dialect: 'postgres', standardConformingStrings };
+  const ctx: AnalysisContext = {
+    dialect: 'postgres',
+    postgres: postgresState({ standardConformingStrings }),
+  };
   return analyzePostgres(sql, ctx);
 }
 

@@ -7,6 +7,7 @@
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
 import type { LineageResult } from '../../masking/index.js';
+import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -217,11 +218,98 @@ export class Frontend {
     return DROP;
   }
 
+  /**
+   * A Query or Parse whose reading depends on settings (a high byte: the client encoding; a
+   * backslash: standard_conforming_strings) behind messages not yet answered, which may have
+   * changed them. When those messages end their batch, the server answers them unprompted: this
+   * one is held, and what the client sent after it, until the ReadyForQuery (and the
+   * ParameterStatus before it) arrives, then judged under the confirmed state. Inside an open
+   * extended-protocol batch nothing is answered before the client's Sync, so waiting would
+   * deadlock: it is judged under every state instead (see `judgeUnsettled`). Returns undefined to
+   * judge now.
+   */
+  private awaitState(
+    type: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    from: number,
+    to: number,
+  ): Disposition | undefined {
+    if (this.replies.pending === 0 || !readingDependsOnState(buf, from, to)) return undefined;
+    if (!this.replies.batchClosed)
+      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY, buf, from, to);
+    const held = Buffer.from(buf.subarray(start, end));
+    this.block();
+    this.replies.whenIdle(() => {
+      let d: Disposition;
+      try {
+        d = this.message(type, held, 0, held.length);
+      } catch (err) {
+        this.hooks.fatal(`gateway error: ${(err as Error).message}`, 'XX000');
+        return;
+      }
+      if (d === FORWARD) this.hooks.send(held);
+      else if (typeof d !== 'number') this.hooks.send(d);
+      this.unblock();
+    });
+    return STOP;
+  }
+
+  /**
+   * Judged under every state the unanswered messages could have left: standard_conforming_strings
+   * off (the analyzer then treats a backslash in a plain string or in nested code as unreadable).
+   * The client encoding cannot be tried the same way (every encoding reads high bytes as other
+   * characters), so text with a high byte is refused until the state is confirmed.
+   */
+  private judgeUnsettled(
+    kind: typeof QUERY | typeof PARSE,
+    buf: Buffer,
+    from: number,
+    to: number,
+  ): Disposition | undefined {
+    this.replies.state.unsettled = true;
+    if (!highBytes(buf, from, to)) return undefined;
+    return this.unreadable(
+      kind,
+      '0A000',
+      'guardrail: an earlier message of this batch may have changed client_encoding, so text with non-ASCII bytes cannot be read until the server confirms it; send it after a Sync',
+    );
+  }
+
+  /** A Query or Parse whose bytes cannot be read as the server will read them: refused, not forwarded. */
+  private unreadable(kind: typeof QUERY | typeof PARSE, code: string, message: string): Disposition {
+    this.session.notice('ERROR', code, message);
+    if (kind === PARSE) {
+      this.prepared.statements.delete('');
+      this.discarding = true;
+      this.replies.expect(PARSE, undefined, errorResponse(code, message));
+      return parseMessage('', FAILING_SQL);
+    }
+    this.replies.expect(QUERY, undefined, errorResponse(code, message));
+    return queryMessage(FAILING_SQL);
+  }
+
+  /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
+  private text(
+    kind: typeof QUERY | typeof PARSE,
+    buf: Buffer,
+    from: number,
+    to: number,
+  ): string | Disposition {
+    const d = this.replies.state.decode(buf, from, to);
+    return 'text' in d ? d.text : this.unreadable(kind, d.code, `guardrail: ${d.error}`);
+  }
+
   private query(buf: Buffer, start: number, end: number): Disposition {
-    const text = readCString(buf, start + 5, end);
-    if (text.next < 0) return this.malformed('Query');
-    const via: Via = COPY.test(text.value) ? 'copy' : 'simple';
-    return this.judge(text.value, via, undefined, buf, start, end, (j, facts) => {
+    const nul = buf.indexOf(0, start + 5);
+    if (nul < 0 || nul >= end) return this.malformed('Query');
+    const held = this.awaitState(T.query, buf, start, end, start + 5, nul);
+    if (held !== undefined) return held;
+    const value = this.text(QUERY, buf, start + 5, nul);
+    if (typeof value !== 'string') return value;
+    const via: Via = COPY.test(value) ? 'copy' : 'simple';
+    return this.judge(value, via, undefined, buf, start, end, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
           this.replies.expect(QUERY, j.statement.id, undefined, facts);
@@ -232,12 +320,12 @@ export class Frontend {
       }
       const prefix = this.openBatch();
       let out: Buffer;
-      if (j.forward) {
-        const plan = this.dryRun.rewrite(j.analysis.statements.map((st) => st.text));
+      const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : undefined;
+      if (plan && (plan.sql === undefined || this.readsBack(plan.sql))) {
         this.replies.expect(QUERY, j.statement.id, undefined, { ...facts, steps: plan.steps });
         out = plan.sql === undefined ? buf.subarray(start, end) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -247,15 +335,19 @@ export class Frontend {
 
   private parse(buf: Buffer, start: number, end: number): Disposition {
     const name = readCString(buf, start + 5, end);
-    const text = readCString(buf, name.next, end);
-    if (name.next < 0 || text.next < 0) return this.malformed('Parse');
-    const via: Via = COPY.test(text.value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
+    const nul = name.next < 0 ? -1 : buf.indexOf(0, name.next);
+    if (nul < 0 || nul >= end) return this.malformed('Parse');
+    const held = this.awaitState(T.parse, buf, start, end, name.next, nul);
+    if (held !== undefined) return held;
+    const value = this.text(PARSE, buf, name.next, nul);
+    if (typeof value !== 'string') return value;
+    const via: Via = COPY.test(value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
     const params = nextBindParams(buf, end, name.value);
-    return this.judge(text.value, via, params, buf, start, end, (j, facts) => {
+    return this.judge(value, via, params, buf, start, end, (j, facts) => {
       const prefix = this.openBatch();
       let out: Buffer | typeof FORWARD;
-      if (j.forward) {
-        const step = this.dryRun?.step(text.value);
+      const step = j.forward ? this.dryRun?.step(value) : undefined;
+      if (j.forward && (step?.sql === undefined || this.readsBack(step.sql))) {
         this.prepared.statements.set(name.value, {
           id: j.statement.id,
           ...facts,
@@ -266,12 +358,31 @@ export class Frontend {
       } else {
         if (name.value === '') this.prepared.statements.delete('');
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j));
+        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
         out = parseMessage('', FAILING_SQL);
       }
       if (!prefix) return out;
       return Buffer.concat([prefix, out === FORWARD ? buf.subarray(start, end) : out]);
     });
+  }
+
+  /**
+   * Whether SQL the gateway writes itself (a dry run's rewrite, sent as UTF-8) reads back as the
+   * same text under the session's client encoding: otherwise the server would run something else.
+   */
+  private readsBack(sql: string): boolean {
+    const bytes = Buffer.from(sql, 'utf8');
+    const d = this.replies.state.decode(bytes, 0, bytes.length);
+    return 'text' in d && d.text === sql;
+  }
+
+  private unencodable(j: Judgement): Judgement {
+    const encoding = this.replies.state.clientEncoding;
+    return {
+      ...j,
+      forward: false,
+      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+    };
   }
 
   private refuse(j: Judgement): Buffer {

@@ -3,6 +3,7 @@
 // to, even when a client pipelines many statements before reading anything.
 import { performance } from 'node:perf_hooks';
 import type { StatementLineage } from '../../masking/index.js';
+import { PostgresSessionState } from '../../sql/postgres/state.js';
 import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 import type { Session } from '../session.js';
 import {
@@ -123,8 +124,13 @@ export class Replies {
   txStatus = 0x49;
   /** DDL ran in this session that the side connection may not see yet (not committed). */
   unseenDdl = false;
-  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
-  searchPath: string | undefined;
+  /**
+   * What the server confirmed about the session's settings: written here, from ParameterStatus
+   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   */
+  readonly state = new PostgresSessionState();
+  /** Called once when every reply expected so far has arrived (see `whenIdle`). */
+  private idle: (() => void) | undefined;
   /** The server is reading COPY data from the client. */
   copyIn = false;
   private readonly results: ResultMasker | undefined;
@@ -138,6 +144,29 @@ export class Replies {
   ) {
     this.results = masking ? new ResultMasker(session, masking) : undefined;
     this.catalog = masking?.catalog;
+    session.analysisContext.postgres = this.state;
+  }
+
+  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
+  get searchPath(): string | undefined {
+    return this.state.searchPath;
+  }
+
+  /**
+   * Whether the server will answer everything expected so far on its own: the last message sent
+   * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
+   */
+  get batchClosed(): boolean {
+    const last = this.queue[this.queue.length - 1];
+    // While the server reads COPY data it answers nothing until the client's CopyDone.
+    if (this.copyIn) return false;
+    return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC;
+  }
+
+  /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
+  whenIdle(fn: () => void): void {
+    if (this.pending === 0) fn();
+    else this.idle = fn;
   }
 
   get inTransaction(): boolean {
@@ -270,10 +299,7 @@ export class Replies {
         return FORWARD;
       case T.parameterStatus: {
         const name = readCString(buf, start + 5, end);
-        if (name.value === 'standard_conforming_strings')
-          this.session.analysisContext.standardConformingStrings =
-            readCString(buf, name.next, end).value === 'on';
-        else if (name.value === 'search_path') this.searchPath = readCString(buf, name.next, end).value;
+        this.state.parameter(name.value, readCString(buf, name.next, end).value);
         return FORWARD;
       }
       case T.notice: {
@@ -361,12 +387,20 @@ export class Replies {
     if (upstream === 0x49 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
+    this.state.ready(upstream);
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY) {
         this.finish(e);
         break;
       }
       if (e.kind === SYNC) break;
+    }
+    // Everything sent has been answered: the state is the server's again.
+    if (this.pending === 0) this.state.unsettled = false;
+    if (this.idle && this.pending === 0) {
+      const idle = this.idle;
+      this.idle = undefined;
+      idle();
     }
     if (!this.dry) return FORWARD;
     this.dry.resumeClient();

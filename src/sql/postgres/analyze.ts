@@ -205,8 +205,11 @@ function build(entry: ExactEntry, text: string, ctx: AnalysisContext): Analysis 
   };
 }
 
-function postgresEntry(text: string, ctx: AnalysisContext): ExactEntry {
-  const scs = ctx.standardConformingStrings !== false;
+function postgresEntry(
+  text: string,
+  ctx: AnalysisContext,
+  scs = ctx.postgres?.standardConformingStrings !== false,
+): ExactEntry {
   const maxLength = ctx.maxStatementLength ?? DEFAULT_MAX_STATEMENT_LENGTH;
   if (text.length > maxLength) {
     // Not lexed, not parsed, not cached: bounded work for any size.
@@ -222,7 +225,10 @@ function postgresEntry(text: string, ctx: AnalysisContext): ExactEntry {
     return hit;
   }
   const scanned = scan(text, { dialect: 'postgres', standardConformingStrings: scs });
-  const shape = scanned ? cache.shapes.get(scanned.digest) : undefined;
+  // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
+  // (see postgresCore); a shape built from a text without one must not stand in for it.
+  const readable = scanned && (scs || !scanned.backslashInPlainString);
+  const shape = readable ? cache.shapes.get(scanned.digest) : undefined;
   if (shape && scanned) {
     stats.shapeHits++;
     const entry = makeEntry(fromShape(shape, scanned), scanned, text);
@@ -242,9 +248,22 @@ function postgresEntry(text: string, ctx: AnalysisContext): ExactEntry {
   return entry;
 }
 
-/** Analyses one Postgres input. The result is a new object on every call, never shared. */
+/** A statement turns standard_conforming_strings off before the input's last statement. */
+function scsOffInside(entry: ExactEntry): boolean {
+  const { statements } = entry.core;
+  return statements.some((s, i) => i < statements.length - 1 && s.effects.some((e) => e.kind === 'scs-off'));
+}
+
+/**
+ * Analyses one Postgres input. The result is a new object on every call, never shared. The
+ * server reads a whole Query under the settings it started with, but a file run statement by
+ * statement (psql) would read the rest of it with standard_conforming_strings off after a
+ * statement turns it off: such an input is read the stricter way throughout. The session's
+ * state is never changed here: only the server's reports change it.
+ */
 export function analyzePostgres(text: string, ctx: AnalysisContext): Analysis {
-  return build(postgresEntry(text, ctx), text, ctx);
+  const entry = postgresEntry(text, ctx);
+  return build(scsOffInside(entry) ? postgresEntry(text, ctx, false) : entry, text, ctx);
 }
 
 type Call = { name: string; schema?: string };

@@ -87,7 +87,7 @@ export function postgresCore(
   }
   let literalSensitive = false;
   const statements = raws.map((raw): CoreStatement => {
-    const walker = new Walker({ sql: text });
+    const walker = new Walker({ sql: text, scsOff: !opts.standardConformingStrings });
     let range: { start: number; end: number };
     try {
       range = walker.statement(raw);

@@ -157,10 +157,6 @@ export class SessionJudge {
             else memory.prepared.delete(e.name);
           }
           break;
-        case 'scs-off':
-          // Only ever made stricter here; the gateway reports the server's actual value.
-          if (callAt === undefined) this.ctx.standardConformingStrings = false;
-          break;
       }
     }
   }
@@ -203,9 +199,22 @@ export class SessionJudge {
       return;
     }
     visiting.add(label);
+    // The server reads a body when the function runs, under the session's settings then.
+    const scsOff = this.ctx.postgres?.standardConformingStrings === false;
     for (const fn of bodies) {
-      const body = bodyOf(fn, this.bodies);
       const inner = `${prefix}via ${label}(): `;
+      if (scsOff && `${fn.definition ?? ''}${fn.body}`.includes('\\')) {
+        out.push(
+          finding(
+            'opaque/unparseable',
+            [label],
+            `${inner}its body contains a backslash while standard_conforming_strings is (or may be) off`,
+            locationOf(this.text, at),
+          ),
+        );
+        continue;
+      }
+      const body = bodyOf(fn, this.bodies);
       for (const p of body.pending) out.push(this.toFinding(p, at, inner));
       this.apply(body.effects, out, at, inner, depth + 1, visiting);
     }

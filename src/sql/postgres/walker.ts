@@ -137,6 +137,12 @@ export interface WalkerOptions {
   /** Nested walks report every finding at this offset of the outer text. */
   anchor?: number;
   depth?: number;
+  /**
+   * standard_conforming_strings is (or may be) off where this code runs: the server reads a
+   * backslash in nested code (a function or DO body) differently from the parser, so such code
+   * is not read.
+   */
+  scsOff?: boolean;
 }
 
 export class Walker implements LiteralTracker {
@@ -150,11 +156,13 @@ export class Walker implements LiteralTracker {
   readonly sql: string;
   readonly anchor: number | undefined;
   readonly depth: number;
+  readonly scsOff: boolean;
 
   constructor(opts: WalkerOptions) {
     this.sql = opts.sql;
     this.anchor = opts.anchor;
     this.depth = opts.depth ?? 0;
+    this.scsOff = opts.scsOff === true;
     this.toChar = byteToCharMapper(opts.sql);
   }
 
@@ -213,6 +221,7 @@ export class Walker implements LiteralTracker {
       this.add('opaque/dynamic-sql', [], `${what} is nested too deeply to analyse`, at);
       return;
     }
+    if (this.backslashUnread(sql, at, what)) return;
     let stmts: RawStatement[];
     try {
       stmts = parseSql(sql);
@@ -220,7 +229,7 @@ export class Walker implements LiteralTracker {
       this.add('opaque/unparseable', [], `${what} cannot be parsed: ${(err as Error).message}`, at);
       return;
     }
-    const child = new Walker({ sql, anchor: at, depth: this.depth + 1 });
+    const child = new Walker({ sql, anchor: at, depth: this.depth + 1, scsOff: this.scsOff });
     for (const raw of stmts) child.statement(raw);
     this.absorb(child);
   }
@@ -231,12 +240,25 @@ export class Walker implements LiteralTracker {
     if (child.literalSensitive) this.literalSensitive = true;
   }
 
+  /** Nested code with a backslash while standard_conforming_strings may be off: reported, not read. */
+  private backslashUnread(code: string, at: number, what: string): boolean {
+    if (!this.scsOff || !code.includes('\\')) return false;
+    this.add(
+      'opaque/unparseable',
+      [],
+      `${what} contains a backslash while standard_conforming_strings is (or may be) off`,
+      at,
+    );
+    return true;
+  }
+
   /** Walks PL/pgSQL: `source` is a complete DO or CREATE FUNCTION statement. */
   plpgsql(source: string, at: number, what: string): void {
     if (this.depth >= MAX_DEPTH) {
       this.add('opaque/dynamic-sql', [], `${what} is nested too deeply to analyse`, at);
       return;
     }
+    if (this.backslashUnread(source, at, what)) return;
     let tree: unknown;
     try {
       tree = parsePlpgsql(source);
@@ -305,7 +327,12 @@ export class Walker implements LiteralTracker {
     } else if (language === 'sql') {
       const atomic = fn.definition ? this.atomicBody(fn.definition) : undefined;
       if (atomic !== undefined) {
-        const child = new Walker({ sql: fn.definition!, anchor: at, depth: this.depth + 1 });
+        const child = new Walker({
+          sql: fn.definition!,
+          anchor: at,
+          depth: this.depth + 1,
+          scsOff: this.scsOff,
+        });
         child.visit(atomic);
         this.absorb(child);
       } else this.nestedSql(fn.body, at, `the body of ${what}`);
@@ -329,7 +356,12 @@ export class Walker implements LiteralTracker {
 
   /** Judges the body of a function being replaced, as if called here. */
   replacedBody(fn: FunctionBody, at: number): void {
-    const child = new Walker({ sql: fn.definition ?? fn.body, anchor: at, depth: this.depth + 1 });
+    const child = new Walker({
+      sql: fn.definition ?? fn.body,
+      anchor: at,
+      depth: this.depth + 1,
+      scsOff: this.scsOff,
+    });
     child.functionBody(fn, at);
     const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from defaults or views): `;
     for (const p of child.findings) this.findings.push({ ...p, message: prefix + p.message });
