@@ -4,6 +4,7 @@
 // the analysed input has run.
 import type { AnalysisContext } from '../types.js';
 import { Lexer } from './lexer.js';
+import type { MysqlServer } from './server.js';
 import { nextStatement } from './split.js';
 import { lexFlags, type SqlModeChange, sqlModeAfter } from './sql-mode.js';
 import { isWord, readName } from './tokens.js';
@@ -29,6 +30,11 @@ export interface MysqlSessionState {
 /** AnalysisContext plus the MySQL session state (prepared statements, schema). */
 export interface MysqlAnalysisContext extends AnalysisContext {
   mysql?: Partial<Omit<MysqlSessionState, 'sqlMode'>>;
+  /**
+   * The upstream's flavour and version (handshake greeting): which executable comments run.
+   * Absent (a file checked offline): every reading is judged.
+   */
+  server?: MysqlServer;
 }
 
 /**
