@@ -98,6 +98,8 @@ export function decodeClient(b: Buffer, from: number, charset: string): Decoded 
     // on our side and as one or more non-ASCII bytes on the server's, both outside any syntax.
     return { text: b.toString('utf8', from) };
   }
+  // swe7 is the one client character set that is not ASCII-compatible (0x5B-0x7D are letters).
+  if (cs === 'swe7') return { error: 'character_set_client swe7 is not one the gateway decodes' };
   if (!hasHighByte(b, from)) return { text: b.toString('latin1', from) };
   if (cs === 'latin1' || cs === 'ascii' || cs === 'binary') return { text: latin1(b, from) };
   const mb = MULTIBYTE[cs];

@@ -35,6 +35,8 @@ export interface MysqlAnalysisContext extends AnalysisContext {
    * Absent (a file checked offline): every reading is judged.
    */
   server?: MysqlServer;
+  /** character_set_client as the server last confirmed it (lower case): how client bytes decode. */
+  characterSetClient?: string;
 }
 
 /**
