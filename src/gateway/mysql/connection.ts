@@ -115,8 +115,6 @@ export class MysqlConnection implements ScanSink {
   private status: number;
   private readonly deprecateEof: boolean;
   private readonly sessionTrack: boolean;
-  /** The server reports sql_mode, character set and schema changes in OK packets. */
-  private tracking = false;
   private readonly statements = new Map<number, PreparedStatement>();
   private readonly opts: ConnectionOptions;
   /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
@@ -315,7 +313,9 @@ export class MysqlConnection implements ScanSink {
   /**
    * Must the state be read from the server before the next command? When the server flagged a
    * change it did not spell out, when its status flags disagree with the sql_mode the gateway
-   * holds, and, on a connection without session tracking, after anything that may set state.
+   * holds, and after anything that may set state: session tracking alone is not enough, as
+   * MariaDB 10.11 does not report `SET @@character_set_client := 'big5'` (the differential
+   * fuzzer found it), and clients without CLIENT_SESSION_TRACK get no reports at all.
    */
   private unconfirmed(t: ResponseTracker, analysis: Analysis | undefined): boolean {
     if (t.untracked) return true;
@@ -326,7 +326,7 @@ export class MysqlConnection implements ScanSink {
       const maria = this.context.server?.flavour === 'mariadb';
       if (maria && ((t.status & Status.ANSI_QUOTES) !== 0) !== flags.ansiQuotes) return true;
     }
-    return !this.tracking && analysis !== undefined && mayChangeSessionState(analysis.statements);
+    return analysis !== undefined && mayChangeSessionState(analysis.statements);
   }
 
   private setSchema(schema: string): void {
@@ -365,17 +365,16 @@ export class MysqlConnection implements ScanSink {
   /**
    * Reads the session's parsing state from the server (start-up, and when it is unconfirmed).
    * `track`: first ask the server to report state changes in its OK packets (at start-up and
-   * after a session reset); a server that cannot leaves the gateway asking it after every
-   * command that may have changed something.
+   * after a session reset), so that changes made where the gateway does not expect them are
+   * seen too.
    */
   private async resync(track: boolean): Promise<void> {
     if (track && this.sessionTrack) {
       try {
         await this.query(TRACK_STATE);
-        this.tracking = true;
       } catch (err) {
+        // A server without these settings still answers the read-backs.
         if (!(err instanceof UpstreamError)) throw err;
-        this.tracking = false;
       }
     }
     await this.refreshSessionState();
