@@ -329,10 +329,27 @@ export class Lexer {
     }
     if (c === 64 /* @ */) {
       if (s.charCodeAt(start + 1) === 64) {
+        // @@name, @@scope.name, and either part `quoted` (@@session.`sql_log_bin`): the value
+        // is the name the server resolves, quotes removed.
         let p = start + 2;
-        while (p < s.length && (isIdentChar(s.charCodeAt(p)) || s.charCodeAt(p) === 46)) p++;
-        if (p === start + 2) throw new LexError('malformed system variable', start);
-        return make('sysvar', p, s.slice(start + 2, p));
+        let value = '';
+        for (;;) {
+          if (s.charCodeAt(p) === 96) {
+            const q = this.quoted(p, 96, false, 'quoted identifier');
+            value += q.value;
+            p = q.end;
+          } else {
+            const from = p;
+            while (p < s.length && isIdentChar(s.charCodeAt(p))) p++;
+            if (p === from) throw new LexError('malformed system variable', start);
+            value += s.slice(from, p);
+          }
+          const after = s.charCodeAt(p + 1);
+          if (s.charCodeAt(p) !== 46 || !(isIdentChar(after) || after === 96)) break;
+          value += '.';
+          p++;
+        }
+        return make('sysvar', p, value);
       }
       const q = s.charCodeAt(start + 1);
       if (q === 39 || q === 34 || q === 96) {
