@@ -334,7 +334,7 @@ export async function startDifferential(): Promise<Differential> {
   const server = await startMariaDb();
   await server.admin(
     `CREATE TABLE app.canary (id INT PRIMARY KEY); INSERT INTO app.canary VALUES (1), (2), (3);
-     CREATE TABLE app.notes (v TEXT);
+     CREATE TABLE app.notes (v TEXT) CHARACTER SET utf8mb4;
      CREATE PROCEDURE app.setmode() SET sql_mode = 'NO_BACKSLASH_ESCAPES';
      SET GLOBAL log_output = 'FILE', GLOBAL slow_query_log = 1, GLOBAL long_query_time = 0,
        GLOBAL log_slow_admin_statements = 1;`,
