@@ -4,6 +4,7 @@
 // previous answer. Commands are handled one at a time (pipelined ones wait in the assembler).
 // Result sets pass a ResultMasker on the way: the transcript's row sample, and with on-wire
 // masking the rewritten rows and redacted errors (result-masking.ts).
+import { isAscii } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Masking } from '../../masking/index.js';
@@ -742,7 +743,7 @@ export class MysqlConnection implements ScanSink {
     else if (
       text !== undefined &&
       sql &&
-      hasHighByte(p.payload) &&
+      !isAscii(p.payload.subarray(1)) &&
       mayChangeClientCharset(text, ctx.sqlMode, ctx.server)
     )
       why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
@@ -890,11 +891,6 @@ export class MysqlConnection implements ScanSink {
     this.upstream.destroy();
     this.onClose();
   }
-}
-
-function hasHighByte(b: Buffer): boolean {
-  for (let i = 1; i < b.length; i++) if (b[i]! >= 0x80) return true;
-  return false;
 }
 
 function dropping(cur: InFlight): boolean {

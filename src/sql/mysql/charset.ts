@@ -5,6 +5,7 @@
 // server's own rules (strings/ctype-*.c: lead and trail byte ranges) and each non-ASCII run is
 // decoded by iconv-lite; anything either side cannot read exactly is refused, never replaced.
 // UTF-8, latin1, ascii and binary cannot hide an ASCII byte inside a character.
+import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 export type Decoded = { text: string } | { error: string };
@@ -69,11 +70,6 @@ function latin1(b: Buffer, from: number): string {
   return out;
 }
 
-function hasHighByte(b: Buffer, from: number): boolean {
-  for (let i = from; i < b.length; i++) if (b[i]! >= 0x80) return true;
-  return false;
-}
-
 /** The character sets `decodeClient` reads exactly (as character_set_client reports them). */
 export const DECODED_CHARSETS = [
   'utf8mb4',
@@ -100,7 +96,7 @@ export function decodeClient(b: Buffer, from: number, charset: string): Decoded 
   }
   // swe7 is the one client character set that is not ASCII-compatible (0x5B-0x7D are letters).
   if (cs === 'swe7') return { error: 'character_set_client swe7 is not one the gateway decodes' };
-  if (!hasHighByte(b, from)) return { text: b.toString('latin1', from) };
+  if (isAscii(b.subarray(from))) return { text: b.toString('latin1', from) };
   if (cs === 'latin1' || cs === 'ascii' || cs === 'binary') return { text: latin1(b, from) };
   const mb = MULTIBYTE[cs];
   if (!mb)
