@@ -73,6 +73,8 @@ function setter(r: Rand, server: number): Buffer {
       "SET sql_mode = 'NO_BACKSLASH_ESCAPES'",
       "SET @@sql_mode := 'ANSI_QUOTES'",
       "SET SESSION sql_mode = 'MSSQL'",
+      "SET sql_mode = 'ORACLE'",
+      "SET sql_mode = 'ANSI,NO_BACKSLASH_ESCAPES'",
       "SET sql_mode = ''",
       "SET @@session.`sql_mode` = 'NO_BACKSLASH_ESCAPES'",
       "SET @@SESSION.Sql_Mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES'",
