@@ -2,9 +2,11 @@
 // clients through the gateway (default enforce policy, no approver): the attempt is refused and
 // the server's own state shows nothing ran (the canary table is intact, settings unchanged).
 // The must-allow side: SET NAMES utf8mb4, latin1 clients and mysqldump-style comments pass.
+import type { Socket } from 'node:net';
 import mariadb from 'mariadb';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseTracker } from '../../src/gateway/mysql/responses.js';
 import { loadAnalyzers } from '../../src/sql/analyze.js';
 import { mariadbCli, packet, rawMysqlLogin } from '../support/mysql-clients.js';
 import { type Differential, startDifferential } from '../support/mysql-differential.js';
@@ -37,16 +39,27 @@ const refused = { errno: 1142, message: expect.stringMatching(/^guardrail: /) };
 /** Sends COM_QUERY texts (exact bytes) in one write and returns each answer's first byte and text. */
 async function pipelined(texts: Buffer[], collation?: number): Promise<{ ok: boolean; message: string }[]> {
   const { socket, early } = await rawMysqlLogin(target(), collation ? { collation } : {});
+  return answers(socket, early, texts);
+}
+
+/** Writes the texts as COM_QUERY packets in one write; each must answer with one OK or ERR. */
+async function answers(
+  socket: Socket,
+  early: Buffer,
+  texts: Buffer[],
+  raw: Buffer[] = [],
+): Promise<{ ok: boolean; message: string }[]> {
   let buf = early;
-  const answers: { ok: boolean; message: string }[] = [];
+  const out: { ok: boolean; message: string }[] = [];
   await new Promise<void>((resolve, reject) => {
     const take = () => {
       // Each text here answers with one OK or ERR packet (no result sets).
       while (buf.length >= 4 && buf.length >= 4 + buf.readUIntLE(0, 3)) {
         const p = buf.subarray(4, 4 + buf.readUIntLE(0, 3));
         buf = buf.subarray(4 + p.length);
-        answers.push({ ok: p[0] === 0, message: p[0] === 0xff ? p.toString('utf8', 9) : '' });
-        if (answers.length === texts.length) resolve();
+        raw.push(p);
+        out.push({ ok: p[0] === 0, message: p[0] === 0xff ? p.toString('utf8', 9) : '' });
+        if (out.length === texts.length) resolve();
       }
     };
     socket.on('data', (c: Buffer) => {
@@ -58,7 +71,7 @@ async function pipelined(texts: Buffer[], collation?: number): Promise<{ ok: boo
     take();
   });
   socket.destroy();
-  return answers;
+  return out;
 }
 
 const bytes = (...parts: (string | number[])[]) =>
@@ -100,6 +113,35 @@ describe('client character sets', () => {
     expect(answers[0]!.ok).toBe(true);
     expect(answers[1]!.message).toMatch(/^guardrail: /);
     expect(await canaryRows()).toBe(3);
+  });
+});
+
+describe('session tracking', () => {
+  it('reads the state MariaDB reports in OK packets, and sees what it leaves out', async () => {
+    const { socket, early } = await rawMysqlLogin(d.server, { capabilities: 1 << 23 });
+    const raw: Buffer[] = [];
+    await answers(
+      socket,
+      early,
+      [
+        "SET session_track_system_variables = 'sql_mode,character_set_client'",
+        "SET sql_mode = 'ANSI_QUOTES'",
+        'SET NAMES sjis',
+        'USE mysql',
+        "SET @@character_set_client := 'big5'",
+      ].map((t) => Buffer.from(t)),
+      raw,
+    );
+    const tracked = raw.map((p) => {
+      const t = new ResponseTracker('single', false, false, true);
+      t.packet(p, 0, p.length, p.length);
+      return t.tracked;
+    });
+    expect(tracked[1]?.variables.get('sql_mode')).toBe('ANSI_QUOTES');
+    expect(tracked[2]?.variables.get('character_set_client')).toBe('sjis');
+    expect(tracked[3]?.schema).toBe('mysql');
+    // MariaDB 10.11 changes the character set without a report: why the gateway reads it back.
+    expect(tracked[4]?.variables.get('character_set_client')).toBeUndefined();
   });
 });
 
