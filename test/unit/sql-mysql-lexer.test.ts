@@ -311,7 +311,7 @@ describe('sql_mode tracking', () => {
     const a = analyzeMysql(`SET sql_mode = 'ANSI_QUOTES'; SELECT "x" FROM t`, { dialect: 'mysql' });
     expect(a.statements[1]?.canonical).toBe('SELECT `x` FROM t');
     expect(a.after.sqlMode).toBe('ANSI_QUOTES');
-    expect(a.after.sqlModeChanged).toBe(true);
+    expect(a.changesSession).toBe(true);
   });
 
   it('analyses every lexing when the mode is unknown, and says so', () => {

@@ -628,7 +628,7 @@ function mergeRuns(
     return {
       statements,
       shared: env.shared,
-      after: sessionAfter(mode, env.schema, env.prepared, env.routines, env.shared.modeChanged),
+      after: sessionAfter(mode, env.schema, env.prepared, env.routines),
     };
   }
   const seen = new Set<string>();
@@ -658,7 +658,7 @@ function mergeRuns(
   return {
     statements,
     shared: first.env.shared,
-    after: sessionAfter(sqlMode, schema, prepared, routines, first.env.shared.modeChanged),
+    after: sessionAfter(sqlMode, schema, prepared, routines),
   };
 }
 
@@ -668,9 +668,8 @@ export function sessionAfter(
   schema: string | undefined,
   prepared: ReadonlyMap<string, PreparedStatement>,
   routines: ReadonlyMap<string, string>,
-  sqlModeChanged: boolean,
 ): MysqlSessionAfter {
-  const after: MysqlSessionAfter = { prepared, routines, sqlModeChanged };
+  const after: MysqlSessionAfter = { prepared, routines };
   if (sqlMode !== undefined) after.sqlMode = sqlMode;
   if (schema !== undefined) after.schema = schema;
   return after;
@@ -772,10 +771,7 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
     literalSensitive ||= part.literalSensitive;
     sessionSensitive ||= part.sessionSensitive;
     changesSession ||= part.changesSession;
-    after = {
-      ...part.after,
-      sqlModeChanged: (after?.sqlModeChanged ?? false) || part.after.sqlModeChanged,
-    };
+    after = part.after;
     current = {
       ...ctx,
       ...(part.after.sqlMode !== undefined ? { sqlMode: part.after.sqlMode } : {}),
@@ -791,7 +787,6 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
       ...(ctx.sqlMode !== undefined ? { sqlMode: ctx.sqlMode } : {}),
       prepared: new Map(ctx.mysql?.prepared ?? []),
       routines: new Map(ctx.mysql?.routines ?? []),
-      sqlModeChanged: false,
     },
     literalSensitive,
     sessionSensitive,
