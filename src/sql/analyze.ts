@@ -82,7 +82,7 @@ function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
  */
 function carriedOver(ctx: MysqlAnalysisContext): MysqlSessionAfter {
   const m = ctx.mysql;
-  return sessionAfter(ctx.sqlMode, m?.schema, m?.prepared ?? EMPTY, m?.routines ?? EMPTY, false);
+  return sessionAfter(ctx.sqlMode, m?.schema, m?.prepared ?? EMPTY, m?.routines ?? EMPTY);
 }
 
 function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnalysis {

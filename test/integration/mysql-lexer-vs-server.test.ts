@@ -7,15 +7,20 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeMysql } from '../../src/sql/mysql/analyze.js';
 import { type Token, tokenize } from '../../src/sql/mysql/lexer.js';
+import { type MysqlServer, parseServerVersion } from '../../src/sql/mysql/server.js';
 import { lexFlags } from '../../src/sql/mysql/sql-mode.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 
 let db: MariaDbServer;
 let conn: mysql.Connection;
+/** The server's flavour and version, as the gateway reads them from its greeting. */
+let server: MysqlServer;
 
 beforeAll(async () => {
   db = await startMariaDb();
   conn = await db.connect({ multipleStatements: true });
+  const [[row]] = (await conn.query('SELECT VERSION() AS v')) as unknown as [[{ v: string }]];
+  server = parseServerVersion(row.v)!;
 });
 afterAll(async () => {
   await conn?.end();
@@ -45,6 +50,11 @@ const CASES: Case[] = [
   { sql: 'SELECT 1 #', mode: '' },
   { sql: "SELECT 'a' 'b'", mode: '' },
   { sql: 'SELECT 1 /*M!100000 , 2 */; SELECT 3', mode: '' },
+  { sql: 'SELECT 1 /*!50700 , 2 */, 3', mode: '' },
+  { sql: 'SELECT 1 /*M!50700 , 2 */, 3', mode: '' },
+  { sql: 'SELECT 1 /*!99999 /* ; */ , 2 */ , 3; SELECT 4', mode: '' },
+  { sql: 'SELECT 1 /*!999999 , 2 */; SELECT 3', mode: '' },
+  { sql: "SELECT 1 AS [a'], 2 AS [b]]c]; SELECT 3 -- ']", mode: 'MSSQL' },
   { sql: "SELECT 'it''s', \"say \"\"hi\"\"\", 'a\\nb', 'c\\%d', 'e\\_f', 'g\\qh'", mode: '' },
   { sql: "SELECT 'it''s', 'a\\nb'", mode: 'NO_BACKSLASH_ESCAPES' },
   { sql: "SELECT X'4142', N'n', _utf8mb4'u'", mode: '' },
@@ -63,13 +73,13 @@ async function run(sql: string, mode: string): Promise<unknown[][][]> {
 describe('MySQL lexer agrees with MariaDB', () => {
   it.each(CASES.map((c) => [`[${c.mode || 'default'}] ${c.sql}`, c] as const))('%s', async (_label, c) => {
     const sets = await run(c.sql, c.mode);
-    const analysis = analyzeMysql(c.sql, { dialect: 'mysql', sqlMode: c.mode });
+    const analysis = analyzeMysql(c.sql, { dialect: 'mysql', sqlMode: c.mode, server });
     expect(analysis.statements.length).toBe(sets.length);
     expect(analysis.findings).toEqual([]);
     // Columns of each SELECT: as many as we lexed, with the values we lexed for its strings.
     for (let i = 0; i < sets.length; i++) {
       const row = sets[i]![0]!.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v)));
-      const tokens = tokenize(analysis.statements[i]!.text, lexFlags(c.mode));
+      const tokens = tokenize(analysis.statements[i]!.text, lexFlags(c.mode, server));
       const columns = selectList(tokens);
       expect(row.length, 'columns').toBe(columns.length);
       columns.forEach((col, k) => {
@@ -93,17 +103,30 @@ describe('MySQL lexer agrees with MariaDB', () => {
     expect(analysis.findings.map((f) => f.rule)).toEqual(['destructive/drop-table']);
   });
 
-  it('runs version-gated executable comments only when the version allows; the analyzer always does', async () => {
+  it('runs version-gated executable comments as this server does, and judges every reading without one', async () => {
     // MariaDB skips MySQL 5.7+ version comments and versions above its own.
     for (const sql of [
       'SELECT 1 /*!99999 , 2 */',
       'SELECT 1 /*!999999 , 2 */',
       'SELECT 1 /*M!999999 , 2 */',
+      `SELECT 1 /*!${server.version + 1} , 2 */`,
     ]) {
       const sets = await run(sql, '');
       expect(sets[0]![0], sql).toHaveLength(1);
-      expect(selectList(tokenize(sql, lexFlags(''))), sql).toHaveLength(2); // fail closed: code
+      expect(selectList(tokenize(sql, lexFlags('', server))), sql).toHaveLength(1);
     }
+    const sets = await run(`SELECT 1 /*!${server.version} , 2 */`, '');
+    expect(sets[0]![0]).toHaveLength(2);
+    // Fewer than five digits are no version: they are code.
+    const short = 'SELECT /*!1234 */ + 1';
+    expect(String((await run(short, ''))[0]![0]![0])).toBe('1235');
+    expect(tokenize(short, lexFlags('', server)).map((t) => t.text)).toEqual(['SELECT', '1234', '+', '1']);
+    // Without the server (a file checked offline) a comment that may run is judged both ways.
+    const drop = 'SELECT 1 /*!99999 ; DROP TABLE users */';
+    expect(analyzeMysql(drop, { dialect: 'mysql', server }).findings).toEqual([]);
+    expect(analyzeMysql(drop, { dialect: 'mysql' }).findings.map((f) => f.rule)).toContain(
+      'destructive/drop-table',
+    );
   });
 
   it('re-lexes the rest of a multi-statement query after SET sql_mode, like the server', async () => {

@@ -89,12 +89,16 @@ export function packet(payload: Uint8Array, seq: number): Buffer {
  * only), for tests that then speak raw packets. Returns the socket with no data listener and
  * any bytes that arrived after the OK.
  */
-export function rawMysqlLogin(target: {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-}): Promise<{ socket: Socket; early: Buffer }> {
+export function rawMysqlLogin(
+  target: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+  },
+  /** Capability bits added to the default ones, and the login's collation id (default 45, utf8mb4). */
+  opts: { capabilities?: number; collation?: number } = {},
+): Promise<{ socket: Socket; early: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = connect(target.port, target.host);
     let buf = Buffer.alloc(0);
@@ -115,10 +119,12 @@ export function rawMysqlLogin(target: {
         const token = Buffer.from(s1.map((b, i) => b ^ k[i]!));
         const caps = Buffer.alloc(4);
         // PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH, MULTI_STATEMENTS, MULTI_RESULTS, PS_MULTI_RESULTS
-        caps.writeUInt32LE(0x0200 | 0x8000 | 0x80000 | 0x10000 | 0x20000 | 0x40000);
+        caps.writeUInt32LE(
+          (0x0200 | 0x8000 | 0x80000 | 0x10000 | 0x20000 | 0x40000 | (opts.capabilities ?? 0)) >>> 0,
+        );
         const resp = Buffer.concat([
           caps,
-          Buffer.from([0, 0, 0, 1, 45]),
+          Buffer.from([0, 0, 0, 1, opts.collation ?? 45]),
           Buffer.alloc(23),
           Buffer.from(`${target.user}\0`),
           Buffer.from([token.length]),

@@ -130,12 +130,46 @@ describe('MySQL lexer: comments', () => {
       '/*!50000 DROP TABLE t */',
       '/*!50000DROP TABLE t*/',
       '/*M!100400 DROP TABLE t */',
-      '/*!M100400 DROP TABLE t */',
     ]) {
       const tokens = tokenize(sql, DEFAULT);
       expect(kinds(tokens), sql).toEqual(['word:DROP', 'word:TABLE', 'word:t']);
       expect(tokens.every((t) => t.executable)).toBe(true);
     }
+  });
+
+  it('runs executable comments by the rules and version of the server (MariaDB sql_lex.cc)', () => {
+    const maria = lexFlags('', { flavour: 'mariadb', version: 101119 });
+    const mysql = lexFlags('', { flavour: 'mysql', version: 80036 });
+    const code = (sql: string, flags: typeof maria) => kinds(tokenize(`1 ${sql} , 2`, flags));
+    const runs = ['number:1', 'op:+', 'number:1', 'punct:,', 'number:2'];
+    const skipped = ['number:1', 'punct:,', 'number:2'];
+    // MariaDB: no version runs; a version runs when not above the server's, except /*! for
+    // MySQL 5.7 and later (50700…99999); /*M! always counts; six digits are read when present.
+    expect(code('/*!+1*/', maria)).toEqual(runs);
+    expect(code('/*M!+1*/', maria)).toEqual(runs);
+    expect(code('/*!50699 +1*/', maria)).toEqual(runs);
+    expect(code('/*!50700 +1*/', maria)).toEqual(skipped);
+    expect(code('/*M!50700 +1*/', maria)).toEqual(runs);
+    expect(code('/*!101119 +1*/', maria)).toEqual(runs);
+    expect(code('/*!101120 +1*/', maria)).toEqual(skipped);
+    // MySQL: five digits; /*M! is an ordinary comment.
+    expect(code('/*!80036 +1*/', mysql)).toEqual(runs);
+    expect(code('/*!80037 +1*/', mysql)).toEqual(skipped);
+    expect(code('/*M!+1*/', mysql)).toEqual(skipped);
+    // A comment that does not run may hold one ordinary comment: the first */ does not end it.
+    expect(kinds(tokenize("/*!99999 /* a */ ' */ DROP", maria))).toEqual(['word:DROP']);
+    // Fewer than five digits are code, not a version.
+    expect(kinds(tokenize('/*!1234 */', maria))).toEqual(['number:1234']);
+  });
+
+  it('reads [names] as identifiers in MariaDB MSSQL mode', () => {
+    const mssql = lexFlags('MSSQL', { flavour: 'mariadb', version: 101119 });
+    expect(kinds(tokenize("[a'] ; [x]]y]", mssql))).toEqual(["qident:a'", 'punct:;', 'qident:x]y']);
+    expect(kinds(tokenize('[a]', lexFlags('MSSQL', { flavour: 'mysql', version: 50744 })))).toEqual([
+      'op:[',
+      'word:a',
+      'op:]',
+    ]);
   });
 
   it('lexes strings inside executable comments, so */ in a string does not end them', () => {
@@ -277,7 +311,7 @@ describe('sql_mode tracking', () => {
     const a = analyzeMysql(`SET sql_mode = 'ANSI_QUOTES'; SELECT "x" FROM t`, { dialect: 'mysql' });
     expect(a.statements[1]?.canonical).toBe('SELECT `x` FROM t');
     expect(a.after.sqlMode).toBe('ANSI_QUOTES');
-    expect(a.after.sqlModeChanged).toBe(true);
+    expect(a.changesSession).toBe(true);
   });
 
   it('analyses every lexing when the mode is unknown, and says so', () => {

@@ -4,11 +4,19 @@
 // previous answer. Commands are handled one at a time (pipelined ones wait in the assembler).
 // Result sets pass a ResultMasker on the way: the transcript's row sample, and with on-wire
 // masking the rewritten rows and redacted errors (result-masking.ts).
+import { isAscii } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Masking } from '../../masking/index.js';
 import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
-import { UNKNOWN_SQL_MODE } from '../../sql/mysql/analyze.js';
+import { decodeClient } from '../../sql/mysql/charset.js';
+import { parseServerVersion } from '../../sql/mysql/server.js';
+import { isUnknownMode, lexFlags } from '../../sql/mysql/sql-mode.js';
+import {
+  mayChangeClientCharset,
+  mayChangeSessionState,
+  touchesSessionTracking,
+} from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 import type { Judgement, Session, Via } from '../session.js';
@@ -28,28 +36,19 @@ import {
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
-import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
+import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './responses.js';
 import { ResultMasker, type ResultPlan } from './result-masking.js';
 import { UpstreamError } from './upstream.js';
 
-/**
- * Inputs after which the server's sql_mode or schema may differ in ways the text does not
- * show (dynamic SQL), or, for analyzers without session effects, in any way: the gateway then
- * reads both from the server again before the next command.
- */
-const DYNAMIC_SQL = /\bexecute\b/i;
-const MAY_CHANGE_SESSION = /sql_mode|\buse\b|\bexecute\b/i;
-/** SET NAMES, SET CHARACTER SET, SET character_set_client: the analyzer does not follow these. */
-const MAY_CHANGE_CHARSET = /\bnames\b|character[\s_]+set|\bcharset\b/i;
 /** Statements after which tables, views and routines are as they were (the masking catalog stays valid). */
 const KEEPS_CATALOG =
   /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
 /**
- * Client character sets in which a multibyte character can end in an ASCII byte such as `\`
- * or `'` (0xBF5C is one GBK character): the server would split such text differently from a
- * UTF-8 reading of it, so non-ASCII statements are refused while one of these is in force.
+ * What the gateway asks the server to report in OK packets (CLIENT_SESSION_TRACK), on top of
+ * what the session already tracks: every setting that changes how the next text is read.
  */
-const SPLITTING_CHARSETS = new Set(['big5', 'cp932', 'gbk', 'sjis', 'gb18030']);
+const TRACK_STATE =
+  "SET SESSION session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'sql_mode,character_set_client')), SESSION session_track_schema = ON";
 /** Client bytes buffered while a command is in flight before the client is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
 
@@ -67,7 +66,8 @@ interface InFlight {
   statementId?: string;
   /** Runs when the answer is complete (after it was forwarded). */
   after?: (t: ResponseTracker) => void;
-  refresh?: boolean;
+  /** Read the session state from the server afterwards; 'reset': the session was reset. */
+  refresh?: boolean | 'reset';
   /** The gateway's own query: nothing is forwarded to the client. */
   internal?: (t: ResponseTracker) => void;
   /** The client already got an answer from the gateway; the server's is dropped. */
@@ -95,6 +95,8 @@ export interface ConnectionOptions {
   status: number;
   /** Character set of the client's login (COM_CHANGE_USER may not change it). */
   charset: number;
+  /** The upstream's version string from its greeting (flavour and version). */
+  serverVersion: string;
   /** The gateway's credentials and the greeting's scramble, for COM_CHANGE_USER. */
   credentials: { user: string; password: string };
   scramble: Buffer;
@@ -116,8 +118,6 @@ export class MysqlConnection implements ScanSink {
   private readonly sessionTrack: boolean;
   private readonly statements = new Map<number, PreparedStatement>();
   private readonly opts: ConnectionOptions;
-  /** character_set_client, as last read from the server. */
-  private charset = '';
   /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
   private lastPrepared: number | undefined;
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
@@ -135,6 +135,8 @@ export class MysqlConnection implements ScanSink {
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
+    const server = parseServerVersion(opts.serverVersion);
+    if (server) this.context.server = server;
   }
 
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
@@ -149,7 +151,7 @@ export class MysqlConnection implements ScanSink {
       if (!this.closed) this.upstream.resume();
     });
     try {
-      await this.refreshSessionState();
+      await this.resync(true);
     } catch (err) {
       this.fatal(okSeq, `guardrail: cannot read the session's sql_mode: ${(err as Error).message}`);
       return;
@@ -270,16 +272,12 @@ export class MysqlConnection implements ScanSink {
     if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
       this.opts.catalog.invalidate();
     cur.after?.(t);
-    if (
-      cur.analysis &&
-      cur.text !== undefined &&
-      this.applySessionEffects(cur.analysis, cur.text, t.error !== undefined)
-    )
-      cur.refresh = true;
-    if (cur.refresh) {
-      this.refreshSessionState().then(
+    if (cur.analysis) this.carryAnalyzerState(cur.analysis);
+    if (t.tracked) this.confirm(t.tracked);
+    if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
+      this.resync(cur.refresh === 'reset').then(
         () => this.next(),
-        (err) => this.fatal(0, `guardrail: cannot read the session's sql_mode: ${(err as Error).message}`),
+        (err) => this.fatal(0, `guardrail: cannot read the session's state: ${(err as Error).message}`),
       );
     } else this.next();
   }
@@ -289,33 +287,61 @@ export class MysqlConnection implements ScanSink {
   }
 
   /**
-   * Carries the session effects of what ran forward: the MySQL analyzer's view (SQL-level
-   * prepared statements, routines created here, the schema), and whether sql_mode or schema
-   * must be read from the server again. The server is asked whenever sql_mode may have changed,
-   * rather than trusting the analyzer's reading of a SET, and when a failing input may have
-   * stopped before a USE or SET it contained.
+   * What only the analyzer can know carries forward: SQL-level prepared statements and the
+   * routines created here. The parsing state (sql_mode, character set, schema) never comes
+   * from the analysis: only from the server (confirm, refreshSessionState).
    */
-  private applySessionEffects(analysis: Analysis, text: string, failed: boolean): boolean {
+  private carryAnalyzerState(analysis: Analysis): void {
     const after = (analysis as Partial<MysqlAnalysis>).after;
-    const charset = MAY_CHANGE_CHARSET.test(text);
-    if (!after) return charset || MAY_CHANGE_SESSION.test(text);
-    const schemaBefore = this.context.mysql?.schema;
-    const schema = after.schema ?? schemaBefore;
+    if (!after) return;
+    const schema = this.context.mysql?.schema;
     this.context.mysql = {
       prepared: after.prepared,
       routines: after.routines,
       ...(schema ? { schema } : {}),
     };
-    if (schema) this.session.info.database = schema;
-    const modeChanged = after.sqlModeChanged || after.sqlMode === UNKNOWN_SQL_MODE;
-    return charset || modeChanged || DYNAMIC_SQL.test(text) || (failed && schema !== schemaBefore);
+  }
+
+  /** Session-state changes the server reported in its OK packets. */
+  private confirm(tracked: TrackedState): void {
+    const mode = tracked.variables.get('sql_mode');
+    if (mode !== undefined) this.context.sqlMode = mode;
+    const charset = tracked.variables.get('character_set_client');
+    if (charset !== undefined) this.context.characterSetClient = charset.toLowerCase();
+    if (tracked.schema !== undefined) this.setSchema(tracked.schema);
+  }
+
+  /**
+   * Must the state be read from the server before the next command? When the server flagged a
+   * change it did not spell out, when its status flags disagree with the sql_mode the gateway
+   * holds, and after anything that may set state: session tracking alone is not enough, as
+   * MariaDB 10.11 does not report `SET @@character_set_client := 'big5'` (the differential
+   * fuzzer found it), and clients without CLIENT_SESSION_TRACK get no reports at all.
+   */
+  private unconfirmed(t: ResponseTracker, analysis: Analysis | undefined): boolean {
+    if (t.untracked) return true;
+    if (t.status >= 0 && !isUnknownMode(this.context.sqlMode)) {
+      // Every OK and EOF says whether NO_BACKSLASH_ESCAPES (and on MariaDB ANSI_QUOTES) is on.
+      const flags = lexFlags(this.context.sqlMode);
+      if (((t.status & Status.NO_BACKSLASH_ESCAPES) !== 0) !== flags.noBackslashEscapes) return true;
+      const maria = this.context.server?.flavour === 'mariadb';
+      if (maria && ((t.status & Status.ANSI_QUOTES) !== 0) !== flags.ansiQuotes) return true;
+    }
+    return analysis !== undefined && mayChangeSessionState(analysis.statements);
+  }
+
+  private setSchema(schema: string): void {
+    this.session.info.database = schema;
+    const m = this.context.mysql;
+    const { schema: _old, ...rest } = m ?? {};
+    this.context.mysql = schema ? { ...rest, schema } : rest;
   }
 
   /** Runs a query of the gateway's own on the client's connection, between its commands. */
   private internal(payload: Buffer, kind: ResponseKind, keepRows = false): Promise<ResponseTracker> {
     return new Promise((resolve, reject) => {
       this.busy = true;
-      this.tracker = new ResponseTracker(kind, this.deprecateEof, keepRows);
+      this.tracker = new ResponseTracker(kind, this.deprecateEof, keepRows, this.sessionTrack);
       this.current = {
         started: performance.now(),
         lastSeq: 0,
@@ -337,16 +363,30 @@ export class MysqlConnection implements ScanSink {
     return (t.kept ?? []).map(textRow);
   }
 
+  /**
+   * Reads the session's parsing state from the server (start-up, and when it is unconfirmed).
+   * `track`: first ask the server to report state changes in its OK packets (at start-up and
+   * after a session reset), so that changes made where the gateway does not expect them are
+   * seen too.
+   */
+  private async resync(track: boolean): Promise<void> {
+    if (track && this.sessionTrack) {
+      try {
+        await this.query(TRACK_STATE);
+      } catch (err) {
+        // A server without these settings still answers the read-backs.
+        if (!(err instanceof UpstreamError)) throw err;
+      }
+    }
+    await this.refreshSessionState();
+  }
+
   private async refreshSessionState(): Promise<void> {
     const [row] = await this.query('SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client');
     if (!row) throw new ProtocolError('no row for @@sql_mode');
     this.context.sqlMode = row[0] ?? '';
-    this.charset = (row[2] ?? '').toLowerCase();
-    this.session.info.database = row[1] ?? '';
-    this.context.mysql = {
-      ...this.context.mysql,
-      ...(row[1] ? { schema: row[1] } : {}),
-    };
+    this.context.characterSetClient = (row[2] ?? '').toLowerCase();
+    this.setSchema(row[1] ?? '');
   }
 
   // ---- client → server ------------------------------------------------------------------------
@@ -397,7 +437,7 @@ export class MysqlConnection implements ScanSink {
 
   private forward(p: Packet, kind: ResponseKind, cur: Omit<InFlight, 'started' | 'lastSeq'> = {}): void {
     this.busy = true;
-    this.tracker = new ResponseTracker(kind, this.deprecateEof);
+    this.tracker = new ResponseTracker(kind, this.deprecateEof, false, this.sessionTrack);
     // The client's copy of a database error is redacted on the wire, whatever the command.
     const masker = cur.masker ?? (this.opts.masking.config.onWire ? this.masker(false) : undefined);
     this.current = { started: performance.now(), lastSeq: p.lastSeq, ...cur, ...(masker ? { masker } : {}) };
@@ -500,15 +540,10 @@ export class MysqlConnection implements ScanSink {
       return;
     }
     const cmd = payload[0]!;
-    if ((cmd === Com.QUERY || cmd === Com.STMT_PREPARE) && this.unreadable(payload)) {
-      const message = `guardrail: statements with non-ASCII bytes are refused while character_set_client is ${this.charset}: the gateway cannot read them the way the server splits them (use utf8mb4)`;
-      this.session.notice('error', '42000', message);
-      this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
-      return;
-    }
     switch (cmd) {
       case Com.QUERY: {
-        const text = payload.toString('utf8', 1);
+        const text = this.textOf(p, true);
+        if (text === undefined) return;
         this.judge(p, text, 'simple', undefined, (j) =>
           this.withSources(text, (sources) =>
             this.forward(p, 'results', {
@@ -522,7 +557,8 @@ export class MysqlConnection implements ScanSink {
         return;
       }
       case Com.STMT_PREPARE: {
-        const text = payload.toString('utf8', 1);
+        const text = this.textOf(p, true);
+        if (text === undefined) return;
         // Until this prepare succeeds, "the last prepared statement" names nothing runnable.
         this.lastPrepared = undefined;
         this.judge(p, text, 'prepared', undefined, (j) =>
@@ -576,7 +612,8 @@ export class MysqlConnection implements ScanSink {
         this.fetch(p);
         return;
       case Com.INIT_DB: {
-        const db = payload.toString('utf8', 1);
+        const db = this.textOf(p, false);
+        if (db === undefined) return;
         this.judge(p, `USE \`${db.replace(/`/g, '``')}\``, 'simple', undefined, (j) =>
           this.forward(p, 'single', { statementId: j.statement.id, refresh: true }),
         );
@@ -584,7 +621,7 @@ export class MysqlConnection implements ScanSink {
       }
       case Com.RESET_CONNECTION:
         this.forward(p, 'single', {
-          refresh: true,
+          refresh: 'reset',
           after: (t) => {
             if (t.error) return;
             this.statements.clear();
@@ -658,7 +695,7 @@ export class MysqlConnection implements ScanSink {
           Buffer.concat([Buffer.from([Com.INIT_DB]), Buffer.from(c.database, 'utf8')]),
           'single',
         );
-      await this.refreshSessionState();
+      await this.resync(true);
     };
     run().then(
       () => {
@@ -689,10 +726,32 @@ export class MysqlConnection implements ScanSink {
     return next;
   }
 
-  private unreadable(payload: Buffer): boolean {
-    if (!SPLITTING_CHARSETS.has(this.charset)) return false;
-    for (let i = 1; i < payload.length; i++) if (payload[i]! >= 0x80) return true;
-    return false;
+  /**
+   * The command's text as the server will read it, decoded under character_set_client; or
+   * undefined once the client was told why it cannot be read that surely (`sql`: a statement
+   * text rather than a name).
+   */
+  private textOf(p: Packet, sql: boolean): string | undefined {
+    const ctx = this.context;
+    const charset = ctx.characterSetClient ?? 'utf8mb4';
+    const decoded = decodeClient(p.payload, 1, charset);
+    const text = 'text' in decoded ? decoded.text : undefined;
+    let why = 'error' in decoded ? decoded.error : undefined;
+    if (text !== undefined && sql && touchesSessionTracking(text))
+      why =
+        'statements that change session_track_* settings are refused: the gateway follows the session state through them';
+    else if (
+      text !== undefined &&
+      sql &&
+      !isAscii(p.payload.subarray(1)) &&
+      mayChangeClientCharset(text, ctx.sqlMode, ctx.server)
+    )
+      why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
+    if (why === undefined) return text;
+    const message = `guardrail: ${why}`;
+    this.session.notice('error', '42000', message);
+    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
+    return undefined;
   }
 
   /** Resolves the statement id of a COM_STMT_* packet (0xFFFFFFFF: the last prepared). */

@@ -60,6 +60,10 @@ export const Status = {
   AUTOCOMMIT: 0x0002,
   MORE_RESULTS_EXISTS: 0x0008,
   CURSOR_EXISTS: 0x0040,
+  NO_BACKSLASH_ESCAPES: 0x0200,
+  SESSION_STATE_CHANGED: 0x4000,
+  /** MariaDB only: ANSI_QUOTES is in the session's sql_mode. */
+  ANSI_QUOTES: 0x8000,
 } as const;
 
 export const Com = {

@@ -191,6 +191,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         capabilities: login.capabilities,
         status: up.status,
         charset: r.charset,
+        serverVersion: up.greeting.serverVersion,
         credentials: { user, password },
         scramble: login.scramble,
         masking,

@@ -4,6 +4,13 @@
 import { parseErr, parseOk, Reader } from './codec.js';
 import { MAX_PAYLOAD, Status } from './constants.js';
 
+/** Session state the server reported changed (CLIENT_SESSION_TRACK data in OK packets). */
+export interface TrackedState {
+  /** System variables by lower-cased name, last value reported. */
+  variables: Map<string, string>;
+  schema?: string;
+}
+
 export type ResponseKind = 'results' | 'prepare' | 'single' | 'field-list' | 'fetch';
 
 type Phase =
@@ -38,11 +45,19 @@ export class ResponseTracker {
   localInfile = false;
   /** Text rows kept for the gateway's own queries. */
   readonly kept: Buffer[] | undefined;
+  /** What the OK packets' session-state data said changed, in order (later values win). */
+  tracked: TrackedState | undefined;
+  /**
+   * The server flagged a session-state change the gateway could not read (an EOF packet, a
+   * connection without CLIENT_SESSION_TRACK, an OK packet longer than the scanner's peek).
+   */
+  untracked = false;
 
   constructor(
     readonly kind: ResponseKind,
     private readonly deprecateEof: boolean,
     keepRows = false,
+    private readonly sessionTrack = false,
   ) {
     this.phase = kind === 'fetch' ? 'rows' : kind === 'field-list' ? 'columns' : 'first';
     if (kind === 'field-list') this.left = Number.POSITIVE_INFINITY;
@@ -62,9 +77,52 @@ export class ResponseTracker {
     return peek > 0 && buf[off] === 0xfe && len < (this.deprecateEof ? MAX_PAYLOAD : 9);
   }
 
-  private endStatus(buf: Buffer, off: number, peek: number): number {
-    if (this.deprecateEof) return parseOk(buf, off, off + peek).status;
-    return peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+  private endStatus(buf: Buffer, off: number, peek: number, len: number): number {
+    if (this.deprecateEof) return this.ok(buf, off, peek, len).status;
+    const status = peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+    if (status & Status.SESSION_STATE_CHANGED) this.untracked = true;
+    return status;
+  }
+
+  /** Decodes an OK packet and takes in its session-state data. */
+  private ok(buf: Buffer, off: number, peek: number, len: number): ReturnType<typeof parseOk> {
+    const ok = parseOk(buf, off, off + peek);
+    if (ok.status & Status.SESSION_STATE_CHANGED) {
+      if (!this.sessionTrack || peek < len) this.untracked = true;
+      else
+        try {
+          this.readState(buf, off, off + peek);
+        } catch {
+          this.untracked = true;
+        }
+    }
+    return ok;
+  }
+
+  /**
+   * The session-state block after the status, warnings and length-encoded info: entries of
+   * type, length, data; type 0 holds system variable name/value pairs, type 1 the schema.
+   */
+  private readState(buf: Buffer, start: number, end: number): void {
+    const r = new Reader(buf, start + 1, end);
+    r.lenenc();
+    r.lenenc();
+    r.u16();
+    r.u16();
+    r.lenencBytes();
+    const block = new Reader(r.lenencBytes() ?? Buffer.alloc(0));
+    this.tracked ??= { variables: new Map() };
+    const state: TrackedState = this.tracked;
+    while (block.remaining > 0) {
+      const type = block.u8();
+      const data = new Reader(block.lenencBytes() ?? Buffer.alloc(0));
+      if (type === 0)
+        while (data.remaining > 0) {
+          const name = data.lenencString() ?? '';
+          state.variables.set(name.toLowerCase(), data.lenencString() ?? '');
+        }
+      else if (type === 1) state.schema = data.lenencString() ?? '';
+    }
   }
 
   /** Feeds one physical packet (not a continuation). */
@@ -84,7 +142,7 @@ export class ResponseTracker {
       case 'first':
         this.results++;
         if (this.kind === 'single') {
-          if (head === 0x00) this.status = parseOk(buf, off, off + peek).status;
+          if (head === 0x00) this.status = this.ok(buf, off, peek, len).status;
           else if (head === 0xfe && peek >= 5) this.status = buf.readUInt16LE(off + 3);
           this.phase = 'done';
         } else if (this.kind === 'prepare') {
@@ -96,7 +154,7 @@ export class ResponseTracker {
           if (this.left > 0) this.phase = 'prep-params';
           else this.afterParams();
         } else if (head === 0x00) {
-          const ok = parseOk(buf, off, off + peek);
+          const ok = this.ok(buf, off, peek, len);
           this.affected += ok.affected;
           this.endOf(ok.status);
         } else if (head === 0xfb) {
@@ -118,14 +176,14 @@ export class ResponseTracker {
         if (--this.left === 0) this.phase = this.deprecateEof ? 'rows' : 'columns-eof';
         return;
       case 'columns-eof': {
-        const status = this.endStatus(buf, off, peek);
+        const status = this.endStatus(buf, off, peek, len);
         // A cursor was opened: rows come later through COM_STMT_FETCH.
         if (status & Status.CURSOR_EXISTS) this.endOf(status & ~Status.MORE_RESULTS_EXISTS);
         else this.phase = 'rows';
         return;
       }
       case 'rows':
-        if (this.isEnd(buf, off, peek, len)) this.endOf(this.endStatus(buf, off, peek));
+        if (this.isEnd(buf, off, peek, len)) this.endOf(this.endStatus(buf, off, peek, len));
         else {
           this.rows++;
           if (this.kept && peek === len) this.kept.push(Buffer.from(buf.subarray(off, off + peek)));

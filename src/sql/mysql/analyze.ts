@@ -12,6 +12,7 @@ import { routineAt } from './calls.js';
 import { classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
+import { executableReadings, type MysqlServer } from './server.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter, PreparedStatement } from './session.js';
 import { nextStatement, type RawStatement, startsCompound } from './split.js';
 import {
@@ -67,6 +68,8 @@ interface Env {
   /** Procedures and functions created earlier in this input: lower-cased name → body text. */
   routines: Map<string, string>;
   schema: string | undefined;
+  /** The server whose reading of executable comments this run follows. */
+  server: MysqlServer | undefined;
   depth: number;
   shared: {
     forks: number;
@@ -106,8 +109,8 @@ const READ_ONLY_LEADS = new Set([
   'RELEASE',
 ]);
 
-function modeState(mode: string | undefined): ModeState {
-  return { mode, flags: lexFlags(mode) };
+function modeState(mode: string | undefined, server: MysqlServer | undefined): ModeState {
+  return { mode, flags: lexFlags(mode, server) };
 }
 
 function cloneEnv(env: Env, depth = env.depth): Env {
@@ -171,7 +174,7 @@ function runFrom(text: string, from: LexerState, ms: ModeState, env: Env): Run[]
     if (change.kind === 'set') {
       env.shared.modeChanged = true;
       env.shared.literalSensitive = true;
-      ms = modeState(change.mode);
+      ms = modeState(change.mode, env.server);
       lexer = new Lexer(text, ms.flags, lexer.state());
     } else if (change.kind === 'unknown') {
       env.shared.modeChanged = true;
@@ -198,7 +201,7 @@ function executesModeChange(tokens: readonly Token[], env: Env): boolean {
 
 /** The rest of the input under every lexing the unknown sql_mode allows. */
 function fork(text: string, from: LexerState, env: Env): Run[] {
-  const rest = new Lexer(text, lexFlags(''), from);
+  const rest = new Lexer(text, lexFlags('', env.server), from);
   let empty: boolean;
   try {
     empty = rest.next() === undefined;
@@ -217,7 +220,7 @@ function fork(text: string, from: LexerState, env: Env): Run[] {
   }
   env.shared.forks++;
   return ALL_LEX_MODES.flatMap((m) =>
-    runFrom(text, from, { mode: UNKNOWN_SQL_MODE, flags: lexFlags(m) }, cloneEnv(env)),
+    runFrom(text, from, { mode: UNKNOWN_SQL_MODE, flags: lexFlags(m, env.server) }, cloneEnv(env)),
   );
 }
 
@@ -368,8 +371,7 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
         `EXECUTE ${t1.value}: prepared from a run-time value`,
       );
     else {
-      const at =
-        prepared.sqlMode === undefined ? ms : { mode: prepared.sqlMode, flags: lexFlags(prepared.sqlMode) };
+      const at = prepared.sqlMode === undefined ? ms : modeState(prepared.sqlMode, env.server);
       nested(prepared.text, `EXECUTE ${t1.value}`, at, env, acc, false);
     }
     return;
@@ -428,7 +430,7 @@ function routineBody(name: string, ms: ModeState, env: Env): { body?: string; ms
   env.shared.sessionSensitive = true;
   const local = env.routines.get(name.toLowerCase());
   // Bodies remembered from this session are stored in canonical form, written for default lexing.
-  if (local !== undefined) return { body: local, ms: modeState('') };
+  if (local !== undefined) return { body: local, ms: modeState('', env.server) };
   const dot = name.lastIndexOf('.');
   const fn =
     dot >= 0
@@ -653,7 +655,7 @@ function mergeRuns(
     return {
       statements,
       shared: env.shared,
-      after: sessionAfter(mode, env.schema, env.prepared, env.routines, env.shared.modeChanged),
+      after: sessionAfter(mode, env.schema, env.prepared, env.routines),
     };
   }
   const seen = new Set<string>();
@@ -683,7 +685,7 @@ function mergeRuns(
   return {
     statements,
     shared: first.env.shared,
-    after: sessionAfter(sqlMode, schema, prepared, routines, first.env.shared.modeChanged),
+    after: sessionAfter(sqlMode, schema, prepared, routines),
   };
 }
 
@@ -693,9 +695,8 @@ export function sessionAfter(
   schema: string | undefined,
   prepared: ReadonlyMap<string, PreparedStatement>,
   routines: ReadonlyMap<string, string>,
-  sqlModeChanged: boolean,
 ): MysqlSessionAfter {
-  const after: MysqlSessionAfter = { prepared, routines, sqlModeChanged };
+  const after: MysqlSessionAfter = { prepared, routines };
   if (sqlMode !== undefined) after.sqlMode = sqlMode;
   if (schema !== undefined) after.schema = schema;
   return after;
@@ -707,6 +708,7 @@ function newEnv(ctx: MysqlAnalysisContext): Env {
     prepared: new Map(ctx.mysql?.prepared ?? []),
     routines: new Map(ctx.mysql?.routines ?? []),
     schema: ctx.mysql?.schema,
+    server: ctx.server,
     depth: 0,
     shared: {
       forks: 0,
@@ -737,9 +739,16 @@ function assemble(statements: StatementAnalysis[]): Analysis {
 export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnalysis {
   const env = newEnv(ctx);
   const start = { pos: 0, inExecutable: false };
-  const runs = isUnknownMode(ctx.sqlMode)
-    ? fork(text, start, env)
-    : runFrom(text, start, modeState(ctx.sqlMode), env);
+  // Executable comments whose outcome depends on the server: with the upstream known, its
+  // reading; otherwise every reading, and the strongest verdict wins (the findings of all).
+  const readings = executableReadings(text);
+  const servers = ctx.server || !readings ? [ctx.server] : readings;
+  const runs = servers.flatMap((server) => {
+    const e = servers.length === 1 ? env : { ...cloneEnv(env), server };
+    return isUnknownMode(ctx.sqlMode)
+      ? fork(text, start, e)
+      : runFrom(text, start, modeState(ctx.sqlMode, server), e);
+  });
   const merged = mergeRuns(runs, ctx);
   const base = assemble(merged.statements);
   // Spelled out rather than spread: building the result by spreading costs more than analysing
@@ -755,6 +764,7 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
     literalSensitive: merged.shared.literalSensitive,
     sessionSensitive:
       merged.shared.sessionSensitive ||
+      readings !== undefined ||
       isUnknownMode(ctx.sqlMode) ||
       Object.values(lexFlags(ctx.sqlMode)).some(Boolean),
     changesSession: merged.shared.changesSession || merged.shared.modeChanged,
@@ -788,10 +798,7 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
     literalSensitive ||= part.literalSensitive;
     sessionSensitive ||= part.sessionSensitive;
     changesSession ||= part.changesSession;
-    after = {
-      ...part.after,
-      sqlModeChanged: (after?.sqlModeChanged ?? false) || part.after.sqlModeChanged,
-    };
+    after = part.after;
     current = {
       ...ctx,
       ...(part.after.sqlMode !== undefined ? { sqlMode: part.after.sqlMode } : {}),
@@ -807,7 +814,6 @@ export function analyzeMysqlScript(text: string, ctx: MysqlAnalysisContext): Mys
       ...(ctx.sqlMode !== undefined ? { sqlMode: ctx.sqlMode } : {}),
       prepared: new Map(ctx.mysql?.prepared ?? []),
       routines: new Map(ctx.mysql?.routines ?? []),
-      sqlModeChanged: false,
     },
     literalSensitive,
     sessionSensitive,

@@ -46,22 +46,23 @@ export function scanAnywhere(tokens: readonly Token[]): RawFinding[] {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.hint) hintFindings(t.hint, out);
-    if (t.kind !== 'word') continue;
+    const fn = functionName(t);
+    if (fn === undefined) continue;
     const next = tokens[i + 1];
     if (isPunct(next, '(')) {
-      if (SERVER_FILE_FUNCTIONS.has(t.upper))
+      if (SERVER_FILE_FUNCTIONS.has(fn))
         out.push({
           rule: 'exfiltration/server-file',
           objects: [],
-          message: `${t.upper}() reads a file on the server`,
+          message: `${fn}() reads a file on the server`,
         });
-      else if (t.upper === 'SETVAL')
+      else if (fn === 'SETVAL')
         out.push({
           rule: 'destructive/sequence-reset',
           objects: [],
           message: 'SETVAL() moves a sequence: values it hands out again collide with existing keys',
         });
-      else if (EXEC_FUNCTIONS.has(t.upper))
+      else if (EXEC_FUNCTIONS.has(fn))
         out.push({
           rule: 'exfiltration/remote-exec',
           objects: [],
@@ -345,10 +346,18 @@ const INTEGRITY_CHECKS = new Set(['FOREIGN_KEY_CHECKS', 'UNIQUE_CHECKS', 'CHECK_
 /** Values that leave such a check on; anything else (0, OFF, a variable) may switch it off. */
 const CHECKS_ON = new Set(['1', 'ON', 'TRUE', 'DEFAULT']);
 
-/** The session variable a token names (`x`, `@@session.x`), upper-cased; '' for other tokens. */
+/**
+ * The session variable a token names (`x`, `` `x` ``, `@@session.x`), upper-cased as the server
+ * compares them; '' for other tokens.
+ */
 function sessionVar(t: Token): string {
   if (t.kind === 'sysvar') return t.value.replace(/^(session|local)\./i, '').toUpperCase();
-  return t.kind === 'word' ? t.upper : '';
+  return t.kind === 'word' ? t.upper : t.kind === 'qident' ? t.value.toUpperCase() : '';
+}
+
+/** A function name as the server resolves it: quoted or not, in any case. */
+function functionName(t: Token): string | undefined {
+  return t.kind === 'word' ? t.upper : t.kind === 'qident' ? t.value.toUpperCase() : undefined;
 }
 
 /** `<integrity check> = <value>` at `i`, with a value that may switch the check off. */

@@ -1,7 +1,10 @@
 // A single-pass MySQL/MariaDB lexer. It decides what the server will see: which characters are
 // strings, identifiers, comments and code. Executable comments (`/*! … */`, `/*!50000 … */`,
-// MariaDB `/*M! … */`) are code: their markers are dropped and their content lexed as tokens,
-// whatever the version number says (fail closed). No regular expressions on the hot path.
+// MariaDB `/*M! … */`) run or not by the rules and version of the server in the flags: the
+// markers of one that runs are dropped and its content lexed as tokens; one that does not run
+// is a comment. Without a server every one is code (callers that must be exact fork over
+// executableReadings). No regular expressions on the hot path.
+import { runsExecutable } from './server.js';
 import type { LexFlags } from './sql-mode.js';
 
 export type TokenKind =
@@ -52,6 +55,23 @@ const C_CR = 13;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * The end of a comment whose content starts at `p`. An executable comment the server does not
+ * run may hold one level of ordinary comments (`/*!99999 a /* b *\/ c *\/` is all comment);
+ * an ordinary comment ends at the first `*\/`.
+ */
+function skipComment(s: string, p: number, start: number, nested: boolean): number {
+  for (;;) {
+    const close = s.indexOf('*/', p);
+    if (close < 0) throw new LexError('unterminated comment', start);
+    const open = nested ? s.indexOf('/*', p) : -1;
+    if (open < 0 || open >= close) return close + 2;
+    const inner = s.indexOf('*/', open + 2);
+    if (inner < 0) throw new LexError('unterminated comment', start);
+    p = inner + 2;
+  }
 }
 
 function isDigit(c: number): boolean {
@@ -150,20 +170,31 @@ export class Lexer {
         const start = this.pos;
         let p = this.pos + 2;
         let executable = false;
+        let maria = false;
         if (s.charCodeAt(p) === 33 /* ! */) {
           executable = true;
           p++;
         } else if ((s.charCodeAt(p) === 77 || s.charCodeAt(p) === 109) && s.charCodeAt(p + 1) === 33) {
           executable = true; // MariaDB /*M!
+          maria = true;
           p += 2;
         }
         if (executable) {
           if (this.inExecutable) throw new LexError('nested executable comment', start);
-          if (s.charCodeAt(p) === 77 || s.charCodeAt(p) === 109) p++; // /*!M…
+          // Exactly five digits are a version, six when a sixth follows (MariaDB, sql_lex.cc).
+          let version: number | undefined;
           let digits = 0;
-          while (digits < 6 && isDigit(s.charCodeAt(p))) {
-            p++;
-            digits++;
+          while (digits < 5 && isDigit(s.charCodeAt(p + digits))) digits++;
+          if (digits === 5) {
+            const six = this.flags.server?.flavour !== 'mysql' && isDigit(s.charCodeAt(p + 5));
+            version = Number(s.slice(p, p + (six ? 6 : 5)));
+            p += six ? 6 : 5;
+          }
+          const server = this.flags.server;
+          if (server && !runsExecutable(server, maria, version)) {
+            this.pos = skipComment(s, p, start, true);
+            this.sawGap = true;
+            continue;
           }
           this.pos = p;
           this.inExecutable = true;
@@ -171,10 +202,9 @@ export class Lexer {
           this.sawGap = true;
           continue;
         }
-        const close = s.indexOf('*/', p);
-        if (close < 0) throw new LexError('unterminated comment', start);
-        if (s.charCodeAt(p) === 43 /* + */) this.hintTokens(p + 1, close);
-        this.pos = close + 2;
+        const end = skipComment(s, p, start, false);
+        if (s.charCodeAt(p) === 43 /* + */) this.hintTokens(p + 1, end - 2);
+        this.pos = end;
         this.sawGap = true;
         continue;
       }
@@ -212,7 +242,10 @@ export class Lexer {
     this.sawGap = true;
   }
 
-  /** Index of the end of a quoted run starting at `start` (the quote), and its unescaped value. */
+  /**
+   * Index of the end of a quoted run starting at `start` (the opening character), and its
+   * unescaped value. `quote` closes it (`]` for MSSQL `[…]`); doubled, it stands for itself.
+   */
   private quoted(
     start: number,
     quote: number,
@@ -290,12 +323,33 @@ export class Lexer {
       const q = this.quoted(start, c, false, 'quoted identifier');
       return make('qident', q.end, q.value);
     }
+    if (c === 91 /* [ */ && this.flags.brackets) {
+      const q = this.quoted(start, 93 /* ] */, false, 'quoted identifier');
+      return make('qident', q.end, q.value);
+    }
     if (c === 64 /* @ */) {
       if (s.charCodeAt(start + 1) === 64) {
+        // @@name, @@scope.name, and either part `quoted` (@@session.`sql_log_bin`): the value
+        // is the name the server resolves, quotes removed.
         let p = start + 2;
-        while (p < s.length && (isIdentChar(s.charCodeAt(p)) || s.charCodeAt(p) === 46)) p++;
-        if (p === start + 2) throw new LexError('malformed system variable', start);
-        return make('sysvar', p, s.slice(start + 2, p));
+        let value = '';
+        for (;;) {
+          if (s.charCodeAt(p) === 96) {
+            const q = this.quoted(p, 96, false, 'quoted identifier');
+            value += q.value;
+            p = q.end;
+          } else {
+            const from = p;
+            while (p < s.length && isIdentChar(s.charCodeAt(p))) p++;
+            if (p === from) throw new LexError('malformed system variable', start);
+            value += s.slice(from, p);
+          }
+          const after = s.charCodeAt(p + 1);
+          if (s.charCodeAt(p) !== 46 || !(isIdentChar(after) || after === 96)) break;
+          value += '.';
+          p++;
+        }
+        return make('sysvar', p, value);
       }
       const q = s.charCodeAt(start + 1);
       if (q === 39 || q === 34 || q === 96) {

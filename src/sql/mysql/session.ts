@@ -1,9 +1,11 @@
-// Per-session MySQL state that changes what later statements mean: the sql_mode (lexing), the
-// current schema (USE) and SQL-level prepared statements (PREPARE … FROM / EXECUTE). The gateway
-// keeps one MysqlSessionState per client connection and replaces it with `analysis.after` once
-// the analysed input has run.
+// Per-session MySQL state that changes what later statements mean. The gateway keeps one
+// MysqlAnalysisContext per client connection: the parsing state in it (sql_mode, character set,
+// schema, the server's flavour and version) is written only from what the server confirms; the
+// SQL-level prepared statements and routines created in the session only the analyzer can know,
+// and are carried from `analysis.after` once the analysed input has run.
 import type { AnalysisContext } from '../types.js';
 import { Lexer } from './lexer.js';
+import type { MysqlServer } from './server.js';
 import { nextStatement } from './split.js';
 import { lexFlags, type SqlModeChange, sqlModeAfter } from './sql-mode.js';
 import { isWord, readName } from './tokens.js';
@@ -29,17 +31,21 @@ export interface MysqlSessionState {
 /** AnalysisContext plus the MySQL session state (prepared statements, schema). */
 export interface MysqlAnalysisContext extends AnalysisContext {
   mysql?: Partial<Omit<MysqlSessionState, 'sqlMode'>>;
+  /**
+   * The upstream's flavour and version (handshake greeting): which executable comments run.
+   * Absent (a file checked offline): every reading is judged.
+   */
+  server?: MysqlServer;
+  /** character_set_client as the server last confirmed it (lower case): how client bytes decode. */
+  characterSetClient?: string;
 }
 
 /**
- * The session after an analysed input has run. `sqlModeChanged` tells the gateway that the
- * input set sql_mode: if the server reports an error for any statement of the input, the
- * later statements did not run, so the gateway must fall back to UNKNOWN_SQL_MODE (or re-read
- * @@sql_mode) instead of trusting `sqlMode`.
+ * The session after an analysed input has run, as the analyzer reads it. The gateway carries
+ * only the prepared statements and routines forward: sql_mode, character set and schema come
+ * from the server (see connection.ts).
  */
-export interface MysqlSessionAfter extends MysqlSessionState {
-  sqlModeChanged: boolean;
-}
+export type MysqlSessionAfter = MysqlSessionState;
 
 function firstStatement(text: string, sqlMode: string | undefined) {
   try {

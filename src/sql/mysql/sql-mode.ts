@@ -3,6 +3,7 @@
 // across statements with `sqlModeAfter`; when a new value cannot be known statically it becomes
 // UNKNOWN_SQL_MODE and the analyzer lexes under every combination (fail closed).
 import type { Token } from './lexer.js';
+import type { MysqlServer } from './server.js';
 
 /** Not a real sql_mode value: marks a session whose mode could not be determined. */
 export const UNKNOWN_SQL_MODE = 'GUARDRAIL_UNKNOWN_SQL_MODE';
@@ -10,6 +11,13 @@ export const UNKNOWN_SQL_MODE = 'GUARDRAIL_UNKNOWN_SQL_MODE';
 export interface LexFlags {
   ansiQuotes: boolean;
   noBackslashEscapes: boolean;
+  /** MariaDB's MSSQL mode: `[name]` is a quoted identifier. */
+  brackets: boolean;
+  /**
+   * The server the text is for: decides which executable comments run. Undefined: every one
+   * runs (callers that must be exact use executableReadings when the server is not known).
+   */
+  server?: MysqlServer;
 }
 
 // Combination modes that include ANSI_QUOTES (MySQL and MariaDB manuals, "Server SQL Modes").
@@ -21,33 +29,40 @@ export function isUnknownMode(mode: string | undefined): boolean {
 
 // A session keeps one mode for many statements, and every statement asks for its flags more
 // than once: the last answer is kept (frozen, as it is shared).
-let last: { mode: string | undefined; flags: Readonly<LexFlags> } | undefined;
+let last:
+  | { mode: string | undefined; server: MysqlServer | undefined; flags: Readonly<LexFlags> }
+  | undefined;
 
-export function lexFlags(mode: string | undefined): Readonly<LexFlags> {
-  if (last !== undefined && last.mode === mode) return last.flags;
-  const flags = Object.freeze(parseLexFlags(mode));
-  last = { mode, flags };
+export function lexFlags(mode: string | undefined, server?: MysqlServer): Readonly<LexFlags> {
+  if (last !== undefined && last.mode === mode && last.server === server) return last.flags;
+  const flags = Object.freeze(parseLexFlags(mode, server));
+  last = { mode, server, flags };
   return flags;
 }
 
-function parseLexFlags(mode: string | undefined): LexFlags {
+function parseLexFlags(mode: string | undefined, server: MysqlServer | undefined): LexFlags {
   const parts = (mode ?? '').toUpperCase().split(',');
   let ansiQuotes = false;
   let noBackslashEscapes = false;
+  let brackets = false;
   for (const raw of parts) {
     const p = raw.trim();
     if (IMPLIES_ANSI_QUOTES.has(p)) ansiQuotes = true;
     if (p === 'NO_BACKSLASH_ESCAPES') noBackslashEscapes = true;
+    // MariaDB quotes [names] in MSSQL mode; MySQL 5.7 has the mode without the brackets.
+    if (p === 'MSSQL' && server?.flavour !== 'mysql') brackets = true;
   }
-  return { ansiQuotes, noBackslashEscapes };
+  return { ansiQuotes, noBackslashEscapes, brackets, ...(server ? { server } : {}) };
 }
 
-/** The four lexings a statement can have when the mode is unknown. */
+/** The lexings a statement can have when the mode is unknown. */
 export const ALL_LEX_MODES: readonly string[] = [
   '',
   'ANSI_QUOTES',
   'NO_BACKSLASH_ESCAPES',
   'ANSI_QUOTES,NO_BACKSLASH_ESCAPES',
+  'MSSQL',
+  'MSSQL,NO_BACKSLASH_ESCAPES',
 ];
 
 export type SqlModeChange =
