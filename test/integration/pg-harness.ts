@@ -93,7 +93,9 @@ export const msg = {
   flush: () => frame('H'),
 };
 
-export async function rawClient(gw: PostgresGateway): Promise<RawClient> {
+export async function rawClient(
+  gw: Pick<PostgresGateway, 'host' | 'port' | 'user' | 'password' | 'database'>,
+): Promise<RawClient> {
   const socket = connect({ host: gw.host, port: gw.port });
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {

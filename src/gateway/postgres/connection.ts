@@ -7,6 +7,7 @@ import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
 import { DryRun } from './dry-run.js';
+import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
@@ -164,6 +165,8 @@ class Link {
   private serverHeld = false;
   private readonly serverWhole = SERVER_WHOLE.slice();
   private terminating = false;
+  /** The server's last ErrorResponse was FATAL or PANIC: its closing the link is expected. */
+  private serverEnded = false;
   private closed = false;
   private readonly serverOut: Outbox;
   private readonly clientOut: Outbox;
@@ -249,6 +252,7 @@ class Link {
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
       message: (type, buf, start, end) => {
+        if (type === T.error) this.serverEnded = endsSession(buf, start, end);
         const d = this.replies.message(type, buf, start, end);
         if (d === STOP) {
           this.serverHeld = true;
@@ -290,8 +294,8 @@ class Link {
     server.on('error', (err) =>
       this.fail('08006', `upstream connection failed: ${err.message}`, 'upstream lost'),
     );
-    server.on('end', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
-    server.on('close', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
+    server.on('end', () => this.upstreamClosed());
+    server.on('close', () => this.upstreamClosed());
     if (leftover.length > 0) this.push(this.fromClient, leftover);
   }
 
@@ -325,6 +329,12 @@ class Link {
 
   private toClient(buf: Buffer): void {
     if (!this.closed) this.clientOut.send(buf);
+  }
+
+  /** After the server's own FATAL (e.g. 57P01, terminated) the client has its last error already. */
+  private upstreamClosed(): void {
+    if (this.serverEnded) this.close('upstream ended the session with a FATAL error');
+    else this.fail('08006', 'upstream closed the connection', 'upstream closed');
   }
 
   private fail(code: string, message: string, reason: string): void {
