@@ -1,5 +1,6 @@
 // node-postgres and raw protocol clients, straight against PostgreSQL and through an audit-mode
 // gateway: what a driver sees must be the same.
+import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frame, rawClient } from '../integration/pg-harness.js';
@@ -76,4 +77,60 @@ describe('a backend terminated by pg_terminate_backend', () => {
     });
     expect(r.gateway).toEqual(r.direct);
   });
+});
+
+/** An answer to a first packet: 'N' (no TLS), a protocol 2 error, or protocol 3 messages. */
+function answer(got: Buffer): string[] {
+  if (got.length === 1 && got[0] === 0x4e) return ['N'];
+  // The old format is 'E' and the text; a v3 message has a length word whose top byte is 0.
+  if (got[0] === 0x45 && got[1] !== 0) return [`E (protocol 2) ${got.subarray(1, 7).toString('latin1')}`];
+  return messages(got);
+}
+
+/** Sends bytes as a new connection's first packet (then half-closes if asked) and reads the answer until the close. */
+function firstPacket(t: Target, bytes: Buffer, halfClose: boolean): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: t.host, port: t.port });
+    let got = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer(got)));
+    socket.on('connect', () => {
+      socket.write(bytes);
+      if (halfClose) socket.end();
+    });
+    setTimeout(() => reject(new Error('the connection stayed open')), 10_000).unref();
+  });
+}
+
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const startupPacket = (version: number, body: string) => {
+  const rest = Buffer.concat([int32(version), Buffer.from(body)]);
+  return Buffer.concat([int32(rest.length + 4), rest]);
+};
+
+describe('a first packet that is not a start-up message', () => {
+  // What PostgreSQL does with each is the expectation; the gateway must do the same.
+  const cases: [string, Buffer, boolean][] = [
+    ['Terminate first (a driver that connects and ends at once)', frame('X'), false],
+    ['a Query first', frame('Q', 'SELECT 1'), false],
+    ['nothing at all', Buffer.alloc(0), true],
+    ['a length word too short', int32(4), false],
+    ['a packet cut short', Buffer.concat([int32(100), int32(196608)]), true],
+    ['protocol 2.0', startupPacket(0x20000, 'user\0x\0\0'), false],
+    ['no user name', startupPacket(0x30000, 'database\0x\0\0'), false],
+    ['a missing terminator', startupPacket(0x30000, 'user\0x\0'), false],
+    ['a CancelRequest of the wrong length', Buffer.concat([int32(12), int32(80877102), int32(1)]), false],
+  ];
+  for (const [name, bytes, halfClose] of cases)
+    it(name, async () => {
+      const r = await onBoth(audit.targets, (t) => firstPacket(t, bytes, halfClose));
+      expect(r.gateway).toEqual(r.direct);
+    });
 });

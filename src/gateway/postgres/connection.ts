@@ -12,7 +12,7 @@ import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { UpstreamConfig } from './options.js';
-import { MessageReader, ProtocolError } from './reader.js';
+import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
 import { Prepared, Replies } from './replies.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
@@ -104,6 +104,11 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
   } catch (err) {
     clearTimeout(timer);
     reader.detach();
+    if (err instanceof StartupRefused) {
+      if (err.reply) client.end(err.reply);
+      else client.end();
+      return;
+    }
     const e = err instanceof ProtocolError ? err : new ProtocolError((err as Error).message, 'XX000');
     fatal(client, e.code, e.message);
     try {
