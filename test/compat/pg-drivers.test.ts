@@ -134,3 +134,38 @@ describe('a first packet that is not a start-up message', () => {
       expect(r.gateway).toEqual(r.direct);
     });
 });
+
+describe("the user's own tables named pg_…", () => {
+  it('are read and written like any table, and the audit transcript holds no catalog-write finding', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      const table = `pg_cursor_test_${t.name}`;
+      await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+      const inserted = await c.query(`INSERT INTO ${table} VALUES ($1, $2), (2, 'b')`, [1, 'a']);
+      const updated = await c.query(`UPDATE ${table} SET v = 'c' WHERE id = 2`);
+      const { rows } = await c.query(`SELECT id, v FROM ${table} ORDER BY id`);
+      await c.end();
+      return { inserted: inserted.rowCount, updated: updated.rowCount, rows };
+    });
+    expect(r.direct).toEqual({
+      inserted: 2,
+      updated: 1,
+      rows: [
+        { id: 1, v: 'a' },
+        { id: 2, v: 'c' },
+      ],
+    });
+    expect(r.gateway).toEqual(r.direct);
+    const verdicts = audit.recorder.lines.filter((l) => l.type === 'verdict');
+    const statements = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && l.text.includes('pg_cursor_test_gateway'),
+    );
+    expect(statements).toHaveLength(4);
+    for (const s of statements) {
+      const v = verdicts.find((x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id);
+      expect(v).toMatchObject({ action: 'allow' });
+      expect(v?.type === 'verdict' && v.rules).not.toContain('privilege/catalog-write');
+    }
+  });
+});

@@ -131,6 +131,16 @@ describe('Postgres analysis: limits, locations, statements', () => {
     expect(a.findings[0]?.location).toEqual({ line: 2, column: 1 });
   });
 
+  it("judges a write to pg_catalog relations as a catalog write, not to the user's own pg_ tables", () => {
+    expect(rules("UPDATE pg_settings SET setting = 'off' WHERE name = 'x'")).toContain(
+      'privilege/catalog-write',
+    );
+    expect(rules('DELETE FROM pg_largeobject WHERE loid = 1')).toContain('privilege/catalog-write');
+    expect(rules('INSERT INTO public.pg_class VALUES (1)')).not.toContain('privilege/catalog-write');
+    expect(rules('INSERT INTO pg_cursor_test VALUES (1)')).toEqual([]);
+    expect(rules('UPDATE pg_stream_test SET v = 1 WHERE id = 2')).toEqual([]);
+  });
+
   it('marks read-only statements', () => {
     expect(analyzePostgres('SELECT * FROM t; SHOW x', ctx()).readOnly).toBe(true);
     expect(analyzePostgres('SELECT * FROM t FOR UPDATE', ctx()).readOnly).toBe(false);

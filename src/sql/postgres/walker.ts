@@ -13,6 +13,7 @@ import {
   QUERY_STRING_FUNCTIONS,
   RISKY_EXTENSIONS,
 } from './builtins.js';
+import { CATALOG_RELATIONS } from './catalog-relations.js';
 import { constantString, type LiteralTracker, parameterTautology, references, truth } from './constant.js';
 import {
   asList,
@@ -366,7 +367,7 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
   const rv = asNode(n.relation);
   const schema = str(rv?.schemaname);
   const rel = str(rv?.relname) ?? '';
-  if (schema === 'pg_catalog' || (schema === undefined && rel.startsWith('pg_'))) {
+  if (schema === 'pg_catalog' || (schema === undefined && CATALOG_RELATIONS.has(rel))) {
     w.add(
       'privilege/catalog-write',
       [rangeVarName(rv)],
