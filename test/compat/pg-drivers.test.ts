@@ -169,3 +169,49 @@ describe("the user's own tables named pg_…", () => {
     }
   });
 });
+
+describe('the backend process id a driver is given', () => {
+  it('is what pg_backend_pid() says, and tags the session’s own notifications', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      const known = (c as unknown as { processID: number }).processID;
+      const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const got = new Promise<pg.Notification>((resolve) => c.once('notification', resolve));
+      await c.query('LISTEN compat_news');
+      await c.query("NOTIFY compat_news, 'mine'");
+      const n = await got;
+      await c.end();
+      return { same: known === rows[0]!.pid, own: n.processId === known, payload: n.payload };
+    });
+    expect(r.direct).toEqual({ same: true, own: true, payload: 'mine' });
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('cancels a running query by that id: pg_cancel_backend from another session and the CancelRequest', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const codes: string[] = [];
+      const c = new pg.Client(config(t));
+      const other = new pg.Client(config(t));
+      await Promise.all([c.connect(), other.connect()]);
+      const pid = (c as unknown as { processID: number }).processID;
+      // pg_cancel_backend(pid) with the id the driver knows, from a second session.
+      let sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
+      await new Promise((res) => setTimeout(res, 300));
+      const cancelled = await other.query<{ ok: boolean }>('SELECT pg_cancel_backend($1) AS ok', [pid]);
+      codes.push(String(cancelled.rows[0]!.ok), String(await sleeping));
+      // The protocol's CancelRequest, as node-postgres sends it.
+      sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
+      await new Promise((res) => setTimeout(res, 300));
+      const canceller = new pg.Client(config(t));
+      const internals = c as unknown as { activeQuery: unknown };
+      (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(c, internals.activeQuery);
+      codes.push(String(await sleeping));
+      const after = await c.query<{ one: number }>('SELECT 1 AS one');
+      await Promise.all([c.end(), other.end()]);
+      return { codes, after: after.rows };
+    });
+    expect(r.direct).toEqual({ codes: ['true', '57014', '57014'], after: [{ one: 1 }] });
+    expect(r.gateway).toEqual(r.direct);
+  });
+});

@@ -98,7 +98,7 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
     const keys = s.cancels.register(upstream.pid, upstream.secret);
     const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
     const link = new Link(client, upstream.socket, session, s, pathChanged, () =>
-      s.cancels.release(keys.pid),
+      s.cancels.release(keys.pid, keys.secret),
     );
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
