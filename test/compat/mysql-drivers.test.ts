@@ -95,3 +95,39 @@ describe('insert ids of 2^53 and above (length-encoded integers in the OK packet
     expect(r.gateway).toEqual(r.direct);
   });
 });
+
+describe('the connection id a driver is given', () => {
+  it('is CONNECTION_ID() for mysql2 and the mariadb connector', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const a = await mysql2(t);
+      const [rows] = await a.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+      const viaMysql2 = a.threadId === Number(rows[0]!.id);
+      await a.end();
+      const b = await connector(t);
+      const [row] = await b.query('SELECT CONNECTION_ID() AS id');
+      const viaConnector = BigInt(b.threadId ?? -1) === BigInt(row.id);
+      await b.end();
+      return { viaMysql2, viaConnector };
+    });
+    expect(r.direct).toEqual({ viaMysql2: true, viaConnector: true });
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('stops a running query with KILL QUERY from another session, and the session goes on', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const [a, b] = await Promise.all([mysql2(t), mysql2(t)]);
+      const sleeping = a
+        .query<mysql.RowDataPacket[]>('SELECT SLEEP(30) AS s')
+        .then(([rows]) => `result ${rows[0]!.s}`)
+        .catch((e: { errno: number }) => `error ${e.errno}`);
+      await new Promise((res) => setTimeout(res, 300));
+      await b.query(`KILL QUERY ${a.threadId}`);
+      const outcome = await sleeping;
+      const [after] = await a.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      await Promise.all([a.end(), b.end()]);
+      return { outcome, after };
+    });
+    expect(r.direct.after).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+  });
+});
