@@ -120,7 +120,14 @@ describe('the connection id a driver is given', () => {
         .query<mysql.RowDataPacket[]>('SELECT SLEEP(30) AS s')
         .then(([rows]) => `result ${rows[0]!.s}`)
         .catch((e: { errno: number }) => `error ${e.errno}`);
-      await new Promise((res) => setTimeout(res, 300));
+      // KILL QUERY before the SLEEP has started would find nothing to stop.
+      for (;;) {
+        const [running] = await db.admin<{ n: number }[]>(
+          `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ${Number(a.threadId)} AND INFO LIKE 'SELECT SLEEP%'`,
+        );
+        if (Number(running!.n) > 0) break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
       await b.query(`KILL QUERY ${a.threadId}`);
       const outcome = await sleeping;
       const [after] = await a.query<mysql.RowDataPacket[]>('SELECT 1 AS one');

@@ -170,6 +170,18 @@ describe("the user's own tables named pg_…", () => {
   });
 });
 
+/** Waits until the backend runs pg_sleep: a cancel sent earlier would find nothing to cancel. */
+async function sleepingIn(pid: number): Promise<void> {
+  for (;;) {
+    const rows = await db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+      [pid],
+    );
+    if (rows.length > 0) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
 describe('the backend process id a driver is given', () => {
   it('is what pg_backend_pid() says, and tags the session’s own notifications', async () => {
     const r = await onBoth(audit.targets, async (t) => {
@@ -197,12 +209,12 @@ describe('the backend process id a driver is given', () => {
       const pid = (c as unknown as { processID: number }).processID;
       // pg_cancel_backend(pid) with the id the driver knows, from a second session.
       let sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
-      await new Promise((res) => setTimeout(res, 300));
+      await sleepingIn(pid);
       const cancelled = await other.query<{ ok: boolean }>('SELECT pg_cancel_backend($1) AS ok', [pid]);
       codes.push(String(cancelled.rows[0]!.ok), String(await sleeping));
       // The protocol's CancelRequest, as node-postgres sends it.
       sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
-      await new Promise((res) => setTimeout(res, 300));
+      await sleepingIn(pid);
       const canceller = new pg.Client(config(t));
       const internals = c as unknown as { activeQuery: unknown };
       (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(c, internals.activeQuery);
