@@ -76,6 +76,11 @@ export interface SessionMemory {
   prepared: Map<string, Finding[]>;
   /** Tables created in this session (qualified and bare names): lock-heavy rules do not apply. */
   tables: Set<string>;
+  /**
+   * Temporary tables created in this session (bare names). Only this session sees them: the
+   * side connection cannot estimate writes to them, and they hold only what the session put in.
+   */
+  temporaryTables: Set<string>;
 }
 
 export interface FunctionBody {

@@ -227,3 +227,31 @@ describe('the backend process id a driver is given', () => {
     expect(r.gateway).toEqual(r.direct);
   });
 });
+
+describe("the session's own temporary tables", () => {
+  it('take writes by key without a mass-change finding, though the side connection cannot see them', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      await c.query('CREATE TEMP TABLE scratch (id int PRIMARY KEY, v text)');
+      await c.query("INSERT INTO scratch SELECT g, 'x' FROM generate_series(1, 200) g");
+      const updated = await c.query("UPDATE scratch SET v = 'y' WHERE id = 123");
+      const deleted = await c.query('DELETE FROM pg_temp.scratch WHERE id = 7');
+      const { rows } = await c.query("SELECT count(*)::int AS n FROM scratch WHERE v = 'y'");
+      await c.end();
+      return { updated: updated.rowCount, deleted: deleted.rowCount, rows };
+    });
+    expect(r.direct).toEqual({ updated: 1, deleted: 1, rows: [{ n: 1 }] });
+    expect(r.gateway).toEqual(r.direct);
+    const writes = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && /^(UPDATE|DELETE FROM) (pg_temp\.)?scratch/.test(l.text),
+    );
+    expect(writes).toHaveLength(2);
+    for (const s of writes) {
+      const v = audit.recorder.lines.find(
+        (x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id,
+      );
+      expect(v).toMatchObject({ action: 'allow', rules: [] });
+    }
+  });
+});

@@ -72,6 +72,15 @@ describe('Postgres analysis: session memory', () => {
     ]);
   });
 
+  it('remembers temporary tables apart, and forgets one when a table of its name is dropped', () => {
+    const session = ctx();
+    analyzePostgres('CREATE TEMP TABLE scratch (id int); CREATE TABLE kept (id int)', session);
+    analyzePostgres('CREATE TEMPORARY TABLE t2 AS SELECT 1 AS id; SELECT 1 AS id INTO TEMP t3', session);
+    expect([...session.memory!.temporaryTables].sort()).toEqual(['scratch', 't2', 't3']);
+    analyzePostgres('DROP TABLE public.scratch', session);
+    expect(session.memory!.temporaryTables.has('scratch')).toBe(false);
+  });
+
   it('follows SQL-level prepared statements across calls', () => {
     const session = ctx();
     expect(rules('PREPARE p AS DELETE FROM users', session)).toEqual(['destructive/delete-without-where']);

@@ -10,7 +10,7 @@ import { type Effect, type Pending, Walker } from './walker.js';
 const MAX_CALL_DEPTH = 8;
 
 export function newSessionMemory(): SessionMemory {
-  return { functions: new Map(), prepared: new Map(), tables: new Set() };
+  return { functions: new Map(), prepared: new Map(), tables: new Set(), temporaryTables: new Set() };
 }
 
 function bare(name: string): string {
@@ -78,7 +78,12 @@ export class SessionJudge {
           if (callAt === undefined) {
             memory.tables.add(e.name);
             memory.tables.add(bare(e.name));
+            if (e.temporary) memory.temporaryTables.add(bare(e.name));
           }
+          break;
+        case 'dropped-table':
+          // Whichever table went, a permanent one of that name may be what the name means now.
+          memory.temporaryTables.delete(bare(e.name));
           break;
         case 'function':
           if (callAt === undefined) {

@@ -43,7 +43,8 @@ export interface Pending {
 export type Effect =
   | { kind: 'call'; name: string; schema?: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
-  | { kind: 'table'; name: string }
+  | { kind: 'table'; name: string; temporary: boolean }
+  | { kind: 'dropped-table'; name: string }
   | { kind: 'unless-created'; table: string; finding: Pending }
   | { kind: 'prepare'; name: string; findings: Pending[] }
   | { kind: 'execute'; name: string; at: number }
@@ -375,6 +376,15 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
       w.stmtLocation(n),
     );
   }
+}
+
+/** CREATE [TEMP] TABLE, CREATE TABLE AS, SELECT INTO: the table and whether it is the session's own. */
+function createdTable(relation: unknown): Effect {
+  return {
+    kind: 'table',
+    name: rangeVarName(relation),
+    temporary: str(asNode(relation)?.relpersistence) === 't',
+  };
 }
 
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
@@ -773,6 +783,7 @@ const HANDLERS: Record<string, Handler> = {
     const rule = DROP_RULES[type] ?? 'destructive/drop-other';
     const kind = type.replace('OBJECT_', '').replace(/_/g, ' ');
     w.add(rule, names, dropMessage(kind, names, n), w.at());
+    if (type === 'OBJECT_TABLE') for (const name of names) w.effects.push({ kind: 'dropped-table', name });
     return undefined;
   },
   DropdbStmt(w, n) {
@@ -852,16 +863,16 @@ const HANDLERS: Record<string, Handler> = {
     return undefined;
   },
   CreateStmt(w, n) {
-    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(n.relation) });
+    if (!n.if_not_exists) w.effects.push(createdTable(n.relation));
     return undefined;
   },
   CreateTableAsStmt(w, n) {
-    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(asNode(n.into)?.rel) });
+    if (!n.if_not_exists) w.effects.push(createdTable(asNode(n.into)?.rel));
     return undefined;
   },
   SelectStmt(w, n) {
     const into = asNode(n.intoClause);
-    if (into) w.effects.push({ kind: 'table', name: rangeVarName(into.rel) });
+    if (into) w.effects.push(createdTable(into.rel));
     return undefined;
   },
   CopyStmt(w, n) {
