@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frame, rawClient } from '../integration/pg-harness.js';
+import { run, SYSTEM_PYTHON } from '../support/mysql-clients.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { type AuditGateway, auditPostgres, onBoth, type Target } from './harness.js';
 
@@ -253,5 +254,60 @@ describe("the session's own temporary tables", () => {
       );
       expect(v).toMatchObject({ action: 'allow', rules: [] });
     }
+  });
+});
+
+describe('psycopg2', () => {
+  // The pid psycopg2 knows, its own notifications, and pg_cancel_backend by that pid from another session.
+  const script = `
+import threading, time, psycopg2
+conn = psycopg2.connect("")
+conn.autocommit = True
+pid = conn.get_backend_pid()
+cur = conn.cursor()
+cur.execute("select pg_backend_pid()")
+print("pid matches", cur.fetchone()[0] == pid)
+cur.execute("listen py_news")
+cur.execute("notify py_news, 'mine'")
+conn.poll()
+n = conn.notifies.pop(0)
+print("own notification", n.pid == pid, n.payload)
+other = psycopg2.connect("")
+def stop():
+    c2 = other.cursor()
+    while True:
+        c2.execute("select count(*) from pg_stat_activity where pid = %s and state = 'active' and query like 'select pg_sleep%%'", (pid,))
+        if c2.fetchone()[0]:
+            break
+        time.sleep(0.02)
+    c2.execute("select pg_cancel_backend(%s)", (pid,))
+threading.Thread(target=stop).start()
+try:
+    cur.execute("select pg_sleep(30)")
+except psycopg2.Error as e:
+    print("cancelled", e.pgcode)
+cur.execute("select 'still usable'")
+print(cur.fetchone()[0])
+other.close()
+conn.close()
+`;
+  it('sees the same pid, notifications and cancel directly and through the gateway', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const out = await run(SYSTEM_PYTHON, ['-c', script], '', {
+        PGHOST: t.host,
+        PGPORT: String(t.port),
+        PGUSER: t.user,
+        PGPASSWORD: t.password,
+        PGDATABASE: t.database,
+        PGSSLMODE: 'disable',
+      });
+      return { code: out.code, stdout: out.stdout, stderr: out.stderr };
+    });
+    expect(r.direct).toEqual({
+      code: 0,
+      stdout: 'pid matches True\nown notification True mine\ncancelled 57014\nstill usable\n',
+      stderr: '',
+    });
+    expect(r.gateway).toEqual(r.direct);
   });
 });
