@@ -312,6 +312,7 @@ function nextSession(pg: AnalysisContext, my: MysqlAnalysisContext): [AnalysisCo
     functions: m.functions,
     prepared: new Map(),
     tables: new Set<string>(),
+    temporaryTables: new Set<string>(),
     ...(m.triggers ? { triggers: m.triggers } : {}),
   };
   const routines = my.mysql?.routines;

@@ -74,9 +74,21 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
         pending: true,
       };
     }
-    const finding = massChangeFinding(estimates, threshold);
+    // Writes to the session's own temporary tables touch nothing that existed before it, and the
+    // side connection cannot see those tables to count their rows.
+    const temporary = ctx.memory?.temporaryTables;
+    const judged = temporary ? estimates.filter((e) => !ownTemporary(e.table, temporary)) : estimates;
+    const finding = massChangeFinding(judged, threshold);
     return { record: impactRecord(estimates), ...(finding ? { finding } : {}) };
   };
+}
+
+/** `tmp` or `pg_temp.tmp` naming a temporary table of the session (which shadows any other `tmp`). */
+function ownTemporary(table: string, temporary: ReadonlySet<string>): boolean {
+  const parts = table.split('.');
+  return (
+    (parts.length === 1 || (parts.length === 2 && parts[0] === 'pg_temp')) && temporary.has(parts.at(-1)!)
+  );
 }
 
 export async function createGatewayContext(

@@ -88,6 +88,11 @@ export interface SessionMemory {
    * A later write to the table runs them, and is judged with their bodies.
    */
   triggers?: Map<string, { name: string; schema?: string }[]>;
+  /**
+   * Temporary tables created in this session (bare names). Only this session sees them: the
+   * side connection cannot estimate writes to them, and they hold only what the session put in.
+   */
+  temporaryTables: Set<string>;
 }
 
 export interface FunctionBody {

@@ -84,7 +84,9 @@ export const msg = {
   flush: () => frame('H'),
 };
 
-export async function rawClient(gw: PostgresGateway): Promise<RawClient> {
+export async function rawClient(
+  gw: Pick<PostgresGateway, 'host' | 'port' | 'user' | 'password' | 'database'>,
+): Promise<RawClient> {
   const socket = await connectSocket(gw.host, gw.port);
   const stream = new MessageStream(socket);
   await startSession(socket, stream, gw.password, { user: gw.user, database: gw.database });

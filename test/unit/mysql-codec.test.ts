@@ -10,6 +10,7 @@ import {
   PacketTooLarge,
   PEEK,
   parseErr,
+  parseOk,
   Reader,
   Route,
   Writer,
@@ -162,6 +163,14 @@ describe('field codecs', () => {
         expect(new Reader(new Writer().lenenc(n).payload()).lenenc()).toBe(n);
       }),
     );
+  });
+
+  it('reads OK packets whose insert id uses all 64 bits', () => {
+    const ok = Buffer.from([0x00, 0x01, 0xfe, ...Array(8).fill(0xff), 0x02, 0x00, 0x00, 0x00]);
+    expect(parseOk(ok, 0, ok.length)).toEqual({ affected: 1, status: 2, warnings: 0 });
+    expect(new Reader(ok, 2).lenencBig()).toBe(2n ** 64n - 1n);
+    // A length that large is malformed: no packet could hold its bytes.
+    expect(() => new Reader(ok, 2).lenenc()).toThrow(/too large/);
   });
 
   it('refuses to read past the end of a packet', () => {

@@ -81,6 +81,15 @@ describe('Postgres analysis: session memory', () => {
     ]);
   });
 
+  it('remembers temporary tables apart, and forgets one when a table of its name is dropped', () => {
+    const session = ctx();
+    analyzePostgres('CREATE TEMP TABLE scratch (id int); CREATE TABLE kept (id int)', session);
+    analyzePostgres('CREATE TEMPORARY TABLE t2 AS SELECT 1 AS id; SELECT 1 AS id INTO TEMP t3', session);
+    expect([...session.memory!.temporaryTables].sort()).toEqual(['scratch', 't2', 't3']);
+    analyzePostgres('DROP TABLE public.scratch', session);
+    expect(session.memory!.temporaryTables.has('scratch')).toBe(false);
+  });
+
   it('follows SQL-level prepared statements across calls', () => {
     const session = ctx();
     expect(rules('PREPARE p AS DELETE FROM users', session)).toEqual(['destructive/delete-without-where']);
@@ -159,6 +168,16 @@ describe('Postgres analysis: limits, locations, statements', () => {
     const a = analyzePostgres('SELECT 1;\nDELET FROM x', ctx());
     expect(a.findings[0]?.rule).toBe('opaque/unparseable');
     expect(a.findings[0]?.location).toEqual({ line: 2, column: 1 });
+  });
+
+  it("judges a write to pg_catalog relations as a catalog write, not to the user's own pg_ tables", () => {
+    expect(rules("UPDATE pg_settings SET setting = 'off' WHERE name = 'x'")).toContain(
+      'privilege/catalog-write',
+    );
+    expect(rules('DELETE FROM pg_largeobject WHERE loid = 1')).toContain('privilege/catalog-write');
+    expect(rules('INSERT INTO public.pg_class VALUES (1)')).not.toContain('privilege/catalog-write');
+    expect(rules('INSERT INTO pg_cursor_test VALUES (1)')).toEqual([]);
+    expect(rules('UPDATE pg_stream_test SET v = 1 WHERE id = 2')).toEqual([]);
   });
 
   it('marks read-only statements', () => {

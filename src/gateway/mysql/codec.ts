@@ -68,19 +68,26 @@ export class Reader {
     this.pos = stop < this.end ? stop + 1 : stop;
     return s;
   }
-  /** Length-encoded integer; `null` for the 0xFB NULL marker of text rows. */
-  lenenc(): number | null {
+  /**
+   * Length-encoded integer as an exact unsigned 64-bit value; `null` for the 0xFB NULL marker of
+   * text rows. Values such as insert ids and row counts use the whole range (BIGINT UNSIGNED keys
+   * from 2^63, a negative AUTO_INCREMENT seen as its two's complement).
+   */
+  lenencBig(): bigint | null {
     const first = this.u8();
-    if (first < 0xfb) return first;
+    if (first < 0xfb) return BigInt(first);
     if (first === 0xfb) return null;
-    if (first === 0xfc) return this.u16();
-    if (first === 0xfd) return this.u24();
-    if (first === 0xfe) {
-      const v = this.u64();
-      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError('length-encoded integer too large');
-      return Number(v);
-    }
+    if (first === 0xfc) return BigInt(this.u16());
+    if (first === 0xfd) return BigInt(this.u24());
+    if (first === 0xfe) return this.u64();
     throw new ProtocolError('invalid length-encoded integer');
+  }
+  /** A length-encoded length or count of fields: always far below 2^53, so a larger one is malformed. */
+  lenenc(): number | null {
+    const v = this.lenencBig();
+    if (v === null) return null;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError('length-encoded length too large');
+    return Number(v);
   }
   lenencBytes(): Buffer | null {
     const n = this.lenenc();
@@ -208,6 +215,7 @@ export function okPayload(status: number, sessionTrack: boolean): Buffer {
 }
 
 export interface OkFields {
+  /** Affected rows; a count, so precision above 2^53 does not matter to the judgement. */
   affected: number;
   status: number;
   warnings: number;
@@ -217,8 +225,8 @@ export interface OkFields {
 export function parseOk(buf: Buffer, start: number, end: number): OkFields {
   const r = new Reader(buf, start, end);
   r.u8();
-  const affected = r.lenenc() ?? 0;
-  r.lenenc();
+  const affected = Number(r.lenencBig() ?? 0n);
+  r.lenencBig(); // last insert id: the client reads it from the forwarded bytes, exact
   const status = r.u16();
   const warnings = r.remaining >= 2 ? r.u16() : 0;
   return { affected, status, warnings };

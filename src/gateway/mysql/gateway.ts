@@ -15,7 +15,7 @@ import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { generateKeys, selfSignedCertificate } from './gateway-tls.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
-import { loginUpstream, UpstreamError } from './upstream.js';
+import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
 
 export interface MysqlGatewayOptions {
@@ -63,6 +63,17 @@ export interface MysqlGateway extends GatewayHandle {
 const FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;
 const CR_CONNECTION_ERROR = 2002;
 const ER_CON_COUNT_ERROR = 1040;
+
+/** The server's own ERR as it is; anything else as a connection error naming the cause. */
+function asUpstreamError(err: unknown): UpstreamError {
+  return err instanceof UpstreamError
+    ? err
+    : new UpstreamError(
+        CR_CONNECTION_ERROR,
+        'HY000',
+        `guardrail: cannot log in to the database: ${(err as Error).message}`,
+      );
+}
 
 export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<MysqlGateway> {
   const upstream = parseUpstreamUrl(opts.upstream);
@@ -125,10 +136,22 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     const conn = ++nextConn;
     socket.setNoDelay(true);
     const ch = new PacketChannel(socket, maxPacketBytes, 'the client', timeoutMs);
+    let greeted: GreetedUpstream;
+    try {
+      greeted = await greetUpstream(upstream, { timeoutMs, maxPayload: maxPacketBytes });
+    } catch (err) {
+      // As a server that cannot take a connection does: an ERR in place of the greeting.
+      const e = asUpstreamError(err);
+      ch.writeErr(0, e.code, e.sqlState, e.message);
+      ch.detach();
+      ch.socket.end();
+      return;
+    }
     let login: Awaited<ReturnType<typeof authenticateClient>>;
     try {
-      login = await authenticateClient(ch, authConfig, conn);
+      login = await authenticateClient(ch, authConfig, greeted.greeting.connectionId);
     } catch (err) {
+      greeted.abandon();
       if (err instanceof AccessDenied) ch.writeErr(err.seq, 1045, '28000', err.message);
       else if (err instanceof ProtocolError && !(err instanceof ConnectionClosed) && !ch.socket.destroyed)
         // The client's packets did not make sense; its next packet would have had id 2.
@@ -147,27 +170,18 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
       ...(application ? { application } : {}),
       client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
     });
-    let up: Awaited<ReturnType<typeof loginUpstream>>;
+    let up: Awaited<ReturnType<GreetedUpstream['login']>>;
     try {
-      up = await loginUpstream(upstream, {
+      up = await greeted.login({
         capabilities: login.capabilities,
         charset: r.charset,
         maxPacket: r.maxPacket,
-        timeoutMs,
-        maxPayload: maxPacketBytes,
         ...((r.database ?? upstream.database) ? { database: r.database ?? upstream.database } : {}),
       });
       if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
         throw new Error('the database no longer offers the capabilities announced to the client');
     } catch (err) {
-      const e =
-        err instanceof UpstreamError
-          ? err
-          : new UpstreamError(
-              CR_CONNECTION_ERROR,
-              'HY000',
-              `guardrail: cannot log in to the database: ${(err as Error).message}`,
-            );
+      const e = asUpstreamError(err);
       ch.writeErr(login.seq, e.code, e.sqlState, e.message);
       ch.detach();
       ch.socket.end();

@@ -73,29 +73,65 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-export async function loginUpstream(cfg: UpstreamConfig, req: LoginRequest): Promise<UpstreamLogin> {
-  const raw = await openSocket(cfg.host, cfg.port, req.timeoutMs);
-  const ch = new PacketChannel(raw, req.maxPayload, 'the database', req.timeoutMs);
-  try {
-    return await authenticate(ch, cfg, req);
-  } catch (err) {
+/** A database connection that has sent its greeting and waits for the login. */
+export interface GreetedUpstream {
+  greeting: Greeting;
+  /** Logs in with what the client asked for; on failure the connection is closed. */
+  login(req: Omit<LoginRequest, 'timeoutMs' | 'maxPayload'>): Promise<UpstreamLogin>;
+  /** Drops the connection without logging in (the client never finished its own login). */
+  abandon(): void;
+}
+
+/**
+ * Connects and reads the greeting only: the gateway greets its client with the database's own
+ * thread id, so CONNECTION_ID() and `KILL id` agree with what the driver was told.
+ */
+export async function greetUpstream(
+  cfg: UpstreamConfig,
+  limits: Pick<LoginRequest, 'timeoutMs' | 'maxPayload'>,
+): Promise<GreetedUpstream> {
+  const raw = await openSocket(cfg.host, cfg.port, limits.timeoutMs);
+  const ch = new PacketChannel(raw, limits.maxPayload, 'the database', limits.timeoutMs);
+  const abandon = () => {
     ch.detach();
     ch.socket.destroy();
+  };
+  try {
+    const first = await ch.read();
+    if (first.payload[0] === 0xff) {
+      const e = parseErr(first.payload);
+      throw new UpstreamError(e.code, e.sqlState, e.message);
+    }
+    const greeting = parseGreeting(first.payload);
+    return {
+      greeting,
+      abandon,
+      async login(req) {
+        try {
+          return await authenticate(ch, cfg, { ...req, ...limits }, greeting, first.lastSeq + 1);
+        } catch (err) {
+          abandon();
+          throw err;
+        }
+      },
+    };
+  } catch (err) {
+    abandon();
     throw err;
   }
+}
+
+export async function loginUpstream(cfg: UpstreamConfig, req: LoginRequest): Promise<UpstreamLogin> {
+  return (await greetUpstream(cfg, req)).login(req);
 }
 
 async function authenticate(
   ch: PacketChannel,
   cfg: UpstreamConfig,
   req: LoginRequest,
+  greeting: Greeting,
+  firstSeq: number,
 ): Promise<UpstreamLogin> {
-  const first = await ch.read();
-  if (first.payload[0] === 0xff) {
-    const e = parseErr(first.payload);
-    throw new UpstreamError(e.code, e.sqlState, e.message);
-  }
-  const greeting = parseGreeting(first.payload);
   const serverTls = (greeting.capabilities & Cap.SSL) !== 0;
   const useTls = cfg.sslMode !== 'disable' && (serverTls || cfg.sslMode !== 'prefer');
   if (useTls && !serverTls)
@@ -107,7 +143,7 @@ async function authenticate(
   const announced = loginCapabilities(capabilities | (useTls ? Cap.SSL : 0), req.database);
   const charset = req.charset ?? greeting.charset;
   const maxPacket = req.maxPacket ?? 0x1000000;
-  let seq = first.lastSeq + 1;
+  let seq = firstSeq;
   if (useTls) {
     seq = ch.write(sslRequestPayload(announced, maxPacket, charset), seq);
     await ch.upgrade(

@@ -7,11 +7,12 @@ import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
 import { DryRun } from './dry-run.js';
+import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { UpstreamConfig } from './options.js';
-import { MessageReader, ProtocolError } from './reader.js';
+import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
 import { Prepared, Replies } from './replies.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
@@ -100,12 +101,17 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
     const keys = s.cancels.register(upstream.pid, upstream.secret);
     const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
     const link = new Link(client, upstream.socket, session, s, pathChanged, () =>
-      s.cancels.release(keys.pid),
+      s.cancels.release(keys.pid, keys.secret),
     );
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
     clearTimeout(timer);
     reader.detach();
+    if (err instanceof StartupRefused) {
+      if (err.reply) client.end(err.reply);
+      else client.end();
+      return;
+    }
     const e = err instanceof ProtocolError ? err : new ProtocolError((err as Error).message, 'XX000');
     fatal(client, e.code, e.message);
     try {
@@ -167,6 +173,8 @@ class Link {
   private serverHeld = false;
   private readonly serverWhole = SERVER_WHOLE.slice();
   private terminating = false;
+  /** The server's last ErrorResponse was FATAL or PANIC: its closing the link is expected. */
+  private serverEnded = false;
   private closed = false;
   private readonly serverOut: Outbox;
   private readonly clientOut: Outbox;
@@ -252,6 +260,7 @@ class Link {
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
       message: (type, buf, start, end) => {
+        if (type === T.error) this.serverEnded = endsSession(buf, start, end);
         const d = this.replies.message(type, buf, start, end);
         if (d === STOP) {
           this.serverHeld = true;
@@ -293,8 +302,8 @@ class Link {
     server.on('error', (err) =>
       this.fail('08006', `upstream connection failed: ${err.message}`, 'upstream lost'),
     );
-    server.on('end', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
-    server.on('close', () => this.fail('08006', 'upstream closed the connection', 'upstream closed'));
+    server.on('end', () => this.upstreamClosed());
+    server.on('close', () => this.upstreamClosed());
     if (leftover.length > 0) this.push(this.fromClient, leftover);
   }
 
@@ -328,6 +337,12 @@ class Link {
 
   private toClient(buf: Buffer): void {
     if (!this.closed) this.clientOut.send(buf);
+  }
+
+  /** After the server's own FATAL (e.g. 57P01, terminated) the client has its last error already. */
+  private upstreamClosed(): void {
+    if (this.serverEnded) this.close('upstream ended the session with a FATAL error');
+    else this.fail('08006', 'upstream closed the connection', 'upstream closed');
   }
 
   private fail(code: string, message: string, reason: string): void {

@@ -11,6 +11,19 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * A bad first packet that PostgreSQL answers the way it is answered here: by closing the
+ * connection at once (`reply` null: the server only logs it) or after exactly these bytes.
+ */
+export class StartupRefused extends ProtocolError {
+  constructor(
+    message: string,
+    readonly reply: Buffer | null = null,
+  ) {
+    super(message);
+  }
+}
+
 export class MessageReader {
   private buf: Buffer = Buffer.alloc(0);
   private wake: (() => void) | null = null;
@@ -75,7 +88,8 @@ export class MessageReader {
   async packet(): Promise<Buffer> {
     await this.need(4);
     const length = this.buf.readInt32BE(0);
-    if (length < 8 || length > 10_000) throw new ProtocolError(`invalid start-up packet length ${length}`);
+    // Terminate or a Query sent first lands here too (their type byte reads as a huge length).
+    if (length < 8 || length > 10_000) throw new StartupRefused(`invalid start-up packet length ${length}`);
     await this.need(length);
     return this.take(length);
   }

@@ -8,11 +8,14 @@ import {
   readCString,
   SSL_REQUEST,
 } from './codec.js';
-import { type MessageReader, ProtocolError } from './reader.js';
+import { type MessageReader, ProtocolError, StartupRefused } from './reader.js';
 
 export type Startup =
   | { kind: 'cancel'; pid: number; secret: number }
   | { kind: 'startup'; params: Record<string, string> };
+
+/** The server's words for a StartupMessage whose name/value list does not end where it should. */
+const BAD_LAYOUT = 'invalid startup packet layout: expected terminator as last byte';
 
 export async function readStartup(reader: MessageReader, socket: Socket): Promise<Startup> {
   for (;;) {
@@ -25,11 +28,16 @@ export async function readStartup(reader: MessageReader, socket: Socket): Promis
       continue;
     }
     if (code === CANCEL_REQUEST) {
-      if (packet.length < 16) throw new ProtocolError('malformed CancelRequest');
+      if (packet.length !== 16) throw new StartupRefused('malformed CancelRequest');
       return { kind: 'cancel', pid: packet.readInt32BE(8), secret: packet.readInt32BE(12) };
     }
     const major = code >>> 16;
     const minor = code & 0xffff;
+    // A protocol 2 client reads only the old error format: a bare 'E' and the text.
+    if (major < 3) {
+      const text = `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`;
+      throw new StartupRefused(text, Buffer.from(`EFATAL:  ${text}\n\0`));
+    }
     if (major !== 3)
       throw new ProtocolError(
         `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`,
@@ -40,13 +48,15 @@ export async function readStartup(reader: MessageReader, socket: Socket): Promis
     let pos = 8;
     while (pos < packet.length && packet[pos] !== 0) {
       const key = readCString(packet, pos, packet.length);
-      if (key.next < 0) throw new ProtocolError('malformed StartupMessage');
+      if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
       const value = readCString(packet, key.next, packet.length);
-      if (value.next < 0) throw new ProtocolError('malformed StartupMessage');
+      if (value.next < 0) throw new ProtocolError(BAD_LAYOUT);
       if (key.value.startsWith('_pq_.')) unrecognized.push(key.value);
       else params[key.value] = value.value;
       pos = value.next;
     }
+    if (pos !== packet.length - 1) throw new ProtocolError(BAD_LAYOUT);
+    if (!params.user) throw new ProtocolError('no PostgreSQL user name specified in startup packet', '28000');
     if (minor > 0 || unrecognized.length > 0) socket.write(negotiateProtocolVersion(0, unrecognized));
     return { kind: 'startup', params };
   }

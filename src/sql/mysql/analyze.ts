@@ -500,7 +500,12 @@ function catalogWrites(tokens: readonly Token[], env: Env): string[] {
  * consults it.
  */
 function createdTables(cls: ReturnType<typeof classifyTokens>, tokens: readonly Token[], env: Env) {
-  const tables = (env.ctx.memory ??= { functions: new Map(), prepared: new Map(), tables: new Set() }).tables;
+  const tables = (env.ctx.memory ??= {
+    functions: new Map(),
+    prepared: new Map(),
+    tables: new Set(),
+    temporaryTables: new Set(),
+  }).tables;
   const at = tokens.findIndex((t, i) => i < 3 && isWord(t, 'TABLE'));
   if (isWord(tokens[0], 'CREATE') && at > 0) {
     const n = readName(tokens, isWord(tokens[at + 1], 'IF') ? at + 4 : at + 1);

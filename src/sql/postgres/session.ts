@@ -20,7 +20,7 @@ const ROW_SCOPED = new Set([
 ]);
 
 export function newSessionMemory(): SessionMemory {
-  return { functions: new Map(), prepared: new Map(), tables: new Set() };
+  return { functions: new Map(), prepared: new Map(), tables: new Set(), temporaryTables: new Set() };
 }
 
 function bare(name: string): string {
@@ -114,7 +114,12 @@ export class SessionJudge {
           if (callAt === undefined) {
             memory.tables.add(e.name);
             memory.tables.add(bare(e.name));
+            if (e.temporary) memory.temporaryTables.add(bare(e.name));
           }
+          break;
+        case 'dropped-table':
+          // Whichever table went, a permanent one of that name may be what the name means now.
+          memory.temporaryTables.delete(bare(e.name));
           break;
         case 'function':
           if (callAt === undefined) {

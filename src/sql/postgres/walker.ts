@@ -13,6 +13,7 @@ import {
   RISKY_EXTENSIONS,
   sqlTextArguments,
 } from './builtins.js';
+import { CATALOG_RELATIONS } from './catalog-relations.js';
 import { constantString, type LiteralTracker, parameterTautology, references, truth } from './constant.js';
 import {
   asList,
@@ -47,7 +48,8 @@ export type Effect =
   /** A write to `table`: fires the triggers this session created on it. */
   | { kind: 'write'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
-  | { kind: 'table'; name: string }
+  | { kind: 'table'; name: string; temporary: boolean }
+  | { kind: 'dropped-table'; name: string }
   | { kind: 'unless-created'; table: string; finding: Pending }
   | { kind: 'prepare'; name: string; findings: Pending[] }
   | { kind: 'execute'; name: string; at: number }
@@ -465,7 +467,7 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
   const rv = asNode(n.relation);
   const schema = str(rv?.schemaname);
   const rel = str(rv?.relname) ?? '';
-  if (schema === 'pg_catalog' || (schema === undefined && rel.startsWith('pg_'))) {
+  if (schema === 'pg_catalog' || (schema === undefined && CATALOG_RELATIONS.has(rel))) {
     w.add(
       'privilege/catalog-write',
       [rangeVarName(rv)],
@@ -478,6 +480,15 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
 /** A write to a table: triggers the session created on it run (see SessionJudge). */
 function writes(w: Walker, table: string, at: number): void {
   if (table) w.effects.push({ kind: 'write', table, at });
+}
+
+/** CREATE [TEMP] TABLE, CREATE TABLE AS, SELECT INTO: the table and whether it is the session's own. */
+function createdTable(relation: unknown): Effect {
+  return {
+    kind: 'table',
+    name: rangeVarName(relation),
+    temporary: str(asNode(relation)?.relpersistence) === 't',
+  };
 }
 
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
@@ -896,6 +907,7 @@ const HANDLERS: Record<string, Handler> = {
     const rule = DROP_RULES[type] ?? 'destructive/drop-other';
     const kind = DROP_KIND_SQL[type] ?? type.replace('OBJECT_', '').replace(/_/g, ' ');
     w.add(rule, names, dropMessage(kind, names, n), w.at());
+    if (type === 'OBJECT_TABLE') for (const name of names) w.effects.push({ kind: 'dropped-table', name });
     return undefined;
   },
   DropdbStmt(w, n) {
@@ -975,16 +987,16 @@ const HANDLERS: Record<string, Handler> = {
     return undefined;
   },
   CreateStmt(w, n) {
-    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(n.relation) });
+    if (!n.if_not_exists) w.effects.push(createdTable(n.relation));
     return undefined;
   },
   CreateTableAsStmt(w, n) {
-    if (!n.if_not_exists) w.effects.push({ kind: 'table', name: rangeVarName(asNode(n.into)?.rel) });
+    if (!n.if_not_exists) w.effects.push(createdTable(asNode(n.into)?.rel));
     return undefined;
   },
   SelectStmt(w, n) {
     const into = asNode(n.intoClause);
-    if (into) w.effects.push({ kind: 'table', name: rangeVarName(into.rel) });
+    if (into) w.effects.push(createdTable(into.rel));
     return undefined;
   },
   CopyStmt(w, n) {

@@ -1,0 +1,313 @@
+// node-postgres and raw protocol clients, straight against PostgreSQL and through an audit-mode
+// gateway: what a driver sees must be the same.
+import { connect } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frame, rawClient } from '../integration/pg-harness.js';
+import { run, SYSTEM_PYTHON } from '../support/mysql-clients.js';
+import { type PgServer, startPostgres } from '../support/pg-server.js';
+import { type AuditGateway, auditPostgres, onBoth, type Target } from './harness.js';
+
+let db: PgServer;
+let audit: AuditGateway;
+
+beforeAll(async () => {
+  db = await startPostgres();
+  audit = await auditPostgres(db);
+});
+afterAll(async () => {
+  await audit?.close();
+  await db?.stop();
+});
+
+/** Type and SQLSTATE of each whole message in what a connection sent last. */
+function messages(buf: Buffer): string[] {
+  const out: string[] = [];
+  for (let pos = 0; pos + 5 <= buf.length; pos += 1 + buf.readInt32BE(pos + 1)) {
+    const body = buf.subarray(pos + 5, pos + 1 + buf.readInt32BE(pos + 1));
+    const code = body.toString('latin1').match(/\0C([0-9A-Z]{5})\0/)?.[1];
+    out.push(code ? `${String.fromCharCode(buf[pos]!)} ${code}` : String.fromCharCode(buf[pos]!));
+  }
+  return out;
+}
+
+const config = (t: Target): pg.ClientConfig => ({
+  host: t.host,
+  port: t.port,
+  user: t.user,
+  password: t.password,
+  database: t.database,
+});
+
+describe('a backend terminated by pg_terminate_backend', () => {
+  it('sends a protocol client the server FATAL 57P01 and nothing after it', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const raw = await rawClient(t);
+      raw.send(frame('Q', "SET application_name = 'compat-raw'"));
+      await raw.untilReady();
+      await db.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'compat-raw'",
+      );
+      return messages(await raw.closed());
+    });
+    expect(r.direct).toEqual(['E 57P01']);
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('gives a pooled node-postgres client exactly the server FATAL, and the pool goes on', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const pool = new pg.Pool({ ...config(t), max: 1 });
+      const errors: string[] = [];
+      pool.on('error', (err) => errors.push(`${(err as pg.DatabaseError).code} ${err.message}`));
+      const client = await pool.connect();
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      client.release();
+      // From another session, as an operator would.
+      await db.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await ended;
+      // A second error, had one come, arrives with the close: give it a moment.
+      await new Promise((res) => setTimeout(res, 200));
+      const after = await pool.query<{ one: number }>('SELECT 1 AS one');
+      await pool.end();
+      return { errors, after: after.rows };
+    });
+    expect(r.direct).toEqual({
+      errors: ['57P01 terminating connection due to administrator command'],
+      after: [{ one: 1 }],
+    });
+    expect(r.gateway).toEqual(r.direct);
+  });
+});
+
+/** An answer to a first packet: 'N' (no TLS), a protocol 2 error, or protocol 3 messages. */
+function answer(got: Buffer): string[] {
+  if (got.length === 1 && got[0] === 0x4e) return ['N'];
+  // The old format is 'E' and the text; a v3 message has a length word whose top byte is 0.
+  if (got[0] === 0x45 && got[1] !== 0) return [`E (protocol 2) ${got.subarray(1, 7).toString('latin1')}`];
+  return messages(got);
+}
+
+/** Sends bytes as a new connection's first packet (then half-closes if asked) and reads the answer until the close. */
+function firstPacket(t: Target, bytes: Buffer, halfClose: boolean): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: t.host, port: t.port });
+    let got = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer(got)));
+    socket.on('connect', () => {
+      socket.write(bytes);
+      if (halfClose) socket.end();
+    });
+    setTimeout(() => reject(new Error('the connection stayed open')), 10_000).unref();
+  });
+}
+
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const startupPacket = (version: number, body: string) => {
+  const rest = Buffer.concat([int32(version), Buffer.from(body)]);
+  return Buffer.concat([int32(rest.length + 4), rest]);
+};
+
+describe('a first packet that is not a start-up message', () => {
+  // What PostgreSQL does with each is the expectation; the gateway must do the same.
+  const cases: [string, Buffer, boolean][] = [
+    ['Terminate first (a driver that connects and ends at once)', frame('X'), false],
+    ['a Query first', frame('Q', 'SELECT 1'), false],
+    ['nothing at all', Buffer.alloc(0), true],
+    ['a length word too short', int32(4), false],
+    ['a packet cut short', Buffer.concat([int32(100), int32(196608)]), true],
+    ['protocol 2.0', startupPacket(0x20000, 'user\0x\0\0'), false],
+    ['no user name', startupPacket(0x30000, 'database\0x\0\0'), false],
+    ['a missing terminator', startupPacket(0x30000, 'user\0x\0'), false],
+    ['a CancelRequest of the wrong length', Buffer.concat([int32(12), int32(80877102), int32(1)]), false],
+  ];
+  for (const [name, bytes, halfClose] of cases)
+    it(name, async () => {
+      const r = await onBoth(audit.targets, (t) => firstPacket(t, bytes, halfClose));
+      expect(r.gateway).toEqual(r.direct);
+    });
+});
+
+describe("the user's own tables named pg_…", () => {
+  it('are read and written like any table, and the audit transcript holds no catalog-write finding', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      const table = `pg_cursor_test_${t.name}`;
+      await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+      const inserted = await c.query(`INSERT INTO ${table} VALUES ($1, $2), (2, 'b')`, [1, 'a']);
+      const updated = await c.query(`UPDATE ${table} SET v = 'c' WHERE id = 2`);
+      const { rows } = await c.query(`SELECT id, v FROM ${table} ORDER BY id`);
+      await c.end();
+      return { inserted: inserted.rowCount, updated: updated.rowCount, rows };
+    });
+    expect(r.direct).toEqual({
+      inserted: 2,
+      updated: 1,
+      rows: [
+        { id: 1, v: 'a' },
+        { id: 2, v: 'c' },
+      ],
+    });
+    expect(r.gateway).toEqual(r.direct);
+    const verdicts = audit.recorder.lines.filter((l) => l.type === 'verdict');
+    const statements = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && l.text.includes('pg_cursor_test_gateway'),
+    );
+    expect(statements).toHaveLength(4);
+    for (const s of statements) {
+      const v = verdicts.find((x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id);
+      expect(v).toMatchObject({ action: 'allow' });
+      expect(v?.type === 'verdict' && v.rules).not.toContain('privilege/catalog-write');
+    }
+  });
+});
+
+/** Waits until the backend runs pg_sleep: a cancel sent earlier would find nothing to cancel. */
+async function sleepingIn(pid: number): Promise<void> {
+  for (;;) {
+    const rows = await db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+      [pid],
+    );
+    if (rows.length > 0) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+describe('the backend process id a driver is given', () => {
+  it('is what pg_backend_pid() says, and tags the session’s own notifications', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      const known = (c as unknown as { processID: number }).processID;
+      const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const got = new Promise<pg.Notification>((resolve) => c.once('notification', resolve));
+      await c.query('LISTEN compat_news');
+      await c.query("NOTIFY compat_news, 'mine'");
+      const n = await got;
+      await c.end();
+      return { same: known === rows[0]!.pid, own: n.processId === known, payload: n.payload };
+    });
+    expect(r.direct).toEqual({ same: true, own: true, payload: 'mine' });
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('cancels a running query by that id: pg_cancel_backend from another session and the CancelRequest', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const codes: string[] = [];
+      const c = new pg.Client(config(t));
+      const other = new pg.Client(config(t));
+      await Promise.all([c.connect(), other.connect()]);
+      const pid = (c as unknown as { processID: number }).processID;
+      // pg_cancel_backend(pid) with the id the driver knows, from a second session.
+      let sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
+      await sleepingIn(pid);
+      const cancelled = await other.query<{ ok: boolean }>('SELECT pg_cancel_backend($1) AS ok', [pid]);
+      codes.push(String(cancelled.rows[0]!.ok), String(await sleeping));
+      // The protocol's CancelRequest, as node-postgres sends it.
+      sleeping = c.query('SELECT pg_sleep(30)').catch((e: pg.DatabaseError) => e.code ?? '');
+      await sleepingIn(pid);
+      const canceller = new pg.Client(config(t));
+      const internals = c as unknown as { activeQuery: unknown };
+      (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(c, internals.activeQuery);
+      codes.push(String(await sleeping));
+      const after = await c.query<{ one: number }>('SELECT 1 AS one');
+      await Promise.all([c.end(), other.end()]);
+      return { codes, after: after.rows };
+    });
+    expect(r.direct).toEqual({ codes: ['true', '57014', '57014'], after: [{ one: 1 }] });
+    expect(r.gateway).toEqual(r.direct);
+  });
+});
+
+describe("the session's own temporary tables", () => {
+  it('take writes by key without a mass-change finding, though the side connection cannot see them', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      await c.query('CREATE TEMP TABLE scratch (id int PRIMARY KEY, v text)');
+      await c.query("INSERT INTO scratch SELECT g, 'x' FROM generate_series(1, 200) g");
+      const updated = await c.query("UPDATE scratch SET v = 'y' WHERE id = 123");
+      const deleted = await c.query('DELETE FROM pg_temp.scratch WHERE id = 7');
+      const { rows } = await c.query("SELECT count(*)::int AS n FROM scratch WHERE v = 'y'");
+      await c.end();
+      return { updated: updated.rowCount, deleted: deleted.rowCount, rows };
+    });
+    expect(r.direct).toEqual({ updated: 1, deleted: 1, rows: [{ n: 1 }] });
+    expect(r.gateway).toEqual(r.direct);
+    const writes = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && /^(UPDATE|DELETE FROM) (pg_temp\.)?scratch/.test(l.text),
+    );
+    expect(writes).toHaveLength(2);
+    for (const s of writes) {
+      const v = audit.recorder.lines.find(
+        (x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id,
+      );
+      expect(v).toMatchObject({ action: 'allow', rules: [] });
+    }
+  });
+});
+
+describe('psycopg2', () => {
+  // The pid psycopg2 knows, its own notifications, and pg_cancel_backend by that pid from another session.
+  const script = `
+import threading, time, psycopg2
+conn = psycopg2.connect("")
+conn.autocommit = True
+pid = conn.get_backend_pid()
+cur = conn.cursor()
+cur.execute("select pg_backend_pid()")
+print("pid matches", cur.fetchone()[0] == pid)
+cur.execute("listen py_news")
+cur.execute("notify py_news, 'mine'")
+conn.poll()
+n = conn.notifies.pop(0)
+print("own notification", n.pid == pid, n.payload)
+other = psycopg2.connect("")
+def stop():
+    c2 = other.cursor()
+    while True:
+        c2.execute("select count(*) from pg_stat_activity where pid = %s and state = 'active' and query like 'select pg_sleep%%'", (pid,))
+        if c2.fetchone()[0]:
+            break
+        time.sleep(0.02)
+    c2.execute("select pg_cancel_backend(%s)", (pid,))
+threading.Thread(target=stop).start()
+try:
+    cur.execute("select pg_sleep(30)")
+except psycopg2.Error as e:
+    print("cancelled", e.pgcode)
+cur.execute("select 'still usable'")
+print(cur.fetchone()[0])
+other.close()
+conn.close()
+`;
+  it('sees the same pid, notifications and cancel directly and through the gateway', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const out = await run(SYSTEM_PYTHON, ['-c', script], '', {
+        PGHOST: t.host,
+        PGPORT: String(t.port),
+        PGUSER: t.user,
+        PGPASSWORD: t.password,
+        PGDATABASE: t.database,
+        PGSSLMODE: 'disable',
+      });
+      return { code: out.code, stdout: out.stdout, stderr: out.stderr };
+    });
+    expect(r.direct).toEqual({
+      code: 0,
+      stdout: 'pid matches True\nown notification True mine\ncancelled 57014\nstill usable\n',
+      stderr: '',
+    });
+    expect(r.gateway).toEqual(r.direct);
+  });
+});
