@@ -96,7 +96,8 @@ export interface GatewayContext {
   database: { name: string; host: string; role: string };
   /** Masks secrets in statement text before it is recorded (MySQL lexing needs the session's sql_mode). */
   redact: (text: string, ctx?: AnalysisContext) => string;
-  redactParams?: (params: unknown[]) => unknown[];
+  /** Redacts bound values for the record; `text` says which placeholders sit in secret positions. */
+  redactParams?: (params: unknown[], text: string, ctx: AnalysisContext) => unknown[];
   /** Postgres: the catalog of user functions (side connection) and the analyzer's list of calls. */
   functions?: FunctionCatalog;
   calledFunctions?: (text: string, ctx: AnalysisContext) => { name: string; schema?: string }[];
@@ -241,7 +242,10 @@ export class Session {
       inTransaction: statement.inTransaction,
     };
     if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => '[param]');
+    if (params)
+      recorded.params =
+        this.gateway.redactParams?.(params, statement.text, this.analysisContext) ??
+        params.map(() => '[param]');
     this.record(recorded);
   }
 
