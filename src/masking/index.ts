@@ -32,8 +32,10 @@ export type {
   CatalogRelation,
   LineageCatalog,
   LineageResult,
+  MaskedUse,
   OutputColumn,
   StatementLineage,
+  UsePosition,
 } from './pg-lineage.js';
 export type { PgField, PgRowPlan } from './pg-row-plan.js';
 export {
@@ -53,6 +55,7 @@ export {
   REPLACE,
   TO_NULL,
 } from './plan.js';
+export { SettingTaint } from './setting-taint.js';
 export * from './types.js';
 
 export interface Masking {

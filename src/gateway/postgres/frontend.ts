@@ -6,7 +6,7 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
-import type { LineageResult } from '../../masking/index.js';
+import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -50,6 +50,8 @@ export class Frontend {
   private discarding = false;
   /** The session may have changed its search path or role (see changesSessionPath). */
   private pathChanged: boolean;
+  /** Settings written by statements that read masked data: reading them back is masked. */
+  private readonly settings = new SettingTaint();
 
   constructor(
     private readonly session: Session,
@@ -339,7 +341,7 @@ export class Frontend {
             { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
             facts,
           ]
-        : [j, { ...facts, lineage: l.statements }];
+        : [j, { ...facts, lineage: this.settings.apply(l.statements) }];
     // Without reports from the server, a changed search path or role ($user) cannot be followed.
     if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
     const { searchPath } = this.replies;
