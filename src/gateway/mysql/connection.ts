@@ -26,10 +26,11 @@ import {
   type ScanSink,
 } from './codec.js';
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
+import { DiagnosticsTaint } from './diagnostics-taint.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
-import { ResultMasker, type ResultPlan } from './result-masking.js';
+import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { UpstreamError } from './upstream.js';
 
 /**
@@ -122,6 +123,7 @@ export class MysqlConnection implements ScanSink {
   private lastPrepared: number | undefined;
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   private capturing: ResultMasker | undefined;
+  private readonly diagnostics: DiagnosticsTaint;
 
   constructor(
     private readonly client: Socket,
@@ -132,6 +134,7 @@ export class MysqlConnection implements ScanSink {
     private readonly onClose: () => void,
   ) {
     this.opts = opts;
+    this.diagnostics = new DiagnosticsTaint(opts.masking.matcher);
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
@@ -263,7 +266,12 @@ export class MysqlConnection implements ScanSink {
           ? { error: { code: '42000', message: `guardrail: result withheld: ${withheld}` } }
           : e
             ? // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
-              { error: { code: e.sqlState, message: `${e.code}: ${e.message}` } }
+              {
+                error: {
+                  code: e.sqlState,
+                  message: `${e.code}: ${cur.masker?.withholds(e.code) ? WITHHELD_TEXT : e.message}`,
+                },
+              }
             : {}),
       });
     }
@@ -435,12 +443,12 @@ export class MysqlConnection implements ScanSink {
     }
     const s = catalog.sources(text, this.context.mysql?.schema ?? '', this.context.sqlMode ?? '');
     if (!(s instanceof Promise)) {
-      go(s);
+      go(this.diagnostics.judge(text, s));
       return;
     }
     this.busy = true;
     s.then((r) => {
-      if (!this.closed) go(r);
+      if (!this.closed) go(this.diagnostics.judge(text, r));
     });
   }
 
