@@ -364,6 +364,22 @@ export class Session {
   }
 
   /**
+   * A review found after the verdict, once masking has followed the statement (strict mode): the
+   * statement is recorded as held for these reasons and goes the way of any review (approval,
+   * batch pre-approval, dry run, audit mode).
+   */
+  review(j: Judgement, reasons: Finding[]): Judgement | Promise<Judgement> {
+    const analysis: Analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
+    return this.conclude(
+      j.statement,
+      analysis,
+      { action: 'review', reasons },
+      undefined,
+      j.statement.via === 'prepared',
+    );
+  }
+
+  /**
    * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
    * review runs without waiting: the report then shows its real effect. Not what the analyzer
    * could not see into, nor what reaches outside the database: neither would be rolled back.

@@ -95,6 +95,7 @@ export function compileMasking(config: Partial<MaskingConfig> = {}): Masking {
     columns: config.columns ?? [],
     onWire: config.onWire ?? false,
     replacement: config.replacement ?? DEFAULT_REPLACEMENT,
+    ...(config.strict ? { strict: true } : {}),
     ...(config.detectors ? { detectors: config.detectors } : {}),
     ...(config.custom ? { custom: config.custom } : {}),
   };

@@ -266,7 +266,7 @@ type Position = UsePosition | 'selected';
 const REPLACEABLE = new Set<Position>(['selected', 'expression', 'function argument']);
 
 // Nodes that group expressions without computing anything: the position goes through unchanged.
-const NEUTRAL = new Set(['ResTarget', 'List', 'SortBy', 'NamedArgExpr', 'WindowDef']);
+const NEUTRAL = new Set(['ResTarget', 'List', 'SortBy', 'NamedArgExpr']);
 
 class Lineage {
   /** Where the expression being walked sits, for strict mode's report. */
@@ -764,10 +764,14 @@ class Lineage {
             `${name.join('.')}() is a user-defined function; masking cannot see which columns it reads`,
           );
         }
-        return this.at(this.nested('function argument'), () => this.children(body, scope, env));
+        const { over, ...call } = body;
+        const v = this.at(this.nested('function argument'), () => this.children(call, scope, env));
+        return over ? or([v, this.at(this.nested('window'), () => this.children(over, scope, env))]) : v;
       }
       default:
         if (NEUTRAL.has(type)) return this.children(body, scope, env);
+        if (type === 'WindowDef')
+          return this.at(this.nested('window'), () => this.children(body, scope, env));
         if (COMBINING.has(type))
           return this.at(this.nested('expression'), () => this.children(body, scope, env));
         throw new Refusal(`expression ${type} is not understood by masking`);

@@ -6,7 +6,14 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
-import { type LineageResult, SettingTaint } from '../../masking/index.js';
+import {
+  type LineageResult,
+  SettingTaint,
+  type StatementLineage,
+  type UsePosition,
+} from '../../masking/index.js';
+import { finding } from '../../sql/rules.js';
+import type { Finding } from '../../sql/types.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -335,13 +342,20 @@ export class Frontend {
     if (!catalog) return [j, { texts }];
     const ddl = texts.length === 0 || texts.some(changesCatalog);
     const facts: StatementFacts = { texts, ...(ddl ? { changesCatalog: true } : {}) };
-    const withLineage = (l: LineageResult): [Judgement, StatementFacts] =>
-      l.refuse
-        ? [
-            { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
-            facts,
-          ]
-        : [j, { ...facts, lineage: this.settings.apply(l.statements) }];
+    const withLineage = (
+      l: LineageResult,
+    ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> => {
+      if (l.refuse)
+        return [
+          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
+          facts,
+        ];
+      const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };
+      const held = catalog.masking.config.strict ? strictFindings(l.statements) : [];
+      if (held.length === 0) return [j, known];
+      const r = this.session.review(j, held);
+      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
+    };
     // Without reports from the server, a changed search path or role ($user) cannot be followed.
     if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
     const { searchPath } = this.replies;
@@ -357,6 +371,34 @@ export class Frontend {
       : withLineage(l);
   }
 }
+
+/** Masking strict mode: one finding per masked column used other than selected as is. */
+function strictFindings(statements: readonly StatementLineage[]): Finding[] {
+  const uses = new Map<string, Set<UsePosition>>();
+  for (const u of statements.flatMap((s) => s.uses ?? [])) {
+    const at = uses.get(u.column) ?? new Set<UsePosition>();
+    at.add(u.position);
+    uses.set(u.column, at);
+  }
+  return [...uses].map(([column, at]) =>
+    finding(
+      'exfiltration/masked-column-use',
+      [column],
+      `masking strict mode: masked column ${column} is used in ${[...at].map((p) => POSITION_WORDS[p]).join(', ')}; only selecting it as is is allowed`,
+    ),
+  );
+}
+
+const POSITION_WORDS: Record<UsePosition, string> = {
+  expression: 'an expression',
+  'function argument': 'a function argument',
+  predicate: 'a predicate',
+  join: 'a join condition',
+  'ORDER BY': 'an ORDER BY',
+  'GROUP BY': 'a GROUP BY',
+  window: 'a window',
+  'write elsewhere': 'a value written elsewhere',
+};
 
 /**
  * Drivers send Parse and its Bind together; when the Bind is already in the buffer, its
