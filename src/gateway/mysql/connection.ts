@@ -27,6 +27,7 @@ import {
 } from './codec.js';
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
 import { DiagnosticsTaint } from './diagnostics-taint.js';
+import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION, SET_READ_ONLY, standInPrepare } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
@@ -257,6 +258,8 @@ export class MysqlConnection implements ScanSink {
     cur.masker?.close();
     if (cur.statementId) {
       const e = t.error;
+      if (e?.code === ER_READ_ONLY_TRANSACTION && this.session.gateway.mode === 'dry-run')
+        this.session.notice('note', SKIPPED_CODE, DRY_RUN_WRITE);
       const withheld = cur.masker?.withheld;
       this.session.result(cur.statementId, {
         tag: t.kind === 'prepare' ? 'PREPARE' : t.resultSets > 0 ? 'RESULTSET' : 'OK',
@@ -346,6 +349,8 @@ export class MysqlConnection implements ScanSink {
   }
 
   private async refreshSessionState(): Promise<void> {
+    // A dry run's session is read-only (dry-run.ts), again after a reset.
+    if (this.session.gateway.mode === 'dry-run') await this.query(SET_READ_ONLY);
     const [row] = await this.query('SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client');
     if (!row) throw new ProtocolError('no row for @@sql_mode');
     this.context.sqlMode = row[0] ?? '';
@@ -401,6 +406,12 @@ export class MysqlConnection implements ScanSink {
 
   private reply(p: Packet, code: number, sqlState: string, message: string): void {
     this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
+  }
+
+  /** A dry run prepares a stand-in for a write: its executions are answered without running. */
+  private dryRunPrepare(p: Packet, text: string, j: Judgement): Packet {
+    if (this.session.gateway.mode !== 'dry-run' || j.analysis.readOnly) return p;
+    return { ...p, raw: frame(standInPrepare(text, this.context.sqlMode ?? ''), 0).bytes };
   }
 
   private forward(p: Packet, kind: ResponseKind, cur: Omit<InFlight, 'started' | 'lastSeq'> = {}): void {
@@ -534,7 +545,7 @@ export class MysqlConnection implements ScanSink {
         // Until this prepare succeeds, "the last prepared statement" names nothing runnable.
         this.lastPrepared = undefined;
         this.judge(p, text, 'prepared', undefined, (j) =>
-          this.forward(p, 'prepare', {
+          this.forward(this.dryRunPrepare(p, text, j), 'prepare', {
             statementId: j.statement.id,
             after: (t) => {
               this.lastPrepared = t.prepared?.statementId;
