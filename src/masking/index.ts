@@ -28,6 +28,7 @@ export { ValueDetectors, validateCustomPattern } from './detectors.js';
 export { KnownSecrets } from './known-secrets.js';
 export type { MysqlColumn, MysqlColumnPlan, TableRef } from './mysql-plan.js';
 export { maskMysqlBinaryRow, maskMysqlTextRow } from './mysql-rows.js';
+export { maskedNames, mysqlMaskedUses } from './mysql-strict.js';
 export type {
   CatalogRelation,
   LineageCatalog,

@@ -32,6 +32,7 @@ import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js
 import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, textRow } from './responses.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
+import { mysqlStrictFindings } from './strict.js';
 import { UpstreamError } from './upstream.js';
 
 /**
@@ -408,6 +409,30 @@ export class MysqlConnection implements ScanSink {
     this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
   }
 
+  /** Masking strict mode: a statement that uses a masked column other than as is waits for review. */
+  private strict(
+    p: Packet,
+    j: Judgement,
+    text: string,
+    sources: StatementSources | undefined,
+    go: (j: Judgement) => void,
+  ): void {
+    const held = mysqlStrictFindings(text, sources, this.opts.masking, this.context.sqlMode ?? '');
+    if (held.length === 0) {
+      go(j);
+      return;
+    }
+    const decided = (r: Judgement) => {
+      if (this.closed) return;
+      if (r.forward) go(r);
+      else if (r.skip) this.skipped(p, r);
+      else this.refuse(p, r.refusal ?? 'guardrail: refused', r.statement.id);
+    };
+    const r = this.session.review(j, held);
+    if (r instanceof Promise) r.then(decided);
+    else decided(r);
+  }
+
   /** A dry run prepares a stand-in for a write: its executions are answered without running. */
   private dryRunPrepare(p: Packet, text: string, j: Judgement): Packet {
     if (this.session.gateway.mode !== 'dry-run' || j.analysis.readOnly) return p;
@@ -528,14 +553,16 @@ export class MysqlConnection implements ScanSink {
     switch (cmd) {
       case Com.QUERY: {
         const text = payload.toString('utf8', 1);
-        this.judge(p, text, 'simple', undefined, (j) =>
+        this.judge(p, text, 'simple', undefined, (judged) =>
           this.withSources(text, (sources) =>
-            this.forward(p, 'results', {
-              statementId: j.statement.id,
-              text,
-              analysis: j.analysis,
-              masker: this.masker(false, j.statement.id, sources),
-            }),
+            this.strict(p, judged, text, sources, (j) =>
+              this.forward(p, 'results', {
+                statementId: j.statement.id,
+                text,
+                analysis: j.analysis,
+                masker: this.masker(false, j.statement.id, sources),
+              }),
+            ),
           ),
         );
         return;
@@ -782,19 +809,23 @@ export class MysqlConnection implements ScanSink {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
       return;
     }
-    this.withSources(s.text, (sources) => {
-      const masker = this.masker(true, j.statement.id, sources);
-      this.forward(p, 'results', {
-        statementId: j.statement.id,
-        text: s.text,
-        analysis: j.analysis,
-        masker,
-        after: (t) => {
-          if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-            s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-          else delete s.cursor;
-        },
-      });
+    this.withSources(s.text, (sources) =>
+      this.strict(p, j, s.text, sources, (j) => this.executeForwarded(p, s, j, sources)),
+    );
+  }
+
+  private executeForwarded(p: Packet, s: PreparedStatement, j: Judgement, sources?: StatementSources): void {
+    const masker = this.masker(true, j.statement.id, sources);
+    this.forward(p, 'results', {
+      statementId: j.statement.id,
+      text: s.text,
+      analysis: j.analysis,
+      masker,
+      after: (t) => {
+        if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
+          s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+        else delete s.cursor;
+      },
     });
   }
 

@@ -6,15 +6,9 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
-import {
-  type LineageResult,
-  SettingTaint,
-  type StatementLineage,
-  type UsePosition,
-} from '../../masking/index.js';
-import { finding } from '../../sql/rules.js';
-import type { Finding } from '../../sql/types.js';
+import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import type { Judgement, Session, Via } from '../session.js';
+import { strictFindings } from '../strict.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
@@ -351,7 +345,9 @@ export class Frontend {
           facts,
         ];
       const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };
-      const held = catalog.masking.config.strict ? strictFindings(l.statements) : [];
+      const held = catalog.masking.config.strict
+        ? strictFindings(l.statements.flatMap((s) => s.uses ?? []))
+        : [];
       if (held.length === 0) return [j, known];
       const r = this.session.review(j, held);
       return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
@@ -371,34 +367,6 @@ export class Frontend {
       : withLineage(l);
   }
 }
-
-/** Masking strict mode: one finding per masked column used other than selected as is. */
-function strictFindings(statements: readonly StatementLineage[]): Finding[] {
-  const uses = new Map<string, Set<UsePosition>>();
-  for (const u of statements.flatMap((s) => s.uses ?? [])) {
-    const at = uses.get(u.column) ?? new Set<UsePosition>();
-    at.add(u.position);
-    uses.set(u.column, at);
-  }
-  return [...uses].map(([column, at]) =>
-    finding(
-      'exfiltration/masked-column-use',
-      [column],
-      `masking strict mode: masked column ${column} is used in ${[...at].map((p) => POSITION_WORDS[p]).join(', ')}; only selecting it as is is allowed`,
-    ),
-  );
-}
-
-const POSITION_WORDS: Record<UsePosition, string> = {
-  expression: 'an expression',
-  'function argument': 'a function argument',
-  predicate: 'a predicate',
-  join: 'a join condition',
-  'ORDER BY': 'an ORDER BY',
-  'GROUP BY': 'a GROUP BY',
-  window: 'a window',
-  'write elsewhere': 'a value written elsewhere',
-};
 
 /**
  * Drivers send Parse and its Bind together; when the Bind is already in the buffer, its
