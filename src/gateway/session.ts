@@ -368,17 +368,11 @@ export class Session {
   /**
    * A review found after the verdict, once masking has followed the statement (strict mode): the
    * statement is recorded as held for these reasons and goes the way of any review (approval,
-   * batch pre-approval, dry run, audit mode).
+   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
    */
-  review(j: Judgement, reasons: Finding[]): Judgement | Promise<Judgement> {
+  review(j: Judgement, reasons: Finding[], preparing: boolean): Judgement | Promise<Judgement> {
     const analysis: Analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
-    return this.conclude(
-      j.statement,
-      analysis,
-      { action: 'review', reasons },
-      undefined,
-      j.statement.via === 'prepared',
-    );
+    return this.conclude(j.statement, analysis, { action: 'review', reasons }, undefined, preparing);
   }
 
   /**

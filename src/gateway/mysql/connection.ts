@@ -428,7 +428,8 @@ export class MysqlConnection implements ScanSink {
       else if (r.skip) this.skipped(p, r);
       else this.refuse(p, r.refusal ?? 'guardrail: refused', r.statement.id);
     };
-    const r = this.session.review(j, held);
+    // Executions and text queries: what is held here runs now, if at all.
+    const r = this.session.review(j, held, false);
     if (r instanceof Promise) r.then(decided);
     else decided(r);
   }

@@ -349,7 +349,7 @@ export class Frontend {
         ? strictFindings(l.statements.flatMap((s) => s.uses ?? []))
         : [];
       if (held.length === 0) return [j, known];
-      const r = this.session.review(j, held);
+      const r = this.session.review(j, held, j.statement.via === 'prepared');
       return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
     };
     // Without reports from the server, a changed search path or role ($user) cannot be followed.
