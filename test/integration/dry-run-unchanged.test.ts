@@ -9,13 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
+import { connectThrough, mysqlGatewayWithSide, pgGatewayWithSide } from '../support/gateway-with-side.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
@@ -68,16 +65,8 @@ describe('a dry run writes nothing', () => {
     const before = await dump();
     const transcriptPath = join(dir, 'pg.jsonl');
     const recorder = new FileRecorder(transcriptPath);
-    const side = postgresSide(pgServer.url());
-    const context = await createGatewayContext({
-      dialect: 'postgres',
-      policy: defaultPolicy(),
-      mode: 'dry-run',
-      recorder,
-      side: { dialect: 'postgres', connection: side },
-      database: { name: pgServer.database, host: pgServer.host, role: pgServer.user },
-    });
-    const gw = await startPostgresGateway({ upstream: pgServer.url(), context, catalog: side });
+    const running = await pgGatewayWithSide(pgServer, { policy: defaultPolicy(), mode: 'dry-run', recorder });
+    const gw = running.gateway;
     const migration = join(dir, 'migration.sql');
     writeFileSync(
       migration,
@@ -96,8 +85,7 @@ describe('a dry run writes nothing', () => {
     try {
       out = (await run('psql', [gw.url, '-X', '-f', migration])).out;
     } finally {
-      await gw.close('test done');
-      await side.close();
+      await running.close();
       recorder.close();
     }
     expect(out).toContain('not executed: the statement calls nextval() or setval()');
@@ -129,25 +117,9 @@ describe('a dry run writes nothing', () => {
     const before = await dump();
     const transcriptPath = join(dir, 'my.jsonl');
     const recorder = new FileRecorder(transcriptPath);
-    const url = `${maria.url()}?ssl-mode=disable`;
-    const side = mysqlSide(url);
-    const context = await createGatewayContext({
-      dialect: 'mysql',
-      policy: defaultPolicy(),
-      mode: 'dry-run',
-      recorder,
-      side: { dialect: 'mysql', connection: side },
-      database: { name: 'app', host: maria.host, role: maria.user },
-    });
-    const gw = await startMysqlGateway({ upstream: url, context, catalog: side, tls: false });
-    const c: mysql.Connection = await maria.connect({
-      host: gw.host,
-      port: gw.port,
-      user: gw.user,
-      password: gw.password,
-      database: 'app',
-      ssl: undefined,
-    });
+    const running = await mysqlGatewayWithSide(maria, { policy: defaultPolicy(), mode: 'dry-run', recorder });
+    const gw = running.gateway;
+    const c: mysql.Connection = await connectThrough(maria, gw, 'app');
     const outcomes: string[] = [];
     const attempt = async (f: () => Promise<unknown>) => {
       try {
@@ -174,8 +146,7 @@ describe('a dry run writes nothing', () => {
       await attempt(() => c.query('SELECT count(*) FROM log'));
     } finally {
       await c.end();
-      await gw.close('test done');
-      await side.close();
+      await running.close();
       recorder.close();
     }
     // SETVAL is a finding (destructive/sequence-reset): a MySQL dry run answers it without running it.

@@ -4,16 +4,15 @@
 // the held writes did not run.
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { type MysqlSide, mysqlSide } from '../../src/gateway/side-connection.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { connectThrough, mysqlGatewayWithSide, type SideGateway } from '../support/gateway-with-side.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 
 let db: MariaDbServer;
-let side: MysqlSide;
-let gw: MysqlGateway;
+let running: SideGateway;
+let gw: GatewayHandle;
 let c: mysql.Connection;
 
 beforeAll(async () => {
@@ -23,30 +22,17 @@ beforeAll(async () => {
     INSERT INTO app.users VALUES (1, 'Zed', 'zed@example.org', '123'), (2, 'Amy', 'amy@example.org', '456');
     CREATE TABLE app.copies (v varchar(100));
     CREATE TABLE app.orders (id int, user_email varchar(100));`);
-  const url = `${db.url()}?ssl-mode=disable`;
-  side = mysqlSide(url);
-  const context = await createGatewayContext({
-    dialect: 'mysql',
+  running = await mysqlGatewayWithSide(db, {
     policy: parsePolicy('masking:\n  columns: [app.users.email, "*.ssn"]\n  strict: true\n', 'guardrail.yml'),
     recorder: new MemoryRecorder(),
-    side: { dialect: 'mysql', connection: side },
-    database: { name: 'app', host: db.host, role: db.user },
   });
-  gw = await startMysqlGateway({ upstream: url, context, catalog: side, tls: false });
-  c = await db.connect({
-    host: gw.host,
-    port: gw.port,
-    user: gw.user,
-    password: gw.password,
-    database: 'app',
-    ssl: undefined,
-  });
+  gw = running.gateway;
+  c = await connectThrough(db, gw, 'app');
 }, 60_000);
 
 afterAll(async () => {
   await c?.end();
-  await gw?.close();
-  await side?.close();
+  await running?.close();
   await db?.stop();
 });
 

@@ -4,17 +4,16 @@
 // refusal, and the server shows the statement did not run.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { pgGatewayWithSide, type SideGateway } from '../support/gateway-with-side.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
 let server: PgServer;
-let side: PgSide;
-let gw: PostgresGateway;
+let running: SideGateway;
+let gw: GatewayHandle;
 const recorder = new MemoryRecorder();
 
 beforeAll(async () => {
@@ -24,29 +23,16 @@ beforeAll(async () => {
     INSERT INTO users VALUES (1, 'Zed', 'zed@example.org', '123'), (2, 'Amy', 'amy@example.org', '456');
     CREATE TABLE copies (v text);
     CREATE TABLE orders (id int, user_email text);`);
-  side = postgresSide(server.url());
   const policy = parsePolicy(
     'masking:\n  columns: [public.users.email, "*.ssn"]\n  strict: true\n',
     'guardrail.yml',
   );
-  const context = await createGatewayContext({
-    dialect: 'postgres',
-    policy,
-    recorder,
-    side: { dialect: 'postgres', connection: side },
-    database: { name: server.database, host: `${server.host}:${server.port}`, role: server.user },
-  });
-  gw = await startPostgresGateway({
-    upstream: server.url(),
-    context,
-    masking: context.masking,
-    catalog: side,
-  });
+  running = await pgGatewayWithSide(server, { policy, recorder });
+  gw = running.gateway;
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await side?.close();
+  await running?.close();
   await server?.stop();
 });
 

@@ -8,23 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { type MysqlSide, mysqlSide } from '../../src/gateway/side-connection.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
+import { connectThrough, mysqlGatewayWithSide, type SideGateway } from '../support/gateway-with-side.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+import { plantedIn } from '../support/planted.js';
 
 const EMAIL = 'zed.planted@example.org';
 const SSN = 'QX7PLANT99';
 
-function variants(v: string): string[] {
-  return [v, v.toUpperCase(), v.toLowerCase(), v.replace(/[.@]/g, '_'), v.replace('@', '_')];
-}
-
 let db: MariaDbServer;
-let side: MysqlSide;
-let gw: MysqlGateway;
+let running: SideGateway;
+let gw: GatewayHandle;
 let recorder: FileRecorder;
 const transcriptPath = join(mkdtempSync(join(tmpdir(), 'guardrail-taint-my-')), 'transcript.jsonl');
 
@@ -36,25 +32,19 @@ beforeAll(async () => {
     CREATE TABLE app.orders (id int PRIMARY KEY, item varchar(50));
     INSERT INTO app.orders VALUES (1, 'book');`);
   recorder = new FileRecorder(transcriptPath);
-  const url = `${db.url()}?ssl-mode=disable`;
-  side = mysqlSide(url);
-  const context = await createGatewayContext({
-    dialect: 'mysql',
+  running = await mysqlGatewayWithSide(db, {
     policy: parsePolicy(
       'masking:\n  columns: [app.users.email, "*.ssn"]\n  on-wire: true\n',
       'guardrail.yml',
     ),
     recorder,
-    side: { dialect: 'mysql', connection: side },
-    database: { name: 'app', host: db.host, role: db.user },
   });
-  gw = await startMysqlGateway({ upstream: url, context, catalog: side, tls: false });
+  gw = running.gateway;
 }, 60_000);
 
 afterAll(async () => {
-  await gw?.close();
+  await running?.close();
   recorder?.close();
-  await side?.close();
   await db?.stop();
 });
 
@@ -78,20 +68,12 @@ class Seen {
 }
 
 async function session(): Promise<Seen> {
-  const c = await db.connect({
-    host: gw.host,
-    port: gw.port,
-    user: gw.user,
-    password: gw.password,
-    database: 'app',
-    ssl: undefined,
-  });
+  const c = await connectThrough(db, gw, 'app');
   return new Seen(c);
 }
 
 function expectNothingOf(text: string): void {
-  const found = [...variants(EMAIL), ...variants(SSN)].filter((v) => text.includes(v));
-  expect(found).toEqual([]);
+  expect(plantedIn(text, [EMAIL, SSN])).toEqual([]);
 }
 
 function transcript(): string {

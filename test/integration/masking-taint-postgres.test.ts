@@ -9,28 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
+import { pgGatewayWithSide, type SideGateway } from '../support/gateway-with-side.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
+import { plantedIn } from '../support/planted.js';
 
 // Shapes no detector knows: only lineage can hide them.
 const EMAIL = 'zed.planted@example.org';
 const SSN = 'QX7PLANT99';
 
-/** The value and what a client would turn it into to get it past a filter. */
-function variants(v: string): string[] {
-  const out = [v, v.toUpperCase(), v.toLowerCase(), v.replace(/[.@]/g, '_'), v.replace('@', '_')];
-  // One character at a time as make_date(2000, ascii(c) + 100, 1) reports it.
-  out.push(...[...v].map((c) => `2000-${c.charCodeAt(0) + 100}-01`));
-  return out;
-}
-
 let server: PgServer;
-let side: PgSide;
-let gw: PostgresGateway;
+let running: SideGateway;
+let gw: GatewayHandle;
 let recorder: FileRecorder;
 const transcriptPath = join(mkdtempSync(join(tmpdir(), 'guardrail-taint-')), 'transcript.jsonl');
 
@@ -41,7 +33,6 @@ beforeAll(async () => {
     CREATE TABLE evidence (v text);
     INSERT INTO users VALUES (1, 'Zed', '${EMAIL}', '${SSN}');`);
   recorder = new FileRecorder(transcriptPath);
-  side = postgresSide(server.url());
   const policy = defaultPolicy();
   policy.masking = {
     columns: ['public.users.email', '*.ssn'],
@@ -51,25 +42,13 @@ beforeAll(async () => {
   };
   // DO blocks are opaque to the analyzer; this test is about what masking lets out of them.
   policy.categories = { ...policy.categories, opaque: 'allow' };
-  const context = await createGatewayContext({
-    dialect: 'postgres',
-    policy,
-    recorder,
-    side: { dialect: 'postgres', connection: side },
-    database: { name: server.database, host: `${server.host}:${server.port}`, role: server.user },
-  });
-  gw = await startPostgresGateway({
-    upstream: server.url(),
-    context,
-    masking: context.masking,
-    catalog: side,
-  });
+  running = await pgGatewayWithSide(server, { policy, recorder });
+  gw = running.gateway;
 });
 
 afterAll(async () => {
-  await gw?.close();
+  await running?.close();
   recorder?.close();
-  await side?.close();
   await server?.stop();
 });
 
@@ -97,8 +76,7 @@ async function client(seen: Seen): Promise<pg.Client> {
 }
 
 function expectNothingOf(text: string): void {
-  const found = [...variants(EMAIL), ...variants(SSN)].filter((v) => text.includes(v));
-  expect(found).toEqual([]);
+  expect(plantedIn(text, [EMAIL, SSN])).toEqual([]);
 }
 
 function transcript(): string {

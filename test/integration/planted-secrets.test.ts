@@ -15,11 +15,7 @@ import { postReport, renderReport } from '../../src/action/report.js';
 import { renderSummary } from '../../src/action/summary.js';
 import { GitHubChannel } from '../../src/approvals/github.js';
 import type { JobInfo } from '../../src/approvals/types.js';
-import { createGatewayContext } from '../../src/gateway/context.js';
 import type { GatewayHandle } from '../../src/gateway/handle.js';
-import { startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
-import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Dialect } from '../../src/sql/types.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
@@ -27,6 +23,7 @@ import { FileRecorder } from '../../src/transcript/recorder.js';
 import { renderHtml } from '../../src/transcript/render-html.js';
 import { renderText } from '../../src/transcript/render-text.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
+import { connectThrough, mysqlGatewayWithSide, pgGatewayWithSide } from '../support/gateway-with-side.js';
 import { GitHubEmulator } from '../support/github-emulator.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
@@ -113,42 +110,16 @@ async function startGateway(dialect: Dialect, pr: number): Promise<Run> {
     approvalTimeoutMs: 1_500,
     job: job(),
   };
-  let gateway: GatewayHandle;
-  let side: { close(): Promise<void> };
-  if (dialect === 'postgres') {
-    const pgSide = postgresSide(pgServer.url());
-    side = pgSide;
-    const context = await createGatewayContext({
-      ...common,
-      dialect,
-      side: { dialect, connection: pgSide },
-      database: { name: 'postgres', host: pgServer.host, role: pgServer.user },
-    });
-    gateway = await startPostgresGateway({
-      upstream: pgServer.url(),
-      context,
-      masking: context.masking,
-      catalog: pgSide,
-    });
-  } else {
-    const url = `${maria.url()}?ssl-mode=disable`;
-    const mySide = mysqlSide(url);
-    side = mySide;
-    const context = await createGatewayContext({
-      ...common,
-      dialect,
-      side: { dialect, connection: mySide },
-      database: { name: maria.database, host: maria.host, role: maria.user },
-    });
-    gateway = await startMysqlGateway({ upstream: url, context, catalog: mySide, tls: false });
-  }
+  const running =
+    dialect === 'postgres'
+      ? await pgGatewayWithSide(pgServer, common)
+      : await mysqlGatewayWithSide(maria, common);
   return {
-    gateway,
+    gateway: running.gateway,
     transcriptPath,
     logs,
     async stop() {
-      await gateway.close('test done');
-      await side.close();
+      await running.close();
       recorder.close();
     },
   };
@@ -283,13 +254,7 @@ describe('planted secrets never reach an output', () => {
     };
     const run = await startGateway('mysql', pr);
     const gw = run.gateway;
-    const c: mysql.Connection = await maria.connect({
-      host: gw.host,
-      port: gw.port,
-      user: gw.user,
-      password: gw.password,
-      ssl: undefined,
-    });
+    const c: mysql.Connection = await connectThrough(maria, gw);
     const fails = async (sql: string, values?: unknown[]) =>
       expect(values ? c.execute(sql, values as (string | number)[]) : c.query(sql)).rejects.toThrow();
     try {
