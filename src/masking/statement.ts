@@ -243,7 +243,8 @@ function secretPositions(text: string, tokens: Token[]): Set<number> {
 
 /** A literal or a placeholder: what a secret name can give its value by. */
 function isValue(t: Token): boolean {
-  return t.kind === 'string' || (t.kind === 'punct' && (t.value === '?' || PG_PARAM.test(t.value)));
+  if (t.kind === 'string') return true;
+  return t.kind === 'punct' && (t.value === '?' || (t.value.charCodeAt(0) === 36 && PG_PARAM.test(t.value)));
 }
 
 const PG_PARAM = /^\$[1-9][0-9]*$/;
