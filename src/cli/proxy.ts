@@ -1,5 +1,6 @@
 // `guardrail proxy`: runs the Postgres or MySQL gateway in the foreground, for local use and for CI jobs
 // that manage the process themselves. Prints one connection URL; stops on SIGINT/SIGTERM.
+import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerminalChannel } from '../approvals/terminal.js';
@@ -87,7 +88,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   if (!values.upstream) throw new UsageError('--upstream URL is required');
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
-  const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
+  const transcript = values.transcript ?? privateTranscript();
   const log = (line: string) => console.error(`guardrail proxy: ${line}`);
   const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
   // Decided once, and said at start-up: a proxy in the background must not deny in silence.
@@ -177,6 +178,18 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
       }
     },
   };
+}
+
+/**
+ * The default transcript: a new file in a new directory only this user can enter (mkdtemp, 0700),
+ * created exclusively and without following a link, so another local user can neither read it nor
+ * point it elsewhere by creating the path first.
+ */
+function privateTranscript(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'guardrail-proxy-')), 'transcript.jsonl');
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  closeSync(openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
+  return path;
 }
 
 /** A bad upstream URL is a usage error, reported with the usage text. */

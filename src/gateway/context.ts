@@ -11,17 +11,18 @@ import {
   massChangeFinding,
   ValuesPending,
 } from '../impact/index.js';
-import { compileMasking, type Masking } from '../masking/index.js';
+import { compileMasking, KnownSecrets, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
 import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
 import { sessionBodies } from '../sql/postgres/session.js';
-import type { Dialect } from '../sql/types.js';
+import type { AnalysisContext, Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
+import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
 
@@ -97,20 +98,34 @@ export async function createGatewayContext(
   await loadAnalyzers();
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
+  // Values found secret anywhere in the run are withheld from every line recorded after.
+  const secrets = new KnownSecrets();
+  const lexing = (ctx?: AnalysisContext) => (ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {});
   return {
     dialect,
     mode: opts.mode ?? policy.mode,
     analyze,
     decide: (analysis) => decide(analysis, policy),
-    recorder: opts.recorder,
+    recorder: new SecretScrubbingRecorder(opts.recorder, secrets, masking.redactSecretColumns),
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
     preapproved: new Set(opts.preapproved ?? []),
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...(opts.job ? { job: opts.job } : {}),
     database: opts.database,
-    redact: (text, ctx) =>
-      masking.redactStatement(text, dialect, ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
-    redactParams: (params) => masking.redactParams(params),
+    redact: (text, ctx) => {
+      const redacted = masking.redactStatement(text, dialect, lexing(ctx));
+      if (redacted !== text) for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
+      return redacted;
+    },
+    redactParams: (params, text, ctx) => {
+      const secret = masking.secretParams(text, dialect, lexing(ctx));
+      const redacted = masking.redactParams(params, secret);
+      redacted.forEach((r, i) => {
+        const clear = masking.paramText(params[i]);
+        if (clear !== undefined && r !== clear && r !== params[i]) secrets.add(clear);
+      });
+      return redacted;
+    },
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),

@@ -97,7 +97,8 @@ export interface GatewayContext {
   database: { name: string; host: string; role: string };
   /** Masks secrets in statement text before it is recorded (MySQL lexing needs the session's sql_mode). */
   redact: (text: string, ctx?: AnalysisContext) => string;
-  redactParams?: (params: unknown[]) => unknown[];
+  /** Redacts bound values for the record; `text` says which placeholders sit in secret positions. */
+  redactParams?: (params: unknown[], text: string, ctx: AnalysisContext) => unknown[];
   /** Postgres: the catalog of user functions (side connection) and the analyzer's list of calls. */
   functions?: FunctionCatalog;
   calledFunctions?: (text: string, ctx: AnalysisContext) => { name: string; schema?: string }[];
@@ -112,6 +113,8 @@ export interface GatewayContext {
 type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
 type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
 const NO_FINDINGS: readonly Finding[] = [];
+/** START TRANSACTION READ WRITE would lift the read-only session a MySQL dry run runs in. */
+const READ_WRITE = /\bread\s+write\b/i;
 
 let nextStatement = 0;
 
@@ -270,7 +273,10 @@ export class Session {
       inTransaction: statement.inTransaction,
     };
     if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params) recorded.params = this.gateway.redactParams?.(params) ?? params.map(() => '[param]');
+    if (params)
+      recorded.params =
+        this.gateway.redactParams?.(params, statement.text, this.analysisContext) ??
+        params.map(() => '[param]');
     this.record(recorded);
   }
 
@@ -389,6 +395,16 @@ export class Session {
   }
 
   /**
+   * A review found after the verdict, once masking has followed the statement (strict mode): the
+   * statement is recorded as held for these reasons and goes the way of any review (approval,
+   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
+   */
+  review(j: Judgement, reasons: Finding[], preparing: boolean): Judgement | Promise<Judgement> {
+    const analysis: Analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
+    return this.conclude(j.statement, analysis, { action: 'review', reasons }, undefined, preparing);
+  }
+
+  /**
    * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
    * review runs without waiting: the report then shows its real effect. Not what the analyzer
    * could not see into, nor what reaches outside the database: neither would be rolled back.
@@ -408,7 +424,9 @@ export class Session {
   private dryRun(statement: Statement, verdict: Verdict, analysis: Analysis, preparing: boolean): Judgement {
     // Preparing runs nothing; each execution of the prepared statement comes back here.
     const runs =
-      this.gateway.dialect !== 'mysql' || preparing || (analysis.readOnly && verdict.action === 'allow');
+      this.gateway.dialect !== 'mysql' ||
+      preparing ||
+      (analysis.readOnly && verdict.action === 'allow' && !READ_WRITE.test(statement.text));
     if (runs) return { forward: true, statement, verdict, analysis };
     return {
       forward: false,

@@ -137,6 +137,11 @@ const BUILT_IN: Record<DetectorName, Rule[]> = {
       re: /aws.{0,24}?(?:secret|sk).{0,24}?['"]?\s{0,4}[:=]\s{0,4}['"]?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi,
       group: 1,
     },
+    // The secret access key written right after its key id: `AKIA…:wJal…`, `'AKIA…', 'wJal…'`.
+    {
+      re: /(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}[^A-Za-z0-9/+]{1,16}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dg,
+      group: 1,
+    },
   ],
   'gcp-key': [
     { re: /"private_key(?:_id)?"\s{0,8}:\s{0,8}"((?:[^"\\]|\\.){8,16384})"/dg, group: 1 },
@@ -169,6 +174,11 @@ const BUILT_IN: Record<DetectorName, Rule[]> = {
       re: /(?<![A-Za-z0-9_])(?:password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token)["']?\s{0,4}[=:]\s{0,4}('(?:[^'\\]|\\.){0,1024}'|"(?:[^"\\]|\\.){0,1024}"|[^\s;,&'"$?:(][^\s;,&'"]{0,1023})/dgi,
       group: 1,
     },
+    // Prose in comments and notices: "the password is …", "api key was …".
+    {
+      re: /(?<![A-Za-z0-9_])(?:pass(?:word|wd|phrase)|pwd|secret|api[_ -]?key|token)s?\s{1,4}(?:is|was|to|now)\s{1,4}('(?:[^'\\]|\\.){0,1024}'|"(?:[^"\\]|\\.){0,1024}"|[^\s;,&'"]{1,1024})/dgi,
+      group: 1,
+    },
   ],
 };
 
@@ -197,7 +207,8 @@ const HINTS: Record<
   'slack-token': { caseSensitive: 'xox[abposre]-|xapp-|https://hooks\\.slack\\.com/' },
   'bearer-token': { caseSensitive: 'Basic', caseInsensitive: 'bearer' },
   'credential-field': {
-    caseInsensitive: ':\\/\\/|(?:pass(?:word|wd)|pwd|secret|api[_-]?key|token)["\']?\\s{0,4}[=:]',
+    caseInsensitive:
+      ':\\/\\/|(?:pass(?:word|wd)|pwd|secret|api[_-]?key|token)["\']?\\s{0,4}[=:]|(?:pass(?:word|wd|phrase)|pwd|secret|api[_ -]?key|token)s?\\s{1,4}(?:is|was|to|now)\\s',
   },
 };
 

@@ -6,7 +6,7 @@ import { ColumnMatcher, ColumnResolverCache } from './columns.js';
 import { ValueDetectors } from './detectors.js';
 import { type MessageContext, redactMessage } from './message.js';
 import { type MysqlColumn, type MysqlColumnPlan, mysqlColumnPlan, type TableRef } from './mysql-plan.js';
-import { redactParams } from './params.js';
+import { paramText, redactParams, redactSecretColumns } from './params.js';
 import {
   type LineageCatalog,
   type LineageResult,
@@ -15,19 +15,28 @@ import {
 } from './pg-lineage.js';
 import { type PgField, type PgRowPlan, pgRowPlan } from './pg-row-plan.js';
 import { type MaskPlan, maskPlan, maskSampleRow, type PlanColumn } from './plan.js';
-import { type StatementRedactionOptions, StatementRedactor } from './statement.js';
+import {
+  type StatementRedactionOptions,
+  StatementRedactor,
+  secretParams,
+  secretValues,
+} from './statement.js';
 import { DEFAULT_REPLACEMENT, type MaskingConfig } from './types.js';
 
 export { ColumnMatcher, ColumnResolverCache } from './columns.js';
 export { ValueDetectors, validateCustomPattern } from './detectors.js';
+export { KnownSecrets } from './known-secrets.js';
 export type { MysqlColumn, MysqlColumnPlan, TableRef } from './mysql-plan.js';
 export { maskMysqlBinaryRow, maskMysqlTextRow } from './mysql-rows.js';
+export { maskedNames, mysqlMaskedUses } from './mysql-strict.js';
 export type {
   CatalogRelation,
   LineageCatalog,
   LineageResult,
+  MaskedUse,
   OutputColumn,
   StatementLineage,
+  UsePosition,
 } from './pg-lineage.js';
 export type { PgField, PgRowPlan } from './pg-row-plan.js';
 export {
@@ -47,6 +56,7 @@ export {
   REPLACE,
   TO_NULL,
 } from './plan.js';
+export { SettingTaint } from './setting-taint.js';
 export * from './types.js';
 
 export interface Masking {
@@ -56,7 +66,17 @@ export interface Masking {
   /** A fresh (tableOid, attnum) cache bound to this policy's rules; one per gateway, cleared after DDL. */
   resolverCache(): ColumnResolverCache;
   redactStatement(text: string, dialect: Dialect, opts?: StatementRedactionOptions): string;
-  redactParams(params: readonly unknown[]): unknown[];
+  /** `secret`: indexes from `secretParams`, withheld whole. */
+  redactParams(params: readonly unknown[], secret?: ReadonlySet<number>): unknown[];
+  /** Zero-based indexes of placeholders in secret positions (bound to a column with a secret name, …). */
+  secretParams(text: string, dialect: Dialect, opts?: StatementRedactionOptions): Set<number>;
+  /** The clear values `redactStatement` withholds, to be withheld where the server echoes them. */
+  secretValues(text: string, dialect: Dialect, opts?: StatementRedactionOptions): string[];
+  /** A parameter's value as text (strings, numbers, UTF-8 bytes). */
+  paramText(value: unknown): string | undefined;
+  /** Values of sample columns whose names mark them secret withheld. */
+  redactSecretColumns(columns: readonly string[], sample: unknown[][]): unknown[][];
+
   redactMessage(text: string, ctx?: MessageContext): string;
   redactValue(text: string): string;
   plan(columns: readonly PlanColumn[]): MaskPlan;
@@ -76,6 +96,7 @@ export function compileMasking(config: Partial<MaskingConfig> = {}): Masking {
     columns: config.columns ?? [],
     onWire: config.onWire ?? false,
     replacement: config.replacement ?? DEFAULT_REPLACEMENT,
+    ...(config.strict ? { strict: true } : {}),
     ...(config.detectors ? { detectors: config.detectors } : {}),
     ...(config.custom ? { custom: config.custom } : {}),
   };
@@ -88,7 +109,12 @@ export function compileMasking(config: Partial<MaskingConfig> = {}): Masking {
     detectors,
     resolverCache: () => new ColumnResolverCache(matcher),
     redactStatement: (text, dialect, opts) => statements.redact(text, dialect, opts),
-    redactParams: (params) => redactParams(params, detectors),
+    redactParams: (params, secret) => redactParams(params, detectors, secret),
+    secretParams,
+    secretValues: (text, dialect, opts) => secretValues(text, dialect, detectors, opts),
+    paramText,
+    redactSecretColumns,
+
     redactMessage: (text, ctx) => redactMessage(text, detectors, matcher, ctx),
     redactValue: (text) => detectors.redact(text),
     plan: (columns) => maskPlan(columns, full.replacement),

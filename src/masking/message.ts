@@ -4,6 +4,7 @@
 // detectors run over everything that remains.
 import type { ColumnMatcher } from './columns.js';
 import type { ValueDetectors } from './detectors.js';
+import { SECRET_NAME } from './statement.js';
 
 export const REDACTED_VALUE = '[redacted]';
 
@@ -23,6 +24,7 @@ const PG_FAILING_ROW = /(Failing row contains \()(.*)(?=\)\.?\s*$)/gms;
 const PG_QUOTED_INPUT = /(invalid input (?:syntax for type|value for enum) [^:]{1,128}: ")(.*)(?="\s*$)/gm;
 // MySQL: Duplicate entry 'alice@x.com' for key 'email'
 const MY_DUPLICATE = /(Duplicate entry ')(.*?)(?=' for key )/gs;
+const MY_DUPLICATE_KEY = /(Duplicate entry ')(.*?)(?=' for key '([^']*)')/gs;
 // MySQL: Incorrect integer value: 'abc' for column … / Truncated incorrect DOUBLE value: 'x'
 const MY_VALUE =
   /((?:Incorrect|Truncated incorrect) [A-Za-z ]{1,64} value: ')(.*?)(?='(?: for column |\s*$))/gms;
@@ -33,7 +35,14 @@ export function redactMessage(
   matcher: ColumnMatcher,
   ctx: MessageContext = {},
 ): string {
-  let out = text;
+  // A key whose column (or, MySQL, index) has a secret name quotes a secret, whatever the rules say.
+  let out = text
+    .replace(PG_KEY, (m, key: string, cols: string, eq: string) =>
+      SECRET_NAME.test(cols) ? key + cols + eq + REDACTED_VALUE : m,
+    )
+    .replace(MY_DUPLICATE_KEY, (m, lead: string, _v: string, index: string) =>
+      SECRET_NAME.test(index) ? lead + REDACTED_VALUE : m,
+    );
   if (!tableIsClear(matcher, ctx)) {
     out = out.replace(PG_KEY, (_m, key: string, cols: string, eq: string, values: string) =>
       keyColumnsClear(matcher, ctx, cols) ? key + cols + eq + values : key + cols + eq + REDACTED_VALUE,

@@ -36,9 +36,40 @@ export interface OutputColumn {
   sources: string[];
 }
 
+/** Where a statement uses a masked column other than by selecting it as is. */
+export type UsePosition =
+  | 'expression'
+  | 'function argument'
+  | 'predicate'
+  | 'join'
+  | 'ORDER BY'
+  | 'GROUP BY'
+  | 'window'
+  | 'write elsewhere';
+
+export interface MaskedUse {
+  /** schema.table.column */
+  column: string;
+  position: UsePosition;
+}
+
 export interface StatementLineage {
   /** False for statements that return no table data (DDL, SET, EXPLAIN, FETCH, …). */
   returnsRows: boolean;
+  /**
+   * The statement reads a masked column somewhere (a result column, a predicate, a value it
+   * writes …) or has a clause lineage could not follow: whatever else it produces — errors,
+   * notices, settings — may carry masked values.
+   */
+  tainted?: boolean;
+  /** Masked columns used other than selected as is (strict mode holds these). */
+  uses?: MaskedUse[];
+  /** Settings it writes with set_config ('*': a name known only when it runs). */
+  writesSettings?: string[];
+  /** Settings it reads: current_setting, SHOW, pg_settings ('*': any). */
+  readsSettings?: string[];
+  /** Every result column counts as masked (it reads a setting a tainted statement wrote). */
+  maskAll?: boolean;
   /**
    * One entry per result column, in order, when `exact`. When not exact (a `*` over a relation
    * of unknown width) nothing in the result is masked and the list is partial.
@@ -178,6 +209,7 @@ const COMBINING = new Set([
   'JsonArgument',
   'JsonBehavior',
   'ResTarget',
+  'GroupingSet',
 ]);
 
 // Leaves that never carry a column value.
@@ -228,21 +260,107 @@ function parseView(definition: string): Node {
   return stmt;
 }
 
+type Position = UsePosition | 'selected';
+
+/** Positions a nested expression takes over from: inside a clause, the clause's stays. */
+const REPLACEABLE = new Set<Position>(['selected', 'expression', 'function argument']);
+
+// Nodes that group expressions without computing anything: the position goes through unchanged.
+const NEUTRAL = new Set(['ResTarget', 'List', 'SortBy', 'NamedArgExpr']);
+
 class Lineage {
+  /** Where the expression being walked sits, for strict mode's report. */
+  private position: Position = 'selected';
+  /** Inside a statement that writes what it reads elsewhere (INSERT … SELECT, UPDATE SET …). */
+  private writing = false;
+  private uses: MaskedUse[] = [];
+  private readMasked = false;
+  private uncertain = false;
+  private writesSettings: string[] = [];
+  private readsSettings: string[] = [];
+
   constructor(
     private readonly matcher: ColumnMatcher,
     private readonly catalog: LineageCatalog,
   ) {}
 
   statement(node: Node): StatementLineage {
+    this.position = 'selected';
+    this.writing = false;
+    this.uses = [];
+    this.readMasked = this.uncertain = false;
+    this.writesSettings = [];
+    this.readsSettings = [];
+    const l = this.outputs(node);
+    const out: StatementLineage = { ...l };
+    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
+    if (this.uses.length) out.uses = this.uses;
+    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
+    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
+    return out;
+  }
+
+  /** Runs `fn` with the walk at `position` (a write's position wins over everything). */
+  private at<T>(position: Position, fn: () => T): T {
+    const saved = this.position;
+    this.position = this.writing ? 'write elsewhere' : position;
+    try {
+      return fn();
+    } finally {
+      this.position = saved;
+    }
+  }
+
+  /** An expression outside the result (a predicate, a join condition, an ordering …). */
+  private clause(position: Position, node: Node, scope: Scope, env: Env): void {
+    if (node === null || node === undefined) return;
+    try {
+      this.at(position, () => this.expr(node, scope, env));
+    } catch (err) {
+      // Not followed, so not known to be clear: the statement counts as reading masked data.
+      if (!(err instanceof Refusal)) throw err;
+      this.uncertain = true;
+    }
+  }
+
+  /** Everything the statement writes is a copy of what it reads. */
+  private writes<T>(fn: () => T): T {
+    const saved = this.writing;
+    this.writing = true;
+    try {
+      return this.at('write elsewhere', fn);
+    } finally {
+      this.writing = saved;
+    }
+  }
+
+  private outputs(node: Node): StatementLineage {
     const [type, body] = unwrap(node);
     const env: Env = { ctes: new Map(), depth: 0 };
     switch (type) {
       case 'SelectStmt':
-        return body.intoClause ? none() : result(this.select(body, env));
+        if (!body.intoClause) return result(this.select(body, env));
+        this.writes(() => this.select(body, env));
+        return none();
+      case 'CreateTableAsStmt':
+        if (unwrap(body.query)[0] === 'SelectStmt')
+          this.writes(() => this.select(unwrap(body.query)[1], env));
+        return none();
+      case 'DoStmt':
+        // Its body reads what it likes and raises what it likes: its notices and errors may carry masked values.
+        this.uncertain = true;
+        return none();
+      case 'VariableShowStmt':
+        this.readsSettings.push(String(body.name).toLowerCase());
+        return none();
       case 'InsertStmt':
+        if (body.selectStmt)
+          this.writes(() => this.select(unwrap(body.selectStmt)[1], this.withCtes(body.withClause, env)));
+        return this.returning(body, env);
       case 'UpdateStmt':
       case 'DeleteStmt':
+        this.writeClauses(body, env);
+        return this.returning(body, env);
       case 'MergeStmt':
         return this.returning(body, env);
       case 'CopyStmt':
@@ -265,6 +383,32 @@ class Lineage {
       default:
         return none();
     }
+  }
+
+  /** UPDATE's SET values (copies) and the WHERE of UPDATE and DELETE (predicates). */
+  private writeClauses(body: Node, env: Env): void {
+    let scope: Scope;
+    let inner: Env;
+    try {
+      inner = this.withCtes(body.withClause, env);
+      const items: FromItem[] = [this.rangeVar(body.relation, inner)];
+      for (const from of [...(body.fromClause ?? []), ...(body.usingClause ?? [])])
+        items.push(this.fromItem(from, inner, { items }));
+      scope = { items, outer: inner.outer };
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      this.uncertain = true;
+      return;
+    }
+    for (const t of body.targetList ?? []) {
+      try {
+        this.writes(() => this.expr(t.ResTarget?.val ?? t, scope, inner));
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        this.uncertain = true;
+      }
+    }
+    this.clause('predicate', body.whereClause, scope, inner);
   }
 
   private returning(body: Node, env: Env): StatementLineage {
@@ -344,7 +488,23 @@ class Lineage {
     }
     const scope: Scope = { items: [], outer: inner.outer };
     for (const from of sel.fromClause ?? []) scope.items.push(this.fromItem(from, inner, scope));
-    return this.targets(sel.targetList ?? [], scope, inner);
+    const cols = this.targets(sel.targetList ?? [], scope, inner);
+    this.clause('predicate', sel.whereClause, scope, inner);
+    this.clause('predicate', sel.havingClause, scope, inner);
+    this.clause('GROUP BY', sel.groupClause, scope, inner);
+    // Plain DISTINCT is a list of one empty node; DISTINCT ON lists expressions.
+    this.clause(
+      'expression',
+      sel.distinctClause?.filter((n: Node) => Object.keys(n ?? {}).length),
+      scope,
+      inner,
+    );
+    this.clause('window', sel.windowClause, scope, inner);
+    this.clause('expression', [sel.limitCount, sel.limitOffset].filter(Boolean), scope, inner);
+    // ORDER BY may name result columns by their output names.
+    const outputs: FromItem = { rels: [{ cols }], star: [] };
+    this.clause('ORDER BY', sel.sortClause, { items: [...scope.items, outputs], outer: scope.outer }, inner);
+    return cols;
   }
 
   private targets(list: Node[], scope: Scope, env: Env): Col[] {
@@ -363,7 +523,7 @@ class Lineage {
         out.push(spread(this.expr(res.val.A_Indirection.arg, scope, env)));
         continue;
       }
-      const v = this.expr(res.val, scope, env);
+      const v = this.at(ref ? 'selected' : 'expression', () => this.expr(res.val, scope, env));
       out.push({ ...v, name: res.name ?? derivedName(res.val) });
     }
     return out;
@@ -431,6 +591,8 @@ class Lineage {
 
   private rangeVar(rv: Node, env: Env): FromItem {
     const name: string = rv.relname;
+    if (name === 'pg_settings' && (!rv.schemaname || rv.schemaname === 'pg_catalog'))
+      this.readsSettings.push('*');
     const alias = rv.alias;
     if (!rv.schemaname && env.ctes.has(name)) {
       const cte = env.ctes.get(name)!;
@@ -519,6 +681,11 @@ class Lineage {
     });
     const rest = (side: FromItem) => side.star.filter((c) => !using.includes(c.name));
     const star = [...merged, ...rest(left), ...rest(right)];
+    this.clause('join', body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
+    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
+      this.readMasked = true;
+      for (const c of merged) if (c.masked) this.use(c.sources, 'join');
+    }
     const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : undefined;
     if (body.alias) return aliased(body.alias, star, open);
     const rels = [...left.rels, ...right.rels];
@@ -561,20 +728,35 @@ class Lineage {
     switch (type) {
       case 'ColumnRef': {
         const { masked, sources } = this.column(strings(body.fields), scope);
+        if (masked) {
+          this.readMasked = true;
+          this.use(sources, this.position);
+        }
         return { masked, sources };
       }
       case 'SubLink': {
         const [, query] = unwrap(body.subselect);
         const test = this.expr(body.testexpr, scope, env);
-        if (body.subLinkType === 'EXISTS_SUBLINK') return test;
-        const cols = this.select(query, { ...env, outer: scope });
-        return or([test, ...cols]);
+        if (body.subLinkType === 'EXISTS_SUBLINK') {
+          this.at('predicate', () => this.select(query, { ...env, outer: scope }));
+          return test;
+        }
+        const cols = this.at('selected', () => this.select(query, { ...env, outer: scope }));
+        const v = or([test, ...cols]);
+        // Its rows are selected as is inside; what the enclosing expression does with them counts.
+        if (v.masked) this.use(v.sources, this.position);
+        return v;
       }
-      case 'SelectStmt':
-        return or(this.select(body, { ...env, outer: scope }));
+      case 'SelectStmt': {
+        const v = or(this.at('selected', () => this.select(body, { ...env, outer: scope })));
+        if (v.masked) this.use(v.sources, this.position);
+        return v;
+      }
       case 'FuncCall': {
         const name = strings(body.funcname);
         const fn = name.at(-1)!.toLowerCase();
+        if (fn === 'set_config') this.writesSettings.push(settingName(body.args?.[0]));
+        else if (fn === 'current_setting') this.readsSettings.push(settingName(body.args?.[0]));
         if (SQL_TEXT_FUNCTIONS.has(fn))
           throw new Refusal(`${fn}() runs SQL given as text; masking cannot follow it`);
         if (this.catalog.isUserFunction(fn, name.length > 1 ? name[0] : undefined)) {
@@ -582,12 +764,28 @@ class Lineage {
             `${name.join('.')}() is a user-defined function; masking cannot see which columns it reads`,
           );
         }
-        return this.children(body, scope, env);
+        const { over, ...call } = body;
+        const v = this.at(this.nested('function argument'), () => this.children(call, scope, env));
+        return over ? or([v, this.at(this.nested('window'), () => this.children(over, scope, env))]) : v;
       }
       default:
-        if (COMBINING.has(type)) return this.children(body, scope, env);
+        if (NEUTRAL.has(type)) return this.children(body, scope, env);
+        if (type === 'WindowDef')
+          return this.at(this.nested('window'), () => this.children(body, scope, env));
+        if (COMBINING.has(type))
+          return this.at(this.nested('expression'), () => this.children(body, scope, env));
         throw new Refusal(`expression ${type} is not understood by masking`);
     }
+  }
+
+  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
+  private nested(position: UsePosition): Position {
+    return REPLACEABLE.has(this.position) ? position : this.position;
+  }
+
+  private use(sources: string[], position: Position): void {
+    if (position === 'selected') return;
+    for (const column of sources) this.uses.push({ column, position });
   }
 
   /** Walks a node's fields: nested nodes are expressions; plain objects (inline structs) are walked. */
@@ -666,6 +864,12 @@ function derivedName(node: Node): string {
   if (type === 'TypeCast') return derivedName(body.arg);
   if (type === 'A_Indirection') return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
   return '?column?';
+}
+
+/** A setting named by a string constant, lower-cased; '*' when the name is computed. */
+function settingName(arg: Node): string {
+  const sval = arg?.A_Const?.sval?.sval;
+  return typeof sval === 'string' ? sval.toLowerCase() : '*';
 }
 
 /**

@@ -35,7 +35,10 @@ export function pgRowPlan(
     };
   }
   const masked = fields.map(
-    (f, i) => cache.masked(f.tableOid, f.attnum) === true || (aligned && lineage.columns[i]!.masked),
+    (f, i) =>
+      lineage.maskAll === true ||
+      cache.masked(f.tableOid, f.attnum) === true ||
+      (aligned && lineage.columns[i]!.masked),
   );
   const plan = maskPlan(
     fields.map((f, i) => ({ masked: masked[i]!, textLike: pgTextLike(f.typeOid) })),

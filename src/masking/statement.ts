@@ -11,7 +11,12 @@ import { type Token, tokenizeMysql, tokenizePostgres } from './sql-tokens.js';
 export const REDACTED_LITERAL = "'[redacted]'";
 
 /** Names of settings, options, variables and columns whose literal values are secrets. */
-const SECRET_NAME = /pass(?:word|wd|phrase)|pwd|secret|token|api_?key|access_?key|private_?key|credential/i;
+export const SECRET_NAME =
+  /pass(?:word|wd|phrase)|pwd|secret|token|api_?key|access_?key|private_?key|credential/i;
+
+// An AWS access key id; the 40-character secret that goes with it has no shape of its own, so a
+// literal of that shape in the same statement as a key id counts as the secret.
+const AWS_KEY_ID = /(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}/;
 
 /** Tokens allowed between a secret's name and its value: PASSWORD 'x', password = 'x', TO 'x', PASSWORD('x'). */
 const BETWEEN_NAME_AND_VALUE = new Set(['(', '=', ':=', 'to']);
@@ -67,6 +72,84 @@ export class StatementRedactor {
     this.cache.set(text, out);
     return out;
   }
+}
+
+/** Text that may put a value in a secret position (a cheap test before tokenizing). */
+const MAY_HAVE_SECRET_POSITION = new RegExp(`${SECRET_NAME.source}|identified|${AWS_KEY_ID.source}`, 'i');
+
+/**
+ * The statement's tokens under every lexing the session may be in (MySQL with an unknown
+ * sql_mode: each in turn), or nothing when it cannot be scanned.
+ */
+function lexings(text: string, dialect: Dialect, opts: StatementRedactionOptions): Token[][] {
+  try {
+    if (dialect === 'postgres') return [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
+    if (!isUnknownMode(opts.sqlMode)) return [tokenizeMysql(text, opts.sqlMode)];
+    return ALL_LEX_MODES.map((mode) => tokenizeMysql(text, mode));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Zero-based indexes of the placeholders in secret positions (`SET password = $1`,
+ * `INSERT INTO t (name, api_token) VALUES (?, ?)`): their bound values are secrets whatever
+ * they look like.
+ */
+export function secretParams(
+  text: string,
+  dialect: Dialect,
+  opts: StatementRedactionOptions = {},
+): Set<number> {
+  const out = new Set<number>();
+  if (!MAY_HAVE_SECRET_POSITION.test(text)) return out;
+  for (const tokens of lexings(text, dialect, opts)) {
+    const secret = secretPositions(text, tokens);
+    let ordinal = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind !== 'punct' || !isValue(t)) continue;
+      const index = t.value === '?' ? ordinal++ : Number(t.value.slice(1)) - 1;
+      if (secret.has(i)) out.add(index);
+    }
+  }
+  return out;
+}
+
+/**
+ * The clear values that redaction withholds from this statement: literals in secret positions
+ * (their content, quotes removed) and what the detectors find in literals and comments. The
+ * gateway withholds them from everything it records later (server messages that echo them).
+ */
+export function secretValues(
+  text: string,
+  dialect: Dialect,
+  detectors: ValueDetectors,
+  opts: StatementRedactionOptions = {},
+): string[] {
+  const out: string[] = [];
+  const lexed = lexings(text, dialect, opts);
+  if (lexed.length === 0) for (const span of detectors.find(text)) out.push(text.slice(span.start, span.end));
+  for (const tokens of lexed) {
+    const secret = secretPositions(text, tokens);
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind === 'word' || t.kind === 'punct') continue;
+      const source = text.slice(t.start, t.end);
+      if (t.kind === 'string' && secret.has(i)) out.push(literalContent(source));
+      for (const d of [detectors, CREDENTIAL_FIELDS])
+        for (const span of d.find(source)) out.push(literalContent(source.slice(span.start, span.end)));
+    }
+  }
+  return out;
+}
+
+/** A literal's characters as the server reads them, near enough to find them in its messages. */
+function literalContent(source: string): string {
+  const m = /^[A-Za-z]?(['"])([\s\S]*)\1$/.exec(source);
+  if (!m) return source;
+  const quote = m[1]!;
+  return m[2]!.split(quote + quote).join(quote);
 }
 
 /**
@@ -128,8 +211,7 @@ function redactScanned(
 }
 
 function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, redact: Redact): string {
-  const secret = secretLiterals(tokens);
-  for (const i of insertedSecrets(tokens)) secret.add(i);
+  const secret = secretPositions(text, tokens);
   let out = '';
   let at = 0;
   for (let i = 0; i < tokens.length; i++) {
@@ -147,7 +229,38 @@ function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, 
   return at === 0 ? text : out + text.slice(at);
 }
 
-/** Indexes of string tokens that are secrets by position, whatever they contain. */
+/**
+ * Indexes of the value tokens (string literals and placeholders) that are secrets by position,
+ * whatever they contain: after a secret name, in IDENTIFIED BY, in an inserted secret column,
+ * next to an AWS access key id.
+ */
+function secretPositions(text: string, tokens: Token[]): Set<number> {
+  const secret = secretLiterals(tokens);
+  for (const i of insertedSecrets(tokens)) secret.add(i);
+  if (AWS_KEY_ID.test(text)) for (const i of awsSecretKeys(text, tokens)) secret.add(i);
+  return secret;
+}
+
+/** A literal or a placeholder: what a secret name can give its value by. */
+function isValue(t: Token): boolean {
+  if (t.kind === 'string') return true;
+  return t.kind === 'punct' && (t.value === '?' || (t.value.charCodeAt(0) === 36 && PG_PARAM.test(t.value)));
+}
+
+const PG_PARAM = /^\$[1-9][0-9]*$/;
+
+const AWS_SECRET_SHAPE = /^['"]?[A-Za-z0-9/+]{40}['"]?$/;
+
+function awsSecretKeys(text: string, tokens: Token[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'string' && AWS_SECRET_SHAPE.test(text.slice(t.start, t.end))) out.push(i);
+  }
+  return out;
+}
+
+/** Indexes of value tokens that follow a secret name or sit where a password goes. */
 function secretLiterals(tokens: Token[]): Set<number> {
   const secret = new Set<number>();
   const significant: number[] = [];
@@ -160,7 +273,16 @@ function secretLiterals(tokens: Token[]): Set<number> {
     const t = tokens[i]!;
     if (t.kind === 'comment') continue;
     const v = t.value;
-    if (t.kind === 'punct') {
+    if (isValue(t)) {
+      if (
+        identifiedDepth >= 0 ||
+        afterEquals ||
+        followsSecretName(tokens, significant) ||
+        isSetConfigValue(tokens, significant)
+      ) {
+        secret.add(i);
+      }
+    } else if (t.kind === 'punct') {
       if (v === ';') {
         identifiedDepth = -1;
         setPassword = afterEquals = false;
@@ -176,15 +298,6 @@ function secretLiterals(tokens: Token[]): Set<number> {
       // SET PASSWORD [FOR user] = …: user names come before the '=', the secret after it.
       if (statementWords === 2 && v === 'password' && wordAt(tokens, significant.at(-1)) === 'set') {
         setPassword = true;
-      }
-    } else if (t.kind === 'string') {
-      if (
-        identifiedDepth >= 0 ||
-        afterEquals ||
-        followsSecretName(tokens, significant) ||
-        isSetConfigValue(tokens, significant)
-      ) {
-        secret.add(i);
       }
     }
     significant.push(i);
@@ -240,7 +353,7 @@ function insertedSecrets(tokens: Token[]): number[] {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind === 'comment') continue;
-    const v = t.kind === 'string' ? '' : t.value;
+    const v = isValue(t) ? '' : t.value;
     const startsStatement = first;
     first = v === ';';
     if (v === ';') {
@@ -267,7 +380,7 @@ function insertedSecrets(tokens: Token[]): number[] {
       depth--;
     } else if (v === ',' && depth === 1) {
       position++;
-    } else if (t.kind === 'string' && depth >= 1 && SECRET_NAME.test(columns[position] ?? '')) {
+    } else if (isValue(t) && depth >= 1 && SECRET_NAME.test(columns[position] ?? '')) {
       out.push(i);
     } else if (depth === 0 && t.kind === 'word' && v !== 'row') {
       state = 'idle'; // ON CONFLICT, RETURNING, ON DUPLICATE KEY UPDATE …

@@ -36,6 +36,8 @@ export interface MaskingConfig {
   onWire: boolean;
   /** What a masked text value becomes. */
   replacement: string;
+  /** A masked column may only be selected as is; any other use is held for review. */
+  strict?: boolean;
 }
 
 export const DEFAULT_REPLACEMENT = '[masked]';

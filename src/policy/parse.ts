@@ -263,6 +263,9 @@ function parseMasking(r: Reader, node: Node | null, policy: Policy): void {
       case 'on-wire':
         m.onWire = r.bool(v, key);
         break;
+      case 'strict':
+        m.strict = r.bool(v, key);
+        break;
       case 'replacement': {
         const s = r.scalar(v, key);
         if (typeof s !== 'string') r.fail(v, key, 'must be a string');
@@ -273,7 +276,7 @@ function parseMasking(r: Reader, node: Node | null, policy: Policy): void {
         r.fail(
           kn,
           key,
-          `unknown key${didYouMean(k, ['columns', 'detectors', 'custom', 'on-wire', 'replacement'])}`,
+          `unknown key${didYouMean(k, ['columns', 'detectors', 'custom', 'on-wire', 'replacement', 'strict'])}`,
         );
     }
   }

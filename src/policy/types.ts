@@ -30,6 +30,8 @@ export interface MaskingPolicy {
   custom: { name: string; pattern: string }[];
   onWire: boolean;
   replacement: string;
+  /** A masked column may only be selected as is; any other use is held for review. Default false. */
+  strict?: boolean;
 }
 
 /** One entry of `overrides:`; the first entry matching a finding decides its action. */

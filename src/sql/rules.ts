@@ -87,6 +87,11 @@ export const RULES = {
   'exfiltration/into-outfile': rule('exfiltration', 'critical', 'MySQL SELECT … INTO OUTFILE / DUMPFILE'),
   'exfiltration/load-data': rule('exfiltration', 'critical', 'MySQL LOAD DATA (LOCAL) INFILE'),
   'exfiltration/admin-function': rule('exfiltration', 'critical', 'server administration functions'),
+  'exfiltration/masked-column-use': rule(
+    'exfiltration',
+    'risk',
+    'masking strict mode: a masked column used other than selected as is',
+  ),
   'lock-heavy/alter-column-type': rule('lock-heavy', 'warn', 'ALTER COLUMN … TYPE (table rewrite)'),
   'lock-heavy/blocking-index': rule('lock-heavy', 'warn', 'CREATE INDEX / REINDEX without CONCURRENTLY'),
   'lock-heavy/add-not-null': rule('lock-heavy', 'warn', 'SET NOT NULL (full scan under lock)'),

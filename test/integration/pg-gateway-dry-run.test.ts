@@ -43,7 +43,7 @@ SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS digest FROM (
 ) s`;
 
 // Sequences are not transactional in PostgreSQL: nextval() in a rolled-back transaction stays
-// consumed. A dry run that calls nextval() on an existing sequence moves it (a documented limit).
+// consumed. A dry run does not execute a statement that calls nextval() or setval().
 const SEQUENCE_POSITIONS =
   'SELECT sequencename AS name, last_value::text AS value FROM pg_sequences ORDER BY 1';
 
@@ -173,7 +173,6 @@ describe('dry run', () => {
       'CREATE INDEX',
       'DELETE 1',
       '9|453',
-      '1',
       'ROLLBACK',
       'audit_rows',
       '2',
@@ -187,11 +186,12 @@ describe('dry run', () => {
     expect(out).toContain('guardrail dry run: skipped VACUUM accounts');
     expect(out).toContain('duplicate key value violates unique constraint "accounts_pkey"');
     expect(out).toContain('relation "no_such_table" does not exist');
+    expect(out).toContain('guardrail dry run: not executed: the statement calls nextval() or setval()');
     // The rolled-back block left the audit table as it was; the failed autocommit INSERT did not
     // undo what came before it.
     expect(out).toMatch(/audit_rows_after_rollback\n2\n/);
     expect(await snapshot()).toEqual(before);
-    expect(await server.query(SEQUENCE_POSITIONS)).toEqual([{ name: 'invoice_no', value: '1' }]);
+    expect(await server.query(SEQUENCE_POSITIONS)).toEqual([{ name: 'invoice_no', value: null }]);
 
     const resultOf = resultIn(transcript());
     expect(resultOf('UPDATE accounts')).toMatchObject({ tag: 'UPDATE 3', rows: 3 });

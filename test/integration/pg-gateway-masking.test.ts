@@ -149,12 +149,26 @@ describe('psql', () => {
     expect(plain.out.trim().split('\n')).toEqual(['1,Alice', '2,Bob']);
   });
 
-  it('redacts the values a unique violation quotes', async () => {
+  it('withholds the text of a unique violation raised by a statement that reads the masked column', async () => {
     const r = await psql(
       '-v',
       'VERBOSITY=verbose',
       '-c',
       'INSERT INTO users (id, email) SELECT 100, email FROM users WHERE id = 1',
+    );
+    expect(r.status).not.toBe(0);
+    // The statement reads email, so every field of its error may carry it: only the SQLSTATE stays.
+    expect(r.out).toContain('23505: guardrail: masking withheld the text');
+    expect(r.out).not.toContain('Key (email)');
+    expectNoPlanted(r.out);
+  });
+
+  it('redacts the values a unique violation quotes', async () => {
+    const r = await psql(
+      '-v',
+      'VERBOSITY=verbose',
+      '-c',
+      "UPDATE users SET email = 'PLANTED-MAIL-' || 'ALPHA' WHERE id = 2",
     );
     expect(r.status).not.toBe(0);
     expect(r.out).toContain('duplicate key value');

@@ -1,9 +1,19 @@
 // `guardrail proxy` with the real analyzer and the default policy in front of a real server, in
 // the test process and as a background process without a terminal.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningProxy, startProxy } from '../../src/cli/proxy.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
@@ -68,6 +78,44 @@ describe('guardrail proxy', () => {
     expect(verifyTranscript(text).ok).toBe(true);
     expect(text).not.toContain(server.password);
     expect(text).toContain('"action":"deny"');
+  });
+
+  it('without --transcript writes a new file in a private directory it prints, and follows no planted link', async () => {
+    // The path earlier versions used: another local user could create it (or a link) first.
+    const old = join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
+    const bait = join(mkdtempSync(join(tmpdir(), 'guardrail-bait-')), 'chosen-by-someone-else');
+    writeFileSync(bait, '');
+    if (existsSync(old)) unlinkSync(old);
+    symlinkSync(bait, old);
+    const said: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const info = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      said.push(args.join(' '));
+    });
+    const started: RunningProxy[] = [];
+    try {
+      for (let i = 0; i < 2; i++)
+        started.push(await startProxy(['--upstream', server.url(), '--listen', '127.0.0.1:0']));
+      const out = await psql(started[0]!.url, 'select 41 + 1');
+      expect(out).toContain('42');
+    } finally {
+      log.mockRestore();
+      info.mockRestore();
+      for (const p of started) await p.stop('test done');
+      unlinkSync(old);
+    }
+    const [a, b] = started.map((p) => p.transcript) as [string, string];
+    expect(a).not.toBe(b);
+    for (const path of [a, b]) {
+      expect(said.some((line) => line.includes(path))).toBe(true);
+      expect(basename(path)).not.toContain(String(process.pid));
+      expect(dirname(path)).not.toBe(tmpdir());
+      expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+      expect(lstatSync(path).isSymbolicLink()).toBe(false);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(a, 'utf8')).toContain('select 41 + 1');
+    expect(readFileSync(bait, 'utf8')).toBe('');
   });
 });
 

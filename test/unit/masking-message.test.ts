@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileMasking } from '../../src/masking/index.js';
+import { compileMasking, KnownSecrets } from '../../src/masking/index.js';
 
 const m = compileMasking({ columns: ['public.users.email', '*.ssn'] });
 
@@ -98,5 +98,35 @@ describe('redactParams', () => {
       '2026-01-02T03:04:05.000Z',
       '12345678901234567890',
     ]);
+  });
+});
+
+describe('secret names in server messages', () => {
+  const m = compileMasking({});
+  it('withholds the key of a column or index with a secret name even without column rules', () => {
+    expect(m.redactMessage('Key (api_token)=(Zq9x8w7v) already exists.')).toBe(
+      'Key (api_token)=([redacted]) already exists.',
+    );
+    expect(m.redactMessage("Duplicate entry 'Zq9x8w7v' for key 'users_password_uq'")).toBe(
+      "Duplicate entry '[redacted]' for key 'users_password_uq'",
+    );
+    expect(m.redactMessage('Key (name)=(bob) already exists.')).toBe('Key (name)=(bob) already exists.');
+  });
+});
+
+describe('KnownSecrets', () => {
+  it('withholds learnt values everywhere in an event, longest first, and ignores short ones', () => {
+    const k = new KnownSecrets();
+    k.add('abc');
+    k.add('Zq9x');
+    k.add('Zq9x8w7v');
+    const event = { type: 'rows', sample: [['Zq9x8w7v!', 1, null]], columns: ['abc'] };
+    expect(k.scrubDeep(event)).toEqual({
+      type: 'rows',
+      sample: [['[redacted]!', 1, null]],
+      columns: ['abc'],
+    });
+    const clean = { type: 'x', values: ['nothing'] };
+    expect(k.scrubDeep(clean)).toBe(clean);
   });
 });

@@ -142,3 +142,27 @@ describe('redactStatement (mysql)', () => {
     );
   });
 });
+
+describe('secrets by where they go', () => {
+  const m = compileMasking({});
+  it('finds placeholders bound to secret columns, in both dialects', () => {
+    expect([...m.secretParams('INSERT INTO acct (name, api_token) VALUES ($1, $2)', 'postgres')]).toEqual([
+      1,
+    ]);
+    expect([...m.secretParams('UPDATE acct SET note = $2, password = $1 WHERE id = $3', 'postgres')]).toEqual(
+      [0],
+    );
+    expect([...m.secretParams('UPDATE acct SET password = ? WHERE id = ?', 'mysql')]).toEqual([0]);
+    expect([...m.secretParams('INSERT INTO t (a, client_secret, b) VALUES (?, ?, ?)', 'mysql')]).toEqual([1]);
+    expect([...m.secretParams('SELECT * FROM acct WHERE id = $1', 'postgres')]).toEqual([]);
+    expect(m.redactParams(['bob', 'Zq9x8w7v'], new Set([1]))).toEqual(['bob', '[redacted]']);
+  });
+
+  it('gives the clear values it withholds, and an AWS secret key next to its id', () => {
+    const text = "INSERT INTO k VALUES ('AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')";
+    expect(m.redactStatement(text, 'postgres')).not.toContain('wJalr');
+    expect(m.secretValues(text, 'mysql')).toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    expect(m.secretValues("UPDATE u SET password = 'it''s Zq9'", 'postgres')).toEqual(["it's Zq9"]);
+    expect(m.redactStatement('SELECT 1 -- the admin password is Zq9x8w7v', 'postgres')).not.toContain('Zq9');
+  });
+});

@@ -154,6 +154,9 @@ describe('policy file', () => {
       /:2: masking\.columns\[0\]: "a b" is not a column pattern/,
     );
     expect(error('masking:\n  on-wire: yes please\n')).toBe(`${F}:2: masking.on-wire: must be true or false`);
+    expect(error('masking:\n  strict: sometimes\n')).toBe(`${F}:2: masking.strict: must be true or false`);
+    expect(parsePolicy('masking:\n  strict: true\n', F).masking.strict).toBe(true);
+    expect(parsePolicy('masking:\n  columns: [a.b]\n', F).masking.strict).toBeUndefined();
     expect(error('mode: [a\n')).toMatch(/^\.github\/guardrail\.yml:\d+: /);
     expect(error('mode: audit\nmode: enforce\n')).toMatch(/^\.github\/guardrail\.yml:2: /);
     expect(error('- a\n- b\n')).toBe(`${F}:1: must be a mapping`);

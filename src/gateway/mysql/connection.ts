@@ -34,10 +34,13 @@ import {
   type ScanSink,
 } from './codec.js';
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
+import { DiagnosticsTaint } from './diagnostics-taint.js';
+import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION, SET_READ_ONLY, standInPrepare } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './responses.js';
-import { ResultMasker, type ResultPlan } from './result-masking.js';
+import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
+import { mysqlStrictFindings } from './strict.js';
 import { UpstreamError } from './upstream.js';
 
 /** Statements after which tables, views and routines are as they were (the masking catalog stays valid). */
@@ -122,6 +125,7 @@ export class MysqlConnection implements ScanSink {
   private lastPrepared: number | undefined;
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   private capturing: ResultMasker | undefined;
+  private readonly diagnostics: DiagnosticsTaint;
 
   constructor(
     private readonly client: Socket,
@@ -132,6 +136,7 @@ export class MysqlConnection implements ScanSink {
     private readonly onClose: () => void,
   ) {
     this.opts = opts;
+    this.diagnostics = new DiagnosticsTaint(opts.masking.matcher);
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
@@ -256,6 +261,8 @@ export class MysqlConnection implements ScanSink {
     cur.masker?.close();
     if (cur.statementId) {
       const e = t.error;
+      if (e?.code === ER_READ_ONLY_TRANSACTION && this.session.gateway.mode === 'dry-run')
+        this.session.notice('note', SKIPPED_CODE, DRY_RUN_WRITE);
       const withheld = cur.masker?.withheld;
       this.session.result(cur.statementId, {
         tag: t.kind === 'prepare' ? 'PREPARE' : t.resultSets > 0 ? 'RESULTSET' : 'OK',
@@ -265,7 +272,12 @@ export class MysqlConnection implements ScanSink {
           ? { error: { code: '42000', message: `guardrail: result withheld: ${withheld}` } }
           : e
             ? // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
-              { error: { code: e.sqlState, message: `${e.code}: ${e.message}` } }
+              {
+                error: {
+                  code: e.sqlState,
+                  message: `${e.code}: ${cur.masker?.withholds(e.code) ? WITHHELD_TEXT : e.message}`,
+                },
+              }
             : {}),
       });
     }
@@ -382,6 +394,8 @@ export class MysqlConnection implements ScanSink {
   }
 
   private async refreshSessionState(): Promise<void> {
+    // A dry run's session is read-only (dry-run.ts), again after a reset.
+    if (this.session.gateway.mode === 'dry-run') await this.query(SET_READ_ONLY);
     const [row] = await this.query('SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client');
     if (!row) throw new ProtocolError('no row for @@sql_mode');
     this.context.sqlMode = row[0] ?? '';
@@ -435,6 +449,37 @@ export class MysqlConnection implements ScanSink {
     this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
   }
 
+  /** Masking strict mode: a statement that uses a masked column other than as is waits for review. */
+  private strict(
+    p: Packet,
+    j: Judgement,
+    text: string,
+    sources: StatementSources | undefined,
+    go: (j: Judgement) => void,
+  ): void {
+    const held = mysqlStrictFindings(text, sources, this.opts.masking, this.context.sqlMode ?? '');
+    if (held.length === 0) {
+      go(j);
+      return;
+    }
+    const decided = (r: Judgement) => {
+      if (this.closed) return;
+      if (r.forward) go(r);
+      else if (r.skip) this.skipped(p, r);
+      else this.refuse(p, r.refusal ?? 'guardrail: refused', r.statement.id);
+    };
+    // Executions and text queries: what is held here runs now, if at all.
+    const r = this.session.review(j, held, false);
+    if (r instanceof Promise) r.then(decided);
+    else decided(r);
+  }
+
+  /** A dry run prepares a stand-in for a write: its executions are answered without running. */
+  private dryRunPrepare(p: Packet, text: string, j: Judgement): Packet {
+    if (this.session.gateway.mode !== 'dry-run' || j.analysis.readOnly) return p;
+    return { ...p, raw: frame(standInPrepare(text, this.context.sqlMode ?? ''), 0).bytes };
+  }
+
   private forward(p: Packet, kind: ResponseKind, cur: Omit<InFlight, 'started' | 'lastSeq'> = {}): void {
     this.busy = true;
     this.tracker = new ResponseTracker(kind, this.deprecateEof, false, this.sessionTrack);
@@ -475,12 +520,12 @@ export class MysqlConnection implements ScanSink {
     }
     const s = catalog.sources(text, this.context.mysql?.schema ?? '', this.context.sqlMode ?? '');
     if (!(s instanceof Promise)) {
-      go(s);
+      go(this.diagnostics.judge(text, s));
       return;
     }
     this.busy = true;
     s.then((r) => {
-      if (!this.closed) go(r);
+      if (!this.closed) go(this.diagnostics.judge(text, r));
     });
   }
 
@@ -544,14 +589,16 @@ export class MysqlConnection implements ScanSink {
       case Com.QUERY: {
         const text = this.textOf(p, true);
         if (text === undefined) return;
-        this.judge(p, text, 'simple', undefined, (j) =>
+        this.judge(p, text, 'simple', undefined, (judged) =>
           this.withSources(text, (sources) =>
-            this.forward(p, 'results', {
-              statementId: j.statement.id,
-              text,
-              analysis: j.analysis,
-              masker: this.masker(false, j.statement.id, sources),
-            }),
+            this.strict(p, judged, text, sources, (j) =>
+              this.forward(p, 'results', {
+                statementId: j.statement.id,
+                text,
+                analysis: j.analysis,
+                masker: this.masker(false, j.statement.id, sources),
+              }),
+            ),
           ),
         );
         return;
@@ -562,7 +609,7 @@ export class MysqlConnection implements ScanSink {
         // Until this prepare succeeds, "the last prepared statement" names nothing runnable.
         this.lastPrepared = undefined;
         this.judge(p, text, 'prepared', undefined, (j) =>
-          this.forward(p, 'prepare', {
+          this.forward(this.dryRunPrepare(p, text, j), 'prepare', {
             statementId: j.statement.id,
             after: (t) => {
               this.lastPrepared = t.prepared?.statementId;
@@ -822,19 +869,23 @@ export class MysqlConnection implements ScanSink {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
       return;
     }
-    this.withSources(s.text, (sources) => {
-      const masker = this.masker(true, j.statement.id, sources);
-      this.forward(p, 'results', {
-        statementId: j.statement.id,
-        text: s.text,
-        analysis: j.analysis,
-        masker,
-        after: (t) => {
-          if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-            s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-          else delete s.cursor;
-        },
-      });
+    this.withSources(s.text, (sources) =>
+      this.strict(p, j, s.text, sources, (j) => this.executeForwarded(p, s, j, sources)),
+    );
+  }
+
+  private executeForwarded(p: Packet, s: PreparedStatement, j: Judgement, sources?: StatementSources): void {
+    const masker = this.masker(true, j.statement.id, sources);
+    this.forward(p, 'results', {
+      statementId: j.statement.id,
+      text: s.text,
+      analysis: j.analysis,
+      masker,
+      after: (t) => {
+        if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
+          s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+        else delete s.cursor;
+      },
     });
   }
 

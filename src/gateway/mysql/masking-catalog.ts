@@ -25,6 +25,20 @@ export interface StatementSources {
   columnsOf(schema: string, table: string): readonly string[] | undefined;
   /** Set when the scan could not follow everything the statement may read, and why. */
   opaque?: string;
+  /** What masking withholds besides result columns (diagnostics-taint.ts). */
+  taint?: StatementTaint;
+}
+
+export interface StatementTaint {
+  /** The statement reads masked data: every error it raises is withheld (the error number kept). */
+  errors: boolean;
+  /**
+   * Syntax errors too: only when the statement runs text it was not given (dynamic SQL, a
+   * variable); otherwise a syntax error quotes nothing but the client's own statement.
+   */
+  syntaxErrors: boolean;
+  /** It reads diagnostics a statement over masked data left (SHOW WARNINGS …): all of it is masked. */
+  maskAll: boolean;
 }
 
 /** Names a statement (and the definitions it reaches) may use, plus what the scan could not follow. */

@@ -23,6 +23,11 @@ const SAMPLE_ROWS = 5;
 const SAMPLE_VALUE_CHARS = 200;
 
 const ER_TABLEACCESS_DENIED = 1142;
+const ER_PARSE_ERROR = 1064;
+
+/** What a client and the transcript get instead of the text of an error of a tainted statement. */
+export const WITHHELD_TEXT =
+  'guardrail: masking withheld the text of this message (the statement reads a masked column)';
 
 /** What a result set's columns become: on the wire (absent: unchanged) and in the sample. */
 export interface ResultPlan {
@@ -111,6 +116,7 @@ function planResult(
   };
   const onWire = masking.config.onWire;
   if (!sources) return build(new Array(cols.length).fill(false), false);
+  if (sources.taint?.maskAll) return build(new Array(cols.length).fill(true), onWire);
   const d = decide(masking, cols, sources);
   if ('masked' in d) return build(d.masked, onWire);
   const each = cols.map((c) => {
@@ -345,8 +351,15 @@ export class ResultMasker {
     ).bytes;
   }
 
+  /** The statement reads masked data: the text of this error is withheld whole. */
+  withholds(errno: number): boolean {
+    const taint = this.o.sources?.taint;
+    return taint?.errors === true && (taint.syntaxErrors || errno !== ER_PARSE_ERROR);
+  }
+
   private redactedErr(payload: Buffer, seq: number): Buffer {
     const e = parseErr(payload);
-    return frame(errPayload({ ...e, message: this.o.masking.redactMessage(e.message) }), seq).bytes;
+    const message = this.withholds(e.code) ? WITHHELD_TEXT : this.o.masking.redactMessage(e.message);
+    return frame(errPayload({ ...e, message }), seq).bytes;
   }
 }

@@ -17,7 +17,9 @@
 // out (COPY FROM STDIN data excepted): a dry run does not pipeline.
 //
 // Statements that cannot run inside a transaction block are not run: the server executes a no-op
-// in their place, and the client gets their usual CommandComplete tag and a notice.
+// in their place, and the client gets their usual CommandComplete tag and a notice. Statements
+// that call nextval() or setval() are not run either (a sequence is not rolled back): the server
+// raises an error that says so in their place.
 import { queryMessage } from './codec.js';
 
 /** What the gateway does with one client statement in a dry run. */
@@ -66,6 +68,15 @@ const OUTSIDE_TRANSACTION: [RegExp, string][] = [
   [/^rollback\s+prepared\b/i, 'ROLLBACK PREPARED'],
   [/^discard\s+all\b/i, 'DISCARD ALL'],
 ];
+
+// Statements that evaluate expressions now (not DDL that stores `DEFAULT nextval(…)` for later).
+// PREPARE and DECLARE run theirs when executed or fetched, CREATE … AS when it creates.
+const RUNS_EXPRESSIONS =
+  /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
+const SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
+
+// Runs in their place: a fixed text, so nothing of the client's statement reaches the DO body.
+const SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
 
 function body(text: string): string {
   return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '');
@@ -152,6 +163,9 @@ export class DryRun {
           },
         };
       }
+    }
+    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
+      return { sql: SEQUENCE_REFUSAL };
     }
     return {};
   }

@@ -6,9 +6,10 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
-import type { LineageResult } from '../../masking/index.js';
+import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
 import type { Judgement, Session, Via } from '../session.js';
+import { strictFindings } from '../strict.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
@@ -51,6 +52,8 @@ export class Frontend {
   private discarding = false;
   /** The session may have changed its search path or role (see changesSessionPath). */
   private pathChanged: boolean;
+  /** Settings written by statements that read masked data: reading them back is masked. */
+  private readonly settings = new SettingTaint();
 
   constructor(
     private readonly session: Session,
@@ -444,13 +447,22 @@ export class Frontend {
     if (!catalog) return [j, { texts }];
     const ddl = texts.length === 0 || texts.some(changesCatalog);
     const facts: StatementFacts = { texts, ...(ddl ? { changesCatalog: true } : {}) };
-    const withLineage = (l: LineageResult): [Judgement, StatementFacts] =>
-      l.refuse
-        ? [
-            { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
-            facts,
-          ]
-        : [j, { ...facts, lineage: l.statements }];
+    const withLineage = (
+      l: LineageResult,
+    ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> => {
+      if (l.refuse)
+        return [
+          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
+          facts,
+        ];
+      const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };
+      const held = catalog.masking.config.strict
+        ? strictFindings(l.statements.flatMap((s) => s.uses ?? []))
+        : [];
+      if (held.length === 0) return [j, known];
+      const r = this.session.review(j, held, j.statement.via === 'prepared');
+      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
+    };
     // Without reports from the server, a changed search path or role ($user) cannot be followed.
     if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
     const { searchPath } = this.replies;

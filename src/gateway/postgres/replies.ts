@@ -18,7 +18,14 @@ import {
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
-import { type Portal, type ResultEntry, ResultMasker, type ResultMasking } from './result-masking.js';
+import {
+  type Portal,
+  type ResultEntry,
+  ResultMasker,
+  type ResultMasking,
+  taintedNow,
+  WITHHELD_TEXT,
+} from './result-masking.js';
 import { type ResultFields, readRowDescription } from './result-messages.js';
 
 export const QUERY = 0;
@@ -304,8 +311,8 @@ export class Replies {
       }
       case T.notice: {
         const f = readErrorFields(buf, start + 5, end);
-        this.session.notice(f.severity, f.code, withDetail(f));
-        return this.results ? this.results.serverMessage(buf, start, end) : FORWARD;
+        this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
+        return this.results ? this.results.serverMessage(buf, start, end, this.peek()) : FORWARD;
       }
       default:
         return FORWARD;
@@ -346,12 +353,12 @@ export class Replies {
 
   private error(buf: Buffer, start: number, end: number): Disposition {
     const e = this.peek();
-    const pass = this.results ? this.results.serverMessage(buf, start, end) : FORWARD;
+    const pass = this.results ? this.results.serverMessage(buf, start, end, e) : FORWARD;
     if (!e) return pass;
     if (e.kind === QUERY) {
       if (e.refusal) return this.replace(e);
       const f = readErrorFields(buf, start + 5, end);
-      e.error = { code: f.code, message: withDetail(f) };
+      e.error = { code: f.code, message: recordedText(e, f) };
       return pass;
     }
     if (e.kind === SYNC) return pass;
@@ -362,7 +369,7 @@ export class Replies {
     let out: Disposition = pass;
     if (first.refusal) out = this.replace(first);
     else {
-      first.error = { code: f.code, message: withDetail(f) };
+      first.error = { code: f.code, message: recordedText(first, f) };
       this.finish(first);
     }
     const skipped = { code: f.code, message: 'not run: an earlier message of the same pipeline failed' };
@@ -416,6 +423,11 @@ export class Replies {
       }
     }
   }
+}
+
+/** The message and detail as recorded; withheld whole when the statement reads masked data. */
+function recordedText(e: Entry | undefined, f: { message: string; detail?: string }): string {
+  return taintedNow(e) ? WITHHELD_TEXT : withDetail(f);
 }
 
 function withDetail(f: { message: string; detail?: string }): string {

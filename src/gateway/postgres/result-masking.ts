@@ -12,7 +12,7 @@ import {
   type StatementLineage,
 } from '../../masking/index.js';
 import type { Session } from '../session.js';
-import { errorResponse, T } from './codec.js';
+import { errorResponse, noticeResponse, readErrorFields, T } from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
@@ -81,6 +81,18 @@ interface Result {
   copyHeader?: boolean;
 }
 
+/** What a client and the transcript get instead of the text of a tainted error or notice. */
+export const WITHHELD_TEXT =
+  'guardrail: masking withheld the text of this message (the statement reads a masked column)';
+
+/**
+ * The statement answering now reads masked data (or a setting such a statement wrote): its
+ * errors and notices may carry masked values in any field, derived or not.
+ */
+export function taintedNow(e: ResultEntry | undefined): boolean {
+  return e?.lineage?.[e.index ?? 0]?.tainted === true;
+}
+
 export class ResultMasker {
   private current: Result | undefined;
   /** How DataRow and CopyData arrive between results. */
@@ -106,9 +118,17 @@ export class ResultMasker {
     return this.current?.withheld === true;
   }
 
-  /** An ErrorResponse or NoticeResponse, its values redacted when masking is on the wire. */
-  serverMessage(buf: Buffer, start: number, end: number): Disposition {
-    return this.onWire ? redactFields(buf, start, end, this.m.masking) : FORWARD;
+  /**
+   * An ErrorResponse or NoticeResponse of `e`'s statement, its values redacted when masking is on
+   * the wire; when the statement reads masked data, every text field is withheld (SQLSTATE kept).
+   */
+  serverMessage(buf: Buffer, start: number, end: number, e?: ResultEntry): Disposition {
+    if (!this.onWire) return FORWARD;
+    if (!taintedNow(e)) return redactFields(buf, start, end, this.m.masking);
+    const f = readErrorFields(buf, start + 5, end);
+    return buf[start] === T.error
+      ? errorResponse(f.code, WITHHELD_TEXT, f.severity)
+      : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
   }
 
   get onWire(): boolean {
@@ -207,7 +227,7 @@ export class ResultMasker {
     if (!lineage) return 'the statement has no lineage';
     if (!fields) {
       // Rows without a description (an Execute of a statement never described): lineage alone.
-      if (lineage.anyMasked || (lineage.exact && lineage.columns.length !== n))
+      if (lineage.anyMasked || lineage.maskAll || (lineage.exact && lineage.columns.length !== n))
         return 'the result was not described, so its masked columns cannot be typed';
       return this.unmaskedPlan(n);
     }

@@ -1,0 +1,174 @@
+// A dry run must not change anything a reader can see. A migration that calls a stored function
+// which inserts rows (directly, in a derived table, as a prepared statement) and moves sequences
+// (nextval, setval, NEXT VALUE FOR) runs through the gateway in `mode: dry-run`; a dump of the
+// database before and after (pg_dump, mariadb-dump) is byte-for-byte the same, and the
+// transcript says which statements were not executed and why.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../src/policy/index.js';
+import type { TranscriptLine } from '../../src/transcript/events.js';
+import { FileRecorder } from '../../src/transcript/recorder.js';
+import { connectThrough, mysqlGatewayWithSide, pgGatewayWithSide } from '../support/gateway-with-side.js';
+import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+import { type PgServer, startPostgres } from '../support/pg-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'guardrail-dry-unchanged-'));
+
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ out: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ out: `${stdout}${stderr}`, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+    );
+  });
+}
+
+function lines(path: string): TranscriptLine[] {
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TranscriptLine);
+}
+
+let pgServer: PgServer;
+let maria: MariaDbServer;
+
+beforeAll(async () => {
+  [pgServer, maria] = await Promise.all([startPostgres({ flavor: 'system' }), startMariaDb()]);
+}, 120_000);
+
+afterAll(async () => {
+  await pgServer?.stop();
+  await maria?.stop();
+});
+
+describe('a dry run writes nothing', () => {
+  it('PostgreSQL: nextval and setval are not executed; the pg_dump is unchanged', async () => {
+    await pgServer.query(`
+      CREATE SEQUENCE s;
+      SELECT nextval('s');
+      CREATE TABLE log (n int);
+      CREATE FUNCTION wr() RETURNS int LANGUAGE sql AS $$ INSERT INTO log VALUES (1) RETURNING n $$;`);
+    const dump = async () => {
+      const r = await run(join(pgServer.binDir, 'pg_dump'), ['--no-owner', pgServer.url()]);
+      expect(r.code).toBe(0);
+      // pg_dump fences its output with a new random key each run; the rest is the database.
+      return r.out.replace(/^\\(?:un)?restrict .*$/gm, '');
+    };
+    const before = await dump();
+    const transcriptPath = join(dir, 'pg.jsonl');
+    const recorder = new FileRecorder(transcriptPath);
+    const running = await pgGatewayWithSide(pgServer, { policy: defaultPolicy(), mode: 'dry-run', recorder });
+    const gw = running.gateway;
+    const migration = join(dir, 'migration.sql');
+    writeFileSync(
+      migration,
+      [
+        "SELECT nextval('s');",
+        "SELECT setval('s', 500);",
+        "WITH n AS (SELECT nextval('s') AS v) SELECT v FROM n;",
+        'SELECT wr();',
+        'SELECT * FROM (SELECT wr()) d;',
+        'INSERT INTO log VALUES (7);',
+        'CREATE TABLE added (a int);',
+        "PREPARE p AS SELECT nextval('s'); EXECUTE p;",
+      ].join('\n'),
+    );
+    let out: string;
+    try {
+      out = (await run('psql', [gw.url, '-X', '-f', migration])).out;
+    } finally {
+      await running.close();
+      recorder.close();
+    }
+    expect(out).toContain('not executed: the statement calls nextval() or setval()');
+    const after = await dump();
+    expect(after).toBe(before);
+    expect(await pgServer.query('SELECT last_value::int AS v FROM s')).toEqual([{ v: 1 }]);
+    const errors = lines(transcriptPath).filter(
+      (l): l is Extract<TranscriptLine, { type: 'result' }> => l.type === 'result' && l.error !== undefined,
+    );
+    expect(errors.some((l) => /nextval\(\) or setval\(\)/.test(l.error!.message))).toBe(true);
+  }, 60_000);
+
+  it('MySQL: stored functions that write and sequence functions do not run; the mariadb-dump is unchanged', async () => {
+    await maria.admin(`
+      CREATE TABLE app.log (n int);
+      CREATE SEQUENCE app.s;
+      CREATE FUNCTION app.wr() RETURNS int MODIFIES SQL DATA BEGIN INSERT INTO app.log VALUES (1); RETURN 1; END;`);
+    const dump = async () => {
+      const r = await run('mariadb-dump', [
+        '--skip-dump-date',
+        '--routines',
+        `--socket=${maria.socket}`,
+        '-uroot',
+        'app',
+      ]);
+      expect(r.code).toBe(0);
+      return r.out;
+    };
+    const before = await dump();
+    const transcriptPath = join(dir, 'my.jsonl');
+    const recorder = new FileRecorder(transcriptPath);
+    const running = await mysqlGatewayWithSide(maria, { policy: defaultPolicy(), mode: 'dry-run', recorder });
+    const gw = running.gateway;
+    const c: mysql.Connection = await connectThrough(maria, gw, 'app');
+    const outcomes: string[] = [];
+    const attempt = async (f: () => Promise<unknown>) => {
+      try {
+        await f();
+        outcomes.push('ok');
+      } catch (err) {
+        outcomes.push(String((err as { errno?: number }).errno));
+      }
+    };
+    try {
+      await attempt(() => c.query('SELECT wr()'));
+      await attempt(() => c.query('SELECT * FROM (SELECT wr()) d'));
+      await attempt(() => c.execute('SELECT wr()'));
+      await attempt(() => c.query('SELECT NEXTVAL(s)'));
+      await attempt(() => c.query('SELECT NEXT VALUE FOR s'));
+      await attempt(() => c.query('SELECT SETVAL(s, 500)'));
+      // A read-write transaction would lift the read-only session: not executed either.
+      await attempt(() => c.query('START TRANSACTION READ WRITE'));
+      await attempt(() => c.query('SELECT wr()'));
+      await attempt(() => c.query('COMMIT'));
+      await attempt(() => c.query('INSERT INTO log VALUES (7)'));
+      // A prepared write: prepared as a stand-in, its execution answered without running.
+      await attempt(() => c.execute('INSERT INTO log VALUES (?)', [8]));
+      await attempt(() => c.query('SELECT count(*) FROM log'));
+    } finally {
+      await c.end();
+      await running.close();
+      recorder.close();
+    }
+    // SETVAL is a finding (destructive/sequence-reset): a MySQL dry run answers it without running it.
+    expect(outcomes).toEqual([
+      '1792',
+      '1792',
+      '1792',
+      '1792',
+      '1792',
+      'ok',
+      'ok',
+      '1792',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+    ]);
+    const after = await dump();
+    expect(after).toBe(before);
+    const skipped = lines(transcriptPath).filter((l) => l.type === 'notice' && l.code === 'dry-run-skipped');
+    expect(
+      skipped.filter((l) => /session is read-only/.test((l as { message: string }).message)),
+    ).toHaveLength(6);
+  }, 60_000);
+});
