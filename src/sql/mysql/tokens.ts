@@ -85,14 +85,10 @@ export function splitTopLevel(tokens: readonly Token[], sep = ','): Token[][] {
   return out;
 }
 
+// One replace, not a character-by-character concatenation: a 17 MiB literal built a rope of
+// millions of pieces and spent seconds in the garbage collector.
 function quoteString(value: string): string {
-  let out = "'";
-  for (const ch of value) {
-    if (ch === "'") out += "\\'";
-    else if (ch === '\\') out += '\\\\';
-    else out += ch;
-  }
-  return `${out}'`;
+  return `'${value.replace(/['\\]/g, '\\$&')}'`;
 }
 
 function quoteIdent(value: string): string {
