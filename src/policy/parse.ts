@@ -1,7 +1,6 @@
 // The policy file: YAML, validated key by key. Every error names the file, the line and the key,
 // e.g. `.github/guardrail.yml:7: rules.destructive/drop-tabel: unknown rule id (did you mean
 // destructive/drop-table?)`, and an invalid file never yields a policy.
-import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { isRuleId, RULE_IDS } from '../sql/rules.js';
 import type { Category } from '../sql/types.js';
@@ -350,15 +349,4 @@ export function parsePolicy(text: string, fileName: string): Policy {
     }
   }
   return policy;
-}
-
-/** Reads and validates a policy file. */
-export function loadPolicy(path: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new PolicyError(`${path}: cannot read the policy file: ${(err as Error).message}`, path, undefined);
-  }
-  return parsePolicy(text, path);
 }
