@@ -112,12 +112,7 @@ function isPlainName(v: string): boolean {
 }
 
 /** One token in canonical spelling. Strings and identifiers are re-quoted one way only. */
-export function canonicalToken(
-  t: Token,
-  prev: Token | undefined,
-  next: Token | undefined,
-  upper = false,
-): string {
+function canonicalToken(t: Token, prev: Token | undefined, next: Token | undefined, upper = false): string {
   switch (t.kind) {
     case 'word': {
       if (upper) return t.upper;
