@@ -20,7 +20,8 @@ type Folder =
   | 'sql'
   | 'impact'
   | 'masking'
-  | 'transcript';
+  | 'transcript'
+  | 'errors';
 
 const BELOW_CLI: Record<string, Use> = {
   gateway: 'values',
@@ -32,6 +33,7 @@ const BELOW_CLI: Record<string, Use> = {
   impact: 'values',
   masking: 'values',
   transcript: 'values',
+  errors: 'values',
 };
 
 /** DESIGN.md's table: what each folder of src/ may import. */
@@ -44,16 +46,19 @@ const RULES: Record<Folder, Record<string, Use>> = {
     sql: 'values',
     masking: 'values',
     transcript: 'values',
+    errors: 'values',
     credentials: 'types',
   },
-  approvals: { policy: 'types' },
-  credentials: {},
-  broker: { credentials: 'types' },
-  policy: { sql: 'types' },
-  sql: {},
-  impact: { sql: 'types' },
-  masking: { sql: 'types' },
-  transcript: {},
+  approvals: { policy: 'types', errors: 'values' },
+  credentials: { errors: 'values' },
+  broker: { credentials: 'types', errors: 'values' },
+  policy: { sql: 'types', errors: 'values' },
+  sql: { errors: 'values' },
+  impact: { sql: 'types', errors: 'values' },
+  masking: { sql: 'types', errors: 'values' },
+  transcript: { errors: 'values' },
+  // The error family (errors/guardrail-error.ts): every folder may throw it; it imports nothing.
+  errors: {},
 };
 
 /** Folders that must stay pure: no sockets, files, processes or GitHub. */
