@@ -4,9 +4,10 @@
 // stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
 import { createGatewayContext } from '../src/gateway/context.js';
 import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
+import { loadPolicy } from '../src/gateway/policy-file.js';
 import { startPostgresGateway } from '../src/gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
-import { defaultPolicy, loadPolicy } from '../src/policy/index.js';
+import { defaultPolicy } from '../src/policy/index.js';
 import type { MaskingPolicy } from '../src/policy/types.js';
 import type { Analysis } from '../src/sql/types.js';
 import { FileRecorder } from '../src/transcript/recorder.js';

@@ -2,6 +2,7 @@
 // create a login role that lives for the job, revoke it, sweep what crashed jobs left behind.
 import { randomBytes } from 'node:crypto';
 import type { BrokerCredentials } from '../credentials/types.js';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { type AuditLog, auditedClaims } from './audit.js';
 import { describeFailures, matchBinding } from './bindings.js';
 import type { BrokerConfig } from './config.js';
@@ -13,10 +14,14 @@ import { checkRevocationToken, newPassword, revocationToken } from './secrets.js
 import type { RoleStore } from './store.js';
 import { createVerifier, TokenError, type TokenVerifier } from './verify.js';
 
-export class BrokerError extends Error {
+/** A refused broker request: `status` and `reason` (e.g. `not_found`) are its HTTP answer. */
+export class BrokerError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BROKER_REQUEST';
+  override readonly code: GuardrailErrorCode = 'ERR_BROKER_REQUEST';
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly reason: string,
     message: string,
     readonly retryAfter?: number,
   ) {
@@ -69,13 +74,13 @@ export class Broker {
 
   private refuse(
     status: number,
-    code: string,
+    reason: string,
     message: string,
     extra: Record<string, unknown> = {},
     retryAfter?: number,
   ): never {
     this.audit.write({ event: 'refuse', status, reason: message, ...extra });
-    throw new BrokerError(status, code, message, retryAfter);
+    throw new BrokerError(status, reason, message, retryAfter);
   }
 
   private async verified(token: string, target?: string) {

@@ -2,6 +2,7 @@
 // with its path and line instead of surfacing later as a refused job or, worse, an open binding.
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { CLAIM_NAMES, type ClaimName } from './bindings.js';
 
 export type Dialect = 'postgres' | 'mysql';
@@ -47,7 +48,10 @@ export interface BrokerConfig {
   bindings: BindingConfig[];
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BROKER_CONFIG';
+  override readonly code: GuardrailErrorCode = 'ERR_BROKER_CONFIG';
+}
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ROLE = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;

@@ -4,6 +4,7 @@
 // so revocation never destroys migration results.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { BrokerSetupError } from '../errors/guardrail-error.js';
 import type { TargetConfig } from './config.js';
 import { parseRoleName } from './role-name.js';
 import { scramVerifier } from './secrets.js';
@@ -39,9 +40,9 @@ export class PostgresRoleStore implements RoleStore {
       );
       for (const r of [spec.role, owner]) {
         const row = rows.find((x) => x.rolname === r);
-        if (!row) throw new Error(`role "${r}" does not exist in the target database`);
+        if (!row) throw new BrokerSetupError(`role "${r}" does not exist in the target database`);
         if (row.rolsuper)
-          throw new Error(`role "${r}" is a superuser; bindings must name least-privilege roles`);
+          throw new BrokerSetupError(`role "${r}" is a superuser; bindings must name least-privilege roles`);
       }
       const members = [...new Set([spec.role, owner])].map(ident).join(', ');
       await c.query('BEGIN');

@@ -2,6 +2,7 @@
 // (ours), the run and attempt (who may revoke with an OIDC token), and the expiry (MariaDB has no
 // VALID UNTIL, so the sweeper reads it from the name). 32 characters at most, MySQL's limit.
 import { randomBytes } from 'node:crypto';
+import { BrokerSetupError } from '../errors/guardrail-error.js';
 
 export interface RoleName {
   name: string;
@@ -14,12 +15,13 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export function newRoleName(prefix: string, runId: string, runAttempt: string, expiresAt: Date): string {
   if (!/^\d{1,20}$/.test(runId) || !/^\d{1,4}$/.test(runAttempt)) {
-    throw new Error('run_id and run_attempt must be decimal numbers');
+    throw new BrokerSetupError('run_id and run_attempt must be decimal numbers');
   }
   const exp = Math.ceil(expiresAt.getTime() / 1000).toString(36);
   const rand = Array.from(randomBytes(6), (b) => ALPHABET[b % 36]).join('');
   const name = `${prefix}${runId}_${runAttempt}_${exp}_${rand}`;
-  if (name.length > 32) throw new Error(`role name ${name} would exceed 32 characters; shorten role-prefix`);
+  if (name.length > 32)
+    throw new BrokerSetupError(`role name ${name} would exceed 32 characters; shorten role-prefix`);
   return name;
 }
 

@@ -86,7 +86,7 @@ export function createBrokerServer(broker: Broker, opts: ServerOptions = {}): Se
         return send(
           res,
           err.status,
-          { error: err.code, message: err.message },
+          { error: err.reason, message: err.message },
           err.retryAfter ? { 'retry-after': String(err.retryAfter) } : {},
         );
       }

@@ -2,8 +2,12 @@
 // keys (and refetches on an unknown kid), RS256 only, exact iss and aud, exp/nbf with a small
 // leeway, and the claims a binding or a role name depends on must be present.
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { BrokerSetupError, GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
-export class TokenError extends Error {
+export class TokenError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BROKER_TOKEN';
+  override readonly code: GuardrailErrorCode = 'ERR_BROKER_TOKEN';
+
   constructor(
     message: string,
     /** 401: the token is not valid; 503: the issuer could not be consulted. */
@@ -40,11 +44,11 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
   const discover = async () => {
     const url = `${opts.issuer}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+    if (!res.ok) throw new BrokerSetupError(`${url} answered ${res.status}`);
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== opts.issuer)
-      throw new Error(`${url} names issuer ${String(doc.issuer)}, not ${opts.issuer}`);
-    if (typeof doc.jwks_uri !== 'string') throw new Error(`${url} has no jwks_uri`);
+      throw new BrokerSetupError(`${url} names issuer ${String(doc.issuer)}, not ${opts.issuer}`);
+    if (typeof doc.jwks_uri !== 'string') throw new BrokerSetupError(`${url} has no jwks_uri`);
     return createRemoteJWKSet(new URL(doc.jwks_uri));
   };
 

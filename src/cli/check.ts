@@ -8,9 +8,10 @@
 // `checkFiles` is also what the action uses to pre-approve a batch of statements.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { loadPolicy } from '../gateway/policy-file.js';
 import { actionFor, decide, overrideFor, verdictLevel } from '../policy/decide.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy } from '../policy/defaults.js';
-import { loadPolicy, PolicyError } from '../policy/parse.js';
+import { PolicyError } from '../policy/parse.js';
 import type { Action, Override, Policy, Verdict } from '../policy/types.js';
 import { loadAnalyzers } from '../sql/analyze.js';
 import { locationOf } from '../sql/canonical.js';

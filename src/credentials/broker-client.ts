@@ -1,5 +1,6 @@
 // `credentials: broker`: exchanges the job's OIDC token for a login role at the guardrail broker
 // and gives it back when the job ends.
+import { CredentialsError } from '../errors/guardrail-error.js';
 import { endpoint, HttpError, type HttpOptions, sendJson, serviceMessage } from './http.js';
 import { fetchIdToken, type IdTokenOptions } from './oidc.js';
 import type { BrokerCredentials, CredentialProvider, JobContext, Lease } from './types.js';
@@ -21,7 +22,9 @@ export class BrokerProvider implements CredentialProvider {
     try {
       res = await sendJson('POST', url, { ...this.opts, body: { token, target: ctx.target } });
     } catch (err) {
-      throw new Error(`the broker at ${endpoint(url)} could not be reached: ${(err as Error).message}`);
+      throw new CredentialsError(
+        `the broker at ${endpoint(url)} could not be reached: ${(err as Error).message}`,
+      );
     }
     if (res.status !== 201 && res.status !== 200) {
       throw new HttpError(
@@ -49,7 +52,7 @@ export class BrokerProvider implements CredentialProvider {
   async revoke(lease: Lease): Promise<void> {
     const base = lease.revocation?.url ?? this.opts.url;
     const token = lease.revocation?.token;
-    if (!token) throw new Error(`lease ${lease.id} carries no revocation token`);
+    if (!token) throw new CredentialsError(`lease ${lease.id} carries no revocation token`);
     const url = new URL(`/v1/credentials/${encodeURIComponent(lease.id)}`, base).toString();
     let last = '';
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -66,7 +69,7 @@ export class BrokerProvider implements CredentialProvider {
       }
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
-    throw new Error(
+    throw new CredentialsError(
       `the broker did not revoke lease ${lease.id} (${last}); the sweeper removes it after it expires`,
     );
   }
@@ -78,6 +81,6 @@ function checkCredentials(body: unknown): BrokerCredentials {
   const missing = strings.filter((k) => typeof b[k] !== 'string' || b[k] === '');
   if (typeof b.port !== 'number') missing.push('port');
   if (b.dialect !== 'postgres' && b.dialect !== 'mysql') missing.push('dialect');
-  if (missing.length) throw new Error(`the broker's answer lacks ${missing.join(', ')}`);
+  if (missing.length) throw new CredentialsError(`the broker's answer lacks ${missing.join(', ')}`);
   return b as unknown as BrokerCredentials;
 }

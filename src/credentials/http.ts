@@ -2,6 +2,7 @@
 // errors that name the endpoint and status but never echo request bodies (they carry tokens).
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
+import { CredentialsError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
 export interface HttpOptions {
   /** PEM file of the CA that signed the service's certificate (private PKI). */
@@ -10,7 +11,10 @@ export interface HttpOptions {
 }
 
 /** A service answered, but not as hoped; `status` lets callers tell refusal from outage. */
-export class HttpError extends Error {
+export class HttpError extends CredentialsError {
+  static override readonly code: GuardrailErrorCode = 'ERR_CREDENTIALS_HTTP';
+  override readonly code: GuardrailErrorCode = 'ERR_CREDENTIALS_HTTP';
+
   constructor(
     message: string,
     readonly status: number,

@@ -1,8 +1,12 @@
 // The job's GitHub OIDC token. core.getIDToken reads ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN, which
 // the runner sets only when the workflow grants `id-token: write` and the run is not a fork PR.
 import * as core from '@actions/core';
+import { CredentialsError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
-export class OidcUnavailableError extends Error {}
+export class OidcUnavailableError extends CredentialsError {
+  static override readonly code: GuardrailErrorCode = 'ERR_OIDC_UNAVAILABLE';
+  override readonly code: GuardrailErrorCode = 'ERR_OIDC_UNAVAILABLE';
+}
 
 export interface IdTokenOptions {
   attempts?: number;
@@ -42,7 +46,7 @@ export async function fetchIdToken(audience: string, opts: IdTokenOptions = {}):
     }
   }
   const reason = last instanceof Error ? last.message.replace(/\s+/g, ' ').trim() : String(last);
-  throw new Error(
+  throw new CredentialsError(
     `could not get the job's OIDC token for audience "${audience}" after ${attempts} attempts: ${reason}`,
   );
 }

@@ -1,5 +1,6 @@
 // A standing credential from a secret DSN. It works, but nothing expires or is revoked, so the
 // lease is marked standing and the job summary warns about it.
+import { CredentialsError } from '../errors/guardrail-error.js';
 import type { CredentialProvider, JobContext, Lease } from './types.js';
 
 const SCHEMES: Record<string, Lease['dialect']> = {
@@ -16,17 +17,19 @@ export function parseDsn(dsn: string): Omit<Lease, 'id' | 'kind' | 'standing'> {
   try {
     url = new URL(dsn.trim());
   } catch {
-    throw new Error('the static DSN is not a URL (expected postgres://user:password@host:port/database)');
+    throw new CredentialsError(
+      'the static DSN is not a URL (expected postgres://user:password@host:port/database)',
+    );
   }
   const dialect = SCHEMES[url.protocol];
   if (!dialect) {
-    throw new Error(
+    throw new CredentialsError(
       `the static DSN has scheme "${url.protocol}"; expected postgres:, postgresql:, mysql: or mariadb:`,
     );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !url.username || !database) {
-    throw new Error('the static DSN must name a user, a host and a database');
+    throw new CredentialsError('the static DSN must name a user, a host and a database');
   }
   return {
     dialect,

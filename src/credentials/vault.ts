@@ -1,6 +1,7 @@
 // `credentials: vault`: JWT auth login with the job's OIDC token, then a dynamic credential from
 // the database secrets engine. Vault returns only a username and password, so where to connect
 // comes from the options. Revoking the client token revokes the leases it created.
+import { CredentialsError } from '../errors/guardrail-error.js';
 import { endpoint, HttpError, type HttpOptions, sendJson, serviceMessage } from './http.js';
 import { fetchIdToken, type IdTokenOptions } from './oidc.js';
 import type { CredentialProvider, JobContext, Lease } from './types.js';
@@ -38,7 +39,7 @@ export class VaultProvider implements CredentialProvider {
     try {
       return await sendJson(method, url, { ...this.opts, headers, body });
     } catch (err) {
-      throw new Error(`Vault at ${endpoint(url)} could not be reached: ${(err as Error).message}`);
+      throw new CredentialsError(`Vault at ${endpoint(url)} could not be reached: ${(err as Error).message}`);
     }
   }
 
@@ -93,10 +94,10 @@ export class VaultProvider implements CredentialProvider {
    */
   async revoke(lease: Lease): Promise<void> {
     const token = lease.revocation?.token;
-    if (!token) throw new Error(`Vault lease ${lease.id} carries no client token to revoke with`);
+    if (!token) throw new CredentialsError(`Vault lease ${lease.id} carries no client token to revoke with`);
     const res = await this.call('PUT', 'sys/leases/revoke', token, { lease_id: lease.id });
     if (res.status !== 204 && res.status !== 200 && res.status !== 403) {
-      throw new Error(
+      throw new CredentialsError(
         `Vault did not revoke lease ${lease.id} (HTTP ${res.status}): ${serviceMessage(res.body)}`,
       );
     }
@@ -107,7 +108,7 @@ export class VaultProvider implements CredentialProvider {
     const res = await this.call('POST', 'auth/token/revoke-self', token);
     // 403 here means the token is already gone (revoked or expired), which is the goal.
     if (res.status !== 204 && res.status !== 200 && res.status !== 403) {
-      throw new Error(
+      throw new CredentialsError(
         `Vault did not revoke the client token (HTTP ${res.status}): ${serviceMessage(res.body)}`,
       );
     }

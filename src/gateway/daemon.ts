@@ -4,13 +4,14 @@
 // show, so nothing it prints may carry a secret: messages are scrubbed of every secret it holds.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { GitHubChannel } from '../approvals/github.js';
-import { defaultPolicy, loadPolicy } from '../policy/index.js';
+import { defaultPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
 import { startMysqlGateway } from './mysql/gateway.js';
+import { loadPolicy } from './policy-file.js';
 import { startPostgresGateway } from './postgres/server.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
 

@@ -55,7 +55,7 @@ export type MyTarget =
 export type MyRowWise = Extract<MyTarget, { kind: 'delete' | 'update' }>;
 export const isRowWise = (t: MyTarget): t is MyRowWise => t.kind === 'delete' || t.kind === 'update';
 
-export function myName(dotted: string): MyName {
+function myName(dotted: string): MyName {
   const i = dotted.indexOf('.');
   return i < 0 ? { name: dotted } : { schema: dotted.slice(0, i), name: dotted.slice(i + 1) };
 }

@@ -2,8 +2,7 @@
 // read-only COUNT that matches a DELETE / UPDATE. libpg-query 18 has no deparser, so the count is
 // assembled from slices of the statement's own text, cut at top-level keywords found by the
 // server's lexer; the result is parsed again and must be a single SELECT, or no count is made.
-import { scanSync } from 'libpg-query';
-import { type PgNode, parseSql } from '../sql/postgres/parser.js';
+import { type PgNode, parseSql, scanTokens } from '../sql/postgres/parser.js';
 
 export interface PgName {
   schema?: string;
@@ -264,7 +263,7 @@ function topLevel(text: string): { toks: Tok[]; bytes: Buffer } {
   const bytes = Buffer.from(text, 'utf8');
   const toks: Tok[] = [];
   let depth = 0;
-  for (const t of scanSync(text).tokens as {
+  for (const t of scanTokens(text).tokens as {
     start: number;
     end: number;
     text: string;
@@ -285,7 +284,7 @@ function topLevel(text: string): { toks: Tok[]; bytes: Buffer } {
  * With USING / FROM, a target row counts once however many joined rows match, as the write
  * itself would treat it: hence EXISTS rather than a join.
  */
-export function pgCountQuery(
+function pgCountQuery(
   text: string,
   kind: 'delete' | 'update',
   node: PgNode,

@@ -1,7 +1,8 @@
-// The Postgres parser is WebAssembly and must be loaded before its synchronous calls work.
-// Loading here, once, keeps every masking entry point synchronous for the gateway's hot path.
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+// The Postgres parser, through its one entry point (sql/postgres/parser.ts). It is WebAssembly
+// and must be loaded before its synchronous calls work; loading here, once, keeps every masking
+// entry point synchronous for the gateway's hot path.
+import { loadPostgresParser, parseTree, scanTokens } from '../sql/postgres/parser.js';
 
-await loadModule();
+await loadPostgresParser();
 
-export { parseSync, scanSync };
+export { parseTree as parseSync, scanTokens as scanSync };

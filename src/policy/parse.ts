@@ -1,21 +1,24 @@
 // The policy file: YAML, validated key by key. Every error names the file, the line and the key,
 // e.g. `.github/guardrail.yml:7: rules.destructive/drop-tabel: unknown rule id (did you mean
 // destructive/drop-table?)`, and an invalid file never yields a policy.
-import { readFileSync } from 'node:fs';
+
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { isRuleId, RULE_IDS } from '../sql/rules.js';
 import type { Category } from '../sql/types.js';
 import { DEFAULT_CATEGORY_ACTIONS, defaultPolicy } from './defaults.js';
 import type { Action, Override, Policy, RepoPermission } from './types.js';
 
-export class PolicyError extends Error {
+export class PolicyError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_POLICY_INVALID';
+  override readonly code: GuardrailErrorCode = 'ERR_POLICY_INVALID';
+
   constructor(
     message: string,
     readonly file: string,
     readonly line: number | undefined,
   ) {
     super(message);
-    this.name = 'PolicyError';
   }
 }
 
@@ -364,15 +367,4 @@ export function parsePolicy(text: string, fileName: string): Policy {
     }
   }
   return policy;
-}
-
-/** Reads and validates a policy file. */
-export function loadPolicy(path: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new PolicyError(`${path}: cannot read the policy file: ${(err as Error).message}`, path, undefined);
-  }
-  return parsePolicy(text, path);
 }

@@ -1,25 +1,23 @@
 // One hand-written pass over statement text that yields, together:
 //  - the digest: tokens with literals replaced by `?` (ProxySQL style), the key of the shape cache;
 //  - the canonical form: tokens joined by single spaces, unquoted words lower-cased (ASCII only,
-//    as the servers fold), quoted identifiers and literals kept verbatim, comments dropped;
+//    as the server folds), quoted identifiers and literals kept verbatim, comments dropped;
 //  - token start offsets, so cached finding locations can be moved onto a new text of the same shape.
-// It lexes like the server does (nested comments and dollar quotes for Postgres, executable
-// comments, backticks and backslash escapes for MySQL). When it meets something it cannot lex
-// with certainty (an unterminated literal or comment) it returns undefined and callers fall
-// back to the real parser.
+// It lexes Postgres text like the server does (nested comments, dollar quotes, escape strings,
+// literal continuation); MySQL has its own lexer (mysql/lexer.ts). When it meets something it
+// cannot lex with certainty (an unterminated literal or comment) it returns undefined and
+// callers fall back to the real parser.
 // It runs for every statement whose shape is cached, so it allocates no string per token: it
 // writes the digest and the canonical form as character codes into scratch buffers and makes
 // one string of each at the end. The per-token canonical strings (`tokens`) are only split out
 // by `lex`, for callers that need them.
 import { canonicalOf } from './canonical.js';
-import type { Dialect } from './types.js';
 
 export interface LexOptions {
-  dialect: Dialect;
-  /** Postgres: with standard_conforming_strings off, `\` escapes inside plain '…' strings. */
+  /** The only dialect this lexer reads; callers name it so MySQL text never comes here. */
+  dialect: 'postgres';
+  /** With standard_conforming_strings off, `\` escapes inside plain '…' strings. */
   standardConformingStrings?: boolean;
-  /** MySQL: the session's sql_mode (ANSI_QUOTES, NO_BACKSLASH_ESCAPES). */
-  sqlMode?: string;
 }
 
 export interface Scanned {
@@ -144,10 +142,7 @@ class Lexer {
   backslashInPlainString = false;
   /** A token has a character beyond Latin-1 and the output is one byte a character. */
   beyondLatin1 = false;
-  private execComment = 0;
-  private readonly pg: boolean;
   private readonly backslash: boolean;
-  private readonly ansiQuotes: boolean;
 
   constructor(
     private readonly s: string,
@@ -156,12 +151,7 @@ class Lexer {
   ) {
     this.n = s.length;
     this.out = output(s.length, wide);
-    this.pg = opts.dialect === 'postgres';
-    const mode = this.pg ? '' : (opts.sqlMode ?? '').toUpperCase();
-    this.backslash = this.pg
-      ? opts.standardConformingStrings === false
-      : !mode.includes('NO_BACKSLASH_ESCAPES');
-    this.ansiQuotes = !this.pg && mode.includes('ANSI_QUOTES');
+    this.backslash = opts.standardConformingStrings === false;
   }
 
   private push(start: number, end: number, kind: Kind): void {
@@ -222,44 +212,27 @@ class Lexer {
         continue;
       }
       const next = this.i + 1 < this.n ? s.charCodeAt(this.i + 1) : 0;
-      if (c === 45 && next === 45 && (this.pg || this.mysqlDashComment())) {
-        this.lineComment();
-      } else if (c === 35 && !this.pg) {
+      if (c === 45 && next === 45) {
         this.lineComment();
       } else if (c === 47 && next === 42) {
         if (!this.blockComment()) return false;
-      } else if (c === 42 && next === 47 && this.execComment > 0) {
-        this.execComment--;
-        this.push(this.i, this.i + 2, Kind.Verbatim);
-        this.i += 2;
       } else if (c === 39) {
         if (!this.quoted(this.i, this.i, 39, this.backslash, true)) return false;
       } else if (c === 34) {
-        if (this.pg || this.ansiQuotes) {
-          if (!this.quotedIdent(this.i, 34)) return false;
-        } else if (!this.quoted(this.i, this.i, 34, this.backslash, true)) return false;
-      } else if (c === 96 && !this.pg) {
-        if (!this.quotedIdent(this.i, 96)) return false;
-      } else if (c === 36 && this.pg) {
+        if (!this.quotedIdent(this.i, 34)) return false;
+      } else if (c === 36) {
         if (!this.dollar()) return false;
       } else if (isDigit(c) || (c === 46 && isDigit(next))) {
         this.number();
-      } else if (c === 64 && !this.pg) {
-        this.mysqlVariable();
       } else if (c === 59) {
-        if (this.execComment === 0) this.semicolons.push(this.starts.length);
+        this.semicolons.push(this.starts.length);
         this.push(this.i, this.i + 1, Kind.Verbatim);
         this.i++;
       } else {
         this.operator();
       }
     }
-    return this.execComment === 0;
-  }
-
-  private mysqlDashComment(): boolean {
-    const after = this.i + 2 < this.n ? this.s.charCodeAt(this.i + 2) : 32;
-    return after <= 32;
+    return true;
   }
 
   private lineComment(): void {
@@ -269,27 +242,18 @@ class Lexer {
 
   private blockComment(): boolean {
     const s = this.s;
-    if (!this.pg && (s[this.i + 2] === '!' || (s[this.i + 2] === 'M' && s[this.i + 3] === '!'))) {
-      // MySQL/MariaDB executable comment: its content is code.
-      const start = this.i;
-      let j = this.i + (s[this.i + 2] === 'M' ? 4 : 3);
-      while (j < this.n && isDigit(s.charCodeAt(j))) j++;
-      this.push(start, j, Kind.Verbatim);
-      this.execComment++;
-      this.i = j;
-      return true;
-    }
+    // Postgres block comments nest.
     let depth = 1;
     let j = this.i + 2;
     while (j < this.n) {
       if (s.charCodeAt(j) === 42 && s.charCodeAt(j + 1) === 47) {
         depth--;
         j += 2;
-        if (depth === 0 || !this.pg) {
+        if (depth === 0) {
           this.i = j;
           return true;
         }
-      } else if (this.pg && s.charCodeAt(j) === 47 && s.charCodeAt(j + 1) === 42) {
+      } else if (s.charCodeAt(j) === 47 && s.charCodeAt(j + 1) === 42) {
         depth++;
         j += 2;
       } else j++;
@@ -312,12 +276,12 @@ class Lexer {
       if (j >= this.n) return false;
       const c = s.charCodeAt(j);
       if (c === 92 && backslash) {
-        if (plain && this.pg) this.backslashInPlainString = true;
+        if (plain) this.backslashInPlainString = true;
         j += 2;
       } else if (c === quote) {
         if (doubling && s.charCodeAt(j + 1) === quote) j += 2;
         else {
-          const next = quote === 39 && this.pg ? this.continuation(j + 1) : -1;
+          const next = quote === 39 ? this.continuation(j + 1) : -1;
           if (next < 0) break;
           j = next + 1;
         }
@@ -396,7 +360,7 @@ class Lexer {
     const start = this.i;
     let j = this.i;
     const c1 = s.charCodeAt(j + 1) | 32;
-    if (s.charCodeAt(j) === 48 && (c1 === 120 || c1 === 111 || c1 === 98) && this.pg) {
+    if (s.charCodeAt(j) === 48 && (c1 === 120 || c1 === 111 || c1 === 98)) {
       // 0x…, 0o…, 0b…
       j += 2;
       while (j < this.n && isHexOrUnderscore(s.charCodeAt(j))) j++;
@@ -425,19 +389,18 @@ class Lexer {
     const c = s.charCodeAt(start);
     const lower = c | 32;
     const next = s.charCodeAt(start + 1);
-    // Literal prefixes: E'…' B'…' X'…' N'…' and U&'…' / U&"…" (Postgres); X'…' B'…' N'…' (MySQL).
+    // Literal prefixes: E'…' B'…' X'…' N'…' and U&'…' / U&"…".
     if (next === 39 && (lower === 101 || lower === 98 || lower === 120 || lower === 110)) {
-      if (this.pg && lower === 110) {
+      if (lower === 110) {
         // N'…' is the keyword NCHAR then a plain string (as the server lexes it).
         this.push(start, start + 1, Kind.Word);
         return this.quoted(start + 1, start + 1, 39, this.backslash, true);
       }
-      const escapes = this.pg ? lower === 101 : this.backslash;
-      // Postgres bit strings (B'…', X'…') end at the first quote: no '' inside.
-      const doubling = !this.pg || lower === 101;
-      return this.quoted(start, start + 1, 39, escapes, false, doubling);
+      // Bit strings (B'…', X'…') end at the first quote: no '' inside.
+      const escapeString = lower === 101;
+      return this.quoted(start, start + 1, 39, escapeString, false, escapeString);
     }
-    if (lower === 117 && next === 38 && this.pg) {
+    if (lower === 117 && next === 38) {
       const q = s.charCodeAt(start + 2);
       if (q === 39) return this.quoted(start, start + 2, 39, false, false);
       if (q === 34) {
@@ -447,29 +410,15 @@ class Lexer {
     }
     let j = start;
     while (j < this.n && isIdentChar(s.charCodeAt(j))) j++;
-    if (!this.pg && c === 95 && s.charCodeAt(j) === 39) {
-      // MySQL charset introducer: _utf8mb4'…'
-      return this.quoted(start, j, 39, this.backslash, false);
-    }
     this.push(start, j, Kind.Word);
     this.i = j;
     return true;
   }
 
-  private mysqlVariable(): void {
-    const s = this.s;
-    const start = this.i;
-    let j = this.i + 1;
-    if (s.charCodeAt(j) === 64) j++;
-    while (j < this.n && (isIdentChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
-    this.push(start, j, Kind.Word);
-    this.i = j;
-  }
-
   private operator(): void {
     const s = this.s;
     const start = this.i;
-    if (this.pg && isPgOp(s.charCodeAt(start))) {
+    if (isPgOp(s.charCodeAt(start))) {
       let j = start;
       while (j < this.n && isPgOp(s.charCodeAt(j))) {
         const c = s.charCodeAt(j);
@@ -494,24 +443,16 @@ class Lexer {
       this.i = start + len;
       return;
     }
-    const len = this.pg ? this.pgPunctuationLength(start) : this.mysqlOperatorLength(start);
+    const len = this.punctuationLength(start);
     this.push(start, start + len, Kind.Verbatim);
     this.i = start + len;
   }
 
   /** `:=`, `::` and `..` are one token; any other punctuation is one character. */
-  private pgPunctuationLength(start: number): number {
+  private punctuationLength(start: number): number {
     const c = this.s.charCodeAt(start);
     const next = this.s.charCodeAt(start + 1);
     return (c === 58 && (next === 61 || next === 58)) || (c === 46 && next === 46) ? 2 : 1;
-  }
-
-  private mysqlOperatorLength(start: number): number {
-    const two = this.s.slice(start, start + 2);
-    const three = this.s.slice(start, start + 3);
-    if (three === '<=>' || three === '->>') return 3;
-    if (['<=', '>=', '<>', '!=', '||', '&&', ':=', '->', '<<', '>>'].includes(two)) return 2;
-    return 1;
   }
 }
 
@@ -550,9 +491,4 @@ export function withTokens(scanned: Scanned): Lexed {
 export function lex(text: string, opts: LexOptions): Lexed | undefined {
   const scanned = scan(text, opts);
   return scanned && withTokens(scanned);
-}
-
-/** The digest alone (literals replaced by `?`): the key of the shape cache. */
-export function digest(text: string, opts: LexOptions): string | undefined {
-  return scan(text, opts)?.digest;
 }

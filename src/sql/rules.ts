@@ -1,7 +1,7 @@
 // The rule catalog: every rule id any analyzer may report, with its category and severity.
 // Ids are stable (policies and approvals name them); docs/rules.md documents each one and a
 // unit test keeps the two in step.
-import type { Category, Finding, Location, RuleId, Severity } from './types.js';
+import type { Category, Finding, Location, Severity } from './types.js';
 
 export interface RuleInfo {
   category: Category;
@@ -113,10 +113,6 @@ export const RULE_IDS: readonly KnownRuleId[] = Object.keys(RULES) as KnownRuleI
 
 export function isRuleId(id: string): id is KnownRuleId {
   return Object.hasOwn(RULES, id);
-}
-
-export function ruleInfo(id: RuleId): RuleInfo | undefined {
-  return isRuleId(id) ? RULES[id] : undefined;
 }
 
 /** Builds a finding with the catalog's category and severity for `rule`. */

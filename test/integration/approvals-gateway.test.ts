@@ -36,7 +36,7 @@ beforeAll(async () => {
     log: () => {},
   });
   gw = await gatewayFor(server, {
-    rules: [{ pattern: /^drop\s+table\b/i, rule: 'destructive/drop-table', action: 'review' }],
+    policy: 'categories:\n  destructive: review\n',
     approvals: channel,
     // The session sets the deadline the channel waits for: room for a re-posted request.
     approvalTimeoutMs: 10_000,

@@ -15,7 +15,10 @@ beforeAll(async () => {
   await db.admin(
     "CREATE TABLE app.t (id INT PRIMARY KEY, name VARCHAR(50)); INSERT INTO app.t VALUES (1, 'alice'), (2, 'bob')",
   );
-  gw = await startMysqlGateway({ upstream: `${db.url()}?ssl-mode=disable`, context: mysqlContext(recorder) });
+  gw = await startMysqlGateway({
+    upstream: `${db.url()}?ssl-mode=disable`,
+    context: await mysqlContext(recorder),
+  });
 });
 afterAll(async () => {
   await gw?.close();
@@ -75,7 +78,7 @@ describe('mariadb CLI', () => {
     for (const plugin of ['mysql_native_password', 'caching_sha2_password'] as const) {
       const g = await startMysqlGateway({
         upstream: `${db.url()}?ssl-mode=disable`,
-        context: mysqlContext(recorder),
+        context: await mysqlContext(recorder),
         authPlugin: plugin,
         tls: false,
       });

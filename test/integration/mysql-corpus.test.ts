@@ -94,7 +94,7 @@ beforeAll(async () => {
   await db.admin(SCHEMA);
   gw = await startMysqlGateway({
     upstream: `${db.url()}?ssl-mode=disable`,
-    context: mysqlContext(new MemoryRecorder(), {
+    context: await mysqlContext(new MemoryRecorder(), {
       analyze: analyzeMysql,
       decide: (analysis) => decide(analysis, policy),
     }),

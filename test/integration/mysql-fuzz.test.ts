@@ -20,7 +20,7 @@ beforeAll(async () => {
   await db.admin('CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1), (2)');
   gw = await startMysqlGateway({
     upstream: `${db.url()}?ssl-mode=disable`,
-    context: mysqlContext(new MemoryRecorder()),
+    context: await mysqlContext(new MemoryRecorder()),
     authPlugin: 'mysql_native_password',
     maxPacketBytes: 1024 * 1024,
     connectTimeoutMs: 2_000,

@@ -15,7 +15,6 @@ import { FileRecorder } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mysqlContext } from '../support/mysql-clients.js';
-import { testMysqlAnalyzer } from '../support/mysql-test-analyzer.js';
 
 let db: MariaDbServer;
 let gw: MysqlGateway;
@@ -30,16 +29,15 @@ beforeAll(async () => {
      INSERT INTO app.t VALUES (1, 'alice', 10.50, '2024-01-02 03:04:05.678', x'00ff10'), (2, 'bob', NULL, NULL, NULL);`,
   );
   recorder = new FileRecorder(join(mkdtempSync(join(tmpdir(), 'guardrail-mysql-')), 'transcript.jsonl'));
-  const analyze = testMysqlAnalyzer();
+  const base = await mysqlContext(recorder);
   gw = await startMysqlGateway({
     upstream: `${db.url()}?ssl-mode=disable`,
     context: {
-      ...mysqlContext(recorder, {
-        analyze: (text, ctx: AnalysisContext) => {
-          modes.push({ text, sqlMode: ctx.sqlMode });
-          return analyze(text);
-        },
-      }),
+      ...base,
+      analyze: (text, ctx: AnalysisContext) => {
+        modes.push({ text, sqlMode: ctx.sqlMode });
+        return base.analyze(text, ctx);
+      },
       redactParams: (p) => p,
     },
   });
@@ -116,7 +114,7 @@ describe('mysql2 through the gateway', () => {
       (e: { errno: number; sqlState: string; message: string }) => e,
     );
     expect(err).toMatchObject({ errno: 1142, sqlState: '42000' });
-    expect(err?.message).toMatch(/^guardrail: denied by policy \(destructive\/drop-other\)/);
+    expect(err?.message).toMatch(/^guardrail: denied by policy \(destructive\/drop-table\)/);
     expect(await count()).toBe(2);
     const [rows] = await g.query('SELECT COUNT(*) AS n FROM t');
     expect(rows).toEqual([{ n: 2 }]);
@@ -277,7 +275,7 @@ describe('limits', () => {
   it('ends a connection whose packet exceeds maxPacketBytes with a clear error', async () => {
     const small = await startMysqlGateway({
       upstream: `${db.url()}?ssl-mode=disable`,
-      context: mysqlContext(recorder),
+      context: await mysqlContext(recorder),
       maxPacketBytes: 4096,
       tls: false,
     });

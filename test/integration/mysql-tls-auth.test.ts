@@ -50,7 +50,7 @@ describe('TLS to the database', () => {
     it(`connects with ssl-mode=${mode} and the session is encrypted`, async () => {
       const gw = await startMysqlGateway({
         upstream: `${db.url()}?ssl-mode=${mode}&ssl-ca=${encodeURIComponent(db.ca!.caFile)}`,
-        context: ctx(),
+        context: await ctx(),
       });
       try {
         const rows = (await one(gw, "SHOW SESSION STATUS LIKE 'Ssl_version'")) as { Value: string }[];
@@ -63,7 +63,7 @@ describe('TLS to the database', () => {
 
   it('fails to start without TLS when the account requires it', async () => {
     await expect(
-      startMysqlGateway({ upstream: `${db.url()}?ssl-mode=disable`, context: ctx() }),
+      startMysqlGateway({ upstream: `${db.url()}?ssl-mode=disable`, context: await ctx() }),
     ).rejects.toThrow(/Access denied/);
   });
 
@@ -72,14 +72,14 @@ describe('TLS to the database', () => {
     await expect(
       startMysqlGateway({
         upstream: `${db.url()}?ssl-mode=verify-ca&ssl-ca=${encodeURIComponent(other.caFile)}`,
-        context: ctx(),
+        context: await ctx(),
       }),
     ).rejects.toThrow(/TLS to the database failed/);
   });
 
   it('requires ssl-ca for the verifying modes', async () => {
     await expect(
-      startMysqlGateway({ upstream: `${db.url()}?ssl-mode=verify-full`, context: ctx() }),
+      startMysqlGateway({ upstream: `${db.url()}?ssl-mode=verify-full`, context: await ctx() }),
     ).rejects.toThrow(/needs ssl-ca/);
   });
 });
@@ -91,7 +91,7 @@ describe('clients over TLS and caching_sha2_password', () => {
     db = await startMariaDb();
     full = await startMysqlGateway({
       upstream: `${db.url()}?ssl-mode=disable`,
-      context: ctx(),
+      context: await ctx(),
       sha2FullAuth: true,
     });
   });
@@ -145,10 +145,10 @@ describe('the gateway as a caching_sha2_password upstream (gateway â†’ gateway â
     await db.admin('CREATE TABLE app.t (id INT); INSERT INTO app.t VALUES (1)');
     inner = await startMysqlGateway({
       upstream: `${db.url()}?ssl-mode=disable`,
-      context: ctx(),
+      context: await ctx(),
       sha2FullAuth: true,
     });
-    innerFast = await startMysqlGateway({ upstream: `${db.url()}?ssl-mode=disable`, context: ctx() });
+    innerFast = await startMysqlGateway({ upstream: `${db.url()}?ssl-mode=disable`, context: await ctx() });
   });
   afterAll(async () => {
     await inner?.close();
@@ -168,7 +168,7 @@ describe('the gateway as a caching_sha2_password upstream (gateway â†’ gateway â
   for (const i of [0, 1, 2]) {
     it(`logs in and relays (case ${i})`, async () => {
       const [name, url] = cases()[i]!;
-      const outer = await startMysqlGateway({ upstream: url!, context: ctx(), tls: false });
+      const outer = await startMysqlGateway({ upstream: url!, context: await ctx(), tls: false });
       try {
         expect(await one(outer, 'SELECT COUNT(*) AS n FROM app.t')).toEqual([{ n: 1 }]);
         await expect(one(outer, 'DROP TABLE app.t')).rejects.toMatchObject({ errno: 1142 });
@@ -205,17 +205,17 @@ describe('the gateway as a caching_sha2_password upstream (gateway â†’ gateway â
     );
     const named = await startMysqlGateway({
       upstream: `${db.url()}?ssl-mode=disable`,
-      context: ctx(),
+      context: await ctx(),
       tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') },
     });
     try {
       const base = `${named.url}?ssl-ca=${encodeURIComponent(cert)}`;
       await expect(
-        startMysqlGateway({ upstream: `${base}&ssl-mode=verify-full`, context: ctx(), tls: false }),
+        startMysqlGateway({ upstream: `${base}&ssl-mode=verify-full`, context: await ctx(), tls: false }),
       ).rejects.toThrow(/TLS to the database failed: Hostname\/IP does not match .*127\.0\.0\.1/);
       const outer = await startMysqlGateway({
         upstream: `${base}&ssl-mode=verify-ca`,
-        context: ctx(),
+        context: await ctx(),
         tls: false,
       });
       expect(await one(outer, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
@@ -227,9 +227,9 @@ describe('the gateway as a caching_sha2_password upstream (gateway â†’ gateway â
 
   it('fails to start with a wrong upstream password', async () => {
     const bad = inner.url.replace(`:${encodeURIComponent(inner.password)}@`, ':wrong@');
-    await expect(startMysqlGateway({ upstream: `${bad}?ssl-mode=disable`, context: ctx() })).rejects.toThrow(
-      /Access denied/,
-    );
+    await expect(
+      startMysqlGateway({ upstream: `${bad}?ssl-mode=disable`, context: await ctx() }),
+    ).rejects.toThrow(/Access denied/);
   });
 });
 
@@ -243,7 +243,7 @@ describe('MariaDB ed25519 upstream', () => {
   it('logs in with client_ed25519', async () => {
     const gw = await startMysqlGateway({
       upstream: `${db.url()}?ssl-mode=disable`,
-      context: ctx(),
+      context: await ctx(),
       tls: false,
     });
     try {
@@ -260,7 +260,7 @@ describe('MariaDB ed25519 upstream', () => {
   it('is refused with a wrong password', async () => {
     const url = db.url().replace(`:${encodeURIComponent(db.password)}@`, ':wrong-password@');
     await expect(
-      startMysqlGateway({ upstream: `${url}?ssl-mode=disable`, context: ctx(), tls: false }),
+      startMysqlGateway({ upstream: `${url}?ssl-mode=disable`, context: await ctx(), tls: false }),
     ).rejects.toThrow(/Access denied/);
   });
 });

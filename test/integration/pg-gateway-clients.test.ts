@@ -8,13 +8,16 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
-import type { TestRule } from '../support/simple-analyzer.js';
 import { gatewayFor, type TestGateway } from './pg-harness.js';
 
 // Nothing the clients do here is refused: these suites compare behaviour, not policy.
-const RULES: TestRule[] = [
-  { pattern: /^drop table guarded\b/i, rule: 'destructive/drop-table', action: 'deny' },
-];
+// (Exfiltration stays denied and opaque statements held: a policy cannot allow those wholesale.)
+const POLICY = `categories:
+  destructive: allow
+  privilege: allow
+  lock-heavy: allow
+  mass-change: allow
+`;
 
 let server: PgServer;
 let gw: TestGateway;
@@ -22,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'guardrail-clients-'));
 
 beforeAll(async () => {
   server = await startPostgres();
-  gw = await gatewayFor(server, { rules: RULES, unixSocketDir: dir });
+  gw = await gatewayFor(server, { policy: POLICY, unixSocketDir: dir });
 });
 
 afterAll(async () => {

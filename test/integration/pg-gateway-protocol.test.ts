@@ -4,7 +4,6 @@ import { connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
-import { DEFAULT_RULES } from '../support/simple-analyzer.js';
 import { frame, gatewayFor, msg, rawClient, type TestGateway } from './pg-harness.js';
 
 let server: PgServer;
@@ -12,9 +11,8 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   server = await startPostgres();
-  gw = await gatewayFor(server, {
-    rules: [...DEFAULT_RULES, { pattern: /^set\s+role\b/i, rule: 'privilege/set-role', action: 'deny' }],
-  });
+  // STRICT_POLICY: destructive and privilege statements (SET ROLE among them) are refused.
+  gw = await gatewayFor(server);
 });
 
 afterAll(async () => {

@@ -11,8 +11,8 @@ import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest } from '../../sr
 import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
+import { STRICT_POLICY, testContext } from '../support/gateway-context.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
-import { DEFAULT_RULES, testGatewayContext } from '../support/simple-analyzer.js';
 import { gatewayFor, msg, rawClient, type TestGateway } from './pg-harness.js';
 
 /** An approval channel whose outcomes the test decides. */
@@ -51,11 +51,9 @@ beforeAll(async () => {
   server = await startPostgres();
   gw = await gatewayFor(server, {
     approvals,
-    rules: [
-      ...DEFAULT_RULES,
-      { pattern: /^alter\b/i, rule: 'lock-heavy/table-rewrite', action: 'review' },
-      { pattern: /^copy\s+copy_locked\b/i, rule: 'exfiltration/server-file', action: 'deny' },
-    ],
+    // Lock-heavy statements (an ADD COLUMN … UNIQUE builds an index under lock) are held for
+    // approval; exfiltration is denied, as by default.
+    policy: `${STRICT_POLICY}  lock-heavy: review\n`,
   });
 });
 
@@ -153,6 +151,7 @@ describe('denied COPY', () => {
     await table('copy_locked', []);
     const dir = mkdtempSync(join(tmpdir(), 'guardrail-copy-'));
     writeFileSync(join(dir, 'in.csv'), '1\n2\n');
+    // psql sends COPY … FROM STDIN with this WHERE; reading a server file in it is exfiltration.
     const out = await new Promise<string>((resolve) => {
       execFile(
         'psql',
@@ -160,7 +159,7 @@ describe('denied COPY', () => {
           gw.url,
           '-X',
           '-c',
-          `\\copy copy_locked from '${join(dir, 'in.csv')}' with csv`,
+          `\\copy copy_locked from '${join(dir, 'in.csv')}' with csv where pg_read_file('/etc/hostname') is not null`,
           '-c',
           'select 40 + 2 as after',
         ],
@@ -192,7 +191,7 @@ describe('held statements', () => {
       );
     const before = approvals.requests.length;
     const first = track('first', sql`insert into held_t values (2)`);
-    const held = track('held', sql`alter table held_t add column note text`);
+    const held = track('held', sql`alter table held_t add column note text unique`);
     const after = track('after', sql`insert into held_t values (3)`);
     const read = track('read', sql`select count(*)::int as n from held_t`);
     await approvals.requested(before + 1);
@@ -200,7 +199,9 @@ describe('held statements', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(done).toEqual(['first']);
     expect(await ids('held_t')).toEqual([1, 2]);
-    expect(approvals.requests.at(-1)?.statements[0]?.text).toBe('alter table held_t add column note text');
+    expect(approvals.requests.at(-1)?.statements[0]?.text).toBe(
+      'alter table held_t add column note text unique',
+    );
     approvals.decide('approved');
     await Promise.all([held, after, read]);
     expect(done).toEqual(['first', 'held', 'after', 'read']);
@@ -216,7 +217,9 @@ describe('held statements', () => {
     const sql = postgres(gw.url, { max: 1, onnotice: () => {} });
     clients.push(sql);
     const before = approvals.requests.length;
-    const held = sql`alter table deny_t add column x int`.catch((e: { code: string; message: string }) => e);
+    const held = sql`alter table deny_t add column x int unique`.catch(
+      (e: { code: string; message: string }) => e,
+    );
     const after = sql`insert into deny_t values (2)`;
     await approvals.requested(before + 1);
     approvals.decide('denied', 'not today');
@@ -237,7 +240,7 @@ describe('held statements', () => {
     clients.push(c);
     await c.query('begin');
     const before = approvals.requests.length;
-    const held = c.query('alter table simple_held_t add column y int');
+    const held = c.query('alter table simple_held_t add column y int unique');
     await approvals.requested(before + 1);
     approvals.decide('approved');
     await held;
@@ -264,7 +267,7 @@ describe('transcript failure', () => {
     const recorder = new BreakableRecorder();
     const broken = await startPostgresGateway({
       upstream: server.url(),
-      context: testGatewayContext({ recorder }),
+      context: await testContext({ dialect: 'postgres', recorder }),
     });
     try {
       const c = new pg.Client({ connectionString: broken.url });

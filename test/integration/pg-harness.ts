@@ -1,5 +1,5 @@
 // Shared set-up for the Postgres gateway suites: a real server, a gateway in front of it with
-// the test rule set, and a transcript file that each suite can verify.
+// a real policy, and a transcript file that each suite can verify.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,9 @@ import {
 } from '../../src/gateway/postgres/server.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
+import { testContext } from '../support/gateway-context.js';
 import type { PgServer } from '../support/pg-server.js';
 import { connectSocket, frame, MessageStream, startSession } from '../support/pg-wire.js';
-import { type TestRule, testGatewayContext } from '../support/simple-analyzer.js';
 
 export interface TestGateway extends PostgresGateway {
   transcriptPath: string;
@@ -26,16 +26,18 @@ export interface TestGateway extends PostgresGateway {
 export async function gatewayFor(
   server: PgServer,
   opts: {
-    rules?: TestRule[];
+    /** Policy-file text; STRICT_POLICY when absent. */
+    policy?: string;
     approvals?: ApprovalChannel;
     approvalTimeoutMs?: number;
   } & Partial<PostgresGatewayOptions> = {},
 ): Promise<TestGateway> {
   const transcriptPath = join(mkdtempSync(join(tmpdir(), 'guardrail-gw-')), 'transcript.jsonl');
   const recorder = new FileRecorder(transcriptPath);
-  const context = testGatewayContext({
+  const context = await testContext({
+    dialect: 'postgres',
     recorder,
-    ...(opts.rules ? { rules: opts.rules } : {}),
+    ...(opts.policy !== undefined ? { policy: opts.policy } : {}),
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
     ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
   });

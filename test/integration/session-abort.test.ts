@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApprovalChannel } from '../../src/approvals/types.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { testContext } from '../support/gateway-context.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
-import { testGatewayContext } from '../support/simple-analyzer.js';
 
 let server: PgServer;
 let gateway: PostgresGateway;
@@ -31,10 +31,11 @@ const waitsForever: ApprovalChannel = {
 beforeAll(async () => {
   server = await startPostgres();
   await server.query('CREATE TABLE keep (id int); INSERT INTO keep VALUES (1)');
-  const context = testGatewayContext({
+  const context = await testContext({
+    dialect: 'postgres',
     recorder,
     approvals: waitsForever,
-    rules: [{ pattern: /^drop\b/i, rule: 'destructive/drop-table', action: 'review' }],
+    policy: 'categories:\n  destructive: review\n',
   });
   gateway = await startPostgresGateway({ upstream: server.url(), context });
 });

@@ -3,24 +3,19 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import type { Analyzer, Decider, GatewayContext } from '../../src/gateway/session.js';
+import type { GatewayContext } from '../../src/gateway/session.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
-import { testDecide, testMysqlAnalyzer } from './mysql-test-analyzer.js';
+import { testContext } from './gateway-context.js';
 
-export function mysqlContext(
+/** A MySQL gateway context on the real analyzer and a real policy (STRICT_POLICY by default). */
+export async function mysqlContext(
   recorder: Recorder,
-  opts: { analyze?: Analyzer; decide?: Decider } = {},
-): GatewayContext {
+  opts: { policy?: string } & Partial<Pick<GatewayContext, 'analyze' | 'decide' | 'approvals'>> = {},
+): Promise<GatewayContext> {
+  const { policy, ...overrides } = opts;
   return {
-    dialect: 'mysql',
-    mode: 'enforce',
-    analyze: opts.analyze ?? testMysqlAnalyzer(),
-    decide: opts.decide ?? testDecide,
-    recorder,
-    preapproved: new Set(),
-    approvalTimeoutMs: 5_000,
-    database: { name: 'app', host: '127.0.0.1', role: 'app' },
-    redact: (t) => t,
+    ...(await testContext({ dialect: 'mysql', recorder, ...(policy !== undefined ? { policy } : {}) })),
+    ...overrides,
   };
 }
 

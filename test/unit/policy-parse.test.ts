@@ -2,13 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultPolicy,
-  loadPolicy,
-  PolicyError,
-  parseDuration,
-  parsePolicy,
-} from '../../src/policy/index.js';
+import { loadPolicy } from '../../src/gateway/policy-file.js';
+import { defaultPolicy, PolicyError, parseDuration, parsePolicy } from '../../src/policy/index.js';
 
 const F = '.github/guardrail.yml';
 

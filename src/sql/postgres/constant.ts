@@ -59,7 +59,7 @@ function castTo(v: Value, type: string): Value | undefined {
 }
 
 /** The constant value of an expression, if it has one we can compute. */
-export function constantValue(node: unknown, track: LiteralTracker): Value | undefined {
+function constantValue(node: unknown, track: LiteralTracker): Value | undefined {
   const u = unwrap(node);
   if (!u) return undefined;
   const [type, n] = u;

@@ -1,6 +1,14 @@
-// libpg-query (the real Postgres parser, compiled to WebAssembly) behind a synchronous API.
-// The module must be loaded once, asynchronously, before the first analysis.
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+// libpg-query (the real Postgres parser, compiled to WebAssembly) behind a synchronous API: the
+// one module of src/ that imports it. The module must be loaded once, asynchronously, before the
+// first analysis.
+import {
+  loadModule,
+  type ParseResult,
+  parsePlPgSQLSync,
+  parseSync,
+  type ScanResult,
+  scanSync,
+} from 'libpg-query';
 
 let loaded: Promise<void> | undefined;
 let ready = false;
@@ -49,6 +57,18 @@ export function parseSql(text: string): RawStatement[] {
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     throw new PgSyntaxError((err as Error).message, details?.cursorPosition);
   }
+}
+
+/** libpg-query's own parse result (masking reads view definitions and COPY from it). */
+export function parseTree(text: string): ParseResult {
+  assertReady();
+  return parseSync(text);
+}
+
+/** libpg-query's tokens, with UTF-8 byte offsets (for redaction and impact probes). */
+export function scanTokens(text: string): ScanResult {
+  assertReady();
+  return scanSync(text);
 }
 
 /** Parses the PL/pgSQL bodies of a CREATE FUNCTION or DO statement. */
