@@ -1,6 +1,8 @@
 // The analyzer entry point: dispatches by dialect. Postgres results are cached (exact text, then
 // statement shape; see postgres/analyze.ts). MySQL results are cached by exact text and the
-// session state they can depend on, only when the analyzer says they depend on nothing else.
+// session state they can depend on, only when the analyzer says they depend on nothing else,
+// and only from a text's second sighting on (admission.ts says why).
+import { SecondSighting } from './admission.js';
 import { Lru } from './cache.js';
 import { inputJudgementMatters, MigrationJudge } from './migration/judge.js';
 import { analyzeMysql, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
@@ -16,12 +18,14 @@ export { newSessionMemory } from './postgres/session.js';
 /** Texts longer than this are analysed but not kept in the MySQL cache. */
 const MYSQL_CACHE_MAX_TEXT = 16 * 1024;
 const mysqlCache = new Lru<string, MysqlAnalysis>(10_000);
+const mysqlSeen = new SecondSighting(1 << 16);
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** Empties every analysis cache (tests and benchmarks measure cold paths). */
 export function clearAnalysisCaches(): void {
   clearPostgresCaches();
   mysqlCache.clear();
+  mysqlSeen.clear();
 }
 
 /** Loads the parsers (libpg-query's WebAssembly). Await once before the first `analyze`. */
@@ -91,7 +95,12 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
   const hit = mysqlCache.get(key);
   if (hit) return withAfter(hit, carriedOver(ctx));
   const analysis = analyzeMysql(text, ctx);
-  if (!analysis.literalSensitive && !analysis.sessionSensitive && !analysis.changesSession) {
+  if (
+    !analysis.literalSensitive &&
+    !analysis.sessionSensitive &&
+    !analysis.changesSession &&
+    mysqlSeen.again(key)
+  ) {
     // Kept without this session's state (its maps would stay alive for as long as the entry).
     mysqlCache.set(key, withAfter(analysis, carriedOver({ dialect: 'mysql' })));
   }
