@@ -1,7 +1,7 @@
 // The MySQL analysis cache in src/sql/analyze.ts: a result served from it must be what a cold
 // analysis gives, and inputs whose result depends on the session must never be served from it.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { analyze, clearAnalysisCaches } from '../../src/sql/analyze.js';
+import { analyze, clearAnalysisCaches, mysqlShapeHits } from '../../src/sql/analyze.js';
 import { analyzeMysql, type MysqlAnalysis } from '../../src/sql/mysql/analyze.js';
 import type { MysqlAnalysisContext } from '../../src/sql/mysql/session.js';
 import { corpus } from '../fixtures/mysql/corpus.js';
@@ -68,7 +68,8 @@ describe('MySQL analysis cache', () => {
   });
 
   it('returns a fresh object whose session state is the caller’s', () => {
-    const text = 'SELECT c FROM sbtest1 WHERE id = 7';
+    // Not a query or row change: the exact-text cache's, not the shape cache's.
+    const text = "SHOW TABLE STATUS LIKE 'sbtest1'";
     const first: MysqlAnalysisContext = { dialect: 'mysql', mysql: { schema: 'app' } };
     analyze(text, first); // the first sighting is only remembered
     const a = analyze(text, first) as MysqlAnalysis;
@@ -86,7 +87,7 @@ describe('MySQL analysis cache', () => {
 
   it('keeps a text only from its second sighting on', () => {
     const ctx: MysqlAnalysisContext = { dialect: 'mysql' };
-    const once = (i: number) => `SELECT c FROM sbtest1 WHERE id = ${i}`;
+    const once = (i: number) => `SHOW TABLE STATUS LIKE 'sbtest${i}'`;
     // Each text seen once (sysbench's random ids): nothing is served from the cache.
     const firsts = [1, 2, 3].map((i) => analyze(once(i), ctx));
     const again = [1, 2, 3].map((i) => analyze(once(i), ctx));
@@ -115,6 +116,49 @@ describe('MySQL analysis cache', () => {
         for (const text of texts) expect(analyze(text, ctx()), text).toEqual(analyzeMysql(text, ctx()));
     }
     expect(changed).toBeGreaterThan(50);
+  });
+
+  it('serves new literals of a query or a by-key UPDATE from its shape', () => {
+    const ctx: MysqlAnalysisContext = { dialect: 'mysql', sqlMode: 'STRICT_TRANS_TABLES' };
+    const texts = [
+      ...[1, 2, 3].map((i) => `SELECT c FROM sbtest1 WHERE id=${i}`),
+      ...[1, 2, 3].map((i) => `UPDATE sbtest1 SET k=k+1 WHERE id=${i}`),
+      ...[1, 2, 3].map((i) => `INSERT INTO sbtest1 (id, k, c) VALUES (${i}, ${i * 7}, 'x${i}')`),
+    ];
+    for (const text of texts) expect(analyze(text, ctx), text).toEqual(analyzeMysql(text, ctx));
+    // The first of each shape is analysed in full; the other two come from its shape.
+    expect(mysqlShapeHits()).toBe(6);
+    const update = analyze('UPDATE sbtest1 SET k=k+1 WHERE id=99', ctx) as MysqlAnalysis;
+    expect(mysqlShapeHits()).toBe(7);
+    expect(update.statements[0]!.canonical).toBe('UPDATE sbtest1 SET k = k + 1 WHERE id = 99');
+    expect(update.readOnly).toBe(false);
+  });
+
+  it('never lets a shape hide a WHERE that literals can make match every row', () => {
+    const ctx: MysqlAnalysisContext = { dialect: 'mysql' };
+    const fires = (text: string) => rules(analyze(text, ctx)).includes('destructive/update-without-where');
+    // First seen harmless, then always true, for several shapes where a literal decides it.
+    for (const [safe, every] of [
+      ['UPDATE t SET k = 1 WHERE 1 = 2', 'UPDATE t SET k = 1 WHERE 1 = 1'],
+      ['UPDATE t SET k = 1 WHERE id = 5 AND 0', 'UPDATE t SET k = 1 WHERE id = 5 OR 1'],
+      ['UPDATE t SET k = 1 WHERE id = 5 OR 0', 'UPDATE t SET k = 1 WHERE id = 5 OR 1'],
+      ["UPDATE t SET k = 1 WHERE 'a' = 'b'", "UPDATE t SET k = 1 WHERE 'a' = 'a'"],
+    ] as const) {
+      clearAnalysisCaches();
+      expect(fires(safe), safe).toBe(false);
+      expect(fires(safe), safe).toBe(false);
+      expect(fires(every), every).toBe(true);
+    }
+    expect(mysqlShapeHits()).toBe(0);
+  });
+
+  it('keeps literals inside optimizer hints in the shape: their values are judged', () => {
+    const ctx: MysqlAnalysisContext = { dialect: 'mysql' };
+    const on = 'SELECT /*+ SET_VAR(foreign_key_checks = 1) */ c FROM t WHERE id = 1';
+    const off = 'SELECT /*+ SET_VAR(foreign_key_checks = 0) */ c FROM t WHERE id = 1';
+    analyze(on, ctx);
+    expect(analyze(off, ctx)).toEqual(analyzeMysql(off, ctx));
+    expect(rules(analyze(off, ctx))).not.toEqual([]);
   });
 
   it('does not reuse what a PREPARE put in the session for a later EXECUTE', () => {

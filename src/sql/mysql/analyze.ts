@@ -41,6 +41,11 @@ export interface MysqlAnalysis extends Analysis {
    */
   literalSensitive: boolean;
   /**
+   * The only literals read were in UPDATE / DELETE WHERE clauses (could it match every row?):
+   * a shape cache may still keep the result once it has shown that no literal could (shape.ts).
+   */
+  literalsOnlyInWhere?: true;
+  /**
    * The findings depend on session state besides the text: prepared statements (EXECUTE),
    * routine bodies (CALL, stored functions), the current schema, or a sql_mode that changes
    * lexing (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, unknown).
@@ -70,6 +75,8 @@ interface Env {
   shared: {
     forks: number;
     literalSensitive: boolean;
+    /** A WHERE was judged by its literals' values (kept apart for `literalsOnlyInWhere`). */
+    whereLiterals: boolean;
     sessionSensitive: boolean;
     modeChanged: boolean;
     changesSession: boolean;
@@ -525,7 +532,7 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   }
   for (const ast of asts) {
     if (ast.type !== 'delete' && ast.type !== 'update') continue;
-    if (ast.where) env.shared.literalSensitive = true;
+    if (ast.where) env.shared.whereLiterals = true;
     const why = matchesEveryRow(ast.where)
       ? `${ast.where ? 'with a WHERE that is always true' : 'without WHERE'} changes every row`
       : placeholderTautology(ast.where)
@@ -684,6 +691,7 @@ function newEnv(ctx: MysqlAnalysisContext): Env {
     shared: {
       forks: 0,
       literalSensitive: false,
+      whereLiterals: false,
       sessionSensitive: false,
       modeChanged: false,
       changesSession: false,
@@ -717,7 +725,8 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
   const base = assemble(merged.statements);
   // Spelled out rather than spread: building the result by spreading costs more than analysing
   // a short statement.
-  return {
+  const { literalSensitive, whereLiterals } = merged.shared;
+  const result: MysqlAnalysis = {
     findings: base.findings,
     readOnly: base.readOnly,
     opaque: base.opaque,
@@ -725,13 +734,15 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
     hash: base.hash,
     statements: base.statements,
     after: merged.after,
-    literalSensitive: merged.shared.literalSensitive,
+    literalSensitive: literalSensitive || whereLiterals,
     sessionSensitive:
       merged.shared.sessionSensitive ||
       isUnknownMode(ctx.sqlMode) ||
       Object.values(lexFlags(ctx.sqlMode)).some(Boolean),
     changesSession: merged.shared.changesSession || merged.shared.modeChanged,
   };
+  if (whereLiterals && !literalSensitive) result.literalsOnlyInWhere = true;
+  return result;
 }
 
 /**
