@@ -108,9 +108,10 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
   const shape = shapeable(text, ctx)
     ? mysqlShapes.get(text, mysqlKey('', ctx), lexFlags(ctx.sqlMode), () => carriedOver(ctx))
     : undefined;
-  if (shape?.analysis) return shape.analysis;
-  const analysis = analyzeMysql(text, ctx);
-  if (shape?.key !== undefined && shape.raw) mysqlShapes.offer(shape.key, shape.raw, analysis);
+  const fromShape = shape?.analysis;
+  const analysis = fromShape ?? analyzeMysql(text, ctx);
+  if (!fromShape && shape?.key !== undefined && shape.raw) mysqlShapes.offer(shape.key, shape.raw, analysis);
+  // A text seen again is kept whole whichever way it was analysed: an exact hit is cheaper still.
   if (
     !analysis.literalSensitive &&
     !analysis.sessionSensitive &&
