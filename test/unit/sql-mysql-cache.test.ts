@@ -132,6 +132,9 @@ describe('MySQL analysis cache', () => {
     expect(mysqlShapeHits()).toBe(7);
     expect(update.statements[0]!.canonical).toBe('UPDATE sbtest1 SET k = k + 1 WHERE id = 99');
     expect(update.readOnly).toBe(false);
+    // A placeholder is not a literal: the prepared form has a shape of its own.
+    analyze('UPDATE sbtest1 SET k=k+1 WHERE id=?', ctx);
+    expect(mysqlShapeHits()).toBe(7);
   });
 
   it('never lets a shape hide a WHERE that literals can make match every row', () => {

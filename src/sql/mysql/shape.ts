@@ -1,7 +1,7 @@
 // The MySQL shape cache: one-statement inputs that differ only in their number and string
 // literals (sysbench's ids, a backfill's `UPDATE t SET c = … WHERE id = …`) share one analysis.
 // An input's shape is its tokens as written (spelling, spacing, hints and executable comments
-// kept) with each literal replaced by `?`, except inside optimizer hints, whose values are
+// kept) with each literal replaced by a mark, except inside optimizer hints, whose values are
 // judged (`SET_VAR(foreign_key_checks = 0)`). Only queries and row changes (SELECT, INSERT,
 // REPLACE, UPDATE, DELETE) are kept: a SET reads its values without flagging the result
 // literal-sensitive (`SET foreign_key_checks = 1` is fine, `= 2` is not), and so may other
@@ -56,7 +56,8 @@ function shapeOf(tokens: readonly Token[], literals = true): string {
     if (t.hint) key += `/*+${shapeOf(t.hint, false)}*/`;
     if (t.spaced) key += ' ';
     if (t.executable) key += '!';
-    key += literals && isLiteral(t) ? '?' : t.text;
+    // A literal's mark is not `?`: a statement with placeholders has a shape of its own.
+    key += literals && isLiteral(t) ? '\u0001' : t.text;
     // Token texts are not escaped, so a separator keeps `a b` and `ab` apart even unspaced.
     key += '\u0000';
   }
