@@ -20,6 +20,8 @@ export { newSessionMemory } from './postgres/session.js';
 
 /** Texts longer than this are analysed but not kept in the MySQL cache. */
 const MYSQL_CACHE_MAX_TEXT = 16 * 1024;
+/** Longer texts are not given a shape: a key is as long as its text, and hot statements are short. */
+const MYSQL_SHAPE_MAX_TEXT = 2048;
 const mysqlCache = new Lru<string, MysqlAnalysis>(10_000);
 const mysqlSeen = new SecondSighting(1 << 16);
 const mysqlShapes = new MysqlShapes(10_000);
@@ -129,6 +131,7 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
  * enough under the parse cap that no literal of another length could take it over.
  */
 function shapeable(text: string, ctx: MysqlAnalysisContext): boolean {
+  if (text.length > MYSQL_SHAPE_MAX_TEXT) return false;
   if (text.length * 4 > Math.min(MAX_PARSE_CHARS, ctx.maxStatementLength ?? MAX_PARSE_CHARS)) return false;
   if (isUnknownMode(ctx.sqlMode)) return false;
   const flags = lexFlags(ctx.sqlMode);

@@ -155,6 +155,17 @@ describe('MySQL analysis cache', () => {
     expect(mysqlShapeHits()).toBe(0);
   });
 
+  it('does not serve a shape to a text whose literal takes it over the parse cap', () => {
+    const ctx: MysqlAnalysisContext = { dialect: 'mysql', maxStatementLength: 200 };
+    // Row changes are parsed, so the cap applies to them.
+    const short = "UPDATE t SET c = 'x' WHERE id = 1";
+    const long = `UPDATE t SET c = '${'x'.repeat(300)}' WHERE id = 1`;
+    analyze(short, ctx);
+    analyze(short, ctx);
+    expect(rules(analyze(long, ctx))).toEqual(['opaque/oversized']);
+    expect(analyze(long, ctx)).toEqual(analyzeMysql(long, ctx));
+  });
+
   it('keeps literals inside optimizer hints in the shape: their values are judged', () => {
     const ctx: MysqlAnalysisContext = { dialect: 'mysql' };
     const on = 'SELECT /*+ SET_VAR(foreign_key_checks = 1) */ c FROM t WHERE id = 1';
