@@ -1,10 +1,15 @@
 // The analyzer entry point: dispatches by dialect. Postgres results are cached (exact text, then
 // statement shape; see postgres/analyze.ts). MySQL results are cached by exact text and the
-// session state they can depend on, only when the analyzer says they depend on nothing else.
+// session state they can depend on, only when the analyzer says they depend on nothing else,
+// and only from a text's second sighting on (admission.ts says why); one-statement inputs that
+// differ only in literals share a shape (mysql/shape.ts).
+import { SecondSighting } from './admission.js';
 import { Lru } from './cache.js';
 import { inputJudgementMatters, MigrationJudge } from './migration/judge.js';
-import { analyzeMysql, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
+import { analyzeMysql, MAX_PARSE_CHARS, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
+import { MysqlShapes } from './mysql/shape.js';
+import { isUnknownMode, lexFlags } from './mysql/sql-mode.js';
 import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './postgres/analyze.js';
 import { loadPostgresParser } from './postgres/parser.js';
 import type { Analysis, AnalysisContext } from './types.js';
@@ -15,13 +20,24 @@ export { newSessionMemory } from './postgres/session.js';
 
 /** Texts longer than this are analysed but not kept in the MySQL cache. */
 const MYSQL_CACHE_MAX_TEXT = 16 * 1024;
+/** Longer texts are not given a shape: a key is as long as its text, and hot statements are short. */
+const MYSQL_SHAPE_MAX_TEXT = 2048;
 const mysqlCache = new Lru<string, MysqlAnalysis>(10_000);
+const mysqlSeen = new SecondSighting(1 << 16);
+const mysqlShapes = new MysqlShapes(10_000);
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** Empties every analysis cache (tests and benchmarks measure cold paths). */
 export function clearAnalysisCaches(): void {
   clearPostgresCaches();
   mysqlCache.clear();
+  mysqlSeen.clear();
+  mysqlShapes.clear();
+}
+
+/** MySQL inputs served from the shape cache since the caches were last cleared. */
+export function mysqlShapeHits(): number {
+  return mysqlShapes.hits;
 }
 
 /** Loads the parsers (libpg-query's WebAssembly). Await once before the first `analyze`. */
@@ -90,12 +106,36 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
   const key = mysqlKey(text, ctx);
   const hit = mysqlCache.get(key);
   if (hit) return withAfter(hit, carriedOver(ctx));
-  const analysis = analyzeMysql(text, ctx);
-  if (!analysis.literalSensitive && !analysis.sessionSensitive && !analysis.changesSession) {
+  // The shape key names the same session state as the exact one (mysqlKey of an empty text).
+  const shape = shapeable(text, ctx)
+    ? mysqlShapes.get(text, mysqlKey('', ctx), lexFlags(ctx.sqlMode), () => carriedOver(ctx))
+    : undefined;
+  const fromShape = shape?.analysis;
+  const analysis = fromShape ?? analyzeMysql(text, ctx);
+  if (!fromShape && shape?.key !== undefined && shape.raw) mysqlShapes.offer(shape.key, shape.raw, analysis);
+  // A text seen again is kept whole whichever way it was analysed: an exact hit is cheaper still.
+  if (
+    !analysis.literalSensitive &&
+    !analysis.sessionSensitive &&
+    !analysis.changesSession &&
+    mysqlSeen.again(key)
+  ) {
     // Kept without this session's state (its maps would stay alive for as long as the entry).
     mysqlCache.set(key, withAfter(analysis, carriedOver({ dialect: 'mysql' })));
   }
   return analysis;
+}
+
+/**
+ * Plain lexing (a sql_mode that changes it makes every result session-sensitive), and a text far
+ * enough under the parse cap that no literal of another length could take it over.
+ */
+function shapeable(text: string, ctx: MysqlAnalysisContext): boolean {
+  if (text.length > MYSQL_SHAPE_MAX_TEXT) return false;
+  if (text.length * 4 > Math.min(MAX_PARSE_CHARS, ctx.maxStatementLength ?? MAX_PARSE_CHARS)) return false;
+  if (isUnknownMode(ctx.sqlMode)) return false;
+  const flags = lexFlags(ctx.sqlMode);
+  return !flags.ansiQuotes && !flags.noBackslashEscapes;
 }
 
 /** A fresh result object: callers may keep or extend it without touching the cached one. */

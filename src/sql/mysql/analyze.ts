@@ -43,6 +43,11 @@ export interface MysqlAnalysis extends Analysis {
    */
   literalSensitive: boolean;
   /**
+   * The only literals read were in UPDATE / DELETE WHERE clauses (could it match every row?):
+   * a shape cache may still keep the result once it has shown that no literal could (shape.ts).
+   */
+  literalsOnlyInWhere?: true;
+  /**
    * The findings depend on session state besides the text: prepared statements (EXECUTE),
    * routine bodies (CALL, stored functions), the current schema, or a sql_mode that changes
    * lexing (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, unknown).
@@ -74,6 +79,8 @@ interface Env {
   shared: {
     forks: number;
     literalSensitive: boolean;
+    /** A WHERE was judged by its literals' values (kept apart for `literalsOnlyInWhere`). */
+    whereLiterals: boolean;
     sessionSensitive: boolean;
     modeChanged: boolean;
     changesSession: boolean;
@@ -559,7 +566,7 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   }
   for (const ast of asts) {
     if (ast.type !== 'delete' && ast.type !== 'update') continue;
-    if (ast.where) env.shared.literalSensitive = true;
+    if (ast.where) env.shared.whereLiterals = true;
     const why = matchesEveryRow(ast.where)
       ? `${ast.where ? 'with a WHERE that is always true' : 'without WHERE'} changes every row`
       : placeholderTautology(ast.where)
@@ -718,6 +725,7 @@ function newEnv(ctx: MysqlAnalysisContext): Env {
     shared: {
       forks: 0,
       literalSensitive: false,
+      whereLiterals: false,
       sessionSensitive: false,
       modeChanged: false,
       changesSession: false,
@@ -758,7 +766,8 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
   const base = assemble(merged.statements);
   // Spelled out rather than spread: building the result by spreading costs more than analysing
   // a short statement.
-  return {
+  const { literalSensitive, whereLiterals } = merged.shared;
+  const result: MysqlAnalysis = {
     findings: base.findings,
     readOnly: base.readOnly,
     opaque: base.opaque,
@@ -766,7 +775,7 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
     hash: base.hash,
     statements: base.statements,
     after: merged.after,
-    literalSensitive: merged.shared.literalSensitive,
+    literalSensitive: literalSensitive || whereLiterals,
     sessionSensitive:
       merged.shared.sessionSensitive ||
       readings !== undefined ||
@@ -774,6 +783,8 @@ export function analyzeMysql(text: string, ctx: MysqlAnalysisContext): MysqlAnal
       Object.values(lexFlags(ctx.sqlMode)).some(Boolean),
     changesSession: merged.shared.changesSession || merged.shared.modeChanged,
   };
+  if (whereLiterals && !literalSensitive) result.literalsOnlyInWhere = true;
+  return result;
 }
 
 /**
