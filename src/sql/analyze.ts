@@ -83,13 +83,15 @@ function withinInput<A extends Analysis>(a: A, text: string, ctx: AnalysisContex
  * What a MySQL result can depend on besides the text when the analyzer flags it neither
  * literal- nor session-sensitive: the sql_mode (lexing), the current schema (writes to the
  * `mysql` schema), whether routines or a function catalog exist (stored function calls are
- * followed only then), and the parse cap.
+ * followed only then), the server's flavour and version (which executable comments run), and
+ * the parse cap. (The client character set is not read: the text is already decoded.)
  */
 function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
   const m = ctx.mysql;
   const resolver = ctx.functions !== undefined || (m?.routines !== undefined && m.routines.size > 0);
   const schema = m?.schema === undefined ? '-' : `+${m.schema}`;
-  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${ctx.maxStatementLength ?? ''}\0${text}`;
+  const server = ctx.server ? `${ctx.server.flavour}${ctx.server.version}` : '?';
+  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${ctx.maxStatementLength ?? ''}\0${text}`;
 }
 
 /**

@@ -222,3 +222,26 @@ describe('MySQL analysis cache', () => {
     expect(rules(d.run(text))).toEqual([]);
   });
 });
+
+describe('the MySQL cache and the server it judges for', () => {
+  beforeEach(() => clearAnalysisCaches());
+
+  it('judges an executable comment for the server it is given, however often it was seen for another', () => {
+    // MariaDB never runs /*!50700 … */ comments; MySQL 8.0 does.
+    const text = 'SELECT 1 /*!50700 ; DROP TABLE users */';
+    const mariadb: MysqlAnalysisContext = {
+      dialect: 'mysql',
+      sqlMode: '',
+      server: { flavour: 'mariadb', version: 101119 },
+    };
+    const mysql: MysqlAnalysisContext = {
+      dialect: 'mysql',
+      sqlMode: '',
+      server: { flavour: 'mysql', version: 80036 },
+    };
+    for (let i = 0; i < 3; i++)
+      expect(rules(analyze(text, { ...mariadb }))).not.toContain('destructive/drop-table');
+    expect(rules(analyze(text, { ...mysql }))).toContain('destructive/drop-table');
+    expect(rules(analyze(text, { dialect: 'mysql', sqlMode: '' }))).toContain('destructive/drop-table');
+  });
+});
