@@ -1,40 +1,107 @@
 #!/usr/bin/env node
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  UsageError
-} from "./chunk-5YNDTKBO.js";
-import "./chunk-JYUWKEP5.js";
+  UsageError,
+  helpText,
+  nearest,
+  selfCommand,
+  usageLine,
+  wantsHelp
+} from "./chunk-XA3WZ7XZ.js";
+import "./chunk-6MG4NLIR.js";
 
-// src/cli/main.ts
+// package.json
+var version = "0.1.0";
+
+// src/cli/cli.ts
 var commands = {
-  replay: () => import("./replay-3P3GGS5V.js"),
-  check: () => import("./check-S5DGOMB4.js"),
-  broker: () => import("./broker-OLXSXYTN.js"),
-  demo: () => import("./demo-B5B6IN3C.js"),
-  proxy: () => import("./proxy-LPZ4MM34.js")
+  check: () => import("./check-B6YAYFG4.js"),
+  proxy: () => import("./proxy-OZB2Q6Z3.js"),
+  replay: () => import("./replay-EMA3HNXY.js"),
+  broker: () => import("./broker-6GHET73M.js"),
+  demo: () => import("./demo-LAH5RSCN.js")
 };
-async function main(argv) {
+var stdio = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text)
+};
+async function overview(self) {
+  const specs = await Promise.all(Object.values(commands).map(async (load) => (await load()).spec));
+  const width = Math.max(...specs.map((s) => s.name.length));
+  return [
+    `guardrail ${version}: a SQL gateway for CI jobs. It holds risky statements for approval, masks`,
+    "confidential columns and records a hash-chained transcript (PostgreSQL and MySQL/MariaDB).",
+    "",
+    `usage: ${self} COMMAND [options]`,
+    "",
+    "commands:",
+    ...specs.map((s) => `  ${s.name.padEnd(width)}  ${s.summary}`),
+    "",
+    "options:",
+    "  -h, --help     show this help; after a command, that command's help",
+    "      --version  print the version",
+    "",
+    `Run '${self} COMMAND --help' for a command's options and an example.`,
+    ""
+  ].join("\n");
+}
+async function runCli(argv, io = stdio, self = selfCommand()) {
   const [name, ...rest] = argv;
-  const load = name ? commands[name] : void 0;
+  if (name === "--version" || name === "-V") {
+    io.out(`${version}
+`);
+    return 0;
+  }
+  if (name === void 0 || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? rest[0] : void 0;
+    if (topic && commands[topic]) {
+      io.out(helpText((await commands[topic]()).spec, self));
+      return 0;
+    }
+    if (name === void 0) {
+      io.err(`${await overview(self)}
+${self}: name a command
+`);
+      return 2;
+    }
+    io.out(await overview(self));
+    return 0;
+  }
+  const load = commands[name];
   if (!load) {
-    const all = await Promise.all(Object.values(commands).map((l) => l()));
-    console.error(`usage:
-${all.map((c) => `  ${c.usage}`).join("\n")}`);
-    return name === "--help" || name === "-h" ? 0 : 2;
+    const names = Object.keys(commands);
+    const guess = nearest(name, name.startsWith("-") ? ["--help", "--version"] : names);
+    const what = name.startsWith("-") ? "unknown option" : "unknown command";
+    io.err(
+      `${self}: ${what} ${name}${guess ? ` (did you mean ${guess}?)` : ""}
+commands: ${names.join(", ")}. Run '${self} --help' for what each does.
+`
+    );
+    return 2;
   }
   const command = await load();
+  if (wantsHelp(rest)) {
+    io.out(helpText(command.spec, self));
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`guardrail ${name}: ${err.message}
-usage: ${command.usage}`);
+      io.err(
+        `${self} ${name}: ${err.message}
+usage: ${usageLine(command.spec, self)}
+Run '${self} ${name} --help' for the options and an example.
+`
+      );
       return 2;
     }
     throw err;
   }
 }
-main(process.argv.slice(2)).then(
+
+// src/cli/main.ts
+runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,29 +1,35 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  GitHubChannel
+} from "./chunk-BYBNVX77.js";
+import "./chunk-3IQHG64W.js";
+import "./chunk-ZXLTHBZ6.js";
+import {
   startMysqlGateway
-} from "./chunk-NV5BZUGN.js";
+} from "./chunk-5GRVRVLT.js";
 import {
   createGatewayContext,
   mysqlSide,
+  openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2QJEPSFG.js";
-import {
-  GitHubChannel
-} from "./chunk-HWPV6B7A.js";
-import "./chunk-R4FDCV5H.js";
-import "./chunk-LK5F3IY5.js";
-import "./chunk-ZCNM5CIL.js";
-import {
-  defaultPolicy,
-  loadPolicy
-} from "./chunk-E6F2STDG.js";
+} from "./chunk-2TUOFQSN.js";
+import "./chunk-FVSN3TUE.js";
+import "./chunk-IRCADM72.js";
+import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
 } from "./chunk-UFPKOEU3.js";
-import "./chunk-D7K4HSHE.js";
-import "./chunk-IFOOGZBA.js";
-import "./chunk-JYUWKEP5.js";
+import "./chunk-WLKLOQWD.js";
+import {
+  loadPolicy
+} from "./chunk-J4ZOY4GF.js";
+import {
+  defaultPolicy
+} from "./chunk-HUVZLV3T.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-MIHPBBTS.js";
+import "./chunk-6MG4NLIR.js";
 
 // src/gateway/daemon.ts
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -70,6 +76,8 @@ function mysqlUpstreamUrl(config) {
   const query = config.upstream.sslmode ? `?ssl-mode=${encodeURIComponent(config.upstream.sslmode)}` : "";
   return `mysql://${encodeURIComponent(lease.username)}:${encodeURIComponent(lease.password)}@${host}:${lease.port}/${encodeURIComponent(lease.database)}${query}`;
 }
+var warn = (message) => process.stderr.write(`guardrail: ${message}
+`);
 async function startGateway(config, policy, recorder) {
   const { lease } = config;
   const contextWith = (side) => createGatewayContext({
@@ -92,7 +100,12 @@ async function startGateway(config, policy, recorder) {
     job: config.job,
     database: { name: lease.database, host: `${lease.host}:${lease.port}`, role: lease.username }
   });
-  const listen = { host: config.listen.host, port: config.listen.port, version: VERSION };
+  const listen = {
+    host: config.listen.host,
+    port: config.listen.port,
+    ...config.listen.maxClients ? { maxClients: config.listen.maxClients } : {},
+    version: VERSION
+  };
   if (config.dialect === "postgres") {
     const upstream2 = {
       host: lease.host,
@@ -103,6 +116,7 @@ async function startGateway(config, policy, recorder) {
       ...config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}
     };
     const connection2 = postgresSide(upstream2);
+    await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
     const gateway = await startPostgresGateway({
       upstream: upstream2,
@@ -115,6 +129,7 @@ async function startGateway(config, policy, recorder) {
   }
   const upstream = mysqlUpstreamUrl(config);
   const connection = mysqlSide(upstream);
+  await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }

@@ -2,54 +2,107 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   UPSTREAM_SSL_MODES,
   createCredentialProvider,
-  getInput,
-  info,
   jobInfoFromEnv,
   makeRunDir,
-  notice,
   providerConfig,
   runPaths,
   saveProvider,
   saveRunDir,
   savedProvider,
-  setFailed,
-  setSecret,
   startGateway,
-  warning,
   writeDaemonConfig
-} from "./chunk-UEFALDC3.js";
+} from "./chunk-HYTB4JG5.js";
+import "./chunk-X4ECE5DN.js";
 import {
   GitHubChannel
-} from "./chunk-HWPV6B7A.js";
+} from "./chunk-BYBNVX77.js";
+import "./chunk-3IQHG64W.js";
 import {
+  core_exports,
+  getInput,
+  info,
+  notice,
+  setFailed,
+  setSecret,
+  warning
+} from "./chunk-WS4WGG4Y.js";
+import "./chunk-ZXLTHBZ6.js";
+import {
+  CheckBaseError,
+  checkFiles
+} from "./chunk-3BJONSFA.js";
+import "./chunk-D7GJ7SEI.js";
+import {
+  DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-R4FDCV5H.js";
-import "./chunk-LK5F3IY5.js";
-import "./chunk-ZCNM5CIL.js";
+} from "./chunk-IRCADM72.js";
+import "./chunk-FXA6VCN3.js";
+import "./chunk-UFPKOEU3.js";
 import {
-  checkFiles
-} from "./chunk-PMHPVCUL.js";
+  loadPolicy
+} from "./chunk-J4ZOY4GF.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
-  loadPolicy,
   parseDuration
-} from "./chunk-E6F2STDG.js";
-import "./chunk-5DUNQABF.js";
-import "./chunk-UFPKOEU3.js";
-import "./chunk-D7K4HSHE.js";
-import "./chunk-5YNDTKBO.js";
-import "./chunk-JYUWKEP5.js";
+} from "./chunk-HUVZLV3T.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-MIHPBBTS.js";
+import "./chunk-XA3WZ7XZ.js";
+import "./chunk-6MG4NLIR.js";
 
 // src/action/main.ts
 import { tmpdir } from "node:os";
 import { dirname, join as join2 } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// src/action/base-ref.ts
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+function payloadBaseSha(path) {
+  if (!path) return void 0;
+  try {
+    const sha = JSON.parse(readFileSync(path, "utf8"))?.pull_request?.base?.sha;
+    return typeof sha === "string" && /^[0-9a-f]{40,64}$/i.test(sha) ? sha : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function hasCommit(cwd, ref) {
+  return spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd }).status === 0;
+}
+function pullRequestBase(src) {
+  const sha = payloadBaseSha(src.env.GITHUB_EVENT_PATH);
+  const branch = src.env.GITHUB_BASE_REF || void 0;
+  const candidates = [sha, branch && `origin/${branch}`].filter((r) => !!r);
+  if (candidates.length === 0) return void 0;
+  for (const ref of candidates) if (hasCommit(src.cwd, ref)) return ref;
+  const wanted = sha ?? branch;
+  const fetch = spawnSync("git", ["fetch", "--no-tags", "--depth=1", "origin", wanted], {
+    cwd: src.cwd,
+    encoding: "utf8",
+    // Never wait for a password prompt, nor for long: without a base every file is judged.
+    env: { ...src.env, GIT_TERMINAL_PROMPT: "0" },
+    timeout: 6e4
+  });
+  if (fetch.status === 0 && hasCommit(src.cwd, "FETCH_HEAD")) {
+    const head = spawnSync("git", ["rev-parse", "FETCH_HEAD"], {
+      cwd: src.cwd,
+      encoding: "utf8"
+    }).stdout.trim();
+    src.log.info(`migrations: fetched the pull request's base ${wanted} (${head})`);
+    return head;
+  }
+  src.log.warning(
+    `migrations: the pull request's base ${wanted} is not in the checkout and could not be fetched (${(fetch.stderr ?? "").trim()}); every migration file is judged`
+  );
+  return void 0;
+}
+
 // src/action/inputs.ts
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync as readFileSync2 } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 var MAX_APPROVAL_TIMEOUT_MS = 24 * 36e5;
 function actionInputSource() {
@@ -155,7 +208,7 @@ function readCaFile(text, workspace, problems) {
   const path = resolve(workspace, text);
   let pem;
   try {
-    pem = readFileSync(path, "utf8");
+    pem = readFileSync2(path, "utf8");
   } catch (err) {
     problems.push(`broker-ca: cannot read ${path}: ${err.code ?? "error"}`);
     return void 0;
@@ -304,6 +357,10 @@ function readInputs(src = actionInputSource()) {
   const listenPort = portText === "0" ? 0 : parsePort(portText);
   if (listenPort === void 0)
     problems.push(`listen-port: '${portText}' is not 0 or a port between 1 and 65535`);
+  const capText = src.get("max-connections") || String(DEFAULT_MAX_CLIENTS);
+  const maxConnections = /^\d{1,5}$/.test(capText) ? Number(capText) : 0;
+  if (maxConnections < 1 || maxConnections > 1e4)
+    problems.push(`max-connections: '${capText}' is not a number of connections between 1 and 10000`);
   const transcriptName = src.get("transcript-name") || void 0;
   const badChar = ARTIFACT_NAME_FORBIDDEN.find((c) => transcriptName?.includes(c));
   if (badChar) {
@@ -312,6 +369,9 @@ function readInputs(src = actionInputSource()) {
     );
   }
   const exportEnv = parseBoolean("export-env", src.get("export-env") || "false", problems);
+  const attest = src.get("attest") || "auto";
+  if (!["auto", "true", "false"].includes(attest))
+    problems.push(`attest: '${attest}' is not auto, true or false`);
   if (problems.length > 0) throw new InputError(problems);
   return {
     database,
@@ -326,6 +386,7 @@ function readInputs(src = actionInputSource()) {
     migrations,
     ...approvalTimeoutMs ? { approvalTimeoutMs } : {},
     listenPort,
+    maxConnections,
     ...transcriptName ? { transcriptName } : {},
     exportEnv
   };
@@ -391,8 +452,19 @@ function expandMigrations(globs, workspace) {
 }
 var BatchNotApproved = class extends Error {
 };
+async function checkAgainstBase(opts) {
+  const common = { dialect: opts.dialect, policy: opts.policy };
+  if (!opts.base) return checkFiles(opts.paths, common);
+  try {
+    return await checkFiles(opts.paths, { ...common, base: opts.base });
+  } catch (err) {
+    if (!(err instanceof CheckBaseError)) throw err;
+    opts.log.warning(`migrations: cannot read the base ${opts.base} (${err.message}); every file is judged`);
+    return checkFiles(opts.paths, common);
+  }
+}
 async function preapprove(opts) {
-  const check = await checkFiles(opts.paths, { dialect: opts.dialect, policy: opts.policy });
+  const check = await checkAgainstBase(opts);
   const where = (s) => `${s.file}:${s.line}`;
   for (const p of check.problems) opts.log.warning(`${p.file}:${p.line}: ${p.message}`);
   for (const s of check.statements.filter((x) => x.verdict.action === "deny")) {
@@ -404,12 +476,14 @@ async function preapprove(opts) {
   const byHash = /* @__PURE__ */ new Map();
   for (const s of check.statements) {
     if (byHash.has(s.hash)) continue;
+    const seen = new Set([...s.findings, ...s.suppressed].map((f) => `${f.rule}\0${f.message}`));
     const findings = [
       ...s.findings,
       ...s.suppressed.map(({ reason, ...f }) => ({
         ...f,
         message: `${f.message} (suppressed in the file: ${reason})`
-      }))
+      })),
+      ...(s.gateway ?? []).filter((f) => !seen.has(`${f.rule}\0${f.message}`)).map((f) => ({ ...f, message: `${f.message} (as the gateway judges it alone)` }))
     ];
     const runtime = decide({ findings }, opts.policy);
     if (runtime.action !== "review") continue;
@@ -484,7 +558,7 @@ async function run() {
     version: 1,
     dialect: inputs.database,
     mode: inputs.mode ?? policy.mode,
-    listen: { host: "127.0.0.1", port: inputs.listenPort },
+    listen: { host: "127.0.0.1", port: inputs.listenPort, maxClients: inputs.maxConnections },
     upstream: { ...inputs.upstream, sslmode: inputs.upstreamSslMode },
     lease,
     policyPath: inputs.policy.exists ? inputs.policy.path : null,
@@ -520,8 +594,10 @@ async function preapproveMigrations(inputs, policy, config) {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    const base = pullRequestBase({ env: process.env, cwd: workspace, log: core_exports });
     const result = await preapprove({
       paths,
+      ...base ? { base } : {},
       dialect: inputs.database,
       policy,
       ...inputs.githubToken ? {

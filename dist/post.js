@@ -1,20 +1,26 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  error,
   finishRun,
+  loadRunState,
+  revokerFor
+} from "./chunk-HYTB4JG5.js";
+import "./chunk-X4ECE5DN.js";
+import "./chunk-3IQHG64W.js";
+import {
+  error,
   getInput,
   info,
-  loadRunState,
-  revokerFor,
-  setFailed
-} from "./chunk-UEFALDC3.js";
+  setFailed,
+  warning
+} from "./chunk-WS4WGG4Y.js";
 import {
   context
-} from "./chunk-LK5F3IY5.js";
-import "./chunk-ZCNM5CIL.js";
-import "./chunk-5DUNQABF.js";
+} from "./chunk-ZXLTHBZ6.js";
+import "./chunk-D7GJ7SEI.js";
+import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
-import "./chunk-JYUWKEP5.js";
+import "./chunk-MIHPBBTS.js";
+import "./chunk-6MG4NLIR.js";
 
 // src/action/post.ts
 async function run() {
@@ -34,7 +40,8 @@ async function run() {
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? "1",
         transcriptName: getInput("transcript-name")
       },
-      eventPayload: context.payload
+      eventPayload: context.payload,
+      attest: shouldAttest(getInput("attest"), env)
     },
     {
       revoke: state.provider ? revokerFor(state.provider) : async () => {
@@ -44,6 +51,13 @@ async function run() {
   );
   if (report.stopped?.wasRunning) info("guardrail: the gateway stopped.");
   if (report.revoked) info("guardrail: the database credentials were revoked.");
+  const attested = report.attestation;
+  if (attested && "error" in attested)
+    warning(`guardrail: the transcript was not attested: ${attested.error}`);
+  else if (attested)
+    info(
+      `guardrail: transcript sha256 ${attested.digest} attested${attested.id ? ` (attestation ${attested.id})` : ""}.`
+    );
   if (report.artifact) info(`guardrail: transcript uploaded as artifact ${report.artifact.name}.`);
   const comment = report.reportComment;
   if (comment?.action === "skipped") info(`guardrail: no dry-run report comment: ${comment.reason}.`);
@@ -52,6 +66,10 @@ async function run() {
   for (const problem of report.problems) error(problem);
   if (report.problems.length > 0)
     setFailed(`guardrail post step: ${report.problems.length} problem(s), see above`);
+}
+function shouldAttest(input, env) {
+  if (input === "true" || input === "false") return input === "true";
+  return !!env.ACTIONS_ID_TOKEN_REQUEST_URL;
 }
 run().catch((err) => {
   setFailed(err instanceof Error ? err.message : String(err));

@@ -1,18 +1,21 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  PolicyError,
+  parsePolicy
+} from "./chunk-HUVZLV3T.js";
 
-// src/cli/args.ts
-import { parseArgs } from "node:util";
-var UsageError = class extends Error {
-};
-function parse(argv, options, allowPositionals = true) {
+// src/gateway/policy-file.ts
+import { readFileSync } from "node:fs";
+function loadPolicy(path) {
+  let text;
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new UsageError(err.message);
+    throw new PolicyError(`${path}: cannot read the policy file: ${err.message}`, path, void 0);
   }
+  return parsePolicy(text, path);
 }
 
 export {
-  UsageError,
-  parse
+  loadPolicy
 };

@@ -1,32 +1,39 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  renderHtml,
+  verifyTranscript
+} from "./chunk-X4ECE5DN.js";
+import "./chunk-D7GJ7SEI.js";
+import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2QJEPSFG.js";
-import "./chunk-R4FDCV5H.js";
+} from "./chunk-2TUOFQSN.js";
 import {
-  renderComment
-} from "./chunk-ZCNM5CIL.js";
+  esm_default
+} from "./chunk-FVSN3TUE.js";
+import "./chunk-IRCADM72.js";
 import {
-  defaultPolicy
-} from "./chunk-E6F2STDG.js";
-import {
-  renderHtml,
-  verifyTranscript
-} from "./chunk-5DUNQABF.js";
+  commandFor,
+  renderComment,
+  requestHash
+} from "./chunk-FXA6VCN3.js";
 import {
   FileRecorder,
   readTranscript
 } from "./chunk-UFPKOEU3.js";
-import "./chunk-D7K4HSHE.js";
+import "./chunk-WLKLOQWD.js";
 import {
-  esm_default
-} from "./chunk-IFOOGZBA.js";
+  defaultPolicy
+} from "./chunk-HUVZLV3T.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-MIHPBBTS.js";
 import {
-  parse
-} from "./chunk-5YNDTKBO.js";
-import "./chunk-JYUWKEP5.js";
+  command,
+  parse,
+  selfCommand
+} from "./chunk-XA3WZ7XZ.js";
+import "./chunk-6MG4NLIR.js";
 
 // src/cli/demo.ts
 import { mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync2, readdirSync, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
@@ -160,7 +167,33 @@ async function startDemoPostgres() {
 }
 
 // src/cli/demo.ts
-var usage = "guardrail demo [--approve] [--out DIR] [--no-color]";
+var spec = command({
+  name: "demo",
+  summary: "a throwaway PostgreSQL, the gateway and three migrations; the third is held for approval",
+  description: [
+    "Starts an embedded PostgreSQL with a sample shop, puts the gateway in front of it with the",
+    "built-in policy and runs examples/migrations through it with a real client. The third",
+    "migration drops the wrong table: the gateway holds it, shows the pull-request comment it",
+    "would post, and a stand-in reviewer denies it. Exit code 0 when the DROP was refused (or,",
+    "with --approve, approved) and the transcript verifies."
+  ],
+  options: {
+    approve: { type: "boolean", description: "the stand-in reviewer approves the DROP instead" },
+    out: {
+      type: "string",
+      value: "DIR",
+      description: "where the transcript and HTML replay go (default: a new temporary directory)"
+    },
+    "no-color": {
+      type: "boolean",
+      description: "no colours (also when stdout is not a terminal or NO_COLOR is set)"
+    }
+  },
+  examples: [
+    { args: "" },
+    { args: "--approve --out demo-out", note: "the approved path, output kept in ./demo-out" }
+  ]
+});
 var DATABASE = "shop";
 var REVIEWER = "demo-reviewer";
 function examplesDir() {
@@ -193,7 +226,11 @@ var DemoApprovals = class {
     this.print(this.s.dim(`     ${"\u2500".repeat(72)}`));
     const hashes = request.statements.map((st) => st.hash);
     if (this.approve) {
-      this.print(this.s.green(`  \u2714  @${REVIEWER} comments: /guardrail approve ${request.id}`));
+      this.print(
+        this.s.green(
+          `  \u2714  @${REVIEWER} comments: ${commandFor("approve", request.id, requestHash(request))}`
+        )
+      );
       return { decision: "approved", by: [REVIEWER], decidedAt: (/* @__PURE__ */ new Date()).toISOString(), hashes };
     }
     this.print(this.s.red(`  \u2716  @${REVIEWER} comments: /guardrail deny ${request.id} wrong table`));
@@ -242,11 +279,7 @@ function describeResult(result) {
   return all.map((r) => r.rowCount === null ? r.command : `${r.command} ${r.rowCount}`).join(", ");
 }
 async function run(argv) {
-  const { values } = parse(
-    argv,
-    { approve: { type: "boolean" }, out: { type: "string" }, "no-color": { type: "boolean" } },
-    false
-  );
+  const { values } = parse(argv, spec);
   const s = style(!values["no-color"] && process.stdout.isTTY === true && !process.env.NO_COLOR);
   const print = (text = "") => process.stdout.write(`${text}
 `);
@@ -339,11 +372,11 @@ async function run(argv) {
       `  transcript:   ${transcriptPath} ${s.dim(`(${verify.lines} events, hash chain ${verify.ok ? "intact" : "BROKEN"})`)}`
     );
     print(`  HTML replay:  ${htmlPath}`);
-    print(`  verify it:    guardrail replay ${transcriptPath} --verify`);
+    print(`  verify it:    ${selfCommand()} replay ${transcriptPath} --verify`);
     print();
     print(
       s.dim(
-        `Done in ${((Date.now() - started) / 1e3).toFixed(1)} s. ${values.approve ? "" : "Run it again with --approve to see an approved DROP go through. "}In CI, the same gateway runs as a GitHub Action step: see README.md.`
+        `Done in ${((Date.now() - started) / 1e3).toFixed(1)} s. ${values.approve ? "" : `Run \`${selfCommand()} demo --approve\` to see an approved DROP go through. `}In CI, the same gateway runs as a GitHub Action step: see README.md.`
       )
     );
     return verify.ok && (values.approve === true || refused > 0) ? 0 : 1;
@@ -353,5 +386,5 @@ async function run(argv) {
 }
 export {
   run,
-  usage
+  spec
 };

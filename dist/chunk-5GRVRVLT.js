@@ -2,28 +2,42 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   describeUpstream,
   mysqlSide,
-  parseUpstreamUrl
-} from "./chunk-2QJEPSFG.js";
+  parseUpstreamUrl,
+  strictFindings
+} from "./chunk-2TUOFQSN.js";
 import {
+  DEFAULT_MAX_CLIENTS,
   MaskingError,
   Session,
   compileMasking,
   maskMysqlBinaryRow,
   maskMysqlTextRow,
-  mysqlTextLike
-} from "./chunk-R4FDCV5H.js";
+  maskedNames,
+  mysqlMaskedUses,
+  mysqlTextLike,
+  tooManyClients
+} from "./chunk-IRCADM72.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-ZCNM5CIL.js";
+} from "./chunk-FXA6VCN3.js";
+import {
+  require_lib
+} from "./chunk-WLKLOQWD.js";
 import {
   ALL_LEX_MODES,
+  LexError,
+  Lexer,
   RESERVED,
-  UNKNOWN_SQL_MODE,
   isUnknownMode,
   lexFlags,
+  nextStatement,
+  parseServerVersion,
   tokenize
-} from "./chunk-E6F2STDG.js";
+} from "./chunk-HUVZLV3T.js";
+import {
+  __toESM
+} from "./chunk-6MG4NLIR.js";
 
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -64,7 +78,11 @@ var Status = {
   IN_TRANS: 1,
   AUTOCOMMIT: 2,
   MORE_RESULTS_EXISTS: 8,
-  CURSOR_EXISTS: 64
+  CURSOR_EXISTS: 64,
+  NO_BACKSLASH_ESCAPES: 512,
+  SESSION_STATE_CHANGED: 16384,
+  /** MariaDB only: ANSI_QUOTES is in the session's sql_mode. */
+  ANSI_QUOTES: 32768
 };
 var Com = {
   QUIT: 1,
@@ -155,19 +173,26 @@ var Reader = class {
     this.pos = stop < this.end ? stop + 1 : stop;
     return s;
   }
-  /** Length-encoded integer; `null` for the 0xFB NULL marker of text rows. */
-  lenenc() {
+  /**
+   * Length-encoded integer as an exact unsigned 64-bit value; `null` for the 0xFB NULL marker of
+   * text rows. Values such as insert ids and row counts use the whole range (BIGINT UNSIGNED keys
+   * from 2^63, a negative AUTO_INCREMENT seen as its two's complement).
+   */
+  lenencBig() {
     const first = this.u8();
-    if (first < 251) return first;
+    if (first < 251) return BigInt(first);
     if (first === 251) return null;
-    if (first === 252) return this.u16();
-    if (first === 253) return this.u24();
-    if (first === 254) {
-      const v = this.u64();
-      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError("length-encoded integer too large");
-      return Number(v);
-    }
+    if (first === 252) return BigInt(this.u16());
+    if (first === 253) return BigInt(this.u24());
+    if (first === 254) return this.u64();
     throw new ProtocolError("invalid length-encoded integer");
+  }
+  /** A length-encoded length or count of fields: always far below 2^53, so a larger one is malformed. */
+  lenenc() {
+    const v = this.lenencBig();
+    if (v === null) return null;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError("length-encoded length too large");
+    return Number(v);
   }
   lenencBytes() {
     const n = this.lenenc();
@@ -273,8 +298,8 @@ function okPayload(status, sessionTrack) {
 function parseOk(buf, start, end) {
   const r = new Reader(buf, start, end);
   r.u8();
-  const affected = r.lenenc() ?? 0;
-  r.lenenc();
+  const affected = Number(r.lenencBig() ?? 0n);
+  r.lenencBig();
   const status = r.u16();
   const warnings = r.remaining >= 2 ? r.u16() : 0;
   return { affected, status, warnings };
@@ -844,7 +869,178 @@ async function authenticateClient(ch, cfg, connectionId) {
 }
 
 // src/gateway/mysql/connection.ts
+import { isAscii as isAscii2 } from "node:buffer";
 import { performance } from "node:perf_hooks";
+
+// src/sql/mysql/charset.ts
+var import_iconv_lite = __toESM(require_lib(), 1);
+import { isAscii } from "node:buffer";
+var inRange = (c, lo, hi) => c !== void 0 && c >= lo && c <= hi;
+function twoByte(lead, trail, single = () => false) {
+  return (b, p) => {
+    const c = b[p];
+    if (lead(c)) return trail(b[p + 1]) ? 2 : 0;
+    return single(c) ? 1 : 0;
+  };
+}
+var gbkTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 254);
+var sjisLead = (c) => inRange(c, 129, 159) || inRange(c, 224, 252);
+var sjisTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 252);
+var katakana = (c) => inRange(c, 161, 223);
+var MULTIBYTE = {
+  gbk: { iconv: "gbk", charLength: twoByte((c) => inRange(c, 129, 254), gbkTrail) },
+  big5: {
+    iconv: "big5",
+    charLength: twoByte(
+      (c) => inRange(c, 161, 249),
+      (c) => inRange(c, 64, 126) || inRange(c, 161, 254)
+    )
+  },
+  sjis: { iconv: "shift_jis", charLength: twoByte(sjisLead, sjisTrail, katakana) },
+  cp932: { iconv: "cp932", charLength: twoByte(sjisLead, sjisTrail, katakana) },
+  gb18030: {
+    iconv: "gb18030",
+    charLength: (b, p) => {
+      if (!inRange(b[p], 129, 254)) return 0;
+      if (gbkTrail(b[p + 1])) return 2;
+      const four = inRange(b[p + 1], 48, 57) && inRange(b[p + 2], 129, 254) && inRange(b[p + 3], 48, 57);
+      return four ? 4 : 0;
+    }
+  }
+};
+var latin1Table;
+function latin1(b, from) {
+  latin1Table ??= [...import_iconv_lite.default.decode(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), "win1252")].map((ch, i) => ch === "\uFFFD" ? String.fromCharCode(i) : ch).join("");
+  let out = "";
+  for (let i = from; i < b.length; i++) out += latin1Table[b[i]];
+  return out;
+}
+var DECODED_CHARSETS = [
+  "utf8mb4",
+  "utf8mb3",
+  "utf8",
+  "latin1",
+  "ascii",
+  "binary",
+  ...Object.keys(MULTIBYTE)
+];
+function decodeClient(b, from, charset) {
+  const cs = charset.toLowerCase();
+  if (cs === "utf8mb4" || cs === "utf8mb3" || cs === "utf8") {
+    return { text: b.toString("utf8", from) };
+  }
+  if (cs === "swe7") return { error: "character_set_client swe7 is not one the gateway decodes" };
+  if (isAscii(b.subarray(from))) return { text: b.toString("latin1", from) };
+  if (cs === "latin1" || cs === "ascii" || cs === "binary") return { text: latin1(b, from) };
+  const mb = MULTIBYTE[cs];
+  if (!mb)
+    return {
+      error: `character_set_client ${charset} is not one the gateway decodes exactly (use utf8mb4)`
+    };
+  let out = "";
+  let p = from;
+  while (p < b.length) {
+    if (b[p] < 128) {
+      const start2 = p;
+      while (p < b.length && b[p] < 128) p++;
+      out += b.toString("latin1", start2, p);
+      continue;
+    }
+    const start = p;
+    while (p < b.length && b[p] >= 128) {
+      const n = mb.charLength(b, p);
+      if (n === 0)
+        return { error: `invalid ${charset} byte sequence at byte ${p - from} (0x${b[p].toString(16)})` };
+      p += n;
+    }
+    const run = import_iconv_lite.default.decode(b.subarray(start, p), mb.iconv);
+    for (let i = 0; i < run.length; i++) {
+      const c = run.charCodeAt(i);
+      if (c < 128 || c === 65533)
+        return { error: `${charset} bytes at byte ${start - from} that the gateway cannot decode exactly` };
+    }
+    out += run;
+  }
+  return { text: out };
+}
+
+// src/sql/mysql/state.ts
+var KEEPS_STATE = /* @__PURE__ */ new Set([
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "REPLACE",
+  "CREATE",
+  "ALTER",
+  "DROP",
+  "TRUNCATE",
+  "RENAME",
+  "SHOW",
+  "DESCRIBE",
+  "DESC",
+  "EXPLAIN",
+  "COMMIT",
+  "ROLLBACK",
+  "START",
+  "SAVEPOINT",
+  "RELEASE",
+  "LOCK",
+  "UNLOCK",
+  "LOAD",
+  "GRANT",
+  "REVOKE",
+  "ANALYZE",
+  "OPTIMIZE",
+  "CHECK",
+  "CHECKSUM",
+  "REPAIR",
+  "FLUSH",
+  "DO",
+  "HANDLER",
+  "WITH",
+  "VALUES",
+  "TABLE",
+  "XA",
+  "HELP",
+  "CALL",
+  "PREPARE",
+  "DEALLOCATE"
+]);
+function leadKeepsState(lead) {
+  return KEEPS_STATE.has(lead.toUpperCase());
+}
+function mayChangeSessionState(statements) {
+  return statements.some((s) => {
+    const lead = /^[A-Za-z_]+/.exec(s.canonical.trimStart())?.[0];
+    return lead === void 0 || !leadKeepsState(lead);
+  });
+}
+function tokenLeadKeepsState(tokens) {
+  const t = tokens[0];
+  return t !== void 0 && t.kind === "word" && leadKeepsState(t.upper);
+}
+function mayChangeClientCharset(text2, sqlMode, server) {
+  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode ?? ""];
+  for (const mode of modes) {
+    const lexer = new Lexer(text2, lexFlags(mode, server));
+    try {
+      let st = nextStatement(lexer);
+      while (st) {
+        const following = nextStatement(lexer);
+        if (following && !tokenLeadKeepsState(st.tokens)) return true;
+        st = following;
+      }
+    } catch (err) {
+      if (!(err instanceof LexError)) throw err;
+      return true;
+    }
+  }
+  return false;
+}
+function touchesSessionTracking(text2) {
+  return /session_track/i.test(text2);
+}
 
 // src/gateway/mysql/change-user.ts
 import { timingSafeEqual as timingSafeEqual2 } from "node:crypto";
@@ -865,6 +1061,57 @@ function verifyChangeUser(c, creds, scramble) {
   else return void 0;
   const proof = c.authResponse;
   return c.user === creds.user && proof.length === expected.length && timingSafeEqual2(proof, expected);
+}
+
+// src/gateway/mysql/diagnostics-taint.ts
+var READS_DIAGNOSTICS = /\b(?:warnings|errors|diagnostics)\b/i;
+var DiagnosticsTaint = class {
+  constructor(matcher) {
+    this.matcher = matcher;
+  }
+  matcher;
+  /** The diagnostics area may hold what a statement over masked data left. */
+  tainted = false;
+  /** `sources` with what masking withholds of this statement, in the order statements run. */
+  judge(text2, sources) {
+    const reads = readsMasked(sources, this.matcher, text2);
+    if (READS_DIAGNOSTICS.test(text2)) {
+      const maskAll = this.tainted;
+      if (reads) this.tainted = true;
+      return maskAll || reads ? { ...sources, taint: taint(sources, maskAll) } : sources;
+    }
+    if (reads) this.tainted = true;
+    else if (sources.tables.length > 0) this.tainted = false;
+    return reads ? { ...sources, taint: taint(sources, false) } : sources;
+  }
+};
+function taint(sources, maskAll) {
+  return { errors: true, syntaxErrors: sources.opaque !== void 0, maskAll };
+}
+var ONLY_WRITES = /^\s*(?:insert|replace)\b/i;
+var READS_BACK = /\b(?:select|update|table)\b/i;
+function readsMasked(s, matcher, text2) {
+  if (s.opaque) return true;
+  if (ONLY_WRITES.test(text2) && !READS_BACK.test(text2)) return false;
+  if (s.views.some((v) => matcher.mayMatchTable(v.schema, v.table))) return true;
+  return s.tables.some((t) => {
+    const columns = s.columnsOf(t.schema, t.table);
+    return columns === void 0 ? matcher.mayMatchTable(t.schema, t.table) : columns.some((c) => matcher.matches(t.schema, t.table, c));
+  });
+}
+
+// src/gateway/mysql/dry-run.ts
+var SET_READ_ONLY = "SET SESSION TRANSACTION READ ONLY";
+var ER_READ_ONLY_TRANSACTION = 1792;
+var DRY_RUN_WRITE = "guardrail dry run: not executed: it would write (through a stored function, a trigger or a sequence) and the dry run's session is read-only";
+function standInPrepare(text2, sqlMode) {
+  let params = 0;
+  try {
+    for (const t of tokenize(text2, lexFlags(sqlMode))) if (t.kind === "param") params++;
+  } catch {
+  }
+  const sql = params === 0 ? "DO 0" : `DO ${Array.from({ length: params }, () => "?").join(", ")}`;
+  return Buffer.concat([Buffer.from([Com.STMT_PREPARE]), Buffer.from(sql, "utf8")]);
 }
 
 // src/gateway/mysql/params.ts
@@ -957,15 +1204,17 @@ function decodeExecuteParams(payload, state) {
 
 // src/gateway/mysql/responses.ts
 var ResponseTracker = class {
-  constructor(kind, deprecateEof, keepRows = false) {
+  constructor(kind, deprecateEof, keepRows = false, sessionTrack = false) {
     this.kind = kind;
     this.deprecateEof = deprecateEof;
+    this.sessionTrack = sessionTrack;
     this.phase = kind === "fetch" ? "rows" : kind === "field-list" ? "columns" : "first";
     if (kind === "field-list") this.left = Number.POSITIVE_INFINITY;
     if (keepRows) this.kept = [];
   }
   kind;
   deprecateEof;
+  sessionTrack;
   phase;
   left = 0;
   prepColumns = 0;
@@ -981,6 +1230,13 @@ var ResponseTracker = class {
   localInfile = false;
   /** Text rows kept for the gateway's own queries. */
   kept;
+  /** What the OK packets' session-state data said changed, in order (later values win). */
+  tracked;
+  /**
+   * The server flagged a session-state change the gateway could not read (an EOF packet, a
+   * connection without CLIENT_SESSION_TRACK, an OK packet longer than the scanner's peek).
+   */
+  untracked = false;
   get done() {
     return this.phase === "done";
   }
@@ -991,9 +1247,50 @@ var ResponseTracker = class {
   isEnd(buf, off, peek, len) {
     return peek > 0 && buf[off] === 254 && len < (this.deprecateEof ? MAX_PAYLOAD : 9);
   }
-  endStatus(buf, off, peek) {
-    if (this.deprecateEof) return parseOk(buf, off, off + peek).status;
-    return peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+  endStatus(buf, off, peek, len) {
+    if (this.deprecateEof) return this.ok(buf, off, peek, len).status;
+    const status = peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+    if (status & Status.SESSION_STATE_CHANGED) this.untracked = true;
+    return status;
+  }
+  /** Decodes an OK packet and takes in its session-state data. */
+  ok(buf, off, peek, len) {
+    const ok = parseOk(buf, off, off + peek);
+    if (ok.status & Status.SESSION_STATE_CHANGED) {
+      if (!this.sessionTrack || peek < len) this.untracked = true;
+      else
+        try {
+          this.readState(buf, off, off + peek);
+        } catch {
+          this.untracked = true;
+        }
+    }
+    return ok;
+  }
+  /**
+   * The session-state block after the status, warnings and length-encoded info: entries of
+   * type, length, data; type 0 holds system variable name/value pairs, type 1 the schema.
+   */
+  readState(buf, start, end) {
+    const r = new Reader(buf, start + 1, end);
+    r.lenenc();
+    r.lenenc();
+    r.u16();
+    r.u16();
+    r.lenencBytes();
+    const block = new Reader(r.lenencBytes() ?? Buffer.alloc(0));
+    this.tracked ??= { variables: /* @__PURE__ */ new Map() };
+    const state = this.tracked;
+    while (block.remaining > 0) {
+      const type = block.u8();
+      const data = new Reader(block.lenencBytes() ?? Buffer.alloc(0));
+      if (type === 0)
+        while (data.remaining > 0) {
+          const name = data.lenencString() ?? "";
+          state.variables.set(name.toLowerCase(), data.lenencString() ?? "");
+        }
+      else if (type === 1) state.schema = data.lenencString() ?? "";
+    }
   }
   /** Feeds one physical packet (not a continuation). */
   packet(buf, off, peek, len) {
@@ -1007,7 +1304,7 @@ var ResponseTracker = class {
       case "first":
         this.results++;
         if (this.kind === "single") {
-          if (head === 0) this.status = parseOk(buf, off, off + peek).status;
+          if (head === 0) this.status = this.ok(buf, off, peek, len).status;
           else if (head === 254 && peek >= 5) this.status = buf.readUInt16LE(off + 3);
           this.phase = "done";
         } else if (this.kind === "prepare") {
@@ -1019,7 +1316,7 @@ var ResponseTracker = class {
           if (this.left > 0) this.phase = "prep-params";
           else this.afterParams();
         } else if (head === 0) {
-          const ok = parseOk(buf, off, off + peek);
+          const ok = this.ok(buf, off, peek, len);
           this.affected += ok.affected;
           this.endOf(ok.status);
         } else if (head === 251) {
@@ -1041,13 +1338,13 @@ var ResponseTracker = class {
         if (--this.left === 0) this.phase = this.deprecateEof ? "rows" : "columns-eof";
         return;
       case "columns-eof": {
-        const status = this.endStatus(buf, off, peek);
+        const status = this.endStatus(buf, off, peek, len);
         if (status & Status.CURSOR_EXISTS) this.endOf(status & ~Status.MORE_RESULTS_EXISTS);
         else this.phase = "rows";
         return;
       }
       case "rows":
-        if (this.isEnd(buf, off, peek, len)) this.endOf(this.endStatus(buf, off, peek));
+        if (this.isEnd(buf, off, peek, len)) this.endOf(this.endStatus(buf, off, peek, len));
         else {
           this.rows++;
           if (this.kept && peek === len) this.kept.push(Buffer.from(buf.subarray(off, off + peek)));
@@ -1192,6 +1489,8 @@ function sampleBinaryRow(payload, cols) {
 var SAMPLE_ROWS = 5;
 var SAMPLE_VALUE_CHARS = 200;
 var ER_TABLEACCESS_DENIED = 1142;
+var ER_PARSE_ERROR = 1064;
+var WITHHELD_TEXT = "guardrail: masking withheld the text of this message (the statement reads a masked column)";
 var key = (schema, table) => `${schema.toLowerCase()}.${table.toLowerCase()}`;
 function decide(masking, cols, sources) {
   const { matcher } = masking;
@@ -1245,6 +1544,7 @@ function planResult(masking, cols, sources) {
   };
   const onWire = masking.config.onWire;
   if (!sources) return build(new Array(cols.length).fill(false), false);
+  if (sources.taint?.maskAll) return build(new Array(cols.length).fill(true), onWire);
   const d = decide(masking, cols, sources);
   if ("masked" in d) return build(d.masked, onWire);
   const each = cols.map((c) => {
@@ -1428,11 +1728,34 @@ var ResultMasker = class {
       seq
     ).bytes;
   }
+  /** The statement reads masked data: the text of this error is withheld whole. */
+  withholds(errno) {
+    const taint2 = this.o.sources?.taint;
+    return taint2?.errors === true && (taint2.syntaxErrors || errno !== ER_PARSE_ERROR);
+  }
   redactedErr(payload, seq) {
     const e = parseErr(payload);
-    return frame(errPayload({ ...e, message: this.o.masking.redactMessage(e.message) }), seq).bytes;
+    const message = this.withholds(e.code) ? WITHHELD_TEXT : this.o.masking.redactMessage(e.message);
+    return frame(errPayload({ ...e, message }), seq).bytes;
   }
 };
+
+// src/gateway/mysql/strict.ts
+function mysqlStrictFindings(text2, sources, masking, sqlMode) {
+  if (!masking.config.strict || !sources) return [];
+  const masked = maskedNames(sources.tables, sources.columnsOf, masking.matcher);
+  if (sources.opaque && (masked.size > 0 || sources.views.length > 0))
+    return strictFindings([
+      { column: "(unknown: the statement cannot be followed)", position: "expression" }
+    ]);
+  let uses;
+  try {
+    uses = mysqlMaskedUses(tokenize(text2, lexFlags(sqlMode)), masked);
+  } catch {
+    uses = masked.size > 0 ? [{ column: "(unknown: the statement cannot be lexed)", position: "expression" }] : [];
+  }
+  return strictFindings(uses);
+}
 
 // src/gateway/mysql/upstream.ts
 import { isIP, connect as netConnect } from "node:net";
@@ -1561,24 +1884,41 @@ function openSocket(host, port, timeoutMs) {
     });
   });
 }
-async function loginUpstream(cfg, req) {
-  const raw = await openSocket(cfg.host, cfg.port, req.timeoutMs);
-  const ch = new PacketChannel(raw, req.maxPayload, "the database", req.timeoutMs);
-  try {
-    return await authenticate(ch, cfg, req);
-  } catch (err) {
+async function greetUpstream(cfg, limits) {
+  const raw = await openSocket(cfg.host, cfg.port, limits.timeoutMs);
+  const ch = new PacketChannel(raw, limits.maxPayload, "the database", limits.timeoutMs);
+  const abandon = () => {
     ch.detach();
     ch.socket.destroy();
+  };
+  try {
+    const first = await ch.read();
+    if (first.payload[0] === 255) {
+      const e = parseErr(first.payload);
+      throw new UpstreamError(e.code, e.sqlState, e.message);
+    }
+    const greeting = parseGreeting(first.payload);
+    return {
+      greeting,
+      abandon,
+      async login(req) {
+        try {
+          return await authenticate(ch, cfg, { ...req, ...limits }, greeting, first.lastSeq + 1);
+        } catch (err) {
+          abandon();
+          throw err;
+        }
+      }
+    };
+  } catch (err) {
+    abandon();
     throw err;
   }
 }
-async function authenticate(ch, cfg, req) {
-  const first = await ch.read();
-  if (first.payload[0] === 255) {
-    const e = parseErr(first.payload);
-    throw new UpstreamError(e.code, e.sqlState, e.message);
-  }
-  const greeting = parseGreeting(first.payload);
+async function loginUpstream(cfg, req) {
+  return (await greetUpstream(cfg, req)).login(req);
+}
+async function authenticate(ch, cfg, req, greeting, firstSeq) {
   const serverTls = (greeting.capabilities & Cap.SSL) !== 0;
   const useTls = cfg.sslMode !== "disable" && (serverTls || cfg.sslMode !== "prefer");
   if (useTls && !serverTls)
@@ -1589,7 +1929,7 @@ async function authenticate(ch, cfg, req) {
   const announced = loginCapabilities(capabilities | (useTls ? Cap.SSL : 0), req.database);
   const charset = req.charset ?? greeting.charset;
   const maxPacket = req.maxPacket ?? 16777216;
-  let seq = first.lastSeq + 1;
+  let seq = firstSeq;
   if (useTls) {
     seq = ch.write(sslRequestPayload(announced, maxPacket, charset), seq);
     await ch.upgrade(
@@ -1669,11 +2009,8 @@ async function authenticate(ch, cfg, req) {
 }
 
 // src/gateway/mysql/connection.ts
-var DYNAMIC_SQL = /\bexecute\b/i;
-var MAY_CHANGE_SESSION = /sql_mode|\buse\b|\bexecute\b/i;
-var MAY_CHANGE_CHARSET = /\bnames\b|character[\s_]+set|\bcharset\b/i;
 var KEEPS_CATALOG = /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
-var SPLITTING_CHARSETS = /* @__PURE__ */ new Set(["big5", "cp932", "gbk", "sjis", "gb18030"]);
+var TRACK_STATE = "SET SESSION session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'sql_mode,character_set_client')), SESSION session_track_schema = ON";
 var HIGH_WATER = 4 * 1024 * 1024;
 var ER_TABLEACCESS_DENIED2 = 1142;
 var ER_UNKNOWN_COM = 1047;
@@ -1691,9 +2028,12 @@ var MysqlConnection = class {
     this.session = session;
     this.onClose = onClose;
     this.opts = opts;
+    this.diagnostics = new DiagnosticsTaint(opts.masking.matcher);
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
+    const server = parseServerVersion(opts.serverVersion);
+    if (server) this.context.server = server;
   }
   client;
   upstream;
@@ -1712,12 +2052,11 @@ var MysqlConnection = class {
   sessionTrack;
   statements = /* @__PURE__ */ new Map();
   opts;
-  /** character_set_client, as last read from the server. */
-  charset = "";
   /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
   lastPrepared;
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   capturing;
+  diagnostics;
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
   async start(okSeq) {
     this.upstream.on("data", (chunk) => this.fromUpstream(chunk));
@@ -1732,7 +2071,7 @@ var MysqlConnection = class {
       if (!this.closed) this.upstream.resume();
     });
     try {
-      await this.refreshSessionState();
+      await this.resync(true);
     } catch (err) {
       this.fatal(okSeq, `guardrail: cannot read the session's sql_mode: ${err.message}`);
       return;
@@ -1829,6 +2168,8 @@ var MysqlConnection = class {
     cur.masker?.close();
     if (cur.statementId) {
       const e = t.error;
+      if (e?.code === ER_READ_ONLY_TRANSACTION && this.session.gateway.mode === "dry-run")
+        this.session.notice("note", SKIPPED_CODE, DRY_RUN_WRITE);
       const withheld = cur.masker?.withheld;
       this.session.result(cur.statementId, {
         tag: t.kind === "prepare" ? "PREPARE" : t.resultSets > 0 ? "RESULTSET" : "OK",
@@ -1836,19 +2177,24 @@ var MysqlConnection = class {
         durationMs: performance.now() - cur.started,
         ...withheld ? { error: { code: "42000", message: `guardrail: result withheld: ${withheld}` } } : e ? (
           // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
-          { error: { code: e.sqlState, message: `${e.code}: ${e.message}` } }
+          {
+            error: {
+              code: e.sqlState,
+              message: `${e.code}: ${cur.masker?.withholds(e.code) ? WITHHELD_TEXT : e.message}`
+            }
+          }
         ) : {}
       });
     }
     if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
       this.opts.catalog.invalidate();
     cur.after?.(t);
-    if (cur.analysis && cur.text !== void 0 && this.applySessionEffects(cur.analysis, cur.text, t.error !== void 0))
-      cur.refresh = true;
-    if (cur.refresh) {
-      this.refreshSessionState().then(
+    if (cur.analysis) this.carryAnalyzerState(cur.analysis);
+    if (t.tracked) this.confirm(t.tracked);
+    if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
+      this.resync(cur.refresh === "reset").then(
         () => this.next(),
-        (err) => this.fatal(0, `guardrail: cannot read the session's sql_mode: ${err.message}`)
+        (err) => this.fatal(0, `guardrail: cannot read the session's state: ${err.message}`)
       );
     } else this.next();
   }
@@ -1856,32 +2202,56 @@ var MysqlConnection = class {
     return this.session.analysisContext;
   }
   /**
-   * Carries the session effects of what ran forward: the MySQL analyzer's view (SQL-level
-   * prepared statements, routines created here, the schema), and whether sql_mode or schema
-   * must be read from the server again. The server is asked whenever sql_mode may have changed,
-   * rather than trusting the analyzer's reading of a SET, and when a failing input may have
-   * stopped before a USE or SET it contained.
+   * What only the analyzer can know carries forward: SQL-level prepared statements and the
+   * routines created here. The parsing state (sql_mode, character set, schema) never comes
+   * from the analysis: only from the server (confirm, refreshSessionState).
    */
-  applySessionEffects(analysis, text2, failed) {
+  carryAnalyzerState(analysis) {
     const after = analysis.after;
-    const charset = MAY_CHANGE_CHARSET.test(text2);
-    if (!after) return charset || MAY_CHANGE_SESSION.test(text2);
-    const schemaBefore = this.context.mysql?.schema;
-    const schema = after.schema ?? schemaBefore;
+    if (!after) return;
+    const schema = this.context.mysql?.schema;
     this.context.mysql = {
       prepared: after.prepared,
       routines: after.routines,
       ...schema ? { schema } : {}
     };
-    if (schema) this.session.info.database = schema;
-    const modeChanged = after.sqlModeChanged || after.sqlMode === UNKNOWN_SQL_MODE;
-    return charset || modeChanged || DYNAMIC_SQL.test(text2) || failed && schema !== schemaBefore;
+  }
+  /** Session-state changes the server reported in its OK packets. */
+  confirm(tracked) {
+    const mode = tracked.variables.get("sql_mode");
+    if (mode !== void 0) this.context.sqlMode = mode;
+    const charset = tracked.variables.get("character_set_client");
+    if (charset !== void 0) this.context.characterSetClient = charset.toLowerCase();
+    if (tracked.schema !== void 0) this.setSchema(tracked.schema);
+  }
+  /**
+   * Must the state be read from the server before the next command? When the server flagged a
+   * change it did not spell out, when its status flags disagree with the sql_mode the gateway
+   * holds, and after anything that may set state: session tracking alone is not enough, as
+   * MariaDB 10.11 does not report `SET @@character_set_client := 'big5'` (the differential
+   * fuzzer found it), and clients without CLIENT_SESSION_TRACK get no reports at all.
+   */
+  unconfirmed(t, analysis) {
+    if (t.untracked) return true;
+    if (t.status >= 0 && !isUnknownMode(this.context.sqlMode)) {
+      const flags = lexFlags(this.context.sqlMode);
+      if ((t.status & Status.NO_BACKSLASH_ESCAPES) !== 0 !== flags.noBackslashEscapes) return true;
+      const maria = this.context.server?.flavour === "mariadb";
+      if (maria && (t.status & Status.ANSI_QUOTES) !== 0 !== flags.ansiQuotes) return true;
+    }
+    return analysis !== void 0 && mayChangeSessionState(analysis.statements);
+  }
+  setSchema(schema) {
+    this.session.info.database = schema;
+    const m = this.context.mysql;
+    const { schema: _old, ...rest } = m ?? {};
+    this.context.mysql = schema ? { ...rest, schema } : rest;
   }
   /** Runs a query of the gateway's own on the client's connection, between its commands. */
   internal(payload, kind, keepRows = false) {
     return new Promise((resolve, reject) => {
       this.busy = true;
-      this.tracker = new ResponseTracker(kind, this.deprecateEof, keepRows);
+      this.tracker = new ResponseTracker(kind, this.deprecateEof, keepRows, this.sessionTrack);
       this.current = {
         started: performance.now(),
         lastSeq: 0,
@@ -1901,16 +2271,29 @@ var MysqlConnection = class {
     );
     return (t.kept ?? []).map(textRow);
   }
+  /**
+   * Reads the session's parsing state from the server (start-up, and when it is unconfirmed).
+   * `track`: first ask the server to report state changes in its OK packets (at start-up and
+   * after a session reset), so that changes made where the gateway does not expect them are
+   * seen too.
+   */
+  async resync(track) {
+    if (track && this.sessionTrack) {
+      try {
+        await this.query(TRACK_STATE);
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+      }
+    }
+    await this.refreshSessionState();
+  }
   async refreshSessionState() {
+    if (this.session.gateway.mode === "dry-run") await this.query(SET_READ_ONLY);
     const [row] = await this.query("SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client");
     if (!row) throw new ProtocolError("no row for @@sql_mode");
     this.context.sqlMode = row[0] ?? "";
-    this.charset = (row[2] ?? "").toLowerCase();
-    this.session.info.database = row[1] ?? "";
-    this.context.mysql = {
-      ...this.context.mysql,
-      ...row[1] ? { schema: row[1] } : {}
-    };
+    this.context.characterSetClient = (row[2] ?? "").toLowerCase();
+    this.setSchema(row[1] ?? "");
   }
   // ---- client → server ------------------------------------------------------------------------
   next() {
@@ -1952,9 +2335,31 @@ var MysqlConnection = class {
   reply(p, code, sqlState, message) {
     this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
   }
+  /** Masking strict mode: a statement that uses a masked column other than as is waits for review. */
+  strict(p, j, text2, sources, go) {
+    const held = mysqlStrictFindings(text2, sources, this.opts.masking, this.context.sqlMode ?? "");
+    if (held.length === 0) {
+      go(j);
+      return;
+    }
+    const decided = (r2) => {
+      if (this.closed) return;
+      if (r2.forward) go(r2);
+      else if (r2.skip) this.skipped(p, r2);
+      else this.refuse(p, r2.refusal ?? "guardrail: refused", r2.statement.id);
+    };
+    const r = this.session.review(j, held, false);
+    if (r instanceof Promise) r.then(decided);
+    else decided(r);
+  }
+  /** A dry run prepares a stand-in for a write: its executions are answered without running. */
+  dryRunPrepare(p, text2, j) {
+    if (this.session.gateway.mode !== "dry-run" || j.analysis.readOnly) return p;
+    return { ...p, raw: frame(standInPrepare(text2, this.context.sqlMode ?? ""), 0).bytes };
+  }
   forward(p, kind, cur = {}) {
     this.busy = true;
-    this.tracker = new ResponseTracker(kind, this.deprecateEof);
+    this.tracker = new ResponseTracker(kind, this.deprecateEof, false, this.sessionTrack);
     const masker = cur.masker ?? (this.opts.masking.config.onWire ? this.masker(false) : void 0);
     this.current = { started: performance.now(), lastSeq: p.lastSeq, ...cur, ...masker ? { masker } : {} };
     this.upstream.write(p.raw);
@@ -1984,12 +2389,12 @@ var MysqlConnection = class {
     }
     const s = catalog.sources(text2, this.context.mysql?.schema ?? "", this.context.sqlMode ?? "");
     if (!(s instanceof Promise)) {
-      go(s);
+      go(this.diagnostics.judge(text2, s));
       return;
     }
     this.busy = true;
     s.then((r) => {
-      if (!this.closed) go(r);
+      if (!this.closed) go(this.diagnostics.judge(text2, r));
     });
   }
   judge(p, text2, via, params, allow) {
@@ -2040,41 +2445,43 @@ var MysqlConnection = class {
       return;
     }
     const cmd = payload[0];
-    if ((cmd === Com.QUERY || cmd === Com.STMT_PREPARE) && this.unreadable(payload)) {
-      const message = `guardrail: statements with non-ASCII bytes are refused while character_set_client is ${this.charset}: the gateway cannot read them the way the server splits them (use utf8mb4)`;
-      this.session.notice("error", "42000", message);
-      this.reply(p, ER_TABLEACCESS_DENIED2, "42000", message);
-      return;
-    }
     switch (cmd) {
       case Com.QUERY: {
-        const text2 = payload.toString("utf8", 1);
+        const text2 = this.textOf(p, true);
+        if (text2 === void 0) return;
         this.judge(
           p,
           text2,
           "simple",
           void 0,
-          (j) => this.withSources(
+          (judged) => this.withSources(
             text2,
-            (sources) => this.forward(p, "results", {
-              statementId: j.statement.id,
-              text: text2,
-              analysis: j.analysis,
-              masker: this.masker(false, j.statement.id, sources)
-            })
+            (sources) => this.strict(
+              p,
+              judged,
+              text2,
+              sources,
+              (j) => this.forward(p, "results", {
+                statementId: j.statement.id,
+                text: text2,
+                analysis: j.analysis,
+                masker: this.masker(false, j.statement.id, sources)
+              })
+            )
           )
         );
         return;
       }
       case Com.STMT_PREPARE: {
-        const text2 = payload.toString("utf8", 1);
+        const text2 = this.textOf(p, true);
+        if (text2 === void 0) return;
         this.lastPrepared = void 0;
         this.judge(
           p,
           text2,
           "prepared",
           void 0,
-          (j) => this.forward(p, "prepare", {
+          (j) => this.forward(this.dryRunPrepare(p, text2, j), "prepare", {
             statementId: j.statement.id,
             after: (t) => {
               this.lastPrepared = t.prepared?.statementId;
@@ -2124,7 +2531,8 @@ var MysqlConnection = class {
         this.fetch(p);
         return;
       case Com.INIT_DB: {
-        const db = payload.toString("utf8", 1);
+        const db = this.textOf(p, false);
+        if (db === void 0) return;
         this.judge(
           p,
           `USE \`${db.replace(/`/g, "``")}\``,
@@ -2136,7 +2544,7 @@ var MysqlConnection = class {
       }
       case Com.RESET_CONNECTION:
         this.forward(p, "single", {
-          refresh: true,
+          refresh: "reset",
           after: (t) => {
             if (t.error) return;
             this.statements.clear();
@@ -2206,7 +2614,7 @@ var MysqlConnection = class {
           Buffer.concat([Buffer.from([Com.INIT_DB]), Buffer.from(c.database, "utf8")]),
           "single"
         );
-      await this.refreshSessionState();
+      await this.resync(true);
     };
     run().then(
       () => {
@@ -2234,10 +2642,26 @@ var MysqlConnection = class {
     this.client.write(bytes);
     return next;
   }
-  unreadable(payload) {
-    if (!SPLITTING_CHARSETS.has(this.charset)) return false;
-    for (let i = 1; i < payload.length; i++) if (payload[i] >= 128) return true;
-    return false;
+  /**
+   * The command's text as the server will read it, decoded under character_set_client; or
+   * undefined once the client was told why it cannot be read that surely (`sql`: a statement
+   * text rather than a name).
+   */
+  textOf(p, sql) {
+    const ctx = this.context;
+    const charset = ctx.characterSetClient ?? "utf8mb4";
+    const decoded = decodeClient(p.payload, 1, charset);
+    const text2 = "text" in decoded ? decoded.text : void 0;
+    let why = "error" in decoded ? decoded.error : void 0;
+    if (text2 !== void 0 && sql && touchesSessionTracking(text2))
+      why = "statements that change session_track_* settings are refused: the gateway follows the session state through them";
+    else if (text2 !== void 0 && sql && !isAscii2(p.payload.subarray(1)) && mayChangeClientCharset(text2, ctx.sqlMode, ctx.server))
+      why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
+    if (why === void 0) return text2;
+    const message = `guardrail: ${why}`;
+    this.session.notice("error", "42000", message);
+    this.reply(p, ER_TABLEACCESS_DENIED2, "42000", message);
+    return void 0;
   }
   /** Resolves the statement id of a COM_STMT_* packet (0xFFFFFFFF: the last prepared). */
   statementOf(p) {
@@ -2301,19 +2725,23 @@ var MysqlConnection = class {
       this.refuse(p, j.refusal ?? "guardrail: refused", j.statement.id);
       return;
     }
-    this.withSources(s.text, (sources) => {
-      const masker = this.masker(true, j.statement.id, sources);
-      this.forward(p, "results", {
-        statementId: j.statement.id,
-        text: s.text,
-        analysis: j.analysis,
-        masker,
-        after: (t) => {
-          if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-            s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-          else delete s.cursor;
-        }
-      });
+    this.withSources(
+      s.text,
+      (sources) => this.strict(p, j, s.text, sources, (j2) => this.executeForwarded(p, s, j2, sources))
+    );
+  }
+  executeForwarded(p, s, j, sources) {
+    const masker = this.masker(true, j.statement.id, sources);
+    this.forward(p, "results", {
+      statementId: j.statement.id,
+      text: s.text,
+      analysis: j.analysis,
+      masker,
+      after: (t) => {
+        if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
+          s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
+        else delete s.cursor;
+      }
     });
   }
   /** Rows of an open cursor: masked with the plan of the execution that opened it. */
@@ -2594,6 +3022,14 @@ var MysqlMaskingCatalog = class {
 // src/gateway/mysql/gateway.ts
 var FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;
 var CR_CONNECTION_ERROR = 2002;
+var ER_CON_COUNT_ERROR = 1040;
+function asUpstreamError(err) {
+  return err instanceof UpstreamError ? err : new UpstreamError(
+    CR_CONNECTION_ERROR,
+    "HY000",
+    `guardrail: cannot log in to the database: ${err.message}`
+  );
+}
 async function startMysqlGateway(opts) {
   const upstream = parseUpstreamUrl(opts.upstream);
   const timeoutMs = opts.connectTimeoutMs ?? 1e4;
@@ -2648,10 +3084,21 @@ async function startMysqlGateway(opts) {
     const conn = ++nextConn;
     socket.setNoDelay(true);
     const ch = new PacketChannel(socket, maxPacketBytes, "the client", timeoutMs);
+    let greeted;
+    try {
+      greeted = await greetUpstream(upstream, { timeoutMs, maxPayload: maxPacketBytes });
+    } catch (err) {
+      const e = asUpstreamError(err);
+      ch.writeErr(0, e.code, e.sqlState, e.message);
+      ch.detach();
+      ch.socket.end();
+      return;
+    }
     let login;
     try {
-      login = await authenticateClient(ch, authConfig, conn);
+      login = await authenticateClient(ch, authConfig, greeted.greeting.connectionId);
     } catch (err) {
+      greeted.abandon();
       if (err instanceof AccessDenied) ch.writeErr(err.seq, 1045, "28000", err.message);
       else if (err instanceof ProtocolError && !(err instanceof ConnectionClosed) && !ch.socket.destroyed)
         ch.writeErr(2, 1043, "08S01", `guardrail: bad handshake: ${err.message}`);
@@ -2671,22 +3118,16 @@ async function startMysqlGateway(opts) {
     });
     let up;
     try {
-      up = await loginUpstream(upstream, {
+      up = await greeted.login({
         capabilities: login.capabilities,
         charset: r.charset,
         maxPacket: r.maxPacket,
-        timeoutMs,
-        maxPayload: maxPacketBytes,
         ...r.database ?? upstream.database ? { database: r.database ?? upstream.database } : {}
       });
       if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
         throw new Error("the database no longer offers the capabilities announced to the client");
     } catch (err) {
-      const e = err instanceof UpstreamError ? err : new UpstreamError(
-        CR_CONNECTION_ERROR,
-        "HY000",
-        `guardrail: cannot log in to the database: ${err.message}`
-      );
+      const e = asUpstreamError(err);
       ch.writeErr(login.seq, e.code, e.sqlState, e.message);
       ch.detach();
       ch.socket.end();
@@ -2709,6 +3150,7 @@ async function startMysqlGateway(opts) {
         capabilities: login.capabilities,
         status: up.status,
         charset: r.charset,
+        serverVersion: up.greeting.serverVersion,
         credentials: { user, password },
         scramble: login.scramble,
         masking,
@@ -2719,11 +3161,21 @@ async function startMysqlGateway(opts) {
     connections.add(c);
     await c.start(login.seq);
   }
+  const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const refusal = frame(
+    errPayload({ code: ER_CON_COUNT_ERROR, sqlState: "08004", message: tooManyClients(maxClients) }),
+    0
+  ).bytes;
   const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {
     });
+    if (sockets.size >= maxClients) {
+      socket.end(refusal);
+      setTimeout(() => socket.destroy(), 1e3).unref();
+      return;
+    }
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     serve(socket).catch(() => socket.destroy());
   });
   const host = opts.host ?? "127.0.0.1";

@@ -1,35 +1,43 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-NV5BZUGN.js";
+} from "./chunk-5GRVRVLT.js";
 import {
   createGatewayContext,
   mysqlSide,
+  openSideEarly,
   parseUpstreamUrl,
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2QJEPSFG.js";
-import "./chunk-R4FDCV5H.js";
+} from "./chunk-2TUOFQSN.js";
+import "./chunk-FVSN3TUE.js";
+import "./chunk-IRCADM72.js";
 import {
   renderPlain
-} from "./chunk-ZCNM5CIL.js";
-import {
-  defaultPolicy,
-  loadPolicy
-} from "./chunk-E6F2STDG.js";
+} from "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
 } from "./chunk-UFPKOEU3.js";
-import "./chunk-D7K4HSHE.js";
-import "./chunk-IFOOGZBA.js";
+import "./chunk-WLKLOQWD.js";
+import {
+  loadPolicy
+} from "./chunk-J4ZOY4GF.js";
+import {
+  defaultPolicy
+} from "./chunk-HUVZLV3T.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-MIHPBBTS.js";
 import {
   UsageError,
-  parse
-} from "./chunk-5YNDTKBO.js";
-import "./chunk-JYUWKEP5.js";
+  command,
+  parse,
+  selfCommand
+} from "./chunk-XA3WZ7XZ.js";
+import "./chunk-6MG4NLIR.js";
 
 // src/cli/proxy.ts
+import { closeSync as closeSync2, constants, mkdtempSync, openSync as openSync3 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -173,8 +181,136 @@ var TerminalChannel = class {
   }
 };
 
+// src/cli/proxy-log.ts
+import { closeSync, openSync as openSync2 } from "node:fs";
+var NoApprover = class {
+  name = "none";
+  /** Why, and what to do about it: the client's error carries it. */
+  reason;
+  /** @param self how the user starts guardrail where they are (`npx guardrail`, …). */
+  constructor(self) {
+    this.reason = `no approver is available to this proxy (it has no terminal to ask on). Run \`${self} proxy\` in a terminal to approve at its prompt, or allow the rule in a policy file (--policy FILE)`;
+  }
+  async request() {
+    return {
+      decision: "denied",
+      by: [],
+      reason: this.reason,
+      decidedAt: (/* @__PURE__ */ new Date()).toISOString(),
+      hashes: []
+    };
+  }
+};
+function terminalAvailable() {
+  if (process.stdin.isTTY && process.stderr.isTTY) return true;
+  try {
+    closeSync(openSync2("/dev/tty", "r+"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+var MAX_TEXT = 120;
+function oneLine(text) {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT - 1)}\u2026` : flat;
+}
+var LoggingRecorder = class {
+  constructor(inner, log) {
+    this.inner = inner;
+    this.log = log;
+  }
+  inner;
+  log;
+  texts = /* @__PURE__ */ new Map();
+  rules = /* @__PURE__ */ new Map();
+  get failed() {
+    return this.inner.failed;
+  }
+  record(conn, event) {
+    this.inner.record(conn, event);
+    const key = `${conn}/${"id" in event ? event.id : ""}`;
+    switch (event.type) {
+      case "statement":
+        this.texts.set(key, oneLine(event.text));
+        break;
+      case "verdict": {
+        const text = this.texts.get(key) ?? "";
+        this.texts.delete(key);
+        if (event.action === "allow" || !event.enforced) break;
+        const rules = event.rules.join(", ");
+        if (event.action === "deny") this.log(`[conn ${conn}] refused by policy (${rules}): ${text}`);
+        else {
+          this.rules.set(key, rules);
+          this.log(`[conn ${conn}] held for review (${rules}): ${text}`);
+        }
+        break;
+      }
+      case "approval.decided": {
+        const rules = this.rules.get(key) ?? "";
+        this.rules.delete(key);
+        const by = event.by.length ? ` by ${event.by.join(", ")}` : "";
+        const reason = event.reason ? `: ${event.reason}` : "";
+        this.log(`[conn ${conn}] ${event.requestId} (${rules}): ${event.outcome}${by}${reason}`);
+        break;
+      }
+    }
+  }
+  flush() {
+    this.inner.flush();
+  }
+  close() {
+    this.inner.close();
+  }
+};
+
 // src/cli/proxy.ts
-var usage = "guardrail proxy --upstream postgres://\u2026|mysql://\u2026 [--listen host:port] [--socket-dir DIR] [--transcript FILE] [--policy FILE]";
+var spec = command({
+  name: "proxy",
+  summary: "run the PostgreSQL or MySQL/MariaDB gateway in the foreground, with a terminal approver",
+  description: [
+    "Listens on --listen, prints its connection URL on stdout, and forwards to --upstream what the",
+    "policy allows; the dialect follows the URL scheme. Statements that need review are asked on",
+    "the terminal; without a terminal (in the background, in CI) nobody can approve, so every",
+    "review is denied, as the start-up line says. Impact estimates (mass-change/rows) use a",
+    "read-only side connection to the upstream. Every event goes to the transcript; refused and",
+    "held statements are also logged on stderr. Stops on SIGINT or SIGTERM."
+  ],
+  options: {
+    upstream: {
+      type: "string",
+      value: "URL",
+      description: "the database: postgres://USER[:PASSWORD]@HOST:PORT/DB or mysql://\u2026 (required)"
+    },
+    listen: {
+      type: "string",
+      value: "HOST:PORT",
+      default: "127.0.0.1:0",
+      description: "where clients connect; port 0 picks a free one"
+    },
+    "socket-dir": {
+      type: "string",
+      value: "DIR",
+      description: "also listen on a Unix socket in DIR, as PostgreSQL does (PostgreSQL upstreams only)"
+    },
+    transcript: {
+      type: "string",
+      value: "FILE",
+      description: "where the transcript is written (default: guardrail-proxy-PID.jsonl in the temporary directory)"
+    },
+    policy: { type: "string", value: "FILE", description: "policy file (default: the built-in policy)" },
+    "max-connections": {
+      type: "string",
+      value: "N",
+      default: "50",
+      description: "most client connections at once; more are refused (FATAL 53300 / ERR 1040)"
+    }
+  },
+  examples: [
+    { args: "--upstream postgres://app@127.0.0.1:5432/app --listen 127.0.0.1:6432" },
+    { args: "--upstream mysql://root@127.0.0.1:3306/shop --policy .github/guardrail.yml" }
+  ]
+});
 function listenAddress(value) {
   if (!value) return { host: "127.0.0.1", port: 0 };
   const colon = value.lastIndexOf(":");
@@ -184,26 +320,22 @@ function listenAddress(value) {
     throw new UsageError(`--listen: invalid port in ${value}`);
   return { host, port };
 }
+var warn = (message) => console.error(`guardrail proxy: ${message}`);
 async function startProxy(argv) {
-  const { values, positionals } = parse(
-    argv,
-    {
-      upstream: { type: "string" },
-      listen: { type: "string" },
-      "socket-dir": { type: "string" },
-      transcript: { type: "string" },
-      policy: { type: "string" }
-    },
-    false
-  );
-  if (positionals.length > 0) throw new UsageError("proxy takes no positional arguments");
-  if (!values.upstream) throw new UsageError("--upstream is required");
+  const { values } = parse(argv, spec);
+  if (!values.upstream) throw new UsageError("--upstream URL is required");
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
-  const transcript = values.transcript ?? join(tmpdir(), `guardrail-proxy-${process.pid}.jsonl`);
-  const recorder = new FileRecorder(transcript);
-  const common = { policy, recorder, approvals: new TerminalChannel() };
-  const listen = { host, port, version: "guardrail-cli" };
+  const transcript = values.transcript ?? privateTranscript();
+  const log = (line) => console.error(`guardrail proxy: ${line}`);
+  const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
+  const terminal = terminalAvailable();
+  const approvals = terminal ? new TerminalChannel() : new NoApprover(selfCommand());
+  const common = { policy, recorder, approvals };
+  const cap = values["max-connections"];
+  if (cap !== void 0 && !/^[1-9]\d{0,4}$/.test(cap))
+    throw new UsageError("--max-connections takes a number of client connections, 1 or more");
+  const listen = { host, port, version: "guardrail-cli", ...cap ? { maxClients: Number(cap) } : {} };
   const isMysql = /^(mysql|mariadb):/i.test(values.upstream);
   if (isMysql && values["socket-dir"]) throw new UsageError("--socket-dir is for PostgreSQL upstreams");
   let started;
@@ -211,6 +343,7 @@ async function startProxy(argv) {
     if (isMysql) {
       const upstream = parseWith(parseUpstreamUrl, values.upstream);
       const side2 = mysqlSide(values.upstream);
+      await openSideEarly(side2, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: "mysql",
@@ -234,6 +367,7 @@ async function startProxy(argv) {
     } else {
       const upstream = parseWith(parseUpstreamUrl2, values.upstream);
       const side2 = postgresSide(upstream);
+      await openSideEarly(side2, warn);
       const context = await createGatewayContext({
         ...common,
         dialect: "postgres",
@@ -259,7 +393,10 @@ async function startProxy(argv) {
   }
   const { gateway, side, target } = started;
   console.log(gateway.url);
-  console.error(`guardrail proxy: forwarding to ${target}; transcript ${transcript}`);
+  log(`forwarding to ${target}; transcript ${transcript}`);
+  log(
+    terminal ? "reviews: statements held for review are asked on this terminal (type yes to approve)" : "reviews: no terminal to ask on, so nobody can approve; every statement held for review is denied"
+  );
   return {
     url: gateway.url,
     transcript,
@@ -272,6 +409,12 @@ async function startProxy(argv) {
       }
     }
   };
+}
+function privateTranscript() {
+  const path = join(mkdtempSync(join(tmpdir(), "guardrail-proxy-")), "transcript.jsonl");
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  closeSync2(openSync3(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 384));
+  return path;
 }
 function parseWith(parser, url) {
   try {
@@ -291,6 +434,6 @@ async function run(argv) {
 }
 export {
   run,
-  startProxy,
-  usage
+  spec,
+  startProxy
 };

@@ -1,39 +1,65 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  esm_default,
+  require_promise
+} from "./chunk-FVSN3TUE.js";
+import {
+  ColumnCatalog,
+  DEFAULT_MAX_CLIENTS,
+  KnownSecrets,
   MaskingError,
   Session,
+  SettingTaint,
   compileMasking,
-  import_libpg_query,
   maskCopyCsv,
   maskCopyText,
   maskDataRow,
-  pgTextLike
-} from "./chunk-R4FDCV5H.js";
+  mysqlColumnQuery,
+  pgTextLike,
+  postgresColumnQuery,
+  tooManyClients
+} from "./chunk-IRCADM72.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-ZCNM5CIL.js";
+} from "./chunk-FXA6VCN3.js";
 import {
+  require_lib
+} from "./chunk-WLKLOQWD.js";
+import {
+  PURE_BUILTINS,
+  PURE_EXTENSIONS,
+  WRITE_NODES,
   analyze,
+  asList,
+  asNode,
   calledFunctions,
+  contains,
   decide,
+  finding,
+  functionCalls,
   isPunct,
+  isReadOnly,
   isWord,
   lexFlags,
   loadAnalyzers,
   loadPostgresParser,
+  mysqlCalledFunctions,
+  mysqlEvaluation,
+  nameList,
+  parsePlpgsql,
   parseSql,
+  parseTree,
+  plpgsqlSql,
   readName,
-  require_wasm,
+  scanTokens,
+  sessionBodies,
+  str,
   tokenize
-} from "./chunk-E6F2STDG.js";
-import {
-  esm_default,
-  require_promise
-} from "./chunk-IFOOGZBA.js";
+} from "./chunk-HUVZLV3T.js";
 import {
   __toESM
-} from "./chunk-JYUWKEP5.js";
+} from "./chunk-6MG4NLIR.js";
 
 // src/impact/mass-change.ts
 function touchedRows(e) {
@@ -45,10 +71,10 @@ function massChange(e, threshold) {
   const rows = touchedRows(e);
   if (rows === void 0) return true;
   if (threshold.rows !== void 0 && rows > threshold.rows) return true;
-  if (threshold.percent !== void 0) {
-    if (e.tableRows === void 0) return true;
-    const percent = e.tableRows > 0 ? rows / e.tableRows * 100 : rows > 0 ? Number.POSITIVE_INFINITY : 0;
-    if (percent > threshold.percent) return true;
+  if (threshold.percent !== void 0 && e.tableRows !== void 0) {
+    const size = Math.max(e.tableRows, rows);
+    if (size > (threshold.minTableRows ?? 0) && size > 0 && rows / size * 100 >= threshold.percent)
+      return true;
   }
   return false;
 }
@@ -62,7 +88,7 @@ function massChangeFinding(estimates, threshold) {
   }).join("; ");
   const limits = [
     threshold.rows !== void 0 ? `${threshold.rows} rows` : void 0,
-    threshold.percent !== void 0 ? `${threshold.percent}% of the table` : void 0
+    threshold.percent !== void 0 ? `${threshold.percent}% of a table over ${threshold.minTableRows ?? 0} rows` : void 0
   ].filter(Boolean).join(" or ");
   return {
     rule: "mass-change/rows",
@@ -198,6 +224,8 @@ function mysqlTargets(text, findings, sqlMode) {
     );
     return out;
   }
+  const upsert2 = upsertTarget(text, tokens);
+  if (upsert2) return [upsert2];
   const lockFindings = [];
   for (const f of findings) {
     if (f.rule === "destructive/drop-table" || f.rule === "destructive/truncate")
@@ -345,6 +373,33 @@ function shape(text, tokens, top, from, to, refs, target, single) {
     single
   };
 }
+function upsertTarget(text, tokens) {
+  const top = topLevel(tokens);
+  const replace = isWord(top[0], "REPLACE");
+  const duplicate = top.some((t, i) => isWord(t, "DUPLICATE") && isWord(top[i - 1], "ON"));
+  if (!replace && !(isWord(top[0], "INSERT") && duplicate)) return void 0;
+  const into = top.findIndex((t) => isWord(t, "INTO"));
+  const n = readName(top, into >= 0 ? into + 1 : 1);
+  if (!n) return void 0;
+  const table = myName(n.name);
+  const params2 = tokens.filter((t) => t.kind === "param").length;
+  const values = top.findIndex((t) => isWord(t, "VALUES", "VALUE"));
+  if (values >= 0) {
+    let rows = 0;
+    let depth = 0;
+    for (const t of tokens.filter((t2) => t2.start > top[values].start)) {
+      if (isPunct(t, "(") && depth++ === 0) rows++;
+      else if (isPunct(t, ")")) depth--;
+      else if (depth === 0 && isWord(t, "ON", "AS")) break;
+    }
+    return { kind: "upsert", table, values: rows, params: params2 };
+  }
+  const select = top.findIndex((t) => isWord(t, "SELECT"));
+  if (select < 0) return { kind: "upsert", table, params: params2 };
+  const end2 = top.findIndex((t, i) => i > select && isWord(t, "ON") && isWord(top[i + 1], "DUPLICATE"));
+  const source = text.slice(top[select].start, end2 >= 0 ? top[end2].start : text.length).trim();
+  return { kind: "upsert", table, source: source.replace(/;\s*$/, ""), params: params2 };
+}
 
 // src/impact/types.ts
 var ValuesPending = class extends Error {
@@ -422,7 +477,7 @@ function pinnedWrite(t, database) {
 var ROW_LOCKS = "InnoDB row locks on the rows scanned";
 function cachedOneRow(conn, t, database, params2) {
   const w = pinnedWrite(t, database);
-  if (!w) return void 0;
+  if (!w || !isRowWise(t)) return void 0;
   const indexes = uniqueIndexes.get(conn, w.table);
   const key = indexes && pinnedKey(indexes, w.pinned, params2);
   return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
@@ -484,7 +539,40 @@ async function exactCount(p, e, sql, values) {
   return attempt("rowsExact", e, async () => Number((await p.rows(sql, values))[0]?.n));
 }
 function blank(t) {
-  return { kind: t.kind, table: myDisplay(t.table), notes: [], unavailable: [] };
+  return {
+    kind: t.kind === "upsert" ? "update" : t.kind,
+    table: myDisplay(t.table),
+    notes: [],
+    unavailable: []
+  };
+}
+async function upsert(p, t, database, params2, sqlMode) {
+  const e = blank(t);
+  e.lockLevel = ROW_LOCKS;
+  e.notes.push("REPLACE / ON DUPLICATE KEY UPDATE: at most the rows it writes are changed");
+  const table = await attempt("table", e, () => resolve(p, t.table, database));
+  if (table) {
+    e.table = `${table.schema}.${table.name}`;
+    e.bytes = table.bytes;
+    e.tableRows = table.rows;
+  }
+  if (t.values !== void 0) {
+    e.rowsExact = t.values;
+    return e;
+  }
+  if (t.source === void 0) {
+    e.unavailable.push({ part: "rows", reason: "statement shape not recognised" });
+    return e;
+  }
+  const unsafe = await attempt("rows", e, () => notEvaluable(p, t.source, sqlMode));
+  if (unsafe === void 0) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: "rows", reason: `not evaluated: ${unsafe}` });
+    return e;
+  }
+  const n = await exactCount(p, e, `SELECT count(*) AS n FROM (${t.source}) AS guardrail_source`, params2);
+  if (n !== void 0) e.rowsExact = n;
+  return e;
 }
 async function tableWide(p, t, database, exactBelow) {
   const e = blank(t);
@@ -522,7 +610,19 @@ async function tableWide(p, t, database, exactBelow) {
   if (deps) e.dependents = deps;
   return e;
 }
-async function rowWise(p, t, database, params2) {
+async function notEvaluable(p, sql, sqlMode) {
+  const check = mysqlEvaluation(sql, sqlMode);
+  if (check.unsafe) return check.unsafe;
+  if (check.names.length === 0) return null;
+  const [r] = await p.rows(
+    `SELECT GROUP_CONCAT(DISTINCT TABLE_NAME) AS v FROM information_schema.TABLES
+      WHERE TABLE_TYPE = 'VIEW' AND TABLE_NAME IN (${check.names.map(() => "?").join(", ")})
+        AND TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys')`,
+    check.names
+  );
+  return r?.v ? `${String(r.v)} is a view (it evaluates its own expressions)` : null;
+}
+async function rowWise(p, t, database, params2, sqlMode) {
   const w = pinnedWrite(t, database);
   if (w) {
     let indexes = uniqueIndexes.get(p.conn, w.table);
@@ -547,6 +647,12 @@ async function rowWise(p, t, database, params2) {
     return e;
   }
   const where = sel.where ? ` WHERE ${sel.where}` : "";
+  const unsafe = await attempt("rows", e, () => notEvaluable(p, `${sel.from}${where}`, sqlMode));
+  if (unsafe === void 0) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: "rows", reason: `not evaluated: ${unsafe}` });
+    return e;
+  }
   const values = params2?.slice(sel.params.from, sel.params.to);
   const planned = await attempt("rows", e, async () => {
     const rows = await p.rows(`EXPLAIN SELECT 1 FROM ${sel.from}${where}`, values);
@@ -602,7 +708,9 @@ async function estimateMysql(conn, statementText, analysis, opts) {
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out = [];
         for (const t of targets)
-          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params));
+          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params, opts.sqlMode));
+          else if (t.kind === "upsert")
+            out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
           else out.push(await tableWide(p, t, limits.database, exactBelow));
         return out;
       } finally {
@@ -614,11 +722,223 @@ async function estimateMysql(conn, statementText, analysis, opts) {
   });
 }
 
-// src/impact/pg-statements.ts
-var import_libpg_query2 = __toESM(require_wasm(), 1);
+// src/impact/postgres.ts
+import { createHash } from "node:crypto";
+
+// src/sql/postgres/purity.ts
+var MAX_DEPTH = 8;
+var PURE_PLPGSQL = new Set(
+  `block assign if case loop while fori fors foreach_a exit return return_next return_query raise
+   assert execsql perform getdiag`.split(/\s+/).map((s) => `PLpgSQL_stmt_${s}`)
+);
 var quoteIdent2 = (s) => `"${s.replace(/"/g, '""')}"`;
+var Check = class {
+  constructor(bodies) {
+    this.bodies = bodies;
+  }
+  bodies;
+  operators = /* @__PURE__ */ new Set();
+  types = /* @__PURE__ */ new Set();
+  relations = /* @__PURE__ */ new Set();
+  builtins = /* @__PURE__ */ new Set();
+  unlisted = /* @__PURE__ */ new Set();
+  proved = [];
+  proving = /* @__PURE__ */ new Set();
+  /** Throws `Unsafe` at the first thing that may not be evaluated. */
+  statements(sql, depth, mustRead) {
+    let stmts;
+    try {
+      stmts = parseSql(sql);
+    } catch {
+      throw new Unsafe("a statement could not be parsed");
+    }
+    for (const raw of stmts) {
+      if (mustRead && !(raw.stmt.SelectStmt && isReadOnly(raw.stmt)))
+        throw new Unsafe("a function it calls does more than read");
+      this.node(raw.stmt, depth, ctes(raw.stmt));
+    }
+  }
+  node(node, depth, ctes2) {
+    if (Array.isArray(node)) {
+      for (const item of node) this.node(item, depth, ctes2);
+      return;
+    }
+    const n = asNode(node);
+    if (!n) return;
+    for (const [key, value] of Object.entries(n)) {
+      const v = asNode(value);
+      switch (key) {
+        case "FuncCall":
+          if (v) this.call(nameList(v.funcname), depth);
+          break;
+        case "A_Expr":
+          if (v) this.operator(v.name, v.kind === "AEXPR_BETWEEN" || v.kind === "AEXPR_NOT_BETWEEN");
+          break;
+        case "SubLink":
+          if (v?.operName) this.operator(v.operName, false);
+          break;
+        case "SortBy":
+          if (v?.useOp) this.operator(v.useOp, false);
+          break;
+        case "TypeCast": {
+          const names = asList(asNode(asNode(v?.typeName))?.names).map(
+            (p) => str(asNode(asNode(p)?.String)?.sval)
+          );
+          if (names.length === 1 || names[0] !== "pg_catalog") this.types.add(names[names.length - 1] ?? "");
+          break;
+        }
+        case "RangeVar":
+          if (v) {
+            const name = str(v.relname) ?? "";
+            const schema = str(v.schemaname);
+            if (schema !== void 0 || !ctes2.has(name))
+              this.relations.add(schema ? `${quoteIdent2(schema)}.${quoteIdent2(name)}` : quoteIdent2(name));
+          }
+          break;
+        case "SetToDefault":
+          throw new Unsafe("SET \u2026 = DEFAULT evaluates the column default");
+        case "CurrentOfExpr":
+          throw new Unsafe("WHERE CURRENT OF reads a cursor");
+      }
+      this.node(value, depth, ctes2);
+    }
+  }
+  operator(name, between) {
+    const parts = asList(name).map((p) => str(asNode(asNode(p)?.String)?.sval) ?? "");
+    if (parts.length > 1 && parts[0] !== "pg_catalog")
+      throw new Unsafe(`operator ${parts.join(".")} is not a built-in`);
+    const op = parts[parts.length - 1] ?? "";
+    if (between) for (const o of ["<", "<=", ">", ">="]) this.operators.add(o);
+    else this.operators.add(op);
+  }
+  call(qualified2, depth) {
+    const parts = qualified2.toLowerCase().split(".");
+    const name = parts.pop() ?? "";
+    const schema = parts.pop();
+    const label = qualified2 || name;
+    if (schema === "pg_catalog") {
+      if (!PURE_BUILTINS.has(name)) throw new Unsafe(`${label}() is not known to be free of side effects`);
+      return;
+    }
+    const user = this.bodies(name, schema);
+    if (user.length === 0) {
+      if (schema !== void 0 || !PURE_BUILTINS.has(name))
+        throw new Unsafe(`${label}() is not known to be free of side effects`);
+      this.builtins.add(name);
+      return;
+    }
+    if (schema === void 0 && !PURE_BUILTINS.has(name)) this.unlisted.add(name);
+    for (const fn of user) this.prove(fn, label, depth + 1);
+  }
+  /** A user function: its body must only read and call what is proved in turn. */
+  prove(fn, label, depth) {
+    if (this.proving.has(fn)) return;
+    if (depth > MAX_DEPTH) throw new Unsafe(`calls through ${label}() nest too deeply to prove`);
+    this.proving.add(fn);
+    this.proved.push({ name: fn.name.toLowerCase(), body: fn.body });
+    try {
+      const language = fn.language.toLowerCase();
+      if (language === "sql") this.sql(fn, depth);
+      else if (language === "plpgsql") this.plpgsql(fn, label, depth);
+      else if (language === "c" || language === "internal") {
+        if (!fn.extension || !PURE_EXTENSIONS.has(fn.extension))
+          throw new Unsafe(`${label}() is native code outside the known extensions`);
+      } else throw new Unsafe(`${label}() is written in ${language}`);
+    } catch (err) {
+      throw err instanceof Unsafe ? new Unsafe(`via ${label}(): ${err.message}`) : err;
+    } finally {
+      this.proving.delete(fn);
+    }
+  }
+  /** A SQL function: its statements as text, or parsed already (BEGIN ATOMIC … END, RETURN …). */
+  sql(fn, depth) {
+    let atomic;
+    try {
+      atomic = fn.definition ? asNode(asNode(parseSql(fn.definition)[0]?.stmt)?.CreateFunctionStmt)?.sql_body : void 0;
+    } catch {
+      throw new Unsafe(`the definition of ${fn.name}() could not be parsed`);
+    }
+    if (atomic === void 0) {
+      this.statements(fn.body, depth, true);
+      return;
+    }
+    if (WRITE_NODES.some((w) => contains(atomic, w)))
+      throw new Unsafe("a function it calls does more than read");
+    this.node(atomic, depth, /* @__PURE__ */ new Set());
+  }
+  plpgsql(fn, label, depth) {
+    let tree;
+    try {
+      tree = parsePlpgsql(
+        fn.definition ?? `CREATE FUNCTION guardrail_body() RETURNS void LANGUAGE plpgsql AS $gr$${fn.body}$gr$`
+      );
+    } catch {
+      throw new Unsafe(`the body of ${label}() could not be parsed`);
+    }
+    const walk = (node, parentType, key) => {
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item, parentType, key);
+        return;
+      }
+      const n = asNode(node);
+      if (!n) return;
+      for (const [k, v] of Object.entries(n)) {
+        if (k === "PLpgSQL_expr") {
+          const sql = plpgsqlSql(asNode(v) ?? {}, parentType, key);
+          if (sql.dynamic) throw new Unsafe(`${label}() runs dynamic SQL`);
+          this.statements(sql.text, depth, true);
+        } else if (k.startsWith("PLpgSQL_stmt_")) {
+          if (!PURE_PLPGSQL.has(k)) throw new Unsafe(`${label}() runs ${k.slice(13).toUpperCase()}`);
+          walk(v, k, "");
+        } else if (k.startsWith("PLpgSQL_")) walk(v, k, "");
+        else walk(v, parentType, k);
+      }
+    };
+    walk(asList(asNode(tree)?.plpgsql_funcs), "", "");
+  }
+};
+var Unsafe = class extends Error {
+};
+function ctes(stmt) {
+  const out = /* @__PURE__ */ new Set();
+  const walk = (node) => {
+    if (Array.isArray(node)) for (const x of node) walk(x);
+    else if (node !== null && typeof node === "object")
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "CommonTableExpr") {
+          const name = str(asNode(v)?.ctename);
+          if (name) out.add(name);
+        }
+        walk(v);
+      }
+  };
+  walk(stmt);
+  return out;
+}
+function evaluation(sql, bodies) {
+  const check = new Check(bodies);
+  let unsafe;
+  try {
+    check.statements(sql, 0, false);
+  } catch (err) {
+    if (!(err instanceof Unsafe)) throw err;
+    unsafe = err.message;
+  }
+  return {
+    ...unsafe ? { unsafe } : {},
+    operators: [...check.operators],
+    types: [...check.types].filter(Boolean),
+    relations: [...check.relations],
+    builtins: [...check.builtins],
+    unlisted: [...check.unlisted],
+    proved: check.proved
+  };
+}
+
+// src/impact/pg-statements.ts
+var quoteIdent3 = (s) => `"${s.replace(/"/g, '""')}"`;
 function pgQualified(n) {
-  return n.schema ? `${quoteIdent2(n.schema)}.${quoteIdent2(n.name)}` : quoteIdent2(n.name);
+  return n.schema ? `${quoteIdent3(n.schema)}.${quoteIdent3(n.name)}` : quoteIdent3(n.name);
 }
 function pgDisplay(n) {
   return n.schema ? `${n.schema}.${n.name}` : n.name;
@@ -703,6 +1023,25 @@ function pgTargets(text, lockHeavy) {
         });
         break;
       }
+      case "InsertStmt":
+      case "MergeStmt": {
+        const clauses = (node.mergeWhenClauses ?? []).map(
+          (c) => c.MergeWhenClause?.commandType
+        );
+        const upsert2 = node.onConflictClause?.action === "ONCONFLICT_UPDATE";
+        if (!upsert2 && !clauses.some((c) => c === "CMD_UPDATE" || c === "CMD_DELETE")) break;
+        out.push({
+          statement,
+          kind: clauses.includes("CMD_DELETE") ? "delete" : "update",
+          table: rangeVar(node.relation),
+          text: own,
+          count: { reason: `${upsert2 ? "an upsert" : "MERGE"} is estimated by the planner only` },
+          params: highestParam(node),
+          pinned: [],
+          only: false
+        });
+        break;
+      }
       case "AlterTableStmt": {
         if (node.objtype !== "OBJECT_TABLE") break;
         const table = rangeVar(node.relation);
@@ -710,6 +1049,9 @@ function pgTargets(text, lockHeavy) {
         let lock;
         const columns = [];
         for (const cmd of cmds) {
+          const using = cmd.def?.ColumnDef?.raw_default;
+          if (cmd.subtype === "AT_AlterColumnType" && using && typeof cmd.name === "string")
+            out.push({ statement, kind: "rewrite", table, column: cmd.name });
           if (cmd.subtype === "AT_DropColumn" && typeof cmd.name === "string") {
             out.push({
               statement,
@@ -789,7 +1131,7 @@ function topLevel2(text) {
   const bytes = Buffer.from(text, "utf8");
   const toks = [];
   let depth = 0;
-  for (const t of (0, import_libpg_query2.scanSync)(text).tokens) {
+  for (const t of scanTokens(text).tokens) {
     if (t.tokenName === "SQL_COMMENT" || t.tokenName === "C_COMMENT") continue;
     if (t.text === "(" || t.text === "[") depth++;
     else if (t.text === ")" || t.text === "]") depth--;
@@ -838,6 +1180,7 @@ function pgCountQuery(text, kind, node) {
 
 // src/impact/postgres.ts
 var DEFAULT_EXACT_BELOW2 = 1e6;
+var noBodies = () => [];
 var keyFacts = new CatalogCache(UNIQUE_KEYS_TTL_MS);
 var PROBE_STATEMENT = "guardrail_impact_probe";
 var PgProbe = class {
@@ -869,13 +1212,13 @@ var PgProbe = class {
       await this.client.query("ROLLBACK");
       throw err;
     });
-    if (!Array.isArray(results) || results.length !== 5)
+    if (!Array.isArray(results) || results.length !== 6)
       throw new Error("the probe did not run as one statement between BEGIN and ROLLBACK");
-    return results[3].rows;
+    return results[4].rows;
   }
   begin(extra = "") {
     const ms = this.budget.nextProbeMs();
-    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}${extra}`;
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off${extra}`;
   }
   /**
    * The plan of a statement whose placeholders have no values yet (a prepared statement judged
@@ -913,7 +1256,8 @@ function uniqueKeys(indexes, cols) {
 async function relation(p, t, keys = false) {
   const [r] = await p.rows(
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
-            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited${keys ? `,
+            pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited,
+            c.relkind IN ('r', 'p') AS plain${keys ? `,
             (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
               WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL
                 AND i.indexprs IS NULL) AS indexes,
@@ -931,7 +1275,8 @@ async function relation(p, t, keys = false) {
     reltuples: Number(r.reltuples),
     bytes: Number(r.bytes),
     uniqueKeys: keys ? uniqueKeys(json(r.indexes) ?? [], json(r.cols) ?? {}) : [],
-    inherited: r.inherited === true
+    inherited: r.inherited === true,
+    plain: r.plain === true
   };
 }
 async function dependents2(p, rel) {
@@ -970,7 +1315,7 @@ async function exactCount2(p, e, sql, values) {
   if (n !== void 0) e.rowsExact = n;
 }
 async function tableWide2(p, t, exactBelow) {
-  const e = blank2(t.kind, t.table);
+  const e = blank2(t.kind === "rewrite" ? "update" : t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
   const rel = await attempt("table", e, () => relation(p, t.table));
   if (!rel) {
@@ -981,7 +1326,7 @@ async function tableWide2(p, t, exactBelow) {
   e.bytes = rel.bytes;
   if (rel.reltuples >= 0) e.rowsEstimated = Math.round(rel.reltuples);
   else e.notes.push("the table was never analyzed: no planner estimate");
-  if (t.kind === "drop-column") {
+  if (t.kind === "drop-column" && rel.plain) {
     e.column = t.column;
     e.lockLevel = t.lockLevel;
     const n = await attempt(
@@ -999,8 +1344,18 @@ async function tableWide2(p, t, exactBelow) {
     if (t.columns.length === 1) e.column = t.columns[0];
     return e;
   }
+  if (t.kind === "rewrite") {
+    e.column = t.column;
+    e.lockLevel = "ACCESS EXCLUSIVE";
+    if (e.rowsEstimated !== void 0) e.tableRows = e.rowsEstimated;
+    e.notes.push(`ALTER COLUMN ${t.column} TYPE \u2026 USING computes every row's value again`);
+    if (rel.plain && rel.reltuples < exactBelow)
+      await exactCount2(p, e, `SELECT count(*) AS count FROM ${rel.name}`, void 0);
+    return e;
+  }
   e.lockLevel = "ACCESS EXCLUSIVE";
-  if (rel.reltuples < exactBelow)
+  if (!rel.plain) e.notes.push("not counted: not a plain table");
+  else if (rel.reltuples < exactBelow)
     await exactCount2(p, e, `SELECT count(*) AS count FROM ${rel.name}`, void 0);
   else e.notes.push(`not counted exactly: estimated ${Math.round(rel.reltuples)} rows or more`);
   const deps = await attempt("dependents", e, () => dependents2(p, rel));
@@ -1024,7 +1379,44 @@ function modifiedRows(plan) {
   }
   return void 0;
 }
-async function rowWise2(p, t, params2) {
+var textArray = (items) => items.length ? `ARRAY[${items.map(literal).join(", ")}]::text[]` : "ARRAY[]::text[]";
+async function notEvaluable2(p, text, bodies) {
+  const check = evaluation(text, bodies);
+  if (check.unsafe) return check.unsafe;
+  const named = (table, name, where, items) => items.length ? `(SELECT string_agg(DISTINCT ${name}::text, ', ') FROM pg_catalog.${table}
+           WHERE ${name} = ANY(${textArray(items)}) AND ${where})` : "NULL";
+  const user = (table, name, ns, items) => named(
+    table,
+    name,
+    `${ns} NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
+    items
+  );
+  const names = [...new Set(check.proved.map((f) => f.name))];
+  const hashes = check.proved.map((f) => createHash("md5").update(`${f.name}:${f.body}`).digest("hex"));
+  const replaced = names.length ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
+         WHERE lower(p.proname) = ANY(${textArray(names)})
+           AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+           AND md5(lower(p.proname) || ':' || p.prosrc) <> ALL(${textArray(hashes)}))` : "NULL";
+  const [r] = await p.rows(
+    `SELECT ${replaced} AS replaced,
+            ${user("pg_operator", "oprname", "oprnamespace", check.operators)} AS operators,
+            ${user("pg_type", "typname", "typnamespace", check.types)} AS types,
+            ${user("pg_proc", "proname", "pronamespace", check.builtins)} AS functions,
+            ${named("pg_proc", "proname", "pronamespace = 'pg_catalog'::regnamespace", check.unlisted)} AS builtins,
+            (SELECT string_agg(r, ', ') FROM unnest(${textArray(check.relations)}) r
+              WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                 WHERE c.oid = pg_catalog.to_regclass(r) AND c.relkind IN ('r', 'p', 'm'))) AS relations`
+  );
+  if (r?.replaced) return `${r.replaced} changed since its body was proved`;
+  if (r?.operators) return `user-defined operators ${r.operators} are not proved free of side effects`;
+  if (r?.types) return `user-defined types ${r.types} may run checks or functions`;
+  if (r?.functions)
+    return `user-defined functions named ${r.functions} may be called instead of the built-ins`;
+  if (r?.builtins) return `built-in functions named ${r.builtins} may be called instead of the proved ones`;
+  if (r?.relations) return `${r.relations} is not a plain table (a view or foreign table evaluates more)`;
+  return null;
+}
+async function rowWise2(p, t, params2, bodies) {
   const e = blank2(t.kind, t.table);
   e.lockLevel = "ROW EXCLUSIVE";
   const cacheKey = pgQualified(t.table);
@@ -1043,6 +1435,12 @@ async function rowWise2(p, t, params2) {
     e.table = rel.name;
     e.bytes = rel.bytes;
     if (rel.reltuples >= 0) e.tableRows = Math.round(rel.reltuples);
+  }
+  const unsafe = await attempt("rows", e, () => notEvaluable2(p, t.text, bodies));
+  if (unsafe === void 0) return e;
+  if (unsafe !== null) {
+    e.unavailable.push({ part: "rows", reason: `not evaluated: ${unsafe}` });
+    return e;
   }
   const generic = t.params > 0 && params2 === void 0;
   const planned = await attempt("rows", e, async () => {
@@ -1076,31 +1474,29 @@ async function estimatePostgres(client, statementText, analysis, opts) {
     const out = [];
     for (const t of targets)
       out.push(
-        t.kind === "delete" || t.kind === "update" ? await rowWise2(p, t, opts.params) : await tableWide2(p, t, exactBelow)
+        t.kind === "delete" || t.kind === "update" ? await rowWise2(p, t, opts.params, opts.bodies ?? noBodies) : await tableWide2(p, t, exactBelow)
       );
     return out;
   });
 }
 
-// src/gateway/postgres/function-catalog.ts
-var QUERY = `
-SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language, p.prosrc AS body,
-       p.prosecdef AS secdef,
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition
-  FROM pg_catalog.pg_proc p
-  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  JOIN pg_catalog.pg_language l ON l.oid = p.prolang
- WHERE lower(p.proname) = ANY($1::text[])
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND l.lanname NOT IN ('internal', 'c')`;
-var PostgresFunctionCatalog = class {
-  constructor(db, opts = {}) {
-    this.db = db;
+// src/gateway/function-catalog.ts
+var MAX_ROUNDS = 4;
+var MAX_NAMES_PER_ROUND = 500;
+var FunctionCatalogCache = class {
+  /**
+   * `load(names)`: every stored function or procedure with one of these lower-cased names.
+   * `callsOf(fn)`: the names its body calls.
+   */
+  constructor(load, callsOf, opts = {}) {
+    this.load = load;
+    this.callsOf = callsOf;
     this.ttlMs = opts.ttlMs ?? 6e4;
     this.maxNames = opts.maxNames ?? 5e3;
     this.now = opts.now ?? Date.now;
   }
-  db;
+  load;
+  callsOf;
   entries = /* @__PURE__ */ new Map();
   ttlMs;
   maxNames;
@@ -1109,33 +1505,51 @@ var PostgresFunctionCatalog = class {
     const e = this.entries.get(name);
     return e && this.now() - e.fetchedAt <= this.ttlMs ? e : void 0;
   }
+  /**
+   * Names reachable from `calls` through cached bodies that are not cached (fresh) themselves:
+   * what the next round must fetch.
+   */
+  missing(calls) {
+    const seen = /* @__PURE__ */ new Set();
+    const out = [];
+    const stack = calls.map((c) => c.name.toLowerCase());
+    while (stack.length > 0) {
+      const name = stack.pop();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const e = this.fresh(name);
+      if (e) stack.push(...e.calls);
+      else out.push(name);
+    }
+    return out;
+  }
   needs(calls) {
-    return calls.some((c) => !this.fresh(c.name.toLowerCase()));
+    return this.missing(calls).length > 0;
+  }
+  known(name) {
+    return this.fresh(name.toLowerCase()) !== void 0;
   }
   /**
-   * Loads the bodies of `calls` not cached yet. Rejects when the catalog cannot be read: the
-   * caller must then refuse the statement (a call it cannot see into is not judged).
+   * Loads the bodies of `calls` and of everything they call, to a fixed point within
+   * MAX_ROUNDS round trips. Rejects when the catalog cannot be read: the caller must then refuse
+   * the statement (a call it cannot see into is not judged).
    */
   async prefetch(calls) {
-    const missing = [...new Set(calls.map((c) => c.name.toLowerCase()))].filter((n) => !this.fresh(n));
-    if (missing.length === 0) return;
-    const { rows } = await this.db.query(QUERY, [missing]);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const missing = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
+      if (missing.length === 0) return;
+      await this.fetch(missing);
+    }
+  }
+  async fetch(missing) {
+    const rows = await this.load(missing);
     const fetchedAt = this.now();
     const found = new Map(missing.map((n) => [n, []]));
-    for (const raw of rows) {
-      const key = raw.name.toLowerCase();
-      found.get(key)?.push({
-        schema: raw.schema,
-        name: raw.name,
-        language: raw.language,
-        body: raw.body ?? "",
-        securityDefiner: raw.secdef,
-        ...raw.definition ? { definition: raw.definition } : {}
-      });
-    }
+    for (const fn of rows) found.get(fn.name.toLowerCase())?.push(fn);
     for (const [name, bodies] of found) {
+      const calls = [...new Set(bodies.flatMap((b) => this.callsOf(b).map((c) => c.toLowerCase())))];
       this.entries.delete(name);
-      this.entries.set(name, { bodies, fetchedAt });
+      this.entries.set(name, { bodies, calls, fetchedAt });
     }
     while (this.entries.size > this.maxNames) {
       const oldest = this.entries.keys().next();
@@ -1156,15 +1570,102 @@ var PostgresFunctionCatalog = class {
   }
 };
 
+// src/gateway/mysql/function-catalog.ts
+var QUERY = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION AS b
+  FROM information_schema.ROUTINES WHERE LOWER(ROUTINE_NAME) IN (?)`;
+var MysqlFunctionCatalog = class extends FunctionCatalogCache {
+  constructor(db, opts = {}) {
+    super(
+      async (names) => {
+        const [rows] = await db.query(QUERY, [names]);
+        return rows.map((r) => ({
+          schema: String(r.s),
+          name: String(r.n),
+          language: r.b === null ? "hidden" : "sql",
+          body: r.b ?? "",
+          securityDefiner: false
+        }));
+      },
+      (fn) => mysqlCalledFunctions(fn.body, { dialect: "mysql" }).map((c) => c.name),
+      opts
+    );
+  }
+};
+
+// src/gateway/postgres/function-catalog.ts
+var QUERY2 = `
+SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
+       p.prosrc AS body, p.prosecdef AS secdef,
+       CASE WHEN p.prokind IN ('f', 'p') AND l.lanname NOT IN ('internal', 'c')
+            THEN pg_catalog.pg_get_functiondef(p.oid) END AS definition,
+       (SELECT e.extname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+         WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+           AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e' LIMIT 1) AS extension
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+ WHERE lower(p.proname) = ANY($1::text[])
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+var PostgresFunctionCatalog = class extends FunctionCatalogCache {
+  constructor(db, opts = {}) {
+    super(
+      async (names) => (await db.query(QUERY2, [names])).rows.map((raw) => ({
+        schema: raw.schema,
+        name: raw.name,
+        language: raw.language,
+        body: raw.body ?? "",
+        securityDefiner: raw.secdef,
+        ...raw.definition ? { definition: raw.definition } : {},
+        ...raw.extension ? { extension: raw.extension } : {}
+      })),
+      (fn) => functionCalls(fn).map((c) => c.name),
+      opts
+    );
+  }
+};
+
+// src/gateway/secret-recorder.ts
+var SecretScrubbingRecorder = class {
+  constructor(inner, secrets, secretColumns) {
+    this.inner = inner;
+    this.secrets = secrets;
+    this.secretColumns = secretColumns;
+  }
+  inner;
+  secrets;
+  secretColumns;
+  record(conn, event) {
+    let e = event;
+    if (e.type === "rows") {
+      const sample = this.secretColumns(e.columns, e.sample);
+      if (sample !== e.sample) e = { ...e, sample };
+    }
+    this.inner.record(conn, this.secrets.scrubDeep(e));
+  }
+  flush() {
+    this.inner.flush();
+  }
+  close() {
+    this.inner.close();
+  }
+  get failed() {
+    return this.inner.failed;
+  }
+};
+
 // src/gateway/context.ts
 var IMPACT_TIMEOUT_MS = 3e3;
 function estimator(side, policy) {
-  const threshold = { rows: policy.massChangeThreshold };
+  const threshold = {
+    rows: policy.massChangeThreshold,
+    ...policy.massChangeShare > 0 ? { percent: policy.massChangeShare, minTableRows: policy.massChangeMinTableRows } : {}
+  };
   return async (text, analysis, ctx, values) => {
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
-      ...values ? { params: values } : {}
+      ...values ? { params: values } : {},
+      bodies: sessionBodies(ctx.memory, ctx.functions)
     };
     let estimates;
     try {
@@ -1176,31 +1677,60 @@ function estimator(side, policy) {
         pending: true
       };
     }
-    const finding = massChangeFinding(estimates, threshold);
-    return { record: impactRecord(estimates), ...finding ? { finding } : {} };
+    const temporary = ctx.memory?.temporaryTables;
+    const judged = temporary ? estimates.filter((e) => !ownTemporary(e.table, temporary)) : estimates;
+    const finding2 = massChangeFinding(judged, threshold);
+    return { record: impactRecord(estimates), ...finding2 ? { finding: finding2 } : {} };
   };
+}
+function ownTemporary(table, temporary) {
+  const parts = table.split(".");
+  return (parts.length === 1 || parts.length === 2 && parts[0] === "pg_temp") && temporary.has(parts.at(-1));
 }
 async function createGatewayContext(opts) {
   await loadAnalyzers();
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
+  const secrets = new KnownSecrets();
+  const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
   return {
     dialect,
     mode: opts.mode ?? policy.mode,
     analyze,
     decide: (analysis) => decide(analysis, policy),
-    recorder: opts.recorder,
+    recorder: new SecretScrubbingRecorder(opts.recorder, secrets, masking.redactSecretColumns),
     ...opts.approvals ? { approvals: opts.approvals } : {},
     preapproved: new Set(opts.preapproved ?? []),
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...opts.job ? { job: opts.job } : {},
     database: opts.database,
-    redact: (text, ctx) => masking.redactStatement(text, dialect, ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
-    redactParams: (params2) => masking.redactParams(params2),
+    redact: (text, ctx) => {
+      const redacted = masking.redactStatement(text, dialect, lexing(ctx));
+      if (redacted !== text) for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
+      return redacted;
+    },
+    redactParams: (params2, text, ctx) => {
+      const secret = masking.secretParams(text, dialect, lexing(ctx));
+      const redacted = masking.redactParams(params2, secret);
+      redacted.forEach((r, i) => {
+        const clear = masking.paramText(params2[i]);
+        if (clear !== void 0 && r !== clear && r !== params2[i]) secrets.add(clear);
+      });
+      return redacted;
+    },
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
-    ...opts.side?.dialect === "postgres" ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions } : {}
+    ...opts.side?.dialect === "postgres" ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions } : opts.side?.dialect === "mysql" ? {
+      functions: new MysqlFunctionCatalog(opts.side.connection),
+      calledFunctions: mysqlCalledFunctions
+    } : {},
+    ...opts.side ? {
+      columns: new ColumnCatalog(
+        dialect,
+        opts.side.dialect === "postgres" ? postgresColumnQuery(opts.side.connection) : mysqlColumnQuery(opts.side.connection)
+      )
+    } : {}
   };
 }
 
@@ -1330,79 +1860,126 @@ function tlsFor(mode, ca) {
       return ca ? { ca } : {};
   }
 }
-function postgresSide(upstream) {
-  const c = upstreamConfig(upstream);
-  let client;
-  const open = () => {
-    const ssl = tlsFor(c.sslmode, c.ca);
-    const next = new esm_default.Client({
-      host: c.socketDir ?? c.host,
-      port: c.port,
-      user: c.user,
-      database: c.database,
-      application_name: "guardrail side connection",
-      ...c.password !== void 0 ? { password: c.password } : {},
-      ...ssl ? { ssl } : {}
+var SIDE_RETRY_MS = { first: 100, max: 5e3 };
+var Reconnecting = class {
+  constructor(link) {
+    this.link = link;
+  }
+  link;
+  conn;
+  failures = 0;
+  retryAt = 0;
+  lastError;
+  async use(fn) {
+    const pending = this.connection();
+    const conn = await pending;
+    try {
+      return await fn(conn);
+    } catch (err) {
+      if (this.link.broken(err)) this.drop(pending);
+      throw err;
+    }
+  }
+  async close() {
+    const pending = this.conn;
+    this.conn = void 0;
+    const conn = await pending?.catch(() => void 0);
+    if (conn) await this.link.end(conn).catch(() => {
     });
-    next.on("error", () => {
-      client = void 0;
-    });
-    return next.connect().then(() => next);
-  };
-  return {
-    async query(text, values) {
-      client ??= open();
-      try {
-        const conn = await client;
-        return await conn.query(text, values);
-      } catch (err) {
-        if (!(err instanceof esm_default.DatabaseError)) client = void 0;
+  }
+  connection() {
+    if (this.conn) return this.conn;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      return Promise.reject(
+        new Error(
+          `the side connection to the upstream is down (${this.lastError?.message}); the next attempt is in ${wait} ms`
+        )
+      );
+    }
+    const attempt2 = this.link.open(() => this.drop(attempt2)).then(
+      (conn) => {
+        this.failures = 0;
+        return conn;
+      },
+      (err) => {
+        this.failures++;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.retryAt = Date.now() + Math.min(SIDE_RETRY_MS.first * 2 ** (this.failures - 1), SIDE_RETRY_MS.max);
+        this.drop(attempt2);
         throw err;
       }
-    },
-    async close() {
-      const conn = await client?.catch(() => void 0);
-      client = void 0;
-      await conn?.end().catch(() => {
+    );
+    this.conn = attempt2;
+    return attempt2;
+  }
+  /** Forgets `which` if it is still the current connection (a newer one is left alone). */
+  drop(which) {
+    if (this.conn !== which) return;
+    this.conn = void 0;
+    which.then((c) => this.link.end(c)).catch(() => {
+    });
+  }
+};
+function postgresSide(upstream) {
+  const c = upstreamConfig(upstream);
+  const side = new Reconnecting({
+    async open(lost) {
+      const ssl = tlsFor(c.sslmode, c.ca);
+      const next = new esm_default.Client({
+        host: c.socketDir ?? c.host,
+        port: c.port,
+        user: c.user,
+        database: c.database,
+        application_name: "guardrail side connection",
+        ...c.password !== void 0 ? { password: c.password } : {},
+        ...ssl ? { ssl } : {}
       });
-    }
+      next.on("error", lost);
+      next.on("end", lost);
+      await next.connect();
+      return next;
+    },
+    // A statement's own error leaves the connection usable; anything else, or a FATAL (the
+    // backend was terminated), does not.
+    broken: (err) => !(err instanceof esm_default.DatabaseError) || err.severity === "FATAL",
+    end: (conn) => conn.end()
+  });
+  return {
+    query: (text, values) => side.use((conn) => conn.query(text, values)),
+    close: () => side.close()
   };
 }
 function mysqlSide(upstream) {
   const c = parseUpstreamUrl(upstream);
-  let conn;
-  const open = async () => {
-    const ssl = tlsFor(c.sslMode, c.ca);
-    const next = await import_promise.default.createConnection({
-      host: c.host,
-      port: c.port,
-      user: c.user,
-      password: c.password,
-      ...c.database ? { database: c.database } : {},
-      ...ssl ? { ssl } : {}
-    });
-    next.on("error", () => {
-      conn = void 0;
-    });
-    return next;
-  };
-  return {
-    async query(sql, values) {
-      conn ??= open();
-      try {
-        return await (await conn).query(sql, values);
-      } catch (err) {
-        if (!("sqlState" in err)) conn = void 0;
-        throw err;
-      }
-    },
-    async close() {
-      const c2 = await conn?.catch(() => void 0);
-      conn = void 0;
-      await c2?.end().catch(() => {
+  const side = new Reconnecting({
+    async open(lost) {
+      const ssl = tlsFor(c.sslMode, c.ca);
+      const next = await import_promise.default.createConnection({
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        password: c.password,
+        ...c.database ? { database: c.database } : {},
+        ...ssl ? { ssl } : {}
       });
-    }
+      next.on("error", lost);
+      next.on("end", lost);
+      return next;
+    },
+    // mysql2 marks errors that end the connection (lost, killed) as fatal.
+    broken: (err) => !("sqlState" in err) || err.fatal === true,
+    end: (conn) => conn.end()
+  });
+  return {
+    query: (sql, values) => side.use((conn) => conn.query(sql, values)),
+    close: () => side.close()
   };
+}
+async function openSideEarly(side, report) {
+  await side.query("SELECT 1").catch((err) => {
+    report(`the side connection could not be opened yet: ${err.message}`);
+  });
 }
 
 // src/gateway/postgres/server.ts
@@ -1416,26 +1993,23 @@ import { randomInt } from "node:crypto";
 var CancelKeys = class {
   byPid = /* @__PURE__ */ new Map();
   register(upstreamPid, upstreamSecret) {
-    let pid;
-    do
-      pid = randomInt(1, 2147483647);
-    while (this.byPid.has(pid));
     const secret = randomInt(-2147483648, 2147483647);
-    this.byPid.set(pid, { secret, pid: upstreamPid, upstreamSecret });
-    return { pid, secret };
+    this.byPid.set(upstreamPid, { secret, upstreamSecret });
+    return { pid: upstreamPid, secret };
   }
-  release(pid) {
-    this.byPid.delete(pid);
+  /** Forgets a pair, unless a newer backend with the same pid has taken its place. */
+  release(pid, secret) {
+    if (this.byPid.get(pid)?.secret === secret) this.byPid.delete(pid);
   }
   /** The upstream backend's pid and secret for a gateway key pair, if it is one. */
   lookup(pid, secret) {
     const t = this.byPid.get(pid);
-    return t && t.secret === secret ? { pid: t.pid, secret: t.upstreamSecret } : void 0;
+    return t && t.secret === secret ? { pid, secret: t.upstreamSecret } : void 0;
   }
 };
 
 // src/gateway/postgres/client-auth.ts
-import { createHash as createHash2, randomBytes as randomBytes2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { createHash as createHash3, randomBytes as randomBytes2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 
 // src/gateway/postgres/codec.ts
 var PROTOCOL_3_0 = 196608;
@@ -1630,6 +2204,13 @@ var ProtocolError = class extends Error {
   }
   code;
 };
+var StartupRefused = class extends ProtocolError {
+  constructor(message2, reply = null) {
+    super(message2);
+    this.reply = reply;
+  }
+  reply;
+};
 var MessageReader = class {
   constructor(socket, maxBytes) {
     this.socket = socket;
@@ -1687,7 +2268,7 @@ var MessageReader = class {
   async packet() {
     await this.need(4);
     const length = this.buf.readInt32BE(0);
-    if (length < 8 || length > 1e4) throw new ProtocolError(`invalid start-up packet length ${length}`);
+    if (length < 8 || length > 1e4) throw new StartupRefused(`invalid start-up packet length ${length}`);
     await this.need(length);
     return this.take(length);
   }
@@ -1719,13 +2300,13 @@ var MessageReader = class {
 };
 
 // src/gateway/postgres/scram.ts
-import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
+import { createHash as createHash2, createHmac, pbkdf2Sync } from "node:crypto";
 var MECHANISM = "SCRAM-SHA-256";
 function hmac(key, text) {
   return createHmac("sha256", key).update(text).digest();
 }
 function sha256(data) {
-  return createHash("sha256").update(data).digest();
+  return createHash2("sha256").update(data).digest();
 }
 function xor(a, b) {
   const out = Buffer.allocUnsafe(a.length);
@@ -1819,8 +2400,8 @@ async function authenticateClient(reader, socket, method, creds, user) {
     const salt = randomBytes2(4);
     socket.write(authRequest(5, salt));
     const given = readCString(await passwordReply(reader), 0, Number.MAX_SAFE_INTEGER).value;
-    const inner = createHash2("md5").update(creds.password + user).digest("hex");
-    const want = `md5${createHash2("md5").update(Buffer.concat([Buffer.from(inner), salt])).digest("hex")}`;
+    const inner = createHash3("md5").update(creds.password + user).digest("hex");
+    const want = `md5${createHash3("md5").update(Buffer.concat([Buffer.from(inner), salt])).digest("hex")}`;
     if (!same(given, want) || !userOk) throw failed(user);
   } else {
     socket.write(authRequest(10, Buffer.from(`${MECHANISM}\0\0`)));
@@ -1878,6 +2459,9 @@ var OUTSIDE_TRANSACTION = [
   [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
   [/^discard\s+all\b/i, "DISCARD ALL"]
 ];
+var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
+var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
+var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
 function body(text) {
   return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
 }
@@ -1959,6 +2543,9 @@ var DryRun = class {
         };
       }
     }
+    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
+      return { sql: SEQUENCE_REFUSAL };
+    }
     return {};
   }
   /** A step completed on the server. */
@@ -1993,6 +2580,24 @@ var DryRun = class {
   }
 };
 var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
+
+// src/gateway/postgres/error-severity.ts
+var SEVERITY_UNLOCALIZED = 86;
+var SEVERITY = 83;
+function endsSession(buf, start, end2) {
+  let severity;
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const field = buf[pos];
+    const stop = buf.indexOf(0, pos + 1);
+    if (stop < 0 || stop >= end2) return false;
+    const value = buf.toString("utf8", pos + 1, stop);
+    if (field === SEVERITY_UNLOCALIZED) return value === "FATAL" || value === "PANIC";
+    if (field === SEVERITY) severity = value;
+    pos = stop + 1;
+  }
+  return severity === "FATAL" || severity === "PANIC";
+}
 
 // src/gateway/postgres/framer.ts
 var FORWARD = 0;
@@ -2186,6 +2791,229 @@ var Framer = class {
   }
 };
 
+// src/sql/postgres/encoding.ts
+var import_iconv_lite = __toESM(require_lib(), 1);
+import { isAscii as asciiOnly, isUtf8 } from "node:buffer";
+var BAD_BYTES = "22021";
+var UNSUPPORTED = "0A000";
+var ASCII_SAFE = {
+  LATIN1: "iso-8859-1",
+  LATIN2: "iso-8859-2",
+  LATIN3: "iso-8859-3",
+  LATIN4: "iso-8859-4",
+  LATIN5: "iso-8859-9",
+  LATIN6: "iso-8859-10",
+  LATIN7: "iso-8859-13",
+  LATIN8: "iso-8859-14",
+  LATIN9: "iso-8859-15",
+  LATIN10: "iso-8859-16",
+  ISO_8859_5: "iso-8859-5",
+  ISO_8859_6: "iso-8859-6",
+  ISO_8859_7: "iso-8859-7",
+  ISO_8859_8: "iso-8859-8",
+  WIN866: "cp866",
+  WIN874: "windows-874",
+  WIN1250: "windows-1250",
+  WIN1251: "windows-1251",
+  WIN1252: "windows-1252",
+  WIN1253: "windows-1253",
+  WIN1254: "windows-1254",
+  WIN1255: "windows-1255",
+  WIN1256: "windows-1256",
+  WIN1257: "windows-1257",
+  WIN1258: "windows-1258",
+  KOI8R: "koi8-r",
+  KOI8U: "koi8-u"
+};
+var MULTIBYTE = {
+  SJIS: { iconv: "cp932", length: sjisLength, asciiUnsafe: true },
+  BIG5: { iconv: "cp950", length: twoByteLength, asciiUnsafe: true },
+  GBK: { iconv: "cp936", length: twoByteLength, asciiUnsafe: true },
+  UHC: { iconv: "cp949", length: twoByteLength, asciiUnsafe: true },
+  GB18030: { iconv: "gb18030", length: gb18030Length, asciiUnsafe: true },
+  EUC_JP: { iconv: "eucjp", length: eucJpLength, asciiUnsafe: false },
+  EUC_KR: { iconv: "euc-kr", length: eucLength, asciiUnsafe: false },
+  EUC_CN: { iconv: "gb2312", length: eucLength, asciiUnsafe: false }
+};
+var UNEXACT = {
+  // Postgres' BIG5 table is plain Big5 (some entries even map to U+FFFD); iconv-lite's is CP950.
+  BIG5: /* @__PURE__ */ new Set([
+    41285,
+    41294,
+    41306,
+    41410,
+    41411,
+    41413,
+    41443,
+    41458,
+    41459,
+    41470,
+    41536,
+    41537,
+    41538,
+    41540,
+    41542,
+    41543,
+    41676,
+    41678
+  ]),
+  // GB18030-2005 (Postgres 15–18) against iconv-lite's GB18030-2022 swaps.
+  GB18030: /* @__PURE__ */ new Set([41888, 43196, 2167796791]),
+  EUC_CN: /* @__PURE__ */ new Set([41380, 41386]),
+  EUC_JP: /* @__PURE__ */ new Set([9413315])
+};
+var eucByte = (c) => c !== void 0 && c >= 161 && c <= 254;
+function eucLength(b, i, end2) {
+  return i + 1 < end2 && eucByte(b[i]) && eucByte(b[i + 1]) ? 2 : -1;
+}
+function eucJpLength(b, i, end2) {
+  const c1 = b[i];
+  if (c1 === 142) return i + 1 < end2 && b[i + 1] >= 161 && b[i + 1] <= 223 ? 2 : -1;
+  if (c1 === 143) return i + 2 < end2 && eucByte(b[i + 1]) && eucByte(b[i + 2]) ? 3 : -1;
+  return eucLength(b, i, end2);
+}
+function sjisLength(b, i, end2) {
+  const c1 = b[i];
+  if (c1 >= 161 && c1 <= 223) return 1;
+  if (i + 1 >= end2) return -1;
+  const c2 = b[i + 1];
+  const head = c1 >= 129 && c1 <= 159 || c1 >= 224 && c1 <= 252;
+  const tail = c2 >= 64 && c2 <= 126 || c2 >= 128 && c2 <= 252;
+  return head && tail ? 2 : -1;
+}
+function twoByteLength(b, i, end2) {
+  return i + 1 < end2 && b[i + 1] !== 0 ? 2 : -1;
+}
+function gb18030Length(b, i, end2) {
+  const c1 = b[i];
+  const c2 = b[i + 1];
+  if (c2 === void 0 || i + 1 >= end2) return -1;
+  if (i + 3 < end2 && c2 >= 48 && c2 <= 57) {
+    const c3 = b[i + 2];
+    const c4 = b[i + 3];
+    return c1 >= 129 && c1 <= 254 && c3 >= 129 && c3 <= 254 && c4 >= 48 && c4 <= 57 ? 4 : -1;
+  }
+  if (c1 >= 129 && c1 <= 254 && (c2 >= 64 && c2 <= 126 || c2 >= 128 && c2 <= 254)) return 2;
+  return -1;
+}
+function isAscii(b, start, end2) {
+  return asciiOnly(b.subarray(start, end2));
+}
+function readingDependsOnState(b, start, end2) {
+  const slash = b.indexOf(92, start);
+  return slash >= 0 && slash < end2 || highBytes(b, start, end2);
+}
+function highBytes(b, start, end2) {
+  return !isAscii(b, start, end2);
+}
+function hex(b, at, len) {
+  return [...b.subarray(at, at + len)].map((x) => `0x${x.toString(16).padStart(2, "0")}`).join(" ");
+}
+function badBytes(b, at, encoding) {
+  return { error: `invalid byte sequence for encoding "${encoding}": ${hex(b, at, 4)}`, code: BAD_BYTES };
+}
+function unsupported(client, server) {
+  return {
+    error: `client_encoding "${client}" (server encoding "${server}") cannot be read exactly by the gateway; use UTF8`,
+    code: UNSUPPORTED
+  };
+}
+function decodeSafe(b, start, end2, name, encoding) {
+  if (name === "utf8") {
+    return isUtf8(b.subarray(start, end2)) ? { text: b.toString("utf8", start, end2) } : { error: `invalid byte sequence for encoding "${encoding}"`, code: BAD_BYTES };
+  }
+  const text = import_iconv_lite.default.decode(b.subarray(start, end2), name);
+  const bad = text.indexOf("\uFFFD");
+  if (bad >= 0) return badBytes(b, start + bad, encoding);
+  return { text };
+}
+var charCache = /* @__PURE__ */ new Map();
+function decodeChar(b, at, len, encoding, name) {
+  let code = 0;
+  for (let k = 0; k < len; k++) code = code * 256 + b[at + k];
+  let cache = charCache.get(encoding);
+  if (!cache) charCache.set(encoding, cache = /* @__PURE__ */ new Map());
+  const hit = cache.get(code);
+  if (hit !== void 0) return hit || void 0;
+  let ch = import_iconv_lite.default.decode(b.subarray(at, at + len), name);
+  const exact = ch.length > 0 && !ch.includes("\uFFFD") && [...ch].length === 1 && ch.codePointAt(0) >= 128 && !UNEXACT[encoding]?.has(code);
+  if (!exact) ch = "";
+  if (cache.size < 1e5) cache.set(code, ch);
+  return ch || void 0;
+}
+function decodeMultibyte(b, start, end2, encoding) {
+  const spec = MULTIBYTE[encoding];
+  let out = "";
+  let from = start;
+  let i = start;
+  while (i < end2) {
+    if (b[i] < 128) {
+      i++;
+      continue;
+    }
+    if (i > from) out += b.toString("latin1", from, i);
+    const len = spec.length(b, i, end2);
+    if (len < 0) return badBytes(b, i, encoding);
+    const ch = decodeChar(b, i, len, encoding, spec.iconv);
+    if (ch === void 0)
+      return {
+        error: `the character ${hex(b, i, len)} of encoding "${encoding}" has no reading the gateway knows to be the server's`,
+        code: UNSUPPORTED
+      };
+    out += ch;
+    i += len;
+    from = i;
+  }
+  if (end2 > from) out += b.toString("latin1", from, end2);
+  return { text: out };
+}
+function decode(b, start, end2, client, server) {
+  if (isAscii(b, start, end2)) return { text: b.toString("latin1", start, end2) };
+  if (server === "SQL_ASCII") {
+    if (client === "SQL_ASCII") return { text: b.toString("latin1", start, end2) };
+    if (MULTIBYTE[client]?.asciiUnsafe) return badBytes(b, start, client);
+    const checked = decodeAs(b, start, end2, client);
+    if (!checked) return unsupported(client, server);
+    return "error" in checked ? checked : { text: b.toString("latin1", start, end2) };
+  }
+  const reading = client === server || client === "SQL_ASCII" ? server : client;
+  if (MULTIBYTE[reading]?.asciiUnsafe && server !== "UTF8") return unsupported(client, server);
+  return decodeAs(b, start, end2, reading) ?? unsupported(client, server);
+}
+function decodeAs(b, start, end2, encoding) {
+  if (encoding === "UTF8") return decodeSafe(b, start, end2, "utf8", encoding);
+  const safe = ASCII_SAFE[encoding];
+  if (safe) return decodeSafe(b, start, end2, safe, encoding);
+  return MULTIBYTE[encoding] ? decodeMultibyte(b, start, end2, encoding) : void 0;
+}
+
+// src/gateway/strict.ts
+var POSITION_WORDS = {
+  expression: "an expression",
+  "function argument": "a function argument",
+  predicate: "a predicate",
+  join: "a join condition",
+  "ORDER BY": "an ORDER BY",
+  "GROUP BY": "a GROUP BY",
+  window: "a window",
+  "write elsewhere": "a value written elsewhere"
+};
+function strictFindings(uses) {
+  const byColumn = /* @__PURE__ */ new Map();
+  for (const u of uses) {
+    const at = byColumn.get(u.column) ?? /* @__PURE__ */ new Set();
+    at.add(u.position);
+    byColumn.set(u.column, at);
+  }
+  return [...byColumn].map(
+    ([column, at]) => finding(
+      "exfiltration/masked-column-use",
+      [column],
+      `masking strict mode: masked column ${column} is used in ${[...at].map((p) => POSITION_WORDS[p]).join(", ")}; only selecting it as is is allowed`
+    )
+  );
+}
+
 // src/gateway/postgres/masking-catalog.ts
 var RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
@@ -2213,7 +3041,7 @@ SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS t
 var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
 var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
 var QUOTE = "$guardrail_catalog$";
-var MAX_ROUNDS = 8;
+var MAX_ROUNDS2 = 8;
 var LINEAGE_CACHE = 512;
 var UNSEEN = { kind: "view", columns: [] };
 function schemasOf(setting, user) {
@@ -2273,7 +3101,7 @@ var MaskingCatalog = class {
     await this.fetch(misses);
     const next = this.attempt(sql, session);
     if ("result" in next) return next.result;
-    if (round >= MAX_ROUNDS)
+    if (round >= MAX_ROUNDS2)
       return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
     return this.fetchAndRetry(sql, session, next.misses, round + 1);
   }
@@ -2409,6 +3237,65 @@ function changesSessionPath(text) {
 // src/gateway/postgres/replies.ts
 import { performance } from "node:perf_hooks";
 
+// src/sql/postgres/state.ts
+var PostgresSessionState = class {
+  /** client_encoding as reported (Postgres' canonical name). Every server reports it at start-up. */
+  clientEncoding = "UTF8";
+  serverEncoding = "UTF8";
+  scs = true;
+  /** search_path, when the server reports it (PostgreSQL 18 and later). */
+  searchPath;
+  /** session_authorization and is_superuser as reported. */
+  sessionUser;
+  superuser;
+  serverVersion;
+  /** Of the last ReadyForQuery. */
+  transaction = "I";
+  /**
+   * The message being judged follows others whose effect on these settings is not yet
+   * confirmed: the analyzer reads it under every value they could have left (the strictest).
+   */
+  unsettled = false;
+  /** standard_conforming_strings as the analyzer must assume it: off while unsettled. */
+  get standardConformingStrings() {
+    return this.scs && !this.unsettled;
+  }
+  /** A ParameterStatus from the server. */
+  parameter(name, value) {
+    switch (name) {
+      case "client_encoding":
+        this.clientEncoding = value.toUpperCase();
+        break;
+      case "server_encoding":
+        this.serverEncoding = value.toUpperCase();
+        break;
+      case "standard_conforming_strings":
+        this.scs = value === "on";
+        break;
+      case "search_path":
+        this.searchPath = value;
+        break;
+      case "session_authorization":
+        this.sessionUser = value;
+        break;
+      case "is_superuser":
+        this.superuser = value === "on";
+        break;
+      case "server_version":
+        this.serverVersion = value;
+        break;
+    }
+  }
+  /** A ReadyForQuery's status byte. */
+  ready(status) {
+    this.transaction = status === 84 ? "T" : status === 69 ? "E" : "I";
+  }
+  /** The text of a Query or Parse, as the server will read these bytes now. */
+  decode(b, start, end2) {
+    return decode(b, start, end2, this.clientEncoding, this.serverEncoding);
+  }
+};
+
 // src/gateway/postgres/result-messages.ts
 function readRowDescription(buf, start, end2) {
   const n = buf.readInt16BE(start + 5);
@@ -2449,7 +3336,7 @@ function formatOf(formats, i) {
   return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
 }
 function copyFormat(sql) {
-  const stmts = (0, import_libpg_query.parseSync)(sql).stmts ?? [];
+  const stmts = parseTree(sql).stmts ?? [];
   const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
   if (!copy) throw new MaskingError("the COPY statement could not be read");
   const opts = {};
@@ -2460,14 +3347,14 @@ function copyFormat(sql) {
   const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
   const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
   if (format === "binary") return { kind: "binary" };
-  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
   if (format === "csv")
     return {
       kind: "csv",
       header,
-      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
     };
-  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
   throw new MaskingError(`COPY format ${format} is not understood`);
 }
 var SAMPLE_CHARS = 256;
@@ -2533,6 +3420,10 @@ function copyData(data) {
 // src/gateway/postgres/result-masking.ts
 var SAMPLE_ROWS = 5;
 var MASKING_REFUSED = "42501";
+var WITHHELD_TEXT = "guardrail: masking withheld the text of this message (the statement reads a masked column)";
+function taintedNow(e) {
+  return e?.lineage?.[e.index ?? 0]?.tainted === true;
+}
 var ResultMasker = class {
   constructor(session, m) {
     this.session = session;
@@ -2555,9 +3446,15 @@ var ResultMasker = class {
   get withheld() {
     return this.current?.withheld === true;
   }
-  /** An ErrorResponse or NoticeResponse, its values redacted when masking is on the wire. */
-  serverMessage(buf, start, end2) {
-    return this.onWire ? redactFields(buf, start, end2, this.m.masking) : FORWARD;
+  /**
+   * An ErrorResponse or NoticeResponse of `e`'s statement, its values redacted when masking is on
+   * the wire; when the statement reads masked data, every text field is withheld (SQLSTATE kept).
+   */
+  serverMessage(buf, start, end2, e) {
+    if (!this.onWire) return FORWARD;
+    if (!taintedNow(e)) return redactFields(buf, start, end2, this.m.masking);
+    const f = readErrorFields(buf, start + 5, end2);
+    return buf[start] === T.error ? errorResponse(f.code, WITHHELD_TEXT, f.severity) : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
   }
   get onWire() {
     return this.m.masking.config.onWire;
@@ -2631,7 +3528,7 @@ var ResultMasker = class {
     if (!catalog) return this.unmaskedPlan(n);
     if (!lineage) return "the statement has no lineage";
     if (!fields) {
-      if (lineage.anyMasked || lineage.exact && lineage.columns.length !== n)
+      if (lineage.anyMasked || lineage.maskAll || lineage.exact && lineage.columns.length !== n)
         return "the result was not described, so its masked columns cannot be typed";
       return this.unmaskedPlan(n);
     }
@@ -2772,7 +3669,7 @@ function described(portal) {
 }
 
 // src/gateway/postgres/replies.ts
-var QUERY2 = 0;
+var QUERY3 = 0;
 var PARSE = 1;
 var BIND = 2;
 var DESCRIBE = 3;
@@ -2828,6 +3725,7 @@ var Replies = class {
     this.dry = dry;
     this.results = masking ? new ResultMasker(session, masking) : void 0;
     this.catalog = masking?.catalog;
+    session.analysisContext.postgres = this.state;
   }
   session;
   prepared;
@@ -2838,12 +3736,35 @@ var Replies = class {
   txStatus = 73;
   /** DDL ran in this session that the side connection may not see yet (not committed). */
   unseenDdl = false;
-  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
-  searchPath;
+  /**
+   * What the server confirmed about the session's settings: written here, from ParameterStatus
+   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   */
+  state = new PostgresSessionState();
+  /** Called once when every reply expected so far has arrived (see `whenIdle`). */
+  idle;
   /** The server is reading COPY data from the client. */
   copyIn = false;
   results;
   catalog;
+  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
+  get searchPath() {
+    return this.state.searchPath;
+  }
+  /**
+   * Whether the server will answer everything expected so far on its own: the last message sent
+   * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
+   */
+  get batchClosed() {
+    const last = this.queue[this.queue.length - 1];
+    if (this.copyIn) return false;
+    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC;
+  }
+  /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
+  whenIdle(fn) {
+    if (this.pending === 0) fn();
+    else this.idle = fn;
+  }
   get inTransaction() {
     return this.txStatus !== 73;
   }
@@ -2899,13 +3820,13 @@ var Replies = class {
         const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
         const e = this.peek();
         const withheld = this.results?.end(e) === true;
-        if (e && (e.kind === EXECUTE || e.kind === QUERY2)) {
+        if (e && (e.kind === EXECUTE || e.kind === QUERY3)) {
           e.index++;
           if (withheld) {
             if (e.kind === EXECUTE) this.finish(this.shift());
             return DROP;
           }
-          const step = e.steps?.[e.kind === QUERY2 ? e.index - 1 : 0];
+          const step = e.steps?.[e.kind === QUERY3 ? e.index - 1 : 0];
           if (step && tag !== void 0) {
             this.dry?.run.completed(step);
             if (step.tag !== void 0) return this.answered(e, step);
@@ -2913,7 +3834,7 @@ var Replies = class {
           if (tag !== void 0) {
             e.tag = tag;
             const rows = rowsOfTag(tag);
-            if (rows !== void 0) e.rows = (e.kind === QUERY2 ? e.rows ?? 0 : 0) + rows;
+            if (rows !== void 0) e.rows = (e.kind === QUERY3 ? e.rows ?? 0 : 0) + rows;
           } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
@@ -2932,7 +3853,7 @@ var Replies = class {
           if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
           return FORWARD;
         }
-        if (this.results && e && (e.kind === QUERY2 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
           return this.results.rowDescription(e, buf, start, end2);
         return FORWARD;
       }
@@ -2941,7 +3862,7 @@ var Replies = class {
         return FORWARD;
       case T.copyOutResponse: {
         const e = this.peek();
-        if (this.results && e && (e.kind === QUERY2 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
           return this.results.copyOut(e, buf, start);
         return FORWARD;
       }
@@ -2960,15 +3881,13 @@ var Replies = class {
         return FORWARD;
       case T.parameterStatus: {
         const name = readCString(buf, start + 5, end2);
-        if (name.value === "standard_conforming_strings")
-          this.session.analysisContext.standardConformingStrings = readCString(buf, name.next, end2).value === "on";
-        else if (name.value === "search_path") this.searchPath = readCString(buf, name.next, end2).value;
+        this.state.parameter(name.value, readCString(buf, name.next, end2).value);
         return FORWARD;
       }
       case T.notice: {
         const f = readErrorFields(buf, start + 5, end2);
-        this.session.notice(f.severity, f.code, withDetail(f));
-        return this.results ? this.results.serverMessage(buf, start, end2) : FORWARD;
+        this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
+        return this.results ? this.results.serverMessage(buf, start, end2, this.peek()) : FORWARD;
       }
       default:
         return FORWARD;
@@ -3000,17 +3919,17 @@ var Replies = class {
   }
   rows(buf, start, end2) {
     const e = this.peek();
-    if (!e || e.kind !== QUERY2 && e.kind !== EXECUTE) return FORWARD;
+    if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
     return this.results.dataRow(e, buf, start, end2);
   }
   error(buf, start, end2) {
     const e = this.peek();
-    const pass = this.results ? this.results.serverMessage(buf, start, end2) : FORWARD;
+    const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
     if (!e) return pass;
-    if (e.kind === QUERY2) {
+    if (e.kind === QUERY3) {
       if (e.refusal) return this.replace(e);
       const f2 = readErrorFields(buf, start + 5, end2);
-      e.error = { code: f2.code, message: withDetail(f2) };
+      e.error = { code: f2.code, message: recordedText(e, f2) };
       return pass;
     }
     if (e.kind === SYNC) return pass;
@@ -3019,11 +3938,11 @@ var Replies = class {
     let out = pass;
     if (first.refusal) out = this.replace(first);
     else {
-      first.error = { code: f.code, message: withDetail(f) };
+      first.error = { code: f.code, message: recordedText(first, f) };
       this.finish(first);
     }
     const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
-    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY2; next = this.peek()) {
+    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY3; next = this.peek()) {
       const e2 = this.shift();
       if (e2.kind === EXECUTE || e2.kind === PARSE) {
         e2.error = skipped;
@@ -3042,12 +3961,19 @@ var Replies = class {
     if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
+    this.state.ready(upstream);
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY2) {
+      if (e.kind === QUERY3) {
         this.finish(e);
         break;
       }
       if (e.kind === SYNC) break;
+    }
+    if (this.pending === 0) this.state.unsettled = false;
+    if (this.idle && this.pending === 0) {
+      const idle = this.idle;
+      this.idle = void 0;
+      idle();
     }
     if (!this.dry) return FORWARD;
     this.dry.resumeClient();
@@ -3056,13 +3982,16 @@ var Replies = class {
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
   abandon(reason) {
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY2 || e.kind === EXECUTE) {
+      if (e.kind === QUERY3 || e.kind === EXECUTE) {
         e.error = { code: "08006", message: reason };
         this.finish(e);
       }
     }
   }
 };
+function recordedText(e, f) {
+  return taintedNow(e) ? WITHHELD_TEXT : withDetail(f);
+}
 function withDetail(f) {
   return f.detail ? `${f.message}
 DETAIL: ${f.detail}` : f.message;
@@ -3094,6 +4023,8 @@ var Frontend = class {
   discarding = false;
   /** The session may have changed its search path or role (see changesSessionPath). */
   pathChanged;
+  /** Settings written by statements that read masked data: reading them back is masked. */
+  settings = new SettingTaint();
   /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
   holds = 0;
   awaitingReady = false;
@@ -3215,7 +4146,7 @@ var Frontend = class {
       case T.functionCall:
         this.session.notice("ERROR", REFUSED, "fast-path function call refused");
         this.replies.expect(
-          QUERY2,
+          QUERY3,
           void 0,
           errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
         );
@@ -3229,27 +4160,93 @@ var Frontend = class {
     this.hooks.fatal(`malformed ${what} message`, "08P01");
     return DROP;
   }
+  /**
+   * A Query or Parse whose reading depends on settings (a high byte: the client encoding; a
+   * backslash: standard_conforming_strings) behind messages not yet answered, which may have
+   * changed them. When those messages end their batch, the server answers them unprompted: this
+   * one is held, and what the client sent after it, until the ReadyForQuery (and the
+   * ParameterStatus before it) arrives, then judged under the confirmed state. Inside an open
+   * extended-protocol batch nothing is answered before the client's Sync, so waiting would
+   * deadlock: it is judged under every state instead (see `judgeUnsettled`). Returns undefined to
+   * judge now.
+   */
+  awaitState(type, buf, start, end2, from, to) {
+    if (this.replies.pending === 0 || !readingDependsOnState(buf, from, to)) return void 0;
+    if (!this.replies.batchClosed)
+      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY3, buf, from, to);
+    const held = Buffer.from(buf.subarray(start, end2));
+    this.block();
+    this.replies.whenIdle(() => {
+      let d;
+      try {
+        d = this.message(type, held, 0, held.length);
+      } catch (err) {
+        this.hooks.fatal(`gateway error: ${err.message}`, "XX000");
+        return;
+      }
+      if (d === FORWARD) this.hooks.send(held);
+      else if (typeof d !== "number") this.hooks.send(d);
+      this.unblock();
+    });
+    return STOP;
+  }
+  /**
+   * Judged under every state the unanswered messages could have left: standard_conforming_strings
+   * off (the analyzer then treats a backslash in a plain string or in nested code as unreadable).
+   * The client encoding cannot be tried the same way (every encoding reads high bytes as other
+   * characters), so text with a high byte is refused until the state is confirmed.
+   */
+  judgeUnsettled(kind, buf, from, to) {
+    this.replies.state.unsettled = true;
+    if (!highBytes(buf, from, to)) return void 0;
+    return this.unreadable(
+      kind,
+      "0A000",
+      "guardrail: an earlier message of this batch may have changed client_encoding, so text with non-ASCII bytes cannot be read until the server confirms it; send it after a Sync"
+    );
+  }
+  /** A Query or Parse whose bytes cannot be read as the server will read them: refused, not forwarded. */
+  unreadable(kind, code, message2) {
+    this.session.notice("ERROR", code, message2);
+    if (kind === PARSE) {
+      this.prepared.statements.delete("");
+      this.discarding = true;
+      this.replies.expect(PARSE, void 0, errorResponse(code, message2));
+      return parseMessage("", FAILING_SQL);
+    }
+    this.replies.expect(QUERY3, void 0, errorResponse(code, message2));
+    return queryMessage(FAILING_SQL);
+  }
+  /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
+  text(kind, buf, from, to) {
+    const d = this.replies.state.decode(buf, from, to);
+    return "text" in d ? d.text : this.unreadable(kind, d.code, `guardrail: ${d.error}`);
+  }
   query(buf, start, end2) {
-    const text = readCString(buf, start + 5, end2);
-    if (text.next < 0) return this.malformed("Query");
-    const via = COPY.test(text.value) ? "copy" : "simple";
-    return this.judge(text.value, via, void 0, buf, start, end2, (j, facts) => {
+    const nul = buf.indexOf(0, start + 5);
+    if (nul < 0 || nul >= end2) return this.malformed("Query");
+    const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
+    if (held !== void 0) return held;
+    const value = this.text(QUERY3, buf, start + 5, nul);
+    if (typeof value !== "string") return value;
+    const via = COPY.test(value) ? "copy" : "simple";
+    return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY2, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY3, j.statement.id, void 0, facts);
           return FORWARD;
         }
-        this.replies.expect(QUERY2, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY3, j.statement.id, this.refuse(j));
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
-      if (j.forward) {
-        const plan = this.dryRun.rewrite(j.analysis.statements.map((st) => st.text));
-        this.replies.expect(QUERY2, j.statement.id, void 0, { ...facts, steps: plan.steps });
+      const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
+      if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
+        this.replies.expect(QUERY3, j.statement.id, void 0, { ...facts, steps: plan.steps });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY2, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY3, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -3258,15 +4255,19 @@ var Frontend = class {
   }
   parse(buf, start, end2) {
     const name = readCString(buf, start + 5, end2);
-    const text = readCString(buf, name.next, end2);
-    if (name.next < 0 || text.next < 0) return this.malformed("Parse");
-    const via = COPY.test(text.value) ? "copy" : name.value === "" ? "extended" : "prepared";
+    const nul = name.next < 0 ? -1 : buf.indexOf(0, name.next);
+    if (nul < 0 || nul >= end2) return this.malformed("Parse");
+    const held = this.awaitState(T.parse, buf, start, end2, name.next, nul);
+    if (held !== void 0) return held;
+    const value = this.text(PARSE, buf, name.next, nul);
+    if (typeof value !== "string") return value;
+    const via = COPY.test(value) ? "copy" : name.value === "" ? "extended" : "prepared";
     const params2 = nextBindParams(buf, end2, name.value);
-    return this.judge(text.value, via, params2, buf, start, end2, (j, facts) => {
+    return this.judge(value, via, params2, buf, start, end2, (j, facts) => {
       const prefix = this.openBatch();
       let out;
-      if (j.forward) {
-        const step = this.dryRun?.step(text.value);
+      const step = j.forward ? this.dryRun?.step(value) : void 0;
+      if (j.forward && (step?.sql === void 0 || this.readsBack(step.sql))) {
         this.prepared.statements.set(name.value, {
           id: j.statement.id,
           ...facts,
@@ -3277,12 +4278,29 @@ var Frontend = class {
       } else {
         if (name.value === "") this.prepared.statements.delete("");
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j));
+        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
         out = parseMessage("", FAILING_SQL);
       }
       if (!prefix) return out;
       return Buffer.concat([prefix, out === FORWARD ? buf.subarray(start, end2) : out]);
     });
+  }
+  /**
+   * Whether SQL the gateway writes itself (a dry run's rewrite, sent as UTF-8) reads back as the
+   * same text under the session's client encoding: otherwise the server would run something else.
+   */
+  readsBack(sql) {
+    const bytes = Buffer.from(sql, "utf8");
+    const d = this.replies.state.decode(bytes, 0, bytes.length);
+    return "text" in d && d.text === sql;
+  }
+  unencodable(j) {
+    const encoding = this.replies.state.clientEncoding;
+    return {
+      ...j,
+      forward: false,
+      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`
+    };
   }
   refuse(j) {
     const message2 = j.refusal ?? "guardrail: statement refused";
@@ -3326,10 +4344,18 @@ var Frontend = class {
     if (!catalog) return [j, { texts }];
     const ddl = texts.length === 0 || texts.some(changesCatalog);
     const facts = { texts, ...ddl ? { changesCatalog: true } : {} };
-    const withLineage = (l2) => l2.refuse ? [
-      { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l2.reason}` },
-      facts
-    ] : [j, { ...facts, lineage: l2.statements }];
+    const withLineage = (l2) => {
+      if (l2.refuse)
+        return [
+          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l2.reason}` },
+          facts
+        ];
+      const known = { ...facts, lineage: this.settings.apply(l2.statements) };
+      const held = catalog.masking.config.strict ? strictFindings(l2.statements.flatMap((s) => s.uses ?? [])) : [];
+      if (held.length === 0) return [j, known];
+      const r = this.session.review(j, held, j.statement.via === "prepared");
+      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
+    };
     if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
     const { searchPath } = this.replies;
     const l = catalog.lineage(text, {
@@ -3383,6 +4409,7 @@ function nextBindParams(buf, pos, statement) {
 }
 
 // src/gateway/postgres/startup.ts
+var BAD_LAYOUT = "invalid startup packet layout: expected terminator as last byte";
 async function readStartup(reader, socket) {
   for (; ; ) {
     if (await reader.peek() === 22)
@@ -3394,11 +4421,16 @@ async function readStartup(reader, socket) {
       continue;
     }
     if (code === CANCEL_REQUEST) {
-      if (packet2.length < 16) throw new ProtocolError("malformed CancelRequest");
+      if (packet2.length !== 16) throw new StartupRefused("malformed CancelRequest");
       return { kind: "cancel", pid: packet2.readInt32BE(8), secret: packet2.readInt32BE(12) };
     }
     const major = code >>> 16;
     const minor = code & 65535;
+    if (major < 3) {
+      const text = `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`;
+      throw new StartupRefused(text, Buffer.from(`EFATAL:  ${text}
+\0`));
+    }
     if (major !== 3)
       throw new ProtocolError(
         `unsupported frontend protocol ${major}.${minor}: the gateway speaks 3.0`,
@@ -3409,13 +4441,15 @@ async function readStartup(reader, socket) {
     let pos = 8;
     while (pos < packet2.length && packet2[pos] !== 0) {
       const key = readCString(packet2, pos, packet2.length);
-      if (key.next < 0) throw new ProtocolError("malformed StartupMessage");
+      if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
       const value = readCString(packet2, key.next, packet2.length);
-      if (value.next < 0) throw new ProtocolError("malformed StartupMessage");
+      if (value.next < 0) throw new ProtocolError(BAD_LAYOUT);
       if (key.value.startsWith("_pq_.")) unrecognized.push(key.value);
       else params2[key.value] = value.value;
       pos = value.next;
     }
+    if (pos !== packet2.length - 1) throw new ProtocolError(BAD_LAYOUT);
+    if (!params2.user) throw new ProtocolError("no PostgreSQL user name specified in startup packet", "28000");
     if (minor > 0 || unrecognized.length > 0) socket.write(negotiateProtocolVersion(0, unrecognized));
     return { kind: "startup", params: params2 };
   }
@@ -3480,7 +4514,7 @@ function asSetStatement({ name, value }) {
 }
 
 // src/gateway/postgres/upstream.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { isIP, connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -3583,7 +4617,7 @@ async function negotiateTls(cfg, socket) {
   });
 }
 function md5Hex(data) {
-  return createHash3("md5").update(data).digest("hex");
+  return createHash4("md5").update(data).digest("hex");
 }
 function requirePassword(cfg) {
   if (cfg.password === void 0)
@@ -3693,6 +4727,7 @@ async function serveClient(client, conn, s) {
       if (target) await sendCancel(s.upstream, target.pid, target.secret).catch(() => void 0);
       return;
     }
+    if (s.refuse) throw new ProtocolError(s.refuse, "53300");
     const { params: params2 } = startup;
     const user = params2.user ?? "";
     const database = params2.database || user;
@@ -3738,12 +4773,17 @@ async function serveClient(client, conn, s) {
       session,
       s,
       pathChanged,
-      () => s.cancels.release(keys.pid)
+      () => s.cancels.release(keys.pid, keys.secret)
     );
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
     clearTimeout(timer);
     reader.detach();
+    if (err instanceof StartupRefused) {
+      if (err.reply) client.end(err.reply);
+      else client.end();
+      return;
+    }
     const e = err instanceof ProtocolError ? err : new ProtocolError(err.message, "XX000");
     fatal(client, e.code, e.message);
     try {
@@ -3858,6 +4898,7 @@ var Link = class {
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
       message: (type, buf, start, end2) => {
+        if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
         const d = this.replies.message(type, buf, start, end2);
         if (d === STOP) {
           this.serverHeld = true;
@@ -3882,6 +4923,8 @@ var Link = class {
   serverHeld = false;
   serverWhole = SERVER_WHOLE.slice();
   terminating = false;
+  /** The server's last ErrorResponse was FATAL or PANIC: its closing the link is expected. */
+  serverEnded = false;
   closed = false;
   serverOut;
   clientOut;
@@ -3914,8 +4957,8 @@ var Link = class {
       "error",
       (err) => this.fail("08006", `upstream connection failed: ${err.message}`, "upstream lost")
     );
-    server.on("end", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
-    server.on("close", () => this.fail("08006", "upstream closed the connection", "upstream closed"));
+    server.on("end", () => this.upstreamClosed());
+    server.on("close", () => this.upstreamClosed());
     if (leftover.length > 0) this.push(this.fromClient, leftover);
   }
   /** Frames a chunk; anything thrown (e.g. the transcript failing) ends this connection only. */
@@ -3944,6 +4987,11 @@ var Link = class {
   }
   toClient(buf) {
     if (!this.closed) this.clientOut.send(buf);
+  }
+  /** After the server's own FATAL (e.g. 57P01, terminated) the client has its last error already. */
+  upstreamClosed() {
+    if (this.serverEnded) this.close("upstream ended the session with a FATAL error");
+    else this.fail("08006", "upstream closed the connection", "upstream closed");
   }
   fail(code, message2, reason) {
     if (this.closed) return;
@@ -4010,10 +5058,18 @@ async function startPostgresGateway(options) {
   };
   const sockets = /* @__PURE__ */ new Set();
   let nextConn = 0;
+  const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const refusing = { ...settings, refuse: tooManyClients(maxClients) };
+  let clients = 0;
   const accept = (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    serveClient(socket, ++nextConn, settings).catch(() => socket.destroy());
+    const admitted = clients < maxClients;
+    if (admitted) clients++;
+    socket.once("close", () => {
+      sockets.delete(socket);
+      if (admitted) clients--;
+    });
+    serveClient(socket, ++nextConn, admitted ? settings : refusing).catch(() => socket.destroy());
   };
   const servers = [];
   const tcp = createServer({ noDelay: true }, accept);
@@ -4068,5 +5124,7 @@ export {
   parseUpstreamUrl2,
   postgresSide,
   mysqlSide,
+  openSideEarly,
+  strictFindings,
   startPostgresGateway
 };

@@ -2,17 +2,23 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   createClient,
   errorText,
+  identityOf,
   repoOf,
   resolveTarget,
   scrub,
+  sleep,
   statusOf,
   trackingIssue
-} from "./chunk-LK5F3IY5.js";
+} from "./chunk-3IQHG64W.js";
 import {
+  approvalsNeeded,
+  bodyHash,
+  levelOf,
   marker,
-  parseCommands,
-  renderComment
-} from "./chunk-ZCNM5CIL.js";
+  renderComment,
+  requestHash,
+  tally
+} from "./chunk-FXA6VCN3.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";
@@ -28,18 +34,21 @@ function rateOf(headers) {
     ...Number.isFinite(reset) && reset > 0 ? { resetAt: reset * 1e3 } : {}
   };
 }
+function sinceBefore(createdAt) {
+  return new Date(Date.parse(createdAt) - 1e3).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
 var CommentFeed = class {
-  constructor(octokit, repo, issue, since) {
+  constructor(octokit, repo, issue, createdAt) {
     this.octokit = octokit;
     this.repo = repo;
     this.issue = issue;
-    this.since = since;
+    this.since = sinceBefore(createdAt);
   }
   octokit;
   repo;
   issue;
-  since;
   pages = [];
+  since;
   async read(signal) {
     let changed = false;
     let rate = {};
@@ -74,129 +83,33 @@ var CommentFeed = class {
     }
     if (pages.length !== this.pages.length) changed = true;
     this.pages = pages;
-    return { changed, comments: pages.flatMap((p) => p.items), rate };
+    const byId = /* @__PURE__ */ new Map();
+    for (const c of pages.flatMap((p) => p.items)) byId.set(c.id, c);
+    return { changed, comments: [...byId.values()], rate };
   }
 };
-
-// src/approvals/permission.ts
-var rank = {
-  none: 0,
-  read: 1,
-  triage: 2,
-  write: 3,
-  maintain: 4,
-  admin: 5
-};
-function permissionRank(p) {
-  return rank[p];
-}
-
-// src/approvals/tally.ts
-function isBot(user) {
-  return user.type === "Bot" || user.login.toLowerCase().endsWith("[bot]");
-}
-function sameLogin(a, b) {
-  return a !== void 0 && a.toLowerCase() === b.toLowerCase();
-}
-async function tally(input) {
-  const { policy } = input;
-  const since = Date.parse(input.since);
-  const approvers = policy.approvers?.map((l) => l.toLowerCase());
-  const permissions = /* @__PURE__ */ new Map();
-  const result = { approvals: [], denials: [], ignored: [] };
-  for (const comment of input.comments) {
-    if (comment.id === input.requestCommentId || !comment.user) continue;
-    const commands = parseCommands(comment.body ?? "").filter((c) => c.id === input.requestId);
-    if (commands.length === 0) continue;
-    const command = commands.find((c) => c.verb === "deny") ?? commands[0];
-    const login = comment.user.login;
-    const ignore = (reason) => result.ignored.push({
-      login,
-      verb: command.verb,
-      reason,
-      url: comment.html_url,
-      commentId: comment.id
-    });
-    if (isBot(comment.user)) {
-      ignore("bot account");
-      continue;
-    }
-    if (comment.updated_at !== comment.created_at) {
-      ignore("edited comment");
-      continue;
-    }
-    if (!(Date.parse(comment.created_at) >= since)) {
-      ignore("written before the request");
-      continue;
-    }
-    if (!policy.allowSelfApproval && input.actors.some((a) => sameLogin(a, login))) {
-      ignore("workflow actor");
-      continue;
-    }
-    if (!policy.allowSelfApproval && sameLogin(input.author, login)) {
-      ignore("pull request author");
-      continue;
-    }
-    if (approvers && !approvers.includes(login.toLowerCase())) {
-      ignore("not in the approvers list");
-      continue;
-    }
-    const key = login.toLowerCase();
-    if (!permissions.has(key)) permissions.set(key, input.permissionOf(login));
-    const held = await permissions.get(key);
-    if (permissionRank(held) < permissionRank(policy.permission)) {
-      ignore(held === "none" ? "no repository permission" : `${held} permission`);
-      continue;
-    }
-    const vote = {
-      login,
-      verb: command.verb,
-      commentId: comment.id,
-      ...command.reason ? { reason: command.reason } : {}
-    };
-    (command.verb === "deny" ? result.denials : result.approvals).push(vote);
-  }
-  const distinct = new Set(result.approvals.map((v) => v.login.toLowerCase()));
-  if (result.denials.length > 0) result.decision = "denied";
-  else if (distinct.size >= Math.max(1, policy.required)) result.decision = "approved";
-  return result;
-}
 
 // src/approvals/github.ts
 var RATE_RESERVE = 5;
 var DeadlineReached = class extends Error {
 };
+var MAX_REPOSTS = 3;
 var LOOKBACK_MS = 60 * 6e4;
 var POST_ATTEMPTS = 3;
 var REACTION = { approve: "+1", deny: "-1", ignored: "eyes" };
-function levelOf(data) {
-  const p = data.user?.permissions;
-  if (p) {
-    if (p.admin) return "admin";
-    if (p.maintain) return "maintain";
-    if (p.push) return "write";
-    if (p.triage) return "triage";
-    if (p.pull) return "read";
-    return "none";
-  }
-  const role = data.role_name ?? data.permission;
-  return role === "admin" || role === "maintain" || role === "write" || role === "triage" || role === "read" ? role : "none";
-}
 function actorsOf(request) {
   const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
   return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a) => !!a);
 }
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
+function tamperingOf(comments, posted) {
+  const now = comments.find((c) => c.id === posted.id);
+  if (!now) return "was deleted";
+  if (now.updated_at !== now.created_at || bodyHash(now.body) !== posted.written)
+    return "was edited by someone other than guardrail";
+  return void 0;
+}
+function voidedOf(voided) {
+  return voided.length ? { voided: [...voided] } : {};
 }
 function readEvent(path) {
   if (!path) return void 0;
@@ -224,6 +137,8 @@ var GitHubChannel = class {
   octokit;
   log;
   tracking = /* @__PURE__ */ new Map();
+  target;
+  identity;
   /** Whatever an error says, the token never leaves this object. */
   errorText(err) {
     return errorText(err, this.options.token);
@@ -243,7 +158,8 @@ var GitHubChannel = class {
       hashes: decision === "approved" ? fields.hashes ?? [] : [],
       ...fields.reason ? { reason: fields.reason } : {},
       ...fields.url ? { url: fields.url } : {},
-      ...fields.ignored?.length ? { ignored: fields.ignored } : {}
+      ...fields.ignored?.length ? { ignored: fields.ignored } : {},
+      ...fields.voided?.length ? { voided: fields.voided } : {}
     };
   }
   aborted(signal, fields = {}) {
@@ -270,6 +186,16 @@ var GitHubChannel = class {
       fn(bounded).then(resolve, reject).finally(() => bounded.removeEventListener("abort", stop));
     });
   }
+  /** Who the token acts as: the report, tracking issue and request comments are known by it. */
+  whoAmI(signal) {
+    if (!this.identity) {
+      this.identity = identityOf(this.octokit, signal, this.options.identity);
+      this.identity.catch(() => {
+        this.identity = void 0;
+      });
+    }
+    return this.identity;
+  }
   repo(request) {
     return repoOf(this.options.repository ?? request.job.repository);
   }
@@ -277,7 +203,7 @@ var GitHubChannel = class {
     const key = `${repo.owner}/${repo.repo}:${request.job.workflow}`;
     let found = this.tracking.get(key);
     if (!found) {
-      found = trackingIssue(this.octokit, repo, request.job, signal);
+      found = trackingIssue(this.octokit, repo, request.job, () => this.whoAmI(signal), signal);
       found.catch(() => this.tracking.delete(key));
       this.tracking.set(key, found);
     }
@@ -339,7 +265,7 @@ var GitHubChannel = class {
           signal,
           deadline
         );
-        return data;
+        return { ...data, written: bodyHash(data.body ?? body) };
       } catch (err) {
         const status = statusOf(err);
         const refused = status !== void 0 && status >= 400 && status < 500;
@@ -351,12 +277,14 @@ var GitHubChannel = class {
         const found = await this.call((s) => this.findPosted(repo, issue, id, s), signal, deadline).catch(
           () => void 0
         );
-        if (found) return found;
+        if (found) return { ...found, written: bodyHash(found.body) };
         await sleep((this.options.retryBaseMs ?? 1e3) * attempt * attempt, signal);
       }
     }
   }
+  /** The comment a lost POST created: the request's marker, written by the token's own identity. */
   async findPosted(repo, issue, id, signal) {
+    const me = (await this.whoAmI(signal)).toLowerCase();
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
       ...repo,
       issue_number: issue,
@@ -364,47 +292,91 @@ var GitHubChannel = class {
       per_page: 100,
       request: { signal }
     });
-    return comments.find((c) => c.body?.startsWith(marker(id)));
+    return comments.find((c) => c.body?.startsWith(marker(id)) && c.user?.login.toLowerCase() === me);
   }
   async run(request, signal) {
-    const { policy } = this.options;
     const deadline = request.deadline.getTime();
     if (signal.aborted) return this.aborted(signal);
     const repo = this.repo(request);
     let target;
     try {
-      target = await this.call(
-        (s) => resolveTarget(
-          this.octokit,
-          repo,
-          request.job,
-          readEvent(this.options.eventPath ?? process.env.GITHUB_EVENT_PATH),
-          s,
-          () => this.trackingIssue(repo, request, s)
-        ),
-        signal,
-        deadline
-      );
+      target = await this.call((s) => this.targetOf(repo, request, s), signal, deadline);
     } catch (err) {
       return this.failed(err, "could not find a pull request or issue to ask on", signal);
     }
-    let comment;
-    try {
-      comment = await this.post(
-        repo,
-        target.number,
-        request.id,
-        renderComment(request, { policy, now: /* @__PURE__ */ new Date() }),
-        signal,
-        deadline
-      );
-    } catch (err) {
-      return this.failed(err, "could not post the approval request", signal);
+    if (target.authorUnknown) {
+      this.log(`approval ${request.id}: author unknown (${target.authorUnknown})`);
+      const { approvers } = this.options.policy;
+      const needed = approvalsNeeded(this.options.policy, true);
+      if (approvers && approvers.length < needed)
+        return this.outcome("denied", {
+          reason: `the change's author is unknown (${target.authorUnknown}), so ${needed} distinct approvers are needed, but the policy lists only ${approvers.length}`
+        });
     }
-    this.log(`approval ${request.id} requested: ${comment.html_url}`);
-    const outcome = await this.wait(request, repo, target, comment, deadline, signal);
-    await this.finish(repo, comment.id, request, outcome);
-    return outcome;
+    const voided = [];
+    for (; ; ) {
+      let comment;
+      const notice = voided.length ? `The earlier request comment ${voided.at(-1).url} was changed by someone other than guardrail: it is void, and decisions on it do not count. Decide here.` : void 0;
+      try {
+        comment = await this.post(
+          repo,
+          target.number,
+          request.id,
+          renderComment(request, this.context(target, notice)),
+          signal,
+          deadline
+        );
+      } catch (err) {
+        return { ...this.failed(err, "could not post the approval request", signal), ...voidedOf(voided) };
+      }
+      this.log(`approval ${request.id} requested: ${comment.html_url}`);
+      const waited = await this.wait(request, repo, target, comment, deadline, signal);
+      if ("tampered" in waited) {
+        voided.push({ url: comment.html_url, reason: waited.tampered });
+        this.log(
+          `approval ${request.id}: request comment ${comment.html_url} ${waited.tampered}; it is void`
+        );
+        if (voided.length > MAX_REPOSTS) {
+          return this.outcome("denied", {
+            reason: `the request comment was changed by someone else ${voided.length} times`,
+            ...voidedOf(voided)
+          });
+        }
+        continue;
+      }
+      const outcome = { ...waited, ...voidedOf(voided) };
+      await this.finish(repo, comment, renderComment(request, { ...this.context(target, notice), outcome }));
+      return outcome;
+    }
+  }
+  context(target, notice) {
+    return {
+      policy: this.options.policy,
+      now: /* @__PURE__ */ new Date(),
+      ...target.authorUnknown ? { authorUnknown: target.authorUnknown } : {},
+      ...notice ? { notice } : {}
+    };
+  }
+  /** One target per channel: a run has one event and one commit, and the lookups cost calls. */
+  targetOf(repo, request, signal) {
+    if (!this.target) {
+      this.target = resolveTarget({
+        octokit: this.octokit,
+        repo,
+        job: request.job,
+        payload: readEvent(this.options.eventPath ?? process.env.GITHUB_EVENT_PATH),
+        signal,
+        timing: {
+          lagMs: this.options.pullRequestLagMs ?? 15e3,
+          baseMs: Math.min(1e3, this.options.retryBaseMs ?? 1e3)
+        },
+        tracking: () => this.trackingIssue(repo, request, signal)
+      });
+      this.target.catch(() => {
+        this.target = void 0;
+      });
+    }
+    return this.target;
   }
   async wait(request, repo, target, comment, deadline, signal) {
     const { policy } = this.options;
@@ -412,6 +384,8 @@ var GitHubChannel = class {
     const maxFailures = this.options.maxConsecutiveFailures ?? 10;
     const feed = new CommentFeed(this.octokit, repo, target.number, comment.created_at);
     const seen = /* @__PURE__ */ new Set();
+    const bodies = /* @__PURE__ */ new Map();
+    const hash = requestHash(request);
     const url = comment.html_url;
     let latest;
     let failures = 0;
@@ -427,16 +401,24 @@ var GitHubChannel = class {
         failures = 0;
         pauseUntil = this.pauseFor(read.rate);
         unjudged ||= read.changed;
+        if (read.changed) {
+          const tampered = tamperingOf(read.comments, comment);
+          if (tampered) return { tampered };
+        }
         if (unjudged && pauseUntil <= Date.now()) {
           const t = await this.call(
             (s) => tally({
               requestId: request.id,
+              requestHash: hash,
               requestCommentId: comment.id,
               since: comment.created_at,
               comments: read.comments,
               policy,
               actors: actorsOf(request),
               ...target.author ? { author: target.author } : {},
+              contributors: target.contributors,
+              ...target.authorUnknown ? { authorUnknown: target.authorUnknown } : {},
+              bodies,
               permissionOf: (login) => this.permissionOf(repo, login, s)
             }),
             signal,
@@ -494,18 +476,31 @@ var GitHubChannel = class {
     );
     return rate.resetAt + 1e3;
   }
-  /** Best effort: the outcome stands whether or not the comment can be updated. */
-  async finish(repo, commentId, request, outcome) {
-    const body = renderComment(request, { policy: this.options.policy, now: /* @__PURE__ */ new Date(), outcome });
+  /**
+   * Best effort: the outcome stands whether or not the comment can be updated. A comment someone
+   * else has edited since it was read is left as it is: rewriting it would erase the evidence.
+   */
+  async finish(repo, comment, body) {
+    const signal = AbortSignal.timeout(this.options.requestTimeoutMs ?? 6e4);
     try {
+      const { data } = await this.octokit.rest.issues.getComment({
+        ...repo,
+        comment_id: comment.id,
+        request: { signal }
+      });
+      const tampered = tamperingOf([data], comment);
+      if (tampered) {
+        this.log(`not recording the outcome on ${comment.html_url}: it ${tampered}`);
+        return;
+      }
       await this.octokit.rest.issues.updateComment({
         ...repo,
-        comment_id: commentId,
+        comment_id: comment.id,
         body,
-        request: { signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 6e4), retries: 1 }
+        request: { signal, retries: 1 }
       });
     } catch (err) {
-      this.log(`could not record the outcome on comment ${commentId}: ${this.errorText(err)}`);
+      this.log(`could not record the outcome on comment ${comment.id}: ${this.errorText(err)}`);
     }
   }
 };

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   __commonJS,
   __require
-} from "./chunk-JYUWKEP5.js";
+} from "./chunk-6MG4NLIR.js";
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({

@@ -2,10 +2,11 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   esm_default,
   require_promise
-} from "./chunk-IFOOGZBA.js";
+} from "./chunk-FVSN3TUE.js";
+import "./chunk-WLKLOQWD.js";
 import {
   __toESM
-} from "./chunk-JYUWKEP5.js";
+} from "./chunk-6MG4NLIR.js";
 
 // src/cli/replay-against.ts
 var import_promise = __toESM(require_promise(), 1);

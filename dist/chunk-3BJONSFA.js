@@ -1,8 +1,16 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  plural
+} from "./chunk-D7GJ7SEI.js";
+import {
+  loadPolicy
+} from "./chunk-J4ZOY4GF.js";
+import {
   DEFAULT_POLICY_PATH,
+  MigrationJudge,
   PolicyError,
   RULES,
+  actionFor,
   analyzeMysqlScript,
   analyzePostgres,
   decide,
@@ -10,23 +18,132 @@ import {
   isRuleId,
   lex,
   loadAnalyzers,
-  loadPolicy,
   locationOf,
+  overrideFor,
   verdictLevel
-} from "./chunk-E6F2STDG.js";
+} from "./chunk-HUVZLV3T.js";
 import {
   UsageError,
+  command,
   parse
-} from "./chunk-5YNDTKBO.js";
+} from "./chunk-XA3WZ7XZ.js";
 
 // src/cli/check.ts
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
-var usage = "guardrail check [--dialect postgres|mysql] [--policy FILE] [--format text|json|sarif] [--fail-on deny|review|warn|never] PATH...";
+import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
+import { join as join2, relative as relative2 } from "node:path";
+
+// src/cli/check-history.ts
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+var BaseRefError = class extends Error {
+};
+function git(cwd, args, input) {
+  const r = spawnSync("git", args, { cwd, maxBuffer: 1 << 30, ...input ? { input } : {} });
+  if (r.error) throw new BaseRefError(`git ${args[0]}: ${r.error.message}`);
+  if (r.status !== 0) throw new BaseRefError(`git ${args.join(" ")}: ${r.stderr.toString().trim()}`);
+  return r.stdout;
+}
+function readBase(paths, ref) {
+  const tmp = mkdtempSync(join(tmpdir(), "guardrail-base-"));
+  try {
+    const mapped = /* @__PURE__ */ new Map();
+    const out = [];
+    for (const p of paths) {
+      const abs = resolve(p);
+      const dir = existsSync(abs) && statSync(abs).isDirectory() ? abs : dirname(abs);
+      const root = git(dir, ["rev-parse", "--show-toplevel"]).toString().trim();
+      const found = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: root });
+      if (found.status !== 0) throw new BaseRefError(`--base ${ref}: no such commit in ${root}`);
+      const commit = found.stdout.toString().trim();
+      const rel = relative(root, abs) || ".";
+      const dest = join(tmp, String(out.length));
+      const listed = git(root, ["ls-tree", "-r", "--name-only", commit, "--", rel]).toString().trim();
+      if (listed !== "") {
+        const tar = git(root, ["archive", "--format=tar", commit, "--", rel]);
+        mkdirSync(dest, { recursive: true });
+        const x = spawnSync("tar", ["-x", "-C", dest], { input: tar });
+        if (x.status !== 0)
+          throw new BaseRefError(`cannot unpack ${ref}:${rel}: ${x.stderr.toString().trim()}`);
+      }
+      const base = join(dest, rel);
+      mapped.set(abs, base);
+      if (existsSync(base)) out.push(base);
+    }
+    return {
+      paths: out,
+      isChanged(file) {
+        const abs = resolve(file);
+        for (const [orig, base] of mapped) {
+          const r = relative(orig, abs);
+          if (r.startsWith("..")) continue;
+          const copy = r === "" ? base : join(base, r);
+          return !existsSync(copy) || !readFileSync(copy).equals(readFileSync(abs));
+        }
+        return true;
+      },
+      dispose: () => rmSync(tmp, { recursive: true, force: true })
+    };
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+// src/cli/check.ts
+var spec = command({
+  name: "check",
+  summary: "judge migration files with the gateway's parser and policy, before anything connects",
+  positionals: "PATH...",
+  description: [
+    "Reads .sql files (directories are walked in migration order: Flyway V1__, numbered, then R__)",
+    "and judges every statement with the policy. With --base REF the files present at REF (read",
+    "from git) are applied history and only the files added or changed since are judged, as one",
+    "session; without it each file is its own session, earlier files its history. A comment",
+    "`-- guardrail:allow <rule> <reason>` suppresses that rule for the next statement.",
+    "Exit code: 1 when a statement is at or above --fail-on or a suppression is invalid;",
+    "2 when a file or the policy cannot be read."
+  ],
+  options: {
+    dialect: {
+      type: "string",
+      value: "postgres|mysql",
+      description: "SQL dialect of the files; without it, the policy's `dialect`, else postgres"
+    },
+    policy: {
+      type: "string",
+      value: "FILE",
+      description: "policy file; without it, .github/guardrail.yml if it exists, else the built-in policy"
+    },
+    format: { type: "string", value: "text|json|sarif", default: "text", description: "output format" },
+    "fail-on": {
+      type: "string",
+      value: "deny|review|warn|never",
+      default: "review",
+      description: "exit 1 when a statement gets this action or a stronger one"
+    },
+    base: {
+      type: "string",
+      value: "REF",
+      description: "a git ref whose migration files are already applied: they define the schema"
+    }
+  },
+  examples: [
+    { args: "examples/migrations" },
+    { args: "--base origin/main migrations/", note: "judge only what this branch adds" },
+    {
+      args: "--format sarif --fail-on never migrations/ > guardrail.sarif",
+      note: "a report for code scanning"
+    }
+  ]
+});
 var CheckReadError = class extends Error {
 };
+var CheckBaseError = class extends CheckReadError {
+};
 function isDownFile(name) {
-  return /\.down\.sql$/i.test(name) || /^U\d/.test(name);
+  return /(^|\.)down\.sql$/i.test(name) || /^U\d/.test(name);
 }
 function orderKey(name) {
   const flyway = /^V(\d+(?:[._]\d+)*)__/i.exec(name);
@@ -47,16 +164,16 @@ function compareKeys(a, b) {
 }
 function walkDir(dir) {
   const entries = readdirSync(dir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name) && !isDownFile(e.name)).map((e) => e.name).sort((a, b) => compareKeys(orderKey(a), orderKey(b))).map((n) => join(dir, n));
+  const files = entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name) && !isDownFile(e.name)).map((e) => e.name).sort((a, b) => compareKeys(orderKey(a), orderKey(b))).map((n) => join2(dir, n));
   const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules").map((e) => e.name).sort();
-  return [...files, ...subdirs.flatMap((d) => walkDir(join(dir, d)))];
+  return [...files, ...subdirs.flatMap((d) => walkDir(join2(dir, d)))];
 }
 function migrationFiles(paths) {
   const out = [];
   for (const p of paths) {
     let isDir;
     try {
-      isDir = statSync(p).isDirectory();
+      isDir = statSync2(p).isDirectory();
     } catch (err) {
       throw new CheckReadError(`cannot read ${p}: ${err.message}`);
     }
@@ -98,7 +215,10 @@ function suppressionsOf(file, text, problems) {
 function analyzePostgresFile(text, ctx) {
   const whole = analyzePostgres(text, ctx);
   const broken = whole.statements.length === 1 && whole.findings.some((f) => f.rule === "opaque/unparseable" || f.rule === "opaque/oversized");
-  const lexed = broken ? lex(text, { dialect: "postgres", standardConformingStrings: ctx.standardConformingStrings !== false }) : void 0;
+  const lexed = broken ? lex(text, {
+    dialect: "postgres",
+    standardConformingStrings: ctx.postgres?.standardConformingStrings !== false
+  }) : void 0;
   if (!lexed || lexed.semicolons.length === 0) return whole.statements;
   const out = [];
   let from = 0;
@@ -126,21 +246,66 @@ function locate(text, statements) {
     };
   });
 }
+function readMigration(file) {
+  try {
+    return upPart(readFileSync2(file, "utf8"));
+  } catch (err) {
+    throw new CheckReadError(`cannot read ${file}: ${err.message}`);
+  }
+}
+function judgedFiles(paths, base, learn) {
+  const files = migrationFiles(paths);
+  if (base === void 0) return files;
+  let history;
+  try {
+    history = readBase(paths, base);
+  } catch (err) {
+    if (err instanceof BaseRefError) throw new CheckBaseError(err.message);
+    throw err;
+  }
+  try {
+    for (const file of migrationFiles(history.paths)) learn(readMigration(file));
+    return files.filter((f) => history.isChanged(f));
+  } finally {
+    history.dispose();
+  }
+}
+function nextSession(pg, my) {
+  const m = pg.memory;
+  const memory = m && {
+    functions: m.functions,
+    prepared: /* @__PURE__ */ new Map(),
+    tables: /* @__PURE__ */ new Set(),
+    temporaryTables: /* @__PURE__ */ new Set(),
+    ...m.triggers ? { triggers: m.triggers } : {}
+  };
+  const routines = my.mysql?.routines;
+  return [
+    { dialect: "postgres", ...memory ? { memory } : {} },
+    { dialect: "mysql", ...routines ? { mysql: { routines } } : {} }
+  ];
+}
 async function checkFiles(paths, opts = {}) {
   await loadAnalyzers();
   const policy = opts.policy ?? defaultPolicy();
   const dialect = opts.dialect ?? policy.dialect ?? "postgres";
-  const files = migrationFiles(paths);
-  const result = { dialect, files, statements: [], problems: [] };
-  const pgCtx = { dialect: "postgres" };
+  const judge = new MigrationJudge({ dialect, dataChanges: true });
+  let pgCtx = { dialect: "postgres" };
   let myCtx = { dialect: "mysql" };
+  const files = judgedFiles(paths, opts.base, (text) => {
+    judge.history(text, myCtx.sqlMode);
+    if (dialect === "postgres") analyzePostgres(text, pgCtx);
+    else myCtx = { ...myCtx, mysql: analyzeMysqlScript(text, myCtx).after };
+  });
+  if (opts.base !== void 0) [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
+  const result = { dialect, files, statements: [], problems: [] };
   for (const file of files) {
-    let text;
-    try {
-      text = upPart(readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new CheckReadError(`cannot read ${file}: ${err.message}`);
+    const text = readMigration(file);
+    if (opts.base === void 0) {
+      [pgCtx, myCtx] = nextSession(pgCtx, myCtx);
+      judge.newChange();
     }
+    const sqlMode = myCtx.sqlMode;
     let statements;
     if (dialect === "postgres") statements = analyzePostgresFile(text, pgCtx);
     else {
@@ -152,11 +317,14 @@ async function checkFiles(paths, opts = {}) {
         mysql: a.after
       };
     }
+    const analyzed = statements;
+    statements = judge.judge({ text, statements, ...sqlMode !== void 0 ? { sqlMode } : {} });
     const located = locate(text, statements);
     const suppressions = suppressionsOf(file, text, result.problems);
     const used = /* @__PURE__ */ new Set();
-    for (const l of located) {
+    for (const [i, l] of located.entries()) {
       const mine = suppressions.filter((s) => targetOf(s, located) === l);
+      const atRunTime = analyzed[i].findings;
       const findings = [];
       const suppressed = [];
       for (const f of l.statement.findings) {
@@ -174,7 +342,8 @@ async function checkFiles(paths, opts = {}) {
         hash: l.statement.hash,
         findings,
         suppressed,
-        verdict: decide({ findings }, policy)
+        verdict: decide({ findings }, policy),
+        ...atRunTime !== l.statement.findings ? { gateway: atRunTime } : {}
       });
     }
     for (const s of suppressions) {
@@ -203,18 +372,37 @@ function escapeProperty(s) {
 function findingAction(f, policy) {
   return verdictLevel(decide({ findings: [f] }, policy));
 }
+function describeOverride(o, policy) {
+  const where = o.line !== void 0 && policy.source ? `${policy.source}:${o.line}` : "the policy";
+  const match = [
+    o.rule !== void 0 ? `rule ${o.rule}` : "",
+    o.category !== void 0 ? `category ${o.category}` : "",
+    o.objects !== void 0 ? `objects ${o.objects.join(", ")}` : ""
+  ].filter(Boolean);
+  return `override at ${where}${match.length ? ` (${match.join(", ")})` : ""}`;
+}
+function allowedBy(f, policy) {
+  if (actionFor(f, policy) !== "allow") return void 0;
+  const o = overrideFor(f, policy);
+  if (o) return describeOverride(o, policy);
+  return Object.hasOwn(policy.rules, f.rule) ? `rules.${f.rule}: allow` : `categories.${f.category}: allow`;
+}
 function position(f, s) {
   return f.location ?? { line: s.line, column: s.column };
 }
 function renderText(result, policy, cwd, github) {
   const lines = [];
   for (const s of result.statements) {
-    const file = relative(cwd, s.file) || s.file;
+    const file = relative2(cwd, s.file) || s.file;
     for (const f of s.findings) {
       const { line, column } = position(f, s);
-      lines.push(`${file}:${line}:${column} ${f.rule} ${f.message}`);
+      const allowed2 = allowedBy(f, policy);
+      lines.push(
+        `${file}:${line}:${column} ${f.rule}${allowed2 ? ` allowed by ${allowed2}:` : ""} ${f.message}`
+      );
       if (github) {
-        const level = LEVELS[findingAction(f, policy)] >= LEVELS.review ? "error" : "warning";
+        const action = findingAction(f, policy);
+        const level = allowed2 ? "notice" : LEVELS[action] >= LEVELS.review ? "error" : "warning";
         lines.push(
           `::${level} file=${escapeProperty(file)},line=${line},col=${column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`
         );
@@ -226,7 +414,7 @@ function renderText(result, policy, cwd, github) {
     }
   }
   for (const p of result.problems) {
-    const file = relative(cwd, p.file) || p.file;
+    const file = relative2(cwd, p.file) || p.file;
     lines.push(`${file}:${p.line}:1 guardrail:allow ${p.severity}: ${p.message}`);
     if (github)
       lines.push(`::${p.severity} file=${escapeProperty(file)},line=${p.line}::${escapeData(p.message)}`);
@@ -237,8 +425,12 @@ function renderText(result, policy, cwd, github) {
     if (level !== "allow") counts[level]++;
   }
   const suppressed = result.statements.reduce((n, s) => n + s.suppressed.length, 0);
+  const allowed = result.statements.reduce(
+    (n, s) => n + s.findings.filter((f) => allowedBy(f, policy) !== void 0).length,
+    0
+  );
   lines.push(
-    `${result.files.length} files, ${result.statements.length} statements: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${suppressed} findings suppressed`
+    `${plural(result.files.length, "file")}, ${plural(result.statements.length, "statement")}: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${plural(allowed, "finding")} allowed by the policy, ${plural(suppressed, "finding")} suppressed`
   );
   return lines.join("\n");
 }
@@ -267,7 +459,7 @@ function toSarif(result, policy, cwd) {
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: (relative(cwd, s.file) || s.file).split("\\").join("/") },
+              artifactLocation: { uri: (relative2(cwd, s.file) || s.file).split("\\").join("/") },
               region: { startLine: line, startColumn: column }
             }
           }
@@ -305,12 +497,7 @@ function toSarif(result, policy, cwd) {
 }
 var FAIL_ON = ["deny", "review", "warn", "never"];
 async function run(argv) {
-  const { values, positionals } = parse(argv, {
-    dialect: { type: "string" },
-    policy: { type: "string" },
-    format: { type: "string", default: "text" },
-    "fail-on": { type: "string", default: "review" }
-  });
+  const { values, positionals } = parse(argv, spec);
   if (positionals.length === 0) throw new UsageError("name at least one migration file or directory");
   if (values.dialect !== void 0 && values.dialect !== "postgres" && values.dialect !== "mysql") {
     throw new UsageError(`--dialect must be postgres or mysql, not ${values.dialect}`);
@@ -324,7 +511,7 @@ async function run(argv) {
   }
   let policy;
   try {
-    const path = values.policy ?? (existsSync(DEFAULT_POLICY_PATH) ? DEFAULT_POLICY_PATH : void 0);
+    const path = values.policy ?? (existsSync2(DEFAULT_POLICY_PATH) ? DEFAULT_POLICY_PATH : void 0);
     policy = path ? loadPolicy(path) : defaultPolicy();
   } catch (err) {
     if (err instanceof PolicyError) {
@@ -337,7 +524,8 @@ async function run(argv) {
   try {
     result = await checkFiles(positionals, {
       policy,
-      ...values.dialect ? { dialect: values.dialect } : {}
+      ...values.dialect ? { dialect: values.dialect } : {},
+      ...values.base ? { base: values.base } : {}
     });
   } catch (err) {
     if (err instanceof CheckReadError) {
@@ -357,8 +545,9 @@ async function run(argv) {
 }
 
 export {
-  usage,
+  spec,
   CheckReadError,
+  CheckBaseError,
   migrationFiles,
   checkFiles,
   toSarif,

@@ -5,9 +5,11 @@ import {
 } from "./chunk-UFPKOEU3.js";
 
 // src/approvals/commands.ts
+import { createHash } from "node:crypto";
 var COMMAND = /^\/guardrail[ \t]+(approve|deny)[ \t]+(\S+)(?:[ \t]+(\S.*?))?[ \t]*$/i;
 var FENCE = /^[ \t]{0,3}(`{3,}|~{3,})/;
 var MAX_REASON = 500;
+var SHORT_HASH = 12;
 function parseCommands(body) {
   const commands = [];
   let fence;
@@ -24,14 +26,147 @@ function parseCommands(body) {
     const m = COMMAND.exec(raw.trim());
     if (!m) continue;
     const verb = m[1].toLowerCase();
-    const reason = m[3]?.slice(0, MAX_REASON);
-    if (verb === "approve" && reason !== void 0) continue;
-    commands.push({ verb, id: m[2], ...reason ? { reason } : {} });
+    const rest = m[3];
+    if (verb === "deny") {
+      const reason = rest?.slice(0, MAX_REASON);
+      commands.push({ verb, id: m[2], ...reason ? { reason } : {} });
+      continue;
+    }
+    if (rest !== void 0 && /\s/.test(rest)) continue;
+    commands.push({ verb, id: m[2], ...rest ? { hash: rest.toLowerCase() } : {} });
   }
   return commands;
 }
-function commandFor(verb, id) {
-  return verb === "approve" ? `/guardrail approve ${id}` : `/guardrail deny ${id} <reason>`;
+function requestHash(request) {
+  const [only] = request.statements;
+  if (!request.batch && request.statements.length === 1 && only) return only.hash.toLowerCase();
+  return createHash("sha256").update(request.statements.map((s) => s.hash.toLowerCase()).join("\n")).digest("hex");
+}
+function hashMatches(typed, full) {
+  return typed !== void 0 && typed.length >= SHORT_HASH && full.startsWith(typed);
+}
+function commandFor(verb, id, hash) {
+  return verb === "approve" ? `/guardrail approve ${id} ${hash.slice(0, SHORT_HASH)}` : `/guardrail deny ${id} <reason>`;
+}
+
+// src/approvals/tally.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/approvals/permission.ts
+var rank = {
+  none: 0,
+  read: 1,
+  triage: 2,
+  write: 3,
+  maintain: 4,
+  admin: 5
+};
+function permissionRank(p) {
+  return rank[p];
+}
+var BASE_ROLES = /* @__PURE__ */ new Set(["read", "triage", "write", "maintain", "admin"]);
+var isRole = (r) => typeof r === "string" && BASE_ROLES.has(r);
+function levelOf(data) {
+  const p = data.user?.permissions;
+  const role = isRole(data.role_name) ? data.role_name : void 0;
+  const legacy = isRole(data.permission) ? data.permission : "none";
+  if (!p) return role ?? legacy;
+  const flags = p.admin ? "admin" : p.maintain ? "maintain" : p.push ? "write" : p.triage ? "triage" : p.pull ? "read" : "none";
+  if (role === "maintain" && flags === "write" && p.maintain === void 0) return "maintain";
+  if (role === "triage" && flags === "read" && p.triage === void 0) return "triage";
+  return flags;
+}
+
+// src/approvals/tally.ts
+function isBot(user) {
+  return user.type === "Bot" || user.login.toLowerCase().endsWith("[bot]");
+}
+function sameLogin(a, b) {
+  return a !== void 0 && a.toLowerCase() === b.toLowerCase();
+}
+function bodyHash(body) {
+  return createHash2("sha256").update((body ?? "").replace(/\r\n/g, "\n")).digest("hex");
+}
+var FLOOR = "write";
+function approvalsNeeded(policy, authorUnknown) {
+  const base = Math.max(1, policy.required);
+  return authorUnknown && !policy.allowSelfApproval ? base + 1 : base;
+}
+async function tally(input) {
+  const { policy } = input;
+  const since = Date.parse(input.since);
+  const approvers = policy.approvers?.map((l) => l.toLowerCase());
+  const permissions = /* @__PURE__ */ new Map();
+  const result = { approvals: [], denials: [], ignored: [] };
+  for (const comment of input.comments) {
+    if (comment.id === input.requestCommentId || !comment.user) continue;
+    const hash = bodyHash(comment.body);
+    const first = input.bodies.get(comment.id);
+    if (first === void 0) input.bodies.set(comment.id, hash);
+    const commands = parseCommands(comment.body ?? "").filter((c) => c.id === input.requestId);
+    if (commands.length === 0) continue;
+    const command = commands.find((c) => c.verb === "deny") ?? commands[0];
+    const login = comment.user.login;
+    const ignore = (reason) => result.ignored.push({
+      login,
+      verb: command.verb,
+      reason,
+      url: comment.html_url,
+      commentId: comment.id
+    });
+    if (isBot(comment.user)) {
+      ignore("bot account");
+      continue;
+    }
+    if (comment.updated_at !== comment.created_at || first !== void 0 && first !== hash) {
+      ignore("edited comment");
+      continue;
+    }
+    if (!(Date.parse(comment.created_at) >= since) || comment.id < input.requestCommentId) {
+      ignore("written before the request");
+      continue;
+    }
+    if (!policy.allowSelfApproval && input.actors.some((a) => sameLogin(a, login))) {
+      ignore("workflow actor");
+      continue;
+    }
+    if (!policy.allowSelfApproval && sameLogin(input.author, login)) {
+      ignore("pull request author");
+      continue;
+    }
+    if (!policy.allowSelfApproval && input.contributors?.some((c) => sameLogin(c, login))) {
+      ignore("committer of the change");
+      continue;
+    }
+    if (command.verb === "approve" && !hashMatches(command.hash, input.requestHash)) {
+      ignore(command.hash === void 0 ? "no statement hash" : "statement hash does not match");
+      continue;
+    }
+    if (approvers && !approvers.includes(login.toLowerCase())) {
+      ignore("not in the approvers list");
+      continue;
+    }
+    const key = login.toLowerCase();
+    if (!permissions.has(key)) permissions.set(key, input.permissionOf(login));
+    const held = await permissions.get(key);
+    const needed = Math.max(permissionRank(policy.permission), permissionRank(FLOOR));
+    if (permissionRank(held) < needed) {
+      ignore(held === "none" ? "no repository permission" : `${held} permission`);
+      continue;
+    }
+    const vote = {
+      login,
+      verb: command.verb,
+      commentId: comment.id,
+      ...command.reason ? { reason: command.reason } : {}
+    };
+    (command.verb === "deny" ? result.denials : result.approvals).push(vote);
+  }
+  const distinct = new Set(result.approvals.map((v) => v.login.toLowerCase()));
+  if (result.denials.length > 0) result.decision = "denied";
+  else if (distinct.size >= approvalsNeeded(policy, input.authorUnknown !== void 0))
+    result.decision = "approved";
+  return result;
 }
 
 // src/approvals/render.ts
@@ -161,31 +296,42 @@ function ignoredLines(outcome) {
     )
   ];
 }
-function whoMayDecide(policy) {
-  const n = Math.max(1, policy.required);
+function whoMayDecide(policy, authorUnknown) {
+  const n = approvalsNeeded(policy, authorUnknown !== void 0);
   const parts = [
     n === 1 ? `an approval from a person with ${policy.permission} permission` : `${n} approvals from different people with ${policy.permission} permission`
   ];
   if (policy.approvers?.length)
     parts.push(`listed as approvers (${policy.approvers.map(escapeInline).join(", ")})`);
-  if (!policy.allowSelfApproval) parts.push("other than the workflow actor and the pull request author");
-  return `Needs ${parts.join(", ")}. Commands count only in new, unedited comments; one deny from such a person wins.`;
+  if (!policy.allowSelfApproval)
+    parts.push("other than the workflow actor and the pull request\u2019s author and committers");
+  const lines = [
+    `Needs ${parts.join(", ")}. Commands count only in new, unedited comments; one deny from such a person wins.`
+  ];
+  if (authorUnknown && !policy.allowSelfApproval)
+    lines.push(
+      "",
+      `**The author of this change is unknown** (${escapeInline(authorUnknown)}): whoever wrote it could approve it, so it needs one approver more than the policy's ${Math.max(1, policy.required)}.`
+    );
+  return lines;
 }
 function decideLines(request, ctx) {
   const deadline = request.deadline.toISOString();
   if (ctx.outcome) return [`Request id: ${inlineCode(request.id)}. Deadline was ${deadline}.`];
+  const hash = requestHash(request);
+  const what = request.batch || request.statements.length > 1 ? "the batch hash" : "the statement hash";
   return [
     `Request id: ${inlineCode(request.id)}. Deadline: ${deadline} (${relative(request.deadline, ctx.now)}).`,
     "",
-    whoMayDecide(ctx.policy),
+    ...whoMayDecide(ctx.policy, ctx.authorUnknown),
     "",
-    "To approve, comment on a line of its own:",
+    `To approve, comment on a line of its own: the request id, then ${what} ${inlineCode(hash.slice(0, SHORT_HASH))} (its first ${SHORT_HASH} digits), so that what you approve is exactly what runs:`,
     "",
-    fenced(commandFor("approve", request.id)),
+    fenced(commandFor("approve", request.id, hash)),
     "",
     "To deny:",
     "",
-    fenced(commandFor("deny", request.id))
+    fenced(commandFor("deny", request.id, hash))
   ];
 }
 function renderComment(request, ctx) {
@@ -197,6 +343,7 @@ function renderComment(request, ctx) {
     `### guardrail: ${what} needs approval (${inlineCode(request.id)})`,
     "",
     ...ctx.outcome ? [...outcomeLines(ctx.outcome), ""] : [],
+    ...ctx.notice ? [`> ${escapeInline(ctx.notice)}`, ""] : [],
     "| | |",
     "|---|---|",
     `| Job | [${escapeInline(job.job)}](${runUrl(job)}) |`,
@@ -242,7 +389,12 @@ var SKIPPED_TAG = "SKIPPED (dry run)";
 var SKIPPED_CODE = "dry-run-skipped";
 
 export {
-  parseCommands,
+  requestHash,
+  commandFor,
+  levelOf,
+  bodyHash,
+  approvalsNeeded,
+  tally,
   marker,
   runUrl,
   escapeInline,

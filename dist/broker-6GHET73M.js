@@ -1,19 +1,28 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  require_dist
-} from "./chunk-D7K4HSHE.js";
+  plural
+} from "./chunk-D7GJ7SEI.js";
 import {
   esm_default,
   require_promise
-} from "./chunk-IFOOGZBA.js";
+} from "./chunk-FVSN3TUE.js";
+import "./chunk-WLKLOQWD.js";
+import {
+  require_dist
+} from "./chunk-FTAKKE6A.js";
+import {
+  BrokerSetupError,
+  GuardrailError
+} from "./chunk-MIHPBBTS.js";
 import {
   UsageError,
+  command,
   parse
-} from "./chunk-5YNDTKBO.js";
+} from "./chunk-XA3WZ7XZ.js";
 import {
   __export,
   __toESM
-} from "./chunk-JYUWKEP5.js";
+} from "./chunk-6MG4NLIR.js";
 
 // src/broker/audit.ts
 import { appendFileSync } from "node:fs";
@@ -116,12 +125,13 @@ import { randomBytes } from "node:crypto";
 var ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 function newRoleName(prefix, runId, runAttempt, expiresAt) {
   if (!/^\d{1,20}$/.test(runId) || !/^\d{1,4}$/.test(runAttempt)) {
-    throw new Error("run_id and run_attempt must be decimal numbers");
+    throw new BrokerSetupError("run_id and run_attempt must be decimal numbers");
   }
   const exp = Math.ceil(expiresAt.getTime() / 1e3).toString(36);
   const rand = Array.from(randomBytes(6), (b) => ALPHABET[b % 36]).join("");
   const name = `${prefix}${runId}_${runAttempt}_${exp}_${rand}`;
-  if (name.length > 32) throw new Error(`role name ${name} would exceed 32 characters; shorten role-prefix`);
+  if (name.length > 32)
+    throw new BrokerSetupError(`role name ${name} would exceed 32 characters; shorten role-prefix`);
   return name;
 }
 function parseRoleName(prefix, name) {
@@ -187,15 +197,15 @@ var MysqlRoleStore = class {
     this.mariadb ??= this.pool.query("SELECT VERSION() AS v").then(([rows]) => /mariadb/i.test(String(rows[0]?.v)));
     return this.mariadb;
   }
-  async create(spec) {
-    const identified = await this.isMariaDb() ? `IDENTIFIED BY PASSWORD ${import_promise.default.escape(mysqlNativeHash(spec.password))}` : `IDENTIFIED BY ${import_promise.default.escape(spec.password)}`;
+  async create(spec2) {
+    const identified = await this.isMariaDb() ? `IDENTIFIED BY PASSWORD ${import_promise.default.escape(mysqlNativeHash(spec2.password))}` : `IDENTIFIED BY ${import_promise.default.escape(spec2.password)}`;
     const c = await this.pool.getConnection();
     try {
-      await c.query(`CREATE USER ${account(spec.name)} ${identified}`);
-      await c.query(`GRANT ${ident(spec.role)} TO ${account(spec.name)}`);
-      await c.query(`SET DEFAULT ROLE ${ident(spec.role)} FOR ${account(spec.name)}`);
+      await c.query(`CREATE USER ${account(spec2.name)} ${identified}`);
+      await c.query(`GRANT ${ident(spec2.role)} TO ${account(spec2.name)}`);
+      await c.query(`SET DEFAULT ROLE ${ident(spec2.role)} FOR ${account(spec2.name)}`);
     } catch (err) {
-      await c.query(`DROP USER IF EXISTS ${account(spec.name)}`).catch(() => void 0);
+      await c.query(`DROP USER IF EXISTS ${account(spec2.name)}`).catch(() => void 0);
       throw err;
     } finally {
       c.release();
@@ -268,26 +278,26 @@ var PostgresRoleStore = class {
   }
   prefix;
   pool;
-  async create(spec) {
-    const owner = spec.ownerRole ?? spec.role;
+  async create(spec2) {
+    const owner = spec2.ownerRole ?? spec2.role;
     const c = await this.pool.connect();
     try {
       const { rows } = await c.query(
         "SELECT rolname, rolsuper FROM pg_roles WHERE rolname = ANY($1)",
-        [[spec.role, owner]]
+        [[spec2.role, owner]]
       );
-      for (const r of [spec.role, owner]) {
+      for (const r of [spec2.role, owner]) {
         const row = rows.find((x) => x.rolname === r);
-        if (!row) throw new Error(`role "${r}" does not exist in the target database`);
+        if (!row) throw new BrokerSetupError(`role "${r}" does not exist in the target database`);
         if (row.rolsuper)
-          throw new Error(`role "${r}" is a superuser; bindings must name least-privilege roles`);
+          throw new BrokerSetupError(`role "${r}" is a superuser; bindings must name least-privilege roles`);
       }
-      const members = [.../* @__PURE__ */ new Set([spec.role, owner])].map(ident2).join(", ");
+      const members = [.../* @__PURE__ */ new Set([spec2.role, owner])].map(ident2).join(", ");
       await c.query("BEGIN");
       await c.query(
-        `CREATE ROLE ${ident2(spec.name)} WITH LOGIN INHERIT PASSWORD ${literal(scramVerifier(spec.password))} VALID UNTIL ${literal(spec.expiresAt.toISOString())} IN ROLE ${members}`
+        `CREATE ROLE ${ident2(spec2.name)} WITH LOGIN INHERIT PASSWORD ${literal(scramVerifier(spec2.password))} VALID UNTIL ${literal(spec2.expiresAt.toISOString())} IN ROLE ${members}`
       );
-      await c.query(`ALTER ROLE ${ident2(spec.name)} SET role = ${literal(owner)}`);
+      await c.query(`ALTER ROLE ${ident2(spec2.name)} SET role = ${literal(owner)}`);
       await c.query("COMMIT");
     } catch (err) {
       await c.query("ROLLBACK").catch(() => void 0);
@@ -628,23 +638,23 @@ function validateB64(protectedHeader, extensions) {
 
 // node_modules/jose/dist/webapi/lib/key.js
 var tag = (key) => key[Symbol.toStringTag];
-var jwkMatchesOp = (entry, key, usage2) => {
+var jwkMatchesOp = (entry, key, usage) => {
   const { alg } = entry;
   if (key.use !== void 0) {
-    const expected = usage2 === "sign" || usage2 === "verify" ? "sig" : "enc";
+    const expected = usage === "sign" || usage === "verify" ? "sig" : "enc";
     if (key.use !== expected)
       throw new TypeError(`Invalid key for this operation, its "use" must be "${expected}" when present`);
   }
   if (key.alg !== void 0 && key.alg !== alg)
     throw new TypeError(`Invalid key for this operation, its "alg" must be "${alg}" when present`);
   if (Array.isArray(key.key_ops)) {
-    const expectedKeyOp = usage2 === "encrypt" || usage2 === "decrypt" ? entry.ops?.[usage2 === "encrypt" ? 0 : 1] : usage2;
+    const expectedKeyOp = usage === "encrypt" || usage === "decrypt" ? entry.ops?.[usage === "encrypt" ? 0 : 1] : usage;
     if (expectedKeyOp && !key.key_ops.includes(expectedKeyOp))
       throw new TypeError(`Invalid key for this operation, its "key_ops" must include "${expectedKeyOp}" when present`);
   }
 };
-async function prepareKey(entry, key, usage2) {
-  const { alg, secret } = entry, requiresPrivateKey = usage2 === "decrypt" || usage2 === "sign";
+async function prepareKey(entry, key, usage) {
+  const { alg, secret } = entry, requiresPrivateKey = usage === "decrypt" || usage === "sign";
   if (secret && key instanceof Uint8Array)
     return key;
   let normalized, keyObject;
@@ -653,7 +663,7 @@ async function prepareKey(entry, key, usage2) {
       throw invalidKeyType(alg, key, secret);
     if (!(secret ? normalized.kty === "oct" && typeof normalized.k == "string" : normalized.kty !== "oct" && (requiresPrivateKey ? normalized.kty === "AKP" && typeof normalized.priv == "string" || typeof normalized.d == "string" : normalized.d === void 0 && normalized.priv === void 0)))
       throw new TypeError(secret ? 'JSON Web Key for symmetric algorithms must have JWK "kty" (Key Type) equal to "oct" and the JWK "k" (Key Value) present' : `JSON Web Key for this operation must be a ${requiresPrivateKey ? "private" : "public"} JWK`);
-    if (jwkMatchesOp(entry, normalized, usage2), normalized.kty === "oct")
+    if (jwkMatchesOp(entry, normalized, usage), normalized.kty === "oct")
       return decode(normalized.k);
     if (!Object.isFrozen(key)) {
       const { key_ops } = key;
@@ -711,16 +721,16 @@ function invalidKeyType(alg, actual, secret) {
   return secret && types.push("Uint8Array"), new TypeError(message(`Key for the ${alg} algorithm must be `, actual, ...types));
 }
 var unusable = (name, prop = "algorithm.name") => new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${name}`);
-function checkUsage(key, usage2) {
-  if (usage2 && !key.usages.includes(usage2))
-    throw new TypeError(`CryptoKey does not support this operation, its usages must include ${usage2}.`);
+function checkUsage(key, usage) {
+  if (usage && !key.usages.includes(usage))
+    throw new TypeError(`CryptoKey does not support this operation, its usages must include ${usage}.`);
 }
 function checkModulusLength(alg, key) {
   const { modulusLength } = key.algorithm;
   if (typeof modulusLength != "number" || modulusLength < 2048)
     throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
 }
-function checkCryptoKey(key, expected, usage2) {
+function checkCryptoKey(key, expected, usage) {
   const algorithm = key.algorithm;
   if (algorithm.name !== expected.name)
     throw unusable(expected.name);
@@ -730,7 +740,7 @@ function checkCryptoKey(key, expected, usage2) {
     throw unusable(expected.namedCurve, "algorithm.namedCurve");
   if (expected.length !== void 0 && algorithm.length !== expected.length)
     throw unusable(expected.length, "algorithm.length");
-  checkUsage(key, usage2);
+  checkUsage(key, usage);
 }
 function snapshotJwk(jwk) {
   return { __proto__: null, ...jwk };
@@ -753,8 +763,8 @@ async function jwkToKey(entry, jwk, extractable) {
   const algorithm = entry.resolve?.({ kty: jwk.kty, crv: jwk.crv }) ?? entry.subtle, isPrivate = !!(jwk.d || jwk.priv), keyData = { ...jwk, ext: extractable ?? jwk.ext };
   return keyData.kty !== "AKP" && delete keyData.alg, delete keyData.use, crypto.subtle.importKey("jwk", keyData, algorithm, keyData.ext ?? !isPrivate, jwk.key_ops ?? entry.usages[isPrivate ? 1 : 0]);
 }
-async function rawKey(key, expected, usage2, extractable = false) {
-  return key instanceof Uint8Array && (key = await crypto.subtle.importKey("raw", key, expected, extractable, [usage2])), checkCryptoKey(key, expected, usage2), key;
+async function rawKey(key, expected, usage, extractable = false) {
+  return key instanceof Uint8Array && (key = await crypto.subtle.importKey("raw", key, expected, extractable, [usage])), checkCryptoKey(key, expected, usage), key;
 }
 
 // node_modules/jose/dist/webapi/lib/key_descriptor.js
@@ -1142,12 +1152,14 @@ function createRemoteJWKSet(url, options) {
 }
 
 // src/broker/verify.ts
-var TokenError = class extends Error {
+var TokenError = class extends GuardrailError {
   constructor(message2, status) {
     super(message2);
     this.status = status;
   }
   status;
+  static code = "ERR_BROKER_TOKEN";
+  code = "ERR_BROKER_TOKEN";
 };
 var REQUIRED = [
   "repository_id",
@@ -1164,11 +1176,11 @@ function createVerifier(opts) {
   const discover = async () => {
     const url = `${opts.issuer}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(1e4) });
-    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+    if (!res.ok) throw new BrokerSetupError(`${url} answered ${res.status}`);
     const doc = await res.json();
     if (doc.issuer !== opts.issuer)
-      throw new Error(`${url} names issuer ${String(doc.issuer)}, not ${opts.issuer}`);
-    if (typeof doc.jwks_uri !== "string") throw new Error(`${url} has no jwks_uri`);
+      throw new BrokerSetupError(`${url} names issuer ${String(doc.issuer)}, not ${opts.issuer}`);
+    if (typeof doc.jwks_uri !== "string") throw new BrokerSetupError(`${url} has no jwks_uri`);
     return createRemoteJWKSet(new URL(doc.jwks_uri));
   };
   return {
@@ -1220,16 +1232,18 @@ function explain(err) {
 }
 
 // src/broker/broker.ts
-var BrokerError = class extends Error {
-  constructor(status, code, message2, retryAfter) {
+var BrokerError = class extends GuardrailError {
+  constructor(status, reason, message2, retryAfter) {
     super(message2);
     this.status = status;
-    this.code = code;
+    this.reason = reason;
     this.retryAfter = retryAfter;
   }
   status;
-  code;
+  reason;
   retryAfter;
+  static code = "ERR_BROKER_REQUEST";
+  code = "ERR_BROKER_REQUEST";
 };
 var Broker = class {
   constructor(config, opts) {
@@ -1260,9 +1274,9 @@ var Broker = class {
   now;
   /** True when no revocation-key is configured: tokens die with this process. */
   ephemeralRevocationKey;
-  refuse(status, code, message2, extra = {}, retryAfter) {
+  refuse(status, reason, message2, extra = {}, retryAfter) {
     this.audit.write({ event: "refuse", status, reason: message2, ...extra });
-    throw new BrokerError(status, code, message2, retryAfter);
+    throw new BrokerError(status, reason, message2, retryAfter);
   }
   async verified(token, target) {
     try {
@@ -1450,7 +1464,9 @@ var Broker = class {
 // src/broker/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { readFileSync as readFileSync3 } from "node:fs";
-var ConfigError = class extends Error {
+var ConfigError = class extends GuardrailError {
+  static code = "ERR_BROKER_CONFIG";
+  code = "ERR_BROKER_CONFIG";
 };
 var NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 var ROLE = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
@@ -1707,7 +1723,7 @@ function createBrokerServer(broker, opts = {}) {
         return send(
           res,
           err.status,
-          { error: err.code, message: err.message },
+          { error: err.reason, message: err.message },
           err.retryAfter ? { "retry-after": String(err.retryAfter) } : {}
         );
       }
@@ -1728,14 +1744,27 @@ function createBrokerServer(broker, opts = {}) {
 }
 
 // src/cli/broker.ts
-var usage = "guardrail broker --config broker.yml [--sweep-once]";
+var spec = command({
+  name: "broker",
+  summary: "run the credential broker: job OIDC tokens in, short-lived database logins out",
+  description: [
+    "Serves the broker API next to your databases, sweeping expired login roles as it goes,",
+    "until SIGINT or SIGTERM. The configuration names the listener, the OIDC issuer, the",
+    "databases with their admin connections and the bindings from repositories to targets",
+    "(docs/broker.md). Exit code 2: the configuration is invalid (file, line and key are named)."
+  ],
+  options: {
+    config: { type: "string", value: "FILE", description: "broker configuration (YAML); required" },
+    "sweep-once": { type: "boolean", description: "drop expired login roles once and exit, without serving" }
+  },
+  examples: [
+    { args: "--config broker.yml" },
+    { args: "--config broker.yml --sweep-once", note: "from cron, when the broker is not running" }
+  ]
+});
 async function run(argv) {
-  const { values, positionals } = parse(
-    argv,
-    { config: { type: "string" }, "sweep-once": { type: "boolean" } },
-    false
-  );
-  if (!values.config || positionals.length) throw new UsageError("broker needs --config FILE");
+  const { values } = parse(argv, spec);
+  if (!values.config) throw new UsageError("--config FILE is required");
   let config;
   try {
     config = loadBrokerConfig(values.config);
@@ -1749,7 +1778,7 @@ async function run(argv) {
   const broker = new Broker(config, { audit: new AuditLog(auditSink(config.audit)) });
   if (values["sweep-once"]) {
     const swept = await broker.sweep();
-    console.error(`guardrail broker: swept ${swept.length} expired login role(s)`);
+    console.error(`guardrail broker: swept ${plural(swept.length, "expired login role")}`);
     await broker.close();
     return 0;
   }
@@ -1787,5 +1816,5 @@ async function run(argv) {
 }
 export {
   run,
-  usage
+  spec
 };

@@ -1,5 +1,8 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  plural
+} from "./chunk-D7GJ7SEI.js";
+import {
   GENESIS,
   impactLines,
   impactOf,
@@ -76,9 +79,26 @@ var script = `const q=document.getElementById('search'),f=document.getElementByI
 function apply(){const t=q.value.toLowerCase(),a=f.value;let n=0;for(const e of document.querySelectorAll('.stmt')){
 const show=e.dataset.search.includes(t)&&(a===''||e.dataset.action===a);e.hidden=!show;if(show)n++}
 document.getElementById('shown').textContent=n}q.addEventListener('input',apply);f.addEventListener('change',apply);apply();`;
+function outcomeOf(s) {
+  if (s.action === "deny") return "denied";
+  if (s.approval) return s.approval.outcome === "approved" ? "approved" : "refused";
+  return s.action === "review" ? "undecided" : "allowed";
+}
+var OUTCOMES = [
+  { key: "allowed", label: "allowed", always: true },
+  { key: "approved", label: "approved", always: true },
+  { key: "refused", label: "refused after review", always: true },
+  { key: "denied", label: "denied by policy", always: true },
+  { key: "undecided", label: "held without a decision", always: false }
+];
+function countOutcomes(statements) {
+  const counts = { allowed: 0, approved: 0, refused: 0, denied: 0, undecided: 0 };
+  for (const s of statements) counts[outcomeOf(s)]++;
+  return counts;
+}
 function renderHtml(lines, opts) {
   const statements = statementsOf(lines);
-  const count = (a) => statements.filter((s) => (s.action ?? "allow") === a).length;
+  const outcomes = countOutcomes(statements);
   const start = lines.find((l) => l.type === "gateway.start");
   const v = opts.verify;
   const verify = v.ok ? `<span class="verify ok">hash chain intact (${v.lines} lines)</span>` : `<span class="verify bad">hash chain BROKEN at line ${v.brokenAt}: ${esc(v.reason)}</span>`;
@@ -86,7 +106,9 @@ function renderHtml(lines, opts) {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)}</title><style>${style}</style></head>
 <body><h1>${esc(opts.title)}</h1>
-<p class="summary">${start && start.type === "gateway.start" ? `<span>${esc(start.dialect)} \u2192 ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ""}<span>${statements.length} statements</span><span>${count("allow")} allowed</span><span>${count("review")} reviewed</span><span>${count("deny")} denied</span>${verify}</p>
+<p class="summary">${start && start.type === "gateway.start" ? `<span>${esc(start.dialect)} \u2192 ${esc(start.upstream)}</span><span>mode ${esc(start.mode)}</span>` : ""}<span>${plural(statements.length, "statement")}</span>${OUTCOMES.filter(
+    (o) => o.always || outcomes[o.key] > 0
+  ).map((o) => `<span>${outcomes[o.key]} ${o.label}</span>`).join("")}${verify}</p>
 <h2>Timing</h2>${waterfall(statements)}
 <h2>Statements (<span id="shown">${statements.length}</span>)</h2>
 <p><input id="search" type="search" placeholder="Search statements and rule ids"> <select id="filter"><option value="">all verdicts</option><option value="allow">allow</option><option value="review">review</option><option value="deny">deny</option></select></p>
@@ -96,11 +118,12 @@ ${statements.map(statementCard).join("\n")}
 }
 
 // src/transcript/verify.ts
-function verifyTranscript(text) {
+function verifyTranscript(text, expected = {}) {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   let prev = GENESIS;
   let last = {};
+  const at = expected.head ? /* @__PURE__ */ new Map() : void 0;
   for (const [i, line] of lines.entries()) {
     const n = i + 1;
     let parsed;
@@ -126,9 +149,41 @@ function verifyTranscript(text) {
       };
     }
     prev = lineHash(line);
+    at?.set(prev, n);
     last = parsed;
   }
-  return { ok: true, lines: lines.length, complete: last.type === "gateway.stop" };
+  const chained = {
+    ok: true,
+    lines: lines.length,
+    complete: last.type === "gateway.stop",
+    head: prev
+  };
+  const mismatch = endMismatch(chained, expected, at);
+  return mismatch ? { ...chained, ok: false, ...mismatch, endMismatch: true } : chained;
+}
+function endMismatch(found, expected, at) {
+  const n = found.lines;
+  if (expected.lines !== void 0 && expected.lines !== n) {
+    return expected.lines > n ? {
+      brokenAt: n + 1,
+      reason: `the transcript has ${n} lines but the published end is at line ${expected.lines}: lines were cut off the end`
+    } : {
+      brokenAt: expected.lines + 1,
+      reason: `the transcript has ${n} lines but the published end is at line ${expected.lines}: lines were added after it`
+    };
+  }
+  if (expected.head === void 0 || expected.head.toLowerCase() === found.head) return void 0;
+  const published = at?.get(expected.head.toLowerCase());
+  if (published !== void 0) {
+    return {
+      brokenAt: published + 1,
+      reason: `the published head is line ${published} of ${n}: lines were added after the end the gateway published`
+    };
+  }
+  return {
+    brokenAt: Math.max(n, 1),
+    reason: "the last line does not hash to the published head: the end was cut off, edited or replaced (a forged gateway.stop, say)"
+  };
 }
 
 export {
