@@ -42,6 +42,7 @@ export function publishConnection(
   core.setOutput('user', ready.user);
   core.setOutput('password', ready.password);
   core.setOutput('transcript-path', options.transcriptPath);
+  if (ready.caCert) core.setOutput('ca-cert', ready.caCert);
   if (options.exportEnv) {
     for (const [name, value] of Object.entries(connectionEnv(ready, dialect)))
       core.exportVariable(name, value);

@@ -24,6 +24,8 @@ export const RUN_FILES = {
   log: 'daemon.log',
   transcript: 'transcript.jsonl',
   html: 'transcript.html',
+  /** The certificate clients verify the gateway's TLS with (sslrootcert, --ssl-ca). */
+  caCert: 'gateway-ca.pem',
 } as const;
 
 export interface DaemonConfig {
@@ -60,6 +62,8 @@ export interface ReadyInfo
   pid: number;
   /** Loopback HTTP control endpoint, when the daemon has one. */
   controlPort?: number;
+  /** Path of the CA certificate clients verify the gateway's TLS with, when it offers TLS. */
+  caCert?: string;
 }
 
 function isPort(v: unknown): v is number {
@@ -78,6 +82,8 @@ export function parseReady(value: unknown): ReadyInfo {
   if (r.controlPort !== undefined && !isPort(r.controlPort)) {
     throw new Error('ready file: controlPort is not a TCP port');
   }
+  if (r.caCert !== undefined && (typeof r.caCert !== 'string' || r.caCert === ''))
+    throw new Error('ready file: caCert is not a path');
   return {
     pid: r.pid as number,
     url: r.url as string,
@@ -87,5 +93,6 @@ export function parseReady(value: unknown): ReadyInfo {
     password: r.password as string,
     database: r.database as string,
     ...(r.controlPort !== undefined ? { controlPort: r.controlPort as number } : {}),
+    ...(r.caCert !== undefined ? { caCert: r.caCert as string } : {}),
   };
 }

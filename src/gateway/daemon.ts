@@ -3,12 +3,13 @@
 // the daemon contract (daemon-contract.ts). Its stdout and stderr go to daemon.log, which post may
 // show, so nothing it prints may carry a secret: messages are scrubbed of every secret it holds.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { GitHubChannel } from '../approvals/github.js';
 import { defaultPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
 import { FileRecorder } from '../transcript/recorder.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
-import type { DaemonConfig, ReadyInfo } from './daemon-contract.js';
+import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { loadPolicy } from './policy-file.js';
@@ -192,6 +193,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
+  // Clients that verify the gateway (sslmode=verify-full, --ssl-verify-server-cert) need its CA.
+  let caCert: string | undefined;
+  if (gateway.certificate) {
+    caCert = join(dirname(config.readyPath), RUN_FILES.caCert);
+    writeFileSync(caCert, gateway.certificate, { mode: 0o644 });
+  }
   writeReady(config.readyPath, {
     pid: process.pid,
     url: gateway.url,
@@ -200,6 +207,7 @@ async function main(): Promise<void> {
     user: gateway.user,
     password: gateway.password,
     database: gateway.database,
+    ...(caCert ? { caCert } : {}),
   });
   log(`${config.dialect} gateway listening on ${gateway.host}:${gateway.port}, mode ${config.mode}`);
 }

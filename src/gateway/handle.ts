@@ -22,6 +22,10 @@ export interface GatewayHandle {
   password: string;
   /** The upstream database clients land in unless they choose one. */
   database: string;
+  /** PEM certificate clients can verify the gateway's TLS with (self-signed unless configured). */
+  certificate?: string;
+  /** Why clients are not offered TLS, when they are not. */
+  tlsUnavailable?: string;
   /** Open client connections. */
   connections(): number;
   close(reason?: string): Promise<void>;

@@ -3,6 +3,9 @@
 // real analyzer, the default policy, a side connection for estimates), so what differs between
 // the two runs is the gateway's own doing.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
@@ -12,6 +15,7 @@ import { defaultPolicy } from '../../src/policy/index.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import type { MariaDbServer } from '../support/mariadb-server.js';
 import type { PgServer } from '../support/pg-server.js';
+import type { TestCa } from '../support/tls.js';
 
 /** Where a driver connects: host, port and credentials, either the server's or the gateway's. */
 export interface Target {
@@ -21,6 +25,8 @@ export interface Target {
   user: string;
   password: string;
   database: string;
+  /** The CA file a client verifies this target's TLS certificate with, when it offers TLS. */
+  ca?: string;
 }
 
 export interface AuditGateway {
@@ -52,7 +58,10 @@ export async function auditPostgres(db: PgServer): Promise<AuditGateway> {
 
 export async function auditMysql(db: MariaDbServer): Promise<AuditGateway & { gateway: MysqlGateway }> {
   const recorder = new MemoryRecorder();
-  const upstream = `${db.url()}?ssl-mode=disable`;
+  // TLS all the way when the server has it (the gateway verifies the server, clients the gateway).
+  const upstream = db.ca
+    ? `${db.url()}?ssl-mode=verify-full&ssl-ca=${encodeURIComponent(db.ca.caFile)}`
+    : `${db.url()}?ssl-mode=disable`;
   const side = mysqlSide(upstream);
   const context = await createGatewayContext({
     dialect: 'mysql',
@@ -67,7 +76,7 @@ export async function auditMysql(db: MariaDbServer): Promise<AuditGateway & { ga
     context,
     catalog: side,
     authPlugin: 'mysql_native_password',
-    tls: false,
+    ...(db.ca ? {} : { tls: false }),
   });
   return withTargets(gateway, recorder, side, db);
 }
@@ -76,7 +85,7 @@ function withTargets<G extends GatewayHandle>(
   gateway: G,
   recorder: MemoryRecorder,
   side: { close(): Promise<void> },
-  db: { host: string; port: number; user: string; password: string; database: string },
+  db: { host: string; port: number; user: string; password: string; database: string; ca?: TestCa },
 ): AuditGateway & { gateway: G } {
   const direct: Target = {
     name: 'direct',
@@ -85,6 +94,7 @@ function withTargets<G extends GatewayHandle>(
     user: db.user,
     password: db.password,
     database: db.database,
+    ...(db.ca ? { ca: db.ca.caFile } : {}),
   };
   const through: Target = {
     name: 'gateway',
@@ -93,6 +103,7 @@ function withTargets<G extends GatewayHandle>(
     user: gateway.user,
     password: gateway.password,
     database: db.database,
+    ...(db.ca && gateway.certificate ? { ca: certificateFile(gateway.certificate) } : {}),
   };
   return {
     gateway,
@@ -103,6 +114,13 @@ function withTargets<G extends GatewayHandle>(
       await side.close();
     },
   };
+}
+
+/** The gateway's certificate in a file, for clients that take a CA file. */
+function certificateFile(pem: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'guardrail-compat-ca-')), 'gateway-ca.pem');
+  writeFileSync(file, pem);
+  return file;
 }
 
 /** Runs one scenario against every target and returns the results by target name. */

@@ -287,6 +287,20 @@ describe('the action around a migration (dist/main.js, dist/post.js)', () => {
         s.job.workspace,
       ).exited;
       expect(count).toEqual({ code: 0, output: '25\n' });
+      // The ca-cert output lets libpq verify the gateway's certificate and host name.
+      const caCert = main.outputs['ca-cert']!;
+      expect(readFileSync(caCert, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const verifyFull = main.outputs.url!.replace(
+        'sslmode=disable',
+        `sslmode=verify-full&sslrootcert=${encodeURIComponent(caCert)}`,
+      );
+      const overTls = await startClient(
+        psqlPath(),
+        [verifyFull, '-X', '-At', '-c', 'SELECT count(*) FROM customers'],
+        {},
+        s.job.workspace,
+      ).exited;
+      expect(overTls).toEqual({ code: 0, output: '25\n' });
 
       // The runner's clean-up of a cancelled job: SIGKILL to every process with its tracking id.
       const pid = Number(main.state['daemon-pid']);

@@ -44,12 +44,10 @@ function reader(socket: Socket): (n: number) => Promise<Buffer> {
 }
 
 describe('start-up', () => {
-  it('declines SSL and GSS encryption, and negotiates a newer minor version down to 3.0', async () => {
+  it('declines GSS encryption, and negotiates a newer minor version down to 3.0', async () => {
     const socket = connect({ host: gw.host, port: gw.port });
     const read = reader(socket);
     socket.write(packet(80877104));
-    expect((await read(1)).toString()).toBe('N');
-    socket.write(packet(80877103));
     expect((await read(1)).toString()).toBe('N');
     socket.write(packet(196610, Buffer.from(`user\0${gw.user}\0_pq_.future\0on\0\0`)));
     const head = await read(5);
@@ -62,6 +60,34 @@ describe('start-up', () => {
     expect(String.fromCharCode(auth[0]!)).toBe('R');
     expect(auth.readInt32BE(5)).toBe(10);
     socket.destroy();
+  });
+
+  it('refuses bytes sent in the clear behind an SSLRequest instead of starting TLS', async () => {
+    const socket = connect({ host: gw.host, port: gw.port });
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    const closed = new Promise((r) => socket.on('close', r));
+    // A start-up packet in the same write, before any TLS: what an attacker on the path could inject.
+    socket.write(Buffer.concat([packet(80877103), packet(196608, Buffer.from(`user\0${gw.user}\0\0`))]));
+    await closed;
+    const reply = Buffer.concat(chunks).toString('latin1');
+    expect(reply[0]).toBe('E');
+    expect(reply).toContain('received unencrypted data after SSL request');
+  });
+
+  it('declines SSL when configured without TLS', async () => {
+    const plain = await gatewayFor(server, { tls: false });
+    try {
+      expect(plain.certificate).toBeUndefined();
+      expect(plain.tlsUnavailable).toBe('disabled by configuration');
+      const socket = connect({ host: plain.host, port: plain.port });
+      const read = reader(socket);
+      socket.write(packet(80877103));
+      expect((await read(1)).toString()).toBe('N');
+      socket.destroy();
+    } finally {
+      await plain.close();
+    }
   });
 
   it('does not forward a cancel request with a key it did not hand out', async () => {

@@ -3,17 +3,16 @@
 // through the session pipeline before it reaches the database.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
 import { compileMasking, type Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import { type GatewayContext, Session } from '../session.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
+import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { ConnectionClosed, PacketChannel } from './channel.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
 import { errPayload, frame, ProtocolError } from './codec.js';
 import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
-import { generateKeys, selfSignedCertificate } from './gateway-tls.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
 import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
@@ -46,19 +45,14 @@ export interface MysqlGatewayOptions {
   /** Make caching_sha2_password clients use the full exchange (TLS cleartext or RSA). */
   sha2FullAuth?: boolean;
   /** TLS offered to clients: a key and certificate, false for none, absent for self-signed. */
-  tls?: { key: string; cert: string } | false;
+  tls?: TlsOption;
   /** Time allowed for each step of a login, in ms (default 10 s). */
   connectTimeoutMs?: number;
   /** Written to the transcript's gateway.start line. */
   version?: string;
 }
 
-export interface MysqlGateway extends GatewayHandle {
-  /** PEM certificate clients can verify the gateway's TLS with (self-signed unless configured). */
-  certificate?: string;
-  /** Why clients are not offered TLS, when they are not. */
-  tlsUnavailable?: string;
-}
+export type MysqlGateway = GatewayHandle;
 
 const FORMAT_CAPS = Cap.DEPRECATE_EOF | Cap.SESSION_TRACK | Cap.MULTI_RESULTS | Cap.PS_MULTI_RESULTS;
 const CR_CONNECTION_ERROR = 2002;
@@ -82,20 +76,11 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
   const user = opts.user ?? 'guardrail';
   const password = opts.password ?? randomBytes(18).toString('base64url');
   const keys = await generateKeys();
-  let tls: SecureContext | undefined;
-  let certificate: string | undefined;
-  let tlsUnavailable: string | undefined;
-  if (opts.tls) {
-    tls = createSecureContext(opts.tls);
-    certificate = opts.tls.cert;
-  } else if (opts.tls === undefined) {
-    try {
-      certificate = await selfSignedCertificate(keys.privatePem);
-      tls = createSecureContext({ key: keys.privatePem, cert: certificate });
-    } catch (err) {
-      tlsUnavailable = `no certificate: ${(err as Error).message}`;
-    }
-  } else tlsUnavailable = 'disabled by configuration';
+  const {
+    context: tls,
+    certificate,
+    unavailable: tlsUnavailable,
+  } = await clientTls(opts.tls, async () => keys.privatePem);
 
   // Log in once before listening: bad upstream credentials fail the start, and the greeting
   // tells which capabilities and version to announce to clients.

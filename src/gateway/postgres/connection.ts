@@ -1,6 +1,7 @@
 // One client connection: start-up and authentication, the upstream connection, then the two
 // framed byte streams with back-pressure in both directions.
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { Masking } from '../../masking/index.js';
 import { type GatewayContext, Session } from '../session.js';
 import type { CancelKeys } from './cancel.js';
@@ -26,6 +27,8 @@ export interface ConnectionSettings {
   maxMessageBytes: number;
   startupTimeoutMs: number;
   cancels: CancelKeys;
+  /** TLS offered to clients on SSLRequest; absent: declined. */
+  tls?: SecureContext;
   /** Set when the gateway is full: the client is refused after its start-up (cancels still pass). */
   refuse?: string;
   /** Result masking and the transcript's row samples; `catalog` when the policy has column rules. */
@@ -43,17 +46,19 @@ function fatal(socket: Socket, code: string, message: string): void {
   if (!socket.destroyed) socket.end(errorResponse(code, message, 'FATAL'));
 }
 
-export async function serveClient(client: Socket, conn: number, s: ConnectionSettings): Promise<void> {
-  client.setNoDelay(true);
-  client.on('error', () => client.destroy());
-  const reader = new MessageReader(client, s.maxMessageBytes);
+export async function serveClient(socket: Socket, conn: number, s: ConnectionSettings): Promise<void> {
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  // Replaced by the TLS socket and its reader when the client asks for TLS.
+  const peer = { socket, reader: new MessageReader(socket, s.maxMessageBytes) };
   const timer = setTimeout(() => {
-    fatal(client, '08006', 'start-up and authentication took too long');
-    client.destroy();
+    fatal(peer.socket, '08006', 'start-up and authentication took too long');
+    peer.socket.destroy();
   }, s.startupTimeoutMs);
   let session: Session | undefined;
   try {
-    const startup = await readStartup(reader, client);
+    const startup = await readStartup(peer, s.tls, s.maxMessageBytes);
+    const { socket: client, reader } = peer;
     if (startup.kind === 'cancel') {
       const target = s.cancels.lookup(startup.pid, startup.secret);
       client.end();
@@ -106,14 +111,14 @@ export async function serveClient(client: Socket, conn: number, s: ConnectionSet
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
     clearTimeout(timer);
-    reader.detach();
+    peer.reader.detach();
     if (err instanceof StartupRefused) {
-      if (err.reply) client.end(err.reply);
-      else client.end();
+      if (err.reply) peer.socket.end(err.reply);
+      else peer.socket.end();
       return;
     }
     const e = err instanceof ProtocolError ? err : new ProtocolError((err as Error).message, 'XX000');
-    fatal(client, e.code, e.message);
+    fatal(peer.socket, e.code, e.message);
     try {
       session?.end(`start-up failed: ${e.message}`);
     } catch {

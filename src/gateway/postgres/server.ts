@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import type { GatewayContext } from '../session.js';
+import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
 import { serveClient } from './connection.js';
@@ -40,6 +41,8 @@ export interface PostgresGatewayOptions {
    * transcript through it, and masked on the wire when `on-wire` is set.
    */
   masking?: Masking;
+  /** TLS offered to clients: a key and certificate, false for none, absent for self-signed. */
+  tls?: TlsOption;
   /** Where column rules look up the catalog: the gateway's side connection. Required with column rules. */
   catalog?: Queryable;
 }
@@ -69,6 +72,7 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
   const rules = masking && !masking.matcher.empty;
   if (rules && !options.catalog)
     throw new Error('masking.columns needs a side connection to the upstream for catalog lookups');
+  const tls = await clientTls(options.tls, async () => (await generateKeys()).privatePem);
   const settings = {
     context,
     upstream,
@@ -77,6 +81,7 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     cancels: new CancelKeys(),
+    ...(tls.context ? { tls: tls.context } : {}),
     ...(masking
       ? {
           masking: {
@@ -133,6 +138,8 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     password,
     database: upstream.database,
     ...(unixSocket ? { unixSocket } : {}),
+    ...(tls.certificate ? { certificate: tls.certificate } : {}),
+    ...(tls.unavailable ? { tlsUnavailable: tls.unavailable } : {}),
     connections: () => sockets.size,
     close(reason = 'gateway stopped') {
       closed ??= (async () => {

@@ -1,6 +1,8 @@
-// The client's first packets: SSLRequest and GSSENCRequest (declined: the gateway listens on
-// loopback or a Unix socket), CancelRequest, and the StartupMessage with its parameters.
+// The client's first packets: SSLRequest (accepted when the gateway offers TLS: the rest of the
+// start-up continues over it), GSSENCRequest (declined), CancelRequest, and the StartupMessage
+// with its parameters.
 import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import {
   CANCEL_REQUEST,
   GSSENC_REQUEST,
@@ -8,7 +10,7 @@ import {
   readCString,
   SSL_REQUEST,
 } from './codec.js';
-import { type MessageReader, ProtocolError, StartupRefused } from './reader.js';
+import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
 
 export type Startup =
   | { kind: 'cancel'; pid: number; secret: number }
@@ -17,12 +19,51 @@ export type Startup =
 /** The server's words for a StartupMessage whose name/value list does not end where it should. */
 const BAD_LAYOUT = 'invalid startup packet layout: expected terminator as last byte';
 
-export async function readStartup(reader: MessageReader, socket: Socket): Promise<Startup> {
+/** The client's connection after start-up: its socket and reader, both new once TLS is on. */
+export interface StartupConnection {
+  socket: Socket;
+  reader: MessageReader;
+}
+
+/** Answers an SSLRequest with 'S' and completes the TLS handshake over the raw socket. */
+async function upgrade(conn: StartupConnection, context: SecureContext, maxBytes: number): Promise<void> {
+  // Bytes behind the SSLRequest would have been sent in the clear before the handshake and could
+  // be injected by anyone on the path; PostgreSQL refuses them too.
+  if (conn.reader.detach().length > 0) throw new ProtocolError('received unencrypted data after SSL request');
+  const raw = conn.socket;
+  raw.write('S');
+  const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+  await new Promise<void>((resolve, reject) => {
+    secure.once('secure', resolve);
+    secure.once('error', reject);
+    secure.once('close', () =>
+      reject(new ProtocolError('connection closed during the TLS handshake', '08006')),
+    );
+  });
+  secure.setNoDelay(true);
+  secure.on('error', () => secure.destroy());
+  conn.socket = secure;
+  conn.reader = new MessageReader(secure, maxBytes);
+}
+
+/** Reads the start-up; with `tls`, an SSLRequest replaces `conn`'s socket and reader by TLS ones. */
+export async function readStartup(
+  conn: StartupConnection,
+  tls: SecureContext | undefined,
+  maxBytes: number,
+): Promise<Startup> {
+  let encrypted = false;
   for (;;) {
+    const { reader, socket } = conn;
     if ((await reader.peek()) === 0x16)
-      throw new ProtocolError('direct TLS is not supported by the gateway: connect with sslmode=disable');
+      throw new ProtocolError('direct TLS is not supported by the gateway: use sslnegotiation=postgres');
     const packet = await reader.packet();
     const code = packet.readInt32BE(4);
+    if (code === SSL_REQUEST && tls && !encrypted) {
+      await upgrade(conn, tls, maxBytes);
+      encrypted = true;
+      continue;
+    }
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
       socket.write('N');
       continue;
