@@ -25,6 +25,7 @@ import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
+import { mysqlSyntaxCheck, postgresSyntaxCheck } from './syntax-check.js';
 
 /** How long an impact estimate may take before the statement goes on with what it has. */
 const IMPACT_TIMEOUT_MS = 3_000;
@@ -130,11 +131,16 @@ export async function createGatewayContext(
     masking,
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
     ...(opts.side?.dialect === 'postgres'
-      ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
+      ? {
+          functions: new PostgresFunctionCatalog(opts.side.connection),
+          calledFunctions,
+          syntaxCheck: postgresSyntaxCheck(opts.side.connection),
+        }
       : opts.side?.dialect === 'mysql'
         ? {
             functions: new MysqlFunctionCatalog(opts.side.connection),
             calledFunctions: mysqlCalledFunctions,
+            syntaxCheck: mysqlSyntaxCheck(opts.side.connection),
           }
         : {}),
     ...(opts.side
