@@ -178,3 +178,47 @@ describe('a statement the server cannot parse, through a gateway in enforce mode
     });
   });
 });
+
+describe('a session that kills its own query or connection', () => {
+  it('does so as directly, with no admin-function finding; another session’s id stays one', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const [a, other] = await Promise.all([mysql2(t), mysql2(t)]);
+      a.on('error', () => {});
+      const outcome = (text: string) =>
+        a.query(text).then(
+          () => 'ok',
+          (e: { errno: number }) => `error ${e.errno}`,
+        );
+      const ownQuery = await outcome('KILL QUERY CONNECTION_ID()');
+      const [after] = await a.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      const othersQuery = await outcome(`KILL QUERY ${other.threadId}`);
+      const ownConnection = await outcome(`KILL ${a.threadId}`);
+      const [alive] = await other.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      await other.end();
+      await a.end().catch(() => undefined);
+      return { ownQuery, after, othersQuery, ownConnection, alive };
+    });
+    expect(r.direct.after).toEqual([{ one: 1 }]);
+    expect(r.direct.alive).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+    const verdictOf = (needle: RegExp) => {
+      const s = audit.recorder.lines.find((l) => l.type === 'statement' && needle.test(l.text));
+      return audit.recorder.lines.find(
+        (l) => l.type === 'verdict' && s?.type === 'statement' && l.id === s.id,
+      );
+    };
+    expect(verdictOf(/^KILL QUERY CONNECTION_ID\(\)$/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/^KILL \d+$/)).toMatchObject({ action: 'allow' });
+    // Another session's id (all numeric KILL QUERY here name another session) stays a finding.
+    const others = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && /^KILL QUERY \d+$/.test(l.text),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const s of others)
+      expect(
+        audit.recorder.lines.find((l) => l.type === 'verdict' && s.type === 'statement' && l.id === s.id),
+      ).toMatchObject({
+        rules: expect.arrayContaining(['exfiltration/admin-function']),
+      });
+  });
+});

@@ -373,3 +373,45 @@ describe('a statement the server cannot parse, through a gateway in enforce mode
     ]);
   });
 });
+
+describe('a session that cancels or terminates itself', () => {
+  it('does so as directly, with no admin-function finding; another session’s pid stays one', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      c.on('error', () => {});
+      await c.connect();
+      const other = new pg.Client(config(t));
+      await other.connect();
+      const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const otherPid = rows[0]!.pid;
+      const outcome = async (text: string) =>
+        c.query(text).then(
+          (res) => ({ rows: res.rows }),
+          (e: pg.DatabaseError) => ({ code: e.code, message: e.message }),
+        );
+      const cancelled = await outcome('SELECT pg_cancel_backend(pg_backend_pid()) AS own');
+      const othersCancel = await outcome(`SELECT pg_cancel_backend(${otherPid}) AS others`);
+      const { rows: own } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const terminated = await outcome(`SELECT pg_terminate_backend(${own[0]!.pid})`);
+      const otherAlive = (await other.query('SELECT 1 AS one')).rows;
+      await other.end();
+      await c.end().catch(() => undefined);
+      return { cancelled, othersCancel, terminated, otherAlive };
+    });
+    expect(r.direct.othersCancel).toEqual({ rows: [{ others: true }] });
+    expect(r.direct.terminated).toMatchObject({ code: '57P01' });
+    expect(r.direct.otherAlive).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+    const verdictOf = (needle: RegExp) => {
+      const s = audit.recorder.lines.find((l) => l.type === 'statement' && needle.test(l.text));
+      return audit.recorder.lines.find(
+        (l) => l.type === 'verdict' && s?.type === 'statement' && l.id === s.id,
+      );
+    };
+    expect(verdictOf(/pg_cancel_backend\(pg_backend_pid\(\)\)/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/pg_terminate_backend\(\d+\)/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/pg_cancel_backend\(\d+\) AS others/)).toMatchObject({
+      rules: ['exfiltration/admin-function'],
+    });
+  });
+});
