@@ -6,6 +6,7 @@ import type { ApprovalChannel, JobInfo } from '../approvals/types.js';
 import {
   estimateMysql,
   estimatePostgres,
+  exclusive,
   type ImpactEstimate,
   impactRecord,
   massChangeFinding,
@@ -25,6 +26,7 @@ import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
+import { mysqlSyntaxCheck, postgresSyntaxCheck, type SyntaxCheck } from './syntax-check.js';
 
 /** How long an impact estimate may take before the statement goes on with what it has. */
 const IMPACT_TIMEOUT_MS = 3_000;
@@ -84,6 +86,14 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
   };
 }
 
+/**
+ * A syntax check never runs inside an estimate's transaction on the same side connection: the
+ * failed Parse would abort it (Postgres), and the sql_mode it sets would apply to it (MySQL).
+ */
+function betweenEstimates(side: object, check: SyntaxCheck): SyntaxCheck {
+  return (text, ctx) => exclusive(side, () => check(text, ctx));
+}
+
 /** `tmp` or `pg_temp.tmp` naming a temporary table of the session (which shadows any other `tmp`). */
 function ownTemporary(table: string, temporary: ReadonlySet<string>): boolean {
   const parts = table.split('.');
@@ -130,11 +140,16 @@ export async function createGatewayContext(
     masking,
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
     ...(opts.side?.dialect === 'postgres'
-      ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions }
+      ? {
+          functions: new PostgresFunctionCatalog(opts.side.connection),
+          calledFunctions,
+          syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
+        }
       : opts.side?.dialect === 'mysql'
         ? {
             functions: new MysqlFunctionCatalog(opts.side.connection),
             calledFunctions: mysqlCalledFunctions,
+            syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection)),
           }
         : {}),
     ...(opts.side

@@ -9,6 +9,7 @@ import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } fr
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
+import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
 export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
 
@@ -39,6 +40,8 @@ export interface Judgement {
   analysis: Analysis;
   /** Set when `forward` is false: the message the client gets (rule ids and the reason). */
   refusal?: string;
+  /** Set with `refusal` when the server itself cannot parse the text: the client gets this error instead. */
+  serverError?: ServerSyntaxError;
   /** Prepared with placeholders the impact estimate needs values for: each execution is estimated. */
   estimateEachExecution?: boolean;
   /**
@@ -108,6 +111,8 @@ export interface GatewayContext {
   impact?: ImpactEstimator;
   /** Masks values in server error and notice texts (`Key (email)=(…) already exists`). */
   redactMessage?: (text: string) => string;
+  /** Asks the server to parse (not run) what the analyzer could not parse (side connection). */
+  syntaxCheck?: SyntaxCheck;
 }
 
 type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
@@ -243,6 +248,59 @@ export class Session {
     }
     this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
     this.recordStatement(statement, analysis.hash, params);
+    const { syntaxCheck } = this.gateway;
+    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
+      return syntaxCheck(statement.text, this.analysisContext).then((serverError) =>
+        serverError
+          ? this.rejectedByServer(statement, analysis, verdict, serverError)
+          : this.proceed(statement, analysis, verdict),
+      );
+    }
+    return this.proceed(statement, analysis, verdict);
+  }
+
+  /**
+   * Whether the statement would be held or refused because the parser could not read it. Only
+   * then is the server asked: in audit mode it runs, and the server answers for itself.
+   */
+  private refusesUnparseable(analysis: Analysis, verdict: Verdict): boolean {
+    const { mode, dialect } = this.gateway;
+    return (
+      verdict.action !== 'allow' &&
+      (mode === 'enforce' || mode === 'dry-run') &&
+      // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
+      (dialect === 'postgres' || analysis.statements.length === 1) &&
+      analysis.findings.some((f) => f.rule === 'opaque/unparseable')
+    );
+  }
+
+  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
+  private rejectedByServer(
+    statement: Statement,
+    analysis: Analysis,
+    verdict: Verdict,
+    serverError: ServerSyntaxError,
+  ): Judgement {
+    this.record({
+      type: 'verdict',
+      id: statement.id,
+      action: 'deny',
+      rules: ['opaque/unparseable'],
+      findings: analysis.findings
+        .filter((f) => f.rule === 'opaque/unparseable')
+        .map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
+      enforced: true,
+    });
+    // Like any server error on its way to the client: values quoted in it are masked.
+    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
+    return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
+  }
+
+  private proceed(
+    statement: Statement,
+    analysis: Analysis,
+    verdict: Verdict,
+  ): Judgement | Promise<Judgement> {
     // A function created or replaced may change what a later call does, in any session. The
     // cache is dropped once the estimate (which proves calls from it) is done, before the
     // statement runs.

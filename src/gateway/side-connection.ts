@@ -107,7 +107,37 @@ class Reconnecting<C> {
 
 export interface PgSide {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Sends only Parse (unnamed) and Sync: nothing executes. Rejects with the server's error. */
+  parse(text: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A pg "submittable" (the extension point pg-cursor uses): Parse of an unnamed statement and
+ * Sync, so the server parses the text without binding or running it.
+ */
+class ParseOnly {
+  constructor(
+    private readonly text: string,
+    private readonly done: (err: Error | undefined) => void,
+  ) {}
+
+  submit(connection: {
+    parse(q: { text: string; name: string; types: number[] }): void;
+    sync(): void;
+  }): void {
+    connection.parse({ text: this.text, name: '', types: [] });
+    connection.sync();
+  }
+
+  /** pg ends the query at the error (the ReadyForQuery after it goes to no query). */
+  handleError(err: Error): void {
+    this.done(err);
+  }
+
+  handleReadyForQuery(): void {
+    this.done(undefined);
+  }
 }
 
 export function postgresSide(upstream: string | UpstreamOptions): PgSide {
@@ -136,6 +166,13 @@ export function postgresSide(upstream: string | UpstreamOptions): PgSide {
   });
   return {
     query: (text, values) => side.use((conn) => conn.query(text, values)),
+    parse: (text) =>
+      side.use(
+        (conn) =>
+          new Promise<void>((resolve, reject) => {
+            conn.query(new ParseOnly(text, (err) => (err ? reject(err) : resolve())) as never);
+          }),
+      ),
     close: () => side.close(),
   };
 }
@@ -143,6 +180,11 @@ export function postgresSide(upstream: string | UpstreamOptions): PgSide {
 export interface MysqlSide {
   // biome-ignore lint/suspicious/noExplicitAny: mysql2's overloaded query() signature
   query(sql: string, values?: any): Promise<[any, unknown]>;
+  /**
+   * COM_STMT_PREPARE then COM_STMT_CLOSE, under the client session's sql_mode (it changes what
+   * parses): nothing executes. Rejects with the server's error.
+   */
+  prepare(sql: string, sqlMode: string | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -170,8 +212,28 @@ export function mysqlSide(upstream: string): MysqlSide {
   });
   return {
     query: (sql, values) => side.use((conn) => conn.query(sql, values)),
+    prepare: (sql, sqlMode) => side.use((conn) => prepareUnder(conn, sql, sqlMode)),
     close: () => side.close(),
   };
+}
+
+/**
+ * mysql2 runs a connection's commands in the order they were issued, so issuing the three without
+ * waiting keeps any other use of the side connection from running under the client's sql_mode.
+ * The side connection otherwise keeps the server's default mode, which DEFAULT restores.
+ */
+async function prepareUnder(conn: mysql.Connection, sql: string, sqlMode: string | undefined): Promise<void> {
+  if (sqlMode === undefined) return (await conn.prepare(sql)).close();
+  const [set, prepared, reset] = await Promise.allSettled([
+    conn.query('SET SESSION sql_mode = ?', [sqlMode]),
+    conn.prepare(sql),
+    conn.query('SET SESSION sql_mode = DEFAULT'),
+  ]);
+  if (prepared.status === 'fulfilled') prepared.value.close();
+  if (reset.status === 'rejected') throw reset.reason;
+  // Parsed under another mode, the answer says nothing about the client's statement.
+  if (set.status === 'rejected') throw set.reason;
+  if (prepared.status === 'rejected') throw prepared.reason;
 }
 
 /**

@@ -1,4 +1,6 @@
 // Impact estimates: what a risky statement would change, measured on a read-only side connection.
+
+export { exclusive } from './budget.js';
 export {
   impactRecord,
   type MassChangeThreshold,

@@ -73,6 +73,11 @@ export interface AnalysisContext {
   memory?: SessionMemory;
   /** Statements longer than this (characters) are not parsed but reported opaque. Default 1 MiB. */
   maxStatementLength?: number;
+  /**
+   * The session's own backend on the server (Postgres pid, MySQL connection id): cancelling or
+   * killing it is not stopping someone else's session.
+   */
+  backendId?: number;
 }
 
 /** Mutable per-session state the analyzer keeps between statements. */

@@ -12,6 +12,7 @@ import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/ga
 import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
+import type { Mode } from '../../src/policy/types.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import type { MariaDbServer } from '../support/mariadb-server.js';
 import type { PgServer } from '../support/pg-server.js';
@@ -36,13 +37,14 @@ export interface AuditGateway {
   close(): Promise<void>;
 }
 
-export async function auditPostgres(db: PgServer): Promise<AuditGateway> {
+/** `mode`: audit unless a scenario is about what enforcement answers (syntax errors). */
+export async function auditPostgres(db: PgServer, mode: Mode = 'audit'): Promise<AuditGateway> {
   const recorder = new MemoryRecorder();
   const side = postgresSide(db.url());
   const context = await createGatewayContext({
     dialect: 'postgres',
     policy: defaultPolicy(),
-    mode: 'audit',
+    mode,
     recorder,
     database: { name: db.database, host: `${db.host}:${db.port}`, role: db.user },
     side: { dialect: 'postgres', connection: side },
@@ -56,7 +58,10 @@ export async function auditPostgres(db: PgServer): Promise<AuditGateway> {
   return withTargets(gateway, recorder, side, db);
 }
 
-export async function auditMysql(db: MariaDbServer): Promise<AuditGateway & { gateway: MysqlGateway }> {
+export async function auditMysql(
+  db: MariaDbServer,
+  mode: Mode = 'audit',
+): Promise<AuditGateway & { gateway: MysqlGateway }> {
   const recorder = new MemoryRecorder();
   // TLS all the way when the server has it (the gateway verifies the server, clients the gateway).
   const upstream = db.ca
@@ -66,7 +71,7 @@ export async function auditMysql(db: MariaDbServer): Promise<AuditGateway & { ga
   const context = await createGatewayContext({
     dialect: 'mysql',
     policy: defaultPolicy(),
-    mode: 'audit',
+    mode,
     recorder,
     database: { name: db.database, host: `${db.host}:${db.port}`, role: db.user },
     side: { dialect: 'mysql', connection: side },

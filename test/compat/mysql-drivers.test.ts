@@ -138,3 +138,87 @@ describe('the connection id a driver is given', () => {
     expect(r.gateway).toEqual(r.direct);
   });
 });
+
+describe('a statement the server cannot parse, through a gateway in enforce mode', () => {
+  let enforce: AuditGateway;
+  beforeAll(async () => {
+    enforce = await auditMysql(db, 'enforce');
+  });
+  afterAll(async () => {
+    await enforce?.close();
+  });
+
+  it("gets the server's own 1064 through mysql2 (text and prepared) and the mariadb connector", async () => {
+    type Failure = { errno: number; sqlState: string; sqlMessage?: string; text?: string };
+    const what = (e: Failure) => ({ errno: e.errno, sqlState: e.sqlState, message: e.sqlMessage ?? e.text });
+    const r = await onBoth(enforce.targets, async (t) => {
+      const a = await mysql2(t);
+      const text = await a.query('SELEC 1').catch(what);
+      const prepared = await a.execute('SELECT * FORM compat_missing WHERE id = ?', [1]).catch(what);
+      const [after] = await a.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      await a.end();
+      const b = await connector(t);
+      const viaConnector = await b.query('DELET FROM compat_missing').catch(what);
+      await b.end();
+      return { text, prepared, after, viaConnector };
+    });
+    expect(r.direct.text).toMatchObject({ errno: 1064, sqlState: '42000' });
+    expect(r.direct.prepared).toMatchObject({ errno: 1064, sqlState: '42000' });
+    expect(r.direct.viaConnector).toMatchObject({ errno: 1064, sqlState: '42000' });
+    expect(r.direct.after).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+    const statement = enforce.recorder.lines.find((l) => l.type === 'statement' && l.text === 'SELEC 1');
+    const id = statement?.type === 'statement' ? statement.id : undefined;
+    expect(enforce.recorder.lines.find((l) => l.type === 'verdict' && l.id === id)).toMatchObject({
+      action: 'deny',
+      rules: ['opaque/unparseable'],
+    });
+    expect(enforce.recorder.lines.find((l) => l.type === 'result' && l.id === id)).toMatchObject({
+      error: { code: '42000' },
+    });
+  });
+});
+
+describe('a session that kills its own query or connection', () => {
+  it('does so as directly, with no admin-function finding; another session’s id stays one', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const [a, other] = await Promise.all([mysql2(t), mysql2(t)]);
+      a.on('error', () => {});
+      const outcome = (text: string) =>
+        a.query(text).then(
+          () => 'ok',
+          (e: { errno: number }) => `error ${e.errno}`,
+        );
+      const ownQuery = await outcome('KILL QUERY CONNECTION_ID()');
+      const [after] = await a.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      const othersQuery = await outcome(`KILL QUERY ${other.threadId}`);
+      const ownConnection = await outcome(`KILL ${a.threadId}`);
+      const [alive] = await other.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      await other.end();
+      await a.end().catch(() => undefined);
+      return { ownQuery, after, othersQuery, ownConnection, alive };
+    });
+    expect(r.direct.after).toEqual([{ one: 1 }]);
+    expect(r.direct.alive).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+    const verdictOf = (needle: RegExp) => {
+      const s = audit.recorder.lines.find((l) => l.type === 'statement' && needle.test(l.text));
+      return audit.recorder.lines.find(
+        (l) => l.type === 'verdict' && s?.type === 'statement' && l.id === s.id,
+      );
+    };
+    expect(verdictOf(/^KILL QUERY CONNECTION_ID\(\)$/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/^KILL \d+$/)).toMatchObject({ action: 'allow' });
+    // Another session's id (all numeric KILL QUERY here name another session) stays a finding.
+    const others = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && /^KILL QUERY \d+$/.test(l.text),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const s of others)
+      expect(
+        audit.recorder.lines.find((l) => l.type === 'verdict' && s.type === 'statement' && l.id === s.id),
+      ).toMatchObject({
+        rules: expect.arrayContaining(['exfiltration/admin-function']),
+      });
+  });
+});

@@ -311,3 +311,107 @@ conn.close()
     expect(r.gateway).toEqual(r.direct);
   });
 });
+
+describe('a statement the server cannot parse, through a gateway in enforce mode', () => {
+  let enforce: AuditGateway;
+  beforeAll(async () => {
+    enforce = await auditPostgres(db, 'enforce');
+  });
+  afterAll(async () => {
+    await enforce?.close();
+  });
+
+  it("gets the server's own syntax error (42601, message, position), and the session goes on", async () => {
+    const r = await onBoth(enforce.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      const errors: unknown[] = [];
+      for (const q of [
+        'CREATE TABLE compat_syntax (id int); SELEC 1',
+        { text: 'SELECT * FORM compat_missing WHERE id = $1', values: [1] },
+      ]) {
+        const e = (await c.query(q).catch((err: pg.DatabaseError) => err)) as pg.DatabaseError;
+        errors.push({ severity: e.severity, code: e.code, message: e.message, position: e.position });
+      }
+      const { rows } = await c.query("SELECT to_regclass('compat_syntax') IS NULL AS absent");
+      await c.end();
+      return { errors, rows };
+    });
+    expect(r.direct).toEqual({
+      errors: [
+        { severity: 'ERROR', code: '42601', message: 'syntax error at or near "SELEC"', position: '38' },
+        { severity: 'ERROR', code: '42601', message: 'syntax error at or near "FORM"', position: '10' },
+      ],
+      rows: [{ absent: true }],
+    });
+    expect(r.gateway).toEqual(r.direct);
+    // Recorded as refused for being unparseable, with the server's error as the outcome.
+    const statement = enforce.recorder.lines.find(
+      (l) => l.type === 'statement' && l.text.includes('SELEC 1'),
+    );
+    const id = statement?.type === 'statement' ? statement.id : undefined;
+    expect(enforce.recorder.lines.find((l) => l.type === 'verdict' && l.id === id)).toMatchObject({
+      action: 'deny',
+      rules: ['opaque/unparseable'],
+    });
+    expect(enforce.recorder.lines.find((l) => l.type === 'result' && l.id === id)).toMatchObject({
+      error: { code: '42601', message: 'syntax error at or near "SELEC"' },
+    });
+  });
+
+  it('keeps a parseable statement the policy holds as a refusal (not a syntax error)', async () => {
+    const c = new pg.Client(config(enforce.targets[1]!));
+    await c.connect();
+    await c.query('CREATE TABLE compat_kept (id int)');
+    const e = (await c
+      .query('DROP TABLE compat_kept')
+      .catch((err: pg.DatabaseError) => err)) as pg.DatabaseError;
+    await c.end();
+    expect(e.code).toBe('42501');
+    expect(await db.query("SELECT to_regclass('compat_kept') IS NOT NULL AS present")).toEqual([
+      { present: true },
+    ]);
+  });
+});
+
+describe('a session that cancels or terminates itself', () => {
+  it('does so as directly, with no admin-function finding; another session’s pid stays one', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      c.on('error', () => {});
+      await c.connect();
+      const other = new pg.Client(config(t));
+      await other.connect();
+      const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const otherPid = rows[0]!.pid;
+      const outcome = async (text: string) =>
+        c.query(text).then(
+          (res) => ({ rows: res.rows }),
+          (e: pg.DatabaseError) => ({ code: e.code, message: e.message }),
+        );
+      const cancelled = await outcome('SELECT pg_cancel_backend(pg_backend_pid()) AS own');
+      const othersCancel = await outcome(`SELECT pg_cancel_backend(${otherPid}) AS others`);
+      const { rows: own } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const terminated = await outcome(`SELECT pg_terminate_backend(${own[0]!.pid})`);
+      const otherAlive = (await other.query('SELECT 1 AS one')).rows;
+      await other.end();
+      await c.end().catch(() => undefined);
+      return { cancelled, othersCancel, terminated, otherAlive };
+    });
+    expect(r.direct.othersCancel).toEqual({ rows: [{ others: true }] });
+    expect(r.direct.terminated).toMatchObject({ code: '57P01' });
+    expect(r.direct.otherAlive).toEqual([{ one: 1 }]);
+    expect(r.gateway).toEqual(r.direct);
+    const verdictOf = (needle: RegExp) => {
+      const s = audit.recorder.lines.find((l) => l.type === 'statement' && needle.test(l.text));
+      return audit.recorder.lines.find(
+        (l) => l.type === 'verdict' && s?.type === 'statement' && l.id === s.id,
+      );
+    };
+    expect(verdictOf(/pg_cancel_backend\(pg_backend_pid\(\)\)/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/pg_terminate_backend\(\d+\)/)).toMatchObject({ action: 'allow' });
+    expect(verdictOf(/pg_cancel_backend\(\d+\) AS others/)).toMatchObject({
+      rules: ['exfiltration/admin-function'],
+    });
+  });
+});

@@ -466,7 +466,7 @@ export class MysqlConnection implements ScanSink {
       if (this.closed) return;
       if (r.forward) go(r);
       else if (r.skip) this.skipped(p, r);
-      else this.refuse(p, r.refusal ?? 'guardrail: refused', r.statement.id);
+      else this.refuseJudged(p, r);
     };
     // Executions and text queries: what is held here runs now, if at all.
     const r = this.session.review(j, held, false);
@@ -541,7 +541,7 @@ export class MysqlConnection implements ScanSink {
       if (this.closed) return;
       if (j.forward) allow(j);
       else if (j.skip) this.skipped(p, j);
-      else this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      else this.refuseJudged(p, j);
     };
     let j: Judgement | Promise<Judgement>;
     try {
@@ -565,6 +565,21 @@ export class MysqlConnection implements ScanSink {
     this.session.notice('note', SKIPPED_CODE, j.skip ?? 'skipped by the dry run');
     this.session.result(j.statement.id, { tag: SKIPPED_TAG, durationMs: 0 });
     this.client.write(frame(okPayload(this.status, this.sessionTrack), p.lastSeq + 1).bytes);
+    this.next();
+  }
+
+  /** A judged statement not run: the server's own syntax error when it cannot parse it either. */
+  private refuseJudged(p: Packet, j: Judgement): void {
+    const server = j.serverError;
+    if (!server?.errno) {
+      this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      return;
+    }
+    this.reply(p, server.errno, server.code, server.message);
+    this.session.result(j.statement.id, {
+      durationMs: 0,
+      error: { code: server.code, message: `${server.errno}: ${server.message}` },
+    });
     this.next();
   }
 
@@ -866,7 +881,7 @@ export class MysqlConnection implements ScanSink {
       return;
     }
     if (!j.forward) {
-      this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      this.refuseJudged(p, j);
       return;
     }
     this.withSources(s.text, (sources) =>

@@ -155,6 +155,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
       ...(application ? { application } : {}),
       client: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
     });
+    session.analysisContext.backendId = greeted.greeting.connectionId;
     let up: Awaited<ReturnType<GreetedUpstream['login']>>;
     try {
       up = await greeted.login({

@@ -74,8 +74,9 @@ export interface ErrorFields {
   detail?: string;
 }
 
-export function errorResponse(code: string, text: string, severity = 'ERROR'): Buffer {
-  return fieldsMessage(T.error, code, text, severity);
+/** `position`: 1-based character position of the error in the statement (the server's P field). */
+export function errorResponse(code: string, text: string, severity = 'ERROR', position?: string): Buffer {
+  return fieldsMessage(T.error, code, text, severity, position);
 }
 
 export function noticeResponse(code: string, text: string, severity = 'NOTICE'): Buffer {
@@ -86,7 +87,13 @@ export function commandComplete(tag: string): Buffer {
   return message(T.commandComplete, cstr(tag));
 }
 
-function fieldsMessage(type: number, code: string, text: string, severity: string): Buffer {
+function fieldsMessage(
+  type: number,
+  code: string,
+  text: string,
+  severity: string,
+  position?: string,
+): Buffer {
   return message(
     type,
     Buffer.concat([
@@ -94,6 +101,7 @@ function fieldsMessage(type: number, code: string, text: string, severity: strin
       cstr(`V${severity}`),
       cstr(`C${code}`),
       cstr(`M${text}`),
+      ...(position ? [cstr(`P${position}`)] : []),
       Buffer.from([0]),
     ]),
   );

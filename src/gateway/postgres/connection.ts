@@ -104,6 +104,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     }
     const leftover = reader.detach();
     const keys = s.cancels.register(upstream.pid, upstream.secret);
+    session.analysisContext.backendId = upstream.pid;
     const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
     const link = new Link(client, upstream.socket, session, s, pathChanged, () =>
       s.cancels.release(keys.pid, keys.secret),

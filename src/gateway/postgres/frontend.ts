@@ -389,13 +389,16 @@ export class Frontend {
   }
 
   private refuse(j: Judgement): Buffer {
-    const message = j.refusal ?? 'guardrail: statement refused';
+    // The server cannot parse it either: its own syntax error, as the client would get it directly.
+    const server = j.serverError;
+    const code = server?.code ?? REFUSED;
+    const message = server?.message ?? j.refusal ?? 'guardrail: statement refused';
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code: REFUSED, message } });
+      this.session.result(j.statement.id, { durationMs: 0, error: { code, message } });
     } catch {
       // The transcript failed (that is often why it was refused); a refusal needs no record to be safe.
     }
-    return errorResponse(REFUSED, message);
+    return errorResponse(code, message, 'ERROR', server?.position);
   }
 
   /**
