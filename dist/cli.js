@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-B6YAYFG4.js"),
-  proxy: () => import("./proxy-OZB2Q6Z3.js"),
-  replay: () => import("./replay-EMA3HNXY.js"),
-  broker: () => import("./broker-6GHET73M.js"),
-  demo: () => import("./demo-LAH5RSCN.js")
+  check: () => import("./check-WT6XHZ2Q.js"),
+  proxy: () => import("./proxy-OKKKKQGI.js"),
+  replay: () => import("./replay-3RM26V2U.js"),
+  broker: () => import("./broker-T6SMKZOA.js"),
+  demo: () => import("./demo-6L6ZVBHP.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -1,21 +1,23 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   GitHubChannel
-} from "./chunk-BYBNVX77.js";
-import "./chunk-3IQHG64W.js";
+} from "./chunk-PGBOBYZ2.js";
+import {
+  RUN_FILES
+} from "./chunk-YRQFOVYN.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-5GRVRVLT.js";
+} from "./chunk-GJFRIK67.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2TUOFQSN.js";
-import "./chunk-FVSN3TUE.js";
-import "./chunk-IRCADM72.js";
+} from "./chunk-TMFFNODU.js";
+import "./chunk-IVUPHC63.js";
+import "./chunk-3QFWKVMI.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -23,16 +25,17 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-J4ZOY4GF.js";
+} from "./chunk-3TA2MV5A.js";
 import {
   defaultPolicy
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/gateway/daemon.ts
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 var VERSION = "guardrail-daemon/1";
 var secrets = [];
 function scrub(text) {
@@ -180,6 +183,11 @@ async function main() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  let caCert;
+  if (gateway.certificate) {
+    caCert = join(dirname(config.readyPath), RUN_FILES.caCert);
+    writeFileSync(caCert, gateway.certificate, { mode: 420 });
+  }
   writeReady(config.readyPath, {
     pid: process.pid,
     url: gateway.url,
@@ -187,7 +195,8 @@ async function main() {
     port: gateway.port,
     user: gateway.user,
     password: gateway.password,
-    database: gateway.database
+    database: gateway.database,
+    ...caCert ? { caCert } : {}
   });
   log(`${config.dialect} gateway listening on ${gateway.host}:${gateway.port}, mode ${config.mode}`);
 }

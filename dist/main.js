@@ -1,6 +1,5 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  UPSTREAM_SSL_MODES,
   createCredentialProvider,
   jobInfoFromEnv,
   makeRunDir,
@@ -11,12 +10,14 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-HYTB4JG5.js";
+} from "./chunk-MJ264ZOI.js";
 import "./chunk-X4ECE5DN.js";
 import {
   GitHubChannel
-} from "./chunk-BYBNVX77.js";
-import "./chunk-3IQHG64W.js";
+} from "./chunk-PGBOBYZ2.js";
+import {
+  UPSTREAM_SSL_MODES
+} from "./chunk-YRQFOVYN.js";
 import {
   core_exports,
   getInput,
@@ -30,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-3BJONSFA.js";
+} from "./chunk-GU6HFKSG.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-IRCADM72.js";
+} from "./chunk-3QFWKVMI.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-J4ZOY4GF.js";
+} from "./chunk-3TA2MV5A.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

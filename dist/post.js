@@ -3,9 +3,9 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-HYTB4JG5.js";
+} from "./chunk-MJ264ZOI.js";
 import "./chunk-X4ECE5DN.js";
-import "./chunk-3IQHG64W.js";
+import "./chunk-YRQFOVYN.js";
 import {
   error,
   getInput,

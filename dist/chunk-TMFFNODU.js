@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   esm_default,
   require_promise
-} from "./chunk-FVSN3TUE.js";
+} from "./chunk-IVUPHC63.js";
 import {
   ColumnCatalog,
   DEFAULT_MAX_CLIENTS,
@@ -18,7 +18,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-IRCADM72.js";
+} from "./chunk-3QFWKVMI.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -56,53 +56,10 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
-
-// src/impact/mass-change.ts
-function touchedRows(e) {
-  return e.rowsExact ?? e.rowsEstimated;
-}
-function massChange(e, threshold) {
-  if (e.kind !== "delete" && e.kind !== "update") return false;
-  if (threshold.rows === void 0 && threshold.percent === void 0) return false;
-  const rows = touchedRows(e);
-  if (rows === void 0) return true;
-  if (threshold.rows !== void 0 && rows > threshold.rows) return true;
-  if (threshold.percent !== void 0 && e.tableRows !== void 0) {
-    const size = Math.max(e.tableRows, rows);
-    if (size > (threshold.minTableRows ?? 0) && size > 0 && rows / size * 100 >= threshold.percent)
-      return true;
-  }
-  return false;
-}
-function massChangeFinding(estimates, threshold) {
-  const hits = estimates.filter((e) => massChange(e, threshold));
-  if (hits.length === 0) return void 0;
-  const what = hits.map((e) => {
-    const rows = touchedRows(e);
-    const how = e.rowsExact !== void 0 ? "counted" : "estimated";
-    return `${e.kind.toUpperCase()} on ${e.table}: ${rows === void 0 ? "row count unavailable" : `${rows} rows ${how}`}`;
-  }).join("; ");
-  const limits = [
-    threshold.rows !== void 0 ? `${threshold.rows} rows` : void 0,
-    threshold.percent !== void 0 ? `${threshold.percent}% of a table over ${threshold.minTableRows ?? 0} rows` : void 0
-  ].filter(Boolean).join(" or ");
-  return {
-    rule: "mass-change/rows",
-    category: "mass-change",
-    severity: "risk",
-    objects: hits.map((e) => e.table),
-    message: `${what} (threshold ${limits})`
-  };
-}
-function impactRecord(estimates) {
-  return Object.fromEntries(
-    estimates.map((e) => [`${e.kind} ${e.table}${e.column ? `.${e.column}` : ""}`, e])
-  );
-}
 
 // src/impact/budget.ts
 var DeadlineReached = class extends Error {
@@ -147,6 +104,49 @@ function exclusive(connection, fn) {
     mine.catch(() => void 0)
   );
   return mine;
+}
+
+// src/impact/mass-change.ts
+function touchedRows(e) {
+  return e.rowsExact ?? e.rowsEstimated;
+}
+function massChange(e, threshold) {
+  if (e.kind !== "delete" && e.kind !== "update") return false;
+  if (threshold.rows === void 0 && threshold.percent === void 0) return false;
+  const rows = touchedRows(e);
+  if (rows === void 0) return true;
+  if (threshold.rows !== void 0 && rows > threshold.rows) return true;
+  if (threshold.percent !== void 0 && e.tableRows !== void 0) {
+    const size = Math.max(e.tableRows, rows);
+    if (size > (threshold.minTableRows ?? 0) && size > 0 && rows / size * 100 >= threshold.percent)
+      return true;
+  }
+  return false;
+}
+function massChangeFinding(estimates, threshold) {
+  const hits = estimates.filter((e) => massChange(e, threshold));
+  if (hits.length === 0) return void 0;
+  const what = hits.map((e) => {
+    const rows = touchedRows(e);
+    const how = e.rowsExact !== void 0 ? "counted" : "estimated";
+    return `${e.kind.toUpperCase()} on ${e.table}: ${rows === void 0 ? "row count unavailable" : `${rows} rows ${how}`}`;
+  }).join("; ");
+  const limits = [
+    threshold.rows !== void 0 ? `${threshold.rows} rows` : void 0,
+    threshold.percent !== void 0 ? `${threshold.percent}% of a table over ${threshold.minTableRows ?? 0} rows` : void 0
+  ].filter(Boolean).join(" or ");
+  return {
+    rule: "mass-change/rows",
+    category: "mass-change",
+    severity: "risk",
+    objects: hits.map((e) => e.table),
+    message: `${what} (threshold ${limits})`
+  };
+}
+function impactRecord(estimates) {
+  return Object.fromEntries(
+    estimates.map((e) => [`${e.kind} ${e.table}${e.column ? `.${e.column}` : ""}`, e])
+  );
 }
 
 // src/impact/catalog-cache.ts
@@ -1159,8 +1159,8 @@ function pgCountQuery(text, kind, node) {
   const set = kind === "update" ? at("SET", head + 1) : -1;
   if (kind === "update" && set < 0) return { reason: "statement shape not recognised" };
   const where = at("WHERE", head + 1);
-  const join3 = at(kind === "delete" ? "USING" : "FROM", kind === "update" ? set + 1 : head + 1);
-  const joinBeforeWhere = join3 > 0 && (where < 0 || join3 < where) ? join3 : -1;
+  const join4 = at(kind === "delete" ? "USING" : "FROM", kind === "update" ? set + 1 : head + 1);
+  const joinBeforeWhere = join4 > 0 && (where < 0 || join4 < where) ? join4 : -1;
   const targetEnd = kind === "update" ? set : joinBeforeWhere > 0 ? joinBeforeWhere : where > 0 ? where : end2;
   const target = slice(toks[head].end, startOf(targetEnd));
   const whereText = where > 0 ? slice(toks[where].end, startOf(end2)) : void 0;
@@ -1653,6 +1653,34 @@ var SecretScrubbingRecorder = class {
   }
 };
 
+// src/gateway/syntax-check.ts
+function postgresSyntaxCheck(side) {
+  return async (text, ctx) => {
+    if (ctx.postgres?.standardConformingStrings === false) return void 0;
+    try {
+      await side.parse(text);
+    } catch (err) {
+      if (err instanceof esm_default.DatabaseError && err.code === "42601" && err.position)
+        return { code: err.code, message: err.message, position: err.position };
+    }
+    return void 0;
+  };
+}
+var ER_PARSE_ERROR = 1064;
+var ER_SYNTAX_ERROR = 1149;
+function mysqlSyntaxCheck(side) {
+  return async (text, ctx) => {
+    try {
+      await side.prepare(text, ctx.sqlMode);
+    } catch (err) {
+      const e = err;
+      if ((e.errno === ER_PARSE_ERROR || e.errno === ER_SYNTAX_ERROR) && e.sqlMessage)
+        return { code: e.sqlState ?? "42000", errno: e.errno, message: e.sqlMessage };
+    }
+    return void 0;
+  };
+}
+
 // src/gateway/context.ts
 var IMPACT_TIMEOUT_MS = 3e3;
 function estimator(side, policy) {
@@ -1682,6 +1710,9 @@ function estimator(side, policy) {
     const finding2 = massChangeFinding(judged, threshold);
     return { record: impactRecord(estimates), ...finding2 ? { finding: finding2 } : {} };
   };
+}
+function betweenEstimates(side, check) {
+  return (text, ctx) => exclusive(side, () => check(text, ctx));
 }
 function ownTemporary(table, temporary) {
   const parts = table.split(".");
@@ -1721,9 +1752,14 @@ async function createGatewayContext(opts) {
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
-    ...opts.side?.dialect === "postgres" ? { functions: new PostgresFunctionCatalog(opts.side.connection), calledFunctions } : opts.side?.dialect === "mysql" ? {
+    ...opts.side?.dialect === "postgres" ? {
+      functions: new PostgresFunctionCatalog(opts.side.connection),
+      calledFunctions,
+      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection))
+    } : opts.side?.dialect === "mysql" ? {
       functions: new MysqlFunctionCatalog(opts.side.connection),
-      calledFunctions: mysqlCalledFunctions
+      calledFunctions: mysqlCalledFunctions,
+      syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection))
     } : {},
     ...opts.side ? {
       columns: new ColumnCatalog(
@@ -1921,6 +1957,25 @@ var Reconnecting = class {
     });
   }
 };
+var ParseOnly = class {
+  constructor(text, done) {
+    this.text = text;
+    this.done = done;
+  }
+  text;
+  done;
+  submit(connection) {
+    connection.parse({ text: this.text, name: "", types: [] });
+    connection.sync();
+  }
+  /** pg ends the query at the error (the ReadyForQuery after it goes to no query). */
+  handleError(err) {
+    this.done(err);
+  }
+  handleReadyForQuery() {
+    this.done(void 0);
+  }
+};
 function postgresSide(upstream) {
   const c = upstreamConfig(upstream);
   const side = new Reconnecting({
@@ -1947,6 +2002,11 @@ function postgresSide(upstream) {
   });
   return {
     query: (text, values) => side.use((conn) => conn.query(text, values)),
+    parse: (text) => side.use(
+      (conn) => new Promise((resolve2, reject) => {
+        conn.query(new ParseOnly(text, (err) => err ? reject(err) : resolve2()));
+      })
+    ),
     close: () => side.close()
   };
 }
@@ -1973,8 +2033,21 @@ function mysqlSide(upstream) {
   });
   return {
     query: (sql, values) => side.use((conn) => conn.query(sql, values)),
+    prepare: (sql, sqlMode) => side.use((conn) => prepareUnder(conn, sql, sqlMode)),
     close: () => side.close()
   };
+}
+async function prepareUnder(conn, sql, sqlMode) {
+  if (sqlMode === void 0) return (await conn.prepare(sql)).close();
+  const [set, prepared, reset] = await Promise.allSettled([
+    conn.query("SET SESSION sql_mode = ?", [sqlMode]),
+    conn.prepare(sql),
+    conn.query("SET SESSION sql_mode = DEFAULT")
+  ]);
+  if (prepared.status === "fulfilled") prepared.value.close();
+  if (reset.status === "rejected") throw reset.reason;
+  if (set.status === "rejected") throw set.reason;
+  if (prepared.status === "rejected") throw prepared.reason;
 }
 async function openSideEarly(side, report) {
   await side.query("SELECT 1").catch((err) => {
@@ -1986,7 +2059,61 @@ async function openSideEarly(side, report) {
 import { randomBytes as randomBytes4 } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
+
+// src/gateway/tls-certificate.ts
+import { execFile } from "node:child_process";
+import { generateKeyPair } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSecureContext } from "node:tls";
+import { promisify } from "node:util";
+async function generateKeys() {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+  return {
+    privateKey,
+    privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicPem: publicKey.export({ type: "spki", format: "pem" }).toString()
+  };
+}
+async function selfSignedCertificate(privatePem) {
+  const dir = await mkdtemp(join(tmpdir(), "guardrail-gw-"));
+  try {
+    const keyFile = join(dir, "key.pem");
+    const certFile = join(dir, "cert.pem");
+    await writeFile(keyFile, privatePem, { mode: 384 });
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      keyFile,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=guardrail gateway",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+      "-out",
+      certFile
+    ]);
+    return await readFile(certFile, "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+async function clientTls(option, privatePem) {
+  if (option) return { context: createSecureContext(option), certificate: option.cert };
+  if (option === false) return { unavailable: "disabled by configuration" };
+  try {
+    const key = await privatePem();
+    const certificate = await selfSignedCertificate(key);
+    return { context: createSecureContext({ key, cert: certificate }), certificate };
+  } catch (err) {
+    return { unavailable: `no certificate: ${err.message}` };
+  }
+}
 
 // src/gateway/postgres/cancel.ts
 import { randomInt } from "node:crypto";
@@ -2102,8 +2229,8 @@ function int16(n) {
   b.writeInt16BE(n, 0);
   return b;
 }
-function errorResponse(code, text, severity = "ERROR") {
-  return fieldsMessage(T.error, code, text, severity);
+function errorResponse(code, text, severity = "ERROR", position) {
+  return fieldsMessage(T.error, code, text, severity, position);
 }
 function noticeResponse(code, text, severity = "NOTICE") {
   return fieldsMessage(T.notice, code, text, severity);
@@ -2111,7 +2238,7 @@ function noticeResponse(code, text, severity = "NOTICE") {
 function commandComplete(tag) {
   return message(T.commandComplete, cstr(tag));
 }
-function fieldsMessage(type, code, text, severity) {
+function fieldsMessage(type, code, text, severity, position) {
   return message(
     type,
     Buffer.concat([
@@ -2119,6 +2246,7 @@ function fieldsMessage(type, code, text, severity) {
       cstr(`V${severity}`),
       cstr(`C${code}`),
       cstr(`M${text}`),
+      ...position ? [cstr(`P${position}`)] : [],
       Buffer.from([0])
     ])
   );
@@ -4303,12 +4431,14 @@ var Frontend = class {
     };
   }
   refuse(j) {
-    const message2 = j.refusal ?? "guardrail: statement refused";
+    const server = j.serverError;
+    const code = server?.code ?? REFUSED;
+    const message2 = server?.message ?? j.refusal ?? "guardrail: statement refused";
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code: REFUSED, message: message2 } });
+      this.session.result(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
     } catch {
     }
-    return errorResponse(REFUSED, message2);
+    return errorResponse(code, message2, "ERROR", server?.position);
   }
   /**
    * Judges a statement, then (when it may run and masking is on) works out its lineage; a
@@ -4409,13 +4539,39 @@ function nextBindParams(buf, pos, statement) {
 }
 
 // src/gateway/postgres/startup.ts
+import { TLSSocket } from "node:tls";
 var BAD_LAYOUT = "invalid startup packet layout: expected terminator as last byte";
-async function readStartup(reader, socket) {
+async function upgrade(conn, context, maxBytes) {
+  if (conn.reader.detach().length > 0) throw new ProtocolError("received unencrypted data after SSL request");
+  const raw = conn.socket;
+  raw.write("S");
+  const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+  await new Promise((resolve2, reject) => {
+    secure.once("secure", resolve2);
+    secure.once("error", reject);
+    secure.once(
+      "close",
+      () => reject(new ProtocolError("connection closed during the TLS handshake", "08006"))
+    );
+  });
+  secure.setNoDelay(true);
+  secure.on("error", () => secure.destroy());
+  conn.socket = secure;
+  conn.reader = new MessageReader(secure, maxBytes);
+}
+async function readStartup(conn, tls, maxBytes) {
+  let encrypted = false;
   for (; ; ) {
+    const { reader, socket } = conn;
     if (await reader.peek() === 22)
-      throw new ProtocolError("direct TLS is not supported by the gateway: connect with sslmode=disable");
+      throw new ProtocolError("direct TLS is not supported by the gateway: use sslnegotiation=postgres");
     const packet2 = await reader.packet();
     const code = packet2.readInt32BE(4);
+    if (code === SSL_REQUEST && tls && !encrypted) {
+      await upgrade(conn, tls, maxBytes);
+      encrypted = true;
+      continue;
+    }
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
       socket.write("N");
       continue;
@@ -4516,7 +4672,7 @@ function asSetStatement({ name, value }) {
 // src/gateway/postgres/upstream.ts
 import { createHash as createHash4 } from "node:crypto";
 import { isIP, connect as netConnect } from "node:net";
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 
 // src/gateway/postgres/scram-client.ts
@@ -4577,7 +4733,7 @@ var UpstreamError = class extends Error {
 };
 function rawConnect(cfg) {
   return new Promise((resolve2, reject) => {
-    const socket = cfg.socketDir ? netConnect(join(cfg.socketDir, `.s.PGSQL.${cfg.port}`)) : netConnect({ host: cfg.host, port: cfg.port });
+    const socket = cfg.socketDir ? netConnect(join2(cfg.socketDir, `.s.PGSQL.${cfg.port}`)) : netConnect({ host: cfg.host, port: cfg.port });
     socket.setNoDelay(true);
     socket.once("connect", () => {
       socket.off("error", reject);
@@ -4710,17 +4866,18 @@ SERVER_WHOLE[T.copyData] = 0;
 function fatal(socket, code, message2) {
   if (!socket.destroyed) socket.end(errorResponse(code, message2, "FATAL"));
 }
-async function serveClient(client, conn, s) {
-  client.setNoDelay(true);
-  client.on("error", () => client.destroy());
-  const reader = new MessageReader(client, s.maxMessageBytes);
+async function serveClient(socket, conn, s) {
+  socket.setNoDelay(true);
+  socket.on("error", () => socket.destroy());
+  const peer = { socket, reader: new MessageReader(socket, s.maxMessageBytes) };
   const timer = setTimeout(() => {
-    fatal(client, "08006", "start-up and authentication took too long");
-    client.destroy();
+    fatal(peer.socket, "08006", "start-up and authentication took too long");
+    peer.socket.destroy();
   }, s.startupTimeoutMs);
   let session;
   try {
-    const startup = await readStartup(reader, client);
+    const startup = await readStartup(peer, s.tls, s.maxMessageBytes);
+    const { socket: client, reader } = peer;
     if (startup.kind === "cancel") {
       const target = s.cancels.lookup(startup.pid, startup.secret);
       client.end();
@@ -4766,6 +4923,7 @@ async function serveClient(client, conn, s) {
     }
     const leftover = reader.detach();
     const keys = s.cancels.register(upstream.pid, upstream.secret);
+    session.analysisContext.backendId = upstream.pid;
     const pathChanged = settings.judged.some((x) => changesSessionPath(x.name));
     const link = new Link(
       client,
@@ -4778,14 +4936,14 @@ async function serveClient(client, conn, s) {
     link.start([...upstream.greeting, backendKeyData(keys.pid, keys.secret), upstream.ready], leftover);
   } catch (err) {
     clearTimeout(timer);
-    reader.detach();
+    peer.reader.detach();
     if (err instanceof StartupRefused) {
-      if (err.reply) client.end(err.reply);
-      else client.end();
+      if (err.reply) peer.socket.end(err.reply);
+      else peer.socket.end();
       return;
     }
     const e = err instanceof ProtocolError ? err : new ProtocolError(err.message, "XX000");
-    fatal(client, e.code, e.message);
+    fatal(peer.socket, e.code, e.message);
     try {
       session?.end(`start-up failed: ${e.message}`);
     } catch {
@@ -5041,6 +5199,7 @@ async function startPostgresGateway(options) {
   const rules = masking && !masking.matcher.empty;
   if (rules && !options.catalog)
     throw new Error("masking.columns needs a side connection to the upstream for catalog lookups");
+  const tls = await clientTls(options.tls, async () => (await generateKeys()).privatePem);
   const settings = {
     context,
     upstream,
@@ -5049,6 +5208,7 @@ async function startPostgresGateway(options) {
     maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
     startupTimeoutMs: options.startupTimeoutMs ?? 3e4,
     cancels: new CancelKeys(),
+    ...tls.context ? { tls: tls.context } : {},
     ...masking ? {
       masking: {
         masking,
@@ -5079,7 +5239,7 @@ async function startPostgresGateway(options) {
   const port = typeof address === "object" && address ? address.port : 0;
   let unixSocket;
   if (options.unixSocketDir) {
-    unixSocket = join2(options.unixSocketDir, `.s.PGSQL.${port}`);
+    unixSocket = join3(options.unixSocketDir, `.s.PGSQL.${port}`);
     rmSync(unixSocket, { force: true });
     const local = createServer(accept);
     await listen(local, unixSocket);
@@ -5102,6 +5262,8 @@ async function startPostgresGateway(options) {
     password,
     database: upstream.database,
     ...unixSocket ? { unixSocket } : {},
+    ...tls.certificate ? { certificate: tls.certificate } : {},
+    ...tls.unavailable ? { tlsUnavailable: tls.unavailable } : {},
     connections: () => sockets.size,
     close(reason = "gateway stopped") {
       closed ??= (async () => {
@@ -5125,6 +5287,8 @@ export {
   postgresSide,
   mysqlSide,
   openSideEarly,
+  generateKeys,
+  clientTls,
   strictFindings,
   startPostgresGateway
 };

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-3IQHG64W.js";
+} from "./chunk-YRQFOVYN.js";
 import {
   approvalsNeeded,
   bodyHash,

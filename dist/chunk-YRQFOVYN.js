@@ -11,6 +11,46 @@ import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
 
+// src/gateway/daemon-contract.ts
+var UPSTREAM_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+var RUN_FILES = {
+  config: "config.json",
+  ready: "ready.json",
+  log: "daemon.log",
+  transcript: "transcript.jsonl",
+  html: "transcript.html",
+  /** The certificate clients verify the gateway's TLS with (sslrootcert, --ssl-ca). */
+  caCert: "gateway-ca.pem"
+};
+function isPort(v) {
+  return Number.isInteger(v) && v > 0 && v < 65536;
+}
+function parseReady(value) {
+  const r = value;
+  if (typeof r !== "object" || r === null) throw new Error("ready file is not a JSON object");
+  if (!Number.isInteger(r.pid) || r.pid <= 0) throw new Error("ready file: pid is missing");
+  for (const key of ["url", "host", "user", "password", "database"]) {
+    if (typeof r[key] !== "string" || r[key] === "") throw new Error(`ready file: ${key} is missing`);
+  }
+  if (!isPort(r.port)) throw new Error("ready file: port is not a TCP port");
+  if (r.controlPort !== void 0 && !isPort(r.controlPort)) {
+    throw new Error("ready file: controlPort is not a TCP port");
+  }
+  if (r.caCert !== void 0 && (typeof r.caCert !== "string" || r.caCert === ""))
+    throw new Error("ready file: caCert is not a path");
+  return {
+    pid: r.pid,
+    url: r.url,
+    host: r.host,
+    port: r.port,
+    user: r.user,
+    password: r.password,
+    database: r.database,
+    ...r.controlPort !== void 0 ? { controlPort: r.controlPort } : {},
+    ...r.caCert !== void 0 ? { caCert: r.caCert } : {}
+  };
+}
+
 // node_modules/@octokit/plugin-throttling/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
 var VERSION = "0.0.0-development";
@@ -486,5 +526,8 @@ export {
   pullRequestOfEvent,
   pullRequestsOfCommit,
   trackingIssue,
-  resolveTarget
+  resolveTarget,
+  UPSTREAM_SSL_MODES,
+  RUN_FILES,
+  parseReady
 };

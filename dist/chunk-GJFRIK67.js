@@ -1,10 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  clientTls,
   describeUpstream,
+  generateKeys,
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-2TUOFQSN.js";
+} from "./chunk-TMFFNODU.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -16,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-IRCADM72.js";
+} from "./chunk-3QFWKVMI.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -34,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -42,7 +44,6 @@ import {
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createServer } from "node:net";
-import { createSecureContext } from "node:tls";
 
 // src/gateway/mysql/channel.ts
 import { Duplex } from "node:stream";
@@ -2346,7 +2347,7 @@ var MysqlConnection = class {
       if (this.closed) return;
       if (r2.forward) go(r2);
       else if (r2.skip) this.skipped(p, r2);
-      else this.refuse(p, r2.refusal ?? "guardrail: refused", r2.statement.id);
+      else this.refuseJudged(p, r2);
     };
     const r = this.session.review(j, held, false);
     if (r instanceof Promise) r.then(decided);
@@ -2403,7 +2404,7 @@ var MysqlConnection = class {
       if (this.closed) return;
       if (j2.forward) allow(j2);
       else if (j2.skip) this.skipped(p, j2);
-      else this.refuse(p, j2.refusal ?? "guardrail: refused", j2.statement.id);
+      else this.refuseJudged(p, j2);
     };
     let j;
     try {
@@ -2427,6 +2428,20 @@ var MysqlConnection = class {
     this.session.notice("note", SKIPPED_CODE, j.skip ?? "skipped by the dry run");
     this.session.result(j.statement.id, { tag: SKIPPED_TAG, durationMs: 0 });
     this.client.write(frame(okPayload(this.status, this.sessionTrack), p.lastSeq + 1).bytes);
+    this.next();
+  }
+  /** A judged statement not run: the server's own syntax error when it cannot parse it either. */
+  refuseJudged(p, j) {
+    const server = j.serverError;
+    if (!server?.errno) {
+      this.refuse(p, j.refusal ?? "guardrail: refused", j.statement.id);
+      return;
+    }
+    this.reply(p, server.errno, server.code, server.message);
+    this.session.result(j.statement.id, {
+      durationMs: 0,
+      error: { code: server.code, message: `${server.errno}: ${server.message}` }
+    });
     this.next();
   }
   refuse(p, message, statementId) {
@@ -2722,7 +2737,7 @@ var MysqlConnection = class {
       return;
     }
     if (!j.forward) {
-      this.refuse(p, j.refusal ?? "guardrail: refused", j.statement.id);
+      this.refuseJudged(p, j);
       return;
     }
     this.withSources(
@@ -2799,48 +2814,6 @@ function dropping(cur) {
 }
 function mayChangeCatalog(analysis) {
   return analysis.statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
-}
-
-// src/gateway/mysql/gateway-tls.ts
-import { execFile } from "node:child_process";
-import { generateKeyPair } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-async function generateKeys() {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-  return {
-    privateKey,
-    privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    publicPem: publicKey.export({ type: "spki", format: "pem" }).toString()
-  };
-}
-async function selfSignedCertificate(privatePem) {
-  const dir = await mkdtemp(join(tmpdir(), "guardrail-gw-"));
-  try {
-    const keyFile = join(dir, "key.pem");
-    const certFile = join(dir, "cert.pem");
-    await writeFile(keyFile, privatePem, { mode: 384 });
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      keyFile,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=guardrail gateway",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-out",
-      certFile
-    ]);
-    return await readFile(certFile, "utf8");
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 // src/gateway/mysql/masking-catalog.ts
@@ -3037,20 +3010,11 @@ async function startMysqlGateway(opts) {
   const user = opts.user ?? "guardrail";
   const password = opts.password ?? randomBytes2(18).toString("base64url");
   const keys = await generateKeys();
-  let tls;
-  let certificate;
-  let tlsUnavailable;
-  if (opts.tls) {
-    tls = createSecureContext(opts.tls);
-    certificate = opts.tls.cert;
-  } else if (opts.tls === void 0) {
-    try {
-      certificate = await selfSignedCertificate(keys.privatePem);
-      tls = createSecureContext({ key: keys.privatePem, cert: certificate });
-    } catch (err) {
-      tlsUnavailable = `no certificate: ${err.message}`;
-    }
-  } else tlsUnavailable = "disabled by configuration";
+  const {
+    context: tls,
+    certificate,
+    unavailable: tlsUnavailable
+  } = await clientTls(opts.tls, async () => keys.privatePem);
   const probe = await loginUpstream(upstream, {
     capabilities: PROXIED_CAPS,
     timeoutMs,
@@ -3116,6 +3080,7 @@ async function startMysqlGateway(opts) {
       ...application ? { application } : {},
       client: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`
     });
+    session.analysisContext.backendId = greeted.greeting.connectionId;
     let up;
     try {
       up = await greeted.login({

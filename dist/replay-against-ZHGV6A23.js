@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   esm_default,
   require_promise
-} from "./chunk-FVSN3TUE.js";
+} from "./chunk-IVUPHC63.js";
 import "./chunk-WLKLOQWD.js";
 import {
   __toESM

@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -240,6 +240,37 @@ var Session = class {
     }
     this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
     this.recordStatement(statement, analysis.hash, params);
+    const { syntaxCheck } = this.gateway;
+    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
+      return syntaxCheck(statement.text, this.analysisContext).then(
+        (serverError) => serverError ? this.rejectedByServer(statement, analysis, verdict, serverError) : this.proceed(statement, analysis, verdict)
+      );
+    }
+    return this.proceed(statement, analysis, verdict);
+  }
+  /**
+   * Whether the statement would be held or refused because the parser could not read it. Only
+   * then is the server asked: in audit mode it runs, and the server answers for itself.
+   */
+  refusesUnparseable(analysis, verdict) {
+    const { mode, dialect } = this.gateway;
+    return verdict.action !== "allow" && (mode === "enforce" || mode === "dry-run") && // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
+    (dialect === "postgres" || analysis.statements.length === 1) && analysis.findings.some((f) => f.rule === "opaque/unparseable");
+  }
+  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
+  rejectedByServer(statement, analysis, verdict, serverError) {
+    this.record({
+      type: "verdict",
+      id: statement.id,
+      action: "deny",
+      rules: ["opaque/unparseable"],
+      findings: analysis.findings.filter((f) => f.rule === "opaque/unparseable").map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
+      enforced: true
+    });
+    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
+    return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
+  }
+  proceed(statement, analysis, verdict) {
     const invalidate = () => {
       if (!analysis.readOnly) this.gateway.functions?.invalidate();
     };

@@ -4,15 +4,17 @@ import {
   verifyTranscript
 } from "./chunk-X4ECE5DN.js";
 import {
+  RUN_FILES,
   createClient,
   errorText,
   identityOf,
+  parseReady,
   pullRequestOfEvent,
   pullRequestsOfCommit,
   repoOf,
   scrub,
   statusOf
-} from "./chunk-3IQHG64W.js";
+} from "./chunk-YRQFOVYN.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -58343,43 +58345,6 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync as readFileSync2, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-
-// src/gateway/daemon-contract.ts
-var UPSTREAM_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
-var RUN_FILES = {
-  config: "config.json",
-  ready: "ready.json",
-  log: "daemon.log",
-  transcript: "transcript.jsonl",
-  html: "transcript.html"
-};
-function isPort(v) {
-  return Number.isInteger(v) && v > 0 && v < 65536;
-}
-function parseReady(value) {
-  const r = value;
-  if (typeof r !== "object" || r === null) throw new Error("ready file is not a JSON object");
-  if (!Number.isInteger(r.pid) || r.pid <= 0) throw new Error("ready file: pid is missing");
-  for (const key of ["url", "host", "user", "password", "database"]) {
-    if (typeof r[key] !== "string" || r[key] === "") throw new Error(`ready file: ${key} is missing`);
-  }
-  if (!isPort(r.port)) throw new Error("ready file: port is not a TCP port");
-  if (r.controlPort !== void 0 && !isPort(r.controlPort)) {
-    throw new Error("ready file: controlPort is not a TCP port");
-  }
-  return {
-    pid: r.pid,
-    url: r.url,
-    host: r.host,
-    port: r.port,
-    user: r.user,
-    password: r.password,
-    database: r.database,
-    ...r.controlPort !== void 0 ? { controlPort: r.controlPort } : {}
-  };
-}
-
-// src/action/daemon-launcher.ts
 function makeRunDir(parent) {
   return mkdtempSync(join(parent, "guardrail-"));
 }
@@ -97283,6 +97248,7 @@ function publishConnection(ready, dialect, options) {
   setOutput("user", ready.user);
   setOutput("password", ready.password);
   setOutput("transcript-path", options.transcriptPath);
+  if (ready.caCert) setOutput("ca-cert", ready.caCert);
   if (options.exportEnv) {
     for (const [name, value] of Object.entries(connectionEnv(ready, dialect)))
       exportVariable(name, value);
@@ -97958,7 +97924,6 @@ export {
   providerConfig,
   savedProvider,
   revokerFor,
-  UPSTREAM_SSL_MODES,
   makeRunDir,
   writeDaemonConfig,
   runPaths,

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-J4ZOY4GF.js";
+} from "./chunk-3TA2MV5A.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import {
   UsageError,
   command,

@@ -5,7 +5,7 @@ import {
 import {
   esm_default,
   require_promise
-} from "./chunk-FVSN3TUE.js";
+} from "./chunk-IVUPHC63.js";
 import "./chunk-WLKLOQWD.js";
 import {
   require_dist

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-3BJONSFA.js";
+} from "./chunk-GU6HFKSG.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-J4ZOY4GF.js";
-import "./chunk-HUVZLV3T.js";
+import "./chunk-3TA2MV5A.js";
+import "./chunk-LTCCIDYQ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2TUOFQSN.js";
+} from "./chunk-TMFFNODU.js";
 import {
   esm_default
-} from "./chunk-FVSN3TUE.js";
-import "./chunk-IRCADM72.js";
+} from "./chunk-IVUPHC63.js";
+import "./chunk-3QFWKVMI.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-HUVZLV3T.js";
+} from "./chunk-LTCCIDYQ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {
