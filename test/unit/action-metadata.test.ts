@@ -64,6 +64,7 @@ describe('action.yml', () => {
       expect(input.description, name).toBeTruthy();
     }
     expect(Object.keys(action.outputs).sort()).toEqual([
+      'ca-cert',
       'host',
       'password',
       'port',
