@@ -118,8 +118,6 @@ export interface GatewayContext {
 type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
 type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
 const NO_FINDINGS: readonly Finding[] = [];
-/** START TRANSACTION READ WRITE would lift the read-only session a MySQL dry run runs in. */
-const READ_WRITE = /\bread\s+write\b/i;
 
 let nextStatement = 0;
 
@@ -482,9 +480,7 @@ export class Session {
   private dryRun(statement: Statement, verdict: Verdict, analysis: Analysis, preparing: boolean): Judgement {
     // Preparing runs nothing; each execution of the prepared statement comes back here.
     const runs =
-      this.gateway.dialect !== 'mysql' ||
-      preparing ||
-      (analysis.readOnly && verdict.action === 'allow' && !READ_WRITE.test(statement.text));
+      this.gateway.dialect !== 'mysql' || preparing || (analysis.readOnly && verdict.action === 'allow');
     if (runs) return { forward: true, statement, verdict, analysis };
     return {
       forward: false,

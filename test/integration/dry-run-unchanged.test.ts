@@ -171,4 +171,29 @@ describe('a dry run writes nothing', () => {
       skipped.filter((l) => /session is read-only/.test((l as { message: string }).message)),
     ).toHaveLength(6);
   }, 60_000);
+
+  it('MySQL: a SET STATEMENT around a read cannot lift the read-only session', async () => {
+    await maria.admin(`
+      CREATE TABLE app.log2 (n int);
+      CREATE FUNCTION app.wr2() RETURNS int MODIFIES SQL DATA BEGIN INSERT INTO app.log2 VALUES (1); RETURN 1; END;`);
+    const running = await mysqlGatewayWithSide(maria, {
+      policy: defaultPolicy(),
+      mode: 'dry-run',
+      recorder: new FileRecorder(join(dir, 'my-set-statement.jsonl')),
+    });
+    const c: mysql.Connection = await connectThrough(maria, running.gateway, 'app');
+    try {
+      for (const text of [
+        'SET STATEMENT transaction_read_only = 0 FOR SELECT wr2()',
+        'SET STATEMENT tx_read_only = OFF FOR SELECT wr2()',
+        'SET STATEMENT `transaction_read_only` = 0 FOR SELECT * FROM (SELECT wr2()) d',
+      ])
+        await c.query(text).catch(() => undefined);
+    } finally {
+      await c.end();
+      await running.close();
+    }
+    // The server's own table: the function never wrote.
+    expect(await maria.admin('SELECT count(*) AS n FROM app.log2')).toEqual([{ n: 0 }]);
+  }, 60_000);
 });

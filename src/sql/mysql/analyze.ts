@@ -9,7 +9,7 @@ import { finding, type KnownRuleId } from '../rules.js';
 import type { Analysis, Finding, Location, StatementAnalysis } from '../types.js';
 import { bodyFragments, compoundParts } from './body.js';
 import { routineAt } from './calls.js';
-import { classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
+import { changesAccessMode, classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
 import { executableReadings, type MysqlServer } from './server.js';
@@ -421,6 +421,8 @@ function judge(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc, inBo
     if (forAt > 0 && forAt + 1 < tokens.length) {
       judgeSimple([t0, ...tokens.slice(2, forAt)], ms, env, acc);
       judge(tokens.slice(forAt + 1), ms, env, acc);
+      // The statement runs under the settings: one that lifts read-only makes it no read.
+      if (changesAccessMode(tokens.slice(2, forAt))) acc.readOnly = false;
       return;
     }
   }
@@ -537,7 +539,7 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   if (system.length > 0)
     add(acc, 'privilege/catalog-write', system, 'writes the server’s grant tables (mysql schema)');
   calledFunctions(tokens, ms, env, acc);
-  acc.readOnly = lead.kind === 'word' && READ_ONLY_LEADS.has(lead.upper);
+  acc.readOnly = lead.kind === 'word' && READ_ONLY_LEADS.has(lead.upper) && !changesAccessMode(tokens);
   const dml = isWord(lead, 'DELETE', 'UPDATE');
   if (cls.understood && !dml) {
     acc.findings.push(...cls.findings);

@@ -350,9 +350,23 @@ const CHECKS_ON = new Set(['1', 'ON', 'TRUE', 'DEFAULT']);
  * The session variable a token names (`x`, `` `x` ``, `@@session.x`), upper-cased as the server
  * compares them; '' for other tokens.
  */
-function sessionVar(t: Token): string {
+export function sessionVar(t: Token): string {
   if (t.kind === 'sysvar') return t.value.replace(/^(session|local)\./i, '').toUpperCase();
   return t.kind === 'word' ? t.upper : t.kind === 'qident' ? t.value.toUpperCase() : '';
+}
+
+/** Settings that make a read-only session or transaction writable again. */
+const ACCESS_MODE_VARS = new Set(['TRANSACTION_READ_ONLY', 'TX_READ_ONLY']);
+
+/**
+ * Whether a statement changes the transaction access mode (`START TRANSACTION READ WRITE`,
+ * `SET [SESSION] TRANSACTION READ WRITE`, `transaction_read_only` / `tx_read_only` in any spelling,
+ * also inside `SET STATEMENT … FOR`): whatever it runs is then no longer held to read-only.
+ */
+export function changesAccessMode(tokens: readonly Token[]): boolean {
+  return tokens.some(
+    (t, i) => (isWord(t, 'READ') && isWord(tokens[i + 1], 'WRITE')) || ACCESS_MODE_VARS.has(sessionVar(t)),
+  );
 }
 
 /** A function name as the server resolves it: quoted or not, in any case. */
