@@ -18,7 +18,7 @@ import { type Scanned, scan, withTokens } from '../digest.js';
 import type { Analysis, AnalysisContext, Finding, FunctionBody, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
 import { canonicalFromScan } from './parser.js';
-import { bodyOf, SessionJudge } from './session.js';
+import { bodyOf, SessionJudge, triggersOn } from './session.js';
 import type { Effect, Pending } from './walker.js';
 
 /** Texts longer than this are analysed but not kept in the exact-text cache. */
@@ -287,14 +287,12 @@ function addCalls(effects: readonly Effect[], seen: Map<string, Call>): void {
  */
 export function calledFunctions(text: string, ctx: AnalysisContext): Call[] {
   const seen = new Map<string, Call>();
-  const triggers = ctx.memory?.triggers;
+  const memory = ctx.memory;
   for (const s of postgresEntry(text, ctx).core.statements) {
     addCalls(s.effects, seen);
-    if (triggers)
+    if (memory?.triggers)
       for (const e of s.effects)
-        if (e.kind === 'write')
-          for (const fn of triggers.get(e.table) ?? triggers.get(e.table.split('.').pop() ?? '') ?? [])
-            note(seen, fn);
+        if (e.kind === 'write') for (const fn of triggersOn(memory, e.table)) note(seen, fn);
   }
   const created = ctx.memory?.functions;
   if (created && created.size > 0) {

@@ -27,6 +27,11 @@ function bare(name: string): string {
   return name.split('.').pop() ?? name;
 }
 
+/** The trigger functions this session created on `table` (named as written, or bare). */
+export function triggersOn(memory: SessionMemory, table: string): { name: string; schema?: string }[] {
+  return memory.triggers?.get(table) ?? memory.triggers?.get(bare(table)) ?? [];
+}
+
 export interface BodyCache {
   get(key: string): { pending: Pending[]; effects: Effect[] } | undefined;
   set(key: string, value: { pending: Pending[]; effects: Effect[] }): void;
@@ -95,7 +100,7 @@ export class SessionJudge {
           }
           break;
         case 'write':
-          for (const fn of memory.triggers?.get(e.table) ?? memory.triggers?.get(bare(e.table)) ?? [])
+          for (const fn of triggersOn(memory, e.table))
             this.call(
               fn.name,
               fn.schema,
