@@ -30,7 +30,9 @@ beforeAll(async () => {
     CREATE TABLE app.users (id int PRIMARY KEY, name varchar(50), email varchar(100), ssn varchar(20));
     INSERT INTO app.users VALUES (1, 'Zed', '${EMAIL}', '${SSN}');
     CREATE TABLE app.orders (id int PRIMARY KEY, item varchar(50));
-    INSERT INTO app.orders VALUES (1, 'book');`);
+    INSERT INTO app.orders VALUES (1, 'book');
+    CREATE PROCEDURE app.probe_sig() BEGIN DECLARE v VARCHAR(100); SELECT email INTO v FROM app.users LIMIT 1; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v; END;
+    CREATE FUNCTION app.probe_fn() RETURNS VARCHAR(100) READS SQL DATA RETURN (SELECT ssn FROM app.users LIMIT 1);`);
   recorder = new FileRecorder(transcriptPath);
   running = await mysqlGatewayWithSide(db, {
     policy: parsePolicy(
@@ -109,6 +111,23 @@ describe('MySQL taint', () => {
     await s.run('SELECT id FROM users WHERE 1 = EXTRACTVALUE(1, CONCAT(0x7e, LOWER(ssn)))');
     expect(s.errors.map((e) => e.errno)).toEqual([1105, 1105]);
     for (const e of s.errors) expect(e.message).toMatch(/masking withheld the text/);
+    expectNothingOf(s.text.join('\n'));
+    expectNothingOf(transcript());
+  });
+
+  it('SIGNAL with MESSAGE_TEXT from a masked column, stored functions and := assignments let nothing out', async () => {
+    const s = await session();
+    await s.run(
+      "BEGIN NOT ATOMIC DECLARE v VARCHAR(100); SELECT email INTO v FROM users LIMIT 1; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v; END",
+    );
+    await s.run('CALL probe_sig()');
+    await s.run('SELECT probe_fn() AS v');
+    await s.run('SELECT @x := email AS a FROM users');
+    await s.run('SELECT @x AS v');
+    await s.run('SELECT 1 FROM users WHERE (@z := ssn) IS NOT NULL');
+    await s.run('SELECT @z AS v');
+    expect(s.errors.slice(0, 2).map((e) => e.errno)).toEqual([1644, 1644]);
+    for (const e of s.errors.slice(0, 2)) expect(e.message).toMatch(/masking withheld the text/);
     expectNothingOf(s.text.join('\n'));
     expectNothingOf(transcript());
   });

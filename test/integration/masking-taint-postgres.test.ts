@@ -31,7 +31,10 @@ beforeAll(async () => {
   await server.query(`
     CREATE TABLE users (id int PRIMARY KEY, name text, email text, ssn text);
     CREATE TABLE evidence (v text);
-    INSERT INTO users VALUES (1, 'Zed', '${EMAIL}', '${SSN}');`);
+    INSERT INTO users VALUES (1, 'Zed', '${EMAIL}', '${SSN}');
+    CREATE FUNCTION probe_notice() RETURNS int LANGUAGE plpgsql AS
+      $f$ BEGIN RAISE NOTICE 'v=%', (SELECT email FROM users LIMIT 1); RETURN 1; END $f$;
+    CREATE FUNCTION probe_value() RETURNS text LANGUAGE sql AS $f$ SELECT ssn FROM users LIMIT 1 $f$;`);
   recorder = new FileRecorder(transcriptPath);
   const policy = defaultPolicy();
   policy.masking = {
@@ -149,6 +152,39 @@ describe('taint: what a statement that reads a masked column produces besides it
     }
     expect(seen.errors.map((e) => e.code)).toEqual(['P0001']);
     expect(seen.text.join('\n')).toMatch(/masking withheld the text/);
+    expectNothingOf(seen.text.join('\n'));
+    expectNothingOf(transcript());
+  });
+
+  it('set_config inside a CTE, user functions, xml-of-query helpers, whole rows and SQL PREPARE let nothing out', async () => {
+    const seen = new Seen();
+    const c = await client(seen);
+    try {
+      await seen.run(
+        c,
+        "WITH s AS (SELECT set_config('x.c', email, false) AS v FROM users) SELECT count(*) FROM s",
+      );
+      await seen.run(c, "SELECT current_setting('x.c') AS v");
+      await c.query("INSERT INTO evidence SELECT current_setting('x.c')");
+      await seen.run(c, 'SELECT probe_notice()');
+      await seen.run(c, 'SELECT probe_value() AS v');
+      await seen.run(c, 'SELECT probe_value()::int AS v');
+      await seen.run(c, 'COPY (SELECT ssn::int FROM users) TO STDOUT');
+      await seen.run(c, "SELECT query_to_xml('select email from users', true, false, '') AS v");
+      await seen.run(c, "SELECT table_to_xml('users', true, false, '') AS v");
+      await seen.run(c, "SELECT database_to_xml(true, false, '') AS v");
+      await seen.run(c, "SELECT schema_to_xml('public', true, false, '') AS v");
+      await seen.run(c, 'SELECT row_to_json(u) AS v FROM users u');
+      await seen.run(c, 'SELECT u::text AS v FROM users u');
+      await seen.run(c, 'SELECT xmlelement(name x, (SELECT ssn FROM users)) AS v');
+      await seen.run(c, 'PREPARE p AS SELECT ssn FROM users');
+      await seen.run(c, 'EXECUTE p');
+    } finally {
+      await c.end();
+    }
+    // The CTE really wrote the setting (the server's copy, read past the gateway), yet came back masked.
+    expect(seen.text[1]).toBe('[{"v":"[masked]"}]');
+    expect(await server.query('SELECT v FROM evidence WHERE v = $1', [EMAIL])).toHaveLength(1);
     expectNothingOf(seen.text.join('\n'));
     expectNothingOf(transcript());
   });
