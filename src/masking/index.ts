@@ -26,6 +26,7 @@ import { DEFAULT_REPLACEMENT, type MaskingConfig } from './types.js';
 export { ColumnMatcher, ColumnResolverCache } from './columns.js';
 export { ValueDetectors, validateCustomPattern } from './detectors.js';
 export { KnownSecrets } from './known-secrets.js';
+export { REDACTED_VALUE } from './message.js';
 export type { MysqlColumn, MysqlColumnPlan, TableRef } from './mysql-plan.js';
 export { maskMysqlBinaryRow, maskMysqlTextRow } from './mysql-rows.js';
 export { maskedNames, mysqlMaskedUses } from './mysql-strict.js';
@@ -57,6 +58,7 @@ export {
   TO_NULL,
 } from './plan.js';
 export { SettingTaint } from './setting-taint.js';
+export { SECRET_NAME } from './statement.js';
 export * from './types.js';
 
 export interface Masking {

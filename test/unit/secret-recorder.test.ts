@@ -1,0 +1,52 @@
+// The recorder every session writes through withholds what the record must not hold in clear,
+// whatever name the server gives a column: an alias (`SELECT api_token AS v`) or COPY's rows.
+import { describe, expect, it } from 'vitest';
+import { SecretScrubbingRecorder } from '../../src/gateway/secret-recorder.js';
+import { KnownSecrets } from '../../src/masking/index.js';
+import type { TranscriptEvent } from '../../src/transcript/events.js';
+import type { Recorder } from '../../src/transcript/recorder.js';
+
+class Memory implements Recorder {
+  readonly events: TranscriptEvent[] = [];
+  record(_conn: number, event: TranscriptEvent): void {
+    this.events.push(event);
+  }
+  flush(): void {}
+  close(): void {}
+  get failed(): undefined {
+    return undefined;
+  }
+}
+
+const byName = (columns: readonly string[], sample: unknown[][]) =>
+  sample.map((row) => row.map((v, i) => (/token/i.test(columns[i] ?? '') ? '[redacted]' : v)));
+
+function recorded(text: string, columns: string[], sample: unknown[][]): string {
+  const memory = new Memory();
+  const r = new SecretScrubbingRecorder(memory, new KnownSecrets(), byName);
+  r.record(1, { type: 'statement', id: 's1', text, via: 'simple', hash: 'h', inTransaction: false });
+  r.record(1, { type: 'rows', id: 's1', columns, sample, truncated: false, masked: [] });
+  return JSON.stringify(memory.events);
+}
+
+describe('SecretScrubbingRecorder', () => {
+  it('withholds the sample of a statement that reads a secret-named column under another name', () => {
+    const out = recorded(
+      'SELECT api_token AS v, id FROM creds',
+      ['v', 'id'],
+      [
+        ['tokPLANTzz9', 1],
+        [null, 2],
+      ],
+    );
+    expect(out).not.toContain('tokPLANTzz9');
+    expect(out).toContain('[null,"[redacted]"]');
+    expect(
+      recorded('COPY (SELECT api_token FROM creds) TO STDOUT', ['COPY row'], [['tokPLANTzz9\n']]),
+    ).not.toContain('tokPLANTzz9');
+  });
+
+  it('keeps the sample of a statement that names no secret-looking column', () => {
+    expect(recorded('SELECT name AS v FROM people', ['v'], [['Ada']])).toContain('"Ada"');
+  });
+});
