@@ -200,6 +200,43 @@ describe('DELETE and UPDATE', () => {
     expect(await count('SELECT count(*) FROM audit')).toBe(0);
   });
 
+  it('never evaluates a cast whose function is user-defined (explicit or implicit)', async () => {
+    // The function takes a session advisory lock, which a read-only transaction allows and its
+    // rollback keeps: the server's pg_locks shows whether the probe ever called it.
+    await admin.query(`
+      CREATE TYPE mood AS ENUM ('ok', 'bad');
+      CREATE TABLE moods (id int, m mood);
+      INSERT INTO moods SELECT g, CASE WHEN g % 2 = 0 THEN 'ok' ELSE 'bad' END::mood FROM generate_series(1, 50) g;
+      CREATE FUNCTION mood_text(mood) RETURNS text LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_lock(4242); RETURN 'ok'; END $$;
+      CREATE CAST (mood AS text) WITH FUNCTION mood_text(mood) AS IMPLICIT;
+      ANALYZE moods;
+    `);
+    const held = () =>
+      count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted");
+    try {
+      for (const sql of [
+        "DELETE FROM moods WHERE m::text = 'ok'",
+        "DELETE FROM moods WHERE m = 'ok'::text",
+      ]) {
+        const [e] = await estimate(sql);
+        expect(await held()).toBe(0);
+        expect(e!.rowsExact).toBeUndefined();
+        expect(e!.unavailable).toEqual([
+          {
+            part: 'rows',
+            reason: 'not evaluated: casts through user-defined functions mood_text(mood) may run anything',
+          },
+        ]);
+      }
+    } finally {
+      // Any such cast makes every estimate unevaluated: the tests after this one need it gone.
+      await admin.query(
+        'DROP TABLE moods; DROP CAST (mood AS text); DROP FUNCTION mood_text(mood); DROP TYPE mood',
+      );
+    }
+  });
+
   it('a statement timeout bounds a slow count, and the planner estimate is still given', async () => {
     const [e] = await estimate(
       'DELETE FROM orders WHERE (SELECT count(*) FROM generate_series(1, 20000 + id)) > 0',
