@@ -237,6 +237,23 @@ describe('DELETE and UPDATE', () => {
     }
   });
 
+  it('never evaluates a function called in attribute notation (orders.flagged)', async () => {
+    // `o.flagged` names no column: the server calls flagged(orders) for each row. The function
+    // takes a session advisory lock, which pg_locks shows if the probe ever called it.
+    await admin.query(`CREATE FUNCTION flagged(orders) RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_lock(4343); RETURN true; END $$`);
+    try {
+      const [e] = await estimate('DELETE FROM orders o WHERE o.flagged');
+      expect(
+        await count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4343 AND granted"),
+      ).toBe(0);
+      expect(e!.rowsExact).toBeUndefined();
+      expect(e!.unavailable[0]?.reason).toMatch(/^not evaluated: /);
+    } finally {
+      await admin.query('DROP FUNCTION flagged(orders)');
+    }
+  });
+
   it('a statement timeout bounds a slow count, and the planner estimate is still given', async () => {
     const [e] = await estimate(
       'DELETE FROM orders WHERE (SELECT count(*) FROM generate_series(1, 20000 + id)) > 0',
