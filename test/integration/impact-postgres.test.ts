@@ -243,12 +243,16 @@ describe('DELETE and UPDATE', () => {
     await admin.query(`CREATE FUNCTION flagged(orders) RETURNS boolean LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_advisory_lock(4343); RETURN true; END $$`);
     try {
-      const [e] = await estimate('DELETE FROM orders o WHERE o.flagged');
-      expect(
-        await count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4343 AND granted"),
-      ).toBe(0);
-      expect(e!.rowsExact).toBeUndefined();
-      expect(e!.unavailable[0]?.reason).toMatch(/^not evaluated: /);
+      for (const sql of ['DELETE FROM orders o WHERE o.flagged', 'DELETE FROM orders o WHERE (o).flagged']) {
+        const [e] = await estimate(sql);
+        expect(
+          await count(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4343 AND granted",
+          ),
+        ).toBe(0);
+        expect(e!.rowsExact).toBeUndefined();
+        expect(e!.unavailable[0]?.reason).toMatch(/^not evaluated: /);
+      }
     } finally {
       await admin.query('DROP FUNCTION flagged(orders)');
     }

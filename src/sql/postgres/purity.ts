@@ -119,6 +119,13 @@ class Check {
           if (fields.length > 1 && last) this.attribute(last, depth);
           break;
         }
+        case 'A_Indirection':
+          // `(o).flagged` is the same call through a parenthesised row.
+          for (const field of asList(v?.indirection)) {
+            const name = str(asNode(asNode(field)?.String)?.sval);
+            if (name) this.attribute(name, depth);
+          }
+          break;
         case 'SetToDefault':
           throw new Unsafe('SET … = DEFAULT evaluates the column default');
         case 'CurrentOfExpr':
