@@ -288,7 +288,7 @@ const textArray = (items: string[]) =>
 /**
  * Why planning or counting `text` could run more than reads, or null when it cannot: the
  * analyzer's proof over the call graph, then what only the catalog knows (user-defined operators,
- * types and overloads of the built-ins relied on; relations that are not plain tables).
+ * types, casts and overloads of the built-ins relied on; relations that are not plain tables).
  */
 async function notEvaluable(p: PgProbe, text: string, bodies: BodiesOf): Promise<string | null> {
   const check = evaluation(text, bodies);
@@ -319,6 +319,9 @@ async function notEvaluable(p: PgProbe, text: string, bodies: BodiesOf): Promise
             ${user('pg_type', 'typname', 'typnamespace', check.types)} AS types,
             ${user('pg_proc', 'proname', 'pronamespace', check.builtins)} AS functions,
             ${named('pg_proc', 'proname', "pronamespace = 'pg_catalog'::regnamespace", check.unlisted)} AS builtins,
+            (SELECT string_agg(DISTINCT p.oid::regprocedure::text, ', ') FROM pg_catalog.pg_cast c
+               JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc
+              WHERE p.pronamespace <> 'pg_catalog'::regnamespace) AS casts,
             (SELECT string_agg(r, ', ') FROM unnest(${textArray(check.relations)}) r
               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                                  WHERE c.oid = pg_catalog.to_regclass(r) AND c.relkind IN ('r', 'p', 'm'))) AS relations`,
@@ -329,6 +332,9 @@ async function notEvaluable(p: PgProbe, text: string, bodies: BodiesOf): Promise
   if (r?.functions)
     return `user-defined functions named ${r.functions} may be called instead of the built-ins`;
   if (r?.builtins) return `built-in functions named ${r.builtins} may be called instead of the proved ones`;
+  // A cast names no function in the text, and an implicit one not even its type: any cast that
+  // runs a function outside pg_catalog could be the one the server picks.
+  if (r?.casts) return `casts through user-defined functions ${r.casts} may run anything`;
   if (r?.relations) return `${r.relations} is not a plain table (a view or foreign table evaluates more)`;
   return null;
 }

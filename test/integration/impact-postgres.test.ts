@@ -200,6 +200,64 @@ describe('DELETE and UPDATE', () => {
     expect(await count('SELECT count(*) FROM audit')).toBe(0);
   });
 
+  it('never evaluates a cast whose function is user-defined (explicit or implicit)', async () => {
+    // The function takes a session advisory lock, which a read-only transaction allows and its
+    // rollback keeps: the server's pg_locks shows whether the probe ever called it.
+    await admin.query(`
+      CREATE TYPE mood AS ENUM ('ok', 'bad');
+      CREATE TABLE moods (id int, m mood);
+      INSERT INTO moods SELECT g, CASE WHEN g % 2 = 0 THEN 'ok' ELSE 'bad' END::mood FROM generate_series(1, 50) g;
+      CREATE FUNCTION mood_text(mood) RETURNS text LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_lock(4242); RETURN 'ok'; END $$;
+      CREATE CAST (mood AS text) WITH FUNCTION mood_text(mood) AS IMPLICIT;
+      ANALYZE moods;
+    `);
+    const held = () =>
+      count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted");
+    try {
+      for (const sql of [
+        "DELETE FROM moods WHERE m::text = 'ok'",
+        "DELETE FROM moods WHERE m = 'ok'::text",
+      ]) {
+        const [e] = await estimate(sql);
+        expect(await held()).toBe(0);
+        expect(e!.rowsExact).toBeUndefined();
+        expect(e!.unavailable).toEqual([
+          {
+            part: 'rows',
+            reason: 'not evaluated: casts through user-defined functions mood_text(mood) may run anything',
+          },
+        ]);
+      }
+    } finally {
+      // Any such cast makes every estimate unevaluated: the tests after this one need it gone.
+      await admin.query(
+        'DROP TABLE moods; DROP CAST (mood AS text); DROP FUNCTION mood_text(mood); DROP TYPE mood',
+      );
+    }
+  });
+
+  it('never evaluates a function called in attribute notation (orders.flagged)', async () => {
+    // `o.flagged` names no column: the server calls flagged(orders) for each row. The function
+    // takes a session advisory lock, which pg_locks shows if the probe ever called it.
+    await admin.query(`CREATE FUNCTION flagged(orders) RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_lock(4343); RETURN true; END $$`);
+    try {
+      for (const sql of ['DELETE FROM orders o WHERE o.flagged', 'DELETE FROM orders o WHERE (o).flagged']) {
+        const [e] = await estimate(sql);
+        expect(
+          await count(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4343 AND granted",
+          ),
+        ).toBe(0);
+        expect(e!.rowsExact).toBeUndefined();
+        expect(e!.unavailable[0]?.reason).toMatch(/^not evaluated: /);
+      }
+    } finally {
+      await admin.query('DROP FUNCTION flagged(orders)');
+    }
+  });
+
   it('a statement timeout bounds a slow count, and the planner estimate is still given', async () => {
     const [e] = await estimate(
       'DELETE FROM orders WHERE (SELECT count(*) FROM generate_series(1, 20000 + id)) > 0',

@@ -33,7 +33,10 @@ export interface Evaluation {
   types: string[];
   /** Relations read (SQL-quoted names): plain tables only (a view evaluates its own expressions). */
   relations: string[];
-  /** Built-in names relied on: no user function of that name may exist (overloads could win). */
+  /**
+   * Built-in names relied on, and fields that could be functions of the row: no user function
+   * of that name may exist (overloads could win).
+   */
   builtins: string[];
   /** User functions' names no built-in may have (one outside the allowlist could be chosen). */
   unlisted: string[];
@@ -109,6 +112,20 @@ class Check {
               this.relations.add(schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name));
           }
           break;
+        case 'ColumnRef': {
+          // `o.flagged` with no column of that name calls flagged(o): attribute notation.
+          const fields = asList(v?.fields);
+          const last = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
+          if (fields.length > 1 && last) this.attribute(last, depth);
+          break;
+        }
+        case 'A_Indirection':
+          // `(o).flagged` is the same call through a parenthesised row.
+          for (const field of asList(v?.indirection)) {
+            const name = str(asNode(asNode(field)?.String)?.sval);
+            if (name) this.attribute(name, depth);
+          }
+          break;
         case 'SetToDefault':
           throw new Unsafe('SET … = DEFAULT evaluates the column default');
         case 'CurrentOfExpr':
@@ -146,6 +163,16 @@ class Check {
     // Built-in and user overloads alike may be chosen: each must be proved.
     if (schema === undefined && !PURE_BUILTINS.has(name)) this.unlisted.add(name);
     for (const fn of user) this.prove(fn, label, depth + 1);
+  }
+
+  /**
+   * A field that may be a function of the row: user functions of that name are proved, and
+   * without one, none may exist on the server either (the name is most likely a column's).
+   */
+  private attribute(name: string, depth: number): void {
+    const user = this.bodies(name.toLowerCase(), undefined);
+    if (user.length === 0) this.builtins.add(name.toLowerCase());
+    for (const fn of user) this.prove(fn, name, depth + 1);
   }
 
   /** A user function: its body must only read and call what is proved in turn. */
