@@ -175,6 +175,15 @@ describe('sql_mode changed by other means than a literal SET', () => {
     expect(await canaryRows()).toBe(3);
   });
 
+  it('does not serve a statement from the shape of one whose executable comment had other version digits', async () => {
+    // MariaDB runs /*!10000 …*/ and skips /*!99999 …*/: the second DELETE has no WHERE at all.
+    const c = await mysql.createConnection(target());
+    await c.query('DELETE FROM canary /*!10000 WHERE id = 99 */');
+    await expect(c.query('DELETE FROM canary /*!99999 WHERE id = 1 */')).rejects.toMatchObject(refused);
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
   it('reads [names] as MariaDB does in MSSQL mode', async () => {
     const c = await mysql.createConnection({ ...target(), multipleStatements: true });
     await c.query("SET sql_mode = 'MSSQL'");
