@@ -186,6 +186,17 @@ describe('sql_mode changed by other means than a literal SET', () => {
     expect(await canaryRows()).toBe(3);
   });
 
+  it("does not serve LIKE '%' from the shape of a narrow LIKE pattern", async () => {
+    const { database: _database, ...noSchema } = target();
+    const c = await mysql.createConnection(noSchema);
+    await c.query("DELETE FROM app.canary WHERE CAST(id AS CHAR) LIKE '9%'");
+    await expect(c.query("DELETE FROM app.canary WHERE CAST(id AS CHAR) LIKE '%'")).rejects.toMatchObject(
+      refused,
+    );
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
   it('reads [names] as MariaDB does in MSSQL mode', async () => {
     const c = await mysql.createConnection({ ...target(), multipleStatements: true });
     await c.query("SET sql_mode = 'MSSQL'");

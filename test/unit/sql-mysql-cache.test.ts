@@ -253,4 +253,12 @@ describe('the MySQL cache and the server it judges for', () => {
     expect(rules(cold)).not.toEqual([]);
     expect(rules(analyze(skipped, ctx()))).toEqual(rules(cold));
   });
+  it("does not serve LIKE '%' from the shape of a narrow LIKE pattern", () => {
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '' });
+    expect(rules(analyze("DELETE FROM t WHERE a LIKE 'x%'", ctx()))).toEqual([]);
+    const every = "DELETE FROM t WHERE a LIKE '%'";
+    const cold = analyzeMysql(every, ctx());
+    expect(rules(cold)).toContain('destructive/delete-without-where');
+    expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
+  });
 });
