@@ -197,6 +197,15 @@ describe('sql_mode changed by other means than a literal SET', () => {
     expect(await canaryRows()).toBe(3);
   });
 
+  it('does not serve IF(1, …) from the shape of IF(0, …) in a WHERE', async () => {
+    const { database: _database, ...noSchema } = target();
+    const c = await mysql.createConnection(noSchema);
+    await c.query('DELETE FROM app.canary WHERE IF(0, 1, id = 99)');
+    await expect(c.query('DELETE FROM app.canary WHERE IF(1, 1, id = 99)')).rejects.toMatchObject(refused);
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
   it('reads [names] as MariaDB does in MSSQL mode', async () => {
     const c = await mysql.createConnection({ ...target(), multipleStatements: true });
     await c.query("SET sql_mode = 'MSSQL'");

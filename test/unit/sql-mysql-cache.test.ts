@@ -261,4 +261,12 @@ describe('the MySQL cache and the server it judges for', () => {
     expect(rules(cold)).toContain('destructive/delete-without-where');
     expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
   });
+  it('does not serve IF(1, …) from the shape of IF(0, …) in a WHERE', () => {
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '' });
+    analyze('DELETE FROM t WHERE IF(0, 1, id = 5)', ctx());
+    const every = 'DELETE FROM t WHERE IF(1, 1, id = 5)';
+    const cold = analyzeMysql(every, ctx());
+    expect(rules(cold)).toContain('destructive/delete-without-where');
+    expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
+  });
 });
