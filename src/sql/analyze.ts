@@ -109,9 +109,11 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
   const key = mysqlKey(text, ctx);
   const hit = mysqlCache.get(key);
   if (hit) return withAfter(hit, carriedOver(ctx));
-  // The shape key names the same session state as the exact one (mysqlKey of an empty text).
+  // The shape key names the same session state as the exact one (mysqlKey of an empty text). The
+  // shape is lexed for the server, as the analyzer lexes: an executable comment's version digits
+  // are not in the shape, only whether its content runs (`/*!99999 WHERE …*/` is skipped).
   const shape = shapeable(text, ctx)
-    ? mysqlShapes.get(text, mysqlKey('', ctx), lexFlags(ctx.sqlMode), () => carriedOver(ctx))
+    ? mysqlShapes.get(text, mysqlKey('', ctx), lexFlags(ctx.sqlMode, ctx.server), () => carriedOver(ctx))
     : undefined;
   const fromShape = shape?.analysis;
   const analysis = fromShape ?? analyzeMysql(text, ctx);

@@ -175,6 +175,37 @@ describe('sql_mode changed by other means than a literal SET', () => {
     expect(await canaryRows()).toBe(3);
   });
 
+  it('does not serve a statement from the shape of one whose executable comment had other version digits', async () => {
+    // MariaDB runs /*!10000 …*/ and skips /*!99999 …*/: the second DELETE has no WHERE at all.
+    // No current schema: a write under one is session-sensitive and never shares a shape.
+    const { database: _database, ...noSchema } = target();
+    const c = await mysql.createConnection(noSchema);
+    await c.query('DELETE FROM app.canary /*!10000 WHERE id = 99 */');
+    await expect(c.query('DELETE FROM app.canary /*!99999 WHERE id = 1 */')).rejects.toMatchObject(refused);
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
+  it("does not serve LIKE '%' from the shape of a narrow LIKE pattern", async () => {
+    const { database: _database, ...noSchema } = target();
+    const c = await mysql.createConnection(noSchema);
+    await c.query("DELETE FROM app.canary WHERE CAST(id AS CHAR) LIKE '9%'");
+    await expect(c.query("DELETE FROM app.canary WHERE CAST(id AS CHAR) LIKE '%'")).rejects.toMatchObject(
+      refused,
+    );
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
+  it('does not serve IF(1, …) from the shape of IF(0, …) in a WHERE', async () => {
+    const { database: _database, ...noSchema } = target();
+    const c = await mysql.createConnection(noSchema);
+    await c.query('DELETE FROM app.canary WHERE IF(0, 1, id = 99)');
+    await expect(c.query('DELETE FROM app.canary WHERE IF(1, 1, id = 99)')).rejects.toMatchObject(refused);
+    await c.end();
+    expect(await canaryRows()).toBe(3);
+  });
+
   it('reads [names] as MariaDB does in MSSQL mode', async () => {
     const c = await mysql.createConnection({ ...target(), multipleStatements: true });
     await c.query("SET sql_mode = 'MSSQL'");

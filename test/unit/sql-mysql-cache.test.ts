@@ -244,4 +244,29 @@ describe('the MySQL cache and the server it judges for', () => {
     expect(rules(analyze(text, { ...mysql }))).toContain('destructive/drop-table');
     expect(rules(analyze(text, { dialect: 'mysql', sqlMode: '' }))).toContain('destructive/drop-table');
   });
+  it('does not serve a DELETE whose WHERE sits in an executable comment the server skips', () => {
+    const server = { flavour: 'mariadb', version: 101100 } as const;
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '', server });
+    expect(rules(analyze('DELETE FROM t /*!10000 WHERE id = 99 */', ctx()))).toEqual([]);
+    const skipped = 'DELETE FROM t /*!99999 WHERE id = 1 */';
+    const cold = analyzeMysql(skipped, ctx());
+    expect(rules(cold)).not.toEqual([]);
+    expect(rules(analyze(skipped, ctx()))).toEqual(rules(cold));
+  });
+  it("does not serve LIKE '%' from the shape of a narrow LIKE pattern", () => {
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '' });
+    expect(rules(analyze("DELETE FROM t WHERE a LIKE 'x%'", ctx()))).toEqual([]);
+    const every = "DELETE FROM t WHERE a LIKE '%'";
+    const cold = analyzeMysql(every, ctx());
+    expect(rules(cold)).toContain('destructive/delete-without-where');
+    expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
+  });
+  it('does not serve IF(1, …) from the shape of IF(0, …) in a WHERE', () => {
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '' });
+    analyze('DELETE FROM t WHERE IF(0, 1, id = 5)', ctx());
+    const every = 'DELETE FROM t WHERE IF(1, 1, id = 5)';
+    const cold = analyzeMysql(every, ctx());
+    expect(rules(cold)).toContain('destructive/delete-without-where');
+    expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
+  });
 });

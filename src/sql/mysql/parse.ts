@@ -315,6 +315,10 @@ function reach(e: unknown, refs = references(e)): Reach {
   // Any other part that reads placeholders and no column has one value for every row, which is
   // unknown until the statement runs.
   if (refs.param && !refs.column) return EITHER;
+  // `col LIKE ?`: the pattern '%' makes it every row, as `binary` judges a literal pattern.
+  if (x.type === 'binary_expr' && op === 'LIKE' && references(x.right).param) return EITHER;
+  // A call or CASE can pick a placeholder over the column (`IF(?, 1, id = 5)`, as `evaluate` does).
+  if (x.type === 'function' || x.type === 'case') return EITHER;
   const t = truth(evaluate(e));
   return { allTrue: t === true, allFalse: t === false || t === null };
 }
