@@ -270,3 +270,20 @@ describe('the MySQL cache and the server it judges for', () => {
     expect(rules(analyze(every, ctx()))).toEqual(rules(cold));
   });
 });
+
+describe('which writes the MySQL shape cache serves', () => {
+  beforeEach(() => clearAnalysisCaches());
+
+  it('serves a write by its shape only when its WHERE pins a column to a value', () => {
+    const ctx = (): MysqlAnalysisContext => ({ dialect: 'mysql', sqlMode: '' });
+    const hitsFor = (texts: string[]) => {
+      clearAnalysisCaches();
+      const before = mysqlShapeHits();
+      for (const t of texts) expect(rules(analyze(t, ctx()))).toEqual(rules(analyzeMysql(t, ctx())));
+      return mysqlShapeHits() - before;
+    };
+    expect(hitsFor(['UPDATE t SET k = k + 1 WHERE id = 5', 'UPDATE t SET k = k + 1 WHERE id = 7'])).toBe(1);
+    expect(hitsFor(['DELETE FROM t WHERE id > 5', 'DELETE FROM t WHERE id > 7'])).toBe(0);
+    expect(hitsFor(["DELETE FROM t WHERE name LIKE '9%'", "DELETE FROM t WHERE name LIKE '%'"])).toBe(0);
+  });
+});

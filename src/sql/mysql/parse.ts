@@ -327,6 +327,25 @@ function reach(e: unknown, refs = references(e)): Reach {
  * Whether `?` placeholders alone can make the WHERE true for every row (`?`, `? = 1`,
  * `? IS NULL OR id = ?`): their values are unknown when the statement is judged.
  */
+/**
+ * Whether a WHERE (with `?` for its literals) is an AND of conditions one of which is
+ * `column = ?`: whatever the values, such a WHERE reads a column against a value and is never
+ * true for every row by itself. The shape cache serves writes only for these, rather than
+ * trusting `reach` to know every way a value can widen a condition.
+ */
+export function pinnedByPlaceholder(where: unknown): boolean {
+  const x = (where ?? {}) as Ast;
+  const op = String(x.operator ?? '').toUpperCase();
+  if (x.type !== 'binary_expr') return false;
+  if (op === 'AND' || op === '&&') return pinnedByPlaceholder(x.left) || pinnedByPlaceholder(x.right);
+  if (op !== '=') return false;
+  const l = x.left as Ast | undefined;
+  const r = x.right as Ast | undefined;
+  const param = (e: Ast | undefined) => e?.type === 'origin' && e.value === '?';
+  const column = (e: Ast | undefined) => e?.type === 'column_ref';
+  return (column(l) && param(r)) || (param(l) && column(r));
+}
+
 export function placeholderTautology(where: unknown): boolean {
   const refs = references(where);
   return refs.param && reach(where, refs).allTrue;

@@ -16,7 +16,7 @@ import { Lru } from '../cache.js';
 import { sha256 } from '../canonical.js';
 import type { MysqlAnalysis } from './analyze.js';
 import { LexError, Lexer, type Token } from './lexer.js';
-import { matchesEveryRow, parseStatement, placeholderTautology } from './parse.js';
+import { matchesEveryRow, parseStatement, pinnedByPlaceholder, placeholderTautology } from './parse.js';
 import type { MysqlSessionAfter } from './session.js';
 import { nextStatement, type RawStatement } from './split.js';
 import type { LexFlags } from './sql-mode.js';
@@ -85,7 +85,8 @@ function wheresStayNarrow(tokens: readonly Token[]): boolean {
     (ast.type === 'update' || ast.type === 'delete') &&
     ast.where != null &&
     !matchesEveryRow(ast.where) &&
-    !placeholderTautology(ast.where)
+    !placeholderTautology(ast.where) &&
+    pinnedByPlaceholder(ast.where)
   );
 }
 
