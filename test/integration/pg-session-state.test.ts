@@ -125,6 +125,30 @@ describe('a multibyte character whose second byte is a backslash', () => {
     },
   );
 
+  // Read as LATIN1 the payload is one string; as SJIS (0x95 0x5C is one character) it drops the
+  // canary. The gateway confirmed LATIN1; the undo in the same write restores SJIS unannounced.
+  it.each([
+    [
+      'ROLLBACK TO SAVEPOINT',
+      ['BEGIN', 'SAVEPOINT s', "SET client_encoding = 'LATIN1'"],
+      'ROLLBACK TO SAVEPOINT s',
+    ],
+    ['DISCARD ALL', ["SET client_encoding = 'LATIN1'"], 'DISCARD ALL'],
+  ])('SJIS restored by %s in the same write as the payload', async (_, setup, undo) => {
+    const c = await connect({ client_encoding: 'SJIS' });
+    for (const s of setup) {
+      c.send(wire.query(s));
+      expect((await c.replies(1)).errors, s).toEqual([]);
+    }
+    c.send(wire.query(undo), wire.query(bytes("SELECT E'", [0x95, 0x5c], "' ; DROP TABLE canary; --'")));
+    const r = await c.replies(2);
+    expect(r.errors.length).toBe(1);
+    c.send(wire.query('SELECT 1'));
+    await c.replies(1);
+    c.close();
+    await canaryStands();
+  });
+
   it('in an extended-protocol batch behind the switch: refused as unreadable', async () => {
     const c = await connect();
     c.send(

@@ -394,7 +394,6 @@ export class Replies {
     if (upstream === 0x49 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
-    this.state.ready(upstream);
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY) {
         this.finish(e);

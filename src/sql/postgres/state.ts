@@ -1,6 +1,6 @@
 // What one Postgres session's server has confirmed about the settings that change how it reads
-// text: the protocol engine writes it only from ParameterStatus and ReadyForQuery; the analyzer
-// and the engine's decoder read it. Nothing a statement *says* it will set counts until the
+// text: the protocol engine writes it only from ParameterStatus (the transaction status stays in
+// Replies.txStatus); the analyzer and the engine's decoder read it. Nothing a statement *says* it will set counts until the
 // server reports it (a SET may fail, a function may set something its text does not show, a
 // ROLLBACK may undo a SET LOCAL).
 //
@@ -11,8 +11,6 @@
 // docs/threat-model.md, "Postgres: session state and encodings".
 import { type Decoded, decode } from './encoding.js';
 
-export type TransactionStatus = 'I' | 'T' | 'E';
-
 export class PostgresSessionState {
   /** client_encoding as reported (Postgres' canonical name). Every server reports it at start-up. */
   clientEncoding = 'UTF8';
@@ -20,12 +18,6 @@ export class PostgresSessionState {
   private scs = true;
   /** search_path, when the server reports it (PostgreSQL 18 and later). */
   searchPath: string | undefined;
-  /** session_authorization and is_superuser as reported. */
-  sessionUser: string | undefined;
-  superuser: boolean | undefined;
-  serverVersion: string | undefined;
-  /** Of the last ReadyForQuery. */
-  transaction: TransactionStatus = 'I';
   /**
    * The message being judged follows others whose effect on these settings is not yet
    * confirmed: the analyzer reads it under every value they could have left (the strictest).
@@ -52,21 +44,7 @@ export class PostgresSessionState {
       case 'search_path':
         this.searchPath = value;
         break;
-      case 'session_authorization':
-        this.sessionUser = value;
-        break;
-      case 'is_superuser':
-        this.superuser = value === 'on';
-        break;
-      case 'server_version':
-        this.serverVersion = value;
-        break;
     }
-  }
-
-  /** A ReadyForQuery's status byte. */
-  ready(status: number): void {
-    this.transaction = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
   }
 
   /** The text of a Query or Parse, as the server will read these bytes now. */
