@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-WT6XHZ2Q.js"),
-  proxy: () => import("./proxy-OKKKKQGI.js"),
+  check: () => import("./check-ZC5PEYRQ.js"),
+  proxy: () => import("./proxy-X73ZNT3X.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-6L6ZVBHP.js")
+  demo: () => import("./demo-RMAHKZK7.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-GJFRIK67.js";
+} from "./chunk-33T4ZG7H.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-TMFFNODU.js";
+} from "./chunk-BOUVMYZI.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-3QFWKVMI.js";
+import "./chunk-44VSXWAT.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-3TA2MV5A.js";
+} from "./chunk-I7ZG4H2B.js";
 import {
   defaultPolicy
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

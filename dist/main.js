@@ -31,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-GU6HFKSG.js";
+} from "./chunk-L5M5UDC6.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-3QFWKVMI.js";
+} from "./chunk-44VSXWAT.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-3TA2MV5A.js";
+} from "./chunk-I7ZG4H2B.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

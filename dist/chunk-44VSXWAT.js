@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -138,7 +138,6 @@ var SessionColumns = class {
 // src/gateway/session.ts
 import { randomBytes } from "node:crypto";
 var NO_FINDINGS = [];
-var READ_WRITE = /\bread\s+write\b/i;
 var nextStatement = 0;
 function statementId() {
   return `s${(++nextStatement).toString(36)}`;
@@ -404,7 +403,7 @@ var Session = class {
    * still work.
    */
   dryRun(statement, verdict, analysis, preparing) {
-    const runs = this.gateway.dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow" && !READ_WRITE.test(statement.text);
+    const runs = this.gateway.dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow";
     if (runs) return { forward: true, statement, verdict, analysis };
     return {
       forward: false,
@@ -3060,6 +3059,8 @@ export {
   requestId,
   Session,
   MaskingError,
+  SECRET_NAME,
+  REDACTED_VALUE,
   pgTextLike,
   mysqlTextLike,
   KnownSecrets,

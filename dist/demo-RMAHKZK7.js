@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-TMFFNODU.js";
+} from "./chunk-BOUVMYZI.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-3QFWKVMI.js";
+import "./chunk-44VSXWAT.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

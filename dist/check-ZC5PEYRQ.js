@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-GU6HFKSG.js";
+} from "./chunk-L5M5UDC6.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-3TA2MV5A.js";
-import "./chunk-LTCCIDYQ.js";
+import "./chunk-I7ZG4H2B.js";
+import "./chunk-EBKQVQOV.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

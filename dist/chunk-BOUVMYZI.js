@@ -8,6 +8,8 @@ import {
   DEFAULT_MAX_CLIENTS,
   KnownSecrets,
   MaskingError,
+  REDACTED_VALUE,
+  SECRET_NAME,
   Session,
   SettingTaint,
   compileMasking,
@@ -18,7 +20,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-3QFWKVMI.js";
+} from "./chunk-44VSXWAT.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -56,7 +58,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -795,6 +797,18 @@ var Check = class {
               this.relations.add(schema ? `${quoteIdent2(schema)}.${quoteIdent2(name)}` : quoteIdent2(name));
           }
           break;
+        case "ColumnRef": {
+          const fields = asList(v?.fields);
+          const last = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
+          if (fields.length > 1 && last) this.attribute(last, depth);
+          break;
+        }
+        case "A_Indirection":
+          for (const field of asList(v?.indirection)) {
+            const name = str(asNode(asNode(field)?.String)?.sval);
+            if (name) this.attribute(name, depth);
+          }
+          break;
         case "SetToDefault":
           throw new Unsafe("SET \u2026 = DEFAULT evaluates the column default");
         case "CurrentOfExpr":
@@ -829,6 +843,15 @@ var Check = class {
     }
     if (schema === void 0 && !PURE_BUILTINS.has(name)) this.unlisted.add(name);
     for (const fn of user) this.prove(fn, label, depth + 1);
+  }
+  /**
+   * A field that may be a function of the row: user functions of that name are proved, and
+   * without one, none may exist on the server either (the name is most likely a column's).
+   */
+  attribute(name, depth) {
+    const user = this.bodies(name.toLowerCase(), void 0);
+    if (user.length === 0) this.builtins.add(name.toLowerCase());
+    for (const fn of user) this.prove(fn, name, depth + 1);
   }
   /** A user function: its body must only read and call what is proved in turn. */
   prove(fn, label, depth) {
@@ -1403,6 +1426,9 @@ async function notEvaluable2(p, text, bodies) {
             ${user("pg_type", "typname", "typnamespace", check.types)} AS types,
             ${user("pg_proc", "proname", "pronamespace", check.builtins)} AS functions,
             ${named("pg_proc", "proname", "pronamespace = 'pg_catalog'::regnamespace", check.unlisted)} AS builtins,
+            (SELECT string_agg(DISTINCT p.oid::regprocedure::text, ', ') FROM pg_catalog.pg_cast c
+               JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc
+              WHERE p.pronamespace <> 'pg_catalog'::regnamespace) AS casts,
             (SELECT string_agg(r, ', ') FROM unnest(${textArray(check.relations)}) r
               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                                  WHERE c.oid = pg_catalog.to_regclass(r) AND c.relkind IN ('r', 'p', 'm'))) AS relations`
@@ -1413,6 +1439,7 @@ async function notEvaluable2(p, text, bodies) {
   if (r?.functions)
     return `user-defined functions named ${r.functions} may be called instead of the built-ins`;
   if (r?.builtins) return `built-in functions named ${r.builtins} may be called instead of the proved ones`;
+  if (r?.casts) return `casts through user-defined functions ${r.casts} may run anything`;
   if (r?.relations) return `${r.relations} is not a plain table (a view or foreign table evaluates more)`;
   return null;
 }
@@ -1625,6 +1652,7 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
 };
 
 // src/gateway/secret-recorder.ts
+var MAX_SECRET_READS = 4096;
 var SecretScrubbingRecorder = class {
   constructor(inner, secrets, secretColumns) {
     this.inner = inner;
@@ -1634,13 +1662,22 @@ var SecretScrubbingRecorder = class {
   inner;
   secrets;
   secretColumns;
+  secretReads = /* @__PURE__ */ new Set();
   record(conn, event) {
     let e = event;
+    if (e.type === "statement" && SECRET_NAME.test(e.text)) this.rememberSecretRead(e.id);
     if (e.type === "rows") {
-      const sample = this.secretColumns(e.columns, e.sample);
+      const sample = this.secretReads.has(e.id) ? e.sample.map((row) => row.map((v) => v === null ? null : REDACTED_VALUE)) : this.secretColumns(e.columns, e.sample);
       if (sample !== e.sample) e = { ...e, sample };
     }
     this.inner.record(conn, this.secrets.scrubDeep(e));
+  }
+  rememberSecretRead(id) {
+    if (this.secretReads.size >= MAX_SECRET_READS) {
+      const oldest = this.secretReads.values().next().value;
+      if (oldest !== void 0) this.secretReads.delete(oldest);
+    }
+    this.secretReads.add(id);
   }
   flush() {
     this.inner.flush();
@@ -3373,12 +3410,6 @@ var PostgresSessionState = class {
   scs = true;
   /** search_path, when the server reports it (PostgreSQL 18 and later). */
   searchPath;
-  /** session_authorization and is_superuser as reported. */
-  sessionUser;
-  superuser;
-  serverVersion;
-  /** Of the last ReadyForQuery. */
-  transaction = "I";
   /**
    * The message being judged follows others whose effect on these settings is not yet
    * confirmed: the analyzer reads it under every value they could have left (the strictest).
@@ -3403,20 +3434,7 @@ var PostgresSessionState = class {
       case "search_path":
         this.searchPath = value;
         break;
-      case "session_authorization":
-        this.sessionUser = value;
-        break;
-      case "is_superuser":
-        this.superuser = value === "on";
-        break;
-      case "server_version":
-        this.serverVersion = value;
-        break;
     }
-  }
-  /** A ReadyForQuery's status byte. */
-  ready(status) {
-    this.transaction = status === 84 ? "T" : status === 69 ? "E" : "I";
   }
   /** The text of a Query or Parse, as the server will read these bytes now. */
   decode(b, start, end2) {
@@ -4089,7 +4107,6 @@ var Replies = class {
     if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
-    this.state.ready(upstream);
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY3) {
         this.finish(e);

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-3TA2MV5A.js";
+} from "./chunk-I7ZG4H2B.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import {
   UsageError,
   command,

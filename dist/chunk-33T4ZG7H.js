@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-TMFFNODU.js";
+} from "./chunk-BOUVMYZI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-3QFWKVMI.js";
+} from "./chunk-44VSXWAT.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-LTCCIDYQ.js";
+} from "./chunk-EBKQVQOV.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
