@@ -49,7 +49,7 @@ export const spec = command({
       type: 'string',
       value: 'FILE',
       description:
-        'where the transcript is written (default: guardrail-proxy-PID.jsonl in the temporary directory)',
+        'where the transcript is written (default: transcript.jsonl in a new private directory under the temporary directory, printed at start-up)',
     },
     policy: { type: 'string', value: 'FILE', description: 'policy file (default: the built-in policy)' },
     'max-connections': {
