@@ -13,8 +13,10 @@ let lib: typeof LibPgQuery | undefined;
 /** Loads the parser. Call (and await) once at start-up; later calls are free. */
 export function loadPostgresParser(): Promise<void> {
   loaded ??= import('libpg-query').then(async (m) => {
-    await m.loadModule();
-    lib = m;
+    // Bundled (dist/), libpg-query is its CommonJS build, whose namespace is `{ default: exports }`.
+    const mod = 'loadModule' in m ? m : (m as unknown as { default: typeof LibPgQuery }).default;
+    await mod.loadModule();
+    lib = mod;
   });
   return loaded;
 }
