@@ -66,8 +66,6 @@ export type GuardrailErrorCode =
   | 'ERR_APPROVALS'
   /** A command line the CLI cannot run (unknown option, missing value). */
   | 'ERR_USAGE'
-  /** A file or base revision `guardrail check` cannot read. */
-  | 'ERR_CHECK_READ'
   /** git cannot read the base revision `guardrail check --base` names. */
   | 'ERR_BASE_REF'
   /** `guardrail replay --against` cannot replay this transcript against that URL. */
