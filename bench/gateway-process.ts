@@ -7,10 +7,10 @@ import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
 import { startPostgresGateway } from '../src/gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
+import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { MaskingPolicy } from '../src/policy/types.js';
 import type { Analysis } from '../src/sql/types.js';
-import { FileRecorder } from '../src/transcript/recorder.js';
 
 export interface GatewayProcessConfig {
   dialect: 'postgres' | 'mysql';

@@ -20,9 +20,9 @@ import { Framer } from '../src/gateway/postgres/framer.js';
 import { Frontend } from '../src/gateway/postgres/frontend.js';
 import { Prepared, Replies } from '../src/gateway/postgres/replies.js';
 import { Session } from '../src/gateway/session.js';
+import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { Analysis } from '../src/sql/types.js';
-import { FileRecorder } from '../src/transcript/recorder.js';
 import { median } from './stats.js';
 
 const roundTrips = Number(process.argv[2] ?? 50_000);

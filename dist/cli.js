@@ -7,7 +7,8 @@ import {
   selfCommand,
   usageLine,
   wantsHelp
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // package.json
@@ -15,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
-  replay: () => import("./replay-3RM26V2U.js"),
-  broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-RMAHKZK7.js")
+  check: () => import("./check-AXW7GFDT.js"),
+  proxy: () => import("./proxy-UQQEL4YP.js"),
+  replay: () => import("./replay-PKF5M6FH.js"),
+  broker: () => import("./broker-TD2WKXWM.js"),
+  demo: () => import("./demo-A2WSPUHT.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -1,36 +1,37 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  GitHubChannel
-} from "./chunk-PGBOBYZ2.js";
-import {
-  RUN_FILES
-} from "./chunk-YRQFOVYN.js";
-import "./chunk-ZXLTHBZ6.js";
-import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-AL6O65YP.js";
 import {
+  FileRecorder,
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-RV5AQN2A.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
-import "./chunk-FXA6VCN3.js";
 import {
-  FileRecorder
-} from "./chunk-UFPKOEU3.js";
+  GitHubChannel
+} from "./chunk-SUJYS2WB.js";
+import "./chunk-3E4CKRAL.js";
+import {
+  RUN_FILES
+} from "./chunk-NFO7DNF4.js";
+import "./chunk-MU2UMBBK.js";
+import "./chunk-TFZQEFRJ.js";
 import "./chunk-WLKLOQWD.js";
+import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-PJTTVJCI.js";
 import {
   defaultPolicy
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import "./chunk-FTAKKE6A.js";
-import "./chunk-MIHPBBTS.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/gateway/daemon.ts
@@ -53,19 +54,27 @@ function log(message) {
 function configPathFrom(argv) {
   const i = argv.indexOf("--config");
   const path = i >= 0 ? argv[i + 1] : void 0;
-  if (!path) throw new Error("usage: daemon.js --config <run dir>/config.json");
+  if (!path)
+    throw new GuardrailError("usage: daemon.js --config <run dir>/config.json", {
+      code: "ERR_DAEMON_CONTRACT"
+    });
   return path;
 }
 function readConfig(path) {
   const config = JSON.parse(readFileSync(path, "utf8"));
-  if (config.version !== 1) throw new Error(`${path}: unsupported config version ${String(config.version)}`);
+  if (config.version !== 1)
+    throw new GuardrailError(`${path}: unsupported config version ${String(config.version)}`, {
+      code: "ERR_DAEMON_CONTRACT"
+    });
   if (config.dialect !== "postgres" && config.dialect !== "mysql") {
-    throw new Error(`${path}: dialect must be postgres or mysql`);
+    throw new GuardrailError(`${path}: dialect must be postgres or mysql`, { code: "ERR_DAEMON_CONTRACT" });
   }
   for (const key of ["transcriptPath", "readyPath"]) {
-    if (typeof config[key] !== "string" || !config[key]) throw new Error(`${path}: ${key} is missing`);
+    if (typeof config[key] !== "string" || !config[key])
+      throw new GuardrailError(`${path}: ${key} is missing`, { code: "ERR_DAEMON_CONTRACT" });
   }
-  if (!config.lease?.username || !config.lease.host) throw new Error(`${path}: the lease is incomplete`);
+  if (!config.lease?.username || !config.lease.host)
+    throw new GuardrailError(`${path}: the lease is incomplete`, { code: "ERR_DAEMON_CONTRACT" });
   return config;
 }
 function forgetUpstreamPassword(path, config) {

@@ -10,14 +10,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-MJ264ZOI.js";
-import "./chunk-X4ECE5DN.js";
+} from "./chunk-QAK3QI5Z.js";
+import "./chunk-UCPEGM26.js";
 import {
   GitHubChannel
-} from "./chunk-PGBOBYZ2.js";
+} from "./chunk-SUJYS2WB.js";
+import {
+  DEFAULT_MAX_CLIENTS,
+  compileMasking,
+  requestId
+} from "./chunk-3E4CKRAL.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-NFO7DNF4.js";
+import "./chunk-MU2UMBBK.js";
+import "./chunk-TFZQEFRJ.js";
 import {
   core_exports,
   getInput,
@@ -31,27 +38,22 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-OA76MDI3.js";
 import "./chunk-D7GJ7SEI.js";
 import {
-  DEFAULT_MAX_CLIENTS,
-  compileMasking,
-  requestId
-} from "./chunk-44VSXWAT.js";
-import "./chunk-FXA6VCN3.js";
-import "./chunk-UFPKOEU3.js";
-import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-PJTTVJCI.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import "./chunk-FTAKKE6A.js";
-import "./chunk-MIHPBBTS.js";
-import "./chunk-XA3WZ7XZ.js";
+import "./chunk-7LIXXI5W.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/action/main.ts
@@ -113,13 +115,14 @@ function actionInputSource() {
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd()
   };
 }
-var InputError = class extends Error {
+var InputError = class extends GuardrailError {
   constructor(problems) {
     super(`invalid inputs:
 ${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.problems = problems;
   }
   problems;
+  static code = "ERR_ACTION_INPUT";
 };
 var SCHEMES = {
   postgres: ["postgres", "postgresql"],
@@ -451,7 +454,8 @@ function expandMigrations(globs, workspace) {
   }
   return { paths: [...new Set(paths)], unmatched };
 }
-var BatchNotApproved = class extends Error {
+var BatchNotApproved = class extends GuardrailError {
+  static code = "ERR_BATCH_NOT_APPROVED";
 };
 async function checkAgainstBase(opts) {
   const common = { dialect: opts.dialect, policy: opts.policy };
@@ -591,7 +595,7 @@ async function preapproveMigrations(inputs, policy, config) {
   for (const glob of unmatched) warning(`migrations: '${glob}' matches no file`);
   if (paths.length === 0) return [];
   const cancel = new AbortController();
-  const onSignal = (signal) => cancel.abort(new Error(`the step received ${signal}`));
+  const onSignal = (signal) => cancel.abort(new GuardrailError(`the step received ${signal}`, { code: "ERR_CANCELLED" }));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {

@@ -3,9 +3,11 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-MJ264ZOI.js";
-import "./chunk-X4ECE5DN.js";
-import "./chunk-YRQFOVYN.js";
+} from "./chunk-QAK3QI5Z.js";
+import "./chunk-UCPEGM26.js";
+import "./chunk-NFO7DNF4.js";
+import "./chunk-MU2UMBBK.js";
+import "./chunk-TFZQEFRJ.js";
 import {
   error,
   getInput,
@@ -17,9 +19,9 @@ import {
   context
 } from "./chunk-ZXLTHBZ6.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-FXA6VCN3.js";
-import "./chunk-UFPKOEU3.js";
-import "./chunk-MIHPBBTS.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/action/post.ts
@@ -45,7 +47,9 @@ async function run() {
     },
     {
       revoke: state.provider ? revokerFor(state.provider) : async () => {
-        throw new Error("the main step saved no credential settings to revoke with");
+        throw new GuardrailError("the main step saved no credential settings to revoke with", {
+          code: "ERR_ACTION_ENVIRONMENT"
+        });
       }
     }
   );

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
+import { GuardrailError } from '../errors/guardrail-error.js';
 
 /** Files that go into the artifact, in this order, when they exist in the run directory. */
 export const TRANSCRIPT_FILES = ['transcript.jsonl', 'transcript.html', 'transcript.sigstore.json'] as const;
@@ -57,7 +58,9 @@ export async function uploadTranscript(
 ): Promise<UploadedTranscript> {
   const files = TRANSCRIPT_FILES.map((f) => join(dir, f)).filter((f) => existsSync(f));
   if (!files.some((f) => basename(f) === 'transcript.jsonl')) {
-    throw new Error(`no transcript to upload: ${join(dir, 'transcript.jsonl')} does not exist`);
+    throw new GuardrailError(`no transcript to upload: ${join(dir, 'transcript.jsonl')} does not exist`, {
+      code: 'ERR_ACTION_ENVIRONMENT',
+    });
   }
   const client = options.client ?? new DefaultArtifactClient();
   const result = await client.uploadArtifact(

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attest } from '@actions/attest';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { VerifyResult } from '../transcript/verify.js';
 
 /** The in-toto predicate type of a transcript attestation. */
@@ -31,7 +32,10 @@ export async function attestTranscript(
   dir: string,
   opts: { token: string | undefined; verify: VerifyResult; attester?: Attester },
 ): Promise<TranscriptAttestation> {
-  if (!opts.token) throw new Error('there is no github-token to store the attestation with');
+  if (!opts.token)
+    throw new GuardrailError('there is no github-token to store the attestation with', {
+      code: 'ERR_ACTION_ENVIRONMENT',
+    });
   const digest = createHash('sha256')
     .update(readFileSync(join(dir, 'transcript.jsonl')))
     .digest('hex');

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
 
 export interface LaunchOptions {
@@ -112,7 +113,9 @@ export async function launchDaemon(configPath: string, opts: LaunchOptions): Pro
   const pid = child.pid;
   if (pid === undefined) {
     const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new Error(`cannot start the gateway daemon: ${error.message}`);
+    throw new GuardrailError(`cannot start the gateway daemon: ${error.message}`, {
+      code: 'ERR_DAEMON_PROCESS',
+    });
   }
   child.unref();
   opts.onSpawn?.(pid);
@@ -130,22 +133,33 @@ export async function launchDaemon(configPath: string, opts: LaunchOptions): Pro
         ready = parseReady(JSON.parse(readFileSync(readyPath, 'utf8')));
       } catch (err) {
         signalGroup(pid, 'SIGKILL');
-        throw new Error(`the gateway daemon wrote an unusable ready file: ${(err as Error).message}`);
+        throw new GuardrailError(
+          `the gateway daemon wrote an unusable ready file: ${(err as Error).message}`,
+          { code: 'ERR_DAEMON_CONTRACT', cause: err },
+        );
       }
       if (ready.pid !== pid) {
         signalGroup(pid, 'SIGKILL');
-        throw new Error(`ready file belongs to pid ${ready.pid}, not to the daemon just started (${pid})`);
+        throw new GuardrailError(
+          `ready file belongs to pid ${ready.pid}, not to the daemon just started (${pid})`,
+          { code: 'ERR_DAEMON_CONTRACT' },
+        );
       }
       return { pid, ready };
     }
     if (exited) {
       const how = exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`;
-      throw new Error(`the gateway daemon exited with ${how} before it was ready:\n${tail(logPath)}`);
+      throw new GuardrailError(
+        `the gateway daemon exited with ${how} before it was ready:\n${tail(logPath)}`,
+        { code: 'ERR_DAEMON_PROCESS' },
+      );
     }
     await sleep(50);
   }
   signalGroup(pid, 'SIGKILL');
-  throw new Error(`the gateway daemon was not ready after ${timeoutMs} ms:\n${tail(logPath)}`);
+  throw new GuardrailError(`the gateway daemon was not ready after ${timeoutMs} ms:\n${tail(logPath)}`, {
+    code: 'ERR_DAEMON_PROCESS',
+  });
 }
 
 export interface Stopped {
@@ -161,7 +175,8 @@ export interface Stopped {
  */
 export async function stopDaemon(pid: number, timeoutMs = 10_000): Promise<Stopped> {
   // kill(-1) would signal every process we may signal, kill(-0) our own group.
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to signal pid ${pid}`);
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new GuardrailError(`refusing to signal pid ${pid}`, { code: 'ERR_DAEMON_PROCESS' });
   if (!isRunning(pid)) return { wasRunning: false, forced: false };
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
@@ -174,5 +189,7 @@ export async function stopDaemon(pid: number, timeoutMs = 10_000): Promise<Stopp
     if (!isRunning(pid)) return { wasRunning: true, forced: true };
     await sleep(20);
   }
-  throw new Error(`the gateway daemon (pid ${pid}) survived SIGKILL`);
+  throw new GuardrailError(`the gateway daemon (pid ${pid}) survived SIGKILL`, {
+    code: 'ERR_DAEMON_PROCESS',
+  });
 }

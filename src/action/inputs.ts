@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as core from '@actions/core';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { UPSTREAM_SSL_MODES, type UpstreamSslMode } from '../gateway/daemon-contract.js';
 import { DEFAULT_MAX_CLIENTS } from '../gateway/handle.js';
 import { DEFAULT_POLICY_PATH } from '../policy/defaults.js';
@@ -67,7 +68,9 @@ export function actionInputSource(): InputSource {
   };
 }
 
-export class InputError extends Error {
+export class InputError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_ACTION_INPUT';
+
   constructor(readonly problems: string[]) {
     super(`invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

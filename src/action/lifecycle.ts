@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ReportCommentResult } from '../approvals/report.js';
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
 import { readTranscript } from '../transcript/read.js';
 import { renderHtml } from '../transcript/render-html.js';
@@ -35,7 +36,10 @@ import { renderSummary, SUMMARY_LIMIT_BYTES, writeSummary } from './summary.js';
 export function jobInfoFromEnv(env: NodeJS.ProcessEnv = process.env): JobInfo {
   const need = (name: string): string => {
     const v = env[name];
-    if (!v) throw new Error(`${name} is not set: not running inside GitHub Actions?`);
+    if (!v)
+      throw new GuardrailError(`${name} is not set: not running inside GitHub Actions?`, {
+        code: 'ERR_ACTION_ENVIRONMENT',
+      });
     return v;
   };
   return {

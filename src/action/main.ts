@@ -9,6 +9,7 @@ import * as core from '@actions/core';
 import { GitHubChannel } from '../approvals/github.js';
 import { createCredentialProvider } from '../credentials/provider.js';
 import type { Lease } from '../credentials/types.js';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { DaemonConfig } from '../gateway/daemon-contract.js';
 import { loadPolicy } from '../gateway/policy-file.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy } from '../policy/index.js';
@@ -102,7 +103,8 @@ async function preapproveMigrations(
   for (const glob of unmatched) core.warning(`migrations: '${glob}' matches no file`);
   if (paths.length === 0) return [];
   const cancel = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => cancel.abort(new Error(`the step received ${signal}`));
+  const onSignal = (signal: NodeJS.Signals) =>
+    cancel.abort(new GuardrailError(`the step received ${signal}`, { code: 'ERR_CANCELLED' }));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ApprovalChannel, ApprovalRequest, ApprovalStatement, JobInfo } from '../approvals/types.js';
 import { CheckBaseError, type CheckResult, checkFiles } from '../cli/check.js';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { requestId } from '../gateway/session.js';
 import { compileMasking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
@@ -107,7 +108,9 @@ export interface Preapproval {
   request?: ApprovalRequest;
 }
 
-export class BatchNotApproved extends Error {}
+export class BatchNotApproved extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BATCH_NOT_APPROVED';
+}
 
 /** Checks against the base when one is given; a base git cannot read means every file is judged. */
 async function checkAgainstBase(opts: PreapproveOptions): Promise<CheckResult> {

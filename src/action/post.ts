@@ -3,6 +3,7 @@
 // transcript. Every part runs even when another failed; any failure fails this step.
 import * as core from '@actions/core';
 import { context } from '@actions/github';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { revokerFor } from './credentials.js';
 import { finishRun } from './lifecycle.js';
 import { loadRunState } from './state.js';
@@ -31,7 +32,9 @@ async function run(): Promise<void> {
       revoke: state.provider
         ? revokerFor(state.provider)
         : async () => {
-            throw new Error('the main step saved no credential settings to revoke with');
+            throw new GuardrailError('the main step saved no credential settings to revoke with', {
+              code: 'ERR_ACTION_ENVIRONMENT',
+            });
           },
     },
   );

@@ -2,6 +2,7 @@
 // needs (the lease to revoke) stay in the run directory's 0600 config file.
 import * as core from '@actions/core';
 import type { ProviderConfig } from '../credentials/provider.js';
+import { GuardrailError } from '../errors/guardrail-error.js';
 
 /** How post rebuilds the credential provider to revoke: everything but the static DSN (a secret). */
 export type SavedProvider = Exclude<ProviderConfig, { kind: 'static' }> | { kind: 'static' };
@@ -45,7 +46,7 @@ function loadProvider(): SavedProvider | undefined {
   if (!text) return undefined;
   const parsed = JSON.parse(text) as SavedProvider;
   if (!['broker', 'vault', 'static'].includes(parsed.kind))
-    throw new Error('saved credentials state is invalid');
+    throw new GuardrailError('saved credentials state is invalid', { code: 'ERR_ACTION_ENVIRONMENT' });
   return parsed;
 }
 

@@ -1,6 +1,7 @@
 // The dry-run report comment: one comment per workflow and job on the run's pull request, found
 // again by a hidden marker and edited in place, so every push updates the same comment.
 import { setTimeout as delay } from 'node:timers/promises';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { identityOf } from './identity.js';
 import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
 import { pullRequestOfEvent, pullRequestsOfCommit, type Repo, repoOf } from './target.js';
@@ -105,7 +106,9 @@ export async function upsertReportComment(opts: ReportCommentOptions): Promise<R
   const marker = reportMarker(opts.job);
   const body = `${marker}\n${opts.body}`;
   if (body.length > COMMENT_LIMIT)
-    throw new Error(`the report has ${body.length} characters, over GitHub's ${COMMENT_LIMIT}`);
+    throw new GuardrailError(`the report has ${body.length} characters, over GitHub's ${COMMENT_LIMIT}`, {
+      code: 'ERR_APPROVALS',
+    });
   const repo = repoOf(opts.job.repository);
   const octokit = createClient(opts.token, {
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
@@ -153,10 +156,11 @@ export async function upsertReportComment(opts: ReportCommentOptions): Promise<R
       }
     }
   } catch (err) {
-    throw new Error(
+    throw new GuardrailError(
       signal.aborted
         ? `GitHub did not answer within ${opts.timeoutMs ?? 60_000} ms`
         : errorText(err, opts.token),
+      { code: 'ERR_APPROVALS' },
     );
   }
 }

@@ -2,6 +2,8 @@
 // event, or found behind the commit even once merged), else a tracking issue per workflow. The
 // pull request's author and every committer of its commits may not approve it; when no pull
 // request can be tied to the run, its author is unknown and the request says so.
+
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { GitHubClient } from './octokit.js';
 import { statusOf } from './octokit.js';
 import { escapeInline } from './render.js';
@@ -30,7 +32,8 @@ export const TRACKING_LABEL = 'guardrail';
 /** `owner/name` as the REST API's owner and repo parameters. */
 export function repoOf(full: string): Repo {
   const [owner, repo, extra] = full.split('/');
-  if (!owner || !repo || extra !== undefined) throw new Error(`not a repository name: ${full}`);
+  if (!owner || !repo || extra !== undefined)
+    throw new GuardrailError(`not a repository name: ${full}`, { code: 'ERR_APPROVALS' });
   return { owner, repo };
 }
 
@@ -238,8 +241,9 @@ export async function trackingIssue(
     return { number: data.number, kind: 'issue', contributors: [], authorUnknown: unknown };
   } catch (err) {
     if (statusOf(err) === 410)
-      throw new Error(
+      throw new GuardrailError(
         'issues are disabled in this repository, so there is no tracking issue to ask in: enable issues, or run the workflow for a pull request',
+        { code: 'ERR_APPROVALS' },
       );
     throw err;
   }

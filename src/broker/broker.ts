@@ -17,7 +17,6 @@ import { createVerifier, TokenError, type TokenVerifier } from './verify.js';
 /** A refused broker request: `status` and `reason` (e.g. `not_found`) are its HTTP answer. */
 export class BrokerError extends GuardrailError {
   static override readonly code: GuardrailErrorCode = 'ERR_BROKER_REQUEST';
-  override readonly code: GuardrailErrorCode = 'ERR_BROKER_REQUEST';
 
   constructor(
     readonly status: number,

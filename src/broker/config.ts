@@ -50,7 +50,6 @@ export interface BrokerConfig {
 
 export class ConfigError extends GuardrailError {
   static override readonly code: GuardrailErrorCode = 'ERR_BROKER_CONFIG';
-  override readonly code: GuardrailErrorCode = 'ERR_BROKER_CONFIG';
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -6,7 +6,6 @@ import { BrokerSetupError, GuardrailError, type GuardrailErrorCode } from '../er
 
 export class TokenError extends GuardrailError {
   static override readonly code: GuardrailErrorCode = 'ERR_BROKER_TOKEN';
-  override readonly code: GuardrailErrorCode = 'ERR_BROKER_TOKEN';
 
   constructor(
     message: string,

@@ -2,9 +2,12 @@
 // writes its --help, so the help cannot list an option the parser does not know, or miss one.
 import { basename, isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
 /** A usage error: the command prints it with the usage text and exits 2. */
-export class UsageError extends Error {}
+export class UsageError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_USAGE';
+}
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -6,8 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
-export class BaseRefError extends Error {}
+export class BaseRefError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BASE_REF';
+}
 
 export interface BaseHistory {
   /** Base versions of the given paths (files and directories), to expand like the originals. */

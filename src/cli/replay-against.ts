@@ -5,6 +5,7 @@
 // replay with guessed values would prove nothing.
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { TranscriptLine } from '../transcript/events.js';
 
 /** What a statement did: rows affected or returned, the command tag, or the error. */
@@ -200,7 +201,9 @@ function connector(url: string): (url: string) => Promise<ScratchConnection> {
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return postgresConnection;
   if (scheme === 'mysql' || scheme === 'mariadb') return mysqlConnection;
-  throw new Error(`--against needs a postgres:// or mysql:// URL, not ${scheme || 'this'}`);
+  throw new GuardrailError(`--against needs a postgres:// or mysql:// URL, not ${scheme || 'this'}`, {
+    code: 'ERR_REPLAY_TARGET',
+  });
 }
 
 /** Replays the forwarded statements of `lines` on the database at `url`. */
@@ -209,7 +212,10 @@ export async function replayAgainst(lines: TranscriptLine[], url: string): Promi
   const dialect = lines.find((l) => l.type === 'gateway.start');
   const wanted = open === postgresConnection ? 'postgres' : 'mysql';
   if (dialect?.type === 'gateway.start' && dialect.dialect !== wanted)
-    throw new Error(`the transcript is of a ${dialect.dialect} session; --against is a ${wanted} URL`);
+    throw new GuardrailError(
+      `the transcript is of a ${dialect.dialect} session; --against is a ${wanted} URL`,
+      { code: 'ERR_REPLAY_TARGET' },
+    );
   const { planned, refused } = plan(lines);
   const conns = new Map<number, ScratchConnection>();
   const outcomes: ReplayOutcome[] = [];

@@ -13,7 +13,6 @@ export interface HttpOptions {
 /** A service answered, but not as hoped; `status` lets callers tell refusal from outage. */
 export class HttpError extends CredentialsError {
   static override readonly code: GuardrailErrorCode = 'ERR_CREDENTIALS_HTTP';
-  override readonly code: GuardrailErrorCode = 'ERR_CREDENTIALS_HTTP';
 
   constructor(
     message: string,

@@ -5,7 +5,6 @@ import { CredentialsError, type GuardrailErrorCode } from '../errors/guardrail-e
 
 export class OidcUnavailableError extends CredentialsError {
   static override readonly code: GuardrailErrorCode = 'ERR_OIDC_UNAVAILABLE';
-  override readonly code: GuardrailErrorCode = 'ERR_OIDC_UNAVAILABLE';
 }
 
 export interface IdTokenOptions {

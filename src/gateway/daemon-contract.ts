@@ -9,6 +9,7 @@
 
 import type { JobInfo } from '../approvals/types.js';
 import type { Lease } from '../credentials/types.js';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { Mode } from '../policy/types.js';
 import type { Dialect } from '../sql/types.js';
 import type { GatewayHandle } from './handle.js';
@@ -73,17 +74,21 @@ function isPort(v: unknown): v is number {
 /** Checks a parsed ready.json; the message names the first bad field, never a value. */
 export function parseReady(value: unknown): ReadyInfo {
   const r = value as Record<string, unknown>;
-  if (typeof r !== 'object' || r === null) throw new Error('ready file is not a JSON object');
-  if (!Number.isInteger(r.pid) || (r.pid as number) <= 0) throw new Error('ready file: pid is missing');
+  if (typeof r !== 'object' || r === null)
+    throw new GuardrailError('ready file is not a JSON object', { code: 'ERR_DAEMON_CONTRACT' });
+  if (!Number.isInteger(r.pid) || (r.pid as number) <= 0)
+    throw new GuardrailError('ready file: pid is missing', { code: 'ERR_DAEMON_CONTRACT' });
   for (const key of ['url', 'host', 'user', 'password', 'database'] as const) {
-    if (typeof r[key] !== 'string' || r[key] === '') throw new Error(`ready file: ${key} is missing`);
+    if (typeof r[key] !== 'string' || r[key] === '')
+      throw new GuardrailError(`ready file: ${key} is missing`, { code: 'ERR_DAEMON_CONTRACT' });
   }
-  if (!isPort(r.port)) throw new Error('ready file: port is not a TCP port');
+  if (!isPort(r.port))
+    throw new GuardrailError('ready file: port is not a TCP port', { code: 'ERR_DAEMON_CONTRACT' });
   if (r.controlPort !== undefined && !isPort(r.controlPort)) {
-    throw new Error('ready file: controlPort is not a TCP port');
+    throw new GuardrailError('ready file: controlPort is not a TCP port', { code: 'ERR_DAEMON_CONTRACT' });
   }
   if (r.caCert !== undefined && (typeof r.caCert !== 'string' || r.caCert === ''))
-    throw new Error('ready file: caCert is not a path');
+    throw new GuardrailError('ready file: caCert is not a path', { code: 'ERR_DAEMON_CONTRACT' });
   return {
     pid: r.pid as number,
     url: r.url as string,

@@ -5,9 +5,9 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GitHubChannel } from '../approvals/github.js';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { defaultPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';
-import { FileRecorder } from '../transcript/recorder.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
@@ -15,6 +15,7 @@ import { startMysqlGateway } from './mysql/gateway.js';
 import { loadPolicy } from './policy-file.js';
 import { startPostgresGateway } from './postgres/server.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
+import { FileRecorder } from './transcript-file.js';
 
 const VERSION = 'guardrail-daemon/1';
 
@@ -37,20 +38,28 @@ function log(message: string): void {
 function configPathFrom(argv: string[]): string {
   const i = argv.indexOf('--config');
   const path = i >= 0 ? argv[i + 1] : undefined;
-  if (!path) throw new Error('usage: daemon.js --config <run dir>/config.json');
+  if (!path)
+    throw new GuardrailError('usage: daemon.js --config <run dir>/config.json', {
+      code: 'ERR_DAEMON_CONTRACT',
+    });
   return path;
 }
 
 function readConfig(path: string): DaemonConfig {
   const config = JSON.parse(readFileSync(path, 'utf8')) as DaemonConfig;
-  if (config.version !== 1) throw new Error(`${path}: unsupported config version ${String(config.version)}`);
+  if (config.version !== 1)
+    throw new GuardrailError(`${path}: unsupported config version ${String(config.version)}`, {
+      code: 'ERR_DAEMON_CONTRACT',
+    });
   if (config.dialect !== 'postgres' && config.dialect !== 'mysql') {
-    throw new Error(`${path}: dialect must be postgres or mysql`);
+    throw new GuardrailError(`${path}: dialect must be postgres or mysql`, { code: 'ERR_DAEMON_CONTRACT' });
   }
   for (const key of ['transcriptPath', 'readyPath'] as const) {
-    if (typeof config[key] !== 'string' || !config[key]) throw new Error(`${path}: ${key} is missing`);
+    if (typeof config[key] !== 'string' || !config[key])
+      throw new GuardrailError(`${path}: ${key} is missing`, { code: 'ERR_DAEMON_CONTRACT' });
   }
-  if (!config.lease?.username || !config.lease.host) throw new Error(`${path}: the lease is incomplete`);
+  if (!config.lease?.username || !config.lease.host)
+    throw new GuardrailError(`${path}: the lease is incomplete`, { code: 'ERR_DAEMON_CONTRACT' });
   return config;
 }
 

@@ -6,6 +6,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-url.js';
 import { type UpstreamOptions, upstreamConfig } from './postgres/options.js';
 
@@ -72,8 +73,9 @@ class Reconnecting<C> {
     const wait = this.retryAt - Date.now();
     if (wait > 0) {
       return Promise.reject(
-        new Error(
+        new GuardrailError(
           `the side connection to the upstream is down (${this.lastError?.message}); the next attempt is in ${wait} ms`,
+          { code: 'ERR_SIDE_CONNECTION' },
         ),
       );
     }
@@ -86,7 +88,8 @@ class Reconnecting<C> {
         },
         (err: unknown) => {
           this.failures++;
-          this.lastError = err instanceof Error ? err : new Error(String(err));
+          this.lastError =
+            err instanceof Error ? err : new GuardrailError(String(err), { code: 'ERR_SIDE_CONNECTION' });
           this.retryAt =
             Date.now() + Math.min(SIDE_RETRY_MS.first * 2 ** (this.failures - 1), SIDE_RETRY_MS.max);
           this.drop(attempt);

@@ -1,12 +1,8 @@
 // One time budget per estimate: every probe gets at most what is left of it, so the whole
 // estimate ends within the budget (plus one round trip) however slow the database is.
-import type { ImpactEstimate, Unavailable } from './types.js';
 
-export class DeadlineReached extends Error {
-  constructor() {
-    super('time budget used up before this probe');
-  }
-}
+import { DeadlineReached, GuardrailError } from '../errors/guardrail-error.js';
+import type { ImpactEstimate, Unavailable } from './types.js';
 
 export class Budget {
   private readonly deadline: number;
@@ -21,7 +17,7 @@ export class Budget {
   /** Milliseconds the next probe may run; throws when nothing is left. */
   nextProbeMs(): number {
     const left = Math.floor(Math.min(this.deadline - Date.now(), this.probeMaxMs));
-    if (left < 1) throw new DeadlineReached();
+    if (left < 1) throw new DeadlineReached('time budget used up before this probe');
     return left;
   }
 }
@@ -45,7 +41,8 @@ export async function attempt<T>(
 
 /** Why a probe failed, in words fit for a comment (database errors carry their SQLSTATE). */
 function probeFailure(err: unknown): string {
-  if (err instanceof DeadlineReached) return err.message;
+  // The family's codes name the error's kind, not the database's SQLSTATE: not shown.
+  if (err instanceof GuardrailError) return err.message;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' || typeof e.code === 'number' ? `${e.code}: ` : '';
   return `${code}${String(e.message ?? err)}`;

@@ -2,6 +2,7 @@
 // transaction with statement_timeout and lock_timeout set locally, so an estimate can neither
 // write nor wait behind the migration's locks, and ends within its budget.
 import { createHash } from 'node:crypto';
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { loadPostgresParser } from '../sql/postgres/parser.js';
 import { evaluation } from '../sql/postgres/purity.js';
 import type { BodiesOf } from '../sql/postgres/session.js';
@@ -59,7 +60,9 @@ class PgProbe {
         throw err;
       })) as unknown as { rows: Record<string, unknown>[] }[];
     if (!Array.isArray(results) || results.length !== 6)
-      throw new Error('the probe did not run as one statement between BEGIN and ROLLBACK');
+      throw new GuardrailError('the probe did not run as one statement between BEGIN and ROLLBACK', {
+        code: 'ERR_IMPACT_PROBE',
+      });
     return results[4]!.rows;
   }
 

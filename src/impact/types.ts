@@ -1,5 +1,7 @@
 // What an impact estimate reports. Plain JSON so it can go into an approval comment
 // (ApprovalStatement.impact) and the transcript's `impact` event unchanged.
+
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import type { BodiesOf } from '../sql/postgres/session.js';
 
 export type ImpactKind = 'drop-table' | 'truncate' | 'delete' | 'update' | 'drop-column' | 'lock';
@@ -48,7 +50,9 @@ export interface ImpactEstimate {
  * A row-wise statement whose WHERE has placeholders (`?`) and no values for them: a MySQL server
  * cannot plan it for "any value", so it is estimated at each execution, with that execution's values.
  */
-export class ValuesPending extends Error {
+export class ValuesPending extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_VALUES_PENDING';
+
   constructor() {
     super('the statement has placeholders and no values for them yet');
   }

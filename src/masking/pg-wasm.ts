@@ -1,8 +1,5 @@
-// The Postgres parser, through its one entry point (sql/postgres/parser.ts). It is WebAssembly
-// and must be loaded before its synchronous calls work; loading here, once, keeps every masking
-// entry point synchronous for the gateway's hot path.
-import { loadPostgresParser, parseTree, scanTokens } from '../sql/postgres/parser.js';
-
-await loadPostgresParser();
-
-export { parseTree as parseSync, scanTokens as scanSync };
+// The Postgres parser, through its one entry point (sql/postgres/parser.ts), under the names
+// masking has always used. Nothing is loaded here: the parser's WebAssembly is loaded by
+// `loadPostgresParser()`, which the gateway context awaits before a session can start, so
+// masking's entry points stay synchronous on the hot path.
+export { parseTree as parseSync, scanTokens as scanSync } from '../sql/postgres/parser.js';

@@ -1,6 +1,8 @@
 // Token streams for secret redaction, one shape for both dialects: where literals, comments,
 // numbers and words are. Postgres uses the real scanner (libpg-query scanSync), MySQL the
 // analyzer's lexer.
+
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { type Token as MysqlToken, tokenize } from '../sql/mysql/lexer.js';
 import { lexFlags } from '../sql/mysql/sql-mode.js';
 import { scanSync } from './pg-wasm.js';
@@ -40,7 +42,7 @@ function byteToChar(text: string): (byte: number) => number {
 /** Throws when the text cannot be scanned (an unterminated literal or comment, a NUL). */
 export function tokenizePostgres(text: string): Token[] {
   // The scanner reads a C string: it would stop at a NUL and leave the rest unscanned.
-  if (text.includes('\0')) throw new Error('NUL in statement text');
+  if (text.includes('\0')) throw new GuardrailError('NUL in statement text', { code: 'ERR_SQL_LEX' });
   const toChar = byteToChar(text);
   return scanSync(text).tokens.map((t) => {
     const start = toChar(t.start);

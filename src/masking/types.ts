@@ -1,6 +1,7 @@
 // Runtime shapes of the policy's `masking:` section and the error every masking step throws.
 // The policy module validates the YAML and produces a MaskingConfig; `compileMasking` then
 // rejects what only masking can judge (detector names, custom regexes).
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 
 /** Built-in value detectors; `detectors:` in the policy enables a subset (default: all). */
 export const DETECTOR_NAMES = [
@@ -46,11 +47,11 @@ export const DEFAULT_REPLACEMENT = '[masked]';
  * A value could not be masked or a query's lineage could not be judged. The gateway turns it into
  * a protocol error for the client; the data it was about is withheld, never forwarded.
  */
-export class MaskingError extends Error {
-  override readonly name = 'MaskingError';
+export class MaskingError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_MASKING_REFUSED';
 }
 
 /** The masking section of the policy is unusable; the gateway must not start. */
-export class MaskingConfigError extends Error {
-  override readonly name = 'MaskingConfigError';
+export class MaskingConfigError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_MASKING_CONFIG';
 }

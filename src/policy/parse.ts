@@ -11,7 +11,6 @@ import type { Action, Override, Policy, RepoPermission } from './types.js';
 
 export class PolicyError extends GuardrailError {
   static override readonly code: GuardrailErrorCode = 'ERR_POLICY_INVALID';
-  override readonly code: GuardrailErrorCode = 'ERR_POLICY_INVALID';
 
   constructor(
     message: string,

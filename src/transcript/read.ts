@@ -1,3 +1,4 @@
+import { GuardrailError } from '../errors/guardrail-error.js';
 import type { TranscriptLine } from './events.js';
 
 /**
@@ -13,7 +14,9 @@ export function readTranscript(text: string): { lines: TranscriptLine[]; partial
       lines.push(JSON.parse(line) as TranscriptLine);
     } catch (err) {
       if (i === raw.length - 1) return { lines, partialTail: true };
-      throw new Error(`line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      throw new GuardrailError(`line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
+        code: 'ERR_TRANSCRIPT_MALFORMED',
+      });
     }
   }
   return { lines, partialTail: false };

@@ -1,4 +1,4 @@
-import { GENESIS, lineHash } from './recorder.js';
+import { GENESIS, lineHash } from './chain.js';
 
 export interface VerifyResult {
   ok: boolean;

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/replay.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? 'chromium';
 const OUT = resolve('test-output');

@@ -13,7 +13,7 @@ import { bundle, reapTracked, runAction } from '../support/runner.js';
 const FAKE_DAEMON = `
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { FileRecorder } from './src/transcript/recorder.ts';
+import { FileRecorder } from './src/gateway/transcript-file.ts';
 const config = JSON.parse(readFileSync(process.argv[3], 'utf8'));
 const rec = new FileRecorder(config.transcriptPath);
 const u = config.upstream;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactName, uploadTranscript } from '../../src/action/artifact.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { type ArtifactEmulator, startArtifactEmulator } from '../support/artifact-emulator.js';
 
 let emulator: ArtifactEmulator;

@@ -11,7 +11,11 @@ import {
   maskCopyCsv,
   maskCopyText,
 } from '../../src/masking/index.js';
+import { loadPostgresParser } from '../../src/sql/postgres/parser.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
+
+// The Postgres parser's WebAssembly is loaded on first use, as the gateway context does.
+beforeAll(loadPostgresParser);
 
 let server: PgServer;
 let client: pg.Client;

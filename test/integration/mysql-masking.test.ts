@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
 import { mysqlSide } from '../../src/gateway/side-connection.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { packet, rawMysqlLogin } from '../support/mysql-clients.js';
 

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
 import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 

@@ -11,8 +11,8 @@ import {
   type PostgresGatewayOptions,
   startPostgresGateway,
 } from '../../src/gateway/postgres/server.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
 import { testContext } from '../support/gateway-context.js';
 import type { PgServer } from '../support/pg-server.js';
 import { connectSocket, frame, MessageStream, startSession } from '../support/pg-wire.js';

@@ -10,9 +10,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/replay.js';
 import { replayAgainst } from '../../src/cli/replay-against.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { TranscriptEvent } from '../../src/transcript/events.js';
 import { readTranscript } from '../../src/transcript/read.js';
-import { FileRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 

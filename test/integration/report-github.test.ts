@@ -11,7 +11,8 @@ import { postReport, renderReport } from '../../src/action/report.js';
 import { reportMarker, upsertReportComment } from '../../src/approvals/report.js';
 import type { JobInfo } from '../../src/approvals/types.js';
 import type { DaemonConfig } from '../../src/gateway/daemon-contract.js';
-import { FileRecorder, MemoryRecorder } from '../../src/transcript/recorder.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
+import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { startArtifactEmulator } from '../support/artifact-emulator.js';
 import { GitHubEmulator } from '../support/github-emulator.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attempt, Budget, DeadlineReached, exclusive } from '../../src/impact/budget.js';
+import { DeadlineReached } from '../../src/errors/guardrail-error.js';
+import { attempt, Budget, exclusive } from '../../src/impact/budget.js';
 import type { ImpactEstimate } from '../../src/impact/types.js';
 
 describe('exclusive', () => {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ColumnMatcher } from '../../src/masking/columns.js';
 import { ValueDetectors } from '../../src/masking/detectors.js';
 import { compileMasking, type MaskingConfig } from '../../src/masking/index.js';
@@ -13,6 +13,10 @@ import { tokenizePostgresFast } from '../../src/masking/pg-fast-tokens.js';
 import { tokenizePostgres } from '../../src/masking/sql-tokens.js';
 import { redactStatementReference } from '../../src/masking/statement.js';
 import { UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
+import { loadPostgresParser } from '../../src/sql/postgres/parser.js';
+
+// The Postgres parser's WebAssembly is loaded on first use, as the gateway context does.
+beforeAll(loadPostgresParser);
 
 const fixtures = join(import.meta.dirname, '../fixtures/masking');
 const ordinary = readFileSync(join(fixtures, 'ordinary.txt'), 'utf8').split('\n').filter(Boolean);

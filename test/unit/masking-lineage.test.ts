@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CatalogRelation,
   ColumnMatcher,
@@ -6,6 +6,10 @@ import {
   type LineageCatalog,
   type LineageResult,
 } from '../../src/masking/index.js';
+import { loadPostgresParser } from '../../src/sql/postgres/parser.js';
+
+// The Postgres parser's WebAssembly is loaded on first use, as the gateway context does.
+beforeAll(loadPostgresParser);
 
 const masking = compileMasking({
   columns: ['public.users.email', '*.ssn', 'billing.cards.*', 'public.v_named.secret'],

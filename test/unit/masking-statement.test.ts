@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileMasking } from '../../src/masking/index.js';
 import { UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
+import { loadPostgresParser } from '../../src/sql/postgres/parser.js';
+
+// The Postgres parser's WebAssembly is loaded on first use, as the gateway context does.
+beforeAll(loadPostgresParser);
 
 const m = compileMasking({ columns: ['public.users.email', '*.ssn'] });
 const pg = (sql: string) => m.redactStatement(sql, 'postgres');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
 import { run } from '../../src/cli/replay.js';
-import { FileRecorder, lineHash } from '../../src/transcript/recorder.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
+import { lineHash } from '../../src/transcript/chain.js';
 
 function transcript(): { path: string; text: string; head: string } {
   const path = join(mkdtempSync(join(tmpdir(), 'guardrail-head-')), 'transcript.jsonl');

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileRecorder, GENESIS, lineHash } from '../../src/transcript/recorder.js';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
+import { GENESIS, lineHash } from '../../src/transcript/chain.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
 function recorded(): { path: string; lines: string[] } {

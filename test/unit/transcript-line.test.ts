@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FileRecorder } from '../../src/gateway/transcript-file.js';
+import { GENESIS, lineHash } from '../../src/transcript/chain.js';
 import type { TranscriptEvent } from '../../src/transcript/events.js';
-import { FileRecorder, GENESIS, lineHash } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-line-'));

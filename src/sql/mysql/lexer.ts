@@ -4,6 +4,8 @@
 // markers of one that runs are dropped and its content lexed as tokens; one that does not run
 // is a comment. Without a server every one is code (callers that must be exact fork over
 // executableReadings). No regular expressions on the hot path.
+
+import { GuardrailError, type GuardrailErrorCode } from '../../errors/guardrail-error.js';
 import { runsExecutable } from './server.js';
 import type { LexFlags } from './sql-mode.js';
 
@@ -41,7 +43,9 @@ export interface Token {
   hint?: Token[];
 }
 
-export class LexError extends Error {
+export class LexError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_SQL_LEX';
+
   constructor(
     message: string,
     readonly offset: number,

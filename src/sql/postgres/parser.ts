@@ -1,32 +1,32 @@
 // libpg-query (the real Postgres parser, compiled to WebAssembly) behind a synchronous API: the
-// one module of src/ that imports it. The module must be loaded once, asynchronously, before the
-// first analysis.
-import {
-  loadModule,
-  type ParseResult,
-  parsePlPgSQLSync,
-  parseSync,
-  type ScanResult,
-  scanSync,
-} from 'libpg-query';
+// one module of src/ that imports it. Importing libpg-query compiles its WebAssembly, so it is
+// imported on first use, by `loadPostgresParser()`: every entry point that reaches the parser
+// (the analyzers, impact estimates, the gateway context that masking runs in) awaits it once
+// before its first synchronous call, and a call before that throws.
+import type * as LibPgQuery from 'libpg-query';
+import type { ParseResult, ScanResult } from 'libpg-query';
+import { GuardrailError, type GuardrailErrorCode } from '../../errors/guardrail-error.js';
 
 let loaded: Promise<void> | undefined;
-let ready = false;
+let lib: typeof LibPgQuery | undefined;
 
 /** Loads the parser. Call (and await) once at start-up; later calls are free. */
 export function loadPostgresParser(): Promise<void> {
-  loaded ??= loadModule().then(() => {
-    ready = true;
+  loaded ??= import('libpg-query').then(async (m) => {
+    // Bundled (dist/), libpg-query is its CommonJS build, whose namespace is `{ default: exports }`.
+    const mod = 'loadModule' in m ? m : (m as unknown as { default: typeof LibPgQuery }).default;
+    await mod.loadModule();
+    lib = mod;
   });
   return loaded;
 }
 
-export function postgresParserReady(): boolean {
-  return ready;
-}
-
-function assertReady(): void {
-  if (!ready) throw new Error('the Postgres parser is not loaded: await loadPostgresParser() first');
+function parser(): typeof LibPgQuery {
+  if (lib === undefined)
+    throw new GuardrailError('the Postgres parser is not loaded: await loadPostgresParser() first', {
+      code: 'ERR_PARSER_NOT_LOADED',
+    });
+  return lib;
 }
 
 export type PgNode = Record<string, unknown>;
@@ -38,7 +38,9 @@ export interface RawStatement {
   stmt_len?: number;
 }
 
-export class PgSyntaxError extends Error {
+export class PgSyntaxError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_SQL_SYNTAX';
+
   constructor(
     message: string,
     /** Byte offset of the error in the parsed text, when the parser reports one. */
@@ -49,10 +51,10 @@ export class PgSyntaxError extends Error {
 }
 
 export function parseSql(text: string): RawStatement[] {
-  assertReady();
+  const pg = parser();
   if (text.trim() === '') return [];
   try {
-    return (parseSync(text) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
+    return (pg.parseSync(text) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
   } catch (err) {
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     throw new PgSyntaxError((err as Error).message, details?.cursorPosition);
@@ -61,21 +63,19 @@ export function parseSql(text: string): RawStatement[] {
 
 /** libpg-query's own parse result (masking reads view definitions and COPY from it). */
 export function parseTree(text: string): ParseResult {
-  assertReady();
-  return parseSync(text);
+  return parser().parseSync(text);
 }
 
 /** libpg-query's tokens, with UTF-8 byte offsets (for redaction and impact probes). */
 export function scanTokens(text: string): ScanResult {
-  assertReady();
-  return scanSync(text);
+  return parser().scanSync(text);
 }
 
 /** Parses the PL/pgSQL bodies of a CREATE FUNCTION or DO statement. */
 export function parsePlpgsql(text: string): unknown {
-  assertReady();
+  const pg = parser();
   try {
-    return parsePlPgSQLSync(text);
+    return pg.parsePlPgSQLSync(text);
   } catch (err) {
     throw new PgSyntaxError((err as Error).message, undefined);
   }
@@ -87,11 +87,11 @@ export function parsePlpgsql(text: string): unknown {
  * `canonical()` in ../canonical.ts must agree with it; the tests hold them together.
  */
 export function canonicalFromScan(text: string): string {
-  assertReady();
+  const pg = parser();
   if (text.trim() === '') return '';
   const bytes = Buffer.from(text, 'utf8');
   const out: string[] = [];
-  for (const t of scanSync(text).tokens) {
+  for (const t of pg.scanSync(text).tokens) {
     if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') continue;
     const raw = bytes.subarray(t.start, t.end).toString('utf8');
     const quotedIdent = t.tokenName === 'IDENT' && (raw.startsWith('"') || /^[uU]&"/.test(raw));

@@ -6,6 +6,8 @@
 // of user functions, is an allowlisted built-in or a user function proved to do nothing but read
 // and compute. What only the catalog can tell (user-defined operators and types, views, row
 // security) is returned for the estimator to check on the side connection before it evaluates.
+
+import { GuardrailError, type GuardrailErrorCode } from '../../errors/guardrail-error.js';
 import type { FunctionBody } from '../types.js';
 import { asList, asNode, contains, nameList, str } from './nodes.js';
 import { type PgNode, parsePlpgsql, parseSql } from './parser.js';
@@ -248,7 +250,10 @@ class Check {
   }
 }
 
-class Unsafe extends Error {}
+/** What makes a statement not provably free of side effects; the message says which part. */
+class Unsafe extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_NOT_PROVABLY_PURE';
+}
 
 /** CTE names anywhere in the statement: a FROM naming one reads no relation. */
 function ctes(stmt: PgNode): Set<string> {

@@ -5,6 +5,9 @@ import {
 } from "./chunk-IVUPHC63.js";
 import "./chunk-WLKLOQWD.js";
 import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
+import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
 
@@ -131,14 +134,19 @@ function connector(url) {
   const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
   if (scheme === "postgres" || scheme === "postgresql") return postgresConnection;
   if (scheme === "mysql" || scheme === "mariadb") return mysqlConnection;
-  throw new Error(`--against needs a postgres:// or mysql:// URL, not ${scheme || "this"}`);
+  throw new GuardrailError(`--against needs a postgres:// or mysql:// URL, not ${scheme || "this"}`, {
+    code: "ERR_REPLAY_TARGET"
+  });
 }
 async function replayAgainst(lines, url) {
   const open = connector(url);
   const dialect = lines.find((l) => l.type === "gateway.start");
   const wanted = open === postgresConnection ? "postgres" : "mysql";
   if (dialect?.type === "gateway.start" && dialect.dialect !== wanted)
-    throw new Error(`the transcript is of a ${dialect.dialect} session; --against is a ${wanted} URL`);
+    throw new GuardrailError(
+      `the transcript is of a ${dialect.dialect} session; --against is a ${wanted} URL`,
+      { code: "ERR_REPLAY_TARGET" }
+    );
   const { planned, refused } = plan(lines);
   const conns = /* @__PURE__ */ new Map();
   const outcomes = [];

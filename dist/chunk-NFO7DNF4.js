@@ -1,12 +1,15 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  escapeInline
+} from "./chunk-MU2UMBBK.js";
+import {
   getOctokit,
   require_light,
   retry
 } from "./chunk-ZXLTHBZ6.js";
 import {
-  escapeInline
-} from "./chunk-FXA6VCN3.js";
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -27,17 +30,21 @@ function isPort(v) {
 }
 function parseReady(value) {
   const r = value;
-  if (typeof r !== "object" || r === null) throw new Error("ready file is not a JSON object");
-  if (!Number.isInteger(r.pid) || r.pid <= 0) throw new Error("ready file: pid is missing");
+  if (typeof r !== "object" || r === null)
+    throw new GuardrailError("ready file is not a JSON object", { code: "ERR_DAEMON_CONTRACT" });
+  if (!Number.isInteger(r.pid) || r.pid <= 0)
+    throw new GuardrailError("ready file: pid is missing", { code: "ERR_DAEMON_CONTRACT" });
   for (const key of ["url", "host", "user", "password", "database"]) {
-    if (typeof r[key] !== "string" || r[key] === "") throw new Error(`ready file: ${key} is missing`);
+    if (typeof r[key] !== "string" || r[key] === "")
+      throw new GuardrailError(`ready file: ${key} is missing`, { code: "ERR_DAEMON_CONTRACT" });
   }
-  if (!isPort(r.port)) throw new Error("ready file: port is not a TCP port");
+  if (!isPort(r.port))
+    throw new GuardrailError("ready file: port is not a TCP port", { code: "ERR_DAEMON_CONTRACT" });
   if (r.controlPort !== void 0 && !isPort(r.controlPort)) {
-    throw new Error("ready file: controlPort is not a TCP port");
+    throw new GuardrailError("ready file: controlPort is not a TCP port", { code: "ERR_DAEMON_CONTRACT" });
   }
   if (r.caCert !== void 0 && (typeof r.caCert !== "string" || r.caCert === ""))
-    throw new Error("ready file: caCert is not a path");
+    throw new GuardrailError("ready file: caCert is not a path", { code: "ERR_DAEMON_CONTRACT" });
   return {
     pid: r.pid,
     url: r.url,
@@ -359,7 +366,8 @@ function sleep(ms, signal) {
 var TRACKING_LABEL = "guardrail";
 function repoOf(full) {
   const [owner, repo, extra] = full.split("/");
-  if (!owner || !repo || extra !== void 0) throw new Error(`not a repository name: ${full}`);
+  if (!owner || !repo || extra !== void 0)
+    throw new GuardrailError(`not a repository name: ${full}`, { code: "ERR_APPROVALS" });
   return { owner, repo };
 }
 var COMMIT_EVENTS = /* @__PURE__ */ new Set(["push", "schedule", "workflow_dispatch", "repository_dispatch"]);
@@ -488,8 +496,9 @@ async function trackingIssue(octokit, repo, job, identity, signal) {
     return { number: data.number, kind: "issue", contributors: [], authorUnknown: unknown };
   } catch (err) {
     if (statusOf(err) === 410)
-      throw new Error(
-        "issues are disabled in this repository, so there is no tracking issue to ask in: enable issues, or run the workflow for a pull request"
+      throw new GuardrailError(
+        "issues are disabled in this repository, so there is no tracking issue to ask in: enable issues, or run the workflow for a pull request",
+        { code: "ERR_APPROVALS" }
       );
     throw err;
   }

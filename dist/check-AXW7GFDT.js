@@ -7,13 +7,13 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-OA76MDI3.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7ZG4H2B.js";
-import "./chunk-EBKQVQOV.js";
+import "./chunk-PJTTVJCI.js";
+import "./chunk-GIG7D2O3.js";
 import "./chunk-FTAKKE6A.js";
-import "./chunk-MIHPBBTS.js";
-import "./chunk-XA3WZ7XZ.js";
+import "./chunk-7LIXXI5W.js";
+import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
   CheckBaseError,

@@ -1,9 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 
 // src/cli/args.ts
 import { basename, isAbsolute, relative } from "node:path";
 import { parseArgs } from "node:util";
-var UsageError = class extends Error {
+var UsageError = class extends GuardrailError {
+  static code = "ERR_USAGE";
 };
 function command(spec) {
   return spec;

@@ -1,14 +1,14 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  plural
-} from "./chunk-D7GJ7SEI.js";
-import {
   GENESIS,
   impactLines,
   impactOf,
   lineHash,
   statementsOf
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-TFZQEFRJ.js";
+import {
+  plural
+} from "./chunk-D7GJ7SEI.js";
 
 // src/transcript/render-html.ts
 var esc = (s) => String(s).replace(

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-PJTTVJCI.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,12 +21,15 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import {
   UsageError,
   command,
   parse
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 
 // src/cli/check.ts
 import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
@@ -37,7 +40,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-var BaseRefError = class extends Error {
+var BaseRefError = class extends GuardrailError {
+  static code = "ERR_BASE_REF";
 };
 function git(cwd, args, input) {
   const r = spawnSync("git", args, { cwd, maxBuffer: 1 << 30, ...input ? { input } : {} });

@@ -20,11 +20,14 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-3E4CKRAL.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-MU2UMBBK.js";
+import {
+  ChainEncoder
+} from "./chunk-TFZQEFRJ.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -58,17 +61,16 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
+import {
+  DeadlineReached,
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
 
 // src/impact/budget.ts
-var DeadlineReached = class extends Error {
-  constructor() {
-    super("time budget used up before this probe");
-  }
-};
 var Budget = class {
   constructor(totalMs, probeMaxMs) {
     this.probeMaxMs = probeMaxMs;
@@ -79,7 +81,7 @@ var Budget = class {
   /** Milliseconds the next probe may run; throws when nothing is left. */
   nextProbeMs() {
     const left = Math.floor(Math.min(this.deadline - Date.now(), this.probeMaxMs));
-    if (left < 1) throw new DeadlineReached();
+    if (left < 1) throw new DeadlineReached("time budget used up before this probe");
     return left;
   }
 };
@@ -92,7 +94,7 @@ async function attempt(part, into, fn) {
   }
 }
 function probeFailure(err) {
-  if (err instanceof DeadlineReached) return err.message;
+  if (err instanceof GuardrailError) return err.message;
   const e = err;
   const code = typeof e.code === "string" || typeof e.code === "number" ? `${e.code}: ` : "";
   return `${code}${String(e.message ?? err)}`;
@@ -404,7 +406,8 @@ function upsertTarget(text, tokens) {
 }
 
 // src/impact/types.ts
-var ValuesPending = class extends Error {
+var ValuesPending = class extends GuardrailError {
+  static code = "ERR_VALUES_PENDING";
   constructor() {
     super("the statement has placeholders and no values for them yet");
   }
@@ -920,7 +923,8 @@ var Check = class {
     walk(asList(asNode(tree)?.plpgsql_funcs), "", "");
   }
 };
-var Unsafe = class extends Error {
+var Unsafe = class extends GuardrailError {
+  static code = "ERR_NOT_PROVABLY_PURE";
 };
 function ctes(stmt) {
   const out = /* @__PURE__ */ new Set();
@@ -1182,8 +1186,8 @@ function pgCountQuery(text, kind, node) {
   const set = kind === "update" ? at("SET", head + 1) : -1;
   if (kind === "update" && set < 0) return { reason: "statement shape not recognised" };
   const where = at("WHERE", head + 1);
-  const join4 = at(kind === "delete" ? "USING" : "FROM", kind === "update" ? set + 1 : head + 1);
-  const joinBeforeWhere = join4 > 0 && (where < 0 || join4 < where) ? join4 : -1;
+  const join5 = at(kind === "delete" ? "USING" : "FROM", kind === "update" ? set + 1 : head + 1);
+  const joinBeforeWhere = join5 > 0 && (where < 0 || join5 < where) ? join5 : -1;
   const targetEnd = kind === "update" ? set : joinBeforeWhere > 0 ? joinBeforeWhere : where > 0 ? where : end2;
   const target = slice(toks[head].end, startOf(targetEnd));
   const whereText = where > 0 ? slice(toks[where].end, startOf(end2)) : void 0;
@@ -1236,7 +1240,9 @@ var PgProbe = class {
       throw err;
     });
     if (!Array.isArray(results) || results.length !== 6)
-      throw new Error("the probe did not run as one statement between BEGIN and ROLLBACK");
+      throw new GuardrailError("the probe did not run as one statement between BEGIN and ROLLBACK", {
+        code: "ERR_IMPACT_PROBE"
+      });
     return results[4].rows;
   }
   begin(extra = "") {
@@ -1965,8 +1971,9 @@ var Reconnecting = class {
     const wait = this.retryAt - Date.now();
     if (wait > 0) {
       return Promise.reject(
-        new Error(
-          `the side connection to the upstream is down (${this.lastError?.message}); the next attempt is in ${wait} ms`
+        new GuardrailError(
+          `the side connection to the upstream is down (${this.lastError?.message}); the next attempt is in ${wait} ms`,
+          { code: "ERR_SIDE_CONNECTION" }
         )
       );
     }
@@ -1977,7 +1984,7 @@ var Reconnecting = class {
       },
       (err) => {
         this.failures++;
-        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.lastError = err instanceof Error ? err : new GuardrailError(String(err), { code: "ERR_SIDE_CONNECTION" });
         this.retryAt = Date.now() + Math.min(SIDE_RETRY_MS.first * 2 ** (this.failures - 1), SIDE_RETRY_MS.max);
         this.drop(attempt2);
         throw err;
@@ -5296,6 +5303,72 @@ async function startPostgresGateway(options) {
   };
 }
 
+// src/gateway/transcript-file.ts
+import { closeSync, constants, fsyncSync, mkdtempSync, openSync, writeSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join4 } from "node:path";
+var FLUSH_DELAY_MS = 1;
+var FileRecorder = class {
+  /** @param now the clock (tests pin it); the system clock by default. */
+  constructor(path, now) {
+    this.path = path;
+    this.encoder = new ChainEncoder(now);
+    this.fd = openSync(path, "a", 384);
+  }
+  path;
+  fd;
+  encoder;
+  pending = [];
+  scheduled = false;
+  failed;
+  record(conn, event) {
+    if (this.failed) throw this.failed;
+    this.pending.push(this.encoder.encode(conn, event));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(() => this.flushQuietly(), FLUSH_DELAY_MS);
+    }
+  }
+  flush() {
+    this.scheduled = false;
+    if (this.pending.length === 0 || this.fd < 0) return;
+    const data = `${this.pending.join("\n")}
+`;
+    this.pending = [];
+    try {
+      writeSync(this.fd, data);
+    } catch (err) {
+      this.failed = new GuardrailError(
+        `transcript ${this.path} cannot be written: ${err.message}`,
+        {
+          code: "ERR_TRANSCRIPT_WRITE",
+          cause: err
+        }
+      );
+      throw this.failed;
+    }
+  }
+  flushQuietly() {
+    try {
+      this.flush();
+    } catch {
+    }
+  }
+  close() {
+    if (this.fd < 0) return;
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+};
+function privateTranscriptFile(prefix) {
+  const path = join4(mkdtempSync(join4(tmpdir2(), prefix)), "transcript.jsonl");
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  closeSync(openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 384));
+  return path;
+}
+
 export {
   createGatewayContext,
   parseUpstreamUrl,
@@ -5307,5 +5380,7 @@ export {
   generateKeys,
   clientTls,
   strictFindings,
-  startPostgresGateway
+  startPostgresGateway,
+  FileRecorder,
+  privateTranscriptFile
 };

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-NFO7DNF4.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-MU2UMBBK.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
+} from "./chunk-UCPEGM26.js";
 import {
   RUN_FILES,
   createClient,
@@ -14,7 +14,17 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-NFO7DNF4.js";
+import {
+  SKIPPED_CODE,
+  runUrl
+} from "./chunk-MU2UMBBK.js";
+import {
+  impactOf,
+  readTranscript,
+  rowsText,
+  statementsOf
+} from "./chunk-TFZQEFRJ.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -41,18 +51,9 @@ import {
   retry
 } from "./chunk-ZXLTHBZ6.js";
 import {
-  SKIPPED_CODE,
-  runUrl
-} from "./chunk-FXA6VCN3.js";
-import {
-  impactOf,
-  readTranscript,
-  rowsText,
-  statementsOf
-} from "./chunk-UFPKOEU3.js";
-import {
-  CredentialsError
-} from "./chunk-MIHPBBTS.js";
+  CredentialsError,
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import {
   __commonJS,
   __export,
@@ -57989,7 +57990,6 @@ var HttpError = class extends CredentialsError {
   }
   status;
   static code = "ERR_CREDENTIALS_HTTP";
-  code = "ERR_CREDENTIALS_HTTP";
 };
 var agents = /* @__PURE__ */ new Map();
 function agentFor(opts) {
@@ -58057,7 +58057,6 @@ function serviceMessage(body2) {
 // src/credentials/oidc.ts
 var OidcUnavailableError = class extends CredentialsError {
   static code = "ERR_OIDC_UNAVAILABLE";
-  code = "ERR_OIDC_UNAVAILABLE";
 };
 var MISSING = [
   "this job cannot get a GitHub OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL is not set.",
@@ -58407,7 +58406,9 @@ async function launchDaemon(configPath, opts) {
   const pid = child.pid;
   if (pid === void 0) {
     const error2 = await new Promise((resolve2) => child.once("error", resolve2));
-    throw new Error(`cannot start the gateway daemon: ${error2.message}`);
+    throw new GuardrailError(`cannot start the gateway daemon: ${error2.message}`, {
+      code: "ERR_DAEMON_PROCESS"
+    });
   }
   child.unref();
   opts.onSpawn?.(pid);
@@ -58423,27 +58424,39 @@ async function launchDaemon(configPath, opts) {
         ready = parseReady(JSON.parse(readFileSync2(readyPath, "utf8")));
       } catch (err) {
         signalGroup(pid, "SIGKILL");
-        throw new Error(`the gateway daemon wrote an unusable ready file: ${err.message}`);
+        throw new GuardrailError(
+          `the gateway daemon wrote an unusable ready file: ${err.message}`,
+          { code: "ERR_DAEMON_CONTRACT", cause: err }
+        );
       }
       if (ready.pid !== pid) {
         signalGroup(pid, "SIGKILL");
-        throw new Error(`ready file belongs to pid ${ready.pid}, not to the daemon just started (${pid})`);
+        throw new GuardrailError(
+          `ready file belongs to pid ${ready.pid}, not to the daemon just started (${pid})`,
+          { code: "ERR_DAEMON_CONTRACT" }
+        );
       }
       return { pid, ready };
     }
     if (exited) {
       const how = exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`;
-      throw new Error(`the gateway daemon exited with ${how} before it was ready:
-${tail(logPath)}`);
+      throw new GuardrailError(
+        `the gateway daemon exited with ${how} before it was ready:
+${tail(logPath)}`,
+        { code: "ERR_DAEMON_PROCESS" }
+      );
     }
     await sleep(50);
   }
   signalGroup(pid, "SIGKILL");
-  throw new Error(`the gateway daemon was not ready after ${timeoutMs} ms:
-${tail(logPath)}`);
+  throw new GuardrailError(`the gateway daemon was not ready after ${timeoutMs} ms:
+${tail(logPath)}`, {
+    code: "ERR_DAEMON_PROCESS"
+  });
 }
 async function stopDaemon(pid, timeoutMs = 1e4) {
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to signal pid ${pid}`);
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new GuardrailError(`refusing to signal pid ${pid}`, { code: "ERR_DAEMON_PROCESS" });
   if (!isRunning(pid)) return { wasRunning: false, forced: false };
   signalGroup(pid, "SIGTERM");
   const deadline = Date.now() + timeoutMs;
@@ -58456,7 +58469,9 @@ async function stopDaemon(pid, timeoutMs = 1e4) {
     if (!isRunning(pid)) return { wasRunning: true, forced: true };
     await sleep(20);
   }
-  throw new Error(`the gateway daemon (pid ${pid}) survived SIGKILL`);
+  throw new GuardrailError(`the gateway daemon (pid ${pid}) survived SIGKILL`, {
+    code: "ERR_DAEMON_PROCESS"
+  });
 }
 
 // src/action/state.ts
@@ -58487,7 +58502,7 @@ function loadProvider() {
   if (!text) return void 0;
   const parsed = JSON.parse(text);
   if (!["broker", "vault", "static"].includes(parsed.kind))
-    throw new Error("saved credentials state is invalid");
+    throw new GuardrailError("saved credentials state is invalid", { code: "ERR_ACTION_ENVIRONMENT" });
   return parsed;
 }
 function loadRunState() {
@@ -97204,7 +97219,9 @@ function artifactName(n) {
 async function uploadTranscript(dir, name, options = {}) {
   const files = TRANSCRIPT_FILES.map((f) => join3(dir, f)).filter((f) => existsSync4(f));
   if (!files.some((f) => basename3(f) === "transcript.jsonl")) {
-    throw new Error(`no transcript to upload: ${join3(dir, "transcript.jsonl")} does not exist`);
+    throw new GuardrailError(`no transcript to upload: ${join3(dir, "transcript.jsonl")} does not exist`, {
+      code: "ERR_ACTION_ENVIRONMENT"
+    });
   }
   const client2 = options.client ?? new DefaultArtifactClient();
   const result = await client2.uploadArtifact(
@@ -97299,7 +97316,9 @@ async function upsertReportComment(opts) {
   const body2 = `${marker2}
 ${opts.body}`;
   if (body2.length > COMMENT_LIMIT)
-    throw new Error(`the report has ${body2.length} characters, over GitHub's ${COMMENT_LIMIT}`);
+    throw new GuardrailError(`the report has ${body2.length} characters, over GitHub's ${COMMENT_LIMIT}`, {
+      code: "ERR_APPROVALS"
+    });
   const repo = repoOf(opts.job.repository);
   const octokit = createClient(opts.token, {
     ...opts.baseUrl ? { baseUrl: opts.baseUrl } : {},
@@ -97347,8 +97366,9 @@ ${opts.body}`;
       }
     }
   } catch (err) {
-    throw new Error(
-      signal.aborted ? `GitHub did not answer within ${opts.timeoutMs ?? 6e4} ms` : errorText(err, opts.token)
+    throw new GuardrailError(
+      signal.aborted ? `GitHub did not answer within ${opts.timeoutMs ?? 6e4} ms` : errorText(err, opts.token),
+      { code: "ERR_APPROVALS" }
     );
   }
 }
@@ -97748,7 +97768,10 @@ function postReport(opts) {
 function jobInfoFromEnv(env = process.env) {
   const need = (name) => {
     const v = env[name];
-    if (!v) throw new Error(`${name} is not set: not running inside GitHub Actions?`);
+    if (!v)
+      throw new GuardrailError(`${name} is not set: not running inside GitHub Actions?`, {
+        code: "ERR_ACTION_ENVIRONMENT"
+      });
     return v;
   };
   return {
@@ -97844,7 +97867,7 @@ async function finishRun(opts, deps) {
       }
       if (opts.attest && report.verify) {
         try {
-          const { attestTranscript } = await import("./attest-3Y2GH6LE.js");
+          const { attestTranscript } = await import("./attest-2XCZOZWM.js");
           report.attestation = await attestTranscript(opts.runDir, {
             token: config?.githubToken,
             verify: report.verify,

@@ -6,14 +6,16 @@ import {
   finding,
   isUnknownMode,
   lexFlags,
-  loadPostgresParser,
   mysqlEvents,
   parseTree,
   postgresEvents,
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -739,11 +741,11 @@ var DETECTOR_NAMES = [
   "credential-field"
 ];
 var DEFAULT_REPLACEMENT = "[masked]";
-var MaskingError = class extends Error {
-  name = "MaskingError";
+var MaskingError = class extends GuardrailError {
+  static code = "ERR_MASKING_REFUSED";
 };
-var MaskingConfigError = class extends Error {
-  name = "MaskingConfigError";
+var MaskingConfigError = class extends GuardrailError {
+  static code = "ERR_MASKING_CONFIG";
 };
 
 // src/masking/detectors.ts
@@ -1305,9 +1307,6 @@ function blockCommentEnd(text, open) {
   return -1;
 }
 
-// src/masking/pg-wasm.ts
-await loadPostgresParser();
-
 // src/masking/sql-tokens.ts
 var PG_STRING = /* @__PURE__ */ new Set([
   261,
@@ -1346,7 +1345,7 @@ function byteToChar(text) {
   return (b) => map[b] ?? text.length;
 }
 function tokenizePostgres(text) {
-  if (text.includes("\0")) throw new Error("NUL in statement text");
+  if (text.includes("\0")) throw new GuardrailError("NUL in statement text", { code: "ERR_SQL_LEX" });
   const toChar = byteToChar(text);
   return scanTokens(text).tokens.map((t) => {
     const start = toChar(t.start);

@@ -2,21 +2,22 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
-import {
-  plural
-} from "./chunk-D7GJ7SEI.js";
+} from "./chunk-UCPEGM26.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-TFZQEFRJ.js";
+import {
+  plural
+} from "./chunk-D7GJ7SEI.js";
 import {
   UsageError,
   command,
   parse
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/cli/replay.ts
@@ -162,7 +163,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-ZHGV6A23.js");
+    const { replayCommand } = await import("./replay-against-4FFGTMQP.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -1,45 +1,40 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-AL6O65YP.js";
 import {
+  FileRecorder,
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   parseUpstreamUrl,
   parseUpstreamUrl2,
   postgresSide,
+  privateTranscriptFile,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-RV5AQN2A.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-3E4CKRAL.js";
 import {
   renderPlain
-} from "./chunk-FXA6VCN3.js";
-import {
-  FileRecorder
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-MU2UMBBK.js";
+import "./chunk-TFZQEFRJ.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-PJTTVJCI.js";
 import {
   defaultPolicy
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import "./chunk-FTAKKE6A.js";
-import "./chunk-MIHPBBTS.js";
 import {
   UsageError,
   command,
   parse,
   selfCommand
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
-
-// src/cli/proxy.ts
-import { closeSync as closeSync2, constants, mkdtempSync, openSync as openSync3 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 // src/approvals/terminal.ts
 import { openSync } from "node:fs";
@@ -326,7 +321,7 @@ async function startProxy(argv) {
   if (!values.upstream) throw new UsageError("--upstream URL is required");
   const { host, port } = listenAddress(values.listen);
   const policy = values.policy ? loadPolicy(values.policy) : defaultPolicy();
-  const transcript = values.transcript ?? privateTranscript();
+  const transcript = values.transcript ?? privateTranscriptFile("guardrail-proxy-");
   const log = (line) => console.error(`guardrail proxy: ${line}`);
   const recorder = new LoggingRecorder(new FileRecorder(transcript), log);
   const terminal = terminalAvailable();
@@ -409,12 +404,6 @@ async function startProxy(argv) {
       }
     }
   };
-}
-function privateTranscript() {
-  const path = join(mkdtempSync(join(tmpdir(), "guardrail-proxy-")), "transcript.jsonl");
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
-  closeSync2(openSync3(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 384));
-  return path;
 }
 function parseWith(parser, url) {
   try {

@@ -1,4 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 
 // src/transcript/read.ts
 function readTranscript(text) {
@@ -10,7 +13,9 @@ function readTranscript(text) {
       lines.push(JSON.parse(line));
     } catch (err) {
       if (i === raw.length - 1) return { lines, partialTail: true };
-      throw new Error(`line ${i + 1} is not valid JSON: ${err.message}`);
+      throw new GuardrailError(`line ${i + 1} is not valid JSON: ${err.message}`, {
+        code: "ERR_TRANSCRIPT_MALFORMED"
+      });
     }
   }
   return { lines, partialTail: false };
@@ -173,9 +178,8 @@ function impactLines(view) {
   });
 }
 
-// src/transcript/recorder.ts
+// src/transcript/chain.ts
 import { hash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 var GENESIS = "0".repeat(64);
 function lineHash(line) {
   return hash("sha256", line, "hex");
@@ -185,24 +189,23 @@ function lineOf(seq, ts, conn, prev, event) {
   const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)},"prev":"${prev}"`;
   return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
 }
-var FLUSH_DELAY_MS = 1;
-var FileRecorder = class {
-  constructor(path, now) {
-    this.path = path;
+var ChainEncoder = class {
+  /** @param now the clock (tests pin it); the system clock by default. */
+  constructor(now) {
     this.now = now;
-    this.fd = openSync(path, "a", 384);
   }
-  path;
   now;
-  fd;
   seq = 0;
   prev = GENESIS;
-  pending = [];
-  scheduled = false;
   /** The clock's last millisecond and its ISO form: most lines share it with the line before. */
   lastMs = Number.NaN;
   lastTs = "";
-  failed;
+  /** The next line (without its newline); the chain moves on past it. */
+  encode(conn, event) {
+    const line = lineOf(++this.seq, this.timestamp(), conn, this.prev, event);
+    this.prev = lineHash(line);
+    return line;
+  }
   timestamp() {
     if (this.now) return this.now().toISOString();
     const ms = Date.now();
@@ -211,42 +214,6 @@ var FileRecorder = class {
       this.lastTs = new Date(ms).toISOString();
     }
     return this.lastTs;
-  }
-  record(conn, event) {
-    if (this.failed) throw this.failed;
-    const line = lineOf(++this.seq, this.timestamp(), conn, this.prev, event);
-    this.prev = lineHash(line);
-    this.pending.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setTimeout(() => this.flushQuietly(), FLUSH_DELAY_MS);
-    }
-  }
-  flush() {
-    this.scheduled = false;
-    if (this.pending.length === 0 || this.fd < 0) return;
-    const data = `${this.pending.join("\n")}
-`;
-    this.pending = [];
-    try {
-      writeSync(this.fd, data);
-    } catch (err) {
-      this.failed = new Error(`transcript ${this.path} cannot be written: ${err.message}`);
-      throw this.failed;
-    }
-  }
-  flushQuietly() {
-    try {
-      this.flush();
-    } catch {
-    }
-  }
-  close() {
-    if (this.fd < 0) return;
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = -1;
   }
 };
 
@@ -258,5 +225,5 @@ export {
   impactLines,
   GENESIS,
   lineHash,
-  FileRecorder
+  ChainEncoder
 };

@@ -9,13 +9,16 @@ import {
   require_src
 } from "./chunk-WS4WGG4Y.js";
 import {
+  require_lib
+} from "./chunk-WLKLOQWD.js";
+import {
   context,
   getOctokit,
   retry
 } from "./chunk-ZXLTHBZ6.js";
 import {
-  require_lib
-} from "./chunk-WLKLOQWD.js";
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import {
   __commonJS,
   __require,
@@ -21327,7 +21330,10 @@ var VALID_SERVER_URLS = [
 var TRANSCRIPT_PREDICATE = "https://github.com/guardrail-action/transcript/v1";
 var BUNDLE_FILE = "transcript.sigstore.json";
 async function attestTranscript(dir, opts) {
-  if (!opts.token) throw new Error("there is no github-token to store the attestation with");
+  if (!opts.token)
+    throw new GuardrailError("there is no github-token to store the attestation with", {
+      code: "ERR_ACTION_ENVIRONMENT"
+    });
   const digest = createHash("sha256").update(readFileSync(join(dir, "transcript.jsonl"))).digest("hex");
   const signed = await (opts.attester ?? attest)({
     subjectName: "transcript.jsonl",

