@@ -5,10 +5,12 @@
 // on its canonical text. Whatever nobody understands is opaque. Fail closed throughout.
 import { bodyFragments, compoundParts } from './body.js';
 import { routineAt } from './calls.js';
-import { changesAccessMode, classifyTokens, scanAnywhere } from './classify.js';
+import { classifyTokens } from './classify.js';
 import { type Acc, add, cloneEnv, type Env, MAX_DEPTH, type ModeState, modeState } from './env.js';
 import type { Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
+import { scanAnywhere } from './rules/anywhere.js';
+import { changesAccessMode } from './rules/set.js';
 import { startsCompound } from './split.js';
 import { canonicalText, isPunct, isWord, readAccount, readName } from './tokens.js';
 import { nested } from './walker.js';
