@@ -27,10 +27,10 @@ import {
   type Value,
 } from './pg-lineage-tree.js';
 
-export type Position = UsePosition | 'selected';
+type Position = UsePosition | 'selected';
 
 /** Positions a nested expression takes over from: inside a clause, the clause's stays. */
-export const REPLACEABLE = new Set<Position>(['selected', 'expression', 'function argument']);
+const REPLACEABLE = new Set<Position>(['selected', 'expression', 'function argument']);
 
 // Nodes that group expressions without computing anything: the position goes through unchanged.
 export const NEUTRAL = new Set(['ResTarget', 'List', 'SortBy', 'NamedArgExpr']);
