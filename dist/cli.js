@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
+  check: () => import("./check-NODQXENM.js"),
+  proxy: () => import("./proxy-QXMGEJ75.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-RMAHKZK7.js")
+  demo: () => import("./demo-GVSALPR4.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -14,7 +14,7 @@ import {
 import "./chunk-X4ECE5DN.js";
 import {
   GitHubChannel
-} from "./chunk-PGBOBYZ2.js";
+} from "./chunk-RHBXGVYP.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-YRQFOVYN.js";
@@ -31,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-YBAZ5YHN.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-C2WO2KSV.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-U3QR7YLU.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-25P47QVG.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

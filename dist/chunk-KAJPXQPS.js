@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-VWN6GOJT.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-C2WO2KSV.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-25P47QVG.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -916,15 +916,6 @@ function latin1(b, from) {
   for (let i = from; i < b.length; i++) out += latin1Table[b[i]];
   return out;
 }
-var DECODED_CHARSETS = [
-  "utf8mb4",
-  "utf8mb3",
-  "utf8",
-  "latin1",
-  "ascii",
-  "binary",
-  ...Object.keys(MULTIBYTE)
-];
 function decodeClient(b, from, charset) {
   const cs = charset.toLowerCase();
   if (cs === "utf8mb4" || cs === "utf8mb3" || cs === "utf8") {

@@ -5,12 +5,11 @@ import {
   checkFiles,
   migrationFiles,
   run,
-  spec,
-  toSarif
-} from "./chunk-L5M5UDC6.js";
+  spec
+} from "./chunk-YBAZ5YHN.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7ZG4H2B.js";
-import "./chunk-EBKQVQOV.js";
+import "./chunk-U3QR7YLU.js";
+import "./chunk-25P47QVG.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";
@@ -21,6 +20,5 @@ export {
   checkFiles,
   migrationFiles,
   run,
-  spec,
-  toSarif
+  spec
 };

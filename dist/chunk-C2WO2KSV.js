@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-25P47QVG.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -1885,7 +1885,7 @@ function redactSecretColumns(columns, sample) {
   return sample.map((row) => row.map((v, i) => secret[i] && v !== null ? REDACTED_VALUE : v));
 }
 
-// src/masking/pg-lineage.ts
+// src/masking/pg-lineage-tree.ts
 var Refusal = class extends Error {
 };
 var CLEAR = { masked: false, sources: [] };
@@ -2010,9 +2010,70 @@ function parseView(definition) {
   }
   return stmt;
 }
+function none() {
+  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
+}
+var SPREAD = "\0*";
+function spread(v) {
+  return { masked: v.masked, sources: v.sources, name: SPREAD };
+}
+function isSpread(c) {
+  return c.name === SPREAD;
+}
+function result(cols) {
+  const anyMasked = cols.some((c) => c.masked);
+  if (cols.some(isSpread)) {
+    if (anyMasked)
+      throw new Refusal(
+        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
+      );
+    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
+  }
+  return {
+    returnsRows: true,
+    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
+    exact: true,
+    anyMasked
+  };
+}
+function rename(cols, names) {
+  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
+}
+function item(name, cols) {
+  const known = cols.filter((c) => !isSpread(c));
+  const spreads = cols.filter(isSpread);
+  const open = spreads.length ? or(spreads) : void 0;
+  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
+}
+function aliased(alias, cols, open, defaultName) {
+  const named = rename(cols, strings(alias?.colnames));
+  const known = named.filter((c) => !isSpread(c));
+  const spreads = named.filter(isSpread);
+  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
+  const name = alias?.aliasname ?? defaultName;
+  return {
+    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
+    star: known,
+    ...allOpen ? { open: allOpen } : {}
+  };
+}
+function derivedName(node) {
+  const [type, body] = unwrap(node);
+  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
+  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
+  if (type === "TypeCast") return derivedName(body.arg);
+  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
+  return "?column?";
+}
+function settingName(arg) {
+  const sval = arg?.A_Const?.sval?.sval;
+  return typeof sval === "string" ? sval.toLowerCase() : "*";
+}
+
+// src/masking/pg-lineage-from.ts
 var REPLACEABLE = /* @__PURE__ */ new Set(["selected", "expression", "function argument"]);
 var NEUTRAL = /* @__PURE__ */ new Set(["ResTarget", "List", "SortBy", "NamedArgExpr"]);
-var Lineage = class {
+var FromLineage = class {
   constructor(matcher, catalog) {
     this.matcher = matcher;
     this.catalog = catalog;
@@ -2028,21 +2089,6 @@ var Lineage = class {
   uncertain = false;
   writesSettings = [];
   readsSettings = [];
-  statement(node) {
-    this.position = "selected";
-    this.writing = false;
-    this.uses = [];
-    this.readMasked = this.uncertain = false;
-    this.writesSettings = [];
-    this.readsSettings = [];
-    const l = this.outputs(node);
-    const out = { ...l };
-    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
-    if (this.uses.length) out.uses = this.uses;
-    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
-    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
-    return out;
-  }
   /** Runs `fn` with the walk at `position` (a write's position wins over everything). */
   at(position, fn) {
     const saved = this.position;
@@ -2072,6 +2118,207 @@ var Lineage = class {
     } finally {
       this.writing = saved;
     }
+  }
+  star(qualifier, scope) {
+    if (qualifier.length === 0) {
+      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
+      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
+    }
+    const rel = this.findRel(qualifier, scope);
+    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
+    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
+  }
+  findRel(qualifier, scope) {
+    const name = qualifier.at(-1);
+    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
+    for (let s = scope; s; s = s.outer) {
+      for (const item2 of s.items) {
+        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
+        if (rel) return rel;
+      }
+    }
+    return void 0;
+  }
+  fromItem(node, env, scope) {
+    const [type, body] = unwrap(node);
+    switch (type) {
+      case "RangeVar":
+        return this.rangeVar(body, env);
+      case "RangeTableSample":
+        return this.fromItem(body.relation, env, scope);
+      case "RangeSubselect": {
+        const [qtype, query] = unwrap(body.subquery);
+        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
+        const cols = this.select(query, { ...env, outer: scope });
+        return aliased(body.alias, cols);
+      }
+      case "RangeFunction":
+        return this.rangeFunction(body, env, scope);
+      case "JoinExpr":
+        return this.join(body, env, scope);
+      case "RangeTableFunc":
+      case "JsonTable": {
+        const v = this.expr(
+          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
+          scope,
+          env
+        );
+        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
+        const names = (body.columns ?? []).map(
+          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
+        );
+        return aliased(
+          body.alias,
+          names.map((name) => ({ name, ...CLEAR }))
+        );
+      }
+      default:
+        throw new Refusal(`FROM item ${type} is not understood`);
+    }
+  }
+  rangeVar(rv, env) {
+    const name = rv.relname;
+    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
+      this.readsSettings.push("*");
+    const alias = rv.alias;
+    if (!rv.schemaname && env.ctes.has(name)) {
+      const cte = env.ctes.get(name);
+      return aliased(alias, cte.star, cte.open, name);
+    }
+    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
+    for (const schema of schemas) {
+      const relation = this.catalog.relation(schema, name);
+      if (!relation) continue;
+      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
+      const item2 = aliased(alias, cols, void 0, name);
+      for (const r of item2.rels) if (!alias) r.schema = schema;
+      return item2;
+    }
+    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
+      throw new Refusal(
+        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
+      );
+    }
+    return aliased(alias, [], CLEAR, name);
+  }
+  tableColumn(schema, table, column) {
+    const masked = this.matcher.matches(schema, table, column);
+    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
+  }
+  view(schema, name, relation, env) {
+    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
+    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
+    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
+    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
+      if (cols.some((c) => c.masked))
+        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
+      return relation.columns.map((c) => this.tableColumn(schema, name, c));
+    }
+    return relation.columns.map((c, i) => {
+      const own = this.tableColumn(schema, name, c);
+      return { name: c, ...or([own, cols[i]]) };
+    });
+  }
+  rangeFunction(body, env, scope) {
+    const cols = [];
+    let open;
+    const defs = body.coldeflist;
+    for (const f of body.functions ?? []) {
+      const [call, coldefs] = f.List?.items ?? [];
+      const v = this.expr(call, scope, env);
+      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
+      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
+      if (own?.length)
+        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
+      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
+      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
+        cols.push({ name: fn, ...v });
+      else open = open ? or([open, v]) : v;
+    }
+    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
+    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
+      cols[0].name = body.alias.aliasname;
+    return aliased(body.alias, cols, open);
+  }
+  join(body, env, scope) {
+    const left = this.fromItem(body.larg, env, scope);
+    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
+    let using = strings(body.usingClause);
+    if (body.isNatural) {
+      const rightNames = new Set(right.star.map((c) => c.name));
+      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
+      if (left.open || right.open) {
+        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
+          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
+        }
+      }
+    }
+    const merged = using.map((name) => {
+      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
+      return { name, ...or([pick(left), pick(right)]) };
+    });
+    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
+    const star = [...merged, ...rest(left), ...rest(right)];
+    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
+    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
+      this.readMasked = true;
+      for (const c of merged) if (c.masked) this.use(c.sources, "join");
+    }
+    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
+    if (body.alias) return aliased(body.alias, star, open);
+    const rels = [...left.rels, ...right.rels];
+    if (merged.length) rels.unshift({ cols: merged });
+    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
+    return { rels, star, ...open ? { open } : {} };
+  }
+  column(fields, scope) {
+    const name = fields.at(-1);
+    if (fields.length === 1) {
+      for (let s = scope; s; s = s.outer) {
+        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
+        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
+        if (found.length) return { name, ...or([...found, ...open]) };
+        const rel2 = this.findRel([name], { items: s.items });
+        if (rel2 || open.length) {
+          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
+        }
+      }
+      throw new Refusal(`column ${name} cannot be traced to a relation`);
+    }
+    const rel = this.findRel(fields.slice(0, -1), scope);
+    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
+    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
+    const col = rel.cols.find((c) => c.name === name);
+    if (col) return col;
+    if (rel.open) return { name, ...rel.open };
+    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
+  }
+  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
+  nested(position) {
+    return REPLACEABLE.has(this.position) ? position : this.position;
+  }
+  use(sources, position) {
+    if (position === "selected") return;
+    for (const column of sources) this.uses.push({ column, position });
+  }
+};
+
+// src/masking/pg-lineage-walk.ts
+var Lineage = class extends FromLineage {
+  statement(node) {
+    this.position = "selected";
+    this.writing = false;
+    this.uses = [];
+    this.readMasked = this.uncertain = false;
+    this.writesSettings = [];
+    this.readsSettings = [];
+    const l = this.outputs(node);
+    const out = { ...l };
+    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
+    if (this.uses.length) out.uses = this.uses;
+    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
+    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
+    return out;
   }
   outputs(node) {
     const [type, body] = unwrap(node);
@@ -2254,180 +2501,6 @@ var Lineage = class {
     }
     return out;
   }
-  star(qualifier, scope) {
-    if (qualifier.length === 0) {
-      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
-      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
-    }
-    const rel = this.findRel(qualifier, scope);
-    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
-    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
-  }
-  findRel(qualifier, scope) {
-    const name = qualifier.at(-1);
-    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
-    for (let s = scope; s; s = s.outer) {
-      for (const item2 of s.items) {
-        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
-        if (rel) return rel;
-      }
-    }
-    return void 0;
-  }
-  fromItem(node, env, scope) {
-    const [type, body] = unwrap(node);
-    switch (type) {
-      case "RangeVar":
-        return this.rangeVar(body, env);
-      case "RangeTableSample":
-        return this.fromItem(body.relation, env, scope);
-      case "RangeSubselect": {
-        const [qtype, query] = unwrap(body.subquery);
-        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
-        const cols = this.select(query, { ...env, outer: scope });
-        return aliased(body.alias, cols);
-      }
-      case "RangeFunction":
-        return this.rangeFunction(body, env, scope);
-      case "JoinExpr":
-        return this.join(body, env, scope);
-      case "RangeTableFunc":
-      case "JsonTable": {
-        const v = this.expr(
-          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
-          scope,
-          env
-        );
-        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
-        const names = (body.columns ?? []).map(
-          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
-        );
-        return aliased(
-          body.alias,
-          names.map((name) => ({ name, ...CLEAR }))
-        );
-      }
-      default:
-        throw new Refusal(`FROM item ${type} is not understood`);
-    }
-  }
-  rangeVar(rv, env) {
-    const name = rv.relname;
-    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
-      this.readsSettings.push("*");
-    const alias = rv.alias;
-    if (!rv.schemaname && env.ctes.has(name)) {
-      const cte = env.ctes.get(name);
-      return aliased(alias, cte.star, cte.open, name);
-    }
-    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
-    for (const schema of schemas) {
-      const relation = this.catalog.relation(schema, name);
-      if (!relation) continue;
-      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
-      const item2 = aliased(alias, cols, void 0, name);
-      for (const r of item2.rels) if (!alias) r.schema = schema;
-      return item2;
-    }
-    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
-      throw new Refusal(
-        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
-      );
-    }
-    return aliased(alias, [], CLEAR, name);
-  }
-  tableColumn(schema, table, column) {
-    const masked = this.matcher.matches(schema, table, column);
-    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
-  }
-  view(schema, name, relation, env) {
-    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
-    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
-    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
-    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
-      if (cols.some((c) => c.masked))
-        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
-      return relation.columns.map((c) => this.tableColumn(schema, name, c));
-    }
-    return relation.columns.map((c, i) => {
-      const own = this.tableColumn(schema, name, c);
-      return { name: c, ...or([own, cols[i]]) };
-    });
-  }
-  rangeFunction(body, env, scope) {
-    const cols = [];
-    let open;
-    const defs = body.coldeflist;
-    for (const f of body.functions ?? []) {
-      const [call, coldefs] = f.List?.items ?? [];
-      const v = this.expr(call, scope, env);
-      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
-      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
-      if (own?.length)
-        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
-      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
-      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
-        cols.push({ name: fn, ...v });
-      else open = open ? or([open, v]) : v;
-    }
-    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
-    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
-      cols[0].name = body.alias.aliasname;
-    return aliased(body.alias, cols, open);
-  }
-  join(body, env, scope) {
-    const left = this.fromItem(body.larg, env, scope);
-    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
-    let using = strings(body.usingClause);
-    if (body.isNatural) {
-      const rightNames = new Set(right.star.map((c) => c.name));
-      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
-      if (left.open || right.open) {
-        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
-          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
-        }
-      }
-    }
-    const merged = using.map((name) => {
-      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
-      return { name, ...or([pick(left), pick(right)]) };
-    });
-    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
-    const star = [...merged, ...rest(left), ...rest(right)];
-    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
-    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
-      this.readMasked = true;
-      for (const c of merged) if (c.masked) this.use(c.sources, "join");
-    }
-    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
-    if (body.alias) return aliased(body.alias, star, open);
-    const rels = [...left.rels, ...right.rels];
-    if (merged.length) rels.unshift({ cols: merged });
-    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
-    return { rels, star, ...open ? { open } : {} };
-  }
-  column(fields, scope) {
-    const name = fields.at(-1);
-    if (fields.length === 1) {
-      for (let s = scope; s; s = s.outer) {
-        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
-        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
-        if (found.length) return { name, ...or([...found, ...open]) };
-        const rel2 = this.findRel([name], { items: s.items });
-        if (rel2 || open.length) {
-          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
-        }
-      }
-      throw new Refusal(`column ${name} cannot be traced to a relation`);
-    }
-    const rel = this.findRel(fields.slice(0, -1), scope);
-    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
-    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
-    const col = rel.cols.find((c) => c.name === name);
-    if (col) return col;
-    if (rel.open) return { name, ...rel.open };
-    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
-  }
   /** The lineage of an expression: masked when any value it is computed from is masked. */
   expr(node, scope, env) {
     if (node === null || node === void 0) return CLEAR;
@@ -2485,14 +2558,6 @@ var Lineage = class {
         throw new Refusal(`expression ${type} is not understood by masking`);
     }
   }
-  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
-  nested(position) {
-    return REPLACEABLE.has(this.position) ? position : this.position;
-  }
-  use(sources, position) {
-    if (position === "selected") return;
-    for (const column of sources) this.uses.push({ column, position });
-  }
   /** Walks a node's fields: nested nodes are expressions; plain objects (inline structs) are walked. */
   children(body, scope, env) {
     const values = [];
@@ -2506,65 +2571,8 @@ var Lineage = class {
     return or(values);
   }
 };
-function none() {
-  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
-}
-var SPREAD = "\0*";
-function spread(v) {
-  return { masked: v.masked, sources: v.sources, name: SPREAD };
-}
-function isSpread(c) {
-  return c.name === SPREAD;
-}
-function result(cols) {
-  const anyMasked = cols.some((c) => c.masked);
-  if (cols.some(isSpread)) {
-    if (anyMasked)
-      throw new Refusal(
-        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
-      );
-    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
-  }
-  return {
-    returnsRows: true,
-    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
-    exact: true,
-    anyMasked
-  };
-}
-function rename(cols, names) {
-  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
-}
-function item(name, cols) {
-  const known = cols.filter((c) => !isSpread(c));
-  const spreads = cols.filter(isSpread);
-  const open = spreads.length ? or(spreads) : void 0;
-  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
-}
-function aliased(alias, cols, open, defaultName) {
-  const named = rename(cols, strings(alias?.colnames));
-  const known = named.filter((c) => !isSpread(c));
-  const spreads = named.filter(isSpread);
-  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
-  const name = alias?.aliasname ?? defaultName;
-  return {
-    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
-    star: known,
-    ...allOpen ? { open: allOpen } : {}
-  };
-}
-function derivedName(node) {
-  const [type, body] = unwrap(node);
-  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
-  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
-  if (type === "TypeCast") return derivedName(body.arg);
-  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
-  return "?column?";
-}
-function settingName(arg) {
-  const sval = arg?.A_Const?.sval?.sval;
-  return typeof sval === "string" ? sval.toLowerCase() : "*";
-}
+
+// src/masking/pg-lineage.ts
 function maskedOutputs(sql, matcher, catalog) {
   let stmts;
   try {

@@ -20,7 +20,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-C2WO2KSV.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -58,7 +58,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-25P47QVG.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
