@@ -2,103 +2,32 @@
 // `/guardrail approve <id> <hash>` or `/guardrail deny <id>` comments, keeps its own request
 // comment under watch (an edited one is void and asked again), and fails closed on timeout, abort
 // or an API that cannot be reached. request() never rejects.
-import { readFileSync } from 'node:fs';
-import type { ApprovalPolicy, RepoPermission } from '../policy/types.js';
+import type { RepoPermission } from '../policy/types.js';
 import { requestHash } from './commands.js';
 import { CommentFeed, type RateLimit } from './feed.js';
+import {
+  LOOKBACK_MS,
+  MAX_REPOSTS,
+  POST_ATTEMPTS,
+  type PostedComment,
+  REACTION,
+  tamperingOf,
+  voidedOf,
+} from './github-comment.js';
+import { actorsOf, type GitHubChannelOptions, readEvent } from './github-options.js';
 import { identityOf } from './identity.js';
 import { createClient, errorText, type GitHubClient, scrub, statusOf } from './octokit.js';
 import { levelOf } from './permission.js';
 import { marker, renderComment } from './render.js';
 import { sleep } from './sleep.js';
-import { approvalsNeeded, bodyHash, type IssueComment, type Tally, tally } from './tally.js';
+import { approvalsNeeded, bodyHash, type Tally, tally } from './tally.js';
 import { type Repo, repoOf, resolveTarget, type Target, trackingIssue } from './target.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand } from './types.js';
-
-export interface GitHubChannelOptions {
-  token: string;
-  policy: ApprovalPolicy;
-  /** `owner/name`; defaults to the request's job repository. */
-  repository?: string;
-  /** Defaults to GITHUB_API_URL, then https://api.github.com. */
-  baseUrl?: string;
-  /** The triggering event's webhook payload; defaults to GITHUB_EVENT_PATH. */
-  eventPath?: string;
-  /** Between polls of the comment thread. Default 7 s. */
-  pollIntervalMs?: number;
-  /** Bound on one API operation, retries included; a hanging request counts as a failure. Default 60 s. */
-  requestTimeoutMs?: number;
-  /** Backoff unit of retried 5xx and network errors. Default 1 s. */
-  retryBaseMs?: number;
-  /** Failed polls in a row after which the request fails (deny). Default 10. */
-  maxConsecutiveFailures?: number;
-  /**
-   * How long an empty "pull requests of this commit" answer is asked again (GitHub links commits
-   * to pull requests in the background) before the author counts as unknown. Default 15 s.
-   */
-  pullRequestLagMs?: number;
-  /**
-   * The login the token acts as, when GET /user cannot tell (an installation token): by default
-   * `github-actions[bot]`, the identity of GITHUB_TOKEN.
-   */
-  identity?: string;
-  throttleId?: string;
-  log?: (message: string) => void;
-}
 
 /** Calls left in the rate-limit budget that polling leaves for the decision itself. */
 const RATE_RESERVE = 5;
 
 class DeadlineReached extends Error {}
-
-interface PostedComment {
-  id: number;
-  html_url: string;
-  created_at: string;
-  /** sha256 of the body the gateway wrote: any other body is someone else's edit. */
-  written: string;
-}
-
-/** Request comments re-posted after someone edited them, before the request fails instead. */
-const MAX_REPOSTS = 3;
-
-/** How far back a lost POST is looked for; only this run's request can carry its marker. */
-const LOOKBACK_MS = 60 * 60_000;
-const POST_ATTEMPTS = 3;
-
-const REACTION = { approve: '+1', deny: '-1', ignored: 'eyes' } as const;
-
-/** The run's actor, and on a re-run the person who re-ran it (GITHUB_TRIGGERING_ACTOR). */
-function actorsOf(request: ApprovalRequest): string[] {
-  const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
-  return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a): a is string => !!a);
-}
-
-/**
- * Why the request comment can no longer be trusted, if it cannot: someone else edited it (its
- * update time moved, or its body is not what the gateway wrote, which also catches an edit within
- * the same second) or deleted it.
- */
-function tamperingOf(comments: IssueComment[], posted: PostedComment): string | undefined {
-  const now = comments.find((c) => c.id === posted.id);
-  if (!now) return 'was deleted';
-  if (now.updated_at !== now.created_at || bodyHash(now.body) !== posted.written)
-    return 'was edited by someone other than guardrail';
-  return undefined;
-}
-
-function voidedOf(voided: { url: string; reason: string }[]): Pick<ApprovalOutcome, 'voided'> {
-  return voided.length ? { voided: [...voided] } : {};
-}
-
-function readEvent(path: string | undefined): unknown {
-  if (!path) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 export class GitHubChannel implements ApprovalChannel {
   readonly name = 'github';

@@ -6,24 +6,27 @@
 // `-- guardrail:allow <rule> <reason>`
 // comments suppress a rule for the next statement (or the statement on the same line).
 // `checkFiles` is also what the action uses to pre-approve a batch of statements.
+// Suppression comments are read in check-suppressions.ts; the text and SARIF output is made in
+// check-output.ts.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { loadPolicy } from '../gateway/policy-file.js';
-import { actionFor, decide, overrideFor, verdictLevel } from '../policy/decide.js';
+import { decide, verdictLevel } from '../policy/decide.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy } from '../policy/defaults.js';
 import { PolicyError } from '../policy/parse.js';
-import type { Action, Override, Policy, Verdict } from '../policy/types.js';
+import type { Action, Policy, Verdict } from '../policy/types.js';
 import { loadAnalyzers } from '../sql/analyze.js';
 import { locationOf } from '../sql/canonical.js';
 import { lex } from '../sql/digest.js';
 import { MigrationJudge } from '../sql/migration/judge.js';
-import { analyzeMysqlScript, type MysqlAnalysisContext } from '../sql/mysql/analyze.js';
+import type { MysqlAnalysisContext } from '../sql/mysql/analyze.js';
+import { analyzeMysqlScript } from '../sql/mysql/script.js';
 import { analyzePostgres } from '../sql/postgres/analyze.js';
-import { isRuleId, RULES } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, StatementAnalysis } from '../sql/types.js';
-import { plural } from '../transcript/words.js';
 import { command, parse, UsageError } from './args.js';
 import { BaseRefError, readBase } from './check-history.js';
+import { LEVELS, renderText, toSarif } from './check-output.js';
+import { suppressionsOf, targetOf } from './check-suppressions.js';
 
 export const spec = command({
   name: 'check',
@@ -190,40 +193,9 @@ function upPart(text: string): string {
   return down ? text.slice(0, down.index) : text;
 }
 
-// --- suppressions ------------------------------------------------------------------------------
-
-const SUPPRESSION = /--[ \t]*guardrail:allow\b(.*)$/gm;
-
-function suppressionsOf(file: string, text: string, problems: CheckResult['problems']): Suppression[] {
-  const out: Suppression[] = [];
-  for (const m of text.matchAll(SUPPRESSION)) {
-    const line = locationOf(text, m.index).line;
-    const [rule = '', ...rest] = (m[1] ?? '').trim().split(/\s+/);
-    const reason = rest.join(' ').trim();
-    if (!rule)
-      problems.push({
-        file,
-        line,
-        severity: 'error',
-        message: 'guardrail:allow needs a rule id and a reason',
-      });
-    else if (!isRuleId(rule))
-      problems.push({
-        file,
-        line,
-        severity: 'error',
-        message: `guardrail:allow names an unknown rule id ${rule}`,
-      });
-    else if (!reason)
-      problems.push({ file, line, severity: 'error', message: `guardrail:allow ${rule} needs a reason` });
-    else out.push({ rule, reason, line });
-  }
-  return out;
-}
-
 // --- analysis --------------------------------------------------------------------------------
 
-interface Located {
+export interface Located {
   statement: StatementAnalysis;
   line: number;
   endLine: number;
@@ -399,157 +371,6 @@ export async function checkFiles(paths: string[], opts: CheckOptions = {}): Prom
     }
   }
   return result;
-}
-
-/** The statement a suppression comment on `s.line` applies to: same line, else the next one. */
-function targetOf(s: Suppression, located: Located[]): Located | undefined {
-  return located.find((l) => l.line <= s.line && l.endLine >= s.line) ?? located.find((l) => l.line > s.line);
-}
-
-// --- output ----------------------------------------------------------------------------------
-
-const LEVELS: Record<Action, number> = { allow: 0, warn: 1, review: 2, deny: 3 };
-
-function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-function findingAction(f: Finding, policy: Policy): Action {
-  return verdictLevel(decide({ findings: [f] }, policy));
-}
-
-function describeOverride(o: Override, policy: Policy): string {
-  const where = o.line !== undefined && policy.source ? `${policy.source}:${o.line}` : 'the policy';
-  const match = [
-    o.rule !== undefined ? `rule ${o.rule}` : '',
-    o.category !== undefined ? `category ${o.category}` : '',
-    o.objects !== undefined ? `objects ${o.objects.join(', ')}` : '',
-  ].filter(Boolean);
-  return `override at ${where}${match.length ? ` (${match.join(', ')})` : ''}`;
-}
-
-/** For a finding the policy lets through without a word: what let it through. */
-function allowedBy(f: Finding, policy: Policy): string | undefined {
-  if (actionFor(f, policy) !== 'allow') return undefined;
-  const o = overrideFor(f, policy);
-  if (o) return describeOverride(o, policy);
-  return Object.hasOwn(policy.rules, f.rule) ? `rules.${f.rule}: allow` : `categories.${f.category}: allow`;
-}
-
-function position(f: Finding, s: CheckedStatement): { line: number; column: number } {
-  return f.location ?? { line: s.line, column: s.column };
-}
-
-function renderText(result: CheckResult, policy: Policy, cwd: string, github: boolean): string {
-  const lines: string[] = [];
-  for (const s of result.statements) {
-    const file = relative(cwd, s.file) || s.file;
-    for (const f of s.findings) {
-      const { line, column } = position(f, s);
-      const allowed = allowedBy(f, policy);
-      lines.push(
-        `${file}:${line}:${column} ${f.rule}${allowed ? ` allowed by ${allowed}:` : ''} ${f.message}`,
-      );
-      if (github) {
-        const action = findingAction(f, policy);
-        const level = allowed ? 'notice' : LEVELS[action] >= LEVELS.review ? 'error' : 'warning';
-        lines.push(
-          `::${level} file=${escapeProperty(file)},line=${line},col=${column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`,
-        );
-      }
-    }
-    for (const f of s.suppressed) {
-      const { line, column } = position(f, s);
-      lines.push(`${file}:${line}:${column} ${f.rule} suppressed: ${f.reason}`);
-    }
-  }
-  for (const p of result.problems) {
-    const file = relative(cwd, p.file) || p.file;
-    lines.push(`${file}:${p.line}:1 guardrail:allow ${p.severity}: ${p.message}`);
-    if (github)
-      lines.push(`::${p.severity} file=${escapeProperty(file)},line=${p.line}::${escapeData(p.message)}`);
-  }
-  const counts = { deny: 0, review: 0, warn: 0 };
-  for (const s of result.statements) {
-    const level = verdictLevel(s.verdict);
-    if (level !== 'allow') counts[level]++;
-  }
-  const suppressed = result.statements.reduce((n, s) => n + s.suppressed.length, 0);
-  const allowed = result.statements.reduce(
-    (n, s) => n + s.findings.filter((f) => allowedBy(f, policy) !== undefined).length,
-    0,
-  );
-  lines.push(
-    `${plural(result.files.length, 'file')}, ${plural(result.statements.length, 'statement')}: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${plural(allowed, 'finding')} allowed by the policy, ${plural(suppressed, 'finding')} suppressed`,
-  );
-  return lines.join('\n');
-}
-
-const SARIF_LEVEL: Record<Action, 'error' | 'warning' | 'note'> = {
-  deny: 'error',
-  review: 'error',
-  warn: 'warning',
-  allow: 'note',
-};
-
-export function toSarif(result: CheckResult, policy: Policy, cwd: string): unknown {
-  const used = [
-    ...new Set(result.statements.flatMap((s) => [...s.findings, ...s.suppressed].map((f) => f.rule))),
-  ].sort();
-  const ruleIndex = new Map(used.map((id, i) => [id, i]));
-  const results = result.statements.flatMap((s) =>
-    [
-      ...s.findings.map((f) => ({ f, reason: undefined as string | undefined })),
-      ...s.suppressed.map((f) => ({ f, reason: f.reason })),
-    ].map(({ f, reason }) => {
-      const { line, column } = position(f, s);
-      return {
-        ruleId: f.rule,
-        ruleIndex: ruleIndex.get(f.rule),
-        level: SARIF_LEVEL[findingAction(f, policy)],
-        message: { text: f.message },
-        locations: [
-          {
-            physicalLocation: {
-              artifactLocation: { uri: (relative(cwd, s.file) || s.file).split('\\').join('/') },
-              region: { startLine: line, startColumn: column },
-            },
-          },
-        ],
-        partialFingerprints: { statementHash: s.hash },
-        ...(reason !== undefined ? { suppressions: [{ kind: 'inSource', justification: reason }] } : {}),
-      };
-    }),
-  );
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'guardrail',
-            informationUri: 'https://github.com/guardrail-action/guardrail-action',
-            rules: used.map((id) => {
-              const info = RULES[id as keyof typeof RULES];
-              return {
-                id,
-                name: id,
-                shortDescription: { text: info?.title ?? id },
-                helpUri: `https://github.com/guardrail-action/guardrail-action/blob/main/docs/rules.md#${id.replace('/', '')}`,
-                properties: { category: info?.category, severity: info?.severity },
-              };
-            }),
-          },
-        },
-        results,
-      },
-    ],
-  };
 }
 
 // --- command ---------------------------------------------------------------------------------

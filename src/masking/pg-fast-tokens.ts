@@ -6,6 +6,9 @@
 // scanner would split, non-ASCII outside literals, control characters, unterminated literals),
 // so the caller falls back to the real scanner. The masking-fastpath tests compare both over
 // generated text.
+// It is not sql/digest.ts's scanner, which serves the analyzer's shape cache: that one drops
+// comments (redaction must read them), folds words into a canonical form rather than classifying
+// tokens as the scanner does, and accepts far more than this tokenizer can prove scanner-exact.
 import type { Token } from './sql-tokens.js';
 
 const TAB = 9;

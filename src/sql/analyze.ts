@@ -6,7 +6,8 @@
 import { SecondSighting } from './admission.js';
 import { Lru } from './cache.js';
 import { inputJudgementMatters, MigrationJudge } from './migration/judge.js';
-import { analyzeMysql, MAX_PARSE_CHARS, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
+import { analyzeMysql, type MysqlAnalysis, sessionAfter } from './mysql/analyze.js';
+import { MAX_PARSE_CHARS } from './mysql/judge.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
 import { MysqlShapes } from './mysql/shape.js';
 import { isUnknownMode, lexFlags } from './mysql/sql-mode.js';

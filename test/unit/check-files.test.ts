@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkFiles, migrationFiles, run, toSarif } from '../../src/cli/check.js';
+import { checkFiles, migrationFiles, run } from '../../src/cli/check.js';
+import { toSarif } from '../../src/cli/check-output.js';
 import { defaultPolicy, parsePolicy } from '../../src/policy/index.js';
 
 const M = 'test/fixtures/migrations';

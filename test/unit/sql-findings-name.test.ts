@@ -2,7 +2,7 @@
 // `guardrail check` output or an approval comment sees which table, not only which kind of statement.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAnalyzers } from '../../src/sql/analyze.js';
-import { analyzeMysqlScript } from '../../src/sql/mysql/analyze.js';
+import { analyzeMysqlScript } from '../../src/sql/mysql/script.js';
 import { analyzePostgres } from '../../src/sql/postgres/analyze.js';
 
 beforeAll(loadAnalyzers);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeMysql, analyzeMysqlScript } from '../../src/sql/mysql/analyze.js';
+import { analyzeMysql } from '../../src/sql/mysql/analyze.js';
 import { LexError, Lexer, type Token, tokenize } from '../../src/sql/mysql/lexer.js';
+import { analyzeMysqlScript } from '../../src/sql/mysql/script.js';
 import { sqlModeChangeOf, useSchemaOf } from '../../src/sql/mysql/session.js';
 import { nextStatement } from '../../src/sql/mysql/split.js';
 import { lexFlags, UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';

@@ -70,22 +70,6 @@ function latin1(b: Buffer, from: number): string {
   return out;
 }
 
-/** The character sets `decodeClient` reads exactly (as character_set_client reports them). */
-export const DECODED_CHARSETS = [
-  'utf8mb4',
-  'utf8mb3',
-  'utf8',
-  'latin1',
-  'ascii',
-  'binary',
-  ...Object.keys(MULTIBYTE),
-];
-
-/** Character sets whose characters can end in an ASCII byte (0x5C, letters, digits). */
-export function hidesAscii(charset: string): boolean {
-  return charset in MULTIBYTE;
-}
-
 /** Decodes a client packet's text (from byte `from`) under `charset` (character_set_client). */
 export function decodeClient(b: Buffer, from: number, charset: string): Decoded {
   const cs = charset.toLowerCase();

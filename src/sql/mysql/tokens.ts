@@ -163,3 +163,19 @@ export function canonicalText(tokens: readonly Token[], upperWords = false): str
   }
   return parts.join(' ');
 }
+
+/** The accounts of a `user [IDENTIFIED …], user …` list starting at `i`. */
+export function accounts(tokens: readonly Token[], i: number): string[] {
+  const out: string[] = [];
+  let j = i;
+  for (;;) {
+    const a = readAccount(tokens, j);
+    if (!a) break;
+    out.push(a.name);
+    j = a.next;
+    while (j < tokens.length && !isPunct(tokens[j], ',')) j++;
+    if (!isPunct(tokens[j], ',')) break;
+    j++;
+  }
+  return out;
+}

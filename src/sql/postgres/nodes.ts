@@ -119,3 +119,10 @@ export function contains(v: unknown, type: string): boolean {
   for (const [k, x] of Object.entries(v)) if (k === type || contains(x, type)) return true;
   return false;
 }
+
+/** `body` as a dollar-quoted string whose tag does not occur in it. */
+export function dollarQuote(body: string): string {
+  let tag = '$gr$';
+  for (let i = 0; body.includes(tag); i++) tag = `$gr${i}$`;
+  return `${tag}${body}${tag}`;
+}
