@@ -16,7 +16,7 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
+  proxy: () => import("./proxy-P4FN3QCT.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
   demo: () => import("./demo-RMAHKZK7.js")

@@ -8,7 +8,7 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-3XBIDP4M.js";
 import {
   createGatewayContext,
   mysqlSide,

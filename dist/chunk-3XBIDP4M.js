@@ -45,9 +45,6 @@ import {
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createServer } from "node:net";
 
-// src/gateway/mysql/channel.ts
-import { Duplex } from "node:stream";
-
 // src/gateway/mysql/constants.ts
 var Cap = {
   LONG_PASSWORD: 1,
@@ -106,6 +103,26 @@ var MAX_PAYLOAD = 16777215;
 var NATIVE = "mysql_native_password";
 var CACHING_SHA2 = "caching_sha2_password";
 var ED25519 = "client_ed25519";
+
+// src/gateway/mysql/capabilities.ts
+var MariaCap = {
+  PROGRESS: 1,
+  COM_MULTI: 1 << 1,
+  STMT_BULK_OPERATIONS: 1 << 2,
+  EXTENDED_METADATA: 1 << 3,
+  CACHE_METADATA: 1 << 4,
+  BULK_UNIT_RESULTS: 1 << 5
+};
+var PROXIED_MARIADB_CAPS = MariaCap.EXTENDED_METADATA;
+function mariadbCapabilities(capabilities, raw) {
+  return capabilities & Cap.LONG_PASSWORD ? 0 : raw >>> 0;
+}
+function extendedMetadata(mariadb) {
+  return (mariadb & MariaCap.EXTENDED_METADATA) !== 0;
+}
+
+// src/gateway/mysql/channel.ts
+import { Duplex } from "node:stream";
 
 // src/gateway/mysql/codec.ts
 var ProtocolError = class extends Error {
@@ -655,7 +672,11 @@ function parseGreeting(payload) {
   const status = r.remaining >= 2 ? r.u16() : 0;
   if (r.remaining >= 2) capabilities = (capabilities | r.u16() << 16) >>> 0;
   const authLen = r.remaining > 0 ? r.u8() : 0;
-  if (r.remaining >= 10) r.skip(10);
+  let mariadb = 0;
+  if (r.remaining >= 10) {
+    r.skip(6);
+    mariadb = mariadbCapabilities(capabilities, r.u32());
+  }
   let part2 = Buffer.alloc(0);
   if (capabilities & Cap.SECURE_CONNECTION && r.remaining > 0) {
     const n = Math.min(r.remaining, Math.max(13, authLen - 8));
@@ -668,13 +689,14 @@ function parseGreeting(payload) {
     connectionId,
     scramble: Buffer.concat([part1, part2]),
     capabilities,
+    mariadbCapabilities: mariadb,
     charset,
     status,
     plugin
   };
 }
 function greetingPayload(g) {
-  return new Writer().u8(10).cstring(g.serverVersion).u32(g.connectionId).bytes(g.scramble.subarray(0, 8)).u8(0).u16(g.capabilities & 65535).u8(g.charset).u16(g.status).u16(g.capabilities >>> 16 & 65535).u8(g.scramble.length + 1).zeros(10).bytes(g.scramble.subarray(8)).u8(0).cstring(g.plugin).payload();
+  return new Writer().u8(10).cstring(g.serverVersion).u32(g.connectionId).bytes(g.scramble.subarray(0, 8)).u8(0).u16(g.capabilities & 65535).u8(g.charset).u16(g.status).u16(g.capabilities >>> 16 & 65535).u8(g.scramble.length + 1).zeros(6).u32(mariadbCapabilities(g.capabilities, g.mariadbCapabilities)).bytes(g.scramble.subarray(8)).u8(0).cstring(g.plugin).payload();
 }
 function isSslRequest(payload) {
   return payload.length === 32 && (payload.readUInt32LE(0) & Cap.SSL) !== 0;
@@ -686,13 +708,22 @@ function parseHandshakeResponse(payload) {
     throw new ProtocolError("clients without CLIENT_PROTOCOL_41 are not supported");
   const maxPacket = r.u32();
   const charset = r.u8();
-  r.skip(23);
+  r.skip(19);
+  const mariadb = mariadbCapabilities(capabilities, r.u32());
   const user = r.cstring();
   let authResponse;
   if (capabilities & Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA) authResponse = r.lenencBytes() ?? Buffer.alloc(0);
   else if (capabilities & Cap.SECURE_CONNECTION) authResponse = r.bytes(r.u8());
   else authResponse = Buffer.from(r.cstring(), "latin1");
-  const out = { capabilities, maxPacket, charset, user, authResponse, attributes: {} };
+  const out = {
+    capabilities,
+    mariadbCapabilities: mariadb,
+    maxPacket,
+    charset,
+    user,
+    authResponse,
+    attributes: {}
+  };
   if (capabilities & Cap.CONNECT_WITH_DB && r.remaining > 0) out.database = r.cstring();
   if (capabilities & Cap.PLUGIN_AUTH && r.remaining > 0) out.plugin = r.cstring();
   if (capabilities & Cap.CONNECT_ATTRS && r.remaining > 0) {
@@ -706,8 +737,8 @@ function parseHandshakeResponse(payload) {
   }
   return out;
 }
-function sslRequestPayload(capabilities, maxPacket, charset) {
-  return new Writer().u32(capabilities).u32(maxPacket).u8(charset).zeros(23).payload();
+function sslRequestPayload(capabilities, mariadb, maxPacket, charset) {
+  return new Writer().u32(capabilities).u32(maxPacket).u8(charset).zeros(19).u32(mariadbCapabilities(capabilities, mariadb)).payload();
 }
 function loginCapabilities(capabilities, database) {
   let caps = capabilities | Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA;
@@ -717,7 +748,7 @@ function loginCapabilities(capabilities, database) {
   return caps >>> 0;
 }
 function handshakeResponsePayload(h) {
-  const w = new Writer().u32(h.capabilities).u32(h.maxPacket).u8(h.charset).zeros(23).cstring(h.user).lenencBytes(h.authResponse);
+  const w = new Writer().u32(h.capabilities).u32(h.maxPacket).u8(h.charset).zeros(19).u32(mariadbCapabilities(h.capabilities, h.mariadbCapabilities)).cstring(h.user).lenencBytes(h.authResponse);
   if (h.database) w.cstring(h.database);
   w.cstring(h.plugin);
   return w.payload();
@@ -796,6 +827,7 @@ async function authenticateClient(ch, cfg, connectionId) {
       connectionId,
       scramble,
       capabilities: offered,
+      mariadbCapabilities: cfg.mariadbCapabilities,
       charset: cfg.charset,
       status: cfg.status,
       plugin: cfg.plugin
@@ -866,7 +898,13 @@ async function authenticateClient(ch, cfg, connectionId) {
     }
     if (!same(given, password)) throw denied();
   }
-  return { response, capabilities: (response.capabilities & offered) >>> 0, seq, scramble };
+  return {
+    response,
+    capabilities: (response.capabilities & offered) >>> 0,
+    mariadbCapabilities: (response.mariadbCapabilities & cfg.mariadbCapabilities) >>> 0,
+    seq,
+    scramble
+  };
 }
 
 // src/gateway/mysql/connection.ts
@@ -1385,7 +1423,18 @@ function textRow(row) {
 // src/gateway/mysql/result-rows.ts
 var BINARY_CHARSET = 63;
 var UNSIGNED_FLAG = 32;
-function parseColumnDef(payload) {
+function extendedFields(bytes) {
+  const r = new Reader(bytes);
+  const out = {};
+  while (r.remaining > 0) {
+    const key2 = r.u8();
+    const value2 = r.lenencString() ?? "";
+    if (key2 === 0) out.typeName = value2;
+    else if (key2 === 1) out.format = value2;
+  }
+  return out;
+}
+function parseColumnDef(payload, extended) {
   const r = new Reader(payload);
   r.lenencString();
   const schema = r.lenencString() ?? "";
@@ -1393,12 +1442,13 @@ function parseColumnDef(payload) {
   const orgTable = r.lenencString() ?? "";
   const name = r.lenencString() ?? "";
   const orgName = r.lenencString() ?? "";
-  r.lenenc();
+  const metadata = extended ? extendedFields(r.lenencBytes() ?? Buffer.alloc(0)) : {};
+  if (r.lenenc() !== 12) throw new ProtocolError(`column ${name} has no fixed-length fields`);
   const charset = r.u16();
   r.u32();
   const type = r.u8();
   const flags = r.u16();
-  return { schema, table, orgTable, name, orgName, charset, type, flags };
+  return { schema, table, orgTable, name, orgName, charset, type, flags, ...metadata };
 }
 var STRING_TYPES = /* @__PURE__ */ new Set([15, 247, 248, 249, 250, 251, 252, 253, 254, 255]);
 var LENENC_TYPES = /* @__PURE__ */ new Set([0, 245, 246, ...STRING_TYPES]);
@@ -1532,9 +1582,7 @@ function decide(masking, cols, sources) {
 function planResult(masking, cols, sources) {
   const build = (masked, wire) => {
     const types = cols.map((c) => c.type);
-    const plan = masking.plan(
-      types.map((type, i) => ({ masked: masked[i], textLike: mysqlTextLike(type) }))
-    );
+    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i], textLike: textLike(c) })));
     return {
       cols,
       types,
@@ -1553,6 +1601,9 @@ function planResult(masking, cols, sources) {
     return "refuse" in one || one.masked[0] === true;
   });
   return { refuse: d.refuse, sample: build(each, false) };
+}
+function textLike(c) {
+  return mysqlTextLike(c.type) && c.typeName === void 0 && c.format === void 0;
 }
 function cut(v) {
   return typeof v === "string" && v.length > SAMPLE_VALUE_CHARS ? `${v.slice(0, SAMPLE_VALUE_CHARS)}\u2026` : v;
@@ -1681,7 +1732,7 @@ var ResultMasker = class {
     this.endSet();
   }
   column(set, payload) {
-    set.cols.push(parseColumnDef(payload));
+    set.cols.push(parseColumnDef(payload, this.o.extendedMetadata));
     if (set.cols.length < set.expected) return;
     const plan = planResult(this.o.masking, set.cols, this.o.sources);
     if ("refuse" in plan) {
@@ -1928,11 +1979,15 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
     );
   const capabilities = (req.capabilities & greeting.capabilities & ~Cap.SSL) >>> 0;
   const announced = loginCapabilities(capabilities | (useTls ? Cap.SSL : 0), req.database);
+  const mariadb = mariadbCapabilities(
+    announced,
+    (req.mariadbCapabilities ?? 0) & greeting.mariadbCapabilities
+  );
   const charset = req.charset ?? greeting.charset;
   const maxPacket = req.maxPacket ?? 16777216;
   let seq = firstSeq;
   if (useTls) {
-    seq = ch.write(sslRequestPayload(announced, maxPacket, charset), seq);
+    seq = ch.write(sslRequestPayload(announced, mariadb, maxPacket, charset), seq);
     await ch.upgrade(
       (socket) => new Promise((resolve, reject) => {
         const verify = cfg.sslMode === "verify-ca" || cfg.sslMode === "verify-full";
@@ -1956,6 +2011,7 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
   seq = ch.write(
     handshakeResponsePayload({
       capabilities: announced,
+      mariadbCapabilities: mariadb,
       maxPacket,
       charset,
       user: cfg.user,
@@ -1973,7 +2029,7 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
     if (head === 0) {
       ch.detach();
       const ok = parseOk(p.payload, 0, p.payload.length);
-      return { socket: ch.socket, greeting, capabilities, status: ok.status };
+      return { socket: ch.socket, greeting, capabilities, mariadbCapabilities: mariadb, status: ok.status };
     }
     if (head === 255) {
       const e = parseErr(p.payload);
@@ -2366,15 +2422,14 @@ var MysqlConnection = class {
     this.upstream.write(p.raw);
   }
   masker(binary, statementId, sources, cursor) {
-    const { recorder } = this.session.gateway;
-    const conn = this.session.info.conn;
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
+      extendedMetadata: this.opts.extendedMetadata,
       ...sources ? { sources } : {},
       ...statementId ? { statementId } : {},
       ...cursor ? { cursor } : {},
-      record: (e) => recorder.record(conn, e),
+      record: (e) => this.session.gateway.recorder.record(this.session.info.conn, e),
       inject: (b) => this.scanner.inject(b)
     });
   }
@@ -3032,6 +3087,7 @@ async function startMysqlGateway(opts) {
     rsa: { publicPem: keys.publicPem, privateKey: keys.privateKey },
     serverVersion: greeting.serverVersion,
     capabilities: (PROXIED_CAPS & greeting.capabilities) >>> 0,
+    mariadbCapabilities: (PROXIED_MARIADB_CAPS & greeting.mariadbCapabilities) >>> 0,
     charset: greeting.charset,
     status: greeting.status
   };
@@ -3085,11 +3141,12 @@ async function startMysqlGateway(opts) {
     try {
       up = await greeted.login({
         capabilities: login.capabilities,
+        mariadbCapabilities: login.mariadbCapabilities,
         charset: r.charset,
         maxPacket: r.maxPacket,
         ...r.database ?? upstream.database ? { database: r.database ?? upstream.database } : {}
       });
-      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
+      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS || up.mariadbCapabilities !== login.mariadbCapabilities)
         throw new Error("the database no longer offers the capabilities announced to the client");
     } catch (err) {
       const e = asUpstreamError(err);
@@ -3113,6 +3170,7 @@ async function startMysqlGateway(opts) {
       session,
       {
         capabilities: login.capabilities,
+        extendedMetadata: extendedMetadata(login.mariadbCapabilities),
         status: up.status,
         charset: r.charset,
         serverVersion: up.greeting.serverVersion,
