@@ -12,7 +12,7 @@ import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/ga
 import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
 import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
-import type { Mode } from '../../src/policy/types.js';
+import type { Mode, Policy } from '../../src/policy/types.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import type { MariaDbServer } from '../support/mariadb-server.js';
 import type { PgServer } from '../support/pg-server.js';
@@ -58,9 +58,11 @@ export async function auditPostgres(db: PgServer, mode: Mode = 'audit'): Promise
   return withTargets(gateway, recorder, side, db);
 }
 
+/** `policy`: the default unless a scenario is about what a policy does (column masking). */
 export async function auditMysql(
   db: MariaDbServer,
   mode: Mode = 'audit',
+  policy: Policy = defaultPolicy(),
 ): Promise<AuditGateway & { gateway: MysqlGateway }> {
   const recorder = new MemoryRecorder();
   // TLS all the way when the server has it (the gateway verifies the server, clients the gateway).
@@ -70,7 +72,7 @@ export async function auditMysql(
   const side = mysqlSide(upstream);
   const context = await createGatewayContext({
     dialect: 'mysql',
-    policy: defaultPolicy(),
+    policy,
     mode,
     recorder,
     database: { name: db.database, host: `${db.host}:${db.port}`, role: db.user },

@@ -1,8 +1,12 @@
 // mysql2 and the mariadb connector, straight against MariaDB and through an audit-mode gateway:
 // the results a driver sees must be the same.
-import mariadb from 'mariadb';
+import { connect } from 'node:net';
+import mariadb, { type ConnectionConfig } from 'mariadb';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MariaCap } from '../../src/gateway/mysql/capabilities.js';
+import { parseGreeting } from '../../src/gateway/mysql/handshake.js';
+import { parsePolicy } from '../../src/policy/index.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { type AuditGateway, auditMysql, onBoth, type Target } from './harness.js';
 
@@ -27,13 +31,14 @@ const mysql2 = (t: Target, extra: mysql.ConnectionOptions = {}) =>
     database: t.database,
     ...extra,
   });
-const connector = (t: Target) =>
+const connector = (t: Target, extra: Partial<ConnectionConfig> = {}) =>
   mariadb.createConnection({
     host: t.host,
     port: t.port,
     user: t.user,
     password: t.password,
     database: t.database,
+    ...extra,
   });
 
 describe('insert ids of 2^53 and above (length-encoded integers in the OK packet)', () => {
@@ -220,5 +225,242 @@ describe('a session that kills its own query or connection', () => {
       ).toMatchObject({
         rules: expect.arrayContaining(['exfiltration/admin-function']),
       });
+  });
+});
+
+describe('MariaDB extended column metadata (JSON, UUID, INET4, INET6)', () => {
+  const create = (table: string) =>
+    `CREATE TABLE ${table} (id INT PRIMARY KEY, doc JSON, u UUID, a4 INET4, a6 INET6, plain TEXT)`;
+  const insert = (table: string) =>
+    `INSERT INTO ${table} VALUES (1, '{"a": 1, "b": [true, null, "x"]}', '123e4567-e89b-12d3-a456-426614174000', '192.0.2.7', '2001:db8::7', '{"not": "json"}'), (2, NULL, NULL, NULL, NULL, NULL)`;
+  const row1 = {
+    id: 1,
+    doc: { a: 1, b: [true, null, 'x'] },
+    u: '123e4567-e89b-12d3-a456-426614174000',
+    a4: '192.0.2.7',
+    a6: '2001:db8::7',
+    plain: '{"not": "json"}',
+  };
+  type Meta = { name(): string; columnType: number; dataTypeName: string | undefined };
+  const described = (meta: Meta[]) =>
+    meta.map((m) => ({ name: m.name(), columnType: m.columnType, dataTypeName: m.dataTypeName }));
+
+  it('the mariadb connector gets JSON as objects and the type names, in text and binary rows, also after changeUser', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = await connector(t, { collation: 'UTF8MB4_UNICODE_CI' });
+      const table = `ext_${t.name}`;
+      await c.query(create(table));
+      await c.query(insert(table));
+      const select = `SELECT id, doc, u, a4, a6, plain FROM ${table} ORDER BY id`;
+      const text = await c.query({ sql: select, metaAsArray: true });
+      const binary = await c.execute(
+        { sql: `${select.replace('ORDER', 'WHERE id > ? ORDER')}`, metaAsArray: true },
+        [0],
+      );
+      await c.changeUser({ user: t.user, password: t.password, database: t.database });
+      const [afterChange] = await c.query({ sql: select, metaAsArray: true });
+      await c.end();
+      return {
+        text: { rows: text[0], meta: described(text[1]) },
+        binary: { rows: binary[0], meta: described(binary[1]) },
+        afterChange,
+      };
+    });
+    expect(r.direct.text.rows[0]).toEqual(row1);
+    expect(r.direct.binary.rows[0]).toEqual(row1);
+    expect(r.direct.afterChange[0]).toEqual(row1);
+    expect(r.direct.text.meta.map((m) => m.dataTypeName)).toEqual([
+      undefined,
+      undefined,
+      'uuid',
+      'inet4',
+      'inet6',
+      undefined,
+    ]);
+    expect(r.gateway).toEqual(r.direct);
+    // The transcript reads the same column definitions: its row samples are the values as sent.
+    const samples = audit.recorder.lines.filter(
+      (l) => l.type === 'rows' && l.columns.join() === 'id,doc,u,a4,a6,plain',
+    );
+    expect(samples.length).toBe(3);
+    for (const s of samples)
+      expect(s.type === 'rows' && s.sample.map((row) => row.map(String))).toEqual([
+        ['1', '{"a": 1, "b": [true, null, "x"]}', row1.u, row1.a4, row1.a6, row1.plain],
+        ['2', 'null', 'null', 'null', 'null', 'null'],
+      ]);
+  });
+
+  it('mysql2 gets JSON as objects and the type names, in text and binary rows, also after changeUser', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = await mysql2(t);
+      const table = `ext2_${t.name}`;
+      await c.query(create(table));
+      await c.query(insert(table));
+      const select = `SELECT id, doc, u, a4, a6, plain FROM ${table} ORDER BY id`;
+      const [text, fields] = await c.query<mysql.RowDataPacket[]>(select);
+      const [binary] = await c.execute<mysql.RowDataPacket[]>(select);
+      await c.changeUser({ user: t.user, password: t.password, database: t.database });
+      const [afterChange] = await c.query<mysql.RowDataPacket[]>(select);
+      await c.end();
+      const types = fields.map((f) => {
+        const ext = f as unknown as { extendedTypeName?: string; extendedFormat?: string };
+        return { name: f.name, type: f.type, typeName: ext.extendedTypeName, format: ext.extendedFormat };
+      });
+      return { text, binary, afterChange, types };
+    });
+    expect(r.direct.text[0]).toEqual(row1);
+    expect(r.direct.binary).toEqual(r.direct.text);
+    expect(r.direct.afterChange).toEqual(r.direct.text);
+    expect(r.direct.types.map((f) => f.typeName ?? f.format)).toEqual([
+      undefined,
+      'json',
+      'uuid',
+      'inet4',
+      'inet6',
+      undefined,
+    ]);
+    expect(r.gateway).toEqual(r.direct);
+  });
+});
+
+describe('MariaDB extended capabilities the gateway does not proxy', () => {
+  const greeting = (t: Target) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const s = connect(t.port, t.host);
+      let buf = Buffer.alloc(0);
+      s.on('error', reject);
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 4 || buf.length < 4 + buf.readUIntLE(0, 3)) return;
+        s.destroy();
+        resolve(buf.subarray(4, 4 + buf.readUIntLE(0, 3)));
+      });
+    });
+
+  it('are not offered: the greeting carries the extended metadata bit alone', async () => {
+    const [direct, through] = await Promise.all(
+      audit.targets.map(async (t) => parseGreeting(await greeting(t))),
+    );
+    const offered = (g: typeof direct) => ({ mysql: g!.capabilities & 1, mariadb: g!.mariadbCapabilities });
+    // MariaDB 10.11 offers progress reports, bulk execution, extended and cached metadata.
+    expect(offered(direct!)).toEqual({
+      mysql: 0,
+      mariadb:
+        MariaCap.PROGRESS |
+        MariaCap.STMT_BULK_OPERATIONS |
+        MariaCap.EXTENDED_METADATA |
+        MariaCap.CACHE_METADATA,
+    });
+    expect(offered(through!)).toEqual({ mysql: 0, mariadb: MariaCap.EXTENDED_METADATA });
+  });
+
+  it("the connector's batch() goes row by row through the gateway and stores the same rows", async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = await connector(t, { bulk: true });
+      const table = `batch_${t.name}`;
+      await c.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, doc JSON)`);
+      const ok = await c.batch(`INSERT INTO ${table} VALUES (?, ?)`, [
+        [1, '{"n": 1}'],
+        [2, '{"n": 2}'],
+        [3, null],
+      ]);
+      const rows = await c.query(`SELECT id, doc FROM ${table} ORDER BY id`);
+      await c.end();
+      // Bulk execution answers with one OK for all rows; row by row there is one OK each.
+      const oks = (Array.isArray(ok) ? ok : [ok]) as { affectedRows: number }[];
+      return { affected: oks.reduce((n, o) => n + o.affectedRows, 0), rows };
+    });
+    expect(r.direct).toEqual({
+      affected: 3,
+      rows: [
+        { id: 1, doc: { n: 1 } },
+        { id: 2, doc: { n: 2 } },
+        { id: 3, doc: null },
+      ],
+    });
+    expect(r.gateway).toEqual(r.direct);
+    // Each row is a statement the gateway judged and recorded.
+    const inserts = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && l.text.startsWith('INSERT INTO batch_gateway'),
+    );
+    expect(inserts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('masking of columns the server typed (JSON, UUID) through an on-wire masking gateway', () => {
+  let masked: AuditGateway;
+  const SECRET_DOC = '{"card": "4000-0000-0000-0002"}';
+  const SECRET_UUID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  beforeAll(async () => {
+    const policy = parsePolicy(
+      `masking:
+  columns: ["*.mask_docs.doc", "*.mask_docs.u", "*.mask_docs.note"]
+  on-wire: true
+  replacement: "[withheld]"
+`,
+      'guardrail.yml',
+    );
+    masked = await auditMysql(db, 'audit', policy);
+    await db.admin(`
+      CREATE TABLE ${db.database}.mask_docs (id INT PRIMARY KEY, doc JSON, u UUID, note TEXT, pub JSON);
+      INSERT INTO ${db.database}.mask_docs VALUES
+        (1, '${SECRET_DOC}', '${SECRET_UUID}', 'call 555-0100', '{"tags": ["a", "b"]}');
+    `);
+  });
+  afterAll(async () => {
+    await masked?.close();
+  });
+
+  it('withholds the values as NULL (the marker only in text columns); drivers still decode every type', async () => {
+    const direct = masked.targets[0]!;
+    const through = masked.targets[1]!;
+    const select = 'SELECT id, doc, u, note, pub FROM mask_docs';
+    const read = async (t: Target) => {
+      const a = await connector(t);
+      const [text, textMeta] = await a.query({ sql: select, metaAsArray: true });
+      const [binary] = await a.execute({ sql: `${select} WHERE id = ?`, metaAsArray: true }, [1]);
+      await a.end();
+      const b = await mysql2(t);
+      const [viaMysql2] = await b.query<mysql.RowDataPacket[]>(select);
+      const [viaMysql2Binary] = await b.execute<mysql.RowDataPacket[]>(`${select} WHERE id = ?`, [1]);
+      await b.end();
+      const typeNames = (textMeta as { dataTypeName: string | undefined }[]).map((m) => m.dataTypeName);
+      return { text, binary, typeNames, viaMysql2, viaMysql2Binary };
+    };
+    const plain = await read(direct);
+    const gated = await read(through);
+    expect(plain.text).toEqual([
+      {
+        id: 1,
+        doc: JSON.parse(SECRET_DOC),
+        u: SECRET_UUID,
+        note: 'call 555-0100',
+        pub: { tags: ['a', 'b'] },
+      },
+    ]);
+    const withheld = [{ id: 1, doc: null, u: null, note: '[withheld]', pub: { tags: ['a', 'b'] } }];
+    expect(gated).toEqual({
+      text: withheld,
+      binary: withheld,
+      typeNames: plain.typeNames,
+      viaMysql2: withheld,
+      viaMysql2Binary: withheld,
+    });
+    // The near miss: the same JSON column unmasked is the driver's object, as directly.
+    expect(plain.viaMysql2).toEqual(plain.text);
+
+    const lines = masked.recorder.lines;
+    const rows = lines.filter((l) => l.type === 'rows');
+    expect(rows.length).toBe(4);
+    for (const r of rows) {
+      expect(r).toMatchObject({ columns: ['id', 'doc', 'u', 'note', 'pub'], masked: ['doc', 'u', 'note'] });
+      // Text rows record the id as text, binary rows as a number.
+      expect(r.type === 'rows' && r.sample.map((row) => row.map(String))).toEqual([
+        ['1', '[withheld]', '[withheld]', '[withheld]', '{"tags": ["a", "b"]}'],
+      ]);
+    }
+    const transcript = JSON.stringify(lines);
+    for (const secret of ['4000-0000-0000-0002', SECRET_UUID, '555-0100'])
+      expect(transcript).not.toContain(secret);
   });
 });

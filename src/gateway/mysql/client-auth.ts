@@ -29,6 +29,8 @@ export interface ClientAuthConfig {
   rsa: { publicPem: string; privateKey: KeyObject };
   serverVersion: string;
   capabilities: number;
+  /** MariaDB extended capabilities offered (capabilities.ts). */
+  mariadbCapabilities: number;
   charset: number;
   status: number;
 }
@@ -37,6 +39,7 @@ export interface ClientLogin {
   response: HandshakeResponse;
   /** Capabilities both sides agreed on. */
   capabilities: number;
+  mariadbCapabilities: number;
   /** Sequence id for the gateway's final OK (or ERR). */
   seq: number;
   /** The greeting's scramble: COM_CHANGE_USER proofs are made with it. */
@@ -70,6 +73,7 @@ export async function authenticateClient(
       connectionId,
       scramble,
       capabilities: offered,
+      mariadbCapabilities: cfg.mariadbCapabilities,
       charset: cfg.charset,
       status: cfg.status,
       plugin: cfg.plugin,
@@ -143,5 +147,11 @@ export async function authenticateClient(
     }
     if (!same(given, password)) throw denied();
   }
-  return { response, capabilities: (response.capabilities & offered) >>> 0, seq, scramble };
+  return {
+    response,
+    capabilities: (response.capabilities & offered) >>> 0,
+    mariadbCapabilities: (response.mariadbCapabilities & cfg.mariadbCapabilities) >>> 0,
+    seq,
+    scramble,
+  };
 }

@@ -95,6 +95,8 @@ interface PreparedStatement {
 
 export interface ConnectionOptions {
   capabilities: number;
+  /** Column definitions carry MariaDB's extended metadata field (capabilities.ts). */
+  extendedMetadata: boolean;
   status: number;
   /** Character set of the client's login (COM_CHANGE_USER may not change it). */
   charset: number;
@@ -495,15 +497,14 @@ export class MysqlConnection implements ScanSink {
     sources?: StatementSources,
     cursor?: ResultPlan,
   ): ResultMasker {
-    const { recorder } = this.session.gateway;
-    const conn = this.session.info.conn;
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
+      extendedMetadata: this.opts.extendedMetadata,
       ...(sources ? { sources } : {}),
       ...(statementId ? { statementId } : {}),
       ...(cursor ? { cursor } : {}),
-      record: (e) => recorder.record(conn, e),
+      record: (e) => this.session.gateway.recorder.record(this.session.info.conn, e),
       inject: (b) => this.scanner.inject(b),
     });
   }

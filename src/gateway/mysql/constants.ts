@@ -29,9 +29,9 @@ export const Cap = {
 /**
  * Capabilities the gateway can proxy faithfully. Left out on purpose: COMPRESS (would hide
  * statements from the framer), LOCAL_FILES (the server must never read client files),
- * QUERY_ATTRIBUTES and OPTIONAL_RESULTSET_METADATA (change packet layouts the gateway decodes),
- * and every MariaDB extended capability (bulk execute, metadata cache), which the gateway turns
- * off by announcing itself as a MySQL-style server (LONG_PASSWORD set).
+ * QUERY_ATTRIBUTES and OPTIONAL_RESULTSET_METADATA (change packet layouts the gateway decodes).
+ * LONG_PASSWORD is CLIENT_MYSQL to MariaDB, passed on as the server sets it; which MariaDB
+ * extended capabilities are proxied is decided in capabilities.ts.
  */
 export const PROXIED_CAPS =
   Cap.LONG_PASSWORD |

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../hand
 import { type GatewayContext, Session } from '../session.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
+import { extendedMetadata, PROXIED_MARIADB_CAPS } from './capabilities.js';
 import { ConnectionClosed, PacketChannel } from './channel.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
 import { errPayload, frame, ProtocolError } from './codec.js';
@@ -102,6 +103,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     rsa: { publicPem: keys.publicPem, privateKey: keys.privateKey },
     serverVersion: greeting.serverVersion,
     capabilities: (PROXIED_CAPS & greeting.capabilities) >>> 0,
+    mariadbCapabilities: (PROXIED_MARIADB_CAPS & greeting.mariadbCapabilities) >>> 0,
     charset: greeting.charset,
     status: greeting.status,
   };
@@ -160,11 +162,15 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     try {
       up = await greeted.login({
         capabilities: login.capabilities,
+        mariadbCapabilities: login.mariadbCapabilities,
         charset: r.charset,
         maxPacket: r.maxPacket,
         ...((r.database ?? upstream.database) ? { database: r.database ?? upstream.database } : {}),
       });
-      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
+      if (
+        (up.capabilities ^ login.capabilities) & FORMAT_CAPS ||
+        up.mariadbCapabilities !== login.mariadbCapabilities
+      )
         throw new Error('the database no longer offers the capabilities announced to the client');
     } catch (err) {
       const e = asUpstreamError(err);
@@ -189,6 +195,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
       session,
       {
         capabilities: login.capabilities,
+        extendedMetadata: extendedMetadata(login.mariadbCapabilities),
         status: up.status,
         charset: r.charset,
         serverVersion: up.greeting.serverVersion,

@@ -1,6 +1,7 @@
 // The connection-phase packets: the server greeting (HandshakeV10), the client's
 // HandshakeResponse41 / SSLRequest, and the auth-switch and auth-more-data exchanges.
 
+import { mariadbCapabilities } from './capabilities.js';
 import { ProtocolError, Reader, Writer } from './codec.js';
 import { Cap } from './constants.js';
 
@@ -9,6 +10,8 @@ export interface Greeting {
   connectionId: number;
   scramble: Buffer;
   capabilities: number;
+  /** MariaDB extended capabilities (capabilities.ts); 0 from a MySQL server. */
+  mariadbCapabilities: number;
   charset: number;
   status: number;
   plugin: string;
@@ -27,7 +30,11 @@ export function parseGreeting(payload: Buffer): Greeting {
   const status = r.remaining >= 2 ? r.u16() : 0;
   if (r.remaining >= 2) capabilities = (capabilities | (r.u16() << 16)) >>> 0;
   const authLen = r.remaining > 0 ? r.u8() : 0;
-  if (r.remaining >= 10) r.skip(10);
+  let mariadb = 0;
+  if (r.remaining >= 10) {
+    r.skip(6);
+    mariadb = mariadbCapabilities(capabilities, r.u32());
+  }
   let part2: Buffer = Buffer.alloc(0);
   if (capabilities & Cap.SECURE_CONNECTION && r.remaining > 0) {
     const n = Math.min(r.remaining, Math.max(13, authLen - 8));
@@ -40,6 +47,7 @@ export function parseGreeting(payload: Buffer): Greeting {
     connectionId,
     scramble: Buffer.concat([part1, part2]),
     capabilities,
+    mariadbCapabilities: mariadb,
     charset,
     status,
     plugin,
@@ -58,7 +66,8 @@ export function greetingPayload(g: Greeting): Buffer {
     .u16(g.status)
     .u16((g.capabilities >>> 16) & 0xffff)
     .u8(g.scramble.length + 1)
-    .zeros(10)
+    .zeros(6)
+    .u32(mariadbCapabilities(g.capabilities, g.mariadbCapabilities))
     .bytes(g.scramble.subarray(8))
     .u8(0)
     .cstring(g.plugin)
@@ -67,6 +76,8 @@ export function greetingPayload(g: Greeting): Buffer {
 
 export interface HandshakeResponse {
   capabilities: number;
+  /** MariaDB extended capabilities the client asks for (0 when it set CLIENT_MYSQL). */
+  mariadbCapabilities: number;
   maxPacket: number;
   charset: number;
   user: string;
@@ -88,13 +99,22 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse {
     throw new ProtocolError('clients without CLIENT_PROTOCOL_41 are not supported');
   const maxPacket = r.u32();
   const charset = r.u8();
-  r.skip(23);
+  r.skip(19);
+  const mariadb = mariadbCapabilities(capabilities, r.u32());
   const user = r.cstring();
   let authResponse: Buffer;
   if (capabilities & Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA) authResponse = r.lenencBytes() ?? Buffer.alloc(0);
   else if (capabilities & Cap.SECURE_CONNECTION) authResponse = r.bytes(r.u8());
   else authResponse = Buffer.from(r.cstring(), 'latin1');
-  const out: HandshakeResponse = { capabilities, maxPacket, charset, user, authResponse, attributes: {} };
+  const out: HandshakeResponse = {
+    capabilities,
+    mariadbCapabilities: mariadb,
+    maxPacket,
+    charset,
+    user,
+    authResponse,
+    attributes: {},
+  };
   if (capabilities & Cap.CONNECT_WITH_DB && r.remaining > 0) out.database = r.cstring();
   if (capabilities & Cap.PLUGIN_AUTH && r.remaining > 0) out.plugin = r.cstring();
   if (capabilities & Cap.CONNECT_ATTRS && r.remaining > 0) {
@@ -109,8 +129,19 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse {
   return out;
 }
 
-export function sslRequestPayload(capabilities: number, maxPacket: number, charset: number): Buffer {
-  return new Writer().u32(capabilities).u32(maxPacket).u8(charset).zeros(23).payload();
+export function sslRequestPayload(
+  capabilities: number,
+  mariadb: number,
+  maxPacket: number,
+  charset: number,
+): Buffer {
+  return new Writer()
+    .u32(capabilities)
+    .u32(maxPacket)
+    .u8(charset)
+    .zeros(19)
+    .u32(mariadbCapabilities(capabilities, mariadb))
+    .payload();
 }
 
 /** What the gateway announces when it logs in: always plugin auth, never connect attributes. */
@@ -135,7 +166,8 @@ export function handshakeResponsePayload(
     .u32(h.capabilities)
     .u32(h.maxPacket)
     .u8(h.charset)
-    .zeros(23)
+    .zeros(19)
+    .u32(mariadbCapabilities(h.capabilities, h.mariadbCapabilities))
     .cstring(h.user)
     .lenencBytes(h.authResponse);
   if (h.database) w.cstring(h.database);

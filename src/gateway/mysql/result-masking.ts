@@ -103,9 +103,7 @@ function planResult(
 ): ResultPlan | { refuse: string; sample: ResultPlan } {
   const build = (masked: readonly boolean[], wire: boolean): ResultPlan => {
     const types = cols.map((c) => c.type);
-    const plan = masking.plan(
-      types.map((type, i) => ({ masked: masked[i]!, textLike: mysqlTextLike(type) })),
-    );
+    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i]!, textLike: textLike(c) })));
     return {
       cols,
       types,
@@ -124,6 +122,15 @@ function planResult(
     return 'refuse' in one || one.masked[0] === true;
   });
   return { refuse: d.refuse, sample: build(each, false) };
+}
+
+/**
+ * The marker is a valid value of plain text only. A column the server announced as JSON, UUID,
+ * INET4/6 … (extended metadata) is decoded as that type by the driver, so it becomes NULL, as
+ * such types do everywhere else.
+ */
+function textLike(c: ColumnDef): boolean {
+  return mysqlTextLike(c.type) && c.typeName === undefined && c.format === undefined;
 }
 
 function cut(v: unknown): unknown {
@@ -148,6 +155,8 @@ export interface ResultMaskerOptions {
   masking: Masking;
   /** Binary-protocol rows (COM_STMT_EXECUTE, COM_STMT_FETCH). */
   binary: boolean;
+  /** Column definitions carry MariaDB's extended metadata field. */
+  extendedMetadata: boolean;
   /** Absent when no column rule exists. */
   sources?: StatementSources;
   /** The statement the rows belong to; without it nothing is recorded. */
@@ -297,7 +306,7 @@ export class ResultMasker {
   }
 
   private column(set: ResultSet, payload: Buffer): void {
-    set.cols.push(parseColumnDef(payload));
+    set.cols.push(parseColumnDef(payload, this.o.extendedMetadata));
     if (set.cols.length < set.expected) return;
     const plan = planResult(this.o.masking, set.cols, this.o.sources);
     if ('refuse' in plan) {

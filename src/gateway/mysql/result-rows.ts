@@ -12,13 +12,33 @@ export interface ColumnDef {
   charset: number;
   type: number;
   flags: number;
+  /** MariaDB extended metadata: the type's own name (uuid, inet4, inet6, point …). */
+  typeName?: string;
+  /** MariaDB extended metadata: the value's format (json). */
+  format?: string;
 }
 
 const BINARY_CHARSET = 63;
 const UNSIGNED_FLAG = 32;
 
-/** Protocol::ColumnDefinition41. */
-export function parseColumnDef(payload: Buffer): ColumnDef {
+/** The extended metadata field: entries of a key byte and a length-encoded value. */
+function extendedFields(bytes: Buffer): Pick<ColumnDef, 'typeName' | 'format'> {
+  const r = new Reader(bytes);
+  const out: Pick<ColumnDef, 'typeName' | 'format'> = {};
+  while (r.remaining > 0) {
+    const key = r.u8();
+    const value = r.lenencString() ?? '';
+    if (key === 0) out.typeName = value;
+    else if (key === 1) out.format = value;
+  }
+  return out;
+}
+
+/**
+ * Protocol::ColumnDefinition41; with `extended` (MariaDB's extended metadata negotiated on the
+ * connection) a length-encoded metadata field follows the names.
+ */
+export function parseColumnDef(payload: Buffer, extended: boolean): ColumnDef {
   const r = new Reader(payload);
   r.lenencString(); // catalog, always "def"
   const schema = r.lenencString() ?? '';
@@ -26,12 +46,13 @@ export function parseColumnDef(payload: Buffer): ColumnDef {
   const orgTable = r.lenencString() ?? '';
   const name = r.lenencString() ?? '';
   const orgName = r.lenencString() ?? '';
-  r.lenenc(); // length of the fixed fields
+  const metadata = extended ? extendedFields(r.lenencBytes() ?? Buffer.alloc(0)) : {};
+  if (r.lenenc() !== 0x0c) throw new ProtocolError(`column ${name} has no fixed-length fields`);
   const charset = r.u16();
   r.u32(); // column length
   const type = r.u8();
   const flags = r.u16();
-  return { schema, table, orgTable, name, orgName, charset, type, flags };
+  return { schema, table, orgTable, name, orgName, charset, type, flags, ...metadata };
 }
 
 // VARCHAR, ENUM, SET, TINY/MEDIUM/LONG/BLOB, VAR_STRING, STRING, GEOMETRY: bytes in both protocols.

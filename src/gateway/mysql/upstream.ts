@@ -2,6 +2,7 @@
 // plugins a server may ask for (native, caching_sha2 with TLS or RSA, MariaDB ed25519).
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { mariadbCapabilities } from './capabilities.js';
 import { PacketChannel } from './channel.js';
 import { ProtocolError, parseErr, parseOk } from './codec.js';
 import { CACHING_SHA2, Cap, ED25519, NATIVE } from './constants.js';
@@ -33,11 +34,14 @@ export interface UpstreamLogin {
   greeting: Greeting;
   /** Capabilities in force on this connection. */
   capabilities: number;
+  mariadbCapabilities: number;
   status: number;
 }
 
 export interface LoginRequest {
   capabilities: number;
+  /** MariaDB extended capabilities asked for (capabilities.ts); none when absent. */
+  mariadbCapabilities?: number;
   charset?: number;
   maxPacket?: number;
   database?: string;
@@ -141,11 +145,15 @@ async function authenticate(
   const capabilities = (req.capabilities & greeting.capabilities & ~Cap.SSL) >>> 0;
   // The SSLRequest and the response after TLS must announce the same capabilities.
   const announced = loginCapabilities(capabilities | (useTls ? Cap.SSL : 0), req.database);
+  const mariadb = mariadbCapabilities(
+    announced,
+    (req.mariadbCapabilities ?? 0) & greeting.mariadbCapabilities,
+  );
   const charset = req.charset ?? greeting.charset;
   const maxPacket = req.maxPacket ?? 0x1000000;
   let seq = firstSeq;
   if (useTls) {
-    seq = ch.write(sslRequestPayload(announced, maxPacket, charset), seq);
+    seq = ch.write(sslRequestPayload(announced, mariadb, maxPacket, charset), seq);
     await ch.upgrade(
       (socket) =>
         new Promise((resolve, reject) => {
@@ -170,6 +178,7 @@ async function authenticate(
   seq = ch.write(
     handshakeResponsePayload({
       capabilities: announced,
+      mariadbCapabilities: mariadb,
       maxPacket,
       charset,
       user: cfg.user,
@@ -187,7 +196,7 @@ async function authenticate(
     if (head === 0x00) {
       ch.detach();
       const ok = parseOk(p.payload, 0, p.payload.length);
-      return { socket: ch.socket, greeting, capabilities, status: ok.status };
+      return { socket: ch.socket, greeting, capabilities, mariadbCapabilities: mariadb, status: ok.status };
     }
     if (head === 0xff) {
       const e = parseErr(p.payload);
