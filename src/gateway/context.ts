@@ -58,6 +58,8 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
       : {}),
   };
   return async (text, analysis, ctx, values) => {
+    // Confirmed on the session's own connection (MySQL): nothing there but the session's own rows.
+    if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
