@@ -4,6 +4,7 @@
 // table again (after DROP TEMPORARY TABLE, a stored function that dropped it, a session reset),
 // and another session's temporary table of that name exempts nothing. The canary table's rows,
 // read straight from the server, prove what ran.
+import mariadb from 'mariadb';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../src/policy/index.js';
@@ -114,6 +115,24 @@ describe("writes to the session's own temporary table (mysql2)", () => {
     await expect(c.query("UPDATE canary SET v = 'x'")).rejects.toThrow(heldError);
     await c.end();
     await other.end();
+    expect(await canary()).toBe(6);
+  });
+});
+
+describe('the mariadb connector', () => {
+  it('near miss: after COM_RESET_CONNECTION the temporary table is gone and the DELETE is held', async () => {
+    const c = await mariadb.createConnection({
+      host: running.gateway.host,
+      port: running.gateway.port,
+      user: running.gateway.user,
+      password: running.gateway.password,
+      database: 'app',
+    });
+    await c.query('CREATE TEMPORARY TABLE canary (id INT)');
+    expect(await c.query('DELETE FROM canary')).toMatchObject({ affectedRows: 0 });
+    await c.reset();
+    await expect(c.query('DELETE FROM canary')).rejects.toThrow(heldError);
+    await c.end();
     expect(await canary()).toBe(6);
   });
 });
