@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
+  check: () => import("./check-B5IR664E.js"),
+  proxy: () => import("./proxy-V6NWG6GN.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-RMAHKZK7.js")
+  demo: () => import("./demo-7D7QBQFX.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

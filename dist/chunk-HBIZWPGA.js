@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-UUREHXDS.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -224,6 +224,8 @@ var Session = class {
   }
   /** Reads the old column types a type change is judged by, then judges. */
   judgeWithColumns(statement, params) {
+    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
+    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params));
     const tables = this.columns?.wanted(statement.text) ?? [];
     if (tables.length === 0) return this.judge(statement, params);
     return this.columns.prefetch(tables).then(() => this.judge(statement, params));

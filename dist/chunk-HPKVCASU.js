@@ -20,7 +20,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-HBIZWPGA.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -58,7 +58,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-UUREHXDS.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -783,10 +783,10 @@ var Check = class {
           if (v?.useOp) this.operator(v.useOp, false);
           break;
         case "TypeCast": {
-          const names = asList(asNode(asNode(v?.typeName))?.names).map(
+          const names2 = asList(asNode(asNode(v?.typeName))?.names).map(
             (p) => str(asNode(asNode(p)?.String)?.sval)
           );
-          if (names.length === 1 || names[0] !== "pg_catalog") this.types.add(names[names.length - 1] ?? "");
+          if (names2.length === 1 || names2[0] !== "pg_catalog") this.types.add(names2[names2.length - 1] ?? "");
           break;
         }
         case "RangeVar":
@@ -1115,7 +1115,7 @@ function pinnedColumns2(node) {
   if (node.withClause || node.fromClause?.length) return [];
   if (node.usingClause?.length) return [];
   const rel = node.relation;
-  const names = /* @__PURE__ */ new Set([String(rel.relname), String(rel.alias?.aliasname ?? "")]);
+  const names2 = /* @__PURE__ */ new Set([String(rel.relname), String(rel.alias?.aliasname ?? "")]);
   const where = node.whereClause;
   if (!where) return [];
   const and = where.BoolExpr;
@@ -1128,7 +1128,7 @@ function pinnedColumns2(node) {
     );
     if (!fields || fields.some((f) => f === void 0)) return void 0;
     if (fields.length === 1) return fields[0];
-    return fields.length === 2 && names.has(fields[0]) ? fields[1] : void 0;
+    return fields.length === 2 && names2.has(fields[0]) ? fields[1] : void 0;
   };
   const out = [];
   for (const e of conjuncts) {
@@ -1268,11 +1268,11 @@ var literal = (s) => `E'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 function uniqueKeys(indexes, cols) {
   const out = [];
   for (const [keys, collations, nkey] of indexes) {
-    const names = keys.slice(0, nkey).map((attnum, i) => {
+    const names2 = keys.slice(0, nkey).map((attnum, i) => {
       const col = cols[String(attnum)];
       return col && String(col[1]) === String(collations[i]) ? col[0] : void 0;
     });
-    if (names.every((n) => n !== void 0)) out.push(names);
+    if (names2.every((n) => n !== void 0)) out.push(names2);
   }
   return out;
 }
@@ -1414,10 +1414,10 @@ async function notEvaluable2(p, text, bodies) {
     `${ns} NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
     items
   );
-  const names = [...new Set(check.proved.map((f) => f.name))];
+  const names2 = [...new Set(check.proved.map((f) => f.name))];
   const hashes = check.proved.map((f) => createHash("md5").update(`${f.name}:${f.body}`).digest("hex"));
-  const replaced = names.length ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
-         WHERE lower(p.proname) = ANY(${textArray(names)})
+  const replaced = names2.length ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
+         WHERE lower(p.proname) = ANY(${textArray(names2)})
            AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
            AND md5(lower(p.proname) || ':' || p.prosrc) <> ALL(${textArray(hashes)}))` : "NULL";
   const [r] = await p.rows(
@@ -1515,9 +1515,9 @@ var FunctionCatalogCache = class {
    * `load(names)`: every stored function or procedure with one of these lower-cased names.
    * `callsOf(fn)`: the names its body calls.
    */
-  constructor(load, callsOf, opts = {}) {
+  constructor(load, callsOf2, opts = {}) {
     this.load = load;
-    this.callsOf = callsOf;
+    this.callsOf = callsOf2;
     this.ttlMs = opts.ttlMs ?? 6e4;
     this.maxNames = opts.maxNames ?? 5e3;
     this.now = opts.now ?? Date.now;
@@ -1603,8 +1603,8 @@ var QUERY = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION A
 var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
-      async (names) => {
-        const [rows] = await db.query(QUERY, [names]);
+      async (names2) => {
+        const [rows] = await db.query(QUERY, [names2]);
         return rows.map((r) => ({
           schema: String(r.s),
           name: String(r.n),
@@ -1636,7 +1636,7 @@ SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
 var PostgresFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
-      async (names) => (await db.query(QUERY2, [names])).rows.map((raw) => ({
+      async (names2) => (await db.query(QUERY2, [names2])).rows.map((raw) => ({
         schema: raw.schema,
         name: raw.name,
         language: raw.language,
@@ -1648,6 +1648,239 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
       (fn) => functionCalls(fn).map((c) => c.name),
       opts
     );
+  }
+};
+
+// src/sql/postgres/sequence-use.ts
+var ANY_WRITE = "*";
+var BODY_CALLS = /\b(?:nextval|setval)\s*\(/i;
+function parse(text) {
+  try {
+    return parseSql(text).map((s) => s.stmt);
+  } catch {
+    return [];
+  }
+}
+function names(list, key) {
+  return asList(list).map((item) => {
+    const n = asNode(item);
+    return str(asNode(n?.ResTarget)?.[key] ?? asNode(n?.String)?.[key]);
+  }).filter((s) => s !== void 0);
+}
+function relname(v) {
+  const n = asNode(v);
+  return str((asNode(n?.RangeVar) ?? n)?.relname);
+}
+function visit(v, f) {
+  if (Array.isArray(v)) for (const x of v) visit(x, f);
+  else if (v !== null && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) {
+      const n = asNode(x);
+      if (n && /^[A-Z]/.test(k)) f(k, n);
+      visit(x, f);
+    }
+}
+function insertLike(verb, table, cols, node) {
+  return {
+    verb,
+    relname: table,
+    inserts: true,
+    ...cols.length > 0 ? { supplied: cols } : {},
+    defaults: contains(node, "SetToDefault") || str(node.override) === "OVERRIDING_USER_VALUE"
+  };
+}
+function changeOf(verb, table, node) {
+  return { verb, relname: table, inserts: false, defaults: contains(node, "SetToDefault") };
+}
+function rowWrites(text) {
+  const out = [];
+  visit(parse(text), (type, n) => {
+    const table = relname(n.relation);
+    if (!table) return;
+    if (type === "InsertStmt") out.push(insertLike("INSERT", table, names(n.cols, "name"), n));
+    else if (type === "CopyStmt" && n.is_from === true)
+      out.push(insertLike("COPY", table, names(n.attlist, "sval"), {}));
+    else if (type === "UpdateStmt") out.push(changeOf("UPDATE", table, n));
+    else if (type === "DeleteStmt") out.push(changeOf("DELETE", table, n));
+    else if (type === "MergeStmt")
+      for (const w of asList(n.mergeWhenClauses)) {
+        const c = asNode(asNode(w)?.MergeWhenClause);
+        if (!c) continue;
+        out.push(
+          str(c.commandType) === "CMD_INSERT" ? insertLike("MERGE", table, names(c.targetList, "name"), c) : changeOf("MERGE", table, c)
+        );
+      }
+  });
+  return out;
+}
+function movesSequence(w, columns) {
+  const what = `${w.verb} ${w.relname}`;
+  if (columns === void 0) return `${what}: its column defaults could not be read`;
+  if (columns.includes(ANY_WRITE)) return `${what}: a trigger on it calls nextval() or setval()`;
+  if (columns.length === 0) return void 0;
+  if (w.defaults) return `${what}: writes DEFAULT, and ${columns.join(", ")} draws from a sequence`;
+  if (!w.inserts) return void 0;
+  const missing = w.supplied === void 0 ? columns : columns.filter((c) => !w.supplied.includes(c));
+  return missing.length > 0 ? `${what}: ${missing.join(", ")} draws from a sequence` : void 0;
+}
+var PLAIN_DEFAULTS = /* @__PURE__ */ new Set([
+  "now",
+  "clock_timestamp",
+  "statement_timestamp",
+  "transaction_timestamp",
+  "timeofday",
+  "gen_random_uuid",
+  "random"
+]);
+function callsBeyondPlain(node) {
+  let found = false;
+  visit(node, (type, n) => {
+    if (type !== "FuncCall") return;
+    const name = nameList(n.funcname).replace(/^pg_catalog\./, "");
+    if (!PLAIN_DEFAULTS.has(name)) found = true;
+  });
+  return found;
+}
+function ownSequenceDdl(text) {
+  const out = [];
+  for (const stmt of parse(text)) {
+    const create = asNode(stmt.CreateStmt);
+    const alter = asNode(stmt.AlterTableStmt);
+    const trigger = asNode(stmt.CreateTrigStmt);
+    const node = create ?? alter ?? trigger;
+    const table = relname(node?.relation);
+    if (!node || !table) continue;
+    const risky = trigger !== void 0 || callsBeyondPlain(node) || contains(node, "TableLikeClause") || asList(create?.inhRelations).length > 0 || create?.partbound !== void 0 || asList(alter?.cmds).some((c) => str(asNode(asNode(c)?.AlterTableCmd)?.subtype) === "AT_AddInherit");
+    if (risky) out.push(table);
+  }
+  return out;
+}
+function callsSequenceFunction(node) {
+  let found = false;
+  visit(node, (type, n) => {
+    if (type === "FuncCall" && /^(?:pg_catalog\.)?(?:nextval|setval)$/.test(nameList(n.funcname)))
+      found = true;
+  });
+  return found;
+}
+function sequenceFunctionsDefined(text) {
+  const out = [];
+  for (const stmt of parse(text)) {
+    const fn = asNode(stmt.CreateFunctionStmt);
+    if (!fn) continue;
+    const body2 = asList(fn.options).some((o) => {
+      const d = asNode(asNode(o)?.DefElem);
+      return str(d?.defname) === "as" && BODY_CALLS.test(JSON.stringify(d?.arg));
+    });
+    if (body2 || callsSequenceFunction(fn.sql_body))
+      out.push((nameList(fn.funcname).split(".").pop() ?? "").toLowerCase());
+  }
+  return out;
+}
+function bodyMovesSequences(body2) {
+  return BODY_CALLS.test(body2);
+}
+
+// src/gateway/postgres/sequence-catalog.ts
+var TTL_MS = 3e4;
+var MAX_FUNCTIONS = 200;
+var QUERY3 = `
+SELECT c.relname AS t, a.attname AS c
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+ WHERE c.relname = ANY($1::text[])
+   AND (a.attidentity <> ''
+        OR pg_catalog.pg_get_expr(d.adbin, d.adrelid) ~* '(nextval|setval)\\s*\\('
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
+                    WHERE x.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND x.objid = d.oid
+                      AND x.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass))
+UNION ALL
+SELECT c.relname, '${ANY_WRITE}'
+  FROM pg_catalog.pg_trigger g
+  JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+  JOIN pg_catalog.pg_proc p ON p.oid = g.tgfoid
+ WHERE c.relname = ANY($1::text[]) AND NOT g.tgisinternal AND p.prosrc ~* '(nextval|setval)\\s*\\('`;
+function callsOf(text, ctx) {
+  try {
+    return calledFunctions(text, ctx);
+  } catch {
+    return [];
+  }
+}
+var SequenceCatalog = class {
+  constructor(side) {
+    this.side = side;
+  }
+  side;
+  tables = /* @__PURE__ */ new Map();
+  sessions = /* @__PURE__ */ new WeakMap();
+  facts(ctx) {
+    let f = this.sessions.get(ctx);
+    if (!f) this.sessions.set(ctx, f = { marked: /* @__PURE__ */ new Set(), movers: /* @__PURE__ */ new Set() });
+    return f;
+  }
+  /**
+   * Before a statement is judged, once the bodies of the functions it calls are cached: notes
+   * what it defines, follows its calls, and reads the tables it writes. A promise when the side
+   * connection must be asked.
+   */
+  prefetch(text, ctx) {
+    const f = this.facts(ctx);
+    for (const t of ownSequenceDdl(text)) f.marked.add(t);
+    for (const name of sequenceFunctionsDefined(text)) f.movers.add(name);
+    this.follow(text, ctx, f);
+    const now = Date.now();
+    const wanted = [...new Set(rowWrites(text).map((w) => w.relname))].filter((t) => {
+      const hit = this.tables.get(t);
+      return !f.marked.has(t) && (hit === void 0 || now - hit.at > TTL_MS);
+    });
+    return wanted.length > 0 ? this.read(wanted) : void 0;
+  }
+  async read(tables) {
+    const at = Date.now();
+    try {
+      const { rows } = await this.side.query(QUERY3, [tables]);
+      const found = new Map(tables.map((t) => [t, []]));
+      for (const r of rows) found.get(r.t)?.push(r.c);
+      for (const [t, columns] of found) this.tables.set(t, { columns, at });
+    } catch {
+      for (const t of tables) this.tables.set(t, { columns: void 0, at });
+    }
+  }
+  /** The user functions the text calls whose bodies, through their own calls, name a sequence function. */
+  follow(text, ctx, f) {
+    const bodiesOf = sessionBodies(ctx.memory, ctx.functions);
+    for (const call of callsOf(text, ctx)) {
+      const name = call.name.toLowerCase();
+      if (f.movers.has(name)) continue;
+      const seen = /* @__PURE__ */ new Set();
+      const queue = [call];
+      while (queue.length > 0) {
+        const next = queue.shift();
+        const key = `${next.schema ?? ""}.${next.name.toLowerCase()}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const bodies = bodiesOf(next.name.toLowerCase(), next.schema);
+        if (seen.size > MAX_FUNCTIONS || f.movers.has(next.name.toLowerCase()) || bodies.some((b) => bodyMovesSequences(b.definition ?? b.body))) {
+          f.movers.add(name);
+          break;
+        }
+        for (const b of bodies) queue.push(...functionCalls(b));
+      }
+    }
+  }
+  /** Why running this statement (one of a judged input) would move a sequence, or undefined. */
+  reason(text, ctx) {
+    const f = this.facts(ctx);
+    for (const w of rowWrites(text)) {
+      if (f.marked.has(w.relname))
+        return `${w.verb} ${w.relname}: this dry run gave it defaults or triggers that may draw from a sequence`;
+      const why = movesSequence(w, this.tables.get(w.relname)?.columns);
+      if (why) return why;
+    }
+    const mover = callsOf(text, ctx).find((c) => f.movers.has(c.name.toLowerCase()));
+    return mover ? `calls ${mover.name}(), which calls nextval() or setval()` : void 0;
   }
 };
 
@@ -1726,6 +1959,7 @@ function estimator(side, policy) {
     ...policy.massChangeShare > 0 ? { percent: policy.massChangeShare, minTableRows: policy.massChangeMinTableRows } : {}
   };
   return async (text, analysis, ctx, values) => {
+    if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
@@ -1759,11 +1993,12 @@ async function createGatewayContext(opts) {
   await loadAnalyzers();
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
+  const mode = opts.mode ?? policy.mode;
   const secrets = new KnownSecrets();
   const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
   return {
     dialect,
-    mode: opts.mode ?? policy.mode,
+    mode,
     analyze,
     decide: (analysis) => decide(analysis, policy),
     recorder: new SecretScrubbingRecorder(opts.recorder, secrets, masking.redactSecretColumns),
@@ -1792,7 +2027,8 @@ async function createGatewayContext(opts) {
     ...opts.side?.dialect === "postgres" ? {
       functions: new PostgresFunctionCatalog(opts.side.connection),
       calledFunctions,
-      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection))
+      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
+      ...mode === "dry-run" ? { sequences: new SequenceCatalog(opts.side.connection) } : {}
     } : opts.side?.dialect === "mysql" ? {
       functions: new MysqlFunctionCatalog(opts.side.connection),
       calledFunctions: mysqlCalledFunctions,
@@ -2627,6 +2863,13 @@ var OUTSIDE_TRANSACTION = [
 var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
 var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
 var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
+var SEQUENCE_USE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement moves a sequence through a column default, identity, trigger or function, which the rollback of the dry run does not undo'; END$guardrail$`;
+var WRITE_TAGS = {
+  insert: "INSERT 0 0",
+  update: "UPDATE 0",
+  delete: "DELETE 0",
+  merge: "MERGE 0"
+};
 function body(text) {
   return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
 }
@@ -2635,6 +2878,14 @@ function firstLine(text) {
   return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
 }
 var DryRun = class {
+  /**
+   * `movesSequence`: why a statement reaches a sequence without naming nextval() / setval()
+   * (undefined: it does not); absent, only statements that name them are held back.
+   */
+  constructor(movesSequence2) {
+    this.movesSequence = movesSequence2;
+  }
+  movesSequence;
   /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
   depth = 0;
   /** Depth as planned so far in the current batch (statements are planned before they run). */
@@ -2711,7 +2962,8 @@ var DryRun = class {
     if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
       return { sql: SEQUENCE_REFUSAL };
     }
-    return {};
+    const why = RUNS_EXPRESSIONS.test(b) ? this.movesSequence?.(text) : void 0;
+    return why ? sequenceUse(b, why) : {};
   }
   /** A step completed on the server. */
   completed(step) {
@@ -2744,6 +2996,12 @@ var DryRun = class {
     };
   }
 };
+function sequenceUse(b, why) {
+  const tag = WRITE_TAGS[/^\w+/.exec(b)?.[0]?.toLowerCase() ?? ""];
+  if (!tag) return { sql: SEQUENCE_USE_REFUSAL };
+  const message2 = `guardrail dry run: not executed: ${why} (a sequence is not rolled back)`;
+  return { sql: NO_OP, tag, skipped: true, notice: { severity: "NOTICE", code: "01000", message: message2 } };
+}
 var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
 
 // src/gateway/postgres/error-severity.ts
@@ -3651,11 +3909,11 @@ var ResultMasker = class {
     this.rowsArrive(wire ? MUST_WHOLE : PREFER_WHOLE);
     return description ? FORWARD : DROP;
   }
-  withhold(e, names, reason) {
+  withhold(e, names2, reason) {
     const message2 = `guardrail: masking withheld this result: ${reason}`;
     e.error = { code: MASKING_REFUSED, message: message2 };
     this.current = {
-      names,
+      names: names2,
       fields: void 0,
       plan: this.m.masking.plan([]),
       wire: false,
@@ -3815,7 +4073,7 @@ function described(portal) {
 }
 
 // src/gateway/postgres/replies.ts
-var QUERY3 = 0;
+var QUERY4 = 0;
 var PARSE = 1;
 var BIND = 2;
 var DESCRIBE = 3;
@@ -3904,7 +4162,7 @@ var Replies = class {
   get batchClosed() {
     const last = this.queue[this.queue.length - 1];
     if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC;
+    return this.pending === 0 || last?.kind === QUERY4 || last?.kind === SYNC;
   }
   /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
   whenIdle(fn) {
@@ -3966,13 +4224,13 @@ var Replies = class {
         const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
         const e = this.peek();
         const withheld = this.results?.end(e) === true;
-        if (e && (e.kind === EXECUTE || e.kind === QUERY3)) {
+        if (e && (e.kind === EXECUTE || e.kind === QUERY4)) {
           e.index++;
           if (withheld) {
             if (e.kind === EXECUTE) this.finish(this.shift());
             return DROP;
           }
-          const step = e.steps?.[e.kind === QUERY3 ? e.index - 1 : 0];
+          const step = e.steps?.[e.kind === QUERY4 ? e.index - 1 : 0];
           if (step && tag !== void 0) {
             this.dry?.run.completed(step);
             if (step.tag !== void 0) return this.answered(e, step);
@@ -3980,7 +4238,7 @@ var Replies = class {
           if (tag !== void 0) {
             e.tag = tag;
             const rows = rowsOfTag(tag);
-            if (rows !== void 0) e.rows = (e.kind === QUERY3 ? e.rows ?? 0 : 0) + rows;
+            if (rows !== void 0) e.rows = (e.kind === QUERY4 ? e.rows ?? 0 : 0) + rows;
           } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
@@ -3999,7 +4257,7 @@ var Replies = class {
           if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
           return FORWARD;
         }
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY4 || e.kind === EXECUTE))
           return this.results.rowDescription(e, buf, start, end2);
         return FORWARD;
       }
@@ -4008,7 +4266,7 @@ var Replies = class {
         return FORWARD;
       case T.copyOutResponse: {
         const e = this.peek();
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY4 || e.kind === EXECUTE))
           return this.results.copyOut(e, buf, start);
         return FORWARD;
       }
@@ -4065,14 +4323,14 @@ var Replies = class {
   }
   rows(buf, start, end2) {
     const e = this.peek();
-    if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
+    if (!e || e.kind !== QUERY4 && e.kind !== EXECUTE) return FORWARD;
     return this.results.dataRow(e, buf, start, end2);
   }
   error(buf, start, end2) {
     const e = this.peek();
     const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
     if (!e) return pass;
-    if (e.kind === QUERY3) {
+    if (e.kind === QUERY4) {
       if (e.refusal) return this.replace(e);
       const f2 = readErrorFields(buf, start + 5, end2);
       e.error = { code: f2.code, message: recordedText(e, f2) };
@@ -4088,7 +4346,7 @@ var Replies = class {
       this.finish(first);
     }
     const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
-    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY3; next = this.peek()) {
+    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY4; next = this.peek()) {
       const e2 = this.shift();
       if (e2.kind === EXECUTE || e2.kind === PARSE) {
         e2.error = skipped;
@@ -4108,7 +4366,7 @@ var Replies = class {
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3) {
+      if (e.kind === QUERY4) {
         this.finish(e);
         break;
       }
@@ -4127,7 +4385,7 @@ var Replies = class {
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
   abandon(reason) {
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3 || e.kind === EXECUTE) {
+      if (e.kind === QUERY4 || e.kind === EXECUTE) {
         e.error = { code: "08006", message: reason };
         this.finish(e);
       }
@@ -4291,7 +4549,7 @@ var Frontend = class {
       case T.functionCall:
         this.session.notice("ERROR", REFUSED, "fast-path function call refused");
         this.replies.expect(
-          QUERY3,
+          QUERY4,
           void 0,
           errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
         );
@@ -4318,7 +4576,7 @@ var Frontend = class {
   awaitState(type, buf, start, end2, from, to) {
     if (this.replies.pending === 0 || !readingDependsOnState(buf, from, to)) return void 0;
     if (!this.replies.batchClosed)
-      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY3, buf, from, to);
+      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY4, buf, from, to);
     const held = Buffer.from(buf.subarray(start, end2));
     this.block();
     this.replies.whenIdle(() => {
@@ -4359,7 +4617,7 @@ var Frontend = class {
       this.replies.expect(PARSE, void 0, errorResponse(code, message2));
       return parseMessage("", FAILING_SQL);
     }
-    this.replies.expect(QUERY3, void 0, errorResponse(code, message2));
+    this.replies.expect(QUERY4, void 0, errorResponse(code, message2));
     return queryMessage(FAILING_SQL);
   }
   /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
@@ -4372,26 +4630,26 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Query");
     const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
     if (held !== void 0) return held;
-    const value = this.text(QUERY3, buf, start + 5, nul);
+    const value = this.text(QUERY4, buf, start + 5, nul);
     if (typeof value !== "string") return value;
     const via = COPY.test(value) ? "copy" : "simple";
     return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY3, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY4, j.statement.id, void 0, facts);
           return FORWARD;
         }
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY4, j.statement.id, this.refuse(j));
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
       if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY3, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY4, j.statement.id, void 0, { ...facts, steps: plan.steps });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY4, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -5010,7 +5268,8 @@ var Link = class {
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
     const prepared = new Prepared();
-    const dryRun = session.gateway.mode === "dry-run" ? new DryRun() : void 0;
+    const { sequences } = session.gateway;
+    const dryRun = session.gateway.mode === "dry-run" ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext))) : void 0;
     let frontend;
     this.replies = new Replies(
       session,

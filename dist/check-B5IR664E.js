@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-WZEUZAAB.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7ZG4H2B.js";
-import "./chunk-EBKQVQOV.js";
+import "./chunk-H67TERAF.js";
+import "./chunk-UUREHXDS.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-HPKVCASU.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-HBIZWPGA.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -35,8 +35,10 @@ import {
   lexFlags,
   nextStatement,
   parseServerVersion,
+  singleWriteTarget,
+  temporaryTableNames,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-UUREHXDS.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -870,8 +872,113 @@ async function authenticateClient(ch, cfg, connectionId) {
 }
 
 // src/gateway/mysql/connection.ts
-import { isAscii as isAscii2 } from "node:buffer";
 import { performance } from "node:perf_hooks";
+
+// src/sql/mysql/state.ts
+var KEEPS_STATE = /* @__PURE__ */ new Set([
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "REPLACE",
+  "CREATE",
+  "ALTER",
+  "DROP",
+  "TRUNCATE",
+  "RENAME",
+  "SHOW",
+  "DESCRIBE",
+  "DESC",
+  "EXPLAIN",
+  "COMMIT",
+  "ROLLBACK",
+  "START",
+  "SAVEPOINT",
+  "RELEASE",
+  "LOCK",
+  "UNLOCK",
+  "LOAD",
+  "GRANT",
+  "REVOKE",
+  "ANALYZE",
+  "OPTIMIZE",
+  "CHECK",
+  "CHECKSUM",
+  "REPAIR",
+  "FLUSH",
+  "DO",
+  "HANDLER",
+  "WITH",
+  "VALUES",
+  "TABLE",
+  "XA",
+  "HELP",
+  "CALL",
+  "PREPARE",
+  "DEALLOCATE"
+]);
+function leadKeepsState(lead) {
+  return KEEPS_STATE.has(lead.toUpperCase());
+}
+function mayChangeSessionState(statements) {
+  return statements.some((s) => {
+    const lead = /^[A-Za-z_]+/.exec(s.canonical.trimStart())?.[0];
+    return lead === void 0 || !leadKeepsState(lead);
+  });
+}
+function tokenLeadKeepsState(tokens) {
+  const t = tokens[0];
+  return t !== void 0 && t.kind === "word" && leadKeepsState(t.upper);
+}
+function mayChangeClientCharset(text2, sqlMode, server) {
+  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode ?? ""];
+  for (const mode of modes) {
+    const lexer = new Lexer(text2, lexFlags(mode, server));
+    try {
+      let st = nextStatement(lexer);
+      while (st) {
+        const following = nextStatement(lexer);
+        if (following && !tokenLeadKeepsState(st.tokens)) return true;
+        st = following;
+      }
+    } catch (err) {
+      if (!(err instanceof LexError)) throw err;
+      return true;
+    }
+  }
+  return false;
+}
+function touchesSessionTracking(text2) {
+  return /session_track/i.test(text2);
+}
+var KEEPS_CATALOG = /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
+function mayChangeCatalog(statements) {
+  return statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
+}
+
+// src/gateway/mysql/change-user.ts
+import { timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+function parseChangeUser(payload, capabilities) {
+  const r = new Reader(payload, 1);
+  const user = r.cstring();
+  const authResponse = capabilities & Cap.SECURE_CONNECTION ? r.bytes(r.u8()) : Buffer.from(r.cstring(), "latin1");
+  const database = r.remaining > 0 ? r.cstring() : "";
+  const charset = r.remaining >= 2 ? r.u16() : void 0;
+  const plugin = capabilities & Cap.PLUGIN_AUTH && r.remaining > 0 ? r.cstring() : NATIVE;
+  return { user, authResponse, database, ...charset !== void 0 ? { charset } : {}, plugin };
+}
+function verifyChangeUser(c, creds, scramble) {
+  const password = Buffer.from(creds.password, "utf8");
+  let expected;
+  if (c.plugin === NATIVE) expected = nativeToken(password, scramble);
+  else if (c.plugin === CACHING_SHA2) expected = sha2Token(password, scramble);
+  else return void 0;
+  const proof = c.authResponse;
+  return c.user === creds.user && proof.length === expected.length && timingSafeEqual2(proof, expected);
+}
+
+// src/gateway/mysql/client-text.ts
+import { isAscii as isAscii2 } from "node:buffer";
 
 // src/sql/mysql/charset.ts
 var import_iconv_lite = __toESM(require_lib(), 1);
@@ -965,103 +1072,22 @@ function decodeClient(b, from, charset) {
   return { text: out };
 }
 
-// src/sql/mysql/state.ts
-var KEEPS_STATE = /* @__PURE__ */ new Set([
-  "SELECT",
-  "INSERT",
-  "UPDATE",
-  "DELETE",
-  "REPLACE",
-  "CREATE",
-  "ALTER",
-  "DROP",
-  "TRUNCATE",
-  "RENAME",
-  "SHOW",
-  "DESCRIBE",
-  "DESC",
-  "EXPLAIN",
-  "COMMIT",
-  "ROLLBACK",
-  "START",
-  "SAVEPOINT",
-  "RELEASE",
-  "LOCK",
-  "UNLOCK",
-  "LOAD",
-  "GRANT",
-  "REVOKE",
-  "ANALYZE",
-  "OPTIMIZE",
-  "CHECK",
-  "CHECKSUM",
-  "REPAIR",
-  "FLUSH",
-  "DO",
-  "HANDLER",
-  "WITH",
-  "VALUES",
-  "TABLE",
-  "XA",
-  "HELP",
-  "CALL",
-  "PREPARE",
-  "DEALLOCATE"
-]);
-function leadKeepsState(lead) {
-  return KEEPS_STATE.has(lead.toUpperCase());
-}
-function mayChangeSessionState(statements) {
-  return statements.some((s) => {
-    const lead = /^[A-Za-z_]+/.exec(s.canonical.trimStart())?.[0];
-    return lead === void 0 || !leadKeepsState(lead);
-  });
-}
-function tokenLeadKeepsState(tokens) {
-  const t = tokens[0];
-  return t !== void 0 && t.kind === "word" && leadKeepsState(t.upper);
-}
-function mayChangeClientCharset(text2, sqlMode, server) {
-  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode ?? ""];
-  for (const mode of modes) {
-    const lexer = new Lexer(text2, lexFlags(mode, server));
-    try {
-      let st = nextStatement(lexer);
-      while (st) {
-        const following = nextStatement(lexer);
-        if (following && !tokenLeadKeepsState(st.tokens)) return true;
-        st = following;
-      }
-    } catch (err) {
-      if (!(err instanceof LexError)) throw err;
-      return true;
-    }
-  }
-  return false;
-}
-function touchesSessionTracking(text2) {
-  return /session_track/i.test(text2);
-}
-
-// src/gateway/mysql/change-user.ts
-import { timingSafeEqual as timingSafeEqual2 } from "node:crypto";
-function parseChangeUser(payload, capabilities) {
-  const r = new Reader(payload, 1);
-  const user = r.cstring();
-  const authResponse = capabilities & Cap.SECURE_CONNECTION ? r.bytes(r.u8()) : Buffer.from(r.cstring(), "latin1");
-  const database = r.remaining > 0 ? r.cstring() : "";
-  const charset = r.remaining >= 2 ? r.u16() : void 0;
-  const plugin = capabilities & Cap.PLUGIN_AUTH && r.remaining > 0 ? r.cstring() : NATIVE;
-  return { user, authResponse, database, ...charset !== void 0 ? { charset } : {}, plugin };
-}
-function verifyChangeUser(c, creds, scramble) {
-  const password = Buffer.from(creds.password, "utf8");
-  let expected;
-  if (c.plugin === NATIVE) expected = nativeToken(password, scramble);
-  else if (c.plugin === CACHING_SHA2) expected = sha2Token(password, scramble);
-  else return void 0;
-  const proof = c.authResponse;
-  return c.user === creds.user && proof.length === expected.length && timingSafeEqual2(proof, expected);
+// src/gateway/mysql/client-text.ts
+function clientText(payload, ctx, sql) {
+  const charset = ctx.characterSetClient ?? "utf8mb4";
+  const decoded = decodeClient(payload, 1, charset);
+  if ("error" in decoded) return { why: decoded.error };
+  const { text: text2 } = decoded;
+  if (!sql) return { text: text2 };
+  if (touchesSessionTracking(text2))
+    return {
+      why: "statements that change session_track_* settings are refused: the gateway follows the session state through them"
+    };
+  if (!isAscii2(payload.subarray(1)) && mayChangeClientCharset(text2, ctx.sqlMode, ctx.server))
+    return {
+      why: `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`
+    };
+  return { text: text2 };
 }
 
 // src/gateway/mysql/diagnostics-taint.ts
@@ -1758,6 +1784,47 @@ function mysqlStrictFindings(text2, sources, masking, sqlMode) {
   return strictFindings(uses);
 }
 
+// src/gateway/mysql/temp-tables.ts
+var MAX_NAMES = 256;
+var quote = (s) => `\`${s.replace(/`/g, "``")}\``;
+var ascii = (s) => /^[\x20-\x7e]*$/.test(s);
+var SessionTemporaryTables = class {
+  names = /* @__PURE__ */ new Set();
+  /** After an input ran, whatever its outcome: the names it may have given temporary tables. */
+  ran(text2, sqlMode) {
+    for (const name of temporaryTableNames(text2, sqlMode)) {
+      this.names.delete(name);
+      this.names.add(name);
+      if (this.names.size > MAX_NAMES) this.names.delete(this.names.values().next().value);
+    }
+  }
+  /** COM_RESET_CONNECTION, COM_CHANGE_USER: the server dropped them all. */
+  clear() {
+    this.names.clear();
+  }
+  /**
+   * Before a text query is judged: sets `ctx.ownTemporary` when the text is one single-table
+   * UPDATE / DELETE whose table the session's own connection (`ask`) shows to be a temporary
+   * table now, and clears it otherwise. A promise only when the server must be asked.
+   */
+  before(text2, ctx, ask) {
+    delete ctx.ownTemporary;
+    if (this.names.size === 0) return void 0;
+    const target = singleWriteTarget(text2, ctx.sqlMode);
+    if (!target || !this.names.has(target.name.toLowerCase())) return void 0;
+    const schema = target.schema ?? ctx.mysql?.schema;
+    if (!schema || !ascii(schema) || !ascii(target.name)) return void 0;
+    return ask(`SHOW CREATE TABLE ${quote(schema)}.${quote(target.name)}`).then(
+      (rows) => {
+        if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ""))
+          ctx.ownTemporary = { text: text2, table: `${schema}.${target.name}` };
+      },
+      // No such table, or any other failure: not known to be the session's own.
+      () => void 0
+    );
+  }
+};
+
 // src/gateway/mysql/upstream.ts
 import { isIP, connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -2010,7 +2077,6 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
 }
 
 // src/gateway/mysql/connection.ts
-var KEEPS_CATALOG = /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
 var TRACK_STATE = "SET SESSION session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'sql_mode,character_set_client')), SESSION session_track_schema = ON";
 var HIGH_WATER = 4 * 1024 * 1024;
 var ER_TABLEACCESS_DENIED2 = 1142;
@@ -2058,6 +2124,7 @@ var MysqlConnection = class {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   capturing;
   diagnostics;
+  temporary = new SessionTemporaryTables();
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
   async start(okSeq) {
     this.upstream.on("data", (chunk) => this.fromUpstream(chunk));
@@ -2187,9 +2254,10 @@ var MysqlConnection = class {
         ) : {}
       });
     }
-    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
+    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis.statements))
       this.opts.catalog.invalidate();
     cur.after?.(t);
+    if (cur.text) this.temporary.ran(cur.text, this.context.sqlMode);
     if (cur.analysis) this.carryAnalyzerState(cur.analysis);
     if (t.tracked) this.confirm(t.tracked);
     if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
@@ -2398,8 +2466,18 @@ var MysqlConnection = class {
       if (!this.closed) go(this.diagnostics.judge(text2, r));
     });
   }
+  /** Asks the server whether a text query writes the session's own temporary table (temp-tables.ts). */
+  ownTemporary(text2, go) {
+    const asked = this.temporary.before(text2, this.context, (sql) => this.query(sql));
+    if (!asked) go();
+    else {
+      this.busy = true;
+      asked.then(() => !this.closed && go());
+    }
+  }
   judge(p, text2, via, params, allow) {
     this.busy = true;
+    if (via !== "simple") delete this.context.ownTemporary;
     const decide2 = (j2) => {
       if (this.closed) return;
       if (j2.forward) allow(j2);
@@ -2464,24 +2542,27 @@ var MysqlConnection = class {
       case Com.QUERY: {
         const text2 = this.textOf(p, true);
         if (text2 === void 0) return;
-        this.judge(
-          p,
+        this.ownTemporary(
           text2,
-          "simple",
-          void 0,
-          (judged) => this.withSources(
+          () => this.judge(
+            p,
             text2,
-            (sources) => this.strict(
-              p,
-              judged,
+            "simple",
+            void 0,
+            (judged) => this.withSources(
               text2,
-              sources,
-              (j) => this.forward(p, "results", {
-                statementId: j.statement.id,
-                text: text2,
-                analysis: j.analysis,
-                masker: this.masker(false, j.statement.id, sources)
-              })
+              (sources) => this.strict(
+                p,
+                judged,
+                text2,
+                sources,
+                (j) => this.forward(p, "results", {
+                  statementId: j.statement.id,
+                  text: text2,
+                  analysis: j.analysis,
+                  masker: this.masker(false, j.statement.id, sources)
+                })
+              )
             )
           )
         );
@@ -2564,6 +2645,7 @@ var MysqlConnection = class {
             if (t.error) return;
             this.statements.clear();
             this.lastPrepared = void 0;
+            this.temporary.clear();
             if (this.context.mysql) this.context.mysql = { ...this.context.mysql, prepared: /* @__PURE__ */ new Map() };
           }
         });
@@ -2623,6 +2705,7 @@ var MysqlConnection = class {
       await this.internal(Buffer.from([Com.RESET_CONNECTION]), "single");
       this.statements.clear();
       this.lastPrepared = void 0;
+      this.temporary.clear();
       this.context.mysql = { prepared: /* @__PURE__ */ new Map(), routines: this.context.mysql?.routines ?? /* @__PURE__ */ new Map() };
       if (c.database)
         await this.internal(
@@ -2663,17 +2746,9 @@ var MysqlConnection = class {
    * text rather than a name).
    */
   textOf(p, sql) {
-    const ctx = this.context;
-    const charset = ctx.characterSetClient ?? "utf8mb4";
-    const decoded = decodeClient(p.payload, 1, charset);
-    const text2 = "text" in decoded ? decoded.text : void 0;
-    let why = "error" in decoded ? decoded.error : void 0;
-    if (text2 !== void 0 && sql && touchesSessionTracking(text2))
-      why = "statements that change session_track_* settings are refused: the gateway follows the session state through them";
-    else if (text2 !== void 0 && sql && !isAscii2(p.payload.subarray(1)) && mayChangeClientCharset(text2, ctx.sqlMode, ctx.server))
-      why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
-    if (why === void 0) return text2;
-    const message = `guardrail: ${why}`;
+    const read = clientText(p.payload, this.context, sql);
+    if ("text" in read) return read.text;
+    const message = `guardrail: ${read.why}`;
     this.session.notice("error", "42000", message);
     this.reply(p, ER_TABLEACCESS_DENIED2, "42000", message);
     return void 0;
@@ -2812,12 +2887,9 @@ var MysqlConnection = class {
 function dropping(cur) {
   return cur.internal !== void 0 || cur.discard === true || cur.masker?.withheld !== void 0;
 }
-function mayChangeCatalog(analysis) {
-  return analysis.statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
-}
 
 // src/gateway/mysql/masking-catalog.ts
-var MAX_NAMES = 2e3;
+var MAX_NAMES2 = 2e3;
 var MAX_CACHE = 2e4;
 var MAX_ROUNDS = 16;
 var keyOf = (schema, name) => `${schema.toLowerCase()}\0${name.toLowerCase()}`;
@@ -2905,7 +2977,7 @@ var MysqlMaskingCatalog = class {
     let grew = true;
     while (grew) {
       grew = false;
-      if (scan.names.size > MAX_NAMES) return this.result(scan, "it names too many objects to follow");
+      if (scan.names.size > MAX_NAMES2) return this.result(scan, "it names too many objects to follow");
       for (const [k] of scan.names) {
         if (seen.has(k)) continue;
         const objects = this.cache.get(k);
