@@ -46,13 +46,14 @@ export class SessionTemporaryTables {
     if (this.names.size === 0) return undefined;
     const target = singleWriteTarget(text, ctx.sqlMode);
     if (!target || !this.names.has(target.name.toLowerCase())) return undefined;
-    const schema = target.schema ?? ctx.mysql?.schema;
-    if (!schema || !ascii(schema) || !ascii(target.name)) return undefined;
-    // SHOW CREATE TABLE resolves the name as the write will: a temporary table first.
-    return ask(`SHOW CREATE TABLE ${quote(schema)}.${quote(target.name)}`).then(
+    if (!ascii(target.schema ?? '') || !ascii(target.name)) return undefined;
+    // Named as the write names it, SHOW CREATE TABLE resolves it as the write will (in the
+    // server's current schema, a temporary table first).
+    const named = `${target.schema ? `${quote(target.schema)}.` : ''}${quote(target.name)}`;
+    return ask(`SHOW CREATE TABLE ${named}`).then(
       (rows) => {
         if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ''))
-          ctx.ownTemporary = { text, table: `${schema}.${target.name}` };
+          ctx.ownTemporary = { text, table: `${target.schema ?? ctx.mysql?.schema ?? ''}.${target.name}` };
       },
       // No such table, or any other failure: not known to be the session's own.
       () => undefined,
