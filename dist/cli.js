@@ -16,7 +16,7 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-B5IR664E.js"),
-  proxy: () => import("./proxy-V6NWG6GN.js"),
+  proxy: () => import("./proxy-QFDPCBKN.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
   demo: () => import("./demo-7D7QBQFX.js")

@@ -8,7 +8,7 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-32HNSDHB.js";
+} from "./chunk-Z7T6UT7Y.js";
 import {
   createGatewayContext,
   mysqlSide,

@@ -1812,12 +1812,12 @@ var SessionTemporaryTables = class {
     if (this.names.size === 0) return void 0;
     const target = singleWriteTarget(text2, ctx.sqlMode);
     if (!target || !this.names.has(target.name.toLowerCase())) return void 0;
-    const schema = target.schema ?? ctx.mysql?.schema;
-    if (!schema || !ascii(schema) || !ascii(target.name)) return void 0;
-    return ask(`SHOW CREATE TABLE ${quote(schema)}.${quote(target.name)}`).then(
+    if (!ascii(target.schema ?? "") || !ascii(target.name)) return void 0;
+    const named = `${target.schema ? `${quote(target.schema)}.` : ""}${quote(target.name)}`;
+    return ask(`SHOW CREATE TABLE ${named}`).then(
       (rows) => {
         if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ""))
-          ctx.ownTemporary = { text: text2, table: `${schema}.${target.name}` };
+          ctx.ownTemporary = { text: text2, table: `${target.schema ?? ctx.mysql?.schema ?? ""}.${target.name}` };
       },
       // No such table, or any other failure: not known to be the session's own.
       () => void 0
