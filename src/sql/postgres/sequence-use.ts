@@ -27,13 +27,20 @@ export interface RowWrite {
 
 const BODY_CALLS = /\b(?:nextval|setval)\s*\(/i;
 
+// The last text parsed: a statement is read several times while it is judged and planned.
+let last: { text: string; statements: PgNode[] } | undefined;
+
 function parse(text: string): PgNode[] {
+  if (last?.text === text) return last.statements;
+  let statements: PgNode[];
   try {
-    return parseSql(text).map((s) => s.stmt);
+    statements = parseSql(text).map((s) => s.stmt);
   } catch {
     // The server rejects it too: it runs nothing.
-    return [];
+    statements = [];
   }
+  last = { text, statements };
+  return statements;
 }
 
 function names(list: unknown, key: 'name' | 'sval'): string[] {
