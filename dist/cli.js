@@ -16,10 +16,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-B5IR664E.js"),
-  proxy: () => import("./proxy-QFDPCBKN.js"),
+  proxy: () => import("./proxy-M7A5FHI7.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-7D7QBQFX.js")
+  demo: () => import("./demo-XSXCBCQD.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -8,14 +8,14 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-Z7T6UT7Y.js";
+} from "./chunk-O3XRUTAW.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-HPKVCASU.js";
+} from "./chunk-B67WQPQX.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-HBIZWPGA.js";
 import "./chunk-FXA6VCN3.js";

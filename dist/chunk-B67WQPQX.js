@@ -799,8 +799,8 @@ var Check = class {
           break;
         case "ColumnRef": {
           const fields = asList(v?.fields);
-          const last = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
-          if (fields.length > 1 && last) this.attribute(last, depth);
+          const last2 = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
+          if (fields.length > 1 && last2) this.attribute(last2, depth);
           break;
         }
         case "A_Indirection":
@@ -1654,12 +1654,17 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
 // src/sql/postgres/sequence-use.ts
 var ANY_WRITE = "*";
 var BODY_CALLS = /\b(?:nextval|setval)\s*\(/i;
+var last;
 function parse(text) {
+  if (last?.text === text) return last.statements;
+  let statements;
   try {
-    return parseSql(text).map((s) => s.stmt);
+    statements = parseSql(text).map((s) => s.stmt);
   } catch {
-    return [];
+    statements = [];
   }
+  last = { text, statements };
+  return statements;
 }
 function names(list, key) {
   return asList(list).map((item) => {
@@ -4160,9 +4165,9 @@ var Replies = class {
    * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
    */
   get batchClosed() {
-    const last = this.queue[this.queue.length - 1];
+    const last2 = this.queue[this.queue.length - 1];
     if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY4 || last?.kind === SYNC;
+    return this.pending === 0 || last2?.kind === QUERY4 || last2?.kind === SYNC;
   }
   /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
   whenIdle(fn) {

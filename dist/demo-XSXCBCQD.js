@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-HPKVCASU.js";
+} from "./chunk-B67WQPQX.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

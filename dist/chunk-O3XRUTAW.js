@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-HPKVCASU.js";
+} from "./chunk-B67WQPQX.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
