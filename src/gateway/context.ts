@@ -23,6 +23,7 @@ import type { Recorder } from '../transcript/recorder.js';
 import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
+import { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
@@ -58,6 +59,8 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
       : {}),
   };
   return async (text, analysis, ctx, values) => {
+    // Confirmed on the session's own connection (MySQL): nothing there but the session's own rows.
+    if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
@@ -108,12 +111,13 @@ export async function createGatewayContext(
   await loadAnalyzers();
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
+  const mode = opts.mode ?? policy.mode;
   // Values found secret anywhere in the run are withheld from every line recorded after.
   const secrets = new KnownSecrets();
   const lexing = (ctx?: AnalysisContext) => (ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {});
   return {
     dialect,
-    mode: opts.mode ?? policy.mode,
+    mode,
     analyze,
     decide: (analysis) => decide(analysis, policy),
     recorder: new SecretScrubbingRecorder(opts.recorder, secrets, masking.redactSecretColumns),
@@ -144,6 +148,7 @@ export async function createGatewayContext(
           functions: new PostgresFunctionCatalog(opts.side.connection),
           calledFunctions,
           syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
+          ...(mode === 'dry-run' ? { sequences: new SequenceCatalog(opts.side.connection) } : {}),
         }
       : opts.side?.dialect === 'mysql'
         ? {

@@ -9,6 +9,7 @@ import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } fr
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
+import type { SequenceCatalog } from './postgres/sequence-catalog.js';
 import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
 export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
@@ -113,6 +114,8 @@ export interface GatewayContext {
   redactMessage?: (text: string) => string;
   /** Asks the server to parse (not run) what the analyzer could not parse (side connection). */
   syntaxCheck?: SyntaxCheck;
+  /** Postgres dry run: what moves a sequence without naming nextval() (side connection). */
+  sequences?: SequenceCatalog;
 }
 
 type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
@@ -230,6 +233,8 @@ export class Session {
     statement: Statement,
     params: unknown[] | undefined,
   ): Judgement | Promise<Judgement> {
+    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
+    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params));
     const tables = this.columns?.wanted(statement.text) ?? [];
     if (tables.length === 0) return this.judge(statement, params);
     return this.columns!.prefetch(tables).then(() => this.judge(statement, params));

@@ -11,6 +11,7 @@ import { MAX_PARSE_CHARS } from './mysql/judge.js';
 import type { MysqlAnalysisContext, MysqlSessionAfter } from './mysql/session.js';
 import { MysqlShapes } from './mysql/shape.js';
 import { isUnknownMode, lexFlags } from './mysql/sql-mode.js';
+import { withoutOwnTemporaryWrites } from './mysql/temp-tables.js';
 import { withoutOwnSignals } from './own-session.js';
 import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './postgres/analyze.js';
 import { loadPostgresParser } from './postgres/parser.js';
@@ -57,7 +58,8 @@ export function analyze(text: string, ctx: AnalysisContext): Analysis {
   const judged =
     (a.statements.length > 1 && inputJudgementMatters(a.findings)) ||
     (ctx.columns !== undefined && a.findings.some((f) => f.rule === 'lock-heavy/alter-column-type'));
-  return withoutOwnSignals(judged ? withinInput(a, text, ctx) : a, ctx);
+  const own = withoutOwnSignals(judged ? withinInput(a, text, ctx) : a, ctx);
+  return ctx.dialect === 'mysql' ? withoutOwnTemporaryWrites(own, text, ctx) : own;
 }
 
 /**

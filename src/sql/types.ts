@@ -50,6 +50,11 @@ export interface Analysis {
   hash: string;
   /** One entry per statement the server will execute separately. */
   statements: StatementAnalysis[];
+  /**
+   * The input is one write to this table, which the gateway confirmed on the session's own
+   * connection to be the session's temporary table: no other reader's rows (MySQL).
+   */
+  temporaryTarget?: string;
 }
 
 /** Session state the analyzer needs and that changes as the session runs. */

@@ -98,6 +98,96 @@ describe('a dry run writes nothing', () => {
     expect(errors.some((l) => /nextval\(\) or setval\(\)/.test(l.error!.message))).toBe(true);
   }, 60_000);
 
+  it('PostgreSQL: writes that draw from a sequence without naming it are not executed; plain ones are', async () => {
+    await pgServer.query(`
+      CREATE TABLE serials (id serial PRIMARY KEY, note text);
+      CREATE TABLE idents (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text);
+      CREATE SEQUENCE shared;
+      CREATE TABLE borrowed (id bigint DEFAULT nextval('shared'), note text);
+      CREATE TABLE plain (id int PRIMARY KEY, note text);
+      CREATE SEQUENCE counter;
+      CREATE FUNCTION next_id() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('counter') $$;
+      CREATE FUNCTION outer_id() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN next_id() + 1; END $$;
+      CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.id := nextval('counter'); RETURN NEW; END $$;
+      CREATE TABLE stamped (id bigint, note text);
+      CREATE TRIGGER stamp BEFORE INSERT ON stamped FOR EACH ROW EXECUTE FUNCTION stamp();`);
+    // pg_sequence_last_value is NULL until the first nextval (is_called false), then the value.
+    const positions = () =>
+      pgServer.query<{ s: string; v: string | null }>(
+        `SELECT s::text, pg_sequence_last_value(s)::text AS v
+           FROM unnest(ARRAY['serials_id_seq', 'idents_id_seq', 'shared', 'counter']::regclass[]) s ORDER BY 1`,
+      );
+    const dump = async () => {
+      const r = await run(join(pgServer.binDir, 'pg_dump'), ['--no-owner', pgServer.url()]);
+      expect(r.code).toBe(0);
+      return r.out.replace(/^\\(?:un)?restrict .*$/gm, '');
+    };
+    const before = await dump();
+    const sequencesBefore = await positions();
+    const transcriptPath = join(dir, 'pg-defaults.jsonl');
+    const recorder = new FileRecorder(transcriptPath);
+    const running = await pgGatewayWithSide(pgServer, { policy: defaultPolicy(), mode: 'dry-run', recorder });
+    const migration = join(dir, 'defaults.sql');
+    writeFileSync(
+      migration,
+      [
+        "INSERT INTO serials (note) VALUES ('a'), ('b');",
+        "INSERT INTO idents (note) VALUES ('a');",
+        "INSERT INTO borrowed (note) VALUES ('a');",
+        "INSERT INTO serials VALUES (DEFAULT, 'c');",
+        "WITH x AS (INSERT INTO serials (note) VALUES ('d') RETURNING id) SELECT count(*) FROM x;",
+        "INSERT INTO stamped (note) VALUES ('a');",
+        'SELECT outer_id();',
+        'COPY serials (note) FROM STDIN;\nfrom copy\n\\.',
+        // Its own new table's serial is rolled back with it; a default on an existing sequence is not.
+        "CREATE TABLE fresh (id serial, note text); INSERT INTO fresh (note) VALUES ('x');",
+        "CREATE TABLE fresh2 (id bigint DEFAULT nextval('shared')); INSERT INTO fresh2 DEFAULT VALUES;",
+        // Near misses: every column supplied, no sequence behind the table: executed as before.
+        "INSERT INTO plain (id, note) VALUES (1, 'kept'), (2, 'kept');",
+        "INSERT INTO serials (id, note) VALUES (100, 'explicit');",
+        "UPDATE serials SET note = 'u';",
+      ].join('\n'),
+    );
+    let out: string;
+    try {
+      out = (await run('psql', [running.gateway.url, '-X', '-f', migration])).out;
+    } finally {
+      await running.close();
+      recorder.close();
+    }
+    expect(await dump()).toBe(before);
+    expect(await positions()).toEqual(sequencesBefore);
+    const events = lines(transcriptPath);
+    const resultOf = (prefix: string) => {
+      const st = events.find((l) => l.type === 'statement' && l.text.startsWith(prefix));
+      return events.find((l) => l.type === 'result' && st?.type === 'statement' && l.id === st.id) as
+        | { tag?: string; error?: { message: string } }
+        | undefined;
+    };
+    for (const skipped of [
+      "INSERT INTO serials (note) VALUES ('a')",
+      'INSERT INTO idents (note)',
+      'INSERT INTO borrowed (note)',
+      'INSERT INTO serials VALUES (DEFAULT',
+      'INSERT INTO stamped (note)',
+    ])
+      expect(resultOf(skipped)?.tag, skipped).toBe('SKIPPED (dry run)');
+    for (const refused of ['WITH x AS (INSERT INTO serials', 'SELECT outer_id()', 'COPY serials (note)'])
+      expect(resultOf(refused)?.error?.message, refused).toMatch(/moves a sequence through a column default/);
+    expect(resultOf('INSERT INTO fresh (note)')?.tag).toBe('INSERT 0 1');
+    expect(resultOf('INSERT INTO fresh2 DEFAULT VALUES')?.tag).toBe('SKIPPED (dry run)');
+    expect(resultOf('INSERT INTO plain (id, note)')?.tag).toBe('INSERT 0 2');
+    expect(resultOf('INSERT INTO serials (id, note)')?.tag).toBe('INSERT 0 1');
+    expect(resultOf('UPDATE serials SET note')?.tag).toBe('UPDATE 1');
+    const notices = events
+      .filter((l) => l.type === 'notice' && l.code === 'dry-run-skipped')
+      .map((l) => (l as { message: string }).message);
+    expect(notices).toEqual(
+      expect.arrayContaining([expect.stringMatching(/INSERT serials: id draws from a sequence/)]),
+    );
+    expect(out).toContain('not executed: INSERT idents: id draws from a sequence');
+  }, 60_000);
+
   it('MySQL: stored functions that write and sequence functions do not run; the mariadb-dump is unchanged', async () => {
     await maria.admin(`
       CREATE TABLE app.log (n int);

@@ -4,23 +4,18 @@
 // previous answer. Commands are handled one at a time (pipelined ones wait in the assembler).
 // Result sets pass a ResultMasker on the way: the transcript's row sample, and with on-wire
 // masking the rewritten rows and redacted errors (result-masking.ts).
-import { isAscii } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Masking } from '../../masking/index.js';
 import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
-import { decodeClient } from '../../sql/mysql/charset.js';
 import { parseServerVersion } from '../../sql/mysql/server.js';
 import { isUnknownMode, lexFlags } from '../../sql/mysql/sql-mode.js';
-import {
-  mayChangeClientCharset,
-  mayChangeSessionState,
-  touchesSessionTracking,
-} from '../../sql/mysql/state.js';
+import { mayChangeCatalog, mayChangeSessionState } from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
+import { clientText } from './client-text.js';
 import {
   errPayload,
   frame,
@@ -41,11 +36,9 @@ import { decodeExecuteParams, type ParamState } from './params.js';
 import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './responses.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { mysqlStrictFindings } from './strict.js';
+import { SessionTemporaryTables } from './temp-tables.js';
 import { UpstreamError } from './upstream.js';
 
-/** Statements after which tables, views and routines are as they were (the masking catalog stays valid). */
-const KEEPS_CATALOG =
-  /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
 /**
  * What the gateway asks the server to report in OK packets (CLIENT_SESSION_TRACK), on top of
  * what the session already tracks: every setting that changes how the next text is read.
@@ -128,6 +121,7 @@ export class MysqlConnection implements ScanSink {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   private capturing: ResultMasker | undefined;
   private readonly diagnostics: DiagnosticsTaint;
+  private readonly temporary = new SessionTemporaryTables();
 
   constructor(
     private readonly client: Socket,
@@ -283,9 +277,15 @@ export class MysqlConnection implements ScanSink {
             : {}),
       });
     }
-    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
+    if (
+      this.opts.catalog &&
+      cur.analysis &&
+      !cur.analysis.readOnly &&
+      mayChangeCatalog(cur.analysis.statements)
+    )
       this.opts.catalog.invalidate();
     cur.after?.(t);
+    if (cur.text) this.temporary.ran(cur.text, this.context.sqlMode);
     if (cur.analysis) this.carryAnalyzerState(cur.analysis);
     if (t.tracked) this.confirm(t.tracked);
     if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
@@ -530,6 +530,16 @@ export class MysqlConnection implements ScanSink {
     });
   }
 
+  /** Asks the server whether a text query writes the session's own temporary table (temp-tables.ts). */
+  private ownTemporary(text: string, go: () => void): void {
+    const asked = this.temporary.before(text, this.context, (sql) => this.query(sql));
+    if (!asked) go();
+    else {
+      this.busy = true;
+      asked.then(() => !this.closed && go());
+    }
+  }
+
   private judge(
     p: Packet,
     text: string,
@@ -538,6 +548,8 @@ export class MysqlConnection implements ScanSink {
     allow: (j: Judgement) => void,
   ): void {
     this.busy = true;
+    // Asked for a text query only: a prepared write runs later, when the name may mean another table.
+    if (via !== 'simple') delete this.context.ownTemporary;
     const decide = (j: Judgement) => {
       if (this.closed) return;
       if (j.forward) allow(j);
@@ -605,15 +617,17 @@ export class MysqlConnection implements ScanSink {
       case Com.QUERY: {
         const text = this.textOf(p, true);
         if (text === undefined) return;
-        this.judge(p, text, 'simple', undefined, (judged) =>
-          this.withSources(text, (sources) =>
-            this.strict(p, judged, text, sources, (j) =>
-              this.forward(p, 'results', {
-                statementId: j.statement.id,
-                text,
-                analysis: j.analysis,
-                masker: this.masker(false, j.statement.id, sources),
-              }),
+        this.ownTemporary(text, () =>
+          this.judge(p, text, 'simple', undefined, (judged) =>
+            this.withSources(text, (sources) =>
+              this.strict(p, judged, text, sources, (j) =>
+                this.forward(p, 'results', {
+                  statementId: j.statement.id,
+                  text,
+                  analysis: j.analysis,
+                  masker: this.masker(false, j.statement.id, sources),
+                }),
+              ),
             ),
           ),
         );
@@ -689,6 +703,7 @@ export class MysqlConnection implements ScanSink {
             if (t.error) return;
             this.statements.clear();
             this.lastPrepared = undefined;
+            this.temporary.clear();
             // The server forgot the session's SQL-level prepared statements too.
             if (this.context.mysql) this.context.mysql = { ...this.context.mysql, prepared: new Map() };
           },
@@ -752,6 +767,7 @@ export class MysqlConnection implements ScanSink {
       await this.internal(Buffer.from([Com.RESET_CONNECTION]), 'single');
       this.statements.clear();
       this.lastPrepared = undefined;
+      this.temporary.clear();
       this.context.mysql = { prepared: new Map(), routines: this.context.mysql?.routines ?? new Map() };
       if (c.database)
         await this.internal(
@@ -795,23 +811,9 @@ export class MysqlConnection implements ScanSink {
    * text rather than a name).
    */
   private textOf(p: Packet, sql: boolean): string | undefined {
-    const ctx = this.context;
-    const charset = ctx.characterSetClient ?? 'utf8mb4';
-    const decoded = decodeClient(p.payload, 1, charset);
-    const text = 'text' in decoded ? decoded.text : undefined;
-    let why = 'error' in decoded ? decoded.error : undefined;
-    if (text !== undefined && sql && touchesSessionTracking(text))
-      why =
-        'statements that change session_track_* settings are refused: the gateway follows the session state through them';
-    else if (
-      text !== undefined &&
-      sql &&
-      !isAscii(p.payload.subarray(1)) &&
-      mayChangeClientCharset(text, ctx.sqlMode, ctx.server)
-    )
-      why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
-    if (why === undefined) return text;
-    const message = `guardrail: ${why}`;
+    const read = clientText(p.payload, this.context, sql);
+    if ('text' in read) return read.text;
+    const message = `guardrail: ${read.why}`;
     this.session.notice('error', '42000', message);
     this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
     return undefined;
@@ -962,8 +964,4 @@ export class MysqlConnection implements ScanSink {
 
 function dropping(cur: InFlight): boolean {
   return cur.internal !== undefined || cur.discard === true || cur.masker?.withheld !== undefined;
-}
-
-function mayChangeCatalog(analysis: Analysis): boolean {
-  return analysis.statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
 }

@@ -199,7 +199,11 @@ class Link {
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
     const prepared = new Prepared();
-    const dryRun = session.gateway.mode === 'dry-run' ? new DryRun() : undefined;
+    const { sequences } = session.gateway;
+    const dryRun =
+      session.gateway.mode === 'dry-run'
+        ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext)))
+        : undefined;
     let frontend: Frontend | undefined;
     this.replies = new Replies(
       session,

@@ -19,7 +19,9 @@
 // Statements that cannot run inside a transaction block are not run: the server executes a no-op
 // in their place, and the client gets their usual CommandComplete tag and a notice. Statements
 // that call nextval() or setval() are not run either (a sequence is not rolled back): the server
-// raises an error that says so in their place.
+// raises an error that says so in their place. Nor are those that reach a sequence without naming
+// it (sequence-catalog.ts: a column default, identity, trigger or user function): a write is
+// answered with its usual tag and a notice, anything else gets the error.
 import { queryMessage } from './codec.js';
 
 /** What the gateway does with one client statement in a dry run. */
@@ -78,6 +80,15 @@ const SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
 // Runs in their place: a fixed text, so nothing of the client's statement reaches the DO body.
 const SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
 
+// The same, for statements that reach a sequence without naming it; the notice says how.
+const SEQUENCE_USE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement moves a sequence through a column default, identity, trigger or function, which the rollback of the dry run does not undo'; END$guardrail$`;
+const WRITE_TAGS: Record<string, string> = {
+  insert: 'INSERT 0 0',
+  update: 'UPDATE 0',
+  delete: 'DELETE 0',
+  merge: 'MERGE 0',
+};
+
 function body(text: string): string {
   return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '');
 }
@@ -88,6 +99,12 @@ function firstLine(text: string): string {
 }
 
 export class DryRun {
+  /**
+   * `movesSequence`: why a statement reaches a sequence without naming nextval() / setval()
+   * (undefined: it does not); absent, only statements that name them are held back.
+   */
+  constructor(private readonly movesSequence?: (text: string) => string | undefined) {}
+
   /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
   private depth: 0 | 1 = 0;
   /** Depth as planned so far in the current batch (statements are planned before they run). */
@@ -167,7 +184,8 @@ export class DryRun {
     if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
       return { sql: SEQUENCE_REFUSAL };
     }
-    return {};
+    const why = RUNS_EXPRESSIONS.test(b) ? this.movesSequence?.(text) : undefined;
+    return why ? sequenceUse(b, why) : {};
   }
 
   /** A step completed on the server. */
@@ -203,6 +221,14 @@ export class DryRun {
       steps,
     };
   }
+}
+
+/** A statement that would move a sequence: a write answered as if it changed nothing, else an error. */
+function sequenceUse(b: string, why: string): Step {
+  const tag = WRITE_TAGS[/^\w+/.exec(b)?.[0]?.toLowerCase() ?? ''];
+  if (!tag) return { sql: SEQUENCE_USE_REFUSAL };
+  const message = `guardrail dry run: not executed: ${why} (a sequence is not rolled back)`;
+  return { sql: NO_OP, tag, skipped: true, notice: { severity: 'NOTICE', code: '01000', message } };
 }
 
 /** The end of a dry-run session: nothing it did is kept. */

@@ -38,6 +38,11 @@ export interface MysqlAnalysisContext extends AnalysisContext {
   server?: MysqlServer;
   /** character_set_client as the server last confirmed it (lower case): how client bytes decode. */
   characterSetClient?: string;
+  /**
+   * Set by the gateway for the one input `text`: its single UPDATE / DELETE writes `table`,
+   * which the session's own connection just showed to be the session's temporary table.
+   */
+  ownTemporary?: { text: string; table: string };
 }
 
 /**

@@ -109,3 +109,11 @@ export function mayChangeClientCharset(
 export function touchesSessionTracking(text: string): boolean {
   return /session_track/i.test(text);
 }
+
+/** Statements after which tables, views and routines are as they were (a catalog cache stays valid). */
+const KEEPS_CATALOG =
+  /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
+
+export function mayChangeCatalog(statements: readonly StatementAnalysis[]): boolean {
+  return statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
+}
