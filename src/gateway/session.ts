@@ -11,7 +11,7 @@ import type { Recorder } from '../transcript/recorder.js';
 import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
 import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
-export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
+export type Via = 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
 
 export interface SessionInfo {
   conn: number;
