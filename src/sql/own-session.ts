@@ -1,14 +1,14 @@
 // A session may cancel or terminate itself: `SELECT pg_cancel_backend(pg_backend_pid())`,
-// `pg_terminate_backend(<its own pid>)`, MySQL `KILL [QUERY] <its own CONNECTION_ID()>`. That
-// reaches no other session, so it is not the admin-function finding that stopping someone else's
-// session is. Only these exact forms are recognised (the canonical text, so comments and spacing
+// `pg_terminate_backend(<its own pid>[, <timeout>])`, MySQL `KILL [QUERY] <its own
+// CONNECTION_ID()>`. That reaches no other session, so it is not the admin-function finding that
+// stopping someone else's session is. Only these exact forms are recognised (the canonical text, so comments and spacing
 // do not matter); anything else keeps its findings. Likewise a Postgres session may unlink the
 // large objects it created itself (`SELECT lo_unlink(<oid>)`, the OID as a plain number): that is
 // cleaning up its own work, not the destructive drop of someone else's object.
 import type { Analysis, AnalysisContext, StatementAnalysis } from './types.js';
 
 const POSTGRES_SELF =
-  /^select (?:pg_catalog \. )?pg_(?:cancel|terminate)_backend \( (?:(?:pg_catalog \. )?pg_backend_pid \( \)|(\d+)) \)(?: as (?:[a-z_][a-z0-9_]*|"[^"]*"))?$/i;
+  /^select (?:pg_catalog \. )?pg_(?:cancel|terminate)_backend \( (?:(?:pg_catalog \. )?pg_backend_pid \( \)|(\d+))(?: , \d+)? \)(?: as (?:[a-z_][a-z0-9_]*|"[^"]*"))?$/i;
 const POSTGRES_OWN_LARGE_OBJECT =
   /^select (?:pg_catalog \. )?lo_unlink \( (\d+) \)(?: as (?:[a-z_][a-z0-9_]*|"[^"]*"))?$/i;
 const MYSQL_SELF = /^kill (?:connection |query )?(?:connection_id \( \)|(\d+))$/i;
