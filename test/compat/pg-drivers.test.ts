@@ -558,6 +558,7 @@ conn.close()
   });
 
   it('psql \\lo_import, \\lo_export and \\lo_unlink (libpq fast-path) work as directly', async () => {
+    const from = audit.recorder.lines.length;
     const dir = mkdtempSync(join(tmpdir(), 'guardrail-lo-'));
     const input = join(dir, 'in.bin');
     writeFileSync(input, Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251)));
@@ -586,5 +587,10 @@ conn.close()
     expect(r.direct).toMatchObject({ code: 0, stderr: '', same: true });
     expect(r.direct.stdout).toMatch(/^lo_import OID\nlo_export\nlo_unlink OID\n/);
     expect(r.gateway).toEqual(r.direct);
+    // libpq's client-side import is lo_creat + lowrite: the object is the session's own to unlink.
+    const calls = fastPathCalls(audit.recorder, from);
+    expect(calls.filter((c) => c.text.startsWith('SELECT pg_catalog.lo_unlink('))).toHaveLength(1);
+    expect(calls.filter((c) => c.text.startsWith('SELECT pg_catalog.lowrite(')).length).toBeGreaterThan(1);
+    for (const c of calls) expect(c.rules).toEqual([]);
   });
 });

@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayContext } from '../../src/gateway/context.js';
+import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { postgresSide } from '../../src/gateway/side-connection.js';
+import { defaultPolicy } from '../../src/policy/index.js';
+import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type AuditGateway, auditPostgres, type Target } from '../compat/harness.js';
 import { run, SYSTEM_PYTHON } from '../support/mysql-clients.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
@@ -311,5 +316,76 @@ conn.close()
       await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     expect(await count()).toBe(before);
+  });
+});
+
+describe('a fast-path call whose result reads a masked column', () => {
+  let gw: Awaited<ReturnType<typeof startPostgresGateway>>;
+  let side: ReturnType<typeof postgresSide>;
+  beforeAll(async () => {
+    await db.query(`
+      CREATE TABLE fp_secrets (id int PRIMARY KEY, token text);
+      INSERT INTO fp_secrets VALUES (1, 'PLANTED-TOKEN-FASTPATH');
+      CREATE FUNCTION fp_token(i int) RETURNS text LANGUAGE sql AS 'SELECT token FROM fp_secrets WHERE id = i';
+      CREATE FUNCTION fp_plain(i int) RETURNS int LANGUAGE sql AS 'SELECT i * 2';`);
+    const policy = defaultPolicy();
+    policy.masking = {
+      columns: ['public.fp_secrets.token'],
+      custom: [],
+      onWire: true,
+      replacement: '[masked]',
+    };
+    side = postgresSide(db.url());
+    const context = await createGatewayContext({
+      dialect: 'postgres',
+      policy,
+      mode: 'audit',
+      recorder: new MemoryRecorder(),
+      side: { dialect: 'postgres', connection: side },
+      database: { name: db.database, host: `${db.host}:${db.port}`, role: db.user },
+    });
+    gw = await startPostgresGateway({ upstream: db.url(), context, masking: context.masking, catalog: side });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await side?.close();
+  });
+
+  it('is refused even in audit mode (its value could not be masked); the same call by SELECT comes back masked', async () => {
+    const s = await wireSession({
+      ...through,
+      host: gw.host,
+      port: gw.port,
+      user: gw.user,
+      password: gw.password,
+    });
+    // A setting written from a masked column: reading it back is masked (masking's setting taint).
+    const wrote = await s.call(
+      frame('Q', "SELECT set_config('fp.copy', token, false) IS NOT NULL FROM fp_secrets"),
+    );
+    const bySelect = await s.call(frame('Q', "SELECT current_setting('fp.copy')"));
+    const currentSetting = await oidOf('pg_catalog.current_setting(text)');
+    const byCall = await s.call(functionCall(currentSetting, [text('fp.copy')], 0));
+    // Near misses: plain built-ins, by OID, text and binary.
+    const md5 = await s.call(functionCall(await oidOf('pg_catalog.md5(text)'), [text('abc')], 0));
+    const abs = await s.call(functionCall(await oidOf('pg_catalog.abs(integer)'), [binary(int32(-42))]));
+    // A user function is refused by masking whichever way it is called (it cannot see inside).
+    const userBySelect = await s.call(frame('Q', 'SELECT fp_token(1)'));
+    const userByCall = await s.call(
+      functionCall(await oidOf('public.fp_token(integer)'), [binary(int32(1))], 0),
+    );
+    s.close();
+    expect(wrote).toMatchObject({ types: 'TDCZ' });
+    expect(bySelect).toMatchObject({ types: 'TDCZ', row: '[masked]' });
+    expect(byCall).toMatchObject({ types: 'EZ', code: '42501' });
+    expect(byCall.message).toMatch(/pg_catalog\.current_setting reads masked data.*call it with SELECT/);
+    expect(md5).toMatchObject({ types: 'VZ', value: Buffer.from('900150983cd24fb0d6963f7d28e17f72') });
+    expect(abs).toMatchObject({ types: 'VZ', value: int32(42) });
+    expect(userBySelect).toMatchObject({ types: 'EZ', code: '42501' });
+    expect(userByCall).toMatchObject({
+      types: 'EZ',
+      code: '42501',
+      message: userBySelect.message?.replace('fp_token', 'public.fp_token'),
+    });
   });
 });

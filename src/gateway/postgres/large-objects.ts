@@ -26,7 +26,11 @@ export function createsLargeObject(schema: string, name: string): boolean {
 
 /** Whether a Query's or Parse's statements create a large object whose OID comes back as their only row. */
 export function sqlCreatesLargeObject(texts: readonly string[] | undefined): boolean {
-  return texts?.length === 1 && SQL_CREATOR.test(texts[0]!);
+  if (texts?.length !== 1) return false;
+  const text = texts[0]!;
+  // Every Query and Execute asks: a substring search keeps the regex off the hot path (a name
+  // in mixed case, `Lo_Creat`, is not followed: unlinking that object stays a finding).
+  return (text.includes('lo_') || text.includes('LO_')) && SQL_CREATOR.test(text);
 }
 
 /** The OID in a result value: four bytes in binary format, decimal digits in text. */
