@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
-  replay: () => import("./replay-3RM26V2U.js"),
+  check: () => import("./check-E3X7LLSX.js"),
+  proxy: () => import("./proxy-P4ENVFIV.js"),
+  replay: () => import("./replay-VUG5BGOD.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-RMAHKZK7.js")
+  demo: () => import("./demo-AW7FJHRO.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

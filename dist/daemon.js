@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-6543I73H.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-AWYUON5K.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-5OQ5HX7J.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-JNPQZOK2.js";
 import {
   defaultPolicy
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-JBFLP7LC.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

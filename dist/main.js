@@ -31,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-ZE6KKMUU.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-5OQ5HX7J.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-JNPQZOK2.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-JBFLP7LC.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

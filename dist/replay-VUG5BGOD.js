@@ -162,7 +162,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-ZHGV6A23.js");
+    const { replayCommand } = await import("./replay-against-EFYPWC4T.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-ZE6KKMUU.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7ZG4H2B.js";
-import "./chunk-EBKQVQOV.js";
+import "./chunk-JNPQZOK2.js";
+import "./chunk-JBFLP7LC.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

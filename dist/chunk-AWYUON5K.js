@@ -20,7 +20,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-5OQ5HX7J.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -58,7 +58,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-JBFLP7LC.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -2201,6 +2201,8 @@ var T = {
   // X
   functionCall: 70,
   // F
+  functionCallResponse: 86,
+  // V
   copyData: 100,
   // d
   copyDone: 99,
@@ -2303,6 +2305,7 @@ function negotiateProtocolVersion(minor, unrecognized) {
     Buffer.concat([int32(PROTOCOL_3_0 + minor), int32(unrecognized.length), ...unrecognized.map(cstr)])
   );
 }
+var FAILING_SQL = "guardrail refused this statement";
 function queryMessage(text) {
   return message(T.query, cstr(text));
 }
@@ -2359,6 +2362,46 @@ function rowsOfTag(tag) {
   if (space < 0) return void 0;
   const n = Number(tag.slice(space + 1));
   return Number.isInteger(n) ? n : void 0;
+}
+function readFunctionCall(buf, start, end2) {
+  let p = start + 5;
+  const need = (n) => p + n <= end2;
+  if (!need(6)) return void 0;
+  const oid = buf.readUInt32BE(p);
+  const nFormats = buf.readInt16BE(p + 4);
+  p += 6;
+  if (nFormats < 0 || !need(2 * nFormats + 2)) return void 0;
+  const codes = [];
+  for (let i = 0; i < nFormats; i++, p += 2) codes.push(buf.readInt16BE(p));
+  const nArgs = buf.readInt16BE(p);
+  p += 2;
+  if (nArgs < 0 || nFormats > 1 && nFormats !== nArgs) return void 0;
+  const formats = [];
+  const args = [];
+  for (let i = 0; i < nArgs; i++) {
+    if (!need(4)) return void 0;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    formats.push(nFormats === 0 ? 0 : codes[nFormats === 1 ? 0 : i] ?? 0);
+    if (len === -1) {
+      args.push(null);
+      continue;
+    }
+    if (len < 0 || !need(len)) return void 0;
+    args.push(buf.subarray(p, p + len));
+    p += len;
+  }
+  if (p + 2 !== end2) return void 0;
+  const resultFormat = buf.readInt16BE(p);
+  if (formats.some((f) => f !== 0 && f !== 1) || resultFormat !== 0 && resultFormat !== 1) return void 0;
+  return { oid, formats, args, resultFormat };
+}
+function readFunctionResult(buf, start, end2) {
+  if (start + 9 > end2) return void 0;
+  const len = buf.readInt32BE(start + 5);
+  if (len === -1) return null;
+  if (len < 0 || start + 9 + len !== end2) return void 0;
+  return buf.subarray(start + 9, end2);
 }
 
 // src/gateway/postgres/reader.ts
@@ -3179,224 +3222,37 @@ function strictFindings(uses) {
   );
 }
 
-// src/gateway/postgres/masking-catalog.ts
-var RELATIONS_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS def,
-       array(SELECT a.attname::text FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols,
-       array(SELECT a.attnum::int FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS nums
-  FROM jsonb_to_recordset($1) AS q(s text, r text)
-  JOIN pg_namespace n ON n.nspname = q.s
-  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.r
- WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')`;
-var FUNCTIONS_SQL = `
-SELECT q.s AS schema, q.f AS name,
-       EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE p.proname = q.f AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                  AND (q.s = '' OR n.nspname = q.s)) AS user_defined
-  FROM jsonb_to_recordset($1) AS q(s text, f text)`;
-var ATTRIBUTES_SQL = `
-SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS table, a.attname AS column
-  FROM jsonb_to_recordset($1) AS q(o int8, a int)
-  LEFT JOIN pg_attribute a ON a.attrelid = q.o::oid AND a.attnum = q.a AND NOT a.attisdropped
-  LEFT JOIN pg_class c ON c.oid = a.attrelid
-  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`;
-var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
-var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
-var QUOTE = "$guardrail_catalog$";
-var MAX_ROUNDS2 = 8;
-var LINEAGE_CACHE = 512;
-var UNSEEN = { kind: "view", columns: [] };
-function schemasOf(setting, user) {
-  const schemas = [];
-  for (const m of setting.matchAll(/\s*("(?:[^"]|"")*"|[^,]+?)\s*(?:,|$)/g)) {
-    const raw = m[1];
-    if (!raw) continue;
-    const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.toLowerCase();
-    schemas.push(name === "$user" ? user : name);
-  }
-  return schemas.includes("pg_catalog") ? schemas : ["pg_catalog", ...schemas];
+// src/gateway/postgres/large-objects.ts
+var CREATORS = /* @__PURE__ */ new Set(["lo_creat", "lo_create", "lo_import", "lo_from_bytea"]);
+var ARG = String.raw`(?:[^()'"$\\/*-]|-(?!-)|\$[0-9]+|'[^'()$\\]*')`;
+var SQL_CREATOR = new RegExp(
+  String.raw`^\s*select\s+(?:pg_catalog\s*\.\s*)?(?:lo_creat|lo_create|lo_import|lo_from_bytea)\s*\((?:${ARG}|\(${ARG}*\))*\)\s*(?:as\s+[a-z_][a-z0-9_]*\s*)?;?\s*$`,
+  "i"
+);
+function createsLargeObject(schema, name) {
+  return schema === "pg_catalog" && CREATORS.has(name);
 }
-var MaskingCatalog = class {
-  constructor(masking, db) {
-    this.masking = masking;
-    this.db = db;
-    this.origins = masking.resolverCache();
-  }
-  masking;
-  db;
-  origins;
-  relations = /* @__PURE__ */ new Map();
-  functions = /* @__PURE__ */ new Map();
-  lineages = /* @__PURE__ */ new Map();
-  /** The role's default search path (current_schemas(true) on the side connection) and name. */
-  defaults;
-  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
-  generation = 0;
-  invalidate() {
-    this.generation++;
-    this.relations.clear();
-    this.functions.clear();
-    this.lineages.clear();
-    this.defaults = void 0;
-    this.origins.invalidate();
-  }
-  /**
-   * Lineage of every statement of `sql` in `session`'s state; a promise only when the catalog
-   * must be read first.
-   */
-  lineage(sql, session = {}) {
-    const cacheable = !session.strict && !session.pathUnknown;
-    const key = `${session.searchPath ?? ""}\0${sql}`;
-    const known = cacheable ? this.lineages.get(key) : void 0;
-    if (known) return known;
-    const first = this.attempt(sql, session);
-    if ("result" in first) return this.remember(cacheable, key, first.result);
-    return this.fetchAndRetry(sql, session, first.misses, 1).then((r) => this.remember(cacheable, key, r));
-  }
-  remember(cacheable, key, result) {
-    if (!cacheable) return result;
-    if (this.lineages.size >= LINEAGE_CACHE) this.lineages.clear();
-    this.lineages.set(key, result);
-    return result;
-  }
-  async fetchAndRetry(sql, session, misses, round) {
-    await this.fetch(misses);
-    const next = this.attempt(sql, session);
-    if ("result" in next) return next.result;
-    if (round >= MAX_ROUNDS2)
-      return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
-    return this.fetchAndRetry(sql, session, next.misses, round + 1);
-  }
-  /** The schemas unqualified names resolve in: the session's reported search_path, else the role's default. */
-  pathOf(session) {
-    if (!this.defaults) return void 0;
-    return session.searchPath === void 0 ? this.defaults.path : schemasOf(session.searchPath, this.defaults.user);
-  }
-  attempt(sql, session) {
-    const misses = { relations: /* @__PURE__ */ new Set(), functions: /* @__PURE__ */ new Set(), path: false };
-    const path = this.pathOf(session);
-    const strict = session.strict === true;
-    let pathUsed = false;
-    const self = this;
-    const catalog = {
-      get searchPath() {
-        pathUsed = true;
-        if (path) return path;
-        misses.path = true;
-        return [];
-      },
-      relation(schema, name) {
-        const key = `${schema}.${name}`;
-        const r = self.relations.get(key);
-        if (r === void 0) misses.relations.add(JSON.stringify([schema, name]));
-        if (r === null && strict) {
-          const later = path?.includes(schema) ? path.slice(path.indexOf(schema) + 1) : [];
-          if (later.some((s) => self.relations.get(`${s}.${name}`) !== null)) {
-            for (const s of later)
-              if (!self.relations.has(`${s}.${name}`)) misses.relations.add(JSON.stringify([s, name]));
-            return void 0;
-          }
-          return UNSEEN;
-        }
-        return r ?? void 0;
-      },
-      isUserFunction(name, schema) {
-        const key = `${schema ?? ""}.${name}`;
-        const f = self.functions.get(key);
-        if (f === void 0) misses.functions.add(JSON.stringify([schema ?? "", name]));
-        return f ?? false;
-      }
-    };
-    const result = this.masking.maskedOutputs(sql, catalog);
-    if (misses.path || misses.relations.size > 0 || misses.functions.size > 0) return { misses };
-    if (pathUsed && session.pathUnknown && !result.refuse) {
-      return {
-        result: {
-          refuse: true,
-          reason: "the session changed its search_path (or role) and the server does not report it: qualify relation names with their schema"
-        }
-      };
-    }
-    return { result };
-  }
-  async fetch(misses) {
-    const generation = this.generation;
-    const pairs = (set) => [...set].map((s) => JSON.parse(s));
-    const [path, relations, functions] = await Promise.all([
-      misses.path ? this.read(DEFAULTS_SQL) : void 0,
-      misses.relations.size ? this.read(
-        RELATIONS_SQL,
-        pairs(misses.relations).map(([s, r]) => ({ s, r }))
-      ) : void 0,
-      misses.functions.size ? this.read(
-        FUNCTIONS_SQL,
-        pairs(misses.functions).map(([s, f]) => ({ s, f }))
-      ) : void 0
-    ]);
-    if (generation !== this.generation) return;
-    if (path?.[0]) this.defaults = { path: path[0].path, user: path[0].user };
-    for (const key of misses.relations) {
-      const [schema, name] = JSON.parse(key);
-      this.relations.set(`${schema}.${name}`, null);
-    }
-    for (const r of relations ?? []) {
-      const schema = r.schema;
-      const table = r.name;
-      const cols = r.cols;
-      const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
-      this.relations.set(`${schema}.${table}`, {
-        kind,
-        columns: cols,
-        ...typeof r.def === "string" ? { definition: r.def } : {}
-      });
-      const oid = Number(r.oid);
-      r.nums.forEach((attnum, i) => {
-        this.origins.set(oid, attnum, { schema, table, column: cols[i] });
-      });
-    }
-    for (const r of functions ?? []) {
-      this.functions.set(`${r.schema}.${r.name}`, r.user_defined === true);
-    }
-  }
-  /**
-   * Runs one catalog query under LIMITS, its input ($1) inlined as a dollar-quoted jsonb literal:
-   * parameters would need the extended protocol, which takes one statement only.
-   */
-  async read(sql, input) {
-    const json = JSON.stringify(input ?? null);
-    if (json.includes(QUOTE)) throw new Error("a name in the statement cannot be looked up in the catalog");
-    const text = LIMITS + sql.replace("$1", `${QUOTE}${json}${QUOTE}::jsonb`);
-    const results = await this.db.query(text);
-    return (Array.isArray(results) ? results.at(-1) : results).rows;
-  }
-  /** Fills the origin cache for the (table OID, attnum) pairs a RowDescription named. */
-  async resolve(missing) {
-    const generation = this.generation;
-    const rows = await this.read(
-      ATTRIBUTES_SQL,
-      missing.map((m) => ({ o: m.tableOid, a: m.attnum }))
-    );
-    if (generation !== this.generation) return;
-    for (const r of rows) {
-      this.origins.set(
-        Number(r.oid),
-        Number(r.attnum),
-        r.column == null ? null : { schema: r.schema, table: r.table, column: r.column }
-      );
-    }
-  }
-};
-var CATALOG_NEUTRAL = /^(?:select|insert|update|delete|merge|copy|values|table|with|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|prepare|execute|deallocate|listen|unlisten|notify|lock|declare|discard|checkpoint|analyze|vacuum|reset|set\s+(?!search_path|schema|role|session))\b/i;
-function changesCatalog(text) {
-  const body2 = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "").replace(/^\(+\s*/, "");
-  return !CATALOG_NEUTRAL.test(body2);
+function sqlCreatesLargeObject(texts) {
+  if (texts?.length !== 1) return false;
+  const text = texts[0];
+  return (text.includes("lo_") || text.includes("LO_")) && SQL_CREATOR.test(text);
 }
-var SESSION_PATH = /search_path|\brole\b|session_authorization|session\s+authorization|\bdiscard\b|\breset\s+all\b/i;
-function changesSessionPath(text) {
-  return SESSION_PATH.test(text);
+function oidOf(value, binary) {
+  if (binary) return value.length === 4 ? value.readUInt32BE(0) : void 0;
+  const text = value.toString("latin1");
+  return /^[0-9]{1,10}$/.test(text) && Number(text) <= 4294967295 ? Number(text) : void 0;
+}
+function rememberLargeObject(ctx, value, binary) {
+  if (!value) return;
+  const oid = oidOf(value, binary);
+  if (oid === void 0 || oid === 0) return;
+  (ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
+}
+function onlyColumn(buf, start, end2) {
+  if (start + 11 > end2 || buf.readInt16BE(start + 5) !== 1) return void 0;
+  const len = buf.readInt32BE(start + 7);
+  if (len < 0 || start + 11 + len !== end2) return void 0;
+  return buf.subarray(start + 11, end2);
 }
 
 // src/gateway/postgres/replies.ts
@@ -3823,6 +3679,7 @@ var EXECUTE = 4;
 var CLOSE = 5;
 var SYNC = 6;
 var INTERNAL = 7;
+var FUNCTION = 8;
 var Entry = class {
   constructor(kind, stmt, refusal, facts, portal, describes) {
     this.kind = kind;
@@ -3833,6 +3690,7 @@ var Entry = class {
     this.texts = facts?.texts;
     this.changesCatalog = facts?.changesCatalog;
     this.steps = facts?.steps;
+    this.newLargeObject = facts?.createsLargeObject ?? (sqlCreatesLargeObject(facts?.texts) ? "row" : void 0);
     this.portal = portal;
     this.describes = describes;
   }
@@ -3852,6 +3710,8 @@ var Entry = class {
   texts;
   changesCatalog;
   steps;
+  /** Its result is the OID of a large object it creates (see large-objects.ts). */
+  newLargeObject;
   portal;
   /** DESCRIBE: what the RowDescription describes. */
   describes;
@@ -3904,7 +3764,7 @@ var Replies = class {
   get batchClosed() {
     const last = this.queue[this.queue.length - 1];
     if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC;
+    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC || last?.kind === FUNCTION;
   }
   /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
   whenIdle(fn) {
@@ -4025,6 +3885,19 @@ var Replies = class {
         this.copyIn = true;
         this.dry?.resumeClient();
         return FORWARD;
+      case T.functionCallResponse: {
+        const e = this.peek();
+        if (e?.kind === FUNCTION) {
+          e.tag = "FUNCTION CALL";
+          if (e.newLargeObject)
+            rememberLargeObject(
+              this.session.analysisContext,
+              readFunctionResult(buf, start, end2),
+              e.newLargeObject === "binary"
+            );
+        }
+        return FORWARD;
+      }
       case T.parameterStatus: {
         const name = readCString(buf, start + 5, end2);
         this.state.parameter(name.value, readCString(buf, name.next, end2).value);
@@ -4066,13 +3939,19 @@ var Replies = class {
   rows(buf, start, end2) {
     const e = this.peek();
     if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
+    if (e.newLargeObject === "row")
+      rememberLargeObject(
+        this.session.analysisContext,
+        onlyColumn(buf, start, end2),
+        e.kind === EXECUTE && formatOf(e.portal?.formats ?? [], 0) === 1
+      );
     return this.results.dataRow(e, buf, start, end2);
   }
   error(buf, start, end2) {
     const e = this.peek();
     const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
     if (!e) return pass;
-    if (e.kind === QUERY3) {
+    if (e.kind === QUERY3 || e.kind === FUNCTION) {
       if (e.refusal) return this.replace(e);
       const f2 = readErrorFields(buf, start + 5, end2);
       e.error = { code: f2.code, message: recordedText(e, f2) };
@@ -4108,7 +3987,7 @@ var Replies = class {
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3) {
+      if (e.kind === QUERY3 || e.kind === FUNCTION) {
         this.finish(e);
         break;
       }
@@ -4127,7 +4006,7 @@ var Replies = class {
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
   abandon(reason) {
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3 || e.kind === EXECUTE) {
+      if (e.kind === QUERY3 || e.kind === EXECUTE || e.kind === FUNCTION) {
         e.error = { code: "08006", message: reason };
         this.finish(e);
       }
@@ -4142,14 +4021,389 @@ function withDetail(f) {
 DETAIL: ${f.detail}` : f.message;
 }
 
-// src/gateway/postgres/frontend.ts
-var FAILING_SQL = "guardrail refused this statement";
+// src/gateway/postgres/fast-path.ts
 var REFUSED = "42501";
+var BOOL = 16;
+var BYTEA = 17;
+var INT8 = 20;
+var INT2 = 21;
+var INT4 = 23;
+var OID = 26;
+var TEXTUAL2 = /* @__PURE__ */ new Set([18, 19, 25, 1042, 1043]);
+var INTEGERS = /* @__PURE__ */ new Set([INT8, INT2, INT4, OID]);
+var KINDS = { p: "procedure", a: "aggregate", w: "window function" };
+var FastPath = class {
+  constructor(session, replies, oids, link, hooks) {
+    this.session = session;
+    this.replies = replies;
+    this.oids = oids;
+    this.link = link;
+    this.hooks = hooks;
+  }
+  session;
+  replies;
+  oids;
+  link;
+  hooks;
+  /** One FunctionCall message [start, end). */
+  call(buf, start, end2) {
+    const call = readFunctionCall(buf, start, end2);
+    if (!call) {
+      this.link.fatal("malformed FunctionCall message", "08P01");
+      return DROP;
+    }
+    if (!this.oids) return this.refuse("fast-path function calls need the side connection to be judged");
+    const known = this.oids.cached(call.oid);
+    if (known) return this.judge(known, call, buf, start, end2);
+    const original = Buffer.from(buf.subarray(start, end2));
+    const copy = readFunctionCall(original, 0, original.length);
+    this.hooks.hold();
+    this.oids.resolve(call.oid).then(
+      (identity) => this.later(
+        original,
+        () => identity ? this.judge(identity, copy, original, 0, original.length) : this.refuse(
+          `fast-path call of function OID ${call.oid} refused: no committed function has that OID (a function created in the open transaction cannot be called by OID through the gateway)`
+        )
+      ),
+      (err) => this.later(
+        original,
+        () => this.refuse(
+          `fast-path call of function OID ${call.oid} refused: the catalog could not be read: ${err.message}`
+        )
+      )
+    );
+    return STOP;
+  }
+  /** Acts on a decision reached after the client was held, then reads the client again. */
+  later(original, decide2) {
+    try {
+      const d = decide2();
+      if (d === FORWARD) this.link.send(original);
+      else if (typeof d !== "number") this.link.send(d);
+    } catch (err) {
+      this.link.fatal(`gateway error: ${err.message}`, "XX000");
+      return;
+    }
+    this.hooks.release();
+  }
+  /** A call refused before it could be judged: the client gets an error, the server runs nothing. */
+  refuse(message2) {
+    this.session.notice("ERROR", REFUSED, message2);
+    this.replies.expect(QUERY3, void 0, errorResponse(REFUSED, `guardrail: ${message2}`));
+    return queryMessage(FAILING_SQL);
+  }
+  judge(f, call, buf, start, end2) {
+    const name = `${f.schema}.${f.name}`;
+    if (f.kind !== "f")
+      return this.refuse(
+        `fast-path call of ${name} refused: a ${KINDS[f.kind] ?? f.kind} is not a plain function`
+      );
+    const equivalent = this.equivalent(f, call);
+    if (typeof equivalent === "string")
+      return this.refuse(`fast-path call of ${name} refused: ${equivalent}`);
+    const params2 = equivalent.params.length > 0 ? equivalent.params : void 0;
+    return this.hooks.judge(equivalent.text, params2, buf, start, end2, (j, facts) => {
+      if (j.forward && facts.lineage?.some((l) => l?.tainted || l?.anyMasked || l?.maskAll))
+        j = {
+          ...j,
+          forward: false,
+          refusal: `guardrail: ${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`
+        };
+      if (!j.forward) {
+        this.replies.expect(QUERY3, j.statement.id, this.hooks.refusal(j));
+        return queryMessage(FAILING_SQL);
+      }
+      const creates = createsLargeObject(f.schema, f.name);
+      this.replies.expect(
+        FUNCTION,
+        j.statement.id,
+        void 0,
+        creates ? { ...facts, createsLargeObject: call.resultFormat === 1 ? "binary" : "text" } : facts
+      );
+      return FORWARD;
+    });
+  }
+  /** The call as SQL, or why it cannot be read as the server will read it. */
+  equivalent(f, call) {
+    const args = [];
+    const params2 = [];
+    for (let i = 0; i < call.args.length; i++) {
+      const value = call.args[i];
+      const type = f.argTypes[i];
+      const typeName = f.argTypeNames[i];
+      const cast = typeName === void 0 ? "" : `::${typeName}`;
+      if (value === null) {
+        args.push(`NULL${cast}`);
+        continue;
+      }
+      const binary = call.formats[i] === 1;
+      const inline = type === BYTEA ? void 0 : this.literal(value, type, binary);
+      if (inline === void 0) {
+        params2.push(`<${type === BYTEA ? "bytea" : "binary"} ${value.length} bytes>`);
+        args.push(`$${params2.length}${cast}`);
+      } else if (typeof inline === "object") return inline.error;
+      else args.push(INTEGERS.has(type) && /^-?[0-9]+$/.test(inline) ? inline : `${quote(inline)}${cast}`);
+    }
+    return { text: `SELECT ${identifier(f.schema)}.${identifier(f.name)}(${args.join(", ")})`, params: params2 };
+  }
+  /**
+   * The value as the server will read it (its text), undefined when it is data to keep out of
+   * the SQL (an unknown binary form), or an error when its bytes cannot be read.
+   */
+  literal(value, type, binary) {
+    if (binary) {
+      if (type === INT2 && value.length === 2) return String(value.readInt16BE(0));
+      if (type === INT4 && value.length === 4) return String(value.readInt32BE(0));
+      if (type === INT8 && value.length === 8) return String(value.readBigInt64BE(0));
+      if (type === OID && value.length === 4) return String(value.readUInt32BE(0));
+      if (type === BOOL && value.length === 1) return value[0] ? "true" : "false";
+      if (type === void 0 || !TEXTUAL2.has(type)) return void 0;
+    }
+    if (this.replies.pending > 0 && highBytes(value, 0, value.length))
+      return {
+        error: "an earlier message may have changed client_encoding, so non-ASCII text cannot be read until the server confirms it"
+      };
+    const d = this.replies.state.decode(value, 0, value.length);
+    if (!("text" in d)) return { error: d.error };
+    if (d.text.includes("\0")) return { error: "a text argument holds a NUL character" };
+    return d.text;
+  }
+};
+function quote(s) {
+  const q = s.replaceAll("'", "''");
+  return s.includes("\\") ? `E'${q.replaceAll("\\", "\\\\")}'` : `'${q}'`;
+}
+function identifier(name) {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+// src/gateway/postgres/masking-catalog.ts
+var RELATIONS_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS def,
+       array(SELECT a.attname::text FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols,
+       array(SELECT a.attnum::int FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS nums
+  FROM jsonb_to_recordset($1) AS q(s text, r text)
+  JOIN pg_namespace n ON n.nspname = q.s
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.r
+ WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')`;
+var FUNCTIONS_SQL = `
+SELECT q.s AS schema, q.f AS name,
+       EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE p.proname = q.f AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND (q.s = '' OR n.nspname = q.s)) AS user_defined
+  FROM jsonb_to_recordset($1) AS q(s text, f text)`;
+var ATTRIBUTES_SQL = `
+SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS table, a.attname AS column
+  FROM jsonb_to_recordset($1) AS q(o int8, a int)
+  LEFT JOIN pg_attribute a ON a.attrelid = q.o::oid AND a.attnum = q.a AND NOT a.attisdropped
+  LEFT JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`;
+var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
+var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE = "$guardrail_catalog$";
+var MAX_ROUNDS2 = 8;
+var LINEAGE_CACHE = 512;
+var UNSEEN = { kind: "view", columns: [] };
+function schemasOf(setting, user) {
+  const schemas = [];
+  for (const m of setting.matchAll(/\s*("(?:[^"]|"")*"|[^,]+?)\s*(?:,|$)/g)) {
+    const raw = m[1];
+    if (!raw) continue;
+    const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.toLowerCase();
+    schemas.push(name === "$user" ? user : name);
+  }
+  return schemas.includes("pg_catalog") ? schemas : ["pg_catalog", ...schemas];
+}
+var MaskingCatalog = class {
+  constructor(masking, db) {
+    this.masking = masking;
+    this.db = db;
+    this.origins = masking.resolverCache();
+  }
+  masking;
+  db;
+  origins;
+  relations = /* @__PURE__ */ new Map();
+  functions = /* @__PURE__ */ new Map();
+  lineages = /* @__PURE__ */ new Map();
+  /** The role's default search path (current_schemas(true) on the side connection) and name. */
+  defaults;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  invalidate() {
+    this.generation++;
+    this.relations.clear();
+    this.functions.clear();
+    this.lineages.clear();
+    this.defaults = void 0;
+    this.origins.invalidate();
+  }
+  /**
+   * Lineage of every statement of `sql` in `session`'s state; a promise only when the catalog
+   * must be read first.
+   */
+  lineage(sql, session = {}) {
+    const cacheable = !session.strict && !session.pathUnknown;
+    const key = `${session.searchPath ?? ""}\0${sql}`;
+    const known = cacheable ? this.lineages.get(key) : void 0;
+    if (known) return known;
+    const first = this.attempt(sql, session);
+    if ("result" in first) return this.remember(cacheable, key, first.result);
+    return this.fetchAndRetry(sql, session, first.misses, 1).then((r) => this.remember(cacheable, key, r));
+  }
+  remember(cacheable, key, result) {
+    if (!cacheable) return result;
+    if (this.lineages.size >= LINEAGE_CACHE) this.lineages.clear();
+    this.lineages.set(key, result);
+    return result;
+  }
+  async fetchAndRetry(sql, session, misses, round) {
+    await this.fetch(misses);
+    const next = this.attempt(sql, session);
+    if ("result" in next) return next.result;
+    if (round >= MAX_ROUNDS2)
+      return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
+    return this.fetchAndRetry(sql, session, next.misses, round + 1);
+  }
+  /** The schemas unqualified names resolve in: the session's reported search_path, else the role's default. */
+  pathOf(session) {
+    if (!this.defaults) return void 0;
+    return session.searchPath === void 0 ? this.defaults.path : schemasOf(session.searchPath, this.defaults.user);
+  }
+  attempt(sql, session) {
+    const misses = { relations: /* @__PURE__ */ new Set(), functions: /* @__PURE__ */ new Set(), path: false };
+    const path = this.pathOf(session);
+    const strict = session.strict === true;
+    let pathUsed = false;
+    const self = this;
+    const catalog = {
+      get searchPath() {
+        pathUsed = true;
+        if (path) return path;
+        misses.path = true;
+        return [];
+      },
+      relation(schema, name) {
+        const key = `${schema}.${name}`;
+        const r = self.relations.get(key);
+        if (r === void 0) misses.relations.add(JSON.stringify([schema, name]));
+        if (r === null && strict) {
+          const later = path?.includes(schema) ? path.slice(path.indexOf(schema) + 1) : [];
+          if (later.some((s) => self.relations.get(`${s}.${name}`) !== null)) {
+            for (const s of later)
+              if (!self.relations.has(`${s}.${name}`)) misses.relations.add(JSON.stringify([s, name]));
+            return void 0;
+          }
+          return UNSEEN;
+        }
+        return r ?? void 0;
+      },
+      isUserFunction(name, schema) {
+        const key = `${schema ?? ""}.${name}`;
+        const f = self.functions.get(key);
+        if (f === void 0) misses.functions.add(JSON.stringify([schema ?? "", name]));
+        return f ?? false;
+      }
+    };
+    const result = this.masking.maskedOutputs(sql, catalog);
+    if (misses.path || misses.relations.size > 0 || misses.functions.size > 0) return { misses };
+    if (pathUsed && session.pathUnknown && !result.refuse) {
+      return {
+        result: {
+          refuse: true,
+          reason: "the session changed its search_path (or role) and the server does not report it: qualify relation names with their schema"
+        }
+      };
+    }
+    return { result };
+  }
+  async fetch(misses) {
+    const generation = this.generation;
+    const pairs = (set) => [...set].map((s) => JSON.parse(s));
+    const [path, relations, functions] = await Promise.all([
+      misses.path ? this.read(DEFAULTS_SQL) : void 0,
+      misses.relations.size ? this.read(
+        RELATIONS_SQL,
+        pairs(misses.relations).map(([s, r]) => ({ s, r }))
+      ) : void 0,
+      misses.functions.size ? this.read(
+        FUNCTIONS_SQL,
+        pairs(misses.functions).map(([s, f]) => ({ s, f }))
+      ) : void 0
+    ]);
+    if (generation !== this.generation) return;
+    if (path?.[0]) this.defaults = { path: path[0].path, user: path[0].user };
+    for (const key of misses.relations) {
+      const [schema, name] = JSON.parse(key);
+      this.relations.set(`${schema}.${name}`, null);
+    }
+    for (const r of relations ?? []) {
+      const schema = r.schema;
+      const table = r.name;
+      const cols = r.cols;
+      const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
+      this.relations.set(`${schema}.${table}`, {
+        kind,
+        columns: cols,
+        ...typeof r.def === "string" ? { definition: r.def } : {}
+      });
+      const oid = Number(r.oid);
+      r.nums.forEach((attnum, i) => {
+        this.origins.set(oid, attnum, { schema, table, column: cols[i] });
+      });
+    }
+    for (const r of functions ?? []) {
+      this.functions.set(`${r.schema}.${r.name}`, r.user_defined === true);
+    }
+  }
+  /**
+   * Runs one catalog query under LIMITS, its input ($1) inlined as a dollar-quoted jsonb literal:
+   * parameters would need the extended protocol, which takes one statement only.
+   */
+  async read(sql, input) {
+    const json = JSON.stringify(input ?? null);
+    if (json.includes(QUOTE)) throw new Error("a name in the statement cannot be looked up in the catalog");
+    const text = LIMITS + sql.replace("$1", `${QUOTE}${json}${QUOTE}::jsonb`);
+    const results = await this.db.query(text);
+    return (Array.isArray(results) ? results.at(-1) : results).rows;
+  }
+  /** Fills the origin cache for the (table OID, attnum) pairs a RowDescription named. */
+  async resolve(missing) {
+    const generation = this.generation;
+    const rows = await this.read(
+      ATTRIBUTES_SQL,
+      missing.map((m) => ({ o: m.tableOid, a: m.attnum }))
+    );
+    if (generation !== this.generation) return;
+    for (const r of rows) {
+      this.origins.set(
+        Number(r.oid),
+        Number(r.attnum),
+        r.column == null ? null : { schema: r.schema, table: r.table, column: r.column }
+      );
+    }
+  }
+};
+var CATALOG_NEUTRAL = /^(?:select|insert|update|delete|merge|copy|values|table|with|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|prepare|execute|deallocate|listen|unlisten|notify|lock|declare|discard|checkpoint|analyze|vacuum|reset|set\s+(?!search_path|schema|role|session))\b/i;
+function changesCatalog(text) {
+  const body2 = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "").replace(/^\(+\s*/, "");
+  return !CATALOG_NEUTRAL.test(body2);
+}
+var SESSION_PATH = /search_path|\brole\b|session_authorization|session\s+authorization|\bdiscard\b|\breset\s+all\b/i;
+function changesSessionPath(text) {
+  return SESSION_PATH.test(text);
+}
+
+// src/gateway/postgres/frontend.ts
+var REFUSED2 = "42501";
 var COPY = /^\s*copy\b/i;
 var PARAM_PREVIEW = 1024;
 var NO_FACTS = Object.freeze({});
 var Frontend = class {
-  constructor(session, replies, prepared, hooks, masking, dryRun) {
+  constructor(session, replies, prepared, hooks, masking, dryRun, functions) {
     this.session = session;
     this.replies = replies;
     this.prepared = prepared;
@@ -4157,6 +4411,12 @@ var Frontend = class {
     this.masking = masking;
     this.dryRun = dryRun;
     this.pathChanged = masking?.pathChanged === true;
+    this.fastPath = new FastPath(session, replies, functions, hooks, {
+      judge: (text, params2, ...rest) => this.judge(text, "fast-path", params2, ...rest),
+      refusal: (j) => this.refuse(j),
+      hold: () => this.block(),
+      release: () => this.unblock()
+    });
   }
   session;
   replies;
@@ -4170,6 +4430,7 @@ var Frontend = class {
   pathChanged;
   /** Settings written by statements that read masked data: reading them back is masked. */
   settings = new SettingTaint();
+  fastPath;
   /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
   holds = 0;
   awaitingReady = false;
@@ -4289,13 +4550,7 @@ var Frontend = class {
       case T.copyFail:
         return FORWARD;
       case T.functionCall:
-        this.session.notice("ERROR", REFUSED, "fast-path function call refused");
-        this.replies.expect(
-          QUERY3,
-          void 0,
-          errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
-        );
-        return queryMessage(FAILING_SQL);
+        return this.fastPath.call(buf, start, end2);
       default:
         this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, "08P01");
         return DROP;
@@ -4449,7 +4704,7 @@ var Frontend = class {
   }
   refuse(j) {
     const server = j.serverError;
-    const code = server?.code ?? REFUSED;
+    const code = server?.code ?? REFUSED2;
     const message2 = server?.message ?? j.refusal ?? "guardrail: statement refused";
     try {
       this.session.result(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
@@ -4554,6 +4809,46 @@ function nextBindParams(buf, pos, statement) {
   }
   return params2;
 }
+
+// src/gateway/postgres/function-oids.ts
+var LOOKUP = `
+SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind,
+       ARRAY(SELECT t::int8 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY i) AS types,
+       ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY i) AS type_names
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.oid = $1::oid`;
+var FunctionOids = class {
+  constructor(catalog) {
+    this.catalog = catalog;
+  }
+  catalog;
+  known = /* @__PURE__ */ new Map();
+  /** The cached identity, when this connection has resolved the OID before. */
+  cached(oid) {
+    return this.known.get(oid);
+  }
+  /**
+   * Reads the function from the catalog: undefined when no committed function has this OID (the
+   * side connection does not see functions created in the session's open transaction).
+   */
+  async resolve(oid) {
+    const hit = this.known.get(oid);
+    if (hit) return hit;
+    const { rows } = await this.catalog.query(LOOKUP, [String(oid)]);
+    const row = rows[0];
+    if (!row) return void 0;
+    const identity = {
+      schema: row.schema,
+      name: row.name,
+      kind: row.kind,
+      argTypes: row.types.map(Number),
+      argTypeNames: row.type_names
+    };
+    this.known.set(oid, identity);
+    return identity;
+  }
+};
 
 // src/gateway/postgres/startup.ts
 import { TLSSocket } from "node:tls";
@@ -5059,7 +5354,8 @@ var Link = class {
         }
       },
       s.masking ? { ...s.masking.catalog ? { catalog: s.masking.catalog } : {}, pathChanged } : void 0,
-      dryRun
+      dryRun,
+      s.catalog ? new FunctionOids(s.catalog) : void 0
     );
     const relay = frontend;
     this.fromClient = new Framer({
@@ -5226,6 +5522,7 @@ async function startPostgresGateway(options) {
     startupTimeoutMs: options.startupTimeoutMs ?? 3e4,
     cancels: new CancelKeys(),
     ...tls.context ? { tls: tls.context } : {},
+    ...options.catalog ? { catalog: options.catalog } : {},
     ...masking ? {
       masking: {
         masking,

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-6543I73H.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-AWYUON5K.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-5OQ5HX7J.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";
@@ -22,10 +22,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-I7ZG4H2B.js";
+} from "./chunk-JNPQZOK2.js";
 import {
   defaultPolicy
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-JBFLP7LC.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

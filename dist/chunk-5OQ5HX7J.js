@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-JBFLP7LC.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
