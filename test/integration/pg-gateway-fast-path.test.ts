@@ -186,7 +186,15 @@ conn.close()
     const refused = await c.query(`SELECT lo_unlink(${foreign!.oid})`).catch((e: pg.DatabaseError) => e.code);
     const { rows } = await c.query<{ oid: number }>('SELECT lo_creat(-1) AS oid');
     const own = await c.query(`SELECT lo_unlink(${rows[0]!.oid}) AS ok`);
+    // Made in a transaction that was rolled back: the OID is free again, and another session takes it.
+    await c.query('BEGIN');
+    const undone = (await c.query<{ oid: number }>('SELECT lo_creat(-1) AS oid')).rows[0]!.oid;
+    await c.query('ROLLBACK');
+    await db.query('SELECT lo_create($1)', [undone]);
+    const retaken = await c.query(`SELECT lo_unlink(${undone})`).catch((e: pg.DatabaseError) => e.code);
     await c.end();
+    expect(retaken).toBe('42501');
+    expect(await largeObjectExists(undone)).toBe(true);
     expect(refused).toBe('42501');
     expect(own.rows).toEqual([{ ok: 1 }]);
     expect(await largeObjectExists(foreign!.oid)).toBe(true);

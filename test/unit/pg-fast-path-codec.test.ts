@@ -1,7 +1,12 @@
 // The FunctionCall decoder and the SQL forms whose one row is a new large object's OID.
 import { describe, expect, it } from 'vitest';
 import { readFunctionCall, readFunctionResult } from '../../src/gateway/postgres/codec.js';
-import { onlyColumn, sqlCreatesLargeObject } from '../../src/gateway/postgres/large-objects.js';
+import {
+  OwnLargeObjects,
+  onlyColumn,
+  sqlCreatesLargeObject,
+} from '../../src/gateway/postgres/large-objects.js';
+import type { AnalysisContext } from '../../src/sql/types.js';
 import { frame } from '../support/pg-wire.js';
 
 const int16 = (...ns: number[]) => Buffer.from(ns.flatMap((n) => [(n >> 8) & 0xff, n & 0xff]));
@@ -89,5 +94,39 @@ describe('SQL that creates a large object and returns only its OID', () => {
     expect(onlyColumn(row, 0, row.length)?.toString()).toBe('16400');
     const two = frame('D', int16(2), int32(1), Buffer.from('1'), int32(1), Buffer.from('2'));
     expect(onlyColumn(two, 0, two.length)).toBeUndefined();
+  });
+});
+
+describe("the session's own large objects", () => {
+  const oid = (n: number) => Buffer.from(String(n));
+
+  it('are what the server answered, binary or text; 0 and malformed values are not', () => {
+    const ctx: AnalysisContext = { dialect: 'postgres' };
+    const own = new OwnLargeObjects(ctx);
+    own.created(oid(16400), false);
+    own.created(int32(16401), true);
+    own.created(oid(0), false);
+    own.created(Buffer.from('16402x'), false);
+    own.created(null, false);
+    expect([...(ctx.largeObjects ?? [])]).toEqual([16400, 16401]);
+  });
+
+  it('stay after a commit, and are forgotten when their transaction ends in an error or a ROLLBACK', () => {
+    const ctx: AnalysisContext = { dialect: 'postgres' };
+    const own = new OwnLargeObjects(ctx);
+    own.created(oid(1), false);
+    own.ready(false);
+    own.ready(true);
+    own.created(oid(2), false);
+    own.undo();
+    own.ready(false);
+    expect([...(ctx.largeObjects ?? [])]).toEqual([1, 2]);
+    own.ready(true);
+    expect([...(ctx.largeObjects ?? [])]).toEqual([1]);
+    // An error before anything was pending undoes nothing made later.
+    own.undo();
+    own.created(oid(3), false);
+    own.ready(true);
+    expect([...(ctx.largeObjects ?? [])]).toEqual([1, 3]);
   });
 });

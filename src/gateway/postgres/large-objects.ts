@@ -40,17 +40,41 @@ function oidOf(value: Buffer, binary: boolean): number | undefined {
   return /^[0-9]{1,10}$/.test(text) && Number(text) <= 0xffffffff ? Number(text) : undefined;
 }
 
-/** Records the OID a creating call returned (a FunctionCallResponse value, or a one-column DataRow's). */
-export function rememberLargeObject(
-  ctx: AnalysisContext,
-  value: Buffer | null | undefined,
-  binary: boolean,
-): void {
-  if (!value) return;
-  const oid = oidOf(value, binary);
-  // lo_creat answers 0 (InvalidOid) only on failure; it names no object.
-  if (oid === undefined || oid === 0) return;
-  (ctx.largeObjects ??= new Set()).add(oid);
+/**
+ * The session's own large objects, kept in the analysis context. An object is the session's once
+ * the server answers with its OID; it stops being so when the transaction that made it is rolled
+ * back (after an error or a ROLLBACK, by the next ReadyForQuery outside a transaction block), so
+ * its OID, free again, cannot be taken by another session's `lo_create(<oid>)` and unlinked here.
+ */
+export class OwnLargeObjects {
+  /** Created since the session was last idle outside a transaction block. */
+  private pending: number[] = [];
+  private undone = false;
+
+  constructor(private readonly ctx: AnalysisContext) {}
+
+  /** A creating call returned `value` (a FunctionCallResponse's, or a one-column DataRow's). */
+  created(value: Buffer | null | undefined, binary: boolean): void {
+    if (!value) return;
+    const oid = oidOf(value, binary);
+    // lo_creat answers 0 (InvalidOid) only on failure; it names no object.
+    if (oid === undefined || oid === 0) return;
+    (this.ctx.largeObjects ??= new Set()).add(oid);
+    this.pending.push(oid);
+  }
+
+  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  undo(): void {
+    if (this.pending.length > 0) this.undone = true;
+  }
+
+  /** A ReadyForQuery: `idle` outside a transaction block, where what is pending is settled. */
+  ready(idle: boolean): void {
+    if (!idle || this.pending.length === 0) return;
+    if (this.undone) for (const oid of this.pending) this.ctx.largeObjects?.delete(oid);
+    this.pending = [];
+    this.undone = false;
+  }
 }
 
 /** The only column of a DataRow [start, end), or undefined when the row has another shape. */

@@ -18,7 +18,7 @@ import {
 } from './codec.js';
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
-import { onlyColumn, rememberLargeObject, sqlCreatesLargeObject } from './large-objects.js';
+import { OwnLargeObjects, onlyColumn, sqlCreatesLargeObject } from './large-objects.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
   type Portal,
@@ -152,6 +152,7 @@ export class Replies {
   copyIn = false;
   private readonly results: ResultMasker | undefined;
   private readonly catalog: MaskingCatalog | undefined;
+  private readonly largeObjects: OwnLargeObjects;
 
   constructor(
     private readonly session: Session,
@@ -162,6 +163,7 @@ export class Replies {
     this.results = masking ? new ResultMasker(session, masking) : undefined;
     this.catalog = masking?.catalog;
     session.analysisContext.postgres = this.state;
+    this.largeObjects = new OwnLargeObjects(session.analysisContext);
   }
 
   /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
@@ -273,6 +275,7 @@ export class Replies {
           if (e.kind === EXECUTE) this.finish(this.shift()!);
         }
         if (tag === 'DISCARD ALL' || tag === 'DEALLOCATE ALL') this.prepared.clear();
+        else if (tag === 'ROLLBACK') this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:
@@ -301,6 +304,7 @@ export class Replies {
         return FORWARD;
       }
       case T.error: {
+        this.largeObjects.undo();
         // A withheld result already got its error: the client gets one per statement.
         const withheld = this.results?.end(this.peek()) === true;
         const d = this.error(buf, start, end);
@@ -319,11 +323,7 @@ export class Replies {
         if (e?.kind === FUNCTION) {
           e.tag = 'FUNCTION CALL';
           if (e.newLargeObject)
-            rememberLargeObject(
-              this.session.analysisContext,
-              readFunctionResult(buf, start, end),
-              e.newLargeObject === 'binary',
-            );
+            this.largeObjects.created(readFunctionResult(buf, start, end), e.newLargeObject === 'binary');
         }
         return FORWARD;
       }
@@ -372,8 +372,7 @@ export class Replies {
     const e = this.peek();
     if (!e || (e.kind !== QUERY && e.kind !== EXECUTE)) return FORWARD;
     if (e.newLargeObject === 'row')
-      rememberLargeObject(
-        this.session.analysisContext,
+      this.largeObjects.created(
         onlyColumn(buf, start, end),
         e.kind === EXECUTE && formatOf(e.portal?.formats ?? [], 0) === 1,
       );
@@ -423,6 +422,7 @@ export class Replies {
     if (upstream === 0x49 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
+    this.largeObjects.ready(status === 0x49);
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY || e.kind === FUNCTION) {
         this.finish(e);
