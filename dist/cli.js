@@ -16,10 +16,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-E3X7LLSX.js"),
-  proxy: () => import("./proxy-P4ENVFIV.js"),
+  proxy: () => import("./proxy-VR46XT4R.js"),
   replay: () => import("./replay-VUG5BGOD.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-AW7FJHRO.js")
+  demo: () => import("./demo-DUEQ3VSZ.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -8,14 +8,14 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-6543I73H.js";
+} from "./chunk-ZSGU6LNK.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-AWYUON5K.js";
+} from "./chunk-VWA5W2HE.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-5OQ5HX7J.js";
 import "./chunk-FXA6VCN3.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-AWYUON5K.js";
+} from "./chunk-VWA5W2HE.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,

@@ -3242,12 +3242,34 @@ function oidOf(value, binary) {
   const text = value.toString("latin1");
   return /^[0-9]{1,10}$/.test(text) && Number(text) <= 4294967295 ? Number(text) : void 0;
 }
-function rememberLargeObject(ctx, value, binary) {
-  if (!value) return;
-  const oid = oidOf(value, binary);
-  if (oid === void 0 || oid === 0) return;
-  (ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
-}
+var OwnLargeObjects = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  /** Created since the session was last idle outside a transaction block. */
+  pending = [];
+  undone = false;
+  /** A creating call returned `value` (a FunctionCallResponse's, or a one-column DataRow's). */
+  created(value, binary) {
+    if (!value) return;
+    const oid = oidOf(value, binary);
+    if (oid === void 0 || oid === 0) return;
+    (this.ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
+    this.pending.push(oid);
+  }
+  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  undo() {
+    if (this.pending.length > 0) this.undone = true;
+  }
+  /** A ReadyForQuery: `idle` outside a transaction block, where what is pending is settled. */
+  ready(idle) {
+    if (!idle || this.pending.length === 0) return;
+    if (this.undone) for (const oid of this.pending) this.ctx.largeObjects?.delete(oid);
+    this.pending = [];
+    this.undone = false;
+  }
+};
 function onlyColumn(buf, start, end2) {
   if (start + 11 > end2 || buf.readInt16BE(start + 5) !== 1) return void 0;
   const len = buf.readInt32BE(start + 7);
@@ -3732,6 +3754,7 @@ var Replies = class {
     this.results = masking ? new ResultMasker(session, masking) : void 0;
     this.catalog = masking?.catalog;
     session.analysisContext.postgres = this.state;
+    this.largeObjects = new OwnLargeObjects(session.analysisContext);
   }
   session;
   prepared;
@@ -3753,6 +3776,7 @@ var Replies = class {
   copyIn = false;
   results;
   catalog;
+  largeObjects;
   /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
   get searchPath() {
     return this.state.searchPath;
@@ -3845,6 +3869,7 @@ var Replies = class {
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
         if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
+        else if (tag === "ROLLBACK") this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:
@@ -3873,6 +3898,7 @@ var Replies = class {
         return FORWARD;
       }
       case T.error: {
+        this.largeObjects.undo();
         const withheld = this.results?.end(this.peek()) === true;
         const d = this.error(buf, start, end2);
         return withheld ? DROP : d;
@@ -3890,11 +3916,7 @@ var Replies = class {
         if (e?.kind === FUNCTION) {
           e.tag = "FUNCTION CALL";
           if (e.newLargeObject)
-            rememberLargeObject(
-              this.session.analysisContext,
-              readFunctionResult(buf, start, end2),
-              e.newLargeObject === "binary"
-            );
+            this.largeObjects.created(readFunctionResult(buf, start, end2), e.newLargeObject === "binary");
         }
         return FORWARD;
       }
@@ -3940,8 +3962,7 @@ var Replies = class {
     const e = this.peek();
     if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
     if (e.newLargeObject === "row")
-      rememberLargeObject(
-        this.session.analysisContext,
+      this.largeObjects.created(
         onlyColumn(buf, start, end2),
         e.kind === EXECUTE && formatOf(e.portal?.formats ?? [], 0) === 1
       );
@@ -3986,6 +4007,7 @@ var Replies = class {
     if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
+    this.largeObjects.ready(status === 73);
     for (let e = this.shift(); e; e = this.shift()) {
       if (e.kind === QUERY3 || e.kind === FUNCTION) {
         this.finish(e);

@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-AWYUON5K.js";
+} from "./chunk-VWA5W2HE.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
