@@ -276,6 +276,8 @@ conn.poll()
 n = conn.notifies.pop(0)
 print("own notification", n.pid == pid, n.payload)
 other = psycopg2.connect("")
+# Each poll its own transaction: pg_stat_activity is a snapshot taken once per transaction.
+other.autocommit = True
 def stop():
     c2 = other.cursor()
     while True:
