@@ -103,6 +103,8 @@ export function notReproducible(s: Pick<Planned, 'text' | 'params' | 'via'>): st
   if (s.params?.some((p) => typeof p === 'string' && REDACTION.test(p)))
     return 'a recorded parameter is masked or redacted';
   if (s.via === 'copy') return 'COPY data is not recorded';
+  if (s.via === 'fast-path' && s.params?.length)
+    return "a fast-path call's binary or bytea arguments are recorded by their length only";
   return undefined;
 }
 

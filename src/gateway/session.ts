@@ -12,7 +12,7 @@ import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
 import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
-export type Via = 'simple' | 'extended' | 'prepared' | 'copy';
+export type Via = 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
 
 export interface SessionInfo {
   conn: number;

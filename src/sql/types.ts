@@ -83,6 +83,11 @@ export interface AnalysisContext {
    * killing it is not stopping someone else's session.
    */
   backendId?: number;
+  /**
+   * Postgres: OIDs of the large objects this session created (the server's answers to
+   * lo_creat / lo_create / lo_import / lo_from_bytea): unlinking one is not dropping others' data.
+   */
+  largeObjects?: Set<number>;
 }
 
 /** Mutable per-session state the analyzer keeps between statements. */

@@ -20,7 +20,7 @@ export type TranscriptEvent =
       type: 'statement';
       id: string;
       text: string;
-      via: 'simple' | 'extended' | 'prepared' | 'copy';
+      via: 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
       hash: string;
       inTransaction: boolean;
       params?: unknown[];

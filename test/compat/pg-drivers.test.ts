@@ -1,6 +1,9 @@
 // node-postgres and raw protocol clients, straight against PostgreSQL and through an audit-mode
 // gateway: what a driver sees must be the same.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frame, rawClient } from '../integration/pg-harness.js';
@@ -273,6 +276,8 @@ conn.poll()
 n = conn.notifies.pop(0)
 print("own notification", n.pid == pid, n.payload)
 other = psycopg2.connect("")
+# Each poll its own transaction: pg_stat_activity is a snapshot taken once per transaction.
+other.autocommit = True
 def stop():
     c2 = other.cursor()
     while True:
@@ -413,5 +418,181 @@ describe('a session that cancels or terminates itself', () => {
     expect(verdictOf(/pg_cancel_backend\(\d+\) AS others/)).toMatchObject({
       rules: ['exfiltration/admin-function'],
     });
+  });
+});
+
+/** Statement lines of the fast-path calls a scenario made, with their verdicts. */
+function fastPathCalls(recorder: AuditGateway['recorder'], from: number) {
+  const lines = recorder.lines.slice(from);
+  return lines.flatMap((l) => {
+    if (l.type !== 'statement' || l.via !== 'fast-path') return [];
+    const v = lines.find((x) => x.type === 'verdict' && x.id === l.id);
+    return [{ text: l.text, params: l.params, rules: v?.type === 'verdict' ? v.rules : undefined }];
+  });
+}
+
+describe('large objects', () => {
+  // psycopg2's lobject is libpq's lo_* functions: fast-path calls by function OID.
+  const lobject = `
+import psycopg2
+conn = psycopg2.connect("")
+lo = conn.lobject(0, "wb")
+oid = lo.oid
+print("written", lo.write(b"guardrail large object \\x00\\x01 payload"))
+lo.close()
+conn.commit()
+lo = conn.lobject(oid, "rb")
+lo.seek(10)
+print("tell", lo.tell())
+print("read", lo.read(12))
+lo.seek(0)
+print("all", lo.read())
+lo.close()
+lo = conn.lobject(oid, "wb")
+lo.truncate(5)
+lo.close()
+print("truncated", conn.lobject(oid, "rb").read())
+conn.lobject(oid).unlink()
+conn.commit()
+cur = conn.cursor()
+cur.execute("select count(*) from pg_largeobject_metadata where oid = %s", (oid,))
+print("left", cur.fetchone()[0])
+try:
+    conn.lobject(oid, "rb")
+except psycopg2.Error as e:
+    print("reopen", e.pgcode)
+conn.close()
+`;
+  it('psycopg2 lobject creates, writes, seeks, reads, truncates and unlinks as directly', async () => {
+    const from = audit.recorder.lines.length;
+    const r = await onBoth(audit.targets, async (t) => {
+      const out = await run(SYSTEM_PYTHON, ['-c', lobject], '', {
+        PGHOST: t.host,
+        PGPORT: String(t.port),
+        PGUSER: t.user,
+        PGPASSWORD: t.password,
+        PGDATABASE: t.database,
+        PGSSLMODE: 'disable',
+      });
+      return { code: out.code, stdout: out.stdout, stderr: out.stderr };
+    });
+    expect(r.direct).toEqual({
+      code: 0,
+      stdout:
+        "written 33\ntell 10\nread b'large object'\nall b'guardrail large object \\x00\\x01 payload'\ntruncated b'guard'\nleft 0\nreopen None\n",
+      stderr: '',
+    });
+    expect(r.gateway).toEqual(r.direct);
+    // Judged as the equivalent SELECTs: the session's own object, no finding; the data by length only.
+    const calls = fastPathCalls(audit.recorder, from);
+    const names = calls.map((c) => /^SELECT pg_catalog\.(\w+)\(/.exec(c.text)?.[1]);
+    expect(new Set(names)).toEqual(
+      new Set([
+        'lo_creat',
+        'lo_open',
+        'lowrite',
+        'lo_close',
+        'lo_lseek64',
+        'lo_tell64',
+        'loread',
+        'lo_truncate64',
+        'lo_unlink',
+      ]),
+    );
+    for (const c of calls) expect(c.rules).toEqual([]);
+    const write = calls.find((c) => c.text.includes('lowrite'));
+    expect(write).toMatchObject({
+      text: expect.stringMatching(/^SELECT pg_catalog\.lowrite\(\d+, \$1::bytea\)$/),
+      params: ['<bytea 33 bytes>'],
+    });
+    expect(JSON.stringify(audit.recorder.lines.slice(from))).not.toContain('payload');
+  });
+
+  it('node-postgres uses the SQL-level lo_ functions as directly', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = new pg.Client(config(t));
+      await c.connect();
+      await c.query('BEGIN');
+      const created = await c.query<{ oid: number }>('SELECT lo_from_bytea(0, $1) AS oid', [
+        Buffer.from('hello'),
+      ]);
+      const oid = created.rows[0]!.oid;
+      await c.query('SELECT lo_put($1, 5, $2)', [oid, Buffer.from(' world')]);
+      const got = await c.query<{ v: Buffer }>('SELECT lo_get($1) AS v', [oid]);
+      const fd = await c.query<{ fd: number }>('SELECT lo_open($1, 262144) AS fd', [oid]);
+      const read = await c.query<{ v: Buffer }>('SELECT loread($1, 3) AS v', [fd.rows[0]!.fd]);
+      const fresh = await c.query<{ oid: number }>('SELECT lo_creat(-1) AS oid');
+      await c.query('COMMIT');
+      const unlinked = await c.query(`SELECT lo_unlink(${fresh.rows[0]!.oid}) AS ok`);
+      const gone = await c.query(`SELECT lo_unlink(${oid}) AS ok`);
+      const left = await c.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = ANY($1::oid[])',
+        [[oid, fresh.rows[0]!.oid]],
+      );
+      await c.end();
+      return {
+        got: got.rows[0]!.v.toString(),
+        read: read.rows[0]!.v.toString(),
+        unlinked: unlinked.rows,
+        gone: gone.rows,
+        left: left.rows,
+      };
+    });
+    expect(r.direct).toEqual({
+      got: 'hello world',
+      read: 'hel',
+      unlinked: [{ ok: 1 }],
+      gone: [{ ok: 1 }],
+      left: [{ n: 0 }],
+    });
+    expect(r.gateway).toEqual(r.direct);
+    // Both objects were created by the session (the OIDs came back in its rows): no finding.
+    const unlinks = audit.recorder.lines.filter(
+      (l) => l.type === 'statement' && /^SELECT lo_unlink\(\d+\) AS ok$/.test(l.text),
+    );
+    expect(unlinks).toHaveLength(2);
+    for (const s of unlinks) {
+      const v = audit.recorder.lines.find(
+        (x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id,
+      );
+      expect(v).toMatchObject({ action: 'allow', rules: [] });
+    }
+  });
+
+  it('psql \\lo_import, \\lo_export and \\lo_unlink (libpq fast-path) work as directly', async () => {
+    const from = audit.recorder.lines.length;
+    const dir = mkdtempSync(join(tmpdir(), 'guardrail-lo-'));
+    const input = join(dir, 'in.bin');
+    writeFileSync(input, Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251)));
+    const r = await onBoth(audit.targets, async (t) => {
+      const output = join(dir, `out-${t.name}.bin`);
+      const out = await run(
+        'psql',
+        ['-X', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+        `\\lo_import ${input}\n\\lo_export :LASTOID ${output}\n\\lo_unlink :LASTOID\nSELECT count(*) FROM pg_largeobject_metadata WHERE oid = :LASTOID;\n`,
+        {
+          PGHOST: t.host,
+          PGPORT: String(t.port),
+          PGUSER: t.user,
+          PGPASSWORD: t.password,
+          PGDATABASE: t.database,
+          PGSSLMODE: 'disable',
+        },
+      );
+      return {
+        code: out.code,
+        stdout: out.stdout.replace(/\d{4,}/g, 'OID'),
+        stderr: out.stderr,
+        same: readFileSync(output).equals(readFileSync(input)),
+      };
+    });
+    expect(r.direct).toMatchObject({ code: 0, stderr: '', same: true });
+    expect(r.direct.stdout).toMatch(/^lo_import OID\nlo_export\nlo_unlink OID\n/);
+    expect(r.gateway).toEqual(r.direct);
+    // libpq's client-side import is lo_creat + lowrite: the object is the session's own to unlink.
+    const calls = fastPathCalls(audit.recorder, from);
+    expect(calls.filter((c) => c.text.startsWith('SELECT pg_catalog.lo_unlink('))).toHaveLength(1);
+    expect(calls.filter((c) => c.text.startsWith('SELECT pg_catalog.lowrite(')).length).toBeGreaterThan(1);
+    for (const c of calls) expect(c.rules).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ export const T = {
   sync: 0x53, // S (frontend)
   terminate: 0x58, // X
   functionCall: 0x46, // F
+  functionCallResponse: 0x56, // V
   copyData: 0x64, // d
   copyDone: 0x63, // c
   copyOutResponse: 0x48, // H (backend)
@@ -126,6 +127,9 @@ export function negotiateProtocolVersion(minor: number, unrecognized: string[]):
   );
 }
 
+/** Sent in a refused statement's place: the server fails to parse it and so runs nothing. */
+export const FAILING_SQL = 'guardrail refused this statement';
+
 export function queryMessage(text: string): Buffer {
   return message(T.query, cstr(text));
 }
@@ -197,4 +201,58 @@ export function rowsOfTag(tag: string): number | undefined {
   if (space < 0) return undefined;
   const n = Number(tag.slice(space + 1));
   return Number.isInteger(n) ? n : undefined;
+}
+
+/** A fast-path FunctionCall: `args` are slices of the message (null for SQL NULL), not copies. */
+export interface FunctionCall {
+  oid: number;
+  /** Format of each argument: 0 text, 1 binary. */
+  formats: number[];
+  args: (Buffer | null)[];
+  resultFormat: number;
+}
+
+/** Decodes a FunctionCall message [start, end); undefined when it is malformed. */
+export function readFunctionCall(buf: Buffer, start: number, end: number): FunctionCall | undefined {
+  let p = start + 5;
+  const need = (n: number) => p + n <= end;
+  if (!need(6)) return undefined;
+  const oid = buf.readUInt32BE(p);
+  const nFormats = buf.readInt16BE(p + 4);
+  p += 6;
+  if (nFormats < 0 || !need(2 * nFormats + 2)) return undefined;
+  const codes: number[] = [];
+  for (let i = 0; i < nFormats; i++, p += 2) codes.push(buf.readInt16BE(p));
+  const nArgs = buf.readInt16BE(p);
+  p += 2;
+  // No codes: all text; one code: it applies to every argument; else one per argument.
+  if (nArgs < 0 || (nFormats > 1 && nFormats !== nArgs)) return undefined;
+  const formats: number[] = [];
+  const args: (Buffer | null)[] = [];
+  for (let i = 0; i < nArgs; i++) {
+    if (!need(4)) return undefined;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    formats.push(nFormats === 0 ? 0 : (codes[nFormats === 1 ? 0 : i] ?? 0));
+    if (len === -1) {
+      args.push(null);
+      continue;
+    }
+    if (len < 0 || !need(len)) return undefined;
+    args.push(buf.subarray(p, p + len));
+    p += len;
+  }
+  if (p + 2 !== end) return undefined;
+  const resultFormat = buf.readInt16BE(p);
+  if (formats.some((f) => f !== 0 && f !== 1) || (resultFormat !== 0 && resultFormat !== 1)) return undefined;
+  return { oid, formats, args, resultFormat };
+}
+
+/** The value of a FunctionCallResponse [start, end): null for SQL NULL, undefined when malformed. */
+export function readFunctionResult(buf: Buffer, start: number, end: number): Buffer | null | undefined {
+  if (start + 9 > end) return undefined;
+  const len = buf.readInt32BE(start + 5);
+  if (len === -1) return null;
+  if (len < 0 || start + 9 + len !== end) return undefined;
+  return buf.subarray(start + 9, end);
 }

@@ -11,7 +11,8 @@ import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
-import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
+import { FunctionOids } from './function-oids.js';
+import { changesSessionPath, type MaskingCatalog, type Queryable } from './masking-catalog.js';
 import type { UpstreamConfig } from './options.js';
 import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
 import { Prepared, Replies } from './replies.js';
@@ -33,6 +34,8 @@ export interface ConnectionSettings {
   refuse?: string;
   /** Result masking and the transcript's row samples; `catalog` when the policy has column rules. */
   masking?: { masking: Masking; catalog?: MaskingCatalog };
+  /** The side connection: fast-path calls are resolved there (absent: they are refused). */
+  catalog?: Queryable;
 }
 
 // Which message types must arrive whole: all but the bulk data ones.
@@ -257,6 +260,7 @@ class Link {
       },
       s.masking ? { ...(s.masking.catalog ? { catalog: s.masking.catalog } : {}), pathChanged } : undefined,
       dryRun,
+      s.catalog ? new FunctionOids(s.catalog) : undefined,
     );
     const relay = frontend;
     this.fromClient = new Framer({

@@ -10,9 +10,11 @@ import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
 import type { Judgement, Session, Via } from '../session.js';
 import { strictFindings } from '../strict.js';
-import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
+import { errorResponse, FAILING_SQL, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
+import { FastPath } from './fast-path.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
+import type { FunctionOids } from './function-oids.js';
 import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import {
   BIND,
@@ -29,7 +31,6 @@ import {
 } from './replies.js';
 import { bindResultFormats, formatOf } from './result-messages.js';
 
-export const FAILING_SQL = 'guardrail refused this statement';
 const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
 const PARAM_PREVIEW = 1024;
@@ -54,6 +55,7 @@ export class Frontend {
   private pathChanged: boolean;
   /** Settings written by statements that read masked data: reading them back is masked. */
   private readonly settings = new SettingTaint();
+  private readonly fastPath: FastPath;
 
   constructor(
     private readonly session: Session,
@@ -66,8 +68,15 @@ export class Frontend {
      */
     private readonly masking?: { catalog?: MaskingCatalog; pathChanged?: boolean },
     private readonly dryRun?: DryRun,
+    functions?: FunctionOids,
   ) {
     this.pathChanged = masking?.pathChanged === true;
+    this.fastPath = new FastPath(session, replies, functions, hooks, {
+      judge: (text, params, ...rest) => this.judge(text, 'fast-path', params, ...rest),
+      refusal: (j) => this.refuse(j),
+      hold: () => this.block(),
+      release: () => this.unblock(),
+    });
   }
 
   /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
@@ -202,14 +211,7 @@ export class Frontend {
       case T.copyFail:
         return FORWARD;
       case T.functionCall:
-        // A fast-path call names a function by OID: nothing a policy could judge.
-        this.session.notice('ERROR', REFUSED, 'fast-path function call refused');
-        this.replies.expect(
-          QUERY,
-          undefined,
-          errorResponse(REFUSED, 'guardrail: fast-path function calls are not allowed through the gateway'),
-        );
-        return queryMessage(FAILING_SQL);
+        return this.fastPath.call(buf, start, end);
       default:
         this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, '08P01');
         return DROP;

@@ -11,12 +11,14 @@ import {
   noticeResponse,
   readCString,
   readErrorFields,
+  readFunctionResult,
   readyForQuery,
   rowsOfTag,
   T,
 } from './codec.js';
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
+import { OwnLargeObjects, onlyColumn, sqlCreatesLargeObject } from './large-objects.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
   type Portal,
@@ -26,7 +28,7 @@ import {
   taintedNow,
   WITHHELD_TEXT,
 } from './result-masking.js';
-import { type ResultFields, readRowDescription } from './result-messages.js';
+import { formatOf, type ResultFields, readRowDescription } from './result-messages.js';
 
 export const QUERY = 0;
 export const PARSE = 1;
@@ -37,7 +39,9 @@ export const CLOSE = 5;
 export const SYNC = 6;
 /** SQL the gateway runs for itself (dry run): no reply of it reaches the client. */
 export const INTERNAL = 7;
-export type ReplyKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+/** A fast-path FunctionCall: a FunctionCallResponse (or an error), then ReadyForQuery, like a Query. */
+export const FUNCTION = 8;
+export type ReplyKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 /** What result masking knows of a statement before it runs. */
 export interface StatementFacts {
@@ -49,6 +53,8 @@ export interface StatementFacts {
   changesCatalog?: boolean;
   /** Dry run: how each statement is run and answered. */
   steps?: Step[];
+  /** A fast-path call whose result is the OID of a large object it creates, in this format. */
+  createsLargeObject?: 'text' | 'binary';
 }
 
 export interface PreparedStatement extends StatementFacts {
@@ -77,6 +83,8 @@ class Entry implements StatementFacts, ResultEntry {
   readonly texts: string[] | undefined;
   readonly changesCatalog: boolean | undefined;
   readonly steps: Step[] | undefined;
+  /** Its result is the OID of a large object it creates (see large-objects.ts). */
+  readonly newLargeObject: 'text' | 'binary' | 'row' | undefined;
   readonly portal: Portal | undefined;
   /** DESCRIBE: what the RowDescription describes. */
   readonly describes: PreparedStatement | Portal | undefined;
@@ -96,6 +104,8 @@ class Entry implements StatementFacts, ResultEntry {
     this.texts = facts?.texts;
     this.changesCatalog = facts?.changesCatalog;
     this.steps = facts?.steps;
+    this.newLargeObject =
+      facts?.createsLargeObject ?? (sqlCreatesLargeObject(facts?.texts) ? 'row' : undefined);
     this.portal = portal;
     this.describes = describes;
   }
@@ -142,6 +152,7 @@ export class Replies {
   copyIn = false;
   private readonly results: ResultMasker | undefined;
   private readonly catalog: MaskingCatalog | undefined;
+  private readonly largeObjects: OwnLargeObjects;
 
   constructor(
     private readonly session: Session,
@@ -152,6 +163,7 @@ export class Replies {
     this.results = masking ? new ResultMasker(session, masking) : undefined;
     this.catalog = masking?.catalog;
     session.analysisContext.postgres = this.state;
+    this.largeObjects = new OwnLargeObjects(session.analysisContext);
   }
 
   /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
@@ -167,7 +179,7 @@ export class Replies {
     const last = this.queue[this.queue.length - 1];
     // While the server reads COPY data it answers nothing until the client's CopyDone.
     if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC;
+    return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC || last?.kind === FUNCTION;
   }
 
   /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
@@ -263,6 +275,7 @@ export class Replies {
           if (e.kind === EXECUTE) this.finish(this.shift()!);
         }
         if (tag === 'DISCARD ALL' || tag === 'DEALLOCATE ALL') this.prepared.clear();
+        else if (tag === 'ROLLBACK') this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:
@@ -291,6 +304,7 @@ export class Replies {
         return FORWARD;
       }
       case T.error: {
+        this.largeObjects.undo();
         // A withheld result already got its error: the client gets one per statement.
         const withheld = this.results?.end(this.peek()) === true;
         const d = this.error(buf, start, end);
@@ -304,6 +318,15 @@ export class Replies {
         this.copyIn = true;
         this.dry?.resumeClient();
         return FORWARD;
+      case T.functionCallResponse: {
+        const e = this.peek();
+        if (e?.kind === FUNCTION) {
+          e.tag = 'FUNCTION CALL';
+          if (e.newLargeObject)
+            this.largeObjects.created(readFunctionResult(buf, start, end), e.newLargeObject === 'binary');
+        }
+        return FORWARD;
+      }
       case T.parameterStatus: {
         const name = readCString(buf, start + 5, end);
         this.state.parameter(name.value, readCString(buf, name.next, end).value);
@@ -348,6 +371,11 @@ export class Replies {
   private rows(buf: Buffer, start: number, end: number): Disposition {
     const e = this.peek();
     if (!e || (e.kind !== QUERY && e.kind !== EXECUTE)) return FORWARD;
+    if (e.newLargeObject === 'row')
+      this.largeObjects.created(
+        onlyColumn(buf, start, end),
+        e.kind === EXECUTE && formatOf(e.portal?.formats ?? [], 0) === 1,
+      );
     return this.results!.dataRow(e, buf, start, end);
   }
 
@@ -355,7 +383,7 @@ export class Replies {
     const e = this.peek();
     const pass = this.results ? this.results.serverMessage(buf, start, end, e) : FORWARD;
     if (!e) return pass;
-    if (e.kind === QUERY) {
+    if (e.kind === QUERY || e.kind === FUNCTION) {
       if (e.refusal) return this.replace(e);
       const f = readErrorFields(buf, start + 5, end);
       e.error = { code: f.code, message: recordedText(e, f) };
@@ -394,8 +422,9 @@ export class Replies {
     if (upstream === 0x49 && this.pending <= 1) this.unseenDdl = false;
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
+    this.largeObjects.ready(status === 0x49);
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY) {
+      if (e.kind === QUERY || e.kind === FUNCTION) {
         this.finish(e);
         break;
       }
@@ -416,7 +445,7 @@ export class Replies {
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
   abandon(reason: string): void {
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY || e.kind === EXECUTE) {
+      if (e.kind === QUERY || e.kind === EXECUTE || e.kind === FUNCTION) {
         e.error = { code: '08006', message: reason };
         this.finish(e);
       }

@@ -82,6 +82,7 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     cancels: new CancelKeys(),
     ...(tls.context ? { tls: tls.context } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
     ...(masking
       ? {
           masking: {
