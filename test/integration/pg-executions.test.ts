@@ -125,6 +125,23 @@ describe('node-postgres with parameters', () => {
     expect(JSON.stringify(prepare)).toContain('unique key (id)');
   });
 
+  it('records values bound to secret columns redacted, as any parameter', async () => {
+    await server.query('CREATE TABLE IF NOT EXISTS creds (id int PRIMARY KEY, api_token text)');
+    const c = await client();
+    try {
+      const set = { name: 'rotate', text: 'INSERT INTO creds VALUES ($1, $2)' };
+      await c.query({ ...set, values: [1, 'tok-first-6f1c2a'] });
+      await c.query({ ...set, values: [2, 'tok-second-9b7e4d'] });
+    } finally {
+      await c.end();
+    }
+    expect(executionsOf('INSERT INTO creds VALUES ($1, $2)').map((l) => l.params)).toEqual([
+      ['1', '[redacted]'],
+      ['2', '[redacted]'],
+    ]);
+    expect(JSON.stringify(recorder.lines)).not.toMatch(/tok-first|tok-second/);
+  });
+
   it('fails closed on a binary value it cannot decode exactly, and only when an estimate needs it', async () => {
     const c = await client();
     try {
