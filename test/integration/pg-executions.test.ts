@@ -129,13 +129,13 @@ describe('node-postgres with parameters', () => {
     await server.query('CREATE TABLE IF NOT EXISTS creds (id int PRIMARY KEY, api_token text)');
     const c = await client();
     try {
-      const set = { name: 'rotate', text: 'INSERT INTO creds VALUES ($1, $2)' };
+      const set = { name: 'rotate', text: 'INSERT INTO creds (id, api_token) VALUES ($1, $2)' };
       await c.query({ ...set, values: [1, 'tok-first-6f1c2a'] });
       await c.query({ ...set, values: [2, 'tok-second-9b7e4d'] });
     } finally {
       await c.end();
     }
-    expect(executionsOf('INSERT INTO creds VALUES ($1, $2)').map((l) => l.params)).toEqual([
+    expect(executionsOf('INSERT INTO creds (id, api_token) VALUES ($1, $2)').map((l) => l.params)).toEqual([
       ['1', '[redacted]'],
       ['2', '[redacted]'],
     ]);
