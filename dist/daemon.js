@@ -1,27 +1,27 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   GitHubChannel
-} from "./chunk-PGBOBYZ2.js";
+} from "./chunk-L7MUB3FU.js";
 import {
   RUN_FILES
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-QX54G2XC.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-KXX4OAV5.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-FABUL3VG.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
-import "./chunk-FXA6VCN3.js";
+import "./chunk-77VWCXDM.js";
+import "./chunk-A6ZT5MCJ.js";
 import {
   FileRecorder
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-HTN3MMED.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy

@@ -10,14 +10,14 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-MJ264ZOI.js";
-import "./chunk-X4ECE5DN.js";
+} from "./chunk-4FTI4CJN.js";
+import "./chunk-2IOFRSNI.js";
 import {
   GitHubChannel
-} from "./chunk-PGBOBYZ2.js";
+} from "./chunk-L7MUB3FU.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-QX54G2XC.js";
 import {
   core_exports,
   getInput,
@@ -37,9 +37,9 @@ import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-44VSXWAT.js";
-import "./chunk-FXA6VCN3.js";
-import "./chunk-UFPKOEU3.js";
+} from "./chunk-77VWCXDM.js";
+import "./chunk-A6ZT5MCJ.js";
+import "./chunk-HTN3MMED.js";
 import {
   loadPolicy
 } from "./chunk-I7ZG4H2B.js";

@@ -3,9 +3,9 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-MJ264ZOI.js";
-import "./chunk-X4ECE5DN.js";
-import "./chunk-YRQFOVYN.js";
+} from "./chunk-4FTI4CJN.js";
+import "./chunk-2IOFRSNI.js";
+import "./chunk-QX54G2XC.js";
 import {
   error,
   getInput,
@@ -17,8 +17,8 @@ import {
   context
 } from "./chunk-ZXLTHBZ6.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-FXA6VCN3.js";
-import "./chunk-UFPKOEU3.js";
+import "./chunk-A6ZT5MCJ.js";
+import "./chunk-HTN3MMED.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";
 

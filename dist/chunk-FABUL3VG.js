@@ -20,15 +20,16 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-77VWCXDM.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
+  Lru,
   PURE_BUILTINS,
   PURE_EXTENSIONS,
   WRITE_NODES,
@@ -164,14 +165,14 @@ var CatalogCache = class {
     const hit = this.byConnection.get(connection)?.get(key);
     return hit && this.now() - hit.at < this.ttlMs ? hit.value : void 0;
   }
-  set(connection, key, value) {
+  set(connection, key, value2) {
     let entries = this.byConnection.get(connection);
     if (!entries) {
       entries = /* @__PURE__ */ new Map();
       this.byConnection.set(connection, entries);
     }
     for (const [k, e] of entries) if (this.now() - e.at >= this.ttlMs) entries.delete(k);
-    entries.set(key, { at: this.now(), value });
+    entries.set(key, { at: this.now(), value: value2 });
   }
 };
 var UNIQUE_KEYS_TTL_MS = 1e3;
@@ -312,7 +313,7 @@ function pinnedColumns(where, paramsBefore) {
   const out = [];
   let param = paramsBefore;
   let i = 0;
-  const value = (t) => t?.kind === "number" && /^\d+$/.test(t.text) ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
+  const value2 = (t) => t?.kind === "number" && /^\d+$/.test(t.text) ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
   while (i < where.length) {
     const col = where[i];
     if (col?.kind !== "word" && col?.kind !== "qident") return [];
@@ -325,7 +326,7 @@ function pinnedColumns(where, paramsBefore) {
       j += 2;
     }
     if (where[j]?.kind !== "op" || where[j].text !== "=") return [];
-    const v = value(where[j + 1]);
+    const v = value2(where[j + 1]);
     if (!v) return [];
     out.push(v === "param" ? { column: name, value: v, param: param++ } : { column: name, value: v });
     i = j + 2;
@@ -767,8 +768,8 @@ var Check = class {
     }
     const n = asNode(node);
     if (!n) return;
-    for (const [key, value] of Object.entries(n)) {
-      const v = asNode(value);
+    for (const [key, value2] of Object.entries(n)) {
+      const v = asNode(value2);
       switch (key) {
         case "FuncCall":
           if (v) this.call(nameList(v.funcname), depth);
@@ -814,7 +815,7 @@ var Check = class {
         case "CurrentOfExpr":
           throw new Unsafe("WHERE CURRENT OF reads a cursor");
       }
-      this.node(value, depth, ctes2);
+      this.node(value2, depth, ctes2);
     }
   }
   operator(name, between) {
@@ -1205,7 +1206,6 @@ function pgCountQuery(text, kind, node) {
 var DEFAULT_EXACT_BELOW2 = 1e6;
 var noBodies = () => [];
 var keyFacts = new CatalogCache(UNIQUE_KEYS_TTL_MS);
-var PROBE_STATEMENT = "guardrail_impact_probe";
 var PgProbe = class {
   constructor(client, budget, lockTimeoutMs) {
     this.client = client;
@@ -1239,29 +1239,9 @@ var PgProbe = class {
       throw new Error("the probe did not run as one statement between BEGIN and ROLLBACK");
     return results[4].rows;
   }
-  begin(extra = "") {
+  begin() {
     const ms = this.budget.nextProbeMs();
-    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off${extra}`;
-  }
-  /**
-   * The plan of a statement whose placeholders have no values yet (a prepared statement judged
-   * when it is prepared): the planner's generic plan, made for any value, as the server's plan
-   * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
-   */
-  async genericPlan(text, params2) {
-    const fail = (cleanup) => async (err) => {
-      await this.client.query(cleanup);
-      throw err;
-    };
-    await this.client.query(
-      `${this.begin("; SET LOCAL plan_cache_mode = force_generic_plan")}; PREPARE ${PROBE_STATEMENT} AS ${text}
-`
-    ).catch(fail("ROLLBACK"));
-    const nulls = Array.from({ length: params2 }, () => "NULL").join(", ");
-    const results = await this.client.query(
-      `EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls}); ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`
-    ).catch(fail(`ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`));
-    return results[0].rows;
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off`;
   }
 };
 var literal = (s) => `E'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
@@ -1458,6 +1438,7 @@ async function rowWise2(p, t, params2, bodies) {
     const one = oneRow(t, facts);
     if (one) return one;
   }
+  if (t.params > 0 && params2 === void 0) throw new ValuesPending();
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
@@ -1469,18 +1450,15 @@ async function rowWise2(p, t, params2, bodies) {
     e.unavailable.push({ part: "rows", reason: `not evaluated: ${unsafe}` });
     return e;
   }
-  const generic = t.params > 0 && params2 === void 0;
   const planned = await attempt("rows", e, async () => {
-    const [r] = generic ? await p.genericPlan(t.text, t.params) : await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
+    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
     const doc = r?.["QUERY PLAN"];
     const json = typeof doc === "string" ? JSON.parse(doc) : doc;
     return modifiedRows(json[0]?.Plan);
   });
   if (planned !== void 0) e.rowsEstimated = planned;
   if ("reason" in t.count) e.unavailable.push({ part: "rowsExact", reason: t.count.reason });
-  else if (generic) {
-    e.notes.push("placeholders are bound at execution: the planner's generic estimate, not a count");
-  } else await exactCount2(p, e, t.count.sql, params2);
+  else await exactCount2(p, e, t.count.sql, params2);
   return e;
 }
 async function estimatePostgres(client, statementText, analysis, opts) {
@@ -1720,6 +1698,18 @@ function mysqlSyntaxCheck(side) {
 
 // src/gateway/context.ts
 var IMPACT_TIMEOUT_MS = 3e3;
+var TEXTS_CACHED = 512;
+var CACHED_TEXT_MAX = 4096;
+function byText(text, ctx, cache, compute) {
+  if (text.length > CACHED_TEXT_MAX) return compute();
+  const key = ctx?.sqlMode ? `${ctx.sqlMode}\0${text}` : text;
+  let v = cache.get(key);
+  if (v === void 0) {
+    v = compute();
+    cache.set(key, v);
+  }
+  return v;
+}
 function estimator(side, policy) {
   const threshold = {
     rows: policy.massChangeThreshold,
@@ -1760,6 +1750,8 @@ async function createGatewayContext(opts) {
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
   const secrets = new KnownSecrets();
+  const redactions = new Lru(TEXTS_CACHED);
+  const secretPositions = new Lru(TEXTS_CACHED);
   const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
   return {
     dialect,
@@ -1772,13 +1764,19 @@ async function createGatewayContext(opts) {
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...opts.job ? { job: opts.job } : {},
     database: opts.database,
-    redact: (text, ctx) => {
+    redact: (text, ctx) => byText(text, ctx, redactions, () => {
       const redacted = masking.redactStatement(text, dialect, lexing(ctx));
-      if (redacted !== text) for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
+      if (redacted !== text)
+        for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
       return redacted;
-    },
+    }),
     redactParams: (params2, text, ctx) => {
-      const secret = masking.secretParams(text, dialect, lexing(ctx));
+      const secret = byText(
+        text,
+        ctx,
+        secretPositions,
+        () => masking.secretParams(text, dialect, lexing(ctx))
+      );
       const redacted = masking.redactParams(params2, secret);
       redacted.forEach((r, i) => {
         const clear = masking.paramText(params2[i]);
@@ -2341,15 +2339,15 @@ function readErrorFields(buf, start, end2) {
   let pos = start;
   while (pos < end2 && buf[pos] !== 0) {
     const key = buf[pos];
-    const { value, next } = readCString(buf, pos + 1, end2);
+    const { value: value2, next } = readCString(buf, pos + 1, end2);
     if (next < 0) break;
     if (key === 86 || key === 83 && !fields.severity)
-      fields.severity = value;
+      fields.severity = value2;
     else if (key === 67)
-      fields.code = value;
+      fields.code = value2;
     else if (key === 77)
-      fields.message = value;
-    else if (key === 68) fields.detail = value;
+      fields.message = value2;
+    else if (key === 68) fields.detail = value2;
     pos = next;
   }
   return fields;
@@ -2756,9 +2754,9 @@ function endsSession(buf, start, end2) {
     const field = buf[pos];
     const stop = buf.indexOf(0, pos + 1);
     if (stop < 0 || stop >= end2) return false;
-    const value = buf.toString("utf8", pos + 1, stop);
-    if (field === SEVERITY_UNLOCALIZED) return value === "FATAL" || value === "PANIC";
-    if (field === SEVERITY) severity = value;
+    const value2 = buf.toString("utf8", pos + 1, stop);
+    if (field === SEVERITY_UNLOCALIZED) return value2 === "FATAL" || value2 === "PANIC";
+    if (field === SEVERITY) severity = value2;
     pos = stop + 1;
   }
   return severity === "FATAL" || severity === "PANIC";
@@ -3179,6 +3177,235 @@ function strictFindings(uses) {
   );
 }
 
+// src/gateway/postgres/result-messages.ts
+function readRowDescription(buf, start, end2) {
+  const n = buf.readInt16BE(start + 5);
+  let pos = start + 7;
+  const out = { names: [], fields: [], formats: [] };
+  for (let i = 0; i < n; i++) {
+    const name = readCString(buf, pos, end2);
+    if (name.next < 0 || name.next + 18 > end2) throw new MaskingError("malformed RowDescription");
+    pos = name.next;
+    out.names.push(name.value);
+    out.fields.push({
+      tableOid: buf.readUInt32BE(pos),
+      attnum: buf.readInt16BE(pos + 4),
+      typeOid: buf.readUInt32BE(pos + 6)
+    });
+    out.formats.push(buf.readInt16BE(pos + 16));
+    pos += 18;
+  }
+  return out;
+}
+function formatOf(formats, i) {
+  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
+}
+function copyFormat(sql) {
+  const stmts = parseTree(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
+}
+var SAMPLE_CHARS = 256;
+function sampleValues(row, fields, n) {
+  const values = [];
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const len = row.readInt32BE(pos);
+    pos += 4;
+    if (len < 0) {
+      values.push(null);
+      continue;
+    }
+    const binary2 = fields ? formatOf(fields.formats, i) === 1 : false;
+    const type = fields?.fields[i]?.typeOid ?? 0;
+    values.push(
+      binary2 && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString("utf8", pos, pos + len)
+    );
+    pos += len;
+  }
+  return values;
+}
+function binaryValue(row, pos, len, type) {
+  if (type === 16 && len === 1) return row[pos] === 1;
+  if (type === 21 && len === 2) return row.readInt16BE(pos);
+  if (type === 23 && len === 4) return row.readInt32BE(pos);
+  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
+  return `<binary ${len} bytes>`;
+}
+function cutSample(values) {
+  return values.map(
+    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
+  );
+}
+var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
+function redactFields(buf, start, end2, masking) {
+  const fields = [];
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const { value: value2, next } = readCString(buf, pos + 1, end2);
+    if (next < 0) throw new MaskingError("malformed error fields");
+    fields.push([buf[pos], value2]);
+    pos = next;
+  }
+  const schema = fields.find(([k]) => k === 115)?.[1];
+  const table = fields.find(([k]) => k === 116)?.[1];
+  const ctx = { ...schema ? { schema } : {}, ...table ? { table } : {} };
+  const body2 = Buffer.concat([
+    ...fields.map(
+      ([k, v]) => Buffer.concat([
+        Buffer.from([k]),
+        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`)
+      ])
+    ),
+    Buffer.from([0])
+  ]);
+  return message(buf[start], body2);
+}
+function copyData(data) {
+  return message(T.copyData, data);
+}
+
+// src/gateway/postgres/executions.ts
+var PARAM_PREVIEW = 1024;
+var BOOL = 16;
+var BYTEA = 17;
+var INT8 = 20;
+var INT2 = 21;
+var INT4 = 23;
+var OID = 26;
+var FLOAT8 = 701;
+var TEXTUAL2 = /* @__PURE__ */ new Set([25, 19, 1042, 1043]);
+function parseParamTypes(buf, pos, end2) {
+  if (pos + 2 > end2) return void 0;
+  const n = buf.readInt16BE(pos);
+  if (n < 0 || pos + 2 + n * 4 > end2) return void 0;
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
+  return out;
+}
+function readBind(buf, start, end2, state, statements) {
+  const portal = readCString(buf, start + 5, end2);
+  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end2);
+  if (stmt.next < 0) return void 0;
+  let p = stmt.next;
+  const int162 = () => {
+    if (p + 2 > end2) throw new RangeError();
+    const v = buf.readInt16BE(p);
+    p += 2;
+    return v;
+  };
+  try {
+    const formats = [];
+    for (let i = int162(); i > 0; i--) formats.push(int162());
+    const n = int162();
+    const declared = statements.get(stmt.value)?.paramTypes;
+    const shown = [];
+    const exact = [];
+    let isExact = true;
+    for (let i = 0; i < n; i++) {
+      if (p + 4 > end2) return void 0;
+      const len = buf.readInt32BE(p);
+      p += 4;
+      if (len === -1) {
+        shown.push(null);
+        exact.push(null);
+        continue;
+      }
+      if (len < 0 || p + len > end2) return void 0;
+      const v = value(buf, p, p + len, formatOf(formats, i), declared?.[i] ?? 0, state);
+      p += len;
+      shown.push(v.shown);
+      if (v.exact === void 0) isExact = false;
+      else exact.push(v.exact);
+    }
+    const resultFormats = [];
+    for (let i = int162(); i > 0; i--) resultFormats.push(int162());
+    return {
+      portal: portal.value,
+      statement: stmt.value,
+      shown,
+      exact: isExact ? exact : void 0,
+      resultFormats,
+      names: stmt.next
+    };
+  } catch (err) {
+    if (err instanceof RangeError) return void 0;
+    throw err;
+  }
+}
+function value(buf, from, to, format, type, state) {
+  const len = to - from;
+  const described2 = { shown: `[binary ${len} bytes]` };
+  if (format === 0 || format === 1 && TEXTUAL2.has(type)) {
+    const d = state.decode(buf, from, to);
+    if (!("text" in d)) return described2;
+    const shown = d.text.length > PARAM_PREVIEW ? `${d.text.slice(0, PARAM_PREVIEW)}\u2026` : d.text;
+    return { shown, exact: d.text };
+  }
+  if (format !== 1) return described2;
+  const exact = binary(buf, from, len, type);
+  if (exact === void 0) return described2;
+  return { shown: typeof exact === "string" ? exact : described2.shown, exact };
+}
+function binary(buf, at, len, type) {
+  switch (type) {
+    case BOOL:
+      return len === 1 ? buf[at] ? "true" : "false" : void 0;
+    case INT2:
+      return len === 2 ? String(buf.readInt16BE(at)) : void 0;
+    case INT4:
+      return len === 4 ? String(buf.readInt32BE(at)) : void 0;
+    case OID:
+      return len === 4 ? String(buf.readUInt32BE(at)) : void 0;
+    case INT8:
+      return len === 8 ? buf.readBigInt64BE(at).toString() : void 0;
+    case FLOAT8: {
+      if (len !== 8) return void 0;
+      const f = buf.readDoubleBE(at);
+      if (Number.isNaN(f)) return "NaN";
+      if (!Number.isFinite(f)) return f > 0 ? "Infinity" : "-Infinity";
+      return Object.is(f, -0) ? "-0" : String(f);
+    }
+    case BYTEA:
+      return Buffer.from(buf.subarray(at, at + len));
+    default:
+      return void 0;
+  }
+}
+function refusedBind(buf, start, names) {
+  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return message(T.bind, Buffer.concat([buf.subarray(start + 5, names), tail]));
+}
+var ANY_NAME = "\0";
+var PREPARE = /^prepare\s+(?:"((?:[^"]|"")*)"|([^\s("]+))/;
+function notePrepares(analysis, names) {
+  for (const s of analysis.statements) {
+    if (!s.canonical.startsWith("prepare")) continue;
+    const m = PREPARE.exec(s.canonical);
+    names.add(m ? m[1]?.replace(/""/g, '"') ?? m[2] : ANY_NAME);
+  }
+}
+function preparedBySql(names, name) {
+  return name !== "" && (names.has(name) || names.has(ANY_NAME));
+}
+
 // src/gateway/postgres/masking-catalog.ts
 var RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
@@ -3420,19 +3647,19 @@ var PostgresSessionState = class {
     return this.scs && !this.unsettled;
   }
   /** A ParameterStatus from the server. */
-  parameter(name, value) {
+  parameter(name, value2) {
     switch (name) {
       case "client_encoding":
-        this.clientEncoding = value.toUpperCase();
+        this.clientEncoding = value2.toUpperCase();
         break;
       case "server_encoding":
-        this.serverEncoding = value.toUpperCase();
+        this.serverEncoding = value2.toUpperCase();
         break;
       case "standard_conforming_strings":
-        this.scs = value === "on";
+        this.scs = value2 === "on";
         break;
       case "search_path":
-        this.searchPath = value;
+        this.searchPath = value2;
         break;
     }
   }
@@ -3441,127 +3668,6 @@ var PostgresSessionState = class {
     return decode(b, start, end2, this.clientEncoding, this.serverEncoding);
   }
 };
-
-// src/gateway/postgres/result-messages.ts
-function readRowDescription(buf, start, end2) {
-  const n = buf.readInt16BE(start + 5);
-  let pos = start + 7;
-  const out = { names: [], fields: [], formats: [] };
-  for (let i = 0; i < n; i++) {
-    const name = readCString(buf, pos, end2);
-    if (name.next < 0 || name.next + 18 > end2) throw new MaskingError("malformed RowDescription");
-    pos = name.next;
-    out.names.push(name.value);
-    out.fields.push({
-      tableOid: buf.readUInt32BE(pos),
-      attnum: buf.readInt16BE(pos + 4),
-      typeOid: buf.readUInt32BE(pos + 6)
-    });
-    out.formats.push(buf.readInt16BE(pos + 16));
-    pos += 18;
-  }
-  return out;
-}
-function bindResultFormats(buf, pos) {
-  let p = pos;
-  const nFormats = buf.readInt16BE(p);
-  p += 2 + nFormats * 2;
-  const nParams = buf.readInt16BE(p);
-  p += 2;
-  for (let i = 0; i < nParams; i++) {
-    const len = buf.readInt32BE(p);
-    p += 4 + Math.max(len, 0);
-  }
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const formats = [];
-  for (let i = 0; i < n; i++) formats.push(buf.readInt16BE(p + i * 2));
-  return formats;
-}
-function formatOf(formats, i) {
-  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
-}
-function copyFormat(sql) {
-  const stmts = parseTree(sql).stmts ?? [];
-  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
-  if (!copy) throw new MaskingError("the COPY statement could not be read");
-  const opts = {};
-  for (const { DefElem: d } of copy.options ?? []) {
-    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
-    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
-  }
-  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
-  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
-  if (format === "binary") return { kind: "binary" };
-  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
-  if (format === "csv")
-    return {
-      kind: "csv",
-      header,
-      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
-    };
-  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
-  throw new MaskingError(`COPY format ${format} is not understood`);
-}
-var SAMPLE_CHARS = 256;
-function sampleValues(row, fields, n) {
-  const values = [];
-  let pos = 7;
-  for (let i = 0; i < n; i++) {
-    const len = row.readInt32BE(pos);
-    pos += 4;
-    if (len < 0) {
-      values.push(null);
-      continue;
-    }
-    const binary = fields ? formatOf(fields.formats, i) === 1 : false;
-    const type = fields?.fields[i]?.typeOid ?? 0;
-    values.push(
-      binary && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString("utf8", pos, pos + len)
-    );
-    pos += len;
-  }
-  return values;
-}
-function binaryValue(row, pos, len, type) {
-  if (type === 16 && len === 1) return row[pos] === 1;
-  if (type === 21 && len === 2) return row.readInt16BE(pos);
-  if (type === 23 && len === 4) return row.readInt32BE(pos);
-  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
-  return `<binary ${len} bytes>`;
-}
-function cutSample(values) {
-  return values.map(
-    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
-  );
-}
-var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
-function redactFields(buf, start, end2, masking) {
-  const fields = [];
-  let pos = start + 5;
-  while (pos < end2 && buf[pos] !== 0) {
-    const { value, next } = readCString(buf, pos + 1, end2);
-    if (next < 0) throw new MaskingError("malformed error fields");
-    fields.push([buf[pos], value]);
-    pos = next;
-  }
-  const schema = fields.find(([k]) => k === 115)?.[1];
-  const table = fields.find(([k]) => k === 116)?.[1];
-  const ctx = { ...schema ? { schema } : {}, ...table ? { table } : {} };
-  const body2 = Buffer.concat([
-    ...fields.map(
-      ([k, v]) => Buffer.concat([
-        Buffer.from([k]),
-        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`)
-      ])
-    ),
-    Buffer.from([0])
-  ]);
-  return message(buf[start], body2);
-}
-function copyData(data) {
-  return message(T.copyData, data);
-}
 
 // src/gateway/postgres/result-masking.ts
 var SAMPLE_ROWS = 5;
@@ -3719,15 +3825,15 @@ var ResultMasker = class {
   }
   /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
   copyOut(e, buf, start) {
-    const binary = buf[start + 5] === 1;
+    const binary2 = buf[start + 5] === 1;
     const n = buf.readInt16BE(start + 6);
     const masked = this.copyMasked(e, n);
     if (typeof masked === "string") return this.withhold(e, [], masked);
     const plan = this.m.masking.plan(masked.map((m) => ({ masked: m, textLike: true })));
-    if (binary && plan.masksAny) return this.withhold(e, [], "COPY in binary format cannot be masked");
+    if (binary2 && plan.masksAny) return this.withhold(e, [], "COPY in binary format cannot be masked");
     let copy;
     try {
-      copy = binary ? { kind: "binary" } : copyFormat(e.texts?.[e.index ?? 0] ?? "");
+      copy = binary2 ? { kind: "binary" } : copyFormat(e.texts?.[e.index ?? 0] ?? "");
     } catch (err) {
       if (plan.masksAny) return this.withhold(e, [], err.message);
     }
@@ -3859,6 +3965,8 @@ var Entry = class {
 var Prepared = class {
   statements = /* @__PURE__ */ new Map();
   portals = /* @__PURE__ */ new Map();
+  /** Names created by SQL PREPARE statements (see notePrepares). */
+  bySql = /* @__PURE__ */ new Set();
   clear() {
     this.statements.clear();
     this.portals.clear();
@@ -4146,7 +4254,6 @@ DETAIL: ${f.detail}` : f.message;
 var FAILING_SQL = "guardrail refused this statement";
 var REFUSED = "42501";
 var COPY = /^\s*copy\b/i;
-var PARAM_PREVIEW = 1024;
 var NO_FACTS = Object.freeze({});
 var Frontend = class {
   constructor(session, replies, prepared, hooks, masking, dryRun) {
@@ -4242,31 +4349,14 @@ var Frontend = class {
         return this.query(buf, start, end2);
       case T.parse:
         return this.parse(buf, start, end2);
-      case T.bind: {
-        const portal = readCString(buf, start + 5, end2);
-        const stmt = readCString(buf, portal.next, end2);
-        if (stmt.next < 0) return this.malformed("Bind");
-        let formats = [];
-        if (this.masking) {
-          try {
-            formats = bindResultFormats(buf, stmt.next);
-          } catch {
-            return this.malformed("Bind");
-          }
-        }
-        this.prepared.portals.set(portal.value, {
-          statement: this.prepared.statements.get(stmt.value),
-          formats
-        });
-        this.replies.expect(BIND);
-        return FORWARD;
-      }
+      case T.bind:
+        return this.bind(buf, start, end2);
       case T.execute: {
         const portal = readCString(buf, start + 5, end2);
         if (portal.next < 0) return this.malformed("Execute");
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, void 0, s, p);
+        this.replies.expect(EXECUTE, p?.execution ?? s?.id, void 0, s, p);
         return FORWARD;
       }
       case T.describe: {
@@ -4372,10 +4462,10 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Query");
     const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
     if (held !== void 0) return held;
-    const value = this.text(QUERY3, buf, start + 5, nul);
-    if (typeof value !== "string") return value;
-    const via = COPY.test(value) ? "copy" : "simple";
-    return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
+    const value2 = this.text(QUERY3, buf, start + 5, nul);
+    if (typeof value2 !== "string") return value2;
+    const via = COPY.test(value2) ? "copy" : "simple";
+    return this.judge(value2, via, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
           this.replies.expect(QUERY3, j.statement.id, void 0, facts);
@@ -4404,19 +4494,20 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Parse");
     const held = this.awaitState(T.parse, buf, start, end2, name.next, nul);
     if (held !== void 0) return held;
-    const value = this.text(PARSE, buf, name.next, nul);
-    if (typeof value !== "string") return value;
-    const via = COPY.test(value) ? "copy" : name.value === "" ? "extended" : "prepared";
-    const params2 = nextBindParams(buf, end2, name.value);
-    return this.judge(value, via, params2, buf, start, end2, (j, facts) => {
+    const value2 = this.text(PARSE, buf, name.next, nul);
+    if (typeof value2 !== "string") return value2;
+    const via = COPY.test(value2) ? "copy" : name.value === "" ? "extended" : "prepared";
+    return this.judge(value2, via, buf, start, end2, (j, facts) => {
       const prefix = this.openBatch();
       let out;
-      const step = j.forward ? this.dryRun?.step(value) : void 0;
+      const step = j.forward ? this.dryRun?.step(value2) : void 0;
       if (j.forward && (step?.sql === void 0 || this.readsBack(step.sql))) {
         this.prepared.statements.set(name.value, {
           id: j.statement.id,
           ...facts,
-          ...step ? { steps: [step] } : {}
+          ...step ? { steps: [step] } : {},
+          judgement: j,
+          paramTypes: parseParamTypes(buf, nul + 1, end2)
         });
         this.replies.expect(PARSE, j.statement.id);
         out = step?.sql === void 0 ? FORWARD : parseMessage(name.value, step.sql);
@@ -4462,16 +4553,22 @@ var Frontend = class {
    * statement whose lineage cannot be established is refused. A pending approval or catalog read
    * holds it and everything the client sent after it.
    */
-  judge(text, via, params2, buf, start, end2, decided) {
-    const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params: params2 });
+  judge(text, via, buf, start, end2, decided) {
+    const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction });
     const j = inspected instanceof Promise ? inspected.then((x) => this.withFacts(text, x)) : this.withFacts(text, inspected);
-    if (!(j instanceof Promise)) return decided(j[0], j[1]);
-    const original = buf.subarray(start, end2);
+    const noted = ([judgement, facts]) => {
+      if (judgement.forward) notePrepares(judgement.analysis, this.prepared.bySql);
+      return decided(judgement, facts);
+    };
+    return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), noted) : noted(j);
+  }
+  /** A pending verdict (catalog read, estimate, approval) holds the message and all behind it. */
+  settle(pending, original, decided) {
     this.block();
-    j.then(
-      ([judgement, facts]) => {
+    pending.then(
+      (j) => {
         try {
-          const d = decided(judgement, facts);
+          const d = decided(j);
           if (d === FORWARD) this.hooks.send(original);
           else if (typeof d !== "number") this.hooks.send(d);
         } catch (err) {
@@ -4483,6 +4580,41 @@ var Frontend = class {
       (err) => this.hooks.fatal(`statement could not be judged: ${err.message}`, "XX000")
     );
     return STOP;
+  }
+  /**
+   * One execution of a prepared statement: recorded with its values, and estimated with them
+   * when its estimate needs them. A refused one is replaced by a Bind the server rejects.
+   */
+  bind(buf, start, end2) {
+    const b = readBind(buf, start, end2, this.replies.state, this.prepared.statements);
+    if (!b) return this.malformed("Bind");
+    const statement = this.prepared.statements.get(b.statement);
+    const formats = this.masking ? b.resultFormats : [];
+    const refused = (id, error) => {
+      this.prepared.portals.delete(b.portal);
+      this.discarding = true;
+      this.replies.expect(BIND, id, error);
+      return refusedBind(buf, start, b.names);
+    };
+    const decided = (j) => {
+      if (j && !j.forward) return refused(j.statement.id, this.refuse(j));
+      this.prepared.portals.set(b.portal, {
+        statement,
+        formats,
+        ...j ? { execution: j.statement.id } : {}
+      });
+      this.replies.expect(BIND);
+      return FORWARD;
+    };
+    const judged = statement?.judgement;
+    if (judged) {
+      const j = this.session.execute(judged, b.shown, b.exact !== void 0, b.exact);
+      return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), decided) : decided(j);
+    }
+    if (!preparedBySql(this.prepared.bySql, b.statement)) return decided();
+    const refusal = `guardrail: prepared statement "${b.statement}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
+    this.session.notice("ERROR", REFUSED, refusal);
+    return refused(void 0, errorResponse(REFUSED, refusal));
   }
   withFacts(text, j) {
     if (!j.forward || !this.masking) return [j, NO_FACTS];
@@ -4516,44 +4648,6 @@ var Frontend = class {
     ) : withLineage(l);
   }
 };
-function nextBindParams(buf, pos, statement) {
-  if (pos + 5 > buf.length || buf[pos] !== T.bind) return void 0;
-  const end2 = pos + 1 + buf.readInt32BE(pos + 1);
-  if (end2 > buf.length) return void 0;
-  const portal = readCString(buf, pos + 5, end2);
-  const stmt = readCString(buf, portal.next, end2);
-  if (portal.next < 0 || stmt.next < 0 || stmt.value !== statement) return void 0;
-  let p = stmt.next;
-  if (p + 2 > end2) return void 0;
-  const nFormats = buf.readInt16BE(p);
-  p += 2;
-  const formats = [];
-  for (let i = 0; i < nFormats; i++, p += 2) {
-    if (p + 2 > end2) return void 0;
-    formats.push(buf.readInt16BE(p));
-  }
-  if (p + 2 > end2) return void 0;
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const params2 = [];
-  for (let i = 0; i < n; i++) {
-    if (p + 4 > end2) return void 0;
-    const len = buf.readInt32BE(p);
-    p += 4;
-    if (len === -1) {
-      params2.push(null);
-      continue;
-    }
-    if (len < 0 || p + len > end2) return void 0;
-    if (formatOf(formats, i) === 1) params2.push(`<binary ${len} bytes>`);
-    else {
-      const text = buf.toString("utf8", p, p + Math.min(len, PARAM_PREVIEW * 4));
-      params2.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}\u2026` : text);
-    }
-    p += len;
-  }
-  return params2;
-}
 
 // src/gateway/postgres/startup.ts
 import { TLSSocket } from "node:tls";
@@ -4615,11 +4709,11 @@ async function readStartup(conn, tls, maxBytes) {
     while (pos < packet2.length && packet2[pos] !== 0) {
       const key = readCString(packet2, pos, packet2.length);
       if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
-      const value = readCString(packet2, key.next, packet2.length);
-      if (value.next < 0) throw new ProtocolError(BAD_LAYOUT);
+      const value2 = readCString(packet2, key.next, packet2.length);
+      if (value2.next < 0) throw new ProtocolError(BAD_LAYOUT);
       if (key.value.startsWith("_pq_.")) unrecognized.push(key.value);
-      else params2[key.value] = value.value;
-      pos = value.next;
+      else params2[key.value] = value2.value;
+      pos = value2.next;
     }
     if (pos !== packet2.length - 1) throw new ProtocolError(BAD_LAYOUT);
     if (!params2.user) throw new ProtocolError("no PostgreSQL user name specified in startup packet", "28000");
@@ -4671,16 +4765,16 @@ function optionSettings(options) {
 function startupSettings(params2) {
   const plain = {};
   const judged = [];
-  for (const [name, value] of Object.entries(params2)) {
+  for (const [name, value2] of Object.entries(params2)) {
     if (OWN.has(name)) continue;
-    if (name === "options") judged.push(...optionSettings(value));
-    else if (PLAIN.has(name.toLowerCase())) plain[name] = value;
-    else judged.push({ name, value });
+    if (name === "options") judged.push(...optionSettings(value2));
+    else if (PLAIN.has(name.toLowerCase())) plain[name] = value2;
+    else judged.push({ name, value: value2 });
   }
   return { plain, judged };
 }
-function asSetStatement({ name, value }) {
-  const literal2 = `'${value.replaceAll("'", "''")}'`;
+function asSetStatement({ name, value: value2 }) {
+  const literal2 = `'${value2.replaceAll("'", "''")}'`;
   if (name.toLowerCase() === "search_path") return `SELECT set_config('search_path', ${literal2}, false)`;
   const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
   return `SET ${ident} = ${literal2}`;

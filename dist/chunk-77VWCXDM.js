@@ -275,7 +275,7 @@ var Session = class {
     };
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
-      const preparing = statement.via === "prepared";
+      const preparing = statement.via === "prepared" || statement.via === "extended";
       return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
         invalidate();
         return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
@@ -418,13 +418,13 @@ var Session = class {
    * between prepare and execute, so it is not judged (or put to a reviewer) again; the
    * parameters are recorded. Refuses when the transcript can no longer be written, and goes
    * through the mass-change rule when the prepare-time estimate needed the values (then a
-   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
+   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
+   * `values`: those exact values, when `params` were shortened for the record.
    */
-  execute(prepared, params, exact = true) {
+  execute(prepared, params, exact = true, values = params) {
     const statement = {
       ...prepared.statement,
       id: statementId(),
-      via: "prepared",
       ...params ? { params } : {}
     };
     this.statements++;
@@ -432,13 +432,16 @@ var Session = class {
     if (recorder.failed)
       return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
     this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
+    const judged = () => this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : { ...prepared, statement };
     const { impact } = this.gateway;
-    if (prepared.estimateEachExecution && impact)
-      return this.estimate(impact, statement, prepared.analysis, exact ? params : void 0).then(
-        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false)
-      );
-    const judged = { ...prepared, statement };
-    return this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : judged;
+    if (!prepared.estimateEachExecution || !impact) return judged();
+    return this.estimate(impact, statement, prepared.analysis, exact ? values : void 0).then(
+      (estimate) => (
+        // The prepare's verdict stands (whoever approved it is not asked again) unless these values
+        // cross the threshold, or cannot be judged: then this execution is decided on its own.
+        estimate.finding || estimate.pending ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false) : judged()
+      )
+    );
   }
   /**
    * Batch pre-approval covers a statement when every part of it that needs review on its own

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-QX54G2XC.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 
 // src/approvals/github.ts
 import { readFileSync } from "node:fs";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
+} from "./chunk-2IOFRSNI.js";
 import {
   RUN_FILES,
   createClient,
@@ -14,7 +14,7 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-YRQFOVYN.js";
+} from "./chunk-QX54G2XC.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -43,13 +43,13 @@ import {
 import {
   SKIPPED_CODE,
   runUrl
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-HTN3MMED.js";
 import {
   CredentialsError
 } from "./chunk-MIHPBBTS.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-FABUL3VG.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,11 +18,11 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-77VWCXDM.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

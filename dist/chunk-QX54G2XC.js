@@ -6,7 +6,7 @@ import {
 } from "./chunk-ZXLTHBZ6.js";
 import {
   escapeInline
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-KXX4OAV5.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,15 +10,15 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-FABUL3VG.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-77VWCXDM.js";
 import {
   renderPlain
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   FileRecorder
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-HTN3MMED.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy

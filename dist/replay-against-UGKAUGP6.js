@@ -36,6 +36,9 @@ function plan(lines) {
     if (l.type === "verdict" && (l.action === "allow" || !l.enforced)) {
       s.forwarded = true;
       s.releasedAt = l.seq;
+    } else if (l.type === "verdict") {
+      s.forwarded = false;
+      s.releasedAt = Number.POSITIVE_INFINITY;
     } else if (l.type === "approval.decided" && l.outcome === "approved") {
       s.forwarded = true;
       s.releasedAt = l.seq;

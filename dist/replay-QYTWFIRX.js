@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
+} from "./chunk-2IOFRSNI.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";
@@ -11,7 +11,7 @@ import {
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-HTN3MMED.js";
 import {
   UsageError,
   command,
@@ -31,10 +31,11 @@ function renderText(lines, opts) {
   const at = (ts) => `+${((Date.parse(ts) - start) / 1e3).toFixed(3)}s`;
   const block = (s) => {
     const verdict = s.action === "deny" ? paint("red", "DENY") : s.action === "review" ? paint("yellow", "REVIEW") : paint("green", "allow");
+    const via = s.preparedAs ? `${s.via}, execution of ${s.preparedAs}` : s.via;
     out.push(
-      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${s.via}) ${paint("dim", s.hash.slice(0, 12))}`
+      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${via}) ${paint("dim", s.hash.slice(0, 12))}`
     );
-    for (const line of s.text.split("\n")) out.push(`    ${line}`);
+    if (!s.preparedAs) for (const line of s.text.split("\n")) out.push(`    ${line}`);
     if (s.params?.length) out.push(paint("dim", `    params: ${JSON.stringify(s.params)}`));
     for (const f of s.findings)
       out.push(
@@ -53,6 +54,8 @@ function renderText(lines, opts) {
       const r = s.result;
       const what = r.error ? paint("red", `error ${r.error.code}: ${r.error.message}`) : `${r.tag ?? "ok"}${r.rows !== void 0 ? ` (${plural(r.rows, "row")})` : ""}`;
       out.push(`    \u2192 ${what} in ${r.durationMs.toFixed(1)} ms`);
+    } else if (s.executions) {
+      out.push(`    \u2192 prepared: ${plural(s.executions, "execution")} below`);
     } else {
       out.push(paint("dim", "    \u2192 no result recorded (connection ended or job stopped)"));
     }
@@ -162,7 +165,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-ZHGV6A23.js");
+    const { replayCommand } = await import("./replay-against-UGKAUGP6.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -2,26 +2,26 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X4ECE5DN.js";
+} from "./chunk-2IOFRSNI.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-FABUL3VG.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-77VWCXDM.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-FXA6VCN3.js";
+} from "./chunk-A6ZT5MCJ.js";
 import {
   FileRecorder,
   readTranscript
-} from "./chunk-UFPKOEU3.js";
+} from "./chunk-HTN3MMED.js";
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
