@@ -82,6 +82,20 @@ describe('node-postgres with parameters', () => {
     }
   });
 
+  it('counts a write whose SET has placeholders of its own with the WHERE values', async () => {
+    const c = await client();
+    const set = 'UPDATE big SET v = $1 WHERE id BETWEEN $2 AND $3';
+    try {
+      await expect(c.query(set, [5, 0, 1_000_000])).rejects.toThrow(/mass-change\/rows/);
+      expect((await c.query(set, [5, 50, 52])).rowCount).toBe(3);
+    } finally {
+      await c.end();
+    }
+    const counted = executionsOf(set).map((l) => JSON.stringify(impactOf(l.id)));
+    expect(counted[0]).toMatch(/"rowsExact":\d{4}/);
+    expect(counted[1]).toContain('"rowsExact":3');
+  });
+
   it('records one line per execution with its values and its estimate', () => {
     const executions = executionsOf('DELETE FROM big WHERE id BETWEEN $1 AND $2');
     expect(executions.map((l) => l.params)).toEqual([
