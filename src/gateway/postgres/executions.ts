@@ -184,6 +184,8 @@ export function notePrepares(analysis: Analysis, names: Set<string>): void {
   }
 }
 
-export function preparedBySql(names: ReadonlySet<string>, name: string): boolean {
-  return name !== '' && (names.has(name) || names.has(ANY_NAME));
+/** The refusal of a Bind of a statement SQL PREPARE may have made, if it may have. */
+export function preparedBySql(names: ReadonlySet<string>, name: string): string | undefined {
+  if (name === '' || !(names.has(name) || names.has(ANY_NAME))) return undefined;
+  return `guardrail: prepared statement "${name}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
 }

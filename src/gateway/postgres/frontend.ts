@@ -446,11 +446,8 @@ export class Frontend {
     };
     const decided = (j?: Judgement): Disposition => {
       if (j && !j.forward) return refused(j.statement.id, this.refuse(j));
-      this.prepared.portals.set(b.portal, {
-        statement,
-        formats,
-        ...(j ? { execution: j.statement.id } : {}),
-      });
+      const execution = j ? { execution: j.statement.id } : {};
+      this.prepared.portals.set(b.portal, { statement, formats, ...execution });
       this.replies.expect(BIND);
       return FORWARD;
     };
@@ -459,8 +456,8 @@ export class Frontend {
       const j = this.session.execute(judged, b.shown, b.exact !== undefined, b.exact);
       return j instanceof Promise ? this.settle(j, buf.subarray(start, end), decided) : decided(j);
     }
-    if (!preparedBySql(this.prepared.bySql, b.statement)) return decided();
-    const refusal = `guardrail: prepared statement "${b.statement}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
+    const refusal = preparedBySql(this.prepared.bySql, b.statement);
+    if (!refusal) return decided();
     this.session.notice('ERROR', REFUSED, refusal);
     return refused(undefined, errorResponse(REFUSED, refusal));
   }
