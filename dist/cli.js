@@ -16,10 +16,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-J73B66RJ.js"),
+  proxy: () => import("./proxy-YHBHNHAZ.js"),
   replay: () => import("./replay-QYTWFIRX.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-S3HGK32S.js")
+  demo: () => import("./demo-YXGYM5GE.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

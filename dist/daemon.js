@@ -8,14 +8,14 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-KXX4OAV5.js";
+} from "./chunk-NS2BZHNW.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-FABUL3VG.js";
+} from "./chunk-DL7DLLCX.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-77VWCXDM.js";
 import "./chunk-A6ZT5MCJ.js";

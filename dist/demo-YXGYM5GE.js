@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-FABUL3VG.js";
+} from "./chunk-DL7DLLCX.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-FABUL3VG.js";
+} from "./chunk-DL7DLLCX.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,

@@ -1142,14 +1142,17 @@ function pinnedColumns2(node) {
   }
   return out;
 }
-function highestParam(node) {
-  if (node === null || typeof node !== "object") return 0;
-  let max = 0;
+function paramNumbers(node, out) {
+  if (node === null || typeof node !== "object") return;
   for (const [k, v] of Object.entries(node)) {
-    if (k === "ParamRef") max = Math.max(max, Number(v.number ?? 0));
-    max = Math.max(max, highestParam(v));
+    if (k === "ParamRef") out.add(Number(v.number ?? 0));
+    paramNumbers(v, out);
   }
-  return max;
+}
+function highestParam(node) {
+  const numbers = /* @__PURE__ */ new Set();
+  paramNumbers(node, numbers);
+  return Math.max(0, ...numbers);
 }
 function topLevel2(text) {
   const bytes = Buffer.from(text, "utf8");
@@ -1169,14 +1172,14 @@ function pgCountQuery(text, kind, node) {
   if (node.whereClause?.CurrentOfExpr)
     return { reason: "WHERE CURRENT OF a cursor cannot be counted separately" };
   const { toks, bytes } = topLevel2(text);
-  const slice = (from, to) => bytes.subarray(from, to).toString("utf8").trim();
-  const find = (word, from) => toks.findIndex((t, i) => i >= from && t.word === word);
+  const slice = (from2, to) => bytes.subarray(from2, to).toString("utf8").trim();
+  const find = (word, from2) => toks.findIndex((t, i) => i >= from2 && t.word === word);
   const head = kind === "delete" ? find("FROM", find("DELETE", 0)) : find("UPDATE", 0);
   if (head < 0) return { reason: "statement shape not recognised" };
   const stops = ["RETURNING", ";"].map((w) => find(w, head + 1)).filter((i) => i > 0);
   const end2 = stops.length ? Math.min(...stops) : toks.length;
-  const at = (word, from) => {
-    const i = find(word, from);
+  const at = (word, from2) => {
+    const i = find(word, from2);
     return i > 0 && i < end2 ? i : -1;
   };
   const startOf = (i) => i < toks.length ? toks[i].start : bytes.length;
@@ -1189,14 +1192,16 @@ function pgCountQuery(text, kind, node) {
   const target = slice(toks[head].end, startOf(targetEnd));
   const whereText = where > 0 ? slice(toks[where].end, startOf(end2)) : void 0;
   const joined = joinBeforeWhere > 0 ? slice(toks[joinBeforeWhere].end, startOf(where > 0 ? where : end2)) : void 0;
-  let sql;
-  if (joined)
-    sql = `SELECT count(*) FROM ${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ""})`;
-  else sql = `SELECT count(*) FROM ${target}${whereText ? ` WHERE ${whereText}` : ""}`;
+  const from = joined ? `${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ""})` : `${target}${whereText ? ` WHERE ${whereText}` : ""}`;
   const failed2 = { reason: "the count query could not be built from the statement text" };
   try {
-    const check = parseSql(sql);
-    return check.length === 1 && check[0].stmt.SelectStmt ? { sql } : failed2;
+    const check = parseSql(`SELECT count(*) FROM ${from}`);
+    if (check.length !== 1 || !check[0].stmt.SelectStmt) return failed2;
+    const used = /* @__PURE__ */ new Set();
+    paramNumbers(check[0].stmt, used);
+    let unused = "";
+    for (let n = 1; n <= highestParam(node); n++) if (!used.has(n)) unused += `, $${n}::text`;
+    return { sql: `SELECT count(*)${unused} FROM ${from}` };
   } catch {
     return failed2;
   }
@@ -3403,7 +3408,8 @@ function notePrepares(analysis, names) {
   }
 }
 function preparedBySql(names, name) {
-  return name !== "" && (names.has(name) || names.has(ANY_NAME));
+  if (name === "" || !(names.has(name) || names.has(ANY_NAME))) return void 0;
+  return `guardrail: prepared statement "${name}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
 }
 
 // src/gateway/postgres/masking-catalog.ts
@@ -4598,11 +4604,8 @@ var Frontend = class {
     };
     const decided = (j) => {
       if (j && !j.forward) return refused(j.statement.id, this.refuse(j));
-      this.prepared.portals.set(b.portal, {
-        statement,
-        formats,
-        ...j ? { execution: j.statement.id } : {}
-      });
+      const execution = j ? { execution: j.statement.id } : {};
+      this.prepared.portals.set(b.portal, { statement, formats, ...execution });
       this.replies.expect(BIND);
       return FORWARD;
     };
@@ -4611,8 +4614,8 @@ var Frontend = class {
       const j = this.session.execute(judged, b.shown, b.exact !== void 0, b.exact);
       return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), decided) : decided(j);
     }
-    if (!preparedBySql(this.prepared.bySql, b.statement)) return decided();
-    const refusal = `guardrail: prepared statement "${b.statement}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
+    const refusal = preparedBySql(this.prepared.bySql, b.statement);
+    if (!refusal) return decided();
     this.session.notice("ERROR", REFUSED, refusal);
     return refused(void 0, errorResponse(REFUSED, refusal));
   }
