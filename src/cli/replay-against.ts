@@ -77,6 +77,10 @@ export function plan(lines: TranscriptLine[]): { planned: Planned[]; refused: nu
     if (l.type === 'verdict' && (l.action === 'allow' || !l.enforced)) {
       s.forwarded = true;
       s.releasedAt = l.seq;
+    } else if (l.type === 'verdict') {
+      // An execution held on its own values: its prepare's verdict no longer lets it through.
+      s.forwarded = false;
+      s.releasedAt = Number.POSITIVE_INFINITY;
     } else if (l.type === 'approval.decided' && l.outcome === 'approved') {
       s.forwarded = true;
       s.releasedAt = l.seq;

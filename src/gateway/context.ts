@@ -16,6 +16,7 @@ import { compileMasking, KnownSecrets, type Masking } from '../masking/index.js'
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
+import { Lru } from '../sql/cache.js';
 import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
 import { sessionBodies } from '../sql/postgres/session.js';
 import type { AnalysisContext, Dialect } from '../sql/types.js';
@@ -31,6 +32,26 @@ import { mysqlSyntaxCheck, postgresSyntaxCheck, type SyntaxCheck } from './synta
 
 /** How long an impact estimate may take before the statement goes on with what it has. */
 const IMPACT_TIMEOUT_MS = 3_000;
+/** What is read of statement texts, kept for this many texts up to this length (see byText). */
+const TEXTS_CACHED = 512;
+const CACHED_TEXT_MAX = 4096;
+
+/** `compute` for a statement text, once per text and sql_mode (which decides how it is lexed). */
+function byText<V>(
+  text: string,
+  ctx: AnalysisContext | undefined,
+  cache: Lru<string, V>,
+  compute: () => V,
+): V {
+  if (text.length > CACHED_TEXT_MAX) return compute();
+  const key = ctx?.sqlMode ? `${ctx.sqlMode}\0${text}` : text;
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = compute();
+    cache.set(key, v);
+  }
+  return v;
+}
 
 export interface ContextOptions {
   dialect: Dialect;
@@ -114,6 +135,10 @@ export async function createGatewayContext(
   const mode = opts.mode ?? policy.mode;
   // Values found secret anywhere in the run are withheld from every line recorded after.
   const secrets = new KnownSecrets();
+  // Each execution of a prepared statement records its text and values again: the text is read
+  // once (the secrets it holds are known from the first time, and scrubbed from every later line).
+  const redactions = new Lru<string, string>(TEXTS_CACHED);
+  const secretPositions = new Lru<string, Set<number>>(TEXTS_CACHED);
   const lexing = (ctx?: AnalysisContext) => (ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {});
   return {
     dialect,
@@ -126,13 +151,17 @@ export async function createGatewayContext(
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...(opts.job ? { job: opts.job } : {}),
     database: opts.database,
-    redact: (text, ctx) => {
-      const redacted = masking.redactStatement(text, dialect, lexing(ctx));
-      if (redacted !== text) for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
-      return redacted;
-    },
+    redact: (text, ctx) =>
+      byText(text, ctx, redactions, () => {
+        const redacted = masking.redactStatement(text, dialect, lexing(ctx));
+        if (redacted !== text)
+          for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
+        return redacted;
+      }),
     redactParams: (params, text, ctx) => {
-      const secret = masking.secretParams(text, dialect, lexing(ctx));
+      const secret = byText(text, ctx, secretPositions, () =>
+        masking.secretParams(text, dialect, lexing(ctx)),
+      );
       const redacted = masking.redactParams(params, secret);
       redacted.forEach((r, i) => {
         const clear = masking.paramText(params[i]);

@@ -313,7 +313,8 @@ export class Session {
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.
     if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
-      const preparing = statement.via === 'prepared';
+      // A Postgres Parse of the unnamed statement is a prepare too: its values come with the Bind.
+      const preparing = statement.via === 'prepared' || statement.via === 'extended';
       return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
         invalidate();
         return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
@@ -501,13 +502,18 @@ export class Session {
    * between prepare and execute, so it is not judged (or put to a reviewer) again; the
    * parameters are recorded. Refuses when the transcript can no longer be written, and goes
    * through the mass-change rule when the prepare-time estimate needed the values (then a
-   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
+   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
+   * `values`: those exact values, when `params` were shortened for the record.
    */
-  execute(prepared: Judgement, params?: unknown[], exact = true): Judgement | Promise<Judgement> {
+  execute(
+    prepared: Judgement,
+    params?: unknown[],
+    exact = true,
+    values = params,
+  ): Judgement | Promise<Judgement> {
     const statement: Statement = {
       ...prepared.statement,
       id: statementId(),
-      via: 'prepared',
       ...(params ? { params } : {}),
     };
     this.statements++;
@@ -515,15 +521,19 @@ export class Session {
     if (recorder.failed)
       return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
     this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
+    const judged = (): Judgement =>
+      this.gateway.mode === 'dry-run' && prepared.forward
+        ? this.dryRun(statement, prepared.verdict, prepared.analysis, false)
+        : { ...prepared, statement };
     const { impact } = this.gateway;
-    if (prepared.estimateEachExecution && impact)
-      return this.estimate(impact, statement, prepared.analysis, exact ? params : undefined).then(
-        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false),
-      );
-    const judged = { ...prepared, statement };
-    return this.gateway.mode === 'dry-run' && prepared.forward
-      ? this.dryRun(statement, prepared.verdict, prepared.analysis, false)
-      : judged;
+    if (!prepared.estimateEachExecution || !impact) return judged();
+    return this.estimate(impact, statement, prepared.analysis, exact ? values : undefined).then((estimate) =>
+      // The prepare's verdict stands (whoever approved it is not asked again) unless these values
+      // cross the threshold, or cannot be judged: then this execution is decided on its own.
+      estimate.finding || estimate.pending
+        ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false)
+        : judged(),
+    );
   }
 
   /**

@@ -241,15 +241,20 @@ function pinnedColumns(node: PgNode): string[] {
   return out;
 }
 
+/** The `$n` numbers of a parse tree. */
+function paramNumbers(node: unknown, out: Set<number>): void {
+  if (node === null || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'ParamRef') out.add(Number((v as { number?: number }).number ?? 0));
+    paramNumbers(v, out);
+  }
+}
+
 /** The highest `$n` in a parse tree. */
 function highestParam(node: unknown): number {
-  if (node === null || typeof node !== 'object') return 0;
-  let max = 0;
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'ParamRef') max = Math.max(max, Number((v as { number?: number }).number ?? 0));
-    max = Math.max(max, highestParam(v));
-  }
-  return max;
+  const numbers = new Set<number>();
+  paramNumbers(node, numbers);
+  return Math.max(0, ...numbers);
 }
 
 interface Tok {
@@ -315,14 +320,20 @@ function pgCountQuery(
   const whereText = where > 0 ? slice(toks[where]!.end, startOf(end)) : undefined;
   const joined =
     joinBeforeWhere > 0 ? slice(toks[joinBeforeWhere]!.end, startOf(where > 0 ? where : end)) : undefined;
-  let sql: string;
-  if (joined)
-    sql = `SELECT count(*) FROM ${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ''})`;
-  else sql = `SELECT count(*) FROM ${target}${whereText ? ` WHERE ${whereText}` : ''}`;
+  const from = joined
+    ? `${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ''})`
+    : `${target}${whereText ? ` WHERE ${whereText}` : ''}`;
   const failed = { reason: 'the count query could not be built from the statement text' };
   try {
-    const check = parseSql(sql);
-    return check.length === 1 && check[0]!.stmt.SelectStmt ? { sql } : failed;
+    const check = parseSql(`SELECT count(*) FROM ${from}`);
+    if (check.length !== 1 || !check[0]!.stmt.SelectStmt) return failed;
+    // The values of placeholders only the write uses (`SET v = $1`) are bound to the count too:
+    // the server must be able to type them, so they are selected as text beside the count.
+    const used = new Set<number>();
+    paramNumbers(check[0]!.stmt, used);
+    let unused = '';
+    for (let n = 1; n <= highestParam(node); n++) if (!used.has(n)) unused += `, $${n}::text`;
+    return { sql: `SELECT count(*)${unused} FROM ${from}` };
   } catch {
     return failed;
   }

@@ -10,7 +10,7 @@ import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import { type PgName, type PgTarget, pgDisplay, pgQualified, pgTargets } from './pg-statements.js';
-import type { Dependents, EstimateOptions, ImpactEstimate } from './types.js';
+import { type Dependents, type EstimateOptions, type ImpactEstimate, ValuesPending } from './types.js';
 
 /** What the estimator needs of a client: node-postgres' `Client` and `PoolClient` fit. */
 export interface PgQueryable {
@@ -27,8 +27,6 @@ interface KeyFacts {
   inherited: boolean;
 }
 const keyFacts = new CatalogCache<KeyFacts>(UNIQUE_KEYS_TTL_MS);
-/** The side connection's own prepared statement for generic plans (never a client's: its own session). */
-const PROBE_STATEMENT = 'guardrail_impact_probe';
 
 class PgProbe {
   constructor(
@@ -66,37 +64,11 @@ class PgProbe {
     return results[4]!.rows;
   }
 
-  private begin(extra = ''): string {
+  private begin(): string {
     const ms = this.budget.nextProbeMs();
     // row_security off: a query that a policy would filter fails instead of evaluating the
     // policy's expressions (which may call anything).
-    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off${extra}`;
-  }
-
-  /**
-   * The plan of a statement whose placeholders have no values yet (a prepared statement judged
-   * when it is prepared): the planner's generic plan, made for any value, as the server's plan
-   * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
-   */
-  async genericPlan(text: string, params: number): Promise<Record<string, unknown>[]> {
-    const fail = (cleanup: string) => async (err: unknown) => {
-      await this.client.query(cleanup);
-      throw err;
-    };
-    await this.client
-      .query(
-        `${this.begin('; SET LOCAL plan_cache_mode = force_generic_plan')}; PREPARE ${PROBE_STATEMENT} AS ${text}\n`,
-      )
-      .catch(fail('ROLLBACK'));
-    const nulls = Array.from({ length: params }, () => 'NULL').join(', ');
-    const results = (await this.client
-      .query(
-        `EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls}); ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`,
-      )
-      .catch(fail(`ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`))) as unknown as {
-      rows: Record<string, unknown>[];
-    }[];
-    return results[0]!.rows;
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off`;
   }
 }
 
@@ -366,6 +338,9 @@ async function rowWise(
     const one = oneRow(t, facts);
     if (one) return one;
   }
+  // Placeholders without values (judged at Parse, before any Bind): no plan made for "any value"
+  // bounds what one execution's values reach, so each execution is estimated with its own.
+  if (t.params > 0 && params === undefined) throw new ValuesPending();
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
@@ -379,23 +354,16 @@ async function rowWise(
     e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
     return e;
   }
-  // Placeholders without values (judged at Parse, before any Bind): the generic plan's estimate,
-  // and no count, which would need the values.
-  const generic = t.params > 0 && params === undefined;
-  // EXPLAIN without ANALYZE plans the write and never runs it.
+  // EXPLAIN without ANALYZE plans the write and never runs it; bound values make it a custom plan.
   const planned = await attempt('rows', e, async () => {
-    const [r] = generic
-      ? await p.genericPlan(t.text, t.params)
-      : await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params);
+    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params);
     const doc = r?.['QUERY PLAN'];
     const json = (typeof doc === 'string' ? JSON.parse(doc) : doc) as { Plan: unknown }[];
     return modifiedRows(json[0]?.Plan);
   });
   if (planned !== undefined) e.rowsEstimated = planned;
   if ('reason' in t.count) e.unavailable.push({ part: 'rowsExact', reason: t.count.reason });
-  else if (generic) {
-    e.notes.push("placeholders are bound at execution: the planner's generic estimate, not a count");
-  } else await exactCount(p, e, t.count.sql, params);
+  else await exactCount(p, e, t.count.sql, params);
   return e;
 }
 

@@ -47,8 +47,9 @@ export interface ImpactEstimate {
 }
 
 /**
- * A row-wise statement whose WHERE has placeholders (`?`) and no values for them: a MySQL server
- * cannot plan it for "any value", so it is estimated at each execution, with that execution's values.
+ * A row-wise statement with placeholders (`?`, `$n`) and no values for them yet: no plan for "any
+ * value" bounds what one execution's values reach (a MySQL server cannot even make one), so it is
+ * estimated at each execution, with that execution's values.
  */
 export class ValuesPending extends GuardrailError {
   static override readonly code: GuardrailErrorCode = 'ERR_VALUES_PENDING';
@@ -68,8 +69,8 @@ export interface EstimateOptions {
   /** Lock wait bound for each probe (default 200 ms). */
   lockTimeoutMs?: number;
   /**
-   * Values of the statement's placeholders, exactly as an execution bound them. The gateway has
-   * them for MySQL executions; Postgres statements are judged at Parse, before values exist.
+   * Values of the statement's placeholders, exactly as an execution bound them (MySQL
+   * COM_STMT_EXECUTE, Postgres Bind); absent when the statement is judged as it is prepared.
    */
   params?: unknown[];
   /** MySQL: the session's sql_mode, which decides how the statement is lexed. */

@@ -50,6 +50,10 @@ export interface StatementView {
   sample?: { columns: string[]; rows: unknown[][]; masked: string[]; truncated: boolean };
   impact?: Record<string, unknown>;
   params?: unknown[];
+  /** An execution of a prepared statement: the id of its prepare. */
+  preparedAs?: string;
+  /** A prepared statement: how many executions of it were recorded. */
+  executions?: number;
 }
 
 /** Folds the event stream into one record per statement, in the order statements started. */
@@ -60,6 +64,7 @@ export function statementsOf(lines: TranscriptLine[]): StatementView[] {
     if (l.type === 'statement') {
       // An execution of a prepared statement carries the verdict and approval of its prepare.
       const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : undefined;
+      if (parent) parent.executions = (parent.executions ?? 0) + 1;
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
@@ -72,6 +77,7 @@ export function statementsOf(lines: TranscriptLine[]): StatementView[] {
         ...(parent?.action ? { action: parent.action } : {}),
         ...(parent?.approval ? { approval: parent.approval } : {}),
         ...(l.params ? { params: l.params } : {}),
+        ...(l.preparedAs ? { preparedAs: l.preparedAs } : {}),
       });
       continue;
     }

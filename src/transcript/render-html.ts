@@ -67,10 +67,16 @@ function statementCard(s: StatementView): string {
     ? r.error
       ? `<p class="error">error ${esc(r.error.code)}: ${esc(r.error.message)} (${r.durationMs.toFixed(1)} ms)</p>`
       : `<p>${esc(r.tag ?? 'ok')}${r.rows !== undefined ? ` — ${r.rows} rows` : ''} (${r.durationMs.toFixed(1)} ms)</p>`
-    : '<p class="dim">no result recorded</p>';
+    : s.executions
+      ? `<p>prepared: ${plural(s.executions, 'execution')}</p>`
+      : '<p class="dim">no result recorded</p>';
+  const params = s.params?.length
+    ? `<p class="params">params: <code>${esc(JSON.stringify(s.params))}</code></p>`
+    : '';
+  const via = s.preparedAs ? `${s.via} · execution of ${s.preparedAs}` : s.via;
   return `<article class="stmt" data-action="${esc(s.action ?? 'allow')}" data-search="${esc(`${s.text} ${s.rules.join(' ')}`.toLowerCase())}">
-<header><span class="badge ${esc(s.action ?? 'allow')}">${esc(s.action ?? 'allow')}</span> <b>${esc(s.id)}</b> conn ${s.conn} · ${esc(s.via)} · ${esc(s.startedAt)} · <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
-<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ''}${impact(s)}${approval}${result}${sample(s)}</article>`;
+<header><span class="badge ${esc(s.action ?? 'allow')}">${esc(s.action ?? 'allow')}</span> <b>${esc(s.id)}</b> conn ${s.conn} · ${esc(via)} · ${esc(s.startedAt)} · <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
+<pre>${esc(s.text)}</pre>${params}${findings ? `<ul class="findings">${findings}</ul>` : ''}${impact(s)}${approval}${result}${sample(s)}</article>`;
 }
 
 const style = `body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1f2328;background:#fff}

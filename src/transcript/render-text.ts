@@ -21,10 +21,12 @@ export function renderText(lines: TranscriptLine[], opts: { color: boolean }): s
         : s.action === 'review'
           ? paint('yellow', 'REVIEW')
           : paint('green', 'allow');
+    const via = s.preparedAs ? `${s.via}, execution of ${s.preparedAs}` : s.via;
     out.push(
-      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${s.via}) ${paint('dim', s.hash.slice(0, 12))}`,
+      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${via}) ${paint('dim', s.hash.slice(0, 12))}`,
     );
-    for (const line of s.text.split('\n')) out.push(`    ${line}`);
+    // An execution runs its prepare's text, shown there.
+    if (!s.preparedAs) for (const line of s.text.split('\n')) out.push(`    ${line}`);
     if (s.params?.length) out.push(paint('dim', `    params: ${JSON.stringify(s.params)}`));
     for (const f of s.findings)
       out.push(
@@ -45,6 +47,8 @@ export function renderText(lines: TranscriptLine[], opts: { color: boolean }): s
         ? paint('red', `error ${r.error.code}: ${r.error.message}`)
         : `${r.tag ?? 'ok'}${r.rows !== undefined ? ` (${plural(r.rows, 'row')})` : ''}`;
       out.push(`    → ${what} in ${r.durationMs.toFixed(1)} ms`);
+    } else if (s.executions) {
+      out.push(`    → prepared: ${plural(s.executions, 'execution')} below`);
     } else {
       out.push(paint('dim', '    → no result recorded (connection ended or job stopped)'));
     }

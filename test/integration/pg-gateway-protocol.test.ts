@@ -159,7 +159,11 @@ describe('extended protocol', () => {
     const statements = lines.flatMap((l) => (l.type === 'statement' ? [l] : []));
     const resultLines = lines.flatMap((l) => (l.type === 'result' ? [l] : []));
     const idOf = (text: string) => statements.find((l) => l.text === text)?.id;
-    const results = (id: string | undefined) => resultLines.filter((l) => l.id === id).map((l) => l.tag);
+    // A prepared statement's results are its executions' (one transcript line per Bind).
+    const results = (id: string | undefined) => {
+      const ids = new Set(statements.filter((l) => l.id === id || l.preparedAs === id).map((l) => l.id));
+      return resultLines.filter((l) => ids.has(l.id)).map((l) => l.tag);
+    };
     expect(results(idOf('insert into attr_t select generate_series(1, 3)'))).toEqual(['INSERT 0 3']);
     expect(results(idOf('select id from attr_t'))).toEqual(['SELECT 3']);
     expect(results(idOf('update attr_t set id = id + 1 where id > 1'))).toEqual(['UPDATE 2']);

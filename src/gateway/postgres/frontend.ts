@@ -12,6 +12,7 @@ import type { Judgement, Session, Via } from '../session.js';
 import { strictFindings } from '../strict.js';
 import { errorResponse, FAILING_SQL, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
+import { notePrepares, parseParamTypes, preparedBySql, readBind, refusedBind } from './executions.js';
 import { FastPath } from './fast-path.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionOids } from './function-oids.js';
@@ -29,11 +30,9 @@ import {
   type StatementFacts,
   SYNC,
 } from './replies.js';
-import { bindResultFormats, formatOf } from './result-messages.js';
 
 const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
-const PARAM_PREVIEW = 1024;
 /** What is known of a statement when masking is off or it does not run (never modified). */
 const NO_FACTS: StatementFacts = Object.freeze({});
 
@@ -72,7 +71,8 @@ export class Frontend {
   ) {
     this.pathChanged = masking?.pathChanged === true;
     this.fastPath = new FastPath(session, replies, functions, hooks, {
-      judge: (text, params, ...rest) => this.judge(text, 'fast-path', params, ...rest),
+      judge: (text, params, buf, start, end, decided) =>
+        this.judge(text, 'fast-path', buf, start, end, decided, params),
       refusal: (j) => this.refuse(j),
       hold: () => this.block(),
       release: () => this.unblock(),
@@ -161,31 +161,14 @@ export class Frontend {
         return this.query(buf, start, end);
       case T.parse:
         return this.parse(buf, start, end);
-      case T.bind: {
-        const portal = readCString(buf, start + 5, end);
-        const stmt = readCString(buf, portal.next, end);
-        if (stmt.next < 0) return this.malformed('Bind');
-        let formats: number[] = [];
-        if (this.masking) {
-          try {
-            formats = bindResultFormats(buf, stmt.next);
-          } catch {
-            return this.malformed('Bind');
-          }
-        }
-        this.prepared.portals.set(portal.value, {
-          statement: this.prepared.statements.get(stmt.value),
-          formats,
-        });
-        this.replies.expect(BIND);
-        return FORWARD;
-      }
+      case T.bind:
+        return this.bind(buf, start, end);
       case T.execute: {
         const portal = readCString(buf, start + 5, end);
         if (portal.next < 0) return this.malformed('Execute');
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, undefined, s, p);
+        this.replies.expect(EXECUTE, p?.execution ?? s?.id, undefined, s, p);
         return FORWARD;
       }
       case T.describe: {
@@ -314,7 +297,7 @@ export class Frontend {
     const value = this.text(QUERY, buf, start + 5, nul);
     if (typeof value !== 'string') return value;
     const via: Via = COPY.test(value) ? 'copy' : 'simple';
-    return this.judge(value, via, undefined, buf, start, end, (j, facts) => {
+    return this.judge(value, via, buf, start, end, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
           this.replies.expect(QUERY, j.statement.id, undefined, facts);
@@ -347,8 +330,7 @@ export class Frontend {
     const value = this.text(PARSE, buf, name.next, nul);
     if (typeof value !== 'string') return value;
     const via: Via = COPY.test(value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
-    const params = nextBindParams(buf, end, name.value);
-    return this.judge(value, via, params, buf, start, end, (j, facts) => {
+    return this.judge(value, via, buf, start, end, (j, facts) => {
       const prefix = this.openBatch();
       let out: Buffer | typeof FORWARD;
       const step = j.forward ? this.dryRun?.step(value) : undefined;
@@ -357,6 +339,8 @@ export class Frontend {
           id: j.statement.id,
           ...facts,
           ...(step ? { steps: [step] } : {}),
+          judgement: j,
+          paramTypes: parseParamTypes(buf, nul + 1, end),
         });
         this.replies.expect(PARSE, j.statement.id);
         out = step?.sql === undefined ? FORWARD : parseMessage(name.value, step.sql);
@@ -411,24 +395,32 @@ export class Frontend {
   private judge(
     text: string,
     via: Via,
-    params: unknown[] | undefined,
     buf: Buffer,
     start: number,
     end: number,
     decided: (j: Judgement, facts: StatementFacts) => Disposition,
+    /** A fast-path call's arguments, for the transcript (statements' values come with their Bind). */
+    params?: unknown[],
   ): Disposition {
     const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params });
     const j =
       inspected instanceof Promise
         ? inspected.then((x) => this.withFacts(text, x))
         : this.withFacts(text, inspected);
-    if (!(j instanceof Promise)) return decided(j[0], j[1]);
-    const original = buf.subarray(start, end);
+    const noted = ([judgement, facts]: [Judgement, StatementFacts]) => {
+      if (judgement.forward) notePrepares(judgement.analysis, this.prepared.bySql);
+      return decided(judgement, facts);
+    };
+    return j instanceof Promise ? this.settle(j, buf.subarray(start, end), noted) : noted(j);
+  }
+
+  /** A pending verdict (catalog read, estimate, approval) holds the message and all behind it. */
+  private settle<J>(pending: Promise<J>, original: Buffer, decided: (j: J) => Disposition): Disposition {
     this.block();
-    j.then(
-      ([judgement, facts]) => {
+    pending.then(
+      (j) => {
         try {
-          const d = decided(judgement, facts);
+          const d = decided(j);
           if (d === FORWARD) this.hooks.send(original);
           else if (typeof d !== 'number') this.hooks.send(d);
         } catch (err) {
@@ -440,6 +432,39 @@ export class Frontend {
       (err: Error) => this.hooks.fatal(`statement could not be judged: ${err.message}`, 'XX000'),
     );
     return STOP;
+  }
+
+  /**
+   * One execution of a prepared statement: recorded with its values, and estimated with them
+   * when its estimate needs them. A refused one is replaced by a Bind the server rejects.
+   */
+  private bind(buf: Buffer, start: number, end: number): Disposition {
+    const b = readBind(buf, start, end, this.replies.state, this.prepared.statements);
+    if (!b) return this.malformed('Bind');
+    const statement = this.prepared.statements.get(b.statement);
+    const formats = this.masking ? b.resultFormats : [];
+    const refused = (id: string | undefined, error: Buffer): Disposition => {
+      this.prepared.portals.delete(b.portal);
+      this.discarding = true;
+      this.replies.expect(BIND, id, error);
+      return refusedBind(buf, start, b.names);
+    };
+    const decided = (j?: Judgement): Disposition => {
+      if (j && !j.forward) return refused(j.statement.id, this.refuse(j));
+      const execution = j ? { execution: j.statement.id } : {};
+      this.prepared.portals.set(b.portal, { statement, formats, ...execution });
+      this.replies.expect(BIND);
+      return FORWARD;
+    };
+    const judged = statement?.judgement;
+    if (judged) {
+      const j = this.session.execute(judged, b.shown, b.exact !== undefined, b.exact);
+      return j instanceof Promise ? this.settle(j, buf.subarray(start, end), decided) : decided(j);
+    }
+    const refusal = preparedBySql(this.prepared.bySql, b.statement);
+    if (!refusal) return decided();
+    this.session.notice('ERROR', REFUSED, refusal);
+    return refused(undefined, errorResponse(REFUSED, refusal));
   }
 
   private withFacts(
@@ -482,48 +507,4 @@ export class Frontend {
         )
       : withLineage(l);
   }
-}
-
-/**
- * Drivers send Parse and its Bind together; when the Bind is already in the buffer, its
- * parameters go into the transcript with the statement. Text values are cut at PARAM_PREVIEW
- * characters; binary ones are described, not decoded.
- */
-function nextBindParams(buf: Buffer, pos: number, statement: string): unknown[] | undefined {
-  if (pos + 5 > buf.length || buf[pos] !== T.bind) return undefined;
-  const end = pos + 1 + buf.readInt32BE(pos + 1);
-  if (end > buf.length) return undefined;
-  const portal = readCString(buf, pos + 5, end);
-  const stmt = readCString(buf, portal.next, end);
-  if (portal.next < 0 || stmt.next < 0 || stmt.value !== statement) return undefined;
-  let p = stmt.next;
-  if (p + 2 > end) return undefined;
-  const nFormats = buf.readInt16BE(p);
-  p += 2;
-  const formats: number[] = [];
-  for (let i = 0; i < nFormats; i++, p += 2) {
-    if (p + 2 > end) return undefined;
-    formats.push(buf.readInt16BE(p));
-  }
-  if (p + 2 > end) return undefined;
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const params: unknown[] = [];
-  for (let i = 0; i < n; i++) {
-    if (p + 4 > end) return undefined;
-    const len = buf.readInt32BE(p);
-    p += 4;
-    if (len === -1) {
-      params.push(null);
-      continue;
-    }
-    if (len < 0 || p + len > end) return undefined;
-    if (formatOf(formats, i) === 1) params.push(`<binary ${len} bytes>`);
-    else {
-      const text = buf.toString('utf8', p, p + Math.min(len, PARAM_PREVIEW * 4));
-      params.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}…` : text);
-    }
-    p += len;
-  }
-  return params;
 }

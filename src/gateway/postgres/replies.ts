@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { StatementLineage } from '../../masking/index.js';
 import { PostgresSessionState } from '../../sql/postgres/state.js';
 import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
-import type { Session } from '../session.js';
+import type { Judgement, Session } from '../session.js';
 import {
   commandComplete,
   noticeResponse,
@@ -61,6 +61,10 @@ export interface PreparedStatement extends StatementFacts {
   id: string;
   /** Its RowDescription, from a Describe of the statement. */
   described?: ResultFields;
+  /** How its Parse was judged: each execution (Bind) goes on from there. */
+  judgement?: Judgement;
+  /** The parameter types its Parse declared (0: left to the server). */
+  paramTypes?: readonly number[] | undefined;
 }
 
 /**
@@ -121,12 +125,16 @@ export interface DryRunReplies {
 /** A portal of a statement prepared in this session. */
 export interface PreparedPortal extends Portal {
   statement: PreparedStatement | undefined;
+  /** The execution (Session.execute) the Bind recorded: its result is this portal's. */
+  execution?: string;
 }
 
 /** Named statements and portals, to know which statement an Execute runs. */
 export class Prepared {
   readonly statements = new Map<string, PreparedStatement>();
   readonly portals = new Map<string, PreparedPortal>();
+  /** Names created by SQL PREPARE statements (see notePrepares). */
+  readonly bySql = new Set<string>();
 
   clear(): void {
     this.statements.clear();
