@@ -165,8 +165,12 @@ describe("the user's own tables named pg_…", () => {
     const statements = audit.recorder.lines.filter(
       (l) => l.type === 'statement' && l.text.includes('pg_cursor_test_gateway'),
     );
-    expect(statements).toHaveLength(4);
-    for (const s of statements) {
+    // Four statements judged, plus the one execution (with its values) of the parameterised INSERT.
+    const executions = statements.filter((l) => l.type === 'statement' && l.preparedAs !== undefined);
+    expect(statements).toHaveLength(5);
+    expect(executions).toHaveLength(1);
+    expect(executions[0]).toMatchObject({ params: ['1', 'a'] });
+    for (const s of statements.filter((l) => !executions.includes(l))) {
       const v = verdicts.find((x) => x.type === 'verdict' && s.type === 'statement' && x.id === s.id);
       expect(v).toMatchObject({ action: 'allow' });
       expect(v?.type === 'verdict' && v.rules).not.toContain('privilege/catalog-write');
