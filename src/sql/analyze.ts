@@ -15,7 +15,7 @@ import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './p
 import { loadPostgresParser } from './postgres/parser.js';
 import type { Analysis, AnalysisContext } from './types.js';
 
-export { analyzePostgres, calledFunctions, functionCalls } from './postgres/analyze.js';
+export { analyzePostgres, calledFunctions, functionCalls, reachedPostgres } from './postgres/analyze.js';
 export { loadPostgresParser } from './postgres/parser.js';
 export { newSessionMemory } from './postgres/session.js';
 

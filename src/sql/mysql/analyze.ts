@@ -10,6 +10,7 @@ import type { Analysis, Finding, Location, StatementAnalysis } from '../types.js
 import { bodyFragments, compoundParts } from './body.js';
 import { routineAt } from './calls.js';
 import { changesAccessMode, classifyTokens, type RawFinding, scanAnywhere } from './classify.js';
+import { followFired } from './fired.js';
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
 import { executableReadings, type MysqlServer } from './server.js';
@@ -539,6 +540,20 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   if (system.length > 0)
     add(acc, 'privilege/catalog-write', system, 'writes the server’s grant tables (mysql schema)');
   calledFunctions(tokens, ms, env, acc);
+  const { fired } = env.ctx;
+  if (fired) {
+    // What fires depends on the catalog, not on the text: no cache may keep the result.
+    env.shared.sessionSensitive = true;
+    const suffix = acc.suffix;
+    followFired(
+      tokens,
+      fired,
+      (sql, what) => nested(sql, what, ms, env, acc, true),
+      (table, why) => add(acc, 'opaque/dynamic-sql', [table], why),
+    );
+    // Fired code is judged, not part of the statement an approval binds to.
+    acc.suffix = suffix;
+  }
   acc.readOnly = lead.kind === 'word' && READ_ONLY_LEADS.has(lead.upper) && !changesAccessMode(tokens);
   const dml = isWord(lead, 'DELETE', 'UPDATE');
   if (cls.understood && !dml) {

@@ -5,14 +5,18 @@ import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
 import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
+import { firedRuns } from './fired.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
 const MAX_CALL_DEPTH = 8;
 
-/** Rules about the rows a write touches: a trigger function's are judged when a write fires it. */
+/**
+ * Rules about the rows a write touches: a trigger function's are judged when a write fires it.
+ * An UPDATE or DELETE without WHERE is not among them: it changes a whole table on every write
+ * that fires the trigger, including writes made outside the gateway, so it is judged at CREATE
+ * TRIGGER.
+ */
 const ROW_SCOPED = new Set([
-  'destructive/update-without-where',
-  'destructive/delete-without-where',
   'destructive/merge-delete',
   'destructive/replace',
   'mass-change/rows',
@@ -72,7 +76,7 @@ export class SessionJudge {
   }
 
   private apply(
-    effects: Effect[],
+    effects: readonly Effect[],
     out: Finding[],
     callAt: number | undefined,
     prefix: string,
@@ -99,7 +103,11 @@ export class SessionJudge {
             for (const f of fired) if (!ROW_SCOPED.has(f.rule) && f.category !== 'lock-heavy') out.push(f);
           }
           break;
+        case 'read':
+          this.fire(e.table, 's', callAt ?? e.at, out, prefix, depth, visiting);
+          break;
         case 'write':
+          this.fire(e.table, e.events, callAt ?? e.at, out, prefix, depth, visiting);
           for (const fn of triggersOn(memory, e.table))
             this.call(
               fn.name,
@@ -168,6 +176,55 @@ export class SessionJudge {
           }
           break;
       }
+    }
+  }
+
+  /** Judges what the catalog says fires on `table` for these events, like calls made here. */
+  private fire(
+    table: string,
+    events: string,
+    at: number,
+    out: Finding[],
+    prefix: string,
+    depth: number,
+    visiting: Set<string>,
+  ): void {
+    const fired = this.ctx.fired;
+    if (!fired || !table) return;
+    const objects = fired.firedBy(table);
+    if (objects === undefined) {
+      out.push(
+        finding(
+          'opaque/dynamic-sql',
+          [table],
+          `${prefix}touches ${table}, whose triggers, rules and policies the catalog was not read for (too many nested objects)`,
+          locationOf(this.text, at),
+        ),
+      );
+      return;
+    }
+    for (const run of firedRuns(objects, table, events, this.bodies)) {
+      const key = `fired\0${table}\0${run.label}`;
+      const inner = `${prefix}${run.label}: `;
+      if (visiting.has(key)) continue;
+      if (depth >= MAX_CALL_DEPTH) {
+        out.push(
+          finding(
+            'opaque/dynamic-sql',
+            [table],
+            `${inner}nests too deeply to analyse`,
+            locationOf(this.text, at),
+          ),
+        );
+        continue;
+      }
+      visiting.add(key);
+      if ('fn' in run) this.call(run.fn.name, run.fn.schema, at, out, inner, depth + 1, visiting);
+      else {
+        for (const p of run.pending) out.push(this.toFinding(p, at, inner));
+        this.apply(run.effects, out, at, inner, depth + 1, visiting);
+      }
+      visiting.delete(key);
     }
   }
 

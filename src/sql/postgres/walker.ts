@@ -45,8 +45,13 @@ export type Effect =
   | { kind: 'call'; name: string; schema?: string; at: number }
   /** CREATE TRIGGER: later writes to `table` run the function. */
   | { kind: 'trigger'; table: string; name: string; schema?: string; at: number }
-  /** A write to `table`: fires the triggers this session created on it. */
-  | { kind: 'write'; table: string; at: number }
+  /**
+   * A write to `table`: fires the triggers this session created on it, and what the catalog says
+   * fires on it (`events`: letters of i(nsert), u(pdate), d(elete), t(runcate); see fired.ts).
+   */
+  | { kind: 'write'; table: string; events: string; at: number }
+  /** A relation named in the statement: a view runs its query, row security its policies. */
+  | { kind: 'read'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
   | { kind: 'table'; name: string; temporary: boolean }
   | { kind: 'dropped-table'; name: string }
@@ -478,8 +483,8 @@ function catalogWrite(w: Walker, n: PgNode, verb: string): void {
 }
 
 /** A write to a table: triggers the session created on it run (see SessionJudge). */
-function writes(w: Walker, table: string, at: number): void {
-  if (table) w.effects.push({ kind: 'write', table, at });
+function writes(w: Walker, table: string, at: number, events: string): void {
+  if (table) w.effects.push({ kind: 'write', table, events, at });
 }
 
 /** CREATE [TEMP] TABLE, CREATE TABLE AS, SELECT INTO: the table and whether it is the session's own. */
@@ -494,7 +499,7 @@ function createdTable(relation: unknown): Effect {
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
   catalogWrite(w, n, verb);
   const table = rangeVarName(n.relation);
-  writes(w, table, w.stmtLocation(n));
+  writes(w, table, w.stmtLocation(n), rule === 'destructive/delete-without-where' ? 'd' : 'u');
   const where = n.whereClause;
   const always = where === undefined ? undefined : truth(where, w);
   if (where === undefined) {
@@ -845,6 +850,10 @@ function funcCall(w: Walker, n: PgNode): void {
 }
 
 const HANDLERS: Record<string, Handler> = {
+  RangeVar(w, n) {
+    w.effects.push({ kind: 'read', table: rangeVarName(n), at: w.at(n) });
+    return undefined;
+  },
   FuncCall(w, n) {
     funcCall(w, n);
     return undefined;
@@ -869,13 +878,13 @@ const HANDLERS: Record<string, Handler> = {
   },
   InsertStmt(w, n) {
     catalogWrite(w, n, 'INSERT');
-    writes(w, rangeVarName(n.relation), w.stmtLocation(n));
+    writes(w, rangeVarName(n.relation), w.stmtLocation(n), n.onConflictClause ? 'iu' : 'i');
     return undefined;
   },
   MergeStmt(w, n) {
     catalogWrite(w, n, 'MERGE');
     const table = rangeVarName(n.relation);
-    writes(w, table, w.stmtLocation(n));
+    writes(w, table, w.stmtLocation(n), 'iud');
     for (const c of asList(n.mergeWhenClauses)) {
       if (asNode(asNode(c)?.MergeWhenClause)?.commandType === 'CMD_DELETE') {
         w.add(
@@ -891,7 +900,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   TruncateStmt(w, n) {
     const tables = asList(n.relations).map(rangeVarName);
-    for (const t of tables) writes(w, t, w.at());
+    for (const t of tables) writes(w, t, w.at(), 't');
     const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
     w.add(
       'destructive/truncate',
@@ -1003,7 +1012,7 @@ const HANDLERS: Record<string, Handler> = {
     const table = n.relation ? rangeVarName(n.relation) : '(query)';
     const file = str(n.filename);
     const dir = n.is_from ? 'FROM' : 'TO';
-    if (n.is_from) writes(w, table, w.stmtLocation(n));
+    if (n.is_from) writes(w, table, w.stmtLocation(n), 'i');
     if (n.is_program) {
       w.literalSensitive = true;
       w.add(
