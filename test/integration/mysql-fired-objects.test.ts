@@ -62,7 +62,11 @@ function verdictOf(text: string): string {
 
 it.each([
   ['a trigger', 'INSERT INTO trig_t VALUES (1)', /trigger trig_wipe on trig_t/],
-  ['a trigger behind a trigger', 'UPDATE chain_t SET id = 2 WHERE id = 1', /trigger chain on chain_t: .*trigger trig_wipe on app\.trig_t/],
+  [
+    'a trigger behind a trigger',
+    'UPDATE chain_t SET id = 2 WHERE id = 1',
+    /trigger chain on chain_t: .*trigger trig_wipe on app\.trig_t/,
+  ],
   ['a view calling a stored function', 'SELECT * FROM v_wipe', /view v_wipe on v_wipe: .*function app\.wipe/],
 ])('holds a statement that fires %s emptying the canary; the canary is intact', async (_, text, why) => {
   const c = await connect();
@@ -100,10 +104,14 @@ it('sees at once a trigger another gateway session created on a table it had cac
   try {
     await b.query('INSERT INTO fresh_t VALUES (1)');
     // A whole-table delete in a trigger body is judged at creation: created directly here.
-    await db.admin('CREATE TRIGGER app.fresh AFTER INSERT ON app.fresh_t FOR EACH ROW DELETE FROM app.canary');
+    await db.admin(
+      'CREATE TRIGGER app.fresh AFTER INSERT ON app.fresh_t FOR EACH ROW DELETE FROM app.canary',
+    );
     // a's DDL (any) drops the shared cache; b never saw the trigger.
     await a.query('CREATE TABLE scratch (i int)');
-    await expect(b.query('INSERT INTO fresh_t VALUES (2)')).rejects.toThrow(/destructive\/delete-without-where/);
+    await expect(b.query('INSERT INTO fresh_t VALUES (2)')).rejects.toThrow(
+      /destructive\/delete-without-where/,
+    );
   } finally {
     await a.end();
     await b.end();

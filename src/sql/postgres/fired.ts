@@ -26,15 +26,24 @@ function fires(o: FiredObject, events: string): boolean {
   return false;
 }
 
+type Walked = { pending: Pending[]; effects: Effect[] };
+
+/** By the catalog's own objects, as bodies are (see bodyOf). */
+const byObject = new WeakMap<FiredObject, Walked>();
+
 /** SQL text the server runs for a relation, walked as if it ran at offset 0. */
-function walked(sql: string, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+function walked(o: FiredObject, sql: string, cache: BodyCache): Walked {
+  const known = byObject.get(o);
+  if (known) return known;
   const key = `fired\0${sql}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const w = new Walker({ sql: '', anchor: 0, depth: 1 });
-  w.nestedSql(sql, 0, 'its definition');
-  const value = { pending: w.findings, effects: w.effects };
-  cache.set(key, value);
+  let value = cache.get(key);
+  if (!value) {
+    const w = new Walker({ sql: '', anchor: 0, depth: 1 });
+    w.nestedSql(sql, 0, 'its definition');
+    value = { pending: w.findings, effects: w.effects };
+    cache.set(key, value);
+  }
+  byObject.set(o, value);
   return value;
 }
 
@@ -61,7 +70,7 @@ export function firedRuns(
     if (o.fn) out.push({ label, fn: o.fn });
     const text = o.sql ?? (o.expr !== undefined ? `SELECT ${o.expr}` : undefined);
     if (text === undefined) continue;
-    const body = walked(text, cache);
+    const body = walked(o, text, cache);
     out.push({
       label,
       pending: body.pending,

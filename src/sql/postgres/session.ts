@@ -41,15 +41,24 @@ export interface BodyCache {
   set(key: string, value: { pending: Pending[]; effects: Effect[] }): void;
 }
 
+/** By the catalog's own objects: building the text key of a long body on every lookup costs more than the walk saved. */
+const byObject = new WeakMap<FunctionBody, { pending: Pending[]; effects: Effect[] }>();
+
 /** Findings and effects of a function body, as if the body ran at offset 0. */
 export function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+  const known = byObject.get(fn);
+  if (known) return known;
   const key = `${fn.language}\0${fn.definition ?? ''}\0${fn.body}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    byObject.set(fn, hit);
+    return hit;
+  }
   const walker = new Walker({ sql: fn.definition ?? fn.body, anchor: 0, depth: 1 });
   walker.functionBody(fn, 0);
   const value = { pending: walker.findings, effects: walker.effects };
   cache.set(key, value);
+  byObject.set(fn, value);
   return value;
 }
 
