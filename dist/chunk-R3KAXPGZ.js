@@ -6,6 +6,7 @@ import {
 import {
   ColumnCatalog,
   DEFAULT_MAX_CLIENTS,
+  FiredCatalog,
   KnownSecrets,
   MaskingError,
   REDACTED_VALUE,
@@ -20,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-DPSMDYKD.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -35,7 +36,6 @@ import {
   analyze,
   asList,
   asNode,
-  calledFunctions,
   contains,
   decide,
   finding,
@@ -48,17 +48,19 @@ import {
   loadPostgresParser,
   mysqlCalledFunctions,
   mysqlEvaluation,
+  mysqlReached,
   nameList,
   parsePlpgsql,
   parseSql,
   parseTree,
   plpgsqlSql,
+  reachedPostgres,
   readName,
   scanTokens,
   sessionBodies,
   str,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-2LF7SDCW.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -1507,6 +1509,53 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   });
 }
 
+// src/gateway/mysql/fired-catalog.ts
+var QUERY = `
+SELECT 'trigger' AS k, EVENT_OBJECT_SCHEMA AS s, EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n,
+       EVENT_MANIPULATION AS e, ACTION_STATEMENT AS b
+  FROM information_schema.TRIGGERS
+ WHERE LOWER(EVENT_OBJECT_TABLE) IN (?)
+UNION ALL
+SELECT 'view', TABLE_SCHEMA, TABLE_NAME, TABLE_NAME, 'SELECT', VIEW_DEFINITION
+  FROM information_schema.VIEWS
+ WHERE LOWER(TABLE_NAME) IN (?)`;
+var EVENTS = { INSERT: "i", UPDATE: "u", DELETE: "d", SELECT: "siud" };
+function split(name) {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? { schema: void 0, table: name } : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+async function loadMysqlFired(db, tables) {
+  const wanted = tables.map(split);
+  const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
+  const [[rows], [[current]]] = await Promise.all([
+    db.query(QUERY, [lower, lower]),
+    db.query("SELECT DATABASE() AS d")
+  ]);
+  const out = /* @__PURE__ */ new Map();
+  tables.forEach((name, i) => {
+    const { schema, table } = wanted[i];
+    const inSchema = (schema ?? current?.d ?? "").toLowerCase();
+    const objects = rows.filter(
+      (r) => String(r.t).toLowerCase() === table.toLowerCase() && String(r.s).toLowerCase() === inSchema
+    ).map(
+      (r) => ({
+        what: `${r.k} ${r.n}`,
+        events: EVENTS[String(r.e).toUpperCase()] ?? "siud",
+        // Empty or NULL: hidden from the side connection's account, code that cannot be read.
+        ...r.b ? { sql: r.b } : { hidden: true },
+        ...r.k === "view" ? { view: true } : {}
+      })
+    );
+    if (objects.length > 0) out.set(name, objects);
+  });
+  return out;
+}
+var MysqlFiredCatalog = class extends FiredCatalog {
+  constructor(db, opts = {}) {
+    super((tables) => loadMysqlFired(db, tables), opts);
+  }
+};
+
 // src/gateway/function-catalog.ts
 var MAX_ROUNDS = 4;
 var MAX_NAMES_PER_ROUND = 500;
@@ -1559,10 +1608,11 @@ var FunctionCatalogCache = class {
   /**
    * Loads the bodies of `calls` and of everything they call, to a fixed point within
    * MAX_ROUNDS round trips. Rejects when the catalog cannot be read: the caller must then refuse
-   * the statement (a call it cannot see into is not judged).
+   * the statement (a call it cannot see into is not judged). `rounds`: fewer round trips, when the
+   * caller follows the fixed point itself (see ../resolve.ts).
    */
-  async prefetch(calls) {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+  async prefetch(calls, rounds = MAX_ROUNDS) {
+    for (let round = 0; round < Math.min(rounds, MAX_ROUNDS); round++) {
       const missing = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
       if (missing.length === 0) return;
       await this.fetch(missing);
@@ -1598,13 +1648,13 @@ var FunctionCatalogCache = class {
 };
 
 // src/gateway/mysql/function-catalog.ts
-var QUERY = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION AS b
+var QUERY2 = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION AS b
   FROM information_schema.ROUTINES WHERE LOWER(ROUTINE_NAME) IN (?)`;
 var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
       async (names) => {
-        const [rows] = await db.query(QUERY, [names]);
+        const [rows] = await db.query(QUERY2, [names]);
         return rows.map((r) => ({
           schema: String(r.s),
           name: String(r.n),
@@ -1619,8 +1669,90 @@ var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   }
 };
 
+// src/gateway/postgres/fired-catalog.ts
+var QUERY3 = `
+WITH req AS (
+  SELECT r.name, pg_catalog.to_regclass(r.quoted) AS oid
+    FROM unnest($1::text[], $2::text[]) AS r(name, quoted)
+), rel AS (SELECT req.name, req.oid FROM req WHERE req.oid IS NOT NULL),
+dom AS (
+  WITH RECURSIVE d(name, oid, col, typ) AS (
+    SELECT rel.name, rel.oid, a.attname::text, a.atttypid
+      FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+    UNION
+    SELECT d.name, d.oid, d.col, t.typbasetype
+      FROM d JOIN pg_catalog.pg_type t ON t.oid = d.typ AND t.typtype = 'd'
+  ) SELECT * FROM d
+)
+SELECT rel.name AS rel, 'trigger' AS kind, t.tgname::text AS label,
+       concat(CASE WHEN t.tgtype & 4 <> 0 THEN 'i' END, CASE WHEN t.tgtype & 8 <> 0 THEN 'd' END,
+              CASE WHEN t.tgtype & 16 <> 0 THEN 'u' END, CASE WHEN t.tgtype & 32 <> 0 THEN 't' END) AS events,
+       n.nspname::text AS fn_schema, p.proname::text AS fn_name, NULL::text AS body
+  FROM rel JOIN pg_catalog.pg_trigger t ON t.tgrelid = rel.oid
+  JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'
+UNION ALL
+SELECT rel.name, CASE WHEN r.rulename = '_RETURN' THEN 'view' ELSE 'rule' END, r.rulename::text,
+       CASE r.ev_type WHEN '1' THEN CASE WHEN r.rulename = '_RETURN' THEN 'siud' ELSE 's' END
+                      WHEN '2' THEN 'u' WHEN '3' THEN 'i' ELSE 'd' END,
+       NULL, NULL,
+       CASE WHEN r.rulename = '_RETURN' THEN pg_catalog.pg_get_viewdef(rel.oid) ELSE pg_catalog.pg_get_ruledef(r.oid) END
+  FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class = rel.oid
+ WHERE r.ev_enabled <> 'D'
+UNION ALL
+SELECT rel.name, 'policy', pol.polname::text,
+       CASE pol.polcmd WHEN 'a' THEN 'i' WHEN 'w' THEN 'u' WHEN 'd' THEN 'd' ELSE 'siud' END,
+       NULL, NULL,
+       concat_ws(' AND ', pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),
+                          pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid))
+  FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid AND c.relrowsecurity
+  JOIN pg_catalog.pg_policy pol ON pol.polrelid = rel.oid
+UNION ALL
+SELECT rel.name, CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated column' END, a.attname::text,
+       'iu', NULL, NULL, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+  FROM rel JOIN pg_catalog.pg_attrdef d ON d.adrelid = rel.oid
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND NOT a.attisdropped
+UNION ALL
+SELECT rel.name, 'check', co.conname::text, 'iu', NULL, NULL, pg_catalog.pg_get_expr(co.conbin, co.conrelid)
+  FROM rel JOIN pg_catalog.pg_constraint co ON co.conrelid = rel.oid AND co.contype = 'c'
+UNION ALL
+SELECT dom.name, 'domain check', format('%s (column %s)', co.conname, dom.col), 'iu', NULL, NULL,
+       pg_catalog.pg_get_expr(co.conbin, 0)
+  FROM dom JOIN pg_catalog.pg_constraint co ON co.contypid = dom.typ AND co.contype = 'c'`;
+function quoted(name) {
+  return name.split(".").map((p) => `"${p.replace(/"/g, '""')}"`).join(".");
+}
+function objectOf(r) {
+  const what = `${r.kind} ${r.label}`;
+  if (r.kind === "trigger")
+    return {
+      what,
+      events: r.events,
+      fn: { name: r.fn_name ?? "", ...r.fn_schema ? { schema: r.fn_schema } : {} }
+    };
+  if (r.kind === "view") return { what, events: r.events, sql: r.body ?? "", view: true };
+  if (r.kind === "rule") return { what, events: r.events, sql: r.body ?? "" };
+  return { what, events: r.events, expr: r.body ?? "NULL" };
+}
+async function loadPostgresFired(db, tables) {
+  const { rows } = await db.query(QUERY3, [tables, tables.map(quoted)]);
+  const out = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.kind !== "trigger" && !r.body) continue;
+    const list = out.get(r.rel) ?? [];
+    list.push(objectOf(r));
+    out.set(r.rel, list);
+  }
+  return out;
+}
+var PostgresFiredCatalog = class extends FiredCatalog {
+  constructor(db, opts = {}) {
+    super((tables) => loadPostgresFired(db, tables), opts);
+  }
+};
+
 // src/gateway/postgres/function-catalog.ts
-var QUERY2 = `
+var QUERY4 = `
 SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
        p.prosrc AS body, p.prosecdef AS secdef,
        CASE WHEN p.prokind IN ('f', 'p') AND l.lanname NOT IN ('internal', 'c')
@@ -1636,7 +1768,7 @@ SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
 var PostgresFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
-      async (names) => (await db.query(QUERY2, [names])).rows.map((raw) => ({
+      async (names) => (await db.query(QUERY4, [names])).rows.map((raw) => ({
         schema: raw.schema,
         name: raw.name,
         language: raw.language,
@@ -1791,11 +1923,13 @@ async function createGatewayContext(opts) {
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
     ...opts.side?.dialect === "postgres" ? {
       functions: new PostgresFunctionCatalog(opts.side.connection),
-      calledFunctions,
+      fired: new PostgresFiredCatalog(opts.side.connection),
+      reach: reachedPostgres,
       syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection))
     } : opts.side?.dialect === "mysql" ? {
       functions: new MysqlFunctionCatalog(opts.side.connection),
-      calledFunctions: mysqlCalledFunctions,
+      fired: new MysqlFiredCatalog(opts.side.connection),
+      reach: mysqlReached,
       syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection))
     } : {},
     ...opts.side ? {
@@ -3815,7 +3949,7 @@ function described(portal) {
 }
 
 // src/gateway/postgres/replies.ts
-var QUERY3 = 0;
+var QUERY5 = 0;
 var PARSE = 1;
 var BIND = 2;
 var DESCRIBE = 3;
@@ -3904,7 +4038,7 @@ var Replies = class {
   get batchClosed() {
     const last = this.queue[this.queue.length - 1];
     if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC;
+    return this.pending === 0 || last?.kind === QUERY5 || last?.kind === SYNC;
   }
   /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
   whenIdle(fn) {
@@ -3966,13 +4100,13 @@ var Replies = class {
         const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
         const e = this.peek();
         const withheld = this.results?.end(e) === true;
-        if (e && (e.kind === EXECUTE || e.kind === QUERY3)) {
+        if (e && (e.kind === EXECUTE || e.kind === QUERY5)) {
           e.index++;
           if (withheld) {
             if (e.kind === EXECUTE) this.finish(this.shift());
             return DROP;
           }
-          const step = e.steps?.[e.kind === QUERY3 ? e.index - 1 : 0];
+          const step = e.steps?.[e.kind === QUERY5 ? e.index - 1 : 0];
           if (step && tag !== void 0) {
             this.dry?.run.completed(step);
             if (step.tag !== void 0) return this.answered(e, step);
@@ -3980,7 +4114,7 @@ var Replies = class {
           if (tag !== void 0) {
             e.tag = tag;
             const rows = rowsOfTag(tag);
-            if (rows !== void 0) e.rows = (e.kind === QUERY3 ? e.rows ?? 0 : 0) + rows;
+            if (rows !== void 0) e.rows = (e.kind === QUERY5 ? e.rows ?? 0 : 0) + rows;
           } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
@@ -3999,7 +4133,7 @@ var Replies = class {
           if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
           return FORWARD;
         }
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY5 || e.kind === EXECUTE))
           return this.results.rowDescription(e, buf, start, end2);
         return FORWARD;
       }
@@ -4008,7 +4142,7 @@ var Replies = class {
         return FORWARD;
       case T.copyOutResponse: {
         const e = this.peek();
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
+        if (this.results && e && (e.kind === QUERY5 || e.kind === EXECUTE))
           return this.results.copyOut(e, buf, start);
         return FORWARD;
       }
@@ -4065,14 +4199,14 @@ var Replies = class {
   }
   rows(buf, start, end2) {
     const e = this.peek();
-    if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
+    if (!e || e.kind !== QUERY5 && e.kind !== EXECUTE) return FORWARD;
     return this.results.dataRow(e, buf, start, end2);
   }
   error(buf, start, end2) {
     const e = this.peek();
     const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
     if (!e) return pass;
-    if (e.kind === QUERY3) {
+    if (e.kind === QUERY5) {
       if (e.refusal) return this.replace(e);
       const f2 = readErrorFields(buf, start + 5, end2);
       e.error = { code: f2.code, message: recordedText(e, f2) };
@@ -4088,7 +4222,7 @@ var Replies = class {
       this.finish(first);
     }
     const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
-    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY3; next = this.peek()) {
+    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY5; next = this.peek()) {
       const e2 = this.shift();
       if (e2.kind === EXECUTE || e2.kind === PARSE) {
         e2.error = skipped;
@@ -4108,7 +4242,7 @@ var Replies = class {
     const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
     this.txStatus = status;
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3) {
+      if (e.kind === QUERY5) {
         this.finish(e);
         break;
       }
@@ -4127,7 +4261,7 @@ var Replies = class {
   /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
   abandon(reason) {
     for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3 || e.kind === EXECUTE) {
+      if (e.kind === QUERY5 || e.kind === EXECUTE) {
         e.error = { code: "08006", message: reason };
         this.finish(e);
       }
@@ -4291,7 +4425,7 @@ var Frontend = class {
       case T.functionCall:
         this.session.notice("ERROR", REFUSED, "fast-path function call refused");
         this.replies.expect(
-          QUERY3,
+          QUERY5,
           void 0,
           errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
         );
@@ -4318,7 +4452,7 @@ var Frontend = class {
   awaitState(type, buf, start, end2, from, to) {
     if (this.replies.pending === 0 || !readingDependsOnState(buf, from, to)) return void 0;
     if (!this.replies.batchClosed)
-      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY3, buf, from, to);
+      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY5, buf, from, to);
     const held = Buffer.from(buf.subarray(start, end2));
     this.block();
     this.replies.whenIdle(() => {
@@ -4359,7 +4493,7 @@ var Frontend = class {
       this.replies.expect(PARSE, void 0, errorResponse(code, message2));
       return parseMessage("", FAILING_SQL);
     }
-    this.replies.expect(QUERY3, void 0, errorResponse(code, message2));
+    this.replies.expect(QUERY5, void 0, errorResponse(code, message2));
     return queryMessage(FAILING_SQL);
   }
   /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
@@ -4372,26 +4506,26 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Query");
     const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
     if (held !== void 0) return held;
-    const value = this.text(QUERY3, buf, start + 5, nul);
+    const value = this.text(QUERY5, buf, start + 5, nul);
     if (typeof value !== "string") return value;
     const via = COPY.test(value) ? "copy" : "simple";
     return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY3, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY5, j.statement.id, void 0, facts);
           return FORWARD;
         }
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY5, j.statement.id, this.refuse(j));
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
       if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY3, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY5, j.statement.id, void 0, { ...facts, steps: plan.steps });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY5, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-L5M5UDC6.js";
+} from "./chunk-DGYS3KC2.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7ZG4H2B.js";
-import "./chunk-EBKQVQOV.js";
+import "./chunk-ISIIFU26.js";
+import "./chunk-2LF7SDCW.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

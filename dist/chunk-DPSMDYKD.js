@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-EBKQVQOV.js";
+} from "./chunk-2LF7SDCW.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -137,6 +137,96 @@ var SessionColumns = class {
 
 // src/gateway/session.ts
 import { randomBytes } from "node:crypto";
+
+// src/gateway/fired-catalog.ts
+var MAX_TABLES_PER_READ = 500;
+var FiredCatalog = class {
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(load, opts = {}) {
+    this.load = load;
+    this.ttlMs = opts.ttlMs ?? 2e3;
+    this.maxTables = opts.maxTables ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  load;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxTables;
+  now;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  missing(tables) {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+  needs(tables) {
+    return this.missing(tables).length > 0;
+  }
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables) {
+    const missing2 = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
+    if (missing2.length === 0) return;
+    const generation = this.generation;
+    const found = await this.load(missing2);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing2) {
+      this.entries.delete(t);
+      this.entries.set(t, { objects: found.get(t) ?? [], at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table) {
+    return this.entries.get(table)?.objects;
+  }
+  invalidate() {
+    this.generation++;
+    this.entries.clear();
+  }
+};
+var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+function mayChangeCatalog(analysis, text, reachedCode) {
+  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
+}
+
+// src/gateway/resolve.ts
+var MAX_ROUNDS = 5;
+function missing(c, r) {
+  const reads = [];
+  if (c.functions && r.calls.length > 0 && c.functions.needs(r.calls))
+    reads.push(c.functions.prefetch(r.calls, 1));
+  if (c.fired && r.relations.length > 0 && c.fired.needs(r.relations))
+    reads.push(c.fired.prefetch(r.relations));
+  return reads;
+}
+function resolveReached(c, text, ctx) {
+  if (!c.reach) return { calls: [], relations: [], code: [] };
+  const first = c.reach(text, ctx);
+  const reads = missing(c, first);
+  if (reads.length === 0) return first;
+  return (async () => {
+    await Promise.all(reads);
+    let r = c.reach(text, ctx);
+    for (let round = 1; round < MAX_ROUNDS; round++) {
+      const more = missing(c, r);
+      if (more.length === 0) break;
+      await Promise.all(more);
+      r = c.reach(text, ctx);
+    }
+    return r;
+  })();
+}
+
+// src/gateway/session.ts
 var NO_FINDINGS = [];
 var nextStatement = 0;
 function statementId() {
@@ -160,6 +250,7 @@ var Session = class {
     this.analysisContext = {
       dialect: gateway.dialect,
       ...gateway.functions ? { functions: gateway.functions } : {},
+      ...gateway.fired ? { fired: gateway.fired } : {},
       ...this.columns ? { columns: this.columns } : {}
     };
     this.record({
@@ -178,6 +269,8 @@ var Session = class {
   waiting = /* @__PURE__ */ new Set();
   analysisContext;
   columns;
+  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
+  reachedCode = /* @__PURE__ */ new WeakMap();
   record(event) {
     this.gateway.recorder.record(this.info.conn, event);
   }
@@ -198,28 +291,29 @@ var Session = class {
     };
     if (opts.params) statement.params = opts.params;
     this.statements++;
-    const { recorder, functions, calledFunctions } = this.gateway;
+    const { recorder } = this.gateway;
     if (recorder.failed) {
       return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
     }
-    if (functions && calledFunctions) {
-      let calls;
-      try {
-        calls = calledFunctions(text, this.analysisContext);
-      } catch (err) {
-        return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-      }
-      if (calls.length > 0 && functions.needs(calls)) {
-        return functions.prefetch(calls).then(
-          () => this.judgeWithColumns(statement, opts.params),
-          (err) => this.refuse(
-            statement,
-            void 0,
-            `the bodies of the functions it calls could not be read: ${err.message}`
-          )
-        );
-      }
+    let reached;
+    try {
+      reached = resolveReached(this.gateway, text, this.analysisContext);
+    } catch (err) {
+      return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
     }
+    if (reached instanceof Promise)
+      return reached.then(
+        (r) => {
+          this.reachedCode.set(statement, r.code);
+          return this.judgeWithColumns(statement, opts.params);
+        },
+        (err) => this.refuse(
+          statement,
+          void 0,
+          `what it calls or fires could not be read from the catalog: ${err.message}`
+        )
+      );
+    this.reachedCode.set(statement, reached.code);
     return this.judgeWithColumns(statement, opts.params);
   }
   /** Reads the old column types a type change is judged by, then judges. */
@@ -270,8 +364,12 @@ var Session = class {
     return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
   }
   proceed(statement, analysis, verdict) {
+    const code = this.reachedCode.get(statement) ?? [];
     const invalidate = () => {
-      if (!analysis.readOnly) this.gateway.functions?.invalidate();
+      if (mayChangeCatalog(analysis, statement.text, code)) {
+        this.gateway.functions?.invalidate();
+        this.gateway.fired?.invalidate();
+      }
     };
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
@@ -2621,9 +2719,9 @@ function maskSampleRow(values, plan, detectors) {
 
 // src/masking/pg-row-plan.ts
 function pgRowPlan(fields, lineage, cache, replacement) {
-  const missing = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
-  if (missing.length)
-    return { kind: "lookup", missing: missing.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
+  const missing2 = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
+  if (missing2.length)
+    return { kind: "lookup", missing: missing2.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
   const aligned = lineage.returnsRows && lineage.exact;
   if (aligned && lineage.columns.length !== fields.length) {
     return {
@@ -3056,6 +3154,7 @@ export {
   postgresColumnQuery,
   mysqlColumnQuery,
   ColumnCatalog,
+  FiredCatalog,
   requestId,
   Session,
   MaskingError,
