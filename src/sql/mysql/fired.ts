@@ -5,7 +5,7 @@
 // a routine or trigger is read the same way), over-approximating: a name that is no relation
 // only costs a look-up that finds nothing.
 import type { AnalysisContext, FiredObject, FiredResolver } from '../types.js';
-import { mysqlCalledFunctions, type RoutineCall } from './calls.js';
+import { callsIn, type RoutineCall } from './calls.js';
 import { LexError, type Token, tokenize } from './lexer.js';
 import { lexFlags } from './sql-mode.js';
 import { isPunct, isWord, readName } from './tokens.js';
@@ -150,13 +150,13 @@ export function mysqlReached(
     work.push(body);
   };
   for (let i = 0; i < work.length; i++) {
-    const sql = work[i]!;
-    for (const c of mysqlCalledFunctions(sql, ctx)) {
+    const tokens = lex(work[i]!, ctx);
+    for (const c of callsIn(tokens)) {
       calls.set(`${c.schema ?? ''}.${c.name.toLowerCase()}`, c);
       const bodies = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
       for (const fn of bodies) if (fn.body) more(fn.body);
     }
-    for (const t of touchedRelations(lex(sql, ctx))) {
+    for (const t of touchedRelations(tokens)) {
       relations.add(t.table);
       for (const o of firedFor(ctx.fired?.firedBy(t.table) ?? [], t.events)) if (o.sql) more(o.sql);
     }
