@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-5B44LXZZ.js"),
-  proxy: () => import("./proxy-JQWS6HFN.js"),
+  check: () => import("./check-WEXF2RL2.js"),
+  proxy: () => import("./proxy-JVNYJHHO.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-E3DUHZW3.js")
+  demo: () => import("./demo-VWTESEFW.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

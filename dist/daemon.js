@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-D7YRWXWM.js";
+} from "./chunk-FMBVY2Z4.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-R3KAXPGZ.js";
+} from "./chunk-BBGWKB56.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-DPSMDYKD.js";
+import "./chunk-RQGNMUVO.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-ISIIFU26.js";
+} from "./chunk-I7NQEO2K.js";
 import {
   defaultPolicy
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

@@ -31,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-DGYS3KC2.js";
+} from "./chunk-6J7QAWQ5.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-DPSMDYKD.js";
+} from "./chunk-RQGNMUVO.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-ISIIFU26.js";
+} from "./chunk-I7NQEO2K.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-D7YRWXWM.js";
+} from "./chunk-FMBVY2Z4.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-R3KAXPGZ.js";
+} from "./chunk-BBGWKB56.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-DPSMDYKD.js";
+import "./chunk-RQGNMUVO.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";
@@ -22,10 +22,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-ISIIFU26.js";
+} from "./chunk-I7NQEO2K.js";
 import {
   defaultPolicy
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;

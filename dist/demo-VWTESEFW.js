@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-R3KAXPGZ.js";
+} from "./chunk-BBGWKB56.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-DPSMDYKD.js";
+import "./chunk-RQGNMUVO.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

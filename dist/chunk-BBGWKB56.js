@@ -21,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-DPSMDYKD.js";
+} from "./chunk-RQGNMUVO.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -60,7 +60,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

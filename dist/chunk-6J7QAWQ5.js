@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-ISIIFU26.js";
+} from "./chunk-I7NQEO2K.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import {
   UsageError,
   command,

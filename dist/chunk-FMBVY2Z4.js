@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-R3KAXPGZ.js";
+} from "./chunk-BBGWKB56.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-DPSMDYKD.js";
+} from "./chunk-RQGNMUVO.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-2LF7SDCW.js";
+} from "./chunk-VCABP7UY.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-DGYS3KC2.js";
+} from "./chunk-6J7QAWQ5.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-ISIIFU26.js";
-import "./chunk-2LF7SDCW.js";
+import "./chunk-I7NQEO2K.js";
+import "./chunk-VCABP7UY.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";
