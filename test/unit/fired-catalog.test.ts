@@ -135,6 +135,11 @@ describe('Postgres: fired code given by a resolver', () => {
     });
   });
 
+  it('leaves the server’s own relations alone (pg_catalog, information_schema)', () => {
+    const text = 'SELECT * FROM pg_stat_activity, pg_catalog.pg_class, information_schema.columns, t';
+    expect(reachedPostgres(text, ctx()).relations).toEqual(['t']);
+  });
+
   it('holds a statement touching a relation the catalog was not read for', () => {
     expect(rules('SELECT * FROM unread')).toEqual(['opaque/dynamic-sql']);
   });

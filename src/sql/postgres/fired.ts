@@ -4,6 +4,7 @@
 // turns it into code to judge (a function to call, or SQL walked like any nested statement), and
 // lists everything a statement reaches so the gateway can read it all before analysis.
 import type { AnalysisContext, FiredObject, FunctionBody } from '../types.js';
+import { CATALOG_RELATIONS } from './catalog-relations.js';
 import type { BodyCache } from './session.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
@@ -14,11 +15,22 @@ export type Fired =
   | { label: string; fn: Call }
   | { label: string; pending: readonly Pending[]; effects: readonly Effect[] };
 
-/** The relation an effect touches and the events it fires there (s = select). */
+/**
+ * The server's own relations (pg_catalog, information_schema): their views and rules are part of
+ * the server, and an unqualified pg_catalog name resolves there first. (A session that puts
+ * another schema first is flagged for it: privilege/search-path.)
+ */
+function systemRelation(table: string): boolean {
+  const dot = table.lastIndexOf('.');
+  if (dot < 0) return CATALOG_RELATIONS.has(table);
+  const schema = table.slice(0, dot);
+  return schema === 'pg_catalog' || schema === 'information_schema';
+}
+
+/** The user relation an effect touches and the events it fires there (s = select). */
 export function touched(e: Effect): { table: string; events: string } | undefined {
-  if (e.kind === 'write') return { table: e.table, events: e.events };
-  if (e.kind === 'read' && e.table) return { table: e.table, events: 's' };
-  return undefined;
+  if ((e.kind !== 'write' && e.kind !== 'read') || !e.table || systemRelation(e.table)) return undefined;
+  return { table: e.table, events: e.kind === 'write' ? e.events : 's' };
 }
 
 function fires(o: FiredObject, events: string): boolean {
@@ -127,10 +139,10 @@ export function reach(
     const effects = work[i]!;
     for (const e of effects) {
       if (e.kind === 'call' || e.kind === 'trigger') call(e);
+      if (e.kind === 'write') for (const fn of src.sessionTriggers(e.table)) call(fn);
       const t = touched(e);
       if (!t) continue;
       relations.add(t.table);
-      if (e.kind === 'write') for (const fn of src.sessionTriggers(e.table)) call(fn);
       const objects = ctx.fired?.firedBy(t.table);
       if (!objects) continue;
       for (const run of firedRuns(objects, t.table, t.events, src.cache)) {

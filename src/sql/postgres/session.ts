@@ -5,7 +5,7 @@ import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
 import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
-import { firedRuns } from './fired.js';
+import { firedRuns, touched } from './fired.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
 const MAX_CALL_DEPTH = 8;
@@ -113,10 +113,10 @@ export class SessionJudge {
           }
           break;
         case 'read':
-          this.fire(e.table, 's', callAt ?? e.at, out, prefix, depth, visiting);
-          break;
-        case 'write':
-          this.fire(e.table, e.events, callAt ?? e.at, out, prefix, depth, visiting);
+        case 'write': {
+          const t = touched(e);
+          if (t) this.fire(t.table, t.events, callAt ?? e.at, out, prefix, depth, visiting);
+          if (e.kind === 'read') break;
           for (const fn of triggersOn(memory, e.table))
             this.call(
               fn.name,
@@ -128,6 +128,7 @@ export class SessionJudge {
               visiting,
             );
           break;
+        }
         case 'unless-created':
           if (!memory.tables.has(e.table)) out.push(this.toFinding(e.finding, callAt, prefix));
           break;
