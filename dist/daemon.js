@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-FMBVY2Z4.js";
+} from "./chunk-PWGZRICF.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BBGWKB56.js";
+} from "./chunk-2PI6U6QV.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-RQGNMUVO.js";
+import "./chunk-6YBF3JRP.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-I7NQEO2K.js";
+} from "./chunk-PVI4YWGE.js";
 import {
   defaultPolicy
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

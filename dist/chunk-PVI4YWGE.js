@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-6J7QAWQ5.js";
+} from "./chunk-YW2OGWNU.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-I7NQEO2K.js";
-import "./chunk-VCABP7UY.js";
+import "./chunk-PVI4YWGE.js";
+import "./chunk-K23FSZAS.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-BBGWKB56.js";
+} from "./chunk-2PI6U6QV.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-RQGNMUVO.js";
+} from "./chunk-6YBF3JRP.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BBGWKB56.js";
+} from "./chunk-2PI6U6QV.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-RQGNMUVO.js";
+import "./chunk-6YBF3JRP.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

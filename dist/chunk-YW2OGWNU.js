@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-I7NQEO2K.js";
+} from "./chunk-PVI4YWGE.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import {
   UsageError,
   command,

@@ -21,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-RQGNMUVO.js";
+} from "./chunk-6YBF3JRP.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -60,7 +60,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-FMBVY2Z4.js";
+} from "./chunk-PWGZRICF.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BBGWKB56.js";
+} from "./chunk-2PI6U6QV.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-RQGNMUVO.js";
+import "./chunk-6YBF3JRP.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";
@@ -22,10 +22,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-I7NQEO2K.js";
+} from "./chunk-PVI4YWGE.js";
 import {
   defaultPolicy
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-VCABP7UY.js";
+} from "./chunk-K23FSZAS.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
