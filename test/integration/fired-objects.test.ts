@@ -3,6 +3,7 @@
 // the gateway that an INSERT runs a trigger, a DELETE a rule, a SELECT a view's function. Each
 // refusal is proved from the server's state (the canary rows are all there, the bystander session
 // is alive); each near miss runs and its effect is visible.
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
@@ -122,6 +123,30 @@ describe('what existing objects fire is judged with the statement that fires the
     }
     expect(verdictOf(text)).toMatch(why);
     expect(await canary()).toBe(10);
+  });
+
+  it('holds the same INSERT sent by psql: psql reports the refusal and the canary is intact', async () => {
+    const { status, out } = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(
+        'psql',
+        [gateway.url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'INSERT INTO trig_t VALUES (9)'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
+      child.on('close', (code) => resolve({ status: code, out: text }));
+    });
+    expect(status).not.toBe(0);
+    expect(out).toMatch(/destructive\/delete-without-where/);
+    expect(await canary()).toBe(10);
+    expect(await count('SELECT count(*) AS n FROM trig_t')).toBe(0);
   });
 
   it('refuses an INSERT whose generated column terminates another session, which stays alive', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
+import { mariadbCli } from '../support/mysql-clients.js';
 import { mysqlWithSide, type WithSide } from '../support/side-gateway.js';
 
 let db: MariaDbServer;
@@ -76,6 +77,23 @@ it.each([
     await c.end();
   }
   expect(verdictOf(text)).toMatch(why);
+  expect(await canary()).toBe(10);
+  expect(await count('SELECT count(*) AS n FROM app.trig_t')).toBe(0);
+});
+
+it('holds the same INSERT sent by the mariadb CLI; the canary is intact', async () => {
+  const r = await mariadbCli(
+    {
+      host: gateway.host,
+      port: gateway.port,
+      user: gateway.user,
+      password: gateway.password,
+      database: 'app',
+    },
+    'INSERT INTO trig_t VALUES (9);\n',
+  );
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/destructive\/delete-without-where/);
   expect(await canary()).toBe(10);
   expect(await count('SELECT count(*) AS n FROM app.trig_t')).toBe(0);
 });
