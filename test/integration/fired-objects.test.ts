@@ -222,6 +222,28 @@ describe('what existing objects fire is judged with the statement that fires the
   });
 });
 
+describe('a trigger changed through the gateway fires later on writes made anywhere', () => {
+  it('refuses CREATE TRIGGER and CREATE OR REPLACE of its function with a whole-table delete; direct inserts leave the canary intact', async () => {
+    const c = await client();
+    try {
+      await expect(
+        c.query('CREATE TRIGGER wipe_ok_t AFTER INSERT ON ok_t FOR EACH ROW EXECUTE FUNCTION trig_wipe()'),
+      ).rejects.toThrow(/destructive\/delete-without-where/);
+      await expect(
+        c.query(
+          'CREATE OR REPLACE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM canary; RETURN NEW; END $$',
+        ),
+      ).rejects.toThrow(/destructive\/delete-without-where/);
+    } finally {
+      await c.end();
+    }
+    // A write made outside the gateway, as an application would.
+    await server.query('INSERT INTO ok_t VALUES (7)');
+    expect(await canary()).toBe(10);
+    expect(await count("SELECT count(*) AS n FROM pg_trigger WHERE tgname = 'wipe_ok_t'")).toBe(0);
+  });
+});
+
 describe('near misses stay allowed', () => {
   it('lets an INSERT through whose trigger only writes the new row into an audit table', async () => {
     const c = await client();

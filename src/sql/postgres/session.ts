@@ -6,22 +6,10 @@ import { finding } from '../rules.js';
 import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
 import { firedRuns, touched } from './fired.js';
+import { waitsForWrite } from './row-scoped.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
 const MAX_CALL_DEPTH = 8;
-
-/**
- * Rules about the rows a write touches: a trigger function's are judged when a write fires it.
- * An UPDATE or DELETE without WHERE is not among them: it changes a whole table on every write
- * that fires the trigger, including writes made outside the gateway, so it is judged at CREATE
- * TRIGGER.
- */
-const ROW_SCOPED = new Set([
-  'destructive/merge-delete',
-  'destructive/replace',
-  'mass-change/rows',
-  'mass-change/data-change',
-]);
 
 export function newSessionMemory(): SessionMemory {
   return { functions: new Map(), prepared: new Map(), tables: new Set(), temporaryTables: new Set() };
@@ -109,7 +97,7 @@ export class SessionJudge {
             // the written rows (drop, truncate, grant, run SQL text, …) is judged now.
             const fired: Finding[] = [];
             this.call(e.name, e.schema, e.at, fired, `trigger on ${e.table}: `, depth, visiting);
-            for (const f of fired) if (!ROW_SCOPED.has(f.rule) && f.category !== 'lock-heavy') out.push(f);
+            for (const f of fired) if (!waitsForWrite(f.rule, f.category)) out.push(f);
           }
           break;
         case 'read':

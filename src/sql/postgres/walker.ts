@@ -4,7 +4,7 @@
 // body, EXPLAIN ANALYZE, a trigger — is judged like a top-level one. Code the server runs
 // later or builds at run time (DO blocks, function bodies, EXECUTE strings, query_to_xml) is
 // parsed and walked too; what cannot be resolved is reported opaque.
-import type { KnownRuleId } from '../rules.js';
+import { type KnownRuleId, RULES } from '../rules.js';
 import type { FunctionBody } from '../types.js';
 import {
   DANGEROUS_FUNCTIONS,
@@ -31,6 +31,7 @@ import {
 } from './nodes.js';
 import { byteToCharMapper, type PgNode, parsePlpgsql, parseSql, type RawStatement } from './parser.js';
 import { PURE_EXTENSIONS } from './pure-builtins.js';
+import { waitsForWrite } from './row-scoped.js';
 
 /** A finding before its location is turned into line and column: `at` is a character offset. */
 export interface Pending {
@@ -362,7 +363,7 @@ export class Walker implements LiteralTracker {
   }
 
   /** Judges the body of a function being replaced, as if called here. */
-  replacedBody(fn: FunctionBody, at: number): void {
+  replacedBody(fn: FunctionBody, at: number, trigger = false): void {
     const child = new Walker({
       sql: fn.definition ?? fn.body,
       anchor: at,
@@ -370,8 +371,10 @@ export class Walker implements LiteralTracker {
       scsOff: this.scsOff,
     });
     child.functionBody(fn, at);
-    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from defaults or views): `;
-    for (const p of child.findings) this.findings.push({ ...p, message: prefix + p.message });
+    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from ${trigger ? 'triggers' : 'defaults or views'}): `;
+    for (const p of child.findings)
+      if (!trigger || !waitsForWrite(p.rule, RULES[p.rule].category))
+        this.findings.push({ ...p, message: prefix + p.message });
     // Only what the body does when it runs; its own definitions are not the session's.
     for (const e of child.effects) if (e.kind === 'call' || e.kind === 'unless-created') this.effects.push(e);
   }
@@ -1208,11 +1211,11 @@ const HANDLERS: Record<string, Handler> = {
         `${full.join('.')}() is native (${language}) code`,
         w.at(),
       );
-    } else if (n.replace && !returnsTrigger(n)) {
-      // OR REPLACE may swap the body of a function already wired to defaults or views, which
-      // then runs without any call we would see: judge the body now. A trigger function runs
-      // only when its triggers fire, on later writes, and is judged there.
-      w.replacedBody(fn, w.at());
+    } else if (n.replace) {
+      // OR REPLACE may swap the body of a function already wired to defaults, views or triggers,
+      // which then runs without any call we would see: judge the body now (for a trigger
+      // function, what it does beyond the rows a write fires it for; see row-scoped.ts).
+      w.replacedBody(fn, w.at(), returnsTrigger(n));
     }
     // The body runs when the function is called: it is judged at the call. Its SET clauses
     // (SET role = …) apply to every call: judge them now.
