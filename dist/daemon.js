@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-PWGZRICF.js";
+} from "./chunk-JHHMYSI4.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2PI6U6QV.js";
+} from "./chunk-TAYC6336.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-6YBF3JRP.js";
+import "./chunk-FOA63ECH.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-PVI4YWGE.js";
+} from "./chunk-NLEYU7YH.js";
 import {
   defaultPolicy
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2PI6U6QV.js";
+} from "./chunk-TAYC6336.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-6YBF3JRP.js";
+import "./chunk-FOA63ECH.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-PWGZRICF.js";
+} from "./chunk-JHHMYSI4.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-2PI6U6QV.js";
+} from "./chunk-TAYC6336.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-6YBF3JRP.js";
+import "./chunk-FOA63ECH.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";
@@ -22,10 +22,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-PVI4YWGE.js";
+} from "./chunk-NLEYU7YH.js";
 import {
   defaultPolicy
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PVI4YWGE.js";
+} from "./chunk-NLEYU7YH.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 import {
   UsageError,
   command,

@@ -21,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-6YBF3JRP.js";
+} from "./chunk-FOA63ECH.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -60,7 +60,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-YW2OGWNU.js";
+} from "./chunk-7P4GOWG4.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-PVI4YWGE.js";
-import "./chunk-K23FSZAS.js";
+import "./chunk-NLEYU7YH.js";
+import "./chunk-7EGQWZGJ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

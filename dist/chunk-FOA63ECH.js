@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-K23FSZAS.js";
+} from "./chunk-7EGQWZGJ.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
