@@ -24,6 +24,8 @@ export class FiredCatalog implements FiredResolver {
   private readonly now: () => number;
   /** Bumped by invalidate(): answers to reads begun before it are not stored. */
   private generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
 
   /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
   constructor(
@@ -56,8 +58,13 @@ export class FiredCatalog implements FiredResolver {
     if (generation !== this.generation) return;
     const at = this.now();
     for (const t of missing) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      // An analysis cached while nothing fired on `t` (or before `t` was evicted) must not be reused.
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
       this.entries.delete(t);
-      this.entries.set(t, { objects: found.get(t) ?? [], at });
+      this.entries.set(t, { objects, at });
     }
     while (this.entries.size > this.maxTables) {
       const oldest = this.entries.keys().next();
@@ -73,6 +80,7 @@ export class FiredCatalog implements FiredResolver {
 
   invalidate(): void {
     this.generation++;
+    this.version++;
     this.entries.clear();
   }
 }

@@ -92,7 +92,9 @@ function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
   const resolver = ctx.functions !== undefined || (m?.routines !== undefined && m.routines.size > 0);
   const schema = m?.schema === undefined ? '-' : `+${m.schema}`;
   const server = ctx.server ? `${ctx.server.flavour}${ctx.server.version}` : '?';
-  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${ctx.maxStatementLength ?? ''}\0${text}`;
+  // Nothing fired when it was cached: true only while what fires on relations is unchanged.
+  const fired = ctx.fired ? (ctx.fired.version ?? '?') : '-';
+  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${fired}\0${ctx.maxStatementLength ?? ''}\0${text}`;
 }
 
 /**

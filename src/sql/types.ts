@@ -156,6 +156,8 @@ export interface FiredObject {
 export interface FiredResolver {
   /** What fires on `table` (named as the statement writes it); undefined: the catalog was not read for it. */
   firedBy(table: string): readonly FiredObject[] | undefined;
+  /** Changes whenever an answer may have changed: an analysis cached under another version is stale. */
+  readonly version?: number;
 }
 
 /** Column types of existing tables (bare, lower-cased names), from the catalog. */

@@ -36,6 +36,21 @@ describe('FiredCatalog', () => {
     expect(asked).toEqual([['a', 'b'], ['a']]);
   });
 
+  it('changes its version when an answer changes, and only then', async () => {
+    let now = 0;
+    let objects: FiredObject[] = [];
+    const cat = new FiredCatalog(async () => new Map([['a', objects]]), { ttlMs: 10, now: () => now });
+    await cat.prefetch(['a']);
+    const v0 = cat.version;
+    now = 20;
+    await cat.prefetch(['a']);
+    expect(cat.version).toBe(v0);
+    objects = [TRIGGER];
+    now = 40;
+    await cat.prefetch(['a']);
+    expect(cat.version).toBeGreaterThan(v0);
+  });
+
   it('does not keep an answer to a read begun before an invalidation', async () => {
     let release: () => void = () => {};
     const cat = new FiredCatalog(
@@ -95,6 +110,19 @@ describe('MySQL: the relations a statement touches', () => {
     ["SELECT REPLACE('a', 'b', 'c')", []],
   ])('%s', (sql, expected) => {
     expect(touched(sql)).toEqual(expected);
+  });
+});
+
+describe('MySQL: a cached analysis is not reused once what fires changed', () => {
+  it('judges the trigger created after the same INSERT was analysed (and cached) without one', () => {
+    const fired = new Map<string, FiredObject[]>();
+    const resolver = { version: 1, firedBy: (t: string) => fired.get(t) ?? [] };
+    const ctx: AnalysisContext = { dialect: 'mysql', fired: resolver };
+    const text = 'INSERT INTO t VALUES (1)';
+    for (let i = 0; i < 3; i++) expect(analyze(text, ctx).findings).toEqual([]);
+    fired.set('t', [{ what: 'trigger tr', events: 'i', sql: 'DELETE FROM canary' }]);
+    resolver.version = 2;
+    expect(analyze(text, ctx).findings.map((f) => f.rule)).toEqual(['destructive/delete-without-where']);
   });
 });
 

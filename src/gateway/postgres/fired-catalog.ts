@@ -18,11 +18,19 @@ interface Row {
   body: string | null;
 }
 
-// $1: the names as statements wrote them; $2: the same names quoted for to_regclass.
+// pg_get_viewdef and pg_get_ruledef lock the relations a view or rule reads: the read must never
+// wait for a lock the client's own open transaction holds (the client would wait for the read, the
+// read for the client), so it gives up (and the statement is refused) instead. One string, so the
+// limits hold for this read only, whoever else uses the side connection; the names are inlined as
+// a dollar-quoted jsonb literal, as parameters would need the extended protocol (one statement).
+const LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+const QUOTE = '$guardrail_fired$';
+
+// $1: the names as statements wrote them (name) and quoted for to_regclass (quoted).
 const QUERY = `
 WITH req AS (
   SELECT r.name, pg_catalog.to_regclass(r.quoted) AS oid
-    FROM unnest($1::text[], $2::text[]) AS r(name, quoted)
+    FROM jsonb_to_recordset($1) AS r(name text, quoted text)
 ), rel AS (SELECT req.name, req.oid FROM req WHERE req.oid IS NOT NULL),
 dom AS (
   WITH RECURSIVE d(name, oid, col, typ) AS (
@@ -94,9 +102,16 @@ export async function loadPostgresFired(
   db: Queryable,
   tables: string[],
 ): Promise<Map<string, FiredObject[]>> {
-  const { rows } = await db.query(QUERY, [tables, tables.map(quoted)]);
+  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  if (json.includes(QUOTE))
+    throw new Error('a relation name in the statement cannot be looked up in the catalog');
+  const results = (await db.query(
+    LIMITS + QUERY.replace('$1', () => `${QUOTE}${json}${QUOTE}::jsonb`),
+  )) as unknown as { rows: Row[] } | { rows: Row[] }[];
+  // A string of several statements answers with one result per statement.
+  const { rows } = Array.isArray(results) ? results.at(-1)! : results;
   const out = new Map<string, FiredObject[]>();
-  for (const r of rows as Row[]) {
+  for (const r of rows) {
     // A policy with neither condition (a bare permissive one) runs nothing.
     if (r.kind !== 'trigger' && !r.body) continue;
     const list = out.get(r.rel) ?? [];

@@ -542,15 +542,16 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   calledFunctions(tokens, ms, env, acc);
   const { fired } = env.ctx;
   if (fired) {
-    // What fires depends on the catalog, not on the text: no cache may keep the result.
-    env.shared.sessionSensitive = true;
     const suffix = acc.suffix;
-    followFired(
+    // What fired depends on the catalog, not on the text: no cache may keep such a result (one
+    // where nothing fired is keyed by the catalog's version, see mysqlKey).
+    const followed = followFired(
       tokens,
       fired,
       (sql, what) => nested(sql, what, ms, env, acc, true),
       (table, why) => add(acc, 'opaque/dynamic-sql', [table], why),
     );
+    env.shared.sessionSensitive ||= followed || fired.version === undefined;
     // Fired code is judged, not part of the statement an approval binds to.
     acc.suffix = suffix;
   }

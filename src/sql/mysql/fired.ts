@@ -167,22 +167,29 @@ export function mysqlReached(
 /**
  * Runs `judge` on the body of everything that fires on the relations `tokens` touch; `opaque` for
  * a relation the catalog was not read for (the gateway's bound on rounds was hit) or whose code it
- * does not show.
+ * does not show. Returns whether anything fired or was unread: then the analysis depends on more
+ * than the text and the catalog's version.
  */
 export function followFired(
   tokens: readonly Token[],
   fired: FiredResolver,
   judge: (sql: string, what: string) => void,
   opaque: (table: string, why: string) => void,
-): void {
+): boolean {
+  let followed = false;
   for (const t of touchedRelations(tokens)) {
     const objects = fired.firedBy(t.table);
-    if (objects === undefined) opaque(t.table, `what fires on ${t.table} was not read from the catalog`);
-    else
-      for (const o of firedFor(objects, t.events)) {
-        const what = `${o.what} on ${t.table}`;
-        if (o.sql) judge(o.sql, what);
-        else if (o.hidden) opaque(t.table, `${what}: its body cannot be read`);
-      }
+    if (objects === undefined) {
+      opaque(t.table, `what fires on ${t.table} was not read from the catalog`);
+      followed = true;
+      continue;
+    }
+    for (const o of firedFor(objects, t.events)) {
+      followed = true;
+      const what = `${o.what} on ${t.table}`;
+      if (o.sql) judge(o.sql, what);
+      else if (o.hidden) opaque(t.table, `${what}: its body cannot be read`);
+    }
   }
+  return followed;
 }
