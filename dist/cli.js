@@ -15,11 +15,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-X6NSIGTC.js"),
-  proxy: () => import("./proxy-ULLNFQKG.js"),
+  check: () => import("./check-KTTSLGYT.js"),
+  proxy: () => import("./proxy-3ZDYNBTN.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-UNSVRJF6.js")
+  demo: () => import("./demo-VWOBB7FH.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

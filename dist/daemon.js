@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-JHHMYSI4.js";
+} from "./chunk-5J3DETVO.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-TAYC6336.js";
+} from "./chunk-XHGJH3IE.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-FOA63ECH.js";
+import "./chunk-6FKYA6FB.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder
@@ -25,10 +25,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-NLEYU7YH.js";
+} from "./chunk-GYYEFYUM.js";
 import {
   defaultPolicy
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-6MG4NLIR.js";

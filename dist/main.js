@@ -31,24 +31,24 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-7P4GOWG4.js";
+} from "./chunk-ELYU2O6V.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-FOA63ECH.js";
+} from "./chunk-6FKYA6FB.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {
   loadPolicy
-} from "./chunk-NLEYU7YH.js";
+} from "./chunk-GYYEFYUM.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-TAYC6336.js";
+} from "./chunk-XHGJH3IE.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,7 +18,7 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-FOA63ECH.js";
+} from "./chunk-6FKYA6FB.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -36,7 +36,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";

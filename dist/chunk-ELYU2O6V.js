@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-NLEYU7YH.js";
+} from "./chunk-GYYEFYUM.js";
 import {
   DEFAULT_POLICY_PATH,
   MigrationJudge,
@@ -21,7 +21,7 @@ import {
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import {
   UsageError,
   command,

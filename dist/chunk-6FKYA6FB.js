@@ -13,7 +13,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 
 // src/gateway/handle.ts
 var DEFAULT_MAX_CLIENTS = 50;
@@ -155,6 +155,8 @@ var FiredCatalog = class {
   now;
   /** Bumped by invalidate(): answers to reads begun before it are not stored. */
   generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
   missing(tables) {
     const now = this.now();
     return tables.filter((t) => {
@@ -174,8 +176,12 @@ var FiredCatalog = class {
     if (generation !== this.generation) return;
     const at = this.now();
     for (const t of missing2) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
       this.entries.delete(t);
-      this.entries.set(t, { objects: found.get(t) ?? [], at });
+      this.entries.set(t, { objects, at });
     }
     while (this.entries.size > this.maxTables) {
       const oldest = this.entries.keys().next();
@@ -189,6 +195,7 @@ var FiredCatalog = class {
   }
   invalidate() {
     this.generation++;
+    this.version++;
     this.entries.clear();
   }
 };

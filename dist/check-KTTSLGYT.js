@@ -7,10 +7,10 @@ import {
   run,
   spec,
   toSarif
-} from "./chunk-7P4GOWG4.js";
+} from "./chunk-ELYU2O6V.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-NLEYU7YH.js";
-import "./chunk-7EGQWZGJ.js";
+import "./chunk-GYYEFYUM.js";
+import "./chunk-M65ND5SU.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import "./chunk-XA3WZ7XZ.js";

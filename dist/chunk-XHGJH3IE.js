@@ -21,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-FOA63ECH.js";
+} from "./chunk-6FKYA6FB.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -60,7 +60,7 @@ import {
   sessionBodies,
   str,
   tokenize
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -1670,10 +1670,12 @@ var MysqlFunctionCatalog = class extends FunctionCatalogCache {
 };
 
 // src/gateway/postgres/fired-catalog.ts
+var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE = "$guardrail_fired$";
 var QUERY3 = `
 WITH req AS (
   SELECT r.name, pg_catalog.to_regclass(r.quoted) AS oid
-    FROM unnest($1::text[], $2::text[]) AS r(name, quoted)
+    FROM jsonb_to_recordset($1) AS r(name text, quoted text)
 ), rel AS (SELECT req.name, req.oid FROM req WHERE req.oid IS NOT NULL),
 dom AS (
   WITH RECURSIVE d(name, oid, col, typ) AS (
@@ -1735,7 +1737,13 @@ function objectOf(r) {
   return { what, events: r.events, expr: r.body ?? "NULL" };
 }
 async function loadPostgresFired(db, tables) {
-  const { rows } = await db.query(QUERY3, [tables, tables.map(quoted)]);
+  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  if (json.includes(QUOTE))
+    throw new Error("a relation name in the statement cannot be looked up in the catalog");
+  const results = await db.query(
+    LIMITS + QUERY3.replace("$1", () => `${QUOTE}${json}${QUOTE}::jsonb`)
+  );
+  const { rows } = Array.isArray(results) ? results.at(-1) : results;
   const out = /* @__PURE__ */ new Map();
   for (const r of rows) {
     if (r.kind !== "trigger" && !r.body) continue;
@@ -3338,8 +3346,8 @@ SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS t
   LEFT JOIN pg_class c ON c.oid = a.attrelid
   LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`;
 var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
-var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
-var QUOTE = "$guardrail_catalog$";
+var LIMITS2 = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE2 = "$guardrail_catalog$";
 var MAX_ROUNDS2 = 8;
 var LINEAGE_CACHE = 512;
 var UNSEEN = { kind: "view", columns: [] };
@@ -3501,8 +3509,8 @@ var MaskingCatalog = class {
    */
   async read(sql, input) {
     const json = JSON.stringify(input ?? null);
-    if (json.includes(QUOTE)) throw new Error("a name in the statement cannot be looked up in the catalog");
-    const text = LIMITS + sql.replace("$1", `${QUOTE}${json}${QUOTE}::jsonb`);
+    if (json.includes(QUOTE2)) throw new Error("a name in the statement cannot be looked up in the catalog");
+    const text = LIMITS2 + sql.replace("$1", `${QUOTE2}${json}${QUOTE2}::jsonb`);
     const results = await this.db.query(text);
     return (Array.isArray(results) ? results.at(-1) : results).rows;
   }

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-JHHMYSI4.js";
+} from "./chunk-5J3DETVO.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-TAYC6336.js";
+} from "./chunk-XHGJH3IE.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-FOA63ECH.js";
+import "./chunk-6FKYA6FB.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";
@@ -22,10 +22,10 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-NLEYU7YH.js";
+} from "./chunk-GYYEFYUM.js";
 import {
   defaultPolicy
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {

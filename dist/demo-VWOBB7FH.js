@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-TAYC6336.js";
+} from "./chunk-XHGJH3IE.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-FOA63ECH.js";
+import "./chunk-6FKYA6FB.js";
 import {
   commandFor,
   renderComment,
@@ -25,7 +25,7 @@ import {
 import "./chunk-WLKLOQWD.js";
 import {
   defaultPolicy
-} from "./chunk-7EGQWZGJ.js";
+} from "./chunk-M65ND5SU.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-MIHPBBTS.js";
 import {
