@@ -5,6 +5,7 @@
 import { analyze, clearAnalysisCaches, loadAnalyzers, mysqlShapeHits } from '../src/sql/analyze.js';
 import { analysisCacheStats, analyzePostgres } from '../src/sql/postgres/analyze.js';
 import type { Analysis } from '../src/sql/types.js';
+import { benchResolution, type ResolutionRow, renderResolution } from './resolution.js';
 
 export interface DialectBench {
   /** Median microseconds per short statement with empty caches. */
@@ -22,6 +23,8 @@ export interface DialectBench {
 export interface AnalysisBench {
   postgres: DialectBench;
   mysql: DialectBench;
+  /** What following calls and fired objects costs, cold catalog and warm cache (Postgres). */
+  resolution: ResolutionRow[];
 }
 
 const SHORT = (i: number) => `SELECT id, email FROM users WHERE id = ${i}`;
@@ -114,7 +117,7 @@ export async function benchAnalysis(opts: { rounds?: number; count?: number } = 
         throw new Error(`new-literal runs missed the MySQL shape cache: ${hits} of ${runs}`);
     },
   );
-  return { postgres, mysql };
+  return { postgres, mysql, resolution: await benchResolution() };
 }
 
 /** A Markdown section body for BENCHMARKS.md. */
@@ -130,5 +133,6 @@ export function renderAnalysisBench(r: AnalysisBench): string {
     'Throughput columns are statements per CPU-second of the benchmark process; cold columns are wall-clock medians.',
     'Targets: digest-cache hits (new literals) ≥ 500,000 statements/s; short statement cold < 100 µs median.',
     'MySQL runs through the dispatcher: new literals come from its shape cache, the same text from its exact-text cache.',
+    renderResolution(r.resolution),
   ].join('\n');
 }

@@ -15,14 +15,16 @@ import {
 import { compileMasking, KnownSecrets, type Masking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
-import { analyze, calledFunctions, loadAnalyzers } from '../sql/analyze.js';
+import { analyze, loadAnalyzers, reachedPostgres } from '../sql/analyze.js';
 import { Lru } from '../sql/cache.js';
-import { mysqlCalledFunctions } from '../sql/mysql/calls.js';
+import { mysqlReached } from '../sql/mysql/fired.js';
 import { sessionBodies } from '../sql/postgres/session.js';
 import type { AnalysisContext, Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
+import { MysqlFiredCatalog } from './mysql/fired-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
+import { PostgresFiredCatalog } from './postgres/fired-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
@@ -175,14 +177,16 @@ export async function createGatewayContext(
     ...(opts.side?.dialect === 'postgres'
       ? {
           functions: new PostgresFunctionCatalog(opts.side.connection),
-          calledFunctions,
+          fired: new PostgresFiredCatalog(opts.side.connection),
+          reach: reachedPostgres,
           syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
           ...(mode === 'dry-run' ? { sequences: new SequenceCatalog(opts.side.connection) } : {}),
         }
       : opts.side?.dialect === 'mysql'
         ? {
             functions: new MysqlFunctionCatalog(opts.side.connection),
-            calledFunctions: mysqlCalledFunctions,
+            fired: new MysqlFiredCatalog(opts.side.connection),
+            reach: mysqlReached,
             syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection)),
           }
         : {}),

@@ -83,10 +83,11 @@ export class FunctionCatalogCache implements FunctionCatalog {
   /**
    * Loads the bodies of `calls` and of everything they call, to a fixed point within
    * MAX_ROUNDS round trips. Rejects when the catalog cannot be read: the caller must then refuse
-   * the statement (a call it cannot see into is not judged).
+   * the statement (a call it cannot see into is not judged). `rounds`: fewer round trips, when the
+   * caller follows the fixed point itself (see ../resolve.ts).
    */
-  async prefetch(calls: readonly { name: string; schema?: string }[]): Promise<void> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+  async prefetch(calls: readonly { name: string; schema?: string }[], rounds = MAX_ROUNDS): Promise<void> {
+    for (let round = 0; round < Math.min(rounds, MAX_ROUNDS); round++) {
       const missing = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
       if (missing.length === 0) return;
       await this.fetch(missing);

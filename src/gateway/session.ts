@@ -9,7 +9,9 @@ import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } fr
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
+import { type FiredCatalog, mayChangeCatalog } from './fired-catalog.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
+import { type Reach, resolveReached } from './resolve.js';
 import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
 export type Via = 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
@@ -60,7 +62,7 @@ export interface FunctionCatalog extends FunctionResolver {
   /** Whether any of these calls is not in the cache (then `prefetch` must run first). */
   needs(calls: readonly { name: string; schema?: string }[]): boolean;
   /** Rejects when the catalog cannot be read: the statement is then refused. */
-  prefetch(calls: readonly { name: string; schema?: string }[]): Promise<void>;
+  prefetch(calls: readonly { name: string; schema?: string }[], rounds?: number): Promise<void>;
   invalidate(): void;
 }
 
@@ -103,9 +105,12 @@ export interface GatewayContext {
   redact: (text: string, ctx?: AnalysisContext) => string;
   /** Redacts bound values for the record; `text` says which placeholders sit in secret positions. */
   redactParams?: (params: unknown[], text: string, ctx: AnalysisContext) => unknown[];
-  /** Postgres: the catalog of user functions (side connection) and the analyzer's list of calls. */
+  /** The catalog of user functions (side connection). */
   functions?: FunctionCatalog;
-  calledFunctions?: (text: string, ctx: AnalysisContext) => { name: string; schema?: string }[];
+  /** What fires on relations (triggers, rules, views, policies, defaults, checks; side connection). */
+  fired?: FiredCatalog;
+  /** The analyzer's list of what a statement reaches (calls, relations), read before it is judged. */
+  reach?: Reach;
   /** Column types of tables whose type a statement changes (side connection). */
   columns?: ColumnCatalog;
   /** Impact estimates for reviewed statements and for UPDATE/DELETE (the mass-change rule). */
@@ -155,6 +160,8 @@ export class Session {
   private readonly waiting = new Set<AbortController>();
   readonly analysisContext: AnalysisContext;
   private readonly columns: SessionColumns | undefined;
+  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
+  private readonly reachedCode = new WeakMap<Statement, readonly string[]>();
 
   constructor(
     readonly gateway: GatewayContext,
@@ -165,6 +172,7 @@ export class Session {
     this.analysisContext = {
       dialect: gateway.dialect,
       ...(gateway.functions ? { functions: gateway.functions } : {}),
+      ...(gateway.fired ? { fired: gateway.fired } : {}),
       ...(this.columns ? { columns: this.columns } : {}),
     };
     this.record({
@@ -201,30 +209,31 @@ export class Session {
     };
     if (opts.params) statement.params = opts.params;
     this.statements++;
-    const { recorder, functions, calledFunctions } = this.gateway;
+    const { recorder } = this.gateway;
     if (recorder.failed) {
       // Nothing may run unrecorded.
       return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
     }
-    if (functions && calledFunctions) {
-      let calls: { name: string; schema?: string }[];
-      try {
-        calls = calledFunctions(text, this.analysisContext);
-      } catch (err) {
-        return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
-      }
-      if (calls.length > 0 && functions.needs(calls)) {
-        return functions.prefetch(calls).then(
-          () => this.judgeWithColumns(statement, opts.params),
-          (err: Error) =>
-            this.refuse(
-              statement,
-              undefined,
-              `the bodies of the functions it calls could not be read: ${err.message}`,
-            ),
-        );
-      }
+    let reached: ReturnType<typeof resolveReached>;
+    try {
+      reached = resolveReached(this.gateway, text, this.analysisContext);
+    } catch (err) {
+      return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
     }
+    if (reached instanceof Promise)
+      return reached.then(
+        (r) => {
+          this.reachedCode.set(statement, r.code);
+          return this.judgeWithColumns(statement, opts.params);
+        },
+        (err: Error) =>
+          this.refuse(
+            statement,
+            undefined,
+            `what it calls or fires could not be read from the catalog: ${err.message}`,
+          ),
+      );
+    this.reachedCode.set(statement, reached.code);
     return this.judgeWithColumns(statement, opts.params);
   }
 
@@ -307,8 +316,12 @@ export class Session {
     // A function created or replaced may change what a later call does, in any session. The
     // cache is dropped once the estimate (which proves calls from it) is done, before the
     // statement runs.
+    const code = this.reachedCode.get(statement) ?? [];
     const invalidate = () => {
-      if (!analysis.readOnly) this.gateway.functions?.invalidate();
+      if (mayChangeCatalog(analysis, statement.text, code)) {
+        this.gateway.functions?.invalidate();
+        this.gateway.fired?.invalidate();
+      }
     };
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.

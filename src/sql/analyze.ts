@@ -17,7 +17,7 @@ import { analyzePostgres, clearAnalysisCaches as clearPostgresCaches } from './p
 import { loadPostgresParser } from './postgres/parser.js';
 import type { Analysis, AnalysisContext } from './types.js';
 
-export { analyzePostgres, calledFunctions, functionCalls } from './postgres/analyze.js';
+export { analyzePostgres, calledFunctions, functionCalls, reachedPostgres } from './postgres/analyze.js';
 export { loadPostgresParser } from './postgres/parser.js';
 export { newSessionMemory } from './postgres/session.js';
 
@@ -95,7 +95,9 @@ function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
   const resolver = ctx.functions !== undefined || (m?.routines !== undefined && m.routines.size > 0);
   const schema = m?.schema === undefined ? '-' : `+${m.schema}`;
   const server = ctx.server ? `${ctx.server.flavour}${ctx.server.version}` : '?';
-  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${ctx.maxStatementLength ?? ''}\0${text}`;
+  // Nothing fired when it was cached: true only while what fires on relations is unchanged.
+  const fired = ctx.fired ? (ctx.fired.version ?? '?') : '-';
+  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${fired}\0${ctx.maxStatementLength ?? ''}\0${text}`;
 }
 
 /**

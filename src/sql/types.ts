@@ -69,6 +69,12 @@ export interface AnalysisContext {
   postgres?: PostgresSessionState;
   /** Bodies of user functions looked up in the catalog (filled by the gateway before analysis). */
   functions?: FunctionResolver;
+  /**
+   * What existing relations run when a statement reads or writes them (triggers, rules, views,
+   * row-security policies, defaults, generated columns, checks), from the catalog (filled by the
+   * gateway before analysis, like `functions`).
+   */
+  fired?: FiredResolver;
   /** Column types of existing tables from the catalog (filled before a type change is analysed). */
   columns?: ColumnResolver;
   /**
@@ -136,6 +142,32 @@ export interface FunctionResolver {
    * for (its bound on round trips was reached) is opaque. Absent: no catalog, calls judged by name.
    */
   known?(name: string): boolean;
+}
+
+/**
+ * Code an existing relation runs when a statement touches it. `events` lists what fires it:
+ * s(elect), i(nsert), u(pdate), d(elete), t(runcate). It runs either a function (`fn`: a trigger)
+ * or SQL text (`sql`: a rule's or a view's definition, a MySQL trigger body; `expr`: a default,
+ * a generated column, a check or a policy's condition).
+ */
+export interface FiredObject {
+  /** Its kind and name for messages, e.g. `trigger audit_t`, `default of column id`. */
+  what: string;
+  events: string;
+  fn?: { name: string; schema?: string };
+  sql?: string;
+  expr?: string;
+  /** Its code exists but the catalog does not show it to the side connection: opaque. */
+  hidden?: true;
+  /** A view: a write to it is a write to the relations its query reads (unless a rule or trigger does it instead). */
+  view?: true;
+}
+
+export interface FiredResolver {
+  /** What fires on `table` (named as the statement writes it); undefined: the catalog was not read for it. */
+  firedBy(table: string): readonly FiredObject[] | undefined;
+  /** Changes whenever an answer may have changed: an analysis cached under another version is stale. */
+  readonly version?: number;
 }
 
 /** Column types of existing tables (bare, lower-cased names), from the catalog. */

@@ -49,12 +49,14 @@ describe('Postgres analysis: session memory', () => {
     const session = ctx({
       functions: { lookup: () => undefined, lookupAll: (n) => (n === 'on_insert' ? [fn] : []) },
     });
-    // Creating the trigger runs nothing; the write that fires it runs the body.
+    // Creating the trigger runs nothing, but from then on every write to app.t empties app.audit,
+    // writes made outside the gateway included: the whole-table DELETE is judged at creation.
     const created = analyzePostgres(
       'CREATE TRIGGER t BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.on_insert()',
       session,
     );
-    expect(created.findings).toEqual([]);
+    expect(created.findings.map((f) => f.rule)).toEqual(['destructive/delete-without-where']);
+    expect(created.findings[0]?.message).toContain('trigger on app.t: via app.on_insert()');
     expect(calledFunctions('INSERT INTO app.t VALUES (1)', session)).toEqual([
       { name: 'on_insert', schema: 'app' },
     ]);
@@ -63,6 +65,27 @@ describe('Postgres analysis: session memory', () => {
     expect(a.findings[0]?.message).toContain('trigger on app.t: via app.on_insert()');
     // Another session never created that trigger: its writes run nothing of it.
     expect(analyzePostgres('INSERT INTO app.t VALUES (1)', ctx()).findings).toEqual([]);
+  });
+
+  it('keeps row-scoped writes of a trigger function quiet at CREATE TRIGGER', () => {
+    const fn: FunctionBody = {
+      schema: 'app',
+      name: 'keep_audit',
+      language: 'plpgsql',
+      body: '',
+      securityDefiner: false,
+      definition:
+        'CREATE FUNCTION app.keep_audit() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN INSERT INTO app.audit VALUES (NEW.id); DELETE FROM app.audit WHERE id = OLD.id; UPDATE app.t SET n = n + 1 WHERE id = NEW.id; RETURN NEW; END $function$',
+    };
+    const session = ctx({
+      functions: { lookup: () => undefined, lookupAll: (n) => (n === 'keep_audit' ? [fn] : []) },
+    });
+    const created = analyzePostgres(
+      'CREATE TRIGGER k AFTER INSERT OR DELETE ON app.t FOR EACH ROW EXECUTE FUNCTION app.keep_audit()',
+      session,
+    );
+    expect(created.findings).toEqual([]);
+    expect(analyzePostgres('INSERT INTO app.t VALUES (1)', session).findings).toEqual([]);
   });
 
   it('stops at recursive functions', () => {

@@ -37,6 +37,11 @@ export function mysqlCalledFunctions(text: string, ctx: AnalysisContext): Routin
     if (err instanceof LexError) return [];
     throw err;
   }
+  return callsIn(tokens);
+}
+
+/** The routines lexed `tokens` call. */
+export function callsIn(tokens: readonly Token[]): RoutineCall[] {
   const out = new Map<string, RoutineCall>();
   const add = (c: RoutineCall) => out.set(`${c.schema ?? ''}.${c.name.toLowerCase()}`, c);
   for (let i = 0; i < tokens.length; i++) {

@@ -7,6 +7,7 @@ import { bodyFragments, compoundParts } from './body.js';
 import { routineAt } from './calls.js';
 import { classifyTokens } from './classify.js';
 import { type Acc, add, cloneEnv, type Env, MAX_DEPTH, type ModeState, modeState } from './env.js';
+import { followFired } from './fired.js';
 import type { Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
 import { scanAnywhere } from './rules/anywhere.js';
@@ -250,6 +251,21 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   if (system.length > 0)
     add(acc, 'privilege/catalog-write', system, 'writes the server’s grant tables (mysql schema)');
   calledFunctions(tokens, ms, env, acc);
+  const { fired } = env.ctx;
+  if (fired) {
+    const suffix = acc.suffix;
+    // What fired depends on the catalog, not on the text: no cache may keep such a result (one
+    // where nothing fired is keyed by the catalog's version, see mysqlKey).
+    const followed = followFired(
+      tokens,
+      fired,
+      (sql, what) => nested(sql, what, ms, env, acc, true),
+      (table, why) => add(acc, 'opaque/dynamic-sql', [table], why),
+    );
+    env.shared.sessionSensitive ||= followed || fired.version === undefined;
+    // Fired code is judged, not part of the statement an approval binds to.
+    acc.suffix = suffix;
+  }
   acc.readOnly = lead.kind === 'word' && READ_ONLY_LEADS.has(lead.upper) && !changesAccessMode(tokens);
   const dml = isWord(lead, 'DELETE', 'UPDATE');
   if (cls.understood && !dml) {

@@ -17,8 +17,9 @@ import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.
 import { type Scanned, scan, withTokens } from '../digest.js';
 import type { Analysis, AnalysisContext, Finding, FunctionBody, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
+import { firesAny, type Reached, reach } from './fired.js';
 import { canonicalFromScan } from './parser.js';
-import { bodyOf, SessionJudge, triggersOn } from './session.js';
+import { bodyOf, SessionJudge, sessionBodies, triggersOn } from './session.js';
 import type { Effect, Pending } from './walker.js';
 
 /** Texts longer than this are analysed but not kept in the exact-text cache. */
@@ -93,6 +94,7 @@ function mapCore(
       case 'call':
       case 'execute':
       case 'write':
+      case 'read':
         return { ...e, at: at(e.at) };
       case 'unless-created':
         return { ...e, finding: pending(e.finding) };
@@ -150,11 +152,13 @@ function scanCanonical(text: string): string {
 }
 
 /**
- * No findings and no session effects. A write is pure too: it matters only to a session that
- * created triggers, and `build` judges it then.
+ * No findings and no session effects. A write or a read is pure too: it matters only to a session
+ * that created triggers, or when something fires on the relation, and `build` judges it then.
  */
 function isPure(core: Core): boolean {
-  return core.statements.every((s) => s.pending.length === 0 && s.effects.every((e) => e.kind === 'write'));
+  return core.statements.every(
+    (s) => s.pending.length === 0 && s.effects.every((e) => e.kind === 'write' || e.kind === 'read'),
+  );
 }
 
 function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactEntry {
@@ -174,7 +178,10 @@ function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactE
 
 function build(entry: ExactEntry, text: string, ctx: AnalysisContext): Analysis {
   // A pure entry needs no judge (and must not create the session memory as a side effect).
-  const judge = entry.pure && !ctx.memory?.triggers?.size ? undefined : new SessionJudge(ctx, text, bodies);
+  const judge =
+    entry.pure && !ctx.memory?.triggers?.size && !entry.core.statements.some((s) => firesAny(s.effects, ctx))
+      ? undefined
+      : new SessionJudge(ctx, text, bodies);
   const all: Finding[] = [];
   let readOnly = true;
   let opaque = false;
@@ -268,54 +275,40 @@ export function analyzePostgres(text: string, ctx: AnalysisContext): Analysis {
 
 type Call = { name: string; schema?: string };
 
-function note(seen: Map<string, Call>, fn: Call): void {
-  seen.set(
-    `${fn.schema ?? ''}.${fn.name}`,
-    fn.schema ? { name: fn.name, schema: fn.schema } : { name: fn.name },
+/**
+ * What a Postgres statement reaches, so the gateway can read it from the catalog before `analyze`:
+ * the functions it calls (directly, as a trigger it creates, through triggers the session created
+ * on a table it writes, through what the catalog says fires on the relations it touches, and
+ * through the bodies of all of these) and the relations it touches (theirs too). Only what is
+ * already known is followed: the gateway calls it again after each read, to a fixed point.
+ */
+export function reachedPostgres(text: string, ctx: AnalysisContext): Reached {
+  const memory = ctx.memory;
+  return reach(
+    postgresEntry(text, ctx).core.statements.map((s) => s.effects),
+    ctx,
+    {
+      bodiesOf: sessionBodies(memory, ctx.functions),
+      bodyOf: (fn) => bodyOf(fn, bodies),
+      sessionTriggers: (table) => (memory ? triggersOn(memory, table) : []),
+      cache: bodies,
+    },
   );
 }
 
-function addCalls(effects: readonly Effect[], seen: Map<string, Call>): void {
-  for (const e of effects) if (e.kind === 'call' || e.kind === 'trigger') note(seen, e);
-}
-
-/**
- * Functions a Postgres statement calls (directly, as a trigger it creates, through triggers the
- * session created on a table it writes, or through the bodies of functions this session
- * created), so the gateway can prefetch their bodies from the catalog before `analyze`; the
- * catalog follows the calls inside the bodies it fetches.
- */
+/** The functions a Postgres statement reaches (see `reachedPostgres`). */
 export function calledFunctions(text: string, ctx: AnalysisContext): Call[] {
-  const seen = new Map<string, Call>();
-  const memory = ctx.memory;
-  for (const s of postgresEntry(text, ctx).core.statements) {
-    addCalls(s.effects, seen);
-    if (memory?.triggers)
-      for (const e of s.effects)
-        if (e.kind === 'write') for (const fn of triggersOn(memory, e.table)) note(seen, fn);
-  }
-  const created = ctx.memory?.functions;
-  if (created && created.size > 0) {
-    // Bounded by the session's own functions: each is expanded once.
-    const expanded = new Set<string>();
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const call of [...seen.values()]) {
-        if (expanded.has(call.name)) continue;
-        expanded.add(call.name);
-        for (const fn of created.get(call.name) ?? []) {
-          addCalls(bodyOf(fn, bodies).effects, seen);
-          grew = true;
-        }
-      }
-    }
-  }
-  return [...seen.values()];
+  return reachedPostgres(text, ctx).calls;
 }
 
 /** The functions a function's body calls directly (the catalog's next round). */
 export function functionCalls(fn: FunctionBody): Call[] {
   const seen = new Map<string, Call>();
-  addCalls(bodyOf(fn, bodies).effects, seen);
+  for (const e of bodyOf(fn, bodies).effects)
+    if (e.kind === 'call' || e.kind === 'trigger')
+      seen.set(
+        `${e.schema ?? ''}.${e.name}`,
+        e.schema ? { name: e.name, schema: e.schema } : { name: e.name },
+      );
   return [...seen.values()];
 }

@@ -5,19 +5,11 @@ import { locationOf } from '../canonical.js';
 import { finding } from '../rules.js';
 import type { AnalysisContext, Finding, FunctionBody, FunctionResolver, SessionMemory } from '../types.js';
 import type { CoreStatement } from './core.js';
+import { firedRuns, touched } from './fired.js';
+import { waitsForWrite } from './row-scoped.js';
 import { type Effect, type Pending, Walker } from './walker.js';
 
 const MAX_CALL_DEPTH = 8;
-
-/** Rules about the rows a write touches: a trigger function's are judged when a write fires it. */
-const ROW_SCOPED = new Set([
-  'destructive/update-without-where',
-  'destructive/delete-without-where',
-  'destructive/merge-delete',
-  'destructive/replace',
-  'mass-change/rows',
-  'mass-change/data-change',
-]);
 
 export function newSessionMemory(): SessionMemory {
   return { functions: new Map(), prepared: new Map(), tables: new Set(), temporaryTables: new Set() };
@@ -37,15 +29,24 @@ export interface BodyCache {
   set(key: string, value: { pending: Pending[]; effects: Effect[] }): void;
 }
 
+/** By the catalog's own objects: building the text key of a long body on every lookup costs more than the walk saved. */
+const byObject = new WeakMap<FunctionBody, { pending: Pending[]; effects: Effect[] }>();
+
 /** Findings and effects of a function body, as if the body ran at offset 0. */
 export function bodyOf(fn: FunctionBody, cache: BodyCache): { pending: Pending[]; effects: Effect[] } {
+  const known = byObject.get(fn);
+  if (known) return known;
   const key = `${fn.language}\0${fn.definition ?? ''}\0${fn.body}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    byObject.set(fn, hit);
+    return hit;
+  }
   const walker = new Walker({ sql: fn.definition ?? fn.body, anchor: 0, depth: 1 });
   walker.functionBody(fn, 0);
   const value = { pending: walker.findings, effects: walker.effects };
   cache.set(key, value);
+  byObject.set(fn, value);
   return value;
 }
 
@@ -72,7 +73,7 @@ export class SessionJudge {
   }
 
   private apply(
-    effects: Effect[],
+    effects: readonly Effect[],
     out: Finding[],
     callAt: number | undefined,
     prefix: string,
@@ -96,10 +97,14 @@ export class SessionJudge {
             // the written rows (drop, truncate, grant, run SQL text, …) is judged now.
             const fired: Finding[] = [];
             this.call(e.name, e.schema, e.at, fired, `trigger on ${e.table}: `, depth, visiting);
-            for (const f of fired) if (!ROW_SCOPED.has(f.rule) && f.category !== 'lock-heavy') out.push(f);
+            for (const f of fired) if (!waitsForWrite(f.rule, f.category)) out.push(f);
           }
           break;
-        case 'write':
+        case 'read':
+        case 'write': {
+          const t = touched(e);
+          if (t) this.fire(t.table, t.events, callAt ?? e.at, out, prefix, depth, visiting);
+          if (e.kind === 'read') break;
           for (const fn of triggersOn(memory, e.table))
             this.call(
               fn.name,
@@ -111,6 +116,7 @@ export class SessionJudge {
               visiting,
             );
           break;
+        }
         case 'unless-created':
           if (!memory.tables.has(e.table)) out.push(this.toFinding(e.finding, callAt, prefix));
           break;
@@ -168,6 +174,55 @@ export class SessionJudge {
           }
           break;
       }
+    }
+  }
+
+  /** Judges what the catalog says fires on `table` for these events, like calls made here. */
+  private fire(
+    table: string,
+    events: string,
+    at: number,
+    out: Finding[],
+    prefix: string,
+    depth: number,
+    visiting: Set<string>,
+  ): void {
+    const fired = this.ctx.fired;
+    if (!fired || !table) return;
+    const objects = fired.firedBy(table);
+    if (objects === undefined) {
+      out.push(
+        finding(
+          'opaque/dynamic-sql',
+          [table],
+          `${prefix}touches ${table}, whose triggers, rules and policies the catalog was not read for (too many nested objects)`,
+          locationOf(this.text, at),
+        ),
+      );
+      return;
+    }
+    for (const run of firedRuns(objects, table, events, this.bodies)) {
+      const key = `fired\0${table}\0${run.label}`;
+      const inner = `${prefix}${run.label}: `;
+      if (visiting.has(key)) continue;
+      if (depth >= MAX_CALL_DEPTH) {
+        out.push(
+          finding(
+            'opaque/dynamic-sql',
+            [table],
+            `${inner}nests too deeply to analyse`,
+            locationOf(this.text, at),
+          ),
+        );
+        continue;
+      }
+      visiting.add(key);
+      if ('fn' in run) this.call(run.fn.name, run.fn.schema, at, out, inner, depth + 1, visiting);
+      else {
+        for (const p of run.pending) out.push(this.toFinding(p, at, inner));
+        this.apply(run.effects, out, at, inner, depth + 1, visiting);
+      }
+      visiting.delete(key);
     }
   }
 

@@ -5,13 +5,14 @@
 // later or builds at run time (DO blocks, function bodies, EXECUTE strings, query_to_xml) is
 // parsed and walked too; what cannot be resolved is reported opaque. This module is the
 // traversal; the rules, one module per category, are in rules/.
-import type { KnownRuleId } from '../rules.js';
+import { type KnownRuleId, RULES } from '../rules.js';
 import type { FunctionBody } from '../types.js';
 import { DANGEROUS_FUNCTIONS } from './builtins.js';
 import { constantString, type LiteralTracker } from './constant.js';
 import { asList, asNode, contains, defElems, defFlag, dollarQuote, str, unwrap } from './nodes.js';
 import { byteToCharMapper, type PgNode, parsePlpgsql, parseSql, type RawStatement } from './parser.js';
 import { PURE_EXTENSIONS } from './pure-builtins.js';
+import { waitsForWrite } from './row-scoped.js';
 import { HANDLERS } from './rules/index.js';
 
 /** A finding before its location is turned into line and column: `at` is a character offset. */
@@ -27,8 +28,13 @@ export type Effect =
   | { kind: 'call'; name: string; schema?: string; at: number }
   /** CREATE TRIGGER: later writes to `table` run the function. */
   | { kind: 'trigger'; table: string; name: string; schema?: string; at: number }
-  /** A write to `table`: fires the triggers this session created on it. */
-  | { kind: 'write'; table: string; at: number }
+  /**
+   * A write to `table`: fires the triggers this session created on it, and what the catalog says
+   * fires on it (`events`: letters of i(nsert), u(pdate), d(elete), t(runcate); see fired.ts).
+   */
+  | { kind: 'write'; table: string; events: string; at: number }
+  /** A relation named in the statement: a view runs its query, row security its policies. */
+  | { kind: 'read'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }
   | { kind: 'table'; name: string; temporary: boolean }
   | { kind: 'dropped-table'; name: string }
@@ -300,7 +306,7 @@ export class Walker implements LiteralTracker {
   }
 
   /** Judges the body of a function being replaced, as if called here. */
-  replacedBody(fn: FunctionBody, at: number): void {
+  replacedBody(fn: FunctionBody, at: number, trigger = false): void {
     const child = new Walker({
       sql: fn.definition ?? fn.body,
       anchor: at,
@@ -308,8 +314,10 @@ export class Walker implements LiteralTracker {
       scsOff: this.scsOff,
     });
     child.functionBody(fn, at);
-    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from defaults or views): `;
-    for (const p of child.findings) this.findings.push({ ...p, message: prefix + p.message });
+    const prefix = `CREATE OR REPLACE ${fn.name}() (may already run from ${trigger ? 'triggers' : 'defaults or views'}): `;
+    for (const p of child.findings)
+      if (!trigger || !waitsForWrite(p.rule, RULES[p.rule].category))
+        this.findings.push({ ...p, message: prefix + p.message });
     // Only what the body does when it runs; its own definitions are not the session's.
     for (const e of child.effects) if (e.kind === 'call' || e.kind === 'unless-created') this.effects.push(e);
   }

@@ -93,6 +93,10 @@ function funcCall(w: Walker, n: PgNode): void {
 }
 
 export const CALL_HANDLERS: Record<string, Handler> = {
+  RangeVar(w, n) {
+    w.effects.push({ kind: 'read', table: rangeVarName(n), at: w.at(n) });
+    return undefined;
+  },
   FuncCall(w, n) {
     funcCall(w, n);
     return undefined;
@@ -143,11 +147,11 @@ export const CALL_HANDLERS: Record<string, Handler> = {
         `${full.join('.')}() is native (${language}) code`,
         w.at(),
       );
-    } else if (n.replace && !returnsTrigger(n)) {
-      // OR REPLACE may swap the body of a function already wired to defaults or views, which
-      // then runs without any call we would see: judge the body now. A trigger function runs
-      // only when its triggers fire, on later writes, and is judged there.
-      w.replacedBody(fn, w.at());
+    } else if (n.replace) {
+      // OR REPLACE may swap the body of a function already wired to defaults, views or triggers,
+      // which then runs without any call we would see: judge the body now (for a trigger
+      // function, what it does beyond the rows a write fires it for; see row-scoped.ts).
+      w.replacedBody(fn, w.at(), returnsTrigger(n));
     }
     // The body runs when the function is called: it is judged at the call. Its SET clauses
     // (SET role = …) apply to every call: judge them now.

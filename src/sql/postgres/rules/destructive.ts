@@ -53,14 +53,14 @@ const RENAMED: Record<string, string> = {
 };
 
 /** A write to a table: triggers the session created on it run (see SessionJudge). */
-export function writes(w: Walker, table: string, at: number): void {
-  if (table) w.effects.push({ kind: 'write', table, at });
+export function writes(w: Walker, table: string, at: number, events: string): void {
+  if (table) w.effects.push({ kind: 'write', table, events, at });
 }
 
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
   catalogWrite(w, n, verb);
   const table = rangeVarName(n.relation);
-  writes(w, table, w.stmtLocation(n));
+  writes(w, table, w.stmtLocation(n), rule === 'destructive/delete-without-where' ? 'd' : 'u');
   const where = n.whereClause;
   const always = where === undefined ? undefined : truth(where, w);
   if (where === undefined) {
@@ -99,13 +99,13 @@ export const DESTRUCTIVE_HANDLERS: Record<string, Handler> = {
   },
   InsertStmt(w, n) {
     catalogWrite(w, n, 'INSERT');
-    writes(w, rangeVarName(n.relation), w.stmtLocation(n));
+    writes(w, rangeVarName(n.relation), w.stmtLocation(n), n.onConflictClause ? 'iu' : 'i');
     return undefined;
   },
   MergeStmt(w, n) {
     catalogWrite(w, n, 'MERGE');
     const table = rangeVarName(n.relation);
-    writes(w, table, w.stmtLocation(n));
+    writes(w, table, w.stmtLocation(n), 'iud');
     for (const c of asList(n.mergeWhenClauses)) {
       if (asNode(asNode(c)?.MergeWhenClause)?.commandType === 'CMD_DELETE') {
         w.add(
@@ -121,7 +121,7 @@ export const DESTRUCTIVE_HANDLERS: Record<string, Handler> = {
   },
   TruncateStmt(w, n) {
     const tables = asList(n.relations).map(rangeVarName);
-    for (const t of tables) writes(w, t, w.at());
+    for (const t of tables) writes(w, t, w.at(), 't');
     const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
     w.add(
       'destructive/truncate',

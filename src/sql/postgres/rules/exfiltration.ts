@@ -11,7 +11,7 @@ export const EXFILTRATION_HANDLERS: Record<string, Handler> = {
     const table = n.relation ? rangeVarName(n.relation) : '(query)';
     const file = str(n.filename);
     const dir = n.is_from ? 'FROM' : 'TO';
-    if (n.is_from) writes(w, table, w.stmtLocation(n));
+    if (n.is_from) writes(w, table, w.stmtLocation(n), 'i');
     if (n.is_program) {
       w.literalSensitive = true;
       w.add(

@@ -1,0 +1,107 @@
+// What fires on the relations a statement touches (triggers, rules, views, row-security
+// policies, defaults, generated columns, checks), read from the catalog on the side connection
+// before the statement is analysed, and kept briefly per relation: a backfill's thousands of
+// writes to one table cost one read per `ttlMs`. Objects created, changed or dropped through the
+// gateway invalidate the cache at once (`mayChangeCatalog`); objects changed on another
+// connection are seen when the entry expires.
+import type { Analysis, FiredObject, FiredResolver } from '../sql/types.js';
+
+/** Relations one read may ask about. */
+const MAX_TABLES_PER_READ = 500;
+
+export interface FiredCatalogOptions {
+  /** How long what fires on a relation is taken as read. Default 2 s. */
+  ttlMs?: number;
+  /** Relations kept at most. Default 5000. */
+  maxTables?: number;
+  now?: () => number;
+}
+
+export class FiredCatalog implements FiredResolver {
+  private readonly entries = new Map<string, { objects: FiredObject[]; at: number }>();
+  private readonly ttlMs: number;
+  private readonly maxTables: number;
+  private readonly now: () => number;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  private generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
+
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(
+    private readonly load: (tables: string[]) => Promise<Map<string, FiredObject[]>>,
+    opts: FiredCatalogOptions = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? 2_000;
+    this.maxTables = opts.maxTables ?? 5_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private missing(tables: readonly string[]): string[] {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+
+  needs(tables: readonly string[]): boolean {
+    return this.missing(tables).length > 0;
+  }
+
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables: readonly string[]): Promise<void> {
+    const missing = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
+    if (missing.length === 0) return;
+    const generation = this.generation;
+    const found = await this.load(missing);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      // An analysis cached while nothing fired on `t` (or before `t` was evicted) must not be reused.
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
+      this.entries.delete(t);
+      this.entries.set(t, { objects, at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table: string): readonly FiredObject[] | undefined {
+    return this.entries.get(table)?.objects;
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.version++;
+    this.entries.clear();
+  }
+}
+
+// Statements that cannot create, change or drop a trigger, rule, policy, view, default, domain
+// or function by themselves (what they call or fire is looked at apart).
+const DATA_ONLY =
+  /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+// Words without which code cannot change the catalog (EXECUTE: dynamic SQL may do anything).
+const CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+
+/**
+ * Whether running a statement may change what fires on a relation or what a function does, so
+ * that the caches must be dropped: DDL and anything opaque, but not a plain write, unless its text
+ * or code it reaches (function bodies, fired definitions) could create or replace such objects.
+ */
+export function mayChangeCatalog(analysis: Analysis, text: string, reachedCode: readonly string[]): boolean {
+  return (
+    analysis.opaque ||
+    analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) ||
+    CATALOG_WORDS.test(text) ||
+    reachedCode.some((c) => CATALOG_WORDS.test(c))
+  );
+}

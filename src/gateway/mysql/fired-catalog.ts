@@ -1,0 +1,75 @@
+// What fires on MySQL / MariaDB tables and views (see ../fired-catalog.ts for the cache): the
+// triggers of a table, by event, with their bodies (information_schema.TRIGGERS ACTION_STATEMENT),
+// and a view's query (information_schema.VIEWS VIEW_DEFINITION). A name without a schema is looked
+// up in the side connection's current database. A body the side connection's account may not
+// see comes back empty: the relation is then reported to fire hidden code (opaque).
+import type { FiredObject } from '../../sql/types.js';
+import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
+import type { MysqlSide } from '../side-connection.js';
+
+interface Row {
+  k: string;
+  s: string;
+  t: string;
+  n: string;
+  e: string;
+  b: string | null;
+}
+
+const QUERY = `
+SELECT 'trigger' AS k, EVENT_OBJECT_SCHEMA AS s, EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n,
+       EVENT_MANIPULATION AS e, ACTION_STATEMENT AS b
+  FROM information_schema.TRIGGERS
+ WHERE LOWER(EVENT_OBJECT_TABLE) IN (?)
+UNION ALL
+SELECT 'view', TABLE_SCHEMA, TABLE_NAME, TABLE_NAME, 'SELECT', VIEW_DEFINITION
+  FROM information_schema.VIEWS
+ WHERE LOWER(TABLE_NAME) IN (?)`;
+
+const EVENTS: Record<string, string> = { INSERT: 'i', UPDATE: 'u', DELETE: 'd', SELECT: 'siud' };
+
+/** `db.t` or `t`: the schema it names, or undefined for the current one. */
+function split(name: string): { schema: string | undefined; table: string } {
+  const dot = name.lastIndexOf('.');
+  return dot < 0
+    ? { schema: undefined, table: name }
+    : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+
+export async function loadMysqlFired(
+  db: Pick<MysqlSide, 'query'>,
+  tables: string[],
+): Promise<Map<string, FiredObject[]>> {
+  const wanted = tables.map(split);
+  const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
+  const [[rows], [[current]]] = (await Promise.all([
+    db.query(QUERY, [lower, lower]),
+    db.query('SELECT DATABASE() AS d'),
+  ])) as [[Row[], unknown], [{ d: string | null }[], unknown]];
+  const out = new Map<string, FiredObject[]>();
+  tables.forEach((name, i) => {
+    const { schema, table } = wanted[i]!;
+    const inSchema = (schema ?? current?.d ?? '').toLowerCase();
+    const objects = rows
+      .filter(
+        (r) => String(r.t).toLowerCase() === table.toLowerCase() && String(r.s).toLowerCase() === inSchema,
+      )
+      .map(
+        (r): FiredObject => ({
+          what: `${r.k} ${r.n}`,
+          events: EVENTS[String(r.e).toUpperCase()] ?? 'siud',
+          // Empty or NULL: hidden from the side connection's account, code that cannot be read.
+          ...(r.b ? { sql: r.b } : { hidden: true as const }),
+          ...(r.k === 'view' ? { view: true as const } : {}),
+        }),
+      );
+    if (objects.length > 0) out.set(name, objects);
+  });
+  return out;
+}
+
+export class MysqlFiredCatalog extends FiredCatalog {
+  constructor(db: Pick<MysqlSide, 'query'>, opts: FiredCatalogOptions = {}) {
+    super((tables) => loadMysqlFired(db, tables), opts);
+  }
+}

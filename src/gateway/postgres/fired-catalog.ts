@@ -1,0 +1,128 @@
+// What fires on Postgres relations, in one catalog read for many relations (see ../fired-catalog.ts
+// for the cache). Each row is one object: a trigger (its function; enabled ones, by event), a rule
+// or a view's query (pg_get_ruledef / pg_get_viewdef), a row-security policy (only when row
+// security is on for the table), a column default or generated expression, a table check, or a
+// check of a domain a column's type is built on. Expressions come back as pg_get_expr prints them,
+// with every function name qualified where the search path would not find it.
+import type { FiredObject } from '../../sql/types.js';
+import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
+import type { Queryable } from './function-catalog.js';
+
+interface Row {
+  rel: string;
+  kind: string;
+  label: string;
+  events: string;
+  fn_schema: string | null;
+  fn_name: string | null;
+  body: string | null;
+}
+
+// pg_get_viewdef and pg_get_ruledef lock the relations a view or rule reads: the read must never
+// wait for a lock the client's own open transaction holds (the client would wait for the read, the
+// read for the client), so it gives up (and the statement is refused) instead. One string, so the
+// limits hold for this read only, whoever else uses the side connection; the names are inlined as
+// a dollar-quoted jsonb literal, as parameters would need the extended protocol (one statement).
+const LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+const QUOTE = '$guardrail_fired$';
+
+// $1: the names as statements wrote them (name) and quoted for to_regclass (quoted).
+const QUERY = `
+WITH req AS (
+  SELECT r.name, pg_catalog.to_regclass(r.quoted) AS oid
+    FROM jsonb_to_recordset($1) AS r(name text, quoted text)
+), rel AS (SELECT req.name, req.oid FROM req WHERE req.oid IS NOT NULL),
+dom AS (
+  WITH RECURSIVE d(name, oid, col, typ) AS (
+    SELECT rel.name, rel.oid, a.attname::text, a.atttypid
+      FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+    UNION
+    SELECT d.name, d.oid, d.col, t.typbasetype
+      FROM d JOIN pg_catalog.pg_type t ON t.oid = d.typ AND t.typtype = 'd'
+  ) SELECT * FROM d
+)
+SELECT rel.name AS rel, 'trigger' AS kind, t.tgname::text AS label,
+       concat(CASE WHEN t.tgtype & 4 <> 0 THEN 'i' END, CASE WHEN t.tgtype & 8 <> 0 THEN 'd' END,
+              CASE WHEN t.tgtype & 16 <> 0 THEN 'u' END, CASE WHEN t.tgtype & 32 <> 0 THEN 't' END) AS events,
+       n.nspname::text AS fn_schema, p.proname::text AS fn_name, NULL::text AS body
+  FROM rel JOIN pg_catalog.pg_trigger t ON t.tgrelid = rel.oid
+  JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'
+UNION ALL
+SELECT rel.name, CASE WHEN r.rulename = '_RETURN' THEN 'view' ELSE 'rule' END, r.rulename::text,
+       CASE r.ev_type WHEN '1' THEN CASE WHEN r.rulename = '_RETURN' THEN 'siud' ELSE 's' END
+                      WHEN '2' THEN 'u' WHEN '3' THEN 'i' ELSE 'd' END,
+       NULL, NULL,
+       CASE WHEN r.rulename = '_RETURN' THEN pg_catalog.pg_get_viewdef(rel.oid) ELSE pg_catalog.pg_get_ruledef(r.oid) END
+  FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class = rel.oid
+ WHERE r.ev_enabled <> 'D'
+UNION ALL
+SELECT rel.name, 'policy', pol.polname::text,
+       CASE pol.polcmd WHEN 'a' THEN 'i' WHEN 'w' THEN 'u' WHEN 'd' THEN 'd' ELSE 'siud' END,
+       NULL, NULL,
+       concat_ws(' AND ', pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),
+                          pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid))
+  FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid AND c.relrowsecurity
+  JOIN pg_catalog.pg_policy pol ON pol.polrelid = rel.oid
+UNION ALL
+SELECT rel.name, CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated column' END, a.attname::text,
+       'iu', NULL, NULL, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+  FROM rel JOIN pg_catalog.pg_attrdef d ON d.adrelid = rel.oid
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND NOT a.attisdropped
+UNION ALL
+SELECT rel.name, 'check', co.conname::text, 'iu', NULL, NULL, pg_catalog.pg_get_expr(co.conbin, co.conrelid)
+  FROM rel JOIN pg_catalog.pg_constraint co ON co.conrelid = rel.oid AND co.contype = 'c'
+UNION ALL
+SELECT dom.name, 'domain check', format('%s (column %s)', co.conname, dom.col), 'iu', NULL, NULL,
+       pg_catalog.pg_get_expr(co.conbin, 0)
+  FROM dom JOIN pg_catalog.pg_constraint co ON co.contypid = dom.typ AND co.contype = 'c'`;
+
+function quoted(name: string): string {
+  return name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+function objectOf(r: Row): FiredObject {
+  const what = `${r.kind} ${r.label}`;
+  if (r.kind === 'trigger')
+    return {
+      what,
+      events: r.events,
+      fn: { name: r.fn_name ?? '', ...(r.fn_schema ? { schema: r.fn_schema } : {}) },
+    };
+  if (r.kind === 'view') return { what, events: r.events, sql: r.body ?? '', view: true };
+  if (r.kind === 'rule') return { what, events: r.events, sql: r.body ?? '' };
+  // A domain check reads its value as VALUE, which parses as a column reference.
+  return { what, events: r.events, expr: r.body ?? 'NULL' };
+}
+
+export async function loadPostgresFired(
+  db: Queryable,
+  tables: string[],
+): Promise<Map<string, FiredObject[]>> {
+  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  if (json.includes(QUOTE))
+    throw new Error('a relation name in the statement cannot be looked up in the catalog');
+  const results = (await db.query(
+    LIMITS + QUERY.replace('$1', () => `${QUOTE}${json}${QUOTE}::jsonb`),
+  )) as unknown as { rows: Row[] } | { rows: Row[] }[];
+  // A string of several statements answers with one result per statement.
+  const { rows } = Array.isArray(results) ? results.at(-1)! : results;
+  const out = new Map<string, FiredObject[]>();
+  for (const r of rows) {
+    // A policy with neither condition (a bare permissive one) runs nothing.
+    if (r.kind !== 'trigger' && !r.body) continue;
+    const list = out.get(r.rel) ?? [];
+    list.push(objectOf(r));
+    out.set(r.rel, list);
+  }
+  return out;
+}
+
+export class PostgresFiredCatalog extends FiredCatalog {
+  constructor(db: Queryable, opts: FiredCatalogOptions = {}) {
+    super((tables) => loadPostgresFired(db, tables), opts);
+  }
+}

@@ -1,0 +1,195 @@
+// What existing MySQL / MariaDB tables and views run when a statement touches them: a write runs
+// the table's triggers (their bodies, from information_schema.TRIGGERS), a reference to a view
+// runs its query (information_schema.VIEWS). The gateway reads them before analysis; the analyzer
+// judges each body as code run by the statement. Relations are found in the tokens (the body of
+// a routine or trigger is read the same way), over-approximating: a name that is no relation
+// only costs a look-up that finds nothing.
+import type { AnalysisContext, FiredObject, FiredResolver } from '../types.js';
+import { callsIn, type RoutineCall } from './calls.js';
+import { LexError, type Token, tokenize } from './lexer.js';
+import { lexFlags } from './sql-mode.js';
+import { isPunct, isWord, readName } from './tokens.js';
+
+export interface Touch {
+  table: string;
+  /** i(nsert), u(pdate), d(elete), s(elect). */
+  events: string;
+}
+
+const MODIFIERS = ['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'QUICK', 'INTO', 'FROM'];
+
+function skipModifiers(tokens: readonly Token[], i: number): number {
+  while (isWord(tokens[i], ...MODIFIERS)) i++;
+  return i;
+}
+
+/** The tables a statement (or a body of statements) writes and reads. */
+export function touchedRelations(tokens: readonly Token[]): Touch[] {
+  const out = new Map<string, Touch>();
+  const touch = (name: string | undefined, events: string) => {
+    if (!name) return;
+    const key = name.toLowerCase();
+    const had = out.get(key);
+    out.set(key, { table: name, events: had ? [...new Set(had.events + events)].join('') : events });
+  };
+  const upsert = tokens.some((t, i) => isWord(t, 'DUPLICATE') && isWord(tokens[i + 1], 'KEY'));
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word' || isPunct(tokens[i + 1], '(') || isPunct(tokens[i - 1], '.')) continue;
+    switch (t.upper) {
+      case 'INSERT':
+        touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, upsert ? 'iu' : 'i');
+        break;
+      case 'REPLACE':
+        touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'id');
+        break;
+      case 'UPDATE':
+        // ON DUPLICATE KEY UPDATE names columns, not a table.
+        if (!isWord(tokens[i - 1], 'KEY')) touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'u');
+        break;
+      case 'DELETE':
+        touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'd');
+        break;
+      case 'TABLE':
+        // LOAD DATA … INTO TABLE t
+        if (isWord(tokens[i - 1], 'INTO')) touch(readName(tokens, i + 1)?.name, 'i');
+        break;
+      case 'FROM':
+      case 'JOIN':
+      case 'USING': {
+        // A list of tables: FROM a, b x, c AS y. DELETE … USING writes the first ones too, but
+        // reading them is what views and triggers care about here.
+        let j = i + 1;
+        for (;;) {
+          const n = readName(tokens, j);
+          if (!n) break;
+          touch(n.name, 's');
+          j = n.next;
+          if (isWord(tokens[j], 'AS')) j++;
+          if (
+            tokens[j]?.kind === 'word' &&
+            !isPunct(tokens[j + 1], '.') &&
+            !KEYWORD_AFTER.has(tokens[j]!.upper)
+          )
+            j++;
+          if (!isPunct(tokens[j], ',')) break;
+          j++;
+        }
+        break;
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** Words that end a table reference rather than alias it. */
+const KEYWORD_AFTER = new Set([
+  'WHERE',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'CROSS',
+  'NATURAL',
+  'STRAIGHT_JOIN',
+  'ON',
+  'USING',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'UNION',
+  'SET',
+  'FOR',
+  'LOCK',
+  'WINDOW',
+  'INTO',
+  'PARTITION',
+  'USE',
+  'FORCE',
+  'IGNORE',
+  'EXCEPT',
+  'INTERSECT',
+  'RETURNING',
+  'VALUES',
+  'SELECT',
+]);
+
+/** The objects that fire for a touch. */
+export function firedFor(objects: readonly FiredObject[], events: string): FiredObject[] {
+  return objects.filter((o) => [...events].some((c) => o.events.includes(c)));
+}
+
+function lex(text: string, ctx: AnalysisContext): Token[] {
+  try {
+    return tokenize(text, lexFlags(ctx.sqlMode));
+  } catch (err) {
+    if (err instanceof LexError) return [];
+    throw err;
+  }
+}
+
+/**
+ * What a MySQL statement reaches, so the gateway can read it before `analyze`: the routines it
+ * calls and the relations it touches, through the bodies of the routines, triggers and views
+ * already read (the gateway asks again after each read, to a fixed point).
+ */
+export function mysqlReached(
+  text: string,
+  ctx: AnalysisContext,
+): { calls: RoutineCall[]; relations: string[]; code: string[] } {
+  const calls = new Map<string, RoutineCall>();
+  const relations = new Set<string>();
+  const code: string[] = [];
+  const seen = new Set<string>([text]);
+  const work = [text];
+  const more = (body: string) => {
+    if (seen.has(body)) return;
+    seen.add(body);
+    code.push(body);
+    work.push(body);
+  };
+  for (let i = 0; i < work.length; i++) {
+    const tokens = lex(work[i]!, ctx);
+    for (const c of callsIn(tokens)) {
+      calls.set(`${c.schema ?? ''}.${c.name.toLowerCase()}`, c);
+      const bodies = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
+      for (const fn of bodies) if (fn.body) more(fn.body);
+    }
+    for (const t of touchedRelations(tokens)) {
+      relations.add(t.table);
+      for (const o of firedFor(ctx.fired?.firedBy(t.table) ?? [], t.events)) if (o.sql) more(o.sql);
+    }
+  }
+  return { calls: [...calls.values()], relations: [...relations], code };
+}
+
+/**
+ * Runs `judge` on the body of everything that fires on the relations `tokens` touch; `opaque` for
+ * a relation the catalog was not read for (the gateway's bound on rounds was hit) or whose code it
+ * does not show. Returns whether anything fired or was unread: then the analysis depends on more
+ * than the text and the catalog's version.
+ */
+export function followFired(
+  tokens: readonly Token[],
+  fired: FiredResolver,
+  judge: (sql: string, what: string) => void,
+  opaque: (table: string, why: string) => void,
+): boolean {
+  let followed = false;
+  for (const t of touchedRelations(tokens)) {
+    const objects = fired.firedBy(t.table);
+    if (objects === undefined) {
+      opaque(t.table, `what fires on ${t.table} was not read from the catalog`);
+      followed = true;
+      continue;
+    }
+    for (const o of firedFor(objects, t.events)) {
+      followed = true;
+      const what = `${o.what} on ${t.table}`;
+      if (o.sql) judge(o.sql, what);
+      else if (o.hidden) opaque(t.table, `${what}: its body cannot be read`);
+    }
+  }
+  return followed;
+}

@@ -1,0 +1,174 @@
+// The pieces of following what existing objects fire that need no server: the per-relation cache
+// (expiry, invalidation racing a read), which statements drop it, the MySQL relation scanner, and
+// the Postgres analyzer judging fired code it is given.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FiredCatalog, mayChangeCatalog } from '../../src/gateway/fired-catalog.js';
+import { analyze, loadAnalyzers, reachedPostgres } from '../../src/sql/analyze.js';
+import { touchedRelations } from '../../src/sql/mysql/fired.js';
+import { tokenize } from '../../src/sql/mysql/lexer.js';
+import { lexFlags } from '../../src/sql/mysql/sql-mode.js';
+import type { AnalysisContext, FiredObject, FunctionBody } from '../../src/sql/types.js';
+
+beforeAll(loadAnalyzers);
+
+const TRIGGER: FiredObject = { what: 'trigger t', events: 'i', fn: { name: 'f' } };
+
+describe('FiredCatalog', () => {
+  it('reads each relation once within its lifetime, again after it expires', async () => {
+    let now = 0;
+    const asked: string[][] = [];
+    const cat = new FiredCatalog(
+      async (tables) => {
+        asked.push(tables);
+        return new Map([['a', [TRIGGER]]]);
+      },
+      { ttlMs: 100, now: () => now },
+    );
+    expect(cat.needs(['a', 'b'])).toBe(true);
+    await cat.prefetch(['a', 'b']);
+    expect(cat.firedBy('a')).toEqual([TRIGGER]);
+    expect(cat.firedBy('b')).toEqual([]);
+    expect(cat.firedBy('c')).toBeUndefined();
+    expect(cat.needs(['a', 'b'])).toBe(false);
+    now = 101;
+    expect(cat.needs(['a'])).toBe(true);
+    await cat.prefetch(['a']);
+    expect(asked).toEqual([['a', 'b'], ['a']]);
+  });
+
+  it('changes its version when an answer changes, and only then', async () => {
+    let now = 0;
+    let objects: FiredObject[] = [];
+    const cat = new FiredCatalog(async () => new Map([['a', objects]]), { ttlMs: 10, now: () => now });
+    await cat.prefetch(['a']);
+    const v0 = cat.version;
+    now = 20;
+    await cat.prefetch(['a']);
+    expect(cat.version).toBe(v0);
+    objects = [TRIGGER];
+    now = 40;
+    await cat.prefetch(['a']);
+    expect(cat.version).toBeGreaterThan(v0);
+  });
+
+  it('does not keep an answer to a read begun before an invalidation', async () => {
+    let release: () => void = () => {};
+    const cat = new FiredCatalog(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve(new Map());
+        }),
+    );
+    const reading = cat.prefetch(['a']);
+    cat.invalidate();
+    release();
+    await reading;
+    expect(cat.firedBy('a')).toBeUndefined();
+  });
+});
+
+describe('mayChangeCatalog', () => {
+  const judged = (text: string) => analyze(text, { dialect: 'postgres' });
+  it.each([
+    ['INSERT INTO t VALUES (1)', [], false],
+    ['UPDATE t SET a = 1 WHERE id = 2', ['BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END'], false],
+    ['SELECT * FROM t', [], false],
+    ['CREATE TRIGGER x AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()', [], true],
+    ['ALTER TABLE t ADD COLUMN c int DEFAULT 0', [], true],
+    ['CREATE POLICY p ON t USING (true)', [], true],
+    ['INSERT INTO t VALUES (1)', ['BEGIN EXECUTE q; RETURN NEW; END'], true],
+    ['SELECT f()', ['BEGIN CREATE TRIGGER y AFTER INSERT ON u FOR EACH ROW EXECUTE FUNCTION g(); END'], true],
+    ["SELECT query_to_xml('CREATE TABLE x ()', true, false, '')", [], true],
+  ] as const)('%s (reaching %j): %s', (text, code, expected) => {
+    expect(mayChangeCatalog(judged(text), text, code)).toBe(expected);
+  });
+});
+
+describe('MySQL: the relations a statement touches', () => {
+  const touched = (sql: string) => touchedRelations(tokenize(sql, lexFlags('')));
+  it.each([
+    ['INSERT IGNORE INTO app.t (a) VALUES (1)', [{ table: 'app.t', events: 'i' }]],
+    ['INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE a = 2', [{ table: 't', events: 'iu' }]],
+    ['REPLACE INTO t VALUES (1)', [{ table: 't', events: 'id' }]],
+    ['UPDATE LOW_PRIORITY t SET a = 1', [{ table: 't', events: 'u' }]],
+    [
+      'DELETE FROM t WHERE id IN (SELECT id FROM v)',
+      [
+        { table: 't', events: 'ds' },
+        { table: 'v', events: 's' },
+      ],
+    ],
+    [
+      'SELECT * FROM a x, b AS y JOIN c ON c.id = x.id',
+      [
+        { table: 'a', events: 's' },
+        { table: 'b', events: 's' },
+        { table: 'c', events: 's' },
+      ],
+    ],
+    ["LOAD DATA LOCAL INFILE 'f' INTO TABLE t", [{ table: 't', events: 'i' }]],
+    ["SELECT REPLACE('a', 'b', 'c')", []],
+  ])('%s', (sql, expected) => {
+    expect(touched(sql)).toEqual(expected);
+  });
+});
+
+describe('MySQL: a cached analysis is not reused once what fires changed', () => {
+  it('judges the trigger created after the same INSERT was analysed (and cached) without one', () => {
+    const fired = new Map<string, FiredObject[]>();
+    const resolver = { version: 1, firedBy: (t: string) => fired.get(t) ?? [] };
+    const ctx: AnalysisContext = { dialect: 'mysql', fired: resolver };
+    const text = 'INSERT INTO t VALUES (1)';
+    for (let i = 0; i < 3; i++) expect(analyze(text, ctx).findings).toEqual([]);
+    fired.set('t', [{ what: 'trigger tr', events: 'i', sql: 'DELETE FROM canary' }]);
+    resolver.version = 2;
+    expect(analyze(text, ctx).findings.map((f) => f.rule)).toEqual(['destructive/delete-without-where']);
+  });
+});
+
+describe('Postgres: fired code given by a resolver', () => {
+  const wipe: FunctionBody = {
+    schema: 'public',
+    name: 'wipe',
+    language: 'sql',
+    body: 'DELETE FROM canary',
+    securityDefiner: false,
+  };
+  const fired = new Map<string, FiredObject[]>([
+    ['t', [{ what: 'trigger tr', events: 'd', fn: { name: 'wipe', schema: 'public' } }]],
+    ['v', [{ what: 'view _RETURN', events: 'siud', sql: 'SELECT wipe() AS w', view: true }]],
+    ['d', [{ what: 'default x', events: 'iu', expr: 'now()' }]],
+  ]);
+  const ctx = (): AnalysisContext => ({
+    dialect: 'postgres',
+    functions: { lookup: () => undefined, lookupAll: (n) => (n === 'wipe' ? [wipe] : []), known: () => true },
+    fired: { firedBy: (t) => fired.get(t) ?? (t === 'unread' ? undefined : []) },
+  });
+  const rules = (text: string) => analyze(text, ctx()).findings.map((f) => f.rule);
+
+  it('judges a trigger only for its events', () => {
+    expect(rules('DELETE FROM t WHERE id = 1')).toEqual(['destructive/delete-without-where']);
+    expect(rules('INSERT INTO t VALUES (1)')).toEqual([]);
+  });
+
+  it('judges a view on a read, and a pure default not at all', () => {
+    expect(rules('SELECT * FROM v')).toEqual(['destructive/delete-without-where']);
+    expect(rules('INSERT INTO d VALUES (1)')).toEqual([]);
+  });
+
+  it('lists what the gateway must read next: the function behind the trigger', () => {
+    expect(reachedPostgres('DELETE FROM t WHERE id = 1', ctx())).toMatchObject({
+      calls: [{ name: 'wipe', schema: 'public' }],
+      relations: ['t', 'canary'],
+    });
+  });
+
+  it('leaves the server’s own relations alone (pg_catalog, information_schema)', () => {
+    const text = 'SELECT * FROM pg_stat_activity, pg_catalog.pg_class, information_schema.columns, t';
+    expect(reachedPostgres(text, ctx()).relations).toEqual(['t']);
+  });
+
+  it('holds a statement touching a relation the catalog was not read for', () => {
+    expect(rules('SELECT * FROM unread')).toEqual(['opaque/dynamic-sql']);
+  });
+});
