@@ -222,6 +222,32 @@ describe('what existing objects fire is judged with the statement that fires the
   });
 });
 
+describe("the session's own search path decides which table a name means", () => {
+  it("holds an INSERT into a table found first on a search path the session set (the side connection's path finds a harmless one)", async () => {
+    await server.query(`
+      CREATE SCHEMA other;
+      CREATE TABLE public.shadowed (id int);
+      CREATE TABLE other.shadowed (id int);
+      CREATE TRIGGER other_wipe AFTER INSERT ON other.shadowed FOR EACH ROW EXECUTE FUNCTION trig_wipe();`);
+    const c = await client();
+    try {
+      await c.query('SET search_path = other, public');
+      await expect(c.query('INSERT INTO shadowed VALUES (1)')).rejects.toThrow(
+        /destructive\/delete-without-where/,
+      );
+      // Also through set_config, which the analyzer cannot read as a literal path change.
+      await c.query("SELECT set_config('search_path', 'other', false)");
+      await expect(c.query('INSERT INTO shadowed VALUES (2)')).rejects.toThrow(
+        /destructive\/delete-without-where/,
+      );
+    } finally {
+      await c.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await count('SELECT count(*) AS n FROM other.shadowed')).toBe(0);
+  });
+});
+
 describe('a trigger changed through the gateway fires later on writes made anywhere', () => {
   it('refuses CREATE TRIGGER and CREATE OR REPLACE of its function with a whole-table delete; direct inserts leave the canary intact', async () => {
     const c = await client();

@@ -98,6 +98,26 @@ it('holds the same INSERT sent by the mariadb CLI; the canary is intact', async 
   expect(await count('SELECT count(*) AS n FROM app.trig_t')).toBe(0);
 });
 
+it('holds an INSERT into a table of the database the session switched to (the side connection is in another)', async () => {
+  await db.admin(
+    `CREATE DATABASE other;
+     CREATE TABLE app.shadowed (id int);
+     CREATE TABLE other.shadowed (id int);
+     CREATE TRIGGER other.other_wipe AFTER INSERT ON other.shadowed FOR EACH ROW DELETE FROM app.canary`,
+  );
+  const c = await connect();
+  try {
+    await c.query('USE other');
+    await expect(c.query('INSERT INTO shadowed VALUES (1)')).rejects.toThrow(
+      /destructive\/delete-without-where/,
+    );
+  } finally {
+    await c.end();
+  }
+  expect(await canary()).toBe(10);
+  expect(await count('SELECT count(*) AS n FROM other.shadowed')).toBe(0);
+});
+
 it('lets an INSERT through whose trigger only writes the new row into an audit table', async () => {
   const c = await connect();
   try {

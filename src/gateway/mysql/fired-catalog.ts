@@ -1,7 +1,9 @@
 // What fires on MySQL / MariaDB tables and views (see ../fired-catalog.ts for the cache): the
 // triggers of a table, by event, with their bodies (information_schema.TRIGGERS ACTION_STATEMENT),
-// and a view's query (information_schema.VIEWS VIEW_DEFINITION). A name without a schema is looked
-// up in the side connection's current database. A body the side connection's account may not
+// and a view's query (information_schema.VIEWS VIEW_DEFINITION). A name without a schema stands for
+// the table of that name in every database: the session's current one may differ from the side
+// connection's (USE, COM_INIT_DB, a routine that switches it), and what fires there is what runs.
+// A body the side connection's account may not
 // see comes back empty: the relation is then reported to fire hidden code (opaque).
 import type { FiredObject } from '../../sql/types.js';
 import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
@@ -42,17 +44,15 @@ export async function loadMysqlFired(
 ): Promise<Map<string, FiredObject[]>> {
   const wanted = tables.map(split);
   const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
-  const [[rows], [[current]]] = (await Promise.all([
-    db.query(QUERY, [lower, lower]),
-    db.query('SELECT DATABASE() AS d'),
-  ])) as [[Row[], unknown], [{ d: string | null }[], unknown]];
+  const [rows] = (await db.query(QUERY, [lower, lower])) as [Row[], unknown];
   const out = new Map<string, FiredObject[]>();
   tables.forEach((name, i) => {
     const { schema, table } = wanted[i]!;
-    const inSchema = (schema ?? current?.d ?? '').toLowerCase();
     const objects = rows
       .filter(
-        (r) => String(r.t).toLowerCase() === table.toLowerCase() && String(r.s).toLowerCase() === inSchema,
+        (r) =>
+          String(r.t).toLowerCase() === table.toLowerCase() &&
+          (schema === undefined || String(r.s).toLowerCase() === schema.toLowerCase()),
       )
       .map(
         (r): FiredObject => ({

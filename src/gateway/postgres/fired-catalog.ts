@@ -26,12 +26,24 @@ interface Row {
 const LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
 const QUOTE = '$guardrail_fired$';
 
-// $1: the names as statements wrote them (name) and quoted for to_regclass (quoted).
+// $1: the names as statements wrote them (name) and quoted for to_regclass (quoted). A qualified
+// name is the one relation it names. An unqualified one means whatever the session's search path
+// finds first, and the session may have changed its path in ways the analyzer cannot read
+// (set_config with a computed value, a function's SET clause), so it stands for every relation of
+// that name in any user schema (the session's temporary ones included): the side connection's own
+// path would find a harmless table while the session writes a shadowing one.
 const QUERY = `
 WITH req AS (
-  SELECT r.name, pg_catalog.to_regclass(r.quoted) AS oid
-    FROM jsonb_to_recordset($1) AS r(name text, quoted text)
-), rel AS (SELECT req.name, req.oid FROM req WHERE req.oid IS NOT NULL),
+  SELECT r.name, r.quoted FROM jsonb_to_recordset($1) AS r(name text, quoted text)
+), rel AS (
+  SELECT req.name, pg_catalog.to_regclass(req.quoted) AS oid FROM req WHERE strpos(req.quoted, '"."') > 0
+  UNION
+  SELECT req.name, c.oid FROM req
+    JOIN pg_catalog.pg_class c ON c.relname = req.name
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE strpos(req.quoted, '"."') = 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+),
 dom AS (
   WITH RECURSIVE d(name, oid, col, typ) AS (
     SELECT rel.name, rel.oid, a.attname::text, a.atttypid
