@@ -5,7 +5,7 @@
 import { createGatewayContext } from '../src/gateway/context.js';
 import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
-import { startPostgresGateway } from '../src/gateway/postgres/server.js';
+import { startPostgresGateway } from '../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { MaskingPolicy } from '../src/policy/types.js';

@@ -10,7 +10,7 @@ import { startMysqlGateway } from '../gateway/mysql/gateway.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { loadPolicy } from '../gateway/policy-file.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';
-import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { startPostgresGateway } from '../gateway/postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy } from '../policy/index.js';
 import { FileRecorder } from '../transcript/recorder.js';

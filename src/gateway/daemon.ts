@@ -13,7 +13,7 @@ import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.
 import type { GatewayHandle } from './handle.js';
 import { startMysqlGateway } from './mysql/gateway.js';
 import { loadPolicy } from './policy-file.js';
-import { startPostgresGateway } from './postgres/server.js';
+import { startPostgresGateway } from './postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
 
 const VERSION = 'guardrail-daemon/1';

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';

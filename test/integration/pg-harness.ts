@@ -10,7 +10,7 @@ import {
   type PostgresGateway,
   type PostgresGatewayOptions,
   startPostgresGateway,
-} from '../../src/gateway/postgres/server.js';
+} from '../../src/gateway/postgres/listener.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { FileRecorder } from '../../src/transcript/recorder.js';
 import { testContext } from '../support/gateway-context.js';
