@@ -3,7 +3,7 @@
 // `node .cache/gateway-process.mjs '<GatewayProcessConfig JSON>'`; prints `ready <url>` on
 // stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
 import { createGatewayContext } from '../src/gateway/context.js';
-import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
+import { startMysqlGateway } from '../src/gateway/mysql/listener.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
 import { startPostgresGateway } from '../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';

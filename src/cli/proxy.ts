@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
 import type { GatewayHandle } from '../gateway/handle.js';
-import { startMysqlGateway } from '../gateway/mysql/gateway.js';
+import { startMysqlGateway } from '../gateway/mysql/listener.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { loadPolicy } from '../gateway/policy-file.js';
 import { parseUpstreamUrl } from '../gateway/postgres/options.js';

@@ -11,7 +11,7 @@ import { FileRecorder } from '../transcript/recorder.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
-import { startMysqlGateway } from './mysql/gateway.js';
+import { startMysqlGateway } from './mysql/listener.js';
 import { loadPolicy } from './policy-file.js';
 import { startPostgresGateway } from './postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';

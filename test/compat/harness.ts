@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import type { GatewayHandle } from '../../src/gateway/handle.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';

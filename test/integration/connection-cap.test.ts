@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
