@@ -9,7 +9,7 @@ import type { GatewayHandle } from '../gateway/handle.js';
 import { startMysqlGateway } from '../gateway/mysql/listener.js';
 import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
 import { loadPolicy } from '../gateway/policy-file.js';
-import { parseUpstreamUrl } from '../gateway/postgres/options.js';
+import { parseUpstreamUrl } from '../gateway/postgres/upstream-options.js';
 import { startPostgresGateway } from '../gateway/postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
 import { defaultPolicy } from '../policy/index.js';

@@ -12,7 +12,7 @@ import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
-import type { UpstreamConfig } from './options.js';
+import type { UpstreamConfig } from './upstream-options.js';
 import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
 import { Prepared, Replies } from './replies.js';
 import { readStartup } from './startup.js';

@@ -12,7 +12,7 @@ import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
 import { serveClient } from './connection.js';
 import { MaskingCatalog, type Queryable } from './masking-catalog.js';
-import { describeUpstream, type UpstreamOptions, upstreamConfig } from './options.js';
+import { describeUpstream, type UpstreamOptions, upstreamConfig } from './upstream-options.js';
 import { scramVerifier } from './scram-server.js';
 
 export interface PostgresGatewayOptions {

@@ -13,7 +13,7 @@ import {
   startupMessage,
   T,
 } from './codec.js';
-import type { UpstreamConfig } from './options.js';
+import type { UpstreamConfig } from './upstream-options.js';
 import { MessageReader, ProtocolError } from './reader.js';
 import { MECHANISM } from './scram.js';
 import { ScramClient } from './scram-client.js';
