@@ -6,7 +6,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-url.js';
+import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-options.js';
 import { type UpstreamOptions, upstreamConfig } from './postgres/upstream-options.js';
 
 type Mode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';

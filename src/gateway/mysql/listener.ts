@@ -15,7 +15,7 @@ import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
 import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
-import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
+import { describeUpstream, parseUpstreamUrl } from './upstream-options.js';
 
 export interface MysqlGatewayOptions {
   /** mysql://user:password@host:port/database?ssl-mode=…&ssl-ca=… */

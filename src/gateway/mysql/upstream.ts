@@ -15,7 +15,7 @@ import {
   sslRequestPayload,
 } from './handshake.js';
 import { nativeToken, rsaEncryptPassword, sha2Token } from './scramble.js';
-import type { UpstreamConfig } from './upstream-url.js';
+import type { UpstreamConfig } from './upstream-options.js';
 
 /** An error the server sent (ERR packet): passed on to the client as it is. */
 export class UpstreamError extends Error {
