@@ -13,7 +13,7 @@ import { Framer, STOP } from './framer.js';
 import { Frontend } from './frontend.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { UpstreamConfig } from './upstream-options.js';
-import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
+import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 import { Prepared, Replies } from './replies.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';

@@ -14,7 +14,7 @@ import {
   T,
 } from './codec.js';
 import type { UpstreamConfig } from './upstream-options.js';
-import { MessageReader, ProtocolError } from './reader.js';
+import { MessageReader, ProtocolError } from './handshake-io.js';
 import { MECHANISM } from './scram.js';
 import { ScramClient } from './scram-client.js';
 
