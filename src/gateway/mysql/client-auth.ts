@@ -4,7 +4,7 @@
 import { constants as cryptoConstants, type KeyObject, privateDecrypt, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import type { PacketChannel } from './channel.js';
+import type { PacketChannel } from './handshake-io.js';
 import { ProtocolError } from './codec.js';
 import { type CACHING_SHA2, Cap, NATIVE } from './constants.js';
 import {
