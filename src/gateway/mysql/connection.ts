@@ -38,7 +38,7 @@ import { DiagnosticsTaint } from './diagnostics-taint.js';
 import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION, SET_READ_ONLY, standInPrepare } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
-import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './responses.js';
+import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './replies.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { mysqlStrictFindings } from './strict.js';
 import { UpstreamError } from './upstream.js';

@@ -15,7 +15,7 @@ import type { TranscriptEvent } from '../../transcript/events.js';
 import { errPayload, frame, parseErr, Reader, Route } from './codec.js';
 import { MAX_PAYLOAD } from './constants.js';
 import type { StatementSources } from './masking-catalog.js';
-import type { ResponseTracker } from './responses.js';
+import type { ResponseTracker } from './replies.js';
 import { type ColumnDef, parseColumnDef, sampleBinaryRow, sampleTextRow } from './result-rows.js';
 
 /** Rows per result set recorded in the transcript, and the longest value recorded. */
