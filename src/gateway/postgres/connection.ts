@@ -10,7 +10,7 @@ import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
 import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
-import { Frontend } from './frontend.js';
+import { Frontend } from './commands.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { UpstreamConfig } from './upstream-options.js';
 import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
