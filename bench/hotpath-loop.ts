@@ -16,8 +16,8 @@ import {
   readyForQuery,
   T,
 } from '../src/gateway/postgres/codec.js';
-import { Framer } from '../src/gateway/postgres/framer.js';
 import { Frontend } from '../src/gateway/postgres/commands.js';
+import { Framer } from '../src/gateway/postgres/framer.js';
 import { Prepared, Replies } from '../src/gateway/postgres/replies.js';
 import { Session } from '../src/gateway/session.js';
 import { defaultPolicy } from '../src/policy/index.js';

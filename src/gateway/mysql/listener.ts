@@ -8,11 +8,11 @@ import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../hand
 import { type GatewayContext, Session } from '../session.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
-import { ConnectionClosed, PacketChannel } from './handshake-io.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
 import { errPayload, frame, ProtocolError } from './codec.js';
 import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
+import { ConnectionClosed, PacketChannel } from './handshake-io.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
 import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-options.js';

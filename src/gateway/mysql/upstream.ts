@@ -2,7 +2,6 @@
 // plugins a server may ask for (native, caching_sha2 with TLS or RSA, MariaDB ed25519).
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { PacketChannel } from './handshake-io.js';
 import { ProtocolError, parseErr, parseOk } from './codec.js';
 import { CACHING_SHA2, Cap, ED25519, NATIVE } from './constants.js';
 import { ed25519Sign } from './ed25519.js';
@@ -14,6 +13,7 @@ import {
   parseGreeting,
   sslRequestPayload,
 } from './handshake.js';
+import { PacketChannel } from './handshake-io.js';
 import { nativeToken, rsaEncryptPassword, sha2Token } from './scramble.js';
 import type { UpstreamConfig } from './upstream-options.js';
 

@@ -7,17 +7,17 @@ import { type GatewayContext, Session } from '../session.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
+import { Frontend } from './commands.js';
 import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
-import { Frontend } from './commands.js';
-import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
-import type { UpstreamConfig } from './upstream-options.js';
 import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
+import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import { Prepared, Replies } from './replies.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
 import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
+import type { UpstreamConfig } from './upstream-options.js';
 
 export interface ConnectionSettings {
   context: GatewayContext;

@@ -12,8 +12,8 @@ import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
 import { serveClient } from './connection.js';
 import { MaskingCatalog, type Queryable } from './masking-catalog.js';
-import { describeUpstream, type UpstreamOptions, upstreamConfig } from './upstream-options.js';
 import { scramVerifier } from './scram-server.js';
+import { describeUpstream, type UpstreamOptions, upstreamConfig } from './upstream-options.js';
 
 export interface PostgresGatewayOptions {
   /** postgres://user:password@host:port/db?sslmode=…&sslrootcert=…, or the parts. */
