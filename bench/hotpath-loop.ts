@@ -18,7 +18,7 @@ import {
 } from '../src/gateway/postgres/codec.js';
 import { Frontend } from '../src/gateway/postgres/commands.js';
 import { Framer } from '../src/gateway/postgres/framer.js';
-import { Prepared, Replies } from '../src/gateway/postgres/replies.js';
+import { NamedStatements, Replies } from '../src/gateway/postgres/replies.js';
 import { Session } from '../src/gateway/session.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { Analysis } from '../src/sql/types.js';
@@ -118,7 +118,7 @@ async function measure(
     ? built
     : { ...built, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
   const session = new Session(context, { conn: 1, user: 'postgres', database: 'postgres', client: 'bench' });
-  const prepared = new Prepared();
+  const prepared = new NamedStatements();
   const serverWhole = new Uint8Array(256).fill(1);
   serverWhole[T.dataRow] = 0;
   serverWhole[T.copyData] = 0;

@@ -20,8 +20,8 @@ import {
   DESCRIBE,
   EXECUTE,
   INTERNAL,
+  type NamedStatements,
   PARSE,
-  type Prepared,
   QUERY,
   type Replies,
   type StatementFacts,
@@ -58,7 +58,7 @@ export class Frontend {
   constructor(
     private readonly session: Session,
     private readonly replies: Replies,
-    private readonly prepared: Prepared,
+    private readonly prepared: NamedStatements,
     private readonly hooks: FrontendHooks,
     /**
      * Result masking: `facts` are recorded per statement; `catalog` when column rules exist;

@@ -13,7 +13,7 @@ import { endsSession } from './error-severity.js';
 import { Framer, STOP } from './framer.js';
 import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
-import { Prepared, Replies } from './replies.js';
+import { NamedStatements, Replies } from './replies.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
 import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
@@ -198,7 +198,7 @@ class Link {
       this.client.pause();
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
-    const prepared = new Prepared();
+    const prepared = new NamedStatements();
     const dryRun = session.gateway.mode === 'dry-run' ? new DryRun() : undefined;
     let frontend: Frontend | undefined;
     this.replies = new Replies(

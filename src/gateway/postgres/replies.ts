@@ -114,7 +114,7 @@ export interface PreparedPortal extends Portal {
 }
 
 /** Named statements and portals, to know which statement an Execute runs. */
-export class Prepared {
+export class NamedStatements {
   readonly statements = new Map<string, PreparedStatement>();
   readonly portals = new Map<string, PreparedPortal>();
 
@@ -145,7 +145,7 @@ export class Replies {
 
   constructor(
     private readonly session: Session,
-    private readonly prepared: Prepared,
+    private readonly prepared: NamedStatements,
     masking?: ResultMasking,
     private readonly dry?: DryRunReplies,
   ) {

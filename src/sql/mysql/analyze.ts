@@ -13,7 +13,7 @@ import { changesAccessMode, classifyTokens, type RawFinding, scanAnywhere } from
 import { LexError, Lexer, type LexerState, type Token } from './lexer.js';
 import { matchesEveryRow, parseStatement, placeholderTautology, targetTables } from './parse.js';
 import { executableReadings, type MysqlServer } from './server.js';
-import type { MysqlAnalysisContext, MysqlSessionAfter, PreparedStatement } from './session.js';
+import type { MysqlAnalysisContext, MysqlSessionAfter, SqlPreparedStatement } from './session.js';
 import { nextStatement, type RawStatement, startsCompound } from './split.js';
 import {
   ALL_LEX_MODES,
@@ -69,7 +69,7 @@ interface ModeState {
 
 interface Env {
   ctx: MysqlAnalysisContext;
-  prepared: Map<string, PreparedStatement>;
+  prepared: Map<string, SqlPreparedStatement>;
   /** Procedures and functions created earlier in this input: lower-cased name → body text. */
   routines: Map<string, string>;
   schema: string | undefined;
@@ -685,7 +685,7 @@ function mergeRuns(
   const first = runs[0]!;
   const modes = new Set(runs.map((r) => r.mode));
   const schemas = new Set(runs.map((r) => r.env.schema));
-  const prepared = new Map<string, PreparedStatement>();
+  const prepared = new Map<string, SqlPreparedStatement>();
   for (const r of runs)
     for (const [k, v] of r.env.prepared) {
       const had = prepared.get(k);
@@ -707,7 +707,7 @@ function mergeRuns(
 export function sessionAfter(
   sqlMode: string | undefined,
   schema: string | undefined,
-  prepared: ReadonlyMap<string, PreparedStatement>,
+  prepared: ReadonlyMap<string, SqlPreparedStatement>,
   routines: ReadonlyMap<string, string>,
 ): MysqlSessionAfter {
   const after: MysqlSessionAfter = { prepared, routines };
