@@ -18,8 +18,7 @@ import {
   touchesSessionTracking,
 } from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
-import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
-import type { Judgement, Session, Via } from '../session.js';
+import { type EngineSession, type Judgement, SKIPPED_CODE, type Via } from '../session-contract.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import {
   errPayload,
@@ -131,7 +130,7 @@ export class MysqlConnection implements ScanSink {
     private readonly client: Socket,
     private readonly upstream: Socket,
     private readonly clientPackets: PacketAssembler,
-    readonly session: Session,
+    readonly session: EngineSession,
     opts: ConnectionOptions,
     private readonly onClose: () => void,
   ) {
@@ -495,15 +494,13 @@ export class MysqlConnection implements ScanSink {
     sources?: StatementSources,
     cursor?: ResultPlan,
   ): ResultMasker {
-    const { recorder } = this.session.gateway;
-    const conn = this.session.info.conn;
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
       ...(sources ? { sources } : {}),
       ...(statementId ? { statementId } : {}),
       ...(cursor ? { cursor } : {}),
-      record: (e) => recorder.record(conn, e),
+      rows: (r) => this.session.rows(r),
       inject: (b) => this.scanner.inject(b),
     });
   }
@@ -562,8 +559,7 @@ export class MysqlConnection implements ScanSink {
 
   /** A dry run answers a write it does not execute with OK, so the migration tool goes on. */
   private skipped(p: Packet, j: Judgement): void {
-    this.session.notice('note', SKIPPED_CODE, j.skip ?? 'skipped by the dry run');
-    this.session.result(j.statement.id, { tag: SKIPPED_TAG, durationMs: 0 });
+    this.session.skipped(j.statement.id, j.skip ?? 'skipped by the dry run');
     this.client.write(frame(okPayload(this.status, this.sessionTrack), p.lastSeq + 1).bytes);
     this.next();
   }

@@ -8,7 +8,7 @@
 // the client in order behind the replies to everything sent before it.
 import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
-import type { Judgement, Session, Via } from '../session.js';
+import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { strictFindings } from '../strict.js';
 import { errorResponse, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -56,7 +56,7 @@ export class Frontend {
   private readonly settings = new SettingTaint();
 
   constructor(
-    private readonly session: Session,
+    private readonly session: EngineSession,
     private readonly replies: Replies,
     private readonly prepared: NamedStatements,
     private readonly hooks: FrontendHooks,

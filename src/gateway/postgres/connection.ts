@@ -3,7 +3,8 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Masking } from '../../masking/index.js';
-import { type GatewayContext, Session } from '../session.js';
+import { openSession } from '../lifecycle.js';
+import type { EngineSession, GatewayContext } from '../session-contract.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
@@ -55,7 +56,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     fatal(peer.socket, '08006', 'start-up and authentication took too long');
     peer.socket.destroy();
   }, s.startupTimeoutMs);
-  let session: Session | undefined;
+  let session: EngineSession | undefined;
   try {
     const startup = await readStartup(peer, s.tls, s.maxMessageBytes);
     const { socket: client, reader } = peer;
@@ -74,7 +75,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
     if (database !== s.upstream.database)
       throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, '3D000');
-    session = new Session(s.context, {
+    session = openSession(s.context, {
       conn,
       user,
       database,
@@ -188,7 +189,7 @@ class Link {
   constructor(
     private readonly client: Socket,
     private readonly server: Socket,
-    private readonly session: Session,
+    private readonly session: EngineSession,
     s: ConnectionSettings,
     pathChanged: boolean,
     private readonly onClose: () => void,

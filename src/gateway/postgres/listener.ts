@@ -6,7 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
-import type { GatewayContext } from '../session.js';
+import { gatewayStarted, gatewayStopped } from '../lifecycle.js';
+import type { GatewayContext } from '../session-contract.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
@@ -121,11 +122,9 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     await listen(local, unixSocket);
     servers.push(local);
   }
-  context.recorder.record(0, {
-    type: 'gateway.start',
+  gatewayStarted(context, {
     dialect: 'postgres',
     upstream: describeUpstream(upstream),
-    mode: context.mode,
     version: options.version ?? 'dev',
   });
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -148,8 +147,7 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
         await Promise.all(stopped);
         // Let the connections' close handlers record their session.end first.
         await new Promise((r) => setImmediate(r));
-        context.recorder.record(0, { type: 'gateway.stop', reason });
-        context.recorder.flush();
+        gatewayStopped(context, reason);
       })();
       return closed;
     },

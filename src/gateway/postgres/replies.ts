@@ -4,8 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { StatementLineage } from '../../masking/index.js';
 import { PostgresSessionState } from '../../sql/postgres/state.js';
-import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
-import type { Session } from '../session.js';
+import { type EngineSession, type Outcome, SKIPPED_CODE, SKIPPED_TAG } from '../session-contract.js';
 import {
   commandComplete,
   noticeResponse,
@@ -144,7 +143,7 @@ export class Replies {
   private readonly catalog: MaskingCatalog | undefined;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: EngineSession,
     private readonly prepared: NamedStatements,
     masking?: ResultMasking,
     private readonly dry?: DryRunReplies,
@@ -219,7 +218,7 @@ export class Replies {
     if (e.refusal) return;
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
-    const result: Parameters<Session['result']>[1] = {
+    const result: Outcome = {
       durationMs: performance.now() - e.started,
     };
     if (e.tag !== undefined) result.tag = e.tag;
