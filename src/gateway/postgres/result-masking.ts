@@ -3,6 +3,8 @@
 // rows for the transcript, and — when masking is on the wire — its rows rewritten. A result that
 // cannot be masked is withheld: the client gets an error for it, never its bytes.
 import {
+  type CopyFormat,
+  copyFormat,
   type Masking,
   MaskingError,
   type MaskPlan,
@@ -16,9 +18,7 @@ import { errorResponse, noticeResponse, readErrorFields, T } from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
-  type CopyFormat,
   copyData,
-  copyFormat,
   cutSample,
   type ResultFields,
   readRowDescription,
