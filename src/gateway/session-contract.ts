@@ -36,7 +36,7 @@ export interface EngineSession {
   /** Puts a judged statement to a reviewer after all (findings the engine made itself). */
   review(j: Judgement, reasons: Finding[], preparing: boolean): Judgement | Promise<Judgement>;
   /** The statement ran (or failed) upstream: how it ended. */
-  result(id: string, outcome: Outcome): void;
+  ran(id: string, outcome: Outcome): void;
   /** A result set of the statement ended: its sample. */
   rows(sample: RowsSample): void;
   /** A dry run answered the statement itself and did not run it. */

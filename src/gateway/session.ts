@@ -668,7 +668,7 @@ export class Session implements EngineSession {
   }
 
   /** Records how a forwarded (or refused) statement ended. */
-  result(id: string, result: Outcome): void {
+  ran(id: string, result: Outcome): void {
     const { error } = result;
     // Microseconds are all a duration means here; a double's 16 digits only lengthen the line.
     const recorded: ResultEvent = {
@@ -689,7 +689,7 @@ export class Session implements EngineSession {
   /** Records a statement a dry run answered without running it. */
   skipped(id: string, message: string): void {
     this.notice('note', SKIPPED_CODE, message);
-    this.result(id, { tag: SKIPPED_TAG, durationMs: 0 });
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
   }
 
   private redactMessage(text: string): string {

@@ -263,14 +263,14 @@ export class MysqlConnection implements ScanSink {
       if (e?.code === ER_READ_ONLY_TRANSACTION && this.session.gateway.mode === 'dry-run')
         this.session.notice('note', SKIPPED_CODE, DRY_RUN_WRITE);
       const withheld = cur.masker?.withheld;
-      this.session.result(cur.statementId, {
+      this.session.ran(cur.statementId, {
         tag: t.kind === 'prepare' ? 'PREPARE' : t.resultSets > 0 ? 'RESULTSET' : 'OK',
         rows: t.resultSets > 0 ? t.rows : t.affected,
         durationMs: performance.now() - cur.started,
         ...(withheld
           ? { error: { code: '42000', message: `guardrail: result withheld: ${withheld}` } }
           : e
-            ? // Session.result redacts the message (values in `Duplicate entry '…'`) before recording.
+            ? // Session.ran redacts the message (values in `Duplicate entry '…'`) before recording.
               {
                 error: {
                   code: e.sqlState,
@@ -572,7 +572,7 @@ export class MysqlConnection implements ScanSink {
       return;
     }
     this.reply(p, server.errno, server.code, server.message);
-    this.session.result(j.statement.id, {
+    this.session.ran(j.statement.id, {
       durationMs: 0,
       error: { code: server.code, message: `${server.errno}: ${server.message}` },
     });
@@ -581,7 +581,7 @@ export class MysqlConnection implements ScanSink {
 
   private refuse(p: Packet, message: string, statementId?: string): void {
     this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
-    if (statementId) this.session.result(statementId, { durationMs: 0, error: { code: '42000', message } });
+    if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code: '42000', message } });
     this.next();
   }
 

@@ -394,7 +394,7 @@ export class Frontend {
     const code = server?.code ?? REFUSED;
     const message = server?.message ?? j.refusal ?? 'guardrail: statement refused';
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code, message } });
+      this.session.ran(j.statement.id, { durationMs: 0, error: { code, message } });
     } catch {
       // The transcript failed (that is often why it was refused); a refusal needs no record to be safe.
     }

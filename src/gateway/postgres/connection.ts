@@ -87,7 +87,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), 'simple');
       if (!j.forward) throw new ProtocolError(j.refusal ?? 'start-up setting refused', '42501');
-      session.result(j.statement.id, { tag: 'SET', durationMs: 0 });
+      session.ran(j.statement.id, { tag: 'SET', durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
     let upstream: Awaited<ReturnType<typeof connectUpstream>>;

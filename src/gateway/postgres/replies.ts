@@ -224,7 +224,7 @@ export class Replies {
     if (e.tag !== undefined) result.tag = e.tag;
     if (e.rows !== undefined) result.rows = e.rows;
     if (e.error) result.error = e.error;
-    this.session.result(e.stmt, result);
+    this.session.ran(e.stmt, result);
   }
 
   /** Handles one server message; returns what to send the client. */
