@@ -176,7 +176,7 @@ export class Frontend {
         if (portal.next < 0) return this.malformed('Execute');
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, undefined, s, p);
+        this.replies.expect(EXECUTE, { stmt: s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
@@ -186,7 +186,7 @@ export class Frontend {
           buf[start + 5] === 0x53
             ? this.prepared.statements.get(name.value)
             : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, undefined, undefined, undefined, undefined, target);
+        this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
@@ -204,11 +204,12 @@ export class Frontend {
       case T.functionCall:
         // A fast-path call names a function by OID: nothing a policy could judge.
         this.session.notice('ERROR', REFUSED, 'fast-path function call refused');
-        this.replies.expect(
-          QUERY,
-          undefined,
-          errorResponse(REFUSED, 'guardrail: fast-path function calls are not allowed through the gateway'),
-        );
+        this.replies.expect(QUERY, {
+          refusal: errorResponse(
+            REFUSED,
+            'guardrail: fast-path function calls are not allowed through the gateway',
+          ),
+        });
         return queryMessage(FAILING_SQL);
       default:
         this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, '08P01');
@@ -286,10 +287,10 @@ export class Frontend {
     if (kind === PARSE) {
       this.prepared.statements.delete('');
       this.discarding = true;
-      this.replies.expect(PARSE, undefined, errorResponse(code, message));
+      this.replies.expect(PARSE, { refusal: errorResponse(code, message) });
       return parseMessage('', FAILING_SQL);
     }
-    this.replies.expect(QUERY, undefined, errorResponse(code, message));
+    this.replies.expect(QUERY, { refusal: errorResponse(code, message) });
     return queryMessage(FAILING_SQL);
   }
 
@@ -315,20 +316,23 @@ export class Frontend {
     return this.judge(value, via, undefined, buf, start, end, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY, j.statement.id, undefined, facts);
+          this.replies.expect(QUERY, { stmt: j.statement.id, facts });
           return FORWARD;
         }
-        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY, { stmt: j.statement.id, refusal: this.refuse(j) });
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out: Buffer;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : undefined;
       if (plan && (plan.sql === undefined || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY, j.statement.id, undefined, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY, { stmt: j.statement.id, facts: { ...facts, steps: plan.steps } });
         out = plan.sql === undefined ? buf.subarray(start, end) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY, {
+          stmt: j.statement.id,
+          refusal: this.refuse(plan ? this.unencodable(j) : j),
+        });
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -356,12 +360,15 @@ export class Frontend {
           ...facts,
           ...(step ? { steps: [step] } : {}),
         });
-        this.replies.expect(PARSE, j.statement.id);
+        this.replies.expect(PARSE, { stmt: j.statement.id });
         out = step?.sql === undefined ? FORWARD : parseMessage(name.value, step.sql);
       } else {
         if (name.value === '') this.prepared.statements.delete('');
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
+        this.replies.expect(PARSE, {
+          stmt: j.statement.id,
+          refusal: this.refuse(j.forward ? this.unencodable(j) : j),
+        });
         out = parseMessage('', FAILING_SQL);
       }
       if (!prefix) return out;

@@ -56,6 +56,22 @@ export interface PreparedStatement extends StatementFacts {
   described?: ResultFields;
 }
 
+/** What the reply to one client message completes, and what it needs to be relayed. */
+export interface ExpectedReply {
+  /** Session statement id whose result the reply completes. */
+  stmt?: string | undefined;
+  /** A refused statement: the ErrorResponse the client gets instead of the server's. */
+  refusal?: Buffer | undefined;
+  /** Facts of the statement it runs (an EXECUTE's are its prepared statement's). */
+  facts?: StatementFacts | undefined;
+  /** The portal an EXECUTE runs. */
+  portal?: Portal | undefined;
+  /** What a DESCRIBE describes. */
+  describes?: PreparedStatement | Portal | undefined;
+}
+
+const NOTHING: ExpectedReply = {};
+
 /**
  * One expected reply. A class with every field set in the constructor, so all entries share one
  * shape and the reply path's property reads stay monomorphic.
@@ -82,11 +98,7 @@ class Entry implements StatementFacts, ResultEntry {
 
   constructor(
     readonly kind: ReplyKind,
-    stmt: string | undefined,
-    refusal: Buffer | undefined,
-    facts: StatementFacts | undefined,
-    portal: Portal | undefined,
-    describes: PreparedStatement | Portal | undefined,
+    { stmt, refusal, facts, portal, describes }: ExpectedReply,
   ) {
     this.stmt = stmt;
     this.refusal = refusal;
@@ -183,20 +195,10 @@ export class Replies {
     return this.queue.length - this.head;
   }
 
-  /**
-   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
-   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
-   */
-  expect(
-    kind: ReplyKind,
-    stmt?: string,
-    refusal?: Buffer,
-    facts?: StatementFacts,
-    portal?: Portal,
-    describes?: PreparedStatement | Portal,
-  ): void {
-    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
-    if (facts?.changesCatalog) this.unseenDdl = true;
+  /** Queues the reply to one client message. */
+  expect(kind: ReplyKind, reply: ExpectedReply = NOTHING): void {
+    this.queue.push(new Entry(kind, reply));
+    if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
 
   private peek(): Entry | undefined {
