@@ -8,13 +8,14 @@ import type { EngineSession, GatewayContext } from '../session-contract.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
-import { Frontend } from './commands.js';
+import { Frontend, type FrontendHooks } from './commands.js';
 import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
-import { Framer, STOP } from './framer.js';
+import { type Disposition, Framer, STOP } from './framer.js';
 import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 import { changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import { NamedStatements, Replies } from './replies.js';
+import type { ResultHooks } from './result-masking.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
 import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
@@ -172,6 +173,7 @@ class Outbox {
 /** The established proxy: client and server streams, each framed, with flow control. */
 class Link {
   private readonly replies: Replies;
+  private readonly commands: Frontend;
   private readonly fromClient: Framer;
   private readonly fromServer: Framer;
   private held = false;
@@ -201,83 +203,85 @@ class Link {
     this.clientOut = new Outbox(client, () => this.server.pause());
     const prepared = new NamedStatements();
     const dryRun = session.gateway.mode === 'dry-run' ? new DryRun() : undefined;
-    let frontend: Frontend | undefined;
     this.replies = new Replies(
       session,
       prepared,
-      s.masking
-        ? {
-            ...s.masking,
-            hooks: {
-              toClient: (buf) => this.toClient(buf),
-              resumeServer: () => {
-                if (this.closed) return;
-                this.serverHeld = false;
-                this.guard(() => this.fromServer.resume());
-                if (!this.fromServer.held && !this.closed) this.server.resume();
-              },
-              setWhole: (type, mode) => {
-                this.serverWhole[type] = mode;
-              },
-              fatal: (message) => this.fail('XX000', message, 'gateway error'),
-            },
-          }
-        : undefined,
-      dryRun
-        ? {
-            run: dryRun,
-            resumeClient: () => frontend?.batchDone(),
-          }
-        : undefined,
+      s.masking ? { ...s.masking, hooks: this.resultHooks() } : undefined,
+      // A dry-run batch ended: the client is read again.
+      dryRun ? { run: dryRun, resumeClient: () => this.commands.batchDone() } : undefined,
     );
-    frontend = new Frontend(
+    this.commands = new Frontend(
       session,
       this.replies,
       prepared,
-      {
-        send: (buf) => this.toServer(buf),
-        hold: () => {
-          this.held = true;
-          this.fromClient.pause();
-          this.flow();
-        },
-        release: () => {
-          if (this.closed) return;
-          this.held = false;
-          this.guard(() => this.fromClient.resume());
-          this.flow();
-        },
-        fatal: (message, code) => this.fail(code, message, 'protocol error'),
-        terminate: () => {
-          this.terminating = true;
-        },
-      },
+      this.commandHooks(),
       s.masking ? { ...(s.masking.catalog ? { catalog: s.masking.catalog } : {}), pathChanged } : undefined,
       dryRun,
     );
-    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end) => relay.message(type, buf, start, end),
+      message: (type, buf, start, end) => this.commands.message(type, buf, start, end),
       out: (buf) => this.toServer(buf),
       fail: (message, code) => this.fail(code, message, 'protocol error'),
     });
     this.fromServer = new Framer({
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end) => {
-        if (type === T.error) this.serverEnded = endsSession(buf, start, end);
-        const d = this.replies.message(type, buf, start, end);
-        if (d === STOP) {
-          this.serverHeld = true;
-          this.server.pause();
-        }
-        return d;
-      },
+      message: (type, buf, start, end) => this.serverMessage(type, buf, start, end),
       out: (buf) => this.toClient(buf),
       fail: (message, code) => this.fail(code, `upstream sent ${message}`, 'upstream protocol error'),
     });
+  }
+
+  /** How the client's commands reach the server, and hold or release the client stream. */
+  private commandHooks(): FrontendHooks {
+    return {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.fromClient.pause();
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message, code) => this.fail(code, message, 'protocol error'),
+      terminate: () => {
+        this.terminating = true;
+      },
+    };
+  }
+
+  /** How result masking writes to the client and holds the server stream for a catalog read. */
+  private resultHooks(): ResultHooks {
+    return {
+      toClient: (buf) => this.toClient(buf),
+      resumeServer: () => {
+        if (this.closed) return;
+        this.serverHeld = false;
+        this.guard(() => this.fromServer.resume());
+        if (!this.fromServer.held && !this.closed) this.server.resume();
+      },
+      setWhole: (type, mode) => {
+        this.serverWhole[type] = mode;
+      },
+      fatal: (message) => this.fail('XX000', message, 'gateway error'),
+    };
+  }
+
+  /** One server message, through the reply queue; a STOP holds the server stream. */
+  private serverMessage(type: number, buf: Buffer, start: number, end: number): Disposition {
+    if (type === T.error) this.serverEnded = endsSession(buf, start, end);
+    const d = this.replies.message(type, buf, start, end);
+    if (d === STOP) {
+      this.serverHeld = true;
+      this.server.pause();
+    }
+    return d;
   }
 
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
