@@ -8,15 +8,10 @@ import { isAscii } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Masking } from '../../masking/index.js';
-import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
+import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import { decodeClient } from '../../sql/mysql/charset.js';
 import { parseServerVersion } from '../../sql/mysql/server.js';
-import { isUnknownMode, lexFlags } from '../../sql/mysql/sql-mode.js';
-import {
-  mayChangeClientCharset,
-  mayChangeSessionState,
-  touchesSessionTracking,
-} from '../../sql/mysql/state.js';
+import { mayChangeClientCharset, touchesSessionTracking } from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
 import { type EngineSession, type Judgement, SKIPPED_CODE, type Via } from '../session-contract.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
@@ -34,23 +29,18 @@ import {
 } from './codec.js';
 import { CACHING_SHA2, Cap, Com, Status } from './constants.js';
 import { DiagnosticsTaint } from './diagnostics-taint.js';
-import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION, SET_READ_ONLY, standInPrepare } from './dry-run.js';
+import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION, standInPrepare } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
-import { type ResponseKind, ResponseTracker, type TrackedState, textRow } from './replies.js';
+import { type ResponseKind, ResponseTracker, textRow } from './replies.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
+import { MysqlSessionState } from './session-state.js';
 import { mysqlStrictFindings } from './strict.js';
 import { UpstreamError } from './upstream.js';
 
 /** Statements after which tables, views and routines are as they were (the masking catalog stays valid). */
 const KEEPS_CATALOG =
   /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
-/**
- * What the gateway asks the server to report in OK packets (CLIENT_SESSION_TRACK), on top of
- * what the session already tracks: every setting that changes how the next text is read.
- */
-const TRACK_STATE =
-  "SET SESSION session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'sql_mode,character_set_client')), SESSION session_track_schema = ON";
 /** Client bytes buffered while a command is in flight before the client is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
 
@@ -125,6 +115,8 @@ export class MysqlConnection implements ScanSink {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   private capturing: ResultMasker | undefined;
   private readonly diagnostics: DiagnosticsTaint;
+  /** The session's parsing state as the server confirms it. */
+  private readonly state: MysqlSessionState;
 
   constructor(
     private readonly client: Socket,
@@ -139,6 +131,7 @@ export class MysqlConnection implements ScanSink {
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
+    this.state = new MysqlSessionState(session, this.sessionTrack, (sql) => this.query(sql));
     const server = parseServerVersion(opts.serverVersion);
     if (server) this.context.server = server;
   }
@@ -155,7 +148,7 @@ export class MysqlConnection implements ScanSink {
       if (!this.closed) this.upstream.resume();
     });
     try {
-      await this.resync(true);
+      await this.state.resync(true);
     } catch (err) {
       this.fatal(okSeq, `guardrail: cannot read the session's sql_mode: ${(err as Error).message}`);
       return;
@@ -283,10 +276,10 @@ export class MysqlConnection implements ScanSink {
     if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
       this.opts.catalog.invalidate();
     cur.after?.(t);
-    if (cur.analysis) this.carryAnalyzerState(cur.analysis);
-    if (t.tracked) this.confirm(t.tracked);
-    if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
-      this.resync(cur.refresh === 'reset').then(
+    if (cur.analysis) this.state.carryAnalyzerState(cur.analysis);
+    if (t.tracked) this.state.confirm(t.tracked);
+    if (cur.refresh || this.state.unconfirmed(t, cur.analysis)) {
+      this.state.resync(cur.refresh === 'reset').then(
         () => this.next(),
         (err) => this.fatal(0, `guardrail: cannot read the session's state: ${(err as Error).message}`),
       );
@@ -295,57 +288,6 @@ export class MysqlConnection implements ScanSink {
 
   private get context(): MysqlAnalysisContext {
     return this.session.analysisContext as MysqlAnalysisContext;
-  }
-
-  /**
-   * What only the analyzer can know carries forward: SQL-level prepared statements and the
-   * routines created here. The parsing state (sql_mode, character set, schema) never comes
-   * from the analysis: only from the server (confirm, refreshSessionState).
-   */
-  private carryAnalyzerState(analysis: Analysis): void {
-    const after = (analysis as Partial<MysqlAnalysis>).after;
-    if (!after) return;
-    const schema = this.context.mysql?.schema;
-    this.context.mysql = {
-      prepared: after.prepared,
-      routines: after.routines,
-      ...(schema ? { schema } : {}),
-    };
-  }
-
-  /** Session-state changes the server reported in its OK packets. */
-  private confirm(tracked: TrackedState): void {
-    const mode = tracked.variables.get('sql_mode');
-    if (mode !== undefined) this.context.sqlMode = mode;
-    const charset = tracked.variables.get('character_set_client');
-    if (charset !== undefined) this.context.characterSetClient = charset.toLowerCase();
-    if (tracked.schema !== undefined) this.setSchema(tracked.schema);
-  }
-
-  /**
-   * Must the state be read from the server before the next command? When the server flagged a
-   * change it did not spell out, when its status flags disagree with the sql_mode the gateway
-   * holds, and after anything that may set state: session tracking alone is not enough, as
-   * MariaDB 10.11 does not report `SET @@character_set_client := 'big5'` (the differential
-   * fuzzer found it), and clients without CLIENT_SESSION_TRACK get no reports at all.
-   */
-  private unconfirmed(t: ResponseTracker, analysis: Analysis | undefined): boolean {
-    if (t.untracked) return true;
-    if (t.status >= 0 && !isUnknownMode(this.context.sqlMode)) {
-      // Every OK and EOF says whether NO_BACKSLASH_ESCAPES (and on MariaDB ANSI_QUOTES) is on.
-      const flags = lexFlags(this.context.sqlMode);
-      if (((t.status & Status.NO_BACKSLASH_ESCAPES) !== 0) !== flags.noBackslashEscapes) return true;
-      const maria = this.context.server?.flavour === 'mariadb';
-      if (maria && ((t.status & Status.ANSI_QUOTES) !== 0) !== flags.ansiQuotes) return true;
-    }
-    return analysis !== undefined && mayChangeSessionState(analysis.statements);
-  }
-
-  private setSchema(schema: string): void {
-    this.session.info.database = schema;
-    const m = this.context.mysql;
-    const { schema: _old, ...rest } = m ?? {};
-    this.context.mysql = schema ? { ...rest, schema } : rest;
   }
 
   /** Runs a query of the gateway's own on the client's connection, between its commands. */
@@ -372,34 +314,6 @@ export class MysqlConnection implements ScanSink {
       true,
     );
     return (t.kept ?? []).map(textRow);
-  }
-
-  /**
-   * Reads the session's parsing state from the server (start-up, and when it is unconfirmed).
-   * `track`: first ask the server to report state changes in its OK packets (at start-up and
-   * after a session reset), so that changes made where the gateway does not expect them are
-   * seen too.
-   */
-  private async resync(track: boolean): Promise<void> {
-    if (track && this.sessionTrack) {
-      try {
-        await this.query(TRACK_STATE);
-      } catch (err) {
-        // A server without these settings still answers the read-backs.
-        if (!(err instanceof UpstreamError)) throw err;
-      }
-    }
-    await this.refreshSessionState();
-  }
-
-  private async refreshSessionState(): Promise<void> {
-    // A dry run's session is read-only (dry-run.ts), again after a reset.
-    if (this.session.gateway.mode === 'dry-run') await this.query(SET_READ_ONLY);
-    const [row] = await this.query('SELECT @@SESSION.sql_mode, DATABASE(), @@SESSION.character_set_client');
-    if (!row) throw new ProtocolError('no row for @@sql_mode');
-    this.context.sqlMode = row[0] ?? '';
-    this.context.characterSetClient = (row[2] ?? '').toLowerCase();
-    this.setSchema(row[1] ?? '');
   }
 
   // ---- client → server ------------------------------------------------------------------------
@@ -753,7 +667,7 @@ export class MysqlConnection implements ScanSink {
           Buffer.concat([Buffer.from([Com.INIT_DB]), Buffer.from(c.database, 'utf8')]),
           'single',
         );
-      await this.resync(true);
+      await this.state.resync(true);
     };
     run().then(
       () => {
