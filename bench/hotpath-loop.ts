@@ -18,7 +18,8 @@ import {
 } from '../src/gateway/postgres/codec.js';
 import { Frontend } from '../src/gateway/postgres/commands.js';
 import { Framer } from '../src/gateway/postgres/framer.js';
-import { NamedStatements, Replies } from '../src/gateway/postgres/replies.js';
+import { NamedStatements } from '../src/gateway/postgres/prepared.js';
+import { Replies } from '../src/gateway/postgres/replies.js';
 import { Session } from '../src/gateway/session.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { Analysis } from '../src/sql/types.js';

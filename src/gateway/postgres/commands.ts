@@ -14,13 +14,13 @@ import { errorResponse, parseMessage, queryMessage, readCString, T } from './cod
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
+import type { NamedStatements } from './prepared.js';
 import {
   BIND,
   CLOSE,
   DESCRIBE,
   EXECUTE,
   INTERNAL,
-  type NamedStatements,
   PARSE,
   QUERY,
   type Replies,

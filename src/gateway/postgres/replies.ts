@@ -17,6 +17,7 @@ import {
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
+import type { NamedStatements, PreparedStatement } from './prepared.js';
 import {
   type Portal,
   type ResultEntry,
@@ -48,12 +49,6 @@ export interface StatementFacts {
   changesCatalog?: boolean;
   /** Dry run: how each statement is run and answered. */
   steps?: Step[];
-}
-
-export interface PreparedStatement extends StatementFacts {
-  id: string;
-  /** Its RowDescription, from a Describe of the statement. */
-  described?: ResultFields;
 }
 
 /** What the reply to one client message completes, and what it needs to be relayed. */
@@ -117,22 +112,6 @@ export interface DryRunReplies {
   run: DryRun;
   /** The batch's ReadyForQuery went out, or the server waits for COPY data: read the client again. */
   resumeClient(): void;
-}
-
-/** A portal of a statement prepared in this session. */
-export interface PreparedPortal extends Portal {
-  statement: PreparedStatement | undefined;
-}
-
-/** Named statements and portals, to know which statement an Execute runs. */
-export class NamedStatements {
-  readonly statements = new Map<string, PreparedStatement>();
-  readonly portals = new Map<string, PreparedPortal>();
-
-  clear(): void {
-    this.statements.clear();
-    this.portals.clear();
-  }
 }
 
 export class Replies {
