@@ -27,26 +27,16 @@ import type { DiagnosticsTaint } from './diagnostics-taint.js';
 import { standInPrepare } from './dry-run.js';
 import type { StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams, type ParamState } from './params.js';
+import { type PreparedStatement, PreparedStatements } from './prepared.js';
 import type { ResponseKind, ResponseTracker } from './replies.js';
 import type { ResultMasker, ResultPlan } from './result-masking.js';
 import type { MysqlSessionState } from './session-state.js';
 import { mysqlStrictFindings } from './strict.js';
 import { UpstreamError } from './upstream.js';
 
-interface PreparedStatement {
-  text: string;
-  /** The judgement made at prepare time; executions are recorded against it. */
-  judgement: Judgement;
-  params: ParamState;
-  /** A cursor left open by the last execution: rows come through COM_STMT_FETCH with this plan. */
-  cursor?: { plan: ResultPlan; statementId: string };
-}
-
 /** The command dispatch of a MySQL connection; the connection supplies what it acts through. */
 export abstract class MysqlCommands {
-  private readonly statements = new Map<number, PreparedStatement>();
-  /** Target of COM_STMT_EXECUTE with id 0xFFFFFFFF (MariaDB: "the last prepared"). */
-  private lastPrepared: number | undefined;
+  private readonly prepared = new PreparedStatements();
 
   abstract readonly session: EngineSession;
   protected abstract readonly client: Socket;
@@ -236,14 +226,14 @@ export abstract class MysqlCommands {
         const text = this.textOf(p, true);
         if (text === undefined) return;
         // Until this prepare succeeds, "the last prepared statement" names nothing runnable.
-        this.lastPrepared = undefined;
+        this.prepared.last = undefined;
         this.judge(p, text, 'prepared', undefined, (j) =>
           this.forward(this.dryRunPrepare(p, text, j), 'prepare', {
             statementId: j.statement.id,
             after: (t) => {
-              this.lastPrepared = t.prepared?.statementId;
+              this.prepared.last = t.prepared?.statementId;
               if (t.prepared)
-                this.statements.set(t.prepared.statementId, {
+                this.prepared.set(t.prepared.statementId, {
                   text,
                   judgement: j,
                   params: { count: t.prepared.params, longData: new Map() },
@@ -258,9 +248,9 @@ export abstract class MysqlCommands {
         return;
       case Com.STMT_SEND_LONG_DATA:
       case Com.STMT_CLOSE: {
-        const stmt = this.statementOf(p);
+        const stmt = this.prepared.of(p);
         if (!stmt) return; // Neither has a response, so an unknown id is ignored as the server would.
-        if (cmd === Com.STMT_CLOSE) this.statements.delete(stmt.id);
+        if (cmd === Com.STMT_CLOSE) this.prepared.delete(stmt.id);
         else if (payload.length >= 7) {
           const param = payload.readUInt16LE(5);
           stmt.s.params.longData.set(param, (stmt.s.params.longData.get(param) ?? 0) + payload.length - 7);
@@ -270,7 +260,7 @@ export abstract class MysqlCommands {
         return;
       }
       case Com.STMT_RESET: {
-        const stmt = this.statementOf(p);
+        const stmt = this.prepared.of(p);
         if (!stmt) {
           this.reply(
             p,
@@ -300,8 +290,7 @@ export abstract class MysqlCommands {
           refresh: 'reset',
           after: (t) => {
             if (t.error) return;
-            this.statements.clear();
-            this.lastPrepared = undefined;
+            this.prepared.clear();
             // The server forgot the session's SQL-level prepared statements too.
             if (this.context.mysql) this.context.mysql = { ...this.context.mysql, prepared: new Map() };
           },
@@ -363,8 +352,7 @@ export abstract class MysqlCommands {
     this.busy = true;
     const run = async () => {
       await this.internal(Buffer.from([Com.RESET_CONNECTION]), 'single');
-      this.statements.clear();
-      this.lastPrepared = undefined;
+      this.prepared.clear();
       this.context.mysql = { prepared: new Map(), routines: this.context.mysql?.routines ?? new Map() };
       if (c.database)
         await this.internal(
@@ -430,17 +418,8 @@ export abstract class MysqlCommands {
     return undefined;
   }
 
-  /** Resolves the statement id of a COM_STMT_* packet (0xFFFFFFFF: the last prepared). */
-  private statementOf(p: Packet): { id: number; s: PreparedStatement } | undefined {
-    if (p.payload.length < 5) return undefined;
-    let id: number | undefined = p.payload.readUInt32LE(1);
-    if (id === 0xffffffff) id = this.lastPrepared;
-    const s = id === undefined ? undefined : this.statements.get(id);
-    return s && id !== undefined ? { id, s } : undefined;
-  }
-
   private execute(p: Packet): void {
-    const stmt = this.statementOf(p);
+    const stmt = this.prepared.of(p);
     if (!stmt) {
       // Every statement the server knows was prepared through the gateway; an unknown id (or
       // "the last prepared" after a refused or failed prepare) must not reach it.
@@ -520,7 +499,7 @@ export abstract class MysqlCommands {
 
   /** Rows of an open cursor: masked with the plan of the execution that opened it. */
   private fetch(p: Packet): void {
-    const cursor = this.statementOf(p)?.s.cursor;
+    const cursor = this.prepared.of(p)?.s.cursor;
     if (!cursor && this.opts.catalog && this.opts.masking.config.onWire) {
       this.reply(
         p,
