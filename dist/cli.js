@@ -16,10 +16,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-X73ZNT3X.js"),
+  proxy: () => import("./proxy-ROK23SQI.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-RMAHKZK7.js")
+  demo: () => import("./demo-EUGFXYJD.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

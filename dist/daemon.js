@@ -8,16 +8,16 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-OWJPYPBJ.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-OH4THAGV.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-3GFXSENN.js";
 import "./chunk-FXA6VCN3.js";
 import {
   FileRecorder

@@ -37,7 +37,7 @@ import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-3GFXSENN.js";
 import "./chunk-FXA6VCN3.js";
 import "./chunk-UFPKOEU3.js";
 import {

@@ -1,5 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  SKIPPED_CODE,
+  SKIPPED_TAG
+} from "./chunk-FXA6VCN3.js";
+import {
   ALL_LEX_MODES,
   Lru,
   columnType,
@@ -563,7 +567,7 @@ var Session = class {
     };
   }
   /** Records how a forwarded (or refused) statement ended. */
-  result(id, result2) {
+  ran(id, result2) {
     const { error } = result2;
     const recorded = {
       type: "result",
@@ -573,6 +577,15 @@ var Session = class {
     };
     if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
     this.record(recorded);
+  }
+  /** Records a result set's sample (already masked by the engine's result masking). */
+  rows(sample) {
+    this.record({ type: "rows", ...sample });
+  }
+  /** Records a statement a dry run answered without running it. */
+  skipped(id, message) {
+    this.notice("note", SKIPPED_CODE, message);
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
   }
   redactMessage(text) {
     return (this.gateway.redactMessage ?? this.gateway.redact)(text);
@@ -2839,6 +2852,30 @@ function plainSelectItems(tokens) {
   return out;
 }
 
+// src/masking/pg-copy-format.ts
+function copyFormat(sql) {
+  const stmts = parseTree(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
+}
+
 // src/masking/pg-rows.ts
 var DATA_ROW = 68;
 var bounds = new Int32Array(64);
@@ -3068,6 +3105,7 @@ export {
   maskMysqlBinaryRow,
   maskedNames,
   mysqlMaskedUses,
+  copyFormat,
   maskDataRow,
   maskCopyText,
   maskCopyCsv,

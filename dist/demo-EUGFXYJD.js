@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-OH4THAGV.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-3GFXSENN.js";
 import {
   commandFor,
   renderComment,

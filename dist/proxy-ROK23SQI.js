@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-33T4ZG7H.js";
+} from "./chunk-OWJPYPBJ.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,9 +10,9 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-BOUVMYZI.js";
+} from "./chunk-OH4THAGV.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-44VSXWAT.js";
+import "./chunk-3GFXSENN.js";
 import {
   renderPlain
 } from "./chunk-FXA6VCN3.js";

@@ -13,6 +13,7 @@ import {
   Session,
   SettingTaint,
   compileMasking,
+  copyFormat,
   maskCopyCsv,
   maskCopyText,
   maskDataRow,
@@ -20,7 +21,7 @@ import {
   pgTextLike,
   postgresColumnQuery,
   tooManyClients
-} from "./chunk-44VSXWAT.js";
+} from "./chunk-3GFXSENN.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -51,7 +52,6 @@ import {
   nameList,
   parsePlpgsql,
   parseSql,
-  parseTree,
   plpgsqlSql,
   readName,
   scanTokens,
@@ -1807,7 +1807,7 @@ async function createGatewayContext(opts) {
   };
 }
 
-// src/gateway/mysql/upstream-url.ts
+// src/gateway/mysql/upstream-options.ts
 import { readFileSync } from "node:fs";
 var MODES = {
   disable: "disable",
@@ -1859,7 +1859,7 @@ function describeUpstream(c) {
   return `${c.host}:${c.port}/${c.database ?? ""}`;
 }
 
-// src/gateway/postgres/options.ts
+// src/gateway/postgres/upstream-options.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 var SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 function parseUpstreamUrl2(url) {
@@ -2092,11 +2092,24 @@ async function openSideEarly(side, report) {
   });
 }
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join as join3 } from "node:path";
+
+// src/gateway/lifecycle.ts
+function openSession(context, info) {
+  return new Session(context, info);
+}
+function gatewayStarted(context, run) {
+  const { dialect, upstream, version } = run;
+  context.recorder.record(0, { type: "gateway.start", dialect, upstream, mode: context.mode, version });
+}
+function gatewayStopped(context, reason) {
+  context.recorder.record(0, { type: "gateway.stop", reason });
+  context.recorder.flush();
+}
 
 // src/gateway/tls-certificate.ts
 import { execFile } from "node:child_process";
@@ -2361,7 +2374,7 @@ function rowsOfTag(tag) {
   return Number.isInteger(n) ? n : void 0;
 }
 
-// src/gateway/postgres/reader.ts
+// src/gateway/postgres/handshake-io.ts
 var ProtocolError = class extends Error {
   constructor(message2, code = "08P01") {
     super(message2);
@@ -2595,367 +2608,6 @@ async function authenticateClient(reader, socket, method, creds, user) {
   socket.write(authRequest(0));
 }
 
-// src/gateway/postgres/dry-run.ts
-var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
-var BEGIN = /^(?:begin|start\s+transaction)\b/i;
-var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
-var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
-var OUTSIDE_TRANSACTION = [
-  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
-  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
-  [
-    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
-    "REINDEX"
-  ],
-  [/^vacuum\b/i, "VACUUM"],
-  [/^create\s+database\b/i, "CREATE DATABASE"],
-  [/^drop\s+database\b/i, "DROP DATABASE"],
-  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
-  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
-  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
-  [/^alter\s+system\b/i, "ALTER SYSTEM"],
-  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
-  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
-  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
-  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
-  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
-  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
-  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
-  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
-  [/^discard\s+all\b/i, "DISCARD ALL"]
-];
-var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
-var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
-var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
-function body(text) {
-  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
-}
-function firstLine(text) {
-  const line = body(text).split("\n")[0].trim();
-  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
-}
-var DryRun = class {
-  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
-  depth = 0;
-  /** Depth as planned so far in the current batch (statements are planned before they run). */
-  planned = 0;
-  /** The client's block has failed (it sees E until it rolls back). */
-  failed = false;
-  opened = false;
-  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
-  autoPending;
-  batchOpen = false;
-  /**
-   * Called before each client message that starts or continues a batch: at the start of one,
-   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
-   */
-  batchPrefix() {
-    if (this.batchOpen) return void 0;
-    this.batchOpen = true;
-    this.planned = this.depth;
-    const sql = [];
-    if (!this.opened) {
-      sql.push("BEGIN");
-      this.opened = true;
-    }
-    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
-    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
-    this.autoPending = void 0;
-    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
-    return sql.length ? queryMessage(sql.join("; ")) : void 0;
-  }
-  /** Plans one client statement of the current batch. */
-  step(text) {
-    const b = body(text);
-    if (BEGIN.test(b)) {
-      if (this.planned === 1)
-        return {
-          sql: NO_OP,
-          tag: "BEGIN",
-          notice: {
-            severity: "WARNING",
-            code: "25001",
-            message: "there is already a transaction in progress"
-          }
-        };
-      this.planned = 1;
-      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
-    }
-    const commit = COMMIT.test(b);
-    if (commit || ROLLBACK.test(b)) {
-      const tag = commit ? "COMMIT" : "ROLLBACK";
-      if (this.planned === 0)
-        return {
-          sql: NO_OP,
-          tag,
-          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
-        };
-      this.planned = 0;
-      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
-      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
-    }
-    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
-      if (pattern.test(b)) {
-        return {
-          sql: NO_OP,
-          tag,
-          skipped: true,
-          notice: {
-            severity: "NOTICE",
-            code: "01000",
-            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
-          }
-        };
-      }
-    }
-    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
-      return { sql: SEQUENCE_REFUSAL };
-    }
-    return {};
-  }
-  /** A step completed on the server. */
-  completed(step) {
-    if (step?.depth !== void 0) {
-      this.depth = step.depth;
-      if (step.depth === 0) this.failed = false;
-    }
-  }
-  /**
-   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
-   * client sees, and notes what the next batch must do first.
-   */
-  batchEnded(upstream) {
-    if (!this.batchOpen) return upstream;
-    this.batchOpen = false;
-    if (this.depth === 0) {
-      this.autoPending = upstream === 69 ? "failed" : "ok";
-      return 73;
-    }
-    this.failed = upstream === 69;
-    return upstream;
-  }
-  /** The statements of a client Query, rewritten; undefined when all run as written. */
-  rewrite(texts) {
-    const steps = texts.map((t) => this.step(t));
-    const changed = steps.some((s) => s.sql !== void 0);
-    return {
-      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
-      steps
-    };
-  }
-};
-var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
-
-// src/gateway/postgres/error-severity.ts
-var SEVERITY_UNLOCALIZED = 86;
-var SEVERITY = 83;
-function endsSession(buf, start, end2) {
-  let severity;
-  let pos = start + 5;
-  while (pos < end2 && buf[pos] !== 0) {
-    const field = buf[pos];
-    const stop = buf.indexOf(0, pos + 1);
-    if (stop < 0 || stop >= end2) return false;
-    const value = buf.toString("utf8", pos + 1, stop);
-    if (field === SEVERITY_UNLOCALIZED) return value === "FATAL" || value === "PANIC";
-    if (field === SEVERITY) severity = value;
-    pos = stop + 1;
-  }
-  return severity === "FATAL" || severity === "PANIC";
-}
-
-// src/gateway/postgres/framer.ts
-var FORWARD = 0;
-var DROP = 1;
-var STOP = 2;
-var STREAM = 0;
-var MUST_WHOLE = 1;
-var PREFER_WHOLE = 2;
-var Framer = class {
-  constructor(hooks) {
-    this.hooks = hooks;
-  }
-  hooks;
-  head = Buffer.alloc(5);
-  headLen = 0;
-  body = null;
-  bodyLen = 0;
-  passLeft = 0;
-  backlog = [];
-  stopped = false;
-  dead = false;
-  get held() {
-    return this.stopped;
-  }
-  push(chunk) {
-    if (this.dead) return;
-    if (this.stopped) this.backlog.push(chunk);
-    else this.scan(chunk);
-  }
-  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
-  pause() {
-    this.stopped = true;
-  }
-  resume() {
-    this.stopped = false;
-    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
-  }
-  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
-  get backlogBytes() {
-    let n = 0;
-    for (const b of this.backlog) n += b.length;
-    return n;
-  }
-  die(message2, code = "08P01") {
-    this.dead = true;
-    this.backlog = [];
-    this.hooks.fail(message2, code);
-  }
-  emit(chunk, from, to) {
-    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
-  }
-  /** Applies a disposition; returns false when the framer must stop. */
-  apply(d) {
-    if (typeof d !== "number") this.hooks.out(d);
-    else if (d === STOP) this.stopped = true;
-    return !this.stopped && !this.dead;
-  }
-  scan(chunk) {
-    const { hooks } = this;
-    const len = chunk.length;
-    let pos = 0;
-    let from = 0;
-    while (pos < len) {
-      if (this.passLeft > 0) {
-        const n = Math.min(this.passLeft, len - pos);
-        this.passLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (this.body) {
-        const n = Math.min(this.body.length - this.bodyLen, len - pos);
-        chunk.copy(this.body, this.bodyLen, pos, pos + n);
-        this.bodyLen += n;
-        pos += n;
-        from = pos;
-        if (this.bodyLen < this.body.length) return;
-        if (!this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      if (this.headLen > 0 || len - pos < 5) {
-        this.emit(chunk, from, pos);
-        const n = Math.min(5 - this.headLen, len - pos);
-        chunk.copy(this.head, this.headLen, pos, pos + n);
-        this.headLen += n;
-        pos += n;
-        from = pos;
-        if (this.headLen < 5) return;
-        this.headLen = 0;
-        if (!this.begin()) return;
-        const assembling = this.body;
-        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      const type = chunk[pos];
-      const length = chunk.readInt32BE(pos + 1);
-      if (length < 4) {
-        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-        return;
-      }
-      const total = length + 1;
-      if (hooks.whole[type] === 0) {
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (total > hooks.maxMessageBytes) {
-        if (hooks.whole[type] !== PREFER_WHOLE) {
-          this.tooBig(total);
-          return;
-        }
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (len - pos >= total) {
-        const d = hooks.message(type, chunk, pos, pos + total);
-        if (d === FORWARD) {
-          pos += total;
-          continue;
-        }
-        this.emit(chunk, from, pos);
-        pos += total;
-        from = pos;
-        if (!this.apply(d)) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      this.emit(chunk, from, pos);
-      this.body = Buffer.allocUnsafe(total);
-      chunk.copy(this.body, 0, pos, len);
-      this.bodyLen = len - pos;
-      return;
-    }
-    this.emit(chunk, from, pos);
-  }
-  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
-  begin() {
-    const { head } = this;
-    const type = head[0];
-    const length = head.readInt32BE(1);
-    if (length < 4) {
-      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-      return false;
-    }
-    const total = length + 1;
-    if (this.hooks.whole[type] === 0) {
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    if (total > this.hooks.maxMessageBytes) {
-      if (this.hooks.whole[type] !== PREFER_WHOLE) {
-        this.tooBig(total);
-        return false;
-      }
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    this.body = Buffer.allocUnsafe(total);
-    head.copy(this.body, 0);
-    this.bodyLen = 5;
-    return true;
-  }
-  /** Hands over the assembled message; returns false when the framer must stop. */
-  finishBody() {
-    const msg = this.body;
-    this.body = null;
-    const d = this.hooks.message(msg[0], msg, 0, msg.length);
-    return this.apply(d === FORWARD ? msg : d);
-  }
-  tooBig(total) {
-    this.die(
-      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
-      "54000"
-    );
-  }
-  park(chunk, pos) {
-    if (this.dead) return;
-    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
-  }
-};
-
 // src/sql/postgres/encoding.ts
 var import_iconv_lite = __toESM(require_lib(), 1);
 import { isAscii as asciiOnly, isUtf8 } from "node:buffer";
@@ -3178,6 +2830,349 @@ function strictFindings(uses) {
     )
   );
 }
+
+// src/gateway/postgres/dry-run.ts
+var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
+var BEGIN = /^(?:begin|start\s+transaction)\b/i;
+var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
+var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
+var OUTSIDE_TRANSACTION = [
+  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
+  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
+  [
+    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
+    "REINDEX"
+  ],
+  [/^vacuum\b/i, "VACUUM"],
+  [/^create\s+database\b/i, "CREATE DATABASE"],
+  [/^drop\s+database\b/i, "DROP DATABASE"],
+  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
+  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
+  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
+  [/^alter\s+system\b/i, "ALTER SYSTEM"],
+  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
+  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
+  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
+  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
+  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
+  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
+  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
+  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
+  [/^discard\s+all\b/i, "DISCARD ALL"]
+];
+var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
+var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
+var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
+function body(text) {
+  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+}
+function firstLine(text) {
+  const line = body(text).split("\n")[0].trim();
+  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
+}
+var DryRun = class {
+  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
+  depth = 0;
+  /** Depth as planned so far in the current batch (statements are planned before they run). */
+  planned = 0;
+  /** The client's block has failed (it sees E until it rolls back). */
+  failed = false;
+  opened = false;
+  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
+  autoPending;
+  batchOpen = false;
+  /**
+   * Called before each client message that starts or continues a batch: at the start of one,
+   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
+   */
+  batchPrefix() {
+    if (this.batchOpen) return void 0;
+    this.batchOpen = true;
+    this.planned = this.depth;
+    const sql = [];
+    if (!this.opened) {
+      sql.push("BEGIN");
+      this.opened = true;
+    }
+    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
+    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
+    this.autoPending = void 0;
+    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
+    return sql.length ? queryMessage(sql.join("; ")) : void 0;
+  }
+  /** Plans one client statement of the current batch. */
+  step(text) {
+    const b = body(text);
+    if (BEGIN.test(b)) {
+      if (this.planned === 1)
+        return {
+          sql: NO_OP,
+          tag: "BEGIN",
+          notice: {
+            severity: "WARNING",
+            code: "25001",
+            message: "there is already a transaction in progress"
+          }
+        };
+      this.planned = 1;
+      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
+    }
+    const commit = COMMIT.test(b);
+    if (commit || ROLLBACK.test(b)) {
+      const tag = commit ? "COMMIT" : "ROLLBACK";
+      if (this.planned === 0)
+        return {
+          sql: NO_OP,
+          tag,
+          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
+        };
+      this.planned = 0;
+      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
+      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
+    }
+    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
+      if (pattern.test(b)) {
+        return {
+          sql: NO_OP,
+          tag,
+          skipped: true,
+          notice: {
+            severity: "NOTICE",
+            code: "01000",
+            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
+          }
+        };
+      }
+    }
+    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
+      return { sql: SEQUENCE_REFUSAL };
+    }
+    return {};
+  }
+  /** A step completed on the server. */
+  completed(step) {
+    if (step?.depth !== void 0) {
+      this.depth = step.depth;
+      if (step.depth === 0) this.failed = false;
+    }
+  }
+  /**
+   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
+   * client sees, and notes what the next batch must do first.
+   */
+  batchEnded(upstream) {
+    if (!this.batchOpen) return upstream;
+    this.batchOpen = false;
+    if (this.depth === 0) {
+      this.autoPending = upstream === 69 ? "failed" : "ok";
+      return 73;
+    }
+    this.failed = upstream === 69;
+    return upstream;
+  }
+  /** The statements of a client Query, rewritten; undefined when all run as written. */
+  rewrite(texts) {
+    const steps = texts.map((t) => this.step(t));
+    const changed = steps.some((s) => s.sql !== void 0);
+    return {
+      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
+      steps
+    };
+  }
+};
+var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
+
+// src/gateway/postgres/framer.ts
+var FORWARD = 0;
+var DROP = 1;
+var STOP = 2;
+var STREAM = 0;
+var MUST_WHOLE = 1;
+var PREFER_WHOLE = 2;
+var Framer = class {
+  constructor(hooks) {
+    this.hooks = hooks;
+  }
+  hooks;
+  head = Buffer.alloc(5);
+  headLen = 0;
+  body = null;
+  bodyLen = 0;
+  passLeft = 0;
+  backlog = [];
+  stopped = false;
+  dead = false;
+  get held() {
+    return this.stopped;
+  }
+  push(chunk) {
+    if (this.dead) return;
+    if (this.stopped) this.backlog.push(chunk);
+    else this.scan(chunk);
+  }
+  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
+  pause() {
+    this.stopped = true;
+  }
+  resume() {
+    this.stopped = false;
+    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
+  }
+  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
+  get backlogBytes() {
+    let n = 0;
+    for (const b of this.backlog) n += b.length;
+    return n;
+  }
+  die(message2, code = "08P01") {
+    this.dead = true;
+    this.backlog = [];
+    this.hooks.fail(message2, code);
+  }
+  emit(chunk, from, to) {
+    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+  }
+  /** Applies a disposition; returns false when the framer must stop. */
+  apply(d) {
+    if (typeof d !== "number") this.hooks.out(d);
+    else if (d === STOP) this.stopped = true;
+    return !this.stopped && !this.dead;
+  }
+  scan(chunk) {
+    const { hooks } = this;
+    const len = chunk.length;
+    let pos = 0;
+    let from = 0;
+    while (pos < len) {
+      if (this.passLeft > 0) {
+        const n = Math.min(this.passLeft, len - pos);
+        this.passLeft -= n;
+        pos += n;
+        continue;
+      }
+      if (this.body) {
+        const n = Math.min(this.body.length - this.bodyLen, len - pos);
+        chunk.copy(this.body, this.bodyLen, pos, pos + n);
+        this.bodyLen += n;
+        pos += n;
+        from = pos;
+        if (this.bodyLen < this.body.length) return;
+        if (!this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      if (this.headLen > 0 || len - pos < 5) {
+        this.emit(chunk, from, pos);
+        const n = Math.min(5 - this.headLen, len - pos);
+        chunk.copy(this.head, this.headLen, pos, pos + n);
+        this.headLen += n;
+        pos += n;
+        from = pos;
+        if (this.headLen < 5) return;
+        this.headLen = 0;
+        if (!this.begin()) return;
+        const assembling = this.body;
+        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      const type = chunk[pos];
+      const length = chunk.readInt32BE(pos + 1);
+      if (length < 4) {
+        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+        return;
+      }
+      const total = length + 1;
+      if (hooks.whole[type] === 0) {
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (total > hooks.maxMessageBytes) {
+        if (hooks.whole[type] !== PREFER_WHOLE) {
+          this.tooBig(total);
+          return;
+        }
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (len - pos >= total) {
+        const d = hooks.message(type, chunk, pos, pos + total);
+        if (d === FORWARD) {
+          pos += total;
+          continue;
+        }
+        this.emit(chunk, from, pos);
+        pos += total;
+        from = pos;
+        if (!this.apply(d)) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      this.emit(chunk, from, pos);
+      this.body = Buffer.allocUnsafe(total);
+      chunk.copy(this.body, 0, pos, len);
+      this.bodyLen = len - pos;
+      return;
+    }
+    this.emit(chunk, from, pos);
+  }
+  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
+  begin() {
+    const { head } = this;
+    const type = head[0];
+    const length = head.readInt32BE(1);
+    if (length < 4) {
+      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+      return false;
+    }
+    const total = length + 1;
+    if (this.hooks.whole[type] === 0) {
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    if (total > this.hooks.maxMessageBytes) {
+      if (this.hooks.whole[type] !== PREFER_WHOLE) {
+        this.tooBig(total);
+        return false;
+      }
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    this.body = Buffer.allocUnsafe(total);
+    head.copy(this.body, 0);
+    this.bodyLen = 5;
+    return true;
+  }
+  /** Hands over the assembled message; returns false when the framer must stop. */
+  finishBody() {
+    const msg = this.body;
+    this.body = null;
+    const d = this.hooks.message(msg[0], msg, 0, msg.length);
+    return this.apply(d === FORWARD ? msg : d);
+  }
+  tooBig(total) {
+    this.die(
+      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
+      "54000"
+    );
+  }
+  park(chunk, pos) {
+    if (this.dead) return;
+    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
+  }
+};
 
 // src/gateway/postgres/masking-catalog.ts
 var RELATIONS_SQL = `
@@ -3481,28 +3476,6 @@ function bindResultFormats(buf, pos) {
 function formatOf(formats, i) {
   return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
 }
-function copyFormat(sql) {
-  const stmts = parseTree(sql).stmts ?? [];
-  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
-  if (!copy) throw new MaskingError("the COPY statement could not be read");
-  const opts = {};
-  for (const { DefElem: d } of copy.options ?? []) {
-    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
-    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
-  }
-  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
-  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
-  if (format === "binary") return { kind: "binary" };
-  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
-  if (format === "csv")
-    return {
-      kind: "csv",
-      header,
-      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
-    };
-  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
-  throw new MaskingError(`COPY format ${format} is not understood`);
-}
 var SAMPLE_CHARS = 256;
 function sampleValues(row, fields, n) {
   const values = [];
@@ -3795,8 +3768,7 @@ var ResultMasker = class {
     this.current = void 0;
     this.rowsArrive(this.rowMode);
     if (!r.withheld && e?.stmt && !e.refusal) {
-      this.session.gateway.recorder.record(this.session.info.conn, {
-        type: "rows",
+      this.session.rows({
         id: e.stmt,
         columns: r.copy ? ["COPY row"] : r.names,
         sample: r.sample,
@@ -3823,8 +3795,9 @@ var EXECUTE = 4;
 var CLOSE = 5;
 var SYNC = 6;
 var INTERNAL = 7;
+var NOTHING = {};
 var Entry = class {
-  constructor(kind, stmt, refusal, facts, portal, describes) {
+  constructor(kind, { stmt, refusal, facts, portal, describes }) {
     this.kind = kind;
     this.stmt = stmt;
     this.refusal = refusal;
@@ -3855,14 +3828,6 @@ var Entry = class {
   portal;
   /** DESCRIBE: what the RowDescription describes. */
   describes;
-};
-var Prepared = class {
-  statements = /* @__PURE__ */ new Map();
-  portals = /* @__PURE__ */ new Map();
-  clear() {
-    this.statements.clear();
-    this.portals.clear();
-  }
 };
 var Replies = class {
   constructor(session, prepared, masking, dry) {
@@ -3917,13 +3882,10 @@ var Replies = class {
   get pending() {
     return this.queue.length - this.head;
   }
-  /**
-   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
-   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
-   */
-  expect(kind, stmt, refusal, facts, portal, describes) {
-    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
-    if (facts?.changesCatalog) this.unseenDdl = true;
+  /** Queues the reply to one client message. */
+  expect(kind, reply = NOTHING) {
+    this.queue.push(new Entry(kind, reply));
+    if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
   peek() {
     return this.queue[this.head];
@@ -3948,7 +3910,7 @@ var Replies = class {
     if (e.tag !== void 0) result.tag = e.tag;
     if (e.rows !== void 0) result.rows = e.rows;
     if (e.error) result.error = e.error;
-    this.session.result(e.stmt, result);
+    this.session.ran(e.stmt, result);
   }
   /** Handles one server message; returns what to send the client. */
   message(type, buf, start, end2) {
@@ -4142,7 +4104,7 @@ function withDetail(f) {
 DETAIL: ${f.detail}` : f.message;
 }
 
-// src/gateway/postgres/frontend.ts
+// src/gateway/postgres/commands.ts
 var FAILING_SQL = "guardrail refused this statement";
 var REFUSED = "42501";
 var COPY = /^\s*copy\b/i;
@@ -4266,14 +4228,14 @@ var Frontend = class {
         if (portal.next < 0) return this.malformed("Execute");
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, void 0, s, p);
+        this.replies.expect(EXECUTE, { stmt: s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
         const name = readCString(buf, start + 6, end2);
         if (name.next < 0) return this.malformed("Describe");
         const target = buf[start + 5] === 83 ? this.prepared.statements.get(name.value) : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, void 0, void 0, void 0, void 0, target);
+        this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
@@ -4290,11 +4252,12 @@ var Frontend = class {
         return FORWARD;
       case T.functionCall:
         this.session.notice("ERROR", REFUSED, "fast-path function call refused");
-        this.replies.expect(
-          QUERY3,
-          void 0,
-          errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
-        );
+        this.replies.expect(QUERY3, {
+          refusal: errorResponse(
+            REFUSED,
+            "guardrail: fast-path function calls are not allowed through the gateway"
+          )
+        });
         return queryMessage(FAILING_SQL);
       default:
         this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, "08P01");
@@ -4356,10 +4319,10 @@ var Frontend = class {
     if (kind === PARSE) {
       this.prepared.statements.delete("");
       this.discarding = true;
-      this.replies.expect(PARSE, void 0, errorResponse(code, message2));
+      this.replies.expect(PARSE, { refusal: errorResponse(code, message2) });
       return parseMessage("", FAILING_SQL);
     }
-    this.replies.expect(QUERY3, void 0, errorResponse(code, message2));
+    this.replies.expect(QUERY3, { refusal: errorResponse(code, message2) });
     return queryMessage(FAILING_SQL);
   }
   /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
@@ -4378,20 +4341,23 @@ var Frontend = class {
     return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY3, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY3, { stmt: j.statement.id, facts });
           return FORWARD;
         }
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY3, { stmt: j.statement.id, refusal: this.refuse(j) });
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
       if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY3, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY3, { stmt: j.statement.id, facts: { ...facts, steps: plan.steps } });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY3, {
+          stmt: j.statement.id,
+          refusal: this.refuse(plan ? this.unencodable(j) : j)
+        });
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -4418,12 +4384,15 @@ var Frontend = class {
           ...facts,
           ...step ? { steps: [step] } : {}
         });
-        this.replies.expect(PARSE, j.statement.id);
+        this.replies.expect(PARSE, { stmt: j.statement.id });
         out = step?.sql === void 0 ? FORWARD : parseMessage(name.value, step.sql);
       } else {
         if (name.value === "") this.prepared.statements.delete("");
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
+        this.replies.expect(PARSE, {
+          stmt: j.statement.id,
+          refusal: this.refuse(j.forward ? this.unencodable(j) : j)
+        });
         out = parseMessage("", FAILING_SQL);
       }
       if (!prefix) return out;
@@ -4452,7 +4421,7 @@ var Frontend = class {
     const code = server?.code ?? REFUSED;
     const message2 = server?.message ?? j.refusal ?? "guardrail: statement refused";
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
+      this.session.ran(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
     } catch {
     }
     return errorResponse(code, message2, "ERROR", server?.position);
@@ -4554,6 +4523,34 @@ function nextBindParams(buf, pos, statement) {
   }
   return params2;
 }
+
+// src/gateway/postgres/error-severity.ts
+var SEVERITY_UNLOCALIZED = 86;
+var SEVERITY = 83;
+function endsSession(buf, start, end2) {
+  let severity;
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const field = buf[pos];
+    const stop = buf.indexOf(0, pos + 1);
+    if (stop < 0 || stop >= end2) return false;
+    const value = buf.toString("utf8", pos + 1, stop);
+    if (field === SEVERITY_UNLOCALIZED) return value === "FATAL" || value === "PANIC";
+    if (field === SEVERITY) severity = value;
+    pos = stop + 1;
+  }
+  return severity === "FATAL" || severity === "PANIC";
+}
+
+// src/gateway/postgres/prepared.ts
+var NamedStatements = class {
+  statements = /* @__PURE__ */ new Map();
+  portals = /* @__PURE__ */ new Map();
+  clear() {
+    this.statements.clear();
+    this.portals.clear();
+  }
+};
 
 // src/gateway/postgres/startup.ts
 import { TLSSocket } from "node:tls";
@@ -4910,7 +4907,7 @@ async function serveClient(socket, conn, s) {
     await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
     if (database !== s.upstream.database)
       throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, "3D000");
-    session = new Session(s.context, {
+    session = openSession(s.context, {
       conn,
       user,
       database,
@@ -4922,7 +4919,7 @@ async function serveClient(socket, conn, s) {
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), "simple");
       if (!j.forward) throw new ProtocolError(j.refusal ?? "start-up setting refused", "42501");
-      session.result(j.statement.id, { tag: "SET", durationMs: 0 });
+      session.ran(j.statement.id, { tag: "SET", durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
     let upstream;
@@ -5009,78 +5006,34 @@ var Link = class {
       this.client.pause();
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
-    const prepared = new Prepared();
+    const prepared = new NamedStatements();
     const dryRun = session.gateway.mode === "dry-run" ? new DryRun() : void 0;
-    let frontend;
     this.replies = new Replies(
       session,
       prepared,
-      s.masking ? {
-        ...s.masking,
-        hooks: {
-          toClient: (buf) => this.toClient(buf),
-          resumeServer: () => {
-            if (this.closed) return;
-            this.serverHeld = false;
-            this.guard(() => this.fromServer.resume());
-            if (!this.fromServer.held && !this.closed) this.server.resume();
-          },
-          setWhole: (type, mode) => {
-            this.serverWhole[type] = mode;
-          },
-          fatal: (message2) => this.fail("XX000", message2, "gateway error")
-        }
-      } : void 0,
-      dryRun ? {
-        run: dryRun,
-        resumeClient: () => frontend?.batchDone()
-      } : void 0
+      s.masking ? { ...s.masking, hooks: this.resultHooks() } : void 0,
+      // A dry-run batch ended: the client is read again.
+      dryRun ? { run: dryRun, resumeClient: () => this.commands.batchDone() } : void 0
     );
-    frontend = new Frontend(
+    this.commands = new Frontend(
       session,
       this.replies,
       prepared,
-      {
-        send: (buf) => this.toServer(buf),
-        hold: () => {
-          this.held = true;
-          this.fromClient.pause();
-          this.flow();
-        },
-        release: () => {
-          if (this.closed) return;
-          this.held = false;
-          this.guard(() => this.fromClient.resume());
-          this.flow();
-        },
-        fatal: (message2, code) => this.fail(code, message2, "protocol error"),
-        terminate: () => {
-          this.terminating = true;
-        }
-      },
+      this.commandHooks(),
       s.masking ? { ...s.masking.catalog ? { catalog: s.masking.catalog } : {}, pathChanged } : void 0,
       dryRun
     );
-    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end2) => relay.message(type, buf, start, end2),
+      message: (type, buf, start, end2) => this.commands.message(type, buf, start, end2),
       out: (buf) => this.toServer(buf),
       fail: (message2, code) => this.fail(code, message2, "protocol error")
     });
     this.fromServer = new Framer({
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end2) => {
-        if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
-        const d = this.replies.message(type, buf, start, end2);
-        if (d === STOP) {
-          this.serverHeld = true;
-          this.server.pause();
-        }
-        return d;
-      },
+      message: (type, buf, start, end2) => this.serverMessage(type, buf, start, end2),
       out: (buf) => this.toClient(buf),
       fail: (message2, code) => this.fail(code, `upstream sent ${message2}`, "upstream protocol error")
     });
@@ -5090,6 +5043,7 @@ var Link = class {
   session;
   onClose;
   replies;
+  commands;
   fromClient;
   fromServer;
   held = false;
@@ -5103,6 +5057,53 @@ var Link = class {
   closed = false;
   serverOut;
   clientOut;
+  /** How the client's commands reach the server, and hold or release the client stream. */
+  commandHooks() {
+    return {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.fromClient.pause();
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message2, code) => this.fail(code, message2, "protocol error"),
+      terminate: () => {
+        this.terminating = true;
+      }
+    };
+  }
+  /** How result masking writes to the client and holds the server stream for a catalog read. */
+  resultHooks() {
+    return {
+      toClient: (buf) => this.toClient(buf),
+      resumeServer: () => {
+        if (this.closed) return;
+        this.serverHeld = false;
+        this.guard(() => this.fromServer.resume());
+        if (!this.fromServer.held && !this.closed) this.server.resume();
+      },
+      setWhole: (type, mode) => {
+        this.serverWhole[type] = mode;
+      },
+      fatal: (message2) => this.fail("XX000", message2, "gateway error")
+    };
+  }
+  /** One server message, through the reply queue; a STOP holds the server stream. */
+  serverMessage(type, buf, start, end2) {
+    if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
+    const d = this.replies.message(type, buf, start, end2);
+    if (d === STOP) {
+      this.serverHeld = true;
+      this.server.pause();
+    }
+    return d;
+  }
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
   start(greeting, leftover) {
     const { client, server } = this;
@@ -5195,7 +5196,7 @@ var Link = class {
   }
 };
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 function listen(server, target) {
   return new Promise((resolve2, reject) => {
     server.once("error", reject);
@@ -5262,11 +5263,9 @@ async function startPostgresGateway(options) {
     await listen(local, unixSocket);
     servers.push(local);
   }
-  context.recorder.record(0, {
-    type: "gateway.start",
+  gatewayStarted(context, {
     dialect: "postgres",
     upstream: describeUpstream2(upstream),
-    mode: context.mode,
     version: options.version ?? "dev"
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
@@ -5288,8 +5287,7 @@ async function startPostgresGateway(options) {
         for (const s of sockets) s.destroy();
         await Promise.all(stopped);
         await new Promise((r) => setImmediate(r));
-        context.recorder.record(0, { type: "gateway.stop", reason });
-        context.recorder.flush();
+        gatewayStopped(context, reason);
       })();
       return closed;
     }
@@ -5298,6 +5296,9 @@ async function startPostgresGateway(options) {
 
 export {
   createGatewayContext,
+  openSession,
+  gatewayStarted,
+  gatewayStopped,
   parseUpstreamUrl,
   describeUpstream,
   parseUpstreamUrl2,
