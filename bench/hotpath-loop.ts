@@ -1,6 +1,6 @@
 // The Postgres gateway's JavaScript cost per round trip without sockets, databases or other
 // processes: pgbench -S's messages (simple Query, or Bind/Execute/Sync of a prepared statement)
-// and the server's replies to them are pushed through the same Framer → Frontend → Session →
+// and the server's replies to them are pushed through the same Framer → PostgresCommands → Session →
 // Replies → transcript path a connection uses, in a loop, and the process's CPU time per round
 // trip is read. On a shared machine this moves far less than a proxied pgbench run, so it is the
 // figure to compare before and after a hot-path change:
@@ -16,7 +16,7 @@ import {
   readyForQuery,
   T,
 } from '../src/gateway/postgres/codec.js';
-import { Frontend } from '../src/gateway/postgres/commands.js';
+import { PostgresCommands } from '../src/gateway/postgres/commands.js';
 import { Framer } from '../src/gateway/postgres/framer.js';
 import { NamedStatements } from '../src/gateway/postgres/prepared.js';
 import { Replies } from '../src/gateway/postgres/replies.js';
@@ -142,7 +142,7 @@ async function measure(
   const fail = (m: string) => {
     throw new Error(m);
   };
-  const frontend = new Frontend(
+  const frontend = new PostgresCommands(
     session,
     replies,
     prepared,

@@ -36,7 +36,7 @@ const PARAM_PREVIEW = 1024;
 /** What is known of a statement when masking is off or it does not run (never modified). */
 const NO_FACTS: StatementFacts = Object.freeze({});
 
-export interface FrontendHooks {
+export interface CommandHooks {
   /** Sends bytes to the server (used when a held statement is decided). */
   send(buf: Buffer): void;
   /** Stops reading the client (also the rest of the chunk being read): a statement waits. */
@@ -47,7 +47,7 @@ export interface FrontendHooks {
   terminate(): void;
 }
 
-export class Frontend {
+export class PostgresCommands {
   /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
   private discarding = false;
   /** The session may have changed its search path or role (see changesSessionPath). */
@@ -59,7 +59,7 @@ export class Frontend {
     private readonly session: EngineSession,
     private readonly replies: Replies,
     private readonly prepared: NamedStatements,
-    private readonly hooks: FrontendHooks,
+    private readonly hooks: CommandHooks,
     /**
      * Result masking: `facts` are recorded per statement; `catalog` when column rules exist;
      * `pathChanged` when start-up settings changed the search path or role.

@@ -8,7 +8,7 @@ import type { EngineSession, GatewayContext } from '../session-contract.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
-import { Frontend, type FrontendHooks } from './commands.js';
+import { type CommandHooks, PostgresCommands } from './commands.js';
 import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
 import { type Disposition, Framer, STOP } from './framer.js';
@@ -174,7 +174,7 @@ class Outbox {
 /** The established proxy: client and server streams, each framed, with flow control. */
 class Link {
   private readonly replies: Replies;
-  private readonly commands: Frontend;
+  private readonly commands: PostgresCommands;
   private readonly fromClient: Framer;
   private readonly fromServer: Framer;
   private held = false;
@@ -211,7 +211,7 @@ class Link {
       // A dry-run batch ended: the client is read again.
       dryRun ? { run: dryRun, resumeClient: () => this.commands.batchDone() } : undefined,
     );
-    this.commands = new Frontend(
+    this.commands = new PostgresCommands(
       session,
       this.replies,
       prepared,
@@ -236,7 +236,7 @@ class Link {
   }
 
   /** How the client's commands reach the server, and hold or release the client stream. */
-  private commandHooks(): FrontendHooks {
+  private commandHooks(): CommandHooks {
     return {
       send: (buf) => this.toServer(buf),
       hold: () => {

@@ -107,7 +107,7 @@ class Entry implements StatementFacts, ResultEntry {
   }
 }
 
-/** Dry run: the plan, and the Frontend, which waits for each batch to end before reading on. */
+/** Dry run: the plan, and the commands, which wait for each batch to end before reading on. */
 export interface DryRunReplies {
   run: DryRun;
   /** The batch's ReadyForQuery went out, or the server waits for COPY data: read the client again. */
@@ -123,7 +123,7 @@ export class Replies {
   unseenDdl = false;
   /**
    * What the server confirmed about the session's settings: written here, from ParameterStatus
-   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   * and ReadyForQuery only; the analyzer and the commands' decoder read it.
    */
   readonly state = new PostgresSessionState();
   /** Called once when every reply expected so far has arrived (see `whenIdle`). */
