@@ -16,10 +16,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-ZC5PEYRQ.js"),
-  proxy: () => import("./proxy-ROK23SQI.js"),
+  proxy: () => import("./proxy-3DUYDKJU.js"),
   replay: () => import("./replay-3RM26V2U.js"),
   broker: () => import("./broker-T6SMKZOA.js"),
-  demo: () => import("./demo-EUGFXYJD.js")
+  demo: () => import("./demo-WUGDWD5W.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

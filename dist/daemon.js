@@ -8,14 +8,14 @@ import {
 import "./chunk-ZXLTHBZ6.js";
 import {
   startMysqlGateway
-} from "./chunk-OWJPYPBJ.js";
+} from "./chunk-EC5SJF77.js";
 import {
   createGatewayContext,
   mysqlSide,
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-OH4THAGV.js";
+} from "./chunk-MCAXFZC5.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-3GFXSENN.js";
 import "./chunk-FXA6VCN3.js";

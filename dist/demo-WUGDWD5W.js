@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-OH4THAGV.js";
+} from "./chunk-MCAXFZC5.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

@@ -9,7 +9,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-OH4THAGV.js";
+} from "./chunk-MCAXFZC5.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,

@@ -3849,7 +3849,7 @@ var Replies = class {
   unseenDdl = false;
   /**
    * What the server confirmed about the session's settings: written here, from ParameterStatus
-   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   * and ReadyForQuery only; the analyzer and the commands' decoder read it.
    */
   state = new PostgresSessionState();
   /** Called once when every reply expected so far has arrived (see `whenIdle`). */
@@ -4110,7 +4110,7 @@ var REFUSED = "42501";
 var COPY = /^\s*copy\b/i;
 var PARAM_PREVIEW = 1024;
 var NO_FACTS = Object.freeze({});
-var Frontend = class {
+var PostgresCommands = class {
   constructor(session, replies, prepared, hooks, masking, dryRun) {
     this.session = session;
     this.replies = replies;
@@ -5015,7 +5015,7 @@ var Link = class {
       // A dry-run batch ended: the client is read again.
       dryRun ? { run: dryRun, resumeClient: () => this.commands.batchDone() } : void 0
     );
-    this.commands = new Frontend(
+    this.commands = new PostgresCommands(
       session,
       this.replies,
       prepared,

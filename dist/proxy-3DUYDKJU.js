@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-OWJPYPBJ.js";
+} from "./chunk-EC5SJF77.js";
 import {
   createGatewayContext,
   mysqlSide,
@@ -10,7 +10,7 @@ import {
   parseUpstreamUrl2,
   postgresSide,
   startPostgresGateway
-} from "./chunk-OH4THAGV.js";
+} from "./chunk-MCAXFZC5.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-3GFXSENN.js";
 import {
