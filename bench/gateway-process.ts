@@ -3,9 +3,9 @@
 // `node .cache/gateway-process.mjs '<GatewayProcessConfig JSON>'`; prints `ready <url>` on
 // stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
 import { createGatewayContext } from '../src/gateway/context.js';
-import { startMysqlGateway } from '../src/gateway/mysql/gateway.js';
+import { startMysqlGateway } from '../src/gateway/mysql/listener.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
-import { startPostgresGateway } from '../src/gateway/postgres/server.js';
+import { startPostgresGateway } from '../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';

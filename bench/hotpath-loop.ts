@@ -1,6 +1,6 @@
 // The Postgres gateway's JavaScript cost per round trip without sockets, databases or other
 // processes: pgbench -S's messages (simple Query, or Bind/Execute/Sync of a prepared statement)
-// and the server's replies to them are pushed through the same Framer → Frontend → Session →
+// and the server's replies to them are pushed through the same Framer → PostgresCommands → Session →
 // Replies → transcript path a connection uses, in a loop, and the process's CPU time per round
 // trip is read. On a shared machine this moves far less than a proxied pgbench run, so it is the
 // figure to compare before and after a hot-path change:
@@ -16,9 +16,10 @@ import {
   readyForQuery,
   T,
 } from '../src/gateway/postgres/codec.js';
+import { PostgresCommands } from '../src/gateway/postgres/commands.js';
 import { Framer } from '../src/gateway/postgres/framer.js';
-import { Frontend } from '../src/gateway/postgres/frontend.js';
-import { Prepared, Replies } from '../src/gateway/postgres/replies.js';
+import { NamedStatements } from '../src/gateway/postgres/prepared.js';
+import { Replies } from '../src/gateway/postgres/replies.js';
 import { Session } from '../src/gateway/session.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
@@ -118,7 +119,7 @@ async function measure(
     ? built
     : { ...built, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
   const session = new Session(context, { conn: 1, user: 'postgres', database: 'postgres', client: 'bench' });
-  const prepared = new Prepared();
+  const prepared = new NamedStatements();
   const serverWhole = new Uint8Array(256).fill(1);
   serverWhole[T.dataRow] = 0;
   serverWhole[T.copyData] = 0;
@@ -141,7 +142,7 @@ async function measure(
   const fail = (m: string) => {
     throw new Error(m);
   };
-  const frontend = new Frontend(
+  const frontend = new PostgresCommands(
     session,
     replies,
     prepared,

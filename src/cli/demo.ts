@@ -13,7 +13,7 @@ import { commandFor, requestHash } from '../approvals/commands.js';
 import { renderComment } from '../approvals/render.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, JobInfo } from '../approvals/types.js';
 import { createGatewayContext } from '../gateway/context.js';
-import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { startPostgresGateway } from '../gateway/postgres/listener.js';
 import { postgresSide } from '../gateway/side-connection.js';
 import { FileRecorder } from '../gateway/transcript-file.js';
 import { defaultPolicy } from '../policy/defaults.js';

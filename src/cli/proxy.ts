@@ -3,11 +3,11 @@
 import { TerminalChannel } from '../approvals/terminal.js';
 import { createGatewayContext } from '../gateway/context.js';
 import type { GatewayHandle } from '../gateway/handle.js';
-import { startMysqlGateway } from '../gateway/mysql/gateway.js';
-import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-url.js';
+import { startMysqlGateway } from '../gateway/mysql/listener.js';
+import { parseUpstreamUrl as parseMysqlUrl } from '../gateway/mysql/upstream-options.js';
 import { loadPolicy } from '../gateway/policy-file.js';
-import { parseUpstreamUrl } from '../gateway/postgres/options.js';
-import { startPostgresGateway } from '../gateway/postgres/server.js';
+import { startPostgresGateway } from '../gateway/postgres/listener.js';
+import { parseUpstreamUrl } from '../gateway/postgres/upstream-options.js';
 import { mysqlSide, openSideEarly, postgresSide } from '../gateway/side-connection.js';
 import { FileRecorder, privateTranscriptFile } from '../gateway/transcript-file.js';
 import { defaultPolicy } from '../policy/index.js';

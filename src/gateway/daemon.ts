@@ -11,9 +11,9 @@ import type { Policy } from '../policy/types.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
-import { startMysqlGateway } from './mysql/gateway.js';
+import { startMysqlGateway } from './mysql/listener.js';
 import { loadPolicy } from './policy-file.js';
-import { startPostgresGateway } from './postgres/server.js';
+import { startPostgresGateway } from './postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
 import { FileRecorder } from './transcript-file.js';
 

@@ -6,12 +6,13 @@ import type { ApprovalChannel, ApprovalOutcome, JobInfo } from '../approvals/typ
 import type { Mode, Verdict } from '../policy/types.js';
 import { finding } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
-import type { TranscriptEvent } from '../transcript/events.js';
+import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
 import type { Recorder } from '../transcript/recorder.js';
 import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
 import { type FiredCatalog, mayChangeCatalog } from './fired-catalog.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { type Reach, resolveReached } from './resolve.js';
+import type { EngineSession, Outcome, RowsSample } from './session-contract.js';
 import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
 
 export type Via = 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
@@ -153,7 +154,7 @@ function rulesOf(findings: Finding[]): string {
   return [...new Set(findings.map((f) => f.rule))].join(', ');
 }
 
-export class Session {
+export class Session implements EngineSession {
   private statements = 0;
   private ended = false;
   /** Approval waits in flight: ending the session aborts them, so their comments say so. */
@@ -695,10 +696,7 @@ export class Session {
   }
 
   /** Records how a forwarded (or refused) statement ended. */
-  result(
-    id: string,
-    result: { tag?: string; rows?: number; durationMs: number; error?: { code: string; message: string } },
-  ): void {
+  ran(id: string, result: Outcome): void {
     const { error } = result;
     // Microseconds are all a duration means here; a double's 16 digits only lengthen the line.
     const recorded: ResultEvent = {
@@ -709,6 +707,17 @@ export class Session {
     };
     if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
     this.record(recorded);
+  }
+
+  /** Records a result set's sample (already masked by the engine's result masking). */
+  rows(sample: RowsSample): void {
+    this.record({ type: 'rows', ...sample });
+  }
+
+  /** Records a statement a dry run answered without running it. */
+  skipped(id: string, message: string): void {
+    this.notice('note', SKIPPED_CODE, message);
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
   }
 
   private redactMessage(text: string): string {

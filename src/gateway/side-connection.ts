@@ -7,8 +7,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { GuardrailError } from '../errors/guardrail-error.js';
-import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-url.js';
-import { type UpstreamOptions, upstreamConfig } from './postgres/options.js';
+import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-options.js';
+import { type UpstreamOptions, upstreamConfig } from './postgres/upstream-options.js';
 
 type Mode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 

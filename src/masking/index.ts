@@ -30,6 +30,7 @@ export { REDACTED_VALUE } from './message.js';
 export type { MysqlColumn, MysqlColumnPlan, TableRef } from './mysql-plan.js';
 export { maskMysqlBinaryRow, maskMysqlTextRow } from './mysql-rows.js';
 export { maskedNames, mysqlMaskedUses } from './mysql-strict.js';
+export { type CopyFormat, copyFormat } from './pg-copy-format.js';
 export type {
   CatalogRelation,
   LineageCatalog,

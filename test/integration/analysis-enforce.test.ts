@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresFunctionCatalog } from '../../src/gateway/postgres/function-catalog.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import type { GatewayContext } from '../../src/gateway/session.js';
 import { decide, parsePolicy } from '../../src/policy/index.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../../src/sql/analyze.js';

@@ -5,7 +5,7 @@
 // lock taken, the table still there.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { postgresWithSide, type WithSide } from '../support/side-gateway.js';

@@ -4,8 +4,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { SKIPPED_TAG } from '../../src/transcript/events.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';

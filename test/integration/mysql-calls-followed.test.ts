@@ -3,7 +3,7 @@
 // the estimate (GET_LOCK outlives a READ ONLY transaction, so a taken lock would show), and the
 // statement is held because its row count is unknown. A WHERE of built-ins is still counted.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mysqlWithSide, type WithSide } from '../support/side-gateway.js';

@@ -1,7 +1,7 @@
 // Real command-line and Python clients through the MySQL gateway: the mariadb CLI (batch mode,
 // --force, errors, DELIMITER multi-statements) and PyMySQL give the same output as direct.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mariadbCli, mysqlContext, run, SYSTEM_PYTHON } from '../support/mysql-clients.js';

@@ -3,7 +3,7 @@
 // prepared, the mariadb CLI), and the database is unchanged afterwards. Benign inputs pass.
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { decide } from '../../src/policy/decide.js';
 import { defaultPolicy } from '../../src/policy/defaults.js';
 import { analyzeMysql } from '../../src/sql/mysql/analyze.js';

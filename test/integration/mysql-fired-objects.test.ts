@@ -3,7 +3,7 @@
 // bodies judged with the statement that fires them. Refusals are proved from the server's state
 // (the canary rows are all there); near misses run and their effect is visible.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mariadbCli } from '../support/mysql-clients.js';

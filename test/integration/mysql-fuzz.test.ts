@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mysqlContext, packet, rawMysqlLogin } from '../support/mysql-clients.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mariadb from 'mariadb';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { AnalysisContext } from '../../src/sql/types.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { mysqlSide } from '../../src/gateway/side-connection.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { parsePolicy } from '../../src/policy/index.js';

@@ -3,7 +3,7 @@
 // each execution, with that execution's values, and only an execution over the threshold is
 // refused. Executed with mysql2's execute(), i.e. COM_STMT_PREPARE / COM_STMT_EXECUTE.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mysqlWithSide } from '../support/side-gateway.js';

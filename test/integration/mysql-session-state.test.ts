@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import mariadb from 'mariadb';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResponseTracker } from '../../src/gateway/mysql/responses.js';
+import { ResponseTracker } from '../../src/gateway/mysql/replies.js';
 import { loadAnalyzers } from '../../src/sql/analyze.js';
 import { mariadbCli, packet, rawMysqlLogin } from '../support/mysql-clients.js';
 import { type Differential, startDifferential } from '../support/mysql-differential.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mariadbCli, mysqlContext, run, SYSTEM_PYTHON } from '../support/mysql-clients.js';

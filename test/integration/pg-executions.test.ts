@@ -11,7 +11,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalChannel, ApprovalRequest } from '../../src/approvals/types.js';
-import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';

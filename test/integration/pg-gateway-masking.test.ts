@@ -10,7 +10,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';

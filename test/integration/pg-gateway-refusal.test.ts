@@ -8,7 +8,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest } from '../../src/approvals/types.js';
-import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { STRICT_POLICY, testContext } from '../support/gateway-context.js';

@@ -10,7 +10,7 @@ import {
   type PostgresGateway,
   type PostgresGatewayOptions,
   startPostgresGateway,
-} from '../../src/gateway/postgres/server.js';
+} from '../../src/gateway/postgres/listener.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
 import { testContext } from '../support/gateway-context.js';

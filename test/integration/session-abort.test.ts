@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApprovalChannel } from '../../src/approvals/types.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { testContext } from '../support/gateway-context.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';

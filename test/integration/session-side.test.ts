@@ -3,7 +3,7 @@
 // an impact estimate that turns a mass change into a review.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { postgresWithSide } from '../support/side-gateway.js';

@@ -4,8 +4,8 @@
 import type { ApprovalChannel, JobInfo } from '../../src/approvals/types.js';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import type { GatewayHandle } from '../../src/gateway/handle.js';
-import { startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { startMysqlGateway } from '../../src/gateway/mysql/listener.js';
+import { startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../../src/gateway/side-connection.js';
 import type { Mode, Policy } from '../../src/policy/types.js';
 import type { Recorder } from '../../src/transcript/recorder.js';

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import iconv from 'iconv-lite';
 import mysql from 'mysql2/promise';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import type { GatewayContext } from '../../src/gateway/session.js';
 import { decide, defaultPolicy } from '../../src/policy/index.js';
 import { analyze } from '../../src/sql/analyze.js';

@@ -9,7 +9,7 @@
 // byte for byte after decoding, and the canary tables must still exist. Used by
 // test/integration/pg-fuzz-oracle.test.ts (fixed seed) and bench/fuzz-postgres.ts (soak).
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';

@@ -1,8 +1,8 @@
 // A gateway with a side connection (function catalog, impact estimates) in front of a throwaway
 // server, under the default policy and with no approval channel: what needs review is refused.
 import { createGatewayContext } from '../../src/gateway/context.js';
-import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/gateway.js';
-import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/server.js';
+import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
+import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { type MysqlSide, mysqlSide, type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';

@@ -163,6 +163,22 @@ function violation(i: Import): string | undefined {
   return undefined;
 }
 
+/**
+ * The engines (gateway/postgres, gateway/mysql) talk to one thing besides the wire, their
+ * session, through its contract (gateway/session-contract.ts, gateway/lifecycle.ts): the
+ * transcript, the policy, impact estimates and approvals sit behind it, as does the Session
+ * class itself.
+ */
+const ENGINE = /^gateway\/(postgres|mysql)\//;
+const BEHIND_SESSION = /^(transcript|policy|impact|approvals)\/|^gateway\/session\.ts$/;
+
+/** What an engine file imports past its session, or undefined. */
+function pastSession(i: Import): string | undefined {
+  if (!ENGINE.test(i.file) || !i.specifier.startsWith('.')) return undefined;
+  const target = relative(SRC, resolve(SRC, dirname(i.file), i.specifier)).replace(/\.js$/, '.ts');
+  return BEHIND_SESSION.test(target) ? `${i.file} imports ${target}` : undefined;
+}
+
 describe('import rules (docs/architecture.md)', () => {
   it('reads every source file and finds its imports', () => {
     expect(FILES.length).toBeGreaterThan(100);
@@ -189,6 +205,26 @@ describe('import rules (docs/architecture.md)', () => {
   it('reaches libpg-query through one module, sql/postgres/parser.ts', () => {
     const importers = IMPORTS.filter((i) => i.specifier === 'libpg-query' && !i.typeOnly).map((i) => i.file);
     expect([...new Set(importers)]).toEqual(['sql/postgres/parser.ts']);
+  });
+
+  it('engines reach the transcript, policy, impact and approvals only through the session contract', () => {
+    expect(IMPORTS.some((i) => ENGINE.test(i.file) && i.specifier === '../session-contract.js')).toBe(true);
+    expect(IMPORTS.map(pastSession).filter((v) => v !== undefined)).toEqual([]);
+  });
+
+  it('tells an engine import past the session from one through its contract', () => {
+    const engine = (specifier: string): Import => ({ file: 'gateway/mysql/x.ts', specifier, typeOnly: true });
+    expect(pastSession(engine('../../transcript/events.js'))).toBe(
+      'gateway/mysql/x.ts imports transcript/events.ts',
+    );
+    expect(pastSession(engine('../../policy/types.js'))).toBe('gateway/mysql/x.ts imports policy/types.ts');
+    expect(pastSession(engine('../session.js'))).toBe('gateway/mysql/x.ts imports gateway/session.ts');
+    expect(pastSession(engine('../session-contract.js'))).toBeUndefined();
+    expect(pastSession(engine('../../masking/index.js'))).toBeUndefined();
+    // The session itself and the contract may import what sits behind them.
+    expect(
+      pastSession({ file: 'gateway/session.ts', specifier: '../transcript/events.js', typeOnly: true }),
+    ).toBe(undefined);
   });
 
   it('tells a forbidden import from an allowed one', () => {

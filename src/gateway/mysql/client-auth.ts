@@ -4,7 +4,6 @@
 import { constants as cryptoConstants, type KeyObject, privateDecrypt, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { type SecureContext, TLSSocket } from 'node:tls';
-import type { PacketChannel } from './channel.js';
 import { ProtocolError } from './codec.js';
 import { type CACHING_SHA2, Cap, NATIVE } from './constants.js';
 import {
@@ -15,6 +14,7 @@ import {
   isSslRequest,
   parseHandshakeResponse,
 } from './handshake.js';
+import type { PacketChannel } from './handshake-io.js';
 import { nativeToken, newScramble, sha2Token, unxorPassword } from './scramble.js';
 
 export type ClientAuthPlugin = typeof NATIVE | typeof CACHING_SHA2;

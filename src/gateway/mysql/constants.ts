@@ -89,3 +89,13 @@ export const MAX_PAYLOAD = 0xffffff;
 export const NATIVE = 'mysql_native_password';
 export const CACHING_SHA2 = 'caching_sha2_password';
 export const ED25519 = 'client_ed25519';
+
+/** Error numbers the gateway answers with itself. */
+export const ER_TABLEACCESS_DENIED = 1142;
+export const ER_UNKNOWN_COM = 1047;
+export const ER_NOT_SUPPORTED = 1235;
+export const ER_UNKNOWN_STMT = 1243;
+export const ER_MALFORMED = 1835;
+export const ER_NET_PACKET_TOO_LARGE = 1153;
+export const ER_NET_PACKETS_OUT_OF_ORDER = 1156;
+export const CR_SERVER_LOST = 2013;

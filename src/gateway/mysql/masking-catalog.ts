@@ -11,9 +11,7 @@
 // input, a definition the catalog withholds, a failed lookup) makes the sources "opaque": then
 // only columns that come straight from a known base table are cleared.
 import type { TableRef } from '../../masking/index.js';
-import { RESERVED } from '../../sql/mysql/keywords.js';
-import { type Token, tokenize } from '../../sql/mysql/lexer.js';
-import { ALL_LEX_MODES, isUnknownMode, lexFlags } from '../../sql/mysql/sql-mode.js';
+import { keyOf, type Scan, scanText } from '../../sql/mysql/name-scan.js';
 import type { MysqlSide } from '../side-connection.js';
 
 export interface StatementSources {
@@ -41,12 +39,6 @@ export interface StatementTaint {
   maskAll: boolean;
 }
 
-/** Names a statement (and the definitions it reaches) may use, plus what the scan could not follow. */
-interface Scan {
-  names: Map<string, { schema: string; name: string }>;
-  opaque?: string;
-}
-
 type CatalogObject =
   | { kind: 'table'; schema: string; name: string; columns: string[] }
   | {
@@ -63,54 +55,6 @@ const MAX_NAMES = 2_000;
 const MAX_CACHE = 20_000;
 /** Lookups per statement: each round follows one more level of views and routines. */
 const MAX_ROUNDS = 16;
-
-const keyOf = (schema: string, name: string) => `${schema.toLowerCase()}\u0000${name.toLowerCase()}`;
-
-function isName(t: Token | undefined): t is Token {
-  return t !== undefined && (t.kind === 'qident' || (t.kind === 'word' && !RESERVED.has(t.upper)));
-}
-
-const isDot = (t: Token | undefined) => t?.kind === 'punct' && t.text === '.';
-
-function lex(text: string, sqlMode: string): Token[][] | undefined {
-  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
-  const lexings: Token[][] = [];
-  for (const m of modes) {
-    try {
-      lexings.push(tokenize(text, lexFlags(m)));
-    } catch {
-      // Another reading of an unknown mode may still succeed; none succeeding is opaque.
-    }
-  }
-  return lexings.length > 0 ? lexings : undefined;
-}
-
-/** Adds the candidate names of `text` (unqualified names resolve in `schema`) to `scan`. */
-function scanText(text: string, schema: string, sqlMode: string, scan: Scan): void {
-  const lexings = lex(text, sqlMode);
-  if (!lexings) {
-    scan.opaque ??= 'the statement could not be scanned';
-    return;
-  }
-  const add = (s: string, name: string) => {
-    if (s && name) scan.names.set(keyOf(s, name), { schema: s, name });
-  };
-  for (const tokens of lexings) {
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      // A user variable may hold a value read earlier (SELECT email INTO @e): no origin to trace.
-      if (t.kind === 'var') scan.opaque ??= 'it reads user variables';
-      if (t.kind === 'word') {
-        const start = i === 0 || (tokens[i - 1]?.kind === 'punct' && tokens[i - 1]?.text === ';');
-        if (t.upper === 'EXECUTE') scan.opaque ??= 'it runs dynamic SQL (EXECUTE)';
-        if (t.upper === 'USE' && start) scan.opaque ??= 'it changes the schema (USE) before reading';
-      }
-      if (!isName(t) || isDot(tokens[i - 1])) continue;
-      add(schema, t.value);
-      if (isDot(tokens[i + 1]) && isName(tokens[i + 2])) add(t.value, tokens[i + 2]!.value);
-    }
-  }
-}
 
 export class MysqlMaskingCatalog {
   /** By lower-cased `schema\0name`: what the catalog holds under that name (empty: nothing). */

@@ -11,11 +11,11 @@ import {
   maskMysqlTextRow,
   mysqlTextLike,
 } from '../../masking/index.js';
-import type { TranscriptEvent } from '../../transcript/events.js';
+import type { RowsSample } from '../session-contract.js';
 import { errPayload, frame, parseErr, Reader, Route } from './codec.js';
 import { MAX_PAYLOAD } from './constants.js';
 import type { StatementSources } from './masking-catalog.js';
-import type { ResponseTracker } from './responses.js';
+import type { ResponseTracker } from './replies.js';
 import { type ColumnDef, parseColumnDef, sampleBinaryRow, sampleTextRow } from './result-rows.js';
 
 /** Rows per result set recorded in the transcript, and the longest value recorded. */
@@ -161,7 +161,8 @@ export interface ResultMaskerOptions {
   sources?: StatementSources;
   /** The statement the rows belong to; without it nothing is recorded. */
   statementId?: string;
-  record(event: TranscriptEvent): void;
+  /** Records the sample of a result set that ended. */
+  rows(sample: RowsSample): void;
   /** Emits gateway-made bytes in stream order (the scanner's inject). */
   inject(bytes: Buffer): void;
   /** COM_STMT_FETCH: the plan of the result set whose cursor is read. */
@@ -334,8 +335,7 @@ export class ResultMasker {
     const set = this.set;
     this.set = undefined;
     if (!set?.plan || !this.o.statementId) return;
-    this.o.record({
-      type: 'rows',
+    this.o.rows({
       id: this.o.statementId,
       columns: set.plan.cols.map((c) => c.name),
       sample: set.sample,

@@ -3,7 +3,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { mariadbCapabilities } from './capabilities.js';
-import { PacketChannel } from './channel.js';
 import { ProtocolError, parseErr, parseOk } from './codec.js';
 import { CACHING_SHA2, Cap, ED25519, NATIVE } from './constants.js';
 import { ed25519Sign } from './ed25519.js';
@@ -15,8 +14,9 @@ import {
   parseGreeting,
   sslRequestPayload,
 } from './handshake.js';
+import { PacketChannel } from './handshake-io.js';
 import { nativeToken, rsaEncryptPassword, sha2Token } from './scramble.js';
-import type { UpstreamConfig } from './upstream-url.js';
+import type { UpstreamConfig } from './upstream-options.js';
 
 /** An error the server sent (ERR packet): passed on to the client as it is. */
 export class UpstreamError extends Error {

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { authRequest, readCString, T } from './codec.js';
-import { type MessageReader, ProtocolError } from './reader.js';
+import { type MessageReader, ProtocolError } from './handshake-io.js';
 import { MECHANISM } from './scram.js';
 import { ScramServer, type ScramVerifier } from './scram-server.js';
 

@@ -3,22 +3,25 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Masking } from '../../masking/index.js';
-import { type GatewayContext, Session } from '../session.js';
+import { openSession } from '../lifecycle.js';
+import type { EngineSession, GatewayContext } from '../session-contract.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
 import { backendKeyData, errorResponse, T, terminateMessage } from './codec.js';
+import { type CommandHooks, PostgresCommands } from './commands.js';
 import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
-import { Framer, STOP } from './framer.js';
-import { Frontend } from './frontend.js';
+import { type Disposition, Framer, STOP } from './framer.js';
 import { FunctionOids } from './function-oids.js';
+import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 import { changesSessionPath, type MaskingCatalog, type Queryable } from './masking-catalog.js';
-import type { UpstreamConfig } from './options.js';
-import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
-import { Prepared, Replies } from './replies.js';
+import { NamedStatements } from './prepared.js';
+import { Replies } from './replies.js';
+import type { ResultHooks } from './result-masking.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
 import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
+import type { UpstreamConfig } from './upstream-options.js';
 
 export interface ConnectionSettings {
   context: GatewayContext;
@@ -58,7 +61,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     fatal(peer.socket, '08006', 'start-up and authentication took too long');
     peer.socket.destroy();
   }, s.startupTimeoutMs);
-  let session: Session | undefined;
+  let session: EngineSession | undefined;
   try {
     const startup = await readStartup(peer, s.tls, s.maxMessageBytes);
     const { socket: client, reader } = peer;
@@ -77,7 +80,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
     if (database !== s.upstream.database)
       throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, '3D000');
-    session = new Session(s.context, {
+    session = openSession(s.context, {
       conn,
       user,
       database,
@@ -89,7 +92,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), 'simple');
       if (!j.forward) throw new ProtocolError(j.refusal ?? 'start-up setting refused', '42501');
-      session.result(j.statement.id, { tag: 'SET', durationMs: 0 });
+      session.ran(j.statement.id, { tag: 'SET', durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
     let upstream: Awaited<ReturnType<typeof connectUpstream>>;
@@ -174,6 +177,7 @@ class Outbox {
 /** The established proxy: client and server streams, each framed, with flow control. */
 class Link {
   private readonly replies: Replies;
+  private readonly commands: PostgresCommands;
   private readonly fromClient: Framer;
   private readonly fromServer: Framer;
   private held = false;
@@ -191,7 +195,7 @@ class Link {
   constructor(
     private readonly client: Socket,
     private readonly server: Socket,
-    private readonly session: Session,
+    private readonly session: EngineSession,
     s: ConnectionSettings,
     pathChanged: boolean,
     private readonly onClose: () => void,
@@ -201,90 +205,92 @@ class Link {
       this.client.pause();
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
-    const prepared = new Prepared();
+    const prepared = new NamedStatements();
     const { sequences } = session.gateway;
     const dryRun =
       session.gateway.mode === 'dry-run'
         ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext)))
         : undefined;
-    let frontend: Frontend | undefined;
     this.replies = new Replies(
       session,
       prepared,
-      s.masking
-        ? {
-            ...s.masking,
-            hooks: {
-              toClient: (buf) => this.toClient(buf),
-              resumeServer: () => {
-                if (this.closed) return;
-                this.serverHeld = false;
-                this.guard(() => this.fromServer.resume());
-                if (!this.fromServer.held && !this.closed) this.server.resume();
-              },
-              setWhole: (type, mode) => {
-                this.serverWhole[type] = mode;
-              },
-              fatal: (message) => this.fail('XX000', message, 'gateway error'),
-            },
-          }
-        : undefined,
-      dryRun
-        ? {
-            run: dryRun,
-            resumeClient: () => frontend?.batchDone(),
-          }
-        : undefined,
+      s.masking ? { ...s.masking, hooks: this.resultHooks() } : undefined,
+      // A dry-run batch ended: the client is read again.
+      dryRun ? { run: dryRun, resumeClient: () => this.commands.batchDone() } : undefined,
     );
-    frontend = new Frontend(
+    this.commands = new PostgresCommands(
       session,
       this.replies,
       prepared,
-      {
-        send: (buf) => this.toServer(buf),
-        hold: () => {
-          this.held = true;
-          this.fromClient.pause();
-          this.flow();
-        },
-        release: () => {
-          if (this.closed) return;
-          this.held = false;
-          this.guard(() => this.fromClient.resume());
-          this.flow();
-        },
-        fatal: (message, code) => this.fail(code, message, 'protocol error'),
-        terminate: () => {
-          this.terminating = true;
-        },
-      },
+      this.commandHooks(),
       s.masking ? { ...(s.masking.catalog ? { catalog: s.masking.catalog } : {}), pathChanged } : undefined,
       dryRun,
       s.catalog ? new FunctionOids(s.catalog) : undefined,
     );
-    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end) => relay.message(type, buf, start, end),
+      message: (type, buf, start, end) => this.commands.message(type, buf, start, end),
       out: (buf) => this.toServer(buf),
       fail: (message, code) => this.fail(code, message, 'protocol error'),
     });
     this.fromServer = new Framer({
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end) => {
-        if (type === T.error) this.serverEnded = endsSession(buf, start, end);
-        const d = this.replies.message(type, buf, start, end);
-        if (d === STOP) {
-          this.serverHeld = true;
-          this.server.pause();
-        }
-        return d;
-      },
+      message: (type, buf, start, end) => this.serverMessage(type, buf, start, end),
       out: (buf) => this.toClient(buf),
       fail: (message, code) => this.fail(code, `upstream sent ${message}`, 'upstream protocol error'),
     });
+  }
+
+  /** How the client's commands reach the server, and hold or release the client stream. */
+  private commandHooks(): CommandHooks {
+    return {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.fromClient.pause();
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message, code) => this.fail(code, message, 'protocol error'),
+      terminate: () => {
+        this.terminating = true;
+      },
+    };
+  }
+
+  /** How result masking writes to the client and holds the server stream for a catalog read. */
+  private resultHooks(): ResultHooks {
+    return {
+      toClient: (buf) => this.toClient(buf),
+      resumeServer: () => {
+        if (this.closed) return;
+        this.serverHeld = false;
+        this.guard(() => this.fromServer.resume());
+        if (!this.fromServer.held && !this.closed) this.server.resume();
+      },
+      setWhole: (type, mode) => {
+        this.serverWhole[type] = mode;
+      },
+      fatal: (message) => this.fail('XX000', message, 'gateway error'),
+    };
+  }
+
+  /** One server message, through the reply queue; a STOP holds the server stream. */
+  private serverMessage(type: number, buf: Buffer, start: number, end: number): Disposition {
+    if (type === T.error) this.serverEnded = endsSession(buf, start, end);
+    const d = this.replies.message(type, buf, start, end);
+    if (d === STOP) {
+      this.serverHeld = true;
+      this.server.pause();
+    }
+    return d;
   }
 
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */

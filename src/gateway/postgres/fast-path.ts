@@ -8,10 +8,10 @@
 // SQL text handed to a function), so the call is judged as precisely as its SQL twin. bytea and
 // binary values of other types are data: they stay placeholders, recorded by their length only.
 import { highBytes } from '../../sql/postgres/encoding.js';
-import type { Judgement, Session } from '../session.js';
+import type { EngineSession, Judgement } from '../session-contract.js';
 import { errorResponse, FAILING_SQL, type FunctionCall, queryMessage, readFunctionCall } from './codec.js';
+import type { CommandHooks } from './commands.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
-import type { FrontendHooks } from './frontend.js';
 import type { FunctionIdentity, FunctionOids } from './function-oids.js';
 import { createsLargeObject } from './large-objects.js';
 import { FUNCTION, QUERY, type Replies, type StatementFacts } from './replies.js';
@@ -30,7 +30,7 @@ const INTEGERS: ReadonlySet<number> = new Set([INT8, INT2, INT4, OID]);
 const KINDS: Record<string, string> = { p: 'procedure', a: 'aggregate', w: 'window function' };
 
 export interface FastPathHooks {
-  /** Judges the equivalent SELECT, holding the client while that takes (the Frontend's judge). */
+  /** Judges the equivalent SELECT, holding the client while that takes (the commands' judge). */
   judge(
     text: string,
     params: unknown[] | undefined,
@@ -41,7 +41,7 @@ export interface FastPathHooks {
   ): Disposition;
   /** The ErrorResponse a refused statement gets (recorded as its result). */
   refusal(j: Judgement): Buffer;
-  /** Holds the client (counted with the Frontend's other holds), and reads it again. */
+  /** Holds the client (counted with the commands' other holds), and reads it again. */
   hold(): void;
   release(): void;
 }
@@ -54,11 +54,11 @@ interface Equivalent {
 
 export class FastPath {
   constructor(
-    private readonly session: Session,
+    private readonly session: EngineSession,
     private readonly replies: Replies,
     /** Absent when the gateway has no side connection: no call can be resolved, so none runs. */
     private readonly oids: FunctionOids | undefined,
-    private readonly link: Pick<FrontendHooks, 'send' | 'fatal'>,
+    private readonly link: Pick<CommandHooks, 'send' | 'fatal'>,
     private readonly hooks: FastPathHooks,
   ) {}
 
@@ -111,7 +111,7 @@ export class FastPath {
   /** A call refused before it could be judged: the client gets an error, the server runs nothing. */
   private refuse(message: string): Disposition {
     this.session.notice('ERROR', REFUSED, message);
-    this.replies.expect(QUERY, undefined, errorResponse(REFUSED, `guardrail: ${message}`));
+    this.replies.expect(QUERY, { refusal: errorResponse(REFUSED, `guardrail: ${message}`) });
     return queryMessage(FAILING_SQL);
   }
 
@@ -140,16 +140,16 @@ export class FastPath {
           refusal: `guardrail: ${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`,
         };
       if (!j.forward) {
-        this.replies.expect(QUERY, j.statement.id, this.hooks.refusal(j));
+        this.replies.expect(QUERY, { stmt: j.statement.id, refusal: this.hooks.refusal(j) });
         return queryMessage(FAILING_SQL);
       }
       const creates = createsLargeObject(f.schema, f.name);
-      this.replies.expect(
-        FUNCTION,
-        j.statement.id,
-        undefined,
-        creates ? { ...facts, createsLargeObject: call.resultFormat === 1 ? 'binary' : 'text' } : facts,
-      );
+      this.replies.expect(FUNCTION, {
+        stmt: j.statement.id,
+        facts: creates
+          ? { ...facts, createsLargeObject: call.resultFormat === 1 ? 'binary' : 'text' }
+          : facts,
+      });
       return FORWARD;
     });
   }

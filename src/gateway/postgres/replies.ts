@@ -4,8 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { StatementLineage } from '../../masking/index.js';
 import { PostgresSessionState } from '../../sql/postgres/state.js';
-import { SKIPPED_CODE, SKIPPED_TAG } from '../../transcript/events.js';
-import type { Judgement, Session } from '../session.js';
+import { type EngineSession, type Outcome, SKIPPED_CODE, SKIPPED_TAG } from '../session-contract.js';
 import {
   commandComplete,
   noticeResponse,
@@ -20,6 +19,7 @@ import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
 import { OwnLargeObjects, onlyColumn, sqlCreatesLargeObject } from './large-objects.js';
 import type { MaskingCatalog } from './masking-catalog.js';
+import type { NamedStatements, PreparedStatement } from './prepared.js';
 import {
   type Portal,
   type ResultEntry,
@@ -57,15 +57,21 @@ export interface StatementFacts {
   createsLargeObject?: 'text' | 'binary';
 }
 
-export interface PreparedStatement extends StatementFacts {
-  id: string;
-  /** Its RowDescription, from a Describe of the statement. */
-  described?: ResultFields;
-  /** How its Parse was judged: each execution (Bind) goes on from there. */
-  judgement?: Judgement;
-  /** The parameter types its Parse declared (0: left to the server). */
-  paramTypes?: readonly number[] | undefined;
+/** What the reply to one client message completes, and what it needs to be relayed. */
+export interface ExpectedReply {
+  /** Session statement id whose result the reply completes. */
+  stmt?: string | undefined;
+  /** A refused statement: the ErrorResponse the client gets instead of the server's. */
+  refusal?: Buffer | undefined;
+  /** Facts of the statement it runs (an EXECUTE's are its prepared statement's). */
+  facts?: StatementFacts | undefined;
+  /** The portal an EXECUTE runs. */
+  portal?: Portal | undefined;
+  /** What a DESCRIBE describes. */
+  describes?: PreparedStatement | Portal | undefined;
 }
+
+const NOTHING: ExpectedReply = {};
 
 /**
  * One expected reply. A class with every field set in the constructor, so all entries share one
@@ -95,11 +101,7 @@ class Entry implements StatementFacts, ResultEntry {
 
   constructor(
     readonly kind: ReplyKind,
-    stmt: string | undefined,
-    refusal: Buffer | undefined,
-    facts: StatementFacts | undefined,
-    portal: Portal | undefined,
-    describes: PreparedStatement | Portal | undefined,
+    { stmt, refusal, facts, portal, describes }: ExpectedReply,
   ) {
     this.stmt = stmt;
     this.refusal = refusal;
@@ -115,31 +117,11 @@ class Entry implements StatementFacts, ResultEntry {
   }
 }
 
-/** Dry run: the plan, and the Frontend, which waits for each batch to end before reading on. */
+/** Dry run: the plan, and the commands, which wait for each batch to end before reading on. */
 export interface DryRunReplies {
   run: DryRun;
   /** The batch's ReadyForQuery went out, or the server waits for COPY data: read the client again. */
   resumeClient(): void;
-}
-
-/** A portal of a statement prepared in this session. */
-export interface PreparedPortal extends Portal {
-  statement: PreparedStatement | undefined;
-  /** The execution (Session.execute) the Bind recorded: its result is this portal's. */
-  execution?: string;
-}
-
-/** Named statements and portals, to know which statement an Execute runs. */
-export class Prepared {
-  readonly statements = new Map<string, PreparedStatement>();
-  readonly portals = new Map<string, PreparedPortal>();
-  /** Names created by SQL PREPARE statements (see notePrepares). */
-  readonly bySql = new Set<string>();
-
-  clear(): void {
-    this.statements.clear();
-    this.portals.clear();
-  }
 }
 
 export class Replies {
@@ -151,7 +133,7 @@ export class Replies {
   unseenDdl = false;
   /**
    * What the server confirmed about the session's settings: written here, from ParameterStatus
-   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   * and ReadyForQuery only; the analyzer and the commands' decoder read it.
    */
   readonly state = new PostgresSessionState();
   /** Called once when every reply expected so far has arrived (see `whenIdle`). */
@@ -163,8 +145,8 @@ export class Replies {
   private readonly largeObjects: OwnLargeObjects;
 
   constructor(
-    private readonly session: Session,
-    private readonly prepared: Prepared,
+    private readonly session: EngineSession,
+    private readonly prepared: NamedStatements,
     masking?: ResultMasking,
     private readonly dry?: DryRunReplies,
   ) {
@@ -204,20 +186,10 @@ export class Replies {
     return this.queue.length - this.head;
   }
 
-  /**
-   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
-   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
-   */
-  expect(
-    kind: ReplyKind,
-    stmt?: string,
-    refusal?: Buffer,
-    facts?: StatementFacts,
-    portal?: Portal,
-    describes?: PreparedStatement | Portal,
-  ): void {
-    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
-    if (facts?.changesCatalog) this.unseenDdl = true;
+  /** Queues the reply to one client message. */
+  expect(kind: ReplyKind, reply: ExpectedReply = NOTHING): void {
+    this.queue.push(new Entry(kind, reply));
+    if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
 
   private peek(): Entry | undefined {
@@ -239,13 +211,13 @@ export class Replies {
     if (e.refusal) return;
     if (e.changesCatalog) this.catalog?.invalidate();
     if (!e.stmt) return;
-    const result: Parameters<Session['result']>[1] = {
+    const result: Outcome = {
       durationMs: performance.now() - e.started,
     };
     if (e.tag !== undefined) result.tag = e.tag;
     if (e.rows !== undefined) result.rows = e.rows;
     if (e.error) result.error = e.error;
-    this.session.result(e.stmt, result);
+    this.session.ran(e.stmt, result);
   }
 
   /** Handles one server message; returns what to send the client. */

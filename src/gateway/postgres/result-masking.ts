@@ -3,6 +3,8 @@
 // rows for the transcript, and — when masking is on the wire — its rows rewritten. A result that
 // cannot be masked is withheld: the client gets an error for it, never its bytes.
 import {
+  type CopyFormat,
+  copyFormat,
   type Masking,
   MaskingError,
   type MaskPlan,
@@ -11,14 +13,12 @@ import {
   maskDataRow,
   type StatementLineage,
 } from '../../masking/index.js';
-import type { Session } from '../session.js';
+import type { EngineSession } from '../session-contract.js';
 import { errorResponse, noticeResponse, readErrorFields, T } from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
-  type CopyFormat,
   copyData,
-  copyFormat,
   cutSample,
   type ResultFields,
   readRowDescription,
@@ -101,7 +101,7 @@ export class ResultMasker {
   private readonly unmasked: MaskPlan[] = [];
 
   constructor(
-    private readonly session: Session,
+    private readonly session: EngineSession,
     private readonly m: ResultMasking,
   ) {
     this.rowMode = m.catalog && m.masking.config.onWire ? MUST_WHOLE : PREFER_WHOLE;
@@ -359,8 +359,7 @@ export class ResultMasker {
     this.current = undefined;
     this.rowsArrive(this.rowMode);
     if (!r.withheld && e?.stmt && !e.refusal) {
-      this.session.gateway.recorder.record(this.session.info.conn, {
-        type: 'rows',
+      this.session.rows({
         id: e.stmt,
         columns: r.copy ? ['COPY row'] : r.names,
         sample: r.sample,

@@ -1,15 +1,7 @@
-// Decoding what result masking needs from server messages: RowDescription fields, the COPY
-// format of a CopyOutResponse and of the COPY statement, DataRow values for the transcript's
-// sample, and ErrorResponse/NoticeResponse fields rewritten with their values redacted.
-import {
-  type CopyCsvFormat,
-  type CopyTextFormat,
-  type Masking,
-  MaskingError,
-  type PgField,
-  pgTextLike,
-} from '../../masking/index.js';
-import { parseSync } from '../../masking/pg-wasm.js';
+// Decoding what result masking needs from server messages: RowDescription fields, DataRow
+// values for the transcript's sample, and ErrorResponse/NoticeResponse fields rewritten with
+// their values redacted. (The COPY statement's format is read by masking/pg-copy-format.ts.)
+import { type Masking, MaskingError, type PgField, pgTextLike } from '../../masking/index.js';
 import { message, readCString, T } from './codec.js';
 
 export interface ResultFields {
@@ -63,41 +55,6 @@ export function bindResultFormats(buf: Buffer, pos: number): number[] {
 
 export function formatOf(formats: readonly number[], i: number): number {
   return formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0);
-}
-
-export type CopyFormat =
-  | { kind: 'text'; text: CopyTextFormat; header: boolean }
-  | { kind: 'csv'; csv: CopyCsvFormat; header: boolean }
-  | { kind: 'binary' };
-
-/** The format options of a COPY … TO STDOUT statement, from its parse tree. */
-export function copyFormat(sql: string): CopyFormat {
-  const stmts = (parseSync(sql).stmts ?? []) as { stmt?: Record<string, unknown> }[];
-  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean) as
-    | {
-        options?: {
-          DefElem: { defname: string; arg?: Record<string, { sval?: string; boolval?: unknown }> };
-        }[];
-      }
-    | undefined;
-  if (!copy) throw new MaskingError('the COPY statement could not be read');
-  const opts: Record<string, string | true> = {};
-  for (const { DefElem: d } of copy.options ?? []) {
-    const arg = d.arg ? Object.values(d.arg)[0] : undefined;
-    opts[d.defname] = arg?.sval ?? (arg && 'boolval' in arg ? String(arg.boolval === true) : true);
-  }
-  const format = typeof opts.format === 'string' ? opts.format.toLowerCase() : 'text';
-  const header = opts.header !== undefined && opts.header !== 'false' && opts.header !== 'off';
-  if (format === 'binary') return { kind: 'binary' };
-  const str = (k: string) => (typeof opts[k] === 'string' ? { [k]: opts[k] as string } : {});
-  if (format === 'csv')
-    return {
-      kind: 'csv',
-      header,
-      csv: { ...str('delimiter'), ...str('quote'), ...str('escape'), ...str('null') },
-    };
-  if (format === 'text') return { kind: 'text', header, text: { ...str('delimiter'), ...str('null') } };
-  throw new MaskingError(`COPY format ${format} is not understood`);
 }
 
 const SAMPLE_CHARS = 256;

@@ -10,7 +10,7 @@ import {
   readCString,
   SSL_REQUEST,
 } from './codec.js';
-import { MessageReader, ProtocolError, StartupRefused } from './reader.js';
+import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 
 export type Startup =
   | { kind: 'cancel'; pid: number; secret: number }

@@ -13,10 +13,10 @@ import {
   startupMessage,
   T,
 } from './codec.js';
-import type { UpstreamConfig } from './options.js';
-import { MessageReader, ProtocolError } from './reader.js';
+import { MessageReader, ProtocolError } from './handshake-io.js';
 import { MECHANISM } from './scram.js';
 import { ScramClient } from './scram-client.js';
+import type { UpstreamConfig } from './upstream-options.js';
 
 export interface Upstream {
   socket: Socket;

@@ -8,7 +8,7 @@ import { sha256 } from '../canonical.js';
 import type { Analysis, Finding, StatementAnalysis } from '../types.js';
 import { cloneEnv, type Env, modeState } from './env.js';
 import { executableReadings } from './server.js';
-import type { MysqlAnalysisContext, MysqlSessionAfter, PreparedStatement } from './session.js';
+import type { MysqlAnalysisContext, MysqlSessionAfter, SqlPreparedStatement } from './session.js';
 import { isUnknownMode, lexFlags, UNKNOWN_SQL_MODE } from './sql-mode.js';
 import { fork, type Run, runFrom } from './walker.js';
 
@@ -67,7 +67,7 @@ function mergeRuns(
   const first = runs[0]!;
   const modes = new Set(runs.map((r) => r.mode));
   const schemas = new Set(runs.map((r) => r.env.schema));
-  const prepared = new Map<string, PreparedStatement>();
+  const prepared = new Map<string, SqlPreparedStatement>();
   for (const r of runs)
     for (const [k, v] of r.env.prepared) {
       const had = prepared.get(k);
@@ -89,7 +89,7 @@ function mergeRuns(
 export function sessionAfter(
   sqlMode: string | undefined,
   schema: string | undefined,
-  prepared: ReadonlyMap<string, PreparedStatement>,
+  prepared: ReadonlyMap<string, SqlPreparedStatement>,
   routines: ReadonlyMap<string, string>,
 ): MysqlSessionAfter {
   const after: MysqlSessionAfter = { prepared, routines };

@@ -5,7 +5,7 @@
 import type { KnownRuleId } from '../rules.js';
 import type { RawFinding } from './classify.js';
 import type { MysqlServer } from './server.js';
-import type { MysqlAnalysisContext, PreparedStatement } from './session.js';
+import type { MysqlAnalysisContext, SqlPreparedStatement } from './session.js';
 import { type LexFlags, lexFlags } from './sql-mode.js';
 
 export interface ModeState {
@@ -15,7 +15,7 @@ export interface ModeState {
 
 export interface Env {
   ctx: MysqlAnalysisContext;
-  prepared: Map<string, PreparedStatement>;
+  prepared: Map<string, SqlPreparedStatement>;
   /** Procedures and functions created earlier in this input: lower-cased name → body text. */
   routines: Map<string, string>;
   schema: string | undefined;

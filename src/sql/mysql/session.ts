@@ -10,7 +10,8 @@ import { nextStatement } from './split.js';
 import { lexFlags, type SqlModeChange, sqlModeAfter } from './sql-mode.js';
 import { isWord, readName } from './tokens.js';
 
-export interface PreparedStatement {
+/** A statement prepared in SQL (`PREPARE name FROM …`), not through the protocol's COM_STMT_PREPARE. */
+export interface SqlPreparedStatement {
   /** The statement text; undefined when it came from a variable or expression (opaque). */
   text?: string;
   /** The sql_mode it was prepared under (the server lexed it then). */
@@ -23,7 +24,7 @@ export interface MysqlSessionState {
   /** Current schema (USE db, COM_INIT_DB). */
   schema?: string;
   /** SQL-level prepared statements by lower-cased name. */
-  prepared: ReadonlyMap<string, PreparedStatement>;
+  prepared: ReadonlyMap<string, SqlPreparedStatement>;
   /** Procedures and functions created in this session: lower-cased name → body text. */
   routines: ReadonlyMap<string, string>;
 }

@@ -24,7 +24,8 @@ type Phase =
   | 'prep-columns-eof'
   | 'done';
 
-export interface Prepared {
+/** COM_STMT_PREPARE_OK: the id the server gave the statement, and its placeholder count. */
+export interface PrepareOk {
   statementId: number;
   params: number;
 }
@@ -40,7 +41,7 @@ export class ResponseTracker {
   results = 0;
   status = -1;
   error: { code: number; sqlState: string; message: string } | undefined;
-  prepared: Prepared | undefined;
+  prepared: PrepareOk | undefined;
   /** Set when the server asked for a client file: the caller refuses it. */
   localInfile = false;
   /** Text rows kept for the gateway's own queries. */

@@ -5,18 +5,19 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { compileMasking, type Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
-import { type GatewayContext, Session } from '../session.js';
+import { gatewayStarted, gatewayStopped, openSession } from '../lifecycle.js';
+import type { GatewayContext } from '../session-contract.js';
 import { type MysqlSide, mysqlSide } from '../side-connection.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { extendedMetadata, PROXIED_MARIADB_CAPS } from './capabilities.js';
-import { ConnectionClosed, PacketChannel } from './channel.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
 import { errPayload, frame, ProtocolError } from './codec.js';
 import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
+import { ConnectionClosed, PacketChannel } from './handshake-io.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
 import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
-import { describeUpstream, parseUpstreamUrl } from './upstream-url.js';
+import { describeUpstream, parseUpstreamUrl } from './upstream-options.js';
 
 export interface MysqlGatewayOptions {
   /** mysql://user:password@host:port/database?ssl-mode=…&ssl-ca=… */
@@ -150,7 +151,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     }
     const r = login.response;
     const application = r.attributes.program_name ?? r.attributes._client_name;
-    const session = new Session(ctx, {
+    const session = openSession(ctx, {
       conn,
       user: r.user,
       database: r.database ?? upstream.database ?? '',
@@ -232,11 +233,9 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  ctx.recorder.record(0, {
-    type: 'gateway.start',
+  gatewayStarted(ctx, {
     dialect: 'mysql',
     upstream: describeUpstream(upstream),
-    mode: ctx.mode,
     version: opts.version ?? 'dev',
   });
   const address = server.address();
@@ -263,8 +262,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         // Let the connections' close handlers record their session.end first.
         await new Promise((r) => setImmediate(r));
         await ownSide?.close();
-        ctx.recorder.record(0, { type: 'gateway.stop', reason });
-        ctx.recorder.flush();
+        gatewayStopped(ctx, reason);
       })();
       return closing;
     },

@@ -8,7 +8,7 @@
 // the client in order behind the replies to everything sent before it.
 import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
-import type { Judgement, Session, Via } from '../session.js';
+import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { strictFindings } from '../strict.js';
 import { errorResponse, FAILING_SQL, parseMessage, queryMessage, readCString, T } from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
@@ -17,6 +17,7 @@ import { FastPath } from './fast-path.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionOids } from './function-oids.js';
 import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
+import type { NamedStatements } from './prepared.js';
 import {
   BIND,
   CLOSE,
@@ -24,7 +25,6 @@ import {
   EXECUTE,
   INTERNAL,
   PARSE,
-  type Prepared,
   QUERY,
   type Replies,
   type StatementFacts,
@@ -36,7 +36,7 @@ const COPY = /^\s*copy\b/i;
 /** What is known of a statement when masking is off or it does not run (never modified). */
 const NO_FACTS: StatementFacts = Object.freeze({});
 
-export interface FrontendHooks {
+export interface CommandHooks {
   /** Sends bytes to the server (used when a held statement is decided). */
   send(buf: Buffer): void;
   /** Stops reading the client (also the rest of the chunk being read): a statement waits. */
@@ -47,7 +47,7 @@ export interface FrontendHooks {
   terminate(): void;
 }
 
-export class Frontend {
+export class PostgresCommands {
   /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
   private discarding = false;
   /** The session may have changed its search path or role (see changesSessionPath). */
@@ -57,10 +57,10 @@ export class Frontend {
   private readonly fastPath: FastPath;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: EngineSession,
     private readonly replies: Replies,
-    private readonly prepared: Prepared,
-    private readonly hooks: FrontendHooks,
+    private readonly prepared: NamedStatements,
+    private readonly hooks: CommandHooks,
     /**
      * Result masking: `facts` are recorded per statement; `catalog` when column rules exist;
      * `pathChanged` when start-up settings changed the search path or role.
@@ -168,7 +168,7 @@ export class Frontend {
         if (portal.next < 0) return this.malformed('Execute');
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, p?.execution ?? s?.id, undefined, s, p);
+        this.replies.expect(EXECUTE, { stmt: p?.execution ?? s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
@@ -178,7 +178,7 @@ export class Frontend {
           buf[start + 5] === 0x53
             ? this.prepared.statements.get(name.value)
             : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, undefined, undefined, undefined, undefined, target);
+        this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
@@ -271,10 +271,10 @@ export class Frontend {
     if (kind === PARSE) {
       this.prepared.statements.delete('');
       this.discarding = true;
-      this.replies.expect(PARSE, undefined, errorResponse(code, message));
+      this.replies.expect(PARSE, { refusal: errorResponse(code, message) });
       return parseMessage('', FAILING_SQL);
     }
-    this.replies.expect(QUERY, undefined, errorResponse(code, message));
+    this.replies.expect(QUERY, { refusal: errorResponse(code, message) });
     return queryMessage(FAILING_SQL);
   }
 
@@ -300,20 +300,23 @@ export class Frontend {
     return this.judge(value, via, buf, start, end, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY, j.statement.id, undefined, facts);
+          this.replies.expect(QUERY, { stmt: j.statement.id, facts });
           return FORWARD;
         }
-        this.replies.expect(QUERY, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY, { stmt: j.statement.id, refusal: this.refuse(j) });
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out: Buffer;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : undefined;
       if (plan && (plan.sql === undefined || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY, j.statement.id, undefined, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY, { stmt: j.statement.id, facts: { ...facts, steps: plan.steps } });
         out = plan.sql === undefined ? buf.subarray(start, end) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY, {
+          stmt: j.statement.id,
+          refusal: this.refuse(plan ? this.unencodable(j) : j),
+        });
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -342,12 +345,15 @@ export class Frontend {
           judgement: j,
           paramTypes: parseParamTypes(buf, nul + 1, end),
         });
-        this.replies.expect(PARSE, j.statement.id);
+        this.replies.expect(PARSE, { stmt: j.statement.id });
         out = step?.sql === undefined ? FORWARD : parseMessage(name.value, step.sql);
       } else {
         if (name.value === '') this.prepared.statements.delete('');
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
+        this.replies.expect(PARSE, {
+          stmt: j.statement.id,
+          refusal: this.refuse(j.forward ? this.unencodable(j) : j),
+        });
         out = parseMessage('', FAILING_SQL);
       }
       if (!prefix) return out;
@@ -380,7 +386,7 @@ export class Frontend {
     const code = server?.code ?? REFUSED;
     const message = server?.message ?? j.refusal ?? 'guardrail: statement refused';
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code, message } });
+      this.session.ran(j.statement.id, { durationMs: 0, error: { code, message } });
     } catch {
       // The transcript failed (that is often why it was refused); a refusal needs no record to be safe.
     }
@@ -446,7 +452,7 @@ export class Frontend {
     const refused = (id: string | undefined, error: Buffer): Disposition => {
       this.prepared.portals.delete(b.portal);
       this.discarding = true;
-      this.replies.expect(BIND, id, error);
+      this.replies.expect(BIND, { stmt: id, refusal: error });
       return refusedBind(buf, start, b.names);
     };
     const decided = (j?: Judgement): Disposition => {

@@ -6,14 +6,15 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
-import type { GatewayContext } from '../session.js';
+import { gatewayStarted, gatewayStopped } from '../lifecycle.js';
+import type { GatewayContext } from '../session-contract.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { CancelKeys } from './cancel.js';
 import type { ClientAuthMethod } from './client-auth.js';
 import { serveClient } from './connection.js';
 import { MaskingCatalog, type Queryable } from './masking-catalog.js';
-import { describeUpstream, type UpstreamOptions, upstreamConfig } from './options.js';
 import { scramVerifier } from './scram-server.js';
+import { describeUpstream, type UpstreamOptions, upstreamConfig } from './upstream-options.js';
 
 export interface PostgresGatewayOptions {
   /** postgres://user:password@host:port/db?sslmode=…&sslrootcert=…, or the parts. */
@@ -122,11 +123,9 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
     await listen(local, unixSocket);
     servers.push(local);
   }
-  context.recorder.record(0, {
-    type: 'gateway.start',
+  gatewayStarted(context, {
     dialect: 'postgres',
     upstream: describeUpstream(upstream),
-    mode: context.mode,
     version: options.version ?? 'dev',
   });
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -149,8 +148,7 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
         await Promise.all(stopped);
         // Let the connections' close handlers record their session.end first.
         await new Promise((r) => setImmediate(r));
-        context.recorder.record(0, { type: 'gateway.stop', reason });
-        context.recorder.flush();
+        gatewayStopped(context, reason);
       })();
       return closed;
     },
