@@ -24,7 +24,7 @@ import {
 import type { DiagnosticsTaint } from './diagnostics-taint.js';
 import { standInPrepare } from './dry-run.js';
 import type { StatementSources } from './masking-catalog.js';
-import { decodeExecuteParams, type ParamState } from './params.js';
+import { decodeExecuteParams } from './params.js';
 import { type PreparedStatement, PreparedStatements } from './prepared.js';
 import type { ResponseKind, ResponseTracker } from './replies.js';
 import type { ResultMasker, ResultPlan } from './result-masking.js';

@@ -28,7 +28,7 @@ import {
   taintedNow,
   WITHHELD_TEXT,
 } from './result-masking.js';
-import { formatOf, type ResultFields, readRowDescription } from './result-messages.js';
+import { formatOf, readRowDescription } from './result-messages.js';
 
 export const QUERY = 0;
 export const PARSE = 1;
