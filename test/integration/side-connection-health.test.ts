@@ -57,7 +57,10 @@ describe('the Postgres side connection', () => {
       CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);
       INSERT INTO t SELECT g, 0 FROM generate_series(1, 100) g;
       ANALYZE t;
-      GRANT SELECT, UPDATE ON t TO app;`);
+      GRANT SELECT, UPDATE ON t TO app;
+      CREATE TABLE t2 (v int);
+      INSERT INTO t2 VALUES (7);
+      GRANT SELECT ON t2 TO app;`);
     side = postgresSide(upstream);
     const context = await createGatewayContext({
       dialect: 'postgres',
@@ -107,12 +110,16 @@ describe('the Postgres side connection', () => {
         ),
         expect.anything(),
       ]);
-      // The reads that need no estimate still pass.
-      expect((await c.query('SELECT v FROM t WHERE id = 2')).rows).toEqual([{ v: 0 }]);
+      // A statement that reaches no relation needs neither estimate nor catalog: it still passes.
+      expect((await c.query('SELECT 2 AS v')).rows).toEqual([{ v: 2 }]);
+      // A read of a relation never looked up: what fires on it (a view's function, a policy)
+      // cannot be read, so it is refused rather than run unjudged.
+      await expect(c.query('SELECT v FROM t2')).rejects.toThrow(/could not be read from the catalog/);
 
       await filler.end();
       await eventually(() => c.query(UPDATE));
       expect(await v()).toBe(2);
+      expect((await c.query('SELECT v FROM t2')).rows).toEqual([{ v: 7 }]);
       const reopened = await server.query<{ pid: number }>(
         "SELECT pid FROM pg_stat_activity WHERE application_name = 'guardrail side connection'",
       );
@@ -142,7 +149,9 @@ describe('the MariaDB side connection', () => {
     await db.admin(`
       CREATE TABLE ${db.database}.t (id int PRIMARY KEY, v int NOT NULL) ENGINE=InnoDB;
       INSERT INTO ${db.database}.t SELECT seq, 0 FROM ${db.database}.seq_1_to_100;
-      ANALYZE TABLE ${db.database}.t;`);
+      ANALYZE TABLE ${db.database}.t;
+      CREATE TABLE ${db.database}.t2 (v int);
+      INSERT INTO ${db.database}.t2 VALUES (7);`);
     await db.admin(`ALTER USER ${await account()} WITH MAX_USER_CONNECTIONS 2`);
     const upstream = `${db.url()}?ssl-mode=disable`;
     side = mysqlSide(upstream);
@@ -201,12 +210,15 @@ describe('the MariaDB side connection', () => {
         ),
         expect.anything(),
       ]);
-      const [rows] = await c.query('SELECT v FROM t WHERE id = 2');
-      expect(rows).toEqual([{ v: 0 }]);
+      const [rows] = await c.query('SELECT 2 AS v');
+      expect(rows).toEqual([{ v: 2 }]);
+      await expect(c.query('SELECT v FROM t2')).rejects.toThrow(/could not be read from the catalog/);
 
       await filler.end();
       await eventually(() => c.query(UPDATE));
       expect(await v()).toBe(2);
+      const [after] = await c.query('SELECT v FROM t2');
+      expect(after).toEqual([{ v: 7 }]);
       const reopened = await ids();
       expect(reopened).toHaveLength(1);
       expect(reopened[0]).not.toBe(killed[0]);
