@@ -14,7 +14,13 @@ export type PgTarget = { statement: number; table: PgName } & (
   | {
       kind: 'delete' | 'update';
       text: string;
-      count: { sql: string } | { reason: string };
+      /**
+       * `sql`: the count; `from`: its rows (`target WHERE …`), for counting what they cascade to;
+       * `extra`: placeholders only the write uses, selected as text so they can be bound.
+       */
+      count: { sql: string; from: string; extra: string } | { reason: string };
+      /** UPDATE: the columns it sets (a key among them cascades to referencing tables). */
+      sets: string[];
       /** The highest placeholder number ($n) in the statement; 0 without placeholders. */
       params: number;
       /**
@@ -36,6 +42,12 @@ const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export function pgQualified(n: PgName): string {
   return n.schema ? `${quoteIdent(n.schema)}.${quoteIdent(n.name)}` : quoteIdent(n.name);
 }
+
+/** A string literal that means the same whatever standard_conforming_strings is. */
+export const pgLiteral = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export const pgTextArray = (items: string[]) =>
+  items.length ? `ARRAY[${items.map(pgLiteral).join(', ')}]::text[]` : 'ARRAY[]::text[]';
 
 export function pgDisplay(n: PgName): string {
   return n.schema ? `${n.schema}.${n.name}` : n.name;
@@ -130,6 +142,10 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           },
           params: highestParam(node),
           pinned: pinnedColumns(node),
+          sets: ((node.targetList as PgNode[] | undefined) ?? []).flatMap((r) => {
+            const name = (r.ResTarget as PgNode | undefined)?.name;
+            return typeof name === 'string' ? [name] : [];
+          }),
           only: (node.relation as PgNode).inh !== true,
         });
         break;
@@ -151,6 +167,7 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           count: { reason: `${upsert ? 'an upsert' : 'MERGE'} is estimated by the planner only` },
           params: highestParam(node),
           pinned: [],
+          sets: [],
           only: false,
         });
         break;
@@ -293,7 +310,7 @@ function pgCountQuery(
   text: string,
   kind: 'delete' | 'update',
   node: PgNode,
-): { sql: string } | { reason: string } {
+): { sql: string; from: string; extra: string } | { reason: string } {
   if (node.withClause) return { reason: 'statement has a WITH clause: only the planner estimate is made' };
   if ((node.whereClause as PgNode | undefined)?.CurrentOfExpr)
     return { reason: 'WHERE CURRENT OF a cursor cannot be counted separately' };
@@ -333,7 +350,7 @@ function pgCountQuery(
     paramNumbers(check[0]!.stmt, used);
     let unused = '';
     for (let n = 1; n <= highestParam(node); n++) if (!used.has(n)) unused += `, $${n}::text`;
-    return { sql: `SELECT count(*)${unused} FROM ${from}` };
+    return { sql: `SELECT count(*)${unused} FROM ${from}`, from, extra: unused };
   } catch {
     return failed;
   }
