@@ -43,6 +43,8 @@ export type MyTarget =
       select?: MySelect;
       /** One table only: count(*) of the SELECT is the rows the write touches. */
       single: boolean;
+      /** UPDATE: the columns it sets (a key among them cascades to referencing tables). */
+      sets?: string[];
     }
   | { kind: 'drop-column'; table: MyName; column: string }
   /**
@@ -276,7 +278,16 @@ function updateShape(text: string, tokens: Token[]): Shape | undefined {
   const first = refs[0];
   if (!first) return undefined;
   const single = refs.length === 1 && !top.slice(i, set).some((t) => isWord(t, 'JOIN') || isPunct(t, ','));
-  return shape(text, tokens, top, i, set, refs, first.name, single);
+  // `SET a = …, t.b = …`: the names before each top-level `=` of the list.
+  const sets: string[] = [];
+  const listEnd = end(top, set, 'WHERE', 'ORDER', 'LIMIT', 'RETURNING');
+  for (let j = set + 1; j < listEnd; j++) {
+    const t = top[j]!;
+    const before = top[j - 1];
+    if ((t.kind === 'word' || t.kind === 'qident') && top[j + 1]?.kind === 'op' && top[j + 1]!.text === '=')
+      if (j === set + 1 || isPunct(before, ',') || isPunct(before, '.')) sets.push(t.value);
+  }
+  return { ...shape(text, tokens, top, i, set, refs, first.name, single), sets };
 }
 
 interface Shape {
@@ -284,6 +295,7 @@ interface Shape {
   label: string;
   select: MySelect;
   single: boolean;
+  sets?: string[];
 }
 
 function shape(

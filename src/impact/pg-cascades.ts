@@ -31,7 +31,8 @@ const ACTIONS: Record<string, string> = { c: 'CASCADE', n: 'SET NULL', d: 'SET D
 // One row per cascading key, down to one level past the bound (those mark the bound as hit). A
 // deleted row's children are deleted or updated by ON DELETE; an updated row's children follow
 // ON UPDATE when the key they reference is among the columns changed, which for a cascaded
-// update are the referencing columns of the key above.
+// update are the referencing columns of the key above. A self-referencing key repeats to the
+// bound: its tree is counted level by level until a level has no rows.
 // A partitioned referencing table's key is repeated on each partition: counted once, on the table.
 const NOT_CLONE = `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pc
                     WHERE pc.oid = co.conparentid AND pc.confrelid = co.confrelid)`;
@@ -50,7 +51,7 @@ WITH RECURSIVE e(path, child, conname, parent, conkey, confkey, ops, does) AS (
   SELECT e.path || co.oid::int8, co.conrelid, co.conname::text, co.confrelid, co.conkey, co.confkey, co.conpfeqop,
          CASE WHEN e.does = 'd' AND co.confdeltype = 'c' THEN 'd' ELSE 'u' END
     FROM e JOIN pg_catalog.pg_constraint co ON co.contype = 'f' AND co.confrelid = e.child AND ${NOT_CLONE}
-   WHERE cardinality(e.path) <= ${MAX_CASCADE_DEPTH} AND NOT co.oid::int8 = ANY(e.path)
+   WHERE cardinality(e.path) <= ${MAX_CASCADE_DEPTH}
      AND CASE WHEN e.does = 'd' THEN co.confdeltype IN ('c', 'n', 'd')
               ELSE co.confupdtype IN ('c', 'n', 'd') AND co.confkey && e.conkey END
 )
@@ -118,6 +119,7 @@ export async function cascadeEstimates(
   const found = await edges(rows, src.oid, src.kind === 'delete' ? 'd' : 'u', src.sets);
   const byPath = new Map(found.map((e) => [e.path.join(','), e]));
   const out: ImpactEstimate[] = [];
+  const counted = new Map<string, number | undefined>();
   for (const edge of found) {
     const kind: ImpactKind = edge.does === 'd' ? 'delete' : 'update';
     const e: ImpactEstimate = {
@@ -128,6 +130,13 @@ export async function cascadeEstimates(
       lockLevel: 'ROW EXCLUSIVE',
     };
     out.push(e);
+    const above = edge.path.length > 1 ? counted.get(edge.path.slice(0, -1).join(',')) : undefined;
+    if (above === 0) {
+      // No rows changed above, none here: the chain ends.
+      e.rowsExact = 0;
+      counted.set(edge.path.join(','), 0);
+      continue;
+    }
     if (edge.path.length > MAX_CASCADE_DEPTH) {
       e.unavailable.push({
         part: 'rows',
@@ -150,6 +159,7 @@ export async function cascadeEstimates(
     const sql = `SELECT count(*) AS count${src.count.extra} FROM ${rowsOf(edge, byPath, src.count.from)}`;
     const n = await attempt(e, async () => Number((await rows(sql, params))[0]?.count));
     if (n !== undefined) e.rowsExact = n;
+    counted.set(edge.path.join(','), n);
   }
   return out;
 }
