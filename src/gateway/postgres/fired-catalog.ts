@@ -34,9 +34,10 @@ interface Row {
 const MAX_DEPTH = 4;
 
 // The relations a write to a named one also changes, each with `m`: for the named relation's
-// events i, u, d, t (in that order) the event the write becomes there ('-': none). A child table
-// (pg_inherits) gets UPDATE, DELETE and TRUNCATE, and INSERT too when it is a partition (rows are
-// routed into it); `skip`: reached through a child first, so a statement's ONLY excludes it. A
+// events i, u, d, t (in that order) the event the write becomes there ('-': none; 'U': any of
+// UPDATE, INSERT, DELETE, as an UPDATE that moves a row to another partition deletes and inserts
+// it). A child table (pg_inherits) gets UPDATE, DELETE and TRUNCATE, and INSERT too when it is a
+// partition (rows are routed into it); `skip`: reached through a child first, so a statement's ONLY excludes it. A
 // table whose foreign key references it with an action gets its rows deleted (ON DELETE CASCADE)
 // or updated (SET NULL / SET DEFAULT, ON UPDATE …). `seen` ends cycles (a self-referencing key).
 const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
@@ -46,13 +47,14 @@ const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
   SELECT rel.name, e.child, e.m, rel.skip OR (rel.depth = 0 AND e.last = 'child'), e.last, rel.depth + 1,
          rel.seen || (e.child::text || ':' || e.m)
     FROM rel CROSS JOIN LATERAL (
-      SELECT i.inhrelid AS child, CASE WHEN pc.relkind = 'p' THEN rel.m ELSE translate(rel.m, 'i', '-') END AS m,
+      SELECT i.inhrelid AS child, CASE WHEN pc.relkind = 'p' THEN translate(rel.m, 'u', 'U') ELSE translate(rel.m, 'i', '-') END AS m,
              'child'::text AS last
         FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
        WHERE i.inhparent = rel.oid
       UNION ALL
-      SELECT co.conrelid, translate(rel.m, 'iudt', '-' || CASE WHEN co.confupdtype IN ('c', 'n', 'd') THEN 'u' ELSE '-' END
-                                    || CASE co.confdeltype WHEN 'c' THEN 'd' WHEN 'n' THEN 'u' WHEN 'd' THEN 'u' ELSE '-' END || '-'),
+      SELECT co.conrelid, translate(rel.m, 'iudtU', format('-%s%s-%1$s',
+               CASE WHEN co.confupdtype IN ('c', 'n', 'd') THEN 'u' ELSE '-' END,
+               CASE co.confdeltype WHEN 'c' THEN 'd' WHEN 'n' THEN 'u' WHEN 'd' THEN 'u' ELSE '-' END)),
              'fk'::text
         FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.confrelid = rel.oid
     ) e
@@ -167,7 +169,8 @@ function eventsThrough(r: Row): string {
   let out = '';
   [...'iudt'].forEach((e, i) => {
     const there = r.m[i]!;
-    if (there !== '-' && (r.kind === 'unread' || r.events.includes(there))) out += e;
+    const fires = [...(there === 'U' ? 'uid' : there)].some((c) => r.events.includes(c));
+    if (there !== '-' && (r.kind === 'unread' || fires)) out += e;
   });
   return out;
 }
