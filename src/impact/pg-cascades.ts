@@ -26,8 +26,6 @@ interface Edge {
   userOps: boolean;
 }
 
-const ACTIONS: Record<string, string> = { c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
-
 // One row per cascading key, down to one level past the bound (those mark the bound as hit). A
 // deleted row's children are deleted or updated by ON DELETE; an updated row's children follow
 // ON UPDATE when the key they reference is among the columns changed, which for a cascaded

@@ -14,11 +14,12 @@ export type PgTarget = { statement: number; table: PgName } & (
   | {
       kind: 'delete' | 'update';
       text: string;
+      count: { sql: string } | { reason: string };
       /**
-       * `sql`: the count; `from`: its rows (`target WHERE …`), for counting what they cascade to;
-       * `extra`: placeholders only the write uses, selected as text so they can be bound.
+       * The count's rows (`target WHERE …`), for counting what they cascade to; `extra`: the
+       * placeholders only the write uses, selected as text beside a count so they can be bound.
        */
-      count: { sql: string; from: string; extra: string } | { reason: string };
+      rows: { from: string; extra: string } | { reason: string };
       /** UPDATE: the columns it sets (a key among them cascades to referencing tables). */
       sets: string[];
       /** The highest placeholder number ($n) in the statement; 0 without placeholders. */
@@ -138,7 +139,11 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           // Built when asked for: a write that fixes a unique key is never counted.
           get count() {
             count ??= pgCountQuery(own, kind, node);
-            return count;
+            return 'sql' in count ? { sql: count.sql } : count;
+          },
+          get rows() {
+            count ??= pgCountQuery(own, kind, node);
+            return 'sql' in count ? { from: count.from, extra: count.extra } : count;
           },
           params: highestParam(node),
           pinned: pinnedColumns(node),
@@ -165,6 +170,7 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           table: rangeVar(node.relation as PgNode),
           text: own,
           count: { reason: `${upsert ? 'an upsert' : 'MERGE'} is estimated by the planner only` },
+          rows: { reason: `${upsert ? 'an upsert' : 'MERGE'} has no WHERE to select its rows by` },
           params: highestParam(node),
           pinned: [],
           sets: [],

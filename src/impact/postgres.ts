@@ -385,7 +385,7 @@ async function rowWise(
   const cascaded = await attempt('rows', e, () =>
     cascadeEstimates(
       (sql, values) => p.rows(sql, values),
-      { oid: rel.oid, kind: t.kind, sets: t.sets, count: t.count },
+      { oid: rel.oid, kind: t.kind, sets: t.sets, count: t.rows },
       params,
       (into, fn) => attempt('rowsExact', into, fn),
     ),

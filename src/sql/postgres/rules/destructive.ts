@@ -134,7 +134,7 @@ export const DESTRUCTIVE_HANDLERS: Record<string, Handler> = {
   },
   TruncateStmt(w, n) {
     const tables = asList(n.relations).map(rangeVarName);
-    asList(n.relations).forEach((r, i) => writes(w, tables[i]!, w.at(), 't', only(r)));
+    for (const r of asList(n.relations)) writes(w, rangeVarName(r), w.at(), 't', only(r));
     const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
     w.add(
       'destructive/truncate',
