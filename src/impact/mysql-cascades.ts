@@ -5,7 +5,7 @@
 // statement's rows>)`, nested along the chain; the caller proves the WHERE harmless first.
 import { CatalogCache, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import type { MyRowWise } from './mysql-statements.js';
-import type { ImpactEstimate } from './types.js';
+import type { ImpactEstimate, Unavailable } from './types.js';
 
 /** Levels of cascades counted; a chain that goes further leaves its rows unknown (fails closed). */
 export const MAX_CASCADE_DEPTH = 4;
@@ -28,6 +28,7 @@ export interface MyEdge {
 const ACTIONS = ['CASCADE', 'SET NULL', 'SET DEFAULT'];
 const quoteIdent = (s: string) => `\`${s.replace(/`/g, '``')}\``;
 const qualified = (schema: string, table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
+const display = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
 
 /** The keys with an action that reference these tables (`schema.table`, quoted), by parent. */
 async function edgesTo(rows: Rows, tables: { schema: string; table: string }[]): Promise<MyEdge[]> {
@@ -51,7 +52,7 @@ async function edgesTo(rows: Rows, tables: { schema: string; table: string }[]):
     const key = `${child}\0${String(r.cn)}`;
     const edge = byKey.get(key) ?? {
       name: String(r.cn),
-      parent: qualified(String(r.ps), String(r.pt)),
+      parent: `${String(r.ps)}.${String(r.pt)}`,
       child,
       at: { schema: String(r.cs), table: String(r.ct) },
       fk: [],
@@ -82,6 +83,46 @@ export async function readRootEdges(
   const edges = await edgesTo(rows, [{ schema, table }]);
   rootEdges.set(conn, qualified(schema, table), edges);
   return edges;
+}
+
+/**
+ * REPLACE deletes each row it replaces, and with it what that deletion cascades to. Which rows it
+ * replaces shows only as it runs: with ON DELETE actions on the table, those rows are unknown.
+ */
+export async function replaceCascades(
+  rows: Rows,
+  conn: object,
+  target: { schema?: string; name: string },
+  database: string | undefined,
+): Promise<ImpactEstimate[]> {
+  const schema = target.schema ?? database;
+  const table = target.name;
+  const edges =
+    schema === undefined
+      ? undefined
+      : (cachedRootEdges(conn, schema, table) ??
+        (await readRootEdges(rows, conn, schema, table).catch(() => undefined)));
+  if (!edges) {
+    const reason = 'the foreign keys referencing the table could not be read';
+    return [
+      {
+        kind: 'delete',
+        table: `tables referencing ${table}`,
+        notes: [],
+        unavailable: [{ part: 'rows', reason }],
+      },
+    ];
+  }
+  return edges
+    .filter((e) => ACTIONS.includes(e.onDelete))
+    .map((e) => ({
+      kind: e.onDelete === 'CASCADE' ? 'delete' : 'update',
+      table: display(e.at),
+      notes: [`cascaded from ${e.parent} by foreign key ${e.name} when REPLACE deletes a row`],
+      unavailable: [
+        { part: 'rows', reason: 'not counted: which rows REPLACE replaces shows only as it runs' },
+      ],
+    }));
 }
 
 /** Whether the write changes rows of other tables through these keys. */
@@ -147,7 +188,7 @@ export async function mysqlCascadeEstimates(
     for (const step of level) {
       const e: ImpactEstimate = {
         kind: step.does,
-        table: step.edge.child,
+        table: display(step.edge.at),
         notes: [`cascaded from ${step.edge.parent} by foreign key ${step.edge.name}`],
         unavailable: [],
         lockLevel: 'InnoDB row locks on the rows changed',
@@ -173,7 +214,7 @@ export async function mysqlCascadeEstimates(
     const edges = await edgesTo(rows, children);
     level = deeper.flatMap((s) =>
       edges
-        .filter((edge) => edge.parent === s.edge.child)
+        .filter((edge) => edge.parent.toLowerCase() === display(s.edge.at).toLowerCase())
         .flatMap((edge) => {
           const does = next(edge, s.does, s.changed);
           return does
@@ -191,4 +232,41 @@ export async function mysqlCascadeEstimates(
     );
   }
   return out;
+}
+
+/**
+ * The write's own estimate `e`, and one for each table its foreign keys cascade to. Rows counted
+ * for the write prove its WHERE harmless: only then are the cascades counted with it.
+ */
+export async function withCascades(
+  rows: Rows,
+  conn: object,
+  t: MyRowWise,
+  e: ImpactEstimate,
+  database: string | undefined,
+  params: unknown[] | undefined,
+  attempt: <T>(
+    part: Unavailable['part'],
+    into: ImpactEstimate,
+    fn: () => Promise<T>,
+  ) => Promise<T | undefined>,
+): Promise<ImpactEstimate[]> {
+  const schema = t.table.schema ?? database;
+  // Rows unknown: the rule fires anyway. A one-row write by key had its keys read (and cached).
+  if (!schema || (e.rowsExact === undefined && e.rowsEstimated === undefined)) return [e];
+  const edges =
+    cachedRootEdges(conn, schema, t.table.name) ??
+    (await attempt('rows', e, () => readRootEdges(rows, conn, schema, t.table.name)));
+  if (!edges) {
+    // The keys could not be read: what the write cascades to is unknown, which is not a pass.
+    delete e.rowsExact;
+    delete e.rowsEstimated;
+    return [e];
+  }
+  if (!cascades(t, edges)) return [e];
+  const values = t.select && params?.slice(t.select.params.from, t.select.params.to);
+  return [
+    e,
+    ...(await mysqlCascadeEstimates(rows, t, edges, values, (into, fn) => attempt('rowsExact', into, fn))),
+  ];
 }

@@ -51,7 +51,15 @@ export type MyTarget =
    * REPLACE, or INSERT … ON DUPLICATE KEY UPDATE: it changes at most as many existing rows as it
    * writes: `values` rows of a VALUES list, or the rows of the SELECT `source`.
    */
-  | { kind: 'upsert'; table: MyName; values?: number; source?: string; params: number }
+  | {
+      kind: 'upsert';
+      table: MyName;
+      values?: number;
+      source?: string;
+      params: number;
+      /** REPLACE: a replaced row is deleted, and what its deletion cascades to with it. */
+      replace?: true;
+    }
   | { kind: 'lock'; table: MyName; lockLevel: string; columns: string[] };
 
 export type MyRowWise = Extract<MyTarget, { kind: 'delete' | 'update' }>;
@@ -341,11 +349,17 @@ function upsertTarget(text: string, tokens: Token[]): MyTarget | undefined {
       else if (isPunct(t, ')')) depth--;
       else if (depth === 0 && isWord(t, 'ON', 'AS')) break;
     }
-    return { kind: 'upsert', table, values: rows, params };
+    return { kind: 'upsert', table, values: rows, params, ...(replace ? { replace } : {}) };
   }
   const select = top.findIndex((t) => isWord(t, 'SELECT'));
-  if (select < 0) return { kind: 'upsert', table, params };
+  if (select < 0) return { kind: 'upsert', table, params, ...(replace ? { replace } : {}) };
   const end = top.findIndex((t, i) => i > select && isWord(t, 'ON') && isWord(top[i + 1], 'DUPLICATE'));
   const source = text.slice(top[select]!.start, end >= 0 ? top[end]!.start : text.length).trim();
-  return { kind: 'upsert', table, source: source.replace(/;\s*$/, ''), params };
+  return {
+    kind: 'upsert',
+    table,
+    source: source.replace(/;\s*$/, ''),
+    params,
+    ...(replace ? { replace } : {}),
+  };
 }

@@ -6,7 +6,7 @@ import { mysqlEvaluation } from '../sql/mysql/purity.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
-import { cachedRootEdges, cascades, mysqlCascadeEstimates, readRootEdges } from './mysql-cascades.js';
+import { cachedRootEdges, cascades, readRootEdges, replaceCascades, withCascades } from './mysql-cascades.js';
 import {
   isRowWise,
   type MyName,
@@ -329,26 +329,7 @@ async function rowWise(
   sqlMode: string | undefined,
 ): Promise<ImpactEstimate[]> {
   const e = await ownRows(p, t, database, params, sqlMode);
-  const schema = t.table.schema ?? database;
-  // Rows unknown: the mass-change rule fires whatever the write cascades to. A one-row write by
-  // key was returned only after its keys were found not to cascade (cached, so not read again).
-  if (!schema || (e.rowsExact === undefined && e.rowsEstimated === undefined)) return [e];
-  const rows = (sql: string, values?: unknown[]) => p.rows(sql, values);
-  const edges =
-    cachedRootEdges(p.conn, schema, t.table.name) ??
-    (await attempt('rows', e, () => readRootEdges(rows, p.conn, schema, t.table.name)));
-  if (!edges) {
-    // The keys could not be read: what the write cascades to is unknown, which is not a pass.
-    delete e.rowsExact;
-    delete e.rowsEstimated;
-    return [e];
-  }
-  if (!cascades(t, edges)) return [e];
-  const values = t.select && params?.slice(t.select.params.from, t.select.params.to);
-  return [
-    e,
-    ...(await mysqlCascadeEstimates(rows, t, edges, values, (into, fn) => attempt('rowsExact', into, fn))),
-  ];
+  return withCascades((sql, values) => p.rows(sql, values), p.conn, t, e, database, params, attempt);
 }
 
 async function ownRows(
@@ -486,9 +467,11 @@ export async function estimateMysql(
         const out: ImpactEstimate[] = [];
         for (const t of targets)
           if (isRowWise(t)) out.push(...(await rowWise(p, t, limits.database, opts.params, opts.sqlMode)));
-          else if (t.kind === 'upsert')
+          else if (t.kind === 'upsert') {
             out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
-          else out.push(await tableWide(p, t, limits.database, exactBelow));
+            if (t.replace)
+              out.push(...(await replaceCascades((q, v) => p.rows(q, v), conn, t.table, limits.database)));
+          } else out.push(await tableWide(p, t, limits.database, exactBelow));
         return out;
       } finally {
         await conn.query('ROLLBACK');

@@ -92,7 +92,7 @@ describe('foreign-key cascades', () => {
   it('holds a by-key DELETE that cascades to 1,500 orders as a mass change naming them; orders intact', async () => {
     const text = 'DELETE FROM customers WHERE id = 1';
     await refused(text, /mass-change\/rows/);
-    expect(verdictOf(text)).toMatch(/DELETE on `app`\.`orders`: 1500 rows counted/);
+    expect(verdictOf(text)).toMatch(/DELETE on app\.orders: 1500 rows counted/);
     expect(await count('SELECT count(*) AS n FROM app.orders')).toBe(1504);
     expect(await count('SELECT count(*) AS n FROM app.customers')).toBe(3);
   });
@@ -110,7 +110,7 @@ describe('foreign-key cascades', () => {
     );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/mass-change\/rows/);
-    expect(verdictOf('DELETE FROM customers WHERE id = 3')).toMatch(/`order_lines`: 1200 rows counted/);
+    expect(verdictOf('DELETE FROM customers WHERE id = 3')).toMatch(/DELETE on app\.order_lines: 1200 rows counted/);
     expect(await count('SELECT count(*) AS n FROM app.order_lines')).toBe(1200);
   });
 
@@ -121,6 +121,26 @@ describe('foreign-key cascades', () => {
     expect(await count('SELECT count(*) AS n FROM app.order_audit')).toBe(0);
     await runs('DELETE FROM orders WHERE id = 1');
     expect(await count('SELECT count(*) AS n FROM app.order_audit')).toBe(1);
+  });
+
+  // REPLACE needs review anyway (destructive/replace); the estimate says what its deletes cascade to.
+  it('holds a REPLACE of a customer as a mass change too: its delete cascades; orders intact', async () => {
+    const text = "REPLACE INTO customers VALUES (1, 'again')";
+    await refused(text, /mass-change\/rows/);
+    expect(verdictOf(text)).toMatch(/DELETE on app\.orders: row count unavailable/);
+    expect(await count('SELECT count(*) AS n FROM app.orders')).toBe(1504);
+  });
+
+  it('near miss: a REPLACE into a table no foreign key references is no mass change', async () => {
+    const c = await connect();
+    try {
+      const err = await c.query('REPLACE INTO order_audit VALUES (9)').catch((e: Error) => e);
+      expect(String(err)).toMatch(/destructive\/replace/);
+      expect(String(err)).not.toMatch(/mass-change/);
+    } finally {
+      await c.end();
+    }
+    expect(await count('SELECT count(*) AS n FROM app.order_audit')).toBe(0);
   });
 
   it('near miss: an UPDATE of a customer that does not set the key runs', async () => {
