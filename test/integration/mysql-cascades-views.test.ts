@@ -110,7 +110,9 @@ describe('foreign-key cascades', () => {
     );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/mass-change\/rows/);
-    expect(verdictOf('DELETE FROM customers WHERE id = 3')).toMatch(/DELETE on app\.order_lines: 1200 rows counted/);
+    expect(verdictOf('DELETE FROM customers WHERE id = 3')).toMatch(
+      /DELETE on app\.order_lines: 1200 rows counted/,
+    );
     expect(await count('SELECT count(*) AS n FROM app.order_lines')).toBe(1200);
   });
 
