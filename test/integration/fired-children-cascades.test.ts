@@ -50,7 +50,10 @@ beforeAll(async () => {
     CREATE TABLE sessions (id int, account_id int REFERENCES accounts ON DELETE SET NULL);
     CREATE TRIGGER sess_wipe AFTER UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION trig_wipe();
     -- A tree whose deletion cascades down a self-referencing key.
-    CREATE TABLE cats (id int PRIMARY KEY, parent int REFERENCES cats ON DELETE CASCADE);`);
+    CREATE TABLE cats (id int PRIMARY KEY, parent int REFERENCES cats ON DELETE CASCADE);
+    -- A key whose change is carried to the rows referencing it.
+    CREATE TABLE codes (code text PRIMARY KEY, label text);
+    CREATE TABLE items (id int, code text REFERENCES codes ON UPDATE CASCADE);`);
   withSide = await postgresWithSide(server, recorder);
   gateway = withSide.gateway;
 });
@@ -62,7 +65,9 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await server.query(`
-    TRUNCATE canary, part_p, part_i, part_h, inh_p, customers, orders, order_lines, accounts, sessions, cats CASCADE;
+    TRUNCATE canary, part_p, part_i, part_h, inh_p, customers, orders, order_lines, accounts, sessions, cats, codes, items CASCADE;
+    INSERT INTO codes VALUES ('a', 'many'), ('b', 'none');
+    INSERT INTO items SELECT g, 'a' FROM generate_series(1, 1200) g;
     -- 1 > 2, 3 > 1,200 leaves under 2; and a chain 100 > 101 > … > 106 deeper than the bound.
     INSERT INTO cats VALUES (1, NULL), (2, 1), (3, 1);
     INSERT INTO cats SELECT g, 2 FROM generate_series(1000, 2199) g;
@@ -210,6 +215,19 @@ describe('foreign-key cascades', () => {
   it('near miss: deleting a node whose subtree is within the bound and small runs', async () => {
     expect(await runs('DELETE FROM cats WHERE id = 103')).toBe(1);
     expect(await count('SELECT count(*) AS n FROM cats WHERE id BETWEEN 100 AND 106')).toBe(3);
+  });
+
+  it('holds a by-key UPDATE of a key carried ON UPDATE CASCADE to 1,200 rows; they keep the old key', async () => {
+    const text = "UPDATE codes SET code = 'z' WHERE code = 'a'";
+    await refused(text, /mass-change\/rows/);
+    expect(verdictOf(text)).toMatch(/UPDATE on public\.items: 1200 rows counted/);
+    expect(await count("SELECT count(*) AS n FROM items WHERE code = 'a'")).toBe(1200);
+  });
+
+  it('near miss: an UPDATE of that key where no row references it, or of another column, runs', async () => {
+    expect(await runs("UPDATE codes SET code = 'y' WHERE code = 'b'")).toBe(1);
+    expect(await runs("UPDATE codes SET label = 'lots' WHERE code = 'a'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM codes WHERE code = 'y' OR label = 'lots'")).toBe(2);
   });
 
   it('near miss: an INSERT into the referenced table fires nothing on the child, and runs', async () => {
