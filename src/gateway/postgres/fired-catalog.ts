@@ -3,7 +3,10 @@
 // or a view's query (pg_get_ruledef / pg_get_viewdef), a row-security policy (only when row
 // security is on for the table), a column default or generated expression, a table check, or a
 // check of a domain a column's type is built on. Expressions come back as pg_get_expr prints them,
-// with every function name qualified where the search path would not find it.
+// with every function name qualified where the search path would not find it. The same is read for
+// the tables a write reaches beyond the one it names (child tables and partitions, tables its
+// foreign keys cascade to) and listed under the named one, with the events of the named one that
+// fire them there.
 import type { FiredObject } from '../../sql/types.js';
 import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
 import type { Queryable } from './function-catalog.js';
@@ -22,11 +25,6 @@ interface Row {
   body: string | null;
 }
 
-// pg_get_viewdef and pg_get_ruledef lock the relations a view or rule reads: the read must never
-// wait for a lock the client's own open transaction holds (the client would wait for the read, the
-// read for the client), so it gives up (and the statement is refused) instead. One string, so the
-// limits hold for this read only, whoever else uses the side connection; the names are inlined as
-// a dollar-quoted jsonb literal, as parameters would need the extended protocol (one statement).
 /**
  * Levels of child tables and foreign-key cascades followed from a relation a statement names; a
  * relation further down is reported unread (opaque).
@@ -37,9 +35,10 @@ const MAX_DEPTH = 4;
 // events i, u, d, t (in that order) the event the write becomes there ('-': none; 'U': any of
 // UPDATE, INSERT, DELETE, as an UPDATE that moves a row to another partition deletes and inserts
 // it). A child table (pg_inherits) gets UPDATE, DELETE and TRUNCATE, and INSERT too when it is a
-// partition (rows are routed into it); `skip`: reached through a child first, so a statement's ONLY excludes it. A
-// table whose foreign key references it with an action gets its rows deleted (ON DELETE CASCADE)
-// or updated (SET NULL / SET DEFAULT, ON UPDATE …). `seen` ends cycles (a self-referencing key).
+// partition (rows are routed into it); `skip`: reached through a child first, so a statement's
+// ONLY excludes it. A table whose foreign key references it with an action gets its rows deleted
+// (ON DELETE CASCADE) or updated (SET NULL / SET DEFAULT, ON UPDATE …). `seen` ends cycles (a
+// self-referencing key).
 const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
   SELECT named.name, named.oid, 'iudt'::text, false, 'self'::text, 0, ARRAY[named.oid::text || ':iudt']
     FROM named WHERE named.oid IS NOT NULL
@@ -61,6 +60,11 @@ const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
    WHERE rel.depth < ${MAX_DEPTH} AND e.m <> '----' AND NOT (e.child::text || ':' || e.m) = ANY(rel.seen)
 )`;
 
+// pg_get_viewdef and pg_get_ruledef lock the relations a view or rule reads: the read must never
+// wait for a lock the client's own open transaction holds (the client would wait for the read, the
+// read for the client), so it gives up (and the statement is refused) instead. One string, so the
+// limits hold for this read only, whoever else uses the side connection; the names are inlined as
+// a dollar-quoted jsonb literal, as parameters would need the extended protocol (one statement).
 const LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
 const QUOTE = '$guardrail_fired$';
 
