@@ -43,13 +43,23 @@ export type MyTarget =
       select?: MySelect;
       /** One table only: count(*) of the SELECT is the rows the write touches. */
       single: boolean;
+      /** UPDATE: the columns it sets (a key among them cascades to referencing tables). */
+      sets?: string[];
     }
   | { kind: 'drop-column'; table: MyName; column: string }
   /**
    * REPLACE, or INSERT … ON DUPLICATE KEY UPDATE: it changes at most as many existing rows as it
    * writes: `values` rows of a VALUES list, or the rows of the SELECT `source`.
    */
-  | { kind: 'upsert'; table: MyName; values?: number; source?: string; params: number }
+  | {
+      kind: 'upsert';
+      table: MyName;
+      values?: number;
+      source?: string;
+      params: number;
+      /** REPLACE: a replaced row is deleted, and what its deletion cascades to with it. */
+      replace?: true;
+    }
   | { kind: 'lock'; table: MyName; lockLevel: string; columns: string[] };
 
 export type MyRowWise = Extract<MyTarget, { kind: 'delete' | 'update' }>;
@@ -276,7 +286,16 @@ function updateShape(text: string, tokens: Token[]): Shape | undefined {
   const first = refs[0];
   if (!first) return undefined;
   const single = refs.length === 1 && !top.slice(i, set).some((t) => isWord(t, 'JOIN') || isPunct(t, ','));
-  return shape(text, tokens, top, i, set, refs, first.name, single);
+  // `SET a = …, t.b = …`: the names before each top-level `=` of the list.
+  const sets: string[] = [];
+  const listEnd = end(top, set, 'WHERE', 'ORDER', 'LIMIT', 'RETURNING');
+  for (let j = set + 1; j < listEnd; j++) {
+    const t = top[j]!;
+    const before = top[j - 1];
+    if ((t.kind === 'word' || t.kind === 'qident') && top[j + 1]?.kind === 'op' && top[j + 1]!.text === '=')
+      if (j === set + 1 || isPunct(before, ',') || isPunct(before, '.')) sets.push(t.value);
+  }
+  return { ...shape(text, tokens, top, i, set, refs, first.name, single), sets };
 }
 
 interface Shape {
@@ -284,6 +303,7 @@ interface Shape {
   label: string;
   select: MySelect;
   single: boolean;
+  sets?: string[];
 }
 
 function shape(
@@ -329,11 +349,17 @@ function upsertTarget(text: string, tokens: Token[]): MyTarget | undefined {
       else if (isPunct(t, ')')) depth--;
       else if (depth === 0 && isWord(t, 'ON', 'AS')) break;
     }
-    return { kind: 'upsert', table, values: rows, params };
+    return { kind: 'upsert', table, values: rows, params, ...(replace ? { replace } : {}) };
   }
   const select = top.findIndex((t) => isWord(t, 'SELECT'));
-  if (select < 0) return { kind: 'upsert', table, params };
+  if (select < 0) return { kind: 'upsert', table, params, ...(replace ? { replace } : {}) };
   const end = top.findIndex((t, i) => i > select && isWord(t, 'ON') && isWord(top[i + 1], 'DUPLICATE'));
   const source = text.slice(top[select]!.start, end >= 0 ? top[end]!.start : text.length).trim();
-  return { kind: 'upsert', table, source: source.replace(/;\s*$/, ''), params };
+  return {
+    kind: 'upsert',
+    table,
+    source: source.replace(/;\s*$/, ''),
+    params,
+    ...(replace ? { replace } : {}),
+  };
 }

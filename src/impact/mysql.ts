@@ -6,6 +6,7 @@ import { mysqlEvaluation } from '../sql/mysql/purity.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
+import { cachedRootEdges, cascades, readRootEdges, replaceCascades, withCascades } from './mysql-cascades.js';
 import {
   isRowWise,
   type MyName,
@@ -146,7 +147,8 @@ function cachedOneRow(
   if (!w || !isRowWise(t)) return undefined;
   const indexes = uniqueIndexes.get(conn, w.table);
   const key = indexes && pinnedKey(indexes, w.pinned, params);
-  return key && oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
+  const edges = key && cachedRootEdges(conn, w.schema, t.table.name);
+  return edges && !cascades(t, edges) ? oneRowEstimate(t.kind, w.table, ROW_LOCKS, key) : undefined;
 }
 
 const qualified = (t: Table) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -315,7 +317,22 @@ async function notEvaluable(p: MyProbe, sql: string, sqlMode: string | undefined
   return r?.v ? `${String(r.v)} is a view (it evaluates its own expressions)` : null;
 }
 
+/**
+ * The write's own estimate, and one for each table its foreign keys cascade to. Rows counted for
+ * the write prove its WHERE harmless (see `ownRows`): only then are the cascades counted with it.
+ */
 async function rowWise(
+  p: MyProbe,
+  t: MyRowWise,
+  database: string | undefined,
+  params: unknown[] | undefined,
+  sqlMode: string | undefined,
+): Promise<ImpactEstimate[]> {
+  const e = await ownRows(p, t, database, params, sqlMode);
+  return withCascades((sql, values) => p.rows(sql, values), p.conn, t, e, database, params, attempt);
+}
+
+async function ownRows(
   p: MyProbe,
   t: MyRowWise,
   database: string | undefined,
@@ -333,7 +350,13 @@ async function rowWise(
       if (indexes) uniqueIndexes.set(p.conn, w.table, indexes);
     }
     const key = indexes && pinnedKey(indexes, w.pinned, params);
-    if (key) return oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
+    // One row here may be thousands in the tables its deletion cascades to: then it is counted.
+    const rows = (sql: string, values?: unknown[]) => p.rows(sql, values);
+    const edges =
+      key &&
+      (cachedRootEdges(p.conn, w.schema, t.table.name) ??
+        (await readRootEdges(rows, p.conn, w.schema, t.table.name).catch(() => undefined)));
+    if (key && edges && !cascades(t, edges)) return oneRowEstimate(t.kind, w.table, ROW_LOCKS, key);
   }
   const e = blank(t);
   e.lockLevel = ROW_LOCKS;
@@ -443,10 +466,12 @@ export async function estimateMysql(
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out: ImpactEstimate[] = [];
         for (const t of targets)
-          if (isRowWise(t)) out.push(await rowWise(p, t, limits.database, opts.params, opts.sqlMode));
-          else if (t.kind === 'upsert')
+          if (isRowWise(t)) out.push(...(await rowWise(p, t, limits.database, opts.params, opts.sqlMode)));
+          else if (t.kind === 'upsert') {
             out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
-          else out.push(await tableWide(p, t, limits.database, exactBelow));
+            if (t.replace)
+              out.push(...(await replaceCascades((q, v) => p.rows(q, v), conn, t.table, limits.database)));
+          } else out.push(await tableWide(p, t, limits.database, exactBelow));
         return out;
       } finally {
         await conn.query('ROLLBACK');

@@ -15,6 +15,13 @@ export type PgTarget = { statement: number; table: PgName } & (
       kind: 'delete' | 'update';
       text: string;
       count: { sql: string } | { reason: string };
+      /**
+       * The count's rows (`target WHERE …`), for counting what they cascade to; `extra`: the
+       * placeholders only the write uses, selected as text beside a count so they can be bound.
+       */
+      rows: { from: string; extra: string } | { reason: string };
+      /** UPDATE: the columns it sets (a key among them cascades to referencing tables). */
+      sets: string[];
       /** The highest placeholder number ($n) in the statement; 0 without placeholders. */
       params: number;
       /**
@@ -36,6 +43,12 @@ const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export function pgQualified(n: PgName): string {
   return n.schema ? `${quoteIdent(n.schema)}.${quoteIdent(n.name)}` : quoteIdent(n.name);
 }
+
+/** A string literal that means the same whatever standard_conforming_strings is. */
+export const pgLiteral = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export const pgTextArray = (items: string[]) =>
+  items.length ? `ARRAY[${items.map(pgLiteral).join(', ')}]::text[]` : 'ARRAY[]::text[]';
 
 export function pgDisplay(n: PgName): string {
   return n.schema ? `${n.schema}.${n.name}` : n.name;
@@ -126,10 +139,18 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           // Built when asked for: a write that fixes a unique key is never counted.
           get count() {
             count ??= pgCountQuery(own, kind, node);
-            return count;
+            return 'sql' in count ? { sql: count.sql } : count;
+          },
+          get rows() {
+            count ??= pgCountQuery(own, kind, node);
+            return 'sql' in count ? { from: count.from, extra: count.extra } : count;
           },
           params: highestParam(node),
           pinned: pinnedColumns(node),
+          sets: ((node.targetList as PgNode[] | undefined) ?? []).flatMap((r) => {
+            const name = (r.ResTarget as PgNode | undefined)?.name;
+            return typeof name === 'string' ? [name] : [];
+          }),
           only: (node.relation as PgNode).inh !== true,
         });
         break;
@@ -149,8 +170,10 @@ export function pgTargets(text: string, lockHeavy: (statement: number) => boolea
           table: rangeVar(node.relation as PgNode),
           text: own,
           count: { reason: `${upsert ? 'an upsert' : 'MERGE'} is estimated by the planner only` },
+          rows: { reason: `${upsert ? 'an upsert' : 'MERGE'} has no WHERE to select its rows by` },
           params: highestParam(node),
           pinned: [],
+          sets: [],
           only: false,
         });
         break;
@@ -293,7 +316,7 @@ function pgCountQuery(
   text: string,
   kind: 'delete' | 'update',
   node: PgNode,
-): { sql: string } | { reason: string } {
+): { sql: string; from: string; extra: string } | { reason: string } {
   if (node.withClause) return { reason: 'statement has a WITH clause: only the planner estimate is made' };
   if ((node.whereClause as PgNode | undefined)?.CurrentOfExpr)
     return { reason: 'WHERE CURRENT OF a cursor cannot be counted separately' };
@@ -333,7 +356,7 @@ function pgCountQuery(
     paramNumbers(check[0]!.stmt, used);
     let unused = '';
     for (let n = 1; n <= highestParam(node); n++) if (!used.has(n)) unused += `, $${n}::text`;
-    return { sql: `SELECT count(*)${unused} FROM ${from}` };
+    return { sql: `SELECT count(*)${unused} FROM ${from}`, from, extra: unused };
   } catch {
     return failed;
   }

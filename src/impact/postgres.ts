@@ -9,7 +9,22 @@ import type { BodiesOf } from '../sql/postgres/session.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
-import { type PgName, type PgTarget, pgDisplay, pgQualified, pgTargets } from './pg-statements.js';
+import {
+  CASCADE_COLUMNS,
+  type CascadeFacts,
+  cascadeEstimates,
+  cascadeFacts,
+  cascades,
+} from './pg-cascades.js';
+import {
+  pgLiteral as literal,
+  type PgName,
+  type PgTarget,
+  pgDisplay,
+  pgQualified,
+  pgTargets,
+  pgTextArray as textArray,
+} from './pg-statements.js';
 import { type Dependents, type EstimateOptions, type ImpactEstimate, ValuesPending } from './types.js';
 
 /** What the estimator needs of a client: node-postgres' `Client` and `PoolClient` fit. */
@@ -25,6 +40,7 @@ interface KeyFacts {
   name: string;
   keys: string[][];
   inherited: boolean;
+  cascade: CascadeFacts;
 }
 const keyFacts = new CatalogCache<KeyFacts>(UNIQUE_KEYS_TTL_MS);
 
@@ -72,9 +88,6 @@ class PgProbe {
   }
 }
 
-/** A string literal that means the same whatever standard_conforming_strings is. */
-const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 interface Relation {
   oid: number;
   name: string;
@@ -90,6 +103,8 @@ interface Relation {
   inherited: boolean;
   /** A table of this database's own (not a foreign table, whose scan runs on another server). */
   plain: boolean;
+  /** Foreign keys of other tables that delete or update their rows with this table's. */
+  cascade: CascadeFacts;
 }
 
 /**
@@ -117,7 +132,7 @@ async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation |
   const [r] = await p.rows(
     `SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relname, c.reltuples::float8 AS reltuples,
             pg_total_relation_size(c.oid)::int8 AS bytes, c.relkind = 'r' AND c.relhassubclass AS inherited,
-            c.relkind IN ('r', 'p') AS plain${
+            c.relkind IN ('r', 'p') AS plain,${CASCADE_COLUMNS}${
               keys
                 ? `,
             (SELECT json_agg(json_build_array(i.indkey::int2[], i.indcollation::oid[], i.indnkeyatts)) FROM pg_index i
@@ -141,6 +156,7 @@ async function relation(p: PgProbe, t: PgName, keys = false): Promise<Relation |
     uniqueKeys: keys ? uniqueKeys(json(r.indexes) ?? [], json(r.cols) ?? {}) : [],
     inherited: r.inherited === true,
     plain: r.plain === true,
+    cascade: cascadeFacts(r),
   };
 }
 
@@ -237,6 +253,8 @@ async function tableWide(p: PgProbe, t: PgTarget, exactBelow: number): Promise<I
 /** The estimate of a write whose WHERE fixes a whole unique key: one row at most. */
 function oneRow(t: RowWise, facts: KeyFacts): ImpactEstimate | undefined {
   if (facts.inherited && !t.only) return undefined;
+  // One row of this table may be thousands of rows of the tables its deletion cascades to.
+  if (cascades(t.kind, facts.cascade, t.sets)) return undefined;
   const key = facts.keys.find((k) => k.every((c) => t.pinned.includes(c)));
   return key && oneRowEstimate(t.kind, facts.name, 'ROW EXCLUSIVE', key);
 }
@@ -256,9 +274,6 @@ function modifiedRows(plan: unknown): number | undefined {
 }
 
 type RowWise = Extract<PgTarget, { kind: 'delete' | 'update' }>;
-
-const textArray = (items: string[]) =>
-  items.length ? `ARRAY[${items.map(literal).join(', ')}]::text[]` : 'ARRAY[]::text[]';
 
 /**
  * Why planning or counting `text` could run more than reads, or null when it cannot: the
@@ -319,7 +334,7 @@ async function rowWise(
   t: RowWise,
   params: unknown[] | undefined,
   bodies: BodiesOf,
-): Promise<ImpactEstimate> {
+): Promise<ImpactEstimate[]> {
   const e = blank(t.kind, t.table);
   // UPDATE and DELETE take ROW EXCLUSIVE on the table and lock each row they change.
   e.lockLevel = 'ROW EXCLUSIVE';
@@ -328,15 +343,15 @@ async function rowWise(
   const cacheKey = pgQualified(t.table);
   const cached = t.pinned.length ? keyFacts.get(p.client, cacheKey) : undefined;
   const fromCache = cached && oneRow(t, cached);
-  if (fromCache) return fromCache;
+  if (fromCache) return [fromCache];
   // The table, and its unique keys when the WHERE pins columns and the cache has none.
   const withKeys = t.pinned.length > 0 && !cached;
   const rel = await attempt('table', e, () => relation(p, t.table, withKeys));
   if (rel && withKeys) {
-    const facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited };
+    const facts = { name: rel.name, keys: rel.uniqueKeys, inherited: rel.inherited, cascade: rel.cascade };
     keyFacts.set(p.client, cacheKey, facts);
     const one = oneRow(t, facts);
-    if (one) return one;
+    if (one) return [one];
   }
   // Placeholders without values (judged at Parse, before any Bind): no plan made for "any value"
   // bounds what one execution's values reach, so each execution is estimated with its own.
@@ -348,11 +363,12 @@ async function rowWise(
   }
   // Planning folds immutable calls and counting evaluates the WHERE: neither may run what is
   // being judged. Unproved, the rows are unknown (and the mass-change rule fires).
+  // Rows unknown here make the mass-change rule fire whatever the write cascades to.
   const unsafe = await attempt('rows', e, () => notEvaluable(p, t.text, bodies));
-  if (unsafe === undefined) return e; // the check itself failed: nothing is evaluated unchecked
+  if (unsafe === undefined) return [e]; // the check itself failed: nothing is evaluated unchecked
   if (unsafe !== null) {
     e.unavailable.push({ part: 'rows', reason: `not evaluated: ${unsafe}` });
-    return e;
+    return [e];
   }
   // EXPLAIN without ANALYZE plans the write and never runs it; bound values make it a custom plan.
   const planned = await attempt('rows', e, async () => {
@@ -364,7 +380,21 @@ async function rowWise(
   if (planned !== undefined) e.rowsEstimated = planned;
   if ('reason' in t.count) e.unavailable.push({ part: 'rowsExact', reason: t.count.reason });
   else await exactCount(p, e, t.count.sql, params);
-  return e;
+  if (!rel || !cascades(t.kind, rel.cascade, t.sets)) return [e];
+  // The statement's WHERE was proved harmless above: counting the rows it cascades to evaluates it again.
+  const cascaded = await attempt('rows', e, () =>
+    cascadeEstimates(
+      (sql, values) => p.rows(sql, values),
+      { oid: rel.oid, kind: t.kind, sets: t.sets, count: t.rows },
+      params,
+      (into, fn) => attempt('rowsExact', into, fn),
+    ),
+  );
+  if (cascaded) return [e, ...cascaded];
+  // The cascades could not be read: the rows they change are unknown, which is not a pass.
+  const unknown = blank(t.kind, { name: `tables cascaded from ${rel.name}` });
+  unknown.unavailable.push(...e.unavailable.filter((u) => u.part === 'rows'));
+  return [e, unknown];
 }
 
 /**
@@ -397,11 +427,9 @@ export async function estimatePostgres(
     const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
     const out: ImpactEstimate[] = [];
     for (const t of targets)
-      out.push(
-        t.kind === 'delete' || t.kind === 'update'
-          ? await rowWise(p, t, opts.params, opts.bodies ?? noBodies)
-          : await tableWide(p, t, exactBelow),
-      );
+      if (t.kind === 'delete' || t.kind === 'update')
+        out.push(...(await rowWise(p, t, opts.params, opts.bodies ?? noBodies)));
+      else out.push(await tableWide(p, t, exactBelow));
     return out;
   });
 }

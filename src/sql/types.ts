@@ -159,6 +159,11 @@ export interface FiredObject {
   expr?: string;
   /** Its code exists but the catalog does not show it to the side connection: opaque. */
   hidden?: true;
+  /**
+   * An object of a child table (or of a table reached through one): a write to the parent with
+   * ONLY (UPDATE, DELETE, TRUNCATE) does not fire it.
+   */
+  descendant?: true;
   /** A view: a write to it is a write to the relations its query reads (unless a rule or trigger does it instead). */
   view?: true;
 }

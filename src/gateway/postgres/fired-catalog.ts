@@ -3,13 +3,20 @@
 // or a view's query (pg_get_ruledef / pg_get_viewdef), a row-security policy (only when row
 // security is on for the table), a column default or generated expression, a table check, or a
 // check of a domain a column's type is built on. Expressions come back as pg_get_expr prints them,
-// with every function name qualified where the search path would not find it.
+// with every function name qualified where the search path would not find it. The same is read for
+// the tables a write reaches beyond the one it names (child tables and partitions, tables its
+// foreign keys cascade to) and listed under the named one, with the events of the named one that
+// fire them there.
 import type { FiredObject } from '../../sql/types.js';
 import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
 import type { Queryable } from './function-catalog.js';
 
 interface Row {
   rel: string;
+  m: string;
+  skip: boolean;
+  depth: number;
+  owner: string;
   kind: string;
   label: string;
   events: string;
@@ -17,6 +24,41 @@ interface Row {
   fn_name: string | null;
   body: string | null;
 }
+
+/**
+ * Levels of child tables and foreign-key cascades followed from a relation a statement names; a
+ * relation further down is reported unread (opaque).
+ */
+const MAX_DEPTH = 4;
+
+// The relations a write to a named one also changes, each with `m`: for the named relation's
+// events i, u, d, t (in that order) the event the write becomes there ('-': none; 'U': any of
+// UPDATE, INSERT, DELETE, as an UPDATE that moves a row to another partition deletes and inserts
+// it). A child table (pg_inherits) gets UPDATE, DELETE and TRUNCATE, and INSERT too when it is a
+// partition (rows are routed into it); `skip`: reached through a child first, so a statement's
+// ONLY excludes it. A table whose foreign key references it with an action gets its rows deleted
+// (ON DELETE CASCADE) or updated (SET NULL / SET DEFAULT, ON UPDATE …). `seen` ends cycles (a
+// self-referencing key).
+const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
+  SELECT named.name, named.oid, 'iudt'::text, false, 'self'::text, 0, ARRAY[named.oid::text || ':iudt']
+    FROM named WHERE named.oid IS NOT NULL
+  UNION ALL
+  SELECT rel.name, e.child, e.m, rel.skip OR (rel.depth = 0 AND e.last = 'child'), e.last, rel.depth + 1,
+         rel.seen || (e.child::text || ':' || e.m)
+    FROM rel CROSS JOIN LATERAL (
+      SELECT i.inhrelid AS child, CASE WHEN pc.relkind = 'p' THEN translate(rel.m, 'u', 'U') ELSE translate(rel.m, 'i', '-') END AS m,
+             'child'::text AS last
+        FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+       WHERE i.inhparent = rel.oid
+      UNION ALL
+      SELECT co.conrelid, translate(rel.m, 'iudtU', format('-%s%s-%1$s',
+               CASE WHEN co.confupdtype IN ('c', 'n', 'd') THEN 'u' ELSE '-' END,
+               CASE co.confdeltype WHEN 'c' THEN 'd' WHEN 'n' THEN 'u' WHEN 'd' THEN 'u' ELSE '-' END)),
+             'fk'::text
+        FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.confrelid = rel.oid
+    ) e
+   WHERE rel.depth < ${MAX_DEPTH} AND e.m <> '----' AND NOT (e.child::text || ':' || e.m) = ANY(rel.seen)
+)`;
 
 // pg_get_viewdef and pg_get_ruledef lock the relations a view or rule reads: the read must never
 // wait for a lock the client's own open transaction holds (the client would wait for the read, the
@@ -33,9 +75,9 @@ const QUOTE = '$guardrail_fired$';
 // that name in any user schema (the session's temporary ones included): the side connection's own
 // path would find a harmless table while the session writes a shadowing one.
 const QUERY = `
-WITH req AS (
+WITH RECURSIVE req AS (
   SELECT r.name, r.quoted FROM jsonb_to_recordset($1) AS r(name text, quoted text)
-), rel AS (
+), named AS (
   SELECT req.name, pg_catalog.to_regclass(req.quoted) AS oid FROM req WHERE strpos(req.quoted, '"."') > 0
   UNION
   SELECT req.name, c.oid FROM req
@@ -44,50 +86,64 @@ WITH req AS (
    WHERE strpos(req.quoted, '"."') = 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
      AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
 ),
+${TREE},
 dom AS (
-  WITH RECURSIVE d(name, oid, col, typ) AS (
-    SELECT rel.name, rel.oid, a.attname::text, a.atttypid
+  WITH RECURSIVE d(name, oid, col, typ, m, skip, last, depth) AS (
+    SELECT rel.name, rel.oid, a.attname::text, a.atttypid, rel.m, rel.skip, rel.last, rel.depth
       FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
     UNION
-    SELECT d.name, d.oid, d.col, t.typbasetype
+    SELECT d.name, d.oid, d.col, t.typbasetype, d.m, d.skip, d.last, d.depth
       FROM d JOIN pg_catalog.pg_type t ON t.oid = d.typ AND t.typtype = 'd'
   ) SELECT * FROM d
 )
-SELECT rel.name AS rel, 'trigger' AS kind, t.tgname::text AS label,
+SELECT rel.name AS rel, rel.m, rel.skip, rel.depth, rel.oid::regclass::text AS owner, 'trigger' AS kind, t.tgname::text AS label,
        concat(CASE WHEN t.tgtype & 4 <> 0 THEN 'i' END, CASE WHEN t.tgtype & 8 <> 0 THEN 'd' END,
               CASE WHEN t.tgtype & 16 <> 0 THEN 'u' END, CASE WHEN t.tgtype & 32 <> 0 THEN 't' END) AS events,
        n.nspname::text AS fn_schema, p.proname::text AS fn_name, NULL::text AS body
   FROM rel JOIN pg_catalog.pg_trigger t ON t.tgrelid = rel.oid
   JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
- WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'
+ WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND rel.depth < ${MAX_DEPTH}
+   -- A partition's clone of its parent's trigger is the parent's, judged there.
+   AND NOT (rel.last = 'child' AND t.tgparentid <> 0)
 UNION ALL
-SELECT rel.name, CASE WHEN r.rulename = '_RETURN' THEN 'view' ELSE 'rule' END, r.rulename::text,
+-- Rules apply to the relation a query names, not to its children; an RI query names the child.
+SELECT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, CASE WHEN r.rulename = '_RETURN' THEN 'view' ELSE 'rule' END, r.rulename::text,
        CASE r.ev_type WHEN '1' THEN CASE WHEN r.rulename = '_RETURN' THEN 'siud' ELSE 's' END
                       WHEN '2' THEN 'u' WHEN '3' THEN 'i' ELSE 'd' END,
        NULL, NULL,
        CASE WHEN r.rulename = '_RETURN' THEN pg_catalog.pg_get_viewdef(rel.oid) ELSE pg_catalog.pg_get_ruledef(r.oid) END
   FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class = rel.oid
- WHERE r.ev_enabled <> 'D'
+ WHERE r.ev_enabled <> 'D' AND rel.last <> 'child' AND rel.depth < ${MAX_DEPTH}
 UNION ALL
-SELECT rel.name, 'policy', pol.polname::text,
+-- Policies of the relation named only: children's are not applied, RI queries bypass them.
+SELECT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, 'policy', pol.polname::text,
        CASE pol.polcmd WHEN 'a' THEN 'i' WHEN 'w' THEN 'u' WHEN 'd' THEN 'd' ELSE 'siud' END,
        NULL, NULL,
        concat_ws(' AND ', pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),
                           pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid))
   FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid AND c.relrowsecurity
   JOIN pg_catalog.pg_policy pol ON pol.polrelid = rel.oid
+ WHERE rel.depth = 0
 UNION ALL
-SELECT rel.name, CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated column' END, a.attname::text,
+SELECT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated column' END, a.attname::text,
        'iu', NULL, NULL, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
   FROM rel JOIN pg_catalog.pg_attrdef d ON d.adrelid = rel.oid
   JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND NOT a.attisdropped
+ WHERE rel.depth < ${MAX_DEPTH}
 UNION ALL
-SELECT rel.name, 'check', co.conname::text, 'iu', NULL, NULL, pg_catalog.pg_get_expr(co.conbin, co.conrelid)
+SELECT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, 'check', co.conname::text, 'iu', NULL, NULL, pg_catalog.pg_get_expr(co.conbin, co.conrelid)
   FROM rel JOIN pg_catalog.pg_constraint co ON co.conrelid = rel.oid AND co.contype = 'c'
+ WHERE rel.depth < ${MAX_DEPTH}
 UNION ALL
-SELECT dom.name, 'domain check', format('%s (column %s)', co.conname, dom.col), 'iu', NULL, NULL,
+SELECT dom.name, dom.m, dom.skip, dom.depth, dom.oid::regclass::text, 'domain check', format('%s (column %s)', co.conname, dom.col), 'iu', NULL, NULL,
        pg_catalog.pg_get_expr(co.conbin, 0)
-  FROM dom JOIN pg_catalog.pg_constraint co ON co.contypid = dom.typ AND co.contype = 'c'`;
+  FROM dom JOIN pg_catalog.pg_constraint co ON co.contypid = dom.typ AND co.contype = 'c'
+ WHERE dom.depth < ${MAX_DEPTH}
+UNION ALL
+-- Relations the bound on depth left unread: what fires there is unknown.
+SELECT DISTINCT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, 'unread', format('relations beyond %s (%s levels of child tables and cascades)', rel.oid::regclass, ${MAX_DEPTH}),
+       '', NULL, NULL, NULL
+  FROM rel WHERE rel.depth = ${MAX_DEPTH}`;
 
 function quoted(name: string): string {
   return name
@@ -96,18 +152,31 @@ function quoted(name: string): string {
     .join('.');
 }
 
-function objectOf(r: Row): FiredObject {
-  const what = `${r.kind} ${r.label}`;
+function objectOf(r: Row, events: string): FiredObject {
+  const what = r.depth > 0 ? `${r.kind} ${r.label} on ${r.owner}` : `${r.kind} ${r.label}`;
+  const base = { what, events, ...(r.skip ? { descendant: true as const } : {}) };
+  if (r.kind === 'unread') return { ...base, what: r.label, hidden: true };
   if (r.kind === 'trigger')
-    return {
-      what,
-      events: r.events,
-      fn: { name: r.fn_name ?? '', ...(r.fn_schema ? { schema: r.fn_schema } : {}) },
-    };
-  if (r.kind === 'view') return { what, events: r.events, sql: r.body ?? '', view: true };
-  if (r.kind === 'rule') return { what, events: r.events, sql: r.body ?? '' };
+    return { ...base, fn: { name: r.fn_name ?? '', ...(r.fn_schema ? { schema: r.fn_schema } : {}) } };
+  if (r.kind === 'view') return { ...base, sql: r.body ?? '', view: true };
+  if (r.kind === 'rule') return { ...base, sql: r.body ?? '' };
   // A domain check reads its value as VALUE, which parses as a column reference.
-  return { what, events: r.events, expr: r.body ?? 'NULL' };
+  return { ...base, expr: r.body ?? 'NULL' };
+}
+
+/**
+ * The named relation's events on which an object of a child or cascaded table fires: those that
+ * become there (`m`) one of the object's own events. Reads of the named relation fire nothing there.
+ */
+function eventsThrough(r: Row): string {
+  if (r.depth === 0) return r.events;
+  let out = '';
+  [...'iudt'].forEach((e, i) => {
+    const there = r.m[i]!;
+    const fires = [...(there === 'U' ? 'uid' : there)].some((c) => r.events.includes(c));
+    if (there !== '-' && (r.kind === 'unread' || fires)) out += e;
+  });
+  return out;
 }
 
 export async function loadPostgresFired(
@@ -125,9 +194,13 @@ export async function loadPostgresFired(
   const out = new Map<string, FiredObject[]>();
   for (const r of rows) {
     // A policy with neither condition (a bare permissive one) runs nothing.
-    if (r.kind !== 'trigger' && !r.body) continue;
+    if (r.kind !== 'trigger' && r.kind !== 'unread' && !r.body) continue;
+    const events = eventsThrough(r);
+    if (!events) continue;
     const list = out.get(r.rel) ?? [];
-    list.push(objectOf(r));
+    const object = objectOf(r, events);
+    // A table reached along several paths shows its objects once per path.
+    if (!list.some((o) => JSON.stringify(o) === JSON.stringify(object))) list.push(object);
     out.set(r.rel, list);
   }
   return out;

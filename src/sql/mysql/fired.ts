@@ -120,13 +120,39 @@ export function firedFor(objects: readonly FiredObject[], events: string): Fired
   return objects.filter((o) => [...events].some((c) => o.events.includes(c)));
 }
 
-function lex(text: string, ctx: AnalysisContext): Token[] {
+function lex(text: string, ctx: AnalysisContext | undefined): Token[] {
   try {
-    return tokenize(text, lexFlags(ctx.sqlMode));
+    return tokenize(text, lexFlags(ctx?.sqlMode));
   } catch (err) {
     if (err instanceof LexError) return [];
     throw err;
   }
+}
+
+/**
+ * The touches, and for a write to a view the same write to every table its query reads: an
+ * updatable view writes its base table, whose triggers fire (over-approximated: every table the
+ * query reads counts), through views over views. A view's definition, as information_schema
+ * shows it, names its tables with their database and backquotes.
+ */
+export function throughViews(touches: readonly Touch[], fired: FiredResolver | undefined): Touch[] {
+  const out = [...touches];
+  const key = (t: Touch) => `${t.table.toLowerCase()}\0${t.events}`;
+  const seen = new Set(out.map(key));
+  for (let i = 0; i < out.length; i++) {
+    const writes = out[i]!.events.replace('s', '');
+    if (!writes) continue;
+    for (const o of fired?.firedBy(out[i]!.table) ?? []) {
+      if (!o.view || !o.sql) continue;
+      for (const base of touchedRelations(lex(o.sql, undefined))) {
+        const next = { table: base.table, events: writes };
+        if (seen.has(key(next))) continue;
+        seen.add(key(next));
+        out.push(next);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -156,7 +182,7 @@ export function mysqlReached(
       const bodies = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
       for (const fn of bodies) if (fn.body) more(fn.body);
     }
-    for (const t of touchedRelations(tokens)) {
+    for (const t of throughViews(touchedRelations(tokens), ctx.fired)) {
       relations.add(t.table);
       for (const o of firedFor(ctx.fired?.firedBy(t.table) ?? [], t.events)) if (o.sql) more(o.sql);
     }
@@ -177,7 +203,7 @@ export function followFired(
   opaque: (table: string, why: string) => void,
 ): boolean {
   let followed = false;
-  for (const t of touchedRelations(tokens)) {
+  for (const t of throughViews(touchedRelations(tokens), fired)) {
     const objects = fired.firedBy(t.table);
     if (objects === undefined) {
       opaque(t.table, `what fires on ${t.table} was not read from the catalog`);

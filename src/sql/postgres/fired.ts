@@ -28,12 +28,16 @@ function systemRelation(table: string): boolean {
 }
 
 /** The user relation an effect touches and the events it fires there (s = select). */
-export function touched(e: Effect): { table: string; events: string } | undefined {
+export function touched(e: Effect): { table: string; events: string; only: boolean } | undefined {
   if ((e.kind !== 'write' && e.kind !== 'read') || !e.table || systemRelation(e.table)) return undefined;
-  return { table: e.table, events: e.kind === 'write' ? e.events : 's' };
+  return e.kind === 'write'
+    ? { table: e.table, events: e.events, only: e.only === true }
+    : { table: e.table, events: 's', only: false };
 }
 
-function fires(o: FiredObject, events: string): boolean {
+/** Whether `o` runs for these events; a child table's objects not when the statement said ONLY. */
+function fires(o: FiredObject, events: string, only = false): boolean {
+  if (only && o.descendant) return false;
   for (const c of events) if (o.events.includes(c)) return true;
   return false;
 }
@@ -73,12 +77,22 @@ export function firedRuns(
   table: string,
   events: string,
   cache: BodyCache,
+  only = false,
 ): Fired[] {
   const out: Fired[] = [];
   const writes = events.replace('s', '');
   for (const o of objects) {
-    if (!fires(o, events)) continue;
+    if (!fires(o, events, only)) continue;
     const label = `${o.what} on ${table}`;
+    if (o.hidden) {
+      const message = `${label}: not read from the catalog, so what it runs is unknown`;
+      out.push({
+        label,
+        pending: [{ rule: 'opaque/dynamic-sql', objects: [table], message, at: 0 }],
+        effects: [],
+      });
+      continue;
+    }
     if (o.fn) out.push({ label, fn: o.fn });
     const text = o.sql ?? (o.expr !== undefined ? `SELECT ${o.expr}` : undefined);
     if (text === undefined) continue;
@@ -145,7 +159,7 @@ export function reach(
       relations.add(t.table);
       const objects = ctx.fired?.firedBy(t.table);
       if (!objects) continue;
-      for (const run of firedRuns(objects, t.table, t.events, src.cache)) {
+      for (const run of firedRuns(objects, t.table, t.events, src.cache, t.only)) {
         const key = `${t.table}\0${t.events}\0${run.label}`;
         if (expanded.has(key)) continue;
         expanded.add(key);
@@ -166,7 +180,7 @@ export function firesAny(effects: readonly Effect[], ctx: AnalysisContext): bool
     const t = touched(e);
     if (!t) continue;
     const objects = fired.firedBy(t.table);
-    if (objects === undefined || objects.some((o) => fires(o, t.events))) return true;
+    if (objects === undefined || objects.some((o) => fires(o, t.events, t.only))) return true;
   }
   return false;
 }

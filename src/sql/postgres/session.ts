@@ -103,7 +103,7 @@ export class SessionJudge {
         case 'read':
         case 'write': {
           const t = touched(e);
-          if (t) this.fire(t.table, t.events, callAt ?? e.at, out, prefix, depth, visiting);
+          if (t) this.fire(t.table, t.events, t.only, callAt ?? e.at, out, prefix, depth, visiting);
           if (e.kind === 'read') break;
           for (const fn of triggersOn(memory, e.table))
             this.call(
@@ -181,6 +181,7 @@ export class SessionJudge {
   private fire(
     table: string,
     events: string,
+    only: boolean,
     at: number,
     out: Finding[],
     prefix: string,
@@ -201,7 +202,7 @@ export class SessionJudge {
       );
       return;
     }
-    for (const run of firedRuns(objects, table, events, this.bodies)) {
+    for (const run of firedRuns(objects, table, events, this.bodies, only)) {
       const key = `fired\0${table}\0${run.label}`;
       const inner = `${prefix}${run.label}: `;
       if (visiting.has(key)) continue;

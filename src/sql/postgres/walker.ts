@@ -31,8 +31,9 @@ export type Effect =
   /**
    * A write to `table`: fires the triggers this session created on it, and what the catalog says
    * fires on it (`events`: letters of i(nsert), u(pdate), d(elete), t(runcate); see fired.ts).
+   * `only`: the statement said ONLY, so the table's children are not written.
    */
-  | { kind: 'write'; table: string; events: string; at: number }
+  | { kind: 'write'; table: string; events: string; at: number; only?: true }
   /** A relation named in the statement: a view runs its query, row security its policies. */
   | { kind: 'read'; table: string; at: number }
   | { kind: 'function'; fn: FunctionBody }

@@ -53,14 +53,27 @@ const RENAMED: Record<string, string> = {
 };
 
 /** A write to a table: triggers the session created on it run (see SessionJudge). */
-export function writes(w: Walker, table: string, at: number, events: string): void {
-  if (table) w.effects.push({ kind: 'write', table, events, at });
+export function writes(w: Walker, table: string, at: number, events: string, only = false): void {
+  if (table) w.effects.push({ kind: 'write', table, events, at, ...(only ? { only } : {}) });
+}
+
+/** Whether a RangeVar (wrapped or bare) says ONLY (the parser leaves out `inh: false`). */
+function only(v: unknown): boolean {
+  const n = asNode(v);
+  const rv = asNode(n?.RangeVar) ?? n;
+  return rv !== undefined && rv.inh !== true;
 }
 
 function whereRule(w: Walker, n: PgNode, rule: KnownRuleId, verb: string): void {
   catalogWrite(w, n, verb);
   const table = rangeVarName(n.relation);
-  writes(w, table, w.stmtLocation(n), rule === 'destructive/delete-without-where' ? 'd' : 'u');
+  writes(
+    w,
+    table,
+    w.stmtLocation(n),
+    rule === 'destructive/delete-without-where' ? 'd' : 'u',
+    only(n.relation),
+  );
   const where = n.whereClause;
   const always = where === undefined ? undefined : truth(where, w);
   if (where === undefined) {
@@ -121,7 +134,7 @@ export const DESTRUCTIVE_HANDLERS: Record<string, Handler> = {
   },
   TruncateStmt(w, n) {
     const tables = asList(n.relations).map(rangeVarName);
-    for (const t of tables) writes(w, t, w.at(), 't');
+    for (const r of asList(n.relations)) writes(w, rangeVarName(r), w.at(), 't', only(r));
     const cascade = n.behavior === 'DROP_CASCADE' ? ' CASCADE (and every table referencing them)' : '';
     w.add(
       'destructive/truncate',

@@ -6,7 +6,7 @@ import {
   mysqlSide,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-RV5AQN2A.js";
+} from "./chunk-L3WQBYLM.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MaskingError,
@@ -18,11 +18,11 @@ import {
   mysqlMaskedUses,
   mysqlTextLike,
   tooManyClients
-} from "./chunk-3E4CKRAL.js";
+} from "./chunk-5ZLCDZYN.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-MU2UMBBK.js";
+} from "./chunk-4CFOMMYC.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -35,8 +35,10 @@ import {
   lexFlags,
   nextStatement,
   parseServerVersion,
+  singleWriteTarget,
+  temporaryTableNames,
   tokenize
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-LCPQQLHH.js";
 import {
   __toESM
 } from "./chunk-6MG4NLIR.js";
@@ -44,9 +46,6 @@ import {
 // src/gateway/mysql/gateway.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createServer } from "node:net";
-
-// src/gateway/mysql/channel.ts
-import { Duplex } from "node:stream";
 
 // src/gateway/mysql/constants.ts
 var Cap = {
@@ -106,6 +105,26 @@ var MAX_PAYLOAD = 16777215;
 var NATIVE = "mysql_native_password";
 var CACHING_SHA2 = "caching_sha2_password";
 var ED25519 = "client_ed25519";
+
+// src/gateway/mysql/capabilities.ts
+var MariaCap = {
+  PROGRESS: 1,
+  COM_MULTI: 1 << 1,
+  STMT_BULK_OPERATIONS: 1 << 2,
+  EXTENDED_METADATA: 1 << 3,
+  CACHE_METADATA: 1 << 4,
+  BULK_UNIT_RESULTS: 1 << 5
+};
+var PROXIED_MARIADB_CAPS = MariaCap.EXTENDED_METADATA;
+function mariadbCapabilities(capabilities, raw) {
+  return capabilities & Cap.LONG_PASSWORD ? 0 : raw >>> 0;
+}
+function extendedMetadata(mariadb) {
+  return (mariadb & MariaCap.EXTENDED_METADATA) !== 0;
+}
+
+// src/gateway/mysql/channel.ts
+import { Duplex } from "node:stream";
 
 // src/gateway/mysql/codec.ts
 var ProtocolError = class extends Error {
@@ -655,7 +674,11 @@ function parseGreeting(payload) {
   const status = r.remaining >= 2 ? r.u16() : 0;
   if (r.remaining >= 2) capabilities = (capabilities | r.u16() << 16) >>> 0;
   const authLen = r.remaining > 0 ? r.u8() : 0;
-  if (r.remaining >= 10) r.skip(10);
+  let mariadb = 0;
+  if (r.remaining >= 10) {
+    r.skip(6);
+    mariadb = mariadbCapabilities(capabilities, r.u32());
+  }
   let part2 = Buffer.alloc(0);
   if (capabilities & Cap.SECURE_CONNECTION && r.remaining > 0) {
     const n = Math.min(r.remaining, Math.max(13, authLen - 8));
@@ -668,13 +691,14 @@ function parseGreeting(payload) {
     connectionId,
     scramble: Buffer.concat([part1, part2]),
     capabilities,
+    mariadbCapabilities: mariadb,
     charset,
     status,
     plugin
   };
 }
 function greetingPayload(g) {
-  return new Writer().u8(10).cstring(g.serverVersion).u32(g.connectionId).bytes(g.scramble.subarray(0, 8)).u8(0).u16(g.capabilities & 65535).u8(g.charset).u16(g.status).u16(g.capabilities >>> 16 & 65535).u8(g.scramble.length + 1).zeros(10).bytes(g.scramble.subarray(8)).u8(0).cstring(g.plugin).payload();
+  return new Writer().u8(10).cstring(g.serverVersion).u32(g.connectionId).bytes(g.scramble.subarray(0, 8)).u8(0).u16(g.capabilities & 65535).u8(g.charset).u16(g.status).u16(g.capabilities >>> 16 & 65535).u8(g.scramble.length + 1).zeros(6).u32(mariadbCapabilities(g.capabilities, g.mariadbCapabilities)).bytes(g.scramble.subarray(8)).u8(0).cstring(g.plugin).payload();
 }
 function isSslRequest(payload) {
   return payload.length === 32 && (payload.readUInt32LE(0) & Cap.SSL) !== 0;
@@ -686,13 +710,22 @@ function parseHandshakeResponse(payload) {
     throw new ProtocolError("clients without CLIENT_PROTOCOL_41 are not supported");
   const maxPacket = r.u32();
   const charset = r.u8();
-  r.skip(23);
+  r.skip(19);
+  const mariadb = mariadbCapabilities(capabilities, r.u32());
   const user = r.cstring();
   let authResponse;
   if (capabilities & Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA) authResponse = r.lenencBytes() ?? Buffer.alloc(0);
   else if (capabilities & Cap.SECURE_CONNECTION) authResponse = r.bytes(r.u8());
   else authResponse = Buffer.from(r.cstring(), "latin1");
-  const out = { capabilities, maxPacket, charset, user, authResponse, attributes: {} };
+  const out = {
+    capabilities,
+    mariadbCapabilities: mariadb,
+    maxPacket,
+    charset,
+    user,
+    authResponse,
+    attributes: {}
+  };
   if (capabilities & Cap.CONNECT_WITH_DB && r.remaining > 0) out.database = r.cstring();
   if (capabilities & Cap.PLUGIN_AUTH && r.remaining > 0) out.plugin = r.cstring();
   if (capabilities & Cap.CONNECT_ATTRS && r.remaining > 0) {
@@ -706,8 +739,8 @@ function parseHandshakeResponse(payload) {
   }
   return out;
 }
-function sslRequestPayload(capabilities, maxPacket, charset) {
-  return new Writer().u32(capabilities).u32(maxPacket).u8(charset).zeros(23).payload();
+function sslRequestPayload(capabilities, mariadb, maxPacket, charset) {
+  return new Writer().u32(capabilities).u32(maxPacket).u8(charset).zeros(19).u32(mariadbCapabilities(capabilities, mariadb)).payload();
 }
 function loginCapabilities(capabilities, database) {
   let caps = capabilities | Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA;
@@ -717,7 +750,7 @@ function loginCapabilities(capabilities, database) {
   return caps >>> 0;
 }
 function handshakeResponsePayload(h) {
-  const w = new Writer().u32(h.capabilities).u32(h.maxPacket).u8(h.charset).zeros(23).cstring(h.user).lenencBytes(h.authResponse);
+  const w = new Writer().u32(h.capabilities).u32(h.maxPacket).u8(h.charset).zeros(19).u32(mariadbCapabilities(h.capabilities, h.mariadbCapabilities)).cstring(h.user).lenencBytes(h.authResponse);
   if (h.database) w.cstring(h.database);
   w.cstring(h.plugin);
   return w.payload();
@@ -796,6 +829,7 @@ async function authenticateClient(ch, cfg, connectionId) {
       connectionId,
       scramble,
       capabilities: offered,
+      mariadbCapabilities: cfg.mariadbCapabilities,
       charset: cfg.charset,
       status: cfg.status,
       plugin: cfg.plugin
@@ -866,104 +900,17 @@ async function authenticateClient(ch, cfg, connectionId) {
     }
     if (!same(given, password)) throw denied();
   }
-  return { response, capabilities: (response.capabilities & offered) >>> 0, seq, scramble };
+  return {
+    response,
+    capabilities: (response.capabilities & offered) >>> 0,
+    mariadbCapabilities: (response.mariadbCapabilities & cfg.mariadbCapabilities) >>> 0,
+    seq,
+    scramble
+  };
 }
 
 // src/gateway/mysql/connection.ts
-import { isAscii as isAscii2 } from "node:buffer";
 import { performance } from "node:perf_hooks";
-
-// src/sql/mysql/charset.ts
-var import_iconv_lite = __toESM(require_lib(), 1);
-import { isAscii } from "node:buffer";
-var inRange = (c, lo, hi) => c !== void 0 && c >= lo && c <= hi;
-function twoByte(lead, trail, single = () => false) {
-  return (b, p) => {
-    const c = b[p];
-    if (lead(c)) return trail(b[p + 1]) ? 2 : 0;
-    return single(c) ? 1 : 0;
-  };
-}
-var gbkTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 254);
-var sjisLead = (c) => inRange(c, 129, 159) || inRange(c, 224, 252);
-var sjisTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 252);
-var katakana = (c) => inRange(c, 161, 223);
-var MULTIBYTE = {
-  gbk: { iconv: "gbk", charLength: twoByte((c) => inRange(c, 129, 254), gbkTrail) },
-  big5: {
-    iconv: "big5",
-    charLength: twoByte(
-      (c) => inRange(c, 161, 249),
-      (c) => inRange(c, 64, 126) || inRange(c, 161, 254)
-    )
-  },
-  sjis: { iconv: "shift_jis", charLength: twoByte(sjisLead, sjisTrail, katakana) },
-  cp932: { iconv: "cp932", charLength: twoByte(sjisLead, sjisTrail, katakana) },
-  gb18030: {
-    iconv: "gb18030",
-    charLength: (b, p) => {
-      if (!inRange(b[p], 129, 254)) return 0;
-      if (gbkTrail(b[p + 1])) return 2;
-      const four = inRange(b[p + 1], 48, 57) && inRange(b[p + 2], 129, 254) && inRange(b[p + 3], 48, 57);
-      return four ? 4 : 0;
-    }
-  }
-};
-var latin1Table;
-function latin1(b, from) {
-  latin1Table ??= [...import_iconv_lite.default.decode(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), "win1252")].map((ch, i) => ch === "\uFFFD" ? String.fromCharCode(i) : ch).join("");
-  let out = "";
-  for (let i = from; i < b.length; i++) out += latin1Table[b[i]];
-  return out;
-}
-var DECODED_CHARSETS = [
-  "utf8mb4",
-  "utf8mb3",
-  "utf8",
-  "latin1",
-  "ascii",
-  "binary",
-  ...Object.keys(MULTIBYTE)
-];
-function decodeClient(b, from, charset) {
-  const cs = charset.toLowerCase();
-  if (cs === "utf8mb4" || cs === "utf8mb3" || cs === "utf8") {
-    return { text: b.toString("utf8", from) };
-  }
-  if (cs === "swe7") return { error: "character_set_client swe7 is not one the gateway decodes" };
-  if (isAscii(b.subarray(from))) return { text: b.toString("latin1", from) };
-  if (cs === "latin1" || cs === "ascii" || cs === "binary") return { text: latin1(b, from) };
-  const mb = MULTIBYTE[cs];
-  if (!mb)
-    return {
-      error: `character_set_client ${charset} is not one the gateway decodes exactly (use utf8mb4)`
-    };
-  let out = "";
-  let p = from;
-  while (p < b.length) {
-    if (b[p] < 128) {
-      const start2 = p;
-      while (p < b.length && b[p] < 128) p++;
-      out += b.toString("latin1", start2, p);
-      continue;
-    }
-    const start = p;
-    while (p < b.length && b[p] >= 128) {
-      const n = mb.charLength(b, p);
-      if (n === 0)
-        return { error: `invalid ${charset} byte sequence at byte ${p - from} (0x${b[p].toString(16)})` };
-      p += n;
-    }
-    const run = import_iconv_lite.default.decode(b.subarray(start, p), mb.iconv);
-    for (let i = 0; i < run.length; i++) {
-      const c = run.charCodeAt(i);
-      if (c < 128 || c === 65533)
-        return { error: `${charset} bytes at byte ${start - from} that the gateway cannot decode exactly` };
-    }
-    out += run;
-  }
-  return { text: out };
-}
 
 // src/sql/mysql/state.ts
 var KEEPS_STATE = /* @__PURE__ */ new Set([
@@ -1042,6 +989,10 @@ function mayChangeClientCharset(text2, sqlMode, server) {
 function touchesSessionTracking(text2) {
   return /session_track/i.test(text2);
 }
+var KEEPS_CATALOG = /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
+function mayChangeCatalog(statements) {
+  return statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
+}
 
 // src/gateway/mysql/change-user.ts
 import { timingSafeEqual as timingSafeEqual2 } from "node:crypto";
@@ -1062,6 +1013,110 @@ function verifyChangeUser(c, creds, scramble) {
   else return void 0;
   const proof = c.authResponse;
   return c.user === creds.user && proof.length === expected.length && timingSafeEqual2(proof, expected);
+}
+
+// src/gateway/mysql/client-text.ts
+import { isAscii as isAscii2 } from "node:buffer";
+
+// src/sql/mysql/charset.ts
+var import_iconv_lite = __toESM(require_lib(), 1);
+import { isAscii } from "node:buffer";
+var inRange = (c, lo, hi) => c !== void 0 && c >= lo && c <= hi;
+function twoByte(lead, trail, single = () => false) {
+  return (b, p) => {
+    const c = b[p];
+    if (lead(c)) return trail(b[p + 1]) ? 2 : 0;
+    return single(c) ? 1 : 0;
+  };
+}
+var gbkTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 254);
+var sjisLead = (c) => inRange(c, 129, 159) || inRange(c, 224, 252);
+var sjisTrail = (c) => inRange(c, 64, 126) || inRange(c, 128, 252);
+var katakana = (c) => inRange(c, 161, 223);
+var MULTIBYTE = {
+  gbk: { iconv: "gbk", charLength: twoByte((c) => inRange(c, 129, 254), gbkTrail) },
+  big5: {
+    iconv: "big5",
+    charLength: twoByte(
+      (c) => inRange(c, 161, 249),
+      (c) => inRange(c, 64, 126) || inRange(c, 161, 254)
+    )
+  },
+  sjis: { iconv: "shift_jis", charLength: twoByte(sjisLead, sjisTrail, katakana) },
+  cp932: { iconv: "cp932", charLength: twoByte(sjisLead, sjisTrail, katakana) },
+  gb18030: {
+    iconv: "gb18030",
+    charLength: (b, p) => {
+      if (!inRange(b[p], 129, 254)) return 0;
+      if (gbkTrail(b[p + 1])) return 2;
+      const four = inRange(b[p + 1], 48, 57) && inRange(b[p + 2], 129, 254) && inRange(b[p + 3], 48, 57);
+      return four ? 4 : 0;
+    }
+  }
+};
+var latin1Table;
+function latin1(b, from) {
+  latin1Table ??= [...import_iconv_lite.default.decode(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), "win1252")].map((ch, i) => ch === "\uFFFD" ? String.fromCharCode(i) : ch).join("");
+  let out = "";
+  for (let i = from; i < b.length; i++) out += latin1Table[b[i]];
+  return out;
+}
+function decodeClient(b, from, charset) {
+  const cs = charset.toLowerCase();
+  if (cs === "utf8mb4" || cs === "utf8mb3" || cs === "utf8") {
+    return { text: b.toString("utf8", from) };
+  }
+  if (cs === "swe7") return { error: "character_set_client swe7 is not one the gateway decodes" };
+  if (isAscii(b.subarray(from))) return { text: b.toString("latin1", from) };
+  if (cs === "latin1" || cs === "ascii" || cs === "binary") return { text: latin1(b, from) };
+  const mb = MULTIBYTE[cs];
+  if (!mb)
+    return {
+      error: `character_set_client ${charset} is not one the gateway decodes exactly (use utf8mb4)`
+    };
+  let out = "";
+  let p = from;
+  while (p < b.length) {
+    if (b[p] < 128) {
+      const start2 = p;
+      while (p < b.length && b[p] < 128) p++;
+      out += b.toString("latin1", start2, p);
+      continue;
+    }
+    const start = p;
+    while (p < b.length && b[p] >= 128) {
+      const n = mb.charLength(b, p);
+      if (n === 0)
+        return { error: `invalid ${charset} byte sequence at byte ${p - from} (0x${b[p].toString(16)})` };
+      p += n;
+    }
+    const run = import_iconv_lite.default.decode(b.subarray(start, p), mb.iconv);
+    for (let i = 0; i < run.length; i++) {
+      const c = run.charCodeAt(i);
+      if (c < 128 || c === 65533)
+        return { error: `${charset} bytes at byte ${start - from} that the gateway cannot decode exactly` };
+    }
+    out += run;
+  }
+  return { text: out };
+}
+
+// src/gateway/mysql/client-text.ts
+function clientText(payload, ctx, sql) {
+  const charset = ctx.characterSetClient ?? "utf8mb4";
+  const decoded = decodeClient(payload, 1, charset);
+  if ("error" in decoded) return { why: decoded.error };
+  const { text: text2 } = decoded;
+  if (!sql) return { text: text2 };
+  if (touchesSessionTracking(text2))
+    return {
+      why: "statements that change session_track_* settings are refused: the gateway follows the session state through them"
+    };
+  if (!isAscii2(payload.subarray(1)) && mayChangeClientCharset(text2, ctx.sqlMode, ctx.server))
+    return {
+      why: `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`
+    };
+  return { text: text2 };
 }
 
 // src/gateway/mysql/diagnostics-taint.ts
@@ -1385,7 +1440,18 @@ function textRow(row) {
 // src/gateway/mysql/result-rows.ts
 var BINARY_CHARSET = 63;
 var UNSIGNED_FLAG = 32;
-function parseColumnDef(payload) {
+function extendedFields(bytes) {
+  const r = new Reader(bytes);
+  const out = {};
+  while (r.remaining > 0) {
+    const key2 = r.u8();
+    const value2 = r.lenencString() ?? "";
+    if (key2 === 0) out.typeName = value2;
+    else if (key2 === 1) out.format = value2;
+  }
+  return out;
+}
+function parseColumnDef(payload, extended) {
   const r = new Reader(payload);
   r.lenencString();
   const schema = r.lenencString() ?? "";
@@ -1393,12 +1459,13 @@ function parseColumnDef(payload) {
   const orgTable = r.lenencString() ?? "";
   const name = r.lenencString() ?? "";
   const orgName = r.lenencString() ?? "";
-  r.lenenc();
+  const metadata = extended ? extendedFields(r.lenencBytes() ?? Buffer.alloc(0)) : {};
+  if (r.lenenc() !== 12) throw new ProtocolError(`column ${name} has no fixed-length fields`);
   const charset = r.u16();
   r.u32();
   const type = r.u8();
   const flags = r.u16();
-  return { schema, table, orgTable, name, orgName, charset, type, flags };
+  return { schema, table, orgTable, name, orgName, charset, type, flags, ...metadata };
 }
 var STRING_TYPES = /* @__PURE__ */ new Set([15, 247, 248, 249, 250, 251, 252, 253, 254, 255]);
 var LENENC_TYPES = /* @__PURE__ */ new Set([0, 245, 246, ...STRING_TYPES]);
@@ -1532,9 +1599,7 @@ function decide(masking, cols, sources) {
 function planResult(masking, cols, sources) {
   const build = (masked, wire) => {
     const types = cols.map((c) => c.type);
-    const plan = masking.plan(
-      types.map((type, i) => ({ masked: masked[i], textLike: mysqlTextLike(type) }))
-    );
+    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i], textLike: textLike(c) })));
     return {
       cols,
       types,
@@ -1553,6 +1618,9 @@ function planResult(masking, cols, sources) {
     return "refuse" in one || one.masked[0] === true;
   });
   return { refuse: d.refuse, sample: build(each, false) };
+}
+function textLike(c) {
+  return mysqlTextLike(c.type) && c.typeName === void 0 && c.format === void 0;
 }
 function cut(v) {
   return typeof v === "string" && v.length > SAMPLE_VALUE_CHARS ? `${v.slice(0, SAMPLE_VALUE_CHARS)}\u2026` : v;
@@ -1681,7 +1749,7 @@ var ResultMasker = class {
     this.endSet();
   }
   column(set, payload) {
-    set.cols.push(parseColumnDef(payload));
+    set.cols.push(parseColumnDef(payload, this.o.extendedMetadata));
     if (set.cols.length < set.expected) return;
     const plan = planResult(this.o.masking, set.cols, this.o.sources);
     if ("refuse" in plan) {
@@ -1757,6 +1825,47 @@ function mysqlStrictFindings(text2, sources, masking, sqlMode) {
   }
   return strictFindings(uses);
 }
+
+// src/gateway/mysql/temp-tables.ts
+var MAX_NAMES = 256;
+var quote = (s) => `\`${s.replace(/`/g, "``")}\``;
+var ascii = (s) => /^[\x20-\x7e]*$/.test(s);
+var SessionTemporaryTables = class {
+  names = /* @__PURE__ */ new Set();
+  /** After an input ran, whatever its outcome: the names it may have given temporary tables. */
+  ran(text2, sqlMode) {
+    for (const name of temporaryTableNames(text2, sqlMode)) {
+      this.names.delete(name);
+      this.names.add(name);
+      if (this.names.size > MAX_NAMES) this.names.delete(this.names.values().next().value);
+    }
+  }
+  /** COM_RESET_CONNECTION, COM_CHANGE_USER: the server dropped them all. */
+  clear() {
+    this.names.clear();
+  }
+  /**
+   * Before a text query is judged: sets `ctx.ownTemporary` when the text is one single-table
+   * UPDATE / DELETE whose table the session's own connection (`ask`) shows to be a temporary
+   * table now, and clears it otherwise. A promise only when the server must be asked.
+   */
+  before(text2, ctx, ask) {
+    delete ctx.ownTemporary;
+    if (this.names.size === 0) return void 0;
+    const target = singleWriteTarget(text2, ctx.sqlMode);
+    if (!target || !this.names.has(target.name.toLowerCase())) return void 0;
+    if (!ascii(target.schema ?? "") || !ascii(target.name)) return void 0;
+    const named = `${target.schema ? `${quote(target.schema)}.` : ""}${quote(target.name)}`;
+    return ask(`SHOW CREATE TABLE ${named}`).then(
+      (rows) => {
+        if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ""))
+          ctx.ownTemporary = { text: text2, table: `${target.schema ?? ctx.mysql?.schema ?? ""}.${target.name}` };
+      },
+      // No such table, or any other failure: not known to be the session's own.
+      () => void 0
+    );
+  }
+};
 
 // src/gateway/mysql/upstream.ts
 import { isIP, connect as netConnect } from "node:net";
@@ -1928,11 +2037,15 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
     );
   const capabilities = (req.capabilities & greeting.capabilities & ~Cap.SSL) >>> 0;
   const announced = loginCapabilities(capabilities | (useTls ? Cap.SSL : 0), req.database);
+  const mariadb = mariadbCapabilities(
+    announced,
+    (req.mariadbCapabilities ?? 0) & greeting.mariadbCapabilities
+  );
   const charset = req.charset ?? greeting.charset;
   const maxPacket = req.maxPacket ?? 16777216;
   let seq = firstSeq;
   if (useTls) {
-    seq = ch.write(sslRequestPayload(announced, maxPacket, charset), seq);
+    seq = ch.write(sslRequestPayload(announced, mariadb, maxPacket, charset), seq);
     await ch.upgrade(
       (socket) => new Promise((resolve, reject) => {
         const verify = cfg.sslMode === "verify-ca" || cfg.sslMode === "verify-full";
@@ -1956,6 +2069,7 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
   seq = ch.write(
     handshakeResponsePayload({
       capabilities: announced,
+      mariadbCapabilities: mariadb,
       maxPacket,
       charset,
       user: cfg.user,
@@ -1973,7 +2087,7 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
     if (head === 0) {
       ch.detach();
       const ok = parseOk(p.payload, 0, p.payload.length);
-      return { socket: ch.socket, greeting, capabilities, status: ok.status };
+      return { socket: ch.socket, greeting, capabilities, mariadbCapabilities: mariadb, status: ok.status };
     }
     if (head === 255) {
       const e = parseErr(p.payload);
@@ -2010,7 +2124,6 @@ async function authenticate(ch, cfg, req, greeting, firstSeq) {
 }
 
 // src/gateway/mysql/connection.ts
-var KEEPS_CATALOG = /^(?:insert|update|delete|replace|set|begin|start|commit|rollback|savepoint|release|lock|unlock|load|xa|do|handler)\b/i;
 var TRACK_STATE = "SET SESSION session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'sql_mode,character_set_client')), SESSION session_track_schema = ON";
 var HIGH_WATER = 4 * 1024 * 1024;
 var ER_TABLEACCESS_DENIED2 = 1142;
@@ -2058,6 +2171,7 @@ var MysqlConnection = class {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   capturing;
   diagnostics;
+  temporary = new SessionTemporaryTables();
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
   async start(okSeq) {
     this.upstream.on("data", (chunk) => this.fromUpstream(chunk));
@@ -2187,9 +2301,10 @@ var MysqlConnection = class {
         ) : {}
       });
     }
-    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis))
+    if (this.opts.catalog && cur.analysis && !cur.analysis.readOnly && mayChangeCatalog(cur.analysis.statements))
       this.opts.catalog.invalidate();
     cur.after?.(t);
+    if (cur.text) this.temporary.ran(cur.text, this.context.sqlMode);
     if (cur.analysis) this.carryAnalyzerState(cur.analysis);
     if (t.tracked) this.confirm(t.tracked);
     if (cur.refresh || this.unconfirmed(t, cur.analysis)) {
@@ -2366,15 +2481,14 @@ var MysqlConnection = class {
     this.upstream.write(p.raw);
   }
   masker(binary, statementId, sources, cursor) {
-    const { recorder } = this.session.gateway;
-    const conn = this.session.info.conn;
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
+      extendedMetadata: this.opts.extendedMetadata,
       ...sources ? { sources } : {},
       ...statementId ? { statementId } : {},
       ...cursor ? { cursor } : {},
-      record: (e) => recorder.record(conn, e),
+      record: (e) => this.session.gateway.recorder.record(this.session.info.conn, e),
       inject: (b) => this.scanner.inject(b)
     });
   }
@@ -2398,8 +2512,18 @@ var MysqlConnection = class {
       if (!this.closed) go(this.diagnostics.judge(text2, r));
     });
   }
+  /** Asks the server whether a text query writes the session's own temporary table (temp-tables.ts). */
+  ownTemporary(text2, go) {
+    const asked = this.temporary.before(text2, this.context, (sql) => this.query(sql));
+    if (!asked) go();
+    else {
+      this.busy = true;
+      asked.then(() => !this.closed && go());
+    }
+  }
   judge(p, text2, via, params, allow) {
     this.busy = true;
+    if (via !== "simple") delete this.context.ownTemporary;
     const decide2 = (j2) => {
       if (this.closed) return;
       if (j2.forward) allow(j2);
@@ -2464,24 +2588,27 @@ var MysqlConnection = class {
       case Com.QUERY: {
         const text2 = this.textOf(p, true);
         if (text2 === void 0) return;
-        this.judge(
-          p,
+        this.ownTemporary(
           text2,
-          "simple",
-          void 0,
-          (judged) => this.withSources(
+          () => this.judge(
+            p,
             text2,
-            (sources) => this.strict(
-              p,
-              judged,
+            "simple",
+            void 0,
+            (judged) => this.withSources(
               text2,
-              sources,
-              (j) => this.forward(p, "results", {
-                statementId: j.statement.id,
-                text: text2,
-                analysis: j.analysis,
-                masker: this.masker(false, j.statement.id, sources)
-              })
+              (sources) => this.strict(
+                p,
+                judged,
+                text2,
+                sources,
+                (j) => this.forward(p, "results", {
+                  statementId: j.statement.id,
+                  text: text2,
+                  analysis: j.analysis,
+                  masker: this.masker(false, j.statement.id, sources)
+                })
+              )
             )
           )
         );
@@ -2564,6 +2691,7 @@ var MysqlConnection = class {
             if (t.error) return;
             this.statements.clear();
             this.lastPrepared = void 0;
+            this.temporary.clear();
             if (this.context.mysql) this.context.mysql = { ...this.context.mysql, prepared: /* @__PURE__ */ new Map() };
           }
         });
@@ -2623,6 +2751,7 @@ var MysqlConnection = class {
       await this.internal(Buffer.from([Com.RESET_CONNECTION]), "single");
       this.statements.clear();
       this.lastPrepared = void 0;
+      this.temporary.clear();
       this.context.mysql = { prepared: /* @__PURE__ */ new Map(), routines: this.context.mysql?.routines ?? /* @__PURE__ */ new Map() };
       if (c.database)
         await this.internal(
@@ -2663,17 +2792,9 @@ var MysqlConnection = class {
    * text rather than a name).
    */
   textOf(p, sql) {
-    const ctx = this.context;
-    const charset = ctx.characterSetClient ?? "utf8mb4";
-    const decoded = decodeClient(p.payload, 1, charset);
-    const text2 = "text" in decoded ? decoded.text : void 0;
-    let why = "error" in decoded ? decoded.error : void 0;
-    if (text2 !== void 0 && sql && touchesSessionTracking(text2))
-      why = "statements that change session_track_* settings are refused: the gateway follows the session state through them";
-    else if (text2 !== void 0 && sql && !isAscii2(p.payload.subarray(1)) && mayChangeClientCharset(text2, ctx.sqlMode, ctx.server))
-      why = `non-ASCII bytes after a statement that may change character_set_client (now ${charset}) in the same text cannot be read before the server runs it; send the statements separately`;
-    if (why === void 0) return text2;
-    const message = `guardrail: ${why}`;
+    const read = clientText(p.payload, this.context, sql);
+    if ("text" in read) return read.text;
+    const message = `guardrail: ${read.why}`;
     this.session.notice("error", "42000", message);
     this.reply(p, ER_TABLEACCESS_DENIED2, "42000", message);
     return void 0;
@@ -2812,12 +2933,9 @@ var MysqlConnection = class {
 function dropping(cur) {
   return cur.internal !== void 0 || cur.discard === true || cur.masker?.withheld !== void 0;
 }
-function mayChangeCatalog(analysis) {
-  return analysis.statements.some((st) => !KEEPS_CATALOG.test(st.canonical.trimStart()));
-}
 
 // src/gateway/mysql/masking-catalog.ts
-var MAX_NAMES = 2e3;
+var MAX_NAMES2 = 2e3;
 var MAX_CACHE = 2e4;
 var MAX_ROUNDS = 16;
 var keyOf = (schema, name) => `${schema.toLowerCase()}\0${name.toLowerCase()}`;
@@ -2905,7 +3023,7 @@ var MysqlMaskingCatalog = class {
     let grew = true;
     while (grew) {
       grew = false;
-      if (scan.names.size > MAX_NAMES) return this.result(scan, "it names too many objects to follow");
+      if (scan.names.size > MAX_NAMES2) return this.result(scan, "it names too many objects to follow");
       for (const [k] of scan.names) {
         if (seen.has(k)) continue;
         const objects = this.cache.get(k);
@@ -3032,6 +3150,7 @@ async function startMysqlGateway(opts) {
     rsa: { publicPem: keys.publicPem, privateKey: keys.privateKey },
     serverVersion: greeting.serverVersion,
     capabilities: (PROXIED_CAPS & greeting.capabilities) >>> 0,
+    mariadbCapabilities: (PROXIED_MARIADB_CAPS & greeting.mariadbCapabilities) >>> 0,
     charset: greeting.charset,
     status: greeting.status
   };
@@ -3085,11 +3204,12 @@ async function startMysqlGateway(opts) {
     try {
       up = await greeted.login({
         capabilities: login.capabilities,
+        mariadbCapabilities: login.mariadbCapabilities,
         charset: r.charset,
         maxPacket: r.maxPacket,
         ...r.database ?? upstream.database ? { database: r.database ?? upstream.database } : {}
       });
-      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS)
+      if ((up.capabilities ^ login.capabilities) & FORMAT_CAPS || up.mariadbCapabilities !== login.mariadbCapabilities)
         throw new Error("the database no longer offers the capabilities announced to the client");
     } catch (err) {
       const e = asUpstreamError(err);
@@ -3113,6 +3233,7 @@ async function startMysqlGateway(opts) {
       session,
       {
         capabilities: login.capabilities,
+        extendedMetadata: extendedMetadata(login.mariadbCapabilities),
         status: up.status,
         charset: r.charset,
         serverVersion: up.greeting.serverVersion,
