@@ -6,7 +6,7 @@
 // canary and the child rows are all there), each near miss runs and its effect is visible.
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PostgresGateway } from '../../src/gateway/postgres/server.js';
+import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { postgresWithSide, type WithSide } from '../support/side-gateway.js';

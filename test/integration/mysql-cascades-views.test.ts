@@ -4,7 +4,7 @@
 // base table an updatable view writes, whose triggers fire. Every object was created on a direct
 // connection; refusals are proved from the server's state, near misses run and their effect shows.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MysqlGateway } from '../../src/gateway/mysql/gateway.js';
+import type { MysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mariadbCli } from '../support/mysql-clients.js';
