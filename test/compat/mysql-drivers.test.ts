@@ -247,7 +247,7 @@ describe('MariaDB extended column metadata (JSON, UUID, INET4, INET6)', () => {
 
   it('the mariadb connector gets JSON as objects and the type names, in text and binary rows, also after changeUser', async () => {
     const r = await onBoth(audit.targets, async (t) => {
-      const c = await connector(t, { collation: 'UTF8MB4_UNICODE_CI' });
+      const c = await connector(t);
       const table = `ext_${t.name}`;
       await c.query(create(table));
       await c.query(insert(table));
@@ -320,6 +320,126 @@ describe('MariaDB extended column metadata (JSON, UUID, INET4, INET6)', () => {
       undefined,
     ]);
     expect(r.gateway).toEqual(r.direct);
+  });
+});
+
+describe('COM_CHANGE_USER with a character set (the server applies its collation id)', () => {
+  const settings =
+    'SELECT @@character_set_client AS client, @@character_set_connection AS connection, @@collation_connection AS collation, @@character_set_results AS results';
+  // Non-ASCII text both ways, and a comparison that only utf8mb4_unicode_ci makes equal.
+  const probe = "SELECT 'Straße' = 'Strasse' AS unicodeCi, CONCAT('Grüße ', v) AS greeting FROM";
+
+  it('the mariadb connector changes user with its own default collation, as directly', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = await connector(t);
+      const table = `cu_${t.name}`;
+      await c.query(`CREATE TABLE ${table} (v VARCHAR(20) CHARACTER SET utf8mb4)`);
+      await c.query(`INSERT INTO ${table} VALUES (?)`, ['ünïcødé 縗']);
+      const [before] = await c.query(settings);
+      await c.changeUser({ user: t.user, password: t.password, database: t.database });
+      const [after] = await c.query(settings);
+      const rows = await c.query(`${probe} ${table}`);
+      await c.query(`INSERT INTO ${table} VALUES ('näher')`);
+      const stored = await c.query(`SELECT v, HEX(v) AS hex FROM ${table} ORDER BY v`);
+      await c.end();
+      return { before, after, rows: [...rows], stored: [...stored] };
+    });
+    // Its login asks for utf8mb4_unicode_ci (224) and then runs SET NAMES utf8mb4; its
+    // COM_CHANGE_USER asks for utf8mb4_general_ci (45), the collation the session had since.
+    // (mysql2's test below changes to a collation that is not its character set's default.)
+    const utf8mb4 = { client: 'utf8mb4', connection: 'utf8mb4', results: 'utf8mb4' };
+    expect(r.direct.before).toEqual({ ...utf8mb4, collation: 'utf8mb4_general_ci' });
+    expect(r.direct.after).toEqual({ ...utf8mb4, collation: 'utf8mb4_general_ci' });
+    expect(r.direct.rows).toEqual([{ unicodeCi: 0, greeting: 'Grüße ünïcødé 縗' }]);
+    expect(r.direct.stored).toEqual([
+      { v: 'näher', hex: '6EC3A4686572' },
+      { v: 'ünïcødé 縗', hex: 'C3BC6EC3AF63C3B864C3A920E7B897' },
+    ]);
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('mysql2 changes user with a charset option (GBK), and the gateway reads later statements in it', async () => {
+    const r = await onBoth(audit.targets, async (t) => {
+      const c = await mysql2(t);
+      await c.changeUser({
+        user: t.user,
+        password: t.password,
+        database: t.database,
+        charset: 'GBK_CHINESE_CI',
+      });
+      const [after] = await c.query<mysql.RowDataPacket[]>(settings);
+      // In GBK, 縗 is 0xBF5C: read as UTF-8 its 0x5C would be a backslash escaping the quote.
+      const [gbk] = await c.query<mysql.RowDataPacket[]>(
+        "SELECT '縗' AS c, HEX('縗') AS hex, 'Straße' = 'Strasse' AS unicodeCi",
+      );
+      await c.changeUser({
+        user: t.user,
+        password: t.password,
+        database: t.database,
+        charset: 'UTF8MB4_UNICODE_CI',
+      });
+      const [back] = await c.query<mysql.RowDataPacket[]>(`${settings}, 'Straße' = 'Strasse' AS unicodeCi`);
+      await c.end();
+      return { after, gbk, back };
+    });
+    expect(r.direct).toEqual({
+      after: [{ client: 'gbk', connection: 'gbk', collation: 'gbk_chinese_ci', results: 'gbk' }],
+      gbk: [{ c: '縗', hex: 'BF5C', unicodeCi: 0 }],
+      back: [
+        {
+          client: 'utf8mb4',
+          connection: 'utf8mb4',
+          collation: 'utf8mb4_unicode_ci',
+          results: 'utf8mb4',
+          unicodeCi: 1,
+        },
+      ],
+    });
+    expect(r.gateway).toEqual(r.direct);
+  });
+
+  it('a character set the gateway does not decode exactly (ujis) is refused and the session goes on untouched', async () => {
+    const change = async (t: Target) => {
+      const c = await mysql2(t);
+      // The canary: a reset session would have lost it, and its character set would be ujis.
+      await c.query('SET @canary = 42');
+      let error: unknown;
+      try {
+        await c.changeUser({
+          user: t.user,
+          password: t.password,
+          database: t.database,
+          charset: 'UJIS_JAPANESE_CI',
+        });
+      } catch (err) {
+        error = err;
+      }
+      const [after] = await c.query<mysql.RowDataPacket[]>(`${settings}, @canary AS canary`);
+      await c.end();
+      return { error, after };
+    };
+    const direct = await change(audit.targets.find((t) => t.name === 'direct')!);
+    const gateway = await change(audit.targets.find((t) => t.name === 'gateway')!);
+    // Directly the server takes it (and resets the session).
+    expect(direct).toEqual({
+      error: undefined,
+      after: [
+        { client: 'ujis', connection: 'ujis', collation: 'ujis_japanese_ci', results: 'ujis', canary: null },
+      ],
+    });
+    expect(gateway.error).toMatchObject({
+      errno: 1235,
+      message: expect.stringMatching(/character set ujis, which the gateway does not decode exactly/),
+    });
+    expect(gateway.after).toEqual([
+      {
+        client: 'utf8mb4',
+        connection: 'utf8mb4',
+        collation: expect.stringMatching(/^utf8mb4_/),
+        results: 'utf8mb4',
+        canary: 42,
+      },
+    ]);
   });
 });
 

@@ -235,4 +235,18 @@ describe('client character sets', () => {
     });
     c.destroy();
   });
+
+  it('reads statements in the character set a COM_CHANGE_USER asks for (GBK), so a statement hidden by a misreading is still seen', async () => {
+    await db.admin('CREATE TABLE app.cu_canary (id INT); INSERT INTO app.cu_canary VALUES (1)');
+    const c = await open({ multipleStatements: true });
+    await c.changeUser({ user: gw.user, password: gw.password, database: 'app', charset: 'GBK_CHINESE_CI' });
+    // The near miss: GBK text whose 0xBF5C a UTF-8 reading would take for a backslash.
+    expect((await c.query("SELECT '\u7e17' AS c"))[0]).toEqual([{ c: '\u7e17' }]);
+    // Read as UTF-8 this is one SELECT of a string; the server (GBK) reads a SELECT and a DROP.
+    await expect(c.query("SELECT '\u7e17'; DROP TABLE app.cu_canary -- '")).rejects.toMatchObject({
+      message: expect.stringMatching(/drop-table/),
+    });
+    c.destroy();
+    expect(await db.admin('SELECT id FROM app.cu_canary')).toEqual([{ id: 1 }]);
+  });
 });

@@ -3,7 +3,7 @@
 // change the state, and names compared as the server normalises them.
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/sql/analyze.js';
-import { decodeClient } from '../../src/sql/mysql/charset.js';
+import { decodeClient, decodesExactly } from '../../src/sql/mysql/charset.js';
 import { executableReadings, parseServerVersion } from '../../src/sql/mysql/server.js';
 import { UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
 import { mayChangeClientCharset, touchesSessionTracking } from '../../src/sql/mysql/state.js';
@@ -77,6 +77,13 @@ describe('client character sets', () => {
     expect(decodeClient(bytes('SELECT 1'), 0, 'koi8r')).toEqual({ text: 'SELECT 1' });
     expect(decodeClient(bytes([0xc1]), 0, 'koi8r')).toMatchObject({ error: expect.stringMatching(/koi8r/) });
     expect(decodeClient(bytes('SELECT 1'), 0, 'swe7')).toMatchObject({ error: expect.any(String) });
+  });
+
+  it('says which character sets it decodes exactly (what a COM_CHANGE_USER may switch to)', () => {
+    for (const cs of ['utf8mb4', 'UTF8MB3', 'latin1', 'binary', 'gbk', 'big5', 'sjis', 'cp932', 'gb18030'])
+      expect(decodesExactly(cs)).toBe(true);
+    for (const cs of ['ujis', 'euckr', 'koi8r', 'swe7', 'ucs2', 'utf16', 'constructor'])
+      expect(decodesExactly(cs)).toBe(false);
   });
 
   it('knows which texts may switch character_set_client before a later statement', () => {

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
-import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
+import { applyChangeUser, type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import { clientText } from './client-text.js';
 import { errPayload, frame, okPayload, type Packet, ProtocolError } from './codec.js';
 import type { ConnectionOptions, InFlight } from './connection.js';
@@ -340,8 +340,8 @@ export abstract class MysqlCommands {
   }
 
   /**
-   * Re-authenticates against the gateway's credentials, then resets the database session
-   * (COM_RESET_CONNECTION, and COM_INIT_DB for the requested schema) as a change of user would.
+   * Re-authenticates against the gateway's credentials, then resets the database session as a
+   * change of user would (change-user.ts).
    */
   private changeUser(p: Packet): void {
     let c: ChangeUser;
@@ -352,14 +352,12 @@ export abstract class MysqlCommands {
       return;
     }
     const ok = verifyChangeUser(c, this.opts.credentials, this.opts.scramble);
-    if (ok === undefined || (c.charset !== undefined && c.charset !== this.opts.charset)) {
+    if (ok === undefined) {
       this.reply(
         p,
         ER_NOT_SUPPORTED,
         '42000',
-        ok === undefined
-          ? `guardrail: COM_CHANGE_USER with ${c.plugin} is not supported; open a new connection instead`
-          : 'guardrail: COM_CHANGE_USER with another character set is not supported; open a new connection instead',
+        `guardrail: COM_CHANGE_USER with ${c.plugin} is not supported; open a new connection instead`,
       );
       return;
     }
@@ -368,21 +366,23 @@ export abstract class MysqlCommands {
       return;
     }
     this.busy = true;
-    const run = async () => {
-      await this.internal(Buffer.from([Com.RESET_CONNECTION]), 'single');
-      this.prepared.clear();
-      this.temporary.clear();
-      this.context.mysql = { prepared: new Map(), routines: this.context.mysql?.routines ?? new Map() };
-      if (c.database)
-        await this.internal(
-          Buffer.concat([Buffer.from([Com.INIT_DB]), Buffer.from(c.database, 'utf8')]),
-          'single',
-        );
-      await this.state.resync(true);
-    };
-    run().then(
-      () => {
+    applyChangeUser(c, {
+      query: (sql) => this.query(sql),
+      command: (payload) => this.internal(payload, 'single'),
+      forget: () => {
+        this.prepared.clear();
+        this.temporary.clear();
+        this.context.mysql = { prepared: new Map(), routines: this.context.mysql?.routines ?? new Map() };
+      },
+      resync: () => this.state.resync(true),
+    }).then(
+      (refused) => {
         if (this.closed) return;
+        if (refused !== undefined) {
+          this.reply(p, ER_NOT_SUPPORTED, '42000', refused);
+          this.next();
+          return;
+        }
         this.session.notice(
           'info',
           '00000',
@@ -395,7 +395,7 @@ export abstract class MysqlCommands {
       },
       (err: Error) => {
         if (err instanceof UpstreamError) {
-          // The session was reset but the schema could not be selected: the client learns why.
+          // The server refused the character set or the schema: the client learns why.
           this.reply(p, err.code, err.sqlState, err.message);
           this.next();
         } else this.fatal(p.lastSeq + 1, `guardrail: COM_CHANGE_USER failed: ${err.message}`);

@@ -67,8 +67,6 @@ export interface ConnectionOptions {
   /** Column definitions carry MariaDB's extended metadata field (capabilities.ts). */
   extendedMetadata: boolean;
   status: number;
-  /** Character set of the client's login (COM_CHANGE_USER may not change it). */
-  charset: number;
   /** The upstream's version string from its greeting (flavour and version). */
   serverVersion: string;
   /** The gateway's credentials and the greeting's scramble, for COM_CHANGE_USER. */

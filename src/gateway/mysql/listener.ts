@@ -198,7 +198,6 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         capabilities: login.capabilities,
         extendedMetadata: extendedMetadata(login.mariadbCapabilities),
         status: up.status,
-        charset: r.charset,
         serverVersion: up.greeting.serverVersion,
         credentials: { user, password },
         scramble: login.scramble,

@@ -70,10 +70,19 @@ function latin1(b: Buffer, from: number): string {
   return out;
 }
 
+const UTF8 = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
+const SINGLE_BYTE = new Set(['latin1', 'ascii', 'binary']);
+
+/** Whether every text under this character_set_client decodes exactly, not only its ASCII. */
+export function decodesExactly(charset: string): boolean {
+  const cs = charset.toLowerCase();
+  return UTF8.has(cs) || SINGLE_BYTE.has(cs) || Object.hasOwn(MULTIBYTE, cs);
+}
+
 /** Decodes a client packet's text (from byte `from`) under `charset` (character_set_client). */
 export function decodeClient(b: Buffer, from: number, charset: string): Decoded {
   const cs = charset.toLowerCase();
-  if (cs === 'utf8mb4' || cs === 'utf8mb3' || cs === 'utf8') {
+  if (UTF8.has(cs)) {
     // UTF-8 never uses an ASCII byte inside a character: a malformed sequence reads as U+FFFD
     // on our side and as one or more non-ASCII bytes on the server's, both outside any syntax.
     return { text: b.toString('utf8', from) };
@@ -81,8 +90,8 @@ export function decodeClient(b: Buffer, from: number, charset: string): Decoded 
   // swe7 is the one client character set that is not ASCII-compatible (0x5B-0x7D are letters).
   if (cs === 'swe7') return { error: 'character_set_client swe7 is not one the gateway decodes' };
   if (isAscii(b.subarray(from))) return { text: b.toString('latin1', from) };
-  if (cs === 'latin1' || cs === 'ascii' || cs === 'binary') return { text: latin1(b, from) };
-  const mb = MULTIBYTE[cs];
+  if (SINGLE_BYTE.has(cs)) return { text: latin1(b, from) };
+  const mb = Object.hasOwn(MULTIBYTE, cs) ? MULTIBYTE[cs] : undefined;
   if (!mb)
     return {
       error: `character_set_client ${charset} is not one the gateway decodes exactly (use utf8mb4)`,
