@@ -14,7 +14,7 @@ import {
   type StatementLineage,
 } from '../../masking/index.js';
 import type { EngineSession } from '../session-contract.js';
-import { errorResponse, noticeResponse, readErrorFields, T } from './codec.js';
+import { errorResponse, noticeResponse, readError, T } from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
@@ -125,7 +125,7 @@ export class ResultMasker {
   serverMessage(buf: Buffer, start: number, end: number, e?: ResultEntry): Disposition {
     if (!this.onWire) return FORWARD;
     if (!taintedNow(e)) return redactFields(buf, start, end, this.m.masking);
-    const f = readErrorFields(buf, start + 5, end);
+    const f = readError(buf, start, end);
     return buf[start] === T.error
       ? errorResponse(f.code, WITHHELD_TEXT, f.severity)
       : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
