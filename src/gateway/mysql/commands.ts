@@ -8,7 +8,7 @@ import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import { clientText } from './client-text.js';
-import { errPayload, frame, okPayload, type Packet, ProtocolError } from './codec.js';
+import { errPayload, frame, okPayload, type Packet, readLongData } from './codec.js';
 import type { ConnectionOptions, InFlight } from './connection.js';
 import {
   CACHING_SHA2,
@@ -268,9 +268,13 @@ export abstract class MysqlCommands {
         const stmt = this.prepared.of(p);
         if (!stmt) return; // Neither has a response, so an unknown id is ignored as the server would.
         if (cmd === Com.STMT_CLOSE) this.prepared.delete(stmt.id);
-        else if (payload.length >= 7) {
-          const param = payload.readUInt16LE(5);
-          stmt.s.params.longData.set(param, (stmt.s.params.longData.get(param) ?? 0) + payload.length - 7);
+        else {
+          const chunk = readLongData(payload);
+          if (chunk)
+            stmt.s.params.longData.set(
+              chunk.param,
+              (stmt.s.params.longData.get(chunk.param) ?? 0) + chunk.bytes,
+            );
         }
         this.upstream.write(p.raw);
         this.flow();
@@ -438,7 +442,6 @@ export abstract class MysqlCommands {
     }
     let params: { values: unknown[]; exact: boolean };
     try {
-      if (p.payload.length < 10) throw new ProtocolError('packet too short');
       params = decodeExecuteParams(p.payload, stmt.s.params);
     } catch (err) {
       this.reply(
