@@ -171,6 +171,20 @@ export function startupMessage(params: Record<string, string>): Buffer {
   return packet(Buffer.concat(parts));
 }
 
+/** A start-up phase packet (length, then code): its request code or protocol version. */
+export function readStartupCode(packet: Buffer): number {
+  return packet.readInt32BE(4);
+}
+
+/** Offset of a StartupMessage's parameters: after the length and the protocol version. */
+export const STARTUP_PARAMS = 8;
+
+/** CancelRequest: the key of the session to cancel, or undefined when the packet is not 16 bytes. */
+export function readCancelRequest(packet: Buffer): { pid: number; secret: number } | undefined {
+  if (packet.length !== 16) return undefined;
+  return { pid: packet.readInt32BE(8), secret: packet.readInt32BE(12) };
+}
+
 /** Reads a NUL-terminated string; `next` is the offset after the NUL, or -1 if there is none before `end`. */
 export function readCString(buf: Buffer, pos: number, end: number): { value: string; next: number } {
   const nul = buf.indexOf(0, pos);
