@@ -442,3 +442,26 @@ export function readSeverity(buf: Buffer, start: number, end: number): string | 
   }
   return severity;
 }
+
+/** DataRow (whole message from offset 0): its column count. */
+export function readColumnCount(row: Buffer): number {
+  return row.readInt16BE(BODY);
+}
+
+/** The only column of a DataRow [start, end), or undefined when the row has another shape. */
+export function onlyColumn(buf: Buffer, start: number, end: number): Buffer | undefined {
+  if (start + 11 > end || buf.readInt16BE(start + BODY) !== 1) return undefined;
+  const len = buf.readInt32BE(start + 7);
+  if (len < 0 || start + 11 + len !== end) return undefined;
+  return buf.subarray(start + 11, end);
+}
+
+/** CopyOutResponse: whether the data is binary, and the column count. */
+export function readCopyResponse(buf: Buffer, start: number): { binary: boolean; columns: number } {
+  return { binary: buf[start + BODY] === 1, columns: buf.readInt16BE(start + BODY + 1) };
+}
+
+/** CopyData: the data it carries. */
+export function readCopyData(buf: Buffer, start: number, end: number): Buffer {
+  return buf.subarray(start + BODY, end);
+}

@@ -8,6 +8,7 @@ import { type EngineSession, type Outcome, SKIPPED_CODE, SKIPPED_TAG } from '../
 import {
   commandComplete,
   noticeResponse,
+  onlyColumn,
   readCommandTag,
   readError,
   readFunctionResult,
@@ -19,7 +20,7 @@ import {
 } from './codec.js';
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
-import { OwnLargeObjects, onlyColumn, sqlCreatesLargeObject } from './large-objects.js';
+import { OwnLargeObjects, sqlCreatesLargeObject } from './large-objects.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import type { NamedStatements, PreparedStatement } from './prepared.js';
 import {
