@@ -4,24 +4,31 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PJTTVJCI.js";
+} from "./chunk-7MTY2HAS.js";
 import {
   DEFAULT_POLICY_PATH,
+  LexError,
+  Lexer,
   MigrationJudge,
   PolicyError,
   RULES,
   actionFor,
-  analyzeMysqlScript,
+  analyzeMysql,
   analyzePostgres,
+  assemble,
   decide,
   defaultPolicy,
   isRuleId,
+  isUnknownMode,
+  isWord,
   lex,
+  lexFlags,
   loadAnalyzers,
+  location,
   locationOf,
   overrideFor,
   verdictLevel
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import {
   UsageError,
   command,
@@ -33,7 +40,89 @@ import {
 
 // src/cli/check.ts
 import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { join as join2, relative as relative2 } from "node:path";
+import { join as join2 } from "node:path";
+
+// src/sql/mysql/script.ts
+function analyzeMysqlScript(text, ctx) {
+  const statements = [];
+  let current = ctx;
+  let literalSensitive = false;
+  let sessionSensitive = false;
+  let changesSession = false;
+  let after;
+  let pos = 0;
+  let delimiter = ";";
+  while (pos < text.length) {
+    const chunk = nextChunk(text, pos, delimiter, current.sqlMode);
+    const part = analyzeMysql(text.slice(pos, chunk.end), current);
+    for (const s of part.statements) {
+      const offset = s.offset + pos;
+      statements.push({
+        ...s,
+        offset,
+        findings: s.findings.map((f) => f.location ? { ...f, location: location(text, offset) } : f)
+      });
+    }
+    literalSensitive ||= part.literalSensitive;
+    sessionSensitive ||= part.sessionSensitive;
+    changesSession ||= part.changesSession;
+    after = part.after;
+    current = {
+      ...ctx,
+      ...part.after.sqlMode !== void 0 ? { sqlMode: part.after.sqlMode } : {},
+      mysql: part.after
+    };
+    if (chunk.delimiter !== void 0) delimiter = chunk.delimiter;
+    pos = chunk.next;
+  }
+  const base = assemble(statements);
+  return {
+    ...base,
+    after: after ?? {
+      ...ctx.sqlMode !== void 0 ? { sqlMode: ctx.sqlMode } : {},
+      prepared: new Map(ctx.mysql?.prepared ?? []),
+      routines: new Map(ctx.mysql?.routines ?? [])
+    },
+    literalSensitive,
+    sessionSensitive,
+    changesSession
+  };
+}
+function nextChunk(text, pos, delimiter, sqlMode) {
+  const flags = lexFlags(isUnknownMode(sqlMode) ? "" : sqlMode);
+  const lexer = new Lexer(
+    text,
+    flags,
+    { pos, inExecutable: false },
+    delimiter === ";" ? void 0 : delimiter
+  );
+  try {
+    for (let t = lexer.next(); t; t = lexer.next()) {
+      if (t.kind === "punct" && t.value === ";" && t.text !== ";") return { end: t.start, next: t.end };
+      if (t.kind === "op" && t.text === "\\") {
+        const g = lexer.next();
+        if (g && !g.spaced && g.kind === "word" && g.upper === "G") return { end: t.start, next: g.end };
+      }
+      if (isWord(t, "DELIMITER") && atLineStart(text, t.start)) {
+        let eol = text.indexOf("\n", t.end);
+        if (eol < 0) eol = text.length;
+        const next = text.slice(t.end, eol).trim().split(/\s+/)[0] ?? "";
+        return { end: t.start, next: eol, ...next ? { delimiter: next } : {} };
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof LexError)) throw err;
+  }
+  return { end: text.length, next: text.length };
+}
+function atLineStart(text, at) {
+  for (let i = at - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === "\n") return true;
+    if (c !== " " && c !== "	" && c !== "\r") return false;
+  }
+  return true;
+}
 
 // src/cli/check-history.ts
 import { spawnSync } from "node:child_process";
@@ -93,6 +182,174 @@ function readBase(paths, ref) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+// src/cli/check-output.ts
+import { relative as relative2 } from "node:path";
+var LEVELS = { allow: 0, warn: 1, review: 2, deny: 3 };
+function escapeData(s) {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(s) {
+  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function findingAction(f, policy) {
+  return verdictLevel(decide({ findings: [f] }, policy));
+}
+function describeOverride(o, policy) {
+  const where = o.line !== void 0 && policy.source ? `${policy.source}:${o.line}` : "the policy";
+  const match = [
+    o.rule !== void 0 ? `rule ${o.rule}` : "",
+    o.category !== void 0 ? `category ${o.category}` : "",
+    o.objects !== void 0 ? `objects ${o.objects.join(", ")}` : ""
+  ].filter(Boolean);
+  return `override at ${where}${match.length ? ` (${match.join(", ")})` : ""}`;
+}
+function allowedBy(f, policy) {
+  if (actionFor(f, policy) !== "allow") return void 0;
+  const o = overrideFor(f, policy);
+  if (o) return describeOverride(o, policy);
+  return Object.hasOwn(policy.rules, f.rule) ? `rules.${f.rule}: allow` : `categories.${f.category}: allow`;
+}
+function position(f, s) {
+  return f.location ?? { line: s.line, column: s.column };
+}
+function renderText(result, policy, cwd, github) {
+  const lines = [];
+  for (const s of result.statements) {
+    const file = relative2(cwd, s.file) || s.file;
+    for (const f of s.findings) {
+      const { line, column } = position(f, s);
+      const allowed2 = allowedBy(f, policy);
+      lines.push(
+        `${file}:${line}:${column} ${f.rule}${allowed2 ? ` allowed by ${allowed2}:` : ""} ${f.message}`
+      );
+      if (github) {
+        const action = findingAction(f, policy);
+        const level = allowed2 ? "notice" : LEVELS[action] >= LEVELS.review ? "error" : "warning";
+        lines.push(
+          `::${level} file=${escapeProperty(file)},line=${line},col=${column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`
+        );
+      }
+    }
+    for (const f of s.suppressed) {
+      const { line, column } = position(f, s);
+      lines.push(`${file}:${line}:${column} ${f.rule} suppressed: ${f.reason}`);
+    }
+  }
+  for (const p of result.problems) {
+    const file = relative2(cwd, p.file) || p.file;
+    lines.push(`${file}:${p.line}:1 guardrail:allow ${p.severity}: ${p.message}`);
+    if (github)
+      lines.push(`::${p.severity} file=${escapeProperty(file)},line=${p.line}::${escapeData(p.message)}`);
+  }
+  const counts = { deny: 0, review: 0, warn: 0 };
+  for (const s of result.statements) {
+    const level = verdictLevel(s.verdict);
+    if (level !== "allow") counts[level]++;
+  }
+  const suppressed = result.statements.reduce((n, s) => n + s.suppressed.length, 0);
+  const allowed = result.statements.reduce(
+    (n, s) => n + s.findings.filter((f) => allowedBy(f, policy) !== void 0).length,
+    0
+  );
+  lines.push(
+    `${plural(result.files.length, "file")}, ${plural(result.statements.length, "statement")}: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${plural(allowed, "finding")} allowed by the policy, ${plural(suppressed, "finding")} suppressed`
+  );
+  return lines.join("\n");
+}
+var SARIF_LEVEL = {
+  deny: "error",
+  review: "error",
+  warn: "warning",
+  allow: "note"
+};
+function toSarif(result, policy, cwd) {
+  const used = [
+    ...new Set(result.statements.flatMap((s) => [...s.findings, ...s.suppressed].map((f) => f.rule)))
+  ].sort();
+  const ruleIndex = new Map(used.map((id, i) => [id, i]));
+  const results = result.statements.flatMap(
+    (s) => [
+      ...s.findings.map((f) => ({ f, reason: void 0 })),
+      ...s.suppressed.map((f) => ({ f, reason: f.reason }))
+    ].map(({ f, reason }) => {
+      const { line, column } = position(f, s);
+      return {
+        ruleId: f.rule,
+        ruleIndex: ruleIndex.get(f.rule),
+        level: SARIF_LEVEL[findingAction(f, policy)],
+        message: { text: f.message },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: (relative2(cwd, s.file) || s.file).split("\\").join("/") },
+              region: { startLine: line, startColumn: column }
+            }
+          }
+        ],
+        partialFingerprints: { statementHash: s.hash },
+        ...reason !== void 0 ? { suppressions: [{ kind: "inSource", justification: reason }] } : {}
+      };
+    })
+  );
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "guardrail",
+            informationUri: "https://github.com/guardrail-action/guardrail-action",
+            rules: used.map((id) => {
+              const info = RULES[id];
+              return {
+                id,
+                name: id,
+                shortDescription: { text: info?.title ?? id },
+                helpUri: `https://github.com/guardrail-action/guardrail-action/blob/main/docs/rules.md#${id.replace("/", "")}`,
+                properties: { category: info?.category, severity: info?.severity }
+              };
+            })
+          }
+        },
+        results
+      }
+    ]
+  };
+}
+
+// src/cli/check-suppressions.ts
+var SUPPRESSION = /--[ \t]*guardrail:allow\b(.*)$/gm;
+function suppressionsOf(file, text, problems) {
+  const out = [];
+  for (const m of text.matchAll(SUPPRESSION)) {
+    const line = locationOf(text, m.index).line;
+    const [rule = "", ...rest] = (m[1] ?? "").trim().split(/\s+/);
+    const reason = rest.join(" ").trim();
+    if (!rule)
+      problems.push({
+        file,
+        line,
+        severity: "error",
+        message: "guardrail:allow needs a rule id and a reason"
+      });
+    else if (!isRuleId(rule))
+      problems.push({
+        file,
+        line,
+        severity: "error",
+        message: `guardrail:allow names an unknown rule id ${rule}`
+      });
+    else if (!reason)
+      problems.push({ file, line, severity: "error", message: `guardrail:allow ${rule} needs a reason` });
+    else out.push({ rule, reason, line });
+  }
+  return out;
+}
+function targetOf(s, located) {
+  return located.find((l) => l.line <= s.line && l.endLine >= s.line) ?? located.find((l) => l.line > s.line);
 }
 
 // src/cli/check.ts
@@ -188,33 +445,6 @@ function migrationFiles(paths) {
 function upPart(text) {
   const down = /^[ \t]*--[ \t]*Down Migration\b.*$/im.exec(text);
   return down ? text.slice(0, down.index) : text;
-}
-var SUPPRESSION = /--[ \t]*guardrail:allow\b(.*)$/gm;
-function suppressionsOf(file, text, problems) {
-  const out = [];
-  for (const m of text.matchAll(SUPPRESSION)) {
-    const line = locationOf(text, m.index).line;
-    const [rule = "", ...rest] = (m[1] ?? "").trim().split(/\s+/);
-    const reason = rest.join(" ").trim();
-    if (!rule)
-      problems.push({
-        file,
-        line,
-        severity: "error",
-        message: "guardrail:allow needs a rule id and a reason"
-      });
-    else if (!isRuleId(rule))
-      problems.push({
-        file,
-        line,
-        severity: "error",
-        message: `guardrail:allow names an unknown rule id ${rule}`
-      });
-    else if (!reason)
-      problems.push({ file, line, severity: "error", message: `guardrail:allow ${rule} needs a reason` });
-    else out.push({ rule, reason, line });
-  }
-  return out;
 }
 function analyzePostgresFile(text, ctx) {
   const whole = analyzePostgres(text, ctx);
@@ -363,142 +593,6 @@ async function checkFiles(paths, opts = {}) {
   }
   return result;
 }
-function targetOf(s, located) {
-  return located.find((l) => l.line <= s.line && l.endLine >= s.line) ?? located.find((l) => l.line > s.line);
-}
-var LEVELS = { allow: 0, warn: 1, review: 2, deny: 3 };
-function escapeData(s) {
-  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(s) {
-  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function findingAction(f, policy) {
-  return verdictLevel(decide({ findings: [f] }, policy));
-}
-function describeOverride(o, policy) {
-  const where = o.line !== void 0 && policy.source ? `${policy.source}:${o.line}` : "the policy";
-  const match = [
-    o.rule !== void 0 ? `rule ${o.rule}` : "",
-    o.category !== void 0 ? `category ${o.category}` : "",
-    o.objects !== void 0 ? `objects ${o.objects.join(", ")}` : ""
-  ].filter(Boolean);
-  return `override at ${where}${match.length ? ` (${match.join(", ")})` : ""}`;
-}
-function allowedBy(f, policy) {
-  if (actionFor(f, policy) !== "allow") return void 0;
-  const o = overrideFor(f, policy);
-  if (o) return describeOverride(o, policy);
-  return Object.hasOwn(policy.rules, f.rule) ? `rules.${f.rule}: allow` : `categories.${f.category}: allow`;
-}
-function position(f, s) {
-  return f.location ?? { line: s.line, column: s.column };
-}
-function renderText(result, policy, cwd, github) {
-  const lines = [];
-  for (const s of result.statements) {
-    const file = relative2(cwd, s.file) || s.file;
-    for (const f of s.findings) {
-      const { line, column } = position(f, s);
-      const allowed2 = allowedBy(f, policy);
-      lines.push(
-        `${file}:${line}:${column} ${f.rule}${allowed2 ? ` allowed by ${allowed2}:` : ""} ${f.message}`
-      );
-      if (github) {
-        const action = findingAction(f, policy);
-        const level = allowed2 ? "notice" : LEVELS[action] >= LEVELS.review ? "error" : "warning";
-        lines.push(
-          `::${level} file=${escapeProperty(file)},line=${line},col=${column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`
-        );
-      }
-    }
-    for (const f of s.suppressed) {
-      const { line, column } = position(f, s);
-      lines.push(`${file}:${line}:${column} ${f.rule} suppressed: ${f.reason}`);
-    }
-  }
-  for (const p of result.problems) {
-    const file = relative2(cwd, p.file) || p.file;
-    lines.push(`${file}:${p.line}:1 guardrail:allow ${p.severity}: ${p.message}`);
-    if (github)
-      lines.push(`::${p.severity} file=${escapeProperty(file)},line=${p.line}::${escapeData(p.message)}`);
-  }
-  const counts = { deny: 0, review: 0, warn: 0 };
-  for (const s of result.statements) {
-    const level = verdictLevel(s.verdict);
-    if (level !== "allow") counts[level]++;
-  }
-  const suppressed = result.statements.reduce((n, s) => n + s.suppressed.length, 0);
-  const allowed = result.statements.reduce(
-    (n, s) => n + s.findings.filter((f) => allowedBy(f, policy) !== void 0).length,
-    0
-  );
-  lines.push(
-    `${plural(result.files.length, "file")}, ${plural(result.statements.length, "statement")}: ${counts.deny} denied, ${counts.review} need review, ${counts.warn} with warnings, ${plural(allowed, "finding")} allowed by the policy, ${plural(suppressed, "finding")} suppressed`
-  );
-  return lines.join("\n");
-}
-var SARIF_LEVEL = {
-  deny: "error",
-  review: "error",
-  warn: "warning",
-  allow: "note"
-};
-function toSarif(result, policy, cwd) {
-  const used = [
-    ...new Set(result.statements.flatMap((s) => [...s.findings, ...s.suppressed].map((f) => f.rule)))
-  ].sort();
-  const ruleIndex = new Map(used.map((id, i) => [id, i]));
-  const results = result.statements.flatMap(
-    (s) => [
-      ...s.findings.map((f) => ({ f, reason: void 0 })),
-      ...s.suppressed.map((f) => ({ f, reason: f.reason }))
-    ].map(({ f, reason }) => {
-      const { line, column } = position(f, s);
-      return {
-        ruleId: f.rule,
-        ruleIndex: ruleIndex.get(f.rule),
-        level: SARIF_LEVEL[findingAction(f, policy)],
-        message: { text: f.message },
-        locations: [
-          {
-            physicalLocation: {
-              artifactLocation: { uri: (relative2(cwd, s.file) || s.file).split("\\").join("/") },
-              region: { startLine: line, startColumn: column }
-            }
-          }
-        ],
-        partialFingerprints: { statementHash: s.hash },
-        ...reason !== void 0 ? { suppressions: [{ kind: "inSource", justification: reason }] } : {}
-      };
-    })
-  );
-  return {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: "guardrail",
-            informationUri: "https://github.com/guardrail-action/guardrail-action",
-            rules: used.map((id) => {
-              const info = RULES[id];
-              return {
-                id,
-                name: id,
-                shortDescription: { text: info?.title ?? id },
-                helpUri: `https://github.com/guardrail-action/guardrail-action/blob/main/docs/rules.md#${id.replace("/", "")}`,
-                properties: { category: info?.category, severity: info?.severity }
-              };
-            })
-          }
-        },
-        results
-      }
-    ]
-  };
-}
 var FAIL_ON = ["deny", "review", "warn", "never"];
 async function run(argv) {
   const { values, positionals } = parse(argv, spec);
@@ -554,6 +648,5 @@ export {
   CheckBaseError,
   migrationFiles,
   checkFiles,
-  toSarif,
   run
 };

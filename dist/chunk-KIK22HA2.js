@@ -1,5 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  SKIPPED_CODE,
+  SKIPPED_TAG
+} from "./chunk-4CFOMMYC.js";
+import {
   ALL_LEX_MODES,
   Lru,
   columnType,
@@ -12,7 +16,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -139,6 +143,103 @@ var SessionColumns = class {
 
 // src/gateway/session.ts
 import { randomBytes } from "node:crypto";
+
+// src/gateway/fired-catalog.ts
+var MAX_TABLES_PER_READ = 500;
+var FiredCatalog = class {
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(load, opts = {}) {
+    this.load = load;
+    this.ttlMs = opts.ttlMs ?? 2e3;
+    this.maxTables = opts.maxTables ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  load;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxTables;
+  now;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
+  missing(tables) {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+  needs(tables) {
+    return this.missing(tables).length > 0;
+  }
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables) {
+    const missing2 = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
+    if (missing2.length === 0) return;
+    const generation = this.generation;
+    const found = await this.load(missing2);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing2) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
+      this.entries.delete(t);
+      this.entries.set(t, { objects, at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table) {
+    return this.entries.get(table)?.objects;
+  }
+  invalidate() {
+    this.generation++;
+    this.version++;
+    this.entries.clear();
+  }
+};
+var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+function mayChangeCatalog(analysis, text, reachedCode) {
+  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
+}
+
+// src/gateway/resolve.ts
+var MAX_ROUNDS = 5;
+function missing(c, r) {
+  const reads = [];
+  if (c.functions && r.calls.length > 0 && c.functions.needs(r.calls))
+    reads.push(c.functions.prefetch(r.calls, 1));
+  if (c.fired && r.relations.length > 0 && c.fired.needs(r.relations))
+    reads.push(c.fired.prefetch(r.relations));
+  return reads;
+}
+function resolveReached(c, text, ctx) {
+  if (!c.reach) return { calls: [], relations: [], code: [] };
+  const first = c.reach(text, ctx);
+  const reads = missing(c, first);
+  if (reads.length === 0) return first;
+  return (async () => {
+    await Promise.all(reads);
+    let r = c.reach(text, ctx);
+    for (let round = 1; round < MAX_ROUNDS; round++) {
+      const more = missing(c, r);
+      if (more.length === 0) break;
+      await Promise.all(more);
+      r = c.reach(text, ctx);
+    }
+    return r;
+  })();
+}
+
+// src/gateway/session.ts
 var NO_FINDINGS = [];
 var nextStatement = 0;
 function statementId() {
@@ -162,6 +263,7 @@ var Session = class {
     this.analysisContext = {
       dialect: gateway.dialect,
       ...gateway.functions ? { functions: gateway.functions } : {},
+      ...gateway.fired ? { fired: gateway.fired } : {},
       ...this.columns ? { columns: this.columns } : {}
     };
     this.record({
@@ -180,6 +282,8 @@ var Session = class {
   waiting = /* @__PURE__ */ new Set();
   analysisContext;
   columns;
+  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
+  reachedCode = /* @__PURE__ */ new WeakMap();
   record(event) {
     this.gateway.recorder.record(this.info.conn, event);
   }
@@ -200,32 +304,35 @@ var Session = class {
     };
     if (opts.params) statement.params = opts.params;
     this.statements++;
-    const { recorder, functions, calledFunctions } = this.gateway;
+    const { recorder } = this.gateway;
     if (recorder.failed) {
       return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
     }
-    if (functions && calledFunctions) {
-      let calls;
-      try {
-        calls = calledFunctions(text, this.analysisContext);
-      } catch (err) {
-        return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-      }
-      if (calls.length > 0 && functions.needs(calls)) {
-        return functions.prefetch(calls).then(
-          () => this.judgeWithColumns(statement, opts.params),
-          (err) => this.refuse(
-            statement,
-            void 0,
-            `the bodies of the functions it calls could not be read: ${err.message}`
-          )
-        );
-      }
+    let reached;
+    try {
+      reached = resolveReached(this.gateway, text, this.analysisContext);
+    } catch (err) {
+      return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
     }
+    if (reached instanceof Promise)
+      return reached.then(
+        (r) => {
+          this.reachedCode.set(statement, r.code);
+          return this.judgeWithColumns(statement, opts.params);
+        },
+        (err) => this.refuse(
+          statement,
+          void 0,
+          `what it calls or fires could not be read from the catalog: ${err.message}`
+        )
+      );
+    this.reachedCode.set(statement, reached.code);
     return this.judgeWithColumns(statement, opts.params);
   }
   /** Reads the old column types a type change is judged by, then judges. */
   judgeWithColumns(statement, params) {
+    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
+    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params));
     const tables = this.columns?.wanted(statement.text) ?? [];
     if (tables.length === 0) return this.judge(statement, params);
     return this.columns.prefetch(tables).then(() => this.judge(statement, params));
@@ -272,12 +379,16 @@ var Session = class {
     return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
   }
   proceed(statement, analysis, verdict) {
+    const code = this.reachedCode.get(statement) ?? [];
     const invalidate = () => {
-      if (!analysis.readOnly) this.gateway.functions?.invalidate();
+      if (mayChangeCatalog(analysis, statement.text, code)) {
+        this.gateway.functions?.invalidate();
+        this.gateway.fired?.invalidate();
+      }
     };
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
-      const preparing = statement.via === "prepared";
+      const preparing = statement.via === "prepared" || statement.via === "extended";
       return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
         invalidate();
         return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
@@ -420,13 +531,13 @@ var Session = class {
    * between prepare and execute, so it is not judged (or put to a reviewer) again; the
    * parameters are recorded. Refuses when the transcript can no longer be written, and goes
    * through the mass-change rule when the prepare-time estimate needed the values (then a
-   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
+   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
+   * `values`: those exact values, when `params` were shortened for the record.
    */
-  execute(prepared, params, exact = true) {
+  execute(prepared, params, exact = true, values = params) {
     const statement = {
       ...prepared.statement,
       id: statementId(),
-      via: "prepared",
       ...params ? { params } : {}
     };
     this.statements++;
@@ -434,13 +545,16 @@ var Session = class {
     if (recorder.failed)
       return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
     this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
+    const judged = () => this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : { ...prepared, statement };
     const { impact } = this.gateway;
-    if (prepared.estimateEachExecution && impact)
-      return this.estimate(impact, statement, prepared.analysis, exact ? params : void 0).then(
-        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false)
-      );
-    const judged = { ...prepared, statement };
-    return this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : judged;
+    if (!prepared.estimateEachExecution || !impact) return judged();
+    return this.estimate(impact, statement, prepared.analysis, exact ? values : void 0).then(
+      (estimate) => (
+        // The prepare's verdict stands (whoever approved it is not asked again) unless these values
+        // cross the threshold, or cannot be judged: then this execution is decided on its own.
+        estimate.finding || estimate.pending ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false) : judged()
+      )
+    );
   }
   /**
    * Batch pre-approval covers a statement when every part of it that needs review on its own
@@ -565,7 +679,7 @@ var Session = class {
     };
   }
   /** Records how a forwarded (or refused) statement ended. */
-  result(id, result2) {
+  ran(id, result2) {
     const { error } = result2;
     const recorded = {
       type: "result",
@@ -575,6 +689,15 @@ var Session = class {
     };
     if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
     this.record(recorded);
+  }
+  /** Records a result set's sample (already masked by the engine's result masking). */
+  rows(sample) {
+    this.record({ type: "rows", ...sample });
+  }
+  /** Records a statement a dry run answered without running it. */
+  skipped(id, message) {
+    this.notice("note", SKIPPED_CODE, message);
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
   }
   redactMessage(text) {
     return (this.gateway.redactMessage ?? this.gateway.redact)(text);
@@ -1884,7 +2007,7 @@ function redactSecretColumns(columns, sample) {
   return sample.map((row) => row.map((v, i) => secret[i] && v !== null ? REDACTED_VALUE : v));
 }
 
-// src/masking/pg-lineage.ts
+// src/masking/pg-lineage-tree.ts
 var Refusal = class extends Error {
 };
 var CLEAR = { masked: false, sources: [] };
@@ -2009,9 +2132,70 @@ function parseView(definition) {
   }
   return stmt;
 }
+function none() {
+  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
+}
+var SPREAD = "\0*";
+function spread(v) {
+  return { masked: v.masked, sources: v.sources, name: SPREAD };
+}
+function isSpread(c) {
+  return c.name === SPREAD;
+}
+function result(cols) {
+  const anyMasked = cols.some((c) => c.masked);
+  if (cols.some(isSpread)) {
+    if (anyMasked)
+      throw new Refusal(
+        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
+      );
+    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
+  }
+  return {
+    returnsRows: true,
+    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
+    exact: true,
+    anyMasked
+  };
+}
+function rename(cols, names) {
+  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
+}
+function item(name, cols) {
+  const known = cols.filter((c) => !isSpread(c));
+  const spreads = cols.filter(isSpread);
+  const open = spreads.length ? or(spreads) : void 0;
+  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
+}
+function aliased(alias, cols, open, defaultName) {
+  const named = rename(cols, strings(alias?.colnames));
+  const known = named.filter((c) => !isSpread(c));
+  const spreads = named.filter(isSpread);
+  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
+  const name = alias?.aliasname ?? defaultName;
+  return {
+    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
+    star: known,
+    ...allOpen ? { open: allOpen } : {}
+  };
+}
+function derivedName(node) {
+  const [type, body] = unwrap(node);
+  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
+  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
+  if (type === "TypeCast") return derivedName(body.arg);
+  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
+  return "?column?";
+}
+function settingName(arg) {
+  const sval = arg?.A_Const?.sval?.sval;
+  return typeof sval === "string" ? sval.toLowerCase() : "*";
+}
+
+// src/masking/pg-lineage-from.ts
 var REPLACEABLE = /* @__PURE__ */ new Set(["selected", "expression", "function argument"]);
 var NEUTRAL = /* @__PURE__ */ new Set(["ResTarget", "List", "SortBy", "NamedArgExpr"]);
-var Lineage = class {
+var FromLineage = class {
   constructor(matcher, catalog) {
     this.matcher = matcher;
     this.catalog = catalog;
@@ -2027,21 +2211,6 @@ var Lineage = class {
   uncertain = false;
   writesSettings = [];
   readsSettings = [];
-  statement(node) {
-    this.position = "selected";
-    this.writing = false;
-    this.uses = [];
-    this.readMasked = this.uncertain = false;
-    this.writesSettings = [];
-    this.readsSettings = [];
-    const l = this.outputs(node);
-    const out = { ...l };
-    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
-    if (this.uses.length) out.uses = this.uses;
-    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
-    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
-    return out;
-  }
   /** Runs `fn` with the walk at `position` (a write's position wins over everything). */
   at(position, fn) {
     const saved = this.position;
@@ -2071,6 +2240,207 @@ var Lineage = class {
     } finally {
       this.writing = saved;
     }
+  }
+  star(qualifier, scope) {
+    if (qualifier.length === 0) {
+      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
+      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
+    }
+    const rel = this.findRel(qualifier, scope);
+    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
+    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
+  }
+  findRel(qualifier, scope) {
+    const name = qualifier.at(-1);
+    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
+    for (let s = scope; s; s = s.outer) {
+      for (const item2 of s.items) {
+        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
+        if (rel) return rel;
+      }
+    }
+    return void 0;
+  }
+  fromItem(node, env, scope) {
+    const [type, body] = unwrap(node);
+    switch (type) {
+      case "RangeVar":
+        return this.rangeVar(body, env);
+      case "RangeTableSample":
+        return this.fromItem(body.relation, env, scope);
+      case "RangeSubselect": {
+        const [qtype, query] = unwrap(body.subquery);
+        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
+        const cols = this.select(query, { ...env, outer: scope });
+        return aliased(body.alias, cols);
+      }
+      case "RangeFunction":
+        return this.rangeFunction(body, env, scope);
+      case "JoinExpr":
+        return this.join(body, env, scope);
+      case "RangeTableFunc":
+      case "JsonTable": {
+        const v = this.expr(
+          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
+          scope,
+          env
+        );
+        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
+        const names = (body.columns ?? []).map(
+          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
+        );
+        return aliased(
+          body.alias,
+          names.map((name) => ({ name, ...CLEAR }))
+        );
+      }
+      default:
+        throw new Refusal(`FROM item ${type} is not understood`);
+    }
+  }
+  rangeVar(rv, env) {
+    const name = rv.relname;
+    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
+      this.readsSettings.push("*");
+    const alias = rv.alias;
+    if (!rv.schemaname && env.ctes.has(name)) {
+      const cte = env.ctes.get(name);
+      return aliased(alias, cte.star, cte.open, name);
+    }
+    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
+    for (const schema of schemas) {
+      const relation = this.catalog.relation(schema, name);
+      if (!relation) continue;
+      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
+      const item2 = aliased(alias, cols, void 0, name);
+      for (const r of item2.rels) if (!alias) r.schema = schema;
+      return item2;
+    }
+    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
+      throw new Refusal(
+        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
+      );
+    }
+    return aliased(alias, [], CLEAR, name);
+  }
+  tableColumn(schema, table, column) {
+    const masked = this.matcher.matches(schema, table, column);
+    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
+  }
+  view(schema, name, relation, env) {
+    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
+    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
+    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
+    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
+      if (cols.some((c) => c.masked))
+        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
+      return relation.columns.map((c) => this.tableColumn(schema, name, c));
+    }
+    return relation.columns.map((c, i) => {
+      const own = this.tableColumn(schema, name, c);
+      return { name: c, ...or([own, cols[i]]) };
+    });
+  }
+  rangeFunction(body, env, scope) {
+    const cols = [];
+    let open;
+    const defs = body.coldeflist;
+    for (const f of body.functions ?? []) {
+      const [call, coldefs] = f.List?.items ?? [];
+      const v = this.expr(call, scope, env);
+      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
+      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
+      if (own?.length)
+        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
+      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
+      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
+        cols.push({ name: fn, ...v });
+      else open = open ? or([open, v]) : v;
+    }
+    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
+    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
+      cols[0].name = body.alias.aliasname;
+    return aliased(body.alias, cols, open);
+  }
+  join(body, env, scope) {
+    const left = this.fromItem(body.larg, env, scope);
+    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
+    let using = strings(body.usingClause);
+    if (body.isNatural) {
+      const rightNames = new Set(right.star.map((c) => c.name));
+      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
+      if (left.open || right.open) {
+        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
+          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
+        }
+      }
+    }
+    const merged = using.map((name) => {
+      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
+      return { name, ...or([pick(left), pick(right)]) };
+    });
+    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
+    const star = [...merged, ...rest(left), ...rest(right)];
+    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
+    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
+      this.readMasked = true;
+      for (const c of merged) if (c.masked) this.use(c.sources, "join");
+    }
+    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
+    if (body.alias) return aliased(body.alias, star, open);
+    const rels = [...left.rels, ...right.rels];
+    if (merged.length) rels.unshift({ cols: merged });
+    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
+    return { rels, star, ...open ? { open } : {} };
+  }
+  column(fields, scope) {
+    const name = fields.at(-1);
+    if (fields.length === 1) {
+      for (let s = scope; s; s = s.outer) {
+        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
+        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
+        if (found.length) return { name, ...or([...found, ...open]) };
+        const rel2 = this.findRel([name], { items: s.items });
+        if (rel2 || open.length) {
+          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
+        }
+      }
+      throw new Refusal(`column ${name} cannot be traced to a relation`);
+    }
+    const rel = this.findRel(fields.slice(0, -1), scope);
+    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
+    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
+    const col = rel.cols.find((c) => c.name === name);
+    if (col) return col;
+    if (rel.open) return { name, ...rel.open };
+    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
+  }
+  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
+  nested(position) {
+    return REPLACEABLE.has(this.position) ? position : this.position;
+  }
+  use(sources, position) {
+    if (position === "selected") return;
+    for (const column of sources) this.uses.push({ column, position });
+  }
+};
+
+// src/masking/pg-lineage-walk.ts
+var Lineage = class extends FromLineage {
+  statement(node) {
+    this.position = "selected";
+    this.writing = false;
+    this.uses = [];
+    this.readMasked = this.uncertain = false;
+    this.writesSettings = [];
+    this.readsSettings = [];
+    const l = this.outputs(node);
+    const out = { ...l };
+    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
+    if (this.uses.length) out.uses = this.uses;
+    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
+    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
+    return out;
   }
   outputs(node) {
     const [type, body] = unwrap(node);
@@ -2253,180 +2623,6 @@ var Lineage = class {
     }
     return out;
   }
-  star(qualifier, scope) {
-    if (qualifier.length === 0) {
-      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
-      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
-    }
-    const rel = this.findRel(qualifier, scope);
-    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
-    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
-  }
-  findRel(qualifier, scope) {
-    const name = qualifier.at(-1);
-    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
-    for (let s = scope; s; s = s.outer) {
-      for (const item2 of s.items) {
-        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
-        if (rel) return rel;
-      }
-    }
-    return void 0;
-  }
-  fromItem(node, env, scope) {
-    const [type, body] = unwrap(node);
-    switch (type) {
-      case "RangeVar":
-        return this.rangeVar(body, env);
-      case "RangeTableSample":
-        return this.fromItem(body.relation, env, scope);
-      case "RangeSubselect": {
-        const [qtype, query] = unwrap(body.subquery);
-        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
-        const cols = this.select(query, { ...env, outer: scope });
-        return aliased(body.alias, cols);
-      }
-      case "RangeFunction":
-        return this.rangeFunction(body, env, scope);
-      case "JoinExpr":
-        return this.join(body, env, scope);
-      case "RangeTableFunc":
-      case "JsonTable": {
-        const v = this.expr(
-          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
-          scope,
-          env
-        );
-        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
-        const names = (body.columns ?? []).map(
-          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
-        );
-        return aliased(
-          body.alias,
-          names.map((name) => ({ name, ...CLEAR }))
-        );
-      }
-      default:
-        throw new Refusal(`FROM item ${type} is not understood`);
-    }
-  }
-  rangeVar(rv, env) {
-    const name = rv.relname;
-    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
-      this.readsSettings.push("*");
-    const alias = rv.alias;
-    if (!rv.schemaname && env.ctes.has(name)) {
-      const cte = env.ctes.get(name);
-      return aliased(alias, cte.star, cte.open, name);
-    }
-    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
-    for (const schema of schemas) {
-      const relation = this.catalog.relation(schema, name);
-      if (!relation) continue;
-      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
-      const item2 = aliased(alias, cols, void 0, name);
-      for (const r of item2.rels) if (!alias) r.schema = schema;
-      return item2;
-    }
-    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
-      throw new Refusal(
-        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
-      );
-    }
-    return aliased(alias, [], CLEAR, name);
-  }
-  tableColumn(schema, table, column) {
-    const masked = this.matcher.matches(schema, table, column);
-    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
-  }
-  view(schema, name, relation, env) {
-    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
-    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
-    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
-    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
-      if (cols.some((c) => c.masked))
-        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
-      return relation.columns.map((c) => this.tableColumn(schema, name, c));
-    }
-    return relation.columns.map((c, i) => {
-      const own = this.tableColumn(schema, name, c);
-      return { name: c, ...or([own, cols[i]]) };
-    });
-  }
-  rangeFunction(body, env, scope) {
-    const cols = [];
-    let open;
-    const defs = body.coldeflist;
-    for (const f of body.functions ?? []) {
-      const [call, coldefs] = f.List?.items ?? [];
-      const v = this.expr(call, scope, env);
-      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
-      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
-      if (own?.length)
-        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
-      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
-      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
-        cols.push({ name: fn, ...v });
-      else open = open ? or([open, v]) : v;
-    }
-    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
-    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
-      cols[0].name = body.alias.aliasname;
-    return aliased(body.alias, cols, open);
-  }
-  join(body, env, scope) {
-    const left = this.fromItem(body.larg, env, scope);
-    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
-    let using = strings(body.usingClause);
-    if (body.isNatural) {
-      const rightNames = new Set(right.star.map((c) => c.name));
-      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
-      if (left.open || right.open) {
-        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
-          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
-        }
-      }
-    }
-    const merged = using.map((name) => {
-      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
-      return { name, ...or([pick(left), pick(right)]) };
-    });
-    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
-    const star = [...merged, ...rest(left), ...rest(right)];
-    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
-    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
-      this.readMasked = true;
-      for (const c of merged) if (c.masked) this.use(c.sources, "join");
-    }
-    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
-    if (body.alias) return aliased(body.alias, star, open);
-    const rels = [...left.rels, ...right.rels];
-    if (merged.length) rels.unshift({ cols: merged });
-    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
-    return { rels, star, ...open ? { open } : {} };
-  }
-  column(fields, scope) {
-    const name = fields.at(-1);
-    if (fields.length === 1) {
-      for (let s = scope; s; s = s.outer) {
-        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
-        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
-        if (found.length) return { name, ...or([...found, ...open]) };
-        const rel2 = this.findRel([name], { items: s.items });
-        if (rel2 || open.length) {
-          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
-        }
-      }
-      throw new Refusal(`column ${name} cannot be traced to a relation`);
-    }
-    const rel = this.findRel(fields.slice(0, -1), scope);
-    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
-    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
-    const col = rel.cols.find((c) => c.name === name);
-    if (col) return col;
-    if (rel.open) return { name, ...rel.open };
-    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
-  }
   /** The lineage of an expression: masked when any value it is computed from is masked. */
   expr(node, scope, env) {
     if (node === null || node === void 0) return CLEAR;
@@ -2484,14 +2680,6 @@ var Lineage = class {
         throw new Refusal(`expression ${type} is not understood by masking`);
     }
   }
-  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
-  nested(position) {
-    return REPLACEABLE.has(this.position) ? position : this.position;
-  }
-  use(sources, position) {
-    if (position === "selected") return;
-    for (const column of sources) this.uses.push({ column, position });
-  }
   /** Walks a node's fields: nested nodes are expressions; plain objects (inline structs) are walked. */
   children(body, scope, env) {
     const values = [];
@@ -2505,65 +2693,8 @@ var Lineage = class {
     return or(values);
   }
 };
-function none() {
-  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
-}
-var SPREAD = "\0*";
-function spread(v) {
-  return { masked: v.masked, sources: v.sources, name: SPREAD };
-}
-function isSpread(c) {
-  return c.name === SPREAD;
-}
-function result(cols) {
-  const anyMasked = cols.some((c) => c.masked);
-  if (cols.some(isSpread)) {
-    if (anyMasked)
-      throw new Refusal(
-        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
-      );
-    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
-  }
-  return {
-    returnsRows: true,
-    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
-    exact: true,
-    anyMasked
-  };
-}
-function rename(cols, names) {
-  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
-}
-function item(name, cols) {
-  const known = cols.filter((c) => !isSpread(c));
-  const spreads = cols.filter(isSpread);
-  const open = spreads.length ? or(spreads) : void 0;
-  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
-}
-function aliased(alias, cols, open, defaultName) {
-  const named = rename(cols, strings(alias?.colnames));
-  const known = named.filter((c) => !isSpread(c));
-  const spreads = named.filter(isSpread);
-  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
-  const name = alias?.aliasname ?? defaultName;
-  return {
-    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
-    star: known,
-    ...allOpen ? { open: allOpen } : {}
-  };
-}
-function derivedName(node) {
-  const [type, body] = unwrap(node);
-  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
-  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
-  if (type === "TypeCast") return derivedName(body.arg);
-  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
-  return "?column?";
-}
-function settingName(arg) {
-  const sval = arg?.A_Const?.sval?.sval;
-  return typeof sval === "string" ? sval.toLowerCase() : "*";
-}
+
+// src/masking/pg-lineage.ts
 function maskedOutputs(sql, matcher, catalog) {
   let stmts;
   try {
@@ -2620,9 +2751,9 @@ function maskSampleRow(values, plan, detectors) {
 
 // src/masking/pg-row-plan.ts
 function pgRowPlan(fields, lineage, cache, replacement) {
-  const missing = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
-  if (missing.length)
-    return { kind: "lookup", missing: missing.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
+  const missing2 = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
+  if (missing2.length)
+    return { kind: "lookup", missing: missing2.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
   const aligned = lineage.returnsRows && lineage.exact;
   if (aligned && lineage.columns.length !== fields.length) {
     return {
@@ -2836,6 +2967,30 @@ function plainSelectItems(tokens) {
   }
   flush();
   return out;
+}
+
+// src/masking/pg-copy-format.ts
+function copyFormat(sql) {
+  const stmts = parseTree(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
 }
 
 // src/masking/pg-rows.ts
@@ -3055,6 +3210,7 @@ export {
   postgresColumnQuery,
   mysqlColumnQuery,
   ColumnCatalog,
+  FiredCatalog,
   requestId,
   Session,
   MaskingError,
@@ -3067,6 +3223,7 @@ export {
   maskMysqlBinaryRow,
   maskedNames,
   mysqlMaskedUses,
+  copyFormat,
   maskDataRow,
   maskCopyText,
   maskCopyCsv,
