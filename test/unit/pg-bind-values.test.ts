@@ -2,7 +2,8 @@
 // common binary types decoded exactly, anything else marked inexact (the estimate then treats
 // the execution's rows as unknown), and long text cut in the record but never in the estimate.
 import { describe, expect, it } from 'vitest';
-import { parseParamTypes, readBind, refusedBind } from '../../src/gateway/postgres/executions.js';
+import { parseParamTypes, refusedBind } from '../../src/gateway/postgres/codec.js';
+import { readBind } from '../../src/gateway/postgres/executions.js';
 import { PostgresSessionState } from '../../src/sql/postgres/state.js';
 import { frame } from '../support/pg-wire.js';
 

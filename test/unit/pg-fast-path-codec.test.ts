@@ -1,11 +1,7 @@
 // The FunctionCall decoder and the SQL forms whose one row is a new large object's OID.
 import { describe, expect, it } from 'vitest';
-import { readFunctionCall, readFunctionResult } from '../../src/gateway/postgres/codec.js';
-import {
-  OwnLargeObjects,
-  onlyColumn,
-  sqlCreatesLargeObject,
-} from '../../src/gateway/postgres/large-objects.js';
+import { onlyColumn, readFunctionCall, readFunctionResult } from '../../src/gateway/postgres/codec.js';
+import { OwnLargeObjects, sqlCreatesLargeObject } from '../../src/gateway/postgres/large-objects.js';
 import type { AnalysisContext } from '../../src/sql/types.js';
 import { frame } from '../support/pg-wire.js';
 

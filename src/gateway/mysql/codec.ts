@@ -232,6 +232,27 @@ export function parseOk(buf: Buffer, start: number, end: number): OkFields {
   return { affected, status, warnings };
 }
 
+/**
+ * The statement id of a COM_STMT_* command (after the command byte), or undefined when the
+ * packet is too short to hold one. 0xFFFFFFFF (MariaDB) means "the last prepared".
+ */
+export function readStatementId(payload: Buffer): number | undefined {
+  return payload.length < 5 ? undefined : payload.readUInt32LE(1);
+}
+
+/** COM_STMT_SEND_LONG_DATA: which parameter the chunk is for, and the chunk's size. */
+export function readLongData(payload: Buffer): { param: number; bytes: number } | undefined {
+  return payload.length < 7 ? undefined : { param: payload.readUInt16LE(5), bytes: payload.length - 7 };
+}
+
+/** COM_STMT_EXECUTE: command, statement id, flags, iteration count; the parameters start here. */
+export const STMT_EXECUTE_PARAMS = 10;
+
+/** Status flags of an EOF packet (0xFE header) whose first `peek` bytes are at `off`; 0 when cut short. */
+export function readEofStatus(buf: Buffer, off: number, peek: number): number {
+  return peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+}
+
 export interface Packet {
   /** The reassembled payload of the logical packet. */
   payload: Buffer;

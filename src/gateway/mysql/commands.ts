@@ -1,14 +1,14 @@
 // The client's commands, one at a time: COM_QUERY and COM_STMT_PREPARE are judged by the session
-// before a byte of them is forwarded, executions of prepared statements are recorded against
-// their prepare-time judgement, cursors are fetched with the plan of the execution that opened
-// them, COM_CHANGE_USER resets the session, and everything else is forwarded or refused. The
-// connection (connection.ts) supplies the streams: forwarding, the reply routing, the endings.
+// before a byte of them is forwarded, commands on prepared statements are handled by
+// prepared-commands.ts, COM_CHANGE_USER resets the session, and everything else is forwarded or
+// refused. The connection (connection.ts) supplies the streams: forwarding, the reply routing,
+// the endings.
 import type { Socket } from 'node:net';
 import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { applyChangeUser, type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import { clientText } from './client-text.js';
-import { errPayload, frame, okPayload, type Packet, ProtocolError } from './codec.js';
+import { errPayload, frame, okPayload, type Packet } from './codec.js';
 import type { ConnectionOptions, InFlight } from './connection.js';
 import {
   CACHING_SHA2,
@@ -18,14 +18,12 @@ import {
   ER_NOT_SUPPORTED,
   ER_TABLEACCESS_DENIED,
   ER_UNKNOWN_COM,
-  ER_UNKNOWN_STMT,
   Status,
 } from './constants.js';
 import type { DiagnosticsTaint } from './diagnostics-taint.js';
 import { standInPrepare } from './dry-run.js';
 import type { StatementSources } from './masking-catalog.js';
-import { decodeExecuteParams } from './params.js';
-import { type PreparedStatement, PreparedStatements } from './prepared.js';
+import { PreparedStatements } from './prepared.js';
 import type { ResponseKind, ResponseTracker } from './replies.js';
 import type { ResultMasker, ResultPlan } from './result-masking.js';
 import type { MysqlSessionState } from './session-state.js';
@@ -35,7 +33,7 @@ import { UpstreamError } from './upstream.js';
 
 /** The command dispatch of a MySQL connection; the connection supplies what it acts through. */
 export abstract class MysqlCommands {
-  private readonly prepared = new PreparedStatements();
+  protected readonly prepared = new PreparedStatements();
   /** The session's own temporary tables (temp-tables.ts); the connection notes what ran. */
   protected readonly temporary = new SessionTemporaryTables();
 
@@ -70,6 +68,8 @@ export abstract class MysqlCommands {
   protected abstract query(sql: string): Promise<(string | null)[][]>;
   protected abstract next(): void;
   protected abstract flow(): void;
+  /** COM_STMT_EXECUTE, _SEND_LONG_DATA, _CLOSE, _RESET, _FETCH (prepared-commands.ts). */
+  protected abstract preparedCommand(p: Packet, cmd: number): void;
   protected abstract fatal(seq: number, message: string, code?: number): void;
   abstract close(reason: string): void;
 
@@ -81,12 +81,12 @@ export abstract class MysqlCommands {
     return this.session.analysisContext as MysqlAnalysisContext;
   }
 
-  private reply(p: Packet, code: number, sqlState: string, message: string): void {
+  protected reply(p: Packet, code: number, sqlState: string, message: string): void {
     this.client.write(frame(errPayload({ code, sqlState, message }), p.lastSeq + 1).bytes);
   }
 
   /** Masking strict mode: a statement that uses a masked column other than as is waits for review. */
-  private strict(
+  protected strict(
     p: Packet,
     j: Judgement,
     text: string,
@@ -120,7 +120,7 @@ export abstract class MysqlCommands {
    * Where the statement's result columns may come from, when the policy has column rules:
    * from the catalog cache, or after a lookup on the side connection (the command waits).
    */
-  private withSources(text: string, go: (sources: StatementSources | undefined) => void): void {
+  protected withSources(text: string, go: (sources: StatementSources | undefined) => void): void {
     const { catalog } = this.opts;
     if (!catalog) {
       go(undefined);
@@ -181,14 +181,14 @@ export abstract class MysqlCommands {
   }
 
   /** A dry run answers a write it does not execute with OK, so the migration tool goes on. */
-  private skipped(p: Packet, j: Judgement): void {
+  protected skipped(p: Packet, j: Judgement): void {
     this.session.skipped(j.statement.id, j.skip ?? 'skipped by the dry run');
     this.client.write(frame(okPayload(this.status, this.sessionTrack), p.lastSeq + 1).bytes);
     this.next();
   }
 
   /** A judged statement not run: the server's own syntax error when it cannot parse it either. */
-  private refuseJudged(p: Packet, j: Judgement): void {
+  protected refuseJudged(p: Packet, j: Judgement): void {
     const server = j.serverError;
     if (!server?.errno) {
       this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
@@ -202,7 +202,7 @@ export abstract class MysqlCommands {
     this.next();
   }
 
-  private refuse(p: Packet, message: string, statementId?: string): void {
+  protected refuse(p: Packet, message: string, statementId?: string): void {
     this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
     if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code: '42000', message } });
     this.next();
@@ -261,38 +261,11 @@ export abstract class MysqlCommands {
         return;
       }
       case Com.STMT_EXECUTE:
-        this.execute(p);
-        return;
       case Com.STMT_SEND_LONG_DATA:
-      case Com.STMT_CLOSE: {
-        const stmt = this.prepared.of(p);
-        if (!stmt) return; // Neither has a response, so an unknown id is ignored as the server would.
-        if (cmd === Com.STMT_CLOSE) this.prepared.delete(stmt.id);
-        else if (payload.length >= 7) {
-          const param = payload.readUInt16LE(5);
-          stmt.s.params.longData.set(param, (stmt.s.params.longData.get(param) ?? 0) + payload.length - 7);
-        }
-        this.upstream.write(p.raw);
-        this.flow();
-        return;
-      }
-      case Com.STMT_RESET: {
-        const stmt = this.prepared.of(p);
-        if (!stmt) {
-          this.reply(
-            p,
-            ER_UNKNOWN_STMT,
-            'HY000',
-            'Unknown prepared statement handler given to mysqld_stmt_reset',
-          );
-          return;
-        }
-        stmt.s.params.longData.clear();
-        this.forward(p, 'single');
-        return;
-      }
+      case Com.STMT_CLOSE:
+      case Com.STMT_RESET:
       case Com.STMT_FETCH:
-        this.fetch(p);
+        this.preparedCommand(p, cmd);
         return;
       case Com.INIT_DB: {
         const db = this.textOf(p, false);
@@ -421,103 +394,5 @@ export abstract class MysqlCommands {
     this.session.notice('error', '42000', message);
     this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
     return undefined;
-  }
-
-  private execute(p: Packet): void {
-    const stmt = this.prepared.of(p);
-    if (!stmt) {
-      // Every statement the server knows was prepared through the gateway; an unknown id (or
-      // "the last prepared" after a refused or failed prepare) must not reach it.
-      this.reply(
-        p,
-        ER_UNKNOWN_STMT,
-        'HY000',
-        'guardrail: unknown prepared statement handler given to COM_STMT_EXECUTE',
-      );
-      return;
-    }
-    let params: { values: unknown[]; exact: boolean };
-    try {
-      if (p.payload.length < 10) throw new ProtocolError('packet too short');
-      params = decodeExecuteParams(p.payload, stmt.s.params);
-    } catch (err) {
-      this.reply(
-        p,
-        ER_MALFORMED,
-        '08S01',
-        `guardrail: malformed COM_STMT_EXECUTE: ${(err as Error).message}`,
-      );
-      return;
-    } finally {
-      stmt.s.params.longData.clear();
-    }
-    // Judged at prepare time: each execution is recorded with its parameters, not judged again
-    // (only estimated, when the mass-change rule needs the values).
-    let j: Judgement | Promise<Judgement>;
-    try {
-      j = this.session.execute(stmt.s.judgement, params.values, params.exact);
-    } catch (err) {
-      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
-      return;
-    }
-    if (!(j instanceof Promise)) {
-      this.executeJudged(p, stmt.s, j);
-      return;
-    }
-    this.busy = true;
-    j.then(
-      (judged) => {
-        if (!this.closed) this.executeJudged(p, stmt.s, judged);
-      },
-      (err: Error) => this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
-    );
-  }
-
-  private executeJudged(p: Packet, s: PreparedStatement, j: Judgement): void {
-    if (j.skip) {
-      this.skipped(p, j);
-      return;
-    }
-    if (!j.forward) {
-      this.refuseJudged(p, j);
-      return;
-    }
-    this.withSources(s.text, (sources) =>
-      this.strict(p, j, s.text, sources, (j) => this.executeForwarded(p, s, j, sources)),
-    );
-  }
-
-  private executeForwarded(p: Packet, s: PreparedStatement, j: Judgement, sources?: StatementSources): void {
-    const masker = this.masker(true, j.statement.id, sources);
-    this.forward(p, 'results', {
-      statementId: j.statement.id,
-      text: s.text,
-      analysis: j.analysis,
-      masker,
-      after: (t) => {
-        if (t.status >= 0 && t.status & Status.CURSOR_EXISTS && masker.lastPlan && !masker.withheld)
-          s.cursor = { plan: masker.lastPlan, statementId: j.statement.id };
-        else delete s.cursor;
-      },
-    });
-  }
-
-  /** Rows of an open cursor: masked with the plan of the execution that opened it. */
-  private fetch(p: Packet): void {
-    const cursor = this.prepared.of(p)?.s.cursor;
-    if (!cursor && this.opts.catalog && this.opts.masking.config.onWire) {
-      this.reply(
-        p,
-        ER_TABLEACCESS_DENIED,
-        '42000',
-        'guardrail: COM_STMT_FETCH without a cursor the gateway has a masking plan for',
-      );
-      return;
-    }
-    this.forward(
-      p,
-      'fetch',
-      cursor ? { masker: this.masker(true, cursor.statementId, undefined, cursor.plan) } : {},
-    );
   }
 }

@@ -22,7 +22,6 @@ import {
   Route,
   type ScanSink,
 } from './codec.js';
-import { MysqlCommands } from './commands.js';
 import {
   Cap,
   Com,
@@ -34,6 +33,7 @@ import {
 import { DiagnosticsTaint } from './diagnostics-taint.js';
 import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
+import { MysqlPreparedCommands } from './prepared-commands.js';
 import { type ResponseKind, ResponseTracker, textRow } from './replies.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { MysqlSessionState } from './session-state.js';
@@ -77,7 +77,7 @@ export interface ConnectionOptions {
   catalog?: MysqlMaskingCatalog;
 }
 
-export class MysqlConnection extends MysqlCommands implements ScanSink {
+export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
   private readonly scanner = new PacketScanner(this);
   private tracker: ResponseTracker | undefined;
   private current: InFlight | undefined;

@@ -2,7 +2,7 @@
 // id, flags, iteration count, then for n > 0 parameters a NULL bitmap, the new-params-bound
 // flag, the types (2 bytes each, only when the flag is set; otherwise the previous execute's
 // types apply) and the values in binary protocol encoding.
-import { ProtocolError, Reader } from './codec.js';
+import { ProtocolError, Reader, STMT_EXECUTE_PARAMS } from './codec.js';
 
 const MAX_TEXT = 1024;
 
@@ -100,7 +100,8 @@ export function decodeExecuteParams(
   payload: Buffer,
   state: ParamState,
 ): { values: unknown[]; exact: boolean } {
-  const r = new Reader(payload, 10);
+  if (payload.length < STMT_EXECUTE_PARAMS) throw new ProtocolError('packet too short');
+  const r = new Reader(payload, STMT_EXECUTE_PARAMS);
   const n = state.count;
   const x: Exactness = { exact: true };
   if (n === 0) return { values: [], exact: true };

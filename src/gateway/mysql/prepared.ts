@@ -1,7 +1,7 @@
 // The statements a client prepared through the protocol (COM_STMT_PREPARE) on this connection,
 // by the id the server gave them, with the judgement each was prepared under.
 import type { Judgement } from '../session-contract.js';
-import type { Packet } from './codec.js';
+import { type Packet, readStatementId } from './codec.js';
 import type { ParamState } from './params.js';
 import type { ResultPlan } from './result-masking.js';
 
@@ -35,8 +35,8 @@ export class PreparedStatements {
 
   /** Resolves the statement id of a COM_STMT_* packet (0xFFFFFFFF: the last prepared). */
   of(p: Packet): { id: number; s: PreparedStatement } | undefined {
-    if (p.payload.length < 5) return undefined;
-    let id: number | undefined = p.payload.readUInt32LE(1);
+    let id = readStatementId(p.payload);
+    if (id === undefined) return undefined;
     if (id === 0xffffffff) id = this.last;
     const s = id === undefined ? undefined : this.byId.get(id);
     return s && id !== undefined ? { id, s } : undefined;

@@ -1,7 +1,7 @@
 // Follows the server's answer to one command packet by packet, without decoding rows, so the
 // gateway knows when the answer ends (and the next command may go), what it reported (rows,
 // affected rows, errors, transaction state) and where a LOCAL INFILE request hides.
-import { parseErr, parseOk, Reader } from './codec.js';
+import { parseErr, parseOk, Reader, readEofStatus } from './codec.js';
 import { MAX_PAYLOAD, Status } from './constants.js';
 
 /** Session state the server reported changed (CLIENT_SESSION_TRACK data in OK packets). */
@@ -80,7 +80,7 @@ export class ResponseTracker {
 
   private endStatus(buf: Buffer, off: number, peek: number, len: number): number {
     if (this.deprecateEof) return this.ok(buf, off, peek, len).status;
-    const status = peek >= 5 ? buf.readUInt16LE(off + 3) : 0;
+    const status = readEofStatus(buf, off, peek);
     if (status & Status.SESSION_STATE_CHANGED) this.untracked = true;
     return status;
   }
@@ -144,7 +144,7 @@ export class ResponseTracker {
         this.results++;
         if (this.kind === 'single') {
           if (head === 0x00) this.status = this.ok(buf, off, peek, len).status;
-          else if (head === 0xfe && peek >= 5) this.status = buf.readUInt16LE(off + 3);
+          else if (head === 0xfe && peek >= 5) this.status = readEofStatus(buf, off, peek);
           this.phase = 'done';
         } else if (this.kind === 'prepare') {
           const r = new Reader(buf, off + 1, off + peek);

@@ -1,5 +1,8 @@
 // Postgres v3 message encoding: builders for the few messages the gateway writes itself, and
-// readers for the few it must look inside. Everything else is forwarded as the original bytes.
+// readers for the messages it must look inside. Everything else is forwarded as the original
+// bytes. This is the one place that knows message layouts: a reader takes a whole message
+// [start, end) (type byte and length included), decodes only the fields it names, and returns
+// undefined when the message is malformed; it never throws.
 
 export const PROTOCOL_3_0 = 196608;
 export const SSL_REQUEST = 80877103;
@@ -168,12 +171,29 @@ export function startupMessage(params: Record<string, string>): Buffer {
   return packet(Buffer.concat(parts));
 }
 
+/** A start-up phase packet (length, then code): its request code or protocol version. */
+export function readStartupCode(packet: Buffer): number {
+  return packet.readInt32BE(4);
+}
+
+/** Offset of a StartupMessage's parameters: after the length and the protocol version. */
+export const STARTUP_PARAMS = 8;
+
+/** CancelRequest: the key of the session to cancel, or undefined when the packet is not 16 bytes. */
+export function readCancelRequest(packet: Buffer): { pid: number; secret: number } | undefined {
+  if (packet.length !== 16) return undefined;
+  return { pid: packet.readInt32BE(8), secret: packet.readInt32BE(12) };
+}
+
 /** Reads a NUL-terminated string; `next` is the offset after the NUL, or -1 if there is none before `end`. */
 export function readCString(buf: Buffer, pos: number, end: number): { value: string; next: number } {
   const nul = buf.indexOf(0, pos);
   if (nul < 0 || nul >= end) return { value: '', next: -1 };
   return { value: buf.toString('utf8', pos, nul), next: nul + 1 };
 }
+
+/** Offset of a typed message's body: after the type byte and the Int32 length. */
+const BODY = 5;
 
 /** Decodes ErrorResponse / NoticeResponse fields (body from `start` to `end`). */
 export function readErrorFields(buf: Buffer, start: number, end: number): ErrorFields {
@@ -255,4 +275,193 @@ export function readFunctionResult(buf: Buffer, start: number, end: number): Buf
   if (len === -1) return null;
   if (len < 0 || start + 9 + len !== end) return undefined;
   return buf.subarray(start + 9, end);
+}
+
+/** Bytes [from, to) of a statement's text, left undecoded: the session's client encoding reads them. */
+export interface TextRange {
+  from: number;
+  to: number;
+}
+
+/** Query: the statement text. */
+export function readQuery(buf: Buffer, start: number, end: number): TextRange | undefined {
+  const from = start + BODY;
+  const to = buf.indexOf(0, from);
+  return to < 0 || to >= end ? undefined : { from, to };
+}
+
+export interface ParseMessage extends TextRange {
+  name: string;
+  /** Offset of the parameter types (read them with parseParamTypes). */
+  types: number;
+}
+
+/** Parse: statement name, text, and where its parameter types start. */
+export function readParse(buf: Buffer, start: number, end: number): ParseMessage | undefined {
+  const name = readCString(buf, start + BODY, end);
+  if (name.next < 0) return undefined;
+  const to = buf.indexOf(0, name.next);
+  if (to < 0 || to >= end) return undefined;
+  return { name: name.value, from: name.next, to, types: to + 1 };
+}
+
+/** The parameter types a Parse declares (0: left to the server), or undefined when malformed. */
+export function parseParamTypes(buf: Buffer, pos: number, end: number): number[] | undefined {
+  if (pos + 2 > end) return undefined;
+  const n = buf.readInt16BE(pos);
+  if (n < 0 || pos + 2 + n * 4 > end) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
+  return out;
+}
+
+/** Execute: the portal's name. */
+export function readExecute(buf: Buffer, start: number, end: number): string | undefined {
+  const portal = readCString(buf, start + BODY, end);
+  return portal.next < 0 ? undefined : portal.value;
+}
+
+/** What a Describe or a Close names (they share a layout): a prepared statement or a portal. */
+export interface Target {
+  statement: boolean;
+  name: string;
+}
+
+/** Describe or Close: its target. */
+export function readTarget(buf: Buffer, start: number, end: number): Target | undefined {
+  const name = readCString(buf, start + BODY + 1, end);
+  if (name.next < 0) return undefined;
+  return { statement: buf[start + BODY] === 0x53, name: name.value };
+}
+
+/** One bound value: bytes [at, at + len), or SQL NULL when `len` is -1. */
+export interface BindValue {
+  at: number;
+  len: number;
+}
+
+export interface BindMessage {
+  portal: string;
+  statement: string;
+  /** Offset of the end of the statement name: the Bind's names are bytes [start + 5, names). */
+  names: number;
+  /** Parameter format codes as sent (see formatOf). */
+  formats: number[];
+  values: BindValue[];
+  /** Result format codes: none (all text), one (for all) or one per column. */
+  resultFormats: number[];
+}
+
+/** Bind: names, parameter formats, where each value lies, result formats. */
+export function readBind(buf: Buffer, start: number, end: number): BindMessage | undefined {
+  const portal = readCString(buf, start + BODY, end);
+  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end);
+  if (stmt.next < 0) return undefined;
+  let p = stmt.next;
+  const codes = (): number[] | undefined => {
+    if (p + 2 > end) return undefined;
+    const n = buf.readInt16BE(p);
+    if (p + 2 + Math.max(n, 0) * 2 > end) return undefined;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(buf.readInt16BE(p + 2 + i * 2));
+    p += 2 + Math.max(n, 0) * 2;
+    return out;
+  };
+  const formats = codes();
+  if (!formats || p + 2 > end) return undefined;
+  const n = buf.readInt16BE(p);
+  p += 2;
+  const values: BindValue[] = [];
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > end) return undefined;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    if (len === -1) {
+      values.push({ at: p, len });
+      continue;
+    }
+    if (len < 0 || p + len > end) return undefined;
+    values.push({ at: p, len });
+    p += len;
+  }
+  const resultFormats = codes();
+  if (!resultFormats) return undefined;
+  return { portal: portal.value, statement: stmt.value, names: stmt.next, formats, values, resultFormats };
+}
+
+/**
+ * What is sent instead of a refused Bind: one the server rejects before it looks at the
+ * statement or the portal (more parameter formats than parameters, an ERROR, not FATAL), so
+ * neither changes; the server then skips to Sync, as after any failed Bind.
+ */
+export function refusedBind(buf: Buffer, start: number, names: number): Buffer {
+  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return message(T.bind, Buffer.concat([buf.subarray(start + BODY, names), tail]));
+}
+
+/** CommandComplete: its tag ('' when unterminated). */
+export function readCommandTag(buf: Buffer, start: number, end: number): string {
+  return readCString(buf, start + BODY, end).value;
+}
+
+/** ReadyForQuery: the transaction status byte (I, T or E). */
+export function readReadyStatus(buf: Buffer, start: number): number {
+  return buf[start + BODY]!;
+}
+
+/** ParameterStatus: a setting the server reports. */
+export function readParameterStatus(
+  buf: Buffer,
+  start: number,
+  end: number,
+): { name: string; value: string } | undefined {
+  const name = readCString(buf, start + BODY, end);
+  if (name.next < 0) return undefined;
+  return { name: name.value, value: readCString(buf, name.next, end).value };
+}
+
+/** ErrorResponse / NoticeResponse fields of a whole message. */
+export function readError(buf: Buffer, start: number, end: number): ErrorFields {
+  return readErrorFields(buf, start + BODY, end);
+}
+
+const SEVERITY_UNLOCALIZED = 0x56; // V (PostgreSQL 9.6+), always English
+const SEVERITY = 0x53; // S, possibly translated; the fallback for older servers
+
+/** ErrorResponse: its severity, without decoding the other fields; undefined when malformed or absent. */
+export function readSeverity(buf: Buffer, start: number, end: number): string | undefined {
+  let severity: string | undefined;
+  let pos = start + BODY;
+  while (pos < end && buf[pos] !== 0) {
+    const field = buf[pos]!;
+    const stop = buf.indexOf(0, pos + 1);
+    if (stop < 0 || stop >= end) return undefined;
+    if (field === SEVERITY_UNLOCALIZED) return buf.toString('utf8', pos + 1, stop);
+    if (field === SEVERITY) severity = buf.toString('utf8', pos + 1, stop);
+    pos = stop + 1;
+  }
+  return severity;
+}
+
+/** DataRow (whole message from offset 0): its column count. */
+export function readColumnCount(row: Buffer): number {
+  return row.readInt16BE(BODY);
+}
+
+/** The only column of a DataRow [start, end), or undefined when the row has another shape. */
+export function onlyColumn(buf: Buffer, start: number, end: number): Buffer | undefined {
+  if (start + 11 > end || buf.readInt16BE(start + BODY) !== 1) return undefined;
+  const len = buf.readInt32BE(start + 7);
+  if (len < 0 || start + 11 + len !== end) return undefined;
+  return buf.subarray(start + 11, end);
+}
+
+/** CopyOutResponse: whether the data is binary, and the column count. */
+export function readCopyResponse(buf: Buffer, start: number): { binary: boolean; columns: number } {
+  return { binary: buf[start + BODY] === 1, columns: buf.readInt16BE(start + BODY + 1) };
+}
+
+/** CopyData: the data it carries. */
+export function readCopyData(buf: Buffer, start: number, end: number): Buffer {
+  return buf.subarray(start + BODY, end);
 }

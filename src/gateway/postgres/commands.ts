@@ -6,17 +6,27 @@
 // statement had failed: an open transaction block enters the failed state, an extended-protocol
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
-import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
-import { strictFindings } from '../strict.js';
-import { errorResponse, FAILING_SQL, parseMessage, queryMessage, readCString, T } from './codec.js';
+import {
+  errorResponse,
+  FAILING_SQL,
+  parseMessage,
+  parseParamTypes,
+  queryMessage,
+  readExecute,
+  readParse,
+  readQuery,
+  readTarget,
+  refusedBind,
+  T,
+} from './codec.js';
 import { DRY_RUN_ROLLBACK, type DryRun } from './dry-run.js';
-import { notePrepares, parseParamTypes, preparedBySql, readBind, refusedBind } from './executions.js';
+import { notePrepares, preparedBySql, readBind } from './executions.js';
 import { FastPath } from './fast-path.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionOids } from './function-oids.js';
-import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
+import type { MaskingCatalog } from './masking-catalog.js';
 import type { NamedStatements } from './prepared.js';
 import {
   BIND,
@@ -30,11 +40,10 @@ import {
   type StatementFacts,
   SYNC,
 } from './replies.js';
+import { FactFinder } from './statement-facts.js';
 
 const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
-/** What is known of a statement when masking is off or it does not run (never modified). */
-const NO_FACTS: StatementFacts = Object.freeze({});
 
 export interface CommandHooks {
   /** Sends bytes to the server (used when a held statement is decided). */
@@ -50,10 +59,7 @@ export interface CommandHooks {
 export class PostgresCommands {
   /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
   private discarding = false;
-  /** The session may have changed its search path or role (see changesSessionPath). */
-  private pathChanged: boolean;
-  /** Settings written by statements that read masked data: reading them back is masked. */
-  private readonly settings = new SettingTaint();
+  private readonly facts: FactFinder;
   private readonly fastPath: FastPath;
 
   constructor(
@@ -69,7 +75,7 @@ export class PostgresCommands {
     private readonly dryRun?: DryRun,
     functions?: FunctionOids,
   ) {
-    this.pathChanged = masking?.pathChanged === true;
+    this.facts = new FactFinder(session, replies, masking);
     this.fastPath = new FastPath(session, replies, functions, hooks, {
       judge: (text, params, buf, start, end, decided) =>
         this.judge(text, 'fast-path', buf, start, end, decided, params),
@@ -164,28 +170,25 @@ export class PostgresCommands {
       case T.bind:
         return this.bind(buf, start, end);
       case T.execute: {
-        const portal = readCString(buf, start + 5, end);
-        if (portal.next < 0) return this.malformed('Execute');
-        const p = this.prepared.portals.get(portal.value);
+        const portal = readExecute(buf, start, end);
+        if (portal === undefined) return this.malformed('Execute');
+        const p = this.prepared.portals.get(portal);
         const s = p?.statement;
         this.replies.expect(EXECUTE, { stmt: p?.execution ?? s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
-        const name = readCString(buf, start + 6, end);
-        if (name.next < 0) return this.malformed('Describe');
-        const target =
-          buf[start + 5] === 0x53
-            ? this.prepared.statements.get(name.value)
-            : this.prepared.portals.get(name.value);
+        const d = readTarget(buf, start, end);
+        if (!d) return this.malformed('Describe');
+        const target = d.statement ? this.prepared.statements.get(d.name) : this.prepared.portals.get(d.name);
         this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
-        const name = readCString(buf, start + 6, end);
-        if (name.next < 0) return this.malformed('Close');
-        if (buf[start + 5] === 0x53) this.prepared.statements.delete(name.value);
-        else this.prepared.portals.delete(name.value);
+        const c = readTarget(buf, start, end);
+        if (!c) return this.malformed('Close');
+        if (c.statement) this.prepared.statements.delete(c.name);
+        else this.prepared.portals.delete(c.name);
         this.replies.expect(CLOSE);
         return FORWARD;
       }
@@ -290,11 +293,11 @@ export class PostgresCommands {
   }
 
   private query(buf: Buffer, start: number, end: number): Disposition {
-    const nul = buf.indexOf(0, start + 5);
-    if (nul < 0 || nul >= end) return this.malformed('Query');
-    const held = this.awaitState(T.query, buf, start, end, start + 5, nul);
+    const q = readQuery(buf, start, end);
+    if (!q) return this.malformed('Query');
+    const held = this.awaitState(T.query, buf, start, end, q.from, q.to);
     if (held !== undefined) return held;
-    const value = this.text(QUERY, buf, start + 5, nul);
+    const value = this.text(QUERY, buf, q.from, q.to);
     if (typeof value !== 'string') return value;
     const via: Via = COPY.test(value) ? 'copy' : 'simple';
     return this.judge(value, via, buf, start, end, (j, facts) => {
@@ -325,30 +328,29 @@ export class PostgresCommands {
   }
 
   private parse(buf: Buffer, start: number, end: number): Disposition {
-    const name = readCString(buf, start + 5, end);
-    const nul = name.next < 0 ? -1 : buf.indexOf(0, name.next);
-    if (nul < 0 || nul >= end) return this.malformed('Parse');
-    const held = this.awaitState(T.parse, buf, start, end, name.next, nul);
+    const m = readParse(buf, start, end);
+    if (!m) return this.malformed('Parse');
+    const held = this.awaitState(T.parse, buf, start, end, m.from, m.to);
     if (held !== undefined) return held;
-    const value = this.text(PARSE, buf, name.next, nul);
+    const value = this.text(PARSE, buf, m.from, m.to);
     if (typeof value !== 'string') return value;
-    const via: Via = COPY.test(value) ? 'copy' : name.value === '' ? 'extended' : 'prepared';
+    const via: Via = COPY.test(value) ? 'copy' : m.name === '' ? 'extended' : 'prepared';
     return this.judge(value, via, buf, start, end, (j, facts) => {
       const prefix = this.openBatch();
       let out: Buffer | typeof FORWARD;
       const step = j.forward ? this.dryRun?.step(value) : undefined;
       if (j.forward && (step?.sql === undefined || this.readsBack(step.sql))) {
-        this.prepared.statements.set(name.value, {
+        this.prepared.statements.set(m.name, {
           id: j.statement.id,
           ...facts,
           ...(step ? { steps: [step] } : {}),
           judgement: j,
-          paramTypes: parseParamTypes(buf, nul + 1, end),
+          paramTypes: parseParamTypes(buf, m.types, end),
         });
         this.replies.expect(PARSE, { stmt: j.statement.id });
-        out = step?.sql === undefined ? FORWARD : parseMessage(name.value, step.sql);
+        out = step?.sql === undefined ? FORWARD : parseMessage(m.name, step.sql);
       } else {
-        if (name.value === '') this.prepared.statements.delete('');
+        if (m.name === '') this.prepared.statements.delete('');
         this.discarding = true;
         this.replies.expect(PARSE, {
           stmt: j.statement.id,
@@ -411,8 +413,8 @@ export class PostgresCommands {
     const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params });
     const j =
       inspected instanceof Promise
-        ? inspected.then((x) => this.withFacts(text, x))
-        : this.withFacts(text, inspected);
+        ? inspected.then((x) => this.facts.of(text, x))
+        : this.facts.of(text, inspected);
     const noted = ([judgement, facts]: [Judgement, StatementFacts]) => {
       if (judgement.forward) notePrepares(judgement.analysis, this.prepared.bySql);
       return decided(judgement, facts);
@@ -471,46 +473,5 @@ export class PostgresCommands {
     if (!refusal) return decided();
     this.session.notice('ERROR', REFUSED, refusal);
     return refused(undefined, errorResponse(REFUSED, refusal));
-  }
-
-  private withFacts(
-    text: string,
-    j: Judgement,
-  ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> {
-    if (!j.forward || !this.masking) return [j, NO_FACTS];
-    const texts = j.analysis.statements.map((s) => s.text);
-    const { catalog } = this.masking;
-    if (!catalog) return [j, { texts }];
-    const ddl = texts.length === 0 || texts.some(changesCatalog);
-    const facts: StatementFacts = { texts, ...(ddl ? { changesCatalog: true } : {}) };
-    const withLineage = (
-      l: LineageResult,
-    ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> => {
-      if (l.refuse)
-        return [
-          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
-          facts,
-        ];
-      const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };
-      const held = catalog.masking.config.strict
-        ? strictFindings(l.statements.flatMap((s) => s.uses ?? []))
-        : [];
-      if (held.length === 0) return [j, known];
-      const r = this.session.review(j, held, j.statement.via === 'prepared');
-      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
-    };
-    // Without reports from the server, a changed search path or role ($user) cannot be followed.
-    if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
-    const { searchPath } = this.replies;
-    const l = catalog.lineage(text, {
-      strict: this.replies.unseenDdl || ddl,
-      ...(searchPath !== undefined ? { searchPath } : {}),
-      pathUnknown: this.pathChanged && (searchPath === undefined || searchPath.includes('$user')),
-    });
-    return l instanceof Promise
-      ? l.then(withLineage, (err: Error) =>
-          withLineage({ refuse: true, reason: `the masking catalog could not be read: ${err.message}` }),
-        )
-      : withLineage(l);
   }
 }

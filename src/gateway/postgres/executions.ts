@@ -4,7 +4,7 @@
 // execution that needed an estimate is then judged as if its rows were unknown (fail closed).
 import type { PostgresSessionState } from '../../sql/postgres/state.js';
 import type { Analysis } from '../../sql/types.js';
-import { message, readCString, T } from './codec.js';
+import { readBind as readBindMessage } from './codec.js';
 import { formatOf } from './result-messages.js';
 
 /** Text values longer than this are cut in the transcript (never in the estimate). */
@@ -28,20 +28,10 @@ export interface Bound {
   shown: unknown[];
   /** The values exactly as the server reads them, or undefined when one of them cannot be read so. */
   exact: unknown[] | undefined;
-  /** Result format codes (see bindResultFormats). */
+  /** Result format codes: none (all text), one (for all) or one per column. */
   resultFormats: number[];
   /** Offset of the end of the statement name: the Bind's names are bytes [start + 5, names). */
   names: number;
-}
-
-/** The parameter types a Parse declares (0: left to the server), or undefined when malformed. */
-export function parseParamTypes(buf: Buffer, pos: number, end: number): number[] | undefined {
-  if (pos + 2 > end) return undefined;
-  const n = buf.readInt16BE(pos);
-  if (n < 0 || pos + 2 + n * 4 > end) return undefined;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
-  return out;
 }
 
 /**
@@ -55,54 +45,32 @@ export function readBind(
   state: PostgresSessionState,
   statements: ReadonlyMap<string, { paramTypes?: readonly number[] | undefined }>,
 ): Bound | undefined {
-  const portal = readCString(buf, start + 5, end);
-  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end);
-  if (stmt.next < 0) return undefined;
-  let p = stmt.next;
-  const int16 = () => {
-    if (p + 2 > end) throw new RangeError();
-    const v = buf.readInt16BE(p);
-    p += 2;
-    return v;
-  };
-  try {
-    const formats: number[] = [];
-    for (let i = int16(); i > 0; i--) formats.push(int16());
-    const n = int16();
-    const declared = statements.get(stmt.value)?.paramTypes;
-    const shown: unknown[] = [];
-    const exact: unknown[] = [];
-    let isExact = true;
-    for (let i = 0; i < n; i++) {
-      if (p + 4 > end) return undefined;
-      const len = buf.readInt32BE(p);
-      p += 4;
-      if (len === -1) {
-        shown.push(null);
-        exact.push(null);
-        continue;
-      }
-      if (len < 0 || p + len > end) return undefined;
-      const v = value(buf, p, p + len, formatOf(formats, i), declared?.[i] ?? 0, state);
-      p += len;
-      shown.push(v.shown);
-      if (v.exact === undefined) isExact = false;
-      else exact.push(v.exact);
+  const m = readBindMessage(buf, start, end);
+  if (!m) return undefined;
+  const declared = statements.get(m.statement)?.paramTypes;
+  const shown: unknown[] = [];
+  const exact: unknown[] = [];
+  let isExact = true;
+  for (let i = 0; i < m.values.length; i++) {
+    const { at, len } = m.values[i]!;
+    if (len === -1) {
+      shown.push(null);
+      exact.push(null);
+      continue;
     }
-    const resultFormats: number[] = [];
-    for (let i = int16(); i > 0; i--) resultFormats.push(int16());
-    return {
-      portal: portal.value,
-      statement: stmt.value,
-      shown,
-      exact: isExact ? exact : undefined,
-      resultFormats,
-      names: stmt.next,
-    };
-  } catch (err) {
-    if (err instanceof RangeError) return undefined;
-    throw err;
+    const v = value(buf, at, at + len, formatOf(m.formats, i), declared?.[i] ?? 0, state);
+    shown.push(v.shown);
+    if (v.exact === undefined) isExact = false;
+    else exact.push(v.exact);
   }
+  return {
+    portal: m.portal,
+    statement: m.statement,
+    shown,
+    exact: isExact ? exact : undefined,
+    resultFormats: m.resultFormats,
+    names: m.names,
+  };
 }
 
 function value(
@@ -155,16 +123,6 @@ function binary(buf: Buffer, at: number, len: number, type: number): string | Bu
     default:
       return undefined;
   }
-}
-
-/**
- * What is sent instead of a refused Bind: one the server rejects before it looks at the
- * statement or the portal (more parameter formats than parameters, an ERROR, not FATAL), so
- * neither changes; the server then skips to Sync, as after any failed Bind.
- */
-export function refusedBind(buf: Buffer, start: number, names: number): Buffer {
-  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
-  return message(T.bind, Buffer.concat([buf.subarray(start + 5, names), tail]));
 }
 
 /** Stands for a SQL PREPARE whose name could not be read: every unknown name may be it. */

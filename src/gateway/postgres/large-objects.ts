@@ -76,11 +76,3 @@ export class OwnLargeObjects {
     this.undone = false;
   }
 }
-
-/** The only column of a DataRow [start, end), or undefined when the row has another shape. */
-export function onlyColumn(buf: Buffer, start: number, end: number): Buffer | undefined {
-  if (start + 11 > end || buf.readInt16BE(start + 5) !== 1) return undefined;
-  const len = buf.readInt32BE(start + 7);
-  if (len < 0 || start + 11 + len !== end) return undefined;
-  return buf.subarray(start + 11, end);
-}

@@ -8,16 +8,19 @@ import { type EngineSession, type Outcome, SKIPPED_CODE, SKIPPED_TAG } from '../
 import {
   commandComplete,
   noticeResponse,
-  readCString,
-  readErrorFields,
+  onlyColumn,
+  readCommandTag,
+  readError,
   readFunctionResult,
+  readParameterStatus,
+  readReadyStatus,
   readyForQuery,
   rowsOfTag,
   T,
 } from './codec.js';
 import type { DryRun, Step } from './dry-run.js';
 import { type Disposition, DROP, FORWARD } from './framer.js';
-import { OwnLargeObjects, onlyColumn, sqlCreatesLargeObject } from './large-objects.js';
+import { OwnLargeObjects, sqlCreatesLargeObject } from './large-objects.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import type { NamedStatements, PreparedStatement } from './prepared.js';
 import {
@@ -233,7 +236,7 @@ export class Replies {
       case T.commandComplete:
       case T.emptyQuery:
       case T.portalSuspended: {
-        const tag = type === T.commandComplete ? readCString(buf, start + 5, end).value : undefined;
+        const tag = type === T.commandComplete ? readCommandTag(buf, start, end) : undefined;
         const e = this.peek();
         const withheld = this.results?.end(e) === true;
         if (e && (e.kind === EXECUTE || e.kind === QUERY)) {
@@ -293,7 +296,7 @@ export class Replies {
       case T.ready:
         this.results?.end(undefined);
         this.copyIn = false;
-        return this.ready(buf[start + 5]!);
+        return this.ready(readReadyStatus(buf, start));
       case T.copyInResponse:
         this.copyIn = true;
         this.dry?.resumeClient();
@@ -308,12 +311,12 @@ export class Replies {
         return FORWARD;
       }
       case T.parameterStatus: {
-        const name = readCString(buf, start + 5, end);
-        this.state.parameter(name.value, readCString(buf, name.next, end).value);
+        const p = readParameterStatus(buf, start, end);
+        if (p) this.state.parameter(p.name, p.value);
         return FORWARD;
       }
       case T.notice: {
-        const f = readErrorFields(buf, start + 5, end);
+        const f = readError(buf, start, end);
         this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
         return this.results ? this.results.serverMessage(buf, start, end, this.peek()) : FORWARD;
       }
@@ -338,7 +341,7 @@ export class Replies {
   /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
   private internal(type: number, buf: Buffer, start: number, end: number): Disposition {
     if (type === T.error) {
-      const f = readErrorFields(buf, start + 5, end);
+      const f = readError(buf, start, end);
       this.session.notice(
         f.severity,
         f.code,
@@ -365,7 +368,7 @@ export class Replies {
     if (!e) return pass;
     if (e.kind === QUERY || e.kind === FUNCTION) {
       if (e.refusal) return this.replace(e);
-      const f = readErrorFields(buf, start + 5, end);
+      const f = readError(buf, start, end);
       e.error = { code: f.code, message: recordedText(e, f) };
       return pass;
     }
@@ -373,7 +376,7 @@ export class Replies {
     // The server now skips everything up to the next Sync: those entries get no reply, and the
     // statements among them are recorded as not run.
     const first = this.shift()!;
-    const f = readErrorFields(buf, start + 5, end);
+    const f = readError(buf, start, end);
     let out: Disposition = pass;
     if (first.refusal) out = this.replace(first);
     else {

@@ -14,7 +14,15 @@ import {
   type StatementLineage,
 } from '../../masking/index.js';
 import type { EngineSession } from '../session-contract.js';
-import { errorResponse, noticeResponse, readErrorFields, T } from './codec.js';
+import {
+  errorResponse,
+  noticeResponse,
+  readColumnCount,
+  readCopyData,
+  readCopyResponse,
+  readError,
+  T,
+} from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import {
@@ -125,7 +133,7 @@ export class ResultMasker {
   serverMessage(buf: Buffer, start: number, end: number, e?: ResultEntry): Disposition {
     if (!this.onWire) return FORWARD;
     if (!taintedNow(e)) return redactFields(buf, start, end, this.m.masking);
-    const f = readErrorFields(buf, start + 5, end);
+    const f = readError(buf, start, end);
     return buf[start] === T.error
       ? errorResponse(f.code, WITHHELD_TEXT, f.severity)
       : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
@@ -150,7 +158,7 @@ export class ResultMasker {
     fields: ResultFields | undefined,
     row?: Buffer,
   ): Disposition {
-    const planned = this.plan(e, fields, row?.readInt16BE(5));
+    const planned = this.plan(e, fields, row ? readColumnCount(row) : undefined);
     if (!(planned instanceof Promise)) {
       const d = this.started(e, description, fields, planned);
       return row && d === DROP ? this.row(e, row) : d;
@@ -260,7 +268,7 @@ export class ResultMasker {
     if (r.withheld) return DROP;
     try {
       if (r.sample.length < SAMPLE_ROWS) {
-        const values = sampleValues(row, r.fields, row.readInt16BE(5));
+        const values = sampleValues(row, r.fields, readColumnCount(row));
         r.sample.push(cutSample(this.m.masking.maskSampleRow(values, r.plan)));
       } else {
         r.truncated = true;
@@ -277,8 +285,7 @@ export class ResultMasker {
 
   /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
   copyOut(e: ResultEntry, buf: Buffer, start: number): Disposition {
-    const binary = buf[start + 5] === 1;
-    const n = buf.readInt16BE(start + 6);
+    const { binary, columns: n } = readCopyResponse(buf, start);
     const masked = this.copyMasked(e, n);
     if (typeof masked === 'string') return this.withhold(e, [], masked);
     // COPY output is text whatever the column type: the marker is a valid value of every column.
@@ -331,7 +338,7 @@ export class ResultMasker {
       r.copyHeader = false;
       return FORWARD;
     }
-    const data = buf.subarray(start + 5, end);
+    const data = readCopyData(buf, start, end);
     try {
       const needSample = r.sample.length < SAMPLE_ROWS;
       if (!needSample) {

@@ -32,27 +32,6 @@ export function readRowDescription(buf: Buffer, start: number, end: number): Res
   return out;
 }
 
-/**
- * Result format codes of a Bind: none (all text), one (for all) or one per column. `pos` is the
- * offset just after the Bind's statement name.
- */
-export function bindResultFormats(buf: Buffer, pos: number): number[] {
-  let p = pos;
-  const nFormats = buf.readInt16BE(p);
-  p += 2 + nFormats * 2;
-  const nParams = buf.readInt16BE(p);
-  p += 2;
-  for (let i = 0; i < nParams; i++) {
-    const len = buf.readInt32BE(p);
-    p += 4 + Math.max(len, 0);
-  }
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const formats: number[] = [];
-  for (let i = 0; i < n; i++) formats.push(buf.readInt16BE(p + i * 2));
-  return formats;
-}
-
 export function formatOf(formats: readonly number[], i: number): number {
   return formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0);
 }

@@ -7,8 +7,11 @@ import {
   CANCEL_REQUEST,
   GSSENC_REQUEST,
   negotiateProtocolVersion,
+  readCancelRequest,
   readCString,
+  readStartupCode,
   SSL_REQUEST,
+  STARTUP_PARAMS,
 } from './codec.js';
 import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
 
@@ -58,7 +61,7 @@ export async function readStartup(
     if ((await reader.peek()) === 0x16)
       throw new ProtocolError('direct TLS is not supported by the gateway: use sslnegotiation=postgres');
     const packet = await reader.packet();
-    const code = packet.readInt32BE(4);
+    const code = readStartupCode(packet);
     if (code === SSL_REQUEST && tls && !encrypted) {
       await upgrade(conn, tls, maxBytes);
       encrypted = true;
@@ -69,8 +72,9 @@ export async function readStartup(
       continue;
     }
     if (code === CANCEL_REQUEST) {
-      if (packet.length !== 16) throw new StartupRefused('malformed CancelRequest');
-      return { kind: 'cancel', pid: packet.readInt32BE(8), secret: packet.readInt32BE(12) };
+      const key = readCancelRequest(packet);
+      if (!key) throw new StartupRefused('malformed CancelRequest');
+      return { kind: 'cancel', ...key };
     }
     const major = code >>> 16;
     const minor = code & 0xffff;
@@ -86,7 +90,7 @@ export async function readStartup(
       );
     const params: Record<string, string> = {};
     const unrecognized: string[] = [];
-    let pos = 8;
+    let pos = STARTUP_PARAMS;
     while (pos < packet.length && packet[pos] !== 0) {
       const key = readCString(packet, pos, packet.length);
       if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
