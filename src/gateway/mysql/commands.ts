@@ -4,7 +4,9 @@
 // them, COM_CHANGE_USER resets the session, and everything else is forwarded or refused. The
 // connection (connection.ts) supplies the streams: forwarding, the reply routing, the endings.
 import type { Socket } from 'node:net';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
+import { MYSQL_REFUSALS, type Refusal, refusal } from '../refusal.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import { clientText } from './client-text.js';
@@ -16,7 +18,6 @@ import {
   ER_MALFORMED,
   ER_NET_PACKETS_OUT_OF_ORDER,
   ER_NOT_SUPPORTED,
-  ER_TABLEACCESS_DENIED,
   ER_UNKNOWN_COM,
   ER_UNKNOWN_STMT,
   Status,
@@ -26,12 +27,12 @@ import { standInPrepare } from './dry-run.js';
 import type { StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams } from './params.js';
 import { type PreparedStatement, PreparedStatements } from './prepared.js';
+import { refusalPayload } from './refusals.js';
 import type { ResponseKind, ResponseTracker } from './replies.js';
 import type { ResultMasker, ResultPlan } from './result-masking.js';
 import type { MysqlSessionState } from './session-state.js';
 import { mysqlStrictFindings } from './strict.js';
 import { SessionTemporaryTables } from './temp-tables.js';
-import { UpstreamError } from './upstream.js';
 
 /** The command dispatch of a MySQL connection; the connection supplies what it acts through. */
 export abstract class MysqlCommands {
@@ -170,12 +171,12 @@ export abstract class MysqlCommands {
         ...(params ? { params } : {}),
       });
     } catch (err) {
-      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${(err as Error).message}`));
       return;
     }
     if (j instanceof Promise)
       j.then(decide, (err: Error) =>
-        this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+        this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${err.message}`)),
       );
     else decide(j);
   }
@@ -191,7 +192,7 @@ export abstract class MysqlCommands {
   private refuseJudged(p: Packet, j: Judgement): void {
     const server = j.serverError;
     if (!server?.errno) {
-      this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      this.refuse(p, j.refusal ?? refusal('unjudgeable', 'refused'), j.statement.id);
       return;
     }
     this.reply(p, server.errno, server.code, server.message);
@@ -202,9 +203,15 @@ export abstract class MysqlCommands {
     this.next();
   }
 
-  private refuse(p: Packet, message: string, statementId?: string): void {
-    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
-    if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code: '42000', message } });
+  /** The ERR packet a refusal of this kind gets (refusal.ts's table). */
+  private refusalReply(p: Packet, r: Refusal): string {
+    this.client.write(frame(refusalPayload(r), p.lastSeq + 1).bytes);
+    return MYSQL_REFUSALS[r.kind].sqlState;
+  }
+
+  private refuse(p: Packet, r: Refusal, statementId?: string): void {
+    const code = this.refusalReply(p, r);
+    if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code, message: r.message } });
     this.next();
   }
 
@@ -215,7 +222,7 @@ export abstract class MysqlCommands {
       return;
     }
     if (payload.length === 0) {
-      this.reply(p, ER_MALFORMED, '08S01', 'guardrail: empty command packet');
+      this.refusalReply(p, refusal('malformed', 'empty command packet'));
       return;
     }
     const cmd = payload[0]!;
@@ -396,7 +403,7 @@ export abstract class MysqlCommands {
       (err: Error) => {
         if (err instanceof UpstreamError) {
           // The session was reset but the schema could not be selected: the client learns why.
-          this.reply(p, err.code, err.sqlState, err.message);
+          this.reply(p, err.errno!, err.sqlState, err.message);
           this.next();
         } else this.fatal(p.lastSeq + 1, `guardrail: COM_CHANGE_USER failed: ${err.message}`);
       },
@@ -417,9 +424,9 @@ export abstract class MysqlCommands {
   private textOf(p: Packet, sql: boolean): string | undefined {
     const read = clientText(p.payload, this.context, sql);
     if ('text' in read) return read.text;
-    const message = `guardrail: ${read.why}`;
-    this.session.notice('error', '42000', message);
-    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
+    const r = refusal('unjudgeable', read.why);
+    this.session.notice('error', MYSQL_REFUSALS[r.kind].sqlState, r.message);
+    this.refusalReply(p, r);
     return undefined;
   }
 
@@ -441,12 +448,7 @@ export abstract class MysqlCommands {
       if (p.payload.length < 10) throw new ProtocolError('packet too short');
       params = decodeExecuteParams(p.payload, stmt.s.params);
     } catch (err) {
-      this.reply(
-        p,
-        ER_MALFORMED,
-        '08S01',
-        `guardrail: malformed COM_STMT_EXECUTE: ${(err as Error).message}`,
-      );
+      this.refusalReply(p, refusal('malformed', `malformed COM_STMT_EXECUTE: ${(err as Error).message}`));
       return;
     } finally {
       stmt.s.params.longData.clear();
@@ -457,7 +459,7 @@ export abstract class MysqlCommands {
     try {
       j = this.session.execute(stmt.s.judgement, params.values, params.exact);
     } catch (err) {
-      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${(err as Error).message}`));
       return;
     }
     if (!(j instanceof Promise)) {
@@ -469,7 +471,7 @@ export abstract class MysqlCommands {
       (judged) => {
         if (!this.closed) this.executeJudged(p, stmt.s, judged);
       },
-      (err: Error) => this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+      (err: Error) => this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${err.message}`)),
     );
   }
 
@@ -506,11 +508,9 @@ export abstract class MysqlCommands {
   private fetch(p: Packet): void {
     const cursor = this.prepared.of(p)?.s.cursor;
     if (!cursor && this.opts.catalog && this.opts.masking.config.onWire) {
-      this.reply(
+      this.refusalReply(
         p,
-        ER_TABLEACCESS_DENIED,
-        '42000',
-        'guardrail: COM_STMT_FETCH without a cursor the gateway has a masking plan for',
+        refusal('masking-refused', 'COM_STMT_FETCH without a cursor the gateway has a masking plan for'),
       );
       return;
     }

@@ -6,10 +6,12 @@
 // with on-wire masking the rewritten rows and redacted errors (result-masking.ts).
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import type { Masking } from '../../masking/index.js';
 import { parseServerVersion } from '../../sql/mysql/server.js';
 import { mayChangeCatalog } from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
+import { MYSQL_REFUSALS, refusal } from '../refusal.js';
 import { type EngineSession, SKIPPED_CODE } from '../session-contract.js';
 import {
   errPayload,
@@ -23,21 +25,14 @@ import {
   type ScanSink,
 } from './codec.js';
 import { MysqlCommands } from './commands.js';
-import {
-  Cap,
-  Com,
-  CR_SERVER_LOST,
-  ER_MALFORMED,
-  ER_NET_PACKET_TOO_LARGE,
-  ER_TABLEACCESS_DENIED,
-} from './constants.js';
+import { Cap, Com, CR_SERVER_LOST, ER_NET_PACKET_TOO_LARGE } from './constants.js';
 import { DiagnosticsTaint } from './diagnostics-taint.js';
 import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
+import { refusalPayload } from './refusals.js';
 import { type ResponseKind, ResponseTracker, textRow } from './replies.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { MysqlSessionState } from './session-state.js';
-import { UpstreamError } from './upstream.js';
 
 /** Client bytes buffered while a command is in flight before the client is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -190,11 +185,9 @@ export class MysqlConnection extends MysqlCommands implements ScanSink {
       if (!cur.internal && !cur.discard) {
         this.scanner.inject(
           frame(
-            errPayload({
-              code: ER_TABLEACCESS_DENIED,
-              sqlState: '42000',
-              message: 'guardrail: the database asked to read a client file (LOAD DATA LOCAL); refused',
-            }),
+            refusalPayload(
+              refusal('policy-deny', 'the database asked to read a client file (LOAD DATA LOCAL); refused'),
+            ),
             seq,
           ).bytes,
         );
@@ -277,7 +270,7 @@ export class MysqlConnection extends MysqlCommands implements ScanSink {
         started: performance.now(),
         lastSeq: 0,
         internal: (t) => {
-          if (t.error) reject(new UpstreamError(t.error.code, t.error.sqlState, t.error.message));
+          if (t.error) reject(new UpstreamError(t.error.message, t.error.sqlState, t.error.code));
           else resolve(t);
         },
       };
@@ -310,7 +303,8 @@ export class MysqlConnection extends MysqlCommands implements ScanSink {
         try {
           p = this.clientPackets.next();
         } catch (err) {
-          const code = err instanceof PacketTooLarge ? ER_NET_PACKET_TOO_LARGE : ER_MALFORMED;
+          const code =
+            err instanceof PacketTooLarge ? ER_NET_PACKET_TOO_LARGE : MYSQL_REFUSALS.malformed.errno;
           this.fatal(1, `guardrail: ${(err as Error).message}`, code);
           return;
         }

@@ -8,6 +8,7 @@
 // the client in order behind the replies to everything sent before it.
 import { type LineageResult, SettingTaint } from '../../masking/index.js';
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
+import { POSTGRES_REFUSALS, type Refusal, refusal } from '../refusal.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { strictFindings } from '../strict.js';
 import { errorResponse, FAILING_SQL, parseMessage, queryMessage, readCString, T } from './codec.js';
@@ -18,6 +19,7 @@ import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionOids } from './function-oids.js';
 import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
 import type { NamedStatements } from './prepared.js';
+import { refusalResponse } from './refusals.js';
 import {
   BIND,
   CLOSE,
@@ -31,7 +33,6 @@ import {
   SYNC,
 } from './replies.js';
 
-const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
 /** What is known of a statement when masking is off or it does not run (never modified). */
 const NO_FACTS: StatementFacts = Object.freeze({});
@@ -376,15 +377,19 @@ export class PostgresCommands {
     return {
       ...j,
       forward: false,
-      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+      refusal: refusal(
+        'unjudgeable',
+        `the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+      ),
     };
   }
 
   private refuse(j: Judgement): Buffer {
     // The server cannot parse it either: its own syntax error, as the client would get it directly.
     const server = j.serverError;
-    const code = server?.code ?? REFUSED;
-    const message = server?.message ?? j.refusal ?? 'guardrail: statement refused';
+    const why = j.refusal ?? refusal('unjudgeable', 'statement refused');
+    const code = server?.code ?? POSTGRES_REFUSALS[why.kind].sqlState;
+    const message = server?.message ?? why.message;
     try {
       this.session.ran(j.statement.id, { durationMs: 0, error: { code, message } });
     } catch {
@@ -467,10 +472,11 @@ export class PostgresCommands {
       const j = this.session.execute(judged, b.shown, b.exact !== undefined, b.exact);
       return j instanceof Promise ? this.settle(j, buf.subarray(start, end), decided) : decided(j);
     }
-    const refusal = preparedBySql(this.prepared.bySql, b.statement);
-    if (!refusal) return decided();
-    this.session.notice('ERROR', REFUSED, refusal);
-    return refused(undefined, errorResponse(REFUSED, refusal));
+    const bySql = preparedBySql(this.prepared.bySql, b.statement);
+    if (!bySql) return decided();
+    const why: Refusal = { kind: 'unjudgeable', message: bySql };
+    this.session.notice('ERROR', POSTGRES_REFUSALS[why.kind].sqlState, why.message);
+    return refused(undefined, refusalResponse(why));
   }
 
   private withFacts(
@@ -488,7 +494,11 @@ export class PostgresCommands {
     ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> => {
       if (l.refuse)
         return [
-          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
+          {
+            ...j,
+            forward: false,
+            refusal: refusal('masking-refused', `masking cannot judge this statement: ${l.reason}`),
+          },
           facts,
         ];
       const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };
