@@ -4,6 +4,7 @@
 // security is on for the table), a column default or generated expression, a table check, or a
 // check of a domain a column's type is built on. Expressions come back as pg_get_expr prints them,
 // with every function name qualified where the search path would not find it.
+import { GuardrailError } from '../../errors/guardrail-error.js';
 import type { FiredObject } from '../../sql/types.js';
 import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
 import type { Queryable } from './function-catalog.js';
@@ -116,7 +117,9 @@ export async function loadPostgresFired(
 ): Promise<Map<string, FiredObject[]>> {
   const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
   if (json.includes(QUOTE))
-    throw new Error('a relation name in the statement cannot be looked up in the catalog');
+    throw new GuardrailError('a relation name in the statement cannot be looked up in the catalog', {
+      code: 'ERR_CATALOG_READ',
+    });
   const results = (await db.query(
     LIMITS + QUERY.replace('$1', () => `${QUOTE}${json}${QUOTE}::jsonb`),
   )) as unknown as { rows: Row[] } | { rows: Row[] }[];

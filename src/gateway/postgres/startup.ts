@@ -3,6 +3,7 @@
 // with its parameters.
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import { ProtocolError } from '../../errors/wire-errors.js';
 import {
   CANCEL_REQUEST,
   GSSENC_REQUEST,
@@ -10,7 +11,7 @@ import {
   readCString,
   SSL_REQUEST,
 } from './codec.js';
-import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
+import { MessageReader, StartupRefused } from './handshake-io.js';
 
 export type Startup =
   | { kind: 'cancel'; pid: number; secret: number }
