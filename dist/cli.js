@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-AXW7GFDT.js"),
-  proxy: () => import("./proxy-UQQEL4YP.js"),
-  replay: () => import("./replay-PKF5M6FH.js"),
+  check: () => import("./check-WC6JREB2.js"),
+  proxy: () => import("./proxy-PY5I3QKL.js"),
+  replay: () => import("./replay-336BJNYH.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-A2WSPUHT.js")
+  demo: () => import("./demo-C6HJ2G3I.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

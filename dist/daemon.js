@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-AL6O65YP.js";
+} from "./chunk-M2BFPSWV.js";
 import {
   FileRecorder,
   createGatewayContext,
@@ -9,25 +9,25 @@ import {
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-RV5AQN2A.js";
+} from "./chunk-SSB6YV7U.js";
 import "./chunk-IVUPHC63.js";
 import {
   GitHubChannel
-} from "./chunk-SUJYS2WB.js";
-import "./chunk-3E4CKRAL.js";
+} from "./chunk-FZNEPVGO.js";
+import "./chunk-IUKGBSCC.js";
 import {
   RUN_FILES
-} from "./chunk-NFO7DNF4.js";
-import "./chunk-MU2UMBBK.js";
-import "./chunk-TFZQEFRJ.js";
+} from "./chunk-YT64YZG2.js";
+import "./chunk-4CFOMMYC.js";
+import "./chunk-GMUKHWYH.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-PJTTVJCI.js";
+} from "./chunk-7MTY2HAS.js";
 import {
   defaultPolicy
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError

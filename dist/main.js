@@ -10,21 +10,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-QAK3QI5Z.js";
-import "./chunk-UCPEGM26.js";
+} from "./chunk-4SIXIHCX.js";
+import "./chunk-E2HXK2CR.js";
 import {
   GitHubChannel
-} from "./chunk-SUJYS2WB.js";
+} from "./chunk-FZNEPVGO.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-3E4CKRAL.js";
+} from "./chunk-IUKGBSCC.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-NFO7DNF4.js";
-import "./chunk-MU2UMBBK.js";
-import "./chunk-TFZQEFRJ.js";
+} from "./chunk-YT64YZG2.js";
+import "./chunk-4CFOMMYC.js";
+import "./chunk-GMUKHWYH.js";
 import {
   core_exports,
   getInput,
@@ -38,17 +38,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-OA76MDI3.js";
+} from "./chunk-PWR4RPVK.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PJTTVJCI.js";
+} from "./chunk-7MTY2HAS.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

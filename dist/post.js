@@ -3,11 +3,11 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-QAK3QI5Z.js";
-import "./chunk-UCPEGM26.js";
-import "./chunk-NFO7DNF4.js";
-import "./chunk-MU2UMBBK.js";
-import "./chunk-TFZQEFRJ.js";
+} from "./chunk-4SIXIHCX.js";
+import "./chunk-E2HXK2CR.js";
+import "./chunk-YT64YZG2.js";
+import "./chunk-4CFOMMYC.js";
+import "./chunk-GMUKHWYH.js";
 import {
   error,
   getInput,

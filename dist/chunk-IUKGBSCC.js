@@ -2,17 +2,12 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   ALL_LEX_MODES,
   Lru,
-  columnType,
-  finding,
   isUnknownMode,
   lexFlags,
-  mysqlEvents,
   parseTree,
-  postgresEvents,
-  retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -23,425 +18,56 @@ function tooManyClients(max) {
   return `guardrail: too many clients (the gateway serves at most ${max} connections at once; raise max-connections or use fewer)`;
 }
 
-// src/sql/migration/catalog-types.ts
-function catalogColumns(dialect, columns) {
-  const out = /* @__PURE__ */ new Map();
-  for (const c of columns) {
-    let type;
-    if (c.labels) type = { ...columnType("enum", [], dialect, { labels: c.labels }), text: c.type };
-    else {
-      const probe = `CREATE TABLE guardrail_probe (c ${c.type})`;
-      const events = dialect === "postgres" ? postgresEvents(probe, () => void 0) : mysqlEvents(probe, void 0);
-      const table = events.find((e) => e.kind === "table");
-      type = table?.kind === "table" ? table.columns[0]?.[1] : void 0;
-    }
-    if (type) out.set(c.name.toLowerCase(), c.notNull ? { ...type, notNull: true } : type);
-  }
-  return out;
-}
-
-// src/gateway/column-catalog.ts
-var PG_QUERY = `
-SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS "notNull",
-       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-          FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid) AS labels
-  FROM pg_catalog.pg_attribute a
- WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`;
-var MYSQL_QUERY = `
-SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'NO' AS notNull
-  FROM information_schema.COLUMNS
- WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`;
-function postgresColumnQuery(side) {
-  return async (table) => {
-    const { rows } = await side.query(PG_QUERY, [table]);
-    return rows.map((r) => ({
-      name: String(r.name),
-      type: String(r.type),
-      notNull: r.notNull === true,
-      ...Array.isArray(r.labels) ? { labels: r.labels.map(String) } : {}
-    }));
-  };
-}
-function mysqlColumnQuery(side) {
-  return async (table) => {
-    const [rows] = await side.query(MYSQL_QUERY, [table]);
-    return rows.map((r) => ({
-      name: String(r.name),
-      type: String(r.type),
-      notNull: Number(r.notNull) === 1
-    }));
-  };
-}
-var ColumnCatalog = class {
-  constructor(dialect, query) {
-    this.dialect = dialect;
-    this.query = query;
-  }
-  dialect;
-  query;
-  tables = /* @__PURE__ */ new Map();
-  needs(tables) {
-    return tables.some((t) => !this.tables.has(t));
-  }
-  /** Reads the tables not read since the last invalidation; a failure leaves them unknown. */
-  async prefetch(tables) {
-    for (const t of tables) {
-      if (this.tables.has(t)) continue;
-      try {
-        const cols = await this.query(t);
-        this.tables.set(t, cols.length ? catalogColumns(this.dialect, cols) : void 0);
-      } catch {
-        this.tables.set(t, void 0);
-      }
-    }
-  }
-  columnsOf(table) {
-    return this.tables.get(table);
-  }
-  invalidate() {
-    this.tables.clear();
-  }
-};
-var SessionColumns = class {
-  constructor(catalog, dialect, ctx) {
-    this.catalog = catalog;
-    this.ctx = ctx;
-    this.transactionalDdl = dialect === "postgres";
-  }
-  catalog;
-  ctx;
-  altered = /* @__PURE__ */ new Set();
-  last;
-  transactionalDdl;
-  retyped(text) {
-    if (this.last?.text !== text) this.last = { text, tables: retypedTables(text, this.ctx()) };
-    return this.last.tables;
-  }
-  /** Tables to read from the catalog before `text` is analysed. */
-  wanted(text) {
-    const tables = this.retyped(text).filter((t) => !this.altered.has(t));
-    return this.catalog.needs(tables) ? tables : [];
-  }
-  prefetch(tables) {
-    return this.catalog.prefetch(tables);
-  }
-  columnsOf(table) {
-    return this.altered.has(table) ? void 0 : this.catalog.columnsOf(table);
-  }
-  /** After `text` was judged; anything but a read may change the schema. */
-  judged(text, readOnly, inTransaction) {
-    if (!inTransaction) this.altered.clear();
-    else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
-    if (!readOnly) this.catalog.invalidate();
-  }
-};
-
-// src/gateway/session.ts
+// src/gateway/session-approval.ts
 import { randomBytes } from "node:crypto";
-var NO_FINDINGS = [];
-var nextStatement = 0;
-function statementId() {
-  return `s${(++nextStatement).toString(36)}`;
+
+// src/gateway/refusal.ts
+function refusal(kind, reason) {
+  return { kind, message: `guardrail: ${reason}` };
 }
+var INSUFFICIENT_PRIVILEGE = { sqlState: "42501" };
+var PROTOCOL_VIOLATION = { sqlState: "08P01" };
+var POSTGRES_REFUSALS = {
+  "policy-deny": INSUFFICIENT_PRIVILEGE,
+  "approval-denied": INSUFFICIENT_PRIVILEGE,
+  "approval-timeout": INSUFFICIENT_PRIVILEGE,
+  "approval-failed": INSUFFICIENT_PRIVILEGE,
+  "transcript-failure": INSUFFICIENT_PRIVILEGE,
+  "masking-refused": INSUFFICIENT_PRIVILEGE,
+  unjudgeable: INSUFFICIENT_PRIVILEGE,
+  malformed: PROTOCOL_VIOLATION
+};
+var TABLE_ACCESS_DENIED = { errno: 1142, sqlState: "42000" };
+var MALFORMED_PACKET = { errno: 1835, sqlState: "08S01" };
+var MYSQL_REFUSALS = {
+  "policy-deny": TABLE_ACCESS_DENIED,
+  "approval-denied": TABLE_ACCESS_DENIED,
+  "approval-timeout": TABLE_ACCESS_DENIED,
+  "approval-failed": TABLE_ACCESS_DENIED,
+  "transcript-failure": TABLE_ACCESS_DENIED,
+  "masking-refused": TABLE_ACCESS_DENIED,
+  unjudgeable: TABLE_ACCESS_DENIED,
+  malformed: MALFORMED_PACKET
+};
+
+// src/gateway/session-approval.ts
 function requestId() {
   return `gr-${randomBytes(4).toString("hex")}`;
-}
-var ROW_CHANGES = /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
-function writesRows(analysis) {
-  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
 }
 function rulesOf(findings) {
   return [...new Set(findings.map((f) => f.rule))].join(", ");
 }
-var Session = class {
-  constructor(gateway, info) {
+var SessionApprovals = class {
+  constructor(gateway, analysisContext, record) {
     this.gateway = gateway;
-    this.info = info;
-    this.columns = gateway.columns && new SessionColumns(gateway.columns, gateway.dialect, () => this.analysisContext);
-    this.analysisContext = {
-      dialect: gateway.dialect,
-      ...gateway.functions ? { functions: gateway.functions } : {},
-      ...this.columns ? { columns: this.columns } : {}
-    };
-    this.record({
-      type: "session.start",
-      user: info.user,
-      database: info.database,
-      client: info.client,
-      ...info.application ? { application: info.application } : {}
-    });
+    this.analysisContext = analysisContext;
+    this.record = record;
   }
   gateway;
-  info;
-  statements = 0;
-  ended = false;
+  analysisContext;
+  record;
   /** Approval waits in flight: ending the session aborts them, so their comments say so. */
   waiting = /* @__PURE__ */ new Set();
-  analysisContext;
-  columns;
-  record(event) {
-    this.gateway.recorder.record(this.info.conn, event);
-  }
-  /**
-   * Judges one statement. Returns synchronously when nothing has to be fetched and no human is
-   * involved (the hot path), and a promise when function bodies must be read from the catalog,
-   * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
-   * SQL: the analyzer reports it as opaque and the policy decides.
-   */
-  inspect(text, via, opts = {}) {
-    const statement = {
-      id: statementId(),
-      dialect: this.gateway.dialect,
-      text,
-      via,
-      session: this.info,
-      inTransaction: opts.inTransaction ?? false
-    };
-    if (opts.params) statement.params = opts.params;
-    this.statements++;
-    const { recorder, functions, calledFunctions } = this.gateway;
-    if (recorder.failed) {
-      return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
-    }
-    if (functions && calledFunctions) {
-      let calls;
-      try {
-        calls = calledFunctions(text, this.analysisContext);
-      } catch (err) {
-        return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-      }
-      if (calls.length > 0 && functions.needs(calls)) {
-        return functions.prefetch(calls).then(
-          () => this.judgeWithColumns(statement, opts.params),
-          (err) => this.refuse(
-            statement,
-            void 0,
-            `the bodies of the functions it calls could not be read: ${err.message}`
-          )
-        );
-      }
-    }
-    return this.judgeWithColumns(statement, opts.params);
-  }
-  /** Reads the old column types a type change is judged by, then judges. */
-  judgeWithColumns(statement, params) {
-    const tables = this.columns?.wanted(statement.text) ?? [];
-    if (tables.length === 0) return this.judge(statement, params);
-    return this.columns.prefetch(tables).then(() => this.judge(statement, params));
-  }
-  judge(statement, params) {
-    let analysis;
-    let verdict;
-    try {
-      analysis = this.gateway.analyze(statement.text, this.analysisContext);
-      verdict = this.gateway.decide(analysis, statement);
-    } catch (err) {
-      return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-    }
-    this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
-    this.recordStatement(statement, analysis.hash, params);
-    const { syntaxCheck } = this.gateway;
-    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
-      return syntaxCheck(statement.text, this.analysisContext).then(
-        (serverError) => serverError ? this.rejectedByServer(statement, analysis, verdict, serverError) : this.proceed(statement, analysis, verdict)
-      );
-    }
-    return this.proceed(statement, analysis, verdict);
-  }
-  /**
-   * Whether the statement would be held or refused because the parser could not read it. Only
-   * then is the server asked: in audit mode it runs, and the server answers for itself.
-   */
-  refusesUnparseable(analysis, verdict) {
-    const { mode, dialect } = this.gateway;
-    return verdict.action !== "allow" && (mode === "enforce" || mode === "dry-run") && // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
-    (dialect === "postgres" || analysis.statements.length === 1) && analysis.findings.some((f) => f.rule === "opaque/unparseable");
-  }
-  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
-  rejectedByServer(statement, analysis, verdict, serverError) {
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: "deny",
-      rules: ["opaque/unparseable"],
-      findings: analysis.findings.filter((f) => f.rule === "opaque/unparseable").map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
-      enforced: true
-    });
-    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
-    return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
-  }
-  proceed(statement, analysis, verdict) {
-    const invalidate = () => {
-      if (!analysis.readOnly) this.gateway.functions?.invalidate();
-    };
-    const { impact } = this.gateway;
-    if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
-      const preparing = statement.via === "prepared";
-      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
-        invalidate();
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
-      });
-    }
-    invalidate();
-    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
-  }
-  /** The statement line: its text and parameters redacted. */
-  recordStatement(statement, hash, params, preparedAs) {
-    const recorded = {
-      type: "statement",
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash,
-      inTransaction: statement.inTransaction
-    };
-    if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params)
-      recorded.params = this.gateway.redactParams?.(params, statement.text, this.analysisContext) ?? params.map(() => "[param]");
-    this.record(recorded);
-  }
-  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
-  concludeEstimated(statement, analysis, verdict, estimate, preparing) {
-    if (estimate.pending && preparing) {
-      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
-      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
-      return j instanceof Promise ? j.then(mark) : mark(j);
-    }
-    const massChange = estimate.pending ? finding(
-      "mass-change/rows",
-      [],
-      "rows affected unknown (the placeholder values could not be read exactly)"
-    ) : estimate.finding;
-    if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
-    const findings = [...analysis.findings, massChange];
-    const widened = { ...analysis, findings, readOnly: false };
-    let reverdict;
-    try {
-      reverdict = this.gateway.decide(widened, statement);
-    } catch (err) {
-      return this.refuse(statement, widened, `statement could not be judged: ${err.message}`);
-    }
-    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
-  }
-  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
-  async estimate(impact, statement, analysis, values) {
-    let result2;
-    try {
-      result2 = await impact(statement.text, analysis, this.analysisContext, values);
-    } catch (err) {
-      const message = `impact estimate failed: ${err.message}`;
-      result2 = writesRows(analysis) ? {
-        record: { error: message },
-        finding: finding("mass-change/rows", [], `rows affected unknown (${message})`)
-      } : { record: { error: message } };
-    }
-    this.record({ type: "impact", id: statement.id, estimate: result2.record });
-    return result2;
-  }
-  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
-  conclude(statement, analysis, verdict, impact, preparing) {
-    const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
-    const warnings = verdict.warnings ?? NO_FINDINGS;
-    const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: verdict.action,
-      rules: all.map((f) => f.rule),
-      findings: all.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        objects: f.objects
-      })),
-      enforced
-    });
-    if (verdict.action === "allow" || !enforced) {
-      return this.gateway.mode === "dry-run" ? this.dryRun(statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
-    }
-    if (verdict.action === "deny") {
-      return this.refuse(
-        statement,
-        analysis,
-        `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ""}`,
-        verdict
-      );
-    }
-    if (this.gateway.mode === "dry-run" && (this.gateway.dialect === "mysql" || this.dryRunMayRun(verdict)))
-      return this.dryRun(statement, verdict, analysis, preparing);
-    if (this.preapproved(statement, analysis)) {
-      this.record({
-        type: "approval.decided",
-        id: statement.id,
-        requestId: "batch",
-        outcome: "approved",
-        by: ["batch pre-approval"]
-      });
-      return { forward: true, statement, verdict, analysis };
-    }
-    return this.awaitApproval(statement, analysis, verdict, impact);
-  }
-  /**
-   * A review found after the verdict, once masking has followed the statement (strict mode): the
-   * statement is recorded as held for these reasons and goes the way of any review (approval,
-   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
-   */
-  review(j, reasons, preparing) {
-    const analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
-    return this.conclude(j.statement, analysis, { action: "review", reasons }, void 0, preparing);
-  }
-  /**
-   * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
-   * review runs without waiting: the report then shows its real effect. Not what the analyzer
-   * could not see into, nor what reaches outside the database: neither would be rolled back.
-   */
-  dryRunMayRun(verdict) {
-    return verdict.action !== "allow" && !verdict.reasons.some((f) => f.category === "opaque" || f.category === "exfiltration");
-  }
-  /**
-   * MySQL commits DDL implicitly, so a dry run there executes nothing that writes: the statement
-   * is analysed (and estimated) only. Reads run, so migration tools that look before they write
-   * still work.
-   */
-  dryRun(statement, verdict, analysis, preparing) {
-    const runs = this.gateway.dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow";
-    if (runs) return { forward: true, statement, verdict, analysis };
-    return {
-      forward: false,
-      statement,
-      verdict,
-      analysis,
-      skip: "guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)"
-    };
-  }
-  /**
-   * Records one execution of a statement judged when it was prepared: the text cannot change
-   * between prepare and execute, so it is not judged (or put to a reviewer) again; the
-   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
-   * through the mass-change rule when the prepare-time estimate needed the values (then a
-   * promise): `exact` says whether `params` are the values as bound, not a transcript preview.
-   */
-  execute(prepared, params, exact = true) {
-    const statement = {
-      ...prepared.statement,
-      id: statementId(),
-      via: "prepared",
-      ...params ? { params } : {}
-    };
-    this.statements++;
-    const { recorder } = this.gateway;
-    if (recorder.failed)
-      return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
-    this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
-    const { impact } = this.gateway;
-    if (prepared.estimateEachExecution && impact)
-      return this.estimate(impact, statement, prepared.analysis, exact ? params : void 0).then(
-        (estimate) => this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false)
-      );
-    const judged = { ...prepared, statement };
-    return this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : judged;
-  }
   /**
    * Batch pre-approval covers a statement when every part of it that needs review on its own
    * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
@@ -465,16 +91,17 @@ var Session = class {
     );
     return needing.length > 0 && needing.every((s) => preapproved.has(s.hash));
   }
-  async awaitApproval(statement, analysis, verdict, impact) {
+  async await(statement, analysis, verdict, impact) {
     const channel = this.gateway.approvals;
     const id = requestId();
     if (!channel) {
-      return this.refuse(
-        statement,
-        analysis,
-        `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ""}`,
-        verdict
-      );
+      return {
+        approved: false,
+        refusal: refusal(
+          "approval-failed",
+          `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ""}`
+        )
+      };
     }
     const deadline = new Date(Date.now() + this.gateway.approvalTimeoutMs);
     this.record({
@@ -535,58 +162,20 @@ var Session = class {
       ...outcome.ignored?.length ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) } : {},
       ...outcome.voided?.length ? { voided: outcome.voided } : {}
     });
-    if (outcome.decision === "approved") return { forward: true, statement, verdict, analysis };
-    const why = outcome.decision === "denied" ? (
+    if (outcome.decision === "approved") return { approved: true };
+    const [kind, why] = outcome.decision === "denied" ? [
+      "approval-denied",
       // Nobody named: the channel itself said no (no approver reachable); its reason says why.
       outcome.by.length ? `denied by ${outcome.by.join(", ")}${outcome.reason ? `: ${outcome.reason}` : ""}` : `denied: ${outcome.reason ?? "no reason given"}`
-    ) : outcome.decision === "timeout" ? "no approval before the deadline" : `approval failed: ${outcome.reason ?? "unknown error"}`;
-    return this.refuse(
-      statement,
-      analysis,
-      `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`,
-      verdict
-    );
-  }
-  refuse(statement, analysis, message, verdict) {
-    const findings = verdict && verdict.action !== "allow" ? verdict.reasons : [];
+    ] : outcome.decision === "timeout" ? ["approval-timeout", "no approval before the deadline"] : ["approval-failed", `approval failed: ${outcome.reason ?? "unknown error"}`];
     return {
-      forward: false,
-      statement,
-      verdict: verdict ?? { action: "deny", reasons: findings },
-      analysis: analysis ?? {
-        findings: [],
-        readOnly: false,
-        opaque: true,
-        canonical: "",
-        hash: "",
-        statements: []
-      },
-      refusal: `guardrail: ${message}`
+      approved: false,
+      refusal: refusal(kind, `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`)
     };
   }
-  /** Records how a forwarded (or refused) statement ended. */
-  result(id, result2) {
-    const { error } = result2;
-    const recorded = {
-      type: "result",
-      id,
-      ...result2,
-      durationMs: Math.round(result2.durationMs * 1e3) / 1e3
-    };
-    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
-    this.record(recorded);
-  }
-  redactMessage(text) {
-    return (this.gateway.redactMessage ?? this.gateway.redact)(text);
-  }
-  notice(severity, code, message) {
-    this.record({ type: "notice", severity, code, message: this.redactMessage(message) });
-  }
-  end(reason) {
-    if (this.ended) return;
-    this.ended = true;
+  /** The session ended: every wait in flight is aborted. */
+  abortAll(reason) {
     for (const abort of this.waiting) abort.abort(new Error(`the session ended: ${reason}`));
-    this.record({ type: "session.end", reason, statements: this.statements });
   }
 };
 function localJob() {
@@ -1884,8 +1473,9 @@ function redactSecretColumns(columns, sample) {
   return sample.map((row) => row.map((v, i) => secret[i] && v !== null ? REDACTED_VALUE : v));
 }
 
-// src/masking/pg-lineage.ts
-var Refusal = class extends Error {
+// src/masking/pg-lineage-tree.ts
+var Refusal = class extends GuardrailError {
+  static code = "ERR_MASKING_REFUSED";
 };
 var CLEAR = { masked: false, sources: [] };
 var SQL_TEXT_FUNCTIONS = /* @__PURE__ */ new Set([
@@ -2009,9 +1599,70 @@ function parseView(definition) {
   }
   return stmt;
 }
+function none() {
+  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
+}
+var SPREAD = "\0*";
+function spread(v) {
+  return { masked: v.masked, sources: v.sources, name: SPREAD };
+}
+function isSpread(c) {
+  return c.name === SPREAD;
+}
+function result(cols) {
+  const anyMasked = cols.some((c) => c.masked);
+  if (cols.some(isSpread)) {
+    if (anyMasked)
+      throw new Refusal(
+        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
+      );
+    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
+  }
+  return {
+    returnsRows: true,
+    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
+    exact: true,
+    anyMasked
+  };
+}
+function rename(cols, names) {
+  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
+}
+function item(name, cols) {
+  const known = cols.filter((c) => !isSpread(c));
+  const spreads = cols.filter(isSpread);
+  const open = spreads.length ? or(spreads) : void 0;
+  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
+}
+function aliased(alias, cols, open, defaultName) {
+  const named = rename(cols, strings(alias?.colnames));
+  const known = named.filter((c) => !isSpread(c));
+  const spreads = named.filter(isSpread);
+  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
+  const name = alias?.aliasname ?? defaultName;
+  return {
+    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
+    star: known,
+    ...allOpen ? { open: allOpen } : {}
+  };
+}
+function derivedName(node) {
+  const [type, body] = unwrap(node);
+  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
+  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
+  if (type === "TypeCast") return derivedName(body.arg);
+  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
+  return "?column?";
+}
+function settingName(arg) {
+  const sval = arg?.A_Const?.sval?.sval;
+  return typeof sval === "string" ? sval.toLowerCase() : "*";
+}
+
+// src/masking/pg-lineage-from.ts
 var REPLACEABLE = /* @__PURE__ */ new Set(["selected", "expression", "function argument"]);
 var NEUTRAL = /* @__PURE__ */ new Set(["ResTarget", "List", "SortBy", "NamedArgExpr"]);
-var Lineage = class {
+var FromLineage = class {
   constructor(matcher, catalog) {
     this.matcher = matcher;
     this.catalog = catalog;
@@ -2027,21 +1678,6 @@ var Lineage = class {
   uncertain = false;
   writesSettings = [];
   readsSettings = [];
-  statement(node) {
-    this.position = "selected";
-    this.writing = false;
-    this.uses = [];
-    this.readMasked = this.uncertain = false;
-    this.writesSettings = [];
-    this.readsSettings = [];
-    const l = this.outputs(node);
-    const out = { ...l };
-    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
-    if (this.uses.length) out.uses = this.uses;
-    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
-    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
-    return out;
-  }
   /** Runs `fn` with the walk at `position` (a write's position wins over everything). */
   at(position, fn) {
     const saved = this.position;
@@ -2071,6 +1707,207 @@ var Lineage = class {
     } finally {
       this.writing = saved;
     }
+  }
+  star(qualifier, scope) {
+    if (qualifier.length === 0) {
+      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
+      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
+    }
+    const rel = this.findRel(qualifier, scope);
+    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
+    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
+  }
+  findRel(qualifier, scope) {
+    const name = qualifier.at(-1);
+    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
+    for (let s = scope; s; s = s.outer) {
+      for (const item2 of s.items) {
+        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
+        if (rel) return rel;
+      }
+    }
+    return void 0;
+  }
+  fromItem(node, env, scope) {
+    const [type, body] = unwrap(node);
+    switch (type) {
+      case "RangeVar":
+        return this.rangeVar(body, env);
+      case "RangeTableSample":
+        return this.fromItem(body.relation, env, scope);
+      case "RangeSubselect": {
+        const [qtype, query] = unwrap(body.subquery);
+        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
+        const cols = this.select(query, { ...env, outer: scope });
+        return aliased(body.alias, cols);
+      }
+      case "RangeFunction":
+        return this.rangeFunction(body, env, scope);
+      case "JoinExpr":
+        return this.join(body, env, scope);
+      case "RangeTableFunc":
+      case "JsonTable": {
+        const v = this.expr(
+          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
+          scope,
+          env
+        );
+        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
+        const names = (body.columns ?? []).map(
+          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
+        );
+        return aliased(
+          body.alias,
+          names.map((name) => ({ name, ...CLEAR }))
+        );
+      }
+      default:
+        throw new Refusal(`FROM item ${type} is not understood`);
+    }
+  }
+  rangeVar(rv, env) {
+    const name = rv.relname;
+    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
+      this.readsSettings.push("*");
+    const alias = rv.alias;
+    if (!rv.schemaname && env.ctes.has(name)) {
+      const cte = env.ctes.get(name);
+      return aliased(alias, cte.star, cte.open, name);
+    }
+    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
+    for (const schema of schemas) {
+      const relation = this.catalog.relation(schema, name);
+      if (!relation) continue;
+      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
+      const item2 = aliased(alias, cols, void 0, name);
+      for (const r of item2.rels) if (!alias) r.schema = schema;
+      return item2;
+    }
+    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
+      throw new Refusal(
+        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
+      );
+    }
+    return aliased(alias, [], CLEAR, name);
+  }
+  tableColumn(schema, table, column) {
+    const masked = this.matcher.matches(schema, table, column);
+    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
+  }
+  view(schema, name, relation, env) {
+    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
+    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
+    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
+    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
+      if (cols.some((c) => c.masked))
+        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
+      return relation.columns.map((c) => this.tableColumn(schema, name, c));
+    }
+    return relation.columns.map((c, i) => {
+      const own = this.tableColumn(schema, name, c);
+      return { name: c, ...or([own, cols[i]]) };
+    });
+  }
+  rangeFunction(body, env, scope) {
+    const cols = [];
+    let open;
+    const defs = body.coldeflist;
+    for (const f of body.functions ?? []) {
+      const [call, coldefs] = f.List?.items ?? [];
+      const v = this.expr(call, scope, env);
+      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
+      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
+      if (own?.length)
+        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
+      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
+      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
+        cols.push({ name: fn, ...v });
+      else open = open ? or([open, v]) : v;
+    }
+    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
+    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
+      cols[0].name = body.alias.aliasname;
+    return aliased(body.alias, cols, open);
+  }
+  join(body, env, scope) {
+    const left = this.fromItem(body.larg, env, scope);
+    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
+    let using = strings(body.usingClause);
+    if (body.isNatural) {
+      const rightNames = new Set(right.star.map((c) => c.name));
+      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
+      if (left.open || right.open) {
+        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
+          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
+        }
+      }
+    }
+    const merged = using.map((name) => {
+      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
+      return { name, ...or([pick(left), pick(right)]) };
+    });
+    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
+    const star = [...merged, ...rest(left), ...rest(right)];
+    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
+    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
+      this.readMasked = true;
+      for (const c of merged) if (c.masked) this.use(c.sources, "join");
+    }
+    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
+    if (body.alias) return aliased(body.alias, star, open);
+    const rels = [...left.rels, ...right.rels];
+    if (merged.length) rels.unshift({ cols: merged });
+    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
+    return { rels, star, ...open ? { open } : {} };
+  }
+  column(fields, scope) {
+    const name = fields.at(-1);
+    if (fields.length === 1) {
+      for (let s = scope; s; s = s.outer) {
+        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
+        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
+        if (found.length) return { name, ...or([...found, ...open]) };
+        const rel2 = this.findRel([name], { items: s.items });
+        if (rel2 || open.length) {
+          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
+        }
+      }
+      throw new Refusal(`column ${name} cannot be traced to a relation`);
+    }
+    const rel = this.findRel(fields.slice(0, -1), scope);
+    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
+    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
+    const col = rel.cols.find((c) => c.name === name);
+    if (col) return col;
+    if (rel.open) return { name, ...rel.open };
+    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
+  }
+  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
+  nested(position) {
+    return REPLACEABLE.has(this.position) ? position : this.position;
+  }
+  use(sources, position) {
+    if (position === "selected") return;
+    for (const column of sources) this.uses.push({ column, position });
+  }
+};
+
+// src/masking/pg-lineage-walk.ts
+var Lineage = class extends FromLineage {
+  statement(node) {
+    this.position = "selected";
+    this.writing = false;
+    this.uses = [];
+    this.readMasked = this.uncertain = false;
+    this.writesSettings = [];
+    this.readsSettings = [];
+    const l = this.outputs(node);
+    const out = { ...l };
+    if (this.readMasked || this.uncertain || l.anyMasked) out.tainted = true;
+    if (this.uses.length) out.uses = this.uses;
+    if (this.writesSettings.length) out.writesSettings = this.writesSettings;
+    if (this.readsSettings.length) out.readsSettings = this.readsSettings;
+    return out;
   }
   outputs(node) {
     const [type, body] = unwrap(node);
@@ -2253,180 +2090,6 @@ var Lineage = class {
     }
     return out;
   }
-  star(qualifier, scope) {
-    if (qualifier.length === 0) {
-      if (scope.items.length === 0) throw new Refusal("SELECT * without FROM");
-      return scope.items.flatMap((i) => i.open ? [...i.star, spread(i.open)] : i.star);
-    }
-    const rel = this.findRel(qualifier, scope);
-    if (!rel) throw new Refusal(`relation ${qualifier.join(".")} is not in the query`);
-    return rel.open ? [...rel.cols, spread(rel.open)] : rel.cols;
-  }
-  findRel(qualifier, scope) {
-    const name = qualifier.at(-1);
-    const schema = qualifier.length > 1 ? qualifier.at(-2) : void 0;
-    for (let s = scope; s; s = s.outer) {
-      for (const item2 of s.items) {
-        const rel = item2.rels.find((r) => r.name === name && (!schema || r.schema === schema));
-        if (rel) return rel;
-      }
-    }
-    return void 0;
-  }
-  fromItem(node, env, scope) {
-    const [type, body] = unwrap(node);
-    switch (type) {
-      case "RangeVar":
-        return this.rangeVar(body, env);
-      case "RangeTableSample":
-        return this.fromItem(body.relation, env, scope);
-      case "RangeSubselect": {
-        const [qtype, query] = unwrap(body.subquery);
-        if (qtype !== "SelectStmt") throw new Refusal(`subquery of kind ${qtype} is not understood`);
-        const cols = this.select(query, { ...env, outer: scope });
-        return aliased(body.alias, cols);
-      }
-      case "RangeFunction":
-        return this.rangeFunction(body, env, scope);
-      case "JoinExpr":
-        return this.join(body, env, scope);
-      case "RangeTableFunc":
-      case "JsonTable": {
-        const v = this.expr(
-          [body.docexpr, body.rowexpr, body.context_item, body.passing].filter(Boolean),
-          scope,
-          env
-        );
-        if (v.masked) throw new Refusal(`${type} over masked columns is not understood`);
-        const names = (body.columns ?? []).map(
-          (c) => c.RangeTableFuncCol?.colname ?? c.JsonTableColumn?.name ?? "?column?"
-        );
-        return aliased(
-          body.alias,
-          names.map((name) => ({ name, ...CLEAR }))
-        );
-      }
-      default:
-        throw new Refusal(`FROM item ${type} is not understood`);
-    }
-  }
-  rangeVar(rv, env) {
-    const name = rv.relname;
-    if (name === "pg_settings" && (!rv.schemaname || rv.schemaname === "pg_catalog"))
-      this.readsSettings.push("*");
-    const alias = rv.alias;
-    if (!rv.schemaname && env.ctes.has(name)) {
-      const cte = env.ctes.get(name);
-      return aliased(alias, cte.star, cte.open, name);
-    }
-    const schemas = rv.schemaname ? [rv.schemaname] : this.catalog.searchPath;
-    for (const schema of schemas) {
-      const relation = this.catalog.relation(schema, name);
-      if (!relation) continue;
-      const cols = relation.kind === "view" ? this.view(schema, name, relation, env) : relation.columns.map((c) => this.tableColumn(schema, name, c));
-      const item2 = aliased(alias, cols, void 0, name);
-      for (const r of item2.rels) if (!alias) r.schema = schema;
-      return item2;
-    }
-    if (schemas.some((s) => this.matcher.mayMatchTable(s, name))) {
-      throw new Refusal(
-        `relation ${rv.schemaname ? `${rv.schemaname}.` : ""}${name} is not in the masking catalog`
-      );
-    }
-    return aliased(alias, [], CLEAR, name);
-  }
-  tableColumn(schema, table, column) {
-    const masked = this.matcher.matches(schema, table, column);
-    return { name: column, masked, sources: masked ? [`${schema}.${table}.${column}`] : [] };
-  }
-  view(schema, name, relation, env) {
-    if (!relation.definition) throw new Refusal(`view ${schema}.${name} has no definition in the catalog`);
-    if (env.depth > MAX_DEPTH) throw new Refusal(`views nest too deeply (at ${schema}.${name})`);
-    const cols = this.select(parseView(relation.definition), { ctes: /* @__PURE__ */ new Map(), depth: env.depth + 1 });
-    if (cols.some(isSpread) || cols.length !== relation.columns.length) {
-      if (cols.some((c) => c.masked))
-        throw new Refusal(`columns of view ${schema}.${name} cannot be aligned`);
-      return relation.columns.map((c) => this.tableColumn(schema, name, c));
-    }
-    return relation.columns.map((c, i) => {
-      const own = this.tableColumn(schema, name, c);
-      return { name: c, ...or([own, cols[i]]) };
-    });
-  }
-  rangeFunction(body, env, scope) {
-    const cols = [];
-    let open;
-    const defs = body.coldeflist;
-    for (const f of body.functions ?? []) {
-      const [call, coldefs] = f.List?.items ?? [];
-      const v = this.expr(call, scope, env);
-      const fn = unwrap(call)[0] === "FuncCall" ? strings(call.FuncCall.funcname).at(-1) : "";
-      const own = coldefs?.List?.items ?? (body.functions.length === 1 ? defs : void 0);
-      if (own?.length)
-        cols.push(...own.map((d) => ({ name: d.ColumnDef?.colname ?? "?column?", ...v })));
-      else if (SRF_COLUMNS[fn]) cols.push(...SRF_COLUMNS[fn].map((name) => ({ name, ...v })));
-      else if (SINGLE_COLUMN_SRFS.has(fn) || body.alias?.colnames?.length === 1)
-        cols.push({ name: fn, ...v });
-      else open = open ? or([open, v]) : v;
-    }
-    if (body.ordinality && !open) cols.push({ name: "ordinality", ...CLEAR });
-    if (cols.length === 1 && body.alias && !body.alias.colnames && !open)
-      cols[0].name = body.alias.aliasname;
-    return aliased(body.alias, cols, open);
-  }
-  join(body, env, scope) {
-    const left = this.fromItem(body.larg, env, scope);
-    const right = this.fromItem(body.rarg, env, { items: [...scope.items, left], outer: scope.outer });
-    let using = strings(body.usingClause);
-    if (body.isNatural) {
-      const rightNames = new Set(right.star.map((c) => c.name));
-      using = left.star.map((c) => c.name).filter((n) => rightNames.has(n));
-      if (left.open || right.open) {
-        if ([...left.star, ...right.star].some((c) => c.masked) || left.open?.masked || right.open?.masked) {
-          throw new Refusal("NATURAL JOIN with a relation of unknown columns over masked data");
-        }
-      }
-    }
-    const merged = using.map((name) => {
-      const pick = (side) => side.star.find((c) => c.name === name) ?? side.open ?? CLEAR;
-      return { name, ...or([pick(left), pick(right)]) };
-    });
-    const rest = (side) => side.star.filter((c) => !using.includes(c.name));
-    const star = [...merged, ...rest(left), ...rest(right)];
-    this.clause("join", body.quals, { items: [...scope.items, left, right], outer: scope.outer }, env);
-    if (using.length && [...left.star, ...right.star].some((c) => using.includes(c.name) && c.masked)) {
-      this.readMasked = true;
-      for (const c of merged) if (c.masked) this.use(c.sources, "join");
-    }
-    const open = left.open || right.open ? or([left.open ?? CLEAR, right.open ?? CLEAR]) : void 0;
-    if (body.alias) return aliased(body.alias, star, open);
-    const rels = [...left.rels, ...right.rels];
-    if (merged.length) rels.unshift({ cols: merged });
-    if (body.join_using_alias) rels.push({ name: body.join_using_alias.aliasname, cols: merged });
-    return { rels, star, ...open ? { open } : {} };
-  }
-  column(fields, scope) {
-    const name = fields.at(-1);
-    if (fields.length === 1) {
-      for (let s = scope; s; s = s.outer) {
-        const found = s.items.flatMap((i) => i.rels.flatMap((r) => r.cols.filter((c) => c.name === name)));
-        const open = s.items.flatMap((i) => i.rels.filter((r) => r.open).map((r) => r.open));
-        if (found.length) return { name, ...or([...found, ...open]) };
-        const rel2 = this.findRel([name], { items: s.items });
-        if (rel2 || open.length) {
-          return { name, ...or([...rel2 ? [...rel2.cols, rel2.open ?? CLEAR] : [], ...open]) };
-        }
-      }
-      throw new Refusal(`column ${name} cannot be traced to a relation`);
-    }
-    const rel = this.findRel(fields.slice(0, -1), scope);
-    if (!rel) throw new Refusal(`relation ${fields.slice(0, -1).join(".")} is not in the query`);
-    if (name === "*") return { name, ...or([...rel.cols, rel.open ?? CLEAR]) };
-    const col = rel.cols.find((c) => c.name === name);
-    if (col) return col;
-    if (rel.open) return { name, ...rel.open };
-    throw new Refusal(`column ${fields.join(".")} is not a column of its relation`);
-  }
   /** The lineage of an expression: masked when any value it is computed from is masked. */
   expr(node, scope, env) {
     if (node === null || node === void 0) return CLEAR;
@@ -2484,14 +2147,6 @@ var Lineage = class {
         throw new Refusal(`expression ${type} is not understood by masking`);
     }
   }
-  /** The position of an operand: a clause's position stays, otherwise the operand's own. */
-  nested(position) {
-    return REPLACEABLE.has(this.position) ? position : this.position;
-  }
-  use(sources, position) {
-    if (position === "selected") return;
-    for (const column of sources) this.uses.push({ column, position });
-  }
   /** Walks a node's fields: nested nodes are expressions; plain objects (inline structs) are walked. */
   children(body, scope, env) {
     const values = [];
@@ -2505,65 +2160,8 @@ var Lineage = class {
     return or(values);
   }
 };
-function none() {
-  return { returnsRows: false, columns: [], exact: true, anyMasked: false };
-}
-var SPREAD = "\0*";
-function spread(v) {
-  return { masked: v.masked, sources: v.sources, name: SPREAD };
-}
-function isSpread(c) {
-  return c.name === SPREAD;
-}
-function result(cols) {
-  const anyMasked = cols.some((c) => c.masked);
-  if (cols.some(isSpread)) {
-    if (anyMasked)
-      throw new Refusal(
-        "result columns over masked data cannot be aligned (`*` over a relation of unknown columns)"
-      );
-    return { returnsRows: true, columns: cols.filter((c) => !isSpread(c)), exact: false, anyMasked };
-  }
-  return {
-    returnsRows: true,
-    columns: cols.map((c) => ({ name: c.name, masked: c.masked, sources: [...new Set(c.sources)] })),
-    exact: true,
-    anyMasked
-  };
-}
-function rename(cols, names) {
-  return cols.map((c, i) => names[i] ? { ...c, name: names[i] } : c);
-}
-function item(name, cols) {
-  const known = cols.filter((c) => !isSpread(c));
-  const spreads = cols.filter(isSpread);
-  const open = spreads.length ? or(spreads) : void 0;
-  return { rels: [{ name, cols: known, ...open ? { open } : {} }], star: known, ...open ? { open } : {} };
-}
-function aliased(alias, cols, open, defaultName) {
-  const named = rename(cols, strings(alias?.colnames));
-  const known = named.filter((c) => !isSpread(c));
-  const spreads = named.filter(isSpread);
-  const allOpen = spreads.length || open ? or([...spreads, open ?? CLEAR]) : void 0;
-  const name = alias?.aliasname ?? defaultName;
-  return {
-    rels: [{ ...name ? { name } : {}, cols: known, ...allOpen ? { open: allOpen } : {} }],
-    star: known,
-    ...allOpen ? { open: allOpen } : {}
-  };
-}
-function derivedName(node) {
-  const [type, body] = unwrap(node);
-  if (type === "ColumnRef") return strings(body.fields).at(-1) ?? "?column?";
-  if (type === "FuncCall") return strings(body.funcname).at(-1) ?? "?column?";
-  if (type === "TypeCast") return derivedName(body.arg);
-  if (type === "A_Indirection") return body.indirection.at(-1)?.String?.sval ?? derivedName(body.arg);
-  return "?column?";
-}
-function settingName(arg) {
-  const sval = arg?.A_Const?.sval?.sval;
-  return typeof sval === "string" ? sval.toLowerCase() : "*";
-}
+
+// src/masking/pg-lineage.ts
 function maskedOutputs(sql, matcher, catalog) {
   let stmts;
   try {
@@ -2606,8 +2204,8 @@ function pgTextLike(typeOid) {
   return PG_TEXT_OIDS.has(typeOid);
 }
 var MYSQL_TEXT_TYPES = /* @__PURE__ */ new Set([15, 249, 250, 251, 252, 253, 254]);
-function mysqlTextLike(columnType2) {
-  return MYSQL_TEXT_TYPES.has(columnType2);
+function mysqlTextLike(columnType) {
+  return MYSQL_TEXT_TYPES.has(columnType);
 }
 function maskSampleRow(values, plan, detectors) {
   if (values.length !== plan.actions.length) {
@@ -2838,6 +2436,30 @@ function plainSelectItems(tokens) {
   return out;
 }
 
+// src/masking/pg-copy-format.ts
+function copyFormat(sql) {
+  const stmts = parseTree(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
+}
+
 // src/masking/pg-rows.ts
 var DATA_ROW = 68;
 var bounds = new Int32Array(64);
@@ -3052,11 +2674,12 @@ function compileMasking(config = {}) {
 export {
   DEFAULT_MAX_CLIENTS,
   tooManyClients,
-  postgresColumnQuery,
-  mysqlColumnQuery,
-  ColumnCatalog,
+  refusal,
+  POSTGRES_REFUSALS,
+  MYSQL_REFUSALS,
   requestId,
-  Session,
+  rulesOf,
+  SessionApprovals,
   MaskingError,
   SECRET_NAME,
   REDACTED_VALUE,
@@ -3067,6 +2690,7 @@ export {
   maskMysqlBinaryRow,
   maskedNames,
   mysqlMaskedUses,
+  copyFormat,
   maskDataRow,
   maskCopyText,
   maskCopyCsv,

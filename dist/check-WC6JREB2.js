@@ -5,12 +5,11 @@ import {
   checkFiles,
   migrationFiles,
   run,
-  spec,
-  toSarif
-} from "./chunk-OA76MDI3.js";
+  spec
+} from "./chunk-PWR4RPVK.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-PJTTVJCI.js";
-import "./chunk-GIG7D2O3.js";
+import "./chunk-7MTY2HAS.js";
+import "./chunk-5DMNUWFB.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";
@@ -21,6 +20,5 @@ export {
   checkFiles,
   migrationFiles,
   run,
-  spec,
-  toSarif
+  spec
 };

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-NFO7DNF4.js";
+} from "./chunk-YT64YZG2.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,10 +18,10 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-MU2UMBBK.js";
-
-// src/approvals/github.ts
-import { readFileSync } from "node:fs";
+} from "./chunk-4CFOMMYC.js";
+import {
+  DeadlineReached
+} from "./chunk-Z25NSMXP.js";
 
 // src/approvals/feed.ts
 var PER_PAGE = 100;
@@ -89,18 +89,11 @@ var CommentFeed = class {
   }
 };
 
-// src/approvals/github.ts
-var RATE_RESERVE = 5;
-var DeadlineReached = class extends Error {
-};
+// src/approvals/github-comment.ts
 var MAX_REPOSTS = 3;
 var LOOKBACK_MS = 60 * 6e4;
 var POST_ATTEMPTS = 3;
 var REACTION = { approve: "+1", deny: "-1", ignored: "eyes" };
-function actorsOf(request) {
-  const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
-  return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a) => !!a);
-}
 function tamperingOf(comments, posted) {
   const now = comments.find((c) => c.id === posted.id);
   if (!now) return "was deleted";
@@ -111,6 +104,13 @@ function tamperingOf(comments, posted) {
 function voidedOf(voided) {
   return voided.length ? { voided: [...voided] } : {};
 }
+
+// src/approvals/github-options.ts
+import { readFileSync } from "node:fs";
+function actorsOf(request) {
+  const { GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR } = process.env;
+  return [request.job.actor, GITHUB_ACTOR, GITHUB_TRIGGERING_ACTOR].filter((a) => !!a);
+}
 function readEvent(path) {
   if (!path) return void 0;
   try {
@@ -119,6 +119,9 @@ function readEvent(path) {
     return void 0;
   }
 }
+
+// src/approvals/github.ts
+var RATE_RESERVE = 5;
 var GitHubChannel = class {
   constructor(options) {
     this.options = options;

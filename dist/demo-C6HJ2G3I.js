@@ -2,30 +2,30 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-UCPEGM26.js";
+} from "./chunk-E2HXK2CR.js";
 import {
   FileRecorder,
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-RV5AQN2A.js";
+} from "./chunk-SSB6YV7U.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-3E4CKRAL.js";
+import "./chunk-IUKGBSCC.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-MU2UMBBK.js";
+} from "./chunk-4CFOMMYC.js";
 import {
   readTranscript
-} from "./chunk-TFZQEFRJ.js";
+} from "./chunk-GMUKHWYH.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

@@ -5,7 +5,7 @@ import {
   impactOf,
   lineHash,
   statementsOf
-} from "./chunk-TFZQEFRJ.js";
+} from "./chunk-GMUKHWYH.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";
@@ -57,10 +57,12 @@ function statementCard(s) {
     approval = `<p class="approval ${esc(s.approval.outcome)}">approval <code>${esc(s.approval.requestId)}</code>: ${esc(s.approval.outcome)}${by} at ${esc(s.approval.decidedAt)}${link}${s.approval.reason ? ` \u2014 ${esc(s.approval.reason)}` : ""}</p>`;
   }
   const r = s.result;
-  const result = r ? r.error ? `<p class="error">error ${esc(r.error.code)}: ${esc(r.error.message)} (${r.durationMs.toFixed(1)} ms)</p>` : `<p>${esc(r.tag ?? "ok")}${r.rows !== void 0 ? ` \u2014 ${r.rows} rows` : ""} (${r.durationMs.toFixed(1)} ms)</p>` : '<p class="dim">no result recorded</p>';
+  const result = r ? r.error ? `<p class="error">error ${esc(r.error.code)}: ${esc(r.error.message)} (${r.durationMs.toFixed(1)} ms)</p>` : `<p>${esc(r.tag ?? "ok")}${r.rows !== void 0 ? ` \u2014 ${r.rows} rows` : ""} (${r.durationMs.toFixed(1)} ms)</p>` : s.executions ? `<p>prepared: ${plural(s.executions, "execution")}</p>` : '<p class="dim">no result recorded</p>';
+  const params = s.params?.length ? `<p class="params">params: <code>${esc(JSON.stringify(s.params))}</code></p>` : "";
+  const via = s.preparedAs ? `${s.via} \xB7 execution of ${s.preparedAs}` : s.via;
   return `<article class="stmt" data-action="${esc(s.action ?? "allow")}" data-search="${esc(`${s.text} ${s.rules.join(" ")}`.toLowerCase())}">
-<header><span class="badge ${esc(s.action ?? "allow")}">${esc(s.action ?? "allow")}</span> <b>${esc(s.id)}</b> conn ${s.conn} \xB7 ${esc(s.via)} \xB7 ${esc(s.startedAt)} \xB7 <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
-<pre>${esc(s.text)}</pre>${findings ? `<ul class="findings">${findings}</ul>` : ""}${impact(s)}${approval}${result}${sample(s)}</article>`;
+<header><span class="badge ${esc(s.action ?? "allow")}">${esc(s.action ?? "allow")}</span> <b>${esc(s.id)}</b> conn ${s.conn} \xB7 ${esc(via)} \xB7 ${esc(s.startedAt)} \xB7 <code title="statement hash">${esc(s.hash.slice(0, 16))}</code></header>
+<pre>${esc(s.text)}</pre>${params}${findings ? `<ul class="findings">${findings}</ul>` : ""}${impact(s)}${approval}${result}${sample(s)}</article>`;
 }
 var style = `body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;color:#1f2328;background:#fff}
 h1{font-size:1.3rem}pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap}

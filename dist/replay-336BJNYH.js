@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-UCPEGM26.js";
+} from "./chunk-E2HXK2CR.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-TFZQEFRJ.js";
+} from "./chunk-GMUKHWYH.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";
@@ -32,10 +32,11 @@ function renderText(lines, opts) {
   const at = (ts) => `+${((Date.parse(ts) - start) / 1e3).toFixed(3)}s`;
   const block = (s) => {
     const verdict = s.action === "deny" ? paint("red", "DENY") : s.action === "review" ? paint("yellow", "REVIEW") : paint("green", "allow");
+    const via = s.preparedAs ? `${s.via}, execution of ${s.preparedAs}` : s.via;
     out.push(
-      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${s.via}) ${paint("dim", s.hash.slice(0, 12))}`
+      `${at(s.startedAt)} [conn ${s.conn}] ${verdict} ${s.id} (${via}) ${paint("dim", s.hash.slice(0, 12))}`
     );
-    for (const line of s.text.split("\n")) out.push(`    ${line}`);
+    if (!s.preparedAs) for (const line of s.text.split("\n")) out.push(`    ${line}`);
     if (s.params?.length) out.push(paint("dim", `    params: ${JSON.stringify(s.params)}`));
     for (const f of s.findings)
       out.push(
@@ -54,6 +55,8 @@ function renderText(lines, opts) {
       const r = s.result;
       const what = r.error ? paint("red", `error ${r.error.code}: ${r.error.message}`) : `${r.tag ?? "ok"}${r.rows !== void 0 ? ` (${plural(r.rows, "row")})` : ""}`;
       out.push(`    \u2192 ${what} in ${r.durationMs.toFixed(1)} ms`);
+    } else if (s.executions) {
+      out.push(`    \u2192 prepared: ${plural(s.executions, "execution")} below`);
     } else {
       out.push(paint("dim", "    \u2192 no result recorded (connection ended or job stopped)"));
     }
@@ -163,7 +166,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-4FFGTMQP.js");
+    const { replayCommand } = await import("./replay-against-43T6BNGF.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-UCPEGM26.js";
+} from "./chunk-E2HXK2CR.js";
 import {
   RUN_FILES,
   createClient,
@@ -14,17 +14,17 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-NFO7DNF4.js";
+} from "./chunk-YT64YZG2.js";
 import {
   SKIPPED_CODE,
   runUrl
-} from "./chunk-MU2UMBBK.js";
+} from "./chunk-4CFOMMYC.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-TFZQEFRJ.js";
+} from "./chunk-GMUKHWYH.js";
 import {
   BearerCredentialHandler,
   HttpClient,

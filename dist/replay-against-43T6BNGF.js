@@ -39,6 +39,9 @@ function plan(lines) {
     if (l.type === "verdict" && (l.action === "allow" || !l.enforced)) {
       s.forwarded = true;
       s.releasedAt = l.seq;
+    } else if (l.type === "verdict") {
+      s.forwarded = false;
+      s.releasedAt = Number.POSITIVE_INFINITY;
     } else if (l.type === "approval.decided" && l.outcome === "approved") {
       s.forwarded = true;
       s.releasedAt = l.seq;
@@ -59,6 +62,8 @@ function notReproducible(s) {
   if (s.params?.some((p) => typeof p === "string" && REDACTION.test(p)))
     return "a recorded parameter is masked or redacted";
   if (s.via === "copy") return "COPY data is not recorded";
+  if (s.via === "fast-path" && s.params?.length)
+    return "a fast-path call's binary or bytea arguments are recorded by their length only";
   return void 0;
 }
 function tagRows(tag) {

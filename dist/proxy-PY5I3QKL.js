@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-AL6O65YP.js";
+} from "./chunk-M2BFPSWV.js";
 import {
   FileRecorder,
   createGatewayContext,
@@ -12,20 +12,20 @@ import {
   postgresSide,
   privateTranscriptFile,
   startPostgresGateway
-} from "./chunk-RV5AQN2A.js";
+} from "./chunk-SSB6YV7U.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-3E4CKRAL.js";
+import "./chunk-IUKGBSCC.js";
 import {
   renderPlain
-} from "./chunk-MU2UMBBK.js";
-import "./chunk-TFZQEFRJ.js";
+} from "./chunk-4CFOMMYC.js";
+import "./chunk-GMUKHWYH.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-PJTTVJCI.js";
+} from "./chunk-7MTY2HAS.js";
 import {
   defaultPolicy
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,
@@ -291,7 +291,7 @@ var spec = command({
     transcript: {
       type: "string",
       value: "FILE",
-      description: "where the transcript is written (default: guardrail-proxy-PID.jsonl in the temporary directory)"
+      description: "where the transcript is written (default: transcript.jsonl in a new private directory under the temporary directory, printed at start-up)"
     },
     policy: { type: "string", value: "FILE", description: "policy file (default: the built-in policy)" },
     "max-connections": {

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

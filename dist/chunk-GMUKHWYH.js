@@ -26,6 +26,7 @@ function statementsOf(lines) {
   for (const l of lines) {
     if (l.type === "statement") {
       const parent = l.preparedAs ? byKey.get(key(l.conn, l.preparedAs)) : void 0;
+      if (parent) parent.executions = (parent.executions ?? 0) + 1;
       byKey.set(key(l.conn, l.id), {
         conn: l.conn,
         id: l.id,
@@ -37,7 +38,8 @@ function statementsOf(lines) {
         findings: parent?.findings ?? [],
         ...parent?.action ? { action: parent.action } : {},
         ...parent?.approval ? { approval: parent.approval } : {},
-        ...l.params ? { params: l.params } : {}
+        ...l.params ? { params: l.params } : {},
+        ...l.preparedAs ? { preparedAs: l.preparedAs } : {}
       });
       continue;
     }

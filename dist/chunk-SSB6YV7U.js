@@ -4,34 +4,36 @@ import {
   require_promise
 } from "./chunk-IVUPHC63.js";
 import {
-  ColumnCatalog,
   DEFAULT_MAX_CLIENTS,
   KnownSecrets,
   MaskingError,
+  POSTGRES_REFUSALS,
   REDACTED_VALUE,
   SECRET_NAME,
-  Session,
+  SessionApprovals,
   SettingTaint,
   compileMasking,
+  copyFormat,
   maskCopyCsv,
   maskCopyText,
   maskDataRow,
-  mysqlColumnQuery,
   pgTextLike,
-  postgresColumnQuery,
+  refusal,
+  rulesOf,
   tooManyClients
-} from "./chunk-3E4CKRAL.js";
+} from "./chunk-IUKGBSCC.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
-} from "./chunk-MU2UMBBK.js";
+} from "./chunk-4CFOMMYC.js";
 import {
   ChainEncoder
-} from "./chunk-TFZQEFRJ.js";
+} from "./chunk-GMUKHWYH.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
+  Lru,
   PURE_BUILTINS,
   PURE_EXTENSIONS,
   WRITE_NODES,
@@ -39,6 +41,7 @@ import {
   asList,
   asNode,
   calledFunctions,
+  columnType,
   contains,
   decide,
   finding,
@@ -51,17 +54,21 @@ import {
   loadPostgresParser,
   mysqlCalledFunctions,
   mysqlEvaluation,
+  mysqlEvents,
+  mysqlReached,
   nameList,
   parsePlpgsql,
   parseSql,
-  parseTree,
   plpgsqlSql,
+  postgresEvents,
+  reachedPostgres,
   readName,
+  retypedTables,
   scanTokens,
   sessionBodies,
   str,
   tokenize
-} from "./chunk-GIG7D2O3.js";
+} from "./chunk-5DMNUWFB.js";
 import {
   DeadlineReached,
   GuardrailError
@@ -166,14 +173,14 @@ var CatalogCache = class {
     const hit = this.byConnection.get(connection)?.get(key);
     return hit && this.now() - hit.at < this.ttlMs ? hit.value : void 0;
   }
-  set(connection, key, value) {
+  set(connection, key, value2) {
     let entries = this.byConnection.get(connection);
     if (!entries) {
       entries = /* @__PURE__ */ new Map();
       this.byConnection.set(connection, entries);
     }
     for (const [k, e] of entries) if (this.now() - e.at >= this.ttlMs) entries.delete(k);
-    entries.set(key, { at: this.now(), value });
+    entries.set(key, { at: this.now(), value: value2 });
   }
 };
 var UNIQUE_KEYS_TTL_MS = 1e3;
@@ -314,7 +321,7 @@ function pinnedColumns(where, paramsBefore) {
   const out = [];
   let param = paramsBefore;
   let i = 0;
-  const value = (t) => t?.kind === "number" && /^\d+$/.test(t.text) ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
+  const value2 = (t) => t?.kind === "number" && /^\d+$/.test(t.text) ? "number" : t?.kind === "string" && !t.prefix ? "string" : t?.kind === "param" ? "param" : void 0;
   while (i < where.length) {
     const col = where[i];
     if (col?.kind !== "word" && col?.kind !== "qident") return [];
@@ -327,7 +334,7 @@ function pinnedColumns(where, paramsBefore) {
       j += 2;
     }
     if (where[j]?.kind !== "op" || where[j].text !== "=") return [];
-    const v = value(where[j + 1]);
+    const v = value2(where[j + 1]);
     if (!v) return [];
     out.push(v === "param" ? { column: name, value: v, param: param++ } : { column: name, value: v });
     i = j + 2;
@@ -770,8 +777,8 @@ var Check = class {
     }
     const n = asNode(node);
     if (!n) return;
-    for (const [key, value] of Object.entries(n)) {
-      const v = asNode(value);
+    for (const [key, value2] of Object.entries(n)) {
+      const v = asNode(value2);
       switch (key) {
         case "FuncCall":
           if (v) this.call(nameList(v.funcname), depth);
@@ -786,10 +793,10 @@ var Check = class {
           if (v?.useOp) this.operator(v.useOp, false);
           break;
         case "TypeCast": {
-          const names = asList(asNode(asNode(v?.typeName))?.names).map(
+          const names2 = asList(asNode(asNode(v?.typeName))?.names).map(
             (p) => str(asNode(asNode(p)?.String)?.sval)
           );
-          if (names.length === 1 || names[0] !== "pg_catalog") this.types.add(names[names.length - 1] ?? "");
+          if (names2.length === 1 || names2[0] !== "pg_catalog") this.types.add(names2[names2.length - 1] ?? "");
           break;
         }
         case "RangeVar":
@@ -802,8 +809,8 @@ var Check = class {
           break;
         case "ColumnRef": {
           const fields = asList(v?.fields);
-          const last = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
-          if (fields.length > 1 && last) this.attribute(last, depth);
+          const last2 = str(asNode(asNode(fields[fields.length - 1])?.String)?.sval);
+          if (fields.length > 1 && last2) this.attribute(last2, depth);
           break;
         }
         case "A_Indirection":
@@ -817,7 +824,7 @@ var Check = class {
         case "CurrentOfExpr":
           throw new Unsafe("WHERE CURRENT OF reads a cursor");
       }
-      this.node(value, depth, ctes2);
+      this.node(value2, depth, ctes2);
     }
   }
   operator(name, between) {
@@ -1119,7 +1126,7 @@ function pinnedColumns2(node) {
   if (node.withClause || node.fromClause?.length) return [];
   if (node.usingClause?.length) return [];
   const rel = node.relation;
-  const names = /* @__PURE__ */ new Set([String(rel.relname), String(rel.alias?.aliasname ?? "")]);
+  const names2 = /* @__PURE__ */ new Set([String(rel.relname), String(rel.alias?.aliasname ?? "")]);
   const where = node.whereClause;
   if (!where) return [];
   const and = where.BoolExpr;
@@ -1132,7 +1139,7 @@ function pinnedColumns2(node) {
     );
     if (!fields || fields.some((f) => f === void 0)) return void 0;
     if (fields.length === 1) return fields[0];
-    return fields.length === 2 && names.has(fields[0]) ? fields[1] : void 0;
+    return fields.length === 2 && names2.has(fields[0]) ? fields[1] : void 0;
   };
   const out = [];
   for (const e of conjuncts) {
@@ -1145,14 +1152,17 @@ function pinnedColumns2(node) {
   }
   return out;
 }
-function highestParam(node) {
-  if (node === null || typeof node !== "object") return 0;
-  let max = 0;
+function paramNumbers(node, out) {
+  if (node === null || typeof node !== "object") return;
   for (const [k, v] of Object.entries(node)) {
-    if (k === "ParamRef") max = Math.max(max, Number(v.number ?? 0));
-    max = Math.max(max, highestParam(v));
+    if (k === "ParamRef") out.add(Number(v.number ?? 0));
+    paramNumbers(v, out);
   }
-  return max;
+}
+function highestParam(node) {
+  const numbers = /* @__PURE__ */ new Set();
+  paramNumbers(node, numbers);
+  return Math.max(0, ...numbers);
 }
 function topLevel2(text) {
   const bytes = Buffer.from(text, "utf8");
@@ -1172,14 +1182,14 @@ function pgCountQuery(text, kind, node) {
   if (node.whereClause?.CurrentOfExpr)
     return { reason: "WHERE CURRENT OF a cursor cannot be counted separately" };
   const { toks, bytes } = topLevel2(text);
-  const slice = (from, to) => bytes.subarray(from, to).toString("utf8").trim();
-  const find = (word, from) => toks.findIndex((t, i) => i >= from && t.word === word);
+  const slice = (from2, to) => bytes.subarray(from2, to).toString("utf8").trim();
+  const find = (word, from2) => toks.findIndex((t, i) => i >= from2 && t.word === word);
   const head = kind === "delete" ? find("FROM", find("DELETE", 0)) : find("UPDATE", 0);
   if (head < 0) return { reason: "statement shape not recognised" };
   const stops = ["RETURNING", ";"].map((w) => find(w, head + 1)).filter((i) => i > 0);
   const end2 = stops.length ? Math.min(...stops) : toks.length;
-  const at = (word, from) => {
-    const i = find(word, from);
+  const at = (word, from2) => {
+    const i = find(word, from2);
     return i > 0 && i < end2 ? i : -1;
   };
   const startOf = (i) => i < toks.length ? toks[i].start : bytes.length;
@@ -1192,14 +1202,16 @@ function pgCountQuery(text, kind, node) {
   const target = slice(toks[head].end, startOf(targetEnd));
   const whereText = where > 0 ? slice(toks[where].end, startOf(end2)) : void 0;
   const joined = joinBeforeWhere > 0 ? slice(toks[joinBeforeWhere].end, startOf(where > 0 ? where : end2)) : void 0;
-  let sql;
-  if (joined)
-    sql = `SELECT count(*) FROM ${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ""})`;
-  else sql = `SELECT count(*) FROM ${target}${whereText ? ` WHERE ${whereText}` : ""}`;
+  const from = joined ? `${target} WHERE EXISTS (SELECT 1 FROM ${joined}${whereText ? ` WHERE ${whereText}` : ""})` : `${target}${whereText ? ` WHERE ${whereText}` : ""}`;
   const failed2 = { reason: "the count query could not be built from the statement text" };
   try {
-    const check = parseSql(sql);
-    return check.length === 1 && check[0].stmt.SelectStmt ? { sql } : failed2;
+    const check = parseSql(`SELECT count(*) FROM ${from}`);
+    if (check.length !== 1 || !check[0].stmt.SelectStmt) return failed2;
+    const used = /* @__PURE__ */ new Set();
+    paramNumbers(check[0].stmt, used);
+    let unused = "";
+    for (let n = 1; n <= highestParam(node); n++) if (!used.has(n)) unused += `, $${n}::text`;
+    return { sql: `SELECT count(*)${unused} FROM ${from}` };
   } catch {
     return failed2;
   }
@@ -1209,7 +1221,6 @@ function pgCountQuery(text, kind, node) {
 var DEFAULT_EXACT_BELOW2 = 1e6;
 var noBodies = () => [];
 var keyFacts = new CatalogCache(UNIQUE_KEYS_TTL_MS);
-var PROBE_STATEMENT = "guardrail_impact_probe";
 var PgProbe = class {
   constructor(client, budget, lockTimeoutMs) {
     this.client = client;
@@ -1245,40 +1256,20 @@ var PgProbe = class {
       });
     return results[4].rows;
   }
-  begin(extra = "") {
+  begin() {
     const ms = this.budget.nextProbeMs();
-    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off${extra}`;
-  }
-  /**
-   * The plan of a statement whose placeholders have no values yet (a prepared statement judged
-   * when it is prepared): the planner's generic plan, made for any value, as the server's plan
-   * cache would make it. PREPARE outlives the transaction, so it is deallocated by name.
-   */
-  async genericPlan(text, params2) {
-    const fail = (cleanup) => async (err) => {
-      await this.client.query(cleanup);
-      throw err;
-    };
-    await this.client.query(
-      `${this.begin("; SET LOCAL plan_cache_mode = force_generic_plan")}; PREPARE ${PROBE_STATEMENT} AS ${text}
-`
-    ).catch(fail("ROLLBACK"));
-    const nulls = Array.from({ length: params2 }, () => "NULL").join(", ");
-    const results = await this.client.query(
-      `EXPLAIN (FORMAT JSON) EXECUTE ${PROBE_STATEMENT}(${nulls}); ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`
-    ).catch(fail(`ROLLBACK; DEALLOCATE ${PROBE_STATEMENT}`));
-    return results[0].rows;
+    return `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL lock_timeout = ${Math.min(ms, this.lockTimeoutMs)}; SET LOCAL row_security = off`;
   }
 };
 var literal = (s) => `E'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 function uniqueKeys(indexes, cols) {
   const out = [];
   for (const [keys, collations, nkey] of indexes) {
-    const names = keys.slice(0, nkey).map((attnum, i) => {
+    const names2 = keys.slice(0, nkey).map((attnum, i) => {
       const col = cols[String(attnum)];
       return col && String(col[1]) === String(collations[i]) ? col[0] : void 0;
     });
-    if (names.every((n) => n !== void 0)) out.push(names);
+    if (names2.every((n) => n !== void 0)) out.push(names2);
   }
   return out;
 }
@@ -1420,10 +1411,10 @@ async function notEvaluable2(p, text, bodies) {
     `${ns} NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
     items
   );
-  const names = [...new Set(check.proved.map((f) => f.name))];
+  const names2 = [...new Set(check.proved.map((f) => f.name))];
   const hashes = check.proved.map((f) => createHash("md5").update(`${f.name}:${f.body}`).digest("hex"));
-  const replaced = names.length ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
-         WHERE lower(p.proname) = ANY(${textArray(names)})
+  const replaced = names2.length ? `(SELECT string_agg(DISTINCT p.proname::text, ', ') FROM pg_catalog.pg_proc p
+         WHERE lower(p.proname) = ANY(${textArray(names2)})
            AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
            AND md5(lower(p.proname) || ':' || p.prosrc) <> ALL(${textArray(hashes)}))` : "NULL";
   const [r] = await p.rows(
@@ -1464,6 +1455,7 @@ async function rowWise2(p, t, params2, bodies) {
     const one = oneRow(t, facts);
     if (one) return one;
   }
+  if (t.params > 0 && params2 === void 0) throw new ValuesPending();
   if (rel) {
     e.table = rel.name;
     e.bytes = rel.bytes;
@@ -1475,18 +1467,15 @@ async function rowWise2(p, t, params2, bodies) {
     e.unavailable.push({ part: "rows", reason: `not evaluated: ${unsafe}` });
     return e;
   }
-  const generic = t.params > 0 && params2 === void 0;
   const planned = await attempt("rows", e, async () => {
-    const [r] = generic ? await p.genericPlan(t.text, t.params) : await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
+    const [r] = await p.rows(`EXPLAIN (FORMAT JSON) ${t.text}`, params2);
     const doc = r?.["QUERY PLAN"];
     const json = typeof doc === "string" ? JSON.parse(doc) : doc;
     return modifiedRows(json[0]?.Plan);
   });
   if (planned !== void 0) e.rowsEstimated = planned;
   if ("reason" in t.count) e.unavailable.push({ part: "rowsExact", reason: t.count.reason });
-  else if (generic) {
-    e.notes.push("placeholders are bound at execution: the planner's generic estimate, not a count");
-  } else await exactCount2(p, e, t.count.sql, params2);
+  else await exactCount2(p, e, t.count.sql, params2);
   return e;
 }
 async function estimatePostgres(client, statementText, analysis, opts) {
@@ -1513,6 +1502,230 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   });
 }
 
+// src/sql/migration/catalog-types.ts
+function catalogColumns(dialect, columns) {
+  const out = /* @__PURE__ */ new Map();
+  for (const c of columns) {
+    let type;
+    if (c.labels) type = { ...columnType("enum", [], dialect, { labels: c.labels }), text: c.type };
+    else {
+      const probe = `CREATE TABLE guardrail_probe (c ${c.type})`;
+      const events = dialect === "postgres" ? postgresEvents(probe, () => void 0) : mysqlEvents(probe, void 0);
+      const table = events.find((e) => e.kind === "table");
+      type = table?.kind === "table" ? table.columns[0]?.[1] : void 0;
+    }
+    if (type) out.set(c.name.toLowerCase(), c.notNull ? { ...type, notNull: true } : type);
+  }
+  return out;
+}
+
+// src/gateway/column-catalog.ts
+var PG_QUERY = `
+SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS "notNull",
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+          FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid) AS labels
+  FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`;
+var MYSQL_QUERY = `
+SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'NO' AS notNull
+  FROM information_schema.COLUMNS
+ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`;
+function postgresColumnQuery(side) {
+  return async (table) => {
+    const { rows } = await side.query(PG_QUERY, [table]);
+    return rows.map((r) => ({
+      name: String(r.name),
+      type: String(r.type),
+      notNull: r.notNull === true,
+      ...Array.isArray(r.labels) ? { labels: r.labels.map(String) } : {}
+    }));
+  };
+}
+function mysqlColumnQuery(side) {
+  return async (table) => {
+    const [rows] = await side.query(MYSQL_QUERY, [table]);
+    return rows.map((r) => ({
+      name: String(r.name),
+      type: String(r.type),
+      notNull: Number(r.notNull) === 1
+    }));
+  };
+}
+var ColumnCatalog = class {
+  constructor(dialect, query) {
+    this.dialect = dialect;
+    this.query = query;
+  }
+  dialect;
+  query;
+  tables = /* @__PURE__ */ new Map();
+  needs(tables) {
+    return tables.some((t) => !this.tables.has(t));
+  }
+  /** Reads the tables not read since the last invalidation; a failure leaves them unknown. */
+  async prefetch(tables) {
+    for (const t of tables) {
+      if (this.tables.has(t)) continue;
+      try {
+        const cols = await this.query(t);
+        this.tables.set(t, cols.length ? catalogColumns(this.dialect, cols) : void 0);
+      } catch {
+        this.tables.set(t, void 0);
+      }
+    }
+  }
+  columnsOf(table) {
+    return this.tables.get(table);
+  }
+  invalidate() {
+    this.tables.clear();
+  }
+};
+var SessionColumns = class {
+  constructor(catalog, dialect, ctx) {
+    this.catalog = catalog;
+    this.ctx = ctx;
+    this.transactionalDdl = dialect === "postgres";
+  }
+  catalog;
+  ctx;
+  altered = /* @__PURE__ */ new Set();
+  last;
+  transactionalDdl;
+  retyped(text) {
+    if (this.last?.text !== text) this.last = { text, tables: retypedTables(text, this.ctx()) };
+    return this.last.tables;
+  }
+  /** Tables to read from the catalog before `text` is analysed. */
+  wanted(text) {
+    const tables = this.retyped(text).filter((t) => !this.altered.has(t));
+    return this.catalog.needs(tables) ? tables : [];
+  }
+  prefetch(tables) {
+    return this.catalog.prefetch(tables);
+  }
+  columnsOf(table) {
+    return this.altered.has(table) ? void 0 : this.catalog.columnsOf(table);
+  }
+  /** After `text` was judged; anything but a read may change the schema. */
+  judged(text, readOnly, inTransaction) {
+    if (!inTransaction) this.altered.clear();
+    else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
+    if (!readOnly) this.catalog.invalidate();
+  }
+};
+
+// src/gateway/fired-catalog.ts
+var MAX_TABLES_PER_READ = 500;
+var FiredCatalog = class {
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(load, opts = {}) {
+    this.load = load;
+    this.ttlMs = opts.ttlMs ?? 2e3;
+    this.maxTables = opts.maxTables ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  load;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxTables;
+  now;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
+  missing(tables) {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+  needs(tables) {
+    return this.missing(tables).length > 0;
+  }
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables) {
+    const missing2 = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
+    if (missing2.length === 0) return;
+    const generation = this.generation;
+    const found = await this.load(missing2);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing2) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
+      this.entries.delete(t);
+      this.entries.set(t, { objects, at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table) {
+    return this.entries.get(table)?.objects;
+  }
+  invalidate() {
+    this.generation++;
+    this.version++;
+    this.entries.clear();
+  }
+};
+var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+function mayChangeCatalog(analysis, text, reachedCode) {
+  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
+}
+
+// src/gateway/mysql/fired-catalog.ts
+var QUERY = `
+SELECT 'trigger' AS k, EVENT_OBJECT_SCHEMA AS s, EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n,
+       EVENT_MANIPULATION AS e, ACTION_STATEMENT AS b
+  FROM information_schema.TRIGGERS
+ WHERE LOWER(EVENT_OBJECT_TABLE) IN (?)
+UNION ALL
+SELECT 'view', TABLE_SCHEMA, TABLE_NAME, TABLE_NAME, 'SELECT', VIEW_DEFINITION
+  FROM information_schema.VIEWS
+ WHERE LOWER(TABLE_NAME) IN (?)`;
+var EVENTS = { INSERT: "i", UPDATE: "u", DELETE: "d", SELECT: "siud" };
+function split(name) {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? { schema: void 0, table: name } : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+async function loadMysqlFired(db, tables) {
+  const wanted = tables.map(split);
+  const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
+  const [rows] = await db.query(QUERY, [lower, lower]);
+  const out = /* @__PURE__ */ new Map();
+  tables.forEach((name, i) => {
+    const { schema, table } = wanted[i];
+    const objects = rows.filter(
+      (r) => String(r.t).toLowerCase() === table.toLowerCase() && (schema === void 0 || String(r.s).toLowerCase() === schema.toLowerCase())
+    ).map(
+      (r) => ({
+        what: `${r.k} ${r.n}`,
+        events: EVENTS[String(r.e).toUpperCase()] ?? "siud",
+        // Empty or NULL: hidden from the side connection's account, code that cannot be read.
+        ...r.b ? { sql: r.b } : { hidden: true },
+        ...r.k === "view" ? { view: true } : {}
+      })
+    );
+    if (objects.length > 0) out.set(name, objects);
+  });
+  return out;
+}
+var MysqlFiredCatalog = class extends FiredCatalog {
+  constructor(db, opts = {}) {
+    super((tables) => loadMysqlFired(db, tables), opts);
+  }
+};
+
 // src/gateway/function-catalog.ts
 var MAX_ROUNDS = 4;
 var MAX_NAMES_PER_ROUND = 500;
@@ -1521,9 +1734,9 @@ var FunctionCatalogCache = class {
    * `load(names)`: every stored function or procedure with one of these lower-cased names.
    * `callsOf(fn)`: the names its body calls.
    */
-  constructor(load, callsOf, opts = {}) {
+  constructor(load, callsOf2, opts = {}) {
     this.load = load;
-    this.callsOf = callsOf;
+    this.callsOf = callsOf2;
     this.ttlMs = opts.ttlMs ?? 6e4;
     this.maxNames = opts.maxNames ?? 5e3;
     this.now = opts.now ?? Date.now;
@@ -1565,19 +1778,20 @@ var FunctionCatalogCache = class {
   /**
    * Loads the bodies of `calls` and of everything they call, to a fixed point within
    * MAX_ROUNDS round trips. Rejects when the catalog cannot be read: the caller must then refuse
-   * the statement (a call it cannot see into is not judged).
+   * the statement (a call it cannot see into is not judged). `rounds`: fewer round trips, when the
+   * caller follows the fixed point itself (see ../resolve.ts).
    */
-  async prefetch(calls) {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const missing = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
-      if (missing.length === 0) return;
-      await this.fetch(missing);
+  async prefetch(calls, rounds = MAX_ROUNDS) {
+    for (let round = 0; round < Math.min(rounds, MAX_ROUNDS); round++) {
+      const missing2 = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
+      if (missing2.length === 0) return;
+      await this.fetch(missing2);
     }
   }
-  async fetch(missing) {
-    const rows = await this.load(missing);
+  async fetch(missing2) {
+    const rows = await this.load(missing2);
     const fetchedAt = this.now();
-    const found = new Map(missing.map((n) => [n, []]));
+    const found = new Map(missing2.map((n) => [n, []]));
     for (const fn of rows) found.get(fn.name.toLowerCase())?.push(fn);
     for (const [name, bodies] of found) {
       const calls = [...new Set(bodies.flatMap((b) => this.callsOf(b).map((c) => c.toLowerCase())))];
@@ -1604,13 +1818,13 @@ var FunctionCatalogCache = class {
 };
 
 // src/gateway/mysql/function-catalog.ts
-var QUERY = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION AS b
+var QUERY2 = `SELECT ROUTINE_SCHEMA AS s, ROUTINE_NAME AS n, ROUTINE_DEFINITION AS b
   FROM information_schema.ROUTINES WHERE LOWER(ROUTINE_NAME) IN (?)`;
 var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
-      async (names) => {
-        const [rows] = await db.query(QUERY, [names]);
+      async (names2) => {
+        const [rows] = await db.query(QUERY2, [names2]);
         return rows.map((r) => ({
           schema: String(r.s),
           name: String(r.n),
@@ -1625,8 +1839,107 @@ var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   }
 };
 
+// src/gateway/postgres/fired-catalog.ts
+var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE = "$guardrail_fired$";
+var QUERY3 = `
+WITH req AS (
+  SELECT r.name, r.quoted FROM jsonb_to_recordset($1) AS r(name text, quoted text)
+), rel AS (
+  SELECT req.name, pg_catalog.to_regclass(req.quoted) AS oid FROM req WHERE strpos(req.quoted, '"."') > 0
+  UNION
+  SELECT req.name, c.oid FROM req
+    JOIN pg_catalog.pg_class c ON c.relname = req.name
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE strpos(req.quoted, '"."') = 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+),
+dom AS (
+  WITH RECURSIVE d(name, oid, col, typ) AS (
+    SELECT rel.name, rel.oid, a.attname::text, a.atttypid
+      FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+    UNION
+    SELECT d.name, d.oid, d.col, t.typbasetype
+      FROM d JOIN pg_catalog.pg_type t ON t.oid = d.typ AND t.typtype = 'd'
+  ) SELECT * FROM d
+)
+SELECT rel.name AS rel, 'trigger' AS kind, t.tgname::text AS label,
+       concat(CASE WHEN t.tgtype & 4 <> 0 THEN 'i' END, CASE WHEN t.tgtype & 8 <> 0 THEN 'd' END,
+              CASE WHEN t.tgtype & 16 <> 0 THEN 'u' END, CASE WHEN t.tgtype & 32 <> 0 THEN 't' END) AS events,
+       n.nspname::text AS fn_schema, p.proname::text AS fn_name, NULL::text AS body
+  FROM rel JOIN pg_catalog.pg_trigger t ON t.tgrelid = rel.oid
+  JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'
+UNION ALL
+SELECT rel.name, CASE WHEN r.rulename = '_RETURN' THEN 'view' ELSE 'rule' END, r.rulename::text,
+       CASE r.ev_type WHEN '1' THEN CASE WHEN r.rulename = '_RETURN' THEN 'siud' ELSE 's' END
+                      WHEN '2' THEN 'u' WHEN '3' THEN 'i' ELSE 'd' END,
+       NULL, NULL,
+       CASE WHEN r.rulename = '_RETURN' THEN pg_catalog.pg_get_viewdef(rel.oid) ELSE pg_catalog.pg_get_ruledef(r.oid) END
+  FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class = rel.oid
+ WHERE r.ev_enabled <> 'D'
+UNION ALL
+SELECT rel.name, 'policy', pol.polname::text,
+       CASE pol.polcmd WHEN 'a' THEN 'i' WHEN 'w' THEN 'u' WHEN 'd' THEN 'd' ELSE 'siud' END,
+       NULL, NULL,
+       concat_ws(' AND ', pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),
+                          pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid))
+  FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid AND c.relrowsecurity
+  JOIN pg_catalog.pg_policy pol ON pol.polrelid = rel.oid
+UNION ALL
+SELECT rel.name, CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated column' END, a.attname::text,
+       'iu', NULL, NULL, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+  FROM rel JOIN pg_catalog.pg_attrdef d ON d.adrelid = rel.oid
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND NOT a.attisdropped
+UNION ALL
+SELECT rel.name, 'check', co.conname::text, 'iu', NULL, NULL, pg_catalog.pg_get_expr(co.conbin, co.conrelid)
+  FROM rel JOIN pg_catalog.pg_constraint co ON co.conrelid = rel.oid AND co.contype = 'c'
+UNION ALL
+SELECT dom.name, 'domain check', format('%s (column %s)', co.conname, dom.col), 'iu', NULL, NULL,
+       pg_catalog.pg_get_expr(co.conbin, 0)
+  FROM dom JOIN pg_catalog.pg_constraint co ON co.contypid = dom.typ AND co.contype = 'c'`;
+function quoted(name) {
+  return name.split(".").map((p) => `"${p.replace(/"/g, '""')}"`).join(".");
+}
+function objectOf(r) {
+  const what = `${r.kind} ${r.label}`;
+  if (r.kind === "trigger")
+    return {
+      what,
+      events: r.events,
+      fn: { name: r.fn_name ?? "", ...r.fn_schema ? { schema: r.fn_schema } : {} }
+    };
+  if (r.kind === "view") return { what, events: r.events, sql: r.body ?? "", view: true };
+  if (r.kind === "rule") return { what, events: r.events, sql: r.body ?? "" };
+  return { what, events: r.events, expr: r.body ?? "NULL" };
+}
+async function loadPostgresFired(db, tables) {
+  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  if (json.includes(QUOTE))
+    throw new GuardrailError("a relation name in the statement cannot be looked up in the catalog", {
+      code: "ERR_CATALOG_READ"
+    });
+  const results = await db.query(
+    LIMITS + QUERY3.replace("$1", () => `${QUOTE}${json}${QUOTE}::jsonb`)
+  );
+  const { rows } = Array.isArray(results) ? results.at(-1) : results;
+  const out = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.kind !== "trigger" && !r.body) continue;
+    const list = out.get(r.rel) ?? [];
+    list.push(objectOf(r));
+    out.set(r.rel, list);
+  }
+  return out;
+}
+var PostgresFiredCatalog = class extends FiredCatalog {
+  constructor(db, opts = {}) {
+    super((tables) => loadPostgresFired(db, tables), opts);
+  }
+};
+
 // src/gateway/postgres/function-catalog.ts
-var QUERY2 = `
+var QUERY4 = `
 SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
        p.prosrc AS body, p.prosecdef AS secdef,
        CASE WHEN p.prokind IN ('f', 'p') AND l.lanname NOT IN ('internal', 'c')
@@ -1642,7 +1955,7 @@ SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language,
 var PostgresFunctionCatalog = class extends FunctionCatalogCache {
   constructor(db, opts = {}) {
     super(
-      async (names) => (await db.query(QUERY2, [names])).rows.map((raw) => ({
+      async (names2) => (await db.query(QUERY4, [names2])).rows.map((raw) => ({
         schema: raw.schema,
         name: raw.name,
         language: raw.language,
@@ -1654,6 +1967,244 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
       (fn) => functionCalls(fn).map((c) => c.name),
       opts
     );
+  }
+};
+
+// src/sql/postgres/sequence-use.ts
+var ANY_WRITE = "*";
+var BODY_CALLS = /\b(?:nextval|setval)\s*\(/i;
+var last;
+function parse(text) {
+  if (last?.text === text) return last.statements;
+  let statements;
+  try {
+    statements = parseSql(text).map((s) => s.stmt);
+  } catch {
+    statements = [];
+  }
+  last = { text, statements };
+  return statements;
+}
+function names(list, key) {
+  return asList(list).map((item) => {
+    const n = asNode(item);
+    return str(asNode(n?.ResTarget)?.[key] ?? asNode(n?.String)?.[key]);
+  }).filter((s) => s !== void 0);
+}
+function relname(v) {
+  const n = asNode(v);
+  return str((asNode(n?.RangeVar) ?? n)?.relname);
+}
+function visit(v, f) {
+  if (Array.isArray(v)) for (const x of v) visit(x, f);
+  else if (v !== null && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) {
+      const n = asNode(x);
+      if (n && /^[A-Z]/.test(k)) f(k, n);
+      visit(x, f);
+    }
+}
+function insertLike(verb, table, cols, node) {
+  return {
+    verb,
+    relname: table,
+    inserts: true,
+    ...cols.length > 0 ? { supplied: cols } : {},
+    defaults: contains(node, "SetToDefault") || str(node.override) === "OVERRIDING_USER_VALUE"
+  };
+}
+function changeOf(verb, table, node) {
+  return { verb, relname: table, inserts: false, defaults: contains(node, "SetToDefault") };
+}
+function rowWrites(text) {
+  const out = [];
+  visit(parse(text), (type, n) => {
+    const table = relname(n.relation);
+    if (!table) return;
+    if (type === "InsertStmt") out.push(insertLike("INSERT", table, names(n.cols, "name"), n));
+    else if (type === "CopyStmt" && n.is_from === true)
+      out.push(insertLike("COPY", table, names(n.attlist, "sval"), {}));
+    else if (type === "UpdateStmt") out.push(changeOf("UPDATE", table, n));
+    else if (type === "DeleteStmt") out.push(changeOf("DELETE", table, n));
+    else if (type === "MergeStmt")
+      for (const w of asList(n.mergeWhenClauses)) {
+        const c = asNode(asNode(w)?.MergeWhenClause);
+        if (!c) continue;
+        out.push(
+          str(c.commandType) === "CMD_INSERT" ? insertLike("MERGE", table, names(c.targetList, "name"), c) : changeOf("MERGE", table, c)
+        );
+      }
+  });
+  return out;
+}
+function movesSequence(w, columns) {
+  const what = `${w.verb} ${w.relname}`;
+  if (columns === void 0) return `${what}: its column defaults could not be read`;
+  if (columns.includes(ANY_WRITE)) return `${what}: a trigger on it calls nextval() or setval()`;
+  if (columns.length === 0) return void 0;
+  if (w.defaults) return `${what}: writes DEFAULT, and ${columns.join(", ")} draws from a sequence`;
+  if (!w.inserts) return void 0;
+  const missing2 = w.supplied === void 0 ? columns : columns.filter((c) => !w.supplied.includes(c));
+  return missing2.length > 0 ? `${what}: ${missing2.join(", ")} draws from a sequence` : void 0;
+}
+var PLAIN_DEFAULTS = /* @__PURE__ */ new Set([
+  "now",
+  "clock_timestamp",
+  "statement_timestamp",
+  "transaction_timestamp",
+  "timeofday",
+  "gen_random_uuid",
+  "random"
+]);
+function callsBeyondPlain(node) {
+  let found = false;
+  visit(node, (type, n) => {
+    if (type !== "FuncCall") return;
+    const name = nameList(n.funcname).replace(/^pg_catalog\./, "");
+    if (!PLAIN_DEFAULTS.has(name)) found = true;
+  });
+  return found;
+}
+function ownSequenceDdl(text) {
+  const out = [];
+  for (const stmt of parse(text)) {
+    const create = asNode(stmt.CreateStmt);
+    const alter = asNode(stmt.AlterTableStmt);
+    const trigger = asNode(stmt.CreateTrigStmt);
+    const node = create ?? alter ?? trigger;
+    const table = relname(node?.relation);
+    if (!node || !table) continue;
+    const risky = trigger !== void 0 || callsBeyondPlain(node) || contains(node, "TableLikeClause") || asList(create?.inhRelations).length > 0 || create?.partbound !== void 0 || asList(alter?.cmds).some((c) => str(asNode(asNode(c)?.AlterTableCmd)?.subtype) === "AT_AddInherit");
+    if (risky) out.push(table);
+  }
+  return out;
+}
+function callsSequenceFunction(node) {
+  let found = false;
+  visit(node, (type, n) => {
+    if (type === "FuncCall" && /^(?:pg_catalog\.)?(?:nextval|setval)$/.test(nameList(n.funcname)))
+      found = true;
+  });
+  return found;
+}
+function sequenceFunctionsDefined(text) {
+  const out = [];
+  for (const stmt of parse(text)) {
+    const fn = asNode(stmt.CreateFunctionStmt);
+    if (!fn) continue;
+    const body2 = asList(fn.options).some((o) => {
+      const d = asNode(asNode(o)?.DefElem);
+      return str(d?.defname) === "as" && BODY_CALLS.test(JSON.stringify(d?.arg));
+    });
+    if (body2 || callsSequenceFunction(fn.sql_body))
+      out.push((nameList(fn.funcname).split(".").pop() ?? "").toLowerCase());
+  }
+  return out;
+}
+function bodyMovesSequences(body2) {
+  return BODY_CALLS.test(body2);
+}
+
+// src/gateway/postgres/sequence-catalog.ts
+var TTL_MS = 3e4;
+var MAX_FUNCTIONS = 200;
+var QUERY5 = `
+SELECT c.relname AS t, a.attname AS c
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+ WHERE c.relname = ANY($1::text[])
+   AND (a.attidentity <> ''
+        OR pg_catalog.pg_get_expr(d.adbin, d.adrelid) ~* '(nextval|setval)\\s*\\('
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
+                    WHERE x.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND x.objid = d.oid
+                      AND x.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass))
+UNION ALL
+SELECT c.relname, '${ANY_WRITE}'
+  FROM pg_catalog.pg_trigger g
+  JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+  JOIN pg_catalog.pg_proc p ON p.oid = g.tgfoid
+ WHERE c.relname = ANY($1::text[]) AND NOT g.tgisinternal AND p.prosrc ~* '(nextval|setval)\\s*\\('`;
+function callsOf(text, ctx) {
+  try {
+    return calledFunctions(text, ctx);
+  } catch {
+    return [];
+  }
+}
+var SequenceCatalog = class {
+  constructor(side) {
+    this.side = side;
+  }
+  side;
+  tables = /* @__PURE__ */ new Map();
+  sessions = /* @__PURE__ */ new WeakMap();
+  facts(ctx) {
+    let f = this.sessions.get(ctx);
+    if (!f) this.sessions.set(ctx, f = { marked: /* @__PURE__ */ new Set(), movers: /* @__PURE__ */ new Set() });
+    return f;
+  }
+  /**
+   * Before a statement is judged, once the bodies of the functions it calls are cached: notes
+   * what it defines, follows its calls, and reads the tables it writes. A promise when the side
+   * connection must be asked.
+   */
+  prefetch(text, ctx) {
+    const f = this.facts(ctx);
+    for (const t of ownSequenceDdl(text)) f.marked.add(t);
+    for (const name of sequenceFunctionsDefined(text)) f.movers.add(name);
+    this.follow(text, ctx, f);
+    const now = Date.now();
+    const wanted = [...new Set(rowWrites(text).map((w) => w.relname))].filter((t) => {
+      const hit = this.tables.get(t);
+      return !f.marked.has(t) && (hit === void 0 || now - hit.at > TTL_MS);
+    });
+    return wanted.length > 0 ? this.read(wanted) : void 0;
+  }
+  async read(tables) {
+    const at = Date.now();
+    try {
+      const { rows } = await this.side.query(QUERY5, [tables]);
+      const found = new Map(tables.map((t) => [t, []]));
+      for (const r of rows) found.get(r.t)?.push(r.c);
+      for (const [t, columns] of found) this.tables.set(t, { columns, at });
+    } catch {
+      for (const t of tables) this.tables.set(t, { columns: void 0, at });
+    }
+  }
+  /** The user functions the text calls whose bodies, through their own calls, name a sequence function. */
+  follow(text, ctx, f) {
+    const bodiesOf = sessionBodies(ctx.memory, ctx.functions);
+    for (const call of callsOf(text, ctx)) {
+      const name = call.name.toLowerCase();
+      if (f.movers.has(name)) continue;
+      const seen = /* @__PURE__ */ new Set();
+      const queue = [call];
+      while (queue.length > 0) {
+        const next = queue.shift();
+        const key = `${next.schema ?? ""}.${next.name.toLowerCase()}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const bodies = bodiesOf(next.name.toLowerCase(), next.schema);
+        if (seen.size > MAX_FUNCTIONS || f.movers.has(next.name.toLowerCase()) || bodies.some((b) => bodyMovesSequences(b.definition ?? b.body))) {
+          f.movers.add(name);
+          break;
+        }
+        for (const b of bodies) queue.push(...functionCalls(b));
+      }
+    }
+  }
+  /** Why running this statement (one of a judged input) would move a sequence, or undefined. */
+  reason(text, ctx) {
+    const f = this.facts(ctx);
+    for (const w of rowWrites(text)) {
+      if (f.marked.has(w.relname))
+        return `${w.verb} ${w.relname}: this dry run gave it defaults or triggers that may draw from a sequence`;
+      const why = movesSequence(w, this.tables.get(w.relname)?.columns);
+      if (why) return why;
+    }
+    const mover = callsOf(text, ctx).find((c) => f.movers.has(c.name.toLowerCase()));
+    return mover ? `calls ${mover.name}(), which calls nextval() or setval()` : void 0;
   }
 };
 
@@ -1726,12 +2277,25 @@ function mysqlSyntaxCheck(side) {
 
 // src/gateway/context.ts
 var IMPACT_TIMEOUT_MS = 3e3;
+var TEXTS_CACHED = 512;
+var CACHED_TEXT_MAX = 4096;
+function byText(text, ctx, cache, compute) {
+  if (text.length > CACHED_TEXT_MAX) return compute();
+  const key = ctx?.sqlMode ? `${ctx.sqlMode}\0${text}` : text;
+  let v = cache.get(key);
+  if (v === void 0) {
+    v = compute();
+    cache.set(key, v);
+  }
+  return v;
+}
 function estimator(side, policy) {
   const threshold = {
     rows: policy.massChangeThreshold,
     ...policy.massChangeShare > 0 ? { percent: policy.massChangeShare, minTableRows: policy.massChangeMinTableRows } : {}
   };
   return async (text, analysis, ctx, values) => {
+    if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
@@ -1765,11 +2329,14 @@ async function createGatewayContext(opts) {
   await loadAnalyzers();
   const { policy, dialect } = opts;
   const masking = compileMasking(policy.masking);
+  const mode = opts.mode ?? policy.mode;
   const secrets = new KnownSecrets();
+  const redactions = new Lru(TEXTS_CACHED);
+  const secretPositions = new Lru(TEXTS_CACHED);
   const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
   return {
     dialect,
-    mode: opts.mode ?? policy.mode,
+    mode,
     analyze,
     decide: (analysis) => decide(analysis, policy),
     recorder: new SecretScrubbingRecorder(opts.recorder, secrets, masking.redactSecretColumns),
@@ -1778,13 +2345,19 @@ async function createGatewayContext(opts) {
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...opts.job ? { job: opts.job } : {},
     database: opts.database,
-    redact: (text, ctx) => {
+    redact: (text, ctx) => byText(text, ctx, redactions, () => {
       const redacted = masking.redactStatement(text, dialect, lexing(ctx));
-      if (redacted !== text) for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
+      if (redacted !== text)
+        for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
       return redacted;
-    },
+    }),
     redactParams: (params2, text, ctx) => {
-      const secret = masking.secretParams(text, dialect, lexing(ctx));
+      const secret = byText(
+        text,
+        ctx,
+        secretPositions,
+        () => masking.secretParams(text, dialect, lexing(ctx))
+      );
       const redacted = masking.redactParams(params2, secret);
       redacted.forEach((r, i) => {
         const clear = masking.paramText(params2[i]);
@@ -1797,11 +2370,14 @@ async function createGatewayContext(opts) {
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
     ...opts.side?.dialect === "postgres" ? {
       functions: new PostgresFunctionCatalog(opts.side.connection),
-      calledFunctions,
-      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection))
+      fired: new PostgresFiredCatalog(opts.side.connection),
+      reach: reachedPostgres,
+      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
+      ...mode === "dry-run" ? { sequences: new SequenceCatalog(opts.side.connection) } : {}
     } : opts.side?.dialect === "mysql" ? {
       functions: new MysqlFunctionCatalog(opts.side.connection),
-      calledFunctions: mysqlCalledFunctions,
+      fired: new MysqlFiredCatalog(opts.side.connection),
+      reach: mysqlReached,
       syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection))
     } : {},
     ...opts.side ? {
@@ -1813,7 +2389,7 @@ async function createGatewayContext(opts) {
   };
 }
 
-// src/gateway/mysql/upstream-url.ts
+// src/gateway/mysql/upstream-options.ts
 import { readFileSync } from "node:fs";
 var MODES = {
   disable: "disable",
@@ -1833,17 +2409,24 @@ function parseUpstreamUrl(text) {
   try {
     url = new URL(text);
   } catch {
-    throw new Error("upstream is not a URL: expected mysql://user:password@host:port/database");
+    throw new GuardrailError("upstream is not a URL: expected mysql://user:password@host:port/database", {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   }
   if (url.protocol !== "mysql:" && url.protocol !== "mariadb:")
-    throw new Error(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`);
-  if (!url.hostname) throw new Error("upstream URL has no host");
-  if (!url.username) throw new Error("upstream URL has no user");
+    throw new GuardrailError(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
+  if (!url.hostname) throw new GuardrailError("upstream URL has no host", { code: "ERR_UPSTREAM_CONFIG" });
+  if (!url.username) throw new GuardrailError("upstream URL has no user", { code: "ERR_UPSTREAM_CONFIG" });
   const q = url.searchParams;
   const rawMode = (q.get("ssl-mode") ?? q.get("sslmode") ?? "prefer").toLowerCase();
   const sslMode = MODES[rawMode];
   if (!sslMode)
-    throw new Error(`unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`);
+    throw new GuardrailError(
+      `unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`,
+      { code: "ERR_UPSTREAM_CONFIG" }
+    );
   const caPath = q.get("ssl-ca") ?? q.get("sslrootcert");
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
   const config = {
@@ -1856,7 +2439,7 @@ function parseUpstreamUrl(text) {
   };
   if (caPath) config.ca = readFileSync(caPath, "utf8");
   if ((sslMode === "verify-ca" || sslMode === "verify-full") && !config.ca)
-    throw new Error(`ssl-mode=${sslMode} needs ssl-ca=<file>`);
+    throw new GuardrailError(`ssl-mode=${sslMode} needs ssl-ca=<file>`, { code: "ERR_UPSTREAM_CONFIG" });
   const keyPath = q.get("server-public-key-path");
   if (keyPath) config.serverPublicKey = readFileSync(keyPath, "utf8");
   return config;
@@ -1865,7 +2448,7 @@ function describeUpstream(c) {
   return `${c.host}:${c.port}/${c.database ?? ""}`;
 }
 
-// src/gateway/postgres/options.ts
+// src/gateway/postgres/upstream-options.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 var SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 function parseUpstreamUrl2(url) {
@@ -1873,10 +2456,12 @@ function parseUpstreamUrl2(url) {
   try {
     u = new URL(url);
   } catch {
-    throw new Error("upstream is not a valid postgres:// URL");
+    throw new GuardrailError("upstream is not a valid postgres:// URL", { code: "ERR_UPSTREAM_CONFIG" });
   }
   if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
-    throw new Error(`upstream URL must start with postgres://, not ${u.protocol}//`);
+    throw new GuardrailError(`upstream URL must start with postgres://, not ${u.protocol}//`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   const q = u.searchParams;
   const hostParam = q.get("host");
   const sslmode = q.get("sslmode") ?? void 0;
@@ -1898,15 +2483,19 @@ function upstreamConfig(input) {
   const o = typeof input === "string" ? parseUpstreamUrl2(input) : input;
   const sslmode = o.sslmode ?? "prefer";
   if (!SSL_MODES.includes(sslmode))
-    throw new Error(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(", ")}`);
+    throw new GuardrailError(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(", ")}`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
-    throw new Error(`invalid upstream port ${o.port}`);
+    throw new GuardrailError(`invalid upstream port ${o.port}`, { code: "ERR_UPSTREAM_CONFIG" });
   let ca;
   if (o.sslrootcert) {
     try {
       ca = readFileSync2(o.sslrootcert, "utf8");
     } catch (err) {
-      throw new Error(`cannot read sslrootcert ${o.sslrootcert}: ${err.message}`);
+      throw new GuardrailError(`cannot read sslrootcert ${o.sslrootcert}: ${err.message}`, {
+        code: "ERR_UPSTREAM_CONFIG"
+      });
     }
   }
   return {
@@ -2099,11 +2688,429 @@ async function openSideEarly(side, report) {
   });
 }
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join as join3 } from "node:path";
+
+// src/gateway/resolve.ts
+var MAX_ROUNDS2 = 5;
+function missing(c, r) {
+  const reads = [];
+  if (c.functions && r.calls.length > 0 && c.functions.needs(r.calls))
+    reads.push(c.functions.prefetch(r.calls, 1));
+  if (c.fired && r.relations.length > 0 && c.fired.needs(r.relations))
+    reads.push(c.fired.prefetch(r.relations));
+  return reads;
+}
+function resolveReached(c, text, ctx) {
+  if (!c.reach) return { calls: [], relations: [], code: [] };
+  const first = c.reach(text, ctx);
+  const reads = missing(c, first);
+  if (reads.length === 0) return first;
+  return (async () => {
+    await Promise.all(reads);
+    let r = c.reach(text, ctx);
+    for (let round = 1; round < MAX_ROUNDS2; round++) {
+      const more = missing(c, r);
+      if (more.length === 0) break;
+      await Promise.all(more);
+      r = c.reach(text, ctx);
+    }
+    return r;
+  })();
+}
+
+// src/gateway/session-dry-run.ts
+function dryRunMayRun(verdict) {
+  return verdict.action !== "allow" && !verdict.reasons.some((f) => f.category === "opaque" || f.category === "exfiltration");
+}
+function dryRun(dialect, statement, verdict, analysis, preparing) {
+  const runs = dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow";
+  if (runs) return { forward: true, statement, verdict, analysis };
+  return {
+    forward: false,
+    statement,
+    verdict,
+    analysis,
+    skip: "guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)"
+  };
+}
+
+// src/gateway/session.ts
+var NO_FINDINGS = [];
+var nextStatement = 0;
+function statementId() {
+  return `s${(++nextStatement).toString(36)}`;
+}
+var ROW_CHANGES = /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
+function writesRows(analysis) {
+  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
+}
+var Session = class {
+  constructor(gateway, info) {
+    this.gateway = gateway;
+    this.info = info;
+    this.columns = gateway.columns && new SessionColumns(gateway.columns, gateway.dialect, () => this.analysisContext);
+    this.analysisContext = {
+      dialect: gateway.dialect,
+      ...gateway.functions ? { functions: gateway.functions } : {},
+      ...gateway.fired ? { fired: gateway.fired } : {},
+      ...this.columns ? { columns: this.columns } : {}
+    };
+    this.approvals = new SessionApprovals(gateway, this.analysisContext, (e) => this.record(e));
+    this.record({
+      type: "session.start",
+      user: info.user,
+      database: info.database,
+      client: info.client,
+      ...info.application ? { application: info.application } : {}
+    });
+  }
+  gateway;
+  info;
+  statements = 0;
+  ended = false;
+  approvals;
+  analysisContext;
+  columns;
+  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
+  reachedCode = /* @__PURE__ */ new WeakMap();
+  record(event) {
+    this.gateway.recorder.record(this.info.conn, event);
+  }
+  /**
+   * Judges one statement. Returns synchronously when nothing has to be fetched and no human is
+   * involved (the hot path), and a promise when function bodies must be read from the catalog,
+   * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
+   * SQL: the analyzer reports it as opaque and the policy decides.
+   */
+  inspect(text, via, opts = {}) {
+    const statement = {
+      id: statementId(),
+      dialect: this.gateway.dialect,
+      text,
+      via,
+      session: this.info,
+      inTransaction: opts.inTransaction ?? false
+    };
+    if (opts.params) statement.params = opts.params;
+    this.statements++;
+    const { recorder } = this.gateway;
+    if (recorder.failed) {
+      return this.refuse(
+        statement,
+        void 0,
+        refusal("transcript-failure", `transcript unavailable: ${recorder.failed.message}`)
+      );
+    }
+    let reached;
+    try {
+      reached = resolveReached(this.gateway, text, this.analysisContext);
+    } catch (err) {
+      return this.refuse(statement, void 0, unjudgeable(err));
+    }
+    if (reached instanceof Promise)
+      return reached.then(
+        (r) => {
+          this.reachedCode.set(statement, r.code);
+          return this.judgeWithColumns(statement, opts.params);
+        },
+        (err) => this.refuse(
+          statement,
+          void 0,
+          refusal(
+            "unjudgeable",
+            `what it calls or fires could not be read from the catalog: ${err.message}`
+          )
+        )
+      );
+    this.reachedCode.set(statement, reached.code);
+    return this.judgeWithColumns(statement, opts.params);
+  }
+  /** Reads the old column types a type change is judged by, then judges. */
+  judgeWithColumns(statement, params2) {
+    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
+    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params2));
+    const tables = this.columns?.wanted(statement.text) ?? [];
+    if (tables.length === 0) return this.judge(statement, params2);
+    return this.columns.prefetch(tables).then(() => this.judge(statement, params2));
+  }
+  judge(statement, params2) {
+    let analysis;
+    let verdict;
+    try {
+      analysis = this.gateway.analyze(statement.text, this.analysisContext);
+      verdict = this.gateway.decide(analysis, statement);
+    } catch (err) {
+      return this.refuse(statement, void 0, unjudgeable(err));
+    }
+    this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
+    this.recordStatement(statement, analysis.hash, params2);
+    const { syntaxCheck } = this.gateway;
+    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
+      return syntaxCheck(statement.text, this.analysisContext).then(
+        (serverError) => serverError ? this.rejectedByServer(statement, analysis, verdict, serverError) : this.proceed(statement, analysis, verdict)
+      );
+    }
+    return this.proceed(statement, analysis, verdict);
+  }
+  /**
+   * Whether the statement would be held or refused because the parser could not read it. Only
+   * then is the server asked: in audit mode it runs, and the server answers for itself.
+   */
+  refusesUnparseable(analysis, verdict) {
+    const { mode, dialect } = this.gateway;
+    return verdict.action !== "allow" && (mode === "enforce" || mode === "dry-run") && // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
+    (dialect === "postgres" || analysis.statements.length === 1) && analysis.findings.some((f) => f.rule === "opaque/unparseable");
+  }
+  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
+  rejectedByServer(statement, analysis, verdict, serverError) {
+    this.record({
+      type: "verdict",
+      id: statement.id,
+      action: "deny",
+      rules: ["opaque/unparseable"],
+      findings: analysis.findings.filter((f) => f.rule === "opaque/unparseable").map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
+      enforced: true
+    });
+    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
+    return {
+      ...this.refuse(statement, analysis, refusal("unjudgeable", redacted.message), verdict),
+      serverError: redacted
+    };
+  }
+  proceed(statement, analysis, verdict) {
+    const code = this.reachedCode.get(statement) ?? [];
+    const invalidate = () => {
+      if (mayChangeCatalog(analysis, statement.text, code)) {
+        this.gateway.functions?.invalidate();
+        this.gateway.fired?.invalidate();
+      }
+    };
+    const { impact } = this.gateway;
+    if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
+      const preparing = statement.via === "prepared" || statement.via === "extended";
+      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
+        invalidate();
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+      });
+    }
+    invalidate();
+    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
+  }
+  /** The statement line: its text and parameters redacted. */
+  recordStatement(statement, hash, params2, preparedAs) {
+    const recorded = {
+      type: "statement",
+      id: statement.id,
+      text: this.gateway.redact(statement.text, this.analysisContext),
+      via: statement.via,
+      hash,
+      inTransaction: statement.inTransaction
+    };
+    if (preparedAs) recorded.preparedAs = preparedAs;
+    if (params2)
+      recorded.params = this.gateway.redactParams?.(params2, statement.text, this.analysisContext) ?? params2.map(() => "[param]");
+    this.record(recorded);
+  }
+  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
+  concludeEstimated(statement, analysis, verdict, estimate, preparing) {
+    if (estimate.pending && preparing) {
+      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
+      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
+      return j instanceof Promise ? j.then(mark) : mark(j);
+    }
+    const massChange2 = estimate.pending ? finding(
+      "mass-change/rows",
+      [],
+      "rows affected unknown (the placeholder values could not be read exactly)"
+    ) : estimate.finding;
+    if (!massChange2) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
+    const findings = [...analysis.findings, massChange2];
+    const widened = { ...analysis, findings, readOnly: false };
+    let reverdict;
+    try {
+      reverdict = this.gateway.decide(widened, statement);
+    } catch (err) {
+      return this.refuse(statement, widened, unjudgeable(err));
+    }
+    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
+  }
+  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
+  async estimate(impact, statement, analysis, values) {
+    let result;
+    try {
+      result = await impact(statement.text, analysis, this.analysisContext, values);
+    } catch (err) {
+      const message2 = `impact estimate failed: ${err.message}`;
+      result = writesRows(analysis) ? {
+        record: { error: message2 },
+        finding: finding("mass-change/rows", [], `rows affected unknown (${message2})`)
+      } : { record: { error: message2 } };
+    }
+    this.record({ type: "impact", id: statement.id, estimate: result.record });
+    return result;
+  }
+  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
+  conclude(statement, analysis, verdict, impact, preparing) {
+    const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
+    const warnings = verdict.warnings ?? NO_FINDINGS;
+    const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
+    this.record({
+      type: "verdict",
+      id: statement.id,
+      action: verdict.action,
+      rules: all.map((f) => f.rule),
+      findings: all.map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+        objects: f.objects
+      })),
+      enforced
+    });
+    if (verdict.action === "allow" || !enforced) {
+      return this.gateway.mode === "dry-run" ? dryRun(this.gateway.dialect, statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
+    }
+    if (verdict.action === "deny") {
+      return this.refuse(
+        statement,
+        analysis,
+        refusal(
+          "policy-deny",
+          `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ""}`
+        ),
+        verdict
+      );
+    }
+    if (this.gateway.mode === "dry-run" && (this.gateway.dialect === "mysql" || dryRunMayRun(verdict)))
+      return dryRun(this.gateway.dialect, statement, verdict, analysis, preparing);
+    if (this.approvals.preapproved(statement, analysis)) {
+      this.record({
+        type: "approval.decided",
+        id: statement.id,
+        requestId: "batch",
+        outcome: "approved",
+        by: ["batch pre-approval"]
+      });
+      return { forward: true, statement, verdict, analysis };
+    }
+    return this.approvals.await(statement, analysis, verdict, impact).then(
+      (r) => r.approved ? { forward: true, statement, verdict, analysis } : this.refuse(statement, analysis, r.refusal, verdict)
+    );
+  }
+  /**
+   * A review found after the verdict, once masking has followed the statement (strict mode): the
+   * statement is recorded as held for these reasons and goes the way of any review (approval,
+   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
+   */
+  review(j, reasons, preparing) {
+    const analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
+    return this.conclude(j.statement, analysis, { action: "review", reasons }, void 0, preparing);
+  }
+  /**
+   * Records one execution of a statement judged when it was prepared: the text cannot change
+   * between prepare and execute, so it is not judged (or put to a reviewer) again; the
+   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
+   * through the mass-change rule when the prepare-time estimate needed the values (then a
+   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
+   * `values`: those exact values, when `params` were shortened for the record.
+   */
+  execute(prepared, params2, exact = true, values = params2) {
+    const statement = {
+      ...prepared.statement,
+      id: statementId(),
+      ...params2 ? { params: params2 } : {}
+    };
+    this.statements++;
+    const { recorder } = this.gateway;
+    if (recorder.failed)
+      return this.refuse(
+        statement,
+        void 0,
+        refusal("transcript-failure", `transcript unavailable: ${recorder.failed.message}`)
+      );
+    this.recordStatement(statement, prepared.analysis.hash, params2, prepared.statement.id);
+    const judged = () => this.gateway.mode === "dry-run" && prepared.forward ? dryRun(this.gateway.dialect, statement, prepared.verdict, prepared.analysis, false) : { ...prepared, statement };
+    const { impact } = this.gateway;
+    if (!prepared.estimateEachExecution || !impact) return judged();
+    return this.estimate(impact, statement, prepared.analysis, exact ? values : void 0).then(
+      (estimate) => (
+        // The prepare's verdict stands (whoever approved it is not asked again) unless these values
+        // cross the threshold, or cannot be judged: then this execution is decided on its own.
+        estimate.finding || estimate.pending ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false) : judged()
+      )
+    );
+  }
+  refuse(statement, analysis, why, verdict) {
+    const findings = verdict && verdict.action !== "allow" ? verdict.reasons : [];
+    return {
+      forward: false,
+      statement,
+      verdict: verdict ?? { action: "deny", reasons: findings },
+      analysis: analysis ?? {
+        findings: [],
+        readOnly: false,
+        opaque: true,
+        canonical: "",
+        hash: "",
+        statements: []
+      },
+      refusal: why
+    };
+  }
+  /** Records how a forwarded (or refused) statement ended. */
+  ran(id, result) {
+    const { error } = result;
+    const recorded = {
+      type: "result",
+      id,
+      ...result,
+      durationMs: Math.round(result.durationMs * 1e3) / 1e3
+    };
+    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
+    this.record(recorded);
+  }
+  /** Records a result set's sample (already masked by the engine's result masking). */
+  rows(sample) {
+    this.record({ type: "rows", ...sample });
+  }
+  /** Records a statement a dry run answered without running it. */
+  skipped(id, message2) {
+    this.notice("note", SKIPPED_CODE, message2);
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
+  }
+  redactMessage(text) {
+    return (this.gateway.redactMessage ?? this.gateway.redact)(text);
+  }
+  notice(severity, code, message2) {
+    this.record({ type: "notice", severity, code, message: this.redactMessage(message2) });
+  }
+  end(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    this.approvals.abortAll(reason);
+    this.record({ type: "session.end", reason, statements: this.statements });
+  }
+};
+function unjudgeable(err) {
+  return refusal("unjudgeable", `statement could not be judged: ${err.message}`);
+}
+
+// src/gateway/lifecycle.ts
+function openSession(context, info) {
+  return new Session(context, info);
+}
+function gatewayStarted(context, run) {
+  const { dialect, upstream, version } = run;
+  context.recorder.record(0, { type: "gateway.start", dialect, upstream, mode: context.mode, version });
+}
+function gatewayStopped(context, reason) {
+  context.recorder.record(0, { type: "gateway.stop", reason });
+  context.recorder.flush();
+}
 
 // src/gateway/tls-certificate.ts
 import { execFile } from "node:child_process";
@@ -2179,6 +3186,26 @@ var CancelKeys = class {
   }
 };
 
+// src/errors/wire-errors.ts
+var ProtocolError = class extends GuardrailError {
+  constructor(message2, sqlState = "08P01", options) {
+    super(message2, options);
+    this.sqlState = sqlState;
+  }
+  sqlState;
+  static code = "ERR_PROTOCOL_MALFORMED";
+};
+var UpstreamError = class extends GuardrailError {
+  constructor(message2, sqlState, errno) {
+    super(message2);
+    this.sqlState = sqlState;
+    this.errno = errno;
+  }
+  sqlState;
+  errno;
+  static code = "ERR_UPSTREAM_FAILED";
+};
+
 // src/gateway/postgres/client-auth.ts
 import { createHash as createHash3, randomBytes as randomBytes2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 
@@ -2208,6 +3235,8 @@ var T = {
   // X
   functionCall: 70,
   // F
+  functionCallResponse: 86,
+  // V
   copyData: 100,
   // d
   copyDone: 99,
@@ -2310,6 +3339,7 @@ function negotiateProtocolVersion(minor, unrecognized) {
     Buffer.concat([int32(PROTOCOL_3_0 + minor), int32(unrecognized.length), ...unrecognized.map(cstr)])
   );
 }
+var FAILING_SQL = "guardrail refused this statement";
 function queryMessage(text) {
   return message(T.query, cstr(text));
 }
@@ -2348,15 +3378,15 @@ function readErrorFields(buf, start, end2) {
   let pos = start;
   while (pos < end2 && buf[pos] !== 0) {
     const key = buf[pos];
-    const { value, next } = readCString(buf, pos + 1, end2);
+    const { value: value2, next } = readCString(buf, pos + 1, end2);
     if (next < 0) break;
     if (key === 86 || key === 83 && !fields.severity)
-      fields.severity = value;
+      fields.severity = value2;
     else if (key === 67)
-      fields.code = value;
+      fields.code = value2;
     else if (key === 77)
-      fields.message = value;
-    else if (key === 68) fields.detail = value;
+      fields.message = value2;
+    else if (key === 68) fields.detail = value2;
     pos = next;
   }
   return fields;
@@ -2367,109 +3397,46 @@ function rowsOfTag(tag) {
   const n = Number(tag.slice(space + 1));
   return Number.isInteger(n) ? n : void 0;
 }
-
-// src/gateway/postgres/reader.ts
-var ProtocolError = class extends Error {
-  constructor(message2, code = "08P01") {
-    super(message2);
-    this.code = code;
-  }
-  code;
-};
-var StartupRefused = class extends ProtocolError {
-  constructor(message2, reply = null) {
-    super(message2);
-    this.reply = reply;
-  }
-  reply;
-};
-var MessageReader = class {
-  constructor(socket, maxBytes) {
-    this.socket = socket;
-    this.maxBytes = maxBytes;
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onEnd);
-    socket.on("error", this.onError);
-  }
-  socket;
-  maxBytes;
-  buf = Buffer.alloc(0);
-  wake = null;
-  closed = null;
-  onData = (d) => {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    this.notify();
-  };
-  onEnd = () => {
-    this.closed ??= new ProtocolError("connection closed during start-up", "08006");
-    this.notify();
-  };
-  onError = (err) => {
-    this.closed ??= new ProtocolError(`connection failed during start-up: ${err.message}`, "08006");
-    this.notify();
-  };
-  notify() {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-  async need(n) {
-    while (this.buf.length < n) {
-      if (this.closed) throw this.closed;
-      await new Promise((resolve2) => {
-        this.wake = resolve2;
-      });
+function readFunctionCall(buf, start, end2) {
+  let p = start + 5;
+  const need = (n) => p + n <= end2;
+  if (!need(6)) return void 0;
+  const oid = buf.readUInt32BE(p);
+  const nFormats = buf.readInt16BE(p + 4);
+  p += 6;
+  if (nFormats < 0 || !need(2 * nFormats + 2)) return void 0;
+  const codes = [];
+  for (let i = 0; i < nFormats; i++, p += 2) codes.push(buf.readInt16BE(p));
+  const nArgs = buf.readInt16BE(p);
+  p += 2;
+  if (nArgs < 0 || nFormats > 1 && nFormats !== nArgs) return void 0;
+  const formats = [];
+  const args = [];
+  for (let i = 0; i < nArgs; i++) {
+    if (!need(4)) return void 0;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    formats.push(nFormats === 0 ? 0 : codes[nFormats === 1 ? 0 : i] ?? 0);
+    if (len === -1) {
+      args.push(null);
+      continue;
     }
+    if (len < 0 || !need(len)) return void 0;
+    args.push(buf.subarray(p, p + len));
+    p += len;
   }
-  take(n) {
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-  async byte() {
-    await this.need(1);
-    return this.take(1)[0];
-  }
-  /** The first byte without consuming it (to spot a TLS ClientHello). */
-  async peek() {
-    await this.need(1);
-    return this.buf[0];
-  }
-  /** A start-up packet (no type byte): the whole packet including its length word. */
-  async packet() {
-    await this.need(4);
-    const length = this.buf.readInt32BE(0);
-    if (length < 8 || length > 1e4) throw new StartupRefused(`invalid start-up packet length ${length}`);
-    await this.need(length);
-    return this.take(length);
-  }
-  /** A typed message: its type and body (without the 5-byte header). */
-  async message() {
-    await this.need(5);
-    const type = this.buf[0];
-    const length = this.buf.readInt32BE(1);
-    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
-    if (length + 1 > this.maxBytes)
-      throw new ProtocolError(
-        `message of ${length + 1} bytes exceeds the limit of ${this.maxBytes}`,
-        "54000"
-      );
-    await this.need(length + 1);
-    const msg = this.take(length + 1);
-    return { type, body: msg.subarray(5) };
-  }
-  /** Stops listening and returns bytes that arrived beyond what was read. */
-  detach() {
-    this.socket.off("data", this.onData);
-    this.socket.off("end", this.onEnd);
-    this.socket.off("close", this.onEnd);
-    this.socket.off("error", this.onError);
-    const rest = this.buf;
-    this.buf = Buffer.alloc(0);
-    return rest;
-  }
-};
+  if (p + 2 !== end2) return void 0;
+  const resultFormat = buf.readInt16BE(p);
+  if (formats.some((f) => f !== 0 && f !== 1) || resultFormat !== 0 && resultFormat !== 1) return void 0;
+  return { oid, formats, args, resultFormat };
+}
+function readFunctionResult(buf, start, end2) {
+  if (start + 9 > end2) return void 0;
+  const len = buf.readInt32BE(start + 5);
+  if (len === -1) return null;
+  if (len < 0 || start + 9 + len !== end2) return void 0;
+  return buf.subarray(start + 9, end2);
+}
 
 // src/gateway/postgres/scram.ts
 import { createHash as createHash2, createHmac, pbkdf2Sync } from "node:crypto";
@@ -2520,12 +3487,14 @@ var ScramServer = class {
   /** Takes client-first-message, returns server-first-message. */
   first(clientFirst) {
     const gs2 = clientFirst.match(/^([nyp])(=[^,]*)?,[^,]*,/);
-    if (!gs2) throw new Error("malformed SCRAM client-first-message");
-    if (gs2[1] === "p") throw new Error("SCRAM channel binding is not supported by the gateway");
+    if (!gs2) throw new ProtocolError("malformed SCRAM client-first-message", "28000");
+    if (gs2[1] === "p")
+      throw new ProtocolError("SCRAM channel binding is not supported by the gateway", "28000");
     this.gs2Header = gs2[0];
     this.clientFirstBare = clientFirst.slice(gs2[0].length);
     const clientNonce = attributes(this.clientFirstBare).get("r");
-    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw new Error("malformed SCRAM nonce");
+    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce))
+      throw new ProtocolError("malformed SCRAM nonce", "28000");
     this.nonce = clientNonce + randomBytes(18).toString("base64");
     this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString("base64")},i=${this.verifier.iterations}`;
     return this.serverFirst;
@@ -2534,9 +3503,13 @@ var ScramServer = class {
   final(clientFinal) {
     const attrs = attributes(clientFinal);
     const proof = attrs.get("p");
-    if (attrs.get("r") !== this.nonce || !proof) throw new Error("malformed SCRAM client-final-message");
+    if (attrs.get("r") !== this.nonce || !proof)
+      throw new ProtocolError("malformed SCRAM client-final-message", "28000");
     if (attrs.get("c") !== Buffer.from(this.gs2Header).toString("base64"))
-      throw new Error("SCRAM channel-binding attribute does not match the client-first-message");
+      throw new ProtocolError(
+        "SCRAM channel-binding attribute does not match the client-first-message",
+        "28000"
+      );
     const withoutProof = clientFinal.slice(0, clientFinal.lastIndexOf(",p="));
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const signature = hmac(this.verifier.storedKey, authMessage);
@@ -2601,367 +3574,6 @@ async function authenticateClient(reader, socket, method, creds, user) {
   }
   socket.write(authRequest(0));
 }
-
-// src/gateway/postgres/dry-run.ts
-var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
-var BEGIN = /^(?:begin|start\s+transaction)\b/i;
-var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
-var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
-var OUTSIDE_TRANSACTION = [
-  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
-  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
-  [
-    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
-    "REINDEX"
-  ],
-  [/^vacuum\b/i, "VACUUM"],
-  [/^create\s+database\b/i, "CREATE DATABASE"],
-  [/^drop\s+database\b/i, "DROP DATABASE"],
-  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
-  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
-  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
-  [/^alter\s+system\b/i, "ALTER SYSTEM"],
-  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
-  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
-  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
-  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
-  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
-  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
-  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
-  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
-  [/^discard\s+all\b/i, "DISCARD ALL"]
-];
-var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
-var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
-var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
-function body(text) {
-  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
-}
-function firstLine(text) {
-  const line = body(text).split("\n")[0].trim();
-  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
-}
-var DryRun = class {
-  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
-  depth = 0;
-  /** Depth as planned so far in the current batch (statements are planned before they run). */
-  planned = 0;
-  /** The client's block has failed (it sees E until it rolls back). */
-  failed = false;
-  opened = false;
-  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
-  autoPending;
-  batchOpen = false;
-  /**
-   * Called before each client message that starts or continues a batch: at the start of one,
-   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
-   */
-  batchPrefix() {
-    if (this.batchOpen) return void 0;
-    this.batchOpen = true;
-    this.planned = this.depth;
-    const sql = [];
-    if (!this.opened) {
-      sql.push("BEGIN");
-      this.opened = true;
-    }
-    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
-    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
-    this.autoPending = void 0;
-    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
-    return sql.length ? queryMessage(sql.join("; ")) : void 0;
-  }
-  /** Plans one client statement of the current batch. */
-  step(text) {
-    const b = body(text);
-    if (BEGIN.test(b)) {
-      if (this.planned === 1)
-        return {
-          sql: NO_OP,
-          tag: "BEGIN",
-          notice: {
-            severity: "WARNING",
-            code: "25001",
-            message: "there is already a transaction in progress"
-          }
-        };
-      this.planned = 1;
-      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
-    }
-    const commit = COMMIT.test(b);
-    if (commit || ROLLBACK.test(b)) {
-      const tag = commit ? "COMMIT" : "ROLLBACK";
-      if (this.planned === 0)
-        return {
-          sql: NO_OP,
-          tag,
-          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
-        };
-      this.planned = 0;
-      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
-      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
-    }
-    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
-      if (pattern.test(b)) {
-        return {
-          sql: NO_OP,
-          tag,
-          skipped: true,
-          notice: {
-            severity: "NOTICE",
-            code: "01000",
-            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
-          }
-        };
-      }
-    }
-    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
-      return { sql: SEQUENCE_REFUSAL };
-    }
-    return {};
-  }
-  /** A step completed on the server. */
-  completed(step) {
-    if (step?.depth !== void 0) {
-      this.depth = step.depth;
-      if (step.depth === 0) this.failed = false;
-    }
-  }
-  /**
-   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
-   * client sees, and notes what the next batch must do first.
-   */
-  batchEnded(upstream) {
-    if (!this.batchOpen) return upstream;
-    this.batchOpen = false;
-    if (this.depth === 0) {
-      this.autoPending = upstream === 69 ? "failed" : "ok";
-      return 73;
-    }
-    this.failed = upstream === 69;
-    return upstream;
-  }
-  /** The statements of a client Query, rewritten; undefined when all run as written. */
-  rewrite(texts) {
-    const steps = texts.map((t) => this.step(t));
-    const changed = steps.some((s) => s.sql !== void 0);
-    return {
-      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
-      steps
-    };
-  }
-};
-var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
-
-// src/gateway/postgres/error-severity.ts
-var SEVERITY_UNLOCALIZED = 86;
-var SEVERITY = 83;
-function endsSession(buf, start, end2) {
-  let severity;
-  let pos = start + 5;
-  while (pos < end2 && buf[pos] !== 0) {
-    const field = buf[pos];
-    const stop = buf.indexOf(0, pos + 1);
-    if (stop < 0 || stop >= end2) return false;
-    const value = buf.toString("utf8", pos + 1, stop);
-    if (field === SEVERITY_UNLOCALIZED) return value === "FATAL" || value === "PANIC";
-    if (field === SEVERITY) severity = value;
-    pos = stop + 1;
-  }
-  return severity === "FATAL" || severity === "PANIC";
-}
-
-// src/gateway/postgres/framer.ts
-var FORWARD = 0;
-var DROP = 1;
-var STOP = 2;
-var STREAM = 0;
-var MUST_WHOLE = 1;
-var PREFER_WHOLE = 2;
-var Framer = class {
-  constructor(hooks) {
-    this.hooks = hooks;
-  }
-  hooks;
-  head = Buffer.alloc(5);
-  headLen = 0;
-  body = null;
-  bodyLen = 0;
-  passLeft = 0;
-  backlog = [];
-  stopped = false;
-  dead = false;
-  get held() {
-    return this.stopped;
-  }
-  push(chunk) {
-    if (this.dead) return;
-    if (this.stopped) this.backlog.push(chunk);
-    else this.scan(chunk);
-  }
-  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
-  pause() {
-    this.stopped = true;
-  }
-  resume() {
-    this.stopped = false;
-    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
-  }
-  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
-  get backlogBytes() {
-    let n = 0;
-    for (const b of this.backlog) n += b.length;
-    return n;
-  }
-  die(message2, code = "08P01") {
-    this.dead = true;
-    this.backlog = [];
-    this.hooks.fail(message2, code);
-  }
-  emit(chunk, from, to) {
-    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
-  }
-  /** Applies a disposition; returns false when the framer must stop. */
-  apply(d) {
-    if (typeof d !== "number") this.hooks.out(d);
-    else if (d === STOP) this.stopped = true;
-    return !this.stopped && !this.dead;
-  }
-  scan(chunk) {
-    const { hooks } = this;
-    const len = chunk.length;
-    let pos = 0;
-    let from = 0;
-    while (pos < len) {
-      if (this.passLeft > 0) {
-        const n = Math.min(this.passLeft, len - pos);
-        this.passLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (this.body) {
-        const n = Math.min(this.body.length - this.bodyLen, len - pos);
-        chunk.copy(this.body, this.bodyLen, pos, pos + n);
-        this.bodyLen += n;
-        pos += n;
-        from = pos;
-        if (this.bodyLen < this.body.length) return;
-        if (!this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      if (this.headLen > 0 || len - pos < 5) {
-        this.emit(chunk, from, pos);
-        const n = Math.min(5 - this.headLen, len - pos);
-        chunk.copy(this.head, this.headLen, pos, pos + n);
-        this.headLen += n;
-        pos += n;
-        from = pos;
-        if (this.headLen < 5) return;
-        this.headLen = 0;
-        if (!this.begin()) return;
-        const assembling = this.body;
-        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      const type = chunk[pos];
-      const length = chunk.readInt32BE(pos + 1);
-      if (length < 4) {
-        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-        return;
-      }
-      const total = length + 1;
-      if (hooks.whole[type] === 0) {
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (total > hooks.maxMessageBytes) {
-        if (hooks.whole[type] !== PREFER_WHOLE) {
-          this.tooBig(total);
-          return;
-        }
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (len - pos >= total) {
-        const d = hooks.message(type, chunk, pos, pos + total);
-        if (d === FORWARD) {
-          pos += total;
-          continue;
-        }
-        this.emit(chunk, from, pos);
-        pos += total;
-        from = pos;
-        if (!this.apply(d)) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      this.emit(chunk, from, pos);
-      this.body = Buffer.allocUnsafe(total);
-      chunk.copy(this.body, 0, pos, len);
-      this.bodyLen = len - pos;
-      return;
-    }
-    this.emit(chunk, from, pos);
-  }
-  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
-  begin() {
-    const { head } = this;
-    const type = head[0];
-    const length = head.readInt32BE(1);
-    if (length < 4) {
-      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-      return false;
-    }
-    const total = length + 1;
-    if (this.hooks.whole[type] === 0) {
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    if (total > this.hooks.maxMessageBytes) {
-      if (this.hooks.whole[type] !== PREFER_WHOLE) {
-        this.tooBig(total);
-        return false;
-      }
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    this.body = Buffer.allocUnsafe(total);
-    head.copy(this.body, 0);
-    this.bodyLen = 5;
-    return true;
-  }
-  /** Hands over the assembled message; returns false when the framer must stop. */
-  finishBody() {
-    const msg = this.body;
-    this.body = null;
-    const d = this.hooks.message(msg[0], msg, 0, msg.length);
-    return this.apply(d === FORWARD ? msg : d);
-  }
-  tooBig(total) {
-    this.die(
-      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
-      "54000"
-    );
-  }
-  park(chunk, pos) {
-    if (this.dead) return;
-    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
-  }
-};
 
 // src/sql/postgres/encoding.ts
 var import_iconv_lite = __toESM(require_lib(), 1);
@@ -3186,6 +3798,1429 @@ function strictFindings(uses) {
   );
 }
 
+// src/gateway/postgres/dry-run.ts
+var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
+var BEGIN = /^(?:begin|start\s+transaction)\b/i;
+var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
+var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
+var OUTSIDE_TRANSACTION = [
+  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
+  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
+  [
+    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
+    "REINDEX"
+  ],
+  [/^vacuum\b/i, "VACUUM"],
+  [/^create\s+database\b/i, "CREATE DATABASE"],
+  [/^drop\s+database\b/i, "DROP DATABASE"],
+  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
+  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
+  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
+  [/^alter\s+system\b/i, "ALTER SYSTEM"],
+  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
+  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
+  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
+  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
+  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
+  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
+  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
+  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
+  [/^discard\s+all\b/i, "DISCARD ALL"]
+];
+var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
+var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
+var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
+var SEQUENCE_USE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement moves a sequence through a column default, identity, trigger or function, which the rollback of the dry run does not undo'; END$guardrail$`;
+var WRITE_TAGS = {
+  insert: "INSERT 0 0",
+  update: "UPDATE 0",
+  delete: "DELETE 0",
+  merge: "MERGE 0"
+};
+function body(text) {
+  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+}
+function firstLine(text) {
+  const line = body(text).split("\n")[0].trim();
+  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
+}
+var DryRun = class {
+  /**
+   * `movesSequence`: why a statement reaches a sequence without naming nextval() / setval()
+   * (undefined: it does not); absent, only statements that name them are held back.
+   */
+  constructor(movesSequence2) {
+    this.movesSequence = movesSequence2;
+  }
+  movesSequence;
+  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
+  depth = 0;
+  /** Depth as planned so far in the current batch (statements are planned before they run). */
+  planned = 0;
+  /** The client's block has failed (it sees E until it rolls back). */
+  failed = false;
+  opened = false;
+  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
+  autoPending;
+  batchOpen = false;
+  /**
+   * Called before each client message that starts or continues a batch: at the start of one,
+   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
+   */
+  batchPrefix() {
+    if (this.batchOpen) return void 0;
+    this.batchOpen = true;
+    this.planned = this.depth;
+    const sql = [];
+    if (!this.opened) {
+      sql.push("BEGIN");
+      this.opened = true;
+    }
+    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
+    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
+    this.autoPending = void 0;
+    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
+    return sql.length ? queryMessage(sql.join("; ")) : void 0;
+  }
+  /** Plans one client statement of the current batch. */
+  step(text) {
+    const b = body(text);
+    if (BEGIN.test(b)) {
+      if (this.planned === 1)
+        return {
+          sql: NO_OP,
+          tag: "BEGIN",
+          notice: {
+            severity: "WARNING",
+            code: "25001",
+            message: "there is already a transaction in progress"
+          }
+        };
+      this.planned = 1;
+      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
+    }
+    const commit = COMMIT.test(b);
+    if (commit || ROLLBACK.test(b)) {
+      const tag = commit ? "COMMIT" : "ROLLBACK";
+      if (this.planned === 0)
+        return {
+          sql: NO_OP,
+          tag,
+          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
+        };
+      this.planned = 0;
+      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
+      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
+    }
+    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
+      if (pattern.test(b)) {
+        return {
+          sql: NO_OP,
+          tag,
+          skipped: true,
+          notice: {
+            severity: "NOTICE",
+            code: "01000",
+            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
+          }
+        };
+      }
+    }
+    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
+      return { sql: SEQUENCE_REFUSAL };
+    }
+    const why = RUNS_EXPRESSIONS.test(b) ? this.movesSequence?.(text) : void 0;
+    return why ? sequenceUse(b, why) : {};
+  }
+  /** A step completed on the server. */
+  completed(step) {
+    if (step?.depth !== void 0) {
+      this.depth = step.depth;
+      if (step.depth === 0) this.failed = false;
+    }
+  }
+  /**
+   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
+   * client sees, and notes what the next batch must do first.
+   */
+  batchEnded(upstream) {
+    if (!this.batchOpen) return upstream;
+    this.batchOpen = false;
+    if (this.depth === 0) {
+      this.autoPending = upstream === 69 ? "failed" : "ok";
+      return 73;
+    }
+    this.failed = upstream === 69;
+    return upstream;
+  }
+  /** The statements of a client Query, rewritten; undefined when all run as written. */
+  rewrite(texts) {
+    const steps = texts.map((t) => this.step(t));
+    const changed = steps.some((s) => s.sql !== void 0);
+    return {
+      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
+      steps
+    };
+  }
+};
+function sequenceUse(b, why) {
+  const tag = WRITE_TAGS[/^\w+/.exec(b)?.[0]?.toLowerCase() ?? ""];
+  if (!tag) return { sql: SEQUENCE_USE_REFUSAL };
+  const message2 = `guardrail dry run: not executed: ${why} (a sequence is not rolled back)`;
+  return { sql: NO_OP, tag, skipped: true, notice: { severity: "NOTICE", code: "01000", message: message2 } };
+}
+var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
+
+// src/gateway/postgres/result-messages.ts
+function readRowDescription(buf, start, end2) {
+  const n = buf.readInt16BE(start + 5);
+  let pos = start + 7;
+  const out = { names: [], fields: [], formats: [] };
+  for (let i = 0; i < n; i++) {
+    const name = readCString(buf, pos, end2);
+    if (name.next < 0 || name.next + 18 > end2) throw new MaskingError("malformed RowDescription");
+    pos = name.next;
+    out.names.push(name.value);
+    out.fields.push({
+      tableOid: buf.readUInt32BE(pos),
+      attnum: buf.readInt16BE(pos + 4),
+      typeOid: buf.readUInt32BE(pos + 6)
+    });
+    out.formats.push(buf.readInt16BE(pos + 16));
+    pos += 18;
+  }
+  return out;
+}
+function formatOf(formats, i) {
+  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
+}
+var SAMPLE_CHARS = 256;
+function sampleValues(row, fields, n) {
+  const values = [];
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const len = row.readInt32BE(pos);
+    pos += 4;
+    if (len < 0) {
+      values.push(null);
+      continue;
+    }
+    const binary2 = fields ? formatOf(fields.formats, i) === 1 : false;
+    const type = fields?.fields[i]?.typeOid ?? 0;
+    values.push(
+      binary2 && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString("utf8", pos, pos + len)
+    );
+    pos += len;
+  }
+  return values;
+}
+function binaryValue(row, pos, len, type) {
+  if (type === 16 && len === 1) return row[pos] === 1;
+  if (type === 21 && len === 2) return row.readInt16BE(pos);
+  if (type === 23 && len === 4) return row.readInt32BE(pos);
+  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
+  return `<binary ${len} bytes>`;
+}
+function cutSample(values) {
+  return values.map(
+    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
+  );
+}
+var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
+function redactFields(buf, start, end2, masking) {
+  const fields = [];
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const { value: value2, next } = readCString(buf, pos + 1, end2);
+    if (next < 0) throw new MaskingError("malformed error fields");
+    fields.push([buf[pos], value2]);
+    pos = next;
+  }
+  const schema = fields.find(([k]) => k === 115)?.[1];
+  const table = fields.find(([k]) => k === 116)?.[1];
+  const ctx = { ...schema ? { schema } : {}, ...table ? { table } : {} };
+  const body2 = Buffer.concat([
+    ...fields.map(
+      ([k, v]) => Buffer.concat([
+        Buffer.from([k]),
+        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`)
+      ])
+    ),
+    Buffer.from([0])
+  ]);
+  return message(buf[start], body2);
+}
+function copyData(data) {
+  return message(T.copyData, data);
+}
+
+// src/gateway/postgres/executions.ts
+var PARAM_PREVIEW = 1024;
+var BOOL = 16;
+var BYTEA = 17;
+var INT8 = 20;
+var INT2 = 21;
+var INT4 = 23;
+var OID = 26;
+var FLOAT8 = 701;
+var TEXTUAL2 = /* @__PURE__ */ new Set([25, 19, 1042, 1043]);
+function parseParamTypes(buf, pos, end2) {
+  if (pos + 2 > end2) return void 0;
+  const n = buf.readInt16BE(pos);
+  if (n < 0 || pos + 2 + n * 4 > end2) return void 0;
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
+  return out;
+}
+function readBind(buf, start, end2, state, statements) {
+  const portal = readCString(buf, start + 5, end2);
+  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end2);
+  if (stmt.next < 0) return void 0;
+  let p = stmt.next;
+  const int162 = () => {
+    if (p + 2 > end2) throw new RangeError();
+    const v = buf.readInt16BE(p);
+    p += 2;
+    return v;
+  };
+  try {
+    const formats = [];
+    for (let i = int162(); i > 0; i--) formats.push(int162());
+    const n = int162();
+    const declared = statements.get(stmt.value)?.paramTypes;
+    const shown = [];
+    const exact = [];
+    let isExact = true;
+    for (let i = 0; i < n; i++) {
+      if (p + 4 > end2) return void 0;
+      const len = buf.readInt32BE(p);
+      p += 4;
+      if (len === -1) {
+        shown.push(null);
+        exact.push(null);
+        continue;
+      }
+      if (len < 0 || p + len > end2) return void 0;
+      const v = value(buf, p, p + len, formatOf(formats, i), declared?.[i] ?? 0, state);
+      p += len;
+      shown.push(v.shown);
+      if (v.exact === void 0) isExact = false;
+      else exact.push(v.exact);
+    }
+    const resultFormats = [];
+    for (let i = int162(); i > 0; i--) resultFormats.push(int162());
+    return {
+      portal: portal.value,
+      statement: stmt.value,
+      shown,
+      exact: isExact ? exact : void 0,
+      resultFormats,
+      names: stmt.next
+    };
+  } catch (err) {
+    if (err instanceof RangeError) return void 0;
+    throw err;
+  }
+}
+function value(buf, from, to, format, type, state) {
+  const len = to - from;
+  const described2 = { shown: `[binary ${len} bytes]` };
+  if (format === 0 || format === 1 && TEXTUAL2.has(type)) {
+    const d = state.decode(buf, from, to);
+    if (!("text" in d)) return described2;
+    const shown = d.text.length > PARAM_PREVIEW ? `${d.text.slice(0, PARAM_PREVIEW)}\u2026` : d.text;
+    return { shown, exact: d.text };
+  }
+  if (format !== 1) return described2;
+  const exact = binary(buf, from, len, type);
+  if (exact === void 0) return described2;
+  return { shown: typeof exact === "string" ? exact : described2.shown, exact };
+}
+function binary(buf, at, len, type) {
+  switch (type) {
+    case BOOL:
+      return len === 1 ? buf[at] ? "true" : "false" : void 0;
+    case INT2:
+      return len === 2 ? String(buf.readInt16BE(at)) : void 0;
+    case INT4:
+      return len === 4 ? String(buf.readInt32BE(at)) : void 0;
+    case OID:
+      return len === 4 ? String(buf.readUInt32BE(at)) : void 0;
+    case INT8:
+      return len === 8 ? buf.readBigInt64BE(at).toString() : void 0;
+    case FLOAT8: {
+      if (len !== 8) return void 0;
+      const f = buf.readDoubleBE(at);
+      if (Number.isNaN(f)) return "NaN";
+      if (!Number.isFinite(f)) return f > 0 ? "Infinity" : "-Infinity";
+      return Object.is(f, -0) ? "-0" : String(f);
+    }
+    case BYTEA:
+      return Buffer.from(buf.subarray(at, at + len));
+    default:
+      return void 0;
+  }
+}
+function refusedBind(buf, start, names2) {
+  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return message(T.bind, Buffer.concat([buf.subarray(start + 5, names2), tail]));
+}
+var ANY_NAME = "\0";
+var PREPARE = /^prepare\s+(?:"((?:[^"]|"")*)"|([^\s("]+))/;
+function notePrepares(analysis, names2) {
+  for (const s of analysis.statements) {
+    if (!s.canonical.startsWith("prepare")) continue;
+    const m = PREPARE.exec(s.canonical);
+    names2.add(m ? m[1]?.replace(/""/g, '"') ?? m[2] : ANY_NAME);
+  }
+}
+function preparedBySql(names2, name) {
+  if (name === "" || !(names2.has(name) || names2.has(ANY_NAME))) return void 0;
+  return `guardrail: prepared statement "${name}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
+}
+
+// src/gateway/postgres/framer.ts
+var FORWARD = 0;
+var DROP = 1;
+var STOP = 2;
+var STREAM = 0;
+var MUST_WHOLE = 1;
+var PREFER_WHOLE = 2;
+var Framer = class {
+  constructor(hooks) {
+    this.hooks = hooks;
+  }
+  hooks;
+  head = Buffer.alloc(5);
+  headLen = 0;
+  body = null;
+  bodyLen = 0;
+  passLeft = 0;
+  backlog = [];
+  stopped = false;
+  dead = false;
+  get held() {
+    return this.stopped;
+  }
+  push(chunk) {
+    if (this.dead) return;
+    if (this.stopped) this.backlog.push(chunk);
+    else this.scan(chunk);
+  }
+  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
+  pause() {
+    this.stopped = true;
+  }
+  resume() {
+    this.stopped = false;
+    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
+  }
+  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
+  get backlogBytes() {
+    let n = 0;
+    for (const b of this.backlog) n += b.length;
+    return n;
+  }
+  die(message2, code = "08P01") {
+    this.dead = true;
+    this.backlog = [];
+    this.hooks.fail(message2, code);
+  }
+  emit(chunk, from, to) {
+    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+  }
+  /** Applies a disposition; returns false when the framer must stop. */
+  apply(d) {
+    if (typeof d !== "number") this.hooks.out(d);
+    else if (d === STOP) this.stopped = true;
+    return !this.stopped && !this.dead;
+  }
+  scan(chunk) {
+    const { hooks } = this;
+    const len = chunk.length;
+    let pos = 0;
+    let from = 0;
+    while (pos < len) {
+      if (this.passLeft > 0) {
+        const n = Math.min(this.passLeft, len - pos);
+        this.passLeft -= n;
+        pos += n;
+        continue;
+      }
+      if (this.body) {
+        const n = Math.min(this.body.length - this.bodyLen, len - pos);
+        chunk.copy(this.body, this.bodyLen, pos, pos + n);
+        this.bodyLen += n;
+        pos += n;
+        from = pos;
+        if (this.bodyLen < this.body.length) return;
+        if (!this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      if (this.headLen > 0 || len - pos < 5) {
+        this.emit(chunk, from, pos);
+        const n = Math.min(5 - this.headLen, len - pos);
+        chunk.copy(this.head, this.headLen, pos, pos + n);
+        this.headLen += n;
+        pos += n;
+        from = pos;
+        if (this.headLen < 5) return;
+        this.headLen = 0;
+        if (!this.begin()) return;
+        const assembling = this.body;
+        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      const type = chunk[pos];
+      const length = chunk.readInt32BE(pos + 1);
+      if (length < 4) {
+        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+        return;
+      }
+      const total = length + 1;
+      if (hooks.whole[type] === 0) {
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (total > hooks.maxMessageBytes) {
+        if (hooks.whole[type] !== PREFER_WHOLE) {
+          this.tooBig(total);
+          return;
+        }
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (len - pos >= total) {
+        const d = hooks.message(type, chunk, pos, pos + total);
+        if (d === FORWARD) {
+          pos += total;
+          continue;
+        }
+        this.emit(chunk, from, pos);
+        pos += total;
+        from = pos;
+        if (!this.apply(d)) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      this.emit(chunk, from, pos);
+      this.body = Buffer.allocUnsafe(total);
+      chunk.copy(this.body, 0, pos, len);
+      this.bodyLen = len - pos;
+      return;
+    }
+    this.emit(chunk, from, pos);
+  }
+  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
+  begin() {
+    const { head } = this;
+    const type = head[0];
+    const length = head.readInt32BE(1);
+    if (length < 4) {
+      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+      return false;
+    }
+    const total = length + 1;
+    if (this.hooks.whole[type] === 0) {
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    if (total > this.hooks.maxMessageBytes) {
+      if (this.hooks.whole[type] !== PREFER_WHOLE) {
+        this.tooBig(total);
+        return false;
+      }
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    this.body = Buffer.allocUnsafe(total);
+    head.copy(this.body, 0);
+    this.bodyLen = 5;
+    return true;
+  }
+  /** Hands over the assembled message; returns false when the framer must stop. */
+  finishBody() {
+    const msg = this.body;
+    this.body = null;
+    const d = this.hooks.message(msg[0], msg, 0, msg.length);
+    return this.apply(d === FORWARD ? msg : d);
+  }
+  tooBig(total) {
+    this.die(
+      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
+      "54000"
+    );
+  }
+  park(chunk, pos) {
+    if (this.dead) return;
+    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
+  }
+};
+
+// src/gateway/postgres/large-objects.ts
+var CREATORS = /* @__PURE__ */ new Set(["lo_creat", "lo_create", "lo_import", "lo_from_bytea"]);
+var ARG = String.raw`(?:[^()'"$\\/*-]|-(?!-)|\$[0-9]+|'[^'()$\\]*')`;
+var SQL_CREATOR = new RegExp(
+  String.raw`^\s*select\s+(?:pg_catalog\s*\.\s*)?(?:lo_creat|lo_create|lo_import|lo_from_bytea)\s*\((?:${ARG}|\(${ARG}*\))*\)\s*(?:as\s+[a-z_][a-z0-9_]*\s*)?;?\s*$`,
+  "i"
+);
+function createsLargeObject(schema, name) {
+  return schema === "pg_catalog" && CREATORS.has(name);
+}
+function sqlCreatesLargeObject(texts) {
+  if (texts?.length !== 1) return false;
+  const text = texts[0];
+  return (text.includes("lo_") || text.includes("LO_")) && SQL_CREATOR.test(text);
+}
+function oidOf(value2, binary2) {
+  if (binary2) return value2.length === 4 ? value2.readUInt32BE(0) : void 0;
+  const text = value2.toString("latin1");
+  return /^[0-9]{1,10}$/.test(text) && Number(text) <= 4294967295 ? Number(text) : void 0;
+}
+var OwnLargeObjects = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  /** Created since the session was last idle outside a transaction block. */
+  pending = [];
+  undone = false;
+  /** A creating call returned `value` (a FunctionCallResponse's, or a one-column DataRow's). */
+  created(value2, binary2) {
+    if (!value2) return;
+    const oid = oidOf(value2, binary2);
+    if (oid === void 0 || oid === 0) return;
+    (this.ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
+    this.pending.push(oid);
+  }
+  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  undo() {
+    if (this.pending.length > 0) this.undone = true;
+  }
+  /** A ReadyForQuery: `idle` outside a transaction block, where what is pending is settled. */
+  ready(idle) {
+    if (!idle || this.pending.length === 0) return;
+    if (this.undone) for (const oid of this.pending) this.ctx.largeObjects?.delete(oid);
+    this.pending = [];
+    this.undone = false;
+  }
+};
+function onlyColumn(buf, start, end2) {
+  if (start + 11 > end2 || buf.readInt16BE(start + 5) !== 1) return void 0;
+  const len = buf.readInt32BE(start + 7);
+  if (len < 0 || start + 11 + len !== end2) return void 0;
+  return buf.subarray(start + 11, end2);
+}
+
+// src/gateway/postgres/refusals.ts
+function refusalResponse(r) {
+  return errorResponse(POSTGRES_REFUSALS[r.kind].sqlState, r.message);
+}
+
+// src/gateway/postgres/replies.ts
+import { performance } from "node:perf_hooks";
+
+// src/sql/postgres/state.ts
+var PostgresSessionState = class {
+  /** client_encoding as reported (Postgres' canonical name). Every server reports it at start-up. */
+  clientEncoding = "UTF8";
+  serverEncoding = "UTF8";
+  scs = true;
+  /** search_path, when the server reports it (PostgreSQL 18 and later). */
+  searchPath;
+  /**
+   * The message being judged follows others whose effect on these settings is not yet
+   * confirmed: the analyzer reads it under every value they could have left (the strictest).
+   */
+  unsettled = false;
+  /** standard_conforming_strings as the analyzer must assume it: off while unsettled. */
+  get standardConformingStrings() {
+    return this.scs && !this.unsettled;
+  }
+  /** A ParameterStatus from the server. */
+  parameter(name, value2) {
+    switch (name) {
+      case "client_encoding":
+        this.clientEncoding = value2.toUpperCase();
+        break;
+      case "server_encoding":
+        this.serverEncoding = value2.toUpperCase();
+        break;
+      case "standard_conforming_strings":
+        this.scs = value2 === "on";
+        break;
+      case "search_path":
+        this.searchPath = value2;
+        break;
+    }
+  }
+  /** The text of a Query or Parse, as the server will read these bytes now. */
+  decode(b, start, end2) {
+    return decode(b, start, end2, this.clientEncoding, this.serverEncoding);
+  }
+};
+
+// src/gateway/postgres/result-masking.ts
+var SAMPLE_ROWS = 5;
+var WITHHELD_TEXT = "guardrail: masking withheld the text of this message (the statement reads a masked column)";
+function taintedNow(e) {
+  return e?.lineage?.[e.index ?? 0]?.tainted === true;
+}
+var ResultMasker = class {
+  constructor(session, m) {
+    this.session = session;
+    this.m = m;
+    this.rowMode = m.catalog && m.masking.config.onWire ? MUST_WHOLE : PREFER_WHOLE;
+    this.rowsArrive(this.rowMode);
+  }
+  session;
+  m;
+  current;
+  /** How DataRow and CopyData arrive between results. */
+  rowMode;
+  /** Plans that mask no column, by width: most results of a session without column rules share one. */
+  unmasked = [];
+  rowsArrive(mode) {
+    this.m.hooks.setWhole(T.dataRow, mode);
+    this.m.hooks.setWhole(T.copyData, mode);
+  }
+  /** The current result was withheld: the rest of it is dropped. */
+  get withheld() {
+    return this.current?.withheld === true;
+  }
+  /**
+   * An ErrorResponse or NoticeResponse of `e`'s statement, its values redacted when masking is on
+   * the wire; when the statement reads masked data, every text field is withheld (SQLSTATE kept).
+   */
+  serverMessage(buf, start, end2, e) {
+    if (!this.onWire) return FORWARD;
+    if (!taintedNow(e)) return redactFields(buf, start, end2, this.m.masking);
+    const f = readErrorFields(buf, start + 5, end2);
+    return buf[start] === T.error ? errorResponse(f.code, WITHHELD_TEXT, f.severity) : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
+  }
+  get onWire() {
+    return this.m.masking.config.onWire;
+  }
+  /** A RowDescription of `e`'s result. */
+  rowDescription(e, buf, start, end2) {
+    return this.begin(e, buf.subarray(start, end2), readRowDescription(buf, start, end2));
+  }
+  /**
+   * A result set starts: works out its mask plan (reading the catalog first if it must). `row`
+   * is the first DataRow when the result had no RowDescription of its own (an Execute).
+   */
+  begin(e, description, fields, row) {
+    const planned = this.plan(e, fields, row?.readInt16BE(5));
+    if (!(planned instanceof Promise)) {
+      const d = this.started(e, description, fields, planned);
+      return row && d === DROP ? this.row(e, row) : d;
+    }
+    const original = description ? Buffer.from(description) : void 0;
+    const first = row ? Buffer.from(row) : void 0;
+    const hooks = this.m.hooks;
+    planned.catch((err) => `the masking catalog could not be read: ${err.message}`).then((p) => {
+      const d = this.started(e, original, fields, p);
+      if (typeof d !== "number") hooks.toClient(d);
+      else if (d === FORWARD && original) hooks.toClient(original);
+      if (first && !this.current?.withheld) {
+        const out = this.row(e, first);
+        if (out === FORWARD) hooks.toClient(first);
+        else if (typeof out !== "number") hooks.toClient(out);
+      }
+      hooks.resumeServer();
+    }).catch((err) => hooks.fatal(`gateway error: ${err.message}`));
+    return STOP;
+  }
+  /** Returns the disposition of the RowDescription (DROP when there is none: an Execute's rows). */
+  started(e, description, fields, planned) {
+    if (typeof planned === "string") return this.withhold(e, fields?.names ?? [], planned);
+    const wire = this.onWire && planned.masksAny;
+    this.current = {
+      names: fields?.names ?? [],
+      fields,
+      plan: planned,
+      wire,
+      sample: [],
+      truncated: false,
+      withheld: false
+    };
+    this.rowsArrive(wire ? MUST_WHOLE : PREFER_WHOLE);
+    return description ? FORWARD : DROP;
+  }
+  withhold(e, names2, reason) {
+    const why = refusal("masking-refused", `masking withheld this result: ${reason}`);
+    e.error = { code: POSTGRES_REFUSALS[why.kind].sqlState, message: why.message };
+    this.current = {
+      names: names2,
+      fields: void 0,
+      plan: this.m.masking.plan([]),
+      wire: false,
+      sample: [],
+      truncated: false,
+      withheld: true
+    };
+    this.rowsArrive(MUST_WHOLE);
+    return refusalResponse(why);
+  }
+  /** The mask plan of a result: from its fields and the statement's lineage. */
+  plan(e, fields, width, round = 0) {
+    const { masking, catalog } = this.m;
+    const lineage = e.lineage?.[e.index ?? 0];
+    const n = fields?.fields.length ?? width ?? 0;
+    if (!catalog) return this.unmaskedPlan(n);
+    if (!lineage) return "the statement has no lineage";
+    if (!fields) {
+      if (lineage.anyMasked || lineage.maskAll || lineage.exact && lineage.columns.length !== n)
+        return "the result was not described, so its masked columns cannot be typed";
+      return this.unmaskedPlan(n);
+    }
+    const p = masking.pgRowPlan(fields.fields, lineage, catalog.origins);
+    if (p.kind === "plan") return p.plan;
+    if (p.kind === "refuse") return p.reason;
+    if (round >= 3) return "the origins of its columns could not be read from the catalog";
+    return catalog.resolve(p.missing).then(() => this.plan(e, fields, width, round + 1));
+  }
+  unmaskedPlan(n) {
+    let plan = this.unmasked[n];
+    if (!plan) {
+      plan = this.m.masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
+      if (n >= 0 && n <= 1664) this.unmasked[n] = plan;
+    }
+    return plan;
+  }
+  /** A DataRow of `e`'s result (the first one starts the result when there was no RowDescription). */
+  dataRow(e, buf, start, end2) {
+    const row = start === 0 && end2 === buf.length ? buf : buf.subarray(start, end2);
+    if (!this.current) return this.begin(e, void 0, described(e.portal), row);
+    return this.row(e, row);
+  }
+  row(e, row) {
+    const r = this.current;
+    if (r.withheld) return DROP;
+    try {
+      if (r.sample.length < SAMPLE_ROWS) {
+        const values = sampleValues(row, r.fields, row.readInt16BE(5));
+        r.sample.push(cutSample(this.m.masking.maskSampleRow(values, r.plan)));
+      } else {
+        r.truncated = true;
+        if (!r.wire) this.rowsArrive(STREAM);
+      }
+      if (!r.wire) return FORWARD;
+      const out = maskDataRow(row, r.plan);
+      return out === row ? FORWARD : out;
+    } catch (err) {
+      if (!(err instanceof MaskingError || err instanceof RangeError)) throw err;
+      return this.withhold(e, r.names, err.message);
+    }
+  }
+  /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
+  copyOut(e, buf, start) {
+    const binary2 = buf[start + 5] === 1;
+    const n = buf.readInt16BE(start + 6);
+    const masked = this.copyMasked(e, n);
+    if (typeof masked === "string") return this.withhold(e, [], masked);
+    const plan = this.m.masking.plan(masked.map((m) => ({ masked: m, textLike: true })));
+    if (binary2 && plan.masksAny) return this.withhold(e, [], "COPY in binary format cannot be masked");
+    let copy;
+    try {
+      copy = binary2 ? { kind: "binary" } : copyFormat(e.texts?.[e.index ?? 0] ?? "");
+    } catch (err) {
+      if (plan.masksAny) return this.withhold(e, [], err.message);
+    }
+    const sampled = copy !== void 0 && copy.kind !== "binary";
+    const wire = this.onWire && plan.masksAny;
+    const lineage = e.lineage?.[e.index ?? 0];
+    this.current = {
+      names: lineage?.exact ? lineage.columns.map((c) => c.name) : [],
+      fields: void 0,
+      plan,
+      wire,
+      sample: [],
+      truncated: !sampled,
+      withheld: false,
+      ...copy ? { copy, copyHeader: copy.kind !== "binary" && copy.header } : {}
+    };
+    this.rowsArrive(wire ? MUST_WHOLE : sampled ? PREFER_WHOLE : STREAM);
+    return FORWARD;
+  }
+  /** Which COPY columns are masked: from lineage alone, since COPY sends no RowDescription. */
+  copyMasked(e, n) {
+    const none = Array.from({ length: n }, () => false);
+    if (!this.m.catalog) return none;
+    const lineage = e.lineage?.[e.index ?? 0];
+    if (!lineage) return "the statement has no lineage";
+    if (!lineage.exact) return none;
+    if (lineage.columns.length !== n)
+      return `COPY sends ${n} columns but the statement's lineage has ${lineage.columns.length}`;
+    return lineage.columns.map((c) => c.masked);
+  }
+  /** A CopyData of a COPY … TO STDOUT result. */
+  copyData(e, buf, start, end2) {
+    const r = this.current;
+    if (!r) return FORWARD;
+    if (r.withheld) return DROP;
+    const copy = r.copy;
+    if (!copy || copy.kind === "binary") return FORWARD;
+    if (r.copyHeader) {
+      r.copyHeader = false;
+      return FORWARD;
+    }
+    const data = buf.subarray(start + 5, end2);
+    try {
+      const needSample = r.sample.length < SAMPLE_ROWS;
+      if (!needSample) {
+        r.truncated = true;
+        if (!r.wire) this.rowsArrive(STREAM);
+      }
+      if (!needSample && !r.wire) return FORWARD;
+      const masked = copy.kind === "text" ? maskCopyText(data, r.plan, copy.text) : maskCopyCsv(data, r.plan, copy.csv);
+      if (needSample) {
+        const line = this.m.masking.redactValue(masked.toString("utf8").replace(/\r?\n$/, ""));
+        r.sample.push(cutSample([line]));
+      }
+      return r.wire && masked !== data ? copyData(masked) : FORWARD;
+    } catch (err) {
+      if (!(err instanceof MaskingError)) throw err;
+      return this.withhold(e ?? {}, r.names, err.message);
+    }
+  }
+  /** The result set ended: its sample goes to the transcript. Returns whether it was withheld. */
+  end(e) {
+    const r = this.current;
+    if (!r) return false;
+    this.current = void 0;
+    this.rowsArrive(this.rowMode);
+    if (!r.withheld && e?.stmt && !e.refusal) {
+      this.session.rows({
+        id: e.stmt,
+        columns: r.copy ? ["COPY row"] : r.names,
+        sample: r.sample,
+        truncated: r.truncated,
+        masked: r.names.filter((_, i) => r.plan.actions[i] !== 0)
+      });
+    }
+    return r.withheld;
+  }
+};
+function described(portal) {
+  if (!portal) return void 0;
+  const d = portal.described ?? portal.statement?.described;
+  if (!d) return void 0;
+  return portal.described ? d : { ...d, formats: portal.formats };
+}
+
+// src/gateway/postgres/replies.ts
+var QUERY6 = 0;
+var PARSE = 1;
+var BIND = 2;
+var DESCRIBE = 3;
+var EXECUTE = 4;
+var CLOSE = 5;
+var SYNC = 6;
+var INTERNAL = 7;
+var FUNCTION = 8;
+var NOTHING = {};
+var Entry = class {
+  constructor(kind, { stmt, refusal: refusal2, facts, portal, describes }) {
+    this.kind = kind;
+    this.stmt = stmt;
+    this.refusal = refusal2;
+    this.started = stmt === void 0 ? 0 : performance.now();
+    this.lineage = facts?.lineage;
+    this.texts = facts?.texts;
+    this.changesCatalog = facts?.changesCatalog;
+    this.steps = facts?.steps;
+    this.newLargeObject = facts?.createsLargeObject ?? (sqlCreatesLargeObject(facts?.texts) ? "row" : void 0);
+    this.portal = portal;
+    this.describes = describes;
+  }
+  kind;
+  /** Session statement id whose result this reply completes. */
+  stmt;
+  /** For a refused statement: the ErrorResponse the client gets instead of the server's. */
+  refusal;
+  /** When a statement's reply was expected (0 for replies that complete no statement). */
+  started;
+  tag = void 0;
+  rows = void 0;
+  error = void 0;
+  /** QUERY: which statement of the string is answering now. */
+  index = 0;
+  lineage;
+  texts;
+  changesCatalog;
+  steps;
+  /** Its result is the OID of a large object it creates (see large-objects.ts). */
+  newLargeObject;
+  portal;
+  /** DESCRIBE: what the RowDescription describes. */
+  describes;
+};
+var Replies = class {
+  constructor(session, prepared, masking, dry) {
+    this.session = session;
+    this.prepared = prepared;
+    this.dry = dry;
+    this.results = masking ? new ResultMasker(session, masking) : void 0;
+    this.catalog = masking?.catalog;
+    session.analysisContext.postgres = this.state;
+    this.largeObjects = new OwnLargeObjects(session.analysisContext);
+  }
+  session;
+  prepared;
+  dry;
+  queue = [];
+  head = 0;
+  /** Transaction status of the last ReadyForQuery: I, T or E. */
+  txStatus = 73;
+  /** DDL ran in this session that the side connection may not see yet (not committed). */
+  unseenDdl = false;
+  /**
+   * What the server confirmed about the session's settings: written here, from ParameterStatus
+   * and ReadyForQuery only; the analyzer and the commands' decoder read it.
+   */
+  state = new PostgresSessionState();
+  /** Called once when every reply expected so far has arrived (see `whenIdle`). */
+  idle;
+  /** The server is reading COPY data from the client. */
+  copyIn = false;
+  results;
+  catalog;
+  largeObjects;
+  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
+  get searchPath() {
+    return this.state.searchPath;
+  }
+  /**
+   * Whether the server will answer everything expected so far on its own: the last message sent
+   * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
+   */
+  get batchClosed() {
+    const last2 = this.queue[this.queue.length - 1];
+    if (this.copyIn) return false;
+    return this.pending === 0 || last2?.kind === QUERY6 || last2?.kind === SYNC || last2?.kind === FUNCTION;
+  }
+  /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
+  whenIdle(fn) {
+    if (this.pending === 0) fn();
+    else this.idle = fn;
+  }
+  get inTransaction() {
+    return this.txStatus !== 73;
+  }
+  get pending() {
+    return this.queue.length - this.head;
+  }
+  /** Queues the reply to one client message. */
+  expect(kind, reply = NOTHING) {
+    this.queue.push(new Entry(kind, reply));
+    if (reply.facts?.changesCatalog) this.unseenDdl = true;
+  }
+  peek() {
+    return this.queue[this.head];
+  }
+  shift() {
+    const e = this.queue[this.head];
+    if (!e) return void 0;
+    this.queue[this.head++] = void 0;
+    if (this.head > 256 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return e;
+  }
+  finish(e) {
+    if (e.refusal) return;
+    if (e.changesCatalog) this.catalog?.invalidate();
+    if (!e.stmt) return;
+    const result = {
+      durationMs: performance.now() - e.started
+    };
+    if (e.tag !== void 0) result.tag = e.tag;
+    if (e.rows !== void 0) result.rows = e.rows;
+    if (e.error) result.error = e.error;
+    this.session.ran(e.stmt, result);
+  }
+  /** Handles one server message; returns what to send the client. */
+  message(type, buf, start, end2) {
+    if (this.dry && this.peek()?.kind === INTERNAL) return this.internal(type, buf, start, end2);
+    switch (type) {
+      case T.dataRow:
+        return this.results ? this.rows(buf, start, end2) : FORWARD;
+      case T.copyData:
+        return this.results ? this.results.copyData(this.peek(), buf, start, end2) : FORWARD;
+      case T.copyDone:
+        return this.results?.withheld ? DROP : FORWARD;
+      case T.commandComplete:
+      case T.emptyQuery:
+      case T.portalSuspended: {
+        const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
+        const e = this.peek();
+        const withheld = this.results?.end(e) === true;
+        if (e && (e.kind === EXECUTE || e.kind === QUERY6)) {
+          e.index++;
+          if (withheld) {
+            if (e.kind === EXECUTE) this.finish(this.shift());
+            return DROP;
+          }
+          const step = e.steps?.[e.kind === QUERY6 ? e.index - 1 : 0];
+          if (step && tag !== void 0) {
+            this.dry?.run.completed(step);
+            if (step.tag !== void 0) return this.answered(e, step);
+          }
+          if (tag !== void 0) {
+            e.tag = tag;
+            const rows = rowsOfTag(tag);
+            if (rows !== void 0) e.rows = (e.kind === QUERY6 ? e.rows ?? 0 : 0) + rows;
+          } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
+          if (e.kind === EXECUTE) this.finish(this.shift());
+        }
+        if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
+        else if (tag === "ROLLBACK") this.largeObjects.undo();
+        return FORWARD;
+      }
+      case T.parseComplete:
+      case T.bindComplete:
+      case T.closeComplete:
+        this.shift();
+        return FORWARD;
+      case T.rowDescription: {
+        const e = this.peek();
+        if (e?.kind === DESCRIBE) {
+          this.shift();
+          if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
+          return FORWARD;
+        }
+        if (this.results && e && (e.kind === QUERY6 || e.kind === EXECUTE))
+          return this.results.rowDescription(e, buf, start, end2);
+        return FORWARD;
+      }
+      case T.noData:
+        if (this.peek()?.kind === DESCRIBE) this.shift();
+        return FORWARD;
+      case T.copyOutResponse: {
+        const e = this.peek();
+        if (this.results && e && (e.kind === QUERY6 || e.kind === EXECUTE))
+          return this.results.copyOut(e, buf, start);
+        return FORWARD;
+      }
+      case T.error: {
+        this.largeObjects.undo();
+        const withheld = this.results?.end(this.peek()) === true;
+        const d = this.error(buf, start, end2);
+        return withheld ? DROP : d;
+      }
+      case T.ready:
+        this.results?.end(void 0);
+        this.copyIn = false;
+        return this.ready(buf[start + 5]);
+      case T.copyInResponse:
+        this.copyIn = true;
+        this.dry?.resumeClient();
+        return FORWARD;
+      case T.functionCallResponse: {
+        const e = this.peek();
+        if (e?.kind === FUNCTION) {
+          e.tag = "FUNCTION CALL";
+          if (e.newLargeObject)
+            this.largeObjects.created(readFunctionResult(buf, start, end2), e.newLargeObject === "binary");
+        }
+        return FORWARD;
+      }
+      case T.parameterStatus: {
+        const name = readCString(buf, start + 5, end2);
+        this.state.parameter(name.value, readCString(buf, name.next, end2).value);
+        return FORWARD;
+      }
+      case T.notice: {
+        const f = readErrorFields(buf, start + 5, end2);
+        this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
+        return this.results ? this.results.serverMessage(buf, start, end2, this.peek()) : FORWARD;
+      }
+      default:
+        return FORWARD;
+    }
+  }
+  /** A dry-run step the gateway answers itself: its tag (and notice) instead of the server's. */
+  answered(e, step) {
+    e.tag = step.skipped ? SKIPPED_TAG : step.tag;
+    let out = commandComplete(step.tag);
+    if (step.notice) {
+      const { severity, code, message: message2 } = step.notice;
+      this.session.notice(severity, step.skipped ? SKIPPED_CODE : code, message2);
+      out = Buffer.concat([noticeResponse(code, message2, severity), out]);
+    }
+    if (e.kind === EXECUTE) this.finish(this.shift());
+    return out;
+  }
+  /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
+  internal(type, buf, start, end2) {
+    if (type === T.error) {
+      const f = readErrorFields(buf, start + 5, end2);
+      this.session.notice(
+        f.severity,
+        f.code,
+        `guardrail dry run: the gateway's own statement failed: ${f.message}`
+      );
+    } else if (type === T.ready) this.shift();
+    return DROP;
+  }
+  rows(buf, start, end2) {
+    const e = this.peek();
+    if (!e || e.kind !== QUERY6 && e.kind !== EXECUTE) return FORWARD;
+    if (e.newLargeObject === "row")
+      this.largeObjects.created(
+        onlyColumn(buf, start, end2),
+        e.kind === EXECUTE && formatOf(e.portal?.formats ?? [], 0) === 1
+      );
+    return this.results.dataRow(e, buf, start, end2);
+  }
+  error(buf, start, end2) {
+    const e = this.peek();
+    const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
+    if (!e) return pass;
+    if (e.kind === QUERY6 || e.kind === FUNCTION) {
+      if (e.refusal) return this.replace(e);
+      const f2 = readErrorFields(buf, start + 5, end2);
+      e.error = { code: f2.code, message: recordedText(e, f2) };
+      return pass;
+    }
+    if (e.kind === SYNC) return pass;
+    const first = this.shift();
+    const f = readErrorFields(buf, start + 5, end2);
+    let out = pass;
+    if (first.refusal) out = this.replace(first);
+    else {
+      first.error = { code: f.code, message: recordedText(first, f) };
+      this.finish(first);
+    }
+    const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
+    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY6; next = this.peek()) {
+      const e2 = this.shift();
+      if (e2.kind === EXECUTE || e2.kind === PARSE) {
+        e2.error = skipped;
+        this.finish(e2);
+      }
+    }
+    return out;
+  }
+  replace(e) {
+    const refusal2 = e.refusal;
+    e.refusal = void 0;
+    e.stmt = void 0;
+    return refusal2.length > 0 ? refusal2 : DROP;
+  }
+  ready(upstream) {
+    if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
+    const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
+    this.txStatus = status;
+    this.largeObjects.ready(status === 73);
+    for (let e = this.shift(); e; e = this.shift()) {
+      if (e.kind === QUERY6 || e.kind === FUNCTION) {
+        this.finish(e);
+        break;
+      }
+      if (e.kind === SYNC) break;
+    }
+    if (this.pending === 0) this.state.unsettled = false;
+    if (this.idle && this.pending === 0) {
+      const idle = this.idle;
+      this.idle = void 0;
+      idle();
+    }
+    if (!this.dry) return FORWARD;
+    this.dry.resumeClient();
+    return status === upstream ? FORWARD : readyForQuery(status);
+  }
+  /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
+  abandon(reason) {
+    for (let e = this.shift(); e; e = this.shift()) {
+      if (e.kind === QUERY6 || e.kind === EXECUTE || e.kind === FUNCTION) {
+        e.error = { code: "08006", message: reason };
+        this.finish(e);
+      }
+    }
+  }
+};
+function recordedText(e, f) {
+  return taintedNow(e) ? WITHHELD_TEXT : withDetail(f);
+}
+function withDetail(f) {
+  return f.detail ? `${f.message}
+DETAIL: ${f.detail}` : f.message;
+}
+
+// src/gateway/postgres/fast-path.ts
+var BOOL2 = 16;
+var BYTEA2 = 17;
+var INT82 = 20;
+var INT22 = 21;
+var INT42 = 23;
+var OID2 = 26;
+var TEXTUAL3 = /* @__PURE__ */ new Set([18, 19, 25, 1042, 1043]);
+var INTEGERS = /* @__PURE__ */ new Set([INT82, INT22, INT42, OID2]);
+var KINDS = { p: "procedure", a: "aggregate", w: "window function" };
+var FastPath = class {
+  constructor(session, replies, oids, link, hooks) {
+    this.session = session;
+    this.replies = replies;
+    this.oids = oids;
+    this.link = link;
+    this.hooks = hooks;
+  }
+  session;
+  replies;
+  oids;
+  link;
+  hooks;
+  /** One FunctionCall message [start, end). */
+  call(buf, start, end2) {
+    const call = readFunctionCall(buf, start, end2);
+    if (!call) {
+      this.link.fatal("malformed FunctionCall message", "08P01");
+      return DROP;
+    }
+    if (!this.oids) return this.refuse("fast-path function calls need the side connection to be judged");
+    const known = this.oids.cached(call.oid);
+    if (known) return this.judge(known, call, buf, start, end2);
+    const original = Buffer.from(buf.subarray(start, end2));
+    const copy = readFunctionCall(original, 0, original.length);
+    this.hooks.hold();
+    this.oids.resolve(call.oid).then(
+      (identity) => this.later(
+        original,
+        () => identity ? this.judge(identity, copy, original, 0, original.length) : this.refuse(
+          `fast-path call of function OID ${call.oid} refused: no committed function has that OID (a function created in the open transaction cannot be called by OID through the gateway)`
+        )
+      ),
+      (err) => this.later(
+        original,
+        () => this.refuse(
+          `fast-path call of function OID ${call.oid} refused: the catalog could not be read: ${err.message}`
+        )
+      )
+    );
+    return STOP;
+  }
+  /** Acts on a decision reached after the client was held, then reads the client again. */
+  later(original, decide2) {
+    try {
+      const d = decide2();
+      if (d === FORWARD) this.link.send(original);
+      else if (typeof d !== "number") this.link.send(d);
+    } catch (err) {
+      this.link.fatal(`gateway error: ${err.message}`, "XX000");
+      return;
+    }
+    this.hooks.release();
+  }
+  /** A call refused before it could be judged: the client gets an error, the server runs nothing. */
+  refuse(message2) {
+    const why = refusal("unjudgeable", message2);
+    this.session.notice("ERROR", POSTGRES_REFUSALS[why.kind].sqlState, message2);
+    this.replies.expect(QUERY6, { refusal: refusalResponse(why) });
+    return queryMessage(FAILING_SQL);
+  }
+  judge(f, call, buf, start, end2) {
+    const name = `${f.schema}.${f.name}`;
+    if (f.kind !== "f")
+      return this.refuse(
+        `fast-path call of ${name} refused: a ${KINDS[f.kind] ?? f.kind} is not a plain function`
+      );
+    const equivalent = this.equivalent(f, call);
+    if (typeof equivalent === "string")
+      return this.refuse(`fast-path call of ${name} refused: ${equivalent}`);
+    const params2 = equivalent.params.length > 0 ? equivalent.params : void 0;
+    return this.hooks.judge(equivalent.text, params2, buf, start, end2, (j, facts) => {
+      if (j.forward && facts.lineage?.some((l) => l?.tainted || l?.anyMasked || l?.maskAll))
+        j = {
+          ...j,
+          forward: false,
+          refusal: refusal(
+            "masking-refused",
+            `${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`
+          )
+        };
+      if (!j.forward) {
+        this.replies.expect(QUERY6, { stmt: j.statement.id, refusal: this.hooks.refusal(j) });
+        return queryMessage(FAILING_SQL);
+      }
+      const creates = createsLargeObject(f.schema, f.name);
+      this.replies.expect(FUNCTION, {
+        stmt: j.statement.id,
+        facts: creates ? { ...facts, createsLargeObject: call.resultFormat === 1 ? "binary" : "text" } : facts
+      });
+      return FORWARD;
+    });
+  }
+  /** The call as SQL, or why it cannot be read as the server will read it. */
+  equivalent(f, call) {
+    const args = [];
+    const params2 = [];
+    for (let i = 0; i < call.args.length; i++) {
+      const value2 = call.args[i];
+      const type = f.argTypes[i];
+      const typeName = f.argTypeNames[i];
+      const cast = typeName === void 0 ? "" : `::${typeName}`;
+      if (value2 === null) {
+        args.push(`NULL${cast}`);
+        continue;
+      }
+      const binary2 = call.formats[i] === 1;
+      const inline = type === BYTEA2 ? void 0 : this.literal(value2, type, binary2);
+      if (inline === void 0) {
+        params2.push(`<${type === BYTEA2 ? "bytea" : "binary"} ${value2.length} bytes>`);
+        args.push(`$${params2.length}${cast}`);
+      } else if (typeof inline === "object") return inline.error;
+      else args.push(INTEGERS.has(type) && /^-?[0-9]+$/.test(inline) ? inline : `${quote(inline)}${cast}`);
+    }
+    return { text: `SELECT ${identifier(f.schema)}.${identifier(f.name)}(${args.join(", ")})`, params: params2 };
+  }
+  /**
+   * The value as the server will read it (its text), undefined when it is data to keep out of
+   * the SQL (an unknown binary form), or an error when its bytes cannot be read.
+   */
+  literal(value2, type, binary2) {
+    if (binary2) {
+      if (type === INT22 && value2.length === 2) return String(value2.readInt16BE(0));
+      if (type === INT42 && value2.length === 4) return String(value2.readInt32BE(0));
+      if (type === INT82 && value2.length === 8) return String(value2.readBigInt64BE(0));
+      if (type === OID2 && value2.length === 4) return String(value2.readUInt32BE(0));
+      if (type === BOOL2 && value2.length === 1) return value2[0] ? "true" : "false";
+      if (type === void 0 || !TEXTUAL3.has(type)) return void 0;
+    }
+    if (this.replies.pending > 0 && highBytes(value2, 0, value2.length))
+      return {
+        error: "an earlier message may have changed client_encoding, so non-ASCII text cannot be read until the server confirms it"
+      };
+    const d = this.replies.state.decode(value2, 0, value2.length);
+    if (!("text" in d)) return { error: d.error };
+    if (d.text.includes("\0")) return { error: "a text argument holds a NUL character" };
+    return d.text;
+  }
+};
+function quote(s) {
+  const q = s.replaceAll("'", "''");
+  return s.includes("\\") ? `E'${q.replaceAll("\\", "\\\\")}'` : `'${q}'`;
+}
+function identifier(name) {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
 // src/gateway/postgres/masking-catalog.ts
 var RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
@@ -3211,9 +5246,9 @@ SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS t
   LEFT JOIN pg_class c ON c.oid = a.attrelid
   LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`;
 var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
-var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
-var QUOTE = "$guardrail_catalog$";
-var MAX_ROUNDS2 = 8;
+var LIMITS2 = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
+var QUOTE2 = "$guardrail_catalog$";
+var MAX_ROUNDS3 = 8;
 var LINEAGE_CACHE = 512;
 var UNSEEN = { kind: "view", columns: [] };
 function schemasOf(setting, user) {
@@ -3273,7 +5308,7 @@ var MaskingCatalog = class {
     await this.fetch(misses);
     const next = this.attempt(sql, session);
     if ("result" in next) return next.result;
-    if (round >= MAX_ROUNDS2)
+    if (round >= MAX_ROUNDS3)
       return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
     return this.fetchAndRetry(sql, session, next.misses, round + 1);
   }
@@ -3374,17 +5409,20 @@ var MaskingCatalog = class {
    */
   async read(sql, input) {
     const json = JSON.stringify(input ?? null);
-    if (json.includes(QUOTE)) throw new Error("a name in the statement cannot be looked up in the catalog");
-    const text = LIMITS + sql.replace("$1", `${QUOTE}${json}${QUOTE}::jsonb`);
+    if (json.includes(QUOTE2))
+      throw new GuardrailError("a name in the statement cannot be looked up in the catalog", {
+        code: "ERR_CATALOG_READ"
+      });
+    const text = LIMITS2 + sql.replace("$1", `${QUOTE2}${json}${QUOTE2}::jsonb`);
     const results = await this.db.query(text);
     return (Array.isArray(results) ? results.at(-1) : results).rows;
   }
   /** Fills the origin cache for the (table OID, attnum) pairs a RowDescription named. */
-  async resolve(missing) {
+  async resolve(missing2) {
     const generation = this.generation;
     const rows = await this.read(
       ATTRIBUTES_SQL,
-      missing.map((m) => ({ o: m.tableOid, a: m.attnum }))
+      missing2.map((m) => ({ o: m.tableOid, a: m.attnum }))
     );
     if (generation !== this.generation) return;
     for (const r of rows) {
@@ -3406,764 +5444,24 @@ function changesSessionPath(text) {
   return SESSION_PATH.test(text);
 }
 
-// src/gateway/postgres/replies.ts
-import { performance } from "node:perf_hooks";
-
-// src/sql/postgres/state.ts
-var PostgresSessionState = class {
-  /** client_encoding as reported (Postgres' canonical name). Every server reports it at start-up. */
-  clientEncoding = "UTF8";
-  serverEncoding = "UTF8";
-  scs = true;
-  /** search_path, when the server reports it (PostgreSQL 18 and later). */
-  searchPath;
-  /**
-   * The message being judged follows others whose effect on these settings is not yet
-   * confirmed: the analyzer reads it under every value they could have left (the strictest).
-   */
-  unsettled = false;
-  /** standard_conforming_strings as the analyzer must assume it: off while unsettled. */
-  get standardConformingStrings() {
-    return this.scs && !this.unsettled;
-  }
-  /** A ParameterStatus from the server. */
-  parameter(name, value) {
-    switch (name) {
-      case "client_encoding":
-        this.clientEncoding = value.toUpperCase();
-        break;
-      case "server_encoding":
-        this.serverEncoding = value.toUpperCase();
-        break;
-      case "standard_conforming_strings":
-        this.scs = value === "on";
-        break;
-      case "search_path":
-        this.searchPath = value;
-        break;
-    }
-  }
-  /** The text of a Query or Parse, as the server will read these bytes now. */
-  decode(b, start, end2) {
-    return decode(b, start, end2, this.clientEncoding, this.serverEncoding);
-  }
-};
-
-// src/gateway/postgres/result-messages.ts
-function readRowDescription(buf, start, end2) {
-  const n = buf.readInt16BE(start + 5);
-  let pos = start + 7;
-  const out = { names: [], fields: [], formats: [] };
-  for (let i = 0; i < n; i++) {
-    const name = readCString(buf, pos, end2);
-    if (name.next < 0 || name.next + 18 > end2) throw new MaskingError("malformed RowDescription");
-    pos = name.next;
-    out.names.push(name.value);
-    out.fields.push({
-      tableOid: buf.readUInt32BE(pos),
-      attnum: buf.readInt16BE(pos + 4),
-      typeOid: buf.readUInt32BE(pos + 6)
-    });
-    out.formats.push(buf.readInt16BE(pos + 16));
-    pos += 18;
-  }
-  return out;
-}
-function bindResultFormats(buf, pos) {
-  let p = pos;
-  const nFormats = buf.readInt16BE(p);
-  p += 2 + nFormats * 2;
-  const nParams = buf.readInt16BE(p);
-  p += 2;
-  for (let i = 0; i < nParams; i++) {
-    const len = buf.readInt32BE(p);
-    p += 4 + Math.max(len, 0);
-  }
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const formats = [];
-  for (let i = 0; i < n; i++) formats.push(buf.readInt16BE(p + i * 2));
-  return formats;
-}
-function formatOf(formats, i) {
-  return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
-}
-function copyFormat(sql) {
-  const stmts = parseTree(sql).stmts ?? [];
-  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
-  if (!copy) throw new MaskingError("the COPY statement could not be read");
-  const opts = {};
-  for (const { DefElem: d } of copy.options ?? []) {
-    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
-    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
-  }
-  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
-  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
-  if (format === "binary") return { kind: "binary" };
-  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
-  if (format === "csv")
-    return {
-      kind: "csv",
-      header,
-      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
-    };
-  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
-  throw new MaskingError(`COPY format ${format} is not understood`);
-}
-var SAMPLE_CHARS = 256;
-function sampleValues(row, fields, n) {
-  const values = [];
-  let pos = 7;
-  for (let i = 0; i < n; i++) {
-    const len = row.readInt32BE(pos);
-    pos += 4;
-    if (len < 0) {
-      values.push(null);
-      continue;
-    }
-    const binary = fields ? formatOf(fields.formats, i) === 1 : false;
-    const type = fields?.fields[i]?.typeOid ?? 0;
-    values.push(
-      binary && !pgTextLike(type) ? binaryValue(row, pos, len, type) : row.toString("utf8", pos, pos + len)
-    );
-    pos += len;
-  }
-  return values;
-}
-function binaryValue(row, pos, len, type) {
-  if (type === 16 && len === 1) return row[pos] === 1;
-  if (type === 21 && len === 2) return row.readInt16BE(pos);
-  if (type === 23 && len === 4) return row.readInt32BE(pos);
-  if (type === 20 && len === 8) return row.readBigInt64BE(pos).toString();
-  return `<binary ${len} bytes>`;
-}
-function cutSample(values) {
-  return values.map(
-    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
-  );
-}
-var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
-function redactFields(buf, start, end2, masking) {
-  const fields = [];
-  let pos = start + 5;
-  while (pos < end2 && buf[pos] !== 0) {
-    const { value, next } = readCString(buf, pos + 1, end2);
-    if (next < 0) throw new MaskingError("malformed error fields");
-    fields.push([buf[pos], value]);
-    pos = next;
-  }
-  const schema = fields.find(([k]) => k === 115)?.[1];
-  const table = fields.find(([k]) => k === 116)?.[1];
-  const ctx = { ...schema ? { schema } : {}, ...table ? { table } : {} };
-  const body2 = Buffer.concat([
-    ...fields.map(
-      ([k, v]) => Buffer.concat([
-        Buffer.from([k]),
-        Buffer.from(`${VALUE_FIELDS.has(k) ? masking.redactMessage(v, ctx) : v}\0`)
-      ])
-    ),
-    Buffer.from([0])
-  ]);
-  return message(buf[start], body2);
-}
-function copyData(data) {
-  return message(T.copyData, data);
-}
-
-// src/gateway/postgres/result-masking.ts
-var SAMPLE_ROWS = 5;
-var MASKING_REFUSED = "42501";
-var WITHHELD_TEXT = "guardrail: masking withheld the text of this message (the statement reads a masked column)";
-function taintedNow(e) {
-  return e?.lineage?.[e.index ?? 0]?.tainted === true;
-}
-var ResultMasker = class {
-  constructor(session, m) {
-    this.session = session;
-    this.m = m;
-    this.rowMode = m.catalog && m.masking.config.onWire ? MUST_WHOLE : PREFER_WHOLE;
-    this.rowsArrive(this.rowMode);
-  }
-  session;
-  m;
-  current;
-  /** How DataRow and CopyData arrive between results. */
-  rowMode;
-  /** Plans that mask no column, by width: most results of a session without column rules share one. */
-  unmasked = [];
-  rowsArrive(mode) {
-    this.m.hooks.setWhole(T.dataRow, mode);
-    this.m.hooks.setWhole(T.copyData, mode);
-  }
-  /** The current result was withheld: the rest of it is dropped. */
-  get withheld() {
-    return this.current?.withheld === true;
-  }
-  /**
-   * An ErrorResponse or NoticeResponse of `e`'s statement, its values redacted when masking is on
-   * the wire; when the statement reads masked data, every text field is withheld (SQLSTATE kept).
-   */
-  serverMessage(buf, start, end2, e) {
-    if (!this.onWire) return FORWARD;
-    if (!taintedNow(e)) return redactFields(buf, start, end2, this.m.masking);
-    const f = readErrorFields(buf, start + 5, end2);
-    return buf[start] === T.error ? errorResponse(f.code, WITHHELD_TEXT, f.severity) : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
-  }
-  get onWire() {
-    return this.m.masking.config.onWire;
-  }
-  /** A RowDescription of `e`'s result. */
-  rowDescription(e, buf, start, end2) {
-    return this.begin(e, buf.subarray(start, end2), readRowDescription(buf, start, end2));
-  }
-  /**
-   * A result set starts: works out its mask plan (reading the catalog first if it must). `row`
-   * is the first DataRow when the result had no RowDescription of its own (an Execute).
-   */
-  begin(e, description, fields, row) {
-    const planned = this.plan(e, fields, row?.readInt16BE(5));
-    if (!(planned instanceof Promise)) {
-      const d = this.started(e, description, fields, planned);
-      return row && d === DROP ? this.row(e, row) : d;
-    }
-    const original = description ? Buffer.from(description) : void 0;
-    const first = row ? Buffer.from(row) : void 0;
-    const hooks = this.m.hooks;
-    planned.catch((err) => `the masking catalog could not be read: ${err.message}`).then((p) => {
-      const d = this.started(e, original, fields, p);
-      if (typeof d !== "number") hooks.toClient(d);
-      else if (d === FORWARD && original) hooks.toClient(original);
-      if (first && !this.current?.withheld) {
-        const out = this.row(e, first);
-        if (out === FORWARD) hooks.toClient(first);
-        else if (typeof out !== "number") hooks.toClient(out);
-      }
-      hooks.resumeServer();
-    }).catch((err) => hooks.fatal(`gateway error: ${err.message}`));
-    return STOP;
-  }
-  /** Returns the disposition of the RowDescription (DROP when there is none: an Execute's rows). */
-  started(e, description, fields, planned) {
-    if (typeof planned === "string") return this.withhold(e, fields?.names ?? [], planned);
-    const wire = this.onWire && planned.masksAny;
-    this.current = {
-      names: fields?.names ?? [],
-      fields,
-      plan: planned,
-      wire,
-      sample: [],
-      truncated: false,
-      withheld: false
-    };
-    this.rowsArrive(wire ? MUST_WHOLE : PREFER_WHOLE);
-    return description ? FORWARD : DROP;
-  }
-  withhold(e, names, reason) {
-    const message2 = `guardrail: masking withheld this result: ${reason}`;
-    e.error = { code: MASKING_REFUSED, message: message2 };
-    this.current = {
-      names,
-      fields: void 0,
-      plan: this.m.masking.plan([]),
-      wire: false,
-      sample: [],
-      truncated: false,
-      withheld: true
-    };
-    this.rowsArrive(MUST_WHOLE);
-    return errorResponse(MASKING_REFUSED, message2);
-  }
-  /** The mask plan of a result: from its fields and the statement's lineage. */
-  plan(e, fields, width, round = 0) {
-    const { masking, catalog } = this.m;
-    const lineage = e.lineage?.[e.index ?? 0];
-    const n = fields?.fields.length ?? width ?? 0;
-    if (!catalog) return this.unmaskedPlan(n);
-    if (!lineage) return "the statement has no lineage";
-    if (!fields) {
-      if (lineage.anyMasked || lineage.maskAll || lineage.exact && lineage.columns.length !== n)
-        return "the result was not described, so its masked columns cannot be typed";
-      return this.unmaskedPlan(n);
-    }
-    const p = masking.pgRowPlan(fields.fields, lineage, catalog.origins);
-    if (p.kind === "plan") return p.plan;
-    if (p.kind === "refuse") return p.reason;
-    if (round >= 3) return "the origins of its columns could not be read from the catalog";
-    return catalog.resolve(p.missing).then(() => this.plan(e, fields, width, round + 1));
-  }
-  unmaskedPlan(n) {
-    let plan = this.unmasked[n];
-    if (!plan) {
-      plan = this.m.masking.plan(Array.from({ length: n }, () => ({ masked: false, textLike: true })));
-      if (n >= 0 && n <= 1664) this.unmasked[n] = plan;
-    }
-    return plan;
-  }
-  /** A DataRow of `e`'s result (the first one starts the result when there was no RowDescription). */
-  dataRow(e, buf, start, end2) {
-    const row = start === 0 && end2 === buf.length ? buf : buf.subarray(start, end2);
-    if (!this.current) return this.begin(e, void 0, described(e.portal), row);
-    return this.row(e, row);
-  }
-  row(e, row) {
-    const r = this.current;
-    if (r.withheld) return DROP;
-    try {
-      if (r.sample.length < SAMPLE_ROWS) {
-        const values = sampleValues(row, r.fields, row.readInt16BE(5));
-        r.sample.push(cutSample(this.m.masking.maskSampleRow(values, r.plan)));
-      } else {
-        r.truncated = true;
-        if (!r.wire) this.rowsArrive(STREAM);
-      }
-      if (!r.wire) return FORWARD;
-      const out = maskDataRow(row, r.plan);
-      return out === row ? FORWARD : out;
-    } catch (err) {
-      if (!(err instanceof MaskingError || err instanceof RangeError)) throw err;
-      return this.withhold(e, r.names, err.message);
-    }
-  }
-  /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
-  copyOut(e, buf, start) {
-    const binary = buf[start + 5] === 1;
-    const n = buf.readInt16BE(start + 6);
-    const masked = this.copyMasked(e, n);
-    if (typeof masked === "string") return this.withhold(e, [], masked);
-    const plan = this.m.masking.plan(masked.map((m) => ({ masked: m, textLike: true })));
-    if (binary && plan.masksAny) return this.withhold(e, [], "COPY in binary format cannot be masked");
-    let copy;
-    try {
-      copy = binary ? { kind: "binary" } : copyFormat(e.texts?.[e.index ?? 0] ?? "");
-    } catch (err) {
-      if (plan.masksAny) return this.withhold(e, [], err.message);
-    }
-    const sampled = copy !== void 0 && copy.kind !== "binary";
-    const wire = this.onWire && plan.masksAny;
-    const lineage = e.lineage?.[e.index ?? 0];
-    this.current = {
-      names: lineage?.exact ? lineage.columns.map((c) => c.name) : [],
-      fields: void 0,
-      plan,
-      wire,
-      sample: [],
-      truncated: !sampled,
-      withheld: false,
-      ...copy ? { copy, copyHeader: copy.kind !== "binary" && copy.header } : {}
-    };
-    this.rowsArrive(wire ? MUST_WHOLE : sampled ? PREFER_WHOLE : STREAM);
-    return FORWARD;
-  }
-  /** Which COPY columns are masked: from lineage alone, since COPY sends no RowDescription. */
-  copyMasked(e, n) {
-    const none = Array.from({ length: n }, () => false);
-    if (!this.m.catalog) return none;
-    const lineage = e.lineage?.[e.index ?? 0];
-    if (!lineage) return "the statement has no lineage";
-    if (!lineage.exact) return none;
-    if (lineage.columns.length !== n)
-      return `COPY sends ${n} columns but the statement's lineage has ${lineage.columns.length}`;
-    return lineage.columns.map((c) => c.masked);
-  }
-  /** A CopyData of a COPY … TO STDOUT result. */
-  copyData(e, buf, start, end2) {
-    const r = this.current;
-    if (!r) return FORWARD;
-    if (r.withheld) return DROP;
-    const copy = r.copy;
-    if (!copy || copy.kind === "binary") return FORWARD;
-    if (r.copyHeader) {
-      r.copyHeader = false;
-      return FORWARD;
-    }
-    const data = buf.subarray(start + 5, end2);
-    try {
-      const needSample = r.sample.length < SAMPLE_ROWS;
-      if (!needSample) {
-        r.truncated = true;
-        if (!r.wire) this.rowsArrive(STREAM);
-      }
-      if (!needSample && !r.wire) return FORWARD;
-      const masked = copy.kind === "text" ? maskCopyText(data, r.plan, copy.text) : maskCopyCsv(data, r.plan, copy.csv);
-      if (needSample) {
-        const line = this.m.masking.redactValue(masked.toString("utf8").replace(/\r?\n$/, ""));
-        r.sample.push(cutSample([line]));
-      }
-      return r.wire && masked !== data ? copyData(masked) : FORWARD;
-    } catch (err) {
-      if (!(err instanceof MaskingError)) throw err;
-      return this.withhold(e ?? {}, r.names, err.message);
-    }
-  }
-  /** The result set ended: its sample goes to the transcript. Returns whether it was withheld. */
-  end(e) {
-    const r = this.current;
-    if (!r) return false;
-    this.current = void 0;
-    this.rowsArrive(this.rowMode);
-    if (!r.withheld && e?.stmt && !e.refusal) {
-      this.session.gateway.recorder.record(this.session.info.conn, {
-        type: "rows",
-        id: e.stmt,
-        columns: r.copy ? ["COPY row"] : r.names,
-        sample: r.sample,
-        truncated: r.truncated,
-        masked: r.names.filter((_, i) => r.plan.actions[i] !== 0)
-      });
-    }
-    return r.withheld;
-  }
-};
-function described(portal) {
-  if (!portal) return void 0;
-  const d = portal.described ?? portal.statement?.described;
-  if (!d) return void 0;
-  return portal.described ? d : { ...d, formats: portal.formats };
-}
-
-// src/gateway/postgres/replies.ts
-var QUERY3 = 0;
-var PARSE = 1;
-var BIND = 2;
-var DESCRIBE = 3;
-var EXECUTE = 4;
-var CLOSE = 5;
-var SYNC = 6;
-var INTERNAL = 7;
-var Entry = class {
-  constructor(kind, stmt, refusal, facts, portal, describes) {
-    this.kind = kind;
-    this.stmt = stmt;
-    this.refusal = refusal;
-    this.started = stmt === void 0 ? 0 : performance.now();
-    this.lineage = facts?.lineage;
-    this.texts = facts?.texts;
-    this.changesCatalog = facts?.changesCatalog;
-    this.steps = facts?.steps;
-    this.portal = portal;
-    this.describes = describes;
-  }
-  kind;
-  /** Session statement id whose result this reply completes. */
-  stmt;
-  /** For a refused statement: the ErrorResponse the client gets instead of the server's. */
-  refusal;
-  /** When a statement's reply was expected (0 for replies that complete no statement). */
-  started;
-  tag = void 0;
-  rows = void 0;
-  error = void 0;
-  /** QUERY: which statement of the string is answering now. */
-  index = 0;
-  lineage;
-  texts;
-  changesCatalog;
-  steps;
-  portal;
-  /** DESCRIBE: what the RowDescription describes. */
-  describes;
-};
-var Prepared = class {
-  statements = /* @__PURE__ */ new Map();
-  portals = /* @__PURE__ */ new Map();
-  clear() {
-    this.statements.clear();
-    this.portals.clear();
-  }
-};
-var Replies = class {
-  constructor(session, prepared, masking, dry) {
-    this.session = session;
-    this.prepared = prepared;
-    this.dry = dry;
-    this.results = masking ? new ResultMasker(session, masking) : void 0;
-    this.catalog = masking?.catalog;
-    session.analysisContext.postgres = this.state;
-  }
-  session;
-  prepared;
-  dry;
-  queue = [];
-  head = 0;
-  /** Transaction status of the last ReadyForQuery: I, T or E. */
-  txStatus = 73;
-  /** DDL ran in this session that the side connection may not see yet (not committed). */
-  unseenDdl = false;
-  /**
-   * What the server confirmed about the session's settings: written here, from ParameterStatus
-   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
-   */
-  state = new PostgresSessionState();
-  /** Called once when every reply expected so far has arrived (see `whenIdle`). */
-  idle;
-  /** The server is reading COPY data from the client. */
-  copyIn = false;
-  results;
-  catalog;
-  /** The session's search_path, when the server reports it (PostgreSQL 18 and later). */
-  get searchPath() {
-    return this.state.searchPath;
-  }
-  /**
-   * Whether the server will answer everything expected so far on its own: the last message sent
-   * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
-   */
-  get batchClosed() {
-    const last = this.queue[this.queue.length - 1];
-    if (this.copyIn) return false;
-    return this.pending === 0 || last?.kind === QUERY3 || last?.kind === SYNC;
-  }
-  /** Runs `fn` once every reply expected so far has arrived (after the ReadyForQuery that ends them). */
-  whenIdle(fn) {
-    if (this.pending === 0) fn();
-    else this.idle = fn;
-  }
-  get inTransaction() {
-    return this.txStatus !== 73;
-  }
-  get pending() {
-    return this.queue.length - this.head;
-  }
-  /**
-   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
-   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
-   */
-  expect(kind, stmt, refusal, facts, portal, describes) {
-    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
-    if (facts?.changesCatalog) this.unseenDdl = true;
-  }
-  peek() {
-    return this.queue[this.head];
-  }
-  shift() {
-    const e = this.queue[this.head];
-    if (!e) return void 0;
-    this.queue[this.head++] = void 0;
-    if (this.head > 256 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return e;
-  }
-  finish(e) {
-    if (e.refusal) return;
-    if (e.changesCatalog) this.catalog?.invalidate();
-    if (!e.stmt) return;
-    const result = {
-      durationMs: performance.now() - e.started
-    };
-    if (e.tag !== void 0) result.tag = e.tag;
-    if (e.rows !== void 0) result.rows = e.rows;
-    if (e.error) result.error = e.error;
-    this.session.result(e.stmt, result);
-  }
-  /** Handles one server message; returns what to send the client. */
-  message(type, buf, start, end2) {
-    if (this.dry && this.peek()?.kind === INTERNAL) return this.internal(type, buf, start, end2);
-    switch (type) {
-      case T.dataRow:
-        return this.results ? this.rows(buf, start, end2) : FORWARD;
-      case T.copyData:
-        return this.results ? this.results.copyData(this.peek(), buf, start, end2) : FORWARD;
-      case T.copyDone:
-        return this.results?.withheld ? DROP : FORWARD;
-      case T.commandComplete:
-      case T.emptyQuery:
-      case T.portalSuspended: {
-        const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
-        const e = this.peek();
-        const withheld = this.results?.end(e) === true;
-        if (e && (e.kind === EXECUTE || e.kind === QUERY3)) {
-          e.index++;
-          if (withheld) {
-            if (e.kind === EXECUTE) this.finish(this.shift());
-            return DROP;
-          }
-          const step = e.steps?.[e.kind === QUERY3 ? e.index - 1 : 0];
-          if (step && tag !== void 0) {
-            this.dry?.run.completed(step);
-            if (step.tag !== void 0) return this.answered(e, step);
-          }
-          if (tag !== void 0) {
-            e.tag = tag;
-            const rows = rowsOfTag(tag);
-            if (rows !== void 0) e.rows = (e.kind === QUERY3 ? e.rows ?? 0 : 0) + rows;
-          } else if (type === T.portalSuspended) e.tag = "SUSPENDED";
-          if (e.kind === EXECUTE) this.finish(this.shift());
-        }
-        if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
-        return FORWARD;
-      }
-      case T.parseComplete:
-      case T.bindComplete:
-      case T.closeComplete:
-        this.shift();
-        return FORWARD;
-      case T.rowDescription: {
-        const e = this.peek();
-        if (e?.kind === DESCRIBE) {
-          this.shift();
-          if (this.results && e.describes) e.describes.described = readRowDescription(buf, start, end2);
-          return FORWARD;
-        }
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
-          return this.results.rowDescription(e, buf, start, end2);
-        return FORWARD;
-      }
-      case T.noData:
-        if (this.peek()?.kind === DESCRIBE) this.shift();
-        return FORWARD;
-      case T.copyOutResponse: {
-        const e = this.peek();
-        if (this.results && e && (e.kind === QUERY3 || e.kind === EXECUTE))
-          return this.results.copyOut(e, buf, start);
-        return FORWARD;
-      }
-      case T.error: {
-        const withheld = this.results?.end(this.peek()) === true;
-        const d = this.error(buf, start, end2);
-        return withheld ? DROP : d;
-      }
-      case T.ready:
-        this.results?.end(void 0);
-        this.copyIn = false;
-        return this.ready(buf[start + 5]);
-      case T.copyInResponse:
-        this.copyIn = true;
-        this.dry?.resumeClient();
-        return FORWARD;
-      case T.parameterStatus: {
-        const name = readCString(buf, start + 5, end2);
-        this.state.parameter(name.value, readCString(buf, name.next, end2).value);
-        return FORWARD;
-      }
-      case T.notice: {
-        const f = readErrorFields(buf, start + 5, end2);
-        this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
-        return this.results ? this.results.serverMessage(buf, start, end2, this.peek()) : FORWARD;
-      }
-      default:
-        return FORWARD;
-    }
-  }
-  /** A dry-run step the gateway answers itself: its tag (and notice) instead of the server's. */
-  answered(e, step) {
-    e.tag = step.skipped ? SKIPPED_TAG : step.tag;
-    let out = commandComplete(step.tag);
-    if (step.notice) {
-      const { severity, code, message: message2 } = step.notice;
-      this.session.notice(severity, step.skipped ? SKIPPED_CODE : code, message2);
-      out = Buffer.concat([noticeResponse(code, message2, severity), out]);
-    }
-    if (e.kind === EXECUTE) this.finish(this.shift());
-    return out;
-  }
-  /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
-  internal(type, buf, start, end2) {
-    if (type === T.error) {
-      const f = readErrorFields(buf, start + 5, end2);
-      this.session.notice(
-        f.severity,
-        f.code,
-        `guardrail dry run: the gateway's own statement failed: ${f.message}`
-      );
-    } else if (type === T.ready) this.shift();
-    return DROP;
-  }
-  rows(buf, start, end2) {
-    const e = this.peek();
-    if (!e || e.kind !== QUERY3 && e.kind !== EXECUTE) return FORWARD;
-    return this.results.dataRow(e, buf, start, end2);
-  }
-  error(buf, start, end2) {
-    const e = this.peek();
-    const pass = this.results ? this.results.serverMessage(buf, start, end2, e) : FORWARD;
-    if (!e) return pass;
-    if (e.kind === QUERY3) {
-      if (e.refusal) return this.replace(e);
-      const f2 = readErrorFields(buf, start + 5, end2);
-      e.error = { code: f2.code, message: recordedText(e, f2) };
-      return pass;
-    }
-    if (e.kind === SYNC) return pass;
-    const first = this.shift();
-    const f = readErrorFields(buf, start + 5, end2);
-    let out = pass;
-    if (first.refusal) out = this.replace(first);
-    else {
-      first.error = { code: f.code, message: recordedText(first, f) };
-      this.finish(first);
-    }
-    const skipped = { code: f.code, message: "not run: an earlier message of the same pipeline failed" };
-    for (let next = this.peek(); next && next.kind !== SYNC && next.kind !== QUERY3; next = this.peek()) {
-      const e2 = this.shift();
-      if (e2.kind === EXECUTE || e2.kind === PARSE) {
-        e2.error = skipped;
-        this.finish(e2);
-      }
-    }
-    return out;
-  }
-  replace(e) {
-    const refusal = e.refusal;
-    e.refusal = void 0;
-    e.stmt = void 0;
-    return refusal.length > 0 ? refusal : DROP;
-  }
-  ready(upstream) {
-    if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
-    const status = this.dry ? this.dry.run.batchEnded(upstream) : upstream;
-    this.txStatus = status;
-    for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3) {
-        this.finish(e);
-        break;
-      }
-      if (e.kind === SYNC) break;
-    }
-    if (this.pending === 0) this.state.unsettled = false;
-    if (this.idle && this.pending === 0) {
-      const idle = this.idle;
-      this.idle = void 0;
-      idle();
-    }
-    if (!this.dry) return FORWARD;
-    this.dry.resumeClient();
-    return status === upstream ? FORWARD : readyForQuery(status);
-  }
-  /** At disconnect: statements still waiting for a reply end with an error in the transcript. */
-  abandon(reason) {
-    for (let e = this.shift(); e; e = this.shift()) {
-      if (e.kind === QUERY3 || e.kind === EXECUTE) {
-        e.error = { code: "08006", message: reason };
-        this.finish(e);
-      }
-    }
-  }
-};
-function recordedText(e, f) {
-  return taintedNow(e) ? WITHHELD_TEXT : withDetail(f);
-}
-function withDetail(f) {
-  return f.detail ? `${f.message}
-DETAIL: ${f.detail}` : f.message;
-}
-
-// src/gateway/postgres/frontend.ts
-var FAILING_SQL = "guardrail refused this statement";
-var REFUSED = "42501";
+// src/gateway/postgres/commands.ts
 var COPY = /^\s*copy\b/i;
-var PARAM_PREVIEW = 1024;
 var NO_FACTS = Object.freeze({});
-var Frontend = class {
-  constructor(session, replies, prepared, hooks, masking, dryRun) {
+var PostgresCommands = class {
+  constructor(session, replies, prepared, hooks, masking, dryRun2, functions) {
     this.session = session;
     this.replies = replies;
     this.prepared = prepared;
     this.hooks = hooks;
     this.masking = masking;
-    this.dryRun = dryRun;
+    this.dryRun = dryRun2;
     this.pathChanged = masking?.pathChanged === true;
+    this.fastPath = new FastPath(session, replies, functions, hooks, {
+      judge: (text, params2, buf, start, end2, decided) => this.judge(text, "fast-path", buf, start, end2, decided, params2),
+      refusal: (j) => this.refuse(j),
+      hold: () => this.block(),
+      release: () => this.unblock()
+    });
   }
   session;
   replies;
@@ -4177,6 +5475,7 @@ var Frontend = class {
   pathChanged;
   /** Settings written by statements that read masked data: reading them back is masked. */
   settings = new SettingTaint();
+  fastPath;
   /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
   holds = 0;
   awaitingReady = false;
@@ -4249,38 +5548,21 @@ var Frontend = class {
         return this.query(buf, start, end2);
       case T.parse:
         return this.parse(buf, start, end2);
-      case T.bind: {
-        const portal = readCString(buf, start + 5, end2);
-        const stmt = readCString(buf, portal.next, end2);
-        if (stmt.next < 0) return this.malformed("Bind");
-        let formats = [];
-        if (this.masking) {
-          try {
-            formats = bindResultFormats(buf, stmt.next);
-          } catch {
-            return this.malformed("Bind");
-          }
-        }
-        this.prepared.portals.set(portal.value, {
-          statement: this.prepared.statements.get(stmt.value),
-          formats
-        });
-        this.replies.expect(BIND);
-        return FORWARD;
-      }
+      case T.bind:
+        return this.bind(buf, start, end2);
       case T.execute: {
         const portal = readCString(buf, start + 5, end2);
         if (portal.next < 0) return this.malformed("Execute");
         const p = this.prepared.portals.get(portal.value);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, s?.id, void 0, s, p);
+        this.replies.expect(EXECUTE, { stmt: p?.execution ?? s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
         const name = readCString(buf, start + 6, end2);
         if (name.next < 0) return this.malformed("Describe");
         const target = buf[start + 5] === 83 ? this.prepared.statements.get(name.value) : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, void 0, void 0, void 0, void 0, target);
+        this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
@@ -4296,13 +5578,7 @@ var Frontend = class {
       case T.copyFail:
         return FORWARD;
       case T.functionCall:
-        this.session.notice("ERROR", REFUSED, "fast-path function call refused");
-        this.replies.expect(
-          QUERY3,
-          void 0,
-          errorResponse(REFUSED, "guardrail: fast-path function calls are not allowed through the gateway")
-        );
-        return queryMessage(FAILING_SQL);
+        return this.fastPath.call(buf, start, end2);
       default:
         this.hooks.fatal(`unexpected message type 0x${type.toString(16)} from the client`, "08P01");
         return DROP;
@@ -4325,7 +5601,7 @@ var Frontend = class {
   awaitState(type, buf, start, end2, from, to) {
     if (this.replies.pending === 0 || !readingDependsOnState(buf, from, to)) return void 0;
     if (!this.replies.batchClosed)
-      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY3, buf, from, to);
+      return this.judgeUnsettled(type === T.parse ? PARSE : QUERY6, buf, from, to);
     const held = Buffer.from(buf.subarray(start, end2));
     this.block();
     this.replies.whenIdle(() => {
@@ -4363,10 +5639,10 @@ var Frontend = class {
     if (kind === PARSE) {
       this.prepared.statements.delete("");
       this.discarding = true;
-      this.replies.expect(PARSE, void 0, errorResponse(code, message2));
+      this.replies.expect(PARSE, { refusal: errorResponse(code, message2) });
       return parseMessage("", FAILING_SQL);
     }
-    this.replies.expect(QUERY3, void 0, errorResponse(code, message2));
+    this.replies.expect(QUERY6, { refusal: errorResponse(code, message2) });
     return queryMessage(FAILING_SQL);
   }
   /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
@@ -4379,26 +5655,29 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Query");
     const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
     if (held !== void 0) return held;
-    const value = this.text(QUERY3, buf, start + 5, nul);
-    if (typeof value !== "string") return value;
-    const via = COPY.test(value) ? "copy" : "simple";
-    return this.judge(value, via, void 0, buf, start, end2, (j, facts) => {
+    const value2 = this.text(QUERY6, buf, start + 5, nul);
+    if (typeof value2 !== "string") return value2;
+    const via = COPY.test(value2) ? "copy" : "simple";
+    return this.judge(value2, via, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY3, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY6, { stmt: j.statement.id, facts });
           return FORWARD;
         }
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY6, { stmt: j.statement.id, refusal: this.refuse(j) });
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
       if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY3, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY6, { stmt: j.statement.id, facts: { ...facts, steps: plan.steps } });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY3, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY6, {
+          stmt: j.statement.id,
+          refusal: this.refuse(plan ? this.unencodable(j) : j)
+        });
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -4411,26 +5690,30 @@ var Frontend = class {
     if (nul < 0 || nul >= end2) return this.malformed("Parse");
     const held = this.awaitState(T.parse, buf, start, end2, name.next, nul);
     if (held !== void 0) return held;
-    const value = this.text(PARSE, buf, name.next, nul);
-    if (typeof value !== "string") return value;
-    const via = COPY.test(value) ? "copy" : name.value === "" ? "extended" : "prepared";
-    const params2 = nextBindParams(buf, end2, name.value);
-    return this.judge(value, via, params2, buf, start, end2, (j, facts) => {
+    const value2 = this.text(PARSE, buf, name.next, nul);
+    if (typeof value2 !== "string") return value2;
+    const via = COPY.test(value2) ? "copy" : name.value === "" ? "extended" : "prepared";
+    return this.judge(value2, via, buf, start, end2, (j, facts) => {
       const prefix = this.openBatch();
       let out;
-      const step = j.forward ? this.dryRun?.step(value) : void 0;
+      const step = j.forward ? this.dryRun?.step(value2) : void 0;
       if (j.forward && (step?.sql === void 0 || this.readsBack(step.sql))) {
         this.prepared.statements.set(name.value, {
           id: j.statement.id,
           ...facts,
-          ...step ? { steps: [step] } : {}
+          ...step ? { steps: [step] } : {},
+          judgement: j,
+          paramTypes: parseParamTypes(buf, nul + 1, end2)
         });
-        this.replies.expect(PARSE, j.statement.id);
+        this.replies.expect(PARSE, { stmt: j.statement.id });
         out = step?.sql === void 0 ? FORWARD : parseMessage(name.value, step.sql);
       } else {
         if (name.value === "") this.prepared.statements.delete("");
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
+        this.replies.expect(PARSE, {
+          stmt: j.statement.id,
+          refusal: this.refuse(j.forward ? this.unencodable(j) : j)
+        });
         out = parseMessage("", FAILING_SQL);
       }
       if (!prefix) return out;
@@ -4451,15 +5734,19 @@ var Frontend = class {
     return {
       ...j,
       forward: false,
-      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`
+      refusal: refusal(
+        "unjudgeable",
+        `the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`
+      )
     };
   }
   refuse(j) {
     const server = j.serverError;
-    const code = server?.code ?? REFUSED;
-    const message2 = server?.message ?? j.refusal ?? "guardrail: statement refused";
+    const why = j.refusal ?? refusal("unjudgeable", "statement refused");
+    const code = server?.code ?? POSTGRES_REFUSALS[why.kind].sqlState;
+    const message2 = server?.message ?? why.message;
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
+      this.session.ran(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
     } catch {
     }
     return errorResponse(code, message2, "ERROR", server?.position);
@@ -4469,16 +5756,22 @@ var Frontend = class {
    * statement whose lineage cannot be established is refused. A pending approval or catalog read
    * holds it and everything the client sent after it.
    */
-  judge(text, via, params2, buf, start, end2, decided) {
+  judge(text, via, buf, start, end2, decided, params2) {
     const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params: params2 });
     const j = inspected instanceof Promise ? inspected.then((x) => this.withFacts(text, x)) : this.withFacts(text, inspected);
-    if (!(j instanceof Promise)) return decided(j[0], j[1]);
-    const original = buf.subarray(start, end2);
+    const noted = ([judgement, facts]) => {
+      if (judgement.forward) notePrepares(judgement.analysis, this.prepared.bySql);
+      return decided(judgement, facts);
+    };
+    return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), noted) : noted(j);
+  }
+  /** A pending verdict (catalog read, estimate, approval) holds the message and all behind it. */
+  settle(pending, original, decided) {
     this.block();
-    j.then(
-      ([judgement, facts]) => {
+    pending.then(
+      (j) => {
         try {
-          const d = decided(judgement, facts);
+          const d = decided(j);
           if (d === FORWARD) this.hooks.send(original);
           else if (typeof d !== "number") this.hooks.send(d);
         } catch (err) {
@@ -4491,6 +5784,39 @@ var Frontend = class {
     );
     return STOP;
   }
+  /**
+   * One execution of a prepared statement: recorded with its values, and estimated with them
+   * when its estimate needs them. A refused one is replaced by a Bind the server rejects.
+   */
+  bind(buf, start, end2) {
+    const b = readBind(buf, start, end2, this.replies.state, this.prepared.statements);
+    if (!b) return this.malformed("Bind");
+    const statement = this.prepared.statements.get(b.statement);
+    const formats = this.masking ? b.resultFormats : [];
+    const refused = (id, error) => {
+      this.prepared.portals.delete(b.portal);
+      this.discarding = true;
+      this.replies.expect(BIND, { stmt: id, refusal: error });
+      return refusedBind(buf, start, b.names);
+    };
+    const decided = (j) => {
+      if (j && !j.forward) return refused(j.statement.id, this.refuse(j));
+      const execution = j ? { execution: j.statement.id } : {};
+      this.prepared.portals.set(b.portal, { statement, formats, ...execution });
+      this.replies.expect(BIND);
+      return FORWARD;
+    };
+    const judged = statement?.judgement;
+    if (judged) {
+      const j = this.session.execute(judged, b.shown, b.exact !== void 0, b.exact);
+      return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), decided) : decided(j);
+    }
+    const bySql = preparedBySql(this.prepared.bySql, b.statement);
+    if (!bySql) return decided();
+    const why = { kind: "unjudgeable", message: bySql };
+    this.session.notice("ERROR", POSTGRES_REFUSALS[why.kind].sqlState, why.message);
+    return refused(void 0, refusalResponse(why));
+  }
   withFacts(text, j) {
     if (!j.forward || !this.masking) return [j, NO_FACTS];
     const texts = j.analysis.statements.map((s) => s.text);
@@ -4501,7 +5827,11 @@ var Frontend = class {
     const withLineage = (l2) => {
       if (l2.refuse)
         return [
-          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l2.reason}` },
+          {
+            ...j,
+            forward: false,
+            refusal: refusal("masking-refused", `masking cannot judge this statement: ${l2.reason}`)
+          },
           facts
         ];
       const known = { ...facts, lineage: this.settings.apply(l2.statements) };
@@ -4523,44 +5853,172 @@ var Frontend = class {
     ) : withLineage(l);
   }
 };
-function nextBindParams(buf, pos, statement) {
-  if (pos + 5 > buf.length || buf[pos] !== T.bind) return void 0;
-  const end2 = pos + 1 + buf.readInt32BE(pos + 1);
-  if (end2 > buf.length) return void 0;
-  const portal = readCString(buf, pos + 5, end2);
-  const stmt = readCString(buf, portal.next, end2);
-  if (portal.next < 0 || stmt.next < 0 || stmt.value !== statement) return void 0;
-  let p = stmt.next;
-  if (p + 2 > end2) return void 0;
-  const nFormats = buf.readInt16BE(p);
-  p += 2;
-  const formats = [];
-  for (let i = 0; i < nFormats; i++, p += 2) {
-    if (p + 2 > end2) return void 0;
-    formats.push(buf.readInt16BE(p));
+
+// src/gateway/postgres/error-severity.ts
+var SEVERITY_UNLOCALIZED = 86;
+var SEVERITY = 83;
+function endsSession(buf, start, end2) {
+  let severity;
+  let pos = start + 5;
+  while (pos < end2 && buf[pos] !== 0) {
+    const field = buf[pos];
+    const stop = buf.indexOf(0, pos + 1);
+    if (stop < 0 || stop >= end2) return false;
+    const value2 = buf.toString("utf8", pos + 1, stop);
+    if (field === SEVERITY_UNLOCALIZED) return value2 === "FATAL" || value2 === "PANIC";
+    if (field === SEVERITY) severity = value2;
+    pos = stop + 1;
   }
-  if (p + 2 > end2) return void 0;
-  const n = buf.readInt16BE(p);
-  p += 2;
-  const params2 = [];
-  for (let i = 0; i < n; i++) {
-    if (p + 4 > end2) return void 0;
-    const len = buf.readInt32BE(p);
-    p += 4;
-    if (len === -1) {
-      params2.push(null);
-      continue;
-    }
-    if (len < 0 || p + len > end2) return void 0;
-    if (formatOf(formats, i) === 1) params2.push(`<binary ${len} bytes>`);
-    else {
-      const text = buf.toString("utf8", p, p + Math.min(len, PARAM_PREVIEW * 4));
-      params2.push(text.length > PARAM_PREVIEW ? `${text.slice(0, PARAM_PREVIEW)}\u2026` : text);
-    }
-    p += len;
-  }
-  return params2;
+  return severity === "FATAL" || severity === "PANIC";
 }
+
+// src/gateway/postgres/function-oids.ts
+var LOOKUP = `
+SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind,
+       ARRAY(SELECT t::int8 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY i) AS types,
+       ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY i) AS type_names
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.oid = $1::oid`;
+var FunctionOids = class {
+  constructor(catalog) {
+    this.catalog = catalog;
+  }
+  catalog;
+  known = /* @__PURE__ */ new Map();
+  /** The cached identity, when this connection has resolved the OID before. */
+  cached(oid) {
+    return this.known.get(oid);
+  }
+  /**
+   * Reads the function from the catalog: undefined when no committed function has this OID (the
+   * side connection does not see functions created in the session's open transaction).
+   */
+  async resolve(oid) {
+    const hit = this.known.get(oid);
+    if (hit) return hit;
+    const { rows } = await this.catalog.query(LOOKUP, [String(oid)]);
+    const row = rows[0];
+    if (!row) return void 0;
+    const identity = {
+      schema: row.schema,
+      name: row.name,
+      kind: row.kind,
+      argTypes: row.types.map(Number),
+      argTypeNames: row.type_names
+    };
+    this.known.set(oid, identity);
+    return identity;
+  }
+};
+
+// src/gateway/postgres/handshake-io.ts
+var StartupRefused = class extends ProtocolError {
+  constructor(message2, reply = null) {
+    super(message2);
+    this.reply = reply;
+  }
+  reply;
+};
+var MessageReader = class {
+  constructor(socket, maxBytes) {
+    this.socket = socket;
+    this.maxBytes = maxBytes;
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("close", this.onEnd);
+    socket.on("error", this.onError);
+  }
+  socket;
+  maxBytes;
+  buf = Buffer.alloc(0);
+  wake = null;
+  closed = null;
+  onData = (d) => {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    this.notify();
+  };
+  onEnd = () => {
+    this.closed ??= new ProtocolError("connection closed during start-up", "08006");
+    this.notify();
+  };
+  onError = (err) => {
+    this.closed ??= new ProtocolError(`connection failed during start-up: ${err.message}`, "08006");
+    this.notify();
+  };
+  notify() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+  async need(n) {
+    while (this.buf.length < n) {
+      if (this.closed) throw this.closed;
+      await new Promise((resolve2) => {
+        this.wake = resolve2;
+      });
+    }
+  }
+  take(n) {
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+  async byte() {
+    await this.need(1);
+    return this.take(1)[0];
+  }
+  /** The first byte without consuming it (to spot a TLS ClientHello). */
+  async peek() {
+    await this.need(1);
+    return this.buf[0];
+  }
+  /** A start-up packet (no type byte): the whole packet including its length word. */
+  async packet() {
+    await this.need(4);
+    const length = this.buf.readInt32BE(0);
+    if (length < 8 || length > 1e4) throw new StartupRefused(`invalid start-up packet length ${length}`);
+    await this.need(length);
+    return this.take(length);
+  }
+  /** A typed message: its type and body (without the 5-byte header). */
+  async message() {
+    await this.need(5);
+    const type = this.buf[0];
+    const length = this.buf.readInt32BE(1);
+    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
+    if (length + 1 > this.maxBytes)
+      throw new ProtocolError(
+        `message of ${length + 1} bytes exceeds the limit of ${this.maxBytes}`,
+        "54000"
+      );
+    await this.need(length + 1);
+    const msg = this.take(length + 1);
+    return { type, body: msg.subarray(5) };
+  }
+  /** Stops listening and returns bytes that arrived beyond what was read. */
+  detach() {
+    this.socket.off("data", this.onData);
+    this.socket.off("end", this.onEnd);
+    this.socket.off("close", this.onEnd);
+    this.socket.off("error", this.onError);
+    const rest = this.buf;
+    this.buf = Buffer.alloc(0);
+    return rest;
+  }
+};
+
+// src/gateway/postgres/prepared.ts
+var NamedStatements = class {
+  statements = /* @__PURE__ */ new Map();
+  portals = /* @__PURE__ */ new Map();
+  /** Names created by SQL PREPARE statements (see notePrepares). */
+  bySql = /* @__PURE__ */ new Set();
+  clear() {
+    this.statements.clear();
+    this.portals.clear();
+  }
+};
 
 // src/gateway/postgres/startup.ts
 import { TLSSocket } from "node:tls";
@@ -4622,11 +6080,11 @@ async function readStartup(conn, tls, maxBytes) {
     while (pos < packet2.length && packet2[pos] !== 0) {
       const key = readCString(packet2, pos, packet2.length);
       if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
-      const value = readCString(packet2, key.next, packet2.length);
-      if (value.next < 0) throw new ProtocolError(BAD_LAYOUT);
+      const value2 = readCString(packet2, key.next, packet2.length);
+      if (value2.next < 0) throw new ProtocolError(BAD_LAYOUT);
       if (key.value.startsWith("_pq_.")) unrecognized.push(key.value);
-      else params2[key.value] = value.value;
-      pos = value.next;
+      else params2[key.value] = value2.value;
+      pos = value2.next;
     }
     if (pos !== packet2.length - 1) throw new ProtocolError(BAD_LAYOUT);
     if (!params2.user) throw new ProtocolError("no PostgreSQL user name specified in startup packet", "28000");
@@ -4678,16 +6136,16 @@ function optionSettings(options) {
 function startupSettings(params2) {
   const plain = {};
   const judged = [];
-  for (const [name, value] of Object.entries(params2)) {
+  for (const [name, value2] of Object.entries(params2)) {
     if (OWN.has(name)) continue;
-    if (name === "options") judged.push(...optionSettings(value));
-    else if (PLAIN.has(name.toLowerCase())) plain[name] = value;
-    else judged.push({ name, value });
+    if (name === "options") judged.push(...optionSettings(value2));
+    else if (PLAIN.has(name.toLowerCase())) plain[name] = value2;
+    else judged.push({ name, value: value2 });
   }
   return { plain, judged };
 }
-function asSetStatement({ name, value }) {
-  const literal2 = `'${value.replaceAll("'", "''")}'`;
+function asSetStatement({ name, value: value2 }) {
+  const literal2 = `'${value2.replaceAll("'", "''")}'`;
   if (name.toLowerCase() === "search_path") return `SELECT set_config('search_path', ${literal2}, false)`;
   const ident = /^[a-z_][a-z0-9_.]*$/i.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
   return `SET ${ident} = ${literal2}`;
@@ -4720,9 +6178,11 @@ var ScramClient = class {
     const salt = attrs.get("s");
     const iterations = Number(attrs.get("i"));
     if (!nonce?.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length)
-      throw new Error("upstream SCRAM server nonce is invalid");
+      throw new GuardrailError("upstream SCRAM server nonce is invalid", { code: "ERR_UPSTREAM_FAILED" });
     if (!salt || !Number.isInteger(iterations) || iterations < 1)
-      throw new Error("upstream SCRAM server-first-message is malformed");
+      throw new GuardrailError("upstream SCRAM server-first-message is malformed", {
+        code: "ERR_UPSTREAM_FAILED"
+      });
     const key = `${salt}:${iterations}:${this.password}`;
     let salted = saltedCache.get(key);
     if (!salted) {
@@ -4743,18 +6203,13 @@ var ScramClient = class {
     const got = v ? Buffer.from(v, "base64") : Buffer.alloc(0);
     const want = this.expectedServerSignature;
     if (!want || got.length !== want.length || !timingSafeEqual3(got, want))
-      throw new Error("upstream SCRAM server signature does not match");
+      throw new GuardrailError("upstream SCRAM server signature does not match", {
+        code: "ERR_UPSTREAM_FAILED"
+      });
   }
 };
 
 // src/gateway/postgres/upstream.ts
-var UpstreamError = class extends Error {
-  constructor(message2, code) {
-    super(message2);
-    this.code = code;
-  }
-  code;
-};
 function rawConnect(cfg) {
   return new Promise((resolve2, reject) => {
     const socket = cfg.socketDir ? netConnect(join2(cfg.socketDir, `.s.PGSQL.${cfg.port}`)) : netConnect({ host: cfg.host, port: cfg.port });
@@ -4917,7 +6372,7 @@ async function serveClient(socket, conn, s) {
     await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
     if (database !== s.upstream.database)
       throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, "3D000");
-    session = new Session(s.context, {
+    session = openSession(s.context, {
       conn,
       user,
       database,
@@ -4928,15 +6383,18 @@ async function serveClient(socket, conn, s) {
     const forwarded = { ...settings.plain };
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), "simple");
-      if (!j.forward) throw new ProtocolError(j.refusal ?? "start-up setting refused", "42501");
-      session.result(j.statement.id, { tag: "SET", durationMs: 0 });
+      if (!j.forward) {
+        const why = j.refusal ?? { kind: "unjudgeable", message: "start-up setting refused" };
+        throw new ProtocolError(why.message, POSTGRES_REFUSALS[why.kind].sqlState);
+      }
+      session.ran(j.statement.id, { tag: "SET", durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
     let upstream;
     try {
       upstream = await connectUpstream(s.upstream, forwarded, Math.max(s.maxMessageBytes, 1 << 20));
     } catch (err) {
-      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.code : "08001";
+      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.sqlState : "08001";
       throw new ProtocolError(`upstream: ${err.message}`, code);
     }
     clearTimeout(timer);
@@ -4967,7 +6425,7 @@ async function serveClient(socket, conn, s) {
       return;
     }
     const e = err instanceof ProtocolError ? err : new ProtocolError(err.message, "XX000");
-    fatal(peer.socket, e.code, e.message);
+    fatal(peer.socket, e.sqlState, e.message);
     try {
       session?.end(`start-up failed: ${e.message}`);
     } catch {
@@ -5016,78 +6474,36 @@ var Link = class {
       this.client.pause();
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
-    const prepared = new Prepared();
-    const dryRun = session.gateway.mode === "dry-run" ? new DryRun() : void 0;
-    let frontend;
+    const prepared = new NamedStatements();
+    const { sequences } = session.gateway;
+    const dryRun2 = session.gateway.mode === "dry-run" ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext))) : void 0;
     this.replies = new Replies(
       session,
       prepared,
-      s.masking ? {
-        ...s.masking,
-        hooks: {
-          toClient: (buf) => this.toClient(buf),
-          resumeServer: () => {
-            if (this.closed) return;
-            this.serverHeld = false;
-            this.guard(() => this.fromServer.resume());
-            if (!this.fromServer.held && !this.closed) this.server.resume();
-          },
-          setWhole: (type, mode) => {
-            this.serverWhole[type] = mode;
-          },
-          fatal: (message2) => this.fail("XX000", message2, "gateway error")
-        }
-      } : void 0,
-      dryRun ? {
-        run: dryRun,
-        resumeClient: () => frontend?.batchDone()
-      } : void 0
+      s.masking ? { ...s.masking, hooks: this.resultHooks() } : void 0,
+      // A dry-run batch ended: the client is read again.
+      dryRun2 ? { run: dryRun2, resumeClient: () => this.commands.batchDone() } : void 0
     );
-    frontend = new Frontend(
+    this.commands = new PostgresCommands(
       session,
       this.replies,
       prepared,
-      {
-        send: (buf) => this.toServer(buf),
-        hold: () => {
-          this.held = true;
-          this.fromClient.pause();
-          this.flow();
-        },
-        release: () => {
-          if (this.closed) return;
-          this.held = false;
-          this.guard(() => this.fromClient.resume());
-          this.flow();
-        },
-        fatal: (message2, code) => this.fail(code, message2, "protocol error"),
-        terminate: () => {
-          this.terminating = true;
-        }
-      },
+      this.commandHooks(),
       s.masking ? { ...s.masking.catalog ? { catalog: s.masking.catalog } : {}, pathChanged } : void 0,
-      dryRun
+      dryRun2,
+      s.catalog ? new FunctionOids(s.catalog) : void 0
     );
-    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end2) => relay.message(type, buf, start, end2),
+      message: (type, buf, start, end2) => this.commands.message(type, buf, start, end2),
       out: (buf) => this.toServer(buf),
       fail: (message2, code) => this.fail(code, message2, "protocol error")
     });
     this.fromServer = new Framer({
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end2) => {
-        if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
-        const d = this.replies.message(type, buf, start, end2);
-        if (d === STOP) {
-          this.serverHeld = true;
-          this.server.pause();
-        }
-        return d;
-      },
+      message: (type, buf, start, end2) => this.serverMessage(type, buf, start, end2),
       out: (buf) => this.toClient(buf),
       fail: (message2, code) => this.fail(code, `upstream sent ${message2}`, "upstream protocol error")
     });
@@ -5097,6 +6513,7 @@ var Link = class {
   session;
   onClose;
   replies;
+  commands;
   fromClient;
   fromServer;
   held = false;
@@ -5110,6 +6527,53 @@ var Link = class {
   closed = false;
   serverOut;
   clientOut;
+  /** How the client's commands reach the server, and hold or release the client stream. */
+  commandHooks() {
+    return {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.fromClient.pause();
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message2, code) => this.fail(code, message2, "protocol error"),
+      terminate: () => {
+        this.terminating = true;
+      }
+    };
+  }
+  /** How result masking writes to the client and holds the server stream for a catalog read. */
+  resultHooks() {
+    return {
+      toClient: (buf) => this.toClient(buf),
+      resumeServer: () => {
+        if (this.closed) return;
+        this.serverHeld = false;
+        this.guard(() => this.fromServer.resume());
+        if (!this.fromServer.held && !this.closed) this.server.resume();
+      },
+      setWhole: (type, mode) => {
+        this.serverWhole[type] = mode;
+      },
+      fatal: (message2) => this.fail("XX000", message2, "gateway error")
+    };
+  }
+  /** One server message, through the reply queue; a STOP holds the server stream. */
+  serverMessage(type, buf, start, end2) {
+    if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
+    const d = this.replies.message(type, buf, start, end2);
+    if (d === STOP) {
+      this.serverHeld = true;
+      this.server.pause();
+    }
+    return d;
+  }
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
   start(greeting, leftover) {
     const { client, server } = this;
@@ -5202,7 +6666,7 @@ var Link = class {
   }
 };
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 function listen(server, target) {
   return new Promise((resolve2, reject) => {
     server.once("error", reject);
@@ -5222,7 +6686,9 @@ async function startPostgresGateway(options) {
   const { context, masking } = options;
   const rules = masking && !masking.matcher.empty;
   if (rules && !options.catalog)
-    throw new Error("masking.columns needs a side connection to the upstream for catalog lookups");
+    throw new GuardrailError("masking.columns needs a side connection to the upstream for catalog lookups", {
+      code: "ERR_MASKING_CONFIG"
+    });
   const tls = await clientTls(options.tls, async () => (await generateKeys()).privatePem);
   const settings = {
     context,
@@ -5233,6 +6699,7 @@ async function startPostgresGateway(options) {
     startupTimeoutMs: options.startupTimeoutMs ?? 3e4,
     cancels: new CancelKeys(),
     ...tls.context ? { tls: tls.context } : {},
+    ...options.catalog ? { catalog: options.catalog } : {},
     ...masking ? {
       masking: {
         masking,
@@ -5269,11 +6736,9 @@ async function startPostgresGateway(options) {
     await listen(local, unixSocket);
     servers.push(local);
   }
-  context.recorder.record(0, {
-    type: "gateway.start",
+  gatewayStarted(context, {
     dialect: "postgres",
     upstream: describeUpstream2(upstream),
-    mode: context.mode,
     version: options.version ?? "dev"
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
@@ -5295,8 +6760,7 @@ async function startPostgresGateway(options) {
         for (const s of sockets) s.destroy();
         await Promise.all(stopped);
         await new Promise((r) => setImmediate(r));
-        context.recorder.record(0, { type: "gateway.stop", reason });
-        context.recorder.flush();
+        gatewayStopped(context, reason);
       })();
       return closed;
     }
@@ -5371,6 +6835,11 @@ function privateTranscriptFile(prefix) {
 
 export {
   createGatewayContext,
+  ProtocolError,
+  UpstreamError,
+  openSession,
+  gatewayStarted,
+  gatewayStopped,
   parseUpstreamUrl,
   describeUpstream,
   parseUpstreamUrl2,
