@@ -2,7 +2,6 @@
 // `Session.inspect` before a byte of it reaches the database. Protocol engines (postgres/,
 // mysql/) turn messages into statement text; this module turns text into a decision.
 import type { Verdict } from '../policy/types.js';
-import { finding } from '../sql/rules.js';
 import type { Analysis, AnalysisContext, Finding } from '../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
 import { SessionColumns } from './column-catalog.js';
@@ -12,6 +11,8 @@ import { resolveReached } from './resolve.js';
 import { rulesOf, SessionApprovals } from './session-approval.js';
 import type { EngineSession, Outcome, RowsSample } from './session-contract.js';
 import { dryRun, dryRunMayRun } from './session-dry-run.js';
+import { recordedFindings, statementEvent, verdictEvent } from './session-events.js';
+import { estimateImpact, massChangeOf, writesRows } from './session-impact.js';
 import type {
   GatewayContext,
   ImpactEstimator,
@@ -23,26 +24,12 @@ import type {
 } from './session-types.js';
 import type { ServerSyntaxError } from './syntax-check.js';
 
-type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
 type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
-const NO_FINDINGS: readonly Finding[] = [];
 
 let nextStatement = 0;
 
 function statementId(): string {
   return `s${(++nextStatement).toString(36)}`;
-}
-
-/**
- * Statements that change rows in place, the ones the mass-change rule estimates: UPDATE, DELETE,
- * MERGE, REPLACE, an upsert, ALTER COLUMN … TYPE … USING (in the canonical form: keywords in
- * lower case, comments gone; a literal that happens to match only costs an estimate).
- */
-const ROW_CHANGES =
-  /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
-
-function writesRows(analysis: Analysis): boolean {
-  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
 }
 
 export class Session implements EngineSession {
@@ -192,16 +179,8 @@ export class Session implements EngineSession {
     verdict: Verdict,
     serverError: ServerSyntaxError,
   ): Judgement {
-    this.record({
-      type: 'verdict',
-      id: statement.id,
-      action: 'deny',
-      rules: ['opaque/unparseable'],
-      findings: analysis.findings
-        .filter((f) => f.rule === 'opaque/unparseable')
-        .map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
-      enforced: true,
-    });
+    const unparseable = analysis.findings.filter((f) => f.rule === 'opaque/unparseable');
+    this.record({ ...verdictEvent(statement.id, 'deny', unparseable, true), rules: ['opaque/unparseable'] });
     // Like any server error on its way to the client: values quoted in it are masked.
     const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
     return {
@@ -239,22 +218,8 @@ export class Session implements EngineSession {
     return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
   }
 
-  /** The statement line: its text and parameters redacted. */
   private recordStatement(statement: Statement, hash: string, params?: unknown[], preparedAs?: string): void {
-    const recorded: StatementEvent = {
-      type: 'statement',
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash,
-      inTransaction: statement.inTransaction,
-    };
-    if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params)
-      recorded.params =
-        this.gateway.redactParams?.(params, statement.text, this.analysisContext) ??
-        params.map(() => '[param]');
-    this.record(recorded);
+    this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params, preparedAs));
   }
 
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
@@ -271,14 +236,7 @@ export class Session implements EngineSession {
       const j = this.conclude(statement, analysis, verdict, estimate.record, true);
       return j instanceof Promise ? j.then(mark) : mark(j);
     }
-    // Pending here means values were due and could not be had: the threshold cannot be checked.
-    const massChange = estimate.pending
-      ? finding(
-          'mass-change/rows',
-          [],
-          'rows affected unknown (the placeholder values could not be read exactly)',
-        )
-      : estimate.finding;
+    const massChange = massChangeOf(estimate);
     if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
     const findings = [...analysis.findings, massChange];
     const widened: Analysis = { ...analysis, findings, readOnly: false };
@@ -291,25 +249,14 @@ export class Session implements EngineSession {
     return this.conclude(statement, widened, reverdict, estimate.record, preparing);
   }
 
-  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
+  /** Runs the estimator and records what it found. */
   private async estimate(
     impact: ImpactEstimator,
     statement: Statement,
     analysis: Analysis,
     values: unknown[] | undefined,
   ): Promise<ImpactResult> {
-    let result: ImpactResult;
-    try {
-      result = await impact(statement.text, analysis, this.analysisContext, values);
-    } catch (err) {
-      const message = `impact estimate failed: ${(err as Error).message}`;
-      result = writesRows(analysis)
-        ? {
-            record: { error: message },
-            finding: finding('mass-change/rows', [], `rows affected unknown (${message})`),
-          }
-        : { record: { error: message } };
-    }
+    const result = await estimateImpact(impact, statement.text, analysis, this.analysisContext, values);
     this.record({ type: 'impact', id: statement.id, estimate: result.record });
     return result;
   }
@@ -323,26 +270,7 @@ export class Session implements EngineSession {
     preparing: boolean,
   ): Judgement | Promise<Judgement> {
     const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
-    const warnings = verdict.warnings ?? NO_FINDINGS;
-    const all =
-      verdict.action === 'allow'
-        ? warnings
-        : warnings.length === 0
-          ? verdict.reasons
-          : [...verdict.reasons, ...warnings];
-    this.record({
-      type: 'verdict',
-      id: statement.id,
-      action: verdict.action,
-      rules: all.map((f) => f.rule),
-      findings: all.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        objects: f.objects,
-      })),
-      enforced,
-    });
+    this.record(verdictEvent(statement.id, verdict.action, recordedFindings(verdict), enforced));
     if (verdict.action === 'allow' || !enforced) {
       return this.gateway.mode === 'dry-run'
         ? dryRun(this.gateway.dialect, statement, verdict, analysis, preparing)

@@ -167,11 +167,11 @@ function violation(i: Import): string | undefined {
  * The engines (gateway/postgres, gateway/mysql) talk to one thing besides the wire, their
  * session, through its contract (gateway/session-contract.ts, gateway/lifecycle.ts): the
  * transcript, the policy, impact estimates and approvals sit behind it, as do the Session
- * class itself and the modules it is split into (its types, approval wait and dry run).
+ * class itself and the modules it is split into (gateway/session-*.ts but the contract).
  */
 const ENGINE = /^gateway\/(postgres|mysql)\//;
 const BEHIND_SESSION =
-  /^(transcript|policy|impact|approvals)\/|^gateway\/session(-types|-approval|-dry-run)?\.ts$/;
+  /^(transcript|policy|impact|approvals)\/|^gateway\/session(-(?!contract\.)[a-z-]+)?\.ts$/;
 
 /** What an engine file imports past its session, or undefined. */
 function pastSession(i: Import): string | undefined {
