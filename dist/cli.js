@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-WC6JREB2.js"),
-  proxy: () => import("./proxy-PY5I3QKL.js"),
+  proxy: () => import("./proxy-WLLTRNZN.js"),
   replay: () => import("./replay-336BJNYH.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-C6HJ2G3I.js")
+  demo: () => import("./demo-N66CXSMB.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -11,7 +11,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-SSB6YV7U.js";
+} from "./chunk-QJMQRQSE.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,

@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-SSB6YV7U.js";
+} from "./chunk-QJMQRQSE.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

@@ -2738,15 +2738,71 @@ function dryRun(dialect, statement, verdict, analysis, preparing) {
   };
 }
 
-// src/gateway/session.ts
+// src/gateway/session-events.ts
 var NO_FINDINGS = [];
-var nextStatement = 0;
-function statementId() {
-  return `s${(++nextStatement).toString(36)}`;
+function verdictEvent(id, action, findings, enforced) {
+  return {
+    type: "verdict",
+    id,
+    action,
+    rules: findings.map((f) => f.rule),
+    findings: findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      objects: f.objects
+    })),
+    enforced
+  };
 }
+function recordedFindings(verdict) {
+  const warnings = verdict.warnings ?? NO_FINDINGS;
+  if (verdict.action === "allow") return warnings;
+  return warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
+}
+function statementEvent(gateway, ctx, statement, hash, params2, preparedAs) {
+  const recorded = {
+    type: "statement",
+    id: statement.id,
+    text: gateway.redact(statement.text, ctx),
+    via: statement.via,
+    hash,
+    inTransaction: statement.inTransaction
+  };
+  if (preparedAs) recorded.preparedAs = preparedAs;
+  if (params2)
+    recorded.params = gateway.redactParams?.(params2, statement.text, ctx) ?? params2.map(() => "[param]");
+  return recorded;
+}
+
+// src/gateway/session-impact.ts
 var ROW_CHANGES = /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
 function writesRows(analysis) {
   return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
+}
+async function estimateImpact(impact, text, analysis, ctx, values) {
+  try {
+    return await impact(text, analysis, ctx, values);
+  } catch (err) {
+    const message2 = `impact estimate failed: ${err.message}`;
+    return writesRows(analysis) ? {
+      record: { error: message2 },
+      finding: finding("mass-change/rows", [], `rows affected unknown (${message2})`)
+    } : { record: { error: message2 } };
+  }
+}
+function massChangeOf(estimate) {
+  return estimate.pending ? finding(
+    "mass-change/rows",
+    [],
+    "rows affected unknown (the placeholder values could not be read exactly)"
+  ) : estimate.finding;
+}
+
+// src/gateway/session.ts
+var nextStatement = 0;
+function statementId() {
+  return `s${(++nextStatement).toString(36)}`;
 }
 var Session = class {
   constructor(gateway, info) {
@@ -2867,14 +2923,8 @@ var Session = class {
   }
   /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
   rejectedByServer(statement, analysis, verdict, serverError) {
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: "deny",
-      rules: ["opaque/unparseable"],
-      findings: analysis.findings.filter((f) => f.rule === "opaque/unparseable").map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
-      enforced: true
-    });
+    const unparseable = analysis.findings.filter((f) => f.rule === "opaque/unparseable");
+    this.record({ ...verdictEvent(statement.id, "deny", unparseable, true), rules: ["opaque/unparseable"] });
     const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
     return {
       ...this.refuse(statement, analysis, refusal("unjudgeable", redacted.message), verdict),
@@ -2900,20 +2950,8 @@ var Session = class {
     invalidate();
     return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
   }
-  /** The statement line: its text and parameters redacted. */
   recordStatement(statement, hash, params2, preparedAs) {
-    const recorded = {
-      type: "statement",
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash,
-      inTransaction: statement.inTransaction
-    };
-    if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params2)
-      recorded.params = this.gateway.redactParams?.(params2, statement.text, this.analysisContext) ?? params2.map(() => "[param]");
-    this.record(recorded);
+    this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params2, preparedAs));
   }
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
   concludeEstimated(statement, analysis, verdict, estimate, preparing) {
@@ -2922,11 +2960,7 @@ var Session = class {
       const j = this.conclude(statement, analysis, verdict, estimate.record, true);
       return j instanceof Promise ? j.then(mark) : mark(j);
     }
-    const massChange2 = estimate.pending ? finding(
-      "mass-change/rows",
-      [],
-      "rows affected unknown (the placeholder values could not be read exactly)"
-    ) : estimate.finding;
+    const massChange2 = massChangeOf(estimate);
     if (!massChange2) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
     const findings = [...analysis.findings, massChange2];
     const widened = { ...analysis, findings, readOnly: false };
@@ -2938,39 +2972,16 @@ var Session = class {
     }
     return this.conclude(statement, widened, reverdict, estimate.record, preparing);
   }
-  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
+  /** Runs the estimator and records what it found. */
   async estimate(impact, statement, analysis, values) {
-    let result;
-    try {
-      result = await impact(statement.text, analysis, this.analysisContext, values);
-    } catch (err) {
-      const message2 = `impact estimate failed: ${err.message}`;
-      result = writesRows(analysis) ? {
-        record: { error: message2 },
-        finding: finding("mass-change/rows", [], `rows affected unknown (${message2})`)
-      } : { record: { error: message2 } };
-    }
+    const result = await estimateImpact(impact, statement.text, analysis, this.analysisContext, values);
     this.record({ type: "impact", id: statement.id, estimate: result.record });
     return result;
   }
   /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
   conclude(statement, analysis, verdict, impact, preparing) {
     const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
-    const warnings = verdict.warnings ?? NO_FINDINGS;
-    const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: verdict.action,
-      rules: all.map((f) => f.rule),
-      findings: all.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        objects: f.objects
-      })),
-      enforced
-    });
+    this.record(verdictEvent(statement.id, verdict.action, recordedFindings(verdict), enforced));
     if (verdict.action === "allow" || !enforced) {
       return this.gateway.mode === "dry-run" ? dryRun(this.gateway.dialect, statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
     }
