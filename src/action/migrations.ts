@@ -6,7 +6,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { ApprovalChannel, ApprovalRequest, ApprovalStatement, JobInfo } from '../approvals/types.js';
 import { CheckBaseError, type CheckResult, checkFiles } from '../cli/check.js';
 import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
-import { requestId } from '../gateway/session.js';
+import { requestId } from '../gateway/session-approval.js';
 import { compileMasking } from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Policy } from '../policy/types.js';

@@ -2,6 +2,7 @@
 // `/guardrail approve <id> <hash>` or `/guardrail deny <id>` comments, keeps its own request
 // comment under watch (an edited one is void and asked again), and fails closed on timeout, abort
 // or an API that cannot be reached. request() never rejects.
+import { DeadlineReached } from '../errors/guardrail-error.js';
 import type { RepoPermission } from '../policy/types.js';
 import { requestHash } from './commands.js';
 import { CommentFeed, type RateLimit } from './feed.js';
@@ -26,8 +27,6 @@ import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, IgnoredCommand 
 
 /** Calls left in the rate-limit budget that polling leaves for the decision itself. */
 const RATE_RESERVE = 5;
-
-class DeadlineReached extends Error {}
 
 export class GitHubChannel implements ApprovalChannel {
   readonly name = 'github';

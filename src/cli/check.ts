@@ -10,6 +10,7 @@
 // check-output.ts.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import { loadPolicy } from '../gateway/policy-file.js';
 import { decide, verdictLevel } from '../policy/decide.js';
 import { DEFAULT_POLICY_PATH, defaultPolicy } from '../policy/defaults.js';
@@ -120,10 +121,14 @@ export interface CheckOptions {
 }
 
 /** Read errors: the command exits 2. */
-export class CheckReadError extends Error {}
+export class CheckReadError extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_CHECK_READ';
+}
 
 /** The `--base` ref or the git history behind it cannot be read. */
-export class CheckBaseError extends CheckReadError {}
+export class CheckBaseError extends CheckReadError {
+  static override readonly code: GuardrailErrorCode = 'ERR_BASE_REF';
+}
 
 // --- migration files and their order -------------------------------------------------------
 
@@ -264,7 +269,7 @@ function judgedFiles(paths: string[], base: string | undefined, learn: (text: st
   try {
     history = readBase(paths, base);
   } catch (err) {
-    if (err instanceof BaseRefError) throw new CheckBaseError(err.message);
+    if (err instanceof BaseRefError) throw new CheckBaseError(err.message, { cause: err });
     throw err;
   }
   try {

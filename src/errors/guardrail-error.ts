@@ -50,6 +50,10 @@ export type GuardrailErrorCode =
   | 'ERR_UPSTREAM_FAILED'
   /** The side connection (impact estimates, catalog reads) is down. */
   | 'ERR_SIDE_CONNECTION'
+  /** A catalog look-up a statement needs cannot be made (a name the query cannot carry safely). */
+  | 'ERR_CATALOG_READ'
+  /** The upstream URL or its TLS settings are unusable. */
+  | 'ERR_UPSTREAM_CONFIG'
   /** The daemon's config or ready file does not hold what the other side needs. */
   | 'ERR_DAEMON_CONTRACT'
   /** The gateway daemon could not be started, signalled or stopped. */
@@ -68,6 +72,8 @@ export type GuardrailErrorCode =
   | 'ERR_USAGE'
   /** git cannot read the base revision `guardrail check --base` names. */
   | 'ERR_BASE_REF'
+  /** `guardrail check` cannot read a migration file or directory. */
+  | 'ERR_CHECK_READ'
   /** `guardrail replay --against` cannot replay this transcript against that URL. */
   | 'ERR_REPLAY_TARGET'
   /** The demo's throwaway database could not be started. */

@@ -28,7 +28,7 @@ import { PostgresFiredCatalog } from './postgres/fired-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
-import type { GatewayContext, ImpactEstimator } from './session.js';
+import type { GatewayContext, ImpactEstimator } from './session-types.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
 import { mysqlSyntaxCheck, postgresSyntaxCheck, type SyntaxCheck } from './syntax-check.js';
 

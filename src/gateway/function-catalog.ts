@@ -6,7 +6,7 @@
 // reached; a name never answered for is not `known`, and the analyzer treats its call as opaque.
 // Each dialect supplies how to read bodies and which calls a body makes.
 import type { FunctionBody } from '../sql/types.js';
-import type { FunctionCatalog } from './session.js';
+import type { FunctionCatalog } from './session-types.js';
 
 interface Entry {
   bodies: FunctionBody[];

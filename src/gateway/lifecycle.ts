@@ -1,8 +1,9 @@
 // A gateway run's lifecycle as the engines see it: a session per client connection, and the
 // run's start and stop, recorded in the transcript (the engines never touch the recorder).
 import type { Dialect } from '../sql/types.js';
-import { type GatewayContext, Session, type SessionInfo } from './session.js';
+import { Session } from './session.js';
 import type { EngineSession } from './session-contract.js';
+import type { GatewayContext, SessionInfo } from './session-types.js';
 
 export function openSession(context: GatewayContext, info: SessionInfo): EngineSession {
   return new Session(context, info);

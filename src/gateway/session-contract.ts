@@ -1,13 +1,14 @@
 // What an engine (postgres/, mysql/) may ask of its session, and nothing more: the engines
 // speak their protocol and tell the session what they saw; the transcript, the judgement,
-// approvals, masking decisions and impact sit behind it (see ./session.ts, which implements it).
+// approvals, masking decisions and impact sit behind it (see ./session.ts, which implements it;
+// the types live in ./session-types.ts).
 import type { Mode } from '../policy/types.js';
 import type { AnalysisContext, Finding } from '../sql/types.js';
 import type { TranscriptEvent } from '../transcript/events.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
-import type { Judgement, SessionInfo, Via } from './session.js';
+import type { Judgement, SessionInfo, Via } from './session-types.js';
 
-export type { GatewayContext, Judgement, SessionInfo, Statement, Via } from './session.js';
+export type { GatewayContext, Judgement, SessionInfo, Statement, Via } from './session-types.js';
 
 /** How a forwarded (or refused) statement ended, as the engine saw it in the server's answer. */
 export interface Outcome {

@@ -1,132 +1,30 @@
 // The protocol-neutral seam: every statement of every protocol path passes through
 // `Session.inspect` before a byte of it reaches the database. Protocol engines (postgres/,
 // mysql/) turn messages into statement text; this module turns text into a decision.
-import { randomBytes } from 'node:crypto';
-import type { ApprovalChannel, ApprovalOutcome, JobInfo } from '../approvals/types.js';
-import type { Mode, Verdict } from '../policy/types.js';
-import { finding } from '../sql/rules.js';
-import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
+import type { Verdict } from '../policy/types.js';
+import type { Analysis, AnalysisContext, Finding } from '../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
-import type { Recorder } from '../transcript/recorder.js';
-import { type ColumnCatalog, SessionColumns } from './column-catalog.js';
-import { type FiredCatalog, mayChangeCatalog } from './fired-catalog.js';
-import type { SequenceCatalog } from './postgres/sequence-catalog.js';
-import { type Reach, resolveReached } from './resolve.js';
+import { SessionColumns } from './column-catalog.js';
+import { mayChangeCatalog } from './fired-catalog.js';
+import { type Refusal, refusal } from './refusal.js';
+import { resolveReached } from './resolve.js';
+import { rulesOf, SessionApprovals } from './session-approval.js';
 import type { EngineSession, Outcome, RowsSample } from './session-contract.js';
-import type { ServerSyntaxError, SyntaxCheck } from './syntax-check.js';
+import { dryRun, dryRunMayRun } from './session-dry-run.js';
+import { recordedFindings, statementEvent, verdictEvent } from './session-events.js';
+import { estimateImpact, massChangeOf, writesRows } from './session-impact.js';
+import type {
+  GatewayContext,
+  ImpactEstimator,
+  ImpactResult,
+  Judgement,
+  SessionInfo,
+  Statement,
+  Via,
+} from './session-types.js';
+import type { ServerSyntaxError } from './syntax-check.js';
 
-export type Via = 'simple' | 'extended' | 'prepared' | 'copy' | 'fast-path';
-
-export interface SessionInfo {
-  conn: number;
-  user: string;
-  database: string;
-  application?: string;
-  /** Client address, e.g. `127.0.0.1:53122` or `unix`. */
-  client: string;
-}
-
-export interface Statement {
-  id: string;
-  dialect: Dialect;
-  text: string;
-  params?: unknown[];
-  session: SessionInfo;
-  inTransaction: boolean;
-  via: Via;
-}
-
-/** What the protocol engine needs to act: forward, or answer with an error of its own. */
-export interface Judgement {
-  forward: boolean;
-  statement: Statement;
-  verdict: Verdict;
-  analysis: Analysis;
-  /** Set when `forward` is false: the message the client gets (rule ids and the reason). */
-  refusal?: string;
-  /** Set with `refusal` when the server itself cannot parse the text: the client gets this error instead. */
-  serverError?: ServerSyntaxError;
-  /** Prepared with placeholders the impact estimate needs values for: each execution is estimated. */
-  estimateEachExecution?: boolean;
-  /**
-   * A MySQL dry run: not forwarded, yet not refused either. The engine answers success and
-   * records the statement as skipped, so the migration tool goes on and every later statement
-   * is analysed and estimated too.
-   */
-  skip?: string;
-}
-
-export type Analyzer = (text: string, ctx: AnalysisContext) => Analysis;
-
-/** Bodies of existing user functions, read from the catalog before a statement that calls them is analysed. */
-export interface FunctionCatalog extends FunctionResolver {
-  /** Whether any of these calls is not in the cache (then `prefetch` must run first). */
-  needs(calls: readonly { name: string; schema?: string }[]): boolean;
-  /** Rejects when the catalog cannot be read: the statement is then refused. */
-  prefetch(calls: readonly { name: string; schema?: string }[], rounds?: number): Promise<void>;
-  invalidate(): void;
-}
-
-export interface ImpactResult {
-  /** What the estimate found, for the transcript and the approval comment. */
-  record: Record<string, unknown>;
-  /** `mass-change/rows`, when the estimate crosses the policy's threshold. */
-  finding?: Finding;
-  /** It needs the placeholders' values: each execution of the prepared statement is estimated. */
-  pending?: boolean;
-}
-
-/**
- * Estimates what a statement would touch, on a read-only side connection with its own deadline.
- * `values`: the placeholders' values, exactly as an execution bound them.
- */
-export type ImpactEstimator = (
-  text: string,
-  analysis: Analysis,
-  ctx: AnalysisContext,
-  values?: unknown[],
-) => Promise<ImpactResult>;
-export type Decider = (analysis: Analysis, statement: Statement) => Verdict;
-
-/** Everything a gateway run shares across its sessions. */
-export interface GatewayContext {
-  dialect: Dialect;
-  mode: Mode;
-  analyze: Analyzer;
-  decide: Decider;
-  recorder: Recorder;
-  /** Absent: a review verdict cannot be approved and is refused (fail closed). */
-  approvals?: ApprovalChannel;
-  /** Statement hashes approved up front (batch approval of the migration files). */
-  preapproved: Set<string>;
-  approvalTimeoutMs: number;
-  job?: JobInfo;
-  database: { name: string; host: string; role: string };
-  /** Masks secrets in statement text before it is recorded (MySQL lexing needs the session's sql_mode). */
-  redact: (text: string, ctx?: AnalysisContext) => string;
-  /** Redacts bound values for the record; `text` says which placeholders sit in secret positions. */
-  redactParams?: (params: unknown[], text: string, ctx: AnalysisContext) => unknown[];
-  /** The catalog of user functions (side connection). */
-  functions?: FunctionCatalog;
-  /** What fires on relations (triggers, rules, views, policies, defaults, checks; side connection). */
-  fired?: FiredCatalog;
-  /** The analyzer's list of what a statement reaches (calls, relations), read before it is judged. */
-  reach?: Reach;
-  /** Column types of tables whose type a statement changes (side connection). */
-  columns?: ColumnCatalog;
-  /** Impact estimates for reviewed statements and for UPDATE/DELETE (the mass-change rule). */
-  impact?: ImpactEstimator;
-  /** Masks values in server error and notice texts (`Key (email)=(…) already exists`). */
-  redactMessage?: (text: string) => string;
-  /** Asks the server to parse (not run) what the analyzer could not parse (side connection). */
-  syntaxCheck?: SyntaxCheck;
-  /** Postgres dry run: what moves a sequence without naming nextval() (side connection). */
-  sequences?: SequenceCatalog;
-}
-
-type StatementEvent = Extract<TranscriptEvent, { type: 'statement' }>;
 type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
-const NO_FINDINGS: readonly Finding[] = [];
 
 let nextStatement = 0;
 
@@ -134,31 +32,10 @@ function statementId(): string {
   return `s${(++nextStatement).toString(36)}`;
 }
 
-export function requestId(): string {
-  return `gr-${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * Statements that change rows in place, the ones the mass-change rule estimates: UPDATE, DELETE,
- * MERGE, REPLACE, an upsert, ALTER COLUMN … TYPE … USING (in the canonical form: keywords in
- * lower case, comments gone; a literal that happens to match only costs an estimate).
- */
-const ROW_CHANGES =
-  /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
-
-function writesRows(analysis: Analysis): boolean {
-  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
-}
-
-function rulesOf(findings: Finding[]): string {
-  return [...new Set(findings.map((f) => f.rule))].join(', ');
-}
-
 export class Session implements EngineSession {
   private statements = 0;
   private ended = false;
-  /** Approval waits in flight: ending the session aborts them, so their comments say so. */
-  private readonly waiting = new Set<AbortController>();
+  private readonly approvals: SessionApprovals;
   readonly analysisContext: AnalysisContext;
   private readonly columns: SessionColumns | undefined;
   /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
@@ -176,6 +53,7 @@ export class Session implements EngineSession {
       ...(gateway.fired ? { fired: gateway.fired } : {}),
       ...(this.columns ? { columns: this.columns } : {}),
     };
+    this.approvals = new SessionApprovals(gateway, this.analysisContext, (e) => this.record(e));
     this.record({
       type: 'session.start',
       user: info.user,
@@ -213,13 +91,17 @@ export class Session implements EngineSession {
     const { recorder } = this.gateway;
     if (recorder.failed) {
       // Nothing may run unrecorded.
-      return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
+      return this.refuse(
+        statement,
+        undefined,
+        refusal('transcript-failure', `transcript unavailable: ${recorder.failed.message}`),
+      );
     }
     let reached: ReturnType<typeof resolveReached>;
     try {
       reached = resolveReached(this.gateway, text, this.analysisContext);
     } catch (err) {
-      return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
+      return this.refuse(statement, undefined, unjudgeable(err));
     }
     if (reached instanceof Promise)
       return reached.then(
@@ -231,7 +113,10 @@ export class Session implements EngineSession {
           this.refuse(
             statement,
             undefined,
-            `what it calls or fires could not be read from the catalog: ${err.message}`,
+            refusal(
+              'unjudgeable',
+              `what it calls or fires could not be read from the catalog: ${err.message}`,
+            ),
           ),
       );
     this.reachedCode.set(statement, reached.code);
@@ -257,7 +142,7 @@ export class Session implements EngineSession {
       analysis = this.gateway.analyze(statement.text, this.analysisContext);
       verdict = this.gateway.decide(analysis, statement);
     } catch (err) {
-      return this.refuse(statement, undefined, `statement could not be judged: ${(err as Error).message}`);
+      return this.refuse(statement, undefined, unjudgeable(err));
     }
     this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
     this.recordStatement(statement, analysis.hash, params);
@@ -294,19 +179,14 @@ export class Session implements EngineSession {
     verdict: Verdict,
     serverError: ServerSyntaxError,
   ): Judgement {
-    this.record({
-      type: 'verdict',
-      id: statement.id,
-      action: 'deny',
-      rules: ['opaque/unparseable'],
-      findings: analysis.findings
-        .filter((f) => f.rule === 'opaque/unparseable')
-        .map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
-      enforced: true,
-    });
+    const unparseable = analysis.findings.filter((f) => f.rule === 'opaque/unparseable');
+    this.record({ ...verdictEvent(statement.id, 'deny', unparseable, true), rules: ['opaque/unparseable'] });
     // Like any server error on its way to the client: values quoted in it are masked.
     const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
-    return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
+    return {
+      ...this.refuse(statement, analysis, refusal('unjudgeable', redacted.message), verdict),
+      serverError: redacted,
+    };
   }
 
   private proceed(
@@ -338,22 +218,8 @@ export class Session implements EngineSession {
     return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
   }
 
-  /** The statement line: its text and parameters redacted. */
   private recordStatement(statement: Statement, hash: string, params?: unknown[], preparedAs?: string): void {
-    const recorded: StatementEvent = {
-      type: 'statement',
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash,
-      inTransaction: statement.inTransaction,
-    };
-    if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params)
-      recorded.params =
-        this.gateway.redactParams?.(params, statement.text, this.analysisContext) ??
-        params.map(() => '[param]');
-    this.record(recorded);
+    this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params, preparedAs));
   }
 
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
@@ -370,14 +236,7 @@ export class Session implements EngineSession {
       const j = this.conclude(statement, analysis, verdict, estimate.record, true);
       return j instanceof Promise ? j.then(mark) : mark(j);
     }
-    // Pending here means values were due and could not be had: the threshold cannot be checked.
-    const massChange = estimate.pending
-      ? finding(
-          'mass-change/rows',
-          [],
-          'rows affected unknown (the placeholder values could not be read exactly)',
-        )
-      : estimate.finding;
+    const massChange = massChangeOf(estimate);
     if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
     const findings = [...analysis.findings, massChange];
     const widened: Analysis = { ...analysis, findings, readOnly: false };
@@ -385,30 +244,19 @@ export class Session implements EngineSession {
     try {
       reverdict = this.gateway.decide(widened, statement);
     } catch (err) {
-      return this.refuse(statement, widened, `statement could not be judged: ${(err as Error).message}`);
+      return this.refuse(statement, widened, unjudgeable(err));
     }
     return this.conclude(statement, widened, reverdict, estimate.record, preparing);
   }
 
-  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
+  /** Runs the estimator and records what it found. */
   private async estimate(
     impact: ImpactEstimator,
     statement: Statement,
     analysis: Analysis,
     values: unknown[] | undefined,
   ): Promise<ImpactResult> {
-    let result: ImpactResult;
-    try {
-      result = await impact(statement.text, analysis, this.analysisContext, values);
-    } catch (err) {
-      const message = `impact estimate failed: ${(err as Error).message}`;
-      result = writesRows(analysis)
-        ? {
-            record: { error: message },
-            finding: finding('mass-change/rows', [], `rows affected unknown (${message})`),
-          }
-        : { record: { error: message } };
-    }
+    const result = await estimateImpact(impact, statement.text, analysis, this.analysisContext, values);
     this.record({ type: 'impact', id: statement.id, estimate: result.record });
     return result;
   }
@@ -422,42 +270,26 @@ export class Session implements EngineSession {
     preparing: boolean,
   ): Judgement | Promise<Judgement> {
     const enforced = this.gateway.mode === 'enforce' || this.gateway.mode === 'dry-run';
-    const warnings = verdict.warnings ?? NO_FINDINGS;
-    const all =
-      verdict.action === 'allow'
-        ? warnings
-        : warnings.length === 0
-          ? verdict.reasons
-          : [...verdict.reasons, ...warnings];
-    this.record({
-      type: 'verdict',
-      id: statement.id,
-      action: verdict.action,
-      rules: all.map((f) => f.rule),
-      findings: all.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        objects: f.objects,
-      })),
-      enforced,
-    });
+    this.record(verdictEvent(statement.id, verdict.action, recordedFindings(verdict), enforced));
     if (verdict.action === 'allow' || !enforced) {
       return this.gateway.mode === 'dry-run'
-        ? this.dryRun(statement, verdict, analysis, preparing)
+        ? dryRun(this.gateway.dialect, statement, verdict, analysis, preparing)
         : { forward: true, statement, verdict, analysis };
     }
     if (verdict.action === 'deny') {
       return this.refuse(
         statement,
         analysis,
-        `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ''}`,
+        refusal(
+          'policy-deny',
+          `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ''}`,
+        ),
         verdict,
       );
     }
-    if (this.gateway.mode === 'dry-run' && (this.gateway.dialect === 'mysql' || this.dryRunMayRun(verdict)))
-      return this.dryRun(statement, verdict, analysis, preparing);
-    if (this.preapproved(statement, analysis)) {
+    if (this.gateway.mode === 'dry-run' && (this.gateway.dialect === 'mysql' || dryRunMayRun(verdict)))
+      return dryRun(this.gateway.dialect, statement, verdict, analysis, preparing);
+    if (this.approvals.preapproved(statement, analysis)) {
       this.record({
         type: 'approval.decided',
         id: statement.id,
@@ -467,7 +299,14 @@ export class Session implements EngineSession {
       });
       return { forward: true, statement, verdict, analysis };
     }
-    return this.awaitApproval(statement, analysis, verdict, impact);
+    return this.approvals
+      .await(statement, analysis, verdict, impact)
+      .then(
+        (r): Judgement =>
+          r.approved
+            ? { forward: true, statement, verdict, analysis }
+            : this.refuse(statement, analysis, r.refusal, verdict),
+      );
   }
 
   /**
@@ -478,37 +317,6 @@ export class Session implements EngineSession {
   review(j: Judgement, reasons: Finding[], preparing: boolean): Judgement | Promise<Judgement> {
     const analysis: Analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
     return this.conclude(j.statement, analysis, { action: 'review', reasons }, undefined, preparing);
-  }
-
-  /**
-   * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
-   * review runs without waiting: the report then shows its real effect. Not what the analyzer
-   * could not see into, nor what reaches outside the database: neither would be rolled back.
-   */
-  private dryRunMayRun(verdict: Verdict): boolean {
-    return (
-      verdict.action !== 'allow' &&
-      !verdict.reasons.some((f) => f.category === 'opaque' || f.category === 'exfiltration')
-    );
-  }
-
-  /**
-   * MySQL commits DDL implicitly, so a dry run there executes nothing that writes: the statement
-   * is analysed (and estimated) only. Reads run, so migration tools that look before they write
-   * still work.
-   */
-  private dryRun(statement: Statement, verdict: Verdict, analysis: Analysis, preparing: boolean): Judgement {
-    // Preparing runs nothing; each execution of the prepared statement comes back here.
-    const runs =
-      this.gateway.dialect !== 'mysql' || preparing || (analysis.readOnly && verdict.action === 'allow');
-    if (runs) return { forward: true, statement, verdict, analysis };
-    return {
-      forward: false,
-      statement,
-      verdict,
-      analysis,
-      skip: 'guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)',
-    };
   }
 
   /**
@@ -533,11 +341,15 @@ export class Session implements EngineSession {
     this.statements++;
     const { recorder } = this.gateway;
     if (recorder.failed)
-      return this.refuse(statement, undefined, `transcript unavailable: ${recorder.failed.message}`);
+      return this.refuse(
+        statement,
+        undefined,
+        refusal('transcript-failure', `transcript unavailable: ${recorder.failed.message}`),
+      );
     this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
     const judged = (): Judgement =>
       this.gateway.mode === 'dry-run' && prepared.forward
-        ? this.dryRun(statement, prepared.verdict, prepared.analysis, false)
+        ? dryRun(this.gateway.dialect, statement, prepared.verdict, prepared.analysis, false)
         : { ...prepared, statement };
     const { impact } = this.gateway;
     if (!prepared.estimateEachExecution || !impact) return judged();
@@ -550,132 +362,10 @@ export class Session implements EngineSession {
     );
   }
 
-  /**
-   * Batch pre-approval covers a statement when every part of it that needs review on its own
-   * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
-   * their own need no approval.
-   */
-  private preapproved(statement: Statement, analysis: Analysis): boolean {
-    const { preapproved, decide } = this.gateway;
-    if (preapproved.size === 0) return false;
-    const needing = analysis.statements.filter(
-      (s) =>
-        decide(
-          {
-            findings: s.findings,
-            readOnly: s.readOnly,
-            opaque: s.opaque,
-            canonical: s.canonical,
-            hash: s.hash,
-            statements: [s],
-          },
-          statement,
-        ).action !== 'allow',
-    );
-    return needing.length > 0 && needing.every((s) => preapproved.has(s.hash));
-  }
-
-  private async awaitApproval(
-    statement: Statement,
-    analysis: Analysis,
-    verdict: Extract<Verdict, { action: 'review' }>,
-    impact: Record<string, unknown> | undefined,
-  ): Promise<Judgement> {
-    const channel = this.gateway.approvals;
-    const id = requestId();
-    if (!channel) {
-      return this.refuse(
-        statement,
-        analysis,
-        `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ''}`,
-        verdict,
-      );
-    }
-    const deadline = new Date(Date.now() + this.gateway.approvalTimeoutMs);
-    this.record({
-      type: 'approval.requested',
-      id: statement.id,
-      requestId: id,
-      channel: channel.name,
-      deadline: deadline.toISOString(),
-    });
-    this.gateway.recorder.flush();
-    const abort = new AbortController();
-    this.waiting.add(abort);
-    const timer = setTimeout(
-      () => abort.abort(new Error('approval timed out')),
-      this.gateway.approvalTimeoutMs + 1_000,
-    );
-    let outcome: ApprovalOutcome;
-    try {
-      outcome = await channel.request(
-        {
-          id,
-          batch: false,
-          statements: analysis.statements.map((s) => ({
-            text: this.gateway.redact(s.text, this.analysisContext),
-            hash: s.hash,
-            findings: s.findings,
-            ...(impact ? { impact } : {}),
-          })),
-          database: { dialect: this.gateway.dialect, ...this.gateway.database },
-          job: this.gateway.job ?? localJob(),
-          deadline,
-        },
-        abort.signal,
-      );
-    } catch (err) {
-      outcome = {
-        decision: 'error',
-        by: [],
-        reason: (err as Error).message,
-        decidedAt: new Date().toISOString(),
-      };
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(abort);
-    }
-    // An approval binds to the statement hashes it was asked for: a channel that answers
-    // "approved" without naming every hash of this statement has not approved this statement.
-    const approvedHashes = new Set(outcome.hashes ?? []);
-    if (outcome.decision === 'approved' && !analysis.statements.every((s) => approvedHashes.has(s.hash))) {
-      outcome = { ...outcome, decision: 'error', reason: 'the approval does not name this statement hash' };
-    }
-    this.record({
-      type: 'approval.decided',
-      id: statement.id,
-      requestId: id,
-      outcome: outcome.decision,
-      by: outcome.by,
-      ...(outcome.reason ? { reason: outcome.reason } : {}),
-      ...(outcome.url ? { url: outcome.url } : {}),
-      ...(outcome.ignored?.length
-        ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) }
-        : {}),
-      ...(outcome.voided?.length ? { voided: outcome.voided } : {}),
-    });
-    if (outcome.decision === 'approved') return { forward: true, statement, verdict, analysis };
-    const why =
-      outcome.decision === 'denied'
-        ? // Nobody named: the channel itself said no (no approver reachable); its reason says why.
-          outcome.by.length
-          ? `denied by ${outcome.by.join(', ')}${outcome.reason ? `: ${outcome.reason}` : ''}`
-          : `denied: ${outcome.reason ?? 'no reason given'}`
-        : outcome.decision === 'timeout'
-          ? 'no approval before the deadline'
-          : `approval failed: ${outcome.reason ?? 'unknown error'}`;
-    return this.refuse(
-      statement,
-      analysis,
-      `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`,
-      verdict,
-    );
-  }
-
   private refuse(
     statement: Statement,
     analysis: Analysis | undefined,
-    message: string,
+    why: Refusal,
     verdict?: Verdict,
   ): Judgement {
     const findings = verdict && verdict.action !== 'allow' ? verdict.reasons : [];
@@ -691,7 +381,7 @@ export class Session implements EngineSession {
         hash: '',
         statements: [],
       },
-      refusal: `guardrail: ${message}`,
+      refusal: why,
     };
   }
 
@@ -731,22 +421,11 @@ export class Session implements EngineSession {
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
-    for (const abort of this.waiting) abort.abort(new Error(`the session ended: ${reason}`));
+    this.approvals.abortAll(reason);
     this.record({ type: 'session.end', reason, statements: this.statements });
   }
 }
 
-function localJob(): JobInfo {
-  return {
-    repository: 'local',
-    serverUrl: '',
-    runId: '0',
-    runAttempt: '1',
-    job: 'local',
-    workflow: 'local',
-    ref: '',
-    sha: '',
-    actor: process.env.USER ?? 'unknown',
-    eventName: 'local',
-  };
+function unjudgeable(err: unknown): Refusal {
+  return refusal('unjudgeable', `statement could not be judged: ${(err as Error).message}`);
 }

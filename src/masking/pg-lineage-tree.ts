@@ -3,10 +3,14 @@
 // values per column; tables of node kinds and functions say how expressions combine them.
 // Anything outside them is refused (Refusal), never guessed.
 
+import { GuardrailError, type GuardrailErrorCode } from '../errors/guardrail-error.js';
 import type { StatementLineage } from './pg-lineage.js';
 import { parseSync } from './pg-wasm.js';
 
-export class Refusal extends Error {}
+/** What lineage cannot follow: the statement is refused, not guessed. */
+export class Refusal extends GuardrailError {
+  static override readonly code: GuardrailErrorCode = 'ERR_MASKING_REFUSED';
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: parse-tree nodes are JSON of many shapes
 export type Node = any;

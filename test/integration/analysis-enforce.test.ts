@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresFunctionCatalog } from '../../src/gateway/postgres/function-catalog.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
-import type { GatewayContext } from '../../src/gateway/session.js';
+import type { GatewayContext } from '../../src/gateway/session-types.js';
 import { decide, parsePolicy } from '../../src/policy/index.js';
 import { analyze, calledFunctions, loadAnalyzers } from '../../src/sql/analyze.js';
 import type { AnalysisContext } from '../../src/sql/types.js';

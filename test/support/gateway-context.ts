@@ -3,7 +3,7 @@
 // the policy it needs as policy-file text, so what it proves holds for a policy a user can write.
 import type { ApprovalChannel } from '../../src/approvals/types.js';
 import { createGatewayContext } from '../../src/gateway/context.js';
-import type { GatewayContext } from '../../src/gateway/session.js';
+import type { GatewayContext } from '../../src/gateway/session-types.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { Dialect } from '../../src/sql/types.js';
 import type { Recorder } from '../../src/transcript/recorder.js';

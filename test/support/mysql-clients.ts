@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import type { GatewayContext } from '../../src/gateway/session.js';
+import type { GatewayContext } from '../../src/gateway/session-types.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import { testContext } from './gateway-context.js';
 

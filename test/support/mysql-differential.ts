@@ -14,7 +14,7 @@ import { isAbsolute, join } from 'node:path';
 import iconv from 'iconv-lite';
 import mysql from 'mysql2/promise';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
-import type { GatewayContext } from '../../src/gateway/session.js';
+import type { GatewayContext } from '../../src/gateway/session-types.js';
 import { decide, defaultPolicy } from '../../src/policy/index.js';
 import { analyze } from '../../src/sql/analyze.js';
 import { decodeClient } from '../../src/sql/mysql/charset.js';

@@ -4,11 +4,11 @@
 // the upstream account is the gateway's, whatever name the client gives. The character set the
 // client asks for is applied as the server would, and read back for the analyzer.
 import { timingSafeEqual } from 'node:crypto';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import { decodesExactly } from '../../sql/mysql/charset.js';
 import { Reader } from './codec.js';
 import { CACHING_SHA2, Cap, Com, NATIVE } from './constants.js';
 import { nativeToken, sha2Token } from './scramble.js';
-import { UpstreamError } from './upstream.js';
 
 export interface ChangeUser {
   user: string;

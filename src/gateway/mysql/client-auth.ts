@@ -46,13 +46,14 @@ export interface ClientLogin {
   scramble: Buffer;
 }
 
-export class AccessDenied extends Error {
+/** The client failed the gateway's own authentication: ER_ACCESS_DENIED_ERROR, SQLSTATE 28000. */
+export class AccessDenied extends ProtocolError {
   constructor(
     message: string,
     /** Sequence id for the ERR that tells the client. */
     readonly seq: number,
   ) {
-    super(message);
+    super(message, '28000');
   }
 }
 

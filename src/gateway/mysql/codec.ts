@@ -1,9 +1,10 @@
 // Framing and the few field encodings the gateway decodes or writes. Packets are a 3-byte
 // little-endian length and a sequence id; a payload of 0xFFFFFF bytes continues in the next
 // packet, so one logical packet may span several physical ones.
+import { ProtocolError } from '../../errors/wire-errors.js';
 import { MAX_PAYLOAD } from './constants.js';
 
-export class ProtocolError extends Error {}
+export { ProtocolError };
 
 /** A cursor over one payload; every read checks bounds, so a short packet is an error, not garbage. */
 export class Reader {

@@ -4,7 +4,9 @@
 // refused. The connection (connection.ts) supplies the streams: forwarding, the reply routing,
 // the endings.
 import type { Socket } from 'node:net';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import type { MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
+import { MYSQL_REFUSALS, type Refusal, refusal } from '../refusal.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import { applyChangeUser, type ChangeUser, parseChangeUser, verifyChangeUser } from './change-user.js';
 import { clientText } from './client-text.js';
@@ -16,7 +18,6 @@ import {
   ER_MALFORMED,
   ER_NET_PACKETS_OUT_OF_ORDER,
   ER_NOT_SUPPORTED,
-  ER_TABLEACCESS_DENIED,
   ER_UNKNOWN_COM,
   Status,
 } from './constants.js';
@@ -24,12 +25,12 @@ import type { DiagnosticsTaint } from './diagnostics-taint.js';
 import { standInPrepare } from './dry-run.js';
 import type { StatementSources } from './masking-catalog.js';
 import { PreparedStatements } from './prepared.js';
+import { refusalPayload } from './refusals.js';
 import type { ResponseKind, ResponseTracker } from './replies.js';
 import type { ResultMasker, ResultPlan } from './result-masking.js';
 import type { MysqlSessionState } from './session-state.js';
 import { mysqlStrictFindings } from './strict.js';
 import { SessionTemporaryTables } from './temp-tables.js';
-import { UpstreamError } from './upstream.js';
 
 /** The command dispatch of a MySQL connection; the connection supplies what it acts through. */
 export abstract class MysqlCommands {
@@ -170,12 +171,12 @@ export abstract class MysqlCommands {
         ...(params ? { params } : {}),
       });
     } catch (err) {
-      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${(err as Error).message}`));
       return;
     }
     if (j instanceof Promise)
       j.then(decide, (err: Error) =>
-        this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+        this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${err.message}`)),
       );
     else decide(j);
   }
@@ -191,7 +192,7 @@ export abstract class MysqlCommands {
   protected refuseJudged(p: Packet, j: Judgement): void {
     const server = j.serverError;
     if (!server?.errno) {
-      this.refuse(p, j.refusal ?? 'guardrail: refused', j.statement.id);
+      this.refuse(p, j.refusal ?? refusal('unjudgeable', 'refused'), j.statement.id);
       return;
     }
     this.reply(p, server.errno, server.code, server.message);
@@ -202,9 +203,15 @@ export abstract class MysqlCommands {
     this.next();
   }
 
-  protected refuse(p: Packet, message: string, statementId?: string): void {
-    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
-    if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code: '42000', message } });
+  /** The ERR packet a refusal of this kind gets (refusal.ts's table). */
+  protected refusalReply(p: Packet, r: Refusal): string {
+    this.client.write(frame(refusalPayload(r), p.lastSeq + 1).bytes);
+    return MYSQL_REFUSALS[r.kind].sqlState;
+  }
+
+  protected refuse(p: Packet, r: Refusal, statementId?: string): void {
+    const code = this.refusalReply(p, r);
+    if (statementId) this.session.ran(statementId, { durationMs: 0, error: { code, message: r.message } });
     this.next();
   }
 
@@ -215,7 +222,7 @@ export abstract class MysqlCommands {
       return;
     }
     if (payload.length === 0) {
-      this.reply(p, ER_MALFORMED, '08S01', 'guardrail: empty command packet');
+      this.refusalReply(p, refusal('malformed', 'empty command packet'));
       return;
     }
     const cmd = payload[0]!;
@@ -369,7 +376,7 @@ export abstract class MysqlCommands {
       (err: Error) => {
         if (err instanceof UpstreamError) {
           // The server refused the character set or the schema: the client learns why.
-          this.reply(p, err.code, err.sqlState, err.message);
+          this.reply(p, err.errno!, err.sqlState, err.message);
           this.next();
         } else this.fatal(p.lastSeq + 1, `guardrail: COM_CHANGE_USER failed: ${err.message}`);
       },
@@ -390,9 +397,9 @@ export abstract class MysqlCommands {
   private textOf(p: Packet, sql: boolean): string | undefined {
     const read = clientText(p.payload, this.context, sql);
     if ('text' in read) return read.text;
-    const message = `guardrail: ${read.why}`;
-    this.session.notice('error', '42000', message);
-    this.reply(p, ER_TABLEACCESS_DENIED, '42000', message);
+    const r = refusal('unjudgeable', read.why);
+    this.session.notice('error', MYSQL_REFUSALS[r.kind].sqlState, r.message);
+    this.refusalReply(p, r);
     return undefined;
   }
 }

@@ -6,10 +6,12 @@
 // with on-wire masking the rewritten rows and redacted errors (result-masking.ts).
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import type { Masking } from '../../masking/index.js';
 import { parseServerVersion } from '../../sql/mysql/server.js';
 import { mayChangeCatalog } from '../../sql/mysql/state.js';
 import type { Analysis } from '../../sql/types.js';
+import { MYSQL_REFUSALS, refusal } from '../refusal.js';
 import { type EngineSession, SKIPPED_CODE } from '../session-contract.js';
 import {
   errPayload,
@@ -22,22 +24,15 @@ import {
   Route,
   type ScanSink,
 } from './codec.js';
-import {
-  Cap,
-  Com,
-  CR_SERVER_LOST,
-  ER_MALFORMED,
-  ER_NET_PACKET_TOO_LARGE,
-  ER_TABLEACCESS_DENIED,
-} from './constants.js';
+import { Cap, Com, CR_SERVER_LOST, ER_NET_PACKET_TOO_LARGE } from './constants.js';
 import { DiagnosticsTaint } from './diagnostics-taint.js';
 import { DRY_RUN_WRITE, ER_READ_ONLY_TRANSACTION } from './dry-run.js';
 import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js';
 import { MysqlPreparedCommands } from './prepared-commands.js';
+import { refusalPayload } from './refusals.js';
 import { type ResponseKind, ResponseTracker, textRow } from './replies.js';
 import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { MysqlSessionState } from './session-state.js';
-import { UpstreamError } from './upstream.js';
 
 /** Client bytes buffered while a command is in flight before the client is paused. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -188,11 +183,9 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
       if (!cur.internal && !cur.discard) {
         this.scanner.inject(
           frame(
-            errPayload({
-              code: ER_TABLEACCESS_DENIED,
-              sqlState: '42000',
-              message: 'guardrail: the database asked to read a client file (LOAD DATA LOCAL); refused',
-            }),
+            refusalPayload(
+              refusal('policy-deny', 'the database asked to read a client file (LOAD DATA LOCAL); refused'),
+            ),
             seq,
           ).bytes,
         );
@@ -275,7 +268,7 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
         started: performance.now(),
         lastSeq: 0,
         internal: (t) => {
-          if (t.error) reject(new UpstreamError(t.error.code, t.error.sqlState, t.error.message));
+          if (t.error) reject(new UpstreamError(t.error.message, t.error.sqlState, t.error.code));
           else resolve(t);
         },
       };
@@ -308,7 +301,8 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
         try {
           p = this.clientPackets.next();
         } catch (err) {
-          const code = err instanceof PacketTooLarge ? ER_NET_PACKET_TOO_LARGE : ER_MALFORMED;
+          const code =
+            err instanceof PacketTooLarge ? ER_NET_PACKET_TOO_LARGE : MYSQL_REFUSALS.malformed.errno;
           this.fatal(1, `guardrail: ${(err as Error).message}`, code);
           return;
         }

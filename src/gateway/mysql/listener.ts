@@ -3,6 +3,8 @@
 // through the session pipeline before it reaches the database.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
+import { GuardrailError } from '../../errors/guardrail-error.js';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import { compileMasking, type Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import { gatewayStarted, gatewayStopped, openSession } from '../lifecycle.js';
@@ -16,7 +18,7 @@ import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { ConnectionClosed, PacketChannel } from './handshake-io.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
-import { type GreetedUpstream, greetUpstream, loginUpstream, UpstreamError } from './upstream.js';
+import { type GreetedUpstream, greetUpstream, loginUpstream } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-options.js';
 
 export interface MysqlGatewayOptions {
@@ -65,9 +67,9 @@ function asUpstreamError(err: unknown): UpstreamError {
   return err instanceof UpstreamError
     ? err
     : new UpstreamError(
-        CR_CONNECTION_ERROR,
-        'HY000',
         `guardrail: cannot log in to the database: ${(err as Error).message}`,
+        'HY000',
+        CR_CONNECTION_ERROR,
       );
 }
 
@@ -130,7 +132,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
     } catch (err) {
       // As a server that cannot take a connection does: an ERR in place of the greeting.
       const e = asUpstreamError(err);
-      ch.writeErr(0, e.code, e.sqlState, e.message);
+      ch.writeErr(0, e.errno!, e.sqlState, e.message);
       ch.detach();
       ch.socket.end();
       return;
@@ -140,7 +142,7 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
       login = await authenticateClient(ch, authConfig, greeted.greeting.connectionId);
     } catch (err) {
       greeted.abandon();
-      if (err instanceof AccessDenied) ch.writeErr(err.seq, 1045, '28000', err.message);
+      if (err instanceof AccessDenied) ch.writeErr(err.seq, 1045, err.sqlState, err.message);
       else if (err instanceof ProtocolError && !(err instanceof ConnectionClosed) && !ch.socket.destroyed)
         // The client's packets did not make sense; its next packet would have had id 2.
         ch.writeErr(2, 1043, '08S01', `guardrail: bad handshake: ${err.message}`);
@@ -172,10 +174,12 @@ export async function startMysqlGateway(opts: MysqlGatewayOptions): Promise<Mysq
         (up.capabilities ^ login.capabilities) & FORMAT_CAPS ||
         up.mariadbCapabilities !== login.mariadbCapabilities
       )
-        throw new Error('the database no longer offers the capabilities announced to the client');
+        throw new GuardrailError('the database no longer offers the capabilities announced to the client', {
+          code: 'ERR_UPSTREAM_FAILED',
+        });
     } catch (err) {
       const e = asUpstreamError(err);
-      ch.writeErr(login.seq, e.code, e.sqlState, e.message);
+      ch.writeErr(login.seq, e.errno!, e.sqlState, e.message);
       ch.detach();
       ch.socket.end();
       session.end(`database login failed: ${e.message}`);

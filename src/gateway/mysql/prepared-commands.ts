@@ -2,10 +2,11 @@
 // prepare-time judgement (estimated with its values when the mass-change rule needs them), a
 // cursor's rows are fetched with the plan of the execution that opened it, and long data,
 // close and reset keep the gateway's view of each statement in step with the server's.
+import { refusal } from '../refusal.js';
 import type { Judgement } from '../session-contract.js';
 import { type Packet, readLongData } from './codec.js';
 import { MysqlCommands } from './commands.js';
-import { Com, ER_MALFORMED, ER_TABLEACCESS_DENIED, ER_UNKNOWN_STMT, Status } from './constants.js';
+import { Com, ER_UNKNOWN_STMT, Status } from './constants.js';
 import type { StatementSources } from './masking-catalog.js';
 import { decodeExecuteParams } from './params.js';
 import type { PreparedStatement } from './prepared.js';
@@ -71,12 +72,7 @@ export abstract class MysqlPreparedCommands extends MysqlCommands {
     try {
       params = decodeExecuteParams(p.payload, stmt.s.params);
     } catch (err) {
-      this.reply(
-        p,
-        ER_MALFORMED,
-        '08S01',
-        `guardrail: malformed COM_STMT_EXECUTE: ${(err as Error).message}`,
-      );
+      this.refusalReply(p, refusal('malformed', `malformed COM_STMT_EXECUTE: ${(err as Error).message}`));
       return;
     } finally {
       stmt.s.params.longData.clear();
@@ -87,7 +83,7 @@ export abstract class MysqlPreparedCommands extends MysqlCommands {
     try {
       j = this.session.execute(stmt.s.judgement, params.values, params.exact);
     } catch (err) {
-      this.refuse(p, `guardrail: statement could not be judged: ${(err as Error).message}`);
+      this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${(err as Error).message}`));
       return;
     }
     if (!(j instanceof Promise)) {
@@ -99,7 +95,7 @@ export abstract class MysqlPreparedCommands extends MysqlCommands {
       (judged) => {
         if (!this.closed) this.executeJudged(p, stmt.s, judged);
       },
-      (err: Error) => this.refuse(p, `guardrail: statement could not be judged: ${err.message}`),
+      (err: Error) => this.refuse(p, refusal('unjudgeable', `statement could not be judged: ${err.message}`)),
     );
   }
 
@@ -136,11 +132,9 @@ export abstract class MysqlPreparedCommands extends MysqlCommands {
   private fetch(p: Packet): void {
     const cursor = this.prepared.of(p)?.s.cursor;
     if (!cursor && this.opts.catalog && this.opts.masking.config.onWire) {
-      this.reply(
+      this.refusalReply(
         p,
-        ER_TABLEACCESS_DENIED,
-        '42000',
-        'guardrail: COM_STMT_FETCH without a cursor the gateway has a masking plan for',
+        refusal('masking-refused', 'COM_STMT_FETCH without a cursor the gateway has a masking plan for'),
       );
       return;
     }

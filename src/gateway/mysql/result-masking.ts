@@ -11,10 +11,12 @@ import {
   maskMysqlTextRow,
   mysqlTextLike,
 } from '../../masking/index.js';
+import { refusal } from '../refusal.js';
 import type { RowsSample } from '../session-contract.js';
 import { errPayload, frame, parseErr, Reader, Route } from './codec.js';
 import { MAX_PAYLOAD } from './constants.js';
 import type { StatementSources } from './masking-catalog.js';
+import { refusalPayload } from './refusals.js';
 import type { ResponseTracker } from './replies.js';
 import { type ColumnDef, parseColumnDef, sampleBinaryRow, sampleTextRow } from './result-rows.js';
 
@@ -22,7 +24,6 @@ import { type ColumnDef, parseColumnDef, sampleBinaryRow, sampleTextRow } from '
 const SAMPLE_ROWS = 5;
 const SAMPLE_VALUE_CHARS = 200;
 
-const ER_TABLEACCESS_DENIED = 1142;
 const ER_PARSE_ERROR = 1064;
 
 /** What a client and the transcript get instead of the text of an error of a tainted statement. */
@@ -350,14 +351,7 @@ export class ResultMasker {
 
   private refusal(seq: number, reason: string): Buffer {
     this.endSet();
-    return frame(
-      errPayload({
-        code: ER_TABLEACCESS_DENIED,
-        sqlState: '42000',
-        message: `guardrail: result withheld: ${reason}`,
-      }),
-      seq,
-    ).bytes;
+    return frame(refusalPayload(refusal('masking-refused', `result withheld: ${reason}`)), seq).bytes;
   }
 
   /** The statement reads masked data: the text of this error is withheld whole. */

@@ -2,6 +2,7 @@
 // and the schema, from the server's session-tracking reports in OK packets and, when those do
 // not settle it, by reading them back on the client's connection between its commands; plus
 // what only the analyzer knows (SQL-level prepared statements, routines created here).
+import { UpstreamError } from '../../errors/wire-errors.js';
 import type { MysqlAnalysis, MysqlAnalysisContext } from '../../sql/mysql/analyze.js';
 import { isUnknownMode, lexFlags } from '../../sql/mysql/sql-mode.js';
 import { mayChangeSessionState } from '../../sql/mysql/state.js';
@@ -11,7 +12,6 @@ import { ProtocolError } from './codec.js';
 import { Status } from './constants.js';
 import { SET_READ_ONLY } from './dry-run.js';
 import type { ResponseTracker, TrackedState } from './replies.js';
-import { UpstreamError } from './upstream.js';
 
 /**
  * What the gateway asks the server to report in OK packets (CLIENT_SESSION_TRACK), on top of

@@ -1,5 +1,6 @@
 // mysql://user:password@host:port/database?ssl-mode=…&ssl-ca=… (the mysql CLI's option names).
 import { readFileSync } from 'node:fs';
+import { GuardrailError } from '../../errors/guardrail-error.js';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -35,17 +36,24 @@ export function parseUpstreamUrl(text: string): UpstreamConfig {
   try {
     url = new URL(text);
   } catch {
-    throw new Error('upstream is not a URL: expected mysql://user:password@host:port/database');
+    throw new GuardrailError('upstream is not a URL: expected mysql://user:password@host:port/database', {
+      code: 'ERR_UPSTREAM_CONFIG',
+    });
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:')
-    throw new Error(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`);
-  if (!url.hostname) throw new Error('upstream URL has no host');
-  if (!url.username) throw new Error('upstream URL has no user');
+    throw new GuardrailError(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`, {
+      code: 'ERR_UPSTREAM_CONFIG',
+    });
+  if (!url.hostname) throw new GuardrailError('upstream URL has no host', { code: 'ERR_UPSTREAM_CONFIG' });
+  if (!url.username) throw new GuardrailError('upstream URL has no user', { code: 'ERR_UPSTREAM_CONFIG' });
   const q = url.searchParams;
   const rawMode = (q.get('ssl-mode') ?? q.get('sslmode') ?? 'prefer').toLowerCase();
   const sslMode = MODES[rawMode];
   if (!sslMode)
-    throw new Error(`unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`);
+    throw new GuardrailError(
+      `unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`,
+      { code: 'ERR_UPSTREAM_CONFIG' },
+    );
   const caPath = q.get('ssl-ca') ?? q.get('sslrootcert');
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   const config: UpstreamConfig = {
@@ -58,7 +66,7 @@ export function parseUpstreamUrl(text: string): UpstreamConfig {
   };
   if (caPath) config.ca = readFileSync(caPath, 'utf8');
   if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && !config.ca)
-    throw new Error(`ssl-mode=${sslMode} needs ssl-ca=<file>`);
+    throw new GuardrailError(`ssl-mode=${sslMode} needs ssl-ca=<file>`, { code: 'ERR_UPSTREAM_CONFIG' });
   const keyPath = q.get('server-public-key-path');
   if (keyPath) config.serverPublicKey = readFileSync(keyPath, 'utf8');
   return config;

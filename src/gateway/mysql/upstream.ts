@@ -2,6 +2,8 @@
 // plugins a server may ask for (native, caching_sha2 with TLS or RSA, MariaDB ed25519).
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { GuardrailError } from '../../errors/guardrail-error.js';
+import { UpstreamError } from '../../errors/wire-errors.js';
 import { mariadbCapabilities } from './capabilities.js';
 import { ProtocolError, parseErr, parseOk } from './codec.js';
 import { CACHING_SHA2, Cap, ED25519, NATIVE } from './constants.js';
@@ -17,17 +19,6 @@ import {
 import { PacketChannel } from './handshake-io.js';
 import { nativeToken, rsaEncryptPassword, sha2Token } from './scramble.js';
 import type { UpstreamConfig } from './upstream-options.js';
-
-/** An error the server sent (ERR packet): passed on to the client as it is. */
-export class UpstreamError extends Error {
-  constructor(
-    readonly code: number,
-    readonly sqlState: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface UpstreamLogin {
   socket: Socket;
@@ -63,7 +54,7 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
     const s = netConnect({ host, port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`connecting to ${host}:${port} timed out`));
+      reject(new GuardrailError(`connecting to ${host}:${port} timed out`, { code: 'ERR_UPSTREAM_FAILED' }));
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);
@@ -72,7 +63,11 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
     });
     s.once('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`cannot connect to ${host}:${port}: ${err.message}`));
+      reject(
+        new GuardrailError(`cannot connect to ${host}:${port}: ${err.message}`, {
+          code: 'ERR_UPSTREAM_FAILED',
+        }),
+      );
     });
   });
 }
@@ -104,7 +99,7 @@ export async function greetUpstream(
     const first = await ch.read();
     if (first.payload[0] === 0xff) {
       const e = parseErr(first.payload);
-      throw new UpstreamError(e.code, e.sqlState, e.message);
+      throw new UpstreamError(e.message, e.sqlState, e.code);
     }
     const greeting = parseGreeting(first.payload);
     return {
@@ -168,7 +163,13 @@ async function authenticate(
             ...(cfg.sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
           });
           t.once('secureConnect', () => resolve(t));
-          t.once('error', (err) => reject(new Error(`TLS to the database failed: ${err.message}`)));
+          t.once('error', (err) =>
+            reject(
+              new GuardrailError(`TLS to the database failed: ${err.message}`, {
+                code: 'ERR_UPSTREAM_FAILED',
+              }),
+            ),
+          );
         }),
     );
   }
@@ -200,7 +201,7 @@ async function authenticate(
     }
     if (head === 0xff) {
       const e = parseErr(p.payload);
-      throw new UpstreamError(e.code, e.sqlState, e.message);
+      throw new UpstreamError(e.message, e.sqlState, e.code);
     }
     if (head === 0xfe) {
       const sw = parseAuthSwitch(p.payload);

@@ -2,8 +2,9 @@
 // md5 and cleartext only when configured (they expose more to anyone who can read the socket).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { ProtocolError } from '../../errors/wire-errors.js';
 import { authRequest, readCString, T } from './codec.js';
-import { type MessageReader, ProtocolError } from './handshake-io.js';
+import type { MessageReader } from './handshake-io.js';
 import { MECHANISM } from './scram.js';
 import { ScramServer, type ScramVerifier } from './scram-server.js';
 

@@ -7,6 +7,7 @@
 // pipeline skips to Sync and rolls back its implicit transaction, and the refusal arrives at
 // the client in order behind the replies to everything sent before it.
 import { highBytes, readingDependsOnState } from '../../sql/postgres/encoding.js';
+import { POSTGRES_REFUSALS, type Refusal, refusal } from '../refusal.js';
 import type { EngineSession, Judgement, Via } from '../session-contract.js';
 import {
   errorResponse,
@@ -28,6 +29,7 @@ import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionOids } from './function-oids.js';
 import type { MaskingCatalog } from './masking-catalog.js';
 import type { NamedStatements } from './prepared.js';
+import { refusalResponse } from './refusals.js';
 import {
   BIND,
   CLOSE,
@@ -42,7 +44,6 @@ import {
 } from './replies.js';
 import { FactFinder } from './statement-facts.js';
 
-const REFUSED = '42501';
 const COPY = /^\s*copy\b/i;
 
 export interface CommandHooks {
@@ -378,15 +379,19 @@ export class PostgresCommands {
     return {
       ...j,
       forward: false,
-      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+      refusal: refusal(
+        'unjudgeable',
+        `the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`,
+      ),
     };
   }
 
   private refuse(j: Judgement): Buffer {
     // The server cannot parse it either: its own syntax error, as the client would get it directly.
     const server = j.serverError;
-    const code = server?.code ?? REFUSED;
-    const message = server?.message ?? j.refusal ?? 'guardrail: statement refused';
+    const why = j.refusal ?? refusal('unjudgeable', 'statement refused');
+    const code = server?.code ?? POSTGRES_REFUSALS[why.kind].sqlState;
+    const message = server?.message ?? why.message;
     try {
       this.session.ran(j.statement.id, { durationMs: 0, error: { code, message } });
     } catch {
@@ -469,9 +474,10 @@ export class PostgresCommands {
       const j = this.session.execute(judged, b.shown, b.exact !== undefined, b.exact);
       return j instanceof Promise ? this.settle(j, buf.subarray(start, end), decided) : decided(j);
     }
-    const refusal = preparedBySql(this.prepared.bySql, b.statement);
-    if (!refusal) return decided();
-    this.session.notice('ERROR', REFUSED, refusal);
-    return refused(undefined, errorResponse(REFUSED, refusal));
+    const bySql = preparedBySql(this.prepared.bySql, b.statement);
+    if (!bySql) return decided();
+    const why: Refusal = { kind: 'unjudgeable', message: bySql };
+    this.session.notice('ERROR', POSTGRES_REFUSALS[why.kind].sqlState, why.message);
+    return refused(undefined, refusalResponse(why));
   }
 }

@@ -2,8 +2,10 @@
 // framed byte streams with back-pressure in both directions.
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
+import { ProtocolError, UpstreamError } from '../../errors/wire-errors.js';
 import type { Masking } from '../../masking/index.js';
 import { openSession } from '../lifecycle.js';
+import { POSTGRES_REFUSALS } from '../refusal.js';
 import type { EngineSession, GatewayContext } from '../session-contract.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticateClient, type ClientAuthMethod, type GatewayCredentials } from './client-auth.js';
@@ -13,14 +15,14 @@ import { DryRun } from './dry-run.js';
 import { endsSession } from './error-severity.js';
 import { type Disposition, Framer, STOP } from './framer.js';
 import { FunctionOids } from './function-oids.js';
-import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
+import { MessageReader, StartupRefused } from './handshake-io.js';
 import { changesSessionPath, type MaskingCatalog, type Queryable } from './masking-catalog.js';
 import { NamedStatements } from './prepared.js';
 import { Replies } from './replies.js';
 import type { ResultHooks } from './result-masking.js';
 import { readStartup } from './startup.js';
 import { asSetStatement, startupSettings } from './startup-settings.js';
-import { connectUpstream, sendCancel, UpstreamError } from './upstream.js';
+import { connectUpstream, sendCancel } from './upstream.js';
 import type { UpstreamConfig } from './upstream-options.js';
 
 export interface ConnectionSettings {
@@ -91,7 +93,10 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     const forwarded = { ...settings.plain };
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), 'simple');
-      if (!j.forward) throw new ProtocolError(j.refusal ?? 'start-up setting refused', '42501');
+      if (!j.forward) {
+        const why = j.refusal ?? { kind: 'unjudgeable', message: 'start-up setting refused' };
+        throw new ProtocolError(why.message, POSTGRES_REFUSALS[why.kind].sqlState);
+      }
       session.ran(j.statement.id, { tag: 'SET', durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
@@ -99,7 +104,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
     try {
       upstream = await connectUpstream(s.upstream, forwarded, Math.max(s.maxMessageBytes, 1 << 20));
     } catch (err) {
-      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.code : '08001';
+      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.sqlState : '08001';
       throw new ProtocolError(`upstream: ${(err as Error).message}`, code);
     }
     clearTimeout(timer);
@@ -125,7 +130,7 @@ export async function serveClient(socket: Socket, conn: number, s: ConnectionSet
       return;
     }
     const e = err instanceof ProtocolError ? err : new ProtocolError((err as Error).message, 'XX000');
-    fatal(peer.socket, e.code, e.message);
+    fatal(peer.socket, e.sqlState, e.message);
     try {
       session?.end(`start-up failed: ${e.message}`);
     } catch {

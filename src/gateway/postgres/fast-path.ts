@@ -8,15 +8,15 @@
 // SQL text handed to a function), so the call is judged as precisely as its SQL twin. bytea and
 // binary values of other types are data: they stay placeholders, recorded by their length only.
 import { highBytes } from '../../sql/postgres/encoding.js';
+import { POSTGRES_REFUSALS, refusal } from '../refusal.js';
 import type { EngineSession, Judgement } from '../session-contract.js';
-import { errorResponse, FAILING_SQL, type FunctionCall, queryMessage, readFunctionCall } from './codec.js';
+import { FAILING_SQL, type FunctionCall, queryMessage, readFunctionCall } from './codec.js';
 import type { CommandHooks } from './commands.js';
 import { type Disposition, DROP, FORWARD, STOP } from './framer.js';
 import type { FunctionIdentity, FunctionOids } from './function-oids.js';
 import { createsLargeObject } from './large-objects.js';
+import { refusalResponse } from './refusals.js';
 import { FUNCTION, QUERY, type Replies, type StatementFacts } from './replies.js';
-
-const REFUSED = '42501';
 
 const BOOL = 16;
 const BYTEA = 17;
@@ -110,8 +110,9 @@ export class FastPath {
 
   /** A call refused before it could be judged: the client gets an error, the server runs nothing. */
   private refuse(message: string): Disposition {
-    this.session.notice('ERROR', REFUSED, message);
-    this.replies.expect(QUERY, { refusal: errorResponse(REFUSED, `guardrail: ${message}`) });
+    const why = refusal('unjudgeable', message);
+    this.session.notice('ERROR', POSTGRES_REFUSALS[why.kind].sqlState, message);
+    this.replies.expect(QUERY, { refusal: refusalResponse(why) });
     return queryMessage(FAILING_SQL);
   }
 
@@ -137,7 +138,10 @@ export class FastPath {
         j = {
           ...j,
           forward: false,
-          refusal: `guardrail: ${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`,
+          refusal: refusal(
+            'masking-refused',
+            `${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`,
+          ),
         };
       if (!j.forward) {
         this.replies.expect(QUERY, { stmt: j.statement.id, refusal: this.hooks.refusal(j) });

@@ -7,6 +7,7 @@
 // the tables a write reaches beyond the one it names (child tables and partitions, tables its
 // foreign keys cascade to) and listed under the named one, with the events of the named one that
 // fire them there.
+import { GuardrailError } from '../../errors/guardrail-error.js';
 import type { FiredObject } from '../../sql/types.js';
 import { FiredCatalog, type FiredCatalogOptions } from '../fired-catalog.js';
 import type { Queryable } from './function-catalog.js';
@@ -185,7 +186,9 @@ export async function loadPostgresFired(
 ): Promise<Map<string, FiredObject[]>> {
   const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
   if (json.includes(QUOTE))
-    throw new Error('a relation name in the statement cannot be looked up in the catalog');
+    throw new GuardrailError('a relation name in the statement cannot be looked up in the catalog', {
+      code: 'ERR_CATALOG_READ',
+    });
   const results = (await db.query(
     LIMITS + QUERY.replace('$1', () => `${QUOTE}${json}${QUOTE}::jsonb`),
   )) as unknown as { rows: Row[] } | { rows: Row[] }[];

@@ -1,15 +1,7 @@
 // Awaitable reads for the start-up and authentication exchanges, where each step waits for one
 // answer. Once a connection is established the streaming Framer takes over (see `detach`).
 import type { Socket } from 'node:net';
-
-export class ProtocolError extends Error {
-  constructor(
-    message: string,
-    readonly code = '08P01',
-  ) {
-    super(message);
-  }
-}
+import { ProtocolError } from '../../errors/wire-errors.js';
 
 /**
  * A bad first packet that PostgreSQL answers the way it is answered here: by closing the

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { GuardrailError } from '../../errors/guardrail-error.js';
 import type { Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import { gatewayStarted, gatewayStopped } from '../lifecycle.js';
@@ -72,7 +73,9 @@ export async function startPostgresGateway(options: PostgresGatewayOptions): Pro
   const { context, masking } = options;
   const rules = masking && !masking.matcher.empty;
   if (rules && !options.catalog)
-    throw new Error('masking.columns needs a side connection to the upstream for catalog lookups');
+    throw new GuardrailError('masking.columns needs a side connection to the upstream for catalog lookups', {
+      code: 'ERR_MASKING_CONFIG',
+    });
   const tls = await clientTls(options.tls, async () => (await generateKeys()).privatePem);
   const settings = {
     context,

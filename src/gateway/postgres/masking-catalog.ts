@@ -3,6 +3,7 @@
 // for lineage, and the origin of each (table OID, attnum) a RowDescription names. Lineage is
 // synchronous, so it runs against the cache; what it misses is fetched and it runs again.
 // Everything is dropped after DDL, since OIDs, attnums and names then mean something else.
+import { GuardrailError } from '../../errors/guardrail-error.js';
 import type {
   CatalogRelation,
   ColumnResolverCache,
@@ -259,7 +260,10 @@ export class MaskingCatalog {
    */
   private async read(sql: string, input?: unknown): Promise<Record<string, unknown>[]> {
     const json = JSON.stringify(input ?? null);
-    if (json.includes(QUOTE)) throw new Error('a name in the statement cannot be looked up in the catalog');
+    if (json.includes(QUOTE))
+      throw new GuardrailError('a name in the statement cannot be looked up in the catalog', {
+        code: 'ERR_CATALOG_READ',
+      });
     const text = LIMITS + sql.replace('$1', `${QUOTE}${json}${QUOTE}::jsonb`);
     // A string of several statements answers with one result per statement.
     const results = (await this.db.query(text)) as unknown as

@@ -13,6 +13,7 @@ import {
   maskDataRow,
   type StatementLineage,
 } from '../../masking/index.js';
+import { POSTGRES_REFUSALS, refusal } from '../refusal.js';
 import type { EngineSession } from '../session-contract.js';
 import {
   errorResponse,
@@ -25,6 +26,7 @@ import {
 } from './codec.js';
 import { type Disposition, DROP, FORWARD, MUST_WHOLE, PREFER_WHOLE, STOP, STREAM } from './framer.js';
 import type { MaskingCatalog } from './masking-catalog.js';
+import { refusalResponse } from './refusals.js';
 import {
   copyData,
   cutSample,
@@ -35,7 +37,6 @@ import {
 } from './result-messages.js';
 
 const SAMPLE_ROWS = 5;
-const MASKING_REFUSED = '42501';
 
 /** What the connection does for result masking: pause the server stream and read it whole. */
 export interface ResultHooks {
@@ -206,8 +207,8 @@ export class ResultMasker {
   }
 
   private withhold(e: ResultEntry, names: string[], reason: string): Disposition {
-    const message = `guardrail: masking withheld this result: ${reason}`;
-    e.error = { code: MASKING_REFUSED, message };
+    const why = refusal('masking-refused', `masking withheld this result: ${reason}`);
+    e.error = { code: POSTGRES_REFUSALS[why.kind].sqlState, message: why.message };
     this.current = {
       names,
       fields: undefined,
@@ -218,7 +219,7 @@ export class ResultMasker {
       withheld: true,
     };
     this.rowsArrive(MUST_WHOLE);
-    return errorResponse(MASKING_REFUSED, message);
+    return refusalResponse(why);
   }
 
   /** The mask plan of a result: from its fields and the statement's lineage. */

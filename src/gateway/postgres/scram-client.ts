@@ -1,6 +1,7 @@
 // The gateway's side of SCRAM-SHA-256 towards the upstream server (no channel binding: the
 // gateway terminates the client's authentication and authenticates upstream on its own).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { GuardrailError } from '../../errors/guardrail-error.js';
 import { attributes, hmac, keysOf, saltedPassword, xor } from './scram.js';
 
 // PBKDF2 dominates connection set-up; the salt and iteration count of one role do not change.
@@ -24,9 +25,11 @@ export class ScramClient {
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
     if (!nonce?.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length)
-      throw new Error('upstream SCRAM server nonce is invalid');
+      throw new GuardrailError('upstream SCRAM server nonce is invalid', { code: 'ERR_UPSTREAM_FAILED' });
     if (!salt || !Number.isInteger(iterations) || iterations < 1)
-      throw new Error('upstream SCRAM server-first-message is malformed');
+      throw new GuardrailError('upstream SCRAM server-first-message is malformed', {
+        code: 'ERR_UPSTREAM_FAILED',
+      });
     const key = `${salt}:${iterations}:${this.password}`;
     let salted = saltedCache.get(key);
     if (!salted) {
@@ -48,6 +51,8 @@ export class ScramClient {
     const got = v ? Buffer.from(v, 'base64') : Buffer.alloc(0);
     const want = this.expectedServerSignature;
     if (!want || got.length !== want.length || !timingSafeEqual(got, want))
-      throw new Error('upstream SCRAM server signature does not match');
+      throw new GuardrailError('upstream SCRAM server signature does not match', {
+        code: 'ERR_UPSTREAM_FAILED',
+      });
   }
 }

@@ -2,6 +2,7 @@
 // gateway's own per-run password; channel binding is not offered (the gateway does not do TLS
 // towards clients), so `p=` gs2 headers are refused.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { ProtocolError } from '../../errors/wire-errors.js';
 import { attributes, hmac, keysOf, type ScramKeys, saltedPassword, sha256, xor } from './scram.js';
 
 export interface ScramVerifier extends ScramKeys {
@@ -26,12 +27,14 @@ export class ScramServer {
   /** Takes client-first-message, returns server-first-message. */
   first(clientFirst: string): string {
     const gs2 = clientFirst.match(/^([nyp])(=[^,]*)?,[^,]*,/);
-    if (!gs2) throw new Error('malformed SCRAM client-first-message');
-    if (gs2[1] === 'p') throw new Error('SCRAM channel binding is not supported by the gateway');
+    if (!gs2) throw new ProtocolError('malformed SCRAM client-first-message', '28000');
+    if (gs2[1] === 'p')
+      throw new ProtocolError('SCRAM channel binding is not supported by the gateway', '28000');
     this.gs2Header = gs2[0];
     this.clientFirstBare = clientFirst.slice(gs2[0].length);
     const clientNonce = attributes(this.clientFirstBare).get('r');
-    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw new Error('malformed SCRAM nonce');
+    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce))
+      throw new ProtocolError('malformed SCRAM nonce', '28000');
     this.nonce = clientNonce + randomBytes(18).toString('base64');
     this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString('base64')},i=${this.verifier.iterations}`;
     return this.serverFirst;
@@ -41,9 +44,13 @@ export class ScramServer {
   final(clientFinal: string): string | undefined {
     const attrs = attributes(clientFinal);
     const proof = attrs.get('p');
-    if (attrs.get('r') !== this.nonce || !proof) throw new Error('malformed SCRAM client-final-message');
+    if (attrs.get('r') !== this.nonce || !proof)
+      throw new ProtocolError('malformed SCRAM client-final-message', '28000');
     if (attrs.get('c') !== Buffer.from(this.gs2Header).toString('base64'))
-      throw new Error('SCRAM channel-binding attribute does not match the client-first-message');
+      throw new ProtocolError(
+        'SCRAM channel-binding attribute does not match the client-first-message',
+        '28000',
+      );
     const withoutProof = clientFinal.slice(0, clientFinal.lastIndexOf(',p='));
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const signature = hmac(this.verifier.storedKey, authMessage);

@@ -2,7 +2,7 @@
 // could send `role` or `options=-c session_authorization=…` and skip every rule about SET ROLE.
 // Harmless client-formatting settings pass as they are; any other setting is judged like the
 // `SET` statement it amounts to before the upstream connection is opened.
-import { ProtocolError } from './handshake-io.js';
+import { ProtocolError } from '../../errors/wire-errors.js';
 
 /** Settings drivers send routinely that change formatting only, not privileges or behaviour. */
 const PLAIN = new Set([

@@ -3,6 +3,7 @@
 // with its parameters.
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import { ProtocolError } from '../../errors/wire-errors.js';
 import {
   CANCEL_REQUEST,
   GSSENC_REQUEST,
@@ -13,7 +14,7 @@ import {
   SSL_REQUEST,
   STARTUP_PARAMS,
 } from './codec.js';
-import { MessageReader, ProtocolError, StartupRefused } from './handshake-io.js';
+import { MessageReader, StartupRefused } from './handshake-io.js';
 
 export type Startup =
   | { kind: 'cancel'; pid: number; secret: number }

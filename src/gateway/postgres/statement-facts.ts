@@ -2,6 +2,7 @@
 // changes the catalog, and the lineage of its result columns. A statement whose lineage cannot
 // be established is refused.
 import { type LineageResult, SettingTaint } from '../../masking/index.js';
+import { refusal } from '../refusal.js';
 import type { EngineSession, Judgement } from '../session-contract.js';
 import { strictFindings } from '../strict.js';
 import { changesCatalog, changesSessionPath, type MaskingCatalog } from './masking-catalog.js';
@@ -37,7 +38,11 @@ export class FactFinder {
     ): [Judgement, StatementFacts] | Promise<[Judgement, StatementFacts]> => {
       if (l.refuse)
         return [
-          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l.reason}` },
+          {
+            ...j,
+            forward: false,
+            refusal: refusal('masking-refused', `masking cannot judge this statement: ${l.reason}`),
+          },
           facts,
         ];
       const known: StatementFacts = { ...facts, lineage: this.settings.apply(l.statements) };

@@ -1,5 +1,6 @@
 // Upstream connection settings, from a libpq-style URL or from parts.
 import { readFileSync } from 'node:fs';
+import { GuardrailError } from '../../errors/guardrail-error.js';
 
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 const SSL_MODES: SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -29,10 +30,12 @@ export function parseUpstreamUrl(url: string): UpstreamOptions {
   try {
     u = new URL(url);
   } catch {
-    throw new Error('upstream is not a valid postgres:// URL');
+    throw new GuardrailError('upstream is not a valid postgres:// URL', { code: 'ERR_UPSTREAM_CONFIG' });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
-    throw new Error(`upstream URL must start with postgres://, not ${u.protocol}//`);
+    throw new GuardrailError(`upstream URL must start with postgres://, not ${u.protocol}//`, {
+      code: 'ERR_UPSTREAM_CONFIG',
+    });
   const q = u.searchParams;
   const hostParam = q.get('host');
   const sslmode = q.get('sslmode') ?? undefined;
@@ -55,15 +58,19 @@ export function upstreamConfig(input: string | UpstreamOptions): UpstreamConfig 
   const o = typeof input === 'string' ? parseUpstreamUrl(input) : input;
   const sslmode = o.sslmode ?? 'prefer';
   if (!SSL_MODES.includes(sslmode))
-    throw new Error(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(', ')}`);
+    throw new GuardrailError(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(', ')}`, {
+      code: 'ERR_UPSTREAM_CONFIG',
+    });
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
-    throw new Error(`invalid upstream port ${o.port}`);
+    throw new GuardrailError(`invalid upstream port ${o.port}`, { code: 'ERR_UPSTREAM_CONFIG' });
   let ca: string | undefined;
   if (o.sslrootcert) {
     try {
       ca = readFileSync(o.sslrootcert, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read sslrootcert ${o.sslrootcert}: ${(err as Error).message}`);
+      throw new GuardrailError(`cannot read sslrootcert ${o.sslrootcert}: ${(err as Error).message}`, {
+        code: 'ERR_UPSTREAM_CONFIG',
+      });
     }
   }
   return {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { ProtocolError, UpstreamError } from '../../errors/wire-errors.js';
 import {
   cancelRequest,
   passwordMessage,
@@ -13,7 +14,7 @@ import {
   startupMessage,
   T,
 } from './codec.js';
-import { MessageReader, ProtocolError } from './handshake-io.js';
+import { MessageReader } from './handshake-io.js';
 import { MECHANISM } from './scram.js';
 import { ScramClient } from './scram-client.js';
 import type { UpstreamConfig } from './upstream-options.js';
@@ -26,16 +27,6 @@ export interface Upstream {
   greeting: Buffer[];
   /** The ReadyForQuery that ended the start-up. */
   ready: Buffer;
-}
-
-/** An error the server sent, passed on to the client as it is. */
-export class UpstreamError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
 }
 
 function rawConnect(cfg: UpstreamConfig): Promise<Socket> {
