@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-LMLP57V7.js"),
-  proxy: () => import("./proxy-TLOLSIAC.js"),
+  check: () => import("./check-XGVZM7U3.js"),
+  proxy: () => import("./proxy-B5BMVTME.js"),
   replay: () => import("./replay-336BJNYH.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-XN57WP2H.js")
+  demo: () => import("./demo-5XZTZJFR.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -14,12 +14,12 @@ import {
 import "./chunk-E2HXK2CR.js";
 import {
   GitHubChannel
-} from "./chunk-IGK5VFSX.js";
+} from "./chunk-FZNEPVGO.js";
 import {
   DEFAULT_MAX_CLIENTS,
   compileMasking,
   requestId
-} from "./chunk-5ZLCDZYN.js";
+} from "./chunk-YJGG3OBQ.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-YT64YZG2.js";
@@ -38,7 +38,7 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-N4UNASI3.js";
+} from "./chunk-66FYY5H3.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy

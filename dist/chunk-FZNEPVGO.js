@@ -19,6 +19,9 @@ import {
   requestHash,
   tally
 } from "./chunk-4CFOMMYC.js";
+import {
+  DeadlineReached
+} from "./chunk-Z25NSMXP.js";
 
 // src/approvals/feed.ts
 var PER_PAGE = 100;
@@ -119,8 +122,6 @@ function readEvent(path) {
 
 // src/approvals/github.ts
 var RATE_RESERVE = 5;
-var DeadlineReached = class extends Error {
-};
 var GitHubChannel = class {
   constructor(options) {
     this.options = options;

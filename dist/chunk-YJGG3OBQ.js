@@ -2,14 +2,9 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   ALL_LEX_MODES,
   Lru,
-  columnType,
-  finding,
   isUnknownMode,
   lexFlags,
-  mysqlEvents,
   parseTree,
-  postgresEvents,
-  retypedTables,
   scanTokens,
   tokenize
 } from "./chunk-LCPQQLHH.js";
@@ -23,535 +18,56 @@ function tooManyClients(max) {
   return `guardrail: too many clients (the gateway serves at most ${max} connections at once; raise max-connections or use fewer)`;
 }
 
-// src/sql/migration/catalog-types.ts
-function catalogColumns(dialect, columns) {
-  const out = /* @__PURE__ */ new Map();
-  for (const c of columns) {
-    let type;
-    if (c.labels) type = { ...columnType("enum", [], dialect, { labels: c.labels }), text: c.type };
-    else {
-      const probe = `CREATE TABLE guardrail_probe (c ${c.type})`;
-      const events = dialect === "postgres" ? postgresEvents(probe, () => void 0) : mysqlEvents(probe, void 0);
-      const table = events.find((e) => e.kind === "table");
-      type = table?.kind === "table" ? table.columns[0]?.[1] : void 0;
-    }
-    if (type) out.set(c.name.toLowerCase(), c.notNull ? { ...type, notNull: true } : type);
-  }
-  return out;
-}
-
-// src/gateway/column-catalog.ts
-var PG_QUERY = `
-SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS "notNull",
-       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-          FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid) AS labels
-  FROM pg_catalog.pg_attribute a
- WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`;
-var MYSQL_QUERY = `
-SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'NO' AS notNull
-  FROM information_schema.COLUMNS
- WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`;
-function postgresColumnQuery(side) {
-  return async (table) => {
-    const { rows } = await side.query(PG_QUERY, [table]);
-    return rows.map((r) => ({
-      name: String(r.name),
-      type: String(r.type),
-      notNull: r.notNull === true,
-      ...Array.isArray(r.labels) ? { labels: r.labels.map(String) } : {}
-    }));
-  };
-}
-function mysqlColumnQuery(side) {
-  return async (table) => {
-    const [rows] = await side.query(MYSQL_QUERY, [table]);
-    return rows.map((r) => ({
-      name: String(r.name),
-      type: String(r.type),
-      notNull: Number(r.notNull) === 1
-    }));
-  };
-}
-var ColumnCatalog = class {
-  constructor(dialect, query) {
-    this.dialect = dialect;
-    this.query = query;
-  }
-  dialect;
-  query;
-  tables = /* @__PURE__ */ new Map();
-  needs(tables) {
-    return tables.some((t) => !this.tables.has(t));
-  }
-  /** Reads the tables not read since the last invalidation; a failure leaves them unknown. */
-  async prefetch(tables) {
-    for (const t of tables) {
-      if (this.tables.has(t)) continue;
-      try {
-        const cols = await this.query(t);
-        this.tables.set(t, cols.length ? catalogColumns(this.dialect, cols) : void 0);
-      } catch {
-        this.tables.set(t, void 0);
-      }
-    }
-  }
-  columnsOf(table) {
-    return this.tables.get(table);
-  }
-  invalidate() {
-    this.tables.clear();
-  }
-};
-var SessionColumns = class {
-  constructor(catalog, dialect, ctx) {
-    this.catalog = catalog;
-    this.ctx = ctx;
-    this.transactionalDdl = dialect === "postgres";
-  }
-  catalog;
-  ctx;
-  altered = /* @__PURE__ */ new Set();
-  last;
-  transactionalDdl;
-  retyped(text) {
-    if (this.last?.text !== text) this.last = { text, tables: retypedTables(text, this.ctx()) };
-    return this.last.tables;
-  }
-  /** Tables to read from the catalog before `text` is analysed. */
-  wanted(text) {
-    const tables = this.retyped(text).filter((t) => !this.altered.has(t));
-    return this.catalog.needs(tables) ? tables : [];
-  }
-  prefetch(tables) {
-    return this.catalog.prefetch(tables);
-  }
-  columnsOf(table) {
-    return this.altered.has(table) ? void 0 : this.catalog.columnsOf(table);
-  }
-  /** After `text` was judged; anything but a read may change the schema. */
-  judged(text, readOnly, inTransaction) {
-    if (!inTransaction) this.altered.clear();
-    else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
-    if (!readOnly) this.catalog.invalidate();
-  }
-};
-
-// src/gateway/session.ts
+// src/gateway/session-approval.ts
 import { randomBytes } from "node:crypto";
 
-// src/gateway/fired-catalog.ts
-var MAX_TABLES_PER_READ = 500;
-var FiredCatalog = class {
-  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
-  constructor(load, opts = {}) {
-    this.load = load;
-    this.ttlMs = opts.ttlMs ?? 2e3;
-    this.maxTables = opts.maxTables ?? 5e3;
-    this.now = opts.now ?? Date.now;
-  }
-  load;
-  entries = /* @__PURE__ */ new Map();
-  ttlMs;
-  maxTables;
-  now;
-  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
-  generation = 0;
-  /** Bumped whenever an answer changes (see FiredResolver.version). */
-  version = 0;
-  missing(tables) {
-    const now = this.now();
-    return tables.filter((t) => {
-      const e = this.entries.get(t);
-      return !e || now - e.at > this.ttlMs;
-    });
-  }
-  needs(tables) {
-    return this.missing(tables).length > 0;
-  }
-  /** Rejects when the catalog cannot be read: the statement is then refused. */
-  async prefetch(tables) {
-    const missing2 = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
-    if (missing2.length === 0) return;
-    const generation = this.generation;
-    const found = await this.load(missing2);
-    if (generation !== this.generation) return;
-    const at = this.now();
-    for (const t of missing2) {
-      const objects = found.get(t) ?? [];
-      const before = this.entries.get(t);
-      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
-        this.version++;
-      this.entries.delete(t);
-      this.entries.set(t, { objects, at });
-    }
-    while (this.entries.size > this.maxTables) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
-  }
-  /** Served even when just expired: the statement being judged was read for a moment ago. */
-  firedBy(table) {
-    return this.entries.get(table)?.objects;
-  }
-  invalidate() {
-    this.generation++;
-    this.version++;
-    this.entries.clear();
-  }
+// src/gateway/refusal.ts
+function refusal(kind, reason) {
+  return { kind, message: `guardrail: ${reason}` };
+}
+var INSUFFICIENT_PRIVILEGE = { sqlState: "42501" };
+var PROTOCOL_VIOLATION = { sqlState: "08P01" };
+var POSTGRES_REFUSALS = {
+  "policy-deny": INSUFFICIENT_PRIVILEGE,
+  "approval-denied": INSUFFICIENT_PRIVILEGE,
+  "approval-timeout": INSUFFICIENT_PRIVILEGE,
+  "approval-failed": INSUFFICIENT_PRIVILEGE,
+  "transcript-failure": INSUFFICIENT_PRIVILEGE,
+  "masking-refused": INSUFFICIENT_PRIVILEGE,
+  unjudgeable: INSUFFICIENT_PRIVILEGE,
+  malformed: PROTOCOL_VIOLATION
 };
-var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
-var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
-function mayChangeCatalog(analysis, text, reachedCode) {
-  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
-}
+var TABLE_ACCESS_DENIED = { errno: 1142, sqlState: "42000" };
+var MALFORMED_PACKET = { errno: 1835, sqlState: "08S01" };
+var MYSQL_REFUSALS = {
+  "policy-deny": TABLE_ACCESS_DENIED,
+  "approval-denied": TABLE_ACCESS_DENIED,
+  "approval-timeout": TABLE_ACCESS_DENIED,
+  "approval-failed": TABLE_ACCESS_DENIED,
+  "transcript-failure": TABLE_ACCESS_DENIED,
+  "masking-refused": TABLE_ACCESS_DENIED,
+  unjudgeable: TABLE_ACCESS_DENIED,
+  malformed: MALFORMED_PACKET
+};
 
-// src/gateway/resolve.ts
-var MAX_ROUNDS = 5;
-function missing(c, r) {
-  const reads = [];
-  if (c.functions && r.calls.length > 0 && c.functions.needs(r.calls))
-    reads.push(c.functions.prefetch(r.calls, 1));
-  if (c.fired && r.relations.length > 0 && c.fired.needs(r.relations))
-    reads.push(c.fired.prefetch(r.relations));
-  return reads;
-}
-function resolveReached(c, text, ctx) {
-  if (!c.reach) return { calls: [], relations: [], code: [] };
-  const first = c.reach(text, ctx);
-  const reads = missing(c, first);
-  if (reads.length === 0) return first;
-  return (async () => {
-    await Promise.all(reads);
-    let r = c.reach(text, ctx);
-    for (let round = 1; round < MAX_ROUNDS; round++) {
-      const more = missing(c, r);
-      if (more.length === 0) break;
-      await Promise.all(more);
-      r = c.reach(text, ctx);
-    }
-    return r;
-  })();
-}
-
-// src/gateway/session.ts
-var NO_FINDINGS = [];
-var nextStatement = 0;
-function statementId() {
-  return `s${(++nextStatement).toString(36)}`;
-}
+// src/gateway/session-approval.ts
 function requestId() {
   return `gr-${randomBytes(4).toString("hex")}`;
-}
-var ROW_CHANGES = /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
-function writesRows(analysis) {
-  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
 }
 function rulesOf(findings) {
   return [...new Set(findings.map((f) => f.rule))].join(", ");
 }
-var Session = class {
-  constructor(gateway, info) {
+var SessionApprovals = class {
+  constructor(gateway, analysisContext, record) {
     this.gateway = gateway;
-    this.info = info;
-    this.columns = gateway.columns && new SessionColumns(gateway.columns, gateway.dialect, () => this.analysisContext);
-    this.analysisContext = {
-      dialect: gateway.dialect,
-      ...gateway.functions ? { functions: gateway.functions } : {},
-      ...gateway.fired ? { fired: gateway.fired } : {},
-      ...this.columns ? { columns: this.columns } : {}
-    };
-    this.record({
-      type: "session.start",
-      user: info.user,
-      database: info.database,
-      client: info.client,
-      ...info.application ? { application: info.application } : {}
-    });
+    this.analysisContext = analysisContext;
+    this.record = record;
   }
   gateway;
-  info;
-  statements = 0;
-  ended = false;
+  analysisContext;
+  record;
   /** Approval waits in flight: ending the session aborts them, so their comments say so. */
   waiting = /* @__PURE__ */ new Set();
-  analysisContext;
-  columns;
-  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
-  reachedCode = /* @__PURE__ */ new WeakMap();
-  record(event) {
-    this.gateway.recorder.record(this.info.conn, event);
-  }
-  /**
-   * Judges one statement. Returns synchronously when nothing has to be fetched and no human is
-   * involved (the hot path), and a promise when function bodies must be read from the catalog,
-   * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
-   * SQL: the analyzer reports it as opaque and the policy decides.
-   */
-  inspect(text, via, opts = {}) {
-    const statement = {
-      id: statementId(),
-      dialect: this.gateway.dialect,
-      text,
-      via,
-      session: this.info,
-      inTransaction: opts.inTransaction ?? false
-    };
-    if (opts.params) statement.params = opts.params;
-    this.statements++;
-    const { recorder } = this.gateway;
-    if (recorder.failed) {
-      return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
-    }
-    let reached;
-    try {
-      reached = resolveReached(this.gateway, text, this.analysisContext);
-    } catch (err) {
-      return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-    }
-    if (reached instanceof Promise)
-      return reached.then(
-        (r) => {
-          this.reachedCode.set(statement, r.code);
-          return this.judgeWithColumns(statement, opts.params);
-        },
-        (err) => this.refuse(
-          statement,
-          void 0,
-          `what it calls or fires could not be read from the catalog: ${err.message}`
-        )
-      );
-    this.reachedCode.set(statement, reached.code);
-    return this.judgeWithColumns(statement, opts.params);
-  }
-  /** Reads the old column types a type change is judged by, then judges. */
-  judgeWithColumns(statement, params) {
-    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
-    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params));
-    const tables = this.columns?.wanted(statement.text) ?? [];
-    if (tables.length === 0) return this.judge(statement, params);
-    return this.columns.prefetch(tables).then(() => this.judge(statement, params));
-  }
-  judge(statement, params) {
-    let analysis;
-    let verdict;
-    try {
-      analysis = this.gateway.analyze(statement.text, this.analysisContext);
-      verdict = this.gateway.decide(analysis, statement);
-    } catch (err) {
-      return this.refuse(statement, void 0, `statement could not be judged: ${err.message}`);
-    }
-    this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
-    this.recordStatement(statement, analysis.hash, params);
-    const { syntaxCheck } = this.gateway;
-    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
-      return syntaxCheck(statement.text, this.analysisContext).then(
-        (serverError) => serverError ? this.rejectedByServer(statement, analysis, verdict, serverError) : this.proceed(statement, analysis, verdict)
-      );
-    }
-    return this.proceed(statement, analysis, verdict);
-  }
-  /**
-   * Whether the statement would be held or refused because the parser could not read it. Only
-   * then is the server asked: in audit mode it runs, and the server answers for itself.
-   */
-  refusesUnparseable(analysis, verdict) {
-    const { mode, dialect } = this.gateway;
-    return verdict.action !== "allow" && (mode === "enforce" || mode === "dry-run") && // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
-    (dialect === "postgres" || analysis.statements.length === 1) && analysis.findings.some((f) => f.rule === "opaque/unparseable");
-  }
-  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
-  rejectedByServer(statement, analysis, verdict, serverError) {
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: "deny",
-      rules: ["opaque/unparseable"],
-      findings: analysis.findings.filter((f) => f.rule === "opaque/unparseable").map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, objects: f.objects })),
-      enforced: true
-    });
-    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
-    return { ...this.refuse(statement, analysis, redacted.message, verdict), serverError: redacted };
-  }
-  proceed(statement, analysis, verdict) {
-    const code = this.reachedCode.get(statement) ?? [];
-    const invalidate = () => {
-      if (mayChangeCatalog(analysis, statement.text, code)) {
-        this.gateway.functions?.invalidate();
-        this.gateway.fired?.invalidate();
-      }
-    };
-    const { impact } = this.gateway;
-    if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
-      const preparing = statement.via === "prepared" || statement.via === "extended";
-      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
-        invalidate();
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
-      });
-    }
-    invalidate();
-    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
-  }
-  /** The statement line: its text and parameters redacted. */
-  recordStatement(statement, hash, params, preparedAs) {
-    const recorded = {
-      type: "statement",
-      id: statement.id,
-      text: this.gateway.redact(statement.text, this.analysisContext),
-      via: statement.via,
-      hash,
-      inTransaction: statement.inTransaction
-    };
-    if (preparedAs) recorded.preparedAs = preparedAs;
-    if (params)
-      recorded.params = this.gateway.redactParams?.(params, statement.text, this.analysisContext) ?? params.map(() => "[param]");
-    this.record(recorded);
-  }
-  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
-  concludeEstimated(statement, analysis, verdict, estimate, preparing) {
-    if (estimate.pending && preparing) {
-      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
-      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
-      return j instanceof Promise ? j.then(mark) : mark(j);
-    }
-    const massChange = estimate.pending ? finding(
-      "mass-change/rows",
-      [],
-      "rows affected unknown (the placeholder values could not be read exactly)"
-    ) : estimate.finding;
-    if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
-    const findings = [...analysis.findings, massChange];
-    const widened = { ...analysis, findings, readOnly: false };
-    let reverdict;
-    try {
-      reverdict = this.gateway.decide(widened, statement);
-    } catch (err) {
-      return this.refuse(statement, widened, `statement could not be judged: ${err.message}`);
-    }
-    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
-  }
-  /** Runs the estimator; a failure is recorded and, for writes, fires mass-change (fail closed). */
-  async estimate(impact, statement, analysis, values) {
-    let result2;
-    try {
-      result2 = await impact(statement.text, analysis, this.analysisContext, values);
-    } catch (err) {
-      const message = `impact estimate failed: ${err.message}`;
-      result2 = writesRows(analysis) ? {
-        record: { error: message },
-        finding: finding("mass-change/rows", [], `rows affected unknown (${message})`)
-      } : { record: { error: message } };
-    }
-    this.record({ type: "impact", id: statement.id, estimate: result2.record });
-    return result2;
-  }
-  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
-  conclude(statement, analysis, verdict, impact, preparing) {
-    const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
-    const warnings = verdict.warnings ?? NO_FINDINGS;
-    const all = verdict.action === "allow" ? warnings : warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
-    this.record({
-      type: "verdict",
-      id: statement.id,
-      action: verdict.action,
-      rules: all.map((f) => f.rule),
-      findings: all.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        objects: f.objects
-      })),
-      enforced
-    });
-    if (verdict.action === "allow" || !enforced) {
-      return this.gateway.mode === "dry-run" ? this.dryRun(statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
-    }
-    if (verdict.action === "deny") {
-      return this.refuse(
-        statement,
-        analysis,
-        `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ""}`,
-        verdict
-      );
-    }
-    if (this.gateway.mode === "dry-run" && (this.gateway.dialect === "mysql" || this.dryRunMayRun(verdict)))
-      return this.dryRun(statement, verdict, analysis, preparing);
-    if (this.preapproved(statement, analysis)) {
-      this.record({
-        type: "approval.decided",
-        id: statement.id,
-        requestId: "batch",
-        outcome: "approved",
-        by: ["batch pre-approval"]
-      });
-      return { forward: true, statement, verdict, analysis };
-    }
-    return this.awaitApproval(statement, analysis, verdict, impact);
-  }
-  /**
-   * A review found after the verdict, once masking has followed the statement (strict mode): the
-   * statement is recorded as held for these reasons and goes the way of any review (approval,
-   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
-   */
-  review(j, reasons, preparing) {
-    const analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
-    return this.conclude(j.statement, analysis, { action: "review", reasons }, void 0, preparing);
-  }
-  /**
-   * A dry run on Postgres runs inside a transaction that is always rolled back, so what needs
-   * review runs without waiting: the report then shows its real effect. Not what the analyzer
-   * could not see into, nor what reaches outside the database: neither would be rolled back.
-   */
-  dryRunMayRun(verdict) {
-    return verdict.action !== "allow" && !verdict.reasons.some((f) => f.category === "opaque" || f.category === "exfiltration");
-  }
-  /**
-   * MySQL commits DDL implicitly, so a dry run there executes nothing that writes: the statement
-   * is analysed (and estimated) only. Reads run, so migration tools that look before they write
-   * still work.
-   */
-  dryRun(statement, verdict, analysis, preparing) {
-    const runs = this.gateway.dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow";
-    if (runs) return { forward: true, statement, verdict, analysis };
-    return {
-      forward: false,
-      statement,
-      verdict,
-      analysis,
-      skip: "guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)"
-    };
-  }
-  /**
-   * Records one execution of a statement judged when it was prepared: the text cannot change
-   * between prepare and execute, so it is not judged (or put to a reviewer) again; the
-   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
-   * through the mass-change rule when the prepare-time estimate needed the values (then a
-   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
-   * `values`: those exact values, when `params` were shortened for the record.
-   */
-  execute(prepared, params, exact = true, values = params) {
-    const statement = {
-      ...prepared.statement,
-      id: statementId(),
-      ...params ? { params } : {}
-    };
-    this.statements++;
-    const { recorder } = this.gateway;
-    if (recorder.failed)
-      return this.refuse(statement, void 0, `transcript unavailable: ${recorder.failed.message}`);
-    this.recordStatement(statement, prepared.analysis.hash, params, prepared.statement.id);
-    const judged = () => this.gateway.mode === "dry-run" && prepared.forward ? this.dryRun(statement, prepared.verdict, prepared.analysis, false) : { ...prepared, statement };
-    const { impact } = this.gateway;
-    if (!prepared.estimateEachExecution || !impact) return judged();
-    return this.estimate(impact, statement, prepared.analysis, exact ? values : void 0).then(
-      (estimate) => (
-        // The prepare's verdict stands (whoever approved it is not asked again) unless these values
-        // cross the threshold, or cannot be judged: then this execution is decided on its own.
-        estimate.finding || estimate.pending ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false) : judged()
-      )
-    );
-  }
   /**
    * Batch pre-approval covers a statement when every part of it that needs review on its own
    * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
@@ -575,16 +91,17 @@ var Session = class {
     );
     return needing.length > 0 && needing.every((s) => preapproved.has(s.hash));
   }
-  async awaitApproval(statement, analysis, verdict, impact) {
+  async await(statement, analysis, verdict, impact) {
     const channel = this.gateway.approvals;
     const id = requestId();
     if (!channel) {
-      return this.refuse(
-        statement,
-        analysis,
-        `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ""}`,
-        verdict
-      );
+      return {
+        approved: false,
+        refusal: refusal(
+          "approval-failed",
+          `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ""}`
+        )
+      };
     }
     const deadline = new Date(Date.now() + this.gateway.approvalTimeoutMs);
     this.record({
@@ -645,58 +162,20 @@ var Session = class {
       ...outcome.ignored?.length ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) } : {},
       ...outcome.voided?.length ? { voided: outcome.voided } : {}
     });
-    if (outcome.decision === "approved") return { forward: true, statement, verdict, analysis };
-    const why = outcome.decision === "denied" ? (
+    if (outcome.decision === "approved") return { approved: true };
+    const [kind, why] = outcome.decision === "denied" ? [
+      "approval-denied",
       // Nobody named: the channel itself said no (no approver reachable); its reason says why.
       outcome.by.length ? `denied by ${outcome.by.join(", ")}${outcome.reason ? `: ${outcome.reason}` : ""}` : `denied: ${outcome.reason ?? "no reason given"}`
-    ) : outcome.decision === "timeout" ? "no approval before the deadline" : `approval failed: ${outcome.reason ?? "unknown error"}`;
-    return this.refuse(
-      statement,
-      analysis,
-      `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`,
-      verdict
-    );
-  }
-  refuse(statement, analysis, message, verdict) {
-    const findings = verdict && verdict.action !== "allow" ? verdict.reasons : [];
+    ] : outcome.decision === "timeout" ? ["approval-timeout", "no approval before the deadline"] : ["approval-failed", `approval failed: ${outcome.reason ?? "unknown error"}`];
     return {
-      forward: false,
-      statement,
-      verdict: verdict ?? { action: "deny", reasons: findings },
-      analysis: analysis ?? {
-        findings: [],
-        readOnly: false,
-        opaque: true,
-        canonical: "",
-        hash: "",
-        statements: []
-      },
-      refusal: `guardrail: ${message}`
+      approved: false,
+      refusal: refusal(kind, `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`)
     };
   }
-  /** Records how a forwarded (or refused) statement ended. */
-  result(id, result2) {
-    const { error } = result2;
-    const recorded = {
-      type: "result",
-      id,
-      ...result2,
-      durationMs: Math.round(result2.durationMs * 1e3) / 1e3
-    };
-    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
-    this.record(recorded);
-  }
-  redactMessage(text) {
-    return (this.gateway.redactMessage ?? this.gateway.redact)(text);
-  }
-  notice(severity, code, message) {
-    this.record({ type: "notice", severity, code, message: this.redactMessage(message) });
-  }
-  end(reason) {
-    if (this.ended) return;
-    this.ended = true;
+  /** The session ended: every wait in flight is aborted. */
+  abortAll(reason) {
     for (const abort of this.waiting) abort.abort(new Error(`the session ended: ${reason}`));
-    this.record({ type: "session.end", reason, statements: this.statements });
   }
 };
 function localJob() {
@@ -1995,7 +1474,8 @@ function redactSecretColumns(columns, sample) {
 }
 
 // src/masking/pg-lineage-tree.ts
-var Refusal = class extends Error {
+var Refusal = class extends GuardrailError {
+  static code = "ERR_MASKING_REFUSED";
 };
 var CLEAR = { masked: false, sources: [] };
 var SQL_TEXT_FUNCTIONS = /* @__PURE__ */ new Set([
@@ -2724,8 +2204,8 @@ function pgTextLike(typeOid) {
   return PG_TEXT_OIDS.has(typeOid);
 }
 var MYSQL_TEXT_TYPES = /* @__PURE__ */ new Set([15, 249, 250, 251, 252, 253, 254]);
-function mysqlTextLike(columnType2) {
-  return MYSQL_TEXT_TYPES.has(columnType2);
+function mysqlTextLike(columnType) {
+  return MYSQL_TEXT_TYPES.has(columnType);
 }
 function maskSampleRow(values, plan, detectors) {
   if (values.length !== plan.actions.length) {
@@ -2738,9 +2218,9 @@ function maskSampleRow(values, plan, detectors) {
 
 // src/masking/pg-row-plan.ts
 function pgRowPlan(fields, lineage, cache, replacement) {
-  const missing2 = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
-  if (missing2.length)
-    return { kind: "lookup", missing: missing2.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
+  const missing = fields.filter((f) => !cache.has(f.tableOid, f.attnum));
+  if (missing.length)
+    return { kind: "lookup", missing: missing.map(({ tableOid, attnum }) => ({ tableOid, attnum })) };
   const aligned = lineage.returnsRows && lineage.exact;
   if (aligned && lineage.columns.length !== fields.length) {
     return {
@@ -2954,6 +2434,30 @@ function plainSelectItems(tokens) {
   }
   flush();
   return out;
+}
+
+// src/masking/pg-copy-format.ts
+function copyFormat(sql) {
+  const stmts = parseTree(sql).stmts ?? [];
+  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
+  if (!copy) throw new MaskingError("the COPY statement could not be read");
+  const opts = {};
+  for (const { DefElem: d } of copy.options ?? []) {
+    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
+    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
+  }
+  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
+  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
+  if (format === "binary") return { kind: "binary" };
+  const str = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
+  if (format === "csv")
+    return {
+      kind: "csv",
+      header,
+      csv: { ...str("delimiter"), ...str("quote"), ...str("escape"), ...str("null") }
+    };
+  if (format === "text") return { kind: "text", header, text: { ...str("delimiter"), ...str("null") } };
+  throw new MaskingError(`COPY format ${format} is not understood`);
 }
 
 // src/masking/pg-rows.ts
@@ -3170,12 +2674,12 @@ function compileMasking(config = {}) {
 export {
   DEFAULT_MAX_CLIENTS,
   tooManyClients,
-  postgresColumnQuery,
-  mysqlColumnQuery,
-  ColumnCatalog,
-  FiredCatalog,
+  refusal,
+  POSTGRES_REFUSALS,
+  MYSQL_REFUSALS,
   requestId,
-  Session,
+  rulesOf,
+  SessionApprovals,
   MaskingError,
   SECRET_NAME,
   REDACTED_VALUE,
@@ -3186,6 +2690,7 @@ export {
   maskMysqlBinaryRow,
   maskedNames,
   mysqlMaskedUses,
+  copyFormat,
   maskDataRow,
   maskCopyText,
   maskCopyCsv,

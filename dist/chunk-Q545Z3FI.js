@@ -4,24 +4,24 @@ import {
   require_promise
 } from "./chunk-IVUPHC63.js";
 import {
-  ColumnCatalog,
   DEFAULT_MAX_CLIENTS,
-  FiredCatalog,
   KnownSecrets,
   MaskingError,
+  POSTGRES_REFUSALS,
   REDACTED_VALUE,
   SECRET_NAME,
-  Session,
+  SessionApprovals,
   SettingTaint,
   compileMasking,
+  copyFormat,
   maskCopyCsv,
   maskCopyText,
   maskDataRow,
-  mysqlColumnQuery,
   pgTextLike,
-  postgresColumnQuery,
+  refusal,
+  rulesOf,
   tooManyClients
-} from "./chunk-5ZLCDZYN.js";
+} from "./chunk-YJGG3OBQ.js";
 import {
   SKIPPED_CODE,
   SKIPPED_TAG
@@ -41,6 +41,7 @@ import {
   asList,
   asNode,
   calledFunctions,
+  columnType,
   contains,
   decide,
   finding,
@@ -53,14 +54,16 @@ import {
   loadPostgresParser,
   mysqlCalledFunctions,
   mysqlEvaluation,
+  mysqlEvents,
   mysqlReached,
   nameList,
   parsePlpgsql,
   parseSql,
-  parseTree,
   plpgsqlSql,
+  postgresEvents,
   reachedPostgres,
   readName,
+  retypedTables,
   scanTokens,
   sessionBodies,
   str,
@@ -1823,6 +1826,187 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   });
 }
 
+// src/sql/migration/catalog-types.ts
+function catalogColumns(dialect, columns) {
+  const out = /* @__PURE__ */ new Map();
+  for (const c of columns) {
+    let type;
+    if (c.labels) type = { ...columnType("enum", [], dialect, { labels: c.labels }), text: c.type };
+    else {
+      const probe = `CREATE TABLE guardrail_probe (c ${c.type})`;
+      const events = dialect === "postgres" ? postgresEvents(probe, () => void 0) : mysqlEvents(probe, void 0);
+      const table = events.find((e) => e.kind === "table");
+      type = table?.kind === "table" ? table.columns[0]?.[1] : void 0;
+    }
+    if (type) out.set(c.name.toLowerCase(), c.notNull ? { ...type, notNull: true } : type);
+  }
+  return out;
+}
+
+// src/gateway/column-catalog.ts
+var PG_QUERY = `
+SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS "notNull",
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+          FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid) AS labels
+  FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`;
+var MYSQL_QUERY = `
+SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE = 'NO' AS notNull
+  FROM information_schema.COLUMNS
+ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`;
+function postgresColumnQuery(side) {
+  return async (table) => {
+    const { rows } = await side.query(PG_QUERY, [table]);
+    return rows.map((r) => ({
+      name: String(r.name),
+      type: String(r.type),
+      notNull: r.notNull === true,
+      ...Array.isArray(r.labels) ? { labels: r.labels.map(String) } : {}
+    }));
+  };
+}
+function mysqlColumnQuery(side) {
+  return async (table) => {
+    const [rows] = await side.query(MYSQL_QUERY, [table]);
+    return rows.map((r) => ({
+      name: String(r.name),
+      type: String(r.type),
+      notNull: Number(r.notNull) === 1
+    }));
+  };
+}
+var ColumnCatalog = class {
+  constructor(dialect, query) {
+    this.dialect = dialect;
+    this.query = query;
+  }
+  dialect;
+  query;
+  tables = /* @__PURE__ */ new Map();
+  needs(tables) {
+    return tables.some((t) => !this.tables.has(t));
+  }
+  /** Reads the tables not read since the last invalidation; a failure leaves them unknown. */
+  async prefetch(tables) {
+    for (const t of tables) {
+      if (this.tables.has(t)) continue;
+      try {
+        const cols = await this.query(t);
+        this.tables.set(t, cols.length ? catalogColumns(this.dialect, cols) : void 0);
+      } catch {
+        this.tables.set(t, void 0);
+      }
+    }
+  }
+  columnsOf(table) {
+    return this.tables.get(table);
+  }
+  invalidate() {
+    this.tables.clear();
+  }
+};
+var SessionColumns = class {
+  constructor(catalog, dialect, ctx) {
+    this.catalog = catalog;
+    this.ctx = ctx;
+    this.transactionalDdl = dialect === "postgres";
+  }
+  catalog;
+  ctx;
+  altered = /* @__PURE__ */ new Set();
+  last;
+  transactionalDdl;
+  retyped(text) {
+    if (this.last?.text !== text) this.last = { text, tables: retypedTables(text, this.ctx()) };
+    return this.last.tables;
+  }
+  /** Tables to read from the catalog before `text` is analysed. */
+  wanted(text) {
+    const tables = this.retyped(text).filter((t) => !this.altered.has(t));
+    return this.catalog.needs(tables) ? tables : [];
+  }
+  prefetch(tables) {
+    return this.catalog.prefetch(tables);
+  }
+  columnsOf(table) {
+    return this.altered.has(table) ? void 0 : this.catalog.columnsOf(table);
+  }
+  /** After `text` was judged; anything but a read may change the schema. */
+  judged(text, readOnly, inTransaction) {
+    if (!inTransaction) this.altered.clear();
+    else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
+    if (!readOnly) this.catalog.invalidate();
+  }
+};
+
+// src/gateway/fired-catalog.ts
+var MAX_TABLES_PER_READ = 500;
+var FiredCatalog = class {
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(load, opts = {}) {
+    this.load = load;
+    this.ttlMs = opts.ttlMs ?? 2e3;
+    this.maxTables = opts.maxTables ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  load;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxTables;
+  now;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
+  missing(tables) {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+  needs(tables) {
+    return this.missing(tables).length > 0;
+  }
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables) {
+    const missing2 = this.missing(tables).slice(0, MAX_TABLES_PER_READ);
+    if (missing2.length === 0) return;
+    const generation = this.generation;
+    const found = await this.load(missing2);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing2) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
+      this.entries.delete(t);
+      this.entries.set(t, { objects, at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table) {
+    return this.entries.get(table)?.objects;
+  }
+  invalidate() {
+    this.generation++;
+    this.version++;
+    this.entries.clear();
+  }
+};
+var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+function mayChangeCatalog(analysis, text, reachedCode) {
+  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
+}
+
 // src/gateway/mysql/fired-catalog.ts
 var QUERY = `
 SELECT 'trigger' AS k, EVENT_OBJECT_SCHEMA AS s, EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n,
@@ -1923,15 +2107,15 @@ var FunctionCatalogCache = class {
    */
   async prefetch(calls, rounds = MAX_ROUNDS) {
     for (let round = 0; round < Math.min(rounds, MAX_ROUNDS); round++) {
-      const missing = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
-      if (missing.length === 0) return;
-      await this.fetch(missing);
+      const missing2 = this.missing(calls).slice(0, MAX_NAMES_PER_ROUND);
+      if (missing2.length === 0) return;
+      await this.fetch(missing2);
     }
   }
-  async fetch(missing) {
-    const rows = await this.load(missing);
+  async fetch(missing2) {
+    const rows = await this.load(missing2);
     const fetchedAt = this.now();
-    const found = new Map(missing.map((n) => [n, []]));
+    const found = new Map(missing2.map((n) => [n, []]));
     for (const fn of rows) found.get(fn.name.toLowerCase())?.push(fn);
     for (const [name, bodies] of found) {
       const calls = [...new Set(bodies.flatMap((b) => this.callsOf(b).map((c) => c.toLowerCase())))];
@@ -2099,7 +2283,9 @@ function eventsThrough(r) {
 async function loadPostgresFired(db, tables) {
   const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
   if (json.includes(QUOTE))
-    throw new Error("a relation name in the statement cannot be looked up in the catalog");
+    throw new GuardrailError("a relation name in the statement cannot be looked up in the catalog", {
+      code: "ERR_CATALOG_READ"
+    });
   const results = await db.query(
     LIMITS + QUERY3.replace("$1", () => `${QUOTE}${json}${QUOTE}::jsonb`)
   );
@@ -2228,8 +2414,8 @@ function movesSequence(w, columns) {
   if (columns.length === 0) return void 0;
   if (w.defaults) return `${what}: writes DEFAULT, and ${columns.join(", ")} draws from a sequence`;
   if (!w.inserts) return void 0;
-  const missing = w.supplied === void 0 ? columns : columns.filter((c) => !w.supplied.includes(c));
-  return missing.length > 0 ? `${what}: ${missing.join(", ")} draws from a sequence` : void 0;
+  const missing2 = w.supplied === void 0 ? columns : columns.filter((c) => !w.supplied.includes(c));
+  return missing2.length > 0 ? `${what}: ${missing2.join(", ")} draws from a sequence` : void 0;
 }
 var PLAIN_DEFAULTS = /* @__PURE__ */ new Set([
   "now",
@@ -2573,7 +2759,7 @@ async function createGatewayContext(opts) {
   };
 }
 
-// src/gateway/mysql/upstream-url.ts
+// src/gateway/mysql/upstream-options.ts
 import { readFileSync } from "node:fs";
 var MODES = {
   disable: "disable",
@@ -2593,17 +2779,24 @@ function parseUpstreamUrl(text) {
   try {
     url = new URL(text);
   } catch {
-    throw new Error("upstream is not a URL: expected mysql://user:password@host:port/database");
+    throw new GuardrailError("upstream is not a URL: expected mysql://user:password@host:port/database", {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   }
   if (url.protocol !== "mysql:" && url.protocol !== "mariadb:")
-    throw new Error(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`);
-  if (!url.hostname) throw new Error("upstream URL has no host");
-  if (!url.username) throw new Error("upstream URL has no user");
+    throw new GuardrailError(`upstream URL scheme ${url.protocol} is not mysql: or mariadb:`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
+  if (!url.hostname) throw new GuardrailError("upstream URL has no host", { code: "ERR_UPSTREAM_CONFIG" });
+  if (!url.username) throw new GuardrailError("upstream URL has no user", { code: "ERR_UPSTREAM_CONFIG" });
   const q = url.searchParams;
   const rawMode = (q.get("ssl-mode") ?? q.get("sslmode") ?? "prefer").toLowerCase();
   const sslMode = MODES[rawMode];
   if (!sslMode)
-    throw new Error(`unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`);
+    throw new GuardrailError(
+      `unknown ssl-mode ${rawMode}: use disable, prefer, require, verify-ca or verify-full`,
+      { code: "ERR_UPSTREAM_CONFIG" }
+    );
   const caPath = q.get("ssl-ca") ?? q.get("sslrootcert");
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
   const config = {
@@ -2616,7 +2809,7 @@ function parseUpstreamUrl(text) {
   };
   if (caPath) config.ca = readFileSync(caPath, "utf8");
   if ((sslMode === "verify-ca" || sslMode === "verify-full") && !config.ca)
-    throw new Error(`ssl-mode=${sslMode} needs ssl-ca=<file>`);
+    throw new GuardrailError(`ssl-mode=${sslMode} needs ssl-ca=<file>`, { code: "ERR_UPSTREAM_CONFIG" });
   const keyPath = q.get("server-public-key-path");
   if (keyPath) config.serverPublicKey = readFileSync(keyPath, "utf8");
   return config;
@@ -2625,7 +2818,7 @@ function describeUpstream(c) {
   return `${c.host}:${c.port}/${c.database ?? ""}`;
 }
 
-// src/gateway/postgres/options.ts
+// src/gateway/postgres/upstream-options.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 var SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 function parseUpstreamUrl2(url) {
@@ -2633,10 +2826,12 @@ function parseUpstreamUrl2(url) {
   try {
     u = new URL(url);
   } catch {
-    throw new Error("upstream is not a valid postgres:// URL");
+    throw new GuardrailError("upstream is not a valid postgres:// URL", { code: "ERR_UPSTREAM_CONFIG" });
   }
   if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
-    throw new Error(`upstream URL must start with postgres://, not ${u.protocol}//`);
+    throw new GuardrailError(`upstream URL must start with postgres://, not ${u.protocol}//`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   const q = u.searchParams;
   const hostParam = q.get("host");
   const sslmode = q.get("sslmode") ?? void 0;
@@ -2658,15 +2853,19 @@ function upstreamConfig(input) {
   const o = typeof input === "string" ? parseUpstreamUrl2(input) : input;
   const sslmode = o.sslmode ?? "prefer";
   if (!SSL_MODES.includes(sslmode))
-    throw new Error(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(", ")}`);
+    throw new GuardrailError(`unknown sslmode ${sslmode}: use ${SSL_MODES.join(", ")}`, {
+      code: "ERR_UPSTREAM_CONFIG"
+    });
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
-    throw new Error(`invalid upstream port ${o.port}`);
+    throw new GuardrailError(`invalid upstream port ${o.port}`, { code: "ERR_UPSTREAM_CONFIG" });
   let ca;
   if (o.sslrootcert) {
     try {
       ca = readFileSync2(o.sslrootcert, "utf8");
     } catch (err) {
-      throw new Error(`cannot read sslrootcert ${o.sslrootcert}: ${err.message}`);
+      throw new GuardrailError(`cannot read sslrootcert ${o.sslrootcert}: ${err.message}`, {
+        code: "ERR_UPSTREAM_CONFIG"
+      });
     }
   }
   return {
@@ -2859,11 +3058,440 @@ async function openSideEarly(side, report) {
   });
 }
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join as join3 } from "node:path";
+
+// src/gateway/resolve.ts
+var MAX_ROUNDS2 = 5;
+function missing(c, r) {
+  const reads = [];
+  if (c.functions && r.calls.length > 0 && c.functions.needs(r.calls))
+    reads.push(c.functions.prefetch(r.calls, 1));
+  if (c.fired && r.relations.length > 0 && c.fired.needs(r.relations))
+    reads.push(c.fired.prefetch(r.relations));
+  return reads;
+}
+function resolveReached(c, text, ctx) {
+  if (!c.reach) return { calls: [], relations: [], code: [] };
+  const first = c.reach(text, ctx);
+  const reads = missing(c, first);
+  if (reads.length === 0) return first;
+  return (async () => {
+    await Promise.all(reads);
+    let r = c.reach(text, ctx);
+    for (let round = 1; round < MAX_ROUNDS2; round++) {
+      const more = missing(c, r);
+      if (more.length === 0) break;
+      await Promise.all(more);
+      r = c.reach(text, ctx);
+    }
+    return r;
+  })();
+}
+
+// src/gateway/session-dry-run.ts
+function dryRunMayRun(verdict) {
+  return verdict.action !== "allow" && !verdict.reasons.some((f) => f.category === "opaque" || f.category === "exfiltration");
+}
+function dryRun(dialect, statement, verdict, analysis, preparing) {
+  const runs = dialect !== "mysql" || preparing || analysis.readOnly && verdict.action === "allow";
+  if (runs) return { forward: true, statement, verdict, analysis };
+  return {
+    forward: false,
+    statement,
+    verdict,
+    analysis,
+    skip: "guardrail dry run: not executed (MySQL commits DDL implicitly, so a dry run only analyses and estimates)"
+  };
+}
+
+// src/gateway/session-events.ts
+var NO_FINDINGS = [];
+function verdictEvent(id, action, findings, enforced) {
+  return {
+    type: "verdict",
+    id,
+    action,
+    rules: findings.map((f) => f.rule),
+    findings: findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      objects: f.objects
+    })),
+    enforced
+  };
+}
+function recordedFindings(verdict) {
+  const warnings = verdict.warnings ?? NO_FINDINGS;
+  if (verdict.action === "allow") return warnings;
+  return warnings.length === 0 ? verdict.reasons : [...verdict.reasons, ...warnings];
+}
+function statementEvent(gateway, ctx, statement, hash, params2, preparedAs) {
+  const recorded = {
+    type: "statement",
+    id: statement.id,
+    text: gateway.redact(statement.text, ctx),
+    via: statement.via,
+    hash,
+    inTransaction: statement.inTransaction
+  };
+  if (preparedAs) recorded.preparedAs = preparedAs;
+  if (params2)
+    recorded.params = gateway.redactParams?.(params2, statement.text, ctx) ?? params2.map(() => "[param]");
+  return recorded;
+}
+
+// src/gateway/session-impact.ts
+var ROW_CHANGES = /^(?:with\b|update\b|delete\b|merge\b|replace\b|insert\b.*\bon (?:conflict\b.*\bdo update|duplicate key update)\b|alter table\b.*\busing\b)/is;
+function writesRows(analysis) {
+  return !analysis.readOnly && analysis.statements.some((s) => ROW_CHANGES.test(s.canonical));
+}
+async function estimateImpact(impact, text, analysis, ctx, values) {
+  try {
+    return await impact(text, analysis, ctx, values);
+  } catch (err) {
+    const message2 = `impact estimate failed: ${err.message}`;
+    return writesRows(analysis) ? {
+      record: { error: message2 },
+      finding: finding("mass-change/rows", [], `rows affected unknown (${message2})`)
+    } : { record: { error: message2 } };
+  }
+}
+function massChangeOf(estimate) {
+  return estimate.pending ? finding(
+    "mass-change/rows",
+    [],
+    "rows affected unknown (the placeholder values could not be read exactly)"
+  ) : estimate.finding;
+}
+
+// src/gateway/session.ts
+var nextStatement = 0;
+function statementId() {
+  return `s${(++nextStatement).toString(36)}`;
+}
+var Session = class {
+  constructor(gateway, info) {
+    this.gateway = gateway;
+    this.info = info;
+    this.columns = gateway.columns && new SessionColumns(gateway.columns, gateway.dialect, () => this.analysisContext);
+    this.analysisContext = {
+      dialect: gateway.dialect,
+      ...gateway.functions ? { functions: gateway.functions } : {},
+      ...gateway.fired ? { fired: gateway.fired } : {},
+      ...this.columns ? { columns: this.columns } : {}
+    };
+    this.approvals = new SessionApprovals(gateway, this.analysisContext, (e) => this.record(e));
+    this.record({
+      type: "session.start",
+      user: info.user,
+      database: info.database,
+      client: info.client,
+      ...info.application ? { application: info.application } : {}
+    });
+  }
+  gateway;
+  info;
+  statements = 0;
+  ended = false;
+  approvals;
+  analysisContext;
+  columns;
+  /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
+  reachedCode = /* @__PURE__ */ new WeakMap();
+  record(event) {
+    this.gateway.recorder.record(this.info.conn, event);
+  }
+  /**
+   * Judges one statement. Returns synchronously when nothing has to be fetched and no human is
+   * involved (the hot path), and a promise when function bodies must be read from the catalog,
+   * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
+   * SQL: the analyzer reports it as opaque and the policy decides.
+   */
+  inspect(text, via, opts = {}) {
+    const statement = {
+      id: statementId(),
+      dialect: this.gateway.dialect,
+      text,
+      via,
+      session: this.info,
+      inTransaction: opts.inTransaction ?? false
+    };
+    if (opts.params) statement.params = opts.params;
+    this.statements++;
+    const { recorder } = this.gateway;
+    if (recorder.failed) {
+      return this.refuse(
+        statement,
+        void 0,
+        refusal("transcript-failure", `transcript unavailable: ${recorder.failed.message}`)
+      );
+    }
+    let reached;
+    try {
+      reached = resolveReached(this.gateway, text, this.analysisContext);
+    } catch (err) {
+      return this.refuse(statement, void 0, unjudgeable(err));
+    }
+    if (reached instanceof Promise)
+      return reached.then(
+        (r) => {
+          this.reachedCode.set(statement, r.code);
+          return this.judgeWithColumns(statement, opts.params);
+        },
+        (err) => this.refuse(
+          statement,
+          void 0,
+          refusal(
+            "unjudgeable",
+            `what it calls or fires could not be read from the catalog: ${err.message}`
+          )
+        )
+      );
+    this.reachedCode.set(statement, reached.code);
+    return this.judgeWithColumns(statement, opts.params);
+  }
+  /** Reads the old column types a type change is judged by, then judges. */
+  judgeWithColumns(statement, params2) {
+    const sequences = this.gateway.sequences?.prefetch(statement.text, this.analysisContext);
+    if (sequences) return sequences.then(() => this.judgeWithColumns(statement, params2));
+    const tables = this.columns?.wanted(statement.text) ?? [];
+    if (tables.length === 0) return this.judge(statement, params2);
+    return this.columns.prefetch(tables).then(() => this.judge(statement, params2));
+  }
+  judge(statement, params2) {
+    let analysis;
+    let verdict;
+    try {
+      analysis = this.gateway.analyze(statement.text, this.analysisContext);
+      verdict = this.gateway.decide(analysis, statement);
+    } catch (err) {
+      return this.refuse(statement, void 0, unjudgeable(err));
+    }
+    this.columns?.judged(statement.text, analysis.readOnly, statement.inTransaction);
+    this.recordStatement(statement, analysis.hash, params2);
+    const { syntaxCheck } = this.gateway;
+    if (syntaxCheck && this.refusesUnparseable(analysis, verdict)) {
+      return syntaxCheck(statement.text, this.analysisContext).then(
+        (serverError) => serverError ? this.rejectedByServer(statement, analysis, verdict, serverError) : this.proceed(statement, analysis, verdict)
+      );
+    }
+    return this.proceed(statement, analysis, verdict);
+  }
+  /**
+   * Whether the statement would be held or refused because the parser could not read it. Only
+   * then is the server asked: in audit mode it runs, and the server answers for itself.
+   */
+  refusesUnparseable(analysis, verdict) {
+    const { mode, dialect } = this.gateway;
+    return verdict.action !== "allow" && (mode === "enforce" || mode === "dry-run") && // A MySQL multi-statement text cannot be prepared as a whole: only a single one is asked about.
+    (dialect === "postgres" || analysis.statements.length === 1) && analysis.findings.some((f) => f.rule === "opaque/unparseable");
+  }
+  /** The server cannot parse it either: the client gets the server's own error, as without the gateway. */
+  rejectedByServer(statement, analysis, verdict, serverError) {
+    const unparseable = analysis.findings.filter((f) => f.rule === "opaque/unparseable");
+    this.record({ ...verdictEvent(statement.id, "deny", unparseable, true), rules: ["opaque/unparseable"] });
+    const redacted = { ...serverError, message: this.redactMessage(serverError.message) };
+    return {
+      ...this.refuse(statement, analysis, refusal("unjudgeable", redacted.message), verdict),
+      serverError: redacted
+    };
+  }
+  proceed(statement, analysis, verdict) {
+    const code = this.reachedCode.get(statement) ?? [];
+    const invalidate = () => {
+      if (mayChangeCatalog(analysis, statement.text, code)) {
+        this.gateway.functions?.invalidate();
+        this.gateway.fired?.invalidate();
+      }
+    };
+    const { impact } = this.gateway;
+    if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
+      const preparing = statement.via === "prepared" || statement.via === "extended";
+      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
+        invalidate();
+        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+      });
+    }
+    invalidate();
+    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
+  }
+  recordStatement(statement, hash, params2, preparedAs) {
+    this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params2, preparedAs));
+  }
+  /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
+  concludeEstimated(statement, analysis, verdict, estimate, preparing) {
+    if (estimate.pending && preparing) {
+      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
+      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
+      return j instanceof Promise ? j.then(mark) : mark(j);
+    }
+    const massChange2 = massChangeOf(estimate);
+    if (!massChange2) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
+    const findings = [...analysis.findings, massChange2];
+    const widened = { ...analysis, findings, readOnly: false };
+    let reverdict;
+    try {
+      reverdict = this.gateway.decide(widened, statement);
+    } catch (err) {
+      return this.refuse(statement, widened, unjudgeable(err));
+    }
+    return this.conclude(statement, widened, reverdict, estimate.record, preparing);
+  }
+  /** Runs the estimator and records what it found. */
+  async estimate(impact, statement, analysis, values) {
+    const result = await estimateImpact(impact, statement.text, analysis, this.analysisContext, values);
+    this.record({ type: "impact", id: statement.id, estimate: result.record });
+    return result;
+  }
+  /** `preparing`: a statement being prepared, whose executions come later (dry-run semantics). */
+  conclude(statement, analysis, verdict, impact, preparing) {
+    const enforced = this.gateway.mode === "enforce" || this.gateway.mode === "dry-run";
+    this.record(verdictEvent(statement.id, verdict.action, recordedFindings(verdict), enforced));
+    if (verdict.action === "allow" || !enforced) {
+      return this.gateway.mode === "dry-run" ? dryRun(this.gateway.dialect, statement, verdict, analysis, preparing) : { forward: true, statement, verdict, analysis };
+    }
+    if (verdict.action === "deny") {
+      return this.refuse(
+        statement,
+        analysis,
+        refusal(
+          "policy-deny",
+          `denied by policy (${rulesOf(verdict.reasons)}): ${verdict.reasons[0]?.message ?? ""}`
+        ),
+        verdict
+      );
+    }
+    if (this.gateway.mode === "dry-run" && (this.gateway.dialect === "mysql" || dryRunMayRun(verdict)))
+      return dryRun(this.gateway.dialect, statement, verdict, analysis, preparing);
+    if (this.approvals.preapproved(statement, analysis)) {
+      this.record({
+        type: "approval.decided",
+        id: statement.id,
+        requestId: "batch",
+        outcome: "approved",
+        by: ["batch pre-approval"]
+      });
+      return { forward: true, statement, verdict, analysis };
+    }
+    return this.approvals.await(statement, analysis, verdict, impact).then(
+      (r) => r.approved ? { forward: true, statement, verdict, analysis } : this.refuse(statement, analysis, r.refusal, verdict)
+    );
+  }
+  /**
+   * A review found after the verdict, once masking has followed the statement (strict mode): the
+   * statement is recorded as held for these reasons and goes the way of any review (approval,
+   * batch pre-approval, dry run, audit mode). `preparing`: judged when prepared, not executed.
+   */
+  review(j, reasons, preparing) {
+    const analysis = { ...j.analysis, findings: [...j.analysis.findings, ...reasons] };
+    return this.conclude(j.statement, analysis, { action: "review", reasons }, void 0, preparing);
+  }
+  /**
+   * Records one execution of a statement judged when it was prepared: the text cannot change
+   * between prepare and execute, so it is not judged (or put to a reviewer) again; the
+   * parameters are recorded. Refuses when the transcript can no longer be written, and goes
+   * through the mass-change rule when the prepare-time estimate needed the values (then a
+   * promise). `params`: as recorded; `exact`: whether the values are known exactly as bound;
+   * `values`: those exact values, when `params` were shortened for the record.
+   */
+  execute(prepared, params2, exact = true, values = params2) {
+    const statement = {
+      ...prepared.statement,
+      id: statementId(),
+      ...params2 ? { params: params2 } : {}
+    };
+    this.statements++;
+    const { recorder } = this.gateway;
+    if (recorder.failed)
+      return this.refuse(
+        statement,
+        void 0,
+        refusal("transcript-failure", `transcript unavailable: ${recorder.failed.message}`)
+      );
+    this.recordStatement(statement, prepared.analysis.hash, params2, prepared.statement.id);
+    const judged = () => this.gateway.mode === "dry-run" && prepared.forward ? dryRun(this.gateway.dialect, statement, prepared.verdict, prepared.analysis, false) : { ...prepared, statement };
+    const { impact } = this.gateway;
+    if (!prepared.estimateEachExecution || !impact) return judged();
+    return this.estimate(impact, statement, prepared.analysis, exact ? values : void 0).then(
+      (estimate) => (
+        // The prepare's verdict stands (whoever approved it is not asked again) unless these values
+        // cross the threshold, or cannot be judged: then this execution is decided on its own.
+        estimate.finding || estimate.pending ? this.concludeEstimated(statement, prepared.analysis, prepared.verdict, estimate, false) : judged()
+      )
+    );
+  }
+  refuse(statement, analysis, why, verdict) {
+    const findings = verdict && verdict.action !== "allow" ? verdict.reasons : [];
+    return {
+      forward: false,
+      statement,
+      verdict: verdict ?? { action: "deny", reasons: findings },
+      analysis: analysis ?? {
+        findings: [],
+        readOnly: false,
+        opaque: true,
+        canonical: "",
+        hash: "",
+        statements: []
+      },
+      refusal: why
+    };
+  }
+  /** Records how a forwarded (or refused) statement ended. */
+  ran(id, result) {
+    const { error } = result;
+    const recorded = {
+      type: "result",
+      id,
+      ...result,
+      durationMs: Math.round(result.durationMs * 1e3) / 1e3
+    };
+    if (error) recorded.error = { code: error.code, message: this.redactMessage(error.message) };
+    this.record(recorded);
+  }
+  /** Records a result set's sample (already masked by the engine's result masking). */
+  rows(sample) {
+    this.record({ type: "rows", ...sample });
+  }
+  /** Records a statement a dry run answered without running it. */
+  skipped(id, message2) {
+    this.notice("note", SKIPPED_CODE, message2);
+    this.ran(id, { tag: SKIPPED_TAG, durationMs: 0 });
+  }
+  redactMessage(text) {
+    return (this.gateway.redactMessage ?? this.gateway.redact)(text);
+  }
+  notice(severity, code, message2) {
+    this.record({ type: "notice", severity, code, message: this.redactMessage(message2) });
+  }
+  end(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    this.approvals.abortAll(reason);
+    this.record({ type: "session.end", reason, statements: this.statements });
+  }
+};
+function unjudgeable(err) {
+  return refusal("unjudgeable", `statement could not be judged: ${err.message}`);
+}
+
+// src/gateway/lifecycle.ts
+function openSession(context, info) {
+  return new Session(context, info);
+}
+function gatewayStarted(context, run) {
+  const { dialect, upstream, version } = run;
+  context.recorder.record(0, { type: "gateway.start", dialect, upstream, mode: context.mode, version });
+}
+function gatewayStopped(context, reason) {
+  context.recorder.record(0, { type: "gateway.stop", reason });
+  context.recorder.flush();
+}
 
 // src/gateway/tls-certificate.ts
 import { execFile } from "node:child_process";
@@ -2937,6 +3565,26 @@ var CancelKeys = class {
     const t = this.byPid.get(pid);
     return t && t.secret === secret ? { pid, secret: t.upstreamSecret } : void 0;
   }
+};
+
+// src/errors/wire-errors.ts
+var ProtocolError = class extends GuardrailError {
+  constructor(message2, sqlState = "08P01", options) {
+    super(message2, options);
+    this.sqlState = sqlState;
+  }
+  sqlState;
+  static code = "ERR_PROTOCOL_MALFORMED";
+};
+var UpstreamError = class extends GuardrailError {
+  constructor(message2, sqlState, errno) {
+    super(message2);
+    this.sqlState = sqlState;
+    this.errno = errno;
+  }
+  sqlState;
+  errno;
+  static code = "ERR_UPSTREAM_FAILED";
 };
 
 // src/gateway/postgres/client-auth.ts
@@ -3101,11 +3749,20 @@ function startupMessage(params2) {
   parts.push(Buffer.from([0]));
   return packet(Buffer.concat(parts));
 }
+function readStartupCode(packet2) {
+  return packet2.readInt32BE(4);
+}
+var STARTUP_PARAMS = 8;
+function readCancelRequest(packet2) {
+  if (packet2.length !== 16) return void 0;
+  return { pid: packet2.readInt32BE(8), secret: packet2.readInt32BE(12) };
+}
 function readCString(buf, pos, end2) {
   const nul = buf.indexOf(0, pos);
   if (nul < 0 || nul >= end2) return { value: "", next: -1 };
   return { value: buf.toString("utf8", pos, nul), next: nul + 1 };
 }
+var BODY = 5;
 function readErrorFields(buf, start, end2) {
   const fields = { severity: "", code: "", message: "" };
   let pos = start;
@@ -3170,109 +3827,118 @@ function readFunctionResult(buf, start, end2) {
   if (len < 0 || start + 9 + len !== end2) return void 0;
   return buf.subarray(start + 9, end2);
 }
-
-// src/gateway/postgres/reader.ts
-var ProtocolError = class extends Error {
-  constructor(message2, code = "08P01") {
-    super(message2);
-    this.code = code;
-  }
-  code;
-};
-var StartupRefused = class extends ProtocolError {
-  constructor(message2, reply = null) {
-    super(message2);
-    this.reply = reply;
-  }
-  reply;
-};
-var MessageReader = class {
-  constructor(socket, maxBytes) {
-    this.socket = socket;
-    this.maxBytes = maxBytes;
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onEnd);
-    socket.on("error", this.onError);
-  }
-  socket;
-  maxBytes;
-  buf = Buffer.alloc(0);
-  wake = null;
-  closed = null;
-  onData = (d) => {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    this.notify();
-  };
-  onEnd = () => {
-    this.closed ??= new ProtocolError("connection closed during start-up", "08006");
-    this.notify();
-  };
-  onError = (err) => {
-    this.closed ??= new ProtocolError(`connection failed during start-up: ${err.message}`, "08006");
-    this.notify();
-  };
-  notify() {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-  async need(n) {
-    while (this.buf.length < n) {
-      if (this.closed) throw this.closed;
-      await new Promise((resolve2) => {
-        this.wake = resolve2;
-      });
-    }
-  }
-  take(n) {
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
+function readQuery(buf, start, end2) {
+  const from = start + BODY;
+  const to = buf.indexOf(0, from);
+  return to < 0 || to >= end2 ? void 0 : { from, to };
+}
+function readParse(buf, start, end2) {
+  const name = readCString(buf, start + BODY, end2);
+  if (name.next < 0) return void 0;
+  const to = buf.indexOf(0, name.next);
+  if (to < 0 || to >= end2) return void 0;
+  return { name: name.value, from: name.next, to, types: to + 1 };
+}
+function parseParamTypes(buf, pos, end2) {
+  if (pos + 2 > end2) return void 0;
+  const n = buf.readInt16BE(pos);
+  if (n < 0 || pos + 2 + n * 4 > end2) return void 0;
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
+  return out;
+}
+function readExecute(buf, start, end2) {
+  const portal = readCString(buf, start + BODY, end2);
+  return portal.next < 0 ? void 0 : portal.value;
+}
+function readTarget(buf, start, end2) {
+  const name = readCString(buf, start + BODY + 1, end2);
+  if (name.next < 0) return void 0;
+  return { statement: buf[start + BODY] === 83, name: name.value };
+}
+function readBind(buf, start, end2) {
+  const portal = readCString(buf, start + BODY, end2);
+  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end2);
+  if (stmt.next < 0) return void 0;
+  let p = stmt.next;
+  const codes = () => {
+    if (p + 2 > end2) return void 0;
+    const n2 = buf.readInt16BE(p);
+    if (p + 2 + Math.max(n2, 0) * 2 > end2) return void 0;
+    const out = [];
+    for (let i = 0; i < n2; i++) out.push(buf.readInt16BE(p + 2 + i * 2));
+    p += 2 + Math.max(n2, 0) * 2;
     return out;
+  };
+  const formats = codes();
+  if (!formats || p + 2 > end2) return void 0;
+  const n = buf.readInt16BE(p);
+  p += 2;
+  const values = [];
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > end2) return void 0;
+    const len = buf.readInt32BE(p);
+    p += 4;
+    if (len === -1) {
+      values.push({ at: p, len });
+      continue;
+    }
+    if (len < 0 || p + len > end2) return void 0;
+    values.push({ at: p, len });
+    p += len;
   }
-  async byte() {
-    await this.need(1);
-    return this.take(1)[0];
+  const resultFormats = codes();
+  if (!resultFormats) return void 0;
+  return { portal: portal.value, statement: stmt.value, names: stmt.next, formats, values, resultFormats };
+}
+function refusedBind(buf, start, names2) {
+  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return message(T.bind, Buffer.concat([buf.subarray(start + BODY, names2), tail]));
+}
+function readCommandTag(buf, start, end2) {
+  return readCString(buf, start + BODY, end2).value;
+}
+function readReadyStatus(buf, start) {
+  return buf[start + BODY];
+}
+function readParameterStatus(buf, start, end2) {
+  const name = readCString(buf, start + BODY, end2);
+  if (name.next < 0) return void 0;
+  return { name: name.value, value: readCString(buf, name.next, end2).value };
+}
+function readError(buf, start, end2) {
+  return readErrorFields(buf, start + BODY, end2);
+}
+var SEVERITY_UNLOCALIZED = 86;
+var SEVERITY = 83;
+function readSeverity(buf, start, end2) {
+  let severity;
+  let pos = start + BODY;
+  while (pos < end2 && buf[pos] !== 0) {
+    const field = buf[pos];
+    const stop = buf.indexOf(0, pos + 1);
+    if (stop < 0 || stop >= end2) return void 0;
+    if (field === SEVERITY_UNLOCALIZED) return buf.toString("utf8", pos + 1, stop);
+    if (field === SEVERITY) severity = buf.toString("utf8", pos + 1, stop);
+    pos = stop + 1;
   }
-  /** The first byte without consuming it (to spot a TLS ClientHello). */
-  async peek() {
-    await this.need(1);
-    return this.buf[0];
-  }
-  /** A start-up packet (no type byte): the whole packet including its length word. */
-  async packet() {
-    await this.need(4);
-    const length = this.buf.readInt32BE(0);
-    if (length < 8 || length > 1e4) throw new StartupRefused(`invalid start-up packet length ${length}`);
-    await this.need(length);
-    return this.take(length);
-  }
-  /** A typed message: its type and body (without the 5-byte header). */
-  async message() {
-    await this.need(5);
-    const type = this.buf[0];
-    const length = this.buf.readInt32BE(1);
-    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
-    if (length + 1 > this.maxBytes)
-      throw new ProtocolError(
-        `message of ${length + 1} bytes exceeds the limit of ${this.maxBytes}`,
-        "54000"
-      );
-    await this.need(length + 1);
-    const msg = this.take(length + 1);
-    return { type, body: msg.subarray(5) };
-  }
-  /** Stops listening and returns bytes that arrived beyond what was read. */
-  detach() {
-    this.socket.off("data", this.onData);
-    this.socket.off("end", this.onEnd);
-    this.socket.off("close", this.onEnd);
-    this.socket.off("error", this.onError);
-    const rest = this.buf;
-    this.buf = Buffer.alloc(0);
-    return rest;
-  }
-};
+  return severity;
+}
+function readColumnCount(row) {
+  return row.readInt16BE(BODY);
+}
+function onlyColumn(buf, start, end2) {
+  if (start + 11 > end2 || buf.readInt16BE(start + BODY) !== 1) return void 0;
+  const len = buf.readInt32BE(start + 7);
+  if (len < 0 || start + 11 + len !== end2) return void 0;
+  return buf.subarray(start + 11, end2);
+}
+function readCopyResponse(buf, start) {
+  return { binary: buf[start + BODY] === 1, columns: buf.readInt16BE(start + BODY + 1) };
+}
+function readCopyData(buf, start, end2) {
+  return buf.subarray(start + BODY, end2);
+}
 
 // src/gateway/postgres/scram.ts
 import { createHash as createHash2, createHmac, pbkdf2Sync } from "node:crypto";
@@ -3323,12 +3989,14 @@ var ScramServer = class {
   /** Takes client-first-message, returns server-first-message. */
   first(clientFirst) {
     const gs2 = clientFirst.match(/^([nyp])(=[^,]*)?,[^,]*,/);
-    if (!gs2) throw new Error("malformed SCRAM client-first-message");
-    if (gs2[1] === "p") throw new Error("SCRAM channel binding is not supported by the gateway");
+    if (!gs2) throw new ProtocolError("malformed SCRAM client-first-message", "28000");
+    if (gs2[1] === "p")
+      throw new ProtocolError("SCRAM channel binding is not supported by the gateway", "28000");
     this.gs2Header = gs2[0];
     this.clientFirstBare = clientFirst.slice(gs2[0].length);
     const clientNonce = attributes(this.clientFirstBare).get("r");
-    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw new Error("malformed SCRAM nonce");
+    if (!clientNonce || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce))
+      throw new ProtocolError("malformed SCRAM nonce", "28000");
     this.nonce = clientNonce + randomBytes(18).toString("base64");
     this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString("base64")},i=${this.verifier.iterations}`;
     return this.serverFirst;
@@ -3337,9 +4005,13 @@ var ScramServer = class {
   final(clientFinal) {
     const attrs = attributes(clientFinal);
     const proof = attrs.get("p");
-    if (attrs.get("r") !== this.nonce || !proof) throw new Error("malformed SCRAM client-final-message");
+    if (attrs.get("r") !== this.nonce || !proof)
+      throw new ProtocolError("malformed SCRAM client-final-message", "28000");
     if (attrs.get("c") !== Buffer.from(this.gs2Header).toString("base64"))
-      throw new Error("SCRAM channel-binding attribute does not match the client-first-message");
+      throw new ProtocolError(
+        "SCRAM channel-binding attribute does not match the client-first-message",
+        "28000"
+      );
     const withoutProof = clientFinal.slice(0, clientFinal.lastIndexOf(",p="));
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const signature = hmac(this.verifier.storedKey, authMessage);
@@ -3404,389 +4076,6 @@ async function authenticateClient(reader, socket, method, creds, user) {
   }
   socket.write(authRequest(0));
 }
-
-// src/gateway/postgres/dry-run.ts
-var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
-var BEGIN = /^(?:begin|start\s+transaction)\b/i;
-var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
-var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
-var OUTSIDE_TRANSACTION = [
-  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
-  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
-  [
-    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
-    "REINDEX"
-  ],
-  [/^vacuum\b/i, "VACUUM"],
-  [/^create\s+database\b/i, "CREATE DATABASE"],
-  [/^drop\s+database\b/i, "DROP DATABASE"],
-  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
-  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
-  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
-  [/^alter\s+system\b/i, "ALTER SYSTEM"],
-  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
-  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
-  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
-  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
-  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
-  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
-  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
-  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
-  [/^discard\s+all\b/i, "DISCARD ALL"]
-];
-var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
-var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
-var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
-var SEQUENCE_USE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement moves a sequence through a column default, identity, trigger or function, which the rollback of the dry run does not undo'; END$guardrail$`;
-var WRITE_TAGS = {
-  insert: "INSERT 0 0",
-  update: "UPDATE 0",
-  delete: "DELETE 0",
-  merge: "MERGE 0"
-};
-function body(text) {
-  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
-}
-function firstLine(text) {
-  const line = body(text).split("\n")[0].trim();
-  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
-}
-var DryRun = class {
-  /**
-   * `movesSequence`: why a statement reaches a sequence without naming nextval() / setval()
-   * (undefined: it does not); absent, only statements that name them are held back.
-   */
-  constructor(movesSequence2) {
-    this.movesSequence = movesSequence2;
-  }
-  movesSequence;
-  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
-  depth = 0;
-  /** Depth as planned so far in the current batch (statements are planned before they run). */
-  planned = 0;
-  /** The client's block has failed (it sees E until it rolls back). */
-  failed = false;
-  opened = false;
-  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
-  autoPending;
-  batchOpen = false;
-  /**
-   * Called before each client message that starts or continues a batch: at the start of one,
-   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
-   */
-  batchPrefix() {
-    if (this.batchOpen) return void 0;
-    this.batchOpen = true;
-    this.planned = this.depth;
-    const sql = [];
-    if (!this.opened) {
-      sql.push("BEGIN");
-      this.opened = true;
-    }
-    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
-    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
-    this.autoPending = void 0;
-    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
-    return sql.length ? queryMessage(sql.join("; ")) : void 0;
-  }
-  /** Plans one client statement of the current batch. */
-  step(text) {
-    const b = body(text);
-    if (BEGIN.test(b)) {
-      if (this.planned === 1)
-        return {
-          sql: NO_OP,
-          tag: "BEGIN",
-          notice: {
-            severity: "WARNING",
-            code: "25001",
-            message: "there is already a transaction in progress"
-          }
-        };
-      this.planned = 1;
-      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
-    }
-    const commit = COMMIT.test(b);
-    if (commit || ROLLBACK.test(b)) {
-      const tag = commit ? "COMMIT" : "ROLLBACK";
-      if (this.planned === 0)
-        return {
-          sql: NO_OP,
-          tag,
-          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
-        };
-      this.planned = 0;
-      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
-      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
-    }
-    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
-      if (pattern.test(b)) {
-        return {
-          sql: NO_OP,
-          tag,
-          skipped: true,
-          notice: {
-            severity: "NOTICE",
-            code: "01000",
-            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
-          }
-        };
-      }
-    }
-    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
-      return { sql: SEQUENCE_REFUSAL };
-    }
-    const why = RUNS_EXPRESSIONS.test(b) ? this.movesSequence?.(text) : void 0;
-    return why ? sequenceUse(b, why) : {};
-  }
-  /** A step completed on the server. */
-  completed(step) {
-    if (step?.depth !== void 0) {
-      this.depth = step.depth;
-      if (step.depth === 0) this.failed = false;
-    }
-  }
-  /**
-   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
-   * client sees, and notes what the next batch must do first.
-   */
-  batchEnded(upstream) {
-    if (!this.batchOpen) return upstream;
-    this.batchOpen = false;
-    if (this.depth === 0) {
-      this.autoPending = upstream === 69 ? "failed" : "ok";
-      return 73;
-    }
-    this.failed = upstream === 69;
-    return upstream;
-  }
-  /** The statements of a client Query, rewritten; undefined when all run as written. */
-  rewrite(texts) {
-    const steps = texts.map((t) => this.step(t));
-    const changed = steps.some((s) => s.sql !== void 0);
-    return {
-      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
-      steps
-    };
-  }
-};
-function sequenceUse(b, why) {
-  const tag = WRITE_TAGS[/^\w+/.exec(b)?.[0]?.toLowerCase() ?? ""];
-  if (!tag) return { sql: SEQUENCE_USE_REFUSAL };
-  const message2 = `guardrail dry run: not executed: ${why} (a sequence is not rolled back)`;
-  return { sql: NO_OP, tag, skipped: true, notice: { severity: "NOTICE", code: "01000", message: message2 } };
-}
-var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
-
-// src/gateway/postgres/error-severity.ts
-var SEVERITY_UNLOCALIZED = 86;
-var SEVERITY = 83;
-function endsSession(buf, start, end2) {
-  let severity;
-  let pos = start + 5;
-  while (pos < end2 && buf[pos] !== 0) {
-    const field = buf[pos];
-    const stop = buf.indexOf(0, pos + 1);
-    if (stop < 0 || stop >= end2) return false;
-    const value2 = buf.toString("utf8", pos + 1, stop);
-    if (field === SEVERITY_UNLOCALIZED) return value2 === "FATAL" || value2 === "PANIC";
-    if (field === SEVERITY) severity = value2;
-    pos = stop + 1;
-  }
-  return severity === "FATAL" || severity === "PANIC";
-}
-
-// src/gateway/postgres/framer.ts
-var FORWARD = 0;
-var DROP = 1;
-var STOP = 2;
-var STREAM = 0;
-var MUST_WHOLE = 1;
-var PREFER_WHOLE = 2;
-var Framer = class {
-  constructor(hooks) {
-    this.hooks = hooks;
-  }
-  hooks;
-  head = Buffer.alloc(5);
-  headLen = 0;
-  body = null;
-  bodyLen = 0;
-  passLeft = 0;
-  backlog = [];
-  stopped = false;
-  dead = false;
-  get held() {
-    return this.stopped;
-  }
-  push(chunk) {
-    if (this.dead) return;
-    if (this.stopped) this.backlog.push(chunk);
-    else this.scan(chunk);
-  }
-  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
-  pause() {
-    this.stopped = true;
-  }
-  resume() {
-    this.stopped = false;
-    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
-  }
-  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
-  get backlogBytes() {
-    let n = 0;
-    for (const b of this.backlog) n += b.length;
-    return n;
-  }
-  die(message2, code = "08P01") {
-    this.dead = true;
-    this.backlog = [];
-    this.hooks.fail(message2, code);
-  }
-  emit(chunk, from, to) {
-    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
-  }
-  /** Applies a disposition; returns false when the framer must stop. */
-  apply(d) {
-    if (typeof d !== "number") this.hooks.out(d);
-    else if (d === STOP) this.stopped = true;
-    return !this.stopped && !this.dead;
-  }
-  scan(chunk) {
-    const { hooks } = this;
-    const len = chunk.length;
-    let pos = 0;
-    let from = 0;
-    while (pos < len) {
-      if (this.passLeft > 0) {
-        const n = Math.min(this.passLeft, len - pos);
-        this.passLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (this.body) {
-        const n = Math.min(this.body.length - this.bodyLen, len - pos);
-        chunk.copy(this.body, this.bodyLen, pos, pos + n);
-        this.bodyLen += n;
-        pos += n;
-        from = pos;
-        if (this.bodyLen < this.body.length) return;
-        if (!this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      if (this.headLen > 0 || len - pos < 5) {
-        this.emit(chunk, from, pos);
-        const n = Math.min(5 - this.headLen, len - pos);
-        chunk.copy(this.head, this.headLen, pos, pos + n);
-        this.headLen += n;
-        pos += n;
-        from = pos;
-        if (this.headLen < 5) return;
-        this.headLen = 0;
-        if (!this.begin()) return;
-        const assembling = this.body;
-        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      const type = chunk[pos];
-      const length = chunk.readInt32BE(pos + 1);
-      if (length < 4) {
-        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-        return;
-      }
-      const total = length + 1;
-      if (hooks.whole[type] === 0) {
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (total > hooks.maxMessageBytes) {
-        if (hooks.whole[type] !== PREFER_WHOLE) {
-          this.tooBig(total);
-          return;
-        }
-        const n = Math.min(total, len - pos);
-        pos += n;
-        this.passLeft = total - n;
-        continue;
-      }
-      if (len - pos >= total) {
-        const d = hooks.message(type, chunk, pos, pos + total);
-        if (d === FORWARD) {
-          pos += total;
-          continue;
-        }
-        this.emit(chunk, from, pos);
-        pos += total;
-        from = pos;
-        if (!this.apply(d)) {
-          this.park(chunk, pos);
-          return;
-        }
-        continue;
-      }
-      this.emit(chunk, from, pos);
-      this.body = Buffer.allocUnsafe(total);
-      chunk.copy(this.body, 0, pos, len);
-      this.bodyLen = len - pos;
-      return;
-    }
-    this.emit(chunk, from, pos);
-  }
-  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
-  begin() {
-    const { head } = this;
-    const type = head[0];
-    const length = head.readInt32BE(1);
-    if (length < 4) {
-      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
-      return false;
-    }
-    const total = length + 1;
-    if (this.hooks.whole[type] === 0) {
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    if (total > this.hooks.maxMessageBytes) {
-      if (this.hooks.whole[type] !== PREFER_WHOLE) {
-        this.tooBig(total);
-        return false;
-      }
-      this.hooks.out(Buffer.from(head));
-      this.passLeft = total - 5;
-      return true;
-    }
-    this.body = Buffer.allocUnsafe(total);
-    head.copy(this.body, 0);
-    this.bodyLen = 5;
-    return true;
-  }
-  /** Hands over the assembled message; returns false when the framer must stop. */
-  finishBody() {
-    const msg = this.body;
-    this.body = null;
-    const d = this.hooks.message(msg[0], msg, 0, msg.length);
-    return this.apply(d === FORWARD ? msg : d);
-  }
-  tooBig(total) {
-    this.die(
-      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
-      "54000"
-    );
-  }
-  park(chunk, pos) {
-    if (this.dead) return;
-    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
-  }
-};
 
 // src/sql/postgres/encoding.ts
 var import_iconv_lite = __toESM(require_lib(), 1);
@@ -3984,32 +4273,178 @@ function decodeAs(b, start, end2, encoding) {
   return MULTIBYTE[encoding] ? decodeMultibyte(b, start, end2, encoding) : void 0;
 }
 
-// src/gateway/strict.ts
-var POSITION_WORDS = {
-  expression: "an expression",
-  "function argument": "a function argument",
-  predicate: "a predicate",
-  join: "a join condition",
-  "ORDER BY": "an ORDER BY",
-  "GROUP BY": "a GROUP BY",
-  window: "a window",
-  "write elsewhere": "a value written elsewhere"
+// src/gateway/postgres/dry-run.ts
+var NO_OP = "DO $guardrail$BEGIN END$guardrail$";
+var BEGIN = /^(?:begin|start\s+transaction)\b/i;
+var COMMIT = /^(?:commit|end)\b(?!\s+prepared)/i;
+var ROLLBACK = /^(?:rollback|abort)\b(?!\s+(?:to|prepared)\b)/i;
+var OUTSIDE_TRANSACTION = [
+  [/^create\s+(?:unique\s+)?index\s+concurrently\b/i, "CREATE INDEX"],
+  [/^drop\s+index\s+concurrently\b/i, "DROP INDEX"],
+  [
+    /^reindex\b(?:\s*\([^)]*\bconcurrently\b|[\s\S]*\bconcurrently\b|\s+(?:\([^)]*\)\s*)?(?:schema|database|system)\b)/i,
+    "REINDEX"
+  ],
+  [/^vacuum\b/i, "VACUUM"],
+  [/^create\s+database\b/i, "CREATE DATABASE"],
+  [/^drop\s+database\b/i, "DROP DATABASE"],
+  [/^alter\s+database\b[\s\S]*\bset\s+tablespace\b/i, "ALTER DATABASE"],
+  [/^create\s+tablespace\b/i, "CREATE TABLESPACE"],
+  [/^drop\s+tablespace\b/i, "DROP TABLESPACE"],
+  [/^alter\s+system\b/i, "ALTER SYSTEM"],
+  [/^create\s+subscription\b/i, "CREATE SUBSCRIPTION"],
+  [/^alter\s+subscription\b/i, "ALTER SUBSCRIPTION"],
+  [/^drop\s+subscription\b/i, "DROP SUBSCRIPTION"],
+  [/^cluster\s*(?:\(\s*verbose\s*\)\s*|verbose\s*)?;?\s*$/i, "CLUSTER"],
+  [/^alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b/i, "ALTER TABLE"],
+  [/^prepare\s+transaction\b/i, "PREPARE TRANSACTION"],
+  [/^commit\s+prepared\b/i, "COMMIT PREPARED"],
+  [/^rollback\s+prepared\b/i, "ROLLBACK PREPARED"],
+  [/^discard\s+all\b/i, "DISCARD ALL"]
+];
+var RUNS_EXPRESSIONS = /^(?:select|with|values|table|insert|update|delete|merge|do|call|copy|explain|execute|prepare|declare|create\b[^;]*?\bas\s*\(?\s*(?:select|with|values|table|execute)\b)/i;
+var SEQUENCE_CALL = /\b(?:nextval|setval)\s*\(/i;
+var SEQUENCE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement calls nextval() or setval(), which change a sequence for good (the rollback of the dry run does not undo them)'; END$guardrail$`;
+var SEQUENCE_USE_REFUSAL = `DO $guardrail$BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'guardrail dry run: not executed: the statement moves a sequence through a column default, identity, trigger or function, which the rollback of the dry run does not undo'; END$guardrail$`;
+var WRITE_TAGS = {
+  insert: "INSERT 0 0",
+  update: "UPDATE 0",
+  delete: "DELETE 0",
+  merge: "MERGE 0"
 };
-function strictFindings(uses) {
-  const byColumn = /* @__PURE__ */ new Map();
-  for (const u of uses) {
-    const at = byColumn.get(u.column) ?? /* @__PURE__ */ new Set();
-    at.add(u.position);
-    byColumn.set(u.column, at);
-  }
-  return [...byColumn].map(
-    ([column, at]) => finding(
-      "exfiltration/masked-column-use",
-      [column],
-      `masking strict mode: masked column ${column} is used in ${[...at].map((p) => POSITION_WORDS[p]).join(", ")}; only selecting it as is is allowed`
-    )
-  );
+function body(text) {
+  return text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
 }
+function firstLine(text) {
+  const line = body(text).split("\n")[0].trim();
+  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
+}
+var DryRun = class {
+  /**
+   * `movesSequence`: why a statement reaches a sequence without naming nextval() / setval()
+   * (undefined: it does not); absent, only statements that name them are held back.
+   */
+  constructor(movesSequence2) {
+    this.movesSequence = movesSequence2;
+  }
+  movesSequence;
+  /** The client's transaction depth (it has one level: BEGIN … COMMIT). */
+  depth = 0;
+  /** Depth as planned so far in the current batch (statements are planned before they run). */
+  planned = 0;
+  /** The client's block has failed (it sees E until it rolls back). */
+  failed = false;
+  opened = false;
+  /** How the previous batch outside a block ended: its savepoint is released or rolled back. */
+  autoPending;
+  batchOpen = false;
+  /**
+   * Called before each client message that starts or continues a batch: at the start of one,
+   * the SQL the gateway must run first (its own, unseen by the client), or undefined.
+   */
+  batchPrefix() {
+    if (this.batchOpen) return void 0;
+    this.batchOpen = true;
+    this.planned = this.depth;
+    const sql = [];
+    if (!this.opened) {
+      sql.push("BEGIN");
+      this.opened = true;
+    }
+    if (this.autoPending === "failed") sql.push("ROLLBACK TO SAVEPOINT guardrail_auto");
+    if (this.autoPending) sql.push("RELEASE SAVEPOINT guardrail_auto");
+    this.autoPending = void 0;
+    if (this.depth === 0) sql.push("SAVEPOINT guardrail_auto");
+    return sql.length ? queryMessage(sql.join("; ")) : void 0;
+  }
+  /** Plans one client statement of the current batch. */
+  step(text) {
+    const b = body(text);
+    if (BEGIN.test(b)) {
+      if (this.planned === 1)
+        return {
+          sql: NO_OP,
+          tag: "BEGIN",
+          notice: {
+            severity: "WARNING",
+            code: "25001",
+            message: "there is already a transaction in progress"
+          }
+        };
+      this.planned = 1;
+      return { sql: "SAVEPOINT guardrail_tx", tag: "BEGIN", depth: 1 };
+    }
+    const commit = COMMIT.test(b);
+    if (commit || ROLLBACK.test(b)) {
+      const tag = commit ? "COMMIT" : "ROLLBACK";
+      if (this.planned === 0)
+        return {
+          sql: NO_OP,
+          tag,
+          notice: { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" }
+        };
+      this.planned = 0;
+      if (commit && !this.failed) return { sql: "RELEASE SAVEPOINT guardrail_tx", tag, depth: 0 };
+      return { sql: "ROLLBACK TO SAVEPOINT guardrail_tx", tag: "ROLLBACK", depth: 0 };
+    }
+    for (const [pattern, tag] of OUTSIDE_TRANSACTION) {
+      if (pattern.test(b)) {
+        return {
+          sql: NO_OP,
+          tag,
+          skipped: true,
+          notice: {
+            severity: "NOTICE",
+            code: "01000",
+            message: `guardrail dry run: skipped ${firstLine(text)} (it cannot run inside the dry run's transaction)`
+          }
+        };
+      }
+    }
+    if (RUNS_EXPRESSIONS.test(b) && SEQUENCE_CALL.test(b)) {
+      return { sql: SEQUENCE_REFUSAL };
+    }
+    const why = RUNS_EXPRESSIONS.test(b) ? this.movesSequence?.(text) : void 0;
+    return why ? sequenceUse(b, why) : {};
+  }
+  /** A step completed on the server. */
+  completed(step) {
+    if (step?.depth !== void 0) {
+      this.depth = step.depth;
+      if (step.depth === 0) this.failed = false;
+    }
+  }
+  /**
+   * The batch ended with the upstream's ReadyForQuery status (T or E): returns the status the
+   * client sees, and notes what the next batch must do first.
+   */
+  batchEnded(upstream) {
+    if (!this.batchOpen) return upstream;
+    this.batchOpen = false;
+    if (this.depth === 0) {
+      this.autoPending = upstream === 69 ? "failed" : "ok";
+      return 73;
+    }
+    this.failed = upstream === 69;
+    return upstream;
+  }
+  /** The statements of a client Query, rewritten; undefined when all run as written. */
+  rewrite(texts) {
+    const steps = texts.map((t) => this.step(t));
+    const changed = steps.some((s) => s.sql !== void 0);
+    return {
+      sql: changed ? texts.map((t, i) => steps[i].sql ?? t).join(";\n") : void 0,
+      steps
+    };
+  }
+};
+function sequenceUse(b, why) {
+  const tag = WRITE_TAGS[/^\w+/.exec(b)?.[0]?.toLowerCase() ?? ""];
+  if (!tag) return { sql: SEQUENCE_USE_REFUSAL };
+  const message2 = `guardrail dry run: not executed: ${why} (a sequence is not rolled back)`;
+  return { sql: NO_OP, tag, skipped: true, notice: { severity: "NOTICE", code: "01000", message: message2 } };
+}
+var DRY_RUN_ROLLBACK = queryMessage("ROLLBACK");
 
 // src/gateway/postgres/result-messages.ts
 function readRowDescription(buf, start, end2) {
@@ -4033,28 +4468,6 @@ function readRowDescription(buf, start, end2) {
 }
 function formatOf(formats, i) {
   return formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i] ?? 0;
-}
-function copyFormat(sql) {
-  const stmts = parseTree(sql).stmts ?? [];
-  const copy = stmts.map((s) => s.stmt?.CopyStmt).find(Boolean);
-  if (!copy) throw new MaskingError("the COPY statement could not be read");
-  const opts = {};
-  for (const { DefElem: d } of copy.options ?? []) {
-    const arg = d.arg ? Object.values(d.arg)[0] : void 0;
-    opts[d.defname] = arg?.sval ?? (arg && "boolval" in arg ? String(arg.boolval === true) : true);
-  }
-  const format = typeof opts.format === "string" ? opts.format.toLowerCase() : "text";
-  const header = opts.header !== void 0 && opts.header !== "false" && opts.header !== "off";
-  if (format === "binary") return { kind: "binary" };
-  const str2 = (k) => typeof opts[k] === "string" ? { [k]: opts[k] } : {};
-  if (format === "csv")
-    return {
-      kind: "csv",
-      header,
-      csv: { ...str2("delimiter"), ...str2("quote"), ...str2("escape"), ...str2("null") }
-    };
-  if (format === "text") return { kind: "text", header, text: { ...str2("delimiter"), ...str2("null") } };
-  throw new MaskingError(`COPY format ${format} is not understood`);
 }
 var SAMPLE_CHARS = 256;
 function sampleValues(row, fields, n) {
@@ -4126,63 +4539,33 @@ var INT4 = 23;
 var OID = 26;
 var FLOAT8 = 701;
 var TEXTUAL2 = /* @__PURE__ */ new Set([25, 19, 1042, 1043]);
-function parseParamTypes(buf, pos, end2) {
-  if (pos + 2 > end2) return void 0;
-  const n = buf.readInt16BE(pos);
-  if (n < 0 || pos + 2 + n * 4 > end2) return void 0;
-  const out = [];
-  for (let i = 0; i < n; i++) out.push(buf.readUInt32BE(pos + 2 + i * 4));
-  return out;
-}
-function readBind(buf, start, end2, state, statements) {
-  const portal = readCString(buf, start + 5, end2);
-  const stmt = portal.next < 0 ? portal : readCString(buf, portal.next, end2);
-  if (stmt.next < 0) return void 0;
-  let p = stmt.next;
-  const int162 = () => {
-    if (p + 2 > end2) throw new RangeError();
-    const v = buf.readInt16BE(p);
-    p += 2;
-    return v;
-  };
-  try {
-    const formats = [];
-    for (let i = int162(); i > 0; i--) formats.push(int162());
-    const n = int162();
-    const declared = statements.get(stmt.value)?.paramTypes;
-    const shown = [];
-    const exact = [];
-    let isExact = true;
-    for (let i = 0; i < n; i++) {
-      if (p + 4 > end2) return void 0;
-      const len = buf.readInt32BE(p);
-      p += 4;
-      if (len === -1) {
-        shown.push(null);
-        exact.push(null);
-        continue;
-      }
-      if (len < 0 || p + len > end2) return void 0;
-      const v = value(buf, p, p + len, formatOf(formats, i), declared?.[i] ?? 0, state);
-      p += len;
-      shown.push(v.shown);
-      if (v.exact === void 0) isExact = false;
-      else exact.push(v.exact);
+function readBind2(buf, start, end2, state, statements) {
+  const m = readBind(buf, start, end2);
+  if (!m) return void 0;
+  const declared = statements.get(m.statement)?.paramTypes;
+  const shown = [];
+  const exact = [];
+  let isExact = true;
+  for (let i = 0; i < m.values.length; i++) {
+    const { at, len } = m.values[i];
+    if (len === -1) {
+      shown.push(null);
+      exact.push(null);
+      continue;
     }
-    const resultFormats = [];
-    for (let i = int162(); i > 0; i--) resultFormats.push(int162());
-    return {
-      portal: portal.value,
-      statement: stmt.value,
-      shown,
-      exact: isExact ? exact : void 0,
-      resultFormats,
-      names: stmt.next
-    };
-  } catch (err) {
-    if (err instanceof RangeError) return void 0;
-    throw err;
+    const v = value(buf, at, at + len, formatOf(m.formats, i), declared?.[i] ?? 0, state);
+    shown.push(v.shown);
+    if (v.exact === void 0) isExact = false;
+    else exact.push(v.exact);
   }
+  return {
+    portal: m.portal,
+    statement: m.statement,
+    shown,
+    exact: isExact ? exact : void 0,
+    resultFormats: m.resultFormats,
+    names: m.names
+  };
 }
 function value(buf, from, to, format, type, state) {
   const len = to - from;
@@ -4223,10 +4606,6 @@ function binary(buf, at, len, type) {
       return void 0;
   }
 }
-function refusedBind(buf, start, names2) {
-  const tail = Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
-  return message(T.bind, Buffer.concat([buf.subarray(start + 5, names2), tail]));
-}
 var ANY_NAME = "\0";
 var PREPARE = /^prepare\s+(?:"((?:[^"]|"")*)"|([^\s("]+))/;
 function notePrepares(analysis, names2) {
@@ -4240,6 +4619,198 @@ function preparedBySql(names2, name) {
   if (name === "" || !(names2.has(name) || names2.has(ANY_NAME))) return void 0;
   return `guardrail: prepared statement "${name}" was made by SQL PREPARE: run it with EXECUTE, which is judged`;
 }
+
+// src/gateway/postgres/framer.ts
+var FORWARD = 0;
+var DROP = 1;
+var STOP = 2;
+var STREAM = 0;
+var MUST_WHOLE = 1;
+var PREFER_WHOLE = 2;
+var Framer = class {
+  constructor(hooks) {
+    this.hooks = hooks;
+  }
+  hooks;
+  head = Buffer.alloc(5);
+  headLen = 0;
+  body = null;
+  bodyLen = 0;
+  passLeft = 0;
+  backlog = [];
+  stopped = false;
+  dead = false;
+  get held() {
+    return this.stopped;
+  }
+  push(chunk) {
+    if (this.dead) return;
+    if (this.stopped) this.backlog.push(chunk);
+    else this.scan(chunk);
+  }
+  /** Stops after the message being handled (its disposition still applies) until `resume()`. */
+  pause() {
+    this.stopped = true;
+  }
+  resume() {
+    this.stopped = false;
+    while (!this.stopped && !this.dead && this.backlog.length > 0) this.scan(this.backlog.shift());
+  }
+  /** Bytes waiting behind a held message, for bounding what a paused client may queue. */
+  get backlogBytes() {
+    let n = 0;
+    for (const b of this.backlog) n += b.length;
+    return n;
+  }
+  die(message2, code = "08P01") {
+    this.dead = true;
+    this.backlog = [];
+    this.hooks.fail(message2, code);
+  }
+  emit(chunk, from, to) {
+    if (to > from) this.hooks.out(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+  }
+  /** Applies a disposition; returns false when the framer must stop. */
+  apply(d) {
+    if (typeof d !== "number") this.hooks.out(d);
+    else if (d === STOP) this.stopped = true;
+    return !this.stopped && !this.dead;
+  }
+  scan(chunk) {
+    const { hooks } = this;
+    const len = chunk.length;
+    let pos = 0;
+    let from = 0;
+    while (pos < len) {
+      if (this.passLeft > 0) {
+        const n = Math.min(this.passLeft, len - pos);
+        this.passLeft -= n;
+        pos += n;
+        continue;
+      }
+      if (this.body) {
+        const n = Math.min(this.body.length - this.bodyLen, len - pos);
+        chunk.copy(this.body, this.bodyLen, pos, pos + n);
+        this.bodyLen += n;
+        pos += n;
+        from = pos;
+        if (this.bodyLen < this.body.length) return;
+        if (!this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      if (this.headLen > 0 || len - pos < 5) {
+        this.emit(chunk, from, pos);
+        const n = Math.min(5 - this.headLen, len - pos);
+        chunk.copy(this.head, this.headLen, pos, pos + n);
+        this.headLen += n;
+        pos += n;
+        from = pos;
+        if (this.headLen < 5) return;
+        this.headLen = 0;
+        if (!this.begin()) return;
+        const assembling = this.body;
+        if (assembling && this.bodyLen === assembling.length && !this.finishBody()) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      const type = chunk[pos];
+      const length = chunk.readInt32BE(pos + 1);
+      if (length < 4) {
+        this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+        return;
+      }
+      const total = length + 1;
+      if (hooks.whole[type] === 0) {
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (total > hooks.maxMessageBytes) {
+        if (hooks.whole[type] !== PREFER_WHOLE) {
+          this.tooBig(total);
+          return;
+        }
+        const n = Math.min(total, len - pos);
+        pos += n;
+        this.passLeft = total - n;
+        continue;
+      }
+      if (len - pos >= total) {
+        const d = hooks.message(type, chunk, pos, pos + total);
+        if (d === FORWARD) {
+          pos += total;
+          continue;
+        }
+        this.emit(chunk, from, pos);
+        pos += total;
+        from = pos;
+        if (!this.apply(d)) {
+          this.park(chunk, pos);
+          return;
+        }
+        continue;
+      }
+      this.emit(chunk, from, pos);
+      this.body = Buffer.allocUnsafe(total);
+      chunk.copy(this.body, 0, pos, len);
+      this.bodyLen = len - pos;
+      return;
+    }
+    this.emit(chunk, from, pos);
+  }
+  /** Interprets the header assembled in `head`: streams the message or starts assembling it. */
+  begin() {
+    const { head } = this;
+    const type = head[0];
+    const length = head.readInt32BE(1);
+    if (length < 4) {
+      this.die(`invalid message length ${length} for message type 0x${type.toString(16)}`);
+      return false;
+    }
+    const total = length + 1;
+    if (this.hooks.whole[type] === 0) {
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    if (total > this.hooks.maxMessageBytes) {
+      if (this.hooks.whole[type] !== PREFER_WHOLE) {
+        this.tooBig(total);
+        return false;
+      }
+      this.hooks.out(Buffer.from(head));
+      this.passLeft = total - 5;
+      return true;
+    }
+    this.body = Buffer.allocUnsafe(total);
+    head.copy(this.body, 0);
+    this.bodyLen = 5;
+    return true;
+  }
+  /** Hands over the assembled message; returns false when the framer must stop. */
+  finishBody() {
+    const msg = this.body;
+    this.body = null;
+    const d = this.hooks.message(msg[0], msg, 0, msg.length);
+    return this.apply(d === FORWARD ? msg : d);
+  }
+  tooBig(total) {
+    this.die(
+      `message of ${total} bytes exceeds the gateway's limit of ${this.hooks.maxMessageBytes} bytes`,
+      "54000"
+    );
+  }
+  park(chunk, pos) {
+    if (this.dead) return;
+    if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
+  }
+};
 
 // src/gateway/postgres/large-objects.ts
 var CREATORS = /* @__PURE__ */ new Set(["lo_creat", "lo_create", "lo_import", "lo_from_bytea"]);
@@ -4289,11 +4860,10 @@ var OwnLargeObjects = class {
     this.undone = false;
   }
 };
-function onlyColumn(buf, start, end2) {
-  if (start + 11 > end2 || buf.readInt16BE(start + 5) !== 1) return void 0;
-  const len = buf.readInt32BE(start + 7);
-  if (len < 0 || start + 11 + len !== end2) return void 0;
-  return buf.subarray(start + 11, end2);
+
+// src/gateway/postgres/refusals.ts
+function refusalResponse(r) {
+  return errorResponse(POSTGRES_REFUSALS[r.kind].sqlState, r.message);
 }
 
 // src/gateway/postgres/replies.ts
@@ -4341,7 +4911,6 @@ var PostgresSessionState = class {
 
 // src/gateway/postgres/result-masking.ts
 var SAMPLE_ROWS = 5;
-var MASKING_REFUSED = "42501";
 var WITHHELD_TEXT = "guardrail: masking withheld the text of this message (the statement reads a masked column)";
 function taintedNow(e) {
   return e?.lineage?.[e.index ?? 0]?.tainted === true;
@@ -4375,7 +4944,7 @@ var ResultMasker = class {
   serverMessage(buf, start, end2, e) {
     if (!this.onWire) return FORWARD;
     if (!taintedNow(e)) return redactFields(buf, start, end2, this.m.masking);
-    const f = readErrorFields(buf, start + 5, end2);
+    const f = readError(buf, start, end2);
     return buf[start] === T.error ? errorResponse(f.code, WITHHELD_TEXT, f.severity) : noticeResponse(f.code, WITHHELD_TEXT, f.severity);
   }
   get onWire() {
@@ -4390,7 +4959,7 @@ var ResultMasker = class {
    * is the first DataRow when the result had no RowDescription of its own (an Execute).
    */
   begin(e, description, fields, row) {
-    const planned = this.plan(e, fields, row?.readInt16BE(5));
+    const planned = this.plan(e, fields, row ? readColumnCount(row) : void 0);
     if (!(planned instanceof Promise)) {
       const d = this.started(e, description, fields, planned);
       return row && d === DROP ? this.row(e, row) : d;
@@ -4428,8 +4997,8 @@ var ResultMasker = class {
     return description ? FORWARD : DROP;
   }
   withhold(e, names2, reason) {
-    const message2 = `guardrail: masking withheld this result: ${reason}`;
-    e.error = { code: MASKING_REFUSED, message: message2 };
+    const why = refusal("masking-refused", `masking withheld this result: ${reason}`);
+    e.error = { code: POSTGRES_REFUSALS[why.kind].sqlState, message: why.message };
     this.current = {
       names: names2,
       fields: void 0,
@@ -4440,7 +5009,7 @@ var ResultMasker = class {
       withheld: true
     };
     this.rowsArrive(MUST_WHOLE);
-    return errorResponse(MASKING_REFUSED, message2);
+    return refusalResponse(why);
   }
   /** The mask plan of a result: from its fields and the statement's lineage. */
   plan(e, fields, width, round = 0) {
@@ -4479,7 +5048,7 @@ var ResultMasker = class {
     if (r.withheld) return DROP;
     try {
       if (r.sample.length < SAMPLE_ROWS) {
-        const values = sampleValues(row, r.fields, row.readInt16BE(5));
+        const values = sampleValues(row, r.fields, readColumnCount(row));
         r.sample.push(cutSample(this.m.masking.maskSampleRow(values, r.plan)));
       } else {
         r.truncated = true;
@@ -4495,8 +5064,7 @@ var ResultMasker = class {
   }
   /** A CopyOutResponse: a COPY … TO STDOUT result starts. */
   copyOut(e, buf, start) {
-    const binary2 = buf[start + 5] === 1;
-    const n = buf.readInt16BE(start + 6);
+    const { binary: binary2, columns: n } = readCopyResponse(buf, start);
     const masked = this.copyMasked(e, n);
     if (typeof masked === "string") return this.withhold(e, [], masked);
     const plan = this.m.masking.plan(masked.map((m) => ({ masked: m, textLike: true })));
@@ -4545,7 +5113,7 @@ var ResultMasker = class {
       r.copyHeader = false;
       return FORWARD;
     }
-    const data = buf.subarray(start + 5, end2);
+    const data = readCopyData(buf, start, end2);
     try {
       const needSample = r.sample.length < SAMPLE_ROWS;
       if (!needSample) {
@@ -4571,8 +5139,7 @@ var ResultMasker = class {
     this.current = void 0;
     this.rowsArrive(this.rowMode);
     if (!r.withheld && e?.stmt && !e.refusal) {
-      this.session.gateway.recorder.record(this.session.info.conn, {
-        type: "rows",
+      this.session.rows({
         id: e.stmt,
         columns: r.copy ? ["COPY row"] : r.names,
         sample: r.sample,
@@ -4600,11 +5167,12 @@ var CLOSE = 5;
 var SYNC = 6;
 var INTERNAL = 7;
 var FUNCTION = 8;
+var NOTHING = {};
 var Entry = class {
-  constructor(kind, stmt, refusal, facts, portal, describes) {
+  constructor(kind, { stmt, refusal: refusal2, facts, portal, describes }) {
     this.kind = kind;
     this.stmt = stmt;
-    this.refusal = refusal;
+    this.refusal = refusal2;
     this.started = stmt === void 0 ? 0 : performance.now();
     this.lineage = facts?.lineage;
     this.texts = facts?.texts;
@@ -4636,16 +5204,6 @@ var Entry = class {
   /** DESCRIBE: what the RowDescription describes. */
   describes;
 };
-var Prepared = class {
-  statements = /* @__PURE__ */ new Map();
-  portals = /* @__PURE__ */ new Map();
-  /** Names created by SQL PREPARE statements (see notePrepares). */
-  bySql = /* @__PURE__ */ new Set();
-  clear() {
-    this.statements.clear();
-    this.portals.clear();
-  }
-};
 var Replies = class {
   constructor(session, prepared, masking, dry) {
     this.session = session;
@@ -4667,7 +5225,7 @@ var Replies = class {
   unseenDdl = false;
   /**
    * What the server confirmed about the session's settings: written here, from ParameterStatus
-   * and ReadyForQuery only; the analyzer and the Frontend's decoder read it.
+   * and ReadyForQuery only; the analyzer and the commands' decoder read it.
    */
   state = new PostgresSessionState();
   /** Called once when every reply expected so far has arrived (see `whenIdle`). */
@@ -4701,13 +5259,10 @@ var Replies = class {
   get pending() {
     return this.queue.length - this.head;
   }
-  /**
-   * Queues the reply to one client message: `facts` of the statement it runs (an EXECUTE's are
-   * its prepared statement's), the `portal` an EXECUTE runs, what a DESCRIBE `describes`.
-   */
-  expect(kind, stmt, refusal, facts, portal, describes) {
-    this.queue.push(new Entry(kind, stmt, refusal, facts, portal, describes));
-    if (facts?.changesCatalog) this.unseenDdl = true;
+  /** Queues the reply to one client message. */
+  expect(kind, reply = NOTHING) {
+    this.queue.push(new Entry(kind, reply));
+    if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
   peek() {
     return this.queue[this.head];
@@ -4732,7 +5287,7 @@ var Replies = class {
     if (e.tag !== void 0) result.tag = e.tag;
     if (e.rows !== void 0) result.rows = e.rows;
     if (e.error) result.error = e.error;
-    this.session.result(e.stmt, result);
+    this.session.ran(e.stmt, result);
   }
   /** Handles one server message; returns what to send the client. */
   message(type, buf, start, end2) {
@@ -4747,7 +5302,7 @@ var Replies = class {
       case T.commandComplete:
       case T.emptyQuery:
       case T.portalSuspended: {
-        const tag = type === T.commandComplete ? readCString(buf, start + 5, end2).value : void 0;
+        const tag = type === T.commandComplete ? readCommandTag(buf, start, end2) : void 0;
         const e = this.peek();
         const withheld = this.results?.end(e) === true;
         if (e && (e.kind === EXECUTE || e.kind === QUERY6)) {
@@ -4806,7 +5361,7 @@ var Replies = class {
       case T.ready:
         this.results?.end(void 0);
         this.copyIn = false;
-        return this.ready(buf[start + 5]);
+        return this.ready(readReadyStatus(buf, start));
       case T.copyInResponse:
         this.copyIn = true;
         this.dry?.resumeClient();
@@ -4821,12 +5376,12 @@ var Replies = class {
         return FORWARD;
       }
       case T.parameterStatus: {
-        const name = readCString(buf, start + 5, end2);
-        this.state.parameter(name.value, readCString(buf, name.next, end2).value);
+        const p = readParameterStatus(buf, start, end2);
+        if (p) this.state.parameter(p.name, p.value);
         return FORWARD;
       }
       case T.notice: {
-        const f = readErrorFields(buf, start + 5, end2);
+        const f = readError(buf, start, end2);
         this.session.notice(f.severity, f.code, recordedText(this.peek(), f));
         return this.results ? this.results.serverMessage(buf, start, end2, this.peek()) : FORWARD;
       }
@@ -4849,7 +5404,7 @@ var Replies = class {
   /** Replies to the gateway's own SQL are dropped; a failure is recorded (it should not happen). */
   internal(type, buf, start, end2) {
     if (type === T.error) {
-      const f = readErrorFields(buf, start + 5, end2);
+      const f = readError(buf, start, end2);
       this.session.notice(
         f.severity,
         f.code,
@@ -4874,13 +5429,13 @@ var Replies = class {
     if (!e) return pass;
     if (e.kind === QUERY6 || e.kind === FUNCTION) {
       if (e.refusal) return this.replace(e);
-      const f2 = readErrorFields(buf, start + 5, end2);
+      const f2 = readError(buf, start, end2);
       e.error = { code: f2.code, message: recordedText(e, f2) };
       return pass;
     }
     if (e.kind === SYNC) return pass;
     const first = this.shift();
-    const f = readErrorFields(buf, start + 5, end2);
+    const f = readError(buf, start, end2);
     let out = pass;
     if (first.refusal) out = this.replace(first);
     else {
@@ -4898,10 +5453,10 @@ var Replies = class {
     return out;
   }
   replace(e) {
-    const refusal = e.refusal;
+    const refusal2 = e.refusal;
     e.refusal = void 0;
     e.stmt = void 0;
-    return refusal.length > 0 ? refusal : DROP;
+    return refusal2.length > 0 ? refusal2 : DROP;
   }
   ready(upstream) {
     if (upstream === 73 && this.pending <= 1) this.unseenDdl = false;
@@ -4944,7 +5499,6 @@ DETAIL: ${f.detail}` : f.message;
 }
 
 // src/gateway/postgres/fast-path.ts
-var REFUSED = "42501";
 var BOOL2 = 16;
 var BYTEA2 = 17;
 var INT82 = 20;
@@ -5010,8 +5564,9 @@ var FastPath = class {
   }
   /** A call refused before it could be judged: the client gets an error, the server runs nothing. */
   refuse(message2) {
-    this.session.notice("ERROR", REFUSED, message2);
-    this.replies.expect(QUERY6, void 0, errorResponse(REFUSED, `guardrail: ${message2}`));
+    const why = refusal("unjudgeable", message2);
+    this.session.notice("ERROR", POSTGRES_REFUSALS[why.kind].sqlState, message2);
+    this.replies.expect(QUERY6, { refusal: refusalResponse(why) });
     return queryMessage(FAILING_SQL);
   }
   judge(f, call, buf, start, end2) {
@@ -5029,19 +5584,20 @@ var FastPath = class {
         j = {
           ...j,
           forward: false,
-          refusal: `guardrail: ${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`
+          refusal: refusal(
+            "masking-refused",
+            `${name} reads masked data, and a fast-path call's result cannot be masked: call it with SELECT`
+          )
         };
       if (!j.forward) {
-        this.replies.expect(QUERY6, j.statement.id, this.hooks.refusal(j));
+        this.replies.expect(QUERY6, { stmt: j.statement.id, refusal: this.hooks.refusal(j) });
         return queryMessage(FAILING_SQL);
       }
       const creates = createsLargeObject(f.schema, f.name);
-      this.replies.expect(
-        FUNCTION,
-        j.statement.id,
-        void 0,
-        creates ? { ...facts, createsLargeObject: call.resultFormat === 1 ? "binary" : "text" } : facts
-      );
+      this.replies.expect(FUNCTION, {
+        stmt: j.statement.id,
+        facts: creates ? { ...facts, createsLargeObject: call.resultFormat === 1 ? "binary" : "text" } : facts
+      });
       return FORWARD;
     });
   }
@@ -5099,6 +5655,33 @@ function identifier(name) {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
+// src/gateway/strict.ts
+var POSITION_WORDS = {
+  expression: "an expression",
+  "function argument": "a function argument",
+  predicate: "a predicate",
+  join: "a join condition",
+  "ORDER BY": "an ORDER BY",
+  "GROUP BY": "a GROUP BY",
+  window: "a window",
+  "write elsewhere": "a value written elsewhere"
+};
+function strictFindings(uses) {
+  const byColumn = /* @__PURE__ */ new Map();
+  for (const u of uses) {
+    const at = byColumn.get(u.column) ?? /* @__PURE__ */ new Set();
+    at.add(u.position);
+    byColumn.set(u.column, at);
+  }
+  return [...byColumn].map(
+    ([column, at]) => finding(
+      "exfiltration/masked-column-use",
+      [column],
+      `masking strict mode: masked column ${column} is used in ${[...at].map((p) => POSITION_WORDS[p]).join(", ")}; only selecting it as is is allowed`
+    )
+  );
+}
+
 // src/gateway/postgres/masking-catalog.ts
 var RELATIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.oid::int8 AS oid,
@@ -5126,7 +5709,7 @@ SELECT q.o::int8 AS oid, q.a::int AS attnum, n.nspname AS schema, c.relname AS t
 var DEFAULTS_SQL = 'SELECT current_schemas(true)::text[] AS path, current_user::text AS "user"';
 var LIMITS2 = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
 var QUOTE2 = "$guardrail_catalog$";
-var MAX_ROUNDS2 = 8;
+var MAX_ROUNDS3 = 8;
 var LINEAGE_CACHE = 512;
 var UNSEEN = { kind: "view", columns: [] };
 function schemasOf(setting, user) {
@@ -5186,7 +5769,7 @@ var MaskingCatalog = class {
     await this.fetch(misses);
     const next = this.attempt(sql, session);
     if ("result" in next) return next.result;
-    if (round >= MAX_ROUNDS2)
+    if (round >= MAX_ROUNDS3)
       return { refuse: true, reason: "the masking catalog kept changing while the statement was judged" };
     return this.fetchAndRetry(sql, session, next.misses, round + 1);
   }
@@ -5287,17 +5870,20 @@ var MaskingCatalog = class {
    */
   async read(sql, input) {
     const json = JSON.stringify(input ?? null);
-    if (json.includes(QUOTE2)) throw new Error("a name in the statement cannot be looked up in the catalog");
+    if (json.includes(QUOTE2))
+      throw new GuardrailError("a name in the statement cannot be looked up in the catalog", {
+        code: "ERR_CATALOG_READ"
+      });
     const text = LIMITS2 + sql.replace("$1", `${QUOTE2}${json}${QUOTE2}::jsonb`);
     const results = await this.db.query(text);
     return (Array.isArray(results) ? results.at(-1) : results).rows;
   }
   /** Fills the origin cache for the (table OID, attnum) pairs a RowDescription named. */
-  async resolve(missing) {
+  async resolve(missing2) {
     const generation = this.generation;
     const rows = await this.read(
       ATTRIBUTES_SQL,
-      missing.map((m) => ({ o: m.tableOid, a: m.attnum }))
+      missing2.map((m) => ({ o: m.tableOid, a: m.attnum }))
     );
     if (generation !== this.generation) return;
     for (const r of rows) {
@@ -5319,19 +5905,70 @@ function changesSessionPath(text) {
   return SESSION_PATH.test(text);
 }
 
-// src/gateway/postgres/frontend.ts
-var REFUSED2 = "42501";
-var COPY = /^\s*copy\b/i;
+// src/gateway/postgres/statement-facts.ts
 var NO_FACTS = Object.freeze({});
-var Frontend = class {
-  constructor(session, replies, prepared, hooks, masking, dryRun, functions) {
+var FactFinder = class {
+  constructor(session, replies, masking) {
+    this.session = session;
+    this.replies = replies;
+    this.masking = masking;
+    this.pathChanged = masking?.pathChanged === true;
+  }
+  session;
+  replies;
+  masking;
+  /** The session may have changed its search path or role (see changesSessionPath). */
+  pathChanged;
+  /** Settings written by statements that read masked data: reading them back is masked. */
+  settings = new SettingTaint();
+  of(text, j) {
+    if (!j.forward || !this.masking) return [j, NO_FACTS];
+    const texts = j.analysis.statements.map((s) => s.text);
+    const { catalog } = this.masking;
+    if (!catalog) return [j, { texts }];
+    const ddl = texts.length === 0 || texts.some(changesCatalog);
+    const facts = { texts, ...ddl ? { changesCatalog: true } : {} };
+    const withLineage = (l2) => {
+      if (l2.refuse)
+        return [
+          {
+            ...j,
+            forward: false,
+            refusal: refusal("masking-refused", `masking cannot judge this statement: ${l2.reason}`)
+          },
+          facts
+        ];
+      const known = { ...facts, lineage: this.settings.apply(l2.statements) };
+      const held = catalog.masking.config.strict ? strictFindings(l2.statements.flatMap((s) => s.uses ?? [])) : [];
+      if (held.length === 0) return [j, known];
+      const r = this.session.review(j, held, j.statement.via === "prepared");
+      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
+    };
+    if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
+    const { searchPath } = this.replies;
+    const l = catalog.lineage(text, {
+      strict: this.replies.unseenDdl || ddl,
+      ...searchPath !== void 0 ? { searchPath } : {},
+      pathUnknown: this.pathChanged && (searchPath === void 0 || searchPath.includes("$user"))
+    });
+    return l instanceof Promise ? l.then(
+      withLineage,
+      (err) => withLineage({ refuse: true, reason: `the masking catalog could not be read: ${err.message}` })
+    ) : withLineage(l);
+  }
+};
+
+// src/gateway/postgres/commands.ts
+var COPY = /^\s*copy\b/i;
+var PostgresCommands = class {
+  constructor(session, replies, prepared, hooks, masking, dryRun2, functions) {
     this.session = session;
     this.replies = replies;
     this.prepared = prepared;
     this.hooks = hooks;
     this.masking = masking;
-    this.dryRun = dryRun;
-    this.pathChanged = masking?.pathChanged === true;
+    this.dryRun = dryRun2;
+    this.facts = new FactFinder(session, replies, masking);
     this.fastPath = new FastPath(session, replies, functions, hooks, {
       judge: (text, params2, buf, start, end2, decided) => this.judge(text, "fast-path", buf, start, end2, decided, params2),
       refusal: (j) => this.refuse(j),
@@ -5347,10 +5984,7 @@ var Frontend = class {
   dryRun;
   /** After a refused Parse: drop client messages until Sync, as the server does after an error. */
   discarding = false;
-  /** The session may have changed its search path or role (see changesSessionPath). */
-  pathChanged;
-  /** Settings written by statements that read masked data: reading them back is masked. */
-  settings = new SettingTaint();
+  facts;
   fastPath;
   /** Reasons the client is not read: a statement being judged, a dry-run batch not yet ended. */
   holds = 0;
@@ -5427,25 +6061,25 @@ var Frontend = class {
       case T.bind:
         return this.bind(buf, start, end2);
       case T.execute: {
-        const portal = readCString(buf, start + 5, end2);
-        if (portal.next < 0) return this.malformed("Execute");
-        const p = this.prepared.portals.get(portal.value);
+        const portal = readExecute(buf, start, end2);
+        if (portal === void 0) return this.malformed("Execute");
+        const p = this.prepared.portals.get(portal);
         const s = p?.statement;
-        this.replies.expect(EXECUTE, p?.execution ?? s?.id, void 0, s, p);
+        this.replies.expect(EXECUTE, { stmt: p?.execution ?? s?.id, facts: s, portal: p });
         return FORWARD;
       }
       case T.describe: {
-        const name = readCString(buf, start + 6, end2);
-        if (name.next < 0) return this.malformed("Describe");
-        const target = buf[start + 5] === 83 ? this.prepared.statements.get(name.value) : this.prepared.portals.get(name.value);
-        this.replies.expect(DESCRIBE, void 0, void 0, void 0, void 0, target);
+        const d = readTarget(buf, start, end2);
+        if (!d) return this.malformed("Describe");
+        const target = d.statement ? this.prepared.statements.get(d.name) : this.prepared.portals.get(d.name);
+        this.replies.expect(DESCRIBE, { describes: target });
         return FORWARD;
       }
       case T.close: {
-        const name = readCString(buf, start + 6, end2);
-        if (name.next < 0) return this.malformed("Close");
-        if (buf[start + 5] === 83) this.prepared.statements.delete(name.value);
-        else this.prepared.portals.delete(name.value);
+        const c = readTarget(buf, start, end2);
+        if (!c) return this.malformed("Close");
+        if (c.statement) this.prepared.statements.delete(c.name);
+        else this.prepared.portals.delete(c.name);
         this.replies.expect(CLOSE);
         return FORWARD;
       }
@@ -5515,10 +6149,10 @@ var Frontend = class {
     if (kind === PARSE) {
       this.prepared.statements.delete("");
       this.discarding = true;
-      this.replies.expect(PARSE, void 0, errorResponse(code, message2));
+      this.replies.expect(PARSE, { refusal: errorResponse(code, message2) });
       return parseMessage("", FAILING_SQL);
     }
-    this.replies.expect(QUERY6, void 0, errorResponse(code, message2));
+    this.replies.expect(QUERY6, { refusal: errorResponse(code, message2) });
     return queryMessage(FAILING_SQL);
   }
   /** The statement text of bytes [from, to), as the server will read it, or a refusal. */
@@ -5527,30 +6161,33 @@ var Frontend = class {
     return "text" in d ? d.text : this.unreadable(kind, d.code, `guardrail: ${d.error}`);
   }
   query(buf, start, end2) {
-    const nul = buf.indexOf(0, start + 5);
-    if (nul < 0 || nul >= end2) return this.malformed("Query");
-    const held = this.awaitState(T.query, buf, start, end2, start + 5, nul);
+    const q = readQuery(buf, start, end2);
+    if (!q) return this.malformed("Query");
+    const held = this.awaitState(T.query, buf, start, end2, q.from, q.to);
     if (held !== void 0) return held;
-    const value2 = this.text(QUERY6, buf, start + 5, nul);
+    const value2 = this.text(QUERY6, buf, q.from, q.to);
     if (typeof value2 !== "string") return value2;
     const via = COPY.test(value2) ? "copy" : "simple";
     return this.judge(value2, via, buf, start, end2, (j, facts) => {
       if (!this.dryRun) {
         if (j.forward) {
-          this.replies.expect(QUERY6, j.statement.id, void 0, facts);
+          this.replies.expect(QUERY6, { stmt: j.statement.id, facts });
           return FORWARD;
         }
-        this.replies.expect(QUERY6, j.statement.id, this.refuse(j));
+        this.replies.expect(QUERY6, { stmt: j.statement.id, refusal: this.refuse(j) });
         return queryMessage(FAILING_SQL);
       }
       const prefix = this.openBatch();
       let out;
       const plan = j.forward ? this.dryRun.rewrite(j.analysis.statements.map((st) => st.text)) : void 0;
       if (plan && (plan.sql === void 0 || this.readsBack(plan.sql))) {
-        this.replies.expect(QUERY6, j.statement.id, void 0, { ...facts, steps: plan.steps });
+        this.replies.expect(QUERY6, { stmt: j.statement.id, facts: { ...facts, steps: plan.steps } });
         out = plan.sql === void 0 ? buf.subarray(start, end2) : queryMessage(plan.sql);
       } else {
-        this.replies.expect(QUERY6, j.statement.id, this.refuse(plan ? this.unencodable(j) : j));
+        this.replies.expect(QUERY6, {
+          stmt: j.statement.id,
+          refusal: this.refuse(plan ? this.unencodable(j) : j)
+        });
         out = queryMessage(FAILING_SQL);
       }
       this.endBatch();
@@ -5558,32 +6195,34 @@ var Frontend = class {
     });
   }
   parse(buf, start, end2) {
-    const name = readCString(buf, start + 5, end2);
-    const nul = name.next < 0 ? -1 : buf.indexOf(0, name.next);
-    if (nul < 0 || nul >= end2) return this.malformed("Parse");
-    const held = this.awaitState(T.parse, buf, start, end2, name.next, nul);
+    const m = readParse(buf, start, end2);
+    if (!m) return this.malformed("Parse");
+    const held = this.awaitState(T.parse, buf, start, end2, m.from, m.to);
     if (held !== void 0) return held;
-    const value2 = this.text(PARSE, buf, name.next, nul);
+    const value2 = this.text(PARSE, buf, m.from, m.to);
     if (typeof value2 !== "string") return value2;
-    const via = COPY.test(value2) ? "copy" : name.value === "" ? "extended" : "prepared";
+    const via = COPY.test(value2) ? "copy" : m.name === "" ? "extended" : "prepared";
     return this.judge(value2, via, buf, start, end2, (j, facts) => {
       const prefix = this.openBatch();
       let out;
       const step = j.forward ? this.dryRun?.step(value2) : void 0;
       if (j.forward && (step?.sql === void 0 || this.readsBack(step.sql))) {
-        this.prepared.statements.set(name.value, {
+        this.prepared.statements.set(m.name, {
           id: j.statement.id,
           ...facts,
           ...step ? { steps: [step] } : {},
           judgement: j,
-          paramTypes: parseParamTypes(buf, nul + 1, end2)
+          paramTypes: parseParamTypes(buf, m.types, end2)
         });
-        this.replies.expect(PARSE, j.statement.id);
-        out = step?.sql === void 0 ? FORWARD : parseMessage(name.value, step.sql);
+        this.replies.expect(PARSE, { stmt: j.statement.id });
+        out = step?.sql === void 0 ? FORWARD : parseMessage(m.name, step.sql);
       } else {
-        if (name.value === "") this.prepared.statements.delete("");
+        if (m.name === "") this.prepared.statements.delete("");
         this.discarding = true;
-        this.replies.expect(PARSE, j.statement.id, this.refuse(j.forward ? this.unencodable(j) : j));
+        this.replies.expect(PARSE, {
+          stmt: j.statement.id,
+          refusal: this.refuse(j.forward ? this.unencodable(j) : j)
+        });
         out = parseMessage("", FAILING_SQL);
       }
       if (!prefix) return out;
@@ -5604,15 +6243,19 @@ var Frontend = class {
     return {
       ...j,
       forward: false,
-      refusal: `guardrail: the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`
+      refusal: refusal(
+        "unjudgeable",
+        `the dry run cannot rewrite this statement in client_encoding ${encoding}; use UTF8`
+      )
     };
   }
   refuse(j) {
     const server = j.serverError;
-    const code = server?.code ?? REFUSED2;
-    const message2 = server?.message ?? j.refusal ?? "guardrail: statement refused";
+    const why = j.refusal ?? refusal("unjudgeable", "statement refused");
+    const code = server?.code ?? POSTGRES_REFUSALS[why.kind].sqlState;
+    const message2 = server?.message ?? why.message;
     try {
-      this.session.result(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
+      this.session.ran(j.statement.id, { durationMs: 0, error: { code, message: message2 } });
     } catch {
     }
     return errorResponse(code, message2, "ERROR", server?.position);
@@ -5624,7 +6267,7 @@ var Frontend = class {
    */
   judge(text, via, buf, start, end2, decided, params2) {
     const inspected = this.session.inspect(text, via, { inTransaction: this.replies.inTransaction, params: params2 });
-    const j = inspected instanceof Promise ? inspected.then((x) => this.withFacts(text, x)) : this.withFacts(text, inspected);
+    const j = inspected instanceof Promise ? inspected.then((x) => this.facts.of(text, x)) : this.facts.of(text, inspected);
     const noted = ([judgement, facts]) => {
       if (judgement.forward) notePrepares(judgement.analysis, this.prepared.bySql);
       return decided(judgement, facts);
@@ -5655,14 +6298,14 @@ var Frontend = class {
    * when its estimate needs them. A refused one is replaced by a Bind the server rejects.
    */
   bind(buf, start, end2) {
-    const b = readBind(buf, start, end2, this.replies.state, this.prepared.statements);
+    const b = readBind2(buf, start, end2, this.replies.state, this.prepared.statements);
     if (!b) return this.malformed("Bind");
     const statement = this.prepared.statements.get(b.statement);
     const formats = this.masking ? b.resultFormats : [];
     const refused = (id, error) => {
       this.prepared.portals.delete(b.portal);
       this.discarding = true;
-      this.replies.expect(BIND, id, error);
+      this.replies.expect(BIND, { stmt: id, refusal: error });
       return refusedBind(buf, start, b.names);
     };
     const decided = (j) => {
@@ -5677,43 +6320,19 @@ var Frontend = class {
       const j = this.session.execute(judged, b.shown, b.exact !== void 0, b.exact);
       return j instanceof Promise ? this.settle(j, buf.subarray(start, end2), decided) : decided(j);
     }
-    const refusal = preparedBySql(this.prepared.bySql, b.statement);
-    if (!refusal) return decided();
-    this.session.notice("ERROR", REFUSED2, refusal);
-    return refused(void 0, errorResponse(REFUSED2, refusal));
-  }
-  withFacts(text, j) {
-    if (!j.forward || !this.masking) return [j, NO_FACTS];
-    const texts = j.analysis.statements.map((s) => s.text);
-    const { catalog } = this.masking;
-    if (!catalog) return [j, { texts }];
-    const ddl = texts.length === 0 || texts.some(changesCatalog);
-    const facts = { texts, ...ddl ? { changesCatalog: true } : {} };
-    const withLineage = (l2) => {
-      if (l2.refuse)
-        return [
-          { ...j, forward: false, refusal: `guardrail: masking cannot judge this statement: ${l2.reason}` },
-          facts
-        ];
-      const known = { ...facts, lineage: this.settings.apply(l2.statements) };
-      const held = catalog.masking.config.strict ? strictFindings(l2.statements.flatMap((s) => s.uses ?? [])) : [];
-      if (held.length === 0) return [j, known];
-      const r = this.session.review(j, held, j.statement.via === "prepared");
-      return r instanceof Promise ? r.then((x) => [x, known]) : [r, known];
-    };
-    if (texts.some(changesSessionPath) || texts.length === 0) this.pathChanged = true;
-    const { searchPath } = this.replies;
-    const l = catalog.lineage(text, {
-      strict: this.replies.unseenDdl || ddl,
-      ...searchPath !== void 0 ? { searchPath } : {},
-      pathUnknown: this.pathChanged && (searchPath === void 0 || searchPath.includes("$user"))
-    });
-    return l instanceof Promise ? l.then(
-      withLineage,
-      (err) => withLineage({ refuse: true, reason: `the masking catalog could not be read: ${err.message}` })
-    ) : withLineage(l);
+    const bySql = preparedBySql(this.prepared.bySql, b.statement);
+    if (!bySql) return decided();
+    const why = { kind: "unjudgeable", message: bySql };
+    this.session.notice("ERROR", POSTGRES_REFUSALS[why.kind].sqlState, why.message);
+    return refused(void 0, refusalResponse(why));
   }
 };
+
+// src/gateway/postgres/error-severity.ts
+function endsSession(buf, start, end2) {
+  const severity = readSeverity(buf, start, end2);
+  return severity === "FATAL" || severity === "PANIC";
+}
 
 // src/gateway/postgres/function-oids.ts
 var LOOKUP = `
@@ -5755,6 +6374,114 @@ var FunctionOids = class {
   }
 };
 
+// src/gateway/postgres/handshake-io.ts
+var StartupRefused = class extends ProtocolError {
+  constructor(message2, reply = null) {
+    super(message2);
+    this.reply = reply;
+  }
+  reply;
+};
+var MessageReader = class {
+  constructor(socket, maxBytes) {
+    this.socket = socket;
+    this.maxBytes = maxBytes;
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("close", this.onEnd);
+    socket.on("error", this.onError);
+  }
+  socket;
+  maxBytes;
+  buf = Buffer.alloc(0);
+  wake = null;
+  closed = null;
+  onData = (d) => {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    this.notify();
+  };
+  onEnd = () => {
+    this.closed ??= new ProtocolError("connection closed during start-up", "08006");
+    this.notify();
+  };
+  onError = (err) => {
+    this.closed ??= new ProtocolError(`connection failed during start-up: ${err.message}`, "08006");
+    this.notify();
+  };
+  notify() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+  async need(n) {
+    while (this.buf.length < n) {
+      if (this.closed) throw this.closed;
+      await new Promise((resolve2) => {
+        this.wake = resolve2;
+      });
+    }
+  }
+  take(n) {
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+  async byte() {
+    await this.need(1);
+    return this.take(1)[0];
+  }
+  /** The first byte without consuming it (to spot a TLS ClientHello). */
+  async peek() {
+    await this.need(1);
+    return this.buf[0];
+  }
+  /** A start-up packet (no type byte): the whole packet including its length word. */
+  async packet() {
+    await this.need(4);
+    const length = this.buf.readInt32BE(0);
+    if (length < 8 || length > 1e4) throw new StartupRefused(`invalid start-up packet length ${length}`);
+    await this.need(length);
+    return this.take(length);
+  }
+  /** A typed message: its type and body (without the 5-byte header). */
+  async message() {
+    await this.need(5);
+    const type = this.buf[0];
+    const length = this.buf.readInt32BE(1);
+    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
+    if (length + 1 > this.maxBytes)
+      throw new ProtocolError(
+        `message of ${length + 1} bytes exceeds the limit of ${this.maxBytes}`,
+        "54000"
+      );
+    await this.need(length + 1);
+    const msg = this.take(length + 1);
+    return { type, body: msg.subarray(5) };
+  }
+  /** Stops listening and returns bytes that arrived beyond what was read. */
+  detach() {
+    this.socket.off("data", this.onData);
+    this.socket.off("end", this.onEnd);
+    this.socket.off("close", this.onEnd);
+    this.socket.off("error", this.onError);
+    const rest = this.buf;
+    this.buf = Buffer.alloc(0);
+    return rest;
+  }
+};
+
+// src/gateway/postgres/prepared.ts
+var NamedStatements = class {
+  statements = /* @__PURE__ */ new Map();
+  portals = /* @__PURE__ */ new Map();
+  /** Names created by SQL PREPARE statements (see notePrepares). */
+  bySql = /* @__PURE__ */ new Set();
+  clear() {
+    this.statements.clear();
+    this.portals.clear();
+  }
+};
+
 // src/gateway/postgres/startup.ts
 import { TLSSocket } from "node:tls";
 var BAD_LAYOUT = "invalid startup packet layout: expected terminator as last byte";
@@ -5783,7 +6510,7 @@ async function readStartup(conn, tls, maxBytes) {
     if (await reader.peek() === 22)
       throw new ProtocolError("direct TLS is not supported by the gateway: use sslnegotiation=postgres");
     const packet2 = await reader.packet();
-    const code = packet2.readInt32BE(4);
+    const code = readStartupCode(packet2);
     if (code === SSL_REQUEST && tls && !encrypted) {
       await upgrade(conn, tls, maxBytes);
       encrypted = true;
@@ -5794,8 +6521,9 @@ async function readStartup(conn, tls, maxBytes) {
       continue;
     }
     if (code === CANCEL_REQUEST) {
-      if (packet2.length !== 16) throw new StartupRefused("malformed CancelRequest");
-      return { kind: "cancel", pid: packet2.readInt32BE(8), secret: packet2.readInt32BE(12) };
+      const key = readCancelRequest(packet2);
+      if (!key) throw new StartupRefused("malformed CancelRequest");
+      return { kind: "cancel", ...key };
     }
     const major = code >>> 16;
     const minor = code & 65535;
@@ -5811,7 +6539,7 @@ async function readStartup(conn, tls, maxBytes) {
       );
     const params2 = {};
     const unrecognized = [];
-    let pos = 8;
+    let pos = STARTUP_PARAMS;
     while (pos < packet2.length && packet2[pos] !== 0) {
       const key = readCString(packet2, pos, packet2.length);
       if (key.next < 0) throw new ProtocolError(BAD_LAYOUT);
@@ -5913,9 +6641,11 @@ var ScramClient = class {
     const salt = attrs.get("s");
     const iterations = Number(attrs.get("i"));
     if (!nonce?.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length)
-      throw new Error("upstream SCRAM server nonce is invalid");
+      throw new GuardrailError("upstream SCRAM server nonce is invalid", { code: "ERR_UPSTREAM_FAILED" });
     if (!salt || !Number.isInteger(iterations) || iterations < 1)
-      throw new Error("upstream SCRAM server-first-message is malformed");
+      throw new GuardrailError("upstream SCRAM server-first-message is malformed", {
+        code: "ERR_UPSTREAM_FAILED"
+      });
     const key = `${salt}:${iterations}:${this.password}`;
     let salted = saltedCache.get(key);
     if (!salted) {
@@ -5936,18 +6666,13 @@ var ScramClient = class {
     const got = v ? Buffer.from(v, "base64") : Buffer.alloc(0);
     const want = this.expectedServerSignature;
     if (!want || got.length !== want.length || !timingSafeEqual3(got, want))
-      throw new Error("upstream SCRAM server signature does not match");
+      throw new GuardrailError("upstream SCRAM server signature does not match", {
+        code: "ERR_UPSTREAM_FAILED"
+      });
   }
 };
 
 // src/gateway/postgres/upstream.ts
-var UpstreamError = class extends Error {
-  constructor(message2, code) {
-    super(message2);
-    this.code = code;
-  }
-  code;
-};
 function rawConnect(cfg) {
   return new Promise((resolve2, reject) => {
     const socket = cfg.socketDir ? netConnect(join2(cfg.socketDir, `.s.PGSQL.${cfg.port}`)) : netConnect({ host: cfg.host, port: cfg.port });
@@ -6110,7 +6835,7 @@ async function serveClient(socket, conn, s) {
     await authenticateClient(reader, client, s.clientAuth, s.credentials, user);
     if (database !== s.upstream.database)
       throw new ProtocolError(`the gateway serves database "${s.upstream.database}" only`, "3D000");
-    session = new Session(s.context, {
+    session = openSession(s.context, {
       conn,
       user,
       database,
@@ -6121,15 +6846,18 @@ async function serveClient(socket, conn, s) {
     const forwarded = { ...settings.plain };
     for (const setting of settings.judged) {
       const j = await session.inspect(asSetStatement(setting), "simple");
-      if (!j.forward) throw new ProtocolError(j.refusal ?? "start-up setting refused", "42501");
-      session.result(j.statement.id, { tag: "SET", durationMs: 0 });
+      if (!j.forward) {
+        const why = j.refusal ?? { kind: "unjudgeable", message: "start-up setting refused" };
+        throw new ProtocolError(why.message, POSTGRES_REFUSALS[why.kind].sqlState);
+      }
+      session.ran(j.statement.id, { tag: "SET", durationMs: 0 });
       forwarded[setting.name] = setting.value;
     }
     let upstream;
     try {
       upstream = await connectUpstream(s.upstream, forwarded, Math.max(s.maxMessageBytes, 1 << 20));
     } catch (err) {
-      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.code : "08001";
+      const code = err instanceof UpstreamError || err instanceof ProtocolError ? err.sqlState : "08001";
       throw new ProtocolError(`upstream: ${err.message}`, code);
     }
     clearTimeout(timer);
@@ -6160,7 +6888,7 @@ async function serveClient(socket, conn, s) {
       return;
     }
     const e = err instanceof ProtocolError ? err : new ProtocolError(err.message, "XX000");
-    fatal(peer.socket, e.code, e.message);
+    fatal(peer.socket, e.sqlState, e.message);
     try {
       session?.end(`start-up failed: ${e.message}`);
     } catch {
@@ -6209,80 +6937,36 @@ var Link = class {
       this.client.pause();
     });
     this.clientOut = new Outbox(client, () => this.server.pause());
-    const prepared = new Prepared();
+    const prepared = new NamedStatements();
     const { sequences } = session.gateway;
-    const dryRun = session.gateway.mode === "dry-run" ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext))) : void 0;
-    let frontend;
+    const dryRun2 = session.gateway.mode === "dry-run" ? new DryRun(sequences && ((text) => sequences.reason(text, session.analysisContext))) : void 0;
     this.replies = new Replies(
       session,
       prepared,
-      s.masking ? {
-        ...s.masking,
-        hooks: {
-          toClient: (buf) => this.toClient(buf),
-          resumeServer: () => {
-            if (this.closed) return;
-            this.serverHeld = false;
-            this.guard(() => this.fromServer.resume());
-            if (!this.fromServer.held && !this.closed) this.server.resume();
-          },
-          setWhole: (type, mode) => {
-            this.serverWhole[type] = mode;
-          },
-          fatal: (message2) => this.fail("XX000", message2, "gateway error")
-        }
-      } : void 0,
-      dryRun ? {
-        run: dryRun,
-        resumeClient: () => frontend?.batchDone()
-      } : void 0
+      s.masking ? { ...s.masking, hooks: this.resultHooks() } : void 0,
+      // A dry-run batch ended: the client is read again.
+      dryRun2 ? { run: dryRun2, resumeClient: () => this.commands.batchDone() } : void 0
     );
-    frontend = new Frontend(
+    this.commands = new PostgresCommands(
       session,
       this.replies,
       prepared,
-      {
-        send: (buf) => this.toServer(buf),
-        hold: () => {
-          this.held = true;
-          this.fromClient.pause();
-          this.flow();
-        },
-        release: () => {
-          if (this.closed) return;
-          this.held = false;
-          this.guard(() => this.fromClient.resume());
-          this.flow();
-        },
-        fatal: (message2, code) => this.fail(code, message2, "protocol error"),
-        terminate: () => {
-          this.terminating = true;
-        }
-      },
+      this.commandHooks(),
       s.masking ? { ...s.masking.catalog ? { catalog: s.masking.catalog } : {}, pathChanged } : void 0,
-      dryRun,
+      dryRun2,
       s.catalog ? new FunctionOids(s.catalog) : void 0
     );
-    const relay = frontend;
     this.fromClient = new Framer({
       whole: CLIENT_WHOLE,
       maxMessageBytes: s.maxMessageBytes,
-      message: (type, buf, start, end2) => relay.message(type, buf, start, end2),
+      message: (type, buf, start, end2) => this.commands.message(type, buf, start, end2),
       out: (buf) => this.toServer(buf),
       fail: (message2, code) => this.fail(code, message2, "protocol error")
     });
     this.fromServer = new Framer({
       whole: this.serverWhole,
       maxMessageBytes: Math.max(s.maxMessageBytes, 1 << 20),
-      message: (type, buf, start, end2) => {
-        if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
-        const d = this.replies.message(type, buf, start, end2);
-        if (d === STOP) {
-          this.serverHeld = true;
-          this.server.pause();
-        }
-        return d;
-      },
+      message: (type, buf, start, end2) => this.serverMessage(type, buf, start, end2),
       out: (buf) => this.toClient(buf),
       fail: (message2, code) => this.fail(code, `upstream sent ${message2}`, "upstream protocol error")
     });
@@ -6292,6 +6976,7 @@ var Link = class {
   session;
   onClose;
   replies;
+  commands;
   fromClient;
   fromServer;
   held = false;
@@ -6305,6 +6990,53 @@ var Link = class {
   closed = false;
   serverOut;
   clientOut;
+  /** How the client's commands reach the server, and hold or release the client stream. */
+  commandHooks() {
+    return {
+      send: (buf) => this.toServer(buf),
+      hold: () => {
+        this.held = true;
+        this.fromClient.pause();
+        this.flow();
+      },
+      release: () => {
+        if (this.closed) return;
+        this.held = false;
+        this.guard(() => this.fromClient.resume());
+        this.flow();
+      },
+      fatal: (message2, code) => this.fail(code, message2, "protocol error"),
+      terminate: () => {
+        this.terminating = true;
+      }
+    };
+  }
+  /** How result masking writes to the client and holds the server stream for a catalog read. */
+  resultHooks() {
+    return {
+      toClient: (buf) => this.toClient(buf),
+      resumeServer: () => {
+        if (this.closed) return;
+        this.serverHeld = false;
+        this.guard(() => this.fromServer.resume());
+        if (!this.fromServer.held && !this.closed) this.server.resume();
+      },
+      setWhole: (type, mode) => {
+        this.serverWhole[type] = mode;
+      },
+      fatal: (message2) => this.fail("XX000", message2, "gateway error")
+    };
+  }
+  /** One server message, through the reply queue; a STOP holds the server stream. */
+  serverMessage(type, buf, start, end2) {
+    if (type === T.error) this.serverEnded = endsSession(buf, start, end2);
+    const d = this.replies.message(type, buf, start, end2);
+    if (d === STOP) {
+      this.serverHeld = true;
+      this.server.pause();
+    }
+    return d;
+  }
   /** Sends the greeting (seen by Replies, so settings such as standard_conforming_strings count) and starts relaying. */
   start(greeting, leftover) {
     const { client, server } = this;
@@ -6397,7 +7129,7 @@ var Link = class {
   }
 };
 
-// src/gateway/postgres/server.ts
+// src/gateway/postgres/listener.ts
 function listen(server, target) {
   return new Promise((resolve2, reject) => {
     server.once("error", reject);
@@ -6417,7 +7149,9 @@ async function startPostgresGateway(options) {
   const { context, masking } = options;
   const rules = masking && !masking.matcher.empty;
   if (rules && !options.catalog)
-    throw new Error("masking.columns needs a side connection to the upstream for catalog lookups");
+    throw new GuardrailError("masking.columns needs a side connection to the upstream for catalog lookups", {
+      code: "ERR_MASKING_CONFIG"
+    });
   const tls = await clientTls(options.tls, async () => (await generateKeys()).privatePem);
   const settings = {
     context,
@@ -6465,11 +7199,9 @@ async function startPostgresGateway(options) {
     await listen(local, unixSocket);
     servers.push(local);
   }
-  context.recorder.record(0, {
-    type: "gateway.start",
+  gatewayStarted(context, {
     dialect: "postgres",
     upstream: describeUpstream2(upstream),
-    mode: context.mode,
     version: options.version ?? "dev"
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
@@ -6491,8 +7223,7 @@ async function startPostgresGateway(options) {
         for (const s of sockets) s.destroy();
         await Promise.all(stopped);
         await new Promise((r) => setImmediate(r));
-        context.recorder.record(0, { type: "gateway.stop", reason });
-        context.recorder.flush();
+        gatewayStopped(context, reason);
       })();
       return closed;
     }
@@ -6567,6 +7298,11 @@ function privateTranscriptFile(prefix) {
 
 export {
   createGatewayContext,
+  ProtocolError,
+  UpstreamError,
+  openSession,
+  gatewayStarted,
+  gatewayStopped,
   parseUpstreamUrl,
   describeUpstream,
   parseUpstreamUrl2,

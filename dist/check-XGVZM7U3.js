@@ -6,7 +6,7 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-N4UNASI3.js";
+} from "./chunk-66FYY5H3.js";
 import "./chunk-D7GJ7SEI.js";
 import "./chunk-7K7JEPVF.js";
 import "./chunk-LCPQQLHH.js";

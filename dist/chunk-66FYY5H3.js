@@ -399,9 +399,11 @@ var spec = command({
     }
   ]
 });
-var CheckReadError = class extends Error {
+var CheckReadError = class extends GuardrailError {
+  static code = "ERR_CHECK_READ";
 };
 var CheckBaseError = class extends CheckReadError {
+  static code = "ERR_BASE_REF";
 };
 function isDownFile(name) {
   return /(^|\.)down\.sql$/i.test(name) || /^U\d/.test(name);
@@ -494,7 +496,7 @@ function judgedFiles(paths, base, learn) {
   try {
     history = readBase(paths, base);
   } catch (err) {
-    if (err instanceof BaseRefError) throw new CheckBaseError(err.message);
+    if (err instanceof BaseRefError) throw new CheckBaseError(err.message, { cause: err });
     throw err;
   }
   try {

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-YFKI3F77.js";
+} from "./chunk-N4CHRU7H.js";
 import {
   FileRecorder,
   createGatewayContext,
@@ -12,9 +12,9 @@ import {
   postgresSide,
   privateTranscriptFile,
   startPostgresGateway
-} from "./chunk-L3WQBYLM.js";
+} from "./chunk-Q545Z3FI.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-5ZLCDZYN.js";
+import "./chunk-YJGG3OBQ.js";
 import {
   renderPlain
 } from "./chunk-4CFOMMYC.js";

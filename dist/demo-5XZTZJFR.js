@@ -8,11 +8,11 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-L3WQBYLM.js";
+} from "./chunk-Q545Z3FI.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-5ZLCDZYN.js";
+import "./chunk-YJGG3OBQ.js";
 import {
   commandFor,
   renderComment,
