@@ -6,20 +6,12 @@ import type { PostgresSessionState } from '../../sql/postgres/state.js';
 import type { Analysis } from '../../sql/types.js';
 import { readBind as readBindMessage } from './codec.js';
 import { formatOf } from './result-messages.js';
+import { BOOL, BYTEA, FLOAT8, INT2, INT4, INT8, OID, TEXTUAL } from './type-oids.js';
 
 /** Text values longer than this are cut in the transcript (never in the estimate). */
 const PARAM_PREVIEW = 1024;
 
-/** Types whose binary form the gateway decodes exactly (pg_type OIDs). */
-const BOOL = 16;
-const BYTEA = 17;
-const INT8 = 20;
-const INT2 = 21;
-const INT4 = 23;
-const OID = 26;
-const FLOAT8 = 701;
 /** text, name, bpchar, varchar: their binary form is the text in the client encoding. */
-const TEXTUAL = new Set([25, 19, 1042, 1043]);
 
 export interface Bound {
   portal: string;

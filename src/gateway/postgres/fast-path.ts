@@ -17,15 +17,8 @@ import type { FunctionIdentity, FunctionOids } from './function-oids.js';
 import { createsLargeObject } from './large-objects.js';
 import { refusalResponse } from './refusals.js';
 import { FUNCTION, QUERY, type Replies, type StatementFacts } from './replies.js';
+import { BOOL, BYTEA, INT2, INT4, INT8, OID, TEXTUAL } from './type-oids.js';
 
-const BOOL = 16;
-const BYTEA = 17;
-const INT8 = 20;
-const INT2 = 21;
-const INT4 = 23;
-const OID = 26;
-/** Types whose binary form is their text in the client encoding. */
-const TEXTUAL: ReadonlySet<number> = new Set([18, 19, 25, 1042, 1043]);
 const INTEGERS: ReadonlySet<number> = new Set([INT8, INT2, INT4, OID]);
 const KINDS: Record<string, string> = { p: 'procedure', a: 'aggregate', w: 'window function' };
 
