@@ -4529,8 +4529,7 @@ function copyData(data) {
   return message(T.copyData, data);
 }
 
-// src/gateway/postgres/executions.ts
-var PARAM_PREVIEW = 1024;
+// src/gateway/postgres/type-oids.ts
 var BOOL = 16;
 var BYTEA = 17;
 var INT8 = 20;
@@ -4538,7 +4537,10 @@ var INT2 = 21;
 var INT4 = 23;
 var OID = 26;
 var FLOAT8 = 701;
-var TEXTUAL2 = /* @__PURE__ */ new Set([25, 19, 1042, 1043]);
+var TEXTUAL2 = /* @__PURE__ */ new Set([18, 19, 25, 1042, 1043]);
+
+// src/gateway/postgres/executions.ts
+var PARAM_PREVIEW = 1024;
 function readBind2(buf, start, end2, state, statements) {
   const m = readBind(buf, start, end2);
   if (!m) return void 0;
@@ -5499,14 +5501,7 @@ DETAIL: ${f.detail}` : f.message;
 }
 
 // src/gateway/postgres/fast-path.ts
-var BOOL2 = 16;
-var BYTEA2 = 17;
-var INT82 = 20;
-var INT22 = 21;
-var INT42 = 23;
-var OID2 = 26;
-var TEXTUAL3 = /* @__PURE__ */ new Set([18, 19, 25, 1042, 1043]);
-var INTEGERS = /* @__PURE__ */ new Set([INT82, INT22, INT42, OID2]);
+var INTEGERS = /* @__PURE__ */ new Set([INT8, INT2, INT4, OID]);
 var KINDS = { p: "procedure", a: "aggregate", w: "window function" };
 var FastPath = class {
   constructor(session, replies, oids, link, hooks) {
@@ -5615,9 +5610,9 @@ var FastPath = class {
         continue;
       }
       const binary2 = call.formats[i] === 1;
-      const inline = type === BYTEA2 ? void 0 : this.literal(value2, type, binary2);
+      const inline = type === BYTEA ? void 0 : this.literal(value2, type, binary2);
       if (inline === void 0) {
-        params2.push(`<${type === BYTEA2 ? "bytea" : "binary"} ${value2.length} bytes>`);
+        params2.push(`<${type === BYTEA ? "bytea" : "binary"} ${value2.length} bytes>`);
         args.push(`$${params2.length}${cast}`);
       } else if (typeof inline === "object") return inline.error;
       else args.push(INTEGERS.has(type) && /^-?[0-9]+$/.test(inline) ? inline : `${quote(inline)}${cast}`);
@@ -5630,12 +5625,12 @@ var FastPath = class {
    */
   literal(value2, type, binary2) {
     if (binary2) {
-      if (type === INT22 && value2.length === 2) return String(value2.readInt16BE(0));
-      if (type === INT42 && value2.length === 4) return String(value2.readInt32BE(0));
-      if (type === INT82 && value2.length === 8) return String(value2.readBigInt64BE(0));
-      if (type === OID2 && value2.length === 4) return String(value2.readUInt32BE(0));
-      if (type === BOOL2 && value2.length === 1) return value2[0] ? "true" : "false";
-      if (type === void 0 || !TEXTUAL3.has(type)) return void 0;
+      if (type === INT2 && value2.length === 2) return String(value2.readInt16BE(0));
+      if (type === INT4 && value2.length === 4) return String(value2.readInt32BE(0));
+      if (type === INT8 && value2.length === 8) return String(value2.readBigInt64BE(0));
+      if (type === OID && value2.length === 4) return String(value2.readUInt32BE(0));
+      if (type === BOOL && value2.length === 1) return value2[0] ? "true" : "false";
+      if (type === void 0 || !TEXTUAL2.has(type)) return void 0;
     }
     if (this.replies.pending > 0 && highBytes(value2, 0, value2.length))
       return {

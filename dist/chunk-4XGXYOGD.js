@@ -11,7 +11,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-Q545Z3FI.js";
+} from "./chunk-KP6ER7KY.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,

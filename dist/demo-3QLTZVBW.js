@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-Q545Z3FI.js";
+} from "./chunk-KP6ER7KY.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
