@@ -26,6 +26,7 @@ import { MysqlFiredCatalog } from './mysql/fired-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { PostgresFiredCatalog } from './postgres/fired-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
+import { ownTemporaryEstimates } from './postgres/own-temporary.js';
 import { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session-types.js';
@@ -103,10 +104,12 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
         pending: true,
       };
     }
-    // Writes to the session's own temporary tables touch nothing that existed before it, and the
-    // side connection cannot see those tables to count their rows.
     const temporary = ctx.memory?.temporaryTables;
-    const judged = temporary ? estimates.filter((e) => !ownTemporary(e.table, temporary)) : estimates;
+    const own =
+      temporary && side.dialect === 'postgres'
+        ? await ownTemporaryEstimates(side.connection, estimates, temporary)
+        : undefined;
+    const judged = own ? estimates.filter((e) => !own.has(e)) : estimates;
     const finding = massChangeFinding(judged, threshold);
     return { record: impactRecord(estimates), ...(finding ? { finding } : {}) };
   };
@@ -118,14 +121,6 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
  */
 function betweenEstimates(side: object, check: SyntaxCheck): SyntaxCheck {
   return (text, ctx) => exclusive(side, () => check(text, ctx));
-}
-
-/** `tmp` or `pg_temp.tmp` naming a temporary table of the session (which shadows any other `tmp`). */
-function ownTemporary(table: string, temporary: ReadonlySet<string>): boolean {
-  const parts = table.split('.');
-  return (
-    (parts.length === 1 || (parts.length === 2 && parts[0] === 'pg_temp')) && temporary.has(parts.at(-1)!)
-  );
 }
 
 export async function createGatewayContext(
