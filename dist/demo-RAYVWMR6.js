@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-KP6ER7KY.js";
+} from "./chunk-E6ENJH2P.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

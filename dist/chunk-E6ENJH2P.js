@@ -2340,6 +2340,33 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
   }
 };
 
+// src/gateway/postgres/own-temporary.ts
+var PERMANENT = `
+SELECT DISTINCT c.relname AS name FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relname = ANY($1::text[]) AND c.relpersistence <> 't'`;
+function temporaryName(table, temporary) {
+  const parts = table.split(".");
+  const bare = parts.at(-1);
+  const named = parts.length === 1 || parts.length === 2 && parts[0] === "pg_temp";
+  return named && temporary.has(bare) ? bare : void 0;
+}
+async function ownTemporaryEstimates(side, estimates, temporary) {
+  const named = estimates.flatMap((e) => {
+    const name = temporaryName(e.table, temporary);
+    return name === void 0 ? [] : [{ e, name }];
+  });
+  if (named.length === 0) return /* @__PURE__ */ new Set();
+  let permanent;
+  try {
+    const { rows } = await side.query(PERMANENT, [[...new Set(named.map((n) => n.name))]]);
+    permanent = new Set(rows.map((r) => String(r.name)));
+  } catch {
+    return /* @__PURE__ */ new Set();
+  }
+  return new Set(named.filter((n) => !permanent.has(n.name)).map((n) => n.e));
+}
+
 // src/sql/postgres/sequence-use.ts
 var ANY_WRITE = "*";
 var BODY_CALLS = /\b(?:nextval|setval)\s*\(/i;
@@ -2683,17 +2710,14 @@ function estimator(side, policy) {
       };
     }
     const temporary = ctx.memory?.temporaryTables;
-    const judged = temporary ? estimates.filter((e) => !ownTemporary(e.table, temporary)) : estimates;
+    const own = temporary && side.dialect === "postgres" ? await ownTemporaryEstimates(side.connection, estimates, temporary) : void 0;
+    const judged = own ? estimates.filter((e) => !own.has(e)) : estimates;
     const finding2 = massChangeFinding(judged, threshold);
     return { record: impactRecord(estimates), ...finding2 ? { finding: finding2 } : {} };
   };
 }
 function betweenEstimates(side, check) {
   return (text, ctx) => exclusive(side, () => check(text, ctx));
-}
-function ownTemporary(table, temporary) {
-  const parts = table.split(".");
-  return (parts.length === 1 || parts.length === 2 && parts[0] === "pg_temp") && temporary.has(parts.at(-1));
 }
 async function createGatewayContext(opts) {
   await loadAnalyzers();

@@ -11,7 +11,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-KP6ER7KY.js";
+} from "./chunk-E6ENJH2P.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,
