@@ -5,8 +5,7 @@
 // finds next, a permanent table the side connection's own path may not find. So the exemption
 // holds only for a name that no permanent relation has in any schema; otherwise the estimate
 // counts (its rows unknown: the rule fires), and a read failure exempts nothing.
-import type { ImpactEstimate } from '../../impact/types.js';
-import type { PgSide } from '../side-connection.js';
+import type { PgSide } from './side-connection.js';
 
 const PERMANENT = `
 SELECT DISTINCT c.relname AS name FROM pg_catalog.pg_class c
@@ -22,11 +21,11 @@ function temporaryName(table: string, temporary: ReadonlySet<string>): string | 
 }
 
 /** The estimates that are writes to the session's own temporary tables and to nothing else. */
-export async function ownTemporaryEstimates(
+export async function ownTemporaryEstimates<E extends { table: string }>(
   side: Pick<PgSide, 'query'>,
-  estimates: readonly ImpactEstimate[],
+  estimates: readonly E[],
   temporary: ReadonlySet<string>,
-): Promise<Set<ImpactEstimate>> {
+): Promise<Set<E>> {
   const named = estimates.flatMap((e) => {
     const name = temporaryName(e.table, temporary);
     return name === undefined ? [] : [{ e, name }];
