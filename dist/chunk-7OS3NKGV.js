@@ -2163,6 +2163,33 @@ var MysqlFunctionCatalog = class extends FunctionCatalogCache {
   }
 };
 
+// src/gateway/own-temporary.ts
+var PERMANENT = `
+SELECT DISTINCT c.relname AS name FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relname = ANY($1::text[]) AND c.relpersistence <> 't'`;
+function temporaryName(table, temporary) {
+  const parts = table.split(".");
+  const bare = parts.at(-1);
+  const named = parts.length === 1 || parts.length === 2 && parts[0] === "pg_temp";
+  return named && temporary.has(bare) ? bare : void 0;
+}
+async function ownTemporaryEstimates(side, estimates, temporary) {
+  const named = estimates.flatMap((e) => {
+    const name = temporaryName(e.table, temporary);
+    return name === void 0 ? [] : [{ e, name }];
+  });
+  if (named.length === 0) return /* @__PURE__ */ new Set();
+  let permanent;
+  try {
+    const { rows } = await side.query(PERMANENT, [[...new Set(named.map((n) => n.name))]]);
+    permanent = new Set(rows.map((r) => String(r.name)));
+  } catch {
+    return /* @__PURE__ */ new Set();
+  }
+  return new Set(named.filter((n) => !permanent.has(n.name)).map((n) => n.e));
+}
+
 // src/gateway/postgres/fired-catalog.ts
 var MAX_DEPTH2 = 4;
 var TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
@@ -2339,33 +2366,6 @@ var PostgresFunctionCatalog = class extends FunctionCatalogCache {
     );
   }
 };
-
-// src/gateway/postgres/own-temporary.ts
-var PERMANENT = `
-SELECT DISTINCT c.relname AS name FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relname = ANY($1::text[]) AND c.relpersistence <> 't'`;
-function temporaryName(table, temporary) {
-  const parts = table.split(".");
-  const bare = parts.at(-1);
-  const named = parts.length === 1 || parts.length === 2 && parts[0] === "pg_temp";
-  return named && temporary.has(bare) ? bare : void 0;
-}
-async function ownTemporaryEstimates(side, estimates, temporary) {
-  const named = estimates.flatMap((e) => {
-    const name = temporaryName(e.table, temporary);
-    return name === void 0 ? [] : [{ e, name }];
-  });
-  if (named.length === 0) return /* @__PURE__ */ new Set();
-  let permanent;
-  try {
-    const { rows } = await side.query(PERMANENT, [[...new Set(named.map((n) => n.name))]]);
-    permanent = new Set(rows.map((r) => String(r.name)));
-  } catch {
-    return /* @__PURE__ */ new Set();
-  }
-  return new Set(named.filter((n) => !permanent.has(n.name)).map((n) => n.e));
-}
 
 // src/sql/postgres/sequence-use.ts
 var ANY_WRITE = "*";

@@ -11,7 +11,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-E6ENJH2P.js";
+} from "./chunk-7OS3NKGV.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,

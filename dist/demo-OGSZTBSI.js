@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-E6ENJH2P.js";
+} from "./chunk-7OS3NKGV.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
