@@ -248,6 +248,24 @@ describe("the session's own search path decides which table a name means", () =>
   });
 });
 
+describe('a quoted name with a dot in it is one relation, not a schema and a table', () => {
+  it('holds an INSERT into "dot.ted", whose trigger empties the canary', async () => {
+    await server.query(`
+      CREATE TABLE "dot.ted" (id int);
+      CREATE TRIGGER dotted_wipe AFTER INSERT ON "dot.ted" FOR EACH ROW EXECUTE FUNCTION trig_wipe();`);
+    const c = await client();
+    try {
+      await expect(c.query('INSERT INTO "dot.ted" VALUES (1)')).rejects.toThrow(
+        /destructive\/delete-without-where/,
+      );
+    } finally {
+      await c.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await count('SELECT count(*) AS n FROM "dot.ted"')).toBe(0);
+  });
+});
+
 describe('a trigger changed through the gateway fires later on writes made anywhere', () => {
   it('refuses CREATE TRIGGER and CREATE OR REPLACE of its function with a whole-table delete; direct inserts leave the canary intact', async () => {
     const c = await client();

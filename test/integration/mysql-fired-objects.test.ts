@@ -118,6 +118,22 @@ it('holds an INSERT into a table of the database the session switched to (the si
   expect(await count('SELECT count(*) AS n FROM other.shadowed')).toBe(0);
 });
 
+it('holds an INSERT into `dot.ted`, a table whose quoted name holds a dot, whose trigger empties the canary', async () => {
+  await db.admin(
+    'CREATE TABLE app.`dot.ted` (id int); CREATE TRIGGER app.dotted_wipe AFTER INSERT ON app.`dot.ted` FOR EACH ROW DELETE FROM app.canary',
+  );
+  const c = await connect();
+  try {
+    await expect(c.query('INSERT INTO `dot.ted` VALUES (1)')).rejects.toThrow(
+      /destructive\/delete-without-where/,
+    );
+  } finally {
+    await c.end();
+  }
+  expect(await canary()).toBe(10);
+  expect(await count('SELECT count(*) AS n FROM app.`dot.ted`')).toBe(0);
+});
+
 it('lets an INSERT through whose trigger only writes the new row into an audit table', async () => {
   const c = await connect();
   try {

@@ -30,39 +30,43 @@ SELECT 'view', TABLE_SCHEMA, TABLE_NAME, TABLE_NAME, 'SELECT', VIEW_DEFINITION
 
 const EVENTS: Record<string, string> = { INSERT: 'i', UPDATE: 'u', DELETE: 'd', SELECT: 'siud' };
 
-/** `db.t` or `t`: the schema it names, or undefined for the current one. */
-function split(name: string): { schema: string | undefined; table: string } {
-  const dot = name.lastIndexOf('.');
-  return dot < 0
-    ? { schema: undefined, table: name }
-    : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+/**
+ * The tables `name` may mean: names come joined with dots as the statement wrote them (`db.t`),
+ * and a quoted part may itself hold a dot (`` `dot.ted` ``), so the whole name is read as a table
+ * in any database, and every cut into a database and a table as one more reading.
+ */
+function readings(name: string): { schema: string | undefined; table: string }[] {
+  const parts = name.split('.');
+  const out: { schema: string | undefined; table: string }[] = [{ schema: undefined, table: name }];
+  for (let k = 1; k < parts.length; k++)
+    out.push({ schema: parts.slice(0, k).join('.'), table: parts.slice(k).join('.') });
+  return out;
 }
 
 export async function loadMysqlFired(
   db: Pick<MysqlSide, 'query'>,
   tables: string[],
 ): Promise<Map<string, FiredObject[]>> {
-  const wanted = tables.map(split);
-  const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
+  const wanted = tables.map(readings);
+  const lower = [...new Set(wanted.flat().map((w) => w.table.toLowerCase()))];
   const [rows] = (await db.query(QUERY, [lower, lower])) as [Row[], unknown];
   const out = new Map<string, FiredObject[]>();
   tables.forEach((name, i) => {
-    const { schema, table } = wanted[i]!;
-    const objects = rows
-      .filter(
-        (r) =>
+    const means = (r: Row) =>
+      wanted[i]!.some(
+        ({ schema, table }) =>
           String(r.t).toLowerCase() === table.toLowerCase() &&
           (schema === undefined || String(r.s).toLowerCase() === schema.toLowerCase()),
-      )
-      .map(
-        (r): FiredObject => ({
-          what: `${r.k} ${r.n}`,
-          events: EVENTS[String(r.e).toUpperCase()] ?? 'siud',
-          // Empty or NULL: hidden from the side connection's account, code that cannot be read.
-          ...(r.b ? { sql: r.b } : { hidden: true as const }),
-          ...(r.k === 'view' ? { view: true as const } : {}),
-        }),
       );
+    const objects = rows.filter(means).map(
+      (r): FiredObject => ({
+        what: `${r.k} ${r.n}`,
+        events: EVENTS[String(r.e).toUpperCase()] ?? 'siud',
+        // Empty or NULL: hidden from the side connection's account, code that cannot be read.
+        ...(r.b ? { sql: r.b } : { hidden: true as const }),
+        ...(r.k === 'view' ? { view: true as const } : {}),
+      }),
+    );
     if (objects.length > 0) out.set(name, objects);
   });
   return out;

@@ -69,23 +69,23 @@ const TREE = `rel(name, oid, m, skip, last, depth, seen) AS (
 const LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'; ";
 const QUOTE = '$guardrail_fired$';
 
-// $1: the names as statements wrote them (name) and quoted for to_regclass (quoted). A qualified
-// name is the one relation it names. An unqualified one means whatever the session's search path
-// finds first, and the session may have changed its path in ways the analyzer cannot read
-// (set_config with a computed value, a function's SET clause), so it stands for every relation of
-// that name in any user schema (the session's temporary ones included): the side connection's own
-// path would find a harmless table while the session writes a shadowing one.
+// $1: every reading of each name as statements wrote it (see `readings`): a schema (or none) and a
+// relation name. A name with a schema is the one relation it names. One without means whatever
+// the session's search path finds first, and the session may have changed its path in ways the
+// analyzer cannot read (set_config with a computed value, a function's SET clause), so it stands
+// for every relation of that name in any user schema (the session's temporary ones included): the
+// side connection's own path would find a harmless table while the session writes a shadowing one.
 const QUERY = `
 WITH RECURSIVE req AS (
-  SELECT r.name, r.quoted FROM jsonb_to_recordset($1) AS r(name text, quoted text)
+  SELECT r.name, r.schema, r.rel FROM jsonb_to_recordset($1) AS r(name text, schema text, rel text)
 ), named AS (
-  SELECT req.name, pg_catalog.to_regclass(req.quoted) AS oid FROM req WHERE strpos(req.quoted, '"."') > 0
-  UNION
-  SELECT req.name, c.oid FROM req
-    JOIN pg_catalog.pg_class c ON c.relname = req.name
+  SELECT DISTINCT req.name, c.oid FROM req
+    JOIN pg_catalog.pg_class c ON c.relname = req.rel
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE strpos(req.quoted, '"."') = 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-     AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+     AND CASE WHEN req.schema IS NULL THEN n.nspname NOT IN ('pg_catalog', 'information_schema')
+              WHEN req.schema = 'pg_temp' THEN n.nspname LIKE 'pg\\_temp\\_%'
+              ELSE n.nspname = req.schema END
 ),
 ${TREE},
 dom AS (
@@ -146,11 +146,19 @@ SELECT DISTINCT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, '
        '', NULL, NULL, NULL
   FROM rel WHERE rel.depth = ${MAX_DEPTH}`;
 
-function quoted(name: string): string {
-  return name
-    .split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
+/**
+ * The relations `name` may mean. Names come joined with dots as the statement wrote them
+ * (`schema.table`, `db.schema.table`), and a quoted part may itself hold a dot (`"dot.ted"`), so
+ * each split is a reading: the whole name as a relation in any schema, and every way to cut it into
+ * a schema and a relation (a leading database name dropped).
+ */
+function readings(name: string): { name: string; schema: string | null; rel: string }[] {
+  const parts = name.split('.');
+  const out = [{ name, schema: null as string | null, rel: name }];
+  for (let k = 1; k < parts.length; k++)
+    for (let j = 0; j < k; j++)
+      out.push({ name, schema: parts.slice(j, k).join('.'), rel: parts.slice(k).join('.') });
+  return out;
 }
 
 function objectOf(r: Row, events: string): FiredObject {
@@ -184,7 +192,7 @@ export async function loadPostgresFired(
   db: Queryable,
   tables: string[],
 ): Promise<Map<string, FiredObject[]>> {
-  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  const json = JSON.stringify(tables.flatMap(readings));
   if (json.includes(QUOTE))
     throw new GuardrailError('a relation name in the statement cannot be looked up in the catalog', {
       code: 'ERR_CATALOG_READ',
