@@ -17,7 +17,7 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-XGVZM7U3.js"),
-  proxy: () => import("./proxy-2PFDSWAT.js"),
+  proxy: () => import("./proxy-DR3FSEZX.js"),
   replay: () => import("./replay-336BJNYH.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
   demo: () => import("./demo-OGSZTBSI.js")

@@ -77,6 +77,30 @@ describe("writes to the session's own temporary table (mysql2)", () => {
     ]);
   });
 
+  it('a temporary MERGE table over a permanent one exempts nothing: its rows are the permanent rows', async () => {
+    await db.admin(
+      `DROP TABLE IF EXISTS app.mcanary; CREATE TABLE app.mcanary (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=MyISAM;
+       INSERT INTO app.mcanary VALUES (1,'c'),(2,'c'),(3,'c'),(4,'c'),(5,'c'),(6,'c')`,
+    );
+    const c = await through();
+    await c.query(
+      'CREATE TEMPORARY TABLE mview (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=MERGE UNION=(mcanary) INSERT_METHOD=LAST',
+    );
+    const del = await c.query('DELETE FROM mview').then(
+      () => 'ran',
+      (e: Error) => e.message,
+    );
+    // Near miss: an ordinary temporary table of the same shape is still exempted.
+    await c.query('CREATE TEMPORARY TABLE mown (id INT, v VARCHAR(10))');
+    await c.query("INSERT INTO mown VALUES (1,'t')");
+    const [own] = await c.query<mysql.ResultSetHeader>('DELETE FROM mown');
+    await c.end();
+    const [r] = await db.admin<{ n: number }[]>(`SELECT count(*) AS n FROM app.mcanary`);
+    expect(Number(r!.n)).toBe(6);
+    expect(del).toMatch(heldError);
+    expect(own.affectedRows).toBe(1);
+  });
+
   it('near miss: after DROP TEMPORARY TABLE the same DELETE means the permanent table and is held', async () => {
     const c = await through();
     await c.query('CREATE TEMPORARY TABLE canary (id INT)');

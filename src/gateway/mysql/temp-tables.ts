@@ -15,6 +15,21 @@ const quote = (s: string) => `\`${s.replace(/`/g, '``')}\``;
 // The gateway's own query goes out as UTF-8 whatever character_set_client is: ASCII reads the same.
 const ascii = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
+// Engines whose temporary table holds its own rows. A MERGE (MRG_MyISAM) temporary table is a
+// view of permanent MyISAM tables, and CONNECT / FEDERATED / SPIDER ones reach other tables:
+// a DELETE on them changes rows another reader sees.
+const OWN_ROWS_ENGINES = new Set(['innodb', 'myisam', 'aria', 'memory']);
+
+/**
+ * Whether SHOW CREATE TABLE says a temporary table that stores its own rows. Quoted comments
+ * are printed with newlines escaped, so the first line-initial `) ENGINE=` is the table's.
+ */
+function ownRows(create: string): boolean {
+  if (!/^CREATE TEMPORARY TABLE /i.test(create)) return false;
+  const engine = /\n\) ENGINE=(\w+)/.exec(create)?.[1];
+  return engine !== undefined && OWN_ROWS_ENGINES.has(engine.toLowerCase());
+}
+
 export class SessionTemporaryTables {
   private readonly names = new Set<string>();
 
@@ -52,7 +67,7 @@ export class SessionTemporaryTables {
     const named = `${target.schema ? `${quote(target.schema)}.` : ''}${quote(target.name)}`;
     return ask(`SHOW CREATE TABLE ${named}`).then(
       (rows) => {
-        if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ''))
+        if (ownRows(rows[0]?.[1] ?? ''))
           ctx.ownTemporary = { text, table: `${target.schema ?? ctx.mysql?.schema ?? ''}.${target.name}` };
       },
       // No such table, or any other failure: not known to be the session's own.

@@ -1135,6 +1135,12 @@ function mysqlStrictFindings(text2, sources, masking, sqlMode) {
 var MAX_NAMES = 256;
 var quote = (s) => `\`${s.replace(/`/g, "``")}\``;
 var ascii = (s) => /^[\x20-\x7e]*$/.test(s);
+var OWN_ROWS_ENGINES = /* @__PURE__ */ new Set(["innodb", "myisam", "aria", "memory"]);
+function ownRows(create) {
+  if (!/^CREATE TEMPORARY TABLE /i.test(create)) return false;
+  const engine = /\n\) ENGINE=(\w+)/.exec(create)?.[1];
+  return engine !== void 0 && OWN_ROWS_ENGINES.has(engine.toLowerCase());
+}
 var SessionTemporaryTables = class {
   names = /* @__PURE__ */ new Set();
   /** After an input ran, whatever its outcome: the names it may have given temporary tables. */
@@ -1163,7 +1169,7 @@ var SessionTemporaryTables = class {
     const named = `${target.schema ? `${quote(target.schema)}.` : ""}${quote(target.name)}`;
     return ask(`SHOW CREATE TABLE ${named}`).then(
       (rows) => {
-        if (/^CREATE TEMPORARY TABLE /i.test(rows[0]?.[1] ?? ""))
+        if (ownRows(rows[0]?.[1] ?? ""))
           ctx.ownTemporary = { text: text2, table: `${target.schema ?? ctx.mysql?.schema ?? ""}.${target.name}` };
       },
       // No such table, or any other failure: not known to be the session's own.
