@@ -4874,7 +4874,10 @@ var OwnLargeObjects = class {
     (this.ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
     this.pending.push(oid);
   }
-  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  /**
+   * An error, a ROLLBACK (to a savepoint too) or a PREPARE TRANSACTION: what was created since may
+   * be gone (a prepared transaction is settled later, by any session's ROLLBACK PREPARED).
+   */
   undo() {
     if (this.pending.length > 0) this.undone = true;
   }
@@ -5350,7 +5353,7 @@ var Replies = class {
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
         if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
-        else if (tag === "ROLLBACK") this.largeObjects.undo();
+        else if (tag === "ROLLBACK" || tag === "PREPARE TRANSACTION") this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:
