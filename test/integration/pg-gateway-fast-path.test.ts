@@ -202,6 +202,49 @@ conn.close()
   });
 });
 
+describe('large objects of a prepared transaction rolled back later', () => {
+  let server: PgServer;
+  let gateway: AuditGateway;
+  beforeAll(async () => {
+    server = await startPostgres({ settings: { max_prepared_transactions: '2' } });
+    gateway = await auditPostgres(server, 'enforce');
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await server?.stop();
+  });
+
+  it("does not count an object of a ROLLBACK PREPARED transaction as the session's once its OID is taken", async () => {
+    const t = gateway.targets[1]!;
+    const c = new pg.Client({
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      password: t.password,
+      database: t.database,
+    });
+    await c.connect();
+    await c.query('BEGIN');
+    const undone = (await c.query<{ oid: number }>('SELECT lo_creat(-1) AS oid')).rows[0]!.oid;
+    const prepared = await c.query("PREPARE TRANSACTION 'lo_gone'").then(
+      () => 'ok',
+      (e: pg.DatabaseError) => e.message,
+    );
+    const rolled = await c.query("ROLLBACK PREPARED 'lo_gone'").then(
+      () => 'ok',
+      (e: pg.DatabaseError) => e.message,
+    );
+    // The OID is free again: another session takes it for its own object.
+    await server.query('SELECT lo_create($1)', [undone]);
+    const retaken = await c.query(`SELECT lo_unlink(${undone})`).catch((e: pg.DatabaseError) => e.code);
+    await c.end();
+    expect({ prepared, rolled }).toEqual({ prepared: 'ok', rolled: 'ok' });
+    expect(retaken).toBe('42501');
+    const rows = await server.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [undone]);
+    expect(rows.length).toBe(1);
+  });
+});
+
 describe('raw FunctionCall messages through an enforcing gateway', () => {
   it("refuses pg_terminate_backend by OID against another session, which survives; a harmless call's value comes back", async () => {
     const victim = await db.client();

@@ -43,7 +43,8 @@ function oidOf(value: Buffer, binary: boolean): number | undefined {
 /**
  * The session's own large objects, kept in the analysis context. An object is the session's once
  * the server answers with its OID; it stops being so when the transaction that made it is rolled
- * back (after an error or a ROLLBACK, by the next ReadyForQuery outside a transaction block), so
+ * back or prepared for two-phase commit (after an error, a ROLLBACK or a PREPARE TRANSACTION, by the
+ * next ReadyForQuery outside a transaction block), so
  * its OID, free again, cannot be taken by another session's `lo_create(<oid>)` and unlinked here.
  */
 export class OwnLargeObjects {
@@ -63,7 +64,10 @@ export class OwnLargeObjects {
     this.pending.push(oid);
   }
 
-  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  /**
+   * An error, a ROLLBACK (to a savepoint too) or a PREPARE TRANSACTION: what was created since may
+   * be gone (a prepared transaction is settled later, by any session's ROLLBACK PREPARED).
+   */
   undo(): void {
     if (this.pending.length > 0) this.undone = true;
   }

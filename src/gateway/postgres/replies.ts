@@ -258,7 +258,7 @@ export class Replies {
           if (e.kind === EXECUTE) this.finish(this.shift()!);
         }
         if (tag === 'DISCARD ALL' || tag === 'DEALLOCATE ALL') this.prepared.clear();
-        else if (tag === 'ROLLBACK') this.largeObjects.undo();
+        else if (tag === 'ROLLBACK' || tag === 'PREPARE TRANSACTION') this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:
