@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-XGVZM7U3.js"),
-  proxy: () => import("./proxy-DR3FSEZX.js"),
+  proxy: () => import("./proxy-K5QPO25S.js"),
   replay: () => import("./replay-336BJNYH.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-OGSZTBSI.js")
+  demo: () => import("./demo-LY4XBDVC.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

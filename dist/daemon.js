@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-GMHVDILS.js";
+} from "./chunk-VTJFVAIG.js";
 import {
   FileRecorder,
   createGatewayContext,
@@ -9,7 +9,7 @@ import {
   openSideEarly,
   postgresSide,
   startPostgresGateway
-} from "./chunk-7OS3NKGV.js";
+} from "./chunk-7VEL7UQX.js";
 import "./chunk-IVUPHC63.js";
 import {
   GitHubChannel

@@ -8,7 +8,7 @@ import {
   createGatewayContext,
   postgresSide,
   startPostgresGateway
-} from "./chunk-7OS3NKGV.js";
+} from "./chunk-7VEL7UQX.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";

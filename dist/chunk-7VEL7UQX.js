@@ -2018,20 +2018,23 @@ SELECT 'view', TABLE_SCHEMA, TABLE_NAME, TABLE_NAME, 'SELECT', VIEW_DEFINITION
   FROM information_schema.VIEWS
  WHERE LOWER(TABLE_NAME) IN (?)`;
 var EVENTS = { INSERT: "i", UPDATE: "u", DELETE: "d", SELECT: "siud" };
-function split(name) {
-  const dot = name.lastIndexOf(".");
-  return dot < 0 ? { schema: void 0, table: name } : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+function readings(name) {
+  const parts = name.split(".");
+  const out = [{ schema: void 0, table: name }];
+  for (let k = 1; k < parts.length; k++)
+    out.push({ schema: parts.slice(0, k).join("."), table: parts.slice(k).join(".") });
+  return out;
 }
 async function loadMysqlFired(db, tables) {
-  const wanted = tables.map(split);
-  const lower = [...new Set(wanted.map((w) => w.table.toLowerCase()))];
+  const wanted = tables.map(readings);
+  const lower = [...new Set(wanted.flat().map((w) => w.table.toLowerCase()))];
   const [rows] = await db.query(QUERY, [lower, lower]);
   const out = /* @__PURE__ */ new Map();
   tables.forEach((name, i) => {
-    const { schema, table } = wanted[i];
-    const objects = rows.filter(
-      (r) => String(r.t).toLowerCase() === table.toLowerCase() && (schema === void 0 || String(r.s).toLowerCase() === schema.toLowerCase())
-    ).map(
+    const means = (r) => wanted[i].some(
+      ({ schema, table }) => String(r.t).toLowerCase() === table.toLowerCase() && (schema === void 0 || String(r.s).toLowerCase() === schema.toLowerCase())
+    );
+    const objects = rows.filter(means).map(
       (r) => ({
         what: `${r.k} ${r.n}`,
         events: EVENTS[String(r.e).toUpperCase()] ?? "siud",
@@ -2216,15 +2219,15 @@ var LIMITS = "SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'
 var QUOTE = "$guardrail_fired$";
 var QUERY3 = `
 WITH RECURSIVE req AS (
-  SELECT r.name, r.quoted FROM jsonb_to_recordset($1) AS r(name text, quoted text)
+  SELECT r.name, r.schema, r.rel FROM jsonb_to_recordset($1) AS r(name text, schema text, rel text)
 ), named AS (
-  SELECT req.name, pg_catalog.to_regclass(req.quoted) AS oid FROM req WHERE strpos(req.quoted, '"."') > 0
-  UNION
-  SELECT req.name, c.oid FROM req
-    JOIN pg_catalog.pg_class c ON c.relname = req.name
+  SELECT DISTINCT req.name, c.oid FROM req
+    JOIN pg_catalog.pg_class c ON c.relname = req.rel
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE strpos(req.quoted, '"."') = 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-     AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+     AND CASE WHEN req.schema IS NULL THEN n.nspname NOT IN ('pg_catalog', 'information_schema')
+              WHEN req.schema = 'pg_temp' THEN n.nspname LIKE 'pg\\_temp\\_%'
+              ELSE n.nspname = req.schema END
 ),
 ${TREE},
 dom AS (
@@ -2284,8 +2287,13 @@ UNION ALL
 SELECT DISTINCT rel.name, rel.m, rel.skip, rel.depth, rel.oid::regclass::text, 'unread', format('relations beyond %s (%s levels of child tables and cascades)', rel.oid::regclass, ${MAX_DEPTH2}),
        '', NULL, NULL, NULL
   FROM rel WHERE rel.depth = ${MAX_DEPTH2}`;
-function quoted(name) {
-  return name.split(".").map((p) => `"${p.replace(/"/g, '""')}"`).join(".");
+function readings2(name) {
+  const parts = name.split(".");
+  const out = [{ name, schema: null, rel: name }];
+  for (let k = 1; k < parts.length; k++)
+    for (let j = 0; j < k; j++)
+      out.push({ name, schema: parts.slice(j, k).join("."), rel: parts.slice(k).join(".") });
+  return out;
 }
 function objectOf(r, events) {
   const what = r.depth > 0 ? `${r.kind} ${r.label} on ${r.owner}` : `${r.kind} ${r.label}`;
@@ -2308,7 +2316,7 @@ function eventsThrough(r) {
   return out;
 }
 async function loadPostgresFired(db, tables) {
-  const json = JSON.stringify(tables.map((name) => ({ name, quoted: quoted(name) })));
+  const json = JSON.stringify(tables.flatMap(readings2));
   if (json.includes(QUOTE))
     throw new GuardrailError("a relation name in the statement cannot be looked up in the catalog", {
       code: "ERR_CATALOG_READ"
@@ -4874,7 +4882,10 @@ var OwnLargeObjects = class {
     (this.ctx.largeObjects ??= /* @__PURE__ */ new Set()).add(oid);
     this.pending.push(oid);
   }
-  /** An error or a ROLLBACK (to a savepoint too): what was created since may be gone. */
+  /**
+   * An error, a ROLLBACK (to a savepoint too) or a PREPARE TRANSACTION: what was created since may
+   * be gone (a prepared transaction is settled later, by any session's ROLLBACK PREPARED).
+   */
   undo() {
     if (this.pending.length > 0) this.undone = true;
   }
@@ -5350,7 +5361,7 @@ var Replies = class {
           if (e.kind === EXECUTE) this.finish(this.shift());
         }
         if (tag === "DISCARD ALL" || tag === "DEALLOCATE ALL") this.prepared.clear();
-        else if (tag === "ROLLBACK") this.largeObjects.undo();
+        else if (tag === "ROLLBACK" || tag === "PREPARE TRANSACTION") this.largeObjects.undo();
         return FORWARD;
       }
       case T.parseComplete:

@@ -11,7 +11,7 @@ import {
   openSession,
   parseUpstreamUrl,
   strictFindings
-} from "./chunk-7OS3NKGV.js";
+} from "./chunk-7VEL7UQX.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,
