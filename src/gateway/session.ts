@@ -106,7 +106,7 @@ export class Session implements EngineSession {
     if (reached instanceof Promise)
       return reached.then(
         (r) => {
-          this.reachedCode.set(statement, r.code);
+          this.remember(statement, r.code);
           return this.judgeWithColumns(statement, opts.params);
         },
         (err: Error) =>
@@ -119,8 +119,13 @@ export class Session implements EngineSession {
             ),
           ),
       );
-    this.reachedCode.set(statement, reached.code);
+    this.remember(statement, reached.code);
     return this.judgeWithColumns(statement, opts.params);
+  }
+
+  /** Most statements reach no code: a WeakMap entry per statement is a GC cost on the hot path. */
+  private remember(statement: Statement, code: readonly string[]): void {
+    if (code.length > 0) this.reachedCode.set(statement, code);
   }
 
   /** Reads the old column types a type change is judged by, then judges. */
