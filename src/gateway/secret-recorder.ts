@@ -12,6 +12,9 @@ const MAX_SECRET_READS = 4096;
 
 export class SecretScrubbingRecorder implements Recorder {
   private readonly secretReads = new Set<string>();
+  /** `afterWrites` calls in progress, and the events they put off. */
+  private deferring = 0;
+  private deferred: [conn: number, event: TranscriptEvent][] = [];
 
   constructor(
     private readonly inner: Recorder,
@@ -20,6 +23,36 @@ export class SecretScrubbingRecorder implements Recorder {
   ) {}
 
   record(conn: number, event: TranscriptEvent): void {
+    if (this.deferring > 0) this.deferred.push([conn, event]);
+    else this.write(conn, event);
+  }
+
+  /**
+   * Runs `fn` (the framing of one chunk of a connection, ending in its socket writes) and records
+   * the events it produced once it returns: the bytes leave before the lines' scrubbing, JSON
+   * and hashing, which a round trip at one client would otherwise wait for. The lines are the
+   * same and in the same order; a flush inside `fn` (before an approval) writes them first. The
+   * events are built for the transcript and not touched after they are recorded, so recording
+   * them a moment later records the same thing. A transcript failure surfaces here, from `fn`'s
+   * caller, instead of from the record call.
+   */
+  afterWrites<T>(fn: () => T): T {
+    this.deferring++;
+    try {
+      return fn();
+    } finally {
+      if (--this.deferring === 0) this.drain();
+    }
+  }
+
+  private drain(): void {
+    if (this.deferred.length === 0) return;
+    const events = this.deferred;
+    this.deferred = [];
+    for (const [conn, event] of events) this.write(conn, event);
+  }
+
+  private write(conn: number, event: TranscriptEvent): void {
     let e = event;
     if (e.type === 'statement' && SECRET_NAME.test(e.text)) this.rememberSecretRead(e.id);
     if (e.type === 'rows') {
@@ -40,10 +73,12 @@ export class SecretScrubbingRecorder implements Recorder {
   }
 
   flush(): void {
+    this.drain();
     this.inner.flush();
   }
 
   close(): void {
+    this.drain();
     this.inner.close();
   }
 

@@ -59,6 +59,11 @@ export interface EngineSession {
   notice(severity: string, code: string, message: string): void;
   /** The client connection ended. */
   end(reason: string): void;
+  /**
+   * Runs `fn`, the handling of one chunk up to its socket writes, and records the transcript
+   * lines it produced after it: bytes first, bookkeeping second. Throws what recording throws.
+   */
+  afterWrites<T>(fn: () => T): T;
 }
 
 // The words the transcript uses for what a dry run did not execute: the engines set them on the

@@ -92,7 +92,8 @@ export interface GatewayContext {
   mode: Mode;
   analyze: Analyzer;
   decide: Decider;
-  recorder: Recorder;
+  /** `afterWrites`: the gateway's own recorder (secret-recorder.ts) can put lines off until a chunk's writes are done. */
+  recorder: Recorder & { afterWrites?<T>(fn: () => T): T };
   /** Absent: a review verdict cannot be approved and is refused (fail closed). */
   approvals?: ApprovalChannel;
   /** Statement hashes approved up front (batch approval of the migration files). */

@@ -423,6 +423,11 @@ export class Session implements EngineSession {
     this.record({ type: 'notice', severity, code, message: this.redactMessage(message) });
   }
 
+  afterWrites<T>(fn: () => T): T {
+    const { recorder } = this.gateway;
+    return recorder.afterWrites ? recorder.afterWrites(fn) : fn();
+  }
+
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;

@@ -50,3 +50,71 @@ describe('SecretScrubbingRecorder', () => {
     expect(recorded('SELECT name AS v FROM people', ['v'], [['Ada']])).toContain('"Ada"');
   });
 });
+
+describe('SecretScrubbingRecorder.afterWrites', () => {
+  const statement = (id: string): TranscriptEvent => ({
+    type: 'statement',
+    id,
+    text: `SELECT ${id}`,
+    via: 'simple',
+    hash: 'h',
+    inTransaction: false,
+  });
+  const ids = (m: Memory) => m.events.map((e) => ('id' in e ? e.id : e.type));
+
+  it('records what the chunk produced after it returns, in order, nested calls included', () => {
+    const memory = new Memory();
+    const r = new SecretScrubbingRecorder(memory, new KnownSecrets(), byName);
+    const seenInside: number[] = [];
+    const value = r.afterWrites(() => {
+      r.record(1, statement('a'));
+      r.afterWrites(() => r.record(2, statement('b')));
+      seenInside.push(memory.events.length);
+      r.record(1, statement('c'));
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(seenInside).toEqual([0]);
+    expect(ids(memory)).toEqual(['a', 'b', 'c']);
+    r.record(1, statement('d'));
+    expect(ids(memory)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('writes what is put off before a flush inside the chunk (an approval is about to wait)', () => {
+    const memory = new Memory();
+    const r = new SecretScrubbingRecorder(memory, new KnownSecrets(), byName);
+    r.afterWrites(() => {
+      r.record(1, statement('held'));
+      r.flush();
+      expect(ids(memory)).toEqual(['held']);
+    });
+    expect(ids(memory)).toEqual(['held']);
+  });
+
+  it('scrubs a secret learned later in the chunk from a line put off before it', () => {
+    const memory = new Memory();
+    const secrets = new KnownSecrets();
+    const r = new SecretScrubbingRecorder(memory, secrets, byName);
+    r.afterWrites(() => {
+      r.record(1, { type: 'notice', severity: 'NOTICE', code: '00000', message: 'echo hunter2-PLANTED' });
+      secrets.add('hunter2-PLANTED');
+    });
+    expect(JSON.stringify(memory.events)).not.toContain('hunter2-PLANTED');
+  });
+
+  it('throws a failed transcript from the chunk, after its work ran', () => {
+    const failing = new Memory();
+    failing.record = () => {
+      throw new Error('disk full');
+    };
+    const r = new SecretScrubbingRecorder(failing, new KnownSecrets(), byName);
+    let ran = false;
+    expect(() =>
+      r.afterWrites(() => {
+        r.record(1, statement('x'));
+        ran = true;
+      }),
+    ).toThrow('disk full');
+    expect(ran).toBe(true);
+  });
+});

@@ -111,7 +111,7 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
 
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
   async start(okSeq: number): Promise<void> {
-    this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
+    this.upstream.on('data', (chunk: Buffer) => this.afterWrites(() => this.fromUpstream(chunk)));
     this.upstream.on('drain', () => this.flow());
     this.upstream.on('error', () => {});
     this.upstream.on('close', () => this.upstreamClosed());
@@ -131,10 +131,22 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
     this.client.write(frame(okPayload(this.status, this.sessionTrack), okSeq).bytes);
     this.client.on('data', (chunk: Buffer) => {
       this.clientPackets.push(chunk);
-      this.pump();
+      this.afterWrites(() => this.pump());
     });
     this.client.resume();
     this.pump();
+  }
+
+  /**
+   * Handles a chunk with the transcript lines it produces recorded after its writes (see
+   * EngineSession.afterWrites); a transcript that fails then ends this connection only.
+   */
+  private afterWrites(fn: () => void): void {
+    try {
+      this.session.afterWrites(fn);
+    } catch (err) {
+      this.fatal(0, `guardrail: ${(err as Error).message}`);
+    }
   }
 
   // ---- server → client ------------------------------------------------------------------------

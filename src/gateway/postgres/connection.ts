@@ -304,17 +304,11 @@ class Link {
     for (const m of greeting) this.replies.message(m[0]!, m, 0, m.length);
     client.write(Buffer.concat(greeting));
     client.on('data', (chunk: Buffer) => {
-      this.serverOut.begin();
-      this.push(this.fromClient, chunk);
-      this.serverOut.end();
+      this.relay(this.fromClient, this.serverOut, chunk);
       // Terminate is forwarded with whatever preceded it in the chunk, then the link closes.
       if (this.terminating) this.close('client terminated');
     });
-    server.on('data', (chunk: Buffer) => {
-      this.clientOut.begin();
-      this.push(this.fromServer, chunk);
-      this.clientOut.end();
-    });
+    server.on('data', (chunk: Buffer) => this.relay(this.fromServer, this.clientOut, chunk));
     server.on('drain', () => {
       this.pressed = false;
       this.flow();
@@ -329,13 +323,20 @@ class Link {
     );
     server.on('end', () => this.upstreamClosed());
     server.on('close', () => this.upstreamClosed());
-    if (leftover.length > 0) this.push(this.fromClient, leftover);
+    if (leftover.length > 0) this.relay(this.fromClient, this.serverOut, leftover);
   }
 
-  /** Frames a chunk; anything thrown (e.g. the transcript failing) ends this connection only. */
-  private push(framer: Framer, chunk: Buffer): void {
+  /**
+   * Frames a chunk and writes what it forwards in one go; the transcript lines it produced are
+   * recorded after the write. Anything thrown (the transcript failing) ends this connection only.
+   */
+  private relay(framer: Framer, out: Outbox, chunk: Buffer): void {
     try {
-      framer.push(chunk);
+      this.session.afterWrites(() => {
+        out.begin();
+        framer.push(chunk);
+        out.end();
+      });
     } catch (err) {
       this.fail('XX000', `gateway error: ${(err as Error).message}`, 'gateway error');
     }
