@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import { perfAvailable, recordPerf, renderPerf, summarisePerf } from './perf.js';
 import { startProcess, stopProcess } from './proc.js';
@@ -52,7 +53,9 @@ export async function startGatewayProcess(
   config: GatewayProcessConfig,
   opts: { cpuProfDir?: string; perfMap?: boolean; script?: string } = {},
 ): Promise<GatewayProcess> {
+  // As the action starts the daemon, so its memory is the daemon's.
   const node = [
+    ...DAEMON_NODE_FLAGS,
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     ...(opts.perfMap ? ['--perf-basic-prof'] : []),
   ];

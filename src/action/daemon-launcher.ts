@@ -7,7 +7,13 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GuardrailError } from '../errors/guardrail-error.js';
-import { type DaemonConfig, parseReady, type ReadyInfo, RUN_FILES } from '../gateway/daemon-contract.js';
+import {
+  DAEMON_NODE_FLAGS,
+  type DaemonConfig,
+  parseReady,
+  type ReadyInfo,
+  RUN_FILES,
+} from '../gateway/daemon-contract.js';
 
 export interface LaunchOptions {
   /** The daemon entry point, e.g. dist/daemon.js next to dist/main.js. */
@@ -87,7 +93,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Starts `node <script> --config <configPath>` detached and waits until the daemon has written
+ * Starts `node DAEMON_NODE_FLAGS <script> --config <configPath>` detached and waits until the daemon has written
  * the ready file named in the config. If the daemon exits first, or the wait times out, the
  * error carries the end of its log and nothing is left running.
  */
@@ -102,11 +108,15 @@ export async function launchDaemon(configPath: string, opts: LaunchOptions): Pro
   const logFd = openSync(logPath, 'a', 0o600);
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(opts.nodePath ?? process.execPath, [opts.script, '--config', configPath], {
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-      env: opts.env ?? withoutInputs(process.env),
-    });
+    child = spawn(
+      opts.nodePath ?? process.execPath,
+      [...DAEMON_NODE_FLAGS, opts.script, '--config', configPath],
+      {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env: opts.env ?? withoutInputs(process.env),
+      },
+    );
   } finally {
     closeSync(logFd);
   }
