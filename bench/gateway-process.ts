@@ -3,9 +3,7 @@
 // `node .cache/gateway-process.mjs '<GatewayProcessConfig JSON>'`; prints `ready <url>` on
 // stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
 import { createGatewayContext } from '../src/gateway/context.js';
-import { startMysqlGateway } from '../src/gateway/mysql/listener.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
-import { startPostgresGateway } from '../src/gateway/postgres/listener.js';
 import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
@@ -75,14 +73,14 @@ const context: typeof built = config.analysis
     };
 const gateway =
   config.dialect === 'postgres'
-    ? await startPostgresGateway({
+    ? await (await import('../src/gateway/postgres/listener.js')).startPostgresGateway({
         upstream: config.upstream,
         context,
         masking: built.masking,
         ...(side.dialect === 'postgres' ? { catalog: side.connection } : {}),
         version: 'bench',
       })
-    : await startMysqlGateway({
+    : await (await import('../src/gateway/mysql/listener.js')).startMysqlGateway({
         upstream: config.upstream,
         context,
         tls: false,

@@ -11,9 +11,7 @@ import type { Policy } from '../policy/types.js';
 import { type ContextOptions, createGatewayContext } from './context.js';
 import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
-import { startMysqlGateway } from './mysql/listener.js';
 import { loadPolicy } from './policy-file.js';
-import { startPostgresGateway } from './postgres/listener.js';
 import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
 import { FileRecorder } from './transcript-file.js';
 
@@ -130,6 +128,8 @@ async function startGateway(
     const connection = postgresSide(upstream);
     await openSideEarly(connection, warn);
     const context = await contextWith({ dialect: 'postgres', connection });
+    // Each dialect's engine is loaded only where it runs: the other one's code is memory for nothing.
+    const { startPostgresGateway } = await import('./postgres/listener.js');
     const gateway = await startPostgresGateway({
       upstream,
       context,
@@ -143,6 +143,7 @@ async function startGateway(
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: 'mysql', connection });
+  const { startMysqlGateway } = await import('./mysql/listener.js');
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 
