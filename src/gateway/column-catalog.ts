@@ -121,8 +121,10 @@ export class SessionColumns implements ColumnResolver {
 
   /** After `text` was judged; anything but a read may change the schema. */
   judged(text: string, readOnly: boolean, inTransaction: boolean): void {
-    if (!inTransaction) this.altered.clear();
-    else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
+    // Set.clear() allocates a new table even when empty: this runs for every statement.
+    if (!inTransaction) {
+      if (this.altered.size > 0) this.altered.clear();
+    } else if (this.transactionalDdl) for (const t of this.retyped(text)) this.altered.add(t);
     if (!readOnly) this.catalog.invalidate();
   }
 }
