@@ -23,7 +23,9 @@ export class SecretScrubbingRecorder implements Recorder {
   ) {}
 
   record(conn: number, event: TranscriptEvent): void {
-    if (this.deferring > 0) this.deferred.push([conn, event]);
+    // A transcript that has failed throws at the call, as without deferral: the engines let a
+    // refusal go unrecorded then, and refuse everything else.
+    if (this.deferring > 0 && !this.inner.failed) this.deferred.push([conn, event]);
     else this.write(conn, event);
   }
 
@@ -33,8 +35,8 @@ export class SecretScrubbingRecorder implements Recorder {
    * and hashing, which a round trip at one client would otherwise wait for. The lines are the
    * same and in the same order; a flush inside `fn` (before an approval) writes them first. The
    * events are built for the transcript and not touched after they are recorded, so recording
-   * them a moment later records the same thing. A transcript failure surfaces here, from `fn`'s
-   * caller, instead of from the record call.
+   * them a moment later records the same thing. A transcript that fails during `fn` (a flush)
+   * surfaces here, from `fn`'s caller.
    */
   afterWrites<T>(fn: () => T): T {
     this.deferring++;

@@ -118,3 +118,28 @@ describe('SecretScrubbingRecorder.afterWrites', () => {
     expect(ran).toBe(true);
   });
 });
+
+describe('SecretScrubbingRecorder.afterWrites, once the transcript has failed', () => {
+  it('throws at the record call, where the engines let a refusal go unrecorded', () => {
+    const failed = new Memory();
+    Object.defineProperty(failed, 'failed', { get: () => new Error('disk full') });
+    failed.record = () => {
+      throw new Error('disk full');
+    };
+    const r = new SecretScrubbingRecorder(failed, new KnownSecrets(), byName);
+    let caught = '';
+    r.afterWrites(() => {
+      try {
+        r.record(1, {
+          type: 'result',
+          id: 's1',
+          durationMs: 0,
+          error: { code: '42501', message: 'refused' },
+        });
+      } catch (err) {
+        caught = (err as Error).message;
+      }
+    });
+    expect(caught).toBe('disk full');
+  });
+});
