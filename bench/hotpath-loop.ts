@@ -4,7 +4,7 @@
 // Replies → transcript path a connection uses, in a loop, and the process's CPU time per round
 // trip is read. On a shared machine this moves far less than a proxied pgbench run, so it is the
 // figure to compare before and after a hot-path change:
-// `node scripts/run-ts.mjs bench/hotpath-loop.ts [ROUND_TRIPS] [REPEATS]`.
+// `node scripts/run-ts.mjs bench/hotpath-loop.ts [ROUND_TRIPS] [REPEATS] [--markdown]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +25,10 @@ import { postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { Analysis } from '../src/sql/types.js';
+import type { Recorder } from '../src/transcript/recorder.js';
 import { median } from './stats.js';
 
+const MODES = ['simple', 'prepared'] as const;
 const roundTrips = Number(process.argv[2] ?? 50_000);
 const repeats = Number(process.argv[3] ?? 5);
 /**
@@ -115,11 +117,29 @@ function allowEverything(text: string): Analysis {
 
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-hotpath-loop-'));
 
+/** Lines are still built and scrubbed, but not encoded, hashed or written. */
+class DiscardingRecorder implements Recorder {
+  readonly failed = undefined;
+  record(): void {}
+  flush(): void {}
+  close(): void {}
+}
+
+/** What runs: the protocol alone, with the transcript, and with analysis too (the gateway). */
+const VARIANTS = [
+  { name: 'protocol only', analysis: false, transcript: false },
+  { name: 'protocol + transcript', analysis: false, transcript: true },
+  { name: 'gateway', analysis: true, transcript: true },
+] as const;
+type Variant = (typeof VARIANTS)[number];
+
 async function measure(
-  analysis: boolean,
+  { analysis, transcript }: Variant,
   mode: 'simple' | 'prepared',
 ): Promise<{ user: number; system: number }> {
-  const recorder = new FileRecorder(join(dir, `${analysis}-${mode}.jsonl`));
+  const recorder = transcript
+    ? new FileRecorder(join(dir, `${analysis}-${mode}.jsonl`))
+    : new DiscardingRecorder();
   const side = sideUrl ? postgresSide(sideUrl) : undefined;
   const built = await createGatewayContext({
     dialect: 'postgres',
@@ -235,23 +255,45 @@ async function measure(
 const results = new Map<string, { user: number; system: number }[]>();
 try {
   for (let r = 0; r < repeats; r++)
-    for (const analysis of [false, true])
-      for (const mode of ['simple', 'prepared'] as const) {
-        const key = `${analysis ? 'gateway' : 'analysis off'} ${mode}`;
-        const m = await measure(analysis, mode);
+    for (const variant of VARIANTS)
+      for (const mode of MODES) {
+        const key = `${variant.name} ${mode}`;
+        const m = await measure(variant, mode);
         results.set(key, [...(results.get(key) ?? []), m]);
       }
 } finally {
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 }
-console.log(
-  `${roundTrips} round trips × ${repeats} repeats; median µs of CPU per round trip (user + system):`,
-);
-for (const [key, ms] of results) {
-  const user = median(ms.map((m) => m.user));
-  const system = median(ms.map((m) => m.system));
-  const total = median(ms.map((m) => m.user + m.system));
+const total = (key: string) => median(results.get(key)!.map((m) => m.user + m.system));
+if (process.argv.includes('--markdown')) {
+  // The table BENCHMARKS.md shows (bench/pgbench.ts runs this with --markdown).
+  const row = (what: string, f: (mode: (typeof MODES)[number]) => number) =>
+    `| ${what} | ${MODES.map((m) => f(m).toFixed(1)).join(' | ')} |`;
   console.log(
-    `  ${key.padEnd(22)} ${total.toFixed(2)}  (user ${user.toFixed(2)}, system ${system.toFixed(2)})`,
+    [
+      '| part of the round trip | simple µs | prepared µs |',
+      '| --- | ---: | ---: |',
+      row('protocol: framing, the reply queue, row samples and masking, statement events', (m) =>
+        total(`protocol only ${m}`),
+      ),
+      row('transcript: scrubbing, JSON, the chain, the file write', (m) =>
+        Math.max(0, total(`protocol + transcript ${m}`) - total(`protocol only ${m}`)),
+      ),
+      row('analysis: digest, what the statement reaches, the verdict, redaction', (m) =>
+        Math.max(0, total(`gateway ${m}`) - total(`protocol + transcript ${m}`)),
+      ),
+      row('**the gateway, in all**', (m) => total(`gateway ${m}`)),
+    ].join('\n'),
   );
+} else {
+  console.log(
+    `${roundTrips} round trips × ${repeats} repeats; median µs of CPU per round trip (user + system):`,
+  );
+  for (const [key, ms] of results) {
+    const user = median(ms.map((m) => m.user));
+    const system = median(ms.map((m) => m.system));
+    console.log(
+      `  ${key.padEnd(30)} ${total(key).toFixed(2)}  (user ${user.toFixed(2)}, system ${system.toFixed(2)})`,
+    );
+  }
 }

@@ -13,6 +13,22 @@ import { startHaproxy } from './haproxy.js';
 import { ProcessUsage, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
 import { median, rotated } from './stats.js';
 
+/** Where bench/run.ts bundles bench/hotpath-loop.ts. */
+export const HOTPATH_LOOP_SCRIPT = '.cache/hotpath-loop.mjs';
+
+/**
+ * The gateway's CPU per round trip without sockets (bench/hotpath-loop.ts), split into its parts,
+ * with a side connection to `pg` as the daemon has: the table BENCHMARKS.md shows.
+ */
+function hotpathParts(pg: PgServer): string {
+  const r = spawnSync(process.execPath, [HOTPATH_LOOP_SCRIPT, '20000', '5', '--markdown'], {
+    env: { ...process.env, HOTPATH_SIDE: pg.url() },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`hotpath loop failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
 export interface Target {
   name: string;
   host: string;
@@ -266,6 +282,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
     const gatewayPeak = peak.get('gateway')!;
     const rssLine = `- peak RSS of the gateway ${gatewayPeak.toFixed(0)} MiB (target ≤ 100: ${gatewayPeak <= 100 ? 'met' : 'missed'}).`;
     const missed = verdicts.filter((v) => !v.met).map((v) => v.mode);
+    const parts = hotpathParts(pg);
     const profiles: string[] = [];
     for (const mode of missed)
       profiles.push(await profilePgbench(pg, dir, mode, Math.max(5, Math.round(opts.seconds / 2))));
@@ -294,6 +311,10 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       '',
       ...verdicts.map((v) => v.line),
       rssLine,
+      '',
+      `Where the gateway's CPU per round trip goes, without sockets: \`node ${HOTPATH_LOOP_SCRIPT} 20000 5\` (bench/hotpath-loop.ts, a side connection to the same server) pushes pgbench -S's messages and the server's replies through the connection's own Framer → PostgresCommands → Session → Replies → transcript path, with each part switched on in turn; median of 5 runs, µs of CPU per round trip. Add the relay's own cost per transaction (process CPU ÷ TPS above) for a proxied round trip.`,
+      '',
+      parts,
       ...(missed.length
         ? [
             '',

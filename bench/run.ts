@@ -3,11 +3,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { build } from 'esbuild';
+import { bundleTs } from '../scripts/bundle-ts.mjs';
 import { benchAnalysis, renderAnalysisBench } from './analysis.js';
 import { buildGatewayProcess } from './gateway.js';
 import { benchMasking } from './masking.js';
 import { benchMigrations, renderMigrationsBench } from './migrations.js';
-import { benchPgbench } from './pgbench.js';
+import { benchPgbench, HOTPATH_LOOP_SCRIPT } from './pgbench.js';
 import { benchSysbench } from './sysbench.js';
 import { benchWrites } from './writes.js';
 
@@ -83,6 +84,7 @@ await build({
   logLevel: 'warning',
 });
 await buildGatewayProcess('.cache/gw');
+await bundleTs('bench/hotpath-loop.ts', HOTPATH_LOOP_SCRIPT);
 const file = 'BENCHMARKS.md';
 let doc = existsSync(file)
   ? readFileSync(file, 'utf8')
