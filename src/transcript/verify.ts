@@ -132,6 +132,7 @@ function walkSealed(lines: string[], at: Map<string, number> | undefined): End {
         `the seal at line ${n} covers ${String(parsed.lines)} lines but ${k} precede it (a line was removed or inserted, or the seal was edited)`,
       );
     }
+    // The seal as far as its chain value (which is as long as GENESIS): the encoder's `head`.
     const head = line.slice(0, Math.max(0, line.length - GENESIS.length - SEAL_END.length));
     const sealed = sealChain(chain, `${lines.slice(first - 1, n - 1).join('\n')}\n`, head);
     if (line !== `${head}${sealed}${SEAL_END}`) {
