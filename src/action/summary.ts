@@ -235,8 +235,9 @@ export function renderSummary(input: SummaryInput): string {
 
 /**
  * The transcript's check, where it was uploaded, and its head: the chain value of the last seal
- * and the line count, published here because the artifact cannot change a job summary. `guardrail replay
- * --verify --head` proves against it that nothing was cut off or replaced at the end.
+ * and the line count, published here because the artifact cannot change a job summary.
+ * `guardrail replay --verify --head` proves against it that nothing was cut off or replaced at
+ * the end.
  */
 function transcriptSection(input: SummaryInput, t: (text: string) => string): string {
   const v = input.verify;
