@@ -234,9 +234,10 @@ export function renderSummary(input: SummaryInput): string {
 }
 
 /**
- * The transcript's check, where it was uploaded, and its head: the hash of the last line and the
- * line count, published here because the artifact cannot change a job summary. `guardrail replay
- * --verify --head` proves against it that nothing was cut off or replaced at the end.
+ * The transcript's check, where it was uploaded, and its head: the chain value of the last seal
+ * and the line count, published here because the artifact cannot change a job summary.
+ * `guardrail replay --verify --head` proves against it that nothing was cut off or replaced at
+ * the end.
  */
 function transcriptSection(input: SummaryInput, t: (text: string) => string): string {
   const v = input.verify;

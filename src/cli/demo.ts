@@ -252,10 +252,11 @@ export async function run(argv: string[]): Promise<number> {
 
     const text = readFileSync(transcriptPath, 'utf8');
     const verify = verifyTranscript(text);
-    writeFileSync(htmlPath, renderHtml(readTranscript(text).lines, { title: 'guardrail demo', verify }));
+    const events = readTranscript(text).lines;
+    writeFileSync(htmlPath, renderHtml(events, { title: 'guardrail demo', verify }));
     print(s.bold('4. The record'));
     print(
-      `  transcript:   ${transcriptPath} ${s.dim(`(${verify.lines} events, hash chain ${verify.ok ? 'intact' : 'BROKEN'})`)}`,
+      `  transcript:   ${transcriptPath} ${s.dim(`(${events.length} events, hash chain ${verify.ok ? 'intact' : 'BROKEN'})`)}`,
     );
     print(`  HTML replay:  ${htmlPath}`);
     print(`  verify it:    ${selfCommand()} replay ${transcriptPath} --verify`);

@@ -1,6 +1,6 @@
 // The transcript's file sink: the chain encoder's lines (transcript/chain.ts) appended to a file,
-// batched, flushed and fsynced. Everything here is I/O and timing; what a line holds is the
-// encoder's.
+// batched, sealed, flushed and fsynced. Everything here is I/O and timing; what a line holds and
+// how a batch is sealed is the encoder's.
 import { closeSync, constants, fsyncSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,15 +18,14 @@ import type { Recorder } from '../transcript/recorder.js';
 const FLUSH_DELAY_MS = 1;
 
 /**
- * Appends hash-chained JSON lines to a file. Lines produced within a millisecond are written
- * together, so a killed job loses at most that while the hot path pays one write per batch
- * rather than per event. `flush()` forces it, and the gateway calls it before holding a
+ * Appends JSON lines to a file. Lines produced within a millisecond are written together with
+ * the seal that chains them (one write and one hash per batch rather than per event), so a
+ * killed job loses at most that. `flush()` forces it, and the gateway calls it before holding a
  * statement for approval.
  */
 export class FileRecorder implements Recorder {
   private fd: number;
   private readonly encoder: ChainEncoder;
-  private pending: string[] = [];
   private scheduled = false;
   failed: Error | undefined;
 
@@ -41,7 +40,7 @@ export class FileRecorder implements Recorder {
 
   record(conn: number, event: TranscriptEvent): void {
     if (this.failed) throw this.failed;
-    this.pending.push(this.encoder.encode(conn, event));
+    this.encoder.encode(conn, event);
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(() => this.flushQuietly(), FLUSH_DELAY_MS);
@@ -50,9 +49,9 @@ export class FileRecorder implements Recorder {
 
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0 || this.fd < 0) return;
-    const data = `${this.pending.join('\n')}\n`;
-    this.pending = [];
+    if (this.fd < 0) return;
+    const data = this.encoder.seal();
+    if (data === '') return;
     try {
       writeSync(this.fd, data);
     } catch (err) {

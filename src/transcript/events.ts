@@ -1,14 +1,14 @@
 // The transcript's event vocabulary. Every line of a transcript is one TranscriptEvent plus the
-// envelope fields the recorder adds (seq, ts, conn, prev). Values are redacted before they get here.
+// envelope fields the recorder adds (seq, ts, conn), or a seal: the chain's line after each
+// written batch (chain.ts). Values are redacted before they get here.
 
 export interface Envelope {
+  /** The line's number in the file, from 1, seals included. */
   seq: number;
   /** ISO-8601 time with milliseconds. */
   ts: string;
   /** Connection id within the gateway run; 0 for gateway-level events. */
   conn: number;
-  /** sha256 hex of the previous line's exact bytes; 64 zeros for the first line. */
-  prev: string;
 }
 
 export type TranscriptEvent =
@@ -69,7 +69,24 @@ export type TranscriptEvent =
   | { type: 'impact'; id: string; estimate: Record<string, unknown> }
   | { type: 'error'; message: string; code?: string };
 
+/**
+ * An event as a reader of the transcript sees it. Transcripts written before seals also carry
+ * `prev` (the previous line's hash) on every line; only verify.ts reads it.
+ */
 export type TranscriptLine = Envelope & TranscriptEvent;
+
+/**
+ * The line that closes each written batch: how many lines it covers and the chain value over
+ * them (chain.ts). Not an event: nothing records one, readers skip it, verify.ts checks it.
+ */
+export interface SealLine extends Envelope {
+  type: 'seal';
+  lines: number;
+  chain: string;
+}
+
+/** Any line of a transcript file. */
+export type FileLine = TranscriptLine | SealLine;
 
 /** The `result` tag of a statement a dry run did not execute. */
 export const SKIPPED_TAG = 'SKIPPED (dry run)';

@@ -1,23 +1,26 @@
 import { GuardrailError } from '../errors/guardrail-error.js';
-import type { TranscriptLine } from './events.js';
+import type { FileLine, TranscriptLine } from './events.js';
 
 /**
- * Parses transcript text into lines. A partial last line (a job killed mid-write) is dropped
- * and reported rather than failing the whole read: the rest is still evidence.
+ * Parses transcript text into its events; seal lines are the chain's, checked by verify.ts, and
+ * left out. A partial last line (a job killed mid-write) is dropped and reported rather than
+ * failing the whole read: the rest is still evidence.
  */
 export function readTranscript(text: string): { lines: TranscriptLine[]; partialTail: boolean } {
   const raw = text.split('\n');
   if (raw.at(-1) === '') raw.pop();
   const lines: TranscriptLine[] = [];
   for (const [i, line] of raw.entries()) {
+    let parsed: FileLine;
     try {
-      lines.push(JSON.parse(line) as TranscriptLine);
+      parsed = JSON.parse(line) as FileLine;
     } catch (err) {
       if (i === raw.length - 1) return { lines, partialTail: true };
       throw new GuardrailError(`line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
         code: 'ERR_TRANSCRIPT_MALFORMED',
       });
     }
+    if (parsed.type !== 'seal') lines.push(parsed);
   }
   return { lines, partialTail: false };
 }

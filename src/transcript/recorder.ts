@@ -15,18 +15,30 @@ export interface Recorder {
 }
 
 /**
- * Keeps lines in memory, parsed back from the encoder's text so they are exactly what a reader
- * of the file would see: for `guardrail check` reports and tests of the gateway seam.
+ * Keeps a transcript in memory, for tests of the gateway seam: `lines` holds each event as soon
+ * as it is recorded, parsed back from the encoder's text so it is exactly what readTranscript
+ * gives a reader of the file; `text` is what a file sink would hold, sealed at each flush.
  */
 export class MemoryRecorder implements Recorder {
   readonly lines: TranscriptLine[] = [];
   private readonly encoder = new ChainEncoder();
+  private written = '';
   readonly failed = undefined;
+
+  /** The transcript file's text: every flushed batch with its seal. */
+  get text(): string {
+    return this.written;
+  }
 
   record(conn: number, event: TranscriptEvent): void {
     this.lines.push(JSON.parse(this.encoder.encode(conn, event)) as TranscriptLine);
   }
 
-  flush(): void {}
-  close(): void {}
+  flush(): void {
+    this.written += this.encoder.seal();
+  }
+
+  close(): void {
+    this.flush();
+  }
 }

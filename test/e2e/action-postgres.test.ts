@@ -2,11 +2,11 @@
 // real migration: credentials from the broker (OIDC issuer emulated), approvals through the GitHub
 // API emulator, the transcript uploaded to the artifact service emulator, a real PostgreSQL behind
 // the gateway and real clients (psql, node-pg-migrate) in front of it.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../src/action/daemon-launcher.js';
+import { SEAL_END, sealChain } from '../../src/transcript/chain.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type RunResult, reapTracked } from '../support/runner.js';
 import { startVaultEmulator } from '../support/vault-emulator.js';
@@ -108,12 +108,13 @@ async function replayVerify(s: Scenario, text: string, args: string[]) {
 /**
  * The post step publishes the chain's head where the artifact cannot change it (step output,
  * summary, log), and `guardrail replay --verify --head` then catches the tampering the chain alone
- * passes: a copy cut short, and one cut short with a gateway.stop forged onto it.
+ * passes: a copy cut back to an earlier seal, and one cut short with a gateway.stop forged and
+ * sealed onto it (the chain has no secret: anyone who reads the file can extend it).
  */
 async function expectPublishedHead(s: Scenario, post: RunResult, jsonl: string): Promise<void> {
   const lines = jsonl.trimEnd().split('\n');
   const head = post.outputs['transcript-head']!;
-  expect(head).toBe(createHash('sha256').update(lines.at(-1)!).digest('hex'));
+  expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'seal', chain: head });
   expect(post.outputs['transcript-lines']).toBe(String(lines.length));
   expect(post.summary).toContain(`Head: <code>${head}</code> at line ${lines.length}.`);
   expect(post.stdout).toContain(`guardrail: transcript head ${head} at line ${lines.length}`);
@@ -122,27 +123,34 @@ async function expectPublishedHead(s: Scenario, post: RunResult, jsonl: string):
   expect(intact.code, intact.output).toBe(0);
   expect(intact.output).toContain('hash chain intact, ends with gateway.stop, ends at the published head');
 
-  const cut = `${lines.slice(0, -2).join('\n')}\n`;
+  // gateway.start is written long before the session, and gateway.stop long after it.
+  const seals = lines.flatMap((l, i) => (JSON.parse(l).type === 'seal' ? [i + 1] : []));
+  expect(seals.length).toBeGreaterThanOrEqual(3);
+  const cut = `${lines.slice(0, seals.at(-2)).join('\n')}\n`;
   expect(verifyTranscript(cut).ok).toBe(true);
   const truncated = await replayVerify(s, cut, ['--head', head]);
   expect(truncated.code).toBe(1);
   expect(truncated.output).toMatch(
-    /does not end where the job published: the last line does not hash to the published head/,
+    /does not end where the job published: the end does not hash to the published head/,
   );
 
-  const kept = lines.slice(0, -2);
-  const stop = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
-  const forged = JSON.stringify({
-    ...stop,
+  const kept = lines.slice(0, seals[0]);
+  const stop = JSON.stringify({
     seq: kept.length + 1,
-    prev: createHash('sha256').update(kept.at(-1)!).digest('hex'),
+    ts: new Date().toISOString(),
+    conn: 0,
+    type: 'gateway.stop',
+    reason: 'SIGTERM',
   });
-  const forgedText = `${[...kept, forged].join('\n')}\n`;
+  const sealHead = `{"seq":${kept.length + 2},"ts":"${new Date().toISOString()}","conn":0,"type":"seal","lines":1,"chain":"`;
+  const previous = JSON.parse(kept.at(-1)!).chain as string;
+  const forged = [...kept, stop, `${sealHead}${sealChain(previous, `${stop}\n`, sealHead)}${SEAL_END}`];
+  const forgedText = `${forged.join('\n')}\n`;
   expect(verifyTranscript(forgedText)).toMatchObject({ ok: true, complete: true });
   const caught = await replayVerify(s, forgedText, ['--head', head, '--lines', String(lines.length)]);
   expect(caught.code).toBe(1);
   expect(caught.output).toContain(
-    `the transcript has ${kept.length + 1} lines but the published end is at line ${lines.length}: lines were cut off the end`,
+    `the transcript has ${forged.length} lines but the published end is at line ${lines.length}: lines were cut off the end`,
   );
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
 const CLI = resolve('dist/cli.js');
@@ -33,10 +34,7 @@ function transcriptOf(stdout: string): { path: string; lines: TranscriptLine[]; 
   return {
     path,
     text,
-    lines: text
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TranscriptLine),
+    lines: readTranscript(text).lines,
   };
 }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { connectThrough, mysqlGatewayWithSide, pgGatewayWithSide } from '../support/gateway-with-side.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
@@ -31,10 +32,7 @@ function run(
 }
 
 function lines(path: string): TranscriptLine[] {
-  return readFileSync(path, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  return readTranscript(readFileSync(path, 'utf8')).lines;
 }
 
 let pgServer: PgServer;

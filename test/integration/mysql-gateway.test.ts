@@ -12,6 +12,7 @@ import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/li
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { AnalysisContext } from '../../src/sql/types.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { mysqlContext } from '../support/mysql-clients.js';
@@ -62,10 +63,7 @@ const count = async (sql = 'SELECT COUNT(*) AS n FROM app.t') =>
 
 function lines(): TranscriptLine[] {
   recorder.flush();
-  return readFileSync(recorder.path, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  return readTranscript(readFileSync(recorder.path, 'utf8')).lines;
 }
 
 describe('mysql2 through the gateway', () => {

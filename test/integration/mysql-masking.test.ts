@@ -14,6 +14,7 @@ import { mysqlSide } from '../../src/gateway/side-connection.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 import { packet, rawMysqlLogin } from '../support/mysql-clients.js';
 
@@ -79,10 +80,7 @@ function connect(gw: MysqlGateway): Promise<mysql.Connection> {
 }
 
 function transcript(v: Variant): TranscriptLine[] {
-  return readFileSync(transcriptPath(v), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  return readTranscript(readFileSync(transcriptPath(v), 'utf8')).lines;
 }
 
 beforeAll(async () => {

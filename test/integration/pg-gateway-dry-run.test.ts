@@ -14,6 +14,7 @@ import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js'
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { msg, rawClient } from './pg-harness.js';
 
@@ -110,10 +111,7 @@ function run(
 
 function transcript(): TranscriptLine[] {
   recorder.flush();
-  return readFileSync(transcriptPath, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  return readTranscript(readFileSync(transcriptPath, 'utf8')).lines;
 }
 
 /** The result recorded for the statement whose text starts with `text`. */

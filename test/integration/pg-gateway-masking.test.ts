@@ -15,6 +15,7 @@ import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js'
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
@@ -112,10 +113,7 @@ function expectNoPlanted(text: string): void {
 
 function transcript(): TranscriptLine[] {
   recorder.flush();
-  return readFileSync(transcriptPath, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  return readTranscript(readFileSync(transcriptPath, 'utf8')).lines;
 }
 
 describe('psql', () => {

@@ -13,6 +13,7 @@ import {
 } from '../../src/gateway/postgres/listener.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { testContext } from '../support/gateway-context.js';
 import type { PgServer } from '../support/pg-server.js';
 import { connectSocket, frame, MessageStream, startSession } from '../support/pg-wire.js';
@@ -51,10 +52,7 @@ export async function gatewayFor(
     },
     transcript() {
       recorder.flush();
-      return readFileSync(transcriptPath, 'utf8')
-        .trimEnd()
-        .split('\n')
-        .map((l) => JSON.parse(l) as TranscriptLine);
+      return readTranscript(readFileSync(transcriptPath, 'utf8')).lines;
     },
     async client() {
       const c = new pg.Client({ connectionString: gw.url });

@@ -19,7 +19,7 @@ import type { GatewayHandle } from '../../src/gateway/handle.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Dialect } from '../../src/sql/types.js';
-import type { TranscriptLine } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { renderHtml } from '../../src/transcript/render-html.js';
 import { renderText } from '../../src/transcript/render-text.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
@@ -128,10 +128,7 @@ async function startGateway(dialect: Dialect, pr: number): Promise<Run> {
 /** Each output the run leaves, by name; HTML character references decoded. */
 async function outputs(run: Run, pr: number): Promise<Record<string, string>> {
   const text = readFileSync(run.transcriptPath, 'utf8');
-  const lines = text
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TranscriptLine);
+  const lines = readTranscript(text).lines;
   const verify = verifyTranscript(text);
   expect(verify.ok).toBe(true);
   const report = renderReport({ lines, job: job(), secrets: [] });

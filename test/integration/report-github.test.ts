@@ -375,7 +375,7 @@ describe('the post step in dry-run mode (finishRun)', () => {
       writeFileSync(join(runDir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
       const rec = new FileRecorder(config.transcriptPath);
       for (const l of transcript(`DELETE FROM orders WHERE note = '${password}'`, 120, 118)) {
-        const { seq: _s, ts: _t, conn, prev: _p, ...event } = l;
+        const { seq: _s, ts: _t, conn, ...event } = l;
         rec.record(conn, event as Parameters<FileRecorder['record']>[1]);
       }
       rec.record(0, { type: 'gateway.stop', reason: 'SIGTERM' });

@@ -120,9 +120,14 @@ function session(mode: 'enforce' | 'audit' = 'enforce'): MemoryRecorder {
   return r;
 }
 
+/** The transcript file's text: what was recorded, sealed. */
 function jsonl(r: MemoryRecorder): string {
-  return `${r.lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
+  r.flush();
+  return r.text;
 }
+
+/** Every line of the file, seals included: what the chain check counts. */
+const fileLines = (r: MemoryRecorder) => jsonl(r).trimEnd().split('\n').length;
 
 function section(md: string, title: string): string {
   const start = md.indexOf(`### ${title}`);
@@ -173,7 +178,7 @@ describe('renderSummary', () => {
     expect(findings).toContain('| destructive/drop&#45;table | critical | 1 | public.users |');
     expect(findings).toContain('| mass&#45;change/rows | critical | 1 | public.orders |');
     expect(section(md, 'Masked columns')).toContain('public.users.email, public.users.ssn');
-    expect(section(md, 'Transcript')).toContain(`Hash chain intact, ${r.lines.length} lines.`);
+    expect(section(md, 'Transcript')).toContain(`Hash chain intact, ${fileLines(r)} lines.`);
     expect(section(md, 'Transcript')).toContain(
       'guardrail&#45;transcript&#45;migrate&#45;1&#45;1</code> (id 77)',
     );
@@ -183,11 +188,9 @@ describe('renderSummary', () => {
   it('publishes the head of the chain and how to check a copy against it, only when the chain is intact', () => {
     const verify = verifyTranscript(jsonl(r));
     expect(verify.head).toMatch(/^[0-9a-f]{64}$/);
+    expect(section(md, 'Transcript')).toContain(`Head: <code>${verify.head}</code> at line ${fileLines(r)}.`);
     expect(section(md, 'Transcript')).toContain(
-      `Head: <code>${verify.head}</code> at line ${r.lines.length}.`,
-    );
-    expect(section(md, 'Transcript')).toContain(
-      `&#45;&#45;verify &#45;&#45;head ${verify.head} &#45;&#45;lines ${r.lines.length}`,
+      `&#45;&#45;verify &#45;&#45;head ${verify.head} &#45;&#45;lines ${fileLines(r)}`,
     );
     const lines = jsonl(r).split('\n');
     lines[2] = lines[2]!.replace('SELECT email', 'SELECT name');
@@ -279,7 +282,8 @@ describe('renderSummary', () => {
     const lines = jsonl(r).split('\n');
     lines[2] = lines[2]!.replace('SELECT email', 'SELECT name');
     const verify = verifyTranscript(lines.join('\n'));
-    expect(verify).toMatchObject({ ok: false, brokenAt: 4 });
+    // One batch, so its first line: the seal after it no longer matches.
+    expect(verify).toMatchObject({ ok: false, brokenAt: 1 });
     const broken = renderSummary({ lines: r.lines, verify, standingCredential: false, secrets: [] });
     expect(broken).toContain(`> The transcript's hash chain is broken at line ${verify.brokenAt}`);
     expect(section(broken, 'Transcript')).toContain(`Hash chain broken at line ${verify.brokenAt}.`);

@@ -1,12 +1,14 @@
 // The chain encoder is pure: the same events and clock give the same lines, with no file, and
 // the file sink and the memory recorder write exactly what it builds.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
-import { ChainEncoder, GENESIS, lineHash } from '../../src/transcript/chain.js';
+import { ChainEncoder, GENESIS } from '../../src/transcript/chain.js';
 import type { TranscriptEvent } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
@@ -18,23 +20,59 @@ const EVENTS: [number, TranscriptEvent][] = [
   [0, { type: 'gateway.stop', reason: 'done' }],
 ];
 const AT = new Date('2026-12-07T08:00:00.123Z');
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-function encoded(now?: () => Date): string[] {
+/** The events in one batch and its seal, as text. */
+function encoded(now?: () => Date): string {
   const e = new ChainEncoder(now);
-  return EVENTS.map(([conn, ev]) => e.encode(conn, ev));
+  for (const [conn, ev] of EVENTS) e.encode(conn, ev);
+  return e.seal();
 }
 
 describe('ChainEncoder', () => {
-  it('chains each line to the hash of the one before, from GENESIS', () => {
-    const lines = encoded(() => AT);
-    let prev = GENESIS;
-    for (const [i, line] of lines.entries()) {
-      const parsed = JSON.parse(line);
-      expect(parsed).toMatchObject({ seq: i + 1, ts: AT.toISOString(), conn: EVENTS[i]![0], prev });
-      expect(parsed.type).toBe(EVENTS[i]![1].type);
-      prev = lineHash(line);
+  it('numbers lines without hashing them, and seals each batch onto the seal before', () => {
+    const e = new ChainEncoder(() => AT);
+    const first = EVENTS.slice(0, 3).map(([conn, ev]) => e.encode(conn, ev));
+    for (const [i, line] of first.entries()) {
+      expect(JSON.parse(line)).toEqual({
+        seq: i + 1,
+        ts: AT.toISOString(),
+        conn: EVENTS[i]![0],
+        ...EVENTS[i]![1],
+      });
     }
-    expect(verifyTranscript(`${lines.join('\n')}\n`)).toMatchObject({ ok: true, complete: true, head: prev });
+    const ts = AT.toISOString();
+    const batch1 = first.map((l) => `${l}\n`).join('');
+    const head1 = `{"seq":4,"ts":"${ts}","conn":0,"type":"seal","lines":3,"chain":"`;
+    const chain1 = sha256(GENESIS + batch1 + head1);
+    expect(e.seal()).toBe(`${batch1}${head1}${chain1}"}\n`);
+    // Nothing open: nothing to seal.
+    expect(e.seal()).toBe('');
+
+    const second = EVENTS.slice(3).map(([conn, ev]) => e.encode(conn, ev));
+    expect(second.map((l) => JSON.parse(l).seq)).toEqual([5, 6]);
+    const batch2 = second.map((l) => `${l}\n`).join('');
+    const head2 = `{"seq":7,"ts":"${ts}","conn":0,"type":"seal","lines":2,"chain":"`;
+    const chain2 = sha256(chain1 + batch2 + head2);
+    expect(e.seal()).toBe(`${batch2}${head2}${chain2}"}\n`);
+    expect(verifyTranscript(`${batch1}${head1}${chain1}"}\n${batch2}${head2}${chain2}"}\n`)).toEqual({
+      ok: true,
+      lines: 7,
+      complete: true,
+      head: chain2,
+    });
+  });
+
+  it('snapshots an event when it is recorded: a caller may reuse the object', () => {
+    const e = new ChainEncoder(() => AT);
+    const event = { type: 'notice' as const, severity: 'NOTICE', code: '00000', message: 'one' };
+    e.encode(1, event);
+    event.message = 'two';
+    e.encode(1, event);
+    expect(readTranscript(e.seal()).lines.map((l) => l.type === 'notice' && l.message)).toEqual([
+      'one',
+      'two',
+    ]);
   });
 
   it('is deterministic for a pinned clock, and two encoders do not share a chain', () => {
@@ -48,15 +86,95 @@ describe('ChainEncoder', () => {
     const file = new FileRecorder(path, () => AT);
     for (const [conn, ev] of EVENTS) file.record(conn, ev);
     file.close();
-    const lines = encoded(() => AT);
-    expect(readFileSync(path, 'utf8')).toBe(`${lines.join('\n')}\n`);
+    const expected = encoded(() => AT);
+    expect(readFileSync(path, 'utf8')).toBe(expected);
 
     const memory = new MemoryRecorder();
     for (const [conn, ev] of EVENTS) memory.record(conn, ev);
-    const kept = `${memory.lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
-    expect(verifyTranscript(kept)).toMatchObject({ ok: true, lines: EVENTS.length, complete: true });
-    // Apart from the time, the memory recorder's lines are the encoder's.
-    const untimed = (l: string) => l.replace(/"ts":"[^"]+"/, '"ts":""').replace(/"prev":"[0-9a-f]+"/, '');
-    expect(memory.lines.map((l) => untimed(JSON.stringify(l)))).toEqual(lines.map(untimed));
+    // Events are there as they are recorded; the text only once a flush seals them.
+    expect(memory.lines).toHaveLength(EVENTS.length);
+    expect(memory.text).toBe('');
+    memory.close();
+    expect(verifyTranscript(memory.text)).toMatchObject({
+      ok: true,
+      lines: EVENTS.length + 1,
+      complete: true,
+    });
+    // Its lines are what a reader of its text sees, seals left out.
+    expect(memory.lines).toEqual(readTranscript(memory.text).lines);
+    // Apart from the time (and so the chain), the memory recorder's text is the encoder's.
+    const untimed = (t: string) =>
+      t.replaceAll(/"ts":"[^"]+"/g, '"ts":""').replace(/"chain":"[0-9a-f]+"/, '');
+    expect(untimed(memory.text)).toBe(untimed(expected));
+  });
+
+  it('seals at every flush of the memory recorder, chaining the batches', () => {
+    const memory = new MemoryRecorder();
+    for (const [conn, ev] of EVENTS) {
+      memory.record(conn, ev);
+      if (ev.type === 'statement') memory.flush();
+    }
+    memory.close();
+    const types = memory.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).type);
+    expect(types).toEqual([
+      'gateway.start',
+      'session.start',
+      'statement',
+      'seal',
+      'session.end',
+      'gateway.stop',
+      'seal',
+    ]);
+    expect(verifyTranscript(memory.text)).toMatchObject({ ok: true, lines: 7, complete: true });
+  });
+});
+
+describe('FileRecorder', () => {
+  const file = () => join(mkdtempSync(join(tmpdir(), 'guardrail-sink-')), 't.jsonl');
+  const seals = (path: string) =>
+    readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'seal')
+      .map((l) => l.lines);
+
+  it('seals the batch its timer writes and the batch an explicit flush writes', async () => {
+    const path = file();
+    const r = new FileRecorder(path);
+    r.record(0, EVENTS[0]![1]);
+    r.record(1, EVENTS[1]![1]);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    // The timer is a millisecond; a loaded machine may run it later.
+    for (let i = 0; i < 200 && readFileSync(path, 'utf8') === ''; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seals(path)).toEqual([2]);
+    expect(verifyTranscript(readFileSync(path, 'utf8'))).toMatchObject({ ok: true, lines: 3 });
+
+    r.record(1, EVENTS[2]![1]);
+    r.flush();
+    expect(seals(path)).toEqual([2, 1]);
+    expect(verifyTranscript(readFileSync(path, 'utf8'))).toMatchObject({ ok: true, lines: 5 });
+
+    // close() seals what is pending, and only that: no empty seal.
+    r.record(0, EVENTS[4]![1]);
+    r.close();
+    expect(seals(path)).toEqual([2, 1, 1]);
+    expect(verifyTranscript(readFileSync(path, 'utf8'))).toMatchObject({
+      ok: true,
+      lines: 7,
+      complete: true,
+    });
+  });
+
+  it('fails closed when a write fails: the error is kept and every later record refused', () => {
+    const r = new FileRecorder('/dev/full');
+    r.record(0, EVENTS[0]![1]);
+    expect(() => r.flush()).toThrow(/^transcript \/dev\/full cannot be written: ENOSPC/);
+    expect(r.failed).toMatchObject({ code: 'ERR_TRANSCRIPT_WRITE' });
+    expect(() => r.record(1, EVENTS[1]![1])).toThrow(r.failed);
   });
 });

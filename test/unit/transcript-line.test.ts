@@ -1,42 +1,54 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
-import { GENESIS, lineHash } from '../../src/transcript/chain.js';
+import { GENESIS } from '../../src/transcript/chain.js';
 import type { TranscriptEvent } from '../../src/transcript/events.js';
+import { readTranscript } from '../../src/transcript/read.js';
 import { verifyTranscript } from '../../src/transcript/verify.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-line-'));
 let files = 0;
 
-// Event keys are names, never the envelope's own nor array indexes (which JSON orders first).
+// Event keys are names, never the envelope's own, nor `prev` (which marks a transcript written
+// before seals), nor array indexes (which JSON orders first); no event is a seal.
 const eventKey = fc
   .string({ minLength: 1 })
   .filter((k) => !['seq', 'ts', 'conn', 'prev', '__proto__'].includes(k) && !/^(?:0|[1-9]\d*)$/.test(k));
 const event = fc
-  .tuple(fc.string(), fc.dictionary(eventKey, fc.jsonValue()))
+  .tuple(
+    fc.string().filter((t) => t !== 'seal'),
+    fc.dictionary(eventKey, fc.jsonValue()),
+  )
   .map(([type, rest]) => ({ ...rest, type }) as unknown as TranscriptEvent);
 
 describe('transcript lines', () => {
-  it('are the JSON of the envelope (seq, ts, conn, prev) followed by the event, byte for byte', () => {
+  it('are the JSON of the envelope (seq, ts, conn) followed by the event, then a seal, byte for byte', () => {
     const at = new Date('2026-11-29T04:05:06.789Z');
+    const ts = at.toISOString();
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), event), { maxLength: 8 }), (events) => {
         const path = join(dir, `t${files++}.jsonl`);
         const r = new FileRecorder(path, () => at);
         for (const [conn, e] of events) r.record(conn, e);
         r.close();
-        let prev = GENESIS;
-        const expected = events.map(([conn, e], i) => {
-          const line = JSON.stringify({ seq: i + 1, ts: at.toISOString(), conn, prev, ...e });
-          prev = lineHash(line);
-          return `${line}\n`;
-        });
+        const batch = events
+          .map(([conn, e], i) => `${JSON.stringify({ seq: i + 1, ts, conn, ...e })}\n`)
+          .join('');
+        // The seal: sha256 of the genesis chain, the batch, and the seal up to its chain value.
+        const head = `{"seq":${events.length + 1},"ts":"${ts}","conn":0,"type":"seal","lines":${events.length},"chain":"`;
+        const chain = createHash('sha256')
+          .update(GENESIS + batch + head, 'utf8')
+          .digest('hex');
         const text = readFileSync(path, 'utf8');
-        expect(text).toBe(expected.join(''));
-        expect(verifyTranscript(text).ok).toBe(true);
+        expect(text).toBe(events.length === 0 ? '' : `${batch}${head}${chain}"}\n`);
+        expect(verifyTranscript(text)).toMatchObject({
+          ok: true,
+          lines: events.length === 0 ? 0 : events.length + 1,
+        });
       }),
       { numRuns: 200 },
     );
@@ -50,10 +62,7 @@ describe('transcript lines', () => {
       r.record(1, { type: 'notice', severity: 'NOTICE', code: '00000', message: `${i}` });
     const after = Date.now();
     r.close();
-    const times = readFileSync(path, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .map((l) => Date.parse(JSON.parse(l).ts as string));
+    const times = readTranscript(readFileSync(path, 'utf8')).lines.map((l) => Date.parse(l.ts));
     expect(times).toHaveLength(50);
     for (const [i, t] of times.entries()) {
       expect(t).toBeGreaterThanOrEqual(i === 0 ? before : times[i - 1]!);

@@ -20,6 +20,10 @@ function started(): MemoryRecorder {
 }
 
 function sampleRun(): TranscriptLine[] {
+  return sampleRecorder().lines;
+}
+
+function sampleRecorder(): MemoryRecorder {
   const r = started();
   r.record(1, { type: 'session.start', user: 'ci', database: 'app', client: '127.0.0.1:5000' });
   r.record(1, {
@@ -87,7 +91,7 @@ function sampleRun(): TranscriptLine[] {
   });
   r.record(1, { type: 'session.end', reason: 'client closed', statements: 2 });
   r.record(0, { type: 'gateway.stop', reason: 'SIGTERM' });
-  return r.lines;
+  return r;
 }
 
 describe('transcript rendering', () => {
@@ -110,13 +114,16 @@ describe('transcript rendering', () => {
   });
 
   it('writes a self-contained page that escapes statement text', () => {
-    const lines = sampleRun();
-    const text = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
+    const r = sampleRecorder();
+    r.close();
+    const text = r.text;
+    // The page is built from the events alone: the seal closing the batch is not one.
+    expect(readTranscript(text).lines).toEqual(r.lines);
     const html = renderHtml(readTranscript(text).lines, { title: 't', verify: verifyTranscript(text) });
     expect(html).not.toMatch(/<(script|link)[^>]+src=/);
     expect(html).toContain('DROP TABLE users &lt;/script&gt;&lt;b&gt;x');
     expect(html).toContain('href="https://github.com/o/r/pull/1#issuecomment-9"');
-    expect(html).toContain('hash chain intact (13 lines)');
+    expect(html).toContain('hash chain intact (14 lines)');
     expect(html.match(/class="stmt"/g)).toHaveLength(2);
   });
 
@@ -184,7 +191,8 @@ describe('transcript rendering', () => {
     held('r1', 'review', 'denied');
     held('r2', 'review', 'timeout');
     held('d1', 'deny');
-    const text = `${r.lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
+    r.flush();
+    const text = r.text;
     const html = renderHtml(r.lines, { title: 't', verify: verifyTranscript(text) });
     const summary = /<p class="summary">(.*?)<\/p>/.exec(html)?.[1] ?? '';
     expect(summary.match(/<span>[^<]*<\/span>/g)).toEqual([
