@@ -53,7 +53,7 @@ export class FileRecorder implements Recorder {
     const data = this.encoder.seal();
     if (data === '') return;
     try {
-      writeSync(this.fd, data);
+      writeAll(this.fd, Buffer.from(data, 'utf8'));
     } catch (err) {
       this.failed = new GuardrailError(
         `transcript ${this.path} cannot be written: ${(err as Error).message}`,
@@ -80,6 +80,18 @@ export class FileRecorder implements Recorder {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/**
+ * write(2) may write less than it was given (a nearly full disk): the rest follows, and a write
+ * that makes no progress is an error, so a batch is never left cut off unseen.
+ */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) {
+    const n = writeSync(fd, bytes, at);
+    if (n <= 0) throw new Error(`wrote ${at} of ${bytes.length} bytes`);
+    at += n;
   }
 }
 
