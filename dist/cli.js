@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-XGVZM7U3.js"),
-  proxy: () => import("./proxy-K5QPO25S.js"),
-  replay: () => import("./replay-336BJNYH.js"),
+  check: () => import("./check-MX4BZKNP.js"),
+  proxy: () => import("./proxy-FJXOBMQG.js"),
+  replay: () => import("./replay-LVCG7OTT.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-LY4XBDVC.js")
+  demo: () => import("./demo-5CY7C2PX.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -1,33 +1,35 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startMysqlGateway
-} from "./chunk-VTJFVAIG.js";
-import {
   FileRecorder,
-  createGatewayContext,
+  createGatewayContext
+} from "./chunk-5SGZNNKO.js";
+import {
   mysqlSide,
   openSideEarly,
-  postgresSide,
-  startPostgresGateway
-} from "./chunk-7VEL7UQX.js";
+  postgresSide
+} from "./chunk-KHM7E6SJ.js";
+import "./chunk-6235OAIJ.js";
 import "./chunk-IVUPHC63.js";
 import {
   GitHubChannel
-} from "./chunk-FZNEPVGO.js";
-import "./chunk-YJGG3OBQ.js";
+} from "./chunk-4SMZY5UB.js";
+import "./chunk-H2IYXB7D.js";
+import "./chunk-FPT2PQFD.js";
 import {
   RUN_FILES
-} from "./chunk-YT64YZG2.js";
-import "./chunk-4CFOMMYC.js";
-import "./chunk-GMUKHWYH.js";
+} from "./chunk-ZGCPLOHO.js";
+import "./chunk-F6JNQVE6.js";
+import "./chunk-Q7UE3ZJT.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-7K7JEPVF.js";
+} from "./chunk-5QK47JOL.js";
 import {
   defaultPolicy
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-YPZXQCGZ.js";
+import "./chunk-DMDEPQZI.js";
+import "./chunk-Y2KTBSOL.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -130,6 +132,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
+    const { startPostgresGateway } = await import("./listener-N7DBGMR5.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -143,6 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
+  const { startMysqlGateway } = await import("./listener-YGZDSBHL.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

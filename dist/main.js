@@ -1,5 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  DEFAULT_MAX_CLIENTS,
+  requestId
+} from "./chunk-XSTP326K.js";
+import {
   createCredentialProvider,
   jobInfoFromEnv,
   makeRunDir,
@@ -10,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-4SIXIHCX.js";
-import "./chunk-E2HXK2CR.js";
+} from "./chunk-XJG4NNO2.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-X3HWTAPK.js";
 import {
   GitHubChannel
-} from "./chunk-FZNEPVGO.js";
+} from "./chunk-4SMZY5UB.js";
+import "./chunk-H2IYXB7D.js";
 import {
-  DEFAULT_MAX_CLIENTS,
-  compileMasking,
-  requestId
-} from "./chunk-YJGG3OBQ.js";
+  compileMasking
+} from "./chunk-FPT2PQFD.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-YT64YZG2.js";
-import "./chunk-4CFOMMYC.js";
-import "./chunk-GMUKHWYH.js";
+} from "./chunk-ZGCPLOHO.js";
+import "./chunk-F6JNQVE6.js";
+import "./chunk-Q7UE3ZJT.js";
 import {
   core_exports,
   getInput,
@@ -38,17 +42,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-66FYY5H3.js";
+} from "./chunk-F5K7GSGD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-7K7JEPVF.js";
+} from "./chunk-5QK47JOL.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-YPZXQCGZ.js";
+import "./chunk-DMDEPQZI.js";
+import "./chunk-Y2KTBSOL.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

@@ -3,11 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-4SIXIHCX.js";
-import "./chunk-E2HXK2CR.js";
-import "./chunk-YT64YZG2.js";
-import "./chunk-4CFOMMYC.js";
-import "./chunk-GMUKHWYH.js";
+} from "./chunk-XJG4NNO2.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-X3HWTAPK.js";
+import "./chunk-ZGCPLOHO.js";
+import "./chunk-F6JNQVE6.js";
+import "./chunk-Q7UE3ZJT.js";
 import {
   error,
   getInput,

@@ -3,34 +3,42 @@ import {
   ProtocolError,
   UpstreamError,
   clientTls,
-  describeUpstream,
   gatewayStarted,
   gatewayStopped,
   generateKeys,
-  mysqlSide,
   openSession,
-  parseUpstreamUrl,
   strictFindings
-} from "./chunk-7VEL7UQX.js";
+} from "./chunk-WHHNAZW3.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,
+  refusal,
+  tooManyClients
+} from "./chunk-XSTP326K.js";
+import {
+  SKIPPED_CODE
+} from "./chunk-LLFWNX4K.js";
+import {
+  describeUpstream,
+  mysqlSide,
+  parseUpstreamUrl
+} from "./chunk-KHM7E6SJ.js";
+import {
   MaskingError,
   compileMasking,
   maskMysqlBinaryRow,
   maskMysqlTextRow,
   maskedNames,
   mysqlMaskedUses,
-  mysqlTextLike,
-  refusal,
-  tooManyClients
-} from "./chunk-YJGG3OBQ.js";
-import {
-  SKIPPED_CODE
-} from "./chunk-4CFOMMYC.js";
+  mysqlTextLike
+} from "./chunk-FPT2PQFD.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
+import {
+  singleWriteTarget,
+  temporaryTableNames
+} from "./chunk-DMDEPQZI.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -40,10 +48,8 @@ import {
   lexFlags,
   nextStatement,
   parseServerVersion,
-  singleWriteTarget,
-  temporaryTableNames,
   tokenize
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-Y2KTBSOL.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -2388,7 +2394,7 @@ var MysqlConnection = class extends MysqlPreparedCommands {
   state;
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
   async start(okSeq) {
-    this.upstream.on("data", (chunk) => this.fromUpstream(chunk));
+    this.upstream.on("data", (chunk) => this.afterWrites(() => this.fromUpstream(chunk)));
     this.upstream.on("drain", () => this.flow());
     this.upstream.on("error", () => {
     });
@@ -2410,10 +2416,21 @@ var MysqlConnection = class extends MysqlPreparedCommands {
     this.client.write(frame(okPayload(this.status, this.sessionTrack), okSeq).bytes);
     this.client.on("data", (chunk) => {
       this.clientPackets.push(chunk);
-      this.pump();
+      this.afterWrites(() => this.pump());
     });
     this.client.resume();
     this.pump();
+  }
+  /**
+   * Handles a chunk with the transcript lines it produces recorded after its writes (see
+   * EngineSession.afterWrites); a transcript that fails then ends this connection only.
+   */
+  afterWrites(fn) {
+    try {
+      this.session.afterWrites(fn);
+    } catch (err) {
+      this.fatal(0, `guardrail: ${err.message}`);
+    }
   }
   // ---- server → client ------------------------------------------------------------------------
   fromUpstream(chunk) {

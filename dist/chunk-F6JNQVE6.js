@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   impactLines,
   impactOf
-} from "./chunk-GMUKHWYH.js";
+} from "./chunk-Q7UE3ZJT.js";
 
 // src/approvals/commands.ts
 import { createHash } from "node:crypto";
@@ -384,10 +384,6 @@ function renderPlain(request, now) {
 `;
 }
 
-// src/transcript/events.ts
-var SKIPPED_TAG = "SKIPPED (dry run)";
-var SKIPPED_CODE = "dry-run-skipped";
-
 export {
   requestHash,
   commandFor,
@@ -399,7 +395,5 @@ export {
   runUrl,
   escapeInline,
   renderComment,
-  renderPlain,
-  SKIPPED_TAG,
-  SKIPPED_CODE
+  renderPlain
 };

@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-E2HXK2CR.js";
+} from "./chunk-X3HWTAPK.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-GMUKHWYH.js";
+} from "./chunk-Q7UE3ZJT.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

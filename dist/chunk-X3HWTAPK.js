@@ -1,11 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   GENESIS,
+  SEAL_END,
   impactLines,
   impactOf,
   lineHash,
+  sealChain,
   statementsOf
-} from "./chunk-GMUKHWYH.js";
+} from "./chunk-Q7UE3ZJT.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";
@@ -123,45 +125,101 @@ ${statements.map(statementCard).join("\n")}
 function verifyTranscript(text, expected = {}) {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
+  const at = expected.head ? /* @__PURE__ */ new Map() : void 0;
+  let chained;
+  try {
+    const end = linked(lines[0]) ? walkLinked(lines, at) : walkSealed(lines, at);
+    chained = { ok: true, lines: lines.length, ...end };
+  } catch (err) {
+    if (!(err instanceof Broken)) throw err;
+    return { ok: false, lines: lines.length, brokenAt: err.at, reason: err.reason };
+  }
+  const mismatch = endMismatch(chained, expected, at);
+  return mismatch ? { ...chained, ok: false, ...mismatch, endMismatch: true } : chained;
+}
+var Broken = class {
+  constructor(at, reason) {
+    this.at = at;
+    this.reason = reason;
+  }
+  at;
+  reason;
+};
+function numbered(line, n) {
+  let parsed;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Broken(n, "not valid JSON");
+  }
+  if (parsed?.seq !== n) throw new Broken(n, `expected seq ${n}, found ${String(parsed?.seq)}`);
+  return parsed;
+}
+function linked(first) {
+  try {
+    return first !== void 0 && JSON.parse(first)?.prev !== void 0;
+  } catch {
+    return false;
+  }
+}
+function walkLinked(lines, at) {
   let prev = GENESIS;
   let last = {};
-  const at = expected.head ? /* @__PURE__ */ new Map() : void 0;
   for (const [i, line] of lines.entries()) {
     const n = i + 1;
-    let parsed;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return { ok: false, lines: lines.length, brokenAt: n, reason: "not valid JSON" };
-    }
-    if (parsed.seq !== n) {
-      return {
-        ok: false,
-        lines: lines.length,
-        brokenAt: n,
-        reason: `expected seq ${n}, found ${String(parsed.seq)}`
-      };
-    }
-    if (parsed.prev !== prev) {
-      return {
-        ok: false,
-        lines: lines.length,
-        brokenAt: n,
-        reason: "prev does not match the hash of the line before (a line was changed, removed or moved)"
-      };
-    }
+    const parsed = numbered(line, n);
+    if (parsed.prev !== prev)
+      throw new Broken(
+        n,
+        "prev does not match the hash of the line before (a line was changed, removed or moved)"
+      );
     prev = lineHash(line);
     at?.set(prev, n);
     last = parsed;
   }
-  const chained = {
-    ok: true,
-    lines: lines.length,
-    complete: last.type === "gateway.stop",
-    head: prev
-  };
-  const mismatch = endMismatch(chained, expected, at);
-  return mismatch ? { ...chained, ok: false, ...mismatch, endMismatch: true } : chained;
+  return { head: prev, complete: last.type === "gateway.stop" };
+}
+function walkSealed(lines, at) {
+  let chain = GENESIS;
+  let first = 1;
+  let lastType;
+  let complete = false;
+  for (const [i, line] of lines.entries()) {
+    const n = i + 1;
+    const parsed = numbered(line, n);
+    if (parsed.type !== "seal") {
+      lastType = parsed.type;
+      continue;
+    }
+    const k = n - first;
+    if (k === 0) throw new Broken(n, `the seal at line ${n} covers no lines`);
+    if (parsed.lines !== k) {
+      throw new Broken(
+        first,
+        `the seal at line ${n} covers ${String(parsed.lines)} lines but ${k} precede it (a line was removed or inserted, or the seal was edited)`
+      );
+    }
+    const head = line.slice(0, Math.max(0, line.length - GENESIS.length - SEAL_END.length));
+    const sealed = sealChain(chain, `${lines.slice(first - 1, n - 1).join("\n")}
+`, head);
+    if (line !== `${head}${sealed}${SEAL_END}`) {
+      throw new Broken(
+        first,
+        `the seal at line ${n} does not match lines ${first}-${n - 1} (a line was changed, removed or moved, the seal was edited, or a batch before it was removed)`
+      );
+    }
+    chain = sealed;
+    at?.set(chain, n);
+    complete = lastType === "gateway.stop";
+    first = n + 1;
+  }
+  if (first <= lines.length) {
+    throw new Broken(
+      first,
+      `lines ${first}-${lines.length} are not sealed, so nothing proves them (the gateway stopped mid-write, or they were added by hand)`
+    );
+  }
+  return { head: chain, complete };
 }
 function endMismatch(found, expected, at) {
   const n = found.lines;
@@ -184,7 +242,7 @@ function endMismatch(found, expected, at) {
   }
   return {
     brokenAt: Math.max(n, 1),
-    reason: "the last line does not hash to the published head: the end was cut off, edited or replaced (a forged gateway.stop, say)"
+    reason: "the end does not hash to the published head: the end was cut off, edited or replaced (a forged gateway.stop, say)"
   };
 }
 

@@ -6,10 +6,12 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-66FYY5H3.js";
+} from "./chunk-F5K7GSGD.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-7K7JEPVF.js";
-import "./chunk-LCPQQLHH.js";
+import "./chunk-5QK47JOL.js";
+import "./chunk-YPZXQCGZ.js";
+import "./chunk-DMDEPQZI.js";
+import "./chunk-Y2KTBSOL.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";

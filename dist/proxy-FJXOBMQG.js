@@ -1,31 +1,43 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-VTJFVAIG.js";
+} from "./chunk-MF2AAPGL.js";
+import {
+  startPostgresGateway
+} from "./chunk-AFM3UOPD.js";
+import "./chunk-WHHNAZW3.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
 import {
   FileRecorder,
   createGatewayContext,
+  privateTranscriptFile
+} from "./chunk-5SGZNNKO.js";
+import {
   mysqlSide,
   openSideEarly,
   parseUpstreamUrl,
-  parseUpstreamUrl2,
-  postgresSide,
-  privateTranscriptFile,
-  startPostgresGateway
-} from "./chunk-7VEL7UQX.js";
+  postgresSide
+} from "./chunk-KHM7E6SJ.js";
+import {
+  parseUpstreamUrl as parseUpstreamUrl2
+} from "./chunk-6235OAIJ.js";
 import "./chunk-IVUPHC63.js";
-import "./chunk-YJGG3OBQ.js";
+import "./chunk-H2IYXB7D.js";
+import "./chunk-FPT2PQFD.js";
 import {
   renderPlain
-} from "./chunk-4CFOMMYC.js";
-import "./chunk-GMUKHWYH.js";
+} from "./chunk-F6JNQVE6.js";
+import "./chunk-Q7UE3ZJT.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-7K7JEPVF.js";
+} from "./chunk-5QK47JOL.js";
 import {
   defaultPolicy
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-YPZXQCGZ.js";
+import "./chunk-DMDEPQZI.js";
+import "./chunk-Y2KTBSOL.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

@@ -7,191 +7,108 @@ import {
   parseTree,
   scanTokens,
   tokenize
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-Y2KTBSOL.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
 
-// src/gateway/handle.ts
-var DEFAULT_MAX_CLIENTS = 50;
-function tooManyClients(max) {
-  return `guardrail: too many clients (the gateway serves at most ${max} connections at once; raise max-connections or use fewer)`;
-}
-
-// src/gateway/session-approval.ts
-import { randomBytes } from "node:crypto";
-
-// src/gateway/refusal.ts
-function refusal(kind, reason) {
-  return { kind, message: `guardrail: ${reason}` };
-}
-var INSUFFICIENT_PRIVILEGE = { sqlState: "42501" };
-var PROTOCOL_VIOLATION = { sqlState: "08P01" };
-var POSTGRES_REFUSALS = {
-  "policy-deny": INSUFFICIENT_PRIVILEGE,
-  "approval-denied": INSUFFICIENT_PRIVILEGE,
-  "approval-timeout": INSUFFICIENT_PRIVILEGE,
-  "approval-failed": INSUFFICIENT_PRIVILEGE,
-  "transcript-failure": INSUFFICIENT_PRIVILEGE,
-  "masking-refused": INSUFFICIENT_PRIVILEGE,
-  unjudgeable: INSUFFICIENT_PRIVILEGE,
-  malformed: PROTOCOL_VIOLATION
+// src/masking/types.ts
+var DETECTOR_NAMES = [
+  "email",
+  "credit-card",
+  "us-ssn",
+  "iban",
+  "jwt",
+  "private-key",
+  "aws-key",
+  "gcp-key",
+  "azure-key",
+  "github-token",
+  "slack-token",
+  "bearer-token",
+  "credential-field"
+];
+var DEFAULT_REPLACEMENT = "[masked]";
+var MaskingError = class extends GuardrailError {
+  static code = "ERR_MASKING_REFUSED";
 };
-var TABLE_ACCESS_DENIED = { errno: 1142, sqlState: "42000" };
-var MALFORMED_PACKET = { errno: 1835, sqlState: "08S01" };
-var MYSQL_REFUSALS = {
-  "policy-deny": TABLE_ACCESS_DENIED,
-  "approval-denied": TABLE_ACCESS_DENIED,
-  "approval-timeout": TABLE_ACCESS_DENIED,
-  "approval-failed": TABLE_ACCESS_DENIED,
-  "transcript-failure": TABLE_ACCESS_DENIED,
-  "masking-refused": TABLE_ACCESS_DENIED,
-  unjudgeable: TABLE_ACCESS_DENIED,
-  malformed: MALFORMED_PACKET
+var MaskingConfigError = class extends GuardrailError {
+  static code = "ERR_MASKING_CONFIG";
 };
 
-// src/gateway/session-approval.ts
-function requestId() {
-  return `gr-${randomBytes(4).toString("hex")}`;
+// src/masking/columns.ts
+var PART = /^[^.\s]+$/;
+var ANY = /^/;
+function globPart(part) {
+  if (part === "*") return ANY;
+  const body = part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${body}$`, "i");
 }
-function rulesOf(findings) {
-  return [...new Set(findings.map((f) => f.rule))].join(", ");
-}
-var SessionApprovals = class {
-  constructor(gateway, analysisContext, record) {
-    this.gateway = gateway;
-    this.analysisContext = analysisContext;
-    this.record = record;
+function compilePattern(source) {
+  const parts = source.trim().split(".");
+  if (parts.length < 1 || parts.length > 3 || parts.some((p) => !PART.test(p))) {
+    throw new MaskingConfigError(
+      `masking.columns: "${source}" is not a column pattern (schema.table.column, table.column or column; * matches any part)`
+    );
   }
-  gateway;
-  analysisContext;
-  record;
-  /** Approval waits in flight: ending the session aborts them, so their comments say so. */
-  waiting = /* @__PURE__ */ new Set();
+  const [column, table = "*", schema = "*"] = [...parts].reverse();
+  return { source, schema: globPart(schema), table: globPart(table), column: globPart(column) };
+}
+var ColumnMatcher = class {
+  patterns;
+  constructor(patterns) {
+    this.patterns = patterns.map(compilePattern);
+  }
+  get empty() {
+    return this.patterns.length === 0;
+  }
+  /** True when schema.table.column is masked. Names are compared case-insensitively. */
+  matches(schema, table, column) {
+    return this.patterns.some((p) => p.schema.test(schema) && p.table.test(table) && p.column.test(column));
+  }
+  /** True when some pattern could mask a column of schema.table (used when its columns are unknown). */
+  mayMatchTable(schema, table) {
+    return this.patterns.some((p) => p.schema.test(schema) && p.table.test(table));
+  }
+};
+var ColumnResolverCache = class _ColumnResolverCache {
+  constructor(matcher, capacity = 1e4) {
+    this.matcher = matcher;
+    this.capacity = capacity;
+  }
+  matcher;
+  capacity;
+  entries = /* @__PURE__ */ new Map();
+  static key(tableOid, attnum) {
+    return `${tableOid}:${attnum}`;
+  }
+  has(tableOid, attnum) {
+    return tableOid === 0 || this.entries.has(_ColumnResolverCache.key(tableOid, attnum));
+  }
   /**
-   * Batch pre-approval covers a statement when every part of it that needs review on its own
-   * was approved by hash (`guardrail check` lists only those parts); parts that are allowed on
-   * their own need no approval.
+   * Records what the catalog said; `null` means the catalog has no such column. An origin that
+   * cannot be named cannot be cleared, so it counts as masked whenever any rule exists.
    */
-  preapproved(statement, analysis) {
-    const { preapproved, decide: decide2 } = this.gateway;
-    if (preapproved.size === 0) return false;
-    const needing = analysis.statements.filter(
-      (s) => decide2(
-        {
-          findings: s.findings,
-          readOnly: s.readOnly,
-          opaque: s.opaque,
-          canonical: s.canonical,
-          hash: s.hash,
-          statements: [s]
-        },
-        statement
-      ).action !== "allow"
-    );
-    return needing.length > 0 && needing.every((s) => preapproved.has(s.hash));
+  set(tableOid, attnum, origin) {
+    if (this.entries.size >= this.capacity) this.entries.clear();
+    const masked = origin ? this.matcher.matches(origin.schema, origin.table, origin.column) : !this.matcher.empty;
+    this.entries.set(_ColumnResolverCache.key(tableOid, attnum), { origin, masked });
   }
-  async await(statement, analysis, verdict, impact) {
-    const channel = this.gateway.approvals;
-    const id = requestId();
-    if (!channel) {
-      return {
-        approved: false,
-        refusal: refusal(
-          "approval-failed",
-          `needs approval (${rulesOf(verdict.reasons)}) but no approval channel is configured: ${verdict.reasons[0]?.message ?? ""}`
-        )
-      };
-    }
-    const deadline = new Date(Date.now() + this.gateway.approvalTimeoutMs);
-    this.record({
-      type: "approval.requested",
-      id: statement.id,
-      requestId: id,
-      channel: channel.name,
-      deadline: deadline.toISOString()
-    });
-    this.gateway.recorder.flush();
-    const abort = new AbortController();
-    this.waiting.add(abort);
-    const timer = setTimeout(
-      () => abort.abort(new Error("approval timed out")),
-      this.gateway.approvalTimeoutMs + 1e3
-    );
-    let outcome;
-    try {
-      outcome = await channel.request(
-        {
-          id,
-          batch: false,
-          statements: analysis.statements.map((s) => ({
-            text: this.gateway.redact(s.text, this.analysisContext),
-            hash: s.hash,
-            findings: s.findings,
-            ...impact ? { impact } : {}
-          })),
-          database: { dialect: this.gateway.dialect, ...this.gateway.database },
-          job: this.gateway.job ?? localJob(),
-          deadline
-        },
-        abort.signal
-      );
-    } catch (err) {
-      outcome = {
-        decision: "error",
-        by: [],
-        reason: err.message,
-        decidedAt: (/* @__PURE__ */ new Date()).toISOString()
-      };
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(abort);
-    }
-    const approvedHashes = new Set(outcome.hashes ?? []);
-    if (outcome.decision === "approved" && !analysis.statements.every((s) => approvedHashes.has(s.hash))) {
-      outcome = { ...outcome, decision: "error", reason: "the approval does not name this statement hash" };
-    }
-    this.record({
-      type: "approval.decided",
-      id: statement.id,
-      requestId: id,
-      outcome: outcome.decision,
-      by: outcome.by,
-      ...outcome.reason ? { reason: outcome.reason } : {},
-      ...outcome.url ? { url: outcome.url } : {},
-      ...outcome.ignored?.length ? { ignored: outcome.ignored.map((i) => ({ login: i.login, verb: i.verb, reason: i.reason })) } : {},
-      ...outcome.voided?.length ? { voided: outcome.voided } : {}
-    });
-    if (outcome.decision === "approved") return { approved: true };
-    const [kind, why] = outcome.decision === "denied" ? [
-      "approval-denied",
-      // Nobody named: the channel itself said no (no approver reachable); its reason says why.
-      outcome.by.length ? `denied by ${outcome.by.join(", ")}${outcome.reason ? `: ${outcome.reason}` : ""}` : `denied: ${outcome.reason ?? "no reason given"}`
-    ] : outcome.decision === "timeout" ? ["approval-timeout", "no approval before the deadline"] : ["approval-failed", `approval failed: ${outcome.reason ?? "unknown error"}`];
-    return {
-      approved: false,
-      refusal: refusal(kind, `held for approval ${id} (${rulesOf(verdict.reasons)}) and not run: ${why}`)
-    };
+  origin(tableOid, attnum) {
+    return this.entries.get(_ColumnResolverCache.key(tableOid, attnum))?.origin;
   }
-  /** The session ended: every wait in flight is aborted. */
-  abortAll(reason) {
-    for (const abort of this.waiting) abort.abort(new Error(`the session ended: ${reason}`));
+  /**
+   * Masked per the rules; undefined when the pair was never looked up (the gateway must look it
+   * up first). Table OID 0 means "not a table column" and is answered by lineage alone.
+   */
+  masked(tableOid, attnum) {
+    if (tableOid === 0) return false;
+    return this.entries.get(_ColumnResolverCache.key(tableOid, attnum))?.masked;
+  }
+  invalidate() {
+    this.entries.clear();
   }
 };
-function localJob() {
-  return {
-    repository: "local",
-    serverUrl: "",
-    runId: "0",
-    runAttempt: "1",
-    job: "local",
-    workflow: "local",
-    ref: "",
-    sha: "",
-    actor: process.env.USER ?? "unknown",
-    eventName: "local"
-  };
-}
 
 // src/masking/checksums.ts
 var LENGTHS = {
@@ -312,30 +229,6 @@ function luhnValid(digits) {
   }
   return sum % 10 === 0;
 }
-
-// src/masking/types.ts
-var DETECTOR_NAMES = [
-  "email",
-  "credit-card",
-  "us-ssn",
-  "iban",
-  "jwt",
-  "private-key",
-  "aws-key",
-  "gcp-key",
-  "azure-key",
-  "github-token",
-  "slack-token",
-  "bearer-token",
-  "credential-field"
-];
-var DEFAULT_REPLACEMENT = "[masked]";
-var MaskingError = class extends GuardrailError {
-  static code = "ERR_MASKING_REFUSED";
-};
-var MaskingConfigError = class extends GuardrailError {
-  static code = "ERR_MASKING_CONFIG";
-};
 
 // src/masking/detectors.ts
 var whole = (ok, m) => ok ? m.length : -1;
@@ -1272,134 +1165,6 @@ function keyColumnsClear(matcher, ctx, cols) {
   );
 }
 
-// src/masking/known-secrets.ts
-var MIN_SECRET_LENGTH = 4;
-var MAX_SECRETS = 512;
-var KnownSecrets = class {
-  values = /* @__PURE__ */ new Set();
-  /** Longest first, so no secret's tail survives another's replacement; rebuilt after a change. */
-  sorted = [];
-  get size() {
-    return this.values.size;
-  }
-  add(value) {
-    if (value.length < MIN_SECRET_LENGTH || value === REDACTED_VALUE || this.values.has(value)) return;
-    this.values.add(value);
-    if (this.values.size > MAX_SECRETS) this.values.delete(this.values.values().next().value);
-    this.sorted = void 0;
-  }
-  /** `text` with every known secret replaced. */
-  scrub(text) {
-    if (this.values.size === 0) return text;
-    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const s of this.sorted) if (out.includes(s)) out = out.replaceAll(s, REDACTED_VALUE);
-    return out;
-  }
-  /** Every string inside arrays and plain objects scrubbed; a new value only where one changed. */
-  scrubDeep(value) {
-    if (this.values.size === 0) return value;
-    return this.deep(value);
-  }
-  deep(value) {
-    if (typeof value === "string") return this.scrub(value);
-    if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((v) => {
-        const s = this.deep(v);
-        changed ||= s !== v;
-        return s;
-      });
-      return changed ? out : value;
-    }
-    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-      let changed = false;
-      const out = {};
-      for (const [k, v] of Object.entries(value)) {
-        const s = this.deep(v);
-        changed ||= s !== v;
-        out[k] = s;
-      }
-      return changed ? out : value;
-    }
-    return value;
-  }
-};
-
-// src/masking/columns.ts
-var PART = /^[^.\s]+$/;
-var ANY = /^/;
-function globPart(part) {
-  if (part === "*") return ANY;
-  const body = part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${body}$`, "i");
-}
-function compilePattern(source) {
-  const parts = source.trim().split(".");
-  if (parts.length < 1 || parts.length > 3 || parts.some((p) => !PART.test(p))) {
-    throw new MaskingConfigError(
-      `masking.columns: "${source}" is not a column pattern (schema.table.column, table.column or column; * matches any part)`
-    );
-  }
-  const [column, table = "*", schema = "*"] = [...parts].reverse();
-  return { source, schema: globPart(schema), table: globPart(table), column: globPart(column) };
-}
-var ColumnMatcher = class {
-  patterns;
-  constructor(patterns) {
-    this.patterns = patterns.map(compilePattern);
-  }
-  get empty() {
-    return this.patterns.length === 0;
-  }
-  /** True when schema.table.column is masked. Names are compared case-insensitively. */
-  matches(schema, table, column) {
-    return this.patterns.some((p) => p.schema.test(schema) && p.table.test(table) && p.column.test(column));
-  }
-  /** True when some pattern could mask a column of schema.table (used when its columns are unknown). */
-  mayMatchTable(schema, table) {
-    return this.patterns.some((p) => p.schema.test(schema) && p.table.test(table));
-  }
-};
-var ColumnResolverCache = class _ColumnResolverCache {
-  constructor(matcher, capacity = 1e4) {
-    this.matcher = matcher;
-    this.capacity = capacity;
-  }
-  matcher;
-  capacity;
-  entries = /* @__PURE__ */ new Map();
-  static key(tableOid, attnum) {
-    return `${tableOid}:${attnum}`;
-  }
-  has(tableOid, attnum) {
-    return tableOid === 0 || this.entries.has(_ColumnResolverCache.key(tableOid, attnum));
-  }
-  /**
-   * Records what the catalog said; `null` means the catalog has no such column. An origin that
-   * cannot be named cannot be cleared, so it counts as masked whenever any rule exists.
-   */
-  set(tableOid, attnum, origin) {
-    if (this.entries.size >= this.capacity) this.entries.clear();
-    const masked = origin ? this.matcher.matches(origin.schema, origin.table, origin.column) : !this.matcher.empty;
-    this.entries.set(_ColumnResolverCache.key(tableOid, attnum), { origin, masked });
-  }
-  origin(tableOid, attnum) {
-    return this.entries.get(_ColumnResolverCache.key(tableOid, attnum))?.origin;
-  }
-  /**
-   * Masked per the rules; undefined when the pair was never looked up (the gateway must look it
-   * up first). Table OID 0 means "not a table column" and is answered by lineage alone.
-   */
-  masked(tableOid, attnum) {
-    if (tableOid === 0) return false;
-    return this.entries.get(_ColumnResolverCache.key(tableOid, attnum))?.masked;
-  }
-  invalidate() {
-    this.entries.clear();
-  }
-};
-
 // src/masking/mysql-plan.ts
 var key = (schema, table) => `${schema.toLowerCase()}.${table.toLowerCase()}`;
 function mysqlColumnPlan(columns, matcher, referencedTables, columnsOf) {
@@ -2238,6 +2003,60 @@ function pgRowPlan(fields, lineage, cache, replacement) {
   return { kind: "plan", plan, masked };
 }
 
+// src/masking/known-secrets.ts
+var MIN_SECRET_LENGTH = 4;
+var MAX_SECRETS = 512;
+var KnownSecrets = class {
+  values = /* @__PURE__ */ new Set();
+  /** Longest first, so no secret's tail survives another's replacement; rebuilt after a change. */
+  sorted = [];
+  get size() {
+    return this.values.size;
+  }
+  add(value) {
+    if (value.length < MIN_SECRET_LENGTH || value === REDACTED_VALUE || this.values.has(value)) return;
+    this.values.add(value);
+    if (this.values.size > MAX_SECRETS) this.values.delete(this.values.values().next().value);
+    this.sorted = void 0;
+  }
+  /** `text` with every known secret replaced. */
+  scrub(text) {
+    if (this.values.size === 0) return text;
+    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const s of this.sorted) if (out.includes(s)) out = out.replaceAll(s, REDACTED_VALUE);
+    return out;
+  }
+  /** Every string inside arrays and plain objects scrubbed; a new value only where one changed. */
+  scrubDeep(value) {
+    if (this.values.size === 0) return value;
+    return this.deep(value);
+  }
+  deep(value) {
+    if (typeof value === "string") return this.scrub(value);
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((v) => {
+        const s = this.deep(v);
+        changed ||= s !== v;
+        return s;
+      });
+      return changed ? out : value;
+    }
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      let changed = false;
+      const out = {};
+      for (const [k, v] of Object.entries(value)) {
+        const s = this.deep(v);
+        changed ||= s !== v;
+        out[k] = s;
+      }
+      return changed ? out : value;
+    }
+    return value;
+  }
+};
+
 // src/masking/mysql-rows.ts
 var NULL_VALUE = 251;
 function lenenc(buf, pos) {
@@ -2672,14 +2491,6 @@ function compileMasking(config = {}) {
 }
 
 export {
-  DEFAULT_MAX_CLIENTS,
-  tooManyClients,
-  refusal,
-  POSTGRES_REFUSALS,
-  MYSQL_REFUSALS,
-  requestId,
-  rulesOf,
-  SessionApprovals,
   MaskingError,
   SECRET_NAME,
   REDACTED_VALUE,

@@ -4,31 +4,33 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-7K7JEPVF.js";
+} from "./chunk-5QK47JOL.js";
 import {
   DEFAULT_POLICY_PATH,
-  LexError,
-  Lexer,
-  MigrationJudge,
   PolicyError,
-  RULES,
   actionFor,
   analyzeMysql,
   analyzePostgres,
   assemble,
   decide,
   defaultPolicy,
+  lex,
+  loadAnalyzers,
+  location,
+  overrideFor,
+  verdictLevel
+} from "./chunk-YPZXQCGZ.js";
+import {
+  LexError,
+  Lexer,
+  MigrationJudge,
+  RULES,
   isRuleId,
   isUnknownMode,
   isWord,
-  lex,
   lexFlags,
-  loadAnalyzers,
-  location,
-  locationOf,
-  overrideFor,
-  verdictLevel
-} from "./chunk-LCPQQLHH.js";
+  locationOf
+} from "./chunk-Y2KTBSOL.js";
 import {
   UsageError,
   command,

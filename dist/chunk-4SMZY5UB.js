@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-YT64YZG2.js";
+} from "./chunk-ZGCPLOHO.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-4CFOMMYC.js";
+} from "./chunk-F6JNQVE6.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

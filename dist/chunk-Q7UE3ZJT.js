@@ -9,14 +9,16 @@ function readTranscript(text) {
   if (raw.at(-1) === "") raw.pop();
   const lines = [];
   for (const [i, line] of raw.entries()) {
+    let parsed;
     try {
-      lines.push(JSON.parse(line));
+      parsed = JSON.parse(line);
     } catch (err) {
       if (i === raw.length - 1) return { lines, partialTail: true };
       throw new GuardrailError(`line ${i + 1} is not valid JSON: ${err.message}`, {
         code: "ERR_TRANSCRIPT_MALFORMED"
       });
     }
+    if (parsed.type !== "seal") lines.push(parsed);
   }
   return { lines, partialTail: false };
 }
@@ -183,12 +185,16 @@ function impactLines(view) {
 // src/transcript/chain.ts
 import { hash } from "node:crypto";
 var GENESIS = "0".repeat(64);
+var SEAL_END = '"}';
 function lineHash(line) {
   return hash("sha256", line, "hex");
 }
-function lineOf(seq, ts, conn, prev, event) {
+function sealChain(previous, batch, sealHead) {
+  return hash("sha256", previous + batch + sealHead, "hex");
+}
+function lineOf(seq, ts, conn, event) {
   const body = JSON.stringify(event);
-  const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)},"prev":"${prev}"`;
+  const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)}`;
   return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
 }
 var ChainEncoder = class {
@@ -198,15 +204,31 @@ var ChainEncoder = class {
   }
   now;
   seq = 0;
-  prev = GENESIS;
+  chain = GENESIS;
+  batch = [];
   /** The clock's last millisecond and its ISO form: most lines share it with the line before. */
   lastMs = Number.NaN;
   lastTs = "";
-  /** The next line (without its newline); the chain moves on past it. */
+  /**
+   * The next line (without its newline), added to the open batch. The event is turned into text
+   * now, so a caller may reuse the object; nothing is hashed until the batch is sealed.
+   */
   encode(conn, event) {
-    const line = lineOf(++this.seq, this.timestamp(), conn, this.prev, event);
-    this.prev = lineHash(line);
+    const line = lineOf(++this.seq, this.timestamp(), conn, event);
+    this.batch.push(line);
     return line;
+  }
+  /** The open batch's text and its seal line, each line with its newline; '' when nothing is open. */
+  seal() {
+    const k = this.batch.length;
+    if (k === 0) return "";
+    const batch = `${this.batch.join("\n")}
+`;
+    this.batch = [];
+    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`;
+    this.chain = sealChain(this.chain, batch, head);
+    return `${batch}${head}${this.chain}${SEAL_END}
+`;
   }
   timestamp() {
     if (this.now) return this.now().toISOString();
@@ -226,6 +248,8 @@ export {
   rowsText,
   impactLines,
   GENESIS,
+  SEAL_END,
   lineHash,
+  sealChain,
   ChainEncoder
 };

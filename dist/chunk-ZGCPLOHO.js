@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   escapeInline
-} from "./chunk-4CFOMMYC.js";
+} from "./chunk-F6JNQVE6.js";
 import {
   getOctokit,
   require_light,
@@ -16,6 +16,7 @@ import {
 
 // src/gateway/daemon-contract.ts
 var UPSTREAM_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+var DAEMON_NODE_FLAGS = ["--max-semi-space-size=2"];
 var RUN_FILES = {
   config: "config.json",
   ready: "ready.json",
@@ -537,6 +538,7 @@ export {
   trackingIssue,
   resolveTarget,
   UPSTREAM_SSL_MODES,
+  DAEMON_NODE_FLAGS,
   RUN_FILES,
   parseReady
 };

@@ -1,31 +1,42 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  startPostgresGateway
+} from "./chunk-AFM3UOPD.js";
+import "./chunk-WHHNAZW3.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
+import {
   renderHtml,
   verifyTranscript
-} from "./chunk-E2HXK2CR.js";
+} from "./chunk-X3HWTAPK.js";
 import {
   FileRecorder,
-  createGatewayContext,
-  postgresSide,
-  startPostgresGateway
-} from "./chunk-7VEL7UQX.js";
+  createGatewayContext
+} from "./chunk-5SGZNNKO.js";
+import {
+  postgresSide
+} from "./chunk-KHM7E6SJ.js";
+import "./chunk-6235OAIJ.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
-import "./chunk-YJGG3OBQ.js";
+import "./chunk-H2IYXB7D.js";
+import "./chunk-FPT2PQFD.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-4CFOMMYC.js";
+} from "./chunk-F6JNQVE6.js";
 import {
   readTranscript
-} from "./chunk-GMUKHWYH.js";
+} from "./chunk-Q7UE3ZJT.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-LCPQQLHH.js";
+} from "./chunk-YPZXQCGZ.js";
+import "./chunk-DMDEPQZI.js";
+import "./chunk-Y2KTBSOL.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,
@@ -376,10 +387,11 @@ async function run(argv) {
     print();
     const text = readFileSync(transcriptPath, "utf8");
     const verify = verifyTranscript(text);
-    writeFileSync2(htmlPath, renderHtml(readTranscript(text).lines, { title: "guardrail demo", verify }));
+    const events = readTranscript(text).lines;
+    writeFileSync2(htmlPath, renderHtml(events, { title: "guardrail demo", verify }));
     print(s.bold("4. The record"));
     print(
-      `  transcript:   ${transcriptPath} ${s.dim(`(${verify.lines} events, hash chain ${verify.ok ? "intact" : "BROKEN"})`)}`
+      `  transcript:   ${transcriptPath} ${s.dim(`(${events.length} events, hash chain ${verify.ok ? "intact" : "BROKEN"})`)}`
     );
     print(`  HTML replay:  ${htmlPath}`);
     print(`  verify it:    ${selfCommand()} replay ${transcriptPath} --verify`);

@@ -1,9 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  SKIPPED_CODE
+} from "./chunk-LLFWNX4K.js";
+import {
   renderHtml,
   verifyTranscript
-} from "./chunk-E2HXK2CR.js";
+} from "./chunk-X3HWTAPK.js";
 import {
+  DAEMON_NODE_FLAGS,
   RUN_FILES,
   createClient,
   errorText,
@@ -14,17 +18,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-YT64YZG2.js";
+} from "./chunk-ZGCPLOHO.js";
 import {
-  SKIPPED_CODE,
   runUrl
-} from "./chunk-4CFOMMYC.js";
+} from "./chunk-F6JNQVE6.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-GMUKHWYH.js";
+} from "./chunk-Q7UE3ZJT.js";
 import {
   BearerCredentialHandler,
   HttpClient,
@@ -58395,11 +58398,15 @@ async function launchDaemon(configPath, opts) {
   const logFd = openSync(logPath, "a", 384);
   let child;
   try {
-    child = spawn(opts.nodePath ?? process.execPath, [opts.script, "--config", configPath], {
-      detached: true,
-      stdio: ["ignore", logFd, logFd],
-      env: opts.env ?? withoutInputs(process.env)
-    });
+    child = spawn(
+      opts.nodePath ?? process.execPath,
+      [...DAEMON_NODE_FLAGS, opts.script, "--config", configPath],
+      {
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+        env: opts.env ?? withoutInputs(process.env)
+      }
+    );
   } finally {
     closeSync(logFd);
   }
