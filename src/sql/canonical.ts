@@ -11,7 +11,7 @@ export function sha256(text: string): string {
 }
 
 /** Index of the first token starting at or after `offset`. */
-export function firstTokenAtOrAfter(lexed: Pick<Scanned, 'starts'>, offset: number): number {
+export function firstTokenAtOrAfter(lexed: { starts: ArrayLike<number> }, offset: number): number {
   let lo = 0;
   let hi = lexed.starts.length;
   while (lo < hi) {
@@ -23,7 +23,7 @@ export function firstTokenAtOrAfter(lexed: Pick<Scanned, 'starts'>, offset: numb
 }
 
 /** Index of the token containing (or last starting before) `offset`. */
-export function tokenAt(lexed: Pick<Scanned, 'starts'>, offset: number): number {
+export function tokenAt(lexed: { starts: ArrayLike<number> }, offset: number): number {
   return Math.max(0, firstTokenAtOrAfter(lexed, offset + 1) - 1);
 }
 

@@ -15,9 +15,11 @@
 import { Lru } from '../cache.js';
 import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
 import { type Scanned, scan, withTokens } from '../digest.js';
+import { match, skeleton, type Template } from '../template.js';
 import type { Analysis, AnalysisContext, Finding, FunctionBody, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
 import { firesAny, type Reached, reach } from './fired.js';
+import { type Lexing, lexedFrom, lexingTemplate } from './lexing-template.js';
 import { canonicalFromScan } from './parser.js';
 import { bodyOf, SessionJudge, sessionBodies, triggersOn } from './session.js';
 import type { Effect, Pending } from './walker.js';
@@ -25,29 +27,58 @@ import type { Effect, Pending } from './walker.js';
 /** Texts longer than this are analysed but not kept in the exact-text cache. */
 const EXACT_CACHE_MAX_TEXT = 64 * 1024;
 
-interface Canon {
-  canonical: string;
-  hash: string;
+// Records made for every statement are class instances, not object literals: V8 moves the
+// objects of a literal that mostly outlive a young-generation collection (the entries the caches
+// keep after a full parse) straight to the old generation, and the per-call copies made at the
+// same literal would then fill it with garbage (the new-literal path ran at half speed after a
+// few thousand full parses, 37% of its time in the collector).
+class Canon {
+  readonly hash: string;
+
+  constructor(
+    readonly canonical: string,
+    hash = sha256(canonical),
+  ) {
+    this.hash = hash;
+  }
 }
 
-interface ExactEntry {
-  core: Core;
-  statements: Canon[];
-  whole: Canon;
+class ExactEntry {
   /** No statement has findings or session effects: the analysis needs no session judgement. */
-  pure: boolean;
+  readonly pure: boolean;
+
+  constructor(
+    readonly core: Core,
+    readonly statements: Canon[],
+    readonly whole: Canon,
+  ) {
+    this.pure = isPure(core);
+  }
+}
+
+/**
+ * A parsed text's core and where its tokens start: a text of the same digest has its tokens in
+ * the same order, so each position maps through its token onto the new text.
+ */
+interface Shape {
+  core: Core;
+  starts: Int32Array;
 }
 
 interface Caches {
   exact: Lru<string, ExactEntry>;
-  shapes: Lru<string, Core>;
+  shapes: Lru<string, Shape>;
+  /** By skeleton; null: texts of this skeleton had no slot. */
+  templates: Lru<number, Template<Lexing> | null>;
 }
 
-const cacheSize = { exact: 20_000, shapes: 20_000 };
-const caches: Record<'on' | 'off', Caches> = {
-  on: { exact: new Lru(cacheSize.exact), shapes: new Lru(cacheSize.shapes) },
-  off: { exact: new Lru(cacheSize.exact), shapes: new Lru(cacheSize.shapes) },
-};
+const cacheSize = { exact: 20_000, shapes: 20_000, templates: 5_000 };
+const newCaches = (): Caches => ({
+  exact: new Lru(cacheSize.exact),
+  shapes: new Lru(cacheSize.shapes),
+  templates: new Lru(cacheSize.templates),
+});
+const caches: Record<'on' | 'off', Caches> = { on: newCaches(), off: newCaches() };
 const bodies = new Lru<string, { pending: Pending[]; effects: Effect[] }>(2_000);
 
 /**
@@ -55,6 +86,9 @@ const bodies = new Lru<string, { pending: Pending[]; effects: Effect[] }>(2_000)
  * `calledFunctions` and then `analyze` about the same text, and the second must not redo the work.
  */
 let lastRebuilt: { text: string; scs: boolean; entry: ExactEntry } | undefined;
+
+/** Where `match` puts the slots' bounds (reused: one text is matched at a time). */
+const bounds: number[] = [];
 
 /** How inputs were analysed since the caches were last cleared. */
 export interface AnalysisCacheStats {
@@ -74,6 +108,7 @@ export function clearAnalysisCaches(): void {
   for (const c of Object.values(caches)) {
     c.exact.clear();
     c.shapes.clear();
+    c.templates.clear();
   }
   bodies.clear();
   lastRebuilt = undefined;
@@ -119,28 +154,29 @@ function mapCore(
   };
 }
 
-/** Positions → token indexes, so the result fits any text of the same shape. */
-function toShape(core: Core, lexed: Scanned): Core {
-  return mapCore(
-    core,
-    (o) => firstTokenAtOrAfter(lexed, o),
-    (o) => firstTokenAtOrAfter(lexed, o),
-    (o) => tokenAt(lexed, o),
-  );
-}
-
-function fromShape(shape: Core, lexed: Scanned): Core {
+/**
+ * The shape's core moved onto `lexed`, a text of the same digest: a statement starts at its first
+ * token (at or after its position in the shape's text) and ends with the token before the first
+ * one at or after its end; anything else is at the start of its token.
+ */
+function fromShape(shape: Shape, lexed: Scanned): Core {
   const n = lexed.starts.length;
   return mapCore(
-    shape,
-    (i) => (i < n ? lexed.starts[i]! : (lexed.ends[n - 1] ?? 0)),
-    (i) => (i > 0 ? lexed.ends[i - 1]! : 0),
-    (i) => lexed.starts[i] ?? 0,
+    shape.core,
+    (o) => {
+      const i = firstTokenAtOrAfter(shape, o);
+      return i < n ? lexed.starts[i]! : (lexed.ends[n - 1] ?? 0);
+    },
+    (o) => {
+      const i = firstTokenAtOrAfter(shape, o);
+      return i > 0 ? lexed.ends[i - 1]! : 0;
+    },
+    (o) => lexed.starts[tokenAt(shape, o)] ?? 0,
   );
 }
 
 function canon(canonical: string): Canon {
-  return { canonical, hash: sha256(canonical) };
+  return new Canon(canonical);
 }
 
 function scanCanonical(text: string): string {
@@ -173,7 +209,7 @@ function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactE
   // A single statement is usually the whole input: hash it once.
   const only = statements.length === 1 ? statements[0]! : undefined;
   const whole = only && only.canonical === wholeText ? only : canon(wholeText);
-  return { core, statements, whole, pure: isPure(core) };
+  return new ExactEntry(core, statements, whole);
 }
 
 function build(entry: ExactEntry, text: string, ctx: AnalysisContext): Analysis {
@@ -221,8 +257,8 @@ function postgresEntry(
   if (text.length > maxLength) {
     // Not lexed, not parsed, not cached: bounded work for any size.
     const core = postgresCore(text, { lexed: undefined, standardConformingStrings: scs, maxLength });
-    const raw = { canonical: '', hash: sha256(text) };
-    return { core, statements: [raw], whole: raw, pure: isPure(core) };
+    const raw = new Canon('', sha256(text));
+    return new ExactEntry(core, [raw], raw);
   }
   const cache = caches[scs ? 'on' : 'off'];
   const hit =
@@ -231,13 +267,20 @@ function postgresEntry(
     stats.exactHits++;
     return hit;
   }
-  const scanned = scan(text, { dialect: 'postgres', standardConformingStrings: scs });
+  const skeletonKey = skeleton(text);
+  const template = cache.templates.get(skeletonKey);
+  const matched = template ? match(template, text, bounds) : false;
+  const scanned = matched
+    ? lexedFrom(template!, text, bounds)
+    : scan(text, { dialect: 'postgres', standardConformingStrings: scs });
   // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
   // (see postgresCore); a shape built from a text without one must not stand in for it.
   const readable = scanned && (scs || !scanned.backslashInPlainString);
   const shape = readable ? cache.shapes.get(scanned.digest) : undefined;
   if (shape && scanned) {
     stats.shapeHits++;
+    if (!matched && template !== null)
+      cache.templates.set(skeletonKey, lexingTemplate(text, scanned) ?? null);
     const entry = makeEntry(fromShape(shape, scanned), scanned, text);
     if (!entry.pure && text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
     else lastRebuilt = { text, scs, entry };
@@ -249,7 +292,8 @@ function postgresEntry(
     standardConformingStrings: scs,
     maxLength,
   });
-  if (scanned && !core.literalSensitive) cache.shapes.set(scanned.digest, toShape(core, scanned));
+  if (scanned && !core.literalSensitive)
+    cache.shapes.set(scanned.digest, { core, starts: Int32Array.from(scanned.starts) });
   const entry = makeEntry(core, scanned, text);
   if (text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
   return entry;

@@ -1,0 +1,85 @@
+// Postgres texts recognised by template (../template.ts): the lexing pass's result for a text that
+// matches a template is built from the template's own, with the slots' literals put in.
+import type { Scanned } from '../digest.js';
+import { cut, type Template } from '../template.js';
+
+/**
+ * What lexing a template's text gives, but for the slots' literals. (Offsets are typed-array
+ * copies: the lexer's own arrays are made for every statement and should not live long.)
+ */
+export interface Lexing {
+  digest: string;
+  /** The canonical form around the slots' literals (which it keeps verbatim). */
+  canonical: string[];
+  canonicalStarts: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  semicolons: readonly number[];
+  backslashInPlainString: boolean;
+  /** The token index of each slot. */
+  slots: number[];
+}
+
+/**
+ * The template of a lexed text, or undefined when no token can be a slot. Every token is offered:
+ * in the Postgres lexer only literals start with a digit or a quote.
+ */
+export function lexingTemplate(text: string, scanned: Scanned): Template<Lexing> | undefined {
+  const { starts, ends, canonicalStarts } = scanned;
+  return cut(text, starts, ends, starts.keys(), (slots) => {
+    const canonical: string[] = [];
+    let from = 0;
+    for (const i of slots) {
+      canonical.push(scanned.canonical.slice(from, canonicalStarts[i]));
+      from = canonicalStarts[i]! + ends[i]! - starts[i]!;
+    }
+    canonical.push(scanned.canonical.slice(from));
+    return {
+      digest: scanned.digest,
+      canonical,
+      canonicalStarts: Int32Array.from(canonicalStarts),
+      starts: Int32Array.from(starts),
+      ends: Int32Array.from(ends),
+      semicolons: [...scanned.semicolons],
+      backslashInPlainString: scanned.backslashInPlainString,
+      slots,
+    };
+  });
+}
+
+/** What lexing `text` gives, when it matched `t` with its slots at `bounds` (see `match`). */
+export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly number[]): Scanned {
+  const v = t.value;
+  const n = v.starts.length;
+  const starts = new Array<number>(n);
+  const ends = new Array<number>(n);
+  const canonicalStarts = new Array<number>(n);
+  let canonical = v.canonical[0]!;
+  let shift = 0;
+  let k = 0;
+  let next = v.slots[0];
+  for (let i = 0; i < n; i++) {
+    canonicalStarts[i] = v.canonicalStarts[i]! + shift;
+    if (i === next) {
+      const start = bounds[2 * k]!;
+      const end = bounds[2 * k + 1]!;
+      starts[i] = start;
+      ends[i] = end;
+      canonical += text.slice(start, end) + v.canonical[k + 1]!;
+      shift += end - start - (v.ends[i]! - v.starts[i]!);
+      next = v.slots[++k];
+    } else {
+      starts[i] = v.starts[i]! + shift;
+      ends[i] = v.ends[i]! + shift;
+    }
+  }
+  return {
+    digest: v.digest,
+    canonical,
+    canonicalStarts,
+    starts,
+    ends,
+    semicolons: v.semicolons.slice(),
+    backslashInPlainString: v.backslashInPlainString,
+  };
+}
