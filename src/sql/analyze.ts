@@ -43,6 +43,11 @@ export function mysqlShapeHits(): number {
   return mysqlShapes.hits;
 }
 
+/** Of those, inputs that matched a template and were not lexed. */
+export function mysqlTemplateHits(): number {
+  return mysqlShapes.templateHits;
+}
+
 /** Loads the parsers (libpg-query's WebAssembly). Await once before the first `analyze`. */
 export async function loadAnalyzers(): Promise<void> {
   await loadPostgresParser();

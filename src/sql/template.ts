@@ -7,8 +7,9 @@
 // decision they take before a literal, or about where it ends, looks only at the literal's first
 // character and at what follows it. A slot is therefore only a whole literal token of the lexed
 // text that is
-//  - a run of ASCII digits followed by neither an identifier character nor `.` (so no other run
-//    of digits can grow into `0x…`, `1.5`, `1e5`, `1_000` or an identifier), or
+//  - a run of at most 9 ASCII digits followed by neither an identifier character nor `.` (so no
+//    other such run can grow into `0x…`, `1.5`, `1e5`, `1_000` or an identifier, nor be too
+//    large for an integer, which both servers lex as another kind of number), or
 //  - a quoted string `'…'` holding neither a quote nor a backslash (so it ends at its second
 //    quote whatever the escaping rules, and what follows decides alone whether it continues),
 // and preceded by a space, `(`, `,`, `=`, `<` or `>` (never by a prefix that changes its meaning:
@@ -29,6 +30,9 @@ export interface Template<T> {
   kinds: number[];
   value: T;
 }
+
+/** Any run of this many digits is below 2^31: a 32-bit integer to either server. */
+const MAX_DIGITS = 9;
 
 function isIdentChar(c: number): boolean {
   return (
@@ -53,6 +57,7 @@ function leadsSlot(c: number): boolean {
 export function slotKind(text: string, start: number, end: number): number {
   if (start === 0 || !leadsSlot(text.charCodeAt(start - 1))) return 0;
   if (isDigit(text.charCodeAt(start))) {
+    if (end - start > MAX_DIGITS) return 0;
     for (let i = start; i < end; i++) if (!isDigit(text.charCodeAt(i))) return 0;
     const after = text.charCodeAt(end);
     return end < text.length && (isIdentChar(after) || after === 46) ? 0 : NUMBER;
@@ -147,7 +152,7 @@ export function match(t: Template<unknown>, text: string, bounds: number[]): boo
     const start = p;
     if (kinds[k] === NUMBER) {
       while (p < text.length && isDigit(text.charCodeAt(p))) p++;
-      if (p === start) return false;
+      if (p === start || p - start > MAX_DIGITS) return false;
     } else {
       if (text.charCodeAt(p) !== 39) return false;
       const close = text.indexOf("'", p + 1);

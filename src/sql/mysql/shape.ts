@@ -167,6 +167,8 @@ export class MysqlShapes {
   private readonly templates: Lru<number, Template<Common> | null>;
   /** Inputs served from a shape since the last `clear`. */
   hits = 0;
+  /** Of those, inputs that matched a template (not lexed). */
+  templateHits = 0;
 
   constructor(capacity: number) {
     this.shapes = new Lru(capacity);
@@ -196,6 +198,7 @@ export class MysqlShapes {
         // The statement ends at or after its last slot: its end moves by all of them.
         const moved = end + text.length - template.value.length;
         const canonical = canonicalFrom(template.value, template.kinds, text, bounds);
+        this.templateHits++;
         return { analysis: this.served(entry, text, start, moved, canonical, after), sighting };
       }
     }
@@ -271,6 +274,8 @@ export class MysqlShapes {
 
   clear(): void {
     this.shapes.clear();
+    this.templates.clear();
     this.hits = 0;
+    this.templateHits = 0;
   }
 }

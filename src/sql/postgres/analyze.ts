@@ -3,15 +3,18 @@
 //  2. shape cache: a cheap single lexing pass gives the digest (literals replaced by `?`); a shape
 //     already parsed is reused — but only when its analysis never read a literal's value
 //     (`literalSensitive` false), since `WHERE 1=1` and `WHERE 1=2`, or two EXECUTE strings,
-//     share a digest and not a verdict. Positions are kept as token indexes and moved onto the
-//     new text's tokens;
+//     share a digest and not a verdict. Positions are moved through their tokens onto the new
+//     text's. A text that differs from one already served by shape only in simple literals is
+//     not even lexed: its template (../template.ts) gives what lexing would;
 //  3. full parse with libpg-query.
 // The canonical form and hash always come from the real text (the lexing pass yields them).
-// A shape hit without findings or session effects (every `pgbench -S` statement, most ORM
-// reads) is rebuilt on each call rather than kept in the exact-text cache: rebuilding costs
-// about as much as the lookup it would save, while caching every unique text fills the cache
-// with entries that are never hit and keeps the garbage collector busy moving them.
+// A text enters the exact-text cache from its second sighting on, and a shape hit without
+// findings or session effects (every `pgbench -S` statement, most ORM reads) never does:
+// rebuilding it costs about as much as the lookup it would save, while caching every unique text
+// fills the cache with entries that are never hit and keeps the garbage collector busy moving
+// them. The last few entries not kept there are remembered apart (`recent`).
 
+import { SecondSighting } from '../admission.js';
 import { Lru } from '../cache.js';
 import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
 import { type Scanned, scan, withTokens } from '../digest.js';
@@ -70,22 +73,25 @@ interface Caches {
   shapes: Lru<string, Shape>;
   /** By skeleton; null: texts of this skeleton had no slot. */
   templates: Lru<number, Template<Lexing> | null>;
+  /** Texts seen once (`exact` keeps a text from its second sighting on). */
+  seen: SecondSighting;
+  /**
+   * Entries not kept in `exact`: the gateway asks `reachedPostgres` and then `analyze` about the
+   * same text (sessions interleaving), and the second must not redo the work.
+   */
+  recent: Lru<string, ExactEntry>;
 }
 
-const cacheSize = { exact: 20_000, shapes: 20_000, templates: 5_000 };
+const cacheSize = { exact: 20_000, shapes: 20_000, templates: 5_000, seen: 1 << 16, recent: 64 };
 const newCaches = (): Caches => ({
   exact: new Lru(cacheSize.exact),
   shapes: new Lru(cacheSize.shapes),
   templates: new Lru(cacheSize.templates),
+  seen: new SecondSighting(cacheSize.seen),
+  recent: new Lru(cacheSize.recent),
 });
 const caches: Record<'on' | 'off', Caches> = { on: newCaches(), off: newCaches() };
 const bodies = new Lru<string, { pending: Pending[]; effects: Effect[] }>(2_000);
-
-/**
- * The last entry rebuilt from a shape and not kept in the exact-text cache: the gateway asks
- * `calledFunctions` and then `analyze` about the same text, and the second must not redo the work.
- */
-let lastRebuilt: { text: string; scs: boolean; entry: ExactEntry } | undefined;
 
 /** Where `match` puts the slots' bounds (reused: one text is matched at a time). */
 const bounds: number[] = [];
@@ -98,9 +104,16 @@ export interface AnalysisCacheStats {
 }
 
 const stats: AnalysisCacheStats = { exactHits: 0, shapeHits: 0, parses: 0 };
+/** Shape hits whose text matched a template (not lexed). */
+let templateHits = 0;
 
 export function analysisCacheStats(): AnalysisCacheStats {
   return { ...stats };
+}
+
+/** Of the shape hits since the caches were last cleared, those whose text matched a template. */
+export function analysisTemplateHits(): number {
+  return templateHits;
 }
 
 /** Empties every cache and zeroes the statistics (tests and benchmarks measure cold paths). */
@@ -109,12 +122,14 @@ export function clearAnalysisCaches(): void {
     c.exact.clear();
     c.shapes.clear();
     c.templates.clear();
+    c.seen.clear();
+    c.recent.clear();
   }
   bodies.clear();
-  lastRebuilt = undefined;
   stats.exactHits = 0;
   stats.shapeHits = 0;
   stats.parses = 0;
+  templateHits = 0;
 }
 
 function mapCore(
@@ -261,8 +276,7 @@ function postgresEntry(
     return new ExactEntry(core, [raw], raw);
   }
   const cache = caches[scs ? 'on' : 'off'];
-  const hit =
-    lastRebuilt?.text === text && lastRebuilt.scs === scs ? lastRebuilt.entry : cache.exact.get(text);
+  const hit = cache.recent.get(text) ?? cache.exact.get(text);
   if (hit) {
     stats.exactHits++;
     return hit;
@@ -279,11 +293,11 @@ function postgresEntry(
   const shape = readable ? cache.shapes.get(scanned.digest) : undefined;
   if (shape && scanned) {
     stats.shapeHits++;
+    if (matched) templateHits++;
     if (!matched && template !== null)
       cache.templates.set(skeletonKey, lexingTemplate(text, scanned) ?? null);
     const entry = makeEntry(fromShape(shape, scanned), scanned, text);
-    if (!entry.pure && text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
-    else lastRebuilt = { text, scs, entry };
+    keep(cache, text, entry, entry.pure);
     return entry;
   }
   stats.parses++;
@@ -295,8 +309,14 @@ function postgresEntry(
   if (scanned && !core.literalSensitive)
     cache.shapes.set(scanned.digest, { core, starts: Int32Array.from(scanned.starts) });
   const entry = makeEntry(core, scanned, text);
-  if (text.length <= EXACT_CACHE_MAX_TEXT) cache.exact.set(text, entry);
+  keep(cache, text, entry, false);
   return entry;
+}
+
+/** Keeps an entry in `exact` from its text's second sighting on, unless `cheap` (rebuilt by shape). */
+function keep(cache: Caches, text: string, entry: ExactEntry, cheap: boolean): void {
+  if (!cheap && text.length <= EXACT_CACHE_MAX_TEXT && cache.seen.again(text)) cache.exact.set(text, entry);
+  else cache.recent.set(text, entry);
 }
 
 /** A statement turns standard_conforming_strings off before the input's last statement. */

@@ -15,18 +15,16 @@ export interface Lexing {
   starts: Int32Array;
   ends: Int32Array;
   semicolons: readonly number[];
+  literals: readonly number[];
   backslashInPlainString: boolean;
   /** The token index of each slot. */
   slots: number[];
 }
 
-/**
- * The template of a lexed text, or undefined when no token can be a slot. Every token is offered:
- * in the Postgres lexer only literals start with a digit or a quote.
- */
+/** The template of a lexed text, or undefined when no literal can be a slot. */
 export function lexingTemplate(text: string, scanned: Scanned): Template<Lexing> | undefined {
   const { starts, ends, canonicalStarts } = scanned;
-  return cut(text, starts, ends, starts.keys(), (slots) => {
+  return cut(text, starts, ends, scanned.literals, (slots) => {
     const canonical: string[] = [];
     let from = 0;
     for (const i of slots) {
@@ -41,6 +39,7 @@ export function lexingTemplate(text: string, scanned: Scanned): Template<Lexing>
       starts: Int32Array.from(starts),
       ends: Int32Array.from(ends),
       semicolons: [...scanned.semicolons],
+      literals: [...scanned.literals],
       backslashInPlainString: scanned.backslashInPlainString,
       slots,
     };
@@ -80,6 +79,7 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
     starts,
     ends,
     semicolons: v.semicolons.slice(),
+    literals: v.literals.slice(),
     backslashInPlainString: v.backslashInPlainString,
   };
 }
