@@ -31,9 +31,9 @@ export interface Scanned {
   /** End offset of every token. */
   ends: number[];
   /** Index of each top-level `;` token. */
-  semicolons: number[];
+  semicolons: readonly number[];
   /** Index of each literal token (a `?` in the digest). */
-  literals: number[];
+  literals: readonly number[];
   /** Postgres with standard_conforming_strings off: a plain string contains a backslash. */
   backslashInPlainString: boolean;
 }

@@ -12,7 +12,8 @@
 // findings or session effects (every `pgbench -S` statement, most ORM reads) never does:
 // rebuilding it costs about as much as the lookup it would save, while caching every unique text
 // fills the cache with entries that are never hit and keeps the garbage collector busy moving
-// them. The last few entries not kept there are remembered apart (`recent`).
+// them. The last few entries parsed and not kept there are remembered apart (`recent`), and the
+// last one rebuilt by shape too (`lastEntry`).
 
 import { SecondSighting } from '../admission.js';
 import { Lru } from '../cache.js';
@@ -73,11 +74,16 @@ interface Caches {
   shapes: Lru<string, Shape>;
   /** By skeleton; null: texts of this skeleton had no slot. */
   templates: Lru<number, Template<Lexing> | null>;
+  /** The template last matched or made: runs of one statement (pgbench, a backfill) skip the lookup. */
+  lastTemplate: Template<Lexing> | undefined;
+  /** The last entry rebuilt by shape (and kept nowhere else), and its text. */
+  lastText: string | undefined;
+  lastEntry: ExactEntry | undefined;
   /** Texts seen once (`exact` keeps a text from its second sighting on). */
   seen: SecondSighting;
   /**
-   * Entries not kept in `exact`: the gateway asks `reachedPostgres` and then `analyze` about the
-   * same text (sessions interleaving), and the second must not redo the work.
+   * Parsed entries not kept in `exact`: the gateway asks `reachedPostgres` and then `analyze` about
+   * the same text (sessions interleaving), and the second must not parse it again.
    */
   recent: Lru<string, ExactEntry>;
 }
@@ -87,6 +93,9 @@ const newCaches = (): Caches => ({
   exact: new Lru(cacheSize.exact),
   shapes: new Lru(cacheSize.shapes),
   templates: new Lru(cacheSize.templates),
+  lastTemplate: undefined,
+  lastText: undefined,
+  lastEntry: undefined,
   seen: new SecondSighting(cacheSize.seen),
   recent: new Lru(cacheSize.recent),
 });
@@ -122,6 +131,9 @@ export function clearAnalysisCaches(): void {
     c.exact.clear();
     c.shapes.clear();
     c.templates.clear();
+    c.lastTemplate = undefined;
+    c.lastText = undefined;
+    c.lastEntry = undefined;
     c.seen.clear();
     c.recent.clear();
   }
@@ -276,6 +288,16 @@ function postgresEntry(
     return new ExactEntry(core, [raw], raw);
   }
   const cache = caches[scs ? 'on' : 'off'];
+  if (cache.lastText === text && cache.lastEntry) {
+    stats.exactHits++;
+    return cache.lastEntry;
+  }
+  // A run of one statement's texts (pgbench, a backfill) matches the template last used: no lookup.
+  const { lastTemplate } = cache;
+  if (lastTemplate !== undefined && match(lastTemplate, text, bounds)) {
+    const entry = byShape(cache, text, lexedFrom(lastTemplate, text, bounds), scs, true);
+    if (entry) return entry;
+  }
   const hit = cache.recent.get(text) ?? cache.exact.get(text);
   if (hit) {
     stats.exactHits++;
@@ -284,21 +306,18 @@ function postgresEntry(
   const skeletonKey = skeleton(text);
   const template = cache.templates.get(skeletonKey);
   const matched = template ? match(template, text, bounds) : false;
+  if (matched) cache.lastTemplate = template!;
   const scanned = matched
     ? lexedFrom(template!, text, bounds)
     : scan(text, { dialect: 'postgres', standardConformingStrings: scs });
-  // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
-  // (see postgresCore); a shape built from a text without one must not stand in for it.
-  const readable = scanned && (scs || !scanned.backslashInPlainString);
-  const shape = readable ? cache.shapes.get(scanned.digest) : undefined;
-  if (shape && scanned) {
-    stats.shapeHits++;
-    if (matched) templateHits++;
-    if (!matched && template !== null)
-      cache.templates.set(skeletonKey, lexingTemplate(text, scanned) ?? null);
-    const entry = makeEntry(fromShape(shape, scanned), scanned, text);
-    keep(cache, text, entry, entry.pure);
-    return entry;
+  const served = scanned && byShape(cache, text, scanned, scs, matched);
+  if (served) {
+    if (!matched && template !== null) {
+      const made = lexingTemplate(text, scanned);
+      cache.templates.set(skeletonKey, made ?? null);
+      if (made) cache.lastTemplate = made;
+    }
+    return served;
   }
   stats.parses++;
   const core = postgresCore(text, {
@@ -313,9 +332,35 @@ function postgresEntry(
   return entry;
 }
 
-/** Keeps an entry in `exact` from its text's second sighting on, unless `cheap` (rebuilt by shape). */
+/** The entry of a text of a cached shape, or undefined. */
+function byShape(
+  cache: Caches,
+  text: string,
+  scanned: Scanned,
+  scs: boolean,
+  templated: boolean,
+): ExactEntry | undefined {
+  // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
+  // (see postgresCore); a shape built from a text without one must not stand in for it.
+  if (!scs && scanned.backslashInPlainString) return undefined;
+  const shape = cache.shapes.get(scanned.digest);
+  if (!shape) return undefined;
+  stats.shapeHits++;
+  if (templated) templateHits++;
+  const entry = makeEntry(fromShape(shape, scanned), scanned, text);
+  keep(cache, text, entry, entry.pure);
+  return entry;
+}
+
+/**
+ * Keeps an entry in `exact` from its text's second sighting on, unless `cheap` (rebuilt by
+ * shape); otherwise remembers it as recent, a cheap one as the last only.
+ */
 function keep(cache: Caches, text: string, entry: ExactEntry, cheap: boolean): void {
-  if (!cheap && text.length <= EXACT_CACHE_MAX_TEXT && cache.seen.again(text)) cache.exact.set(text, entry);
+  if (cheap) {
+    cache.lastText = text;
+    cache.lastEntry = entry;
+  } else if (text.length <= EXACT_CACHE_MAX_TEXT && cache.seen.again(text)) cache.exact.set(text, entry);
   else cache.recent.set(text, entry);
 }
 

@@ -38,8 +38,9 @@ export function lexingTemplate(text: string, scanned: Scanned): Template<Lexing>
       canonicalStarts: Int32Array.from(canonicalStarts),
       starts: Int32Array.from(starts),
       ends: Int32Array.from(ends),
-      semicolons: [...scanned.semicolons],
-      literals: [...scanned.literals],
+      // Shared by every text of the template, so frozen.
+      semicolons: Object.freeze([...scanned.semicolons]),
+      literals: Object.freeze([...scanned.literals]),
       backslashInPlainString: scanned.backslashInPlainString,
       slots,
     };
@@ -78,8 +79,8 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
     canonicalStarts,
     starts,
     ends,
-    semicolons: v.semicolons.slice(),
-    literals: v.literals.slice(),
+    semicolons: v.semicolons,
+    literals: v.literals,
     backslashInPlainString: v.backslashInPlainString,
   };
 }
