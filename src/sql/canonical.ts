@@ -31,10 +31,12 @@ export function tokenAt(lexed: { starts: ArrayLike<number> }, offset: number): n
 export function canonicalOf(scanned: Scanned, from: number, to: number): string {
   const starts = scanned.canonicalStarts;
   if (from >= to || from >= starts.length) return '';
-  return scanned.canonical.slice(
-    starts[from],
-    to < starts.length ? starts[to]! - 1 : scanned.canonical.length,
-  );
+  return scanned.canonical.slice(starts[from], canonicalEnd(scanned, to));
+}
+
+/** Where the canonical form of tokens [from, to) ends in the whole text's (see `canonicalOf`). */
+export function canonicalEnd(scanned: Scanned, to: number): number {
+  return to < scanned.canonicalStarts.length ? scanned.canonicalStarts[to]! - 1 : scanned.canonical.length;
 }
 
 /** 1-based line and column of a character offset. */

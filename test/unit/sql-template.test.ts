@@ -66,6 +66,23 @@ function instance(t: Template<unknown>, r: () => number): string {
   return out;
 }
 
+/** A text of template `t` whose slots hold new values as long as those of `text` (which matched it). */
+function sameLengths(t: Template<unknown>, text: string, r: () => number): string {
+  const bounds: number[] = [];
+  expect(match(t, text, bounds)).toBe(true);
+  const chars = ['-', '/', '*', '$', ';', '\n', 'é', 'x', '?', ' '];
+  let out = t.segments[0]!;
+  t.kinds.forEach((kind, k) => {
+    const length = bounds[2 * k + 1]! - bounds[2 * k]!;
+    out +=
+      kind === NUMBER
+        ? Array.from({ length }, () => String(Math.floor(r() * 10))).join('')
+        : `'${Array.from({ length: length - 2 }, () => pick(chars, r)).join('')}'`;
+    out += t.segments[k + 1]!;
+  });
+  return out;
+}
+
 const PG_EXTRA = [
   'SELECT abalance FROM pgbench_accounts WHERE aid = 1;',
   "SELECT u.id FROM users u WHERE u.id = 42 AND o.status IN ('paid', 'shipped') LIMIT 50",
@@ -229,6 +246,27 @@ describe('Postgres analysis by template', () => {
       expect(served).toBeGreaterThan(150);
     });
   }
+
+  it('gives texts whose values keep their lengths their cold analysis (they share token positions)', () => {
+    const ctx = (): AnalysisContext => ({ dialect: 'postgres' });
+    const r = rng(13);
+    let served = 0;
+    for (const base of [...PG_EXTRA, ...POSTGRES_CORPUS.map((e) => e.sql)]) {
+      const scanned = scan(base, { dialect: 'postgres' });
+      const t = scanned && lexingTemplate(base, scanned);
+      if (!t) continue;
+      const first = instance(t, r);
+      const texts = [base, first, ...Array.from({ length: 4 }, () => sameLengths(t, first, r))];
+      clearAnalysisCaches();
+      const warm = texts.map((text) => analyzePostgres(text, ctx()));
+      served += analysisTemplateHits();
+      texts.forEach((text, i) => {
+        clearAnalysisCaches();
+        expect([text, warm[i]]).toEqual([text, analyzePostgres(text, ctx())]);
+      });
+    }
+    expect(served).toBeGreaterThan(250);
+  });
 
   it('keeps a text in the exact-text cache from its second sighting on', () => {
     const ctx: AnalysisContext = { dialect: 'postgres' };

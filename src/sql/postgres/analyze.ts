@@ -17,13 +17,13 @@
 
 import { SecondSighting } from '../admission.js';
 import { Lru } from '../cache.js';
-import { canonicalOf, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
+import { canonicalEnd, firstTokenAtOrAfter, sha256, tokenAt } from '../canonical.js';
 import { type Scanned, scan, withTokens } from '../digest.js';
 import { match, skeleton, type Template } from '../template.js';
 import type { Analysis, AnalysisContext, Finding, FunctionBody, StatementAnalysis } from '../types.js';
 import { type Core, type CoreStatement, DEFAULT_MAX_STATEMENT_LENGTH, postgresCore } from './core.js';
 import { firesAny, type Reached, reach } from './fired.js';
-import { type Lexing, lexedFrom, lexingTemplate } from './lexing-template.js';
+import { canonicalFrom, type Lexing, lexedFrom, lexingTemplate } from './lexing-template.js';
 import { canonicalFromScan } from './parser.js';
 import { bodyOf, SessionJudge, sessionBodies, triggersOn } from './session.js';
 import type { Effect, Pending } from './walker.js';
@@ -69,6 +69,21 @@ interface Shape {
   starts: Int32Array;
 }
 
+/**
+ * A template's texts whose slots hold values as long as those of the text it was made from have
+ * their tokens where that text has them: its core and where its statements' canonical forms lie
+ * hold for them as they are (only the canonical forms, with the new values, are new).
+ */
+interface Plan {
+  template: Template<Lexing>;
+  /** The shape it was made from: it holds while the cache keeps that one. */
+  shape: Shape;
+  core: Core;
+  ranges: number[];
+  /** The length of each slot's value. */
+  lengths: number[];
+}
+
 interface Caches {
   exact: Lru<string, ExactEntry>;
   shapes: Lru<string, Shape>;
@@ -76,6 +91,8 @@ interface Caches {
   templates: Lru<number, Template<Lexing> | null>;
   /** The template last matched or made: runs of one statement (pgbench, a backfill) skip the lookup. */
   lastTemplate: Template<Lexing> | undefined;
+  /** For the texts of `lastTemplate`. */
+  plan: Plan | undefined;
   /** The last entry rebuilt by shape (and kept nowhere else), and its text. */
   lastText: string | undefined;
   lastEntry: ExactEntry | undefined;
@@ -94,6 +111,7 @@ const newCaches = (): Caches => ({
   shapes: new Lru(cacheSize.shapes),
   templates: new Lru(cacheSize.templates),
   lastTemplate: undefined,
+  plan: undefined,
   lastText: undefined,
   lastEntry: undefined,
   seen: new SecondSighting(cacheSize.seen),
@@ -132,6 +150,7 @@ export function clearAnalysisCaches(): void {
     c.shapes.clear();
     c.templates.clear();
     c.lastTemplate = undefined;
+    c.plan = undefined;
     c.lastText = undefined;
     c.lastEntry = undefined;
     c.seen.clear();
@@ -225,14 +244,30 @@ function isPure(core: Core): boolean {
 }
 
 function makeEntry(core: Core, lexed: Scanned | undefined, text: string): ExactEntry {
-  const statements = core.statements.map((s) =>
-    canon(
-      lexed
-        ? canonicalOf(lexed, firstTokenAtOrAfter(lexed, s.start), firstTokenAtOrAfter(lexed, s.end))
-        : scanCanonical(text.slice(s.start, s.end)),
-    ),
-  );
-  const wholeText = lexed ? lexed.canonical : scanCanonical(text);
+  if (lexed) return entryOf(core, lexed.canonical, canonicalRanges(core, lexed));
+  const statements = core.statements.map((s) => canon(scanCanonical(text.slice(s.start, s.end))));
+  return entryWith(core, statements, scanCanonical(text));
+}
+
+/** Where each statement's canonical form lies in the whole text's: a start and an end each. */
+function canonicalRanges(core: Core, lexed: Scanned): number[] {
+  const ranges: number[] = [];
+  for (const s of core.statements) {
+    const from = firstTokenAtOrAfter(lexed, s.start);
+    const to = firstTokenAtOrAfter(lexed, s.end);
+    // No token: the empty form (as canonicalOf gives it).
+    if (from >= to || from >= lexed.starts.length) ranges.push(0, 0);
+    else ranges.push(lexed.canonicalStarts[from]!, canonicalEnd(lexed, to));
+  }
+  return ranges;
+}
+
+function entryOf(core: Core, canonical: string, ranges: readonly number[]): ExactEntry {
+  const statements = core.statements.map((_, i) => canon(canonical.slice(ranges[2 * i], ranges[2 * i + 1])));
+  return entryWith(core, statements, canonical);
+}
+
+function entryWith(core: Core, statements: Canon[], wholeText: string): ExactEntry {
   // A single statement is usually the whole input: hash it once.
   const only = statements.length === 1 ? statements[0]! : undefined;
   const whole = only && only.canonical === wholeText ? only : canon(wholeText);
@@ -295,7 +330,9 @@ function postgresEntry(
   // A run of one statement's texts (pgbench, a backfill) matches the template last used: no lookup.
   const { lastTemplate } = cache;
   if (lastTemplate !== undefined && match(lastTemplate, text, bounds)) {
-    const entry = byShape(cache, text, lexedFrom(lastTemplate, text, bounds), scs, true);
+    const entry =
+      planned(cache, lastTemplate, text, scs) ??
+      byShape(cache, text, lexedFrom(lastTemplate, text, bounds), scs, lastTemplate);
     if (entry) return entry;
   }
   const hit = cache.recent.get(text) ?? cache.exact.get(text);
@@ -310,7 +347,7 @@ function postgresEntry(
   const scanned = matched
     ? lexedFrom(template!, text, bounds)
     : scan(text, { dialect: 'postgres', standardConformingStrings: scs });
-  const served = scanned && byShape(cache, text, scanned, scs, matched);
+  const served = scanned && byShape(cache, text, scanned, scs, matched ? template! : undefined);
   if (served) {
     if (!matched && template !== null) {
       const made = lexingTemplate(text, scanned);
@@ -332,13 +369,16 @@ function postgresEntry(
   return entry;
 }
 
-/** The entry of a text of a cached shape, or undefined. */
+/**
+ * The entry of a text of a cached shape, or undefined. `template`: the text matched it, its slots
+ * are at `bounds`, and the entry makes the template's plan.
+ */
 function byShape(
   cache: Caches,
   text: string,
   scanned: Scanned,
   scs: boolean,
-  templated: boolean,
+  template?: Template<Lexing>,
 ): ExactEntry | undefined {
   // With standard_conforming_strings off, a backslash in a plain string makes the text unreadable
   // (see postgresCore); a shape built from a text without one must not stand in for it.
@@ -346,8 +386,29 @@ function byShape(
   const shape = cache.shapes.get(scanned.digest);
   if (!shape) return undefined;
   stats.shapeHits++;
-  if (templated) templateHits++;
-  const entry = makeEntry(fromShape(shape, scanned), scanned, text);
+  const core = fromShape(shape, scanned);
+  const ranges = canonicalRanges(core, scanned);
+  const entry = entryOf(core, scanned.canonical, ranges);
+  if (template) {
+    templateHits++;
+    const lengths = template.kinds.map((_, k) => bounds[2 * k + 1]! - bounds[2 * k]!);
+    cache.plan = { template, shape, core, ranges, lengths };
+  }
+  keep(cache, text, entry, entry.pure);
+  return entry;
+}
+
+/** The entry of a text that matched `t` (slots at `bounds`) by its plan, or undefined. */
+function planned(cache: Caches, t: Template<Lexing>, text: string, scs: boolean): ExactEntry | undefined {
+  const { plan } = cache;
+  if (plan === undefined || plan.template !== t) return undefined;
+  for (let k = 0; k < plan.lengths.length; k++)
+    if (bounds[2 * k + 1]! - bounds[2 * k]! !== plan.lengths[k]) return undefined;
+  if ((!scs && t.value.backslashInPlainString) || cache.shapes.get(t.value.digest) !== plan.shape)
+    return undefined;
+  stats.shapeHits++;
+  templateHits++;
+  const entry = entryOf(plan.core, canonicalFrom(t, text, bounds), plan.ranges);
   keep(cache, text, entry, entry.pure);
   return entry;
 }

@@ -54,7 +54,6 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
   const starts = new Array<number>(n);
   const ends = new Array<number>(n);
   const canonicalStarts = new Array<number>(n);
-  let canonical = v.canonical[0]!;
   let shift = 0;
   let k = 0;
   let next = v.slots[0];
@@ -65,7 +64,6 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
       const end = bounds[2 * k + 1]!;
       starts[i] = start;
       ends[i] = end;
-      canonical += text.slice(start, end) + v.canonical[k + 1]!;
       shift += end - start - (v.ends[i]! - v.starts[i]!);
       next = v.slots[++k];
     } else {
@@ -75,7 +73,7 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
   }
   return {
     digest: v.digest,
-    canonical,
+    canonical: canonicalFrom(t, text, bounds),
     canonicalStarts,
     starts,
     ends,
@@ -83,4 +81,13 @@ export function lexedFrom(t: Template<Lexing>, text: string, bounds: readonly nu
     literals: v.literals,
     backslashInPlainString: v.backslashInPlainString,
   };
+}
+
+/** The canonical form of `text`, when it matched `t` with its slots at `bounds`. */
+export function canonicalFrom(t: Template<Lexing>, text: string, bounds: readonly number[]): string {
+  const pieces = t.value.canonical;
+  let canonical = pieces[0]!;
+  for (let k = 1; k < pieces.length; k++)
+    canonical += text.slice(bounds[2 * k - 2], bounds[2 * k - 1]) + pieces[k]!;
+  return canonical;
 }
