@@ -47,6 +47,8 @@ interface Common {
   end: number;
   /** The template's text's length. */
   length: number;
+  /** Names the template (with its session state) for `slotsHash`. */
+  identity: number;
 }
 
 /** Marks a slot while the template's canonical form is cut. */
@@ -76,7 +78,8 @@ function commonTemplate(
     }
     const canonical = canonicalText(marked).split(MARK);
     if (canonical.length !== slots.length + 1) return undefined;
-    const common = { prefix, key, canonical, start: raw.start, end: raw.end, length: text.length };
+    const identity = skeleton(text, seedOf(prefix)) ^ 0x5bd1e995;
+    const common = { prefix, key, canonical, start: raw.start, end: raw.end, length: text.length, identity };
     const bounds = slots.flatMap((i) => [starts[i]!, ends[i]!]);
     return canonicalFrom(
       common,
@@ -97,6 +100,21 @@ function canonicalFrom(c: Common, kinds: readonly number[], text: string, bounds
     out += text.slice(bounds[2 * k]! + quote, bounds[2 * k + 1]! - quote) + c.canonical[k + 1]!;
   }
   return out;
+}
+
+/**
+ * A hash of a text that matched `t` (its slots at `bounds`): of the template's text and the
+ * values, which name the text. (It is not `skeleton`'s whole-text hash: a text counted under both
+ * is only admitted a sighting later, see admission.ts.)
+ */
+function slotsHash(t: Template<Common>, text: string): number {
+  let h = t.value.identity;
+  for (let k = 0; k < t.kinds.length; k++) {
+    for (let i = bounds[2 * k]!; i < bounds[2 * k + 1]!; i++)
+      h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+  }
+  return h;
 }
 
 /** Where `match` puts the slots' bounds, and `skeleton` the whole text's hash (reused). */
@@ -165,6 +183,8 @@ export class MysqlShapes {
   private readonly shapes: Lru<string, ShapeEntry | typeof UNSAFE>;
   /** By skeleton (seeded with the session state); null: texts of this skeleton had no slot. */
   private readonly templates: Lru<number, Template<Common> | null>;
+  /** The template last matched: runs of one statement (sysbench's point selects) skip the lookup. */
+  private last: Template<Common> | undefined;
   /** Inputs served from a shape since the last `clear`. */
   hits = 0;
   /** Of those, inputs that matched a template (not lexed). */
@@ -188,30 +208,50 @@ export class MysqlShapes {
     flags: Readonly<LexFlags>,
     after: () => MysqlSessionAfter,
   ): { analysis?: MysqlAnalysis; key?: string; raw?: RawStatement; sighting: number } {
+    const { last } = this;
+    if (last && last.value.prefix === prefix && match(last, text, bounds)) {
+      const analysis = this.fromTemplate(last, text, after);
+      // A hash of the text from the template's and the values: this path reads no other character.
+      if (analysis) return { analysis, sighting: slotsHash(last, text) };
+    }
     const skeletonKey = skeleton(text, seedOf(prefix), whole);
     const sighting = whole[0]!;
     const template = this.templates.get(skeletonKey);
     if (template && template.value.prefix === prefix && match(template, text, bounds)) {
-      const { key, start, end } = template.value;
-      const entry = this.shapes.get(key);
-      if (entry !== undefined && entry !== UNSAFE) {
-        // The statement ends at or after its last slot: its end moves by all of them.
-        const moved = end + text.length - template.value.length;
-        const canonical = canonicalFrom(template.value, template.kinds, text, bounds);
-        this.templateHits++;
-        return { analysis: this.served(entry, text, start, moved, canonical, after), sighting };
-      }
+      this.last = template;
+      const analysis = this.fromTemplate(template, text, after);
+      if (analysis) return { analysis, sighting };
     }
     const raw = onlyStatement(text, flags);
     if (!raw || !isWord(raw.tokens[0], ...SHAPE_LEADS)) return { sighting };
     const key = prefix + shapeOf(raw.tokens);
     const entry = this.shapes.get(key);
     if (entry === undefined || entry === UNSAFE) return { key, raw, sighting };
-    if (template !== null) this.templates.set(skeletonKey, commonTemplate(text, raw, prefix, key) ?? null);
+    if (template !== null) {
+      const made = commonTemplate(text, raw, prefix, key);
+      this.templates.set(skeletonKey, made ?? null);
+      if (made) this.last = made;
+    }
     return {
       analysis: this.served(entry, text, raw.start, raw.end, canonicalText(raw.tokens), after),
       sighting,
     };
+  }
+
+  /** The analysis of a text that matched `t` (its slots at `bounds`), while its shape is kept. */
+  private fromTemplate(
+    t: Template<Common>,
+    text: string,
+    after: () => MysqlSessionAfter,
+  ): MysqlAnalysis | undefined {
+    const { key, start, end } = t.value;
+    const entry = this.shapes.get(key);
+    if (entry === undefined || entry === UNSAFE) return undefined;
+    // The statement ends at or after its last slot: its end moves by all of them.
+    const moved = end + text.length - t.value.length;
+    const canonical = canonicalFrom(t.value, t.kinds, text, bounds);
+    this.templateHits++;
+    return this.served(entry, text, start, moved, canonical, after);
   }
 
   private served(
@@ -275,6 +315,7 @@ export class MysqlShapes {
   clear(): void {
     this.shapes.clear();
     this.templates.clear();
+    this.last = undefined;
     this.hits = 0;
     this.templateHits = 0;
   }
