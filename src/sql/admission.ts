@@ -31,7 +31,11 @@ export class SecondSighting {
 
   /** Whether `key` was (probably) seen before; remembers it either way. */
   again(key: string): boolean {
-    const h = fnv1a(key);
+    return this.againHashed(fnv1a(key));
+  }
+
+  /** `again` for a key already hashed (by a pass that reads it anyway); `h` names it alone. */
+  againHashed(h: number): boolean {
     // Never 0, the value of an empty slot.
     const mark = h | 1;
     const slot = (h ^ (h >>> 16)) & this.mask;

@@ -43,6 +43,11 @@ export function mysqlShapeHits(): number {
   return mysqlShapes.hits;
 }
 
+/** Of those, inputs that matched a template and were not lexed. */
+export function mysqlTemplateHits(): number {
+  return mysqlShapes.templateHits;
+}
+
 /** Loads the parsers (libpg-query's WebAssembly). Await once before the first `analyze`. */
 export async function loadAnalyzers(): Promise<void> {
   await loadPostgresParser();
@@ -90,14 +95,14 @@ function withinInput<A extends Analysis>(a: A, text: string, ctx: AnalysisContex
  * followed only then), the server's flavour and version (which executable comments run), and
  * the parse cap. (The client character set is not read: the text is already decoded.)
  */
-function mysqlKey(text: string, ctx: MysqlAnalysisContext): string {
+function mysqlPrefix(ctx: MysqlAnalysisContext): string {
   const m = ctx.mysql;
   const resolver = ctx.functions !== undefined || (m?.routines !== undefined && m.routines.size > 0);
   const schema = m?.schema === undefined ? '-' : `+${m.schema}`;
   const server = ctx.server ? `${ctx.server.flavour}${ctx.server.version}` : '?';
   // Nothing fired when it was cached: true only while what fires on relations is unchanged.
   const fired = ctx.fired ? (ctx.fired.version ?? '?') : '-';
-  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${fired}\0${ctx.maxStatementLength ?? ''}\0${text}`;
+  return `${ctx.sqlMode ?? '-'}\0${schema}\0${resolver ? 1 : 0}\0${server}\0${fired}\0${ctx.maxStatementLength ?? ''}\0`;
 }
 
 /**
@@ -111,14 +116,15 @@ function carriedOver(ctx: MysqlAnalysisContext): MysqlSessionAfter {
 
 function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnalysis {
   if (text.length > MYSQL_CACHE_MAX_TEXT) return analyzeMysql(text, ctx);
-  const key = mysqlKey(text, ctx);
+  const prefix = mysqlPrefix(ctx);
+  const key = prefix + text;
   const hit = mysqlCache.get(key);
   if (hit) return withAfter(hit, carriedOver(ctx));
-  // The shape key names the same session state as the exact one (mysqlKey of an empty text). The
-  // shape is lexed for the server, as the analyzer lexes: an executable comment's version digits
-  // are not in the shape, only whether its content runs (`/*!99999 WHERE …*/` is skipped).
+  // The shape key names the same session state as the exact one (its prefix). The shape is lexed
+  // for the server, as the analyzer lexes: an executable comment's version digits are not in the
+  // shape, only whether its content runs (`/*!99999 WHERE …*/` is skipped).
   const shape = shapeable(text, ctx)
-    ? mysqlShapes.get(text, mysqlKey('', ctx), lexFlags(ctx.sqlMode, ctx.server), () => carriedOver(ctx))
+    ? mysqlShapes.get(text, prefix, lexFlags(ctx.sqlMode, ctx.server), () => carriedOver(ctx))
     : undefined;
   const fromShape = shape?.analysis;
   const analysis = fromShape ?? analyzeMysql(text, ctx);
@@ -128,7 +134,7 @@ function analyzeMysqlCached(text: string, ctx: MysqlAnalysisContext): MysqlAnaly
     !analysis.literalSensitive &&
     !analysis.sessionSensitive &&
     !analysis.changesSession &&
-    mysqlSeen.again(key)
+    (shape ? mysqlSeen.againHashed(shape.sighting) : mysqlSeen.again(key))
   ) {
     // Kept without this session's state (its maps would stay alive for as long as the entry).
     mysqlCache.set(key, withAfter(analysis, carriedOver({ dialect: 'mysql' })));

@@ -11,7 +11,7 @@ export function sha256(text: string): string {
 }
 
 /** Index of the first token starting at or after `offset`. */
-export function firstTokenAtOrAfter(lexed: Pick<Scanned, 'starts'>, offset: number): number {
+export function firstTokenAtOrAfter(lexed: { starts: ArrayLike<number> }, offset: number): number {
   let lo = 0;
   let hi = lexed.starts.length;
   while (lo < hi) {
@@ -23,7 +23,7 @@ export function firstTokenAtOrAfter(lexed: Pick<Scanned, 'starts'>, offset: numb
 }
 
 /** Index of the token containing (or last starting before) `offset`. */
-export function tokenAt(lexed: Pick<Scanned, 'starts'>, offset: number): number {
+export function tokenAt(lexed: { starts: ArrayLike<number> }, offset: number): number {
   return Math.max(0, firstTokenAtOrAfter(lexed, offset + 1) - 1);
 }
 
@@ -31,10 +31,12 @@ export function tokenAt(lexed: Pick<Scanned, 'starts'>, offset: number): number 
 export function canonicalOf(scanned: Scanned, from: number, to: number): string {
   const starts = scanned.canonicalStarts;
   if (from >= to || from >= starts.length) return '';
-  return scanned.canonical.slice(
-    starts[from],
-    to < starts.length ? starts[to]! - 1 : scanned.canonical.length,
-  );
+  return scanned.canonical.slice(starts[from], canonicalEnd(scanned, to));
+}
+
+/** Where the canonical form of tokens [from, to) ends in the whole text's (see `canonicalOf`). */
+export function canonicalEnd(scanned: Scanned, to: number): number {
+  return to < scanned.canonicalStarts.length ? scanned.canonicalStarts[to]! - 1 : scanned.canonical.length;
 }
 
 /** 1-based line and column of a character offset. */

@@ -31,7 +31,9 @@ export interface Scanned {
   /** End offset of every token. */
   ends: number[];
   /** Index of each top-level `;` token. */
-  semicolons: number[];
+  semicolons: readonly number[];
+  /** Index of each literal token (a `?` in the digest). */
+  literals: readonly number[];
   /** Postgres with standard_conforming_strings off: a plain string contains a backslash. */
   backslashInPlainString: boolean;
 }
@@ -66,14 +68,18 @@ function isIdentChar(c: number): boolean {
 }
 
 /** How a token is written: its source text, its source text with A–Z lower-cased (the servers
- * fold ASCII letters only), or its source text in the canonical form and `?` in the digest. */
+ * fold ASCII letters only), or its source text in the canonical form and `?` in the digest (`?.`
+ * for a number the server reads as a float: one too large for an integer is a float, and the
+ * grammar takes an integer where a float is an error). */
 enum Kind {
   Verbatim,
   Word,
   Literal,
+  FloatLiteral,
 }
 
 const QUESTION = 63;
+const DOT = 46;
 const SPACE = 32;
 
 /**
@@ -129,6 +135,24 @@ function output(textLength: number, wide: boolean): Output {
   return (scratch.narrow ??= new Output(false, SCRATCH_CHARS));
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Whether the server reads the number [start, end) as an integer: it fits in 32 bits (a larger
+ * one is a float). `_` separates digits.
+ */
+function fitsInteger(s: string, start: number, end: number, radix: number): boolean {
+  let value = 0;
+  for (let k = radix === 10 ? start : start + 2; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 95) continue;
+    const digit = c <= 57 ? c - 48 : (c | 32) - 87;
+    value = value * radix + digit;
+    if (value > INT32_MAX) return false;
+  }
+  return true;
+}
+
 class Lexer {
   private i = 0;
   private readonly n: number;
@@ -139,7 +163,10 @@ class Lexer {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
   readonly semicolons: number[] = [];
+  readonly literals: number[] = [];
   backslashInPlainString = false;
+  /** The last word was UESCAPE: its string is part of the code, not a value (see `word`). */
+  private escapeNext = false;
   /** A token has a character beyond Latin-1 and the output is one byte a character. */
   beyondLatin1 = false;
   private readonly backslash: boolean;
@@ -165,13 +192,15 @@ class Lexer {
     this.canonicalStarts.push(c);
     const s = this.s;
     let bits = 0;
-    if (kind === Kind.Literal) {
+    if (kind === Kind.Literal || kind === Kind.FloatLiteral) {
       for (let k = start; k < end; k++) {
         const code = s.charCodeAt(k);
         bits |= code;
         canonical[c++] = code;
       }
       digest[d++] = QUESTION;
+      if (kind === Kind.FloatLiteral) digest[d++] = DOT;
+      this.literals.push(this.starts.length);
     } else {
       const fold = kind === Kind.Word ? 32 : 0;
       for (let k = start; k < end; k++) {
@@ -185,6 +214,7 @@ class Lexer {
     if (bits > 0xff && !this.out.wide) this.beyondLatin1 = true;
     this.canonicalLength = c;
     this.digestLength = d;
+    this.escapeNext = false;
     this.starts.push(start);
     this.ends.push(end);
   }
@@ -288,7 +318,7 @@ class Lexer {
       } else j++;
     }
     j++;
-    this.push(start, j, Kind.Literal);
+    this.push(start, j, this.escapeNext ? Kind.Verbatim : Kind.Literal);
     this.i = j;
     return true;
   }
@@ -359,21 +389,33 @@ class Lexer {
     const s = this.s;
     const start = this.i;
     let j = this.i;
+    let radix = 10;
     const c1 = s.charCodeAt(j + 1) | 32;
     if (s.charCodeAt(j) === 48 && (c1 === 120 || c1 === 111 || c1 === 98)) {
       // 0x…, 0o…, 0b…
+      radix = c1 === 120 ? 16 : c1 === 111 ? 8 : 2;
       j += 2;
       while (j < this.n && isHexOrUnderscore(s.charCodeAt(j))) j++;
     } else {
       j = this.digits(j);
-      if (s.charCodeAt(j) === 46 && s.charCodeAt(j + 1) !== 46) j = this.digits(j + 1);
+      if (s.charCodeAt(j) === 46 && s.charCodeAt(j + 1) !== 46) {
+        j = this.digits(j + 1);
+        radix = 0;
+      }
       if ((s.charCodeAt(j) | 32) === 101) {
         const sign = s.charCodeAt(j + 1);
-        if (isDigit(sign)) j = this.digits(j + 1);
-        else if ((sign === 43 || sign === 45) && isDigit(s.charCodeAt(j + 2))) j = this.digits(j + 2);
+        const from = isDigit(sign)
+          ? j + 1
+          : (sign === 43 || sign === 45) && isDigit(s.charCodeAt(j + 2))
+            ? j + 2
+            : -1;
+        if (from > 0) {
+          j = this.digits(from);
+          radix = 0;
+        }
       }
     }
-    this.push(start, j, Kind.Literal);
+    this.push(start, j, radix !== 0 && fitsInteger(s, start, j, radix) ? Kind.Literal : Kind.FloatLiteral);
     this.i = j;
   }
 
@@ -411,6 +453,8 @@ class Lexer {
     let j = start;
     while (j < this.n && isIdentChar(s.charCodeAt(j))) j++;
     this.push(start, j, Kind.Word);
+    // U&'…' UESCAPE '!': which character escapes decides whether the string parses at all.
+    this.escapeNext = j - start === 7 && s.slice(start, j).toLowerCase() === 'uescape';
     this.i = j;
     return true;
   }
@@ -475,6 +519,7 @@ export function scan(text: string, opts: LexOptions): Scanned | undefined {
     starts: lexer.starts,
     ends: lexer.ends,
     semicolons: lexer.semicolons,
+    literals: lexer.literals,
     backslashInPlainString: lexer.backslashInPlainString,
   };
 }

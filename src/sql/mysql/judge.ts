@@ -255,7 +255,7 @@ function judgeSimple(tokens: readonly Token[], ms: ModeState, env: Env, acc: Acc
   if (fired) {
     const suffix = acc.suffix;
     // What fired depends on the catalog, not on the text: no cache may keep such a result (one
-    // where nothing fired is keyed by the catalog's version, see mysqlKey).
+    // where nothing fired is keyed by the catalog's version, see mysqlPrefix in ../analyze.ts).
     const followed = followFired(
       tokens,
       fired,
