@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-MX4BZKNP.js"),
-  proxy: () => import("./proxy-FJXOBMQG.js"),
+  check: () => import("./check-FKUNHCZF.js"),
+  proxy: () => import("./proxy-YXX5VUI2.js"),
   replay: () => import("./replay-LVCG7OTT.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-5CY7C2PX.js")
+  demo: () => import("./demo-ISQAKZPQ.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,19 +2,19 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-5SGZNNKO.js";
+} from "./chunk-G7E4P2DG.js";
 import {
   mysqlSide,
   openSideEarly,
   postgresSide
-} from "./chunk-KHM7E6SJ.js";
-import "./chunk-6235OAIJ.js";
+} from "./chunk-EGOW5UZQ.js";
+import "./chunk-GR5VPDHR.js";
 import "./chunk-IVUPHC63.js";
 import {
   GitHubChannel
 } from "./chunk-4SMZY5UB.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FPT2PQFD.js";
+import "./chunk-EUER7AJI.js";
 import {
   RUN_FILES
 } from "./chunk-ZGCPLOHO.js";
@@ -24,12 +24,12 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-5QK47JOL.js";
+} from "./chunk-33YJO3Z2.js";
 import {
   defaultPolicy
-} from "./chunk-YPZXQCGZ.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
+} from "./chunk-6QUFHRRT.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -132,7 +132,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-N7DBGMR5.js");
+    const { startPostgresGateway } = await import("./listener-375N4H54.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -146,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-YGZDSBHL.js");
+  const { startMysqlGateway } = await import("./listener-34AEH4RE.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

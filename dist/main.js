@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-FPT2PQFD.js";
+} from "./chunk-EUER7AJI.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-ZGCPLOHO.js";
@@ -42,19 +42,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-F5K7GSGD.js";
+} from "./chunk-XNNQJJNT.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5QK47JOL.js";
+} from "./chunk-33YJO3Z2.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-YPZXQCGZ.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
+} from "./chunk-6QUFHRRT.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

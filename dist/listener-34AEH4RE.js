@@ -1,26 +1,19 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
-} from "./chunk-F5K7GSGD.js";
-import "./chunk-D7GJ7SEI.js";
-import "./chunk-5QK47JOL.js";
-import "./chunk-YPZXQCGZ.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
-import "./chunk-FTAKKE6A.js";
-import "./chunk-7LIXXI5W.js";
+  startMysqlGateway
+} from "./chunk-MGAYMMFZ.js";
+import "./chunk-6DQA57IP.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-EGOW5UZQ.js";
+import "./chunk-GR5VPDHR.js";
+import "./chunk-IVUPHC63.js";
+import "./chunk-EUER7AJI.js";
+import "./chunk-WLKLOQWD.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
+  startMysqlGateway
 };

@@ -4,7 +4,7 @@ import {
   mysqlEvents,
   postgresEvents,
   retypedTables
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -1,30 +1,30 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-MF2AAPGL.js";
+} from "./chunk-MGAYMMFZ.js";
 import {
   startPostgresGateway
-} from "./chunk-AFM3UOPD.js";
-import "./chunk-WHHNAZW3.js";
+} from "./chunk-446LUQVA.js";
+import "./chunk-6DQA57IP.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-5SGZNNKO.js";
+} from "./chunk-G7E4P2DG.js";
 import {
   mysqlSide,
   openSideEarly,
   parseUpstreamUrl,
   postgresSide
-} from "./chunk-KHM7E6SJ.js";
+} from "./chunk-EGOW5UZQ.js";
 import {
   parseUpstreamUrl as parseUpstreamUrl2
-} from "./chunk-6235OAIJ.js";
+} from "./chunk-GR5VPDHR.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FPT2PQFD.js";
+import "./chunk-EUER7AJI.js";
 import {
   renderPlain
 } from "./chunk-F6JNQVE6.js";
@@ -32,12 +32,12 @@ import "./chunk-Q7UE3ZJT.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-5QK47JOL.js";
+} from "./chunk-33YJO3Z2.js";
 import {
   defaultPolicy
-} from "./chunk-YPZXQCGZ.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
+} from "./chunk-6QUFHRRT.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5QK47JOL.js";
+} from "./chunk-33YJO3Z2.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-YPZXQCGZ.js";
+} from "./chunk-6QUFHRRT.js";
 import {
   LexError,
   Lexer,
@@ -30,7 +30,7 @@ import {
   isWord,
   lexFlags,
   locationOf
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   UsageError,
   command,

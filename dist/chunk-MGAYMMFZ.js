@@ -8,7 +8,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-WHHNAZW3.js";
+} from "./chunk-6DQA57IP.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,
@@ -22,7 +22,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-KHM7E6SJ.js";
+} from "./chunk-EGOW5UZQ.js";
 import {
   MaskingError,
   compileMasking,
@@ -31,14 +31,14 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-FPT2PQFD.js";
+} from "./chunk-EUER7AJI.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-DMDEPQZI.js";
+} from "./chunk-EDYL2Y7V.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -49,7 +49,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -7,7 +7,7 @@ import {
   lexFlags,
   readName,
   tokenize
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 
 // src/sql/mysql/purity.ts
 var words = (list) => list.trim().split(/\s+/);

@@ -24,10 +24,10 @@ function tokenAt(lexed, offset) {
 function canonicalOf(scanned, from, to) {
   const starts = scanned.canonicalStarts;
   if (from >= to || from >= starts.length) return "";
-  return scanned.canonical.slice(
-    starts[from],
-    to < starts.length ? starts[to] - 1 : scanned.canonical.length
-  );
+  return scanned.canonical.slice(starts[from], canonicalEnd(scanned, to));
+}
+function canonicalEnd(scanned, to) {
+  return to < scanned.canonicalStarts.length ? scanned.canonicalStarts[to] - 1 : scanned.canonical.length;
 }
 function locationOf(text, offset) {
   let line = 1;
@@ -1941,6 +1941,7 @@ export {
   firstTokenAtOrAfter,
   tokenAt,
   canonicalOf,
+  canonicalEnd,
   locationOf,
   columnType,
   parseServerVersion,

@@ -8,7 +8,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-WHHNAZW3.js";
+} from "./chunk-6DQA57IP.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -22,7 +22,7 @@ import {
 import {
   describeUpstream,
   upstreamConfig
-} from "./chunk-6235OAIJ.js";
+} from "./chunk-GR5VPDHR.js";
 import {
   MaskingError,
   SettingTaint,
@@ -31,7 +31,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-FPT2PQFD.js";
+} from "./chunk-EUER7AJI.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

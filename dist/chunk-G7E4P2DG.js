@@ -4,7 +4,7 @@ import {
   FiredCatalog,
   mysqlColumnQuery,
   postgresColumnQuery
-} from "./chunk-6235OAIJ.js";
+} from "./chunk-GR5VPDHR.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
@@ -13,7 +13,7 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-FPT2PQFD.js";
+} from "./chunk-EUER7AJI.js";
 import {
   ChainEncoder
 } from "./chunk-Q7UE3ZJT.js";
@@ -31,11 +31,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-YPZXQCGZ.js";
+} from "./chunk-6QUFHRRT.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-DMDEPQZI.js";
+} from "./chunk-EDYL2Y7V.js";
 import {
   Lru,
   asList,
@@ -52,7 +52,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   DeadlineReached,
   GuardrailError

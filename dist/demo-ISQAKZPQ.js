@@ -1,8 +1,8 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-AFM3UOPD.js";
-import "./chunk-WHHNAZW3.js";
+} from "./chunk-446LUQVA.js";
+import "./chunk-6DQA57IP.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -12,16 +12,16 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-5SGZNNKO.js";
+} from "./chunk-G7E4P2DG.js";
 import {
   postgresSide
-} from "./chunk-KHM7E6SJ.js";
-import "./chunk-6235OAIJ.js";
+} from "./chunk-EGOW5UZQ.js";
+import "./chunk-GR5VPDHR.js";
 import {
   esm_default
 } from "./chunk-IVUPHC63.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FPT2PQFD.js";
+import "./chunk-EUER7AJI.js";
 import {
   commandFor,
   renderComment,
@@ -34,9 +34,9 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-YPZXQCGZ.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
+} from "./chunk-6QUFHRRT.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

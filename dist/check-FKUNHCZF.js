@@ -1,19 +1,26 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startMysqlGateway
-} from "./chunk-MF2AAPGL.js";
-import "./chunk-WHHNAZW3.js";
-import "./chunk-XSTP326K.js";
-import "./chunk-LLFWNX4K.js";
-import "./chunk-KHM7E6SJ.js";
-import "./chunk-6235OAIJ.js";
-import "./chunk-IVUPHC63.js";
-import "./chunk-FPT2PQFD.js";
-import "./chunk-WLKLOQWD.js";
-import "./chunk-DMDEPQZI.js";
-import "./chunk-Y2KTBSOL.js";
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
+} from "./chunk-XNNQJJNT.js";
+import "./chunk-D7GJ7SEI.js";
+import "./chunk-33YJO3Z2.js";
+import "./chunk-6QUFHRRT.js";
+import "./chunk-EDYL2Y7V.js";
+import "./chunk-II67AVYZ.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startMysqlGateway
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
 };

@@ -11,10 +11,10 @@ import {
 import {
   SessionColumns,
   mayChangeCatalog
-} from "./chunk-6235OAIJ.js";
+} from "./chunk-GR5VPDHR.js";
 import {
   finding
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

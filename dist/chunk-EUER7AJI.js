@@ -7,7 +7,7 @@ import {
   parseTree,
   scanTokens,
   tokenize
-} from "./chunk-Y2KTBSOL.js";
+} from "./chunk-II67AVYZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
