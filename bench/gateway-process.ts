@@ -8,7 +8,7 @@ import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { MaskingPolicy } from '../src/policy/types.js';
-import type { Analysis } from '../src/sql/types.js';
+import { withoutAnalysis } from './analysis-off.js';
 
 export interface GatewayProcessConfig {
   dialect: 'postgres' | 'mysql';
@@ -26,20 +26,6 @@ export interface GatewayProcessConfig {
   masking?: Partial<MaskingPolicy>;
   /** MySQL: the login plugin announced to clients. */
   authPlugin?: 'mysql_native_password' | 'caching_sha2_password';
-}
-
-/** What an analyzer that judges nothing returns: one read-only statement, no findings. */
-function allowEverything(text: string): Analysis {
-  const statement = {
-    text,
-    offset: 0,
-    findings: [],
-    readOnly: true,
-    opaque: false,
-    canonical: text,
-    hash: '0',
-  };
-  return { findings: [], readOnly: true, opaque: false, canonical: text, hash: '0', statements: [statement] };
 }
 
 const config = JSON.parse(process.argv[2] ?? '') as GatewayProcessConfig;
@@ -64,13 +50,7 @@ const built = await createGatewayContext({
     role: decodeURIComponent(upstreamUrl.username),
   },
 });
-const context: typeof built = config.analysis
-  ? built
-  : {
-      ...built,
-      analyze: allowEverything,
-      decide: () => ({ action: 'allow' }),
-    };
+const context = config.analysis ? built : withoutAnalysis(built);
 const gateway =
   config.dialect === 'postgres'
     ? await (await import('../src/gateway/postgres/listener.js')).startPostgresGateway({

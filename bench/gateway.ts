@@ -23,6 +23,7 @@ export async function buildGatewayProcess(outdir: string): Promise<string> {
   await build({
     entryPoints: [
       'bench/gateway-process.ts',
+      'bench/analysis-off.ts',
       ...readdirSync('src', { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))
         .map((f) => `src/${f}`),

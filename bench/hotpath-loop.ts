@@ -24,8 +24,8 @@ import { Session } from '../src/gateway/session.js';
 import { postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
-import type { Analysis } from '../src/sql/types.js';
 import type { Recorder } from '../src/transcript/recorder.js';
+import { withoutAnalysis } from './analysis-off.js';
 import { median } from './stats.js';
 
 const MODES = ['simple', 'prepared'] as const;
@@ -102,19 +102,6 @@ const preparedRequest = (aid: number) =>
   ]);
 const preparedReply = Buffer.concat([msg(T.bindComplete), dataRow, done, ready]);
 
-function allowEverything(text: string): Analysis {
-  const statement = {
-    text,
-    offset: 0,
-    findings: [],
-    readOnly: true,
-    opaque: false,
-    canonical: text,
-    hash: '0',
-  };
-  return { findings: [], readOnly: true, opaque: false, canonical: text, hash: '0', statements: [statement] };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'guardrail-hotpath-loop-'));
 
 /** Lines are still built and scrubbed, but not encoded, hashed or written. */
@@ -148,9 +135,7 @@ async function measure(
     ...(side ? { side: { dialect: 'postgres' as const, connection: side } } : {}),
     database: { name: 'postgres', host: 'localhost', role: 'postgres' },
   });
-  const context = analysis
-    ? built
-    : { ...built, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
+  const context = analysis ? built : withoutAnalysis(built);
   const session = new Session(context, { conn: 1, user: 'postgres', database: 'postgres', client: 'bench' });
   const prepared = new NamedStatements();
   const serverWhole = new Uint8Array(256).fill(1);
