@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-FKUNHCZF.js"),
-  proxy: () => import("./proxy-YXX5VUI2.js"),
+  check: () => import("./check-CMI2VKLV.js"),
+  proxy: () => import("./proxy-3E74XE64.js"),
   replay: () => import("./replay-LVCG7OTT.js"),
   broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-ISQAKZPQ.js")
+  demo: () => import("./demo-M5THLFKJ.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

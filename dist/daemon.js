@@ -2,12 +2,12 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-G7E4P2DG.js";
+} from "./chunk-7SCMGJFC.js";
 import {
   mysqlSide,
   openSideEarly,
   postgresSide
-} from "./chunk-EGOW5UZQ.js";
+} from "./chunk-WGWSQ7Q7.js";
 import "./chunk-GR5VPDHR.js";
 import "./chunk-IVUPHC63.js";
 import {
@@ -24,10 +24,10 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-33YJO3Z2.js";
+} from "./chunk-TSKGG6VU.js";
 import {
   defaultPolicy
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
@@ -146,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-34AEH4RE.js");
+  const { startMysqlGateway } = await import("./listener-IATE4VLJ.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

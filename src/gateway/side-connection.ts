@@ -39,6 +39,8 @@ class Reconnecting<C> {
   private failures = 0;
   private retryAt = 0;
   private lastError: Error | undefined;
+  /** Settles when the last use queued so far has. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly link: {
@@ -50,7 +52,21 @@ class Reconnecting<C> {
     },
   ) {}
 
-  async use<R>(fn: (conn: C) => Promise<R>): Promise<R> {
+  /**
+   * Runs `fn` once every use before it has settled: one question at a time on the connection.
+   * node-postgres queues a query issued while another runs, but warns that pg@9 will refuse it,
+   * and sessions ask concurrently (masking catalogs of connections opening together).
+   */
+  use<R>(fn: (conn: C) => Promise<R>): Promise<R> {
+    const run = this.tail.then(() => this.now(fn));
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async now<R>(fn: (conn: C) => Promise<R>): Promise<R> {
     const pending = this.connection();
     const conn = await pending;
     try {

@@ -286,4 +286,33 @@ describe('which writes the MySQL shape cache serves', () => {
     expect(hitsFor(['DELETE FROM t WHERE id > 5', 'DELETE FROM t WHERE id > 7'])).toBe(0);
     expect(hitsFor(["DELETE FROM t WHERE name LIKE '9%'", "DELETE FROM t WHERE name LIKE '%'"])).toBe(0);
   });
+
+  it('serves writes in a session with a current schema, keyed by that schema', () => {
+    // A gateway session always has a schema (the one it connected to): its writes must reach
+    // the shape cache, and a grant-table write must still be judged by the schema it runs in.
+    const inSchema = (schema: string): MysqlAnalysisContext => ({
+      dialect: 'mysql',
+      sqlMode: '',
+      mysql: { schema, prepared: new Map(), routines: new Map() },
+    });
+    const writes = [
+      'UPDATE user SET k = k + 1 WHERE id = 5',
+      'UPDATE user SET k = k + 1 WHERE id = 7',
+      "INSERT INTO user (id, c) VALUES (8, 'a')",
+      "INSERT INTO user (id, c) VALUES (9, 'b')",
+      'DELETE FROM user WHERE id = 3',
+      'DELETE FROM user WHERE id = 4',
+    ];
+    const before = mysqlShapeHits();
+    for (const t of writes) {
+      const a = analyze(t, inSchema('app')) as MysqlAnalysis;
+      expect(a.sessionSensitive).toBe(false);
+      expect(rules(a)).toEqual(rules(analyzeMysql(t, inSchema('app'))));
+    }
+    expect(mysqlShapeHits() - before).toBe(3);
+    for (const t of writes) {
+      expect(rules(analyze(t, inSchema('mysql')))).toContain('privilege/catalog-write');
+      expect(rules(analyze(t, inSchema('app')))).not.toContain('privilege/catalog-write');
+    }
+  });
 });

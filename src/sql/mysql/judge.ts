@@ -205,7 +205,6 @@ function catalogWrites(tokens: readonly Token[], env: Env): string[] {
       if (SYSTEM_SCHEMAS.has(t.value.toLowerCase())) hits.add(readName(tokens, i)?.name ?? t.value);
     }
   }
-  if (env.schema !== undefined) env.shared.sessionSensitive = true;
   if (
     env.schema !== undefined &&
     SYSTEM_SCHEMAS.has(env.schema.toLowerCase()) &&

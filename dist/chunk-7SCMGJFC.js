@@ -31,7 +31,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation

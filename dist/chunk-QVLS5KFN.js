@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-33YJO3Z2.js";
+} from "./chunk-TSKGG6VU.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 import {
   LexError,
   Lexer,

@@ -1,11 +1,11 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-MGAYMMFZ.js";
+} from "./chunk-NTFSRNPN.js";
 import "./chunk-6DQA57IP.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-EGOW5UZQ.js";
+import "./chunk-WGWSQ7Q7.js";
 import "./chunk-GR5VPDHR.js";
 import "./chunk-IVUPHC63.js";
 import "./chunk-EUER7AJI.js";

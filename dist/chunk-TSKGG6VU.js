@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

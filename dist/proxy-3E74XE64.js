@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-MGAYMMFZ.js";
+} from "./chunk-NTFSRNPN.js";
 import {
   startPostgresGateway
 } from "./chunk-446LUQVA.js";
@@ -12,13 +12,13 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-G7E4P2DG.js";
+} from "./chunk-7SCMGJFC.js";
 import {
   mysqlSide,
   openSideEarly,
   parseUpstreamUrl,
   postgresSide
-} from "./chunk-EGOW5UZQ.js";
+} from "./chunk-WGWSQ7Q7.js";
 import {
   parseUpstreamUrl as parseUpstreamUrl2
 } from "./chunk-GR5VPDHR.js";
@@ -32,10 +32,10 @@ import "./chunk-Q7UE3ZJT.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-33YJO3Z2.js";
+} from "./chunk-TSKGG6VU.js";
 import {
   defaultPolicy
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -22,7 +22,7 @@ import {
   describeUpstream,
   mysqlSide,
   parseUpstreamUrl
-} from "./chunk-EGOW5UZQ.js";
+} from "./chunk-WGWSQ7Q7.js";
 import {
   MaskingError,
   compileMasking,

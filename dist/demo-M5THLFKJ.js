@@ -12,10 +12,10 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-G7E4P2DG.js";
+} from "./chunk-7SCMGJFC.js";
 import {
   postgresSide
-} from "./chunk-EGOW5UZQ.js";
+} from "./chunk-WGWSQ7Q7.js";
 import "./chunk-GR5VPDHR.js";
 import {
   esm_default
@@ -34,7 +34,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-6QUFHRRT.js";
+} from "./chunk-7SHKRQL6.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -97,7 +97,22 @@ var Reconnecting = class {
   failures = 0;
   retryAt = 0;
   lastError;
-  async use(fn) {
+  /** Settles when the last use queued so far has. */
+  tail = Promise.resolve();
+  /**
+   * Runs `fn` once every use before it has settled: one question at a time on the connection.
+   * node-postgres queues a query issued while another runs, but warns that pg@9 will refuse it,
+   * and sessions ask concurrently (masking catalogs of connections opening together).
+   */
+  use(fn) {
+    const run = this.tail.then(() => this.now(fn));
+    this.tail = run.then(
+      () => void 0,
+      () => void 0
+    );
+    return run;
+  }
+  async now(fn) {
     const pending = this.connection();
     const conn = await pending;
     try {

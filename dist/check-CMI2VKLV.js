@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-XNNQJJNT.js";
+} from "./chunk-QVLS5KFN.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-33YJO3Z2.js";
-import "./chunk-6QUFHRRT.js";
+import "./chunk-TSKGG6VU.js";
+import "./chunk-7SHKRQL6.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";
