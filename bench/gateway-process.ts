@@ -4,7 +4,6 @@
 // stdout once it listens, and closes the gateway and the transcript on SIGTERM/SIGINT.
 import { createGatewayContext } from '../src/gateway/context.js';
 import { loadPolicy } from '../src/gateway/policy-file.js';
-import { mysqlSide, postgresSide } from '../src/gateway/side-connection.js';
 import { FileRecorder } from '../src/gateway/transcript-file.js';
 import { defaultPolicy } from '../src/policy/index.js';
 import type { MaskingPolicy } from '../src/policy/types.js';
@@ -37,8 +36,16 @@ const upstreamUrl = new URL(config.upstream);
 // analysis) and for the masking catalog (part of result handling, kept with analysis off).
 const side =
   config.dialect === 'postgres'
-    ? ({ dialect: 'postgres', connection: postgresSide(config.upstream) } as const)
-    : ({ dialect: 'mysql', connection: mysqlSide(config.upstream) } as const);
+    ? ({
+        dialect: 'postgres',
+        connection: (await import('../src/gateway/postgres/side-connection.js')).postgresSide(
+          config.upstream,
+        ),
+      } as const)
+    : ({
+        dialect: 'mysql',
+        connection: (await import('../src/gateway/mysql/side-connection.js')).mysqlSide(config.upstream),
+      } as const);
 const built = await createGatewayContext({
   dialect: config.dialect,
   policy,

@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-CMI2VKLV.js"),
-  proxy: () => import("./proxy-3E74XE64.js"),
-  replay: () => import("./replay-LVCG7OTT.js"),
-  broker: () => import("./broker-TD2WKXWM.js"),
-  demo: () => import("./demo-M5THLFKJ.js")
+  proxy: () => import("./proxy-SEHYBFU7.js"),
+  replay: () => import("./replay-KUZD5N72.js"),
+  broker: () => import("./broker-DIINCDKE.js"),
+  demo: () => import("./demo-3KQ24N3A.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

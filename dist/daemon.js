@@ -2,14 +2,12 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-7SCMGJFC.js";
+} from "./chunk-HOISCEA3.js";
+import "./chunk-VRBURU3I.js";
 import {
-  mysqlSide,
-  openSideEarly,
-  postgresSide
-} from "./chunk-WGWSQ7Q7.js";
-import "./chunk-GR5VPDHR.js";
-import "./chunk-IVUPHC63.js";
+  openSideEarly
+} from "./chunk-V6SGTYVA.js";
+import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
 } from "./chunk-4SMZY5UB.js";
@@ -20,7 +18,6 @@ import {
 } from "./chunk-ZGCPLOHO.js";
 import "./chunk-F6JNQVE6.js";
 import "./chunk-Q7UE3ZJT.js";
-import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
@@ -129,10 +126,11 @@ async function startGateway(config, policy, recorder) {
       database: lease.database,
       ...config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}
     };
+    const { postgresSide } = await import("./side-connection-FI6BIVS3.js");
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-375N4H54.js");
+    const { startPostgresGateway } = await import("./listener-FYGOSIXD.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -143,10 +141,11 @@ async function startGateway(config, policy, recorder) {
     return withSide(gateway, connection2);
   }
   const upstream = mysqlUpstreamUrl(config);
+  const { mysqlSide } = await import("./side-connection-V7KUB7WX.js");
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-IATE4VLJ.js");
+  const { startMysqlGateway } = await import("./listener-EWXCPLM7.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -14,7 +14,7 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-XJG4NNO2.js";
+} from "./chunk-SFZWLOL6.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-X3HWTAPK.js";
 import {

@@ -3,7 +3,7 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-XJG4NNO2.js";
+} from "./chunk-SFZWLOL6.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-X3HWTAPK.js";
 import "./chunk-ZGCPLOHO.js";

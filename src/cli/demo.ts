@@ -14,7 +14,7 @@ import { renderComment } from '../approvals/render.js';
 import type { ApprovalChannel, ApprovalOutcome, ApprovalRequest, JobInfo } from '../approvals/types.js';
 import { createGatewayContext } from '../gateway/context.js';
 import { startPostgresGateway } from '../gateway/postgres/listener.js';
-import { postgresSide } from '../gateway/side-connection.js';
+import { postgresSide } from '../gateway/postgres/side-connection.js';
 import { FileRecorder } from '../gateway/transcript-file.js';
 import { defaultPolicy } from '../policy/defaults.js';
 import type { ApprovalPolicy } from '../policy/types.js';

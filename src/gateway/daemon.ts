@@ -12,7 +12,7 @@ import { type ContextOptions, createGatewayContext } from './context.js';
 import { type DaemonConfig, type ReadyInfo, RUN_FILES } from './daemon-contract.js';
 import type { GatewayHandle } from './handle.js';
 import { loadPolicy } from './policy-file.js';
-import { mysqlSide, openSideEarly, postgresSide } from './side-connection.js';
+import { openSideEarly } from './side-connection.js';
 import { FileRecorder } from './transcript-file.js';
 
 const VERSION = 'guardrail-daemon/1';
@@ -125,10 +125,12 @@ async function startGateway(
       database: lease.database,
       ...(config.upstream.sslmode ? { sslmode: config.upstream.sslmode } : {}),
     };
+    // Each dialect's engine and driver are loaded only where they run: the other one's code is
+    // memory for nothing.
+    const { postgresSide } = await import('./postgres/side-connection.js');
     const connection = postgresSide(upstream);
     await openSideEarly(connection, warn);
     const context = await contextWith({ dialect: 'postgres', connection });
-    // Each dialect's engine is loaded only where it runs: the other one's code is memory for nothing.
     const { startPostgresGateway } = await import('./postgres/listener.js');
     const gateway = await startPostgresGateway({
       upstream,
@@ -140,6 +142,7 @@ async function startGateway(
     return withSide(gateway, connection);
   }
   const upstream = mysqlUpstreamUrl(config);
+  const { mysqlSide } = await import('./mysql/side-connection.js');
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: 'mysql', connection });

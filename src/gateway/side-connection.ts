@@ -2,17 +2,14 @@
 // database itself: bodies of called functions, impact estimates, masking lineage. It reopens
 // after a failure with backoff, so a dropped side connection (killed, or refused because the
 // upstream was out of connection slots) costs the statements judged while it is down — they fail
-// closed — rather than the rest of the job.
+// closed — rather than the rest of the job. Each dialect's side is in its own module
+// (postgres/side-connection.ts, mysql/side-connection.ts), so a gateway loads one driver.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { GuardrailError } from '../errors/guardrail-error.js';
-import { parseUpstreamUrl as parseMysqlUrl } from './mysql/upstream-options.js';
-import { type UpstreamOptions, upstreamConfig } from './postgres/upstream-options.js';
 
 type Mode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
-function tlsFor(mode: Mode, ca: string | undefined): TlsOptions | undefined {
+export function tlsFor(mode: Mode, ca: string | undefined): TlsOptions | undefined {
   switch (mode) {
     case 'disable':
     case 'prefer':
@@ -34,7 +31,7 @@ export const SIDE_RETRY_MS = { first: 100, max: 5_000 };
  * not yet due, every use is refused at once (the caller fails closed) with the reason; the pause
  * doubles with each failed attempt, so an upstream out of slots is not hammered.
  */
-class Reconnecting<C> {
+export class Reconnecting<C> {
   private conn: Promise<C> | undefined;
   private failures = 0;
   private retryAt = 0;
@@ -131,71 +128,6 @@ export interface PgSide {
   close(): Promise<void>;
 }
 
-/**
- * A pg "submittable" (the extension point pg-cursor uses): Parse of an unnamed statement and
- * Sync, so the server parses the text without binding or running it.
- */
-class ParseOnly {
-  constructor(
-    private readonly text: string,
-    private readonly done: (err: Error | undefined) => void,
-  ) {}
-
-  submit(connection: {
-    parse(q: { text: string; name: string; types: number[] }): void;
-    sync(): void;
-  }): void {
-    connection.parse({ text: this.text, name: '', types: [] });
-    connection.sync();
-  }
-
-  /** pg ends the query at the error (the ReadyForQuery after it goes to no query). */
-  handleError(err: Error): void {
-    this.done(err);
-  }
-
-  handleReadyForQuery(): void {
-    this.done(undefined);
-  }
-}
-
-export function postgresSide(upstream: string | UpstreamOptions): PgSide {
-  const c = upstreamConfig(upstream);
-  const side = new Reconnecting<pg.Client>({
-    async open(lost) {
-      const ssl = tlsFor(c.sslmode, c.ca);
-      const next = new pg.Client({
-        host: c.socketDir ?? c.host,
-        port: c.port,
-        user: c.user,
-        database: c.database,
-        application_name: 'guardrail side connection',
-        ...(c.password !== undefined ? { password: c.password } : {}),
-        ...(ssl ? { ssl } : {}),
-      });
-      next.on('error', lost);
-      next.on('end', lost);
-      await next.connect();
-      return next;
-    },
-    // A statement's own error leaves the connection usable; anything else, or a FATAL (the
-    // backend was terminated), does not.
-    broken: (err) => !(err instanceof pg.DatabaseError) || err.severity === 'FATAL',
-    end: (conn) => conn.end(),
-  });
-  return {
-    query: (text, values) => side.use((conn) => conn.query(text, values)),
-    parse: (text) =>
-      side.use(
-        (conn) =>
-          new Promise<void>((resolve, reject) => {
-            conn.query(new ParseOnly(text, (err) => (err ? reject(err) : resolve())) as never);
-          }),
-      ),
-    close: () => side.close(),
-  };
-}
-
 export interface MysqlSide {
   // biome-ignore lint/suspicious/noExplicitAny: mysql2's overloaded query() signature
   query(sql: string, values?: any): Promise<[any, unknown]>;
@@ -205,54 +137,6 @@ export interface MysqlSide {
    */
   prepare(sql: string, sqlMode: string | undefined): Promise<void>;
   close(): Promise<void>;
-}
-
-export function mysqlSide(upstream: string): MysqlSide {
-  const c = parseMysqlUrl(upstream);
-  const side = new Reconnecting<mysql.Connection>({
-    async open(lost) {
-      // mysql2 hands these options to tls.connect; its type only names a subset of them.
-      const ssl = tlsFor(c.sslMode, c.ca) as mysql.SslOptions | undefined;
-      const next = await mysql.createConnection({
-        host: c.host,
-        port: c.port,
-        user: c.user,
-        password: c.password,
-        ...(c.database ? { database: c.database } : {}),
-        ...(ssl ? { ssl } : {}),
-      });
-      next.on('error', lost);
-      next.on('end', lost);
-      return next;
-    },
-    // mysql2 marks errors that end the connection (lost, killed) as fatal.
-    broken: (err) => !('sqlState' in (err as object)) || (err as { fatal?: boolean }).fatal === true,
-    end: (conn) => conn.end(),
-  });
-  return {
-    query: (sql, values) => side.use((conn) => conn.query(sql, values)),
-    prepare: (sql, sqlMode) => side.use((conn) => prepareUnder(conn, sql, sqlMode)),
-    close: () => side.close(),
-  };
-}
-
-/**
- * mysql2 runs a connection's commands in the order they were issued, so issuing the three without
- * waiting keeps any other use of the side connection from running under the client's sql_mode.
- * The side connection otherwise keeps the server's default mode, which DEFAULT restores.
- */
-async function prepareUnder(conn: mysql.Connection, sql: string, sqlMode: string | undefined): Promise<void> {
-  if (sqlMode === undefined) return (await conn.prepare(sql)).close();
-  const [set, prepared, reset] = await Promise.allSettled([
-    conn.query('SET SESSION sql_mode = ?', [sqlMode]),
-    conn.prepare(sql),
-    conn.query('SET SESSION sql_mode = DEFAULT'),
-  ]);
-  if (prepared.status === 'fulfilled') prepared.value.close();
-  if (reset.status === 'rejected') throw reset.reason;
-  // Parsed under another mode, the answer says nothing about the client's statement.
-  if (set.status === 'rejected') throw set.reason;
-  if (prepared.status === 'rejected') throw prepared.reason;
 }
 
 /**

@@ -10,7 +10,7 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
-import { mysqlSide } from '../../src/gateway/side-connection.js';
+import { mysqlSide } from '../../src/gateway/mysql/side-connection.js';
 import { FileRecorder } from '../../src/gateway/transcript-file.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { TranscriptLine } from '../../src/transcript/events.js';

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { startPostgresGateway } from '../../src/gateway/postgres/listener.js';
-import { postgresSide } from '../../src/gateway/side-connection.js';
+import { postgresSide } from '../../src/gateway/postgres/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type AuditGateway, auditPostgres, type Target } from '../compat/harness.js';

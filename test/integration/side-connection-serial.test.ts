@@ -3,7 +3,7 @@
 // runs but warns that pg@9 will refuse it, so the gateway queues them itself. The server's own
 // clock shows each question starting after the one before it ended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresSide } from '../../src/gateway/side-connection.js';
+import { postgresSide } from '../../src/gateway/postgres/side-connection.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 
 describe('the Postgres side connection under concurrent use', () => {

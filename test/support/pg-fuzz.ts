@@ -10,7 +10,8 @@
 // test/integration/pg-fuzz-oracle.test.ts (fixed seed) and bench/fuzz-postgres.ts (soak).
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
-import { type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
+import { postgresSide } from '../../src/gateway/postgres/side-connection.js';
+import type { PgSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from './pg-server.js';

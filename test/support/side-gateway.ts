@@ -2,8 +2,10 @@
 // server, under the default policy and with no approval channel: what needs review is refused.
 import { createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
+import { mysqlSide } from '../../src/gateway/mysql/side-connection.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
-import { type MysqlSide, mysqlSide, type PgSide, postgresSide } from '../../src/gateway/side-connection.js';
+import { postgresSide } from '../../src/gateway/postgres/side-connection.js';
+import type { MysqlSide, PgSide } from '../../src/gateway/side-connection.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import type { Recorder } from '../../src/transcript/recorder.js';
 import type { MariaDbServer } from './mariadb-server.js';

@@ -148,7 +148,7 @@ describe('FileRecorder', () => {
     r.record(0, EVENTS[0]![1]);
     r.record(1, EVENTS[1]![1]);
     expect(readFileSync(path, 'utf8')).toBe('');
-    // The timer is a millisecond; a loaded machine may run it later.
+    // The idle timer is two milliseconds; a loaded machine may run it later.
     for (let i = 0; i < 200 && readFileSync(path, 'utf8') === ''; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
     expect(seals(path)).toEqual([2]);
@@ -168,6 +168,26 @@ describe('FileRecorder', () => {
       lines: 7,
       complete: true,
     });
+  });
+
+  it('writes a batch a millisecond old with the next event, in that event’s turn, with no timer', () => {
+    const path = file();
+    const r = new FileRecorder(path);
+    r.record(0, EVENTS[0]![1]);
+    r.record(1, EVENTS[1]![1]);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    // Still in this turn of the event loop: no timer can have run.
+    const start = performance.now();
+    while (performance.now() - start < 1.5) {
+      // wait out the batch's millisecond
+    }
+    r.record(1, EVENTS[2]![1]);
+    expect(seals(path)).toEqual([3]);
+    r.record(0, EVENTS[4]![1]);
+    expect(seals(path)).toEqual([3]);
+    r.close();
+    expect(seals(path)).toEqual([3, 1]);
+    expect(verifyTranscript(readFileSync(path, 'utf8'))).toMatchObject({ ok: true, complete: true });
   });
 
   it('fails closed when a write fails: the error is kept and every later record refused', () => {

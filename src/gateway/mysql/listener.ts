@@ -9,7 +9,7 @@ import { compileMasking, type Masking } from '../../masking/index.js';
 import { DEFAULT_MAX_CLIENTS, type GatewayHandle, tooManyClients } from '../handle.js';
 import { gatewayStarted, gatewayStopped, openSession } from '../lifecycle.js';
 import type { GatewayContext } from '../session-contract.js';
-import { type MysqlSide, mysqlSide } from '../side-connection.js';
+import type { MysqlSide } from '../side-connection.js';
 import { clientTls, generateKeys, type TlsOption } from '../tls-certificate.js';
 import { extendedMetadata, PROXIED_MARIADB_CAPS } from './capabilities.js';
 import { AccessDenied, authenticateClient, type ClientAuthPlugin } from './client-auth.js';
@@ -18,6 +18,7 @@ import { MysqlConnection } from './connection.js';
 import { CACHING_SHA2, Cap, Com, PROXIED_CAPS } from './constants.js';
 import { ConnectionClosed, PacketChannel } from './handshake-io.js';
 import { MysqlMaskingCatalog } from './masking-catalog.js';
+import { mysqlSide } from './side-connection.js';
 import { type GreetedUpstream, greetUpstream, loginUpstream } from './upstream.js';
 import { describeUpstream, parseUpstreamUrl } from './upstream-options.js';
 

@@ -1,28 +1,34 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startMysqlGateway
-} from "./chunk-NTFSRNPN.js";
+  postgresSide
+} from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-446LUQVA.js";
-import "./chunk-6DQA57IP.js";
+} from "./chunk-B55MBY4N.js";
+import {
+  parseUpstreamUrl
+} from "./chunk-MLIJVIMC.js";
+import {
+  startMysqlGateway
+} from "./chunk-UPHESJ3R.js";
+import "./chunk-PJCAO4LF.js";
+import {
+  mysqlSide,
+  parseUpstreamUrl as parseUpstreamUrl2
+} from "./chunk-46AX6HLE.js";
+import "./chunk-WTZSGNFV.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-7SCMGJFC.js";
+} from "./chunk-HOISCEA3.js";
+import "./chunk-VRBURU3I.js";
 import {
-  mysqlSide,
-  openSideEarly,
-  parseUpstreamUrl,
-  postgresSide
-} from "./chunk-WGWSQ7Q7.js";
-import {
-  parseUpstreamUrl as parseUpstreamUrl2
-} from "./chunk-GR5VPDHR.js";
-import "./chunk-IVUPHC63.js";
+  openSideEarly
+} from "./chunk-V6SGTYVA.js";
+import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
 import "./chunk-EUER7AJI.js";
 import {
@@ -348,7 +354,7 @@ async function startProxy(argv) {
   let started;
   try {
     if (isMysql) {
-      const upstream = parseWith(parseUpstreamUrl, values.upstream);
+      const upstream = parseWith(parseUpstreamUrl2, values.upstream);
       const side2 = mysqlSide(values.upstream);
       await openSideEarly(side2, warn);
       const context = await createGatewayContext({
@@ -372,7 +378,7 @@ async function startProxy(argv) {
       });
       started = { gateway: gateway2, side: side2, target: `${upstream.host}:${upstream.port}/${upstream.database ?? ""}` };
     } else {
-      const upstream = parseWith(parseUpstreamUrl2, values.upstream);
+      const upstream = parseWith(parseUpstreamUrl, values.upstream);
       const side2 = postgresSide(upstream);
       await openSideEarly(side2, warn);
       const context = await createGatewayContext({

@@ -1,19 +1,17 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startMysqlGateway
-} from "./chunk-NTFSRNPN.js";
-import "./chunk-6DQA57IP.js";
+  startPostgresGateway
+} from "./chunk-B55MBY4N.js";
+import "./chunk-MLIJVIMC.js";
+import "./chunk-PJCAO4LF.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-WGWSQ7Q7.js";
-import "./chunk-GR5VPDHR.js";
-import "./chunk-IVUPHC63.js";
+import "./chunk-VRBURU3I.js";
 import "./chunk-EUER7AJI.js";
 import "./chunk-WLKLOQWD.js";
-import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startMysqlGateway
+  startPostgresGateway
 };

@@ -1,8 +1,10 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  esm_default,
   require_promise
-} from "./chunk-IVUPHC63.js";
+} from "./chunk-WTZSGNFV.js";
+import {
+  esm_default
+} from "./chunk-GOMVZPAY.js";
 import "./chunk-WLKLOQWD.js";
 import {
   plural

@@ -1,16 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-446LUQVA.js";
-import "./chunk-6DQA57IP.js";
-import "./chunk-XSTP326K.js";
-import "./chunk-LLFWNX4K.js";
-import "./chunk-GR5VPDHR.js";
-import "./chunk-EUER7AJI.js";
+  mysqlSide
+} from "./chunk-46AX6HLE.js";
+import "./chunk-WTZSGNFV.js";
+import "./chunk-V6SGTYVA.js";
 import "./chunk-WLKLOQWD.js";
-import "./chunk-II67AVYZ.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startPostgresGateway
+  mysqlSide
 };

@@ -11,7 +11,7 @@ import {
 import {
   SessionColumns,
   mayChangeCatalog
-} from "./chunk-GR5VPDHR.js";
+} from "./chunk-VRBURU3I.js";
 import {
   finding
 } from "./chunk-II67AVYZ.js";

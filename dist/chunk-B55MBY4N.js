@@ -1,5 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  describeUpstream,
+  upstreamConfig
+} from "./chunk-MLIJVIMC.js";
+import {
   ProtocolError,
   UpstreamError,
   clientTls,
@@ -8,7 +12,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-6DQA57IP.js";
+} from "./chunk-PJCAO4LF.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -19,10 +23,6 @@ import {
   SKIPPED_CODE,
   SKIPPED_TAG
 } from "./chunk-LLFWNX4K.js";
-import {
-  describeUpstream,
-  upstreamConfig
-} from "./chunk-GR5VPDHR.js";
 import {
   MaskingError,
   SettingTaint,

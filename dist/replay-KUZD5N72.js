@@ -166,7 +166,7 @@ async function run(argv) {
   if (values.against) {
     if (!verified.ok)
       console.error(`${file}: hash chain broken at line ${verified.brokenAt}: ${verified.reason}`);
-    const { replayCommand } = await import("./replay-against-43T6BNGF.js");
+    const { replayCommand } = await import("./replay-against-LTX3BMUB.js");
     return replayCommand(lines, values.against, file);
   }
   if (values.html) {

@@ -8,7 +8,12 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-6DQA57IP.js";
+} from "./chunk-PJCAO4LF.js";
+import {
+  describeUpstream,
+  mysqlSide,
+  parseUpstreamUrl
+} from "./chunk-46AX6HLE.js";
 import {
   DEFAULT_MAX_CLIENTS,
   MYSQL_REFUSALS,
@@ -18,11 +23,6 @@ import {
 import {
   SKIPPED_CODE
 } from "./chunk-LLFWNX4K.js";
-import {
-  describeUpstream,
-  mysqlSide,
-  parseUpstreamUrl
-} from "./chunk-WGWSQ7Q7.js";
 import {
   MaskingError,
   compileMasking,

@@ -4,10 +4,10 @@ import {
   FiredCatalog,
   mysqlColumnQuery,
   postgresColumnQuery
-} from "./chunk-GR5VPDHR.js";
+} from "./chunk-VRBURU3I.js";
 import {
   esm_default
-} from "./chunk-IVUPHC63.js";
+} from "./chunk-GOMVZPAY.js";
 import {
   KnownSecrets,
   REDACTED_VALUE,
@@ -2627,29 +2627,37 @@ async function createGatewayContext(opts) {
 import { closeSync, constants, fsyncSync, mkdtempSync, openSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-var FLUSH_DELAY_MS = 1;
+var BATCH_MS = 1;
+var IDLE_FLUSH_MS = 10;
 var FileRecorder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(path, now) {
     this.path = path;
     this.encoder = new ChainEncoder(now);
+    this.clock = now ? () => now().getTime() : () => performance.now();
     this.fd = openSync(path, "a", 384);
   }
   path;
   fd;
   encoder;
-  scheduled = false;
+  /** When the open batch's first line was recorded (`clock`); -1 when none is open. */
+  opened = -1;
+  idle;
   failed;
+  /** Milliseconds for a batch's age: the pinned clock when there is one (a batch then never ages). */
+  clock;
   record(conn, event) {
     if (this.failed) throw this.failed;
     this.encoder.encode(conn, event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setTimeout(() => this.flushQuietly(), FLUSH_DELAY_MS);
-    }
+    const at = this.clock();
+    if (this.opened < 0) {
+      this.opened = at;
+      if (this.idle) this.idle.refresh();
+      else this.idle = setTimeout(() => this.flushQuietly(), IDLE_FLUSH_MS);
+    } else if (at - this.opened >= BATCH_MS) this.flushQuietly();
   }
   flush() {
-    this.scheduled = false;
+    this.opened = -1;
     if (this.fd < 0) return;
     const data = this.encoder.seal();
     if (data === "") return;
@@ -2673,6 +2681,7 @@ var FileRecorder = class {
     }
   }
   close() {
+    clearTimeout(this.idle);
     if (this.fd < 0) return;
     this.flush();
     fsyncSync(this.fd);

@@ -1,8 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  postgresSide
+} from "./chunk-YHMXINYS.js";
+import {
   startPostgresGateway
-} from "./chunk-446LUQVA.js";
-import "./chunk-6DQA57IP.js";
+} from "./chunk-B55MBY4N.js";
+import "./chunk-MLIJVIMC.js";
+import "./chunk-PJCAO4LF.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -12,14 +16,12 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-7SCMGJFC.js";
-import {
-  postgresSide
-} from "./chunk-WGWSQ7Q7.js";
-import "./chunk-GR5VPDHR.js";
+} from "./chunk-HOISCEA3.js";
+import "./chunk-VRBURU3I.js";
+import "./chunk-V6SGTYVA.js";
 import {
   esm_default
-} from "./chunk-IVUPHC63.js";
+} from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
 import "./chunk-EUER7AJI.js";
 import {
