@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-CMI2VKLV.js"),
-  proxy: () => import("./proxy-SEHYBFU7.js"),
+  check: () => import("./check-SSIBLORK.js"),
+  proxy: () => import("./proxy-2ZM3NH4A.js"),
   replay: () => import("./replay-KUZD5N72.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-3KQ24N3A.js")
+  demo: () => import("./demo-2LZ4OCFV.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HOISCEA3.js";
+} from "./chunk-7WRSZFRV.js";
 import "./chunk-VRBURU3I.js";
 import {
   openSideEarly
@@ -21,10 +21,10 @@ import "./chunk-Q7UE3ZJT.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-TSKGG6VU.js";
+} from "./chunk-PWQ3GCUQ.js";
 import {
   defaultPolicy
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-QVLS5KFN.js";
+} from "./chunk-IOPGHYTY.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-TSKGG6VU.js";
+} from "./chunk-PWQ3GCUQ.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -192,13 +192,12 @@ export class SessionJudge {
     if (!fired || !table) return;
     const objects = fired.firedBy(table);
     if (objects === undefined) {
-      out.push(
-        finding(
-          'opaque/dynamic-sql',
-          [table],
-          `${prefix}touches ${table}, whose triggers, rules and policies the catalog was not read for (too many nested objects)`,
-          locationOf(this.text, at),
-        ),
+      this.unfollowed(
+        out,
+        'opaque/dynamic-sql',
+        table,
+        `${prefix}touches ${table}, whose triggers, rules and policies the catalog was not read for (too many nested objects)`,
+        at,
       );
       return;
     }
@@ -207,14 +206,7 @@ export class SessionJudge {
       const inner = `${prefix}${run.label}: `;
       if (visiting.has(key)) continue;
       if (depth >= MAX_CALL_DEPTH) {
-        out.push(
-          finding(
-            'opaque/dynamic-sql',
-            [table],
-            `${inner}nests too deeply to analyse`,
-            locationOf(this.text, at),
-          ),
-        );
+        this.unfollowed(out, 'opaque/dynamic-sql', table, `${inner}nests too deeply to analyse`, at);
         continue;
       }
       visiting.add(key);
@@ -242,25 +234,23 @@ export class SessionJudge {
       // The catalog stopped before this name (its bound on round trips): not seen, not allowed.
       const { functions } = this.ctx;
       if (functions?.known && !functions.known(name))
-        out.push(
-          finding(
-            'opaque/dynamic-sql',
-            [label],
-            `${prefix}calls ${label}(), which the catalog was not read for (too many nested calls)`,
-            locationOf(this.text, at),
-          ),
+        this.unfollowed(
+          out,
+          'opaque/dynamic-sql',
+          label,
+          `${prefix}calls ${label}(), which the catalog was not read for (too many nested calls)`,
+          at,
         );
       return;
     }
     if (visiting.has(label)) return;
     if (depth >= MAX_CALL_DEPTH) {
-      out.push(
-        finding(
-          'opaque/dynamic-sql',
-          [label],
-          `${prefix}calls through ${label}() nest too deeply to analyse`,
-          locationOf(this.text, at),
-        ),
+      this.unfollowed(
+        out,
+        'opaque/dynamic-sql',
+        label,
+        `${prefix}calls through ${label}() nest too deeply to analyse`,
+        at,
       );
       return;
     }
@@ -270,13 +260,12 @@ export class SessionJudge {
     for (const fn of bodies) {
       const inner = `${prefix}via ${label}(): `;
       if (scsOff && `${fn.definition ?? ''}${fn.body}`.includes('\\')) {
-        out.push(
-          finding(
-            'opaque/unparseable',
-            [label],
-            `${inner}its body contains a backslash while standard_conforming_strings is (or may be) off`,
-            locationOf(this.text, at),
-          ),
+        this.unfollowed(
+          out,
+          'opaque/unparseable',
+          label,
+          `${inner}its body contains a backslash while standard_conforming_strings is (or may be) off`,
+          at,
         );
         continue;
       }
@@ -285,6 +274,17 @@ export class SessionJudge {
       this.apply(body.effects, out, at, inner, depth + 1, visiting);
     }
     visiting.delete(label);
+  }
+
+  /** What the walk could not follow from the statement at `at`: never allowed unseen. */
+  private unfollowed(
+    out: Finding[],
+    rule: 'opaque/dynamic-sql' | 'opaque/unparseable',
+    object: string,
+    why: string,
+    at: number,
+  ): void {
+    out.push(finding(rule, [object], why, locationOf(this.text, at)));
   }
 
   private bodiesOf(name: string, schema: string | undefined): FunctionBody[] {

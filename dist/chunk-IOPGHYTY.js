@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-TSKGG6VU.js";
+} from "./chunk-PWQ3GCUQ.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 import {
   LexError,
   Lexer,

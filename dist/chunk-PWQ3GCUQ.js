@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HOISCEA3.js";
+} from "./chunk-7WRSZFRV.js";
 import "./chunk-VRBURU3I.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-QVLS5KFN.js";
+} from "./chunk-IOPGHYTY.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-TSKGG6VU.js";
-import "./chunk-7SHKRQL6.js";
+import "./chunk-PWQ3GCUQ.js";
+import "./chunk-YAGZC7XW.js";
 import "./chunk-EDYL2Y7V.js";
 import "./chunk-II67AVYZ.js";
 import "./chunk-FTAKKE6A.js";

@@ -31,7 +31,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-7SHKRQL6.js";
+} from "./chunk-YAGZC7XW.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
