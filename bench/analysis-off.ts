@@ -17,6 +17,24 @@ function allowEverything(text: string): Analysis {
   return { findings: [], readOnly: true, opaque: false, canonical: text, hash: '0', statements: [statement] };
 }
 
+/** What analysis reads from the side connection: a gateway without analysis has none of it. */
+const ANALYSIS_READS = [
+  'functions',
+  'fired',
+  'reach',
+  'columns',
+  'impact',
+  'syntaxCheck',
+  'sequences',
+] as const;
+
+/**
+ * The context without analysis: the analyzer and the policy allow everything, and nothing is read
+ * for a statement from the side connection (what bench/gateway-process.ts gets without a side
+ * connection). Result masking keeps its own catalog.
+ */
 export function withoutAnalysis<C extends GatewayContext>(context: C): C {
-  return { ...context, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
+  const off: C = { ...context, analyze: allowEverything, decide: () => ({ action: 'allow' as const }) };
+  for (const key of ANALYSIS_READS) delete off[key];
+  return off;
 }

@@ -264,8 +264,9 @@ if (process.argv.includes('--markdown')) {
       row('transcript: scrubbing, JSON, the chain, the file write', (m) =>
         Math.max(0, total(`protocol + transcript ${m}`) - total(`protocol only ${m}`)),
       ),
-      row('analysis: digest, what the statement reaches, the verdict, redaction', (m) =>
-        Math.max(0, total(`gateway ${m}`) - total(`protocol + transcript ${m}`)),
+      row(
+        'analysis: digest, the verdict, and the catalogs read per statement (calls, what fires, column types)',
+        (m) => Math.max(0, total(`gateway ${m}`) - total(`protocol + transcript ${m}`)),
       ),
       row('**the gateway, in all**', (m) => total(`gateway ${m}`)),
     ].join('\n'),

@@ -291,7 +291,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       `PostgreSQL ${pg.version} (embedded), pgbench scale 10, \`pgbench -S -n -c 8 -j 2 -T ${opts.seconds} -M simple|prepared\`, ${opts.rounds} alternating rounds per protocol (target order rotated each round), median TPS. Client, proxies and database share the machine's cores, so a proxy's CPU is taken from the database and the client.`,
       '',
       '- **gateway**: `startPostgresGateway` + `createGatewayContext` with the default policy, a side connection (as the daemon runs it), analysis and the hash-chained transcript on, in its own Node process (bench/gateway-process.ts).',
-      '- **gateway, analysis off**: the same process with an analyzer that allows everything without looking: protocol handling and the transcript only.',
+      '- **gateway, analysis off**: the same process with an analyzer that allows everything without looking and no catalog reads per statement (bench/analysis-off.ts): protocol handling, result masking and the transcript only.',
       '- **node relay**: a bare socket relay (bench/relay.ts): the ceiling of one Node process here.',
       '- **pgbouncer**: session pooling, scram-sha-256.',
       '- **haproxy**: HAProxy in TCP mode (layer 4, parses nothing): what a mature proxy in C costs here.',

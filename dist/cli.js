@@ -17,7 +17,7 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-SSIBLORK.js"),
-  proxy: () => import("./proxy-2ZM3NH4A.js"),
+  proxy: () => import("./proxy-Z6RRMJDF.js"),
   replay: () => import("./replay-KUZD5N72.js"),
   broker: () => import("./broker-DIINCDKE.js"),
   demo: () => import("./demo-2LZ4OCFV.js")

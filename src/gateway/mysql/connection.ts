@@ -164,9 +164,13 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
       return;
     }
     if (out.length > 0) {
-      this.client.cork();
-      for (const b of out) this.client.write(b);
-      this.client.uncork();
+      // Usually one slice (the scanner joins what it forwards unchanged): a plain write.
+      if (out.length === 1) this.client.write(out[0]!);
+      else {
+        this.client.cork();
+        for (const b of out) this.client.write(b);
+        this.client.uncork();
+      }
       if (this.client.writableNeedDrain) this.upstream.pause();
     }
     const ended = this.ended;

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-UPHESJ3R.js";
+} from "./chunk-SM4ZBR66.js";
 import "./chunk-PJCAO4LF.js";
 import "./chunk-46AX6HLE.js";
 import "./chunk-WTZSGNFV.js";

@@ -2446,9 +2446,12 @@ var MysqlConnection = class extends MysqlPreparedCommands {
       return;
     }
     if (out.length > 0) {
-      this.client.cork();
-      for (const b of out) this.client.write(b);
-      this.client.uncork();
+      if (out.length === 1) this.client.write(out[0]);
+      else {
+        this.client.cork();
+        for (const b of out) this.client.write(b);
+        this.client.uncork();
+      }
       if (this.client.writableNeedDrain) this.upstream.pause();
     }
     const ended = this.ended;

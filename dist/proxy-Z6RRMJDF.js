@@ -10,7 +10,7 @@ import {
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-UPHESJ3R.js";
+} from "./chunk-SM4ZBR66.js";
 import "./chunk-PJCAO4LF.js";
 import {
   mysqlSide,
