@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
-import { mysqlTemplateHits } from '../../src/sql/analyze.js';
+import { mysqlShapeHits, mysqlTemplateHits } from '../../src/sql/analyze.js';
 import { analysisTemplateHits } from '../../src/sql/postgres/analyze.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
@@ -125,9 +125,8 @@ describe('MySQL: a template does not carry a harmless verdict to a destructive t
         learn: [4, 5, 6, 2].map((id) => `DELETE FROM victim WHERE id = ${id} /*!99999 OR 1 = 1 */`),
         attack: 'DELETE FROM victim WHERE id = 7 /*!10000 OR 1 = 1 */',
       },
-      // Reads are served by template in a gateway session (writes are not: a session's own
-      // temporary tables make them depend on the session); the file would be written on the
-      // database host.
+      // Reads are served by template in a gateway session, as writes are; the file would be
+      // written on the database host.
       {
         learn: [4, 5, 6].map((id) => `SELECT id FROM victim WHERE id = ${id}`),
         attack: `SELECT id FROM victim WHERE id = 1 INTO OUTFILE '${outfile}'`,
@@ -161,5 +160,61 @@ describe('MySQL: a template does not carry a harmless verdict to a destructive t
     const rows = await db.admin<{ n: number }[]>('SELECT COUNT(*) AS n FROM app.victim');
     // The version-comment text deleted row 2 when it was harmless (a key); nothing else went.
     expect(Number(rows[0]!.n)).toBe(2);
+  });
+
+  it('does not serve a write learnt in one schema to the same text in the grant schema, however the schema changes', async () => {
+    // Writes are cached per current schema: the same text that writes an application table in
+    // `app` writes a table of the server's own `mysql` schema after USE — in a later query, or
+    // earlier in the same one.
+    await db.admin(
+      `CREATE TABLE app.probe (id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0);
+       CREATE TABLE mysql.probe (id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0);
+       INSERT INTO app.probe (id) VALUES (5), (6), (7); INSERT INTO mysql.probe (id) VALUES (5), (6), (7);`,
+    );
+    const connect = () =>
+      mysql.createConnection({
+        host: gw.host,
+        port: gw.port,
+        user: gw.user,
+        password: gw.password,
+        database: 'app',
+        multipleStatements: true,
+      });
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ran',
+        (e: { errno?: number }) => e.errno,
+      );
+    const c = await connect();
+    try {
+      const before = mysqlShapeHits();
+      for (const id of [5, 6, 7]) await c.query(`UPDATE probe SET k = k + 1 WHERE id = ${id}`);
+      expect(mysqlShapeHits() - before).toBeGreaterThan(0);
+      expect(await outcome(c.query('USE mysql; UPDATE probe SET k = k + 1 WHERE id = 6'))).toBe(1142);
+    } finally {
+      await c.end();
+    }
+    const d = await connect();
+    try {
+      await d.query('UPDATE probe SET k = k + 1 WHERE id = 7');
+      await d.query('USE mysql');
+      expect(await outcome(d.query('UPDATE probe SET k = k + 1 WHERE id = 5'))).toBe(1142);
+    } finally {
+      await d.end();
+    }
+    const k = async (schema: string) =>
+      (await db.admin<{ id: number; k: number }[]>(`SELECT id, k FROM ${schema}.probe ORDER BY id`)).map(
+        (r) => Number(r.k),
+      );
+    expect(await k('app')).toEqual([1, 1, 2]);
+    expect(await k('mysql')).toEqual([0, 0, 0]);
+    // Control: the gateway's upstream account may write that table when it asks directly.
+    const direct = await db.connect({ database: 'mysql' });
+    try {
+      await direct.query('UPDATE probe SET k = k + 1 WHERE id = 5');
+    } finally {
+      await direct.end();
+    }
+    expect(await k('mysql')).toEqual([1, 0, 0]);
   });
 });
