@@ -12,10 +12,11 @@ import type { Recorder } from '../transcript/recorder.js';
 /**
  * How long a line waits for the ones that follow while events keep coming: the batch is written
  * by the first event recorded after that (in the event loop turn that records it, after the
- * turn's socket writes), so a busy gateway writes about once a millisecond with no timer firing.
- * A write per turn was ~0.8 extra system calls per proxied query (bench/hotpath.ts).
+ * turn's socket writes), so a busy gateway writes about once a millisecond or two with no timer
+ * firing. Lines carry whole milliseconds: two apart is one to two milliseconds of age. A write per
+ * turn was ~0.8 extra system calls per proxied query (bench/hotpath.ts).
  */
-const BATCH_MS = 1;
+const BATCH_MS = 2;
 
 /**
  * How long the last lines wait when events stop: a timer, restarted with every batch. Node still
@@ -27,7 +28,7 @@ const BATCH_MS = 1;
 const IDLE_FLUSH_MS = 10;
 
 /**
- * Appends JSON lines to a file. Lines produced within a millisecond are written together with
+ * Appends JSON lines to a file. Lines produced within a millisecond or two are written together with
  * the seal that chains them (one write and one hash per batch rather than per event), so a
  * killed job loses at most IDLE_FLUSH_MS of them. `flush()` forces it, and the gateway calls it
  * before holding a statement for approval.
@@ -35,13 +36,10 @@ const IDLE_FLUSH_MS = 10;
 export class FileRecorder implements Recorder {
   private fd: number;
   private readonly encoder: ChainEncoder;
-  /** When the open batch's first line was recorded (`clock`); -1 when none is open. */
-  private opened = -1;
+  /** The time stamp (ms) of the open batch's first line; undefined when none is open. */
+  private opened: number | undefined;
   private idle: NodeJS.Timeout | undefined;
   failed: Error | undefined;
-
-  /** Milliseconds for a batch's age: the pinned clock when there is one (a batch then never ages). */
-  private readonly clock: () => number;
 
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(
@@ -49,15 +47,16 @@ export class FileRecorder implements Recorder {
     now?: () => Date,
   ) {
     this.encoder = new ChainEncoder(now);
-    this.clock = now ? () => now().getTime() : () => performance.now();
     this.fd = openSync(path, 'a', 0o600);
   }
 
   record(conn: number, event: TranscriptEvent): void {
     if (this.failed) throw this.failed;
     this.encoder.encode(conn, event);
-    const at = this.clock();
-    if (this.opened < 0) {
+    // The line's own time stamp dates the batch (a pinned clock never ages it; a clock set back
+    // leaves the batch to the idle timer).
+    const at = this.encoder.lastMillis;
+    if (this.opened === undefined) {
       this.opened = at;
       if (this.idle) this.idle.refresh();
       else this.idle = setTimeout(() => this.flushQuietly(), IDLE_FLUSH_MS);
@@ -65,7 +64,7 @@ export class FileRecorder implements Recorder {
   }
 
   flush(): void {
-    this.opened = -1;
+    this.opened = undefined;
     if (this.fd < 0) return;
     const data = this.encoder.seal();
     if (data === '') return;

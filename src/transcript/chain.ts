@@ -94,8 +94,17 @@ export class ChainEncoder {
     return `${batch}${head}${this.chain}${SEAL_END}\n`;
   }
 
+  /** The clock's millisecond when the last line was encoded (NaN before the first). */
+  get lastMillis(): number {
+    return this.lastMs;
+  }
+
   private timestamp(): string {
-    if (this.now) return this.now().toISOString();
+    if (this.now) {
+      const at = this.now();
+      this.lastMs = at.getTime();
+      return at.toISOString();
+    }
     const ms = Date.now();
     if (ms !== this.lastMs) {
       this.lastMs = ms;

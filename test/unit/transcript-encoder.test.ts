@@ -170,7 +170,7 @@ describe('FileRecorder', () => {
     });
   });
 
-  it('writes a batch a millisecond old with the next event, in that event’s turn, with no timer', () => {
+  it('writes a batch two milliseconds old with the next event, in that event’s turn, with no timer', () => {
     const path = file();
     const r = new FileRecorder(path);
     r.record(0, EVENTS[0]![1]);
@@ -178,8 +178,8 @@ describe('FileRecorder', () => {
     expect(readFileSync(path, 'utf8')).toBe('');
     // Still in this turn of the event loop: no timer can have run.
     const start = performance.now();
-    while (performance.now() - start < 1.5) {
-      // wait out the batch's millisecond
+    while (performance.now() - start < 2.5) {
+      // wait out the batch's milliseconds (time stamps are whole ones)
     }
     r.record(1, EVENTS[2]![1]);
     expect(seals(path)).toEqual([3]);
