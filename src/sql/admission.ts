@@ -7,15 +7,7 @@
 // A hash collision only admits a text early, or forgets one seen before: it changes what is
 // kept, never what a cached entry says.
 
-/** FNV-1a over UTF-16 code units: cheap, and spread well enough for a table index. */
-function fnv1a(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
-}
+import { fnv1a } from './fnv.js';
 
 export class SecondSighting {
   private readonly seen: Int32Array;

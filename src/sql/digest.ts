@@ -12,6 +12,7 @@
 // one string of each at the end. The per-token canonical strings (`tokens`) are only split out
 // by `lex`, for callers that need them.
 import { canonicalOf } from './canonical.js';
+import { isDigit, isIdentChar, isIdentStart } from './chars.js';
 
 export interface LexOptions {
   /** The only dialect this lexer reads; callers name it so MySQL text never comes here. */
@@ -54,17 +55,8 @@ function isPgOp(c: number): boolean {
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 function isHexOrUnderscore(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 95;
-}
-function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
-}
-function isIdentChar(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === 36;
 }
 
 /** How a token is written: its source text, its source text with A–Z lower-cased (the servers

@@ -18,6 +18,9 @@
 // digest, the canonical form with the new literals in it, and token offsets moved by the change
 // in the slots' lengths. Tests compare that with lexing the text (sql-template.test.ts).
 
+import { isDigit, isIdentChar } from './chars.js';
+import { FNV_OFFSET, FNV_PRIME } from './fnv.js';
+
 /** A slot holds a run of digits. */
 export const NUMBER = 1;
 /** A slot holds a '…' string without quotes or backslashes inside. */
@@ -33,16 +36,6 @@ export interface Template<T> {
 
 /** Any run of this many digits is below 2^31: a 32-bit integer to either server. */
 const MAX_DIGITS = 9;
-
-function isIdentChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128
-  );
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function leadsSlot(c: number): boolean {
   return (
@@ -70,15 +63,13 @@ export function slotKind(text: string, start: number, end: number): number {
   return STRING;
 }
 
-const FNV_PRIME = 0x01000193;
-
 /**
  * A hash of `text` that every text matching the same template shares: runs of digits that do not
  * continue an identifier and the insides of '…' count as one mark each. (It only finds the
  * template to compare with; a text it puts in the wrong place simply does not match.) With
  * `whole`, the same pass also leaves there (at 0) a hash of every character, seeded alike.
  */
-export function skeleton(text: string, seed = 0x811c9dc5, whole?: Int32Array): number {
+export function skeleton(text: string, seed = FNV_OFFSET, whole?: Int32Array): number {
   let h = seed;
   let all = seed;
   const n = text.length;
@@ -108,7 +99,7 @@ export function skeleton(text: string, seed = 0x811c9dc5, whole?: Int32Array): n
 
 /** FNV-1a of a string, to seed `skeleton` with what else a template depends on. */
 export function seedOf(key: string): number {
-  return skeleton(key, 0x811c9dc5 ^ 0x5bd1e995);
+  return skeleton(key, FNV_OFFSET ^ 0x5bd1e995);
 }
 
 /**

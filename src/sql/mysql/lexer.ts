@@ -6,6 +6,7 @@
 // executableReadings). No regular expressions on the hot path.
 
 import { GuardrailError, type GuardrailErrorCode } from '../../errors/guardrail-error.js';
+import { isDigit, isIdentChar } from '../chars.js';
 import { runsExecutable } from './server.js';
 import type { LexFlags } from './sql-mode.js';
 
@@ -76,21 +77,6 @@ function skipComment(s: string, p: number, start: number, nested: boolean): numb
     if (inner < 0) throw new LexError('unterminated comment', start);
     p = inner + 2;
   }
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isIdentChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) ||
-    (c >= 65 && c <= 90) ||
-    isDigit(c) ||
-    c === 95 || // _
-    c === 36 || // $
-    c >= 0x80
-  );
 }
 
 function isHex(c: number): boolean {

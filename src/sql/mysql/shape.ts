@@ -15,6 +15,7 @@
 
 import { Lru } from '../cache.js';
 import { sha256 } from '../canonical.js';
+import { FNV_PRIME } from '../fnv.js';
 import { cut, match, STRING, seedOf, skeleton, type Template } from '../template.js';
 import type { MysqlAnalysis } from './analyze.js';
 import { LexError, Lexer, type Token } from './lexer.js';
@@ -111,8 +112,8 @@ function slotsHash(t: Template<Common>, text: string): number {
   let h = t.value.identity;
   for (let k = 0; k < t.kinds.length; k++) {
     for (let i = bounds[2 * k]!; i < bounds[2 * k + 1]!; i++)
-      h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0xffff, 0x01000193);
+      h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+    h = Math.imul(h ^ 0xffff, FNV_PRIME);
   }
   return h;
 }
