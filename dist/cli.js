@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-SSIBLORK.js"),
-  proxy: () => import("./proxy-Z6RRMJDF.js"),
-  replay: () => import("./replay-KUZD5N72.js"),
+  check: () => import("./check-5JROMOGW.js"),
+  proxy: () => import("./proxy-YWWEDKQY.js"),
+  replay: () => import("./replay-QV5JGL36.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-2LZ4OCFV.js")
+  demo: () => import("./demo-GODF4FV4.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,31 +2,31 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-7WRSZFRV.js";
-import "./chunk-VRBURU3I.js";
+} from "./chunk-NZVDQSLA.js";
+import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-4SMZY5UB.js";
+} from "./chunk-P2VK2O37.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-EUER7AJI.js";
+import "./chunk-Z4PZIFVO.js";
 import {
   RUN_FILES
-} from "./chunk-ZGCPLOHO.js";
-import "./chunk-F6JNQVE6.js";
-import "./chunk-Q7UE3ZJT.js";
+} from "./chunk-LF75SWW6.js";
+import "./chunk-OLEUKNHE.js";
+import "./chunk-JPWPEYS5.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-PWQ3GCUQ.js";
+} from "./chunk-FOVSFAV4.js";
 import {
   defaultPolicy
-} from "./chunk-YAGZC7XW.js";
-import "./chunk-EDYL2Y7V.js";
-import "./chunk-II67AVYZ.js";
+} from "./chunk-YRCRGMYH.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-FYGOSIXD.js");
+    const { startPostgresGateway } = await import("./listener-H2VQGGEA.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-2GIUACIV.js");
+  const { startMysqlGateway } = await import("./listener-QFFNHZRP.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -14,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-SFZWLOL6.js";
+} from "./chunk-GJ6JPAYM.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-X3HWTAPK.js";
+import "./chunk-FRIR2AQX.js";
 import {
   GitHubChannel
-} from "./chunk-4SMZY5UB.js";
+} from "./chunk-P2VK2O37.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-EUER7AJI.js";
+} from "./chunk-Z4PZIFVO.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-ZGCPLOHO.js";
-import "./chunk-F6JNQVE6.js";
-import "./chunk-Q7UE3ZJT.js";
+} from "./chunk-LF75SWW6.js";
+import "./chunk-OLEUKNHE.js";
+import "./chunk-JPWPEYS5.js";
 import {
   core_exports,
   getInput,
@@ -42,19 +42,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-IOPGHYTY.js";
+} from "./chunk-57EKPIO2.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PWQ3GCUQ.js";
+} from "./chunk-FOVSFAV4.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-YAGZC7XW.js";
-import "./chunk-EDYL2Y7V.js";
-import "./chunk-II67AVYZ.js";
+} from "./chunk-YRCRGMYH.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

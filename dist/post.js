@@ -3,12 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-SFZWLOL6.js";
+} from "./chunk-GJ6JPAYM.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-X3HWTAPK.js";
-import "./chunk-ZGCPLOHO.js";
-import "./chunk-F6JNQVE6.js";
-import "./chunk-Q7UE3ZJT.js";
+import "./chunk-FRIR2AQX.js";
+import "./chunk-LF75SWW6.js";
+import "./chunk-OLEUKNHE.js";
+import "./chunk-JPWPEYS5.js";
 import {
   error,
   getInput,

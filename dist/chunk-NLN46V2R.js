@@ -353,6 +353,17 @@ function objectKey(kind, name, table) {
   return `${kind}:${table ? `${bareName(table)}.` : ""}${bareName(name)}`;
 }
 
+// src/sql/chars.ts
+function isDigit(c) {
+  return c >= 48 && c <= 57;
+}
+function isIdentStart(c) {
+  return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95 || c >= 128;
+}
+function isIdentChar(c) {
+  return isIdentStart(c) || isDigit(c) || c === 36;
+}
+
 // src/sql/mysql/server.ts
 function parseServerVersion(text) {
   const mariadb = /mariadb/i.test(text);
@@ -414,14 +425,6 @@ function skipComment(s, p, start, nested) {
     if (inner < 0) throw new LexError("unterminated comment", start);
     p = inner + 2;
   }
-}
-function isDigit(c) {
-  return c >= 48 && c <= 57;
-}
-function isIdentChar(c) {
-  return c >= 97 && c <= 122 || c >= 65 && c <= 90 || isDigit(c) || c === 95 || // _
-  c === 36 || // $
-  c >= 128;
 }
 function isHex(c) {
   return isDigit(c) || c >= 97 && c <= 102 || c >= 65 && c <= 70;
@@ -1944,6 +1947,9 @@ export {
   canonicalEnd,
   locationOf,
   columnType,
+  isDigit,
+  isIdentStart,
+  isIdentChar,
   parseServerVersion,
   executableReadings,
   LexError,

@@ -1,15 +1,15 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-B55MBY4N.js";
+} from "./chunk-E3YNHVOJ.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-PJCAO4LF.js";
+import "./chunk-ZMYIE3SI.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-VRBURU3I.js";
-import "./chunk-EUER7AJI.js";
+import "./chunk-TCCZW3KO.js";
+import "./chunk-Z4PZIFVO.js";
 import "./chunk-WLKLOQWD.js";
-import "./chunk-II67AVYZ.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {

@@ -4,7 +4,7 @@ import {
   FiredCatalog,
   mysqlColumnQuery,
   postgresColumnQuery
-} from "./chunk-VRBURU3I.js";
+} from "./chunk-TCCZW3KO.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -13,10 +13,10 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-EUER7AJI.js";
+} from "./chunk-Z4PZIFVO.js";
 import {
   ChainEncoder
-} from "./chunk-Q7UE3ZJT.js";
+} from "./chunk-JPWPEYS5.js";
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,
@@ -31,11 +31,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-YAGZC7XW.js";
+} from "./chunk-YRCRGMYH.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-EDYL2Y7V.js";
+} from "./chunk-PCXU5KJF.js";
 import {
   Lru,
   asList,
@@ -52,7 +52,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 import {
   DeadlineReached,
   GuardrailError
@@ -2627,37 +2627,34 @@ async function createGatewayContext(opts) {
 import { closeSync, constants, fsyncSync, mkdtempSync, openSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-var BATCH_MS = 1;
+var BATCH_MS = 2;
 var IDLE_FLUSH_MS = 10;
 var FileRecorder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(path, now) {
     this.path = path;
     this.encoder = new ChainEncoder(now);
-    this.clock = now ? () => now().getTime() : () => performance.now();
     this.fd = openSync(path, "a", 384);
   }
   path;
   fd;
   encoder;
-  /** When the open batch's first line was recorded (`clock`); -1 when none is open. */
-  opened = -1;
+  /** The time stamp (ms) of the open batch's first line; undefined when none is open. */
+  opened;
   idle;
   failed;
-  /** Milliseconds for a batch's age: the pinned clock when there is one (a batch then never ages). */
-  clock;
   record(conn, event) {
     if (this.failed) throw this.failed;
     this.encoder.encode(conn, event);
-    const at = this.clock();
-    if (this.opened < 0) {
+    const at = this.encoder.lastMillis;
+    if (this.opened === void 0) {
       this.opened = at;
       if (this.idle) this.idle.refresh();
       else this.idle = setTimeout(() => this.flushQuietly(), IDLE_FLUSH_MS);
     } else if (at - this.opened >= BATCH_MS) this.flushQuietly();
   }
   flush() {
-    this.opened = -1;
+    this.opened = void 0;
     if (this.fd < 0) return;
     const data = this.encoder.seal();
     if (data === "") return;

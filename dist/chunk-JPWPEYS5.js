@@ -230,8 +230,16 @@ var ChainEncoder = class {
     return `${batch}${head}${this.chain}${SEAL_END}
 `;
   }
+  /** The clock's millisecond when the last line was encoded (NaN before the first). */
+  get lastMillis() {
+    return this.lastMs;
+  }
   timestamp() {
-    if (this.now) return this.now().toISOString();
+    if (this.now) {
+      const at = this.now();
+      this.lastMs = at.getTime();
+      return at.toISOString();
+    }
     const ms = Date.now();
     if (ms !== this.lastMs) {
       this.lastMs = ms;

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-B55MBY4N.js";
+} from "./chunk-E3YNHVOJ.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-SM4ZBR66.js";
-import "./chunk-PJCAO4LF.js";
+} from "./chunk-742RUNZU.js";
+import "./chunk-ZMYIE3SI.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,27 +23,27 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-7WRSZFRV.js";
-import "./chunk-VRBURU3I.js";
+} from "./chunk-NZVDQSLA.js";
+import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-EUER7AJI.js";
+import "./chunk-Z4PZIFVO.js";
 import {
   renderPlain
-} from "./chunk-F6JNQVE6.js";
-import "./chunk-Q7UE3ZJT.js";
+} from "./chunk-OLEUKNHE.js";
+import "./chunk-JPWPEYS5.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-PWQ3GCUQ.js";
+} from "./chunk-FOVSFAV4.js";
 import {
   defaultPolicy
-} from "./chunk-YAGZC7XW.js";
-import "./chunk-EDYL2Y7V.js";
-import "./chunk-II67AVYZ.js";
+} from "./chunk-YRCRGMYH.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

@@ -7,7 +7,7 @@ import {
   parseTree,
   scanTokens,
   tokenize
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

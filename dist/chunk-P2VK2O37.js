@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-ZGCPLOHO.js";
+} from "./chunk-LF75SWW6.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-F6JNQVE6.js";
+} from "./chunk-OLEUKNHE.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

@@ -6,12 +6,12 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-IOPGHYTY.js";
+} from "./chunk-57EKPIO2.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-PWQ3GCUQ.js";
-import "./chunk-YAGZC7XW.js";
-import "./chunk-EDYL2Y7V.js";
-import "./chunk-II67AVYZ.js";
+import "./chunk-FOVSFAV4.js";
+import "./chunk-YRCRGMYH.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-YAGZC7XW.js";
+} from "./chunk-YRCRGMYH.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

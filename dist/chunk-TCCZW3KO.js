@@ -4,7 +4,7 @@ import {
   mysqlEvents,
   postgresEvents,
   retypedTables
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 
 // src/sql/migration/catalog-types.ts
 function catalogColumns(dialect, columns) {

@@ -8,7 +8,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-PJCAO4LF.js";
+} from "./chunk-ZMYIE3SI.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -31,14 +31,14 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-EUER7AJI.js";
+} from "./chunk-Z4PZIFVO.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-EDYL2Y7V.js";
+} from "./chunk-PCXU5KJF.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -49,7 +49,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -5,7 +5,7 @@ import {
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X3HWTAPK.js";
+} from "./chunk-FRIR2AQX.js";
 import {
   DAEMON_NODE_FLAGS,
   RUN_FILES,
@@ -18,16 +18,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-ZGCPLOHO.js";
+} from "./chunk-LF75SWW6.js";
 import {
   runUrl
-} from "./chunk-F6JNQVE6.js";
+} from "./chunk-OLEUKNHE.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-Q7UE3ZJT.js";
+} from "./chunk-JPWPEYS5.js";
 import {
   BearerCredentialHandler,
   HttpClient,

@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X3HWTAPK.js";
+} from "./chunk-FRIR2AQX.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-Q7UE3ZJT.js";
+} from "./chunk-JPWPEYS5.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

@@ -12,7 +12,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-PJCAO4LF.js";
+} from "./chunk-ZMYIE3SI.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -31,7 +31,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-EUER7AJI.js";
+} from "./chunk-Z4PZIFVO.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

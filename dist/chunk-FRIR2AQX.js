@@ -7,7 +7,7 @@ import {
   lineHash,
   sealChain,
   statementsOf
-} from "./chunk-Q7UE3ZJT.js";
+} from "./chunk-JPWPEYS5.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PWQ3GCUQ.js";
+} from "./chunk-FOVSFAV4.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-YAGZC7XW.js";
+} from "./chunk-YRCRGMYH.js";
 import {
   LexError,
   Lexer,
@@ -30,7 +30,7 @@ import {
   isWord,
   lexFlags,
   locationOf
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 import {
   UsageError,
   command,

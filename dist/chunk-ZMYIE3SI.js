@@ -11,10 +11,10 @@ import {
 import {
   SessionColumns,
   mayChangeCatalog
-} from "./chunk-VRBURU3I.js";
+} from "./chunk-TCCZW3KO.js";
 import {
   finding
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

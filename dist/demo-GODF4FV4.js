@@ -4,41 +4,41 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-B55MBY4N.js";
+} from "./chunk-E3YNHVOJ.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-PJCAO4LF.js";
+import "./chunk-ZMYIE3SI.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-X3HWTAPK.js";
+} from "./chunk-FRIR2AQX.js";
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-7WRSZFRV.js";
-import "./chunk-VRBURU3I.js";
+} from "./chunk-NZVDQSLA.js";
+import "./chunk-TCCZW3KO.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-EUER7AJI.js";
+import "./chunk-Z4PZIFVO.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-F6JNQVE6.js";
+} from "./chunk-OLEUKNHE.js";
 import {
   readTranscript
-} from "./chunk-Q7UE3ZJT.js";
+} from "./chunk-JPWPEYS5.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-YAGZC7XW.js";
-import "./chunk-EDYL2Y7V.js";
-import "./chunk-II67AVYZ.js";
+} from "./chunk-YRCRGMYH.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

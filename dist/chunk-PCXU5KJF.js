@@ -7,7 +7,7 @@ import {
   lexFlags,
   readName,
   tokenize
-} from "./chunk-II67AVYZ.js";
+} from "./chunk-NLN46V2R.js";
 
 // src/sql/mysql/purity.ts
 var words = (list) => list.trim().split(/\s+/);
