@@ -12,9 +12,10 @@ const MAX_SECRET_READS = 4096;
 
 export class SecretScrubbingRecorder implements Recorder {
   private readonly secretReads = new Set<string>();
-  /** `afterWrites` calls in progress, and the events they put off. */
+  /** `afterWrites` calls in progress, and the events they put off (with their connections). */
   private deferring = 0;
-  private deferred: [conn: number, event: TranscriptEvent][] = [];
+  private readonly deferred: TranscriptEvent[] = [];
+  private readonly deferredConns: number[] = [];
 
   constructor(
     private readonly inner: Recorder,
@@ -25,8 +26,10 @@ export class SecretScrubbingRecorder implements Recorder {
   record(conn: number, event: TranscriptEvent): void {
     // A transcript that has failed throws at the call, as without deferral: the engines let a
     // refusal go unrecorded then, and refuse everything else.
-    if (this.deferring > 0 && !this.inner.failed) this.deferred.push([conn, event]);
-    else this.write(conn, event);
+    if (this.deferring > 0 && !this.inner.failed) {
+      this.deferred.push(event);
+      this.deferredConns.push(conn);
+    } else this.write(conn, event);
   }
 
   /**
@@ -48,10 +51,16 @@ export class SecretScrubbingRecorder implements Recorder {
   }
 
   private drain(): void {
-    if (this.deferred.length === 0) return;
     const events = this.deferred;
-    this.deferred = [];
-    for (const [conn, event] of events) this.write(conn, event);
+    const conns = this.deferredConns;
+    // The lists are reused; a write that throws (the transcript failed) drops the rest, as the
+    // transcript then refuses everything anyway.
+    try {
+      for (let i = 0; i < events.length; i++) this.write(conns[i]!, events[i]!);
+    } finally {
+      events.length = 0;
+      conns.length = 0;
+    }
   }
 
   private write(conn: number, event: TranscriptEvent): void {

@@ -67,9 +67,9 @@ export class FileRecorder implements Recorder {
     this.opened = undefined;
     if (this.fd < 0) return;
     const data = this.encoder.seal();
-    if (data === '') return;
+    if (data.length === 0) return;
     try {
-      writeAll(this.fd, Buffer.from(data, 'utf8'));
+      writeAll(this.fd, data);
     } catch (err) {
       this.failed = new GuardrailError(
         `transcript ${this.path} cannot be written: ${(err as Error).message}`,

@@ -53,16 +53,15 @@ export class StatementRedactor {
   constructor(private readonly detectors: ValueDetectors) {}
 
   redact(text: string, dialect: Dialect, opts: StatementRedactionOptions = {}): string {
+    // Most statements carry their values as bare numbers or placeholders: no tokens needed.
+    if (
+      withoutLiterals(text) &&
+      !this.detectors.mayFindInParts(text) &&
+      !CREDENTIAL_FIELDS.mayFindInParts(text)
+    )
+      return text;
     // MySQL's lexer is JavaScript and costs about what a cache miss costs: no cache there.
-    if (dialect === 'mysql') {
-      if (
-        withoutLiterals(text) &&
-        !this.detectors.mayFindInParts(text) &&
-        !CREDENTIAL_FIELDS.mayFindInParts(text)
-      )
-        return text;
-      return redactScanned(text, dialect, this.detectors, opts, filtered);
-    }
+    if (dialect === 'mysql') return redactScanned(text, dialect, this.detectors, opts, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -153,10 +152,11 @@ function literalContent(source: string): string {
 }
 
 /**
- * Whether MySQL text has no string literal and no comment under any sql_mode: printable ASCII
- * (plus tab and line breaks) without quotes, backticks, `$`, `#`, `--` or `/*`. Its tokens are
- * then words, numbers and punctuation (or the lexer fails and nothing is cut off), and the
- * redactor can change only what a detector finds in a part of it.
+ * Whether text has no string literal and no comment in either dialect (for MySQL under any
+ * sql_mode): printable ASCII (plus tab and line breaks) without quotes, backticks, `$` (Postgres
+ * placeholders and dollar quotes), `#`, `--` or `/*`. Its tokens are then words, numbers and
+ * punctuation (or the lexer fails and nothing is cut off), and the redactor can change only what
+ * a detector finds in a part of it.
  */
 function withoutLiterals(text: string): boolean {
   let prev = 0;

@@ -50,22 +50,27 @@ export function sealChain(previous: string, batch: string, sealHead: string): st
   return hash('sha256', previous + batch + sealHead, 'hex');
 }
 
-/**
- * The JSON line of an event: an object whose keys are seq, ts and conn, then the event's own
- * keys — what `JSON.stringify({ seq, ts, conn, ...event })` gives, without building the merged
- * object (no event type has a key of the envelope's, and an ISO time needs no escaping).
- */
-function lineOf(seq: number, ts: string, conn: number, event: TranscriptEvent): string {
-  const body = JSON.stringify(event);
-  const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)}`;
-  return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
-}
+/** Bytes an open batch starts with room for; a batch that outgrew FLOOR × 16 gives it back when sealed. */
+const FLOOR = 64 * 1024;
 
-/** Builds the lines of one transcript, batch by batch, each batch closed by its seal. */
+/** Where a batch's first line starts in the buffer: the previous chain value sits before it. */
+const LINES_AT = GENESIS.length;
+
+/**
+ * Builds the lines of one transcript, batch by batch, each batch closed by its seal. Lines are
+ * written as bytes into one reused buffer that also holds the previous chain value in front of
+ * them, so sealing hashes that buffer in place: no batch string is joined, concatenated for the
+ * hash and copied into a Buffer again for the write (each was a copy of every line, per batch).
+ */
 export class ChainEncoder {
   private seq = 0;
   private chain = GENESIS;
-  private batch: string[] = [];
+  /** C_prev, then the open batch's lines (each with its "\n"), up to `end`. */
+  private buf = Buffer.allocUnsafe(FLOOR);
+  private end = LINES_AT;
+  private lines = 0;
+  /** Where the last encoded line starts (for lastLine). */
+  private lastAt = LINES_AT;
   /** The clock's last millisecond and its ISO form: most lines share it with the line before. */
   private lastMs = Number.NaN;
   private lastTs = '';
@@ -74,29 +79,68 @@ export class ChainEncoder {
   constructor(private readonly now?: () => Date) {}
 
   /**
-   * The next line (without its newline), added to the open batch. The event is turned into text
-   * now, so a caller may reuse the object; nothing is hashed until the batch is sealed.
+   * Adds the next line to the open batch. The event is turned into bytes now, so a caller may
+   * reuse the object; nothing is hashed until the batch is sealed. The line is an object whose
+   * keys are seq, ts and conn, then the event's own keys: what `JSON.stringify({ seq, ts, conn,
+   * ...event })` gives, without building the merged object (no event type has a key of the
+   * envelope's, and an ISO time needs no escaping).
    */
-  encode(conn: number, event: TranscriptEvent): string {
-    const line = lineOf(++this.seq, this.timestamp(), conn, event);
-    this.batch.push(line);
-    return line;
+  encode(conn: number, event: TranscriptEvent): void {
+    const body = JSON.stringify(event);
+    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":${JSON.stringify(conn)}`;
+    this.lastAt = this.end;
+    // One string, one copy into the buffer: each write call costs more than the concatenation.
+    this.append(body.length > 2 ? `${head},${body.slice(1)}\n` : `${head}}\n`, 'utf8');
+    this.lines++;
   }
 
-  /** The open batch's text and its seal line, each line with its newline; '' when nothing is open. */
-  seal(): string {
-    const k = this.batch.length;
-    if (k === 0) return '';
-    const batch = `${this.batch.join('\n')}\n`;
-    this.batch = [];
-    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`;
-    this.chain = sealChain(this.chain, batch, head);
-    return `${batch}${head}${this.chain}${SEAL_END}\n`;
+  /** The last encoded line's text, without its newline (until the batch is sealed). */
+  lastLine(): string {
+    return this.buf.toString('utf8', this.lastAt, this.end - 1);
+  }
+
+  /**
+   * The open batch's bytes and its seal line, each line with its newline; empty when nothing is
+   * open. A view of the encoder's buffer: write or copy it before the next encode or seal.
+   */
+  seal(): Buffer {
+    const k = this.lines;
+    if (k === 0) return this.buf.subarray(0, 0);
+    this.buf.write(this.chain, 0, 'latin1');
+    this.append(
+      `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`,
+      'latin1',
+    );
+    this.chain = hash('sha256', this.buf.subarray(0, this.end), 'hex');
+    this.append(`${this.chain}${SEAL_END}\n`, 'latin1');
+    const sealed = this.buf.subarray(LINES_AT, this.end);
+    this.lines = 0;
+    this.end = LINES_AT;
+    this.lastAt = LINES_AT;
+    // A batch with one huge statement does not pin its buffer for the rest of the run; the view
+    // handed out keeps the old one alive until the caller is done with it.
+    if (this.buf.length > FLOOR * 16) this.buf = Buffer.allocUnsafe(FLOOR);
+    return sealed;
   }
 
   /** The clock's millisecond when the last line was encoded (NaN before the first). */
   get lastMillis(): number {
     return this.lastMs;
+  }
+
+  /**
+   * Writes `text` at the end of the batch, growing the buffer when it might not fit. 'latin1' is
+   * for the envelope's own ASCII (the quicker copy); event bodies are UTF-8.
+   */
+  private append(text: string, encoding: 'latin1' | 'utf8'): void {
+    // UTF-8 takes at most three bytes per UTF-16 unit (a surrogate pair's four bytes are two units).
+    const room = text.length * 3;
+    if (this.end + room > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + room));
+      this.buf.copy(bigger, 0, 0, this.end);
+      this.buf = bigger;
+    }
+    this.end += this.buf.write(text, this.end, encoding);
   }
 
   private timestamp(): string {

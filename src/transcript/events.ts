@@ -64,7 +64,14 @@ export type TranscriptEvent =
       durationMs: number;
       error?: { code: string; message: string };
     }
-  | { type: 'rows'; id: string; columns: string[]; sample: unknown[][]; truncated: boolean; masked: string[] }
+  | {
+      type: 'rows';
+      id: string;
+      columns: readonly string[];
+      sample: unknown[][];
+      truncated: boolean;
+      masked: string[];
+    }
   | { type: 'notice'; severity: string; code: string; message: string }
   | { type: 'impact'; id: string; estimate: Record<string, unknown> }
   | { type: 'error'; message: string; code?: string };

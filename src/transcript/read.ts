@@ -50,7 +50,7 @@ export interface StatementView {
     error?: { code: string; message: string };
     endedAt: string;
   };
-  sample?: { columns: string[]; rows: unknown[][]; masked: string[]; truncated: boolean };
+  sample?: { columns: readonly string[]; rows: unknown[][]; masked: string[]; truncated: boolean };
   impact?: Record<string, unknown>;
   params?: unknown[];
   /** An execution of a prepared statement: the id of its prepare. */

@@ -31,11 +31,12 @@ export class MemoryRecorder implements Recorder {
   }
 
   record(conn: number, event: TranscriptEvent): void {
-    this.lines.push(JSON.parse(this.encoder.encode(conn, event)) as TranscriptLine);
+    this.encoder.encode(conn, event);
+    this.lines.push(JSON.parse(this.encoder.lastLine()) as TranscriptLine);
   }
 
   flush(): void {
-    this.written += this.encoder.seal();
+    this.written += this.encoder.seal().toString('utf8');
   }
 
   close(): void {

@@ -415,6 +415,48 @@ describe('without column rules', () => {
   });
 });
 
+describe('repeated and near-repeated results', () => {
+  const QUERIES = [
+    'SELECT email AS col FROM app.users WHERE id = 1',
+    'SELECT name AS col FROM app.users WHERE id = 1',
+    'SELECT email AS col FROM app.users WHERE id = 1',
+    "SELECT 'x' AS aa",
+    "SELECT 'x' AS bb",
+    "SELECT 'x' AS aa",
+  ];
+
+  it('reads each result its own way, text and binary, with and without column rules', async () => {
+    for (const [gw, v, email] of [
+      [onWire, 'on-wire', '[masked]'],
+      [noRules, 'no-rules', 'alice@example.com'],
+    ] as const) {
+      const c = await connect(gw);
+      try {
+        for (const run of [(q: string) => c.query(q), (q: string) => c.execute(q)]) {
+          const seen: unknown[] = [];
+          for (const q of QUERIES) seen.push(((await run(q))[0] as unknown[])[0]);
+          expect(seen).toEqual([
+            { col: email },
+            { col: 'Alice' },
+            { col: email },
+            { aa: 'x' },
+            { bb: 'x' },
+            { aa: 'x' },
+          ]);
+        }
+        for (const { recorder } of gateways) recorder.flush();
+        const columns = transcript(v)
+          .filter((l) => l.type === 'rows')
+          .slice(-3)
+          .map((l) => l.type === 'rows' && l.columns);
+        expect(columns).toEqual([['aa'], ['bb'], ['aa']]);
+      } finally {
+        await c.end();
+      }
+    }
+  });
+});
+
 describe('the transcript', () => {
   it('holds none of the planted values, in any gateway', async () => {
     for (const { recorder } of gateways) recorder.flush();

@@ -177,6 +177,38 @@ describe('psql', () => {
 });
 
 describe('pg', () => {
+  it('reads each result its own way when row descriptions repeat or differ by a byte', async () => {
+    const c = await pgClient();
+    try {
+      // The same output name over a masked and an unmasked column, and names of equal length.
+      const seen: unknown[] = [];
+      for (const q of [
+        'SELECT email AS col FROM users WHERE id = 1',
+        'SELECT name AS col FROM users WHERE id = 1',
+        'SELECT email AS col FROM users WHERE id = 1',
+        "SELECT 'x' AS aa",
+        "SELECT 'x' AS bb",
+        "SELECT 'x' AS aa",
+      ])
+        seen.push((await c.query(q)).rows[0]);
+      expect(seen).toEqual([
+        { col: '[masked]' },
+        { col: 'Alice' },
+        { col: '[masked]' },
+        { aa: 'x' },
+        { bb: 'x' },
+        { aa: 'x' },
+      ]);
+      const samples = transcript()
+        .filter((l) => l.type === 'rows')
+        .slice(-3)
+        .map((l) => l.type === 'rows' && l.columns);
+      expect(samples).toEqual([['aa'], ['bb'], ['aa']]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('sees masked values in text mode, extended protocol and binary results', async () => {
     const c = await pgClient();
     try {

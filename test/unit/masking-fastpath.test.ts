@@ -344,6 +344,18 @@ describe('redactStatement', () => {
     }
   });
 
+  it('returns text with no literal or comment untouched, unless a detector finds a bare number', () => {
+    const masking = compileMasking();
+    for (const dialect of ['postgres', 'mysql'] as const) {
+      const plain = 'SELECT abalance FROM pgbench_accounts WHERE aid = 41111';
+      expect(masking.redactStatement(plain, dialect)).toBe(plain);
+      // Near miss: the same text with a card number for the key.
+      expect(masking.redactStatement(`${plain}11111111111`, dialect)).toBe(
+        'SELECT abalance FROM pgbench_accounts WHERE aid = [redacted:credit-card]',
+      );
+    }
+  });
+
   it('withholds the text after a NUL instead of leaving it unscanned', () => {
     const masking = compileMasking();
     expect(masking.redactStatement("SELECT 1\0, 'bob@example.com'", 'postgres')).toBe(

@@ -26,13 +26,17 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
 function encoded(now?: () => Date): string {
   const e = new ChainEncoder(now);
   for (const [conn, ev] of EVENTS) e.encode(conn, ev);
-  return e.seal();
+  return e.seal().toString();
 }
 
 describe('ChainEncoder', () => {
   it('numbers lines without hashing them, and seals each batch onto the seal before', () => {
     const e = new ChainEncoder(() => AT);
-    const first = EVENTS.slice(0, 3).map(([conn, ev]) => e.encode(conn, ev));
+    const line = (conn: number, ev: TranscriptEvent) => {
+      e.encode(conn, ev);
+      return e.lastLine();
+    };
+    const first = EVENTS.slice(0, 3).map(([conn, ev]) => line(conn, ev));
     for (const [i, line] of first.entries()) {
       expect(JSON.parse(line)).toEqual({
         seq: i + 1,
@@ -45,16 +49,16 @@ describe('ChainEncoder', () => {
     const batch1 = first.map((l) => `${l}\n`).join('');
     const head1 = `{"seq":4,"ts":"${ts}","conn":0,"type":"seal","lines":3,"chain":"`;
     const chain1 = sha256(GENESIS + batch1 + head1);
-    expect(e.seal()).toBe(`${batch1}${head1}${chain1}"}\n`);
+    expect(e.seal().toString()).toBe(`${batch1}${head1}${chain1}"}\n`);
     // Nothing open: nothing to seal.
-    expect(e.seal()).toBe('');
+    expect(e.seal().toString()).toBe('');
 
-    const second = EVENTS.slice(3).map(([conn, ev]) => e.encode(conn, ev));
+    const second = EVENTS.slice(3).map(([conn, ev]) => line(conn, ev));
     expect(second.map((l) => JSON.parse(l).seq)).toEqual([5, 6]);
     const batch2 = second.map((l) => `${l}\n`).join('');
     const head2 = `{"seq":7,"ts":"${ts}","conn":0,"type":"seal","lines":2,"chain":"`;
     const chain2 = sha256(chain1 + batch2 + head2);
-    expect(e.seal()).toBe(`${batch2}${head2}${chain2}"}\n`);
+    expect(e.seal().toString()).toBe(`${batch2}${head2}${chain2}"}\n`);
     expect(verifyTranscript(`${batch1}${head1}${chain1}"}\n${batch2}${head2}${chain2}"}\n`)).toEqual({
       ok: true,
       lines: 7,
@@ -69,10 +73,48 @@ describe('ChainEncoder', () => {
     e.encode(1, event);
     event.message = 'two';
     e.encode(1, event);
-    expect(readTranscript(e.seal()).lines.map((l) => l.type === 'notice' && l.message)).toEqual([
+    expect(readTranscript(e.seal().toString()).lines.map((l) => l.type === 'notice' && l.message)).toEqual([
       'one',
       'two',
     ]);
+  });
+
+  it('encodes any text as UTF-8 and any batch size, chaining exactly as the string form does', () => {
+    const e = new ChainEncoder(() => AT);
+    const ts = AT.toISOString();
+    const texts = [
+      "SELECT 'é', '€', '😀', '\\u2028'", // two, three and four bytes, and a JSON-escaped separator
+      `SELECT '${'x'.repeat(70_000)}'`, // outgrows the first buffer mid-batch
+      `SELECT '${'ü'.repeat(600_000)}'`, // past sixteen times it: the next batch starts small again
+      'SELECT 2',
+    ];
+    let chain = GENESIS;
+    let seq = 0;
+    let all = '';
+    // One text per batch, then all of them in one batch.
+    for (const batchTexts of [...texts.map((t) => [t]), texts]) {
+      const lines = batchTexts.map((text) => {
+        const ev: TranscriptEvent = {
+          type: 'statement',
+          id: 's',
+          text,
+          via: 'simple',
+          hash: 'h',
+          inTransaction: false,
+        };
+        e.encode(1, ev);
+        const line = e.lastLine();
+        expect(JSON.parse(line)).toEqual({ seq: ++seq, ts, conn: 1, ...ev });
+        return line;
+      });
+      const batch = lines.map((l) => `${l}\n`).join('');
+      const head = `{"seq":${++seq},"ts":"${ts}","conn":0,"type":"seal","lines":${lines.length},"chain":"`;
+      chain = sha256(chain + batch + head);
+      const sealed = e.seal().toString('utf8');
+      expect(sealed).toBe(`${batch}${head}${chain}"}\n`);
+      all += sealed;
+    }
+    expect(verifyTranscript(all)).toMatchObject({ ok: true, lines: 13, head: chain });
   });
 
   it('is deterministic for a pinned clock, and two encoders do not share a chain', () => {

@@ -31,7 +31,7 @@ import type { MysqlMaskingCatalog, StatementSources } from './masking-catalog.js
 import { MysqlPreparedCommands } from './prepared-commands.js';
 import { refusalPayload } from './refusals.js';
 import { type ResponseKind, ResponseTracker, textRow } from './replies.js';
-import { ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
+import { ColumnMemo, ResultMasker, type ResultPlan, WITHHELD_TEXT } from './result-masking.js';
 import { MysqlSessionState } from './session-state.js';
 
 /** Client bytes buffered while a command is in flight before the client is paused. */
@@ -87,6 +87,7 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   private capturing: ResultMasker | undefined;
   protected readonly diagnostics: DiagnosticsTaint;
+  private readonly columns: ColumnMemo;
   /** The session's parsing state as the server confirms it. */
   protected readonly state: MysqlSessionState;
 
@@ -101,6 +102,7 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
     super();
     this.opts = opts;
     this.diagnostics = new DiagnosticsTaint(opts.masking.matcher);
+    this.columns = new ColumnMemo(opts.extendedMetadata);
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
@@ -362,7 +364,7 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
-      extendedMetadata: this.opts.extendedMetadata,
+      columns: this.columns,
       ...(sources ? { sources } : {}),
       ...(statementId ? { statementId } : {}),
       ...(cursor ? { cursor } : {}),

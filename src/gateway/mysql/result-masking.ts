@@ -152,12 +152,60 @@ interface ResultSet {
   unsampled: boolean;
 }
 
+/** Column definitions remembered by position; wider results are parsed every time. */
+const MEMO_COLUMNS = 256;
+/** Definitions remembered per position, and plans: a session's few queries (sysbench's four tables). */
+const MEMO_WAYS = 8;
+
+/**
+ * One connection's recent result sets, as their column definitions arrived and what they gave: a
+ * session mostly repeats a few queries, and a definition equal byte for byte to one seen at the
+ * same position is the same column, so it is not decoded again; a result whose columns are all
+ * the same ones as an earlier result's, with no column rules to consult, gets the same plan.
+ * Parsed definitions and plans are never changed once made. Oldest out first.
+ */
+export class ColumnMemo {
+  private readonly bytes: Buffer[][] = [];
+  private readonly defs: ColumnDef[][] = [];
+  private readonly plans: { cols: readonly ColumnDef[]; plan: ResultPlan }[] = [];
+
+  constructor(private readonly extendedMetadata: boolean) {}
+
+  column(i: number, payload: Buffer): ColumnDef {
+    const bytes = this.bytes[i];
+    if (bytes) for (let k = 0; k < bytes.length; k++) if (bytes[k]!.equals(payload)) return this.defs[i]![k]!;
+    const def = parseColumnDef(payload, this.extendedMetadata);
+    if (i < MEMO_COLUMNS) {
+      const b = (this.bytes[i] ??= []);
+      const d = (this.defs[i] ??= []);
+      if (b.length === MEMO_WAYS) {
+        b.shift();
+        d.shift();
+      }
+      // A copy: the packet's buffer is not ours to keep.
+      b.push(Buffer.from(payload));
+      d.push(def);
+    }
+    return def;
+  }
+
+  /** The plan of a result without column rules: an earlier one's, when its columns are these. */
+  unsourced(masking: Masking, cols: ColumnDef[]): ResultPlan {
+    for (const p of this.plans)
+      if (p.cols.length === cols.length && p.cols.every((c, i) => c === cols[i])) return p.plan;
+    const plan = planResult(masking, cols, undefined) as ResultPlan;
+    if (this.plans.length === MEMO_WAYS) this.plans.shift();
+    this.plans.push({ cols, plan });
+    return plan;
+  }
+}
+
 export interface ResultMaskerOptions {
   masking: Masking;
+  /** The connection's memo of column definitions. */
+  columns: ColumnMemo;
   /** Binary-protocol rows (COM_STMT_EXECUTE, COM_STMT_FETCH). */
   binary: boolean;
-  /** Column definitions carry MariaDB's extended metadata field. */
-  extendedMetadata: boolean;
   /** Absent when no column rule exists. */
   sources?: StatementSources;
   /** The statement the rows belong to; without it nothing is recorded. */
@@ -308,9 +356,11 @@ export class ResultMasker {
   }
 
   private column(set: ResultSet, payload: Buffer): void {
-    set.cols.push(parseColumnDef(payload, this.o.extendedMetadata));
+    set.cols.push(this.o.columns.column(set.cols.length, payload));
     if (set.cols.length < set.expected) return;
-    const plan = planResult(this.o.masking, set.cols, this.o.sources);
+    const plan = this.o.sources
+      ? planResult(this.o.masking, set.cols, this.o.sources)
+      : this.o.columns.unsourced(this.o.masking, set.cols);
     if ('refuse' in plan) {
       set.plan = plan.sample;
       if (this.onWire) this.withhold(plan.refuse);

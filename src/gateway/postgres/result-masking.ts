@@ -77,7 +77,7 @@ export interface ResultEntry {
 
 /** The result set being relayed: its mask plan and the transcript's sample. */
 interface Result {
-  names: string[];
+  names: readonly string[];
   fields: ResultFields | undefined;
   plan: MaskPlan;
   /** Rows are rewritten on the wire. */
@@ -108,6 +108,7 @@ export class ResultMasker {
   private readonly rowMode: number;
   /** Plans that mask no column, by width: most results of a session without column rules share one. */
   private readonly unmasked: MaskPlan[] = [];
+  private lastDescription: { bytes: Buffer; fields: ResultFields } | undefined;
 
   constructor(
     private readonly session: EngineSession,
@@ -146,7 +147,22 @@ export class ResultMasker {
 
   /** A RowDescription of `e`'s result. */
   rowDescription(e: ResultEntry, buf: Buffer, start: number, end: number): Disposition {
-    return this.begin(e, buf.subarray(start, end), readRowDescription(buf, start, end));
+    return this.begin(e, buf.subarray(start, end), this.describe(buf, start, end));
+  }
+
+  /** What a RowDescription says; the session's last one again (a repeated query) is not decoded again. */
+  private describe(buf: Buffer, start: number, end: number): ResultFields {
+    const last = this.lastDescription;
+    if (
+      last &&
+      last.bytes.length === end - start &&
+      buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0
+    )
+      return last.fields;
+    const fields = readRowDescription(buf, start, end);
+    // A copy: the chunk's buffer is not ours to keep.
+    this.lastDescription = { bytes: Buffer.from(buf.subarray(start, end)), fields };
+    return fields;
   }
 
   /**
@@ -206,7 +222,7 @@ export class ResultMasker {
     return description ? FORWARD : DROP;
   }
 
-  private withhold(e: ResultEntry, names: string[], reason: string): Disposition {
+  private withhold(e: ResultEntry, names: readonly string[], reason: string): Disposition {
     const why = refusal('masking-refused', `masking withheld this result: ${reason}`);
     e.error = { code: POSTGRES_REFUSALS[why.kind].sqlState, message: why.message };
     this.current = {

@@ -4,18 +4,19 @@
 import { type Masking, MaskingError, type PgField, pgTextLike } from '../../masking/index.js';
 import { message, readCString, T } from './codec.js';
 
+/** Never changed once read: a connection hands the same one to every result it describes. */
 export interface ResultFields {
-  names: string[];
-  fields: PgField[];
+  readonly names: readonly string[];
+  readonly fields: readonly PgField[];
   /** Per column: 0 text, 1 binary. */
-  formats: number[];
+  readonly formats: readonly number[];
 }
 
 /** RowDescription body: Int16 count, then per field name, table OID, attnum, type OID, typlen, typmod, format. */
 export function readRowDescription(buf: Buffer, start: number, end: number): ResultFields {
   const n = buf.readInt16BE(start + 5);
   let pos = start + 7;
-  const out: ResultFields = { names: [], fields: [], formats: [] };
+  const out = { names: [] as string[], fields: [] as PgField[], formats: [] as number[] };
   for (let i = 0; i < n; i++) {
     const name = readCString(buf, pos, end);
     if (name.next < 0 || name.next + 18 > end) throw new MaskingError('malformed RowDescription');

@@ -4,6 +4,9 @@
 // judges each body as code run by the statement. Relations are found in the tokens (the body of
 // a routine or trigger is read the same way), over-approximating: a name that is no relation
 // only costs a look-up that finds nothing.
+
+import { Lru } from '../cache.js';
+import { cut, match, seedOf, skeleton, type Template } from '../template.js';
 import type { AnalysisContext, FiredObject, FiredResolver } from '../types.js';
 import { callsIn, type RoutineCall } from './calls.js';
 import { LexError, type Token, tokenize } from './lexer.js';
@@ -120,6 +123,53 @@ export function firedFor(objects: readonly FiredObject[], events: string): Fired
   return objects.filter((o) => [...events].some((c) => o.events.includes(c)));
 }
 
+/** What a text's own tokens reach, before any body is followed. Shared: never changed. */
+interface OwnReach {
+  readonly calls: readonly RoutineCall[];
+  readonly touched: readonly Touch[];
+}
+
+/**
+ * Own reaches by template (../template.ts), under the sql_mode they were lexed in. A text that
+ * differs from a template's only in simple literals lexes into the same tokens but for those
+ * literals' values, and calls and touched relations are read from names alone: sysbench's next id
+ * is not lexed again. A text without such literals is its own template (no slots: the same text).
+ */
+const OWN_REACHES = new Lru<number, Template<{ sqlMode: string; own: OwnReach }>>(1024);
+/** Longer texts (bodies, generated batches) are lexed each time rather than kept. */
+const OWN_MAX_TEXT = 4096;
+/** Where `match` puts the slots' bounds (not read). */
+const BOUNDS: number[] = [];
+
+function ownReach(text: string, ctx: AnalysisContext): OwnReach {
+  if (text.length > OWN_MAX_TEXT) return reachOf(lex(text, ctx));
+  const sqlMode = `${ctx.sqlMode}`;
+  const key = skeleton(text, seedOf(sqlMode));
+  const known = OWN_REACHES.get(key);
+  if (known && known.value.sqlMode === sqlMode && match(known, text, BOUNDS)) return known.value.own;
+  const tokens = lex(text, ctx);
+  const own = reachOf(tokens);
+  // Text the lexer refused reaches nothing; lexed again next time rather than remembered.
+  if (tokens.length === 0) return own;
+  const value = { sqlMode, own };
+  const literals = tokens.flatMap((t, i) =>
+    (t.kind === 'number' || t.kind === 'string') && t.prefix === undefined ? [i] : [],
+  );
+  const template = cut(
+    text,
+    tokens.map((t) => t.start),
+    tokens.map((t) => t.end),
+    literals,
+    () => value,
+  );
+  OWN_REACHES.set(key, template ?? { segments: [text], kinds: [], value });
+  return own;
+}
+
+function reachOf(tokens: readonly Token[]): OwnReach {
+  return { calls: callsIn(tokens), touched: touchedRelations(tokens) };
+}
+
 function lex(text: string, ctx: AnalysisContext | undefined): Token[] {
   try {
     return tokenize(text, lexFlags(ctx?.sqlMode));
@@ -176,13 +226,13 @@ export function mysqlReached(
     work.push(body);
   };
   for (let i = 0; i < work.length; i++) {
-    const tokens = lex(work[i]!, ctx);
-    for (const c of callsIn(tokens)) {
+    const own = ownReach(work[i]!, ctx);
+    for (const c of own.calls) {
       calls.set(`${c.schema ?? ''}.${c.name.toLowerCase()}`, c);
       const bodies = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
       for (const fn of bodies) if (fn.body) more(fn.body);
     }
-    for (const t of throughViews(touchedRelations(tokens), ctx.fired)) {
+    for (const t of throughViews(own.touched, ctx.fired)) {
       relations.add(t.table);
       for (const o of firedFor(ctx.fired?.firedBy(t.table) ?? [], t.events)) if (o.sql) more(o.sql);
     }
