@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-5JROMOGW.js"),
-  proxy: () => import("./proxy-YWWEDKQY.js"),
-  replay: () => import("./replay-QV5JGL36.js"),
+  check: () => import("./check-GLULD5K4.js"),
+  proxy: () => import("./proxy-GMQZG5JS.js"),
+  replay: () => import("./replay-GST73JEP.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-GODF4FV4.js")
+  demo: () => import("./demo-EBCOB2UE.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NZVDQSLA.js";
+} from "./chunk-GPF2I7MU.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -10,21 +10,21 @@ import {
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-P2VK2O37.js";
+} from "./chunk-AKBTCSUX.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-Z4PZIFVO.js";
+import "./chunk-PPMUMI4B.js";
 import {
   RUN_FILES
-} from "./chunk-LF75SWW6.js";
-import "./chunk-OLEUKNHE.js";
-import "./chunk-JPWPEYS5.js";
+} from "./chunk-DLGBAUYE.js";
+import "./chunk-6TLGK43D.js";
+import "./chunk-NJBKG5OS.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-FOVSFAV4.js";
+} from "./chunk-5JJTW2VO.js";
 import {
   defaultPolicy
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-H2VQGGEA.js");
+    const { startPostgresGateway } = await import("./listener-SBWJ72HU.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-QFFNHZRP.js");
+  const { startMysqlGateway } = await import("./listener-JQSRYWLK.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -14,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-GJ6JPAYM.js";
+} from "./chunk-5SOP3L3Z.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-FRIR2AQX.js";
+import "./chunk-WF27G4JL.js";
 import {
   GitHubChannel
-} from "./chunk-P2VK2O37.js";
+} from "./chunk-AKBTCSUX.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-Z4PZIFVO.js";
+} from "./chunk-PPMUMI4B.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-LF75SWW6.js";
-import "./chunk-OLEUKNHE.js";
-import "./chunk-JPWPEYS5.js";
+} from "./chunk-DLGBAUYE.js";
+import "./chunk-6TLGK43D.js";
+import "./chunk-NJBKG5OS.js";
 import {
   core_exports,
   getInput,
@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-57EKPIO2.js";
+} from "./chunk-ZYS7BOFR.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-FOVSFAV4.js";
+} from "./chunk-5JJTW2VO.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

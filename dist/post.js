@@ -3,12 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-GJ6JPAYM.js";
+} from "./chunk-5SOP3L3Z.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-FRIR2AQX.js";
-import "./chunk-LF75SWW6.js";
-import "./chunk-OLEUKNHE.js";
-import "./chunk-JPWPEYS5.js";
+import "./chunk-WF27G4JL.js";
+import "./chunk-DLGBAUYE.js";
+import "./chunk-6TLGK43D.js";
+import "./chunk-NJBKG5OS.js";
 import {
   error,
   getInput,

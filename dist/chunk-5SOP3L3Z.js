@@ -5,7 +5,7 @@ import {
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-FRIR2AQX.js";
+} from "./chunk-WF27G4JL.js";
 import {
   DAEMON_NODE_FLAGS,
   RUN_FILES,
@@ -18,16 +18,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-LF75SWW6.js";
+} from "./chunk-DLGBAUYE.js";
 import {
   runUrl
-} from "./chunk-OLEUKNHE.js";
+} from "./chunk-6TLGK43D.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-JPWPEYS5.js";
+} from "./chunk-NJBKG5OS.js";
 import {
   BearerCredentialHandler,
   HttpClient,

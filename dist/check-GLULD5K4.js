@@ -1,17 +1,26 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-E3YNHVOJ.js";
-import "./chunk-MLIJVIMC.js";
-import "./chunk-ZMYIE3SI.js";
-import "./chunk-XSTP326K.js";
-import "./chunk-LLFWNX4K.js";
-import "./chunk-TCCZW3KO.js";
-import "./chunk-Z4PZIFVO.js";
-import "./chunk-WLKLOQWD.js";
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
+} from "./chunk-ZYS7BOFR.js";
+import "./chunk-D7GJ7SEI.js";
+import "./chunk-5JJTW2VO.js";
+import "./chunk-5SL6PHZ5.js";
+import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startPostgresGateway
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
 };

@@ -12,7 +12,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-ZMYIE3SI.js";
+} from "./chunk-XCMXN2SQ.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -31,7 +31,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-Z4PZIFVO.js";
+} from "./chunk-PPMUMI4B.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -1415,6 +1415,7 @@ var ResultMasker = class {
   rowMode;
   /** Plans that mask no column, by width: most results of a session without column rules share one. */
   unmasked = [];
+  lastDescription;
   rowsArrive(mode) {
     this.m.hooks.setWhole(T.dataRow, mode);
     this.m.hooks.setWhole(T.copyData, mode);
@@ -1438,7 +1439,16 @@ var ResultMasker = class {
   }
   /** A RowDescription of `e`'s result. */
   rowDescription(e, buf, start, end) {
-    return this.begin(e, buf.subarray(start, end), readRowDescription(buf, start, end));
+    return this.begin(e, buf.subarray(start, end), this.describe(buf, start, end));
+  }
+  /** What a RowDescription says; the session's last one again (a repeated query) is not decoded again. */
+  describe(buf, start, end) {
+    const last = this.lastDescription;
+    if (last && last.bytes.length === end - start && buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0)
+      return last.fields;
+    const fields = readRowDescription(buf, start, end);
+    this.lastDescription = { bytes: Buffer.from(buf.subarray(start, end)), fields };
+    return fields;
   }
   /**
    * A result set starts: works out its mask plan (reading the catalog first if it must). `row`

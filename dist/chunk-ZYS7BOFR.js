@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-FOVSFAV4.js";
+} from "./chunk-5JJTW2VO.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import {
   LexError,
   Lexer,

@@ -192,11 +192,8 @@ function lineHash(line) {
 function sealChain(previous, batch, sealHead) {
   return hash("sha256", previous + batch + sealHead, "hex");
 }
-function lineOf(seq, ts, conn, event) {
-  const body = JSON.stringify(event);
-  const head = `{"seq":${seq},"ts":"${ts}","conn":${JSON.stringify(conn)}`;
-  return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
-}
+var FLOOR = 64 * 1024;
+var LINES_AT = GENESIS.length;
 var ChainEncoder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(now) {
@@ -205,34 +202,73 @@ var ChainEncoder = class {
   now;
   seq = 0;
   chain = GENESIS;
-  batch = [];
+  /** C_prev, then the open batch's lines (each with its "\n"), up to `end`. */
+  buf = Buffer.allocUnsafe(FLOOR);
+  end = LINES_AT;
+  lines = 0;
+  /** Where the last encoded line starts (for lastLine). */
+  lastAt = LINES_AT;
   /** The clock's last millisecond and its ISO form: most lines share it with the line before. */
   lastMs = Number.NaN;
   lastTs = "";
   /**
-   * The next line (without its newline), added to the open batch. The event is turned into text
-   * now, so a caller may reuse the object; nothing is hashed until the batch is sealed.
+   * Adds the next line to the open batch. The event is turned into bytes now, so a caller may
+   * reuse the object; nothing is hashed until the batch is sealed. The line is an object whose
+   * keys are seq, ts and conn, then the event's own keys: what `JSON.stringify({ seq, ts, conn,
+   * ...event })` gives, without building the merged object (no event type has a key of the
+   * envelope's, and an ISO time needs no escaping).
    */
   encode(conn, event) {
-    const line = lineOf(++this.seq, this.timestamp(), conn, event);
-    this.batch.push(line);
-    return line;
+    const body = JSON.stringify(event);
+    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":${JSON.stringify(conn)}`;
+    this.lastAt = this.end;
+    this.append(body.length > 2 ? `${head},${body.slice(1)}
+` : `${head}}
+`, "utf8");
+    this.lines++;
   }
-  /** The open batch's text and its seal line, each line with its newline; '' when nothing is open. */
+  /** The last encoded line's text, without its newline (until the batch is sealed). */
+  lastLine() {
+    return this.buf.toString("utf8", this.lastAt, this.end - 1);
+  }
+  /**
+   * The open batch's bytes and its seal line, each line with its newline; empty when nothing is
+   * open. A view of the encoder's buffer: write or copy it before the next encode or seal.
+   */
   seal() {
-    const k = this.batch.length;
-    if (k === 0) return "";
-    const batch = `${this.batch.join("\n")}
-`;
-    this.batch = [];
-    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`;
-    this.chain = sealChain(this.chain, batch, head);
-    return `${batch}${head}${this.chain}${SEAL_END}
-`;
+    const k = this.lines;
+    if (k === 0) return this.buf.subarray(0, 0);
+    this.buf.write(this.chain, 0, "latin1");
+    this.append(
+      `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`,
+      "latin1"
+    );
+    this.chain = hash("sha256", this.buf.subarray(0, this.end), "hex");
+    this.append(`${this.chain}${SEAL_END}
+`, "latin1");
+    const sealed = this.buf.subarray(LINES_AT, this.end);
+    this.lines = 0;
+    this.end = LINES_AT;
+    this.lastAt = LINES_AT;
+    if (this.buf.length > FLOOR * 16) this.buf = Buffer.allocUnsafe(FLOOR);
+    return sealed;
   }
   /** The clock's millisecond when the last line was encoded (NaN before the first). */
   get lastMillis() {
     return this.lastMs;
+  }
+  /**
+   * Writes `text` at the end of the batch, growing the buffer when it might not fit. 'latin1' is
+   * for the envelope's own ASCII (the quicker copy); event bodies are UTF-8.
+   */
+  append(text, encoding) {
+    const room = text.length * 3;
+    if (this.end + room > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + room));
+      this.buf.copy(bigger, 0, 0, this.end);
+      this.buf = bigger;
+    }
+    this.end += this.buf.write(text, this.end, encoding);
   }
   timestamp() {
     if (this.now) {

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-LF75SWW6.js";
+} from "./chunk-DLGBAUYE.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-OLEUKNHE.js";
+} from "./chunk-6TLGK43D.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

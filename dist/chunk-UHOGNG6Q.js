@@ -8,7 +8,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-ZMYIE3SI.js";
+} from "./chunk-XCMXN2SQ.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -31,7 +31,7 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-Z4PZIFVO.js";
+} from "./chunk-PPMUMI4B.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -2090,6 +2090,44 @@ function textLike(c) {
 function cut(v) {
   return typeof v === "string" && v.length > SAMPLE_VALUE_CHARS ? `${v.slice(0, SAMPLE_VALUE_CHARS)}\u2026` : v;
 }
+var MEMO_COLUMNS = 256;
+var MEMO_WAYS = 8;
+var ColumnMemo = class {
+  constructor(extendedMetadata2) {
+    this.extendedMetadata = extendedMetadata2;
+  }
+  extendedMetadata;
+  bytes = [];
+  defs = [];
+  plans = [];
+  column(i, payload) {
+    const bytes = this.bytes[i];
+    if (bytes) {
+      for (let k = 0; k < bytes.length; k++) if (bytes[k].equals(payload)) return this.defs[i][k];
+    }
+    const def = parseColumnDef(payload, this.extendedMetadata);
+    if (i < MEMO_COLUMNS) {
+      const b = this.bytes[i] ??= [];
+      const d = this.defs[i] ??= [];
+      if (b.length === MEMO_WAYS) {
+        b.shift();
+        d.shift();
+      }
+      b.push(Buffer.from(payload));
+      d.push(def);
+    }
+    return def;
+  }
+  /** The plan of a result without column rules: an earlier one's, when its columns are these. */
+  unsourced(masking, cols) {
+    for (const p of this.plans)
+      if (p.cols.length === cols.length && p.cols.every((c, i) => c === cols[i])) return p.plan;
+    const plan = planResult(masking, cols, void 0);
+    if (this.plans.length === MEMO_WAYS) this.plans.shift();
+    this.plans.push({ cols, plan });
+    return plan;
+  }
+};
 var ResultMasker = class {
   constructor(o) {
     this.o = o;
@@ -2214,9 +2252,9 @@ var ResultMasker = class {
     this.endSet();
   }
   column(set, payload) {
-    set.cols.push(parseColumnDef(payload, this.o.extendedMetadata));
+    set.cols.push(this.o.columns.column(set.cols.length, payload));
     if (set.cols.length < set.expected) return;
-    const plan = planResult(this.o.masking, set.cols, this.o.sources);
+    const plan = this.o.sources ? planResult(this.o.masking, set.cols, this.o.sources) : this.o.columns.unsourced(this.o.masking, set.cols);
     if ("refuse" in plan) {
       set.plan = plan.sample;
       if (this.onWire) this.withhold(plan.refuse);
@@ -2364,6 +2402,7 @@ var MysqlConnection = class extends MysqlPreparedCommands {
     this.onClose = onClose;
     this.opts = opts;
     this.diagnostics = new DiagnosticsTaint(opts.masking.matcher);
+    this.columns = new ColumnMemo(opts.extendedMetadata);
     this.status = opts.status;
     this.deprecateEof = (opts.capabilities & Cap.DEPRECATE_EOF) !== 0;
     this.sessionTrack = (opts.capabilities & Cap.SESSION_TRACK) !== 0;
@@ -2390,6 +2429,7 @@ var MysqlConnection = class extends MysqlPreparedCommands {
   /** The masker of the packet the scanner is capturing (it may complete after its answer ended). */
   capturing;
   diagnostics;
+  columns;
   /** The session's parsing state as the server confirms it. */
   state;
   /** Reads the session's sql_mode and schema, then completes the client's login with OK. */
@@ -2615,7 +2655,7 @@ var MysqlConnection = class extends MysqlPreparedCommands {
     return new ResultMasker({
       masking: this.opts.masking,
       binary,
-      extendedMetadata: this.opts.extendedMetadata,
+      columns: this.columns,
       ...sources ? { sources } : {},
       ...statementId ? { statementId } : {},
       ...cursor ? { cursor } : {},

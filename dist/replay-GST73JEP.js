@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-FRIR2AQX.js";
+} from "./chunk-WF27G4JL.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-JPWPEYS5.js";
+} from "./chunk-NJBKG5OS.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

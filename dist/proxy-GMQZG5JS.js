@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-E3YNHVOJ.js";
+} from "./chunk-EG5Q2LJU.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-742RUNZU.js";
-import "./chunk-ZMYIE3SI.js";
+} from "./chunk-UHOGNG6Q.js";
+import "./chunk-XCMXN2SQ.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,25 +23,25 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-NZVDQSLA.js";
+} from "./chunk-GPF2I7MU.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-Z4PZIFVO.js";
+import "./chunk-PPMUMI4B.js";
 import {
   renderPlain
-} from "./chunk-OLEUKNHE.js";
-import "./chunk-JPWPEYS5.js";
+} from "./chunk-6TLGK43D.js";
+import "./chunk-NJBKG5OS.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-FOVSFAV4.js";
+} from "./chunk-5JJTW2VO.js";
 import {
   defaultPolicy
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -7,7 +7,7 @@ import {
   lineHash,
   sealChain,
   statementsOf
-} from "./chunk-JPWPEYS5.js";
+} from "./chunk-NJBKG5OS.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

@@ -4,39 +4,39 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-E3YNHVOJ.js";
+} from "./chunk-EG5Q2LJU.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-ZMYIE3SI.js";
+import "./chunk-XCMXN2SQ.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-FRIR2AQX.js";
+} from "./chunk-WF27G4JL.js";
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NZVDQSLA.js";
+} from "./chunk-GPF2I7MU.js";
 import "./chunk-TCCZW3KO.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-Z4PZIFVO.js";
+import "./chunk-PPMUMI4B.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-OLEUKNHE.js";
+} from "./chunk-6TLGK43D.js";
 import {
   readTranscript
-} from "./chunk-JPWPEYS5.js";
+} from "./chunk-NJBKG5OS.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -13,10 +13,10 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-Z4PZIFVO.js";
+} from "./chunk-PPMUMI4B.js";
 import {
   ChainEncoder
-} from "./chunk-JPWPEYS5.js";
+} from "./chunk-NJBKG5OS.js";
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,
@@ -31,7 +31,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
@@ -2425,12 +2425,15 @@ var SecretScrubbingRecorder = class {
   secrets;
   secretColumns;
   secretReads = /* @__PURE__ */ new Set();
-  /** `afterWrites` calls in progress, and the events they put off. */
+  /** `afterWrites` calls in progress, and the events they put off (with their connections). */
   deferring = 0;
   deferred = [];
+  deferredConns = [];
   record(conn, event) {
-    if (this.deferring > 0 && !this.inner.failed) this.deferred.push([conn, event]);
-    else this.write(conn, event);
+    if (this.deferring > 0 && !this.inner.failed) {
+      this.deferred.push(event);
+      this.deferredConns.push(conn);
+    } else this.write(conn, event);
   }
   /**
    * Runs `fn` (the framing of one chunk of a connection, ending in its socket writes) and records
@@ -2450,10 +2453,14 @@ var SecretScrubbingRecorder = class {
     }
   }
   drain() {
-    if (this.deferred.length === 0) return;
     const events = this.deferred;
-    this.deferred = [];
-    for (const [conn, event] of events) this.write(conn, event);
+    const conns = this.deferredConns;
+    try {
+      for (let i = 0; i < events.length; i++) this.write(conns[i], events[i]);
+    } finally {
+      events.length = 0;
+      conns.length = 0;
+    }
   }
   write(conn, event) {
     let e = event;
@@ -2657,9 +2664,9 @@ var FileRecorder = class {
     this.opened = void 0;
     if (this.fd < 0) return;
     const data = this.encoder.seal();
-    if (data === "") return;
+    if (data.length === 0) return;
     try {
-      writeAll(this.fd, Buffer.from(data, "utf8"));
+      writeAll(this.fd, data);
     } catch (err) {
       this.failed = new GuardrailError(
         `transcript ${this.path} cannot be written: ${err.message}`,

@@ -897,11 +897,9 @@ var StatementRedactor = class {
   detectors;
   cache = new Lru(GENERATION);
   redact(text, dialect, opts = {}) {
-    if (dialect === "mysql") {
-      if (withoutLiterals(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
-        return text;
-      return redactScanned(text, dialect, this.detectors, opts, filtered);
-    }
+    if (withoutLiterals(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
+      return text;
+    if (dialect === "mysql") return redactScanned(text, dialect, this.detectors, opts, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);

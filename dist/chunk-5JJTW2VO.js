@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-YRCRGMYH.js";
+} from "./chunk-5SL6PHZ5.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

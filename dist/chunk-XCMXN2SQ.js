@@ -66,6 +66,7 @@ function dryRun(dialect, statement, verdict, analysis, preparing) {
 // src/gateway/session-events.ts
 var NO_FINDINGS = [];
 function verdictEvent(id, action, findings, enforced) {
+  if (findings.length === 0) return { type: "verdict", id, action, rules: [], findings: [], enforced };
   return {
     type: "verdict",
     id,
