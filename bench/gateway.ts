@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import { perfAvailable, recordPerf, renderPerf, summarisePerf } from './perf.js';
-import { startProcess, stopProcess } from './proc.js';
+import { samplerArgs, samplerEnv, startProcess, stopProcess } from './proc.js';
 import { renderProfile, summariseProfile } from './profile.js';
 
 /** Where bench/run.ts builds the gateway process (`buildGatewayProcess('.cache/gw')`). */
@@ -52,18 +52,20 @@ export interface GatewayProcess {
 
 export async function startGatewayProcess(
   config: GatewayProcessConfig,
-  opts: { cpuProfDir?: string; perfMap?: boolean; script?: string } = {},
+  opts: { cpuProfDir?: string; perfMap?: boolean; script?: string; allocationProfile?: string } = {},
 ): Promise<GatewayProcess> {
   // As the action starts the daemon, so its memory is the daemon's.
   const node = [
     ...DAEMON_NODE_FLAGS,
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     ...(opts.perfMap ? ['--perf-basic-prof'] : []),
+    ...samplerArgs(opts.allocationProfile),
   ];
   const { child, match } = await startProcess(
     process.execPath,
     [...node, opts.script ?? GATEWAY_SCRIPT, JSON.stringify(config)],
     /^ready (\S+)$/m,
+    samplerEnv(opts.allocationProfile),
   );
   const url = new URL(match[1]!);
   return {

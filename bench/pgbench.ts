@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
+import { ALLOCATION_NOTE, measureAllocation, renderAllocation } from './allocation.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
 import { startHaproxy } from './haproxy.js';
 import { ProcessUsage, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
@@ -167,6 +168,50 @@ async function profilePgbench(pg: PgServer, dir: string, mode: Protocol, seconds
   return `#### Profile, ${mode} protocol (\`pgbench -S -n -c 8 -j 2 -T ${seconds} -M ${mode}\`)\n\n${body}`;
 }
 
+/**
+ * Bytes allocated per transaction (bench/allocation.ts) by a fresh gateway (analysis on) and a
+ * fresh relay, each warmed up first, per protocol: a figure the machine's noise does not move.
+ */
+async function allocationPgbench(pg: PgServer, dir: string, direct: Target): Promise<string> {
+  const gwFile = join(dir, 'alloc-gateway.heapprofile');
+  const relayFile = join(dir, 'alloc-relay.heapprofile');
+  const gw = await startGatewayProcess(
+    { dialect: 'postgres', upstream: pg.url(), transcript: join(dir, 'alloc.jsonl'), analysis: true },
+    { allocationProfile: gwFile },
+  );
+  const relay = await startRelay('127.0.0.1', pg.port, { allocationProfile: relayFile });
+  try {
+    const gateway = gatewayTarget('gateway', gw);
+    const bare: Target = { ...direct, name: 'node relay', port: relay.port, pid: relay.pid };
+    const sections: string[] = [];
+    for (const mode of MODES) {
+      const load = (t: Target) => () =>
+        pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-t', '2000', '-M', mode]).transactions;
+      for (const t of [gateway, bare]) pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', '3', '-M', mode]);
+      const g = await measureAllocation(gw.pid, gwFile, load(gateway));
+      const r = await measureAllocation(relay.pid, relayFile, load(bare));
+      sections.push(
+        `##### ${mode} protocol`,
+        '',
+        renderAllocation('transaction', [
+          ['gateway', g],
+          ['node relay', r],
+        ]),
+      );
+    }
+    return [
+      `#### Allocation per transaction (\`pgbench -S -n -c 8 -j 2 -t 2000\`, V8's sampling heap profiler every 512 bytes, young-generation garbage included; bench/allocation.ts)`,
+      '',
+      ALLOCATION_NOTE,
+      '',
+      sections.join('\n\n'),
+    ].join('\n');
+  } finally {
+    await gw.stop();
+    await relay.stop();
+  }
+}
+
 export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
   const pg = await startPostgres({ flavor: 'embedded' });
   const dir = mkdtempSync(join(tmpdir(), 'guardrail-bench-'));
@@ -283,6 +328,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
     const rssLine = `- peak RSS of the gateway ${gatewayPeak.toFixed(0)} MiB (target ≤ 100: ${gatewayPeak <= 100 ? 'met' : 'missed'}).`;
     const missed = verdicts.filter((v) => !v.met).map((v) => v.mode);
     const parts = hotpathParts(pg);
+    const allocation = await allocationPgbench(pg, dir, direct);
     const profiles: string[] = [];
     for (const mode of missed)
       profiles.push(await profilePgbench(pg, dir, mode, Math.max(5, Math.round(opts.seconds / 2))));
@@ -315,6 +361,8 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       `Where the gateway's CPU per round trip goes, without sockets: \`node ${HOTPATH_LOOP_SCRIPT} 20000 5\` (bench/hotpath-loop.ts, a side connection to the same server) pushes pgbench -S's messages and the server's replies through the connection's own Framer → PostgresCommands → Session → Replies → transcript path, with each part switched on in turn; median of 5 runs, µs of CPU per round trip. Add the relay's own cost per transaction (process CPU ÷ TPS above) for a proxied round trip.`,
       '',
       parts,
+      '',
+      allocation,
       ...(missed.length
         ? [
             '',

@@ -23,7 +23,7 @@ export interface ProfileSummary {
 }
 
 /** Which part of the process a frame belongs to, judged by its script URL. */
-function areaOf(url: string, name: string): string {
+export function areaOf(url: string, name: string): string {
   if (name === '(garbage collector)') return 'garbage collection';
   // Node's stream bindings: the time is the write(2)/writev(2) system call itself.
   if (!url && /^write(?:Buffer|v|String|Utf8String|Latin1String|AsciiString)$/.test(name))
@@ -42,7 +42,7 @@ function areaOf(url: string, name: string): string {
   return 'other';
 }
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   const m = /(src\/.*|node_modules\/.*|bench\/.*)$/.exec(url);
   return (m?.[1] ?? url).replace(/\.js$/, '.ts');
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { build } from 'esbuild';
 import { bundleTs } from '../scripts/bundle-ts.mjs';
+import { ALLOCATION_SAMPLER } from './allocation.js';
 import { benchAnalysis, renderAnalysisBench } from './analysis.js';
 import { buildGatewayProcess } from './gateway.js';
 import { benchMasking } from './masking.js';
@@ -79,6 +80,13 @@ await build({
   entryPoints: ['bench/relay.ts'],
   outfile: '.cache/relay.mjs',
   bundle: true,
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: ['bench/allocation-sampler.ts'],
+  outfile: ALLOCATION_SAMPLER,
   platform: 'node',
   format: 'esm',
   logLevel: 'warning',

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMariaDb } from '../test/support/mariadb-server.js';
+import { type MariaDbServer, startMariaDb } from '../test/support/mariadb-server.js';
+import { ALLOCATION_NOTE, measureAllocation, renderAllocation } from './allocation.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
 import { startHaproxy } from './haproxy.js';
 import { gatewayTarget, type Target } from './pgbench.js';
@@ -55,6 +56,57 @@ export function sysbench(t: Target, test: string, command: 'prepare' | 'run', ex
 export interface SysbenchOptions {
   rounds: number;
   seconds: number;
+}
+
+/**
+ * Bytes allocated per query (bench/allocation.ts) by a fresh gateway (analysis on) and a fresh
+ * relay, each warmed up first: point selects, text and prepared.
+ */
+async function allocationSysbench(db: MariaDbServer, dir: string, direct: Target): Promise<string> {
+  const gwFile = join(dir, 'alloc-gateway.heapprofile');
+  const relayFile = join(dir, 'alloc-relay.heapprofile');
+  const gw = await startGatewayProcess(
+    {
+      dialect: 'mysql',
+      upstream: db.url(),
+      transcript: join(dir, 'alloc.jsonl'),
+      analysis: true,
+      authPlugin: 'mysql_native_password',
+    },
+    { allocationProfile: gwFile },
+  );
+  const relay = await startRelay(db.host, db.port, { allocationProfile: relayFile });
+  try {
+    const gateway = gatewayTarget('gateway', gw);
+    const bare: Target = { ...direct, name: 'node relay', port: relay.port, pid: relay.pid };
+    const sections: string[] = [];
+    for (const ps of PS_MODES) {
+      const args = (more: string) => ['--threads=8', `--db-ps-mode=${ps}`, more];
+      const load = (t: Target) => () =>
+        sysbench(t, 'oltp_point_select', 'run', args('--events=16000').concat('--time=0')).queries;
+      for (const t of [gateway, bare]) sysbench(t, 'oltp_point_select', 'run', args('--time=3'));
+      const g = await measureAllocation(gw.pid, gwFile, load(gateway));
+      const r = await measureAllocation(relay.pid, relayFile, load(bare));
+      sections.push(
+        `##### ps-mode=${ps}`,
+        '',
+        renderAllocation('query', [
+          ['gateway', g],
+          ['node relay', r],
+        ]),
+      );
+    }
+    return [
+      `#### Allocation per query (\`oltp_point_select --threads=8 --events=16000\`, V8's sampling heap profiler every 512 bytes, young-generation garbage included; bench/allocation.ts)`,
+      '',
+      ALLOCATION_NOTE,
+      '',
+      sections.join('\n\n'),
+    ].join('\n');
+  } finally {
+    await gw.stop();
+    await relay.stop();
+  }
 }
 
 export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
@@ -238,6 +290,8 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
       '',
       ...verdicts.map((v) => `- ${v.line}`),
       ...latencyVerdicts.map((l) => `- ${l}`),
+      '',
+      await allocationSysbench(db, dir, direct),
       ...(await profileIfMissed(verdicts)),
     ].join('\n');
   } finally {

@@ -56,6 +56,29 @@ const FLOOR = 64 * 1024;
 /** Where a batch's first line starts in the buffer: the previous chain value sits before it. */
 const LINES_AT = GENESIS.length;
 
+/** The envelope's bytes besides its time stamp: its keys, a seq and a conn of up to 16 digits each. */
+const ENVELOPE_MAX = 64;
+/** UTF-8 takes at most three bytes per UTF-16 unit (a surrogate pair's four bytes are two units). */
+const UTF8_MAX = 3;
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const NEWLINE = 0x0a;
+
+/** Writes ASCII `text` into `buf` at `at`; returns where it ends. */
+function ascii(buf: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Writes a non-negative safe integer in decimal into `buf` at `at`; returns where it ends. */
+function decimal(buf: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) buf[i] = 48 + (m % 10);
+  return end;
+}
+
 /**
  * Builds the lines of one transcript, batch by batch, each batch closed by its seal. Lines are
  * written as bytes into one reused buffer that also holds the previous chain value in front of
@@ -87,10 +110,27 @@ export class ChainEncoder {
    */
   encode(conn: number, event: TranscriptEvent): void {
     const body = JSON.stringify(event);
-    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":${JSON.stringify(conn)}`;
-    this.lastAt = this.end;
-    // One string, one copy into the buffer: each write call costs more than the concatenation.
-    this.append(body.length > 2 ? `${head},${body.slice(1)}\n` : `${head}}\n`, 'utf8');
+    const ts = this.timestamp();
+    // The envelope is ASCII and written byte by byte: no string is built for it, nor for the line.
+    this.ensure(ENVELOPE_MAX + ts.length + body.length * UTF8_MAX);
+    const buf = this.buf;
+    let at = this.end;
+    this.lastAt = at;
+    at = ascii(buf, at, '{"seq":');
+    at = decimal(buf, at, ++this.seq);
+    at = ascii(buf, at, ',"ts":"');
+    at = ascii(buf, at, ts);
+    at = ascii(buf, at, '","conn":');
+    at =
+      Number.isSafeInteger(conn) && conn >= 0 ? decimal(buf, at, conn) : ascii(buf, at, JSON.stringify(conn));
+    if (body.length > 2) {
+      // The event's own keys follow the envelope's: its '{' becomes the ',' between them.
+      const open = at;
+      at += buf.write(body, at, 'utf8');
+      buf[open] = COMMA;
+    } else buf[at++] = CLOSE_BRACE;
+    buf[at++] = NEWLINE;
+    this.end = at;
     this.lines++;
   }
 
@@ -106,13 +146,12 @@ export class ChainEncoder {
   seal(): Buffer {
     const k = this.lines;
     if (k === 0) return this.buf.subarray(0, 0);
-    this.buf.write(this.chain, 0, 'latin1');
+    ascii(this.buf, 0, this.chain);
     this.append(
       `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`,
-      'latin1',
     );
     this.chain = hash('sha256', this.buf.subarray(0, this.end), 'hex');
-    this.append(`${this.chain}${SEAL_END}\n`, 'latin1');
+    this.append(`${this.chain}${SEAL_END}\n`);
     const sealed = this.buf.subarray(LINES_AT, this.end);
     this.lines = 0;
     this.end = LINES_AT;
@@ -128,19 +167,18 @@ export class ChainEncoder {
     return this.lastMs;
   }
 
-  /**
-   * Writes `text` at the end of the batch, growing the buffer when it might not fit. 'latin1' is
-   * for the envelope's own ASCII (the quicker copy); event bodies are UTF-8.
-   */
-  private append(text: string, encoding: 'latin1' | 'utf8'): void {
-    // UTF-8 takes at most three bytes per UTF-16 unit (a surrogate pair's four bytes are two units).
-    const room = text.length * 3;
-    if (this.end + room > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + room));
-      this.buf.copy(bigger, 0, 0, this.end);
-      this.buf = bigger;
-    }
-    this.end += this.buf.write(text, this.end, encoding);
+  /** Writes ASCII `text` (a seal's) at the end of the batch. */
+  private append(text: string): void {
+    this.ensure(text.length);
+    this.end = ascii(this.buf, this.end, text);
+  }
+
+  /** Room for `bytes` more at the end of the batch. */
+  private ensure(bytes: number): void {
+    if (this.end + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + bytes));
+    this.buf.copy(bigger, 0, 0, this.end);
+    this.buf = bigger;
   }
 
   private timestamp(): string {

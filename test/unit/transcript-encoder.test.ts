@@ -117,6 +117,18 @@ describe('ChainEncoder', () => {
     expect(verifyTranscript(all)).toMatchObject({ ok: true, lines: 13, head: chain });
   });
 
+  it('writes each line as JSON.stringify writes the merged object, for any seq and conn', () => {
+    const e = new ChainEncoder(() => AT);
+    const ts = AT.toISOString();
+    const conns = [0, 1, 9, 10, 99, 100, 123_456_789, 2 ** 40, -1, 1.5];
+    for (let seq = 1; seq <= 1200; seq++) {
+      const conn = conns[seq % conns.length]!;
+      const ev: TranscriptEvent = { type: 'gateway.stop', reason: `r${seq}` };
+      e.encode(conn, ev);
+      expect(e.lastLine()).toBe(JSON.stringify({ seq, ts, conn, ...ev }));
+    }
+  });
+
   it('is deterministic for a pinned clock, and two encoders do not share a chain', () => {
     expect(encoded(() => AT)).toEqual(encoded(() => AT));
     // Near miss: a different clock gives different lines (and a different chain).
