@@ -70,9 +70,12 @@ function binaryValue(row: Buffer, pos: number, len: number, type: number): unkno
 
 /** Cuts sample strings after the detectors have seen them whole. */
 export function cutSample(values: unknown[]): unknown[] {
-  return values.map((v) =>
-    typeof v === 'string' && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}…` : v,
-  );
+  // In place: every caller passes a row of its own, made for the sample.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string' && v.length > SAMPLE_CHARS) values[i] = `${v.slice(0, SAMPLE_CHARS)}…`;
+  }
+  return values;
 }
 
 // ErrorResponse/NoticeResponse fields that can quote row values: message, detail, hint, context.

@@ -131,16 +131,19 @@ export function reach(
   ctx: AnalysisContext,
   src: ReachSources,
 ): Reached {
-  const calls = new Map<string, Call>();
+  // Most statements call nothing and touch one relation on which nothing fires: the maps that
+  // only calls and fired code fill are made when first needed.
+  let calls: Map<string, Call> | undefined;
   const relations = new Set<string>();
   const code: string[] = [];
-  const expanded = new Set<string>();
+  let expanded: Set<string> | undefined;
   const work: (readonly Effect[])[] = [...start];
   const call = (c: Call) => {
-    calls.set(
+    (calls ??= new Map()).set(
       `${c.schema ?? ''}.${c.name}`,
       c.schema ? { name: c.name, schema: c.schema } : { name: c.name },
     );
+    expanded ??= new Set();
     if (expanded.has(`fn\0${c.name}`)) return;
     expanded.add(`fn\0${c.name}`);
     for (const fn of src.bodiesOf(c.name, undefined)) {
@@ -161,6 +164,7 @@ export function reach(
       if (!objects) continue;
       for (const run of firedRuns(objects, t.table, t.events, src.cache, t.only)) {
         const key = `${t.table}\0${t.events}\0${run.label}`;
+        expanded ??= new Set();
         if (expanded.has(key)) continue;
         expanded.add(key);
         if ('fn' in run) call(run.fn);
@@ -169,7 +173,7 @@ export function reach(
       for (const o of objects) if (o.sql ?? o.expr) code.push(o.sql ?? o.expr ?? '');
     }
   }
-  return { calls: [...calls.values()], relations: [...relations], code };
+  return { calls: calls ? [...calls.values()] : [], relations: [...relations], code };
 }
 
 /** Whether a statement's effects touch a relation on which something fires (then it must be judged). */
