@@ -191,12 +191,10 @@ async function allocationPgbench(pg: PgServer, dir: string, direct: Target): Pro
       const g = await measureAllocation(gw.pid, gwFile, load(gateway));
       const r = await measureAllocation(relay.pid, relayFile, load(bare));
       sections.push(
-        `##### ${mode} protocol`,
-        '',
-        renderAllocation('transaction', [
+        `##### ${mode} protocol\n\n${renderAllocation('transaction', [
           ['gateway', g],
           ['node relay', r],
-        ]),
+        ])}`,
       );
     }
     return [
@@ -254,9 +252,12 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
     const noAnalysis = gatewayTarget('gateway, analysis off', gwOff);
 
     const targets = [direct, bouncer.target, haproxyTarget, relayTarget, gateway, noAnalysis];
-    // Warm-up (JIT, caches), then nothing may still be compiling when the first round starts.
+    // Warm-up (JIT, caches), then nothing may still be compiling when the first round starts. At
+    // the rounds' load: a fresh gateway's CPU per transaction settles only after ~8 s of it (220 µs
+    // in its first 4 s at 8 clients, ~100 µs from 8 s on), since the optimizing compiler's
+    // background threads share the cores the load keeps busy.
     for (const t of targets)
-      for (const mode of MODES) pgbench(t, ['-S', '-n', '-c', '2', '-M', mode, '-T', '2']);
+      for (const mode of MODES) pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-M', mode, '-T', '5']);
     await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const results = new Map<string, number[]>();
     const usage = new ProcessUsage();

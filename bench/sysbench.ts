@@ -88,12 +88,10 @@ async function allocationSysbench(db: MariaDbServer, dir: string, direct: Target
       const g = await measureAllocation(gw.pid, gwFile, load(gateway));
       const r = await measureAllocation(relay.pid, relayFile, load(bare));
       sections.push(
-        `##### ps-mode=${ps}`,
-        '',
-        renderAllocation('query', [
+        `##### ps-mode=${ps}\n\n${renderAllocation('query', [
           ['gateway', g],
           ['node relay', r],
-        ]),
+        ])}`,
       );
     }
     return [
@@ -153,9 +151,10 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
     const haproxyTarget: Target = { ...direct, name: 'haproxy', port: haproxy.port, pid: haproxy.child.pid! };
     const targets = [direct, haproxyTarget, relayTarget, gateway, noAnalysis];
     // Warm-up (JIT, caches, the tables in the buffer pool), then nothing may still be compiling.
+    // At the rounds' load, long enough for a fresh gateway to settle (see bench/pgbench.ts).
     for (const t of targets)
       for (const ps of PS_MODES)
-        sysbench(t, 'oltp_read_only', 'run', ['--threads=2', '--time=2', `--db-ps-mode=${ps}`]);
+        sysbench(t, 'oltp_read_only', 'run', ['--threads=8', '--time=4', `--db-ps-mode=${ps}`]);
     await settle(targets.flatMap((t) => (t.pid ? [t.pid] : [])));
     const runs = new Map<string, Run[]>();
     const usage = new ProcessUsage();

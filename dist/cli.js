@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-GLULD5K4.js"),
-  proxy: () => import("./proxy-GMQZG5JS.js"),
-  replay: () => import("./replay-GST73JEP.js"),
+  check: () => import("./check-YC2BELKG.js"),
+  proxy: () => import("./proxy-ONFSEOFQ.js"),
+  replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-EBCOB2UE.js")
+  demo: () => import("./demo-XD3HBQRN.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-GPF2I7MU.js";
+} from "./chunk-KYJGNV7T.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -10,21 +10,21 @@ import {
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-AKBTCSUX.js";
+} from "./chunk-VZXA76BC.js";
 import "./chunk-H2IYXB7D.js";
 import "./chunk-PPMUMI4B.js";
 import {
   RUN_FILES
-} from "./chunk-DLGBAUYE.js";
-import "./chunk-6TLGK43D.js";
-import "./chunk-NJBKG5OS.js";
+} from "./chunk-VXXAOPFD.js";
+import "./chunk-IMEZGFXU.js";
+import "./chunk-WBGVKOWL.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-5JJTW2VO.js";
+} from "./chunk-EZVOYN2T.js";
 import {
   defaultPolicy
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-SBWJ72HU.js");
+    const { startPostgresGateway } = await import("./listener-GKHZOWL3.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,

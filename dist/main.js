@@ -14,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-5SOP3L3Z.js";
+} from "./chunk-OEYBT6H7.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-WF27G4JL.js";
+import "./chunk-RSPSYYE5.js";
 import {
   GitHubChannel
-} from "./chunk-AKBTCSUX.js";
+} from "./chunk-VZXA76BC.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
 } from "./chunk-PPMUMI4B.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-DLGBAUYE.js";
-import "./chunk-6TLGK43D.js";
-import "./chunk-NJBKG5OS.js";
+} from "./chunk-VXXAOPFD.js";
+import "./chunk-IMEZGFXU.js";
+import "./chunk-WBGVKOWL.js";
 import {
   core_exports,
   getInput,
@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-ZYS7BOFR.js";
+} from "./chunk-JW62R2LT.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5JJTW2VO.js";
+} from "./chunk-EZVOYN2T.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

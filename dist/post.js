@@ -3,12 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-5SOP3L3Z.js";
+} from "./chunk-OEYBT6H7.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-WF27G4JL.js";
-import "./chunk-DLGBAUYE.js";
-import "./chunk-6TLGK43D.js";
-import "./chunk-NJBKG5OS.js";
+import "./chunk-RSPSYYE5.js";
+import "./chunk-VXXAOPFD.js";
+import "./chunk-IMEZGFXU.js";
+import "./chunk-WBGVKOWL.js";
 import {
   error,
   getInput,

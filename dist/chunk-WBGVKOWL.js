@@ -194,6 +194,22 @@ function sealChain(previous, batch, sealHead) {
 }
 var FLOOR = 64 * 1024;
 var LINES_AT = GENESIS.length;
+var ENVELOPE_MAX = 64;
+var UTF8_MAX = 3;
+var COMMA = 44;
+var CLOSE_BRACE = 125;
+var NEWLINE = 10;
+function ascii(buf, at, text) {
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
+}
+function decimal(buf, at, n) {
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) buf[i] = 48 + m % 10;
+  return end;
+}
 var ChainEncoder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(now) {
@@ -220,11 +236,24 @@ var ChainEncoder = class {
    */
   encode(conn, event) {
     const body = JSON.stringify(event);
-    const head = `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":${JSON.stringify(conn)}`;
-    this.lastAt = this.end;
-    this.append(body.length > 2 ? `${head},${body.slice(1)}
-` : `${head}}
-`, "utf8");
+    const ts = this.timestamp();
+    this.ensure(ENVELOPE_MAX + ts.length + body.length * UTF8_MAX);
+    const buf = this.buf;
+    let at = this.end;
+    this.lastAt = at;
+    at = ascii(buf, at, '{"seq":');
+    at = decimal(buf, at, ++this.seq);
+    at = ascii(buf, at, ',"ts":"');
+    at = ascii(buf, at, ts);
+    at = ascii(buf, at, '","conn":');
+    at = Number.isSafeInteger(conn) && conn >= 0 ? decimal(buf, at, conn) : ascii(buf, at, JSON.stringify(conn));
+    if (body.length > 2) {
+      const open = at;
+      at += buf.write(body, at, "utf8");
+      buf[open] = COMMA;
+    } else buf[at++] = CLOSE_BRACE;
+    buf[at++] = NEWLINE;
+    this.end = at;
     this.lines++;
   }
   /** The last encoded line's text, without its newline (until the batch is sealed). */
@@ -238,14 +267,13 @@ var ChainEncoder = class {
   seal() {
     const k = this.lines;
     if (k === 0) return this.buf.subarray(0, 0);
-    this.buf.write(this.chain, 0, "latin1");
+    ascii(this.buf, 0, this.chain);
     this.append(
-      `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`,
-      "latin1"
+      `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`
     );
     this.chain = hash("sha256", this.buf.subarray(0, this.end), "hex");
     this.append(`${this.chain}${SEAL_END}
-`, "latin1");
+`);
     const sealed = this.buf.subarray(LINES_AT, this.end);
     this.lines = 0;
     this.end = LINES_AT;
@@ -257,18 +285,17 @@ var ChainEncoder = class {
   get lastMillis() {
     return this.lastMs;
   }
-  /**
-   * Writes `text` at the end of the batch, growing the buffer when it might not fit. 'latin1' is
-   * for the envelope's own ASCII (the quicker copy); event bodies are UTF-8.
-   */
-  append(text, encoding) {
-    const room = text.length * 3;
-    if (this.end + room > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + room));
-      this.buf.copy(bigger, 0, 0, this.end);
-      this.buf = bigger;
-    }
-    this.end += this.buf.write(text, this.end, encoding);
+  /** Writes ASCII `text` (a seal's) at the end of the batch. */
+  append(text) {
+    this.ensure(text.length);
+    this.end = ascii(this.buf, this.end, text);
+  }
+  /** Room for `bytes` more at the end of the batch. */
+  ensure(bytes) {
+    if (this.end + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + bytes));
+    this.buf.copy(bigger, 0, 0, this.end);
+    this.buf = bigger;
   }
   timestamp() {
     if (this.now) {

@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-WF27G4JL.js";
+} from "./chunk-RSPSYYE5.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

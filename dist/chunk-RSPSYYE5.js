@@ -7,7 +7,7 @@ import {
   lineHash,
   sealChain,
   statementsOf
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   impactLines,
   impactOf
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 
 // src/approvals/commands.ts
 import { createHash } from "node:crypto";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-EG5Q2LJU.js";
+} from "./chunk-Y6QODNVC.js";
 import "./chunk-MLIJVIMC.js";
 import "./chunk-XCMXN2SQ.js";
 import "./chunk-XSTP326K.js";
@@ -12,11 +12,11 @@ import "./chunk-LLFWNX4K.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-WF27G4JL.js";
+} from "./chunk-RSPSYYE5.js";
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-GPF2I7MU.js";
+} from "./chunk-KYJGNV7T.js";
 import "./chunk-TCCZW3KO.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -28,15 +28,15 @@ import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-6TLGK43D.js";
+} from "./chunk-IMEZGFXU.js";
 import {
   readTranscript
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-ZYS7BOFR.js";
+} from "./chunk-JW62R2LT.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-5JJTW2VO.js";
-import "./chunk-5SL6PHZ5.js";
+import "./chunk-EZVOYN2T.js";
+import "./chunk-4RE7QBXG.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

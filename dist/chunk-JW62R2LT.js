@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5JJTW2VO.js";
+} from "./chunk-EZVOYN2T.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import {
   LexError,
   Lexer,

@@ -4,7 +4,7 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-EG5Q2LJU.js";
+} from "./chunk-Y6QODNVC.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-GPF2I7MU.js";
+} from "./chunk-KYJGNV7T.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -33,15 +33,15 @@ import "./chunk-H2IYXB7D.js";
 import "./chunk-PPMUMI4B.js";
 import {
   renderPlain
-} from "./chunk-6TLGK43D.js";
-import "./chunk-NJBKG5OS.js";
+} from "./chunk-IMEZGFXU.js";
+import "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-5JJTW2VO.js";
+} from "./chunk-EZVOYN2T.js";
 import {
   defaultPolicy
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

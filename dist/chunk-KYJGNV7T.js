@@ -16,7 +16,7 @@ import {
 } from "./chunk-PPMUMI4B.js";
 import {
   ChainEncoder
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,
@@ -31,7 +31,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation

@@ -5,7 +5,7 @@ import {
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-WF27G4JL.js";
+} from "./chunk-RSPSYYE5.js";
 import {
   DAEMON_NODE_FLAGS,
   RUN_FILES,
@@ -18,16 +18,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-DLGBAUYE.js";
+} from "./chunk-VXXAOPFD.js";
 import {
   runUrl
-} from "./chunk-6TLGK43D.js";
+} from "./chunk-IMEZGFXU.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-NJBKG5OS.js";
+} from "./chunk-WBGVKOWL.js";
 import {
   BearerCredentialHandler,
   HttpClient,

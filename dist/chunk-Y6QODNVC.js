@@ -978,9 +978,11 @@ function binaryValue(row, pos, len, type) {
   return `<binary ${len} bytes>`;
 }
 function cutSample(values) {
-  return values.map(
-    (v) => typeof v === "string" && v.length > SAMPLE_CHARS ? `${v.slice(0, SAMPLE_CHARS)}\u2026` : v
-  );
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === "string" && v.length > SAMPLE_CHARS) values[i] = `${v.slice(0, SAMPLE_CHARS)}\u2026`;
+  }
+  return values;
 }
 var VALUE_FIELDS = /* @__PURE__ */ new Set([77, 68, 72, 87]);
 function redactFields(buf, start, end, masking) {

@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-DLGBAUYE.js";
+} from "./chunk-VXXAOPFD.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-6TLGK43D.js";
+} from "./chunk-IMEZGFXU.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-5SL6PHZ5.js";
+} from "./chunk-4RE7QBXG.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";
