@@ -41,7 +41,7 @@ export async function measureAllocation(
   return summariseAllocation(profile, units);
 }
 
-export function summariseAllocation(
+function summariseAllocation(
   profile: HeapProfiler.SamplingHeapProfile,
   units: number,
   topN = 12,
@@ -78,8 +78,8 @@ export function summariseAllocation(
 
 const bytes = (n: number) => Math.round(n).toLocaleString('en');
 
-/** What the tables below say and do not say. */
-export const ALLOCATION_NOTE =
+/** What the tables say and do not say. */
+const ALLOCATION_NOTE =
   "What a round trip allocates does not move with the machine's load the way CPU figures do: it is the figure to compare before and after a change to the per-statement path. Allocations the optimizing compiler inlined are charged to the function they were inlined into; lines are those of the transpiled module (bench/gateway.ts builds src/ file by file), near the source's.";
 
 /**
@@ -87,7 +87,7 @@ export const ALLOCATION_NOTE =
  * then its top functions. Allocations inlined by the optimizing compiler are charged to the
  * function they were inlined into.
  */
-export function renderAllocation(unit: string, targets: [string, AllocationSummary][]): string {
+function renderAllocation(unit: string, targets: [string, AllocationSummary][]): string {
   const [first] = targets;
   if (!first) return '';
   const [name, main] = first;
@@ -104,4 +104,39 @@ export function renderAllocation(unit: string, targets: [string, AllocationSumma
     '| --- | --- | ---: |',
     ...main.top.map((f) => `| \`${f.name}\` | ${f.where || '—'} | ${bytes(f.perUnit)} |`),
   ].join('\n');
+}
+
+/** One process's side of an allocation comparison: warm it up, then the load to sample. */
+export interface AllocationSide {
+  pid: number;
+  /** Where its preloaded sampler writes (GUARDRAIL_ALLOC_PROFILE). */
+  file: string;
+  warm(): void;
+  /** Runs the sampled load; returns the units of work done. */
+  load(): number;
+}
+
+/**
+ * A BENCHMARKS.md section: for each variant (a protocol), the gateway's and the relay's bytes per
+ * unit, each warmed up first and sampled alone.
+ */
+export async function allocationSection(
+  title: string,
+  unit: string,
+  variants: readonly { heading: string; gateway: AllocationSide; relay: AllocationSide }[],
+): Promise<string> {
+  const sections: string[] = [];
+  for (const { heading, gateway, relay } of variants) {
+    gateway.warm();
+    relay.warm();
+    const g = await measureAllocation(gateway.pid, gateway.file, gateway.load);
+    const r = await measureAllocation(relay.pid, relay.file, relay.load);
+    sections.push(
+      `##### ${heading}\n\n${renderAllocation(unit, [
+        ['gateway', g],
+        ['node relay', r],
+      ])}`,
+    );
+  }
+  return [title, '', ALLOCATION_NOTE, '', sections.join('\n\n')].join('\n');
 }

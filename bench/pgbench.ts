@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PgServer, startPostgres } from '../test/support/pg-server.js';
 import { freePort } from '../test/support/ports.js';
-import { ALLOCATION_NOTE, measureAllocation, renderAllocation } from './allocation.js';
+import { type AllocationSide, allocationSection } from './allocation.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
 import { startHaproxy } from './haproxy.js';
 import { ProcessUsage, rssMiB, settle, startProcess, startRelay, stopProcess } from './proc.js';
@@ -183,27 +183,21 @@ async function allocationPgbench(pg: PgServer, dir: string, direct: Target): Pro
   try {
     const gateway = gatewayTarget('gateway', gw);
     const bare: Target = { ...direct, name: 'node relay', port: relay.port, pid: relay.pid };
-    const sections: string[] = [];
-    for (const mode of MODES) {
-      const load = (t: Target) => () =>
-        pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-t', '2000', '-M', mode]).transactions;
-      for (const t of [gateway, bare]) pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', '3', '-M', mode]);
-      const g = await measureAllocation(gw.pid, gwFile, load(gateway));
-      const r = await measureAllocation(relay.pid, relayFile, load(bare));
-      sections.push(
-        `##### ${mode} protocol\n\n${renderAllocation('transaction', [
-          ['gateway', g],
-          ['node relay', r],
-        ])}`,
-      );
-    }
-    return [
+    const side = (t: Target, file: string, mode: Protocol): AllocationSide => ({
+      pid: t.pid!,
+      file,
+      warm: () => pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-T', '3', '-M', mode]),
+      load: () => pgbench(t, ['-S', '-n', '-c', '8', '-j', '2', '-t', '2000', '-M', mode]).transactions,
+    });
+    return await allocationSection(
       `#### Allocation per transaction (\`pgbench -S -n -c 8 -j 2 -t 2000\`, V8's sampling heap profiler every 512 bytes, young-generation garbage included; bench/allocation.ts)`,
-      '',
-      ALLOCATION_NOTE,
-      '',
-      sections.join('\n\n'),
-    ].join('\n');
+      'transaction',
+      MODES.map((mode) => ({
+        heading: `${mode} protocol`,
+        gateway: side(gateway, gwFile, mode),
+        relay: side(bare, relayFile, mode),
+      })),
+    );
   } finally {
     await gw.stop();
     await relay.stop();

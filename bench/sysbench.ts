@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MariaDbServer, startMariaDb } from '../test/support/mariadb-server.js';
-import { ALLOCATION_NOTE, measureAllocation, renderAllocation } from './allocation.js';
+import { type AllocationSide, allocationSection } from './allocation.js';
 import { type GatewayProcess, profileGateway, startGatewayProcess } from './gateway.js';
 import { startHaproxy } from './haproxy.js';
 import { gatewayTarget, type Target } from './pgbench.js';
@@ -79,28 +79,24 @@ async function allocationSysbench(db: MariaDbServer, dir: string, direct: Target
   try {
     const gateway = gatewayTarget('gateway', gw);
     const bare: Target = { ...direct, name: 'node relay', port: relay.port, pid: relay.pid };
-    const sections: string[] = [];
-    for (const ps of PS_MODES) {
-      const args = (more: string) => ['--threads=8', `--db-ps-mode=${ps}`, more];
-      const load = (t: Target) => () =>
-        sysbench(t, 'oltp_point_select', 'run', args('--events=16000').concat('--time=0')).queries;
-      for (const t of [gateway, bare]) sysbench(t, 'oltp_point_select', 'run', args('--time=3'));
-      const g = await measureAllocation(gw.pid, gwFile, load(gateway));
-      const r = await measureAllocation(relay.pid, relayFile, load(bare));
-      sections.push(
-        `##### ps-mode=${ps}\n\n${renderAllocation('query', [
-          ['gateway', g],
-          ['node relay', r],
-        ])}`,
-      );
-    }
-    return [
+    const side = (t: Target, file: string, ps: string): AllocationSide => {
+      const args = (more: string[]) => ['--threads=8', `--db-ps-mode=${ps}`, ...more];
+      return {
+        pid: t.pid!,
+        file,
+        warm: () => sysbench(t, 'oltp_point_select', 'run', args(['--time=3'])),
+        load: () => sysbench(t, 'oltp_point_select', 'run', args(['--events=16000', '--time=0'])).queries,
+      };
+    };
+    return await allocationSection(
       `#### Allocation per query (\`oltp_point_select --threads=8 --events=16000\`, V8's sampling heap profiler every 512 bytes, young-generation garbage included; bench/allocation.ts)`,
-      '',
-      ALLOCATION_NOTE,
-      '',
-      sections.join('\n\n'),
-    ].join('\n');
+      'query',
+      PS_MODES.map((ps) => ({
+        heading: `ps-mode=${ps}`,
+        gateway: side(gateway, gwFile, ps),
+        relay: side(bare, relayFile, ps),
+      })),
+    );
   } finally {
     await gw.stop();
     await relay.stop();
