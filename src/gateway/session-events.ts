@@ -15,7 +15,6 @@ export function verdictEvent(
   findings: readonly Finding[],
   enforced: boolean,
 ): VerdictEvent {
-  if (findings.length === 0) return { type: 'verdict', id, action, rules: [], findings: [], enforced };
   return {
     type: 'verdict',
     id,

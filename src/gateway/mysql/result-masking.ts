@@ -11,6 +11,7 @@ import {
   maskMysqlTextRow,
   mysqlTextLike,
 } from '../../masking/index.js';
+import { RecentDecodes } from '../recent-decodes.js';
 import { refusal } from '../refusal.js';
 import type { RowsSample } from '../session-contract.js';
 import { errPayload, frame, parseErr, Reader, Route } from './codec.js';
@@ -154,39 +155,26 @@ interface ResultSet {
 
 /** Column definitions remembered by position; wider results are parsed every time. */
 const MEMO_COLUMNS = 256;
-/** Definitions remembered per position, and plans: a session's few queries (sysbench's four tables). */
-const MEMO_WAYS = 8;
+/** Plans remembered, as many as a position's definitions (recent-decodes.ts). */
+const MEMO_PLANS = 8;
 
 /**
- * One connection's recent result sets, as their column definitions arrived and what they gave: a
- * session mostly repeats a few queries, and a definition equal byte for byte to one seen at the
- * same position is the same column, so it is not decoded again; a result whose columns are all
- * the same ones as an earlier result's, with no column rules to consult, gets the same plan.
- * Parsed definitions and plans are never changed once made. Oldest out first.
+ * One connection's recent result sets: each position's column definitions decoded once
+ * (RecentDecodes), and the plan of a result without column rules kept for results whose columns
+ * are those same definitions. Plans are never changed once made. Oldest out first.
  */
 export class ColumnMemo {
-  private readonly bytes: Buffer[][] = [];
-  private readonly defs: ColumnDef[][] = [];
+  private readonly positions: RecentDecodes<ColumnDef>[] = [];
   private readonly plans: { cols: readonly ColumnDef[]; plan: ResultPlan }[] = [];
 
   constructor(private readonly extendedMetadata: boolean) {}
 
   column(i: number, payload: Buffer): ColumnDef {
-    const bytes = this.bytes[i];
-    if (bytes) for (let k = 0; k < bytes.length; k++) if (bytes[k]!.equals(payload)) return this.defs[i]![k]!;
-    const def = parseColumnDef(payload, this.extendedMetadata);
-    if (i < MEMO_COLUMNS) {
-      const b = (this.bytes[i] ??= []);
-      const d = (this.defs[i] ??= []);
-      if (b.length === MEMO_WAYS) {
-        b.shift();
-        d.shift();
-      }
-      // A copy: the packet's buffer is not ours to keep.
-      b.push(Buffer.from(payload));
-      d.push(def);
-    }
-    return def;
+    if (i >= MEMO_COLUMNS) return parseColumnDef(payload, this.extendedMetadata);
+    this.positions[i] ??= new RecentDecodes((buf, start, end) =>
+      parseColumnDef(buf.subarray(start, end), this.extendedMetadata),
+    );
+    return this.positions[i].get(payload, 0, payload.length);
   }
 
   /** The plan of a result without column rules: an earlier one's, when its columns are these. */
@@ -194,7 +182,7 @@ export class ColumnMemo {
     for (const p of this.plans)
       if (p.cols.length === cols.length && p.cols.every((c, i) => c === cols[i])) return p.plan;
     const plan = planResult(masking, cols, undefined) as ResultPlan;
-    if (this.plans.length === MEMO_WAYS) this.plans.shift();
+    if (this.plans.length === MEMO_PLANS) this.plans.shift();
     this.plans.push({ cols, plan });
     return plan;
   }

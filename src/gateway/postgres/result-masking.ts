@@ -13,6 +13,7 @@ import {
   maskDataRow,
   type StatementLineage,
 } from '../../masking/index.js';
+import { RecentDecodes } from '../recent-decodes.js';
 import { POSTGRES_REFUSALS, refusal } from '../refusal.js';
 import type { EngineSession } from '../session-contract.js';
 import {
@@ -108,7 +109,8 @@ export class ResultMasker {
   private readonly rowMode: number;
   /** Plans that mask no column, by width: most results of a session without column rules share one. */
   private readonly unmasked: MaskPlan[] = [];
-  private lastDescription: { bytes: Buffer; fields: ResultFields } | undefined;
+  /** RowDescriptions of the session's recent results, each decoded once. */
+  private readonly descriptions = new RecentDecodes(readRowDescription);
 
   constructor(
     private readonly session: EngineSession,
@@ -147,22 +149,7 @@ export class ResultMasker {
 
   /** A RowDescription of `e`'s result. */
   rowDescription(e: ResultEntry, buf: Buffer, start: number, end: number): Disposition {
-    return this.begin(e, buf.subarray(start, end), this.describe(buf, start, end));
-  }
-
-  /** What a RowDescription says; the session's last one again (a repeated query) is not decoded again. */
-  private describe(buf: Buffer, start: number, end: number): ResultFields {
-    const last = this.lastDescription;
-    if (
-      last &&
-      last.bytes.length === end - start &&
-      buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0
-    )
-      return last.fields;
-    const fields = readRowDescription(buf, start, end);
-    // A copy: the chunk's buffer is not ours to keep.
-    this.lastDescription = { bytes: Buffer.from(buf.subarray(start, end)), fields };
-    return fields;
+    return this.begin(e, buf.subarray(start, end), this.descriptions.get(buf, start, end));
   }
 
   /**
