@@ -53,9 +53,11 @@ export class StatementRedactor {
   constructor(private readonly detectors: ValueDetectors) {}
 
   redact(text: string, dialect: Dialect, opts: StatementRedactionOptions = {}): string {
-    // Most statements carry their values as bare numbers or placeholders: no tokens needed.
+    // Most statements carry their values as bare numbers or placeholders: no tokens needed unless
+    // a detector may match or a name makes a bare value secret (`SET app.api_token = abc`).
     if (
       withoutLiterals(text) &&
+      !MAY_HAVE_SECRET_POSITION.test(text) &&
       !this.detectors.mayFindInParts(text) &&
       !CREDENTIAL_FIELDS.mayFindInParts(text)
     )
@@ -133,9 +135,13 @@ export function secretValues(
     const secret = secretPositions(text, tokens);
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
-      if (t.kind === 'word' || t.kind === 'punct') continue;
+      if (t.kind === 'punct' || (t.kind === 'word' && !secret.has(i))) continue;
       const source = text.slice(t.start, t.end);
-      if (t.kind === 'string' && secret.has(i)) out.push(literalContent(source));
+      if (secret.has(i)) {
+        out.push(literalContent(source));
+        // An unquoted word is what the server folds it to (Postgres: lower case) when it echoes it.
+        if (t.kind === 'word') out.push(t.value);
+      }
       for (const d of [detectors, CREDENTIAL_FIELDS])
         for (const span of d.find(source)) out.push(literalContent(source.slice(span.start, span.end)));
     }
@@ -156,7 +162,7 @@ function literalContent(source: string): string {
  * sql_mode): printable ASCII (plus tab and line breaks) without quotes, backticks, `$` (Postgres
  * placeholders and dollar quotes), `#`, `--` or `/*`. Its tokens are then words, numbers and
  * punctuation (or the lexer fails and nothing is cut off), and the redactor can change only what
- * a detector finds in a part of it.
+ * a detector finds in a part of it, or a bare value it gives a secret name.
  */
 function withoutLiterals(text: string): boolean {
   let prev = 0;
@@ -216,12 +222,11 @@ function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, 
   let at = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.kind === 'word' || t.kind === 'punct') continue;
+    if (t.kind === 'punct' || (t.kind === 'word' && !secret.has(i))) continue;
     const source = text.slice(t.start, t.end);
-    const replacement =
-      t.kind === 'string' && secret.has(i)
-        ? REDACTED_LITERAL
-        : redact(detectors, t.kind === 'number' ? source : redact(CREDENTIAL_FIELDS, source));
+    const replacement = secret.has(i)
+      ? REDACTED_LITERAL
+      : redact(detectors, t.kind === 'number' ? source : redact(CREDENTIAL_FIELDS, source));
     if (replacement === source) continue;
     out += text.slice(at, t.start) + replacement;
     at = t.end;
@@ -230,15 +235,43 @@ function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, 
 }
 
 /**
- * Indexes of the value tokens (string literals and placeholders) that are secrets by position,
- * whatever they contain: after a secret name, in IDENTIFIED BY, in an inserted secret column,
- * next to an AWS access key id.
+ * Indexes of the value tokens (string literals, placeholders, and bare numbers and words given
+ * to a secret name) that are secrets by position, whatever they contain: after a secret name, in
+ * IDENTIFIED BY, in an inserted secret column, next to an AWS access key id.
  */
 function secretPositions(text: string, tokens: Token[]): Set<number> {
   const secret = secretLiterals(tokens);
   for (const i of insertedSecrets(tokens)) secret.add(i);
   if (AWS_KEY_ID.test(text)) for (const i of awsSecretKeys(text, tokens)) secret.add(i);
   return secret;
+}
+
+/** Words that are a value's keyword, never a secret: `SET x_token = DEFAULT`. */
+const VALUE_KEYWORDS = new Set(['null', 'default', 'true', 'false', 'on', 'off', 'local']);
+
+/**
+ * A number, or a word that is neither a keyword above, nor a function called or a name
+ * qualified: what `SET app.api_token = abc123` and `SET @api_token = 123` assign unquoted.
+ */
+function isBareValue(tokens: Token[], i: number): boolean {
+  const t = tokens[i]!;
+  if (t.kind === 'number') return true;
+  if (t.kind !== 'word' || VALUE_KEYWORDS.has(t.value)) return false;
+  const next = tokens[i + 1]?.value;
+  return next !== '(' && next !== '.' && tokens[i - 1]?.value !== '.';
+}
+
+/** The statement so far ends with a secret name and `=`, `:=` or TO: a bare value there is assigned to it. */
+function assignedToSecretName(tokens: Token[], significant: number[]): boolean {
+  const op = tokens[significant.at(-1) ?? -1];
+  const name = tokens[significant.at(-2) ?? -1];
+  return (
+    op !== undefined &&
+    op.kind !== 'string' &&
+    (op.value === '=' || op.value === ':=' || op.value === 'to') &&
+    name?.kind === 'word' &&
+    SECRET_NAME.test(name.value)
+  );
 }
 
 /** A literal or a placeholder: what a secret name can give its value by. */
@@ -273,6 +306,7 @@ function secretLiterals(tokens: Token[]): Set<number> {
     const t = tokens[i]!;
     if (t.kind === 'comment') continue;
     const v = t.value;
+    if (isBareValue(tokens, i) && assignedToSecretName(tokens, significant)) secret.add(i);
     if (isValue(t)) {
       if (
         identifiedDepth >= 0 ||
@@ -380,7 +414,11 @@ function insertedSecrets(tokens: Token[]): number[] {
       depth--;
     } else if (v === ',' && depth === 1) {
       position++;
-    } else if (isValue(t) && depth >= 1 && SECRET_NAME.test(columns[position] ?? '')) {
+    } else if (
+      (isValue(t) || t.kind === 'number') &&
+      depth >= 1 &&
+      SECRET_NAME.test(columns[position] ?? '')
+    ) {
       out.push(i);
     } else if (depth === 0 && t.kind === 'word' && v !== 'row') {
       state = 'idle'; // ON CONFLICT, RETURNING, ON DUPLICATE KEY UPDATE …

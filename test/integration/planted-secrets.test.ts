@@ -4,7 +4,7 @@
 // the emulator). Then every output the run produces is searched for each of them: the transcript
 // JSONL, the HTML and text replays, the job summary, the dry-run report and approval comments on
 // the pull request, and everything the gateway and the channel logged.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,11 @@ const AWS_ID = 'AKIAIOSFODNN7EXAMPLE';
 /** A value no detector knows by its shape: only where it goes can mark it secret. */
 function planted(field: string): string {
   return `Pl${randomBytes(6).toString('hex')}${field}`;
+}
+
+/** A bare number no detector knows by its shape (too short for a card, no key's prefix). */
+function plantedNumber(): string {
+  return String(randomInt(100_000_000_000, 999_999_999_999));
 }
 
 let gh: GitHubEmulator;
@@ -185,7 +190,12 @@ describe('planted secrets never reach an output', () => {
       review: planted('review'),
       update: planted('update'),
       aws: `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${randomBytes(5).toString('hex')}`,
+      bareWord: planted('bare'),
+      bareNumber: plantedNumber(),
+      insertedNumber: plantedNumber(),
     };
+    // The server folds an unquoted word to lower case: that is the value it echoes.
+    const folded = s.bareWord.toLowerCase();
     const run = await startGateway('postgres', pr);
     const c = new pg.Client({ connectionString: run.gateway.url });
     await c.connect();
@@ -215,6 +225,17 @@ describe('planted secrets never reach an output', () => {
       await c.query(`SELECT 2 /* the admin password is ${s.blockComment} */`);
       // An AWS secret access key next to its key id.
       await c.query(`INSERT INTO aws_keys VALUES ('${AWS_ID}', '${s.aws}')`);
+      // Unquoted values of secret-named settings (a word, a number) and a bare number inserted
+      // into a secret column, echoed by the unique violation; read back under a name that does
+      // not look secret, so only knowing the values keeps them out of the rows sample.
+      await c.query(`SET app.api_token = ${s.bareWord}`);
+      await c.query(`SET app.secret_pin TO ${s.bareNumber}`);
+      const settings = await c.query(
+        "SELECT current_setting('app.api' || '_tok' || 'en') AS w, current_setting('app.sec' || 'ret_pin') AS n",
+      );
+      expect(settings.rows[0]).toEqual({ w: folded, n: s.bareNumber });
+      await c.query(`INSERT INTO acct (name, api_token) VALUES ('num', ${s.insertedNumber})`);
+      await fails(`INSERT INTO acct (name, api_token) VALUES ('num2', ${s.insertedNumber})`);
       // A statement held for review: the approval comment on the pull request.
       await fails(`DROP TABLE junk -- the password is ${s.review}`);
     } finally {
@@ -223,12 +244,14 @@ describe('planted secrets never reach an output', () => {
     }
     // The server really has the values: the test planted what it searches for.
     const rows = await pgServer.query<{ api_token: string }>('SELECT api_token FROM acct');
-    expect(rows.map((r) => r.api_token).sort()).toEqual([s.literal, s.update, s.notice, s.sample].sort());
+    expect(rows.map((r) => r.api_token).sort()).toEqual(
+      [s.literal, s.update, s.notice, s.sample, s.insertedNumber].sort(),
+    );
     const outs = await outputs(run, pr);
     expect(outs.transcript).toContain('"type":"notice"');
     expect(outs.transcript).toContain('"type":"rows"');
     expect(outs.comments).toContain('DROP TABLE junk');
-    expectAbsent(outs, s);
+    expectAbsent(outs, { ...s, folded });
   }, 60_000);
 
   it('MySQL: literals, prepared parameters, duplicate entries, SIGNAL text, samples, comments, AWS keys', async () => {
@@ -248,6 +271,8 @@ describe('planted secrets never reach an output', () => {
       review: planted('review'),
       update: planted('update'),
       aws: `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${randomBytes(5).toString('hex')}`,
+      bareNumber: plantedNumber(),
+      insertedNumber: plantedNumber(),
     };
     const run = await startGateway('mysql', pr);
     const gw = run.gateway;
@@ -272,13 +297,22 @@ describe('planted secrets never reach an output', () => {
       await c.query(`SELECT 1 -- deploy password: ${s.comment}`);
       await c.query(`SELECT 2 # the admin password is ${s.hashComment}`);
       await c.query(`INSERT INTO aws_keys VALUES ('${AWS_ID}', '${s.aws}')`);
+      // A bare number in a secret-named variable, read back under a plain alias, and one inserted
+      // into a secret column, echoed by the duplicate-entry error.
+      await c.query(`SET @api_token = ${s.bareNumber}`);
+      const [vars] = await c.query<mysql.RowDataPacket[]>('SELECT CAST(@api_token AS CHAR) AS v');
+      expect(vars[0]!.v).toBe(s.bareNumber);
+      await c.query(`INSERT INTO acct (name, api_token) VALUES ('num', ${s.insertedNumber})`);
+      await fails(`INSERT INTO acct (name, api_token) VALUES ('num2', ${s.insertedNumber})`);
       await fails(`DROP TABLE junk -- the password is ${s.review}`);
     } finally {
       await c.end();
       await run.stop();
     }
     const rows = await maria.admin<{ api_token: string }[]>(`SELECT api_token FROM ${maria.database}.acct`);
-    expect(rows.map((r) => r.api_token).sort()).toEqual([s.literal, s.update, s.sample].sort());
+    expect(rows.map((r) => r.api_token).sort()).toEqual(
+      [s.literal, s.update, s.sample, s.insertedNumber].sort(),
+    );
     const outs = await outputs(run, pr);
     expect(outs.transcript).toContain('"type":"rows"');
     expect(outs.comments).toContain('DROP TABLE junk');

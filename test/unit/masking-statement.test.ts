@@ -162,6 +162,37 @@ describe('secrets by where they go', () => {
     expect(m.redactParams(['bob', 'Zq9x8w7v'], new Set([1]))).toEqual(['bob', '[redacted]']);
   });
 
+  it('withholds bare numbers and words assigned to a secret name, and the folded form the server echoes', () => {
+    for (const dialect of ['postgres', 'mysql'] as const) {
+      expect(m.redactStatement('SET app.api_token = Sk7Value', dialect)).toBe(
+        "SET app.api_token = '[redacted]'",
+      );
+      expect(m.redactStatement('SET app.secret_pin TO 918273645', dialect)).toBe(
+        "SET app.secret_pin TO '[redacted]'",
+      );
+      expect(m.redactStatement('INSERT INTO acct (name, api_token) VALUES (1, 918273645)', dialect)).toBe(
+        "INSERT INTO acct (name, api_token) VALUES (1, '[redacted]')",
+      );
+      // Near misses: keywords, a function called, a qualified name, a name that is not secret,
+      // a secret name not assigned to.
+      for (const kept of [
+        'SET app.api_token = DEFAULT',
+        'UPDATE acct SET password = NULL WHERE id = 7',
+        'UPDATE acct SET api_token = md5(name) WHERE id = 7',
+        'UPDATE acct SET api_token = other.col FROM other',
+        'SET app.page_size = 918273645',
+        'SELECT api_token, 918273645 FROM acct',
+      ])
+        expect(m.redactStatement(kept, dialect)).toBe(kept);
+    }
+    expect(m.redactStatement('SET @api_token := 918273645', 'mysql')).toBe("SET @api_token := '[redacted]'");
+    expect(m.secretValues('SET app.api_token = Sk7Value', 'postgres').sort()).toEqual([
+      'Sk7Value',
+      'sk7value',
+    ]);
+    expect(m.secretValues('SET app.secret_pin = 918273645', 'postgres')).toEqual(['918273645']);
+  });
+
   it('gives the clear values it withholds, and an AWS secret key next to its id', () => {
     const text = "INSERT INTO k VALUES ('AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')";
     expect(m.redactStatement(text, 'postgres')).not.toContain('wJalr');
