@@ -11,6 +11,16 @@ import { areaOf, shortUrl } from './profile.js';
 /** bench/allocation-sampler.ts, built by bench/run.ts; preload it with `--import`. */
 export const ALLOCATION_SAMPLER = '.cache/allocation-sampler.mjs';
 
+/** Node arguments that preload the allocation sampler (bench/allocation.ts) when a profile is wanted. */
+export function samplerArgs(profile: string | undefined): string[] {
+  return profile ? ['--import', `./${ALLOCATION_SAMPLER}`] : [];
+}
+
+/** The environment that tells the preloaded sampler where to write its profile. */
+export function samplerEnv(profile: string | undefined): { env?: NodeJS.ProcessEnv } {
+  return profile ? { env: { ...process.env, GUARDRAIL_ALLOC_PROFILE: profile } } : {};
+}
+
 export interface AllocationSummary {
   /** Bytes allocated per unit of work (transaction, query). */
   perUnit: number;

@@ -5,9 +5,10 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
+import { samplerArgs, samplerEnv } from './allocation.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import { perfAvailable, recordPerf, renderPerf, summarisePerf } from './perf.js';
-import { samplerArgs, samplerEnv, startProcess, stopProcess } from './proc.js';
+import { startProcess, stopProcess } from './proc.js';
 import { renderProfile, summariseProfile } from './profile.js';
 
 /** Where bench/run.ts builds the gateway process (`buildGatewayProcess('.cache/gw')`). */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../test/support/ports.js';
-import { ALLOCATION_SAMPLER } from './allocation.js';
+import { samplerArgs, samplerEnv } from './allocation.js';
 
 /** User and system CPU seconds a process has used so far (/proc/PID/stat utime, stime). */
 export function cpuTimes(pid: number): { user: number; system: number } {
@@ -93,16 +93,6 @@ export async function settle(pids: number[], timeoutMs = 60_000): Promise<void> 
     if (Date.now() > deadline)
       throw new Error(`processes ${pids.join(', ')} still busy after ${timeoutMs} ms`);
   }
-}
-
-/** Node arguments that preload the allocation sampler (bench/allocation.ts) when a profile is wanted. */
-export function samplerArgs(profile: string | undefined): string[] {
-  return profile ? ['--import', `./${ALLOCATION_SAMPLER}`] : [];
-}
-
-/** The environment that tells the preloaded sampler where to write its profile. */
-export function samplerEnv(profile: string | undefined): { env?: NodeJS.ProcessEnv } {
-  return profile ? { env: { ...process.env, GUARDRAIL_ALLOC_PROFILE: profile } } : {};
 }
 
 /** bench/relay.ts (bundled to .cache/relay.mjs by bench/run.ts) in front of an upstream, on a free port. */

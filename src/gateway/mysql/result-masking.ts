@@ -94,36 +94,37 @@ function decide(masking: Masking, cols: readonly ColumnDef[], sources: Statement
 }
 
 /**
- * The plan of one result set. `sources` is absent when no column rule exists. A refused plan
- * still masks the sample: each column is judged alone, and the ones that cannot be cleared are
+ * The plan of one result set when column rules exist (without them: ColumnMemo.unsourced). A
+ * refused plan still masks the sample: each column is judged alone, and the ones that cannot be cleared are
  * masked.
  */
 function planResult(
   masking: Masking,
   cols: ColumnDef[],
-  sources: StatementSources | undefined,
+  sources: StatementSources,
 ): ResultPlan | { refuse: string; sample: ResultPlan } {
-  const build = (masked: readonly boolean[], wire: boolean): ResultPlan => {
-    const types = cols.map((c) => c.type);
-    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i]!, textLike: textLike(c) })));
-    return {
-      cols,
-      types,
-      sample: plan,
-      ...(wire && plan.masksAny ? { wire: plan } : {}),
-      masked: cols.filter((_, i) => masked[i]).map((c) => c.name),
-    };
-  };
   const onWire = masking.config.onWire;
-  if (!sources) return build(new Array(cols.length).fill(false), false);
-  if (sources.taint?.maskAll) return build(new Array(cols.length).fill(true), onWire);
+  if (sources.taint?.maskAll) return planOf(masking, cols, new Array(cols.length).fill(true), onWire);
   const d = decide(masking, cols, sources);
-  if ('masked' in d) return build(d.masked, onWire);
+  if ('masked' in d) return planOf(masking, cols, d.masked, onWire);
   const each = cols.map((c) => {
     const one = decide(masking, [c], sources);
     return 'refuse' in one || one.masked[0] === true;
   });
-  return { refuse: d.refuse, sample: build(each, false) };
+  return { refuse: d.refuse, sample: planOf(masking, cols, each, false) };
+}
+
+/** The plan that masks the columns marked in `masked`; on the wire too when `wire`. */
+function planOf(masking: Masking, cols: ColumnDef[], masked: readonly boolean[], wire: boolean): ResultPlan {
+  const types = cols.map((c) => c.type);
+  const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i]!, textLike: textLike(c) })));
+  return {
+    cols,
+    types,
+    sample: plan,
+    ...(wire && plan.masksAny ? { wire: plan } : {}),
+    masked: cols.filter((_, i) => masked[i]).map((c) => c.name),
+  };
 }
 
 /**
@@ -181,7 +182,7 @@ export class ColumnMemo {
   unsourced(masking: Masking, cols: ColumnDef[]): ResultPlan {
     for (const p of this.plans)
       if (p.cols.length === cols.length && p.cols.every((c, i) => c === cols[i])) return p.plan;
-    const plan = planResult(masking, cols, undefined) as ResultPlan;
+    const plan = planOf(masking, cols, new Array(cols.length).fill(false), false);
     if (this.plans.length === MEMO_PLANS) this.plans.shift();
     this.plans.push({ cols, plan });
     return plan;

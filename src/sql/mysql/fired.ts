@@ -143,7 +143,8 @@ const BOUNDS: number[] = [];
 
 function ownReach(text: string, ctx: AnalysisContext): OwnReach {
   if (text.length > OWN_MAX_TEXT) return reachOf(lex(text, ctx));
-  const sqlMode = `${ctx.sqlMode}`;
+  // No mode at all is not the mode of any name ('' is the empty mode, an SQL value).
+  const sqlMode = ctx.sqlMode === undefined ? '\0' : ctx.sqlMode;
   const key = skeleton(text, seedOf(sqlMode));
   const known = OWN_REACHES.get(key);
   if (known && known.value.sqlMode === sqlMode && match(known, text, BOUNDS)) return known.value.own;
