@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-YC2BELKG.js"),
-  proxy: () => import("./proxy-ONFSEOFQ.js"),
+  check: () => import("./check-7GJ4DFFW.js"),
+  proxy: () => import("./proxy-RNKKYRZU.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-XD3HBQRN.js")
+  demo: () => import("./demo-NEYQBHXQ.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-KYJGNV7T.js";
+} from "./chunk-GSNFIZOE.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -12,7 +12,7 @@ import {
   GitHubChannel
 } from "./chunk-VZXA76BC.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-PPMUMI4B.js";
+import "./chunk-FBPDLK2K.js";
 import {
   RUN_FILES
 } from "./chunk-VXXAOPFD.js";
@@ -21,10 +21,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-EZVOYN2T.js";
+} from "./chunk-3ZFGIKUK.js";
 import {
   defaultPolicy
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-GKHZOWL3.js");
+    const { startPostgresGateway } = await import("./listener-KGLL4NAY.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-JQSRYWLK.js");
+  const { startMysqlGateway } = await import("./listener-BFLVAVIK.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-PPMUMI4B.js";
+} from "./chunk-FBPDLK2K.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-VXXAOPFD.js";
@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-JW62R2LT.js";
+} from "./chunk-VDYB52ZJ.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-EZVOYN2T.js";
+} from "./chunk-3ZFGIKUK.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

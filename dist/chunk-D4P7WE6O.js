@@ -5,6 +5,7 @@ import {
 } from "./chunk-MLIJVIMC.js";
 import {
   ProtocolError,
+  RecentDecodes,
   UpstreamError,
   clientTls,
   gatewayStarted,
@@ -12,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-XCMXN2SQ.js";
+} from "./chunk-DH3DYN2S.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -31,7 +32,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-PPMUMI4B.js";
+} from "./chunk-FBPDLK2K.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -1417,7 +1418,8 @@ var ResultMasker = class {
   rowMode;
   /** Plans that mask no column, by width: most results of a session without column rules share one. */
   unmasked = [];
-  lastDescription;
+  /** RowDescriptions of the session's recent results, each decoded once. */
+  descriptions = new RecentDecodes(readRowDescription);
   rowsArrive(mode) {
     this.m.hooks.setWhole(T.dataRow, mode);
     this.m.hooks.setWhole(T.copyData, mode);
@@ -1441,16 +1443,7 @@ var ResultMasker = class {
   }
   /** A RowDescription of `e`'s result. */
   rowDescription(e, buf, start, end) {
-    return this.begin(e, buf.subarray(start, end), this.describe(buf, start, end));
-  }
-  /** What a RowDescription says; the session's last one again (a repeated query) is not decoded again. */
-  describe(buf, start, end) {
-    const last = this.lastDescription;
-    if (last && last.bytes.length === end - start && buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0)
-      return last.fields;
-    const fields = readRowDescription(buf, start, end);
-    this.lastDescription = { bytes: Buffer.from(buf.subarray(start, end)), fields };
-    return fields;
+    return this.begin(e, buf.subarray(start, end), this.descriptions.get(buf, start, end));
   }
   /**
    * A result set starts: works out its mask plan (reading the catalog first if it must). `row`

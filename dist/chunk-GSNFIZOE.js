@@ -13,7 +13,7 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-PPMUMI4B.js";
+} from "./chunk-FBPDLK2K.js";
 import {
   ChainEncoder
 } from "./chunk-WBGVKOWL.js";
@@ -31,7 +31,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation

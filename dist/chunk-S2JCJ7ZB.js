@@ -1,6 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   ProtocolError,
+  RecentDecodes,
   UpstreamError,
   clientTls,
   gatewayStarted,
@@ -8,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-XCMXN2SQ.js";
+} from "./chunk-DH3DYN2S.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -31,7 +32,7 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-PPMUMI4B.js";
+} from "./chunk-FBPDLK2K.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
@@ -2062,27 +2063,26 @@ function decide(masking, cols, sources) {
   };
 }
 function planResult(masking, cols, sources) {
-  const build = (masked, wire) => {
-    const types = cols.map((c) => c.type);
-    const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i], textLike: textLike(c) })));
-    return {
-      cols,
-      types,
-      sample: plan,
-      ...wire && plan.masksAny ? { wire: plan } : {},
-      masked: cols.filter((_, i) => masked[i]).map((c) => c.name)
-    };
-  };
   const onWire = masking.config.onWire;
-  if (!sources) return build(new Array(cols.length).fill(false), false);
-  if (sources.taint?.maskAll) return build(new Array(cols.length).fill(true), onWire);
+  if (sources.taint?.maskAll) return planOf(masking, cols, new Array(cols.length).fill(true), onWire);
   const d = decide(masking, cols, sources);
-  if ("masked" in d) return build(d.masked, onWire);
+  if ("masked" in d) return planOf(masking, cols, d.masked, onWire);
   const each = cols.map((c) => {
     const one = decide(masking, [c], sources);
     return "refuse" in one || one.masked[0] === true;
   });
-  return { refuse: d.refuse, sample: build(each, false) };
+  return { refuse: d.refuse, sample: planOf(masking, cols, each, false) };
+}
+function planOf(masking, cols, masked, wire) {
+  const types = cols.map((c) => c.type);
+  const plan = masking.plan(cols.map((c, i) => ({ masked: masked[i], textLike: textLike(c) })));
+  return {
+    cols,
+    types,
+    sample: plan,
+    ...wire && plan.masksAny ? { wire: plan } : {},
+    masked: cols.filter((_, i) => masked[i]).map((c) => c.name)
+  };
 }
 function textLike(c) {
   return mysqlTextLike(c.type) && c.typeName === void 0 && c.format === void 0;
@@ -2091,39 +2091,27 @@ function cut(v) {
   return typeof v === "string" && v.length > SAMPLE_VALUE_CHARS ? `${v.slice(0, SAMPLE_VALUE_CHARS)}\u2026` : v;
 }
 var MEMO_COLUMNS = 256;
-var MEMO_WAYS = 8;
+var MEMO_PLANS = 8;
 var ColumnMemo = class {
   constructor(extendedMetadata2) {
     this.extendedMetadata = extendedMetadata2;
   }
   extendedMetadata;
-  bytes = [];
-  defs = [];
+  positions = [];
   plans = [];
   column(i, payload) {
-    const bytes = this.bytes[i];
-    if (bytes) {
-      for (let k = 0; k < bytes.length; k++) if (bytes[k].equals(payload)) return this.defs[i][k];
-    }
-    const def = parseColumnDef(payload, this.extendedMetadata);
-    if (i < MEMO_COLUMNS) {
-      const b = this.bytes[i] ??= [];
-      const d = this.defs[i] ??= [];
-      if (b.length === MEMO_WAYS) {
-        b.shift();
-        d.shift();
-      }
-      b.push(Buffer.from(payload));
-      d.push(def);
-    }
-    return def;
+    if (i >= MEMO_COLUMNS) return parseColumnDef(payload, this.extendedMetadata);
+    this.positions[i] ??= new RecentDecodes(
+      (buf, start, end) => parseColumnDef(buf.subarray(start, end), this.extendedMetadata)
+    );
+    return this.positions[i].get(payload, 0, payload.length);
   }
   /** The plan of a result without column rules: an earlier one's, when its columns are these. */
   unsourced(masking, cols) {
     for (const p of this.plans)
       if (p.cols.length === cols.length && p.cols.every((c, i) => c === cols[i])) return p.plan;
-    const plan = planResult(masking, cols, void 0);
-    if (this.plans.length === MEMO_WAYS) this.plans.shift();
+    const plan = planOf(masking, cols, new Array(cols.length).fill(false), false);
+    if (this.plans.length === MEMO_PLANS) this.plans.shift();
     this.plans.push({ cols, plan });
     return plan;
   }

@@ -66,7 +66,6 @@ function dryRun(dialect, statement, verdict, analysis, preparing) {
 // src/gateway/session-events.ts
 var NO_FINDINGS = [];
 function verdictEvent(id, action, findings, enforced) {
-  if (findings.length === 0) return { type: "verdict", id, action, rules: [], findings: [], enforced };
   return {
     type: "verdict",
     id,
@@ -531,6 +530,34 @@ var UpstreamError = class extends GuardrailError {
   static code = "ERR_UPSTREAM_FAILED";
 };
 
+// src/gateway/recent-decodes.ts
+var WAYS = 8;
+var RecentDecodes = class {
+  /** @param decode reads the message `buf[start, end)`; it is called only for bytes not seen lately. */
+  constructor(decode) {
+    this.decode = decode;
+  }
+  decode;
+  keys = [];
+  values = [];
+  get(buf, start, end) {
+    const { keys } = this;
+    const length = end - start;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (key.length === length && buf.compare(key, 0, length, start, end) === 0) return this.values[k];
+    }
+    const value = this.decode(buf, start, end);
+    if (keys.length === WAYS) {
+      keys.shift();
+      this.values.shift();
+    }
+    keys.push(Buffer.from(buf.subarray(start, end)));
+    this.values.push(value);
+    return value;
+  }
+};
+
 // src/gateway/strict.ts
 var POSITION_WORDS = {
   expression: "an expression",
@@ -566,5 +593,6 @@ export {
   clientTls,
   ProtocolError,
   UpstreamError,
+  RecentDecodes,
   strictFindings
 };

@@ -1,17 +1,21 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-Y6QODNVC.js";
-import "./chunk-MLIJVIMC.js";
-import "./chunk-XCMXN2SQ.js";
-import "./chunk-XSTP326K.js";
-import "./chunk-LLFWNX4K.js";
-import "./chunk-TCCZW3KO.js";
-import "./chunk-PPMUMI4B.js";
-import "./chunk-WLKLOQWD.js";
-import "./chunk-NLN46V2R.js";
-import "./chunk-Z25NSMXP.js";
-import "./chunk-6MG4NLIR.js";
+  PolicyError,
+  parsePolicy
+} from "./chunk-ILHBWXVQ.js";
+
+// src/gateway/policy-file.ts
+import { readFileSync } from "node:fs";
+function loadPolicy(path) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PolicyError(`${path}: cannot read the policy file: ${err.message}`, path, void 0);
+  }
+  return parsePolicy(text, path);
+}
+
 export {
-  startPostgresGateway
+  loadPolicy
 };

@@ -1,26 +1,17 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
-} from "./chunk-JW62R2LT.js";
-import "./chunk-D7GJ7SEI.js";
-import "./chunk-EZVOYN2T.js";
-import "./chunk-4RE7QBXG.js";
-import "./chunk-PCXU5KJF.js";
+  startPostgresGateway
+} from "./chunk-D4P7WE6O.js";
+import "./chunk-MLIJVIMC.js";
+import "./chunk-DH3DYN2S.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-TCCZW3KO.js";
+import "./chunk-FBPDLK2K.js";
+import "./chunk-WLKLOQWD.js";
 import "./chunk-NLN46V2R.js";
-import "./chunk-FTAKKE6A.js";
-import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
+  startPostgresGateway
 };

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-Y6QODNVC.js";
+} from "./chunk-D4P7WE6O.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-XCMXN2SQ.js";
+import "./chunk-DH3DYN2S.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,14 +16,14 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-KYJGNV7T.js";
+} from "./chunk-GSNFIZOE.js";
 import "./chunk-TCCZW3KO.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-PPMUMI4B.js";
+import "./chunk-FBPDLK2K.js";
 import {
   commandFor,
   renderComment,
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-EZVOYN2T.js";
+} from "./chunk-3ZFGIKUK.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import {
   LexError,
   Lexer,

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-Y6QODNVC.js";
+} from "./chunk-D4P7WE6O.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-UHOGNG6Q.js";
-import "./chunk-XCMXN2SQ.js";
+} from "./chunk-S2JCJ7ZB.js";
+import "./chunk-DH3DYN2S.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,14 +23,14 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-KYJGNV7T.js";
+} from "./chunk-GSNFIZOE.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-PPMUMI4B.js";
+import "./chunk-FBPDLK2K.js";
 import {
   renderPlain
 } from "./chunk-IMEZGFXU.js";
@@ -38,10 +38,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-EZVOYN2T.js";
+} from "./chunk-3ZFGIKUK.js";
 import {
   defaultPolicy
-} from "./chunk-4RE7QBXG.js";
+} from "./chunk-ILHBWXVQ.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -897,7 +897,7 @@ var StatementRedactor = class {
   detectors;
   cache = new Lru(GENERATION);
   redact(text, dialect, opts = {}) {
-    if (withoutLiterals(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
+    if (withoutLiterals(text) && !MAY_HAVE_SECRET_POSITION.test(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
       return text;
     if (dialect === "mysql") return redactScanned(text, dialect, this.detectors, opts, filtered);
     const tokens = tokenizePostgresFast(text);
@@ -943,9 +943,12 @@ function secretValues(text, dialect, detectors, opts = {}) {
     const secret = secretPositions(text, tokens);
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
-      if (t.kind === "word" || t.kind === "punct") continue;
+      if (t.kind === "punct" || t.kind === "word" && !secret.has(i)) continue;
       const source = text.slice(t.start, t.end);
-      if (t.kind === "string" && secret.has(i)) out.push(literalContent(source));
+      if (secret.has(i)) {
+        out.push(literalContent(source));
+        if (t.kind === "word") out.push(t.value);
+      }
       for (const d of [detectors, CREDENTIAL_FIELDS])
         for (const span of d.find(source)) out.push(literalContent(source.slice(span.start, span.end)));
     }
@@ -991,9 +994,9 @@ function redactTokens(text, tokens, detectors, redact) {
   let at = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.kind === "word" || t.kind === "punct") continue;
+    if (t.kind === "punct" || t.kind === "word" && !secret.has(i)) continue;
     const source = text.slice(t.start, t.end);
-    const replacement = t.kind === "string" && secret.has(i) ? REDACTED_LITERAL : redact(detectors, t.kind === "number" ? source : redact(CREDENTIAL_FIELDS, source));
+    const replacement = secret.has(i) ? REDACTED_LITERAL : redact(detectors, t.kind === "number" ? source : redact(CREDENTIAL_FIELDS, source));
     if (replacement === source) continue;
     out += text.slice(at, t.start) + replacement;
     at = t.end;
@@ -1005,6 +1008,19 @@ function secretPositions(text, tokens) {
   for (const i of insertedSecrets(tokens)) secret.add(i);
   if (AWS_KEY_ID.test(text)) for (const i of awsSecretKeys(text, tokens)) secret.add(i);
   return secret;
+}
+var VALUE_KEYWORDS = /* @__PURE__ */ new Set(["null", "default", "true", "false", "on", "off", "local"]);
+function isBareValue(tokens, i) {
+  const t = tokens[i];
+  if (t.kind === "number") return true;
+  if (t.kind !== "word" || VALUE_KEYWORDS.has(t.value)) return false;
+  const next = tokens[i + 1]?.value;
+  return next !== "(" && next !== "." && tokens[i - 1]?.value !== ".";
+}
+function assignedToSecretName(tokens, significant) {
+  const op = tokens[significant.at(-1) ?? -1];
+  const name = tokens[significant.at(-2) ?? -1];
+  return op !== void 0 && op.kind !== "string" && (op.value === "=" || op.value === ":=" || op.value === "to") && name?.kind === "word" && SECRET_NAME.test(name.value);
 }
 function isValue(t) {
   if (t.kind === "string") return true;
@@ -1032,6 +1048,7 @@ function secretLiterals(tokens) {
     const t = tokens[i];
     if (t.kind === "comment") continue;
     const v = t.value;
+    if (isBareValue(tokens, i) && assignedToSecretName(tokens, significant)) secret.add(i);
     if (isValue(t)) {
       if (identifiedDepth >= 0 || afterEquals || followsSecretName(tokens, significant) || isSetConfigValue(tokens, significant)) {
         secret.add(i);
@@ -1115,7 +1132,7 @@ function insertedSecrets(tokens) {
       depth--;
     } else if (v === "," && depth === 1) {
       position++;
-    } else if (isValue(t) && depth >= 1 && SECRET_NAME.test(columns[position] ?? "")) {
+    } else if ((isValue(t) || t.kind === "number") && depth >= 1 && SECRET_NAME.test(columns[position] ?? "")) {
       out.push(i);
     } else if (depth === 0 && t.kind === "word" && v !== "row") {
       state = "idle";

@@ -1,0 +1,26 @@
+import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
+import {
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
+} from "./chunk-VDYB52ZJ.js";
+import "./chunk-D7GJ7SEI.js";
+import "./chunk-3ZFGIKUK.js";
+import "./chunk-ILHBWXVQ.js";
+import "./chunk-PCXU5KJF.js";
+import "./chunk-NLN46V2R.js";
+import "./chunk-FTAKKE6A.js";
+import "./chunk-7LIXXI5W.js";
+import "./chunk-Z25NSMXP.js";
+import "./chunk-6MG4NLIR.js";
+export {
+  CheckBaseError,
+  CheckReadError,
+  checkFiles,
+  migrationFiles,
+  run,
+  spec
+};
