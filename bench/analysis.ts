@@ -2,6 +2,11 @@
 // (same statement shape, new literals: lexing pass + cached shape) and warm (the same text
 // again: exact-text cache). Targets: warm (digest cache hits) >= 500k statements/s; short
 // statement cold < 100 us. `pgbench -S` in simple mode sends PGBENCH with a new aid every time.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
 import { analyze, clearAnalysisCaches, loadAnalyzers, mysqlShapeHits } from '../src/sql/analyze.js';
 import { analysisCacheStats, analyzePostgres } from '../src/sql/postgres/analyze.js';
 import type { Analysis } from '../src/sql/types.js';
@@ -134,6 +139,29 @@ export async function benchAnalysis(opts: { rounds?: number; count?: number } = 
   return { postgres, mysql, resolution: await benchResolution() };
 }
 
+/** Where bench/run.ts bundles bench/analysis-process.ts. */
+export const ANALYSIS_SCRIPT = '.cache/analysis-process.mjs';
+
+/**
+ * `benchAnalysis` in a process started as the daemon is, with its Node flags and environment:
+ * which of V8's compilers runs libpg-query's wasm decides the cold figures.
+ */
+export function benchAnalysisAsDaemon(): AnalysisBench {
+  const dir = mkdtempSync(join(tmpdir(), 'guardrail-analysis-'));
+  try {
+    const out = join(dir, 'analysis.json');
+    const run = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, ANALYSIS_SCRIPT, out], {
+      env: { ...process.env, ...DAEMON_ENV },
+      stdio: 'inherit',
+    });
+    if (run.status !== 0)
+      throw new Error(`${ANALYSIS_SCRIPT} failed: ${run.error?.message ?? run.status ?? run.signal}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as AnalysisBench;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A Markdown section body for BENCHMARKS.md. */
 export function renderAnalysisBench(r: AnalysisBench): string {
   const row = (name: string, d: DialectBench) =>
@@ -144,7 +172,7 @@ export function renderAnalysisBench(r: AnalysisBench): string {
     row('postgres', r.postgres),
     row('mysql', r.mysql),
     '',
-    'Throughput columns are statements per CPU-second of the benchmark process; cold columns are wall-clock medians.',
+    `Measured in a process started as the daemon is (\`node ${DAEMON_NODE_FLAGS.join(' ')}\`). Throughput columns are statements per CPU-second of that process; cold columns are wall-clock medians.`,
     'Targets: digest-cache hits (new literals) ≥ 500,000 statements/s; short statement cold < 100 µs median.',
     'MySQL runs through the dispatcher: new literals come from its shape cache, the same text from its exact-text cache.',
     renderResolution(r.resolution),

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/gateway/daemon-contract.js';
 import { samplerArgs, samplerEnv } from './allocation.js';
 import type { GatewayProcessConfig } from './gateway-process.js';
 import { perfAvailable, recordPerf, renderPerf, summarisePerf } from './perf.js';
@@ -66,7 +66,7 @@ export async function startGatewayProcess(
     process.execPath,
     [...node, opts.script ?? GATEWAY_SCRIPT, JSON.stringify(config)],
     /^ready (\S+)$/m,
-    samplerEnv(opts.allocationProfile),
+    { env: { ...process.env, ...samplerEnv(opts.allocationProfile).env, ...DAEMON_ENV } },
   );
   const url = new URL(match[1]!);
   return {

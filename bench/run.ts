@@ -5,7 +5,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { build } from 'esbuild';
 import { bundleTs } from '../scripts/bundle-ts.mjs';
 import { ALLOCATION_SAMPLER } from './allocation.js';
-import { benchAnalysis, renderAnalysisBench } from './analysis.js';
+import { ANALYSIS_SCRIPT, benchAnalysisAsDaemon, renderAnalysisBench } from './analysis.js';
 import { buildGatewayProcess } from './gateway.js';
 import { benchMasking } from './masking.js';
 import { benchMigrations, renderMigrationsBench } from './migrations.js';
@@ -19,7 +19,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const suites: Record<string, { title: string; run: () => Promise<string> }> = {
   analysis: {
     title: 'Statement analysis speed',
-    run: async () => renderAnalysisBench(await benchAnalysis()),
+    run: async () => renderAnalysisBench(benchAnalysisAsDaemon()),
   },
   pgbench: {
     title: 'PostgreSQL proxy overhead (pgbench)',
@@ -93,6 +93,7 @@ await build({
 });
 await buildGatewayProcess('.cache/gw');
 await bundleTs('bench/hotpath-loop.ts', HOTPATH_LOOP_SCRIPT);
+await bundleTs('bench/analysis-process.ts', ANALYSIS_SCRIPT);
 const file = 'BENCHMARKS.md';
 let doc = existsSync(file)
   ? readFileSync(file, 'utf8')

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GuardrailError } from '../errors/guardrail-error.js';
 import {
+  DAEMON_ENV,
   DAEMON_NODE_FLAGS,
   type DaemonConfig,
   parseReady,
@@ -114,7 +115,7 @@ export async function launchDaemon(configPath: string, opts: LaunchOptions): Pro
       {
         detached: true,
         stdio: ['ignore', logFd, logFd],
-        env: opts.env ?? withoutInputs(process.env),
+        env: { ...(opts.env ?? withoutInputs(process.env)), ...DAEMON_ENV },
       },
     );
   } finally {

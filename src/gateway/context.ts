@@ -16,7 +16,6 @@ import { compileMasking, KnownSecrets, type Masking } from '../masking/index.js'
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, loadAnalyzers, reachedPostgres } from '../sql/analyze.js';
-import { Lru } from '../sql/cache.js';
 import { mysqlReached } from '../sql/mysql/fired.js';
 import { sessionBodies } from '../sql/postgres/session.js';
 import type { AnalysisContext, Dialect } from '../sql/types.js';
@@ -32,30 +31,10 @@ import { SecretScrubbingRecorder } from './secret-recorder.js';
 import type { GatewayContext, ImpactEstimator } from './session-types.js';
 import type { MysqlSide, PgSide } from './side-connection.js';
 import { mysqlSyntaxCheck, postgresSyntaxCheck, type SyntaxCheck } from './syntax-check.js';
+import { TextMemo } from './text-memo.js';
 
 /** How long an impact estimate may take before the statement goes on with what it has. */
 const IMPACT_TIMEOUT_MS = 3_000;
-/** What is read of statement texts, kept for this many texts up to this length (see byText). */
-const TEXTS_CACHED = 512;
-const CACHED_TEXT_MAX = 4096;
-
-/** `compute` for a statement text, once per text and sql_mode (which decides how it is lexed). */
-function byText<V>(
-  text: string,
-  ctx: AnalysisContext | undefined,
-  cache: Lru<string, V>,
-  compute: () => V,
-): V {
-  if (text.length > CACHED_TEXT_MAX) return compute();
-  const key = ctx?.sqlMode ? `${ctx.sqlMode}\0${text}` : text;
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = compute();
-    cache.set(key, v);
-  }
-  return v;
-}
-
 export interface ContextOptions {
   dialect: Dialect;
   policy: Policy;
@@ -134,8 +113,8 @@ export async function createGatewayContext(
   const secrets = new KnownSecrets();
   // Each execution of a prepared statement records its text and values again: the text is read
   // once (the secrets it holds are known from the first time, and scrubbed from every later line).
-  const redactions = new Lru<string, string>(TEXTS_CACHED);
-  const secretPositions = new Lru<string, Set<number>>(TEXTS_CACHED);
+  const redactions = new TextMemo<string>();
+  const secretPositions = new TextMemo<Set<number>>();
   const lexing = (ctx?: AnalysisContext) => (ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {});
   return {
     dialect,
@@ -149,16 +128,14 @@ export async function createGatewayContext(
     ...(opts.job ? { job: opts.job } : {}),
     database: opts.database,
     redact: (text, ctx) =>
-      byText(text, ctx, redactions, () => {
+      redactions.get(text, ctx, () => {
         const redacted = masking.redactStatement(text, dialect, lexing(ctx));
         if (redacted !== text)
           for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
         return redacted;
       }),
     redactParams: (params, text, ctx) => {
-      const secret = byText(text, ctx, secretPositions, () =>
-        masking.secretParams(text, dialect, lexing(ctx)),
-      );
+      const secret = secretPositions.get(text, ctx, () => masking.secretParams(text, dialect, lexing(ctx)));
       const redacted = masking.redactParams(params, secret);
       redacted.forEach((r, i) => {
         const clear = masking.paramText(params[i]);

@@ -19,13 +19,26 @@ export const UPSTREAM_SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 
 export type UpstreamSslMode = (typeof UPSTREAM_SSL_MODES)[number];
 
 /**
- * Node flags the daemon runs with. V8's young generation grows to 16 MiB semispaces under a
- * proxied load, ~40 MiB of resident memory held for garbage that lives a round trip; 2 MiB
- * semispaces keep the gateway's peak RSS that much lower for no measurable CPU per round trip
- * (bench/hotpath-loop.ts with `node --max-semi-space-size=1|2|8`: 1 costs ~10 %, 2 and 8 match
- * the default).
+ * Node flags the daemon runs with, each for its resident memory (pgbench -S -c 8 through the
+ * gateway, VmHWM; figures in BENCHMARKS.md):
+ * - `--max-semi-space-size=2`: V8's young generation grows to 16 MiB semispaces under a proxied
+ *   load, ~40 MiB held for garbage that lives a round trip; 2 MiB costs no measurable CPU per
+ *   round trip (bench/hotpath-loop.ts with 1, 2 and 8: 1 costs ~10 %, 2 and 8 match the default).
+ * - `--liftoff-only`: libpg-query's wasm stays on V8's baseline compiler. Its first statements
+ *   made V8 recompile the parser's two largest functions (~100 KB of wasm each) with TurboFan,
+ *   ~28 MiB of compiler memory apiece, at once, and the process kept most of it: +35–45 MiB of
+ *   peak RSS for no gain in analysis, which the JavaScript around the parser dominates (cold
+ *   short statement 62–69 µs either way, cold join ~10 % slower; `npm run bench -- analysis`
+ *   runs in a process with these flags).
  */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'] as const;
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--liftoff-only'] as const;
+
+/**
+ * Environment the daemon runs with, beside the job's. glibc gives each thread that allocates its
+ * own malloc arena and keeps what is freed there; V8's compiler and collector threads left ~15 MiB
+ * in theirs. One arena serves the daemon's threads, which seldom allocate at once.
+ */
+export const DAEMON_ENV = { MALLOC_ARENA_MAX: '1' } as const;
 
 /** Fixed names inside the run directory (a private 0700 directory under RUNNER_TEMP). */
 export const RUN_FILES = {

@@ -128,8 +128,14 @@ export interface DryRunReplies {
 }
 
 export class Replies {
+  /**
+   * Entries from `head` to `tail`. Slots are reused once the queue empties (nearly every round
+   * trip): a queue that only grew until it was compacted got a new backing store every 256
+   * replies, one that lived long enough to be promoted to the old generation and collected there.
+   */
   private queue: Entry[] = [];
   private head = 0;
+  private tail = 0;
   /** Transaction status of the last ReadyForQuery: I, T or E. */
   txStatus = 0x49;
   /** DDL ran in this session that the side connection may not see yet (not committed). */
@@ -169,7 +175,7 @@ export class Replies {
    * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
    */
   get batchClosed(): boolean {
-    const last = this.queue[this.queue.length - 1];
+    const last = this.queue[this.tail - 1];
     // While the server reads COPY data it answers nothing until the client's CopyDone.
     if (this.copyIn) return false;
     return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC || last?.kind === FUNCTION;
@@ -186,12 +192,12 @@ export class Replies {
   }
 
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.tail - this.head;
   }
 
   /** Queues the reply to one client message. */
   expect(kind: ReplyKind, reply: ExpectedReply = NOTHING): void {
-    this.queue.push(new Entry(kind, reply));
+    this.queue[this.tail++] = new Entry(kind, reply);
     if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
 
@@ -203,8 +209,10 @@ export class Replies {
     const e = this.queue[this.head];
     if (!e) return undefined;
     this.queue[this.head++] = undefined as unknown as Entry;
-    if (this.head > 256 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
+    if (this.head === this.tail) this.head = this.tail = 0;
+    else if (this.head > 256 && this.head * 2 > this.tail) {
+      this.queue = this.queue.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return e;
