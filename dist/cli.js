@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-7GJ4DFFW.js"),
-  proxy: () => import("./proxy-RNKKYRZU.js"),
+  check: () => import("./check-DFXJHR2F.js"),
+  proxy: () => import("./proxy-7KXYKHIU.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-NEYQBHXQ.js")
+  demo: () => import("./demo-KTWCZXI4.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-GSNFIZOE.js";
+} from "./chunk-BYH5DLLX.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -10,21 +10,21 @@ import {
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-VZXA76BC.js";
+} from "./chunk-SJUC67SD.js";
 import "./chunk-H2IYXB7D.js";
 import "./chunk-FBPDLK2K.js";
 import {
   RUN_FILES
-} from "./chunk-VXXAOPFD.js";
+} from "./chunk-RG2DTIKF.js";
 import "./chunk-IMEZGFXU.js";
 import "./chunk-WBGVKOWL.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-3ZFGIKUK.js";
+} from "./chunk-XDDAM25X.js";
 import {
   defaultPolicy
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-KGLL4NAY.js");
+    const { startPostgresGateway } = await import("./listener-U46XB55B.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,

@@ -14,19 +14,19 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-OEYBT6H7.js";
+} from "./chunk-UKPP5FQO.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-RSPSYYE5.js";
 import {
   GitHubChannel
-} from "./chunk-VZXA76BC.js";
+} from "./chunk-SJUC67SD.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
 } from "./chunk-FBPDLK2K.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-VXXAOPFD.js";
+} from "./chunk-RG2DTIKF.js";
 import "./chunk-IMEZGFXU.js";
 import "./chunk-WBGVKOWL.js";
 import {
@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-VDYB52ZJ.js";
+} from "./chunk-45DN5PEA.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-3ZFGIKUK.js";
+} from "./chunk-XDDAM25X.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -3,10 +3,10 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-OEYBT6H7.js";
+} from "./chunk-UKPP5FQO.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-RSPSYYE5.js";
-import "./chunk-VXXAOPFD.js";
+import "./chunk-RG2DTIKF.js";
 import "./chunk-IMEZGFXU.js";
 import "./chunk-WBGVKOWL.js";
 import {

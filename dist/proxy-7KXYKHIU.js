@@ -4,7 +4,7 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-D4P7WE6O.js";
+} from "./chunk-GWAE6OU7.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-GSNFIZOE.js";
+} from "./chunk-BYH5DLLX.js";
 import "./chunk-TCCZW3KO.js";
 import {
   openSideEarly
@@ -38,10 +38,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-3ZFGIKUK.js";
+} from "./chunk-XDDAM25X.js";
 import {
   defaultPolicy
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

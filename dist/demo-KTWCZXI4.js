@@ -4,7 +4,7 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-D4P7WE6O.js";
+} from "./chunk-GWAE6OU7.js";
 import "./chunk-MLIJVIMC.js";
 import "./chunk-DH3DYN2S.js";
 import "./chunk-XSTP326K.js";
@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-GSNFIZOE.js";
+} from "./chunk-BYH5DLLX.js";
 import "./chunk-TCCZW3KO.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -7,6 +7,7 @@ import {
   verifyTranscript
 } from "./chunk-RSPSYYE5.js";
 import {
+  DAEMON_ENV,
   DAEMON_NODE_FLAGS,
   RUN_FILES,
   createClient,
@@ -18,7 +19,7 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-VXXAOPFD.js";
+} from "./chunk-RG2DTIKF.js";
 import {
   runUrl
 } from "./chunk-IMEZGFXU.js";
@@ -58404,7 +58405,7 @@ async function launchDaemon(configPath, opts) {
       {
         detached: true,
         stdio: ["ignore", logFd, logFd],
-        env: opts.env ?? withoutInputs(process.env)
+        env: { ...opts.env ?? withoutInputs(process.env), ...DAEMON_ENV }
       }
     );
   } finally {

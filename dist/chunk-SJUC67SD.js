@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-VXXAOPFD.js";
+} from "./chunk-RG2DTIKF.js";
 import {
   approvalsNeeded,
   bodyHash,

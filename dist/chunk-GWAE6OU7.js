@@ -1708,8 +1708,14 @@ var Replies = class {
   session;
   prepared;
   dry;
+  /**
+   * Entries from `head` to `tail`. Slots are reused once the queue empties (nearly every round
+   * trip): a queue that only grew until it was compacted got a new backing store every 256
+   * replies, one that lived long enough to be promoted to the old generation and collected there.
+   */
   queue = [];
   head = 0;
+  tail = 0;
   /** Transaction status of the last ReadyForQuery: I, T or E. */
   txStatus = 73;
   /** DDL ran in this session that the side connection may not see yet (not committed). */
@@ -1735,7 +1741,7 @@ var Replies = class {
    * ends a batch (Query or Sync), so a ReadyForQuery is on its way and waiting for it is safe.
    */
   get batchClosed() {
-    const last = this.queue[this.queue.length - 1];
+    const last = this.queue[this.tail - 1];
     if (this.copyIn) return false;
     return this.pending === 0 || last?.kind === QUERY || last?.kind === SYNC || last?.kind === FUNCTION;
   }
@@ -1748,11 +1754,11 @@ var Replies = class {
     return this.txStatus !== 73;
   }
   get pending() {
-    return this.queue.length - this.head;
+    return this.tail - this.head;
   }
   /** Queues the reply to one client message. */
   expect(kind, reply = NOTHING) {
-    this.queue.push(new Entry(kind, reply));
+    this.queue[this.tail++] = new Entry(kind, reply);
     if (reply.facts?.changesCatalog) this.unseenDdl = true;
   }
   peek() {
@@ -1762,8 +1768,10 @@ var Replies = class {
     const e = this.queue[this.head];
     if (!e) return void 0;
     this.queue[this.head++] = void 0;
-    if (this.head > 256 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
+    if (this.head === this.tail) this.head = this.tail = 0;
+    else if (this.head > 256 && this.head * 2 > this.tail) {
+      this.queue = this.queue.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return e;

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-3ZFGIKUK.js";
+} from "./chunk-XDDAM25X.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import {
   LexError,
   Lexer,

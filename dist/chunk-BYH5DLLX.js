@@ -20,6 +20,7 @@ import {
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,
+  SecondSighting,
   WRITE_NODES,
   analyze,
   calledFunctions,
@@ -31,7 +32,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-ILHBWXVQ.js";
+} from "./chunk-23BUCC7T.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
@@ -2519,20 +2520,26 @@ function mysqlSyntaxCheck(side) {
   };
 }
 
-// src/gateway/context.ts
-var IMPACT_TIMEOUT_MS = 3e3;
+// src/gateway/text-memo.ts
 var TEXTS_CACHED = 512;
 var CACHED_TEXT_MAX = 4096;
-function byText(text, ctx, cache, compute) {
-  if (text.length > CACHED_TEXT_MAX) return compute();
-  const key = ctx?.sqlMode ? `${ctx.sqlMode}\0${text}` : text;
-  let v = cache.get(key);
-  if (v === void 0) {
-    v = compute();
-    cache.set(key, v);
+var TEXTS_SIGHTED = 4096;
+var TextMemo = class {
+  kept = new Lru(TEXTS_CACHED);
+  seen = new SecondSighting(TEXTS_SIGHTED);
+  get(text, ctx, compute) {
+    if (text.length > CACHED_TEXT_MAX) return compute();
+    const mode = ctx?.sqlMode;
+    const hit = this.kept.get(text);
+    if (hit !== void 0 && hit.mode === mode) return hit.value;
+    const value = compute();
+    if (hit !== void 0 || this.seen.again(text)) this.kept.set(text, { mode, value });
+    return value;
   }
-  return v;
-}
+};
+
+// src/gateway/context.ts
+var IMPACT_TIMEOUT_MS = 3e3;
 function estimator(side, policy) {
   const threshold = {
     rows: policy.massChangeThreshold,
@@ -2572,8 +2579,8 @@ async function createGatewayContext(opts) {
   const masking = compileMasking(policy.masking);
   const mode = opts.mode ?? policy.mode;
   const secrets = new KnownSecrets();
-  const redactions = new Lru(TEXTS_CACHED);
-  const secretPositions = new Lru(TEXTS_CACHED);
+  const redactions = new TextMemo();
+  const secretPositions = new TextMemo();
   const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
   return {
     dialect,
@@ -2586,19 +2593,14 @@ async function createGatewayContext(opts) {
     approvalTimeoutMs: opts.approvalTimeoutMs ?? policy.approvals.timeoutMs,
     ...opts.job ? { job: opts.job } : {},
     database: opts.database,
-    redact: (text, ctx) => byText(text, ctx, redactions, () => {
+    redact: (text, ctx) => redactions.get(text, ctx, () => {
       const redacted = masking.redactStatement(text, dialect, lexing(ctx));
       if (redacted !== text)
         for (const v of masking.secretValues(text, dialect, lexing(ctx))) secrets.add(v);
       return redacted;
     }),
     redactParams: (params2, text, ctx) => {
-      const secret = byText(
-        text,
-        ctx,
-        secretPositions,
-        () => masking.secretParams(text, dialect, lexing(ctx))
-      );
+      const secret = secretPositions.get(text, ctx, () => masking.secretParams(text, dialect, lexing(ctx)));
       const redacted = masking.redactParams(params2, secret);
       redacted.forEach((r, i) => {
         const clear = masking.paramText(params2[i]);

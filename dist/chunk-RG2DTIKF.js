@@ -16,7 +16,8 @@ import {
 
 // src/gateway/daemon-contract.ts
 var UPSTREAM_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
-var DAEMON_NODE_FLAGS = ["--max-semi-space-size=2"];
+var DAEMON_NODE_FLAGS = ["--max-semi-space-size=2", "--liftoff-only"];
+var DAEMON_ENV = { MALLOC_ARENA_MAX: "1" };
 var RUN_FILES = {
   config: "config.json",
   ready: "ready.json",
@@ -539,6 +540,7 @@ export {
   resolveTarget,
   UPSTREAM_SSL_MODES,
   DAEMON_NODE_FLAGS,
+  DAEMON_ENV,
   RUN_FILES,
   parseReady
 };

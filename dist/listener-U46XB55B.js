@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-D4P7WE6O.js";
+} from "./chunk-GWAE6OU7.js";
 import "./chunk-MLIJVIMC.js";
 import "./chunk-DH3DYN2S.js";
 import "./chunk-XSTP326K.js";

@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-VDYB52ZJ.js";
+} from "./chunk-45DN5PEA.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-3ZFGIKUK.js";
-import "./chunk-ILHBWXVQ.js";
+import "./chunk-XDDAM25X.js";
+import "./chunk-23BUCC7T.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
