@@ -25,11 +25,11 @@ export type UpstreamSslMode = (typeof UPSTREAM_SSL_MODES)[number];
  *   load, ~40 MiB held for garbage that lives a round trip; 2 MiB costs no measurable CPU per
  *   round trip (bench/hotpath-loop.ts with 1, 2 and 8: 1 costs ~10 %, 2 and 8 match the default).
  * - `--liftoff-only`: libpg-query's wasm stays on V8's baseline compiler. Its first statements
- *   made V8 recompile the parser's two largest functions (~100 KB of wasm each) with TurboFan,
- *   ~28 MiB of compiler memory apiece, at once, and the process kept most of it: +35–45 MiB of
+ *   made V8 recompile the parser's two largest functions (81 and 102 KB of wasm) with TurboFan,
+ *   ~27 MiB of compiler memory apiece, at once, and the process kept most of it: +35–45 MiB of
  *   peak RSS for no gain in analysis, which the JavaScript around the parser dominates (cold
- *   short statement 62–69 µs either way, cold join ~10 % slower; `npm run bench -- analysis`
- *   runs in a process with these flags).
+ *   short statement 61–65 µs with the flag, 64–72 without; cold join 3–5 % slower; `npm run
+ *   bench -- analysis` runs in a process with these flags).
  */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--liftoff-only'] as const;
 
