@@ -65,6 +65,65 @@ describe('FiredCatalog', () => {
     await reading;
     expect(cat.firedBy('a')).toBeUndefined();
   });
+
+  /** A catalog whose reads wait until `answer` or `fail` settles the oldest one still waiting. */
+  function gated() {
+    const asked: string[][] = [];
+    const waiting: { resolve: (m: Map<string, FiredObject[]>) => void; reject: (e: Error) => void }[] = [];
+    const cat = new FiredCatalog((tables) => {
+      asked.push([...tables]);
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    });
+    const answer = () => waiting.shift()!.resolve(new Map([['a', [TRIGGER]]]));
+    const fail = () => waiting.shift()!.reject(new Error('side connection lost'));
+    return { cat, asked, answer, fail };
+  }
+
+  it('makes statements that need a relation being read wait for that read, not read it again', async () => {
+    const { cat, asked, answer } = gated();
+    const first = cat.prefetch(['a', 'b']);
+    const second = cat.prefetch(['a']);
+    const third = cat.prefetch(['b', 'c']);
+    // Only what no read is under way for is asked: c.
+    expect(asked).toEqual([['a', 'b'], ['c']]);
+    answer();
+    answer();
+    await Promise.all([first, second, third]);
+    expect(cat.firedBy('a')).toEqual([TRIGGER]);
+    expect(cat.firedBy('c')).toEqual([]);
+    expect(cat.needs(['a', 'b', 'c'])).toBe(false);
+    await cat.prefetch(['a', 'b', 'c']);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('rejects every statement waiting for a read that fails, and reads again for the next', async () => {
+    const { cat, asked, answer, fail } = gated();
+    const first = cat.prefetch(['a']);
+    const second = cat.prefetch(['a']);
+    fail();
+    await expect(first).rejects.toThrow('side connection lost');
+    await expect(second).rejects.toThrow('side connection lost');
+    expect(cat.firedBy('a')).toBeUndefined();
+    const again = cat.prefetch(['a']);
+    answer();
+    await again;
+    expect(asked).toEqual([['a'], ['a']]);
+    expect(cat.firedBy('a')).toEqual([TRIGGER]);
+  });
+
+  it('does not make a statement after an invalidation wait for a read begun before it', async () => {
+    const { cat, asked, answer } = gated();
+    const before = cat.prefetch(['a']);
+    cat.invalidate();
+    const after = cat.prefetch(['a']);
+    expect(asked).toEqual([['a'], ['a']]);
+    answer();
+    await before;
+    expect(cat.firedBy('a')).toBeUndefined();
+    answer();
+    await after;
+    expect(cat.firedBy('a')).toEqual([TRIGGER]);
+  });
 });
 
 describe('mayChangeCatalog', () => {
