@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-DFXJHR2F.js"),
-  proxy: () => import("./proxy-7KXYKHIU.js"),
+  proxy: () => import("./proxy-MVIH2V4O.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-KTWCZXI4.js")
+  demo: () => import("./demo-VFFNYN5J.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-GWAE6OU7.js";
+} from "./chunk-MD7ESXQ3.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-S2JCJ7ZB.js";
-import "./chunk-DH3DYN2S.js";
+} from "./chunk-MOEFKTXP.js";
+import "./chunk-NMPW4O5D.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,8 +23,8 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-BYH5DLLX.js";
-import "./chunk-TCCZW3KO.js";
+} from "./chunk-4PAZRZ4R.js";
+import "./chunk-UY4JIIF3.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";

@@ -4,7 +4,7 @@ import {
   FiredCatalog,
   mysqlColumnQuery,
   postgresColumnQuery
-} from "./chunk-TCCZW3KO.js";
+} from "./chunk-UY4JIIF3.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";

@@ -11,7 +11,7 @@ import {
 import {
   SessionColumns,
   mayChangeCatalog
-} from "./chunk-TCCZW3KO.js";
+} from "./chunk-UY4JIIF3.js";
 import {
   finding
 } from "./chunk-NLN46V2R.js";

@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-DH3DYN2S.js";
+} from "./chunk-NMPW4O5D.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-GWAE6OU7.js";
+} from "./chunk-MD7ESXQ3.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-DH3DYN2S.js";
+import "./chunk-NMPW4O5D.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,8 +16,8 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-BYH5DLLX.js";
-import "./chunk-TCCZW3KO.js";
+} from "./chunk-4PAZRZ4R.js";
+import "./chunk-UY4JIIF3.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default

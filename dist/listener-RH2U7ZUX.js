@@ -1,12 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-GWAE6OU7.js";
+} from "./chunk-MD7ESXQ3.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-DH3DYN2S.js";
+import "./chunk-NMPW4O5D.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-TCCZW3KO.js";
+import "./chunk-UY4JIIF3.js";
 import "./chunk-FBPDLK2K.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-NLN46V2R.js";

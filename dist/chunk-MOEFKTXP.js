@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-DH3DYN2S.js";
+} from "./chunk-NMPW4O5D.js";
 import {
   describeUpstream,
   mysqlSide,
