@@ -16,9 +16,9 @@ export function samplerArgs(profile: string | undefined): string[] {
   return profile ? ['--import', `./${ALLOCATION_SAMPLER}`] : [];
 }
 
-/** The environment that tells the preloaded sampler where to write its profile. */
-export function samplerEnv(profile: string | undefined): { env?: NodeJS.ProcessEnv } {
-  return profile ? { env: { ...process.env, GUARDRAIL_ALLOC_PROFILE: profile } } : {};
+/** The variable, added to a process's environment, that tells the preloaded sampler where to write its profile. */
+export function samplerEnv(profile: string | undefined): NodeJS.ProcessEnv {
+  return profile ? { GUARDRAIL_ALLOC_PROFILE: profile } : {};
 }
 
 export interface AllocationSummary {

@@ -66,7 +66,7 @@ export async function startGatewayProcess(
     process.execPath,
     [...node, opts.script ?? GATEWAY_SCRIPT, JSON.stringify(config)],
     /^ready (\S+)$/m,
-    { env: { ...process.env, ...samplerEnv(opts.allocationProfile).env, ...DAEMON_ENV } },
+    { env: { ...process.env, ...samplerEnv(opts.allocationProfile), ...DAEMON_ENV } },
   );
   const url = new URL(match[1]!);
   return {

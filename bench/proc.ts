@@ -106,7 +106,7 @@ export async function startRelay(
     process.execPath,
     [...samplerArgs(opts.allocationProfile), '.cache/relay.mjs', String(port), upHost, String(upPort)],
     /ready/,
-    samplerEnv(opts.allocationProfile),
+    { env: { ...process.env, ...samplerEnv(opts.allocationProfile) } },
   );
   return { port, pid: child.pid!, stop: () => stopProcess(child) };
 }
