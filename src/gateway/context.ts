@@ -20,6 +20,7 @@ import { mysqlReached } from '../sql/mysql/fired.js';
 import { sessionBodies } from '../sql/postgres/session.js';
 import type { AnalysisContext, Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
+import { CatalogBarrier } from './catalog-barrier.js';
 import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-catalog.js';
 import { MysqlFiredCatalog } from './mysql/fired-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
@@ -52,6 +53,11 @@ export interface ContextOptions {
    * existing user functions are judged by name only and no estimates are made.
    */
   side?: { dialect: 'postgres'; connection: PgSide } | { dialect: 'mysql'; connection: MysqlSide };
+  /**
+   * The longest a statement waits for another session's catalog change to end, or a change for
+   * other sessions' statements to be answered, before it is refused (see CatalogBarrier). 30 s.
+   */
+  catalogWaitMs?: number;
 }
 
 function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
@@ -102,6 +108,53 @@ function betweenEstimates(side: object, check: SyntaxCheck): SyntaxCheck {
   return (text, ctx) => exclusive(side, () => check(text, ctx));
 }
 
+type SideCatalogs = Pick<
+  GatewayContext,
+  'functions' | 'fired' | 'reach' | 'syntaxCheck' | 'sequences' | 'barrier' | 'backendAlive'
+>;
+
+/** What the side connection reads for judgement, and the barrier that keeps it current (enforce mode). */
+function sideCatalogs(
+  side: NonNullable<ContextOptions['side']>,
+  mode: Mode,
+  waitMs: number | undefined,
+): SideCatalogs {
+  const c: SideCatalogs =
+    side.dialect === 'postgres'
+      ? {
+          functions: new PostgresFunctionCatalog(side.connection),
+          fired: new PostgresFiredCatalog(side.connection),
+          reach: reachedPostgres,
+          syntaxCheck: betweenEstimates(side.connection, postgresSyntaxCheck(side.connection)),
+          ...(mode === 'dry-run' ? { sequences: new SequenceCatalog(side.connection) } : {}),
+          backendAlive: async (pid) =>
+            (await side.connection.query('SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1', [pid]))
+              .rows.length > 0,
+        }
+      : {
+          functions: new MysqlFunctionCatalog(side.connection),
+          fired: new MysqlFiredCatalog(side.connection),
+          reach: mysqlReached,
+          syntaxCheck: betweenEstimates(side.connection, mysqlSyntaxCheck(side.connection)),
+          backendAlive: async (id) => {
+            const [rows] = await side.connection.query(
+              'SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?',
+              [id],
+            );
+            return (rows as unknown[]).length > 0;
+          },
+        };
+  // Audit mode judges without refusing, so it never waits; a dry run's changes never commit.
+  if (mode !== 'enforce') return c;
+  return {
+    ...c,
+    barrier: new CatalogBarrier(() => {
+      c.functions?.invalidate();
+      c.fired?.invalidate();
+    }, waitMs),
+  };
+}
+
 export async function createGatewayContext(
   opts: ContextOptions,
 ): Promise<GatewayContext & { masking: Masking }> {
@@ -146,22 +199,7 @@ export async function createGatewayContext(
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
-    ...(opts.side?.dialect === 'postgres'
-      ? {
-          functions: new PostgresFunctionCatalog(opts.side.connection),
-          fired: new PostgresFiredCatalog(opts.side.connection),
-          reach: reachedPostgres,
-          syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
-          ...(mode === 'dry-run' ? { sequences: new SequenceCatalog(opts.side.connection) } : {}),
-        }
-      : opts.side?.dialect === 'mysql'
-        ? {
-            functions: new MysqlFunctionCatalog(opts.side.connection),
-            fired: new MysqlFiredCatalog(opts.side.connection),
-            reach: mysqlReached,
-            syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection)),
-          }
-        : {}),
+    ...(opts.side ? sideCatalogs(opts.side, mode, opts.catalogWaitMs) : {}),
     ...(opts.side
       ? {
           columns: new ColumnCatalog(

@@ -33,6 +33,10 @@ export class FunctionCatalogCache implements FunctionCatalog {
   private readonly ttlMs: number;
   private readonly maxNames: number;
   private readonly now: () => number;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  private generation = 0;
+  /** Bumped whenever an answer may have changed: a judgement made under another version is stale. */
+  version = 0;
 
   /**
    * `load(names)`: every stored function or procedure with one of these lower-cased names.
@@ -95,12 +99,17 @@ export class FunctionCatalogCache implements FunctionCatalog {
   }
 
   private async fetch(missing: string[]): Promise<void> {
+    const generation = this.generation;
     const rows = await this.load(missing);
+    if (generation !== this.generation) return;
     const fetchedAt = this.now();
     const found = new Map<string, FunctionBody[]>(missing.map((n) => [n, []]));
     for (const fn of rows) found.get(fn.name.toLowerCase())?.push(fn);
     for (const [name, bodies] of found) {
       const calls = [...new Set(bodies.flatMap((b) => this.callsOf(b).map((c) => c.toLowerCase())))];
+      // A name read for the first time was relied on by nobody (an evicted one bumped the version).
+      const before = this.entries.get(name);
+      if (before && JSON.stringify(before.bodies) !== JSON.stringify(bodies)) this.version++;
       this.entries.delete(name);
       this.entries.set(name, { bodies, calls, fetchedAt });
     }
@@ -108,6 +117,7 @@ export class FunctionCatalogCache implements FunctionCatalog {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
       this.entries.delete(oldest.value);
+      this.version++;
     }
   }
 
@@ -122,6 +132,8 @@ export class FunctionCatalogCache implements FunctionCatalog {
 
   /** Forgets everything (after DDL that may have replaced functions). */
   invalidate(): void {
+    this.generation++;
+    this.version++;
     this.entries.clear();
   }
 }

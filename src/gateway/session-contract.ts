@@ -57,6 +57,11 @@ export interface EngineSession {
   skipped(id: string, message: string): void;
   /** A notice or warning the server (or the dry run) sent the client. */
   notice(severity: string, code: string, message: string): void;
+  /**
+   * Everything sent so far has been answered; `inTransaction`: the server's last answer says a
+   * transaction is open. Ends the catalog changes the session made, once committed.
+   */
+  quiet(inTransaction: boolean): void;
   /** The client connection ended. */
   end(reason: string): void;
   /**

@@ -6,6 +6,7 @@ import type { ApprovalChannel, JobInfo } from '../approvals/types.js';
 import type { Mode, Verdict } from '../policy/types.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
+import type { CatalogBarrier } from './catalog-barrier.js';
 import type { ColumnCatalog } from './column-catalog.js';
 import type { FiredCatalog } from './fired-catalog.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
@@ -52,6 +53,21 @@ export interface Judgement {
    * is analysed and estimated too.
    */
   skip?: string;
+  /** Judged against the catalog (what it calls or fires was read): see CatalogUse. */
+  catalog?: CatalogUse;
+  /** Running it may change the catalog (see mayChangeCatalog): other sessions' judgements wait for it. */
+  changesCatalog?: boolean;
+}
+
+/**
+ * What a judgement read from the catalog, and the catalog's version then: an execution of a
+ * prepared statement is judged again when the version has moved (through the gateway or not).
+ */
+export interface CatalogUse {
+  relations: readonly string[];
+  calls: readonly { name: string; schema?: string }[];
+  /** The function and fired catalogs' versions added: both only grow. */
+  stamp: number;
 }
 
 export type Analyzer = (text: string, ctx: AnalysisContext) => Analysis;
@@ -63,6 +79,8 @@ export interface FunctionCatalog extends FunctionResolver {
   /** Rejects when the catalog cannot be read: the statement is then refused. */
   prefetch(calls: readonly { name: string; schema?: string }[], rounds?: number): Promise<void>;
   invalidate(): void;
+  /** Bumped whenever an answer may have changed. */
+  readonly version: number;
 }
 
 export interface ImpactResult {
@@ -109,6 +127,10 @@ export interface GatewayContext {
   functions?: FunctionCatalog;
   /** What fires on relations (triggers, rules, views, policies, defaults, checks; side connection). */
   fired?: FiredCatalog;
+  /** Keeps judgements and catalog changes of different sessions apart (enforce mode; side connection). */
+  barrier?: CatalogBarrier;
+  /** Whether the server process with this id still exists (side connection): see CatalogBarrier.leave. */
+  backendAlive?: (id: number) => Promise<boolean>;
   /** The analyzer's list of what a statement reaches (calls, relations), read before it is judged. */
   reach?: Reach;
   /** Column types of tables whose type a statement changes (side connection). */

@@ -4,16 +4,18 @@
 import type { Verdict } from '../policy/types.js';
 import type { Analysis, AnalysisContext, Finding } from '../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
+import type { CatalogBarrier } from './catalog-barrier.js';
 import { SessionColumns } from './column-catalog.js';
 import { mayChangeCatalog } from './fired-catalog.js';
 import { type Refusal, refusal } from './refusal.js';
-import { resolveReached } from './resolve.js';
+import { type Reached, reachesCatalog, resolveReached } from './resolve.js';
 import { rulesOf, SessionApprovals } from './session-approval.js';
 import type { EngineSession, Outcome, RowsSample } from './session-contract.js';
 import { dryRun, dryRunMayRun } from './session-dry-run.js';
 import { recordedFindings, statementEvent, verdictEvent } from './session-events.js';
 import { estimateImpact, massChangeOf, writesRows } from './session-impact.js';
 import type {
+  CatalogUse,
   GatewayContext,
   ImpactEstimator,
   ImpactResult,
@@ -25,6 +27,10 @@ import type {
 import type { ServerSyntaxError } from './syntax-check.js';
 
 type ResultEvent = Extract<TranscriptEvent, { type: 'result' }>;
+type InspectOptions = { params?: unknown[]; inTransaction?: boolean };
+
+/** The transcript's notice code for a judgement made again because the catalog moved. */
+const CATALOG_CHANGED = 'catalog-changed';
 
 let nextStatement = 0;
 
@@ -40,6 +46,8 @@ export class Session implements EngineSession {
   private readonly columns: SessionColumns | undefined;
   /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
   private readonly reachedCode = new WeakMap<Statement, readonly string[]>();
+  /** Prepared statements judged again since they were prepared (the catalog moved): the latest judgement. */
+  private readonly rejudged = new WeakMap<Judgement, Judgement>();
 
   constructor(
     readonly gateway: GatewayContext,
@@ -73,11 +81,76 @@ export class Session implements EngineSession {
    * an impact estimate is needed, or the statement waits for an approval. Never throws for bad
    * SQL: the analyzer reports it as opaque and the policy decides.
    */
-  inspect(
+  inspect(text: string, via: Via, opts: InspectOptions = {}): Judgement | Promise<Judgement> {
+    const { barrier } = this.gateway;
+    if (!barrier) return this.inspectNow(text, via, opts);
+    // Another session's catalog change is open: what the side connection reads now is stale.
+    if (barrier.changedElsewhere(this) && reachesCatalog(this.gateway, text, this.analysisContext))
+      return barrier.settled(this).then(
+        () => this.inspect(text, via, opts),
+        (err: Error) =>
+          this.refuse(
+            this.statementOf(text, via, opts),
+            undefined,
+            refusal('unjudgeable', `what it calls or fires cannot be read from the catalog: ${err.message}`),
+          ),
+      );
+    const { epoch } = barrier;
+    const j = this.inspectNow(text, via, opts);
+    return j instanceof Promise
+      ? j.then((x) => this.admitJudged(barrier, x, epoch, text, via, opts))
+      : this.admitJudged(barrier, j, epoch, text, via, opts);
+  }
+
+  /**
+   * A judgement made while a catalog change began or ended elsewhere may rest on what that change
+   * replaced: it is made again. Prepared statements run at their executions (see `execute`).
+   */
+  private admitJudged(
+    barrier: CatalogBarrier,
+    j: Judgement,
+    epoch: number,
     text: string,
     via: Via,
-    opts: { params?: unknown[]; inTransaction?: boolean } = {},
+    opts: InspectOptions,
   ): Judgement | Promise<Judgement> {
+    if (!j.forward) return j;
+    if (j.catalog && barrier.epoch !== epoch) {
+      this.record({
+        type: 'notice',
+        severity: 'note',
+        code: CATALOG_CHANGED,
+        message: `${j.statement.id} is judged again: the catalog changed while it was judged`,
+      });
+      return this.inspect(text, via, opts);
+    }
+    return via === 'prepared' || via === 'extended' ? j : this.admit(barrier, j);
+  }
+
+  /** A judgement about to be sent: a change waits for others' statements; a dependent one counts. */
+  private admit(barrier: CatalogBarrier, j: Judgement): Judgement | Promise<Judgement> {
+    // A session that ended while this was judged sends nothing more.
+    if (!j.forward || this.ended) return j;
+    if (j.changesCatalog) {
+      const wait = barrier.change(this);
+      return wait
+        ? wait.then(
+            () => j,
+            (err: Error) =>
+              this.refuse(
+                j.statement,
+                j.analysis,
+                refusal('unjudgeable', `catalog change not sent: ${err.message}`),
+                j.verdict,
+              ),
+          )
+        : j;
+    }
+    if (j.catalog) barrier.run(this);
+    return j;
+  }
+
+  private statementOf(text: string, via: Via, opts: InspectOptions): Statement {
     const statement: Statement = {
       id: statementId(),
       dialect: this.gateway.dialect,
@@ -87,6 +160,11 @@ export class Session implements EngineSession {
       inTransaction: opts.inTransaction ?? false,
     };
     if (opts.params) statement.params = opts.params;
+    return statement;
+  }
+
+  private inspectNow(text: string, via: Via, opts: InspectOptions): Judgement | Promise<Judgement> {
+    const statement = this.statementOf(text, via, opts);
     this.statements++;
     const { recorder } = this.gateway;
     if (recorder.failed) {
@@ -107,7 +185,7 @@ export class Session implements EngineSession {
       return reached.then(
         (r) => {
           this.remember(statement, r.code);
-          return this.judgeWithColumns(statement, opts.params);
+          return this.withUse(this.judgeWithColumns(statement, opts.params), r);
         },
         (err: Error) =>
           this.refuse(
@@ -120,7 +198,22 @@ export class Session implements EngineSession {
           ),
       );
     this.remember(statement, reached.code);
-    return this.judgeWithColumns(statement, opts.params);
+    return this.withUse(this.judgeWithColumns(statement, opts.params), reached);
+  }
+
+  /** Notes what the judgement read of the catalog, and the catalog's version as it was read. */
+  private withUse(j: Judgement | Promise<Judgement>, r: Reached): Judgement | Promise<Judgement> {
+    if (!this.gateway.barrier || (r.relations.length === 0 && r.calls.length === 0)) return j;
+    const catalog: CatalogUse = { relations: r.relations, calls: r.calls, stamp: this.stamp() };
+    const note = (x: Judgement) => {
+      x.catalog = catalog;
+      return x;
+    };
+    return j instanceof Promise ? j.then(note) : note(j);
+  }
+
+  private stamp(): number {
+    return (this.gateway.functions?.version ?? 0) + (this.gateway.fired?.version ?? 0);
   }
 
   /** Most statements reach no code: a WeakMap entry per statement is a GC cost on the hot path. */
@@ -202,13 +295,14 @@ export class Session implements EngineSession {
     // A function created or replaced may change what a later call does, in any session. The
     // cache is dropped once the estimate (which proves calls from it) is done, before the
     // statement runs.
-    const code = this.reachedCode.get(statement) ?? [];
+    const changes = mayChangeCatalog(analysis, statement.text, this.reachedCode.get(statement) ?? []);
     const invalidate = () => {
-      if (mayChangeCatalog(analysis, statement.text, code)) {
+      if (changes) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
+    const concluded = (j: Judgement | Promise<Judgement>) => (changes ? markChange(j) : j);
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.
     if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
@@ -216,11 +310,11 @@ export class Session implements EngineSession {
       const preparing = statement.via === 'prepared' || statement.via === 'extended';
       return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
         invalidate();
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+        return concluded(this.concludeEstimated(statement, analysis, verdict, estimate, preparing));
       });
     }
     invalidate();
-    return this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared');
+    return concluded(this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared'));
   }
 
   private recordStatement(statement: Statement, hash: string, params?: unknown[], preparedAs?: string): void {
@@ -338,6 +432,65 @@ export class Session implements EngineSession {
     exact = true,
     values = params,
   ): Judgement | Promise<Judgement> {
+    const { barrier } = this.gateway;
+    if (!barrier) return this.executeNow(prepared, params, exact, values);
+    const current = this.rejudged.get(prepared) ?? prepared;
+    const admitted = (j: Judgement) => {
+      const x = this.executeNow(j, params, exact, values);
+      return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
+    };
+    const use = current.forward ? current.catalog : undefined;
+    if (!use || !(barrier.changedElsewhere(this) || this.outdated(use))) return admitted(current);
+    return this.rejudge(barrier, current, use).then(
+      (j) => {
+        if (j !== current) this.rejudged.set(prepared, j);
+        return admitted(j);
+      },
+      (err: Error) =>
+        this.refuse(
+          current.statement,
+          current.analysis,
+          refusal('unjudgeable', `what it calls or fires could not be read from the catalog: ${err.message}`),
+        ),
+    );
+  }
+
+  /** Whether the catalog moved since the judgement read it, or what it read has expired. */
+  private outdated(use: CatalogUse): boolean {
+    const { functions, fired } = this.gateway;
+    return (
+      this.stamp() !== use.stamp ||
+      (fired !== undefined && use.relations.length > 0 && fired.needs(use.relations)) ||
+      (functions !== undefined && use.calls.length > 0 && functions.needs(use.calls))
+    );
+  }
+
+  /**
+   * The prepared statement as the catalog is now: what it read is read again once no change is
+   * open elsewhere, and it is judged again (as prepared) when the catalog moved.
+   */
+  private async rejudge(barrier: CatalogBarrier, j: Judgement, use: CatalogUse): Promise<Judgement> {
+    if (barrier.changedElsewhere(this)) await barrier.settled(this);
+    const { functions, fired } = this.gateway;
+    if (fired && use.relations.length > 0) await fired.prefetch(use.relations);
+    if (functions && use.calls.length > 0) await functions.prefetch(use.calls);
+    if (this.stamp() === use.stamp) return j;
+    const { text, via, inTransaction } = j.statement;
+    this.record({
+      type: 'notice',
+      severity: 'note',
+      code: CATALOG_CHANGED,
+      message: `${j.statement.id} is judged again before it runs: the catalog changed since it was prepared`,
+    });
+    return this.inspect(text, via, { inTransaction });
+  }
+
+  private executeNow(
+    prepared: Judgement,
+    params: unknown[] | undefined,
+    exact: boolean,
+    values: unknown[] | undefined,
+  ): Judgement | Promise<Judgement> {
     const statement: Statement = {
       ...prepared.statement,
       id: statementId(),
@@ -428,12 +581,29 @@ export class Session implements EngineSession {
     return recorder.afterWrites ? recorder.afterWrites(fn) : fn();
   }
 
+  /** Everything sent has been answered; `inTransaction`: as the server's last answer says. */
+  quiet(inTransaction: boolean): void {
+    this.gateway.barrier?.quiet(this, inTransaction);
+  }
+
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    const { barrier, backendAlive } = this.gateway;
+    const id = this.analysisContext.backendId;
+    barrier?.leave(this, backendAlive && id !== undefined ? () => backendAlive(id) : undefined);
     this.approvals.abortAll(reason);
     this.record({ type: 'session.end', reason, statements: this.statements });
   }
+}
+
+/** Marks a forwarded judgement as one that may change the catalog (see CatalogBarrier). */
+function markChange(j: Judgement | Promise<Judgement>): Judgement | Promise<Judgement> {
+  const mark = (x: Judgement) => {
+    if (x.forward) x.changesCatalog = true;
+    return x;
+  };
+  return j instanceof Promise ? j.then(mark) : mark(j);
 }
 
 function unjudgeable(err: unknown): Refusal {

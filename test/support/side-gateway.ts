@@ -1,6 +1,6 @@
 // A gateway with a side connection (function catalog, impact estimates) in front of a throwaway
 // server, under the default policy and with no approval channel: what needs review is refused.
-import { createGatewayContext } from '../../src/gateway/context.js';
+import { type ContextOptions, createGatewayContext } from '../../src/gateway/context.js';
 import { type MysqlGateway, startMysqlGateway } from '../../src/gateway/mysql/listener.js';
 import { mysqlSide } from '../../src/gateway/mysql/side-connection.js';
 import { type PostgresGateway, startPostgresGateway } from '../../src/gateway/postgres/listener.js';
@@ -26,6 +26,7 @@ async function closeBoth(gateway: { close(): Promise<void> }, side: { close(): P
 export async function postgresWithSide(
   server: PgServer,
   recorder: Recorder,
+  extra: Partial<ContextOptions> = {},
 ): Promise<WithSide<PostgresGateway, PgSide>> {
   const side = postgresSide(server.url());
   const context = await createGatewayContext({
@@ -34,6 +35,7 @@ export async function postgresWithSide(
     recorder,
     database: { name: 'postgres', host: server.host, role: server.user },
     side: { dialect: 'postgres', connection: side },
+    ...extra,
   });
   const gateway = await startPostgresGateway({ upstream: server.url(), context });
   return { gateway, side, close: () => closeBoth(gateway, side) };
@@ -42,6 +44,7 @@ export async function postgresWithSide(
 export async function mysqlWithSide(
   db: MariaDbServer,
   recorder: Recorder,
+  extra: Partial<ContextOptions> = {},
 ): Promise<WithSide<MysqlGateway, MysqlSide>> {
   const side = mysqlSide(db.url());
   const context = await createGatewayContext({
@@ -50,6 +53,7 @@ export async function mysqlWithSide(
     recorder,
     database: { name: 'app', host: db.host, role: db.user },
     side: { dialect: 'mysql', connection: side },
+    ...extra,
   });
   const gateway = await startMysqlGateway({ upstream: db.url(), context });
   return { gateway, side, close: () => closeBoth(gateway, side) };

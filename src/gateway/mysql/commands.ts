@@ -74,7 +74,7 @@ export abstract class MysqlCommands {
   protected abstract fatal(seq: number, message: string, code?: number): void;
   abstract close(reason: string): void;
 
-  private get inTransaction(): boolean {
+  protected get inTransaction(): boolean {
     return (this.status & Status.IN_TRANS) !== 0;
   }
 

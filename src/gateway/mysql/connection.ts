@@ -305,7 +305,9 @@ export class MysqlConnection extends MysqlPreparedCommands implements ScanSink {
 
   // ---- client → server ------------------------------------------------------------------------
 
+  /** The command is done with (answered by the server or by the gateway): nothing is in flight. */
   protected next(): void {
+    this.session.quiet(this.inTransaction);
     this.busy = false;
     this.pump();
   }

@@ -422,7 +422,10 @@ export class Replies {
       if (e.kind === SYNC) break;
     }
     // Everything sent has been answered: the state is the server's again.
-    if (this.pending === 0) this.state.unsettled = false;
+    if (this.pending === 0) {
+      this.state.unsettled = false;
+      this.session.quiet(upstream !== 0x49);
+    }
     if (this.idle && this.pending === 0) {
       const idle = this.idle;
       this.idle = undefined;

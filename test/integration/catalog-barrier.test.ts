@@ -1,0 +1,226 @@
+// Judgement and execution on the same side of every catalog change, on a real PostgreSQL through
+// the gateway: a trigger created in one session's open transaction, or while another session's
+// statement is still on its way, must not run under a statement judged without it. Each case is
+// proved from the server's state: the canary's rows, the table's rows, pg_trigger.
+import type { Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
+import { MemoryRecorder } from '../../src/transcript/recorder.js';
+import { type PgServer, startPostgres } from '../support/pg-server.js';
+import { postgresWithSide, type WithSide } from '../support/side-gateway.js';
+
+/** How long the gateway lets a statement wait on another session's change (and the reverse). */
+const WAIT_MS = 3_000;
+
+let server: PgServer;
+let gateway: PostgresGateway;
+let withSide: WithSide<PostgresGateway> | undefined;
+const recorder = new MemoryRecorder();
+
+beforeAll(async () => {
+  server = await startPostgres();
+  await server.query(`
+    CREATE TABLE canary (id int);
+    -- Deletes every canary row (ON true); MERGE … DELETE is judged at the write that fires it.
+    CREATE FUNCTION merge_wipe() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN MERGE INTO canary c USING (SELECT NEW.id AS id) s ON true WHEN MATCHED THEN DELETE; RETURN NEW; END $$;`);
+  withSide = await postgresWithSide(server, recorder, { catalogWaitMs: WAIT_MS });
+  gateway = withSide.gateway;
+});
+
+afterAll(async () => {
+  await withSide?.close();
+  await server?.stop();
+});
+
+beforeEach(async () => {
+  await server.query('TRUNCATE canary; INSERT INTO canary SELECT generate_series(1, 10)');
+});
+
+async function client(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: gateway.url });
+  await c.connect();
+  return c;
+}
+
+const count = async (sql: string) => Number((await server.query<{ n: string }>(sql))[0]!.n);
+const canary = () => count('SELECT count(*) AS n FROM canary');
+const rows = (table: string) => count(`SELECT count(*) AS n FROM ${table}`);
+const triggers = (name: string) => count(`SELECT count(*) AS n FROM pg_trigger WHERE tgname = '${name}'`);
+const trigger = (name: string, table: string) =>
+  `CREATE TRIGGER ${name} AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION merge_wipe()`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Settles to the error's message, or 'ok'. */
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: Error) => e.message,
+  );
+
+describe("a trigger created in another session's open transaction", () => {
+  it('holds an INSERT sent before the COMMIT, which the server would have run after it, and the next one', async () => {
+    await server.query('CREATE TABLE later_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await b.query('INSERT INTO later_t VALUES (0)');
+      await a.query('BEGIN');
+      await a.query(trigger('later', 'later_t'));
+      const insert = outcome(b.query('INSERT INTO later_t VALUES (1)'));
+      await sleep(300);
+      await a.query('COMMIT');
+      expect(await insert).toMatch(/destructive\/merge-delete.*trigger later on later_t/);
+      await expect(b.query('INSERT INTO later_t VALUES (2)')).rejects.toThrow(/destructive\/merge-delete/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('later_t')).toBe(1);
+  });
+
+  it('lets the waiting INSERT run once the transaction rolls back', async () => {
+    await server.query('CREATE TABLE undone_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await a.query('BEGIN');
+      await a.query(trigger('undone', 'undone_t'));
+      const insert = outcome(b.query('INSERT INTO undone_t VALUES (1)'));
+      await sleep(300);
+      await a.query('ROLLBACK');
+      expect(await insert).toBe('ok');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await rows('undone_t')).toBe(1);
+    expect(await triggers('undone')).toBe(0);
+    expect(await canary()).toBe(10);
+  });
+
+  it('refuses a statement that waited longer than the bound; it never ran', async () => {
+    await server.query('CREATE TABLE stuck_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await a.query('BEGIN');
+      await a.query(trigger('stuck', 'stuck_t'));
+      await expect(b.query('INSERT INTO stuck_t VALUES (1)')).rejects.toThrow(
+        /guardrail: what it calls or fires cannot be read from the catalog: waited 3 s for another session's catalog change/,
+      );
+      await a.query('ROLLBACK');
+      // Nothing is left waiting: the next statement runs.
+      await b.query('INSERT INTO stuck_t VALUES (2)');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect((await server.query<{ id: number }>('SELECT id FROM stuck_t')).map((r) => r.id)).toEqual([2]);
+  });
+});
+
+describe('a statement judged before a trigger was created', () => {
+  it('runs before the CREATE TRIGGER when it was pipelined behind a slow statement: the trigger waits for it', async () => {
+    await server.query('CREATE TABLE piped_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await b.query('INSERT INTO piped_t VALUES (0)');
+      const piped = outcome(b.query('SELECT pg_sleep(1); INSERT INTO piped_t VALUES (1)'));
+      await sleep(300);
+      await a.query(trigger('piped', 'piped_t'));
+      expect(await piped).toBe('ok');
+      expect(await canary()).toBe(10);
+      // The trigger exists now, and fires on the next INSERT, which is held.
+      expect(await triggers('piped')).toBe(1);
+      await expect(b.query('INSERT INTO piped_t VALUES (2)')).rejects.toThrow(/destructive\/merge-delete/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await rows('piped_t')).toBe(2);
+    expect(await canary()).toBe(10);
+  });
+
+  it('is judged again when it was prepared: the execution after the CREATE TRIGGER is held', async () => {
+    await server.query('CREATE TABLE prep_t (id int)');
+    const a = await client();
+    const b = await client();
+    const insert = (id: number) =>
+      b.query({ name: 'ins', text: 'INSERT INTO prep_t VALUES ($1)', values: [id] });
+    try {
+      await insert(1);
+      await a.query(trigger('prep', 'prep_t'));
+      await expect(insert(2)).rejects.toThrow(/destructive\/merge-delete.*trigger prep on prep_t/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('prep_t')).toBe(1);
+    const notes = recorder.lines.filter((l) => l.type === 'notice' && l.code === 'catalog-changed');
+    expect(JSON.stringify(notes)).toMatch(/is judged again before it runs/);
+  });
+
+  it('is judged again when prepared before a trigger created on another connection, once the read expires', async () => {
+    await server.query('CREATE TABLE direct_t (id int)');
+    const b = await client();
+    const insert = (id: number) =>
+      b.query({ name: 'ins', text: 'INSERT INTO direct_t VALUES ($1)', values: [id] });
+    try {
+      await insert(1);
+      await server.query(trigger('direct', 'direct_t'));
+      // What fires on a table is taken as read for 2 s.
+      await sleep(2_100);
+      await expect(insert(2)).rejects.toThrow(/destructive\/merge-delete/);
+    } finally {
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('direct_t')).toBe(1);
+  });
+
+  it('makes the CREATE TRIGGER wait until a session that left with a statement unanswered has ended', async () => {
+    await server.query('CREATE TABLE left_t (id int)');
+    const a = await client();
+    try {
+      // Sends one Query and drops the connection under it, with no Terminate.
+      const b = await client();
+      b.on('error', () => undefined);
+      b.query('SELECT pg_sleep(1) FROM canary LIMIT 1; INSERT INTO left_t VALUES (1)').catch(() => undefined);
+      // Long enough for it to be judged and sent (what the catalog says of canary and left_t is read first).
+      await sleep(300);
+      (b as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
+      await sleep(100);
+      await a.query(trigger('left_trig', 'left_t'));
+    } finally {
+      await a.end();
+    }
+    // The INSERT ran before the trigger existed: it fired nothing.
+    expect(await rows('left_t')).toBe(1);
+    expect(await triggers('left_trig')).toBe(1);
+    expect(await canary()).toBe(10);
+  });
+
+  it('refuses the CREATE TRIGGER when a statement judged without it stays unanswered past the bound', async () => {
+    await server.query('CREATE TABLE slow_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      const slow = outcome(b.query('SELECT pg_sleep(5) FROM canary LIMIT 1; INSERT INTO slow_t VALUES (1)'));
+      await sleep(300);
+      await expect(a.query(trigger('slow', 'slow_t'))).rejects.toThrow(
+        /guardrail: catalog change not sent: waited 3 s for other sessions' statements/,
+      );
+      expect(await slow).toBe('ok');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await triggers('slow')).toBe(0);
+    expect(await rows('slow_t')).toBe(1);
+    expect(await canary()).toBe(10);
+  });
+});
