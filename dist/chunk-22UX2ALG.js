@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NMPW4O5D.js";
+} from "./chunk-6RCATIJG.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -2596,7 +2596,9 @@ var MysqlConnection = class extends MysqlPreparedCommands {
     return (t.kept ?? []).map(textRow);
   }
   // ---- client → server ------------------------------------------------------------------------
+  /** The command is done with (answered by the server or by the gateway): nothing is in flight. */
   next() {
+    this.session.quiet(this.inTransaction);
     this.busy = false;
     this.pump();
   }

@@ -46,6 +46,10 @@ function resolveReached(c, text, ctx) {
     return r;
   })();
 }
+function reachesCatalog(c, text, ctx) {
+  const r = c.reach?.(text, ctx);
+  return r !== void 0 && (r.relations.length > 0 || r.calls.length > 0);
+}
 
 // src/gateway/session-dry-run.ts
 function dryRunMayRun(verdict) {
@@ -125,6 +129,7 @@ function massChangeOf(estimate) {
 }
 
 // src/gateway/session.ts
+var CATALOG_CHANGED = "catalog-changed";
 var nextStatement = 0;
 function statementId() {
   return `s${(++nextStatement).toString(36)}`;
@@ -158,6 +163,8 @@ var Session = class {
   columns;
   /** Code each statement reaches (function bodies, fired definitions), for cache invalidation. */
   reachedCode = /* @__PURE__ */ new WeakMap();
+  /** Prepared statements judged again since they were prepared (the catalog moved): the latest judgement. */
+  rejudged = /* @__PURE__ */ new WeakMap();
   record(event) {
     this.gateway.recorder.record(this.info.conn, event);
   }
@@ -168,6 +175,57 @@ var Session = class {
    * SQL: the analyzer reports it as opaque and the policy decides.
    */
   inspect(text, via, opts = {}) {
+    const { barrier } = this.gateway;
+    if (!barrier) return this.inspectNow(text, via, opts);
+    if (barrier.changedElsewhere(this) && reachesCatalog(this.gateway, text, this.analysisContext))
+      return barrier.settled(this).then(
+        () => this.inspect(text, via, opts),
+        (err) => this.refuse(
+          this.statementOf(text, via, opts),
+          void 0,
+          refusal("unjudgeable", `what it calls or fires cannot be read from the catalog: ${err.message}`)
+        )
+      );
+    const { epoch } = barrier;
+    const j = this.inspectNow(text, via, opts);
+    return j instanceof Promise ? j.then((x) => this.admitJudged(barrier, x, epoch, text, via, opts)) : this.admitJudged(barrier, j, epoch, text, via, opts);
+  }
+  /**
+   * A judgement made while a catalog change began or ended elsewhere may rest on what that change
+   * replaced: it is made again. Prepared statements run at their executions (see `execute`).
+   */
+  admitJudged(barrier, j, epoch, text, via, opts) {
+    if (!j.forward) return j;
+    if (j.catalog && barrier.epoch !== epoch) {
+      this.record({
+        type: "notice",
+        severity: "note",
+        code: CATALOG_CHANGED,
+        message: `${j.statement.id} is judged again: the catalog changed while it was judged`
+      });
+      return this.inspect(text, via, opts);
+    }
+    return via === "prepared" || via === "extended" ? j : this.admit(barrier, j);
+  }
+  /** A judgement about to be sent: a change waits for others' statements; a dependent one counts. */
+  admit(barrier, j) {
+    if (!j.forward || this.ended) return j;
+    if (j.changesCatalog) {
+      const wait = barrier.change(this);
+      return wait ? wait.then(
+        () => j,
+        (err) => this.refuse(
+          j.statement,
+          j.analysis,
+          refusal("unjudgeable", `catalog change not sent: ${err.message}`),
+          j.verdict
+        )
+      ) : j;
+    }
+    if (j.catalog) barrier.run(this);
+    return j;
+  }
+  statementOf(text, via, opts) {
     const statement = {
       id: statementId(),
       dialect: this.gateway.dialect,
@@ -177,6 +235,10 @@ var Session = class {
       inTransaction: opts.inTransaction ?? false
     };
     if (opts.params) statement.params = opts.params;
+    return statement;
+  }
+  inspectNow(text, via, opts) {
+    const statement = this.statementOf(text, via, opts);
     this.statements++;
     const { recorder } = this.gateway;
     if (recorder.failed) {
@@ -196,7 +258,7 @@ var Session = class {
       return reached.then(
         (r) => {
           this.remember(statement, r.code);
-          return this.judgeWithColumns(statement, opts.params);
+          return this.withUse(this.judgeWithColumns(statement, opts.params), r);
         },
         (err) => this.refuse(
           statement,
@@ -208,7 +270,20 @@ var Session = class {
         )
       );
     this.remember(statement, reached.code);
-    return this.judgeWithColumns(statement, opts.params);
+    return this.withUse(this.judgeWithColumns(statement, opts.params), reached);
+  }
+  /** Notes what the judgement read of the catalog, and the catalog's version as it was read. */
+  withUse(j, r) {
+    if (!this.gateway.barrier || r.relations.length === 0 && r.calls.length === 0) return j;
+    const catalog = { relations: r.relations, calls: r.calls, stamp: this.stamp() };
+    const note = (x) => {
+      x.catalog = catalog;
+      return x;
+    };
+    return j instanceof Promise ? j.then(note) : note(j);
+  }
+  stamp() {
+    return (this.gateway.functions?.version ?? 0) + (this.gateway.fired?.version ?? 0);
   }
   /** Most statements reach no code: a WeakMap entry per statement is a GC cost on the hot path. */
   remember(statement, code) {
@@ -261,23 +336,24 @@ var Session = class {
     };
   }
   proceed(statement, analysis, verdict) {
-    const code = this.reachedCode.get(statement) ?? [];
+    const changes = mayChangeCatalog(analysis, statement.text, this.reachedCode.get(statement) ?? []);
     const invalidate = () => {
-      if (mayChangeCatalog(analysis, statement.text, code)) {
+      if (changes) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
+    const concluded = (j) => changes ? markChange(j) : j;
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
       const preparing = statement.via === "prepared" || statement.via === "extended";
       return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
         invalidate();
-        return this.concludeEstimated(statement, analysis, verdict, estimate, preparing);
+        return concluded(this.concludeEstimated(statement, analysis, verdict, estimate, preparing));
       });
     }
     invalidate();
-    return this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared");
+    return concluded(this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared"));
   }
   recordStatement(statement, hash, params, preparedAs) {
     this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params, preparedAs));
@@ -359,6 +435,52 @@ var Session = class {
    * `values`: those exact values, when `params` were shortened for the record.
    */
   execute(prepared, params, exact = true, values = params) {
+    const { barrier } = this.gateway;
+    if (!barrier) return this.executeNow(prepared, params, exact, values);
+    const current = this.rejudged.get(prepared) ?? prepared;
+    const admitted = (j) => {
+      const x = this.executeNow(j, params, exact, values);
+      return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
+    };
+    const use = current.forward ? current.catalog : void 0;
+    if (!use || !(barrier.changedElsewhere(this) || this.outdated(use))) return admitted(current);
+    return this.rejudge(barrier, current, use).then(
+      (j) => {
+        if (j !== current) this.rejudged.set(prepared, j);
+        return admitted(j);
+      },
+      (err) => this.refuse(
+        current.statement,
+        current.analysis,
+        refusal("unjudgeable", `what it calls or fires could not be read from the catalog: ${err.message}`)
+      )
+    );
+  }
+  /** Whether the catalog moved since the judgement read it, or what it read has expired. */
+  outdated(use) {
+    const { functions, fired } = this.gateway;
+    return this.stamp() !== use.stamp || fired !== void 0 && use.relations.length > 0 && fired.needs(use.relations) || functions !== void 0 && use.calls.length > 0 && functions.needs(use.calls);
+  }
+  /**
+   * The prepared statement as the catalog is now: what it read is read again once no change is
+   * open elsewhere, and it is judged again (as prepared) when the catalog moved.
+   */
+  async rejudge(barrier, j, use) {
+    if (barrier.changedElsewhere(this)) await barrier.settled(this);
+    const { functions, fired } = this.gateway;
+    if (fired && use.relations.length > 0) await fired.prefetch(use.relations);
+    if (functions && use.calls.length > 0) await functions.prefetch(use.calls);
+    if (this.stamp() === use.stamp) return j;
+    const { text, via, inTransaction } = j.statement;
+    this.record({
+      type: "notice",
+      severity: "note",
+      code: CATALOG_CHANGED,
+      message: `${j.statement.id} is judged again before it runs: the catalog changed since it was prepared`
+    });
+    return this.inspect(text, via, { inTransaction });
+  }
+  executeNow(prepared, params, exact, values) {
     const statement = {
       ...prepared.statement,
       id: statementId(),
@@ -432,13 +554,27 @@ var Session = class {
     const { recorder } = this.gateway;
     return recorder.afterWrites ? recorder.afterWrites(fn) : fn();
   }
+  /** Everything sent has been answered; `inTransaction`: as the server's last answer says. */
+  quiet(inTransaction) {
+    this.gateway.barrier?.quiet(this, inTransaction);
+  }
   end(reason) {
     if (this.ended) return;
     this.ended = true;
+    const { barrier, backendAlive } = this.gateway;
+    const id = this.analysisContext.backendId;
+    barrier?.leave(this, backendAlive && id !== void 0 ? () => backendAlive(id) : void 0);
     this.approvals.abortAll(reason);
     this.record({ type: "session.end", reason, statements: this.statements });
   }
 };
+function markChange(j) {
+  const mark = (x) => {
+    if (x.forward) x.changesCatalog = true;
+    return x;
+  };
+  return j instanceof Promise ? j.then(mark) : mark(j);
+}
 function unjudgeable(err) {
   return refusal("unjudgeable", `statement could not be judged: ${err.message}`);
 }

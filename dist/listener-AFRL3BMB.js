@@ -1,9 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-MD7ESXQ3.js";
+} from "./chunk-DGZ2KBRG.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-NMPW4O5D.js";
+import "./chunk-6RCATIJG.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-UY4JIIF3.js";

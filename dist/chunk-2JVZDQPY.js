@@ -1808,6 +1808,136 @@ async function estimatePostgres(client, statementText, analysis, opts) {
   });
 }
 
+// src/gateway/catalog-barrier.ts
+var CatalogBarrier = class {
+  /**
+   * `invalidate`: drops what was read of the catalog (at both ends of a change);
+   * `timeoutMs`: the longest wait for a change to settle or for statements to be answered.
+   */
+  constructor(invalidate, timeoutMs = 3e4, pollMs = 100) {
+    this.invalidate = invalidate;
+    this.timeoutMs = timeoutMs;
+    this.pollMs = pollMs;
+  }
+  invalidate;
+  timeoutMs;
+  pollMs;
+  /** Sessions that sent a catalog change not yet committed or rolled back. */
+  changing = /* @__PURE__ */ new Set();
+  /** Sessions with catalog-dependent statements (or a change) sent and not yet answered. */
+  running = /* @__PURE__ */ new Set();
+  waiters = [];
+  /** Bumped when a change begins or settles: a judgement begun under another epoch may be stale. */
+  epoch = 0;
+  /** Whether a session other than `self` has sent a catalog change that has not settled. */
+  changedElsewhere(self) {
+    const n = this.changing.size;
+    return n > 1 || n === 1 && !this.changing.has(self);
+  }
+  /** Resolves once no other session's change is pending; rejects after `timeoutMs`. */
+  settled(self) {
+    return this.until(
+      () => !this.changedElsewhere(self),
+      "another session's catalog change (DDL in a transaction not yet ended)"
+    );
+  }
+  /**
+   * `self` is about to send a catalog change. Marks it changing at once (later judgements by
+   * others wait), and resolves when no other session has catalog-dependent statements unanswered;
+   * undefined when none has. Rejects after `timeoutMs`, leaving `self` as it was.
+   */
+  change(self) {
+    const was = this.changing.has(self);
+    if (!was) this.mark(self);
+    const othersQuiet = () => this.running.size === 0 || this.running.size === 1 && this.running.has(self);
+    const sent = () => {
+      this.running.add(self);
+    };
+    if (othersQuiet()) {
+      sent();
+      return void 0;
+    }
+    return this.until(othersQuiet, "other sessions' statements judged against the catalog as it is").then(
+      sent,
+      (err) => {
+        if (!was) this.release(self);
+        throw err;
+      }
+    );
+  }
+  /** `self` sent a statement judged against the catalog: it counts until the session is quiet. */
+  run(self) {
+    this.running.add(self);
+  }
+  /** Everything `self` sent has been answered; `inTransaction`: the server says a transaction is open. */
+  quiet(self, inTransaction) {
+    const ran = this.running.delete(self);
+    if (!inTransaction && this.changing.has(self)) this.release(self);
+    else if (ran && this.waiters.length > 0) this.wake();
+  }
+  /**
+   * The session ended. With nothing unanswered, whatever it left uncommitted is rolled back;
+   * otherwise what it sent may still run, until `alive` says its server process is gone.
+   */
+  leave(self, alive) {
+    if (!this.running.has(self) || !alive) {
+      this.gone(self);
+      return;
+    }
+    const poll = () => {
+      alive().then(
+        (yes) => yes ? setTimeout(poll, this.pollMs).unref() : this.gone(self),
+        // An unreadable catalog is no answer: keep the place (waiters time out and refuse).
+        () => setTimeout(poll, this.pollMs * 10).unref()
+      );
+    };
+    poll();
+  }
+  gone(self) {
+    this.running.delete(self);
+    if (this.changing.has(self)) this.release(self);
+    else this.wake();
+  }
+  mark(self) {
+    this.changing.add(self);
+    this.epoch++;
+    this.invalidate();
+  }
+  /** Committed or rolled back: what was read while it was open is read again. */
+  release(self) {
+    this.changing.delete(self);
+    this.epoch++;
+    this.invalidate();
+    this.wake();
+  }
+  until(ready, what) {
+    return new Promise((resolve2, reject) => {
+      if (ready()) {
+        resolve2();
+        return;
+      }
+      const waiter = {
+        ready,
+        resolve: resolve2,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new Error(`waited ${this.timeoutMs / 1e3} s for ${what} to end`));
+        }, this.timeoutMs).unref()
+      };
+      this.waiters.push(waiter);
+    });
+  }
+  wake() {
+    const ready = this.waiters.filter((w) => w.ready());
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+};
+
 // src/gateway/mysql/fired-catalog.ts
 var QUERY = `
 SELECT 'trigger' AS k, EVENT_OBJECT_SCHEMA AS s, EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n,
@@ -1875,6 +2005,10 @@ var FunctionCatalogCache = class {
   ttlMs;
   maxNames;
   now;
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  /** Bumped whenever an answer may have changed: a judgement made under another version is stale. */
+  version = 0;
   fresh(name) {
     const e = this.entries.get(name);
     return e && this.now() - e.fetchedAt <= this.ttlMs ? e : void 0;
@@ -1917,12 +2051,16 @@ var FunctionCatalogCache = class {
     }
   }
   async fetch(missing) {
+    const generation = this.generation;
     const rows = await this.load(missing);
+    if (generation !== this.generation) return;
     const fetchedAt = this.now();
     const found = new Map(missing.map((n) => [n, []]));
     for (const fn of rows) found.get(fn.name.toLowerCase())?.push(fn);
     for (const [name, bodies] of found) {
       const calls = [...new Set(bodies.flatMap((b) => this.callsOf(b).map((c) => c.toLowerCase())))];
+      const before = this.entries.get(name);
+      if (before && JSON.stringify(before.bodies) !== JSON.stringify(bodies)) this.version++;
       this.entries.delete(name);
       this.entries.set(name, { bodies, calls, fetchedAt });
     }
@@ -1930,6 +2068,7 @@ var FunctionCatalogCache = class {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
       this.entries.delete(oldest.value);
+      this.version++;
     }
   }
   lookupAll(name, schema) {
@@ -1941,6 +2080,8 @@ var FunctionCatalogCache = class {
   }
   /** Forgets everything (after DDL that may have replaced functions). */
   invalidate() {
+    this.generation++;
+    this.version++;
     this.entries.clear();
   }
 };
@@ -2573,6 +2714,36 @@ function estimator(side, policy) {
 function betweenEstimates(side, check) {
   return (text, ctx) => exclusive(side, () => check(text, ctx));
 }
+function sideCatalogs(side, mode, waitMs) {
+  const c = side.dialect === "postgres" ? {
+    functions: new PostgresFunctionCatalog(side.connection),
+    fired: new PostgresFiredCatalog(side.connection),
+    reach: reachedPostgres,
+    syntaxCheck: betweenEstimates(side.connection, postgresSyntaxCheck(side.connection)),
+    ...mode === "dry-run" ? { sequences: new SequenceCatalog(side.connection) } : {},
+    backendAlive: async (pid) => (await side.connection.query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1", [pid])).rows.length > 0
+  } : {
+    functions: new MysqlFunctionCatalog(side.connection),
+    fired: new MysqlFiredCatalog(side.connection),
+    reach: mysqlReached,
+    syntaxCheck: betweenEstimates(side.connection, mysqlSyntaxCheck(side.connection)),
+    backendAlive: async (id) => {
+      const [rows] = await side.connection.query(
+        "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ?",
+        [id]
+      );
+      return rows.length > 0;
+    }
+  };
+  if (mode !== "enforce") return c;
+  return {
+    ...c,
+    barrier: new CatalogBarrier(() => {
+      c.functions?.invalidate();
+      c.fired?.invalidate();
+    }, waitMs)
+  };
+}
 async function createGatewayContext(opts) {
   await loadAnalyzers();
   const { policy, dialect } = opts;
@@ -2611,18 +2782,7 @@ async function createGatewayContext(opts) {
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
-    ...opts.side?.dialect === "postgres" ? {
-      functions: new PostgresFunctionCatalog(opts.side.connection),
-      fired: new PostgresFiredCatalog(opts.side.connection),
-      reach: reachedPostgres,
-      syntaxCheck: betweenEstimates(opts.side.connection, postgresSyntaxCheck(opts.side.connection)),
-      ...mode === "dry-run" ? { sequences: new SequenceCatalog(opts.side.connection) } : {}
-    } : opts.side?.dialect === "mysql" ? {
-      functions: new MysqlFunctionCatalog(opts.side.connection),
-      fired: new MysqlFiredCatalog(opts.side.connection),
-      reach: mysqlReached,
-      syntaxCheck: betweenEstimates(opts.side.connection, mysqlSyntaxCheck(opts.side.connection))
-    } : {},
+    ...opts.side ? sideCatalogs(opts.side, mode, opts.catalogWaitMs) : {},
     ...opts.side ? {
       columns: new ColumnCatalog(
         dialect,

@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NMPW4O5D.js";
+} from "./chunk-6RCATIJG.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -1969,7 +1969,10 @@ var Replies = class {
       }
       if (e.kind === SYNC) break;
     }
-    if (this.pending === 0) this.state.unsettled = false;
+    if (this.pending === 0) {
+      this.state.unsettled = false;
+      this.session.quiet(upstream !== 73);
+    }
     if (this.idle && this.pending === 0) {
       const idle = this.idle;
       this.idle = void 0;

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-MD7ESXQ3.js";
+} from "./chunk-DGZ2KBRG.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-NMPW4O5D.js";
+import "./chunk-6RCATIJG.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-4PAZRZ4R.js";
+} from "./chunk-2JVZDQPY.js";
 import "./chunk-UY4JIIF3.js";
 import "./chunk-V6SGTYVA.js";
 import {

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-MD7ESXQ3.js";
+} from "./chunk-DGZ2KBRG.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-MOEFKTXP.js";
-import "./chunk-NMPW4O5D.js";
+} from "./chunk-22UX2ALG.js";
+import "./chunk-6RCATIJG.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-4PAZRZ4R.js";
+} from "./chunk-2JVZDQPY.js";
 import "./chunk-UY4JIIF3.js";
 import {
   openSideEarly
