@@ -8,10 +8,12 @@
 // The barrier keeps judgement and execution on the same side of every change, across the
 // gateway's sessions. A session that sends a catalog change is `changing` until the server says
 // it is outside a transaction with nothing left to answer; meanwhile other sessions' statements
-// that depend on the catalog wait, and are judged again on a fresh read. A change is not sent
-// while another session's catalog-dependent statements are still unanswered. Every wait is
+// that reached a name the change may alter wait, and are judged again on a fresh read. A change
+// is not sent while another session's statements that reached one of its names are unanswered.
+// Statements and changes with no name in common pass each other (catalog-scope.ts). Every wait is
 // bounded; what cannot wait is refused (fail closed). A session that leaves with statements
 // unanswered holds its place until its server process is gone: they may still run.
+import { type ChangeScope, type Reaching, touches, widen } from './catalog-scope.js';
 
 /** A party to the barrier: a gateway session. */
 export type Party = object;
@@ -23,10 +25,13 @@ interface Waiter {
 }
 
 export class CatalogBarrier {
-  /** Sessions that sent a catalog change not yet committed or rolled back. */
-  private readonly changing = new Set<Party>();
-  /** Sessions with catalog-dependent statements (or a change) sent and not yet answered. */
-  private readonly running = new Set<Party>();
+  /** Sessions that sent a catalog change not yet committed or rolled back, and what it may alter. */
+  private readonly changing = new Map<Party, ChangeScope>();
+  /**
+   * Sessions with statements sent and not yet answered (the ones sending a change included), and
+   * what those statements reached.
+   */
+  private readonly running = new Map<Party, Reaching[]>();
   private waiters: Waiter[] = [];
   /** Bumped when a change begins or settles: a judgement begun under another epoch may be stale. */
   epoch = 0;
@@ -41,32 +46,43 @@ export class CatalogBarrier {
     private readonly pollMs = 100,
   ) {}
 
-  /** Whether a session other than `self` has sent a catalog change that has not settled. */
-  changedElsewhere(self: Party): boolean {
-    const n = this.changing.size;
-    return n > 1 || (n === 1 && !this.changing.has(self));
+  /**
+   * Whether a session other than `self` has a change pending that may alter what `r` reached
+   * (without `r`: any change).
+   */
+  changedElsewhere(self: Party, r?: Reaching): boolean {
+    if (this.changing.size === 0 || (this.changing.size === 1 && this.changing.has(self))) return false;
+    for (const [party, scope] of this.changing) if (party !== self && (!r || touches(scope, r))) return true;
+    return false;
   }
 
-  /** Resolves once no other session's change is pending; rejects after `timeoutMs`. */
-  settled(self: Party): Promise<void> {
+  /** Resolves once no other session's pending change may alter what `r` reached; rejects after `timeoutMs`. */
+  settled(self: Party, r: Reaching): Promise<void> {
     return this.until(
-      () => !this.changedElsewhere(self),
+      () => !this.changedElsewhere(self, r),
       "another session's catalog change (DDL in a transaction not yet ended)",
     );
   }
 
   /**
-   * `self` is about to send a catalog change. Marks it changing at once (later judgements by
-   * others wait), and resolves when no other session has catalog-dependent statements unanswered;
-   * undefined when none has. Rejects after `timeoutMs`, leaving `self` as it was.
+   * `self` is about to send a change of `scope`. Marks it changing at once (later judgements by
+   * others that reach its names wait), and resolves when no other session has statements that
+   * reached those names unanswered; undefined when none has. Rejects after `timeoutMs`, leaving
+   * `self` as it was.
    */
-  change(self: Party): Promise<void> | undefined {
-    const was = this.changing.has(self);
-    if (!was) this.mark(self);
-    const othersQuiet = () => this.running.size === 0 || (this.running.size === 1 && this.running.has(self));
-    const sent = () => {
-      this.running.add(self);
+  change(self: Party, scope: ChangeScope): Promise<void> | undefined {
+    const before = this.changing.get(self);
+    this.changing.set(self, widen(before, scope));
+    if (before === undefined) {
+      this.epoch++;
+      this.invalidate();
+    }
+    const othersQuiet = () => {
+      for (const [party, reached] of this.running)
+        if (party !== self && reached.some((r) => touches(scope, r))) return false;
+      return true;
     };
+    const sent = () => this.sent(self);
     if (othersQuiet()) {
       sent();
       return undefined;
@@ -74,15 +90,23 @@ export class CatalogBarrier {
     return this.until(othersQuiet, "other sessions' statements judged against the catalog as it is").then(
       sent,
       (err: Error) => {
-        if (!was) this.release(self);
+        if (before === undefined) this.release(self);
+        else this.changing.set(self, before);
         throw err;
       },
     );
   }
 
   /** `self` sent a statement judged against the catalog: it counts until the session is quiet. */
-  run(self: Party): void {
-    this.running.add(self);
+  run(self: Party, r: Reaching): void {
+    const reached = this.running.get(self);
+    if (reached) reached.push(r);
+    else this.running.set(self, [r]);
+  }
+
+  /** `self` sent something (a change) that may still run until the session is quiet. */
+  private sent(self: Party): void {
+    if (!this.running.has(self)) this.running.set(self, []);
   }
 
   /** Everything `self` sent has been answered; `inTransaction`: the server says a transaction is open. */
@@ -115,12 +139,6 @@ export class CatalogBarrier {
     this.running.delete(self);
     if (this.changing.has(self)) this.release(self);
     else this.wake();
-  }
-
-  private mark(self: Party): void {
-    this.changing.add(self);
-    this.epoch++;
-    this.invalidate();
   }
 
   /** Committed or rolled back: what was read while it was open is read again. */

@@ -2,9 +2,9 @@
 // policies, defaults, generated columns, checks), read from the catalog on the side connection
 // before the statement is analysed, and kept briefly per relation: a backfill's thousands of
 // writes to one table cost one read per `ttlMs`. Objects created, changed or dropped through the
-// gateway invalidate the cache at once (`mayChangeCatalog`); objects changed on another
-// connection are seen when the entry expires.
-import type { Analysis, FiredObject, FiredResolver } from '../sql/types.js';
+// gateway invalidate the cache at once (see catalog-scope.ts and catalog-barrier.ts); objects
+// changed on another connection are seen when the entry expires.
+import type { FiredObject, FiredResolver } from '../sql/types.js';
 
 /** Relations one read may ask about. */
 const MAX_TABLES_PER_READ = 500;
@@ -52,8 +52,14 @@ export class FiredCatalog implements FiredResolver {
     });
   }
 
+  /** Asked before every execution of a prepared statement: allocates nothing. */
   needs(tables: readonly string[]): boolean {
-    return this.missing(tables).length > 0;
+    const now = this.now();
+    for (const t of tables) {
+      const e = this.entries.get(t);
+      if (!e || now - e.at > this.ttlMs) return true;
+    }
+    return false;
   }
 
   /** Rejects when the catalog cannot be read: the statement is then refused. */
@@ -110,25 +116,4 @@ export class FiredCatalog implements FiredResolver {
     // A read begun before this answers for the catalog as it was: later statements read again.
     this.reading.clear();
   }
-}
-
-// Statements that cannot create, change or drop a trigger, rule, policy, view, default, domain
-// or function by themselves (what they call or fire is looked at apart).
-const DATA_ONLY =
-  /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
-// Words without which code cannot change the catalog (EXECUTE: dynamic SQL may do anything).
-const CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
-
-/**
- * Whether running a statement may change what fires on a relation or what a function does, so
- * that the caches must be dropped: DDL and anything opaque, but not a plain write, unless its text
- * or code it reaches (function bodies, fired definitions) could create or replace such objects.
- */
-export function mayChangeCatalog(analysis: Analysis, text: string, reachedCode: readonly string[]): boolean {
-  return (
-    analysis.opaque ||
-    analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) ||
-    CATALOG_WORDS.test(text) ||
-    reachedCode.some((c) => CATALOG_WORDS.test(c))
-  );
 }

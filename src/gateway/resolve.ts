@@ -64,9 +64,3 @@ export function resolveReached(c: Catalogs, text: string, ctx: AnalysisContext):
     return r;
   })();
 }
-
-/** Whether `text` calls or touches anything the catalog answers for. */
-export function reachesCatalog(c: Catalogs, text: string, ctx: AnalysisContext): boolean {
-  const r = c.reach?.(text, ctx);
-  return r !== undefined && (r.relations.length > 0 || r.calls.length > 0);
-}

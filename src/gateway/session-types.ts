@@ -7,6 +7,7 @@ import type { Mode, Verdict } from '../policy/types.js';
 import type { Analysis, AnalysisContext, Dialect, Finding, FunctionResolver } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
 import type { CatalogBarrier } from './catalog-barrier.js';
+import type { ChangeScope } from './catalog-scope.js';
 import type { ColumnCatalog } from './column-catalog.js';
 import type { FiredCatalog } from './fired-catalog.js';
 import type { SequenceCatalog } from './postgres/sequence-catalog.js';
@@ -55,8 +56,8 @@ export interface Judgement {
   skip?: string;
   /** Judged against the catalog (what it calls or fires was read): see CatalogUse. */
   catalog?: CatalogUse;
-  /** Running it may change the catalog (see mayChangeCatalog): other sessions' judgements wait for it. */
-  changesCatalog?: boolean;
+  /** What running it may change in the catalog (see catalogChange): others' judgements reaching it wait. */
+  changes?: ChangeScope;
 }
 
 /**

@@ -5,10 +5,10 @@ import type { Verdict } from '../policy/types.js';
 import type { Analysis, AnalysisContext, Finding } from '../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
 import type { CatalogBarrier } from './catalog-barrier.js';
+import { type ChangeScope, catalogChange, type Reaching } from './catalog-scope.js';
 import { SessionColumns } from './column-catalog.js';
-import { mayChangeCatalog } from './fired-catalog.js';
 import { type Refusal, refusal } from './refusal.js';
-import { type Reached, reachesCatalog, resolveReached } from './resolve.js';
+import { type Reached, resolveReached } from './resolve.js';
 import { rulesOf, SessionApprovals } from './session-approval.js';
 import type { EngineSession, Outcome, RowsSample } from './session-contract.js';
 import { dryRun, dryRunMayRun } from './session-dry-run.js';
@@ -84,17 +84,13 @@ export class Session implements EngineSession {
   inspect(text: string, via: Via, opts: InspectOptions = {}): Judgement | Promise<Judgement> {
     const { barrier } = this.gateway;
     if (!barrier) return this.inspectNow(text, via, opts);
-    // Another session's catalog change is open: what the side connection reads now is stale.
-    if (barrier.changedElsewhere(this) && reachesCatalog(this.gateway, text, this.analysisContext))
-      return barrier.settled(this).then(
-        () => this.inspect(text, via, opts),
-        (err: Error) =>
-          this.refuse(
-            this.statementOf(text, via, opts),
-            undefined,
-            refusal('unjudgeable', `what it calls or fires cannot be read from the catalog: ${err.message}`),
-          ),
-      );
+    // Another session's catalog change is open: what the side connection reads now of what this
+    // reaches directly may be stale (what it reaches beyond is checked once read, below).
+    const reach = barrier.changedElsewhere(this)
+      ? this.gateway.reach?.(text, this.analysisContext)
+      : undefined;
+    if (reach && barrier.changedElsewhere(this, reach))
+      return this.afterChange(barrier, reach, text, via, opts);
     const { epoch } = barrier;
     const j = this.inspectNow(text, via, opts);
     return j instanceof Promise
@@ -115,39 +111,61 @@ export class Session implements EngineSession {
     opts: InspectOptions,
   ): Judgement | Promise<Judgement> {
     if (!j.forward) return j;
-    if (j.catalog && barrier.epoch !== epoch) {
-      this.record({
-        type: 'notice',
-        severity: 'note',
-        code: CATALOG_CHANGED,
-        message: `${j.statement.id} is judged again: the catalog changed while it was judged`,
-      });
-      return this.inspect(text, via, opts);
+    if (j.catalog) {
+      const pending = barrier.changedElsewhere(this, j.catalog);
+      if (pending || barrier.epoch !== epoch) {
+        this.record({
+          type: 'notice',
+          severity: 'note',
+          code: CATALOG_CHANGED,
+          message: `${j.statement.id} is judged again: the catalog changed while it was judged`,
+        });
+        return pending
+          ? this.afterChange(barrier, j.catalog, text, via, opts)
+          : this.inspect(text, via, opts);
+      }
     }
     return via === 'prepared' || via === 'extended' ? j : this.admit(barrier, j);
+  }
+
+  /** Judges once no other session's pending change may alter what the statement reaches. */
+  private afterChange(
+    barrier: CatalogBarrier,
+    reach: Reaching,
+    text: string,
+    via: Via,
+    opts: InspectOptions,
+  ): Promise<Judgement> {
+    return barrier.settled(this, reach).then(
+      () => this.inspect(text, via, opts),
+      (err: Error) =>
+        this.refuse(
+          this.statementOf(text, via, opts),
+          undefined,
+          refusal('unjudgeable', `what it calls or fires cannot be read from the catalog: ${err.message}`),
+        ),
+    );
   }
 
   /** A judgement about to be sent: a change waits for others' statements; a dependent one counts. */
   private admit(barrier: CatalogBarrier, j: Judgement): Judgement | Promise<Judgement> {
     // A session that ended while this was judged sends nothing more.
     if (!j.forward || this.ended) return j;
-    if (j.changesCatalog) {
-      const wait = barrier.change(this);
-      return wait
-        ? wait.then(
-            () => j,
-            (err: Error) =>
-              this.refuse(
-                j.statement,
-                j.analysis,
-                refusal('unjudgeable', `catalog change not sent: ${err.message}`),
-                j.verdict,
-              ),
-          )
-        : j;
-    }
-    if (j.catalog) barrier.run(this);
-    return j;
+    const sent = () => {
+      if (j.catalog) barrier.run(this, j.catalog);
+      return j;
+    };
+    const wait = j.changes && barrier.change(this, j.changes);
+    return wait
+      ? wait.then(sent, (err: Error) =>
+          this.refuse(
+            j.statement,
+            j.analysis,
+            refusal('unjudgeable', `catalog change not sent: ${err.message}`),
+            j.verdict,
+          ),
+        )
+      : sent();
   }
 
   private statementOf(text: string, via: Via, opts: InspectOptions): Statement {
@@ -295,14 +313,14 @@ export class Session implements EngineSession {
     // A function created or replaced may change what a later call does, in any session. The
     // cache is dropped once the estimate (which proves calls from it) is done, before the
     // statement runs.
-    const changes = mayChangeCatalog(analysis, statement.text, this.reachedCode.get(statement) ?? []);
+    const changes = catalogChange(analysis, statement.text, this.reachedCode.get(statement) ?? []);
     const invalidate = () => {
       if (changes) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
-    const concluded = (j: Judgement | Promise<Judgement>) => (changes ? markChange(j) : j);
+    const concluded = (j: Judgement | Promise<Judgement>) => (changes ? withChanges(j, changes) : j);
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.
     if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
@@ -440,7 +458,7 @@ export class Session implements EngineSession {
       return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
     };
     const use = current.forward ? current.catalog : undefined;
-    if (!use || !(barrier.changedElsewhere(this) || this.outdated(use))) return admitted(current);
+    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use))) return admitted(current);
     return this.rejudge(barrier, current, use).then(
       (j) => {
         if (j !== current) this.rejudged.set(prepared, j);
@@ -470,7 +488,7 @@ export class Session implements EngineSession {
    * open elsewhere, and it is judged again (as prepared) when the catalog moved.
    */
   private async rejudge(barrier: CatalogBarrier, j: Judgement, use: CatalogUse): Promise<Judgement> {
-    if (barrier.changedElsewhere(this)) await barrier.settled(this);
+    if (barrier.changedElsewhere(this, use)) await barrier.settled(this, use);
     const { functions, fired } = this.gateway;
     if (fired && use.relations.length > 0) await fired.prefetch(use.relations);
     if (functions && use.calls.length > 0) await functions.prefetch(use.calls);
@@ -597,10 +615,13 @@ export class Session implements EngineSession {
   }
 }
 
-/** Marks a forwarded judgement as one that may change the catalog (see CatalogBarrier). */
-function markChange(j: Judgement | Promise<Judgement>): Judgement | Promise<Judgement> {
+/** Notes on a forwarded judgement what it may change in the catalog (see CatalogBarrier). */
+function withChanges(
+  j: Judgement | Promise<Judgement>,
+  changes: ChangeScope,
+): Judgement | Promise<Judgement> {
   const mark = (x: Judgement) => {
-    if (x.forward) x.changesCatalog = true;
+    if (x.forward) x.changes = changes;
     return x;
   };
   return j instanceof Promise ? j.then(mark) : mark(j);

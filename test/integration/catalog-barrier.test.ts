@@ -224,3 +224,33 @@ describe('a statement judged before a trigger was created', () => {
     expect(await canary()).toBe(10);
   });
 });
+
+describe('statements and changes that name nothing in common pass each other', () => {
+  it("lets a second connection write its history table while the migration's DDL is uncommitted, and the DDL wait for nothing", async () => {
+    await server.query('CREATE TABLE history (v int)');
+    const m = await client();
+    const h = await client();
+    const order: string[] = [];
+    try {
+      await m.query('BEGIN');
+      await m.query('CREATE TABLE migrated (id int)');
+      // Reaches only `history`, which the open DDL does not name: runs at once.
+      await h.query('INSERT INTO history VALUES (1)');
+      const slow = h.query('SELECT pg_sleep(1) FROM history LIMIT 1').then(() => order.push('slow'));
+      await sleep(200);
+      // Does not wait for the slow read of `history` either.
+      await m.query('ALTER TABLE migrated ADD COLUMN c int');
+      order.push('alter');
+      await m.query('COMMIT');
+      await slow;
+    } finally {
+      await m.end();
+      await h.end();
+    }
+    expect(order).toEqual(['alter', 'slow']);
+    expect(await rows('history')).toBe(1);
+    expect(
+      await count("SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'migrated'"),
+    ).toBe(2);
+  });
+});

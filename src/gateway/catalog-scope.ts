@@ -1,0 +1,93 @@
+// Which objects a catalog change may alter, and which a judgement relied on, as bare lower-cased
+// names: the catalog barrier holds apart only the statements and changes that share a name. A
+// second connection of the same migration tool (its history table, its lock) goes on while the
+// migration's transaction is open, unless the two name the same object.
+//
+// A change's scope is every identifier in its text (function bodies included): a trigger, rule,
+// policy, default or view is changed by a statement naming its relation, a function by one naming
+// it, a name's meaning (a new table or function earlier on the search path, a rename) by one
+// naming it. Changes whose effect reaches objects they do not name (schemas, types, domains,
+// roles and grants, extensions, anything opaque or dynamic) are scoped to everything.
+import type { Analysis } from '../sql/types.js';
+
+/** The names a change may alter, or everything. */
+export type ChangeScope = ReadonlySet<string> | 'all';
+
+/** What a judgement reached: the relations it touches and the functions it calls (resolve.ts). */
+export interface Reaching {
+  relations: readonly string[];
+  calls: readonly { name: string }[];
+}
+
+// Statements that cannot create, change or drop a trigger, rule, policy, view, default, domain
+// or function by themselves (what they call or fire is looked at apart).
+const DATA_ONLY =
+  /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
+// Words without which code cannot change the catalog (EXECUTE: dynamic SQL may do anything).
+const CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
+// Changes that alter only what they name (canonical text: one space between tokens).
+const NAMED =
+  /^(?:create(?: or replace)?(?: (?:temp|temporary|unlogged))?(?: definer = \S+)?(?: sql security \w+)?(?: constraint)? (?:table|view|materialized view|trigger|rule|policy|function|procedure|(?:unique )?index|sequence)|(?:alter|drop) (?:table|view|materialized view|trigger|rule|policy|function|procedure|index|sequence)|comment on|rename table|truncate)\b/i;
+
+const IDENTIFIER = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([\p{L}_][\p{L}\p{N}_$]*)/gu;
+
+/**
+ * What running a statement may change in the catalog: undefined when nothing (a plain write whose
+ * text and reached code, function bodies and fired definitions, could not create or replace
+ * anything), else the names it may alter.
+ */
+export function catalogChange(
+  analysis: Analysis,
+  text: string,
+  reachedCode: readonly string[],
+): ChangeScope | undefined {
+  // Code that may change the catalog does it by names built at run time, or not read here.
+  if (analysis.opaque || reachedCode.some((c) => CATALOG_WORDS.test(c))) return 'all';
+  if (analysis.statements.every((s) => DATA_ONLY.test(s.canonical)))
+    return CATALOG_WORDS.test(text) ? 'all' : undefined;
+  const scope = new Set<string>();
+  for (const s of analysis.statements) {
+    if (DATA_ONLY.test(s.canonical)) {
+      if (CATALOG_WORDS.test(s.text)) return 'all';
+    } else if (NAMED.test(s.canonical)) identifiers(s.text, scope);
+    else return 'all';
+  }
+  return scope;
+}
+
+/** Whether running a statement may change the catalog at all (see catalogChange). */
+export function mayChangeCatalog(analysis: Analysis, text: string, reachedCode: readonly string[]): boolean {
+  return catalogChange(analysis, text, reachedCode) !== undefined;
+}
+
+/** Adds every identifier in `text`, quoted or bare, in strings and bodies too, lower-cased. */
+function identifiers(text: string, names: Set<string>): void {
+  for (const m of text.matchAll(IDENTIFIER)) names.add(identifier(m).toLowerCase());
+}
+
+/** The bare names a judgement reached: each relation's last part (quoted or not), each function's name. */
+export function reachedNames(r: Reaching): string[] {
+  return [...r.relations.map(lastPart), ...r.calls.map((c) => c.name.toLowerCase())];
+}
+
+function lastPart(relation: string): string {
+  let last = relation;
+  for (const m of relation.matchAll(IDENTIFIER)) last = identifier(m);
+  return last.toLowerCase();
+}
+
+function identifier(m: RegExpMatchArray): string {
+  return m[1]?.replaceAll('""', '"') ?? m[2]?.replaceAll('``', '`') ?? m[3]!;
+}
+
+/** Whether a change of `scope` may alter what `r` reached. */
+export function touches(scope: ChangeScope, r: Reaching): boolean {
+  return scope === 'all' || reachedNames(r).some((n) => scope.has(n));
+}
+
+/** Both scopes together. */
+export function widen(a: ChangeScope | undefined, b: ChangeScope): ChangeScope {
+  if (a === undefined) return b;
+  if (a === 'all' || b === 'all') return 'all';
+  return new Set([...a, ...b]);
+}

@@ -1,0 +1,116 @@
+// What a statement may change in the catalog, as names, and which judgements such a change holds
+// up (the catalog barrier's unit of waiting): a change names what it may alter, unless its effect
+// reaches objects it does not name, and then it is scoped to everything.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ChangeScope, catalogChange, reachedNames, touches } from '../../src/gateway/catalog-scope.js';
+import { analyze, loadAnalyzers } from '../../src/sql/analyze.js';
+import type { Dialect } from '../../src/sql/types.js';
+
+beforeAll(loadAnalyzers);
+
+const scopeOf = (text: string, code: string[] = [], dialect: Dialect = 'postgres') => {
+  const scope = catalogChange(analyze(text, { dialect }), text, code);
+  return scope instanceof Set ? [...scope].sort() : scope;
+};
+
+describe('catalogChange', () => {
+  it.each([
+    ['INSERT INTO t VALUES (1)', []],
+    ['UPDATE t SET a = 1 WHERE id = 2', ['BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END']],
+    ['SELECT * FROM t', []],
+    ['CALL p()', ['BEGIN UPDATE t SET a = 1 WHERE id = 1; END']],
+  ])('%s (reaching %j) changes nothing', (text, code) => {
+    expect(scopeOf(text, code)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'CREATE TRIGGER x AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION f()',
+      [
+        'after',
+        'create',
+        'each',
+        'execute',
+        'f',
+        'for',
+        'function',
+        'insert',
+        'on',
+        'row',
+        's',
+        't',
+        'trigger',
+        'x',
+      ],
+    ],
+    [
+      'ALTER TABLE "Dot.Ted" ADD COLUMN c int DEFAULT 0',
+      ['add', 'alter', 'c', 'column', 'default', 'dot.ted', 'int', 'table'],
+    ],
+    ['CREATE POLICY p ON t USING (true)', ['create', 'on', 'p', 'policy', 't', 'true', 'using']],
+    [
+      'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT g() $$',
+      ['as', 'create', 'f', 'function', 'g', 'int', 'language', 'or', 'replace', 'returns', 'select', 'sql'],
+    ],
+    ['ALTER TABLE a RENAME TO b', ['a', 'alter', 'b', 'rename', 'table', 'to']],
+  ])('%s names what it alters', (text, names) => {
+    expect(scopeOf(text)).toEqual(names);
+  });
+
+  it('names what a MySQL RENAME TABLE and a trigger with a definer alter', () => {
+    expect(scopeOf('RENAME TABLE a TO b, c TO `a`', [], 'mysql')).toEqual([
+      'a',
+      'b',
+      'c',
+      'rename',
+      'table',
+      'to',
+    ]);
+    expect(
+      scopeOf('CREATE DEFINER=`u`@`%` TRIGGER x AFTER INSERT ON t FOR EACH ROW SET @a = 1', [], 'mysql'),
+    ).toContain('t');
+  });
+
+  it.each([
+    // Code that may change the catalog, through dynamic SQL or DDL in a body it reaches.
+    ['INSERT INTO t VALUES (1)', ['BEGIN EXECUTE q; RETURN NEW; END']],
+    ['SELECT f()', ['BEGIN CREATE TRIGGER y AFTER INSERT ON u FOR EACH ROW EXECUTE FUNCTION g(); END']],
+    ["SELECT query_to_xml('CREATE TABLE x ()', true, false, '')", []],
+    // Changes whose effect reaches objects they do not name.
+    ['CREATE SCHEMA s', []],
+    ['ALTER DOMAIN d ADD CONSTRAINT c CHECK (f(VALUE))', []],
+    ['GRANT admin TO app', []],
+    ['CREATE EXTENSION hstore', []],
+    ['DO $$ BEGIN PERFORM 1; END $$', []],
+    ['SET search_path = s, public', []],
+    // A named change next to a data statement that may change the catalog.
+    ["CREATE TABLE x (a int); SELECT query_to_xml('DROP TABLE y', true, false, '')", []],
+    ['SELEC broken', []],
+  ])('%s (reaching %j) may change anything', (text, code) => {
+    expect(scopeOf(text, code)).toBe('all');
+  });
+});
+
+describe('touches', () => {
+  const scope: ChangeScope = new Set(['t', 'f', 'dot.ted']);
+  it.each([
+    [{ relations: ['public.t'], calls: [] }, true],
+    [{ relations: ['"Dot.Ted"'], calls: [] }, true],
+    [{ relations: ['app.`t`'], calls: [] }, true],
+    [{ relations: ['u'], calls: [{ name: 'F' }] }, true],
+    [{ relations: ['t_history'], calls: [{ name: 'g' }] }, false],
+    [{ relations: ['ted'], calls: [] }, false],
+  ])('%j: %s', (r, expected) => {
+    expect(touches(scope, r)).toBe(expected);
+    expect(touches('all', r)).toBe(true);
+  });
+
+  it('reads the last part of a relation name, quoted or not', () => {
+    expect(reachedNames({ relations: ['s.T', '"a"."b.c"', '`x`.`y``z`'], calls: [{ name: 'Fn' }] })).toEqual([
+      't',
+      'b.c',
+      'y`z',
+      'fn',
+    ]);
+  });
+});
