@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-DFXJHR2F.js"),
-  proxy: () => import("./proxy-7IBJTM3Q.js"),
+  proxy: () => import("./proxy-JJJRLFVT.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-SA3J7CVR.js")
+  demo: () => import("./demo-HOTSKO2A.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

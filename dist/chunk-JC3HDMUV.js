@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-6RCATIJG.js";
+} from "./chunk-G4CKSNO5.js";
 import {
   describeUpstream,
   mysqlSide,

@@ -1,10 +1,11 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   ColumnCatalog,
-  FiredCatalog,
   mysqlColumnQuery,
-  postgresColumnQuery
-} from "./chunk-UY4JIIF3.js";
+  postgresColumnQuery,
+  touches,
+  widen
+} from "./chunk-LSS4HAF5.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -1822,37 +1823,51 @@ var CatalogBarrier = class {
   invalidate;
   timeoutMs;
   pollMs;
-  /** Sessions that sent a catalog change not yet committed or rolled back. */
-  changing = /* @__PURE__ */ new Set();
-  /** Sessions with catalog-dependent statements (or a change) sent and not yet answered. */
-  running = /* @__PURE__ */ new Set();
+  /** Sessions that sent a catalog change not yet committed or rolled back, and what it may alter. */
+  changing = /* @__PURE__ */ new Map();
+  /**
+   * Sessions with statements sent and not yet answered (the ones sending a change included), and
+   * what those statements reached.
+   */
+  running = /* @__PURE__ */ new Map();
   waiters = [];
   /** Bumped when a change begins or settles: a judgement begun under another epoch may be stale. */
   epoch = 0;
-  /** Whether a session other than `self` has sent a catalog change that has not settled. */
-  changedElsewhere(self) {
-    const n = this.changing.size;
-    return n > 1 || n === 1 && !this.changing.has(self);
+  /**
+   * Whether a session other than `self` has a change pending that may alter what `r` reached
+   * (without `r`: any change).
+   */
+  changedElsewhere(self, r) {
+    if (this.changing.size === 0 || this.changing.size === 1 && this.changing.has(self)) return false;
+    for (const [party, scope] of this.changing) if (party !== self && (!r || touches(scope, r))) return true;
+    return false;
   }
-  /** Resolves once no other session's change is pending; rejects after `timeoutMs`. */
-  settled(self) {
+  /** Resolves once no other session's pending change may alter what `r` reached; rejects after `timeoutMs`. */
+  settled(self, r) {
     return this.until(
-      () => !this.changedElsewhere(self),
+      () => !this.changedElsewhere(self, r),
       "another session's catalog change (DDL in a transaction not yet ended)"
     );
   }
   /**
-   * `self` is about to send a catalog change. Marks it changing at once (later judgements by
-   * others wait), and resolves when no other session has catalog-dependent statements unanswered;
-   * undefined when none has. Rejects after `timeoutMs`, leaving `self` as it was.
+   * `self` is about to send a change of `scope`. Marks it changing at once (later judgements by
+   * others that reach its names wait), and resolves when no other session has statements that
+   * reached those names unanswered; undefined when none has. Rejects after `timeoutMs`, leaving
+   * `self` as it was.
    */
-  change(self) {
-    const was = this.changing.has(self);
-    if (!was) this.mark(self);
-    const othersQuiet = () => this.running.size === 0 || this.running.size === 1 && this.running.has(self);
-    const sent = () => {
-      this.running.add(self);
+  change(self, scope) {
+    const before = this.changing.get(self);
+    this.changing.set(self, widen(before, scope));
+    if (before === void 0) {
+      this.epoch++;
+      this.invalidate();
+    }
+    const othersQuiet = () => {
+      for (const [party, reached] of this.running)
+        if (party !== self && reached.some((r) => touches(scope, r))) return false;
+      return true;
     };
+    const sent = () => this.sent(self);
     if (othersQuiet()) {
       sent();
       return void 0;
@@ -1860,14 +1875,21 @@ var CatalogBarrier = class {
     return this.until(othersQuiet, "other sessions' statements judged against the catalog as it is").then(
       sent,
       (err) => {
-        if (!was) this.release(self);
+        if (before === void 0) this.release(self);
+        else this.changing.set(self, before);
         throw err;
       }
     );
   }
   /** `self` sent a statement judged against the catalog: it counts until the session is quiet. */
-  run(self) {
-    this.running.add(self);
+  run(self, r) {
+    const reached = this.running.get(self);
+    if (reached) reached.push(r);
+    else this.running.set(self, [r]);
+  }
+  /** `self` sent something (a change) that may still run until the session is quiet. */
+  sent(self) {
+    if (!this.running.has(self)) this.running.set(self, []);
   }
   /** Everything `self` sent has been answered; `inTransaction`: the server says a transaction is open. */
   quiet(self, inTransaction) {
@@ -1897,11 +1919,6 @@ var CatalogBarrier = class {
     this.running.delete(self);
     if (this.changing.has(self)) this.release(self);
     else this.wake();
-  }
-  mark(self) {
-    this.changing.add(self);
-    this.epoch++;
-    this.invalidate();
   }
   /** Committed or rolled back: what was read while it was open is read again. */
   release(self) {
@@ -1935,6 +1952,99 @@ var CatalogBarrier = class {
       clearTimeout(w.timer);
       w.resolve();
     }
+  }
+};
+
+// src/gateway/fired-catalog.ts
+var MAX_TABLES_PER_READ = 500;
+var FiredCatalog = class {
+  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
+  constructor(load, opts = {}) {
+    this.load = load;
+    this.ttlMs = opts.ttlMs ?? 2e3;
+    this.maxTables = opts.maxTables ?? 5e3;
+    this.now = opts.now ?? Date.now;
+  }
+  load;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  maxTables;
+  now;
+  /**
+   * Reads under way, by relation. When an entry expires, every session's next statement on the
+   * relation needs it at once; they wait for one read instead of queueing one each on the side
+   * connection (8 identical reads every ttlMs under `pgbench -S -c 8`, the last session held for
+   * all eight).
+   */
+  reading = /* @__PURE__ */ new Map();
+  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
+  generation = 0;
+  /** Bumped whenever an answer changes (see FiredResolver.version). */
+  version = 0;
+  missing(tables) {
+    const now = this.now();
+    return tables.filter((t) => {
+      const e = this.entries.get(t);
+      return !e || now - e.at > this.ttlMs;
+    });
+  }
+  /** Asked before every execution of a prepared statement: allocates nothing. */
+  needs(tables) {
+    const now = this.now();
+    for (const t of tables) {
+      const e = this.entries.get(t);
+      if (!e || now - e.at > this.ttlMs) return true;
+    }
+    return false;
+  }
+  /** Rejects when the catalog cannot be read: the statement is then refused. */
+  async prefetch(tables) {
+    const waits = /* @__PURE__ */ new Set();
+    const unread = [];
+    for (const t of this.missing(tables)) {
+      const read = this.reading.get(t);
+      if (read) waits.add(read);
+      else if (unread.length < MAX_TABLES_PER_READ) unread.push(t);
+    }
+    if (unread.length > 0) {
+      const read = this.read(unread);
+      for (const t of unread) this.reading.set(t, read);
+      const done = () => {
+        for (const t of unread) if (this.reading.get(t) === read) this.reading.delete(t);
+      };
+      read.then(done, done);
+      waits.add(read);
+    }
+    await Promise.all(waits);
+  }
+  async read(missing) {
+    const generation = this.generation;
+    const found = await this.load(missing);
+    if (generation !== this.generation) return;
+    const at = this.now();
+    for (const t of missing) {
+      const objects = found.get(t) ?? [];
+      const before = this.entries.get(t);
+      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
+        this.version++;
+      this.entries.delete(t);
+      this.entries.set(t, { objects, at });
+    }
+    while (this.entries.size > this.maxTables) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+  /** Served even when just expired: the statement being judged was read for a moment ago. */
+  firedBy(table) {
+    return this.entries.get(table)?.objects;
+  }
+  invalidate() {
+    this.generation++;
+    this.version++;
+    this.entries.clear();
+    this.reading.clear();
   }
 };
 

@@ -10,8 +10,8 @@ import {
 } from "./chunk-LLFWNX4K.js";
 import {
   SessionColumns,
-  mayChangeCatalog
-} from "./chunk-UY4JIIF3.js";
+  catalogChange
+} from "./chunk-LSS4HAF5.js";
 import {
   finding
 } from "./chunk-NLN46V2R.js";
@@ -45,10 +45,6 @@ function resolveReached(c, text, ctx) {
     }
     return r;
   })();
-}
-function reachesCatalog(c, text, ctx) {
-  const r = c.reach?.(text, ctx);
-  return r !== void 0 && (r.relations.length > 0 || r.calls.length > 0);
 }
 
 // src/gateway/session-dry-run.ts
@@ -177,15 +173,9 @@ var Session = class {
   inspect(text, via, opts = {}) {
     const { barrier } = this.gateway;
     if (!barrier) return this.inspectNow(text, via, opts);
-    if (barrier.changedElsewhere(this) && reachesCatalog(this.gateway, text, this.analysisContext))
-      return barrier.settled(this).then(
-        () => this.inspect(text, via, opts),
-        (err) => this.refuse(
-          this.statementOf(text, via, opts),
-          void 0,
-          refusal("unjudgeable", `what it calls or fires cannot be read from the catalog: ${err.message}`)
-        )
-      );
+    const reach = barrier.changedElsewhere(this) ? this.gateway.reach?.(text, this.analysisContext) : void 0;
+    if (reach && barrier.changedElsewhere(this, reach))
+      return this.afterChange(barrier, reach, text, via, opts);
     const { epoch } = barrier;
     const j = this.inspectNow(text, via, opts);
     return j instanceof Promise ? j.then((x) => this.admitJudged(barrier, x, epoch, text, via, opts)) : this.admitJudged(barrier, j, epoch, text, via, opts);
@@ -196,34 +186,48 @@ var Session = class {
    */
   admitJudged(barrier, j, epoch, text, via, opts) {
     if (!j.forward) return j;
-    if (j.catalog && barrier.epoch !== epoch) {
-      this.record({
-        type: "notice",
-        severity: "note",
-        code: CATALOG_CHANGED,
-        message: `${j.statement.id} is judged again: the catalog changed while it was judged`
-      });
-      return this.inspect(text, via, opts);
+    if (j.catalog) {
+      const pending = barrier.changedElsewhere(this, j.catalog);
+      if (pending || barrier.epoch !== epoch) {
+        this.record({
+          type: "notice",
+          severity: "note",
+          code: CATALOG_CHANGED,
+          message: `${j.statement.id} is judged again: the catalog changed while it was judged`
+        });
+        return pending ? this.afterChange(barrier, j.catalog, text, via, opts) : this.inspect(text, via, opts);
+      }
     }
     return via === "prepared" || via === "extended" ? j : this.admit(barrier, j);
+  }
+  /** Judges once no other session's pending change may alter what the statement reaches. */
+  afterChange(barrier, reach, text, via, opts) {
+    return barrier.settled(this, reach).then(
+      () => this.inspect(text, via, opts),
+      (err) => this.refuse(
+        this.statementOf(text, via, opts),
+        void 0,
+        refusal("unjudgeable", `what it calls or fires cannot be read from the catalog: ${err.message}`)
+      )
+    );
   }
   /** A judgement about to be sent: a change waits for others' statements; a dependent one counts. */
   admit(barrier, j) {
     if (!j.forward || this.ended) return j;
-    if (j.changesCatalog) {
-      const wait = barrier.change(this);
-      return wait ? wait.then(
-        () => j,
-        (err) => this.refuse(
-          j.statement,
-          j.analysis,
-          refusal("unjudgeable", `catalog change not sent: ${err.message}`),
-          j.verdict
-        )
-      ) : j;
-    }
-    if (j.catalog) barrier.run(this);
-    return j;
+    const sent = () => {
+      if (j.catalog) barrier.run(this, j.catalog);
+      return j;
+    };
+    const wait = j.changes && barrier.change(this, j.changes);
+    return wait ? wait.then(
+      sent,
+      (err) => this.refuse(
+        j.statement,
+        j.analysis,
+        refusal("unjudgeable", `catalog change not sent: ${err.message}`),
+        j.verdict
+      )
+    ) : sent();
   }
   statementOf(text, via, opts) {
     const statement = {
@@ -336,14 +340,14 @@ var Session = class {
     };
   }
   proceed(statement, analysis, verdict) {
-    const changes = mayChangeCatalog(analysis, statement.text, this.reachedCode.get(statement) ?? []);
+    const changes = catalogChange(analysis, statement.text, this.reachedCode.get(statement) ?? []);
     const invalidate = () => {
       if (changes) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
-    const concluded = (j) => changes ? markChange(j) : j;
+    const concluded = (j) => changes ? withChanges(j, changes) : j;
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
       const preparing = statement.via === "prepared" || statement.via === "extended";
@@ -443,7 +447,7 @@ var Session = class {
       return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
     };
     const use = current.forward ? current.catalog : void 0;
-    if (!use || !(barrier.changedElsewhere(this) || this.outdated(use))) return admitted(current);
+    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use))) return admitted(current);
     return this.rejudge(barrier, current, use).then(
       (j) => {
         if (j !== current) this.rejudged.set(prepared, j);
@@ -466,7 +470,7 @@ var Session = class {
    * open elsewhere, and it is judged again (as prepared) when the catalog moved.
    */
   async rejudge(barrier, j, use) {
-    if (barrier.changedElsewhere(this)) await barrier.settled(this);
+    if (barrier.changedElsewhere(this, use)) await barrier.settled(this, use);
     const { functions, fired } = this.gateway;
     if (fired && use.relations.length > 0) await fired.prefetch(use.relations);
     if (functions && use.calls.length > 0) await functions.prefetch(use.calls);
@@ -568,9 +572,9 @@ var Session = class {
     this.record({ type: "session.end", reason, statements: this.statements });
   }
 };
-function markChange(j) {
+function withChanges(j, changes) {
   const mark = (x) => {
-    if (x.forward) x.changesCatalog = true;
+    if (x.forward) x.changes = changes;
     return x;
   };
   return j instanceof Promise ? j.then(mark) : mark(j);

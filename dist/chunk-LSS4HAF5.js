@@ -121,103 +121,53 @@ var SessionColumns = class {
   }
 };
 
-// src/gateway/fired-catalog.ts
-var MAX_TABLES_PER_READ = 500;
-var FiredCatalog = class {
-  /** `load(tables)`: what fires on each relation (named as statements name it); absent ones fire nothing. */
-  constructor(load, opts = {}) {
-    this.load = load;
-    this.ttlMs = opts.ttlMs ?? 2e3;
-    this.maxTables = opts.maxTables ?? 5e3;
-    this.now = opts.now ?? Date.now;
-  }
-  load;
-  entries = /* @__PURE__ */ new Map();
-  ttlMs;
-  maxTables;
-  now;
-  /**
-   * Reads under way, by relation. When an entry expires, every session's next statement on the
-   * relation needs it at once; they wait for one read instead of queueing one each on the side
-   * connection (8 identical reads every ttlMs under `pgbench -S -c 8`, the last session held for
-   * all eight).
-   */
-  reading = /* @__PURE__ */ new Map();
-  /** Bumped by invalidate(): answers to reads begun before it are not stored. */
-  generation = 0;
-  /** Bumped whenever an answer changes (see FiredResolver.version). */
-  version = 0;
-  missing(tables) {
-    const now = this.now();
-    return tables.filter((t) => {
-      const e = this.entries.get(t);
-      return !e || now - e.at > this.ttlMs;
-    });
-  }
-  needs(tables) {
-    return this.missing(tables).length > 0;
-  }
-  /** Rejects when the catalog cannot be read: the statement is then refused. */
-  async prefetch(tables) {
-    const waits = /* @__PURE__ */ new Set();
-    const unread = [];
-    for (const t of this.missing(tables)) {
-      const read = this.reading.get(t);
-      if (read) waits.add(read);
-      else if (unread.length < MAX_TABLES_PER_READ) unread.push(t);
-    }
-    if (unread.length > 0) {
-      const read = this.read(unread);
-      for (const t of unread) this.reading.set(t, read);
-      const done = () => {
-        for (const t of unread) if (this.reading.get(t) === read) this.reading.delete(t);
-      };
-      read.then(done, done);
-      waits.add(read);
-    }
-    await Promise.all(waits);
-  }
-  async read(missing) {
-    const generation = this.generation;
-    const found = await this.load(missing);
-    if (generation !== this.generation) return;
-    const at = this.now();
-    for (const t of missing) {
-      const objects = found.get(t) ?? [];
-      const before = this.entries.get(t);
-      if (before ? JSON.stringify(before.objects) !== JSON.stringify(objects) : objects.length > 0)
-        this.version++;
-      this.entries.delete(t);
-      this.entries.set(t, { objects, at });
-    }
-    while (this.entries.size > this.maxTables) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
-  }
-  /** Served even when just expired: the statement being judged was read for a moment ago. */
-  firedBy(table) {
-    return this.entries.get(table)?.objects;
-  }
-  invalidate() {
-    this.generation++;
-    this.version++;
-    this.entries.clear();
-    this.reading.clear();
-  }
-};
-var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|set\s+(?!search_path|schema|role|session))\b/i;
+// src/gateway/catalog-scope.ts
+var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
 var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
-function mayChangeCatalog(analysis, text, reachedCode) {
-  return analysis.opaque || analysis.statements.some((s) => !DATA_ONLY.test(s.canonical)) || CATALOG_WORDS.test(text) || reachedCode.some((c) => CATALOG_WORDS.test(c));
+var NAMED = /^(?:create(?: or replace)?(?: (?:temp|temporary|unlogged))?(?: definer = \S+)?(?: sql security \w+)?(?: constraint)? (?:table|view|materialized view|trigger|rule|policy|function|procedure|(?:unique )?index|sequence)|(?:alter|drop) (?:table|view|materialized view|trigger|rule|policy|function|procedure|index|sequence)|comment on|rename table|truncate)\b/i;
+var IDENTIFIER = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([\p{L}_][\p{L}\p{N}_$]*)/gu;
+function catalogChange(analysis, text, reachedCode) {
+  if (analysis.opaque || reachedCode.some((c) => CATALOG_WORDS.test(c))) return "all";
+  if (analysis.statements.every((s) => DATA_ONLY.test(s.canonical)))
+    return CATALOG_WORDS.test(text) ? "all" : void 0;
+  const scope = /* @__PURE__ */ new Set();
+  for (const s of analysis.statements) {
+    if (DATA_ONLY.test(s.canonical)) {
+      if (CATALOG_WORDS.test(s.text)) return "all";
+    } else if (NAMED.test(s.canonical)) identifiers(s.text, scope);
+    else return "all";
+  }
+  return scope;
+}
+function identifiers(text, names) {
+  for (const m of text.matchAll(IDENTIFIER)) names.add(identifier(m).toLowerCase());
+}
+function reachedNames(r) {
+  return [...r.relations.map(lastPart), ...r.calls.map((c) => c.name.toLowerCase())];
+}
+function lastPart(relation) {
+  let last = relation;
+  for (const m of relation.matchAll(IDENTIFIER)) last = identifier(m);
+  return last.toLowerCase();
+}
+function identifier(m) {
+  return m[1]?.replaceAll('""', '"') ?? m[2]?.replaceAll("``", "`") ?? m[3];
+}
+function touches(scope, r) {
+  return scope === "all" || reachedNames(r).some((n) => scope.has(n));
+}
+function widen(a, b) {
+  if (a === void 0) return b;
+  if (a === "all" || b === "all") return "all";
+  return /* @__PURE__ */ new Set([...a, ...b]);
 }
 
 export {
+  catalogChange,
+  touches,
+  widen,
   postgresColumnQuery,
   mysqlColumnQuery,
   ColumnCatalog,
-  SessionColumns,
-  FiredCatalog,
-  mayChangeCatalog
+  SessionColumns
 };

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-DGZ2KBRG.js";
+} from "./chunk-SUT3S5JF.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-22UX2ALG.js";
-import "./chunk-6RCATIJG.js";
+} from "./chunk-JC3HDMUV.js";
+import "./chunk-G4CKSNO5.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,8 +23,8 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-2JVZDQPY.js";
-import "./chunk-UY4JIIF3.js";
+} from "./chunk-XTUUU6FO.js";
+import "./chunk-LSS4HAF5.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";

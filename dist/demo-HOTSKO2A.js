@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-DGZ2KBRG.js";
+} from "./chunk-SUT3S5JF.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-6RCATIJG.js";
+import "./chunk-G4CKSNO5.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,8 +16,8 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-2JVZDQPY.js";
-import "./chunk-UY4JIIF3.js";
+} from "./chunk-XTUUU6FO.js";
+import "./chunk-LSS4HAF5.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default

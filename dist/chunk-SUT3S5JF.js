@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-6RCATIJG.js";
+} from "./chunk-G4CKSNO5.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
