@@ -33,6 +33,8 @@ export class CatalogBarrier {
    */
   private readonly running = new Map<Party, Reaching[]>();
   private waiters: Waiter[] = [];
+  /** Sessions that ended: what they judge after that is never sent. */
+  private readonly left = new WeakSet<Party>();
   /** Bumped when a change begins or settles: a judgement begun under another epoch may be stale. */
   epoch = 0;
 
@@ -71,6 +73,7 @@ export class CatalogBarrier {
    * `self` as it was.
    */
   change(self: Party, scope: ChangeScope): Promise<void> | undefined {
+    if (this.left.has(self)) return undefined;
     const before = this.changing.get(self);
     this.changing.set(self, widen(before, scope));
     if (before === undefined) {
@@ -82,7 +85,11 @@ export class CatalogBarrier {
         if (party !== self && reached.some((r) => touches(scope, r))) return false;
       return true;
     };
-    const sent = () => this.sent(self);
+    const sent = () => {
+      // Ended while it waited: the change is never sent.
+      if (this.left.has(self)) this.gone(self);
+      else this.sent(self);
+    };
     if (othersQuiet()) {
       sent();
       return undefined;
@@ -99,6 +106,7 @@ export class CatalogBarrier {
 
   /** `self` sent a statement judged against the catalog: it counts until the session is quiet. */
   run(self: Party, r: Reaching): void {
+    if (this.left.has(self)) return;
     const reached = this.running.get(self);
     if (reached) reached.push(r);
     else this.running.set(self, [r]);
@@ -121,6 +129,7 @@ export class CatalogBarrier {
    * otherwise what it sent may still run, until `alive` says its server process is gone.
    */
   leave(self: Party, alive?: () => Promise<boolean>): void {
+    this.left.add(self);
     if (!this.running.has(self) || !alive) {
       this.gone(self);
       return;

@@ -25,7 +25,7 @@ import { ColumnCatalog, mysqlColumnQuery, postgresColumnQuery } from './column-c
 import { MysqlFiredCatalog } from './mysql/fired-catalog.js';
 import { MysqlFunctionCatalog } from './mysql/function-catalog.js';
 import { ownTemporaryEstimates } from './own-temporary.js';
-import { PostgresFiredCatalog } from './postgres/fired-catalog.js';
+import { PostgresFiredCatalog, relatedPostgresRelations } from './postgres/fired-catalog.js';
 import { PostgresFunctionCatalog } from './postgres/function-catalog.js';
 import { SequenceCatalog } from './postgres/sequence-catalog.js';
 import { SecretScrubbingRecorder } from './secret-recorder.js';
@@ -110,7 +110,14 @@ function betweenEstimates(side: object, check: SyntaxCheck): SyntaxCheck {
 
 type SideCatalogs = Pick<
   GatewayContext,
-  'functions' | 'fired' | 'reach' | 'syntaxCheck' | 'sequences' | 'barrier' | 'backendAlive'
+  | 'functions'
+  | 'fired'
+  | 'reach'
+  | 'syntaxCheck'
+  | 'sequences'
+  | 'barrier'
+  | 'backendAlive'
+  | 'relatedRelations'
 >;
 
 /** What the side connection reads for judgement, and the barrier that keeps it current (enforce mode). */
@@ -127,6 +134,7 @@ function sideCatalogs(
           reach: reachedPostgres,
           syntaxCheck: betweenEstimates(side.connection, postgresSyntaxCheck(side.connection)),
           ...(mode === 'dry-run' ? { sequences: new SequenceCatalog(side.connection) } : {}),
+          relatedRelations: (names) => relatedPostgresRelations(side.connection, names),
           backendAlive: async (pid) =>
             (await side.connection.query('SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1', [pid]))
               .rows.length > 0,

@@ -132,6 +132,11 @@ export interface GatewayContext {
   barrier?: CatalogBarrier;
   /** Whether the server process with this id still exists (side connection): see CatalogBarrier.leave. */
   backendAlive?: (id: number) => Promise<boolean>;
+  /**
+   * The relations joined by inheritance or foreign keys to those with these bare names (Postgres,
+   * side connection): a change naming one may alter what a statement naming another runs.
+   */
+  relatedRelations?: (names: readonly string[]) => Promise<string[]>;
   /** The analyzer's list of what a statement reaches (calls, relations), read before it is judged. */
   reach?: Reach;
   /** Column types of tables whose type a statement changes (side connection). */

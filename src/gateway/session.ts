@@ -5,7 +5,7 @@ import type { Verdict } from '../policy/types.js';
 import type { Analysis, AnalysisContext, Finding } from '../sql/types.js';
 import { SKIPPED_CODE, SKIPPED_TAG, type TranscriptEvent } from '../transcript/events.js';
 import type { CatalogBarrier } from './catalog-barrier.js';
-import { type ChangeScope, catalogChange, type Reaching } from './catalog-scope.js';
+import { type ChangeScope, catalogChange, type Reaching, widen } from './catalog-scope.js';
 import { SessionColumns } from './column-catalog.js';
 import { type Refusal, refusal } from './refusal.js';
 import { type Reached, resolveReached } from './resolve.js';
@@ -155,7 +155,27 @@ export class Session implements EngineSession {
       if (j.catalog) barrier.run(this, j.catalog);
       return j;
     };
-    const wait = j.changes && barrier.change(this, j.changes);
+    const { changes } = j;
+    if (!changes) return sent();
+    const { relatedRelations } = this.gateway;
+    if (changes instanceof Set && relatedRelations)
+      // A table's partitions, children and the tables whose keys cascade to it are altered too.
+      return relatedRelations([...changes]).then(
+        (names) => this.change(barrier, j, widen(changes, new Set(names)), sent),
+        () => this.change(barrier, j, 'all', sent),
+      );
+    return this.change(barrier, j, changes, sent);
+  }
+
+  /** Sends a change once no other session's unanswered statement reached what it may alter. */
+  private change(
+    barrier: CatalogBarrier,
+    j: Judgement,
+    scope: ChangeScope,
+    sent: () => Judgement,
+  ): Judgement | Promise<Judgement> {
+    if (this.ended) return j;
+    const wait = barrier.change(this, scope);
     return wait
       ? wait.then(sent, (err: Error) =>
           this.refuse(

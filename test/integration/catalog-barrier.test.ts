@@ -24,7 +24,10 @@ beforeAll(async () => {
     CREATE TABLE canary (id int);
     -- Deletes every canary row (ON true); MERGE … DELETE is judged at the write that fires it.
     CREATE FUNCTION merge_wipe() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN MERGE INTO canary c USING (SELECT NEW.id AS id) s ON true WHEN MATCHED THEN DELETE; RETURN NEW; END $$;`);
+      BEGIN MERGE INTO canary c USING (SELECT NEW.id AS id) s ON true WHEN MATCHED THEN DELETE; RETURN NEW; END $$;
+    -- The same, for DELETE triggers (no NEW row).
+    CREATE FUNCTION merge_wipe_any() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN MERGE INTO canary c USING (SELECT 1 AS id) s ON true WHEN MATCHED THEN DELETE; RETURN NULL; END $$;`);
   withSide = await postgresWithSide(server, recorder, { catalogWaitMs: WAIT_MS });
   gateway = withSide.gateway;
 });
@@ -222,6 +225,49 @@ describe('a statement judged before a trigger was created', () => {
     expect(await triggers('slow')).toBe(0);
     expect(await rows('slow_t')).toBe(1);
     expect(await canary()).toBe(10);
+  });
+});
+
+describe('a change to a table related to the one a statement names', () => {
+  it('waits for an INSERT into a partition when the trigger is created on the partitioned table (and cloned)', async () => {
+    await server.query(`CREATE TABLE part_p (id int) PARTITION BY RANGE (id);
+      CREATE TABLE part_c PARTITION OF part_p FOR VALUES FROM (0) TO (100)`);
+    const a = await client();
+    const b = await client();
+    try {
+      const piped = outcome(b.query('SELECT pg_sleep(1) FROM canary LIMIT 1; INSERT INTO part_c VALUES (1)'));
+      await sleep(300);
+      await a.query(trigger('part_wipe', 'part_p'));
+      expect(await piped).toBe('ok');
+      await expect(b.query('INSERT INTO part_c VALUES (2)')).rejects.toThrow(/destructive\/merge-delete/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('part_c')).toBe(1);
+  });
+
+  it('waits for a DELETE that cascades to the table the trigger is created on', async () => {
+    await server.query(`CREATE TABLE fk_p (id int PRIMARY KEY);
+      CREATE TABLE fk_c (pid int REFERENCES fk_p ON DELETE CASCADE);
+      INSERT INTO fk_p VALUES (1), (2); INSERT INTO fk_c VALUES (1), (2)`);
+    const a = await client();
+    const b = await client();
+    try {
+      const piped = outcome(b.query('SELECT pg_sleep(1) FROM canary LIMIT 1; DELETE FROM fk_p WHERE id = 1'));
+      await sleep(300);
+      await a.query(
+        'CREATE TRIGGER fk_wipe AFTER DELETE ON fk_c FOR EACH ROW EXECUTE FUNCTION merge_wipe_any()',
+      );
+      expect(await piped).toBe('ok');
+      await expect(b.query('DELETE FROM fk_p WHERE id = 2')).rejects.toThrow(/destructive\/merge-delete/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('fk_c')).toBe(1);
   });
 });
 

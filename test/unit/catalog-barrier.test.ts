@@ -152,4 +152,21 @@ describe('CatalogBarrier', () => {
     b.quiet(reader, false);
     expect(await state(change!)).toBe('resolved');
   });
+
+  it('forgets a change whose session ended while it waited, and what the session sends after', async () => {
+    const { b } = barrier();
+    const [a, reader, third] = [{}, {}, {}];
+    b.run(reader, T);
+    const change = b.change(a, ON_T)!;
+    expect(b.changedElsewhere(third, T)).toBe(true);
+    b.leave(a);
+    expect(b.changedElsewhere(third, T)).toBe(false);
+    b.quiet(reader, false);
+    await change;
+    expect(b.changedElsewhere(third, T)).toBe(false);
+    b.run(a, T);
+    expect(b.change(a, ON_T)).toBeUndefined();
+    expect(b.change(third, ON_T)).toBeUndefined();
+    expect(b.changedElsewhere(reader, T)).toBe(true);
+  });
 });

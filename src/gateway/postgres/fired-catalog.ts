@@ -222,3 +222,28 @@ export class PostgresFiredCatalog extends FiredCatalog {
     super((tables) => loadPostgresFired(db, tables), opts);
   }
 }
+
+// The relations joined to the named ones by inheritance (either way: a trigger created on a
+// partitioned table is cloned onto its partitions, and a write to a parent reaches its children)
+// and by foreign keys (either way: a cascade fires what is on the referencing table), to the depth
+// a statement's read follows, by bare name: what a change naming one of them may alter for a
+// statement that names another (see ../catalog-scope.ts).
+const RELATED = `
+WITH RECURSIVE r(oid, depth) AS (
+  SELECT c.oid, 0 FROM pg_catalog.pg_class c
+   WHERE lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  UNION
+  SELECT x.oid, r.depth + 1 FROM r CROSS JOIN LATERAL (
+    SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = r.oid
+    UNION ALL SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = r.oid
+    UNION ALL SELECT co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.confrelid = r.oid
+    UNION ALL SELECT co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.conrelid = r.oid
+  ) x WHERE r.depth < ${MAX_DEPTH}
+)
+SELECT DISTINCT lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
+
+/** The bare, lower-cased names of the relations related to those named `names` (lower-cased; see RELATED). */
+export async function relatedPostgresRelations(db: Queryable, names: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query(RELATED, [names]);
+  return (rows as { name: string }[]).map((r) => r.name);
+}
