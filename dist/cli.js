@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-DFXJHR2F.js"),
-  proxy: () => import("./proxy-JJJRLFVT.js"),
+  proxy: () => import("./proxy-UZFQXUT6.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-HOTSKO2A.js")
+  demo: () => import("./demo-ZMLNDQWX.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-XTUUU6FO.js";
+} from "./chunk-ZOTCC7C3.js";
 import "./chunk-LSS4HAF5.js";
 import {
   openSideEarly
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-7F5ANOMS.js");
+    const { startPostgresGateway } = await import("./listener-G3X3E2SF.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-HWNXZWDL.js");
+  const { startMysqlGateway } = await import("./listener-NH2WNNT7.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -10,7 +10,8 @@ import {
 } from "./chunk-LLFWNX4K.js";
 import {
   SessionColumns,
-  catalogChange
+  catalogChange,
+  widen
 } from "./chunk-LSS4HAF5.js";
 import {
   finding
@@ -218,7 +219,20 @@ var Session = class {
       if (j.catalog) barrier.run(this, j.catalog);
       return j;
     };
-    const wait = j.changes && barrier.change(this, j.changes);
+    const { changes } = j;
+    if (!changes) return sent();
+    const { relatedRelations } = this.gateway;
+    if (changes instanceof Set && relatedRelations)
+      return relatedRelations([...changes]).then(
+        (names) => this.change(barrier, j, widen(changes, new Set(names)), sent),
+        () => this.change(barrier, j, "all", sent)
+      );
+    return this.change(barrier, j, changes, sent);
+  }
+  /** Sends a change once no other session's unanswered statement reached what it may alter. */
+  change(barrier, j, scope, sent) {
+    if (this.ended) return j;
+    const wait = barrier.change(this, scope);
     return wait ? wait.then(
       sent,
       (err) => this.refuse(

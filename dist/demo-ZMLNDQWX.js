@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-SUT3S5JF.js";
+} from "./chunk-4MS6KJOG.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-G4CKSNO5.js";
+import "./chunk-CJYDBYTM.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-XTUUU6FO.js";
+} from "./chunk-ZOTCC7C3.js";
 import "./chunk-LSS4HAF5.js";
 import "./chunk-V6SGTYVA.js";
 import {

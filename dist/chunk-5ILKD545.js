@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-G4CKSNO5.js";
+} from "./chunk-CJYDBYTM.js";
 import {
   describeUpstream,
   mysqlSide,

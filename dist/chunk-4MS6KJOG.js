@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-G4CKSNO5.js";
+} from "./chunk-CJYDBYTM.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

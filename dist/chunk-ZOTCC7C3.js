@@ -1831,6 +1831,8 @@ var CatalogBarrier = class {
    */
   running = /* @__PURE__ */ new Map();
   waiters = [];
+  /** Sessions that ended: what they judge after that is never sent. */
+  left = /* @__PURE__ */ new WeakSet();
   /** Bumped when a change begins or settles: a judgement begun under another epoch may be stale. */
   epoch = 0;
   /**
@@ -1856,6 +1858,7 @@ var CatalogBarrier = class {
    * `self` as it was.
    */
   change(self, scope) {
+    if (this.left.has(self)) return void 0;
     const before = this.changing.get(self);
     this.changing.set(self, widen(before, scope));
     if (before === void 0) {
@@ -1867,7 +1870,10 @@ var CatalogBarrier = class {
         if (party !== self && reached.some((r) => touches(scope, r))) return false;
       return true;
     };
-    const sent = () => this.sent(self);
+    const sent = () => {
+      if (this.left.has(self)) this.gone(self);
+      else this.sent(self);
+    };
     if (othersQuiet()) {
       sent();
       return void 0;
@@ -1883,6 +1889,7 @@ var CatalogBarrier = class {
   }
   /** `self` sent a statement judged against the catalog: it counts until the session is quiet. */
   run(self, r) {
+    if (this.left.has(self)) return;
     const reached = this.running.get(self);
     if (reached) reached.push(r);
     else this.running.set(self, [r]);
@@ -1902,6 +1909,7 @@ var CatalogBarrier = class {
    * otherwise what it sent may still run, until `alive` says its server process is gone.
    */
   leave(self, alive) {
+    this.left.add(self);
     if (!this.running.has(self) || !alive) {
       this.gone(self);
       return;
@@ -2394,6 +2402,23 @@ var PostgresFiredCatalog = class extends FiredCatalog {
     super((tables) => loadPostgresFired(db, tables), opts);
   }
 };
+var RELATED = `
+WITH RECURSIVE r(oid, depth) AS (
+  SELECT c.oid, 0 FROM pg_catalog.pg_class c
+   WHERE lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  UNION
+  SELECT x.oid, r.depth + 1 FROM r CROSS JOIN LATERAL (
+    SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = r.oid
+    UNION ALL SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = r.oid
+    UNION ALL SELECT co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.confrelid = r.oid
+    UNION ALL SELECT co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.conrelid = r.oid
+  ) x WHERE r.depth < ${MAX_DEPTH2}
+)
+SELECT DISTINCT lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
+async function relatedPostgresRelations(db, names2) {
+  const { rows } = await db.query(RELATED, [names2]);
+  return rows.map((r) => r.name);
+}
 
 // src/gateway/postgres/function-catalog.ts
 var QUERY4 = `
@@ -2831,6 +2856,7 @@ function sideCatalogs(side, mode, waitMs) {
     reach: reachedPostgres,
     syntaxCheck: betweenEstimates(side.connection, postgresSyntaxCheck(side.connection)),
     ...mode === "dry-run" ? { sequences: new SequenceCatalog(side.connection) } : {},
+    relatedRelations: (names2) => relatedPostgresRelations(side.connection, names2),
     backendAlive: async (pid) => (await side.connection.query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1", [pid])).rows.length > 0
   } : {
     functions: new MysqlFunctionCatalog(side.connection),

@@ -1,8 +1,8 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-JC3HDMUV.js";
-import "./chunk-G4CKSNO5.js";
+} from "./chunk-5ILKD545.js";
+import "./chunk-CJYDBYTM.js";
 import "./chunk-46AX6HLE.js";
 import "./chunk-WTZSGNFV.js";
 import "./chunk-XSTP326K.js";

@@ -1,9 +1,9 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-SUT3S5JF.js";
+} from "./chunk-4MS6KJOG.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-G4CKSNO5.js";
+import "./chunk-CJYDBYTM.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-LSS4HAF5.js";

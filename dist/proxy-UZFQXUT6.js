@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-SUT3S5JF.js";
+} from "./chunk-4MS6KJOG.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-JC3HDMUV.js";
-import "./chunk-G4CKSNO5.js";
+} from "./chunk-5ILKD545.js";
+import "./chunk-CJYDBYTM.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-XTUUU6FO.js";
+} from "./chunk-ZOTCC7C3.js";
 import "./chunk-LSS4HAF5.js";
 import {
   openSideEarly
