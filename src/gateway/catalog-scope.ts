@@ -20,9 +20,10 @@ export interface Reaching {
 }
 
 // Statements that cannot create, change or drop a trigger, rule, policy, view, default, domain
-// or function by themselves (what they call or fire is looked at apart).
+// or function by themselves (what they call or fire is looked at apart). COMMIT PREPARED makes a
+// prepared transaction's DDL visible: a change, from any session.
 const DATA_ONLY =
-  /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit|end|rollback|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
+  /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit(?! prepared)|end|rollback(?! prepared)|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
 // Words without which code cannot change the catalog (EXECUTE: dynamic SQL may do anything).
 const CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
 // Changes that alter only what they name (canonical text: one space between tokens).

@@ -2,6 +2,7 @@
 // Pure: no I/O may be imported into src/sql.
 import type { ColumnType } from './migration/column-types.js';
 import type { PostgresSessionState } from './postgres/state.js';
+import type { Effect } from './postgres/walker.js';
 
 export type Dialect = 'postgres' | 'mysql';
 
@@ -100,8 +101,11 @@ export interface AnalysisContext {
 export interface SessionMemory {
   /** Functions created in this session, by lower-cased name (all overloads, newest last). */
   functions: Map<string, FunctionBody[]>;
-  /** SQL-level prepared statements: name → findings of their body. */
-  prepared: Map<string, Finding[]>;
+  /**
+   * SQL-level prepared statements, by name: the findings of their text, and what running it does,
+   * judged again at each EXECUTE against the catalog as it is then.
+   */
+  prepared: Map<string, { findings: Finding[]; effects: readonly Effect[] }>;
   /** Tables created in this session (qualified and bare names): lock-heavy rules do not apply. */
   tables: Set<string>;
   /**

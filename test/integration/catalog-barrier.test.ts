@@ -167,6 +167,25 @@ describe('a statement judged before a trigger was created', () => {
     expect(JSON.stringify(notes)).toMatch(/is judged again before it runs/);
   });
 
+  it('is judged as it runs when prepared in SQL (PREPARE … EXECUTE): the EXECUTE after the CREATE TRIGGER is held', async () => {
+    await server.query('CREATE TABLE sqlprep_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await b.query('PREPARE ins AS INSERT INTO sqlprep_t VALUES (1)');
+      await b.query('EXECUTE ins');
+      await a.query(trigger('sqlprep', 'sqlprep_t'));
+      await expect(b.query('EXECUTE ins')).rejects.toThrow(
+        /destructive\/merge-delete.*EXECUTE ins: trigger sqlprep/,
+      );
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('sqlprep_t')).toBe(1);
+  });
+
   it('is judged again when prepared before a trigger created on another connection, once the read expires', async () => {
     await server.query('CREATE TABLE direct_t (id int)');
     const b = await client();

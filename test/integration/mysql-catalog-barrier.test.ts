@@ -19,8 +19,8 @@ beforeAll(async () => {
   db = await startMariaDb();
   await db.admin('CREATE TABLE app.canary (id int)');
   await loadAnalyzers();
-  // What a reviewer approved with the migration: the three swaps.
-  const preapproved = ['piped', 'prep', 'slow'].flatMap((t) =>
+  // What a reviewer approved with the migration: the swaps.
+  const preapproved = ['piped', 'prep', 'sqlprep', 'slow'].flatMap((t) =>
     analyze(swap(t), { dialect: 'mysql' }).statements.map((s) => s.hash),
   );
   withSide = await mysqlWithSide(db, recorder, { catalogWaitMs: 3_000, preapproved });
@@ -99,6 +99,26 @@ it('judges a prepared INSERT again when a RENAME swapped its table since: the ex
   expect(await canary()).toBe(10);
   expect(await count('SELECT count(*) AS n FROM app.prep_old')).toBe(1);
   expect(await count('SELECT count(*) AS n FROM app.prep')).toBe(0);
+});
+
+it('runs an INSERT prepared in SQL (PREPARE … FROM, EXECUTE), and judges it again after a RENAME swapped its table', async () => {
+  await tables('sqlprep');
+  const a = await connect();
+  const b = await connect();
+  try {
+    await b.query("PREPARE ins FROM 'INSERT INTO sqlprep VALUES (1)'");
+    await b.query('EXECUTE ins');
+    await a.query(swap('sqlprep'));
+    await expect(b.query('EXECUTE ins')).rejects.toThrow(
+      /destructive\/delete-without-where.*EXECUTE ins: trigger sqlprep_wipe/,
+    );
+  } finally {
+    await a.end();
+    await b.end();
+  }
+  expect(await canary()).toBe(10);
+  expect(await count('SELECT count(*) AS n FROM app.sqlprep_old')).toBe(1);
+  expect(await count('SELECT count(*) AS n FROM app.sqlprep')).toBe(0);
 });
 
 it('refuses the RENAME when a statement judged against the old tables stays unanswered past the bound', async () => {

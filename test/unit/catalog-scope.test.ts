@@ -19,6 +19,8 @@ describe('catalogChange', () => {
     ['UPDATE t SET a = 1 WHERE id = 2', ['BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END']],
     ['SELECT * FROM t', []],
     ['CALL p()', ['BEGIN UPDATE t SET a = 1 WHERE id = 1; END']],
+    ['COMMIT', []],
+    ['ROLLBACK', []],
   ])('%s (reaching %j) changes nothing', (text, code) => {
     expect(scopeOf(text, code)).toBeUndefined();
   });
@@ -83,6 +85,9 @@ describe('catalogChange', () => {
     ['CREATE EXTENSION hstore', []],
     ['DO $$ BEGIN PERFORM 1; END $$', []],
     ['SET search_path = s, public', []],
+    // A prepared transaction's DDL becomes visible when it is committed, from any session.
+    ["COMMIT PREPARED 'migration'", []],
+    ["ROLLBACK PREPARED 'migration'", []],
     // A named change next to a data statement that may change the catalog.
     ["CREATE TABLE x (a int); SELECT query_to_xml('DROP TABLE y', true, false, '')", []],
     ['SELEC broken', []],

@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzePostgres, calledFunctions, clearAnalysisCaches } from '../../src/sql/postgres/analyze.js';
+import {
+  analyzePostgres,
+  calledFunctions,
+  clearAnalysisCaches,
+  reachedPostgres,
+} from '../../src/sql/postgres/analyze.js';
 import { canonicalFromScan, loadPostgresParser } from '../../src/sql/postgres/parser.js';
 import { postgresState } from '../../src/sql/postgres/state.js';
-import type { AnalysisContext, FunctionBody } from '../../src/sql/types.js';
+import type { AnalysisContext, FiredObject, FunctionBody } from '../../src/sql/types.js';
 import { POSTGRES_CORPUS } from '../fixtures/postgres-corpus.js';
 
 const ctx = (extra: Partial<AnalysisContext> = {}): AnalysisContext => ({ dialect: 'postgres', ...extra });
@@ -121,6 +126,31 @@ describe('Postgres analysis: session memory', () => {
     expect(rules('EXECUTE p', session)).toEqual(['opaque/dynamic-sql']);
     rules('PREPARE q AS SELECT 1', session);
     expect(rules('EXECUTE q', session)).toEqual([]);
+  });
+
+  it('judges what an EXECUTE fires as the catalog says now, and lists its relations for the catalog read', () => {
+    const wipe: FunctionBody = {
+      schema: 'public',
+      name: 'wipe',
+      language: 'sql',
+      body: 'DELETE FROM canary',
+      securityDefiner: false,
+    };
+    const triggers = new Map<string, FiredObject[]>();
+    const session = ctx({
+      fired: { firedBy: (t) => triggers.get(t) ?? [] },
+      functions: {
+        lookup: () => undefined,
+        lookupAll: (n) => (n === 'wipe' ? [wipe] : []),
+        known: () => true,
+      },
+    });
+    expect(rules('PREPARE ins AS INSERT INTO t VALUES (1)', session)).toEqual([]);
+    expect(rules('EXECUTE ins', session)).toEqual([]);
+    expect(reachedPostgres('EXECUTE ins', session).relations).toEqual(['t']);
+    // A trigger created since the PREPARE.
+    triggers.set('t', [{ what: 'trigger wipe_t', events: 'i', fn: { name: 'wipe' } }]);
+    expect(rules('EXECUTE ins', session)).toEqual(['destructive/delete-without-where']);
   });
 
   it('treats strings as opaque while standard_conforming_strings is off, as the server reports it', () => {

@@ -10,6 +10,7 @@ import { cut, match, seedOf, skeleton, type Template } from '../template.js';
 import type { AnalysisContext, FiredObject, FiredResolver } from '../types.js';
 import { callsIn, type RoutineCall } from './calls.js';
 import { LexError, type Token, tokenize } from './lexer.js';
+import type { MysqlAnalysisContext } from './session.js';
 import { lexFlags } from './sql-mode.js';
 import { isPunct, isWord, readName } from './tokens.js';
 
@@ -127,6 +128,8 @@ export function firedFor(objects: readonly FiredObject[], events: string): Fired
 interface OwnReach {
   readonly calls: readonly RoutineCall[];
   readonly touched: readonly Touch[];
+  /** Lower-cased names of the prepared statements it EXECUTEs. */
+  readonly executes: readonly string[];
 }
 
 /**
@@ -168,7 +171,11 @@ function ownReach(text: string, ctx: AnalysisContext): OwnReach {
 }
 
 function reachOf(tokens: readonly Token[]): OwnReach {
-  return { calls: callsIn(tokens), touched: touchedRelations(tokens) };
+  const executes: string[] = [];
+  for (let i = 0; i + 1 < tokens.length; i++)
+    if (isWord(tokens[i], 'EXECUTE') && tokens[i + 1]!.kind !== 'string')
+      executes.push(tokens[i + 1]!.value.toLowerCase());
+  return { calls: callsIn(tokens), touched: touchedRelations(tokens), executes };
 }
 
 function lex(text: string, ctx: AnalysisContext | undefined): Token[] {
@@ -232,6 +239,11 @@ export function mysqlReached(
       calls.set(`${c.schema ?? ''}.${c.name.toLowerCase()}`, c);
       const bodies = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
       for (const fn of bodies) if (fn.body) more(fn.body);
+    }
+    // A statement prepared in SQL runs its text: what it reaches is read before the EXECUTE is judged.
+    for (const name of own.executes) {
+      const prepared = (ctx as MysqlAnalysisContext).mysql?.prepared?.get(name)?.text;
+      if (prepared !== undefined) more(prepared);
     }
     for (const t of throughViews(own.touched, ctx.fired)) {
       relations.add(t.table);

@@ -180,7 +180,7 @@ function mapCore(
       case 'unless-created':
         return { ...e, finding: pending(e.finding) };
       case 'prepare':
-        return { ...e, findings: e.findings.map(pending) };
+        return { ...e, findings: e.findings.map(pending), effects: e.effects.map(effect) };
       default:
         return e;
     }
@@ -461,6 +461,7 @@ export function reachedPostgres(text: string, ctx: AnalysisContext): Reached {
       bodiesOf: sessionBodies(memory, ctx.functions),
       bodyOf: (fn) => bodyOf(fn, bodies),
       sessionTriggers: (table) => (memory ? triggersOn(memory, table) : []),
+      prepared: (name) => memory?.prepared.get(name)?.effects,
       cache: bodies,
     },
   );

@@ -119,6 +119,8 @@ export interface ReachSources {
   bodyOf: (fn: FunctionBody) => { pending: readonly Pending[]; effects: readonly Effect[] };
   /** Trigger functions this session created on a table. */
   sessionTriggers: (table: string) => Call[];
+  /** What a statement this session prepared (SQL PREPARE) does when executed. */
+  prepared: (name: string) => readonly Effect[] | undefined;
   cache: BodyCache;
 }
 
@@ -157,6 +159,10 @@ export function reach(
     for (const e of effects) {
       if (e.kind === 'call' || e.kind === 'trigger') call(e);
       if (e.kind === 'write') for (const fn of src.sessionTriggers(e.table)) call(fn);
+      if (e.kind === 'execute') {
+        const prepared = src.prepared(e.name);
+        if (prepared) work.push(prepared);
+      }
       const t = touched(e);
       if (!t) continue;
       relations.add(t.table);

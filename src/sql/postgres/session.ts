@@ -140,21 +140,20 @@ export class SessionJudge {
           break;
         case 'prepare':
           if (callAt === undefined)
-            memory.prepared.set(
-              e.name,
-              e.findings.map((p) => this.toFinding(p, undefined)),
-            );
+            memory.prepared.set(e.name, {
+              findings: e.findings.map((p) => this.toFinding(p, undefined)),
+              effects: e.effects,
+            });
           break;
         case 'execute': {
           const at = callAt ?? e.at;
           const prepared = callAt === undefined ? memory.prepared.get(e.name) : undefined;
           if (prepared) {
-            for (const f of prepared)
-              out.push({
-                ...f,
-                message: `${prefix}EXECUTE ${e.name}: ${f.message}`,
-                location: locationOf(this.text, at),
-              });
+            const what = `${prefix}EXECUTE ${e.name}: `;
+            for (const f of prepared.findings)
+              out.push({ ...f, message: what + f.message, location: locationOf(this.text, at) });
+            // What it calls and fires now, not when it was prepared: a trigger may have come since.
+            this.apply(prepared.effects, out, at, what, depth, visiting);
           } else {
             out.push(
               finding(

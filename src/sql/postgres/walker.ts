@@ -40,7 +40,8 @@ export type Effect =
   | { kind: 'table'; name: string; temporary: boolean }
   | { kind: 'dropped-table'; name: string }
   | { kind: 'unless-created'; table: string; finding: Pending }
-  | { kind: 'prepare'; name: string; findings: Pending[] }
+  /** PREPARE: the findings of the prepared text and what running it does (also applied at PREPARE). */
+  | { kind: 'prepare'; name: string; findings: Pending[]; effects: Effect[] }
   | { kind: 'execute'; name: string; at: number }
   | { kind: 'deallocate'; name?: string }
   | { kind: 'scs-off' };

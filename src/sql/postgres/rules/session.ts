@@ -104,8 +104,14 @@ export const SESSION_HANDLERS: Record<string, Handler> = {
   },
   PrepareStmt(w, n) {
     const before = w.findings.length;
+    const effects = w.effects.length;
     w.visit(n.query);
-    w.effects.push({ kind: 'prepare', name: str(n.name) ?? '', findings: w.findings.slice(before) });
+    w.effects.push({
+      kind: 'prepare',
+      name: str(n.name) ?? '',
+      findings: w.findings.slice(before),
+      effects: w.effects.slice(effects),
+    });
     return false;
   },
   ExecuteStmt(w, n) {
