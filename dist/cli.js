@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-DFXJHR2F.js"),
-  proxy: () => import("./proxy-UZFQXUT6.js"),
+  check: () => import("./check-WSE3W7KQ.js"),
+  proxy: () => import("./proxy-SUTCPA4C.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-ZMLNDQWX.js")
+  demo: () => import("./demo-L3FXEKG4.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-ZOTCC7C3.js";
-import "./chunk-LSS4HAF5.js";
+} from "./chunk-SCEY6NM4.js";
+import "./chunk-K4JKIRYH.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -21,10 +21,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-XDDAM25X.js";
+} from "./chunk-5NGCQFLG.js";
 import {
   defaultPolicy
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-G3X3E2SF.js");
+    const { startPostgresGateway } = await import("./listener-KZJ6N2ZU.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-NH2WNNT7.js");
+  const { startMysqlGateway } = await import("./listener-VQDNIEZM.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

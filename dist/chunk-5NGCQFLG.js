@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -12,7 +12,7 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-LSS4HAF5.js";
+} from "./chunk-K4JKIRYH.js";
 import {
   finding
 } from "./chunk-NLN46V2R.js";

@@ -1,12 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-4MS6KJOG.js";
+} from "./chunk-PK3RA3QU.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-CJYDBYTM.js";
+import "./chunk-54JTZXE7.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-LSS4HAF5.js";
+import "./chunk-K4JKIRYH.js";
 import "./chunk-FBPDLK2K.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-NLN46V2R.js";

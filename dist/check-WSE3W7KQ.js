@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-45DN5PEA.js";
+} from "./chunk-Z2TXEG24.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-XDDAM25X.js";
-import "./chunk-23BUCC7T.js";
+import "./chunk-5NGCQFLG.js";
+import "./chunk-FL2E6MFK.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-CJYDBYTM.js";
+} from "./chunk-54JTZXE7.js";
 import {
   describeUpstream,
   mysqlSide,

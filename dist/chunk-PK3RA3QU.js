@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-CJYDBYTM.js";
+} from "./chunk-54JTZXE7.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

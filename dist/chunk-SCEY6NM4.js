@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-LSS4HAF5.js";
+} from "./chunk-K4JKIRYH.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -33,7 +33,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation

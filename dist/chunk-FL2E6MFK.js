@@ -13898,8 +13898,14 @@ var SESSION_HANDLERS = {
   },
   PrepareStmt(w, n) {
     const before = w.findings.length;
+    const effects = w.effects.length;
     w.visit(n.query);
-    w.effects.push({ kind: "prepare", name: str(n.name) ?? "", findings: w.findings.slice(before) });
+    w.effects.push({
+      kind: "prepare",
+      name: str(n.name) ?? "",
+      findings: w.findings.slice(before),
+      effects: w.effects.slice(effects)
+    });
     return false;
   },
   ExecuteStmt(w, n) {
@@ -15120,6 +15126,10 @@ function reach2(start, ctx, src) {
     for (const e of effects) {
       if (e.kind === "call" || e.kind === "trigger") call(e);
       if (e.kind === "write") for (const fn of src.sessionTriggers(e.table)) call(fn);
+      if (e.kind === "execute") {
+        const prepared = src.prepared(e.name);
+        if (prepared) work.push(prepared);
+      }
       const t = touched(e);
       if (!t) continue;
       relations.add(t.table);
@@ -15321,21 +15331,19 @@ var SessionJudge = class {
           break;
         case "prepare":
           if (callAt === void 0)
-            memory.prepared.set(
-              e.name,
-              e.findings.map((p) => this.toFinding(p, void 0))
-            );
+            memory.prepared.set(e.name, {
+              findings: e.findings.map((p) => this.toFinding(p, void 0)),
+              effects: e.effects
+            });
           break;
         case "execute": {
           const at = callAt ?? e.at;
           const prepared = callAt === void 0 ? memory.prepared.get(e.name) : void 0;
           if (prepared) {
-            for (const f of prepared)
-              out.push({
-                ...f,
-                message: `${prefix}EXECUTE ${e.name}: ${f.message}`,
-                location: locationOf(this.text, at)
-              });
+            const what = `${prefix}EXECUTE ${e.name}: `;
+            for (const f of prepared.findings)
+              out.push({ ...f, message: what + f.message, location: locationOf(this.text, at) });
+            this.apply(prepared.effects, out, at, what, depth, visiting);
           } else {
             out.push(
               finding(
@@ -15505,7 +15513,7 @@ function mapCore(core, start, end, at) {
       case "unless-created":
         return { ...e, finding: pending(e.finding) };
       case "prepare":
-        return { ...e, findings: e.findings.map(pending) };
+        return { ...e, findings: e.findings.map(pending), effects: e.effects.map(effect) };
       default:
         return e;
     }
@@ -15710,6 +15718,7 @@ function reachedPostgres(text, ctx) {
       bodiesOf: sessionBodies(memory, ctx.functions),
       bodyOf: (fn) => bodyOf(fn, bodies),
       sessionTriggers: (table) => memory ? triggersOn(memory, table) : [],
+      prepared: (name) => memory?.prepared.get(name)?.effects,
       cache: bodies
     }
   );
@@ -16627,7 +16636,11 @@ function ownReach(text, ctx) {
   return own;
 }
 function reachOf(tokens) {
-  return { calls: callsIn(tokens), touched: touchedRelations(tokens) };
+  const executes = [];
+  for (let i = 0; i + 1 < tokens.length; i++)
+    if (isWord(tokens[i], "EXECUTE") && tokens[i + 1].kind !== "string")
+      executes.push(tokens[i + 1].value.toLowerCase());
+  return { calls: callsIn(tokens), touched: touchedRelations(tokens), executes };
 }
 function lex2(text, ctx) {
   try {
@@ -16674,6 +16687,10 @@ function mysqlReached(text, ctx) {
       calls.set(`${c.schema ?? ""}.${c.name.toLowerCase()}`, c);
       const bodies2 = ctx.functions?.lookupAll?.(c.name, c.schema) ?? [];
       for (const fn of bodies2) if (fn.body) more(fn.body);
+    }
+    for (const name of own.executes) {
+      const prepared = ctx.mysql?.prepared?.get(name)?.text;
+      if (prepared !== void 0) more(prepared);
     }
     for (const t of throughViews(own.touched, ctx.fired)) {
       relations.add(t.table);

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-XDDAM25X.js";
+} from "./chunk-5NGCQFLG.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 import {
   LexError,
   Lexer,

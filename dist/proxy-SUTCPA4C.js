@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-4MS6KJOG.js";
+} from "./chunk-PK3RA3QU.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-5ILKD545.js";
-import "./chunk-CJYDBYTM.js";
+} from "./chunk-5KWHPK7H.js";
+import "./chunk-54JTZXE7.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,8 +23,8 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-ZOTCC7C3.js";
-import "./chunk-LSS4HAF5.js";
+} from "./chunk-SCEY6NM4.js";
+import "./chunk-K4JKIRYH.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -38,10 +38,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-XDDAM25X.js";
+} from "./chunk-5NGCQFLG.js";
 import {
   defaultPolicy
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-4MS6KJOG.js";
+} from "./chunk-PK3RA3QU.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-CJYDBYTM.js";
+import "./chunk-54JTZXE7.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,8 +16,8 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-ZOTCC7C3.js";
-import "./chunk-LSS4HAF5.js";
+} from "./chunk-SCEY6NM4.js";
+import "./chunk-K4JKIRYH.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-23BUCC7T.js";
+} from "./chunk-FL2E6MFK.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
