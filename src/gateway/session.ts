@@ -48,6 +48,8 @@ export class Session implements EngineSession {
   private readonly reachedCode = new WeakMap<Statement, readonly string[]>();
   /** Prepared statements judged again since they were prepared (the catalog moved): the latest judgement. */
   private readonly rejudged = new WeakMap<Judgement, Judgement>();
+  /** Whether `rejudged` holds anything: it is looked up before every execution otherwise. */
+  private anyRejudged = false;
 
   constructor(
     readonly gateway: GatewayContext,
@@ -151,30 +153,28 @@ export class Session implements EngineSession {
   private admit(barrier: CatalogBarrier, j: Judgement): Judgement | Promise<Judgement> {
     // A session that ended while this was judged sends nothing more.
     if (!j.forward || this.ended) return j;
-    const sent = () => {
+    const { changes } = j;
+    if (!changes) {
       if (j.catalog) barrier.run(this, j.catalog);
       return j;
-    };
-    const { changes } = j;
-    if (!changes) return sent();
+    }
     const { relatedRelations } = this.gateway;
     if (changes instanceof Set && relatedRelations)
       // A table's partitions, children and the tables whose keys cascade to it are altered too.
       return relatedRelations([...changes]).then(
-        (names) => this.change(barrier, j, widen(changes, new Set(names)), sent),
-        () => this.change(barrier, j, 'all', sent),
+        (names) => this.change(barrier, j, widen(changes, new Set(names))),
+        () => this.change(barrier, j, 'all'),
       );
-    return this.change(barrier, j, changes, sent);
+    return this.change(barrier, j, changes);
   }
 
   /** Sends a change once no other session's unanswered statement reached what it may alter. */
-  private change(
-    barrier: CatalogBarrier,
-    j: Judgement,
-    scope: ChangeScope,
-    sent: () => Judgement,
-  ): Judgement | Promise<Judgement> {
+  private change(barrier: CatalogBarrier, j: Judgement, scope: ChangeScope): Judgement | Promise<Judgement> {
     if (this.ended) return j;
+    const sent = () => {
+      if (j.catalog) barrier.run(this, j.catalog);
+      return j;
+    };
     const wait = barrier.change(this, scope);
     return wait
       ? wait.then(sent, (err: Error) =>
@@ -472,17 +472,17 @@ export class Session implements EngineSession {
   ): Judgement | Promise<Judgement> {
     const { barrier } = this.gateway;
     if (!barrier) return this.executeNow(prepared, params, exact, values);
-    const current = this.rejudged.get(prepared) ?? prepared;
-    const admitted = (j: Judgement) => {
-      const x = this.executeNow(j, params, exact, values);
-      return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
-    };
+    const current = (this.anyRejudged && this.rejudged.get(prepared)) || prepared;
     const use = current.forward ? current.catalog : undefined;
-    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use))) return admitted(current);
+    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use)))
+      return this.admitExecution(barrier, current, params, exact, values);
     return this.rejudge(barrier, current, use).then(
       (j) => {
-        if (j !== current) this.rejudged.set(prepared, j);
-        return admitted(j);
+        if (j !== current) {
+          this.anyRejudged = true;
+          this.rejudged.set(prepared, j);
+        }
+        return this.admitExecution(barrier, j, params, exact, values);
       },
       (err: Error) =>
         this.refuse(
@@ -491,6 +491,17 @@ export class Session implements EngineSession {
           refusal('unjudgeable', `what it calls or fires could not be read from the catalog: ${err.message}`),
         ),
     );
+  }
+
+  private admitExecution(
+    barrier: CatalogBarrier,
+    prepared: Judgement,
+    params: unknown[] | undefined,
+    exact: boolean,
+    values: unknown[] | undefined,
+  ): Judgement | Promise<Judgement> {
+    const j = this.executeNow(prepared, params, exact, values);
+    return j instanceof Promise ? j.then((x) => this.admit(barrier, x)) : this.admit(barrier, j);
   }
 
   /** Whether the catalog moved since the judgement read it, or what it read has expired. */
