@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-KZJ6N2ZU.js");
+    const { startPostgresGateway } = await import("./listener-ZIUNTGRU.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-VQDNIEZM.js");
+  const { startMysqlGateway } = await import("./listener-PPVHDEKE.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

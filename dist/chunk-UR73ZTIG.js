@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-54JTZXE7.js";
+} from "./chunk-AJ6SUCKK.js";
 import {
   describeUpstream,
   mysqlSide,

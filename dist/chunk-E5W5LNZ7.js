@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-54JTZXE7.js";
+} from "./chunk-AJ6SUCKK.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-PK3RA3QU.js";
+} from "./chunk-E5W5LNZ7.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-5KWHPK7H.js";
-import "./chunk-54JTZXE7.js";
+} from "./chunk-UR73ZTIG.js";
+import "./chunk-AJ6SUCKK.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2

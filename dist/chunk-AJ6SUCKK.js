@@ -162,6 +162,8 @@ var Session = class {
   reachedCode = /* @__PURE__ */ new WeakMap();
   /** Prepared statements judged again since they were prepared (the catalog moved): the latest judgement. */
   rejudged = /* @__PURE__ */ new WeakMap();
+  /** Whether `rejudged` holds anything: it is looked up before every execution otherwise. */
+  anyRejudged = false;
   record(event) {
     this.gateway.recorder.record(this.info.conn, event);
   }
@@ -215,23 +217,26 @@ var Session = class {
   /** A judgement about to be sent: a change waits for others' statements; a dependent one counts. */
   admit(barrier, j) {
     if (!j.forward || this.ended) return j;
+    const { changes } = j;
+    if (!changes) {
+      if (j.catalog) barrier.run(this, j.catalog);
+      return j;
+    }
+    const { relatedRelations } = this.gateway;
+    if (changes instanceof Set && relatedRelations)
+      return relatedRelations([...changes]).then(
+        (names) => this.change(barrier, j, widen(changes, new Set(names))),
+        () => this.change(barrier, j, "all")
+      );
+    return this.change(barrier, j, changes);
+  }
+  /** Sends a change once no other session's unanswered statement reached what it may alter. */
+  change(barrier, j, scope) {
+    if (this.ended) return j;
     const sent = () => {
       if (j.catalog) barrier.run(this, j.catalog);
       return j;
     };
-    const { changes } = j;
-    if (!changes) return sent();
-    const { relatedRelations } = this.gateway;
-    if (changes instanceof Set && relatedRelations)
-      return relatedRelations([...changes]).then(
-        (names) => this.change(barrier, j, widen(changes, new Set(names)), sent),
-        () => this.change(barrier, j, "all", sent)
-      );
-    return this.change(barrier, j, changes, sent);
-  }
-  /** Sends a change once no other session's unanswered statement reached what it may alter. */
-  change(barrier, j, scope, sent) {
-    if (this.ended) return j;
     const wait = barrier.change(this, scope);
     return wait ? wait.then(
       sent,
@@ -455,17 +460,17 @@ var Session = class {
   execute(prepared, params, exact = true, values = params) {
     const { barrier } = this.gateway;
     if (!barrier) return this.executeNow(prepared, params, exact, values);
-    const current = this.rejudged.get(prepared) ?? prepared;
-    const admitted = (j) => {
-      const x = this.executeNow(j, params, exact, values);
-      return x instanceof Promise ? x.then((y) => this.admit(barrier, y)) : this.admit(barrier, x);
-    };
+    const current = this.anyRejudged && this.rejudged.get(prepared) || prepared;
     const use = current.forward ? current.catalog : void 0;
-    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use))) return admitted(current);
+    if (!use || !(barrier.changedElsewhere(this, use) || this.outdated(use)))
+      return this.admitExecution(barrier, current, params, exact, values);
     return this.rejudge(barrier, current, use).then(
       (j) => {
-        if (j !== current) this.rejudged.set(prepared, j);
-        return admitted(j);
+        if (j !== current) {
+          this.anyRejudged = true;
+          this.rejudged.set(prepared, j);
+        }
+        return this.admitExecution(barrier, j, params, exact, values);
       },
       (err) => this.refuse(
         current.statement,
@@ -473,6 +478,10 @@ var Session = class {
         refusal("unjudgeable", `what it calls or fires could not be read from the catalog: ${err.message}`)
       )
     );
+  }
+  admitExecution(barrier, prepared, params, exact, values) {
+    const j = this.executeNow(prepared, params, exact, values);
+    return j instanceof Promise ? j.then((x) => this.admit(barrier, x)) : this.admit(barrier, j);
   }
   /** Whether the catalog moved since the judgement read it, or what it read has expired. */
   outdated(use) {

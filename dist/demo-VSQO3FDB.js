@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-PK3RA3QU.js";
+} from "./chunk-E5W5LNZ7.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-54JTZXE7.js";
+import "./chunk-AJ6SUCKK.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
