@@ -30,6 +30,7 @@ const CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import
 const NAMED =
   /^(?:create(?: or replace)?(?: (?:temp|temporary|unlogged))?(?: definer = \S+)?(?: sql security \w+)?(?: constraint)? (?:table|view|materialized view|trigger|rule|policy|function|procedure|(?:unique )?index|sequence)|(?:alter|drop) (?:table|view|materialized view|trigger|rule|policy|function|procedure|index|sequence)|comment on|rename table|truncate)\b/i;
 
+const UNICODE_NAME = /u&"/i;
 const IDENTIFIER = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([\p{L}_][\p{L}\p{N}_$]*)/gu;
 
 /**
@@ -46,6 +47,8 @@ export function catalogChange(
   if (analysis.opaque || reachedCode.some((c) => CATALOG_WORDS.test(c))) return 'all';
   if (analysis.statements.every((s) => DATA_ONLY.test(s.canonical)))
     return CATALOG_WORDS.test(text) ? 'all' : undefined;
+  // A Unicode-escaped name (U&"\0074") is not the name its letters spell.
+  if (UNICODE_NAME.test(text)) return 'all';
   const scope = new Set<string>();
   for (const s of analysis.statements) {
     if (DATA_ONLY.test(s.canonical)) {

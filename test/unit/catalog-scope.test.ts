@@ -91,6 +91,8 @@ describe('catalogChange', () => {
     // A named change next to a data statement that may change the catalog.
     ["CREATE TABLE x (a int); SELECT query_to_xml('DROP TABLE y', true, false, '')", []],
     ['SELEC broken', []],
+    // A name spelled with Unicode escapes: its letters are not its name.
+    ['CREATE TRIGGER x AFTER INSERT ON U&"\\0074" FOR EACH ROW EXECUTE FUNCTION f()', []],
   ])('%s (reaching %j) may change anything', (text, code) => {
     expect(scopeOf(text, code)).toBe('all');
   });
