@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-WSE3W7KQ.js"),
-  proxy: () => import("./proxy-KYSH2EOD.js"),
+  proxy: () => import("./proxy-OBQU3VLP.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-VSQO3FDB.js")
+  demo: () => import("./demo-GI3MZW74.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

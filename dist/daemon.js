@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-SCEY6NM4.js";
-import "./chunk-K4JKIRYH.js";
+} from "./chunk-XBWC6Z2Q.js";
+import "./chunk-YDNDSCP3.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-ZIUNTGRU.js");
+    const { startPostgresGateway } = await import("./listener-7RDPYB6H.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-PPVHDEKE.js");
+  const { startMysqlGateway } = await import("./listener-JWF6HPCL.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

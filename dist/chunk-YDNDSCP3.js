@@ -125,11 +125,13 @@ var SessionColumns = class {
 var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit(?! prepared)|end|rollback(?! prepared)|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
 var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
 var NAMED = /^(?:create(?: or replace)?(?: (?:temp|temporary|unlogged))?(?: definer = \S+)?(?: sql security \w+)?(?: constraint)? (?:table|view|materialized view|trigger|rule|policy|function|procedure|(?:unique )?index|sequence)|(?:alter|drop) (?:table|view|materialized view|trigger|rule|policy|function|procedure|index|sequence)|comment on|rename table|truncate)\b/i;
+var UNICODE_NAME = /u&"/i;
 var IDENTIFIER = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([\p{L}_][\p{L}\p{N}_$]*)/gu;
 function catalogChange(analysis, text, reachedCode) {
   if (analysis.opaque || reachedCode.some((c) => CATALOG_WORDS.test(c))) return "all";
   if (analysis.statements.every((s) => DATA_ONLY.test(s.canonical)))
     return CATALOG_WORDS.test(text) ? "all" : void 0;
+  if (UNICODE_NAME.test(text)) return "all";
   const scope = /* @__PURE__ */ new Set();
   for (const s of analysis.statements) {
     if (DATA_ONLY.test(s.canonical)) {

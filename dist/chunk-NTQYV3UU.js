@@ -12,7 +12,7 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-K4JKIRYH.js";
+} from "./chunk-YDNDSCP3.js";
 import {
   finding
 } from "./chunk-NLN46V2R.js";

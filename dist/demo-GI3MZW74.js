@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-E5W5LNZ7.js";
+} from "./chunk-YELW54PB.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-AJ6SUCKK.js";
+import "./chunk-NTQYV3UU.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,8 +16,8 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-SCEY6NM4.js";
-import "./chunk-K4JKIRYH.js";
+} from "./chunk-XBWC6Z2Q.js";
+import "./chunk-YDNDSCP3.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-E5W5LNZ7.js";
+} from "./chunk-YELW54PB.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-UR73ZTIG.js";
-import "./chunk-AJ6SUCKK.js";
+} from "./chunk-LZHHCYXY.js";
+import "./chunk-NTQYV3UU.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,8 +23,8 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-SCEY6NM4.js";
-import "./chunk-K4JKIRYH.js";
+} from "./chunk-XBWC6Z2Q.js";
+import "./chunk-YDNDSCP3.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";

@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-K4JKIRYH.js";
+} from "./chunk-YDNDSCP3.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";

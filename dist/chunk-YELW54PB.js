@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-AJ6SUCKK.js";
+} from "./chunk-NTQYV3UU.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

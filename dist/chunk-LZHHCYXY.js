@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-AJ6SUCKK.js";
+} from "./chunk-NTQYV3UU.js";
 import {
   describeUpstream,
   mysqlSide,
