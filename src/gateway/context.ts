@@ -53,11 +53,6 @@ export interface ContextOptions {
    * existing user functions are judged by name only and no estimates are made.
    */
   side?: { dialect: 'postgres'; connection: PgSide } | { dialect: 'mysql'; connection: MysqlSide };
-  /**
-   * The longest a statement waits for another session's catalog change to end, or a change for
-   * other sessions' statements to be answered, before it is refused (see CatalogBarrier). 30 s.
-   */
-  catalogWaitMs?: number;
 }
 
 function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): ImpactEstimator {
@@ -121,11 +116,7 @@ type SideCatalogs = Pick<
 >;
 
 /** What the side connection reads for judgement, and the barrier that keeps it current (enforce mode). */
-function sideCatalogs(
-  side: NonNullable<ContextOptions['side']>,
-  mode: Mode,
-  waitMs: number | undefined,
-): SideCatalogs {
+function sideCatalogs(side: NonNullable<ContextOptions['side']>, mode: Mode, waitMs: number): SideCatalogs {
   const c: SideCatalogs =
     side.dialect === 'postgres'
       ? {
@@ -207,7 +198,7 @@ export async function createGatewayContext(
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...(opts.side ? { impact: estimator(opts.side, policy) } : {}),
-    ...(opts.side ? sideCatalogs(opts.side, mode, opts.catalogWaitMs) : {}),
+    ...(opts.side ? sideCatalogs(opts.side, mode, policy.catalogWaitMs) : {}),
     ...(opts.side
       ? {
           columns: new ColumnCatalog(

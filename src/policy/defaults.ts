@@ -33,5 +33,6 @@ export function defaultPolicy(): Policy {
     massChangeThreshold: 1000,
     massChangeShare: 50,
     massChangeMinTableRows: 5,
+    catalogWaitMs: 30_000,
   };
 }

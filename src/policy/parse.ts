@@ -34,6 +34,7 @@ const TOP_KEYS = [
   'approvals',
   'masking',
   'mass-change',
+  'catalog-wait',
 ];
 
 function distance(a: string, b: string): number {
@@ -71,6 +72,14 @@ export function parseDuration(text: string): number | undefined {
   if (!m || text.trim() === '' || m.slice(1).every((g) => g === undefined)) return undefined;
   const [, h, min, s, ms] = m.map((g) => (g === undefined ? 0 : Number(g)));
   return ((h! * 60 + min!) * 60 + s!) * 1000 + ms!;
+}
+
+/** A positive duration at `key`. */
+function duration(r: Reader, v: Node | null, key: string): number {
+  const raw = r.scalar(v, key);
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined || ms <= 0) r.fail(v, key, 'must be a duration like 30m, 90s or 2h');
+  return ms;
 }
 
 class Reader {
@@ -195,13 +204,9 @@ function parseApprovals(r: Reader, node: Node | null, policy: Policy): void {
       case 'allow-self-approval':
         a.allowSelfApproval = r.bool(v, key);
         break;
-      case 'timeout': {
-        const raw = r.scalar(v, key);
-        const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
-        if (ms === undefined || ms <= 0) r.fail(v, key, 'must be a duration like 30m, 90s or 2h');
-        a.timeoutMs = ms as number;
+      case 'timeout':
+        a.timeoutMs = duration(r, v, key);
         break;
-      }
       default:
         r.fail(
           kn,
@@ -360,6 +365,9 @@ export function parsePolicy(text: string, fileName: string): Policy {
               `unknown key${didYouMean(mk, ['threshold', 'share', 'min-table-rows'])}`,
             );
         }
+        break;
+      case 'catalog-wait':
+        policy.catalogWaitMs = duration(r, v, k);
         break;
       default:
         r.fail(kn, k, `unknown key${didYouMean(k, TOP_KEYS)}`);

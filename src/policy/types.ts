@@ -61,6 +61,11 @@ export interface Policy {
   massChangeShare: number;
   /** … of more than this many rows. */
   massChangeMinTableRows: number;
+  /**
+   * How long a statement waits for another session's uncommitted catalog change to end, and a
+   * change for other sessions' statements judged before it, before it is refused.
+   */
+  catalogWaitMs: number;
   /** File the policy came from, when it came from one. */
   source?: string;
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresGateway } from '../../src/gateway/postgres/listener.js';
+import { defaultPolicy } from '../../src/policy/index.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type PgServer, startPostgres } from '../support/pg-server.js';
 import { postgresWithSide, type WithSide } from '../support/side-gateway.js';
@@ -28,7 +29,9 @@ beforeAll(async () => {
     -- The same, for DELETE triggers (no NEW row).
     CREATE FUNCTION merge_wipe_any() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN MERGE INTO canary c USING (SELECT 1 AS id) s ON true WHEN MATCHED THEN DELETE; RETURN NULL; END $$;`);
-  withSide = await postgresWithSide(server, recorder, { catalogWaitMs: WAIT_MS });
+  withSide = await postgresWithSide(server, recorder, {
+    policy: { ...defaultPolicy(), catalogWaitMs: WAIT_MS },
+  });
   gateway = withSide.gateway;
 });
 

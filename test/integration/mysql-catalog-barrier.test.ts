@@ -5,6 +5,7 @@
 // landed.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { MysqlGateway } from '../../src/gateway/mysql/listener.js';
+import { defaultPolicy } from '../../src/policy/index.js';
 import { analyze, loadAnalyzers } from '../../src/sql/analyze.js';
 import { MemoryRecorder } from '../../src/transcript/recorder.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
@@ -23,7 +24,10 @@ beforeAll(async () => {
   const preapproved = ['piped', 'prep', 'sqlprep', 'slow'].flatMap((t) =>
     analyze(swap(t), { dialect: 'mysql' }).statements.map((s) => s.hash),
   );
-  withSide = await mysqlWithSide(db, recorder, { catalogWaitMs: 3_000, preapproved });
+  withSide = await mysqlWithSide(db, recorder, {
+    policy: { ...defaultPolicy(), catalogWaitMs: 3_000 },
+    preapproved,
+  });
   gateway = withSide.gateway;
 });
 

@@ -92,6 +92,14 @@ describe('policy file', () => {
     expect(parsePolicy('mass-change:\n  share: 0', F).massChangeShare).toBe(0);
   });
 
+  it('reads catalog-wait as a duration', () => {
+    expect(parsePolicy('catalog-wait: 2m', F).catalogWaitMs).toBe(120_000);
+    expect(defaultPolicy().catalogWaitMs).toBe(30_000);
+    expect(() => parsePolicy('catalog-wait: 0s', F)).toThrow(/catalog-wait: must be a duration/);
+    expect(() => parsePolicy('catalog-wait: 30', F)).toThrow(/catalog-wait: must be a duration/);
+    expect(() => parsePolicy('catalog-waits: 30s', F)).toThrow(/did you mean catalog-wait\?/);
+  });
+
   it('gives the defaults for an empty file', () => {
     const p = parsePolicy('', F);
     expect({ ...p, source: undefined }).toEqual({ ...defaultPolicy(), source: undefined });
