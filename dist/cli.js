@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-WSE3W7KQ.js"),
-  proxy: () => import("./proxy-OBQU3VLP.js"),
+  check: () => import("./check-SHLDC4UX.js"),
+  proxy: () => import("./proxy-NSIDXKPS.js"),
   replay: () => import("./replay-MMDOQLAB.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-GI3MZW74.js")
+  demo: () => import("./demo-GJFJ2TMV.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

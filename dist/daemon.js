@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-XBWC6Z2Q.js";
+} from "./chunk-FSUFSS5B.js";
 import "./chunk-YDNDSCP3.js";
 import {
   openSideEarly
@@ -21,10 +21,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-5NGCQFLG.js";
+} from "./chunk-PKNFVCWF.js";
 import {
   defaultPolicy
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

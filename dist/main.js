@@ -42,17 +42,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-Z2TXEG24.js";
+} from "./chunk-6YE3FAEX.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5NGCQFLG.js";
+} from "./chunk-PKNFVCWF.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

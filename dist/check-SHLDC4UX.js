@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-Z2TXEG24.js";
+} from "./chunk-6YE3FAEX.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-5NGCQFLG.js";
-import "./chunk-FL2E6MFK.js";
+import "./chunk-PKNFVCWF.js";
+import "./chunk-IG24YWAN.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -12061,7 +12061,8 @@ function defaultPolicy() {
     masking: { columns: [], custom: [], onWire: false, replacement: "[masked]" },
     massChangeThreshold: 1e3,
     massChangeShare: 50,
-    massChangeMinTableRows: 5
+    massChangeMinTableRows: 5,
+    catalogWaitMs: 3e4
   };
 }
 
@@ -12089,7 +12090,8 @@ var TOP_KEYS = [
   "overrides",
   "approvals",
   "masking",
-  "mass-change"
+  "mass-change",
+  "catalog-wait"
 ];
 function distance(a, b) {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -12121,6 +12123,12 @@ function parseDuration(text) {
   if (!m || text.trim() === "" || m.slice(1).every((g) => g === void 0)) return void 0;
   const [, h, min, s, ms] = m.map((g) => g === void 0 ? 0 : Number(g));
   return ((h * 60 + min) * 60 + s) * 1e3 + ms;
+}
+function duration(r, v, key) {
+  const raw = r.scalar(v, key);
+  const ms = typeof raw === "string" ? parseDuration(raw) : void 0;
+  if (ms === void 0 || ms <= 0) r.fail(v, key, "must be a duration like 30m, 90s or 2h");
+  return ms;
 }
 var Reader = class {
   constructor(file) {
@@ -12234,13 +12242,9 @@ function parseApprovals(r, node, policy) {
       case "allow-self-approval":
         a.allowSelfApproval = r.bool(v, key);
         break;
-      case "timeout": {
-        const raw = r.scalar(v, key);
-        const ms = typeof raw === "string" ? parseDuration(raw) : void 0;
-        if (ms === void 0 || ms <= 0) r.fail(v, key, "must be a duration like 30m, 90s or 2h");
-        a.timeoutMs = ms;
+      case "timeout":
+        a.timeoutMs = duration(r, v, key);
         break;
-      }
       default:
         r.fail(
           kn,
@@ -12395,6 +12399,9 @@ function parsePolicy(text, fileName) {
               `unknown key${didYouMean(mk, ["threshold", "share", "min-table-rows"])}`
             );
         }
+        break;
+      case "catalog-wait":
+        policy.catalogWaitMs = duration(r, v, k);
         break;
       default:
         r.fail(kn, k, `unknown key${didYouMean(k, TOP_KEYS)}`);

@@ -33,7 +33,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
@@ -2918,7 +2918,7 @@ async function createGatewayContext(opts) {
     redactMessage: (text) => masking.redactMessage(text),
     masking,
     ...opts.side ? { impact: estimator(opts.side, policy) } : {},
-    ...opts.side ? sideCatalogs(opts.side, mode, opts.catalogWaitMs) : {},
+    ...opts.side ? sideCatalogs(opts.side, mode, policy.catalogWaitMs) : {},
     ...opts.side ? {
       columns: new ColumnCatalog(
         dialect,

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-5NGCQFLG.js";
+} from "./chunk-PKNFVCWF.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import {
   LexError,
   Lexer,

@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-XBWC6Z2Q.js";
+} from "./chunk-FSUFSS5B.js";
 import "./chunk-YDNDSCP3.js";
 import {
   openSideEarly
@@ -38,10 +38,10 @@ import "./chunk-WBGVKOWL.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-5NGCQFLG.js";
+} from "./chunk-PKNFVCWF.js";
 import {
   defaultPolicy
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";

@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-XBWC6Z2Q.js";
+} from "./chunk-FSUFSS5B.js";
 import "./chunk-YDNDSCP3.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-FL2E6MFK.js";
+} from "./chunk-IG24YWAN.js";
 import "./chunk-PCXU5KJF.js";
 import "./chunk-NLN46V2R.js";
 import "./chunk-FTAKKE6A.js";
