@@ -143,7 +143,9 @@ function sideCatalogs(side: NonNullable<ContextOptions['side']>, mode: Mode, wai
             return (rows as unknown[]).length > 0;
           },
         };
-  // Audit mode judges without refusing, so it never waits; a dry run's changes never commit.
+  // backendAlive: the side connection logs in as the sessions' upstream does, so their processes
+  // are visible to it (a MySQL account always sees its own threads; pg_stat_activity shows every
+  // pid). Audit mode judges without refusing, so it never waits; a dry run's changes never commit.
   if (mode !== 'enforce') return c;
   return {
     ...c,
