@@ -322,3 +322,39 @@ describe('statements and changes that name nothing in common pass each other', (
     ).toBe(2);
   });
 });
+
+describe('only enforce mode waits', () => {
+  it("holds a read of a table another session's open transaction put a trigger on until it commits, in enforce mode; audit mode lets it run", async () => {
+    await server.query('CREATE TABLE modes_t (id int)');
+    const audit = await postgresWithSide(server, new MemoryRecorder(), {
+      policy: { ...defaultPolicy(), mode: 'audit', catalogWaitMs: WAIT_MS },
+    });
+    const order: string[] = [];
+    const run = async (url: string, name: string) => {
+      const a = new pg.Client({ connectionString: url });
+      const b = new pg.Client({ connectionString: url });
+      await a.connect();
+      await b.connect();
+      try {
+        await a.query('BEGIN');
+        await a.query(trigger(`modes_${name}`, 'modes_t'));
+        // SELECT takes no lock the trigger's creation holds: only the gateway can make it wait.
+        const read = b.query('SELECT count(*) FROM modes_t').then(() => order.push(`${name} read`));
+        await sleep(300);
+        order.push(`${name} commit`);
+        await a.query('COMMIT');
+        await read;
+      } finally {
+        await a.end();
+        await b.end();
+      }
+    };
+    try {
+      await run(gateway.url, 'enforce');
+      await run(audit.gateway.url, 'audit');
+    } finally {
+      await audit.close();
+    }
+    expect(order).toEqual(['enforce commit', 'enforce read', 'audit read', 'audit commit']);
+  });
+});
