@@ -333,7 +333,12 @@ export class Session implements EngineSession {
     // A function created or replaced may change what a later call does, in any session. The
     // cache is dropped once the estimate (which proves calls from it) is done, before the
     // statement runs.
-    const changes = catalogChange(analysis, statement.text, this.reachedCode.get(statement) ?? []);
+    const changes = catalogChange(
+      analysis,
+      statement.text,
+      this.reachedCode.get(statement) ?? [],
+      this.analysisContext,
+    );
     const invalidate = () => {
       if (changes) {
         this.gateway.functions?.invalidate();

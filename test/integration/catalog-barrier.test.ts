@@ -86,6 +86,28 @@ describe("a trigger created in another session's open transaction", () => {
     expect(await rows('later_t')).toBe(1);
   });
 
+  it('holds the INSERT when a stray quote in a comment and a trigger argument wraps the table name', async () => {
+    await server.query('CREATE TABLE wrapped_t (id int)');
+    const a = await client();
+    const b = await client();
+    try {
+      await a.query('BEGIN');
+      // Read as one quoted name by a scan that does not know comments and strings.
+      await a.query(
+        `CREATE TRIGGER wrapped AFTER INSERT /* " */ ON wrapped_t FOR EACH ROW EXECUTE FUNCTION merge_wipe('"')`,
+      );
+      const insert = outcome(b.query('INSERT INTO wrapped_t VALUES (1)'));
+      await sleep(300);
+      await a.query('COMMIT');
+      expect(await insert).toMatch(/destructive\/merge-delete/);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await canary()).toBe(10);
+    expect(await rows('wrapped_t')).toBe(0);
+  });
+
   it('lets the waiting INSERT run once the transaction rolls back', async () => {
     await server.query('CREATE TABLE undone_t (id int)');
     const a = await client();

@@ -9,7 +9,7 @@ import type { Dialect } from '../../src/sql/types.js';
 beforeAll(loadAnalyzers);
 
 const scopeOf = (text: string, code: string[] = [], dialect: Dialect = 'postgres') => {
-  const scope = catalogChange(analyze(text, { dialect }), text, code);
+  const scope = catalogChange(analyze(text, { dialect }), text, code, { dialect });
   return scope instanceof Set ? [...scope].sort() : scope;
 };
 
@@ -57,6 +57,22 @@ describe('catalogChange', () => {
     ['ALTER TABLE a RENAME TO b', ['a', 'alter', 'b', 'rename', 'table', 'to']],
   ])('%s names what it alters', (text, names) => {
     expect(scopeOf(text)).toEqual(names);
+  });
+
+  it("reads names with the server's lexer: a quote in a comment does not pair with one in a string", () => {
+    expect(
+      scopeOf(`CREATE TRIGGER w AFTER INSERT /* " */ ON wrapped_t FOR EACH ROW EXECUTE FUNCTION f('"')`),
+    ).toContain('wrapped_t');
+    expect(
+      scopeOf("CREATE TRIGGER w AFTER INSERT ON t /* ` */ FOR EACH ROW SET @a = '`'", [], 'mysql'),
+    ).toContain('t');
+  });
+
+  it('matches a quoted name with dots or spaces to the way the analyzer writes what a statement reached', () => {
+    const t = 'CREATE TRIGGER x AFTER INSERT ON "c d" FOR EACH ROW EXECUTE FUNCTION f()';
+    const scope = catalogChange(analyze(t, { dialect: 'postgres' }), t, [], { dialect: 'postgres' })!;
+    expect(touches(scope, { relations: ['a.b.c d'], calls: [] })).toBe(true);
+    expect(touches(scope, { relations: ['a.b.c'], calls: [] })).toBe(false);
   });
 
   it('names what a MySQL RENAME TABLE and a trigger with a definer alter', () => {

@@ -231,7 +231,7 @@ export class PostgresFiredCatalog extends FiredCatalog {
 const RELATED = `
 WITH RECURSIVE r(oid, depth) AS (
   SELECT c.oid, 0 FROM pg_catalog.pg_class c
-   WHERE lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   WHERE pg_catalog.lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   UNION
   SELECT x.oid, r.depth + 1 FROM r CROSS JOIN LATERAL (
     SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = r.oid
@@ -240,7 +240,7 @@ WITH RECURSIVE r(oid, depth) AS (
     UNION ALL SELECT co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.conrelid = r.oid
   ) x WHERE r.depth < ${MAX_DEPTH}
 )
-SELECT DISTINCT lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
+SELECT DISTINCT pg_catalog.lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
 
 /** The bare, lower-cased names of the relations related to those named `names` (lower-cased; see RELATED). */
 export async function relatedPostgresRelations(db: Queryable, names: readonly string[]): Promise<string[]> {
