@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-FSUFSS5B.js";
-import "./chunk-YDNDSCP3.js";
+} from "./chunk-ZNAU5C7G.js";
+import "./chunk-JEFZNAQW.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-7RDPYB6H.js");
+    const { startPostgresGateway } = await import("./listener-77UA32G6.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-JWF6HPCL.js");
+  const { startMysqlGateway } = await import("./listener-6DN2AOYJ.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

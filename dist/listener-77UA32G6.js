@@ -1,12 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-YELW54PB.js";
+} from "./chunk-56HPN4X6.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-NTQYV3UU.js";
+import "./chunk-UOL6VCC5.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-YDNDSCP3.js";
+import "./chunk-JEFZNAQW.js";
 import "./chunk-FBPDLK2K.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-NLN46V2R.js";

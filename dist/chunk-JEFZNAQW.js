@@ -1,9 +1,12 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   columnType,
+  lexFlags,
   mysqlEvents,
   postgresEvents,
-  retypedTables
+  retypedTables,
+  scanTokens,
+  tokenize
 } from "./chunk-NLN46V2R.js";
 
 // src/sql/migration/catalog-types.ts
@@ -125,23 +128,42 @@ var SessionColumns = class {
 var DATA_ONLY = /^(?:select|insert|update|delete|merge|copy|values|table|with|replace|load|explain|show|fetch|move|close|begin|start|commit(?! prepared)|end|rollback(?! prepared)|abort|savepoint|release|execute|deallocate|listen|unlisten|notify|lock|declare|checkpoint|analyze|vacuum|call|set\s+(?!search_path|schema|role|session))\b/i;
 var CATALOG_WORDS = /\b(?:create|alter|drop|comment|grant|revoke|rename|import|execute|prepare)\b/i;
 var NAMED = /^(?:create(?: or replace)?(?: (?:temp|temporary|unlogged))?(?: definer = \S+)?(?: sql security \w+)?(?: constraint)? (?:table|view|materialized view|trigger|rule|policy|function|procedure|(?:unique )?index|sequence)|(?:alter|drop) (?:table|view|materialized view|trigger|rule|policy|function|procedure|index|sequence)|comment on|rename table|truncate)\b/i;
-var UNICODE_NAME = /u&"/i;
 var IDENTIFIER = /"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|([\p{L}_][\p{L}\p{N}_$]*)/gu;
-function catalogChange(analysis, text, reachedCode) {
+function catalogChange(analysis, text, reachedCode, ctx) {
   if (analysis.opaque || reachedCode.some((c) => CATALOG_WORDS.test(c))) return "all";
   if (analysis.statements.every((s) => DATA_ONLY.test(s.canonical)))
     return CATALOG_WORDS.test(text) ? "all" : void 0;
-  if (UNICODE_NAME.test(text)) return "all";
   const scope = /* @__PURE__ */ new Set();
   for (const s of analysis.statements) {
     if (DATA_ONLY.test(s.canonical)) {
       if (CATALOG_WORDS.test(s.text)) return "all";
-    } else if (NAMED.test(s.canonical)) identifiers(s.text, scope);
-    else return "all";
+    } else if (!NAMED.test(s.canonical) || !namesIn(s.text, ctx, scope)) return "all";
   }
   return scope;
 }
-function identifiers(text, names) {
+function namesIn(text, ctx, names) {
+  try {
+    if (ctx.dialect === "postgres") {
+      for (const t of scanTokens(text).tokens) {
+        if (t.tokenName === "SQL_COMMENT" || t.tokenName === "C_COMMENT") continue;
+        if (/^u&"/i.test(t.text)) return false;
+        if (t.tokenName !== "IDENT") wordsIn(t.text, names);
+        else if (t.text.startsWith('"')) names.add(t.text.slice(1, -1).replaceAll('""', '"').toLowerCase());
+        else names.add(t.text.toLowerCase());
+      }
+      return true;
+    }
+    const m = ctx;
+    for (const t of tokenize(text, lexFlags(m.sqlMode, m.server))) {
+      if (t.kind === "word" || t.kind === "qident") names.add(t.value.toLowerCase());
+      else if (t.kind === "string") wordsIn(t.value, names);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+function wordsIn(text, names) {
   for (const m of text.matchAll(IDENTIFIER)) names.add(identifier(m).toLowerCase());
 }
 function reachedNames(r) {
@@ -155,8 +177,18 @@ function lastPart(relation) {
 function identifier(m) {
   return m[1]?.replaceAll('""', '"') ?? m[2]?.replaceAll("``", "`") ?? m[3];
 }
+function reachedForms(r) {
+  const names = reachedNames(r);
+  for (const relation of r.relations) {
+    const lower = relation.toLowerCase();
+    names.push(lower);
+    for (let dot = lower.indexOf("."); dot >= 0; dot = lower.indexOf(".", dot + 1))
+      names.push(lower.slice(dot + 1));
+  }
+  return names;
+}
 function touches(scope, r) {
-  return scope === "all" || reachedNames(r).some((n) => scope.has(n));
+  return scope === "all" || reachedForms(r).some((n) => scope.has(n));
 }
 function widen(a, b) {
   if (a === void 0) return b;

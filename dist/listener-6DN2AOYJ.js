@@ -1,13 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-LZHHCYXY.js";
-import "./chunk-NTQYV3UU.js";
+} from "./chunk-L4PE4FJI.js";
+import "./chunk-UOL6VCC5.js";
 import "./chunk-46AX6HLE.js";
 import "./chunk-WTZSGNFV.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-YDNDSCP3.js";
+import "./chunk-JEFZNAQW.js";
 import "./chunk-V6SGTYVA.js";
 import "./chunk-FBPDLK2K.js";
 import "./chunk-WLKLOQWD.js";

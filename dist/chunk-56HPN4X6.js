@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NTQYV3UU.js";
+} from "./chunk-UOL6VCC5.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-YELW54PB.js";
+} from "./chunk-56HPN4X6.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-LZHHCYXY.js";
-import "./chunk-NTQYV3UU.js";
+} from "./chunk-L4PE4FJI.js";
+import "./chunk-UOL6VCC5.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,8 +23,8 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-FSUFSS5B.js";
-import "./chunk-YDNDSCP3.js";
+} from "./chunk-ZNAU5C7G.js";
+import "./chunk-JEFZNAQW.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";

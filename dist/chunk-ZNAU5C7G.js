@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-YDNDSCP3.js";
+} from "./chunk-JEFZNAQW.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -2405,7 +2405,7 @@ var PostgresFiredCatalog = class extends FiredCatalog {
 var RELATED = `
 WITH RECURSIVE r(oid, depth) AS (
   SELECT c.oid, 0 FROM pg_catalog.pg_class c
-   WHERE lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   WHERE pg_catalog.lower(c.relname) = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   UNION
   SELECT x.oid, r.depth + 1 FROM r CROSS JOIN LATERAL (
     SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = r.oid
@@ -2414,7 +2414,7 @@ WITH RECURSIVE r(oid, depth) AS (
     UNION ALL SELECT co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.conrelid = r.oid
   ) x WHERE r.depth < ${MAX_DEPTH2}
 )
-SELECT DISTINCT lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
+SELECT DISTINCT pg_catalog.lower(c.relname) AS name FROM r JOIN pg_catalog.pg_class c ON c.oid = r.oid`;
 async function relatedPostgresRelations(db, names2) {
   const { rows } = await db.query(RELATED, [names2]);
   return rows.map((r) => r.name);

@@ -12,7 +12,7 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-YDNDSCP3.js";
+} from "./chunk-JEFZNAQW.js";
 import {
   finding
 } from "./chunk-NLN46V2R.js";
@@ -359,7 +359,12 @@ var Session = class {
     };
   }
   proceed(statement, analysis, verdict) {
-    const changes = catalogChange(analysis, statement.text, this.reachedCode.get(statement) ?? []);
+    const changes = catalogChange(
+      analysis,
+      statement.text,
+      this.reachedCode.get(statement) ?? [],
+      this.analysisContext
+    );
     const invalidate = () => {
       if (changes) {
         this.gateway.functions?.invalidate();

@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NTQYV3UU.js";
+} from "./chunk-UOL6VCC5.js";
 import {
   describeUpstream,
   mysqlSide,

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-YELW54PB.js";
+} from "./chunk-56HPN4X6.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-NTQYV3UU.js";
+import "./chunk-UOL6VCC5.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,8 +16,8 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-FSUFSS5B.js";
-import "./chunk-YDNDSCP3.js";
+} from "./chunk-ZNAU5C7G.js";
+import "./chunk-JEFZNAQW.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
