@@ -44,21 +44,20 @@ export class FiredCatalog implements FiredResolver {
     this.now = opts.now ?? Date.now;
   }
 
+  private unread(table: string, now: number): boolean {
+    const e = this.entries.get(table);
+    return !e || now - e.at > this.ttlMs;
+  }
+
   private missing(tables: readonly string[]): string[] {
     const now = this.now();
-    return tables.filter((t) => {
-      const e = this.entries.get(t);
-      return !e || now - e.at > this.ttlMs;
-    });
+    return tables.filter((t) => this.unread(t, now));
   }
 
   /** Asked before every execution of a prepared statement: allocates nothing. */
   needs(tables: readonly string[]): boolean {
     const now = this.now();
-    for (const t of tables) {
-      const e = this.entries.get(t);
-      if (!e || now - e.at > this.ttlMs) return true;
-    }
+    for (const t of tables) if (this.unread(t, now)) return true;
     return false;
   }
 

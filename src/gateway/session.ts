@@ -94,10 +94,9 @@ export class Session implements EngineSession {
     if (reach && barrier.changedElsewhere(this, reach))
       return this.afterChange(barrier, reach, text, via, opts);
     const { epoch } = barrier;
-    const j = this.inspectNow(text, via, opts);
-    return j instanceof Promise
-      ? j.then((x) => this.admitJudged(barrier, x, epoch, text, via, opts))
-      : this.admitJudged(barrier, j, epoch, text, via, opts);
+    return after(this.inspectNow(text, via, opts), (j) =>
+      this.admitJudged(barrier, j, epoch, text, via, opts),
+    );
   }
 
   /**
@@ -243,11 +242,10 @@ export class Session implements EngineSession {
   private withUse(j: Judgement | Promise<Judgement>, r: Reached): Judgement | Promise<Judgement> {
     if (!this.gateway.barrier || (r.relations.length === 0 && r.calls.length === 0)) return j;
     const catalog: CatalogUse = { relations: r.relations, calls: r.calls, stamp: this.stamp() };
-    const note = (x: Judgement) => {
+    return after(j, (x) => {
       x.catalog = catalog;
       return x;
-    };
-    return j instanceof Promise ? j.then(note) : note(j);
+    });
   }
 
   private stamp(): number {
@@ -339,13 +337,21 @@ export class Session implements EngineSession {
       this.reachedCode.get(statement) ?? [],
       this.analysisContext,
     );
+    // With a barrier, the caches are dropped when the change is sent and when it ends: a change
+    // refused here must not make every prepared statement be judged again.
     const invalidate = () => {
-      if (changes) {
+      if (changes && !this.gateway.barrier) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
-    const concluded = (j: Judgement | Promise<Judgement>) => (changes ? withChanges(j, changes) : j);
+    const concluded = (j: Judgement | Promise<Judgement>) =>
+      changes
+        ? after(j, (x) => {
+            if (x.forward) x.changes = changes;
+            return x;
+          })
+        : j;
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.
     if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
@@ -375,8 +381,7 @@ export class Session implements EngineSession {
     // Values come with each execution of a prepared statement, which is estimated then.
     if (estimate.pending && preparing) {
       const mark = (j: Judgement): Judgement => (j.forward ? { ...j, estimateEachExecution: true } : j);
-      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
-      return j instanceof Promise ? j.then(mark) : mark(j);
+      return after(this.conclude(statement, analysis, verdict, estimate.record, true), mark);
     }
     const massChange = massChangeOf(estimate);
     if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
@@ -505,8 +510,7 @@ export class Session implements EngineSession {
     exact: boolean,
     values: unknown[] | undefined,
   ): Judgement | Promise<Judgement> {
-    const j = this.executeNow(prepared, params, exact, values);
-    return j instanceof Promise ? j.then((x) => this.admit(barrier, x)) : this.admit(barrier, j);
+    return after(this.executeNow(prepared, params, exact, values), (j) => this.admit(barrier, j));
   }
 
   /** Whether the catalog moved since the judgement read it, or what it read has expired. */
@@ -651,16 +655,12 @@ export class Session implements EngineSession {
   }
 }
 
-/** Notes on a forwarded judgement what it may change in the catalog (see CatalogBarrier). */
-function withChanges(
+/** `f` of the judgement, now when it is made, or once it is (the hot path stays synchronous). */
+function after(
   j: Judgement | Promise<Judgement>,
-  changes: ChangeScope,
+  f: (j: Judgement) => Judgement | Promise<Judgement>,
 ): Judgement | Promise<Judgement> {
-  const mark = (x: Judgement) => {
-    if (x.forward) x.changes = changes;
-    return x;
-  };
-  return j instanceof Promise ? j.then(mark) : mark(j);
+  return j instanceof Promise ? j.then(f) : f(j);
 }
 
 function unjudgeable(err: unknown): Refusal {
