@@ -1989,20 +1989,18 @@ var FiredCatalog = class {
   generation = 0;
   /** Bumped whenever an answer changes (see FiredResolver.version). */
   version = 0;
+  unread(table, now) {
+    const e = this.entries.get(table);
+    return !e || now - e.at > this.ttlMs;
+  }
   missing(tables) {
     const now = this.now();
-    return tables.filter((t) => {
-      const e = this.entries.get(t);
-      return !e || now - e.at > this.ttlMs;
-    });
+    return tables.filter((t) => this.unread(t, now));
   }
   /** Asked before every execution of a prepared statement: allocates nothing. */
   needs(tables) {
     const now = this.now();
-    for (const t of tables) {
-      const e = this.entries.get(t);
-      if (!e || now - e.at > this.ttlMs) return true;
-    }
+    for (const t of tables) if (this.unread(t, now)) return true;
     return false;
   }
   /** Rejects when the catalog cannot be read: the statement is then refused. */

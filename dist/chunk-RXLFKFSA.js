@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-UOL6VCC5.js";
+} from "./chunk-HVEHNTJJ.js";
 import {
   describeUpstream,
   mysqlSide,

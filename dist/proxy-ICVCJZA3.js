@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-56HPN4X6.js";
+} from "./chunk-Q4JPYLCP.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-L4PE4FJI.js";
-import "./chunk-UOL6VCC5.js";
+} from "./chunk-RXLFKFSA.js";
+import "./chunk-HVEHNTJJ.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-ZNAU5C7G.js";
+} from "./chunk-NG3CVGN4.js";
 import "./chunk-JEFZNAQW.js";
 import {
   openSideEarly

@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-UOL6VCC5.js";
+} from "./chunk-HVEHNTJJ.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,

@@ -180,8 +180,10 @@ var Session = class {
     if (reach && barrier.changedElsewhere(this, reach))
       return this.afterChange(barrier, reach, text, via, opts);
     const { epoch } = barrier;
-    const j = this.inspectNow(text, via, opts);
-    return j instanceof Promise ? j.then((x) => this.admitJudged(barrier, x, epoch, text, via, opts)) : this.admitJudged(barrier, j, epoch, text, via, opts);
+    return after(
+      this.inspectNow(text, via, opts),
+      (j) => this.admitJudged(barrier, j, epoch, text, via, opts)
+    );
   }
   /**
    * A judgement made while a catalog change began or ended elsewhere may rest on what that change
@@ -299,11 +301,10 @@ var Session = class {
   withUse(j, r) {
     if (!this.gateway.barrier || r.relations.length === 0 && r.calls.length === 0) return j;
     const catalog = { relations: r.relations, calls: r.calls, stamp: this.stamp() };
-    const note = (x) => {
+    return after(j, (x) => {
       x.catalog = catalog;
       return x;
-    };
-    return j instanceof Promise ? j.then(note) : note(j);
+    });
   }
   stamp() {
     return (this.gateway.functions?.version ?? 0) + (this.gateway.fired?.version ?? 0);
@@ -366,12 +367,15 @@ var Session = class {
       this.analysisContext
     );
     const invalidate = () => {
-      if (changes) {
+      if (changes && !this.gateway.barrier) {
         this.gateway.functions?.invalidate();
         this.gateway.fired?.invalidate();
       }
     };
-    const concluded = (j) => changes ? withChanges(j, changes) : j;
+    const concluded = (j) => changes ? after(j, (x) => {
+      if (x.forward) x.changes = changes;
+      return x;
+    }) : j;
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
       const preparing = statement.via === "prepared" || statement.via === "extended";
@@ -389,9 +393,8 @@ var Session = class {
   /** Concludes with the estimate's mass-change finding, if any, added to the analysis. */
   concludeEstimated(statement, analysis, verdict, estimate, preparing) {
     if (estimate.pending && preparing) {
-      const mark = (j2) => j2.forward ? { ...j2, estimateEachExecution: true } : j2;
-      const j = this.conclude(statement, analysis, verdict, estimate.record, true);
-      return j instanceof Promise ? j.then(mark) : mark(j);
+      const mark = (j) => j.forward ? { ...j, estimateEachExecution: true } : j;
+      return after(this.conclude(statement, analysis, verdict, estimate.record, true), mark);
     }
     const massChange = massChangeOf(estimate);
     if (!massChange) return this.conclude(statement, analysis, verdict, estimate.record, preparing);
@@ -485,8 +488,7 @@ var Session = class {
     );
   }
   admitExecution(barrier, prepared, params, exact, values) {
-    const j = this.executeNow(prepared, params, exact, values);
-    return j instanceof Promise ? j.then((x) => this.admit(barrier, x)) : this.admit(barrier, j);
+    return after(this.executeNow(prepared, params, exact, values), (j) => this.admit(barrier, j));
   }
   /** Whether the catalog moved since the judgement read it, or what it read has expired. */
   outdated(use) {
@@ -600,12 +602,8 @@ var Session = class {
     this.record({ type: "session.end", reason, statements: this.statements });
   }
 };
-function withChanges(j, changes) {
-  const mark = (x) => {
-    if (x.forward) x.changes = changes;
-    return x;
-  };
-  return j instanceof Promise ? j.then(mark) : mark(j);
+function after(j, f) {
+  return j instanceof Promise ? j.then(f) : f(j);
 }
 function unjudgeable(err) {
   return refusal("unjudgeable", `statement could not be judged: ${err.message}`);

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-56HPN4X6.js";
+} from "./chunk-Q4JPYLCP.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-UOL6VCC5.js";
+import "./chunk-HVEHNTJJ.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-ZNAU5C7G.js";
+} from "./chunk-NG3CVGN4.js";
 import "./chunk-JEFZNAQW.js";
 import "./chunk-V6SGTYVA.js";
 import {
