@@ -297,7 +297,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       targets.map((t) => {
         const v = tps(t.name, mode);
         const key = `${t.name}/${mode}`;
-        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${ratio(v, tps('direct', mode))} | ${ratio(v, tps('pgbouncer', mode))} | ${ratio(v, tps('haproxy', mode))} | ${ratio(v, tps('node relay', mode))} | ${usage.cpuShare(key)} | ${usage.syscallsPerUnit(key)} |`;
+        return `| ${mode} | ${t.name} | ${v.toFixed(0)} | ${ratio(v, tps('direct', mode))} | ${ratio(v, tps('pgbouncer', mode))} | ${ratio(v, tps('haproxy', mode))} | ${ratio(v, tps('node relay', mode))} | ${usage.cpuShare(key)} | ${usage.cpuPerUnit(key)} | ${usage.syscallsPerUnit(key)} |`;
       }),
     );
     const lat = targets.map((t) => {
@@ -338,8 +338,8 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       '- **haproxy**: HAProxy in TCP mode (layer 4, parses nothing): what a mature proxy in C costs here.',
       '- System calls per transaction come from /proc/PID/io (syscr + syscw) of the Node processes; a proxy that forwards each request and each reply in one write each makes 4 per transaction (2 reads, 2 writes).',
       '',
-      '| protocol | target | TPS | ÷ direct | ÷ pgbouncer | ÷ haproxy | ÷ node relay | process CPU (% of one core) | socket read+write syscalls per transaction |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| protocol | target | TPS | ÷ direct | ÷ pgbouncer | ÷ haproxy | ÷ node relay | process CPU (% of one core) | process CPU per transaction, user + system µs | socket read+write syscalls per transaction |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
       '',
       `One client (\`pgbench -S -n -c 1 -T ${oneClientSeconds}\`, ${opts.rounds} alternating rounds, median): average latency and the latency each target adds to direct.`,
@@ -353,7 +353,7 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<string> {
       ...verdicts.map((v) => v.line),
       rssLine,
       '',
-      `Where the gateway's CPU per round trip goes, without sockets: \`node ${HOTPATH_LOOP_SCRIPT} 20000 5\` (bench/hotpath-loop.ts, a side connection to the same server) pushes pgbench -S's messages and the server's replies through the connection's own Framer → PostgresCommands → Session → Replies → transcript path, with each part switched on in turn; median of 5 runs, µs of CPU per round trip. Add the relay's own cost per transaction (process CPU ÷ TPS above) for a proxied round trip.`,
+      `Where the gateway's CPU per round trip goes, without sockets: \`node ${HOTPATH_LOOP_SCRIPT} 20000 5\` (bench/hotpath-loop.ts, a side connection to the same server) pushes pgbench -S's messages and the server's replies through the connection's own Framer → PostgresCommands → Session → Replies → transcript path, with each part switched on in turn; median of 5 runs, µs of CPU per round trip. The proxied runs above cost more per transaction than this loop plus the relay's own cost (the CPU per transaction column): the same code runs slower when client, database and proxy share two cores' caches.`,
       '',
       parts,
       '',

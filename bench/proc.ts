@@ -113,23 +113,29 @@ export async function startRelay(
 
 /**
  * What targets' processes use while a load runs against them, summed per key over the rounds:
- * CPU time against wall time, and for a Node process (`node`) its socket read+write system calls
- * per unit of work (transactions, queries).
+ * CPU time against wall time and per unit of work (transactions, queries), user and system apart,
+ * and for a Node process (`node`) its socket read+write system calls per unit.
  */
 export class ProcessUsage {
-  private readonly cpu = new Map<string, { cpu: number; wall: number }>();
+  private readonly cpu = new Map<string, { user: number; system: number; wall: number; units: number }>();
   private readonly syscalls = new Map<string, { calls: number; units: number }>();
 
   /** Runs `load` and adds to `key` what `t`'s process used meanwhile; `units` counts the work done. */
   measure<R>(key: string, t: { pid?: number; node?: boolean }, load: () => R, units: (r: R) => number): R {
-    const before = t.pid ? cpuSeconds(t.pid) : 0;
+    const before = t.pid ? cpuTimes(t.pid) : undefined;
     const ioBefore = t.node ? ioSyscalls(t.pid!) : undefined;
     const t0 = process.hrtime.bigint();
     const result = load();
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (t.pid) {
-      const c = this.cpu.get(key) ?? { cpu: 0, wall: 0 };
-      this.cpu.set(key, { cpu: c.cpu + cpuSeconds(t.pid) - before, wall: c.wall + wall });
+    if (before) {
+      const after = cpuTimes(t.pid!);
+      const c = this.cpu.get(key) ?? { user: 0, system: 0, wall: 0, units: 0 };
+      this.cpu.set(key, {
+        user: c.user + after.user - before.user,
+        system: c.system + after.system - before.system,
+        wall: c.wall + wall,
+        units: c.units + units(result),
+      });
     }
     if (ioBefore) {
       const io = ioSyscalls(t.pid!);
@@ -145,7 +151,19 @@ export class ProcessUsage {
   /** `42 %` of one core, or — for a target without a process. */
   cpuShare(key: string): string {
     const c = this.cpu.get(key);
-    return c ? `${((c.cpu / c.wall) * 100).toFixed(0)} %` : '—';
+    return c ? `${(((c.user + c.system) / c.wall) * 100).toFixed(0)} %` : '—';
+  }
+
+  /**
+   * CPU per unit of work as `user + system` µs (/proc's 10 ms ticks summed over the rounds), or —
+   * for a target without a process: what each target's own code costs against what the kernel's
+   * socket work costs.
+   */
+  cpuPerUnit(key: string): string {
+    const c = this.cpu.get(key);
+    if (!c || c.units === 0) return '—';
+    const us = (seconds: number) => ((seconds / c.units) * 1e6).toFixed(1);
+    return `${us(c.user)} + ${us(c.system)}`;
   }
 
   /** Socket system calls per unit of work, or — for a target that is not a Node process. */

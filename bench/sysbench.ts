@@ -234,7 +234,7 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
         for (const t of targets) {
           const key = `${test}/${ps}/${t.name}`;
           rows.push(
-            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${(tpsOf(t.name) / tpsOf('haproxy')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${usage.cpuShare(key)} | ${usage.syscallsPerUnit(key)} |`,
+            `| ${test} | ${ps} | ${t.name} | ${tpsOf(t.name).toFixed(0)} | ${qpsOf(t.name).toFixed(0)} | ${(tpsOf(t.name) / tpsOf('direct')).toFixed(2)} | ${(tpsOf(t.name) / tpsOf('haproxy')).toFixed(2)} | ${latOf(t.name).toFixed(2)} | ${((latOf(t.name) - latOf('direct')) * 1000).toFixed(0)} | ${usage.cpuShare(key)} | ${usage.cpuPerUnit(key)} | ${usage.syscallsPerUnit(key)} |`,
           );
         }
         const r = tpsOf('gateway') / tpsOf('node relay');
@@ -265,8 +265,8 @@ export async function benchSysbench(opts: SysbenchOptions): Promise<string> {
       '',
       'System calls per query come from /proc/PID/io (syscr + syscw) of the Node processes; forwarding each query and its reply in one write each makes 4 per query (2 reads, 2 writes). **haproxy** is HAProxy in TCP mode (layer 4, no parsing; a Debian package): what any proxy in the path costs on these two cores. **node relay** is a bare socket relay in one Node process (bench/relay.ts): the ceiling of a Node proxy here. **gateway, analysis off** is the same gateway process with an analyzer that allows everything without looking and no catalog reads per statement (bench/analysis-off.ts): what the protocol handling, result masking and the transcript cost alone.',
       '',
-      '| test | ps-mode | target | TPS | QPS | ÷ direct | ÷ haproxy | avg latency ms | added µs | process CPU (% of one core) | socket read+write syscalls per query |',
-      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| test | ps-mode | target | TPS | QPS | ÷ direct | ÷ haproxy | avg latency ms | added µs | process CPU (% of one core) | process CPU per query, user + system µs | socket read+write syscalls per query |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
       '',
       `Round trip at one client (\`oltp_point_select --threads=1\`, µs per query from its QPS, median of ${opts.rounds}), where no process waits for a core:`,

@@ -29,6 +29,7 @@
 // every line instead; verify.ts still checks those.
 import { hash } from 'node:crypto';
 import type { TranscriptEvent } from './events.js';
+import { JsonBytes } from './json-bytes.js';
 
 /** The chain value before the first seal (and the `prev` of the first line of an old transcript). */
 export const GENESIS = '0'.repeat(64);
@@ -56,41 +57,20 @@ const FLOOR = 64 * 1024;
 /** Where a batch's first line starts in the buffer: the previous chain value sits before it. */
 const LINES_AT = GENESIS.length;
 
-/** The envelope's bytes besides its time stamp: its keys, a seq and a conn of up to 16 digits each. */
-const ENVELOPE_MAX = 64;
-/** UTF-8 takes at most three bytes per UTF-16 unit (a surrogate pair's four bytes are two units). */
-const UTF8_MAX = 3;
-const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
-
-/** Writes ASCII `text` into `buf` at `at`; returns where it ends. */
-function ascii(buf: Buffer, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
-  return at;
-}
-
-/** Writes a non-negative safe integer in decimal into `buf` at `at`; returns where it ends. */
-function decimal(buf: Buffer, at: number, n: number): number {
-  let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-  const end = at + digits;
-  for (let i = end - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) buf[i] = 48 + (m % 10);
-  return end;
-}
 
 /**
  * Builds the lines of one transcript, batch by batch, each batch closed by its seal. Lines are
  * written as bytes into one reused buffer that also holds the previous chain value in front of
- * them, so sealing hashes that buffer in place: no batch string is joined, concatenated for the
- * hash and copied into a Buffer again for the write (each was a copy of every line, per batch).
+ * them, so sealing hashes that buffer in place: no line is built as a string, and no batch string
+ * is joined, concatenated for the hash and copied into a Buffer again for the write.
  */
 export class ChainEncoder {
   private seq = 0;
   private chain = GENESIS;
-  /** C_prev, then the open batch's lines (each with its "\n"), up to `end`. */
-  private buf = Buffer.allocUnsafe(FLOOR);
-  private end = LINES_AT;
+  /** C_prev, then the open batch's lines (each with its "\n"). */
+  private out = fresh();
   private lines = 0;
   /** Where the last encoded line starts (for lastLine). */
   private lastAt = LINES_AT;
@@ -105,38 +85,29 @@ export class ChainEncoder {
    * Adds the next line to the open batch. The event is turned into bytes now, so a caller may
    * reuse the object; nothing is hashed until the batch is sealed. The line is an object whose
    * keys are seq, ts and conn, then the event's own keys: what `JSON.stringify({ seq, ts, conn,
-   * ...event })` gives, without building the merged object (no event type has a key of the
-   * envelope's, and an ISO time needs no escaping).
+   * ...event })` gives, without building the merged object or its string (no event type has a
+   * key of the envelope's, and an ISO time needs no escaping).
    */
   encode(conn: number, event: TranscriptEvent): void {
-    const body = JSON.stringify(event);
     const ts = this.timestamp();
-    // The envelope is ASCII and written byte by byte: no string is built for it, nor for the line.
-    this.ensure(ENVELOPE_MAX + ts.length + body.length * UTF8_MAX);
-    const buf = this.buf;
-    let at = this.end;
-    this.lastAt = at;
-    at = ascii(buf, at, '{"seq":');
-    at = decimal(buf, at, ++this.seq);
-    at = ascii(buf, at, ',"ts":"');
-    at = ascii(buf, at, ts);
-    at = ascii(buf, at, '","conn":');
-    at =
-      Number.isSafeInteger(conn) && conn >= 0 ? decimal(buf, at, conn) : ascii(buf, at, JSON.stringify(conn));
-    if (body.length > 2) {
-      // The event's own keys follow the envelope's: its '{' becomes the ',' between them.
-      const open = at;
-      at += buf.write(body, at, 'utf8');
-      buf[open] = COMMA;
-    } else buf[at++] = CLOSE_BRACE;
-    buf[at++] = NEWLINE;
-    this.end = at;
+    const out = this.out;
+    this.lastAt = out.end;
+    out.ascii('{"seq":');
+    out.decimal(++this.seq);
+    out.ascii(',"ts":"');
+    out.ascii(ts);
+    out.ascii('","conn":');
+    out.value(conn);
+    out.members(event);
+    out.ensure(2);
+    out.buf[out.end++] = CLOSE_BRACE;
+    out.buf[out.end++] = NEWLINE;
     this.lines++;
   }
 
   /** The last encoded line's text, without its newline (until the batch is sealed). */
   lastLine(): string {
-    return this.buf.toString('utf8', this.lastAt, this.end - 1);
+    return this.out.buf.toString('utf8', this.lastAt, this.out.end - 1);
   }
 
   /**
@@ -145,40 +116,27 @@ export class ChainEncoder {
    */
   seal(): Buffer {
     const k = this.lines;
-    if (k === 0) return this.buf.subarray(0, 0);
-    ascii(this.buf, 0, this.chain);
-    this.append(
+    const out = this.out;
+    if (k === 0) return out.buf.subarray(0, 0);
+    out.buf.write(this.chain, 0, 'latin1');
+    out.ascii(
       `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`,
     );
-    this.chain = hash('sha256', this.buf.subarray(0, this.end), 'hex');
-    this.append(`${this.chain}${SEAL_END}\n`);
-    const sealed = this.buf.subarray(LINES_AT, this.end);
+    this.chain = hash('sha256', out.buf.subarray(0, out.end), 'hex');
+    out.ascii(`${this.chain}${SEAL_END}\n`);
+    const sealed = out.buf.subarray(LINES_AT, out.end);
     this.lines = 0;
-    this.end = LINES_AT;
+    out.end = LINES_AT;
     this.lastAt = LINES_AT;
     // A batch with one huge statement does not pin its buffer for the rest of the run; the view
     // handed out keeps the old one alive until the caller is done with it.
-    if (this.buf.length > FLOOR * 16) this.buf = Buffer.allocUnsafe(FLOOR);
+    if (out.buf.length > FLOOR * 16) this.out = fresh();
     return sealed;
   }
 
   /** The clock's millisecond when the last line was encoded (NaN before the first). */
   get lastMillis(): number {
     return this.lastMs;
-  }
-
-  /** Writes ASCII `text` (a seal's) at the end of the batch. */
-  private append(text: string): void {
-    this.ensure(text.length);
-    this.end = ascii(this.buf, this.end, text);
-  }
-
-  /** Room for `bytes` more at the end of the batch. */
-  private ensure(bytes: number): void {
-    if (this.end + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + bytes));
-    this.buf.copy(bigger, 0, 0, this.end);
-    this.buf = bigger;
   }
 
   private timestamp(): string {
@@ -194,4 +152,11 @@ export class ChainEncoder {
     }
     return this.lastTs;
   }
+}
+
+/** A batch buffer with the room for the previous chain value taken. */
+function fresh(): JsonBytes {
+  const out = new JsonBytes(FLOOR);
+  out.end = LINES_AT;
+  return out;
 }
