@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-SHLDC4UX.js"),
-  proxy: () => import("./proxy-ICVCJZA3.js"),
-  replay: () => import("./replay-MMDOQLAB.js"),
+  proxy: () => import("./proxy-4G2ODCOH.js"),
+  replay: () => import("./replay-TWEOVNPM.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-WVNS7ALP.js")
+  demo: () => import("./demo-ZPJ2PAAF.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

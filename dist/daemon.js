@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NG3CVGN4.js";
+} from "./chunk-KUGYDLWA.js";
 import "./chunk-JEFZNAQW.js";
 import {
   openSideEarly
@@ -10,14 +10,14 @@ import {
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-SJUC67SD.js";
+} from "./chunk-RHML4M45.js";
 import "./chunk-H2IYXB7D.js";
 import "./chunk-FBPDLK2K.js";
 import {
   RUN_FILES
-} from "./chunk-RG2DTIKF.js";
-import "./chunk-IMEZGFXU.js";
-import "./chunk-WBGVKOWL.js";
+} from "./chunk-EJV2MOMY.js";
+import "./chunk-CFR3JINH.js";
+import "./chunk-HA4LSSFS.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy

@@ -14,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-UKPP5FQO.js";
+} from "./chunk-SO6FROUK.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-RSPSYYE5.js";
+import "./chunk-74Z5NNVR.js";
 import {
   GitHubChannel
-} from "./chunk-SJUC67SD.js";
+} from "./chunk-RHML4M45.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
 } from "./chunk-FBPDLK2K.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-RG2DTIKF.js";
-import "./chunk-IMEZGFXU.js";
-import "./chunk-WBGVKOWL.js";
+} from "./chunk-EJV2MOMY.js";
+import "./chunk-CFR3JINH.js";
+import "./chunk-HA4LSSFS.js";
 import {
   core_exports,
   getInput,

@@ -3,12 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-UKPP5FQO.js";
+} from "./chunk-SO6FROUK.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-RSPSYYE5.js";
-import "./chunk-RG2DTIKF.js";
-import "./chunk-IMEZGFXU.js";
-import "./chunk-WBGVKOWL.js";
+import "./chunk-74Z5NNVR.js";
+import "./chunk-EJV2MOMY.js";
+import "./chunk-CFR3JINH.js";
+import "./chunk-HA4LSSFS.js";
 import {
   error,
   getInput,

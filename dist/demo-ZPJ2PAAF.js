@@ -12,11 +12,11 @@ import "./chunk-LLFWNX4K.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-RSPSYYE5.js";
+} from "./chunk-74Z5NNVR.js";
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NG3CVGN4.js";
+} from "./chunk-KUGYDLWA.js";
 import "./chunk-JEFZNAQW.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -28,10 +28,10 @@ import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-IMEZGFXU.js";
+} from "./chunk-CFR3JINH.js";
 import {
   readTranscript
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {

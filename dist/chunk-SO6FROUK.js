@@ -5,7 +5,7 @@ import {
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-RSPSYYE5.js";
+} from "./chunk-74Z5NNVR.js";
 import {
   DAEMON_ENV,
   DAEMON_NODE_FLAGS,
@@ -19,16 +19,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-RG2DTIKF.js";
+} from "./chunk-EJV2MOMY.js";
 import {
   runUrl
-} from "./chunk-IMEZGFXU.js";
+} from "./chunk-CFR3JINH.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 import {
   BearerCredentialHandler,
   HttpClient,

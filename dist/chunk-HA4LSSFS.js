@@ -184,6 +184,142 @@ function impactLines(view) {
 
 // src/transcript/chain.ts
 import { hash } from "node:crypto";
+
+// src/transcript/json-bytes.ts
+var UTF8_MAX = 3;
+var DIGITS_MAX = 16;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var COLON = 58;
+var OPEN_BRACKET = 91;
+var CLOSE_BRACKET = 93;
+var OPEN_BRACE = 123;
+var CLOSE_BRACE = 125;
+var PRINTABLE_FIRST = 32;
+var PRINTABLE_LAST = 126;
+function omitted(v) {
+  return v === void 0 || typeof v === "function" || typeof v === "symbol";
+}
+function plainObject(v) {
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && v.toJSON === void 0;
+}
+var JsonBytes = class {
+  /** The bytes written so far are buf[0, end). `buf` is replaced when it grows. */
+  buf;
+  end = 0;
+  constructor(size2) {
+    this.buf = Buffer.allocUnsafe(size2);
+  }
+  /** Room for `bytes` more at the end. */
+  ensure(bytes) {
+    if (this.end + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + bytes));
+    this.buf.copy(bigger, 0, 0, this.end);
+    this.buf = bigger;
+  }
+  /** Appends ASCII text. */
+  ascii(text) {
+    this.ensure(text.length);
+    const buf = this.buf;
+    let at = this.end;
+    for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+    this.end = at;
+  }
+  /** Appends a non-negative safe integer in decimal. */
+  decimal(n) {
+    this.ensure(DIGITS_MAX);
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    const buf = this.buf;
+    const end = this.end + digits;
+    for (let i = end - 1, m = n; i >= this.end; i--, m = Math.floor(m / 10)) buf[i] = 48 + m % 10;
+    this.end = end;
+  }
+  /** Appends `JSON.stringify(v)`; v is a value JSON.stringify writes (not undefined, a function or a symbol). */
+  value(v) {
+    if (typeof v === "string") this.string(v);
+    else if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) this.decimal(v);
+    else if (typeof v === "boolean") this.ascii(v ? "true" : "false");
+    else if (v === null) this.ascii("null");
+    else if (Array.isArray(v) && v.toJSON === void 0) this.array(v);
+    else if (typeof v === "object" && plainObject(v)) {
+      this.ensure(1);
+      this.buf[this.end++] = OPEN_BRACE;
+      this.members(v, true);
+      this.ensure(1);
+      this.buf[this.end++] = CLOSE_BRACE;
+    } else this.utf8(JSON.stringify(v) ?? "null");
+  }
+  /**
+   * Appends an object's members as JSON.stringify writes them between its braces, each after a
+   * comma but the first when `first` (so an object's members can follow others already written).
+   */
+  members(o, first = false) {
+    for (const key in o) {
+      if (!Object.hasOwn(o, key)) continue;
+      let v = o[key];
+      if (omitted(v)) continue;
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && !plainObject(v)) {
+        const text = JSON.stringify(v);
+        if (text === void 0) continue;
+        v = new RawJson(text);
+      }
+      this.ensure(1);
+      if (first) first = false;
+      else this.buf[this.end++] = COMMA;
+      this.string(key);
+      this.ensure(1);
+      this.buf[this.end++] = COLON;
+      if (v instanceof RawJson) this.utf8(v.text);
+      else this.value(v);
+    }
+  }
+  array(a) {
+    this.ensure(1);
+    this.buf[this.end++] = OPEN_BRACKET;
+    for (let i = 0; i < a.length; i++) {
+      this.ensure(1);
+      if (i > 0) this.buf[this.end++] = COMMA;
+      const v = a[i];
+      if (omitted(v)) this.ascii("null");
+      else this.value(v);
+    }
+    this.ensure(1);
+    this.buf[this.end++] = CLOSE_BRACKET;
+  }
+  string(s) {
+    this.ensure(s.length + 2);
+    const buf = this.buf;
+    const start = this.end;
+    let at = start;
+    buf[at++] = QUOTE;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < PRINTABLE_FIRST || c > PRINTABLE_LAST || c === QUOTE || c === BACKSLASH) {
+        this.end = start;
+        this.utf8(JSON.stringify(s));
+        return;
+      }
+      buf[at++] = c;
+    }
+    buf[at++] = QUOTE;
+    this.end = at;
+  }
+  utf8(text) {
+    this.ensure(text.length * UTF8_MAX);
+    this.end += this.buf.write(text, this.end, "utf8");
+  }
+};
+var RawJson = class {
+  constructor(text) {
+    this.text = text;
+  }
+  text;
+};
+
+// src/transcript/chain.ts
 var GENESIS = "0".repeat(64);
 var SEAL_END = '"}';
 function lineHash(line) {
@@ -194,22 +330,8 @@ function sealChain(previous, batch, sealHead) {
 }
 var FLOOR = 64 * 1024;
 var LINES_AT = GENESIS.length;
-var ENVELOPE_MAX = 64;
-var UTF8_MAX = 3;
-var COMMA = 44;
-var CLOSE_BRACE = 125;
+var CLOSE_BRACE2 = 125;
 var NEWLINE = 10;
-function ascii(buf, at, text) {
-  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
-  return at;
-}
-function decimal(buf, at, n) {
-  let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-  const end = at + digits;
-  for (let i = end - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) buf[i] = 48 + m % 10;
-  return end;
-}
 var ChainEncoder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(now) {
@@ -218,9 +340,8 @@ var ChainEncoder = class {
   now;
   seq = 0;
   chain = GENESIS;
-  /** C_prev, then the open batch's lines (each with its "\n"), up to `end`. */
-  buf = Buffer.allocUnsafe(FLOOR);
-  end = LINES_AT;
+  /** C_prev, then the open batch's lines (each with its "\n"). */
+  out = fresh();
   lines = 0;
   /** Where the last encoded line starts (for lastLine). */
   lastAt = LINES_AT;
@@ -231,34 +352,28 @@ var ChainEncoder = class {
    * Adds the next line to the open batch. The event is turned into bytes now, so a caller may
    * reuse the object; nothing is hashed until the batch is sealed. The line is an object whose
    * keys are seq, ts and conn, then the event's own keys: what `JSON.stringify({ seq, ts, conn,
-   * ...event })` gives, without building the merged object (no event type has a key of the
-   * envelope's, and an ISO time needs no escaping).
+   * ...event })` gives, without building the merged object or its string (no event type has a
+   * key of the envelope's, and an ISO time needs no escaping).
    */
   encode(conn, event) {
-    const body = JSON.stringify(event);
     const ts = this.timestamp();
-    this.ensure(ENVELOPE_MAX + ts.length + body.length * UTF8_MAX);
-    const buf = this.buf;
-    let at = this.end;
-    this.lastAt = at;
-    at = ascii(buf, at, '{"seq":');
-    at = decimal(buf, at, ++this.seq);
-    at = ascii(buf, at, ',"ts":"');
-    at = ascii(buf, at, ts);
-    at = ascii(buf, at, '","conn":');
-    at = Number.isSafeInteger(conn) && conn >= 0 ? decimal(buf, at, conn) : ascii(buf, at, JSON.stringify(conn));
-    if (body.length > 2) {
-      const open = at;
-      at += buf.write(body, at, "utf8");
-      buf[open] = COMMA;
-    } else buf[at++] = CLOSE_BRACE;
-    buf[at++] = NEWLINE;
-    this.end = at;
+    const out = this.out;
+    this.lastAt = out.end;
+    out.ascii('{"seq":');
+    out.decimal(++this.seq);
+    out.ascii(',"ts":"');
+    out.ascii(ts);
+    out.ascii('","conn":');
+    out.value(conn);
+    out.members(event);
+    out.ensure(2);
+    out.buf[out.end++] = CLOSE_BRACE2;
+    out.buf[out.end++] = NEWLINE;
     this.lines++;
   }
   /** The last encoded line's text, without its newline (until the batch is sealed). */
   lastLine() {
-    return this.buf.toString("utf8", this.lastAt, this.end - 1);
+    return this.out.buf.toString("utf8", this.lastAt, this.out.end - 1);
   }
   /**
    * The open batch's bytes and its seal line, each line with its newline; empty when nothing is
@@ -266,36 +381,25 @@ var ChainEncoder = class {
    */
   seal() {
     const k = this.lines;
-    if (k === 0) return this.buf.subarray(0, 0);
-    ascii(this.buf, 0, this.chain);
-    this.append(
+    const out = this.out;
+    if (k === 0) return out.buf.subarray(0, 0);
+    out.buf.write(this.chain, 0, "latin1");
+    out.ascii(
       `{"seq":${++this.seq},"ts":"${this.timestamp()}","conn":0,"type":"seal","lines":${k},"chain":"`
     );
-    this.chain = hash("sha256", this.buf.subarray(0, this.end), "hex");
-    this.append(`${this.chain}${SEAL_END}
+    this.chain = hash("sha256", out.buf.subarray(0, out.end), "hex");
+    out.ascii(`${this.chain}${SEAL_END}
 `);
-    const sealed = this.buf.subarray(LINES_AT, this.end);
+    const sealed = out.buf.subarray(LINES_AT, out.end);
     this.lines = 0;
-    this.end = LINES_AT;
+    out.end = LINES_AT;
     this.lastAt = LINES_AT;
-    if (this.buf.length > FLOOR * 16) this.buf = Buffer.allocUnsafe(FLOOR);
+    if (out.buf.length > FLOOR * 16) this.out = fresh();
     return sealed;
   }
   /** The clock's millisecond when the last line was encoded (NaN before the first). */
   get lastMillis() {
     return this.lastMs;
-  }
-  /** Writes ASCII `text` (a seal's) at the end of the batch. */
-  append(text) {
-    this.ensure(text.length);
-    this.end = ascii(this.buf, this.end, text);
-  }
-  /** Room for `bytes` more at the end of the batch. */
-  ensure(bytes) {
-    if (this.end + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + bytes));
-    this.buf.copy(bigger, 0, 0, this.end);
-    this.buf = bigger;
   }
   timestamp() {
     if (this.now) {
@@ -311,6 +415,11 @@ var ChainEncoder = class {
     return this.lastTs;
   }
 };
+function fresh() {
+  const out = new JsonBytes(FLOOR);
+  out.end = LINES_AT;
+  return out;
+}
 
 export {
   readTranscript,

@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-RSPSYYE5.js";
+} from "./chunk-74Z5NNVR.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

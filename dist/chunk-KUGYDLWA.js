@@ -17,7 +17,7 @@ import {
 } from "./chunk-FBPDLK2K.js";
 import {
   ChainEncoder
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   impactLines,
   impactOf
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 
 // src/approvals/commands.ts
 import { createHash } from "node:crypto";

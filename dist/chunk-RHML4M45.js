@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-RG2DTIKF.js";
+} from "./chunk-EJV2MOMY.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-IMEZGFXU.js";
+} from "./chunk-CFR3JINH.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

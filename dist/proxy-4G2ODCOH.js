@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-NG3CVGN4.js";
+} from "./chunk-KUGYDLWA.js";
 import "./chunk-JEFZNAQW.js";
 import {
   openSideEarly
@@ -33,8 +33,8 @@ import "./chunk-H2IYXB7D.js";
 import "./chunk-FBPDLK2K.js";
 import {
   renderPlain
-} from "./chunk-IMEZGFXU.js";
-import "./chunk-WBGVKOWL.js";
+} from "./chunk-CFR3JINH.js";
+import "./chunk-HA4LSSFS.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy

@@ -7,7 +7,7 @@ import {
   lineHash,
   sealChain,
   statementsOf
-} from "./chunk-WBGVKOWL.js";
+} from "./chunk-HA4LSSFS.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";
