@@ -28,15 +28,21 @@ export function isUnknownMode(mode: string | undefined): boolean {
 }
 
 // A session keeps one mode for many statements, and every statement asks for its flags more
-// than once: the last answer is kept (frozen, as it is shared).
-let last:
-  | { mode: string | undefined; server: MysqlServer | undefined; flags: Readonly<LexFlags> }
-  | undefined;
+// than once, some callers with the server and some without: the last few answers are kept
+// (frozen, as they are shared). One entry alternated between the two kinds of caller and parsed
+// the mode again at nearly every call (~1.7 % of the gateway's CPU under sysbench).
+const RECENT = 4;
+const recent: { mode: string | undefined; server: MysqlServer | undefined; flags: Readonly<LexFlags> }[] = [];
+let nextSlot = 0;
 
 export function lexFlags(mode: string | undefined, server?: MysqlServer): Readonly<LexFlags> {
-  if (last !== undefined && last.mode === mode && last.server === server) return last.flags;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i]!;
+    if (r.mode === mode && r.server === server) return r.flags;
+  }
   const flags = Object.freeze(parseLexFlags(mode, server));
-  last = { mode, server, flags };
+  recent[nextSlot] = { mode, server, flags };
+  nextSlot = (nextSlot + 1) % RECENT;
   return flags;
 }
 
