@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-SHLDC4UX.js"),
-  proxy: () => import("./proxy-4G2ODCOH.js"),
+  check: () => import("./check-HUQ4UIRF.js"),
+  proxy: () => import("./proxy-A7M5QISC.js"),
   replay: () => import("./replay-TWEOVNPM.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-ZPJ2PAAF.js")
+  demo: () => import("./demo-NIVBU6LI.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

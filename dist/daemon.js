@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-KUGYDLWA.js";
-import "./chunk-JEFZNAQW.js";
+} from "./chunk-HOVHOPO6.js";
+import "./chunk-2YZA5KPV.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -12,7 +12,7 @@ import {
   GitHubChannel
 } from "./chunk-RHML4M45.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FBPDLK2K.js";
+import "./chunk-OAG7IWPD.js";
 import {
   RUN_FILES
 } from "./chunk-EJV2MOMY.js";
@@ -21,12 +21,12 @@ import "./chunk-HA4LSSFS.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-PKNFVCWF.js";
+} from "./chunk-YDSGKIG2.js";
 import {
   defaultPolicy
-} from "./chunk-IG24YWAN.js";
-import "./chunk-PCXU5KJF.js";
-import "./chunk-NLN46V2R.js";
+} from "./chunk-NPV5VQID.js";
+import "./chunk-VAZMKNCI.js";
+import "./chunk-D7Z2KW6S.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-F24SQE64.js");
+    const { startPostgresGateway } = await import("./listener-BHRBWQL4.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-PNEUJ7IH.js");
+  const { startMysqlGateway } = await import("./listener-CFLTG2TC.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-FBPDLK2K.js";
+} from "./chunk-OAG7IWPD.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-EJV2MOMY.js";
@@ -42,19 +42,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-6YE3FAEX.js";
+} from "./chunk-FLAXU4O5.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PKNFVCWF.js";
+} from "./chunk-YDSGKIG2.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-IG24YWAN.js";
-import "./chunk-PCXU5KJF.js";
-import "./chunk-NLN46V2R.js";
+} from "./chunk-NPV5VQID.js";
+import "./chunk-VAZMKNCI.js";
+import "./chunk-D7Z2KW6S.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

@@ -6,12 +6,12 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-6YE3FAEX.js";
+} from "./chunk-FLAXU4O5.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-PKNFVCWF.js";
-import "./chunk-IG24YWAN.js";
-import "./chunk-PCXU5KJF.js";
-import "./chunk-NLN46V2R.js";
+import "./chunk-YDSGKIG2.js";
+import "./chunk-NPV5VQID.js";
+import "./chunk-VAZMKNCI.js";
+import "./chunk-D7Z2KW6S.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";

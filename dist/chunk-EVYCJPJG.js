@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-HVEHNTJJ.js";
+} from "./chunk-UWYU7LWP.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -32,14 +32,14 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-FBPDLK2K.js";
+} from "./chunk-OAG7IWPD.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-PCXU5KJF.js";
+} from "./chunk-VAZMKNCI.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -50,7 +50,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

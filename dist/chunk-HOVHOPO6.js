@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-JEFZNAQW.js";
+} from "./chunk-2YZA5KPV.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -14,7 +14,7 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-FBPDLK2K.js";
+} from "./chunk-OAG7IWPD.js";
 import {
   ChainEncoder
 } from "./chunk-HA4LSSFS.js";
@@ -33,11 +33,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-IG24YWAN.js";
+} from "./chunk-NPV5VQID.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-PCXU5KJF.js";
+} from "./chunk-VAZMKNCI.js";
 import {
   Lru,
   asList,
@@ -54,7 +54,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   DeadlineReached,
   GuardrailError

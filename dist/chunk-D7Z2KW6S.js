@@ -957,11 +957,17 @@ var IMPLIES_ANSI_QUOTES = /* @__PURE__ */ new Set(["ANSI_QUOTES", "ANSI", "DB2",
 function isUnknownMode(mode) {
   return mode === UNKNOWN_SQL_MODE;
 }
-var last;
+var RECENT = 4;
+var recent = [];
+var nextSlot = 0;
 function lexFlags(mode, server) {
-  if (last !== void 0 && last.mode === mode && last.server === server) return last.flags;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i];
+    if (r.mode === mode && r.server === server) return r.flags;
+  }
   const flags = Object.freeze(parseLexFlags(mode, server));
-  last = { mode, server, flags };
+  recent[nextSlot] = { mode, server, flags };
+  nextSlot = (nextSlot + 1) % RECENT;
   return flags;
 }
 function parseLexFlags(mode, server) {

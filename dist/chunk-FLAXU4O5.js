@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-PKNFVCWF.js";
+} from "./chunk-YDSGKIG2.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-IG24YWAN.js";
+} from "./chunk-NPV5VQID.js";
 import {
   LexError,
   Lexer,
@@ -30,7 +30,7 @@ import {
   isWord,
   lexFlags,
   locationOf
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   UsageError,
   command,

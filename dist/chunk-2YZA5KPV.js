@@ -7,7 +7,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 
 // src/sql/migration/catalog-types.ts
 function catalogColumns(dialect, columns) {

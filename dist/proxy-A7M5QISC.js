@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-Q4JPYLCP.js";
+} from "./chunk-ST2ZAB2T.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-RXLFKFSA.js";
-import "./chunk-HVEHNTJJ.js";
+} from "./chunk-EVYCJPJG.js";
+import "./chunk-UWYU7LWP.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,14 +23,14 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-KUGYDLWA.js";
-import "./chunk-JEFZNAQW.js";
+} from "./chunk-HOVHOPO6.js";
+import "./chunk-2YZA5KPV.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FBPDLK2K.js";
+import "./chunk-OAG7IWPD.js";
 import {
   renderPlain
 } from "./chunk-CFR3JINH.js";
@@ -38,12 +38,12 @@ import "./chunk-HA4LSSFS.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-PKNFVCWF.js";
+} from "./chunk-YDSGKIG2.js";
 import {
   defaultPolicy
-} from "./chunk-IG24YWAN.js";
-import "./chunk-PCXU5KJF.js";
-import "./chunk-NLN46V2R.js";
+} from "./chunk-NPV5VQID.js";
+import "./chunk-VAZMKNCI.js";
+import "./chunk-D7Z2KW6S.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

@@ -3,7 +3,7 @@ import {
   callsIn,
   routineAt,
   withoutOwnTemporaryWrites
-} from "./chunk-PCXU5KJF.js";
+} from "./chunk-VAZMKNCI.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -61,7 +61,7 @@ import {
   tokenAt,
   tokenize,
   unwrap
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   require_dist
 } from "./chunk-FTAKKE6A.js";

@@ -7,7 +7,7 @@ import {
   lexFlags,
   readName,
   tokenize
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 
 // src/sql/mysql/purity.ts
 var words = (list) => list.trim().split(/\s+/);

@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-HVEHNTJJ.js";
+} from "./chunk-UWYU7LWP.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -32,7 +32,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-FBPDLK2K.js";
+} from "./chunk-OAG7IWPD.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

@@ -7,7 +7,7 @@ import {
   parseTree,
   scanTokens,
   tokenize
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

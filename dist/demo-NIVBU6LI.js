@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-Q4JPYLCP.js";
+} from "./chunk-ST2ZAB2T.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-HVEHNTJJ.js";
+import "./chunk-UWYU7LWP.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,14 +16,14 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-KUGYDLWA.js";
-import "./chunk-JEFZNAQW.js";
+} from "./chunk-HOVHOPO6.js";
+import "./chunk-2YZA5KPV.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-FBPDLK2K.js";
+import "./chunk-OAG7IWPD.js";
 import {
   commandFor,
   renderComment,
@@ -36,9 +36,9 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-IG24YWAN.js";
-import "./chunk-PCXU5KJF.js";
-import "./chunk-NLN46V2R.js";
+} from "./chunk-NPV5VQID.js";
+import "./chunk-VAZMKNCI.js";
+import "./chunk-D7Z2KW6S.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

@@ -12,10 +12,10 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-JEFZNAQW.js";
+} from "./chunk-2YZA5KPV.js";
 import {
   finding
-} from "./chunk-NLN46V2R.js";
+} from "./chunk-D7Z2KW6S.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
