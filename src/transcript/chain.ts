@@ -57,9 +57,6 @@ const FLOOR = 64 * 1024;
 /** Where a batch's first line starts in the buffer: the previous chain value sits before it. */
 const LINES_AT = GENESIS.length;
 
-const CLOSE_BRACE = 0x7d;
-const NEWLINE = 0x0a;
-
 /**
  * Builds the lines of one transcript, batch by batch, each batch closed by its seal. Lines are
  * written as bytes into one reused buffer that also holds the previous chain value in front of
@@ -99,9 +96,7 @@ export class ChainEncoder {
     out.ascii('","conn":');
     out.value(conn);
     out.members(event);
-    out.ensure(2);
-    out.buf[out.end++] = CLOSE_BRACE;
-    out.buf[out.end++] = NEWLINE;
+    out.ascii('}\n');
     this.lines++;
   }
 

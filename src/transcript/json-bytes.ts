@@ -11,12 +11,6 @@ const UTF8_MAX = 3;
 const DIGITS_MAX = 16;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 /** The printable ASCII range JSON.stringify copies as it is (but for `"` and `\`). */
 const PRINTABLE_FIRST = 0x20;
 const PRINTABLE_LAST = 0x7e;
@@ -27,9 +21,19 @@ function omitted(v: unknown): boolean {
 }
 
 /** An object JSON.stringify writes member by member: no toJSON, no class of its own. */
-function plainObject(v: object): v is Record<string, unknown> {
+function plainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
   return (proto === Object.prototype || proto === null) && (v as { toJSON?: unknown }).toJSON === undefined;
+}
+
+/**
+ * A value only JSON.stringify itself writes: one with a toJSON, an instance of a class (Date,
+ * Map, Buffer), a BigInt (which it refuses).
+ */
+function delegated(v: unknown): boolean {
+  if (typeof v === 'bigint') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  return Array.isArray(v) ? (v as { toJSON?: unknown }).toJSON !== undefined : !plainObject(v);
 }
 
 export class JsonBytes {
@@ -72,18 +76,18 @@ export class JsonBytes {
   /** Appends `JSON.stringify(v)`; v is a value JSON.stringify writes (not undefined, a function or a symbol). */
   value(v: unknown): void {
     if (typeof v === 'string') this.string(v);
-    // -0 gives "0" here as there; NaN, Infinity and fractions are left to JSON.stringify.
+    // -0 gives "0" here as there; NaN, Infinity and fractions are left to JSON.stringify below.
     else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) this.decimal(v);
     else if (typeof v === 'boolean') this.ascii(v ? 'true' : 'false');
     else if (v === null) this.ascii('null');
-    else if (Array.isArray(v) && (v as { toJSON?: unknown }).toJSON === undefined) this.array(v);
-    else if (typeof v === 'object' && plainObject(v)) {
-      this.ensure(1);
-      this.buf[this.end++] = OPEN_BRACE;
-      this.members(v, true);
-      this.ensure(1);
-      this.buf[this.end++] = CLOSE_BRACE;
-    } else this.utf8(JSON.stringify(v) ?? 'null');
+    // In an array, a toJSON that gives nothing is written as null, as JSON.stringify writes it.
+    else if (delegated(v)) this.utf8(JSON.stringify(v) ?? 'null');
+    else if (Array.isArray(v)) this.array(v);
+    else if (typeof v === 'object') {
+      this.ascii('{');
+      this.members(v as Record<string, unknown>, true);
+      this.ascii('}');
+    } else this.ascii(JSON.stringify(v));
   }
 
   /**
@@ -93,37 +97,29 @@ export class JsonBytes {
   members(o: Record<string, unknown>, first = false): void {
     for (const key in o) {
       if (!Object.hasOwn(o, key)) continue;
-      let v = o[key];
+      const v = o[key];
       if (omitted(v)) continue;
+      const text: string | null | undefined = delegated(v) ? JSON.stringify(v) : null;
       // A member whose toJSON gives nothing is left out, as JSON.stringify leaves it.
-      if (typeof v === 'object' && v !== null && !Array.isArray(v) && !plainObject(v)) {
-        const text = JSON.stringify(v);
-        if (text === undefined) continue;
-        v = new RawJson(text);
-      }
-      this.ensure(1);
-      if (first) first = false;
-      else this.buf[this.end++] = COMMA;
+      if (text === undefined) continue;
+      if (!first) this.ascii(',');
+      first = false;
       this.string(key);
-      this.ensure(1);
-      this.buf[this.end++] = COLON;
-      if (v instanceof RawJson) this.utf8(v.text);
-      else this.value(v);
+      this.ascii(':');
+      if (text === null) this.value(v);
+      else this.utf8(text);
     }
   }
 
   private array(a: readonly unknown[]): void {
-    this.ensure(1);
-    this.buf[this.end++] = OPEN_BRACKET;
+    this.ascii('[');
     for (let i = 0; i < a.length; i++) {
-      this.ensure(1);
-      if (i > 0) this.buf[this.end++] = COMMA;
+      if (i > 0) this.ascii(',');
       const v = a[i];
       if (omitted(v)) this.ascii('null');
       else this.value(v);
     }
-    this.ensure(1);
-    this.buf[this.end++] = CLOSE_BRACKET;
+    this.ascii(']');
   }
 
   private string(s: string): void {
@@ -150,9 +146,4 @@ export class JsonBytes {
     this.ensure(text.length * UTF8_MAX);
     this.end += this.buf.write(text, this.end, 'utf8');
   }
-}
-
-/** JSON text already made by JSON.stringify, for a member whose value has a toJSON. */
-class RawJson {
-  constructor(readonly text: string) {}
 }

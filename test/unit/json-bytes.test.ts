@@ -94,6 +94,9 @@ describe('JsonBytes', () => {
       [silent],
       arrayWithToJson,
       { arrayWithToJson },
+      // A member whose toJSON gives nothing is left out, array or not; in an array it is null.
+      { gone: Object.assign([1], { toJSON: () => undefined }), kept: 2 },
+      [Object.assign([1], { toJSON: () => undefined })],
       { toJSON: () => ({ replaced: true }) },
     ];
     for (const v of values) expect(written(v)).toBe(JSON.stringify(v));
