@@ -453,3 +453,26 @@ describe('scripts with DELIMITER', () => {
     expect(a.findings.map((f) => f.rule)).toEqual(['destructive/drop-table']);
   });
 });
+
+describe('lexFlags', () => {
+  it('answers every connection to the same server from one entry, and tells servers and modes apart', () => {
+    // Each connection parses its own server object from the greeting.
+    const sessions = Array.from({ length: 9 }, () => ({ flavour: 'mariadb' as const, version: 101119 }));
+    const mode = 'STRICT_TRANS_TABLES,MSSQL';
+    const first = lexFlags(mode, sessions[0]);
+    for (const server of sessions) {
+      lexFlags(mode, undefined);
+      expect(lexFlags(mode, server)).toBe(first);
+    }
+    expect(first).toMatchObject({ brackets: true, ansiQuotes: true });
+    // Near misses: another server, another flavour, another mode each get their own answer.
+    const mysql = lexFlags(mode, { flavour: 'mysql', version: 80036 });
+    expect(mysql).not.toBe(first);
+    expect(mysql.brackets).toBe(false);
+    expect(lexFlags(mode, { flavour: 'mariadb', version: 100611 })).not.toBe(first);
+    expect(lexFlags('NO_BACKSLASH_ESCAPES', sessions[0])).toMatchObject({
+      noBackslashEscapes: true,
+      brackets: false,
+    });
+  });
+});

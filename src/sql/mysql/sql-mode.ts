@@ -29,8 +29,10 @@ export function isUnknownMode(mode: string | undefined): boolean {
 
 // A session keeps one mode for many statements, and every statement asks for its flags more
 // than once, some callers with the server and some without: the last few answers are kept
-// (frozen, as they are shared). One entry alternated between the two kinds of caller and parsed
-// the mode again at nearly every call (~1.7 % of the gateway's CPU under sysbench).
+// (frozen, as they are shared), the server matched by what it is, not by which object says so:
+// every connection reads its own from the greeting, and entries kept per connection were pushed
+// out by the other sessions' (one entry alternated between the two kinds of caller and parsed
+// the mode again at nearly every call, ~1.7 % of the gateway's CPU under sysbench).
 const RECENT = 4;
 const recent: { mode: string | undefined; server: MysqlServer | undefined; flags: Readonly<LexFlags> }[] = [];
 let nextSlot = 0;
@@ -38,7 +40,8 @@ let nextSlot = 0;
 export function lexFlags(mode: string | undefined, server?: MysqlServer): Readonly<LexFlags> {
   for (let i = 0; i < recent.length; i++) {
     const r = recent[i]!;
-    if (r.mode === mode && r.server === server) return r.flags;
+    if (r.mode === mode && r.server?.flavour === server?.flavour && r.server?.version === server?.version)
+      return r.flags;
   }
   const flags = Object.freeze(parseLexFlags(mode, server));
   recent[nextSlot] = { mode, server, flags };
