@@ -328,42 +328,47 @@ export class Session implements EngineSession {
     analysis: Analysis,
     verdict: Verdict,
   ): Judgement | Promise<Judgement> {
-    // A function created or replaced may change what a later call does, in any session. The
-    // cache is dropped once the estimate (which proves calls from it) is done, before the
-    // statement runs.
+    // A function created or replaced may change what a later call does, in any session.
     const changes = catalogChange(
       analysis,
       statement.text,
       this.reachedCode.get(statement) ?? [],
       this.analysisContext,
     );
-    // With a barrier, the caches are dropped when the change is sent and when it ends: a change
-    // refused here must not make every prepared statement be judged again.
-    const invalidate = () => {
-      if (changes && !this.gateway.barrier) {
-        this.gateway.functions?.invalidate();
-        this.gateway.fired?.invalidate();
-      }
-    };
-    const concluded = (j: Judgement | Promise<Judgement>) =>
-      changes
-        ? after(j, (x) => {
-            if (x.forward) x.changes = changes;
-            return x;
-          })
-        : j;
     const { impact } = this.gateway;
     // A denied statement is never estimated: the estimate would evaluate what was just refused.
     if (impact && verdict.action !== 'deny' && (verdict.action === 'review' || writesRows(analysis))) {
       // A Postgres Parse of the unnamed statement is a prepare too: its values come with the Bind.
       const preparing = statement.via === 'prepared' || statement.via === 'extended';
-      return this.estimate(impact, statement, analysis, undefined).then((estimate) => {
-        invalidate();
-        return concluded(this.concludeEstimated(statement, analysis, verdict, estimate, preparing));
-      });
+      return this.estimate(impact, statement, analysis, undefined).then((estimate) =>
+        this.changing(changes, this.concludeEstimated(statement, analysis, verdict, estimate, preparing)),
+      );
     }
-    invalidate();
-    return concluded(this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared'));
+    return this.changing(
+      changes,
+      this.conclude(statement, analysis, verdict, undefined, statement.via === 'prepared'),
+    );
+  }
+
+  /**
+   * A judgement of a statement that may change the catalog carries the change's scope (the barrier
+   * holds it apart when it is sent). Without a barrier the caches are dropped now, once the
+   * estimate (which proves calls from them) is done and before the statement runs; with one, when
+   * the change is sent and when it ends, so a change refused here makes nothing be judged again.
+   */
+  private changing(
+    changes: ChangeScope | undefined,
+    j: Judgement | Promise<Judgement>,
+  ): Judgement | Promise<Judgement> {
+    if (!changes) return j;
+    if (!this.gateway.barrier) {
+      this.gateway.functions?.invalidate();
+      this.gateway.fired?.invalidate();
+    }
+    return after(j, (x) => {
+      if (x.forward) x.changes = changes;
+      return x;
+    });
   }
 
   private recordStatement(statement: Statement, hash: string, params?: unknown[], preparedAs?: string): void {
