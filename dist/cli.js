@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-HUQ4UIRF.js"),
-  proxy: () => import("./proxy-A7M5QISC.js"),
-  replay: () => import("./replay-TWEOVNPM.js"),
+  check: () => import("./check-IQVX7ISP.js"),
+  proxy: () => import("./proxy-NPW3BHPY.js"),
+  replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-NIVBU6LI.js")
+  demo: () => import("./demo-E4NP75OL.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,31 +2,31 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HOVHOPO6.js";
-import "./chunk-2YZA5KPV.js";
+} from "./chunk-5JRXBYSK.js";
+import "./chunk-GFDP3FVM.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import {
   GitHubChannel
-} from "./chunk-RHML4M45.js";
+} from "./chunk-62QV74FA.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-OAG7IWPD.js";
+import "./chunk-UT7L3UN7.js";
 import {
   RUN_FILES
-} from "./chunk-EJV2MOMY.js";
-import "./chunk-CFR3JINH.js";
-import "./chunk-HA4LSSFS.js";
+} from "./chunk-PAFGMZGK.js";
+import "./chunk-CP3RSTG4.js";
+import "./chunk-BBBSTV4C.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-YDSGKIG2.js";
+} from "./chunk-LX7UCLSR.js";
 import {
   defaultPolicy
-} from "./chunk-NPV5VQID.js";
-import "./chunk-VAZMKNCI.js";
-import "./chunk-D7Z2KW6S.js";
+} from "./chunk-PWLCC5FI.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -130,7 +130,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-BHRBWQL4.js");
+    const { startPostgresGateway } = await import("./listener-7SMYHJYH.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +145,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-CFLTG2TC.js");
+  const { startMysqlGateway } = await import("./listener-DY7QL6TW.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

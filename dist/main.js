@@ -14,21 +14,21 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-SO6FROUK.js";
+} from "./chunk-VD7M3MDS.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-74Z5NNVR.js";
+import "./chunk-GNXYIVKR.js";
 import {
   GitHubChannel
-} from "./chunk-RHML4M45.js";
+} from "./chunk-62QV74FA.js";
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-OAG7IWPD.js";
+} from "./chunk-UT7L3UN7.js";
 import {
   UPSTREAM_SSL_MODES
-} from "./chunk-EJV2MOMY.js";
-import "./chunk-CFR3JINH.js";
-import "./chunk-HA4LSSFS.js";
+} from "./chunk-PAFGMZGK.js";
+import "./chunk-CP3RSTG4.js";
+import "./chunk-BBBSTV4C.js";
 import {
   core_exports,
   getInput,
@@ -42,19 +42,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-FLAXU4O5.js";
+} from "./chunk-6TCK36DZ.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-YDSGKIG2.js";
+} from "./chunk-LX7UCLSR.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-NPV5VQID.js";
-import "./chunk-VAZMKNCI.js";
-import "./chunk-D7Z2KW6S.js";
+} from "./chunk-PWLCC5FI.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

@@ -3,12 +3,12 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-SO6FROUK.js";
+} from "./chunk-VD7M3MDS.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-74Z5NNVR.js";
-import "./chunk-EJV2MOMY.js";
-import "./chunk-CFR3JINH.js";
-import "./chunk-HA4LSSFS.js";
+import "./chunk-GNXYIVKR.js";
+import "./chunk-PAFGMZGK.js";
+import "./chunk-CP3RSTG4.js";
+import "./chunk-BBBSTV4C.js";
 import {
   error,
   getInput,

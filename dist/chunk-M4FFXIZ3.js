@@ -7,7 +7,7 @@ import {
   lexFlags,
   readName,
   tokenize
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 
 // src/sql/mysql/purity.ts
 var words = (list) => list.trim().split(/\s+/);

@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-2YZA5KPV.js";
+} from "./chunk-GFDP3FVM.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -14,10 +14,10 @@ import {
   REDACTED_VALUE,
   SECRET_NAME,
   compileMasking
-} from "./chunk-OAG7IWPD.js";
+} from "./chunk-UT7L3UN7.js";
 import {
   ChainEncoder
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 import {
   PURE_BUILTINS,
   PURE_EXTENSIONS,
@@ -33,11 +33,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-NPV5VQID.js";
+} from "./chunk-PWLCC5FI.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-VAZMKNCI.js";
+} from "./chunk-M4FFXIZ3.js";
 import {
   Lru,
   asList,
@@ -54,7 +54,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   DeadlineReached,
   GuardrailError

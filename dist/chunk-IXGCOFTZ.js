@@ -963,7 +963,8 @@ var nextSlot = 0;
 function lexFlags(mode, server) {
   for (let i = 0; i < recent.length; i++) {
     const r = recent[i];
-    if (r.mode === mode && r.server === server) return r.flags;
+    if (r.mode === mode && r.server?.flavour === server?.flavour && r.server?.version === server?.version)
+      return r.flags;
   }
   const flags = Object.freeze(parseLexFlags(mode, server));
   recent[nextSlot] = { mode, server, flags };

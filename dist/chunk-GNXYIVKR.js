@@ -7,7 +7,7 @@ import {
   lineHash,
   sealChain,
   statementsOf
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-ST2ZAB2T.js";
+} from "./chunk-PLWUGXJL.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-EVYCJPJG.js";
-import "./chunk-UWYU7LWP.js";
+} from "./chunk-ZP252XBO.js";
+import "./chunk-XVQZ634S.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,27 +23,27 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-HOVHOPO6.js";
-import "./chunk-2YZA5KPV.js";
+} from "./chunk-5JRXBYSK.js";
+import "./chunk-GFDP3FVM.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-OAG7IWPD.js";
+import "./chunk-UT7L3UN7.js";
 import {
   renderPlain
-} from "./chunk-CFR3JINH.js";
-import "./chunk-HA4LSSFS.js";
+} from "./chunk-CP3RSTG4.js";
+import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-YDSGKIG2.js";
+} from "./chunk-LX7UCLSR.js";
 import {
   defaultPolicy
-} from "./chunk-NPV5VQID.js";
-import "./chunk-VAZMKNCI.js";
-import "./chunk-D7Z2KW6S.js";
+} from "./chunk-PWLCC5FI.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

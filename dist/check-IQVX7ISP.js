@@ -6,12 +6,12 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-FLAXU4O5.js";
+} from "./chunk-6TCK36DZ.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-YDSGKIG2.js";
-import "./chunk-NPV5VQID.js";
-import "./chunk-VAZMKNCI.js";
-import "./chunk-D7Z2KW6S.js";
+import "./chunk-LX7UCLSR.js";
+import "./chunk-PWLCC5FI.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";

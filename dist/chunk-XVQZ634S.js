@@ -12,10 +12,10 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-2YZA5KPV.js";
+} from "./chunk-GFDP3FVM.js";
 import {
   finding
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -366,26 +366,34 @@ var Session = class {
       this.reachedCode.get(statement) ?? [],
       this.analysisContext
     );
-    const invalidate = () => {
-      if (changes && !this.gateway.barrier) {
-        this.gateway.functions?.invalidate();
-        this.gateway.fired?.invalidate();
-      }
-    };
-    const concluded = (j) => changes ? after(j, (x) => {
-      if (x.forward) x.changes = changes;
-      return x;
-    }) : j;
     const { impact } = this.gateway;
     if (impact && verdict.action !== "deny" && (verdict.action === "review" || writesRows(analysis))) {
       const preparing = statement.via === "prepared" || statement.via === "extended";
-      return this.estimate(impact, statement, analysis, void 0).then((estimate) => {
-        invalidate();
-        return concluded(this.concludeEstimated(statement, analysis, verdict, estimate, preparing));
-      });
+      return this.estimate(impact, statement, analysis, void 0).then(
+        (estimate) => this.changing(changes, this.concludeEstimated(statement, analysis, verdict, estimate, preparing))
+      );
     }
-    invalidate();
-    return concluded(this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared"));
+    return this.changing(
+      changes,
+      this.conclude(statement, analysis, verdict, void 0, statement.via === "prepared")
+    );
+  }
+  /**
+   * A judgement of a statement that may change the catalog carries the change's scope (the barrier
+   * holds it apart when it is sent). Without a barrier the caches are dropped now, once the
+   * estimate (which proves calls from them) is done and before the statement runs; with one, when
+   * the change is sent and when it ends, so a change refused here makes nothing be judged again.
+   */
+  changing(changes, j) {
+    if (!changes) return j;
+    if (!this.gateway.barrier) {
+      this.gateway.functions?.invalidate();
+      this.gateway.fired?.invalidate();
+    }
+    return after(j, (x) => {
+      if (x.forward) x.changes = changes;
+      return x;
+    });
   }
   recordStatement(statement, hash, params, preparedAs) {
     this.record(statementEvent(this.gateway, this.analysisContext, statement, hash, params, preparedAs));

@@ -4,41 +4,41 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-ST2ZAB2T.js";
+} from "./chunk-PLWUGXJL.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-UWYU7LWP.js";
+import "./chunk-XVQZ634S.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-74Z5NNVR.js";
+} from "./chunk-GNXYIVKR.js";
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HOVHOPO6.js";
-import "./chunk-2YZA5KPV.js";
+} from "./chunk-5JRXBYSK.js";
+import "./chunk-GFDP3FVM.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-OAG7IWPD.js";
+import "./chunk-UT7L3UN7.js";
 import {
   commandFor,
   renderComment,
   requestHash
-} from "./chunk-CFR3JINH.js";
+} from "./chunk-CP3RSTG4.js";
 import {
   readTranscript
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-NPV5VQID.js";
-import "./chunk-VAZMKNCI.js";
-import "./chunk-D7Z2KW6S.js";
+} from "./chunk-PWLCC5FI.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

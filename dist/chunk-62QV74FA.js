@@ -9,7 +9,7 @@ import {
   sleep,
   statusOf,
   trackingIssue
-} from "./chunk-EJV2MOMY.js";
+} from "./chunk-PAFGMZGK.js";
 import {
   approvalsNeeded,
   bodyHash,
@@ -18,7 +18,7 @@ import {
   renderComment,
   requestHash,
   tally
-} from "./chunk-CFR3JINH.js";
+} from "./chunk-CP3RSTG4.js";
 import {
   DeadlineReached
 } from "./chunk-Z25NSMXP.js";

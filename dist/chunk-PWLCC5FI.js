@@ -3,7 +3,7 @@ import {
   callsIn,
   routineAt,
   withoutOwnTemporaryWrites
-} from "./chunk-VAZMKNCI.js";
+} from "./chunk-M4FFXIZ3.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -61,7 +61,7 @@ import {
   tokenAt,
   tokenize,
   unwrap
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   require_dist
 } from "./chunk-FTAKKE6A.js";

@@ -1,17 +1,20 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-ST2ZAB2T.js";
-import "./chunk-MLIJVIMC.js";
-import "./chunk-UWYU7LWP.js";
+  startMysqlGateway
+} from "./chunk-ZP252XBO.js";
+import "./chunk-XVQZ634S.js";
+import "./chunk-46AX6HLE.js";
+import "./chunk-WTZSGNFV.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-2YZA5KPV.js";
-import "./chunk-OAG7IWPD.js";
+import "./chunk-GFDP3FVM.js";
+import "./chunk-V6SGTYVA.js";
+import "./chunk-UT7L3UN7.js";
 import "./chunk-WLKLOQWD.js";
-import "./chunk-D7Z2KW6S.js";
+import "./chunk-M4FFXIZ3.js";
+import "./chunk-IXGCOFTZ.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startPostgresGateway
+  startMysqlGateway
 };

@@ -5,7 +5,7 @@ import {
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-74Z5NNVR.js";
+} from "./chunk-GNXYIVKR.js";
 import {
   DAEMON_ENV,
   DAEMON_NODE_FLAGS,
@@ -19,16 +19,16 @@ import {
   repoOf,
   scrub,
   statusOf
-} from "./chunk-EJV2MOMY.js";
+} from "./chunk-PAFGMZGK.js";
 import {
   runUrl
-} from "./chunk-CFR3JINH.js";
+} from "./chunk-CP3RSTG4.js";
 import {
   impactOf,
   readTranscript,
   rowsText,
   statementsOf
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 import {
   BearerCredentialHandler,
   HttpClient,

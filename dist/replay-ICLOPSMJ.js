@@ -2,13 +2,13 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   renderHtml,
   verifyTranscript
-} from "./chunk-74Z5NNVR.js";
+} from "./chunk-GNXYIVKR.js";
 import {
   impactLines,
   impactOf,
   readTranscript,
   statementsOf
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 import {
   plural
 } from "./chunk-D7GJ7SEI.js";

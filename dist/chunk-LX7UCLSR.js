@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-NPV5VQID.js";
+} from "./chunk-PWLCC5FI.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

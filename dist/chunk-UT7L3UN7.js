@@ -7,7 +7,7 @@ import {
   parseTree,
   scanTokens,
   tokenize
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-UWYU7LWP.js";
+} from "./chunk-XVQZ634S.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -32,7 +32,7 @@ import {
   maskCopyText,
   maskDataRow,
   pgTextLike
-} from "./chunk-OAG7IWPD.js";
+} from "./chunk-UT7L3UN7.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

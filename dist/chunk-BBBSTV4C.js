@@ -190,12 +190,6 @@ var UTF8_MAX = 3;
 var DIGITS_MAX = 16;
 var QUOTE = 34;
 var BACKSLASH = 92;
-var COMMA = 44;
-var COLON = 58;
-var OPEN_BRACKET = 91;
-var CLOSE_BRACKET = 93;
-var OPEN_BRACE = 123;
-var CLOSE_BRACE = 125;
 var PRINTABLE_FIRST = 32;
 var PRINTABLE_LAST = 126;
 function omitted(v) {
@@ -204,6 +198,11 @@ function omitted(v) {
 function plainObject(v) {
   const proto = Object.getPrototypeOf(v);
   return (proto === Object.prototype || proto === null) && v.toJSON === void 0;
+}
+function delegated(v) {
+  if (typeof v === "bigint") return true;
+  if (typeof v !== "object" || v === null) return false;
+  return Array.isArray(v) ? v.toJSON !== void 0 : !plainObject(v);
 }
 var JsonBytes = class {
   /** The bytes written so far are buf[0, end). `buf` is replaced when it grows. */
@@ -243,14 +242,13 @@ var JsonBytes = class {
     else if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) this.decimal(v);
     else if (typeof v === "boolean") this.ascii(v ? "true" : "false");
     else if (v === null) this.ascii("null");
-    else if (Array.isArray(v) && v.toJSON === void 0) this.array(v);
-    else if (typeof v === "object" && plainObject(v)) {
-      this.ensure(1);
-      this.buf[this.end++] = OPEN_BRACE;
+    else if (delegated(v)) this.utf8(JSON.stringify(v) ?? "null");
+    else if (Array.isArray(v)) this.array(v);
+    else if (typeof v === "object") {
+      this.ascii("{");
       this.members(v, true);
-      this.ensure(1);
-      this.buf[this.end++] = CLOSE_BRACE;
-    } else this.utf8(JSON.stringify(v) ?? "null");
+      this.ascii("}");
+    } else this.ascii(JSON.stringify(v));
   }
   /**
    * Appends an object's members as JSON.stringify writes them between its braces, each after a
@@ -259,35 +257,27 @@ var JsonBytes = class {
   members(o, first = false) {
     for (const key in o) {
       if (!Object.hasOwn(o, key)) continue;
-      let v = o[key];
+      const v = o[key];
       if (omitted(v)) continue;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && !plainObject(v)) {
-        const text = JSON.stringify(v);
-        if (text === void 0) continue;
-        v = new RawJson(text);
-      }
-      this.ensure(1);
-      if (first) first = false;
-      else this.buf[this.end++] = COMMA;
+      const text = delegated(v) ? JSON.stringify(v) : null;
+      if (text === void 0) continue;
+      if (!first) this.ascii(",");
+      first = false;
       this.string(key);
-      this.ensure(1);
-      this.buf[this.end++] = COLON;
-      if (v instanceof RawJson) this.utf8(v.text);
-      else this.value(v);
+      this.ascii(":");
+      if (text === null) this.value(v);
+      else this.utf8(text);
     }
   }
   array(a) {
-    this.ensure(1);
-    this.buf[this.end++] = OPEN_BRACKET;
+    this.ascii("[");
     for (let i = 0; i < a.length; i++) {
-      this.ensure(1);
-      if (i > 0) this.buf[this.end++] = COMMA;
+      if (i > 0) this.ascii(",");
       const v = a[i];
       if (omitted(v)) this.ascii("null");
       else this.value(v);
     }
-    this.ensure(1);
-    this.buf[this.end++] = CLOSE_BRACKET;
+    this.ascii("]");
   }
   string(s) {
     this.ensure(s.length + 2);
@@ -312,12 +302,6 @@ var JsonBytes = class {
     this.end += this.buf.write(text, this.end, "utf8");
   }
 };
-var RawJson = class {
-  constructor(text) {
-    this.text = text;
-  }
-  text;
-};
 
 // src/transcript/chain.ts
 var GENESIS = "0".repeat(64);
@@ -330,8 +314,6 @@ function sealChain(previous, batch, sealHead) {
 }
 var FLOOR = 64 * 1024;
 var LINES_AT = GENESIS.length;
-var CLOSE_BRACE2 = 125;
-var NEWLINE = 10;
 var ChainEncoder = class {
   /** @param now the clock (tests pin it); the system clock by default. */
   constructor(now) {
@@ -366,9 +348,7 @@ var ChainEncoder = class {
     out.ascii('","conn":');
     out.value(conn);
     out.members(event);
-    out.ensure(2);
-    out.buf[out.end++] = CLOSE_BRACE2;
-    out.buf[out.end++] = NEWLINE;
+    out.ascii("}\n");
     this.lines++;
   }
   /** The last encoded line's text, without its newline (until the batch is sealed). */

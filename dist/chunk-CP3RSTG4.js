@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   impactLines,
   impactOf
-} from "./chunk-HA4LSSFS.js";
+} from "./chunk-BBBSTV4C.js";
 
 // src/approvals/commands.ts
 import { createHash } from "node:crypto";

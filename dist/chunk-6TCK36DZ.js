@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-YDSGKIG2.js";
+} from "./chunk-LX7UCLSR.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -19,7 +19,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-NPV5VQID.js";
+} from "./chunk-PWLCC5FI.js";
 import {
   LexError,
   Lexer,
@@ -30,7 +30,7 @@ import {
   isWord,
   lexFlags,
   locationOf
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   UsageError,
   command,

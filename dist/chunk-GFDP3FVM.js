@@ -7,7 +7,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 
 // src/sql/migration/catalog-types.ts
 function catalogColumns(dialect, columns) {

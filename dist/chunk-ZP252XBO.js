@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-UWYU7LWP.js";
+} from "./chunk-XVQZ634S.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -32,14 +32,14 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-OAG7IWPD.js";
+} from "./chunk-UT7L3UN7.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-VAZMKNCI.js";
+} from "./chunk-M4FFXIZ3.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -50,7 +50,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-D7Z2KW6S.js";
+} from "./chunk-IXGCOFTZ.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
