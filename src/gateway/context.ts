@@ -12,7 +12,12 @@ import {
   massChangeFinding,
   ValuesPending,
 } from '../impact/index.js';
-import { compileMasking, KnownSecrets, type Masking } from '../masking/index.js';
+import {
+  compileMasking,
+  KnownSecrets,
+  type Masking,
+  type StatementRedactionOptions,
+} from '../masking/index.js';
 import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, loadAnalyzers, reachedPostgres } from '../sql/analyze.js';
@@ -68,6 +73,7 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
+      ...(ctx.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {}),
       ...(values ? { params: values } : {}),
       bodies: sessionBodies(ctx.memory, ctx.functions),
     };
@@ -169,7 +175,12 @@ export async function createGatewayContext(
   // once (the secrets it holds are known from the first time, and scrubbed from every later line).
   const redactions = new TextMemo<string>();
   const secretPositions = new TextMemo<Set<number>>();
-  const lexing = (ctx?: AnalysisContext) => (ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {});
+  const lexing = (ctx?: AnalysisContext): StatementRedactionOptions =>
+    ctx?.sqlMode
+      ? { sqlMode: ctx.sqlMode }
+      : ctx?.postgres?.standardConformingStrings === false
+        ? { standardConformingStrings: false }
+        : {};
   return {
     dialect,
     mode,

@@ -10,8 +10,17 @@ const CACHED_TEXT_MAX = 4096;
 /** Texts remembered as seen once (a 32-bit hash each). */
 const TEXTS_SIGHTED = 4096;
 
+/** A Postgres session reading plain strings with backslash escapes (no sql_mode is spelt so). */
+const ESCAPED_STRINGS = 'standard_conforming_strings=off';
+
+/** How a statement text is lexed in `ctx`: MySQL's sql_mode, or Postgres's reading of '…'. */
+function lexingOf(ctx: AnalysisContext | undefined): string | undefined {
+  return ctx?.sqlMode ?? (ctx?.postgres?.standardConformingStrings === false ? ESCAPED_STRINGS : undefined);
+}
+
 /**
- * `compute` for a statement text, once per text and sql_mode (which decides how it is lexed),
+ * `compute` for a statement text, once per text and the way it is lexed (sql_mode, or
+ * standard_conforming_strings),
  * from the text's second sighting on. Prepared executions and ORMs repeat a text; statements with
  * their values inline are mostly seen once, and keeping each of those cost more than reading it
  * again: every text and the cache's maps lived long enough to be promoted to V8's old generation
@@ -25,7 +34,7 @@ export class TextMemo<V> {
 
   get(text: string, ctx: AnalysisContext | undefined, compute: () => V): V {
     if (text.length > CACHED_TEXT_MAX) return compute();
-    const mode = ctx?.sqlMode;
+    const mode = lexingOf(ctx);
     const hit = this.kept.get(text);
     if (hit !== undefined && hit.mode === mode) return hit.value;
     const value = compute();

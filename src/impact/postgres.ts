@@ -6,6 +6,7 @@ import { GuardrailError } from '../errors/guardrail-error.js';
 import { loadPostgresParser } from '../sql/postgres/parser.js';
 import { evaluation } from '../sql/postgres/purity.js';
 import type { BodiesOf } from '../sql/postgres/session.js';
+import { escapesInPlainStrings } from '../sql/postgres/state.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
@@ -409,6 +410,13 @@ export async function estimatePostgres(
 ): Promise<ImpactEstimate[]> {
   const lockHeavy = (i: number) =>
     (analysis.statements[i]?.findings ?? analysis.findings).some((f) => f.category === 'lock-heavy');
+  // The parser here and the side connection read '…' as standard strings: text the session reads
+  // with backslash escapes is other code to them (a literal ends early, what it held is run).
+  if (opts.standardConformingStrings === false && escapesInPlainStrings(statementText))
+    throw new GuardrailError(
+      'not estimated: a plain string holds a backslash while standard_conforming_strings is off, which the estimate would read otherwise',
+      { code: 'ERR_SQL_LEX' },
+    );
   await loadPostgresParser();
   const targets = pgTargets(statementText, lockHeavy);
   if (targets.length === 0) return [];

@@ -75,6 +75,8 @@ export interface EstimateOptions {
   params?: unknown[];
   /** MySQL: the session's sql_mode, which decides how the statement is lexed. */
   sqlMode?: string;
+  /** Postgres: false while the session's standard_conforming_strings is (or may be) off. */
+  standardConformingStrings?: boolean;
   /**
    * Postgres: bodies of the user functions the statement may reach (the session's and the
    * catalog's), to prove that planning and counting it runs nothing but reads. Without it only

@@ -59,7 +59,7 @@ export {
   TO_NULL,
 } from './plan.js';
 export { SettingTaint } from './setting-taint.js';
-export { SECRET_NAME } from './statement.js';
+export { SECRET_NAME, type StatementRedactionOptions } from './statement.js';
 export * from './types.js';
 
 export interface Masking {

@@ -3,6 +3,7 @@
 // CREATE ROLE x PASSWORD '[redacted]'.
 import { Lru } from '../sql/cache.js';
 import { ALL_LEX_MODES, isUnknownMode } from '../sql/mysql/sql-mode.js';
+import { escapesInPlainStrings } from '../sql/postgres/state.js';
 import type { Dialect } from '../sql/types.js';
 import { CREDENTIAL_FIELDS, type ValueDetectors } from './detectors.js';
 import { tokenizePostgresFast } from './pg-fast-tokens.js';
@@ -30,6 +31,11 @@ const AFTER_IDENTIFIED = new Set(['comment', 'attribute', 'require']);
 export interface StatementRedactionOptions {
   /** MySQL session sql_mode (ANSI_QUOTES, NO_BACKSLASH_ESCAPES change where literals are). */
   sqlMode?: string;
+  /**
+   * Postgres: false while standard_conforming_strings is (or may be) off, when a backslash in a
+   * plain '…' string escapes the character after it.
+   */
+  standardConformingStrings?: boolean;
 }
 
 type Redact = (detectors: ValueDetectors, text: string) => string;
@@ -63,7 +69,8 @@ export class StatementRedactor {
     )
       return text;
     // MySQL's lexer is JavaScript and costs about what a cache miss costs: no cache there.
-    if (dialect === 'mysql') return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === 'mysql' || escapesInStrings(text, opts))
+      return redactScanned(text, dialect, this.detectors, opts, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -84,7 +91,8 @@ const MAY_HAVE_SECRET_POSITION = new RegExp(`${SECRET_NAME.source}|identified|${
  */
 function lexings(text: string, dialect: Dialect, opts: StatementRedactionOptions): Token[][] {
   try {
-    if (dialect === 'postgres') return [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
+    if (dialect === 'postgres')
+      return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
     if (!isUnknownMode(opts.sqlMode)) return [tokenizeMysql(text, opts.sqlMode)];
     return ALL_LEX_MODES.map((mode) => tokenizeMysql(text, mode));
   } catch {
@@ -207,13 +215,26 @@ function redactScanned(
       text,
     );
   }
+  if (dialect === 'postgres' && escapesInStrings(text, opts))
+    return unscannable(text, detectors, redact, 'read with standard_conforming_strings off');
   let tokens: Token[];
   try {
     tokens = dialect === 'postgres' ? tokenizePostgres(text) : tokenizeMysql(text, opts.sqlMode);
   } catch {
-    return unscannable(text, detectors, redact);
+    return unscannable(text, detectors, redact, 'unterminated literal or comment');
   }
   return redactTokens(text, tokens, detectors, redact);
+}
+
+/**
+ * Postgres text the server reads with backslash escapes in plain strings, which the scanners here
+ * do not follow: to them `'a\' x -- '` is the literal 'a\' followed by x and a comment, where the
+ * server reads one literal holding x, so a secret there would be left in the clear
+ * (`SET app.api_token = 'a\' value -- '`). Such text is cut before its first literal or comment,
+ * as text that cannot be scanned is: the analyzer refuses it for the same reason, unjudged.
+ */
+function escapesInStrings(text: string, opts: StatementRedactionOptions): boolean {
+  return opts.standardConformingStrings === false && escapesInPlainStrings(text);
 }
 
 function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, redact: Redact): string {
@@ -367,10 +388,10 @@ function isSetConfigValue(tokens: Token[], significant: number[]): boolean {
 }
 
 /** An unterminated literal or comment: everything from the first quote or comment on is withheld. */
-function unscannable(text: string, detectors: ValueDetectors, redact: Redact): string {
+function unscannable(text: string, detectors: ValueDetectors, redact: Redact, why: string): string {
   const cut = text.search(/['"`$#]|--|\/\*/);
   if (cut < 0) return redact(detectors, text);
-  return `${redact(detectors, text.slice(0, cut))}[redacted: unterminated literal or comment]`;
+  return `${redact(detectors, text.slice(0, cut))}[redacted: ${why}]`;
 }
 
 /**

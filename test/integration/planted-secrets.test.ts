@@ -91,10 +91,10 @@ interface Run {
 }
 
 async function startGateway(dialect: Dialect, pr: number): Promise<Run> {
-  const transcriptPath = join(dir, `${dialect}.jsonl`);
+  const transcriptPath = join(dir, `${dialect}-${pr}.jsonl`);
   const recorder = new FileRecorder(transcriptPath);
   const logs: string[] = [];
-  const eventPath = join(dir, `event-${dialect}.json`);
+  const eventPath = join(dir, `event-${dialect}-${pr}.json`);
   writeFileSync(eventPath, JSON.stringify(payload(pr)));
   const approvals = new GitHubChannel({
     token: gh.token,
@@ -252,6 +252,42 @@ describe('planted secrets never reach an output', () => {
     expect(outs.transcript).toContain('"type":"rows"');
     expect(outs.comments).toContain('DROP TABLE junk');
     expectAbsent(outs, { ...s, folded });
+  }, 60_000);
+
+  it('Postgres with standard_conforming_strings off: a backslash-escaped quote does not end the literal early', async () => {
+    const pr = gh.addPullRequest({ author: 'pr-author', headSha: SHA }).number;
+    const secret = planted('escaped');
+    // One literal to the server with standard_conforming_strings off, holding the secret; read as
+    // standard, the literal 'a\' followed by a bare word and a comment.
+    const text = `SET app.api_token = 'a\\' ${secret} -- '\n`;
+    // What the server makes of these bytes, asked directly (no gateway).
+    const direct = await pgServer.client();
+    try {
+      await direct.query('SET standard_conforming_strings = off');
+      await direct.query(text);
+      const set = await direct.query("SELECT current_setting('app.api_token') AS v");
+      expect(set.rows[0].v).toBe(`a' ${secret} -- `);
+    } finally {
+      await direct.end();
+    }
+    const run = await startGateway('postgres', pr);
+    const c = new pg.Client({ connectionString: run.gateway.url });
+    await c.connect();
+    try {
+      await c.query('SET standard_conforming_strings = off');
+      // The analyzer cannot read it as the server would: held for review (the approval comment
+      // quotes it), refused at the deadline, never run.
+      await expect(c.query(text)).rejects.toThrow(/opaque\/unparseable/);
+      const set = await c.query("SELECT current_setting('app.api_token', true) AS v");
+      expect(set.rows[0].v ?? '').toBe('');
+    } finally {
+      await c.end();
+      await run.stop();
+    }
+    const outs = await outputs(run, pr);
+    for (const where of [outs.transcript, outs.comments])
+      expect(where).toContain('SET app.api_token = [redacted: read with standard_conforming_strings off]');
+    expectAbsent(outs, { secret });
   }, 60_000);
 
   it('MySQL: literals, prepared parameters, duplicate entries, SIGNAL text, samples, comments, AWS keys', async () => {

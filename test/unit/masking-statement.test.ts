@@ -85,6 +85,34 @@ describe('redactStatement (postgres)', () => {
       'ALTER ROLE x PASSWORD [redacted: unterminated literal or comment]',
     );
   });
+
+  it('reads plain strings as the server does with standard_conforming_strings off', () => {
+    const off = { standardConformingStrings: false };
+    // To the server, one literal holding the secret; read as standard, 'a\' then a bare word.
+    const tricks = [
+      "ALTER ROLE x PASSWORD 'a\\' Zq9secret -- '\n",
+      "SET app.api_token = 'a\\' Zq9secret /* ' */",
+      "SELECT set_config('app.api_token', 'a\\', Zq9secret, --', false)\n",
+    ];
+    for (const text of tricks) {
+      expect(pg(text)).toContain('Zq9secret');
+      const redacted = m.redactStatement(text, 'postgres', off);
+      expect(redacted).not.toContain('Zq9secret');
+      expect(redacted).toMatch(/\[redacted: read with standard_conforming_strings off\]$/);
+    }
+    // Text that reads the same either way keeps its usual redaction.
+    expect(m.redactStatement("ALTER ROLE x PASSWORD 'plain'", 'postgres', off)).toBe(
+      "ALTER ROLE x PASSWORD '[redacted]'",
+    );
+    expect(m.redactStatement("SELECT 1 -- a \\ in a comment, 'x'", 'postgres', off)).toBe(
+      "SELECT 1 -- a \\ in a comment, 'x'",
+    );
+    expect(m.redactStatement("SELECT $$a\\'$$", 'postgres', off)).toBe("SELECT $$a\\'$$");
+    // The values it withholds from later lines come from the detectors alone there.
+    const keyed = "SELECT 'C:\\tmp', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'";
+    expect(m.secretValues(keyed, 'postgres', off)).toEqual(['ghp_abcdefghijklmnopqrstuvwxyz0123456789']);
+    expect(m.secretValues(tricks[0]!, 'postgres', off)).toEqual([]);
+  });
 });
 
 describe('redactStatement (mysql)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TextMemo } from '../../src/gateway/text-memo.js';
+import { postgresState } from '../../src/sql/postgres/state.js';
 
 /** A memo whose computations are counted, per call of `read`. */
 function counted() {
@@ -47,6 +48,20 @@ describe('TextMemo', () => {
     // The mode last read is the one kept.
     expect(m.read('select "a"')).toBe('-:SELECT "A"');
     expect(m.computed()).toBe(4);
+  });
+
+  it('never answers for standard_conforming_strings off with what was read with it on', () => {
+    const memo = new TextMemo<string>();
+    const state = postgresState();
+    const ctx = { dialect: 'postgres' as const, postgres: state };
+    const read = () => memo.get("select 'a\\'", ctx, () => String(state.standardConformingStrings));
+    read();
+    expect(read()).toBe('true');
+    state.parameter('standard_conforming_strings', 'off');
+    expect(read()).toBe('false');
+    state.parameter('standard_conforming_strings', 'on');
+    state.unsettled = true;
+    expect(read()).toBe('false');
   });
 
   it('does not keep texts longer than its limit', () => {

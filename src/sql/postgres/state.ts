@@ -9,6 +9,7 @@
 // analyzer's parser always accepts it, so any value of it either agrees with the analyzer or
 // makes the server refuse the whole message; escape_string_warning only adds warnings. See
 // docs/threat-model.md, "Postgres: session state and encodings".
+import { scan } from '../digest.js';
 import { type Decoded, decode } from './encoding.js';
 
 export class PostgresSessionState {
@@ -58,4 +59,17 @@ export function postgresState(opts: { standardConformingStrings?: boolean } = {}
   const s = new PostgresSessionState();
   if (opts.standardConformingStrings === false) s.parameter('standard_conforming_strings', 'off');
   return s;
+}
+
+/**
+ * Whether the server, reading `text` with standard_conforming_strings off, finds a backslash in a
+ * plain '…' string, where it escapes the next character: a reader that takes such strings as
+ * standard (the scanners in masking, libpg-query, a side connection with the setting on) then
+ * ends a literal early, and reads what follows as code. Text that cannot be lexed so counts too.
+ */
+export function escapesInPlainStrings(text: string): boolean {
+  if (!text.includes('\\')) return false;
+  return (
+    scan(text, { dialect: 'postgres', standardConformingStrings: false })?.backslashInPlainString ?? true
+  );
 }
