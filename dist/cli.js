@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-IQVX7ISP.js"),
-  proxy: () => import("./proxy-NPW3BHPY.js"),
+  check: () => import("./check-OHAOTSMC.js"),
+  proxy: () => import("./proxy-SE5ON64E.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-E4NP75OL.js")
+  demo: () => import("./demo-Y5XS26UU.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-5JRXBYSK.js";
-import "./chunk-GFDP3FVM.js";
+} from "./chunk-NELHKBDV.js";
+import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -12,21 +12,22 @@ import {
   GitHubChannel
 } from "./chunk-62QV74FA.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-UT7L3UN7.js";
+import "./chunk-ZXVSXSFH.js";
 import {
   RUN_FILES
 } from "./chunk-PAFGMZGK.js";
 import "./chunk-CP3RSTG4.js";
 import "./chunk-BBBSTV4C.js";
+import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-LX7UCLSR.js";
+} from "./chunk-6XJ3NZ3C.js";
 import {
   defaultPolicy
-} from "./chunk-PWLCC5FI.js";
-import "./chunk-M4FFXIZ3.js";
-import "./chunk-IXGCOFTZ.js";
+} from "./chunk-CL44FBJ3.js";
+import "./chunk-Y3PAW45K.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -130,7 +131,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-7SMYHJYH.js");
+    const { startPostgresGateway } = await import("./listener-DLPKPWZQ.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -145,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-DY7QL6TW.js");
+  const { startMysqlGateway } = await import("./listener-QJYWMLV6.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -14,7 +14,7 @@ import {
   savedProvider,
   startGateway,
   writeDaemonConfig
-} from "./chunk-VD7M3MDS.js";
+} from "./chunk-MYJHPNKU.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-GNXYIVKR.js";
 import {
@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-UT7L3UN7.js";
+} from "./chunk-ZXVSXSFH.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-PAFGMZGK.js";
@@ -38,23 +38,24 @@ import {
   setSecret,
   warning
 } from "./chunk-WS4WGG4Y.js";
+import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-6TCK36DZ.js";
+} from "./chunk-XTBJZLML.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-LX7UCLSR.js";
+} from "./chunk-6XJ3NZ3C.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-PWLCC5FI.js";
-import "./chunk-M4FFXIZ3.js";
-import "./chunk-IXGCOFTZ.js";
+} from "./chunk-CL44FBJ3.js";
+import "./chunk-Y3PAW45K.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

@@ -3,7 +3,7 @@ import {
   finishRun,
   loadRunState,
   revokerFor
-} from "./chunk-VD7M3MDS.js";
+} from "./chunk-MYJHPNKU.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-GNXYIVKR.js";
 import "./chunk-PAFGMZGK.js";

@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-XVQZ634S.js";
+} from "./chunk-NJ6GWZA3.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -32,14 +32,14 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-UT7L3UN7.js";
+} from "./chunk-ZXVSXSFH.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-M4FFXIZ3.js";
+} from "./chunk-Y3PAW45K.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -50,7 +50,7 @@ import {
   nextStatement,
   parseServerVersion,
   tokenize
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

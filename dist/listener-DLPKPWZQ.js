@@ -1,26 +1,17 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
-} from "./chunk-6TCK36DZ.js";
-import "./chunk-D7GJ7SEI.js";
-import "./chunk-LX7UCLSR.js";
-import "./chunk-PWLCC5FI.js";
-import "./chunk-M4FFXIZ3.js";
-import "./chunk-IXGCOFTZ.js";
-import "./chunk-FTAKKE6A.js";
-import "./chunk-7LIXXI5W.js";
+  startPostgresGateway
+} from "./chunk-46FEXOB3.js";
+import "./chunk-MLIJVIMC.js";
+import "./chunk-NJ6GWZA3.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-WYZS6KHP.js";
+import "./chunk-ZXVSXSFH.js";
+import "./chunk-WLKLOQWD.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  CheckBaseError,
-  CheckReadError,
-  checkFiles,
-  migrationFiles,
-  run,
-  spec
+  startPostgresGateway
 };

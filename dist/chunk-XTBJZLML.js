@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-LX7UCLSR.js";
+} from "./chunk-6XJ3NZ3C.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -14,12 +14,11 @@ import {
   assemble,
   decide,
   defaultPolicy,
-  lex,
   loadAnalyzers,
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-PWLCC5FI.js";
+} from "./chunk-CL44FBJ3.js";
 import {
   LexError,
   Lexer,
@@ -28,9 +27,10 @@ import {
   isRuleId,
   isUnknownMode,
   isWord,
+  lex,
   lexFlags,
   locationOf
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 import {
   UsageError,
   command,

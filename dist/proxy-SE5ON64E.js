@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-PLWUGXJL.js";
+} from "./chunk-46FEXOB3.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-ZP252XBO.js";
-import "./chunk-XVQZ634S.js";
+} from "./chunk-4N5X3JZJ.js";
+import "./chunk-NJ6GWZA3.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,14 +23,14 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-5JRXBYSK.js";
-import "./chunk-GFDP3FVM.js";
+} from "./chunk-NELHKBDV.js";
+import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-UT7L3UN7.js";
+import "./chunk-ZXVSXSFH.js";
 import {
   renderPlain
 } from "./chunk-CP3RSTG4.js";
@@ -38,12 +38,12 @@ import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-LX7UCLSR.js";
+} from "./chunk-6XJ3NZ3C.js";
 import {
   defaultPolicy
-} from "./chunk-PWLCC5FI.js";
-import "./chunk-M4FFXIZ3.js";
-import "./chunk-IXGCOFTZ.js";
+} from "./chunk-CL44FBJ3.js";
+import "./chunk-Y3PAW45K.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

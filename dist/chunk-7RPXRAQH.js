@@ -1909,6 +1909,411 @@ function retypedTables(text, ctx) {
   return [...new Set(events.flatMap((e) => e.kind === "retype" ? [e.table] : []))];
 }
 
+// src/sql/digest.ts
+var PG_OP = new Uint8Array(128);
+for (const c of "~!@#^&|`?+-*/%<>=") PG_OP[c.charCodeAt(0)] = 1;
+for (const c of "~!@#^&|`?%") PG_OP[c.charCodeAt(0)] = 2;
+function isPgOp(c) {
+  return c < 128 && PG_OP[c] !== 0;
+}
+function isSpace2(c) {
+  return c === 32 || c >= 9 && c <= 13;
+}
+function isHexOrUnderscore(c) {
+  return isDigit(c) || c >= 97 && c <= 102 || c >= 65 && c <= 70 || c === 95;
+}
+var QUESTION = 63;
+var DOT = 46;
+var SPACE = 32;
+var Output = class {
+  constructor(wide, chars) {
+    this.wide = wide;
+    this.canonical = wide ? new Uint16Array(chars) : new Uint8Array(chars);
+    this.digest = wide ? new Uint16Array(chars) : new Uint8Array(chars);
+    this.bytes = [Buffer.from(this.canonical.buffer), Buffer.from(this.digest.buffer)];
+  }
+  wide;
+  canonical;
+  digest;
+  /** The same memory as bytes, to decode from. */
+  bytes;
+  canonicalString(length) {
+    return this.decode(this.canonical, this.bytes[0], length);
+  }
+  digestString(length) {
+    return this.decode(this.digest, this.bytes[1], length);
+  }
+  decode(codes, bytes, length) {
+    if (!this.wide) return bytes.toString("latin1", 0, length);
+    if (littleEndian) return bytes.toString("utf16le", 0, length * 2);
+    let out = "";
+    for (let i = 0; i < length; i += 4096) {
+      out += String.fromCharCode.apply(null, Array.from(codes.subarray(i, Math.min(length, i + 4096))));
+    }
+    return out;
+  }
+};
+var littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+var SCRATCH_CHARS = 64 * 1024;
+var scratch = {};
+function output(textLength, wide) {
+  const need = 2 * textLength + 2;
+  if (need > SCRATCH_CHARS) return new Output(wide, need);
+  if (wide) return scratch.wide ??= new Output(true, SCRATCH_CHARS);
+  return scratch.narrow ??= new Output(false, SCRATCH_CHARS);
+}
+var INT32_MAX = 2 ** 31 - 1;
+function fitsInteger(s, start, end, radix) {
+  let value = 0;
+  for (let k = radix === 10 ? start : start + 2; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 95) continue;
+    const digit = c <= 57 ? c - 48 : (c | 32) - 87;
+    value = value * radix + digit;
+    if (value > INT32_MAX) return false;
+  }
+  return true;
+}
+var Lexer2 = class {
+  constructor(s, opts, wide) {
+    this.s = s;
+    this.n = s.length;
+    this.out = output(s.length, wide);
+    this.backslash = opts.standardConformingStrings === false;
+  }
+  s;
+  i = 0;
+  n;
+  out;
+  canonicalLength = 0;
+  digestLength = 0;
+  canonicalStarts = [];
+  starts = [];
+  ends = [];
+  semicolons = [];
+  literals = [];
+  backslashInPlainString = false;
+  /** The last word was UESCAPE: its string is part of the code, not a value (see `word`). */
+  escapeNext = false;
+  /** A token has a character beyond Latin-1 and the output is one byte a character. */
+  beyondLatin1 = false;
+  backslash;
+  push(start, end, kind) {
+    const { canonical, digest } = this.out;
+    let c = this.canonicalLength;
+    let d = this.digestLength;
+    if (this.starts.length > 0) {
+      canonical[c++] = SPACE;
+      digest[d++] = SPACE;
+    }
+    this.canonicalStarts.push(c);
+    const s = this.s;
+    let bits = 0;
+    if (kind === 2 /* Literal */ || kind === 3 /* FloatLiteral */) {
+      for (let k = start; k < end; k++) {
+        const code = s.charCodeAt(k);
+        bits |= code;
+        canonical[c++] = code;
+      }
+      digest[d++] = QUESTION;
+      if (kind === 3 /* FloatLiteral */) digest[d++] = DOT;
+      this.literals.push(this.starts.length);
+    } else {
+      const fold = kind === 1 /* Word */ ? 32 : 0;
+      for (let k = start; k < end; k++) {
+        const code = s.charCodeAt(k);
+        bits |= code;
+        const folded = code >= 65 && code <= 90 ? code + fold : code;
+        canonical[c++] = folded;
+        digest[d++] = folded;
+      }
+    }
+    if (bits > 255 && !this.out.wide) this.beyondLatin1 = true;
+    this.canonicalLength = c;
+    this.digestLength = d;
+    this.escapeNext = false;
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+  get canonical() {
+    return this.out.canonicalString(this.canonicalLength);
+  }
+  get digest() {
+    return this.out.digestString(this.digestLength);
+  }
+  /** Returns false when the text cannot be lexed with certainty. */
+  run() {
+    const s = this.s;
+    while (this.i < this.n) {
+      const c = s.charCodeAt(this.i);
+      if (isSpace2(c)) {
+        this.i++;
+        continue;
+      }
+      if (isIdentStart(c)) {
+        if (!this.word()) return false;
+        continue;
+      }
+      const next = this.i + 1 < this.n ? s.charCodeAt(this.i + 1) : 0;
+      if (c === 45 && next === 45) {
+        this.lineComment();
+      } else if (c === 47 && next === 42) {
+        if (!this.blockComment()) return false;
+      } else if (c === 39) {
+        if (!this.quoted(this.i, this.i, 39, this.backslash, true)) return false;
+      } else if (c === 34) {
+        if (!this.quotedIdent(this.i, 34)) return false;
+      } else if (c === 36) {
+        if (!this.dollar()) return false;
+      } else if (isDigit(c) || c === 46 && isDigit(next)) {
+        this.number();
+      } else if (c === 59) {
+        this.semicolons.push(this.starts.length);
+        this.push(this.i, this.i + 1, 0 /* Verbatim */);
+        this.i++;
+      } else {
+        this.operator();
+      }
+    }
+    return true;
+  }
+  lineComment() {
+    const nl = this.s.indexOf("\n", this.i);
+    this.i = nl < 0 ? this.n : nl + 1;
+  }
+  blockComment() {
+    const s = this.s;
+    let depth = 1;
+    let j = this.i + 2;
+    while (j < this.n) {
+      if (s.charCodeAt(j) === 42 && s.charCodeAt(j + 1) === 47) {
+        depth--;
+        j += 2;
+        if (depth === 0) {
+          this.i = j;
+          return true;
+        }
+      } else if (s.charCodeAt(j) === 47 && s.charCodeAt(j + 1) === 42) {
+        depth++;
+        j += 2;
+      } else j++;
+    }
+    return false;
+  }
+  /** A quoted literal starting at `open`; `start` includes any prefix (E, X, N, U&, _charset). */
+  quoted(start, open, quote, backslash, plain, doubling = true) {
+    const s = this.s;
+    let j = open + 1;
+    for (; ; ) {
+      if (j >= this.n) return false;
+      const c = s.charCodeAt(j);
+      if (c === 92 && backslash) {
+        if (plain) this.backslashInPlainString = true;
+        j += 2;
+      } else if (c === quote) {
+        if (doubling && s.charCodeAt(j + 1) === quote) j += 2;
+        else {
+          const next = quote === 39 ? this.continuation(j + 1) : -1;
+          if (next < 0) break;
+          j = next + 1;
+        }
+      } else j++;
+    }
+    j++;
+    this.push(start, j, this.escapeNext ? 0 /* Verbatim */ : 2 /* Literal */);
+    this.i = j;
+    return true;
+  }
+  /**
+   * Postgres continues a string literal across whitespace that holds a newline:
+   * 'a'<newline>'b' is the one literal 'ab'. Returns the offset of the continuing quote, or -1.
+   */
+  continuation(from) {
+    const s = this.s;
+    let k = from;
+    let newline = false;
+    while (k < this.n && isSpace2(s.charCodeAt(k))) {
+      const c = s.charCodeAt(k);
+      if (c === 10 || c === 13) newline = true;
+      k++;
+    }
+    return newline && s.charCodeAt(k) === 39 ? k : -1;
+  }
+  quotedIdent(start, quote) {
+    const s = this.s;
+    let j = this.i + 1;
+    for (; ; ) {
+      if (j >= this.n) return false;
+      if (s.charCodeAt(j) === quote) {
+        if (s.charCodeAt(j + 1) === quote) j += 2;
+        else break;
+      } else j++;
+    }
+    j++;
+    this.push(start, j, 0 /* Verbatim */);
+    this.i = j;
+    return true;
+  }
+  dollar() {
+    const s = this.s;
+    const start = this.i;
+    let j = this.i + 1;
+    if (isDigit(s.charCodeAt(j))) {
+      while (j < this.n && isDigit(s.charCodeAt(j))) j++;
+      this.push(start, j, 0 /* Verbatim */);
+      this.i = j;
+      return true;
+    }
+    if (s.charCodeAt(j) !== 36) {
+      if (!isIdentStart(s.charCodeAt(j))) {
+        this.operator();
+        return true;
+      }
+      while (j < this.n && (isIdentStart(s.charCodeAt(j)) || isDigit(s.charCodeAt(j)))) j++;
+      if (s.charCodeAt(j) !== 36) {
+        this.operator();
+        return true;
+      }
+    }
+    const tag = s.slice(start, j + 1);
+    const close = s.indexOf(tag, j + 1);
+    if (close < 0) return false;
+    const end = close + tag.length;
+    this.push(start, end, 2 /* Literal */);
+    this.i = end;
+    return true;
+  }
+  number() {
+    const s = this.s;
+    const start = this.i;
+    let j = this.i;
+    let radix = 10;
+    const c1 = s.charCodeAt(j + 1) | 32;
+    if (s.charCodeAt(j) === 48 && (c1 === 120 || c1 === 111 || c1 === 98)) {
+      radix = c1 === 120 ? 16 : c1 === 111 ? 8 : 2;
+      j += 2;
+      while (j < this.n && isHexOrUnderscore(s.charCodeAt(j))) j++;
+    } else {
+      j = this.digits(j);
+      if (s.charCodeAt(j) === 46 && s.charCodeAt(j + 1) !== 46) {
+        j = this.digits(j + 1);
+        radix = 0;
+      }
+      if ((s.charCodeAt(j) | 32) === 101) {
+        const sign = s.charCodeAt(j + 1);
+        const from = isDigit(sign) ? j + 1 : (sign === 43 || sign === 45) && isDigit(s.charCodeAt(j + 2)) ? j + 2 : -1;
+        if (from > 0) {
+          j = this.digits(from);
+          radix = 0;
+        }
+      }
+    }
+    this.push(start, j, radix !== 0 && fitsInteger(s, start, j, radix) ? 2 /* Literal */ : 3 /* FloatLiteral */);
+    this.i = j;
+  }
+  digits(from) {
+    let j = from;
+    while (j < this.n && (isDigit(this.s.charCodeAt(j)) || this.s.charCodeAt(j) === 95)) j++;
+    return j;
+  }
+  word() {
+    const s = this.s;
+    const start = this.i;
+    const c = s.charCodeAt(start);
+    const lower = c | 32;
+    const next = s.charCodeAt(start + 1);
+    if (next === 39 && (lower === 101 || lower === 98 || lower === 120 || lower === 110)) {
+      if (lower === 110) {
+        this.push(start, start + 1, 1 /* Word */);
+        return this.quoted(start + 1, start + 1, 39, this.backslash, true);
+      }
+      const escapeString = lower === 101;
+      return this.quoted(start, start + 1, 39, escapeString, false, escapeString);
+    }
+    if (lower === 117 && next === 38) {
+      const q = s.charCodeAt(start + 2);
+      if (q === 39) return this.quoted(start, start + 2, 39, false, false);
+      if (q === 34) {
+        this.i += 2;
+        return this.quotedIdent(start, 34);
+      }
+    }
+    let j = start;
+    while (j < this.n && isIdentChar(s.charCodeAt(j))) j++;
+    this.push(start, j, 1 /* Word */);
+    this.escapeNext = j - start === 7 && s.slice(start, j).toLowerCase() === "uescape";
+    this.i = j;
+    return true;
+  }
+  operator() {
+    const s = this.s;
+    const start = this.i;
+    if (isPgOp(s.charCodeAt(start))) {
+      let j = start;
+      while (j < this.n && isPgOp(s.charCodeAt(j))) {
+        const c = s.charCodeAt(j);
+        const after = s.charCodeAt(j + 1);
+        if (c === 47 && after === 42 || c === 45 && after === 45) break;
+        j++;
+      }
+      let len2 = Math.max(j - start, 1);
+      const last = s.charCodeAt(start + len2 - 1);
+      if (len2 > 1 && (last === 43 || last === 45)) {
+        let special = false;
+        for (let k = start; k < start + len2 - 1; k++) if (PG_OP[s.charCodeAt(k)] === 2) special = true;
+        if (!special) {
+          let end = s.charCodeAt(start + len2 - 1);
+          do {
+            len2--;
+            end = s.charCodeAt(start + len2 - 1);
+          } while (len2 > 1 && (end === 43 || end === 45));
+        }
+      }
+      this.push(start, start + len2, 0 /* Verbatim */);
+      this.i = start + len2;
+      return;
+    }
+    const len = this.punctuationLength(start);
+    this.push(start, start + len, 0 /* Verbatim */);
+    this.i = start + len;
+  }
+  /** `:=`, `::` and `..` are one token; any other punctuation is one character. */
+  punctuationLength(start) {
+    const c = this.s.charCodeAt(start);
+    const next = this.s.charCodeAt(start + 1);
+    return c === 58 && (next === 61 || next === 58) || c === 46 && next === 46 ? 2 : 1;
+  }
+};
+function scan(text, opts) {
+  let lexer = new Lexer2(text, opts, false);
+  let lexable = lexer.run();
+  if (lexer.beyondLatin1) {
+    lexer = new Lexer2(text, opts, true);
+    lexable = lexer.run();
+  }
+  if (!lexable) return void 0;
+  return {
+    digest: lexer.digest,
+    canonical: lexer.canonical,
+    canonicalStarts: lexer.canonicalStarts,
+    starts: lexer.starts,
+    ends: lexer.ends,
+    semicolons: lexer.semicolons,
+    literals: lexer.literals,
+    backslashInPlainString: lexer.backslashInPlainString
+  };
+}
+function withTokens(scanned) {
+  const n = scanned.canonicalStarts.length;
+  const tokens = new Array(n);
+  for (let i = 0; i < n; i++) tokens[i] = canonicalOf(scanned, i, i + 1);
+  return { ...scanned, tokens };
+}
+function lex(text, opts) {
+  const scanned = scan(text, opts);
+  return scanned && withTokens(scanned);
+}
+
 // src/sql/cache.ts
 var Lru = class {
   /** Holds between `capacity` and `2 × capacity` entries. */
@@ -1950,12 +2355,10 @@ export {
   sha256,
   firstTokenAtOrAfter,
   tokenAt,
-  canonicalOf,
   canonicalEnd,
   locationOf,
   columnType,
   isDigit,
-  isIdentStart,
   isIdentChar,
   parseServerVersion,
   executableReadings,
@@ -2005,5 +2408,8 @@ export {
   postgresEvents,
   MigrationJudge,
   inputJudgementMatters,
-  retypedTables
+  retypedTables,
+  scan,
+  withTokens,
+  lex
 };

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-PWLCC5FI.js";
+} from "./chunk-CL44FBJ3.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-PLWUGXJL.js";
+} from "./chunk-46FEXOB3.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-XVQZ634S.js";
+import "./chunk-NJ6GWZA3.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,14 +16,14 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-5JRXBYSK.js";
-import "./chunk-GFDP3FVM.js";
+} from "./chunk-NELHKBDV.js";
+import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-UT7L3UN7.js";
+import "./chunk-ZXVSXSFH.js";
 import {
   commandFor,
   renderComment,
@@ -36,9 +36,9 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-PWLCC5FI.js";
-import "./chunk-M4FFXIZ3.js";
-import "./chunk-IXGCOFTZ.js";
+} from "./chunk-CL44FBJ3.js";
+import "./chunk-Y3PAW45K.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

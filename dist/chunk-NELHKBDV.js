@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-GFDP3FVM.js";
+} from "./chunk-WYZS6KHP.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -13,8 +13,9 @@ import {
   KnownSecrets,
   REDACTED_VALUE,
   SECRET_NAME,
-  compileMasking
-} from "./chunk-UT7L3UN7.js";
+  compileMasking,
+  escapesInPlainStrings
+} from "./chunk-ZXVSXSFH.js";
 import {
   ChainEncoder
 } from "./chunk-BBBSTV4C.js";
@@ -33,11 +34,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-PWLCC5FI.js";
+} from "./chunk-CL44FBJ3.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-M4FFXIZ3.js";
+} from "./chunk-Y3PAW45K.js";
 import {
   Lru,
   asList,
@@ -54,7 +55,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 import {
   DeadlineReached,
   GuardrailError
@@ -1787,6 +1788,11 @@ async function rowWise2(p, t, params2, bodies) {
 }
 async function estimatePostgres(client, statementText, analysis, opts) {
   const lockHeavy = (i) => (analysis.statements[i]?.findings ?? analysis.findings).some((f) => f.category === "lock-heavy");
+  if (opts.standardConformingStrings === false && escapesInPlainStrings(statementText))
+    throw new GuardrailError(
+      "not estimated: a plain string holds a backslash while standard_conforming_strings is off, which the estimate would read otherwise",
+      { code: "ERR_SQL_LEX" }
+    );
   await loadPostgresParser();
   const targets = pgTargets(statementText, lockHeavy);
   if (targets.length === 0) return [];
@@ -2798,12 +2804,16 @@ function mysqlSyntaxCheck(side) {
 var TEXTS_CACHED = 512;
 var CACHED_TEXT_MAX = 4096;
 var TEXTS_SIGHTED = 4096;
+var ESCAPED_STRINGS = "standard_conforming_strings=off";
+function lexingOf(ctx) {
+  return ctx?.sqlMode ?? (ctx?.postgres?.standardConformingStrings === false ? ESCAPED_STRINGS : void 0);
+}
 var TextMemo = class {
   kept = new Lru(TEXTS_CACHED);
   seen = new SecondSighting(TEXTS_SIGHTED);
   get(text, ctx, compute) {
     if (text.length > CACHED_TEXT_MAX) return compute();
-    const mode = ctx?.sqlMode;
+    const mode = lexingOf(ctx);
     const hit = this.kept.get(text);
     if (hit !== void 0 && hit.mode === mode) return hit.value;
     const value = compute();
@@ -2824,6 +2834,7 @@ function estimator(side, policy) {
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
       ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
+      ...ctx.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {},
       ...values ? { params: values } : {},
       bodies: sessionBodies(ctx.memory, ctx.functions)
     };
@@ -2886,7 +2897,7 @@ async function createGatewayContext(opts) {
   const secrets = new KnownSecrets();
   const redactions = new TextMemo();
   const secretPositions = new TextMemo();
-  const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : {};
+  const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
   return {
     dialect,
     mode,

@@ -97875,7 +97875,7 @@ async function finishRun(opts, deps) {
       }
       if (opts.attest && report.verify) {
         try {
-          const { attestTranscript } = await import("./attest-3KIMK3GY.js");
+          const { attestTranscript } = await import("./attest-2XCZOZWM.js");
           report.attestation = await attestTranscript(opts.runDir, {
             token: config?.githubToken,
             verify: report.verify,

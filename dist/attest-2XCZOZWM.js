@@ -1,8 +1,5 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  require_lib
-} from "./chunk-WLKLOQWD.js";
-import {
   require_commonjs,
   require_commonjs2,
   require_commonjs3,
@@ -11,6 +8,9 @@ import {
   require_dist3,
   require_src
 } from "./chunk-WS4WGG4Y.js";
+import {
+  require_lib
+} from "./chunk-WLKLOQWD.js";
 import {
   context,
   getOctokit,

@@ -12,10 +12,10 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-GFDP3FVM.js";
+} from "./chunk-WYZS6KHP.js";
 import {
   finding
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -1,16 +1,23 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
+  require_lib
+} from "./chunk-WLKLOQWD.js";
+import {
   ALL_LEX_MODES,
   Lru,
   isUnknownMode,
   lexFlags,
   parseTree,
+  scan,
   scanTokens,
   tokenize
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
+import {
+  __toESM
+} from "./chunk-6MG4NLIR.js";
 
 // src/masking/types.ts
 var DETECTOR_NAMES = [
@@ -633,6 +640,246 @@ function merge(spans) {
 }
 var CREDENTIAL_FIELDS = new ValueDetectors({ detectors: ["credential-field"] });
 
+// src/sql/postgres/encoding.ts
+var import_iconv_lite = __toESM(require_lib(), 1);
+import { isAscii as asciiOnly, isUtf8 } from "node:buffer";
+var BAD_BYTES = "22021";
+var UNSUPPORTED = "0A000";
+var ASCII_SAFE = {
+  LATIN1: "iso-8859-1",
+  LATIN2: "iso-8859-2",
+  LATIN3: "iso-8859-3",
+  LATIN4: "iso-8859-4",
+  LATIN5: "iso-8859-9",
+  LATIN6: "iso-8859-10",
+  LATIN7: "iso-8859-13",
+  LATIN8: "iso-8859-14",
+  LATIN9: "iso-8859-15",
+  LATIN10: "iso-8859-16",
+  ISO_8859_5: "iso-8859-5",
+  ISO_8859_6: "iso-8859-6",
+  ISO_8859_7: "iso-8859-7",
+  ISO_8859_8: "iso-8859-8",
+  WIN866: "cp866",
+  WIN874: "windows-874",
+  WIN1250: "windows-1250",
+  WIN1251: "windows-1251",
+  WIN1252: "windows-1252",
+  WIN1253: "windows-1253",
+  WIN1254: "windows-1254",
+  WIN1255: "windows-1255",
+  WIN1256: "windows-1256",
+  WIN1257: "windows-1257",
+  WIN1258: "windows-1258",
+  KOI8R: "koi8-r",
+  KOI8U: "koi8-u"
+};
+var MULTIBYTE = {
+  SJIS: { iconv: "cp932", length: sjisLength, asciiUnsafe: true },
+  BIG5: { iconv: "cp950", length: twoByteLength, asciiUnsafe: true },
+  GBK: { iconv: "cp936", length: twoByteLength, asciiUnsafe: true },
+  UHC: { iconv: "cp949", length: twoByteLength, asciiUnsafe: true },
+  GB18030: { iconv: "gb18030", length: gb18030Length, asciiUnsafe: true },
+  EUC_JP: { iconv: "eucjp", length: eucJpLength, asciiUnsafe: false },
+  EUC_KR: { iconv: "euc-kr", length: eucLength, asciiUnsafe: false },
+  EUC_CN: { iconv: "gb2312", length: eucLength, asciiUnsafe: false }
+};
+var UNEXACT = {
+  // Postgres' BIG5 table is plain Big5 (some entries even map to U+FFFD); iconv-lite's is CP950.
+  BIG5: /* @__PURE__ */ new Set([
+    41285,
+    41294,
+    41306,
+    41410,
+    41411,
+    41413,
+    41443,
+    41458,
+    41459,
+    41470,
+    41536,
+    41537,
+    41538,
+    41540,
+    41542,
+    41543,
+    41676,
+    41678
+  ]),
+  // GB18030-2005 (Postgres 15–18) against iconv-lite's GB18030-2022 swaps.
+  GB18030: /* @__PURE__ */ new Set([41888, 43196, 2167796791]),
+  EUC_CN: /* @__PURE__ */ new Set([41380, 41386]),
+  EUC_JP: /* @__PURE__ */ new Set([9413315])
+};
+var eucByte = (c) => c !== void 0 && c >= 161 && c <= 254;
+function eucLength(b, i, end) {
+  return i + 1 < end && eucByte(b[i]) && eucByte(b[i + 1]) ? 2 : -1;
+}
+function eucJpLength(b, i, end) {
+  const c1 = b[i];
+  if (c1 === 142) return i + 1 < end && b[i + 1] >= 161 && b[i + 1] <= 223 ? 2 : -1;
+  if (c1 === 143) return i + 2 < end && eucByte(b[i + 1]) && eucByte(b[i + 2]) ? 3 : -1;
+  return eucLength(b, i, end);
+}
+function sjisLength(b, i, end) {
+  const c1 = b[i];
+  if (c1 >= 161 && c1 <= 223) return 1;
+  if (i + 1 >= end) return -1;
+  const c2 = b[i + 1];
+  const head = c1 >= 129 && c1 <= 159 || c1 >= 224 && c1 <= 252;
+  const tail = c2 >= 64 && c2 <= 126 || c2 >= 128 && c2 <= 252;
+  return head && tail ? 2 : -1;
+}
+function twoByteLength(b, i, end) {
+  return i + 1 < end && b[i + 1] !== 0 ? 2 : -1;
+}
+function gb18030Length(b, i, end) {
+  const c1 = b[i];
+  const c2 = b[i + 1];
+  if (c2 === void 0 || i + 1 >= end) return -1;
+  if (i + 3 < end && c2 >= 48 && c2 <= 57) {
+    const c3 = b[i + 2];
+    const c4 = b[i + 3];
+    return c1 >= 129 && c1 <= 254 && c3 >= 129 && c3 <= 254 && c4 >= 48 && c4 <= 57 ? 4 : -1;
+  }
+  if (c1 >= 129 && c1 <= 254 && (c2 >= 64 && c2 <= 126 || c2 >= 128 && c2 <= 254)) return 2;
+  return -1;
+}
+function isAscii(b, start, end) {
+  return asciiOnly(b.subarray(start, end));
+}
+function readingDependsOnState(b, start, end) {
+  const slash = b.indexOf(92, start);
+  return slash >= 0 && slash < end || highBytes(b, start, end);
+}
+function highBytes(b, start, end) {
+  return !isAscii(b, start, end);
+}
+function hex(b, at, len) {
+  return [...b.subarray(at, at + len)].map((x) => `0x${x.toString(16).padStart(2, "0")}`).join(" ");
+}
+function badBytes(b, at, encoding) {
+  return { error: `invalid byte sequence for encoding "${encoding}": ${hex(b, at, 4)}`, code: BAD_BYTES };
+}
+function unsupported(client, server) {
+  return {
+    error: `client_encoding "${client}" (server encoding "${server}") cannot be read exactly by the gateway; use UTF8`,
+    code: UNSUPPORTED
+  };
+}
+function decodeSafe(b, start, end, name, encoding) {
+  if (name === "utf8") {
+    return isUtf8(b.subarray(start, end)) ? { text: b.toString("utf8", start, end) } : { error: `invalid byte sequence for encoding "${encoding}"`, code: BAD_BYTES };
+  }
+  const text = import_iconv_lite.default.decode(b.subarray(start, end), name);
+  const bad = text.indexOf("\uFFFD");
+  if (bad >= 0) return badBytes(b, start + bad, encoding);
+  return { text };
+}
+var charCache = /* @__PURE__ */ new Map();
+function decodeChar(b, at, len, encoding, name) {
+  let code = 0;
+  for (let k = 0; k < len; k++) code = code * 256 + b[at + k];
+  let cache = charCache.get(encoding);
+  if (!cache) charCache.set(encoding, cache = /* @__PURE__ */ new Map());
+  const hit = cache.get(code);
+  if (hit !== void 0) return hit || void 0;
+  let ch = import_iconv_lite.default.decode(b.subarray(at, at + len), name);
+  const exact = ch.length > 0 && !ch.includes("\uFFFD") && [...ch].length === 1 && ch.codePointAt(0) >= 128 && !UNEXACT[encoding]?.has(code);
+  if (!exact) ch = "";
+  if (cache.size < 1e5) cache.set(code, ch);
+  return ch || void 0;
+}
+function decodeMultibyte(b, start, end, encoding) {
+  const spec = MULTIBYTE[encoding];
+  let out = "";
+  let from = start;
+  let i = start;
+  while (i < end) {
+    if (b[i] < 128) {
+      i++;
+      continue;
+    }
+    if (i > from) out += b.toString("latin1", from, i);
+    const len = spec.length(b, i, end);
+    if (len < 0) return badBytes(b, i, encoding);
+    const ch = decodeChar(b, i, len, encoding, spec.iconv);
+    if (ch === void 0)
+      return {
+        error: `the character ${hex(b, i, len)} of encoding "${encoding}" has no reading the gateway knows to be the server's`,
+        code: UNSUPPORTED
+      };
+    out += ch;
+    i += len;
+    from = i;
+  }
+  if (end > from) out += b.toString("latin1", from, end);
+  return { text: out };
+}
+function decode(b, start, end, client, server) {
+  if (isAscii(b, start, end)) return { text: b.toString("latin1", start, end) };
+  if (server === "SQL_ASCII") {
+    if (client === "SQL_ASCII") return { text: b.toString("latin1", start, end) };
+    if (MULTIBYTE[client]?.asciiUnsafe) return badBytes(b, start, client);
+    const checked = decodeAs(b, start, end, client);
+    if (!checked) return unsupported(client, server);
+    return "error" in checked ? checked : { text: b.toString("latin1", start, end) };
+  }
+  const reading = client === server || client === "SQL_ASCII" ? server : client;
+  if (MULTIBYTE[reading]?.asciiUnsafe && server !== "UTF8") return unsupported(client, server);
+  return decodeAs(b, start, end, reading) ?? unsupported(client, server);
+}
+function decodeAs(b, start, end, encoding) {
+  if (encoding === "UTF8") return decodeSafe(b, start, end, "utf8", encoding);
+  const safe = ASCII_SAFE[encoding];
+  if (safe) return decodeSafe(b, start, end, safe, encoding);
+  return MULTIBYTE[encoding] ? decodeMultibyte(b, start, end, encoding) : void 0;
+}
+
+// src/sql/postgres/state.ts
+var PostgresSessionState = class {
+  /** client_encoding as reported (Postgres' canonical name). Every server reports it at start-up. */
+  clientEncoding = "UTF8";
+  serverEncoding = "UTF8";
+  scs = true;
+  /** search_path, when the server reports it (PostgreSQL 18 and later). */
+  searchPath;
+  /**
+   * The message being judged follows others whose effect on these settings is not yet
+   * confirmed: the analyzer reads it under every value they could have left (the strictest).
+   */
+  unsettled = false;
+  /** standard_conforming_strings as the analyzer must assume it: off while unsettled. */
+  get standardConformingStrings() {
+    return this.scs && !this.unsettled;
+  }
+  /** A ParameterStatus from the server. */
+  parameter(name, value) {
+    switch (name) {
+      case "client_encoding":
+        this.clientEncoding = value.toUpperCase();
+        break;
+      case "server_encoding":
+        this.serverEncoding = value.toUpperCase();
+        break;
+      case "standard_conforming_strings":
+        this.scs = value === "on";
+        break;
+      case "search_path":
+        this.searchPath = value;
+        break;
+    }
+  }
+  /** The text of a Query or Parse, as the server will read these bytes now. */
+  decode(b, start, end) {
+    return decode(b, start, end, this.clientEncoding, this.serverEncoding);
+  }
+};
+function escapesInPlainStrings(text) {
+  if (!text.includes("\\")) return false;
+  return scan(text, { dialect: "postgres", standardConformingStrings: false })?.backslashInPlainString ?? true;
+}
+
 // src/masking/pg-fast-tokens.ts
 var TAB = 9;
 var LF = 10;
@@ -899,7 +1146,8 @@ var StatementRedactor = class {
   redact(text, dialect, opts = {}) {
     if (withoutLiterals(text) && !MAY_HAVE_SECRET_POSITION.test(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
       return text;
-    if (dialect === "mysql") return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === "mysql" || escapesInStrings(text, opts))
+      return redactScanned(text, dialect, this.detectors, opts, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -913,7 +1161,8 @@ var StatementRedactor = class {
 var MAY_HAVE_SECRET_POSITION = new RegExp(`${SECRET_NAME.source}|identified|${AWS_KEY_ID.source}`, "i");
 function lexings(text, dialect, opts) {
   try {
-    if (dialect === "postgres") return [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
+    if (dialect === "postgres")
+      return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
     if (!isUnknownMode(opts.sqlMode)) return [tokenizeMysql(text, opts.sqlMode)];
     return ALL_LEX_MODES.map((mode) => tokenizeMysql(text, mode));
   } catch {
@@ -980,13 +1229,18 @@ function redactScanned(text, dialect, detectors, opts, redact) {
       text
     );
   }
+  if (dialect === "postgres" && escapesInStrings(text, opts))
+    return unscannable(text, detectors, redact, "read with standard_conforming_strings off");
   let tokens;
   try {
     tokens = dialect === "postgres" ? tokenizePostgres(text) : tokenizeMysql(text, opts.sqlMode);
   } catch {
-    return unscannable(text, detectors, redact);
+    return unscannable(text, detectors, redact, "unterminated literal or comment");
   }
   return redactTokens(text, tokens, detectors, redact);
+}
+function escapesInStrings(text, opts) {
+  return opts.standardConformingStrings === false && escapesInPlainStrings(text);
 }
 function redactTokens(text, tokens, detectors, redact) {
   const secret = secretPositions(text, tokens);
@@ -1090,10 +1344,10 @@ function isSetConfigValue(tokens, significant) {
   const [fn, open, name, comma] = significant.slice(-4).map((i) => tokens[i]);
   return fn?.kind === "word" && fn.value === "set_config" && open?.value === "(" && name?.kind === "string" && SECRET_NAME.test(name.value) && comma?.value === ",";
 }
-function unscannable(text, detectors, redact) {
+function unscannable(text, detectors, redact, why) {
   const cut = text.search(/['"`$#]|--|\/\*/);
   if (cut < 0) return redact(detectors, text);
-  return `${redact(detectors, text.slice(0, cut))}[redacted: unterminated literal or comment]`;
+  return `${redact(detectors, text.slice(0, cut))}[redacted: ${why}]`;
 }
 function insertedSecrets(tokens) {
   const out = [];
@@ -2507,6 +2761,10 @@ function compileMasking(config = {}) {
 
 export {
   MaskingError,
+  readingDependsOnState,
+  highBytes,
+  PostgresSessionState,
+  escapesInPlainStrings,
   SECRET_NAME,
   REDACTED_VALUE,
   pgTextLike,

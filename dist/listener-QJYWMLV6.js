@@ -1,17 +1,20 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-PLWUGXJL.js";
-import "./chunk-MLIJVIMC.js";
-import "./chunk-XVQZ634S.js";
+  startMysqlGateway
+} from "./chunk-4N5X3JZJ.js";
+import "./chunk-NJ6GWZA3.js";
+import "./chunk-46AX6HLE.js";
+import "./chunk-WTZSGNFV.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
-import "./chunk-GFDP3FVM.js";
-import "./chunk-UT7L3UN7.js";
+import "./chunk-WYZS6KHP.js";
+import "./chunk-V6SGTYVA.js";
+import "./chunk-ZXVSXSFH.js";
 import "./chunk-WLKLOQWD.js";
-import "./chunk-IXGCOFTZ.js";
+import "./chunk-Y3PAW45K.js";
+import "./chunk-7RPXRAQH.js";
 import "./chunk-Z25NSMXP.js";
 import "./chunk-6MG4NLIR.js";
 export {
-  startPostgresGateway
+  startMysqlGateway
 };

@@ -7,7 +7,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-IXGCOFTZ.js";
+} from "./chunk-7RPXRAQH.js";
 
 // src/sql/migration/catalog-types.ts
 function catalogColumns(dialect, columns) {
