@@ -72,7 +72,8 @@ function estimator(side: NonNullable<ContextOptions['side']>, policy: Policy): I
     if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
-      ...(ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {}),
+      // An empty sql_mode is a mode like any other: the side connection's own may differ.
+      ...(ctx.sqlMode !== undefined ? { sqlMode: ctx.sqlMode } : {}),
       ...(ctx.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {}),
       ...(values ? { params: values } : {}),
       bodies: sessionBodies(ctx.memory, ctx.functions),

@@ -2,7 +2,9 @@
 // START TRANSACTION READ ONLY with a statement time limit (MariaDB max_statement_time, MySQL
 // max_execution_time) and 1-second lock waits (the smallest the servers accept), so an estimate
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
+import { GuardrailError } from '../errors/guardrail-error.js';
 import { mysqlEvaluation } from '../sql/mysql/purity.js';
+import { isUnknownMode, type LexFlags, lexFlags } from '../sql/mysql/sql-mode.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
@@ -408,12 +410,14 @@ async function ownRows(
 interface SessionLimits {
   mariadb: boolean;
   database: string | undefined;
+  /** How the connection's own sql_mode lexes text. */
+  lexing: Readonly<LexFlags>;
   restore: string;
 }
 
 /**
- * What the connection is (server, schema) and its lock waits, read once per connection: between
- * estimates they are restored to these, and nothing else of ours changes them.
+ * What the connection is (server, schema, sql_mode) and its lock waits, read once per connection:
+ * between estimates they are restored to these, and nothing else of ours changes them.
  */
 const sessions = new WeakMap<MysqlQueryable, SessionLimits>();
 
@@ -421,17 +425,36 @@ async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
   let limits = sessions.get(conn);
   if (!limits) {
     const [[r]] = (await conn.query(
-      'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw',
+      'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw, @@SESSION.sql_mode AS m',
     )) as [Row[], unknown];
     limits = {
       mariadb: /mariadb/i.test(String(r?.v)),
       database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
+      lexing: lexFlags(String(r?.m ?? '')),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`,
     };
     sessions.set(conn, limits);
   }
   await conn.query('SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1');
   return limits;
+}
+
+/**
+ * The probes are pieces of the client's statement, cut and proved free of side effects as its
+ * session's sql_mode lexes them, and run under the side connection's. Where the two read quotes
+ * or backslashes otherwise, a literal ends elsewhere there and what it held is run:
+ * `'a\' OR x = ' OR GET_LOCK(1, 0) -- '` under NO_BACKSLASH_ESCAPES. (The side connection's mode
+ * is not switched: its catalog reads, whose values mysql2 escapes with backslashes, share it.)
+ */
+function sameLexing(session: string | undefined, side: Readonly<LexFlags>): boolean {
+  if (session === undefined) return true;
+  if (isUnknownMode(session)) return false;
+  const s = lexFlags(session);
+  return (
+    s.ansiQuotes === side.ansiQuotes &&
+    s.noBackslashEscapes === side.noBackslashEscapes &&
+    s.brackets === side.brackets
+  );
 }
 
 /**
@@ -460,6 +483,13 @@ export async function estimateMysql(
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
+      // Table-wide probes name their table as a quoted identifier, read alike under every mode.
+      const pieces = targets.some((t) => isRowWise(t) || t.kind === 'upsert');
+      if (pieces && !sameLexing(opts.sqlMode, limits.lexing))
+        throw new GuardrailError(
+          "not estimated: the session's sql_mode reads quotes or backslashes otherwise than the side connection's",
+          { code: 'ERR_SQL_LEX' },
+        );
       await conn.query('START TRANSACTION READ ONLY');
       try {
         const p = new MyProbe(conn, budget, limits.mariadb);

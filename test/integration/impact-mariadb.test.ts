@@ -51,12 +51,17 @@ const count = async (sql: string, params?: unknown[]) => {
 };
 
 async function affected(sql: string, params?: unknown[]): Promise<number> {
-  await admin.query('START TRANSACTION');
+  return affectedOn(admin, sql, params);
+}
+
+/** Rows `sql` changes on `conn`, rolled back. */
+async function affectedOn(conn: mysql.Connection, sql: string, params?: unknown[]): Promise<number> {
+  await conn.query('START TRANSACTION');
   try {
-    const [r] = (await admin.query(sql, params)) as [{ affectedRows: number }, unknown];
+    const [r] = (await conn.query(sql, params)) as [{ affectedRows: number }, unknown];
     return r.affectedRows;
   } finally {
-    await admin.query('ROLLBACK');
+    await conn.query('ROLLBACK');
   }
 }
 
@@ -186,6 +191,41 @@ describe('DELETE and UPDATE', () => {
       { part: 'rows', reason: 'not evaluated: audited() is not known to be free of side effects' },
     ]);
     expect(await count('SELECT count(*) FROM audit')).toBe(0);
+  });
+
+  it("runs no piece of a statement under a sql_mode that reads it otherwise than the session's", async () => {
+    // Under NO_BACKSLASH_ESCAPES, 'a\' is a literal and GET_LOCK sits inside the next one; under
+    // the side connection's mode, \' does not end the first, and GET_LOCK is code.
+    const sql = "DELETE FROM orders WHERE note = 'a\\' OR status = ' OR GET_LOCK(0x34323432, 0) -- '\n";
+    const nbe = 'NO_BACKSLASH_ESCAPES';
+    const session = await db.connect();
+    try {
+      await session.query(`SET SESSION sql_mode = '${nbe}'`);
+      expect(await affectedOn(session, sql)).toBe(0);
+    } finally {
+      await session.end();
+    }
+    const locked = () => admin.query("SELECT IS_USED_LOCK('4242') AS holder");
+    expect((await locked())[0]).toEqual([{ holder: null }]);
+    const analysis = analyze(sql, { dialect: 'mysql', sqlMode: nbe });
+    await expect(estimateMysql(side, sql, analysis, { timeoutMs: 10_000, sqlMode: nbe })).rejects.toThrow(
+      /sql_mode reads quotes or backslashes otherwise/,
+    );
+    expect((await locked())[0]).toEqual([{ holder: null }]);
+    // A mode that lexes alike is estimated as usual; the side connection's own mode is untouched.
+    const [mode] = (await side.query('SELECT @@SESSION.sql_mode AS m')) as [{ m: string }[], unknown];
+    const plain = "DELETE FROM orders WHERE status = 'cancelled'";
+    const [e] = await estimateMysql(
+      side,
+      plain,
+      analyze(plain, { dialect: 'mysql', sqlMode: 'TRADITIONAL' }),
+      {
+        timeoutMs: 10_000,
+        sqlMode: 'TRADITIONAL',
+      },
+    );
+    expect(e!.rowsExact).toBe(await count("SELECT count(*) FROM orders WHERE status = 'cancelled'"));
+    expect((await side.query('SELECT @@SESSION.sql_mode AS m'))[0]).toEqual(mode);
   });
 
   it('a statement time limit bounds a slow count', async () => {
