@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-OHAOTSMC.js"),
-  proxy: () => import("./proxy-SE5ON64E.js"),
+  proxy: () => import("./proxy-V3X5RNN7.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-Y5XS26UU.js")
+  demo: () => import("./demo-IGXW5CZS.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

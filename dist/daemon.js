@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NELHKBDV.js";
+} from "./chunk-WR32NCGN.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly

@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-NELHKBDV.js";
+} from "./chunk-WR32NCGN.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly

@@ -45,6 +45,7 @@ import {
   asNode,
   contains,
   isPunct,
+  isUnknownMode,
   isWord,
   lexFlags,
   loadPostgresParser,
@@ -859,17 +860,24 @@ async function enterLimits(conn) {
   let limits = sessions.get(conn);
   if (!limits) {
     const [[r]] = await conn.query(
-      "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw"
+      "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw, @@SESSION.sql_mode AS m"
     );
     limits = {
       mariadb: /mariadb/i.test(String(r?.v)),
       database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
+      lexing: lexFlags(String(r?.m ?? "")),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`
     };
     sessions.set(conn, limits);
   }
   await conn.query("SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1");
   return limits;
+}
+function sameLexing(session, side) {
+  if (session === void 0) return true;
+  if (isUnknownMode(session)) return false;
+  const s = lexFlags(session);
+  return s.ansiQuotes === side.ansiQuotes && s.noBackslashEscapes === side.noBackslashEscapes && s.brackets === side.brackets;
 }
 async function estimateMysql(conn, statementText, analysis, opts) {
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
@@ -882,6 +890,12 @@ async function estimateMysql(conn, statementText, analysis, opts) {
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
+      const pieces = targets.some((t) => isRowWise(t) || t.kind === "upsert");
+      if (pieces && !sameLexing(opts.sqlMode, limits.lexing))
+        throw new GuardrailError(
+          "not estimated: the session's sql_mode reads quotes or backslashes otherwise than the side connection's",
+          { code: "ERR_SQL_LEX" }
+        );
       await conn.query("START TRANSACTION READ ONLY");
       try {
         const p = new MyProbe(conn, budget, limits.mariadb);
@@ -2833,7 +2847,8 @@ function estimator(side, policy) {
     if (analysis.temporaryTarget) return { record: { temporaryTable: analysis.temporaryTarget } };
     const opts = {
       timeoutMs: IMPACT_TIMEOUT_MS,
-      ...ctx.sqlMode ? { sqlMode: ctx.sqlMode } : {},
+      // An empty sql_mode is a mode like any other: the side connection's own may differ.
+      ...ctx.sqlMode !== void 0 ? { sqlMode: ctx.sqlMode } : {},
       ...ctx.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {},
       ...values ? { params: values } : {},
       bodies: sessionBodies(ctx.memory, ctx.functions)
