@@ -441,19 +441,20 @@ async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
 
 /**
  * The probes are pieces of the client's statement, cut and proved free of side effects as its
- * session's sql_mode lexes them, and run under the side connection's. Where the two read quotes
- * or backslashes otherwise, a literal ends elsewhere there and what it held is run:
- * `'a\' OR x = ' OR GET_LOCK(1, 0) -- '` under NO_BACKSLASH_ESCAPES. (The side connection's mode
- * is not switched: its catalog reads, whose values mysql2 escapes with backslashes, share it.)
+ * session's sql_mode lexes them, and run under the side connection's. Where the two read `"`,
+ * `\` or `[` otherwise and the text holds one, a literal may end elsewhere there and what it held
+ * be run: `'a\' OR x = ' OR GET_LOCK(1, 0) -- '` under NO_BACKSLASH_ESCAPES. Text without them
+ * lexes alike under both. (The side connection's mode is not switched: its catalog reads, whose
+ * values mysql2 escapes with backslashes, share it.)
  */
-function sameLexing(session: string | undefined, side: Readonly<LexFlags>): boolean {
+function lexedAlike(text: string, session: string | undefined, side: Readonly<LexFlags>): boolean {
   if (session === undefined) return true;
   if (isUnknownMode(session)) return false;
   const s = lexFlags(session);
   return (
-    s.ansiQuotes === side.ansiQuotes &&
-    s.noBackslashEscapes === side.noBackslashEscapes &&
-    s.brackets === side.brackets
+    (s.ansiQuotes === side.ansiQuotes || !text.includes('"')) &&
+    (s.noBackslashEscapes === side.noBackslashEscapes || !text.includes('\\')) &&
+    (s.brackets === side.brackets || !text.includes('['))
   );
 }
 
@@ -485,9 +486,9 @@ export async function estimateMysql(
     try {
       // Table-wide probes name their table as a quoted identifier, read alike under every mode.
       const pieces = targets.some((t) => isRowWise(t) || t.kind === 'upsert');
-      if (pieces && !sameLexing(opts.sqlMode, limits.lexing))
+      if (pieces && !lexedAlike(statementText, opts.sqlMode, limits.lexing))
         throw new GuardrailError(
-          "not estimated: the session's sql_mode reads quotes or backslashes otherwise than the side connection's",
+          "not estimated: the statement holds a quote, backslash or bracket that the session's sql_mode reads otherwise than the side connection's",
           { code: 'ERR_SQL_LEX' },
         );
       await conn.query('START TRANSACTION READ ONLY');

@@ -209,10 +209,31 @@ describe('DELETE and UPDATE', () => {
     expect((await locked())[0]).toEqual([{ holder: null }]);
     const analysis = analyze(sql, { dialect: 'mysql', sqlMode: nbe });
     await expect(estimateMysql(side, sql, analysis, { timeoutMs: 10_000, sqlMode: nbe })).rejects.toThrow(
-      /sql_mode reads quotes or backslashes otherwise/,
+      /session's sql_mode reads otherwise/,
     );
+    // ANSI_QUOTES: "note" is a column to the session and a string to the side connection.
+    const quoted = 'DELETE FROM orders WHERE "note" IS NULL';
+    await expect(
+      estimateMysql(side, quoted, analyze(quoted, { dialect: 'mysql', sqlMode: 'ANSI' }), {
+        timeoutMs: 10_000,
+        sqlMode: 'ANSI',
+      }),
+    ).rejects.toThrow(/session's sql_mode reads otherwise/);
     expect((await locked())[0]).toEqual([{ holder: null }]);
-    // A mode that lexes alike is estimated as usual; the side connection's own mode is untouched.
+    // Text without those characters lexes alike under any of these modes, and so does every text
+    // under a mode that lexes as the side connection's: estimated as usual, and the side
+    // connection's own mode is untouched.
+    const unquoted = 'DELETE FROM orders WHERE note IS NULL';
+    const [n] = await estimateMysql(
+      side,
+      unquoted,
+      analyze(unquoted, { dialect: 'mysql', sqlMode: 'ANSI' }),
+      {
+        timeoutMs: 10_000,
+        sqlMode: 'ANSI',
+      },
+    );
+    expect(n!.rowsExact).toBe(await count('SELECT count(*) FROM orders WHERE note IS NULL'));
     const [mode] = (await side.query('SELECT @@SESSION.sql_mode AS m')) as [{ m: string }[], unknown];
     const plain = "DELETE FROM orders WHERE status = 'cancelled'";
     const [e] = await estimateMysql(
