@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-OHAOTSMC.js"),
-  proxy: () => import("./proxy-V3X5RNN7.js"),
+  proxy: () => import("./proxy-UVIZDCRR.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-IGXW5CZS.js")
+  demo: () => import("./demo-3UEW2NNX.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

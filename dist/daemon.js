@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-WR32NCGN.js";
+} from "./chunk-Y6QGRG7W.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly

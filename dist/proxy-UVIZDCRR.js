@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-WR32NCGN.js";
+} from "./chunk-Y6QGRG7W.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly

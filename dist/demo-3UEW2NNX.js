@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-WR32NCGN.js";
+} from "./chunk-Y6QGRG7W.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {

@@ -873,11 +873,11 @@ async function enterLimits(conn) {
   await conn.query("SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1");
   return limits;
 }
-function sameLexing(session, side) {
+function lexedAlike(text, session, side) {
   if (session === void 0) return true;
   if (isUnknownMode(session)) return false;
   const s = lexFlags(session);
-  return s.ansiQuotes === side.ansiQuotes && s.noBackslashEscapes === side.noBackslashEscapes && s.brackets === side.brackets;
+  return (s.ansiQuotes === side.ansiQuotes || !text.includes('"')) && (s.noBackslashEscapes === side.noBackslashEscapes || !text.includes("\\")) && (s.brackets === side.brackets || !text.includes("["));
 }
 async function estimateMysql(conn, statementText, analysis, opts) {
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
@@ -891,9 +891,9 @@ async function estimateMysql(conn, statementText, analysis, opts) {
     const limits = await enterLimits(conn);
     try {
       const pieces = targets.some((t) => isRowWise(t) || t.kind === "upsert");
-      if (pieces && !sameLexing(opts.sqlMode, limits.lexing))
+      if (pieces && !lexedAlike(statementText, opts.sqlMode, limits.lexing))
         throw new GuardrailError(
-          "not estimated: the session's sql_mode reads quotes or backslashes otherwise than the side connection's",
+          "not estimated: the statement holds a quote, backslash or bracket that the session's sql_mode reads otherwise than the side connection's",
           { code: "ERR_SQL_LEX" }
         );
       await conn.query("START TRANSACTION READ ONLY");
