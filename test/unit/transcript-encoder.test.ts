@@ -198,11 +198,13 @@ describe('FileRecorder', () => {
 
   it('seals the batch its timer writes and the batch an explicit flush writes', async () => {
     const path = file();
-    const r = new FileRecorder(path);
+    // A stopped clock never ages the batch: only the idle timer writes it, however long a loaded
+    // machine takes between the two records (with the system clock, 2 ms between them wrote it).
+    const r = new FileRecorder(path, () => new Date('2026-12-08T00:00:00.000Z'));
     r.record(0, EVENTS[0]![1]);
     r.record(1, EVENTS[1]![1]);
     expect(readFileSync(path, 'utf8')).toBe('');
-    // The idle timer is two milliseconds; a loaded machine may run it later.
+    // The idle timer is ten milliseconds; a loaded machine may run it later.
     for (let i = 0; i < 200 && readFileSync(path, 'utf8') === ''; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
     expect(seals(path)).toEqual([2]);
@@ -226,15 +228,15 @@ describe('FileRecorder', () => {
 
   it('writes a batch two milliseconds old with the next event, in that event’s turn, with no timer', () => {
     const path = file();
-    const r = new FileRecorder(path);
+    // The clock moves only when the test moves it, so a loaded machine cannot age the batch early.
+    let now = Date.parse('2026-12-08T00:00:00.000Z');
+    const r = new FileRecorder(path, () => new Date(now));
     r.record(0, EVENTS[0]![1]);
+    now += 1;
     r.record(1, EVENTS[1]![1]);
     expect(readFileSync(path, 'utf8')).toBe('');
     // Still in this turn of the event loop: no timer can have run.
-    const start = performance.now();
-    while (performance.now() - start < 2.5) {
-      // wait out the batch's milliseconds (time stamps are whole ones)
-    }
+    now += 1;
     r.record(1, EVENTS[2]![1]);
     expect(seals(path)).toEqual([3]);
     r.record(0, EVENTS[4]![1]);
