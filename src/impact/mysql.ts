@@ -9,6 +9,7 @@ import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
 import { cachedRootEdges, cascades, readRootEdges, replaceCascades, withCascades } from './mysql-cascades.js';
+import { respell } from './mysql-respell.js';
 import {
   isRowWise,
   type MyName,
@@ -410,7 +411,8 @@ async function ownRows(
 interface SessionLimits {
   mariadb: boolean;
   database: string | undefined;
-  /** How the connection's own sql_mode lexes text. */
+  /** The connection's own sql_mode, and how it lexes text. */
+  mode: string;
   lexing: Readonly<LexFlags>;
   restore: string;
 }
@@ -430,6 +432,7 @@ async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
     limits = {
       mariadb: /mariadb/i.test(String(r?.v)),
       database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
+      mode: String(r?.m ?? ''),
       lexing: lexFlags(String(r?.m ?? '')),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`,
     };
@@ -440,22 +443,30 @@ async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
 }
 
 /**
- * The probes are pieces of the client's statement, cut and proved free of side effects as its
- * session's sql_mode lexes them, and run under the side connection's. Where the two read `"`,
- * `\` or `[` otherwise and the text holds one, a literal may end elsewhere there and what it held
- * be run: `'a\' OR x = ' OR GET_LOCK(1, 0) -- '` under NO_BACKSLASH_ESCAPES. Text without them
- * lexes alike under both. (The side connection's mode is not switched: its catalog reads, whose
- * values mysql2 escapes with backslashes, share it.)
+ * The text the probes are cut from, and the sql_mode they are proved under. They run on the side
+ * connection, under its own mode: where that mode reads `"`, `\` or `[` otherwise than the
+ * session's and the text holds one, a literal would end elsewhere there and what it held be run
+ * (`'a\' OR x = ' OR GET_LOCK(1, 0) -- '` under NO_BACKSLASH_ESCAPES), so the text is respelt
+ * for that mode and proved under it. Undefined when it cannot be (an unknown session mode, text
+ * the respelling cannot promise). The side connection's mode is not switched instead: its
+ * catalog reads share it, with values mysql2 escapes with backslashes.
  */
-function lexedAlike(text: string, session: string | undefined, side: Readonly<LexFlags>): boolean {
-  if (session === undefined) return true;
-  if (isUnknownMode(session)) return false;
+function probeText(
+  text: string,
+  session: string | undefined,
+  side: SessionLimits,
+): { text: string; sqlMode: string | undefined } | undefined {
+  if (session === undefined) return { text, sqlMode: session };
+  if (isUnknownMode(session)) return undefined;
   const s = lexFlags(session);
-  return (
-    (s.ansiQuotes === side.ansiQuotes || !text.includes('"')) &&
-    (s.noBackslashEscapes === side.noBackslashEscapes || !text.includes('\\')) &&
-    (s.brackets === side.brackets || !text.includes('['))
-  );
+  const to = side.lexing;
+  const alike =
+    (s.ansiQuotes === to.ansiQuotes || !text.includes('"')) &&
+    (s.noBackslashEscapes === to.noBackslashEscapes || !text.includes('\\')) &&
+    (s.brackets === to.brackets || !text.includes('['));
+  if (alike) return { text, sqlMode: session };
+  const respelt = respell(text, s, to);
+  return respelt === undefined ? undefined : { text: respelt, sqlMode: side.mode };
 }
 
 /**
@@ -484,22 +495,24 @@ export async function estimateMysql(
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
-      // Table-wide probes name their table as a quoted identifier, read alike under every mode.
-      const pieces = targets.some((t) => isRowWise(t) || t.kind === 'upsert');
-      if (pieces && !lexedAlike(statementText, opts.sqlMode, limits.lexing))
+      const probe = probeText(statementText, opts.sqlMode, limits);
+      if (!probe)
         throw new GuardrailError(
-          "not estimated: the statement holds a quote, backslash or bracket that the session's sql_mode reads otherwise than the side connection's",
+          "not estimated: the statement cannot be spelt for the side connection's sql_mode as the session's reads it",
           { code: 'ERR_SQL_LEX' },
         );
+      const { sqlMode } = probe;
+      const cut =
+        probe.text === statementText ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode);
       await conn.query('START TRANSACTION READ ONLY');
       try {
         const p = new MyProbe(conn, budget, limits.mariadb);
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out: ImpactEstimate[] = [];
-        for (const t of targets)
-          if (isRowWise(t)) out.push(...(await rowWise(p, t, limits.database, opts.params, opts.sqlMode)));
+        for (const t of cut)
+          if (isRowWise(t)) out.push(...(await rowWise(p, t, limits.database, opts.params, sqlMode)));
           else if (t.kind === 'upsert') {
-            out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
+            out.push(await upsert(p, t, limits.database, opts.params, sqlMode));
             if (t.replace)
               out.push(...(await replaceCascades((q, v) => p.rows(q, v), conn, t.table, limits.database)));
           } else out.push(await tableWide(p, t, limits.database, exactBelow));
