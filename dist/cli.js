@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-OHAOTSMC.js"),
-  proxy: () => import("./proxy-UVIZDCRR.js"),
+  proxy: () => import("./proxy-X7BMHARH.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-3UEW2NNX.js")
+  demo: () => import("./demo-7P4FG2DP.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-Y6QGRG7W.js";
+} from "./chunk-ZU6GKKJS.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly

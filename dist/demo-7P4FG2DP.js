@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-Y6QGRG7W.js";
+} from "./chunk-ZU6GKKJS.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {

@@ -342,6 +342,49 @@ async function withCascades(rows, conn, t, e, database, params2, attempt2) {
   ];
 }
 
+// src/impact/mysql-respell.ts
+function quoteString(value, noBackslashEscapes) {
+  const escaped = noBackslashEscapes ? value : value.replaceAll("\\", "\\\\");
+  return `'${escaped.replaceAll("'", "''")}'`;
+}
+function quoteName(value) {
+  return `\`${value.replaceAll("`", "``")}\``;
+}
+function respelt(t, to) {
+  switch (t.kind) {
+    case "string":
+      if (t.prefix === "X" || t.prefix === "B") return void 0;
+      return `${t.prefix === "N" ? "N" : ""}${quoteString(t.value, to.noBackslashEscapes)}`;
+    case "qident":
+      return t.text.startsWith("`") ? void 0 : quoteName(t.value);
+    case "var":
+      return /^@['"`]/.test(t.text) ? `@${quoteName(t.value)}` : void 0;
+    default:
+      return void 0;
+  }
+}
+function respell(text, from, to) {
+  let tokens;
+  try {
+    tokens = tokenize(text, from);
+  } catch {
+    return void 0;
+  }
+  if (tokens.some(
+    (t) => t.hint || to.brackets && t.kind !== "string" && t.kind !== "qident" && t.text.includes("[")
+  ))
+    return void 0;
+  let out = "";
+  let at = 0;
+  for (const t of tokens) {
+    const spelt = respelt(t, to);
+    if (spelt === void 0) continue;
+    out += text.slice(at, t.start) + spelt;
+    at = t.end;
+  }
+  return out + text.slice(at);
+}
+
 // src/impact/mysql-statements.ts
 var isRowWise = (t) => t.kind === "delete" || t.kind === "update";
 function myName(dotted) {
@@ -865,6 +908,7 @@ async function enterLimits(conn) {
     limits = {
       mariadb: /mariadb/i.test(String(r?.v)),
       database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
+      mode: String(r?.m ?? ""),
       lexing: lexFlags(String(r?.m ?? "")),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`
     };
@@ -873,11 +917,15 @@ async function enterLimits(conn) {
   await conn.query("SET SESSION innodb_lock_wait_timeout = 1, lock_wait_timeout = 1");
   return limits;
 }
-function lexedAlike(text, session, side) {
-  if (session === void 0) return true;
-  if (isUnknownMode(session)) return false;
+function probeText(text, session, side) {
+  if (session === void 0) return { text, sqlMode: session };
+  if (isUnknownMode(session)) return void 0;
   const s = lexFlags(session);
-  return (s.ansiQuotes === side.ansiQuotes || !text.includes('"')) && (s.noBackslashEscapes === side.noBackslashEscapes || !text.includes("\\")) && (s.brackets === side.brackets || !text.includes("["));
+  const to = side.lexing;
+  const alike = (s.ansiQuotes === to.ansiQuotes || !text.includes('"')) && (s.noBackslashEscapes === to.noBackslashEscapes || !text.includes("\\")) && (s.brackets === to.brackets || !text.includes("["));
+  if (alike) return { text, sqlMode: session };
+  const respelt2 = respell(text, s, to);
+  return respelt2 === void 0 ? void 0 : { text: respelt2, sqlMode: side.mode };
 }
 async function estimateMysql(conn, statementText, analysis, opts) {
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
@@ -890,21 +938,23 @@ async function estimateMysql(conn, statementText, analysis, opts) {
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
     try {
-      const pieces = targets.some((t) => isRowWise(t) || t.kind === "upsert");
-      if (pieces && !lexedAlike(statementText, opts.sqlMode, limits.lexing))
+      const probe = probeText(statementText, opts.sqlMode, limits);
+      if (!probe)
         throw new GuardrailError(
-          "not estimated: the statement holds a quote, backslash or bracket that the session's sql_mode reads otherwise than the side connection's",
+          "not estimated: the statement cannot be spelt for the side connection's sql_mode as the session's reads it",
           { code: "ERR_SQL_LEX" }
         );
+      const { sqlMode } = probe;
+      const cut = probe.text === statementText ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode);
       await conn.query("START TRANSACTION READ ONLY");
       try {
         const p = new MyProbe(conn, budget, limits.mariadb);
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out = [];
-        for (const t of targets)
-          if (isRowWise(t)) out.push(...await rowWise(p, t, limits.database, opts.params, opts.sqlMode));
+        for (const t of cut)
+          if (isRowWise(t)) out.push(...await rowWise(p, t, limits.database, opts.params, sqlMode));
           else if (t.kind === "upsert") {
-            out.push(await upsert(p, t, limits.database, opts.params, opts.sqlMode));
+            out.push(await upsert(p, t, limits.database, opts.params, sqlMode));
             if (t.replace)
               out.push(...await replaceCascades((q, v) => p.rows(q, v), conn, t.table, limits.database));
           } else out.push(await tableWide(p, t, limits.database, exactBelow));

@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-Y6QGRG7W.js";
+} from "./chunk-ZU6GKKJS.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
