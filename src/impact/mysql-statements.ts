@@ -2,6 +2,7 @@
 // tokens (so executable comments and sql_mode quoting are seen as the server sees them), and the
 // read-only COUNT that matches a single-table DELETE / UPDATE.
 import { type Token, tokenize } from '../sql/mysql/lexer.js';
+import type { MysqlServer } from '../sql/mysql/server.js';
 import { lexFlags } from '../sql/mysql/sql-mode.js';
 import { isPunct, isWord, readName } from '../sql/mysql/tokens.js';
 import type { Finding } from '../sql/types.js';
@@ -99,8 +100,14 @@ function alteredTable(tokens: Token[]): MyName | undefined {
   return n ? myName(n.name) : undefined;
 }
 
-export function mysqlTargets(text: string, findings: Finding[], sqlMode: string | undefined): MyTarget[] {
-  const tokens = tokenize(text, lexFlags(sqlMode)).filter((t) => !isPunct(t, ';'));
+/** `server`: which executable comments run (see mysqlEvaluation); every one without it. */
+export function mysqlTargets(
+  text: string,
+  findings: Finding[],
+  sqlMode: string | undefined,
+  server?: MysqlServer,
+): MyTarget[] {
+  const tokens = tokenize(text, lexFlags(sqlMode, server)).filter((t) => !isPunct(t, ';'));
   const out: MyTarget[] = [];
   const first = tokens[0]?.upper;
   // A write that is not measured would pass a row threshold unchecked: an unrecognised shape

@@ -4,7 +4,8 @@
 // can neither write nor wait long behind the migration's locks. Session settings are restored.
 import { GuardrailError } from '../errors/guardrail-error.js';
 import { mysqlEvaluation } from '../sql/mysql/purity.js';
-import { isUnknownMode, type LexFlags, lexFlags } from '../sql/mysql/sql-mode.js';
+import { type MysqlServer, parseServerVersion } from '../sql/mysql/server.js';
+import { isUnknownMode, lexFlags } from '../sql/mysql/sql-mode.js';
 import type { Analysis } from '../sql/types.js';
 import { attempt, Budget, exclusive } from './budget.js';
 import { CatalogCache, oneRowEstimate, UNIQUE_KEYS_TTL_MS } from './catalog-cache.js';
@@ -39,14 +40,16 @@ class MyProbe {
   constructor(
     readonly conn: MysqlQueryable,
     private readonly budget: Budget,
-    private readonly mariadb: boolean,
+    /** The server the probes are read for: which executable comments it runs. */
+    readonly server: MysqlServer,
   ) {}
 
   async rows(sql: string, values?: unknown[]): Promise<Row[]> {
     const ms = this.budget.nextProbeMs();
-    const bounded = this.mariadb
-      ? `SET STATEMENT max_statement_time = ${ms / 1000} FOR ${sql}`
-      : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
+    const bounded =
+      this.server.flavour === 'mariadb'
+        ? `SET STATEMENT max_statement_time = ${ms / 1000} FOR ${sql}`
+        : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
     const [rows] = await this.conn.query(bounded, values);
     return rows as Row[];
   }
@@ -308,7 +311,7 @@ async function tableWide(
 
 /** Why evaluating `sql` could run more than reads, or null when it cannot. */
 async function notEvaluable(p: MyProbe, sql: string, sqlMode: string | undefined): Promise<string | null> {
-  const check = mysqlEvaluation(sql, sqlMode);
+  const check = mysqlEvaluation(sql, sqlMode, p.server);
   if (check.unsafe) return check.unsafe;
   if (check.names.length === 0) return null;
   const [r] = await p.rows(
@@ -409,11 +412,11 @@ async function ownRows(
 }
 
 interface SessionLimits {
-  mariadb: boolean;
+  /** What VERSION() says: which executable comments the server runs; undefined if unreadable. */
+  server: MysqlServer | undefined;
   database: string | undefined;
-  /** The connection's own sql_mode, and how it lexes text. */
+  /** The connection's own sql_mode. */
   mode: string;
-  lexing: Readonly<LexFlags>;
   restore: string;
 }
 
@@ -430,10 +433,9 @@ async function enterLimits(conn: MysqlQueryable): Promise<SessionLimits> {
       'SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw, @@SESSION.sql_mode AS m',
     )) as [Row[], unknown];
     limits = {
-      mariadb: /mariadb/i.test(String(r?.v)),
+      server: parseServerVersion(String(r?.v ?? '')),
       database: r?.d === null || r?.d === undefined ? undefined : String(r.d),
       mode: String(r?.m ?? ''),
-      lexing: lexFlags(String(r?.m ?? '')),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`,
     };
     sessions.set(conn, limits);
@@ -455,18 +457,19 @@ function probeText(
   text: string,
   session: string | undefined,
   side: SessionLimits,
-): { text: string; sqlMode: string | undefined } | undefined {
-  if (session === undefined) return { text, sqlMode: session };
-  if (isUnknownMode(session)) return undefined;
-  const s = lexFlags(session);
-  const to = side.lexing;
+): { text: string; sqlMode: string | undefined; server: MysqlServer } | undefined {
+  const { server } = side;
+  if (!server || isUnknownMode(session)) return undefined;
+  if (session === undefined) return { text, sqlMode: session, server };
+  const s = lexFlags(session, server);
+  const to = lexFlags(side.mode, server);
   const alike =
     (s.ansiQuotes === to.ansiQuotes || !text.includes('"')) &&
     (s.noBackslashEscapes === to.noBackslashEscapes || !text.includes('\\')) &&
     (s.brackets === to.brackets || !text.includes('['));
-  if (alike) return { text, sqlMode: session };
+  if (alike) return { text, sqlMode: session, server };
   const respelt = respell(text, s, to);
-  return respelt === undefined ? undefined : { text: respelt, sqlMode: side.mode };
+  return respelt === undefined ? undefined : { text: respelt, sqlMode: side.mode, server };
 }
 
 /**
@@ -480,7 +483,10 @@ export async function estimateMysql(
   analysis: Analysis,
   opts: EstimateOptions,
 ): Promise<ImpactEstimate[]> {
-  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
+  // Read for the server the connection reached before (which executable comments it runs); the
+  // cached facts below are only ever there for such a connection.
+  const known = sessions.get(conn)?.server;
+  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode, known);
   if (targets.length === 0) return [];
   if (
     !opts.params &&
@@ -489,7 +495,7 @@ export async function estimateMysql(
     throw new ValuesPending();
   // By-key writes whose table's unique keys were read a moment ago need no round trip.
   const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
-  if (quick.every((e) => e !== undefined)) return quick;
+  if (known && quick.every((e) => e !== undefined)) return quick;
   // Time spent waiting for another estimate on this connection counts against the budget.
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2000);
   return exclusive(conn, async () => {
@@ -501,12 +507,12 @@ export async function estimateMysql(
           "not estimated: the statement cannot be spelt for the side connection's sql_mode as the session's reads it",
           { code: 'ERR_SQL_LEX' },
         );
-      const { sqlMode } = probe;
-      const cut =
-        probe.text === statementText ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode);
+      // Cut again as the server reads executable comments (the targets above read every one as code).
+      const { sqlMode, server } = probe;
+      const cut = mysqlTargets(probe.text, analysis.findings, sqlMode, server);
       await conn.query('START TRANSACTION READ ONLY');
       try {
-        const p = new MyProbe(conn, budget, limits.mariadb);
+        const p = new MyProbe(conn, budget, server);
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out: ImpactEstimate[] = [];
         for (const t of cut)

@@ -4,6 +4,7 @@
 // READ ONLY transaction does not stop the first two. So only built-ins known to compute and
 // nothing else may be evaluated (an allowlist); anything else leaves the row count unknown.
 import { type Token, tokenize } from './lexer.js';
+import type { MysqlServer } from './server.js';
 import { lexFlags } from './sql-mode.js';
 import { isPunct } from './tokens.js';
 
@@ -48,11 +49,20 @@ export interface MysqlEvaluation {
   names: string[];
 }
 
-/** What evaluating `sql` (a SELECT's FROM and WHERE) would run, lexed under `sqlMode`. */
-export function mysqlEvaluation(sql: string, sqlMode: string | undefined): MysqlEvaluation {
+/**
+ * What evaluating `sql` (a SELECT's FROM and WHERE) would run, lexed under `sqlMode` as `server`
+ * reads it (which executable comments run). Without a server every one is read as code, which is
+ * not what a server runs: a comment it skips ends at its first `*\/`, where the code beyond it
+ * may have been inside a string.
+ */
+export function mysqlEvaluation(
+  sql: string,
+  sqlMode: string | undefined,
+  server?: MysqlServer,
+): MysqlEvaluation {
   let tokens: Token[];
   try {
-    tokens = tokenize(sql, lexFlags(sqlMode));
+    tokens = tokenize(sql, lexFlags(sqlMode, server));
   } catch {
     return { unsafe: 'the statement could not be lexed', names: [] };
   }
