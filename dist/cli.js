@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-OHAOTSMC.js"),
-  proxy: () => import("./proxy-X7BMHARH.js"),
+  check: () => import("./check-UIVCLDQN.js"),
+  proxy: () => import("./proxy-6KXEPM3T.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-7P4FG2DP.js")
+  demo: () => import("./demo-ASTT4MPB.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

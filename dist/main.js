@@ -43,18 +43,18 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-XTBJZLML.js";
+} from "./chunk-LZVBUNTM.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-6XJ3NZ3C.js";
+} from "./chunk-6JGO3IS6.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-CL44FBJ3.js";
-import "./chunk-Y3PAW45K.js";
+} from "./chunk-PRT4XJOU.js";
+import "./chunk-5BA3Y73S.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";

@@ -6,11 +6,11 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-XTBJZLML.js";
+} from "./chunk-LZVBUNTM.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-6XJ3NZ3C.js";
-import "./chunk-CL44FBJ3.js";
-import "./chunk-Y3PAW45K.js";
+import "./chunk-6JGO3IS6.js";
+import "./chunk-PRT4XJOU.js";
+import "./chunk-5BA3Y73S.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";

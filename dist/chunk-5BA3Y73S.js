@@ -40,10 +40,10 @@ var NOT_CALLS = new Set(
     LIKE BETWEEN IS CASE WHEN THEN ELSE INTERVAL BINARY DISTINCT ROW ESCAPE REGEXP RLIKE DIV FOR
     LATERAL UNION MATCH AGAINST OVER WITH STRAIGHT_JOIN FORCE USE IGNORE`)
 );
-function mysqlEvaluation(sql, sqlMode) {
+function mysqlEvaluation(sql, sqlMode, server) {
   let tokens2;
   try {
-    tokens2 = tokenize(sql, lexFlags(sqlMode));
+    tokens2 = tokenize(sql, lexFlags(sqlMode, server));
   } catch {
     return { unsafe: "the statement could not be lexed", names: [] };
   }

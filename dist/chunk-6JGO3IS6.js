@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-CL44FBJ3.js";
+} from "./chunk-PRT4XJOU.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-ZU6GKKJS.js";
+} from "./chunk-NM4RSE5E.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,8 +36,8 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-CL44FBJ3.js";
-import "./chunk-Y3PAW45K.js";
+} from "./chunk-PRT4XJOU.js";
+import "./chunk-5BA3Y73S.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {

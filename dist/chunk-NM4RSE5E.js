@@ -34,11 +34,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-CL44FBJ3.js";
+} from "./chunk-PRT4XJOU.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-Y3PAW45K.js";
+} from "./chunk-5BA3Y73S.js";
 import {
   Lru,
   asList,
@@ -51,6 +51,7 @@ import {
   loadPostgresParser,
   nameList,
   parsePlpgsql,
+  parseServerVersion,
   parseSql,
   readName,
   scanTokens,
@@ -412,8 +413,8 @@ function alteredTable(tokens) {
   const n = at < 0 ? void 0 : readName(tokens, at + 1);
   return n ? myName(n.name) : void 0;
 }
-function mysqlTargets(text, findings, sqlMode) {
-  const tokens = tokenize(text, lexFlags(sqlMode)).filter((t) => !isPunct(t, ";"));
+function mysqlTargets(text, findings, sqlMode, server) {
+  const tokens = tokenize(text, lexFlags(sqlMode, server)).filter((t) => !isPunct(t, ";"));
   const out = [];
   const first = tokens[0]?.upper;
   const write = topLevel(tokens).find((t) => isWord(t, "DELETE", "UPDATE"));
@@ -628,17 +629,17 @@ var ValuesPending = class extends GuardrailError {
 // src/impact/mysql.ts
 var DEFAULT_EXACT_BELOW = 1e6;
 var MyProbe = class {
-  constructor(conn, budget, mariadb) {
+  constructor(conn, budget, server) {
     this.conn = conn;
     this.budget = budget;
-    this.mariadb = mariadb;
+    this.server = server;
   }
   conn;
   budget;
-  mariadb;
+  server;
   async rows(sql, values) {
     const ms = this.budget.nextProbeMs();
-    const bounded = this.mariadb ? `SET STATEMENT max_statement_time = ${ms / 1e3} FOR ${sql}` : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
+    const bounded = this.server.flavour === "mariadb" ? `SET STATEMENT max_statement_time = ${ms / 1e3} FOR ${sql}` : sql.replace(/^(?:EXPLAIN\s+)?SELECT\b/, (m) => `${m} /*+ MAX_EXECUTION_TIME(${ms}) */`);
     const [rows] = await this.conn.query(bounded, values);
     return rows;
   }
@@ -829,7 +830,7 @@ async function tableWide(p, t, database, exactBelow) {
   return e;
 }
 async function notEvaluable(p, sql, sqlMode) {
-  const check = mysqlEvaluation(sql, sqlMode);
+  const check = mysqlEvaluation(sql, sqlMode, p.server);
   if (check.unsafe) return check.unsafe;
   if (check.names.length === 0) return null;
   const [r] = await p.rows(
@@ -906,10 +907,9 @@ async function enterLimits(conn) {
       "SELECT VERSION() AS v, DATABASE() AS d, @@SESSION.innodb_lock_wait_timeout AS ilw, @@SESSION.lock_wait_timeout AS lw, @@SESSION.sql_mode AS m"
     );
     limits = {
-      mariadb: /mariadb/i.test(String(r?.v)),
+      server: parseServerVersion(String(r?.v ?? "")),
       database: r?.d === null || r?.d === void 0 ? void 0 : String(r.d),
       mode: String(r?.m ?? ""),
-      lexing: lexFlags(String(r?.m ?? "")),
       restore: `SET SESSION innodb_lock_wait_timeout = ${Number(r?.ilw)}, lock_wait_timeout = ${Number(r?.lw)}`
     };
     sessions.set(conn, limits);
@@ -918,22 +918,24 @@ async function enterLimits(conn) {
   return limits;
 }
 function probeText(text, session, side) {
-  if (session === void 0) return { text, sqlMode: session };
-  if (isUnknownMode(session)) return void 0;
-  const s = lexFlags(session);
-  const to = side.lexing;
+  const { server } = side;
+  if (!server || isUnknownMode(session)) return void 0;
+  if (session === void 0) return { text, sqlMode: session, server };
+  const s = lexFlags(session, server);
+  const to = lexFlags(side.mode, server);
   const alike = (s.ansiQuotes === to.ansiQuotes || !text.includes('"')) && (s.noBackslashEscapes === to.noBackslashEscapes || !text.includes("\\")) && (s.brackets === to.brackets || !text.includes("["));
-  if (alike) return { text, sqlMode: session };
+  if (alike) return { text, sqlMode: session, server };
   const respelt2 = respell(text, s, to);
-  return respelt2 === void 0 ? void 0 : { text: respelt2, sqlMode: side.mode };
+  return respelt2 === void 0 ? void 0 : { text: respelt2, sqlMode: side.mode, server };
 }
 async function estimateMysql(conn, statementText, analysis, opts) {
-  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode);
+  const known = sessions.get(conn)?.server;
+  const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode, known);
   if (targets.length === 0) return [];
   if (!opts.params && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
     throw new ValuesPending();
   const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
-  if (quick.every((e) => e !== void 0)) return quick;
+  if (known && quick.every((e) => e !== void 0)) return quick;
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
   return exclusive(conn, async () => {
     const limits = await enterLimits(conn);
@@ -944,11 +946,11 @@ async function estimateMysql(conn, statementText, analysis, opts) {
           "not estimated: the statement cannot be spelt for the side connection's sql_mode as the session's reads it",
           { code: "ERR_SQL_LEX" }
         );
-      const { sqlMode } = probe;
-      const cut = probe.text === statementText ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode);
+      const { sqlMode, server } = probe;
+      const cut = mysqlTargets(probe.text, analysis.findings, sqlMode, server);
       await conn.query("START TRANSACTION READ ONLY");
       try {
-        const p = new MyProbe(conn, budget, limits.mariadb);
+        const p = new MyProbe(conn, budget, server);
         const exactBelow = opts.exactBelow ?? DEFAULT_EXACT_BELOW;
         const out = [];
         for (const t of cut)

@@ -10,7 +10,7 @@ import {
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-4N5X3JZJ.js";
+} from "./chunk-75ISDEHH.js";
 import "./chunk-NJ6GWZA3.js";
 import {
   mysqlSide,
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-ZU6GKKJS.js";
+} from "./chunk-NM4RSE5E.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -38,11 +38,11 @@ import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-6XJ3NZ3C.js";
+} from "./chunk-6JGO3IS6.js";
 import {
   defaultPolicy
-} from "./chunk-CL44FBJ3.js";
-import "./chunk-Y3PAW45K.js";
+} from "./chunk-PRT4XJOU.js";
+import "./chunk-5BA3Y73S.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {

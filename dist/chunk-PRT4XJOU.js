@@ -3,7 +3,7 @@ import {
   callsIn,
   routineAt,
   withoutOwnTemporaryWrites
-} from "./chunk-Y3PAW45K.js";
+} from "./chunk-5BA3Y73S.js";
 import {
   ALL_LEX_MODES,
   LexError,

@@ -39,7 +39,7 @@ import {
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-Y3PAW45K.js";
+} from "./chunk-5BA3Y73S.js";
 import {
   ALL_LEX_MODES,
   LexError,
