@@ -90,7 +90,7 @@ const KNOWN_EXCEPTIONS: Record<string, string> = {
   'impact/postgres.ts -> ../sql/postgres/state.js': 'impact stands aside where the readings differ',
   'impact/mysql.ts -> ../sql/mysql/sql-mode.js': 'impact reads the session’s sql_mode like the analyzer',
   'impact/mysql-respell.ts -> ../sql/mysql/lexer.js': 'impact respells MySQL text with the analyzer’s lexer',
-  'impact/mysql.ts -> ../sql/mysql/server.js': 'impact reads executable comments for the server, like the analyzer',
+  'impact/mysql.ts -> ../sql/mysql/server.js': 'impact reads executable comments as the server does',
   // Statement redaction must find literals exactly where the analyzer does (same lexer, same
   // sql_mode reading) and shares the analyzer's cache.
   'masking/sql-tokens.ts -> ../sql/mysql/lexer.js': 'redaction lexes MySQL like the analyzer',
