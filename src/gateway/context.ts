@@ -22,6 +22,7 @@ import { decide } from '../policy/index.js';
 import type { Mode, Policy } from '../policy/types.js';
 import { analyze, loadAnalyzers, reachedPostgres } from '../sql/analyze.js';
 import { mysqlReached } from '../sql/mysql/fired.js';
+import type { MysqlAnalysisContext } from '../sql/mysql/session.js';
 import { sessionBodies } from '../sql/postgres/session.js';
 import type { AnalysisContext, Dialect } from '../sql/types.js';
 import type { Recorder } from '../transcript/recorder.js';
@@ -176,12 +177,13 @@ export async function createGatewayContext(
   // once (the secrets it holds are known from the first time, and scrubbed from every later line).
   const redactions = new TextMemo<string>();
   const secretPositions = new TextMemo<Set<number>>();
-  const lexing = (ctx?: AnalysisContext): StatementRedactionOptions =>
-    ctx?.sqlMode
-      ? { sqlMode: ctx.sqlMode }
-      : ctx?.postgres?.standardConformingStrings === false
-        ? { standardConformingStrings: false }
-        : {};
+  const lexing = (ctx?: AnalysisContext): StatementRedactionOptions => {
+    if (dialect === 'mysql') {
+      const { sqlMode, server } = (ctx ?? {}) as MysqlAnalysisContext;
+      return { ...(sqlMode ? { sqlMode } : {}), ...(server ? { server } : {}) };
+    }
+    return ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
+  };
   return {
     dialect,
     mode,

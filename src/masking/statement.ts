@@ -2,6 +2,7 @@
 // Works on tokens, so a literal is always replaced whole and the statement stays readable:
 // CREATE ROLE x PASSWORD '[redacted]'.
 import { Lru } from '../sql/cache.js';
+import { executableReadings, type MysqlServer } from '../sql/mysql/server.js';
 import { ALL_LEX_MODES, isUnknownMode } from '../sql/mysql/sql-mode.js';
 import { escapesInPlainStrings } from '../sql/postgres/state.js';
 import type { Dialect } from '../sql/types.js';
@@ -31,6 +32,11 @@ const AFTER_IDENTIFIED = new Set(['comment', 'attribute', 'require']);
 export interface StatementRedactionOptions {
   /** MySQL session sql_mode (ANSI_QUOTES, NO_BACKSLASH_ESCAPES change where literals are). */
   sqlMode?: string;
+  /**
+   * MySQL: the upstream's flavour and version, which decide which executable comments run (one
+   * that does not ends at its first `*\/`). Absent: every reading the text can have.
+   */
+  server?: MysqlServer;
   /**
    * Postgres: false while standard_conforming_strings is (or may be) off, when a backslash in a
    * plain '…' string escapes the character after it.
@@ -93,8 +99,7 @@ function lexings(text: string, dialect: Dialect, opts: StatementRedactionOptions
   try {
     if (dialect === 'postgres')
       return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
-    if (!isUnknownMode(opts.sqlMode)) return [tokenizeMysql(text, opts.sqlMode)];
-    return ALL_LEX_MODES.map((mode) => tokenizeMysql(text, mode));
+    return mysqlReadings(text, opts).map((r) => tokenizeMysql(text, r.sqlMode, r.server));
   } catch {
     return [];
   }
@@ -207,23 +212,42 @@ function redactScanned(
   opts: StatementRedactionOptions,
   redact: Redact,
 ): string {
-  if (dialect === 'mysql' && isUnknownMode(opts.sqlMode)) {
-    // The session's lexing is unknown: redact under every lexing in turn, so a literal under
-    // any of them ends up redacted.
-    return ALL_LEX_MODES.reduce(
-      (t, sqlMode) => redactScanned(t, dialect, detectors, { sqlMode }, redact),
+  if (dialect === 'mysql') {
+    // Where the session's lexing is not known exactly, redact under every one in turn, so a
+    // literal under any of them ends up redacted.
+    return mysqlReadings(text, opts).reduce(
+      (t, r) => redactLexed(t, () => tokenizeMysql(t, r.sqlMode, r.server), detectors, redact),
       text,
     );
   }
-  if (dialect === 'postgres' && escapesInStrings(text, opts))
+  if (escapesInStrings(text, opts))
     return unscannable(text, detectors, redact, 'read with standard_conforming_strings off');
+  return redactLexed(text, () => tokenizePostgres(text), detectors, redact);
+}
+
+function redactLexed(text: string, lex: () => Token[], detectors: ValueDetectors, redact: Redact): string {
   let tokens: Token[];
   try {
-    tokens = dialect === 'postgres' ? tokenizePostgres(text) : tokenizeMysql(text, opts.sqlMode);
+    tokens = lex();
   } catch {
     return unscannable(text, detectors, redact, 'unterminated literal or comment');
   }
   return redactTokens(text, tokens, detectors, redact);
+}
+
+/**
+ * The lexings a MySQL text may have in the session: its sql_mode (each one when unknown), on its
+ * server (each reading of the text's executable comments when the server is not known).
+ */
+function mysqlReadings(
+  text: string,
+  opts: StatementRedactionOptions,
+): { sqlMode: string | undefined; server: MysqlServer | undefined }[] {
+  const modes = isUnknownMode(opts.sqlMode) ? ALL_LEX_MODES : [opts.sqlMode];
+  const servers: (MysqlServer | undefined)[] = opts.server
+    ? [opts.server]
+    : (executableReadings(text) ?? [undefined]);
+  return modes.flatMap((sqlMode) => servers.map((server) => ({ sqlMode, server })));
 }
 
 /**

@@ -309,6 +309,7 @@ describe('planted secrets never reach an output', () => {
       aws: `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${randomBytes(5).toString('hex')}`,
       bareNumber: plantedNumber(),
       insertedNumber: plantedNumber(),
+      executable: planted('executable'),
     };
     const run = await startGateway('mysql', pr);
     const gw = run.gateway;
@@ -340,6 +341,11 @@ describe('planted secrets never reach an output', () => {
       expect(vars[0]!.v).toBe(s.bareNumber);
       await c.query(`INSERT INTO acct (name, api_token) VALUES ('num', ${s.insertedNumber})`);
       await fails(`INSERT INTO acct (name, api_token) VALUES ('num2', ${s.insertedNumber})`);
+      // A value this server reads as a literal given to a secret-named variable: the executable
+      // comment before it is one MariaDB 10.11 skips, so it ends at its first */.
+      await c.query(`SET @x = 1 /*M!999999 ' */, @access_key = '${s.executable}' -- '*/`);
+      const [keys] = await c.query<mysql.RowDataPacket[]>('SELECT CAST(@access_key AS CHAR) AS v');
+      expect(keys[0]!.v).toBe(s.executable);
       await fails(`DROP TABLE junk -- the password is ${s.review}`);
     } finally {
       await c.end();
