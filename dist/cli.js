@@ -17,10 +17,10 @@ var version = "0.1.0";
 // src/cli/cli.ts
 var commands = {
   check: () => import("./check-UIVCLDQN.js"),
-  proxy: () => import("./proxy-6KXEPM3T.js"),
+  proxy: () => import("./proxy-A5AU44SE.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-ASTT4MPB.js")
+  demo: () => import("./demo-4CFCA5D4.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NM4RSE5E.js";
+} from "./chunk-VM7SOTEV.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -12,7 +12,7 @@ import {
   GitHubChannel
 } from "./chunk-62QV74FA.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-ZXVSXSFH.js";
+import "./chunk-7FF7FXHX.js";
 import {
   RUN_FILES
 } from "./chunk-PAFGMZGK.js";
@@ -131,7 +131,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-DLPKPWZQ.js");
+    const { startPostgresGateway } = await import("./listener-3FWSDZPM.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -146,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-6UGWLRP4.js");
+  const { startMysqlGateway } = await import("./listener-CPLNJZMV.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-ZXVSXSFH.js";
+} from "./chunk-7FF7FXHX.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-PAFGMZGK.js";

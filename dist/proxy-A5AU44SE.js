@@ -4,13 +4,13 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-46FEXOB3.js";
+} from "./chunk-OONOIFDP.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-75ISDEHH.js";
+} from "./chunk-DNYPCAVV.js";
 import "./chunk-NJ6GWZA3.js";
 import {
   mysqlSide,
@@ -23,14 +23,14 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-NM4RSE5E.js";
+} from "./chunk-VM7SOTEV.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-ZXVSXSFH.js";
+import "./chunk-7FF7FXHX.js";
 import {
   renderPlain
 } from "./chunk-CP3RSTG4.js";

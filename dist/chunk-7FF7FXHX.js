@@ -5,6 +5,7 @@ import {
 import {
   ALL_LEX_MODES,
   Lru,
+  executableReadings,
   isUnknownMode,
   lexFlags,
   parseTree,
@@ -1092,7 +1093,7 @@ function tokenizePostgres(text) {
     return { kind, start, end, value };
   });
 }
-function tokenizeMysql(text, sqlMode = "") {
+function tokenizeMysql(text, sqlMode = "", server) {
   const out = [];
   let at = 0;
   const gap = (end) => {
@@ -1101,7 +1102,7 @@ function tokenizeMysql(text, sqlMode = "") {
     const next = NON_SPACE.exec(text);
     if (next && next.index < end) out.push({ kind: "comment", start: at, end, value: text.slice(at, end) });
   };
-  for (const t of tokenize(text, lexFlags(sqlMode))) {
+  for (const t of tokenize(text, lexFlags(sqlMode, server))) {
     gap(t.start);
     at = t.end;
     out.push({ kind: MYSQL_KIND[t.kind], start: t.start, end: t.end, value: mysqlValue(t) });
@@ -1163,8 +1164,7 @@ function lexings(text, dialect, opts) {
   try {
     if (dialect === "postgres")
       return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
-    if (!isUnknownMode(opts.sqlMode)) return [tokenizeMysql(text, opts.sqlMode)];
-    return ALL_LEX_MODES.map((mode) => tokenizeMysql(text, mode));
+    return mysqlReadings(text, opts).map((r) => tokenizeMysql(text, r.sqlMode, r.server));
   } catch {
     return [];
   }
@@ -1223,21 +1223,29 @@ function withoutLiterals(text) {
 var PLAIN_EXCLUDED = new Uint8Array(128);
 for (const ch of `'"\`$#`) PLAIN_EXCLUDED[ch.charCodeAt(0)] = 1;
 function redactScanned(text, dialect, detectors, opts, redact) {
-  if (dialect === "mysql" && isUnknownMode(opts.sqlMode)) {
-    return ALL_LEX_MODES.reduce(
-      (t, sqlMode) => redactScanned(t, dialect, detectors, { sqlMode }, redact),
+  if (dialect === "mysql") {
+    return mysqlReadings(text, opts).reduce(
+      (t, r) => redactLexed(t, () => tokenizeMysql(t, r.sqlMode, r.server), detectors, redact),
       text
     );
   }
-  if (dialect === "postgres" && escapesInStrings(text, opts))
+  if (escapesInStrings(text, opts))
     return unscannable(text, detectors, redact, "read with standard_conforming_strings off");
+  return redactLexed(text, () => tokenizePostgres(text), detectors, redact);
+}
+function redactLexed(text, lex, detectors, redact) {
   let tokens;
   try {
-    tokens = dialect === "postgres" ? tokenizePostgres(text) : tokenizeMysql(text, opts.sqlMode);
+    tokens = lex();
   } catch {
     return unscannable(text, detectors, redact, "unterminated literal or comment");
   }
   return redactTokens(text, tokens, detectors, redact);
+}
+function mysqlReadings(text, opts) {
+  const modes = isUnknownMode(opts.sqlMode) ? ALL_LEX_MODES : [opts.sqlMode];
+  const servers = opts.server ? [opts.server] : executableReadings(text) ?? [void 0];
+  return modes.flatMap((sqlMode) => servers.map((server) => ({ sqlMode, server })));
 }
 function escapesInStrings(text, opts) {
   return opts.standardConformingStrings === false && escapesInPlainStrings(text);

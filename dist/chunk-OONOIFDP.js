@@ -35,7 +35,7 @@ import {
   maskDataRow,
   pgTextLike,
   readingDependsOnState
-} from "./chunk-ZXVSXSFH.js";
+} from "./chunk-7FF7FXHX.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

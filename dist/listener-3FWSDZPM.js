@@ -1,13 +1,13 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startPostgresGateway
-} from "./chunk-46FEXOB3.js";
+} from "./chunk-OONOIFDP.js";
 import "./chunk-MLIJVIMC.js";
 import "./chunk-NJ6GWZA3.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-WYZS6KHP.js";
-import "./chunk-ZXVSXSFH.js";
+import "./chunk-7FF7FXHX.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-Z25NSMXP.js";

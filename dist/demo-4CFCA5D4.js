@@ -4,7 +4,7 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-46FEXOB3.js";
+} from "./chunk-OONOIFDP.js";
 import "./chunk-MLIJVIMC.js";
 import "./chunk-NJ6GWZA3.js";
 import "./chunk-XSTP326K.js";
@@ -16,14 +16,14 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-NM4RSE5E.js";
+} from "./chunk-VM7SOTEV.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-ZXVSXSFH.js";
+import "./chunk-7FF7FXHX.js";
 import {
   commandFor,
   renderComment,

@@ -15,7 +15,7 @@ import {
   SECRET_NAME,
   compileMasking,
   escapesInPlainStrings
-} from "./chunk-ZXVSXSFH.js";
+} from "./chunk-7FF7FXHX.js";
 import {
   ChainEncoder
 } from "./chunk-BBBSTV4C.js";
@@ -2964,7 +2964,13 @@ async function createGatewayContext(opts) {
   const secrets = new KnownSecrets();
   const redactions = new TextMemo();
   const secretPositions = new TextMemo();
-  const lexing = (ctx) => ctx?.sqlMode ? { sqlMode: ctx.sqlMode } : ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
+  const lexing = (ctx) => {
+    if (dialect === "mysql") {
+      const { sqlMode, server } = ctx ?? {};
+      return { ...sqlMode ? { sqlMode } : {}, ...server ? { server } : {} };
+    }
+    return ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
+  };
   return {
     dialect,
     mode,

@@ -32,7 +32,7 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-ZXVSXSFH.js";
+} from "./chunk-7FF7FXHX.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";

@@ -1,7 +1,7 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
   startMysqlGateway
-} from "./chunk-75ISDEHH.js";
+} from "./chunk-DNYPCAVV.js";
 import "./chunk-NJ6GWZA3.js";
 import "./chunk-46AX6HLE.js";
 import "./chunk-WTZSGNFV.js";
@@ -9,7 +9,7 @@ import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
-import "./chunk-ZXVSXSFH.js";
+import "./chunk-7FF7FXHX.js";
 import "./chunk-WLKLOQWD.js";
 import "./chunk-5BA3Y73S.js";
 import "./chunk-7RPXRAQH.js";
