@@ -77,6 +77,27 @@ describe('masking strict mode (MySQL)', () => {
     expect(r.message).toContain('masked column ssn is used in a predicate');
   });
 
+  it('reads executable comments as the server runs them', async () => {
+    // MariaDB 10.11 skips the comment, which ends at its first */: `ssn LIKE '1%'` is a predicate
+    // it evaluates (its answer tells the masked value's first digit), not the string a reader
+    // running every comment saw.
+    const probe = "SELECT id FROM users WHERE id > 0 /*M!999999 '*/ AND ssn LIKE '1%' -- '*/\n";
+    const direct = await db.connect({ database: 'app' });
+    try {
+      const [rows] = (await direct.query(probe)) as [{ id: number }[], unknown];
+      expect(rows.map((r) => r.id)).toEqual([1]);
+    } finally {
+      await direct.end();
+    }
+    const r = await attempt(probe);
+    expect(r.errno).toBe(1142);
+    expect(r.message).toContain('masked column ssn is used in a predicate');
+    // A table named only past such a comment is followed too.
+    const hidden =
+      "SELECT 1 FROM orders WHERE 1 /*M!999999 '*/ AND EXISTS (SELECT 1 FROM users WHERE ssn LIKE '1%') -- '*/\n";
+    expect((await attempt(hidden)).message).toContain('masked column ssn is used in a predicate');
+  });
+
   it('ran none of the held writes', async () => {
     expect(await db.admin('SELECT count(*) AS n FROM app.copies')).toEqual([{ n: 0 }]);
     expect(await db.admin('SELECT count(*) AS n FROM app.users')).toEqual([{ n: 2 }]);

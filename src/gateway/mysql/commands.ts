@@ -94,7 +94,13 @@ export abstract class MysqlCommands {
     sources: StatementSources | undefined,
     go: (j: Judgement) => void,
   ): void {
-    const held = mysqlStrictFindings(text, sources, this.opts.masking, this.context.sqlMode ?? '');
+    const held = mysqlStrictFindings(
+      text,
+      sources,
+      this.opts.masking,
+      this.context.sqlMode ?? '',
+      this.context.server,
+    );
     if (held.length === 0) {
       go(j);
       return;
@@ -127,7 +133,12 @@ export abstract class MysqlCommands {
       go(undefined);
       return;
     }
-    const s = catalog.sources(text, this.context.mysql?.schema ?? '', this.context.sqlMode ?? '');
+    const s = catalog.sources(
+      text,
+      this.context.mysql?.schema ?? '',
+      this.context.sqlMode ?? '',
+      this.context.server,
+    );
     if (!(s instanceof Promise)) {
       go(this.diagnostics.judge(text, s));
       return;

@@ -12,6 +12,7 @@
 // only columns that come straight from a known base table are cleared.
 import type { TableRef } from '../../masking/index.js';
 import { keyOf, type Scan, scanText } from '../../sql/mysql/name-scan.js';
+import type { MysqlServer } from '../../sql/mysql/server.js';
 import type { MysqlSide } from '../side-connection.js';
 
 export interface StatementSources {
@@ -73,17 +74,22 @@ export class MysqlMaskingCatalog {
    * The sources of a statement, synchronously when the cache knows every name it reaches,
    * else after lookups on the side connection. Never rejects: a failed lookup is opaque.
    */
-  sources(text: string, schema: string, sqlMode: string): StatementSources | Promise<StatementSources> {
+  sources(
+    text: string,
+    schema: string,
+    sqlMode: string,
+    server?: MysqlServer,
+  ): StatementSources | Promise<StatementSources> {
     const scan: Scan = { names: new Map() };
-    scanText(text, schema, sqlMode, scan);
-    const done = this.expand(scan);
+    scanText(text, schema, sqlMode, scan, server);
+    const done = this.expand(scan, server);
     if (done) return done;
-    return this.fetchAndExpand(scan).catch((err: Error) =>
+    return this.fetchAndExpand(scan, server).catch((err: Error) =>
       this.result(scan, `the catalog could not be followed: ${err.message}`),
     );
   }
 
-  private async fetchAndExpand(scan: Scan): Promise<StatementSources> {
+  private async fetchAndExpand(scan: Scan, server: MysqlServer | undefined): Promise<StatementSources> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const missing = [...scan.names.entries()].filter(([k]) => !this.cache.has(k));
       try {
@@ -91,14 +97,14 @@ export class MysqlMaskingCatalog {
       } catch (err) {
         return this.result(scan, `the catalog could not be read: ${(err as Error).message}`);
       }
-      const done = this.expand(scan);
+      const done = this.expand(scan, server);
       if (done) return done;
     }
     return this.result(scan, 'its tables, views and routines kept changing while they were looked up');
   }
 
   /** Follows views and routines through the cache; undefined when some name is not cached yet. */
-  private expand(scan: Scan): StatementSources | undefined {
+  private expand(scan: Scan, server: MysqlServer | undefined): StatementSources | undefined {
     const seen = new Set<string>();
     let grew = true;
     while (grew) {
@@ -117,7 +123,7 @@ export class MysqlMaskingCatalog {
           }
           if (!o.scan) {
             o.scan = { names: new Map() };
-            scanText(o.definition, o.schema, o.sqlMode, o.scan);
+            scanText(o.definition, o.schema, o.sqlMode, o.scan, server);
           }
           const before = scan.names.size;
           for (const [nk, v] of o.scan.names) scan.names.set(nk, v);

@@ -2,8 +2,8 @@
 // the catalog scan found (src/masking/mysql-strict.ts). A statement the scan cannot follow is
 // held as a whole: which columns it uses is unknown.
 import { type Masking, maskedNames, mysqlMaskedUses } from '../../masking/index.js';
-import { tokenize } from '../../sql/mysql/lexer.js';
-import { lexFlags } from '../../sql/mysql/sql-mode.js';
+import { mysqlLexings } from '../../sql/mysql/name-scan.js';
+import type { MysqlServer } from '../../sql/mysql/server.js';
 import type { Finding } from '../../sql/types.js';
 import { strictFindings } from '../strict.js';
 import type { StatementSources } from './masking-catalog.js';
@@ -13,6 +13,7 @@ export function mysqlStrictFindings(
   sources: StatementSources | undefined,
   masking: Masking,
   sqlMode: string,
+  server?: MysqlServer,
 ): Finding[] {
   if (!masking.config.strict || !sources) return [];
   const masked = maskedNames(sources.tables, sources.columnsOf, masking.matcher);
@@ -20,12 +21,13 @@ export function mysqlStrictFindings(
     return strictFindings([
       { column: '(unknown: the statement cannot be followed)', position: 'expression' },
     ]);
-  let uses: ReturnType<typeof mysqlMaskedUses>;
-  try {
-    uses = mysqlMaskedUses(tokenize(text, lexFlags(sqlMode)), masked);
-  } catch {
-    uses =
-      masked.size > 0 ? [{ column: '(unknown: the statement cannot be lexed)', position: 'expression' }] : [];
-  }
+  // Every lexing the session may give it (the server's reading of executable comments): a use
+  // in any of them counts.
+  const lexings = mysqlLexings(text, sqlMode, server);
+  const uses = lexings
+    ? lexings.flatMap((tokens) => mysqlMaskedUses(tokens, masked))
+    : masked.size > 0
+      ? [{ column: '(unknown: the statement cannot be lexed)', position: 'expression' as const }]
+      : [];
   return strictFindings(uses);
 }

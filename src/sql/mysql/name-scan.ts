@@ -4,6 +4,7 @@
 // reading when the mode is unknown). What the scan cannot follow makes it opaque.
 import { RESERVED } from './keywords.js';
 import { type Token, tokenize } from './lexer.js';
+import { executableReadings, type MysqlServer } from './server.js';
 import { ALL_LEX_MODES, isUnknownMode, lexFlags } from './sql-mode.js';
 
 /** Names a statement (and the definitions it reaches) may use, plus what the scan could not follow. */
@@ -20,22 +21,35 @@ function isName(t: Token | undefined): t is Token {
 
 const isDot = (t: Token | undefined) => t?.kind === 'punct' && t.text === '.';
 
-function lex(text: string, sqlMode: string): Token[][] | undefined {
+/**
+ * The text's lexings: under the sql_mode (each one when unknown), on `server` (each reading of the
+ * text's executable comments without one: a comment a server skips ends at its first `*\/`, and
+ * what follows it is code, not the string a reader running every comment sees).
+ */
+export function mysqlLexings(text: string, sqlMode: string, server?: MysqlServer): Token[][] | undefined {
   const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
+  const servers: (MysqlServer | undefined)[] = server ? [server] : (executableReadings(text) ?? [undefined]);
   const lexings: Token[][] = [];
-  for (const m of modes) {
-    try {
-      lexings.push(tokenize(text, lexFlags(m)));
-    } catch {
-      // Another reading of an unknown mode may still succeed; none succeeding is opaque.
+  for (const m of modes)
+    for (const s of servers) {
+      try {
+        lexings.push(tokenize(text, lexFlags(m, s)));
+      } catch {
+        // Another reading may still succeed; none succeeding is opaque.
+      }
     }
-  }
   return lexings.length > 0 ? lexings : undefined;
 }
 
 /** Adds the candidate names of `text` (unqualified names resolve in `schema`) to `scan`. */
-export function scanText(text: string, schema: string, sqlMode: string, scan: Scan): void {
-  const lexings = lex(text, sqlMode);
+export function scanText(
+  text: string,
+  schema: string,
+  sqlMode: string,
+  scan: Scan,
+  server?: MysqlServer,
+): void {
+  const lexings = mysqlLexings(text, sqlMode, server);
   if (!lexings) {
     scan.opaque ??= 'the statement could not be scanned';
     return;
