@@ -30,7 +30,10 @@ beforeAll(async () => {
      CREATE TRIGGER app.audit_row AFTER INSERT ON app.ok_t FOR EACH ROW INSERT INTO app.audit VALUES (NEW.id);
      CREATE VIEW app.v_ok AS SELECT LOWER('A') AS l, NOW() IS NOT NULL AS t;
      CREATE TABLE app.del_t (id int);
-     INSERT INTO app.del_t VALUES (1), (2)`,
+     INSERT INTO app.del_t VALUES (1), (2);
+     CREATE TABLE app.gone_t (id int);
+     INSERT INTO app.gone_t VALUES (1);
+     CREATE TRIGGER app.gone_wipe AFTER DELETE ON app.gone_t FOR EACH ROW DELETE FROM app.canary`,
   );
   withSide = await mysqlWithSide(db, recorder);
   gateway = withSide.gateway;
@@ -172,4 +175,39 @@ it('sees at once a trigger another gateway session created on a table it had cac
   }
   expect(await canary()).toBe(10);
   expect(await count('SELECT count(*) AS n FROM app.fresh_t')).toBe(1);
+});
+
+it.each([
+  ['UPDATE del_t JOIN chain_t ON 1 SET chain_t.id = 2 WHERE del_t.id = 1', /trigger chain on chain_t/],
+  ['UPDATE del_t, chain_t SET chain_t.id = 2 WHERE del_t.id = 1', /trigger chain on chain_t/],
+  ['DELETE del_t, gone_t FROM del_t JOIN gone_t ON 1 WHERE gone_t.id = 1', /trigger gone_wipe on gone_t/],
+  // MariaDB 10.11 skips the comment, which ends at its first */: the JOIN is code to the server.
+  [
+    "UPDATE del_t /*M!999999 '*/ JOIN chain_t ON 1 SET chain_t.id = 2 -- '*/\n WHERE del_t.id = 1",
+    /trigger chain on chain_t/,
+  ],
+])('holds a multi-table write that fires a trigger of a table it joins: %s', async (text, why) => {
+  const c = await connect();
+  try {
+    await expect(c.query(text)).rejects.toThrow(/destructive\/delete-without-where|opaque/);
+  } finally {
+    await c.end();
+  }
+  expect(verdictOf(text)).toMatch(why);
+  expect(await canary()).toBe(10);
+  expect(await count('SELECT count(*) AS n FROM app.chain_t WHERE id = 1')).toBe(1);
+  expect(await count('SELECT count(*) AS n FROM app.gone_t')).toBe(1);
+});
+
+it('runs a multi-table write whose joined tables fire nothing harmful', async () => {
+  const c = await connect();
+  try {
+    const [r] = (await c.query(
+      "UPDATE del_t /*M!999999 '*/ JOIN ok_t ON 1 SET del_t.id = 3 -- '*/\n WHERE del_t.id = 99",
+    )) as [{ affectedRows: number }, unknown];
+    expect(r.affectedRows).toBe(0);
+  } finally {
+    await c.end();
+  }
+  expect(await canary()).toBe(10);
 });

@@ -4,6 +4,7 @@
 import type { AnalysisContext } from '../types.js';
 import { LexError, type Token, tokenize } from './lexer.js';
 import { MYSQL_PURE_FUNCTIONS, NOT_CALLS } from './purity.js';
+import type { MysqlAnalysisContext } from './session.js';
 import { lexFlags } from './sql-mode.js';
 import { isPunct, isWord, readName } from './tokens.js';
 
@@ -32,7 +33,7 @@ export function routineAt(tokens: readonly Token[], i: number): RoutineCall | un
 export function mysqlCalledFunctions(text: string, ctx: AnalysisContext): RoutineCall[] {
   let tokens: Token[];
   try {
-    tokens = tokenize(text, lexFlags(ctx.sqlMode));
+    tokens = tokenize(text, lexFlags(ctx.sqlMode, (ctx as MysqlAnalysisContext).server));
   } catch (err) {
     if (err instanceof LexError) return [];
     throw err;

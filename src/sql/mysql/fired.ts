@@ -48,11 +48,14 @@ export function touchedRelations(tokens: readonly Token[]): Touch[] {
         touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'id');
         break;
       case 'UPDATE':
-        // ON DUPLICATE KEY UPDATE names columns, not a table.
-        if (!isWord(tokens[i - 1], 'KEY')) touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'u');
+        // ON DUPLICATE KEY UPDATE names columns, and SELECT … FOR UPDATE locks rows: no table.
+        if (!isWord(tokens[i - 1], 'KEY', 'FOR'))
+          for (const name of referencedTables(tokens, skipModifiers(tokens, i + 1), UPDATE_ENDS))
+            touch(name, 'u');
         break;
       case 'DELETE':
-        touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, 'd');
+        for (const name of referencedTables(tokens, skipModifiers(tokens, i + 1), DELETE_ENDS))
+          touch(name, 'd');
         break;
       case 'TABLE':
         // LOAD DATA … INTO TABLE t
@@ -85,6 +88,43 @@ export function touchedRelations(tokens: readonly Token[]): Touch[] {
   }
   return [...out.values()];
 }
+
+/**
+ * The tables a multi-table UPDATE may write (`UPDATE a JOIN b ON … SET b.x = …`, `UPDATE a, b SET
+ * …`) and a multi-table DELETE may delete from (`DELETE a, b FROM a JOIN b …`, `DELETE FROM a
+ * USING a JOIN b …`): every table named in its table references, up to the first of `ends`
+ * outside parentheses. Which of them a SET or a delete list names is not told apart: a table only
+ * read has its triggers judged too, which can only hold more.
+ */
+function referencedTables(tokens: readonly Token[], start: number, ends: ReadonlySet<string>): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let expectName = true;
+  for (let j = start; j < tokens.length; j++) {
+    const t = tokens[j]!;
+    if (isPunct(t, '(')) {
+      depth++;
+      expectName = false;
+    } else if (isPunct(t, ')')) depth--;
+    else if (depth > 0) continue;
+    else if (isPunct(t, ';') || (t.kind === 'word' && ends.has(t.upper))) break;
+    else if (isPunct(t, ',') || (t.kind === 'word' && OPENS_TABLE.has(t.upper))) expectName = true;
+    else if (expectName) {
+      expectName = false;
+      const n = readName(tokens, j);
+      if (n) {
+        names.push(n.name);
+        j = n.next - 1;
+      }
+    }
+  }
+  return names;
+}
+
+const UPDATE_ENDS = new Set(['SET']);
+const DELETE_ENDS = new Set(['WHERE', 'ORDER', 'LIMIT', 'RETURNING']);
+/** Words after which a table reference follows. */
+const OPENS_TABLE = new Set(['JOIN', 'STRAIGHT_JOIN', 'FROM', 'USING']);
 
 /** Words that end a table reference rather than alias it. */
 const KEYWORD_AFTER = new Set([
@@ -180,7 +220,7 @@ function reachOf(tokens: readonly Token[]): OwnReach {
 
 function lex(text: string, ctx: AnalysisContext | undefined): Token[] {
   try {
-    return tokenize(text, lexFlags(ctx?.sqlMode));
+    return tokenize(text, lexFlags(ctx?.sqlMode, (ctx as MysqlAnalysisContext | undefined)?.server));
   } catch (err) {
     if (err instanceof LexError) return [];
     throw err;
