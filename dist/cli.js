@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-UIVCLDQN.js"),
-  proxy: () => import("./proxy-A5AU44SE.js"),
+  check: () => import("./check-XJHGY4QA.js"),
+  proxy: () => import("./proxy-X3QMMJX4.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-4CFCA5D4.js")
+  demo: () => import("./demo-SEY5CWJR.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-VM7SOTEV.js";
+} from "./chunk-HBEUESWV.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -22,11 +22,11 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-6JGO3IS6.js";
+} from "./chunk-T3MFNUPB.js";
 import {
   defaultPolicy
-} from "./chunk-PRT4XJOU.js";
-import "./chunk-5BA3Y73S.js";
+} from "./chunk-VGNIBIYV.js";
+import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {
@@ -146,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-CPLNJZMV.js");
+  const { startMysqlGateway } = await import("./listener-W2NHEY6K.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

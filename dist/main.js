@@ -43,18 +43,18 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-LZVBUNTM.js";
+} from "./chunk-HOAAJCKC.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-6JGO3IS6.js";
+} from "./chunk-T3MFNUPB.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-PRT4XJOU.js";
-import "./chunk-5BA3Y73S.js";
+} from "./chunk-VGNIBIYV.js";
+import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";

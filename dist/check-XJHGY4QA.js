@@ -6,11 +6,11 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-LZVBUNTM.js";
+} from "./chunk-HOAAJCKC.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-6JGO3IS6.js";
-import "./chunk-PRT4XJOU.js";
-import "./chunk-5BA3Y73S.js";
+import "./chunk-T3MFNUPB.js";
+import "./chunk-VGNIBIYV.js";
+import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";

@@ -10,7 +10,7 @@ import {
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-DNYPCAVV.js";
+} from "./chunk-L3J6URLA.js";
 import "./chunk-NJ6GWZA3.js";
 import {
   mysqlSide,
@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-VM7SOTEV.js";
+} from "./chunk-HBEUESWV.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -38,11 +38,11 @@ import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-6JGO3IS6.js";
+} from "./chunk-T3MFNUPB.js";
 import {
   defaultPolicy
-} from "./chunk-PRT4XJOU.js";
-import "./chunk-5BA3Y73S.js";
+} from "./chunk-VGNIBIYV.js";
+import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {

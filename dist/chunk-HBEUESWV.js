@@ -34,11 +34,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-PRT4XJOU.js";
+} from "./chunk-VGNIBIYV.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-5BA3Y73S.js";
+} from "./chunk-4UQKV5D5.js";
 import {
   Lru,
   asList,

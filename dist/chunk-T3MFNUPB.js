@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-PRT4XJOU.js";
+} from "./chunk-VGNIBIYV.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

@@ -77,7 +77,7 @@ function routineAt(tokens2, i) {
 function mysqlCalledFunctions(text, ctx) {
   let tokens2;
   try {
-    tokens2 = tokenize(text, lexFlags(ctx.sqlMode));
+    tokens2 = tokenize(text, lexFlags(ctx.sqlMode, ctx.server));
   } catch (err) {
     if (err instanceof LexError) return [];
     throw err;

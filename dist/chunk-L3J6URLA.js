@@ -39,12 +39,13 @@ import {
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-5BA3Y73S.js";
+} from "./chunk-4UQKV5D5.js";
 import {
   ALL_LEX_MODES,
   LexError,
   Lexer,
   RESERVED,
+  executableReadings,
   isUnknownMode,
   lexFlags,
   nextStatement,
@@ -1121,20 +1122,60 @@ function refusalPayload(r) {
   return errPayload({ code: errno, sqlState, message: r.message });
 }
 
+// src/sql/mysql/name-scan.ts
+var keyOf = (schema, name) => `${schema.toLowerCase()}\0${name.toLowerCase()}`;
+function isName(t) {
+  return t !== void 0 && (t.kind === "qident" || t.kind === "word" && !RESERVED.has(t.upper));
+}
+var isDot = (t) => t?.kind === "punct" && t.text === ".";
+function mysqlLexings(text2, sqlMode, server) {
+  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
+  const servers = server ? [server] : executableReadings(text2) ?? [void 0];
+  const lexings = [];
+  for (const m of modes)
+    for (const s of servers) {
+      try {
+        lexings.push(tokenize(text2, lexFlags(m, s)));
+      } catch {
+      }
+    }
+  return lexings.length > 0 ? lexings : void 0;
+}
+function scanText(text2, schema, sqlMode, scan, server) {
+  const lexings = mysqlLexings(text2, sqlMode, server);
+  if (!lexings) {
+    scan.opaque ??= "the statement could not be scanned";
+    return;
+  }
+  const add2 = (s, name) => {
+    if (s && name) scan.names.set(keyOf(s, name), { schema: s, name });
+  };
+  for (const tokens of lexings) {
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (t.kind === "var") scan.opaque ??= "it reads user variables";
+      if (t.kind === "word") {
+        const start = i === 0 || tokens[i - 1]?.kind === "punct" && tokens[i - 1]?.text === ";";
+        if (t.upper === "EXECUTE") scan.opaque ??= "it runs dynamic SQL (EXECUTE)";
+        if (t.upper === "USE" && start) scan.opaque ??= "it changes the schema (USE) before reading";
+      }
+      if (!isName(t) || isDot(tokens[i - 1])) continue;
+      add2(schema, t.value);
+      if (isDot(tokens[i + 1]) && isName(tokens[i + 2])) add2(t.value, tokens[i + 2].value);
+    }
+  }
+}
+
 // src/gateway/mysql/strict.ts
-function mysqlStrictFindings(text2, sources, masking, sqlMode) {
+function mysqlStrictFindings(text2, sources, masking, sqlMode, server) {
   if (!masking.config.strict || !sources) return [];
   const masked = maskedNames(sources.tables, sources.columnsOf, masking.matcher);
   if (sources.opaque && (masked.size > 0 || sources.views.length > 0))
     return strictFindings([
       { column: "(unknown: the statement cannot be followed)", position: "expression" }
     ]);
-  let uses;
-  try {
-    uses = mysqlMaskedUses(tokenize(text2, lexFlags(sqlMode)), masked);
-  } catch {
-    uses = masked.size > 0 ? [{ column: "(unknown: the statement cannot be lexed)", position: "expression" }] : [];
-  }
+  const lexings = mysqlLexings(text2, sqlMode, server);
+  const uses = lexings ? lexings.flatMap((tokens) => mysqlMaskedUses(tokens, masked)) : masked.size > 0 ? [{ column: "(unknown: the statement cannot be lexed)", position: "expression" }] : [];
   return strictFindings(uses);
 }
 
@@ -1201,7 +1242,13 @@ var MysqlCommands = class {
   }
   /** Masking strict mode: a statement that uses a masked column other than as is waits for review. */
   strict(p, j, text2, sources, go) {
-    const held = mysqlStrictFindings(text2, sources, this.opts.masking, this.context.sqlMode ?? "");
+    const held = mysqlStrictFindings(
+      text2,
+      sources,
+      this.opts.masking,
+      this.context.sqlMode ?? "",
+      this.context.server
+    );
     if (held.length === 0) {
       go(j);
       return;
@@ -1231,7 +1278,12 @@ var MysqlCommands = class {
       go(void 0);
       return;
     }
-    const s = catalog.sources(text2, this.context.mysql?.schema ?? "", this.context.sqlMode ?? "");
+    const s = catalog.sources(
+      text2,
+      this.context.mysql?.schema ?? "",
+      this.context.sqlMode ?? "",
+      this.context.server
+    );
     if (!(s instanceof Promise)) {
       go(this.diagnostics.judge(text2, s));
       return;
@@ -2836,48 +2888,6 @@ function replaying(raw, early) {
   return d;
 }
 
-// src/sql/mysql/name-scan.ts
-var keyOf = (schema, name) => `${schema.toLowerCase()}\0${name.toLowerCase()}`;
-function isName(t) {
-  return t !== void 0 && (t.kind === "qident" || t.kind === "word" && !RESERVED.has(t.upper));
-}
-var isDot = (t) => t?.kind === "punct" && t.text === ".";
-function lex(text2, sqlMode) {
-  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
-  const lexings = [];
-  for (const m of modes) {
-    try {
-      lexings.push(tokenize(text2, lexFlags(m)));
-    } catch {
-    }
-  }
-  return lexings.length > 0 ? lexings : void 0;
-}
-function scanText(text2, schema, sqlMode, scan) {
-  const lexings = lex(text2, sqlMode);
-  if (!lexings) {
-    scan.opaque ??= "the statement could not be scanned";
-    return;
-  }
-  const add2 = (s, name) => {
-    if (s && name) scan.names.set(keyOf(s, name), { schema: s, name });
-  };
-  for (const tokens of lexings) {
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (t.kind === "var") scan.opaque ??= "it reads user variables";
-      if (t.kind === "word") {
-        const start = i === 0 || tokens[i - 1]?.kind === "punct" && tokens[i - 1]?.text === ";";
-        if (t.upper === "EXECUTE") scan.opaque ??= "it runs dynamic SQL (EXECUTE)";
-        if (t.upper === "USE" && start) scan.opaque ??= "it changes the schema (USE) before reading";
-      }
-      if (!isName(t) || isDot(tokens[i - 1])) continue;
-      add2(schema, t.value);
-      if (isDot(tokens[i + 1]) && isName(tokens[i + 2])) add2(t.value, tokens[i + 2].value);
-    }
-  }
-}
-
 // src/gateway/mysql/masking-catalog.ts
 var MAX_NAMES2 = 2e3;
 var MAX_CACHE = 2e4;
@@ -2899,16 +2909,16 @@ var MysqlMaskingCatalog = class {
    * The sources of a statement, synchronously when the cache knows every name it reaches,
    * else after lookups on the side connection. Never rejects: a failed lookup is opaque.
    */
-  sources(text2, schema, sqlMode) {
+  sources(text2, schema, sqlMode, server) {
     const scan = { names: /* @__PURE__ */ new Map() };
-    scanText(text2, schema, sqlMode, scan);
-    const done = this.expand(scan);
+    scanText(text2, schema, sqlMode, scan, server);
+    const done = this.expand(scan, server);
     if (done) return done;
-    return this.fetchAndExpand(scan).catch(
+    return this.fetchAndExpand(scan, server).catch(
       (err) => this.result(scan, `the catalog could not be followed: ${err.message}`)
     );
   }
-  async fetchAndExpand(scan) {
+  async fetchAndExpand(scan, server) {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const missing = [...scan.names.entries()].filter(([k]) => !this.cache.has(k));
       try {
@@ -2916,13 +2926,13 @@ var MysqlMaskingCatalog = class {
       } catch (err) {
         return this.result(scan, `the catalog could not be read: ${err.message}`);
       }
-      const done = this.expand(scan);
+      const done = this.expand(scan, server);
       if (done) return done;
     }
     return this.result(scan, "its tables, views and routines kept changing while they were looked up");
   }
   /** Follows views and routines through the cache; undefined when some name is not cached yet. */
-  expand(scan) {
+  expand(scan, server) {
     const seen = /* @__PURE__ */ new Set();
     let grew = true;
     while (grew) {
@@ -2941,7 +2951,7 @@ var MysqlMaskingCatalog = class {
           }
           if (!o.scan) {
             o.scan = { names: /* @__PURE__ */ new Map() };
-            scanText(o.definition, o.schema, o.sqlMode, o.scan);
+            scanText(o.definition, o.schema, o.sqlMode, o.scan, server);
           }
           const before = scan.names.size;
           for (const [nk, v] of o.scan.names) scan.names.set(nk, v);

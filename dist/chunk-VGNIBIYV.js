@@ -3,7 +3,7 @@ import {
   callsIn,
   routineAt,
   withoutOwnTemporaryWrites
-} from "./chunk-5BA3Y73S.js";
+} from "./chunk-4UQKV5D5.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -16148,10 +16148,13 @@ function touchedRelations(tokens) {
         touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, "id");
         break;
       case "UPDATE":
-        if (!isWord(tokens[i - 1], "KEY")) touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, "u");
+        if (!isWord(tokens[i - 1], "KEY", "FOR"))
+          for (const name of referencedTables(tokens, skipModifiers(tokens, i + 1), UPDATE_ENDS))
+            touch(name, "u");
         break;
       case "DELETE":
-        touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, "d");
+        for (const name of referencedTables(tokens, skipModifiers(tokens, i + 1), DELETE_ENDS))
+          touch(name, "d");
         break;
       case "TABLE":
         if (isWord(tokens[i - 1], "INTO")) touch(readName(tokens, i + 1)?.name, "i");
@@ -16177,6 +16180,33 @@ function touchedRelations(tokens) {
   }
   return [...out.values()];
 }
+function referencedTables(tokens, start, ends) {
+  const names2 = [];
+  let depth = 0;
+  let expectName = true;
+  for (let j = start; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (isPunct(t, "(")) {
+      depth++;
+      expectName = false;
+    } else if (isPunct(t, ")")) depth--;
+    else if (depth > 0) continue;
+    else if (isPunct(t, ";") || t.kind === "word" && ends.has(t.upper)) break;
+    else if (isPunct(t, ",") || t.kind === "word" && OPENS_TABLE.has(t.upper)) expectName = true;
+    else if (expectName) {
+      expectName = false;
+      const n = readName(tokens, j);
+      if (n) {
+        names2.push(n.name);
+        j = n.next - 1;
+      }
+    }
+  }
+  return names2;
+}
+var UPDATE_ENDS = /* @__PURE__ */ new Set(["SET"]);
+var DELETE_ENDS = /* @__PURE__ */ new Set(["WHERE", "ORDER", "LIMIT", "RETURNING"]);
+var OPENS_TABLE = /* @__PURE__ */ new Set(["JOIN", "STRAIGHT_JOIN", "FROM", "USING"]);
 var KEYWORD_AFTER = /* @__PURE__ */ new Set([
   "WHERE",
   "JOIN",
@@ -16246,7 +16276,7 @@ function reachOf(tokens) {
 }
 function lex(text, ctx) {
   try {
-    return tokenize(text, lexFlags(ctx?.sqlMode));
+    return tokenize(text, lexFlags(ctx?.sqlMode, ctx?.server));
   } catch (err) {
     if (err instanceof LexError) return [];
     throw err;

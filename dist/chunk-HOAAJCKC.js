@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-6JGO3IS6.js";
+} from "./chunk-T3MFNUPB.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -18,7 +18,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-PRT4XJOU.js";
+} from "./chunk-VGNIBIYV.js";
 import {
   LexError,
   Lexer,

@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-VM7SOTEV.js";
+} from "./chunk-HBEUESWV.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,8 +36,8 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-PRT4XJOU.js";
-import "./chunk-5BA3Y73S.js";
+} from "./chunk-VGNIBIYV.js";
+import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";
 import {
