@@ -85,3 +85,26 @@ describe('mysqlReached by template', () => {
     );
   });
 });
+
+describe('touchedRelations', () => {
+  const events = (text: string) =>
+    Object.fromEntries(
+      touchedRelations(tokenize(text, lexFlags(''))).map((t) => [t.table, [...t.events].sort().join('')]),
+    );
+
+  it('counts every table of a multi-table write as written, and only its references', () => {
+    expect(events('UPDATE a JOIN b ON a.id = b.id SET b.x = 1 WHERE a.y = 2')).toEqual({ a: 'u', b: 'su' });
+    expect(events('UPDATE LOW_PRIORITY a, b AS bb SET a.x = bb.x')).toEqual({ a: 'u', b: 'u' });
+    expect(events('DELETE a, b FROM a JOIN b ON a.id = b.id WHERE a.y = 2')).toEqual({ a: 'ds', b: 'ds' });
+    expect(events('DELETE FROM a USING a JOIN b ON a.id = b.id')).toEqual({ a: 'ds', b: 'ds' });
+    expect(events('DELETE a.* FROM a LEFT OUTER JOIN b ON a.id = b.id')).toEqual({ a: 'ds', b: 'ds' });
+    // A subquery reads; SELECT … FOR UPDATE locks and writes nothing.
+    expect(events('UPDATE a SET x = (SELECT y FROM c) WHERE id = 1')).toEqual({ a: 'u', c: 's' });
+    expect(events('DELETE FROM a WHERE id IN (SELECT id FROM c)')).toEqual({ a: 'ds', c: 's' });
+    expect(events('SELECT * FROM a FOR UPDATE')).toEqual({ a: 's' });
+  });
+
+  it('counts the rows LOAD DATA … REPLACE replaces as deleted', () => {
+    expect(events("LOAD DATA INFILE 'f.csv' REPLACE INTO TABLE p")).toEqual({ p: 'di' });
+  });
+});

@@ -20,7 +20,8 @@ export interface Touch {
   events: string;
 }
 
-const MODIFIERS = ['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'QUICK', 'INTO', 'FROM'];
+// TABLE: LOAD DATA … REPLACE INTO TABLE t, which deletes the rows it replaces.
+const MODIFIERS = ['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'QUICK', 'INTO', 'FROM', 'TABLE'];
 
 function skipModifiers(tokens: readonly Token[], i: number): number {
   while (isWord(tokens[i], ...MODIFIERS)) i++;
