@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-XJHGY4QA.js"),
-  proxy: () => import("./proxy-X3QMMJX4.js"),
+  check: () => import("./check-MESMMBSE.js"),
+  proxy: () => import("./proxy-KUFK7QYZ.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-SEY5CWJR.js")
+  demo: () => import("./demo-6ANSJRPH.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

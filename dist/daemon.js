@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HBEUESWV.js";
+} from "./chunk-B3P35ZVJ.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -22,10 +22,10 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-T3MFNUPB.js";
+} from "./chunk-OQ4A6NQL.js";
 import {
   defaultPolicy
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";

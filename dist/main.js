@@ -43,17 +43,17 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-HOAAJCKC.js";
+} from "./chunk-T5IROVCH.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-T3MFNUPB.js";
+} from "./chunk-OQ4A6NQL.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";

@@ -23,7 +23,7 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-HBEUESWV.js";
+} from "./chunk-B3P35ZVJ.js";
 import "./chunk-WYZS6KHP.js";
 import {
   openSideEarly
@@ -38,10 +38,10 @@ import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-T3MFNUPB.js";
+} from "./chunk-OQ4A6NQL.js";
 import {
   defaultPolicy
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";

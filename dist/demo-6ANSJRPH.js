@@ -16,7 +16,7 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-HBEUESWV.js";
+} from "./chunk-B3P35ZVJ.js";
 import "./chunk-WYZS6KHP.js";
 import "./chunk-V6SGTYVA.js";
 import {
@@ -36,7 +36,7 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";

@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-T3MFNUPB.js";
+} from "./chunk-OQ4A6NQL.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -18,7 +18,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import {
   LexError,
   Lexer,

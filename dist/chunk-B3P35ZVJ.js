@@ -34,7 +34,7 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation

@@ -6,10 +6,10 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-HOAAJCKC.js";
+} from "./chunk-T5IROVCH.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-T3MFNUPB.js";
-import "./chunk-VGNIBIYV.js";
+import "./chunk-OQ4A6NQL.js";
+import "./chunk-SAXFYA2P.js";
 import "./chunk-4UQKV5D5.js";
 import "./chunk-7RPXRAQH.js";
 import "./chunk-FTAKKE6A.js";

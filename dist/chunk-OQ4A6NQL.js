@@ -2,7 +2,7 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   PolicyError,
   parsePolicy
-} from "./chunk-VGNIBIYV.js";
+} from "./chunk-SAXFYA2P.js";
 
 // src/gateway/policy-file.ts
 import { readFileSync } from "node:fs";

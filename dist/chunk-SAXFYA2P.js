@@ -16123,7 +16123,7 @@ function literalInsert(tokens) {
 }
 
 // src/sql/mysql/fired.ts
-var MODIFIERS = ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "QUICK", "INTO", "FROM"];
+var MODIFIERS = ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "QUICK", "INTO", "FROM", "TABLE"];
 function skipModifiers(tokens, i) {
   while (isWord(tokens[i], ...MODIFIERS)) i++;
   return i;
