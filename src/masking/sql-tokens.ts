@@ -4,8 +4,7 @@
 
 import { GuardrailError } from '../errors/guardrail-error.js';
 import { type Token as MysqlToken, tokenize } from '../sql/mysql/lexer.js';
-import type { MysqlServer } from '../sql/mysql/server.js';
-import { lexFlags } from '../sql/mysql/sql-mode.js';
+import type { LexFlags } from '../sql/mysql/sql-mode.js';
 import { scanSync } from './pg-wasm.js';
 
 export type TokenKind = 'string' | 'number' | 'comment' | 'word' | 'punct';
@@ -67,7 +66,7 @@ export function tokenizePostgres(text: string): Token[] {
  * sql_mode and treats executable comments as code. It skips comments, so the text between two
  * tokens that is not whitespace becomes a comment token here: detectors must see it too.
  */
-export function tokenizeMysql(text: string, sqlMode = '', server?: MysqlServer): Token[] {
+export function tokenizeMysql(text: string, flags: Readonly<LexFlags>): Token[] {
   const out: Token[] = [];
   let at = 0;
   const gap = (end: number) => {
@@ -76,7 +75,7 @@ export function tokenizeMysql(text: string, sqlMode = '', server?: MysqlServer):
     const next = NON_SPACE.exec(text);
     if (next && next.index < end) out.push({ kind: 'comment', start: at, end, value: text.slice(at, end) });
   };
-  for (const t of tokenize(text, lexFlags(sqlMode, server))) {
+  for (const t of tokenize(text, flags)) {
     gap(t.start);
     at = t.end;
     out.push({ kind: MYSQL_KIND[t.kind], start: t.start, end: t.end, value: mysqlValue(t) });

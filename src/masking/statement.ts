@@ -2,8 +2,8 @@
 // Works on tokens, so a literal is always replaced whole and the statement stays readable:
 // CREATE ROLE x PASSWORD '[redacted]'.
 import { Lru } from '../sql/cache.js';
-import { executableReadings, type MysqlServer } from '../sql/mysql/server.js';
-import { ALL_LEX_MODES, isUnknownMode } from '../sql/mysql/sql-mode.js';
+import type { MysqlServer } from '../sql/mysql/server.js';
+import { sessionLexings } from '../sql/mysql/sql-mode.js';
 import { escapesInPlainStrings } from '../sql/postgres/state.js';
 import type { Dialect } from '../sql/types.js';
 import { CREDENTIAL_FIELDS, type ValueDetectors } from './detectors.js';
@@ -99,7 +99,7 @@ function lexings(text: string, dialect: Dialect, opts: StatementRedactionOptions
   try {
     if (dialect === 'postgres')
       return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
-    return mysqlReadings(text, opts).map((r) => tokenizeMysql(text, r.sqlMode, r.server));
+    return sessionLexings(text, opts.sqlMode, opts.server).map((flags) => tokenizeMysql(text, flags));
   } catch {
     return [];
   }
@@ -215,8 +215,8 @@ function redactScanned(
   if (dialect === 'mysql') {
     // Where the session's lexing is not known exactly, redact under every one in turn, so a
     // literal under any of them ends up redacted.
-    return mysqlReadings(text, opts).reduce(
-      (t, r) => redactLexed(t, () => tokenizeMysql(t, r.sqlMode, r.server), detectors, redact),
+    return sessionLexings(text, opts.sqlMode, opts.server).reduce(
+      (t, flags) => redactLexed(t, () => tokenizeMysql(t, flags), detectors, redact),
       text,
     );
   }
@@ -233,21 +233,6 @@ function redactLexed(text: string, lex: () => Token[], detectors: ValueDetectors
     return unscannable(text, detectors, redact, 'unterminated literal or comment');
   }
   return redactTokens(text, tokens, detectors, redact);
-}
-
-/**
- * The lexings a MySQL text may have in the session: its sql_mode (each one when unknown), on its
- * server (each reading of the text's executable comments when the server is not known).
- */
-function mysqlReadings(
-  text: string,
-  opts: StatementRedactionOptions,
-): { sqlMode: string | undefined; server: MysqlServer | undefined }[] {
-  const modes = isUnknownMode(opts.sqlMode) ? ALL_LEX_MODES : [opts.sqlMode];
-  const servers: (MysqlServer | undefined)[] = opts.server
-    ? [opts.server]
-    : (executableReadings(text) ?? [undefined]);
-  return modes.flatMap((sqlMode) => servers.map((server) => ({ sqlMode, server })));
 }
 
 /**

@@ -94,11 +94,9 @@ const KNOWN_EXCEPTIONS: Record<string, string> = {
   // Statement redaction must find literals exactly where the analyzer does (same lexer, same
   // sql_mode reading) and shares the analyzer's cache.
   'masking/sql-tokens.ts -> ../sql/mysql/lexer.js': 'redaction lexes MySQL like the analyzer',
-  'masking/sql-tokens.ts -> ../sql/mysql/sql-mode.js': 'redaction lexes MySQL like the analyzer',
   'masking/statement.ts -> ../sql/mysql/sql-mode.js': 'redaction reads sql_mode like the analyzer',
   'masking/statement.ts -> ../sql/cache.js': 'redaction uses the analyzer’s LRU cache',
   'masking/statement.ts -> ../sql/postgres/state.js': 'redaction reads backslashes like the analyzer',
-  'masking/statement.ts -> ../sql/mysql/server.js': 'redaction reads executable comments like the analyzer',
   // Masking reads view definitions and scans statements with the Postgres parser (its
   // WebAssembly is loaded on first use, by the parser module; test/unit/parser-load.test.ts).
   'masking/pg-wasm.ts -> ../sql/postgres/parser.js': 'masking parses Postgres through the parser module',

@@ -4,8 +4,8 @@
 // reading when the mode is unknown). What the scan cannot follow makes it opaque.
 import { RESERVED } from './keywords.js';
 import { type Token, tokenize } from './lexer.js';
-import { executableReadings, type MysqlServer } from './server.js';
-import { ALL_LEX_MODES, isUnknownMode, lexFlags } from './sql-mode.js';
+import type { MysqlServer } from './server.js';
+import { sessionLexings } from './sql-mode.js';
 
 /** Names a statement (and the definitions it reaches) may use, plus what the scan could not follow. */
 export interface Scan {
@@ -22,22 +22,19 @@ function isName(t: Token | undefined): t is Token {
 const isDot = (t: Token | undefined) => t?.kind === 'punct' && t.text === '.';
 
 /**
- * The text's lexings: under the sql_mode (each one when unknown), on `server` (each reading of the
- * text's executable comments without one: a comment a server skips ends at its first `*\/`, and
- * what follows it is code, not the string a reader running every comment sees).
+ * The text's tokens under every lexing the session may give it (sessionLexings): a comment a
+ * server skips ends at its first `*\/`, and what follows it is code, not the string a reader
+ * running every comment sees. Undefined when none lexes.
  */
 export function mysqlLexings(text: string, sqlMode: string, server?: MysqlServer): Token[][] | undefined {
-  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
-  const servers: (MysqlServer | undefined)[] = server ? [server] : (executableReadings(text) ?? [undefined]);
   const lexings: Token[][] = [];
-  for (const m of modes)
-    for (const s of servers) {
-      try {
-        lexings.push(tokenize(text, lexFlags(m, s)));
-      } catch {
-        // Another reading may still succeed; none succeeding is opaque.
-      }
+  for (const flags of sessionLexings(text, sqlMode, server)) {
+    try {
+      lexings.push(tokenize(text, flags));
+    } catch {
+      // Another reading may still succeed; none succeeding is opaque.
     }
+  }
   return lexings.length > 0 ? lexings : undefined;
 }
 

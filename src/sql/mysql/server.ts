@@ -52,6 +52,14 @@ const VERSIONED = /\/\*(M?)!(\d{5})(\d?)/gi;
 const OLDEST = { mysql: 50700, mariadb: 100000 } as const;
 
 /**
+ * The servers `text` is read for: the upstream when it is known, otherwise each one whose reading
+ * of its executable comments differs (executableReadings), or none in particular.
+ */
+export function readingServers(text: string, server: MysqlServer | undefined): (MysqlServer | undefined)[] {
+  return server ? [server] : (executableReadings(text) ?? [undefined]);
+}
+
+/**
  * The servers whose readings of `text` differ, for when the upstream is not known (a migration
  * file checked offline): each flavour at its oldest version and at every later version a
  * comment names. A server between two of them reads the text as the lower one does. Undefined

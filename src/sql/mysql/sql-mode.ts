@@ -3,7 +3,7 @@
 // across statements with `sqlModeAfter`; when a new value cannot be known statically it becomes
 // UNKNOWN_SQL_MODE and the analyzer lexes under every combination (fail closed).
 import type { Token } from './lexer.js';
-import type { MysqlServer } from './server.js';
+import { type MysqlServer, readingServers } from './server.js';
 
 /** Not a real sql_mode value: marks a session whose mode could not be determined. */
 export const UNKNOWN_SQL_MODE = 'GUARDRAIL_UNKNOWN_SQL_MODE';
@@ -62,6 +62,19 @@ function parseLexFlags(mode: string | undefined, server: MysqlServer | undefined
     if (p === 'MSSQL' && server?.flavour !== 'mysql') brackets = true;
   }
   return { ansiQuotes, noBackslashEscapes, brackets, ...(server ? { server } : {}) };
+}
+
+/**
+ * Every lexing `text` may have in a session of `mode` on `server`: each mode when the mode is
+ * unknown, each reading of its executable comments when the server is (readingServers).
+ */
+export function sessionLexings(
+  text: string,
+  mode: string | undefined,
+  server: MysqlServer | undefined,
+): Readonly<LexFlags>[] {
+  const servers = readingServers(text, server);
+  return (isUnknownMode(mode) ? ALL_LEX_MODES : [mode]).flatMap((m) => servers.map((s) => lexFlags(m, s)));
 }
 
 /** The lexings a statement can have when the mode is unknown. */
