@@ -472,6 +472,12 @@ function probeText(
   return respelt === undefined ? undefined : { text: respelt, sqlMode: side.mode, server };
 }
 
+/** Placeholders without values (judged at prepare): each execution is estimated with its own. */
+function valuesDue(targets: readonly MyTarget[], params: unknown[] | undefined): void {
+  if (!params && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
+    throw new ValuesPending();
+}
+
 /**
  * Estimates what `statementText` (one statement) would change, without changing anything.
  * Returns one estimate per table and operation; parts that could not be produced in time are
@@ -488,11 +494,7 @@ export async function estimateMysql(
   const known = sessions.get(conn)?.server;
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode, known);
   if (targets.length === 0) return [];
-  if (
-    !opts.params &&
-    targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from)
-  )
-    throw new ValuesPending();
+  valuesDue(targets, opts.params);
   // By-key writes whose table's unique keys were read a moment ago need no round trip.
   const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
   if (known && quick.every((e) => e !== undefined)) return quick;
@@ -507,9 +509,12 @@ export async function estimateMysql(
           "not estimated: the statement cannot be spelt for the side connection's sql_mode as the session's reads it",
           { code: 'ERR_SQL_LEX' },
         );
-      // Cut again as the server reads executable comments (the targets above read every one as code).
+      // Cut again unless the targets above were read so already (the first estimate on a
+      // connection reads before its server is known, every executable comment as code).
       const { sqlMode, server } = probe;
-      const cut = mysqlTargets(probe.text, analysis.findings, sqlMode, server);
+      const same = probe.text === statementText && sqlMode === opts.sqlMode && server === known;
+      const cut = same ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode, server);
+      valuesDue(cut, opts.params);
       await conn.query('START TRANSACTION READ ONLY');
       try {
         const p = new MyProbe(conn, budget, server);
