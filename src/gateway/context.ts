@@ -177,12 +177,15 @@ export async function createGatewayContext(
   // once (the secrets it holds are known from the first time, and scrubbed from every later line).
   const redactions = new TextMemo<string>();
   const secretPositions = new TextMemo<Set<number>>();
+  // Postgres text is read one way but with standard_conforming_strings off: the two answers are
+  // made once, not per statement redacted.
+  const standard: StatementRedactionOptions = {};
+  const escaped: StatementRedactionOptions = { standardConformingStrings: false };
   const lexing = (ctx?: AnalysisContext): StatementRedactionOptions => {
-    if (dialect === 'mysql') {
-      const { sqlMode, server } = (ctx ?? {}) as MysqlAnalysisContext;
-      return { ...(sqlMode ? { sqlMode } : {}), ...(server ? { server } : {}) };
-    }
-    return ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
+    if (dialect === 'postgres')
+      return ctx?.postgres?.standardConformingStrings === false ? escaped : standard;
+    const { sqlMode, server } = (ctx ?? {}) as MysqlAnalysisContext;
+    return { ...(sqlMode ? { sqlMode } : {}), ...(server ? { server } : {}) };
   };
   return {
     dialect,

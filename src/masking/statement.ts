@@ -75,8 +75,8 @@ export class StatementRedactor {
     )
       return text;
     // MySQL's lexer is JavaScript and costs about what a cache miss costs: no cache there.
-    if (dialect === 'mysql' || escapesInStrings(text, opts))
-      return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === 'mysql') return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (escapesInStrings(text, opts)) return escapedText(text, this.detectors, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -220,8 +220,7 @@ function redactScanned(
       text,
     );
   }
-  if (escapesInStrings(text, opts))
-    return unscannable(text, detectors, redact, 'read with standard_conforming_strings off');
+  if (escapesInStrings(text, opts)) return escapedText(text, detectors, redact);
   return redactLexed(text, () => tokenizePostgres(text), detectors, redact);
 }
 
@@ -244,6 +243,10 @@ function redactLexed(text: string, lex: () => Token[], detectors: ValueDetectors
  */
 function escapesInStrings(text: string, opts: StatementRedactionOptions): boolean {
   return opts.standardConformingStrings === false && escapesInPlainStrings(text);
+}
+
+function escapedText(text: string, detectors: ValueDetectors, redact: Redact): string {
+  return unscannable(text, detectors, redact, 'read with standard_conforming_strings off');
 }
 
 function redactTokens(text: string, tokens: Token[], detectors: ValueDetectors, redact: Redact): string {
