@@ -4,8 +4,10 @@
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateMysql, type ImpactEstimate } from '../../src/impact/index.js';
+import { respell } from '../../src/impact/mysql-respell.js';
 import { analyze, loadAnalyzers } from '../../src/sql/analyze.js';
-import { UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
+import { parseServerVersion } from '../../src/sql/mysql/server.js';
+import { lexFlags, UNKNOWN_SQL_MODE } from '../../src/sql/mysql/sql-mode.js';
 import { type MariaDbServer, startMariaDb } from '../support/mariadb-server.js';
 
 let db: MariaDbServer;
@@ -252,6 +254,39 @@ describe('DELETE and UPDATE', () => {
     );
     // The side connection's own mode is untouched.
     expect((await side.query('SELECT @@SESSION.sql_mode AS m'))[0]).toEqual(mode);
+  });
+
+  it('respells a statement so that another sql_mode reads the values the session read', async () => {
+    const [[v]] = (await admin.query('SELECT VERSION() AS v')) as [{ v: string }[], unknown];
+    const server = parseServerVersion(v!.v);
+    const readUnder = async (mode: string, sql: string) => {
+      const conn = await db.connect();
+      try {
+        await conn.query('SET SESSION sql_mode = ?', [mode]);
+        const [rows] = (await conn.query(sql)) as [Record<string, unknown>[], unknown];
+        return rows;
+      } finally {
+        await conn.end();
+      }
+    };
+    const cases: [string, string, string][] = [
+      [
+        'NO_BACKSLASH_ESCAPES',
+        "SELECT 'a\\' AS q, 'b\\\\c' AS bs, 'x''y' AS dq, N'n\\' AS n, 'p\\%' AS pct, _utf8mb4'u\\' AS i, \"s\" AS s",
+        '',
+      ],
+      [
+        '',
+        "SELECT 'a\\'b' AS q, 'c\\\\d' AS e, \"s\\\"t\" AS f, 'p\\%' AS pct, 'n\\nl' AS nl",
+        'ANSI_QUOTES,NO_BACKSLASH_ESCAPES',
+      ],
+      ['ANSI', 'SELECT "id", `qty` AS "q""x" FROM orders WHERE "id" IN (1, 2) ORDER BY "id"', ''],
+    ];
+    for (const [from, sql, to] of cases) {
+      const spelt = respell(sql, lexFlags(from, server), lexFlags(to, server));
+      expect(spelt, sql).toBeDefined();
+      expect(await readUnder(to, spelt!), `${from} -> ${to}: ${spelt}`).toEqual(await readUnder(from, sql));
+    }
   });
 
   it('a statement time limit bounds a slow count', async () => {
