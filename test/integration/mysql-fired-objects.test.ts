@@ -181,6 +181,8 @@ it.each([
   ['UPDATE del_t JOIN chain_t ON 1 SET chain_t.id = 2 WHERE del_t.id = 1', /trigger chain on chain_t/],
   ['UPDATE del_t, chain_t SET chain_t.id = 2 WHERE del_t.id = 1', /trigger chain on chain_t/],
   ['DELETE del_t, gone_t FROM del_t JOIN gone_t ON 1 WHERE gone_t.id = 1', /trigger gone_wipe on gone_t/],
+  // A parenthesised table reference is a table reference (it ran, canary 10 -> 0, before it was read).
+  ['UPDATE del_t JOIN (chain_t) ON 1 SET chain_t.id = 2 WHERE del_t.id = 1', /trigger chain on chain_t/],
   // MariaDB 10.11 skips the comment, which ends at its first */: the JOIN is code to the server.
   [
     "UPDATE del_t /*M!999999 '*/ JOIN chain_t ON 1 SET chain_t.id = 2 -- '*/\n WHERE del_t.id = 1",

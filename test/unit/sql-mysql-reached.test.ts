@@ -98,6 +98,19 @@ describe('touchedRelations', () => {
     expect(events('DELETE a, b FROM a JOIN b ON a.id = b.id WHERE a.y = 2')).toEqual({ a: 'ds', b: 'ds' });
     expect(events('DELETE FROM a USING a JOIN b ON a.id = b.id')).toEqual({ a: 'ds', b: 'ds' });
     expect(events('DELETE a.* FROM a LEFT OUTER JOIN b ON a.id = b.id')).toEqual({ a: 'ds', b: 'ds' });
+    // Parenthesised and braced table references are table references.
+    expect(events('UPDATE a JOIN (b) ON 1 SET b.x = 1')).toMatchObject({
+      a: 'u',
+      b: expect.stringContaining('u'),
+    });
+    expect(events('UPDATE (a JOIN b ON 1) SET b.x = 1')).toMatchObject({
+      a: 'u',
+      b: expect.stringContaining('u'),
+    });
+    expect(events('UPDATE { OJ a LEFT OUTER JOIN b ON 1 } SET b.x = 1')).toMatchObject({
+      a: 'u',
+      b: expect.stringContaining('u'),
+    });
     // A subquery reads; SELECT … FOR UPDATE locks and writes nothing.
     expect(events('UPDATE a SET x = (SELECT y FROM c) WHERE id = 1')).toEqual({ a: 'u', c: 's' });
     expect(events('DELETE FROM a WHERE id IN (SELECT id FROM c)')).toEqual({ a: 'ds', c: 's' });

@@ -40,7 +40,13 @@ export function touchedRelations(tokens: readonly Token[]): Touch[] {
   const upsert = tokens.some((t, i) => isWord(t, 'DUPLICATE') && isWord(tokens[i + 1], 'KEY'));
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.kind !== 'word' || isPunct(tokens[i + 1], '(') || isPunct(tokens[i - 1], '.')) continue;
+    // INSERT( and REPLACE( are string functions; UPDATE ( opens a parenthesised table reference.
+    if (
+      t.kind !== 'word' ||
+      (isPunct(tokens[i + 1], '(') && t.upper !== 'UPDATE') ||
+      isPunct(tokens[i - 1], '.')
+    )
+      continue;
     switch (t.upper) {
       case 'INSERT':
         touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, upsert ? 'iu' : 'i');
@@ -93,9 +99,11 @@ export function touchedRelations(tokens: readonly Token[]): Touch[] {
 /**
  * The tables a multi-table UPDATE may write (`UPDATE a JOIN b ON … SET b.x = …`, `UPDATE a, b SET
  * …`) and a multi-table DELETE may delete from (`DELETE a, b FROM a JOIN b …`, `DELETE FROM a
- * USING a JOIN b …`): every table named in its table references, up to the first of `ends`
- * outside parentheses. Which of them a SET or a delete list names is not told apart: a table only
- * read has its triggers judged too, which can only hold more.
+ * USING a JOIN b …`): every name at the start of a table reference up to the first of `ends`
+ * outside parentheses, parenthesised and braced ones included (`JOIN (b)`, `(a JOIN b)`,
+ * `{ OJ a LEFT JOIN b … }`). Which of them a SET or a delete list names is not told apart, and a
+ * name at the start of a subquery or a condition counts too: a table only read has its triggers
+ * judged too, and a name that is no table finds nothing, which can only hold more.
  */
 function referencedTables(tokens: readonly Token[], start: number, ends: ReadonlySet<string>): string[] {
   const names: string[] = [];
@@ -103,14 +111,13 @@ function referencedTables(tokens: readonly Token[], start: number, ends: Readonl
   let expectName = true;
   for (let j = start; j < tokens.length; j++) {
     const t = tokens[j]!;
-    if (isPunct(t, '(')) {
+    if (isPunct(t, '(') || t.text === '{') {
       depth++;
-      expectName = false;
-    } else if (isPunct(t, ')')) depth--;
-    else if (depth > 0) continue;
-    else if (isPunct(t, ';') || (t.kind === 'word' && ends.has(t.upper))) break;
+      expectName = true;
+    } else if (isPunct(t, ')') || t.text === '}') depth--;
+    else if (depth === 0 && (isPunct(t, ';') || (t.kind === 'word' && ends.has(t.upper)))) break;
     else if (isPunct(t, ',') || (t.kind === 'word' && OPENS_TABLE.has(t.upper))) expectName = true;
-    else if (expectName) {
+    else if (expectName && !isWord(t, 'OJ')) {
       expectName = false;
       const n = readName(tokens, j);
       if (n) {
