@@ -16,11 +16,11 @@ var version = "0.1.0";
 
 // src/cli/cli.ts
 var commands = {
-  check: () => import("./check-MESMMBSE.js"),
-  proxy: () => import("./proxy-KUFK7QYZ.js"),
+  check: () => import("./check-B6RFNW64.js"),
+  proxy: () => import("./proxy-ZQVTQ4GN.js"),
   replay: () => import("./replay-ICLOPSMJ.js"),
   broker: () => import("./broker-DIINCDKE.js"),
-  demo: () => import("./demo-6ANSJRPH.js")
+  demo: () => import("./demo-ESQRNLMC.js")
 };
 var stdio = {
   out: (text) => process.stdout.write(text),

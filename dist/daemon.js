@@ -2,8 +2,8 @@ import { createRequire as __guardrailCreateRequire } from 'node:module'; import 
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-B3P35ZVJ.js";
-import "./chunk-WYZS6KHP.js";
+} from "./chunk-47B6AIJ7.js";
+import "./chunk-CCMQQIB6.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
@@ -12,7 +12,7 @@ import {
   GitHubChannel
 } from "./chunk-62QV74FA.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-7FF7FXHX.js";
+import "./chunk-R4QPFUJG.js";
 import {
   RUN_FILES
 } from "./chunk-PAFGMZGK.js";
@@ -22,12 +22,12 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-ZXLTHBZ6.js";
 import {
   loadPolicy
-} from "./chunk-OQ4A6NQL.js";
+} from "./chunk-CREFJWGC.js";
 import {
   defaultPolicy
-} from "./chunk-SAXFYA2P.js";
-import "./chunk-4UQKV5D5.js";
-import "./chunk-7RPXRAQH.js";
+} from "./chunk-NSA7BN2R.js";
+import "./chunk-LKICGP52.js";
+import "./chunk-AIHX2DPB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   GuardrailError
@@ -131,7 +131,7 @@ async function startGateway(config, policy, recorder) {
     const connection2 = postgresSide(upstream2);
     await openSideEarly(connection2, warn);
     const context2 = await contextWith({ dialect: "postgres", connection: connection2 });
-    const { startPostgresGateway } = await import("./listener-3FWSDZPM.js");
+    const { startPostgresGateway } = await import("./listener-SAYXGBLU.js");
     const gateway = await startPostgresGateway({
       upstream: upstream2,
       context: context2,
@@ -146,7 +146,7 @@ async function startGateway(config, policy, recorder) {
   const connection = mysqlSide(upstream);
   await openSideEarly(connection, warn);
   const context = await contextWith({ dialect: "mysql", connection });
-  const { startMysqlGateway } = await import("./listener-W2NHEY6K.js");
+  const { startMysqlGateway } = await import("./listener-ZFC3IAMY.js");
   return withSide(await startMysqlGateway({ upstream, context, catalog: connection, ...listen }), connection);
 }
 function withSide(gateway, side) {

@@ -23,7 +23,7 @@ import {
 import "./chunk-H2IYXB7D.js";
 import {
   compileMasking
-} from "./chunk-7FF7FXHX.js";
+} from "./chunk-R4QPFUJG.js";
 import {
   UPSTREAM_SSL_MODES
 } from "./chunk-PAFGMZGK.js";
@@ -43,19 +43,19 @@ import "./chunk-ZXLTHBZ6.js";
 import {
   CheckBaseError,
   checkFiles
-} from "./chunk-T5IROVCH.js";
+} from "./chunk-F2L3A436.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-OQ4A6NQL.js";
+} from "./chunk-CREFJWGC.js";
 import {
   DEFAULT_POLICY_PATH,
   decide,
   defaultPolicy,
   parseDuration
-} from "./chunk-SAXFYA2P.js";
-import "./chunk-4UQKV5D5.js";
-import "./chunk-7RPXRAQH.js";
+} from "./chunk-NSA7BN2R.js";
+import "./chunk-LKICGP52.js";
+import "./chunk-AIHX2DPB.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import {

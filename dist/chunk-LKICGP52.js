@@ -7,7 +7,7 @@ import {
   lexFlags,
   readName,
   tokenize
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 
 // src/sql/mysql/purity.ts
 var words = (list) => list.trim().split(/\s+/);

@@ -3,7 +3,7 @@ import {
   callsIn,
   routineAt,
   withoutOwnTemporaryWrites
-} from "./chunk-4UQKV5D5.js";
+} from "./chunk-LKICGP52.js";
 import {
   ALL_LEX_MODES,
   LexError,
@@ -61,7 +61,7 @@ import {
   tokenize,
   unwrap,
   withTokens
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   require_dist
 } from "./chunk-FTAKKE6A.js";
@@ -16139,7 +16139,8 @@ function touchedRelations(tokens) {
   const upsert = tokens.some((t, i) => isWord(t, "DUPLICATE") && isWord(tokens[i + 1], "KEY"));
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.kind !== "word" || isPunct(tokens[i + 1], "(") || isPunct(tokens[i - 1], ".")) continue;
+    if (t.kind !== "word" || isPunct(tokens[i + 1], "(") && t.upper !== "UPDATE" || isPunct(tokens[i - 1], "."))
+      continue;
     switch (t.upper) {
       case "INSERT":
         touch(readName(tokens, skipModifiers(tokens, i + 1))?.name, upsert ? "iu" : "i");
@@ -16186,14 +16187,13 @@ function referencedTables(tokens, start, ends) {
   let expectName = true;
   for (let j = start; j < tokens.length; j++) {
     const t = tokens[j];
-    if (isPunct(t, "(")) {
+    if (isPunct(t, "(") || t.text === "{") {
       depth++;
-      expectName = false;
-    } else if (isPunct(t, ")")) depth--;
-    else if (depth > 0) continue;
-    else if (isPunct(t, ";") || t.kind === "word" && ends.has(t.upper)) break;
+      expectName = true;
+    } else if (isPunct(t, ")") || t.text === "}") depth--;
+    else if (depth === 0 && (isPunct(t, ";") || t.kind === "word" && ends.has(t.upper))) break;
     else if (isPunct(t, ",") || t.kind === "word" && OPENS_TABLE.has(t.upper)) expectName = true;
-    else if (expectName) {
+    else if (expectName && !isWord(t, "OJ")) {
       expectName = false;
       const n = readName(tokens, j);
       if (n) {

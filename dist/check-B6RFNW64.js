@@ -6,12 +6,12 @@ import {
   migrationFiles,
   run,
   spec
-} from "./chunk-T5IROVCH.js";
+} from "./chunk-F2L3A436.js";
 import "./chunk-D7GJ7SEI.js";
-import "./chunk-OQ4A6NQL.js";
-import "./chunk-SAXFYA2P.js";
-import "./chunk-4UQKV5D5.js";
-import "./chunk-7RPXRAQH.js";
+import "./chunk-CREFJWGC.js";
+import "./chunk-NSA7BN2R.js";
+import "./chunk-LKICGP52.js";
+import "./chunk-AIHX2DPB.js";
 import "./chunk-FTAKKE6A.js";
 import "./chunk-7LIXXI5W.js";
 import "./chunk-Z25NSMXP.js";

@@ -9,7 +9,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NJ6GWZA3.js";
+} from "./chunk-C4OC6SIN.js";
 import {
   describeUpstream,
   mysqlSide,
@@ -32,26 +32,26 @@ import {
   maskedNames,
   mysqlMaskedUses,
   mysqlTextLike
-} from "./chunk-7FF7FXHX.js";
+} from "./chunk-R4QPFUJG.js";
 import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
   singleWriteTarget,
   temporaryTableNames
-} from "./chunk-4UQKV5D5.js";
+} from "./chunk-LKICGP52.js";
 import {
   ALL_LEX_MODES,
   LexError,
   Lexer,
   RESERVED,
-  executableReadings,
   isUnknownMode,
   lexFlags,
   nextStatement,
   parseServerVersion,
+  sessionLexings,
   tokenize
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -1129,16 +1129,13 @@ function isName(t) {
 }
 var isDot = (t) => t?.kind === "punct" && t.text === ".";
 function mysqlLexings(text2, sqlMode, server) {
-  const modes = isUnknownMode(sqlMode) ? ALL_LEX_MODES : [sqlMode];
-  const servers = server ? [server] : executableReadings(text2) ?? [void 0];
   const lexings = [];
-  for (const m of modes)
-    for (const s of servers) {
-      try {
-        lexings.push(tokenize(text2, lexFlags(m, s)));
-      } catch {
-      }
+  for (const flags of sessionLexings(text2, sqlMode, server)) {
+    try {
+      lexings.push(tokenize(text2, flags));
+    } catch {
     }
+  }
   return lexings.length > 0 ? lexings : void 0;
 }
 function scanText(text2, schema, sqlMode, scan, server) {

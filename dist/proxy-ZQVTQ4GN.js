@@ -4,14 +4,14 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-OONOIFDP.js";
+} from "./chunk-YAWE5MAZ.js";
 import {
   parseUpstreamUrl
 } from "./chunk-MLIJVIMC.js";
 import {
   startMysqlGateway
-} from "./chunk-L3J6URLA.js";
-import "./chunk-NJ6GWZA3.js";
+} from "./chunk-XITSFDKN.js";
+import "./chunk-C4OC6SIN.js";
 import {
   mysqlSide,
   parseUpstreamUrl as parseUpstreamUrl2
@@ -23,14 +23,14 @@ import {
   FileRecorder,
   createGatewayContext,
   privateTranscriptFile
-} from "./chunk-B3P35ZVJ.js";
-import "./chunk-WYZS6KHP.js";
+} from "./chunk-47B6AIJ7.js";
+import "./chunk-CCMQQIB6.js";
 import {
   openSideEarly
 } from "./chunk-V6SGTYVA.js";
 import "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-7FF7FXHX.js";
+import "./chunk-R4QPFUJG.js";
 import {
   renderPlain
 } from "./chunk-CP3RSTG4.js";
@@ -38,12 +38,12 @@ import "./chunk-BBBSTV4C.js";
 import "./chunk-WLKLOQWD.js";
 import {
   loadPolicy
-} from "./chunk-OQ4A6NQL.js";
+} from "./chunk-CREFJWGC.js";
 import {
   defaultPolicy
-} from "./chunk-SAXFYA2P.js";
-import "./chunk-4UQKV5D5.js";
-import "./chunk-7RPXRAQH.js";
+} from "./chunk-NSA7BN2R.js";
+import "./chunk-LKICGP52.js";
+import "./chunk-AIHX2DPB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   UsageError,

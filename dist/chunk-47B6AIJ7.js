@@ -5,7 +5,7 @@ import {
   postgresColumnQuery,
   touches,
   widen
-} from "./chunk-WYZS6KHP.js";
+} from "./chunk-CCMQQIB6.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
@@ -15,7 +15,7 @@ import {
   SECRET_NAME,
   compileMasking,
   escapesInPlainStrings
-} from "./chunk-7FF7FXHX.js";
+} from "./chunk-R4QPFUJG.js";
 import {
   ChainEncoder
 } from "./chunk-BBBSTV4C.js";
@@ -34,11 +34,11 @@ import {
   plpgsqlSql,
   reachedPostgres,
   sessionBodies
-} from "./chunk-SAXFYA2P.js";
+} from "./chunk-NSA7BN2R.js";
 import {
   mysqlCalledFunctions,
   mysqlEvaluation
-} from "./chunk-4UQKV5D5.js";
+} from "./chunk-LKICGP52.js";
 import {
   Lru,
   asList,
@@ -57,7 +57,7 @@ import {
   scanTokens,
   str,
   tokenize
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   DeadlineReached,
   GuardrailError
@@ -928,12 +928,15 @@ function probeText(text, session, side) {
   const respelt2 = respell(text, s, to);
   return respelt2 === void 0 ? void 0 : { text: respelt2, sqlMode: side.mode, server };
 }
+function valuesDue(targets, params2) {
+  if (!params2 && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
+    throw new ValuesPending();
+}
 async function estimateMysql(conn, statementText, analysis, opts) {
   const known = sessions.get(conn)?.server;
   const targets = mysqlTargets(statementText, analysis.findings, opts.sqlMode, known);
   if (targets.length === 0) return [];
-  if (!opts.params && targets.some((t) => isRowWise(t) && t.select && t.select.params.to > t.select.params.from))
-    throw new ValuesPending();
+  valuesDue(targets, opts.params);
   const quick = targets.map((t) => cachedOneRow(conn, t, sessions.get(conn)?.database, opts.params));
   if (known && quick.every((e) => e !== void 0)) return quick;
   const budget = new Budget(opts.timeoutMs, opts.statementTimeoutMs ?? 2e3);
@@ -947,7 +950,9 @@ async function estimateMysql(conn, statementText, analysis, opts) {
           { code: "ERR_SQL_LEX" }
         );
       const { sqlMode, server } = probe;
-      const cut = mysqlTargets(probe.text, analysis.findings, sqlMode, server);
+      const same = probe.text === statementText && sqlMode === opts.sqlMode && server === known;
+      const cut = same ? targets : mysqlTargets(probe.text, analysis.findings, sqlMode, server);
+      valuesDue(cut, opts.params);
       await conn.query("START TRANSACTION READ ONLY");
       try {
         const p = new MyProbe(conn, budget, server);
@@ -2964,12 +2969,13 @@ async function createGatewayContext(opts) {
   const secrets = new KnownSecrets();
   const redactions = new TextMemo();
   const secretPositions = new TextMemo();
+  const standard = {};
+  const escaped = { standardConformingStrings: false };
   const lexing = (ctx) => {
-    if (dialect === "mysql") {
-      const { sqlMode, server } = ctx ?? {};
-      return { ...sqlMode ? { sqlMode } : {}, ...server ? { server } : {} };
-    }
-    return ctx?.postgres?.standardConformingStrings === false ? { standardConformingStrings: false } : {};
+    if (dialect === "postgres")
+      return ctx?.postgres?.standardConformingStrings === false ? escaped : standard;
+    const { sqlMode, server } = ctx ?? {};
+    return { ...sqlMode ? { sqlMode } : {}, ...server ? { server } : {} };
   };
   return {
     dialect,

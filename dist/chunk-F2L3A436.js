@@ -4,7 +4,7 @@ import {
 } from "./chunk-D7GJ7SEI.js";
 import {
   loadPolicy
-} from "./chunk-OQ4A6NQL.js";
+} from "./chunk-CREFJWGC.js";
 import {
   DEFAULT_POLICY_PATH,
   PolicyError,
@@ -18,7 +18,7 @@ import {
   location,
   overrideFor,
   verdictLevel
-} from "./chunk-SAXFYA2P.js";
+} from "./chunk-NSA7BN2R.js";
 import {
   LexError,
   Lexer,
@@ -30,7 +30,7 @@ import {
   lex,
   lexFlags,
   locationOf
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   UsageError,
   command,

@@ -3,16 +3,13 @@ import {
   require_lib
 } from "./chunk-WLKLOQWD.js";
 import {
-  ALL_LEX_MODES,
   Lru,
-  executableReadings,
-  isUnknownMode,
-  lexFlags,
   parseTree,
   scan,
   scanTokens,
+  sessionLexings,
   tokenize
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";
@@ -1093,7 +1090,7 @@ function tokenizePostgres(text) {
     return { kind, start, end, value };
   });
 }
-function tokenizeMysql(text, sqlMode = "", server) {
+function tokenizeMysql(text, flags) {
   const out = [];
   let at = 0;
   const gap = (end) => {
@@ -1102,7 +1099,7 @@ function tokenizeMysql(text, sqlMode = "", server) {
     const next = NON_SPACE.exec(text);
     if (next && next.index < end) out.push({ kind: "comment", start: at, end, value: text.slice(at, end) });
   };
-  for (const t of tokenize(text, lexFlags(sqlMode, server))) {
+  for (const t of tokenize(text, flags)) {
     gap(t.start);
     at = t.end;
     out.push({ kind: MYSQL_KIND[t.kind], start: t.start, end: t.end, value: mysqlValue(t) });
@@ -1147,8 +1144,8 @@ var StatementRedactor = class {
   redact(text, dialect, opts = {}) {
     if (withoutLiterals(text) && !MAY_HAVE_SECRET_POSITION.test(text) && !this.detectors.mayFindInParts(text) && !CREDENTIAL_FIELDS.mayFindInParts(text))
       return text;
-    if (dialect === "mysql" || escapesInStrings(text, opts))
-      return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (dialect === "mysql") return redactScanned(text, dialect, this.detectors, opts, filtered);
+    if (escapesInStrings(text, opts)) return escapedText(text, this.detectors, filtered);
     const tokens = tokenizePostgresFast(text);
     if (tokens) return redactTokens(text, tokens, this.detectors, filtered);
     if (text.length > MAX_CACHED_TEXT) return redactScanned(text, dialect, this.detectors, opts, filtered);
@@ -1164,7 +1161,7 @@ function lexings(text, dialect, opts) {
   try {
     if (dialect === "postgres")
       return escapesInStrings(text, opts) ? [] : [tokenizePostgresFast(text) ?? tokenizePostgres(text)];
-    return mysqlReadings(text, opts).map((r) => tokenizeMysql(text, r.sqlMode, r.server));
+    return sessionLexings(text, opts.sqlMode, opts.server).map((flags) => tokenizeMysql(text, flags));
   } catch {
     return [];
   }
@@ -1224,13 +1221,12 @@ var PLAIN_EXCLUDED = new Uint8Array(128);
 for (const ch of `'"\`$#`) PLAIN_EXCLUDED[ch.charCodeAt(0)] = 1;
 function redactScanned(text, dialect, detectors, opts, redact) {
   if (dialect === "mysql") {
-    return mysqlReadings(text, opts).reduce(
-      (t, r) => redactLexed(t, () => tokenizeMysql(t, r.sqlMode, r.server), detectors, redact),
+    return sessionLexings(text, opts.sqlMode, opts.server).reduce(
+      (t, flags) => redactLexed(t, () => tokenizeMysql(t, flags), detectors, redact),
       text
     );
   }
-  if (escapesInStrings(text, opts))
-    return unscannable(text, detectors, redact, "read with standard_conforming_strings off");
+  if (escapesInStrings(text, opts)) return escapedText(text, detectors, redact);
   return redactLexed(text, () => tokenizePostgres(text), detectors, redact);
 }
 function redactLexed(text, lex, detectors, redact) {
@@ -1242,13 +1238,11 @@ function redactLexed(text, lex, detectors, redact) {
   }
   return redactTokens(text, tokens, detectors, redact);
 }
-function mysqlReadings(text, opts) {
-  const modes = isUnknownMode(opts.sqlMode) ? ALL_LEX_MODES : [opts.sqlMode];
-  const servers = opts.server ? [opts.server] : executableReadings(text) ?? [void 0];
-  return modes.flatMap((sqlMode) => servers.map((server) => ({ sqlMode, server })));
-}
 function escapesInStrings(text, opts) {
   return opts.standardConformingStrings === false && escapesInPlainStrings(text);
+}
+function escapedText(text, detectors, redact) {
+  return unscannable(text, detectors, redact, "read with standard_conforming_strings off");
 }
 function redactTokens(text, tokens, detectors, redact) {
   const secret = secretPositions(text, tokens);

@@ -12,10 +12,10 @@ import {
   SessionColumns,
   catalogChange,
   widen
-} from "./chunk-WYZS6KHP.js";
+} from "./chunk-CCMQQIB6.js";
 import {
   finding
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

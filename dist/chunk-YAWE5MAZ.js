@@ -13,7 +13,7 @@ import {
   generateKeys,
   openSession,
   strictFindings
-} from "./chunk-NJ6GWZA3.js";
+} from "./chunk-C4OC6SIN.js";
 import {
   DEFAULT_MAX_CLIENTS,
   POSTGRES_REFUSALS,
@@ -35,7 +35,7 @@ import {
   maskDataRow,
   pgTextLike,
   readingDependsOnState
-} from "./chunk-7FF7FXHX.js";
+} from "./chunk-R4QPFUJG.js";
 import {
   GuardrailError
 } from "./chunk-Z25NSMXP.js";

@@ -1,17 +1,21 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  startPostgresGateway
-} from "./chunk-OONOIFDP.js";
-import "./chunk-MLIJVIMC.js";
-import "./chunk-NJ6GWZA3.js";
-import "./chunk-XSTP326K.js";
-import "./chunk-LLFWNX4K.js";
-import "./chunk-WYZS6KHP.js";
-import "./chunk-7FF7FXHX.js";
-import "./chunk-WLKLOQWD.js";
-import "./chunk-7RPXRAQH.js";
-import "./chunk-Z25NSMXP.js";
-import "./chunk-6MG4NLIR.js";
+  PolicyError,
+  parsePolicy
+} from "./chunk-NSA7BN2R.js";
+
+// src/gateway/policy-file.ts
+import { readFileSync } from "node:fs";
+function loadPolicy(path) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PolicyError(`${path}: cannot read the policy file: ${err.message}`, path, void 0);
+  }
+  return parsePolicy(text, path);
+}
+
 export {
-  startPostgresGateway
+  loadPolicy
 };

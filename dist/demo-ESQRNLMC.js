@@ -4,9 +4,9 @@ import {
 } from "./chunk-YHMXINYS.js";
 import {
   startPostgresGateway
-} from "./chunk-OONOIFDP.js";
+} from "./chunk-YAWE5MAZ.js";
 import "./chunk-MLIJVIMC.js";
-import "./chunk-NJ6GWZA3.js";
+import "./chunk-C4OC6SIN.js";
 import "./chunk-XSTP326K.js";
 import "./chunk-LLFWNX4K.js";
 import {
@@ -16,14 +16,14 @@ import {
 import {
   FileRecorder,
   createGatewayContext
-} from "./chunk-B3P35ZVJ.js";
-import "./chunk-WYZS6KHP.js";
+} from "./chunk-47B6AIJ7.js";
+import "./chunk-CCMQQIB6.js";
 import "./chunk-V6SGTYVA.js";
 import {
   esm_default
 } from "./chunk-GOMVZPAY.js";
 import "./chunk-H2IYXB7D.js";
-import "./chunk-7FF7FXHX.js";
+import "./chunk-R4QPFUJG.js";
 import {
   commandFor,
   renderComment,
@@ -36,9 +36,9 @@ import "./chunk-WLKLOQWD.js";
 import "./chunk-D7GJ7SEI.js";
 import {
   defaultPolicy
-} from "./chunk-SAXFYA2P.js";
-import "./chunk-4UQKV5D5.js";
-import "./chunk-7RPXRAQH.js";
+} from "./chunk-NSA7BN2R.js";
+import "./chunk-LKICGP52.js";
+import "./chunk-AIHX2DPB.js";
 import "./chunk-FTAKKE6A.js";
 import {
   command,

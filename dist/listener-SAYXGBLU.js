@@ -1,21 +1,17 @@
 import { createRequire as __guardrailCreateRequire } from 'node:module'; import { fileURLToPath as __guardrailFileURLToPath } from 'node:url'; const require = __guardrailCreateRequire(import.meta.url); const __guardrailFilename = __guardrailFileURLToPath(import.meta.url); const __guardrailDirname = __guardrailFilename.slice(0, __guardrailFilename.lastIndexOf('/'));
 import {
-  PolicyError,
-  parsePolicy
-} from "./chunk-SAXFYA2P.js";
-
-// src/gateway/policy-file.ts
-import { readFileSync } from "node:fs";
-function loadPolicy(path) {
-  let text;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new PolicyError(`${path}: cannot read the policy file: ${err.message}`, path, void 0);
-  }
-  return parsePolicy(text, path);
-}
-
+  startPostgresGateway
+} from "./chunk-YAWE5MAZ.js";
+import "./chunk-MLIJVIMC.js";
+import "./chunk-C4OC6SIN.js";
+import "./chunk-XSTP326K.js";
+import "./chunk-LLFWNX4K.js";
+import "./chunk-CCMQQIB6.js";
+import "./chunk-R4QPFUJG.js";
+import "./chunk-WLKLOQWD.js";
+import "./chunk-AIHX2DPB.js";
+import "./chunk-Z25NSMXP.js";
+import "./chunk-6MG4NLIR.js";
 export {
-  loadPolicy
+  startPostgresGateway
 };

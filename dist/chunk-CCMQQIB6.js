@@ -7,7 +7,7 @@ import {
   retypedTables,
   scanTokens,
   tokenize
-} from "./chunk-7RPXRAQH.js";
+} from "./chunk-AIHX2DPB.js";
 
 // src/sql/migration/catalog-types.ts
 function catalogColumns(dialect, columns) {

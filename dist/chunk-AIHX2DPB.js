@@ -382,6 +382,9 @@ function runsExecutable(server, mariaSyntax, version) {
 }
 var VERSIONED = /\/\*(M?)!(\d{5})(\d?)/gi;
 var OLDEST = { mysql: 50700, mariadb: 1e5 };
+function readingServers(text, server) {
+  return server ? [server] : executableReadings(text) ?? [void 0];
+}
 function executableReadings(text) {
   if (!text.includes("!")) return void 0;
   const named = /* @__PURE__ */ new Set();
@@ -983,6 +986,10 @@ function parseLexFlags(mode, server) {
     if (p === "MSSQL" && server?.flavour !== "mysql") brackets = true;
   }
   return { ansiQuotes, noBackslashEscapes, brackets, ...server ? { server } : {} };
+}
+function sessionLexings(text, mode, server) {
+  const servers = readingServers(text, server);
+  return (isUnknownMode(mode) ? ALL_LEX_MODES : [mode]).flatMap((m) => servers.map((s) => lexFlags(m, s)));
 }
 var ALL_LEX_MODES = [
   "",
@@ -2380,6 +2387,7 @@ export {
   UNKNOWN_SQL_MODE,
   isUnknownMode,
   lexFlags,
+  sessionLexings,
   ALL_LEX_MODES,
   sqlModeAfter,
   mysqlEvents,
